@@ -1,0 +1,19 @@
+#!/bin/sh
+# scripts/deps.sh - install the Debian 12 packages that mreža needs to build, run and test.
+# Idempotent: does nothing (and prints nothing) when every package is already installed.
+set -eu
+PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
+      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev sqlite3 curl"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,64 @@
+/* api/api.h - internals shared by the files of the HTTP API layer.
+ * http.c owns the libmicrohttpd daemon and one struct api_req per request; route.c
+ * picks a handler; api_*.c handlers translate HTTP and JSON into domain calls (svc_*)
+ * and their results back. Nothing here knows SQL; nothing below knows HTTP. */
+#ifndef MZ_API_H
+#define MZ_API_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/node.h"
+#include "domain/principal.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct api_req {
+    struct node *node;
+    struct MHD_Connection *conn;
+    const char *method;       /* borrowed from libmicrohttpd for the request's life */
+    char path[1024];
+    struct mz_buf body;       /* request body, capped at http.max_body */
+    int body_too_big;
+    int responded;
+    struct principal who;     /* ROLE_NONE until authenticated */
+    char req_id[17];
+    uint64_t start_ns;
+    unsigned status;          /* for the log line */
+    size_t bytes_out;
+    const char *route_arg;    /* text after a route prefix (e.g. the object id) */
+    char tlp_header[64];      /* X-Mreza-TLP value for single-object replies, or "" */
+};
+
+/* Queue a response. body is taken over (b is left empty). Returns an MHD_Result. */
+enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
+                          const char *content_type);
+/* JSON error body {"error":{"status","message","field"}} with the status for e->code. */
+enum MHD_Result api_reply_error(struct api_req *r, const struct mz_error *e);
+/* Shortcut: build the error from code and a message. */
+enum MHD_Result api_fail(struct api_req *r, enum mz_err code, const char *field,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The HTTP status for an error code (one table). */
+unsigned api_status_of(enum mz_err code);
+/* Query parameter value or NULL. */
+const char *api_arg(struct api_req *r, const char *name);
+
+typedef enum MHD_Result (*api_handler)(struct api_req *r);
+
+/* Find and run the handler for r (method + path). */
+enum MHD_Result route_dispatch(struct api_req *r);
+
+enum MHD_Result api_healthz(struct api_req *r);
+enum MHD_Result api_whoami(struct api_req *r);
+enum MHD_Result api_objects_list(struct api_req *r);
+enum MHD_Result api_objects_post(struct api_req *r);
+enum MHD_Result api_object_get(struct api_req *r);
+enum MHD_Result api_objects_count(struct api_req *r);
+enum MHD_Result api_export(struct api_req *r);
+enum MHD_Result api_orgs_list(struct api_req *r);
+enum MHD_Result api_orgs_post(struct api_req *r);
+enum MHD_Result api_users_list(struct api_req *r);
+enum MHD_Result api_users_post(struct api_req *r);
+
+#endif

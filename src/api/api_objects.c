@@ -1,0 +1,287 @@
+/* api/api_objects.c - /api/v1/objects, /api/v1/objects/{id}, /api/v1/count and
+ * /api/v1/export: query parameters in, svc_* calls, JSON out. Objects are served
+ * as the exact bytes received; only the envelope is written here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/cursor.h"
+#include "domain/svc.h"
+#include "domain/tlp.h"
+
+#define MAX_QUERY_TYPES 64
+#define RESPONSE_LIMIT ((size_t)2 << 30)
+
+struct query_args {
+    struct svc_query q;
+    char types_buf[4096];
+    const char *types[MAX_QUERY_TYPES];
+};
+
+static enum mz_err parse_types(struct query_args *a, const char *s, struct mz_error *err)
+{
+    char *p, *save = NULL;
+
+    if (strlen(s) >= sizeof a->types_buf)
+        return mz_error_set(err, MZ_EINVAL, "type", "the type filter is too long");
+    memcpy(a->types_buf, s, strlen(s) + 1);
+    for (p = strtok_r(a->types_buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        if (a->q.n_types == MAX_QUERY_TYPES)
+            return mz_error_set(err, MZ_EINVAL, "type", "at most %d types may be asked for at once", MAX_QUERY_TYPES);
+        a->types[a->q.n_types++] = p;
+    }
+    if (!a->q.n_types)
+        return mz_error_set(err, MZ_EINVAL, "type", "type must name at least one STIX type");
+    a->q.types = a->types;
+    return MZ_OK;
+}
+
+static enum mz_err parse_limit(struct api_req *r, const char *s, long *out, struct mz_error *err)
+{
+    long max = r->node->conf.api_page_max;
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (*s == '\0' || *end || v < 1 || v > max)
+        return mz_error_set(err, MZ_EINVAL, "limit", "limit must be an integer from 1 to %ld", max);
+    *out = v;
+    return MZ_OK;
+}
+
+/* Filters shared by list, count and export. */
+static enum mz_err parse_query(struct api_req *r, struct query_args *a, struct mz_error *err)
+{
+    const char *v;
+    enum mz_err rc = MZ_OK;
+
+    memset(a, 0, sizeof *a);
+    a->q.tlp = -1;
+    a->q.limit = r->node->conf.api_page_default;
+    if ((v = api_arg(r, "type")))
+        rc = parse_types(a, v, err);
+    if (!rc && (v = api_arg(r, "tlp")) && (a->q.tlp = tlp_parse(v)) < 0)
+        rc = mz_error_set(err, MZ_EINVAL, "tlp", "tlp must be clear, green, amber, amber+strict or red");
+    if (!rc && (v = api_arg(r, "limit")))
+        rc = parse_limit(r, v, &a->q.limit, err);
+    if (!rc && (v = api_arg(r, "version"))) {
+        if (!strcmp(v, "all"))
+            a->q.all_versions = 1;
+        else if (strcmp(v, "last") != 0)
+            rc = mz_error_set(err, MZ_EINVAL, "version", "version must be 'last' or 'all'");
+    }
+    a->q.id = api_arg(r, "id");
+    a->q.created_by = api_arg(r, "created_by");
+    a->q.added_after = api_arg(r, "added_after");
+    a->q.next = api_arg(r, "next");
+    return rc;
+}
+
+struct page {
+    struct mz_buf out;
+    size_t n;
+    int failed;
+};
+
+static int page_row(void *ctx, const struct store_row *row)
+{
+    struct page *pg = ctx;
+
+    if ((pg->n && mz_buf_putc(&pg->out, ',')) || mz_buf_append(&pg->out, row->body, row->body_len)) {
+        pg->failed = 1;
+        return 1;
+    }
+    pg->n++;
+    return 0;
+}
+
+/* Run a list query and answer {"objects":[…],"more":bool,"next":"…"}. */
+static enum MHD_Result reply_page(struct api_req *r, struct query_args *a, const char *id_for_get)
+{
+    struct mz_error err;
+    struct page pg = {{0}, 0, 0};
+    char next[CURSOR_STRLEN];
+    struct store *st;
+    enum mz_err rc;
+
+    mz_error_clear(&err);
+    mz_buf_init(&pg.out, RESPONSE_LIMIT);
+    mz_buf_puts(&pg.out, "{\"objects\":[");
+    st = node_store_acquire(r->node);
+    if (id_for_get) {
+        rc = svc_get(st, &r->who, id_for_get, 1, page_row, &pg, &err);
+        next[0] = '\0';
+    } else {
+        rc = svc_list(st, &r->who, &a->q, page_row, &pg, next, &err);
+    }
+    node_store_release(r->node, st);
+    if (!rc && pg.failed)
+        rc = mz_error_set(&err, MZ_ETOOBIG, "limit", "the response is too large; ask for a smaller limit");
+    if (!rc) {
+        mz_buf_printf(&pg.out, "],\"more\":%s", next[0] ? "true" : "false");
+        if (next[0])
+            mz_buf_printf(&pg.out, ",\"next\":\"%s\"", next);
+        rc = mz_buf_puts(&pg.out, "}\n");
+    }
+    if (rc) {
+        mz_buf_free(&pg.out);
+        return api_reply_error(r, &err);
+    }
+    return api_reply(r, 200, &pg.out, "application/json");
+}
+
+enum MHD_Result api_objects_list(struct api_req *r)
+{
+    struct query_args a;
+    struct mz_error err;
+
+    mz_error_clear(&err);
+    if (parse_query(r, &a, &err))
+        return api_reply_error(r, &err);
+    return reply_page(r, &a, NULL);
+}
+
+struct one {
+    struct mz_buf out;
+    int tlp, defaulted;
+};
+
+static int one_row(void *ctx, const struct store_row *row)
+{
+    struct one *o = ctx;
+
+    o->tlp = row->tlp;
+    o->defaulted = row->tlp_defaulted;
+    mz_buf_append(&o->out, row->body, row->body_len);
+    return 1;
+}
+
+enum MHD_Result api_object_get(struct api_req *r)
+{
+    struct mz_error err;
+    struct one o;
+    struct store *st;
+    const char *version = api_arg(r, "version");
+    enum mz_err rc;
+
+    mz_error_clear(&err);
+    if (version && !strcmp(version, "all")) {
+        struct query_args a;
+        memset(&a, 0, sizeof a);
+        return reply_page(r, &a, r->route_arg);
+    }
+    if (version && strcmp(version, "last") != 0)
+        return api_fail(r, MZ_EINVAL, "version", "version must be 'last' or 'all'");
+    mz_buf_init(&o.out, RESPONSE_LIMIT);
+    st = node_store_acquire(r->node);
+    rc = svc_get(st, &r->who, r->route_arg, 0, one_row, &o, &err);
+    node_store_release(r->node, st);
+    if (rc) {
+        mz_buf_free(&o.out);
+        return api_reply_error(r, &err);
+    }
+    mz_buf_putc(&o.out, '\n');
+    /* The TLP decision travels in headers, since the body is the object as received. */
+    snprintf(r->tlp_header, sizeof r->tlp_header, "%s%s", tlp_label((enum tlp_level)o.tlp),
+             o.defaulted ? "; defaulted" : "");
+    return api_reply(r, 200, &o.out, "application/json");
+}
+
+enum MHD_Result api_objects_count(struct api_req *r)
+{
+    struct query_args a;
+    struct mz_error err;
+    struct mz_buf b;
+    struct store *st;
+    int64_t n = 0;
+    enum mz_err rc;
+
+    mz_error_clear(&err);
+    if (parse_query(r, &a, &err))
+        return api_reply_error(r, &err);
+    st = node_store_acquire(r->node);
+    rc = svc_count(st, &r->who, &a.q, &n, &err);
+    node_store_release(r->node, st);
+    if (rc)
+        return api_reply_error(r, &err);
+    mz_buf_init(&b, 256);
+    mz_buf_printf(&b, "{\"count\":%lld}\n", (long long)n);
+    return api_reply(r, 200, &b, "application/json");
+}
+
+static int buf_write(void *ctx, const char *data, size_t len)
+{
+    return mz_buf_append(ctx, data, len) != MZ_OK;
+}
+
+enum MHD_Result api_export(struct api_req *r)
+{
+    struct query_args a;
+    struct mz_error err;
+    struct mz_buf b;
+    struct store *st;
+    enum mz_err rc;
+
+    mz_error_clear(&err);
+    if (parse_query(r, &a, &err))
+        return api_reply_error(r, &err);
+    mz_buf_init(&b, RESPONSE_LIMIT);
+    st = node_store_acquire(r->node);
+    rc = svc_export(st, &r->who, &a.q, buf_write, &b, NULL, &err);
+    node_store_release(r->node, st);
+    if (rc) {
+        mz_buf_free(&b);
+        return api_reply_error(r, &err);
+    }
+    return api_reply(r, 200, &b, "application/stix+json;version=2.1");
+}
+
+static enum mz_err write_result(struct mz_buf *b, const struct svc_ingest_result *res)
+{
+    enum mz_err rc = mz_buf_printf(b,
+                                   "{\"status\":\"complete\",\"total_count\":%zu,\"success_count\":%zu,"
+                                   "\"new_count\":%zu,\"duplicate_count\":%zu,\"tlp_defaulted_count\":%zu,"
+                                   "\"failure_count\":0",
+                                   res->n_items, res->n_items, res->n_new, res->n_duplicate, res->n_defaulted);
+    if (!rc && res->n_defaulted)
+        rc = mz_buf_printf(b, ",\"warnings\":[\"%zu object(s) carried no TLP marking and are handled as "
+                              "TLP:AMBER+STRICT of your organisation (mark them to share wider)\"]",
+                           res->n_defaulted);
+    if (!rc)
+        rc = mz_buf_puts(b, ",\"successes\":[");
+    for (size_t i = 0; !rc && i < res->n_items; i++) {
+        const struct svc_put_item *it = &res->items[i];
+        rc = mz_buf_printf(b, "%s{\"id\":\"%s\",\"version\":\"%s\",\"tlp\":\"%s\",\"tlp_defaulted\":%s,\"duplicate\":%s}",
+                           i ? "," : "", it->id, it->version, tlp_name((enum tlp_level)it->tlp),
+                           it->tlp_defaulted ? "true" : "false", it->duplicate ? "true" : "false");
+    }
+    if (!rc)
+        rc = mz_buf_puts(b, "]}\n");
+    return rc;
+}
+
+enum MHD_Result api_objects_post(struct api_req *r)
+{
+    struct svc_ingest_result res;
+    struct bundle_limits lim = {r->node->conf.http_max_depth, r->node->conf.http_max_objects};
+    struct mz_error err;
+    struct mz_buf b;
+    struct store *st;
+    enum mz_err rc;
+
+    mz_error_clear(&err);
+    if (r->body.len == 0)
+        return api_fail(r, MZ_EINVAL, "", "the request body is empty; send a STIX 2.1 bundle or object");
+    st = node_store_acquire(r->node);
+    rc = svc_ingest(st, &r->who, r->body.data, r->body.len, &lim, &res, &err);
+    node_store_release(r->node, st);
+    if (rc)
+        return api_reply_error(r, &err);
+    mz_buf_init(&b, RESPONSE_LIMIT);
+    rc = write_result(&b, &res);
+    svc_ingest_result_free(&res);
+    if (rc) {
+        mz_buf_free(&b);
+        return api_fail(r, rc, "", "the write succeeded but its report is too large to send");
+    }
+    return api_reply(r, 201, &b, "application/json");
+}

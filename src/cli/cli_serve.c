@@ -1,0 +1,57 @@
+/* cli/cli_serve.c - `mreza serve`: the node's phased start-up and shutdown:
+ * config -> store pool -> HTTP -> wait for SIGINT/SIGTERM -> HTTP stop -> store close. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/http.h"
+#include "cli/cli.h"
+#include "domain/node.h"
+#include "util/log.h"
+
+static int wait_for_signal(void)
+{
+    sigset_t set;
+    int sig = 0;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigwait(&set, &sig);
+    return sig;
+}
+
+int cli_serve(struct cli_args *a)
+{
+    struct node node;
+    struct http_server *http = NULL;
+    struct mz_error err;
+    sigset_t set;
+    int sig;
+
+    mz_error_clear(&err);
+    /* Block the stop signals before any thread starts, so only sigwait sees them. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (node_open(&node, &a->conf, (int)a->conf.http_threads + 1, &err))
+        return cli_fail(&err);
+    if (http_start(&node, &http, &err)) {
+        node_close(&node);
+        return cli_fail(&err);
+    }
+    MZ_LOG(MZ_LOG_INFO, "event=start listen=%s port=%u data=%s", a->conf.listen, http_port(http),
+           a->conf.data_dir);
+    printf("mreza: serving %s on http://%s%.*s:%u/ (data %s)\n", "the API",
+           a->conf.listen[0] == ':' ? "0.0.0.0" : "",
+           (int)(strrchr(a->conf.listen, ':') - a->conf.listen), a->conf.listen, http_port(http),
+           a->conf.data_dir);
+    fflush(stdout);
+    sig = wait_for_signal();
+    MZ_LOG(MZ_LOG_INFO, "event=stop signal=%d", sig);
+    http_stop(http);
+    node_close(&node);
+    return 0;
+}

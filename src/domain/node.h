@@ -1,0 +1,30 @@
+/* domain/node.h - a running node: its configuration and a pool of store
+ * connections shared by the HTTP worker threads. A struct store is one connection
+ * and not thread-safe, so each request borrows one with node_store_acquire() and
+ * gives it back with node_store_release(). */
+#ifndef MZ_NODE_H
+#define MZ_NODE_H
+
+#include <pthread.h>
+
+#include "store/store.h"
+#include "util/conf.h"
+
+struct node {
+    struct mz_conf conf;
+    struct store **pool;   /* n_pool connections */
+    int *idle;             /* indexes of idle connections, n_idle of them */
+    int n_pool, n_idle;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+/* Open n connections to the store that conf names. On failure nothing is left open. */
+enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
+                      struct mz_error *err);
+void node_close(struct node *node);
+/* Blocks until a connection is idle. */
+struct store *node_store_acquire(struct node *node);
+void node_store_release(struct node *node, struct store *st);
+
+#endif

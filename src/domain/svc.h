@@ -1,0 +1,111 @@
+/* domain/svc.h - the use cases of a node, one function each. The HTTP API and the
+ * CLI translate their input into these calls and their results into output; all
+ * rules (validation, roles, TLP) are decided here or below, never above.
+ * Every function takes the store connection to use; none keeps it. */
+#ifndef MZ_SVC_H
+#define MZ_SVC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/bundle.h"
+#include "domain/principal.h"
+#include "store/store.h"
+#include "util/err.h"
+
+/* ---- organisations, users, keys (svc_auth.c) ---- */
+
+#define SVC_KEY_LEN 48 /* "mz_" + 43 base64url characters + NUL */
+
+struct svc_org_new {
+    const char *name;      /* handle: 2-64 of [a-z0-9.-] */
+    const char *full_name; /* optional; defaults to name */
+    const char *country;   /* ISO 3166-1 alpha-2; XK for Kosovo* */
+    const char *sector;    /* optional, e.g. government, energy, banking, health */
+    const char *kind;      /* national-csirt, sector-csirt, government-csirt, police,
+                              operator, other */
+    const char *identity;  /* optional fixed STIX identity id (demo data, migrations) */
+};
+
+struct svc_user_new {
+    const char *org;      /* organisation handle */
+    const char *name;     /* user handle */
+    const char *role;     /* admin, analyst, reporter, viewer */
+    const char *identity; /* optional fixed STIX identity id */
+};
+
+/* Add an organisation and its STIX identity object (TLP:GREEN). */
+enum mz_err svc_org_add(struct store *st, const struct svc_org_new *in, struct store_org *out,
+                        struct mz_error *err);
+/* Add a user of org_name with role, and its first API key, written to key_out
+ * (SVC_KEY_LEN bytes): the only time the key is ever shown. */
+enum mz_err svc_user_add(struct store *st, const struct svc_user_new *in, struct store_user *out,
+                         char *key_out, struct mz_error *err);
+/* A fresh API key for an existing user. */
+enum mz_err svc_key_new(struct store *st, const char *user_name, char *key_out,
+                        struct mz_error *err);
+/* Who holds this bearer token? MZ_EAUTH if nobody. */
+enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
+                             struct mz_error *err);
+
+/* ---- objects (svc_objects.c) ---- */
+
+struct svc_put_item {
+    char *id;          /* heap; freed by svc_ingest_result_free */
+    char *version;
+    int tlp;
+    int tlp_defaulted;
+    int duplicate;
+};
+
+struct svc_ingest_result {
+    struct svc_put_item *items;
+    size_t n_items, cap;
+    size_t n_new, n_duplicate, n_defaulted;
+    int was_bundle;
+};
+
+void svc_ingest_result_free(struct svc_ingest_result *r);
+
+/* Validate and store a bundle or one object as p, all or nothing, in one durable
+ * transaction. On error nothing is written and err names the object and field. */
+enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *buf, size_t len,
+                       const struct bundle_limits *lim, struct svc_ingest_result *res,
+                       struct mz_error *err);
+
+struct svc_query {
+    const char *const *types; /* filters as in store_query */
+    size_t n_types;
+    const char *id;
+    const char *created_by;
+    int tlp;                  /* -1 for any */
+    const char *added_after;  /* RFC 3339; normalised here */
+    const char *next;         /* cursor from a previous page, or NULL */
+    long limit;               /* 0 = all */
+    int all_versions;
+};
+
+/* Called for each visible row; return nonzero to stop. */
+typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);
+
+/* List what p may see. next_out (CURSOR_STRLEN bytes) receives the token of the next
+ * page, or "" when there is none. */
+enum mz_err svc_list(struct store *st, const struct principal *p, const struct svc_query *q,
+                     svc_row_fn fn, void *ctx, char *next_out, struct mz_error *err);
+enum mz_err svc_count(struct store *st, const struct principal *p, const struct svc_query *q,
+                      int64_t *count_out, struct mz_error *err);
+/* The newest visible version of id (or all visible versions, oldest first).
+ * MZ_ENOTFOUND when p may see none: the same answer as for an id never stored. */
+enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
+                    int all_versions, svc_row_fn fn, void *ctx, struct mz_error *err);
+
+/* Writes a chunk of output; returns 0, or nonzero to abort. */
+typedef int (*svc_write_fn)(void *ctx, const char *data, size_t len);
+
+/* Write a STIX 2.1 bundle of everything p may see that q selects (q->limit and
+ * q->next are ignored), with the TLP marking definitions it references. */
+enum mz_err svc_export(struct store *st, const struct principal *p, const struct svc_query *q,
+                       svc_write_fn write, void *ctx, size_t *n_objects_out,
+                       struct mz_error *err);
+
+#endif

@@ -1,0 +1,251 @@
+/* domain/svc_auth.c - organisations, users and API keys.
+ * API keys are 32 random bytes from libsodium, shown once as "mz_" + base64url, and
+ * stored only as their BLAKE2b hash: with 256 bits of entropy a fast hash is enough
+ * (a slow password hash would only slow every request). */
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/stix.h"
+#include "domain/svc.h"
+#include "domain/tlp.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+#include "util/uuid.h"
+
+#define KEY_BYTES 32
+#define KEY_HASH_BYTES 32
+#define KEY_TEXT_LEN 46 /* "mz_" + base64url of 32 bytes without padding */
+
+static int handle_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 2 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-' || *s == '.' ||
+              *s == '_' || *s == '@'))
+            return 0;
+    return 1;
+}
+
+static const char *const org_kinds[] = {"national-csirt", "sector-csirt", "government-csirt",
+                                        "police", "operator", "other"};
+
+static int kind_ok(const char *k)
+{
+    for (size_t i = 0; i < sizeof org_kinds / sizeof org_kinds[0]; i++)
+        if (strcmp(k, org_kinds[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The organisation's STIX identity, stored as TLP:GREEN so the community sees who
+ * its members are. */
+static enum mz_err put_identity(struct store *st, const struct store_org *org,
+                                struct mz_error *err)
+{
+    struct mz_time now;
+    char ts[MZ_TIME_STRLEN], vkey[40];
+    struct mz_buf b;
+    enum mz_err rc;
+    enum store_put_result res;
+    struct store_object_in in = {0};
+    struct store_write_ctx ctx = {org->id, 0, ts};
+
+    mz_time_now(&now);
+    now.nsec -= now.nsec % 1000000; /* STIX wants milliseconds */
+    mz_time_format_us(&now, ts);
+    snprintf(vkey, sizeof vkey, "%.26s000Z", ts);
+    ts[23] = 'Z'; /* "…SS.mmmZ" */
+    ts[24] = '\0';
+    mz_buf_init(&b, 1 << 16);
+    rc = mz_buf_printf(&b, "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                           "\"created\":\"%s\",\"modified\":\"%s\",\"name\":", org->identity, ts, ts);
+    if (!rc)
+        rc = mz_buf_json_str(&b, org->full_name);
+    if (!rc)
+        rc = mz_buf_puts(&b, ",\"identity_class\":\"organization\"");
+    if (!rc && *org->sector) {
+        rc = mz_buf_puts(&b, ",\"sectors\":[");
+        if (!rc)
+            rc = mz_buf_json_str(&b, org->sector);
+        if (!rc)
+            rc = mz_buf_puts(&b, "]");
+    }
+    if (!rc)
+        rc = mz_buf_printf(&b, ",\"x_mreza_handle\":\"%s\",\"x_mreza_country\":\"%s\",\"x_mreza_kind\":\"%s\","
+                               "\"object_marking_refs\":[\"%s\"]}",
+                           org->name, org->country, org->kind, tlp_marking_id(TLP_GREEN));
+    if (rc) {
+        mz_buf_free(&b);
+        return mz_error_set(err, rc, "", "identity object too large");
+    }
+    in.stix_id = org->identity;
+    in.type = "identity";
+    in.version = ts;
+    in.version_key = vkey;
+    in.created_by = org->identity;
+    in.tlp = TLP_GREEN;
+    in.body = b.data;
+    in.body_len = b.len;
+    rc = store_put_object(st, &ctx, &in, &res, err);
+    mz_buf_free(&b);
+    return rc;
+}
+
+static enum mz_err pick_identity(const char *given, char *out, size_t n, struct mz_error *err)
+{
+    char uuid[MZ_UUID_STRLEN];
+
+    if (given) {
+        if (!stix_id_valid(given, "identity"))
+            return mz_error_set(err, MZ_EINVAL, "/identity", "identity must be 'identity--' followed by an RFC 4122 UUID");
+        snprintf(out, n, "%s", given);
+        return MZ_OK;
+    }
+    mz_uuid_v4(uuid);
+    snprintf(out, n, "identity--%s", uuid);
+    return MZ_OK;
+}
+
+enum mz_err svc_org_add(struct store *st, const struct svc_org_new *in, struct store_org *out,
+                        struct mz_error *err)
+{
+    struct store_org org;
+    enum mz_err rc;
+
+    memset(&org, 0, sizeof org);
+    if (!in->name || !handle_ok(in->name))
+        return mz_error_set(err, MZ_EINVAL, "/name", "organisation name must be 2-64 characters of a-z, 0-9, '.', '-', '_'");
+    if (!in->country || strlen(in->country) != 2 || !isupper((unsigned char)in->country[0]) ||
+        !isupper((unsigned char)in->country[1]))
+        return mz_error_set(err, MZ_EINVAL, "/country", "country must be an ISO 3166-1 alpha-2 code such as RS (XK for Kosovo*)");
+    if (in->kind && !kind_ok(in->kind))
+        return mz_error_set(err, MZ_EINVAL, "/kind", "kind must be one of national-csirt, sector-csirt, government-csirt, police, operator, other");
+    if (in->full_name && strlen(in->full_name) >= sizeof org.full_name)
+        return mz_error_set(err, MZ_EINVAL, "/full_name", "full name is longer than %zu bytes", sizeof org.full_name - 1);
+    if (in->sector && strlen(in->sector) >= sizeof org.sector)
+        return mz_error_set(err, MZ_EINVAL, "/sector", "sector is longer than %zu bytes", sizeof org.sector - 1);
+    snprintf(org.name, sizeof org.name, "%s", in->name);
+    snprintf(org.full_name, sizeof org.full_name, "%s", in->full_name ? in->full_name : in->name);
+    snprintf(org.country, sizeof org.country, "%s", in->country);
+    snprintf(org.sector, sizeof org.sector, "%s", in->sector ? in->sector : "");
+    snprintf(org.kind, sizeof org.kind, "%s", in->kind ? in->kind : "other");
+    rc = pick_identity(in->identity, org.identity, sizeof org.identity, err);
+    if (!rc)
+        rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = store_org_add(st, &org, err);
+    if (!rc)
+        rc = put_identity(st, &org, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (!rc && out)
+        *out = org;
+    return rc;
+}
+
+static void hash_key(const char *key, unsigned char *hash)
+{
+    crypto_generichash(hash, KEY_HASH_BYTES, (const unsigned char *)key, strlen(key), NULL, 0);
+}
+
+/* Make a key for user_id inside the caller's transaction. */
+static enum mz_err make_key(struct store *st, int64_t user_id, char *key_out,
+                            struct mz_error *err)
+{
+    unsigned char raw[KEY_BYTES], hash[KEY_HASH_BYTES];
+    char key[SVC_KEY_LEN];
+
+    randombytes_buf(raw, sizeof raw);
+    memcpy(key, "mz_", 3);
+    sodium_bin2base64(key + 3, sizeof key - 3, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    hash_key(key, hash);
+    if (store_key_add(st, hash, sizeof hash, user_id, err))
+        return err ? err->code : MZ_EIO;
+    memcpy(key_out, key, SVC_KEY_LEN);
+    sodium_memzero(key, sizeof key);
+    return MZ_OK;
+}
+
+enum mz_err svc_user_add(struct store *st, const struct svc_user_new *in, struct store_user *out,
+                         char *key_out, struct mz_error *err)
+{
+    const char *org_name = in->org, *user_name = in->name, *role = in->role;
+    struct store_org org;
+    struct store_user u;
+    enum mz_err rc;
+
+    memset(&u, 0, sizeof u);
+    if (!user_name || !handle_ok(user_name))
+        return mz_error_set(err, MZ_EINVAL, "/name", "user name must be 2-64 characters of a-z, 0-9, '.', '-', '_', '@'");
+    if (!role || role_parse(role) == ROLE_NONE)
+        return mz_error_set(err, MZ_EINVAL, "/role", "role must be admin, analyst, reporter or viewer");
+    rc = store_org_by_name(st, org_name ? org_name : "", &org, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_EINVAL, "/org", "no organisation named '%.64s'", org_name ? org_name : "");
+    if (rc)
+        return rc;
+    snprintf(u.name, sizeof u.name, "%s", user_name);
+    snprintf(u.role, sizeof u.role, "%s", role);
+    u.org_id = org.id;
+    rc = pick_identity(in->identity, u.identity, sizeof u.identity, err);
+    if (!rc)
+        rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = store_user_add(st, &u, err);
+    if (!rc)
+        rc = make_key(st, u.id, key_out, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (!rc && out)
+        *out = u;
+    return rc;
+}
+
+enum mz_err svc_key_new(struct store *st, const char *user_name, char *key_out,
+                        struct mz_error *err)
+{
+    struct store_user u;
+    enum mz_err rc = store_user_by_name(st, user_name, &u, err);
+
+    if (rc)
+        return rc;
+    rc = store_begin(st, err);
+    if (!rc)
+        rc = make_key(st, u.id, key_out, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    return rc;
+}
+
+enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
+                             struct mz_error *err)
+{
+    unsigned char hash[KEY_HASH_BYTES];
+    enum mz_err rc;
+
+    memset(out, 0, sizeof *out);
+    if (!token || strlen(token) != KEY_TEXT_LEN || strncmp(token, "mz_", 3) != 0)
+        return mz_error_set(err, MZ_EAUTH, "", "the API key is not a mreza key (expected 'Authorization: Bearer mz_…')");
+    hash_key(token, hash);
+    rc = store_key_lookup(st, hash, sizeof hash, &out->user, &out->org, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_EAUTH, "", "unknown API key");
+    if (rc)
+        return rc;
+    out->role = role_parse(out->user.role);
+    return MZ_OK;
+}

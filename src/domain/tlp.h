@@ -1,0 +1,61 @@
+/* domain/tlp.h - TLP 2.0 (FIRST) as mreža enforces it. The one place that decides who
+ * may read what; every read path (get, list, count, export, and later correlation and
+ * federation) goes through tlp_visibility() to query and tlp_can_read() to check.
+ *
+ *   CLEAR        anyone (unauthenticated readers too, where the node allows them)
+ *   GREEN        every authenticated organisation of the node's community
+ *   AMBER        the creating organisation and the organisations (or users) it
+ *                lists in x_mreza_recipient_refs
+ *   AMBER+STRICT as AMBER; recipients may not pass it on (export/federation honour it)
+ *   RED          only the submitting user and the individual users listed in
+ *                x_mreza_recipient_refs
+ * An object without a TLP marking is handled as AMBER+STRICT of its creator's
+ * organisation (the safe default) and the API reports that it was defaulted.
+ * The reporter role narrows this to its own organisation's objects and those
+ * addressed to it. STIX 2.1's TLP 1.0 markings are mapped (WHITE -> CLEAR). */
+#ifndef MZ_TLP_H
+#define MZ_TLP_H
+
+#include <stdint.h>
+
+#include "domain/principal.h"
+#include "store/store.h"
+
+enum tlp_level {
+    TLP_CLEAR = 0,
+    TLP_GREEN,
+    TLP_AMBER,
+    TLP_AMBER_STRICT,
+    TLP_RED
+};
+
+#define TLP_DEFAULT TLP_AMBER_STRICT
+#define TLP_N_LEVELS 5
+
+/* Level of a marking-definition id, or -1 if it is not a TLP marking. */
+int tlp_from_marking_id(const char *id);
+/* "clear", "green", "amber", "amber+strict", "red" (case-insensitive; "white" is
+ * accepted for CLEAR) -> level, or -1. */
+int tlp_parse(const char *name);
+/* "TLP:AMBER+STRICT" style label. */
+const char *tlp_label(enum tlp_level l);
+/* "amber+strict" style name. */
+const char *tlp_name(enum tlp_level l);
+/* The STIX 2.1 TLP 2.0 marking-definition id and object (static text). */
+const char *tlp_marking_id(enum tlp_level l);
+const char *tlp_marking_json(enum tlp_level l);
+
+/* What the store needs to know about an object to decide. */
+struct tlp_meta {
+    int tlp;
+    int64_t owner_org;
+    int64_t submitter;
+    const char *audience; /* space-separated identity ids, or NULL */
+};
+
+/* Fill vis with the grants of p. */
+void tlp_visibility(const struct principal *p, struct store_vis *vis);
+/* 1 if p may read an object with meta m. */
+int tlp_can_read(const struct principal *p, const struct tlp_meta *m);
+
+#endif

@@ -1,0 +1,184 @@
+/* store/store.h - the storage facade: organisations, users, API keys and STIX objects.
+ *
+ * Callers (the domain layer) see only this header. It knows nothing of HTTP and
+ * nothing of TLP: visibility arrives as a struct store_vis of "grants" (bit masks of
+ * marking levels per audience) that domain/tlp.c computes; the store only evaluates
+ * them, in SQL, as a prefilter. store_sqlite.c implements it on SQLite in WAL mode;
+ * a PostgreSQL backend will implement the same functions.
+ *
+ * One struct store is one connection and is not thread-safe: each thread uses its own
+ * (domain/node.c keeps a pool). Strings in rows handed to callbacks are borrowed and
+ * valid only during the callback. */
+#ifndef MZ_STORE_H
+#define MZ_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct store;
+
+struct store_opts {
+    long cache_mb; /* page cache per connection */
+};
+
+/* Open (creating if needed) the store in directory dir and bring its schema up to
+ * date. *out is set only on success; close with store_close(). */
+enum mz_err store_open(const char *dir, const struct store_opts *opts, struct store **out,
+                       struct mz_error *err);
+void store_close(struct store *st);
+
+/* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE), so
+ * everything written between begin and commit is one atomic, durable unit: after
+ * store_commit() returns MZ_OK the data survives kill -9 and power loss. */
+enum mz_err store_begin(struct store *st, struct mz_error *err);
+enum mz_err store_commit(struct store *st, struct mz_error *err);
+void store_rollback(struct store *st);
+
+/* "ok" check of the whole file (PRAGMA integrity_check). */
+enum mz_err store_check(struct store *st, struct mz_error *err);
+
+/* ---- organisations and users ---- */
+
+#define STORE_NAME_LEN 128
+#define STORE_IDENT_LEN 64 /* "identity--" + UUID + NUL fits */
+
+struct store_org {
+    int64_t id;
+    char name[STORE_NAME_LEN];        /* short handle, e.g. "al-cert" */
+    char full_name[256];              /* e.g. "ALCIRT, National Agency for Cyber Security" */
+    char identity[STORE_IDENT_LEN];   /* STIX identity id of the organisation */
+    char country[8];                  /* ISO 3166-1 alpha-2 (XK for Kosovo*) */
+    char sector[64];
+    char kind[32];                    /* national-csirt, police, operator, ... */
+};
+
+struct store_user {
+    int64_t id;
+    char name[STORE_NAME_LEN];
+    int64_t org_id;
+    char role[16];
+    char identity[STORE_IDENT_LEN];   /* STIX identity id (identity_class individual) */
+};
+
+enum mz_err store_org_add(struct store *st, struct store_org *org, struct mz_error *err);
+enum mz_err store_org_by_name(struct store *st, const char *name, struct store_org *out,
+                              struct mz_error *err);
+enum mz_err store_org_by_id(struct store *st, int64_t id, struct store_org *out,
+                            struct mz_error *err);
+typedef int (*store_org_fn)(void *ctx, const struct store_org *org);
+enum mz_err store_org_list(struct store *st, store_org_fn fn, void *ctx, struct mz_error *err);
+
+enum mz_err store_user_add(struct store *st, struct store_user *user, struct mz_error *err);
+enum mz_err store_user_by_name(struct store *st, const char *name, struct store_user *out,
+                               struct mz_error *err);
+typedef int (*store_user_fn)(void *ctx, const struct store_user *user);
+/* org_id 0 lists every organisation's users. */
+enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, void *ctx,
+                            struct mz_error *err);
+
+/* API keys are stored only as a hash (the caller hashes). */
+enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
+                          int64_t user_id, struct mz_error *err);
+/* Finds the user and organisation that own the key hash; MZ_ENOTFOUND if none. */
+enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
+                             struct store_user *user_out, struct store_org *org_out,
+                             struct mz_error *err);
+
+/* ---- objects ---- */
+
+/* Visibility grants. A row is visible when its level's bit (1 << tlp) is set in
+ * all_mask, or in org_mask and the row's owner is org, or in user_mask and the row
+ * was submitted by user, or in aud_org_mask / aud_user_mask and the row's audience
+ * names org_ident / user_ident. NULL idents match nothing. */
+struct store_vis {
+    uint32_t all_mask;
+    int64_t org;
+    uint32_t org_mask;
+    int64_t user;
+    uint32_t user_mask;
+    const char *org_ident;
+    uint32_t aud_org_mask;
+    const char *user_ident;
+    uint32_t aud_user_mask;
+};
+
+/* One object to write; every pointer is borrowed for the call. */
+struct store_object_in {
+    const char *stix_id;
+    const char *type;
+    const char *version;    /* `modified`, or `created` for unversioned objects, or "" */
+    const char *version_key;/* the version normalised so that it sorts as text */
+    const char *created_by; /* created_by_ref, or the owner's identity */
+    int tlp;                /* 0..4 as domain/tlp.h numbers them */
+    int tlp_defaulted;      /* 1 if the object carried no TLP marking */
+    int revoked;
+    const char *audience;   /* space-separated identity ids, or NULL */
+    const char *body;       /* the object's JSON as received */
+    size_t body_len;
+};
+
+struct store_write_ctx {
+    int64_t owner_org;
+    int64_t submitter;
+    const char *date_added; /* RFC 3339, microseconds */
+};
+
+enum store_put_result {
+    STORE_PUT_NEW = 0,
+    STORE_PUT_DUPLICATE /* the same id and version from the same owner was already there */
+};
+
+/* Write one object inside a transaction. */
+enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
+                             const struct store_object_in *obj,
+                             enum store_put_result *result_out, struct mz_error *err);
+
+enum store_order {
+    STORE_ORDER_ADDED = 0, /* ascending date_added (cursor order) */
+    STORE_ORDER_NEWEST     /* newest version first */
+};
+
+struct store_query {
+    const char *const *types; /* NULL or n_types type names, ORed */
+    size_t n_types;
+    const char *id;           /* exact STIX id, or NULL */
+    const char *created_by;   /* identity id, or NULL */
+    int tlp;                  /* one level, or -1 for any */
+    const char *added_after;  /* date_added strictly after (microsecond text), or NULL */
+    int64_t after_seq;        /* cursor: only rows after this sequence number */
+    int all_versions;         /* 0: only each object's latest version */
+    enum store_order order;
+    long limit;               /* most rows to return; 0 = no limit */
+};
+
+struct store_row {
+    int64_t seq;
+    const char *stix_id;
+    const char *type;
+    const char *version;
+    const char *date_added;
+    const char *created_by;
+    int64_t owner_org;
+    int64_t submitter;
+    int tlp;
+    int tlp_defaulted;
+    const char *audience;
+    const char *body;
+    size_t body_len;
+};
+
+/* Return nonzero from the callback to stop early (store_list then returns MZ_OK). */
+typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
+
+/* Calls fn for each matching visible row, in q->order, at most q->limit rows.
+ * *more_out (may be NULL) is set to 1 if further rows match beyond the limit. */
+enum mz_err store_list(struct store *st, const struct store_vis *vis,
+                       const struct store_query *q, store_row_fn fn, void *ctx,
+                       int *more_out, struct mz_error *err);
+enum mz_err store_count(struct store *st, const struct store_vis *vis,
+                        const struct store_query *q, int64_t *count_out,
+                        struct mz_error *err);
+
+#endif

@@ -1,0 +1,700 @@
+/* store/store_sqlite.c - the SQLite implementation of store.h (the embedded default).
+ *
+ * The file is <data dir>/mreza.db in WAL mode with synchronous=FULL, so a committed
+ * transaction survives kill -9 and power loss; writers take the lock with BEGIN
+ * IMMEDIATE and bulk writes are one transaction per bundle. Objects keep the JSON
+ * exactly as received (body) beside the columns that queries filter and sort on.
+ * Rows are keyed by seq, which orders them by date_added and backs the page cursor.
+ * An object id may be stored by several owners (organisations): uniqueness is per
+ * (stix_id, owner, version), so nobody learns of another organisation's hidden object
+ * through a "duplicate" answer. `latest` marks each owner's newest version. */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/buf.h"
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *put_max;   /* newest version of an (id, owner) */
+    sqlite3_stmt *put_clear; /* clear `latest` of an (id, owner) */
+    sqlite3_stmt *put_ins;   /* insert one object */
+};
+
+/* Each entry brings the schema from version i to i+1. Never edit a shipped entry:
+ * append a new one. */
+static const char *const migrations[] = {
+    "CREATE TABLE orgs("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " full_name TEXT NOT NULL,"
+    " identity TEXT NOT NULL UNIQUE,"
+    " country TEXT NOT NULL,"
+    " sector TEXT NOT NULL,"
+    " kind TEXT NOT NULL);"
+    "CREATE TABLE users("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " org_id INTEGER NOT NULL REFERENCES orgs(id),"
+    " role TEXT NOT NULL,"
+    " identity TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE api_keys("
+    " hash BLOB PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id)) WITHOUT ROWID;"
+    "CREATE TABLE objects("
+    " seq INTEGER PRIMARY KEY,"
+    " stix_id TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " version TEXT NOT NULL,"
+    " vkey TEXT NOT NULL,"
+    " date_added TEXT NOT NULL,"
+    " created_by TEXT NOT NULL,"
+    " owner_org INTEGER NOT NULL,"
+    " submitter INTEGER NOT NULL,"
+    " tlp INTEGER NOT NULL,"
+    " tlp_defaulted INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL,"
+    " latest INTEGER NOT NULL,"
+    " audience TEXT,"
+    " body TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX objects_version ON objects(stix_id, owner_org, vkey);"
+    "CREATE INDEX objects_type ON objects(type, seq);"
+    "CREATE INDEX objects_added ON objects(date_added);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static enum mz_err db_error(struct store *st, struct mz_error *err, const char *what)
+{
+    int code = sqlite3_errcode(st->db);
+    enum mz_err rc = MZ_EIO;
+
+    if (code == SQLITE_CONSTRAINT)
+        rc = MZ_ECONFLICT;
+    else if (code == SQLITE_NOMEM)
+        rc = MZ_ENOMEM;
+    else if (code == SQLITE_TOOBIG)
+        rc = MZ_ETOOBIG;
+    return mz_error_set(err, rc, "", "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static enum mz_err exec(struct store *st, const char *sql, struct mz_error *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        mz_error_set(err, MZ_EIO, "", "store: %s", msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return MZ_EIO;
+    }
+    return MZ_OK;
+}
+
+static enum mz_err prepare(struct store *st, const char *sql, sqlite3_stmt **out,
+                           struct mz_error *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK)
+        return db_error(st, err, "prepare");
+    return MZ_OK;
+}
+
+static enum mz_err migrate(struct store *st, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int version = 0;
+    enum mz_err rc;
+
+    rc = exec(st, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);", err);
+    if (rc)
+        return rc;
+    rc = prepare(st, "SELECT max(version) FROM schema_version", &s, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (version > N_MIGRATIONS)
+        return mz_error_set(err, MZ_EIO, "", "store: schema version %d is newer than this mreza (%d); upgrade mreza",
+                            version, N_MIGRATIONS);
+    for (; version < N_MIGRATIONS; version++) {
+        char bump[96];
+        rc = exec(st, "BEGIN IMMEDIATE", err);
+        if (rc)
+            return rc;
+        snprintf(bump, sizeof bump, "INSERT INTO schema_version VALUES(%d)", version + 1);
+        rc = exec(st, migrations[version], err);
+        if (!rc)
+            rc = exec(st, bump, err);
+        if (!rc)
+            rc = exec(st, "COMMIT", err);
+        if (rc) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    return MZ_OK;
+}
+
+enum mz_err store_open(const char *dir, const struct store_opts *opts, struct store **out,
+                       struct mz_error *err)
+{
+    char path[1024], pragmas[256];
+    struct store *st;
+    enum mz_err rc;
+
+    if (mkdir(dir, 0700) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return mz_error_set(err, MZ_EIO, "", "store: cannot create directory %s", dir);
+    }
+    if ((size_t)snprintf(path, sizeof path, "%s/mreza.db", dir) >= sizeof path)
+        return mz_error_set(err, MZ_EINVAL, "", "store: path too long: %s", dir);
+    st = calloc(1, sizeof *st);
+    if (!st)
+        return MZ_ENOMEM;
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rc = mz_error_set(err, MZ_EIO, "", "store: cannot open %s: %s", path,
+                          st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(st->db, 30000);
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%ld;",
+             (opts && opts->cache_mb > 0 ? opts->cache_mb : 64) * 1024);
+    rc = exec(st, pragmas, err);
+    if (!rc)
+        rc = migrate(st, err);
+    if (!rc)
+        rc = prepare(st, "SELECT max(vkey) FROM objects WHERE stix_id=?1 AND owner_org=?2",
+                     &st->put_max, err);
+    if (!rc)
+        rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND latest=1",
+                     &st->put_clear, err);
+    if (!rc)
+        rc = prepare(st,
+                     "INSERT OR IGNORE INTO objects(stix_id,type,version,vkey,date_added,created_by,"
+                     "owner_org,submitter,tlp,tlp_defaulted,revoked,latest,audience,body)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                     &st->put_ins, err);
+    if (rc)
+        goto fail;
+    *out = st;
+    return MZ_OK;
+fail:
+    store_close(st);
+    return rc;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    sqlite3_finalize(st->put_max);
+    sqlite3_finalize(st->put_clear);
+    sqlite3_finalize(st->put_ins);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+enum mz_err store_begin(struct store *st, struct mz_error *err)
+{
+    return exec(st, "BEGIN IMMEDIATE", err);
+}
+
+enum mz_err store_commit(struct store *st, struct mz_error *err)
+{
+    enum mz_err rc = exec(st, "COMMIT", err);
+
+    if (rc)
+        store_rollback(st);
+    return rc;
+}
+
+void store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum mz_err store_check(struct store *st, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "PRAGMA integrity_check", &s, err);
+
+    if (rc)
+        return rc;
+    if (sqlite3_step(s) != SQLITE_ROW ||
+        strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0)
+        rc = mz_error_set(err, MZ_EIO, "", "store: integrity check failed: %s",
+                          sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "?");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- organisations, users, keys ---- */
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+#define ORG_COLS "id,name,full_name,identity,country,sector,kind"
+#define USER_COLS "id,name,org_id,role,identity"
+
+static void read_org(sqlite3_stmt *s, int c, struct store_org *o)
+{
+    o->id = sqlite3_column_int64(s, c);
+    copy_col(o->name, sizeof o->name, s, c + 1);
+    copy_col(o->full_name, sizeof o->full_name, s, c + 2);
+    copy_col(o->identity, sizeof o->identity, s, c + 3);
+    copy_col(o->country, sizeof o->country, s, c + 4);
+    copy_col(o->sector, sizeof o->sector, s, c + 5);
+    copy_col(o->kind, sizeof o->kind, s, c + 6);
+}
+
+static void read_user(sqlite3_stmt *s, int c, struct store_user *u)
+{
+    u->id = sqlite3_column_int64(s, c);
+    copy_col(u->name, sizeof u->name, s, c + 1);
+    u->org_id = sqlite3_column_int64(s, c + 2);
+    copy_col(u->role, sizeof u->role, s, c + 3);
+    copy_col(u->identity, sizeof u->identity, s, c + 4);
+}
+
+enum mz_err store_org_add(struct store *st, struct store_org *org, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO orgs(name,full_name,identity,country,sector,kind)"
+                             " VALUES(?1,?2,?3,?4,?5,?6)", &s, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, org->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, org->full_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, org->identity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, org->country, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, org->sector, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, org->kind, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = sqlite3_errcode(st->db) == SQLITE_CONSTRAINT
+                 ? mz_error_set(err, MZ_ECONFLICT, "/name", "an organisation named '%s' already exists", org->name)
+                 : db_error(st, err, "add organisation");
+    } else {
+        org->id = sqlite3_last_insert_rowid(st->db);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static enum mz_err org_query(struct store *st, const char *sql, const char *name, int64_t id,
+                             struct store_org *out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, sql, &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    if (name)
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_org(s, 0, out);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no organisation '%s'", name ? name : "(by id)");
+    else
+        rc = db_error(st, err, "read organisation");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_org_by_name(struct store *st, const char *name, struct store_org *out,
+                              struct mz_error *err)
+{
+    return org_query(st, "SELECT " ORG_COLS " FROM orgs WHERE name=?1", name, 0, out, err);
+}
+
+enum mz_err store_org_by_id(struct store *st, int64_t id, struct store_org *out,
+                            struct mz_error *err)
+{
+    return org_query(st, "SELECT " ORG_COLS " FROM orgs WHERE id=?1", NULL, id, out, err);
+}
+
+enum mz_err store_org_list(struct store *st, store_org_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " ORG_COLS " FROM orgs ORDER BY name", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_org o;
+        read_org(s, 0, &o);
+        if (fn(ctx, &o))
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_error(st, err, "list organisations");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_user_add(struct store *st, struct store_user *user, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO users(name,org_id,role,identity) VALUES(?1,?2,?3,?4)",
+                             &s, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, user->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, user->org_id);
+    sqlite3_bind_text(s, 3, user->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, user->identity, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = sqlite3_errcode(st->db) == SQLITE_CONSTRAINT
+                 ? mz_error_set(err, MZ_ECONFLICT, "/name", "a user named '%s' already exists", user->name)
+                 : db_error(st, err, "add user");
+    } else {
+        user->id = sqlite3_last_insert_rowid(st->db);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_user_by_name(struct store *st, const char *name, struct store_user *out,
+                               struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " USER_COLS " FROM users WHERE name=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_user(s, 0, out);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no user '%s'", name);
+    else
+        rc = db_error(st, err, "read user");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, void *ctx,
+                            struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " USER_COLS " FROM users WHERE ?1=0 OR org_id=?1 ORDER BY name",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_user u;
+        read_user(s, 0, &u);
+        if (fn(ctx, &u))
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_error(st, err, "list users");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
+                          int64_t user_id, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO api_keys(hash,user_id) VALUES(?1,?2)", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, user_id);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "add key");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
+                             struct store_user *user_out, struct store_org *org_out,
+                             struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "SELECT u.id,u.name,u.org_id,u.role,u.identity,"
+                             " o.id,o.name,o.full_name,o.identity,o.country,o.sector,o.kind"
+                             " FROM api_keys k JOIN users u ON u.id=k.user_id"
+                             " JOIN orgs o ON o.id=u.org_id WHERE k.hash=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_user(s, 0, user_out);
+        read_org(s, 5, org_out);
+    } else if (step == SQLITE_DONE) {
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "unknown API key");
+    } else {
+        rc = db_error(st, err, "look up key");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- objects ---- */
+
+enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
+                             const struct store_object_in *o,
+                             enum store_put_result *result_out, struct mz_error *err)
+{
+    sqlite3_stmt *s;
+    const unsigned char *max;
+    int latest = 1, cmp = 1;
+
+    s = st->put_max;
+    sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, ctx->owner_org);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return db_error(st, err, "read versions");
+    }
+    max = sqlite3_column_text(s, 0);
+    if (max)
+        cmp = strcmp(o->version_key, (const char *)max);
+    sqlite3_reset(s);
+    if (cmp == 0) {
+        *result_out = STORE_PUT_DUPLICATE;
+        return MZ_OK;
+    }
+    if (cmp < 0) {
+        latest = 0; /* an older version arriving late */
+    } else if (max) {
+        s = st->put_clear;
+        sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, ctx->owner_org);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            sqlite3_reset(s);
+            return db_error(st, err, "mark old version");
+        }
+        sqlite3_reset(s);
+    }
+    s = st->put_ins;
+    sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, o->type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, o->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, o->version_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, ctx->date_added, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, o->created_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, ctx->owner_org);
+    sqlite3_bind_int64(s, 8, ctx->submitter);
+    sqlite3_bind_int(s, 9, o->tlp);
+    sqlite3_bind_int(s, 10, o->tlp_defaulted);
+    sqlite3_bind_int(s, 11, o->revoked);
+    sqlite3_bind_int(s, 12, latest);
+    if (o->audience)
+        sqlite3_bind_text(s, 13, o->audience, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 13);
+    sqlite3_bind_text(s, 14, o->body, (int)o->body_len, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        sqlite3_reset(s);
+        return db_error(st, err, "insert object");
+    }
+    *result_out = sqlite3_changes(st->db) ? STORE_PUT_NEW : STORE_PUT_DUPLICATE;
+    sqlite3_reset(s);
+    return MZ_OK;
+}
+
+/* The visibility grants of struct store_vis as one SQL condition over named
+ * parameters bound by bind_vis(). */
+static const char vis_sql[] =
+    " AND (((1 << tlp) & :all_mask) != 0"
+    " OR (owner_org = :org AND ((1 << tlp) & :org_mask) != 0)"
+    " OR (submitter = :user AND ((1 << tlp) & :user_mask) != 0)"
+    " OR (audience IS NOT NULL AND ((1 << tlp) & :aud_org_mask) != 0 AND instr(audience, :org_ident) > 0)"
+    " OR (audience IS NOT NULL AND ((1 << tlp) & :aud_user_mask) != 0 AND instr(audience, :user_ident) > 0))";
+
+static void bind_named_int(sqlite3_stmt *s, const char *name, int64_t v)
+{
+    int i = sqlite3_bind_parameter_index(s, name);
+    if (i)
+        sqlite3_bind_int64(s, i, v);
+}
+
+static void bind_named_text(sqlite3_stmt *s, const char *name, const char *v)
+{
+    int i = sqlite3_bind_parameter_index(s, name);
+    if (!i)
+        return;
+    if (v && *v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static void bind_vis(sqlite3_stmt *s, const struct store_vis *v)
+{
+    bind_named_int(s, ":all_mask", v->all_mask);
+    bind_named_int(s, ":org", v->org);
+    bind_named_int(s, ":org_mask", v->org_mask);
+    bind_named_int(s, ":user", v->user);
+    bind_named_int(s, ":user_mask", v->user_mask);
+    bind_named_text(s, ":org_ident", v->org_ident);
+    bind_named_int(s, ":aud_org_mask", v->aud_org_mask);
+    bind_named_text(s, ":user_ident", v->user_ident);
+    bind_named_int(s, ":aud_user_mask", v->aud_user_mask);
+}
+
+#define MAX_TYPES 64
+
+/* Build "SELECT <cols> FROM objects WHERE <filters> <vis> <order> <limit>". The SQL
+ * text depends only on which filters are present, never on their values. */
+static enum mz_err build_query(struct mz_buf *sql, const char *cols,
+                               const struct store_query *q, int with_order,
+                               struct mz_error *err)
+{
+    enum mz_err rc;
+
+    if (q->n_types > MAX_TYPES)
+        return mz_error_set(err, MZ_EINVAL, "type", "at most %d types may be asked for at once", MAX_TYPES);
+    rc = mz_buf_printf(sql, "SELECT %s FROM objects WHERE seq > :after_seq", cols);
+    if (!rc && !q->all_versions)
+        rc = mz_buf_puts(sql, " AND latest = 1");
+    if (!rc && q->n_types) {
+        rc = mz_buf_puts(sql, " AND type IN (");
+        for (size_t i = 0; !rc && i < q->n_types; i++)
+            rc = mz_buf_printf(sql, "%s:t%zu", i ? "," : "", i);
+        if (!rc)
+            rc = mz_buf_puts(sql, ")");
+    }
+    if (!rc && q->id)
+        rc = mz_buf_puts(sql, " AND stix_id = :id");
+    if (!rc && q->created_by)
+        rc = mz_buf_puts(sql, " AND created_by = :created_by");
+    if (!rc && q->tlp >= 0)
+        rc = mz_buf_puts(sql, " AND tlp = :tlp");
+    if (!rc && q->added_after)
+        rc = mz_buf_puts(sql, " AND date_added > :added_after");
+    if (!rc)
+        rc = mz_buf_puts(sql, vis_sql);
+    if (!rc && with_order)
+        rc = mz_buf_puts(sql, q->order == STORE_ORDER_NEWEST ? " ORDER BY vkey DESC, seq DESC"
+                                                              : " ORDER BY seq");
+    if (!rc && with_order && q->limit > 0)
+        rc = mz_buf_puts(sql, " LIMIT :limit");
+    if (rc)
+        return mz_error_set(err, rc, "", "store: query too large");
+    return MZ_OK;
+}
+
+static enum mz_err prepare_query(struct store *st, const char *cols, const struct store_query *q,
+                                 const struct store_vis *vis, int with_order, sqlite3_stmt **out,
+                                 struct mz_error *err)
+{
+    struct mz_buf sql;
+    enum mz_err rc;
+    sqlite3_stmt *s = NULL;
+
+    mz_buf_init(&sql, 1 << 16);
+    rc = build_query(&sql, cols, q, with_order, err);
+    if (!rc)
+        rc = prepare(st, sql.data, &s, err);
+    mz_buf_free(&sql);
+    if (rc)
+        return rc;
+    bind_named_int(s, ":after_seq", q->after_seq);
+    for (size_t i = 0; i < q->n_types; i++) {
+        char name[32];
+        snprintf(name, sizeof name, ":t%zu", i);
+        bind_named_text(s, name, q->types[i]);
+    }
+    bind_named_text(s, ":id", q->id);
+    bind_named_text(s, ":created_by", q->created_by);
+    bind_named_int(s, ":tlp", q->tlp);
+    bind_named_text(s, ":added_after", q->added_after);
+    /* One row more than asked for tells whether there are more. */
+    bind_named_int(s, ":limit", q->limit + 1);
+    bind_vis(s, vis);
+    *out = s;
+    return MZ_OK;
+}
+
+enum mz_err store_list(struct store *st, const struct store_vis *vis,
+                       const struct store_query *q, store_row_fn fn, void *ctx,
+                       int *more_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc;
+    long n = 0;
+    int step, more = 0;
+
+    rc = prepare_query(st, "seq,stix_id,type,version,date_added,created_by,owner_org,"
+                       "submitter,tlp,tlp_defaulted,audience,body", q, vis, 1, &s, err);
+    if (rc)
+        return rc;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_row r;
+        if (q->limit > 0 && n == q->limit) {
+            more = 1;
+            break;
+        }
+        r.seq = sqlite3_column_int64(s, 0);
+        r.stix_id = (const char *)sqlite3_column_text(s, 1);
+        r.type = (const char *)sqlite3_column_text(s, 2);
+        r.version = (const char *)sqlite3_column_text(s, 3);
+        r.date_added = (const char *)sqlite3_column_text(s, 4);
+        r.created_by = (const char *)sqlite3_column_text(s, 5);
+        r.owner_org = sqlite3_column_int64(s, 6);
+        r.submitter = sqlite3_column_int64(s, 7);
+        r.tlp = sqlite3_column_int(s, 8);
+        r.tlp_defaulted = sqlite3_column_int(s, 9);
+        r.audience = (const char *)sqlite3_column_text(s, 10);
+        r.body = (const char *)sqlite3_column_text(s, 11);
+        r.body_len = (size_t)sqlite3_column_bytes(s, 11);
+        n++;
+        if (fn(ctx, &r)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_error(st, err, "list objects");
+    sqlite3_finalize(s);
+    if (!rc && more_out)
+        *more_out = more;
+    return rc;
+}
+
+enum mz_err store_count(struct store *st, const struct store_vis *vis,
+                        const struct store_query *q, int64_t *count_out,
+                        struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare_query(st, "count(*)", q, vis, 0, &s, err);
+
+    if (rc)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *count_out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "count objects");
+    sqlite3_finalize(s);
+    return rc;
+}

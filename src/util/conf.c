@@ -1,0 +1,230 @@
+/* util/conf.c - see conf.h. Add a setting by adding a field to struct mz_conf and a
+ * row to conf_table; parsing, checks and the dump follow from the row. */
+#include "util/conf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+enum conf_kind {
+    CONF_STR,
+    CONF_INT,
+    CONF_SIZE, /* integer with optional K/M/G suffix */
+    CONF_BOOL,
+    CONF_LEVEL /* a log level name */
+};
+
+struct conf_row {
+    const char *key;
+    enum conf_kind kind;
+    size_t offset;
+    long long min, max;
+    const char *def;
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct mz_conf, f)
+
+static const struct conf_row conf_table[] = {
+    {"listen", CONF_STR, OFF(listen), 0, 0, "127.0.0.1:8470",
+     "address:port of the HTTP API (port 0 picks a free one)"},
+    {"data", CONF_STR, OFF(data_dir), 0, 0, "./mreza-data", "directory of the store"},
+    {"http.max_body", CONF_SIZE, OFF(http_max_body), 1024, 4LL << 30, "256M",
+     "largest request body accepted (413 above)"},
+    {"http.max_depth", CONF_INT, OFF(http_max_depth), 2, 1000, "64",
+     "deepest JSON nesting accepted"},
+    {"http.max_objects", CONF_INT, OFF(http_max_objects), 1, 10000000, "1000000",
+     "most objects in one bundle"},
+    {"http.timeout", CONF_INT, OFF(http_timeout), 1, 86400, "120",
+     "seconds an idle connection is kept"},
+    {"http.max_connections", CONF_INT, OFF(http_max_connections), 1, 100000, "256",
+     "concurrent connections"},
+    {"http.threads", CONF_INT, OFF(http_threads), 1, 256, "4", "HTTP worker threads"},
+    {"api.public_read", CONF_BOOL, OFF(api_public_read), 0, 1, "false",
+     "serve TLP:CLEAR objects to unauthenticated clients"},
+    {"api.page_default", CONF_INT, OFF(api_page_default), 1, 100000, "100",
+     "objects per page when no limit is given"},
+    {"api.page_max", CONF_INT, OFF(api_page_max), 1, 100000, "10000",
+     "largest limit a client may ask for"},
+    {"store.cache_mb", CONF_INT, OFF(store_cache_mb), 1, 65536, "64",
+     "SQLite page cache per connection, MiB"},
+    {"log.level", CONF_LEVEL, OFF(log_level), 0, 0, "info", "debug, info, warn, error or off"},
+};
+
+#define N_ROWS (sizeof conf_table / sizeof conf_table[0])
+
+static const struct conf_row *conf_find(const char *key)
+{
+    for (size_t i = 0; i < N_ROWS; i++)
+        if (strcmp(conf_table[i].key, key) == 0)
+            return &conf_table[i];
+    return NULL;
+}
+
+static int parse_number(const char *v, enum conf_kind kind, long long *out)
+{
+    char *end;
+    long long n;
+
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (errno || end == v)
+        return -1;
+    if (kind == CONF_SIZE && *end) {
+        long long mult = 1;
+        switch (*end) {
+        case 'k': case 'K': mult = 1LL << 10; break;
+        case 'm': case 'M': mult = 1LL << 20; break;
+        case 'g': case 'G': mult = 1LL << 30; break;
+        default: return -1;
+        }
+        if (n > LLONG_MAX / mult || n < 0)
+            return -1;
+        n *= mult;
+        end++;
+    }
+    if (*end)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+enum mz_err mz_conf_set(struct mz_conf *c, const char *key, const char *value,
+                        struct mz_error *err)
+{
+    const struct conf_row *r = conf_find(key);
+    char *field;
+    long long n;
+
+    if (!r)
+        return mz_error_set(err, MZ_EINVAL, key, "unknown setting '%s' (see `mreza config defaults`)", key);
+    field = (char *)c + r->offset;
+    switch (r->kind) {
+    case CONF_STR:
+        if (strlen(value) >= MZ_CONF_STR_LEN)
+            return mz_error_set(err, MZ_EINVAL, key, "%s: value longer than %d bytes", key, MZ_CONF_STR_LEN - 1);
+        strcpy(field, value); /* length checked above */
+        return MZ_OK;
+    case CONF_LEVEL:
+        if (mz_log_level_parse(value) < 0)
+            return mz_error_set(err, MZ_EINVAL, key, "%s: '%s' is not one of debug, info, warn, error, off", key, value);
+        snprintf(field, 16, "%s", value);
+        return MZ_OK;
+    case CONF_BOOL:
+        if (!strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "yes"))
+            *(long *)(void *)field = 1;
+        else if (!strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "no"))
+            *(long *)(void *)field = 0;
+        else
+            return mz_error_set(err, MZ_EINVAL, key, "%s: '%s' is not true or false", key, value);
+        return MZ_OK;
+    case CONF_INT:
+    case CONF_SIZE:
+        if (parse_number(value, r->kind, &n) || n < r->min || n > r->max)
+            return mz_error_set(err, MZ_EINVAL, key, "%s: '%s' is not a number from %lld to %lld%s",
+                                key, value, r->min, r->max, r->kind == CONF_SIZE ? " (K/M/G suffixes allowed)" : "");
+        if (r->kind == CONF_SIZE)
+            *(size_t *)(void *)field = (size_t)n;
+        else
+            *(long *)(void *)field = (long)n;
+        return MZ_OK;
+    }
+    return MZ_EINVAL;
+}
+
+void mz_conf_defaults(struct mz_conf *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < N_ROWS; i++) {
+        enum mz_err rc = mz_conf_set(c, conf_table[i].key, conf_table[i].def, NULL);
+        (void)rc; /* defaults are in range by construction; tests check it */
+    }
+}
+
+enum mz_err mz_conf_set_kv(struct mz_conf *c, const char *kv, struct mz_error *err)
+{
+    char key[128];
+    const char *eq = strchr(kv, '=');
+    size_t klen;
+
+    if (!eq || eq == kv)
+        return mz_error_set(err, MZ_EINVAL, "", "expected key=value, got '%s'", kv);
+    klen = (size_t)(eq - kv);
+    if (klen >= sizeof key)
+        return mz_error_set(err, MZ_EINVAL, "", "setting name too long in '%s'", kv);
+    memcpy(key, kv, klen);
+    key[klen] = '\0';
+    return mz_conf_set(c, key, eq + 1, err);
+}
+
+static char *trim(char *s)
+{
+    char *e;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+enum mz_err mz_conf_load_file(struct mz_conf *c, const char *path, struct mz_error *err)
+{
+    char line[1024];
+    int lineno = 0;
+    enum mz_err rc = MZ_OK;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return mz_error_set(err, MZ_EIO, path, "cannot read config file %s: %s", path, strerror(errno));
+    while (!rc && fgets(line, sizeof line, f)) {
+        char *s = trim(line), *eq, *key, *val;
+        lineno++;
+        if (!*s || *s == '#')
+            continue;
+        eq = strchr(s, '=');
+        if (!eq) {
+            rc = mz_error_set(err, MZ_EINVAL, "", "%s:%d: expected 'key = value'", path, lineno);
+            break;
+        }
+        *eq = '\0';
+        key = trim(s);
+        val = trim(eq + 1);
+        rc = mz_conf_set(c, key, val, err);
+        if (rc && err) {
+            char msg[MZ_ERR_MSG_LEN];
+            snprintf(msg, sizeof msg, "%.40s:%d: %.200s", path, lineno, err->msg);
+            memcpy(err->msg, msg, sizeof msg);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+void mz_conf_dump(const struct mz_conf *c, FILE *out)
+{
+    for (size_t i = 0; i < N_ROWS; i++) {
+        const struct conf_row *r = &conf_table[i];
+        const char *field = (const char *)c + r->offset;
+        fprintf(out, "# %s (default %s)\n", r->help, r->def);
+        switch (r->kind) {
+        case CONF_STR:
+        case CONF_LEVEL:
+            fprintf(out, "%s = %s\n", r->key, field);
+            break;
+        case CONF_BOOL:
+            fprintf(out, "%s = %s\n", r->key, *(const long *)(const void *)field ? "true" : "false");
+            break;
+        case CONF_INT:
+            fprintf(out, "%s = %ld\n", r->key, *(const long *)(const void *)field);
+            break;
+        case CONF_SIZE:
+            fprintf(out, "%s = %zu\n", r->key, *(const size_t *)(const void *)field);
+            break;
+        }
+    }
+}

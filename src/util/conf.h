@@ -1,0 +1,44 @@
+/* util/conf.h - node configuration: one table of settings (Redis static_configs).
+ * The table drives the config file parser (`key = value` lines, # comments), the
+ * `--set key=value` flags, range checks whose message names the key, and
+ * `mreza config defaults` (which docs/config.md mirrors). Precedence: defaults <
+ * file < flags. struct mz_conf is passed down explicitly; no module reads a global. */
+#ifndef MZ_CONF_H
+#define MZ_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util/err.h"
+
+#define MZ_CONF_STR_LEN 512
+
+struct mz_conf {
+    char listen[MZ_CONF_STR_LEN];    /* host:port the API listens on */
+    char data_dir[MZ_CONF_STR_LEN];  /* directory holding the store */
+    size_t http_max_body;            /* bytes */
+    long http_max_depth;             /* JSON nesting */
+    long http_max_objects;           /* objects per bundle */
+    long http_timeout;               /* seconds of connection inactivity */
+    long http_max_connections;
+    long http_threads;
+    long api_public_read;            /* bool: unauthenticated TLP:CLEAR reads */
+    long api_page_default;
+    long api_page_max;
+    long store_cache_mb;
+    char log_level[16];
+};
+
+/* Fill c with the documented defaults. */
+void mz_conf_defaults(struct mz_conf *c);
+/* Set one key from text. Errors name the key and the accepted range. */
+enum mz_err mz_conf_set(struct mz_conf *c, const char *key, const char *value,
+                        struct mz_error *err);
+/* Apply "key=value". */
+enum mz_err mz_conf_set_kv(struct mz_conf *c, const char *kv, struct mz_error *err);
+/* Read a config file; err->field holds "path:line" on a bad line. */
+enum mz_err mz_conf_load_file(struct mz_conf *c, const char *path, struct mz_error *err);
+/* Write every setting with its value and description, in config-file syntax. */
+void mz_conf_dump(const struct mz_conf *c, FILE *out);
+
+#endif
