@@ -1,0 +1,404 @@
+/* tests/integ/harness.c - see harness.h. Failures in the harness itself abort the
+ * test binary with a message: they mean the environment is broken, not the node. */
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("harness: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("MREZA_BIN");
+    return b ? b : "build/mreza";
+}
+
+static char *read_fd(int fd)
+{
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+
+    while (buf && (r = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)r;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    if (!buf)
+        die("out of memory");
+    buf[len] = '\0';
+    return buf;
+}
+
+int h_cli(struct hnode *n, char **out, const char *const *argv)
+{
+    int pfd[2], status;
+    pid_t pid;
+    const char *args[64];
+    int k = 0;
+    char *text;
+
+    args[k++] = bin();
+    for (int i = 0; argv[i] && k < 60; i++)
+        args[k++] = argv[i];
+    args[k++] = "--data";
+    args[k++] = n->dir;
+    args[k] = NULL;
+    if (pipe(pfd))
+        die("pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        close(pfd[0]);
+        close(pfd[1]);
+        execv(args[0], (char *const *)args);
+        _exit(127);
+    }
+    close(pfd[1]);
+    text = read_fd(pfd[0]);
+    close(pfd[0]);
+    waitpid(pid, &status, 0);
+    if (out)
+        *out = text;
+    else
+        free(text);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+void h_node_init(struct hnode *n)
+{
+    const char *const init[] = {"init", NULL};
+
+    memset(n, 0, sizeof *n);
+    snprintf(n->dir, sizeof n->dir, "/tmp/mreza-test-XXXXXX");
+    if (!mkdtemp(n->dir))
+        die("mkdtemp: %s", strerror(errno));
+    if (h_cli(n, NULL, init) != 0)
+        die("mreza init failed in %s", n->dir);
+}
+
+void h_add_org(struct hnode *n, const char *name, const char *country, const char *kind)
+{
+    const char *const argv[] = {"org", "add", name, "--country", country, "--kind", kind, NULL};
+    if (h_cli(n, NULL, argv) != 0)
+        die("org add %s failed", name);
+}
+
+void h_add_user(struct hnode *n, const char *name, const char *org, const char *role, char *key)
+{
+    const char *const argv[] = {"user", "add", name, "--org", org, "--role", role, NULL};
+    char *out = NULL, *p;
+
+    if (h_cli(n, &out, argv) != 0)
+        die("user add %s failed", name);
+    p = strstr(out, "mz_");
+    if (!p || sscanf(p, "%63s", key) != 1)
+        die("no key in output of user add: %s", out);
+    free(out);
+}
+
+void h_identity(struct hnode *n, const char *what, const char *name, char *out)
+{
+    const char *const orgs[] = {"org", "list", NULL};
+    const char *const users[] = {"user", "list", NULL};
+    char *text = NULL, *line, *save = NULL;
+
+    out[0] = '\0';
+    if (h_cli(n, &text, strcmp(what, "org") ? users : orgs) != 0)
+        die("%s list failed", what);
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char first[128];
+        char *id = strstr(line, "identity--");
+        if (sscanf(line, "%127s", first) == 1 && !strcmp(first, name) && id) {
+            snprintf(out, 64, "%.46s", id);
+            break;
+        }
+    }
+    free(text);
+    if (!out[0])
+        die("no identity for %s %s", what, name);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Read the "serving … http://127.0.0.1:PORT/" line, waiting at most 20 s. */
+static unsigned read_port(int fd)
+{
+    char line[512];
+    size_t len = 0;
+    long deadline = now_ms() + 20000;
+
+    while (len < sizeof line - 1 && now_ms() < deadline) {
+        struct pollfd p = {fd, POLLIN, 0};
+        ssize_t r;
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        r = read(fd, line + len, 1);
+        if (r <= 0)
+            break;
+        if (line[len] == '\n') {
+            const char *u;
+            unsigned port = 0;
+            line[len] = '\0';
+            u = strstr(line, "http://127.0.0.1:");
+            if (u && sscanf(u + strlen("http://127.0.0.1:"), "%u", &port) == 1 && port > 0 && port < 65536)
+                return port;
+            len = 0;
+            continue;
+        }
+        len++;
+    }
+    return 0;
+}
+
+void h_start(struct hnode *n, const char *const *sets)
+{
+    int pfd[2];
+    const char *args[64];
+    int k = 0;
+
+    args[k++] = bin();
+    args[k++] = "serve";
+    args[k++] = "--data";
+    args[k++] = n->dir;
+    args[k++] = "--listen";
+    args[k++] = "127.0.0.1:0";
+    args[k++] = "--set";
+    args[k++] = "log.level=warn";
+    for (int i = 0; sets && sets[i] && k < 60; i++) {
+        args[k++] = "--set";
+        args[k++] = sets[i];
+    }
+    args[k] = NULL;
+    if (pipe(pfd))
+        die("pipe: %s", strerror(errno));
+    n->pid = fork();
+    if (n->pid == 0) {
+        dup2(pfd[1], 1);
+        close(pfd[0]);
+        close(pfd[1]);
+        execv(args[0], (char *const *)args);
+        _exit(127);
+    }
+    close(pfd[1]);
+    n->port = read_port(pfd[0]);
+    close(pfd[0]); /* the server's later stdout writes go nowhere; it writes none */
+    if (!n->port)
+        die("mreza serve did not report its port");
+    snprintf(n->url, sizeof n->url, "http://127.0.0.1:%u", n->port);
+    for (int i = 0; i < 200; i++) {
+        struct pollfd none;
+        if (h_healthy(n))
+            return;
+        poll(&none, 0, 25);
+    }
+    die("mreza serve on port %u never became healthy", n->port);
+}
+
+static void reap(struct hnode *n, int sig)
+{
+    int status;
+    if (n->pid <= 0)
+        return;
+    kill(n->pid, sig);
+    waitpid(n->pid, &status, 0);
+    n->pid = 0;
+}
+
+void h_stop(struct hnode *n)
+{
+    reap(n, SIGTERM);
+}
+
+void h_kill9(struct hnode *n)
+{
+    reap(n, SIGKILL);
+}
+
+void h_node_free(struct hnode *n)
+{
+    char cmd[400];
+
+    h_stop(n);
+    if (n->dir[0] && !getenv("MREZA_KEEP_TEST_DATA")) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "harness: could not remove %s\n", n->dir);
+    }
+}
+
+struct sink {
+    char *data;
+    size_t len;
+};
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ctx)
+{
+    struct sink *s = ctx;
+    size_t n = size * nmemb;
+    char *d = realloc(s->data, s->len + n + 1);
+
+    if (!d)
+        return 0;
+    memcpy(d + s->len, p, n);
+    s->data = d;
+    s->len += n;
+    d[s->len] = '\0';
+    return n;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
+{
+    struct hresp *r = ctx;
+    size_t n = size * nmemb, have = strlen(r->headers);
+
+    if (have + n < sizeof r->headers) {
+        memcpy(r->headers + have, p, n);
+        r->headers[have + n] = '\0';
+    }
+    return n;
+}
+
+long h_http(struct hnode *n, const char *method, const char *path, const char *key,
+            const char *body, size_t body_len, struct hresp *r)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *hdr = NULL;
+    struct sink s = {NULL, 0};
+    char url[4096], auth[160];
+
+    memset(r, 0, sizeof *r);
+    if (!c)
+        die("curl_easy_init");
+    snprintf(url, sizeof url, "%s%s", n->url, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    if (key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+        hdr = curl_slist_append(hdr, auth);
+    }
+    hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    hdr = curl_slist_append(hdr, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
+    r->body = s.data ? s.data : calloc(1, 1);
+    r->len = s.len;
+    return r->status;
+}
+
+void hresp_free(struct hresp *r)
+{
+    free(r->body);
+    r->body = NULL;
+}
+
+int h_healthy(struct hnode *n)
+{
+    struct hresp r;
+    long st = h_http(n, "GET", "/healthz", NULL, NULL, 0, &r);
+    hresp_free(&r);
+    return st == 200;
+}
+
+static sqlite3 *open_db(struct hnode *n)
+{
+    char path[300];
+    sqlite3 *db = NULL;
+
+    snprintf(path, sizeof path, "%s/mreza.db", n->dir);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        die("cannot open %s", path);
+    sqlite3_busy_timeout(db, 10000);
+    return db;
+}
+
+long long h_db_count(struct hnode *n, const char *where_sql)
+{
+    sqlite3 *db = open_db(n);
+    sqlite3_stmt *s = NULL;
+    char sql[1024];
+    long long v = -1;
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM objects%s%s", where_sql ? " WHERE " : "",
+             where_sql ? where_sql : "");
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+int h_db_integrity_ok(struct hnode *n)
+{
+    sqlite3 *db = open_db(n);
+    sqlite3_stmt *s = NULL;
+    int ok = 0;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        ok = !strcmp((const char *)sqlite3_column_text(s, 0), "ok");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return ok;
+}
+
+char *h_read_file(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f)
+        die("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+        die("cannot read %s", path);
+    buf[n] = '\0';
+    fclose(f);
+    if (len_out)
+        *len_out = (size_t)n;
+    return buf;
+}

@@ -1,0 +1,59 @@
+/* tests/integ/harness.h - drives a real `mreza` binary for the integration tests:
+ * creates a node in a temporary directory with the CLI, starts `mreza serve` on
+ * 127.0.0.1 with port 0, reads the bound port from its stdout, waits for /healthz
+ * (bounded retries, no bare sleeps), and talks HTTP to it with libcurl. The store
+ * file is also opened read-only with SQLite to check counts and integrity from the
+ * outside. The binary is $MREZA_BIN (set by tests/run.sh). */
+#ifndef MZ_HARNESS_H
+#define MZ_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct hnode {
+    char dir[256];
+    pid_t pid;
+    unsigned port;
+    char url[64];
+};
+
+struct hresp {
+    long status;
+    char *body;        /* NUL-terminated; freed by hresp_free */
+    size_t len;
+    char headers[4096];
+};
+
+/* Fresh data directory with an initialised store. */
+void h_node_init(struct hnode *n);
+/* Run the CLI on n's data dir: argv is NULL-terminated, without the binary and
+ * without --data. Returns the exit status; *out (may be NULL) gets stdout (free it). */
+int h_cli(struct hnode *n, char **out, const char *const *argv);
+void h_add_org(struct hnode *n, const char *name, const char *country, const char *kind);
+/* Adds a user and writes its API key into key (at least 64 bytes). */
+void h_add_user(struct hnode *n, const char *name, const char *org, const char *role, char *key);
+/* Identity id of an org or user ("org"/"user", by name) into out (64 bytes). */
+void h_identity(struct hnode *n, const char *what, const char *name, char *out);
+/* Start the server with extra "--set k=v" settings (NULL-terminated, may be NULL). */
+void h_start(struct hnode *n, const char *const *sets);
+void h_stop(struct hnode *n);
+void h_kill9(struct hnode *n);
+/* Stop if running and remove the data directory. */
+void h_node_free(struct hnode *n);
+
+/* HTTP request to the node; key may be NULL. Returns the status (0 on transport
+ * failure). */
+long h_http(struct hnode *n, const char *method, const char *path, const char *key,
+            const char *body, size_t body_len, struct hresp *r);
+void hresp_free(struct hresp *r);
+/* 1 if GET /healthz answers 200. */
+int h_healthy(struct hnode *n);
+
+/* Outside checks on the store file. */
+long long h_db_count(struct hnode *n, const char *where_sql);
+int h_db_integrity_ok(struct hnode *n);
+
+/* Read a whole file (tests/data/...) into a NUL-terminated heap buffer. */
+char *h_read_file(const char *path, size_t *len_out);
+
+#endif
