@@ -72,6 +72,26 @@ static const char *const timestamp_props[] = {
     "first_observed", "last_observed", "published", "object_modified", "start_time", "stop_time",
 };
 
+/* Properties that are strings wherever they appear at the top level. */
+static const char *const string_props[] = {
+    "name", "description", "pattern", "pattern_type", "pattern_version", "relationship_type",
+    "context", "content", "abstract", "opinion", "product", "value", "lang", "identity_class",
+    "summary", "definition_type", "spec_version",
+};
+
+/* Properties that are lists of strings. */
+static const char *const string_list_props[] = {
+    "labels", "indicator_types", "incident_types", "report_types", "sectors", "roles", "aliases",
+};
+
+static int in_list(const char *prop, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(prop, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static const struct type_rule *find_rule(const char *type)
 {
     for (size_t i = 0; i < N_TYPES; i++)
@@ -162,6 +182,17 @@ static enum mz_err check_property(const char *prop, json_t *v, struct mz_error *
     snprintf(path, sizeof path, "/%s", prop);
     if (json_is_array(v) && json_array_size(v) == 0)
         return mz_error_set(err, MZ_EINVAL, path, "`%s` is an empty list; STIX 2.1 prohibits empty lists (omit the property instead)", prop);
+    if (in_list(prop, string_props, sizeof string_props / sizeof string_props[0]) && !json_is_string(v))
+        return mz_error_set(err, MZ_EINVAL, path, "`%s` must be a string", prop);
+    if (in_list(prop, string_list_props, sizeof string_list_props / sizeof string_list_props[0])) {
+        size_t i;
+        json_t *e;
+        if (!json_is_array(v))
+            return mz_error_set(err, MZ_EINVAL, path, "`%s` must be a list of strings", prop);
+        json_array_foreach(v, i, e)
+            if (!json_is_string(e))
+                return mz_error_set(err, MZ_EINVAL, path, "`%s` must be a list of strings", prop);
+    }
     if (is_timestamp_prop(prop)) {
         struct mz_time t;
         if (!json_is_string(v) || mz_time_parse(json_string_value(v), &t) != 0)
