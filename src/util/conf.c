@@ -106,7 +106,7 @@ enum mz_err mz_conf_set(struct mz_conf *c, const char *key, const char *value,
     case CONF_STR:
         if (strlen(value) >= MZ_CONF_STR_LEN)
             return mz_error_set(err, MZ_EINVAL, key, "%s: value longer than %d bytes", key, MZ_CONF_STR_LEN - 1);
-        strcpy(field, value); /* length checked above */
+        memcpy(field, value, strlen(value) + 1); /* length checked above */
         return MZ_OK;
     case CONF_LEVEL:
         if (mz_log_level_parse(value) < 0)

@@ -222,19 +222,25 @@ void h_start(struct hnode *n, const char *const *sets)
     die("mreza serve on port %u never became healthy", n->port);
 }
 
-static void reap(struct hnode *n, int sig)
+static int reap(struct hnode *n, int sig)
 {
     int status;
     if (n->pid <= 0)
-        return;
+        return -1;
     kill(n->pid, sig);
     waitpid(n->pid, &status, 0);
     n->pid = 0;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-void h_stop(struct hnode *n)
+int h_stop(struct hnode *n)
 {
-    reap(n, SIGTERM);
+    int rc = reap(n, SIGTERM);
+    if (rc > 0)
+        fprintf(stderr, "harness: mreza serve exited with status %d\n", rc);
+    return rc;
 }
 
 void h_kill9(struct hnode *n)
@@ -242,16 +248,17 @@ void h_kill9(struct hnode *n)
     reap(n, SIGKILL);
 }
 
-void h_node_free(struct hnode *n)
+int h_node_free(struct hnode *n)
 {
     char cmd[400];
+    int rc = h_stop(n);
 
-    h_stop(n);
     if (n->dir[0] && !getenv("MREZA_KEEP_TEST_DATA")) {
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->dir);
         if (system(cmd) != 0)
             fprintf(stderr, "harness: could not remove %s\n", n->dir);
     }
+    return rc;
 }
 
 struct sink {

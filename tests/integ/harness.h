@@ -36,10 +36,13 @@ void h_add_user(struct hnode *n, const char *name, const char *org, const char *
 void h_identity(struct hnode *n, const char *what, const char *name, char *out);
 /* Start the server with extra "--set k=v" settings (NULL-terminated, may be NULL). */
 void h_start(struct hnode *n, const char *const *sets);
-void h_stop(struct hnode *n);
+/* SIGTERM and wait; returns the server's exit status (nonzero also when a sanitizer
+ * reported a leak or an error at exit), or -1 if it was not running. */
+int h_stop(struct hnode *n);
 void h_kill9(struct hnode *n);
-/* Stop if running and remove the data directory. */
-void h_node_free(struct hnode *n);
+/* Stop if running and remove the data directory; returns h_stop()'s status, so
+ * that a teardown can fail when the server did not exit cleanly. */
+int h_node_free(struct hnode *n);
 
 /* HTTP request to the node; key may be NULL. Returns the status (0 on transport
  * failure). */

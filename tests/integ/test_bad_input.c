@@ -70,8 +70,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    h_node_free(&node);
-    return 0;
+    return h_node_free(&node) != 0; /* the server must exit cleanly (no leaks) */
 }
 
 /* POST body and check status, message, field, health and an unchanged store. */

@@ -108,7 +108,7 @@ static void test_kill9_during_bulk_import(void **state)
     snprintf(where, sizeof where, "\"count\":%lld}", present_total);
     assert_non_null(strstr(r.body, where));
     hresp_free(&r);
-    h_node_free(&node);
+    assert_int_equal(h_node_free(&node), 0);
     curl_global_cleanup();
 }
 
