@@ -215,7 +215,7 @@ def scenario():
     camp = {}
     u, when = CAMPAIGN_REPORTS[0]
     camp[u] = indicator("campaign-domain:" + u, u, when, "green", "domain", CAMPAIGN_DOMAIN,
-                        "Phishing domain imitating e-banking login", days=30, types=("malicious-activity", "anonymization")[:1])
+                        "Phishing domain imitating e-banking login", days=30)
     al_ip = indicator("al-campaign-ip", u, "2025-03-10 08:20", "green", "ipv4", CAMPAIGN_IP,
                       "Host of %s" % CAMPAIGN_DOMAIN, days=30)
     al_mail = indicator("al-campaign-sender", u, "2025-03-10 08:25", "green", "email",
@@ -384,10 +384,10 @@ def build():
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "share", "demo", "demo.json")
-    text = json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
+    demo = build()
     with open(out, "w", encoding="utf-8") as f:
-        f.write(text)
-    n = sum(len(b["bundle"]["objects"]) for b in build()["bundles"])
+        f.write(json.dumps(demo, indent=1, ensure_ascii=False) + "\n")
+    n = sum(len(b["bundle"]["objects"]) for b in demo["bundles"])
     print("wrote %s: %d orgs, %d users, %d objects" % (out, len(ORGS), len(USERS), n))
 
 
