@@ -33,10 +33,12 @@ UNIT_BIN  := $(UNIT_SRC:%.c=$(BUILD)/%)
 INTEG_SRC := $(wildcard tests/integ/test_*.c)
 INTEG_BIN := $(INTEG_SRC:%.c=$(BUILD)/%)
 INTEG_HLP := $(BUILD)/tests/integ/harness.o
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+REPLAY_BIN:= $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 
-.PHONY: all test test-unit test-integ lint bench clean tests-build
+.PHONY: all test test-unit test-integ lint bench clean tests-build fuzz
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -67,7 +69,25 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
 
-tests-build: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
+# Corpus replay of each fuzz target (gcc + sanitizers, no libFuzzer needed).
+$(BUILD)/fuzz/replay_%: fuzz/replay.c fuzz/fuzz_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DCORPUS_DIR='"fuzz/corpus/$*"' fuzz/replay.c fuzz/fuzz_$*.c -o $@ $(LIB) $(LDLIBS) -lcmocka
+
+# Real fuzzing with clang's libFuzzer: make fuzz [FUZZ_TARGET=bundle FUZZ_SECONDS=60]
+FUZZ_TARGET ?= bundle
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz/fuzzer_%: fuzz/fuzz_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $< -o $@ $(LIB) $(LDLIBS)
+
+fuzz:
+	$(MAKE) CC=clang SANITIZE=1 BUILD=build/fuzzer CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" build/fuzzer/fuzz/fuzzer_$(FUZZ_TARGET)
+	@mkdir -p build/fuzzer/corpus-$(FUZZ_TARGET)
+	build/fuzzer/fuzz/fuzzer_$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build/fuzzer/corpus-$(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET)
+
+tests-build: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(REPLAY_BIN)
 
 test: tests-build
 	@BUILD=$(BUILD) sh tests/run.sh all

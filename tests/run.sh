@@ -15,7 +15,8 @@ bins=""
 case "$WHAT" in
   unit)  bins=$(find "$BUILD/tests/unit" -type f -name 'test_*' ! -name '*.[od]' 2>/dev/null | sort) ;;
   integ) bins=$(find "$BUILD/tests/integ" -type f -name 'test_*' ! -name '*.[od]' 2>/dev/null | sort) ;;
-  all)   bins=$(find "$BUILD/tests/unit" "$BUILD/tests/integ" -type f -name 'test_*' ! -name '*.[od]' 2>/dev/null | sort) ;;
+  fuzz)  bins=$(find "$BUILD/fuzz" -type f -name 'replay_*' ! -name '*.[od]' 2>/dev/null | sort) ;;
+  all)   bins=$(find "$BUILD/tests/unit" "$BUILD/tests/integ" "$BUILD/fuzz" -type f \( -name 'test_*' -o -name 'replay_*' \) ! -name '*.[od]' 2>/dev/null | sort) ;;
 esac
 log=$(mktemp)
 for b in $bins; do
