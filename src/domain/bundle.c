@@ -154,6 +154,15 @@ static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, stru
             t->objects_p = vp;
             t->objects_n = (size_t)(s->p - vp);
         }
+        if (!(kn == 9 && !memcmp(kp, "\"objects\"", 9))) {
+            /* Every other member is checked by jansson here; the objects array's
+             * elements are, one by one, in split_objects(). */
+            json_t *val;
+            rc = parse_span(vp, (size_t)(s->p - vp), JSON_DECODE_ANY, &val, buf, err);
+            if (rc)
+                return rc;
+            json_decref(val);
+        }
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;

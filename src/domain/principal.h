@@ -4,8 +4,9 @@
  * Roles (narrowest last):
  *   admin    - manages organisations and users; reads and writes like an analyst
  *   analyst  - reads what TLP allows, writes objects
- *   reporter - an operator of essential services: submits, and reads only its own
- *              organisation's objects and those addressed to it
+ *   reporter - an operator of essential services: submits, and reads its own
+ *              organisation's objects, those addressed to it, and TLP:CLEAR (which
+ *              is for anyone) - not the community's TLP:GREEN
  *   viewer   - reads like an analyst, writes nothing
  * Roles only ever narrow what TLP allows; no role widens it (not even admin). */
 #ifndef MZ_PRINCIPAL_H

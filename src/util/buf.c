@@ -35,7 +35,7 @@ enum mz_err mz_buf_reserve(struct mz_buf *b, size_t extra)
     size_t need, ncap;
     char *p;
 
-    if (extra > b->limit || b->len > b->limit - extra)
+    if (extra > b->limit || b->len > b->limit - extra || b->len + extra >= (size_t)-1)
         return MZ_ETOOBIG;
     need = b->len + extra + 1;
     if (need <= b->cap)

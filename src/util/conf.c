@@ -188,7 +188,7 @@ enum mz_err mz_conf_load_file(struct mz_conf *c, const char *path, struct mz_err
             continue;
         eq = strchr(s, '=');
         if (!eq) {
-            rc = mz_error_set(err, MZ_EINVAL, "", "%s:%d: expected 'key = value'", path, lineno);
+            rc = mz_error_set(err, MZ_EINVAL, "", "%.100s:%d: expected 'key = value'", path, lineno);
             break;
         }
         *eq = '\0';
@@ -197,10 +197,12 @@ enum mz_err mz_conf_load_file(struct mz_conf *c, const char *path, struct mz_err
         rc = mz_conf_set(c, key, val, err);
         if (rc && err) {
             char msg[MZ_ERR_MSG_LEN];
-            snprintf(msg, sizeof msg, "%.40s:%d: %.200s", path, lineno, err->msg);
+            snprintf(msg, sizeof msg, "%.100s:%d: %.140s", path, lineno, err->msg);
             memcpy(err->msg, msg, sizeof msg);
         }
     }
+    if (rc && err)
+        snprintf(err->field, sizeof err->field, "%.100s:%d", path, lineno);
     fclose(f);
     return rc;
 }

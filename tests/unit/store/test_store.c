@@ -1,0 +1,1050 @@
+/* tests/unit/store/test_store.c - unit tests of store/store_sqlite.c through store.h.
+ * Every test runs against a real SQLite store in its own mkdtemp directory (no
+ * mocks). Covers: store_open creating the directory and schema (and refusing a path
+ * that is a file); organisations, users and API keys (add, lookups, lists, duplicate
+ * names -> MZ_ECONFLICT, unknown -> MZ_ENOTFOUND); store_put_object (NEW, then
+ * DUPLICATE for the same id/owner/version; a newer version becomes the only latest
+ * one; an older version arriving late stays not-latest; one id stored by two owners);
+ * store_list and store_count (visibility grants of struct store_vis, limit and the
+ * `more` flag, paging with after_seq, type/id/tlp/created_by/added_after filters,
+ * newest-first order, early stop, row fields and byte-exact bodies, count equal to
+ * the list's length); store_begin/store_rollback leaving nothing; store_check; and
+ * reopening a closed store with its data intact. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#define ALL_LEVELS 0x1fu
+#define BIT(l) (1u << (l))
+
+/* ---- fixture: a fresh store in a temporary directory ---- */
+
+struct fx {
+    char root[64];  /* from mkdtemp */
+    char dir[96];   /* root/data, created by store_open */
+    struct store *st;
+    int n_added;    /* for increasing date_added values */
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct mz_error err;
+
+    if (!f)
+        return -1;
+    snprintf(f->root, sizeof f->root, "/tmp/mreza-store-XXXXXX");
+    if (!mkdtemp(f->root)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->dir, sizeof f->dir, "%s/data", f->root);
+    if (store_open(f->dir, NULL, &f->st, &err) != MZ_OK) {
+        fprintf(stderr, "store_open: %s\n", err.msg);
+        rmdir(f->root);
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[512];
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+
+    store_close(f->st);
+    remove_dir(f->dir);
+    remove_dir(f->root);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static int64_t add_org(struct store *st, const char *name, const char *identity)
+{
+    struct store_org o;
+    struct mz_error err;
+
+    memset(&o, 0, sizeof o);
+    snprintf(o.name, sizeof o.name, "%s", name);
+    snprintf(o.full_name, sizeof o.full_name, "%s, full name", name);
+    snprintf(o.identity, sizeof o.identity, "%s", identity);
+    snprintf(o.country, sizeof o.country, "AL");
+    snprintf(o.sector, sizeof o.sector, "government");
+    snprintf(o.kind, sizeof o.kind, "national-csirt");
+    assert_int_equal(store_org_add(st, &o, &err), MZ_OK);
+    assert_true(o.id > 0);
+    return o.id;
+}
+
+static int64_t add_user(struct store *st, const char *name, int64_t org_id, const char *identity)
+{
+    struct store_user u;
+    struct mz_error err;
+
+    memset(&u, 0, sizeof u);
+    snprintf(u.name, sizeof u.name, "%s", name);
+    u.org_id = org_id;
+    snprintf(u.role, sizeof u.role, "analyst");
+    snprintf(u.identity, sizeof u.identity, "%s", identity);
+    assert_int_equal(store_user_add(st, &u, &err), MZ_OK);
+    assert_true(u.id > 0);
+    return u.id;
+}
+
+/* One object to put; unset fields get defaults in put(). */
+struct obj {
+    const char *id;
+    const char *type;
+    const char *version;  /* also used as version_key: same-format text sorts */
+    int tlp;
+    const char *audience;
+    const char *body;     /* default: {"id":"<id>"} */
+    const char *created_by;
+};
+
+/* Put o for owner/submitter in its own transaction; returns the put result. */
+static enum store_put_result put(struct fx *f, int64_t owner, int64_t submitter,
+                                 const struct obj *o)
+{
+    char date[40], body[256];
+    struct store_write_ctx ctx;
+    struct store_object_in in;
+    enum store_put_result res = (enum store_put_result)-1;
+    struct mz_error err;
+
+    snprintf(date, sizeof date, "2024-01-01T00:00:00.%06dZ", ++f->n_added);
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", o->id);
+    ctx.owner_org = owner;
+    ctx.submitter = submitter;
+    ctx.date_added = date;
+    memset(&in, 0, sizeof in);
+    in.stix_id = o->id;
+    in.type = o->type ? o->type : "indicator";
+    in.version = o->version ? o->version : "2016-01-01T00:00:00.000Z";
+    in.version_key = in.version;
+    in.created_by = o->created_by ? o->created_by : "identity--a0000000-0000-4000-8000-00000000000a";
+    in.tlp = o->tlp;
+    in.tlp_defaulted = 0;
+    in.revoked = 0;
+    in.audience = o->audience;
+    in.body = o->body ? o->body : body;
+    in.body_len = strlen(in.body);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    return res;
+}
+
+/* What store_list handed to the callback. */
+struct got {
+    size_t n;
+    char tags[1024];      /* last two characters of each stix_id, space-separated */
+    char versions[1024];  /* each version, space-separated */
+    int64_t seq[64];
+    int64_t owner[64];
+    size_t stop_after;    /* return nonzero after this many rows; 0 = never */
+};
+
+static int collect(void *ctx, const struct store_row *r)
+{
+    struct got *g = ctx;
+    size_t l = strlen(r->stix_id);
+
+    assert_true(g->n < 64);
+    g->seq[g->n] = r->seq;
+    g->owner[g->n] = r->owner_org;
+    g->n++;
+    snprintf(g->tags + strlen(g->tags), sizeof g->tags - strlen(g->tags), "%s%s",
+             *g->tags ? " " : "", r->stix_id + l - 2);
+    snprintf(g->versions + strlen(g->versions), sizeof g->versions - strlen(g->versions),
+             "%s%s", *g->versions ? " " : "", r->version);
+    return g->stop_after && g->n >= g->stop_after;
+}
+
+static const struct store_vis SEE_ALL = {ALL_LEVELS, 0, 0, 0, 0, NULL, 0, NULL, 0};
+
+static void query_init(struct store_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->tlp = -1;
+    q->order = STORE_ORDER_ADDED;
+}
+
+/* List with q and vis into g (all rows); returns the more flag. */
+static int list(struct fx *f, const struct store_vis *vis, const struct store_query *q,
+                struct got *g)
+{
+    struct mz_error err;
+    int more = -1;
+
+    memset(g, 0, sizeof *g);
+    assert_int_equal(store_list(f->st, vis, q, collect, g, &more, &err), MZ_OK);
+    return more;
+}
+
+static int64_t count(struct fx *f, const struct store_vis *vis, const struct store_query *q)
+{
+    struct mz_error err;
+    int64_t n = -1;
+
+    assert_int_equal(store_count(f->st, vis, q, &n, &err), MZ_OK);
+    return n;
+}
+
+#define ID(n) "indicator--5a3c5b4d-2e0f-4b8a-9c1d-0000000000" n
+#define ORG1_IDENT "identity--a0000000-0000-4000-8000-00000000000a"
+#define ORG2_IDENT "identity--b0000000-0000-4000-8000-00000000000b"
+#define USER10_IDENT "identity--a0000000-0000-4000-8000-000000000010"
+#define USER20_IDENT "identity--b0000000-0000-4000-8000-000000000020"
+
+/* ---- open ---- */
+
+static void test_open_creates_schema(void **state)
+{
+    struct fx *f = *state;
+    char path[160];
+    struct stat sb;
+    struct store_query q;
+    struct mz_error err;
+
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(stat(f->dir, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+    assert_int_equal(store_check(f->st, &err), MZ_OK);
+    query_init(&q);
+    assert_int_equal(count(f, &SEE_ALL, &q), 0);
+}
+
+static int count_orgs(void *ctx, const struct store_org *o)
+{
+    (void)o;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Opening an existing, empty store again works and finds the schema in place. */
+static void test_open_twice(void **state)
+{
+    struct fx *f = *state;
+    struct store *other = NULL;
+    struct mz_error err;
+    int n = 0;
+
+    assert_int_equal(store_open(f->dir, NULL, &other, &err), MZ_OK);
+    assert_non_null(other);
+    assert_int_equal(store_org_list(other, count_orgs, &n, &err), MZ_OK);
+    assert_int_equal(n, 0);
+    store_close(other);
+}
+
+static void test_open_refuses_a_file(void **state)
+{
+    struct fx *f = *state;
+    char path[160];
+    static int sentinel;
+    struct store *before = (struct store *)(void *)&sentinel;
+    struct store *st = before; /* *out is set only on success */
+    struct mz_error err;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/plain-file", f->root);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    mz_error_clear(&err);
+    assert_int_equal(store_open(path, NULL, &st, &err), MZ_EIO);
+    assert_ptr_equal(st, before);
+    assert_true(strlen(err.msg) > 0);
+    unlink(path);
+    store_close(NULL); /* a no-op */
+}
+
+/* ---- organisations, users, keys ---- */
+
+static int list_org_names(void *ctx, const struct store_org *o)
+{
+    char *out = ctx;
+    snprintf(out + strlen(out), 256 - strlen(out), "%s%s", *out ? " " : "", o->name);
+    return 0;
+}
+
+static void test_orgs(void **state)
+{
+    struct fx *f = *state;
+    struct store_org o;
+    struct mz_error err;
+    char names[256] = "";
+    int64_t z = add_org(f->st, "zeta-cert", ORG2_IDENT);
+    int64_t a = add_org(f->st, "al-cert", ORG1_IDENT);
+
+    assert_int_not_equal(a, z);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(store_org_by_name(f->st, "al-cert", &o, &err), MZ_OK);
+    assert_int_equal(o.id, a);
+    assert_string_equal(o.name, "al-cert");
+    assert_string_equal(o.full_name, "al-cert, full name");
+    assert_string_equal(o.identity, ORG1_IDENT);
+    assert_string_equal(o.country, "AL");
+    assert_string_equal(o.sector, "government");
+    assert_string_equal(o.kind, "national-csirt");
+    memset(&o, 0, sizeof o);
+    assert_int_equal(store_org_by_id(f->st, z, &o, &err), MZ_OK);
+    assert_string_equal(o.name, "zeta-cert");
+    assert_string_equal(o.identity, ORG2_IDENT);
+
+    assert_int_equal(store_org_by_name(f->st, "nobody", &o, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_org_by_name(f->st, "AL-CERT", &o, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_org_by_id(f->st, a + z + 100, &o, &err), MZ_ENOTFOUND);
+
+    assert_int_equal(store_org_list(f->st, list_org_names, names, &err), MZ_OK);
+    assert_string_equal(names, "al-cert zeta-cert"); /* by name */
+}
+
+static void test_org_duplicate_name(void **state)
+{
+    struct fx *f = *state;
+    struct store_org o, back;
+    struct mz_error err;
+    int n = 0;
+
+    add_org(f->st, "al-cert", ORG1_IDENT);
+    memset(&o, 0, sizeof o);
+    snprintf(o.name, sizeof o.name, "al-cert");
+    snprintf(o.full_name, sizeof o.full_name, "an impostor");
+    snprintf(o.identity, sizeof o.identity, "%s", ORG2_IDENT);
+    mz_error_clear(&err);
+    assert_int_equal(store_org_add(f->st, &o, &err), MZ_ECONFLICT);
+    assert_int_equal(err.code, MZ_ECONFLICT);
+    assert_non_null(strstr(err.msg, "al-cert"));
+    assert_int_equal(store_org_by_name(f->st, "al-cert", &back, &err), MZ_OK);
+    assert_string_equal(back.full_name, "al-cert, full name");
+    assert_int_equal(store_org_list(f->st, count_orgs, &n, &err), MZ_OK);
+    assert_int_equal(n, 1);
+}
+
+static int list_user_names(void *ctx, const struct store_user *u)
+{
+    char *out = ctx;
+    snprintf(out + strlen(out), 256 - strlen(out), "%s%s", *out ? " " : "", u->name);
+    return 0;
+}
+
+static void test_users(void **state)
+{
+    struct fx *f = *state;
+    struct store_user u;
+    struct mz_error err;
+    char names[256] = "";
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t o2 = add_org(f->st, "rks-cert", ORG2_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+
+    add_user(f->st, "ardit@al-cert", o1, "identity--a0000000-0000-4000-8000-000000000011");
+    add_user(f->st, "besa@rks-cert", o2, USER20_IDENT);
+
+    memset(&u, 0, sizeof u);
+    assert_int_equal(store_user_by_name(f->st, "zana@al-cert", &u, &err), MZ_OK);
+    assert_int_equal(u.id, u10);
+    assert_int_equal(u.org_id, o1);
+    assert_string_equal(u.role, "analyst");
+    assert_string_equal(u.identity, USER10_IDENT);
+    assert_int_equal(store_user_by_name(f->st, "nobody", &u, &err), MZ_ENOTFOUND);
+
+    assert_int_equal(store_user_list(f->st, o1, list_user_names, names, &err), MZ_OK);
+    assert_string_equal(names, "ardit@al-cert zana@al-cert");
+    names[0] = '\0';
+    assert_int_equal(store_user_list(f->st, o2, list_user_names, names, &err), MZ_OK);
+    assert_string_equal(names, "besa@rks-cert");
+    names[0] = '\0';
+    assert_int_equal(store_user_list(f->st, 0, list_user_names, names, &err), MZ_OK);
+    assert_string_equal(names, "ardit@al-cert besa@rks-cert zana@al-cert");
+}
+
+static void test_user_duplicate_name(void **state)
+{
+    struct fx *f = *state;
+    struct store_user u;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+
+    add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+    memset(&u, 0, sizeof u);
+    snprintf(u.name, sizeof u.name, "zana@al-cert");
+    u.org_id = o1;
+    snprintf(u.role, sizeof u.role, "viewer");
+    snprintf(u.identity, sizeof u.identity, "%s", USER20_IDENT);
+    mz_error_clear(&err);
+    assert_int_equal(store_user_add(f->st, &u, &err), MZ_ECONFLICT);
+    assert_non_null(strstr(err.msg, "zana@al-cert"));
+    assert_int_equal(store_user_by_name(f->st, "zana@al-cert", &u, &err), MZ_OK);
+    assert_string_equal(u.role, "analyst");
+}
+
+static void test_keys(void **state)
+{
+    struct fx *f = *state;
+    unsigned char h1[32], h2[32];
+    struct store_user u;
+    struct store_org o;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t o2 = add_org(f->st, "rks-cert", ORG2_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+    int64_t u20 = add_user(f->st, "besa@rks-cert", o2, USER20_IDENT);
+
+    memset(h1, 0xa1, sizeof h1);
+    memset(h2, 0xa1, sizeof h2);
+    h2[31] = 0xa2;
+    assert_int_equal(store_key_add(f->st, h1, sizeof h1, u10, &err), MZ_OK);
+    assert_int_equal(store_key_add(f->st, h2, sizeof h2, u20, &err), MZ_OK);
+
+    memset(&u, 0, sizeof u);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &u, &o, &err), MZ_OK);
+    assert_int_equal(u.id, u10);
+    assert_string_equal(u.name, "zana@al-cert");
+    assert_int_equal(o.id, o1);
+    assert_string_equal(o.name, "al-cert");
+    assert_string_equal(o.identity, ORG1_IDENT);
+    assert_int_equal(store_key_lookup(f->st, h2, sizeof h2, &u, &o, &err), MZ_OK);
+    assert_int_equal(u.id, u20);
+    assert_int_equal(o.id, o2);
+
+    /* a prefix, a longer hash and another hash are all unknown */
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1 - 1, &u, &o, &err), MZ_ENOTFOUND);
+    h1[0] ^= 1;
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &u, &o, &err), MZ_ENOTFOUND);
+    h1[0] ^= 1;
+    /* the same hash cannot be added twice */
+    assert_int_not_equal(store_key_add(f->st, h1, sizeof h1, u20, &err), MZ_OK);
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &u, &o, &err), MZ_OK);
+    assert_int_equal(u.id, u10);
+}
+
+/* ---- objects: versions ---- */
+
+static void test_put_new_then_duplicate(void **state)
+{
+    struct fx *f = *state;
+    struct obj o = {ID("01"), NULL, "2016-01-01T00:00:00.000000000Z", 1, NULL, NULL, NULL};
+    struct obj again = o;
+    struct store_query q;
+    struct got g;
+    struct mz_error err;
+
+    assert_int_equal(put(f, 1, 10, &o), STORE_PUT_NEW);
+    again.body = "{\"id\":\"" ID("01") "\",\"changed\":true}";
+    assert_int_equal(put(f, 1, 11, &again), STORE_PUT_DUPLICATE);
+    assert_int_equal(put(f, 1, 10, &o), STORE_PUT_DUPLICATE);
+    query_init(&q);
+    q.all_versions = 1;
+    assert_int_equal(count(f, &SEE_ALL, &q), 1);
+    /* the first body stays */
+    list(f, &SEE_ALL, &q, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(store_check(f->st, &err), MZ_OK);
+}
+
+static int body_of(void *ctx, const struct store_row *r)
+{
+    snprintf(ctx, 256, "%.*s", (int)r->body_len, r->body);
+    return 0;
+}
+
+static void test_duplicate_keeps_first_body(void **state)
+{
+    struct fx *f = *state;
+    struct obj o = {ID("01"), NULL, NULL, 1, NULL, "{\"first\":1}", NULL};
+    struct obj again = {ID("01"), NULL, NULL, 1, NULL, "{\"second\":2}", NULL};
+    struct store_query q;
+    struct mz_error err;
+    char body[256] = "";
+
+    assert_int_equal(put(f, 1, 10, &o), STORE_PUT_NEW);
+    assert_int_equal(put(f, 1, 10, &again), STORE_PUT_DUPLICATE);
+    query_init(&q);
+    q.all_versions = 1;
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, body_of, body, NULL, &err), MZ_OK);
+    assert_string_equal(body, "{\"first\":1}");
+}
+
+#define V1 "2016-01-01T00:00:00.000000000Z"
+#define V2 "2016-01-02T00:00:00.000000000Z"
+#define V3 "2016-01-03T00:00:00.000000000Z"
+#define V2_5 "2016-01-02T12:00:00.000000000Z"
+
+static void test_newer_version_is_latest(void **state)
+{
+    struct fx *f = *state;
+    struct obj v1 = {ID("01"), NULL, V1, 1, NULL, NULL, NULL};
+    struct obj v2 = {ID("01"), NULL, V2, 1, NULL, NULL, NULL};
+    struct store_query q;
+    struct got g;
+
+    assert_int_equal(put(f, 1, 10, &v1), STORE_PUT_NEW);
+    assert_int_equal(put(f, 1, 10, &v2), STORE_PUT_NEW);
+    query_init(&q);
+    assert_int_equal(list(f, &SEE_ALL, &q, &g), 0);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.versions, V2);
+    assert_int_equal(count(f, &SEE_ALL, &q), 1);
+    q.all_versions = 1;
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.versions, V1 " " V2);
+    assert_int_equal(count(f, &SEE_ALL, &q), 2);
+}
+
+static void test_older_version_late(void **state)
+{
+    struct fx *f = *state;
+    struct obj v1 = {ID("01"), NULL, V1, 1, NULL, NULL, NULL};
+    struct obj v2 = {ID("01"), NULL, V2, 1, NULL, NULL, NULL};
+    struct obj v3 = {ID("01"), NULL, V3, 1, NULL, NULL, NULL};
+    struct obj v2_5 = {ID("01"), NULL, V2_5, 1, NULL, NULL, NULL};
+    struct store_query q;
+    struct got g;
+
+    query_init(&q);
+    assert_int_equal(put(f, 1, 10, &v2), STORE_PUT_NEW);
+    assert_int_equal(put(f, 1, 10, &v1), STORE_PUT_NEW); /* older, arriving late */
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.versions, V2);
+
+    assert_int_equal(put(f, 1, 10, &v3), STORE_PUT_NEW);
+    assert_int_equal(put(f, 1, 10, &v2_5), STORE_PUT_NEW); /* between two others */
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.versions, V3);
+    assert_int_equal(count(f, &SEE_ALL, &q), 1);
+
+    /* an older version again is a duplicate, and changes nothing */
+    assert_int_equal(put(f, 1, 10, &v1), STORE_PUT_DUPLICATE);
+    assert_int_equal(put(f, 1, 10, &v2_5), STORE_PUT_DUPLICATE);
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.versions, V3);
+    q.all_versions = 1;
+    assert_int_equal(count(f, &SEE_ALL, &q), 4);
+    q.order = STORE_ORDER_NEWEST;
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.versions, V3 " " V2_5 " " V2 " " V1);
+}
+
+static void test_same_id_two_owners(void **state)
+{
+    struct fx *f = *state;
+    struct obj o = {ID("01"), NULL, V1, 1, NULL, NULL, NULL};
+    struct obj newer = {ID("01"), NULL, V2, 1, NULL, NULL, NULL};
+    struct store_query q;
+    struct got g;
+
+    assert_int_equal(put(f, 1, 10, &o), STORE_PUT_NEW);
+    assert_int_equal(put(f, 2, 20, &o), STORE_PUT_NEW);
+    assert_int_equal(put(f, 2, 21, &o), STORE_PUT_DUPLICATE);
+    query_init(&q);
+    list(f, &SEE_ALL, &q, &g);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.owner[0], 1);
+    assert_int_equal(g.owner[1], 2);
+
+    /* owner 2's newer version does not touch owner 1's latest */
+    assert_int_equal(put(f, 2, 20, &newer), STORE_PUT_NEW);
+    list(f, &SEE_ALL, &q, &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.versions, V1 " " V2);
+    assert_int_equal(g.owner[0], 1);
+    assert_int_equal(g.owner[1], 2);
+}
+
+/* SCOs have no version: the second copy from an owner is a duplicate. */
+static void test_unversioned_duplicate(void **state)
+{
+    struct fx *f = *state;
+    struct obj sco = {"ipv4-addr--efcd5e80-570d-4131-b213-62cb18eaa6a8", "ipv4-addr", "", 0, NULL, NULL, NULL};
+    struct store_query q;
+
+    assert_int_equal(put(f, 1, 10, &sco), STORE_PUT_NEW);
+    assert_int_equal(put(f, 1, 10, &sco), STORE_PUT_DUPLICATE);
+    query_init(&q);
+    q.all_versions = 1;
+    assert_int_equal(count(f, &SEE_ALL, &q), 1);
+}
+
+/* ---- objects: visibility ---- */
+
+/* Rows of the visibility tests: tag (last two characters of the id), level, owner,
+ * submitter and audience. */
+static const struct {
+    struct obj o;
+    int64_t owner, submitter;
+} vis_rows[] = {
+    {{ID("00"), NULL, NULL, 0, NULL, NULL, NULL}, 1, 10},
+    {{ID("01"), NULL, NULL, 1, NULL, NULL, NULL}, 2, 20},
+    {{ID("02"), NULL, NULL, 2, NULL, NULL, NULL}, 1, 11},
+    {{ID("03"), NULL, NULL, 2, ORG2_IDENT " " ORG1_IDENT, NULL, NULL}, 2, 20},
+    {{ID("04"), NULL, NULL, 4, USER10_IDENT, NULL, NULL}, 2, 20},
+    {{ID("05"), NULL, NULL, 4, NULL, NULL, NULL}, 1, 10},
+    {{ID("06"), NULL, NULL, 3, NULL, NULL, NULL}, 2, 20},
+    {{ID("07"), NULL, NULL, 3, ORG1_IDENT, NULL, NULL}, 2, 20},
+};
+
+struct vis_case {
+    const char *name;
+    struct store_vis vis;
+    const char *want; /* tags of the visible rows, in order */
+};
+
+static const struct vis_case vis_cases[] = {
+    {"nothing granted", {0, 0, 0, 0, 0, NULL, 0, NULL, 0}, ""},
+    {"everything", {ALL_LEVELS, 0, 0, 0, 0, NULL, 0, NULL, 0}, "00 01 02 03 04 05 06 07"},
+    {"CLEAR to all", {BIT(0), 0, 0, 0, 0, NULL, 0, NULL, 0}, "00"},
+    {"CLEAR+GREEN to all", {BIT(0) | BIT(1), 0, 0, 0, 0, NULL, 0, NULL, 0}, "00 01"},
+    {"RED to all", {BIT(4), 0, 0, 0, 0, NULL, 0, NULL, 0}, "04 05"},
+    {"AMBER of org 1", {0, 1, BIT(2) | BIT(3), 0, 0, NULL, 0, NULL, 0}, "02"},
+    {"all levels of org 1", {0, 1, ALL_LEVELS, 0, 0, NULL, 0, NULL, 0}, "00 02 05"},
+    {"org mask without org", {0, 0, ALL_LEVELS, 0, 0, NULL, 0, NULL, 0}, ""},
+    {"submitted by user 10", {0, 0, 0, 10, ALL_LEVELS, NULL, 0, NULL, 0}, "00 05"},
+    {"RED submitted by user 10", {0, 0, 0, 10, BIT(4), NULL, 0, NULL, 0}, "05"},
+    {"submitted by user 20", {0, 0, 0, 20, ALL_LEVELS, NULL, 0, NULL, 0}, "01 03 04 06 07"},
+    {"AMBER naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(2) | BIT(3), NULL, 0}, "03 07"},
+    {"AMBER only naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(2), NULL, 0}, "03"},
+    {"RED naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(4), NULL, 0}, ""},
+    {"naming org 2", {0, 0, 0, 0, 0, ORG2_IDENT, ALL_LEVELS, NULL, 0}, "03"},
+    {"RED naming user 10", {0, 0, 0, 0, 0, NULL, 0, USER10_IDENT, BIT(4)}, "04"},
+    {"naming user 20", {0, 0, 0, 0, 0, NULL, 0, USER20_IDENT, ALL_LEVELS}, ""},
+    {"audience mask, NULL ident", {0, 0, 0, 0, 0, NULL, ALL_LEVELS, NULL, ALL_LEVELS}, ""},
+    {"audience mask, empty ident", {0, 0, 0, 0, 0, "", ALL_LEVELS, "", ALL_LEVELS}, ""},
+    {"an analyst of org 1 (user 10)",
+     {BIT(0) | BIT(1), 1, BIT(2) | BIT(3), 10, ALL_LEVELS, ORG1_IDENT, BIT(1) | BIT(2) | BIT(3),
+      USER10_IDENT, BIT(1) | BIT(2) | BIT(3) | BIT(4)},
+     "00 01 02 03 04 05 07"},
+    {"a reporter of org 2 (user 20)",
+     {BIT(0), 2, BIT(1) | BIT(2) | BIT(3), 20, ALL_LEVELS, ORG2_IDENT, BIT(1) | BIT(2) | BIT(3),
+      USER20_IDENT, BIT(1) | BIT(2) | BIT(3) | BIT(4)},
+     "00 01 03 04 06 07"},
+};
+
+static void put_vis_rows(struct fx *f)
+{
+    for (size_t i = 0; i < sizeof vis_rows / sizeof vis_rows[0]; i++)
+        assert_int_equal(put(f, vis_rows[i].owner, vis_rows[i].submitter, &vis_rows[i].o),
+                         STORE_PUT_NEW);
+}
+
+static void test_vis_grants(void **state)
+{
+    struct fx *f = *state;
+    struct store_query q;
+
+    put_vis_rows(f);
+    query_init(&q);
+    for (size_t i = 0; i < sizeof vis_cases / sizeof vis_cases[0]; i++) {
+        struct got g;
+        char got_s[1200], want_s[1200];
+        list(f, &vis_cases[i].vis, &q, &g);
+        snprintf(got_s, sizeof got_s, "%s: [%s] count %lld", vis_cases[i].name, g.tags,
+                 (long long)count(f, &vis_cases[i].vis, &q));
+        snprintf(want_s, sizeof want_s, "%s: [%s] count %lld", vis_cases[i].name,
+                 vis_cases[i].want, (long long)((strlen(vis_cases[i].want) + 1) / 3));
+        assert_string_equal(got_s, want_s);
+    }
+}
+
+/* ---- objects: paging and filters ---- */
+
+static void put_five(struct fx *f)
+{
+    static const struct obj objs[] = {
+        {ID("00"), "indicator", NULL, 0, NULL, NULL, NULL},
+        {ID("01"), "malware", NULL, 1, NULL, NULL, "identity--c0000000-0000-4000-8000-00000000000c"},
+        {ID("02"), "indicator", NULL, 2, NULL, NULL, NULL},
+        {ID("03"), "x-acme", NULL, 1, NULL, NULL, NULL},
+        {ID("04"), "indicator", NULL, 4, NULL, NULL, NULL},
+    };
+
+    for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
+        assert_int_equal(put(f, 1, 10, &objs[i]), STORE_PUT_NEW);
+}
+
+static void test_limit_and_more(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        long limit;
+        const char *tags;
+        int more;
+    } cases[] = {
+        {1, "00", 1},
+        {2, "00 01", 1},
+        {4, "00 01 02 03", 1},
+        {5, "00 01 02 03 04", 0},
+        {6, "00 01 02 03 04", 0},
+        {0, "00 01 02 03 04", 0}, /* no limit */
+    };
+    struct store_query q;
+
+    put_five(f);
+    query_init(&q);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct got g;
+        char name[32];
+        int more;
+        snprintf(name, sizeof name, "limit %ld", cases[i].limit);
+        q.limit = cases[i].limit;
+        more = list(f, &SEE_ALL, &q, &g);
+        assert_string_equal(g.tags, cases[i].tags);
+        assert_int_equal(more, cases[i].more);
+        /* count ignores the limit */
+        assert_int_equal(count(f, &SEE_ALL, &q), 5);
+    }
+}
+
+static void test_after_seq_pages(void **state)
+{
+    struct fx *f = *state;
+    struct store_query q;
+    struct got g1, g2, g3, all;
+
+    put_five(f);
+    query_init(&q);
+    list(f, &SEE_ALL, &q, &all);
+    assert_int_equal(all.n, 5);
+    for (size_t i = 1; i < all.n; i++)
+        assert_true(all.seq[i] > all.seq[i - 1]);
+
+    q.limit = 2;
+    assert_int_equal(list(f, &SEE_ALL, &q, &g1), 1);
+    assert_string_equal(g1.tags, "00 01");
+    q.after_seq = g1.seq[g1.n - 1];
+    assert_int_equal(list(f, &SEE_ALL, &q, &g2), 1);
+    assert_string_equal(g2.tags, "02 03");
+    q.after_seq = g2.seq[g2.n - 1];
+    assert_int_equal(list(f, &SEE_ALL, &q, &g3), 0);
+    assert_string_equal(g3.tags, "04");
+    q.after_seq = g3.seq[g3.n - 1];
+    assert_int_equal(list(f, &SEE_ALL, &q, &g3), 0);
+    assert_int_equal(g3.n, 0);
+    /* count honours the cursor too */
+    q.after_seq = g1.seq[g1.n - 1];
+    assert_int_equal(count(f, &SEE_ALL, &q), 3);
+}
+
+/* The cursor applies after visibility: paging a filtered view skips hidden rows. */
+static void test_after_seq_with_grants(void **state)
+{
+    struct fx *f = *state;
+    const struct store_vis only_green = {BIT(1), 0, 0, 0, 0, NULL, 0, NULL, 0};
+    struct store_query q;
+    struct got g;
+
+    put_five(f);
+    query_init(&q);
+    q.limit = 1;
+    assert_int_equal(list(f, &only_green, &q, &g), 1);
+    assert_string_equal(g.tags, "01");
+    q.after_seq = g.seq[0];
+    assert_int_equal(list(f, &only_green, &q, &g), 0);
+    assert_string_equal(g.tags, "03");
+}
+
+static void test_filters(void **state)
+{
+    struct fx *f = *state;
+    static const char *const ind[] = {"indicator"};
+    static const char *const ind_mal[] = {"malware", "indicator"};
+    static const char *const none[] = {"campaign"};
+    static const struct {
+        const char *name;
+        const char *const *types;
+        size_t n_types;
+        const char *id;
+        const char *created_by;
+        int tlp;
+        const char *added_after;
+        const char *want;
+    } cases[] = {
+        {"no filter", NULL, 0, NULL, NULL, -1, NULL, "00 01 02 03 04"},
+        {"indicator", ind, 1, NULL, NULL, -1, NULL, "00 02 04"},
+        {"malware or indicator", ind_mal, 2, NULL, NULL, -1, NULL, "00 01 02 04"},
+        {"unknown type", none, 1, NULL, NULL, -1, NULL, ""},
+        {"id", NULL, 0, ID("03"), NULL, -1, NULL, "03"},
+        {"unknown id", NULL, 0, ID("99"), NULL, -1, NULL, ""},
+        {"tlp green", NULL, 0, NULL, NULL, 1, NULL, "01 03"},
+        {"tlp clear", NULL, 0, NULL, NULL, 0, NULL, "00"},
+        {"tlp amber+strict", NULL, 0, NULL, NULL, 3, NULL, ""},
+        {"created_by", NULL, 0, NULL, "identity--c0000000-0000-4000-8000-00000000000c", -1, NULL, "01"},
+        {"added after the 3rd", NULL, 0, NULL, NULL, -1, "2024-01-01T00:00:00.000003Z", "03 04"},
+        {"added after all", NULL, 0, NULL, NULL, -1, "2024-01-01T00:00:00.000005Z", ""},
+        {"indicator and tlp", ind, 1, NULL, NULL, 2, NULL, "02"},
+    };
+
+    put_five(f);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct store_query q;
+        struct got g;
+        char got_s[1200], want_s[1200];
+        query_init(&q);
+        q.types = cases[i].types;
+        q.n_types = cases[i].n_types;
+        q.id = cases[i].id;
+        q.created_by = cases[i].created_by;
+        q.tlp = cases[i].tlp;
+        q.added_after = cases[i].added_after;
+        list(f, &SEE_ALL, &q, &g);
+        snprintf(got_s, sizeof got_s, "%s: [%s] count %lld", cases[i].name, g.tags,
+                 (long long)count(f, &SEE_ALL, &q));
+        snprintf(want_s, sizeof want_s, "%s: [%s] count %lld", cases[i].name, cases[i].want,
+                 (long long)((strlen(cases[i].want) + 1) / 3));
+        assert_string_equal(got_s, want_s);
+    }
+}
+
+static void test_callback_stops_early(void **state)
+{
+    struct fx *f = *state;
+    struct store_query q;
+    struct got g;
+    struct mz_error err;
+    int more = -1;
+
+    put_five(f);
+    query_init(&q);
+    memset(&g, 0, sizeof g);
+    g.stop_after = 2;
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, collect, &g, &more, &err), MZ_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.tags, "00 01");
+}
+
+struct row_copy {
+    int n;
+    char stix_id[80], type[32], version[40], date_added[40], created_by[80], audience[200];
+    int audience_null;
+    int64_t owner_org, submitter;
+    int tlp, tlp_defaulted;
+    char body[300];
+    size_t body_len;
+};
+
+static int copy_row(void *ctx, const struct store_row *r)
+{
+    struct row_copy *c = ctx;
+
+    c->n++;
+    snprintf(c->stix_id, sizeof c->stix_id, "%s", r->stix_id);
+    snprintf(c->type, sizeof c->type, "%s", r->type);
+    snprintf(c->version, sizeof c->version, "%s", r->version);
+    snprintf(c->date_added, sizeof c->date_added, "%s", r->date_added);
+    snprintf(c->created_by, sizeof c->created_by, "%s", r->created_by);
+    c->audience_null = r->audience == NULL;
+    snprintf(c->audience, sizeof c->audience, "%s", r->audience ? r->audience : "");
+    c->owner_org = r->owner_org;
+    c->submitter = r->submitter;
+    c->tlp = r->tlp;
+    c->tlp_defaulted = r->tlp_defaulted;
+    c->body_len = r->body_len;
+    assert_true(r->body_len < sizeof c->body);
+    memcpy(c->body, r->body, r->body_len);
+    c->body[r->body_len] = '\0';
+    return 0;
+}
+
+/* Rows carry what was written; the body is stored byte for byte, body_len bytes. */
+static void test_row_fields_and_body(void **state)
+{
+    struct fx *f = *state;
+    static const char body[] = "{ \"id\" : \"" ID("42") "\",\n\t\"name\":\"mreža \\\"ž\\\" \\\\\" }TRAILER";
+    size_t body_len = strlen(body) - strlen("TRAILER");
+    struct store_write_ctx ctx = {3, 33, "2024-05-01T12:00:00.123456Z"};
+    struct store_object_in in = {
+        ID("42"), "indicator", "2016-01-01T00:00:00.5Z", "2016-01-01T00:00:00.500000000Z",
+        ORG2_IDENT, 2, 1, 0, USER10_IDENT " " ORG1_IDENT, body, body_len,
+    };
+    struct store_query q;
+    struct row_copy c;
+    enum store_put_result res;
+    struct mz_error err;
+
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    assert_int_equal(res, STORE_PUT_NEW);
+    query_init(&q);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, copy_row, &c, NULL, &err), MZ_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.stix_id, ID("42"));
+    assert_string_equal(c.type, "indicator");
+    assert_string_equal(c.version, "2016-01-01T00:00:00.5Z");
+    assert_string_equal(c.date_added, "2024-05-01T12:00:00.123456Z");
+    assert_string_equal(c.created_by, ORG2_IDENT);
+    assert_int_equal(c.owner_org, 3);
+    assert_int_equal(c.submitter, 33);
+    assert_int_equal(c.tlp, 2);
+    assert_int_equal(c.tlp_defaulted, 1);
+    assert_int_equal(c.audience_null, 0);
+    assert_string_equal(c.audience, USER10_IDENT " " ORG1_IDENT);
+    assert_int_equal(c.body_len, body_len);
+    assert_memory_equal(c.body, body, body_len);
+}
+
+static void test_row_without_audience(void **state)
+{
+    struct fx *f = *state;
+    struct obj o = {ID("01"), NULL, NULL, 0, NULL, NULL, NULL};
+    struct store_query q;
+    struct row_copy c;
+    struct mz_error err;
+
+    assert_int_equal(put(f, 1, 10, &o), STORE_PUT_NEW);
+    query_init(&q);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, copy_row, &c, NULL, &err), MZ_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.audience_null, 1);
+}
+
+/* ---- transactions, integrity, persistence ---- */
+
+static void test_rollback_leaves_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct obj o = {ID("01"), NULL, NULL, 1, NULL, NULL, NULL};
+    struct store_write_ctx ctx = {1, 10, "2024-01-01T00:00:00.000001Z"};
+    struct store_object_in in;
+    struct store_query q;
+    enum store_put_result res;
+    struct mz_error err;
+
+    memset(&in, 0, sizeof in);
+    in.stix_id = o.id;
+    in.type = "indicator";
+    in.version = V1;
+    in.version_key = V1;
+    in.created_by = ORG1_IDENT;
+    in.tlp = 1;
+    in.body = "{}";
+    in.body_len = 2;
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    assert_int_equal(res, STORE_PUT_NEW);
+    in.stix_id = ID("02");
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    store_rollback(f->st);
+
+    query_init(&q);
+    q.all_versions = 1;
+    assert_int_equal(count(f, &SEE_ALL, &q), 0);
+    store_rollback(f->st); /* outside a transaction: harmless */
+    /* the rolled-back object is new again */
+    assert_int_equal(put(f, 1, 10, &o), STORE_PUT_NEW);
+    assert_int_equal(count(f, &SEE_ALL, &q), 1);
+    assert_int_equal(store_check(f->st, &err), MZ_OK);
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+    struct fx *f = *state;
+    struct obj o = {ID("01"), NULL, V2, 4, USER10_IDENT, "{\"kept\":\"ž\"}", NULL};
+    struct obj v1 = {ID("01"), NULL, V1, 4, USER10_IDENT, NULL, NULL};
+    unsigned char h[32];
+    struct store_org org;
+    struct store_user u;
+    struct store_query q;
+    struct store_opts opts = {8};
+    struct got g;
+    struct mz_error err;
+    char body[256] = "";
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+
+    memset(h, 7, sizeof h);
+    assert_int_equal(store_key_add(f->st, h, sizeof h, u10, &err), MZ_OK);
+    assert_int_equal(put(f, o1, u10, &o), STORE_PUT_NEW);
+    assert_int_equal(put(f, o1, u10, &v1), STORE_PUT_NEW);
+    store_close(f->st);
+    f->st = NULL;
+
+    assert_int_equal(store_open(f->dir, &opts, &f->st, &err), MZ_OK);
+    assert_int_equal(store_check(f->st, &err), MZ_OK);
+    assert_int_equal(store_org_by_name(f->st, "al-cert", &org, &err), MZ_OK);
+    assert_int_equal(org.id, o1);
+    assert_int_equal(store_user_by_name(f->st, "zana@al-cert", &u, &err), MZ_OK);
+    assert_int_equal(u.id, u10);
+    assert_int_equal(store_key_lookup(f->st, h, sizeof h, &u, &org, &err), MZ_OK);
+    assert_int_equal(u.id, u10);
+    query_init(&q);
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.versions, V2); /* latest survives too */
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, body_of, body, NULL, &err), MZ_OK);
+    assert_string_equal(body, "{\"kept\":\"ž\"}");
+    /* and duplicates are still recognised */
+    assert_int_equal(put(f, o1, u10, &v1), STORE_PUT_DUPLICATE);
+    q.all_versions = 1;
+    assert_int_equal(count(f, &SEE_ALL, &q), 2);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_open_creates_schema),
+        T(test_open_twice),
+        T(test_open_refuses_a_file),
+        T(test_orgs),
+        T(test_org_duplicate_name),
+        T(test_users),
+        T(test_user_duplicate_name),
+        T(test_keys),
+        T(test_put_new_then_duplicate),
+        T(test_duplicate_keeps_first_body),
+        T(test_newer_version_is_latest),
+        T(test_older_version_late),
+        T(test_same_id_two_owners),
+        T(test_unversioned_duplicate),
+        T(test_vis_grants),
+        T(test_limit_and_more),
+        T(test_after_seq_pages),
+        T(test_after_seq_with_grants),
+        T(test_filters),
+        T(test_callback_stops_early),
+        T(test_row_fields_and_body),
+        T(test_row_without_audience),
+        T(test_rollback_leaves_nothing),
+        T(test_reopen_keeps_data),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
