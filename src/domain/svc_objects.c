@@ -265,25 +265,38 @@ enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
 }
 
 struct export_ctx {
-    const struct principal *p;
     svc_write_fn write;
     void *ctx;
     size_t n;
-    unsigned levels; /* bit per TLP level seen */
+    unsigned used;    /* bit per TLP level whose marking an exported object uses */
+    unsigned present; /* bit per TLP level whose marking definition was exported */
     int failed;
 };
+
+/* Write one object, opening the "objects" list before the first (STIX forbids an
+ * empty list, so a bundle with nothing visible has no "objects" at all). */
+static int export_emit(struct export_ctx *c, const char *data, size_t len)
+{
+    const char *sep = c->n ? ",\n" : ",\"objects\":[\n";
+
+    if (c->write(c->ctx, sep, strlen(sep)) || c->write(c->ctx, data, len)) {
+        c->failed = 1;
+        return 1;
+    }
+    c->n++;
+    return 0;
+}
 
 static int export_row(void *vctx, const struct store_row *row)
 {
     struct export_ctx *c = vctx;
 
-    if ((c->n && c->write(c->ctx, ",\n", 2)) || c->write(c->ctx, row->body, row->body_len)) {
-        c->failed = 1;
+    if (export_emit(c, row->body, row->body_len))
         return 1;
-    }
-    c->n++;
     if (!row->tlp_defaulted)
-        c->levels |= 1u << row->tlp;
+        c->used |= 1u << row->tlp;
+    if (!strcmp(row->type, "marking-definition") && tlp_from_marking_id(row->stix_id) >= 0)
+        c->present |= 1u << tlp_from_marking_id(row->stix_id);
     return 0;
 }
 
@@ -292,28 +305,24 @@ enum mz_err svc_export(struct store *st, const struct principal *p, const struct
                        struct mz_error *err)
 {
     struct svc_query all = *q;
-    struct export_ctx c = {p, write, ctx, 0, 0, 0};
+    struct export_ctx c = {write, ctx, 0, 0, 0, 0};
     char uuid[MZ_UUID_STRLEN], head[96], next[CURSOR_STRLEN];
     enum mz_err rc;
 
     all.limit = 0;
     all.next = NULL;
     mz_uuid_v4(uuid);
-    snprintf(head, sizeof head, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[\n", uuid);
+    snprintf(head, sizeof head, "{\"type\":\"bundle\",\"id\":\"bundle--%s\"", uuid);
     if (write(ctx, head, strlen(head)))
         return mz_error_set(err, MZ_EIO, "", "export: write failed");
     rc = svc_list(st, p, &all, export_row, &c, next, err);
-    if (!rc && c.failed)
-        rc = mz_error_set(err, MZ_EIO, "", "export: write failed");
-    for (int l = 0; !rc && l < TLP_N_LEVELS; l++) {
+    /* The TLP 2.0 marking definitions the objects use travel with them. */
+    for (int l = 0; !rc && !c.failed && l < TLP_N_LEVELS; l++) {
         const char *m = tlp_marking_json((enum tlp_level)l);
-        if (!(c.levels & (1u << l)))
-            continue;
-        if ((c.n && write(ctx, ",\n", 2)) || write(ctx, m, strlen(m)))
-            rc = mz_error_set(err, MZ_EIO, "", "export: write failed");
-        c.n++;
+        if ((c.used & (1u << l)) && !(c.present & (1u << l)))
+            export_emit(&c, m, strlen(m));
     }
-    if (!rc && write(ctx, "\n]}\n", 4))
+    if (!rc && (c.failed || write(ctx, c.n ? "\n]}\n" : "}\n", c.n ? 4 : 2)))
         rc = mz_error_set(err, MZ_EIO, "", "export: write failed");
     if (!rc && n_objects_out)
         *n_objects_out = c.n;
