@@ -248,11 +248,18 @@ static enum mz_err write_result(struct mz_buf *b, const struct svc_ingest_result
                            res->n_defaulted);
     if (!rc)
         rc = mz_buf_puts(b, ",\"successes\":[");
+    /* ids and versions were validated (ASCII, no quotes), so they are copied as is;
+     * plain appends, since this runs once per object of a bundle */
     for (size_t i = 0; !rc && i < res->n_items; i++) {
         const struct svc_put_item *it = &res->items[i];
-        rc = mz_buf_printf(b, "%s{\"id\":\"%s\",\"version\":\"%s\",\"tlp\":\"%s\",\"tlp_defaulted\":%s,\"duplicate\":%s}",
-                           i ? "," : "", it->id, it->version, tlp_name((enum tlp_level)it->tlp),
-                           it->tlp_defaulted ? "true" : "false", it->duplicate ? "true" : "false");
+        rc = mz_buf_puts(b, i ? ",{\"id\":\"" : "{\"id\":\"");
+        rc = rc ? rc : mz_buf_puts(b, svc_item_id(res, i));
+        rc = rc ? rc : mz_buf_puts(b, "\",\"version\":\"");
+        rc = rc ? rc : mz_buf_puts(b, svc_item_version(res, i));
+        rc = rc ? rc : mz_buf_puts(b, "\",\"tlp\":\"");
+        rc = rc ? rc : mz_buf_puts(b, tlp_name((enum tlp_level)it->tlp));
+        rc = rc ? rc : mz_buf_puts(b, it->tlp_defaulted ? "\",\"tlp_defaulted\":true" : "\",\"tlp_defaulted\":false");
+        rc = rc ? rc : mz_buf_puts(b, it->duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}");
     }
     if (!rc)
         rc = mz_buf_puts(b, "]}\n");

@@ -127,9 +127,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         mz_buf_init(&r->body, s->node->conf.http_max_body);
         *con_cls = r;
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > s->node->conf.http_max_body) {
-            r->body_too_big = 1;
-            return handle(r);
+        if (cl) {
+            unsigned long long n = strtoull(cl, NULL, 10);
+            if (n > s->node->conf.http_max_body) {
+                r->body_too_big = 1;
+                return handle(r);
+            }
+            /* one allocation for a body of announced size (capped above) */
+            if (n && mz_buf_reserve(&r->body, (size_t)n) != MZ_OK)
+                return MHD_NO;
         }
         return MHD_YES;
     }

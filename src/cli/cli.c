@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "domain/svc.h"
 #include "util/log.h"
 
 struct command {
@@ -88,7 +89,7 @@ int cli_failf(const char *fmt, ...)
 
 enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct mz_error *err)
 {
-    struct store_opts opts = {a->conf.store_cache_mb};
+    struct store_opts opts = {a->conf.store_cache_mb, 0};
     return store_open(a->conf.data_dir, &opts, out, err);
 }
 
@@ -211,6 +212,7 @@ int cli_main(int argc, char **argv)
     }
     if (sodium_init() < 0)
         return cli_failf("libsodium failed to initialise");
+    svc_init();
     if (parse_args(argc - 2, argv + 2, &a) || load_conf(&a))
         return 1;
     if (cli_flag(&a, "help")) {

@@ -3,11 +3,37 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "util/log.h"
+
+#define CHECKPOINT_INTERVAL_S 1
+
+static void *checkpointer(void *arg)
+{
+    struct node *node = arg;
+    struct mz_error err;
+
+    pthread_mutex_lock(&node->lock);
+    while (!node->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += CHECKPOINT_INTERVAL_S;
+        pthread_cond_timedwait(&node->ckpt_cond, &node->lock, &until);
+        pthread_mutex_unlock(&node->lock);
+        mz_error_clear(&err);
+        if (store_checkpoint(node->ckpt_store, &err))
+            MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", err.msg);
+        pthread_mutex_lock(&node->lock);
+    }
+    pthread_mutex_unlock(&node->lock);
+    return NULL;
+}
 
 enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
                       struct mz_error *err)
 {
-    struct store_opts opts = {conf->store_cache_mb};
+    struct store_opts opts = {conf->store_cache_mb, 1};
     enum mz_err rc = MZ_OK;
 
     memset(node, 0, sizeof *node);
@@ -25,8 +51,13 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
         node->n_pool++;
         node->idle[node->n_idle++] = i;
     }
+    rc = store_open(conf->data_dir, &opts, &node->ckpt_store, err);
+    if (rc)
+        goto fail;
     pthread_mutex_init(&node->lock, NULL);
     pthread_cond_init(&node->cond, NULL);
+    pthread_cond_init(&node->ckpt_cond, NULL);
+    node->ckpt_running = pthread_create(&node->ckpt_thread, NULL, checkpointer, node) == 0;
     return MZ_OK;
 fail:
     for (int i = 0; i < node->n_pool; i++)
@@ -41,12 +72,21 @@ void node_close(struct node *node)
 {
     if (!node->pool)
         return;
+    if (node->ckpt_running) {
+        pthread_mutex_lock(&node->lock);
+        node->stopping = 1;
+        pthread_cond_broadcast(&node->ckpt_cond);
+        pthread_mutex_unlock(&node->lock);
+        pthread_join(node->ckpt_thread, NULL);
+    }
+    store_close(node->ckpt_store);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
     free(node->pool);
     free(node->idle);
     pthread_mutex_destroy(&node->lock);
     pthread_cond_destroy(&node->cond);
+    pthread_cond_destroy(&node->ckpt_cond);
     memset(node, 0, sizeof *node);
 }
 

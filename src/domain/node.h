@@ -1,7 +1,9 @@
 /* domain/node.h - a running node: its configuration and a pool of store
  * connections shared by the HTTP worker threads. A struct store is one connection
  * and not thread-safe, so each request borrows one with node_store_acquire() and
- * gives it back with node_store_release(). */
+ * gives it back with node_store_release(). A background thread checkpoints the
+ * write-ahead log once a second, so that commits (and so the clients waiting for
+ * their acknowledgement) never pay for it. */
 #ifndef MZ_NODE_H
 #define MZ_NODE_H
 
@@ -15,8 +17,14 @@ struct node {
     struct store **pool;   /* n_pool connections */
     int *idle;             /* indexes of idle connections, n_idle of them */
     int n_pool, n_idle;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;  /* guards idle, n_idle and stopping */
     pthread_cond_t cond;
+    /* The checkpointer: its own connection and thread (see node.c). */
+    struct store *ckpt_store;
+    pthread_t ckpt_thread;
+    pthread_cond_t ckpt_cond; /* wakes the checkpointer to stop */
+    int ckpt_running;
+    int stopping;
 };
 
 /* Open n connections to the store that conf names. On failure nothing is left open. */

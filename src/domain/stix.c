@@ -136,28 +136,30 @@ int stix_id_valid(const char *s, const char *want_type)
     return mz_uuid_valid(sep + 2, strlen(sep + 2));
 }
 
+/* "/<prop>" for error fields; built only when there is an error to report. */
+static const char *ptr(char *buf, const char *prop)
+{
+    snprintf(buf, MZ_ERR_FIELD_LEN, "/%s", prop);
+    return buf;
+}
+
 static enum mz_err need_string(json_t *obj, const char *prop, const char **out,
                                struct mz_error *err)
 {
     json_t *v = json_object_get(obj, prop);
     char field[MZ_ERR_FIELD_LEN];
 
-    snprintf(field, sizeof field, "/%s", prop);
     if (!v)
-        return mz_error_set(err, MZ_EINVAL, field, "required property `%s` is missing", prop);
+        return mz_error_set(err, MZ_EINVAL, ptr(field, prop), "required property `%s` is missing", prop);
     if (!json_is_string(v))
-        return mz_error_set(err, MZ_EINVAL, field, "`%s` must be a string", prop);
+        return mz_error_set(err, MZ_EINVAL, ptr(field, prop), "`%s` must be a string", prop);
     *out = json_string_value(v);
     return MZ_OK;
 }
 
-static enum mz_err check_ref(const char *prop, const char *path, json_t *v,
-                             struct mz_error *err)
+static int is_ref(json_t *v)
 {
-    if (!json_is_string(v) || !stix_id_valid(json_string_value(v), NULL))
-        return mz_error_set(err, MZ_EINVAL, path,
-                            "`%s` must be a STIX identifier (<type>--<RFC 4122 UUID>)", prop);
-    return MZ_OK;
+    return json_is_string(v) && stix_id_valid(json_string_value(v), NULL);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -174,44 +176,44 @@ static int is_timestamp_prop(const char *prop)
     return 0;
 }
 
-/* Checks that apply to a property wherever it appears at the top level. */
+/* Checks that apply to a property wherever it appears at the top level. Error
+ * paths are formatted only when an error is returned (this runs per property of
+ * every object ingested). */
 static enum mz_err check_property(const char *prop, json_t *v, struct mz_error *err)
 {
-    char path[MZ_ERR_FIELD_LEN];
+    char buf[MZ_ERR_FIELD_LEN];
+    size_t i;
+    json_t *e;
 
-    snprintf(path, sizeof path, "/%s", prop);
     if (json_is_array(v) && json_array_size(v) == 0)
-        return mz_error_set(err, MZ_EINVAL, path, "`%s` is an empty list; STIX 2.1 prohibits empty lists (omit the property instead)", prop);
-    if (in_list(prop, string_props, sizeof string_props / sizeof string_props[0]) && !json_is_string(v))
-        return mz_error_set(err, MZ_EINVAL, path, "`%s` must be a string", prop);
+        return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` is an empty list; STIX 2.1 prohibits empty lists (omit the property instead)", prop);
+    if (!json_is_string(v) && in_list(prop, string_props, sizeof string_props / sizeof string_props[0]))
+        return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a string", prop);
     if (in_list(prop, string_list_props, sizeof string_list_props / sizeof string_list_props[0])) {
-        size_t i;
-        json_t *e;
         if (!json_is_array(v))
-            return mz_error_set(err, MZ_EINVAL, path, "`%s` must be a list of strings", prop);
+            return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a list of strings", prop);
         json_array_foreach(v, i, e)
             if (!json_is_string(e))
-                return mz_error_set(err, MZ_EINVAL, path, "`%s` must be a list of strings", prop);
+                return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a list of strings", prop);
     }
     if (is_timestamp_prop(prop)) {
         struct mz_time t;
         if (!json_is_string(v) || mz_time_parse(json_string_value(v), &t) != 0)
-            return mz_error_set(err, MZ_EINVAL, path,
+            return mz_error_set(err, MZ_EINVAL, ptr(buf, prop),
                                 "`%s` must be an RFC 3339 UTC timestamp such as 2024-05-01T12:00:00.000Z", prop);
     }
-    if (ends_with(prop, "_ref"))
-        return check_ref(prop, path, v, err);
+    if (ends_with(prop, "_ref") && !is_ref(v))
+        return mz_error_set(err, MZ_EINVAL, ptr(buf, prop),
+                            "`%s` must be a STIX identifier (<type>--<RFC 4122 UUID>)", prop);
     if (ends_with(prop, "_refs")) {
-        size_t i;
-        json_t *e;
         if (!json_is_array(v))
-            return mz_error_set(err, MZ_EINVAL, path, "`%s` must be a list of STIX identifiers", prop);
-        json_array_foreach(v, i, e) {
-            char epath[MZ_ERR_FIELD_LEN];
-            snprintf(epath, sizeof epath, "/%s/%zu", prop, i);
-            if (check_ref(prop, epath, e, err))
-                return MZ_EINVAL;
-        }
+            return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a list of STIX identifiers", prop);
+        json_array_foreach(v, i, e)
+            if (!is_ref(e)) {
+                snprintf(buf, sizeof buf, "/%s/%zu", prop, i);
+                return mz_error_set(err, MZ_EINVAL, buf,
+                                    "`%s` must be a STIX identifier (<type>--<RFC 4122 UUID>)", prop);
+            }
     }
     return MZ_OK;
 }
@@ -224,9 +226,8 @@ static enum mz_err check_int_range(json_t *obj, const char *prop, json_int_t lo,
 
     if (!v)
         return MZ_OK;
-    snprintf(path, sizeof path, "/%s", prop);
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return mz_error_set(err, MZ_EINVAL, path, "`%s` must be an integer from %lld to %lld",
+        return mz_error_set(err, MZ_EINVAL, ptr(path, prop), "`%s` must be an integer from %lld to %lld",
                             prop, (long long)lo, (long long)hi);
     return MZ_OK;
 }
@@ -347,6 +348,30 @@ static int custom_type_ok(json_t *obj, const char *type)
     return 0;
 }
 
+/* The version as fixed-width text that sorts like the time it names:
+ * "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (fraction cut or padded to nanoseconds). v has
+ * already been checked by mz_time_parse(), so it starts with the 19 fixed
+ * characters; built from the text itself because this runs for every object. */
+static void version_key(const char *v, char *out)
+{
+    const char *f = v + 19;
+    int n = 0;
+
+    if (!*v) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, v, 19);
+    out[19] = '.';
+    if (*f == '.')
+        for (f++; *f >= '0' && *f <= '9' && n < 9; f++)
+            out[20 + n++] = *f;
+    for (; n < 9; n++)
+        out[20 + n] = '0';
+    out[29] = 'Z';
+    out[30] = '\0';
+}
+
 static enum mz_err check_common(json_t *obj, struct stix_info *info, struct mz_error *err)
 {
     const char *spec = NULL, *created = NULL, *modified = NULL;
@@ -378,14 +403,7 @@ static enum mz_err check_common(json_t *obj, struct stix_info *info, struct mz_e
             return mz_error_set(err, MZ_EINVAL, "/modified", "`modified` is earlier than `created`");
     }
     info->version = modified ? modified : created ? created : "";
-    if (*info->version) {
-        mz_time_parse(info->version, &t);
-        mz_time_format_us(&t, info->version_key);
-        /* extend to nanoseconds so that finer versions still sort apart */
-        snprintf(info->version_key + 26, STIX_VKEY_LEN - 26, "%03dZ", (int)(t.nsec % 1000));
-    } else {
-        info->version_key[0] = '\0';
-    }
+    version_key(info->version, info->version_key);
     return MZ_OK;
 }
 

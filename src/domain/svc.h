@@ -13,6 +13,11 @@
 #include "store/store.h"
 #include "util/err.h"
 
+/* Once per process, before any other thread starts and before any JSON is parsed:
+ * lets large ingests build their parse trees in arenas (svc_ingest.c). Optional:
+ * without it everything works, with plain malloc/free. */
+void svc_init(void);
+
 /* ---- organisations, users, keys (svc_auth.c) ---- */
 
 #define SVC_KEY_LEN 48 /* "mz_" + 43 base64url characters + NUL */
@@ -51,8 +56,8 @@ enum mz_err svc_authenticate(struct store *st, const char *token, struct princip
 /* ---- objects (svc_objects.c) ---- */
 
 struct svc_put_item {
-    char *id;          /* heap; freed by svc_ingest_result_free */
-    char *version;
+    size_t id_off;      /* offsets into svc_ingest_result.strings */
+    size_t version_off;
     int tlp;
     int tlp_defaulted;
     int duplicate;
@@ -63,12 +68,20 @@ struct svc_ingest_result {
     size_t n_items, cap;
     size_t n_new, n_duplicate, n_defaulted;
     int was_bundle;
+    char *strings;      /* NUL-separated ids and versions of the items */
+    size_t strings_len, strings_cap;
 };
+
+/* The id and version of item i (valid until svc_ingest_result_free). */
+const char *svc_item_id(const struct svc_ingest_result *r, size_t i);
+const char *svc_item_version(const struct svc_ingest_result *r, size_t i);
 
 void svc_ingest_result_free(struct svc_ingest_result *r);
 
 /* Validate and store a bundle or one object as p, all or nothing, in one durable
- * transaction. On error nothing is written and err names the object and field. */
+ * transaction. On error nothing is written and err names the object and field.
+ * Large bundles are parsed and validated on a second thread while this one writes
+ * (svc_ingest.c). */
 enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *buf, size_t len,
                        const struct bundle_limits *lim, struct svc_ingest_result *res,
                        struct mz_error *err);

@@ -20,7 +20,8 @@
 struct store;
 
 struct store_opts {
-    long cache_mb; /* page cache per connection */
+    long cache_mb;         /* page cache per connection */
+    int manual_checkpoint; /* 1: the caller runs store_checkpoint(); commits never do */
 };
 
 /* Open (creating if needed) the store in directory dir and bring its schema up to
@@ -35,6 +36,11 @@ void store_close(struct store *st);
 enum mz_err store_begin(struct store *st, struct mz_error *err);
 enum mz_err store_commit(struct store *st, struct mz_error *err);
 void store_rollback(struct store *st);
+
+/* Copy committed changes from the write-ahead log into the main file without
+ * blocking readers or writers (a passive checkpoint). A node runs this from a
+ * background thread so that no client's commit pays for it. */
+enum mz_err store_checkpoint(struct store *st, struct mz_error *err);
 
 /* "ok" check of the whole file (PRAGMA integrity_check). */
 enum mz_err store_check(struct store *st, struct mz_error *err);

@@ -165,8 +165,10 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
     sqlite3_busy_timeout(st->db, 30000);
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%ld;",
-             (opts && opts->cache_mb > 0 ? opts->cache_mb : 64) * 1024);
+             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%ld; PRAGMA journal_size_limit=%d;"
+             "PRAGMA wal_autocheckpoint=%d;",
+             (opts && opts->cache_mb > 0 ? opts->cache_mb : 64) * 1024, 64 << 20,
+             opts && opts->manual_checkpoint ? 0 : 1000);
     rc = exec(st, pragmas, err);
     if (!rc)
         rc = migrate(st, err);
@@ -220,6 +222,15 @@ void store_rollback(struct store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum mz_err store_checkpoint(struct store *st, struct mz_error *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        return db_error(st, err, "checkpoint");
+    return MZ_OK;
 }
 
 enum mz_err store_check(struct store *st, struct mz_error *err)

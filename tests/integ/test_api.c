@@ -337,6 +337,58 @@ static void test_export_bundle(void **state)
     hresp_free(&r);
 }
 
+/* A bundle of n GREEN indicators (ids 500000+i); bad_at >= 0 puts an object with
+ * `modified` before `created` there. */
+static char *big_bundle(int n, int bad_at)
+{
+    char **objs = calloc((size_t)n, sizeof *objs), *b;
+    for (int i = 0; i < n; i++)
+        objs[i] = indicator(500000 + i, i == bad_at ? "2023-01-01T00:00:00.000Z" : "2024-01-01T00:00:00.000Z", GREEN);
+    b = bundle_of(objs, n);
+    for (int i = 0; i < n; i++)
+        free(objs[i]);
+    free(objs);
+    return b;
+}
+
+/* Bundles over 1 MB are parsed on a second thread while the first one writes:
+ * an invalid object anywhere (first batch, middle, the last partial batch) still
+ * rejects the whole bundle and is named; a valid one is stored whole. */
+static void test_large_bundles(void **state)
+{
+    const int n = 5000, bad[] = {0, 300, 2049, 4999};
+    struct hresp r;
+    json_t *v;
+    char *body, want[64];
+    long long before = h_db_count(&node, NULL);
+
+    (void)state;
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        body = big_bundle(n, bad[k]);
+        assert_true(strlen(body) > (1u << 20));
+        assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, body, strlen(body), &r), 400);
+        v = parse(&r);
+        snprintf(want, sizeof want, "/objects/%d/modified", bad[k]);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(v, "error"), "field")), want);
+        json_decref(v);
+        hresp_free(&r);
+        free(body);
+        assert_int_equal(h_db_count(&node, NULL), before);
+    }
+    body = big_bundle(n, -1);
+    assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, body, strlen(body), &r), 201);
+    v = parse(&r);
+    assert_int_equal(json_integer_value(json_object_get(v, "new_count")), n);
+    assert_int_equal(json_array_size(json_object_get(v, "successes")), n);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(v, "successes"), n - 1), "id")),
+                        "indicator--11111111-2222-4333-8444-000000504999");
+    json_decref(v);
+    hresp_free(&r);
+    free(body);
+    assert_int_equal(h_db_count(&node, NULL), before + n);
+    assert_true(h_db_integrity_ok(&node));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_query_errors),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_export_bundle),
+        cmocka_unit_test(test_large_bundles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,7 +19,7 @@
 #include "harness.h"
 
 #define N_BUNDLES 40
-#define PER_BUNDLE 2000
+#define PER_BUNDLE 4000 /* about 1.6 MB: large enough for the two-thread ingest */
 
 static struct hnode node;
 static char key[64];

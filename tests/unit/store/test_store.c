@@ -983,7 +983,7 @@ static void test_reopen_keeps_data(void **state)
     struct store_org org;
     struct store_user u;
     struct store_query q;
-    struct store_opts opts = {8};
+    struct store_opts opts = {8, 0};
     struct got g;
     struct mz_error err;
     char body[256] = "";
