@@ -152,11 +152,15 @@ PATTERN = {
 }
 
 
-def indicator(key, user, when, tlp, kind, value, name, days=90, types=("malicious-activity",), **kw):
+def indicator(key, user, when, tlp, kind, value, name, days=None, types=("malicious-activity",), **kw):
+    # No valid_until unless asked: the demo's indicators stay live for matching;
+    # ones given `days` show expiry (they are past by now and never match).
+    if days is not None:
+        kw["valid_until"] = ts(when, days)
     return sdo("indicator", key, user, when, tlp,
                name=name, description=DEMO, indicator_types=list(types),
                pattern=PATTERN[kind] % value, pattern_type="stix",
-               valid_from=ts(when), valid_until=ts(when, days), **kw)
+               valid_from=ts(when), **kw)
 
 
 def incident(key, user, when, tlp, name, description, **kw):
@@ -215,11 +219,11 @@ def scenario():
     camp = {}
     u, when = CAMPAIGN_REPORTS[0]
     camp[u] = indicator("campaign-domain:" + u, u, when, "green", "domain", CAMPAIGN_DOMAIN,
-                        "Phishing domain imitating e-banking login", days=30)
+                        "Phishing domain imitating e-banking login")
     al_ip = indicator("al-campaign-ip", u, "2025-03-10 08:20", "green", "ipv4", CAMPAIGN_IP,
-                      "Host of %s" % CAMPAIGN_DOMAIN, days=30)
+                      "Host of %s" % CAMPAIGN_DOMAIN)
     al_mail = indicator("al-campaign-sender", u, "2025-03-10 08:25", "green", "email",
-                        "security@" + CAMPAIGN_DOMAIN, "Sender of the bank-themed phishing e-mails", days=30)
+                        "security@" + CAMPAIGN_DOMAIN, "Sender of the bank-themed phishing e-mails")
     bundles.append((u, [camp[u], al_ip, al_mail]))
 
     # Hospital (reporter): BalkanLoader on a workstation. The incident is left
@@ -235,11 +239,11 @@ def scenario():
     # Second report: me-cirt, with more detail.
     u, when = CAMPAIGN_REPORTS[1]
     camp[u] = indicator("campaign-domain:" + u, u, when, "green", "domain", CAMPAIGN_DOMAIN,
-                        "Credential phishing domain (Montenegrin bank customers)", days=30)
+                        "Credential phishing domain (Montenegrin bank customers)")
     me_url = indicator("me-campaign-url", u, "2025-03-11 06:45", "green", "url",
-                       "https://%s/me/e-banking/login.php" % CAMPAIGN_DOMAIN, "Phishing landing page", days=30)
+                       "https://%s/me/e-banking/login.php" % CAMPAIGN_DOMAIN, "Phishing landing page")
     me_ip6 = indicator("me-campaign-ipv6", u, "2025-03-11 06:50", "green", "ipv6",
-                       "2001:db8:4d2::17", "IPv6 host of %s" % CAMPAIGN_DOMAIN, days=30)
+                       "2001:db8:4d2::17", "IPv6 host of %s" % CAMPAIGN_DOMAIN)
     bundles.append((u, [camp[u], me_url, me_ip6]))
 
     # The bank (reporter): customers phished; AMBER incident to its national
@@ -264,21 +268,21 @@ def scenario():
     # Third report: mkd-cirt, with observed data from its sensors.
     u, when = CAMPAIGN_REPORTS[2]
     camp[u] = indicator("campaign-domain:" + u, u, when, "green", "domain", CAMPAIGN_DOMAIN,
-                        "Phishing domain seen in lures to Macedonian banks' customers", days=30)
+                        "Phishing domain seen in lures to Macedonian banks' customers")
     mk_dom = sco("domain-name", CAMPAIGN_DOMAIN, "green")
     mk_ip = sco("ipv4-addr", "198.51.100.77", "green")
     mk_od = sdo("observed-data", "mkd-dns-sensor", u, "2025-03-11 19:10", "green",
                 first_observed=ts("2025-03-11 16:00"), last_observed=ts("2025-03-11 19:00"),
                 number_observed=214, object_refs=[mk_dom["id"], mk_ip["id"]])
     mk_ip_ind = indicator("mkd-campaign-mx", u, "2025-03-11 19:12", "green", "ipv4", "198.51.100.77",
-                          "Mail server sending the bank-themed lures", days=30)
+                          "Mail server sending the bank-themed lures")
     bundles.append((u, [camp[u], mk_dom, mk_ip, mk_od, mk_ip_ind]))
 
     # Electricity operator (reporter): spear-phishing of engineers, AMBER+STRICT to
     # mkd-cirt; one indicator left unmarked (filed as AMBER+STRICT by the node).
     u = "reporter@mk-power"
     pw_mail = indicator("mk-power-sender", u, "2025-03-12 10:05", None, "email",
-                        "hr-payroll@example.org", "Sender of the fake payroll e-mails", days=30)
+                        "hr-payroll@example.org", "Sender of the fake payroll e-mails")
     pw_inc = incident("mk-power-spearphish", u, "2025-03-12 10:00", "amber+strict",
                       "Spear-phishing of control-room engineers (demo)",
                       "Five engineers received fake payroll e-mails with a BalkanLoader attachment; "
@@ -330,7 +334,7 @@ def scenario():
 
     u = "analyst@kos-cert"
     ks_scan = indicator("kos-rdp-scanner", u, "2025-03-08 07:30", "green", "ipv4", "192.0.2.44",
-                        "Mass RDP brute-force source", types=("anomalous-activity",), days=14)
+                        "Mass RDP brute-force source", types=("anomalous-activity",))
     ks_sig = sighting("kos-sees-campaign-domain", u, "2025-03-11 12:00", "2025-03-11 15:30", "green",
                       camp["analyst@al-cert"], [O("kos-cert")], 9)
     ks_inc = incident("kos-municipality-defacement", u, "2025-03-09 06:10", "amber",
