@@ -3,7 +3,7 @@
 #   make SANITIZE=1    the same with ASan+UBSan, into build/san/
 #   make test          unit + integration tests (use SANITIZE=1 in CI)
 #   make test-unit | test-integ | lint | bench | clean
-PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl zlib
+PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl zlib libidn2 libxxhash
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral

@@ -3,7 +3,7 @@
 # Idempotent: does nothing (and prints nothing) when every package is already installed.
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev sqlite3 curl"
+      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libxxhash-dev sqlite3 curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "domain/cursor.h"
+#include "domain/observe.h"
 #include "domain/svc.h"
 #include "domain/tlp.h"
 
@@ -164,6 +165,18 @@ enum MHD_Result api_object_get(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
+    {
+        /* /api/v1/objects/{id}/correlations */
+        const char *slash = strchr(r->route_arg, '/');
+        if (slash) {
+            char id[300];
+            if (strcmp(slash, "/correlations") != 0 || (size_t)(slash - r->route_arg) >= sizeof id)
+                return api_fail(r, MZ_ENOTFOUND, "", "no such endpoint: %s (see docs/api.md)", r->path);
+            memcpy(id, r->route_arg, (size_t)(slash - r->route_arg));
+            id[slash - r->route_arg] = '\0';
+            return api_object_correlations(r, id);
+        }
+    }
     if (version && !strcmp(version, "all")) {
         struct query_args a;
         memset(&a, 0, sizeof a);
@@ -259,7 +272,14 @@ static enum mz_err write_result(struct mz_buf *b, const struct svc_ingest_result
         rc = rc ? rc : mz_buf_puts(b, "\",\"tlp\":\"");
         rc = rc ? rc : mz_buf_puts(b, tlp_name((enum tlp_level)it->tlp));
         rc = rc ? rc : mz_buf_puts(b, it->tlp_defaulted ? "\",\"tlp_defaulted\":true" : "\",\"tlp_defaulted\":false");
-        rc = rc ? rc : mz_buf_puts(b, it->duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}");
+        rc = rc ? rc : mz_buf_puts(b, it->duplicate ? ",\"duplicate\":true" : ",\"duplicate\":false");
+        if (!rc && it->match_plan >= 0) {
+            /* how the indicator engine will match it (docs/api.md) */
+            rc = mz_buf_puts(b, ",\"match\":\"");
+            rc = rc ? rc : mz_buf_puts(b, observe_plan_name((enum observe_plan)it->match_plan));
+            rc = rc ? rc : mz_buf_putc(b, '"');
+        }
+        rc = rc ? rc : mz_buf_putc(b, '}');
     }
     if (!rc)
         rc = mz_buf_puts(b, "]}\n");

@@ -29,6 +29,9 @@ static const struct route routes[] = {
     {"POST", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_post},
     {"GET", "/api/v1/users", 0, ACCESS_MEMBER, api_users_list},
     {"POST", "/api/v1/users", 0, ACCESS_MEMBER, api_users_post},
+    {"POST", "/api/v1/match", 0, ACCESS_MEMBER, api_match_post},
+    {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get},
+    {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "domain/principal.h"
 #include "domain/svc.h"
 #include "util/log.h"
 
@@ -33,6 +34,9 @@ static const struct command commands[] = {
      "store a STIX 2.1 bundle (or object) as USER would post it; all or nothing"},
     {"export", cli_export, "export (--as ORG | --as-user USER) [--type T[,T…]] [--tlp LEVEL]",
      "write a STIX 2.1 bundle of what that organisation (or user) may see to stdout"},
+    {"match", cli_match,
+     "match (--as ORG | --as-user USER) [--format auto|json|eve|zeek|csv|text] [--field PATH]… [--threads N] [--report] [FILE…|-]",
+     "match logs (plain or gzip) against the indicators that organisation or user may see; one JSON line per match"},
     {"check", cli_check, "check", "verify the store's integrity (PRAGMA integrity_check)"},
     {"config", cli_config, "config defaults|show", "print every setting with its default (or current) value"},
     {"help", cli_help, "help [COMMAND]", "show help for a command"},
@@ -40,7 +44,7 @@ static const struct command commands[] = {
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static const char *const flag_opts[] = {"demo", "help"};
+static const char *const flag_opts[] = {"demo", "help", "report"};
 
 static int is_flag(const char *key)
 {
@@ -91,6 +95,35 @@ enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct 
 {
     struct store_opts opts = {a->conf.store_cache_mb, 0};
     return store_open(a->conf.data_dir, &opts, out, err);
+}
+
+/* The principal a command acts as: --user/--as-user NAME (that user), or --as ORG
+ * (an analyst of ORG - a reporter when ORG is an operator - who is no particular
+ * user, so TLP:RED is never included). */
+enum mz_err cli_principal(struct store *st, const struct cli_args *a, const char *user_opt,
+                          struct principal *p, struct mz_error *err)
+{
+    const char *user = cli_opt(a, user_opt), *org = cli_opt(a, "as");
+    enum mz_err rc;
+
+    memset(p, 0, sizeof *p);
+    if (user) {
+        rc = store_user_by_name(st, user, &p->user, err);
+        if (!rc)
+            rc = store_org_by_id(st, p->user.org_id, &p->org, err);
+        if (!rc)
+            p->role = role_parse(p->user.role);
+        return rc;
+    }
+    if (org && strcmp(user_opt, "user")) {
+        rc = store_org_by_name(st, org, &p->org, err);
+        /* an operator of essential services sees what its reporters see */
+        if (!rc)
+            p->role = strcmp(p->org.kind, "operator") ? ROLE_ANALYST : ROLE_REPORTER;
+        return rc;
+    }
+    return mz_error_set(err, MZ_EINVAL, "", "say who acts: --%s USER%s", user_opt,
+                        strcmp(user_opt, "user") ? " or --as ORG" : "");
 }
 
 /* Split argv into options and positional arguments. */

@@ -31,6 +31,13 @@ int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open the store named by a->conf (creating it). */
 enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct mz_error *err);
 
+/* The principal a command acts as: --<user_opt> USER (that user), or --as ORG (an
+ * analyst of ORG who is no particular user, so TLP:RED addressed to people is never
+ * included). */
+struct principal;
+enum mz_err cli_principal(struct store *st, const struct cli_args *a, const char *user_opt,
+                          struct principal *p, struct mz_error *err);
+
 int cli_main(int argc, char **argv);
 
 int cli_serve(struct cli_args *a);
@@ -41,6 +48,7 @@ int cli_import(struct cli_args *a);
 int cli_export(struct cli_args *a);
 int cli_check(struct cli_args *a);
 int cli_config(struct cli_args *a);
+int cli_match(struct cli_args *a);
 
 /* Load the embedded demo data set into st; prints the demo API keys and writes
  * them to <data>/demo-keys.txt (mode 0600). */

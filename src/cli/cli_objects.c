@@ -31,34 +31,6 @@ static enum mz_err read_input(const char *path, struct mz_buf *b, struct mz_erro
     return rc;
 }
 
-/* The principal a command acts as: --user/--as-user NAME (that user), or --as ORG
- * (an analyst of ORG who is no particular user, so TLP:RED is never included). */
-static enum mz_err principal_from_args(struct store *st, const struct cli_args *a,
-                                       const char *user_opt, struct principal *p,
-                                       struct mz_error *err)
-{
-    const char *user = cli_opt(a, user_opt), *org = cli_opt(a, "as");
-    enum mz_err rc;
-
-    memset(p, 0, sizeof *p);
-    if (user) {
-        rc = store_user_by_name(st, user, &p->user, err);
-        if (!rc)
-            rc = store_org_by_id(st, p->user.org_id, &p->org, err);
-        if (!rc)
-            p->role = role_parse(p->user.role);
-        return rc;
-    }
-    if (org && strcmp(user_opt, "user")) {
-        rc = store_org_by_name(st, org, &p->org, err);
-        if (!rc)
-            p->role = ROLE_ANALYST;
-        return rc;
-    }
-    return mz_error_set(err, MZ_EINVAL, "", "say who acts: --%s USER%s", user_opt,
-                        strcmp(user_opt, "user") ? " or --as ORG" : "");
-}
-
 int cli_import(struct cli_args *a)
 {
     struct store *st = NULL;
@@ -73,7 +45,7 @@ int cli_import(struct cli_args *a)
     if (a->n_pos < 1)
         return cli_failf("usage: mreza import FILE|- --user USER");
     mz_buf_init(&in, CLI_MAX_INPUT);
-    if (cli_open_store(a, &st, &err) || principal_from_args(st, a, "user", &p, &err) ||
+    if (cli_open_store(a, &st, &err) || cli_principal(st, a, "user", &p, &err) ||
         read_input(a->pos[0], &in, &err) || svc_ingest(st, &p, in.data, in.len, &lim, &res, &err)) {
         rc = cli_fail(&err);
     } else {
@@ -115,7 +87,7 @@ int cli_export(struct cli_args *a)
             types[q.n_types++] = t;
         q.types = types;
     }
-    if (cli_open_store(a, &st, &err) || principal_from_args(st, a, "as-user", &p, &err) ||
+    if (cli_open_store(a, &st, &err) || cli_principal(st, a, "as-user", &p, &err) ||
         svc_export(st, &p, &q, file_write, stdout, &n, &err))
         rc = cli_fail(&err);
     else if (fflush(stdout) != 0)

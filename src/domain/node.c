@@ -1,32 +1,60 @@
 /* domain/node.c - see node.h. */
 #include "domain/node.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "util/log.h"
 
-#define CHECKPOINT_INTERVAL_S 1
+#define TICK_S 1
+#define SNAPSHOT_EVERY_S 10
 
-static void *checkpointer(void *arg)
+/* One round of background work: index what is new, checkpoint, and now and then
+ * rewrite the index snapshot. */
+static void background_tick(struct node *node, uint64_t *saved_gen, time_t *saved_at, int force_save)
+{
+    struct mz_error err;
+    size_t n = 0;
+    uint64_t gen;
+
+    mz_error_clear(&err);
+    if (svc_index_refresh(node->index, node->ckpt_store, &n, &err))
+        MZ_LOG(MZ_LOG_WARN, "event=index_refresh_failed msg=\"%s\"", err.msg);
+    else if (n)
+        MZ_LOG(MZ_LOG_DEBUG, "event=index_refresh objects=%zu", n);
+    mz_error_clear(&err);
+    if (store_checkpoint(node->ckpt_store, &err))
+        MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", err.msg);
+    gen = svc_index_generation(node->index);
+    if (gen != *saved_gen && (force_save || time(NULL) - *saved_at >= SNAPSHOT_EVERY_S)) {
+        mz_error_clear(&err);
+        if (svc_index_save(node->index, node->index_path, &err))
+            MZ_LOG(MZ_LOG_WARN, "event=snapshot_failed msg=\"%s\"", err.msg);
+        *saved_gen = gen;
+        *saved_at = time(NULL);
+    }
+}
+
+static void *background(void *arg)
 {
     struct node *node = arg;
-    struct mz_error err;
+    uint64_t saved_gen = svc_index_generation(node->index);
+    time_t saved_at = 0;
 
     pthread_mutex_lock(&node->lock);
     while (!node->stopping) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += CHECKPOINT_INTERVAL_S;
+        until.tv_sec += TICK_S;
         pthread_cond_timedwait(&node->ckpt_cond, &node->lock, &until);
         pthread_mutex_unlock(&node->lock);
-        mz_error_clear(&err);
-        if (store_checkpoint(node->ckpt_store, &err))
-            MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", err.msg);
+        background_tick(node, &saved_gen, &saved_at, 0);
         pthread_mutex_lock(&node->lock);
     }
     pthread_mutex_unlock(&node->lock);
+    background_tick(node, &saved_gen, &saved_at, 1);
     return NULL;
 }
 
@@ -54,12 +82,21 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
     rc = store_open(conf->data_dir, &opts, &node->ckpt_store, err);
     if (rc)
         goto fail;
+    /* The index is built from the store before the node answers anything. */
+    snprintf(node->index_path, sizeof node->index_path, "%s/index.snap", conf->data_dir);
+    rc = svc_index_new(&node->index, err);
+    if (!rc)
+        rc = svc_index_refresh(node->index, node->ckpt_store, NULL, err);
+    if (rc)
+        goto fail;
     pthread_mutex_init(&node->lock, NULL);
     pthread_cond_init(&node->cond, NULL);
     pthread_cond_init(&node->ckpt_cond, NULL);
-    node->ckpt_running = pthread_create(&node->ckpt_thread, NULL, checkpointer, node) == 0;
+    node->ckpt_running = pthread_create(&node->ckpt_thread, NULL, background, node) == 0;
     return MZ_OK;
 fail:
+    svc_index_free(node->index);
+    store_close(node->ckpt_store);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
     free(node->pool);
@@ -80,6 +117,7 @@ void node_close(struct node *node)
         pthread_join(node->ckpt_thread, NULL);
     }
     store_close(node->ckpt_store);
+    svc_index_free(node->index);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
     free(node->pool);

@@ -1,14 +1,16 @@
-/* domain/node.h - a running node: its configuration and a pool of store
- * connections shared by the HTTP worker threads. A struct store is one connection
- * and not thread-safe, so each request borrows one with node_store_acquire() and
- * gives it back with node_store_release(). A background thread checkpoints the
- * write-ahead log once a second, so that commits (and so the clients waiting for
- * their acknowledgement) never pay for it. */
+/* domain/node.h - a running node: its configuration, a pool of store connections
+ * shared by the HTTP worker threads, and the indicator index. A struct store is one
+ * connection and not thread-safe, so each request borrows one with
+ * node_store_acquire() and gives it back with node_store_release(). A background
+ * thread, once a second, adds newly stored objects to the index, checkpoints the
+ * write-ahead log (so that no client's commit pays for it) and, when the index has
+ * changed, rewrites its snapshot for `mreza match`. */
 #ifndef MZ_NODE_H
 #define MZ_NODE_H
 
 #include <pthread.h>
 
+#include "domain/svc_index.h"
 #include "store/store.h"
 #include "util/conf.h"
 
@@ -19,7 +21,11 @@ struct node {
     int n_pool, n_idle;
     pthread_mutex_t lock;  /* guards idle, n_idle and stopping */
     pthread_cond_t cond;
-    /* The checkpointer: its own connection and thread (see node.c). */
+    /* The indicator index, kept in step with the store by the background thread. */
+    struct svc_index *index;
+    char index_path[1100];     /* <data>/index.snap */
+    /* The background thread: its own connection (checkpoints, index refresh,
+     * snapshots; see node.c). */
     struct store *ckpt_store;
     pthread_t ckpt_thread;
     pthread_cond_t ckpt_cond; /* wakes the checkpointer to stop */

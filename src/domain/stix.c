@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/observe.h"
 #include "domain/tlp.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -254,7 +255,22 @@ static enum mz_err check_order(json_t *obj, const char *a, const char *b, int st
     return MZ_OK;
 }
 
-static enum mz_err check_type_specific(json_t *obj, const struct stix_info *info,
+/* A STIX pattern must parse; the plan says how the index will match it. */
+static enum mz_err check_pattern(const char *text, struct stix_info *info, struct mz_error *err)
+{
+    struct pattern *p = NULL;
+
+    if (pattern_parse(text, strlen(text), &p, err)) {
+        if (err)
+            snprintf(err->field, sizeof err->field, "/pattern");
+        return MZ_EINVAL;
+    }
+    info->match_plan = (int)observe_pattern_plan(p);
+    pattern_free(p);
+    return MZ_OK;
+}
+
+static enum mz_err check_type_specific(json_t *obj, struct stix_info *info,
                                        struct mz_error *err)
 {
     enum mz_err rc = check_int_range(obj, "confidence", 0, 100, err);
@@ -267,12 +283,14 @@ static enum mz_err check_type_specific(json_t *obj, const struct stix_info *info
     if (rc)
         return rc;
     if (!strcmp(info->type, "indicator")) {
-        const char *s;
-        rc = need_string(obj, "pattern", &s, err);
+        const char *text, *ptype;
+        rc = need_string(obj, "pattern", &text, err);
         if (!rc)
-            rc = need_string(obj, "pattern_type", &s, err);
+            rc = need_string(obj, "pattern_type", &ptype, err);
         if (!rc)
             rc = check_order(obj, "valid_from", "valid_until", 1, err);
+        if (!rc && !strcmp(ptype, "stix"))
+            rc = check_pattern(text, info, err);
     } else if (!strcmp(info->type, "observed-data")) {
         rc = check_int_range(obj, "number_observed", 1, 999999999, err);
         if (!rc)
@@ -416,6 +434,7 @@ enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *
 
     memset(info, 0, sizeof *info);
     info->tlp = -1;
+    info->match_plan = -1;
     if (!json_is_object(obj))
         return mz_error_set(err, MZ_EINVAL, "", "a STIX object must be a JSON object");
     rc = need_string(obj, "type", &info->type, err);

@@ -3,7 +3,9 @@
  * stix_validate() checks one parsed object and pulls out what the store indexes.
  * Other STIX 2.1 types and custom objects (x- types, or types defined by an
  * extension-definition of extension_type new-sdo/new-sco/new-sro) are accepted with
- * the common-property checks, so real bundles from other producers load whole. */
+ * the common-property checks, so real bundles from other producers load whole.
+ * Indicators with pattern_type "stix" must carry a valid STIX pattern
+ * (domain/pattern.h); the error then gives the position in the pattern. */
 #ifndef MZ_STIX_H
 #define MZ_STIX_H
 
@@ -35,6 +37,7 @@ struct stix_info {
     int tlp;                           /* highest TLP level in object_marking_refs, or -1 */
     int revoked;
     char *audience;                    /* x_mreza_recipient_refs joined by spaces, or NULL */
+    int match_plan;                    /* indicators: enum observe_plan; else -1 */
 };
 
 /* Check obj against the STIX 2.1 rules of its type. On failure err names the problem

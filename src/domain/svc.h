@@ -58,6 +58,7 @@ enum mz_err svc_authenticate(struct store *st, const char *token, struct princip
 struct svc_put_item {
     size_t id_off;      /* offsets into svc_ingest_result.strings */
     size_t version_off;
+    int match_plan;     /* indicators: enum observe_plan (domain/observe.h); else -1 */
     int tlp;
     int tlp_defaulted;
     int duplicate;

@@ -124,6 +124,7 @@ static enum mz_err record(struct svc_ingest_result *res, const struct stix_info 
     it = &res->items[res->n_items];
     if (pool_add(res, info->id, &it->id_off) || pool_add(res, info->version, &it->version_off))
         return MZ_ENOMEM;
+    it->match_plan = info->match_plan;
     it->tlp = tlp;
     it->tlp_defaulted = defaulted;
     it->duplicate = duplicate;

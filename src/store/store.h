@@ -42,6 +42,10 @@ void store_rollback(struct store *st);
  * background thread so that no client's commit pays for it. */
 enum mz_err store_checkpoint(struct store *st, struct mz_error *err);
 
+/* The highest object sequence number (0 for an empty store): what an index built
+ * from the store reflects. */
+enum mz_err store_max_seq(struct store *st, int64_t *seq_out, struct mz_error *err);
+
 /* "ok" check of the whole file (PRAGMA integrity_check). */
 enum mz_err store_check(struct store *st, struct mz_error *err);
 

@@ -233,6 +233,21 @@ enum mz_err store_checkpoint(struct store *st, struct mz_error *err)
     return MZ_OK;
 }
 
+enum mz_err store_max_seq(struct store *st, int64_t *seq_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT coalesce(max(seq), 0) FROM objects", &s, err);
+
+    if (rc)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *seq_out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "read sequence");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 enum mz_err store_check(struct store *st, struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;

@@ -48,7 +48,7 @@ static const int org_visible[3][N_OBJECTS] = {
     /*        CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR */
     /*A*/    {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1},
     /*B*/    {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1},
-    /*C*/    {1,  1,  0,  0,  0,  0,  0,  0,   1,  1,  1},
+    /*C*/    {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1}, /* an operator: as its reporters */
 };
 
 static struct hnode node;

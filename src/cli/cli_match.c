@@ -1,0 +1,540 @@
+/* cli/cli_match.c - `mreza match`: match log files (or stdin, gzip too) against the
+ * node's indicators as one organisation or user sees them, with both cores.
+ *
+ * The index comes from the snapshot the node keeps (<data>/index.snap), mapped at
+ * start; a missing, stale or corrupt one is rebuilt from the store and rewritten.
+ * An input is held in memory (mapped when it is a plain file), header lines are
+ * read by the main thread (they configure Zeek and CSV parsing and AUTO detection),
+ * and the rest is cut at line boundaries into one chunk per thread. Each thread
+ * keeps its matches with chunk-local line numbers; they are printed in input order
+ * once every thread is done. Output: one JSON line per matched value
+ *   {"file":…,"line":N,"field":…,"value":…,"kind":…,"via":…,"indicators":[…]}
+ * and a summary (lines, values, matches, skipped lines by reason) on stderr.
+ * --report turns the matches into STIX sightings stored as the --as-user user. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cli/cli.h"
+#include "domain/principal.h"
+#include "domain/svc.h"
+#include "domain/svc_index.h"
+#include "domain/tlp.h"
+#include "match/logfmt.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+#include "util/uuid.h"
+
+#define MAX_THREADS 64
+#define MAX_FIELDS 32
+#define MATCH_MAX_INPUT ((size_t)64 << 30)
+#define VALUE_SCRATCH (2u << 20)
+
+static const char *const via_names[] = {"exact", "parent", "range"};
+
+/* One matched value of one line, formatted except for the line number. */
+struct found {
+    uint64_t line;    /* chunk-local, 1-based */
+    size_t off, len;  /* the JSON after "line":N, in the chunk's out buffer */
+};
+
+struct chunk {
+    const char *p, *end;
+    struct logfmt *fmt;
+    struct svc_matcher *matcher;
+    int64_t now;
+    const char *file;
+    uint64_t lines, values, hits;
+    uint64_t skipped[LOGFMT_N_SKIP];
+    struct found *found;
+    size_t n_found, cap_found;
+    struct mz_buf out;
+    /* the current line's values (copied: logfmt's are borrowed per call) */
+    struct svc_obs_value vals[SVC_MATCH_MAX_VALUES];
+    size_t n_vals;
+    char *scratch;
+    size_t scratch_used;
+    /* the open output record of the current line */
+    const char *rec_value;
+    const char *rec_field;
+    int rec_open;
+    int failed;
+    /* --report: indicator -> count */
+    struct mz_buf sighted;
+};
+
+static int collect(void *ctx, const struct logfmt_value *v)
+{
+    struct chunk *c = ctx;
+    struct svc_obs_value *o;
+
+    if (c->n_vals == SVC_MATCH_MAX_VALUES || c->scratch_used + v->value_len + v->field_len + 2 > VALUE_SCRATCH)
+        return 1;
+    o = &c->vals[c->n_vals++];
+    memcpy(c->scratch + c->scratch_used, v->field, v->field_len);
+    c->scratch[c->scratch_used + v->field_len] = '\0';
+    o->field = c->scratch + c->scratch_used;
+    c->scratch_used += v->field_len + 1;
+    memcpy(c->scratch + c->scratch_used, v->value, v->value_len);
+    c->scratch[c->scratch_used + v->value_len] = '\0';
+    o->value = c->scratch + c->scratch_used;
+    o->len = v->value_len;
+    c->scratch_used += v->value_len + 1;
+    o->kind_hint = v->kind_hint;
+    return 0;
+}
+
+static void close_record(struct chunk *c)
+{
+    if (!c->rec_open)
+        return;
+    if (mz_buf_puts(&c->out, "]}\n"))
+        c->failed = 1;
+    c->found[c->n_found - 1].len = c->out.len - c->found[c->n_found - 1].off;
+    c->rec_open = 0;
+}
+
+static int on_hit(void *ctx, const struct svc_hit *h)
+{
+    struct chunk *c = ctx;
+    struct mz_buf *b = &c->out;
+
+    c->hits++;
+    if (c->sighted.limit && (mz_buf_puts(&c->sighted, h->indicator) || mz_buf_putc(&c->sighted, '\n')))
+        c->failed = 1;
+    if (c->rec_open && c->rec_value == h->value && c->rec_field == h->field) {
+        if (mz_buf_printf(b, ",\"%s\"", h->indicator))
+            c->failed = 1;
+        return 0;
+    }
+    close_record(c);
+    if (c->n_found == c->cap_found) {
+        size_t ncap = c->cap_found ? c->cap_found * 2 : 1024;
+        struct found *f = realloc(c->found, ncap * sizeof *f);
+        if (!f) {
+            c->failed = 1;
+            return 1;
+        }
+        c->found = f;
+        c->cap_found = ncap;
+    }
+    c->found[c->n_found].line = c->lines;
+    c->found[c->n_found].off = b->len;
+    c->n_found++;
+    mz_buf_puts(b, ",\"field\":");
+    mz_buf_json_str(b, h->field ? h->field : "text");
+    mz_buf_puts(b, ",\"value\":");
+    mz_buf_json_str(b, h->value);
+    if (mz_buf_printf(b, ",\"kind\":\"%s\",\"via\":\"%s\",\"indicators\":[\"%s\"", obs_kind_name(h->kind),
+                      via_names[h->via], h->indicator))
+        c->failed = 1;
+    c->rec_value = h->value;
+    c->rec_field = h->field;
+    c->rec_open = 1;
+    return 0;
+}
+
+static void match_line(struct chunk *c, const char *line, size_t len)
+{
+    enum logfmt_skip skip;
+
+    c->lines++;
+    c->n_vals = 0;
+    c->scratch_used = 0;
+    skip = logfmt_line(c->fmt, line, len, collect, c);
+    if (skip != LOGFMT_OK) {
+        c->skipped[skip]++;
+        return;
+    }
+    c->values += c->n_vals;
+    if (c->n_vals) {
+        svc_match_observation(c->matcher, c->vals, c->n_vals, c->now, on_hit, c);
+        close_record(c);
+    }
+}
+
+static void *run_chunk(void *arg)
+{
+    struct chunk *c = arg;
+    const char *p = c->p;
+
+    while (p < c->end && !c->failed) {
+        const char *nl = memchr(p, '\n', (size_t)(c->end - p));
+        const char *e = nl ? nl : c->end;
+        match_line(c, p, (size_t)(e - p));
+        p = nl ? nl + 1 : c->end;
+    }
+    return NULL;
+}
+
+static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_index *si,
+                      const struct principal *who, int report, struct mz_error *err)
+{
+    memset(c, 0, sizeof *c);
+    mz_buf_init(&c->out, (size_t)8 << 30);
+    mz_buf_init(&c->sighted, report ? (size_t)8 << 30 : 0);
+    c->scratch = malloc(VALUE_SCRATCH);
+    if (!c->scratch)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (logfmt_clone(proto, &c->fmt, err) || svc_matcher_new(si, who, &c->matcher, err))
+        return -1;
+    return 0;
+}
+
+static void chunk_free(struct chunk *c)
+{
+    logfmt_free(c->fmt);
+    svc_matcher_free(c->matcher);
+    free(c->scratch);
+    free(c->found);
+    mz_buf_free(&c->out);
+    mz_buf_free(&c->sighted);
+}
+
+struct totals {
+    uint64_t lines, values, hits, matched_values;
+    uint64_t skipped[LOGFMT_N_SKIP];
+    struct mz_buf sighted;
+};
+
+static int print_chunk(const struct chunk *c, const char *file, uint64_t base, struct totals *t)
+{
+    for (size_t i = 0; i < c->n_found; i++) {
+        const struct found *f = &c->found[i];
+        printf("{\"file\":\"");
+        for (const char *s = file; *s; s++)
+            if (*s == '"' || *s == '\\')
+                printf("\\%c", *s);
+            else if ((unsigned char)*s < 0x20)
+                printf("\\u%04x", (unsigned char)*s);
+            else
+                putchar(*s);
+        printf("\",\"line\":%llu", (unsigned long long)(base + f->line));
+        fwrite(c->out.data + f->off, 1, f->len, stdout);
+    }
+    t->lines += c->lines;
+    t->values += c->values;
+    t->hits += c->hits;
+    t->matched_values += c->n_found;
+    for (int s = 0; s < LOGFMT_N_SKIP; s++)
+        t->skipped[s] += c->skipped[s];
+    if (c->sighted.len && mz_buf_append(&t->sighted, c->sighted.data, c->sighted.len))
+        return -1;
+    return ferror(stdout) ? -1 : 0;
+}
+
+/* Match buf[0..len) (one input) with n_threads threads. */
+static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
+                                const struct logfmt_opts *opts, struct svc_index *si,
+                                const struct principal *who, int n_threads, int report,
+                                struct totals *t, struct mz_error *err)
+{
+    struct chunk *cs = calloc((size_t)n_threads + 1, sizeof *cs);
+    struct logfmt *proto = NULL;
+    pthread_t tids[MAX_THREADS];
+    const char *p = buf, *end = buf + len;
+    int64_t now;
+    struct mz_time tnow;
+    enum mz_err rc = MZ_OK;
+    uint64_t base = 0;
+    int started = 0;
+
+    if (!cs)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    mz_time_now(&tnow);
+    now = tnow.sec * 1000000 + tnow.nsec / 1000;
+    rc = logfmt_new(opts, &proto, err);
+    /* The main thread reads the head: header lines and the first data line. */
+    if (!rc && chunk_init(&cs[0], proto, si, who, report, err))
+        rc = err->code ? err->code : MZ_ENOMEM;
+    if (!rc) {
+        cs[0].now = now;
+        logfmt_free(cs[0].fmt);
+        cs[0].fmt = proto; /* the head configures the prototype itself */
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *e = nl ? nl : end;
+            uint64_t headers = cs[0].skipped[LOGFMT_SKIP_HEADER];
+            match_line(&cs[0], p, (size_t)(e - p));
+            p = nl ? nl + 1 : end;
+            if (cs[0].skipped[LOGFMT_SKIP_HEADER] == headers && logfmt_kind_of(proto) != LOGFMT_AUTO)
+                break; /* past the headers, and the format is settled */
+        }
+        /* the rest, cut at line boundaries */
+        for (int i = 1; i <= n_threads && p < end; i++) {
+            const char *cut = i == n_threads ? end : p + (size_t)(end - p) / (size_t)(n_threads - i + 1);
+            if (cut < end) {
+                const char *nl = memchr(cut, '\n', (size_t)(end - cut));
+                cut = nl ? nl + 1 : end;
+            }
+            if (chunk_init(&cs[i], proto, si, who, report, err)) {
+                rc = err->code ? err->code : MZ_ENOMEM;
+                break;
+            }
+            cs[i].p = p;
+            cs[i].end = cut;
+            cs[i].now = now;
+            p = cut;
+            if (pthread_create(&tids[i - 1], NULL, run_chunk, &cs[i]) != 0) {
+                rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
+                break;
+            }
+            started = i;
+        }
+    }
+    for (int i = 1; i <= started; i++)
+        pthread_join(tids[i - 1], NULL);
+    cs[0].fmt = NULL; /* proto is freed below */
+    for (int i = 0; !rc && i <= started; i++) {
+        if (cs[i].failed)
+            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory while matching");
+        else if (print_chunk(&cs[i], file, base, t))
+            rc = mz_error_set(err, MZ_EIO, "", "cannot write the matches: %s", strerror(errno));
+        base += cs[i].lines;
+    }
+    for (int i = 0; i <= n_threads; i++)
+        chunk_free(&cs[i]);
+    logfmt_free(proto);
+    free(cs);
+    return rc;
+}
+
+/* The whole input in memory: mapped for plain files, read for stdin and gzip. */
+struct input {
+    const char *data;
+    size_t len;
+    void *map;
+    struct mz_buf buf;
+};
+
+static enum mz_err read_all_gz(gzFile gz, struct mz_buf *b, const char *name, struct mz_error *err)
+{
+    char chunk[1 << 16];
+    int n;
+
+    while ((n = gzread(gz, chunk, sizeof chunk)) > 0)
+        if (mz_buf_append(b, chunk, (size_t)n))
+            return mz_error_set(err, MZ_ETOOBIG, "", "%s is larger than %zu bytes", name, MATCH_MAX_INPUT);
+    if (n < 0) {
+        int e;
+        const char *msg = gzerror(gz, &e);
+        return mz_error_set(err, MZ_EIO, "", "cannot read %s: %s", name, msg);
+    }
+    return MZ_OK;
+}
+
+static enum mz_err open_input(const char *path, struct input *in, struct mz_error *err)
+{
+    unsigned char magic[2] = {0, 0};
+    struct stat sb;
+    int fd;
+    enum mz_err rc;
+    gzFile gz;
+
+    memset(in, 0, sizeof *in);
+    mz_buf_init(&in->buf, MATCH_MAX_INPUT);
+    fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+    if (fd < 0)
+        return mz_error_set(err, MZ_EIO, "", "cannot open %s: %s", path, strerror(errno));
+    if (strcmp(path, "-") && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+        if (sb.st_size == 0) {
+            close(fd);
+            return MZ_OK;
+        }
+        in->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (in->map == MAP_FAILED) {
+            in->map = NULL;
+            return mz_error_set(err, MZ_EIO, "", "cannot map %s: %s", path, strerror(errno));
+        }
+        madvise(in->map, (size_t)sb.st_size, MADV_SEQUENTIAL);
+        in->data = in->map;
+        in->len = (size_t)sb.st_size;
+        return MZ_OK;
+    }
+    /* stdin, pipes and gzip (gzread also passes plain data through) */
+    gz = gzdopen(fd, "rb");
+    if (!gz) {
+        close(fd);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    gzbuffer(gz, 1 << 17);
+    rc = read_all_gz(gz, &in->buf, path, err);
+    gzclose(gz);
+    in->data = in->buf.data ? in->buf.data : "";
+    in->len = in->buf.len;
+    return rc;
+}
+
+static void close_input(struct input *in)
+{
+    if (in->map)
+        munmap(in->map, in->len);
+    mz_buf_free(&in->buf);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* --report: one sighting per indicator, with its count, stored as the user.
+ * sighted holds one indicator id per hit, one per line. */
+static enum mz_err report_sightings(struct store *st, const struct principal *who,
+                                    struct mz_buf *sighted, const struct mz_time *start,
+                                    const struct mz_time *stop, size_t *n_out,
+                                    struct mz_error *err)
+{
+    char first[MZ_TIME_STRLEN], last[MZ_TIME_STRLEN], uuid[MZ_UUID_STRLEN];
+    struct bundle_limits lim = {64, 10000000};
+    struct svc_ingest_result res;
+    struct mz_buf b;
+    const char **ids = NULL;
+    size_t n_ids = 0, n = 0;
+    enum mz_err rc = MZ_OK;
+
+    *n_out = 0;
+    if (!sighted->len)
+        return MZ_OK;
+    if (who->user.id == 0)
+        return mz_error_set(err, MZ_EINVAL, "", "--report needs --as-user USER (a person who may write), not --as ORG");
+    for (size_t i = 0; i < sighted->len; i++)
+        n_ids += sighted->data[i] == '\n';
+    ids = malloc((n_ids + 1) * sizeof *ids);
+    if (!ids)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    n_ids = 0;
+    for (char *p = sighted->data, *nl; (nl = memchr(p, '\n', (size_t)(sighted->data + sighted->len - p))); p = nl + 1) {
+        *nl = '\0';
+        ids[n_ids++] = p;
+    }
+    qsort(ids, n_ids, sizeof *ids, cmp_str);
+    mz_time_format_us(start, first);
+    mz_time_format_us(stop, last);
+    mz_buf_init(&b, (size_t)4 << 30);
+    mz_uuid_v4(uuid);
+    mz_buf_printf(&b, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid);
+    for (size_t i = 0; i < n_ids && !rc;) {
+        size_t j = i + 1;
+        while (j < n_ids && !strcmp(ids[j], ids[i]))
+            j++;
+        mz_uuid_v4(uuid);
+        rc = mz_buf_printf(&b,
+                           "%s{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\"sighting--%s\","
+                           "\"created\":\"%.23sZ\",\"modified\":\"%.23sZ\",\"sighting_of_ref\":\"%s\","
+                           "\"count\":%zu,\"first_seen\":\"%s\",\"last_seen\":\"%s\","
+                           "\"where_sighted_refs\":[\"%s\"],\"created_by_ref\":\"%s\","
+                           "\"description\":\"reported by mreza match\","
+                           "\"object_marking_refs\":[\"%s\"]}",
+                           n ? "," : "", uuid, last, last, ids[i], j - i > 999999999 ? (size_t)999999999 : j - i,
+                           first, last, who->org.identity, who->org.identity, tlp_marking_id(TLP_AMBER));
+        n++;
+        i = j;
+    }
+    if (!rc)
+        rc = mz_buf_puts(&b, "]}");
+    if (rc)
+        mz_error_set(err, rc, "", "too many sightings");
+    else
+        rc = svc_ingest(st, who, b.data, b.len, &lim, &res, err);
+    if (!rc) {
+        *n_out = res.n_new;
+        svc_ingest_result_free(&res);
+    }
+    free(ids);
+    mz_buf_free(&b);
+    return rc;
+}
+
+static int parse_threads(const struct cli_args *a)
+{
+    const char *v = cli_opt(a, "threads");
+    long n = v ? strtol(v, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (n < 1)
+        n = 1;
+    if (n > MAX_THREADS)
+        n = MAX_THREADS;
+    return (int)n;
+}
+
+int cli_match(struct cli_args *a)
+{
+    struct store *st = NULL;
+    struct svc_index *si = NULL;
+    struct principal who;
+    struct mz_error err;
+    struct logfmt_opts opts = {LOGFMT_AUTO, NULL, 0};
+    const char *fields[MAX_FIELDS], *fmt = cli_opt(a, "format");
+    char snap[MZ_CONF_STR_LEN + 32], how[300];
+    struct totals t;
+    struct mz_time start, stop;
+    struct timespec t0, t1;
+    int n_threads = parse_threads(a), report = cli_flag(a, "report"), rc = 0;
+    size_t n_fields = 0, n_sightings = 0;
+
+    mz_error_clear(&err);
+    memset(&t, 0, sizeof t);
+    mz_buf_init(&t.sighted, (size_t)8 << 30);
+    if (fmt && (int)(opts.kind = (enum logfmt_kind)logfmt_kind_parse(fmt)) < 0)
+        return cli_failf("--format must be auto, json, eve, zeek, csv or text");
+    for (int i = 0; i < a->n_opt; i++)
+        if (!strcmp(a->opt[i].key, "field") && n_fields < MAX_FIELDS)
+            fields[n_fields++] = a->opt[i].val;
+    if (n_fields) {
+        opts.fields = fields;
+        opts.n_fields = n_fields;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    mz_time_now(&start);
+    snprintf(snap, sizeof snap, "%s/index.snap", a->conf.data_dir);
+    if (cli_open_store(a, &st, &err) || cli_principal(st, a, "as-user", &who, &err) ||
+        svc_index_open_snapshot(st, snap, &si, how, sizeof how, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    for (int i = 0; i < (a->n_pos ? a->n_pos : 1); i++) {
+        const char *path = a->n_pos ? a->pos[i] : "-";
+        struct input in;
+        enum mz_err mrc = open_input(path, &in, &err);
+        if (!mrc)
+            mrc = match_buffer(in.data, in.len, path, &opts, si, &who, n_threads, report, &t, &err);
+        close_input(&in);
+        if (mrc) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+    }
+    fflush(stdout);
+    mz_time_now(&stop);
+    if (report && report_sightings(st, &who, &t.sighted, &start, &stop, &n_sightings, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fprintf(stderr,
+            "mreza match: index %s; %llu lines, %llu values, %llu matched values (%llu indicator hits)",
+            how, (unsigned long long)t.lines, (unsigned long long)t.values,
+            (unsigned long long)t.matched_values, (unsigned long long)t.hits);
+    for (int s = 1; s < LOGFMT_N_SKIP; s++)
+        if (t.skipped[s])
+            fprintf(stderr, ", skipped %llu %s", (unsigned long long)t.skipped[s], logfmt_skip_name((enum logfmt_skip)s));
+    if (report)
+        fprintf(stderr, ", %zu sightings stored", n_sightings);
+    fprintf(stderr, "; %.3f s, %d threads\n",
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, n_threads);
+out:
+    mz_buf_free(&t.sighted);
+    svc_index_free(si);
+    store_close(st);
+    return rc;
+}

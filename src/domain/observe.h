@@ -1,0 +1,37 @@
+/* domain/observe.h - the observables a STIX object carries, in canonical form: the
+ * terms of an indicator's STIX pattern (through pattern_plan) and the value or hashes
+ * of a cyber-observable object (ipv4-addr, ipv6-addr, domain-name, url, email-addr,
+ * file, cryptocurrency-wallet). Used to build the index, to answer correlation
+ * queries about one object, and by nothing that knows HTTP or SQL. */
+#ifndef MZ_OBSERVE_H
+#define MZ_OBSERVE_H
+
+#include <jansson.h>
+
+#include "domain/pattern.h"
+#include "index/obs.h"
+
+enum observe_plan {
+    OBSERVE_NONE = 0,  /* no observables (or a pattern type other than stix) */
+    OBSERVE_VALUES,    /* an observable object: its values */
+    OBSERVE_EXACT,     /* an indicator whose pattern is exactly its terms */
+    OBSERVE_CANDIDATE, /* an indicator found through its terms, confirmed by pattern_eval */
+    OBSERVE_SCAN       /* an indicator without an index key: evaluated on every value */
+};
+
+/* Called per canonical value; return nonzero to stop. */
+typedef int (*observe_fn)(void *ctx, enum obs_kind k, const char *canon, size_t len);
+
+/* Report obj's observables to fn (may be NULL) and say how an indicator can be
+ * matched. For indicators, *pattern_out (may be NULL) receives the parsed pattern
+ * (caller frees with pattern_free) when the plan is CANDIDATE or SCAN. */
+enum observe_plan observe_object(json_t *obj, observe_fn fn, void *ctx,
+                                 struct pattern **pattern_out);
+
+/* How an indicator with pattern p can be matched (EXACT, CANDIDATE or SCAN). */
+enum observe_plan observe_pattern_plan(const struct pattern *p);
+
+/* "exact", "candidate", "scan", "values", "none". */
+const char *observe_plan_name(enum observe_plan p);
+
+#endif

@@ -1,0 +1,747 @@
+/* domain/svc_index.c - see svc_index.h. TLP is not decided here: every hit and
+ * every correlated object passes tlp_can_read() before it is reported. */
+#include "domain/svc_index.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "domain/observe.h"
+#include "domain/tlp.h"
+#include "util/timefmt.h"
+
+#define MAX_ORGS_CACHED 4096
+
+struct svc_index {
+    pthread_rwlock_t lock;
+    struct idx *ix;
+    uint64_t generation;
+    /* (object uuid, owner) -> object number, to retire superseded versions */
+    uint64_t *map_keys;
+    uint32_t *map_vals;
+    size_t map_cap, map_n;
+    /* parsed patterns of CANDIDATE and SCAN objects, ordered by object number */
+    uint32_t *pat_objs;
+    struct pattern **pats;
+    size_t n_pats, cap_pats;
+    uint32_t *scan_objs;
+    size_t n_scan, cap_scan;
+};
+
+enum mz_err svc_index_new(struct svc_index **out, struct mz_error *err)
+{
+    struct svc_index *si = calloc(1, sizeof *si);
+
+    if (!si)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (idx_new(&si->ix, err)) {
+        free(si);
+        return err ? err->code : MZ_ENOMEM;
+    }
+    pthread_rwlock_init(&si->lock, NULL);
+    *out = si;
+    return MZ_OK;
+}
+
+static void free_patterns(struct svc_index *si)
+{
+    for (size_t i = 0; i < si->n_pats; i++)
+        pattern_free(si->pats[i]);
+    free(si->pats);
+    free(si->pat_objs);
+    free(si->scan_objs);
+    si->pats = NULL;
+    si->pat_objs = si->scan_objs = NULL;
+    si->n_pats = si->cap_pats = si->n_scan = si->cap_scan = 0;
+}
+
+void svc_index_free(struct svc_index *si)
+{
+    if (!si)
+        return;
+    free_patterns(si);
+    free(si->map_keys);
+    free(si->map_vals);
+    idx_free(si->ix);
+    pthread_rwlock_destroy(&si->lock);
+    free(si);
+}
+
+uint64_t svc_index_generation(struct svc_index *si)
+{
+    uint64_t g;
+
+    pthread_rwlock_rdlock(&si->lock);
+    g = si->generation;
+    pthread_rwlock_unlock(&si->lock);
+    return g;
+}
+
+/* ---- the version map ---- */
+
+static uint64_t version_map_key(const uint8_t *uuid, int32_t owner)
+{
+    unsigned char k[20];
+    memcpy(k, uuid, 16);
+    memcpy(k + 16, &owner, 4);
+    return XXH3_64bits(k, sizeof k) | 1; /* 0 marks an empty slot */
+}
+
+static int map_grow(struct svc_index *si)
+{
+    size_t ncap = si->map_cap ? si->map_cap * 2 : 1024;
+    uint64_t *keys = calloc(ncap, sizeof *keys);
+    uint32_t *vals = calloc(ncap, sizeof *vals);
+
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    for (size_t i = 0; i < si->map_cap; i++) {
+        size_t j;
+        if (!si->map_keys[i])
+            continue;
+        for (j = si->map_keys[i] & (ncap - 1); keys[j]; j = (j + 1) & (ncap - 1))
+            ;
+        keys[j] = si->map_keys[i];
+        vals[j] = si->map_vals[i];
+    }
+    free(si->map_keys);
+    free(si->map_vals);
+    si->map_keys = keys;
+    si->map_vals = vals;
+    si->map_cap = ncap;
+    return 0;
+}
+
+/* The slot for (uuid, owner): existing (found=1) or where to insert. */
+static size_t map_slot(struct svc_index *si, const uint8_t *uuid, int32_t owner, int *found)
+{
+    uint64_t k = version_map_key(uuid, owner);
+    size_t j;
+
+    *found = 0;
+    for (j = k & (si->map_cap - 1); si->map_keys[j]; j = (j + 1) & (si->map_cap - 1)) {
+        const struct idx_obj *o = idx_obj_at(si->ix, si->map_vals[j]);
+        if (si->map_keys[j] == k && o->owner_org == owner && !memcmp(o->uuid, uuid, 16)) {
+            *found = 1;
+            break;
+        }
+    }
+    return j;
+}
+
+/* ---- refresh ---- */
+
+struct org_country {
+    int64_t id;
+    char country[3];
+};
+
+struct refresh_ctx {
+    struct svc_index *si;
+    struct org_country orgs[MAX_ORGS_CACHED];
+    size_t n_orgs;
+    size_t n_rows;
+    struct mz_error *err;
+    enum mz_err rc;
+    /* values of the object being indexed */
+    struct {
+        enum obs_kind kind;
+        char *canon;
+        size_t len;
+    } vals[64];
+    size_t n_vals;
+    char *val_buf;
+    size_t val_used, val_cap;
+};
+
+static int remember_org(void *vctx, const struct store_org *o)
+{
+    struct refresh_ctx *c = vctx;
+
+    if (c->n_orgs < MAX_ORGS_CACHED) {
+        c->orgs[c->n_orgs].id = o->id;
+        snprintf(c->orgs[c->n_orgs].country, 3, "%.2s", o->country);
+        c->n_orgs++;
+    }
+    return 0;
+}
+
+static const char *country_of(const struct refresh_ctx *c, int64_t org)
+{
+    for (size_t i = 0; i < c->n_orgs; i++)
+        if (c->orgs[i].id == org)
+            return c->orgs[i].country;
+    return NULL;
+}
+
+static int collect_value(void *vctx, enum obs_kind k, const char *canon, size_t len)
+{
+    struct refresh_ctx *c = vctx;
+
+    if (c->n_vals == sizeof c->vals / sizeof c->vals[0] || c->val_used + len + 1 > c->val_cap)
+        return 1; /* an object with more values than this is indexed by its first ones */
+    memcpy(c->val_buf + c->val_used, canon, len);
+    c->val_buf[c->val_used + len] = '\0';
+    c->vals[c->n_vals].kind = k;
+    c->vals[c->n_vals].canon = c->val_buf + c->val_used;
+    c->vals[c->n_vals].len = len;
+    c->val_used += len + 1;
+    c->n_vals++;
+    return 0;
+}
+
+static int add_pattern(struct svc_index *si, uint32_t obj, struct pattern *p, int scan)
+{
+    if (si->n_pats == si->cap_pats) {
+        size_t ncap = si->cap_pats ? si->cap_pats * 2 : 64;
+        uint32_t *o = realloc(si->pat_objs, ncap * sizeof *o);
+        struct pattern **ps;
+        if (!o)
+            return -1;
+        si->pat_objs = o;
+        ps = realloc(si->pats, ncap * sizeof *ps);
+        if (!ps)
+            return -1;
+        si->pats = ps;
+        si->cap_pats = ncap;
+    }
+    if (scan && si->n_scan == si->cap_scan) {
+        size_t ncap = si->cap_scan ? si->cap_scan * 2 : 64;
+        uint32_t *s = realloc(si->scan_objs, ncap * sizeof *s);
+        if (!s)
+            return -1;
+        si->scan_objs = s;
+        si->cap_scan = ncap;
+    }
+    si->pat_objs[si->n_pats] = obj;
+    si->pats[si->n_pats++] = p;
+    if (scan)
+        si->scan_objs[si->n_scan++] = obj;
+    return 0;
+}
+
+static const struct pattern *pattern_of(const struct svc_index *si, uint32_t obj)
+{
+    size_t lo = 0, hi = si->n_pats;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (si->pat_objs[mid] < obj)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < si->n_pats && si->pat_objs[lo] == obj ? si->pats[lo] : NULL;
+}
+
+static int64_t parse_us(const char *s, int64_t dflt)
+{
+    struct mz_time t;
+
+    if (!s || mz_time_parse(s, &t))
+        return dflt;
+    return t.sec * 1000000 + t.nsec / 1000;
+}
+
+static int64_t time_us(json_t *v, int64_t dflt)
+{
+    return parse_us(json_string_value(v), dflt);
+}
+
+/* Index one stored row (rows come in seq order). Of two versions of one owner's
+ * object, the one with the later `modified` stays live, whatever the order they
+ * arrived in (as the store's `latest`). */
+static int index_row(void *vctx, const struct store_row *row)
+{
+    struct refresh_ctx *c = vctx;
+    struct svc_index *si = c->si;
+    struct idx_obj_in in;
+    struct pattern *pat = NULL;
+    enum observe_plan plan;
+    json_error_t je;
+    json_t *obj;
+    uint32_t num, old = 0;
+    uint8_t uuid[16];
+    size_t slot;
+    int found;
+
+    c->n_rows++;
+    si->generation = (uint64_t)row->seq;
+    obj = json_loadb(row->body, row->body_len, 0, &je);
+    if (!obj)
+        return 0; /* stored objects were validated; nothing to index in a bad one */
+    c->n_vals = 0;
+    c->val_used = 0;
+    plan = observe_object(obj, collect_value, c, &pat);
+    if (plan == OBSERVE_NONE || (plan != OBSERVE_SCAN && c->n_vals == 0))
+        goto skip;
+    memset(&in, 0, sizeof in);
+    in.stix_id = row->stix_id;
+    in.seq = row->seq;
+    in.valid_from = time_us(json_object_get(obj, "valid_from"), INT64_MIN);
+    in.valid_until = time_us(json_object_get(obj, "valid_until"), INT64_MAX);
+    in.added = parse_us(row->date_added, 0);
+    in.version = parse_us(row->version, 0);
+    in.owner_org = row->owner_org;
+    in.submitter = row->submitter;
+    in.tlp = row->tlp;
+    in.country = country_of(c, row->owner_org);
+    in.audience = row->audience;
+    in.flags = plan == OBSERVE_VALUES ? 0 : IDX_F_DETECT;
+    if (plan == OBSERVE_CANDIDATE)
+        in.flags |= IDX_F_CANDIDATE;
+    if (plan == OBSERVE_SCAN)
+        in.flags |= IDX_F_SCAN;
+    if (json_is_true(json_object_get(obj, "revoked")))
+        in.flags |= IDX_F_REVOKED;
+    if (pat)
+        in.pattern = json_string_value(json_object_get(obj, "pattern"));
+    if ((si->map_n + 1) * 2 > si->map_cap && map_grow(si))
+        goto nomem;
+    if (idx_add_obj(si->ix, &in, &num, c->err))
+        goto fail;
+    memcpy(uuid, idx_obj_at(si->ix, num)->uuid, 16);
+    slot = map_slot(si, uuid, (int32_t)row->owner_org, &found);
+    if (found) {
+        old = si->map_vals[slot];
+        if (idx_obj_at(si->ix, old)->version > in.version) {
+            idx_set_flags(si->ix, num, IDX_F_DEAD); /* an older version, arrived late */
+            goto skip;
+        }
+        idx_set_flags(si->ix, old, IDX_F_DEAD);
+        si->map_vals[slot] = num;
+    } else {
+        si->map_keys[slot] = version_map_key(uuid, (int32_t)row->owner_org);
+        si->map_vals[slot] = num;
+        si->map_n++;
+    }
+    for (size_t i = 0; i < c->n_vals; i++)
+        if (idx_add_value(si->ix, num, c->vals[i].kind, c->vals[i].canon, c->vals[i].len, c->err))
+            goto fail;
+    if (pat && add_pattern(si, num, pat, plan == OBSERVE_SCAN))
+        goto nomem;
+    json_decref(obj);
+    return 0;
+skip:
+    pattern_free(pat);
+    json_decref(obj);
+    return 0;
+nomem:
+    mz_error_set(c->err, MZ_ENOMEM, "", "index: out of memory");
+fail:
+    pattern_free(pat);
+    json_decref(obj);
+    c->rc = c->err ? c->err->code : MZ_ENOMEM;
+    return 1;
+}
+
+enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_out,
+                              struct mz_error *err)
+{
+    struct refresh_ctx *c = calloc(1, sizeof *c);
+    struct store_query q;
+    struct store_vis all;
+    enum mz_err rc;
+
+    if (!c)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    c->si = si;
+    c->err = err;
+    c->val_cap = 64 * (OBS_MAX_LEN + 1);
+    c->val_buf = malloc(c->val_cap);
+    if (!c->val_buf) {
+        free(c);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    rc = store_org_list(st, remember_org, c, err);
+    memset(&q, 0, sizeof q);
+    q.tlp = -1;
+    q.all_versions = 1;
+    q.order = STORE_ORDER_ADDED;
+    /* Indexing is no read on anyone's behalf: the index keeps every object with its
+     * TLP facts, and tlp_can_read() filters each answer. */
+    memset(&all, 0, sizeof all);
+    all.all_mask = (1u << TLP_N_LEVELS) - 1;
+    pthread_rwlock_wrlock(&si->lock);
+    q.after_seq = (int64_t)si->generation;
+    if (!rc)
+        rc = store_list(st, &all, &q, index_row, c, NULL, err);
+    if (!rc)
+        rc = c->rc;
+    pthread_rwlock_unlock(&si->lock);
+    if (n_out)
+        *n_out = c->n_rows;
+    free(c->val_buf);
+    free(c);
+    return rc;
+}
+
+/* ---- snapshots ---- */
+
+enum mz_err svc_index_save(struct svc_index *si, const char *path, struct mz_error *err)
+{
+    enum mz_err rc;
+
+    pthread_rwlock_rdlock(&si->lock);
+    rc = idx_save(si->ix, path, si->generation, err);
+    pthread_rwlock_unlock(&si->lock);
+    return rc;
+}
+
+/* After mapping a snapshot: parse the patterns of CANDIDATE and SCAN objects. */
+static enum mz_err load_patterns(struct svc_index *si, struct mz_error *err)
+{
+    uint32_t n = idx_n_objs(si->ix);
+
+    for (uint32_t i = 0; i < n; i++) {
+        const struct idx_obj *o = idx_obj_at(si->ix, i);
+        const char *text;
+        struct pattern *p = NULL;
+        if (!(o->flags & (IDX_F_CANDIDATE | IDX_F_SCAN)) || (o->flags & IDX_F_DEAD))
+            continue;
+        text = idx_obj_pattern(si->ix, i);
+        if (!text || pattern_parse(text, strlen(text), &p, NULL))
+            continue; /* cannot be confirmed: never reported */
+        if (add_pattern(si, i, p, (o->flags & IDX_F_SCAN) != 0)) {
+            pattern_free(p);
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        }
+    }
+    return MZ_OK;
+}
+
+enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct svc_index **out,
+                                    char *how_out, size_t how_cap, struct mz_error *err)
+{
+    struct svc_index *si = NULL;
+    struct idx *ix = NULL;
+    struct mz_error lerr;
+    uint64_t gen = 0;
+    int64_t current = 0;
+    enum mz_err rc = store_max_seq(st, &current, err);
+
+    if (rc)
+        return rc;
+    mz_error_clear(&lerr);
+    if (!idx_load(path, &ix, &gen, &lerr) && gen == (uint64_t)current) {
+        si = calloc(1, sizeof *si);
+        if (!si) {
+            idx_free(ix);
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        }
+        pthread_rwlock_init(&si->lock, NULL);
+        si->ix = ix;
+        si->generation = gen;
+        rc = load_patterns(si, err);
+        if (rc) {
+            svc_index_free(si);
+            return rc;
+        }
+        if (how_out)
+            snprintf(how_out, how_cap, "snapshot");
+        *out = si;
+        return MZ_OK;
+    }
+    if (how_out)
+        snprintf(how_out, how_cap, "rebuilt: %s", ix ? "the snapshot is older than the store" : lerr.msg);
+    idx_free(ix);
+    rc = svc_index_new(&si, err);
+    if (!rc)
+        rc = svc_index_refresh(si, st, NULL, err);
+    if (!rc)
+        rc = svc_index_save(si, path, err);
+    if (rc) {
+        svc_index_free(si);
+        return rc;
+    }
+    *out = si;
+    return MZ_OK;
+}
+
+/* ---- matching ---- */
+
+static const struct {
+    const char *object_type;
+    const char *path;
+} kind_paths[OBS_N_KINDS] = {
+    [OBS_IPV4] = {"ipv4-addr", "value"},
+    [OBS_IPV6] = {"ipv6-addr", "value"},
+    [OBS_DOMAIN] = {"domain-name", "value"},
+    [OBS_URL] = {"url", "value"},
+    [OBS_EMAIL] = {"email-addr", "value"},
+    [OBS_MD5] = {"file", "hashes.MD5"},
+    [OBS_SHA1] = {"file", "hashes.SHA-1"},
+    [OBS_SHA256] = {"file", "hashes.SHA-256"},
+    [OBS_SHA512] = {"file", "hashes.SHA-512"},
+    [OBS_WALLET] = {"cryptocurrency-wallet", "value"},
+};
+
+#define MAX_SEEN 64
+
+struct canon_value {
+    const char *field;
+    enum obs_kind kind;
+    char *text;           /* in the matcher's text buffer */
+    size_t len;
+};
+
+struct svc_matcher {
+    struct svc_index *si;
+    struct principal p;
+    int64_t now;
+    struct canon_value vals[SVC_MATCH_MAX_VALUES + 1]; /* the observation, canonical */
+    struct pattern_value pvals[SVC_MATCH_MAX_VALUES + 1];
+    char text[SVC_MATCH_MAX_VALUES + 1][OBS_MAX_LEN + 1];
+    char host_text[OBS_MAX_LEN + 1];
+    size_t n_vals;
+    const struct canon_value *cur; /* the value being looked up */
+    uint32_t seen[MAX_SEEN];       /* objects already reported for cur */
+    size_t n_seen;
+    svc_hit_fn fn;
+    void *ctx;
+    size_t n_hits;
+    int stop;
+};
+
+enum mz_err svc_matcher_new(struct svc_index *si, const struct principal *p,
+                            struct svc_matcher **out, struct mz_error *err)
+{
+    struct svc_matcher *m = calloc(1, sizeof *m);
+
+    if (!m)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    m->si = si;
+    m->p = *p;
+    for (size_t i = 0; i <= SVC_MATCH_MAX_VALUES; i++)
+        m->vals[i].text = m->text[i];
+    *out = m;
+    return MZ_OK;
+}
+
+void svc_matcher_free(struct svc_matcher *m)
+{
+    free(m);
+}
+
+/* Is object o a detection that p may see, live at now? */
+static int reportable(const struct svc_matcher *m, uint32_t num)
+{
+    const struct idx_obj *o = idx_obj_at(m->si->ix, num);
+    struct tlp_meta meta;
+
+    if (!(o->flags & IDX_F_DETECT) || (o->flags & (IDX_F_DEAD | IDX_F_REVOKED)))
+        return 0;
+    if (m->now < o->valid_from || m->now >= o->valid_until)
+        return 0;
+    meta.tlp = o->tlp;
+    meta.owner_org = o->owner_org;
+    meta.submitter = o->submitter;
+    meta.audience = idx_obj_audience(m->si->ix, num);
+    return tlp_can_read(&m->p, &meta);
+}
+
+static int emit_hit(struct svc_matcher *m, uint32_t num, enum idx_via via, const char *key,
+                    size_t key_len)
+{
+    char id[300], matched[OBS_MAX_LEN + 1];
+    struct svc_hit h;
+
+    for (size_t i = 0; i < m->n_seen; i++)
+        if (m->seen[i] == num)
+            return 0;
+    if (m->n_seen < MAX_SEEN)
+        m->seen[m->n_seen++] = num;
+    idx_obj_id(m->si->ix, num, id, sizeof id);
+    if (key_len > OBS_MAX_LEN)
+        key_len = OBS_MAX_LEN;
+    memcpy(matched, key, key_len);
+    matched[key_len] = '\0';
+    h.field = m->cur->field;
+    h.value = m->cur->text;
+    h.kind = m->cur->kind;
+    h.via = via;
+    h.indicator = id;
+    h.matched = key_len ? matched : m->cur->text;
+    m->n_hits++;
+    if (m->fn(m->ctx, &h))
+        m->stop = 1;
+    return m->stop;
+}
+
+static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t key_len)
+{
+    struct svc_matcher *m = vctx;
+    const struct idx_obj *o = idx_obj_at(m->si->ix, num);
+
+    if (!reportable(m, num))
+        return 0;
+    if (o->flags & IDX_F_CANDIDATE) {
+        const struct pattern *pat = pattern_of(m->si, num);
+        if (!pat || !pattern_eval(pat, m->pvals, m->n_vals, NULL))
+            return 0;
+    }
+    return emit_hit(m, num, via, key, key_len);
+}
+
+/* The host of a canonical URL as a domain or address value, if any. */
+static int url_host(const char *url, size_t len, struct canon_value *out)
+{
+    const char *p = memchr(url, ':', len), *end = url + len, *h, *q;
+    enum obs_kind k = OBS_DOMAIN;
+
+    if (!p || end - p < 3 || p[1] != '/' || p[2] != '/')
+        return 0;
+    h = p + 3;
+    for (q = h; q < end && *q != '/' && *q != '?'; q++)
+        if (*q == '@')
+            h = q + 1;
+    for (q = h; q < end && *q != '/' && *q != '?' && *q != ':'; q++)
+        if (*q == '[')
+            return 0; /* IPv6 literal hosts: looked up as the URL only */
+    if (q == h)
+        return 0;
+    if (obs_normalize(OBS_IPV4, h, (size_t)(q - h), out->text, OBS_MAX_LEN + 1, &out->len, NULL, &k, NULL)) {
+        k = OBS_DOMAIN;
+        if (obs_normalize(OBS_DOMAIN, h, (size_t)(q - h), out->text, OBS_MAX_LEN + 1, &out->len, NULL, &k, NULL))
+            return 0;
+    }
+    out->kind = k;
+    return 1;
+}
+
+size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,
+                             size_t n, int64_t now_us, svc_hit_fn fn, void *ctx)
+{
+    struct svc_index *si = m->si;
+    size_t n_in = n < SVC_MATCH_MAX_VALUES ? n : SVC_MATCH_MAX_VALUES;
+
+    m->n_vals = 0;
+    for (size_t i = 0; i < n_in; i++) {
+        struct canon_value *v = &m->vals[m->n_vals];
+        int k = values[i].kind_hint >= 0 ? values[i].kind_hint
+                                         : obs_guess_kind(values[i].value, values[i].len);
+        enum obs_kind real;
+        if (k < 0)
+            continue;
+        real = (enum obs_kind)k;
+        if (obs_normalize((enum obs_kind)k, values[i].value, values[i].len, v->text,
+                          OBS_MAX_LEN + 1, &v->len, NULL, &real, NULL))
+            continue;
+        v->kind = real;
+        v->field = values[i].field;
+        m->pvals[m->n_vals].object_type = kind_paths[real].object_type;
+        m->pvals[m->n_vals].path = kind_paths[real].path;
+        m->pvals[m->n_vals].value = v->text;
+        m->n_vals++;
+    }
+    m->now = now_us;
+    m->fn = fn;
+    m->ctx = ctx;
+    m->n_hits = 0;
+    m->stop = 0;
+    pthread_rwlock_rdlock(&si->lock);
+    for (size_t i = 0; i < m->n_vals && !m->stop; i++) {
+        struct canon_value host;
+        m->cur = &m->vals[i];
+        m->n_seen = 0;
+        idx_lookup(si->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len, on_index_hit, m);
+        host.text = m->host_text;
+        if (m->vals[i].kind == OBS_URL && !m->stop && url_host(m->vals[i].text, m->vals[i].len, &host)) {
+            host.field = m->vals[i].field;
+            m->cur = &host;
+            idx_lookup(si->ix, host.kind, host.text, host.len, on_index_hit, m);
+        }
+        /* patterns without an index key: evaluated on each value */
+        for (size_t s = 0; s < si->n_scan && !m->stop; s++) {
+            uint32_t num = si->scan_objs[s];
+            const struct pattern *pat = pattern_of(si, num);
+            m->cur = &m->vals[i];
+            if (pat && reportable(m, num) && pattern_eval(pat, &m->pvals[i], 1, NULL))
+                emit_hit(m, num, IDX_VIA_EXACT, "", 0);
+        }
+    }
+    pthread_rwlock_unlock(&si->lock);
+    return m->n_hits;
+}
+
+/* ---- correlation ---- */
+
+struct corr_ctx {
+    struct svc_index *si;
+    const struct principal *p;
+    const char *value;
+    enum obs_kind kind;
+    svc_related_fn fn;
+    void *ctx;
+    size_t n;
+};
+
+static int on_corr_hit(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t key_len)
+{
+    struct corr_ctx *c = vctx;
+    const struct idx_obj *o = idx_obj_at(c->si->ix, num);
+    struct tlp_meta meta;
+    struct svc_related r;
+    char id[300];
+
+    (void)via;
+    (void)key;
+    (void)key_len;
+    if (o->flags & IDX_F_DEAD)
+        return 0;
+    meta.tlp = o->tlp;
+    meta.owner_org = o->owner_org;
+    meta.submitter = o->submitter;
+    meta.audience = idx_obj_audience(c->si->ix, num);
+    if (!tlp_can_read(c->p, &meta))
+        return 0;
+    idx_obj_id(c->si->ix, num, id, sizeof id);
+    r.id = id;
+    r.value = c->value;
+    r.kind = c->kind;
+    r.tlp = o->tlp;
+    c->n++;
+    return c->fn(c->ctx, &r);
+}
+
+size_t svc_correlate_value(struct svc_index *si, const struct principal *p, int kind_hint,
+                           const char *value, size_t len, svc_related_fn fn, void *ctx)
+{
+    char canon[OBS_MAX_LEN + 1];
+    size_t clen;
+    int k = kind_hint >= 0 ? kind_hint : obs_guess_kind(value, len);
+    enum obs_kind real;
+    struct corr_ctx c;
+
+    if (k < 0)
+        return 0;
+    real = (enum obs_kind)k;
+    if (obs_normalize((enum obs_kind)k, value, len, canon, sizeof canon, &clen, NULL, &real, NULL))
+        return 0;
+    c.si = si;
+    c.p = p;
+    c.value = canon;
+    c.kind = real;
+    c.fn = fn;
+    c.ctx = ctx;
+    c.n = 0;
+    pthread_rwlock_rdlock(&si->lock);
+    idx_lookup_exact(si->ix, real, canon, clen, on_corr_hit, &c);
+    pthread_rwlock_unlock(&si->lock);
+    return c.n;
+}
+
+void svc_index_stats(struct svc_index *si, struct svc_index_stats *out)
+{
+    pthread_rwlock_rdlock(&si->lock);
+    idx_stats(si->ix, &out->idx);
+    out->n_candidate = si->n_pats - si->n_scan;
+    out->n_scan = si->n_scan;
+    pthread_rwlock_unlock(&si->lock);
+}

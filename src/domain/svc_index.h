@@ -1,0 +1,95 @@
+/* domain/svc_index.h - the indicator engine as a service of the node: keeps the
+ * observable index (index/idx.h) in step with the store, matches values and log
+ * lines for a principal (only indicators that principal may see under TLP are ever
+ * reported), answers correlation queries, and writes/reads the snapshot that
+ * `mreza match` maps at start.
+ *
+ * Threads: one writer (the node's background thread calls svc_index_refresh), many
+ * readers (matching, correlation): a rwlock inside guards the index. */
+#ifndef MZ_SVC_INDEX_H
+#define MZ_SVC_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/principal.h"
+#include "index/idx.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct svc_index;
+
+enum mz_err svc_index_new(struct svc_index **out, struct mz_error *err);
+void svc_index_free(struct svc_index *si);
+
+/* Index every object the store gained since the last refresh (all of them the
+ * first time); superseded versions are retired. *n_out (may be NULL) gets the
+ * number of objects looked at. */
+enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_out,
+                              struct mz_error *err);
+/* The store sequence number the index reflects (its snapshot "generation"). */
+uint64_t svc_index_generation(struct svc_index *si);
+
+/* Write the snapshot (atomically). */
+enum mz_err svc_index_save(struct svc_index *si, const char *path, struct mz_error *err);
+/* For `mreza match`: map the snapshot at path if it is intact and reflects the
+ * store's current generation; otherwise build the index from the store and rewrite
+ * the snapshot. *how_out (may be NULL) gets "snapshot", "rebuilt: <reason>". */
+enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct svc_index **out,
+                                    char *how_out, size_t how_cap, struct mz_error *err);
+
+/* One value seen in a log line or sent to the API, with its field. */
+struct svc_obs_value {
+    const char *field;
+    const char *value;
+    size_t len;
+    int kind_hint; /* obs_kind, or -1 to guess */
+};
+
+struct svc_hit {
+    const char *field;       /* as given */
+    const char *value;       /* canonical value looked up */
+    enum obs_kind kind;
+    enum idx_via via;
+    const char *indicator;   /* "indicator--…" */
+    const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
+};
+
+/* Return nonzero to stop. */
+typedef int (*svc_hit_fn)(void *ctx, const struct svc_hit *hit);
+
+/* A matcher: one per thread (it owns the scratch space of a match), bound to an
+ * index and the principal whose view it matches with. */
+struct svc_matcher;
+
+enum mz_err svc_matcher_new(struct svc_index *si, const struct principal *p,
+                            struct svc_matcher **out, struct mz_error *err);
+void svc_matcher_free(struct svc_matcher *m);
+
+/* Match the values of one observation (a log line, an API item) at time now_us
+ * (valid_from/valid_until, revoked honoured). Indicators the matcher's principal may
+ * not see are never reported. At most SVC_MATCH_MAX_VALUES values are looked at.
+ * Returns the number of hits. */
+#define SVC_MATCH_MAX_VALUES 256
+size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,
+                             size_t n, int64_t now_us, svc_hit_fn fn, void *ctx);
+
+struct svc_related {
+    const char *id;          /* the object's STIX id */
+    const char *value;       /* the shared observable */
+    enum obs_kind kind;
+    int tlp;
+};
+typedef int (*svc_related_fn)(void *ctx, const struct svc_related *r);
+
+/* Every live object p may see that carries value (exactly). */
+size_t svc_correlate_value(struct svc_index *si, const struct principal *p, int kind_hint,
+                           const char *value, size_t len, svc_related_fn fn, void *ctx);
+
+struct svc_index_stats {
+    struct idx_stats idx;
+    size_t n_candidate, n_scan;
+};
+void svc_index_stats(struct svc_index *si, struct svc_index_stats *out);
+
+#endif

@@ -1,0 +1,736 @@
+/* index/idx.c - see idx.h for the layout and why it is hand-written. */
+#include "index/idx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define IDX_MAGIC "MZIDX\0\0\1"
+#define IDX_VERSION 1
+#define KEY_NET4 (OBS_N_KINDS + 0) /* key kinds beyond obs_kind: CIDR ranges */
+#define KEY_NET6 (OBS_N_KINDS + 1)
+#define MAX_KEY (1 + 16 + OBS_MAX_LEN)
+
+struct idx_entry {
+    uint64_t hash;
+    uint32_t str_off;   /* key bytes in strings[] */
+    uint32_t len_kind;  /* key length << 8 | key kind */
+    uint32_t post_head; /* first posting + 1, 0 for none */
+    uint32_t reserved;
+};
+
+struct idx_post {
+    uint32_t obj;
+    uint32_t next; /* next posting + 1, 0 at the end */
+};
+
+/* The snapshot header; arrays follow it in this order, each 8-byte aligned. */
+struct idx_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t generation;
+    uint64_t checksum;      /* XXH3 of everything after the header */
+    uint64_t n_objs, n_entries, n_slots, n_posts, n_bloom, n_strings;
+    uint64_t mask4;         /* prefix lengths 0..32 present among IPv4 ranges */
+    uint64_t mask6[3];      /* prefix lengths 0..128 present among IPv6 ranges */
+};
+
+struct idx {
+    struct idx_obj *objs;
+    struct idx_entry *entries;
+    uint32_t *slots;        /* entry number + 1, 0 = empty; n_slots is a power of two */
+    struct idx_post *posts;
+    uint64_t *bloom;        /* n_bloom is a power of two */
+    char *strings;
+    uint64_t n_objs, n_entries, n_slots, n_posts, n_bloom, n_strings;
+    uint64_t cap_objs, cap_entries, cap_posts, cap_strings;
+    uint64_t mask4, mask6[3];
+    void *map;              /* non-NULL when loaded from a snapshot (read-only) */
+    size_t map_len;
+};
+
+/* ---- helpers ---- */
+
+static int grow(void **arr, uint64_t *cap, uint64_t need, size_t elem)
+{
+    uint64_t ncap;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > SIZE_MAX / elem)
+        return -1;
+    p = realloc(*arr, (size_t)(ncap * elem));
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static uint64_t key_hash(const unsigned char *key, size_t len)
+{
+    return XXH3_64bits(key, len);
+}
+
+/* Four bits of one 64-bit word, all chosen by the hash. */
+static uint64_t bloom_bits(uint64_t h)
+{
+    return (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63)) |
+           (1ull << ((h >> 52) & 63)) | (1ull << ((h >> 58) & 63));
+}
+
+static int bloom_maybe(const struct idx *ix, uint64_t h)
+{
+    uint64_t bits = bloom_bits(h);
+    return (ix->bloom[h & (ix->n_bloom - 1)] & bits) == bits;
+}
+
+static void bloom_add(struct idx *ix, uint64_t h)
+{
+    ix->bloom[h & (ix->n_bloom - 1)] |= bloom_bits(h);
+}
+
+/* key = kind byte + value bytes */
+static size_t make_key(unsigned char *key, int kind, const void *val, size_t len)
+{
+    key[0] = (unsigned char)kind;
+    memcpy(key + 1, val, len);
+    return len + 1;
+}
+
+static const struct idx_entry *find_entry(const struct idx *ix, const unsigned char *key,
+                                          size_t len, uint64_t h)
+{
+    uint64_t mask = ix->n_slots - 1, i;
+
+    if (!ix->n_entries || !bloom_maybe(ix, h))
+        return NULL;
+    for (i = (h >> 7) & mask;; i = (i + 1) & mask) {
+        uint32_t s = ix->slots[i];
+        const struct idx_entry *e;
+        if (!s)
+            return NULL;
+        e = &ix->entries[s - 1];
+        if (e->hash == h && (e->len_kind >> 8) == len &&
+            memcmp(ix->strings + e->str_off, key, len) == 0)
+            return e;
+    }
+}
+
+/* ---- building ---- */
+
+enum mz_err idx_new(struct idx **out, struct mz_error *err)
+{
+    struct idx *ix = calloc(1, sizeof *ix);
+
+    if (!ix)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    ix->n_slots = 1024;
+    ix->slots = calloc(ix->n_slots, sizeof *ix->slots);
+    ix->n_bloom = 256;
+    ix->bloom = calloc(ix->n_bloom, sizeof *ix->bloom);
+    ix->strings = malloc(1024);
+    ix->cap_strings = 1024;
+    if (!ix->slots || !ix->bloom || !ix->strings) {
+        idx_free(ix);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    ix->strings[0] = '\0'; /* offset 0 is "" */
+    ix->n_strings = 1;
+    *out = ix;
+    return MZ_OK;
+}
+
+void idx_free(struct idx *ix)
+{
+    if (!ix)
+        return;
+    if (ix->map) {
+        munmap(ix->map, ix->map_len);
+    } else {
+        free(ix->objs);
+        free(ix->entries);
+        free(ix->slots);
+        free(ix->posts);
+        free(ix->bloom);
+        free(ix->strings);
+    }
+    free(ix);
+}
+
+static int add_string(struct idx *ix, const void *s, size_t len, uint32_t *off_out)
+{
+    if (ix->n_strings + len + 1 > UINT32_MAX ||
+        grow((void **)&ix->strings, &ix->cap_strings, ix->n_strings + len + 1, 1))
+        return -1;
+    memcpy(ix->strings + ix->n_strings, s, len);
+    ix->strings[ix->n_strings + len] = '\0';
+    *off_out = (uint32_t)ix->n_strings;
+    ix->n_strings += len + 1;
+    return 0;
+}
+
+static int parse_uuid(const char *s, uint8_t *out)
+{
+    int n = 0;
+
+    for (; *s && n < 32; s++) {
+        int v;
+        if (*s == '-')
+            continue;
+        if (*s >= '0' && *s <= '9')
+            v = *s - '0';
+        else if (*s >= 'a' && *s <= 'f')
+            v = *s - 'a' + 10;
+        else if (*s >= 'A' && *s <= 'F')
+            v = *s - 'A' + 10;
+        else
+            return -1;
+        if (n % 2 == 0)
+            out[n / 2] = (uint8_t)(v << 4);
+        else
+            out[n / 2] |= (uint8_t)v;
+        n++;
+    }
+    return n == 32 && !*s ? 0 : -1;
+}
+
+/* Object types repeat: keep one copy of each (a short linear cache suffices, as a
+ * node stores a few dozen types). */
+static int intern_type(struct idx *ix, const char *type, size_t len, uint32_t *off_out)
+{
+    for (uint64_t i = ix->n_objs; i > 0 && i + 64 > ix->n_objs; i--) {
+        uint32_t off = ix->objs[i - 1].type_off;
+        if (strlen(ix->strings + off) == len && memcmp(ix->strings + off, type, len) == 0) {
+            *off_out = off;
+            return 0;
+        }
+    }
+    return add_string(ix, type, len, off_out);
+}
+
+enum mz_err idx_add_obj(struct idx *ix, const struct idx_obj_in *in, uint32_t *obj_out,
+                        struct mz_error *err)
+{
+    const char *sep = strstr(in->stix_id, "--");
+    struct idx_obj o;
+
+    if (ix->map)
+        return mz_error_set(err, MZ_EUNSUPPORTED, "", "a mapped index snapshot is read-only");
+    memset(&o, 0, sizeof o);
+    if (!sep || parse_uuid(sep + 2, o.uuid))
+        return mz_error_set(err, MZ_EINVAL, "", "index: bad object id '%.80s'", in->stix_id);
+    if (ix->n_objs >= UINT32_MAX - 1 ||
+        grow((void **)&ix->objs, &ix->cap_objs, ix->n_objs + 1, sizeof *ix->objs) ||
+        intern_type(ix, in->stix_id, (size_t)(sep - in->stix_id), &o.type_off) ||
+        (in->audience && add_string(ix, in->audience, strlen(in->audience), &o.audience_off)) ||
+        (in->pattern && add_string(ix, in->pattern, strlen(in->pattern), &o.pattern_off)))
+        return mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (in->audience)
+        o.audience_off++;
+    if (in->pattern)
+        o.pattern_off++;
+    o.seq = in->seq;
+    o.valid_from = in->valid_from;
+    o.valid_until = in->valid_until;
+    o.added = in->added;
+    o.version = in->version;
+    o.owner_org = (int32_t)in->owner_org;
+    o.submitter = (int32_t)in->submitter;
+    o.tlp = (uint8_t)in->tlp;
+    o.flags = (uint8_t)in->flags;
+    if (in->country && in->country[0] && in->country[1]) {
+        o.country[0] = in->country[0];
+        o.country[1] = in->country[1];
+    }
+    ix->objs[ix->n_objs] = o;
+    *obj_out = (uint32_t)ix->n_objs++;
+    return MZ_OK;
+}
+
+/* Double the table (and the Bloom filter) when it is half full. */
+static int rehash(struct idx *ix)
+{
+    uint64_t nslots = ix->n_slots * 2, nbloom = ix->n_bloom;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    uint64_t *bloom;
+
+    while (nbloom * 64 < (ix->n_entries + 1) * 16)
+        nbloom *= 2;
+    bloom = calloc(nbloom, sizeof *bloom);
+    if (!slots || !bloom) {
+        free(slots);
+        free(bloom);
+        return -1;
+    }
+    free(ix->slots);
+    free(ix->bloom);
+    ix->slots = slots;
+    ix->n_slots = nslots;
+    ix->bloom = bloom;
+    ix->n_bloom = nbloom;
+    for (uint64_t e = 0; e < ix->n_entries; e++) {
+        uint64_t h = ix->entries[e].hash, i;
+        for (i = (h >> 7) & (nslots - 1); slots[i]; i = (i + 1) & (nslots - 1))
+            ;
+        slots[i] = (uint32_t)e + 1;
+        bloom_add(ix, h);
+    }
+    return 0;
+}
+
+static int add_key(struct idx *ix, uint32_t obj, const unsigned char *key, size_t len)
+{
+    uint64_t h = key_hash(key, len), i, mask;
+    struct idx_entry *e = NULL;
+    uint32_t s;
+
+    if ((ix->n_entries + 1) * 2 > ix->n_slots && rehash(ix))
+        return -1;
+    mask = ix->n_slots - 1;
+    for (i = (h >> 7) & mask; (s = ix->slots[i]) != 0; i = (i + 1) & mask) {
+        struct idx_entry *c = &ix->entries[s - 1];
+        if (c->hash == h && (c->len_kind >> 8) == len && !memcmp(ix->strings + c->str_off, key, len)) {
+            e = c;
+            break;
+        }
+    }
+    if (!e) {
+        uint32_t off;
+        if (ix->n_entries >= UINT32_MAX - 1 ||
+            grow((void **)&ix->entries, &ix->cap_entries, ix->n_entries + 1, sizeof *ix->entries) ||
+            add_string(ix, key, len, &off))
+            return -1;
+        e = &ix->entries[ix->n_entries];
+        e->hash = h;
+        e->str_off = off;
+        e->len_kind = (uint32_t)(len << 8) | key[0];
+        e->post_head = 0;
+        e->reserved = 0;
+        ix->slots[i] = (uint32_t)++ix->n_entries;
+        bloom_add(ix, h);
+    }
+    /* one posting per (key, object) */
+    for (uint32_t p = e->post_head; p; p = ix->posts[p - 1].next)
+        if (ix->posts[p - 1].obj == obj)
+            return 0;
+    if (ix->n_posts >= UINT32_MAX - 1 ||
+        grow((void **)&ix->posts, &ix->cap_posts, ix->n_posts + 1, sizeof *ix->posts))
+        return -1;
+    ix->posts[ix->n_posts].obj = obj;
+    ix->posts[ix->n_posts].next = e->post_head;
+    e->post_head = (uint32_t)++ix->n_posts;
+    return 0;
+}
+
+static uint32_t mask_v4(int prefix)
+{
+    return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+static void mask_v6(const uint8_t *a, int prefix, uint8_t *out)
+{
+    for (int i = 0; i < 16; i++) {
+        int bits = prefix - i * 8;
+        uint8_t m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+        out[i] = a[i] & m;
+    }
+}
+
+enum mz_err idx_add_value(struct idx *ix, uint32_t obj, enum obs_kind k, const char *canon,
+                          size_t len, struct mz_error *err)
+{
+    unsigned char key[MAX_KEY];
+    size_t klen;
+    int prefix = -1;
+
+    if (ix->map)
+        return mz_error_set(err, MZ_EUNSUPPORTED, "", "a mapped index snapshot is read-only");
+    if (obj >= ix->n_objs || len > OBS_MAX_LEN || (unsigned)k >= OBS_N_KINDS)
+        return mz_error_set(err, MZ_EINVAL, "", "index: bad value");
+    if (k == OBS_IPV4 && memchr(canon, '/', len)) {
+        uint32_t a;
+        if (obs_ipv4_parse(canon, len, &a, &prefix))
+            return mz_error_set(err, MZ_EINVAL, "", "index: bad IPv4 range");
+        a = a & mask_v4(prefix);
+        key[0] = KEY_NET4;
+        key[1] = (unsigned char)prefix;
+        memcpy(key + 2, &a, 4);
+        klen = 6;
+        ix->mask4 |= 1ull << prefix;
+    } else if (k == OBS_IPV6 && memchr(canon, '/', len)) {
+        uint8_t a[16];
+        if (obs_ipv6_parse(canon, len, a, &prefix))
+            return mz_error_set(err, MZ_EINVAL, "", "index: bad IPv6 range");
+        key[0] = KEY_NET6;
+        key[1] = (unsigned char)prefix;
+        mask_v6(a, prefix, key + 2);
+        klen = 18;
+        ix->mask6[prefix / 64] |= 1ull << (prefix % 64);
+    } else {
+        klen = make_key(key, k, canon, len);
+    }
+    if (add_key(ix, obj, key, klen))
+        return mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    return MZ_OK;
+}
+
+void idx_set_flags(struct idx *ix, uint32_t obj, unsigned flags)
+{
+    if (!ix->map && obj < ix->n_objs)
+        ix->objs[obj].flags |= (uint8_t)flags;
+}
+
+/* ---- lookups ---- */
+
+static size_t report(const struct idx *ix, const struct idx_entry *e, enum idx_via via,
+                     const char *text, size_t text_len, idx_hit_fn fn, void *ctx, int *stop)
+{
+    size_t n = 0;
+
+    for (uint32_t p = e->post_head; p && !*stop; p = ix->posts[p - 1].next) {
+        n++;
+        if (fn(ctx, ix->posts[p - 1].obj, via, text, text_len))
+            *stop = 1;
+    }
+    return n;
+}
+
+static size_t lookup_key(const struct idx *ix, int kind, const char *canon, size_t len,
+                         enum idx_via via, idx_hit_fn fn, void *ctx, int *stop)
+{
+    unsigned char key[MAX_KEY];
+    size_t klen = make_key(key, kind, canon, len);
+    const struct idx_entry *e = find_entry(ix, key, klen, key_hash(key, klen));
+
+    return e ? report(ix, e, via, canon, len, fn, ctx, stop) : 0;
+}
+
+static size_t lookup_ranges4(const struct idx *ix, uint32_t a, idx_hit_fn fn, void *ctx, int *stop)
+{
+    size_t n = 0;
+
+    for (int p = 0; p <= 32 && !*stop; p++) {
+        unsigned char key[6];
+        const struct idx_entry *e;
+        uint32_t net;
+        if (!(ix->mask4 & (1ull << p)))
+            continue;
+        net = a & mask_v4(p);
+        key[0] = KEY_NET4;
+        key[1] = (unsigned char)p;
+        memcpy(key + 2, &net, 4);
+        e = find_entry(ix, key, 6, key_hash(key, 6));
+        if (e)
+            n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
+    }
+    return n;
+}
+
+static size_t lookup_ranges6(const struct idx *ix, const uint8_t *a, idx_hit_fn fn, void *ctx,
+                             int *stop)
+{
+    size_t n = 0;
+
+    for (int p = 0; p <= 128 && !*stop; p++) {
+        unsigned char key[18];
+        const struct idx_entry *e;
+        if (!(ix->mask6[p / 64] & (1ull << (p % 64))))
+            continue;
+        key[0] = KEY_NET6;
+        key[1] = (unsigned char)p;
+        mask_v6(a, p, key + 2);
+        e = find_entry(ix, key, 18, key_hash(key, 18));
+        if (e)
+            n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
+    }
+    return n;
+}
+
+size_t idx_lookup_exact(const struct idx *ix, enum obs_kind k, const char *canon, size_t len,
+                        idx_hit_fn fn, void *ctx)
+{
+    int stop = 0;
+
+    if (len > OBS_MAX_LEN)
+        return 0;
+    return lookup_key(ix, k, canon, len, IDX_VIA_EXACT, fn, ctx, &stop);
+}
+
+size_t idx_lookup(const struct idx *ix, enum obs_kind k, const char *canon, size_t len,
+                  idx_hit_fn fn, void *ctx)
+{
+    int stop = 0;
+    size_t n;
+
+    if (len > OBS_MAX_LEN)
+        return 0;
+    n = lookup_key(ix, k, canon, len, IDX_VIA_EXACT, fn, ctx, &stop);
+    if (k == OBS_DOMAIN) {
+        size_t pos = 0;
+        while (!stop && obs_domain_next_parent(canon, len, &pos))
+            n += lookup_key(ix, k, canon + pos, len - pos, IDX_VIA_PARENT, fn, ctx, &stop);
+    } else if (k == OBS_IPV4 && ix->mask4) {
+        uint32_t a;
+        int prefix;
+        if (!obs_ipv4_parse(canon, len, &a, &prefix) && prefix == 32)
+            n += lookup_ranges4(ix, a, fn, ctx, &stop);
+    } else if (k == OBS_IPV6 && (ix->mask6[0] | ix->mask6[1] | ix->mask6[2])) {
+        uint8_t a[16];
+        int prefix;
+        if (!obs_ipv6_parse(canon, len, a, &prefix) && prefix == 128)
+            n += lookup_ranges6(ix, a, fn, ctx, &stop);
+    }
+    return n;
+}
+
+uint32_t idx_n_objs(const struct idx *ix)
+{
+    return (uint32_t)ix->n_objs;
+}
+
+const struct idx_obj *idx_obj_at(const struct idx *ix, uint32_t obj)
+{
+    return obj < ix->n_objs ? &ix->objs[obj] : NULL;
+}
+
+void idx_obj_id(const struct idx *ix, uint32_t obj, char *out, size_t out_cap)
+{
+    const struct idx_obj *o = &ix->objs[obj];
+    const uint8_t *u = o->uuid;
+
+    snprintf(out, out_cap,
+             "%s--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             ix->strings + o->type_off, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
+             u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+const char *idx_obj_audience(const struct idx *ix, uint32_t obj)
+{
+    const struct idx_obj *o = &ix->objs[obj];
+    return o->audience_off ? ix->strings + o->audience_off - 1 : NULL;
+}
+
+const char *idx_obj_pattern(const struct idx *ix, uint32_t obj)
+{
+    const struct idx_obj *o = &ix->objs[obj];
+    return o->pattern_off ? ix->strings + o->pattern_off - 1 : NULL;
+}
+
+void idx_stats(const struct idx *ix, struct idx_stats *out)
+{
+    out->n_objs = (uint32_t)ix->n_objs;
+    out->n_entries = (uint32_t)ix->n_entries;
+    out->n_posts = (uint32_t)ix->n_posts;
+    out->bytes = (size_t)(ix->n_objs * sizeof *ix->objs + ix->n_entries * sizeof *ix->entries +
+                          ix->n_slots * sizeof *ix->slots + ix->n_posts * sizeof *ix->posts +
+                          ix->n_bloom * sizeof *ix->bloom + ix->n_strings);
+}
+
+/* ---- snapshots ---- */
+
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+struct section {
+    const void *data;
+    size_t len;
+};
+
+static void sections(const struct idx *ix, struct section *s)
+{
+    s[0] = (struct section){ix->objs, ix->n_objs * sizeof *ix->objs};
+    s[1] = (struct section){ix->entries, ix->n_entries * sizeof *ix->entries};
+    s[2] = (struct section){ix->slots, ix->n_slots * sizeof *ix->slots};
+    s[3] = (struct section){ix->posts, ix->n_posts * sizeof *ix->posts};
+    s[4] = (struct section){ix->bloom, ix->n_bloom * sizeof *ix->bloom};
+    s[5] = (struct section){ix->strings, ix->n_strings};
+}
+
+#define N_SECTIONS 6
+
+enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation,
+                     struct mz_error *err)
+{
+    static const char zeros[8] = {0};
+    struct section sec[N_SECTIONS];
+    struct idx_header h;
+    XXH3_state_t *xs = XXH3_createState();
+    char tmp[1100];
+    FILE *f = NULL;
+    enum mz_err rc = MZ_OK;
+
+    if (!xs)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    sections(ix, sec);
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, IDX_MAGIC, 8);
+    h.version = IDX_VERSION;
+    h.header_size = sizeof h;
+    h.generation = generation;
+    h.n_objs = ix->n_objs;
+    h.n_entries = ix->n_entries;
+    h.n_slots = ix->n_slots;
+    h.n_posts = ix->n_posts;
+    h.n_bloom = ix->n_bloom;
+    h.n_strings = ix->n_strings;
+    h.mask4 = ix->mask4;
+    memcpy(h.mask6, ix->mask6, sizeof h.mask6);
+    XXH3_64bits_reset(xs);
+    for (int i = 0; i < N_SECTIONS; i++) {
+        XXH3_64bits_update(xs, sec[i].data, sec[i].len);
+        XXH3_64bits_update(xs, zeros, align8(sec[i].len) - sec[i].len);
+    }
+    h.checksum = XXH3_64bits_digest(xs);
+    XXH3_freeState(xs);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return mz_error_set(err, MZ_EINVAL, "", "index: path too long");
+    f = fopen(tmp, "wb");
+    if (!f)
+        return mz_error_set(err, MZ_EIO, "", "index: cannot write %s: %s", tmp, strerror(errno));
+    if (fwrite(&h, sizeof h, 1, f) != 1)
+        rc = MZ_EIO;
+    for (int i = 0; !rc && i < N_SECTIONS; i++)
+        if ((sec[i].len && fwrite(sec[i].data, 1, sec[i].len, f) != sec[i].len) ||
+            fwrite(zeros, 1, align8(sec[i].len) - sec[i].len, f) != align8(sec[i].len) - sec[i].len)
+            rc = MZ_EIO;
+    if (fflush(f) || fsync(fileno(f)))
+        rc = MZ_EIO;
+    if (fclose(f))
+        rc = MZ_EIO;
+    if (!rc && rename(tmp, path))
+        rc = MZ_EIO;
+    if (rc) {
+        unlink(tmp);
+        return mz_error_set(err, MZ_EIO, "", "index: cannot write %s: %s", path, strerror(errno));
+    }
+    return MZ_OK;
+}
+
+static enum mz_err bad_snapshot(void *map, size_t len, const char *path, const char *why,
+                                struct mz_error *err)
+{
+    if (map)
+        munmap(map, len);
+    return mz_error_set(err, MZ_EINVAL, "", "index snapshot %s is unusable (%s); it will be rebuilt", path, why);
+}
+
+/* Every offset and number inside the arrays points inside them, the table has
+ * free slots (so probing ends) and the strings end in NUL: even a file with a
+ * valid checksum is not trusted blindly. */
+static int snapshot_consistent(const struct idx *ix)
+{
+    uint64_t used = 0;
+
+    if (ix->n_strings == 0 || ix->strings[ix->n_strings - 1] != '\0')
+        return 0;
+    for (uint64_t i = 0; i < ix->n_objs; i++)
+        if (ix->objs[i].type_off >= ix->n_strings || ix->objs[i].audience_off > ix->n_strings ||
+            ix->objs[i].pattern_off > ix->n_strings || ix->objs[i].tlp > 4)
+            return 0;
+    for (uint64_t e = 0; e < ix->n_entries; e++) {
+        const struct idx_entry *en = &ix->entries[e];
+        if ((uint64_t)en->str_off + (en->len_kind >> 8) > ix->n_strings ||
+            en->post_head > ix->n_posts || (en->len_kind >> 8) > MAX_KEY)
+            return 0;
+    }
+    for (uint64_t p = 0; p < ix->n_posts; p++)
+        if (ix->posts[p].obj >= ix->n_objs || ix->posts[p].next > p)
+            return 0; /* lists only point backwards, so they end */
+    for (uint64_t i = 0; i < ix->n_slots; i++) {
+        if (ix->slots[i] > ix->n_entries)
+            return 0;
+        used += ix->slots[i] != 0;
+    }
+    return used == ix->n_entries;
+}
+
+enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_out,
+                     struct mz_error *err)
+{
+    struct idx_header h;
+    struct stat sb;
+    size_t sizes[N_SECTIONS], off, total;
+    void **targets[N_SECTIONS];
+    struct idx *ix;
+    void *map;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return mz_error_set(err, MZ_ENOTFOUND, "", "no index snapshot at %s", path);
+    if (fstat(fd, &sb) || (size_t)sb.st_size < sizeof h) {
+        close(fd);
+        return bad_snapshot(NULL, 0, path, "too short", err);
+    }
+    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return mz_error_set(err, MZ_EIO, "", "index: cannot map %s: %s", path, strerror(errno));
+    memcpy(&h, map, sizeof h);
+    if (memcmp(h.magic, IDX_MAGIC, 8) || h.version != IDX_VERSION || h.header_size != sizeof h)
+        return bad_snapshot(map, (size_t)sb.st_size, path, "not a mreza index of this version", err);
+    if (h.n_slots == 0 || (h.n_slots & (h.n_slots - 1)) || h.n_bloom == 0 ||
+        (h.n_bloom & (h.n_bloom - 1)) || h.n_objs > UINT32_MAX || h.n_entries > UINT32_MAX ||
+        h.n_posts > UINT32_MAX || h.n_strings > UINT32_MAX || h.n_entries * 2 > h.n_slots)
+        return bad_snapshot(map, (size_t)sb.st_size, path, "inconsistent header", err);
+    sizes[0] = h.n_objs * sizeof(struct idx_obj);
+    sizes[1] = h.n_entries * sizeof(struct idx_entry);
+    sizes[2] = h.n_slots * sizeof(uint32_t);
+    sizes[3] = h.n_posts * sizeof(struct idx_post);
+    sizes[4] = h.n_bloom * sizeof(uint64_t);
+    sizes[5] = h.n_strings;
+    total = sizeof h;
+    for (int i = 0; i < N_SECTIONS; i++)
+        total += align8(sizes[i]);
+    if (total != (size_t)sb.st_size)
+        return bad_snapshot(map, (size_t)sb.st_size, path, "truncated or padded", err);
+    if (XXH3_64bits((const char *)map + sizeof h, total - sizeof h) != h.checksum)
+        return bad_snapshot(map, (size_t)sb.st_size, path, "checksum mismatch", err);
+    ix = calloc(1, sizeof *ix);
+    if (!ix) {
+        munmap(map, (size_t)sb.st_size);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    targets[0] = (void **)&ix->objs;
+    targets[1] = (void **)&ix->entries;
+    targets[2] = (void **)&ix->slots;
+    targets[3] = (void **)&ix->posts;
+    targets[4] = (void **)&ix->bloom;
+    targets[5] = (void **)&ix->strings;
+    off = sizeof h;
+    for (int i = 0; i < N_SECTIONS; i++) {
+        *targets[i] = (char *)map + off;
+        off += align8(sizes[i]);
+    }
+    ix->n_objs = h.n_objs;
+    ix->n_entries = h.n_entries;
+    ix->n_slots = h.n_slots;
+    ix->n_posts = h.n_posts;
+    ix->n_bloom = h.n_bloom;
+    ix->n_strings = h.n_strings;
+    ix->mask4 = h.mask4;
+    memcpy(ix->mask6, h.mask6, sizeof ix->mask6);
+    ix->map = map;
+    ix->map_len = (size_t)sb.st_size;
+    if (!snapshot_consistent(ix)) {
+        idx_free(ix);
+        return mz_error_set(err, MZ_EINVAL, "", "index snapshot %s is unusable (inconsistent arrays); it will be rebuilt", path);
+    }
+    *out = ix;
+    if (generation_out)
+        *generation_out = h.generation;
+    return MZ_OK;
+}

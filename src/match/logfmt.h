@@ -1,0 +1,85 @@
+/* match/logfmt.h - turning log lines into observable values for the matcher.
+ *
+ * Formats defenders have: JSON lines with configurable field paths (DNS, proxy,
+ * firewall logs), Zeek TSV logs (conn, dns, http, files: the "#fields" header names
+ * the columns), Suricata EVE JSON, CSV with a header, and plain text (IPs, domains,
+ * URLs, e-mails, hashes and wallet addresses found anywhere in free text, including
+ * defanged forms such as hxxp://, example[.]com, 1.2.3[.]4, [@], [:]//).
+ * Hand-written scanners: this is the matcher's hot path (a GiB of logs per run) and no
+ * Debian library extracts indicators from text.
+ *
+ * A struct logfmt is configured once and then used by one thread at a time (each
+ * matcher thread makes its own with logfmt_clone()). Values handed to the callback
+ * are borrowed: valid during the call only, not normalised (obs_normalize() does
+ * that), not NUL-terminated (use the length). */
+#ifndef MZ_LOGFMT_H
+#define MZ_LOGFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+enum logfmt_kind {
+    LOGFMT_AUTO = 0, /* decide from the first line: '{' -> json, "#separator" -> zeek, else text */
+    LOGFMT_JSON,     /* JSON lines; fields from logfmt_opts.fields, or every string leaf */
+    LOGFMT_EVE,      /* Suricata EVE: json with the EVE field set preselected */
+    LOGFMT_ZEEK,     /* Zeek TSV with #separator/#fields headers */
+    LOGFMT_CSV,      /* CSV with a header line; fields by column name, or all columns */
+    LOGFMT_TEXT      /* free text */
+};
+
+struct logfmt_opts {
+    enum logfmt_kind kind;
+    const char *const *fields; /* field paths ("query", "dns.rrname", "http.url") or
+                                  column names; NULL = the format's defaults */
+    size_t n_fields;
+};
+
+/* Why a line was skipped; the matcher counts these per reason. */
+enum logfmt_skip {
+    LOGFMT_OK = 0,
+    LOGFMT_SKIP_MALFORMED, /* not valid in its format (bad JSON, wrong column count) */
+    LOGFMT_SKIP_TOO_LONG,  /* longer than logfmt_max_line (1 MiB by default) */
+    LOGFMT_SKIP_BINARY,    /* NUL bytes or invalid UTF-8 in a structured format */
+    LOGFMT_SKIP_HEADER,    /* a header or comment line (Zeek '#', CSV header) */
+    LOGFMT_N_SKIP
+};
+
+const char *logfmt_skip_name(enum logfmt_skip s);
+
+struct logfmt;
+
+/* One candidate value. kind_hint is an obs_kind (index/obs.h) when the format or the
+ * field says what it is (e.g. Zeek id.resp_h is an address, dns.rrname a domain),
+ * else -1 (the matcher guesses with obs_guess_kind()). field is the field path or
+ * column name, or "text" for free text. */
+struct logfmt_value {
+    const char *field;
+    size_t field_len;
+    const char *value;
+    size_t value_len;
+    int kind_hint;
+};
+
+/* Return nonzero to stop the line early. */
+typedef int (*logfmt_value_fn)(void *ctx, const struct logfmt_value *v);
+
+enum mz_err logfmt_new(const struct logfmt_opts *opts, struct logfmt **out, struct mz_error *err);
+/* A copy for another thread, sharing nothing mutable. */
+enum mz_err logfmt_clone(const struct logfmt *f, struct logfmt **out, struct mz_error *err);
+void logfmt_free(struct logfmt *f);
+
+/* Feed one line (without its newline). Header lines (Zeek #fields, the CSV header)
+ * configure f and are reported as LOGFMT_SKIP_HEADER. Returns LOGFMT_OK after calling
+ * fn for each value found, or the reason the line was skipped. For LOGFMT_AUTO the
+ * first line fixes the format. */
+enum logfmt_skip logfmt_line(struct logfmt *f, const char *line, size_t len,
+                             logfmt_value_fn fn, void *ctx);
+
+/* The format in use (after AUTO has decided). */
+enum logfmt_kind logfmt_kind_of(const struct logfmt *f);
+/* Parse "json", "eve", "zeek", "csv", "text", "auto"; -1 if unknown. */
+int logfmt_kind_parse(const char *name);
+
+#endif
