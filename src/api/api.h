@@ -64,5 +64,6 @@ enum MHD_Result api_match_post(struct api_req *r);
 enum MHD_Result api_correlations_get(struct api_req *r);
 enum MHD_Result api_object_correlations(struct api_req *r, const char *id);
 enum MHD_Result api_index_stats(struct api_req *r);
+enum MHD_Result api_campaigns_list(struct api_req *r);
 
 #endif

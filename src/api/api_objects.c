@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/campaign.h"
 #include "domain/cursor.h"
 #include "domain/observe.h"
 #include "domain/svc.h"
@@ -95,8 +96,20 @@ static int page_row(void *ctx, const struct store_row *row)
     return 0;
 }
 
+typedef enum mz_err (*lister_fn)(struct store *st, const struct principal *p, const struct svc_query *q,
+                                 svc_row_fn fn, void *ctx, char *next_out, struct mz_error *err);
+
+static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const char *id_for_get,
+                                  lister_fn list);
+
 /* Run a list query and answer {"objects":[…],"more":bool,"next":"…"}. */
 static enum MHD_Result reply_page(struct api_req *r, struct query_args *a, const char *id_for_get)
+{
+    return reply_list(r, a, id_for_get, svc_list);
+}
+
+static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const char *id_for_get,
+                                  lister_fn list)
 {
     struct mz_error err;
     struct page pg = {{0}, 0, 0};
@@ -112,7 +125,7 @@ static enum MHD_Result reply_page(struct api_req *r, struct query_args *a, const
         rc = svc_get(st, &r->who, id_for_get, 1, page_row, &pg, &err);
         next[0] = '\0';
     } else {
-        rc = svc_list(st, &r->who, &a->q, page_row, &pg, next, &err);
+        rc = list(st, &r->who, &a->q, page_row, &pg, next, &err);
     }
     node_store_release(r->node, st);
     if (!rc && pg.failed)
@@ -197,6 +210,18 @@ enum MHD_Result api_object_get(struct api_req *r)
     snprintf(r->tlp_header, sizeof r->tlp_header, "%s%s", tlp_label((enum tlp_level)o.tlp),
              o.defaulted ? "; defaulted" : "");
     return api_reply(r, 200, &o.out, "application/json");
+}
+
+/* GET /api/v1/campaigns: the regional-campaign groupings the node recorded. */
+enum MHD_Result api_campaigns_list(struct api_req *r)
+{
+    struct query_args a;
+    struct mz_error err;
+
+    mz_error_clear(&err);
+    if (parse_query(r, &a, &err))
+        return api_reply_error(r, &err);
+    return reply_list(r, &a, NULL, campaign_list);
 }
 
 enum MHD_Result api_objects_count(struct api_req *r)

@@ -32,6 +32,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/match", 0, ACCESS_MEMBER, api_match_post},
     {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get},
     {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats},
+    {"GET", "/api/v1/campaigns", 0, ACCESS_MEMBER, api_campaigns_list},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

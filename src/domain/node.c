@@ -85,8 +85,10 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
     /* The index is built from the store before the node answers anything. */
     snprintf(node->index_path, sizeof node->index_path, "%s/index.snap", conf->data_dir);
     rc = svc_index_new(&node->index, err);
-    if (!rc)
+    if (!rc) {
+        svc_index_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
         rc = svc_index_refresh(node->index, node->ckpt_store, NULL, err);
+    }
     if (rc)
         goto fail;
     pthread_mutex_init(&node->lock, NULL);

@@ -16,11 +16,14 @@
  *   - at most MAX_QUALS qualifiers per observation expression;
  *   - MATCHES: at most MAX_REGEX regular expressions per pattern, each at most
  *     REGEX_MAX_LEN bytes, groups nested at most REGEX_MAX_GROUPS deep, no
- *     back-references, at most two repetition operators in a row and at most
- *     REGEX_MAX_WEIGHT atoms once {m,n} bounds are expanded. glibc's regcomp() recurses
- *     per group (a few thousand nested groups overflow the stack) and its compile time
- *     grows polynomially with stacked and nested repetitions; these caps keep the worst
- *     compile within tens of milliseconds.
+ *     back-references, at most two repetition operators in a row, at most
+ *     REGEX_MAX_WEIGHT characters and REGEX_MAX_REPS parts that can match empty once
+ *     {m,n} bounds are expanded (regex_refusal() says what counts), and
+ *     PATTERN_REGEX_REPS such parts in all of a pattern's regexes together. Why:
+ *     glibc's regcomp() recurses per group (a few thousand nested groups overflow the
+ *     stack), duplicates the tree for every {m,n} copy, and its compile time grows
+ *     roughly with the cube of the nullable parts inside a repeated part
+ *     ("(a?a?...a?)+" with 500 of them takes 0.6 s, "((a?){1,150})+" 1.9 s).
  * Memory grows with the input only (a few dozen bytes of tree per input byte).
  *
  * Ownership: all nodes and strings live in one arena owned by struct pattern; compiled
@@ -49,7 +52,9 @@
 #define MAX_REGEX 16         /* MATCHES tests in one pattern */
 #define REGEX_MAX_LEN 1024   /* bytes of one regular expression */
 #define REGEX_MAX_GROUPS 16  /* nesting of '(' inside one regular expression */
-#define REGEX_MAX_WEIGHT REGEX_MAX_LEN /* atoms once {m,n} repetitions are expanded */
+#define REGEX_MAX_WEIGHT REGEX_MAX_LEN /* characters once {m,n} repetitions are expanded */
+#define REGEX_MAX_REPS 128   /* parts that can match empty, {m,n} expanded, in one regex */
+#define PATTERN_REGEX_REPS 256 /* ... and in all regexes of one pattern together */
 #define NAME_MAX_LEN 250     /* STIX type and property names (STIX 2.1 3.1) */
 #define TS_MAX_LEN 64        /* longest t'...' text we try to parse */
 #define SNIP_MAX 32          /* bytes of input quoted in an error message */
@@ -478,6 +483,7 @@ struct parser {
     size_t pos;             /* next byte to read */
     int depth;              /* open parentheses */
     size_t n_regex;
+    uint64_t regex_reps;    /* repetitions counted in the regexes so far */
     char *scratch;          /* len + 1 bytes, for building paths */
     struct pattern *p;
     struct mz_error *err;
@@ -882,9 +888,11 @@ static size_t bracket_end(const char *re, size_t n, size_t i)
     return j < n ? j : n - 1;
 }
 
-/* A bound {m}, {m,}, {,n} or {m,n} at re[i]: *k_out gets how many copies it may
- * expand to, *end_out the index of '}'. Returns 0, or -1 if it is no bound. */
-static int bound_at(const char *re, size_t n, size_t i, uint64_t *k_out, size_t *end_out)
+/* A bound {m}, {m,}, {,n} or {m,n} at re[i]: *lo_out gets m, *k_out how many copies
+ * it may expand to (m + 1 for {m,}), *end_out the index of '}'. Returns 0, or -1 if it
+ * is no bound (then glibc reads '{' as a literal or refuses it). */
+static int bound_at(const char *re, size_t n, size_t i, uint64_t *lo_out, uint64_t *k_out,
+                    size_t *end_out)
 {
     uint64_t m = 0, hi = 0;
     int has_m = 0, has_comma = 0, has_hi = 0;
@@ -903,93 +911,149 @@ static int bound_at(const char *re, size_t n, size_t i, uint64_t *k_out, size_t 
         *k_out = hi > m ? hi : m;
     else
         *k_out = has_comma ? m + 1 : m;
+    *lo_out = m < *k_out ? m : *k_out;
     *end_out = j;
     return 0;
 }
 
-static uint64_t sat_add(uint64_t a, uint64_t b)
+/* Saturating arithmetic for the regex budgets: anything above cap stays at cap + 1. */
+static uint64_t sat_add(uint64_t a, uint64_t b, uint64_t cap)
 {
     uint64_t s = a + b;
-    return s > REGEX_MAX_WEIGHT + 1 ? REGEX_MAX_WEIGHT + 1 : s;
+    return s > cap + 1 ? cap + 1 : s;
 }
 
-static uint64_t sat_mul(uint64_t a, uint64_t b)
+static uint64_t sat_mul(uint64_t a, uint64_t b, uint64_t cap)
 {
-    if (a && b > (REGEX_MAX_WEIGHT + 1) / a + 1)
-        return REGEX_MAX_WEIGHT + 1;
-    return a * b > REGEX_MAX_WEIGHT + 1 ? REGEX_MAX_WEIGHT + 1 : a * b;
+    if (a && b > (cap + 1) / a + 1)
+        return cap + 1;
+    return a * b > cap + 1 ? cap + 1 : a * b;
 }
 
-/* Why regcomp() must not see re (n bytes), or NULL if it may. See the file comment. */
-static const char *regex_refusal(const char *re, size_t n)
-{
-    uint64_t sum[REGEX_MAX_GROUPS + 1];
-    uint64_t last = 0; /* weight of the atom a repetition operator would repeat */
-    int level = 0, n_rep = 0;
+/* What one regex level (a group, or the whole expression) costs so far. */
+struct re_cost {
+    uint64_t atoms; /* characters and bracket expressions, {m,n} expanded */
+    uint64_t reps;  /* parts that can match empty, {m,n} expanded (see below) */
+};
 
-    sum[0] = 0;
+static void re_add(struct re_cost *c, uint64_t atoms, uint64_t reps)
+{
+    c->atoms = sat_add(c->atoms, atoms, REGEX_MAX_WEIGHT);
+    c->reps = sat_add(c->reps, reps, REGEX_MAX_REPS);
+}
+
+/* Why regcomp() must not see re (n bytes), or NULL if it may; *reps_out gets the
+ * expression's count for the per-pattern budget. See the file comment for the reasons.
+ * glibc's compile time explodes with parts that can match the empty string inside
+ * repeated parts, so those are what "reps" counts: '?', '*', {0,n}, empty alternatives
+ * and groups, anchors and word boundaries; '+' counts its operand again (glibc compiles
+ * X+ as X X*); {m,n} counts its operand's parts once per copy, plus n - m optional
+ * copies when the operand has such parts. [a-z]{1,63} costs nothing; (a?){1,63} 125. */
+static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
+{
+    struct re_cost lv[REGEX_MAX_GROUPS + 1];
+    struct re_cost last = {0, 0}; /* the operand a repetition operator would repeat */
+    int level = 0, n_rep = 0, alt_empty = 1; /* nothing yet in this alternative */
+
+    memset(lv, 0, sizeof lv);
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)re[i];
-        uint64_t k = 0;
+        uint64_t k = 0, lo = 0;
         size_t end = i;
 
-        if (c == '*' || c == '+' || c == '?' || (c == '{' && !bound_at(re, n, i, &k, &end))) {
+        if (c == '*' || c == '+' || c == '?' ||
+            (c == '{' && !bound_at(re, n, i, &lo, &k, &end))) {
+            uint64_t r = last.reps, add;
             if (++n_rep > 2)
                 return "more than two repetition operators in a row";
             if (c == '{') {
-                if (k > 1)
-                    sum[level] = sat_add(sum[level], sat_mul(last, k - 1));
-                last = sat_mul(last, k > 1 ? k : 1);
+                uint64_t copies = k > 1 ? k - 1 : 0;
+                add = sat_mul(r, copies, REGEX_MAX_REPS);
+                if (r)
+                    add = sat_add(add, k - lo, REGEX_MAX_REPS); /* optional copies */
+                if (lo == 0)
+                    add = sat_add(add, 1, REGEX_MAX_REPS);
+                re_add(&lv[level], sat_mul(last.atoms, copies, REGEX_MAX_WEIGHT), add);
+                last.atoms = sat_mul(last.atoms, k > 1 ? k : 1, REGEX_MAX_WEIGHT);
                 i = end;
+            } else {
+                add = c == '+' ? sat_add(r, 1, REGEX_MAX_REPS) : 1;
+                re_add(&lv[level], 0, add);
             }
+            last.reps = sat_add(r, add, REGEX_MAX_REPS);
         } else {
+            uint64_t atoms = 1, reps = 0;
             n_rep = 0;
             switch (c) {
             case '\\':
                 if (i + 1 < n && re[i + 1] >= '1' && re[i + 1] <= '9')
                     return "back-references such as \\1 are not supported";
+                if (i + 1 < n && strchr("bB<>`'", re[i + 1]))
+                    reps = 1; /* zero-width */
                 i++;
-                last = 1;
-                sum[level] = sat_add(sum[level], 1);
                 break;
             case '[':
                 i = bracket_end(re, n, i);
-                last = 1;
-                sum[level] = sat_add(sum[level], 1);
+                break;
+            case '^':
+            case '$':
+                reps = 1; /* zero-width */
                 break;
             case '(':
                 if (level == REGEX_MAX_GROUPS)
                     return "groups nested more than 16 deep";
-                sum[++level] = 0;
-                last = 0;
-                break;
+                level++;
+                lv[level].atoms = lv[level].reps = 0;
+                last.atoms = last.reps = 0;
+                alt_empty = 1;
+                continue;
+            case '|':
+                if (alt_empty)
+                    re_add(&lv[level], 0, 1);
+                last.atoms = last.reps = 0;
+                alt_empty = 1;
+                continue;
             case ')':
                 if (level > 0) {
-                    last = sum[level--];
-                    sum[level] = sat_add(sum[level], last);
-                } else {
-                    last = 1;
-                    sum[level] = sat_add(sum[level], 1);
+                    if (alt_empty)
+                        re_add(&lv[level], 0, 1);
+                    last = lv[level--];
+                    re_add(&lv[level], last.atoms, last.reps);
+                    alt_empty = 0;
+                    goto check;
                 }
                 break;
-            case '|':
-                last = 0;
-                break;
             default:
-                last = 1;
-                sum[level] = sat_add(sum[level], 1);
                 break;
             }
+            last.atoms = atoms;
+            last.reps = reps;
+            re_add(&lv[level], atoms, reps);
+            alt_empty = 0;
         }
-        if (sum[level] > REGEX_MAX_WEIGHT)
-            return "too large once its repetitions are expanded (limit 1024 atoms)";
+    check:
+        if (lv[level].atoms > REGEX_MAX_WEIGHT)
+            return "too large once its repetitions are expanded (limit 1024 characters)";
+        if (lv[level].reps > REGEX_MAX_REPS)
+            return "too many parts that can match empty, such as x? x* {0,n} (limit 128 "
+                   "once {m,n} is expanded)";
     }
+    if (alt_empty && n > 0 && re[n - 1] == '|')
+        re_add(&lv[level], 0, 1);
+    /* unclosed groups: regcomp() refuses them, but count them honestly first */
+    for (; level > 0; level--)
+        re_add(&lv[level - 1], lv[level].atoms, lv[level].reps);
+    if (lv[0].reps > REGEX_MAX_REPS)
+        return "too many parts that can match empty, such as x? x* {0,n} (limit 128 once "
+               "{m,n} is expanded)";
+    *reps_out = lv[0].reps;
     return NULL;
 }
 
 static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
 {
     size_t n = strlen(l->text);
+    uint64_t reps = 0;
     const char *why;
     int rc;
 
@@ -999,9 +1063,14 @@ static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
     if (n > REGEX_MAX_LEN)
         return fail(ps, MZ_EINVAL, l->pos, "regular expression longer than %d bytes",
                     REGEX_MAX_LEN);
-    why = regex_refusal(l->text, n);
+    why = regex_refusal(l->text, n, &reps);
     if (why)
         return fail(ps, MZ_EINVAL, l->pos, "regular expression refused: %s", why);
+    if (ps->regex_reps + reps > PATTERN_REGEX_REPS)
+        return fail(ps, MZ_EINVAL, l->pos,
+                    "regular expression refused: the MATCHES tests of one pattern have more "
+                    "than %d parts that can match empty together",
+                    PATTERN_REGEX_REPS);
     rc = regcomp(&t->re, l->text, REG_EXTENDED | REG_NOSUB);
     if (rc) {
         char msg[96];
@@ -1012,6 +1081,7 @@ static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
     t->next_re = ps->p->regexes;
     ps->p->regexes = t;
     ps->n_regex++;
+    ps->regex_reps += reps;
     return 0;
 }
 

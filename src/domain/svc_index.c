@@ -9,8 +9,10 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "domain/campaign.h"
 #include "domain/observe.h"
 #include "domain/tlp.h"
+#include "util/buf.h"
 #include "util/timefmt.h"
 
 #define MAX_ORGS_CACHED 4096
@@ -29,7 +31,19 @@ struct svc_index {
     size_t n_pats, cap_pats;
     uint32_t *scan_objs;
     size_t n_scan, cap_scan;
+    /* regional campaigns: off while window is 0 */
+    int64_t campaign_window_us;
+    long campaign_min_countries;
+    uint64_t *camp_keys;   /* hash of the grouping id -> reports it lists */
+    uint32_t *camp_refs;
+    size_t camp_cap, camp_n;
 };
+
+void svc_index_set_campaigns(struct svc_index *si, long window_hours, long min_countries)
+{
+    si->campaign_window_us = (int64_t)window_hours * 3600 * 1000000;
+    si->campaign_min_countries = min_countries;
+}
 
 enum mz_err svc_index_new(struct svc_index **out, struct mz_error *err)
 {
@@ -65,6 +79,8 @@ void svc_index_free(struct svc_index *si)
     free_patterns(si);
     free(si->map_keys);
     free(si->map_vals);
+    free(si->camp_keys);
+    free(si->camp_refs);
     idx_free(si->ix);
     pthread_rwlock_destroy(&si->lock);
     free(si);
@@ -158,6 +174,8 @@ struct refresh_ctx {
     size_t n_vals;
     char *val_buf;
     size_t val_used, val_cap;
+    /* values of new community-visible objects, to check for campaigns: "k value\n" */
+    struct mz_buf touched;
 };
 
 static int remember_org(void *vctx, const struct store_org *o)
@@ -240,6 +258,184 @@ static const struct pattern *pattern_of(const struct svc_index *si, uint32_t obj
     return lo < si->n_pats && si->pat_objs[lo] == obj ? si->pats[lo] : NULL;
 }
 
+/* ---- regional campaigns ---- */
+
+static uint64_t camp_key(const char *grouping_id)
+{
+    return XXH3_64bits(grouping_id, strlen(grouping_id)) | 1;
+}
+
+static size_t camp_slot(const struct svc_index *si, uint64_t k)
+{
+    size_t j;
+    for (j = k & (si->camp_cap - 1); si->camp_keys[j] && si->camp_keys[j] != k; j = (j + 1) & (si->camp_cap - 1))
+        ;
+    return j;
+}
+
+static uint32_t camp_known(const struct svc_index *si, const char *grouping_id)
+{
+    size_t j;
+
+    if (!si->camp_cap)
+        return 0;
+    j = camp_slot(si, camp_key(grouping_id));
+    return si->camp_keys[j] ? si->camp_refs[j] : 0;
+}
+
+static void camp_remember(struct svc_index *si, const char *grouping_id, uint32_t n_refs)
+{
+    uint64_t k = camp_key(grouping_id);
+    size_t j;
+
+    if ((si->camp_n + 1) * 2 > si->camp_cap) {
+        size_t ncap = si->camp_cap ? si->camp_cap * 2 : 64;
+        uint64_t *keys = calloc(ncap, sizeof *keys), *okeys = si->camp_keys;
+        uint32_t *refs = calloc(ncap, sizeof *refs), *orefs = si->camp_refs;
+        size_t ocap = si->camp_cap;
+        if (!keys || !refs) {
+            free(keys);
+            free(refs);
+            return; /* forgetting only means the grouping may be rewritten later */
+        }
+        si->camp_keys = keys;
+        si->camp_refs = refs;
+        si->camp_cap = ncap;
+        for (size_t i = 0; i < ocap; i++)
+            if (okeys[i]) {
+                size_t t = camp_slot(si, okeys[i]);
+                keys[t] = okeys[i];
+                refs[t] = orefs[i];
+            }
+        free(okeys);
+        free(orefs);
+    }
+    j = camp_slot(si, k);
+    if (!si->camp_keys[j])
+        si->camp_n++;
+    si->camp_keys[j] = k;
+    si->camp_refs[j] = n_refs;
+}
+
+/* A stored campaign grouping: remember how many reports it lists. */
+static void note_campaign(struct svc_index *si, json_t *obj, const char *id)
+{
+    json_t *meta = json_object_get(obj, "x_mreza_campaign");
+    json_t *refs = json_object_get(obj, "object_refs");
+
+    if (json_is_object(meta) && json_is_array(refs))
+        camp_remember(si, id, (uint32_t)json_array_size(refs));
+}
+
+struct camp_scan {
+    struct svc_index *si;
+    struct {
+        uint32_t obj;
+        int64_t when;
+    } found[CAMPAIGN_MAX_REFS];
+    size_t n;
+};
+
+static int camp_collect(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t len)
+{
+    struct camp_scan *cs = vctx;
+    const struct idx_obj *o = idx_obj_at(cs->si->ix, num);
+
+    (void)via;
+    (void)key;
+    (void)len;
+    /* Reports count by their own time (`modified`); observable objects have none
+     * and count through the indicators and observed-data that carry them. */
+    if ((o->flags & (IDX_F_DEAD | IDX_F_REVOKED)) || o->tlp > TLP_GREEN || !o->country[0] ||
+        !o->version)
+        return 0;
+    if (cs->n == CAMPAIGN_MAX_REFS)
+        return 1;
+    cs->found[cs->n].obj = num;
+    cs->found[cs->n].when = o->version;
+    cs->n++;
+    return 0;
+}
+
+/* Is (kind, value) now a regional campaign with more reports than recorded? Then
+ * record it. */
+static enum mz_err check_campaign(struct svc_index *si, struct store *st, enum obs_kind kind,
+                                  const char *value, struct camp_scan *cs, struct campaign *c,
+                                  char (*ids)[300], struct mz_error *err)
+{
+    int64_t newest = INT64_MIN;
+    char gid[80];
+
+    cs->n = 0;
+    idx_lookup_exact(si->ix, kind, value, strlen(value), camp_collect, cs);
+    for (size_t i = 0; i < cs->n; i++)
+        if (cs->found[i].when > newest)
+            newest = cs->found[i].when;
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->value = value;
+    c->first_seen = INT64_MAX;
+    for (size_t i = 0; i < cs->n; i++) {
+        const struct idx_obj *o = idx_obj_at(si->ix, cs->found[i].obj);
+        size_t k;
+        if (cs->found[i].when < newest - si->campaign_window_us)
+            continue;
+        idx_obj_id(si->ix, cs->found[i].obj, ids[c->n_refs], 300);
+        c->refs[c->n_refs] = ids[c->n_refs];
+        c->n_refs++;
+        if (cs->found[i].when < c->first_seen)
+            c->first_seen = cs->found[i].when;
+        if (cs->found[i].when > c->last_seen)
+            c->last_seen = cs->found[i].when;
+        for (k = 0; k < c->n_countries && memcmp(c->countries[k], o->country, 2); k++)
+            ;
+        if (k == c->n_countries && k < CAMPAIGN_MAX_COUNTRIES) {
+            memcpy(c->countries[k], o->country, 2);
+            c->countries[k][2] = '\0';
+            c->n_countries++;
+        }
+    }
+    if ((long)c->n_countries < si->campaign_min_countries)
+        return MZ_OK;
+    campaign_id(kind, value, gid, sizeof gid);
+    if (camp_known(si, gid) >= c->n_refs)
+        return MZ_OK;
+    if (campaign_record(st, c, err))
+        return err ? err->code : MZ_EIO;
+    camp_remember(si, gid, (uint32_t)c->n_refs);
+    return MZ_OK;
+}
+
+static enum mz_err detect_campaigns(struct svc_index *si, struct store *st, struct mz_buf *touched,
+                                    struct mz_error *err)
+{
+    struct camp_scan *cs = malloc(sizeof *cs);
+    struct campaign *c = malloc(sizeof *c);
+    char (*ids)[300] = malloc(CAMPAIGN_MAX_REFS * sizeof *ids);
+    enum mz_err rc = MZ_OK;
+    char *line = touched->data;
+
+    if (!cs || !c || !ids) {
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        goto out;
+    }
+    cs->si = si;
+    while (!rc && line && line < touched->data + touched->len) {
+        char *nl = memchr(line, '\n', (size_t)(touched->data + touched->len - line));
+        char *sp = memchr(line, ' ', (size_t)((nl ? nl : touched->data + touched->len) - line));
+        if (!nl || !sp)
+            break;
+        *nl = '\0';
+        rc = check_campaign(si, st, (enum obs_kind)strtol(line, NULL, 10), sp + 1, cs, c, ids, err);
+        line = nl + 1;
+    }
+out:
+    free(cs);
+    free(c);
+    free(ids);
+    return rc;
+}
+
 static int64_t parse_us(const char *s, int64_t dflt)
 {
     struct mz_time t;
@@ -278,6 +474,8 @@ static int index_row(void *vctx, const struct store_row *row)
         return 0; /* stored objects were validated; nothing to index in a bad one */
     c->n_vals = 0;
     c->val_used = 0;
+    if (si->campaign_window_us && !strcmp(row->type, "grouping"))
+        note_campaign(si, obj, row->stix_id);
     plan = observe_object(obj, collect_value, c, &pat);
     if (plan == OBSERVE_NONE || (plan != OBSERVE_SCAN && c->n_vals == 0))
         goto skip;
@@ -321,9 +519,13 @@ static int index_row(void *vctx, const struct store_row *row)
         si->map_vals[slot] = num;
         si->map_n++;
     }
-    for (size_t i = 0; i < c->n_vals; i++)
+    for (size_t i = 0; i < c->n_vals; i++) {
         if (idx_add_value(si->ix, num, c->vals[i].kind, c->vals[i].canon, c->vals[i].len, c->err))
             goto fail;
+        if (si->campaign_window_us && row->tlp <= TLP_GREEN && in.country && in.country[0] &&
+            !(in.flags & IDX_F_REVOKED))
+            mz_buf_printf(&c->touched, "%d %s\n", (int)c->vals[i].kind, c->vals[i].canon);
+    }
     if (pat && add_pattern(si, num, pat, plan == OBSERVE_SCAN))
         goto nomem;
     json_decref(obj);
@@ -353,6 +555,7 @@ enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     c->si = si;
     c->err = err;
+    mz_buf_init(&c->touched, (size_t)1 << 30);
     c->val_cap = 64 * (OBS_MAX_LEN + 1);
     c->val_buf = malloc(c->val_cap);
     if (!c->val_buf) {
@@ -374,9 +577,12 @@ enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_
         rc = store_list(st, &all, &q, index_row, c, NULL, err);
     if (!rc)
         rc = c->rc;
+    if (!rc && c->touched.len)
+        rc = detect_campaigns(si, st, &c->touched, err);
     pthread_rwlock_unlock(&si->lock);
     if (n_out)
         *n_out = c->n_rows;
+    mz_buf_free(&c->touched);
     free(c->val_buf);
     free(c);
     return rc;

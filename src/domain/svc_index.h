@@ -20,6 +20,10 @@
 struct svc_index;
 
 enum mz_err svc_index_new(struct svc_index **out, struct mz_error *err);
+/* Detect regional campaigns while refreshing (domain/campaign.h): an observable
+ * carried by TLP:CLEAR/GREEN objects of organisations of at least min_countries
+ * countries within window_hours. Off (0) unless set; the serving node turns it on. */
+void svc_index_set_campaigns(struct svc_index *si, long window_hours, long min_countries);
 void svc_index_free(struct svc_index *si);
 
 /* Index every object the store gained since the last refresh (all of them the

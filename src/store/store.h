@@ -42,6 +42,13 @@ void store_rollback(struct store *st);
  * background thread so that no client's commit pays for it. */
 enum mz_err store_checkpoint(struct store *st, struct mz_error *err);
 
+/* Small node-wide settings (e.g. the node's own STIX identity). get: MZ_ENOTFOUND
+ * when unset; out gets the value NUL-terminated (cut to cap). */
+enum mz_err store_meta_get(struct store *st, const char *key, char *out, size_t cap,
+                           struct mz_error *err);
+enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
+                           struct mz_error *err);
+
 /* The highest object sequence number (0 for an empty store): what an index built
  * from the store reflects. */
 enum mz_err store_max_seq(struct store *st, int64_t *seq_out, struct mz_error *err);

@@ -64,6 +64,7 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX objects_version ON objects(stix_id, owner_org, vkey);"
     "CREATE INDEX objects_type ON objects(type, seq);"
     "CREATE INDEX objects_added ON objects(date_added);",
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -726,6 +727,46 @@ enum mz_err store_count(struct store *st, const struct store_vis *vis,
         *count_out = sqlite3_column_int64(s, 0);
     else
         rc = db_error(st, err, "count objects");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- node settings ---- */
+
+enum mz_err store_meta_get(struct store *st, const char *key, char *out, size_t cap,
+                           struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT value FROM meta WHERE key=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        copy_col(out, cap, s, 0);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no setting '%s'", key);
+    else
+        rc = db_error(st, err, "read meta");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
+                           struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO meta(key,value) VALUES(?1,?2)"
+                                 " ON CONFLICT(key) DO UPDATE SET value=excluded.value", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "write meta");
     sqlite3_finalize(s);
     return rc;
 }

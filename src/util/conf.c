@@ -51,6 +51,10 @@ static const struct conf_row conf_table[] = {
      "largest limit a client may ask for"},
     {"store.cache_mb", CONF_INT, OFF(store_cache_mb), 1, 65536, "64",
      "SQLite page cache per connection, MiB"},
+    {"campaign.window_hours", CONF_INT, OFF(campaign_window_hours), 1, 24 * 366, "168",
+     "an observable reported by organisations of several countries within this many hours is a regional campaign"},
+    {"campaign.min_countries", CONF_INT, OFF(campaign_min_countries), 2, 50, "2",
+     "how many countries make a regional campaign"},
     {"log.level", CONF_LEVEL, OFF(log_level), 0, 0, "info", "debug, info, warn, error or off"},
 };
 

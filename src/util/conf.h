@@ -26,6 +26,8 @@ struct mz_conf {
     long api_page_default;
     long api_page_max;
     long store_cache_mb;
+    long campaign_window_hours;      /* reports this close together make a campaign */
+    long campaign_min_countries;
     char log_level[16];
 };
 

@@ -252,6 +252,36 @@ static void test_correlations(void **state)
     hresp_free(&r);
 }
 
+/* One domain from three countries within the window: the node records a regional
+ * campaign as a TLP:GREEN grouping; a second refresh does not duplicate it. */
+static void test_regional_campaign(void **state)
+{
+    struct hresp r;
+    json_error_t je;
+    json_t *v, *g, *meta;
+
+    (void)state;
+    wait_indexed(); /* the grouping itself is indexed on the next round */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/campaigns", me_key, NULL, 0, &r), 200);
+    v = json_loads(r.body, 0, &je);
+    assert_non_null(v);
+    assert_int_equal(json_array_size(json_object_get(v, "objects")), 1);
+    g = json_array_get(json_object_get(v, "objects"), 0);
+    assert_string_equal(json_string_value(json_object_get(g, "type")), "grouping");
+    assert_int_equal(json_array_size(json_object_get(g, "object_refs")), 3);
+    meta = json_object_get(g, "x_mreza_campaign");
+    assert_string_equal(json_string_value(json_object_get(meta, "value")), "evil.example");
+    assert_int_equal(json_array_size(json_object_get(meta, "countries")), 3);
+    json_decref(v);
+    hresp_free(&r);
+    /* an operator's reporter sees no community GREEN, so no campaign either */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/campaigns", bank_key, NULL, 0, &r), 200);
+    assert_non_null(strstr(r.body, "\"objects\":[]"));
+    hresp_free(&r);
+    /* exactly one version so far */
+    assert_int_equal(h_db_count(&node, "type = 'grouping' AND owner_org = 0"), 1);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -324,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_match_semantics),
         cmocka_unit_test(test_match_respects_tlp),
         cmocka_unit_test(test_correlations),
+        cmocka_unit_test(test_regional_campaign),
         cmocka_unit_test(test_cli_match_logs_and_snapshot),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,139 @@
+/* domain/campaign.c - see campaign.h. */
+#include "domain/campaign.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "domain/tlp.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+#include "util/uuid.h"
+
+#define NODE_IDENTITY_KEY "node_identity"
+
+enum mz_err campaign_node_identity(struct store *st, char *out, size_t cap, struct mz_error *err)
+{
+    char uuid[MZ_UUID_STRLEN], id[64];
+    enum mz_err rc = store_meta_get(st, NODE_IDENTITY_KEY, out, cap, NULL);
+
+    if (rc != MZ_ENOTFOUND)
+        return rc ? mz_error_set(err, rc, "", "cannot read the node identity") : MZ_OK;
+    mz_uuid_v4(uuid);
+    snprintf(id, sizeof id, "identity--%s", uuid);
+    rc = store_meta_set(st, NODE_IDENTITY_KEY, id, err);
+    if (!rc)
+        snprintf(out, cap, "%s", id);
+    return rc;
+}
+
+void campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap)
+{
+    char key[OBS_MAX_LEN + 32];
+    XXH128_hash_t h;
+    unsigned char b[16];
+    int n = snprintf(key, sizeof key, "mreza-campaign:%s:%s", obs_kind_name(kind), value);
+
+    h = XXH3_128bits(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1));
+    memcpy(b, &h.high64, 8);
+    memcpy(b + 8, &h.low64, 8);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x50); /* name-based, like an RFC 4122 v5 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, cap,
+             "grouping--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+static void fmt_us(int64_t us, char *out)
+{
+    struct mz_time t = {us / 1000000, (int32_t)(us % 1000000) * 1000};
+    mz_time_format_us(&t, out);
+}
+
+enum mz_err campaign_record(struct store *st, const struct campaign *c, struct mz_error *err)
+{
+    char node[64], id[80], now_s[MZ_TIME_STRLEN], first[MZ_TIME_STRLEN], last[MZ_TIME_STRLEN];
+    char vkey[40];
+    struct mz_time now;
+    struct mz_buf b;
+    struct store_object_in in;
+    struct store_write_ctx w;
+    enum store_put_result put;
+    enum mz_err rc = campaign_node_identity(st, node, sizeof node, err);
+
+    if (rc)
+        return rc;
+    campaign_id(c->kind, c->value, id, sizeof id);
+    mz_time_now(&now);
+    mz_time_format_us(&now, now_s);
+    snprintf(vkey, sizeof vkey, "%.26s000Z", now_s);
+    fmt_us(c->first_seen, first);
+    fmt_us(c->last_seen, last);
+    mz_buf_init(&b, (size_t)1 << 20);
+    mz_buf_printf(&b, "{\"type\":\"grouping\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created_by_ref\":\"%s\","
+                      "\"created\":\"%s\",\"modified\":\"%s\",\"name\":",
+                  id, node, first, now_s);
+    {
+        char name[OBS_MAX_LEN + 64];
+        snprintf(name, sizeof name, "Regional campaign: %s %s", obs_kind_name(c->kind), c->value);
+        mz_buf_json_str(&b, name);
+    }
+    mz_buf_printf(&b, ",\"context\":\"suspicious-activity\",\"description\":\"Reported by organisations of %zu countries between %s and %s (detected by the mreza node).\",\"object_refs\":[",
+                  c->n_countries, first, last);
+    for (size_t i = 0; i < c->n_refs; i++)
+        mz_buf_printf(&b, "%s\"%s\"", i ? "," : "", c->refs[i]);
+    mz_buf_printf(&b, "],\"x_mreza_campaign\":{\"kind\":\"%s\",\"value\":", obs_kind_name(c->kind));
+    mz_buf_json_str(&b, c->value);
+    mz_buf_puts(&b, ",\"countries\":[");
+    for (size_t i = 0; i < c->n_countries; i++)
+        mz_buf_printf(&b, "%s\"%s\"", i ? "," : "", c->countries[i]);
+    rc = mz_buf_printf(&b, "],\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"reports\":%zu},"
+                           "\"object_marking_refs\":[\"%s\"]}",
+                       first, last, c->n_refs, tlp_marking_id(TLP_GREEN));
+    if (rc) {
+        mz_buf_free(&b);
+        return mz_error_set(err, rc, "", "campaign grouping too large");
+    }
+    memset(&in, 0, sizeof in);
+    in.stix_id = id;
+    in.type = "grouping";
+    in.version = now_s;
+    in.version_key = vkey;
+    in.created_by = node;
+    in.tlp = TLP_GREEN;
+    in.body = b.data;
+    in.body_len = b.len;
+    w.owner_org = 0; /* the node itself */
+    w.submitter = 0;
+    w.date_added = now_s;
+    rc = store_begin(st, err);
+    if (!rc)
+        rc = store_put_object(st, &w, &in, &put, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    mz_buf_free(&b);
+    return rc;
+}
+
+enum mz_err campaign_list(struct store *st, const struct principal *p, const struct svc_query *q,
+                          svc_row_fn fn, void *ctx, char *next_out, struct mz_error *err)
+{
+    static const char *const groupings[] = {"grouping"};
+    struct svc_query cq = *q;
+    char node[64];
+    enum mz_err rc = store_meta_get(st, NODE_IDENTITY_KEY, node, sizeof node, NULL);
+
+    if (rc == MZ_ENOTFOUND) { /* no campaign was ever recorded */
+        next_out[0] = '\0';
+        return MZ_OK;
+    }
+    if (rc)
+        return mz_error_set(err, rc, "", "cannot read the node identity");
+    cq.types = groupings;
+    cq.n_types = 1;
+    cq.created_by = node;
+    return svc_list(st, p, &cq, fn, ctx, next_out, err);
+}
