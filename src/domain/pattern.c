@@ -55,6 +55,7 @@
 #define REGEX_MAX_WEIGHT REGEX_MAX_LEN /* characters once {m,n} repetitions are expanded */
 #define REGEX_MAX_REPS 128   /* parts that can match empty, {m,n} expanded, in one regex */
 #define PATTERN_REGEX_REPS 256 /* ... and in all regexes of one pattern together */
+#define REGEX_EMPTY_COST 4   /* what an anchor or empty alternative counts for */
 #define NAME_MAX_LEN 250     /* STIX type and property names (STIX 2.1 3.1) */
 #define TS_MAX_LEN 64        /* longest t'...' text we try to parse */
 #define SNIP_MAX 32          /* bytes of input quoted in an error message */
@@ -945,10 +946,11 @@ static void re_add(struct re_cost *c, uint64_t atoms, uint64_t reps)
 /* Why regcomp() must not see re (n bytes), or NULL if it may; *reps_out gets the
  * expression's count for the per-pattern budget. See the file comment for the reasons.
  * glibc's compile time explodes with parts that can match the empty string inside
- * repeated parts, so those are what "reps" counts: '?', '*', {0,n}, empty alternatives
- * and groups, anchors and word boundaries; '+' counts its operand again (glibc compiles
- * X+ as X X*); {m,n} counts its operand's parts once per copy, plus n - m optional
- * copies when the operand has such parts. [a-z]{1,63} costs nothing; (a?){1,63} 125. */
+ * repeated parts, so those are what "reps" counts: '?', '*' and {0,n} one each; empty
+ * alternatives and groups, anchors and word boundaries REGEX_EMPTY_COST each (they
+ * cost glibc far more); '+' counts its operand again (glibc compiles X+ as X X*);
+ * {m,n} counts its operand's parts once per copy, plus n - m optional copies when the
+ * operand has such parts. [a-z]{1,63} costs nothing, (a?){1,63} 125, ^...$ 8. */
 static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
 {
     struct re_cost lv[REGEX_MAX_GROUPS + 1];
@@ -989,7 +991,7 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 if (i + 1 < n && re[i + 1] >= '1' && re[i + 1] <= '9')
                     return "back-references such as \\1 are not supported";
                 if (i + 1 < n && strchr("bB<>`'", re[i + 1]))
-                    reps = 1; /* zero-width */
+                    reps = REGEX_EMPTY_COST; /* zero-width */
                 i++;
                 break;
             case '[':
@@ -997,7 +999,7 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 break;
             case '^':
             case '$':
-                reps = 1; /* zero-width */
+                reps = REGEX_EMPTY_COST; /* zero-width */
                 break;
             case '(':
                 if (level == REGEX_MAX_GROUPS)
@@ -1009,14 +1011,14 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 continue;
             case '|':
                 if (alt_empty)
-                    re_add(&lv[level], 0, 1);
+                    re_add(&lv[level], 0, REGEX_EMPTY_COST);
                 last.atoms = last.reps = 0;
                 alt_empty = 1;
                 continue;
             case ')':
                 if (level > 0) {
                     if (alt_empty)
-                        re_add(&lv[level], 0, 1);
+                        re_add(&lv[level], 0, REGEX_EMPTY_COST);
                     last = lv[level--];
                     re_add(&lv[level], last.atoms, last.reps);
                     alt_empty = 0;
@@ -1039,7 +1041,7 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                    "once {m,n} is expanded)";
     }
     if (alt_empty && n > 0 && re[n - 1] == '|')
-        re_add(&lv[level], 0, 1);
+        re_add(&lv[level], 0, REGEX_EMPTY_COST);
     /* unclosed groups: regcomp() refuses them, but count them honestly first */
     for (; level > 0; level--)
         re_add(&lv[level - 1], lv[level].atoms, lv[level].reps);

@@ -821,6 +821,61 @@ static int url_host(const char *url, size_t len, struct canon_value *out)
     return 1;
 }
 
+/* Log values are mostly in canonical form already. Recognise the common ones -
+ * a strict dotted quad, a lower-case ASCII domain, lower-case hex of a hash length -
+ * in one pass, so that they skip obs_guess_kind() + obs_normalize() (which would
+ * return them unchanged). Anything else takes the full path. */
+static int fast_canonical(const char *s, size_t n, enum obs_kind *kind)
+{
+    size_t i, label = 0, dots = 0, hex = 0, digits_dots = 0;
+    int last_alpha = 1;
+
+    if (n == 0 || n > 253)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+            hex++;
+        if ((c >= '0' && c <= '9') || c == '.')
+            digits_dots++;
+        if (c == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            dots++;
+            label = 0;
+            last_alpha = 1;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+        if ((c == '-' && label == 0) || ++label > 63)
+            return 0;
+        if (!(c >= 'a' && c <= 'z'))
+            last_alpha = 0;
+    }
+    if (hex == n && (n == 32 || n == 40 || n == 64 || n == 128)) {
+        *kind = n == 32 ? OBS_MD5 : n == 40 ? OBS_SHA1 : n == 64 ? OBS_SHA256 : OBS_SHA512;
+        return 1;
+    }
+    if (digits_dots == n && dots == 3 && n <= 15) {
+        uint32_t a;
+        int prefix;
+        /* strict: no leading zeros (obs_ipv4_parse refuses them too) */
+        for (i = 0; i < n; i++)
+            if (s[i] == '0' && (i == 0 || s[i - 1] == '.') && i + 1 < n && s[i + 1] != '.')
+                return 0;
+        if (obs_ipv4_parse(s, n, &a, &prefix))
+            return 0;
+        *kind = OBS_IPV4;
+        return 1;
+    }
+    if (dots >= 1 && label > 0 && s[n - 1] != '-' && last_alpha && label >= 2) {
+        *kind = OBS_DOMAIN;
+        return 1;
+    }
+    return 0;
+}
+
 size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,
                              size_t n, int64_t now_us, svc_hit_fn fn, void *ctx)
 {
@@ -830,15 +885,25 @@ size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *
     m->n_vals = 0;
     for (size_t i = 0; i < n_in; i++) {
         struct canon_value *v = &m->vals[m->n_vals];
-        int k = values[i].kind_hint >= 0 ? values[i].kind_hint
-                                         : obs_guess_kind(values[i].value, values[i].len);
+        enum obs_kind fast;
+        int k;
         enum obs_kind real;
+        if (fast_canonical(values[i].value, values[i].len, &fast) &&
+            (values[i].kind_hint < 0 || values[i].kind_hint == (int)fast)) {
+            memcpy(v->text, values[i].value, values[i].len);
+            v->text[values[i].len] = '\0';
+            v->len = values[i].len;
+            real = fast;
+            goto canonical;
+        }
+        k = values[i].kind_hint >= 0 ? values[i].kind_hint : obs_guess_kind(values[i].value, values[i].len);
         if (k < 0)
             continue;
         real = (enum obs_kind)k;
         if (obs_normalize((enum obs_kind)k, values[i].value, values[i].len, v->text,
                           OBS_MAX_LEN + 1, &v->len, NULL, &real, NULL))
             continue;
+    canonical:
         v->kind = real;
         v->field = values[i].field;
         m->pvals[m->n_vals].object_type = kind_paths[real].object_type;

@@ -52,6 +52,15 @@ struct idx {
     uint64_t n_objs, n_entries, n_slots, n_posts, n_bloom, n_strings;
     uint64_t cap_objs, cap_entries, cap_posts, cap_strings;
     uint64_t mask4, mask6[3];
+    /* IPv4 ranges again, in a table of their own keyed by (prefix, network) as one
+     * integer, with its own small Bloom filter: an address is probed once per prefix
+     * length present, and this keeps each probe to a multiply and one cached word
+     * instead of a string hash into the big table. Rebuilt from entries[] on load. */
+    uint64_t *r4_keys;      /* prefix << 32 | network, + 1; 0 = empty */
+    uint32_t *r4_vals;      /* entry number */
+    uint64_t r4_cap, r4_n;
+    uint64_t *r4_bloom;
+    uint64_t r4_bloom_n;
     void *map;              /* non-NULL when loaded from a snapshot (read-only) */
     size_t map_len;
 };
@@ -156,6 +165,9 @@ void idx_free(struct idx *ix)
 {
     if (!ix)
         return;
+    free(ix->r4_keys);
+    free(ix->r4_vals);
+    free(ix->r4_bloom);
     if (ix->map) {
         munmap(ix->map, ix->map_len);
     } else {
@@ -290,6 +302,81 @@ static int rehash(struct idx *ix)
     return 0;
 }
 
+static uint64_t r4_key(int prefix, uint32_t net)
+{
+    return (((uint64_t)prefix << 32) | net) + 1;
+}
+
+static uint64_t r4_mix(uint64_t k)
+{
+    k ^= k >> 31;
+    k *= 0x9e3779b97f4a7c15ull;
+    return k ^ (k >> 29);
+}
+
+static int r4_insert(struct idx *ix, uint64_t k, uint32_t entry)
+{
+    uint64_t j;
+
+    if ((ix->r4_n + 1) * 2 > ix->r4_cap) {
+        uint64_t ncap = ix->r4_cap ? ix->r4_cap * 2 : 1024, nbloom = 64;
+        uint64_t *keys = calloc(ncap, sizeof *keys), *okeys = ix->r4_keys, *bloom;
+        uint32_t *vals = calloc(ncap, sizeof *vals), *ovals = ix->r4_vals;
+        while (nbloom * 64 < ncap * 8)
+            nbloom *= 2;
+        bloom = calloc(nbloom, sizeof *bloom);
+        if (!keys || !vals || !bloom) {
+            free(keys);
+            free(vals);
+            free(bloom);
+            return -1;
+        }
+        free(ix->r4_bloom);
+        ix->r4_keys = keys;
+        ix->r4_vals = vals;
+        ix->r4_bloom = bloom;
+        ix->r4_bloom_n = nbloom;
+        for (uint64_t i = 0; i < ix->r4_cap; i++) {
+            uint64_t h;
+            if (!okeys[i])
+                continue;
+            h = r4_mix(okeys[i]);
+            for (j = h & (ncap - 1); keys[j]; j = (j + 1) & (ncap - 1))
+                ;
+            keys[j] = okeys[i];
+            vals[j] = ovals[i];
+            bloom[(h >> 20) & (nbloom - 1)] |= bloom_bits(h);
+        }
+        ix->r4_cap = ncap;
+        free(okeys);
+        free(ovals);
+    }
+    {
+        uint64_t h = r4_mix(k);
+        for (j = h & (ix->r4_cap - 1); ix->r4_keys[j]; j = (j + 1) & (ix->r4_cap - 1))
+            if (ix->r4_keys[j] == k)
+                return 0;
+        ix->r4_keys[j] = k;
+        ix->r4_vals[j] = entry;
+        ix->r4_n++;
+        ix->r4_bloom[(h >> 20) & (ix->r4_bloom_n - 1)] |= bloom_bits(h);
+    }
+    return 0;
+}
+
+/* The entry of range (prefix, net), or NULL. */
+static const struct idx_entry *r4_find(const struct idx *ix, int prefix, uint32_t net)
+{
+    uint64_t k = r4_key(prefix, net), h = r4_mix(k), bits = bloom_bits(h), j;
+
+    if ((ix->r4_bloom[(h >> 20) & (ix->r4_bloom_n - 1)] & bits) != bits)
+        return NULL;
+    for (j = h & (ix->r4_cap - 1); ix->r4_keys[j]; j = (j + 1) & (ix->r4_cap - 1))
+        if (ix->r4_keys[j] == k)
+            return &ix->entries[ix->r4_vals[j]];
+    return NULL;
+}
+
 static int add_key(struct idx *ix, uint32_t obj, const unsigned char *key, size_t len)
 {
     uint64_t h = key_hash(key, len), i, mask;
@@ -383,6 +470,13 @@ enum mz_err idx_add_value(struct idx *ix, uint32_t obj, enum obs_kind k, const c
     }
     if (add_key(ix, obj, key, klen))
         return mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (key[0] == KEY_NET4) {
+        uint32_t net;
+        const struct idx_entry *e = find_entry(ix, key, klen, key_hash(key, klen));
+        memcpy(&net, key + 2, 4);
+        if (!e || r4_insert(ix, r4_key(key[1], net), (uint32_t)(e - ix->entries)))
+            return mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    }
     return MZ_OK;
 }
 
@@ -419,19 +513,14 @@ static size_t lookup_key(const struct idx *ix, int kind, const char *canon, size
 
 static size_t lookup_ranges4(const struct idx *ix, uint32_t a, idx_hit_fn fn, void *ctx, int *stop)
 {
+    uint64_t present = ix->mask4;
     size_t n = 0;
 
-    for (int p = 0; p <= 32 && !*stop; p++) {
-        unsigned char key[6];
+    while (present && !*stop) {
+        int p = __builtin_ctzll(present);
         const struct idx_entry *e;
-        uint32_t net;
-        if (!(ix->mask4 & (1ull << p)))
-            continue;
-        net = a & mask_v4(p);
-        key[0] = KEY_NET4;
-        key[1] = (unsigned char)p;
-        memcpy(key + 2, &net, 4);
-        e = find_entry(ix, key, 6, key_hash(key, 6));
+        present &= present - 1;
+        e = r4_find(ix, p, a & mask_v4(p));
         if (e)
             n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
     }
@@ -481,7 +570,7 @@ size_t idx_lookup(const struct idx *ix, enum obs_kind k, const char *canon, size
         size_t pos = 0;
         while (!stop && obs_domain_next_parent(canon, len, &pos))
             n += lookup_key(ix, k, canon + pos, len - pos, IDX_VIA_PARENT, fn, ctx, &stop);
-    } else if (k == OBS_IPV4 && ix->mask4) {
+    } else if (k == OBS_IPV4 && ix->mask4 && ix->r4_cap) {
         uint32_t a;
         int prefix;
         if (!obs_ipv4_parse(canon, len, &a, &prefix) && prefix == 32)
@@ -728,6 +817,18 @@ enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_ou
     if (!snapshot_consistent(ix)) {
         idx_free(ix);
         return mz_error_set(err, MZ_EINVAL, "", "index snapshot %s is unusable (inconsistent arrays); it will be rebuilt", path);
+    }
+    for (uint64_t e = 0; e < ix->n_entries; e++) {
+        const struct idx_entry *en = &ix->entries[e];
+        const unsigned char *key = (const unsigned char *)ix->strings + en->str_off;
+        uint32_t net;
+        if ((en->len_kind & 0xff) != KEY_NET4 || (en->len_kind >> 8) != 6 || key[1] > 32)
+            continue;
+        memcpy(&net, key + 2, 4);
+        if (r4_insert(ix, r4_key(key[1], net), (uint32_t)e)) {
+            idx_free(ix);
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        }
     }
     *out = ix;
     if (generation_out)
