@@ -1,4 +1,5 @@
-/* api/api_match.c - POST /api/v1/match, GET /api/v1/correlations,
+/* api/api_match.c - POST /api/v1/match (values, or log lines in any `mreza match`
+ * format), GET /api/v1/correlations,
  * GET /api/v1/objects/{id}/correlations and GET /api/v1/index: JSON in, calls on the
  * indicator engine (domain/svc_index.h), JSON out. TLP filtering happens below. */
 #include <jansson.h>
@@ -11,6 +12,7 @@
 #include "domain/svc.h"
 #include "domain/svc_index.h"
 #include "domain/tlp.h"
+#include "match/logfmt.h"
 
 #define MATCH_MAX_ITEMS 100000
 #define RESPONSE_LIMIT ((size_t)1 << 30)
@@ -65,14 +67,102 @@ static enum mz_err item_value(json_t *it, size_t i, struct svc_obs_value *v, str
     return MZ_OK;
 }
 
+/* The values of one log line, copied out of the scanner's borrowed ones. */
+struct line_values {
+    struct svc_obs_value vals[SVC_MATCH_MAX_VALUES];
+    size_t n;
+    char *scratch;
+    size_t used, cap;
+};
+
+static int keep_value(void *ctx, const struct logfmt_value *v)
+{
+    struct line_values *lv = ctx;
+    struct svc_obs_value *o;
+
+    if (lv->n == SVC_MATCH_MAX_VALUES || lv->used + v->field_len + v->value_len + 2 > lv->cap)
+        return 1;
+    o = &lv->vals[lv->n++];
+    memcpy(lv->scratch + lv->used, v->field, v->field_len);
+    lv->scratch[lv->used + v->field_len] = '\0';
+    o->field = lv->scratch + lv->used;
+    lv->used += v->field_len + 1;
+    memcpy(lv->scratch + lv->used, v->value, v->value_len);
+    lv->scratch[lv->used + v->value_len] = '\0';
+    o->value = lv->scratch + lv->used;
+    o->len = v->value_len;
+    lv->used += v->value_len + 1;
+    o->kind_hint = v->kind_hint;
+    return 0;
+}
+
+/* {"lines": [...], "format": "auto|json|eve|zeek|csv|text", "fields": [...]}: each line
+ * is one observation, scanned like `mreza match` does. */
+static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *m, int64_t now,
+                               struct match_out *out, size_t counts[LOGFMT_N_SKIP],
+                               struct mz_error *err)
+{
+    const char *fmt = json_string_value(json_object_get(body, "format"));
+    json_t *fields = json_object_get(body, "fields"), *it;
+    const char *names[32];
+    struct logfmt_opts opts = {LOGFMT_AUTO, NULL, 0};
+    struct logfmt *lf = NULL;
+    struct line_values *lv;
+    enum mz_err rc;
+    size_t i;
+
+    if (fmt && (int)(opts.kind = (enum logfmt_kind)logfmt_kind_parse(fmt)) < 0)
+        return mz_error_set(err, MZ_EINVAL, "/format", "format must be auto, json, eve, zeek, csv or text");
+    if (fields && (!json_is_array(fields) || json_array_size(fields) > 32))
+        return mz_error_set(err, MZ_EINVAL, "/fields", "fields must be a list of at most 32 field paths");
+    json_array_foreach(fields, i, it) {
+        if (!json_is_string(it))
+            return mz_error_set(err, MZ_EINVAL, "/fields", "fields must be strings");
+        names[i] = json_string_value(it);
+    }
+    if (json_array_size(fields)) {
+        opts.fields = names;
+        opts.n_fields = json_array_size(fields);
+    }
+    lv = calloc(1, sizeof *lv);
+    if (!lv)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    lv->cap = (2u << 20) + 64;
+    lv->scratch = malloc(lv->cap);
+    rc = lv->scratch ? logfmt_new(&opts, &lf, err) : mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    json_array_foreach(lines, i, it) {
+        enum logfmt_skip skip;
+        if (rc)
+            break;
+        if (!json_is_string(it)) {
+            char field[48];
+            snprintf(field, sizeof field, "/lines/%zu", i);
+            rc = mz_error_set(err, MZ_EINVAL, field, "each line must be a string");
+            break;
+        }
+        lv->n = 0;
+        lv->used = 0;
+        skip = logfmt_line(lf, json_string_value(it), json_string_length(it), keep_value, lv);
+        counts[skip]++;
+        out->item = i;
+        if (skip == LOGFMT_OK && lv->n)
+            svc_match_observation(m, lv->vals, lv->n, now, put_hit, out);
+    }
+    logfmt_free(lf);
+    free(lv->scratch);
+    free(lv);
+    return rc;
+}
+
 enum MHD_Result api_match_post(struct api_req *r)
 {
     struct mz_error err;
     json_error_t je;
-    json_t *body, *values;
+    json_t *body, *values, *lines;
     struct mz_buf b;
     struct match_out out;
     struct svc_matcher *m = NULL;
+    int as_lines = 0;
     size_t i, n_values;
     int64_t now = now_us();
     json_t *it;
@@ -82,10 +172,15 @@ enum MHD_Result api_match_post(struct api_req *r)
     if (!body)
         return api_fail(r, MZ_EINVAL, "", "malformed JSON at byte %d: %s", je.position, je.text);
     values = json_object_get(body, "values");
+    lines = json_object_get(body, "lines");
+    if (json_is_array(lines) && !values) {
+        values = lines;
+        as_lines = 1;
+    }
     n_values = json_array_size(values);
     if (!json_is_array(values) || n_values == 0) {
         json_decref(body);
-        return api_fail(r, MZ_EINVAL, "/values", "send {\"values\": [\"198.51.100.7\", \"evil.example\", …]}");
+        return api_fail(r, MZ_EINVAL, "/values", "send {\"values\": [\"198.51.100.7\", \"evil.example\", …]} or {\"lines\": [\"log line\", …], \"format\": \"text\"}");
     }
     if (n_values > MATCH_MAX_ITEMS) {
         json_decref(body);
@@ -99,6 +194,22 @@ enum MHD_Result api_match_post(struct api_req *r)
     mz_buf_puts(&b, "{\"matches\":[");
     out.b = &b;
     out.n = 0;
+    if (as_lines) {
+        size_t counts[LOGFMT_N_SKIP] = {0};
+        if (match_lines(body, lines, m, now, &out, counts, &err)) {
+            mz_buf_free(&b);
+            json_decref(body);
+            svc_matcher_free(m);
+            return api_reply_error(r, &err);
+        }
+        mz_buf_printf(&b, "],\"checked\":%zu,\"matched\":%zu,\"skipped\":{", n_values, out.n);
+        for (int k = 1; k < LOGFMT_N_SKIP; k++)
+            mz_buf_printf(&b, "%s\"%s\":%zu", k > 1 ? "," : "", logfmt_skip_name((enum logfmt_skip)k), counts[k]);
+        mz_buf_puts(&b, "}}\n");
+        svc_matcher_free(m);
+        json_decref(body);
+        return api_reply(r, 200, &b, "application/json");
+    }
     json_array_foreach(values, i, it) {
         struct svc_obs_value v;
         if (item_value(it, i, &v, &err)) {

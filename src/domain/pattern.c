@@ -16,14 +16,16 @@
  *   - at most MAX_QUALS qualifiers per observation expression;
  *   - MATCHES: at most MAX_REGEX regular expressions per pattern, each at most
  *     REGEX_MAX_LEN bytes, groups nested at most REGEX_MAX_GROUPS deep, no
- *     back-references, at most two repetition operators in a row, at most
+ *     back-references, no loop (*, +, {m,n}) over a part that can match the empty
+ *     string, at most two repetition operators in a row, at most
  *     REGEX_MAX_WEIGHT characters and REGEX_MAX_REPS parts that can match empty once
  *     {m,n} bounds are expanded (regex_refusal() says what counts), and
  *     PATTERN_REGEX_REPS such parts in all of a pattern's regexes together. Why:
  *     glibc's regcomp() recurses per group (a few thousand nested groups overflow the
  *     stack), duplicates the tree for every {m,n} copy, and its compile time grows
  *     roughly with the cube of the nullable parts inside a repeated part
- *     ("(a?a?...a?)+" with 500 of them takes 0.6 s, "((a?){1,150})+" 1.9 s).
+ *     ("(a?a?...a?)+" with 500 of them takes 0.6 s, "((a?){1,150})+" 1.9 s) and
+ *     exponentially with loops over parts that match empty (regex_refusal()).
  * Memory grows with the input only (a few dozen bytes of tree per input byte).
  *
  * Ownership: all nodes and strings live in one arena owned by struct pattern; compiled
@@ -890,10 +892,11 @@ static size_t bracket_end(const char *re, size_t n, size_t i)
 }
 
 /* A bound {m}, {m,}, {,n} or {m,n} at re[i]: *lo_out gets m, *k_out how many copies
- * it may expand to (m + 1 for {m,}), *end_out the index of '}'. Returns 0, or -1 if it
- * is no bound (then glibc reads '{' as a literal or refuses it). */
+ * it may expand to (m + 1 for {m,}), *open_out whether it has no upper end, *end_out
+ * the index of '}'. Returns 0, or -1 if it is no bound (then glibc reads '{' as a
+ * literal or refuses it). */
 static int bound_at(const char *re, size_t n, size_t i, uint64_t *lo_out, uint64_t *k_out,
-                    size_t *end_out)
+                    int *open_out, size_t *end_out)
 {
     uint64_t m = 0, hi = 0;
     int has_m = 0, has_comma = 0, has_hi = 0;
@@ -913,6 +916,7 @@ static int bound_at(const char *re, size_t n, size_t i, uint64_t *lo_out, uint64
     else
         *k_out = has_comma ? m + 1 : m;
     *lo_out = m < *k_out ? m : *k_out;
+    *open_out = has_comma && !has_hi;
     *end_out = j;
     return 0;
 }
@@ -931,67 +935,110 @@ static uint64_t sat_mul(uint64_t a, uint64_t b, uint64_t cap)
     return a * b > cap + 1 ? cap + 1 : a * b;
 }
 
-/* What one regex level (a group, or the whole expression) costs so far. */
-struct re_cost {
+/* A piece of a regex: one atom, a group, or either with repetition operators. */
+struct re_item {
     uint64_t atoms; /* characters and bracket expressions, {m,n} expanded */
     uint64_t reps;  /* parts that can match empty, {m,n} expanded (see below) */
+    int nullable;   /* can match the empty string */
 };
 
-static void re_add(struct re_cost *c, uint64_t atoms, uint64_t reps)
+/* A group (or the whole expression) while it is read. */
+struct re_level {
+    struct re_item sum;  /* everything read at this level */
+    int group_null;      /* an earlier alternative can match empty */
+    int alt_null;        /* the current alternative can match empty so far */
+    int alt_null_before; /* ... without its last item */
+    int alt_items;       /* items in the current alternative */
+};
+
+static void re_level_init(struct re_level *l)
 {
-    c->atoms = sat_add(c->atoms, atoms, REGEX_MAX_WEIGHT);
-    c->reps = sat_add(c->reps, reps, REGEX_MAX_REPS);
+    memset(l, 0, sizeof *l);
+    l->alt_null = l->alt_null_before = 1;
+}
+
+static void re_append(struct re_level *l, const struct re_item *it)
+{
+    l->sum.atoms = sat_add(l->sum.atoms, it->atoms, REGEX_MAX_WEIGHT);
+    l->sum.reps = sat_add(l->sum.reps, it->reps, REGEX_MAX_REPS);
+    l->alt_null_before = l->alt_null;
+    l->alt_null = l->alt_null && it->nullable;
+    l->alt_items++;
+}
+
+/* An empty alternative or group costs like an anchor. */
+static void re_end_alt(struct re_level *l)
+{
+    if (l->alt_items == 0)
+        l->sum.reps = sat_add(l->sum.reps, REGEX_EMPTY_COST, REGEX_MAX_REPS);
+    l->group_null = l->group_null || l->alt_null;
 }
 
 /* Why regcomp() must not see re (n bytes), or NULL if it may; *reps_out gets the
  * expression's count for the per-pattern budget. See the file comment for the reasons.
- * glibc's compile time explodes with parts that can match the empty string inside
- * repeated parts, so those are what "reps" counts: '?', '*' and {0,n} one each; empty
- * alternatives and groups, anchors and word boundaries REGEX_EMPTY_COST each (they
- * cost glibc far more); '+' counts its operand again (glibc compiles X+ as X X*);
- * {m,n} counts its operand's parts once per copy, plus n - m optional copies when the
- * operand has such parts. [a-z]{1,63} costs nothing, (a?){1,63} 125, ^...$ 8. */
+ * The rule that matters most: a looping operator (*, +, {m,n} with n >= 2, {m,}) must
+ * not repeat a part that can match the empty string, as in (a*)* or (^){2,}: glibc's
+ * epsilon closures grow exponentially with such loops (((((^){2,}){1,8})|\b)* runs for
+ * minutes). '?' may follow anything, so PCRE-style .*? still compiles (as (.*)?).
+ * The budget counts parts that can match empty: '?', '*' and {0,n} one each; empty
+ * alternatives and groups, anchors and word boundaries REGEX_EMPTY_COST each; '+'
+ * counts its operand again (glibc compiles X+ as X X*); {m,n} counts its operand's
+ * parts once per copy, plus n - m optional copies when the operand has such parts.
+ * [a-z]{1,63} costs nothing, ^...$ 8. */
 static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
 {
-    struct re_cost lv[REGEX_MAX_GROUPS + 1];
-    struct re_cost last = {0, 0}; /* the operand a repetition operator would repeat */
-    int level = 0, n_rep = 0, alt_empty = 1; /* nothing yet in this alternative */
+    struct re_level lv[REGEX_MAX_GROUPS + 1];
+    struct re_item last; /* what a repetition operator would repeat */
+    int has_last = 0, level = 0, n_rep = 0;
 
-    memset(lv, 0, sizeof lv);
+    memset(&last, 0, sizeof last);
+    re_level_init(&lv[0]);
     for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)re[i];
+        int c = (unsigned char)re[i], open = 0;
         uint64_t k = 0, lo = 0;
         size_t end = i;
+        struct re_item it = {1, 0, 0}; /* a plain atom unless said otherwise */
 
         if (c == '*' || c == '+' || c == '?' ||
-            (c == '{' && !bound_at(re, n, i, &lo, &k, &end))) {
-            uint64_t r = last.reps, add;
+            (c == '{' && !bound_at(re, n, i, &lo, &k, &open, &end))) {
+            struct re_level *l = &lv[level];
+            uint64_t r = last.reps, add, copies = 0;
+            int loop = c == '*' || c == '+' || (c == '{' && (open || k >= 2));
+            if (!has_last)
+                return "a repetition operator has nothing to repeat";
             if (++n_rep > 2)
                 return "more than two repetition operators in a row";
+            if (loop && last.nullable)
+                return "a repeated part can match the empty string, as in (a*)*, (x?)+ or "
+                       "(^){2,}: make the repeated part need at least one character";
             if (c == '{') {
-                uint64_t copies = k > 1 ? k - 1 : 0;
+                copies = k > 1 ? k - 1 : 0;
                 add = sat_mul(r, copies, REGEX_MAX_REPS);
                 if (r)
                     add = sat_add(add, k - lo, REGEX_MAX_REPS); /* optional copies */
                 if (lo == 0)
                     add = sat_add(add, 1, REGEX_MAX_REPS);
-                re_add(&lv[level], sat_mul(last.atoms, copies, REGEX_MAX_WEIGHT), add);
-                last.atoms = sat_mul(last.atoms, k > 1 ? k : 1, REGEX_MAX_WEIGHT);
                 i = end;
             } else {
                 add = c == '+' ? sat_add(r, 1, REGEX_MAX_REPS) : 1;
-                re_add(&lv[level], 0, add);
             }
+            l->sum.atoms = sat_add(l->sum.atoms, sat_mul(last.atoms, copies, REGEX_MAX_WEIGHT),
+                                   REGEX_MAX_WEIGHT);
+            l->sum.reps = sat_add(l->sum.reps, add, REGEX_MAX_REPS);
+            last.atoms = sat_mul(last.atoms, copies + 1, REGEX_MAX_WEIGHT);
             last.reps = sat_add(r, add, REGEX_MAX_REPS);
+            last.nullable = c == '?' || c == '*' || (c == '{' && lo == 0) || last.nullable;
+            l->alt_null = l->alt_null_before && last.nullable;
         } else {
-            uint64_t atoms = 1, reps = 0;
             n_rep = 0;
             switch (c) {
             case '\\':
                 if (i + 1 < n && re[i + 1] >= '1' && re[i + 1] <= '9')
                     return "back-references such as \\1 are not supported";
-                if (i + 1 < n && strchr("bB<>`'", re[i + 1]))
-                    reps = REGEX_EMPTY_COST; /* zero-width */
+                if (i + 1 < n && strchr("bB<>`'", re[i + 1])) {
+                    it.reps = REGEX_EMPTY_COST; /* zero-width */
+                    it.nullable = 1;
+                }
                 i++;
                 break;
             case '[':
@@ -999,56 +1046,54 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 break;
             case '^':
             case '$':
-                reps = REGEX_EMPTY_COST; /* zero-width */
+                it.reps = REGEX_EMPTY_COST; /* zero-width */
+                it.nullable = 1;
                 break;
             case '(':
+                if (i + 1 < n && re[i + 1] == '?')
+                    return "(?...) is PCRE syntax; MATCHES takes POSIX extended regular "
+                           "expressions";
                 if (level == REGEX_MAX_GROUPS)
                     return "groups nested more than 16 deep";
-                level++;
-                lv[level].atoms = lv[level].reps = 0;
-                last.atoms = last.reps = 0;
-                alt_empty = 1;
+                re_level_init(&lv[++level]);
+                has_last = 0;
                 continue;
             case '|':
-                if (alt_empty)
-                    re_add(&lv[level], 0, REGEX_EMPTY_COST);
-                last.atoms = last.reps = 0;
-                alt_empty = 1;
+                re_end_alt(&lv[level]);
+                lv[level].alt_null = lv[level].alt_null_before = 1;
+                lv[level].alt_items = 0;
+                has_last = 0;
                 continue;
             case ')':
-                if (level > 0) {
-                    if (alt_empty)
-                        re_add(&lv[level], 0, REGEX_EMPTY_COST);
-                    last = lv[level--];
-                    re_add(&lv[level], last.atoms, last.reps);
-                    alt_empty = 0;
-                    goto check;
-                }
+                if (level == 0)
+                    break; /* an unmatched ')': regcomp() decides */
+                re_end_alt(&lv[level]);
+                it = lv[level].sum;
+                it.nullable = lv[level].group_null;
+                level--;
                 break;
             default:
                 break;
             }
-            last.atoms = atoms;
-            last.reps = reps;
-            re_add(&lv[level], atoms, reps);
-            alt_empty = 0;
+            re_append(&lv[level], &it);
+            last = it;
+            has_last = 1;
         }
-    check:
-        if (lv[level].atoms > REGEX_MAX_WEIGHT)
+        if (lv[level].sum.atoms > REGEX_MAX_WEIGHT)
             return "too large once its repetitions are expanded (limit 1024 characters)";
-        if (lv[level].reps > REGEX_MAX_REPS)
+        if (lv[level].sum.reps > REGEX_MAX_REPS)
             return "too many parts that can match empty, such as x? x* {0,n} (limit 128 "
                    "once {m,n} is expanded)";
     }
-    if (alt_empty && n > 0 && re[n - 1] == '|')
-        re_add(&lv[level], 0, REGEX_EMPTY_COST);
     /* unclosed groups: regcomp() refuses them, but count them honestly first */
     for (; level > 0; level--)
-        re_add(&lv[level - 1], lv[level].atoms, lv[level].reps);
-    if (lv[0].reps > REGEX_MAX_REPS)
+        re_append(&lv[level - 1], &lv[level].sum);
+    if (lv[0].alt_items == 0 && n > 0)
+        re_end_alt(&lv[0]); /* a trailing '|' */
+    if (lv[0].sum.reps > REGEX_MAX_REPS)
         return "too many parts that can match empty, such as x? x* {0,n} (limit 128 once "
                "{m,n} is expanded)";
-    *reps_out = lv[0].reps;
+    *reps_out = lv[0].sum.reps;
     return NULL;
 }
 

@@ -215,6 +215,40 @@ static void test_match_semantics(void **state)
     expect_match(me_key, "[\"revoked.example\", \"expired.example\"]", "");
 }
 
+/* Log lines through the API: scanned like `mreza match` does, skips counted. */
+static void test_match_lines(void **state)
+{
+    const char *body = "{\"format\":\"text\",\"lines\":[\"beacon to hxxp://login.evil[.]example/x\","
+                       "\"quiet line\",\"203.0.113[.]5 again\"]}";
+    const char *json_body = "{\"format\":\"json\",\"fields\":[\"query\"],\"lines\":["
+                            "\"{\\\"query\\\":\\\"a.evil.example\\\",\\\"ip\\\":\\\"203.0.113.5\\\"}\","
+                            "\"{broken\"]}";
+    struct hresp r;
+    json_error_t je;
+    json_t *v;
+
+    (void)state;
+    assert_int_equal(h_http(&node, "POST", "/api/v1/match", me_key, body, strlen(body), &r), 200);
+    v = json_loads(r.body, 0, &je);
+    assert_non_null(v);
+    assert_int_equal(json_integer_value(json_object_get(v, "checked")), 3);
+    assert_non_null(strstr(r.body, "\"item\":0"));
+    assert_non_null(strstr(r.body, "\"item\":2"));
+    assert_null(strstr(r.body, "\"item\":1"));
+    json_decref(v);
+    hresp_free(&r);
+    /* only the configured field counts; the broken line is counted as malformed */
+    assert_int_equal(h_http(&node, "POST", "/api/v1/match", me_key, json_body, strlen(json_body), &r), 200);
+    assert_non_null(strstr(r.body, "\"via\":\"parent\""));
+    assert_null(strstr(r.body, "\"via\":\"range\""));
+    assert_non_null(strstr(r.body, "\"malformed\":1"));
+    hresp_free(&r);
+    /* a bad format is a 400 that names it */
+    assert_int_equal(h_http(&node, "POST", "/api/v1/match", me_key, "{\"format\":\"xml\",\"lines\":[\"x\"]}", 30, &r), 400);
+    assert_non_null(strstr(r.body, "/format"));
+    hresp_free(&r);
+}
+
 static void test_match_respects_tlp(void **state)
 {
     (void)state;
@@ -352,6 +386,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_pattern_is_refused_with_position),
         cmocka_unit_test(test_match_semantics),
+        cmocka_unit_test(test_match_lines),
         cmocka_unit_test(test_match_respects_tlp),
         cmocka_unit_test(test_correlations),
         cmocka_unit_test(test_regional_campaign),
