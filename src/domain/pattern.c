@@ -982,9 +982,9 @@ static void re_end_alt(struct re_level *l)
  * minutes). '?' may follow anything, so PCRE-style .*? still compiles (as (.*)?).
  * The budget counts parts that can match empty: '?', '*' and {0,n} one each; empty
  * alternatives and groups, anchors and word boundaries REGEX_EMPTY_COST each; '+'
- * counts its operand again (glibc compiles X+ as X X*); {m,n} counts its operand's
- * parts once per copy, plus n - m optional copies when the operand has such parts.
- * [a-z]{1,63} costs nothing, ^...$ 8. */
+ * counts its operand again, characters included (glibc compiles X+ as X X*); {m,n}
+ * counts its operand once per copy, plus n - m optional copies when the operand has
+ * parts that can match empty. [a-z]{1,63} costs nothing, ^...$ 8. */
 static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
 {
     struct re_level lv[REGEX_MAX_GROUPS + 1];
@@ -1019,8 +1019,11 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 if (lo == 0)
                     add = sat_add(add, 1, REGEX_MAX_REPS);
                 i = end;
+            } else if (c == '+') {
+                copies = 1; /* glibc compiles X+ as X X* */
+                add = sat_add(r, 1, REGEX_MAX_REPS);
             } else {
-                add = c == '+' ? sat_add(r, 1, REGEX_MAX_REPS) : 1;
+                add = 1;
             }
             l->sum.atoms = sat_add(l->sum.atoms, sat_mul(last.atoms, copies, REGEX_MAX_WEIGHT),
                                    REGEX_MAX_WEIGHT);

@@ -876,6 +876,40 @@ static int fast_canonical(const char *s, size_t n, enum obs_kind *kind)
     return 0;
 }
 
+/* 1 if s cannot be any observable kind that is guessed (no "://", no '@', and
+ * neither an IPv6 literal - only hex digits, ':' and '.' - nor a dotted name of
+ * domain characters, nor a hash-length run of hex): timestamps, methods, actions,
+ * counters. One pass, so that such log values cost almost nothing. */
+static int cheap_reject(const char *s, size_t n)
+{
+    int colon = 0, dot = 0, at = 0, non_v6 = 0, non_dom = 0, non_hex = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int hexd = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        int alnum = hexd || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z');
+        if (c == ':') {
+            colon = 1;
+            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+                return 0; /* a URL */
+        } else if (c == '.') {
+            dot = 1;
+        } else if (c == '@') {
+            at = 1;
+        }
+        non_hex |= !hexd;
+        non_v6 |= !(hexd || c == ':' || c == '.');
+        non_dom |= !(alnum || c == '-' || c == '_' || c == '.' || c >= 0x80); /* IDN */
+    }
+    if (at)
+        return 0;
+    if (colon)
+        return non_v6;
+    if (!non_hex && (n == 32 || n == 40 || n == 64 || n == 128))
+        return 0;
+    return !dot || non_dom;
+}
+
 size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,
                              size_t n, int64_t now_us, svc_hit_fn fn, void *ctx)
 {
@@ -896,6 +930,8 @@ size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *
             real = fast;
             goto canonical;
         }
+        if (values[i].kind_hint < 0 && cheap_reject(values[i].value, values[i].len))
+            continue;
         k = values[i].kind_hint >= 0 ? values[i].kind_hint : obs_guess_kind(values[i].value, values[i].len);
         if (k < 0)
             continue;
