@@ -346,7 +346,7 @@ static int camp_collect(void *vctx, uint32_t num, enum idx_via via, const char *
     (void)len;
     /* Reports count by their own time (`modified`); observable objects have none
      * and count through the indicators and observed-data that carry them. */
-    if ((o->flags & (IDX_F_DEAD | IDX_F_REVOKED)) || o->tlp > TLP_GREEN || !o->country[0] ||
+    if ((o->flags & (IDX_F_DEAD | IDX_F_REVOKED)) || !tlp_community_wide(o->tlp) || !o->country[0] ||
         !o->version)
         return 0;
     if (cs->n == CAMPAIGN_MAX_REFS)
@@ -522,7 +522,7 @@ static int index_row(void *vctx, const struct store_row *row)
     for (size_t i = 0; i < c->n_vals; i++) {
         if (idx_add_value(si->ix, num, c->vals[i].kind, c->vals[i].canon, c->vals[i].len, c->err))
             goto fail;
-        if (si->campaign_window_us && row->tlp <= TLP_GREEN && in.country && in.country[0] &&
+        if (si->campaign_window_us && tlp_community_wide(row->tlp) && in.country && in.country[0] &&
             !(in.flags & IDX_F_REVOKED))
             mz_buf_printf(&c->touched, "%d %s\n", (int)c->vals[i].kind, c->vals[i].canon);
     }

@@ -78,6 +78,11 @@ const char *tlp_marking_json(enum tlp_level l)
     return levels[l].json;
 }
 
+int tlp_community_wide(int level)
+{
+    return level == TLP_CLEAR || level == TLP_GREEN;
+}
+
 void tlp_visibility(const struct principal *p, struct store_vis *v)
 {
     memset(v, 0, sizeof *v);

@@ -53,6 +53,11 @@ struct tlp_meta {
     const char *audience; /* space-separated identity ids, or NULL */
 };
 
+/* 1 if an object of this level may be seen by the whole community (CLEAR, GREEN):
+ * only such objects may be combined into something every member sees, such as a
+ * regional campaign. */
+int tlp_community_wide(int level);
+
 /* Fill vis with the grants of p. */
 void tlp_visibility(const struct principal *p, struct store_vis *vis);
 /* 1 if p may read an object with meta m. */
