@@ -22,7 +22,7 @@
 #define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 
 static struct hnode node;
-static char al_key[64], me_key[64], mk_key[64], bank_key[64];
+static char al_key[64], me_key[64], mk_key[64], bank_key[64], rs_key[64];
 
 static char *indicator(const char *uuid_tail, const char *pattern, const char *marking, const char *extra)
 {
@@ -94,10 +94,12 @@ static int setup(void **state)
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
     h_add_org(&node, "mk-cirt", "MK", "national-csirt");
     h_add_org(&node, "me-bank", "ME", "operator");
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", al_key);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", me_key);
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", mk_key);
     h_add_user(&node, "reporter@me-bank", "me-bank", "reporter", bank_key);
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", rs_key);
     h_identity(&node, "org", "me-cirt", me_org);
     h_start(&node, NULL);
     post_indicator(al_key, "000000000001", "[domain-name:value = 'evil.example']", GREEN, NULL, "exact");
@@ -114,6 +116,8 @@ static int setup(void **state)
     /* the regional campaign: one domain from three countries */
     post_indicator(me_key, "000000000011", "[domain-name:value = 'evil.example']", GREEN, NULL, "exact");
     post_indicator(mk_key, "000000000012", "[domain-name:value = 'EVIL.example.']", GREEN, NULL, "exact");
+    /* a fourth country, but AMBER: it must not join (nor reveal itself through) the campaign */
+    post_indicator(rs_key, "000000000013", "[domain-name:value = 'evil.example']", AMBER, NULL, "exact");
     wait_indexed();
     return 0;
 }
