@@ -1,6 +1,7 @@
 /* domain/observe.c - see observe.h. */
 #include "domain/observe.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct term_ctx {
@@ -70,26 +71,6 @@ static enum observe_plan observe_indicator(json_t *obj, observe_fn fn, void *ctx
     return res;
 }
 
-static const struct {
-    const char *type;
-    enum obs_kind kind;
-} value_types[] = {
-    {"ipv4-addr", OBS_IPV4},
-    {"ipv6-addr", OBS_IPV6},
-    {"domain-name", OBS_DOMAIN},
-    {"url", OBS_URL},
-    {"email-addr", OBS_EMAIL},
-    {"cryptocurrency-wallet", OBS_WALLET},
-    {"x-cryptocurrency-wallet", OBS_WALLET},
-};
-
-static const struct {
-    const char *name;
-    enum obs_kind kind;
-} hash_names[] = {
-    {"MD5", OBS_MD5}, {"SHA-1", OBS_SHA1}, {"SHA-256", OBS_SHA256}, {"SHA-512", OBS_SHA512},
-};
-
 enum observe_plan observe_object(json_t *obj, observe_fn fn, void *ctx,
                                  struct pattern **pattern_out)
 {
@@ -102,25 +83,28 @@ enum observe_plan observe_object(json_t *obj, observe_fn fn, void *ctx,
         return OBSERVE_NONE;
     if (!strcmp(type, "indicator"))
         return observe_indicator(obj, fn, ctx, pattern_out);
-    for (size_t i = 0; i < sizeof value_types / sizeof value_types[0]; i++)
-        if (!strcmp(type, value_types[i].type)) {
-            json_t *v = json_object_get(obj, "value");
-            if (json_is_string(v))
-                n += emit(fn, ctx, value_types[i].kind, json_string_value(v),
-                          json_string_length(v), &stopped);
-            return n ? OBSERVE_VALUES : OBSERVE_NONE;
-        }
     if (!strcmp(type, "file")) {
-        json_t *hashes = json_object_get(obj, "hashes");
-        for (size_t i = 0; i < sizeof hash_names / sizeof hash_names[0]; i++) {
-            json_t *v = json_object_get(hashes, hash_names[i].name);
-            if (json_is_string(v))
-                n += emit(fn, ctx, hash_names[i].kind, json_string_value(v), json_string_length(v),
-                          &stopped);
+        /* hashes by algorithm name, as a pattern path would name them */
+        json_t *hashes = json_object_get(obj, "hashes"), *v;
+        const char *alg;
+        json_object_foreach(hashes, alg, v) {
+            char path[80];
+            int k;
+            snprintf(path, sizeof path, "hashes.%.60s", alg);
+            k = obs_kind_of_path("file", path);
+            if (k >= 0 && json_is_string(v))
+                n += emit(fn, ctx, (enum obs_kind)k, json_string_value(v), json_string_length(v), &stopped);
         }
         return n ? OBSERVE_VALUES : OBSERVE_NONE;
     }
-    return OBSERVE_NONE;
+    {
+        /* ipv4-addr, ipv6-addr, domain-name, url, email-addr, cryptocurrency-wallet */
+        int k = obs_kind_of_path(type, "value");
+        json_t *v = json_object_get(obj, "value");
+        if (k >= 0 && json_is_string(v))
+            n += emit(fn, ctx, (enum obs_kind)k, json_string_value(v), json_string_length(v), &stopped);
+        return n ? OBSERVE_VALUES : OBSERVE_NONE;
+    }
 }
 
 const char *observe_plan_name(enum observe_plan p)

@@ -1609,9 +1609,9 @@ static int parse_qual(struct parser *ps, struct oex *node, size_t at)
         npos = ps->pos;
         if (peek(ps) == '+')
             ps->pos++;
-        while (is_digit(peek_at(ps, n)) && n < 19)
+        while (n < 18 && is_digit(peek_at(ps, n))) /* 18 digits cannot overflow */
             q->times = q->times * 10 + (peek_at(ps, n++) - '0');
-        if (n == 0 || n > 18 || q->times < 1 || (n > 1 && peek(ps) == '0') ||
+        if (n == 0 || q->times < 1 || (n > 1 && peek(ps) == '0') ||
             is_digit(peek_at(ps, n)) || peek_at(ps, n) == '.')
             return fail(ps, MZ_EINVAL, npos,
                         "qualifier REPEATS needs a whole number of TIMES, at least 1");
@@ -2224,6 +2224,8 @@ static int test_value(const struct test *t, const char *v, const char *path)
         return t->op == OP_LT ? r < 0 : t->op == OP_LE ? r <= 0 : t->op == OP_GT ? r > 0
                                                                                    : r >= 0;
     case OP_IN:
+        if (!l)
+            return 0; /* IN (): never a member */
         for (; l; l = l->next) {
             r = eq_value(l, v, path);
             if (r == 1)

@@ -116,6 +116,13 @@ static int setup(void **state)
     /* the regional campaign: one domain from three countries */
     post_indicator(me_key, "000000000011", "[domain-name:value = 'evil.example']", GREEN, NULL, "exact");
     post_indicator(mk_key, "000000000012", "[domain-name:value = 'EVIL.example.']", GREEN, NULL, "exact");
+    {
+        /* an observable object: correlates with the candidate indicator's hash */
+        const char *file = "{\"type\":\"file\",\"spec_version\":\"2.1\",\"id\":\"file--5a5a5a5a-0000-4000-8000-000000000020\","
+                           "\"hashes\":{\"SHA-256\":\"ab0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\"},"
+                           "\"object_marking_refs\":[\"" GREEN "\"]}";
+        json_decref(post(al_key, file, 201));
+    }
     /* a fourth country, but AMBER: it must not join (nor reveal itself through) the campaign */
     post_indicator(rs_key, "000000000013", "[domain-name:value = 'evil.example']", AMBER, NULL, "exact");
     wait_indexed();
@@ -285,6 +292,12 @@ static void test_correlations(void **state)
     assert_non_null(strstr(r.body, "indicator--5a5a5a5a-0000-4000-8000-000000000001"));
     assert_non_null(strstr(r.body, "indicator--5a5a5a5a-0000-4000-8000-000000000012"));
     assert_null(strstr(strstr(r.body, "\"correlations\""), "indicator--5a5a5a5a-0000-4000-8000-000000000011"));
+    hresp_free(&r);
+    /* a file's hash and an indicator's hash term (written in upper case) meet */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/correlations?value=AB0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCD", me_key, NULL, 0, &r), 200);
+    assert_non_null(strstr(r.body, "file--5a5a5a5a-0000-4000-8000-000000000020"));
+    assert_non_null(strstr(r.body, "indicator--5a5a5a5a-0000-4000-8000-000000000006"));
+    assert_non_null(strstr(r.body, "\"kind\":\"sha256\""));
     hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/correlations?value=%25%25%25", me_key, NULL, 0, &r), 400);
     hresp_free(&r);
