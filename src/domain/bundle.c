@@ -2,6 +2,7 @@
 #include "domain/bundle.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain/stix.h"
@@ -176,9 +177,13 @@ static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, stru
     }
 }
 
+/* Called for each object's byte span (not yet parsed). */
+typedef enum mz_err (*span_fn)(void *ctx, const char *raw, size_t raw_len, size_t index,
+                               struct mz_error *err);
+
 static enum mz_err split_objects(const char *buf, const struct top *t,
-                                 const struct bundle_limits *lim, bundle_object_fn fn,
-                                 void *ctx, struct mz_error *err)
+                                 const struct bundle_limits *lim, span_fn fn, void *ctx,
+                                 struct mz_error *err)
 {
     struct scan s = {t->objects_p, t->objects_p + t->objects_n, lim->max_depth};
     size_t index = 0;
@@ -192,7 +197,6 @@ static enum mz_err split_objects(const char *buf, const struct top *t,
         return MZ_OK;
     for (;;) {
         const char *op;
-        json_t *obj;
         char prefix[48];
         int r;
         skip_ws(&s);
@@ -203,11 +207,7 @@ static enum mz_err split_objects(const char *buf, const struct top *t,
         r = skip_value(&s, 2);
         if (r)
             return scan_error(r, &s, buf, lim->max_depth, err);
-        rc = parse_span(op, (size_t)(s.p - op), 0, &obj, buf, err);
-        if (!rc) {
-            rc = fn(ctx, obj, op, (size_t)(s.p - op), index, err);
-            json_decref(obj);
-        }
+        rc = fn(ctx, op, (size_t)(s.p - op), index, err);
         if (rc) {
             snprintf(prefix, sizeof prefix, "/objects/%zu", index);
             mz_error_prefix_field(err, prefix);
@@ -230,9 +230,10 @@ static int span_is(const char *p, size_t n, const char *quoted)
     return n == strlen(quoted) && memcmp(p, quoted, n) == 0;
 }
 
-enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits *lim,
-                         bundle_object_fn fn, void *ctx, int *is_bundle_out,
-                         struct mz_error *err)
+/* Check the envelope and hand each object's span to fn: the work shared by
+ * bundle_split() and bundle_spans(). */
+static enum mz_err walk(const char *buf, size_t len, const struct bundle_limits *lim, span_fn fn,
+                        void *ctx, int *is_bundle_out, struct mz_error *err)
 {
     struct scan s = {buf, buf + len, lim->max_depth};
     struct top t = {0};
@@ -250,12 +251,7 @@ enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits
         /* One object. */
         if (is_bundle_out)
             *is_bundle_out = 0;
-        rc = parse_span(buf, len, 0, &v, buf, err);
-        if (rc)
-            return rc;
-        rc = fn(ctx, v, buf, len, 0, err);
-        json_decref(v);
-        return rc;
+        return fn(ctx, buf, len, 0, err);
     }
     if (is_bundle_out)
         *is_bundle_out = 1;
@@ -270,4 +266,81 @@ enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits
     if (rc || !t.objects_p)
         return rc;
     return split_objects(buf, &t, lim, fn, ctx, err);
+}
+
+enum mz_err bundle_parse_object(const char *buf, const struct bundle_span *span, json_t **out,
+                                struct mz_error *err)
+{
+    return parse_span(buf + span->off, span->len, 0, out, buf, err);
+}
+
+struct split_ctx {
+    const char *buf;
+    bundle_object_fn fn;
+    void *ctx;
+};
+
+static enum mz_err parse_and_call(void *vctx, const char *raw, size_t raw_len, size_t index,
+                                  struct mz_error *err)
+{
+    struct split_ctx *c = vctx;
+    struct bundle_span span = {(size_t)(raw - c->buf), raw_len};
+    json_t *obj;
+    enum mz_err rc = bundle_parse_object(c->buf, &span, &obj, err);
+
+    if (rc)
+        return rc;
+    rc = c->fn(c->ctx, obj, raw, raw_len, index, err);
+    json_decref(obj);
+    return rc;
+}
+
+enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits *lim,
+                         bundle_object_fn fn, void *ctx, int *is_bundle_out,
+                         struct mz_error *err)
+{
+    struct split_ctx c = {buf, fn, ctx};
+    return walk(buf, len, lim, parse_and_call, &c, is_bundle_out, err);
+}
+
+struct spans_ctx {
+    const char *buf;
+    struct bundle_span *spans;
+    size_t n, cap;
+};
+
+static enum mz_err keep_span(void *vctx, const char *raw, size_t raw_len, size_t index,
+                             struct mz_error *err)
+{
+    struct spans_ctx *c = vctx;
+
+    (void)index;
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 1024;
+        struct bundle_span *p = realloc(c->spans, ncap * sizeof *p);
+        if (!p)
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        c->spans = p;
+        c->cap = ncap;
+    }
+    c->spans[c->n].off = (size_t)(raw - c->buf);
+    c->spans[c->n].len = raw_len;
+    c->n++;
+    return MZ_OK;
+}
+
+enum mz_err bundle_spans(const char *buf, size_t len, const struct bundle_limits *lim,
+                         struct bundle_span **spans_out, size_t *n_out, int *is_bundle_out,
+                         struct mz_error *err)
+{
+    struct spans_ctx c = {buf, NULL, 0, 0};
+    enum mz_err rc = walk(buf, len, lim, keep_span, &c, is_bundle_out, err);
+
+    if (rc) {
+        free(c.spans);
+        return rc;
+    }
+    *spans_out = c.spans;
+    *n_out = c.n;
+    return MZ_OK;
 }

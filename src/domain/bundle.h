@@ -34,4 +34,19 @@ enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits
                          bundle_object_fn fn, void *ctx, int *is_bundle_out,
                          struct mz_error *err);
 
+/* Where one object lies in the buffer. */
+struct bundle_span {
+    size_t off, len;
+};
+
+/* Check the envelope and find every object's span without parsing the objects
+ * (a fast byte scan), so that several threads can parse them. *spans_out is heap
+ * memory the caller frees with free(); set only on success. */
+enum mz_err bundle_spans(const char *buf, size_t len, const struct bundle_limits *lim,
+                         struct bundle_span **spans_out, size_t *n_out, int *is_bundle_out,
+                         struct mz_error *err);
+/* Parse one span (as bundle_split() would); error positions count from buf. */
+enum mz_err bundle_parse_object(const char *buf, const struct bundle_span *span, json_t **out,
+                                struct mz_error *err);
+
 #endif
