@@ -1,14 +1,15 @@
 /* domain/svc_ingest.c - writing a bundle: validate every object, store it, all or
  * nothing, in one durable transaction.
  *
- * JSON parsing and STIX validation cost about as much as the SQLite inserts, and
- * SQLite allows one writer, so for large bundles the work is split over two cores:
- * a producer thread runs bundle_split() + stix_validate() and hands batches of
- * validated objects through a small bounded queue to the calling thread, which owns
- * the store transaction and inserts them in order. Either side's error stops both;
- * the transaction is then rolled back, so nothing of the bundle is stored. Small
- * bodies skip the thread. Ownership: a queued item owns its parsed json_t (the
- * strings of its stix_info point into it) until the writer has stored it.
+ * JSON parsing and STIX validation cost more than the SQLite inserts, and SQLite
+ * allows one writer, so large bundles are spread over the cores: a byte scan finds
+ * every object's span (bundle_spans), two worker threads parse and validate batches
+ * of 256 objects into a ring of 16 slots, and the calling thread, which owns the
+ * store transaction, inserts the batches in order. Any error (the first in bundle
+ * order wins) stops everyone; the transaction is then rolled back, so nothing of the
+ * bundle is stored. Small bodies are done on the calling thread alone. Ownership: a
+ * slot's items own their parsed json_t (the strings of their stix_info point into
+ * it) until the writer has stored them.
  *
  * When svc_init() has installed the allocation hooks, each batch's parse trees are
  * built in that batch's arena (util/arena.h) and dropped all at once when the batch
@@ -193,26 +194,9 @@ static enum mz_err inline_one(void *ctx, json_t *obj, const char *raw, size_t ra
     return rc;
 }
 
-/* ---- two threads: a producer validates, the caller writes ---- */
+/* ---- several threads: workers parse and validate batches, the caller writes ---- */
 
-struct pipe {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct batch *full[QUEUE_BATCHES]; /* ring of validated batches */
-    int head, count;
-    struct batch *used[QUEUE_BATCHES + 2]; /* stored batches, to be freed by the producer */
-    int n_used;
-    int producer_done;                 /* no more batches will come */
-    int stop;                          /* the writer failed: producer, stop */
-    /* producer's state */
-    const char *buf;
-    size_t len;
-    const struct bundle_limits *lim;
-    struct batch *cur;
-    int was_bundle;
-    enum mz_err prc;
-    struct mz_error perr;
-};
+#define N_WORKERS 2
 
 static void free_batch_items(struct batch *b)
 {
@@ -226,200 +210,186 @@ static void free_batch_items(struct batch *b)
     mz_arena_reset(&b->arena);
 }
 
-static void free_batch(struct batch *b)
-{
-    free_batch_items(b);
-    mz_arena_free(&b->arena);
-    free(b);
-}
+enum slot_state {
+    SLOT_FREE = 0,
+    SLOT_FILLING,
+    SLOT_READY
+};
 
-/* A batch to fill: a stored one handed back by the writer, emptied here, or a new
- * one. The parsed objects are released on the thread that allocated them, which
- * keeps the two threads off each other's malloc arena. */
-static struct batch *new_batch(struct pipe *pp)
-{
-    struct batch *b = NULL;
+/* Batch k lives in slot k % QUEUE_BATCHES. */
+struct slot {
+    struct batch b;
+    size_t k;
+    enum slot_state state;
+    enum mz_err rc;           /* the worker's error in this batch, if any */
+    struct mz_error err;
+};
 
-    pthread_mutex_lock(&pp->lock);
-    if (pp->n_used)
-        b = pp->used[--pp->n_used];
-    pthread_mutex_unlock(&pp->lock);
-    if (b) {
-        free_batch_items(b);
-    } else {
-        b = malloc(sizeof *b);
-        if (b)
-            mz_arena_init(&b->arena, BATCH_ARENA_CHUNK);
-    }
-    if (b)
-        b->n = 0;
-    return b;
-}
-
-/* Start filling a fresh batch: later parses allocate from its arena. */
-static int start_batch(struct pipe *pp)
-{
-    pp->cur = new_batch(pp);
-    tl_arena = pp->cur && arenas_on ? &pp->cur->arena : NULL;
-    return pp->cur != NULL;
-}
-
-/* Queue the current batch; waits while the queue is full. 1 if told to stop. */
-static int push_batch(struct pipe *pp)
-{
+struct pipe {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    const char *buf;
+    const struct bundle_span *spans;
+    size_t n_spans, n_batches;
+    int was_bundle;
+    size_t next_k;    /* the next batch a worker takes */
+    size_t consumed;  /* batches the writer is done with */
     int stop;
+    struct slot *slots;
+};
 
-    pthread_mutex_lock(&pp->lock);
-    while (pp->count == QUEUE_BATCHES && !pp->stop)
-        pthread_cond_wait(&pp->cond, &pp->lock);
-    stop = pp->stop;
-    if (!stop) {
-        pp->full[(pp->head + pp->count) % QUEUE_BATCHES] = pp->cur;
-        pp->count++;
-        pp->cur = NULL;
-        pthread_cond_broadcast(&pp->cond);
-    }
-    pthread_mutex_unlock(&pp->lock);
-    return stop;
-}
-
-static enum mz_err produce_one(void *ctx, json_t *obj, const char *raw, size_t raw_len,
-                               size_t index, struct mz_error *err)
+/* Parse and validate batch k into slot s (no lock held). */
+static void fill_slot(struct pipe *pp, struct slot *s, size_t k)
 {
-    struct pipe *pp = ctx;
-    struct item *it;
-    enum mz_err rc;
+    size_t first = k * BATCH_OBJECTS, last = first + BATCH_OBJECTS;
 
-    (void)index;
-    if (!pp->cur)
-        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    it = &pp->cur->items[pp->cur->n];
-    rc = stix_validate(obj, &it->info, err);
-    if (rc) {
-        stix_info_clear(&it->info);
-        return rc;
+    if (last > pp->n_spans)
+        last = pp->n_spans;
+    s->b.n = 0;
+    s->rc = MZ_OK;
+    mz_error_clear(&s->err);
+    tl_arena = arenas_on ? &s->b.arena : NULL;
+    for (size_t i = first; i < last && !s->rc; i++) {
+        struct item *it = &s->b.items[s->b.n];
+        json_t *obj = NULL;
+        s->rc = bundle_parse_object(pp->buf, &pp->spans[i], &obj, &s->err);
+        if (!s->rc)
+            s->rc = stix_validate(obj, &it->info, &s->err);
+        if (s->rc) {
+            char prefix[48];
+            stix_info_clear(&it->info);
+            if (!arenas_on)
+                json_decref(obj);
+            if (pp->was_bundle) {
+                snprintf(prefix, sizeof prefix, "/objects/%zu", i);
+                mz_error_prefix_field(&s->err, prefix);
+            }
+            break;
+        }
+        it->obj = obj;
+        it->raw = pp->buf + pp->spans[i].off;
+        it->raw_len = pp->spans[i].len;
+        s->b.n++;
     }
-    it->obj = json_incref(obj); /* kept alive for the writer */
-    it->raw = raw;
-    it->raw_len = raw_len;
-    if (++pp->cur->n < BATCH_OBJECTS)
-        return MZ_OK;
-    if (push_batch(pp))
-        return mz_error_set(err, MZ_EIO, "", "stopped"); /* the writer's error wins */
-    if (!start_batch(pp))
-        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    return MZ_OK;
+    tl_arena = NULL;
 }
 
-static void *producer(void *arg)
+static void *worker(void *arg)
 {
     struct pipe *pp = arg;
 
-    if (!start_batch(pp)) {
-        pp->prc = mz_error_set(&pp->perr, MZ_ENOMEM, "", "out of memory");
-    } else {
-        pp->prc = bundle_split(pp->buf, pp->len, pp->lim, produce_one, pp, &pp->was_bundle, &pp->perr);
-        if (!pp->prc && pp->cur && pp->cur->n)
-            push_batch(pp);
-    }
-    tl_arena = NULL;
-    if (pp->cur) {
-        free_batch(pp->cur);
-        pp->cur = NULL;
-    }
-    pthread_mutex_lock(&pp->lock);
-    pp->producer_done = 1;
-    pthread_cond_broadcast(&pp->cond);
-    pthread_mutex_unlock(&pp->lock);
-    return NULL;
-}
-
-static struct batch *pop_batch(struct pipe *pp)
-{
-    struct batch *b = NULL;
-
-    pthread_mutex_lock(&pp->lock);
-    while (pp->count == 0 && !pp->producer_done)
-        pthread_cond_wait(&pp->cond, &pp->lock);
-    if (pp->count) {
-        b = pp->full[pp->head];
-        pp->head = (pp->head + 1) % QUEUE_BATCHES;
-        pp->count--;
+    for (;;) {
+        struct slot *s;
+        size_t k;
+        pthread_mutex_lock(&pp->lock);
+        if (pp->stop || pp->next_k >= pp->n_batches) {
+            pthread_mutex_unlock(&pp->lock);
+            return NULL;
+        }
+        k = pp->next_k++;
+        s = &pp->slots[k % QUEUE_BATCHES];
+        /* the slot is free once the writer is done with batch k - QUEUE_BATCHES */
+        while (!pp->stop && (s->state != SLOT_FREE || k >= pp->consumed + QUEUE_BATCHES))
+            pthread_cond_wait(&pp->cond, &pp->lock);
+        if (pp->stop) {
+            pthread_mutex_unlock(&pp->lock);
+            return NULL;
+        }
+        s->state = SLOT_FILLING;
+        pthread_mutex_unlock(&pp->lock);
+        fill_slot(pp, s, k);
+        pthread_mutex_lock(&pp->lock);
+        s->k = k;
+        s->state = SLOT_READY;
         pthread_cond_broadcast(&pp->cond);
+        pthread_mutex_unlock(&pp->lock);
     }
-    pthread_mutex_unlock(&pp->lock);
-    return b;
 }
 
-/* Hand a stored batch back to the producer (see new_batch). */
-static void recycle_batch(struct pipe *pp, struct batch *b)
+static enum mz_err write_batches(struct writer *w, struct pipe *pp, struct mz_error *err)
 {
-    pthread_mutex_lock(&pp->lock);
-    if (pp->n_used < (int)(sizeof pp->used / sizeof pp->used[0])) {
-        pp->used[pp->n_used++] = b;
-        b = NULL;
+    enum mz_err rc = MZ_OK;
+
+    for (size_t k = 0; k < pp->n_batches && !rc; k++) {
+        struct slot *s = &pp->slots[k % QUEUE_BATCHES];
+        pthread_mutex_lock(&pp->lock);
+        while (!(s->state == SLOT_READY && s->k == k))
+            pthread_cond_wait(&pp->cond, &pp->lock);
+        pthread_mutex_unlock(&pp->lock);
+        for (int i = 0; !rc && i < s->b.n; i++) {
+            rc = put_item(w, &s->b.items[i], err);
+            if (rc && pp->was_bundle) {
+                char prefix[48];
+                snprintf(prefix, sizeof prefix, "/objects/%zu", k * BATCH_OBJECTS + (size_t)i);
+                mz_error_prefix_field(err, prefix);
+            }
+        }
+        if (!rc && s->rc) {
+            rc = s->rc;
+            *err = s->err;
+        }
+        free_batch_items(&s->b);
+        pthread_mutex_lock(&pp->lock);
+        s->state = SLOT_FREE;
+        pp->consumed = k + 1;
+        if (rc)
+            pp->stop = 1;
+        pthread_cond_broadcast(&pp->cond);
+        pthread_mutex_unlock(&pp->lock);
     }
-    pthread_mutex_unlock(&pp->lock);
-    if (b)
-        free_batch(b);
+    return rc;
 }
 
 static enum mz_err run_pipeline(struct writer *w, const char *buf, size_t len,
                                 const struct bundle_limits *lim, struct mz_error *err)
 {
     struct pipe pp;
-    pthread_t tid;
-    struct batch *b;
-    size_t index = 0;
-    enum mz_err rc = MZ_OK;
+    pthread_t tids[N_WORKERS];
+    struct bundle_span *spans = NULL;
+    size_t n_spans = 0;
+    int started = 0;
+    enum mz_err rc = bundle_spans(buf, len, lim, &spans, &n_spans, &w->res->was_bundle, err);
 
+    if (rc)
+        return rc;
     memset(&pp, 0, sizeof pp);
+    pp.slots = calloc(QUEUE_BATCHES, sizeof *pp.slots);
+    if (!pp.slots) {
+        free(spans);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    for (int i = 0; i < QUEUE_BATCHES; i++)
+        mz_arena_init(&pp.slots[i].b.arena, BATCH_ARENA_CHUNK);
     pthread_mutex_init(&pp.lock, NULL);
     pthread_cond_init(&pp.cond, NULL);
     pp.buf = buf;
-    pp.len = len;
-    pp.lim = lim;
-    mz_error_clear(&pp.perr);
-    if (pthread_create(&tid, NULL, producer, &pp) != 0) {
-        pthread_mutex_destroy(&pp.lock);
-        pthread_cond_destroy(&pp.cond);
-        return mz_error_set(err, MZ_ENOMEM, "", "cannot start the ingest thread");
+    pp.spans = spans;
+    pp.n_spans = n_spans;
+    pp.n_batches = (n_spans + BATCH_OBJECTS - 1) / BATCH_OBJECTS;
+    pp.was_bundle = w->res->was_bundle;
+    for (int i = 0; i < N_WORKERS; i++) {
+        if (pthread_create(&tids[i], NULL, worker, &pp) != 0)
+            break;
+        started++;
     }
-    while ((b = pop_batch(&pp))) {
-        for (int i = 0; !rc && i < b->n; i++) {
-            rc = put_item(w, &b->items[i], err);
-            index += !rc;
-        }
-        if (rc && pp.was_bundle) {
-            char prefix[48];
-            snprintf(prefix, sizeof prefix, "/objects/%zu", index);
-            mz_error_prefix_field(err, prefix);
-        }
-        recycle_batch(&pp, b);
-        if (rc) {
-            pthread_mutex_lock(&pp.lock);
-            pp.stop = 1;
-            pthread_cond_broadcast(&pp.cond);
-            pthread_mutex_unlock(&pp.lock);
-        }
+    if (!started)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start the ingest threads");
+    else
+        rc = write_batches(w, &pp, err);
+    pthread_mutex_lock(&pp.lock);
+    pp.stop = 1;
+    pthread_cond_broadcast(&pp.cond);
+    pthread_mutex_unlock(&pp.lock);
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    for (int i = 0; i < QUEUE_BATCHES; i++) {
+        free_batch_items(&pp.slots[i].b); /* batches filled after the writer stopped */
+        mz_arena_free(&pp.slots[i].b.arena);
     }
-    pthread_join(tid, NULL);
-    /* Batches queued after the writer stopped are still to be released. */
-    while (pp.count) {
-        b = pp.full[pp.head];
-        pp.head = (pp.head + 1) % QUEUE_BATCHES;
-        pp.count--;
-        free_batch(b);
-    }
-    while (pp.n_used)
-        free_batch(pp.used[--pp.n_used]);
+    free(pp.slots);
     pthread_mutex_destroy(&pp.lock);
     pthread_cond_destroy(&pp.cond);
-    w->res->was_bundle = pp.was_bundle;
-    if (!rc && pp.prc) {
-        *err = pp.perr;
-        rc = pp.prc;
-    }
+    free(spans);
     return rc;
 }
 
