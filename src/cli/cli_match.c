@@ -10,7 +10,9 @@
  * once every thread is done. Output: one JSON line per matched value
  *   {"file":…,"line":N,"field":…,"value":…,"kind":…,"via":…,"indicators":[…]}
  * and a summary (lines, values, matches, skipped lines by reason) on stderr.
- * --report turns the matches into STIX sightings stored as the --as-user user. */
+ * --report turns the matches into STIX sightings stored as the --as-user user:
+ * TLP:AMBER of the user's organisation, addressed also to the organisation that
+ * shared each indicator (so the source learns its indicator was seen). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -108,7 +110,7 @@ static int on_hit(void *ctx, const struct svc_hit *h)
     struct mz_buf *b = &c->out;
 
     c->hits++;
-    if (c->sighted.limit && (mz_buf_puts(&c->sighted, h->indicator) || mz_buf_putc(&c->sighted, '\n')))
+    if (c->sighted.limit && mz_buf_printf(&c->sighted, "%s %lld\n", h->indicator, (long long)h->owner_org))
         c->failed = 1;
     if (c->rec_open && c->rec_value == h->value && c->rec_field == h->field) {
         if (mz_buf_printf(b, ",\"%s\"", h->indicator))
@@ -427,16 +429,25 @@ static enum mz_err report_sightings(struct store *st, const struct principal *wh
         size_t j = i + 1;
         while (j < n_ids && !strcmp(ids[j], ids[i]))
             j++;
+        char id[300], recipients[160] = "";
+        long long owner = 0;
+        struct store_org src;
         mz_uuid_v4(uuid);
+        /* "indicator--… <owner org>": the sighting is addressed to the organisation that
+         * shared the indicator, as MISP returns sightings to an event's creator */
+        if (sscanf(ids[i], "%299s %lld", id, &owner) < 1)
+            snprintf(id, sizeof id, "%.299s", ids[i]);
+        if (owner && owner != who->org.id && !store_org_by_id(st, owner, &src, NULL))
+            snprintf(recipients, sizeof recipients, ",\"x_mreza_recipient_refs\":[\"%s\"]", src.identity);
         rc = mz_buf_printf(&b,
                            "%s{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\"sighting--%s\","
                            "\"created\":\"%.23sZ\",\"modified\":\"%.23sZ\",\"sighting_of_ref\":\"%s\","
                            "\"count\":%zu,\"first_seen\":\"%s\",\"last_seen\":\"%s\","
                            "\"where_sighted_refs\":[\"%s\"],\"created_by_ref\":\"%s\","
-                           "\"description\":\"reported by mreza match\","
+                           "\"description\":\"reported by mreza match\"%s,"
                            "\"object_marking_refs\":[\"%s\"]}",
-                           n ? "," : "", uuid, last, last, ids[i], j - i > 999999999 ? (size_t)999999999 : j - i,
-                           first, last, who->org.identity, who->org.identity, tlp_marking_id(TLP_AMBER));
+                           n ? "," : "", uuid, last, last, id, j - i > 999999999 ? (size_t)999999999 : j - i,
+                           first, last, who->org.identity, who->org.identity, recipients, tlp_marking_id(TLP_AMBER));
         n++;
         i = j;
     }

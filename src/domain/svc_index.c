@@ -774,6 +774,7 @@ static int emit_hit(struct svc_matcher *m, uint32_t num, enum idx_via via, const
     h.via = via;
     h.indicator = id;
     h.matched = key_len ? matched : m->cur->text;
+    h.owner_org = idx_obj_at(m->si->ix, num)->owner_org;
     m->n_hits++;
     if (m->fn(m->ctx, &h))
         m->stop = 1;

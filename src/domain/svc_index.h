@@ -57,6 +57,7 @@ struct svc_hit {
     enum idx_via via;
     const char *indicator;   /* "indicator--…" */
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
+    int64_t owner_org;       /* the organisation that shared the indicator */
 };
 
 /* Return nonzero to stop. */

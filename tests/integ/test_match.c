@@ -392,8 +392,16 @@ static void test_cli_match_logs_and_snapshot(void **state)
     assert_int_equal(h_http(&node, "GET", "/api/v1/count?type=sighting", me_key, NULL, 0, &r), 200);
     assert_null(strstr(r.body, "\"count\":0"));
     hresp_free(&r);
-    /* sightings are AMBER of the reporting organisation */
+    /* sightings are AMBER of the reporting organisation, each addressed to the
+     * organisation that shared the indicator: al-cert (three indicators), mk-cirt (its
+     * evil.example), and nobody else (rs-cert's AMBER one was invisible to me-cirt) */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/count?type=sighting", al_key, NULL, 0, &r), 200);
+    assert_null(strstr(r.body, "\"count\":0"));
+    hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/count?type=sighting", mk_key, NULL, 0, &r), 200);
+    assert_non_null(strstr(r.body, "\"count\":1}"));
+    hresp_free(&r);
+    assert_int_equal(h_http(&node, "GET", "/api/v1/count?type=sighting", rs_key, NULL, 0, &r), 200);
     assert_non_null(strstr(r.body, "\"count\":0"));
     hresp_free(&r);
 }
