@@ -102,6 +102,7 @@ enum mz_err campaign_record(struct store *st, const struct campaign *c, struct m
     in.version_key = vkey;
     in.created_by = node;
     in.tlp = TLP_GREEN;
+    in.match_plan = -1;
     in.body = b.data;
     in.body_len = b.len;
     w.owner_org = 0; /* the node itself */

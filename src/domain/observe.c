@@ -38,6 +38,12 @@ static int on_term(void *vctx, const struct pattern_term *t)
     return c->stopped;
 }
 
+void observe_pattern_values(const struct pattern *p, observe_fn fn, void *ctx)
+{
+    struct term_ctx c = {fn, ctx, 0, 0};
+    pattern_plan(p, on_term, &c);
+}
+
 enum observe_plan observe_pattern_plan(const struct pattern *p)
 {
     struct term_ctx c = {NULL, NULL, 0, 0};

@@ -28,6 +28,10 @@ typedef int (*observe_fn)(void *ctx, enum obs_kind k, const char *canon, size_t 
 enum observe_plan observe_object(json_t *obj, observe_fn fn, void *ctx,
                                  struct pattern **pattern_out);
 
+/* Report the canonical index terms of an already parsed pattern (for an EXACT or
+ * CANDIDATE plan) to fn. */
+void observe_pattern_values(const struct pattern *p, observe_fn fn, void *ctx);
+
 /* How an indicator with pattern p can be matched (EXACT, CANDIDATE or SCAN). */
 enum observe_plan observe_pattern_plan(const struct pattern *p);
 

@@ -255,10 +255,32 @@ static enum mz_err check_order(json_t *obj, const char *a, const char *b, int st
     return MZ_OK;
 }
 
-/* A STIX pattern must parse; the plan says how the index will match it. */
+/* Collects canonical observables as "<kind> <value>\n" lines (what the index is
+ * built from later, without parsing the object again). */
+static int add_observable(void *ctx, enum obs_kind k, const char *canon, size_t len)
+{
+    struct mz_buf *b = ctx;
+    char kind[8];
+    int n = snprintf(kind, sizeof kind, "%d ", (int)k);
+
+    return mz_buf_append(b, kind, (size_t)n) || mz_buf_append(b, canon, len) || mz_buf_putc(b, '\n');
+}
+
+static enum mz_err keep_observables(struct mz_buf *b, struct stix_info *info)
+{
+    if (!b->len)
+        return MZ_OK;
+    info->observables = mz_buf_steal(b, NULL);
+    return info->observables ? MZ_OK : MZ_ENOMEM;
+}
+
+/* A STIX pattern must parse; the plan says how the index will match it, and the
+ * terms of an indexable plan are kept in canonical form. */
 static enum mz_err check_pattern(const char *text, struct stix_info *info, struct mz_error *err)
 {
     struct pattern *p = NULL;
+    struct mz_buf b;
+    enum mz_err rc;
 
     if (pattern_parse(text, strlen(text), &p, err)) {
         if (err)
@@ -266,8 +288,23 @@ static enum mz_err check_pattern(const char *text, struct stix_info *info, struc
         return MZ_EINVAL;
     }
     info->match_plan = (int)observe_pattern_plan(p);
+    mz_buf_init(&b, 1 << 20);
+    if (info->match_plan == OBSERVE_EXACT || info->match_plan == OBSERVE_CANDIDATE)
+        observe_pattern_values(p, add_observable, &b);
     pattern_free(p);
-    return MZ_OK;
+    rc = keep_observables(&b, info);
+    mz_buf_free(&b);
+    return rc ? mz_error_set(err, rc, "", "out of memory") : MZ_OK;
+}
+
+static int64_t time_field_us(json_t *obj, const char *prop, int64_t dflt)
+{
+    struct mz_time t;
+    const char *s = json_string_value(json_object_get(obj, prop));
+
+    if (!s || mz_time_parse(s, &t))
+        return dflt;
+    return t.sec * 1000000 + t.nsec / 1000;
 }
 
 static enum mz_err check_type_specific(json_t *obj, struct stix_info *info,
@@ -291,6 +328,8 @@ static enum mz_err check_type_specific(json_t *obj, struct stix_info *info,
             rc = check_order(obj, "valid_from", "valid_until", 1, err);
         if (!rc && !strcmp(ptype, "stix"))
             rc = check_pattern(text, info, err);
+        info->valid_from = time_field_us(obj, "valid_from", INT64_MIN);
+        info->valid_until = time_field_us(obj, "valid_until", INT64_MAX);
     } else if (!strcmp(info->type, "observed-data")) {
         rc = check_int_range(obj, "number_observed", 1, 999999999, err);
         if (!rc)
@@ -435,6 +474,8 @@ enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *
     memset(info, 0, sizeof *info);
     info->tlp = -1;
     info->match_plan = -1;
+    info->valid_from = INT64_MIN;
+    info->valid_until = INT64_MAX;
     if (!json_is_object(obj))
         return mz_error_set(err, MZ_EINVAL, "", "a STIX object must be a JSON object");
     rc = need_string(obj, "type", &info->type, err);
@@ -475,11 +516,23 @@ enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *
     if (rc)
         return rc;
     info->tlp = tlp_of(obj);
+    if (info->kind == STIX_SCO || info->kind == STIX_CUSTOM) {
+        /* an observable object's values, canonical (none for most types) */
+        struct mz_buf b;
+        mz_buf_init(&b, 1 << 20);
+        observe_object(obj, add_observable, &b, NULL);
+        rc = keep_observables(&b, info);
+        mz_buf_free(&b);
+        if (rc)
+            return mz_error_set(err, rc, "", "out of memory");
+    }
     return audience_of(obj, info, err);
 }
 
 void stix_info_clear(struct stix_info *info)
 {
     free(info->audience);
+    free(info->observables);
     info->audience = NULL;
+    info->observables = NULL;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -38,6 +39,9 @@ struct stix_info {
     int revoked;
     char *audience;                    /* x_mreza_recipient_refs joined by spaces, or NULL */
     int match_plan;                    /* indicators: enum observe_plan; else -1 */
+    char *observables;                 /* canonical observables, "<kind> <value>\n" each
+                                          (heap, owned; NULL if none) */
+    int64_t valid_from, valid_until;   /* indicators, microseconds; INT64_MIN/MAX if absent */
 };
 
 /* Check obj against the STIX 2.1 rules of its type. On failure err names the problem

@@ -89,6 +89,7 @@ static enum mz_err put_identity(struct store *st, const struct store_org *org,
     in.version_key = vkey;
     in.created_by = org->identity;
     in.tlp = TLP_GREEN;
+    in.match_plan = -1;
     in.body = b.data;
     in.body_len = b.len;
     rc = store_put_object(st, &ctx, &in, &res, err);

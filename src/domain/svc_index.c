@@ -450,6 +450,42 @@ static int64_t time_us(json_t *v, int64_t dflt)
     return parse_us(json_string_value(v), dflt);
 }
 
+/* The facts of a row stored with them (observables, plan, validity): its values
+ * into c->vals, and - only for groupings (campaigns) and for CANDIDATE/SCAN
+ * indicators, whose pattern must be evaluated - the parsed object (*obj_out) and
+ * pattern (*pat_out). */
+static enum observe_plan row_facts(struct refresh_ctx *c, const struct store_row *row,
+                                   json_t **obj_out, struct pattern **pat_out)
+{
+    enum observe_plan plan = row->match_plan >= 0 ? (enum observe_plan)row->match_plan
+                             : row->observables ? OBSERVE_VALUES : OBSERVE_NONE;
+    const char *p = row->observables;
+    json_error_t je;
+
+    while (p && *p) {
+        const char *sp = strchr(p, ' '), *nl = sp ? strchr(sp, '\n') : NULL;
+        if (!sp || !nl)
+            break;
+        if (collect_value(c, (enum obs_kind)strtol(p, NULL, 10), sp + 1, (size_t)(nl - sp - 1)))
+            break;
+        p = nl + 1;
+    }
+    if (c->si->campaign_window_us && !strcmp(row->type, "grouping")) {
+        *obj_out = json_loadb(row->body, row->body_len, 0, &je);
+        if (*obj_out)
+            note_campaign(c->si, *obj_out, row->stix_id);
+    }
+    if (plan == OBSERVE_CANDIDATE || plan == OBSERVE_SCAN) {
+        const char *text;
+        if (!*obj_out)
+            *obj_out = json_loadb(row->body, row->body_len, 0, &je);
+        text = json_string_value(json_object_get(*obj_out, "pattern"));
+        if (!text || pattern_parse(text, strlen(text), pat_out, NULL))
+            return OBSERVE_NONE; /* cannot be confirmed: never reported */
+    }
+    return plan;
+}
+
 /* Index one stored row (rows come in seq order). Of two versions of one owner's
  * object, the one with the later `modified` stays live, whatever the order they
  * arrived in (as the store's `latest`). */
@@ -469,21 +505,34 @@ static int index_row(void *vctx, const struct store_row *row)
 
     c->n_rows++;
     si->generation = (uint64_t)row->seq;
-    obj = json_loadb(row->body, row->body_len, 0, &je);
-    if (!obj)
-        return 0; /* stored objects were validated; nothing to index in a bad one */
     c->n_vals = 0;
     c->val_used = 0;
-    if (si->campaign_window_us && !strcmp(row->type, "grouping"))
-        note_campaign(si, obj, row->stix_id);
-    plan = observe_object(obj, collect_value, c, &pat);
+    obj = NULL;
+    memset(&in, 0, sizeof in);
+    if (row->match_plan != -2) {
+        /* The facts kept at write time: no need to parse the object. */
+        plan = row_facts(c, row, &obj, &pat);
+        in.valid_from = row->valid_from;
+        in.valid_until = row->valid_until;
+        if (row->revoked)
+            in.flags |= IDX_F_REVOKED;
+    } else {
+        /* stored before those facts were kept: parse it */
+        obj = json_loadb(row->body, row->body_len, 0, &je);
+        if (!obj)
+            return 0; /* stored objects were validated; nothing to index in a bad one */
+        if (si->campaign_window_us && !strcmp(row->type, "grouping"))
+            note_campaign(si, obj, row->stix_id);
+        plan = observe_object(obj, collect_value, c, &pat);
+        in.valid_from = time_us(json_object_get(obj, "valid_from"), INT64_MIN);
+        in.valid_until = time_us(json_object_get(obj, "valid_until"), INT64_MAX);
+        if (json_is_true(json_object_get(obj, "revoked")))
+            in.flags |= IDX_F_REVOKED;
+    }
     if (plan == OBSERVE_NONE || (plan != OBSERVE_SCAN && c->n_vals == 0))
         goto skip;
-    memset(&in, 0, sizeof in);
     in.stix_id = row->stix_id;
     in.seq = row->seq;
-    in.valid_from = time_us(json_object_get(obj, "valid_from"), INT64_MIN);
-    in.valid_until = time_us(json_object_get(obj, "valid_until"), INT64_MAX);
     in.added = parse_us(row->date_added, 0);
     in.version = parse_us(row->version, 0);
     in.owner_org = row->owner_org;
@@ -491,13 +540,11 @@ static int index_row(void *vctx, const struct store_row *row)
     in.tlp = row->tlp;
     in.country = country_of(c, row->owner_org);
     in.audience = row->audience;
-    in.flags = plan == OBSERVE_VALUES ? 0 : IDX_F_DETECT;
+    in.flags |= plan == OBSERVE_VALUES ? 0 : IDX_F_DETECT;
     if (plan == OBSERVE_CANDIDATE)
         in.flags |= IDX_F_CANDIDATE;
     if (plan == OBSERVE_SCAN)
         in.flags |= IDX_F_SCAN;
-    if (json_is_true(json_object_get(obj, "revoked")))
-        in.flags |= IDX_F_REVOKED;
     if (pat)
         in.pattern = json_string_value(json_object_get(obj, "pattern"));
     if ((si->map_n + 1) * 2 > si->map_cap && map_grow(si))

@@ -163,6 +163,10 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     in.audience = info->audience;
     in.body = it->raw;
     in.body_len = it->raw_len;
+    in.observables = info->observables;
+    in.match_plan = info->match_plan;
+    in.valid_from = info->valid_from;
+    in.valid_until = info->valid_until;
     rc = store_put_object(w->st, &w->wctx, &in, &put, err);
     if (!rc)
         rc = record(w->res, info, in.tlp, in.tlp_defaulted, put == STORE_PUT_DUPLICATE);

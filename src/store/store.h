@@ -134,6 +134,10 @@ struct store_object_in {
     const char *audience;   /* space-separated identity ids, or NULL */
     const char *body;       /* the object's JSON as received */
     size_t body_len;
+    /* what the indicator index is built from (domain/stix.h explains them) */
+    const char *observables;/* "<kind> <value>\n" lines, or NULL */
+    int match_plan;         /* an indicator's plan, or -1 for other objects */
+    int64_t valid_from, valid_until;
 };
 
 struct store_write_ctx {
@@ -184,6 +188,10 @@ struct store_row {
     const char *audience;
     const char *body;
     size_t body_len;
+    int revoked;
+    const char *observables; /* or NULL */
+    int match_plan;          /* -1 for non-indicators; -2: stored before plans were kept */
+    int64_t valid_from, valid_until;
 };
 
 /* Return nonzero from the callback to stop early (store_list then returns MZ_OK). */

@@ -65,6 +65,11 @@ static const char *const migrations[] = {
     "CREATE INDEX objects_type ON objects(type, seq);"
     "CREATE INDEX objects_added ON objects(date_added);",
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+    /* what the indicator index is built from, so that it need not re-parse objects */
+    "ALTER TABLE objects ADD COLUMN observables TEXT;"
+    "ALTER TABLE objects ADD COLUMN match_plan INTEGER;"
+    "ALTER TABLE objects ADD COLUMN valid_from INTEGER;"
+    "ALTER TABLE objects ADD COLUMN valid_until INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -182,8 +187,9 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
     if (!rc)
         rc = prepare(st,
                      "INSERT OR IGNORE INTO objects(stix_id,type,version,vkey,date_added,created_by,"
-                     "owner_org,submitter,tlp,tlp_defaulted,revoked,latest,audience,body)"
-                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                     "owner_org,submitter,tlp,tlp_defaulted,revoked,latest,audience,body,"
+                     "observables,match_plan,valid_from,valid_until)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
                      &st->put_ins, err);
     if (rc)
         goto fail;
@@ -540,6 +546,13 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
     else
         sqlite3_bind_null(s, 13);
     sqlite3_bind_text(s, 14, o->body, (int)o->body_len, SQLITE_STATIC);
+    if (o->observables)
+        sqlite3_bind_text(s, 15, o->observables, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 15);
+    sqlite3_bind_int(s, 16, o->match_plan);
+    sqlite3_bind_int64(s, 17, o->valid_from);
+    sqlite3_bind_int64(s, 18, o->valid_until);
     if (sqlite3_step(s) != SQLITE_DONE) {
         sqlite3_reset(s);
         return db_error(st, err, "insert object");
@@ -678,7 +691,9 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
     int step, more = 0;
 
     rc = prepare_query(st, "seq,stix_id,type,version,date_added,created_by,owner_org,"
-                       "submitter,tlp,tlp_defaulted,audience,body", q, vis, 1, &s, err);
+                       "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
+                       "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
+                       "coalesce(valid_until,9223372036854775807)", q, vis, 1, &s, err);
     if (rc)
         return rc;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -700,6 +715,11 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
         r.audience = (const char *)sqlite3_column_text(s, 10);
         r.body = (const char *)sqlite3_column_text(s, 11);
         r.body_len = (size_t)sqlite3_column_bytes(s, 11);
+        r.revoked = sqlite3_column_int(s, 12);
+        r.observables = (const char *)sqlite3_column_text(s, 13);
+        r.match_plan = sqlite3_column_int(s, 14);
+        r.valid_from = sqlite3_column_int64(s, 15);
+        r.valid_until = sqlite3_column_int64(s, 16);
         n++;
         if (fn(ctx, &r)) {
             step = SQLITE_DONE;

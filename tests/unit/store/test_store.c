@@ -856,6 +856,9 @@ struct row_copy {
     int tlp, tlp_defaulted;
     char body[300];
     size_t body_len;
+    char observables[64];
+    int match_plan, revoked;
+    int64_t valid_from, valid_until;
 };
 
 static int copy_row(void *ctx, const struct store_row *r)
@@ -863,6 +866,11 @@ static int copy_row(void *ctx, const struct store_row *r)
     struct row_copy *c = ctx;
 
     c->n++;
+    snprintf(c->observables, sizeof c->observables, "%s", r->observables ? r->observables : "(null)");
+    c->match_plan = r->match_plan;
+    c->revoked = r->revoked;
+    c->valid_from = r->valid_from;
+    c->valid_until = r->valid_until;
     snprintf(c->stix_id, sizeof c->stix_id, "%s", r->stix_id);
     snprintf(c->type, sizeof c->type, "%s", r->type);
     snprintf(c->version, sizeof c->version, "%s", r->version);
@@ -891,6 +899,7 @@ static void test_row_fields_and_body(void **state)
     struct store_object_in in = {
         ID("42"), "indicator", "2016-01-01T00:00:00.5Z", "2016-01-01T00:00:00.500000000Z",
         ORG2_IDENT, 2, 1, 0, USER10_IDENT " " ORG1_IDENT, body, body_len,
+        "2 evil.example\n", 2, 1000, 2000,
     };
     struct store_query q;
     struct row_copy c;
@@ -918,6 +927,12 @@ static void test_row_fields_and_body(void **state)
     assert_string_equal(c.audience, USER10_IDENT " " ORG1_IDENT);
     assert_int_equal(c.body_len, body_len);
     assert_memory_equal(c.body, body, body_len);
+    /* the facts the indicator index is built from come back as written */
+    assert_string_equal(c.observables, "2 evil.example\n");
+    assert_int_equal(c.match_plan, 2);
+    assert_int_equal(c.valid_from, 1000);
+    assert_int_equal(c.valid_until, 2000);
+    assert_int_equal(c.revoked, 0);
 }
 
 static void test_row_without_audience(void **state)
