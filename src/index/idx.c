@@ -696,7 +696,9 @@ enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation
         if ((sec[i].len && fwrite(sec[i].data, 1, sec[i].len, f) != sec[i].len) ||
             fwrite(zeros, 1, align8(sec[i].len) - sec[i].len, f) != align8(sec[i].len) - sec[i].len)
             rc = MZ_EIO;
-    if (fflush(f) || fsync(fileno(f)))
+    /* No fsync: a snapshot is a cache. After a crash it may be stale, short or
+     * garbled, and idx_load() then refuses it and the caller rebuilds it. */
+    if (fflush(f))
         rc = MZ_EIO;
     if (fclose(f))
         rc = MZ_EIO;
