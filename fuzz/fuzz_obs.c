@@ -1,0 +1,29 @@
+/* fuzz/fuzz_obs.c - libFuzzer target for observable normalisation: untrusted bytes
+ * (log values, API values, pattern literals) as every kind, and the kind guesser. A
+ * value that normalises must normalise to itself again (canonical forms are fixed
+ * points), else the index and the matcher would disagree. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "index/obs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char out[OBS_MAX_LEN + 1], again[OBS_MAX_LEN + 1];
+    size_t n, n2;
+
+    obs_guess_kind((const char *)data, size);
+    for (int k = 0; k < OBS_N_KINDS; k++) {
+        enum obs_kind real = (enum obs_kind)k, real2;
+        if (obs_normalize((enum obs_kind)k, (const char *)data, size, out, sizeof out, &n, NULL, &real, NULL))
+            continue;
+        real2 = real;
+        if (obs_normalize(real, out, n, again, sizeof again, &n2, NULL, &real2, NULL) || n2 != n ||
+            memcmp(out, again, n) != 0 || real2 != real)
+            __builtin_trap();
+    }
+    return 0;
+}
