@@ -31,6 +31,7 @@ struct svc_index {
     size_t n_pats, cap_pats;
     uint32_t *scan_objs;
     size_t n_scan, cap_scan;
+    int frozen;            /* no refresh will come (mreza match): lookups need no lock */
     /* regional campaigns: off while window is 0 */
     int64_t campaign_window_us;
     long campaign_min_countries;
@@ -94,6 +95,19 @@ uint64_t svc_index_generation(struct svc_index *si)
     g = si->generation;
     pthread_rwlock_unlock(&si->lock);
     return g;
+}
+
+/* Readers take the lock only while a writer may come. */
+static void read_lock(struct svc_index *si)
+{
+    if (!si->frozen)
+        pthread_rwlock_rdlock(&si->lock);
+}
+
+static void read_unlock(struct svc_index *si)
+{
+    if (!si->frozen)
+        pthread_rwlock_unlock(&si->lock);
 }
 
 /* ---- the version map ---- */
@@ -600,6 +614,10 @@ enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_
 
     if (!c)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (si->frozen) {
+        free(c);
+        return mz_error_set(err, MZ_EUNSUPPORTED, "", "index: a snapshot opened for matching is not refreshed");
+    }
     c->si = si;
     c->err = err;
     mz_buf_init(&c->touched, (size_t)1 << 30);
@@ -698,6 +716,7 @@ enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct s
         }
         if (how_out)
             snprintf(how_out, how_cap, "snapshot");
+        si->frozen = 1;
         *out = si;
         return MZ_OK;
     }
@@ -713,6 +732,7 @@ enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct s
         svc_index_free(si);
         return rc;
     }
+    si->frozen = 1;
     *out = si;
     return MZ_OK;
 }
@@ -1000,7 +1020,10 @@ size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *
     m->ctx = ctx;
     m->n_hits = 0;
     m->stop = 0;
-    pthread_rwlock_rdlock(&si->lock);
+    read_lock(si);
+    /* start every value's Bloom-word load before the first lookup waits on one */
+    for (size_t i = 0; i < m->n_vals; i++)
+        idx_prefetch(si->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len);
     for (size_t i = 0; i < m->n_vals && !m->stop; i++) {
         struct canon_value host;
         m->cur = &m->vals[i];
@@ -1021,7 +1044,7 @@ size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *
                 emit_hit(m, num, IDX_VIA_EXACT, "", 0);
         }
     }
-    pthread_rwlock_unlock(&si->lock);
+    read_unlock(si);
     return m->n_hits;
 }
 
@@ -1086,9 +1109,9 @@ size_t svc_correlate_value(struct svc_index *si, const struct principal *p, int 
     c.fn = fn;
     c.ctx = ctx;
     c.n = 0;
-    pthread_rwlock_rdlock(&si->lock);
+    read_lock(si);
     idx_lookup_exact(si->ix, real, canon, clen, on_corr_hit, &c);
-    pthread_rwlock_unlock(&si->lock);
+    read_unlock(si);
     return c.n;
 }
 

@@ -38,7 +38,8 @@ uint64_t svc_index_generation(struct svc_index *si);
 enum mz_err svc_index_save(struct svc_index *si, const char *path, struct mz_error *err);
 /* For `mreza match`: map the snapshot at path if it is intact and reflects the
  * store's current generation; otherwise build the index from the store and rewrite
- * the snapshot. *how_out (may be NULL) gets "snapshot", "rebuilt: <reason>". */
+ * the snapshot. *how_out (may be NULL) gets "snapshot", "rebuilt: <reason>". The
+ * index returned is frozen: never refreshed, so its readers take no lock. */
 enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct svc_index **out,
                                     char *how_out, size_t how_cap, struct mz_error *err);
 

@@ -364,19 +364,6 @@ static int r4_insert(struct idx *ix, uint64_t k, uint32_t entry)
     return 0;
 }
 
-/* The entry of range (prefix, net), or NULL. */
-static const struct idx_entry *r4_find(const struct idx *ix, int prefix, uint32_t net)
-{
-    uint64_t k = r4_key(prefix, net), h = r4_mix(k), bits = bloom_bits(h), j;
-
-    if ((ix->r4_bloom[(h >> 20) & (ix->r4_bloom_n - 1)] & bits) != bits)
-        return NULL;
-    for (j = h & (ix->r4_cap - 1); ix->r4_keys[j]; j = (j + 1) & (ix->r4_cap - 1))
-        if (ix->r4_keys[j] == k)
-            return &ix->entries[ix->r4_vals[j]];
-    return NULL;
-}
-
 static int add_key(struct idx *ix, uint32_t obj, const unsigned char *key, size_t len)
 {
     uint64_t h = key_hash(key, len), i, mask;
@@ -513,14 +500,29 @@ static size_t lookup_key(const struct idx *ix, int kind, const char *canon, size
 
 static size_t lookup_ranges4(const struct idx *ix, uint32_t a, idx_hit_fn fn, void *ctx, int *stop)
 {
-    uint64_t present = ix->mask4;
+    uint64_t hashes[33];
+    int prefixes[33], n_p = 0;
     size_t n = 0;
 
-    while (present && !*stop) {
+    /* issue every prefix length's Bloom-word load first, then test them */
+    for (uint64_t present = ix->mask4; present; present &= present - 1) {
         int p = __builtin_ctzll(present);
-        const struct idx_entry *e;
-        present &= present - 1;
-        e = r4_find(ix, p, a & mask_v4(p));
+        uint64_t h = r4_mix(r4_key(p, a & mask_v4(p)));
+        __builtin_prefetch(&ix->r4_bloom[(h >> 20) & (ix->r4_bloom_n - 1)]);
+        prefixes[n_p] = p;
+        hashes[n_p++] = h;
+    }
+    for (int i = 0; i < n_p && !*stop; i++) {
+        uint64_t h = hashes[i], bits = bloom_bits(h), k, j;
+        const struct idx_entry *e = NULL;
+        if ((ix->r4_bloom[(h >> 20) & (ix->r4_bloom_n - 1)] & bits) != bits)
+            continue;
+        k = r4_key(prefixes[i], a & mask_v4(prefixes[i]));
+        for (j = h & (ix->r4_cap - 1); ix->r4_keys[j]; j = (j + 1) & (ix->r4_cap - 1))
+            if (ix->r4_keys[j] == k) {
+                e = &ix->entries[ix->r4_vals[j]];
+                break;
+            }
         if (e)
             n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
     }
@@ -545,6 +547,17 @@ static size_t lookup_ranges6(const struct idx *ix, const uint8_t *a, idx_hit_fn 
             n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
     }
     return n;
+}
+
+void idx_prefetch(const struct idx *ix, enum obs_kind k, const char *canon, size_t len)
+{
+    unsigned char key[MAX_KEY];
+    size_t klen;
+
+    if (len > OBS_MAX_LEN || !ix->n_entries)
+        return;
+    klen = make_key(key, k, canon, len);
+    __builtin_prefetch(&ix->bloom[key_hash(key, klen) & (ix->n_bloom - 1)]);
 }
 
 size_t idx_lookup_exact(const struct idx *ix, enum obs_kind k, const char *canon, size_t len,

@@ -103,6 +103,10 @@ typedef int (*idx_hit_fn)(void *ctx, uint32_t obj, enum idx_via via, const char 
  * also every range that contains them. Returns the number of hits reported. */
 size_t idx_lookup(const struct idx *ix, enum obs_kind k, const char *canon, size_t len,
                   idx_hit_fn fn, void *ctx);
+/* Hint that canon will be looked up soon: start loading its Bloom word (the lookup
+ * itself is the same). */
+void idx_prefetch(const struct idx *ix, enum obs_kind k, const char *canon, size_t len);
+
 /* Only the exact key (no parents, no ranges): used by correlation. */
 size_t idx_lookup_exact(const struct idx *ix, enum obs_kind k, const char *canon, size_t len,
                         idx_hit_fn fn, void *ctx);
