@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "domain/obsline.h"
 #include "domain/observe.h"
 #include "domain/svc.h"
 #include "domain/svc_index.h"
@@ -67,35 +68,6 @@ static enum mz_err item_value(json_t *it, size_t i, struct svc_obs_value *v, str
     return MZ_OK;
 }
 
-/* The values of one log line, copied out of the scanner's borrowed ones. */
-struct line_values {
-    struct svc_obs_value vals[SVC_MATCH_MAX_VALUES];
-    size_t n;
-    char *scratch;
-    size_t used, cap;
-};
-
-static int keep_value(void *ctx, const struct logfmt_value *v)
-{
-    struct line_values *lv = ctx;
-    struct svc_obs_value *o;
-
-    if (lv->n == SVC_MATCH_MAX_VALUES || lv->used + v->field_len + v->value_len + 2 > lv->cap)
-        return 1;
-    o = &lv->vals[lv->n++];
-    memcpy(lv->scratch + lv->used, v->field, v->field_len);
-    lv->scratch[lv->used + v->field_len] = '\0';
-    o->field = lv->scratch + lv->used;
-    lv->used += v->field_len + 1;
-    memcpy(lv->scratch + lv->used, v->value, v->value_len);
-    lv->scratch[lv->used + v->value_len] = '\0';
-    o->value = lv->scratch + lv->used;
-    o->len = v->value_len;
-    lv->used += v->value_len + 1;
-    o->kind_hint = v->kind_hint;
-    return 0;
-}
-
 /* {"lines": [...], "format": "auto|json|eve|zeek|csv|text", "fields": [...]}: each line
  * is one observation, scanned like `mreza match` does. */
 static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *m, int64_t now,
@@ -107,7 +79,7 @@ static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *
     const char *names[32];
     struct logfmt_opts opts = {LOGFMT_AUTO, NULL, 0};
     struct logfmt *lf = NULL;
-    struct line_values *lv;
+    struct obsline *lv;
     enum mz_err rc;
     size_t i;
 
@@ -124,12 +96,12 @@ static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *
         opts.fields = names;
         opts.n_fields = json_array_size(fields);
     }
-    lv = calloc(1, sizeof *lv);
-    if (!lv)
+    lv = malloc(sizeof *lv);
+    if (!lv || obsline_init(lv, (2u << 20) + 64)) {
+        free(lv);
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    lv->cap = (2u << 20) + 64;
-    lv->scratch = malloc(lv->cap);
-    rc = lv->scratch ? logfmt_new(&opts, &lf, err) : mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    rc = logfmt_new(&opts, &lf, err);
     json_array_foreach(lines, i, it) {
         enum logfmt_skip skip;
         if (rc)
@@ -140,16 +112,15 @@ static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *
             rc = mz_error_set(err, MZ_EINVAL, field, "each line must be a string");
             break;
         }
-        lv->n = 0;
-        lv->used = 0;
-        skip = logfmt_line(lf, json_string_value(it), json_string_length(it), keep_value, lv);
+        obsline_reset(lv);
+        skip = logfmt_line(lf, json_string_value(it), json_string_length(it), obsline_add, lv);
         counts[skip]++;
         out->item = i;
         if (skip == LOGFMT_OK && lv->n)
             svc_match_observation(m, lv->vals, lv->n, now, put_hit, out);
     }
     logfmt_free(lf);
-    free(lv->scratch);
+    obsline_free(lv);
     free(lv);
     return rc;
 }

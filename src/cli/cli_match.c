@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "cli/cli.h"
+#include "domain/obsline.h"
 #include "domain/principal.h"
 #include "domain/svc.h"
 #include "domain/svc_index.h"
@@ -59,11 +60,7 @@ struct chunk {
     struct found *found;
     size_t n_found, cap_found;
     struct mz_buf out;
-    /* the current line's values (copied: logfmt's are borrowed per call) */
-    struct svc_obs_value vals[SVC_MATCH_MAX_VALUES];
-    size_t n_vals;
-    char *scratch;
-    size_t scratch_used;
+    struct obsline line; /* the current line's values */
     /* the open output record of the current line */
     const char *rec_value;
     const char *rec_field;
@@ -72,27 +69,6 @@ struct chunk {
     /* --report: indicator -> count */
     struct mz_buf sighted;
 };
-
-static int collect(void *ctx, const struct logfmt_value *v)
-{
-    struct chunk *c = ctx;
-    struct svc_obs_value *o;
-
-    if (c->n_vals == SVC_MATCH_MAX_VALUES || c->scratch_used + v->value_len + v->field_len + 2 > VALUE_SCRATCH)
-        return 1;
-    o = &c->vals[c->n_vals++];
-    memcpy(c->scratch + c->scratch_used, v->field, v->field_len);
-    c->scratch[c->scratch_used + v->field_len] = '\0';
-    o->field = c->scratch + c->scratch_used;
-    c->scratch_used += v->field_len + 1;
-    memcpy(c->scratch + c->scratch_used, v->value, v->value_len);
-    c->scratch[c->scratch_used + v->value_len] = '\0';
-    o->value = c->scratch + c->scratch_used;
-    o->len = v->value_len;
-    c->scratch_used += v->value_len + 1;
-    o->kind_hint = v->kind_hint;
-    return 0;
-}
 
 static void close_record(struct chunk *c)
 {
@@ -149,16 +125,15 @@ static void match_line(struct chunk *c, const char *line, size_t len)
     enum logfmt_skip skip;
 
     c->lines++;
-    c->n_vals = 0;
-    c->scratch_used = 0;
-    skip = logfmt_line(c->fmt, line, len, collect, c);
+    obsline_reset(&c->line);
+    skip = logfmt_line(c->fmt, line, len, obsline_add, &c->line);
     if (skip != LOGFMT_OK) {
         c->skipped[skip]++;
         return;
     }
-    c->values += c->n_vals;
-    if (c->n_vals) {
-        svc_match_observation(c->matcher, c->vals, c->n_vals, c->now, on_hit, c);
+    c->values += c->line.n;
+    if (c->line.n) {
+        svc_match_observation(c->matcher, c->line.vals, c->line.n, c->now, on_hit, c);
         close_record(c);
     }
 }
@@ -183,8 +158,7 @@ static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_in
     memset(c, 0, sizeof *c);
     mz_buf_init(&c->out, (size_t)8 << 30);
     mz_buf_init(&c->sighted, report ? (size_t)8 << 30 : 0);
-    c->scratch = malloc(VALUE_SCRATCH);
-    if (!c->scratch)
+    if (obsline_init(&c->line, VALUE_SCRATCH))
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (logfmt_clone(proto, &c->fmt, err) || svc_matcher_new(si, who, &c->matcher, err))
         return -1;
@@ -195,7 +169,7 @@ static void chunk_free(struct chunk *c)
 {
     logfmt_free(c->fmt);
     svc_matcher_free(c->matcher);
-    free(c->scratch);
+    obsline_free(&c->line);
     free(c->found);
     mz_buf_free(&c->out);
     mz_buf_free(&c->sighted);

@@ -634,8 +634,7 @@ enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_
     q.order = STORE_ORDER_ADDED;
     /* Indexing is no read on anyone's behalf: the index keeps every object with its
      * TLP facts, and tlp_can_read() filters each answer. */
-    memset(&all, 0, sizeof all);
-    all.all_mask = (1u << TLP_N_LEVELS) - 1;
+    tlp_visibility_internal(&all);
     pthread_rwlock_wrlock(&si->lock);
     q.after_seq = (int64_t)si->generation;
     if (!rc)

@@ -83,6 +83,12 @@ int tlp_community_wide(int level)
     return level == TLP_CLEAR || level == TLP_GREEN;
 }
 
+void tlp_visibility_internal(struct store_vis *v)
+{
+    memset(v, 0, sizeof *v);
+    v->all_mask = ALL_LEVELS;
+}
+
 void tlp_visibility(const struct principal *p, struct store_vis *v)
 {
     memset(v, 0, sizeof *v);

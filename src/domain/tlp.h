@@ -58,6 +58,10 @@ struct tlp_meta {
  * regional campaign. */
 int tlp_community_wide(int level);
 
+/* Grants that see every level: only for the node's own internal work on behalf of
+ * nobody (building the index), whose results are filtered per reader later. */
+void tlp_visibility_internal(struct store_vis *vis);
+
 /* Fill vis with the grants of p. */
 void tlp_visibility(const struct principal *p, struct store_vis *vis);
 /* 1 if p may read an object with meta m. */
