@@ -53,6 +53,7 @@ struct chunk {
     const char *p, *end;
     struct logfmt *fmt;
     struct svc_matcher *matcher;
+    const struct svc_index *si;
     int64_t now;
     const char *file;
     uint64_t lines, values, hits;
@@ -120,11 +121,42 @@ static int on_hit(void *ctx, const struct svc_hit *h)
     return 0;
 }
 
+/* The prefilter's pass over a line: stops at the first value that may match. */
+struct prescan {
+    struct chunk *c;
+    uint64_t values;
+    int maybe;
+};
+
+static int prescan_value(void *ctx, const struct logfmt_value *v)
+{
+    struct prescan *ps = ctx;
+
+    ps->values++;
+    if (svc_prefilter(ps->c->si, v->value, v->value_len, v->kind_hint)) {
+        ps->maybe = 1;
+        return 1;
+    }
+    return 0;
+}
+
 static void match_line(struct chunk *c, const char *line, size_t len)
 {
     enum logfmt_skip skip;
+    struct prescan ps = {c, 0, 0};
 
     c->lines++;
+    /* Two stages: a line none of whose values may match (nearly every line) costs one
+     * scan and no copy; the others are scanned again and matched in full. */
+    skip = logfmt_line(c->fmt, line, len, prescan_value, &ps);
+    if (skip != LOGFMT_OK) {
+        c->skipped[skip]++;
+        return;
+    }
+    if (!ps.maybe) {
+        c->values += ps.values;
+        return;
+    }
     obsline_reset(&c->line);
     skip = logfmt_line(c->fmt, line, len, obsline_add, &c->line);
     if (skip != LOGFMT_OK) {
@@ -162,6 +194,7 @@ static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_in
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (logfmt_clone(proto, &c->fmt, err) || svc_matcher_new(si, who, &c->matcher, err))
         return -1;
+    c->si = si;
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "domain/campaign.h"
 #include "domain/observe.h"
 #include "domain/tlp.h"
+#include "index/hot.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 
@@ -32,6 +33,7 @@ struct svc_index {
     uint32_t *scan_objs;
     size_t n_scan, cap_scan;
     int frozen;            /* no refresh will come (mreza match): lookups need no lock */
+    struct hot *hot;       /* the prefilter of a frozen index without scan patterns */
     /* regional campaigns: off while window is 0 */
     int64_t campaign_window_us;
     long campaign_min_countries;
@@ -83,6 +85,7 @@ void svc_index_free(struct svc_index *si)
     free(si->camp_keys);
     free(si->camp_refs);
     idx_free(si->ix);
+    hot_free(si->hot);
     pthread_rwlock_destroy(&si->lock);
     free(si);
 }
@@ -686,6 +689,16 @@ static enum mz_err load_patterns(struct svc_index *si, struct mz_error *err)
     return MZ_OK;
 }
 
+/* Make si read-only for its matchers, with a prefilter unless some pattern has to be
+ * evaluated on every value anyway (n_scan > 0: a "no" would then not be certain). */
+static enum mz_err freeze(struct svc_index *si, struct mz_error *err)
+{
+    si->frozen = 1;
+    if (si->n_scan == 0)
+        return hot_build(si->ix, &si->hot, err);
+    return MZ_OK;
+}
+
 enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct svc_index **out,
                                     char *how_out, size_t how_cap, struct mz_error *err)
 {
@@ -715,7 +728,11 @@ enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct s
         }
         if (how_out)
             snprintf(how_out, how_cap, "snapshot");
-        si->frozen = 1;
+        rc = freeze(si, err);
+        if (rc) {
+            svc_index_free(si);
+            return rc;
+        }
         *out = si;
         return MZ_OK;
     }
@@ -727,11 +744,12 @@ enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct s
         rc = svc_index_refresh(si, st, NULL, err);
     if (!rc)
         rc = svc_index_save(si, path, err);
+    if (!rc)
+        rc = freeze(si, err);
     if (rc) {
         svc_index_free(si);
         return rc;
     }
-    si->frozen = 1;
     *out = si;
     return MZ_OK;
 }
@@ -975,6 +993,211 @@ static int cheap_reject(const char *s, size_t n)
     if (!non_hex && (n == 32 || n == 40 || n == 64 || n == 128))
         return 0;
     return !dot || non_dom;
+}
+
+/* ---- the prefilter ----
+ * svc_prefilter() may say 0 only where svc_match_observation() below can find no
+ * index key for the value. It classifies the raw value in one pass over a byte-class
+ * table and follows the decisions of that path: fast_canonical() values are their
+ * own canonical form; other unhinted values are cheap_reject()ed or take the kind
+ * obs_guess_kind() gives them ("://" a URL, '@' an e-mail, ':' an IPv6 address, a
+ * hash by length of hex, a domain if it has a dot) and a hash's or a plain ASCII
+ * domain's canonical form differs from it only by case (and one trailing dot), which
+ * the prefilter's hashes fold. What it cannot be sure of is a "maybe". */
+
+enum {
+    PC_LETTER = 1,   /* A-Z a-z */
+    PC_NONHEX = 2,   /* a letter past f */
+    PC_DIGIT = 4,
+    PC_DOT = 8,
+    PC_DASH = 16,    /* '-' '_' */
+    PC_AT = 32,
+    PC_COLON = 64,
+    PC_OTHER = 128,  /* any other ASCII byte */
+    PC_HIGH = 256,   /* >= 0x80: an IDN label, perhaps */
+    PC_URL = 512     /* not a byte class: "://" was seen */
+};
+
+static const uint16_t pclass[256] = {
+    [0 ... ',' ] = PC_OTHER,
+    ['-'] = PC_DASH,
+    ['.'] = PC_DOT,
+    ['/'] = PC_OTHER,
+    ['0' ... '9'] = PC_DIGIT,
+    [':'] = PC_COLON,
+    [';' ... '?'] = PC_OTHER,
+    ['@'] = PC_AT,
+    ['A' ... 'F'] = PC_LETTER,
+    ['G' ... 'Z'] = PC_LETTER | PC_NONHEX,
+    ['[' ... '^'] = PC_OTHER,
+    ['_'] = PC_DASH,
+    ['`'] = PC_OTHER,
+    ['a' ... 'f'] = PC_LETTER,
+    ['g' ... 'z'] = PC_LETTER | PC_NONHEX,
+    ['{' ... 127] = PC_OTHER,
+    [128 ... 255] = PC_HIGH,
+};
+
+#define PC_PLAIN (PC_LETTER | PC_NONHEX | PC_DIGIT | PC_DOT | PC_DASH)
+
+static int hash_len(size_t n)
+{
+    return n == 32 || n == 40 || n == 64 || n == 128;
+}
+
+/* The byte classes of s[0..n), stopping at "://" (PC_URL). */
+static unsigned classify(const char *s, size_t n)
+{
+    unsigned acc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = pclass[(unsigned char)s[i]];
+        acc |= c;
+        if ((c & PC_COLON) && n - i >= 3 && s[i + 1] == '/' && s[i + 2] == '/')
+            return acc | PC_URL;
+    }
+    return acc;
+}
+
+/* A strict dotted quad (what obs_ipv4_parse() takes for a single address). */
+static int strict_quad(const char *s, size_t n, uint32_t *out)
+{
+    uint32_t a = 0;
+    size_t i = 0;
+
+    for (int o = 0; o < 4; o++) {
+        size_t start;
+        unsigned v = 0;
+        if (o > 0) {
+            if (i >= n || s[i] != '.')
+                return 0;
+            i++;
+        }
+        start = i;
+        while (i < n && i - start < 3 && s[i] >= '0' && s[i] <= '9')
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == start || v > 255 || (s[start] == '0' && i - start > 1))
+            return 0;
+        a = a << 8 | v;
+    }
+    if (i != n)
+        return 0;
+    *out = a;
+    return 1;
+}
+
+/* A plain ASCII domain (classes within PC_PLAIN, with a letter): itself or a parent
+ * may be a domain key. One trailing dot is what normalisation drops. */
+static int prefilter_domain(const struct hot *h, const char *v, size_t n)
+{
+    if (n > 1 && v[n - 1] == '.')
+        n--;
+    if (v[n - 1] == '.')
+        return 1;
+    return hot_domain(h, v, n);
+}
+
+static int scheme_char(char c, size_t i)
+{
+    unsigned lc = (unsigned char)c | 0x20u;
+
+    if (lc >= 'a' && lc <= 'z')
+        return 1;
+    return i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+}
+
+/* A URL: its host (when it is plain: no userinfo, IPv6 literal, escapes or IDN) is
+ * looked up as a URL key's host, as an address or as a domain with its parents. */
+static int prefilter_url(const struct hot *h, const char *v, size_t n)
+{
+    size_t i = 0, host, end, colon = 0;
+    unsigned acc;
+    uint32_t a;
+
+    /* the scheme, so that the first ':' is the one of "://" */
+    while (i < n && scheme_char(v[i], i))
+        i++;
+    if (i == 0 || n - i < 3 || v[i] != ':' || v[i + 1] != '/' || v[i + 2] != '/')
+        return 1;
+    host = i + 3;
+    for (end = host; end < n && v[end] != '/' && v[end] != '?' && v[end] != '#'; end++) {
+        if (v[end] == '@')
+            return 1;
+        if (v[end] == ':')
+            colon = end;
+    }
+    if (colon)
+        end = colon;
+    if (end == host || v[end - 1] == '.')
+        return 1;
+    acc = classify(v + host, end - host);
+    if (acc & ~PC_PLAIN)
+        return 1;
+    if (acc & PC_LETTER)
+        return hot_host(h, v + host, end - host);
+    if (strict_quad(v + host, end - host, &a))
+        return hot_ipv4(h, a) || hot_url_host(h, v + host, end - host);
+    return hot_url_host(h, v + host, end - host);
+}
+
+/* A value without a hint: the kind obs_guess_kind() would give it. */
+static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigned acc)
+{
+    uint32_t a;
+
+    if (acc & PC_URL)
+        return prefilter_url(h, v, n);
+    if (acc & PC_AT)
+        return hot_has_kind(h, OBS_EMAIL);
+    if (acc & PC_COLON)
+        return hot_has_kind(h, OBS_IPV6);
+    if (acc & PC_OTHER)
+        return 0; /* cheap_reject(): no kind has such bytes */
+    if (acc & PC_HIGH)
+        return 1;
+    if (!(acc & PC_LETTER)) {
+        if (strict_quad(v, n, &a))
+            return hot_ipv4(h, a);
+        /* digits alone: a hash by length; else nothing (no domain ends in digits) */
+        return acc == PC_DIGIT && hash_len(n) ? hot_hash(h, v, n) : 0;
+    }
+    if (!(acc & ~(PC_LETTER | PC_DIGIT)) && hash_len(n))
+        return hot_hash(h, v, n);
+    if (!(acc & PC_DOT))
+        return 0; /* no dot: no domain (cheap_reject) */
+    return prefilter_domain(h, v, n);
+}
+
+int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint)
+{
+    const struct hot *h = si->hot;
+    unsigned acc;
+    uint32_t a;
+
+    if (!h || n == 0)
+        return 1;
+    acc = classify(v, n);
+    if (hint < 0)
+        return prefilter_guess(h, v, n, acc);
+    switch (hint) {
+    case OBS_URL:
+        return acc & PC_URL ? prefilter_url(h, v, n) : 1;
+    case OBS_IPV4:
+        return strict_quad(v, n, &a) ? hot_ipv4(h, a) : hot_has_kind(h, OBS_IPV4);
+    case OBS_DOMAIN:
+        if (!(acc & ~PC_PLAIN) && (acc & PC_LETTER))
+            return prefilter_domain(h, v, n);
+        return hot_has_kind(h, OBS_DOMAIN);
+    case OBS_MD5:
+    case OBS_SHA1:
+    case OBS_SHA256:
+    case OBS_SHA512:
+        if (!(acc & ~(PC_LETTER | PC_DIGIT)))
+            return hot_hash(h, v, n);
+        return hot_has_kind(h, (enum obs_kind)hint);
+    default:
+        return hint < OBS_N_KINDS ? hot_has_kind(h, (enum obs_kind)hint) : 1;
+    }
 }
 
 size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,

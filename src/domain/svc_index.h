@@ -80,6 +80,14 @@ void svc_matcher_free(struct svc_matcher *m);
 size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,
                              size_t n, int64_t now_us, svc_hit_fn fn, void *ctx);
 
+/* The prefilter of a frozen index (svc_index_open_snapshot): 0 when the value v[0..n)
+ * (as a log scanner hands it over, with its kind hint or -1) can match no indicator
+ * at all - for no principal, at no time - and 1 when it may. `mreza match` runs
+ * svc_match_observation() only on lines with a value that may. Always 1 for an index
+ * that has no prefilter (a live one, or one with patterns evaluated on every value).
+ * Safe to call from any number of threads. */
+int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint);
+
 struct svc_related {
     const char *id;          /* the object's STIX id */
     const char *value;       /* the shared observable */

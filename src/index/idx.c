@@ -597,6 +597,28 @@ size_t idx_lookup(const struct idx *ix, enum obs_kind k, const char *canon, size
     return n;
 }
 
+int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx)
+{
+    for (uint64_t i = 0; i < ix->n_entries; i++) {
+        const struct idx_entry *e = &ix->entries[i];
+        const unsigned char *key = (const unsigned char *)ix->strings + e->str_off;
+        size_t len = e->len_kind >> 8;
+        int r;
+
+        if (key[0] == KEY_NET4 && len == 6)
+            r = fn(ctx, OBS_IPV4, key[1], key + 2, 4);
+        else if (key[0] == KEY_NET6 && len == 18)
+            r = fn(ctx, OBS_IPV6, key[1], key + 2, 16);
+        else if (key[0] < OBS_N_KINDS && len >= 1)
+            r = fn(ctx, (enum obs_kind)key[0], -1, key + 1, len - 1);
+        else
+            r = 0;
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 uint32_t idx_n_objs(const struct idx *ix)
 {
     return (uint32_t)ix->n_objs;

@@ -111,6 +111,14 @@ void idx_prefetch(const struct idx *ix, enum obs_kind k, const char *canon, size
 size_t idx_lookup_exact(const struct idx *ix, enum obs_kind k, const char *canon, size_t len,
                         idx_hit_fn fn, void *ctx);
 
+/* Every key of the index, for structures derived from it (index/hot.h): fn gets the
+ * kind and, for an exact value, prefix -1 and the canonical text; for a CIDR range
+ * (kind OBS_IPV4 or OBS_IPV6), the prefix length and the masked network: IPv4 as
+ * the 4 bytes of a host-order uint32, IPv6 as 16 bytes in network order. Keys whose objects
+ * are all retired are included. Returns the first nonzero fn result, else 0. */
+typedef int (*idx_key_fn)(void *ctx, enum obs_kind kind, int prefix, const void *key, size_t len);
+int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx);
+
 uint32_t idx_n_objs(const struct idx *ix);
 const struct idx_obj *idx_obj_at(const struct idx *ix, uint32_t obj);
 /* The object's STIX id ("<type>--<uuid>") into out (at least 300 bytes). */

@@ -1,0 +1,304 @@
+/* index/hot.c - the matcher's prefilter (see hot.h): a Bloom filter of tagged keys
+ * and a two-bit-per-/24 map of IPv4 space, both derived from an index. */
+#include "index/hot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+/* Tags keep the kinds apart in one filter. */
+#define TAG_DOMAIN 0x646f6d61696e0001ull
+#define TAG_URLHOST 0x75726c686f730002ull
+#define TAG_HASH 0x6861736800000003ull
+#define TAG_IP4 0x6970763400000004ull
+#define TAG_NET4 0x6e65743400000005ull
+
+#define NET24_WORDS (2u * ((1u << 24) / 64)) /* (exact-or-long, covered) word pairs */
+
+struct hot {
+    uint64_t *bloom;
+    uint64_t n_bloom;     /* a power of two */
+    uint64_t *net24;      /* NULL when the index has no IPv4 key */
+    uint32_t long_mask;   /* bit p - 24 for each range prefix length 24..31 present */
+    unsigned kinds;       /* bit k for each obs_kind with a key */
+    size_t n_keys;
+};
+
+/* ---- hashing ---- */
+
+static inline unsigned fold(unsigned char c)
+{
+    return c | (unsigned)((unsigned)(c - 'A') < 26u) << 5;
+}
+
+/* MurmurHash3's finaliser: every input bit reaches every output bit. */
+static inline uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    return k ^ (k >> 33);
+}
+
+/* FNV-1a over s taken from its last byte to its first, ASCII case folded: the hash of
+ * a suffix does not depend on what precedes it, so one pass over a domain name
+ * passes through the hash of every parent. */
+static uint64_t rev_hash(const char *s, size_t n)
+{
+    uint64_t h = FNV_OFFSET;
+
+    while (n-- > 0)
+        h = (h ^ fold((unsigned char)s[n])) * FNV_PRIME;
+    return h;
+}
+
+static inline uint64_t bloom_bits(uint64_t h)
+{
+    return (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63)) |
+           (1ull << ((h >> 52) & 63)) | (1ull << ((h >> 58) & 63));
+}
+
+static inline int bloom_maybe(const struct hot *h, uint64_t k)
+{
+    uint64_t bits = bloom_bits(k);
+    return (h->bloom[k & (h->n_bloom - 1)] & bits) == bits;
+}
+
+static void bloom_add(struct hot *h, uint64_t k)
+{
+    h->bloom[k & (h->n_bloom - 1)] |= bloom_bits(k);
+}
+
+/* ---- the /24 map ---- */
+
+static inline uint64_t *net24_word(uint64_t *m, uint32_t block, int covered)
+{
+    return &m[2 * (block >> 6) + (unsigned)covered];
+}
+
+static void net24_set(uint64_t *m, uint32_t block, int covered)
+{
+    *net24_word(m, block, covered) |= 1ull << (block & 63);
+}
+
+/* Mark blocks [first, first + count) as covered by a range. */
+static void net24_cover(uint64_t *m, uint32_t first, uint32_t count)
+{
+    uint64_t b = first, end = (uint64_t)first + count;
+
+    while (b < end && (b & 63))
+        net24_set(m, (uint32_t)b++, 1);
+    for (; b + 64 <= end; b += 64)
+        *net24_word(m, (uint32_t)b, 1) = ~0ull;
+    while (b < end)
+        net24_set(m, (uint32_t)b++, 1);
+}
+
+/* ---- building ---- */
+
+/* The host of a canonical URL: after "scheme://" and any userinfo, up to the port,
+ * path, query or fragment; an IPv6 literal with its brackets. */
+static int url_host_span(const char *u, size_t n, size_t *off, size_t *len)
+{
+    const char *p = memchr(u, ':', n), *end = u + n, *h, *q, *colon = NULL;
+
+    if (!p || end - p < 3 || p[1] != '/' || p[2] != '/')
+        return 0;
+    h = p + 3;
+    for (q = h; q < end && *q != '/' && *q != '?' && *q != '#'; q++)
+        if (*q == '@')
+            h = q + 1;
+    end = q;
+    if (h < end && *h == '[') {
+        q = memchr(h, ']', (size_t)(end - h));
+        if (!q)
+            return 0;
+        end = q + 1;
+    } else {
+        for (q = h; q < end; q++)
+            if (*q == ':')
+                colon = q;
+        if (colon)
+            end = colon;
+    }
+    *off = (size_t)(h - u);
+    *len = (size_t)(end - h);
+    return 1;
+}
+
+struct build {
+    struct hot *h;
+    int count_only;
+};
+
+static int add_key(void *vctx, enum obs_kind kind, int prefix, const void *key, size_t len)
+{
+    struct build *b = vctx;
+    struct hot *h = b->h;
+    uint32_t a;
+    int p;
+
+    h->kinds |= 1u << kind;
+    if (b->count_only) {
+        h->n_keys++;
+        return 0;
+    }
+    switch (kind) {
+    case OBS_IPV4:
+        if (prefix < 0) {
+            if (obs_ipv4_parse(key, len, &a, &p))
+                return 0;
+            prefix = p;
+        } else {
+            memcpy(&a, key, 4);
+        }
+        if (prefix >= 32) {
+            net24_set(h->net24, a >> 8, 0);
+            bloom_add(h, mix(TAG_IP4 ^ a));
+        } else if (prefix >= 24) {
+            net24_set(h->net24, a >> 8, 0);
+            h->long_mask |= 1u << (prefix - 24);
+            bloom_add(h, mix(TAG_NET4 ^ ((uint64_t)prefix << 32) ^ a));
+        } else {
+            net24_cover(h->net24, (a >> 8) & ~((1u << (24 - prefix)) - 1), 1u << (24 - prefix));
+        }
+        break;
+    case OBS_DOMAIN:
+        bloom_add(h, mix(TAG_DOMAIN ^ rev_hash(key, len)));
+        break;
+    case OBS_URL: {
+        size_t off, n;
+        if (url_host_span(key, len, &off, &n))
+            bloom_add(h, mix(TAG_URLHOST ^ rev_hash((const char *)key + off, n)));
+        else
+            h->kinds |= 1u << OBS_N_KINDS; /* a URL without a host: every URL is a maybe */
+        break;
+    }
+    case OBS_MD5:
+    case OBS_SHA1:
+    case OBS_SHA256:
+    case OBS_SHA512:
+        bloom_add(h, mix(TAG_HASH ^ rev_hash(key, len)));
+        break;
+    default:
+        break; /* IPv6, e-mail, wallets: the caller asks hot_has_kind() */
+    }
+    return 0;
+}
+
+enum mz_err hot_build(const struct idx *ix, struct hot **out, struct mz_error *err)
+{
+    struct hot *h = calloc(1, sizeof *h);
+    struct build b = {h, 1};
+
+    if (!h)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    idx_each_key(ix, add_key, &b);
+    /* 16 bits per key: about 0.3 % false "maybe" per probe */
+    h->n_bloom = 64;
+    while (h->n_bloom * 4 < h->n_keys)
+        h->n_bloom *= 2;
+    h->bloom = calloc(h->n_bloom, sizeof *h->bloom);
+    if (h->kinds & (1u << OBS_IPV4))
+        h->net24 = calloc(NET24_WORDS, sizeof *h->net24);
+    if (!h->bloom || ((h->kinds & (1u << OBS_IPV4)) && !h->net24)) {
+        hot_free(h);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    h->kinds = 0;
+    b.count_only = 0;
+    idx_each_key(ix, add_key, &b);
+    *out = h;
+    return MZ_OK;
+}
+
+void hot_free(struct hot *h)
+{
+    if (!h)
+        return;
+    free(h->bloom);
+    free(h->net24);
+    free(h);
+}
+
+size_t hot_bytes(const struct hot *h)
+{
+    return sizeof *h + h->n_bloom * sizeof *h->bloom + (h->net24 ? NET24_WORDS * sizeof *h->net24 : 0);
+}
+
+/* ---- queries ---- */
+
+int hot_has_kind(const struct hot *h, enum obs_kind k)
+{
+    return (h->kinds >> k) & 1;
+}
+
+int hot_ipv4(const struct hot *h, uint32_t a)
+{
+    uint32_t block = a >> 8;
+    uint64_t bit = 1ull << (block & 63);
+
+    if (!h->net24)
+        return 0;
+    if (h->net24[2 * (block >> 6) + 1] & bit)
+        return 1; /* inside a range shorter than /24 */
+    if (!(h->net24[2 * (block >> 6)] & bit))
+        return 0;
+    if (bloom_maybe(h, mix(TAG_IP4 ^ a)))
+        return 1;
+    for (uint32_t m = h->long_mask; m; m &= m - 1) {
+        int p = 24 + __builtin_ctz(m);
+        uint32_t net = a & (0xffffffffu << (32 - p));
+        if (bloom_maybe(h, mix(TAG_NET4 ^ ((uint64_t)p << 32) ^ net)))
+            return 1;
+    }
+    return 0;
+}
+
+int hot_domain(const struct hot *h, const char *s, size_t n)
+{
+    uint64_t k = FNV_OFFSET;
+
+    if (!(h->kinds & (1u << OBS_DOMAIN)))
+        return 0;
+    while (n-- > 0) {
+        k = (k ^ fold((unsigned char)s[n])) * FNV_PRIME;
+        if ((n == 0 || s[n - 1] == '.') && bloom_maybe(h, mix(TAG_DOMAIN ^ k)))
+            return 1;
+    }
+    return 0;
+}
+
+int hot_host(const struct hot *h, const char *s, size_t n)
+{
+    uint64_t k = FNV_OFFSET;
+    int domains = (h->kinds >> OBS_DOMAIN) & 1;
+
+    if (h->kinds & (1u << OBS_N_KINDS))
+        return 1;
+    while (n-- > 0) {
+        k = (k ^ fold((unsigned char)s[n])) * FNV_PRIME;
+        if (domains && (n == 0 || s[n - 1] == '.') && bloom_maybe(h, mix(TAG_DOMAIN ^ k)))
+            return 1;
+    }
+    return ((h->kinds >> OBS_URL) & 1) && bloom_maybe(h, mix(TAG_URLHOST ^ k));
+}
+
+int hot_url_host(const struct hot *h, const char *s, size_t n)
+{
+    if (h->kinds & (1u << OBS_N_KINDS))
+        return 1;
+    if (!(h->kinds & (1u << OBS_URL)))
+        return 0;
+    return bloom_maybe(h, mix(TAG_URLHOST ^ rev_hash(s, n)));
+}
+
+int hot_hash(const struct hot *h, const char *s, size_t n)
+{
+    if (!(h->kinds & ((1u << OBS_MD5) | (1u << OBS_SHA1) | (1u << OBS_SHA256) | (1u << OBS_SHA512))))
+        return 0;
+    return bloom_maybe(h, mix(TAG_HASH ^ rev_hash(s, n)));
+}

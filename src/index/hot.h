@@ -1,0 +1,55 @@
+/* index/hot.h - the matcher's prefilter: small bit arrays derived from an index
+ * (index/idx.h) that answer "could this value be any key of the index?" with "no"
+ * (certain) or "maybe", without building the key. `mreza match` asks them for every
+ * value of a log line first, and sends a line to the full matcher only when some
+ * value is a "maybe": almost no log line is (see docs/matching.md).
+ *
+ * What it holds (all built by hot_build from idx_each_key):
+ *   bloom[]   a blocked Bloom filter (one 64-bit word per key, four bits) of
+ *             domain keys, URL hosts, hashes and exact IPv4 addresses, each under a
+ *             tag of its own; hashed with a function that needs no copy and folds
+ *             ASCII case on the fly, and, for domains, is computed from the right so
+ *             that every parent's hash is a step of the same pass
+ *   net24[]   2^24 pairs of bits, one pair per IPv4 /24: "some exact address or
+ *             range of /24 or longer lies in it" and "a range shorter than /24
+ *             covers it", side by side so that one cache line answers both
+ * Its "no" is exact for the keys it holds; a caller treats kinds it cannot test
+ * here (IPv6, e-mail, wallets) with hot_has_kind().
+ *
+ * Hand-written for the same reason as the index: it is the hot loop of a GiB-scale
+ * match. Read-only after hot_build; any number of threads may query it. */
+#ifndef MZ_HOT_H
+#define MZ_HOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/idx.h"
+#include "util/err.h"
+
+struct hot;
+
+/* Build from every key of ix. The caller owns *out (hot_free). */
+enum mz_err hot_build(const struct idx *ix, struct hot **out, struct mz_error *err);
+void hot_free(struct hot *h);
+
+/* 1 if the index has any key of kind k (an exact value or, for IPv4/IPv6, a range). */
+int hot_has_kind(const struct hot *h, enum obs_kind k);
+/* Maybe-tests: 0 when no key can match, 1 when one may. */
+/* An IPv4 address (host order): an exact address key or a range containing it. */
+int hot_ipv4(const struct hot *h, uint32_t addr);
+/* A domain name s[0..n) (ASCII; upper case is folded): a domain key equal to it or
+ * to any of its parents (every suffix that starts after a dot). */
+int hot_domain(const struct hot *h, const char *s, size_t n);
+/* A URL key whose host is s[0..n) (ASCII; upper case is folded). */
+int hot_url_host(const struct hot *h, const char *s, size_t n);
+/* A URL host s[0..n) (ASCII; upper case is folded): hot_url_host() or hot_domain(),
+ * in one pass. */
+int hot_host(const struct hot *h, const char *s, size_t n);
+/* A hash key (MD5, SHA-1, SHA-256 or SHA-512) equal to hex s[0..n), case folded. */
+int hot_hash(const struct hot *h, const char *s, size_t n);
+
+/* Memory held, in bytes. */
+size_t hot_bytes(const struct hot *h);
+
+#endif
