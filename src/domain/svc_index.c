@@ -661,9 +661,20 @@ enum mz_err svc_index_save(struct svc_index *si, const char *path, struct mz_err
 {
     enum mz_err rc;
 
+    struct hot *built = NULL;
+    void *blob = NULL;
+    size_t n_blob = 0;
+
     pthread_rwlock_rdlock(&si->lock);
-    rc = idx_save(si->ix, path, si->generation, err);
+    /* the prefilter goes into the snapshot, so that `mreza match` maps it too */
+    rc = si->hot ? MZ_OK : hot_build(si->ix, &built, err);
+    if (!rc)
+        rc = hot_save(si->hot ? si->hot : built, &blob, &n_blob, err);
+    if (!rc)
+        rc = idx_save(si->ix, path, si->generation, blob, n_blob, err);
     pthread_rwlock_unlock(&si->lock);
+    hot_free(built);
+    free(blob);
     return rc;
 }
 
@@ -693,10 +704,17 @@ static enum mz_err load_patterns(struct svc_index *si, struct mz_error *err)
  * evaluated on every value anyway (n_scan > 0: a "no" would then not be certain). */
 static enum mz_err freeze(struct svc_index *si, struct mz_error *err)
 {
+    struct mz_error lerr;
+    size_t n_blob = 0;
+    const void *blob = idx_extra(si->ix, &n_blob);
+
     si->frozen = 1;
-    if (si->n_scan == 0)
-        return hot_build(si->ix, &si->hot, err);
-    return MZ_OK;
+    if (si->n_scan > 0)
+        return MZ_OK;
+    mz_error_clear(&lerr);
+    if (blob && !hot_view(blob, n_blob, &si->hot, &lerr))
+        return MZ_OK;
+    return hot_build(si->ix, &si->hot, err);
 }
 
 enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct svc_index **out,

@@ -24,6 +24,15 @@ struct hot {
     uint32_t long_mask;   /* bit p - 24 for each range prefix length 24..31 present */
     unsigned kinds;       /* bit k for each obs_kind with a key */
     size_t n_keys;
+    int borrowed;         /* bloom and net24 point into a blob (hot_view) */
+};
+
+/* The saved form (hot_save): this header, bloom[], then net24[] if has_net24. */
+#define HOT_MAGIC "MZHOT\0\0\1"
+struct hot_blob {
+    char magic[8];
+    uint64_t n_bloom, n_keys, has_net24;
+    uint32_t long_mask, kinds;
 };
 
 /* ---- hashing ---- */
@@ -219,9 +228,68 @@ void hot_free(struct hot *h)
 {
     if (!h)
         return;
-    free(h->bloom);
-    free(h->net24);
+    if (!h->borrowed) {
+        free(h->bloom);
+        free(h->net24);
+    }
     free(h);
+}
+
+static size_t blob_size(uint64_t n_bloom, int has_net24)
+{
+    return sizeof(struct hot_blob) + (size_t)n_bloom * sizeof(uint64_t) +
+           (has_net24 ? NET24_WORDS * sizeof(uint64_t) : 0);
+}
+
+enum mz_err hot_save(const struct hot *h, void **out, size_t *len, struct mz_error *err)
+{
+    struct hot_blob b;
+    size_t n = blob_size(h->n_bloom, h->net24 != NULL);
+    char *p = malloc(n);
+
+    if (!p)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    memset(&b, 0, sizeof b);
+    memcpy(b.magic, HOT_MAGIC, 8);
+    b.n_bloom = h->n_bloom;
+    b.n_keys = h->n_keys;
+    b.has_net24 = h->net24 != NULL;
+    b.long_mask = h->long_mask;
+    b.kinds = h->kinds;
+    memcpy(p, &b, sizeof b);
+    memcpy(p + sizeof b, h->bloom, h->n_bloom * sizeof *h->bloom);
+    if (h->net24)
+        memcpy(p + sizeof b + h->n_bloom * sizeof *h->bloom, h->net24, NET24_WORDS * sizeof *h->net24);
+    *out = p;
+    *len = n;
+    return MZ_OK;
+}
+
+enum mz_err hot_view(const void *blob, size_t len, struct hot **out, struct mz_error *err)
+{
+    struct hot_blob b;
+    struct hot *h;
+
+    if (!blob || len < sizeof b || ((uintptr_t)blob & 7))
+        return mz_error_set(err, MZ_EINVAL, "", "no prefilter in the snapshot");
+    memcpy(&b, blob, sizeof b);
+    if (memcmp(b.magic, HOT_MAGIC, 8) || b.n_bloom < 64 || (b.n_bloom & (b.n_bloom - 1)) ||
+        b.n_bloom > len / sizeof(uint64_t) || b.has_net24 > 1 ||
+        len != blob_size(b.n_bloom, (int)b.has_net24))
+        return mz_error_set(err, MZ_EINVAL, "", "the snapshot's prefilter is malformed");
+    h = calloc(1, sizeof *h);
+    if (!h)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    h->borrowed = 1;
+    h->n_bloom = b.n_bloom;
+    h->n_keys = (size_t)b.n_keys;
+    h->long_mask = b.long_mask & 0xffu;
+    h->kinds = b.kinds;
+    /* the blob is 8-byte aligned (checked above) */
+    h->bloom = (uint64_t *)(uintptr_t)((const char *)blob + sizeof b);
+    h->net24 = b.has_net24 ? h->bloom + h->n_bloom : NULL;
+    *out = h;
+    return MZ_OK;
 }
 
 size_t hot_bytes(const struct hot *h)

@@ -32,6 +32,13 @@ struct hot;
 /* Build from every key of ix. The caller owns *out (hot_free). */
 enum mz_err hot_build(const struct idx *ix, struct hot **out, struct mz_error *err);
 void hot_free(struct hot *h);
+/* The filter as one blob for the index snapshot (idx_save's extra); *out is the
+ * caller's to free. */
+enum mz_err hot_save(const struct hot *h, void **out, size_t *len, struct mz_error *err);
+/* A filter over a blob hot_save() wrote (idx_extra of a mapped snapshot): sizes are
+ * checked, the arrays are used in place (blob must outlive *out and be 8-byte
+ * aligned). MZ_EINVAL for anything malformed: the caller then uses hot_build(). */
+enum mz_err hot_view(const void *blob, size_t len, struct hot **out, struct mz_error *err);
 
 /* 1 if the index has any key of kind k (an exact value or, for IPv4/IPv6, a range). */
 int hot_has_kind(const struct hot *h, enum obs_kind k);

@@ -12,7 +12,7 @@
 #include <xxhash.h>
 
 #define IDX_MAGIC "MZIDX\0\0\1"
-#define IDX_VERSION 1
+#define IDX_VERSION 2 /* 2: a seventh section, the caller's extra blob */
 #define KEY_NET4 (OBS_N_KINDS + 0) /* key kinds beyond obs_kind: CIDR ranges */
 #define KEY_NET6 (OBS_N_KINDS + 1)
 #define MAX_KEY (1 + 16 + OBS_MAX_LEN)
@@ -40,6 +40,7 @@ struct idx_header {
     uint64_t n_objs, n_entries, n_slots, n_posts, n_bloom, n_strings;
     uint64_t mask4;         /* prefix lengths 0..32 present among IPv4 ranges */
     uint64_t mask6[3];      /* prefix lengths 0..128 present among IPv6 ranges */
+    uint64_t n_extra;       /* bytes of the extra blob (the matcher's prefilter) */
 };
 
 struct idx {
@@ -63,6 +64,8 @@ struct idx {
     uint64_t r4_bloom_n;
     void *map;              /* non-NULL when loaded from a snapshot (read-only) */
     size_t map_len;
+    const void *extra;      /* in the map: the blob saved with the snapshot */
+    uint64_t n_extra;
 };
 
 /* ---- helpers ---- */
@@ -597,6 +600,12 @@ size_t idx_lookup(const struct idx *ix, enum obs_kind k, const char *canon, size
     return n;
 }
 
+const void *idx_extra(const struct idx *ix, size_t *len)
+{
+    *len = (size_t)ix->n_extra;
+    return ix->n_extra ? ix->extra : NULL;
+}
+
 int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx)
 {
     for (uint64_t i = 0; i < ix->n_entries; i++) {
@@ -674,8 +683,9 @@ struct section {
     size_t len;
 };
 
-static void sections(const struct idx *ix, struct section *s)
+static void sections(const struct idx *ix, const void *extra, size_t n_extra, struct section *s)
 {
+    s[6] = (struct section){extra, n_extra};
     s[0] = (struct section){ix->objs, ix->n_objs * sizeof *ix->objs};
     s[1] = (struct section){ix->entries, ix->n_entries * sizeof *ix->entries};
     s[2] = (struct section){ix->slots, ix->n_slots * sizeof *ix->slots};
@@ -684,10 +694,10 @@ static void sections(const struct idx *ix, struct section *s)
     s[5] = (struct section){ix->strings, ix->n_strings};
 }
 
-#define N_SECTIONS 6
+#define N_SECTIONS 7
 
 enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation,
-                     struct mz_error *err)
+                     const void *extra, size_t n_extra, struct mz_error *err)
 {
     static const char zeros[8] = {0};
     struct section sec[N_SECTIONS];
@@ -699,7 +709,7 @@ enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation
 
     if (!xs)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    sections(ix, sec);
+    sections(ix, extra, n_extra, sec);
     memset(&h, 0, sizeof h);
     memcpy(h.magic, IDX_MAGIC, 8);
     h.version = IDX_VERSION;
@@ -711,6 +721,7 @@ enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation
     h.n_posts = ix->n_posts;
     h.n_bloom = ix->n_bloom;
     h.n_strings = ix->n_strings;
+    h.n_extra = n_extra;
     h.mask4 = ix->mask4;
     memcpy(h.mask6, ix->mask6, sizeof h.mask6);
     XXH3_64bits_reset(xs);
@@ -810,7 +821,8 @@ enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_ou
         return bad_snapshot(map, (size_t)sb.st_size, path, "not a mreza index of this version", err);
     if (h.n_slots == 0 || (h.n_slots & (h.n_slots - 1)) || h.n_bloom == 0 ||
         (h.n_bloom & (h.n_bloom - 1)) || h.n_objs > UINT32_MAX || h.n_entries > UINT32_MAX ||
-        h.n_posts > UINT32_MAX || h.n_strings > UINT32_MAX || h.n_entries * 2 > h.n_slots)
+        h.n_posts > UINT32_MAX || h.n_strings > UINT32_MAX || h.n_entries * 2 > h.n_slots ||
+        h.n_extra > (uint64_t)sb.st_size)
         return bad_snapshot(map, (size_t)sb.st_size, path, "inconsistent header", err);
     sizes[0] = h.n_objs * sizeof(struct idx_obj);
     sizes[1] = h.n_entries * sizeof(struct idx_entry);
@@ -818,6 +830,7 @@ enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_ou
     sizes[3] = h.n_posts * sizeof(struct idx_post);
     sizes[4] = h.n_bloom * sizeof(uint64_t);
     sizes[5] = h.n_strings;
+    sizes[6] = h.n_extra;
     total = sizeof h;
     for (int i = 0; i < N_SECTIONS; i++)
         total += align8(sizes[i]);
@@ -836,6 +849,7 @@ enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_ou
     targets[3] = (void **)&ix->posts;
     targets[4] = (void **)&ix->bloom;
     targets[5] = (void **)&ix->strings;
+    targets[6] = (void **)&ix->extra;
     off = sizeof h;
     for (int i = 0; i < N_SECTIONS; i++) {
         *targets[i] = (char *)map + off;
@@ -847,6 +861,7 @@ enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_ou
     ix->n_posts = h.n_posts;
     ix->n_bloom = h.n_bloom;
     ix->n_strings = h.n_strings;
+    ix->n_extra = h.n_extra;
     ix->mask4 = h.mask4;
     memcpy(ix->mask6, h.mask6, sizeof ix->mask6);
     ix->map = map;

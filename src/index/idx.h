@@ -119,6 +119,10 @@ size_t idx_lookup_exact(const struct idx *ix, enum obs_kind k, const char *canon
 typedef int (*idx_key_fn)(void *ctx, enum obs_kind kind, int prefix, const void *key, size_t len);
 int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx);
 
+/* The extra blob saved with a loaded snapshot (8-byte aligned, covered by its
+ * checksum, not otherwise checked), or NULL. */
+const void *idx_extra(const struct idx *ix, size_t *len);
+
 uint32_t idx_n_objs(const struct idx *ix);
 const struct idx_obj *idx_obj_at(const struct idx *ix, uint32_t obj);
 /* The object's STIX id ("<type>--<uuid>") into out (at least 300 bytes). */
@@ -135,9 +139,10 @@ struct idx_stats {
 void idx_stats(const struct idx *ix, struct idx_stats *out);
 
 /* Write the index to path atomically (temporary file + rename), stamped with the
- * store generation it reflects. */
+ * store generation it reflects, with n_extra bytes of extra (may be NULL when 0)
+ * that idx_extra() gives back after idx_load() (the matcher's prefilter). */
 enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation,
-                     struct mz_error *err);
+                     const void *extra, size_t n_extra, struct mz_error *err);
 /* Map a snapshot read-only. Checks magic, version, sizes and the checksum of the
  * whole payload: a corrupt or truncated file is refused (MZ_EINVAL), never trusted.
  * *generation_out gets the stamp so the caller can tell a stale one. */

@@ -1121,13 +1121,117 @@ after_value:
     return LOGFMT_SKIP_MALFORMED;
 }
 
+/* A JSON number at p: the end of it, or NULL if it is not one. */
+static const unsigned char *json_number(const unsigned char *p, const unsigned char *end)
+{
+    if (p < end && *p == '-')
+        p++;
+    if (p == end || !(CT(*p) & C_DIGIT))
+        return NULL;
+    if (*p == '0')
+        p++;
+    else
+        while (p < end && (CT(*p) & C_DIGIT))
+            p++;
+    if (p < end && *p == '.') {
+        p++;
+        if (p == end || !(CT(*p) & C_DIGIT))
+            return NULL;
+        while (p < end && (CT(*p) & C_DIGIT))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p == end || !(CT(*p) & C_DIGIT))
+            return NULL;
+        while (p < end && (CT(*p) & C_DIGIT))
+            p++;
+    }
+    return p;
+}
+
+/* Most log lines are one flat object: string keys, and values that are plain strings
+ * (no escapes, controls or non-ASCII bytes), numbers, true, false or null. Such a line
+ * is checked and scanned here with less work per token than json_walk() does; at
+ * anything else (nesting, an escape, a bad byte, a syntax error) this gives up and
+ * returns 0, and json_walk() takes the line from the start and decides. Returns 1
+ * when the line was such an object and its leaves went to json_leaf(). */
+static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit *em)
+{
+    const unsigned char *p = (const unsigned char *)line, *end = p + len, *q;
+    size_t klen;
+
+    f->dec_len = 0;
+    f->n_cands = 0;
+    f->cpath_len = 0;
+    f->host.p = NULL;
+    f->url.p = NULL;
+    p = skip_ws(p, end);
+    if (p == end || *p != '{')
+        return 0;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}')
+        return skip_ws(p + 1, end) == end;
+    for (;;) {
+        if (p == end || *p != '"')
+            return 0;
+        q = find_special(p + 1, end);
+        if (q == end || *q != '"')
+            return 0;
+        klen = (size_t)(q - p - 1);
+        klen = path_put(f, 0, p + 1, klen, (size_t)(end - p - 1));
+        p = q + 1;
+        if (p < end && *p != ':')
+            p = skip_ws(p, end);
+        if (p == end || *p != ':')
+            return 0;
+        p++;
+        if (p < end && *p == ' ')
+            p++;
+        if (p == end)
+            return 0;
+        if (*p == '"') {
+            q = find_special(p + 1, end);
+            if (q == end || *q != '"')
+                return 0;
+            json_leaf(f, em, klen, p + 1, (size_t)(q - p - 1), 0);
+            if (em->stop)
+                return 1;
+            p = q + 1;
+        } else if (*p == 't' || *p == 'f' || *p == 'n') {
+            size_t lit = *p == 'f' ? 5 : 4;
+            if ((size_t)(end - p) < lit ||
+                memcmp(p, *p == 't' ? "true" : *p == 'f' ? "false" : "null", lit) != 0)
+                return 0;
+            p += lit;
+        } else {
+            p = json_number(p, end);
+            if (!p)
+                return 0;
+        }
+        if (p < end && *p != ',' && *p != '}')
+            p = skip_ws(p, end);
+        if (p == end)
+            return 0;
+        if (*p == '}')
+            return skip_ws(p + 1, end) == end;
+        if (*p != ',')
+            return 0;
+        p++;
+        if (p < end && *p != '"')
+            p = skip_ws(p, end);
+    }
+}
+
 static enum logfmt_skip json_line(struct logfmt *f, const char *s, size_t n, struct emit *em)
 {
     enum logfmt_skip r;
 
     em->direct = 0;
     em->overflow = 0;
-    r = json_walk(f, s, n, em);
+    r = json_flat(f, s, n, em) ? LOGFMT_OK : json_walk(f, s, n, em);
     if (r != LOGFMT_OK) /* a NUL byte anywhere stops the walk: say why */
         return memchr(s, '\0', n) ? LOGFMT_SKIP_BINARY : r;
     if (!em->overflow) {

@@ -218,10 +218,16 @@ static void test_snapshot_round_trip_and_corruption(void **state)
     (void)state;
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(idx_save(ix, path, 4242, &err), MZ_OK);
+    assert_int_equal(idx_save(ix, path, 4242, "extra!", 6, &err), MZ_OK);
     assert_int_equal(idx_load(path, &mapped, &gen, &err), MZ_OK);
     assert_int_equal(gen, 4242);
     assert_int_equal(idx_n_objs(mapped), N_ITEMS);
+    {
+        size_t n_extra = 0;
+        const char *extra = idx_extra(mapped, &n_extra);
+        assert_int_equal(n_extra, 6);
+        assert_memory_equal(extra, "extra!", 6);
+    }
     check_queries(mapped, 7000, 2000); /* the mapped copy answers like the built one */
     /* read-only */
     assert_int_equal(idx_add_value(mapped, 0, OBS_DOMAIN, "x.example", 9, &err), MZ_EUNSUPPORTED);
