@@ -54,9 +54,10 @@ struct chunk {
     struct logfmt *fmt;
     struct svc_matcher *matcher;
     const struct svc_index *si;
+    int prefilter;       /* run svc_prefilter() on each line first */
     int64_t now;
     const char *file;
-    uint64_t lines, values, hits;
+    uint64_t lines, values, hits, full; /* full: lines matched in full */
     uint64_t skipped[LOGFMT_N_SKIP];
     struct found *found;
     size_t n_found, cap_found;
@@ -148,15 +149,18 @@ static void match_line(struct chunk *c, const char *line, size_t len)
     c->lines++;
     /* Two stages: a line none of whose values may match (nearly every line) costs one
      * scan and no copy; the others are scanned again and matched in full. */
-    skip = logfmt_line(c->fmt, line, len, prescan_value, &ps);
-    if (skip != LOGFMT_OK) {
-        c->skipped[skip]++;
-        return;
+    if (c->prefilter) {
+        skip = logfmt_line(c->fmt, line, len, prescan_value, &ps);
+        if (skip != LOGFMT_OK) {
+            c->skipped[skip]++;
+            return;
+        }
+        if (!ps.maybe) {
+            c->values += ps.values;
+            return;
+        }
     }
-    if (!ps.maybe) {
-        c->values += ps.values;
-        return;
-    }
+    c->full++;
     obsline_reset(&c->line);
     skip = logfmt_line(c->fmt, line, len, obsline_add, &c->line);
     if (skip != LOGFMT_OK) {
@@ -185,7 +189,7 @@ static void *run_chunk(void *arg)
 }
 
 static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_index *si,
-                      const struct principal *who, int report, struct mz_error *err)
+                      const struct principal *who, int report, int prefilter, struct mz_error *err)
 {
     memset(c, 0, sizeof *c);
     mz_buf_init(&c->out, (size_t)8 << 30);
@@ -195,6 +199,7 @@ static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_in
     if (logfmt_clone(proto, &c->fmt, err) || svc_matcher_new(si, who, &c->matcher, err))
         return -1;
     c->si = si;
+    c->prefilter = prefilter && svc_prefilter_on(si);
     return 0;
 }
 
@@ -209,7 +214,7 @@ static void chunk_free(struct chunk *c)
 }
 
 struct totals {
-    uint64_t lines, values, hits, matched_values;
+    uint64_t lines, values, hits, matched_values, full;
     uint64_t skipped[LOGFMT_N_SKIP];
     struct mz_buf sighted;
 };
@@ -232,6 +237,7 @@ static int print_chunk(const struct chunk *c, const char *file, uint64_t base, s
     t->lines += c->lines;
     t->values += c->values;
     t->hits += c->hits;
+    t->full += c->full;
     t->matched_values += c->n_found;
     for (int s = 0; s < LOGFMT_N_SKIP; s++)
         t->skipped[s] += c->skipped[s];
@@ -244,7 +250,7 @@ static int print_chunk(const struct chunk *c, const char *file, uint64_t base, s
 static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
                                 const struct logfmt_opts *opts, struct svc_index *si,
                                 const struct principal *who, int n_threads, int report,
-                                struct totals *t, struct mz_error *err)
+                                int prefilter, struct totals *t, struct mz_error *err)
 {
     struct chunk *cs = calloc((size_t)n_threads + 1, sizeof *cs);
     struct logfmt *proto = NULL;
@@ -262,7 +268,7 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
     now = tnow.sec * 1000000 + tnow.nsec / 1000;
     rc = logfmt_new(opts, &proto, err);
     /* The main thread reads the head: header lines and the first data line. */
-    if (!rc && chunk_init(&cs[0], proto, si, who, report, err))
+    if (!rc && chunk_init(&cs[0], proto, si, who, report, prefilter, err))
         rc = err->code ? err->code : MZ_ENOMEM;
     if (!rc) {
         cs[0].now = now;
@@ -284,7 +290,7 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
                 const char *nl = memchr(cut, '\n', (size_t)(end - cut));
                 cut = nl ? nl + 1 : end;
             }
-            if (chunk_init(&cs[i], proto, si, who, report, err)) {
+            if (chunk_init(&cs[i], proto, si, who, report, prefilter, err)) {
                 rc = err->code ? err->code : MZ_ENOMEM;
                 break;
             }
@@ -498,6 +504,7 @@ int cli_match(struct cli_args *a)
     struct mz_time start, stop;
     struct timespec t0, t1;
     int n_threads = parse_threads(a), report = cli_flag(a, "report"), rc = 0;
+    int prefilter = !cli_flag(a, "no-prefilter");
     size_t n_fields = 0, n_sightings = 0;
 
     mz_error_clear(&err);
@@ -525,7 +532,7 @@ int cli_match(struct cli_args *a)
         struct input in;
         enum mz_err mrc = open_input(path, &in, &err);
         if (!mrc)
-            mrc = match_buffer(in.data, in.len, path, &opts, si, &who, n_threads, report, &t, &err);
+            mrc = match_buffer(in.data, in.len, path, &opts, si, &who, n_threads, report, prefilter, &t, &err);
         close_input(&in);
         if (mrc) {
             rc = cli_fail(&err);
@@ -548,6 +555,12 @@ int cli_match(struct cli_args *a)
             fprintf(stderr, ", skipped %llu %s", (unsigned long long)t.skipped[s], logfmt_skip_name((enum logfmt_skip)s));
     if (report)
         fprintf(stderr, ", %zu sightings stored", n_sightings);
+    if (!prefilter)
+        fprintf(stderr, "; prefilter off (--no-prefilter)");
+    else if (!svc_prefilter_on(si))
+        fprintf(stderr, "; prefilter off (a pattern is evaluated on every value)");
+    else
+        fprintf(stderr, "; prefilter: %llu lines matched in full", (unsigned long long)t.full);
     fprintf(stderr, "; %.3f s, %d threads\n",
             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, n_threads);
 out:

@@ -1167,8 +1167,9 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
         return prefilter_url(h, v, n);
     if (acc & PC_AT)
         return hot_has_kind(h, OBS_EMAIL);
-    if (acc & PC_COLON)
-        return hot_has_kind(h, OBS_IPV6);
+    if (acc & PC_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
+        return !(acc & ~(PC_LETTER | PC_DIGIT | PC_DOT | PC_COLON | PC_URL)) && !(acc & PC_NONHEX) &&
+               (hot_has_kind(h, OBS_IPV6) || hot_has_kind(h, OBS_IPV4));
     if (acc & PC_OTHER)
         return 0; /* cheap_reject(): no kind has such bytes */
     if (acc & PC_HIGH)
@@ -1184,6 +1185,11 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
     if (!(acc & PC_DOT))
         return 0; /* no dot: no domain (cheap_reject) */
     return prefilter_domain(h, v, n);
+}
+
+int svc_prefilter_on(const struct svc_index *si)
+{
+    return si->hot != NULL;
 }
 
 int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint)
@@ -1202,6 +1208,8 @@ int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint)
         return acc & PC_URL ? prefilter_url(h, v, n) : 1;
     case OBS_IPV4:
         return strict_quad(v, n, &a) ? hot_ipv4(h, a) : hot_has_kind(h, OBS_IPV4);
+    case OBS_IPV6: /* an IPv4-mapped address is looked up as IPv4 */
+        return hot_has_kind(h, OBS_IPV6) || hot_has_kind(h, OBS_IPV4);
     case OBS_DOMAIN:
         if (!(acc & ~PC_PLAIN) && (acc & PC_LETTER))
             return prefilter_domain(h, v, n);

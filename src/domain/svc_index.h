@@ -87,6 +87,8 @@ size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *
  * that has no prefilter (a live one, or one with patterns evaluated on every value).
  * Safe to call from any number of threads. */
 int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint);
+/* 1 if si has a prefilter (svc_prefilter can say 0). */
+int svc_prefilter_on(const struct svc_index *si);
 
 struct svc_related {
     const char *id;          /* the object's STIX id */

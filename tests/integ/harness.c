@@ -52,14 +52,17 @@ static char *read_fd(int fd)
     return buf;
 }
 
-int h_cli(struct hnode *n, char **out, const char *const *argv)
+int h_cli_err(struct hnode *n, char **out, char **err_out, const char *const *argv)
 {
     int pfd[2], status;
     pid_t pid;
     const char *args[64];
     int k = 0;
     char *text;
+    FILE *ef = err_out ? tmpfile() : NULL;
 
+    if (err_out && !ef)
+        die("tmpfile: %s", strerror(errno));
     args[k++] = bin();
     for (int i = 0; argv[i] && k < 60; i++)
         args[k++] = argv[i];
@@ -71,6 +74,8 @@ int h_cli(struct hnode *n, char **out, const char *const *argv)
     pid = fork();
     if (pid == 0) {
         dup2(pfd[1], 1);
+        if (ef)
+            dup2(fileno(ef), 2);
         close(pfd[0]);
         close(pfd[1]);
         execv(args[0], (char *const *)args);
@@ -84,7 +89,17 @@ int h_cli(struct hnode *n, char **out, const char *const *argv)
         *out = text;
     else
         free(text);
+    if (ef) {
+        rewind(ef);
+        *err_out = read_fd(fileno(ef));
+        fclose(ef);
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int h_cli(struct hnode *n, char **out, const char *const *argv)
+{
+    return h_cli_err(n, out, NULL, argv);
 }
 
 void h_node_init(struct hnode *n)

@@ -29,6 +29,8 @@ void h_node_init(struct hnode *n);
 /* Run the CLI on n's data dir: argv is NULL-terminated, without the binary and
  * without --data. Returns the exit status; *out (may be NULL) gets stdout (free it). */
 int h_cli(struct hnode *n, char **out, const char *const *argv);
+/* The same, with stderr into *err_out (free it). */
+int h_cli_err(struct hnode *n, char **out, char **err_out, const char *const *argv);
 void h_add_org(struct hnode *n, const char *name, const char *country, const char *kind);
 /* Adds a user and writes its API key into key (at least 64 bytes). */
 void h_add_user(struct hnode *n, const char *name, const char *org, const char *role, char *key);
