@@ -1158,6 +1158,24 @@ static int prefilter_url(const struct hot *h, const char *v, size_t n)
     return hot_url_host(h, v + host, end - host);
 }
 
+/* An IPv6 address: an IPv6 key, or an IPv4 one if it is IPv4-mapped (::ffff:0:0/96),
+ * which every spelling shows as a group "ffff". */
+static int prefilter_ipv6(const struct hot *h, const char *v, size_t n)
+{
+    size_t run = 0;
+
+    if (hot_has_kind(h, OBS_IPV6))
+        return 1;
+    if (!hot_has_kind(h, OBS_IPV4))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        run = (v[i] | 0x20) == 'f' ? run + 1 : 0;
+        if (run == 4)
+            return 1;
+    }
+    return 0;
+}
+
 /* A value without a hint: the kind obs_guess_kind() would give it. */
 static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigned acc)
 {
@@ -1169,7 +1187,7 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
         return hot_has_kind(h, OBS_EMAIL);
     if (acc & PC_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
         return !(acc & ~(PC_LETTER | PC_DIGIT | PC_DOT | PC_COLON | PC_URL)) && !(acc & PC_NONHEX) &&
-               (hot_has_kind(h, OBS_IPV6) || hot_has_kind(h, OBS_IPV4));
+               prefilter_ipv6(h, v, n);
     if (acc & PC_OTHER)
         return 0; /* cheap_reject(): no kind has such bytes */
     if (acc & PC_HIGH)
@@ -1208,8 +1226,8 @@ int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint)
         return acc & PC_URL ? prefilter_url(h, v, n) : 1;
     case OBS_IPV4:
         return strict_quad(v, n, &a) ? hot_ipv4(h, a) : hot_has_kind(h, OBS_IPV4);
-    case OBS_IPV6: /* an IPv4-mapped address is looked up as IPv4 */
-        return hot_has_kind(h, OBS_IPV6) || hot_has_kind(h, OBS_IPV4);
+    case OBS_IPV6:
+        return prefilter_ipv6(h, v, n);
     case OBS_DOMAIN:
         if (!(acc & ~PC_PLAIN) && (acc & PC_LETTER))
             return prefilter_domain(h, v, n);

@@ -487,11 +487,56 @@ static void test_prefilter_off_with_scan_pattern(void **state)
     free(err);
 }
 
+/* Without IPv6 keys, an IPv6 value can still match: IPv4-mapped, in any spelling. */
+static void test_ipv4_mapped_without_ipv6_keys(void **state)
+{
+    struct hnode n2;
+    char key[64], bundle[400], log[400];
+    const char *const imp[] = {"import", bundle, "--user", "a@xo", NULL};
+    const char *const with[] = {"match", "--as", "xo", "--format", "json", log, NULL};
+    const char *const without[] = {"match", "--as", "xo", "--format", "json", "--no-prefilter", log, NULL};
+    char *out1 = NULL, *out2 = NULL;
+    FILE *f;
+
+    (void)state;
+    h_node_init(&n2);
+    h_add_org(&n2, "xo", "RS", "national-csirt");
+    h_add_user(&n2, "a@xo", "xo", "analyst", key);
+    snprintf(bundle, sizeof bundle, "%s/v4.json", n2.dir);
+    f = fopen(bundle, "w");
+    assert_non_null(f);
+    n_objects = 2000;
+    fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--5a5a5a5a-0000-4000-8000-000000000002\",\"objects\":[");
+    indicator(f, "[ipv4-addr:value = '198.51.100.1']");
+    fprintf(f, "]}\n");
+    fclose(f);
+    assert_int_equal(h_cli(&n2, &out1, imp), 0);
+    free(out1);
+    snprintf(log, sizeof log, "%s/v6.jsonl", n2.dir);
+    f = fopen(log, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"a\":\"::ffff:198.51.100.1\"}\n{\"a\":\"0:0:0:0:0:FFFF:c633:6401\"}\n"
+               "{\"a\":\"::fFfF:C633:6401\"}\n{\"a\":\"2001:db8::1\"}\n{\"a\":\"::ffff:198.51.100.2\"}\n");
+    fclose(f);
+    assert_int_equal(h_cli(&n2, &out1, with), 0);
+    assert_int_equal(h_cli(&n2, &out2, without), 0);
+    assert_string_equal(out1, out2);
+    assert_non_null(strstr(out1, "\"line\":1,"));
+    assert_non_null(strstr(out1, "\"line\":2,"));
+    assert_non_null(strstr(out1, "\"line\":3,"));
+    assert_null(strstr(out1, "\"line\":4,"));
+    assert_null(strstr(out1, "\"line\":5,"));
+    free(out1);
+    free(out2);
+    assert_true(h_node_free(&n2) <= 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prefilter_changes_nothing),
         cmocka_unit_test(test_prefilter_filters),
+        cmocka_unit_test(test_ipv4_mapped_without_ipv6_keys),
         cmocka_unit_test(test_prefilter_off_with_scan_pattern),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
