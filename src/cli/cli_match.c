@@ -54,7 +54,7 @@ struct chunk {
     struct logfmt *fmt;
     struct svc_matcher *matcher;
     const struct svc_index *si;
-    int prefilter;       /* run svc_prefilter() on each line first */
+    int prefilter;       /* ask the prefilter about each line first */
     int64_t now;
     const char *file;
     uint64_t lines, values, hits, full; /* full: lines matched in full */
@@ -63,6 +63,8 @@ struct chunk {
     size_t n_found, cap_found;
     struct mz_buf out;
     struct obsline line; /* the current line's values */
+    uint64_t cur_line;   /* the line being matched in full */
+    struct pending *pend; /* two lines in the prefilter's pipeline */
     /* the open output record of the current line */
     const char *rec_value;
     const char *rec_field;
@@ -106,7 +108,7 @@ static int on_hit(void *ctx, const struct svc_hit *h)
         c->found = f;
         c->cap_found = ncap;
     }
-    c->found[c->n_found].line = c->lines;
+    c->found[c->n_found].line = c->cur_line;
     c->found[c->n_found].off = b->len;
     c->n_found++;
     mz_buf_puts(b, ",\"field\":");
@@ -122,45 +124,33 @@ static int on_hit(void *ctx, const struct svc_hit *h)
     return 0;
 }
 
-/* The prefilter's pass over a line: stops at the first value that may match. */
-struct prescan {
+/* A line whose values went to the prefilter, waiting for its answer. */
+struct pending {
     struct chunk *c;
+    const char *line;
+    size_t len;
+    uint64_t lineno;
     uint64_t values;
-    int maybe;
+    int active;           /* scanned fine: the answer is still to be asked */
+    struct hot_probes ps;
 };
 
 static int prescan_value(void *ctx, const struct logfmt_value *v)
 {
-    struct prescan *ps = ctx;
+    struct pending *pd = ctx;
 
-    ps->values++;
-    if (svc_prefilter(ps->c->si, v->value, v->value_len, v->kind_hint)) {
-        ps->maybe = 1;
-        return 1;
-    }
-    return 0;
+    pd->values++;
+    svc_prefilter_add(pd->c->si, &pd->ps, v->value, v->value_len, v->kind_hint);
+    return pd->ps.maybe; /* a certain "maybe" ends the scan */
 }
 
-static void match_line(struct chunk *c, const char *line, size_t len)
+/* Scan and match one line in full (the line number goes into each found record). */
+static void match_full(struct chunk *c, const char *line, size_t len, uint64_t lineno)
 {
     enum logfmt_skip skip;
-    struct prescan ps = {c, 0, 0};
 
-    c->lines++;
-    /* Two stages: a line none of whose values may match (nearly every line) costs one
-     * scan and no copy; the others are scanned again and matched in full. */
-    if (c->prefilter) {
-        skip = logfmt_line(c->fmt, line, len, prescan_value, &ps);
-        if (skip != LOGFMT_OK) {
-            c->skipped[skip]++;
-            return;
-        }
-        if (!ps.maybe) {
-            c->values += ps.values;
-            return;
-        }
-    }
     c->full++;
+    c->cur_line = lineno;
     obsline_reset(&c->line);
     skip = logfmt_line(c->fmt, line, len, obsline_add, &c->line);
     if (skip != LOGFMT_OK) {
@@ -174,17 +164,73 @@ static void match_line(struct chunk *c, const char *line, size_t len)
     }
 }
 
+/* First stage: the prefilter's scan of a line (no copies); its probes are loading
+ * when this returns. */
+static void prescan(struct chunk *c, struct pending *pd, const char *line, size_t len)
+{
+    enum logfmt_skip skip;
+
+    pd->c = c;
+    pd->line = line;
+    pd->len = len;
+    pd->lineno = ++c->lines;
+    pd->values = 0;
+    svc_prefilter_reset(&pd->ps);
+    skip = logfmt_line(c->fmt, line, len, prescan_value, pd);
+    pd->active = skip == LOGFMT_OK;
+    if (skip != LOGFMT_OK)
+        c->skipped[skip]++;
+}
+
+/* Second stage: the answer; a line that may match is matched in full. */
+static void settle(struct chunk *c, struct pending *pd)
+{
+    if (!pd->active)
+        return;
+    pd->active = 0;
+    if (svc_prefilter_maybe(c->si, &pd->ps))
+        match_full(c, pd->line, pd->len, pd->lineno);
+    else
+        c->values += pd->values;
+}
+
+/* One line, both stages at once (the head of an input, and unpipelined formats). */
+static void match_line(struct chunk *c, const char *line, size_t len)
+{
+    if (!c->prefilter) {
+        match_full(c, line, len, ++c->lines);
+        return;
+    }
+    prescan(c, &c->pend[0], line, len);
+    settle(c, &c->pend[0]);
+}
+
+/* Lines of JSON and text are scanned without state, so a line's answer can wait
+ * until the next line has been scanned: the prefilter's memory loads (a Bloom word,
+ * the /24 map) then overlap with that scan instead of stalling it. Zeek and CSV
+ * lines may carry headers that reconfigure the scanner, so they go one by one. */
 static void *run_chunk(void *arg)
 {
     struct chunk *c = arg;
     const char *p = c->p;
+    enum logfmt_kind kind = logfmt_kind_of(c->fmt);
+    int pipelined = c->prefilter && (kind == LOGFMT_JSON || kind == LOGFMT_EVE || kind == LOGFMT_TEXT);
+    int cur = 0;
 
+    c->pend[0].active = c->pend[1].active = 0;
     while (p < c->end && !c->failed) {
         const char *nl = memchr(p, '\n', (size_t)(c->end - p));
         const char *e = nl ? nl : c->end;
-        match_line(c, p, (size_t)(e - p));
+        if (pipelined) {
+            prescan(c, &c->pend[cur], p, (size_t)(e - p));
+            settle(c, &c->pend[cur ^ 1]);
+            cur ^= 1;
+        } else {
+            match_line(c, p, (size_t)(e - p));
+        }
         p = nl ? nl + 1 : c->end;
     }
+    settle(c, &c->pend[cur ^ 1]);
     return NULL;
 }
 
@@ -194,7 +240,8 @@ static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_in
     memset(c, 0, sizeof *c);
     mz_buf_init(&c->out, (size_t)8 << 30);
     mz_buf_init(&c->sighted, report ? (size_t)8 << 30 : 0);
-    if (obsline_init(&c->line, VALUE_SCRATCH))
+    c->pend = calloc(2, sizeof *c->pend);
+    if (!c->pend || obsline_init(&c->line, VALUE_SCRATCH))
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (logfmt_clone(proto, &c->fmt, err) || svc_matcher_new(si, who, &c->matcher, err))
         return -1;
@@ -208,6 +255,7 @@ static void chunk_free(struct chunk *c)
     logfmt_free(c->fmt);
     svc_matcher_free(c->matcher);
     obsline_free(&c->line);
+    free(c->pend);
     free(c->found);
     mz_buf_free(&c->out);
     mz_buf_free(&c->sighted);

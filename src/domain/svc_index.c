@@ -1106,13 +1106,14 @@ static int strict_quad(const char *s, size_t n, uint32_t *out)
 
 /* A plain ASCII domain (classes within PC_PLAIN, with a letter): itself or a parent
  * may be a domain key. One trailing dot is what normalisation drops. */
-static int prefilter_domain(const struct hot *h, const char *v, size_t n)
+static int prefilter_domain(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
 {
     if (n > 1 && v[n - 1] == '.')
         n--;
     if (v[n - 1] == '.')
         return 1;
-    return hot_domain(h, v, n);
+    hot_probe_domain(h, v, n, ps);
+    return 0;
 }
 
 static int scheme_char(char c, size_t i)
@@ -1126,7 +1127,7 @@ static int scheme_char(char c, size_t i)
 
 /* A URL: its host (when it is plain: no userinfo, IPv6 literal, escapes or IDN) is
  * looked up as a URL key's host, as an address or as a domain with its parents. */
-static int prefilter_url(const struct hot *h, const char *v, size_t n)
+static int prefilter_url(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
 {
     size_t i = 0, host, end, colon = 0;
     unsigned acc;
@@ -1151,11 +1152,14 @@ static int prefilter_url(const struct hot *h, const char *v, size_t n)
     acc = classify(v + host, end - host);
     if (acc & ~PC_PLAIN)
         return 1;
-    if (acc & PC_LETTER)
-        return hot_host(h, v + host, end - host);
+    if (acc & PC_LETTER) {
+        hot_probe_host(h, v + host, end - host, ps);
+        return 0;
+    }
     if (strict_quad(v + host, end - host, &a))
-        return hot_ipv4(h, a) || hot_url_host(h, v + host, end - host);
-    return hot_url_host(h, v + host, end - host);
+        hot_probe_ipv4(h, a, ps);
+    hot_probe_url_host(h, v + host, end - host, ps);
+    return 0;
 }
 
 /* An IPv6 address: an IPv6 key, or an IPv4 one if it is IPv4-mapped (::ffff:0:0/96),
@@ -1177,12 +1181,13 @@ static int prefilter_ipv6(const struct hot *h, const char *v, size_t n)
 }
 
 /* A value without a hint: the kind obs_guess_kind() would give it. */
-static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigned acc)
+static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigned acc,
+                           struct hot_probes *ps)
 {
     uint32_t a;
 
     if (acc & PC_URL)
-        return prefilter_url(h, v, n);
+        return prefilter_url(h, v, n, ps);
     if (acc & PC_AT)
         return hot_has_kind(h, OBS_EMAIL);
     if (acc & PC_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
@@ -1194,15 +1199,19 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
         return 1;
     if (!(acc & PC_LETTER)) {
         if (strict_quad(v, n, &a))
-            return hot_ipv4(h, a);
-        /* digits alone: a hash by length; else nothing (no domain ends in digits) */
-        return acc == PC_DIGIT && hash_len(n) ? hot_hash(h, v, n) : 0;
+            hot_probe_ipv4(h, a, ps);
+        else if (acc == PC_DIGIT && hash_len(n))
+            hot_probe_hash(h, v, n, ps);
+        /* else nothing: digits and dots that are no address name nothing */
+        return 0;
     }
-    if (!(acc & ~(PC_LETTER | PC_DIGIT)) && hash_len(n))
-        return hot_hash(h, v, n);
+    if (!(acc & ~(PC_LETTER | PC_DIGIT)) && hash_len(n)) {
+        hot_probe_hash(h, v, n, ps);
+        return 0;
+    }
     if (!(acc & PC_DOT))
         return 0; /* no dot: no domain (cheap_reject) */
-    return prefilter_domain(h, v, n);
+    return prefilter_domain(h, v, n, ps);
 }
 
 int svc_prefilter_on(const struct svc_index *si)
@@ -1210,38 +1219,62 @@ int svc_prefilter_on(const struct svc_index *si)
     return si->hot != NULL;
 }
 
-int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint)
+/* 1 when the value is a "maybe" without a probe; else its probes are in ps. */
+static int prefilter_value(const struct hot *h, const char *v, size_t n, int hint,
+                           struct hot_probes *ps)
 {
-    const struct hot *h = si->hot;
     unsigned acc;
     uint32_t a;
 
-    if (!h || n == 0)
+    if (n == 0)
         return 1;
     acc = classify(v, n);
     if (hint < 0)
-        return prefilter_guess(h, v, n, acc);
+        return prefilter_guess(h, v, n, acc, ps);
     switch (hint) {
     case OBS_URL:
-        return acc & PC_URL ? prefilter_url(h, v, n) : 1;
+        return acc & PC_URL ? prefilter_url(h, v, n, ps) : 1;
     case OBS_IPV4:
-        return strict_quad(v, n, &a) ? hot_ipv4(h, a) : hot_has_kind(h, OBS_IPV4);
+        if (!strict_quad(v, n, &a))
+            return hot_has_kind(h, OBS_IPV4);
+        hot_probe_ipv4(h, a, ps);
+        return 0;
     case OBS_IPV6:
         return prefilter_ipv6(h, v, n);
     case OBS_DOMAIN:
         if (!(acc & ~PC_PLAIN) && (acc & PC_LETTER))
-            return prefilter_domain(h, v, n);
+            return prefilter_domain(h, v, n, ps);
         return hot_has_kind(h, OBS_DOMAIN);
     case OBS_MD5:
     case OBS_SHA1:
     case OBS_SHA256:
     case OBS_SHA512:
-        if (!(acc & ~(PC_LETTER | PC_DIGIT)))
-            return hot_hash(h, v, n);
+        if (!(acc & ~(PC_LETTER | PC_DIGIT))) {
+            hot_probe_hash(h, v, n, ps);
+            return 0;
+        }
         return hot_has_kind(h, (enum obs_kind)hint);
     default:
         return hint < OBS_N_KINDS ? hot_has_kind(h, (enum obs_kind)hint) : 1;
     }
+}
+
+void svc_prefilter_reset(struct hot_probes *ps)
+{
+    ps->n = 0;
+    ps->maybe = 0;
+}
+
+void svc_prefilter_add(const struct svc_index *si, struct hot_probes *ps, const char *v, size_t n,
+                       int hint)
+{
+    if (!si->hot || prefilter_value(si->hot, v, n, hint, ps))
+        ps->maybe = 1;
+}
+
+int svc_prefilter_maybe(const struct svc_index *si, const struct hot_probes *ps)
+{
+    return !si->hot || hot_probes_maybe(si->hot, ps);
 }
 
 size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "domain/principal.h"
+#include "index/hot.h"
 #include "index/idx.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -80,14 +81,20 @@ void svc_matcher_free(struct svc_matcher *m);
 size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *values,
                              size_t n, int64_t now_us, svc_hit_fn fn, void *ctx);
 
-/* The prefilter of a frozen index (svc_index_open_snapshot): 0 when the value v[0..n)
- * (as a log scanner hands it over, with its kind hint or -1) can match no indicator
- * at all - for no principal, at no time - and 1 when it may. `mreza match` runs
- * svc_match_observation() only on lines with a value that may. Always 1 for an index
- * that has no prefilter (a live one, or one with patterns evaluated on every value).
- * Safe to call from any number of threads. */
-int svc_prefilter(const struct svc_index *si, const char *v, size_t n, int hint);
-/* 1 if si has a prefilter (svc_prefilter can say 0). */
+/* The prefilter of a frozen index (svc_index_open_snapshot), which `mreza match`
+ * asks before it runs svc_match_observation() on a log line: the values of a line
+ * (as a log scanner hands them over, with their kind hints or -1) are added to a
+ * probe set, and svc_prefilter_maybe() then says 0 when none of them can match any
+ * indicator at all - for no principal, at no time - and 1 when one may. Adding
+ * starts the memory loads the answer needs, so that a caller can scan the next line
+ * before asking (index/hot.h). With no prefilter (a live index, or one with patterns
+ * evaluated on every value) the answer is always 1. Safe from any number of
+ * threads, each with its own probe set. */
+void svc_prefilter_reset(struct hot_probes *ps);
+void svc_prefilter_add(const struct svc_index *si, struct hot_probes *ps, const char *v, size_t n,
+                       int hint);
+int svc_prefilter_maybe(const struct svc_index *si, const struct hot_probes *ps);
+/* 1 if si has a prefilter (svc_prefilter_maybe can say 0). */
 int svc_prefilter_on(const struct svc_index *si);
 
 struct svc_related {

@@ -304,17 +304,47 @@ int hot_has_kind(const struct hot *h, enum obs_kind k)
     return (h->kinds >> k) & 1;
 }
 
-int hot_ipv4(const struct hot *h, uint32_t a)
+/* ---- probes ---- */
+
+static inline void probe_bloom(const struct hot *h, uint64_t k, struct hot_probes *ps)
+{
+    const uint64_t *w = &h->bloom[k & (h->n_bloom - 1)];
+
+    __builtin_prefetch(w);
+    if (ps->n == HOT_MAX_PROBES) {
+        ps->maybe = 1;
+        return;
+    }
+    ps->p[ps->n].word = w;
+    ps->p[ps->n].bits = bloom_bits(k);
+    ps->p[ps->n].addr = 0;
+    ps->p[ps->n].ipv4 = 0;
+    ps->n++;
+}
+
+void hot_probe_ipv4(const struct hot *h, uint32_t a, struct hot_probes *ps)
 {
     uint32_t block = a >> 8;
-    uint64_t bit = 1ull << (block & 63);
+    const uint64_t *w;
 
     if (!h->net24)
-        return 0;
-    if (h->net24[2 * (block >> 6) + 1] & bit)
-        return 1; /* inside a range shorter than /24 */
-    if (!(h->net24[2 * (block >> 6)] & bit))
-        return 0;
+        return;
+    if (ps->n == HOT_MAX_PROBES) {
+        ps->maybe = 1;
+        return;
+    }
+    w = &h->net24[2 * (block >> 6)];
+    __builtin_prefetch(w);
+    ps->p[ps->n].word = w;
+    ps->p[ps->n].bits = 1ull << (block & 63);
+    ps->p[ps->n].addr = a;
+    ps->p[ps->n].ipv4 = 1;
+    ps->n++;
+}
+
+/* The /24 of a is marked as holding an exact address or a long range: which? */
+static int ipv4_second_stage(const struct hot *h, uint32_t a)
+{
     if (bloom_maybe(h, mix(TAG_IP4 ^ a)))
         return 1;
     for (uint32_t m = h->long_mask; m; m &= m - 1) {
@@ -326,47 +356,101 @@ int hot_ipv4(const struct hot *h, uint32_t a)
     return 0;
 }
 
-int hot_domain(const struct hot *h, const char *s, size_t n)
+void hot_probe_domain(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
 {
     uint64_t k = FNV_OFFSET;
 
     if (!(h->kinds & (1u << OBS_DOMAIN)))
-        return 0;
+        return;
     while (n-- > 0) {
         k = (k ^ fold((unsigned char)s[n])) * FNV_PRIME;
-        if ((n == 0 || s[n - 1] == '.') && bloom_maybe(h, mix(TAG_DOMAIN ^ k)))
-            return 1;
+        if (n == 0 || s[n - 1] == '.')
+            probe_bloom(h, mix(TAG_DOMAIN ^ k), ps);
     }
-    return 0;
 }
 
-int hot_host(const struct hot *h, const char *s, size_t n)
+void hot_probe_host(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
 {
     uint64_t k = FNV_OFFSET;
     int domains = (h->kinds >> OBS_DOMAIN) & 1;
 
-    if (h->kinds & (1u << OBS_N_KINDS))
-        return 1;
+    if (h->kinds & (1u << OBS_N_KINDS)) {
+        ps->maybe = 1;
+        return;
+    }
     while (n-- > 0) {
         k = (k ^ fold((unsigned char)s[n])) * FNV_PRIME;
-        if (domains && (n == 0 || s[n - 1] == '.') && bloom_maybe(h, mix(TAG_DOMAIN ^ k)))
-            return 1;
+        if (domains && (n == 0 || s[n - 1] == '.'))
+            probe_bloom(h, mix(TAG_DOMAIN ^ k), ps);
     }
-    return ((h->kinds >> OBS_URL) & 1) && bloom_maybe(h, mix(TAG_URLHOST ^ k));
+    if ((h->kinds >> OBS_URL) & 1)
+        probe_bloom(h, mix(TAG_URLHOST ^ k), ps);
+}
+
+void hot_probe_url_host(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
+{
+    if (h->kinds & (1u << OBS_N_KINDS))
+        ps->maybe = 1;
+    else if (h->kinds & (1u << OBS_URL))
+        probe_bloom(h, mix(TAG_URLHOST ^ rev_hash(s, n)), ps);
+}
+
+void hot_probe_hash(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
+{
+    if (h->kinds & ((1u << OBS_MD5) | (1u << OBS_SHA1) | (1u << OBS_SHA256) | (1u << OBS_SHA512)))
+        probe_bloom(h, mix(TAG_HASH ^ rev_hash(s, n)), ps);
+}
+
+int hot_probes_maybe(const struct hot *h, const struct hot_probes *ps)
+{
+    if (ps->maybe)
+        return 1;
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct hot_probe *p = &ps->p[i];
+        if (!p->ipv4) {
+            if ((*p->word & p->bits) == p->bits)
+                return 1;
+        } else if (p->word[1] & p->bits) {
+            return 1; /* inside a range shorter than /24 */
+        } else if ((p->word[0] & p->bits) && ipv4_second_stage(h, p->addr)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- single answers (tests, and callers without a pipeline) ---- */
+
+#define ONE_VALUE(call)                                                                            \
+    do {                                                                                           \
+        struct hot_probes ps;                                                                      \
+        ps.n = 0;                                                                                  \
+        ps.maybe = 0;                                                                              \
+        call;                                                                                      \
+        return hot_probes_maybe(h, &ps);                                                           \
+    } while (0)
+
+int hot_ipv4(const struct hot *h, uint32_t a)
+{
+    ONE_VALUE(hot_probe_ipv4(h, a, &ps));
+}
+
+int hot_domain(const struct hot *h, const char *s, size_t n)
+{
+    ONE_VALUE(hot_probe_domain(h, s, n, &ps));
+}
+
+int hot_host(const struct hot *h, const char *s, size_t n)
+{
+    ONE_VALUE(hot_probe_host(h, s, n, &ps));
 }
 
 int hot_url_host(const struct hot *h, const char *s, size_t n)
 {
-    if (h->kinds & (1u << OBS_N_KINDS))
-        return 1;
-    if (!(h->kinds & (1u << OBS_URL)))
-        return 0;
-    return bloom_maybe(h, mix(TAG_URLHOST ^ rev_hash(s, n)));
+    ONE_VALUE(hot_probe_url_host(h, s, n, &ps));
 }
 
 int hot_hash(const struct hot *h, const char *s, size_t n)
 {
-    if (!(h->kinds & ((1u << OBS_MD5) | (1u << OBS_SHA1) | (1u << OBS_SHA256) | (1u << OBS_SHA512))))
-        return 0;
-    return bloom_maybe(h, mix(TAG_HASH ^ rev_hash(s, n)));
+    ONE_VALUE(hot_probe_hash(h, s, n, &ps));
 }

@@ -56,6 +56,30 @@ int hot_host(const struct hot *h, const char *s, size_t n);
 /* A hash key (MD5, SHA-1, SHA-256 or SHA-512) equal to hex s[0..n), case folded. */
 int hot_hash(const struct hot *h, const char *s, size_t n);
 
+/* Deferred answers, for a matcher that overlaps the memory latency of one log line's
+ * tests with the scanning of the next: hot_probe_*() append the words a value's
+ * answer depends on to ps (and start loading them); hot_probes_maybe() then answers
+ * for all of them at once: 1 if any value of the set may match. Same answers as
+ * the functions above. A full set (HOT_MAX_PROBES) answers "maybe". */
+#define HOT_MAX_PROBES 128
+struct hot_probe {
+    const uint64_t *word; /* a Bloom word, or the /24 map's word pair */
+    uint64_t bits;
+    uint32_t addr;        /* IPv4 probes: the address (for the second stage) */
+    int ipv4;
+};
+struct hot_probes {
+    struct hot_probe p[HOT_MAX_PROBES];
+    size_t n;
+    int maybe;            /* set when an answer is "maybe" without a probe */
+};
+void hot_probe_ipv4(const struct hot *h, uint32_t addr, struct hot_probes *ps);
+void hot_probe_domain(const struct hot *h, const char *s, size_t n, struct hot_probes *ps);
+void hot_probe_host(const struct hot *h, const char *s, size_t n, struct hot_probes *ps);
+void hot_probe_url_host(const struct hot *h, const char *s, size_t n, struct hot_probes *ps);
+void hot_probe_hash(const struct hot *h, const char *s, size_t n, struct hot_probes *ps);
+int hot_probes_maybe(const struct hot *h, const struct hot_probes *ps);
+
 /* Memory held, in bytes. */
 size_t hot_bytes(const struct hot *h);
 
