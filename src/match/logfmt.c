@@ -1154,21 +1154,76 @@ static const unsigned char *json_number(const unsigned char *p, const unsigned c
 
 /* Most log lines are one flat object: string keys, and values that are plain strings
  * (no escapes, controls or non-ASCII bytes), numbers, true, false or null. Such a line
- * is checked and scanned here with less work per token than json_walk() does; at
- * anything else (nesting, an escape, a bad byte, a syntax error) this gives up and
- * returns 0, and json_walk() takes the line from the start and decides. Returns 1
- * when the line was such an object and its leaves went to json_leaf(). */
+ * is checked and scanned here with less work per token than json_walk() does: one
+ * pass marks its quotes in a bit set (16 bytes per step), and the scan then jumps
+ * from quote to quote. At anything else (a long line, nesting, an escape, a bad byte,
+ * a syntax error) this gives up and returns 0, and json_walk() takes the line from
+ * the start and decides. Returns 1 when the line was such an object and its leaves
+ * went to json_leaf(). */
+#define FLAT_MAX_LINE 4096
+
+/* Bit i of q is set where s[i] is '"'. 0 if s has a '\\', a control byte or a byte
+ * >= 0x80 anywhere (str_special() without the quote). */
+static int quote_bits(const unsigned char *s, size_t n, uint64_t *q)
+{
+    size_t i = 0;
+    unsigned bad = 0;
+
+    memset(q, 0, ((n + 63) / 64) * sizeof *q);
+#if defined(__SSE2__)
+    {
+        const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+        const __m128i space = _mm_set1_epi8(0x20);
+
+        for (; i + 16 <= n; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote));
+            bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, bslash), _mm_cmplt_epi8(x, space)));
+            q[i >> 6] |= (uint64_t)mq << (i & 63);
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned c = s[i];
+        if (c == '"')
+            q[i >> 6] |= 1ull << (i & 63);
+        else
+            bad |= c == '\\' || c - 0x20 > 0x5F;
+    }
+    return !bad;
+}
+
+/* The first quote at or after from, or n. */
+static size_t next_quote(const uint64_t *q, size_t from, size_t n)
+{
+    size_t w = from >> 6, nw = (n + 63) >> 6;
+    uint64_t m;
+
+    if (from >= n)
+        return n;
+    m = q[w] & (~0ull << (from & 63));
+    while (!m) {
+        if (++w >= nw)
+            return n;
+        m = q[w];
+    }
+    return (w << 6) + (size_t)__builtin_ctzll(m);
+}
+
 static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit *em)
 {
-    const unsigned char *p = (const unsigned char *)line, *end = p + len, *q;
-    size_t klen;
+    const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
+    uint64_t q[FLAT_MAX_LINE / 64];
+    size_t i, klen;
 
+    if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
+        return 0;
     f->dec_len = 0;
     f->n_cands = 0;
     f->cpath_len = 0;
     f->host.p = NULL;
     f->url.p = NULL;
-    p = skip_ws(p, end);
+    p = skip_ws(s, end);
     if (p == end || *p != '{')
         return 0;
     p = skip_ws(p + 1, end);
@@ -1177,12 +1232,11 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
     for (;;) {
         if (p == end || *p != '"')
             return 0;
-        q = find_special(p + 1, end);
-        if (q == end || *q != '"')
+        i = next_quote(q, (size_t)(p - s) + 1, len);
+        if (i == len)
             return 0;
-        klen = (size_t)(q - p - 1);
-        klen = path_put(f, 0, p + 1, klen, (size_t)(end - p - 1));
-        p = q + 1;
+        klen = path_put(f, 0, p + 1, i - (size_t)(p - s) - 1, (size_t)(end - p - 1));
+        p = s + i + 1;
         if (p < end && *p != ':')
             p = skip_ws(p, end);
         if (p == end || *p != ':')
@@ -1193,13 +1247,13 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
         if (p == end)
             return 0;
         if (*p == '"') {
-            q = find_special(p + 1, end);
-            if (q == end || *q != '"')
+            i = next_quote(q, (size_t)(p - s) + 1, len);
+            if (i == len)
                 return 0;
-            json_leaf(f, em, klen, p + 1, (size_t)(q - p - 1), 0);
+            json_leaf(f, em, klen, p + 1, i - (size_t)(p - s) - 1, 0);
             if (em->stop)
                 return 1;
-            p = q + 1;
+            p = s + i + 1;
         } else if (*p == 't' || *p == 'f' || *p == 'n') {
             size_t lit = *p == 'f' ? 5 : 4;
             if ((size_t)(end - p) < lit ||
