@@ -176,7 +176,7 @@ static void prescan(struct chunk *c, struct pending *pd, const char *line, size_
     pd->lineno = ++c->lines;
     pd->values = 0;
     svc_prefilter_reset(&pd->ps);
-    skip = logfmt_line(c->fmt, line, len, prescan_value, pd);
+    skip = logfmt_values(c->fmt, line, len, prescan_value, pd);
     pd->active = skip == LOGFMT_OK;
     if (skip != LOGFMT_OK)
         c->skipped[skip]++;

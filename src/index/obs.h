@@ -67,6 +67,9 @@ int obs_normalize(enum obs_kind k, const char *s, size_t len, char *out, size_t 
 /* Binary forms for the CIDR tables. */
 int obs_ipv4_parse(const char *s, size_t len, uint32_t *addr_out, int *prefix_out);
 int obs_ipv6_parse(const char *s, size_t len, uint8_t addr_out[16], int *prefix_out);
+/* 1 and the address (host order) if s[0..len) is a strict dotted quad - what
+ * obs_ipv4_parse() takes as a single address - else 0. */
+int obs_ipv4_quad(const char *s, size_t len, uint32_t *addr_out);
 
 /* Guess the kind of a bare value (from a log field or an API batch): an IPv4 or IPv6
  * address, a URL (has "://"), an e-mail (one '@'), a hash by length of all-hex, else

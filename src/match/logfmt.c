@@ -200,6 +200,7 @@ struct logfmt {
     struct fspec spec[LOGFMT_MAX_SPECS];
     size_t n_spec;
     int all_leaves;
+    int no_fields;  /* logfmt_values(): every leaf wanted, its path not */
     int by_len[LOGFMT_MAX_FIELD_LEN + 1]; /* first spec with a path of n bytes, or -1 */
 
     /* JSON per-line state */
@@ -892,7 +893,10 @@ static void json_leaf(struct logfmt *f, struct emit *em, size_t path_len,
 
     if (n == 0)
         return;
-    if (f->all_leaves) {
+    if (f->all_leaves && f->no_fields) {
+        field = "";
+        field_len = 0;
+    } else if (f->all_leaves) {
         field = f->path;
         field_len = path_len < LOGFMT_MAX_PATH ? path_len : LOGFMT_MAX_PATH;
     } else {
@@ -940,7 +944,7 @@ static void json_leaf(struct logfmt *f, struct emit *em, size_t path_len,
         em->overflow = 1;
         return;
     }
-    if (f->all_leaves) {
+    if (f->all_leaves && !f->no_fields) {
         if (field_len > sizeof f->cpath - f->cpath_len) {
             em->overflow = 1;
             return;
@@ -1183,6 +1187,21 @@ static int quote_bits(const unsigned char *s, size_t n, uint64_t *q)
         }
     }
 #endif
+#if defined(__SSE2__)
+    if (i < n && n >= 16) {
+        /* the tail: the last 16 bytes again, the ones already seen shifted out */
+        const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+        const __m128i space = _mm_set1_epi8(0x20);
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+        unsigned seen = 16 - (unsigned)(n - i);
+        unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)) >> seen;
+        bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, bslash), _mm_cmplt_epi8(x, space))) >> seen;
+        q[i >> 6] |= (uint64_t)mq << (i & 63);
+        if ((i & 63) + (n - i) > 64) /* the tail crosses into the next word */
+            q[(i >> 6) + 1] |= (uint64_t)mq >> (64 - (i & 63));
+        i = n;
+    }
+#endif
     for (; i < n; i++) {
         unsigned c = s[i];
         if (c == '"')
@@ -1235,7 +1254,7 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
         i = next_quote(q, (size_t)(p - s) + 1, len);
         if (i == len)
             return 0;
-        klen = path_put(f, 0, p + 1, i - (size_t)(p - s) - 1, (size_t)(end - p - 1));
+        klen = f->no_fields ? 0 : path_put(f, 0, p + 1, i - (size_t)(p - s) - 1, (size_t)(end - p - 1));
         p = s + i + 1;
         if (p < end && *p != ':')
             p = skip_ws(p, end);
@@ -1250,7 +1269,23 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
             i = next_quote(q, (size_t)(p - s) + 1, len);
             if (i == len)
                 return 0;
-            json_leaf(f, em, klen, p + 1, i - (size_t)(p - s) - 1, 0);
+            if (f->no_fields) {
+                /* every leaf, no field, no hint: json_leaf() reduced to its store */
+                if (i > (size_t)(p - s) + 1) {
+                    if (f->n_cands == LOGFMT_MAX_CANDS) {
+                        em->overflow = 1;
+                    } else if (!em->overflow) {
+                        struct cand *cd = &f->cands[f->n_cands++];
+                        cd->field = "";
+                        cd->field_len = 0;
+                        cd->val = (const char *)p + 1;
+                        cd->val_len = i - (size_t)(p - s) - 1;
+                        cd->hint = HINT_NONE;
+                    }
+                }
+            } else {
+                json_leaf(f, em, klen, p + 1, i - (size_t)(p - s) - 1, 0);
+            }
             if (em->stop)
                 return 1;
             p = s + i + 1;
@@ -2387,6 +2422,21 @@ static void decide(struct logfmt *f, const char *s, size_t n)
     else
         f->eff = LOGFMT_TEXT;
     setup_specs(f);
+}
+
+enum logfmt_skip logfmt_values(struct logfmt *f, const char *line, size_t len,
+                               logfmt_value_fn fn, void *ctx)
+{
+    enum logfmt_skip r;
+
+    if (!f)
+        return LOGFMT_SKIP_MALFORMED;
+    /* JSON with every leaf wanted is the one case where the field costs work (its
+     * path is built key by key); with a field list the path selects the values */
+    f->no_fields = f->all_leaves;
+    r = logfmt_line(f, line, len, fn, ctx);
+    f->no_fields = 0;
+    return r;
 }
 
 enum logfmt_skip logfmt_line(struct logfmt *f, const char *line, size_t len,

@@ -77,6 +77,12 @@ void logfmt_free(struct logfmt *f);
 enum logfmt_skip logfmt_line(struct logfmt *f, const char *line, size_t len,
                              logfmt_value_fn fn, void *ctx);
 
+/* The same, for a caller that needs the values but not their fields (the matcher's
+ * prefilter): the callback's field may then be "" (it is, for JSON lines without a
+ * field list, whose key paths are then not built). Same values, same skips. */
+enum logfmt_skip logfmt_values(struct logfmt *f, const char *line, size_t len,
+                               logfmt_value_fn fn, void *ctx);
+
 /* The format in use (after AUTO has decided). */
 enum logfmt_kind logfmt_kind_of(const struct logfmt *f);
 /* Parse "json", "eve", "zeek", "csv", "text", "auto"; -1 if unknown. */
