@@ -1039,14 +1039,15 @@ enum {
     PC_COLON = 64,
     PC_OTHER = 128,  /* any other ASCII byte */
     PC_HIGH = 256,   /* >= 0x80: an IDN label, perhaps */
-    PC_URL = 512     /* not a byte class: "://" was seen */
+    PC_URL = 512,    /* not a byte class: "://" was seen */
+    PC_SLASH = 1024  /* '/', also PC_OTHER: "://" needs one */
 };
 
 static const uint16_t pclass[256] = {
     [0 ... ',' ] = PC_OTHER,
     ['-'] = PC_DASH,
     ['.'] = PC_DOT,
-    ['/'] = PC_OTHER,
+    ['/'] = PC_OTHER | PC_SLASH,
     ['0' ... '9'] = PC_DIGIT,
     [':'] = PC_COLON,
     [';' ... '?'] = PC_OTHER,
@@ -1082,7 +1083,7 @@ static unsigned classify(const char *s, size_t n)
                pclass[p[i + 4]] | pclass[p[i + 5]] | pclass[p[i + 6]] | pclass[p[i + 7]];
     for (; i < n; i++)
         acc |= pclass[p[i]];
-    if (acc & PC_COLON) {
+    if ((acc & (PC_COLON | PC_SLASH)) == (PC_COLON | PC_SLASH)) {
         for (const char *c = memchr(s, ':', n); c; c = memchr(c + 1, ':', (size_t)(s + n - c - 1)))
             if (s + n - c >= 3 && c[1] == '/' && c[2] == '/')
                 return acc | PC_URL;
@@ -1177,7 +1178,7 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
     if (acc & PC_AT)
         return hot_has_kind(h, OBS_EMAIL);
     if (acc & PC_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
-        return !(acc & ~(PC_LETTER | PC_DIGIT | PC_DOT | PC_COLON | PC_URL)) && !(acc & PC_NONHEX) &&
+        return !(acc & ~(PC_LETTER | PC_DIGIT | PC_DOT | PC_COLON)) && !(acc & PC_NONHEX) &&
                prefilter_ipv6(h, v, n);
     if (acc & PC_OTHER)
         return 0; /* cheap_reject(): no kind has such bytes */

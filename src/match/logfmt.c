@@ -1317,10 +1317,23 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
 static enum logfmt_skip json_line(struct logfmt *f, const char *s, size_t n, struct emit *em)
 {
     enum logfmt_skip r;
+    int flat;
 
     em->direct = 0;
     em->overflow = 0;
-    r = json_flat(f, s, n, em) ? LOGFMT_OK : json_walk(f, s, n, em);
+    flat = json_flat(f, s, n, em);
+    if (flat && f->no_fields && !em->overflow) {
+        /* every leaf, no fields, no hints: nothing for finish_value() to do */
+        struct logfmt_value val = {"", 0, NULL, 0, HINT_NONE};
+        for (size_t i = 0; i < f->n_cands; i++) {
+            val.value = f->cands[i].val;
+            val.value_len = f->cands[i].val_len;
+            if (em->fn(em->ctx, &val))
+                break;
+        }
+        return LOGFMT_OK;
+    }
+    r = flat ? LOGFMT_OK : json_walk(f, s, n, em);
     if (r != LOGFMT_OK) /* a NUL byte anywhere stops the walk: say why */
         return memchr(s, '\0', n) ? LOGFMT_SKIP_BINARY : r;
     if (!em->overflow) {
