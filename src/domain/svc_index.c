@@ -607,12 +607,219 @@ fail:
     return 1;
 }
 
+/* ---- the refresh pipeline ----
+ * A full build reads a million rows: SQLite's stepping and copying of columns takes
+ * about a third of it and indexing the rest. With this, a second thread reads the
+ * rows into batches (the columns index_row() uses, the body only where it is read)
+ * while the calling thread indexes the previous batch. Used when many rows are to
+ * come; a refresh of a few new objects reads them directly. */
+
+#define BATCH_ROWS 2048
+#define BATCH_BYTES ((size_t)2 << 20)
+#define PIPELINE_MIN_ROWS 20000
+
+struct batch {
+    struct store_row rows[BATCH_ROWS];
+    size_t n;
+    char *bytes;          /* the rows' strings */
+    size_t used;
+};
+
+struct pipeline {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch b[2];    /* one being filled while the other is indexed */
+    int full[2];          /* b[i] is ready to be indexed */
+    int fill;             /* the batch the reader fills */
+    int done, stop;       /* the reader has finished / the indexer has given up */
+    int campaigns;        /* grouping bodies are needed */
+    struct store *st;
+    struct store_query q;
+    struct store_vis vis;
+    enum mz_err rc;
+    struct mz_error err;
+};
+
+/* Does index_row() read this row's body? (row_facts(), and the legacy path) */
+static int body_needed(const struct pipeline *pl, const struct store_row *row)
+{
+    return row->match_plan == -2 || row->match_plan == OBSERVE_CANDIDATE ||
+           row->match_plan == OBSERVE_SCAN || (pl->campaigns && !strcmp(row->type, "grouping"));
+}
+
+static const char *keep_str(struct batch *b, const char *s, size_t len)
+{
+    char *p = b->bytes + b->used;
+
+    if (!s)
+        return NULL;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    b->used += len + 1;
+    return p;
+}
+
+/* Hand the reader's batch over and wait for the other one to be free. 1 to stop. */
+static int pipeline_flush(struct pipeline *pl)
+{
+    int next = pl->fill ^ 1;
+
+    pthread_mutex_lock(&pl->mu);
+    pl->full[pl->fill] = 1;
+    pthread_cond_broadcast(&pl->cv);
+    while (pl->full[next] && !pl->stop)
+        pthread_cond_wait(&pl->cv, &pl->mu);
+    pl->fill = next;
+    pthread_mutex_unlock(&pl->mu);
+    pl->b[next].n = 0;
+    pl->b[next].used = 0;
+    return pl->stop;
+}
+
+static int pipeline_row(void *vctx, const struct store_row *row)
+{
+    struct pipeline *pl = vctx;
+    struct batch *b = &pl->b[pl->fill];
+    int body = body_needed(pl, row);
+    size_t need = strlen(row->stix_id) + strlen(row->type) + strlen(row->version) +
+                  strlen(row->date_added) + (row->audience ? strlen(row->audience) : 0) +
+                  (row->observables ? strlen(row->observables) : 0) + (body ? row->body_len : 0) + 8;
+    struct store_row *r;
+
+    if (need > BATCH_BYTES) { /* a huge object: a batch of its own, grown for it */
+        char *big = realloc(b->bytes, need + BATCH_BYTES);
+        if (!big) {
+            pl->rc = mz_error_set(&pl->err, MZ_ENOMEM, "", "out of memory");
+            return 1;
+        }
+        b->bytes = big;
+    }
+    if (b->n == BATCH_ROWS || b->used + need > BATCH_BYTES) {
+        if (pipeline_flush(pl))
+            return 1;
+        b = &pl->b[pl->fill];
+    }
+    r = &b->rows[b->n++];
+    *r = *row;
+    r->stix_id = keep_str(b, row->stix_id, strlen(row->stix_id));
+    r->type = keep_str(b, row->type, strlen(row->type));
+    r->version = keep_str(b, row->version, strlen(row->version));
+    r->date_added = keep_str(b, row->date_added, strlen(row->date_added));
+    r->created_by = NULL; /* index_row() does not read it */
+    r->audience = keep_str(b, row->audience, row->audience ? strlen(row->audience) : 0);
+    r->observables = keep_str(b, row->observables, row->observables ? strlen(row->observables) : 0);
+    r->body = body ? keep_str(b, row->body, row->body_len) : "";
+    r->body_len = body ? row->body_len : 0;
+    return 0;
+}
+
+static void *pipeline_reader(void *arg)
+{
+    struct pipeline *pl = arg;
+    enum mz_err rc = store_list(pl->st, &pl->vis, &pl->q, pipeline_row, pl, NULL, &pl->err);
+
+    pthread_mutex_lock(&pl->mu);
+    if (rc && !pl->rc)
+        pl->rc = rc;
+    if (pl->b[pl->fill].n)
+        pl->full[pl->fill] = 1;
+    pl->done = 1;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
+}
+
+/* store_list(..., index_row, c) with the reading in a thread of its own. */
+static enum mz_err refresh_pipelined(struct refresh_ctx *c, struct store *st,
+                                     const struct store_vis *vis, const struct store_query *q,
+                                     struct mz_error *err)
+{
+    struct pipeline *pl = calloc(1, sizeof *pl);
+    pthread_t reader;
+    int cur = 0;
+    enum mz_err rc;
+
+    if (!pl)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    pl->b[0].bytes = malloc(BATCH_BYTES);
+    pl->b[1].bytes = malloc(BATCH_BYTES);
+    if (!pl->b[0].bytes || !pl->b[1].bytes) {
+        free(pl->b[0].bytes);
+        free(pl->b[1].bytes);
+        free(pl);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->cv, NULL);
+    pl->st = st;
+    pl->q = *q;
+    pl->vis = *vis;
+    pl->campaigns = c->si->campaign_window_us != 0;
+    mz_error_clear(&pl->err);
+    if (pthread_create(&reader, NULL, pipeline_reader, pl) != 0) {
+        rc = store_list(st, vis, q, index_row, c, NULL, err); /* no thread: read in line */
+        goto out;
+    }
+    for (;;) {
+        struct batch *b;
+        int failed = 0;
+        pthread_mutex_lock(&pl->mu);
+        while (!pl->full[cur] && !pl->done)
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        if (!pl->full[cur]) {
+            pthread_mutex_unlock(&pl->mu);
+            break; /* the reader is done and nothing is left */
+        }
+        pthread_mutex_unlock(&pl->mu);
+        b = &pl->b[cur];
+        for (size_t i = 0; i < b->n && !failed; i++)
+            failed = index_row(c, &b->rows[i]);
+        pthread_mutex_lock(&pl->mu);
+        pl->full[cur] = 0;
+        if (failed)
+            pl->stop = 1;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+        if (failed)
+            break;
+        cur ^= 1;
+    }
+    pthread_join(reader, NULL);
+    rc = pl->rc;
+    if (rc)
+        *err = pl->err;
+out:
+    pthread_mutex_destroy(&pl->mu);
+    pthread_cond_destroy(&pl->cv);
+    free(pl->b[0].bytes);
+    free(pl->b[1].bytes);
+    free(pl);
+    return rc;
+}
+
+/* Before the first (full) build: room for every stored object, so that the index
+ * and the version map are sized once instead of doubling (and rehashing) twenty
+ * times. The store's highest sequence number bounds the rows to come. */
+static enum mz_err reserve_for_store(struct svc_index *si, int64_t n, struct mz_error *err)
+{
+    enum mz_err rc;
+
+    if (n <= 0)
+        return MZ_OK;
+    rc = idx_reserve(si->ix, (uint64_t)n, (uint64_t)n, (uint64_t)n * 24, err);
+    while (!rc && si->map_cap < (size_t)n * 2)
+        if (map_grow(si))
+            rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    return rc;
+}
+
 enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_out,
                               struct mz_error *err)
 {
     struct refresh_ctx *c = calloc(1, sizeof *c);
     struct store_query q;
     struct store_vis all;
+    int64_t max_seq = 0;
     enum mz_err rc;
 
     if (!c)
@@ -641,6 +848,12 @@ enum mz_err svc_index_refresh(struct svc_index *si, struct store *st, size_t *n_
     pthread_rwlock_wrlock(&si->lock);
     q.after_seq = (int64_t)si->generation;
     if (!rc)
+        rc = store_max_seq(st, &max_seq, err);
+    if (!rc && si->generation == 0)
+        rc = reserve_for_store(si, max_seq, err);
+    if (!rc && max_seq - (int64_t)si->generation >= PIPELINE_MIN_ROWS)
+        rc = refresh_pipelined(c, st, &all, &q, err);
+    else if (!rc)
         rc = store_list(st, &all, &q, index_row, c, NULL, err);
     if (!rc)
         rc = c->rc;
@@ -700,6 +913,11 @@ static enum mz_err load_patterns(struct svc_index *si, struct mz_error *err)
     return MZ_OK;
 }
 
+static double secs_between(const struct mz_time *a, const struct mz_time *b)
+{
+    return (double)(b->sec - a->sec) + (double)(b->nsec - a->nsec) / 1e9;
+}
+
 /* Make si read-only for its matchers, with a prefilter unless some pattern has to be
  * evaluated on every value anyway (n_scan > 0: a "no" would then not be certain). */
 static enum mz_err freeze(struct svc_index *si, int *built, struct mz_error *err)
@@ -710,7 +928,7 @@ static enum mz_err freeze(struct svc_index *si, int *built, struct mz_error *err
 
     si->frozen = 1;
     *built = 0;
-    if (si->n_scan > 0)
+    if (si->n_scan > 0 || si->hot)
         return MZ_OK;
     mz_error_clear(&lerr);
     if (blob && !hot_view(blob, n_blob, &si->hot, &lerr))
@@ -727,7 +945,8 @@ enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct s
     struct mz_error lerr;
     uint64_t gen = 0;
     int64_t current = 0;
-    int built = 0;
+    int built = 0, stale;
+    struct mz_time t0, t1, t2;
     enum mz_err rc = store_max_seq(st, &current, err);
 
     if (rc)
@@ -760,14 +979,23 @@ enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct s
         *out = si;
         return MZ_OK;
     }
-    if (how_out)
-        snprintf(how_out, how_cap, "rebuilt: %s", ix ? "the snapshot is older than the store" : lerr.msg);
+    stale = ix != NULL;
     idx_free(ix);
+    mz_time_now(&t0);
     rc = svc_index_new(&si, err);
     if (!rc)
         rc = svc_index_refresh(si, st, NULL, err);
+    /* the prefilter, built once: saved with the snapshot and used by the matchers */
+    if (!rc && si->n_scan == 0)
+        rc = hot_build(si->ix, &si->hot, err);
+    mz_time_now(&t1);
     if (!rc)
         rc = svc_index_save(si, path, err);
+    mz_time_now(&t2);
+    if (how_out)
+        snprintf(how_out, how_cap, "rebuilt (%s): built in %.3f s, snapshot written in %.3f s",
+                 stale ? "the snapshot was older than the store" : lerr.msg, secs_between(&t0, &t1),
+                 secs_between(&t1, &t2));
     if (!rc)
         rc = freeze(si, &built, err);
     if (rc) {

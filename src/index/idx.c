@@ -274,14 +274,15 @@ enum mz_err idx_add_obj(struct idx *ix, const struct idx_obj_in *in, uint32_t *o
     return MZ_OK;
 }
 
-/* Double the table (and the Bloom filter) when it is half full. */
-static int rehash(struct idx *ix)
+/* Resize the table to nslots (a power of two, more than twice the entries) and the
+ * Bloom filter to 16 bits per entry, re-inserting every entry. */
+static int resize_table(struct idx *ix, uint64_t nslots)
 {
-    uint64_t nslots = ix->n_slots * 2, nbloom = ix->n_bloom;
+    uint64_t nbloom = ix->n_bloom;
     uint32_t *slots = calloc(nslots, sizeof *slots);
     uint64_t *bloom;
 
-    while (nbloom * 64 < (ix->n_entries + 1) * 16)
+    while (nbloom * 64 < (nslots / 2) * 16)
         nbloom *= 2;
     bloom = calloc(nbloom, sizeof *bloom);
     if (!slots || !bloom) {
@@ -373,7 +374,7 @@ static int add_key(struct idx *ix, uint32_t obj, const unsigned char *key, size_
     struct idx_entry *e = NULL;
     uint32_t s;
 
-    if ((ix->n_entries + 1) * 2 > ix->n_slots && rehash(ix))
+    if ((ix->n_entries + 1) * 2 > ix->n_slots && resize_table(ix, ix->n_slots * 2))
         return -1;
     mask = ix->n_slots - 1;
     for (i = (h >> 7) & mask; (s = ix->slots[i]) != 0; i = (i + 1) & mask) {
@@ -604,6 +605,24 @@ const void *idx_extra(const struct idx *ix, size_t *len)
 {
     *len = (size_t)ix->n_extra;
     return ix->n_extra ? ix->extra : NULL;
+}
+
+enum mz_err idx_reserve(struct idx *ix, uint64_t n_objs, uint64_t n_keys, uint64_t n_string_bytes,
+                        struct mz_error *err)
+{
+    uint64_t nslots = ix->n_slots;
+
+    if (ix->map)
+        return mz_error_set(err, MZ_EUNSUPPORTED, "", "a mapped index snapshot is read-only");
+    while (nslots < 2 * (ix->n_entries + n_keys) + 2)
+        nslots *= 2;
+    if (grow((void **)&ix->objs, &ix->cap_objs, ix->n_objs + n_objs, sizeof *ix->objs) ||
+        grow((void **)&ix->entries, &ix->cap_entries, ix->n_entries + n_keys, sizeof *ix->entries) ||
+        grow((void **)&ix->posts, &ix->cap_posts, ix->n_posts + n_keys, sizeof *ix->posts) ||
+        grow((void **)&ix->strings, &ix->cap_strings, ix->n_strings + n_string_bytes, 1) ||
+        (nslots != ix->n_slots && resize_table(ix, nslots)))
+        return mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    return MZ_OK;
 }
 
 int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx)

@@ -84,6 +84,10 @@ enum mz_err idx_add_obj(struct idx *ix, const struct idx_obj_in *in, uint32_t *o
  * for ipv4/ipv6 ranges give the canonical "net/len" text. */
 enum mz_err idx_add_value(struct idx *ix, uint32_t obj, enum obs_kind k, const char *canon,
                           size_t len, struct mz_error *err);
+/* Room for n_objs more objects, n_keys more keys and n_string_bytes more string
+ * bytes, so that a build of known size does not grow (and rehash) step by step. */
+enum mz_err idx_reserve(struct idx *ix, uint64_t n_objs, uint64_t n_keys, uint64_t n_string_bytes,
+                        struct mz_error *err);
 /* Mark obj with flags (e.g. IDX_F_DEAD when a newer version arrives). */
 void idx_set_flags(struct idx *ix, uint32_t obj, unsigned flags);
 
