@@ -1443,6 +1443,12 @@ static int prefilter_value(const struct hot *h, const char *v, size_t n, int hin
 
     if (n == 0)
         return 1;
+    /* the commonest log value of all, an IPv4 address, without classifying it first
+     * (a strict quad is IPv4 whatever else: fast_canonical() says so too) */
+    if ((hint < 0 || hint == OBS_IPV4) && (unsigned)(v[0] - '0') <= 9 && obs_ipv4_quad(v, n, &a)) {
+        hot_probe_ipv4(h, a, ps);
+        return 0;
+    }
     acc = classify(v, n);
     if (hint < 0)
         return prefilter_guess(h, v, n, acc, ps);
