@@ -1212,31 +1212,49 @@ static int quote_bits(const unsigned char *s, size_t n, uint64_t *q)
     return !bad;
 }
 
-/* The first quote at or after from, or n. */
-static size_t next_quote(const uint64_t *q, size_t from, size_t n)
-{
-    size_t w = from >> 6, nw = (n + 63) >> 6;
-    uint64_t m;
+/* The quotes of a line in order: strings without escapes take exactly two each. */
+struct quotes {
+    const uint64_t *q;
+    size_t w, nw, n;
+    uint64_t m;       /* the bits of q[w] not yet taken */
+};
 
-    if (from >= n)
-        return n;
-    m = q[w] & (~0ull << (from & 63));
-    while (!m) {
-        if (++w >= nw)
-            return n;
-        m = q[w];
+/* The next quote's position, or n when there is none. */
+static inline size_t quote_next(struct quotes *c)
+{
+    size_t pos;
+
+    while (!c->m) {
+        if (++c->w >= c->nw)
+            return c->n;
+        c->m = c->q[c->w];
     }
-    return (w << 6) + (size_t)__builtin_ctzll(m);
+    pos = (c->w << 6) + (size_t)__builtin_ctzll(c->m);
+    c->m &= c->m - 1;
+    return pos;
+}
+
+/* The string whose opening quote is at s[at]: its closing quote, or n when the next
+ * quote is not at (a quote where a token should be) or there is no closing one. */
+static inline size_t quote_string(struct quotes *c, size_t at)
+{
+    return quote_next(c) == at ? quote_next(c) : c->n;
 }
 
 static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit *em)
 {
     const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
     uint64_t q[FLAT_MAX_LINE / 64];
+    struct quotes qc;
     size_t i, klen;
 
     if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
         return 0;
+    qc.q = q;
+    qc.w = 0;
+    qc.nw = (len + 63) >> 6;
+    qc.n = len;
+    qc.m = q[0];
     f->dec_len = 0;
     f->n_cands = 0;
     f->cpath_len = 0;
@@ -1251,7 +1269,7 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
     for (;;) {
         if (p == end || *p != '"')
             return 0;
-        i = next_quote(q, (size_t)(p - s) + 1, len);
+        i = quote_string(&qc, (size_t)(p - s));
         if (i == len)
             return 0;
         klen = f->no_fields ? 0 : path_put(f, 0, p + 1, i - (size_t)(p - s) - 1, (size_t)(end - p - 1));
@@ -1266,7 +1284,7 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
         if (p == end)
             return 0;
         if (*p == '"') {
-            i = next_quote(q, (size_t)(p - s) + 1, len);
+            i = quote_string(&qc, (size_t)(p - s));
             if (i == len)
                 return 0;
             if (f->no_fields) {
