@@ -1170,10 +1170,10 @@ static const unsigned char *json_number(const unsigned char *p, const unsigned c
  * >= 0x80 anywhere (str_special() without the quote). */
 static int quote_bits(const unsigned char *s, size_t n, uint64_t *q)
 {
-    size_t i = 0;
+    size_t i = 0, stored = 0; /* q[0..stored) are final */
     unsigned bad = 0;
+    uint64_t word = 0;        /* q[stored], being built */
 
-    memset(q, 0, ((n + 63) / 64) * sizeof *q);
 #if defined(__SSE2__)
     {
         const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -1183,32 +1183,37 @@ static int quote_bits(const unsigned char *s, size_t n, uint64_t *q)
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
             unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote));
             bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, bslash), _mm_cmplt_epi8(x, space)));
-            q[i >> 6] |= (uint64_t)mq << (i & 63);
+            word |= (uint64_t)mq << (i & 63);
+            if ((i & 63) == 48) {
+                q[stored++] = word;
+                word = 0;
+            }
         }
-    }
-#endif
-#if defined(__SSE2__)
-    if (i < n && n >= 16) {
-        /* the tail: the last 16 bytes again, the ones already seen shifted out */
-        const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-        const __m128i space = _mm_set1_epi8(0x20);
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
-        unsigned seen = 16 - (unsigned)(n - i);
-        unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)) >> seen;
-        bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, bslash), _mm_cmplt_epi8(x, space))) >> seen;
-        q[i >> 6] |= (uint64_t)mq << (i & 63);
-        if ((i & 63) + (n - i) > 64) /* the tail crosses into the next word */
-            q[(i >> 6) + 1] |= (uint64_t)mq >> (64 - (i & 63));
-        i = n;
+        if (i < n && n >= 16) {
+            /* the tail, fewer than 16 bytes and so inside the current word: the last
+             * 16 bytes again, the ones already seen shifted out */
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+            unsigned seen = 16 - (unsigned)(n - i);
+            unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)) >> seen;
+            bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, bslash), _mm_cmplt_epi8(x, space))) >> seen;
+            word |= (uint64_t)mq << (i & 63);
+            i = n;
+        }
     }
 #endif
     for (; i < n; i++) {
         unsigned c = s[i];
         if (c == '"')
-            q[i >> 6] |= 1ull << (i & 63);
+            word |= 1ull << (i & 63);
         else
             bad |= c == '\\' || c - 0x20 > 0x5F;
+        if ((i & 63) == 63) {
+            q[stored++] = word;
+            word = 0;
+        }
     }
+    if (stored * 64 < n || n == 0)
+        q[stored] = word;
     return !bad;
 }
 
