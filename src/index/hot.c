@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 
 /* Tags keep the kinds apart in one filter. */
@@ -23,6 +24,7 @@ struct hot {
     unsigned kinds;       /* bit k for each obs_kind with a key */
     size_t n_keys;
     int borrowed;         /* bloom and net24 point into a blob (hot_view) */
+    int one_block;        /* net24 lies in bloom's allocation (hot_view's copy) */
 };
 
 /* The saved form (hot_save): this header, bloom[], then net24[] if has_net24. */
@@ -277,7 +279,8 @@ void hot_free(struct hot *h)
         return;
     if (!h->borrowed) {
         free(h->bloom);
-        free(h->net24);
+        if (!h->one_block)
+            free(h->net24);
     }
     free(h);
 }
@@ -312,6 +315,30 @@ enum mz_err hot_save(const struct hot *h, void **out, size_t *len, struct mz_err
     return MZ_OK;
 }
 
+/* The filter's arrays are probed at random, a few times per log value: in 4 KiB
+ * pages the 6 MiB of them need about 1 500 TLB entries and the probes stall on page
+ * walks. So the view copies them (a few milliseconds) into memory aligned for
+ * transparent huge pages and asks for those; where the kernel says no, the copy is
+ * still as good as the mapping. 0 on success. */
+static int copy_to_huge_pages(struct hot *h, const char *arrays, int has_net24)
+{
+    size_t bloom_bytes = (size_t)h->n_bloom * sizeof *h->bloom;
+    size_t bytes = bloom_bytes + (has_net24 ? NET24_WORDS * sizeof *h->net24 : 0);
+    size_t huge = (size_t)2 << 20, alloc = (bytes + huge - 1) & ~(huge - 1);
+    void *p = NULL;
+
+    if (posix_memalign(&p, huge, alloc) != 0)
+        return -1;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, alloc, MADV_HUGEPAGE);
+#endif
+    memcpy(p, arrays, bytes);
+    h->bloom = p;
+    h->net24 = has_net24 ? h->bloom + h->n_bloom : NULL;
+    h->one_block = 1;
+    return 0;
+}
+
 enum mz_err hot_view(const void *blob, size_t len, struct hot **out, struct mz_error *err)
 {
     struct hot_blob b;
@@ -327,12 +354,16 @@ enum mz_err hot_view(const void *blob, size_t len, struct hot **out, struct mz_e
     h = calloc(1, sizeof *h);
     if (!h)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    h->borrowed = 1;
     h->n_bloom = b.n_bloom;
     h->n_keys = (size_t)b.n_keys;
     h->long_mask = b.long_mask & 0xffu;
     h->kinds = b.kinds;
-    /* the blob is 8-byte aligned (checked above) */
+    if (copy_to_huge_pages(h, (const char *)blob + sizeof b, (int)b.has_net24) == 0) {
+        *out = h;
+        return MZ_OK;
+    }
+    /* in place, then: the blob is 8-byte aligned (checked above) */
+    h->borrowed = 1;
     h->bloom = (uint64_t *)(uintptr_t)((const char *)blob + sizeof b);
     h->net24 = b.has_net24 ? h->bloom + h->n_bloom : NULL;
     *out = h;
