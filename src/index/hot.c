@@ -435,19 +435,31 @@ static int ipv4_second_stage(const struct hot *h, uint32_t a)
 }
 
 /* Every suffix of s that starts at 0 or after a dot: the name and its parents. */
+/* Bit 7 of each byte of w that is a '.', and nothing else (exact per byte). */
+static inline uint64_t dot_bytes(uint64_t w)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t x = w ^ 0x2e2e2e2e2e2e2e2eull; /* zero where w has a '.' */
+
+    return ~(((x & low7) + low7) | x | low7);
+}
+
 static void probe_suffixes(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
 {
     uint64_t last = n >= 8 ? le64(s + n - 8) : 0;
-    size_t start = n;
+    size_t i = 0;
 
-    for (;;) {
-        while (start > 0 && s[start - 1] != '.')
-            start--;
-        probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, start, n, last), ps);
-        if (start == 0)
-            return;
-        start--;
-    }
+    probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, 0, n, last), ps);
+    /* the dots eight bytes at a time; each one starts a parent */
+    for (; i + 8 <= n; i += 8)
+        for (uint64_t m = dot_bytes(le64(s + i)); m; m &= m - 1) {
+            size_t at = i + (size_t)__builtin_ctzll(m) / 8 + 1;
+            if (at < n)
+                probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, at, n, last), ps);
+        }
+    for (; i < n; i++)
+        if (s[i] == '.' && i + 1 < n)
+            probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, i + 1, n, last), ps);
 }
 
 void hot_probe_domain(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
