@@ -238,7 +238,7 @@ static enum mz_err walk(const char *buf, size_t len, const struct bundle_limits 
     struct scan s = {buf, buf + len, lim->max_depth};
     struct top t = {0};
     enum mz_err rc = scan_top(&s, buf, &t, err);
-    json_t *v;
+    json_t *v = NULL;
 
     if (rc)
         return rc;

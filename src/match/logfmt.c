@@ -800,7 +800,7 @@ static size_t json_unescape(const unsigned char *s, size_t n, char *out)
     size_t i = 0, o = 0;
 
     while (i < n) {
-        unsigned c = s[i], u, u2;
+        unsigned c = s[i], u = 0, u2 = 0;
 
         if (c != '\\') {
             out[o++] = (char)c;
