@@ -100,6 +100,11 @@ static void check_run(const char *log, const char *want_how)
     assert_null(strstr(out, needle));
     snprintf(needle, sizeof needle, "\"line\":%d,", 2 * (N_REVOKED + 7) + 2);
     assert_null(strstr(out, needle));
+    /* the last indicator's line, at the very end of the input (line numbers are
+     * counted right through the line splitter's blocks and both threads' chunks) */
+    snprintf(needle, sizeof needle, "\"line\":%d,\"field\":\"text\",\"value\":\"host29997.build.example\"",
+             2 * 29997 + 1);
+    assert_non_null(strstr(out, needle));
     free(out);
     free(err);
 }
