@@ -210,7 +210,7 @@ static void match_line(struct chunk *c, const char *line, size_t len)
 
 /* Lines of JSON and text are scanned without state, so a line's answer can wait
  * until the next PIPE_DEPTH - 1 lines have been scanned: the prefilter's memory loads
- * (Bloom words, the /24 map: random reads in 6 MiB) then overlap with those scans
+ * (Bloom words, the /24 map: random reads in 8 MiB) then overlap with those scans
  * instead of stalling them (bench/match: depth 8 about 10 % faster than 2). Zeek and CSV
  * lines may carry headers that reconfigure the scanner, so they go one by one. */
 static void *run_chunk(void *arg)

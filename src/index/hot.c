@@ -255,9 +255,9 @@ enum mz_err hot_build(const struct idx *ix, struct hot **out, struct mz_error *e
     if (!h)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     idx_each_key(ix, add_key, &b);
-    /* 16 bits per key: about 0.3 % false "maybe" per probe */
+    /* 32 bits per key: about 0.03 % false "maybe" per probe */
     h->n_bloom = 64;
-    while (h->n_bloom * 4 < h->n_keys)
+    while (h->n_bloom * 2 < h->n_keys)
         h->n_bloom *= 2;
     h->bloom = calloc(h->n_bloom, sizeof *h->bloom);
     if (h->kinds & (1u << OBS_IPV4))
@@ -316,7 +316,7 @@ enum mz_err hot_save(const struct hot *h, void **out, size_t *len, struct mz_err
 }
 
 /* The filter's arrays are probed at random, a few times per log value: in 4 KiB
- * pages the 6 MiB of them need about 1 500 TLB entries and the probes stall on page
+ * pages the 8 MiB of them (1M indicators) need about 2 000 TLB entries and the probes stall on page
  * walks. So the view copies them (a few milliseconds) into memory aligned for
  * transparent huge pages and asks for those; where the kernel says no, the copy is
  * still as good as the mapping. 0 on success. */
