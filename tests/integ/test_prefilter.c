@@ -350,6 +350,52 @@ static void write_zeek_log(const char *path, int lines)
     fclose(f);
 }
 
+/* Suricata EVE: the field set preselected, with kind hints (dns.rrname a domain,
+ * src_ip an address, fileinfo.sha256 a hash, http.hostname + url joined into a URL). */
+static void write_eve_log(const char *path, int lines)
+{
+    FILE *f = fopen(path, "w");
+    char a[300], b[300], c[300];
+
+    assert_non_null(f);
+    for (int l = 0; l < lines; l++) {
+        value(a, sizeof a);
+        value(b, sizeof b);
+        value(c, sizeof c);
+        switch (l % 4) {
+        case 0:
+            fprintf(f, "{\"event_type\":\"dns\",\"src_ip\":");
+            json_str(f, a);
+            fprintf(f, ",\"dns\":{\"rrname\":");
+            json_str(f, b);
+            fprintf(f, "}}\n");
+            break;
+        case 1:
+            fprintf(f, "{\"event_type\":\"http\",\"dest_ip\":");
+            json_str(f, a);
+            fprintf(f, ",\"http\":{\"hostname\":");
+            json_str(f, b);
+            fprintf(f, ",\"url\":\"/x/%d\"}}\n", l);
+            break;
+        case 2:
+            fprintf(f, "{\"event_type\":\"fileinfo\",\"fileinfo\":{\"sha256\":");
+            json_str(f, a);
+            fprintf(f, ",\"md5\":");
+            json_str(f, b);
+            fprintf(f, "}}\n");
+            break;
+        default:
+            fprintf(f, "{\"event_type\":\"tls\",\"tls\":{\"sni\":");
+            json_str(f, a);
+            fprintf(f, "},\"http\":{\"url\":");
+            json_str(f, c);
+            fprintf(f, "}}\n");
+            break;
+        }
+    }
+    fclose(f);
+}
+
 static int setup(void **state)
 {
     char key[64], bundle[400];
@@ -428,6 +474,10 @@ static void test_prefilter_changes_nothing(void **state)
     snprintf(log, sizeof log, "%s/conn.log", node.dir);
     write_zeek_log(log, lines);
     assert_true(both_ways(log, "zeek", &n) >= 0);
+    assert_true(n > 200);
+    snprintf(log, sizeof log, "%s/eve.json", node.dir);
+    write_eve_log(log, lines);
+    assert_true(both_ways(log, "eve", &n) >= 0);
     assert_true(n > 200);
 }
 
