@@ -1248,7 +1248,7 @@ static int cheap_reject(const char *s, size_t n)
 }
 
 /* ---- the prefilter ----
- * svc_prefilter() may say 0 only where svc_match_observation() below can find no
+ * svc_prefilter_maybe() may say 0 only where svc_match_observation() below can find no
  * index key for the value. It classifies the raw value in one pass over a byte-class
  * table and follows the decisions of that path: fast_canonical() values are their
  * own canonical form; other unhinted values are cheap_reject()ed or take the kind

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-
 /* Tags keep the kinds apart in one filter. */
 #define TAG_DOMAIN 0x646f6d61696e0001ull
 #define TAG_URLHOST 0x75726c686f730002ull
@@ -27,8 +26,9 @@ struct hot {
     int one_block;        /* net24 lies in bloom's allocation (hot_view's copy) */
 };
 
-/* The saved form (hot_save): this header, bloom[], then net24[] if has_net24. */
-/* the last byte is the version of the key functions: a blob from other ones is refused */
+/* The saved form (hot_save): this header, bloom[], then net24[] if has_net24. The
+ * magic's last byte is the version of the key functions: a blob made with other ones
+ * is refused (and the caller builds a new filter). */
 #define HOT_MAGIC "MZHOT\0\0\2"
 struct hot_blob {
     char magic[8];

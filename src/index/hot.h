@@ -5,11 +5,12 @@
  * value is a "maybe": almost no log line is (see docs/matching.md).
  *
  * What it holds (all built by hot_build from idx_each_key):
- *   bloom[]   a blocked Bloom filter (one 64-bit word per key, four bits) of
- *             domain keys, URL hosts, hashes and exact IPv4 addresses, each under a
- *             tag of its own; hashed with a function that needs no copy and folds
- *             ASCII case on the fly, and, for domains, is computed from the right so
- *             that every parent's hash is a step of the same pass
+ *   bloom[]   a blocked Bloom filter (four bits in one 64-bit word per key, 32
+ *             bits of filter per key) of domain keys, URL hosts, hashes, exact IPv4
+ *             addresses and IPv4 ranges of /24 to /31, each under a tag of its own;
+ *             a string's key is made from its length and its first and last eight
+ *             bytes, ASCII case folded a word at a time, so that a domain and every
+ *             parent cost two loads each and nothing is copied
  *   net24[]   2^24 pairs of bits, one pair per IPv4 /24: "some exact address or
  *             range of /24 or longer lies in it" and "a range shorter than /24
  *             covers it", side by side so that one cache line answers both
