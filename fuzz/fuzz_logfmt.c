@@ -27,6 +27,7 @@ static int take(void *ctx, const struct logfmt_value *v)
 struct digest {
     size_t n;
     uint64_t h;
+    int values_only;
 };
 
 static int digest(void *ctx, const struct logfmt_value *v)
@@ -35,7 +36,7 @@ static int digest(void *ctx, const struct logfmt_value *v)
     d->n++;
     for (size_t i = 0; i < v->value_len; i++)
         d->h = (d->h ^ (unsigned char)v->value[i]) * 0x100000001b3ull;
-    for (size_t i = 0; i < v->field_len; i++)
+    for (size_t i = 0; !d->values_only && i < v->field_len; i++)
         d->h = (d->h ^ (unsigned char)v->field[i]) * 0x100000001b3ull;
     d->h = (d->h ^ (uint64_t)(v->kind_hint + 2)) * 0x100000001b3ull;
     return 0;
@@ -46,7 +47,7 @@ static void json_agree(const char *line, size_t n)
 {
     struct logfmt_opts opts = {LOGFMT_JSON, NULL, 0};
     struct logfmt *f1 = NULL, *f2 = NULL;
-    struct digest d1 = {0, 0}, d2 = {0, 0};
+    struct digest d1 = {0, 0, 0}, d2 = {0, 0, 0}, d3 = {0, 0, 1}, d4 = {0, 0, 1};
     char *tabbed = malloc(n + 1);
     enum logfmt_skip r1, r2;
 
@@ -61,6 +62,11 @@ static void json_agree(const char *line, size_t n)
     r2 = logfmt_line(f2, tabbed, n + 1, digest, &d2);
     /* a NUL byte is reported as binary, wherever the walker stops; a tab is no NUL */
     if (r1 != r2 || d1.n != d2.n || d1.h != d2.h)
+        __builtin_trap();
+    /* the field-less scan has a fast path of its own: the same values */
+    r1 = logfmt_values(f1, line, n, digest, &d3);
+    r2 = logfmt_line(f2, tabbed, n + 1, digest, &d4);
+    if (r1 != r2 || d3.n != d4.n || d3.h != d4.h)
         __builtin_trap();
     free(tabbed);
     logfmt_free(f1);

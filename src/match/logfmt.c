@@ -1337,6 +1337,96 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
     }
 }
 
+/* json_flat() for a field-less scan (logfmt_values() of JSON without a field list),
+ * which is the matcher's prefilter pass over every line: the same checks, the string
+ * values stored as candidates without their keys, the count kept in a register. */
+static int json_flat_values(struct logfmt *f, const char *line, size_t len, struct emit *em)
+{
+    const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
+    uint64_t q[FLAT_MAX_LINE / 64];
+    struct quotes qc;
+    struct cand *cands = f->cands;
+    size_t i, n = 0;
+
+    if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
+        return 0;
+    qc.q = q;
+    qc.w = 0;
+    qc.nw = (len + 63) >> 6;
+    qc.n = len;
+    qc.m = q[0];
+    f->dec_len = 0;
+    f->n_cands = 0;
+    f->cpath_len = 0;
+    f->host.p = NULL;
+    f->url.p = NULL;
+    p = skip_ws(s, end);
+    if (p == end || *p != '{')
+        return 0;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}')
+        return skip_ws(p + 1, end) == end;
+    for (;;) {
+        /* a key */
+        if (p == end || *p != '"' || (i = quote_string(&qc, (size_t)(p - s))) == len)
+            return 0;
+        p = s + i + 1;
+        if (p + 1 < end && p[0] == ':' && p[1] == '"') {
+            p++; /* the common "key":"value" */
+        } else {
+            if (p < end && *p != ':')
+                p = skip_ws(p, end);
+            if (p == end || *p != ':')
+                return 0;
+            p = skip_ws(p + 1, end);
+            if (p == end)
+                return 0;
+        }
+        /* its value */
+        if (*p == '"') {
+            if ((i = quote_string(&qc, (size_t)(p - s))) == len)
+                return 0;
+            if (i > (size_t)(p - s) + 1) {
+                if (n == LOGFMT_MAX_CANDS) {
+                    em->overflow = 1; /* json_line() walks the line again */
+                } else {
+                    cands[n].field = "";
+                    cands[n].field_len = 0;
+                    cands[n].val = (const char *)p + 1;
+                    cands[n].val_len = i - (size_t)(p - s) - 1;
+                    cands[n].hint = HINT_NONE;
+                    n++;
+                }
+            }
+            p = s + i + 1;
+        } else if (*p == 't' || *p == 'f' || *p == 'n') {
+            size_t lit = *p == 'f' ? 5 : 4;
+            if ((size_t)(end - p) < lit ||
+                memcmp(p, *p == 't' ? "true" : *p == 'f' ? "false" : "null", lit) != 0)
+                return 0;
+            p += lit;
+        } else if (!(p = json_number(p, end))) {
+            return 0;
+        }
+        /* then ',' and the next key, or the end */
+        if (p + 1 < end && p[0] == ',' && p[1] == '"') {
+            p++;
+            continue;
+        }
+        if (p < end && *p != ',' && *p != '}')
+            p = skip_ws(p, end);
+        if (p == end)
+            return 0;
+        if (*p == '}') {
+            f->n_cands = n;
+            return skip_ws(p + 1, end) == end;
+        }
+        if (*p != ',')
+            return 0;
+        p = skip_ws(p + 1, end);
+    }
+}
+
 static enum logfmt_skip json_line(struct logfmt *f, const char *s, size_t n, struct emit *em)
 {
     enum logfmt_skip r;
@@ -1344,7 +1434,7 @@ static enum logfmt_skip json_line(struct logfmt *f, const char *s, size_t n, str
 
     em->direct = 0;
     em->overflow = 0;
-    flat = json_flat(f, s, n, em);
+    flat = f->no_fields ? json_flat_values(f, s, n, em) : json_flat(f, s, n, em);
     if (flat && f->no_fields && !em->overflow) {
         /* every leaf, no fields, no hints: nothing for finish_value() to do */
         struct logfmt_value val = {"", 0, NULL, 0, HINT_NONE};
