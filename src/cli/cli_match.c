@@ -172,6 +172,8 @@ static void match_full(struct chunk *c, const char *line, size_t len, uint64_t l
 static void prescan(struct chunk *c, struct pending *pd, const char *line, size_t len)
 {
     enum logfmt_skip skip;
+    const struct logfmt_span *spans;
+    size_t n;
 
     pd->c = c;
     pd->line = line;
@@ -179,7 +181,12 @@ static void prescan(struct chunk *c, struct pending *pd, const char *line, size_
     pd->lineno = ++c->lines;
     pd->values = 0;
     svc_prefilter_reset(&pd->ps);
-    skip = logfmt_values(c->fmt, line, len, prescan_value, pd);
+    skip = logfmt_values_all(c->fmt, line, len, &spans, &n, prescan_value, pd);
+    /* the values of a flat JSON line come at once (no call per value) */
+    for (size_t i = 0; i < n && !pd->ps.maybe; i++) {
+        pd->values++;
+        svc_prefilter_add(c->si, &pd->ps, spans[i].p, spans[i].len, -1);
+    }
     pd->active = skip == LOGFMT_OK;
     if (skip != LOGFMT_OK)
         c->skipped[skip]++;

@@ -201,6 +201,10 @@ struct logfmt {
     size_t n_spec;
     int all_leaves;
     int no_fields;  /* logfmt_values(): every leaf wanted, its path not */
+    int batch;      /* logfmt_values_all(): hand the flat path's values over at once */
+    int batched;    /* ... and it did, for this line */
+    struct logfmt_span vspans[LOGFMT_MAX_CANDS]; /* json_flat_values()' values */
+    size_t n_spans;
     int by_len[LOGFMT_MAX_FIELD_LEN + 1]; /* first spec with a path of n bytes, or -1 */
 
     /* JSON per-line state */
@@ -1339,13 +1343,13 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
 
 /* json_flat() for a field-less scan (logfmt_values() of JSON without a field list),
  * which is the matcher's prefilter pass over every line: the same checks, the string
- * values stored as candidates without their keys, the count kept in a register. */
+ * values stored as spans (no key, no hint), the count kept in a register. */
 static int json_flat_values(struct logfmt *f, const char *line, size_t len, struct emit *em)
 {
     const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
     uint64_t q[FLAT_MAX_LINE / 64];
     struct quotes qc;
-    struct cand *cands = f->cands;
+    struct logfmt_span *spans = f->vspans;
     size_t i, n = 0;
 
     if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
@@ -1390,11 +1394,8 @@ static int json_flat_values(struct logfmt *f, const char *line, size_t len, stru
                 if (n == LOGFMT_MAX_CANDS) {
                     em->overflow = 1; /* json_line() walks the line again */
                 } else {
-                    cands[n].field = "";
-                    cands[n].field_len = 0;
-                    cands[n].val = (const char *)p + 1;
-                    cands[n].val_len = i - (size_t)(p - s) - 1;
-                    cands[n].hint = HINT_NONE;
+                    spans[n].p = (const char *)p + 1;
+                    spans[n].len = i - (size_t)(p - s) - 1;
                     n++;
                 }
             }
@@ -1418,7 +1419,7 @@ static int json_flat_values(struct logfmt *f, const char *line, size_t len, stru
         if (p == end)
             return 0;
         if (*p == '}') {
-            f->n_cands = n;
+            f->n_spans = n;
             return skip_ws(p + 1, end) == end;
         }
         if (*p != ',')
@@ -1438,9 +1439,13 @@ static enum logfmt_skip json_line(struct logfmt *f, const char *s, size_t n, str
     if (flat && f->no_fields && !em->overflow) {
         /* every leaf, no fields, no hints: nothing for finish_value() to do */
         struct logfmt_value val = {"", 0, NULL, 0, HINT_NONE};
-        for (size_t i = 0; i < f->n_cands; i++) {
-            val.value = f->cands[i].val;
-            val.value_len = f->cands[i].val_len;
+        if (f->batch) {
+            f->batched = 1; /* logfmt_values_all() hands f->vspans over */
+            return LOGFMT_OK;
+        }
+        for (size_t i = 0; i < f->n_spans; i++) {
+            val.value = f->vspans[i].p;
+            val.value_len = f->vspans[i].len;
             if (em->fn(em->ctx, &val))
                 break;
         }
@@ -2562,6 +2567,28 @@ enum logfmt_skip logfmt_values(struct logfmt *f, const char *line, size_t len,
     f->no_fields = f->all_leaves;
     r = logfmt_line(f, line, len, fn, ctx);
     f->no_fields = 0;
+    return r;
+}
+
+enum logfmt_skip logfmt_values_all(struct logfmt *f, const char *line, size_t len,
+                                   const struct logfmt_span **spans, size_t *n,
+                                   logfmt_value_fn fn, void *ctx)
+{
+    enum logfmt_skip r;
+
+    *spans = NULL;
+    *n = 0;
+    if (!f)
+        return LOGFMT_SKIP_MALFORMED;
+    f->no_fields = f->all_leaves;
+    f->batch = 1;
+    f->batched = 0;
+    r = logfmt_line(f, line, len, fn, ctx);
+    if (f->batched) {
+        *spans = f->vspans;
+        *n = f->n_spans;
+    }
+    f->no_fields = f->batch = f->batched = 0;
     return r;
 }
 

@@ -83,6 +83,21 @@ enum logfmt_skip logfmt_line(struct logfmt *f, const char *line, size_t len,
 enum logfmt_skip logfmt_values(struct logfmt *f, const char *line, size_t len,
                                logfmt_value_fn fn, void *ctx);
 
+/* A value as a span of the line (or of f's scratch). */
+struct logfmt_span {
+    const char *p;
+    size_t len;
+};
+
+/* logfmt_values() for a caller that takes a line's values at once: when the line is
+ * a flat JSON object scanned without a field list (every string leaf, no hints),
+ * *spans gets its values (*n of them, borrowed until the next call on f) and fn is not
+ * called; otherwise fn is called for each value as logfmt_values() does and *n is 0.
+ * Either way the return value is the line's verdict. */
+enum logfmt_skip logfmt_values_all(struct logfmt *f, const char *line, size_t len,
+                                   const struct logfmt_span **spans, size_t *n,
+                                   logfmt_value_fn fn, void *ctx);
+
 /* The format in use (after AUTO has decided). */
 enum logfmt_kind logfmt_kind_of(const struct logfmt *f);
 /* Parse "json", "eve", "zeek", "csv", "text", "auto"; -1 if unknown. */

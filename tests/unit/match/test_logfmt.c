@@ -1451,6 +1451,21 @@ static void test_flat_scanner_agrees(void **state)
         a.compact = b.compact = 0;
         if (r1 != r2 || strcmp(a.buf, b.buf) != 0)
             fail_msg("field-less and walked scans differ on '%s': %d vs %d\n%s---\n%s", line, (int)r1, (int)r2, a.buf, b.buf);
+        /* the same values handed over at once (or through the callback) */
+        {
+            const struct logfmt_span *spans = NULL;
+            size_t ns = 0;
+            out_reset(&a);
+            a.compact = 1;
+            r1 = logfmt_values_all(f1, line, n, &spans, &ns, collect, &a);
+            for (size_t k = 0; k < ns; k++) {
+                out_printf(&a, "?:%.*s|", (int)spans[k].len, spans[k].p);
+                a.n++;
+            }
+            a.compact = 0;
+            if (r1 != r2 || strcmp(a.buf, b.buf) != 0)
+                fail_msg("batched and walked scans differ on '%s': %d vs %d\n%s---\n%s", line, (int)r1, (int)r2, a.buf, b.buf);
+        }
         logfmt_free(f1);
         logfmt_free(f2);
     }
