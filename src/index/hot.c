@@ -20,6 +20,7 @@ struct hot {
     uint64_t n_bloom;     /* a power of two */
     uint64_t *net24;      /* NULL when the index has no IPv4 key */
     uint32_t long_mask;   /* bit p - 24 for each range prefix length 24..31 present */
+    uint64_t dom_labels;  /* bit L - 1 for each label count L of a domain key (63: 64+) */
     unsigned kinds;       /* bit k for each obs_kind with a key */
     size_t n_keys;
     int borrowed;         /* bloom and net24 point into a blob (hot_view) */
@@ -29,10 +30,10 @@ struct hot {
 /* The saved form (hot_save): this header, bloom[], then net24[] if has_net24. The
  * magic's last byte is the version of the key functions: a blob made with other ones
  * is refused (and the caller builds a new filter). */
-#define HOT_MAGIC "MZHOT\0\0\2"
+#define HOT_MAGIC "MZHOT\0\0\3"
 struct hot_blob {
     char magic[8];
-    uint64_t n_bloom, n_keys, has_net24;
+    uint64_t n_bloom, n_keys, has_net24, dom_labels;
     uint32_t long_mask, kinds;
 };
 
@@ -224,9 +225,14 @@ static int add_key(void *vctx, enum obs_kind kind, int prefix, const void *key, 
             net24_cover(h->net24, (a >> 8) & ~((1u << (24 - prefix)) - 1), 1u << (24 - prefix));
         }
         break;
-    case OBS_DOMAIN:
+    case OBS_DOMAIN: {
+        unsigned labels = 1;
+        for (size_t i = 0; i < len; i++)
+            labels += ((const char *)key)[i] == '.';
+        h->dom_labels |= 1ull << (labels > 64 ? 63 : labels - 1);
         bloom_add(h, TAG_DOMAIN ^ key_of(key, len));
         break;
+    }
     case OBS_URL: {
         size_t off, n;
         if (url_host_span(key, len, &off, &n))
@@ -305,6 +311,7 @@ enum mz_err hot_save(const struct hot *h, void **out, size_t *len, struct mz_err
     b.n_keys = h->n_keys;
     b.has_net24 = h->net24 != NULL;
     b.long_mask = h->long_mask;
+    b.dom_labels = h->dom_labels;
     b.kinds = h->kinds;
     memcpy(p, &b, sizeof b);
     memcpy(p + sizeof b, h->bloom, h->n_bloom * sizeof *h->bloom);
@@ -357,6 +364,7 @@ enum mz_err hot_view(const void *blob, size_t len, struct hot **out, struct mz_e
     h->n_bloom = b.n_bloom;
     h->n_keys = (size_t)b.n_keys;
     h->long_mask = b.long_mask & 0xffu;
+    h->dom_labels = b.dom_labels;
     h->kinds = b.kinds;
     if (copy_to_huge_pages(h, (const char *)blob + sizeof b, (int)b.has_net24) == 0) {
         *out = h;
@@ -444,22 +452,46 @@ static inline uint64_t dot_bytes(uint64_t w)
     return ~(((x & low7) + low7) | x | low7);
 }
 
+/* Is there a domain key of this many labels? */
+static inline int labels_wanted(const struct hot *h, size_t labels)
+{
+    return (h->dom_labels >> (labels > 64 ? 63 : labels - 1)) & 1;
+}
+
 static void probe_suffixes(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
 {
     uint64_t last = n >= 8 ? le64(s + n - 8) : 0;
-    size_t i = 0;
+    size_t starts[64], ns = 0, i = 0, labels;
+    int regular = n > 0 && s[0] != '.' && s[n - 1] != '.';
 
-    probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, 0, n, last), ps);
-    /* the dots eight bytes at a time; each one starts a parent */
+    /* the dots, eight bytes at a time; each one starts a parent */
     for (; i + 8 <= n; i += 8)
         for (uint64_t m = dot_bytes(le64(s + i)); m; m &= m - 1) {
             size_t at = i + (size_t)__builtin_ctzll(m) / 8 + 1;
-            if (at < n)
-                probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, at, n, last), ps);
+            if (ns == 64) {
+                ps->maybe = 1; /* a name of more than 64 labels: not worth a probe each */
+                return;
+            }
+            starts[ns++] = at;
         }
     for (; i < n; i++)
-        if (s[i] == '.' && i + 1 < n)
-            probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, i + 1, n, last), ps);
+        if (s[i] == '.') {
+            if (ns == 64) {
+                ps->maybe = 1;
+                return;
+            }
+            starts[ns++] = i + 1;
+        }
+    /* Keys are canonical: no empty label. For such a name only the suffixes with a
+     * label count that some key has are probed; others are probed all. */
+    for (size_t k = 1; k < ns && regular; k++)
+        regular = starts[k] > starts[k - 1] + 1;
+    labels = ns + 1;
+    if (!regular || labels_wanted(h, labels))
+        probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, 0, n, last), ps);
+    for (size_t k = 0; k < ns; k++)
+        if (starts[k] < n && (!regular || labels_wanted(h, labels - 1 - k)))
+            probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, starts[k], n, last), ps);
 }
 
 void hot_probe_domain(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
