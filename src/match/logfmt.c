@@ -965,6 +965,52 @@ static void json_leaf(struct logfmt *f, struct emit *em, size_t path_len,
     f->n_cands++;
 }
 
+/* A JSON number at p, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?: the end of it, or
+ * NULL if it is not one. */
+static const unsigned char *json_number(const unsigned char *p, const unsigned char *end)
+{
+    if (p < end && *p == '-')
+        p++;
+    if (p == end || !(CT(*p) & C_DIGIT))
+        return NULL;
+    if (*p == '0')
+        p++;
+    else
+        while (p < end && (CT(*p) & C_DIGIT))
+            p++;
+    if (p < end && *p == '.') {
+        p++;
+        if (p == end || !(CT(*p) & C_DIGIT))
+            return NULL;
+        while (p < end && (CT(*p) & C_DIGIT))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p == end || !(CT(*p) & C_DIGIT))
+            return NULL;
+        while (p < end && (CT(*p) & C_DIGIT))
+            p++;
+    }
+    return p;
+}
+
+/* A value that is no string or container at p (true, false, null, a number): the
+ * end of it, or NULL. */
+static const unsigned char *json_scalar(const unsigned char *p, const unsigned char *end)
+{
+    size_t lit;
+
+    if (*p != 't' && *p != 'f' && *p != 'n')
+        return json_number(p, end);
+    lit = *p == 'f' ? 5 : 4;
+    if ((size_t)(end - p) < lit || memcmp(p, *p == 't' ? "true" : *p == 'f' ? "false" : "null", lit) != 0)
+        return NULL;
+    return p + lit;
+}
+
 /* Walk one JSON object (the whole line), checking it strictly and handing string
  * leaves to json_leaf(). Iterative, depth capped at LOGFMT_MAX_DEPTH. */
 static enum logfmt_skip json_walk(struct logfmt *f, const char *line, size_t len,
@@ -1052,32 +1098,9 @@ value:
         p += 4;
         goto after_value;
     default:
-        /* number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-        if (*p == '-')
-            p++;
-        if (p == end || !(CT(*p) & C_DIGIT))
+        p = json_number(p, end);
+        if (!p)
             return LOGFMT_SKIP_MALFORMED;
-        if (*p == '0')
-            p++;
-        else
-            while (p < end && (CT(*p) & C_DIGIT))
-                p++;
-        if (p < end && *p == '.') {
-            p++;
-            if (p == end || !(CT(*p) & C_DIGIT))
-                return LOGFMT_SKIP_MALFORMED;
-            while (p < end && (CT(*p) & C_DIGIT))
-                p++;
-        }
-        if (p < end && (*p == 'e' || *p == 'E')) {
-            p++;
-            if (p < end && (*p == '+' || *p == '-'))
-                p++;
-            if (p == end || !(CT(*p) & C_DIGIT))
-                return LOGFMT_SKIP_MALFORMED;
-            while (p < end && (CT(*p) & C_DIGIT))
-                p++;
-        }
         goto after_value;
     }
 
@@ -1129,36 +1152,6 @@ after_value:
     return LOGFMT_SKIP_MALFORMED;
 }
 
-/* A JSON number at p: the end of it, or NULL if it is not one. */
-static const unsigned char *json_number(const unsigned char *p, const unsigned char *end)
-{
-    if (p < end && *p == '-')
-        p++;
-    if (p == end || !(CT(*p) & C_DIGIT))
-        return NULL;
-    if (*p == '0')
-        p++;
-    else
-        while (p < end && (CT(*p) & C_DIGIT))
-            p++;
-    if (p < end && *p == '.') {
-        p++;
-        if (p == end || !(CT(*p) & C_DIGIT))
-            return NULL;
-        while (p < end && (CT(*p) & C_DIGIT))
-            p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (p == end || !(CT(*p) & C_DIGIT))
-            return NULL;
-        while (p < end && (CT(*p) & C_DIGIT))
-            p++;
-    }
-    return p;
-}
 
 /* Most log lines are one flat object: string keys, and values that are plain strings
  * (no escapes, controls or non-ASCII bytes), numbers, true, false or null. Such a line
@@ -1250,6 +1243,38 @@ static inline size_t quote_string(struct quotes *c, size_t at)
     return quote_next(c) == at ? quote_next(c) : c->n;
 }
 
+enum { FLAT_REFUSED, FLAT_EMPTY, FLAT_KEYS };
+
+/* What both flat scanners do first: mark the quotes (refusing escapes and bad bytes),
+ * reset the line's state, and read up to the first key (*p at its quote). */
+static int flat_begin(struct logfmt *f, const unsigned char *s, size_t len, uint64_t *q,
+                      struct quotes *qc, const unsigned char **pp)
+{
+    const unsigned char *end = s + len, *p;
+
+    if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
+        return FLAT_REFUSED;
+    qc->q = q;
+    qc->w = 0;
+    qc->nw = (len + 63) >> 6;
+    qc->n = len;
+    qc->m = q[0];
+    f->dec_len = 0;
+    f->n_cands = 0;
+    f->n_spans = 0;
+    f->cpath_len = 0;
+    f->host.p = NULL;
+    f->url.p = NULL;
+    p = skip_ws(s, end);
+    if (p == end || *p != '{')
+        return FLAT_REFUSED;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}')
+        return skip_ws(p + 1, end) == end ? FLAT_EMPTY : FLAT_REFUSED;
+    *pp = p;
+    return FLAT_KEYS;
+}
+
 static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit *em)
 {
     const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
@@ -1257,24 +1282,14 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
     struct quotes qc;
     size_t i, klen;
 
-    if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
+    switch (flat_begin(f, s, len, q, &qc, &p)) {
+    case FLAT_REFUSED:
         return 0;
-    qc.q = q;
-    qc.w = 0;
-    qc.nw = (len + 63) >> 6;
-    qc.n = len;
-    qc.m = q[0];
-    f->dec_len = 0;
-    f->n_cands = 0;
-    f->cpath_len = 0;
-    f->host.p = NULL;
-    f->url.p = NULL;
-    p = skip_ws(s, end);
-    if (p == end || *p != '{')
-        return 0;
-    p = skip_ws(p + 1, end);
-    if (p < end && *p == '}')
-        return skip_ws(p + 1, end) == end;
+    case FLAT_EMPTY:
+        return 1;
+    default:
+        break;
+    }
     for (;;) {
         if (p == end || *p != '"')
             return 0;
@@ -1316,16 +1331,8 @@ static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit
             if (em->stop)
                 return 1;
             p = s + i + 1;
-        } else if (*p == 't' || *p == 'f' || *p == 'n') {
-            size_t lit = *p == 'f' ? 5 : 4;
-            if ((size_t)(end - p) < lit ||
-                memcmp(p, *p == 't' ? "true" : *p == 'f' ? "false" : "null", lit) != 0)
-                return 0;
-            p += lit;
-        } else {
-            p = json_number(p, end);
-            if (!p)
-                return 0;
+        } else if (!(p = json_scalar(p, end))) {
+            return 0;
         }
         if (p < end && *p != ',' && *p != '}')
             p = skip_ws(p, end);
@@ -1352,24 +1359,14 @@ static int json_flat_values(struct logfmt *f, const char *line, size_t len, stru
     struct logfmt_span *spans = f->vspans;
     size_t i, n = 0;
 
-    if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
+    switch (flat_begin(f, s, len, q, &qc, &p)) {
+    case FLAT_REFUSED:
         return 0;
-    qc.q = q;
-    qc.w = 0;
-    qc.nw = (len + 63) >> 6;
-    qc.n = len;
-    qc.m = q[0];
-    f->dec_len = 0;
-    f->n_cands = 0;
-    f->cpath_len = 0;
-    f->host.p = NULL;
-    f->url.p = NULL;
-    p = skip_ws(s, end);
-    if (p == end || *p != '{')
-        return 0;
-    p = skip_ws(p + 1, end);
-    if (p < end && *p == '}')
-        return skip_ws(p + 1, end) == end;
+    case FLAT_EMPTY:
+        return 1;
+    default:
+        break;
+    }
     for (;;) {
         /* a key */
         if (p == end || *p != '"' || (i = quote_string(&qc, (size_t)(p - s))) == len)
@@ -1400,13 +1397,7 @@ static int json_flat_values(struct logfmt *f, const char *line, size_t len, stru
                 }
             }
             p = s + i + 1;
-        } else if (*p == 't' || *p == 'f' || *p == 'n') {
-            size_t lit = *p == 'f' ? 5 : 4;
-            if ((size_t)(end - p) < lit ||
-                memcmp(p, *p == 't' ? "true" : *p == 'f' ? "false" : "null", lit) != 0)
-                return 0;
-            p += lit;
-        } else if (!(p = json_number(p, end))) {
+        } else if (!(p = json_scalar(p, end))) {
             return 0;
         }
         /* then ',' and the next key, or the end */

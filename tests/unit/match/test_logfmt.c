@@ -1419,6 +1419,31 @@ static void random_flat_line(uint64_t *x, char *buf, size_t cap)
 #undef RND
 }
 
+/* One scanner, line after line: an empty object after a full one has no values (the
+ * field-less scan must not hand over the previous line's). */
+static void test_values_not_carried_over(void **state)
+{
+    struct logfmt *f = make(LOGFMT_JSON, NULL, 0);
+    const struct logfmt_span *spans = NULL;
+    size_t n = 99;
+    static struct out o;
+
+    (void)state;
+    out_reset(&o);
+    assert_int_equal(logfmt_values_all(f, S("{\"a\":\"evil.example\",\"b\":\"1.2.3.4\"}"), &spans, &n, collect, &o), LOGFMT_OK);
+    assert_int_equal(n + o.n, 2);
+    out_reset(&o);
+    assert_int_equal(logfmt_values_all(f, S("{}"), &spans, &n, collect, &o), LOGFMT_OK);
+    assert_int_equal(n + o.n, 0);
+    assert_int_equal(logfmt_values_all(f, S(" { } "), &spans, &n, collect, &o), LOGFMT_OK);
+    assert_int_equal(n + o.n, 0);
+    assert_int_equal(logfmt_values_all(f, S("{\"a\":1}"), &spans, &n, collect, &o), LOGFMT_OK);
+    assert_int_equal(n + o.n, 0);
+    assert_int_equal(logfmt_values_all(f, S("{]"), &spans, &n, collect, &o), LOGFMT_SKIP_MALFORMED);
+    assert_int_equal(n + o.n, 0);
+    logfmt_free(f);
+}
+
 static void test_flat_scanner_agrees(void **state)
 {
     static struct out a, b;
@@ -1501,6 +1526,7 @@ int main(void)
         cmocka_unit_test(test_stop_early),
         cmocka_unit_test(test_robustness_mutations),
         cmocka_unit_test(test_flat_scanner_agrees),
+        cmocka_unit_test(test_values_not_carried_over),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
