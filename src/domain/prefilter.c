@@ -1,0 +1,234 @@
+/* domain/prefilter.c - the questions of the matcher's prefilter (see prefilter.h).
+ *
+ * prefilter_value() may leave a value without a "maybe" only where
+ * svc_match_observation() (domain/svc_index.c) can find no index key for it. It
+ * classifies the raw value in one pass over a byte-class table and follows the
+ * decisions of that path: fast_canonical() values are their own canonical form; other
+ * unhinted values are cheap_reject()ed or take the kind obs_guess_kind() gives them
+ * ("://" a URL, '@' an e-mail, ':' an IPv6 address, a hash by length of hex, a domain
+ * if it has a dot), and a hash's or a plain ASCII domain's canonical form differs from
+ * it only by case (and one trailing dot), which the prefilter's keys fold. What it
+ * cannot be sure of is a "maybe". The tests compare whole `mreza match` runs with and
+ * without the prefilter (tests/integ/test_prefilter.c). */
+#include "domain/prefilter.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "index/obs.h"
+
+enum {
+    PC_LETTER = 1,   /* A-Z a-z */
+    PC_NONHEX = 2,   /* a letter past f */
+    PC_DIGIT = 4,
+    PC_DOT = 8,
+    PC_DASH = 16,    /* '-' '_' */
+    PC_AT = 32,
+    PC_COLON = 64,
+    PC_OTHER = 128,  /* any other ASCII byte */
+    PC_HIGH = 256,   /* >= 0x80: an IDN label, perhaps */
+    PC_URL = 512,    /* not a byte class: "://" was seen */
+    PC_SLASH = 1024  /* '/', also PC_OTHER: "://" needs one */
+};
+
+static const uint16_t pclass[256] = {
+    [0 ... ',' ] = PC_OTHER,
+    ['-'] = PC_DASH,
+    ['.'] = PC_DOT,
+    ['/'] = PC_OTHER | PC_SLASH,
+    ['0' ... '9'] = PC_DIGIT,
+    [':'] = PC_COLON,
+    [';' ... '?'] = PC_OTHER,
+    ['@'] = PC_AT,
+    ['A' ... 'F'] = PC_LETTER,
+    ['G' ... 'Z'] = PC_LETTER | PC_NONHEX,
+    ['[' ... '^'] = PC_OTHER,
+    ['_'] = PC_DASH,
+    ['`'] = PC_OTHER,
+    ['a' ... 'f'] = PC_LETTER,
+    ['g' ... 'z'] = PC_LETTER | PC_NONHEX,
+    ['{' ... 127] = PC_OTHER,
+    [128 ... 255] = PC_HIGH,
+};
+
+#define PC_PLAIN (PC_LETTER | PC_NONHEX | PC_DIGIT | PC_DOT | PC_DASH)
+
+static int hash_len(size_t n)
+{
+    return n == 32 || n == 40 || n == 64 || n == 128;
+}
+
+/* The byte classes of s[0..n), with PC_URL if it has "://". Eight bytes a step
+ * with no branch inside: every log value passes here. */
+static unsigned classify(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned acc = 0;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8)
+        acc |= pclass[p[i]] | pclass[p[i + 1]] | pclass[p[i + 2]] | pclass[p[i + 3]] |
+               pclass[p[i + 4]] | pclass[p[i + 5]] | pclass[p[i + 6]] | pclass[p[i + 7]];
+    for (; i < n; i++)
+        acc |= pclass[p[i]];
+    if ((acc & (PC_COLON | PC_SLASH)) == (PC_COLON | PC_SLASH)) {
+        for (const char *c = memchr(s, ':', n); c; c = memchr(c + 1, ':', (size_t)(s + n - c - 1)))
+            if (s + n - c >= 3 && c[1] == '/' && c[2] == '/')
+                return acc | PC_URL;
+    }
+    return acc;
+}
+
+/* A plain ASCII domain (classes within PC_PLAIN, with a letter): itself or a parent
+ * may be a domain key. One trailing dot is what normalisation drops. */
+static int prefilter_domain(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
+{
+    if (n > 1 && v[n - 1] == '.')
+        n--;
+    if (v[n - 1] == '.')
+        return 1;
+    hot_probe_domain(h, v, n, ps);
+    return 0;
+}
+
+static int scheme_char(char c, size_t i)
+{
+    unsigned lc = (unsigned char)c | 0x20u;
+
+    if (lc >= 'a' && lc <= 'z')
+        return 1;
+    return i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+}
+
+/* A URL: its host (when it is plain: no userinfo, IPv6 literal, escapes or IDN) is
+ * looked up as a URL key's host, as an address or as a domain with its parents. */
+static int prefilter_url(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
+{
+    size_t i = 0, host, end, colon = 0;
+    unsigned acc;
+    uint32_t a;
+
+    /* the scheme, so that the first ':' is the one of "://" */
+    while (i < n && scheme_char(v[i], i))
+        i++;
+    if (i == 0 || n - i < 3 || v[i] != ':' || v[i + 1] != '/' || v[i + 2] != '/')
+        return 1;
+    host = i + 3;
+    for (end = host; end < n && v[end] != '/' && v[end] != '?' && v[end] != '#'; end++) {
+        if (v[end] == '@')
+            return 1;
+        if (v[end] == ':')
+            colon = end;
+    }
+    if (colon)
+        end = colon;
+    if (end == host || v[end - 1] == '.')
+        return 1;
+    acc = classify(v + host, end - host);
+    if (acc & ~PC_PLAIN)
+        return 1;
+    if (acc & PC_LETTER) {
+        hot_probe_host(h, v + host, end - host, ps);
+        return 0;
+    }
+    if (obs_ipv4_quad(v + host, end - host, &a))
+        hot_probe_ipv4(h, a, ps);
+    hot_probe_url_host(h, v + host, end - host, ps);
+    return 0;
+}
+
+/* An IPv6 address: an IPv6 key, or an IPv4 one if it is IPv4-mapped (::ffff:0:0/96),
+ * which every spelling shows as a group "ffff". */
+static int prefilter_ipv6(const struct hot *h, const char *v, size_t n)
+{
+    size_t run = 0;
+
+    if (hot_has_kind(h, OBS_IPV6))
+        return 1;
+    if (!hot_has_kind(h, OBS_IPV4))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        run = (v[i] | 0x20) == 'f' ? run + 1 : 0;
+        if (run == 4)
+            return 1;
+    }
+    return 0;
+}
+
+/* A value without a hint: the kind obs_guess_kind() would give it. */
+static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigned acc,
+                           struct hot_probes *ps)
+{
+    uint32_t a;
+
+    if (acc & PC_URL)
+        return prefilter_url(h, v, n, ps);
+    if (acc & PC_AT)
+        return hot_has_kind(h, OBS_EMAIL);
+    if (acc & PC_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
+        return !(acc & ~(PC_LETTER | PC_DIGIT | PC_DOT | PC_COLON)) && !(acc & PC_NONHEX) &&
+               prefilter_ipv6(h, v, n);
+    if (acc & PC_OTHER)
+        return 0; /* cheap_reject(): no kind has such bytes */
+    if (acc & PC_HIGH)
+        return 1;
+    if (!(acc & PC_LETTER)) {
+        if (obs_ipv4_quad(v, n, &a))
+            hot_probe_ipv4(h, a, ps);
+        else if (acc == PC_DIGIT && hash_len(n))
+            hot_probe_hash(h, v, n, ps);
+        /* else nothing: digits and dots that are no address name nothing */
+        return 0;
+    }
+    if (!(acc & ~(PC_LETTER | PC_DIGIT)) && hash_len(n)) {
+        hot_probe_hash(h, v, n, ps);
+        return 0;
+    }
+    if (!(acc & PC_DOT))
+        return 0; /* no dot: no domain (cheap_reject) */
+    return prefilter_domain(h, v, n, ps);
+}
+
+int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, struct hot_probes *ps)
+{
+    unsigned acc;
+    uint32_t a;
+
+    if (n == 0)
+        return 1;
+    /* the commonest log value of all, an IPv4 address, without classifying it first
+     * (a strict quad is IPv4 whatever else: fast_canonical() says so too) */
+    if ((hint < 0 || hint == OBS_IPV4) && (unsigned)(v[0] - '0') <= 9 && obs_ipv4_quad(v, n, &a)) {
+        hot_probe_ipv4(h, a, ps);
+        return 0;
+    }
+    acc = classify(v, n);
+    if (hint < 0)
+        return prefilter_guess(h, v, n, acc, ps);
+    switch (hint) {
+    case OBS_URL:
+        return acc & PC_URL ? prefilter_url(h, v, n, ps) : 1;
+    case OBS_IPV4:
+        if (!obs_ipv4_quad(v, n, &a))
+            return hot_has_kind(h, OBS_IPV4);
+        hot_probe_ipv4(h, a, ps);
+        return 0;
+    case OBS_IPV6:
+        return prefilter_ipv6(h, v, n);
+    case OBS_DOMAIN:
+        if (!(acc & ~PC_PLAIN) && (acc & PC_LETTER))
+            return prefilter_domain(h, v, n, ps);
+        return hot_has_kind(h, OBS_DOMAIN);
+    case OBS_MD5:
+    case OBS_SHA1:
+    case OBS_SHA256:
+    case OBS_SHA512:
+        if (!(acc & ~(PC_LETTER | PC_DIGIT))) {
+            hot_probe_hash(h, v, n, ps);
+            return 0;
+        }
+        return hot_has_kind(h, (enum obs_kind)hint);
+    default:
+        return hint < OBS_N_KINDS ? hot_has_kind(h, (enum obs_kind)hint) : 1;
+    }
+}
