@@ -1195,14 +1195,9 @@ static int fast_canonical(const char *s, size_t n, enum obs_kind *kind)
         *kind = n == 32 ? OBS_MD5 : n == 40 ? OBS_SHA1 : n == 64 ? OBS_SHA256 : OBS_SHA512;
         return 1;
     }
-    if (digits_dots == n && dots == 3 && n <= 15) {
+    if (digits_dots == n && dots == 3) {
         uint32_t a;
-        int prefix;
-        /* strict: no leading zeros (obs_ipv4_parse refuses them too) */
-        for (i = 0; i < n; i++)
-            if (s[i] == '0' && (i == 0 || s[i - 1] == '.') && i + 1 < n && s[i + 1] != '.')
-                return 0;
-        if (obs_ipv4_parse(s, n, &a, &prefix))
+        if (!obs_ipv4_quad(s, n, &a))
             return 0;
         *kind = OBS_IPV4;
         return 1;

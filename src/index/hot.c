@@ -543,39 +543,3 @@ int hot_probes_maybe(const struct hot *h, const struct hot_probes *ps)
     }
     return 0;
 }
-
-/* ---- single answers (tests, and callers without a pipeline) ---- */
-
-#define ONE_VALUE(call)                                                                            \
-    do {                                                                                           \
-        struct hot_probes ps;                                                                      \
-        ps.n = 0;                                                                                  \
-        ps.maybe = 0;                                                                              \
-        call;                                                                                      \
-        return hot_probes_maybe(h, &ps);                                                           \
-    } while (0)
-
-int hot_ipv4(const struct hot *h, uint32_t a)
-{
-    ONE_VALUE(hot_probe_ipv4(h, a, &ps));
-}
-
-int hot_domain(const struct hot *h, const char *s, size_t n)
-{
-    ONE_VALUE(hot_probe_domain(h, s, n, &ps));
-}
-
-int hot_host(const struct hot *h, const char *s, size_t n)
-{
-    ONE_VALUE(hot_probe_host(h, s, n, &ps));
-}
-
-int hot_url_host(const struct hot *h, const char *s, size_t n)
-{
-    ONE_VALUE(hot_probe_url_host(h, s, n, &ps));
-}
-
-int hot_hash(const struct hot *h, const char *s, size_t n)
-{
-    ONE_VALUE(hot_probe_hash(h, s, n, &ps));
-}

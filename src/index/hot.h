@@ -43,25 +43,16 @@ enum mz_err hot_view(const void *blob, size_t len, struct hot **out, struct mz_e
 
 /* 1 if the index has any key of kind k (an exact value or, for IPv4/IPv6, a range). */
 int hot_has_kind(const struct hot *h, enum obs_kind k);
-/* Maybe-tests: 0 when no key can match, 1 when one may. */
-/* An IPv4 address (host order): an exact address key or a range containing it. */
-int hot_ipv4(const struct hot *h, uint32_t addr);
-/* A domain name s[0..n) (ASCII; upper case is folded): a domain key equal to it or
- * to any of its parents (every suffix that starts after a dot). */
-int hot_domain(const struct hot *h, const char *s, size_t n);
-/* A URL key whose host is s[0..n) (ASCII; upper case is folded). */
-int hot_url_host(const struct hot *h, const char *s, size_t n);
-/* A URL host s[0..n) (ASCII; upper case is folded): hot_url_host() or hot_domain(),
- * in one pass. */
-int hot_host(const struct hot *h, const char *s, size_t n);
-/* A hash key (MD5, SHA-1, SHA-256 or SHA-512) equal to hex s[0..n), case folded. */
-int hot_hash(const struct hot *h, const char *s, size_t n);
-
-/* Deferred answers, for a matcher that overlaps the memory latency of one log line's
- * tests with the scanning of the next: hot_probe_*() append the words a value's
- * answer depends on to ps (and start loading them); hot_probes_maybe() then answers
- * for all of them at once: 1 if any value of the set may match. Same answers as
- * the functions above. A full set (HOT_MAX_PROBES) answers "maybe". */
+/* The questions, asked so that a matcher can overlap the memory latency of one log
+ * line's answers with the scanning of the next lines: hot_probe_*() append the words a
+ * value's answer depends on to ps (and start loading them); hot_probes_maybe() then
+ * answers for all of them at once: 0 when no key can match any of them, 1 when one
+ * may. A full set (HOT_MAX_PROBES) answers "maybe".
+ *   ipv4       an exact address key, or a range containing the address (host order)
+ *   domain     a domain key equal to s or to any parent (ASCII; case folded)
+ *   url_host   a URL key whose host is s (ASCII; case folded)
+ *   host       url_host and domain together, for a URL's host
+ *   hash       an MD5/SHA-1/SHA-256/SHA-512 key equal to hex s (case folded) */
 #define HOT_MAX_PROBES 128
 struct hot_probe {
     const uint64_t *word; /* a Bloom word, or the /24 map's word pair */

@@ -195,33 +195,43 @@ static int fail_full(struct wout *w, struct mz_error *err)
 
 /* ---- IPv4 ---- */
 
-/* A strict dotted quad filling s[0..len) exactly: four decimal octets 0-255, no
- * leading zeros (so no octal reading of "010"), no hex, no missing octets. */
-static int ip4_addr(const char *s, size_t len, uint32_t *addr_out)
+/* A strict dotted quad filling s[0..n) exactly: four decimal octets 0-255, no
+ * leading zeros (so no octal reading of "010"), no hex, no missing octets. The
+ * matcher's prefilter asks this for every address-like log value, so each octet's
+ * one to three digits are read without a loop. */
+int obs_ipv4_quad(const char *s, size_t n, uint32_t *out)
 {
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
     uint32_t a = 0;
-    size_t i = 0;
-    int octet;
 
-    for (octet = 0; octet < 4; octet++) {
-        size_t start = i;
-        unsigned v = 0;
-
-        if (octet > 0) {
-            if (i >= len || s[i] != '.')
-                return -1;
-            start = ++i;
+    if (n < 7 || n > 15)
+        return 0;
+    for (int o = 0;; o++) {
+        unsigned v = (unsigned)*p++ - '0', d;
+        if (v > 9)
+            return 0;
+        if (p < end && (d = (unsigned)*p - '0') <= 9) {
+            if (v == 0)
+                return 0; /* a leading zero */
+            v = v * 10 + d;
+            if (++p < end && (d = (unsigned)*p - '0') <= 9) {
+                v = v * 10 + d;
+                p++;
+                if (v > 255)
+                    return 0;
+            }
         }
-        while (i < len && i - start < 3 && is_digit((unsigned char)s[i]))
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
-            return -1;
         a = a << 8 | v;
+        if (o == 3)
+            break;
+        if (p >= end - 1 || *p != '.')
+            return 0;
+        p++;
     }
-    if (i != len)
-        return -1;
-    *addr_out = a;
-    return 0;
+    if (p != end)
+        return 0;
+    *out = a;
+    return 1;
 }
 
 /* A "/nn" prefix length (the digits after the slash): decimal without leading zeros,
@@ -269,7 +279,7 @@ static int ip4_parse(const char *s, size_t len, uint32_t *addr_out, int *prefix_
     uint32_t a;
     int prefix = 32;
 
-    if (ip4_addr(s, alen, &a) < 0)
+    if (!obs_ipv4_quad(s, alen, &a))
         return fail(err, MZ_EINVAL,
                     "not an IPv4 address (want a dotted quad of 0-255 without "
                     "leading zeros)");
@@ -344,7 +354,7 @@ static int ip6_addr(const char *s, size_t len, uint8_t a[16])
         if (i < len && s[i] == '.') {
             uint32_t v4;
 
-            if (ng > 6 || ip4_addr(s + start, len - start, &v4) < 0)
+            if (ng > 6 || !obs_ipv4_quad(s + start, len - start, &v4))
                 return -1;
             g[ng++] = (uint16_t)(v4 >> 16);
             g[ng++] = (uint16_t)v4;
@@ -740,7 +750,7 @@ static int url_host(const char *s, size_t len, struct wout *w, struct mz_error *
     while (k > h0 && is_digit((unsigned char)w->buf[k - 1]))
         k--;
     if (k < w->len && (k == h0 || w->buf[k - 1] == '.') &&
-        ip4_addr(w->buf + h0, w->len - h0, &a) < 0)
+        !obs_ipv4_quad(w->buf + h0, w->len - h0, &a))
         return fail(err, MZ_EINVAL, "numeric URL host is not a dotted-quad IPv4 address");
     return 0;
 }
@@ -1209,42 +1219,5 @@ int obs_domain_next_parent(const char *domain, size_t len, size_t *pos)
     if (next >= len)
         return 0;
     *pos = next;
-    return 1;
-}
-
-/* The matcher's prefilter asks this for every address-like log value, so it is a
- * tighter loop than ip4_addr(); test_obs.c checks the two agree. */
-int obs_ipv4_quad(const char *s, size_t n, uint32_t *out)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    uint32_t a = 0;
-
-    if (n < 7 || n > 15)
-        return 0;
-    for (int o = 0;; o++) {
-        unsigned v = (unsigned)*p++ - '0', d;
-        if (v > 9)
-            return 0;
-        if (p < end && (d = (unsigned)*p - '0') <= 9) {
-            if (v == 0)
-                return 0; /* a leading zero */
-            v = v * 10 + d;
-            if (++p < end && (d = (unsigned)*p - '0') <= 9) {
-                v = v * 10 + d;
-                p++;
-                if (v > 255)
-                    return 0;
-            }
-        }
-        a = a << 8 | v;
-        if (o == 3)
-            break;
-        if (p >= end - 1 || *p != '.')
-            return 0;
-        p++;
-    }
-    if (p != end)
-        return 0;
-    *out = a;
     return 1;
 }

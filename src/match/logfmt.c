@@ -1047,31 +1047,23 @@ value:
         return LOGFMT_SKIP_MALFORMED;
     switch (*p) {
     case '{':
+    case '[': {
+        int obj = *p == '{';
         if (depth == LOGFMT_MAX_DEPTH)
             return LOGFMT_SKIP_MALFORMED;
-        f->stack[depth].type = J_OBJ;
+        f->stack[depth].type = obj ? J_OBJ : J_ARR;
         f->stack[depth].base = path_len;
         depth++;
         p = skip_ws(p + 1, end);
-        if (p < end && *p == '}') {
+        if (p < end && *p == (obj ? '}' : ']')) {
             p++;
             depth--;
             goto after_value;
         }
-        goto key;
-    case '[':
-        if (depth == LOGFMT_MAX_DEPTH)
-            return LOGFMT_SKIP_MALFORMED;
-        f->stack[depth].type = J_ARR;
-        f->stack[depth].base = path_len;
-        depth++;
-        p = skip_ws(p + 1, end);
-        if (p < end && *p == ']') {
-            p++;
-            depth--;
-            goto after_value;
-        }
+        if (obj)
+            goto key;
         goto value;
+    }
     case '"':
         s = p + 1;
         q = json_str_end(s, end, &esc, &why);
@@ -1246,9 +1238,11 @@ static inline size_t quote_string(struct quotes *c, size_t at)
 enum { FLAT_REFUSED, FLAT_EMPTY, FLAT_KEYS };
 
 /* What both flat scanners do first: mark the quotes (refusing escapes and bad bytes),
- * reset the line's state, and read up to the first key (*p at its quote). */
-static int flat_begin(struct logfmt *f, const unsigned char *s, size_t len, uint64_t *q,
-                      struct quotes *qc, const unsigned char **pp)
+ * reset the line's state, and read up to the first key (*p at its quote). Inlined, so
+ * that the quote cursor stays in registers in the scan loop. */
+static inline __attribute__((always_inline)) int
+flat_begin(struct logfmt *f, const unsigned char *s, size_t len, uint64_t *q, struct quotes *qc,
+           const unsigned char **pp)
 {
     const unsigned char *end = s + len, *p;
 
@@ -1275,89 +1269,19 @@ static int flat_begin(struct logfmt *f, const unsigned char *s, size_t len, uint
     return FLAT_KEYS;
 }
 
-static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit *em)
-{
-    const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
-    uint64_t q[FLAT_MAX_LINE / 64];
-    struct quotes qc;
-    size_t i, klen;
-
-    switch (flat_begin(f, s, len, q, &qc, &p)) {
-    case FLAT_REFUSED:
-        return 0;
-    case FLAT_EMPTY:
-        return 1;
-    default:
-        break;
-    }
-    for (;;) {
-        if (p == end || *p != '"')
-            return 0;
-        i = quote_string(&qc, (size_t)(p - s));
-        if (i == len)
-            return 0;
-        klen = f->no_fields ? 0 : path_put(f, 0, p + 1, i - (size_t)(p - s) - 1, (size_t)(end - p - 1));
-        p = s + i + 1;
-        if (p < end && *p != ':')
-            p = skip_ws(p, end);
-        if (p == end || *p != ':')
-            return 0;
-        p++;
-        if (p < end && *p == ' ')
-            p++;
-        if (p == end)
-            return 0;
-        if (*p == '"') {
-            i = quote_string(&qc, (size_t)(p - s));
-            if (i == len)
-                return 0;
-            if (f->no_fields) {
-                /* every leaf, no field, no hint: json_leaf() reduced to its store */
-                if (i > (size_t)(p - s) + 1) {
-                    if (f->n_cands == LOGFMT_MAX_CANDS) {
-                        em->overflow = 1;
-                    } else if (!em->overflow) {
-                        struct cand *cd = &f->cands[f->n_cands++];
-                        cd->field = "";
-                        cd->field_len = 0;
-                        cd->val = (const char *)p + 1;
-                        cd->val_len = i - (size_t)(p - s) - 1;
-                        cd->hint = HINT_NONE;
-                    }
-                }
-            } else {
-                json_leaf(f, em, klen, p + 1, i - (size_t)(p - s) - 1, 0);
-            }
-            if (em->stop)
-                return 1;
-            p = s + i + 1;
-        } else if (!(p = json_scalar(p, end))) {
-            return 0;
-        }
-        if (p < end && *p != ',' && *p != '}')
-            p = skip_ws(p, end);
-        if (p == end)
-            return 0;
-        if (*p == '}')
-            return skip_ws(p + 1, end) == end;
-        if (*p != ',')
-            return 0;
-        p++;
-        if (p < end && *p != '"')
-            p = skip_ws(p, end);
-    }
-}
-
-/* json_flat() for a field-less scan (logfmt_values() of JSON without a field list),
- * which is the matcher's prefilter pass over every line: the same checks, the string
- * values stored as spans (no key, no hint), the count kept in a register. */
-static int json_flat_values(struct logfmt *f, const char *line, size_t len, struct emit *em)
+/* The scan itself. values_only (a constant at each call, so each caller gets its own
+ * copy of the loop): a field-less scan (logfmt_values() of JSON without a field list,
+ * the matcher's prefilter pass over every line) stores the string values as spans
+ * (no key, no hint, the count in a register); otherwise each leaf goes to
+ * json_leaf() under its key. */
+static inline __attribute__((always_inline)) int
+flat_scan(struct logfmt *f, const char *line, size_t len, struct emit *em, int values_only)
 {
     const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
     uint64_t q[FLAT_MAX_LINE / 64];
     struct quotes qc;
     struct logfmt_span *spans = f->vspans;
-    size_t i, n = 0;
+    size_t i, klen = 0, n = 0;
 
     switch (flat_begin(f, s, len, q, &qc, &p)) {
     case FLAT_REFUSED:
@@ -1371,6 +1295,8 @@ static int json_flat_values(struct logfmt *f, const char *line, size_t len, stru
         /* a key */
         if (p == end || *p != '"' || (i = quote_string(&qc, (size_t)(p - s))) == len)
             return 0;
+        if (!values_only)
+            klen = path_put(f, 0, p + 1, i - (size_t)(p - s) - 1, (size_t)(end - p - 1));
         p = s + i + 1;
         if (p + 1 < end && p[0] == ':' && p[1] == '"') {
             p++; /* the common "key":"value" */
@@ -1387,7 +1313,11 @@ static int json_flat_values(struct logfmt *f, const char *line, size_t len, stru
         if (*p == '"') {
             if ((i = quote_string(&qc, (size_t)(p - s))) == len)
                 return 0;
-            if (i > (size_t)(p - s) + 1) {
+            if (!values_only) {
+                json_leaf(f, em, klen, p + 1, i - (size_t)(p - s) - 1, 0);
+                if (em->stop)
+                    return 1;
+            } else if (i > (size_t)(p - s) + 1) {
                 if (n == LOGFMT_MAX_CANDS) {
                     em->overflow = 1; /* json_line() walks the line again */
                 } else {
@@ -1417,6 +1347,16 @@ static int json_flat_values(struct logfmt *f, const char *line, size_t len, stru
             return 0;
         p = skip_ws(p + 1, end);
     }
+}
+
+static int json_flat(struct logfmt *f, const char *line, size_t len, struct emit *em)
+{
+    return flat_scan(f, line, len, em, 0);
+}
+
+static int json_flat_values(struct logfmt *f, const char *line, size_t len, struct emit *em)
+{
+    return flat_scan(f, line, len, em, 1);
 }
 
 static enum logfmt_skip json_line(struct logfmt *f, const char *s, size_t n, struct emit *em)

@@ -19,6 +19,41 @@
 #include "index/hot.h"
 #include "index/idx.h"
 
+/* One value's answer: its probes, answered at once. */
+#define ONE_VALUE(call)                                                                            \
+    do {                                                                                           \
+        struct hot_probes ps;                                                                      \
+        ps.n = 0;                                                                                  \
+        ps.maybe = 0;                                                                              \
+        call;                                                                                      \
+        return hot_probes_maybe(h, &ps);                                                           \
+    } while (0)
+
+static int hot_ipv4(const struct hot *h, uint32_t a)
+{
+    ONE_VALUE(hot_probe_ipv4(h, a, &ps));
+}
+
+static int hot_domain(const struct hot *h, const char *s, size_t n)
+{
+    ONE_VALUE(hot_probe_domain(h, s, n, &ps));
+}
+
+static int hot_host(const struct hot *h, const char *s, size_t n)
+{
+    ONE_VALUE(hot_probe_host(h, s, n, &ps));
+}
+
+static int hot_url_host(const struct hot *h, const char *s, size_t n)
+{
+    ONE_VALUE(hot_probe_url_host(h, s, n, &ps));
+}
+
+static int hot_hash(const struct hot *h, const char *s, size_t n)
+{
+    ONE_VALUE(hot_probe_hash(h, s, n, &ps));
+}
+
 static uint64_t rng_state;
 static uint64_t rnd(void)
 {
