@@ -3,12 +3,15 @@
  * `mreza match` and POST /api/v1/match feed them; the field-less scan the prefilter
  * uses too. For JSON lines, the flat-object fast path must agree with the general
  * walker: a line and the same line with a tab after it (which only the walker takes)
- * must give the same verdict and the same values. */
+ * must give the same verdict and the same values. And the matcher's first-stage
+ * scanner (match/jscan.h), with every kernel the CPU runs, must find the same line
+ * end, and a line it calls flat must be one logfmt takes with the same values. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "match/jscan.h"
 #include "match/logfmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -73,8 +76,39 @@ static void json_agree(const char *line, size_t n)
     logfmt_free(f2);
 }
 
+static int count_value(void *ctx, const struct logfmt_value *v)
+{
+    (void)v;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* jscan on the line at p (the input ends at end) against logfmt. */
+static void jscan_agree(struct jscan *const *js, size_t nk, struct logfmt *f, const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t len = (size_t)((nl ? nl : end) - p), n = 0, called = 0;
+    const struct logfmt_span *spans = NULL;
+    enum logfmt_skip r = logfmt_values_all(f, p, len, &spans, &n, count_value, &called);
+
+    for (size_t k = 0; k < nk; k++) {
+        int flat;
+        if (jscan_line(js[k], p, end, end, &flat) != len)
+            __builtin_trap();
+        if (!flat)
+            continue;
+        if (r != LOGFMT_OK || called || js[k]->n != n)
+            __builtin_trap();
+        for (size_t i = 0; i < n; i++)
+            if (js[k]->v[i].p != spans[i].p || js[k]->v[i].len != spans[i].len)
+                __builtin_trap();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    struct jscan *js[3];
+    size_t nk = 0;
     static const char *const fields[] = {"query", "dns.rrname", "url", "id.resp_h"};
     struct logfmt_opts opts = {LOGFMT_AUTO, NULL, 0};
     struct logfmt *f = NULL;
@@ -90,6 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (logfmt_new(&opts, &f, NULL) != MZ_OK)
         return 0;
+    for (int k = JSCAN_SCALAR; k <= JSCAN_AVX2; k++)
+        if ((js[nk] = jscan_new_kernel((enum jscan_kernel)k)) != NULL)
+            nk++;
     p = (const char *)data + 1;
     end = (const char *)data + size;
     while (p < end) {
@@ -97,10 +134,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *e = nl ? nl : end;
         logfmt_line(f, p, (size_t)(e - p), take, &sum);
         logfmt_values(f, p, (size_t)(e - p), take, &sum);
-        if (opts.kind == LOGFMT_JSON && !opts.fields)
+        if (opts.kind == LOGFMT_JSON && !opts.fields) {
             json_agree(p, (size_t)(e - p));
+            jscan_agree(js, nk, f, p, end);
+        }
         p = nl ? nl + 1 : end;
     }
     logfmt_free(f);
+    for (size_t k = 0; k < nk; k++)
+        free(js[k]);
     return 0;
 }

@@ -31,6 +31,7 @@
 #include "domain/svc.h"
 #include "domain/svc_index.h"
 #include "domain/tlp.h"
+#include "match/jscan.h"
 #include "match/logfmt.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -54,7 +55,9 @@ struct found {
 
 struct chunk {
     const char *p, *end;
+    const char *limit;   /* the input's end: jscan may read ahead up to it */
     struct logfmt *fmt;
+    struct jscan *js;    /* the first stage for JSON lines without a field list */
     struct svc_matcher *matcher;
     const struct svc_index *si;
     int prefilter;       /* ask the prefilter about each line first */
@@ -192,6 +195,24 @@ static void prescan(struct chunk *c, struct pending *pd, const char *line, size_
         c->skipped[skip]++;
 }
 
+/* The same for a line jscan found flat: its values and their byte classes are at hand. */
+static void prescan_flat(struct chunk *c, struct pending *pd, const char *line, size_t len)
+{
+    const struct jscan *js = c->js;
+
+    pd->c = c;
+    pd->line = line;
+    pd->len = len;
+    pd->lineno = ++c->lines;
+    pd->values = 0;
+    svc_prefilter_reset(&pd->ps);
+    for (size_t i = 0; i < js->n && !pd->ps.maybe; i++) {
+        pd->values++;
+        svc_prefilter_add_classed(c->si, &pd->ps, js->v[i].p, js->v[i].len, js->v[i].cls);
+    }
+    pd->active = 1;
+}
+
 /* Second stage: the answer; a line that may match is matched in full. */
 static void settle(struct chunk *c, struct pending *pd)
 {
@@ -226,10 +247,26 @@ static void *run_chunk(void *arg)
     const char *p = c->p;
     enum logfmt_kind kind = logfmt_kind_of(c->fmt);
     int pipelined = c->prefilter && (kind == LOGFMT_JSON || kind == LOGFMT_EVE || kind == LOGFMT_TEXT);
+    int fast = pipelined && logfmt_json_all_leaves(c->fmt);
     int cur = 0;
 
     for (int k = 0; k < PIPE_DEPTH; k++)
         c->pend[k].active = 0;
+    /* JSON lines without a field list: jscan finds each line's end and, for a flat
+     * line, its values; logfmt decides the others */
+    while (fast && p < c->end && !c->failed) {
+        int flat;
+        size_t len = jscan_line(c->js, p, c->end, c->limit, &flat);
+        if (flat)
+            prescan_flat(c, &c->pend[cur], p, len);
+        else
+            prescan(c, &c->pend[cur], p, len);
+        cur = (cur + 1) % PIPE_DEPTH;
+        settle(c, &c->pend[cur]);
+        p += len;
+        if (p < c->end)
+            p++; /* the '\n' */
+    }
     while (p < c->end && !c->failed) {
         const char *nl = memchr(p, '\n', (size_t)(c->end - p));
         const char *e = nl ? nl : c->end;
@@ -254,7 +291,8 @@ static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_in
     mz_buf_init(&c->out, (size_t)8 << 30);
     mz_buf_init(&c->sighted, report ? (size_t)8 << 30 : 0);
     c->pend = calloc(PIPE_DEPTH, sizeof *c->pend);
-    if (!c->pend || obsline_init(&c->line, VALUE_SCRATCH))
+    c->js = jscan_new();
+    if (!c->pend || !c->js || obsline_init(&c->line, VALUE_SCRATCH))
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (logfmt_clone(proto, &c->fmt, err) || svc_matcher_new(si, who, &c->matcher, err))
         return -1;
@@ -269,6 +307,7 @@ static void chunk_free(struct chunk *c)
     svc_matcher_free(c->matcher);
     obsline_free(&c->line);
     free(c->pend);
+    free(c->js);
     free(c->found);
     mz_buf_free(&c->out);
     mz_buf_free(&c->sighted);
@@ -357,6 +396,7 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
             }
             cs[i].p = p;
             cs[i].end = cut;
+            cs[i].limit = end;
             cs[i].now = now;
             p = cut;
             if (pthread_create(&tids[i - 1], NULL, run_chunk, &cs[i]) != 0) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "index/obs.h"
+#include "match/jscan.h"
 
 enum {
     PC_LETTER = 1,   /* A-Z a-z */
@@ -231,4 +232,33 @@ int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, stru
     default:
         return hint < OBS_N_KINDS ? hot_has_kind(h, (enum obs_kind)hint) : 1;
     }
+}
+
+/* The PC_ classes of a value whose bytes' jscan classes (match/jscan.h) OR to cls,
+ * one without JSCAN_OTHER: the same as classify() gives (PC_URL needs a '/'). */
+static unsigned pc_of_jscan(unsigned cls)
+{
+    unsigned acc = 0;
+
+    if (cls & (JSCAN_HEX | JSCAN_G_O | JSCAN_P_Z))
+        acc |= PC_LETTER;
+    if (cls & (JSCAN_G_O | JSCAN_P_Z))
+        acc |= PC_NONHEX;
+    if (cls & JSCAN_DIGIT)
+        acc |= PC_DIGIT;
+    if (cls & JSCAN_DOT)
+        acc |= PC_DOT;
+    if (cls & JSCAN_DASH)
+        acc |= PC_DASH;
+    if (cls & JSCAN_COLON)
+        acc |= PC_COLON;
+    return acc;
+}
+
+int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsigned cls, struct hot_probes *ps)
+{
+    /* a byte of no class the fast path knows ('/', '@', '%', ...): classify it all */
+    if (n == 0 || (cls & JSCAN_OTHER))
+        return prefilter_value(h, v, n, -1, ps);
+    return prefilter_guess(h, v, n, pc_of_jscan(cls), ps);
 }

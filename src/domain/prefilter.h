@@ -14,4 +14,9 @@
  * full); else 0, its probes appended to ps (none when it can match nothing). */
 int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, struct hot_probes *ps);
 
+/* The same for a value without a hint whose bytes' classes (match/jscan.h's JSCAN_*
+ * bits) OR to cls, as jscan_line() hands them over: the value is not classified
+ * again unless it has a byte of JSCAN_OTHER. */
+int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsigned cls, struct hot_probes *ps);
+
 #endif

@@ -1263,6 +1263,13 @@ void svc_prefilter_add(const struct svc_index *si, struct hot_probes *ps, const 
         ps->maybe = 1;
 }
 
+void svc_prefilter_add_classed(const struct svc_index *si, struct hot_probes *ps, const char *v, size_t n,
+                               unsigned cls)
+{
+    if (!si->hot || prefilter_value_classed(si->hot, v, n, cls, ps))
+        ps->maybe = 1;
+}
+
 int svc_prefilter_maybe(const struct svc_index *si, const struct hot_probes *ps)
 {
     return !si->hot || hot_probes_maybe(si->hot, ps);

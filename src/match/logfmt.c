@@ -34,6 +34,7 @@
 #endif
 
 #include "index/obs.h"
+#include "match/jsonnum.h"
 
 /* Caps. Everything a line can grow is bounded here. */
 #define LOGFMT_MAX_LINE ((size_t)1 << 20)      /* logfmt_max_line: longer is TOO_LONG */
@@ -963,52 +964,6 @@ static void json_leaf(struct logfmt *f, struct emit *em, size_t path_len,
     f->cands[f->n_cands].val_len = vn;
     f->cands[f->n_cands].hint = hint;
     f->n_cands++;
-}
-
-/* A JSON number at p, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?: the end of it, or
- * NULL if it is not one. */
-static const unsigned char *json_number(const unsigned char *p, const unsigned char *end)
-{
-    if (p < end && *p == '-')
-        p++;
-    if (p == end || !(CT(*p) & C_DIGIT))
-        return NULL;
-    if (*p == '0')
-        p++;
-    else
-        while (p < end && (CT(*p) & C_DIGIT))
-            p++;
-    if (p < end && *p == '.') {
-        p++;
-        if (p == end || !(CT(*p) & C_DIGIT))
-            return NULL;
-        while (p < end && (CT(*p) & C_DIGIT))
-            p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (p == end || !(CT(*p) & C_DIGIT))
-            return NULL;
-        while (p < end && (CT(*p) & C_DIGIT))
-            p++;
-    }
-    return p;
-}
-
-/* A value that is no string or container at p (true, false, null, a number): the
- * end of it, or NULL. */
-static const unsigned char *json_scalar(const unsigned char *p, const unsigned char *end)
-{
-    size_t lit;
-
-    if (*p != 't' && *p != 'f' && *p != 'n')
-        return json_number(p, end);
-    lit = *p == 'f' ? 5 : 4;
-    if ((size_t)(end - p) < lit || memcmp(p, *p == 't' ? "true" : *p == 'f' ? "false" : "null", lit) != 0)
-        return NULL;
-    return p + lit;
 }
 
 /* Walk one JSON object (the whole line), checking it strictly and handing string
@@ -2371,6 +2326,11 @@ int logfmt_kind_parse(const char *name)
         if (strcmp(name, names[i]) == 0)
             return (int)i; /* same order as enum logfmt_kind */
     return -1;
+}
+
+int logfmt_json_all_leaves(const struct logfmt *f)
+{
+    return f && f->eff == LOGFMT_JSON && f->all_leaves;
 }
 
 enum logfmt_kind logfmt_kind_of(const struct logfmt *f)

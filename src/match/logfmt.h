@@ -98,6 +98,10 @@ enum logfmt_skip logfmt_values_all(struct logfmt *f, const char *line, size_t le
                                    const struct logfmt_span **spans, size_t *n,
                                    logfmt_value_fn fn, void *ctx);
 
+/* 1 when f reads JSON lines without a field list: every non-empty string leaf is a
+ * value, with no field and no hint (what match/jscan.h hands over for flat lines). */
+int logfmt_json_all_leaves(const struct logfmt *f);
+
 /* The format in use (after AUTO has decided). */
 enum logfmt_kind logfmt_kind_of(const struct logfmt *f);
 /* Parse "json", "eve", "zeek", "csv", "text", "auto"; -1 if unknown. */

@@ -970,42 +970,83 @@ static void test_domain_parents(void **state)
     }
 }
 
+/* A dotted quad read plainly, octet by octet: the reference for obs_ipv4_quad(). */
+static int ref_quad(const char *s, size_t n, uint32_t *out)
+{
+    uint32_t a = 0;
+    size_t i = 0;
+
+    for (int o = 0; o < 4; o++) {
+        size_t start = i;
+        unsigned v = 0;
+        if (o > 0) {
+            if (i >= n || s[i] != '.')
+                return 0;
+            start = ++i;
+        }
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 4)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == start || i - start > 3 || v > 255 || (i - start > 1 && s[start] == '0'))
+            return 0;
+        a = a << 8 | v;
+    }
+    if (i != n)
+        return 0;
+    *out = a;
+    return 1;
+}
+
 /* obs_ipv4_quad() (the prefilter's entry, and the core of obs_ipv4_parse()) must agree
- * with obs_ipv4_parse() on every string of digits and dots (and a few other bytes),
- * here 200 000 random ones of length 0-18 plus the edge cases. */
+ * with the plain reference above and with obs_ipv4_parse() on every string of digits
+ * and dots (and a few other bytes), here 400 000 random ones of length 0-18 plus the
+ * edge cases. */
+static void check_quad(const char *s, size_t n)
+{
+    uint32_t a = 0, b = 0, c = 0;
+    int prefix = 0;
+    int want = ref_quad(s, n, &a);
+    int got = obs_ipv4_quad(s, n, &b);
+    int parsed = obs_ipv4_parse(s, n, &c, &prefix) == 0 && prefix == 32 && !memchr(s, '/', n);
+
+    if (want != got || (want && a != b))
+        fail_msg("'%.*s': quad %d (%08x), reference %d (%08x)", (int)n, s, got, b, want, a);
+    if (parsed != want || (want && c != a))
+        fail_msg("'%.*s': parse %d, reference %d", (int)n, s, parsed, want);
+}
+
 static void test_ipv4_quad_agrees(void **state)
 {
-    static const char alphabet[] = "0123456789....1259/x";
+    static const char alphabet[] = "0123456789....1259/x:\xff ";
     static const char *const edge[] = {"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.04", "01.2.3.4",
                                        "1.2.3.", ".1.2.3", "1..2.3", "1.2.3.4.", "1.2.3.4.5", "1.2.3",
-                                       "1.2.3.4/32", "999.1.1.1", "1.2.3.255", "1.2.3.2550", "100.200.250.199"};
+                                       "1.2.3.4/32", "999.1.1.1", "1.2.3.255", "1.2.3.2550", "100.200.250.199",
+                                       "1.2.3.4", "10.0.0.1", "0.0.0.00", "1.1.1.1000", "1234.1.1.1",
+                                       "192.168.100.200", "9.99.199.255", "1.2.3.256", "1.2.3.4 ", "1.2.3.a"};
     uint64_t x = 12345;
 
     (void)state;
-    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
-        uint32_t a = 0, b = 0;
-        int prefix = 0;
-        int want = obs_ipv4_parse(edge[i], strlen(edge[i]), &a, &prefix) == 0 && prefix == 32 && !strchr(edge[i], '/');
-        int got = obs_ipv4_quad(edge[i], strlen(edge[i]), &b);
-        if (want != got || (want && a != b))
-            fail_msg("%s: quad %d, parse %d", edge[i], got, want);
-    }
-    for (int i = 0; i < 200000; i++) {
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+        check_quad(edge[i], strlen(edge[i]));
+    for (int i = 0; i < 400000; i++) {
         char s[20];
         size_t n;
-        uint32_t a = 0, b = 0;
-        int prefix = 0, want, got;
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         n = (size_t)(x >> 59) % 19;
         for (size_t j = 0; j < n; j++) {
             x = x * 6364136223846793005ull + 1442695040888963407ull;
-            s[j] = alphabet[(x >> 33) % (sizeof alphabet - 1)];
+            /* mostly digits and dots in address-like shapes, sometimes anything */
+            s[j] = (x >> 20) % 16 ? alphabet[(x >> 33) % (sizeof alphabet - 1)] : (char)(x >> 40);
         }
         s[n] = '\0';
-        want = obs_ipv4_parse(s, n, &a, &prefix) == 0 && prefix == 32 && !memchr(s, '/', n);
-        got = obs_ipv4_quad(s, n, &b);
-        if (want != got || (want && a != b))
-            fail_msg("'%s': quad %d, parse %d", s, got, want);
+        check_quad(s, n);
+    }
+    /* every octet length and value at each position */
+    for (unsigned v = 0; v < 1100; v += 7) {
+        char s[32];
+        int len = snprintf(s, sizeof s, "%u.%u.%u.%u", v % 300, (v * 3) % 260, v / 5, 255 - v % 256);
+        check_quad(s, (size_t)len);
+        len = snprintf(s, sizeof s, "%u.0%u.1.1", v % 10, v % 10);
+        check_quad(s, (size_t)len);
     }
 }
 

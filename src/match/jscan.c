@@ -1,0 +1,443 @@
+/* match/jscan.c - the matcher's first-stage scanner for JSON lines (see jscan.h).
+ *
+ * Why by hand, and why vectorised: the prefilter pass of `mreza match` reads every
+ * byte of every log line (a GiB per run) and wants little of it: where the line ends,
+ * whether it is a plain flat object, where its string values are and what kinds of
+ * bytes each holds (digits and dots only: an address perhaps; letters, digits, dots
+ * and dashes: a name; anything else: ask the full classifier). No library answers
+ * that; a general JSON parser does far more per byte. So, per 64 bytes:
+ *   stage 1 (a kernel: AVX2, SSSE3 or plain C, chosen at run time) marks quotes,
+ *           newlines and bytes that end the fast path ('\\', controls, non-ASCII) in
+ *           bit sets, and writes each byte's class (jscan.h) with two 16-entry table
+ *           lookups, one by the low nibble and one by the high (a class is a set of
+ *           low nibbles times a set of high nibbles, so the AND of the two is exact);
+ *   stage 2 (plain C) checks the object's grammar jumping from quote to quote, as
+ *           logfmt's flat scanner does, and ORs the classes of each value's bytes,
+ *           eight at a time.
+ * Nothing is copied; a line that is anything else is left to logfmt, which decides
+ * it in full. */
+#include "match/jscan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define JSCAN_X86 1
+#endif
+
+#include "match/jsonnum.h"
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* The class tables by low and high nibble (see the comment at the top). '_' is the
+ * one class member outside its products: it is added by a comparison. A byte in no
+ * class is JSCAN_OTHER. */
+#define D JSCAN_DIGIT
+#define P JSCAN_P_Z
+#define G JSCAN_G_O
+#define H JSCAN_HEX
+static const unsigned char lo_class[16] = {
+    D | P, D | H | P, D | H | P, D | H | P, D | H | P, D | H | P, D | H | P, D | G | P,
+    D | G | P, D | G | P, JSCAN_COLON | G | P, G, G, G | JSCAN_DASH, G | JSCAN_DOT, G};
+static const unsigned char hi_class[16] = {
+    0, 0, JSCAN_DOT | JSCAN_DASH, D | JSCAN_COLON, H | G, P, H | G, P, 0, 0, 0, 0, 0, 0, 0, 0};
+#undef D
+#undef P
+#undef G
+#undef H
+
+unsigned jscan_class(unsigned char c)
+{
+    unsigned k = lo_class[c & 15] & hi_class[c >> 4];
+
+    if (c == '_')
+        k |= JSCAN_DASH;
+    return k ? k : JSCAN_OTHER;
+}
+
+/* What a kernel makes of 64 bytes at b: bit i of m[0] is set where b[i] is '"', of
+ * m[1] where it is '\n', of m[2] where it ends the fast path; k[i] is b[i]'s class. */
+enum { M_QUOTE, M_NL, M_BAD };
+
+static ALWAYS_INLINE void block_scalar(const unsigned char *b, uint64_t m[3], unsigned char *k)
+{
+    m[0] = m[1] = m[2] = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        unsigned c = b[i];
+        m[M_QUOTE] |= (uint64_t)(c == '"') << i;
+        m[M_NL] |= (uint64_t)(c == '\n') << i;
+        m[M_BAD] |= (uint64_t)(c == '\\' || c < 0x20 || c >= 0x80) << i;
+        k[i] = (unsigned char)jscan_class((unsigned char)c);
+    }
+}
+
+#ifdef JSCAN_X86
+__attribute__((target("ssse3"))) static ALWAYS_INLINE void block_ssse3(const unsigned char *b, uint64_t m[3],
+                                                                        unsigned char *k)
+{
+    const __m128i lo_t = _mm_loadu_si128((const __m128i *)(const void *)lo_class);
+    const __m128i hi_t = _mm_loadu_si128((const __m128i *)(const void *)hi_class);
+    const __m128i nib = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+
+    m[0] = m[1] = m[2] = 0;
+    for (unsigned h = 0; h < 64; h += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + h));
+        __m128i c = _mm_and_si128(_mm_shuffle_epi8(lo_t, _mm_and_si128(x, nib)),
+                                  _mm_shuffle_epi8(hi_t, _mm_and_si128(_mm_srli_epi16(x, 4), nib)));
+        __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+        c = _mm_or_si128(c, _mm_and_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_set1_epi8(JSCAN_DASH)));
+        c = _mm_or_si128(c, _mm_and_si128(_mm_cmpeq_epi8(c, zero), _mm_set1_epi8((char)JSCAN_OTHER)));
+        _mm_storeu_si128((__m128i *)(void *)(k + h), c);
+        m[M_QUOTE] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('"'))) << h;
+        m[M_NL] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))) << h;
+        m[M_BAD] |= (uint64_t)(unsigned)_mm_movemask_epi8(bad) << h; /* signed: < 0x20 or >= 0x80 */
+    }
+}
+
+__attribute__((target("avx2"))) static ALWAYS_INLINE void block_avx2(const unsigned char *b, uint64_t m[3],
+                                                                      unsigned char *k)
+{
+    const __m256i lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)lo_class));
+    const __m256i hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)hi_class));
+    const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+
+    m[0] = m[1] = m[2] = 0;
+    for (unsigned h = 0; h < 64; h += 32) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(b + h));
+        __m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, _mm256_and_si256(x, nib)),
+                                     _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(x, 4), nib)));
+        __m256i bad = _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')),
+                                      _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), x));
+        c = _mm256_or_si256(c, _mm256_and_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('_')),
+                                                _mm256_set1_epi8(JSCAN_DASH)));
+        c = _mm256_or_si256(c, _mm256_and_si256(_mm256_cmpeq_epi8(c, zero), _mm256_set1_epi8((char)JSCAN_OTHER)));
+        _mm256_storeu_si256((__m256i *)(void *)(k + h), c);
+        m[M_QUOTE] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"'))) << h;
+        m[M_NL] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\n'))) << h;
+        m[M_BAD] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(bad) << h;
+    }
+}
+#endif
+
+typedef void block_fn(const unsigned char *b, uint64_t m[3], unsigned char *k);
+
+/* Append the positions of the set bits of m (plus base) to qpos[*n..]. */
+static ALWAYS_INLINE void flatten(uint32_t *qpos, size_t *n, uint64_t m, uint32_t base)
+{
+    size_t i = *n;
+
+    for (; m; m &= m - 1)
+        qpos[i++] = base + (uint32_t)__builtin_ctzll(m);
+    *n = i;
+}
+
+/* Stage 1: the blocks of the line at s up to its end (a '\n', or end), at most
+ * JSCAN_MAX_LINE + 64 bytes. Returns the line's length, or JSCAN_MAX_LINE + 64 when it
+ * is longer than that; *nq gets the number of quotes in js->qpos. The last block may
+ * lie past limit: it is copied first. */
+static ALWAYS_INLINE size_t stage1(struct jscan *js, const unsigned char *s, const unsigned char *end,
+                                   const unsigned char *limit, size_t *nq, block_fn *block)
+{
+    *nq = 0;
+    for (size_t off = 0; off < JSCAN_MAX_LINE + 64; off += 64) {
+        const unsigned char *b = s + off;
+        size_t avail = (size_t)(end - b);
+        uint64_t m[3], stop;
+
+        if ((size_t)(limit - b) >= 64) {
+            block(b, m, js->k + off);
+        } else {
+            unsigned char tmp[64];
+            memset(tmp, 0, sizeof tmp);
+            memcpy(tmp, b, (size_t)(limit - b));
+            block(tmp, m, js->k + off);
+        }
+        stop = m[M_NL] | (avail < 64 ? ~0ull << avail : 0);
+        if (stop) {
+            unsigned e = (unsigned)__builtin_ctzll(stop);
+            uint64_t below = e ? ~0ull >> (64 - e) : 0;
+            js->q[off / 64] = m[M_QUOTE] & below;
+            js->bad[off / 64] = m[M_BAD] & below;
+            flatten(js->qpos, nq, m[M_QUOTE] & below, (uint32_t)off);
+            return off + e;
+        }
+        js->q[off / 64] = m[M_QUOTE];
+        js->bad[off / 64] = m[M_BAD];
+        flatten(js->qpos, nq, m[M_QUOTE], (uint32_t)off);
+    }
+    return JSCAN_MAX_LINE + 64;
+}
+
+/* lenmask[m][i]: the bytes of word i (of four) that lie below m. */
+static const uint64_t lenmask[33][4] = {
+#define W(m, i) ((m) <= 8 * (i) ? 0 : (m) >= 8 * (i) + 8 ? ~0ull : ~0ull >> (64 - 8 * ((m) - 8 * (i))))
+#define R(m) {W(m, 0), W(m, 1), W(m, 2), W(m, 3)}
+    R(0),  R(1),  R(2),  R(3),  R(4),  R(5),  R(6),  R(7),  R(8),  R(9),  R(10),
+    R(11), R(12), R(13), R(14), R(15), R(16), R(17), R(18), R(19), R(20), R(21),
+    R(22), R(23), R(24), R(25), R(26), R(27), R(28), R(29), R(30), R(31), R(32),
+#undef R
+#undef W
+};
+
+/* The OR of the classes of k[0..n): 32 bytes without a branch, eight a step past
+ * that (k has room past the line). */
+static ALWAYS_INLINE unsigned value_class(const unsigned char *k, size_t n)
+{
+    uint64_t w[4], acc;
+    const uint64_t *lm = lenmask[n < 32 ? n : 32];
+
+    memcpy(w, k, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (int i = 0; i < 4; i++)
+        w[i] = __builtin_bswap64(w[i]);
+#endif
+    acc = (w[0] & lm[0]) | (w[1] & lm[1]) | (w[2] & lm[2]) | (w[3] & lm[3]);
+    for (size_t i = 32; i < n; i += 8) {
+        uint64_t x;
+        memcpy(&x, k + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        x = __builtin_bswap64(x);
+#endif
+        acc |= n - i >= 8 ? x : x & (~0ull >> (8 * (8 - (n - i))));
+    }
+    acc |= acc >> 32;
+    acc |= acc >> 16;
+    acc |= acc >> 8;
+    return (unsigned)(acc & 0xff);
+}
+
+/* The quotes of the line in order. */
+struct qcur {
+    const uint64_t *q;
+    size_t w, nw, n;
+    uint64_t m;
+};
+
+static ALWAYS_INLINE size_t next_quote(struct qcur *c)
+{
+    while (!c->m) {
+        if (++c->w >= c->nw)
+            return c->n;
+        c->m = c->q[c->w];
+    }
+    size_t pos = (c->w << 6) + (size_t)__builtin_ctzll(c->m);
+    c->m &= c->m - 1;
+    return pos;
+}
+
+/* The closing quote of the string that opens at s[at], or n when the next quote is
+ * not at `at` or there is no closing one. */
+static ALWAYS_INLINE size_t string_end(struct qcur *c, size_t at)
+{
+    return next_quote(c) == at ? next_quote(c) : c->n;
+}
+
+static ALWAYS_INLINE const unsigned char *spaces(const unsigned char *p, const unsigned char *end)
+{
+    while (p < end && *p == ' ')
+        p++;
+    return p;
+}
+
+/* Stage 2, the common case: a compact line, {"key":value,...} without a space
+ * between tokens. Strings are the quote pairs; what lies between two of them must be
+ * ':' (a key, then a string value), ',' (a value, then a key), or ':' scalar ','
+ * (a key with a number, true, false or null); the last string is followed by '}' or
+ * ':' scalar '}', the line's last byte. 1: such a line, its values in js; -1: not
+ * one (spaces, say): stage2() decides. */
+static ALWAYS_INLINE int stage2_compact(struct jscan *js, const unsigned char *s, size_t len, size_t nq)
+{
+    const uint32_t *qp = js->qpos;
+    size_t n = 0;
+    int key = 1;
+
+    if (nq == 0 || (nq & 1) || nq > 2 * JSCAN_MAX_VALUES || s[0] != '{' || qp[0] != 1 || s[len - 1] != '}')
+        return -1;
+    for (size_t j = 0; j < nq; j += 2) {
+        uint32_t o = qp[j], c = qp[j + 1];
+        int more = j + 2 < nq;
+        uint32_t sep = more ? qp[j + 2] - 1 : (uint32_t)len - 1; /* where ',' or '}' goes */
+        unsigned char want = more ? ',' : '}';
+
+        if (key) {
+            if (s[c + 1] != ':')
+                return -1;
+            if (more && sep == c + 1) {
+                key = 0; /* the next string is the value */
+                continue;
+            }
+            if (sep <= c + 2 || s[sep] != want || json_scalar(s + c + 2, s + sep) != s + sep)
+                return -1;
+        } else {
+            js->v[n].p = (const char *)s + o + 1;
+            js->v[n].len = c - o - 1;
+            js->v[n].cls = value_class(js->k + o + 1, c - o - 1);
+            n += c > o + 1;
+            if (sep != c + 1 || s[sep] != want)
+                return -1;
+            key = 1;
+        }
+    }
+    js->n = n;
+    return 1;
+}
+
+/* Stage 2: is s[0..len) (no bad byte in it) a flat object? Its values into js. */
+static ALWAYS_INLINE int stage2(struct jscan *js, const unsigned char *s, size_t len)
+{
+    const unsigned char *end = s + len, *p;
+    struct qcur qc = {js->q, 0, (len + 63) >> 6, len, js->q[0]};
+    size_t i, n = 0;
+
+    p = spaces(s, end);
+    if (p == end || *p != '{')
+        return 0;
+    p = spaces(p + 1, end);
+    if (p < end && *p == '}') {
+        js->n = 0;
+        return spaces(p + 1, end) == end;
+    }
+    for (;;) {
+        /* a key, ':' */
+        if (p == end || *p != '"' || (i = string_end(&qc, (size_t)(p - s))) == len)
+            return 0;
+        p = s + i + 1;
+        if (p < end && *p != ':')
+            p = spaces(p, end);
+        if (p == end || *p != ':')
+            return 0;
+        p++;
+        if (p < end && *p == ' ')
+            p = spaces(p, end);
+        if (p == end)
+            return 0;
+        /* the value */
+        if (*p == '"') {
+            size_t open = (size_t)(p - s);
+            if ((i = string_end(&qc, open)) == len)
+                return 0;
+            if (i > open + 1) {
+                if (n == JSCAN_MAX_VALUES)
+                    return 0;
+                js->v[n].p = (const char *)p + 1;
+                js->v[n].len = (uint32_t)(i - open - 1);
+                js->v[n].cls = value_class(js->k + open + 1, i - open - 1);
+                n++;
+            }
+            p = s + i + 1;
+        } else if (!(p = json_scalar(p, end))) {
+            return 0;
+        }
+        /* ',' and the next key, or '}' and the end */
+        if (p < end && *p == ' ')
+            p = spaces(p, end);
+        if (p == end)
+            return 0;
+        if (*p == ',') {
+            p = spaces(p + 1, end);
+            continue;
+        }
+        if (*p != '}')
+            return 0;
+        js->n = n;
+        return spaces(p + 1, end) == end;
+    }
+}
+
+static ALWAYS_INLINE size_t scan_line(struct jscan *js, const char *line, const char *end_, const char *limit,
+                                      int *flat, block_fn *block)
+{
+    const unsigned char *s = (const unsigned char *)line, *end = (const unsigned char *)end_;
+    size_t nq, len = stage1(js, s, end, (const unsigned char *)limit, &nq, block), scan = len;
+    uint64_t bad = 0;
+    int r;
+
+    *flat = 0;
+    if (len >= JSCAN_MAX_LINE + 64) {
+        const void *nl = memchr(s + len, '\n', (size_t)(end - s) - len);
+        return nl ? (size_t)((const unsigned char *)nl - s) : (size_t)(end - s);
+    }
+    if (len && s[len - 1] == '\r') { /* CRLF: logfmt drops the '\r' too */
+        scan--;
+        js->bad[scan >> 6] &= ~(1ull << (scan & 63));
+    }
+    if (scan > JSCAN_MAX_LINE)
+        return len;
+    for (size_t w = 0; w <= scan >> 6; w++)
+        bad |= js->bad[w];
+    if (bad)
+        return len;
+    r = scan ? stage2_compact(js, s, scan, nq) : -1;
+    *flat = r > 0 ? 1 : stage2(js, s, scan);
+    return len;
+}
+
+static size_t line_scalar(struct jscan *js, const char *s, const char *end, const char *limit, int *flat)
+{
+    return scan_line(js, s, end, limit, flat, block_scalar);
+}
+
+#ifdef JSCAN_X86
+__attribute__((target("ssse3"))) static size_t line_ssse3(struct jscan *js, const char *s, const char *end,
+                                                           const char *limit, int *flat)
+{
+    return scan_line(js, s, end, limit, flat, block_ssse3);
+}
+
+__attribute__((target("avx2,popcnt,bmi"))) static size_t line_avx2(struct jscan *js, const char *s, const char *end,
+                                                         const char *limit, int *flat)
+{
+    return scan_line(js, s, end, limit, flat, block_avx2);
+}
+#endif
+
+static int kernel_runs(enum jscan_kernel k)
+{
+    switch (k) {
+    case JSCAN_SCALAR:
+        return 1;
+#ifdef JSCAN_X86
+    case JSCAN_SSSE3:
+        return __builtin_cpu_supports("ssse3");
+    case JSCAN_AVX2:
+        return __builtin_cpu_supports("avx2");
+#endif
+    default:
+        return 0;
+    }
+}
+
+struct jscan *jscan_new_kernel(enum jscan_kernel k)
+{
+    struct jscan *js;
+
+    if (!kernel_runs(k))
+        return NULL;
+    js = calloc(1, sizeof *js); /* zeroed: value_class() may read past a line's classes */
+    if (js)
+        js->kernel = k;
+    return js;
+}
+
+struct jscan *jscan_new(void)
+{
+    if (kernel_runs(JSCAN_AVX2))
+        return jscan_new_kernel(JSCAN_AVX2);
+    if (kernel_runs(JSCAN_SSSE3))
+        return jscan_new_kernel(JSCAN_SSSE3);
+    return jscan_new_kernel(JSCAN_SCALAR);
+}
+
+size_t jscan_line(struct jscan *js, const char *s, const char *end, const char *limit, int *flat)
+{
+    switch (js->kernel) {
+#ifdef JSCAN_X86
+    case JSCAN_AVX2:
+        return line_avx2(js, s, end, limit, flat);
+    case JSCAN_SSSE3:
+        return line_ssse3(js, s, end, limit, flat);
+#endif
+    default:
+        return line_scalar(js, s, end, limit, flat);
+    }
+}
