@@ -235,30 +235,49 @@ int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, stru
 }
 
 /* The PC_ classes of a value whose bytes' jscan classes (match/jscan.h) OR to cls,
- * one without JSCAN_OTHER: the same as classify() gives (PC_URL needs a '/'). */
-static unsigned pc_of_jscan(unsigned cls)
-{
-    unsigned acc = 0;
+ * one without JSCAN_OTHER: what classify() gives (PC_URL needs a '/'). A table: this
+ * runs for every value of every flat JSON line. */
+#define JL(c) (((c) & (JSCAN_HEX | JSCAN_G_O | JSCAN_P_Z)) ? PC_LETTER : 0)
+#define JN(c) (((c) & (JSCAN_G_O | JSCAN_P_Z)) ? PC_NONHEX : 0)
+#define JD(c) (((c) & JSCAN_DIGIT) ? PC_DIGIT : 0)
+#define JT(c) (((c) & JSCAN_DOT) ? PC_DOT : 0)
+#define JH(c) (((c) & JSCAN_DASH) ? PC_DASH : 0)
+#define JC(c) (((c) & JSCAN_COLON) ? PC_COLON : 0)
+#define J1(c) (JL(c) | JN(c) | JD(c) | JT(c) | JH(c) | JC(c))
+#define J4(c) J1(c), J1((c) + 1), J1((c) + 2), J1((c) + 3)
+#define J16(c) J4(c), J4((c) + 4), J4((c) + 8), J4((c) + 12)
+#define J64(c) J16(c), J16((c) + 16), J16((c) + 32), J16((c) + 48)
+static const uint16_t pc_of_jscan[128] = {J64(0), J64(64)};
+#undef J64
+#undef J16
+#undef J4
+#undef J1
+#undef JC
+#undef JH
+#undef JT
+#undef JD
+#undef JN
+#undef JL
 
-    if (cls & (JSCAN_HEX | JSCAN_G_O | JSCAN_P_Z))
-        acc |= PC_LETTER;
-    if (cls & (JSCAN_G_O | JSCAN_P_Z))
-        acc |= PC_NONHEX;
-    if (cls & JSCAN_DIGIT)
-        acc |= PC_DIGIT;
-    if (cls & JSCAN_DOT)
-        acc |= PC_DOT;
-    if (cls & JSCAN_DASH)
-        acc |= PC_DASH;
-    if (cls & JSCAN_COLON)
-        acc |= PC_COLON;
-    return acc;
+/* "scheme://" at the start of v: such a value is a URL whatever else it holds. */
+static int starts_as_url(const char *v, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && scheme_char(v[i], i))
+        i++;
+    return i > 0 && n - i >= 3 && v[i] == ':' && v[i + 1] == '/' && v[i + 2] == '/';
 }
 
 int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsigned cls, struct hot_probes *ps)
 {
-    /* a byte of no class the fast path knows ('/', '@', '%', ...): classify it all */
-    if (n == 0 || (cls & JSCAN_OTHER))
-        return prefilter_value(h, v, n, -1, ps);
-    return prefilter_guess(h, v, n, pc_of_jscan(cls), ps);
+    if (n == 0)
+        return 1;
+    if (!(cls & JSCAN_OTHER))
+        return prefilter_guess(h, v, n, pc_of_jscan[cls], ps);
+    /* a byte of no class the fast path knows ('/', '@', '%', ...): a URL (classify()
+     * would find its "://" and prefilter_guess() take it as one), or classify it all */
+    if ((cls & JSCAN_COLON) && starts_as_url(v, n))
+        return prefilter_url(h, v, n, ps);
+    return prefilter_value(h, v, n, -1, ps);
 }

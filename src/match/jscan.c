@@ -18,6 +18,7 @@
  * it in full. */
 #include "match/jscan.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -121,24 +122,12 @@ __attribute__((target("avx2"))) static ALWAYS_INLINE void block_avx2(const unsig
 
 typedef void block_fn(const unsigned char *b, uint64_t m[3], unsigned char *k);
 
-/* Append the positions of the set bits of m (plus base) to qpos[*n..]. */
-static ALWAYS_INLINE void flatten(uint32_t *qpos, size_t *n, uint64_t m, uint32_t base)
-{
-    size_t i = *n;
-
-    for (; m; m &= m - 1)
-        qpos[i++] = base + (uint32_t)__builtin_ctzll(m);
-    *n = i;
-}
-
 /* Stage 1: the blocks of the line at s up to its end (a '\n', or end), at most
  * JSCAN_MAX_LINE + 64 bytes. Returns the line's length, or JSCAN_MAX_LINE + 64 when it
- * is longer than that; *nq gets the number of quotes in js->qpos. The last block may
- * lie past limit: it is copied first. */
+ * is longer than that. The last block may lie past limit: it is copied first. */
 static ALWAYS_INLINE size_t stage1(struct jscan *js, const unsigned char *s, const unsigned char *end,
-                                   const unsigned char *limit, size_t *nq, block_fn *block)
+                                   const unsigned char *limit, block_fn *block)
 {
-    *nq = 0;
     for (size_t off = 0; off < JSCAN_MAX_LINE + 64; off += 64) {
         const unsigned char *b = s + off;
         size_t avail = (size_t)(end - b);
@@ -158,12 +147,10 @@ static ALWAYS_INLINE size_t stage1(struct jscan *js, const unsigned char *s, con
             uint64_t below = e ? ~0ull >> (64 - e) : 0;
             js->q[off / 64] = m[M_QUOTE] & below;
             js->bad[off / 64] = m[M_BAD] & below;
-            flatten(js->qpos, nq, m[M_QUOTE] & below, (uint32_t)off);
             return off + e;
         }
         js->q[off / 64] = m[M_QUOTE];
         js->bad[off / 64] = m[M_BAD];
-        flatten(js->qpos, nq, m[M_QUOTE], (uint32_t)off);
     }
     return JSCAN_MAX_LINE + 64;
 }
@@ -239,47 +226,71 @@ static ALWAYS_INLINE const unsigned char *spaces(const unsigned char *p, const u
     return p;
 }
 
-/* Stage 2, the common case: a compact line, {"key":value,...} without a space
- * between tokens. Strings are the quote pairs; what lies between two of them must be
- * ':' (a key, then a string value), ',' (a value, then a key), or ':' scalar ','
- * (a key with a number, true, false or null); the last string is followed by '}' or
- * ':' scalar '}', the line's last byte. 1: such a line, its values in js; -1: not
- * one (spaces, say): stage2() decides. */
-static ALWAYS_INLINE int stage2_compact(struct jscan *js, const unsigned char *s, size_t len, size_t nq)
+/* The first quote at or after position from of a line of nw quote words, or
+ * SIZE_MAX. */
+static ALWAYS_INLINE size_t quote_from(const uint64_t *q, size_t nw, size_t from)
 {
-    const uint32_t *qp = js->qpos;
-    size_t n = 0;
-    int key = 1;
+    size_t w = from >> 6;
+    uint64_t m;
 
-    if (nq == 0 || (nq & 1) || nq > 2 * JSCAN_MAX_VALUES || s[0] != '{' || qp[0] != 1 || s[len - 1] != '}')
-        return -1;
-    for (size_t j = 0; j < nq; j += 2) {
-        uint32_t o = qp[j], c = qp[j + 1];
-        int more = j + 2 < nq;
-        uint32_t sep = more ? qp[j + 2] - 1 : (uint32_t)len - 1; /* where ',' or '}' goes */
-        unsigned char want = more ? ',' : '}';
-
-        if (key) {
-            if (s[c + 1] != ':')
-                return -1;
-            if (more && sep == c + 1) {
-                key = 0; /* the next string is the value */
-                continue;
-            }
-            if (sep <= c + 2 || s[sep] != want || json_scalar(s + c + 2, s + sep) != s + sep)
-                return -1;
-        } else {
-            js->v[n].p = (const char *)s + o + 1;
-            js->v[n].len = c - o - 1;
-            js->v[n].cls = value_class(js->k + o + 1, c - o - 1);
-            n += c > o + 1;
-            if (sep != c + 1 || s[sep] != want)
-                return -1;
-            key = 1;
-        }
+    if (w >= nw)
+        return SIZE_MAX;
+    m = q[w] & (~0ull << (from & 63));
+    while (!m) {
+        if (++w >= nw)
+            return SIZE_MAX;
+        m = q[w];
     }
-    js->n = n;
-    return 1;
+    return (w << 6) + (size_t)__builtin_ctzll(m);
+}
+
+/* Stage 2, the common case: a compact line, {"key":value,...} without a space
+ * between tokens. From each key's opening quote: its closing quote is the next
+ * quote; then ':' and either a string value (its opening quote right there, its
+ * closing quote the next one) or a number, true, false or null; then ',' and the next
+ * key's opening quote right there, or '}' as the line's last byte. Every quote of the
+ * line is visited in order, and every byte between them checked. 1: such a line, its
+ * values in js; -1: not one (spaces, say): stage2() decides. */
+static ALWAYS_INLINE int stage2_compact(struct jscan *js, const unsigned char *s, size_t len)
+{
+    const uint64_t *q = js->q;
+    size_t nw = (len + 63) >> 6, o = 1, c, n = 0;
+
+    if (len < 2 || s[0] != '{' || s[1] != '"')
+        return -1;
+    for (;;) {
+        /* the key at o */
+        c = quote_from(q, nw, o + 1);
+        if (c >= len - 2 || s[c + 1] != ':')
+            return -1;
+        if (s[c + 2] == '"') {
+            size_t vo = c + 2, vc = quote_from(q, nw, vo + 1);
+            if (vc >= len - 1)
+                return -1;
+            if (vc > vo + 1) {
+                if (n == JSCAN_MAX_VALUES)
+                    return -1;
+                js->v[n].p = (const char *)s + vo + 1;
+                js->v[n].len = (uint32_t)(vc - vo - 1);
+                js->v[n].cls = value_class(js->k + vo + 1, vc - vo - 1);
+                n++;
+            }
+            c = vc + 1; /* the byte after the value */
+        } else {
+            const unsigned char *e = json_scalar(s + c + 2, s + len);
+            if (!e || e == s + len)
+                return -1;
+            c = (size_t)(e - s);
+        }
+        if (s[c] == ',' && c + 1 < len && s[c + 1] == '"') {
+            o = c + 1;
+            continue;
+        }
+        if (s[c] != '}' || c != len - 1)
+            return -1;
+        js->n = n;
+        return 1;
+    }
 }
 
 /* Stage 2: is s[0..len) (no bad byte in it) a flat object? Its values into js. */
@@ -348,7 +359,7 @@ static ALWAYS_INLINE size_t scan_line(struct jscan *js, const char *line, const 
                                       int *flat, block_fn *block)
 {
     const unsigned char *s = (const unsigned char *)line, *end = (const unsigned char *)end_;
-    size_t nq, len = stage1(js, s, end, (const unsigned char *)limit, &nq, block), scan = len;
+    size_t len = stage1(js, s, end, (const unsigned char *)limit, block), scan = len;
     uint64_t bad = 0;
     int r;
 
@@ -367,7 +378,7 @@ static ALWAYS_INLINE size_t scan_line(struct jscan *js, const char *line, const 
         bad |= js->bad[w];
     if (bad)
         return len;
-    r = scan ? stage2_compact(js, s, scan, nq) : -1;
+    r = stage2_compact(js, s, scan);
     *flat = r > 0 ? 1 : stage2(js, s, scan);
     return len;
 }

@@ -42,7 +42,6 @@ struct jscan {
     struct jscan_value v[JSCAN_MAX_VALUES];
     enum jscan_kernel kernel;
     uint64_t q[JSCAN_MAX_LINE / 64 + 1];   /* quote bits */
-    uint32_t qpos[JSCAN_MAX_LINE + 80];    /* quote positions */
     uint64_t bad[JSCAN_MAX_LINE / 64 + 1]; /* '\\', control and non-ASCII bytes */
     unsigned char k[JSCAN_MAX_LINE + 128]; /* byte classes */
 };

@@ -338,6 +338,23 @@ static void test_buffer_end(void **state)
             free(b);
         }
     }
+    /* every prefix of a line, alone in a buffer of its size: none but the whole line
+     * is flat, and none is read past its end */
+    {
+        const char *full = "{\"a\":\"b\",\"n\":12,\"t\":true,\"c\":\"d\"}";
+        size_t n = strlen(full);
+        for (size_t cut = 0; cut <= n; cut++) {
+            char *b = malloc(cut ? cut : 1);
+            assert_non_null(b);
+            memcpy(b, full, cut);
+            for (size_t k = 0; k < nk; k++) {
+                int flat = -1;
+                assert_int_equal(jscan_line(js[k], b, b + cut, b + cut, &flat), cut);
+                assert_int_equal(flat, cut == n);
+            }
+            free(b);
+        }
+    }
     /* a chunk that ends before the buffer does: the line ends there */
     for (size_t k = 0; k < nk; k++) {
         const char *s = "{\"a\":\"b\"}{\"c\":\"d\"}\n";
