@@ -204,12 +204,9 @@ static void prescan_flat(struct chunk *c, struct pending *pd, const char *line, 
     pd->line = line;
     pd->len = len;
     pd->lineno = ++c->lines;
-    pd->values = 0;
+    pd->values = js->n;
     svc_prefilter_reset(&pd->ps);
-    for (size_t i = 0; i < js->n && !pd->ps.maybe; i++) {
-        pd->values++;
-        svc_prefilter_add_classed(c->si, &pd->ps, js->v[i].p, js->v[i].len, js->v[i].cls);
-    }
+    svc_prefilter_add_values(c->si, &pd->ps, js->v, js->n);
     pd->active = 1;
 }
 

@@ -14,6 +14,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "index/obs.h"
 #include "match/jscan.h"
@@ -101,6 +104,29 @@ static int scheme_char(char c, size_t i)
     return i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
 }
 
+/* The first of '/', '?', '#', '@', ':' in v[from..n), or n: where a URL's host ends
+ * (or its userinfo or port begin). Sixteen bytes a step where there are sixteen. */
+static size_t host_end(const char *v, size_t n, size_t from)
+{
+    size_t i = from;
+
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('/')), _mm_cmpeq_epi8(x, _mm_set1_epi8('?'))),
+                                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('#')), _mm_cmpeq_epi8(x, _mm_set1_epi8('@'))),
+                                                _mm_cmpeq_epi8(x, _mm_set1_epi8(':'))));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (v[i] == '/' || v[i] == '?' || v[i] == '#' || v[i] == '@' || v[i] == ':')
+            return i;
+    return n;
+}
+
 /* A URL: its host (when it is plain: no userinfo, IPv6 literal, escapes or IDN) is
  * looked up as a URL key's host, as an address or as a domain with its parents. */
 static int prefilter_url(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
@@ -115,14 +141,18 @@ static int prefilter_url(const struct hot *h, const char *v, size_t n, struct ho
     if (i == 0 || n - i < 3 || v[i] != ':' || v[i + 1] != '/' || v[i + 2] != '/')
         return 1;
     host = i + 3;
-    for (end = host; end < n && v[end] != '/' && v[end] != '?' && v[end] != '#'; end++) {
-        if (v[end] == '@')
-            return 1;
-        if (v[end] == ':')
-            colon = end;
-    }
-    if (colon)
+    end = host_end(v, n, host);
+    if (end < n && v[end] == '@')
+        return 1; /* userinfo */
+    if (end < n && v[end] == ':') {
+        /* a port; but an '@' later is userinfo with a ':', and a second ':' puts
+         * one in the host (up to the last ':'): maybes both */
+        colon = end;
+        for (end = colon + 1; end < n && v[end] != '/' && v[end] != '?' && v[end] != '#'; end++)
+            if (v[end] == '@' || v[end] == ':')
+                return 1;
         end = colon;
+    }
     if (end == host || v[end - 1] == '.')
         return 1;
     acc = classify(v + host, end - host);
@@ -280,4 +310,19 @@ int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsign
     if ((cls & JSCAN_COLON) && starts_as_url(v, n))
         return prefilter_url(h, v, n, ps);
     return prefilter_value(h, v, n, -1, ps);
+}
+
+void prefilter_values_classed(const struct hot *h, const struct jscan_value *v, size_t n, struct hot_probes *ps)
+{
+    for (size_t i = 0; i < n && !ps->maybe; i++) {
+        uint32_t a;
+        /* the commonest value of all, digits and dots: an address or nothing (what
+         * prefilter_guess() makes of it, without the way there) */
+        if (v[i].cls == (JSCAN_DIGIT | JSCAN_DOT)) {
+            if (obs_ipv4_quad(v[i].p, v[i].len, &a))
+                hot_probe_ipv4(h, a, ps);
+        } else if (prefilter_value_classed(h, v[i].p, v[i].len, v[i].cls, ps)) {
+            ps->maybe = 1;
+        }
+    }
 }

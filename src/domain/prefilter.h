@@ -19,4 +19,10 @@ int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, stru
  * again unless it has a byte of JSCAN_OTHER. */
 int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsigned cls, struct hot_probes *ps);
 
+/* All the values of a flat JSON line as jscan_line() hands them over: their probes
+ * into ps, and ps->maybe set if one is a maybe without a probe (the rest are then not
+ * looked at). */
+struct jscan_value;
+void prefilter_values_classed(const struct hot *h, const struct jscan_value *v, size_t n, struct hot_probes *ps);
+
 #endif

@@ -1263,11 +1263,12 @@ void svc_prefilter_add(const struct svc_index *si, struct hot_probes *ps, const 
         ps->maybe = 1;
 }
 
-void svc_prefilter_add_classed(const struct svc_index *si, struct hot_probes *ps, const char *v, size_t n,
-                               unsigned cls)
+void svc_prefilter_add_values(const struct svc_index *si, struct hot_probes *ps, const struct jscan_value *v, size_t n)
 {
-    if (!si->hot || prefilter_value_classed(si->hot, v, n, cls, ps))
+    if (!si->hot)
         ps->maybe = 1;
+    else
+        prefilter_values_classed(si->hot, v, n, ps);
 }
 
 int svc_prefilter_maybe(const struct svc_index *si, const struct hot_probes *ps)

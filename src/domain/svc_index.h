@@ -93,10 +93,10 @@ size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *
 void svc_prefilter_reset(struct hot_probes *ps);
 void svc_prefilter_add(const struct svc_index *si, struct hot_probes *ps, const char *v, size_t n,
                        int hint);
-/* The same for a value without hint whose bytes' classes OR to cls (JSCAN_* bits of
- * match/jscan.h, as jscan_line() hands a flat JSON line's values over). */
-void svc_prefilter_add_classed(const struct svc_index *si, struct hot_probes *ps, const char *v, size_t n,
-                               unsigned cls);
+/* The same for all the values of a flat JSON line at once, as jscan_line() hands
+ * them over (v[0..n), each with the classes of its bytes: match/jscan.h). */
+struct jscan_value;
+void svc_prefilter_add_values(const struct svc_index *si, struct hot_probes *ps, const struct jscan_value *v, size_t n);
 int svc_prefilter_maybe(const struct svc_index *si, const struct hot_probes *ps);
 /* 1 if si has a prefilter (svc_prefilter_maybe can say 0). */
 int svc_prefilter_on(const struct svc_index *si);

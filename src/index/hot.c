@@ -87,9 +87,14 @@ static inline uint64_t fold8(uint64_t w)
  * every byte: strings that share their length, first and last 8 bytes share a key,
  * which only makes the filter say "maybe" more often; in exchange a domain's key and
  * every parent's cost two loads each, with no chain of per-byte multiplies. */
+static inline uint64_t str_key_folded(uint64_t ffirst, uint64_t flast, size_t n)
+{
+    return mix((ffirst * 0x9e3779b97f4a7c15ull) ^ flast ^ ((uint64_t)n << 48));
+}
+
 static inline uint64_t str_key(uint64_t first, uint64_t last, size_t n)
 {
-    return mix((fold8(first) * 0x9e3779b97f4a7c15ull) ^ fold8(last) ^ ((uint64_t)n << 48));
+    return str_key_folded(fold8(first), fold8(last), n);
 }
 
 static uint64_t key_of(const char *s, size_t n)
@@ -100,18 +105,6 @@ static uint64_t key_of(const char *s, size_t n)
         return str_key(le64(s), le64(s + n - 8), n);
     w = le_short(s, n);
     return str_key(w, w, n);
-}
-
-/* The key of the suffix s[start..n), with last = le64(s + n - 8) when n >= 8. */
-static inline uint64_t suffix_key(const char *s, size_t start, size_t n, uint64_t last)
-{
-    size_t len = n - start;
-    uint64_t w;
-
-    if (len >= 8)
-        return str_key(le64(s + start), last, len);
-    w = n >= 8 ? last >> (8 * (8 - len)) : le_short(s + start, len);
-    return str_key(w, w, len);
 }
 
 static inline uint64_t bloom_bits(uint64_t h)
@@ -458,40 +451,67 @@ static inline int labels_wanted(const struct hot *h, size_t labels)
     return (h->dom_labels >> (labels > 64 ? 63 : labels - 1)) & 1;
 }
 
+/* The positions after each '.' of s[0..n) into starts[] (at most 64; -1 if more). */
+static inline int dot_starts(const char *s, size_t n, size_t starts[64])
+{
+    size_t i = 0;
+    int ns = 0;
+    uint64_t m;
+
+    for (; i + 8 <= n; i += 8)
+        for (m = dot_bytes(le64(s + i)); m; m &= m - 1) {
+            if (ns == 64)
+                return -1;
+            starts[ns++] = i + (size_t)__builtin_ctzll(m) / 8 + 1;
+        }
+    if (i == n)
+        return ns;
+    if (n >= 8) {
+        /* the last bytes: the word ending at n, without the bytes already seen */
+        for (m = dot_bytes(le64(s + n - 8)) & (~0ull << (8 * (8 - (n - i)))); m; m &= m - 1) {
+            if (ns == 64)
+                return -1;
+            starts[ns++] = n - 8 + (size_t)__builtin_ctzll(m) / 8 + 1;
+        }
+        return ns;
+    }
+    for (; i < n; i++)
+        if (s[i] == '.')
+            starts[ns++] = i + 1; /* n < 8: no more than 7 */
+    return ns;
+}
+
+/* Every suffix of s that starts at 0 or after a dot: the name and its parents. The
+ * last word's folding is shared by every suffix of eight bytes or more, and is the
+ * shorter suffixes' whole word shifted. */
 static void probe_suffixes(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
 {
-    uint64_t last = n >= 8 ? le64(s + n - 8) : 0;
-    size_t starts[64], ns = 0, i = 0, labels;
-    int regular = n > 0 && s[0] != '.' && s[n - 1] != '.';
+    size_t starts[65], labels;
+    int ns = dot_starts(s, n, starts + 1), regular = n > 0 && s[0] != '.' && s[n - 1] != '.';
+    uint64_t flast = n >= 8 ? fold8(le64(s + n - 8)) : 0;
 
-    /* the dots, eight bytes at a time; each one starts a parent */
-    for (; i + 8 <= n; i += 8)
-        for (uint64_t m = dot_bytes(le64(s + i)); m; m &= m - 1) {
-            size_t at = i + (size_t)__builtin_ctzll(m) / 8 + 1;
-            if (ns == 64) {
-                ps->maybe = 1; /* a name of more than 64 labels: not worth a probe each */
-                return;
-            }
-            starts[ns++] = at;
-        }
-    for (; i < n; i++)
-        if (s[i] == '.') {
-            if (ns == 64) {
-                ps->maybe = 1;
-                return;
-            }
-            starts[ns++] = i + 1;
-        }
+    if (ns < 0) {
+        ps->maybe = 1; /* a name of more than 64 labels: not worth a probe each */
+        return;
+    }
     /* Keys are canonical: no empty label. For such a name only the suffixes with a
      * label count that some key has are probed; others are probed all. */
-    for (size_t k = 1; k < ns && regular; k++)
+    for (int k = 2; k <= ns && regular; k++)
         regular = starts[k] > starts[k - 1] + 1;
-    labels = ns + 1;
-    if (!regular || labels_wanted(h, labels))
-        probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, 0, n, last), ps);
-    for (size_t k = 0; k < ns; k++)
-        if (starts[k] < n && (!regular || labels_wanted(h, labels - 1 - k)))
-            probe_bloom(h, TAG_DOMAIN ^ suffix_key(s, starts[k], n, last), ps);
+    starts[0] = 0;
+    labels = (size_t)ns + 1;
+    for (int k = 0; k <= ns; k++) {
+        size_t st = starts[k], len = n - st;
+        uint64_t f;
+        if ((k > 0 && st >= n) || (regular && !labels_wanted(h, labels - (size_t)k)))
+            continue;
+        if (len >= 8) {
+            probe_bloom(h, TAG_DOMAIN ^ str_key_folded(fold8(le64(s + st)), flast, len), ps);
+            continue;
+        }
+        f = n >= 8 ? flast >> (8 * (8 - len)) : fold8(le_short(s + st, len));
+        probe_bloom(h, TAG_DOMAIN ^ str_key_folded(f, f, len), ps);
+    }
 }
 
 void hot_probe_domain(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)

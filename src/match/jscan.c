@@ -166,9 +166,9 @@ static const uint64_t lenmask[33][4] = {
 #undef W
 };
 
-/* The OR of the classes of k[0..n): 32 bytes without a branch, eight a step past
- * that (k has room past the line). */
-static ALWAYS_INLINE unsigned value_class(const unsigned char *k, size_t n)
+/* The OR of the classes of k[0..n) (k has room past the line), by each kernel's
+ * means: in plain C 32 bytes without a branch, eight a step past that. */
+static ALWAYS_INLINE unsigned class_scalar(const unsigned char *k, size_t n)
 {
     uint64_t w[4], acc;
     const uint64_t *lm = lenmask[n < 32 ? n : 32];
@@ -192,6 +192,55 @@ static ALWAYS_INLINE unsigned value_class(const unsigned char *k, size_t n)
     acc |= acc >> 8;
     return (unsigned)(acc & 0xff);
 }
+
+#ifdef JSCAN_X86
+/* 32 bytes of 0xff, then 32 of 0: from byte 32 - m on, the first m bytes are set. */
+static const unsigned char ones_then_zeros[64] = {
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255};
+
+static ALWAYS_INLINE unsigned fold_class(uint64_t w)
+{
+    w |= w >> 32;
+    w |= w >> 16;
+    w |= w >> 8;
+    return (unsigned)(w & 0xff);
+}
+
+__attribute__((target("ssse3"))) static ALWAYS_INLINE unsigned class_ssse3(const unsigned char *k, size_t n)
+{
+    size_t m = n < 16 ? n : 16;
+    __m128i acc = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)k),
+                                _mm_loadu_si128((const __m128i *)(const void *)(ones_then_zeros + 32 - m)));
+
+    for (size_t i = 16; i < n; i += 16) {
+        m = n - i < 16 ? n - i : 16;
+        acc = _mm_or_si128(acc, _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(k + i)),
+                                              _mm_loadu_si128((const __m128i *)(const void *)(ones_then_zeros + 32 - m))));
+    }
+    acc = _mm_or_si128(acc, _mm_srli_si128(acc, 8));
+    return fold_class((uint64_t)_mm_cvtsi128_si64(acc));
+}
+
+__attribute__((target("avx2"))) static ALWAYS_INLINE unsigned class_avx2(const unsigned char *k, size_t n)
+{
+    size_t m = n < 32 ? n : 32;
+    __m256i acc = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(const void *)k),
+                                   _mm256_loadu_si256((const __m256i *)(const void *)(ones_then_zeros + 32 - m)));
+    __m128i x;
+
+    for (size_t i = 32; i < n; i += 32) {
+        m = n - i < 32 ? n - i : 32;
+        acc = _mm256_or_si256(acc, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(const void *)(k + i)),
+                                                     _mm256_loadu_si256((const __m256i *)(const void *)(ones_then_zeros + 32 - m))));
+    }
+    x = _mm_or_si128(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    x = _mm_or_si128(x, _mm_srli_si128(x, 8));
+    return fold_class((uint64_t)_mm_cvtsi128_si64(x));
+}
+#endif
+
+typedef unsigned class_fn(const unsigned char *k, size_t n);
 
 /* The quotes of the line in order. */
 struct qcur {
@@ -251,7 +300,7 @@ static ALWAYS_INLINE size_t quote_from(const uint64_t *q, size_t nw, size_t from
  * key's opening quote right there, or '}' as the line's last byte. Every quote of the
  * line is visited in order, and every byte between them checked. 1: such a line, its
  * values in js; -1: not one (spaces, say): stage2() decides. */
-static ALWAYS_INLINE int stage2_compact(struct jscan *js, const unsigned char *s, size_t len)
+static ALWAYS_INLINE int stage2_compact(struct jscan *js, const unsigned char *s, size_t len, class_fn *value_class)
 {
     const uint64_t *q = js->q;
     size_t nw = (len + 63) >> 6, o = 1, c, n = 0;
@@ -294,7 +343,7 @@ static ALWAYS_INLINE int stage2_compact(struct jscan *js, const unsigned char *s
 }
 
 /* Stage 2: is s[0..len) (no bad byte in it) a flat object? Its values into js. */
-static ALWAYS_INLINE int stage2(struct jscan *js, const unsigned char *s, size_t len)
+static ALWAYS_INLINE int stage2(struct jscan *js, const unsigned char *s, size_t len, class_fn *value_class)
 {
     const unsigned char *end = s + len, *p;
     struct qcur qc = {js->q, 0, (len + 63) >> 6, len, js->q[0]};
@@ -356,7 +405,7 @@ static ALWAYS_INLINE int stage2(struct jscan *js, const unsigned char *s, size_t
 }
 
 static ALWAYS_INLINE size_t scan_line(struct jscan *js, const char *line, const char *end_, const char *limit,
-                                      int *flat, block_fn *block)
+                                      int *flat, block_fn *block, class_fn *value_class)
 {
     const unsigned char *s = (const unsigned char *)line, *end = (const unsigned char *)end_;
     size_t len = stage1(js, s, end, (const unsigned char *)limit, block), scan = len;
@@ -378,27 +427,27 @@ static ALWAYS_INLINE size_t scan_line(struct jscan *js, const char *line, const 
         bad |= js->bad[w];
     if (bad)
         return len;
-    r = stage2_compact(js, s, scan);
-    *flat = r > 0 ? 1 : stage2(js, s, scan);
+    r = stage2_compact(js, s, scan, value_class);
+    *flat = r > 0 ? 1 : stage2(js, s, scan, value_class);
     return len;
 }
 
 static size_t line_scalar(struct jscan *js, const char *s, const char *end, const char *limit, int *flat)
 {
-    return scan_line(js, s, end, limit, flat, block_scalar);
+    return scan_line(js, s, end, limit, flat, block_scalar, class_scalar);
 }
 
 #ifdef JSCAN_X86
 __attribute__((target("ssse3"))) static size_t line_ssse3(struct jscan *js, const char *s, const char *end,
                                                            const char *limit, int *flat)
 {
-    return scan_line(js, s, end, limit, flat, block_ssse3);
+    return scan_line(js, s, end, limit, flat, block_ssse3, class_ssse3);
 }
 
 __attribute__((target("avx2,popcnt,bmi"))) static size_t line_avx2(struct jscan *js, const char *s, const char *end,
                                                          const char *limit, int *flat)
 {
-    return scan_line(js, s, end, limit, flat, block_avx2);
+    return scan_line(js, s, end, limit, flat, block_avx2, class_avx2);
 }
 #endif
 
@@ -424,7 +473,7 @@ struct jscan *jscan_new_kernel(enum jscan_kernel k)
 
     if (!kernel_runs(k))
         return NULL;
-    js = calloc(1, sizeof *js); /* zeroed: value_class() may read past a line's classes */
+    js = calloc(1, sizeof *js); /* zeroed: a value's class is read in words past its end */
     if (js)
         js->kernel = k;
     return js;
