@@ -35,7 +35,7 @@ static const struct command commands[] = {
     {"export", cli_export, "export (--as ORG | --as-user USER) [--type T[,T…]] [--tlp LEVEL]",
      "write a STIX 2.1 bundle of what that organisation (or user) may see to stdout"},
     {"match", cli_match,
-     "match (--as ORG | --as-user USER) [--format auto|json|eve|zeek|csv|text] [--field PATH]… [--threads N] [--report] [--no-prefilter] [FILE…|-]",
+     "match (--as ORG | --as-user USER) [--format auto|json|eve|zeek|csv|text] [--field PATH]… [--threads N] [--piece-size BYTES] [--report] [--no-prefilter] [FILE…|-]",
      "match logs (plain or gzip) against the indicators that organisation or user may see; one JSON line per match"},
     {"check", cli_check, "check", "verify the store's integrity (PRAGMA integrity_check)"},
     {"config", cli_config, "config defaults|show", "print every setting with its default (or current) value"},

@@ -5,9 +5,11 @@
  * start; a missing, stale or corrupt one is rebuilt from the store and rewritten.
  * An input is held in memory (mapped when it is a plain file), header lines are
  * read by the main thread (they configure Zeek and CSV parsing and AUTO detection),
- * and the rest is cut at line boundaries into one chunk per thread. Each thread
- * keeps its matches with chunk-local line numbers; they are printed in input order
- * once every thread is done. Output: one JSON line per matched value
+ * and the rest is cut at line boundaries into pieces of about PIECE_BYTES, which the
+ * threads take one after another as they come free (so that a thread slowed by
+ * another tenant of the machine leaves more to the others). Each piece starts from
+ * the head's scanner state and keeps its matches with piece-local line numbers; they
+ * are printed in input order once every thread is done. Output: one JSON line per matched value
  *   {"file":…,"line":N,"field":…,"value":…,"kind":…,"via":…,"indicators":[…]}
  * and a summary (lines, values, matches, skipped lines by reason) on stderr.
  * --report turns the matches into STIX sightings stored as the --as-user user:
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,8 @@
 #define MAX_FIELDS 32
 #define MATCH_MAX_INPUT ((size_t)64 << 30)
 #define VALUE_SCRATCH (2u << 20)
+#define PIECE_BYTES ((size_t)8 << 20) /* a thread's helping of the input (--piece-size) */
+#define MAX_PIECES 4096
 #ifndef PIPE_DEPTH
 #define PIPE_DEPTH 8 /* lines whose prefilter answers are loading at once */
 #endif
@@ -53,12 +58,17 @@ struct found {
     size_t off, len;  /* the JSON after "line":N, in the chunk's out buffer */
 };
 
+/* A piece of the input and what matching it found. The scanners, the matcher and
+ * the scratch are the worker's that runs it (borrowed for the run). */
 struct chunk {
     const char *p, *end;
+    size_t hdr_from, hdr_to; /* Zeek: the header lines (of the pool's) to read first */
     const char *limit;   /* the input's end: jscan may read ahead up to it */
     struct logfmt *fmt;
     struct jscan *js;    /* the first stage for JSON lines without a field list */
     struct svc_matcher *matcher;
+    struct obsline *line; /* the current line's values */
+    struct pending *pend; /* PIPE_DEPTH lines in the prefilter's pipeline */
     const struct svc_index *si;
     int prefilter;       /* ask the prefilter about each line first */
     int64_t now;
@@ -68,9 +78,7 @@ struct chunk {
     struct found *found;
     size_t n_found, cap_found;
     struct mz_buf out;
-    struct obsline line; /* the current line's values */
     uint64_t cur_line;   /* the line being matched in full */
-    struct pending *pend; /* PIPE_DEPTH lines in the prefilter's pipeline */
     /* the open output record of the current line */
     const char *rec_value;
     const char *rec_field;
@@ -157,15 +165,15 @@ static void match_full(struct chunk *c, const char *line, size_t len, uint64_t l
 
     c->full++;
     c->cur_line = lineno;
-    obsline_reset(&c->line);
-    skip = logfmt_line(c->fmt, line, len, obsline_add, &c->line);
+    obsline_reset(c->line);
+    skip = logfmt_line(c->fmt, line, len, obsline_add, c->line);
     if (skip != LOGFMT_OK) {
         c->skipped[skip]++;
         return;
     }
-    c->values += c->line.n;
-    if (c->line.n) {
-        svc_match_observation(c->matcher, c->line.vals, c->line.n, c->now, on_hit, c);
+    c->values += c->line->n;
+    if (c->line->n) {
+        svc_match_observation(c->matcher, c->line->vals, c->line->n, c->now, on_hit, c);
         close_record(c);
     }
 }
@@ -281,33 +289,106 @@ static void *run_chunk(void *arg)
     return NULL;
 }
 
-static int chunk_init(struct chunk *c, const struct logfmt *proto, struct svc_index *si,
-                      const struct principal *who, int report, int prefilter, struct mz_error *err)
+/* What a thread matches with, piece after piece. */
+struct worker {
+    struct logfmt *fmt;
+    struct jscan *js;
+    struct svc_matcher *matcher;
+    struct pending *pend;
+    struct obsline line;
+    int own_fmt;          /* fmt is a clone (else the head's prototype itself) */
+    struct pool *pool;
+};
+
+/* Zeek header lines ('#' at a line start) past the head, in input order. */
+struct hdr_lines {
+    const char **p;
+    size_t *len;
+    size_t n, cap;
+};
+
+/* The pieces, taken in order by whichever thread is free. */
+struct pool {
+    struct chunk *pieces;
+    size_t n;
+    atomic_size_t next;
+    const struct logfmt *proto;
+    const struct hdr_lines *hdrs;
+};
+
+/* fmt: the scanner to use as it is (the head's), or NULL for a clone of proto. */
+static int worker_init(struct worker *w, const struct logfmt *proto, struct logfmt *fmt, struct svc_index *si,
+                       const struct principal *who, struct mz_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->pend = calloc(PIPE_DEPTH, sizeof *w->pend);
+    w->js = jscan_new();
+    if (!w->pend || !w->js || obsline_init(&w->line, VALUE_SCRATCH))
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    w->fmt = fmt;
+    w->own_fmt = fmt == NULL;
+    if ((!fmt && logfmt_clone(proto, &w->fmt, err)) || svc_matcher_new(si, who, &w->matcher, err))
+        return -1;
+    return 0;
+}
+
+static void worker_free(struct worker *w)
+{
+    if (w->own_fmt)
+        logfmt_free(w->fmt);
+    svc_matcher_free(w->matcher);
+    obsline_free(&w->line);
+    free(w->pend);
+    free(w->js);
+}
+
+/* Lend w's scanners and matcher to piece c. */
+static void lend(struct worker *w, struct chunk *c)
+{
+    c->fmt = w->fmt;
+    c->js = w->js;
+    c->matcher = w->matcher;
+    c->line = &w->line;
+    c->pend = w->pend;
+}
+
+static void piece_init(struct chunk *c, struct svc_index *si, int report, int prefilter, int64_t now,
+                       const char *limit)
 {
     memset(c, 0, sizeof *c);
     mz_buf_init(&c->out, (size_t)8 << 30);
     mz_buf_init(&c->sighted, report ? (size_t)8 << 30 : 0);
-    c->pend = calloc(PIPE_DEPTH, sizeof *c->pend);
-    c->js = jscan_new();
-    if (!c->pend || !c->js || obsline_init(&c->line, VALUE_SCRATCH))
-        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    if (logfmt_clone(proto, &c->fmt, err) || svc_matcher_new(si, who, &c->matcher, err))
-        return -1;
     c->si = si;
     c->prefilter = prefilter && svc_prefilter_on(si);
-    return 0;
+    c->now = now;
+    c->limit = limit;
 }
 
-static void chunk_free(struct chunk *c)
+static void piece_free(struct chunk *c)
 {
-    logfmt_free(c->fmt);
-    svc_matcher_free(c->matcher);
-    obsline_free(&c->line);
-    free(c->pend);
-    free(c->js);
     free(c->found);
     mz_buf_free(&c->out);
     mz_buf_free(&c->sighted);
+}
+
+static void *run_worker(void *arg)
+{
+    struct worker *w = arg;
+    struct pool *pool = w->pool;
+
+    for (;;) {
+        size_t i = atomic_fetch_add(&pool->next, 1);
+        if (i >= pool->n)
+            break;
+        logfmt_reset(w->fmt, pool->proto); /* each piece starts from the head's state */
+        /* ... and the Zeek headers that came since (a log of other columns after the
+         * first, as `cat` makes them): header lines count where they are read */
+        for (size_t k = pool->pieces[i].hdr_from; k < pool->pieces[i].hdr_to; k++)
+            logfmt_line(w->fmt, pool->hdrs->p[k], pool->hdrs->len[k], NULL, NULL);
+        lend(w, &pool->pieces[i]);
+        run_chunk(&pool->pieces[i]);
+    }
+    return NULL;
 }
 
 struct totals {
@@ -343,13 +424,86 @@ static int print_chunk(const struct chunk *c, const char *file, uint64_t base, s
     return ferror(stdout) ? -1 : 0;
 }
 
+/* Cut buf[0..len) at line boundaries into pieces of about piece_bytes (at least one
+ * per thread, when there are lines enough) after pieces[0], the head. Returns the
+ * number of pieces, the head included. */
+static size_t cut_pieces(const char *p, const char *end, struct chunk *pieces, int n_threads, size_t piece_bytes)
+{
+    size_t left = (size_t)(end - p), n = left / piece_bytes + 1, k = 1;
+
+    if (n < (size_t)n_threads)
+        n = (size_t)n_threads;
+    if (n > MAX_PIECES - 1)
+        n = MAX_PIECES - 1;
+    for (size_t i = 0; i < n && p < end; i++) {
+        const char *cut = i == n - 1 ? end : p + (size_t)(end - p) / (n - i);
+        if (cut < end) {
+            const char *nl = memchr(cut, '\n', (size_t)(end - cut));
+            cut = nl ? nl + 1 : end;
+        }
+        pieces[k].p = p;
+        pieces[k].end = cut;
+        k++;
+        p = cut;
+    }
+    return k;
+}
+
+/* Zeek: the header lines of p[0..end) into h; 0, or -1 when out of memory. */
+static int find_headers(const char *p, const char *end, struct hdr_lines *h)
+{
+    for (const char *q = p; q < end; q++) {
+        const char *nl;
+        if ((q == p || q[-1] == '\n') && *q == '#') {
+            if (h->n == h->cap) {
+                size_t cap = h->cap ? h->cap * 2 : 64;
+                const char **np = realloc(h->p, cap * sizeof *np);
+                size_t *nlen = np ? realloc(h->len, cap * sizeof *nlen) : NULL;
+                if (np)
+                    h->p = np;
+                if (!np || !nlen)
+                    return -1;
+                h->len = nlen;
+                h->cap = cap;
+            }
+            nl = memchr(q, '\n', (size_t)(end - q));
+            h->p[h->n] = q;
+            h->len[h->n++] = (size_t)((nl ? nl : end) - q);
+            q = nl ? nl : end;
+            continue;
+        }
+        q = memchr(q, '\n', (size_t)(end - q));
+        if (!q)
+            break;
+    }
+    return 0;
+}
+
+/* Which of the header lines piece c must read first: from the last "#separator"
+ * (which starts a header block afresh) before it, up to its start. */
+static void piece_headers(struct chunk *c, const struct hdr_lines *h)
+{
+    size_t to = 0, from = 0;
+
+    while (to < h->n && h->p[to] < c->p)
+        to++;
+    for (size_t k = to; k > 0; k--)
+        if (h->len[k - 1] >= 10 && memcmp(h->p[k - 1], "#separator", 10) == 0) {
+            from = k - 1;
+            break;
+        }
+    c->hdr_from = from;
+    c->hdr_to = to;
+}
+
 /* Match buf[0..len) (one input) with n_threads threads. */
 static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
                                 const struct logfmt_opts *opts, struct svc_index *si,
-                                const struct principal *who, int n_threads, int report,
+                                const struct principal *who, int n_threads, size_t piece_bytes, int report,
                                 int prefilter, struct totals *t, struct mz_error *err)
 {
-    struct chunk *cs = calloc((size_t)n_threads + 1, sizeof *cs);
+    struct chunk *cs = calloc(MAX_PIECES, sizeof *cs);
+    struct worker *ws = calloc((size_t)n_threads + 1, sizeof *ws);
     struct logfmt *proto = NULL;
     pthread_t tids[MAX_THREADS];
     const char *p = buf, *end = buf + len;
@@ -357,20 +511,27 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
     struct mz_time tnow;
     enum mz_err rc = MZ_OK;
     uint64_t base = 0;
-    int started = 0;
+    size_t n_pieces = 1;
+    int started = 0, workers = 0;
+    struct pool pool;
+    struct hdr_lines hdrs = {NULL, NULL, 0, 0};
 
-    if (!cs)
+    if (!cs || !ws) {
+        free(cs);
+        free(ws);
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
     mz_time_now(&tnow);
     now = tnow.sec * 1000000 + tnow.nsec / 1000;
     rc = logfmt_new(opts, &proto, err);
-    /* The main thread reads the head: header lines and the first data line. */
-    if (!rc && chunk_init(&cs[0], proto, si, who, report, prefilter, err))
+    /* The main thread reads the head (header lines and the first data line) with the
+     * prototype scanner itself, which the head configures. */
+    if (!rc && worker_init(&ws[0], proto, proto, si, who, err))
         rc = err->code ? err->code : MZ_ENOMEM;
+    workers = 1;
     if (!rc) {
-        cs[0].now = now;
-        logfmt_free(cs[0].fmt);
-        cs[0].fmt = proto; /* the head configures the prototype itself */
+        piece_init(&cs[0], si, report, prefilter, now, end);
+        lend(&ws[0], &cs[0]);
         while (p < end) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             const char *e = nl ? nl : end;
@@ -380,23 +541,29 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
             if (cs[0].skipped[LOGFMT_SKIP_HEADER] == headers && logfmt_kind_of(proto) != LOGFMT_AUTO)
                 break; /* past the headers, and the format is settled */
         }
-        /* the rest, cut at line boundaries */
-        for (int i = 1; i <= n_threads && p < end; i++) {
-            const char *cut = i == n_threads ? end : p + (size_t)(end - p) / (size_t)(n_threads - i + 1);
-            if (cut < end) {
-                const char *nl = memchr(cut, '\n', (size_t)(end - cut));
-                cut = nl ? nl + 1 : end;
-            }
-            if (chunk_init(&cs[i], proto, si, who, report, prefilter, err)) {
+        n_pieces = cut_pieces(p, end, cs, n_threads, piece_bytes);
+        if (logfmt_kind_of(proto) == LOGFMT_ZEEK && n_pieces > 2 && find_headers(p, end, &hdrs))
+            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        for (size_t i = 1; i < n_pieces; i++) {
+            const char *from = cs[i].p, *to = cs[i].end;
+            piece_init(&cs[i], si, report, prefilter, now, end);
+            cs[i].p = from;
+            cs[i].end = to;
+            piece_headers(&cs[i], &hdrs);
+        }
+        pool.hdrs = &hdrs;
+        pool.pieces = cs + 1;
+        pool.n = n_pieces - 1;
+        atomic_init(&pool.next, 0);
+        pool.proto = proto;
+        for (int i = 1; !rc && i <= n_threads && (size_t)i < n_pieces; i++) {
+            if (worker_init(&ws[i], proto, NULL, si, who, err)) {
                 rc = err->code ? err->code : MZ_ENOMEM;
                 break;
             }
-            cs[i].p = p;
-            cs[i].end = cut;
-            cs[i].limit = end;
-            cs[i].now = now;
-            p = cut;
-            if (pthread_create(&tids[i - 1], NULL, run_chunk, &cs[i]) != 0) {
+            workers = i + 1;
+            ws[i].pool = &pool;
+            if (pthread_create(&tids[i - 1], NULL, run_worker, &ws[i]) != 0) {
                 rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
                 break;
             }
@@ -405,18 +572,24 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
     }
     for (int i = 1; i <= started; i++)
         pthread_join(tids[i - 1], NULL);
-    cs[0].fmt = NULL; /* proto is freed below */
-    for (int i = 0; !rc && i <= started; i++) {
+    if (!rc && started == 0 && n_pieces > 1)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
+    for (size_t i = 0; !rc && i < n_pieces; i++) {
         if (cs[i].failed)
             rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory while matching");
         else if (print_chunk(&cs[i], file, base, t))
             rc = mz_error_set(err, MZ_EIO, "", "cannot write the matches: %s", strerror(errno));
         base += cs[i].lines;
     }
-    for (int i = 0; i <= n_threads; i++)
-        chunk_free(&cs[i]);
+    for (size_t i = 0; i < n_pieces; i++)
+        piece_free(&cs[i]);
+    for (int i = 0; i < workers; i++)
+        worker_free(&ws[i]);
     logfmt_free(proto);
+    free(hdrs.p);
+    free(hdrs.len);
     free(cs);
+    free(ws);
     return rc;
 }
 
@@ -577,6 +750,27 @@ static enum mz_err report_sightings(struct store *st, const struct principal *wh
     return rc;
 }
 
+/* --piece-size BYTES (K, M, G: powers of 1024); 0 if malformed. */
+static size_t parse_piece_size(const struct cli_args *a)
+{
+    const char *v = cli_opt(a, "piece-size");
+    char *e;
+    unsigned long long n;
+
+    if (!v)
+        return PIECE_BYTES;
+    if (*v < '0' || *v > '9')
+        return 0;
+    n = strtoull(v, &e, 10);
+    if (*e == 'K' || *e == 'k')
+        n <<= 10, e++;
+    else if (*e == 'M' || *e == 'm')
+        n <<= 20, e++;
+    else if (*e == 'G' || *e == 'g')
+        n <<= 30, e++;
+    return *e || n == 0 || n > ((size_t)1 << 40) ? 0 : (size_t)n;
+}
+
 static int parse_threads(const struct cli_args *a)
 {
     const char *v = cli_opt(a, "threads");
@@ -603,13 +797,15 @@ int cli_match(struct cli_args *a)
     struct timespec t0, t1;
     int n_threads = parse_threads(a), report = cli_flag(a, "report"), rc = 0;
     int prefilter = !cli_flag(a, "no-prefilter");
-    size_t n_fields = 0, n_sightings = 0;
+    size_t n_fields = 0, n_sightings = 0, piece_bytes = parse_piece_size(a);
 
     mz_error_clear(&err);
     memset(&t, 0, sizeof t);
     mz_buf_init(&t.sighted, (size_t)8 << 30);
     if (fmt && (int)(opts.kind = (enum logfmt_kind)logfmt_kind_parse(fmt)) < 0)
         return cli_failf("--format must be auto, json, eve, zeek, csv or text");
+    if (!piece_bytes)
+        return cli_failf("--piece-size must be a positive number of bytes, with an optional K, M or G");
     for (int i = 0; i < a->n_opt; i++)
         if (!strcmp(a->opt[i].key, "field") && n_fields < MAX_FIELDS)
             fields[n_fields++] = a->opt[i].val;
@@ -630,7 +826,8 @@ int cli_match(struct cli_args *a)
         struct input in;
         enum mz_err mrc = open_input(path, &in, &err);
         if (!mrc)
-            mrc = match_buffer(in.data, in.len, path, &opts, si, &who, n_threads, report, prefilter, &t, &err);
+            mrc = match_buffer(in.data, in.len, path, &opts, si, &who, n_threads, piece_bytes, report, prefilter,
+                               &t, &err);
         close_input(&in);
         if (mrc) {
             rc = cli_fail(&err);

@@ -2402,18 +2402,12 @@ enum mz_err logfmt_new(const struct logfmt_opts *opts, struct logfmt **out, stru
     return MZ_OK;
 }
 
-enum mz_err logfmt_clone(const struct logfmt *f, struct logfmt **out, struct mz_error *err)
+void logfmt_reset(struct logfmt *c, const struct logfmt *f)
 {
-    struct logfmt *c;
-    char *dec, *syn;
+    char *dec = c->dec, *syn = c->syn;
 
-    if (!f || !out)
-        return mz_error_set(err, MZ_EINVAL, "", "logfmt_clone: nothing to copy");
-    c = alloc_logfmt();
-    if (!c)
-        return mz_error_set(err, MZ_ENOMEM, "", "out of memory for a log scanner");
-    dec = c->dec;
-    syn = c->syn;
+    if (c == f)
+        return;
     memcpy(c, f, sizeof *c);
     c->dec = dec;
     c->syn = syn;
@@ -2421,6 +2415,18 @@ enum mz_err logfmt_clone(const struct logfmt *f, struct logfmt **out, struct mz_
     c->host.p = NULL;
     c->url.p = NULL;
     setup_specs(c);
+}
+
+enum mz_err logfmt_clone(const struct logfmt *f, struct logfmt **out, struct mz_error *err)
+{
+    struct logfmt *c;
+
+    if (!f || !out)
+        return mz_error_set(err, MZ_EINVAL, "", "logfmt_clone: nothing to copy");
+    c = alloc_logfmt();
+    if (!c)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory for a log scanner");
+    logfmt_reset(c, f);
     *out = c;
     return MZ_OK;
 }

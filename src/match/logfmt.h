@@ -68,6 +68,9 @@ typedef int (*logfmt_value_fn)(void *ctx, const struct logfmt_value *v);
 enum mz_err logfmt_new(const struct logfmt_opts *opts, struct logfmt **out, struct mz_error *err);
 /* A copy for another thread, sharing nothing mutable. */
 enum mz_err logfmt_clone(const struct logfmt *f, struct logfmt **out, struct mz_error *err);
+/* Make c (a clone) the same as f again, its scratch kept: what f knows of the input
+ * (the format AUTO decided, Zeek/CSV headers) replaces what c learnt since. */
+void logfmt_reset(struct logfmt *c, const struct logfmt *f);
 void logfmt_free(struct logfmt *f);
 
 /* Feed one line (without its newline). Header lines (Zeek #fields, the CSV header)

@@ -345,7 +345,13 @@ static void write_zeek_log(const char *path, int lines)
     for (int l = 0; l < lines; l++) {
         value(a, sizeof a);
         value(b, sizeof b);
-        fprintf(f, "1717200000.0\tC%d\t10.0.0.%d\t%s\t%s\n", l, l % 250, a, b);
+        if (l == lines / 2) /* a second log after the first, as `cat` makes: other columns */
+            fputs("#close\t2025-06-01-00-00-00\n#separator \\x09\n#path\tdns\n"
+                  "#fields\tquery\tts\tanswers\tuid\n#types\tstring\ttime\tvector[string]\tstring\n", f);
+        if (l < lines / 2)
+            fprintf(f, "1717200000.0\tC%d\t10.0.0.%d\t%s\t%s\n", l, l % 250, a, b);
+        else
+            fprintf(f, "%s\t1717200000.0\t%s,10.0.0.%d\tC%d\n", b, a, l % 250, l);
     }
     fclose(f);
 }
@@ -422,6 +428,21 @@ static int teardown(void **state)
     return h_node_free(&node) > 0;
 }
 
+/* Do two summaries of `mreza match` give the same counts ("N lines, ..." up to the
+ * time taken)? */
+static int same_counts(const char *a, const char *b)
+{
+    const char *pa = strstr(a, " lines, "), *pb = strstr(b, " lines, "), *ea = strrchr(a, ';'), *eb = strrchr(b, ';');
+
+    if (!pa || !pb || !ea || !eb)
+        return 0;
+    while (pa > a && pa[-1] >= '0' && pa[-1] <= '9')
+        pa--;
+    while (pb > b && pb[-1] >= '0' && pb[-1] <= '9')
+        pb--;
+    return ea - pa == eb - pb && ea > pa && memcmp(pa, pb, (size_t)(ea - pa)) == 0;
+}
+
 /* Runs the match with and without the prefilter; returns the lines matched in full. */
 static long both_ways(const char *log, const char *format, long *n_out)
 {
@@ -431,10 +452,31 @@ static long both_ways(const char *log, const char *format, long *n_out)
     const char *p;
     long full = -1, n = 0;
 
+    const char *const pieces[] = {"match", "--as", "rs-cert", "--format", format, "--threads", "3",
+                                  "--piece-size", "300", log, NULL};
+    const char *const one[] = {"match", "--as", "rs-cert", "--format", format, "--threads", "1", log, NULL};
+    char *out3 = NULL, *err3 = NULL, *out4 = NULL, *err4 = NULL;
+
     assert_int_equal(h_cli_err(&node, &out1, &err1, with), 0);
     assert_int_equal(h_cli_err(&node, &out2, &err2, without), 0);
     if (strcmp(out1, out2) != 0)
         fail_msg("%s: the prefilter changed the matches\nwith:\n%.2000s\nwithout:\n%.2000s", format, out1, out2);
+    /* three threads taking pieces of 300 bytes (hundreds of them) in turn: the same
+     * matches in the same order, the same counts in the summary */
+    assert_int_equal(h_cli_err(&node, &out3, &err3, pieces), 0);
+    if (strcmp(out1, out3) != 0)
+        fail_msg("%s: small pieces changed the matches\none piece per thread:\n%.2000s\npieces:\n%.2000s", format,
+                 out1, out3);
+    if (!same_counts(err1, err3))
+        fail_msg("%s: small pieces changed the summary:\n%s%s", format, err1, err3);
+    /* and one thread reading it all in order says the same */
+    assert_int_equal(h_cli_err(&node, &out4, &err4, one), 0);
+    if (strcmp(out1, out4) != 0 || !same_counts(err1, err4))
+        fail_msg("%s: threads changed the matches\ntwo:\n%.2000s\none:\n%.2000s", format, out1, out4);
+    free(out3);
+    free(err3);
+    free(out4);
+    free(err4);
     for (p = out1; (p = strchr(p, '\n')) != NULL; p++)
         n++;
     p = strstr(err1, "prefilter: ");
