@@ -127,20 +127,28 @@ static size_t host_end(const char *v, size_t n, size_t from)
     return n;
 }
 
-/* A URL: its host (when it is plain: no userinfo, IPv6 literal, escapes or IDN) is
- * looked up as a URL key's host, as an address or as a domain with its parents. */
-static int prefilter_url(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
+/* The length of v's scheme when v starts "scheme://", else 0. */
+static size_t url_scheme(const char *v, size_t n)
 {
-    size_t i = 0, host, end, colon = 0;
+    size_t i = 0;
+
+    while (i < n && scheme_char(v[i], i))
+        i++;
+    return i > 0 && n - i >= 3 && v[i] == ':' && v[i + 1] == '/' && v[i + 2] == '/' ? i : 0;
+}
+
+/* A URL, whose scheme (url_scheme()) is `scheme` bytes long (0: it has none, a maybe):
+ * its host (when it is plain: no userinfo, IPv6 literal, escapes or IDN) is looked up
+ * as a URL key's host, as an address or as a domain with its parents. */
+static int prefilter_url_at(const struct hot *h, const char *v, size_t n, size_t scheme, struct hot_probes *ps)
+{
+    size_t host, end, colon = 0;
     unsigned acc;
     uint32_t a;
 
-    /* the scheme, so that the first ':' is the one of "://" */
-    while (i < n && scheme_char(v[i], i))
-        i++;
-    if (i == 0 || n - i < 3 || v[i] != ':' || v[i + 1] != '/' || v[i + 2] != '/')
+    if (scheme == 0)
         return 1;
-    host = i + 3;
+    host = scheme + 3;
     end = host_end(v, n, host);
     if (end < n && v[end] == '@')
         return 1; /* userinfo */
@@ -166,6 +174,11 @@ static int prefilter_url(const struct hot *h, const char *v, size_t n, struct ho
         hot_probe_ipv4(h, a, ps);
     hot_probe_url_host(h, v + host, end - host, ps);
     return 0;
+}
+
+static int prefilter_url(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
+{
+    return prefilter_url_at(h, v, n, url_scheme(v, n), ps);
 }
 
 /* An IPv6 address: an IPv6 key, or an IPv4 one if it is IPv4-mapped (::ffff:0:0/96),
@@ -289,16 +302,6 @@ static const uint16_t pc_of_jscan[128] = {J64(0), J64(64)};
 #undef JN
 #undef JL
 
-/* "scheme://" at the start of v: such a value is a URL whatever else it holds. */
-static int starts_as_url(const char *v, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n && scheme_char(v[i], i))
-        i++;
-    return i > 0 && n - i >= 3 && v[i] == ':' && v[i + 1] == '/' && v[i + 2] == '/';
-}
-
 int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsigned cls, struct hot_probes *ps)
 {
     if (n == 0)
@@ -307,8 +310,11 @@ int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsign
         return prefilter_guess(h, v, n, pc_of_jscan[cls], ps);
     /* a byte of no class the fast path knows ('/', '@', '%', ...): a URL (classify()
      * would find its "://" and prefilter_guess() take it as one), or classify it all */
-    if ((cls & JSCAN_COLON) && starts_as_url(v, n))
-        return prefilter_url(h, v, n, ps);
+    if (cls & JSCAN_COLON) {
+        size_t scheme = url_scheme(v, n); /* "scheme://": a URL whatever else it holds */
+        if (scheme)
+            return prefilter_url_at(h, v, n, scheme, ps);
+    }
     return prefilter_value(h, v, n, -1, ps);
 }
 

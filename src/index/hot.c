@@ -484,15 +484,19 @@ static inline int dot_starts(const char *s, size_t n, size_t starts[64])
 /* Every suffix of s that starts at 0 or after a dot: the name and its parents. The
  * last word's folding is shared by every suffix of eight bytes or more, and is the
  * shorter suffixes' whole word shifted. */
-static void probe_suffixes(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
+/* Returns the key of the whole name (computed when it is probed, or when full_key is
+ * set: a URL's host is also asked about as a URL host, under the same key). */
+static uint64_t probe_suffixes(const struct hot *h, const char *s, size_t n, struct hot_probes *ps, int full_key)
 {
     size_t starts[65], labels;
     int ns = dot_starts(s, n, starts + 1), regular = n > 0 && s[0] != '.' && s[n - 1] != '.';
     uint64_t flast = n >= 8 ? fold8(le64(s + n - 8)) : 0;
 
+    uint64_t whole = 0;
+
     if (ns < 0) {
         ps->maybe = 1; /* a name of more than 64 labels: not worth a probe each */
-        return;
+        return 0;
     }
     /* Keys are canonical: no empty label. For such a name only the suffixes with a
      * label count that some key has are probed; others are probed all. */
@@ -503,21 +507,28 @@ static void probe_suffixes(const struct hot *h, const char *s, size_t n, struct 
     for (int k = 0; k <= ns; k++) {
         size_t st = starts[k], len = n - st;
         uint64_t f;
-        if ((k > 0 && st >= n) || (regular && !labels_wanted(h, labels - (size_t)k)))
+        uint64_t key;
+        int wanted = !regular || labels_wanted(h, labels - (size_t)k);
+        if ((k > 0 && (st >= n || !wanted)) || (k == 0 && !wanted && !full_key))
             continue;
         if (len >= 8) {
-            probe_bloom(h, TAG_DOMAIN ^ str_key_folded(fold8(le64(s + st)), flast, len), ps);
-            continue;
+            key = str_key_folded(fold8(le64(s + st)), flast, len);
+        } else {
+            f = n >= 8 ? flast >> (8 * (8 - len)) : fold8(le_short(s + st, len));
+            key = str_key_folded(f, f, len);
         }
-        f = n >= 8 ? flast >> (8 * (8 - len)) : fold8(le_short(s + st, len));
-        probe_bloom(h, TAG_DOMAIN ^ str_key_folded(f, f, len), ps);
+        if (k == 0)
+            whole = key;
+        if (wanted)
+            probe_bloom(h, TAG_DOMAIN ^ key, ps);
     }
+    return whole;
 }
 
 void hot_probe_domain(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
 {
     if (h->kinds & (1u << OBS_DOMAIN))
-        probe_suffixes(h, s, n, ps);
+        probe_suffixes(h, s, n, ps, 0);
 }
 
 void hot_probe_host(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
@@ -526,10 +537,13 @@ void hot_probe_host(const struct hot *h, const char *s, size_t n, struct hot_pro
         ps->maybe = 1;
         return;
     }
-    if (h->kinds & (1u << OBS_DOMAIN))
-        probe_suffixes(h, s, n, ps);
-    if (h->kinds & (1u << OBS_URL))
+    if (h->kinds & (1u << OBS_DOMAIN)) {
+        uint64_t whole = probe_suffixes(h, s, n, ps, (h->kinds >> OBS_URL) & 1);
+        if ((h->kinds & (1u << OBS_URL)) && !ps->maybe)
+            probe_bloom(h, TAG_URLHOST ^ whole, ps);
+    } else if (h->kinds & (1u << OBS_URL)) {
         probe_bloom(h, TAG_URLHOST ^ key_of(s, n), ps);
+    }
 }
 
 void hot_probe_url_host(const struct hot *h, const char *s, size_t n, struct hot_probes *ps)
