@@ -11,9 +11,11 @@
  *           bit sets, and writes each byte's class (jscan.h) with two 16-entry table
  *           lookups, one by the low nibble and one by the high (a class is a set of
  *           low nibbles times a set of high nibbles, so the AND of the two is exact);
- *   stage 2 (plain C) checks the object's grammar jumping from quote to quote, as
- *           logfmt's flat scanner does, and ORs the classes of each value's bytes,
- *           eight at a time.
+ *   stage 2 (plain C) checks the object's grammar jumping from quote to quote in
+ *           the bit sets (a compact line, without spaces between tokens, by the shortest
+ *           path; any other by the rules of logfmt's flat scanner), and ORs the classes
+ *           of each value's bytes with the kernel's vectors (in plain C, eight bytes
+ *           at a time).
  * Nothing is copied; a line that is anything else is left to logfmt, which decides
  * it in full. */
 #include "match/jscan.h"
