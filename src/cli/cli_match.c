@@ -479,16 +479,19 @@ static int find_headers(const char *p, const char *end, struct hdr_lines *h)
     return 0;
 }
 
-/* Which of the header lines piece c must read first: from the last "#separator"
- * (which starts a header block afresh) before it, up to its start. */
-static void piece_headers(struct chunk *c, const struct hdr_lines *h)
+/* Which of the header lines piece c must read first: from the last well-formed
+ * "#separator" before it (it resets every Zeek setting and the columns, so nothing
+ * read before it matters after it: scratch, a Zeek scanner, tells by reading it), up
+ * to the piece's start. */
+static void piece_headers(struct chunk *c, const struct hdr_lines *h, struct logfmt *scratch)
 {
     size_t to = 0, from = 0;
 
     while (to < h->n && h->p[to] < c->p)
         to++;
     for (size_t k = to; k > 0; k--)
-        if (h->len[k - 1] >= 10 && memcmp(h->p[k - 1], "#separator", 10) == 0) {
+        if (h->len[k - 1] >= 10 && memcmp(h->p[k - 1], "#separator", 10) == 0 &&
+            logfmt_line(scratch, h->p[k - 1], h->len[k - 1], NULL, NULL) == LOGFMT_SKIP_HEADER) {
             from = k - 1;
             break;
         }
@@ -515,6 +518,7 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
     int started = 0, workers = 0;
     struct pool pool;
     struct hdr_lines hdrs = {NULL, NULL, 0, 0};
+    struct logfmt *scratch = NULL; /* Zeek: tells well-formed "#separator" lines */
 
     if (!cs || !ws) {
         free(cs);
@@ -542,14 +546,16 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
                 break; /* past the headers, and the format is settled */
         }
         n_pieces = cut_pieces(p, end, cs, n_threads, piece_bytes);
-        if (logfmt_kind_of(proto) == LOGFMT_ZEEK && n_pieces > 2 && find_headers(p, end, &hdrs))
-            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        if (logfmt_kind_of(proto) == LOGFMT_ZEEK && n_pieces > 2 &&
+            (find_headers(p, end, &hdrs) || logfmt_clone(proto, &scratch, err)))
+            rc = err->code ? err->code : mz_error_set(err, MZ_ENOMEM, "", "out of memory");
         for (size_t i = 1; i < n_pieces; i++) {
             const char *from = cs[i].p, *to = cs[i].end;
             piece_init(&cs[i], si, report, prefilter, now, end);
             cs[i].p = from;
             cs[i].end = to;
-            piece_headers(&cs[i], &hdrs);
+            if (scratch)
+                piece_headers(&cs[i], &hdrs, scratch);
         }
         pool.hdrs = &hdrs;
         pool.pieces = cs + 1;
@@ -557,11 +563,11 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
         atomic_init(&pool.next, 0);
         pool.proto = proto;
         for (int i = 1; !rc && i <= n_threads && (size_t)i < n_pieces; i++) {
+            workers = i + 1; /* freed below, however far its set-up went */
             if (worker_init(&ws[i], proto, NULL, si, who, err)) {
                 rc = err->code ? err->code : MZ_ENOMEM;
                 break;
             }
-            workers = i + 1;
             ws[i].pool = &pool;
             if (pthread_create(&tids[i - 1], NULL, run_worker, &ws[i]) != 0) {
                 rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
@@ -586,6 +592,7 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
     for (int i = 0; i < workers; i++)
         worker_free(&ws[i]);
     logfmt_free(proto);
+    logfmt_free(scratch);
     free(hdrs.p);
     free(hdrs.len);
     free(cs);

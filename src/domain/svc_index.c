@@ -627,7 +627,7 @@ struct batch {
     struct store_row rows[BATCH_ROWS];
     size_t n;
     char *bytes;          /* the rows' strings */
-    size_t used;
+    size_t used, cap;     /* cap: BATCH_BYTES, or more once a huge object needed it */
 };
 
 struct pipeline {
@@ -667,7 +667,7 @@ static const char *keep_str(struct batch *b, const char *s, size_t len)
 /* Hand the reader's batch over and wait for the next one to be free. 1 to stop. */
 static int pipeline_flush(struct pipeline *pl)
 {
-    int next = (pl->fill + 1) % N_BATCHES;
+    int next = (pl->fill + 1) % N_BATCHES, stop;
 
     pthread_mutex_lock(&pl->mu);
     pl->full[pl->fill] = 1;
@@ -675,10 +675,11 @@ static int pipeline_flush(struct pipeline *pl)
     while (pl->full[next] && !pl->stop)
         pthread_cond_wait(&pl->cv, &pl->mu);
     pl->fill = next;
+    stop = pl->stop;
     pthread_mutex_unlock(&pl->mu);
     pl->b[next].n = 0;
     pl->b[next].used = 0;
-    return pl->stop;
+    return stop;
 }
 
 static int pipeline_row(void *vctx, const struct store_row *row)
@@ -691,18 +692,20 @@ static int pipeline_row(void *vctx, const struct store_row *row)
                   (row->observables ? strlen(row->observables) : 0) + (body ? row->body_len : 0) + 8;
     struct store_row *r;
 
-    if (need > BATCH_BYTES) { /* a huge object: a batch of its own, grown for it */
-        char *big = realloc(b->bytes, need + BATCH_BYTES);
+    if (b->n == BATCH_ROWS || (b->n && b->used + need > b->cap)) {
+        if (pipeline_flush(pl))
+            return 1;
+        b = &pl->b[pl->fill];
+    }
+    if (need > b->cap) {
+        /* a huge object: the batch (empty now: no row points into it) grows for it */
+        char *big = realloc(b->bytes, need);
         if (!big) {
             pl->rc = mz_error_set(&pl->err, MZ_ENOMEM, "", "out of memory");
             return 1;
         }
         b->bytes = big;
-    }
-    if (b->n == BATCH_ROWS || b->used + need > BATCH_BYTES) {
-        if (pipeline_flush(pl))
-            return 1;
-        b = &pl->b[pl->fill];
+        b->cap = need;
     }
     r = &b->rows[b->n++];
     *r = *row;
@@ -746,8 +749,10 @@ static enum mz_err refresh_pipelined(struct refresh_ctx *c, struct store *st,
 
     int ok = pl != NULL;
 
-    for (int i = 0; ok && i < N_BATCHES; i++)
+    for (int i = 0; ok && i < N_BATCHES; i++) {
         ok = (pl->b[i].bytes = malloc(BATCH_BYTES)) != NULL;
+        pl->b[i].cap = BATCH_BYTES;
+    }
     if (!ok) {
         for (int i = 0; pl && i < N_BATCHES; i++)
             free(pl->b[i].bytes);

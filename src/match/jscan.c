@@ -461,8 +461,8 @@ static int kernel_runs(enum jscan_kernel k)
 #ifdef JSCAN_X86
     case JSCAN_SSSE3:
         return __builtin_cpu_supports("ssse3");
-    case JSCAN_AVX2:
-        return __builtin_cpu_supports("avx2");
+    case JSCAN_AVX2: /* its code is built for AVX2 with POPCNT and BMI1 (blsr, andn, tzcnt) */
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
 #endif
     default:
         return 0;

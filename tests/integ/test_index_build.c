@@ -3,7 +3,9 @@
  * from 20 000 rows up): 30 000 indicators imported, a log naming every one of them
  * (and as many values that are none), `mreza match` without a snapshot (rebuilt)
  * and then with the one it wrote must both report exactly the indicator lines. A
- * second version of some indicators (revoked) must retire the first. */
+ * second version of some indicators (revoked) must retire the first. One indicator in
+ * the middle is larger than a batch of the reader (2 MiB: a long description) and its
+ * body is read again (a pattern evaluated on candidates): it must be found too. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -47,6 +49,21 @@ static void indicator(FILE *f, int i, int first, int revoked)
             revoked ? "\"revoked\":true," : "");
 }
 
+/* The huge one: a candidate pattern (an exact key, then LIKE on it) and a 2.5 MiB
+ * description. */
+#define HUGE_VALUE "huge.build.example"
+static void huge_indicator(FILE *f)
+{
+    fprintf(f,
+            ",{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6b6b6b6b-0000-4000-8000-999999999999\","
+            "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
+            "\"pattern\":\"[domain-name:value = '" HUGE_VALUE "' AND domain-name:value LIKE '%%.build.example']\","
+            "\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"description\":\"");
+    for (int i = 0; i < (5 << 19) / 64; i++)
+        fputs("a long description of a very large indicator, to fill a batch. ", f);
+    fprintf(f, "\",\"object_marking_refs\":[\"" GREEN "\"]}");
+}
+
 static int setup(void **state)
 {
     char key[64], bundle[400], *out = NULL, *err = NULL;
@@ -61,8 +78,11 @@ static int setup(void **state)
     f = fopen(bundle, "w");
     assert_non_null(f);
     fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--6b6b6b6b-0000-4000-8000-000000000000\",\"objects\":[");
-    for (int i = 0; i < N_IOCS; i++)
+    for (int i = 0; i < N_IOCS; i++) {
         indicator(f, i, i == 0, 0);
+        if (i == N_IOCS / 2)
+            huge_indicator(f);
+    }
     /* newer versions, revoked, of the first N_REVOKED */
     for (int i = 0; i < N_REVOKED; i++)
         indicator(f, i, 0, 1);
@@ -92,8 +112,10 @@ static void check_run(const char *log, const char *want_how)
         fail_msg("expected \"%s\" in: %s", want_how, err);
     for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
         lines++;
-    /* every live indicator's line once; revoked ones and the other values never */
-    assert_int_equal(lines, N_IOCS - N_REVOKED);
+    /* every live indicator's line once (and the huge one's); revoked ones and the other
+     * values never */
+    assert_int_equal(lines, N_IOCS - N_REVOKED + 1);
+    assert_non_null(strstr(out, "\"value\":\"" HUGE_VALUE "\""));
     snprintf(needle, sizeof needle, "\"line\":%d,", 2 * (N_REVOKED + 7) + 1);
     assert_non_null(strstr(out, needle));
     snprintf(needle, sizeof needle, "\"line\":%d,", 2 * 7 + 1);
@@ -125,6 +147,7 @@ static void test_pipelined_build_is_complete(void **state)
         value_of(i + N_IOCS + 3, v, sizeof v);
         fprintf(f, "seen %s\n", v);
     }
+    fprintf(f, "seen " HUGE_VALUE "\n");
     fclose(f);
     check_run(log, "index rebuilt");
     check_run(log, "index snapshot;");
