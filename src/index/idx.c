@@ -12,7 +12,8 @@
 #include <xxhash.h>
 
 #define IDX_MAGIC "MZIDX\0\0\1"
-#define IDX_VERSION 2 /* 2: a seventh section, the caller's extra blob */
+#define IDX_VERSION 3 /* 2: a seventh section, the caller's extra blob; 3: the header is
+                       * under the checksum too */
 #define KEY_NET4 (OBS_N_KINDS + 0) /* key kinds beyond obs_kind: CIDR ranges */
 #define KEY_NET6 (OBS_N_KINDS + 1)
 #define MAX_KEY (1 + 16 + OBS_MAX_LEN)
@@ -36,7 +37,7 @@ struct idx_header {
     uint32_t version;
     uint32_t header_size;
     uint64_t generation;
-    uint64_t checksum;      /* XXH3 of everything after the header */
+    uint64_t checksum;      /* XXH3 of the whole file, this field read as 0 */
     uint64_t n_objs, n_entries, n_slots, n_posts, n_bloom, n_strings;
     uint64_t mask4;         /* prefix lengths 0..32 present among IPv4 ranges */
     uint64_t mask6[3];      /* prefix lengths 0..128 present among IPv6 ranges */
@@ -744,6 +745,7 @@ enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation
     h.mask4 = ix->mask4;
     memcpy(h.mask6, ix->mask6, sizeof h.mask6);
     XXH3_64bits_reset(xs);
+    XXH3_64bits_update(xs, &h, sizeof h); /* h.checksum is 0 here */
     for (int i = 0; i < N_SECTIONS; i++) {
         XXH3_64bits_update(xs, sec[i].data, sec[i].len);
         XXH3_64bits_update(xs, zeros, align8(sec[i].len) - sec[i].len);
@@ -799,8 +801,10 @@ static int snapshot_consistent(const struct idx *ix)
             return 0;
     for (uint64_t e = 0; e < ix->n_entries; e++) {
         const struct idx_entry *en = &ix->entries[e];
-        if ((uint64_t)en->str_off + (en->len_kind >> 8) > ix->n_strings ||
-            en->post_head > ix->n_posts || (en->len_kind >> 8) > MAX_KEY)
+        /* a key is its kind byte and the value: at least one byte, the kind first */
+        if ((uint64_t)en->str_off + (en->len_kind >> 8) > ix->n_strings || (en->len_kind >> 8) == 0 ||
+            en->post_head > ix->n_posts || (en->len_kind >> 8) > MAX_KEY ||
+            (unsigned char)ix->strings[en->str_off] != (en->len_kind & 0xff))
             return 0;
     }
     for (uint64_t p = 0; p < ix->n_posts; p++)
@@ -838,10 +842,13 @@ enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_ou
     memcpy(&h, map, sizeof h);
     if (memcmp(h.magic, IDX_MAGIC, 8) || h.version != IDX_VERSION || h.header_size != sizeof h)
         return bad_snapshot(map, (size_t)sb.st_size, path, "not a mreza index of this version", err);
-    if (h.n_slots == 0 || (h.n_slots & (h.n_slots - 1)) || h.n_bloom == 0 ||
-        (h.n_bloom & (h.n_bloom - 1)) || h.n_objs > UINT32_MAX || h.n_entries > UINT32_MAX ||
-        h.n_posts > UINT32_MAX || h.n_strings > UINT32_MAX || h.n_entries * 2 > h.n_slots ||
-        h.n_extra > (uint64_t)sb.st_size)
+    /* Bounds first, so that no size below can wrap around: the file is read only as
+     * far as the sizes it states add up to its length exactly. */
+    if (h.n_slots == 0 || (h.n_slots & (h.n_slots - 1)) || h.n_slots > (1ull << 33) || h.n_bloom == 0 ||
+        (h.n_bloom & (h.n_bloom - 1)) || h.n_bloom > (1ull << 32) || h.n_objs > UINT32_MAX ||
+        h.n_entries > UINT32_MAX || h.n_posts > UINT32_MAX || h.n_strings > UINT32_MAX ||
+        h.n_entries * 2 > h.n_slots || h.n_extra > (uint64_t)sb.st_size || (h.mask4 >> 33) ||
+        (h.mask6[2] >> 1))
         return bad_snapshot(map, (size_t)sb.st_size, path, "inconsistent header", err);
     sizes[0] = h.n_objs * sizeof(struct idx_obj);
     sizes[1] = h.n_entries * sizeof(struct idx_entry);
@@ -855,8 +862,25 @@ enum mz_err idx_load(const char *path, struct idx **out, uint64_t *generation_ou
         total += align8(sizes[i]);
     if (total != (size_t)sb.st_size)
         return bad_snapshot(map, (size_t)sb.st_size, path, "truncated or padded", err);
-    if (XXH3_64bits((const char *)map + sizeof h, total - sizeof h) != h.checksum)
-        return bad_snapshot(map, (size_t)sb.st_size, path, "checksum mismatch", err);
+    {
+        /* the header too (with its checksum read as 0): a flipped range mask or
+         * generation is no less corrupt than a flipped array */
+        struct idx_header zh = h;
+        XXH3_state_t *xs = XXH3_createState();
+        uint64_t sum;
+        if (!xs) {
+            munmap(map, (size_t)sb.st_size);
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        }
+        zh.checksum = 0;
+        XXH3_64bits_reset(xs);
+        XXH3_64bits_update(xs, &zh, sizeof zh);
+        XXH3_64bits_update(xs, (const char *)map + sizeof h, total - sizeof h);
+        sum = XXH3_64bits_digest(xs);
+        XXH3_freeState(xs);
+        if (sum != h.checksum)
+            return bad_snapshot(map, (size_t)sb.st_size, path, "checksum mismatch", err);
+    }
     ix = calloc(1, sizeof *ix);
     if (!ix) {
         munmap(map, (size_t)sb.st_size);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "index/idx.h"
 
 /* splitmix64: the tests are deterministic */
@@ -259,6 +261,93 @@ static void test_snapshot_round_trip_and_corruption(void **state)
     idx_free(ix);
 }
 
+/* Header fields of the snapshot format (src/index/idx.c, struct idx_header). */
+#define H_CHECKSUM 24
+#define H_N_SLOTS 48
+#define H_N_BLOOM 64
+#define H_MASK4 80
+#define H_MASK6_2 104
+#define H_SIZE 120
+
+/* Set the 8-byte header field at off to v; with resum, recompute the checksum as a
+ * writer who knows the format would (the whole file, the checksum read as 0). */
+static void patch_header(const char *path, long off, uint64_t v, int resum)
+{
+    FILE *f = fopen(path, "r+b");
+    char *buf;
+    long size;
+    uint64_t zero = 0, sum;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    buf = malloc((size_t)size);
+    assert_non_null(buf);
+    fseek(f, 0, SEEK_SET);
+    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+    memcpy(buf + off, &v, 8);
+    if (resum) {
+        memcpy(buf + H_CHECKSUM, &zero, 8);
+        sum = XXH3_64bits(buf, (size_t)size);
+        memcpy(buf + H_CHECKSUM, &sum, 8);
+    }
+    fseek(f, 0, SEEK_SET);
+    assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    free(buf);
+}
+
+/* A snapshot's header is not trusted either: a range mask flipped without the
+ * checksum (the header is under it), and counts or masks out of range written by one
+ * who recomputes the checksum (sizes that would wrap around, masks with prefix
+ * lengths that cannot be) are all refused. The same file restored loads again. */
+static void test_snapshot_hostile_headers(void **state)
+{
+    static const struct {
+        long off;
+        uint64_t v;
+        int resum;
+        const char *why;
+    } cases[] = {
+        {H_MASK4, 0, 0, "checksum"},                      /* ranges silently off */
+        {H_MASK4, ~0ull, 1, "inconsistent header"},       /* prefix lengths past 32 */
+        {H_MASK6_2, 2, 1, "inconsistent header"},         /* an IPv6 prefix length of 129 */
+        {H_N_BLOOM, 1ull << 61, 1, "inconsistent header"}, /* 8 * 2^61 wraps to 0 */
+        {H_N_SLOTS, 1ull << 62, 1, "inconsistent header"}, /* 4 * 2^62 wraps to 0 */
+    };
+    char path[] = "/tmp/mreza-idx-XXXXXX";
+    int fd = mkstemp(path);
+    struct idx *ix = NULL, *mapped = NULL;
+    struct mz_error err;
+    struct idx_obj_in in;
+    uint32_t obj;
+    uint64_t gen = 0;
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(idx_new(&ix, &err), MZ_OK);
+    memset(&in, 0, sizeof in);
+    in.stix_id = "indicator--00000000-0000-4000-8000-000000000009";
+    in.valid_until = INT64_MAX;
+    assert_int_equal(idx_add_obj(ix, &in, &obj, &err), MZ_OK);
+    assert_int_equal(idx_add_value(ix, obj, OBS_IPV4, "10.0.0.0/8", 10, &err), MZ_OK);
+    assert_int_equal(idx_add_value(ix, obj, OBS_DOMAIN, "evil.example", 12, &err), MZ_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(idx_save(ix, path, 1, NULL, 0, &err), MZ_OK);
+        assert_int_equal(idx_load(path, &mapped, &gen, &err), MZ_OK); /* as saved: fine */
+        idx_free(mapped);
+        mapped = NULL;
+        patch_header(path, cases[i].off, cases[i].v, cases[i].resum);
+        if (idx_load(path, &mapped, &gen, &err) != MZ_EINVAL || mapped)
+            fail_msg("case %zu loaded", i);
+        if (!strstr(err.msg, cases[i].why))
+            fail_msg("case %zu: %s", i, err.msg);
+    }
+    unlink(path);
+    idx_free(ix);
+}
+
 struct via_seen {
     enum idx_via via[16];
     size_t n;
@@ -341,6 +430,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_sets_equal_reference),
         cmocka_unit_test(test_snapshot_round_trip_and_corruption),
+        cmocka_unit_test(test_snapshot_hostile_headers),
         cmocka_unit_test(test_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
