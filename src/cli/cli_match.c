@@ -542,7 +542,7 @@ static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
             uint64_t headers = cs[0].skipped[LOGFMT_SKIP_HEADER];
             match_line(&cs[0], p, (size_t)(e - p));
             p = nl ? nl + 1 : end;
-            if (cs[0].skipped[LOGFMT_SKIP_HEADER] == headers && logfmt_kind_of(proto) != LOGFMT_AUTO)
+            if (cs[0].skipped[LOGFMT_SKIP_HEADER] == headers && !logfmt_wants_header(proto))
                 break; /* past the headers, and the format is settled */
         }
         n_pieces = cut_pieces(p, end, cs, n_threads, piece_bytes);

@@ -1882,6 +1882,16 @@ static int domain_scan(const char *s, size_t i, size_t n, size_t *end)
         last = p;
         last_len = q - p;
         if (q - i > LOGFMT_DOMAIN_SCAN) {
+            /* too long to be a name: the rest of the chain goes too, so that its tail
+             * (after a defanged dot, which glued() does not see) is no name of its own */
+            for (;;) {
+                d = q < n ? dot_at(s, q, n) : 0;
+                if (!d || q + d >= n || !(CT(s[q + d]) & C_WORD))
+                    break;
+                q += d;
+                while (q < n && (CT(s[q]) & C_WORD))
+                    q++;
+            }
             *end = q;
             return 0;
         }
@@ -2326,6 +2336,11 @@ int logfmt_kind_parse(const char *name)
         if (strcmp(name, names[i]) == 0)
             return (int)i; /* same order as enum logfmt_kind */
     return -1;
+}
+
+int logfmt_wants_header(const struct logfmt *f)
+{
+    return f && (f->eff == LOGFMT_AUTO || (f->eff == LOGFMT_CSV && !f->have_cols));
 }
 
 int logfmt_json_all_leaves(const struct logfmt *f)

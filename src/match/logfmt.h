@@ -101,6 +101,11 @@ enum logfmt_skip logfmt_values_all(struct logfmt *f, const char *line, size_t le
                                    const struct logfmt_span **spans, size_t *n,
                                    logfmt_value_fn fn, void *ctx);
 
+/* 1 while f has still to read what configures it for the lines after: the first
+ * line that decides an AUTO format, a CSV file's header line (blank lines and lines
+ * skipped as binary or too long come before it). */
+int logfmt_wants_header(const struct logfmt *f);
+
 /* 1 when f reads JSON lines without a field list: every non-empty string leaf is a
  * value, with no field and no hint (what match/jscan.h hands over for flat lines). */
 int logfmt_json_all_leaves(const struct logfmt *f);

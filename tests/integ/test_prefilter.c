@@ -326,7 +326,9 @@ static void write_csv_log(const char *path, int lines)
     char a[300], b[300];
 
     assert_non_null(f);
-    fputs("time,src,dst,url\n", f);
+    /* a blank line and a line of only a byte order mark before the header: the header
+     * is still the first line with something in it, for every piece */
+    fputs("\n\xEF\xBB\xBF\ntime,src,dst,url\n", f);
     for (int l = 0; l < lines; l++) {
         value(a, sizeof a);
         value(b, sizeof b);

@@ -936,6 +936,28 @@ static void test_text_defangs(void **state)
     run_text_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* A chain of labels longer than a name can be (over 1 KiB) is no name, nor is its tail:
+ * with plain dots and with defanged ones; the token after it is still found. */
+static void test_text_overlong_chain(void **state)
+{
+    static struct out o;
+    char line[4096];
+
+    (void)state;
+    for (int defanged = 0; defanged < 2; defanged++) {
+        size_t n = 0;
+        for (int i = 0; i < 60; i++) /* 1 140 or 1 020 bytes: the tail past 1 KiB is short */
+            n += (size_t)snprintf(line + n, sizeof line - n, "abcdefghijklmnop%s", defanged ? "[.]" : ".");
+        for (int i = 0; !defanged && i < 4; i++)
+            n += (size_t)snprintf(line + n, sizeof line - n, "abcdefghijklmnop.");
+        n += (size_t)snprintf(line + n, sizeof line - n, "evil%scom 1.2.3.4", defanged ? "[.]" : ".");
+        o.compact = 1;
+        assert_int_equal(one_line(LOGFMT_TEXT, line, n, &o), LOGFMT_OK);
+        o.compact = 1;
+        assert_string_equal(o.buf, "ipv4:1.2.3.4|");
+    }
+}
+
 /* Binary garbage in text mode: no crash, tokens between the garbage still found. */
 static void test_text_binary(void **state)
 {
@@ -1518,6 +1540,7 @@ int main(void)
         cmocka_unit_test(test_text_file),
         cmocka_unit_test(test_text_decoys),
         cmocka_unit_test(test_text_defangs),
+        cmocka_unit_test(test_text_overlong_chain),
         cmocka_unit_test(test_text_binary),
         cmocka_unit_test(test_line_limits),
         cmocka_unit_test(test_blank_crlf_bom),
