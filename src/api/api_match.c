@@ -323,6 +323,11 @@ enum MHD_Result api_index_stats(struct api_req *r)
     struct svc_index_stats s;
     struct mz_buf b;
 
+    /* the index holds objects of every TLP: its counts would tell a member how much
+     * others share that it may not see */
+    if (!role_can_admin(r->who.role))
+        return api_fail(r, MZ_EFORBIDDEN, "",
+                        "the index statistics are for the node's admins: they count objects of every TLP");
     svc_index_stats(r->node->index, &s);
     mz_buf_init(&b, 4096);
     mz_buf_printf(&b,

@@ -1120,7 +1120,13 @@ static int emit_hit(struct svc_matcher *m, uint32_t num, enum idx_via via, const
     h.via = via;
     h.indicator = id;
     h.matched = key_len ? matched : m->cur->text;
-    h.owner_org = idx_obj_at(m->si->ix, num)->owner_org;
+    {
+        const struct idx_obj *o = idx_obj_at(m->si->ix, num);
+        struct tlp_meta meta = {o->tlp, o->owner_org, o->submitter, idx_obj_audience(m->si->ix, num)};
+        h.owner_org = o->owner_org;
+        h.submitter = o->submitter;
+        h.org_wide = tlp_org_wide(&meta, m->p.org.id, m->p.org.identity);
+    }
     m->n_hits++;
     if (m->fn(m->ctx, &h))
         m->stop = 1;

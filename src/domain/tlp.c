@@ -132,3 +132,17 @@ int tlp_can_read(const struct principal *p, const struct tlp_meta *m)
            ((v.aud_org_mask & bit) && names(m->audience, v.org_ident)) ||
            ((v.aud_user_mask & bit) && names(m->audience, v.user_ident));
 }
+
+int tlp_org_wide(const struct tlp_meta *m, int64_t org, const char *org_ident)
+{
+    switch (m->tlp) {
+    case TLP_CLEAR:
+        return 1;
+    case TLP_GREEN:
+    case TLP_AMBER:
+    case TLP_AMBER_STRICT:
+        return (org && m->owner_org == org) || names(m->audience, org_ident);
+    default:
+        return 0;
+    }
+}

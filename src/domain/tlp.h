@@ -67,4 +67,12 @@ void tlp_visibility(const struct principal *p, struct store_vis *vis);
 /* 1 if p may read an object with meta m. */
 int tlp_can_read(const struct principal *p, const struct tlp_meta *m);
 
+/* 1 if every member of the organisation (org, with STIX identity org_ident), whatever
+ * its role, may read an object with this marking: CLEAR, or GREEN, AMBER and
+ * AMBER+STRICT that the organisation owns or that are addressed to it (a reporter sees
+ * no community GREEN, and an object addressed to one person is not the whole
+ * organisation's); never RED. What is derived from such an object may be shared
+ * within the organisation without revealing the object to anyone who may not see it. */
+int tlp_org_wide(const struct tlp_meta *m, int64_t org, const char *org_ident);
+
 #endif

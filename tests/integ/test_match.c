@@ -22,7 +22,7 @@
 #define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 
 static struct hnode node;
-static char al_key[64], me_key[64], mk_key[64], bank_key[64], rs_key[64];
+static char al_key[64], me_key[64], mk_key[64], bank_key[64], rs_key[64], admin_key[64];
 
 static char *indicator(const char *uuid_tail, const char *pattern, const char *marking, const char *extra)
 {
@@ -71,7 +71,7 @@ static void wait_indexed(void)
         struct hresp r;
         char needle[64];
         struct pollfd none;
-        h_http(&node, "GET", "/api/v1/index", al_key, NULL, 0, &r);
+        h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r);
         snprintf(needle, sizeof needle, "\"generation\":%lld}", want);
         if (strstr(r.body, needle)) {
             hresp_free(&r);
@@ -100,6 +100,7 @@ static int setup(void **state)
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", mk_key);
     h_add_user(&node, "reporter@me-bank", "me-bank", "reporter", bank_key);
     h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", rs_key);
+    h_add_user(&node, "admin@rs-cert", "rs-cert", "admin", admin_key);
     h_identity(&node, "org", "me-cirt", me_org);
     h_start(&node, NULL);
     post_indicator(al_key, "000000000001", "[domain-name:value = 'evil.example']", GREEN, NULL, "exact");
@@ -269,6 +270,17 @@ static void test_match_respects_tlp(void **state)
     expect_match(mk_key, "[\"198.51.100.7\", \"198.51.100.8\"]", "");
     /* an operator's reporter does not see the community's GREEN indicators */
     expect_match(bank_key, "[\"evil.example\"]", "");
+    /* the index's counts cover every TLP: for the node's admins only */
+    {
+        struct hresp r;
+        assert_int_equal(h_http(&node, "GET", "/api/v1/index", me_key, NULL, 0, &r), 403);
+        assert_non_null(strstr(r.body, "\"status\":403"));
+        assert_non_null(strstr(r.body, "admins"));
+        hresp_free(&r);
+        assert_int_equal(h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r), 200);
+        assert_non_null(strstr(r.body, "\"objects\":"));
+        hresp_free(&r);
+    }
 }
 
 static void test_correlations(void **state)
