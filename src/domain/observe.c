@@ -38,6 +38,41 @@ static int on_term(void *vctx, const struct pattern_term *t)
     return c->stopped;
 }
 
+struct check_ctx {
+    size_t pos;
+    struct mz_error *err;
+    int bad;
+};
+
+static int check_term(void *vctx, const struct pattern_term *t)
+{
+    struct check_ctx *c = vctx;
+    int k = obs_kind_of_path(t->object_type, t->path);
+    char canon[OBS_MAX_LEN + 1];
+    size_t clen;
+    enum obs_kind real;
+
+    if (k < 0)
+        return 0; /* not looked up in the index: the evaluator decides */
+    real = (enum obs_kind)k;
+    if (obs_normalize((enum obs_kind)k, t->value, strlen(t->value), canon, sizeof canon, &clen, NULL, &real,
+                      c->err) == 0)
+        return 0;
+    c->pos = t->pos;
+    c->bad = 1;
+    return 1;
+}
+
+int observe_pattern_check(const struct pattern *p, size_t *pos, struct mz_error *err)
+{
+    struct check_ctx c = {0, err, 0};
+
+    pattern_plan(p, check_term, &c);
+    if (c.bad)
+        *pos = c.pos;
+    return c.bad ? -1 : 0;
+}
+
 void observe_pattern_values(const struct pattern *p, observe_fn fn, void *ctx)
 {
     struct term_ctx c = {fn, ctx, 0, 0};

@@ -35,6 +35,13 @@ void observe_pattern_values(const struct pattern *p, observe_fn fn, void *ctx);
 /* How an indicator with pattern p can be matched (EXACT, CANDIDATE or SCAN). */
 enum observe_plan observe_pattern_plan(const struct pattern *p);
 
+/* 0 if every literal the index would look up for p is a valid observable of its
+ * kind; else -1, with the first bad literal's offset in the pattern text in *pos and
+ * why in err (e.g. "host bits set in IPv4 range: the network is 10.0.0.0/8"). Such a
+ * literal would be left out of the index, and what it stands for never matched: the
+ * pattern is refused at write time instead. */
+int observe_pattern_check(const struct pattern *p, size_t *pos, struct mz_error *err);
+
 /* "exact", "candidate", "scan", "values", "none". */
 const char *observe_plan_name(enum observe_plan p);
 

@@ -20,12 +20,20 @@
  *     string, at most two repetition operators in a row, at most
  *     REGEX_MAX_WEIGHT characters and REGEX_MAX_REPS parts that can match empty once
  *     {m,n} bounds are expanded (regex_refusal() says what counts), and
- *     PATTERN_REGEX_REPS such parts in all of a pattern's regexes together. Why:
+ *     PATTERN_REGEX_REPS such parts in all of a pattern's regexes together, and at
+ *     most REGEX_MAX_WIDE copies of '.' or of negated bracket expressions ([^...]),
+ *     which match nearly any character, once {m,n} bounds are expanded. Why:
  *     glibc's regcomp() recurses per group (a few thousand nested groups overflow the
  *     stack), duplicates the tree for every {m,n} copy, and its compile time grows
  *     roughly with the cube of the nullable parts inside a repeated part
  *     ("(a?a?...a?)+" with 500 of them takes 0.6 s, "((a?){1,150})+" 1.9 s) and
- *     exponentially with loops over parts that match empty (regex_refusal()).
+ *     exponentially with loops over parts that match empty (regex_refusal()); and
+ *     glibc's matcher builds (and keeps) a state for every set of positions it can be
+ *     in, which after a loop such as ".*" and N counted copies of '.' is up to 2^N
+ *     states: ".*[a-m].{30}X" took 90 s and 534 MB on 300 URLs of 150 bytes, and grew
+ *     with every value. (Counted copies of a narrower class, such as [a-z]{30}, can
+ *     do the same on values made of that class; they are common in real indicators
+ *     (^[a-z0-9-]{1,63}\.) and are not refused: a linear-time matcher is the cure.)
  * Memory grows with the input only (a few dozen bytes of tree per input byte).
  *
  * Ownership: all nodes and strings live in one arena owned by struct pattern; compiled
@@ -58,6 +66,7 @@
 #define REGEX_MAX_REPS 128   /* parts that can match empty, {m,n} expanded, in one regex */
 #define PATTERN_REGEX_REPS 256 /* ... and in all regexes of one pattern together */
 #define REGEX_EMPTY_COST 4   /* what an anchor or empty alternative counts for */
+#define REGEX_MAX_WIDE 16    /* copies of '.' and of [^...], {m,n} expanded */
 #define NAME_MAX_LEN 250     /* STIX type and property names (STIX 2.1 3.1) */
 #define TS_MAX_LEN 64        /* longest t'...' text we try to parse */
 #define SNIP_MAX 32          /* bytes of input quoted in an error message */
@@ -939,6 +948,7 @@ static uint64_t sat_mul(uint64_t a, uint64_t b, uint64_t cap)
 struct re_item {
     uint64_t atoms; /* characters and bracket expressions, {m,n} expanded */
     uint64_t reps;  /* parts that can match empty, {m,n} expanded (see below) */
+    uint64_t wide;  /* '.' and negated bracket expressions, {m,n} expanded */
     int nullable;   /* can match the empty string */
 };
 
@@ -961,6 +971,7 @@ static void re_append(struct re_level *l, const struct re_item *it)
 {
     l->sum.atoms = sat_add(l->sum.atoms, it->atoms, REGEX_MAX_WEIGHT);
     l->sum.reps = sat_add(l->sum.reps, it->reps, REGEX_MAX_REPS);
+    l->sum.wide = sat_add(l->sum.wide, it->wide, REGEX_MAX_WEIGHT);
     l->alt_null_before = l->alt_null;
     l->alt_null = l->alt_null && it->nullable;
     l->alt_items++;
@@ -997,7 +1008,7 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
         int c = (unsigned char)re[i], open = 0;
         uint64_t k = 0, lo = 0;
         size_t end = i;
-        struct re_item it = {1, 0, 0}; /* a plain atom unless said otherwise */
+        struct re_item it = {1, 0, 0, 0}; /* a plain atom unless said otherwise */
 
         if (c == '*' || c == '+' || c == '?' ||
             (c == '{' && !bound_at(re, n, i, &lo, &k, &open, &end))) {
@@ -1027,6 +1038,8 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
             }
             l->sum.atoms = sat_add(l->sum.atoms, sat_mul(last.atoms, copies, REGEX_MAX_WEIGHT),
                                    REGEX_MAX_WEIGHT);
+            l->sum.wide = sat_add(l->sum.wide, sat_mul(last.wide, copies, REGEX_MAX_WEIGHT), REGEX_MAX_WEIGHT);
+            last.wide = sat_mul(last.wide, copies + 1, REGEX_MAX_WEIGHT);
             l->sum.reps = sat_add(l->sum.reps, add, REGEX_MAX_REPS);
             last.atoms = sat_mul(last.atoms, copies + 1, REGEX_MAX_WEIGHT);
             last.reps = sat_add(r, add, REGEX_MAX_REPS);
@@ -1045,7 +1058,11 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 i++;
                 break;
             case '[':
+                it.wide = i + 1 < n && re[i + 1] == '^'; /* [^...]: nearly any character */
                 i = bracket_end(re, n, i);
+                break;
+            case '.':
+                it.wide = 1;
                 break;
             case '^':
             case '$':
@@ -1084,6 +1101,10 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
         }
         if (lv[level].sum.atoms > REGEX_MAX_WEIGHT)
             return "too large once its repetitions are expanded (limit 1024 characters)";
+        if (lv[level].sum.wide > REGEX_MAX_WIDE)
+            return "more than 16 copies of '.' or of [^...] once {m,n} is expanded (as in .{20}): "
+                   "after a loop such as .* the matcher's work can grow exponentially with them; "
+                   "use + or * or a smaller count";
         if (lv[level].sum.reps > REGEX_MAX_REPS)
             return "too many parts that can match empty, such as x? x* {0,n} (limit 128 "
                    "once {m,n} is expanded)";
@@ -1918,6 +1939,7 @@ static int emit_term(struct plan_ctx *pc, const struct test *t, enum pattern_op 
     term.path = t->path;
     term.op = op;
     term.value = l->text;
+    term.pos = l->pos;
     return pc->fn(pc->ctx, &term);
 }
 
@@ -2252,16 +2274,20 @@ static int test_value(const struct test *t, const char *v, const char *path)
     return -1;
 }
 
+/* NOT EXISTS is true of an object of the type without the path (STIX 2.1 9.5: a
+ * comparison about a type the observation has no object of is false, negated or not),
+ * so an observation without such an object at all never satisfies it. */
 static int eval_test(const struct test *t, const struct pattern_value *values, size_t n)
 {
-    int seen = 0;
+    int seen = 0, type_seen = 0;
 
     for (size_t i = 0; i < n; i++) {
         const struct pattern_value *pv = &values[i];
         int r;
-        if (!pv->object_type || !pv->path || !pv->value ||
-            strcmp(pv->object_type, t->object_type) != 0 ||
-            !path_match(t->path, pv->path, t->op == OP_EXISTS))
+        if (!pv->object_type || !pv->path || !pv->value || strcmp(pv->object_type, t->object_type) != 0)
+            continue;
+        type_seen = 1;
+        if (!path_match(t->path, pv->path, t->op == OP_EXISTS))
             continue;
         if (t->op == OP_EXISTS) {
             seen = 1;
@@ -2271,7 +2297,7 @@ static int eval_test(const struct test *t, const struct pattern_value *values, s
         if (r >= 0 && (r ^ t->negated))
             return 1;
     }
-    return t->op == OP_EXISTS ? seen ^ t->negated : 0;
+    return t->op == OP_EXISTS ? type_seen && (seen ^ t->negated) : 0;
 }
 
 static int eval_cmp(const struct cmp *c, const struct pattern_value *values, size_t n)

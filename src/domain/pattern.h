@@ -52,6 +52,7 @@ struct pattern_term {
     const char *path;        /* property path without quotes, e.g. "value", "hashes.SHA-256" */
     enum pattern_op op;
     const char *value;       /* the literal's text, unescaped, not normalised */
+    size_t pos;              /* the literal's offset in the pattern text */
 };
 
 enum pattern_plan_kind {

@@ -287,6 +287,15 @@ static enum mz_err check_pattern(const char *text, struct stix_info *info, struc
             snprintf(err->field, sizeof err->field, "/pattern");
         return MZ_EINVAL;
     }
+    {
+        size_t pos = 0;
+        struct mz_error why;
+        mz_error_clear(&why);
+        if (observe_pattern_check(p, &pos, &why)) {
+            pattern_free(p);
+            return mz_error_set(err, MZ_EINVAL, "/pattern", "pattern error at position %zu: %s", pos, why.msg);
+        }
+    }
     info->match_plan = (int)observe_pattern_plan(p);
     mz_buf_init(&b, 1 << 20);
     if (info->match_plan == OBSERVE_EXACT || info->match_plan == OBSERVE_CANDIDATE)

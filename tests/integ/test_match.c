@@ -146,6 +146,27 @@ static void test_bad_pattern_is_refused_with_position(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "position"));
     json_decref(v);
     free(b);
+    /* literals the index would have to leave out (and so never match): refused too,
+     * with the literal's position and the reason */
+    {
+        static const struct {
+            const char *pattern, *why;
+        } bad[] = {
+            {"[ipv4-addr:value ISSUBSET '10.0.0.1/8']", "position 26: host bits set in IPv4 range: the network is 10.0.0.0/8"},
+            {"[ipv4-addr:value = '172.16.0.1/12'] FOLLOWEDBY [ipv4-addr:value = '5.5.5.5']", "position 19: host bits"},
+            {"[ipv4-addr:value = '::ffff:192.0.2.9']", "position 19: not an IPv4 address"},
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            b = indicator("000000000098", bad[i].pattern, GREEN, NULL);
+            v = post(al_key, b, 400);
+            e = json_object_get(v, "error");
+            assert_string_equal(json_string_value(json_object_get(e, "field")), "/pattern");
+            if (!strstr(json_string_value(json_object_get(e, "message")), bad[i].why))
+                fail_msg("%s: %s", bad[i].pattern, json_string_value(json_object_get(e, "message")));
+            json_decref(v);
+            free(b);
+        }
+    }
 }
 
 /* POST /api/v1/match as key with values; returns the set of "value|via|indicator-tail" lines. */

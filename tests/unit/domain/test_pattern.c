@@ -308,6 +308,11 @@ static const struct reject_case rejected[] = {
     {"[file:name MATCHES '(ab']", 0, 19, "invalid regular expression", 0},
     {"[file:name MATCHES 'a{']", 0, 19, "invalid regular expression", 0},
     {"[file:name MATCHES '(a)\\\\1']", 0, 19, "back-references such as \\1 are not supported", 0},
+    /* counted copies of '.' or [^...] after a loop: exponential states in glibc */
+    {"[url:value MATCHES '.*[a-m].{30}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
+    {"[url:value MATCHES '.*a.{80}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
+    {"[url:value MATCHES '.*a([^/]{5}){4}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
+    {"[url:value MATCHES '.*a[^x]+.{16}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
     {"[file:name MATCHES '*a']", 0, 19, "a repetition operator has nothing to repeat", 0},
     {"[file:name MATCHES 'a|+b']", 0, 19, "a repetition operator has nothing to repeat", 0},
     {"[file:name MATCHES 'a{2}{3}*']", 0, 19, "more than two repetition operators in a row", 0},
@@ -802,6 +807,9 @@ static const struct eval_case evals[] = {
     {"[EXISTS file:sections]", {V("file", "sections[2].entropy", "x")}, 1, 0},
     {"[NOT EXISTS file:hashes.MD5]", {V("file", "name", "x")}, 1, 0},
     {"[NOT EXISTS file:hashes.MD5]", {V("file", "hashes.MD5", "x")}, 0, 0},
+    /* no object of the type at all: false, negated or not (it matched every value) */
+    {"[NOT EXISTS file:name]", {V("ipv4-addr", "value", "8.8.8.8")}, 0, 0},
+    {"[NOT EXISTS file:name]", {V("domain-name", "value", "good.example")}, 0, 0},
     /* list paths */
     {"[domain-name:resolves_to_refs[*].value = '198.51.100.1/32']",
      {V("domain-name", "resolves_to_refs[2].value", "198.51.100.1")}, 1, 0},
@@ -834,7 +842,7 @@ static const struct eval_case evals[] = {
     {"([file:name = 'a'] OR [file:name = 'b']) REPEATS 2 TIMES", {V("file", "name", "a")}, 1, 1},
     /* no values */
     {"[file:name = 'a']", {{NULL, NULL, NULL}}, 0, 0},
-    {"[NOT EXISTS file:name]", {{NULL, NULL, NULL}}, 1, 0},
+    {"[NOT EXISTS file:name]", {{NULL, NULL, NULL}}, 0, 0}, /* a comparison is about an object of its type */
 };
 
 static void test_eval(void **state)
