@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "index/obs.h"
 #include "util/arena.h"
 #include "util/timefmt.h"
 
@@ -1392,6 +1393,42 @@ static int parse_op(struct parser *ps, enum test_op *op_out)
 }
 
 /* path [NOT] op literal, or [NOT] EXISTS path. */
+/* Observables the index normalises: a literal of one (a domain, URL, e-mail address,
+ * hash or wallet compared with =, != or IN) is kept in the canonical form the log
+ * values it will be compared with come in, and a hash path under the name the matcher
+ * gives it (hashes.SHA-256, not hashes.sha256), so that a pattern evaluated on
+ * candidates says what the index says ('EVIL.example' is evil.example). Addresses are
+ * left to the evaluator's CIDR reading; a literal that is no valid observable is left
+ * as written (the write-time check refuses it where the index would look it up). */
+static int canon_test(struct parser *ps, struct test *t)
+{
+    static const char *const hash_paths[OBS_N_KINDS] = {
+        [OBS_MD5] = "hashes.MD5", [OBS_SHA1] = "hashes.SHA-1", [OBS_SHA256] = "hashes.SHA-256",
+        [OBS_SHA512] = "hashes.SHA-512"};
+    int k = obs_kind_of_path(t->object_type, t->path);
+
+    if (k < 0)
+        return 0;
+    if (hash_paths[k])
+        t->path = hash_paths[k];
+    if (k == OBS_IPV4 || k == OBS_IPV6 || (t->op != OP_EQ && t->op != OP_NE && t->op != OP_IN))
+        return 0;
+    for (struct lit *l = t->lits; l; l = l->next) {
+        char canon[OBS_MAX_LEN + 1], *copy;
+        size_t n;
+        enum obs_kind real = (enum obs_kind)k;
+        if (l->kind != LIT_STRING ||
+            obs_normalize((enum obs_kind)k, l->text, strlen(l->text), canon, sizeof canon, &n, NULL, &real, NULL) ||
+            real != (enum obs_kind)k)
+            continue;
+        if (!(copy = palloc(ps, n + 1)))
+            return -1;
+        memcpy(copy, canon, n);
+        l->text = copy;
+    }
+    return 0;
+}
+
 static struct cmp *parse_test(struct parser *ps)
 {
     struct cmp *c = palloc(ps, sizeof *c);
@@ -1418,7 +1455,7 @@ static struct cmp *parse_test(struct parser *ps)
         if (parse_path(ps, &t->object_type, &t->path))
             return NULL;
         c->type = t->object_type;
-        return c;
+        return canon_test(ps, t) ? NULL : c;
     }
     if (parse_path(ps, &t->object_type, &t->path))
         return NULL;
@@ -1449,7 +1486,7 @@ static struct cmp *parse_test(struct parser *ps)
             skip_ws(ps);
             if (peek(ps) == ')') {
                 ps->pos++;
-                return c;
+                return canon_test(ps, t) ? NULL : c;
             }
             if (peek(ps) != ',')
                 return fail_expected(ps, "',' or ')' in the IN list"), NULL;
@@ -1490,7 +1527,7 @@ static struct cmp *parse_test(struct parser *ps)
     default:
         break;
     }
-    return c;
+    return canon_test(ps, t) ? NULL : c;
 }
 
 static struct cmp *parse_cmp_primary(struct parser *ps)

@@ -807,6 +807,15 @@ static const struct eval_case evals[] = {
     {"[EXISTS file:sections]", {V("file", "sections[2].entropy", "x")}, 1, 0},
     {"[NOT EXISTS file:hashes.MD5]", {V("file", "name", "x")}, 1, 0},
     {"[NOT EXISTS file:hashes.MD5]", {V("file", "hashes.MD5", "x")}, 0, 0},
+    /* literals and hash paths in the matcher's canonical form, as the index has them */
+    {"[domain-name:value = 'EVIL.example.' AND domain-name:value LIKE '%.example']",
+     {V("domain-name", "value", "evil.example")}, 1, 0},
+    {"[file:hashes.sha256 = 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855']",
+     {V("file", "hashes.SHA-256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")}, 1, 0},
+    {"[file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E' AND file:hashes.MD5 != 'x']",
+     {V("file", "hashes.MD5", "d41d8cd98f00b204e9800998ecf8427e")}, 1, 0},
+    {"[url:value IN ('HTTP://Evil.Example:80/a', 'http://other.example/')]", {V("url", "value", "http://evil.example/a")}, 1, 0},
+    {"[EXISTS file:hashes.'sha-1']", {V("file", "hashes.SHA-1", "x")}, 1, 0},
     /* no object of the type at all: false, negated or not (it matched every value) */
     {"[NOT EXISTS file:name]", {V("ipv4-addr", "value", "8.8.8.8")}, 0, 0},
     {"[NOT EXISTS file:name]", {V("domain-name", "value", "good.example")}, 0, 0},
