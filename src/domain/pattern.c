@@ -22,7 +22,8 @@
  *     {m,n} bounds are expanded (regex_refusal() says what counts), and
  *     PATTERN_REGEX_REPS such parts in all of a pattern's regexes together, and at
  *     most REGEX_MAX_WIDE copies of '.' or of negated bracket expressions ([^...]),
- *     which match nearly any character, once {m,n} bounds are expanded. Why:
+ *     which match nearly any character, made by {m,n} counts (a bare '.', as in an
+ *     unescaped domain, or [^/]+ count for nothing). Why:
  *     glibc's regcomp() recurses per group (a few thousand nested groups overflow the
  *     stack), duplicates the tree for every {m,n} copy, and its compile time grows
  *     roughly with the cube of the nullable parts inside a repeated part
@@ -67,7 +68,7 @@
 #define REGEX_MAX_REPS 128   /* parts that can match empty, {m,n} expanded, in one regex */
 #define PATTERN_REGEX_REPS 256 /* ... and in all regexes of one pattern together */
 #define REGEX_EMPTY_COST 4   /* what an anchor or empty alternative counts for */
-#define REGEX_MAX_WIDE 16    /* copies of '.' and of [^...], {m,n} expanded */
+#define REGEX_MAX_WIDE 16    /* copies of '.' and of [^...] made by {m,n} counts */
 #define NAME_MAX_LEN 250     /* STIX type and property names (STIX 2.1 3.1) */
 #define TS_MAX_LEN 64        /* longest t'...' text we try to parse */
 #define SNIP_MAX 32          /* bytes of input quoted in an error message */
@@ -950,6 +951,7 @@ struct re_item {
     uint64_t atoms; /* characters and bracket expressions, {m,n} expanded */
     uint64_t reps;  /* parts that can match empty, {m,n} expanded (see below) */
     uint64_t wide;  /* '.' and negated bracket expressions, {m,n} expanded */
+    uint64_t cwide; /* of those, the ones inside a {m,n} count (.{30}: 30; . or [^/]+: 0) */
     int nullable;   /* can match the empty string */
 };
 
@@ -973,6 +975,7 @@ static void re_append(struct re_level *l, const struct re_item *it)
     l->sum.atoms = sat_add(l->sum.atoms, it->atoms, REGEX_MAX_WEIGHT);
     l->sum.reps = sat_add(l->sum.reps, it->reps, REGEX_MAX_REPS);
     l->sum.wide = sat_add(l->sum.wide, it->wide, REGEX_MAX_WEIGHT);
+    l->sum.cwide = sat_add(l->sum.cwide, it->cwide, REGEX_MAX_WEIGHT);
     l->alt_null_before = l->alt_null;
     l->alt_null = l->alt_null && it->nullable;
     l->alt_items++;
@@ -1009,7 +1012,7 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
         int c = (unsigned char)re[i], open = 0;
         uint64_t k = 0, lo = 0;
         size_t end = i;
-        struct re_item it = {1, 0, 0, 0}; /* a plain atom unless said otherwise */
+        struct re_item it = {1, 0, 0, 0, 0}; /* a plain atom unless said otherwise */
 
         if (c == '*' || c == '+' || c == '?' ||
             (c == '{' && !bound_at(re, n, i, &lo, &k, &open, &end))) {
@@ -1041,6 +1044,12 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                                    REGEX_MAX_WEIGHT);
             l->sum.wide = sat_add(l->sum.wide, sat_mul(last.wide, copies, REGEX_MAX_WEIGHT), REGEX_MAX_WEIGHT);
             last.wide = sat_mul(last.wide, copies + 1, REGEX_MAX_WEIGHT);
+            if (c == '{' && last.wide > 1) {
+                /* every wide copy the count makes (the item's own ones were counted
+                 * already if it held a count) */
+                l->sum.cwide = sat_add(l->sum.cwide, last.wide - last.cwide, REGEX_MAX_WEIGHT);
+                last.cwide = last.wide;
+            }
             l->sum.reps = sat_add(l->sum.reps, add, REGEX_MAX_REPS);
             last.atoms = sat_mul(last.atoms, copies + 1, REGEX_MAX_WEIGHT);
             last.reps = sat_add(r, add, REGEX_MAX_REPS);
@@ -1102,8 +1111,8 @@ static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
         }
         if (lv[level].sum.atoms > REGEX_MAX_WEIGHT)
             return "too large once its repetitions are expanded (limit 1024 characters)";
-        if (lv[level].sum.wide > REGEX_MAX_WIDE)
-            return "more than 16 copies of '.' or of [^...] once {m,n} is expanded (as in .{20}): "
+        if (lv[level].sum.cwide > REGEX_MAX_WIDE)
+            return "more than 16 copies of '.' or of [^...] made by {m,n} counts (as in .{20}): "
                    "after a loop such as .* the matcher's work can grow exponentially with them; "
                    "use + or * or a smaller count";
         if (lv[level].sum.reps > REGEX_MAX_REPS)
