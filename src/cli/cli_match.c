@@ -107,7 +107,7 @@ static int on_hit(void *ctx, const struct svc_hit *h)
 
     c->hits++;
     if (c->sighted.limit && mz_buf_printf(&c->sighted, "%s %lld %lld %d\n", h->indicator, (long long)h->owner_org,
-                                          (long long)h->submitter, h->org_wide))
+                                          (long long)h->submitter, h->sighting_tlp))
         c->failed = 1;
     if (c->rec_open && c->rec_value == h->value && c->rec_field == h->field) {
         if (mz_buf_printf(b, ",\"%s\"", h->indicator))
@@ -685,22 +685,6 @@ static int cmp_str(const void *a, const void *b)
 
 /* --report: one sighting per indicator, with its count, stored as the user.
  * sighted holds one indicator id per hit, one per line. */
-/* A user's STIX identity by id (store_user_list's callback). */
-struct find_user {
-    int64_t id;
-    char identity[STORE_IDENT_LEN];
-};
-
-static int find_user_cb(void *ctx, const struct store_user *u)
-{
-    struct find_user *fu = ctx;
-
-    if (u->id != fu->id)
-        return 0;
-    snprintf(fu->identity, sizeof fu->identity, "%s", u->identity);
-    return 1;
-}
-
 static enum mz_err report_sightings(struct store *st, const struct principal *who,
                                     struct mz_buf *sighted, const struct mz_time *start,
                                     const struct mz_time *stop, size_t *n_out,
@@ -741,32 +725,25 @@ static enum mz_err report_sightings(struct store *st, const struct principal *wh
             j++;
         char id[300], recipients[160] = "";
         long long owner = 0, submitter = 0;
-        int org_wide = 0;
-        enum tlp_level level = TLP_AMBER;
+        int level = TLP_RED, got;
         struct store_org src;
-        struct find_user fu;
+        struct store_user sub;
         mz_uuid_v4(uuid);
-        /* "indicator--… <owner org> <submitter> <org-wide>". A sighting tells whoever
-         * may read it which indicator was seen: it must reach no one who may not see
-         * the indicator. Of one every member of the organisation may see, the
-         * sighting is TLP:AMBER of the organisation, addressed also to the
-         * organisation that shared the indicator (which may see its own indicator),
-         * as MISP returns sightings to an event's creator. Of any other (RED, or
-         * addressed to some people only), it is TLP:RED, addressed only to the person
-         * who shared the indicator. */
-        if (sscanf(ids[i], "%299s %lld %lld %d", id, &owner, &submitter, &org_wide) < 1)
+        /* "indicator--… <owner org> <submitter> <level>": the level tlp.c gave the
+         * sighting (tlp_sighting_level). TLP:AMBER of the user's organisation is
+         * addressed also to the organisation that shared the indicator, as MISP
+         * returns sightings to an event's creator; TLP:RED only to the person who
+         * shared it. */
+        got = sscanf(ids[i], "%299s %lld %lld %d", id, &owner, &submitter, &level);
+        if (got < 1)
             snprintf(id, sizeof id, "%.299s", ids[i]);
-        if (org_wide) {
-            if (owner && owner != who->org.id && !store_org_by_id(st, owner, &src, NULL))
-                snprintf(recipients, sizeof recipients, ",\"x_mreza_recipient_refs\":[\"%s\"]", src.identity);
-        } else {
+        if (got < 4 || (level != TLP_AMBER && level != TLP_RED))
             level = TLP_RED;
-            fu.id = submitter;
-            fu.identity[0] = '\0';
-            if (submitter && submitter != who->user.id && !store_user_list(st, 0, find_user_cb, &fu, NULL) &&
-                fu.identity[0])
-                snprintf(recipients, sizeof recipients, ",\"x_mreza_recipient_refs\":[\"%s\"]", fu.identity);
-        }
+        if (level == TLP_AMBER && owner && owner != who->org.id && !store_org_by_id(st, owner, &src, NULL))
+            snprintf(recipients, sizeof recipients, ",\"x_mreza_recipient_refs\":[\"%s\"]", src.identity);
+        if (level == TLP_RED && submitter && submitter != who->user.id &&
+            !store_user_by_id(st, submitter, &sub, NULL))
+            snprintf(recipients, sizeof recipients, ",\"x_mreza_recipient_refs\":[\"%s\"]", sub.identity);
         rc = mz_buf_printf(&b,
                            "%s{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\"sighting--%s\","
                            "\"created\":\"%.23sZ\",\"modified\":\"%.23sZ\",\"sighting_of_ref\":\"%s\","
@@ -775,7 +752,8 @@ static enum mz_err report_sightings(struct store *st, const struct principal *wh
                            "\"description\":\"reported by mreza match\"%s,"
                            "\"object_marking_refs\":[\"%s\"]}",
                            n ? "," : "", uuid, last, last, id, j - i > 999999999 ? (size_t)999999999 : j - i,
-                           first, last, who->org.identity, who->org.identity, recipients, tlp_marking_id(level));
+                           first, last, who->org.identity, who->org.identity, recipients,
+                           tlp_marking_id((enum tlp_level)level));
         n++;
         i = j;
     }

@@ -1411,15 +1411,12 @@ static int parse_op(struct parser *ps, enum test_op *op_out)
  * as written (the write-time check refuses it where the index would look it up). */
 static int canon_test(struct parser *ps, struct test *t)
 {
-    static const char *const hash_paths[OBS_N_KINDS] = {
-        [OBS_MD5] = "hashes.MD5", [OBS_SHA1] = "hashes.SHA-1", [OBS_SHA256] = "hashes.SHA-256",
-        [OBS_SHA512] = "hashes.SHA-512"};
     int k = obs_kind_of_path(t->object_type, t->path);
+    const char *type;
 
     if (k < 0)
         return 0;
-    if (hash_paths[k])
-        t->path = hash_paths[k];
+    obs_path_of_kind((enum obs_kind)k, &type, &t->path); /* hashes.sha256 -> hashes.SHA-256 */
     if (k == OBS_IPV4 || k == OBS_IPV6 || (t->op != OP_EQ && t->op != OP_NE && t->op != OP_IN))
         return 0;
     for (struct lit *l = t->lits; l; l = l->next) {

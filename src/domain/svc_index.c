@@ -1018,22 +1018,6 @@ enum mz_err svc_index_open_snapshot(struct store *st, const char *path, struct s
 
 /* ---- matching ---- */
 
-static const struct {
-    const char *object_type;
-    const char *path;
-} kind_paths[OBS_N_KINDS] = {
-    [OBS_IPV4] = {"ipv4-addr", "value"},
-    [OBS_IPV6] = {"ipv6-addr", "value"},
-    [OBS_DOMAIN] = {"domain-name", "value"},
-    [OBS_URL] = {"url", "value"},
-    [OBS_EMAIL] = {"email-addr", "value"},
-    [OBS_MD5] = {"file", "hashes.MD5"},
-    [OBS_SHA1] = {"file", "hashes.SHA-1"},
-    [OBS_SHA256] = {"file", "hashes.SHA-256"},
-    [OBS_SHA512] = {"file", "hashes.SHA-512"},
-    [OBS_WALLET] = {"cryptocurrency-wallet", "value"},
-};
-
 #define MAX_SEEN 64
 
 struct canon_value {
@@ -1081,6 +1065,17 @@ void svc_matcher_free(struct svc_matcher *m)
     free(m);
 }
 
+/* The TLP facts of indexed object num, for tlp.c's rules. */
+static void obj_meta(const struct svc_index *si, uint32_t num, struct tlp_meta *meta)
+{
+    const struct idx_obj *o = idx_obj_at(si->ix, num);
+
+    meta->tlp = o->tlp;
+    meta->owner_org = o->owner_org;
+    meta->submitter = o->submitter;
+    meta->audience = idx_obj_audience(si->ix, num);
+}
+
 /* Is object o a detection that p may see, live at now? */
 static int reportable(const struct svc_matcher *m, uint32_t num)
 {
@@ -1091,10 +1086,7 @@ static int reportable(const struct svc_matcher *m, uint32_t num)
         return 0;
     if (m->now < o->valid_from || m->now >= o->valid_until)
         return 0;
-    meta.tlp = o->tlp;
-    meta.owner_org = o->owner_org;
-    meta.submitter = o->submitter;
-    meta.audience = idx_obj_audience(m->si->ix, num);
+    obj_meta(m->si, num, &meta);
     return tlp_can_read(&m->p, &meta);
 }
 
@@ -1121,11 +1113,11 @@ static int emit_hit(struct svc_matcher *m, uint32_t num, enum idx_via via, const
     h.indicator = id;
     h.matched = key_len ? matched : m->cur->text;
     {
-        const struct idx_obj *o = idx_obj_at(m->si->ix, num);
-        struct tlp_meta meta = {o->tlp, o->owner_org, o->submitter, idx_obj_audience(m->si->ix, num)};
-        h.owner_org = o->owner_org;
-        h.submitter = o->submitter;
-        h.org_wide = tlp_org_wide(&meta, m->p.org.id, m->p.org.identity);
+        struct tlp_meta meta;
+        obj_meta(m->si, num, &meta);
+        h.owner_org = meta.owner_org;
+        h.submitter = meta.submitter;
+        h.sighting_tlp = tlp_sighting_level(&meta, &m->p);
     }
     m->n_hits++;
     if (m->fn(m->ctx, &h))
@@ -1323,8 +1315,7 @@ size_t svc_match_observation(struct svc_matcher *m, const struct svc_obs_value *
     canonical:
         v->kind = real;
         v->field = values[i].field;
-        m->pvals[m->n_vals].object_type = kind_paths[real].object_type;
-        m->pvals[m->n_vals].path = kind_paths[real].path;
+        obs_path_of_kind(real, &m->pvals[m->n_vals].object_type, &m->pvals[m->n_vals].path);
         m->pvals[m->n_vals].value = v->text;
         m->n_vals++;
     }
@@ -1386,10 +1377,7 @@ static int on_corr_hit(void *vctx, uint32_t num, enum idx_via via, const char *k
     (void)key_len;
     if (o->flags & IDX_F_DEAD)
         return 0;
-    meta.tlp = o->tlp;
-    meta.owner_org = o->owner_org;
-    meta.submitter = o->submitter;
-    meta.audience = idx_obj_audience(c->si->ix, num);
+    obj_meta(c->si, num, &meta);
     if (!tlp_can_read(c->p, &meta))
         return 0;
     idx_obj_id(c->si->ix, num, id, sizeof id);

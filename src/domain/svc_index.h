@@ -61,8 +61,8 @@ struct svc_hit {
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
     int64_t owner_org;       /* the organisation that shared the indicator */
     int64_t submitter;       /* the user who shared it */
-    int org_wide;            /* every member of the matching principal's organisation may
-                              * see the indicator (tlp_org_wide) */
+    int sighting_tlp;        /* the marking a sighting of this hit by the matching
+                              * principal gets (tlp_sighting_level) */
 };
 
 /* Return nonzero to stop. */

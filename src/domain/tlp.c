@@ -133,16 +133,21 @@ int tlp_can_read(const struct principal *p, const struct tlp_meta *m)
            ((v.aud_user_mask & bit) && names(m->audience, v.user_ident));
 }
 
-int tlp_org_wide(const struct tlp_meta *m, int64_t org, const char *org_ident)
+enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct principal *p)
 {
+    int org_wide;
+
     switch (m->tlp) {
     case TLP_CLEAR:
-        return 1;
+        org_wide = 1;
+        break;
     case TLP_GREEN:
     case TLP_AMBER:
     case TLP_AMBER_STRICT:
-        return (org && m->owner_org == org) || names(m->audience, org_ident);
+        org_wide = (p->org.id && m->owner_org == p->org.id) || names(m->audience, p->org.identity);
+        break;
     default:
-        return 0;
+        org_wide = 0;
     }
+    return org_wide ? TLP_AMBER : TLP_RED;
 }

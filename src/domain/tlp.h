@@ -67,12 +67,14 @@ void tlp_visibility(const struct principal *p, struct store_vis *vis);
 /* 1 if p may read an object with meta m. */
 int tlp_can_read(const struct principal *p, const struct tlp_meta *m);
 
-/* 1 if every member of the organisation (org, with STIX identity org_ident), whatever
- * its role, may read an object with this marking: CLEAR, or GREEN, AMBER and
- * AMBER+STRICT that the organisation owns or that are addressed to it (a reporter sees
- * no community GREEN, and an object addressed to one person is not the whole
- * organisation's); never RED. What is derived from such an object may be shared
- * within the organisation without revealing the object to anyone who may not see it. */
-int tlp_org_wide(const struct tlp_meta *m, int64_t org, const char *org_ident);
+/* The marking of a sighting that principal p reports of an indicator with marking m: a
+ * sighting names its indicator, so it may reach no one who may not see the indicator.
+ * TLP_AMBER (of p's organisation, addressed also to the indicator's organisation, which
+ * may see its own indicator) when every member of p's organisation, whatever its role,
+ * may read the indicator: CLEAR, or GREEN, AMBER and AMBER+STRICT that the organisation
+ * owns or that are addressed to it (a reporter sees no community GREEN, and what is
+ * addressed to one person is not the organisation's). Else TLP_RED (to p and the
+ * person who shared the indicator). */
+enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct principal *p);
 
 #endif

@@ -996,6 +996,28 @@ static int eq_nocase(const char *s, size_t n, const char *word)
     return word[n] == '\0';
 }
 
+void obs_path_of_kind(enum obs_kind k, const char **object_type, const char **path)
+{
+    static const struct {
+        const char *object_type;
+        const char *path;
+    } paths[OBS_N_KINDS] = {
+        [OBS_IPV4] = {"ipv4-addr", "value"},
+        [OBS_IPV6] = {"ipv6-addr", "value"},
+        [OBS_DOMAIN] = {"domain-name", "value"},
+        [OBS_URL] = {"url", "value"},
+        [OBS_EMAIL] = {"email-addr", "value"},
+        [OBS_MD5] = {"file", "hashes.MD5"},
+        [OBS_SHA1] = {"file", "hashes.SHA-1"},
+        [OBS_SHA256] = {"file", "hashes.SHA-256"},
+        [OBS_SHA512] = {"file", "hashes.SHA-512"},
+        [OBS_WALLET] = {"cryptocurrency-wallet", "value"},
+    };
+
+    *object_type = paths[k].object_type;
+    *path = paths[k].path;
+}
+
 int obs_kind_of_path(const char *object_type, const char *path)
 {
     static const struct {

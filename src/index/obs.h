@@ -53,6 +53,10 @@ int obs_kind_parse(const char *name);
  * custom observable for wallets; STIX 2.1 has none). object_type is e.g. "ipv4-addr";
  * path is the property path after the colon, with quotes removed ("hashes.SHA-256"). */
 int obs_kind_of_path(const char *object_type, const char *path);
+/* The other way: the object type and path under which mreža names a value of kind k
+ * ("file", "hashes.SHA-256"; "domain-name", "value"): what the matcher hands the
+ * pattern evaluator, and the spelling patterns are read in. */
+void obs_path_of_kind(enum obs_kind k, const char **object_type, const char **path);
 
 /* Canonical form of s[0..len) as kind k, written NUL-terminated to out (out_cap
  * bytes, OBS_MAX_LEN + 1 is always enough). For ipv4/ipv6 a "/nn" range is accepted

@@ -29,6 +29,7 @@
 #endif
 
 #include "match/jsonnum.h"
+#include "match/jsonquote.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -244,32 +245,8 @@ __attribute__((target("avx2"))) static ALWAYS_INLINE unsigned class_avx2(const u
 
 typedef unsigned class_fn(const unsigned char *k, size_t n);
 
-/* The quotes of the line in order. */
-struct qcur {
-    const uint64_t *q;
-    size_t w, nw, n;
-    uint64_t m;
-};
-
-static ALWAYS_INLINE size_t next_quote(struct qcur *c)
-{
-    while (!c->m) {
-        if (++c->w >= c->nw)
-            return c->n;
-        c->m = c->q[c->w];
-    }
-    size_t pos = (c->w << 6) + (size_t)__builtin_ctzll(c->m);
-    c->m &= c->m - 1;
-    return pos;
-}
-
-/* The closing quote of the string that opens at s[at], or n when the next quote is
- * not at `at` or there is no closing one. */
-static ALWAYS_INLINE size_t string_end(struct qcur *c, size_t at)
-{
-    return next_quote(c) == at ? next_quote(c) : c->n;
-}
-
+/* Past the spaces at p (the only whitespace a line on the fast path can hold: tabs and
+ * CRs end it). */
 static ALWAYS_INLINE const unsigned char *spaces(const unsigned char *p, const unsigned char *end)
 {
     while (p < end && *p == ' ')
@@ -348,9 +325,10 @@ static ALWAYS_INLINE int stage2_compact(struct jscan *js, const unsigned char *s
 static ALWAYS_INLINE int stage2(struct jscan *js, const unsigned char *s, size_t len, class_fn *value_class)
 {
     const unsigned char *end = s + len, *p;
-    struct qcur qc = {js->q, 0, (len + 63) >> 6, len, js->q[0]};
+    struct json_quotes qc;
     size_t i, n = 0;
 
+    json_quotes_init(&qc, js->q, len);
     p = spaces(s, end);
     if (p == end || *p != '{')
         return 0;
@@ -361,7 +339,7 @@ static ALWAYS_INLINE int stage2(struct jscan *js, const unsigned char *s, size_t
     }
     for (;;) {
         /* a key, ':' */
-        if (p == end || *p != '"' || (i = string_end(&qc, (size_t)(p - s))) == len)
+        if (p == end || *p != '"' || (i = json_quote_string(&qc, (size_t)(p - s))) == len)
             return 0;
         p = s + i + 1;
         if (p < end && *p != ':')
@@ -376,7 +354,7 @@ static ALWAYS_INLINE int stage2(struct jscan *js, const unsigned char *s, size_t
         /* the value */
         if (*p == '"') {
             size_t open = (size_t)(p - s);
-            if ((i = string_end(&qc, open)) == len)
+            if ((i = json_quote_string(&qc, open)) == len)
                 return 0;
             if (i > open + 1) {
                 if (n == JSCAN_MAX_VALUES)

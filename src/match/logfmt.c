@@ -35,6 +35,7 @@
 
 #include "index/obs.h"
 #include "match/jsonnum.h"
+#include "match/jsonquote.h"
 
 /* Caps. Everything a line can grow is bounded here. */
 #define LOGFMT_MAX_LINE ((size_t)1 << 20)      /* logfmt_max_line: longer is TOO_LONG */
@@ -966,6 +967,17 @@ static void json_leaf(struct logfmt *f, struct emit *em, size_t path_len,
     f->n_cands++;
 }
 
+/* A JSON line's scan starts afresh: no decoded text, candidates, copied paths, or
+ * host and URL parts (for the synthesised full URL) of the line before. */
+static void json_line_reset(struct logfmt *f)
+{
+    f->dec_len = 0;
+    f->n_cands = 0;
+    f->cpath_len = 0;
+    f->host.p = NULL;
+    f->url.p = NULL;
+}
+
 /* Walk one JSON object (the whole line), checking it strictly and handing string
  * leaves to json_leaf(). Iterative, depth capped at LOGFMT_MAX_DEPTH. */
 static enum logfmt_skip json_walk(struct logfmt *f, const char *line, size_t len,
@@ -977,11 +989,7 @@ static enum logfmt_skip json_walk(struct logfmt *f, const char *line, size_t len
     enum logfmt_skip why = LOGFMT_SKIP_MALFORMED;
     int esc;
 
-    f->dec_len = 0;
-    f->n_cands = 0;
-    f->cpath_len = 0;
-    f->host.p = NULL;
-    f->url.p = NULL;
+    json_line_reset(f);
     p = skip_ws(p, end);
     if (p == end || *p != '{')
         return LOGFMT_SKIP_MALFORMED;
@@ -1161,59 +1169,22 @@ static int quote_bits(const unsigned char *s, size_t n, uint64_t *q)
     return !bad;
 }
 
-/* The quotes of a line in order: strings without escapes take exactly two each. */
-struct quotes {
-    const uint64_t *q;
-    size_t w, nw, n;
-    uint64_t m;       /* the bits of q[w] not yet taken */
-};
-
-/* The next quote's position, or n when there is none. */
-static inline size_t quote_next(struct quotes *c)
-{
-    size_t pos;
-
-    while (!c->m) {
-        if (++c->w >= c->nw)
-            return c->n;
-        c->m = c->q[c->w];
-    }
-    pos = (c->w << 6) + (size_t)__builtin_ctzll(c->m);
-    c->m &= c->m - 1;
-    return pos;
-}
-
-/* The string whose opening quote is at s[at]: its closing quote, or n when the next
- * quote is not at (a quote where a token should be) or there is no closing one. */
-static inline size_t quote_string(struct quotes *c, size_t at)
-{
-    return quote_next(c) == at ? quote_next(c) : c->n;
-}
-
 enum { FLAT_REFUSED, FLAT_EMPTY, FLAT_KEYS };
 
 /* What both flat scanners do first: mark the quotes (refusing escapes and bad bytes),
  * reset the line's state, and read up to the first key (*p at its quote). Inlined, so
  * that the quote cursor stays in registers in the scan loop. */
 static inline __attribute__((always_inline)) int
-flat_begin(struct logfmt *f, const unsigned char *s, size_t len, uint64_t *q, struct quotes *qc,
+flat_begin(struct logfmt *f, const unsigned char *s, size_t len, uint64_t *q, struct json_quotes *qc,
            const unsigned char **pp)
 {
     const unsigned char *end = s + len, *p;
 
     if (len > FLAT_MAX_LINE || !quote_bits(s, len, q))
         return FLAT_REFUSED;
-    qc->q = q;
-    qc->w = 0;
-    qc->nw = (len + 63) >> 6;
-    qc->n = len;
-    qc->m = q[0];
-    f->dec_len = 0;
-    f->n_cands = 0;
+    json_quotes_init(qc, q, len);
+    json_line_reset(f);
     f->n_spans = 0;
-    f->cpath_len = 0;
-    f->host.p = NULL;
-    f->url.p = NULL;
     p = skip_ws(s, end);
     if (p == end || *p != '{')
         return FLAT_REFUSED;
@@ -1234,7 +1205,7 @@ flat_scan(struct logfmt *f, const char *line, size_t len, struct emit *em, int v
 {
     const unsigned char *s = (const unsigned char *)line, *end = s + len, *p;
     uint64_t q[FLAT_MAX_LINE / 64];
-    struct quotes qc;
+    struct json_quotes qc;
     struct logfmt_span *spans = f->vspans;
     size_t i, klen = 0, n = 0;
 
@@ -1248,7 +1219,7 @@ flat_scan(struct logfmt *f, const char *line, size_t len, struct emit *em, int v
     }
     for (;;) {
         /* a key */
-        if (p == end || *p != '"' || (i = quote_string(&qc, (size_t)(p - s))) == len)
+        if (p == end || *p != '"' || (i = json_quote_string(&qc, (size_t)(p - s))) == len)
             return 0;
         if (!values_only)
             klen = path_put(f, 0, p + 1, i - (size_t)(p - s) - 1, (size_t)(end - p - 1));
@@ -1266,7 +1237,7 @@ flat_scan(struct logfmt *f, const char *line, size_t len, struct emit *em, int v
         }
         /* its value */
         if (*p == '"') {
-            if ((i = quote_string(&qc, (size_t)(p - s))) == len)
+            if ((i = json_quote_string(&qc, (size_t)(p - s))) == len)
                 return 0;
             if (!values_only) {
                 json_leaf(f, em, klen, p + 1, i - (size_t)(p - s) - 1, 0);

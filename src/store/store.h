@@ -90,6 +90,7 @@ enum mz_err store_org_list(struct store *st, store_org_fn fn, void *ctx, struct 
 enum mz_err store_user_add(struct store *st, struct store_user *user, struct mz_error *err);
 enum mz_err store_user_by_name(struct store *st, const char *name, struct store_user *out,
                                struct mz_error *err);
+enum mz_err store_user_by_id(struct store *st, int64_t id, struct store_user *out, struct mz_error *err);
 typedef int (*store_user_fn)(void *ctx, const struct store_user *user);
 /* org_id 0 lists every organisation's users. */
 enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, void *ctx,

@@ -428,6 +428,26 @@ enum mz_err store_user_by_name(struct store *st, const char *name, struct store_
     return rc;
 }
 
+enum mz_err store_user_by_id(struct store *st, int64_t id, struct store_user *out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " USER_COLS " FROM users WHERE id=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_user(s, 0, out);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no user %lld", (long long)id);
+    else
+        rc = db_error(st, err, "read user");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, void *ctx,
                             struct mz_error *err)
 {
