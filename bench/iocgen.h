@@ -7,7 +7,7 @@
  * clock, no locale): the same seed and count give the same indicators in the same
  * order. Shares: about 40 % IPv4 addresses, 5 % IPv4 CIDR ranges (/16 to /28,
  * network address with the host bits zero), 30 % domains, 10 % URLs, 15 % SHA-256.
- * Values are written in the canonical forms of index/obs.h and are unique within the
+ * Values are written in the canonical forms of obs/obs.h and are unique within the
  * set (a drawn duplicate is drawn again).
  *
  * Namespaces (what keeps the expected matches computable without an index):

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "domain/bundle.h"
-#include "domain/stix.h"
+#include "fmt/bundle.h"
+#include "rules/stix.h"
 
 static double now_s(void)
 {

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "domain/bundle.h"
-#include "domain/stix.h"
+#include "fmt/bundle.h"
+#include "rules/stix.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "index/obs.h"
+#include "obs/obs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "domain/node.h"
-#include "domain/principal.h"
+#include "node/node.h"
+#include "rules/principal.h"
 #include "util/buf.h"
 #include "util/err.h"
 

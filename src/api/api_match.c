@@ -1,18 +1,18 @@
 /* api/api_match.c - POST /api/v1/match (values, or log lines in any `mreza match`
  * format), GET /api/v1/correlations,
  * GET /api/v1/objects/{id}/correlations and GET /api/v1/index: JSON in, calls on the
- * indicator engine (domain/svc_index.h), JSON out. TLP filtering happens below. */
+ * indicator engine (engine/svc_index.h), JSON out. TLP filtering happens below. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api.h"
-#include "domain/obsline.h"
-#include "domain/observe.h"
+#include "engine/obsline.h"
+#include "rules/observe.h"
 #include "domain/svc.h"
-#include "domain/svc_index.h"
-#include "domain/tlp.h"
+#include "engine/svc_index.h"
+#include "rules/tlp.h"
 #include "match/logfmt.h"
 
 #define MATCH_MAX_ITEMS 100000

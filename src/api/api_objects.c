@@ -6,10 +6,10 @@
 
 #include "api/api.h"
 #include "domain/campaign.h"
-#include "domain/cursor.h"
-#include "domain/observe.h"
+#include "fmt/cursor.h"
+#include "rules/observe.h"
 #include "domain/svc.h"
-#include "domain/tlp.h"
+#include "rules/tlp.h"
 
 #define MAX_QUERY_TYPES 64
 #define RESPONSE_LIMIT ((size_t)2 << 30)

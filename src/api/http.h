@@ -2,7 +2,7 @@
 #ifndef MZ_HTTP_H
 #define MZ_HTTP_H
 
-#include "domain/node.h"
+#include "node/node.h"
 #include "util/err.h"
 
 struct http_server;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "domain/principal.h"
+#include "rules/principal.h"
 #include "domain/svc.h"
 #include "util/log.h"
 

@@ -31,11 +31,11 @@
 #include <zlib.h>
 
 #include "cli/cli.h"
-#include "domain/obsline.h"
-#include "domain/principal.h"
+#include "engine/obsline.h"
+#include "rules/principal.h"
 #include "domain/svc.h"
-#include "domain/svc_index.h"
-#include "domain/tlp.h"
+#include "engine/svc_index.h"
+#include "rules/tlp.h"
 #include "match/jscan.h"
 #include "match/logfmt.h"
 #include "util/buf.h"

@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "domain/svc.h"
-#include "domain/tlp.h"
+#include "rules/tlp.h"
 #include "util/buf.h"
 
 #define CLI_MAX_INPUT ((size_t)4 << 30)

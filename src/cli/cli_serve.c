@@ -6,7 +6,7 @@
 
 #include "api/http.h"
 #include "cli/cli.h"
-#include "domain/node.h"
+#include "node/node.h"
 #include "util/log.h"
 
 static int wait_for_signal(void)

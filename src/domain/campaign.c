@@ -5,7 +5,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "domain/tlp.h"
+#include "rules/tlp.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"

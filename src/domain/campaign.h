@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "domain/principal.h"
+#include "rules/principal.h"
 #include "domain/svc.h"
-#include "index/obs.h"
+#include "obs/obs.h"
 #include "store/store.h"
 
 #define CAMPAIGN_MAX_REFS 1000

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "domain/bundle.h"
-#include "domain/principal.h"
+#include "fmt/bundle.h"
+#include "rules/principal.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -58,7 +58,7 @@ enum mz_err svc_authenticate(struct store *st, const char *token, struct princip
 struct svc_put_item {
     size_t id_off;      /* offsets into svc_ingest_result.strings */
     size_t version_off;
-    int match_plan;     /* indicators: enum observe_plan (domain/observe.h); else -1 */
+    int match_plan;     /* indicators: enum observe_plan (rules/observe.h); else -1 */
     int tlp;
     int tlp_defaulted;
     int duplicate;

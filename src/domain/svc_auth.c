@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "domain/stix.h"
+#include "rules/stix.h"
 #include "domain/svc.h"
-#include "domain/tlp.h"
+#include "rules/tlp.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/stix.h"
+#include "rules/stix.h"
 #include "domain/svc.h"
-#include "domain/tlp.h"
+#include "rules/tlp.h"
 #include "util/arena.h"
 #include "util/timefmt.h"
 

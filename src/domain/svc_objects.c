@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/cursor.h"
-#include "domain/stix.h"
+#include "fmt/cursor.h"
+#include "rules/stix.h"
 #include "domain/svc.h"
-#include "domain/tlp.h"
+#include "rules/tlp.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "index/obs.h"
+#include "obs/obs.h"
 #include "util/err.h"
 
 struct idx;

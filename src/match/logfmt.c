@@ -33,7 +33,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "index/obs.h"
+#include "obs/obs.h"
 #include "match/jsonnum.h"
 #include "match/jsonquote.h"
 

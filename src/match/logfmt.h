@@ -50,7 +50,7 @@ const char *logfmt_skip_name(enum logfmt_skip s);
 
 struct logfmt;
 
-/* One candidate value. kind_hint is an obs_kind (index/obs.h) when the format or the
+/* One candidate value. kind_hint is an obs_kind (obs/obs.h) when the format or the
  * field says what it is (e.g. Zeek id.resp_h is an address, dns.rrname a domain),
  * else -1 (the matcher guesses with obs_guess_kind()). field is the field path or
  * column name, or "text" for free text. */

@@ -2,12 +2,12 @@
  *
  * Callers (the domain layer) see only this header. It knows nothing of HTTP and
  * nothing of TLP: visibility arrives as a struct store_vis of "grants" (bit masks of
- * marking levels per audience) that domain/tlp.c computes; the store only evaluates
+ * marking levels per audience) that rules/tlp.c computes; the store only evaluates
  * them, in SQL, as a prefilter. store_sqlite.c implements it on SQLite in WAL mode;
  * a PostgreSQL backend will implement the same functions.
  *
  * One struct store is one connection and is not thread-safe: each thread uses its own
- * (domain/node.c keeps a pool). Strings in rows handed to callbacks are borrowed and
+ * (node/node.c keeps a pool). Strings in rows handed to callbacks are borrowed and
  * valid only during the callback. */
 #ifndef MZ_STORE_H
 #define MZ_STORE_H
@@ -129,13 +129,13 @@ struct store_object_in {
     const char *version;    /* `modified`, or `created` for unversioned objects, or "" */
     const char *version_key;/* the version normalised so that it sorts as text */
     const char *created_by; /* created_by_ref, or the owner's identity */
-    int tlp;                /* 0..4 as domain/tlp.h numbers them */
+    int tlp;                /* 0..4 as rules/tlp.h numbers them */
     int tlp_defaulted;      /* 1 if the object carried no TLP marking */
     int revoked;
     const char *audience;   /* space-separated identity ids, or NULL */
     const char *body;       /* the object's JSON as received */
     size_t body_len;
-    /* what the indicator index is built from (domain/stix.h explains them) */
+    /* what the indicator index is built from (rules/stix.h explains them) */
     const char *observables;/* "<kind> <value>\n" lines, or NULL */
     int match_plan;         /* an indicator's plan, or -1 for other objects */
     int64_t valid_from, valid_until;

@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "index/obs.h"
+#include "obs/obs.h"
 #include "match/logfmt.h"
 
 #define MAX_LINE ((size_t)1 << 20) /* logfmt_max_line */

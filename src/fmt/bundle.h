@@ -1,0 +1,52 @@
+/* fmt/bundle.h - split a received STIX bundle (or a single object) into objects,
+ * keeping each object's exact bytes.
+ *
+ * mreža stores every object as received. jansson cannot report where a value lies
+ * in its input, and re-serialising 100 000 parsed objects costs about as much as
+ * parsing them, so this small hand-written scanner finds the byte span of each
+ * element of the bundle's "objects" array (and measures nesting depth on the way,
+ * since jansson's limit is compiled in); jansson then parses and checks each span.
+ * The scanner only steps over strings and brackets: all real JSON validation (UTF-8,
+ * escapes, numbers) is jansson's. */
+#ifndef MZ_BUNDLE_H
+#define MZ_BUNDLE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct bundle_limits {
+    long max_depth;   /* deepest nesting allowed anywhere */
+    long max_objects; /* most objects in one bundle */
+};
+
+/* Called once per object, in order. obj is owned by the splitter (released after the
+ * call); raw/raw_len are the object's bytes inside the caller's buffer. Return MZ_OK
+ * to go on; any error stops the split and is returned (err->field is then prefixed
+ * with "/objects/<index>" for bundles). */
+typedef enum mz_err (*bundle_object_fn)(void *ctx, json_t *obj, const char *raw,
+                                        size_t raw_len, size_t index, struct mz_error *err);
+
+/* Split buf[0..len) - a {"type":"bundle",...} or one STIX object - calling fn for each
+ * object. *is_bundle_out (may be NULL) tells which it was. */
+enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits *lim,
+                         bundle_object_fn fn, void *ctx, int *is_bundle_out,
+                         struct mz_error *err);
+
+/* Where one object lies in the buffer. */
+struct bundle_span {
+    size_t off, len;
+};
+
+/* Check the envelope and find every object's span without parsing the objects
+ * (a fast byte scan), so that several threads can parse them. *spans_out is heap
+ * memory the caller frees with free(); set only on success. */
+enum mz_err bundle_spans(const char *buf, size_t len, const struct bundle_limits *lim,
+                         struct bundle_span **spans_out, size_t *n_out, int *is_bundle_out,
+                         struct mz_error *err);
+/* Parse one span (as bundle_split() would); error positions count from buf. */
+enum mz_err bundle_parse_object(const char *buf, const struct bundle_span *span, json_t **out,
+                                struct mz_error *err);
+
+#endif

@@ -1,0 +1,36 @@
+/* fmt/cursor.c - see cursor.h. Format: "p" followed by 1-16 lowercase hex digits. */
+#include "fmt/cursor.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void cursor_encode(int64_t seq, char *out)
+{
+    snprintf(out, CURSOR_STRLEN, "p%llx", (unsigned long long)seq);
+}
+
+int cursor_decode(const char *s, int64_t *seq_out)
+{
+    uint64_t v = 0;
+    size_t n;
+
+    if (s[0] != 'p')
+        return -1;
+    n = strlen(s + 1);
+    if (n < 1 || n > 16)
+        return -1;
+    for (const char *p = s + 1; *p; p++) {
+        int d;
+        if (*p >= '0' && *p <= '9')
+            d = *p - '0';
+        else if (*p >= 'a' && *p <= 'f')
+            d = *p - 'a' + 10;
+        else
+            return -1;
+        v = v * 16 + (uint64_t)d;
+    }
+    if (v > (uint64_t)INT64_MAX)
+        return -1;
+    *seq_out = (int64_t)v;
+    return 0;
+}

@@ -1,0 +1,155 @@
+/* node/node.c - see node.h. */
+#include "node/node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/log.h"
+
+#define TICK_S 1
+#define SNAPSHOT_EVERY_S 10
+
+/* One round of background work: index what is new, checkpoint, and now and then
+ * rewrite the index snapshot. */
+static void background_tick(struct node *node, uint64_t *saved_gen, time_t *saved_at, int force_save)
+{
+    struct mz_error err;
+    size_t n = 0;
+    uint64_t gen;
+
+    mz_error_clear(&err);
+    if (svc_index_refresh(node->index, node->ckpt_store, &n, &err))
+        MZ_LOG(MZ_LOG_WARN, "event=index_refresh_failed msg=\"%s\"", err.msg);
+    else if (n)
+        MZ_LOG(MZ_LOG_DEBUG, "event=index_refresh objects=%zu", n);
+    mz_error_clear(&err);
+    if (store_checkpoint(node->ckpt_store, &err))
+        MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", err.msg);
+    gen = svc_index_generation(node->index);
+    if (gen != *saved_gen && (force_save || time(NULL) - *saved_at >= SNAPSHOT_EVERY_S)) {
+        mz_error_clear(&err);
+        if (svc_index_save(node->index, node->index_path, &err))
+            MZ_LOG(MZ_LOG_WARN, "event=snapshot_failed msg=\"%s\"", err.msg);
+        *saved_gen = gen;
+        *saved_at = time(NULL);
+    }
+}
+
+static void *background(void *arg)
+{
+    struct node *node = arg;
+    uint64_t saved_gen = svc_index_generation(node->index);
+    time_t saved_at = 0;
+
+    pthread_mutex_lock(&node->lock);
+    while (!node->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += TICK_S;
+        pthread_cond_timedwait(&node->ckpt_cond, &node->lock, &until);
+        pthread_mutex_unlock(&node->lock);
+        background_tick(node, &saved_gen, &saved_at, 0);
+        pthread_mutex_lock(&node->lock);
+    }
+    pthread_mutex_unlock(&node->lock);
+    background_tick(node, &saved_gen, &saved_at, 1);
+    return NULL;
+}
+
+enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
+                      struct mz_error *err)
+{
+    struct store_opts opts = {conf->store_cache_mb, 1};
+    enum mz_err rc = MZ_OK;
+
+    memset(node, 0, sizeof *node);
+    node->conf = *conf;
+    node->pool = calloc((size_t)n, sizeof *node->pool);
+    node->idle = calloc((size_t)n, sizeof *node->idle);
+    if (!node->pool || !node->idle) {
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < n; i++) {
+        rc = store_open(conf->data_dir, &opts, &node->pool[i], err);
+        if (rc)
+            goto fail;
+        node->n_pool++;
+        node->idle[node->n_idle++] = i;
+    }
+    rc = store_open(conf->data_dir, &opts, &node->ckpt_store, err);
+    if (rc)
+        goto fail;
+    /* The index is built from the store before the node answers anything. */
+    snprintf(node->index_path, sizeof node->index_path, "%s/index.snap", conf->data_dir);
+    rc = svc_index_new(&node->index, err);
+    if (!rc) {
+        svc_index_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
+        rc = svc_index_refresh(node->index, node->ckpt_store, NULL, err);
+    }
+    if (rc)
+        goto fail;
+    pthread_mutex_init(&node->lock, NULL);
+    pthread_cond_init(&node->cond, NULL);
+    pthread_cond_init(&node->ckpt_cond, NULL);
+    node->ckpt_running = pthread_create(&node->ckpt_thread, NULL, background, node) == 0;
+    return MZ_OK;
+fail:
+    svc_index_free(node->index);
+    store_close(node->ckpt_store);
+    for (int i = 0; i < node->n_pool; i++)
+        store_close(node->pool[i]);
+    free(node->pool);
+    free(node->idle);
+    memset(node, 0, sizeof *node);
+    return rc;
+}
+
+void node_close(struct node *node)
+{
+    if (!node->pool)
+        return;
+    if (node->ckpt_running) {
+        pthread_mutex_lock(&node->lock);
+        node->stopping = 1;
+        pthread_cond_broadcast(&node->ckpt_cond);
+        pthread_mutex_unlock(&node->lock);
+        pthread_join(node->ckpt_thread, NULL);
+    }
+    store_close(node->ckpt_store);
+    svc_index_free(node->index);
+    for (int i = 0; i < node->n_pool; i++)
+        store_close(node->pool[i]);
+    free(node->pool);
+    free(node->idle);
+    pthread_mutex_destroy(&node->lock);
+    pthread_cond_destroy(&node->cond);
+    pthread_cond_destroy(&node->ckpt_cond);
+    memset(node, 0, sizeof *node);
+}
+
+struct store *node_store_acquire(struct node *node)
+{
+    struct store *st;
+
+    pthread_mutex_lock(&node->lock);
+    while (node->n_idle == 0)
+        pthread_cond_wait(&node->cond, &node->lock);
+    st = node->pool[node->idle[--node->n_idle]];
+    pthread_mutex_unlock(&node->lock);
+    return st;
+}
+
+void node_store_release(struct node *node, struct store *st)
+{
+    pthread_mutex_lock(&node->lock);
+    for (int i = 0; i < node->n_pool; i++)
+        if (node->pool[i] == st) {
+            node->idle[node->n_idle++] = i;
+            break;
+        }
+    pthread_cond_signal(&node->cond);
+    pthread_mutex_unlock(&node->lock);
+}

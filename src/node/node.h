@@ -1,0 +1,44 @@
+/* node/node.h - a running node: its configuration, a pool of store connections
+ * shared by the HTTP worker threads, and the indicator index. A struct store is one
+ * connection and not thread-safe, so each request borrows one with
+ * node_store_acquire() and gives it back with node_store_release(). A background
+ * thread, once a second, adds newly stored objects to the index, checkpoints the
+ * write-ahead log (so that no client's commit pays for it) and, when the index has
+ * changed, rewrites its snapshot for `mreza match`. */
+#ifndef MZ_NODE_H
+#define MZ_NODE_H
+
+#include <pthread.h>
+
+#include "engine/svc_index.h"
+#include "store/store.h"
+#include "util/conf.h"
+
+struct node {
+    struct mz_conf conf;
+    struct store **pool;   /* n_pool connections */
+    int *idle;             /* indexes of idle connections, n_idle of them */
+    int n_pool, n_idle;
+    pthread_mutex_t lock;  /* guards idle, n_idle and stopping */
+    pthread_cond_t cond;
+    /* The indicator index, kept in step with the store by the background thread. */
+    struct svc_index *index;
+    char index_path[1100];     /* <data>/index.snap */
+    /* The background thread: its own connection (checkpoints, index refresh,
+     * snapshots; see node.c). */
+    struct store *ckpt_store;
+    pthread_t ckpt_thread;
+    pthread_cond_t ckpt_cond; /* wakes the checkpointer to stop */
+    int ckpt_running;
+    int stopping;
+};
+
+/* Open n connections to the store that conf names. On failure nothing is left open. */
+enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
+                      struct mz_error *err);
+void node_close(struct node *node);
+/* Blocks until a connection is idle. */
+struct store *node_store_acquire(struct node *node);
+void node_store_release(struct node *node, struct store *st);
+
+#endif

@@ -1,0 +1,2411 @@
+/* rules/pattern.c - the STIX 2.1 patterning language (see pattern.h): a hand-written
+ * recursive-descent parser, the tree it builds, the index plan and a single-observation
+ * evaluator.
+ *
+ * How it fits: rules/stix.c checks every indicator's pattern with pattern_parse();
+ * rules/observe.c turns pattern_plan() terms into index keys; engine/svc_index.c
+ * confirms CANDIDATE and SCAN indicators with pattern_eval().
+ *
+ * Hand-written because the input is untrusted and on the ingest path: the only
+ * grammar-driven parsers for STIX patterns are ANTLR targets (Java, Python, Go), none
+ * in Debian for C. Every limit is fixed before parsing starts:
+ *   - the text is at most PATTERN_MAX_LEN bytes, valid UTF-8 without NUL bytes;
+ *   - parentheses nest at most PATTERN_MAX_DEPTH deep (the parser recurses only there);
+ *     chains of AND/OR/FOLLOWEDBY are n-ary nodes built in loops, so every walk over
+ *     the tree (plan, eval) recurses at most a small multiple of PATTERN_MAX_DEPTH;
+ *   - at most MAX_QUALS qualifiers per observation expression;
+ *   - MATCHES: at most MAX_REGEX regular expressions per pattern, each at most
+ *     REGEX_MAX_LEN bytes, groups nested at most REGEX_MAX_GROUPS deep, no
+ *     back-references, no loop (*, +, {m,n}) over a part that can match the empty
+ *     string, at most two repetition operators in a row, at most
+ *     REGEX_MAX_WEIGHT characters and REGEX_MAX_REPS parts that can match empty once
+ *     {m,n} bounds are expanded (regex_refusal() says what counts), and
+ *     PATTERN_REGEX_REPS such parts in all of a pattern's regexes together, and at
+ *     most REGEX_MAX_WIDE copies of '.' or of negated bracket expressions ([^...]),
+ *     which match nearly any character, made by {m,n} counts (a bare '.', as in an
+ *     unescaped domain, or [^/]+ count for nothing). Why:
+ *     glibc's regcomp() recurses per group (a few thousand nested groups overflow the
+ *     stack), duplicates the tree for every {m,n} copy, and its compile time grows
+ *     roughly with the cube of the nullable parts inside a repeated part
+ *     ("(a?a?...a?)+" with 500 of them takes 0.6 s, "((a?){1,150})+" 1.9 s) and
+ *     exponentially with loops over parts that match empty (regex_refusal()); and
+ *     glibc's matcher builds (and keeps) a state for every set of positions it can be
+ *     in, which after a loop such as ".*" and N counted copies of '.' is up to 2^N
+ *     states: ".*[a-m].{30}X" took 90 s and 534 MB on 300 URLs of 150 bytes, and grew
+ *     with every value. (Counted copies of a narrower class, such as [a-z]{30}, can
+ *     do the same on values made of that class; they are common in real indicators
+ *     (^[a-z0-9-]{1,63}\.) and are not refused: a linear-time matcher is the cure.)
+ * Memory grows with the input only (a few dozen bytes of tree per input byte).
+ *
+ * Ownership: all nodes and strings live in one arena owned by struct pattern; compiled
+ * regular expressions are chained so pattern_free() can regfree() them. Terms handed to
+ * pattern_term_fn borrow strings from the tree.
+ *
+ * Paths: "file:hashes.'SHA-256'" becomes object type "file" and path "hashes.SHA-256";
+ * list steps are written "[0]" or "[*]". A quoted key holding '.' or '[' reads like
+ * several steps; observations use the same spelling, so such keys still compare equal,
+ * but "[*]" inside a quoted key acts as a wildcard. */
+#include "rules/pattern.h"
+
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obs/obs.h"
+#include "util/arena.h"
+#include "util/timefmt.h"
+
+#define MAX_QUALS 8          /* qualifiers on one observation expression */
+#define MAX_REGEX 16         /* MATCHES tests in one pattern */
+#define REGEX_MAX_LEN 1024   /* bytes of one regular expression */
+#define REGEX_MAX_GROUPS 16  /* nesting of '(' inside one regular expression */
+#define REGEX_MAX_WEIGHT REGEX_MAX_LEN /* characters once {m,n} repetitions are expanded */
+#define REGEX_MAX_REPS 128   /* parts that can match empty, {m,n} expanded, in one regex */
+#define PATTERN_REGEX_REPS 256 /* ... and in all regexes of one pattern together */
+#define REGEX_EMPTY_COST 4   /* what an anchor or empty alternative counts for */
+#define REGEX_MAX_WIDE 16    /* copies of '.' and of [^...] made by {m,n} counts */
+#define NAME_MAX_LEN 250     /* STIX type and property names (STIX 2.1 3.1) */
+#define TS_MAX_LEN 64        /* longest t'...' text we try to parse */
+#define SNIP_MAX 32          /* bytes of input quoted in an error message */
+#define ARENA_CHUNK 4096
+
+/* ---- the tree ---- */
+
+enum lit_kind {
+    LIT_STRING,
+    LIT_INT,
+    LIT_FLOAT,
+    LIT_BOOL,
+    LIT_HEX,
+    LIT_BIN,
+    LIT_TIME
+};
+
+/* An IPv4 or IPv6 address or CIDR range; IPv4-mapped IPv6 (::ffff:a.b.c.d) is stored
+ * as IPv4 so both spellings compare equal. */
+struct ipnet {
+    int family;              /* 4, 6, or 0 when the text is not an address */
+    unsigned char addr[16];  /* network byte order; IPv4 uses the first 4 bytes */
+    int prefix;              /* significant bits */
+    int has_prefix;          /* written with "/nn" */
+};
+
+struct lit {
+    enum lit_kind kind;
+    size_t pos;               /* where the literal starts in the text */
+    const char *text;         /* unescaped string, or the literal's text without
+                                 prefix and quotes; NUL-terminated, in the arena */
+    long long i;              /* LIT_INT */
+    double f;                 /* LIT_FLOAT (and LIT_INT as a double) */
+    int b;                    /* LIT_BOOL */
+    struct mz_time t;         /* LIT_TIME */
+    const unsigned char *bytes; /* LIT_HEX, LIT_BIN: decoded */
+    size_t n_bytes;
+    struct ipnet net;         /* LIT_STRING: the string read as an address, if it is one */
+    struct lit *next;         /* next element of an IN set */
+};
+
+enum test_op {
+    OP_EQ,
+    OP_NE,
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_IN,
+    OP_LIKE,
+    OP_MATCHES,
+    OP_ISSUBSET,
+    OP_ISSUPERSET,
+    OP_EXISTS
+};
+
+struct test {
+    const char *object_type;
+    const char *path;      /* unquoted, "[n]"/"[*]" for list steps */
+    enum test_op op;
+    int negated;           /* NOT */
+    struct lit *lits;      /* one literal; a list for IN; none for EXISTS */
+    regex_t re;            /* OP_MATCHES only, compiled at parse time */
+    struct test *next_re;  /* chain of tests owning a compiled regex */
+};
+
+enum cmp_kind {
+    CMP_TEST,
+    CMP_AND,
+    CMP_OR
+};
+
+/* A comparison expression: the inside of one '[...]'. */
+struct cmp {
+    enum cmp_kind kind;
+    size_t pos;            /* where it starts in the text */
+    const char *type;      /* the object type of every test below, or NULL when an OR
+                              mixes types */
+    struct test *test;     /* CMP_TEST */
+    struct cmp *kids;      /* CMP_AND, CMP_OR: two or more, linked by next */
+    struct cmp *next;
+};
+
+enum qual_kind {
+    QUAL_WITHIN,
+    QUAL_REPEATS,
+    QUAL_STARTSTOP
+};
+
+struct qual {
+    enum qual_kind kind;
+    double seconds;          /* WITHIN */
+    long long times;         /* REPEATS */
+    struct mz_time start;    /* START ... STOP */
+    struct mz_time stop;
+    struct qual *next;
+};
+
+enum oex_kind {
+    OEX_LEAF,
+    OEX_AND,
+    OEX_OR,
+    OEX_FOLLOWEDBY
+};
+
+/* An observation expression. */
+struct oex {
+    enum oex_kind kind;
+    struct cmp *cmp;       /* OEX_LEAF */
+    struct oex *kids;      /* the others: two or more, linked by next */
+    struct oex *next;
+    struct qual *quals;    /* in the order written */
+    size_t n_quals;
+};
+
+struct pattern {
+    struct mz_arena arena; /* every node and string */
+    struct oex *root;
+    struct test *regexes;  /* tests with a compiled regex, for regfree() */
+};
+
+/* ---- small helpers shared by parser and evaluator ---- */
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_lower(int c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+static int is_alpha(int c)
+{
+    return is_lower(c) || (c >= 'A' && c <= 'Z');
+}
+
+static int hex_val(int c)
+{
+    if (is_digit(c))
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Length of the valid UTF-8 sequence at s[i] (s has n bytes), or 0 if it is invalid
+ * (bad lead byte, truncated, overlong, surrogate, above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t i)
+{
+    unsigned c = s[i];
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t need, k;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 2;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 3;
+    else
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (n - i <= need)
+        return 0;
+    for (k = 1; k <= need; k++) {
+        unsigned b = s[i + k];
+        if (b < lo || b > hi)
+            return 0;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return need + 1;
+}
+
+/* Bytes of one character at s[i] for LIKE's '_': a valid sequence, else one byte. */
+static size_t char_len(const unsigned char *s, size_t n, size_t i)
+{
+    size_t k = utf8_seq(s, n, i);
+    return k ? k : 1;
+}
+
+/* Byte length of the pattern whitespace at s[i], or 0. The set is the grammar's WS
+ * rule: ASCII space, tab, CR, LF, VT, FF and U+0085, U+00A0, U+2000-U+200A, U+2028,
+ * U+2029, U+202F, U+205F, U+3000. */
+static size_t ws_len(const unsigned char *s, size_t n, size_t i)
+{
+    unsigned c = s[i];
+
+    if (c == ' ' || (c >= '\t' && c <= '\r'))
+        return 1;
+    if (c == 0xC2 && n - i >= 2 && (s[i + 1] == 0x85 || s[i + 1] == 0xA0))
+        return 2;
+    if (c == 0xE2 && n - i >= 3) {
+        unsigned b1 = s[i + 1], b2 = s[i + 2];
+        if (b1 == 0x80 && ((b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 ||
+                           b2 == 0xAF))
+            return 3;
+        if (b1 == 0x81 && b2 == 0x9F)
+            return 3;
+    }
+    if (c == 0xE3 && n - i >= 3 && s[i + 1] == 0x80 && s[i + 2] == 0x80)
+        return 3;
+    return 0;
+}
+
+/* ---- IPv4 / IPv6 addresses and CIDR ranges ---- */
+
+/* Dotted quad without leading zeros in s[0..n). */
+static int parse_ip4(const char *s, size_t n, unsigned char out[4])
+{
+    size_t i = 0;
+
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t start = i;
+        if (part > 0) {
+            if (i >= n || s[i] != '.')
+                return -1;
+            start = ++i;
+        }
+        while (i < n && is_digit(s[i]) && i - start < 3)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
+            return -1;
+        out[part] = (unsigned char)v;
+    }
+    return i == n ? 0 : -1;
+}
+
+/* RFC 4291 text form (with "::" and a trailing dotted quad) in s[0..n). */
+static int parse_ip6(const char *s, size_t n, unsigned char out[16])
+{
+    unsigned groups[8];
+    int ng = 0, gap = -1;
+    size_t i = 0;
+
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    } else if (n >= 1 && s[0] == ':') {
+        return -1;
+    }
+    while (i < n) {
+        size_t j = i;
+        unsigned v = 0;
+        while (j < n && j - i < 5 && hex_val(s[j]) >= 0)
+            v = v * 16 + (unsigned)hex_val(s[j++]);
+        if (j < n && s[j] == '.') {
+            unsigned char q[4];
+            if (ng > 6 || parse_ip4(s + i, n - i, q))
+                return -1;
+            groups[ng++] = (unsigned)q[0] << 8 | q[1];
+            groups[ng++] = (unsigned)q[2] << 8 | q[3];
+            i = n;
+            break;
+        }
+        if (j == i || j - i > 4 || ng == 8)
+            return -1;
+        groups[ng++] = v;
+        i = j;
+        if (i == n)
+            break;
+        if (s[i] != ':')
+            return -1;
+        i++;
+        if (i < n && s[i] == ':') {
+            if (gap >= 0)
+                return -1;
+            gap = ng;
+            i++;
+        } else if (i == n) {
+            return -1; /* a single trailing ':' */
+        }
+    }
+    if (gap < 0 ? ng != 8 : ng > 7)
+        return -1;
+    memset(out, 0, 16);
+    for (int k = 0; k < ng; k++) {
+        int at = gap >= 0 && k >= gap ? 8 - (ng - k) : k;
+        out[2 * at] = (unsigned char)(groups[k] >> 8);
+        out[2 * at + 1] = (unsigned char)groups[k];
+    }
+    return 0;
+}
+
+/* "addr" or "addr/nn" for IPv4 or IPv6. Host bits may be set; comparisons mask them. */
+static int parse_net(const char *s, struct ipnet *out)
+{
+    size_t n = strlen(s), alen = n;
+    const char *slash = memchr(s, '/', n);
+    int bits = -1, max;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+    memset(out, 0, sizeof *out);
+    if (slash) {
+        size_t i = (size_t)(slash - s) + 1, d = n - i;
+        alen = (size_t)(slash - s);
+        if (d < 1 || d > 3 || (d > 1 && s[i] == '0'))
+            return -1;
+        bits = 0;
+        for (; i < n; i++) {
+            if (!is_digit(s[i]))
+                return -1;
+            bits = bits * 10 + (s[i] - '0');
+        }
+    }
+    if (!parse_ip4(s, alen, out->addr)) {
+        out->family = 4;
+        max = 32;
+    } else if (!parse_ip6(s, alen, out->addr)) {
+        out->family = 6;
+        max = 128;
+    } else {
+        return -1;
+    }
+    if (bits > max) {
+        out->family = 0;
+        return -1;
+    }
+    out->has_prefix = bits >= 0;
+    out->prefix = bits >= 0 ? bits : max;
+    if (out->family == 6 && out->prefix >= 96 && !memcmp(out->addr, mapped, 12)) {
+        memmove(out->addr, out->addr + 12, 4);
+        memset(out->addr + 4, 0, 12);
+        out->family = 4;
+        out->prefix -= 96;
+    }
+    return 0;
+}
+
+/* 1 if every address of a lies in b. */
+static int net_within(const struct ipnet *a, const struct ipnet *b)
+{
+    int full, rest;
+
+    if (a->family != b->family || a->prefix < b->prefix)
+        return 0;
+    full = b->prefix / 8;
+    rest = b->prefix % 8;
+    if (memcmp(a->addr, b->addr, (size_t)full))
+        return 0;
+    if (rest) {
+        unsigned mask = (0xFFu << (8 - rest)) & 0xFFu;
+        if ((a->addr[full] & mask) != (b->addr[full] & mask))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- binary literals ---- */
+
+static int b64_val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (is_digit(c))
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* Decode base64 s[0..n) (length a multiple of 4, '=' padding only at the end) into
+ * out, which holds n / 4 * 3 bytes. Returns the decoded length or -1. */
+static long b64_decode(const char *s, size_t n, unsigned char *out)
+{
+    size_t o = 0;
+
+    if (n % 4)
+        return -1;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4], pad = 0;
+        for (int k = 0; k < 4; k++) {
+            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else if (pad || (v[k] = b64_val(s[i + k])) < 0) {
+                return -1;
+            }
+        }
+        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+        if (pad < 2)
+            out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+        if (pad < 1)
+            out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
+    }
+    return (long)o;
+}
+
+/* Decode hex s[0..n) into out (n / 2 bytes). Returns the length or -1. */
+static long hex_decode(const char *s, size_t n, unsigned char *out)
+{
+    if (n % 2)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        int h = hex_val(s[i]), l = hex_val(s[i + 1]);
+        if (h < 0 || l < 0)
+            return -1;
+        out[i / 2] = (unsigned char)(h << 4 | l);
+    }
+    return (long)(n / 2);
+}
+
+/* ---- the parser ---- */
+
+struct parser {
+    const char *s;          /* the text, not NUL-terminated */
+    size_t len;
+    size_t pos;             /* next byte to read */
+    int depth;              /* open parentheses */
+    size_t n_regex;
+    uint64_t regex_reps;    /* repetitions counted in the regexes so far */
+    char *scratch;          /* len + 1 bytes, for building paths */
+    struct pattern *p;
+    struct mz_error *err;
+    enum mz_err rc;         /* MZ_OK until the first error */
+};
+
+static const char *const keywords[] = {
+    "AND", "OR", "NOT", "FOLLOWEDBY", "LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET",
+    "EXISTS", "IN", "WITHIN", "SECONDS", "REPEATS", "TIMES", "START", "STOP",
+};
+
+/* Record the first error: "pattern error at position N: <reason>". Returns -1. */
+static int fail(struct parser *ps, enum mz_err code, size_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(struct parser *ps, enum mz_err code, size_t pos, const char *fmt, ...)
+{
+    char reason[200];
+    va_list ap;
+
+    if (ps->rc != MZ_OK)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    ps->rc = code;
+    mz_error_set(ps->err, code, "", "pattern error at position %zu: %s", pos, reason);
+    return -1;
+}
+
+static void *palloc(struct parser *ps, size_t n)
+{
+    void *m = mz_arena_alloc(&ps->p->arena, n);
+
+    if (!m) {
+        fail(ps, MZ_ENOMEM, ps->pos, "out of memory");
+        return NULL;
+    }
+    memset(m, 0, n);
+    return m;
+}
+
+static char *pstrdup(struct parser *ps, const char *s, size_t n)
+{
+    char *d = palloc(ps, n + 1);
+
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int peek(const struct parser *ps)
+{
+    return ps->pos < ps->len ? (unsigned char)ps->s[ps->pos] : -1;
+}
+
+static int peek_at(const struct parser *ps, size_t off)
+{
+    return ps->len - ps->pos > off ? (unsigned char)ps->s[ps->pos + off] : -1;
+}
+
+static void skip_ws(struct parser *ps)
+{
+    size_t k;
+
+    while (ps->pos < ps->len &&
+           (k = ws_len((const unsigned char *)ps->s, ps->len, ps->pos)) > 0)
+        ps->pos += k;
+}
+
+static int is_word_char(int c)
+{
+    return is_alpha(c) || is_digit(c) || c == '_' || c == '-';
+}
+
+/* Length of the run of [A-Za-z0-9_-] at byte at. */
+static size_t run_len(const struct parser *ps, size_t at)
+{
+    size_t i = at;
+
+    while (i < ps->len && is_word_char((unsigned char)ps->s[i]))
+        i++;
+    return i - at;
+}
+
+/* Length of the word (a run starting with a letter or '_') at byte at, or 0. */
+static size_t word_len(const struct parser *ps, size_t at)
+{
+    if (at >= ps->len || !(is_alpha((unsigned char)ps->s[at]) || ps->s[at] == '_'))
+        return 0;
+    return run_len(ps, at);
+}
+
+/* Copy up to SNIP_MAX bytes of s[at..at+n) into buf, cut at a character boundary,
+ * with "..." when shortened. The text is valid UTF-8 (checked up front). */
+static void snip(const struct parser *ps, size_t at, size_t n, char *buf, size_t cap)
+{
+    size_t k = n;
+
+    if (k > SNIP_MAX) {
+        k = SNIP_MAX;
+        while (k > 0 && ((unsigned char)ps->s[at + k] & 0xC0) == 0x80)
+            k--;
+    }
+    snprintf(buf, cap, "'%.*s'%s", (int)k, ps->s + at, k < n ? "..." : "");
+}
+
+/* The keyword that word s[0..n) spells in another case, or NULL. */
+static const char *keyword_in_other_case(const char *s, size_t n)
+{
+    for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++) {
+        const char *kw = keywords[k];
+        size_t i;
+        if (strlen(kw) != n || !memcmp(kw, s, n))
+            continue;
+        for (i = 0; i < n; i++) {
+            int c = (unsigned char)s[i];
+            if ((is_lower(c) ? c - 'a' + 'A' : c) != kw[i])
+                break;
+        }
+        if (i == n)
+            return kw;
+    }
+    return NULL;
+}
+
+/* Describe what the text holds at byte at, for "found ..." in messages. */
+static void describe_at(const struct parser *ps, size_t at, char *buf, size_t cap)
+{
+    size_t n;
+    const char *kw;
+    char q[SNIP_MAX + 8];
+
+    if (at >= ps->len) {
+        snprintf(buf, cap, "the end of the pattern");
+        return;
+    }
+    n = run_len(ps, at);
+    if (n == 0)
+        n = char_len((const unsigned char *)ps->s, ps->len, at);
+    snip(ps, at, n, q, sizeof q);
+    kw = keyword_in_other_case(ps->s + at, n);
+    if (kw)
+        snprintf(buf, cap, "%s (keywords are upper case: %s)", q, kw);
+    else
+        snprintf(buf, cap, "%s", q);
+}
+
+/* "expected X, found Y" at the current position (after whitespace). */
+static int fail_expected(struct parser *ps, const char *what)
+{
+    char found[96];
+
+    skip_ws(ps);
+    describe_at(ps, ps->pos, found, sizeof found);
+    return fail(ps, MZ_EINVAL, ps->pos, "expected %s, found %s", what, found);
+}
+
+/* 1 if the next word (after whitespace) is exactly kw; consumes nothing. */
+static int is_kw(struct parser *ps, const char *kw)
+{
+    size_t n = strlen(kw);
+
+    skip_ws(ps);
+    return word_len(ps, ps->pos) == n && !memcmp(ps->s + ps->pos, kw, n);
+}
+
+static int eat_kw(struct parser *ps, const char *kw)
+{
+    if (!is_kw(ps, kw))
+        return 0;
+    ps->pos += strlen(kw);
+    return 1;
+}
+
+/* Enter a parenthesis at byte at; fails past PATTERN_MAX_DEPTH. */
+static int enter(struct parser *ps, size_t at)
+{
+    if (ps->depth >= PATTERN_MAX_DEPTH)
+        return fail(ps, MZ_EINVAL, at, "nesting deeper than %d", PATTERN_MAX_DEPTH);
+    ps->depth++;
+    return 0;
+}
+
+/* ---- literals ---- */
+
+/* A string literal starting at the quote at ps->pos; *out gets the unescaped text
+ * (in the arena), *out_len its length. */
+static int lex_string(struct parser *ps, const char **out, size_t *out_len)
+{
+    size_t q = ps->pos, i = q + 1, end, o = 0;
+    char *d;
+
+    for (;;) {
+        if (i >= ps->len)
+            return fail(ps, MZ_EINVAL, q, "unterminated string");
+        if (ps->s[i] == '\'')
+            break;
+        if (ps->s[i] == '\\') {
+            if (i + 1 >= ps->len)
+                return fail(ps, MZ_EINVAL, q, "unterminated string");
+            if (ps->s[i + 1] != '\'' && ps->s[i + 1] != '\\') {
+                char what[SNIP_MAX + 8];
+                snip(ps, i + 1, char_len((const unsigned char *)ps->s, ps->len, i + 1),
+                     what, sizeof what);
+                return fail(ps, MZ_EINVAL, i,
+                            "invalid escape '\\' before %s in a string: only \\' and \\\\ "
+                            "are allowed",
+                            what);
+            }
+            i++;
+        }
+        i++;
+    }
+    end = i;
+    d = palloc(ps, end - q);
+    if (!d)
+        return -1;
+    for (i = q + 1; i < end; i++) {
+        if (ps->s[i] == '\\')
+            i++;
+        d[o++] = ps->s[i];
+    }
+    d[o] = '\0';
+    ps->pos = end + 1;
+    *out = d;
+    *out_len = o;
+    return 0;
+}
+
+/* The inside of h'..', b'..' or t'..' starting at the prefix letter at ps->pos. */
+static int lex_prefixed(struct parser *ps, const char **in, size_t *in_len)
+{
+    size_t start = ps->pos + 2, i = start;
+
+    while (i < ps->len && ps->s[i] != '\'')
+        i++;
+    if (i >= ps->len)
+        return fail(ps, MZ_EINVAL, ps->pos, "unterminated literal %c'...'", ps->s[ps->pos]);
+    *in = ps->s + start;
+    *in_len = i - start;
+    ps->pos = i + 1;
+    return 0;
+}
+
+/* A number: [+-]? digits, or [+-]? digits? '.' digits (the grammar has no exponent). */
+static int lex_number(struct parser *ps, struct lit *l)
+{
+    size_t start = ps->pos, i = start, ds, nint;
+    int is_float = 0;
+    char *text;
+
+    if (i < ps->len && (ps->s[i] == '+' || ps->s[i] == '-'))
+        i++;
+    ds = i;
+    while (i < ps->len && is_digit(ps->s[i]))
+        i++;
+    nint = i - ds;
+    if (i < ps->len && ps->s[i] == '.') {
+        size_t fs = ++i;
+        while (i < ps->len && is_digit(ps->s[i]))
+            i++;
+        if (i == fs)
+            return fail(ps, MZ_EINVAL, start, "expected digits after '.' in a number");
+        is_float = 1;
+    } else if (nint == 0) {
+        return fail(ps, MZ_EINVAL, start, "expected a number");
+    } else if (nint > 1 && ps->s[ds] == '0') {
+        return fail(ps, MZ_EINVAL, start, "a number may not start with 0");
+    }
+    text = pstrdup(ps, ps->s + start, i - start);
+    if (!text)
+        return -1;
+    l->text = text;
+    if (is_float) {
+        l->kind = LIT_FLOAT;
+        l->f = strtod(text, NULL);
+        if (!isfinite(l->f))
+            return fail(ps, MZ_EINVAL, start, "number out of range");
+    } else {
+        unsigned long long v = 0;
+        int neg = ps->s[start] == '-';
+        unsigned long long lim = neg ? (unsigned long long)INT64_MAX + 1 : INT64_MAX;
+        for (size_t k = ds; k < i; k++) {
+            unsigned d = (unsigned)(ps->s[k] - '0');
+            if (v > (lim - d) / 10)
+                return fail(ps, MZ_EINVAL, start, "integer out of range");
+            v = v * 10 + d;
+        }
+        l->kind = LIT_INT;
+        l->i = neg ? (v == (unsigned long long)INT64_MAX + 1 ? INT64_MIN : -(long long)v)
+                   : (long long)v;
+        l->f = (double)l->i;
+    }
+    ps->pos = i;
+    return 0;
+}
+
+/* Any literal, after whitespace. */
+static struct lit *parse_literal(struct parser *ps)
+{
+    struct lit *l;
+    int c, c1;
+    const char *in = NULL;
+    size_t in_len = 0;
+
+    skip_ws(ps);
+    l = palloc(ps, sizeof *l);
+    if (!l)
+        return NULL;
+    l->pos = ps->pos;
+    c = peek(ps);
+    c1 = peek_at(ps, 1);
+    if (c == '\'') {
+        if (lex_string(ps, &l->text, &in_len))
+            return NULL;
+        l->kind = LIT_STRING;
+        parse_net(l->text, &l->net);
+        return l;
+    }
+    if ((c == 'h' || c == 'b' || c == 't') && c1 == '\'') {
+        unsigned char *bytes;
+        long n;
+        if (lex_prefixed(ps, &in, &in_len))
+            return NULL;
+        l->text = pstrdup(ps, in, in_len);
+        if (!l->text)
+            return NULL;
+        if (c == 't') {
+            l->kind = LIT_TIME;
+            if (in_len > TS_MAX_LEN || mz_time_parse(l->text, &l->t))
+                return fail(ps, MZ_EINVAL, l->pos,
+                            "invalid timestamp in t'...': use YYYY-MM-DDTHH:MM:SS[.s]Z"),
+                       NULL;
+            return l;
+        }
+        bytes = palloc(ps, in_len + 1); /* enough for hex and base64 */
+        if (!bytes)
+            return NULL;
+        if (c == 'h') {
+            l->kind = LIT_HEX;
+            n = hex_decode(in, in_len, bytes);
+            if (n < 0)
+                return fail(ps, MZ_EINVAL, l->pos,
+                            "invalid hex literal h'...': use an even number of hex digits"),
+                       NULL;
+        } else {
+            l->kind = LIT_BIN;
+            n = b64_decode(in, in_len, bytes);
+            if (n < 0)
+                return fail(ps, MZ_EINVAL, l->pos,
+                            "invalid base64 in b'...': use groups of 4 of A-Z a-z 0-9 + / "
+                            "with '=' padding only at the end"),
+                       NULL;
+        }
+        l->bytes = bytes;
+        l->n_bytes = (size_t)n;
+        return l;
+    }
+    if (is_digit(c) || c == '+' || c == '-' || c == '.')
+        return lex_number(ps, l) ? NULL : l;
+    if (word_len(ps, ps->pos) == 4 && !memcmp(ps->s + ps->pos, "true", 4)) {
+        l->kind = LIT_BOOL;
+        l->b = 1;
+        l->text = "true";
+        ps->pos += 4;
+        return l;
+    }
+    if (word_len(ps, ps->pos) == 5 && !memcmp(ps->s + ps->pos, "false", 5)) {
+        l->kind = LIT_BOOL;
+        l->text = "false";
+        ps->pos += 5;
+        return l;
+    }
+    fail_expected(ps, "a literal ('string', number, true, false, h'..', b'..' or t'..')");
+    return NULL;
+}
+
+/* ---- regular expressions (MATCHES) ---- */
+
+/* Where the bracket expression opened at re[i] ends (its ']'), or n - 1. */
+static size_t bracket_end(const char *re, size_t n, size_t i)
+{
+    size_t j = i + 1;
+
+    if (j < n && re[j] == '^')
+        j++;
+    if (j < n && re[j] == ']')
+        j++;
+    while (j < n && re[j] != ']') {
+        if (re[j] == '[' && j + 1 < n && (re[j + 1] == ':' || re[j + 1] == '.' ||
+                                          re[j + 1] == '=')) {
+            char d = re[j + 1];
+            j += 2;
+            while (j + 1 < n && !(re[j] == d && re[j + 1] == ']'))
+                j++;
+            j += 2;
+        } else {
+            j++;
+        }
+    }
+    return j < n ? j : n - 1;
+}
+
+/* A bound {m}, {m,}, {,n} or {m,n} at re[i]: *lo_out gets m, *k_out how many copies
+ * it may expand to (m + 1 for {m,}), *open_out whether it has no upper end, *end_out
+ * the index of '}'. Returns 0, or -1 if it is no bound (then glibc reads '{' as a
+ * literal or refuses it). */
+static int bound_at(const char *re, size_t n, size_t i, uint64_t *lo_out, uint64_t *k_out,
+                    int *open_out, size_t *end_out)
+{
+    uint64_t m = 0, hi = 0;
+    int has_m = 0, has_comma = 0, has_hi = 0;
+    size_t j = i + 1;
+
+    for (; j < n && is_digit(re[j]); j++, has_m = 1)
+        m = m < 100000 ? m * 10 + (uint64_t)(re[j] - '0') : m;
+    if (j < n && re[j] == ',') {
+        has_comma = 1;
+        for (j++; j < n && is_digit(re[j]); j++, has_hi = 1)
+            hi = hi < 100000 ? hi * 10 + (uint64_t)(re[j] - '0') : hi;
+    }
+    if (j >= n || re[j] != '}' || (!has_m && !has_hi))
+        return -1;
+    if (has_hi)
+        *k_out = hi > m ? hi : m;
+    else
+        *k_out = has_comma ? m + 1 : m;
+    *lo_out = m < *k_out ? m : *k_out;
+    *open_out = has_comma && !has_hi;
+    *end_out = j;
+    return 0;
+}
+
+/* Saturating arithmetic for the regex budgets: anything above cap stays at cap + 1. */
+static uint64_t sat_add(uint64_t a, uint64_t b, uint64_t cap)
+{
+    uint64_t s = a + b;
+    return s > cap + 1 ? cap + 1 : s;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b, uint64_t cap)
+{
+    if (a && b > (cap + 1) / a + 1)
+        return cap + 1;
+    return a * b > cap + 1 ? cap + 1 : a * b;
+}
+
+/* A piece of a regex: one atom, a group, or either with repetition operators. */
+struct re_item {
+    uint64_t atoms; /* characters and bracket expressions, {m,n} expanded */
+    uint64_t reps;  /* parts that can match empty, {m,n} expanded (see below) */
+    uint64_t wide;  /* '.' and negated bracket expressions, {m,n} expanded */
+    uint64_t cwide; /* of those, the ones inside a {m,n} count (.{30}: 30; . or [^/]+: 0) */
+    int nullable;   /* can match the empty string */
+};
+
+/* A group (or the whole expression) while it is read. */
+struct re_level {
+    struct re_item sum;  /* everything read at this level */
+    int group_null;      /* an earlier alternative can match empty */
+    int alt_null;        /* the current alternative can match empty so far */
+    int alt_null_before; /* ... without its last item */
+    int alt_items;       /* items in the current alternative */
+};
+
+static void re_level_init(struct re_level *l)
+{
+    memset(l, 0, sizeof *l);
+    l->alt_null = l->alt_null_before = 1;
+}
+
+static void re_append(struct re_level *l, const struct re_item *it)
+{
+    l->sum.atoms = sat_add(l->sum.atoms, it->atoms, REGEX_MAX_WEIGHT);
+    l->sum.reps = sat_add(l->sum.reps, it->reps, REGEX_MAX_REPS);
+    l->sum.wide = sat_add(l->sum.wide, it->wide, REGEX_MAX_WEIGHT);
+    l->sum.cwide = sat_add(l->sum.cwide, it->cwide, REGEX_MAX_WEIGHT);
+    l->alt_null_before = l->alt_null;
+    l->alt_null = l->alt_null && it->nullable;
+    l->alt_items++;
+}
+
+/* An empty alternative or group costs like an anchor. */
+static void re_end_alt(struct re_level *l)
+{
+    if (l->alt_items == 0)
+        l->sum.reps = sat_add(l->sum.reps, REGEX_EMPTY_COST, REGEX_MAX_REPS);
+    l->group_null = l->group_null || l->alt_null;
+}
+
+/* Why regcomp() must not see re (n bytes), or NULL if it may; *reps_out gets the
+ * expression's count for the per-pattern budget. See the file comment for the reasons.
+ * The rule that matters most: a looping operator (*, +, {m,n} with n >= 2, {m,}) must
+ * not repeat a part that can match the empty string, as in (a*)* or (^){2,}: glibc's
+ * epsilon closures grow exponentially with such loops (((((^){2,}){1,8})|\b)* runs for
+ * minutes). '?' may follow anything, so PCRE-style .*? still compiles (as (.*)?).
+ * The budget counts parts that can match empty: '?', '*' and {0,n} one each; empty
+ * alternatives and groups, anchors and word boundaries REGEX_EMPTY_COST each; '+'
+ * counts its operand again, characters included (glibc compiles X+ as X X*); {m,n}
+ * counts its operand once per copy, plus n - m optional copies when the operand has
+ * parts that can match empty. [a-z]{1,63} costs nothing, ^...$ 8. */
+static const char *regex_refusal(const char *re, size_t n, uint64_t *reps_out)
+{
+    struct re_level lv[REGEX_MAX_GROUPS + 1];
+    struct re_item last; /* what a repetition operator would repeat */
+    int has_last = 0, level = 0, n_rep = 0;
+
+    memset(&last, 0, sizeof last);
+    re_level_init(&lv[0]);
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)re[i], open = 0;
+        uint64_t k = 0, lo = 0;
+        size_t end = i;
+        struct re_item it = {1, 0, 0, 0, 0}; /* a plain atom unless said otherwise */
+
+        if (c == '*' || c == '+' || c == '?' ||
+            (c == '{' && !bound_at(re, n, i, &lo, &k, &open, &end))) {
+            struct re_level *l = &lv[level];
+            uint64_t r = last.reps, add, copies = 0;
+            int loop = c == '*' || c == '+' || (c == '{' && (open || k >= 2));
+            if (!has_last)
+                return "a repetition operator has nothing to repeat";
+            if (++n_rep > 2)
+                return "more than two repetition operators in a row";
+            if (loop && last.nullable)
+                return "a repeated part can match the empty string, as in (a*)*, (x?)+ or "
+                       "(^){2,}: make the repeated part need at least one character";
+            if (c == '{') {
+                copies = k > 1 ? k - 1 : 0;
+                add = sat_mul(r, copies, REGEX_MAX_REPS);
+                if (r)
+                    add = sat_add(add, k - lo, REGEX_MAX_REPS); /* optional copies */
+                if (lo == 0)
+                    add = sat_add(add, 1, REGEX_MAX_REPS);
+                i = end;
+            } else if (c == '+') {
+                copies = 1; /* glibc compiles X+ as X X* */
+                add = sat_add(r, 1, REGEX_MAX_REPS);
+            } else {
+                add = 1;
+            }
+            l->sum.atoms = sat_add(l->sum.atoms, sat_mul(last.atoms, copies, REGEX_MAX_WEIGHT),
+                                   REGEX_MAX_WEIGHT);
+            l->sum.wide = sat_add(l->sum.wide, sat_mul(last.wide, copies, REGEX_MAX_WEIGHT), REGEX_MAX_WEIGHT);
+            last.wide = sat_mul(last.wide, copies + 1, REGEX_MAX_WEIGHT);
+            if (c == '{' && last.wide > 1) {
+                /* every wide copy the count makes (the item's own ones were counted
+                 * already if it held a count) */
+                l->sum.cwide = sat_add(l->sum.cwide, last.wide - last.cwide, REGEX_MAX_WEIGHT);
+                last.cwide = last.wide;
+            }
+            l->sum.reps = sat_add(l->sum.reps, add, REGEX_MAX_REPS);
+            last.atoms = sat_mul(last.atoms, copies + 1, REGEX_MAX_WEIGHT);
+            last.reps = sat_add(r, add, REGEX_MAX_REPS);
+            last.nullable = c == '?' || c == '*' || (c == '{' && lo == 0) || last.nullable;
+            l->alt_null = l->alt_null_before && last.nullable;
+        } else {
+            n_rep = 0;
+            switch (c) {
+            case '\\':
+                if (i + 1 < n && re[i + 1] >= '1' && re[i + 1] <= '9')
+                    return "back-references such as \\1 are not supported";
+                if (i + 1 < n && strchr("bB<>`'", re[i + 1])) {
+                    it.reps = REGEX_EMPTY_COST; /* zero-width */
+                    it.nullable = 1;
+                }
+                i++;
+                break;
+            case '[':
+                it.wide = i + 1 < n && re[i + 1] == '^'; /* [^...]: nearly any character */
+                i = bracket_end(re, n, i);
+                break;
+            case '.':
+                it.wide = 1;
+                break;
+            case '^':
+            case '$':
+                it.reps = REGEX_EMPTY_COST; /* zero-width */
+                it.nullable = 1;
+                break;
+            case '(':
+                if (i + 1 < n && re[i + 1] == '?')
+                    return "(?...) is PCRE syntax; MATCHES takes POSIX extended regular "
+                           "expressions";
+                if (level == REGEX_MAX_GROUPS)
+                    return "groups nested more than 16 deep";
+                re_level_init(&lv[++level]);
+                has_last = 0;
+                continue;
+            case '|':
+                re_end_alt(&lv[level]);
+                lv[level].alt_null = lv[level].alt_null_before = 1;
+                lv[level].alt_items = 0;
+                has_last = 0;
+                continue;
+            case ')':
+                if (level == 0)
+                    break; /* an unmatched ')': regcomp() decides */
+                re_end_alt(&lv[level]);
+                it = lv[level].sum;
+                it.nullable = lv[level].group_null;
+                level--;
+                break;
+            default:
+                break;
+            }
+            re_append(&lv[level], &it);
+            last = it;
+            has_last = 1;
+        }
+        if (lv[level].sum.atoms > REGEX_MAX_WEIGHT)
+            return "too large once its repetitions are expanded (limit 1024 characters)";
+        if (lv[level].sum.cwide > REGEX_MAX_WIDE)
+            return "more than 16 copies of '.' or of [^...] made by {m,n} counts (as in .{20}): "
+                   "after a loop such as .* the matcher's work can grow exponentially with them; "
+                   "use + or * or a smaller count";
+        if (lv[level].sum.reps > REGEX_MAX_REPS)
+            return "too many parts that can match empty, such as x? x* {0,n} (limit 128 "
+                   "once {m,n} is expanded)";
+    }
+    /* unclosed groups: regcomp() refuses them, but count them honestly first */
+    for (; level > 0; level--)
+        re_append(&lv[level - 1], &lv[level].sum);
+    if (lv[0].alt_items == 0 && n > 0)
+        re_end_alt(&lv[0]); /* a trailing '|' */
+    if (lv[0].sum.reps > REGEX_MAX_REPS)
+        return "too many parts that can match empty, such as x? x* {0,n} (limit 128 once "
+               "{m,n} is expanded)";
+    *reps_out = lv[0].sum.reps;
+    return NULL;
+}
+
+static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
+{
+    size_t n = strlen(l->text);
+    uint64_t reps = 0;
+    const char *why;
+    int rc;
+
+    if (ps->n_regex >= MAX_REGEX)
+        return fail(ps, MZ_EINVAL, l->pos, "more than %d MATCHES tests in one pattern",
+                    MAX_REGEX);
+    if (n > REGEX_MAX_LEN)
+        return fail(ps, MZ_EINVAL, l->pos, "regular expression longer than %d bytes",
+                    REGEX_MAX_LEN);
+    why = regex_refusal(l->text, n, &reps);
+    if (why)
+        return fail(ps, MZ_EINVAL, l->pos, "regular expression refused: %s", why);
+    if (ps->regex_reps + reps > PATTERN_REGEX_REPS)
+        return fail(ps, MZ_EINVAL, l->pos,
+                    "regular expression refused: the MATCHES tests of one pattern have more "
+                    "than %d parts that can match empty together",
+                    PATTERN_REGEX_REPS);
+    rc = regcomp(&t->re, l->text, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char msg[96];
+        regerror(rc, &t->re, msg, sizeof msg);
+        return fail(ps, MZ_EINVAL, l->pos,
+                    "invalid regular expression (POSIX extended syntax): %s", msg);
+    }
+    t->next_re = ps->p->regexes;
+    ps->p->regexes = t;
+    ps->n_regex++;
+    ps->regex_reps += reps;
+    return 0;
+}
+
+/* ---- object paths ---- */
+
+/* STIX 2.1 3.1: [a-z][a-z0-9-]*[a-z0-9], 3 to 250 characters. */
+static int valid_type_name(const char *s, size_t n)
+{
+    if (n < 3 || n > NAME_MAX_LEN || !is_lower(s[0]) || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_lower(s[i]) && !is_digit(s[i]) && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+/* Append s[0..n) to the path being built in ps->scratch (never longer than the text
+ * it comes from, so it fits; checked anyway). */
+static int path_put(struct parser *ps, size_t *o, const char *s, size_t n)
+{
+    if (n > ps->len - *o)
+        return fail(ps, MZ_EINVAL, ps->pos, "object path too long");
+    memcpy(ps->scratch + *o, s, n);
+    *o += n;
+    return 0;
+}
+
+/* A bare property name at ps->pos (first step: [a-z0-9_]) or dictionary key (later
+ * steps: [A-Za-z0-9_]; a '-' needs quotes). */
+static int path_bare(struct parser *ps, size_t *o, int first)
+{
+    size_t at = ps->pos, n = run_len(ps, at);
+    char q[SNIP_MAX + 8];
+
+    if (n == 0)
+        return fail_expected(ps, first ? "a property name after ':'" : "a key after '.'");
+    snip(ps, at, n, q, sizeof q);
+    if (n > NAME_MAX_LEN)
+        return fail(ps, MZ_EINVAL, at, "name %s longer than %d characters", q,
+                    NAME_MAX_LEN);
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)ps->s[at + i];
+        if (c == '-')
+            return fail(ps, MZ_EINVAL, at,
+                        "%s %s contains '-': write it quoted, as '%.*s'",
+                        first ? "property name" : "key", q, (int)(n > SNIP_MAX ? SNIP_MAX : n),
+                        ps->s + at);
+        if (first && !is_lower(c) && !is_digit(c) && c != '_')
+            return fail(ps, MZ_EINVAL, at,
+                        "invalid property name %s: use lowercase a-z, 0-9 and '_'", q);
+    }
+    ps->pos += n;
+    return path_put(ps, o, ps->s + at, n);
+}
+
+/* A quoted key at ps->pos. */
+static int path_quoted(struct parser *ps, size_t *o)
+{
+    size_t at = ps->pos, n;
+    const char *key;
+
+    if (lex_string(ps, &key, &n))
+        return -1;
+    if (n == 0)
+        return fail(ps, MZ_EINVAL, at, "empty key '' in an object path");
+    return path_put(ps, o, key, n);
+}
+
+/* object-type ':' step ('.' key | '[' index ']')* ; whitespace may separate tokens. */
+static int parse_path(struct parser *ps, const char **type_out, const char **path_out)
+{
+    size_t tpos, tn, o = 0;
+    const char *type, *path;
+    char q[SNIP_MAX + 8];
+
+    skip_ws(ps);
+    tpos = ps->pos;
+    tn = run_len(ps, tpos);
+    if (tn == 0)
+        return fail_expected(ps, "an object path such as file:name");
+    snip(ps, tpos, tn, q, sizeof q);
+    if (!valid_type_name(ps->s + tpos, tn))
+        return fail(ps, MZ_EINVAL, tpos,
+                    "invalid object type %s: use 3 to 250 of lowercase a-z, 0-9 and '-', "
+                    "starting with a letter",
+                    q);
+    ps->pos += tn;
+    skip_ws(ps);
+    if (peek(ps) != ':') {
+        char what[SNIP_MAX + 40];
+        snprintf(what, sizeof what, "':' after the object type %s", q);
+        return fail_expected(ps, what);
+    }
+    ps->pos++;
+    skip_ws(ps);
+    if (peek(ps) == '\'' ? path_quoted(ps, &o) : path_bare(ps, &o, 1))
+        return -1;
+    for (;;) {
+        size_t save = ps->pos;
+        skip_ws(ps);
+        if (peek(ps) == '.') {
+            ps->pos++;
+            skip_ws(ps);
+            if (path_put(ps, &o, ".", 1) ||
+                (peek(ps) == '\'' ? path_quoted(ps, &o) : path_bare(ps, &o, 0)))
+                return -1;
+        } else if (peek(ps) == '[') {
+            size_t ipos;
+            ps->pos++;
+            skip_ws(ps);
+            ipos = ps->pos;
+            if (peek(ps) == '*') {
+                ps->pos++;
+                if (path_put(ps, &o, "[*]", 3))
+                    return -1;
+            } else if (is_digit(peek(ps))) {
+                size_t n = 0;
+                while (is_digit(peek_at(ps, n)))
+                    n++;
+                if ((n > 1 && ps->s[ipos] == '0') || n > 9)
+                    return fail(ps, MZ_EINVAL, ipos,
+                                "list index must be '*' or an integer from 0 to 999999999");
+                if (path_put(ps, &o, "[", 1) || path_put(ps, &o, ps->s + ipos, n) ||
+                    path_put(ps, &o, "]", 1))
+                    return -1;
+                ps->pos += n;
+            } else {
+                return fail(ps, MZ_EINVAL, ipos,
+                            "list index must be '*' or a non-negative integer");
+            }
+            skip_ws(ps);
+            if (peek(ps) != ']')
+                return fail_expected(ps, "']' after the list index");
+            ps->pos++;
+        } else {
+            ps->pos = save;
+            break;
+        }
+    }
+    type = pstrdup(ps, ps->s + tpos, tn);
+    path = type ? pstrdup(ps, ps->scratch, o) : NULL;
+    if (!path)
+        return -1;
+    *type_out = type;
+    *path_out = path;
+    return 0;
+}
+
+/* ---- comparison expressions ---- */
+
+static struct cmp *parse_cmp_or(struct parser *ps);
+
+static const char *op_name(enum test_op op)
+{
+    switch (op) {
+    case OP_EQ: return "=";
+    case OP_NE: return "!=";
+    case OP_LT: return "<";
+    case OP_LE: return "<=";
+    case OP_GT: return ">";
+    case OP_GE: return ">=";
+    case OP_IN: return "IN";
+    case OP_LIKE: return "LIKE";
+    case OP_MATCHES: return "MATCHES";
+    case OP_ISSUBSET: return "ISSUBSET";
+    case OP_ISSUPERSET: return "ISSUPERSET";
+    case OP_EXISTS: return "EXISTS";
+    }
+    return "?";
+}
+
+/* The operator after a path (and an optional NOT). */
+static int parse_op(struct parser *ps, enum test_op *op_out)
+{
+    static const struct {
+        const char *word;
+        enum test_op op;
+    } words[] = {
+        {"IN", OP_IN},
+        {"LIKE", OP_LIKE},
+        {"MATCHES", OP_MATCHES},
+        {"ISSUBSET", OP_ISSUBSET},
+        {"ISSUPERSET", OP_ISSUPERSET},
+    };
+    size_t at, n;
+    int c, c1;
+    char q[SNIP_MAX + 8];
+    const char *kw;
+
+    skip_ws(ps);
+    at = ps->pos;
+    c = peek(ps);
+    c1 = peek_at(ps, 1);
+    switch (c) {
+    case '=':
+        *op_out = OP_EQ;
+        ps->pos += c1 == '=' ? 2 : 1;
+        return 0;
+    case '!':
+        if (c1 != '=')
+            return fail(ps, MZ_EINVAL, at, "unknown operator '!': use != or NOT");
+        *op_out = OP_NE;
+        ps->pos += 2;
+        return 0;
+    case '<':
+        *op_out = c1 == '=' ? OP_LE : c1 == '>' ? OP_NE : OP_LT;
+        ps->pos += c1 == '=' || c1 == '>' ? 2 : 1;
+        return 0;
+    case '>':
+        *op_out = c1 == '=' ? OP_GE : OP_GT;
+        ps->pos += c1 == '=' ? 2 : 1;
+        return 0;
+    default:
+        break;
+    }
+    n = word_len(ps, at);
+    if (n == 0)
+        return fail_expected(ps, "an operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, "
+                                 "ISSUBSET, ISSUPERSET)");
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
+        if (strlen(words[k].word) == n && !memcmp(ps->s + at, words[k].word, n)) {
+            *op_out = words[k].op;
+            ps->pos += n;
+            return 0;
+        }
+    }
+    snip(ps, at, n, q, sizeof q);
+    if (n == 6 && !memcmp(ps->s + at, "EXISTS", 6))
+        return fail(ps, MZ_EINVAL, at, "EXISTS goes before the object path: EXISTS type:prop");
+    if (n == 3 && !memcmp(ps->s + at, "NOT", 3))
+        return fail(ps, MZ_EINVAL, at, "NOT given twice");
+    kw = keyword_in_other_case(ps->s + at, n);
+    if (kw)
+        return fail(ps, MZ_EINVAL, at, "unknown operator %s (operators are upper case: %s)",
+                    q, kw);
+    return fail(ps, MZ_EINVAL, at, "unknown operator %s", q);
+}
+
+/* path [NOT] op literal, or [NOT] EXISTS path. */
+/* Observables the index normalises: a literal of one (a domain, URL, e-mail address,
+ * hash or wallet compared with =, != or IN) is kept in the canonical form the log
+ * values it will be compared with come in, and a hash path under the name the matcher
+ * gives it (hashes.SHA-256, not hashes.sha256), so that a pattern evaluated on
+ * candidates says what the index says ('EVIL.example' is evil.example). Addresses are
+ * left to the evaluator's CIDR reading; a literal that is no valid observable is left
+ * as written (the write-time check refuses it where the index would look it up). */
+static int canon_test(struct parser *ps, struct test *t)
+{
+    int k = obs_kind_of_path(t->object_type, t->path);
+    const char *type;
+
+    if (k < 0)
+        return 0;
+    obs_path_of_kind((enum obs_kind)k, &type, &t->path); /* hashes.sha256 -> hashes.SHA-256 */
+    if (k == OBS_IPV4 || k == OBS_IPV6 || (t->op != OP_EQ && t->op != OP_NE && t->op != OP_IN))
+        return 0;
+    for (struct lit *l = t->lits; l; l = l->next) {
+        char canon[OBS_MAX_LEN + 1], *copy;
+        size_t n;
+        enum obs_kind real = (enum obs_kind)k;
+        if (l->kind != LIT_STRING ||
+            obs_normalize((enum obs_kind)k, l->text, strlen(l->text), canon, sizeof canon, &n, NULL, &real, NULL) ||
+            real != (enum obs_kind)k)
+            continue;
+        if (!(copy = palloc(ps, n + 1)))
+            return -1;
+        memcpy(copy, canon, n);
+        l->text = copy;
+    }
+    return 0;
+}
+
+static struct cmp *parse_test(struct parser *ps)
+{
+    struct cmp *c = palloc(ps, sizeof *c);
+    struct test *t = palloc(ps, sizeof *t);
+    struct lit *l, **tail;
+    size_t at;
+
+    if (!c || !t)
+        return NULL;
+    skip_ws(ps);
+    c->kind = CMP_TEST;
+    c->pos = ps->pos;
+    c->test = t;
+    if (eat_kw(ps, "NOT")) {
+        t->negated = 1;
+        if (!is_kw(ps, "EXISTS"))
+            return fail(ps, MZ_EINVAL, c->pos,
+                        "NOT goes after the object path (type:prop NOT = ...); only NOT "
+                        "EXISTS comes first"),
+                   NULL;
+    }
+    if (eat_kw(ps, "EXISTS")) {
+        t->op = OP_EXISTS;
+        if (parse_path(ps, &t->object_type, &t->path))
+            return NULL;
+        c->type = t->object_type;
+        return canon_test(ps, t) ? NULL : c;
+    }
+    if (parse_path(ps, &t->object_type, &t->path))
+        return NULL;
+    c->type = t->object_type;
+    if (eat_kw(ps, "NOT"))
+        t->negated = 1;
+    if (parse_op(ps, &t->op))
+        return NULL;
+    skip_ws(ps);
+    at = ps->pos;
+    if (t->op == OP_IN) {
+        if (peek(ps) != '(')
+            return fail(ps, MZ_EINVAL, at, "IN needs a list in parentheses: IN ('a', 'b')"),
+                   NULL;
+        ps->pos++;
+        skip_ws(ps);
+        tail = &t->lits;
+        if (peek(ps) == ')') {
+            ps->pos++;
+            return c;
+        }
+        for (;;) {
+            l = parse_literal(ps);
+            if (!l)
+                return NULL;
+            *tail = l;
+            tail = &l->next;
+            skip_ws(ps);
+            if (peek(ps) == ')') {
+                ps->pos++;
+                return canon_test(ps, t) ? NULL : c;
+            }
+            if (peek(ps) != ',')
+                return fail_expected(ps, "',' or ')' in the IN list"), NULL;
+            ps->pos++;
+        }
+    }
+    l = parse_literal(ps);
+    if (!l)
+        return NULL;
+    t->lits = l;
+    switch (t->op) {
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        if (l->kind == LIT_BOOL)
+            return fail(ps, MZ_EINVAL, l->pos, "%s cannot compare with true or false",
+                        op_name(t->op)),
+                   NULL;
+        break;
+    case OP_LIKE:
+    case OP_MATCHES:
+    case OP_ISSUBSET:
+    case OP_ISSUPERSET:
+        if (l->kind != LIT_STRING)
+            return fail(ps, MZ_EINVAL, l->pos, "%s needs a string literal '...'",
+                        op_name(t->op)),
+                   NULL;
+        if (t->op == OP_MATCHES && compile_regex(ps, t, l))
+            return NULL;
+        if ((t->op == OP_ISSUBSET || t->op == OP_ISSUPERSET) && !l->net.family)
+            return fail(ps, MZ_EINVAL, l->pos,
+                        "%s needs an IPv4 or IPv6 address or CIDR such as "
+                        "'198.51.100.0/24'",
+                        op_name(t->op)),
+                   NULL;
+        break;
+    default:
+        break;
+    }
+    return canon_test(ps, t) ? NULL : c;
+}
+
+static struct cmp *parse_cmp_primary(struct parser *ps)
+{
+    struct cmp *inner;
+    size_t at;
+
+    skip_ws(ps);
+    at = ps->pos;
+    if (peek(ps) != '(')
+        return parse_test(ps);
+    if (enter(ps, at))
+        return NULL;
+    ps->pos++;
+    inner = parse_cmp_or(ps);
+    if (!inner)
+        return NULL;
+    skip_ws(ps);
+    if (peek(ps) != ')')
+        return fail_expected(ps, "')' or AND/OR"), NULL;
+    ps->pos++;
+    ps->depth--;
+    inner->pos = at;
+    return inner;
+}
+
+/* A chain of lower-level expressions joined by kw, as one n-ary node (or the single
+ * expression itself). */
+static struct cmp *parse_cmp_chain(struct parser *ps, enum cmp_kind kind, const char *kw,
+                                   struct cmp *(*lower)(struct parser *))
+{
+    struct cmp *first, *node, *last;
+
+    skip_ws(ps);
+    first = lower(ps);
+    if (!first || !is_kw(ps, kw))
+        return first;
+    node = palloc(ps, sizeof *node);
+    if (!node)
+        return NULL;
+    node->kind = kind;
+    node->pos = first->pos;
+    node->kids = last = first;
+    while (eat_kw(ps, kw)) {
+        struct cmp *k = lower(ps);
+        if (!k)
+            return NULL;
+        last->next = k;
+        last = k;
+    }
+    return node;
+}
+
+static struct cmp *parse_cmp_and(struct parser *ps)
+{
+    struct cmp *node = parse_cmp_chain(ps, CMP_AND, "AND", parse_cmp_primary);
+
+    if (!node || node->kind != CMP_AND)
+        return node;
+    /* STIX 2.1 9.5: every test in one observation expression starts from the same
+     * object, unless joined by OR. */
+    for (struct cmp *k = node->kids; k; k = k->next) {
+        if (!k->type)
+            return fail(ps, MZ_EINVAL, k->pos,
+                        "object types differ inside one observation expression without "
+                        "OR: this part mixes types under OR and is joined by AND"),
+                   NULL;
+        if (strcmp(k->type, node->kids->type) != 0)
+            return fail(ps, MZ_EINVAL, k->pos,
+                        "object types differ inside one observation expression without "
+                        "OR: '%.40s' AND '%.40s'",
+                        node->kids->type, k->type),
+                   NULL;
+    }
+    node->type = node->kids->type;
+    return node;
+}
+
+static struct cmp *parse_cmp_or(struct parser *ps)
+{
+    struct cmp *node = parse_cmp_chain(ps, CMP_OR, "OR", parse_cmp_and);
+
+    if (!node || node->kind != CMP_OR)
+        return node;
+    node->type = node->kids->type;
+    for (struct cmp *k = node->kids; k; k = k->next)
+        if (!k->type || !node->type || strcmp(k->type, node->type) != 0)
+            node->type = NULL;
+    return node;
+}
+
+/* ---- observation expressions ---- */
+
+static struct oex *parse_oex_fby(struct parser *ps);
+
+/* WITHIN's number: a positive integer or float. */
+static int parse_seconds(struct parser *ps, double *out)
+{
+    size_t at;
+    int c;
+    struct lit l;
+    static const char why[] = "qualifier WITHIN needs a positive number of SECONDS";
+
+    skip_ws(ps);
+    at = ps->pos;
+    c = peek(ps);
+    memset(&l, 0, sizeof l);
+    if (!(is_digit(c) || c == '+' || c == '.'))
+        return fail(ps, MZ_EINVAL, at, "%s", why);
+    if (lex_number(ps, &l))
+        return -1;
+    if (!(l.f > 0))
+        return fail(ps, MZ_EINVAL, at, "%s", why);
+    *out = l.f;
+    return 0;
+}
+
+static int parse_qual(struct parser *ps, struct oex *node, size_t at)
+{
+    struct qual *q = palloc(ps, sizeof *q), **tail;
+
+    if (!q)
+        return -1;
+    if (node->n_quals >= MAX_QUALS)
+        return fail(ps, MZ_EINVAL, at,
+                    "more than %d qualifiers on one observation expression", MAX_QUALS);
+    if (eat_kw(ps, "WITHIN")) {
+        q->kind = QUAL_WITHIN;
+        if (parse_seconds(ps, &q->seconds))
+            return -1;
+        if (!eat_kw(ps, "SECONDS"))
+            return fail_expected(ps, "SECONDS after the WITHIN number");
+    } else if (eat_kw(ps, "REPEATS")) {
+        size_t npos, n = 0;
+        q->kind = QUAL_REPEATS;
+        skip_ws(ps);
+        npos = ps->pos;
+        if (peek(ps) == '+')
+            ps->pos++;
+        while (n < 18 && is_digit(peek_at(ps, n))) /* 18 digits cannot overflow */
+            q->times = q->times * 10 + (peek_at(ps, n++) - '0');
+        if (n == 0 || q->times < 1 || (n > 1 && peek(ps) == '0') ||
+            is_digit(peek_at(ps, n)) || peek_at(ps, n) == '.')
+            return fail(ps, MZ_EINVAL, npos,
+                        "qualifier REPEATS needs a whole number of TIMES, at least 1");
+        ps->pos += n;
+        if (!eat_kw(ps, "TIMES"))
+            return fail_expected(ps, "TIMES after the REPEATS number");
+    } else {
+        struct lit *a, *b;
+        eat_kw(ps, "START");
+        q->kind = QUAL_STARTSTOP;
+        a = parse_literal(ps);
+        if (!a)
+            return -1;
+        if (a->kind != LIT_TIME)
+            return fail(ps, MZ_EINVAL, a->pos, "qualifier START needs a timestamp t'...'");
+        if (!eat_kw(ps, "STOP"))
+            return fail_expected(ps, "STOP t'...' after START t'...'");
+        b = parse_literal(ps);
+        if (!b)
+            return -1;
+        if (b->kind != LIT_TIME)
+            return fail(ps, MZ_EINVAL, b->pos, "qualifier STOP needs a timestamp t'...'");
+        if (mz_time_cmp(&a->t, &b->t) >= 0)
+            return fail(ps, MZ_EINVAL, at, "START must be earlier than STOP");
+        q->start = a->t;
+        q->stop = b->t;
+    }
+    for (tail = &node->quals; *tail; tail = &(*tail)->next)
+        ;
+    *tail = q;
+    node->n_quals++;
+    return 0;
+}
+
+/* '[' comparison ']' or '(' pattern ')', then qualifiers. */
+static struct oex *parse_oex_primary(struct parser *ps)
+{
+    struct oex *node;
+    size_t at;
+
+    skip_ws(ps);
+    at = ps->pos;
+    if (peek(ps) == '[') {
+        struct cmp *c;
+        ps->pos++;
+        c = parse_cmp_or(ps);
+        if (!c)
+            return NULL;
+        skip_ws(ps);
+        if (peek(ps) != ']')
+            return fail_expected(ps, "']' or AND/OR"), NULL;
+        ps->pos++;
+        node = palloc(ps, sizeof *node);
+        if (!node)
+            return NULL;
+        node->kind = OEX_LEAF;
+        node->cmp = c;
+    } else if (peek(ps) == '(') {
+        if (enter(ps, at))
+            return NULL;
+        ps->pos++;
+        node = parse_oex_fby(ps);
+        if (!node)
+            return NULL;
+        skip_ws(ps);
+        if (peek(ps) != ')')
+            return fail_expected(ps, "')' or AND/OR/FOLLOWEDBY"), NULL;
+        ps->pos++;
+        ps->depth--;
+    } else {
+        return fail_expected(ps, "'[' or '(' to start an observation expression"), NULL;
+    }
+    for (;;) {
+        skip_ws(ps);
+        at = ps->pos;
+        if (is_kw(ps, "STOP"))
+            return fail(ps, MZ_EINVAL, at, "STOP without START"), NULL;
+        if (!is_kw(ps, "WITHIN") && !is_kw(ps, "REPEATS") && !is_kw(ps, "START"))
+            return node;
+        if (parse_qual(ps, node, at))
+            return NULL;
+    }
+}
+
+static struct oex *parse_oex_chain(struct parser *ps, enum oex_kind kind, const char *kw,
+                                   struct oex *(*lower)(struct parser *))
+{
+    struct oex *first = lower(ps), *node, *last;
+
+    if (!first || !is_kw(ps, kw))
+        return first;
+    node = palloc(ps, sizeof *node);
+    if (!node)
+        return NULL;
+    node->kind = kind;
+    node->kids = last = first;
+    while (eat_kw(ps, kw)) {
+        struct oex *k = lower(ps);
+        if (!k)
+            return NULL;
+        last->next = k;
+        last = k;
+    }
+    return node;
+}
+
+static struct oex *parse_oex_and(struct parser *ps)
+{
+    return parse_oex_chain(ps, OEX_AND, "AND", parse_oex_primary);
+}
+
+static struct oex *parse_oex_or(struct parser *ps)
+{
+    return parse_oex_chain(ps, OEX_OR, "OR", parse_oex_and);
+}
+
+static struct oex *parse_oex_fby(struct parser *ps)
+{
+    return parse_oex_chain(ps, OEX_FOLLOWEDBY, "FOLLOWEDBY", parse_oex_or);
+}
+
+/* Reject invalid UTF-8 and NUL bytes before anything looks at the text. */
+static int check_bytes(struct parser *ps)
+{
+    const unsigned char *s = (const unsigned char *)ps->s;
+
+    for (size_t i = 0; i < ps->len;) {
+        size_t k;
+        if (s[i] == 0)
+            return fail(ps, MZ_EINVAL, i, "NUL byte");
+        k = utf8_seq(s, ps->len, i);
+        if (!k)
+            return fail(ps, MZ_EINVAL, i, "invalid UTF-8");
+        i += k;
+    }
+    return 0;
+}
+
+enum mz_err pattern_parse(const char *text, size_t len, struct pattern **out,
+                          struct mz_error *err)
+{
+    struct parser ps;
+    struct pattern *p = NULL;
+    struct oex *root;
+
+    memset(&ps, 0, sizeof ps);
+    ps.s = text;
+    ps.len = len;
+    ps.err = err;
+    if (!out || (!text && len))
+        return mz_error_set(err, MZ_EINVAL, "", "pattern error at position 0: no pattern");
+    if (len > PATTERN_MAX_LEN) {
+        fail(&ps, MZ_ETOOBIG, PATTERN_MAX_LEN, "pattern longer than %d bytes",
+             PATTERN_MAX_LEN);
+        goto out;
+    }
+    if (check_bytes(&ps))
+        goto out;
+    p = calloc(1, sizeof *p);
+    ps.scratch = malloc(len + 1);
+    if (!p || !ps.scratch) {
+        fail(&ps, MZ_ENOMEM, 0, "out of memory");
+        goto out;
+    }
+    mz_arena_init(&p->arena, ARENA_CHUNK);
+    ps.p = p;
+    root = parse_oex_fby(&ps);
+    if (!root)
+        goto out;
+    skip_ws(&ps);
+    if (ps.pos < ps.len) {
+        if (peek(&ps) == ')')
+            fail(&ps, MZ_EINVAL, ps.pos, "')' without a matching '('");
+        else
+            fail_expected(&ps, "AND, OR, FOLLOWEDBY or a qualifier between observation "
+                               "expressions");
+        goto out;
+    }
+    p->root = root;
+out:
+    free(ps.scratch);
+    if (ps.rc != MZ_OK) {
+        pattern_free(p);
+        return ps.rc;
+    }
+    *out = p;
+    return MZ_OK;
+}
+
+void pattern_free(struct pattern *p)
+{
+    if (!p)
+        return;
+    for (struct test *t = p->regexes; t; t = t->next_re)
+        regfree(&t->re);
+    mz_arena_free(&p->arena);
+    free(p);
+}
+
+/* ---- planning ---- */
+
+struct plan_info {
+    int necessary; /* every satisfying observation holds a value matching a term */
+    int exact;     /* ... and holding such a value is enough */
+    int rank;      /* 0 when every term looks like an indexed observable */
+};
+
+struct plan_ctx {
+    pattern_term_fn fn;
+    void *ctx;
+};
+
+/* An '=' (literal string), IN (all strings) or ISSUBSET test without NOT. */
+static int test_indexable(const struct test *t)
+{
+    if (t->negated)
+        return 0;
+    switch (t->op) {
+    case OP_EQ:
+        return t->lits->kind == LIT_STRING;
+    case OP_IN:
+        for (const struct lit *l = t->lits; l; l = l->next)
+            if (l->kind != LIT_STRING)
+                return 0;
+        return 1;
+    case OP_ISSUBSET:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Preference among conjuncts only (the caller decides what it indexes): a "value"
+ * path (also below a reference, as dst_ref.value) or a file hash is what an IOC index
+ * usually holds. */
+static int test_rank(const struct test *t)
+{
+    size_t n = strlen(t->path);
+
+    if (!strcmp(t->path, "value") || (n > 6 && !strcmp(t->path + n - 6, ".value")))
+        return 0;
+    if (!strcmp(t->object_type, "file") && !strncmp(t->path, "hashes.", 7))
+        return 0;
+    return 1;
+}
+
+static const struct cmp *and_pick(const struct cmp *c, struct plan_info *info_out);
+
+static void cmp_info(const struct cmp *c, struct plan_info *out)
+{
+    struct plan_info k;
+
+    switch (c->kind) {
+    case CMP_TEST:
+        out->necessary = out->exact = test_indexable(c->test);
+        out->rank = out->necessary ? test_rank(c->test) : 1;
+        return;
+    case CMP_OR:
+        out->necessary = out->exact = 1;
+        out->rank = 0;
+        for (const struct cmp *kid = c->kids; kid; kid = kid->next) {
+            cmp_info(kid, &k);
+            out->necessary &= k.necessary;
+            out->exact &= k.exact;
+            out->rank = k.rank > out->rank ? k.rank : out->rank;
+        }
+        return;
+    case CMP_AND:
+        out->necessary = and_pick(c, &k) != NULL;
+        out->exact = 0;
+        out->rank = k.rank;
+        return;
+    }
+}
+
+/* The conjunct of AND node c whose terms are reported: the first with the best rank
+ * among those that have necessary terms; NULL if none has. Each conjunct is looked at
+ * once, so planning stays linear in the size of each nesting level. *info_out gets
+ * the pick's rank (1 when there is none). */
+static const struct cmp *and_pick(const struct cmp *c, struct plan_info *info_out)
+{
+    const struct cmp *best = NULL;
+
+    info_out->rank = 1;
+    for (const struct cmp *kid = c->kids; kid; kid = kid->next) {
+        struct plan_info k;
+        cmp_info(kid, &k);
+        if (k.necessary && (!best || k.rank < info_out->rank)) {
+            best = kid;
+            info_out->rank = k.rank;
+        }
+    }
+    return best;
+}
+
+static int emit_term(struct plan_ctx *pc, const struct test *t, enum pattern_op op,
+                     const struct lit *l)
+{
+    struct pattern_term term;
+
+    if (!pc->fn)
+        return 0;
+    term.object_type = t->object_type;
+    term.path = t->path;
+    term.op = op;
+    term.value = l->text;
+    term.pos = l->pos;
+    return pc->fn(pc->ctx, &term);
+}
+
+/* Report the necessary terms of c; nonzero when fn asked to stop. */
+static int cmp_emit(const struct cmp *c, struct plan_ctx *pc)
+{
+    const struct test *t = c->test;
+
+    switch (c->kind) {
+    case CMP_TEST:
+        if (t->op == OP_ISSUBSET)
+            return emit_term(pc, t, PATTERN_OP_SUBSET, t->lits);
+        for (const struct lit *l = t->lits; l; l = l->next) {
+            enum pattern_op op =
+                l->net.family && l->net.has_prefix ? PATTERN_OP_SUBSET : PATTERN_OP_EQ;
+            if (emit_term(pc, t, op, l))
+                return 1;
+        }
+        return 0;
+    case CMP_OR:
+        for (const struct cmp *kid = c->kids; kid; kid = kid->next)
+            if (cmp_emit(kid, pc))
+                return 1;
+        return 0;
+    case CMP_AND: {
+        struct plan_info k;
+        const struct cmp *pick = and_pick(c, &k);
+        return pick ? cmp_emit(pick, pc) : 0;
+    }
+    }
+    return 0;
+}
+
+/* For AND and FOLLOWEDBY between observation expressions, each operand is treated as
+ * a disjunct: pattern_eval() accepts (partially) an observation matching any one of
+ * them, so each must bring its own terms. */
+static void oex_info(const struct oex *o, struct plan_info *out)
+{
+    struct plan_info k;
+
+    if (o->kind == OEX_LEAF) {
+        cmp_info(o->cmp, out);
+        out->exact &= o->n_quals == 0;
+        return;
+    }
+    out->necessary = 1;
+    out->exact = o->kind == OEX_OR && o->n_quals == 0;
+    out->rank = 0;
+    for (const struct oex *kid = o->kids; kid; kid = kid->next) {
+        oex_info(kid, &k);
+        out->necessary &= k.necessary;
+        out->exact &= k.exact;
+    }
+}
+
+static int oex_emit(const struct oex *o, struct plan_ctx *pc)
+{
+    if (o->kind == OEX_LEAF)
+        return cmp_emit(o->cmp, pc);
+    for (const struct oex *kid = o->kids; kid; kid = kid->next)
+        if (oex_emit(kid, pc))
+            return 1;
+    return 0;
+}
+
+enum pattern_plan_kind pattern_plan(const struct pattern *p, pattern_term_fn fn, void *ctx)
+{
+    struct plan_info info;
+    struct plan_ctx pc = {fn, ctx};
+
+    if (!p || !p->root)
+        return PLAN_SCAN;
+    oex_info(p->root, &info);
+    if (!info.necessary)
+        return PLAN_SCAN;
+    oex_emit(p->root, &pc);
+    return info.exact ? PLAN_EXACT : PLAN_CANDIDATE;
+}
+
+/* ---- evaluation ---- */
+
+/* 1 if the value path v is the pattern path p, where "[*]" in p matches any "[n]".
+ * With prefix_ok, v may go on below p (for EXISTS). */
+static int path_match(const char *p, const char *v, int prefix_ok)
+{
+    while (*p) {
+        if (p[0] == '[' && p[1] == '*' && p[2] == ']') {
+            const char *e = v + 1;
+            if (v[0] != '[')
+                return 0;
+            if (*e == '*')
+                e++;
+            else
+                while (is_digit(*e))
+                    e++;
+            if (e == v + 1 || *e != ']')
+                return 0;
+            p += 3;
+            v = e + 1;
+            continue;
+        }
+        if (*p != *v)
+            return 0;
+        p++;
+        v++;
+    }
+    return *v == '\0' || (prefix_ok && (*v == '.' || *v == '['));
+}
+
+static int sign_of(double d)
+{
+    return (d > 0) - (d < 0);
+}
+
+/* The value read as a number: [+-]? digits? ('.' digits)? ([eE] [+-]? digits)?,
+ * with at least one digit before the exponent. */
+static int value_number(const char *v, int *is_int, long long *iv, double *dv)
+{
+    const char *s = v;
+    int digits = 0, integral = 1;
+    char *end;
+
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; is_digit(*s); s++)
+        digits++;
+    if (*s == '.') {
+        integral = 0;
+        for (s++; is_digit(*s); s++)
+            digits++;
+    }
+    if (!digits)
+        return -1;
+    if (*s == 'e' || *s == 'E') {
+        integral = 0;
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!is_digit(*s))
+            return -1;
+        while (is_digit(*s))
+            s++;
+    }
+    if (*s)
+        return -1;
+    errno = 0;
+    *dv = strtod(v, &end);
+    if (!isfinite(*dv))
+        return -1;
+    *is_int = 0;
+    if (integral) {
+        errno = 0;
+        *iv = strtoll(v, &end, 10);
+        *is_int = errno == 0;
+    }
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !memcmp(s + n - k, suffix, k);
+}
+
+/* Compare a _hex/_bin value with a binary literal: memcmp order, then length.
+ * Returns -1/0/1, or 2 when v is not binary. */
+static int cmp_binary(const struct lit *l, const char *v, const char *path)
+{
+    unsigned char stackbuf[256], *buf = stackbuf;
+    size_t n = strlen(v), cap = n + 1, m; /* enough for hex and base64 */
+    long got;
+    int as_hex = ends_with(path, "_hex") || (!ends_with(path, "_bin") && l->kind == LIT_HEX);
+    int r;
+
+    if (cap > sizeof stackbuf) {
+        buf = malloc(cap);
+        if (!buf)
+            return 2;
+    }
+    got = as_hex ? hex_decode(v, n, buf) : b64_decode(v, n, buf);
+    if (got < 0) {
+        r = 2;
+        goto out;
+    }
+    m = (size_t)got < l->n_bytes ? (size_t)got : l->n_bytes;
+    r = m ? memcmp(buf, l->bytes, m) : 0;
+    r = r ? (r > 0) - (r < 0) : ((size_t)got > l->n_bytes) - ((size_t)got < l->n_bytes);
+out:
+    if (buf != stackbuf)
+        free(buf);
+    return r;
+}
+
+/* Order of value v against literal l (v - l): -1, 0, 1, or 2 when they cannot be
+ * compared (STIX 2.1 9.6: the comparison is then false). */
+static int cmp_value(const struct lit *l, const char *v, const char *path)
+{
+    int is_int, r;
+    long long iv;
+    double dv;
+    struct mz_time t;
+
+    switch (l->kind) {
+    case LIT_STRING:
+        r = strcmp(v, l->text);
+        return (r > 0) - (r < 0);
+    case LIT_INT:
+    case LIT_FLOAT:
+        if (value_number(v, &is_int, &iv, &dv))
+            return 2;
+        if (is_int && l->kind == LIT_INT)
+            return (iv > l->i) - (iv < l->i);
+        return sign_of(dv - l->f);
+    case LIT_BOOL:
+        if (!strcmp(v, "true"))
+            return l->b ? 0 : 1;
+        if (!strcmp(v, "false"))
+            return l->b ? -1 : 0;
+        return 2;
+    case LIT_TIME:
+        if (mz_time_parse(v, &t))
+            return 2;
+        return mz_time_cmp(&t, &l->t);
+    case LIT_HEX:
+    case LIT_BIN:
+        return cmp_binary(l, v, path);
+    }
+    return 2;
+}
+
+/* Equality of v with l, as '=' and IN use it: 1, 0, or -1 when not comparable. A
+ * string literal that is an address compares by address when v is one too; with a
+ * "/nn" prefix it is a range and v must lie inside it. */
+static int eq_value(const struct lit *l, const char *v, const char *path)
+{
+    int r;
+
+    if (l->kind == LIT_STRING && l->net.family) {
+        struct ipnet vn;
+        if (!parse_net(v, &vn)) {
+            if (l->net.has_prefix)
+                return net_within(&vn, &l->net);
+            return vn.family == l->net.family && vn.prefix == (vn.family == 4 ? 32 : 128) &&
+                   !memcmp(vn.addr, l->net.addr, 16);
+        }
+    }
+    r = cmp_value(l, v, path);
+    return r == 2 ? -1 : r == 0;
+}
+
+/* SQL LIKE: '%' any run of characters, '_' exactly one; no escape character. Greedy
+ * with backtracking to the last '%' only, so O(len(p) * len(v)). */
+static int like_match(const char *pat, const char *val)
+{
+    const unsigned char *p = (const unsigned char *)pat, *t = (const unsigned char *)val;
+    size_t pn = strlen(pat), tn = strlen(val);
+    size_t pi = 0, ti = 0, star_p = 0, star_t = 0;
+    int star = 0;
+
+    while (ti < tn) {
+        if (pi < pn && p[pi] == '%') {
+            star = 1;
+            star_p = ++pi;
+            star_t = ti;
+        } else if (pi < pn && p[pi] == '_') {
+            ti += char_len(t, tn, ti);
+            pi++;
+        } else if (pi < pn && p[pi] == t[ti]) {
+            pi++;
+            ti++;
+        } else if (star) {
+            star_t += char_len(t, tn, star_t);
+            ti = star_t;
+            pi = star_p;
+        } else {
+            return 0;
+        }
+    }
+    while (pi < pn && p[pi] == '%')
+        pi++;
+    return pi == pn;
+}
+
+/* The test's operator on one value, before NOT: 1, 0, or -1 when not comparable. */
+static int test_value(const struct test *t, const char *v, const char *path)
+{
+    const struct lit *l = t->lits;
+    struct ipnet vn;
+    int r, any = -1;
+
+    switch (t->op) {
+    case OP_EQ:
+        return eq_value(l, v, path);
+    case OP_NE:
+        r = eq_value(l, v, path);
+        return r < 0 ? r : !r;
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        r = cmp_value(l, v, path);
+        if (r == 2)
+            return -1;
+        return t->op == OP_LT ? r < 0 : t->op == OP_LE ? r <= 0 : t->op == OP_GT ? r > 0
+                                                                                   : r >= 0;
+    case OP_IN:
+        if (!l)
+            return 0; /* IN (): never a member */
+        for (; l; l = l->next) {
+            r = eq_value(l, v, path);
+            if (r == 1)
+                return 1;
+            if (r == 0)
+                any = 0;
+        }
+        return any;
+    case OP_LIKE:
+        return like_match(l->text, v);
+    case OP_MATCHES:
+        return regexec(&t->re, v, 0, NULL, 0) == 0;
+    case OP_ISSUBSET:
+        if (parse_net(v, &vn))
+            return -1;
+        return net_within(&vn, &l->net);
+    case OP_ISSUPERSET:
+        if (parse_net(v, &vn))
+            return -1;
+        return net_within(&l->net, &vn);
+    case OP_EXISTS:
+        return 1;
+    }
+    return -1;
+}
+
+/* NOT EXISTS is true of an object of the type without the path (STIX 2.1 9.5: a
+ * comparison about a type the observation has no object of is false, negated or not),
+ * so an observation without such an object at all never satisfies it. */
+static int eval_test(const struct test *t, const struct pattern_value *values, size_t n)
+{
+    int seen = 0, type_seen = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct pattern_value *pv = &values[i];
+        int r;
+        if (!pv->object_type || !pv->path || !pv->value || strcmp(pv->object_type, t->object_type) != 0)
+            continue;
+        type_seen = 1;
+        if (!path_match(t->path, pv->path, t->op == OP_EXISTS))
+            continue;
+        if (t->op == OP_EXISTS) {
+            seen = 1;
+            break;
+        }
+        r = test_value(t, pv->value, pv->path);
+        if (r >= 0 && (r ^ t->negated))
+            return 1;
+    }
+    return t->op == OP_EXISTS ? type_seen && (seen ^ t->negated) : 0;
+}
+
+static int eval_cmp(const struct cmp *c, const struct pattern_value *values, size_t n)
+{
+    switch (c->kind) {
+    case CMP_TEST:
+        return eval_test(c->test, values, n);
+    case CMP_AND:
+        for (const struct cmp *k = c->kids; k; k = k->next)
+            if (!eval_cmp(k, values, n))
+                return 0;
+        return 1;
+    case CMP_OR:
+        for (const struct cmp *k = c->kids; k; k = k->next)
+            if (eval_cmp(k, values, n))
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
+/* 0 (no), 1 (yes) or 2 (yes, but only the part one observation can decide). */
+static int eval_oex(const struct oex *o, const struct pattern_value *values, size_t n)
+{
+    int best = 0;
+
+    if (o->kind == OEX_LEAF) {
+        best = eval_cmp(o->cmp, values, n);
+    } else {
+        for (const struct oex *k = o->kids; k && best != 1; k = k->next) {
+            int r = eval_oex(k, values, n);
+            if (r && (best == 0 || r == 1))
+                best = r;
+        }
+        if (best && o->kind != OEX_OR)
+            best = 2;
+    }
+    if (best && o->n_quals)
+        best = 2;
+    return best;
+}
+
+int pattern_eval(const struct pattern *p, const struct pattern_value *values, size_t n,
+                 int *partial_out)
+{
+    int r = 0;
+
+    if (p && p->root && (values || n == 0))
+        r = eval_oex(p->root, values, n);
+    if (partial_out)
+        *partial_out = r == 2;
+    return r != 0;
+}
+
+static int oex_temporal(const struct oex *o)
+{
+    if (o->n_quals || o->kind == OEX_AND || o->kind == OEX_FOLLOWEDBY)
+        return 1;
+    for (const struct oex *k = o->kids; k; k = k->next)
+        if (oex_temporal(k))
+            return 1;
+    return 0;
+}
+
+int pattern_is_temporal(const struct pattern *p)
+{
+    return p && p->root && oex_temporal(p->root);
+}

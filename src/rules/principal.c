@@ -1,0 +1,29 @@
+/* rules/principal.c - see principal.h. */
+#include "rules/principal.h"
+
+#include <string.h>
+
+static const char *const role_names[] = {"none", "admin", "analyst", "reporter", "viewer"};
+
+enum role role_parse(const char *name)
+{
+    for (int r = ROLE_ADMIN; r <= ROLE_VIEWER; r++)
+        if (strcmp(name, role_names[r]) == 0)
+            return (enum role)r;
+    return ROLE_NONE;
+}
+
+const char *role_name(enum role r)
+{
+    return (r >= ROLE_NONE && r <= ROLE_VIEWER) ? role_names[r] : "none";
+}
+
+int role_can_write(enum role r)
+{
+    return r == ROLE_ADMIN || r == ROLE_ANALYST || r == ROLE_REPORTER;
+}
+
+int role_can_admin(enum role r)
+{
+    return r == ROLE_ADMIN;
+}

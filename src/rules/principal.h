@@ -1,0 +1,39 @@
+/* rules/principal.h - who is asking: a user of an organisation with one role, or
+ * nobody (an unauthenticated reader, when the node allows public TLP:CLEAR reads).
+ *
+ * Roles (narrowest last):
+ *   admin    - manages organisations and users; reads and writes like an analyst
+ *   analyst  - reads what TLP allows, writes objects
+ *   reporter - an operator of essential services: submits, and reads its own
+ *              organisation's objects, those addressed to it, and TLP:CLEAR (which
+ *              is for anyone) - not the community's TLP:GREEN
+ *   viewer   - reads like an analyst, writes nothing
+ * Roles only ever narrow what TLP allows; no role widens it (not even admin). */
+#ifndef MZ_PRINCIPAL_H
+#define MZ_PRINCIPAL_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+enum role {
+    ROLE_NONE = 0, /* unauthenticated */
+    ROLE_ADMIN,
+    ROLE_ANALYST,
+    ROLE_REPORTER,
+    ROLE_VIEWER
+};
+
+struct principal {
+    enum role role;
+    struct store_user user; /* zeroed for ROLE_NONE */
+    struct store_org org;   /* zeroed for ROLE_NONE */
+};
+
+/* "admin" ... "viewer" -> role; ROLE_NONE for anything else. */
+enum role role_parse(const char *name);
+const char *role_name(enum role r);
+int role_can_write(enum role r);
+int role_can_admin(enum role r);
+
+#endif

@@ -1,0 +1,547 @@
+/* rules/stix.c - see stix.h. The rules are tables (type -> kind and required
+ * properties; property name -> kind of value) so that adding a type is one row. */
+#include "rules/stix.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/observe.h"
+#include "rules/tlp.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+#include "util/uuid.h"
+
+#define MAX_REQ 4
+
+struct type_rule {
+    const char *type;
+    enum stix_kind kind;
+    const char *required[MAX_REQ];
+};
+
+static const struct type_rule type_rules[] = {
+    {"attack-pattern", STIX_SDO, {"name"}},
+    {"campaign", STIX_SDO, {"name"}},
+    {"course-of-action", STIX_SDO, {"name"}},
+    {"grouping", STIX_SDO, {"context", "object_refs"}},
+    {"identity", STIX_SDO, {"name"}},
+    {"incident", STIX_SDO, {"name"}},
+    {"indicator", STIX_SDO, {"pattern", "pattern_type", "valid_from"}},
+    {"infrastructure", STIX_SDO, {"name"}},
+    {"intrusion-set", STIX_SDO, {"name"}},
+    {"location", STIX_SDO, {NULL}},
+    {"malware", STIX_SDO, {"is_family"}},
+    {"malware-analysis", STIX_SDO, {"product"}},
+    {"note", STIX_SDO, {"content", "object_refs"}},
+    {"observed-data", STIX_SDO, {"first_observed", "last_observed", "number_observed"}},
+    {"opinion", STIX_SDO, {"opinion", "object_refs"}},
+    {"report", STIX_SDO, {"name", "published", "object_refs"}},
+    {"threat-actor", STIX_SDO, {"name"}},
+    {"tool", STIX_SDO, {"name"}},
+    {"vulnerability", STIX_SDO, {"name"}},
+    {"relationship", STIX_SRO, {"relationship_type", "source_ref", "target_ref"}},
+    {"sighting", STIX_SRO, {"sighting_of_ref"}},
+    {"artifact", STIX_SCO, {NULL}},
+    {"autonomous-system", STIX_SCO, {"number"}},
+    {"directory", STIX_SCO, {"path"}},
+    {"domain-name", STIX_SCO, {"value"}},
+    {"email-addr", STIX_SCO, {"value"}},
+    {"email-message", STIX_SCO, {"is_multipart"}},
+    {"file", STIX_SCO, {NULL}},
+    {"ipv4-addr", STIX_SCO, {"value"}},
+    {"ipv6-addr", STIX_SCO, {"value"}},
+    {"mac-addr", STIX_SCO, {"value"}},
+    {"mutex", STIX_SCO, {"name"}},
+    {"network-traffic", STIX_SCO, {"protocols"}},
+    {"process", STIX_SCO, {NULL}},
+    {"software", STIX_SCO, {"name"}},
+    {"url", STIX_SCO, {"value"}},
+    {"user-account", STIX_SCO, {NULL}},
+    {"windows-registry-key", STIX_SCO, {NULL}},
+    {"x509-certificate", STIX_SCO, {NULL}},
+    {"marking-definition", STIX_META, {NULL}},
+    {"extension-definition", STIX_META, {"name", "schema", "version", "extension_types"}},
+    {"language-content", STIX_META, {"object_ref", "object_modified", "contents"}},
+};
+
+#define N_TYPES (sizeof type_rules / sizeof type_rules[0])
+
+/* Properties whose values are timestamps wherever they appear at the top level. */
+static const char *const timestamp_props[] = {
+    "created", "modified", "valid_from", "valid_until", "first_seen", "last_seen",
+    "first_observed", "last_observed", "published", "object_modified", "start_time", "stop_time",
+};
+
+/* Properties that are strings wherever they appear at the top level. */
+static const char *const string_props[] = {
+    "name", "description", "pattern", "pattern_type", "pattern_version", "relationship_type",
+    "context", "content", "abstract", "opinion", "product", "value", "lang", "identity_class",
+    "summary", "definition_type", "spec_version",
+};
+
+/* Properties that are lists of strings. */
+static const char *const string_list_props[] = {
+    "labels", "indicator_types", "incident_types", "report_types", "sectors", "roles", "aliases",
+};
+
+static int in_list(const char *prop, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(prop, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const struct type_rule *find_rule(const char *type)
+{
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (strcmp(type_rules[i].type, type) == 0)
+            return &type_rules[i];
+    return NULL;
+}
+
+int stix_type_known(const char *t)
+{
+    return find_rule(t) != NULL;
+}
+
+/* STIX type names: lowercase ASCII letters, digits and '-', starting with a letter,
+ * not ending with '-', 3 to 250 characters. */
+static int type_name_ok(const char *t, size_t n)
+{
+    if (n < 3 || n > 250 || t[0] < 'a' || t[0] > 'z' || t[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return 0;
+        if (c == '-' && i + 1 < n && t[i + 1] == '-')
+            return 0;
+    }
+    return 1;
+}
+
+int stix_id_valid(const char *s, const char *want_type)
+{
+    const char *sep = strstr(s, "--");
+    size_t tlen;
+
+    if (!sep)
+        return 0;
+    tlen = (size_t)(sep - s);
+    if (!type_name_ok(s, tlen))
+        return 0;
+    if (want_type && (strlen(want_type) != tlen || memcmp(s, want_type, tlen) != 0))
+        return 0;
+    return mz_uuid_valid(sep + 2, strlen(sep + 2));
+}
+
+/* "/<prop>" for error fields; built only when there is an error to report. */
+static const char *ptr(char *buf, const char *prop)
+{
+    snprintf(buf, MZ_ERR_FIELD_LEN, "/%s", prop);
+    return buf;
+}
+
+static enum mz_err need_string(json_t *obj, const char *prop, const char **out,
+                               struct mz_error *err)
+{
+    json_t *v = json_object_get(obj, prop);
+    char field[MZ_ERR_FIELD_LEN];
+
+    if (!v)
+        return mz_error_set(err, MZ_EINVAL, ptr(field, prop), "required property `%s` is missing", prop);
+    if (!json_is_string(v))
+        return mz_error_set(err, MZ_EINVAL, ptr(field, prop), "`%s` must be a string", prop);
+    *out = json_string_value(v);
+    return MZ_OK;
+}
+
+static int is_ref(json_t *v)
+{
+    return json_is_string(v) && stix_id_valid(json_string_value(v), NULL);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_timestamp_prop(const char *prop)
+{
+    for (size_t i = 0; i < sizeof timestamp_props / sizeof timestamp_props[0]; i++)
+        if (strcmp(prop, timestamp_props[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Checks that apply to a property wherever it appears at the top level. Error
+ * paths are formatted only when an error is returned (this runs per property of
+ * every object ingested). */
+static enum mz_err check_property(const char *prop, json_t *v, struct mz_error *err)
+{
+    char buf[MZ_ERR_FIELD_LEN];
+    size_t i;
+    json_t *e;
+
+    if (json_is_array(v) && json_array_size(v) == 0)
+        return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` is an empty list; STIX 2.1 prohibits empty lists (omit the property instead)", prop);
+    if (!json_is_string(v) && in_list(prop, string_props, sizeof string_props / sizeof string_props[0]))
+        return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a string", prop);
+    if (in_list(prop, string_list_props, sizeof string_list_props / sizeof string_list_props[0])) {
+        if (!json_is_array(v))
+            return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a list of strings", prop);
+        json_array_foreach(v, i, e)
+            if (!json_is_string(e))
+                return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a list of strings", prop);
+    }
+    if (is_timestamp_prop(prop)) {
+        struct mz_time t;
+        if (!json_is_string(v) || mz_time_parse(json_string_value(v), &t) != 0)
+            return mz_error_set(err, MZ_EINVAL, ptr(buf, prop),
+                                "`%s` must be an RFC 3339 UTC timestamp such as 2024-05-01T12:00:00.000Z", prop);
+    }
+    if (ends_with(prop, "_ref") && !is_ref(v))
+        return mz_error_set(err, MZ_EINVAL, ptr(buf, prop),
+                            "`%s` must be a STIX identifier (<type>--<RFC 4122 UUID>)", prop);
+    if (ends_with(prop, "_refs")) {
+        if (!json_is_array(v))
+            return mz_error_set(err, MZ_EINVAL, ptr(buf, prop), "`%s` must be a list of STIX identifiers", prop);
+        json_array_foreach(v, i, e)
+            if (!is_ref(e)) {
+                snprintf(buf, sizeof buf, "/%s/%zu", prop, i);
+                return mz_error_set(err, MZ_EINVAL, buf,
+                                    "`%s` must be a STIX identifier (<type>--<RFC 4122 UUID>)", prop);
+            }
+    }
+    return MZ_OK;
+}
+
+static enum mz_err check_int_range(json_t *obj, const char *prop, json_int_t lo, json_int_t hi,
+                                   struct mz_error *err)
+{
+    json_t *v = json_object_get(obj, prop);
+    char path[MZ_ERR_FIELD_LEN];
+
+    if (!v)
+        return MZ_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return mz_error_set(err, MZ_EINVAL, ptr(path, prop), "`%s` must be an integer from %lld to %lld",
+                            prop, (long long)lo, (long long)hi);
+    return MZ_OK;
+}
+
+/* If both properties are present, a must not be later than b (strictly earlier if
+ * strict). */
+static enum mz_err check_order(json_t *obj, const char *a, const char *b, int strict,
+                               struct mz_error *err)
+{
+    json_t *va = json_object_get(obj, a), *vb = json_object_get(obj, b);
+    struct mz_time ta, tb;
+    char path[MZ_ERR_FIELD_LEN];
+    int c;
+
+    if (!json_is_string(va) || !json_is_string(vb) ||
+        mz_time_parse(json_string_value(va), &ta) || mz_time_parse(json_string_value(vb), &tb))
+        return MZ_OK;
+    c = mz_time_cmp(&ta, &tb);
+    if (c > 0 || (strict && c == 0)) {
+        snprintf(path, sizeof path, "/%s", b);
+        return mz_error_set(err, MZ_EINVAL, path, "`%s` is earlier than `%s`%s", b, a,
+                            strict ? " (it must be later)" : "");
+    }
+    return MZ_OK;
+}
+
+/* Collects canonical observables as "<kind> <value>\n" lines (what the index is
+ * built from later, without parsing the object again). */
+static int add_observable(void *ctx, enum obs_kind k, const char *canon, size_t len)
+{
+    struct mz_buf *b = ctx;
+    char kind[8];
+    int n = snprintf(kind, sizeof kind, "%d ", (int)k);
+
+    return mz_buf_append(b, kind, (size_t)n) || mz_buf_append(b, canon, len) || mz_buf_putc(b, '\n');
+}
+
+static enum mz_err keep_observables(struct mz_buf *b, struct stix_info *info)
+{
+    if (!b->len)
+        return MZ_OK;
+    info->observables = mz_buf_steal(b, NULL);
+    return info->observables ? MZ_OK : MZ_ENOMEM;
+}
+
+/* A STIX pattern must parse; the plan says how the index will match it, and the
+ * terms of an indexable plan are kept in canonical form. */
+static enum mz_err check_pattern(const char *text, struct stix_info *info, struct mz_error *err)
+{
+    struct pattern *p = NULL;
+    struct mz_buf b;
+    enum mz_err rc;
+
+    if (pattern_parse(text, strlen(text), &p, err)) {
+        if (err)
+            snprintf(err->field, sizeof err->field, "/pattern");
+        return MZ_EINVAL;
+    }
+    {
+        size_t pos = 0;
+        struct mz_error why;
+        mz_error_clear(&why);
+        if (observe_pattern_check(p, &pos, &why)) {
+            pattern_free(p);
+            return mz_error_set(err, MZ_EINVAL, "/pattern", "pattern error at position %zu: %s", pos, why.msg);
+        }
+    }
+    info->match_plan = (int)observe_pattern_plan(p);
+    mz_buf_init(&b, 1 << 20);
+    if (info->match_plan == OBSERVE_EXACT || info->match_plan == OBSERVE_CANDIDATE)
+        observe_pattern_values(p, add_observable, &b);
+    pattern_free(p);
+    rc = keep_observables(&b, info);
+    mz_buf_free(&b);
+    return rc ? mz_error_set(err, rc, "", "out of memory") : MZ_OK;
+}
+
+static int64_t time_field_us(json_t *obj, const char *prop, int64_t dflt)
+{
+    struct mz_time t;
+    const char *s = json_string_value(json_object_get(obj, prop));
+
+    if (!s || mz_time_parse(s, &t))
+        return dflt;
+    return t.sec * 1000000 + t.nsec / 1000;
+}
+
+static enum mz_err check_type_specific(json_t *obj, struct stix_info *info,
+                                       struct mz_error *err)
+{
+    enum mz_err rc = check_int_range(obj, "confidence", 0, 100, err);
+
+    if (!rc && json_object_get(obj, "revoked") && !json_is_boolean(json_object_get(obj, "revoked")))
+        rc = mz_error_set(err, MZ_EINVAL, "/revoked", "`revoked` must be true or false");
+    if (!rc && json_object_get(obj, "created_by_ref") && info->created_by_ref &&
+        !stix_id_valid(info->created_by_ref, "identity"))
+        rc = mz_error_set(err, MZ_EINVAL, "/created_by_ref", "`created_by_ref` must reference an identity");
+    if (rc)
+        return rc;
+    if (!strcmp(info->type, "indicator")) {
+        const char *text, *ptype;
+        rc = need_string(obj, "pattern", &text, err);
+        if (!rc)
+            rc = need_string(obj, "pattern_type", &ptype, err);
+        if (!rc)
+            rc = check_order(obj, "valid_from", "valid_until", 1, err);
+        if (!rc && !strcmp(ptype, "stix"))
+            rc = check_pattern(text, info, err);
+        info->valid_from = time_field_us(obj, "valid_from", INT64_MIN);
+        info->valid_until = time_field_us(obj, "valid_until", INT64_MAX);
+    } else if (!strcmp(info->type, "observed-data")) {
+        rc = check_int_range(obj, "number_observed", 1, 999999999, err);
+        if (!rc)
+            rc = check_order(obj, "first_observed", "last_observed", 0, err);
+        if (!rc && !json_object_get(obj, "object_refs") && !json_object_get(obj, "objects"))
+            rc = mz_error_set(err, MZ_EINVAL, "/object_refs", "observed-data needs `object_refs`");
+    } else if (!strcmp(info->type, "sighting")) {
+        rc = check_int_range(obj, "count", 0, 999999999, err);
+        if (!rc)
+            rc = check_order(obj, "first_seen", "last_seen", 0, err);
+    } else if (!strcmp(info->type, "malware")) {
+        if (!json_is_boolean(json_object_get(obj, "is_family")))
+            rc = mz_error_set(err, MZ_EINVAL, "/is_family", "`is_family` must be true or false");
+    } else if (!strcmp(info->type, "file")) {
+        if (!json_object_get(obj, "hashes") && !json_object_get(obj, "name"))
+            rc = mz_error_set(err, MZ_EINVAL, "/hashes", "a file needs `hashes` or `name`");
+    }
+    return rc;
+}
+
+/* TLP level from object_marking_refs (the most restrictive TLP marking wins). */
+static int tlp_of(json_t *obj)
+{
+    json_t *refs = json_object_get(obj, "object_marking_refs"), *e;
+    size_t i;
+    int level = -1;
+
+    json_array_foreach(refs, i, e) {
+        int l = json_is_string(e) ? tlp_from_marking_id(json_string_value(e)) : -1;
+        if (l > level)
+            level = l;
+    }
+    return level;
+}
+
+static enum mz_err audience_of(json_t *obj, struct stix_info *info, struct mz_error *err)
+{
+    json_t *refs = json_object_get(obj, "x_mreza_recipient_refs"), *e;
+    struct mz_buf b;
+    size_t i;
+
+    if (!refs)
+        return MZ_OK;
+    mz_buf_init(&b, 1 << 20);
+    json_array_foreach(refs, i, e) {
+        if (!stix_id_valid(json_string_value(e), "identity")) {
+            mz_buf_free(&b);
+            return mz_error_set(err, MZ_EINVAL, "/x_mreza_recipient_refs",
+                                "`x_mreza_recipient_refs` must list identity ids (organisations or users)");
+        }
+        if ((i && mz_buf_putc(&b, ' ')) || mz_buf_puts(&b, json_string_value(e))) {
+            mz_buf_free(&b);
+            return mz_error_set(err, MZ_ETOOBIG, "/x_mreza_recipient_refs", "too many recipients");
+        }
+    }
+    info->audience = mz_buf_steal(&b, NULL);
+    return info->audience ? MZ_OK : MZ_ENOMEM;
+}
+
+/* An unknown type is a custom one if it is x- prefixed or an extension defines it. */
+static int custom_type_ok(json_t *obj, const char *type)
+{
+    json_t *exts = json_object_get(obj, "extensions"), *v;
+    const char *k;
+
+    if (strncmp(type, "x-", 2) == 0)
+        return 1;
+    json_object_foreach(exts, k, v) {
+        const char *et = json_string_value(json_object_get(v, "extension_type"));
+        if (strncmp(k, "extension-definition--", 22) == 0 && et && strncmp(et, "new-", 4) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The version as fixed-width text that sorts like the time it names:
+ * "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (fraction cut or padded to nanoseconds). v has
+ * already been checked by mz_time_parse(), so it starts with the 19 fixed
+ * characters; built from the text itself because this runs for every object. */
+static void version_key(const char *v, char *out)
+{
+    const char *f = v + 19;
+    int n = 0;
+
+    if (!*v) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, v, 19);
+    out[19] = '.';
+    if (*f == '.')
+        for (f++; *f >= '0' && *f <= '9' && n < 9; f++)
+            out[20 + n++] = *f;
+    for (; n < 9; n++)
+        out[20 + n] = '0';
+    out[29] = 'Z';
+    out[30] = '\0';
+}
+
+static enum mz_err check_common(json_t *obj, struct stix_info *info, struct mz_error *err)
+{
+    const char *spec = NULL, *created = NULL, *modified = NULL;
+    int versioned = info->kind == STIX_SDO || info->kind == STIX_SRO || info->kind == STIX_META;
+    enum mz_err rc = MZ_OK;
+    struct mz_time t;
+
+    if (versioned || json_object_get(obj, "spec_version")) {
+        rc = need_string(obj, "spec_version", &spec, err);
+        if (!rc && strcmp(spec, "2.1") != 0)
+            rc = mz_error_set(err, MZ_EINVAL, "/spec_version", "`spec_version` is '%s'; mreža accepts STIX 2.1 ('2.1')", spec);
+    }
+    if (!rc && (versioned || json_object_get(obj, "created")))
+        rc = need_string(obj, "created", &created, err);
+    if (!rc && strcmp(info->type, "marking-definition") == 0 && json_object_get(obj, "modified"))
+        rc = mz_error_set(err, MZ_EINVAL, "/modified", "marking definitions are not versioned and must not have `modified`");
+    else if (!rc && ((versioned && strcmp(info->type, "marking-definition") != 0) ||
+                     json_object_get(obj, "modified")))
+        rc = need_string(obj, "modified", &modified, err);
+    if (rc)
+        return rc;
+    if (created && mz_time_parse(created, &t))
+        return mz_error_set(err, MZ_EINVAL, "/created", "`created` must be an RFC 3339 UTC timestamp such as 2024-05-01T12:00:00.000Z");
+    if (modified && mz_time_parse(modified, &t))
+        return mz_error_set(err, MZ_EINVAL, "/modified", "`modified` must be an RFC 3339 UTC timestamp such as 2024-05-01T12:00:00.000Z");
+    if (created && modified) {
+        rc = check_order(obj, "created", "modified", 0, err);
+        if (rc)
+            return mz_error_set(err, MZ_EINVAL, "/modified", "`modified` is earlier than `created`");
+    }
+    info->version = modified ? modified : created ? created : "";
+    version_key(info->version, info->version_key);
+    return MZ_OK;
+}
+
+enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *err)
+{
+    const struct type_rule *rule;
+    const char *key;
+    json_t *v;
+    enum mz_err rc;
+
+    memset(info, 0, sizeof *info);
+    info->tlp = -1;
+    info->match_plan = -1;
+    info->valid_from = INT64_MIN;
+    info->valid_until = INT64_MAX;
+    if (!json_is_object(obj))
+        return mz_error_set(err, MZ_EINVAL, "", "a STIX object must be a JSON object");
+    rc = need_string(obj, "type", &info->type, err);
+    if (rc)
+        return rc;
+    if (!strcmp(info->type, "bundle"))
+        return mz_error_set(err, MZ_EINVAL, "/type", "a bundle cannot be nested inside a bundle");
+    rule = find_rule(info->type);
+    if (!rule && !(type_name_ok(info->type, strlen(info->type)) && custom_type_ok(obj, info->type)))
+        return mz_error_set(err, MZ_EINVAL, "/type",
+                            "'%.64s' is not a STIX 2.1 type; custom types must start with 'x-' or be defined by an extension-definition (new-sdo/new-sco/new-sro)",
+                            info->type);
+    info->kind = rule ? rule->kind : STIX_CUSTOM;
+    rc = need_string(obj, "id", &info->id, err);
+    if (rc)
+        return rc;
+    if (!stix_id_valid(info->id, info->type))
+        return mz_error_set(err, MZ_EINVAL, "/id",
+                            "`id` must be '%.64s--' followed by an RFC 4122 UUID", info->type);
+    rc = check_common(obj, info, err);
+    for (size_t i = 0; !rc && rule && i < MAX_REQ && rule->required[i]; i++)
+        if (!json_object_get(obj, rule->required[i])) {
+            char path[MZ_ERR_FIELD_LEN];
+            snprintf(path, sizeof path, "/%s", rule->required[i]);
+            rc = mz_error_set(err, MZ_EINVAL, path, "required property `%s` of %s is missing",
+                              rule->required[i], info->type);
+        }
+    json_object_foreach(obj, key, v) {
+        if (rc)
+            break;
+        rc = check_property(key, v, err);
+    }
+    if (rc)
+        return rc;
+    info->created_by_ref = json_string_value(json_object_get(obj, "created_by_ref"));
+    info->revoked = json_is_true(json_object_get(obj, "revoked"));
+    rc = check_type_specific(obj, info, err);
+    if (rc)
+        return rc;
+    info->tlp = tlp_of(obj);
+    if (info->kind == STIX_SCO || info->kind == STIX_CUSTOM) {
+        /* an observable object's values, canonical (none for most types) */
+        struct mz_buf b;
+        mz_buf_init(&b, 1 << 20);
+        observe_object(obj, add_observable, &b, NULL);
+        rc = keep_observables(&b, info);
+        mz_buf_free(&b);
+        if (rc)
+            return mz_error_set(err, rc, "", "out of memory");
+    }
+    return audience_of(obj, info, err);
+}
+
+void stix_info_clear(struct stix_info *info)
+{
+    free(info->audience);
+    free(info->observables);
+    info->audience = NULL;
+    info->observables = NULL;
+}

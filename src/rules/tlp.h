@@ -1,0 +1,80 @@
+/* rules/tlp.h - TLP 2.0 (FIRST) as mreža enforces it. The one place that decides who
+ * may read what; every read path (get, list, count, export, and later correlation and
+ * federation) goes through tlp_visibility() to query and tlp_can_read() to check.
+ *
+ *   CLEAR        anyone (unauthenticated readers too, where the node allows them)
+ *   GREEN        every authenticated organisation of the node's community
+ *   AMBER        the creating organisation and the organisations (or users) it
+ *                lists in x_mreza_recipient_refs
+ *   AMBER+STRICT as AMBER; recipients may not pass it on (export/federation honour it)
+ *   RED          only the submitting user and the individual users listed in
+ *                x_mreza_recipient_refs
+ * An object without a TLP marking is handled as AMBER+STRICT of its creator's
+ * organisation (the safe default) and the API reports that it was defaulted.
+ * The reporter role narrows this to its own organisation's objects and those
+ * addressed to it. STIX 2.1's TLP 1.0 markings are mapped (WHITE -> CLEAR). */
+#ifndef MZ_TLP_H
+#define MZ_TLP_H
+
+#include <stdint.h>
+
+#include "rules/principal.h"
+#include "store/store.h"
+
+enum tlp_level {
+    TLP_CLEAR = 0,
+    TLP_GREEN,
+    TLP_AMBER,
+    TLP_AMBER_STRICT,
+    TLP_RED
+};
+
+#define TLP_DEFAULT TLP_AMBER_STRICT
+#define TLP_N_LEVELS 5
+
+/* Level of a marking-definition id, or -1 if it is not a TLP marking. */
+int tlp_from_marking_id(const char *id);
+/* "clear", "green", "amber", "amber+strict", "red" (case-insensitive; "white" is
+ * accepted for CLEAR) -> level, or -1. */
+int tlp_parse(const char *name);
+/* "TLP:AMBER+STRICT" style label. */
+const char *tlp_label(enum tlp_level l);
+/* "amber+strict" style name. */
+const char *tlp_name(enum tlp_level l);
+/* The STIX 2.1 TLP 2.0 marking-definition id and object (static text). */
+const char *tlp_marking_id(enum tlp_level l);
+const char *tlp_marking_json(enum tlp_level l);
+
+/* What the store needs to know about an object to decide. */
+struct tlp_meta {
+    int tlp;
+    int64_t owner_org;
+    int64_t submitter;
+    const char *audience; /* space-separated identity ids, or NULL */
+};
+
+/* 1 if an object of this level may be seen by the whole community (CLEAR, GREEN):
+ * only such objects may be combined into something every member sees, such as a
+ * regional campaign. */
+int tlp_community_wide(int level);
+
+/* Grants that see every level: only for the node's own internal work on behalf of
+ * nobody (building the index), whose results are filtered per reader later. */
+void tlp_visibility_internal(struct store_vis *vis);
+
+/* Fill vis with the grants of p. */
+void tlp_visibility(const struct principal *p, struct store_vis *vis);
+/* 1 if p may read an object with meta m. */
+int tlp_can_read(const struct principal *p, const struct tlp_meta *m);
+
+/* The marking of a sighting that principal p reports of an indicator with marking m: a
+ * sighting names its indicator, so it may reach no one who may not see the indicator.
+ * TLP_AMBER (of p's organisation, addressed also to the indicator's organisation, which
+ * may see its own indicator) when every member of p's organisation, whatever its role,
+ * may read the indicator: CLEAR, or GREEN, AMBER and AMBER+STRICT that the organisation
+ * owns or that are addressed to it (a reporter sees no community GREEN, and what is
+ * addressed to one person is not the organisation's). Else TLP_RED (to p and the
+ * person who shared the indicator). */
+enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct principal *p);
+
+#endif
