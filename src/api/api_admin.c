@@ -73,7 +73,7 @@ enum MHD_Result api_orgs_list(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    mz_buf_init(&l.b, (size_t)64 << 20);
+    mz_buf_init(&l.b, api_reply_limit(r));
     mz_buf_puts(&l.b, "{\"orgs\":[");
     st = node_store_acquire(r->node);
     rc = store_org_list(st, org_row, &l, &err);
@@ -104,7 +104,7 @@ enum MHD_Result api_users_list(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    mz_buf_init(&l.b, (size_t)64 << 20);
+    mz_buf_init(&l.b, api_reply_limit(r));
     mz_buf_puts(&l.b, "{\"users\":[");
     st = node_store_acquire(r->node);
     /* Admins see every user; others see their own organisation's. */

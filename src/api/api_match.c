@@ -16,7 +16,6 @@
 #include "match/logfmt.h"
 
 #define MATCH_MAX_ITEMS 100000
-#define RESPONSE_LIMIT ((size_t)1 << 30)
 
 static const char *const via_names[] = {"exact", "parent", "range"};
 
@@ -161,7 +160,7 @@ enum MHD_Result api_match_post(struct api_req *r)
         json_decref(body);
         return api_reply_error(r, &err);
     }
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    mz_buf_init(&b, api_reply_limit(r));
     mz_buf_puts(&b, "{\"matches\":[");
     out.b = &b;
     out.n = 0;
@@ -236,7 +235,7 @@ enum MHD_Result api_correlations_get(struct api_req *r)
     real = (enum obs_kind)k;
     if (obs_normalize(real, value, strlen(value), canon, sizeof canon, &clen, NULL, &real, NULL))
         return api_fail(r, MZ_EINVAL, "value", "'%.80s' is not a valid %s", value, obs_kind_name((enum obs_kind)k));
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    mz_buf_init(&b, api_reply_limit(r));
     mz_buf_puts(&b, "{\"value\":");
     mz_buf_json_str(&b, canon);
     mz_buf_printf(&b, ",\"kind\":\"%s\",\"objects\":[", obs_kind_name(real));
@@ -292,7 +291,7 @@ enum MHD_Result api_object_correlations(struct api_req *r, const char *id)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    mz_buf_init(&f.body, RESPONSE_LIMIT);
+    mz_buf_init(&f.body, api_reply_limit(r));
     st = node_store_acquire(r->node);
     rc = svc_get(st, &r->who, id, 0, keep_body, &f, &err);
     node_store_release(r->node, st);
@@ -304,7 +303,7 @@ enum MHD_Result api_object_correlations(struct api_req *r, const char *id)
     mz_buf_free(&f.body);
     if (!obj)
         return api_fail(r, MZ_EIO, "", "the stored object could not be read");
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    mz_buf_init(&b, api_reply_limit(r));
     mz_buf_puts(&b, "{\"id\":");
     mz_buf_json_str(&b, id);
     mz_buf_puts(&b, ",\"correlations\":[");

@@ -34,6 +34,8 @@ static const struct conf_row conf_table[] = {
     {"data", CONF_STR, OFF(data_dir), 0, 0, "./mreza-data", "directory of the store"},
     {"http.max_body", CONF_SIZE, OFF(http_max_body), 1024, 4LL << 30, "256M",
      "largest request body accepted (413 above)"},
+    {"http.max_reply", CONF_SIZE, OFF(http_max_reply), 4096, 4LL << 30, "1G",
+     "largest reply built in memory (a list, an export, a match); a larger one is refused with a JSON error, never cut short"},
     {"http.max_depth", CONF_INT, OFF(http_max_depth), 2, 1000, "64",
      "deepest JSON nesting accepted"},
     {"http.max_objects", CONF_INT, OFF(http_max_objects), 1, 10000000, "1000000",

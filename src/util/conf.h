@@ -17,6 +17,7 @@ struct mz_conf {
     char listen[MZ_CONF_STR_LEN];    /* host:port the API listens on */
     char data_dir[MZ_CONF_STR_LEN];  /* directory holding the store */
     size_t http_max_body;            /* bytes */
+    size_t http_max_reply;           /* bytes of one reply built in memory */
     long http_max_depth;             /* JSON nesting */
     long http_max_objects;           /* objects per bundle */
     long http_timeout;               /* seconds of connection inactivity */

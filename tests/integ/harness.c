@@ -311,6 +311,14 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 long h_http(struct hnode *n, const char *method, const char *path, const char *key,
             const char *body, size_t body_len, struct hresp *r)
 {
+    static const char *const json[] = {"Content-Type: application/json", NULL};
+
+    return h_http_hdr(n, method, path, key, json, body, body_len, r);
+}
+
+long h_http_hdr(struct hnode *n, const char *method, const char *path, const char *key,
+                const char *const *headers, const char *body, size_t body_len, struct hresp *r)
+{
     CURL *c = curl_easy_init();
     struct curl_slist *hdr = NULL;
     struct sink s = {NULL, 0};
@@ -328,7 +336,8 @@ long h_http(struct hnode *n, const char *method, const char *path, const char *k
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
         hdr = curl_slist_append(hdr, auth);
     }
-    hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    for (size_t i = 0; headers && headers[i]; i++)
+        hdr = curl_slist_append(hdr, headers[i]);
     hdr = curl_slist_append(hdr, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     if (body) {

@@ -50,6 +50,10 @@ int h_node_free(struct hnode *n);
  * failure). */
 long h_http(struct hnode *n, const char *method, const char *path, const char *key,
             const char *body, size_t body_len, struct hresp *r);
+/* The same with the request headers given ("Name: value", NULL-terminated; h_http
+ * sends "Content-Type: application/json"; "Name:" removes one curl would send). */
+long h_http_hdr(struct hnode *n, const char *method, const char *path, const char *key,
+                const char *const *headers, const char *body, size_t body_len, struct hresp *r);
 void hresp_free(struct hresp *r);
 /* 1 if GET /healthz answers 200. */
 int h_healthy(struct hnode *n);
