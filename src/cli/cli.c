@@ -98,30 +98,17 @@ enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct 
 }
 
 /* The principal a command acts as: --user/--as-user NAME (that user), or --as ORG
- * (an analyst of ORG - a reporter when ORG is an operator - who is no particular
- * user, so TLP:RED is never included). */
+ * (the organisation as a whole: svc_principal_of_org says what it may see). */
 enum mz_err cli_principal(struct store *st, const struct cli_args *a, const char *user_opt,
                           struct principal *p, struct mz_error *err)
 {
     const char *user = cli_opt(a, user_opt), *org = cli_opt(a, "as");
-    enum mz_err rc;
 
     memset(p, 0, sizeof *p);
-    if (user) {
-        rc = store_user_by_name(st, user, &p->user, err);
-        if (!rc)
-            rc = store_org_by_id(st, p->user.org_id, &p->org, err);
-        if (!rc)
-            p->role = role_parse(p->user.role);
-        return rc;
-    }
-    if (org && strcmp(user_opt, "user")) {
-        rc = store_org_by_name(st, org, &p->org, err);
-        /* an operator of essential services sees what its reporters see */
-        if (!rc)
-            p->role = strcmp(p->org.kind, "operator") ? ROLE_ANALYST : ROLE_REPORTER;
-        return rc;
-    }
+    if (user)
+        return svc_principal_of_user(st, user, p, err);
+    if (org && strcmp(user_opt, "user"))
+        return svc_principal_of_org(st, org, p, err);
     return mz_error_set(err, MZ_EINVAL, "", "say who acts: --%s USER%s", user_opt,
                         strcmp(user_opt, "user") ? " or --as ORG" : "");
 }

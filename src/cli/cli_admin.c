@@ -32,6 +32,7 @@ static int print_org(void *ctx, const struct store_org *o)
 
 int cli_org(struct cli_args *a)
 {
+    struct principal console;
     struct store *st = NULL;
     struct mz_error err;
     int rc = 0;
@@ -43,15 +44,16 @@ int cli_org(struct cli_args *a)
         return cli_failf("usage: mreza org add NAME --country CC [--full-name TEXT] [--sector S] [--kind K]");
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
+    principal_console(&console);
     if (!strcmp(a->pos[0], "add")) {
         struct svc_org_new in = {a->pos[1], cli_opt(a, "full-name"), cli_opt(a, "country"),
                                  cli_opt(a, "sector"), cli_opt(a, "kind"), NULL};
         struct store_org org;
-        if (svc_org_add(st, &in, &org, &err))
+        if (svc_org_add(st, &console, &in, &org, &err))
             rc = cli_fail(&err);
         else
             printf("added organisation %s (%s)\n", org.name, org.identity);
-    } else if (store_org_list(st, print_org, NULL, &err)) {
+    } else if (svc_org_list(st, &console, print_org, NULL, &err)) {
         rc = cli_fail(&err);
     }
     store_close(st);
@@ -67,6 +69,7 @@ static int print_user(void *ctx, const struct store_user *u)
 
 int cli_user(struct cli_args *a)
 {
+    struct principal console;
     struct store *st = NULL;
     struct mz_error err;
     char key[SVC_KEY_LEN];
@@ -79,26 +82,22 @@ int cli_user(struct cli_args *a)
         return cli_failf("usage: mreza user %s NAME …", a->pos[0]);
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
+    principal_console(&console);
     if (!strcmp(a->pos[0], "add")) {
         struct svc_user_new in = {cli_opt(a, "org"), a->pos[1], cli_opt(a, "role"), NULL};
         struct store_user u;
-        if (svc_user_add(st, &in, &u, key, &err))
+        if (svc_user_add(st, &console, &in, &u, key, &err))
             rc = cli_fail(&err);
         else
             printf("added user %s (%s) of %s\napi key (shown once, store it now): %s\n", u.name,
                    u.role, in.org, key);
     } else if (!strcmp(a->pos[0], "key")) {
-        if (svc_key_new(st, a->pos[1], key, &err))
+        if (svc_key_new(st, &console, a->pos[1], key, &err))
             rc = cli_fail(&err);
         else
             printf("new api key for %s (shown once): %s\n", a->pos[1], key);
-    } else {
-        struct store_org org = {0};
-        const char *org_name = cli_opt(a, "org");
-        if (org_name && store_org_by_name(st, org_name, &org, &err))
-            rc = cli_fail(&err);
-        else if (store_user_list(st, org.id, print_user, NULL, &err))
-            rc = cli_fail(&err);
+    } else if (svc_user_list(st, &console, cli_opt(a, "org"), print_user, NULL, &err)) {
+        rc = cli_fail(&err);
     }
     store_close(st);
     return rc;
@@ -106,6 +105,7 @@ int cli_user(struct cli_args *a)
 
 int cli_check(struct cli_args *a)
 {
+    struct principal console;
     struct store *st = NULL;
     struct mz_error err;
     int rc = 0;
@@ -113,7 +113,8 @@ int cli_check(struct cli_args *a)
     mz_error_clear(&err);
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
-    if (store_check(st, &err))
+    principal_console(&console);
+    if (svc_store_check(st, &console, &err))
         rc = cli_fail(&err);
     else
         printf("ok\n");

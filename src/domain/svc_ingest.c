@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "rules/stix.h"
+#include "domain/authz.h"
 #include "domain/svc.h"
 #include "rules/tlp.h"
 #include "util/arena.h"
@@ -407,9 +408,9 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     enum mz_err rc;
 
     memset(res, 0, sizeof *res);
-    if (!role_can_write(p->role))
-        return mz_error_set(err, MZ_EFORBIDDEN, "", "the %s role may not write objects", role_name(p->role));
-    rc = store_begin(st, err);
+    rc = authz_check(p, AUTHZ_OBJECT_WRITE, err);
+    if (!rc)
+        rc = store_begin(st, err);
     if (rc)
         return rc;
     /* Stamped after the write lock is held, so date_added grows with seq. */

@@ -1,6 +1,7 @@
 /* rules/principal.c - see principal.h. */
 #include "rules/principal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const role_names[] = {"none", "admin", "analyst", "reporter", "viewer"};
@@ -26,4 +27,18 @@ int role_can_write(enum role r)
 int role_can_admin(enum role r)
 {
     return r == ROLE_ADMIN;
+}
+
+void principal_console(struct principal *p)
+{
+    memset(p, 0, sizeof *p);
+    p->role = ROLE_ADMIN;
+    p->console = 1;
+    snprintf(p->user.name, sizeof p->user.name, "console");
+    snprintf(p->org.name, sizeof p->org.name, "the node");
+}
+
+int principal_is_console(const struct principal *p)
+{
+    return p && p->console;
 }

@@ -28,7 +28,15 @@ struct principal {
     enum role role;
     struct store_user user; /* zeroed for ROLE_NONE */
     struct store_org org;   /* zeroed for ROLE_NONE */
+    int console;            /* 1: the node's operator at the console (principal_console) */
 };
+
+/* The console: whoever runs `mreza` beside the store, i.e. the node's operator, who
+ * can read the store's files anyway. It may manage the node (domain/authz.h) but is
+ * no member of any organisation, so TLP shows it nothing a member would not see:
+ * commands that read objects act as an organisation or a user instead (--as). */
+void principal_console(struct principal *p);
+int principal_is_console(const struct principal *p);
 
 /* "admin" ... "viewer" -> role; ROLE_NONE for anything else. */
 enum role role_parse(const char *name);
