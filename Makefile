@@ -3,6 +3,7 @@
 #   make SANITIZE=1    the same with ASan+UBSan, into build/san/
 #   make test          unit + integration tests (use SANITIZE=1 in CI)
 #   make test-unit | test-integ | lint | bench | clean
+#   make SANITIZE=1 selftest   the test runner's self-test (tests/selftest/run.sh)
 PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl zlib libidn2 libxxhash
 CC        ?= cc
 CFLAGS    ?= -O2 -g
@@ -41,10 +42,13 @@ INTEG_BIN := $(INTEG_SRC:%.c=$(BUILD)/%)
 INTEG_HLP := $(BUILD)/tests/integ/harness.o
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 REPLAY_BIN:= $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+SELF_SRC  := $(wildcard tests/selftest/test_*.c)
+SELF_BIN  := $(SELF_SRC:%.c=$(BUILD)/%)
+SELF_LEAKY:= $(BUILD)/selftest/mreza
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 
-.PHONY: all test test-unit test-integ lint bench clean tests-build fuzz
+.PHONY: all test test-unit test-integ lint bench clean tests-build fuzz selftest selftest-build
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -70,6 +74,20 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB)
 $(BUILD)/tests/integ/test_%: tests/integ/test_%.c $(INTEG_HLP) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/integ $< -o $@ $(INTEG_HLP) $(LIB) $(LDLIBS) -lcmocka
+
+# The runner's self-test: small cmocka binaries that must fail (they test nothing of
+# mreza), and a mreza whose /healthz leaks (api_admin.c alone built with
+# -DMZ_SELFTEST_LEAK; the archive's own api_admin.o is then not linked).
+$(BUILD)/tests/selftest/%: tests/selftest/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ -lcmocka
+
+$(BUILD)/selftest/api_admin_leak.o: src/api/api_admin.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DMZ_SELFTEST_LEAK -c $< -o $@
+
+$(SELF_LEAKY): $(BUILD)/src/main.o $(BUILD)/selftest/api_admin_leak.o $(LIB)
+	$(CC) $(CFLAGS) $(LTO) $(SANFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -97,6 +115,16 @@ tests-build: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(REPLAY_BIN)
 
 test: tests-build
 	@BUILD=$(BUILD) sh tests/run.sh all
+
+selftest-build: $(SELF_BIN) $(SELF_LEAKY) $(INTEG_BIN)
+
+ifneq ($(filter selftest,$(MAKECMDGOALS)),)
+ifneq ($(SANITIZE),1)
+$(error make selftest needs SANITIZE=1: its leaks are found by LeakSanitizer)
+endif
+endif
+selftest: selftest-build
+	@BUILD=$(BUILD) sh tests/selftest/run.sh
 
 test-unit: $(BIN) $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh unit

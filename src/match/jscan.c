@@ -459,8 +459,30 @@ struct jscan *jscan_new_kernel(enum jscan_kernel k)
     return js;
 }
 
+static const char *const kernel_names[] = {"plain", "ssse3", "avx2"}; /* by enum jscan_kernel */
+
+const char *jscan_kernel_name(enum jscan_kernel k)
+{
+    return (unsigned)k < sizeof kernel_names / sizeof kernel_names[0] ? kernel_names[k] : "?";
+}
+
+/* The kernel MREZA_JSCAN_KERNEL names if this CPU runs it, else -1 (see jscan.h). */
+static int kernel_asked(void)
+{
+    const char *name = getenv("MREZA_JSCAN_KERNEL");
+
+    for (int k = JSCAN_SCALAR; name && k <= JSCAN_AVX2; k++)
+        if (strcmp(name, kernel_names[k]) == 0 && kernel_runs((enum jscan_kernel)k))
+            return k;
+    return -1;
+}
+
 struct jscan *jscan_new(void)
 {
+    int asked = kernel_asked();
+
+    if (asked >= 0)
+        return jscan_new_kernel((enum jscan_kernel)asked);
     if (kernel_runs(JSCAN_AVX2))
         return jscan_new_kernel(JSCAN_AVX2);
     if (kernel_runs(JSCAN_SSSE3))
