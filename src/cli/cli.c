@@ -93,7 +93,7 @@ int cli_failf(const char *fmt, ...)
 
 enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct mz_error *err)
 {
-    struct store_opts opts = {a->conf.store_cache_mb, 0};
+    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_CREATE};
     return store_open(a->conf.data_dir, &opts, out, err);
 }
 
