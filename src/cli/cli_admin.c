@@ -1,9 +1,47 @@
-/* cli/cli_admin.c - `mreza init`, `org`, `user`, `check` and `config`. */
+/* cli/cli_admin.c - `mreza init`, `org`, `user`, `check` and `config`, and their
+ * option tables (cli.h). The subcommand is a->pos[0]; the parser has checked it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "domain/svc.h"
+#include "rules/principal.h"
+
+const struct cli_option cli_init_options[] = {
+    {.name = "demo", .kind = CLI_OPT_FLAG,
+     .help = "also load the demo community and write its API keys to <data>/demo-keys.txt"},
+    {.name = NULL},
+};
+
+const struct cli_option cli_org_add_options[] = {
+    {.name = "country", .kind = CLI_OPT_TEXT, .value = "CC", .flags = CLI_OPT_REQUIRED,
+     .help = "ISO 3166-1 alpha-2 code of its country, such as RS (XK for Kosovo*)"},
+    {.name = "kind", .kind = CLI_OPT_TEXT, .value = "KIND",
+     .help = "national-csirt, sector-csirt, government-csirt, police, operator or other (the default)"},
+    {.name = "sector", .kind = CLI_OPT_TEXT, .value = "SECTOR", .help = "the sector it belongs to or serves"},
+    {.name = "full-name", .kind = CLI_OPT_TEXT, .value = "TEXT", .help = "its full name (default NAME)"},
+    {.name = NULL},
+};
+
+static enum mz_err check_role(const char *value, struct mz_error *err)
+{
+    if (role_parse(value) == ROLE_NONE)
+        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of admin, analyst, reporter, viewer", value);
+    return MZ_OK;
+}
+
+const struct cli_option cli_user_add_options[] = {
+    {.name = "org", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED,
+     .help = "the organisation the user belongs to"},
+    {.name = "role", .kind = CLI_OPT_TEXT, .value = "ROLE", .flags = CLI_OPT_REQUIRED, .check = check_role,
+     .help = "admin, analyst, reporter or viewer"},
+    {.name = NULL},
+};
+
+const struct cli_option cli_user_list_options[] = {
+    {.name = "org", .kind = CLI_OPT_TEXT, .value = "ORG", .help = "only the users of this organisation"},
+    {.name = NULL},
+};
 
 int cli_init(struct cli_args *a)
 {
@@ -37,10 +75,6 @@ int cli_org(struct cli_args *a)
     int rc = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "add") && strcmp(a->pos[0], "list")))
-        return cli_failf("usage: mreza org add NAME --country CC … | mreza org list");
-    if (!strcmp(a->pos[0], "add") && a->n_pos < 2)
-        return cli_failf("usage: mreza org add NAME --country CC [--full-name TEXT] [--sector S] [--kind K]");
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
     if (!strcmp(a->pos[0], "add")) {
@@ -73,10 +107,6 @@ int cli_user(struct cli_args *a)
     int rc = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "add") && strcmp(a->pos[0], "list") && strcmp(a->pos[0], "key")))
-        return cli_failf("usage: mreza user add NAME --org ORG --role ROLE | user list [--org ORG] | user key NAME");
-    if (strcmp(a->pos[0], "list") && a->n_pos < 2)
-        return cli_failf("usage: mreza user %s NAME …", a->pos[0]);
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
     if (!strcmp(a->pos[0], "add")) {
@@ -125,8 +155,6 @@ int cli_config(struct cli_args *a)
 {
     struct mz_conf defaults;
 
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "defaults") && strcmp(a->pos[0], "show")))
-        return cli_failf("usage: mreza config defaults|show");
     if (!strcmp(a->pos[0], "defaults")) {
         mz_conf_defaults(&defaults);
         mz_conf_dump(&defaults, stdout);

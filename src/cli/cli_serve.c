@@ -9,6 +9,12 @@
 #include "node/node.h"
 #include "util/log.h"
 
+const struct cli_option cli_serve_options[] = {
+    {.name = "listen", .kind = CLI_OPT_TEXT, .value = "ADDR:PORT",
+     .help = "where to listen (the setting listen, default 127.0.0.1:8470; port 0 picks a free one)"},
+    {.name = NULL},
+};
+
 static int wait_for_signal(void)
 {
     sigset_t set;
