@@ -113,10 +113,20 @@ int cli_usagef(const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+enum mz_err cli_no_node(const struct cli_args *a, struct mz_error *err)
+{
+    if (err->code != MZ_ENOTFOUND)
+        return err->code;
+    return mz_error_set(err, MZ_ENOTFOUND, "", "no node in %s (run mreza init)", a->conf.data_dir);
+}
+
 enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct mz_error *err)
 {
-    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_CREATE};
-    return store_open(a->conf.data_dir, &opts, out, err);
+    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_EXISTING};
+
+    if (store_open(a->conf.data_dir, &opts, out, err))
+        return cli_no_node(a, err);
+    return MZ_OK;
 }
 
 /* The principal a command acts as: --user/--as-user NAME (that user), or --as ORG

@@ -146,8 +146,12 @@ int cli_fail(const struct mz_error *e);
 int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for a command line that is wrong; return CLI_EXIT_USAGE. */
 int cli_usagef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Open the store named by a->conf. */
+/* Open the node's store (a->conf's data directory); only `init` creates one, so a
+ * directory without one is MZ_ENOTFOUND "no node in DIR (run mreza init)". */
 enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct mz_error *err);
+/* Words err (of opening the store) for a person when it is MZ_ENOTFOUND: "no node in
+ * DIR (run mreza init)"; returns err->code. */
+enum mz_err cli_no_node(const struct cli_args *a, struct mz_error *err);
 
 /* The principal a command acts as: --<user_opt> USER (that user), or --as ORG (an
  * analyst of ORG who is no particular user, so TLP:RED addressed to people is never

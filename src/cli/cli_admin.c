@@ -45,12 +45,13 @@ const struct cli_option cli_user_list_options[] = {
 
 int cli_init(struct cli_args *a)
 {
+    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_CREATE};
     struct store *st = NULL;
     struct mz_error err;
     int rc = 0;
 
     mz_error_clear(&err);
-    if (cli_open_store(a, &st, &err))
+    if (store_open(a->conf.data_dir, &opts, &st, &err))
         return cli_fail(&err);
     if (cli_flag(a, "demo") && cli_demo_load(st, a->conf.data_dir, &err))
         rc = cli_fail(&err);

@@ -42,8 +42,10 @@ int cli_serve(struct cli_args *a)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (node_open(&node, &a->conf, (int)a->conf.http_threads + 1, &err))
+    if (node_open(&node, &a->conf, (int)a->conf.http_threads + 1, &err)) {
+        cli_no_node(a, &err);
         return cli_fail(&err);
+    }
     if (http_start(&node, &http, &err)) {
         node_close(&node);
         return cli_fail(&err);

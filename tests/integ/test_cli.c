@@ -9,7 +9,8 @@
  * without creating or changing anything (so `serve -h` starts no server and `init -h`
  * makes no store). Then cases: a mistyped option of export (the --tpl that once
  * exported every level) is refused with the right one suggested; missing, repeated
- * and malformed options are named. */
+ * and malformed options are named; every command but init, on a directory without a
+ * node, says "no node in DIR (run mreza init)" and creates nothing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -307,6 +308,48 @@ static void test_export_mistyped_tlp_is_refused(void **state)
     h_node_free(&node);
 }
 
+/* Every command that needs a node, on a directory without one: refused with "no node
+ * in DIR (run mreza init)", nothing created (once, an empty store was made and the
+ * command answered ok). */
+static const char *const need_a_node[][10] = {
+    {"serve", "--listen", "127.0.0.1:0"},
+    {"org", "list"},
+    {"org", "add", "x", "--country", "RS"},
+    {"user", "list"},
+    {"user", "add", "u", "--org", "o", "--role", "analyst"},
+    {"user", "key", "u"},
+    {"import", "/dev/null", "--user", "u"},
+    {"export", "--as", "o"},
+    {"match", "--as", "o", "/dev/null"},
+    {"check"},
+};
+
+static void test_only_init_creates_a_node(void **state)
+{
+    struct hnode empty, missing;
+    char want[300];
+
+    (void)state;
+    empty_dir(&empty);
+    memcpy(&missing, &empty, sizeof missing);
+    strncat(missing.dir, "/none", sizeof missing.dir - strlen(missing.dir) - 1);
+    for (size_t i = 0; i < sizeof need_a_node / sizeof need_a_node[0]; i++) {
+        struct hnode *n = i % 2 ? &missing : &empty;
+        char *out = NULL, *err = NULL, *after;
+        snprintf(want, sizeof want, "mreza: no node in %s (run mreza init)\n", n->dir);
+        assert_int_equal(h_cli_err(n, &out, &err, need_a_node[i]), 1);
+        if (strcmp(err, want))
+            fail_msg("%s: '%s', not '%s'", need_a_node[i][0], err, want);
+        assert_string_equal(out, "");
+        after = snapshot(empty.dir);
+        assert_string_equal(after, "");
+        free(after);
+        free(out);
+        free(err);
+    }
+    h_node_free(&empty);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_every_command_has_help),
         cmocka_unit_test(test_refusals_name_the_problem),
         cmocka_unit_test(test_export_mistyped_tlp_is_refused),
+        cmocka_unit_test(test_only_init_creates_a_node),
     };
 
     alarm(600); /* a command that ignored -h and started serving would hang the run */
