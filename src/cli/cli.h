@@ -173,7 +173,8 @@ int cli_config(struct cli_args *a);
 int cli_match(struct cli_args *a);
 
 /* Load the embedded demo data set into st; prints the demo API keys and writes
- * them to <data>/demo-keys.txt (mode 0600). */
+ * them to <data>/demo-keys.txt (mode 0600), which it replaces only once the whole
+ * demo is in. */
 enum mz_err cli_demo_load(struct store *st, const char *data_dir, struct mz_error *err);
 
 #endif

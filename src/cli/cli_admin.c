@@ -43,20 +43,55 @@ const struct cli_option cli_user_list_options[] = {
     {.name = NULL},
 };
 
+/* What to do after init: printed on stdout when init made the node. */
+static void print_next_steps(const struct cli_args *a, int demo)
+{
+    const char *dir = a->conf.data_dir;
+
+    printf("\nnext steps:\n");
+    if (demo) {
+        printf("  the demo API keys:       %s/demo-keys.txt (one line per user; keep it private)\n", dir);
+        printf("  match a log:             mreza match --data %s --as me-cirt FILE\n", dir);
+        printf("  add a user (and key):    mreza user add NAME --org ORG --role analyst --data %s\n", dir);
+    } else {
+        printf("  add your organisation:   mreza org add NAME --country CC --kind national-csirt --data %s\n", dir);
+        printf("  add its first admin:     mreza user add NAME --org ORG --role admin --data %s\n", dir);
+        printf("                           (prints the user's API key, once)\n");
+    }
+    printf("  serve the API:           mreza serve --data %s   (listens on %s; --listen to change)\n", dir,
+           a->conf.listen);
+    printf("  every command:           mreza help\n");
+}
+
+/* init makes the store; a second plain init only brings the schema up to date. init
+ * --demo wants a directory without a node and refuses, touching nothing, otherwise
+ * (the store's identities and demo-keys.txt must stay as they are). */
 int cli_init(struct cli_args *a)
 {
-    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_CREATE};
+    int demo = cli_flag(a, "demo");
+    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_EXISTING};
     struct store *st = NULL;
     struct mz_error err;
-    int rc = 0;
+    int rc = 0, existed = 0;
 
     mz_error_clear(&err);
-    if (store_open(a->conf.data_dir, &opts, &st, &err))
+    if (!demo)
+        existed = store_open(a->conf.data_dir, &opts, &st, &err) == MZ_OK;
+    opts.mode = demo ? STORE_OPEN_NEW : STORE_OPEN_CREATE;
+    if (!existed && store_open(a->conf.data_dir, &opts, &st, &err)) {
+        if (err.code == MZ_ECONFLICT)
+            return cli_failf("%s already holds a node; --demo needs a fresh --data directory (nothing was changed)",
+                             a->conf.data_dir);
         return cli_fail(&err);
-    if (cli_flag(a, "demo") && cli_demo_load(st, a->conf.data_dir, &err))
+    }
+    if (demo && cli_demo_load(st, a->conf.data_dir, &err))
         rc = cli_fail(&err);
-    if (!rc)
+    else if (existed)
+        printf("mreza: %s already holds a node; its store is up to date\n", a->conf.data_dir);
+    else
         printf("mreza: node store ready in %s\n", a->conf.data_dir);
+    if (!rc && !existed)
+        print_next_steps(a, demo);
     store_close(st);
     return rc;
 }

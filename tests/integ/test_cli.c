@@ -10,7 +10,9 @@
  * makes no store). Then cases: a mistyped option of export (the --tpl that once
  * exported every level) is refused with the right one suggested; missing, repeated
  * and malformed options are named; every command but init, on a directory without a
- * node, says "no node in DIR (run mreza init)" and creates nothing. */
+ * node, says "no node in DIR (run mreza init)" and creates nothing; a second
+ * `init --demo` is refused and leaves demo-keys.txt byte for byte; init says what
+ * to do next. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -350,6 +352,75 @@ static void test_only_init_creates_a_node(void **state)
     h_node_free(&empty);
 }
 
+/* A second `init --demo` once emptied demo-keys.txt, the only copy of the demo keys,
+ * before it failed: now it refuses before touching anything. */
+static void test_second_demo_init_is_refused(void **state)
+{
+    struct hnode node;
+    const char *const demo[] = {"init", "--demo", NULL};
+    const char *const plain[] = {"init", NULL};
+    char path[300], *keys, *again, *out = NULL, *err = NULL, *before, *after;
+    size_t len, len_again;
+    struct stat sb;
+
+    (void)state;
+    empty_dir(&node);
+    assert_int_equal(h_cli(&node, &out, demo), 0);
+    assert_non_null(strstr(out, "next steps:"));
+    assert_non_null(strstr(out, "demo-keys.txt"));
+    assert_non_null(strstr(out, "mreza serve --data"));
+    free(out);
+    snprintf(path, sizeof path, "%s/demo-keys.txt", node.dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    keys = h_read_file(path, &len);
+    assert_true(len > 0);
+    before = snapshot(node.dir);
+    assert_int_equal(h_cli_err(&node, &out, &err, demo), 1);
+    assert_non_null(strstr(err, "already holds a node"));
+    assert_string_equal(out, "");
+    after = snapshot(node.dir);
+    assert_string_equal(before, after);
+    again = h_read_file(path, &len_again);
+    assert_int_equal(len, len_again);
+    assert_memory_equal(keys, again, len);
+    free(out);
+    free(err);
+    free(again);
+    /* a plain init of a node keeps it (and its keys) as they are */
+    assert_int_equal(h_cli(&node, &out, plain), 0);
+    assert_non_null(strstr(out, "already holds a node"));
+    again = h_read_file(path, &len_again);
+    assert_int_equal(len, len_again);
+    assert_memory_equal(keys, again, len);
+    assert_int_equal(h_db_integrity_ok(&node), 1);
+    free(again);
+    free(out);
+    free(keys);
+    free(before);
+    free(after);
+    h_node_free(&node);
+}
+
+/* init says what to do next. */
+static void test_init_says_what_next(void **state)
+{
+    struct hnode node;
+    const char *const init[] = {"init", NULL};
+    char *out = NULL;
+
+    (void)state;
+    empty_dir(&node);
+    assert_int_equal(h_cli(&node, &out, init), 0);
+    assert_non_null(strstr(out, "node store ready in"));
+    assert_non_null(strstr(out, "next steps:"));
+    assert_non_null(strstr(out, "mreza org add NAME --country CC"));
+    assert_non_null(strstr(out, "mreza user add NAME --org ORG --role admin"));
+    assert_non_null(strstr(out, "mreza serve --data"));
+    free(out);
+    h_node_free(&node);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +430,8 @@ int main(void)
         cmocka_unit_test(test_refusals_name_the_problem),
         cmocka_unit_test(test_export_mistyped_tlp_is_refused),
         cmocka_unit_test(test_only_init_creates_a_node),
+        cmocka_unit_test(test_second_demo_init_is_refused),
+        cmocka_unit_test(test_init_says_what_next),
     };
 
     alarm(600); /* a command that ignored -h and started serving would hang the run */
