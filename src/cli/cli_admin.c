@@ -1,23 +1,97 @@
-/* cli/cli_admin.c - `mreza init`, `org`, `user`, `check` and `config`. */
+/* cli/cli_admin.c - `mreza init`, `org`, `user`, `check` and `config`, and their
+ * option tables (cli.h). The subcommand is a->pos[0]; the parser has checked it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "domain/svc.h"
+#include "rules/principal.h"
 
+const struct cli_option cli_init_options[] = {
+    {.name = "demo", .kind = CLI_OPT_FLAG,
+     .help = "also load the demo community and write its API keys to <data>/demo-keys.txt"},
+    {.name = NULL},
+};
+
+const struct cli_option cli_org_add_options[] = {
+    {.name = "country", .kind = CLI_OPT_TEXT, .value = "CC", .flags = CLI_OPT_REQUIRED,
+     .help = "ISO 3166-1 alpha-2 code of its country, such as RS (XK for Kosovo*)"},
+    {.name = "kind", .kind = CLI_OPT_TEXT, .value = "KIND",
+     .help = "national-csirt, sector-csirt, government-csirt, police, operator or other (the default)"},
+    {.name = "sector", .kind = CLI_OPT_TEXT, .value = "SECTOR", .help = "the sector it belongs to or serves"},
+    {.name = "full-name", .kind = CLI_OPT_TEXT, .value = "TEXT", .help = "its full name (default NAME)"},
+    {.name = NULL},
+};
+
+static enum mz_err check_role(const char *value, struct mz_error *err)
+{
+    if (role_parse(value) == ROLE_NONE)
+        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of admin, analyst, reporter, viewer", value);
+    return MZ_OK;
+}
+
+const struct cli_option cli_user_add_options[] = {
+    {.name = "org", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED,
+     .help = "the organisation the user belongs to"},
+    {.name = "role", .kind = CLI_OPT_TEXT, .value = "ROLE", .flags = CLI_OPT_REQUIRED, .check = check_role,
+     .help = "admin, analyst, reporter or viewer"},
+    {.name = NULL},
+};
+
+const struct cli_option cli_user_list_options[] = {
+    {.name = "org", .kind = CLI_OPT_TEXT, .value = "ORG", .help = "only the users of this organisation"},
+    {.name = NULL},
+};
+
+/* What to do after init: printed on stdout when init made the node. */
+static void print_next_steps(const struct cli_args *a, int demo)
+{
+    const char *dir = a->conf.data_dir;
+
+    printf("\nnext steps:\n");
+    if (demo) {
+        printf("  the demo API keys:       %s/demo-keys.txt (one line per user; keep it private)\n", dir);
+        printf("  match a log:             mreza match --data %s --as me-cirt FILE\n", dir);
+        printf("  add a user (and key):    mreza user add NAME --org ORG --role analyst --data %s\n", dir);
+    } else {
+        printf("  add your organisation:   mreza org add NAME --country CC --kind national-csirt --data %s\n", dir);
+        printf("  add its first admin:     mreza user add NAME --org ORG --role admin --data %s\n", dir);
+        printf("                           (prints the user's API key, once)\n");
+    }
+    printf("  serve the API:           mreza serve --data %s   (listens on %s; --listen to change)\n", dir,
+           a->conf.listen);
+    printf("  every command:           mreza help\n");
+}
+
+/* init makes the store; a second plain init only brings the schema up to date. init
+ * --demo wants a directory without a node and refuses, touching nothing, otherwise
+ * (the store's identities and demo-keys.txt must stay as they are). */
 int cli_init(struct cli_args *a)
 {
+    int demo = cli_flag(a, "demo");
+    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_EXISTING};
     struct store *st = NULL;
     struct mz_error err;
-    int rc = 0;
+    int rc = 0, existed = 0;
 
     mz_error_clear(&err);
-    if (cli_open_store(a, &st, &err))
+    if (!demo)
+        existed = store_open(a->conf.data_dir, &opts, &st, &err) == MZ_OK;
+    opts.mode = demo ? STORE_OPEN_NEW : STORE_OPEN_CREATE;
+    if (!existed && store_open(a->conf.data_dir, &opts, &st, &err)) {
+        if (err.code == MZ_ECONFLICT)
+            return cli_failf("%s already holds a node; --demo needs a fresh --data directory (nothing was changed)",
+                             a->conf.data_dir);
         return cli_fail(&err);
-    if (cli_flag(a, "demo") && cli_demo_load(st, a->conf.data_dir, &err))
+    }
+    if (demo && cli_demo_load(st, a->conf.data_dir, &err))
         rc = cli_fail(&err);
-    if (!rc)
+    else if (existed)
+        printf("mreza: %s already holds a node; its store is up to date\n", a->conf.data_dir);
+    else
         printf("mreza: node store ready in %s\n", a->conf.data_dir);
+    if (!rc && !existed)
+        print_next_steps(a, demo);
     store_close(st);
     return rc;
 }
@@ -38,10 +112,6 @@ int cli_org(struct cli_args *a)
     int rc = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "add") && strcmp(a->pos[0], "list")))
-        return cli_failf("usage: mreza org add NAME --country CC … | mreza org list");
-    if (!strcmp(a->pos[0], "add") && a->n_pos < 2)
-        return cli_failf("usage: mreza org add NAME --country CC [--full-name TEXT] [--sector S] [--kind K]");
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
     principal_console(&console);
@@ -76,10 +146,6 @@ int cli_user(struct cli_args *a)
     int rc = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "add") && strcmp(a->pos[0], "list") && strcmp(a->pos[0], "key")))
-        return cli_failf("usage: mreza user add NAME --org ORG --role ROLE | user list [--org ORG] | user key NAME");
-    if (strcmp(a->pos[0], "list") && a->n_pos < 2)
-        return cli_failf("usage: mreza user %s NAME …", a->pos[0]);
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
     principal_console(&console);
@@ -126,8 +192,6 @@ int cli_config(struct cli_args *a)
 {
     struct mz_conf defaults;
 
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "defaults") && strcmp(a->pos[0], "show")))
-        return cli_failf("usage: mreza config defaults|show");
     if (!strcmp(a->pos[0], "defaults")) {
         mz_conf_defaults(&defaults);
         mz_conf_dump(&defaults, stdout);

@@ -3,11 +3,13 @@
  * every role, and a few dozen incidents, indicators and sightings across all TLP
  * levels (share/demo/demo.json, embedded by demo_blob.S). Organisations and users
  * keep fixed identity ids so that the data's recipient lists can name them. */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "domain/svc.h"
@@ -48,8 +50,7 @@ static enum mz_err load_users(struct store *st, const struct principal *console,
         if (svc_user_add(st, console, &in, NULL, key, err))
             return err->code;
         printf("  %-9s %-26s %s\n", in.role, in.name, key);
-        if (keys)
-            fprintf(keys, "%s %s %s %s\n", in.role, in.name, in.org, key);
+        fprintf(keys, "%s %s %s %s\n", in.role, in.name, in.org, key);
     }
     return MZ_OK;
 }
@@ -82,11 +83,50 @@ static enum mz_err load_bundles(struct store *st, json_t *bundles, struct mz_err
     return MZ_OK;
 }
 
+/* The keys file is written beside its final name and renamed over it only once the
+ * whole demo is in (keys_close), so that a failing run never empties the only copy of
+ * earlier keys; it is created 0600, never readable by others even for a moment. */
+static FILE *keys_open(const char *tmp, struct mz_error *err)
+{
+    int fd;
+    FILE *f;
+
+    unlink(tmp); /* left by a run that crashed */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        mz_error_set(err, MZ_EIO, "", "cannot write %s: %s", tmp, strerror(errno));
+        return NULL;
+    }
+    f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    return f;
+}
+
+/* Close the keys file: renamed to path when rc is MZ_OK and it was written in full,
+ * else removed. Returns rc, or the write's error. */
+static enum mz_err keys_close(FILE *f, const char *tmp, const char *path, enum mz_err rc, struct mz_error *err)
+{
+    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+
+    bad |= fclose(f) != 0;
+    if (!rc && bad)
+        rc = mz_error_set(err, MZ_EIO, "", "cannot write %s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path) != 0)
+        rc = mz_error_set(err, MZ_EIO, "", "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
 enum mz_err cli_demo_load(struct store *st, const char *data_dir, struct mz_error *err)
 {
     json_error_t je;
     json_t *demo = json_loadb(mz_demo_json, (size_t)(mz_demo_json_end - mz_demo_json), 0, &je);
-    char path[1024];
+    char path[1024], tmp[1040];
     struct principal console;
     FILE *keys;
     enum mz_err rc;
@@ -95,9 +135,12 @@ enum mz_err cli_demo_load(struct store *st, const char *data_dir, struct mz_erro
     if (!demo)
         return mz_error_set(err, MZ_EINVAL, "", "embedded demo data is malformed: %s (line %d)", je.text, je.line);
     snprintf(path, sizeof path, "%s/demo-keys.txt", data_dir);
-    keys = fopen(path, "w");
-    if (keys)
-        chmod(path, 0600);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    keys = keys_open(tmp, err);
+    if (!keys) {
+        json_decref(demo);
+        return err->code;
+    }
     rc = load_orgs(st, &console, json_object_get(demo, "orgs"), err);
     if (rc == MZ_ECONFLICT)
         mz_error_set(err, rc, "", "the store in %s already holds the demo organisations; use a fresh --data directory", data_dir);
@@ -105,8 +148,7 @@ enum mz_err cli_demo_load(struct store *st, const char *data_dir, struct mz_erro
         rc = load_users(st, &console, json_object_get(demo, "users"), keys, err);
     if (!rc)
         rc = load_bundles(st, json_object_get(demo, "bundles"), err);
-    if (keys)
-        fclose(keys);
+    rc = keys_close(keys, tmp, path, rc, err);
     json_decref(demo);
     return rc;
 }

@@ -886,3 +886,31 @@ out:
     store_close(st);
     return rc;
 }
+
+/* ---- the options of `mreza match` (cli.h) ---- */
+
+static enum mz_err check_format(const char *value, struct mz_error *err)
+{
+    if (logfmt_kind_parse(value) < 0)
+        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of auto, json, eve, zeek, csv, text", value);
+    return MZ_OK;
+}
+
+const struct cli_option cli_match_options[] = {
+    {.name = "as", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED, .group = 1,
+     .help = "match the indicators an analyst of ORG who is no particular user may see (no TLP:RED)"},
+    {.name = "as-user", .kind = CLI_OPT_TEXT, .value = "USER", .flags = CLI_OPT_REQUIRED, .group = 1,
+     .help = "match the indicators that user may see"},
+    {.name = "format", .kind = CLI_OPT_TEXT, .value = "FORMAT", .check = check_format,
+     .help = "auto (the default), json, eve, zeek, csv or text"},
+    {.name = "field", .kind = CLI_OPT_TEXT, .value = "PATH", .flags = CLI_OPT_REPEAT, .max_times = MAX_FIELDS,
+     .help = "read only this field (JSON dotted path, CSV column); may repeat"},
+    {.name = "threads", .kind = CLI_OPT_INT, .value = "N", .min = 1, .max = MAX_THREADS,
+     .help = "threads to match with (default: one per CPU)"},
+    {.name = "piece-size", .kind = CLI_OPT_SIZE, .value = "BYTES", .min = 1, .max = 1LL << 40,
+     .help = "the input is cut into pieces of about this size for the threads (default 8M)"},
+    {.name = "report", .kind = CLI_OPT_FLAG,
+     .help = "store a STIX sighting of each matched indicator, as the --as-user user"},
+    {.name = "no-prefilter", .kind = CLI_OPT_FLAG, .help = "match every line in full (for checking)"},
+    {.name = NULL},
+};

@@ -1,5 +1,6 @@
 /* cli/cli_objects.c - `mreza import` and `mreza export`, straight on the store (no
- * server needed; SQLite's WAL lets them run beside a serving node). */
+ * server needed; SQLite's WAL lets them run beside a serving node), and their
+ * option tables (cli.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,30 @@
 #include "util/buf.h"
 
 #define CLI_MAX_INPUT ((size_t)4 << 30)
+
+const struct cli_option cli_import_options[] = {
+    {.name = "user", .kind = CLI_OPT_TEXT, .value = "USER", .flags = CLI_OPT_REQUIRED,
+     .help = "store the objects as this user would post them (its organisation owns them)"},
+    {.name = NULL},
+};
+
+static enum mz_err check_tlp(const char *value, struct mz_error *err)
+{
+    if (tlp_parse(value) < 0)
+        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of clear, green, amber, amber+strict, red", value);
+    return MZ_OK;
+}
+
+const struct cli_option cli_export_options[] = {
+    {.name = "as", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED, .group = 1,
+     .help = "what an analyst of ORG who is no particular user may see (no TLP:RED)"},
+    {.name = "as-user", .kind = CLI_OPT_TEXT, .value = "USER", .flags = CLI_OPT_REQUIRED, .group = 1,
+     .help = "what that user may see"},
+    {.name = "type", .kind = CLI_OPT_TEXT, .value = "T[,T…]", .help = "only objects of these STIX types"},
+    {.name = "tlp", .kind = CLI_OPT_TEXT, .value = "LEVEL", .check = check_tlp,
+     .help = "only objects of this TLP level: clear, green, amber, amber+strict or red"},
+    {.name = NULL},
+};
 
 static enum mz_err read_input(const char *path, struct mz_buf *b, struct mz_error *err)
 {
@@ -42,8 +67,6 @@ int cli_import(struct cli_args *a)
     int rc = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1)
-        return cli_failf("usage: mreza import FILE|- --user USER");
     mz_buf_init(&in, CLI_MAX_INPUT);
     if (cli_open_store(a, &st, &err) || cli_principal(st, a, "user", &p, &err) ||
         read_input(a->pos[0], &in, &err) || svc_ingest(st, &p, in.data, in.len, &lim, &res, &err)) {
@@ -78,8 +101,8 @@ int cli_export(struct cli_args *a)
     mz_error_clear(&err);
     memset(&q, 0, sizeof q);
     q.tlp = -1;
-    if ((v = cli_opt(a, "tlp")) && (q.tlp = tlp_parse(v)) < 0)
-        return cli_failf("--tlp must be clear, green, amber, amber+strict or red");
+    if ((v = cli_opt(a, "tlp")))
+        q.tlp = tlp_parse(v); /* checked by check_tlp */
     if ((v = cli_opt(a, "type"))) {
         char *save = NULL, *t;
         snprintf(typebuf, sizeof typebuf, "%s", v);

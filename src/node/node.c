@@ -61,7 +61,7 @@ static void *background(void *arg)
 enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
                       struct mz_error *err)
 {
-    struct store_opts opts = {conf->store_cache_mb, 1};
+    struct store_opts opts = {conf->store_cache_mb, 1, STORE_OPEN_EXISTING}; /* made by `mreza init` */
     enum mz_err rc = MZ_OK;
 
     memset(node, 0, sizeof *node);

@@ -33,7 +33,8 @@ struct node {
     int stopping;
 };
 
-/* Open n connections to the store that conf names. On failure nothing is left open. */
+/* Open n connections to the store that conf names, which must exist (MZ_ENOTFOUND:
+ * `mreza init` makes it). On failure nothing is left open. */
 enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
                       struct mz_error *err);
 void node_close(struct node *node);

@@ -98,6 +98,16 @@ static int parse_number(const char *v, enum conf_kind kind, long long *out)
     return 0;
 }
 
+int mz_conf_parse_int(const char *text, long long *out)
+{
+    return parse_number(text, CONF_INT, out);
+}
+
+int mz_conf_parse_size(const char *text, long long *out)
+{
+    return parse_number(text, CONF_SIZE, out);
+}
+
 enum mz_err mz_conf_set(struct mz_conf *c, const char *key, const char *value,
                         struct mz_error *err)
 {
