@@ -122,9 +122,7 @@ enum mz_err cli_no_node(const struct cli_args *a, struct mz_error *err)
 
 enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct mz_error *err)
 {
-    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_EXISTING};
-
-    if (store_open(a->conf.data_dir, &opts, out, err))
+    if (svc_store_open(&a->conf, SVC_OPEN_EXISTING, out, err))
         return cli_no_node(a, err);
     return MZ_OK;
 }

@@ -21,9 +21,10 @@
 
 #include <stdio.h>
 
-#include "store/store.h"
 #include "util/conf.h"
 #include "util/err.h"
+
+struct store; /* a connection to the node's store, opaque here (domain/svc.h) */
 
 #define CLI_MAX_POS 4096
 #define CLI_MAX_OPT 128

@@ -69,16 +69,14 @@ static void print_next_steps(const struct cli_args *a, int demo)
 int cli_init(struct cli_args *a)
 {
     int demo = cli_flag(a, "demo");
-    struct store_opts opts = {a->conf.store_cache_mb, 0, STORE_OPEN_EXISTING};
     struct store *st = NULL;
     struct mz_error err;
     int rc = 0, existed = 0;
 
     mz_error_clear(&err);
     if (!demo)
-        existed = store_open(a->conf.data_dir, &opts, &st, &err) == MZ_OK;
-    opts.mode = demo ? STORE_OPEN_NEW : STORE_OPEN_CREATE;
-    if (!existed && store_open(a->conf.data_dir, &opts, &st, &err)) {
+        existed = svc_store_open(&a->conf, SVC_OPEN_EXISTING, &st, &err) == MZ_OK;
+    if (!existed && svc_store_open(&a->conf, demo ? SVC_OPEN_NEW : SVC_OPEN_CREATE, &st, &err)) {
         if (err.code == MZ_ECONFLICT)
             return cli_failf("%s already holds a node; --demo needs a fresh --data directory (nothing was changed)",
                              a->conf.data_dir);
@@ -92,7 +90,7 @@ int cli_init(struct cli_args *a)
         printf("mreza: node store ready in %s\n", a->conf.data_dir);
     if (!rc && !existed)
         print_next_steps(a, demo);
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 
@@ -126,7 +124,7 @@ int cli_org(struct cli_args *a)
     } else if (svc_org_list(st, &console, print_org, NULL, &err)) {
         rc = cli_fail(&err);
     }
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 
@@ -165,7 +163,7 @@ int cli_user(struct cli_args *a)
     } else if (svc_user_list(st, &console, cli_opt(a, "org"), print_user, NULL, &err)) {
         rc = cli_fail(&err);
     }
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 
@@ -184,7 +182,7 @@ int cli_check(struct cli_args *a)
         rc = cli_fail(&err);
     else
         printf("ok\n");
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 

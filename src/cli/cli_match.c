@@ -883,7 +883,7 @@ int cli_match(struct cli_args *a)
 out:
     mz_buf_free(&t.sighted);
     svc_index_free(si);
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 

@@ -77,7 +77,7 @@ int cli_import(struct cli_args *a)
         svc_ingest_result_free(&res);
     }
     mz_buf_free(&in);
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 
@@ -115,6 +115,6 @@ int cli_export(struct cli_args *a)
         rc = cli_fail(&err);
     else if (fflush(stdout) != 0)
         rc = cli_failf("cannot write the export: %s", strerror(errno));
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }

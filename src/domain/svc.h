@@ -11,12 +11,26 @@
 #include "fmt/bundle.h"
 #include "rules/principal.h"
 #include "store/store.h"
+#include "util/conf.h"
 #include "util/err.h"
 
 /* Once per process, before any other thread starts and before any JSON is parsed:
  * lets large ingests build their parse trees in arenas (svc_ingest.c). Optional:
  * without it everything works, with plain malloc/free. */
 void svc_init(void);
+
+/* ---- the store of a command run beside the node (svc_store.c) ---- */
+
+enum svc_open_mode {
+    SVC_OPEN_EXISTING, /* MZ_ENOTFOUND, creating nothing, unless conf->data_dir holds a node */
+    SVC_OPEN_NEW,      /* MZ_ECONFLICT, touching nothing, if it holds one (init --demo) */
+    SVC_OPEN_CREATE    /* open, creating the store if needed (init) */
+};
+
+/* Open the store of the node conf names; close it with svc_store_close. */
+enum mz_err svc_store_open(const struct mz_conf *conf, enum svc_open_mode mode, struct store **out,
+                           struct mz_error *err);
+void svc_store_close(struct store *st);
 
 /* ---- organisations, users, keys (svc_auth.c) ---- */
 
