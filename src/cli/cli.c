@@ -30,9 +30,10 @@ static const struct cli_command commands[] = {
      .summary = "list the users"},
     {.name = "user", .sub = "key", .fn = cli_user, .args = "NAME", .min_args = 1, .max_args = 1,
      .summary = "issue a new API key for a user (shown once)"},
-    {.name = "import", .fn = cli_import, .opts = cli_import_options, .args = "FILE|-",
-     .min_args = 1, .max_args = 1,
-     .summary = "store a STIX 2.1 bundle (or object) as USER would post it; all or nothing"},
+    {.name = "import", .fn = cli_import, .opts = cli_import_options, .args = "FILE…", .min_args = 1,
+     .max_args = -1,
+     .summary = "store STIX 2.1 bundles (or objects) as USER would post them; each FILE (- for stdin) is "
+                "all or nothing"},
     {.name = "export", .fn = cli_export, .opts = cli_export_options,
      .summary = "write a STIX 2.1 bundle of what that organisation (or user) may see to stdout"},
     {.name = "match", .fn = cli_match, .opts = cli_match_options, .args = "[FILE…|-]", .max_args = -1,

@@ -12,7 +12,7 @@
  * and malformed options are named; every command but init, on a directory without a
  * node, says "no node in DIR (run mreza init)" and creates nothing; a second
  * `init --demo` is refused and leaves demo-keys.txt byte for byte; init says what
- * to do next. */
+ * to do next; import stores several files, each all or nothing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -421,6 +421,67 @@ static void test_init_says_what_next(void **state)
     h_node_free(&node);
 }
 
+#define BUNDLE(n, domain)                                                                             \
+    "{\"type\":\"bundle\",\"id\":\"bundle--0b7f3c3e-9a55-4d4b-9d59-2f2a3c8c2a1" n "\",\"objects\":["        \
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e0" n \
+    "\",\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","               \
+    "\"pattern\":\"[domain-name:value = '" domain "']\",\"pattern_type\":\"stix\","                        \
+    "\"valid_from\":\"2024-01-01T00:00:00Z\"}]}"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* import takes several files, each its own all-or-nothing unit: the good ones are
+ * stored, a bad one is named and stores nothing, and the status is 1 if any failed
+ * (the second file used to be silently ignored). */
+static void test_import_several_files(void **state)
+{
+    struct hnode node;
+    char key[64], a[300], b[300], bad[300], *out = NULL, *err = NULL;
+    const char *const both[] = {"import", a, b, "--user", "analyst@rs-cert", NULL};
+    const char *const mixed[] = {"import", bad, a, "--user", "analyst@rs-cert", NULL};
+    const char *const stdin_twice[] = {"import", "-", "-", "--user", "analyst@rs-cert", NULL};
+
+    (void)state;
+    h_node_init(&node);
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", key);
+    snprintf(a, sizeof a, "%s/a.json", node.dir);
+    snprintf(b, sizeof b, "%s/b.json", node.dir);
+    snprintf(bad, sizeof bad, "%s/bad.json", node.dir);
+    write_file(a, BUNDLE("1", "one.example"));
+    write_file(b, BUNDLE("2", "two.example"));
+    write_file(bad, BUNDLE("3", "three.example") "trailing");
+    assert_int_equal(h_cli_err(&node, &out, &err, both), 0);
+    assert_non_null(strstr(out, "imported 1 objects (1 new"));
+    assert_non_null(strstr(out, "a.json\n"));
+    assert_non_null(strstr(out, "b.json\n"));
+    assert_string_equal(err, "");
+    assert_int_equal(h_db_count(&node, "type = 'indicator'"), 2);
+    free(out);
+    free(err);
+    /* bad.json stores nothing; a.json again is a duplicate, stored once */
+    assert_int_equal(h_cli_err(&node, &out, &err, mixed), 1);
+    assert_non_null(strstr(err, "bad.json: nothing imported"));
+    assert_non_null(strstr(err, "1 of 2 files not imported"));
+    assert_non_null(strstr(out, "(0 new, 1 duplicates"));
+    assert_int_equal(h_db_count(&node, "type = 'indicator'"), 2);
+    assert_int_equal(h_db_count(&node, "body LIKE '%three.example%'"), 0);
+    free(out);
+    free(err);
+    assert_int_equal(h_cli_err(&node, &out, &err, stdin_twice), 2);
+    assert_non_null(strstr(err, "only once"));
+    free(out);
+    free(err);
+    h_node_free(&node);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_only_init_creates_a_node),
         cmocka_unit_test(test_second_demo_init_is_refused),
         cmocka_unit_test(test_init_says_what_next),
+        cmocka_unit_test(test_import_several_files),
     };
 
     alarm(600); /* a command that ignored -h and started serving would hang the run */
