@@ -12,7 +12,7 @@
  * and malformed options are named; every command but init, on a directory without a
  * node, says "no node in DIR (run mreza init)" and creates nothing; a second
  * `init --demo` is refused and leaves demo-keys.txt byte for byte; init says what
- * to do next; import stores several files, each all or nothing. */
+ * to do next; import stores several files, each all or nothing; --version. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -38,7 +38,7 @@ static size_t n_commands;
 /* Commands the table must hold at least (the help listing is read, not trusted). */
 static const char *const known[] = {"init", "serve", "org add", "org list", "user add", "user list",
                                     "user key", "import", "export", "match", "check",
-                                    "config defaults", "config show", "help"};
+                                    "config defaults", "config show", "version", "help"};
 
 /* An empty temporary data directory (no node). */
 static void empty_dir(struct hnode *n)
@@ -482,6 +482,33 @@ static void test_import_several_files(void **state)
     h_node_free(&node);
 }
 
+/* `mreza --version` and `mreza version`: "mreza X.Y.Z", then `git describe` of the
+ * build's tree in parentheses when it was built from one. */
+static void test_version(void **state)
+{
+    struct hnode empty;
+    const char *const dashed[] = {"--version", NULL};
+    const char *const word[] = {"version", NULL};
+    char *out = NULL, *again = NULL, *after;
+    unsigned major, minor, patch;
+    int end = 0;
+
+    (void)state;
+    empty_dir(&empty);
+    assert_int_equal(h_cli(&empty, &out, dashed), 0);
+    assert_int_equal(sscanf(out, "mreza %u.%u.%u%n", &major, &minor, &patch, &end), 3);
+    if (strcmp(out + end, "\n") && (strncmp(out + end, " (", 2) || strcmp(out + strlen(out) - 2, ")\n")))
+        fail_msg("not 'mreza X.Y.Z [(describe)]': %s", out);
+    assert_int_equal(h_cli(&empty, &again, word), 0);
+    assert_string_equal(out, again);
+    after = snapshot(empty.dir);
+    assert_string_equal(after, "");
+    free(after);
+    free(out);
+    free(again);
+    h_node_free(&empty);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_second_demo_init_is_refused),
         cmocka_unit_test(test_init_says_what_next),
         cmocka_unit_test(test_import_several_files),
+        cmocka_unit_test(test_version),
     };
 
     alarm(600); /* a command that ignored -h and started serving would hang the run */
