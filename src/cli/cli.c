@@ -183,19 +183,20 @@ static const struct cli_command *find_command(const char *name, const char *sub)
     return NULL;
 }
 
-/* Help of every subcommand of name. */
+/* Help of every subcommand of name, then the global options once. */
 static void print_subcommands_help(FILE *out, const char *name)
 {
-    int first = 1;
+    const struct cli_command *last = NULL;
 
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(commands[i].name, name))
             continue;
-        if (!first)
-            fputs("\n\n", out);
-        cli_opts_help(out, &commands[i]);
-        first = 0;
+        if (last)
+            fputc('\n', out);
+        cli_opts_help_own(out, &commands[i]);
+        last = &commands[i];
     }
+    cli_opts_help_common(out, last);
 }
 
 static void print_overview(FILE *out)
