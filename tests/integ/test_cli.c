@@ -104,8 +104,12 @@ static int setup(void **state)
 
     (void)state;
     empty_dir(&n);
-    if (h_cli(&n, &out, help) != 0)
+    if (h_cli(&n, &out, help) != 0 || strstr(out, "(null)")) {
+        fprintf(stderr, "`mreza help` failed or lacks a text:\n%s", out);
+        free(out);
+        h_node_free(&n);
         return -1;
+    }
     for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *end, *w, *wsave = NULL;
         size_t k = 0;
@@ -180,6 +184,10 @@ static void prints_help(struct hnode *n, const char *const *words, const char *f
         fail_msg("`mreza %s %s` does not start with '%s': %s", usage + 13, flag, usage, out);
     assert_non_null(strstr(out, "global options:\n  --data DIR"));
     assert_non_null(strstr(out, "exit status"));
+    /* a summary under the usage line, and no row without its text */
+    assert_true(strstr(out, "\n\n") && strstr(out, "\n\n")[2] != '\n');
+    if (strstr(out, "(null)"))
+        fail_msg("%s %s: help with a missing text: %s", usage + 13, flag, out);
     assert_string_equal(err, "");
     after = snapshot(n->dir);
     if (strcmp(before, after))
@@ -251,6 +259,7 @@ static const struct refusal refusals[] = {
     {{"check", "extra"}, "check takes no arguments (got 'extra')"},
     {{"org", "add", "x", "y", "--country", "RS"}, "not also 'y'"},
     {{"check", "-x"}, "unknown option -x"},
+    {{"check", "--help=yes"}, "--help takes no value"},
     {{"--data", "d", "check"}, "the command comes first"},
     {{"serve", "--set", "http.threads=lots"}, "--set: http.threads"},
 };
