@@ -48,12 +48,23 @@ SELF_LEAKY:= $(BUILD)/selftest/mreza
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 
-.PHONY: all test test-unit test-integ lint bench clean tests-build fuzz selftest selftest-build
+.PHONY: all test test-unit test-integ lint bench clean tests-build fuzz selftest selftest-build FORCE
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# `mreza --version` adds `git describe` of the tree it was built from, when there is
+# one. The stamp is rewritten only when the description changes, so version.o is
+# recompiled then (and the binaries relinked) and not on every make.
+GIT_DESCRIBE := $(shell git describe --tags --always 2>/dev/null | tr -cd 'A-Za-z0-9._+-')
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(GIT_DESCRIBE)' | cmp -s - $@ || echo '$(GIT_DESCRIBE)' > $@
+$(BUILD)/src/util/version.o: $(BUILD)/version.stamp
+$(BUILD)/src/util/version.o: CPPFLAGS += -DMZ_GIT_DESCRIBE='"$(GIT_DESCRIBE)"'
+FORCE:
 
 # The demo data is embedded with .incbin; rebuild when it changes.
 $(BUILD)/src/cli/demo_blob.o: src/cli/demo_blob.S share/demo/demo.json

@@ -13,8 +13,10 @@
 #include "rules/principal.h"
 #include "domain/svc.h"
 #include "util/log.h"
+#include "util/version.h"
 
 static int cli_help(struct cli_args *a);
+static int cli_version(struct cli_args *a);
 
 static const struct cli_command commands[] = {
     {.name = "init", .fn = cli_init, .opts = cli_init_options,
@@ -30,9 +32,10 @@ static const struct cli_command commands[] = {
      .summary = "list the users"},
     {.name = "user", .sub = "key", .fn = cli_user, .args = "NAME", .min_args = 1, .max_args = 1,
      .summary = "issue a new API key for a user (shown once)"},
-    {.name = "import", .fn = cli_import, .opts = cli_import_options, .args = "FILE|-",
-     .min_args = 1, .max_args = 1,
-     .summary = "store a STIX 2.1 bundle (or object) as USER would post it; all or nothing"},
+    {.name = "import", .fn = cli_import, .opts = cli_import_options, .args = "FILE…", .min_args = 1,
+     .max_args = -1,
+     .summary = "store STIX 2.1 bundles (or objects) as USER would post them; each FILE (- for stdin) is "
+                "all or nothing"},
     {.name = "export", .fn = cli_export, .opts = cli_export_options,
      .summary = "write a STIX 2.1 bundle of what that organisation (or user) may see to stdout"},
     {.name = "match", .fn = cli_match, .opts = cli_match_options, .args = "[FILE…|-]", .max_args = -1,
@@ -43,6 +46,8 @@ static const struct cli_command commands[] = {
      .summary = "print every setting with its default value"},
     {.name = "config", .sub = "show", .fn = cli_config,
      .summary = "print every setting with its current value (config file and flags applied)"},
+    {.name = "version", .fn = cli_version, .flags = CLI_CMD_NO_CONF,
+     .summary = "print mreza's version (also `mreza --version`)"},
     {.name = "help", .fn = cli_help, .args = "[COMMAND [SUBCOMMAND]]", .max_args = 2, .flags = CLI_CMD_NO_CONF,
      .summary = "list the commands, or show one command's usage and options"},
 };
@@ -163,19 +168,20 @@ static const struct cli_command *find_command(const char *name, const char *sub)
     return NULL;
 }
 
-/* Help of every subcommand of name. */
+/* Help of every subcommand of name, then the global options once. */
 static void print_subcommands_help(FILE *out, const char *name)
 {
-    int first = 1;
+    const struct cli_command *last = NULL;
 
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(commands[i].name, name))
             continue;
-        if (!first)
-            fputs("\n\n", out);
-        cli_opts_help(out, &commands[i]);
-        first = 0;
+        if (last)
+            fputc('\n', out);
+        cli_opts_help_own(out, &commands[i]);
+        last = &commands[i];
     }
+    cli_opts_help_common(out, last);
 }
 
 static void print_overview(FILE *out)
@@ -242,6 +248,19 @@ static int cli_help(struct cli_args *a)
     return CLI_EXIT_OK;
 }
 
+/* "mreza 0.1.0", with `git describe` of the build's tree when there was one. */
+static int cli_version(struct cli_args *a)
+{
+    const char *described = mz_version_describe();
+
+    (void)a;
+    if (*described)
+        printf("mreza %s (%s)\n", MZ_VERSION, described);
+    else
+        printf("mreza %s\n", MZ_VERSION);
+    return CLI_EXIT_OK;
+}
+
 /* defaults < config file (--config, else <data>/mreza.conf if present) < flags. A
  * bad config file fails the command; a bad --set, --data or --listen is a usage error. */
 static int load_conf(struct cli_args *a)
@@ -281,13 +300,18 @@ static int load_conf(struct cli_args *a)
  * printed). */
 static const struct cli_command *resolve(int argc, char **argv, int *used_out, int *rc_out)
 {
-    const struct cli_command *c = find_command(argv[1], NULL);
+    const char *name = strcmp(argv[1], "--version") ? argv[1] : "version";
+    const struct cli_command *c = find_command(name, NULL);
 
     *used_out = 1;
     if (c)
         return c;
-    if (!has_subcommands(argv[1])) {
-        *rc_out = unknown_command(argv[1]);
+    if (cli_opts_is_option(name)) {
+        *rc_out = cli_usagef("the command comes first: mreza COMMAND [options] (see `mreza help`)");
+        return NULL;
+    }
+    if (!has_subcommands(name)) {
+        *rc_out = unknown_command(name);
         return NULL;
     }
     if (argc > 2 && !cli_opts_is_option(argv[2])) {
@@ -320,8 +344,6 @@ int cli_main(int argc, char **argv)
         print_overview(stdout);
         return CLI_EXIT_OK;
     }
-    if (cli_opts_is_option(argv[1]))
-        return cli_usagef("the command comes first: mreza COMMAND [options] (see `mreza help`)");
     c = resolve(argc, argv, &used, &rc);
     if (!c)
         return rc;

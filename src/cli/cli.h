@@ -119,10 +119,13 @@ int cli_opts_parse(const struct cli_command *c, int argc, char **argv, struct cl
 int cli_opts_wants_help(int argc, char **argv);
 /* 1 if arg is an option ("-x", "--name"); "-" (stdin) is not. */
 int cli_opts_is_option(const char *arg);
-/* The usage line; the whole help (usage, summary, options, exit statuses); a table
- * as an indented list under title. */
+/* The usage line; the whole help: its own part (usage, summary, options) and the
+ * common part (global options, exit statuses); a table as an indented list under
+ * title. */
 void cli_opts_usage(FILE *out, const struct cli_command *c);
 void cli_opts_help(FILE *out, const struct cli_command *c);
+void cli_opts_help_own(FILE *out, const struct cli_command *c);
+void cli_opts_help_common(FILE *out, const struct cli_command *c);
 void cli_opts_list(FILE *out, const char *title, const struct cli_option *t);
 const char *cli_opts_exit_status(const struct cli_command *c); /* c may be NULL */
 /* "org add" into buf; returns buf. */

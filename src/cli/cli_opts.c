@@ -184,14 +184,24 @@ void cli_opts_list(FILE *out, const char *title, const struct cli_option *t)
     }
 }
 
-void cli_opts_help(FILE *out, const struct cli_command *c)
+void cli_opts_help_own(FILE *out, const struct cli_command *c)
 {
     cli_opts_usage(out, c);
     fprintf(out, "\n%s\n", c->summary);
     if (c->opts && c->opts->name)
         cli_opts_list(out, "options", c->opts);
+}
+
+void cli_opts_help_common(FILE *out, const struct cli_command *c)
+{
     cli_opts_list(out, "global options", cli_global_options);
     fprintf(out, "\n%s\n", cli_opts_exit_status(c));
+}
+
+void cli_opts_help(FILE *out, const struct cli_command *c)
+{
+    cli_opts_help_own(out, c);
+    cli_opts_help_common(out, c);
 }
 
 const char *cli_opts_exit_status(const struct cli_command *c)

@@ -12,7 +12,7 @@
  * and malformed options are named; every command but init, on a directory without a
  * node, says "no node in DIR (run mreza init)" and creates nothing; a second
  * `init --demo` is refused and leaves demo-keys.txt byte for byte; init says what
- * to do next. */
+ * to do next; import stores several files, each all or nothing; --version. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -38,7 +38,7 @@ static size_t n_commands;
 /* Commands the table must hold at least (the help listing is read, not trusted). */
 static const char *const known[] = {"init", "serve", "org add", "org list", "user add", "user list",
                                     "user key", "import", "export", "match", "check",
-                                    "config defaults", "config show", "help"};
+                                    "config defaults", "config show", "version", "help"};
 
 /* An empty temporary data directory (no node). */
 static void empty_dir(struct hnode *n)
@@ -104,8 +104,12 @@ static int setup(void **state)
 
     (void)state;
     empty_dir(&n);
-    if (h_cli(&n, &out, help) != 0)
+    if (h_cli(&n, &out, help) != 0 || strstr(out, "(null)")) {
+        fprintf(stderr, "`mreza help` failed or lacks a text:\n%s", out);
+        free(out);
+        h_node_free(&n);
         return -1;
+    }
     for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *end, *w, *wsave = NULL;
         size_t k = 0;
@@ -180,6 +184,10 @@ static void prints_help(struct hnode *n, const char *const *words, const char *f
         fail_msg("`mreza %s %s` does not start with '%s': %s", usage + 13, flag, usage, out);
     assert_non_null(strstr(out, "global options:\n  --data DIR"));
     assert_non_null(strstr(out, "exit status"));
+    /* a summary under the usage line, and no row without its text */
+    assert_true(strstr(out, "\n\n") && strstr(out, "\n\n")[2] != '\n');
+    if (strstr(out, "(null)"))
+        fail_msg("%s %s: help with a missing text: %s", usage + 13, flag, out);
     assert_string_equal(err, "");
     after = snapshot(n->dir);
     if (strcmp(before, after))
@@ -251,6 +259,7 @@ static const struct refusal refusals[] = {
     {{"check", "extra"}, "check takes no arguments (got 'extra')"},
     {{"org", "add", "x", "y", "--country", "RS"}, "not also 'y'"},
     {{"check", "-x"}, "unknown option -x"},
+    {{"check", "--help=yes"}, "--help takes no value"},
     {{"--data", "d", "check"}, "the command comes first"},
     {{"serve", "--set", "http.threads=lots"}, "--set: http.threads"},
 };
@@ -421,6 +430,94 @@ static void test_init_says_what_next(void **state)
     h_node_free(&node);
 }
 
+#define BUNDLE(n, domain)                                                                             \
+    "{\"type\":\"bundle\",\"id\":\"bundle--0b7f3c3e-9a55-4d4b-9d59-2f2a3c8c2a1" n "\",\"objects\":["        \
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e0" n \
+    "\",\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","               \
+    "\"pattern\":\"[domain-name:value = '" domain "']\",\"pattern_type\":\"stix\","                        \
+    "\"valid_from\":\"2024-01-01T00:00:00Z\"}]}"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* import takes several files, each its own all-or-nothing unit: the good ones are
+ * stored, a bad one is named and stores nothing, and the status is 1 if any failed
+ * (the second file used to be silently ignored). */
+static void test_import_several_files(void **state)
+{
+    struct hnode node;
+    char key[64], a[300], b[300], bad[300], *out = NULL, *err = NULL;
+    const char *const both[] = {"import", a, b, "--user", "analyst@rs-cert", NULL};
+    const char *const mixed[] = {"import", bad, a, "--user", "analyst@rs-cert", NULL};
+    const char *const stdin_twice[] = {"import", "-", "-", "--user", "analyst@rs-cert", NULL};
+
+    (void)state;
+    h_node_init(&node);
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", key);
+    snprintf(a, sizeof a, "%s/a.json", node.dir);
+    snprintf(b, sizeof b, "%s/b.json", node.dir);
+    snprintf(bad, sizeof bad, "%s/bad.json", node.dir);
+    write_file(a, BUNDLE("1", "one.example"));
+    write_file(b, BUNDLE("2", "two.example"));
+    write_file(bad, BUNDLE("3", "three.example") "trailing");
+    assert_int_equal(h_cli_err(&node, &out, &err, both), 0);
+    assert_non_null(strstr(out, "imported 1 objects (1 new"));
+    assert_non_null(strstr(out, "a.json\n"));
+    assert_non_null(strstr(out, "b.json\n"));
+    assert_string_equal(err, "");
+    assert_int_equal(h_db_count(&node, "type = 'indicator'"), 2);
+    free(out);
+    free(err);
+    /* bad.json stores nothing; a.json again is a duplicate, stored once */
+    assert_int_equal(h_cli_err(&node, &out, &err, mixed), 1);
+    assert_non_null(strstr(err, "bad.json: nothing imported"));
+    assert_non_null(strstr(err, "1 of 2 files not imported"));
+    assert_non_null(strstr(out, "(0 new, 1 duplicates"));
+    assert_int_equal(h_db_count(&node, "type = 'indicator'"), 2);
+    assert_int_equal(h_db_count(&node, "body LIKE '%three.example%'"), 0);
+    free(out);
+    free(err);
+    assert_int_equal(h_cli_err(&node, &out, &err, stdin_twice), 2);
+    assert_non_null(strstr(err, "only once"));
+    free(out);
+    free(err);
+    h_node_free(&node);
+}
+
+/* `mreza --version` and `mreza version`: "mreza X.Y.Z", then `git describe` of the
+ * build's tree in parentheses when it was built from one. */
+static void test_version(void **state)
+{
+    struct hnode empty;
+    const char *const dashed[] = {"--version", NULL};
+    const char *const word[] = {"version", NULL};
+    char *out = NULL, *again = NULL, *after;
+    unsigned major, minor, patch;
+    int end = 0;
+
+    (void)state;
+    empty_dir(&empty);
+    assert_int_equal(h_cli(&empty, &out, dashed), 0);
+    assert_int_equal(sscanf(out, "mreza %u.%u.%u%n", &major, &minor, &patch, &end), 3);
+    if (strcmp(out + end, "\n") && (strncmp(out + end, " (", 2) || strcmp(out + strlen(out) - 2, ")\n")))
+        fail_msg("not 'mreza X.Y.Z [(describe)]': %s", out);
+    assert_int_equal(h_cli(&empty, &again, word), 0);
+    assert_string_equal(out, again);
+    after = snapshot(empty.dir);
+    assert_string_equal(after, "");
+    free(after);
+    free(out);
+    free(again);
+    h_node_free(&empty);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +529,8 @@ int main(void)
         cmocka_unit_test(test_only_init_creates_a_node),
         cmocka_unit_test(test_second_demo_init_is_refused),
         cmocka_unit_test(test_init_says_what_next),
+        cmocka_unit_test(test_import_several_files),
+        cmocka_unit_test(test_version),
     };
 
     alarm(600); /* a command that ignored -h and started serving would hang the run */
