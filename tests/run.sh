@@ -38,6 +38,7 @@ esac
 export MREZA_BIN="${MREZA_BIN:-$PWD/$BUILD/mreza}"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+unset CMOCKA_MESSAGE_OUTPUT CMOCKA_TEST_ABORT # the parse reads cmocka's standard output
 
 passed=0
 failed=0
@@ -46,14 +47,21 @@ tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
+# The binary of each source that exists ($BUILD/<source without .c>).
+built_from() {
+    for s in "$@"; do
+        if [ -f "$s" ]; then echo "$BUILD/${s%.c}"; fi
+    done
+}
+
 # The binaries of one set, from the sources that exist (the Makefile's lists).
 list() {
     case $1 in
-    unit) for s in tests/unit/*/test_*.c; do [ -f "$s" ] && echo "$BUILD/${s%.c}"; done ;;
-    integ) for s in tests/integ/test_*.c; do [ -f "$s" ] && echo "$BUILD/${s%.c}"; done ;;
-    fuzz) for s in fuzz/fuzz_*.c; do [ -f "$s" ] && t=${s#fuzz/fuzz_} && echo "$BUILD/fuzz/replay_${t%.c}"; done ;;
-    selftest) for s in tests/selftest/test_*.c; do [ -f "$s" ] && echo "$BUILD/${s%.c}"; done ;;
-    *) echo "tests/run.sh: unknown set '$1' (all, unit, integ, fuzz, selftest or paths)" >&2; return 1 ;;
+    unit) built_from tests/unit/*/test_*.c ;;
+    integ) built_from tests/integ/test_*.c ;;
+    fuzz) built_from fuzz/fuzz_*.c | sed 's|/fuzz/fuzz_\([^/]*\)$|/fuzz/replay_\1|' ;;
+    selftest) built_from tests/selftest/test_*.c ;;
+    *) echo "tests/run.sh: unknown set '$1' (all, unit, integ, fuzz, selftest or paths)" >&2 && return 1 ;;
     esac
 }
 
