@@ -216,13 +216,6 @@ static void test_reply_over_limit(void **state)
     hresp_free(&r);
 }
 
-/* Last: the server stops cleanly (no sanitizer report at exit). */
-static void test_server_exits_cleanly(void **state)
-{
-    (void)state;
-    assert_int_equal(h_stop(&node), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,7 +223,7 @@ int main(void)
         cmocka_unit_test(test_not_acceptable),
         cmocka_unit_test(test_unsupported_media_type),
         cmocka_unit_test(test_reply_over_limit),
-        cmocka_unit_test(test_server_exits_cleanly),
+        cmocka_unit_test(h_test_servers_exit_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
