@@ -1,7 +1,7 @@
 /* api/api_match.c - POST /api/v1/match (values, or log lines in any `mreza match`
  * format), GET /api/v1/correlations,
  * GET /api/v1/objects/{id}/correlations and GET /api/v1/index: JSON in, calls on the
- * indicator engine (engine/svc_index.h), JSON out. TLP filtering happens below. */
+ * indicator engine (engine/engine.h), JSON out. TLP filtering happens below. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include "engine/obsline.h"
 #include "rules/observe.h"
 #include "domain/svc.h"
-#include "engine/svc_index.h"
+#include "engine/engine.h"
 #include "rules/tlp.h"
 #include "match/logfmt.h"
 
@@ -33,7 +33,7 @@ struct match_out {
     size_t n;
 };
 
-static int put_hit(void *ctx, const struct svc_hit *h)
+static int put_hit(void *ctx, const struct engine_hit *h)
 {
     struct match_out *o = ctx;
     struct mz_buf *b = o->b;
@@ -50,7 +50,7 @@ static int put_hit(void *ctx, const struct svc_hit *h)
 }
 
 /* One item of "values": a string, or {"value": "...", "kind": "domain"}. */
-static enum mz_err item_value(json_t *it, size_t i, struct svc_obs_value *v, struct mz_error *err)
+static enum mz_err item_value(json_t *it, size_t i, struct engine_value *v, struct mz_error *err)
 {
     char field[64];
     json_t *val = json_is_object(it) ? json_object_get(it, "value") : it;
@@ -70,7 +70,7 @@ static enum mz_err item_value(json_t *it, size_t i, struct svc_obs_value *v, str
 
 /* {"lines": [...], "format": "auto|json|eve|zeek|csv|text", "fields": [...]}: each line
  * is one observation, scanned like `mreza match` does. */
-static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *m, int64_t now,
+static enum mz_err match_lines(json_t *body, json_t *lines, struct engine_matcher *m, int64_t now,
                                struct match_out *out, size_t counts[LOGFMT_N_SKIP],
                                struct mz_error *err)
 {
@@ -117,7 +117,7 @@ static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *
         counts[skip]++;
         out->item = i;
         if (skip == LOGFMT_OK && lv->n)
-            svc_match_observation(m, lv->vals, lv->n, now, put_hit, out);
+            engine_match_observation(m, lv->vals, lv->n, now, put_hit, out);
     }
     logfmt_free(lf);
     obsline_free(lv);
@@ -132,7 +132,7 @@ enum MHD_Result api_match_post(struct api_req *r)
     json_t *body, *values, *lines;
     struct mz_buf b;
     struct match_out out;
-    struct svc_matcher *m = NULL;
+    struct engine_matcher *m = NULL;
     int as_lines = 0;
     size_t i, n_values;
     int64_t now = now_us();
@@ -157,7 +157,7 @@ enum MHD_Result api_match_post(struct api_req *r)
         json_decref(body);
         return api_fail(r, MZ_ETOOBIG, "/values", "at most %d values per request", MATCH_MAX_ITEMS);
     }
-    if (svc_matcher_new(r->node->index, &r->who, &m, &err)) {
+    if (engine_matcher_new(r->node->index, &r->who, &m, &err)) {
         json_decref(body);
         return api_reply_error(r, &err);
     }
@@ -170,30 +170,30 @@ enum MHD_Result api_match_post(struct api_req *r)
         if (match_lines(body, lines, m, now, &out, counts, &err)) {
             mz_buf_free(&b);
             json_decref(body);
-            svc_matcher_free(m);
+            engine_matcher_free(m);
             return api_reply_error(r, &err);
         }
         mz_buf_printf(&b, "],\"checked\":%zu,\"matched\":%zu,\"skipped\":{", n_values, out.n);
         for (int k = 1; k < LOGFMT_N_SKIP; k++)
             mz_buf_printf(&b, "%s\"%s\":%zu", k > 1 ? "," : "", logfmt_skip_name((enum logfmt_skip)k), counts[k]);
         mz_buf_puts(&b, "}}\n");
-        svc_matcher_free(m);
+        engine_matcher_free(m);
         json_decref(body);
         return api_reply(r, 200, &b, "application/json");
     }
     json_array_foreach(values, i, it) {
-        struct svc_obs_value v;
+        struct engine_value v;
         if (item_value(it, i, &v, &err)) {
             mz_buf_free(&b);
             json_decref(body);
-            svc_matcher_free(m);
+            engine_matcher_free(m);
             return api_reply_error(r, &err);
         }
         out.item = i;
-        svc_match_observation(m, &v, 1, now, put_hit, &out);
+        engine_match_observation(m, &v, 1, now, put_hit, &out);
     }
     mz_buf_printf(&b, "],\"checked\":%zu,\"matched\":%zu}\n", n_values, out.n);
-    svc_matcher_free(m);
+    engine_matcher_free(m);
     json_decref(body);
     return api_reply(r, 200, &b, "application/json");
 }
@@ -204,7 +204,7 @@ struct related_out {
     size_t n;
 };
 
-static int put_related(void *ctx, const struct svc_related *rel)
+static int put_related(void *ctx, const struct engine_related *rel)
 {
     struct related_out *o = ctx;
 
@@ -243,7 +243,7 @@ enum MHD_Result api_correlations_get(struct api_req *r)
     out.b = &b;
     out.exclude = NULL;
     out.n = 0;
-    svc_correlate_value(r->node->index, &r->who, (int)real, canon, clen, put_related, &out);
+    engine_correlate_value(r->node->index, &r->who, (int)real, canon, clen, put_related, &out);
     mz_buf_printf(&b, "],\"count\":%zu}\n", out.n);
     return api_reply(r, 200, &b, "application/json");
 }
@@ -263,7 +263,7 @@ static int per_value(void *ctx, enum obs_kind k, const char *canon, size_t len)
     mz_buf_puts(c->b, c->n_values++ ? ",{\"value\":" : "{\"value\":");
     mz_buf_json_str(c->b, canon);
     mz_buf_printf(c->b, ",\"kind\":\"%s\",\"objects\":[", obs_kind_name(k));
-    svc_correlate_value(c->r->node->index, &c->r->who, (int)k, canon, len, put_related, &out);
+    engine_correlate_value(c->r->node->index, &c->r->who, (int)k, canon, len, put_related, &out);
     mz_buf_puts(c->b, "]}");
     return 0;
 }
@@ -320,7 +320,7 @@ enum MHD_Result api_object_correlations(struct api_req *r, const char *id)
 
 enum MHD_Result api_index_stats(struct api_req *r)
 {
-    struct svc_index_stats s;
+    struct engine_stats s;
     struct mz_buf b;
 
     /* the index holds objects of every TLP: its counts would tell a member how much
@@ -328,12 +328,12 @@ enum MHD_Result api_index_stats(struct api_req *r)
     if (!role_can_admin(r->who.role))
         return api_fail(r, MZ_EFORBIDDEN, "",
                         "the index statistics are for the node's admins: they count objects of every TLP");
-    svc_index_stats(r->node->index, &s);
+    engine_stats(r->node->index, &s);
     mz_buf_init(&b, 4096);
     mz_buf_printf(&b,
                   "{\"objects\":%u,\"keys\":%u,\"postings\":%u,\"bytes\":%zu,"
                   "\"candidate_patterns\":%zu,\"scan_patterns\":%zu,\"generation\":%llu}\n",
                   s.idx.n_objs, s.idx.n_entries, s.idx.n_posts, s.idx.bytes, s.n_candidate,
-                  s.n_scan, (unsigned long long)svc_index_generation(r->node->index));
+                  s.n_scan, (unsigned long long)s.generation);
     return api_reply(r, 200, &b, "application/json");
 }

@@ -34,7 +34,8 @@
 #include "engine/obsline.h"
 #include "rules/principal.h"
 #include "domain/svc.h"
-#include "engine/svc_index.h"
+#include "engine/engine.h"
+#include "engine/svc_prefilter.h"
 #include "rules/tlp.h"
 #include "match/jscan.h"
 #include "match/logfmt.h"
@@ -68,10 +69,10 @@ struct chunk {
     const char *limit;   /* the input's end: jscan may read ahead up to it */
     struct logfmt *fmt;
     struct jscan *js;    /* the first stage for JSON lines without a field list */
-    struct svc_matcher *matcher;
+    struct engine_matcher *matcher;
     struct obsline *line; /* the current line's values */
     struct pending *pend; /* PIPE_DEPTH lines in the prefilter's pipeline */
-    const struct svc_index *si;
+    const struct engine *si;
     int prefilter;       /* ask the prefilter about each line first */
     int64_t now;
     const char *file;
@@ -100,7 +101,7 @@ static void close_record(struct chunk *c)
     c->rec_open = 0;
 }
 
-static int on_hit(void *ctx, const struct svc_hit *h)
+static int on_hit(void *ctx, const struct engine_hit *h)
 {
     struct chunk *c = ctx;
     struct mz_buf *b = &c->out;
@@ -176,7 +177,7 @@ static void match_full(struct chunk *c, const char *line, size_t len, uint64_t l
     }
     c->values += c->line->n;
     if (c->line->n) {
-        svc_match_observation(c->matcher, c->line->vals, c->line->n, c->now, on_hit, c);
+        engine_match_observation(c->matcher, c->line->vals, c->line->n, c->now, on_hit, c);
         close_record(c);
     }
 }
@@ -296,7 +297,7 @@ static void *run_chunk(void *arg)
 struct worker {
     struct logfmt *fmt;
     struct jscan *js;
-    struct svc_matcher *matcher;
+    struct engine_matcher *matcher;
     struct pending *pend;
     struct obsline line;
     int own_fmt;          /* fmt is a clone (else the head's prototype itself) */
@@ -320,7 +321,7 @@ struct pool {
 };
 
 /* fmt: the scanner to use as it is (the head's), or NULL for a clone of proto. */
-static int worker_init(struct worker *w, const struct logfmt *proto, struct logfmt *fmt, struct svc_index *si,
+static int worker_init(struct worker *w, const struct logfmt *proto, struct logfmt *fmt, struct engine *si,
                        const struct principal *who, struct mz_error *err)
 {
     memset(w, 0, sizeof *w);
@@ -330,7 +331,7 @@ static int worker_init(struct worker *w, const struct logfmt *proto, struct logf
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     w->fmt = fmt;
     w->own_fmt = fmt == NULL;
-    if ((!fmt && logfmt_clone(proto, &w->fmt, err)) || svc_matcher_new(si, who, &w->matcher, err))
+    if ((!fmt && logfmt_clone(proto, &w->fmt, err)) || engine_matcher_new(si, who, &w->matcher, err))
         return -1;
     return 0;
 }
@@ -339,7 +340,7 @@ static void worker_free(struct worker *w)
 {
     if (w->own_fmt)
         logfmt_free(w->fmt);
-    svc_matcher_free(w->matcher);
+    engine_matcher_free(w->matcher);
     obsline_free(&w->line);
     free(w->pend);
     free(w->js);
@@ -355,7 +356,7 @@ static void lend(struct worker *w, struct chunk *c)
     c->pend = w->pend;
 }
 
-static void piece_init(struct chunk *c, struct svc_index *si, int report, int prefilter, int64_t now,
+static void piece_init(struct chunk *c, struct engine *si, int report, int prefilter, int64_t now,
                        const char *limit)
 {
     memset(c, 0, sizeof *c);
@@ -504,7 +505,7 @@ static void piece_headers(struct chunk *c, const struct hdr_lines *h, struct log
 
 /* Match buf[0..len) (one input) with n_threads threads. */
 static enum mz_err match_buffer(const char *buf, size_t len, const char *file,
-                                const struct logfmt_opts *opts, struct svc_index *si,
+                                const struct logfmt_opts *opts, struct engine *si,
                                 const struct principal *who, int n_threads, size_t piece_bytes, int report,
                                 int prefilter, struct totals *t, struct mz_error *err)
 {
@@ -808,7 +809,7 @@ static int parse_threads(const struct cli_args *a)
 int cli_match(struct cli_args *a)
 {
     struct store *st = NULL;
-    struct svc_index *si = NULL;
+    struct engine *si = NULL;
     struct principal who;
     struct mz_error err;
     struct logfmt_opts opts = {LOGFMT_AUTO, NULL, 0};
@@ -839,7 +840,7 @@ int cli_match(struct cli_args *a)
     mz_time_now(&start);
     snprintf(snap, sizeof snap, "%s/index.snap", a->conf.data_dir);
     if (cli_open_store(a, &st, &err) || cli_principal(st, a, "as-user", &who, &err) ||
-        svc_index_open_snapshot(st, snap, &si, how, sizeof how, &err)) {
+        engine_snapshot_open(st, snap, &si, how, sizeof how, &err)) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -882,7 +883,7 @@ int cli_match(struct cli_args *a)
             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, n_threads);
 out:
     mz_buf_free(&t.sighted);
-    svc_index_free(si);
+    engine_free(si);
     store_close(st);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* domain/campaign.h - regional campaigns: an observable reported by organisations of
  * two or more countries within a configurable window (campaign.window_hours,
- * campaign.min_countries). The indicator engine (svc_index.c) detects them as objects
+ * campaign.min_countries). The indicator engine (engine_campaign.c) detects them as objects
  * are indexed; this module records each as a STIX grouping (context
  * "suspicious-activity", TLP:GREEN, created by the node's own identity, versioned as
  * new reports join) and lists them. Only objects the whole community may see

@@ -20,17 +20,17 @@ static void background_tick(struct node *node, uint64_t *saved_gen, time_t *save
     uint64_t gen;
 
     mz_error_clear(&err);
-    if (svc_index_refresh(node->index, node->ckpt_store, &n, &err))
+    if (engine_refresh(node->index, node->ckpt_store, &n, &err))
         MZ_LOG(MZ_LOG_WARN, "event=index_refresh_failed msg=\"%s\"", err.msg);
     else if (n)
         MZ_LOG(MZ_LOG_DEBUG, "event=index_refresh objects=%zu", n);
     mz_error_clear(&err);
     if (store_checkpoint(node->ckpt_store, &err))
         MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", err.msg);
-    gen = svc_index_generation(node->index);
+    gen = engine_generation(node->index);
     if (gen != *saved_gen && (force_save || time(NULL) - *saved_at >= SNAPSHOT_EVERY_S)) {
         mz_error_clear(&err);
-        if (svc_index_save(node->index, node->index_path, &err))
+        if (engine_snapshot_save(node->index, node->index_path, &err))
             MZ_LOG(MZ_LOG_WARN, "event=snapshot_failed msg=\"%s\"", err.msg);
         *saved_gen = gen;
         *saved_at = time(NULL);
@@ -40,7 +40,7 @@ static void background_tick(struct node *node, uint64_t *saved_gen, time_t *save
 static void *background(void *arg)
 {
     struct node *node = arg;
-    uint64_t saved_gen = svc_index_generation(node->index);
+    uint64_t saved_gen = engine_generation(node->index);
     time_t saved_at = 0;
 
     pthread_mutex_lock(&node->lock);
@@ -84,10 +84,10 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
         goto fail;
     /* The index is built from the store before the node answers anything. */
     snprintf(node->index_path, sizeof node->index_path, "%s/index.snap", conf->data_dir);
-    rc = svc_index_new(&node->index, err);
+    rc = engine_new(&node->index, err);
     if (!rc) {
-        svc_index_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
-        rc = svc_index_refresh(node->index, node->ckpt_store, NULL, err);
+        engine_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
+        rc = engine_refresh(node->index, node->ckpt_store, NULL, err);
     }
     if (rc)
         goto fail;
@@ -97,7 +97,7 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
     node->ckpt_running = pthread_create(&node->ckpt_thread, NULL, background, node) == 0;
     return MZ_OK;
 fail:
-    svc_index_free(node->index);
+    engine_free(node->index);
     store_close(node->ckpt_store);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
@@ -119,7 +119,7 @@ void node_close(struct node *node)
         pthread_join(node->ckpt_thread, NULL);
     }
     store_close(node->ckpt_store);
-    svc_index_free(node->index);
+    engine_free(node->index);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
     free(node->pool);

@@ -10,7 +10,7 @@
 
 #include <pthread.h>
 
-#include "engine/svc_index.h"
+#include "engine/engine.h"
 #include "store/store.h"
 #include "util/conf.h"
 
@@ -22,7 +22,7 @@ struct node {
     pthread_mutex_t lock;  /* guards idle, n_idle and stopping */
     pthread_cond_t cond;
     /* The indicator index, kept in step with the store by the background thread. */
-    struct svc_index *index;
+    struct engine *index;
     char index_path[1100];     /* <data>/index.snap */
     /* The background thread: its own connection (checkpoints, index refresh,
      * snapshots; see node.c). */
