@@ -4,10 +4,12 @@
  * passes tlp_can_read() (rules/tlp.c) before it is reported; engine_obj_meta() gives
  * that function an indexed object's facts.
  *
- * The lock: a rwlock. Matching, correlation and statistics hold it for reading; a
- * refresh holds it for writing only while it adds to the index (engine_refresh.c).
- * A frozen engine (a snapshot opened for `mreza match`) is never written, so its
- * readers skip the lock altogether. */
+ * The locks: a rwlock, which matching, correlation and statistics hold for reading
+ * and a refresh holds for writing only while it adds rows it has already read and
+ * prepared (engine_refresh.c); and a mutex that keeps refreshes (and snapshot writes,
+ * which must see no half-added batch) one at a time, so that the refresher may read
+ * the index without the rwlock. A frozen engine (a snapshot opened for `mreza
+ * match`) is never written, so its readers skip the rwlock altogether. */
 #include "engine/engine_int.h"
 
 #include <stdlib.h>
@@ -18,19 +20,37 @@ void engine_set_campaigns(struct engine *e, long window_hours, long min_countrie
     e->campaign_min_countries = min_countries;
 }
 
-enum mz_err engine_new(struct engine **out, struct mz_error *err)
+struct engine *engine_alloc(void)
 {
     struct engine *e = calloc(1, sizeof *e);
 
     if (!e)
+        return NULL;
+    pthread_rwlock_init(&e->lock, NULL);
+    pthread_mutex_init(&e->refresh_mu, NULL);
+    return e;
+}
+
+enum mz_err engine_new(struct engine **out, struct mz_error *err)
+{
+    struct engine *e = engine_alloc();
+
+    if (!e)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (idx_new(&e->ix, err)) {
-        free(e);
+        engine_free(e);
         return err ? err->code : MZ_ENOMEM;
     }
-    pthread_rwlock_init(&e->lock, NULL);
     *out = e;
     return MZ_OK;
+}
+
+void engine_set_refresh_hook(struct engine *e, engine_refresh_hook_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&e->refresh_mu);
+    e->hook = fn;
+    e->hook_ctx = ctx;
+    pthread_mutex_unlock(&e->refresh_mu);
 }
 
 static void free_patterns(struct engine *e)
@@ -57,6 +77,7 @@ void engine_free(struct engine *e)
     idx_free(e->ix);
     hot_free(e->hot);
     pthread_rwlock_destroy(&e->lock);
+    pthread_mutex_destroy(&e->refresh_mu);
     free(e);
 }
 

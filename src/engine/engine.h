@@ -17,9 +17,10 @@
  *   engine_stats.c      counts for GET /api/v1/index
  *
  * Threads: one refresher at a time (the node's background thread calls
- * engine_refresh), any number of readers (matchers, correlation, statistics): a
- * rwlock inside guards the index. A snapshot opened for matching is frozen: never
- * refreshed, so its readers take no lock. */
+ * engine_refresh; a mutex inside keeps it so), any number of readers (matchers,
+ * correlation, statistics): a rwlock inside guards the index, held for writing only
+ * while a refresh adds what it has already read and prepared. A snapshot opened for
+ * matching is frozen: never refreshed, so its readers take no lock. */
 #ifndef MZ_ENGINE_H
 #define MZ_ENGINE_H
 
@@ -27,6 +28,7 @@
 #include <stdint.h>
 
 #include "index/idx.h"
+#include "obs/obs.h"
 #include "rules/principal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -41,14 +43,62 @@ void engine_set_campaigns(struct engine *e, long window_hours, long min_countrie
 /* engine_free(NULL) is a no-op. */
 void engine_free(struct engine *e);
 
+/* A regional campaign the engine detected while indexing (engine_campaign.c): the
+ * engine only detects; recording it as a STIX grouping is a use case of the domain
+ * (domain/campaign.h: campaign_record), which the node runs after the refresh. */
+#define ENGINE_CAMPAIGN_MAX_REFS 1000
+#define ENGINE_CAMPAIGN_MAX_COUNTRIES 64
+#define ENGINE_CAMPAIGN_ID_LEN 64
+struct engine_campaign {
+    enum obs_kind kind;
+    char value[OBS_MAX_LEN + 1];           /* the canonical observable */
+    char id[ENGINE_CAMPAIGN_ID_LEN];       /* its grouping's STIX id (engine_campaign_id) */
+    const char **refs;                     /* STIX ids of the reports, n_refs of them */
+    size_t n_refs;
+    char *ref_bytes;                       /* where refs point */
+    char countries[ENGINE_CAMPAIGN_MAX_COUNTRIES][3];
+    size_t n_countries;
+    int64_t first_seen, last_seen;         /* microseconds */
+};
+
+/* What a refresh did. Owned by the caller: engine_refresh_result_free(). */
+struct engine_refresh_result {
+    size_t n_rows;                         /* objects looked at */
+    struct engine_campaign *campaigns;     /* campaigns with more reports than recorded */
+    size_t n_campaigns;
+};
+void engine_refresh_result_free(struct engine_refresh_result *r);
+
 /* Index every object the store gained since the last refresh (all of them the
- * first time); superseded versions are retired. *n_out (may be NULL) gets the
- * number of objects looked at. */
-enum mz_err engine_refresh(struct engine *e, struct store *st, size_t *n_out, struct mz_error *err);
+ * first time); superseded versions are retired; with campaigns on, the regional
+ * campaigns whose reports grew are detected and returned in *out (for the caller to
+ * record). The store is only read: its rows are read and made ready to index
+ * without the engine's lock, which is then held for writing only while they are
+ * added (a batch of at most 2048 at a time), so matching and correlation never wait
+ * for SQLite. One refresh at a time per engine. On failure *out holds no campaigns
+ * (n_rows still counts what was looked at) and what was added so far stays indexed. */
+enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_refresh_result *out,
+                           struct mz_error *err);
+
+/* For tests, to hold a refresh at a known point: fn is called by every refresh of e,
+ * on the refreshing thread and with no lock of the engine held, at each stage. */
+enum engine_refresh_stage {
+    ENGINE_REFRESH_PREPARED, /* rows read from the store and made ready; next: added
+                              * under the write lock (once per batch) */
+    ENGINE_REFRESH_ADDED     /* all added, the lock released; next: campaign detection */
+};
+typedef void (*engine_refresh_hook_fn)(void *ctx, enum engine_refresh_stage stage);
+void engine_set_refresh_hook(struct engine *e, engine_refresh_hook_fn fn, void *ctx);
+
+/* The grouping id of the campaign around (kind, value): stable (name-based), so that
+ * each update is a new version of one object. */
+void engine_campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap);
+
 /* The store sequence number the index reflects (its snapshot "generation"). */
 uint64_t engine_generation(struct engine *e);
 
-/* Write the snapshot (atomically). */
+/* Write the snapshot (atomically). Waits for a refresh in progress, never for
+ * readers (and they do not wait for it). */
 enum mz_err engine_snapshot_save(struct engine *e, const char *path, struct mz_error *err);
 /* For `mreza match`: map the snapshot at path if it is intact and reflects the
  * store's current generation; otherwise build the index from the store and rewrite

@@ -1,12 +1,12 @@
 /* engine/engine_int.h - internals shared by the files of the indicator engine
  * (engine/engine.h lists them). Nothing outside src/engine/ includes this.
  *
- * Who may touch what (see engine.c for the lock itself):
+ * Who may touch what (see engine.c for the locks themselves):
  *   ix, generation, pats/pat_objs/scan_objs   readers under the read lock (none when
- *                                             frozen); the refresher writes them under
- *                                             the write lock only
- *   map_*, camp_*, campaign settings          the refresher's alone (one refresher at
- *                                             a time: the caller's contract)
+ *                                             frozen); the refresher changes them under
+ *                                             the write lock only, and reads them
+ *                                             without a lock (it is the only writer)
+ *   map_*, camp_*, campaign settings, hook    the refresher's alone: refresh_mu held
  *   hot, frozen                               set once when a snapshot is opened */
 #ifndef MZ_ENGINE_INT_H
 #define MZ_ENGINE_INT_H
@@ -23,7 +23,10 @@
 #include "util/buf.h"
 
 struct engine {
-    pthread_rwlock_t lock;
+    pthread_rwlock_t lock;       /* readers vs. the refresher's additions */
+    pthread_mutex_t refresh_mu;  /* one refresh (or snapshot write) at a time */
+    engine_refresh_hook_fn hook; /* tests (engine_set_refresh_hook) */
+    void *hook_ctx;
     struct idx *ix;
     uint64_t generation;
     /* (object uuid, owner) -> object number, to retire superseded versions
@@ -48,6 +51,9 @@ struct engine {
 };
 
 /* ---- engine.c ---- */
+
+/* A zeroed engine with its locks made, no index yet; NULL when out of memory. */
+struct engine *engine_alloc(void);
 
 /* Readers take the lock only while a refresh may come (not when frozen). */
 void engine_read_lock(struct engine *e);
@@ -75,8 +81,10 @@ size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner
 void engine_campaign_note(struct engine *e, json_t *obj, const char *id);
 /* Check each "kind value\n" line of touched (values of newly indexed
  * community-visible objects) for a regional campaign with more reports than
- * recorded, and record it. touched is consumed (its lines are cut). */
-enum mz_err engine_campaign_detect(struct engine *e, struct store *st, struct mz_buf *touched,
+ * recorded; those found are appended to out (each value once). Reads the index
+ * without the lock: only the refresher (the caller) ever changes it. touched is
+ * consumed (its lines are cut). */
+enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, struct engine_refresh_result *out,
                                    struct mz_error *err);
 
 #endif

@@ -20,14 +20,16 @@ enum mz_err engine_snapshot_save(struct engine *e, const char *path, struct mz_e
     void *blob = NULL;
     size_t n_blob = 0;
 
-    pthread_rwlock_rdlock(&e->lock);
+    /* Only the refresher changes the index: with it kept out, the arrays hold still
+     * while they are written, and readers go on meanwhile. */
+    pthread_mutex_lock(&e->refresh_mu);
     /* the prefilter goes into the snapshot, so that `mreza match` maps it too */
     rc = e->hot ? MZ_OK : hot_build(e->ix, &built, err);
     if (!rc)
         rc = hot_save(e->hot ? e->hot : built, &blob, &n_blob, err);
     if (!rc)
         rc = idx_save(e->ix, path, e->generation, blob, n_blob, err);
-    pthread_rwlock_unlock(&e->lock);
+    pthread_mutex_unlock(&e->refresh_mu);
     hot_free(built);
     free(blob);
     return rc;
@@ -95,12 +97,11 @@ enum mz_err engine_snapshot_open(struct store *st, const char *path, struct engi
         return rc;
     mz_error_clear(&lerr);
     if (!idx_load(path, &ix, &gen, &lerr) && gen == (uint64_t)current) {
-        e = calloc(1, sizeof *e);
+        e = engine_alloc();
         if (!e) {
             idx_free(ix);
             return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
         }
-        pthread_rwlock_init(&e->lock, NULL);
         e->ix = ix;
         e->generation = gen;
         rc = load_patterns(e, err);
@@ -125,8 +126,11 @@ enum mz_err engine_snapshot_open(struct store *st, const char *path, struct engi
     idx_free(ix);
     mz_time_now(&t0);
     rc = engine_new(&e, err);
-    if (!rc)
-        rc = engine_refresh(e, st, NULL, err);
+    if (!rc) {
+        struct engine_refresh_result res;
+        rc = engine_refresh(e, st, &res, err);
+        engine_refresh_result_free(&res);
+    }
     /* the prefilter, built once: saved with the snapshot and used by the matchers */
     if (!rc && e->n_scan == 0)
         rc = hot_build(e->ix, &e->hot, err);
