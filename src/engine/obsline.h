@@ -1,7 +1,9 @@
 /* engine/obsline.h - the values of one log line, copied out of the log scanner
  * (match/logfmt.h hands out values borrowed for one callback) into engine_value
- * records that engine_match_observation() takes. Shared by `mreza match` and
- * POST /api/v1/match. The struct owns its scratch memory; obsline_free() releases it. */
+ * records that engine_match_observation() takes: what the threaded matcher
+ * (engine_scan.c) does with each line it matches in full, for `mreza match` and
+ * POST /api/v1/match alike. The struct owns its scratch memory; obsline_free()
+ * releases it. */
 #ifndef MZ_OBSLINE_H
 #define MZ_OBSLINE_H
 
