@@ -495,6 +495,20 @@ static enum mz_err check_opts(const struct engine_scan_opts *o, struct mz_error 
     return MZ_OK;
 }
 
+/* One scan's state, from engine_scan()'s set-up to its clean-up. */
+struct scan {
+    struct chunk *cs;          /* the pieces, cs[0] the head */
+    size_t n_pieces;
+    struct worker *ws;         /* ws[0] reads the head; ws[1..] run the pieces */
+    int workers;               /* ws[0 .. workers) to free */
+    pthread_t tids[ENGINE_SCAN_MAX_THREADS];
+    int started;               /* threads to join */
+    struct logfmt *proto;      /* the head's scanner, configured by the head */
+    struct logfmt *scratch;    /* Zeek: tells well-formed "#separator" lines */
+    struct hdr_lines hdrs;
+    struct pool pool;
+};
+
 /* The head (header lines and the first data line), read by the calling thread with
  * the prototype scanner itself, which it configures. Returns where the rest starts. */
 static const char *read_head(struct chunk *head, const struct logfmt *proto, const char *p, const char *end)
@@ -511,108 +525,132 @@ static const char *read_head(struct chunk *head, const struct logfmt *proto, con
     return p;
 }
 
+/* Read the head of data[0..len) and cut the rest into pieces for the pool. */
+static enum mz_err plan(struct scan *s, struct engine *e, const struct principal *p, const char *data,
+                        size_t len, const struct engine_scan_opts *o, int64_t now, struct mz_error *err)
+{
+    struct logfmt_opts lo = {o->format, o->n_fields ? o->fields : NULL, o->n_fields};
+    int prefilter = !(o->flags & ENGINE_SCAN_NO_PREFILTER);
+    const char *rest, *end = data + len;
+
+    s->cs = calloc(MAX_PIECES, sizeof *s->cs);
+    s->ws = calloc((size_t)o->n_threads + 1, sizeof *s->ws);
+    if (!s->cs || !s->ws)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (logfmt_new(&lo, &s->proto, err))
+        return err && err->code ? err->code : MZ_ENOMEM;
+    s->workers = 1;
+    if (worker_init(&s->ws[0], s->proto, s->proto, e, p, err))
+        return err && err->code ? err->code : MZ_ENOMEM;
+    piece_init(&s->cs[0], e, prefilter, now, end);
+    s->n_pieces = 1;
+    lend(&s->ws[0], &s->cs[0]);
+    rest = read_head(&s->cs[0], s->proto, data, end);
+    s->n_pieces = cut_pieces(rest, end, s->cs, o->n_threads, o->piece_bytes);
+    for (size_t i = 1; i < s->n_pieces; i++) {
+        const char *from = s->cs[i].p, *to = s->cs[i].end;
+        piece_init(&s->cs[i], e, prefilter, now, end);
+        s->cs[i].p = from;
+        s->cs[i].end = to;
+    }
+    if (logfmt_kind_of(s->proto) == LOGFMT_ZEEK && s->n_pieces > 2) {
+        if (find_headers(rest, end, &s->hdrs) || logfmt_clone(s->proto, &s->scratch, err))
+            return err && err->code ? err->code : mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        for (size_t i = 1; i < s->n_pieces; i++)
+            piece_headers(&s->cs[i], &s->hdrs, s->scratch);
+    }
+    s->pool.hdrs = &s->hdrs;
+    s->pool.pieces = s->cs + 1;
+    s->pool.n = s->n_pieces - 1;
+    atomic_init(&s->pool.next, 0);
+    s->pool.proto = s->proto;
+    return MZ_OK;
+}
+
+/* Run the pieces: on n_threads threads, or on the caller's when that is one. */
+static enum mz_err run(struct scan *s, struct engine *e, const struct principal *p, int n_threads,
+                       struct mz_error *err)
+{
+    enum mz_err rc = MZ_OK;
+
+    for (int i = 1; i <= n_threads && (size_t)i < s->n_pieces; i++) {
+        s->workers = i + 1; /* freed at the end, however far its set-up went */
+        if (worker_init(&s->ws[i], s->proto, NULL, e, p, err)) {
+            rc = err && err->code ? err->code : MZ_ENOMEM;
+            break;
+        }
+        s->ws[i].pool = &s->pool;
+        if (n_threads == 1) {
+            run_worker(&s->ws[i]);
+            continue;
+        }
+        if (pthread_create(&s->tids[i - 1], NULL, run_worker, &s->ws[i]) != 0) {
+            rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
+            break;
+        }
+        s->started = i;
+    }
+    for (int i = 1; i <= s->started; i++)
+        pthread_join(s->tids[i - 1], NULL);
+    if (!rc && n_threads > 1 && s->started == 0 && s->n_pieces > 1)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
+    return rc;
+}
+
+/* The pieces' hits to fn, in input order, and their counts to t. */
+static enum mz_err hand_over(const struct scan *s, engine_scan_fn fn, void *ctx, struct engine_scan_totals *t,
+                             struct mz_error *err)
+{
+    uint64_t base = 0;
+    int stopped = 0;
+
+    for (size_t i = 0; i < s->n_pieces; i++)
+        if (s->cs[i].failed)
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory while matching");
+    for (size_t i = 0; i < s->n_pieces; i++) {
+        if (!stopped)
+            stopped = replay_piece(&s->cs[i], base, fn, ctx);
+        add_totals(&s->cs[i], t);
+        base += s->cs[i].lines;
+    }
+    return MZ_OK;
+}
+
+static void scan_free(struct scan *s)
+{
+    for (size_t i = 0; s->cs && i < s->n_pieces; i++)
+        piece_free(&s->cs[i]);
+    for (int i = 0; i < s->workers; i++)
+        worker_free(&s->ws[i]);
+    logfmt_free(s->proto);
+    logfmt_free(s->scratch);
+    free(s->hdrs.p);
+    free(s->hdrs.len);
+    free(s->cs);
+    free(s->ws);
+}
+
 enum mz_err engine_scan(struct engine *e, const struct principal *p, const char *data, size_t len,
                         const struct engine_scan_opts *o, engine_scan_fn fn, void *ctx,
                         struct engine_scan_totals *t, struct mz_error *err)
 {
-    struct logfmt_opts lo = {o->format, o->fields, o->n_fields};
-    int n_threads = o->n_threads, prefilter = !(o->flags & ENGINE_SCAN_NO_PREFILTER);
-    struct chunk *cs = NULL;
-    struct worker *ws = NULL;
-    struct logfmt *proto = NULL;
-    pthread_t tids[ENGINE_SCAN_MAX_THREADS];
-    const char *rest, *end = data + len;
+    struct scan s;
     int64_t now = o->now_us;
     enum mz_err rc = check_opts(o, err);
-    uint64_t base = 0;
-    size_t n_pieces = 1;
-    int started = 0, workers = 0, stopped = 0;
-    struct pool pool;
-    struct hdr_lines hdrs = {NULL, NULL, 0, 0};
-    struct logfmt *scratch = NULL; /* Zeek: tells well-formed "#separator" lines */
 
     if (rc)
         return rc;
-    if (!lo.n_fields)
-        lo.fields = NULL;
-    cs = calloc(MAX_PIECES, sizeof *cs);
-    ws = calloc((size_t)n_threads + 1, sizeof *ws);
-    if (!cs || !ws) {
-        free(cs);
-        free(ws);
-        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    }
     if (!now) {
         struct mz_time tnow;
         mz_time_now(&tnow);
         now = tnow.sec * 1000000 + tnow.nsec / 1000;
     }
-    rc = logfmt_new(&lo, &proto, err);
-    if (!rc && worker_init(&ws[0], proto, proto, e, p, err))
-        rc = err && err->code ? err->code : MZ_ENOMEM;
-    workers = 1;
-    if (!rc) {
-        piece_init(&cs[0], e, prefilter, now, end);
-        lend(&ws[0], &cs[0]);
-        rest = read_head(&cs[0], proto, data, end);
-        n_pieces = cut_pieces(rest, end, cs, n_threads, o->piece_bytes);
-        if (logfmt_kind_of(proto) == LOGFMT_ZEEK && n_pieces > 2 &&
-            (find_headers(rest, end, &hdrs) || logfmt_clone(proto, &scratch, err)))
-            rc = err && err->code ? err->code : mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-        for (size_t i = 1; i < n_pieces; i++) {
-            const char *from = cs[i].p, *to = cs[i].end;
-            piece_init(&cs[i], e, prefilter, now, end);
-            cs[i].p = from;
-            cs[i].end = to;
-            if (scratch)
-                piece_headers(&cs[i], &hdrs, scratch);
-        }
-        pool.hdrs = &hdrs;
-        pool.pieces = cs + 1;
-        pool.n = n_pieces - 1;
-        atomic_init(&pool.next, 0);
-        pool.proto = proto;
-        for (int i = 1; !rc && i <= n_threads && (size_t)i < n_pieces; i++) {
-            workers = i + 1; /* freed below, however far its set-up went */
-            if (worker_init(&ws[i], proto, NULL, e, p, err)) {
-                rc = err && err->code ? err->code : MZ_ENOMEM;
-                break;
-            }
-            ws[i].pool = &pool;
-            if (n_threads == 1) {
-                run_worker(&ws[i]); /* one thread: the caller's */
-                continue;
-            }
-            if (pthread_create(&tids[i - 1], NULL, run_worker, &ws[i]) != 0) {
-                rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
-                break;
-            }
-            started = i;
-        }
-    }
-    for (int i = 1; i <= started; i++)
-        pthread_join(tids[i - 1], NULL);
-    if (!rc && n_threads > 1 && started == 0 && n_pieces > 1)
-        rc = mz_error_set(err, MZ_ENOMEM, "", "cannot start a matcher thread");
-    for (size_t i = 0; !rc && i < n_pieces; i++) {
-        if (cs[i].failed) {
-            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory while matching");
-            break;
-        }
-        if (!stopped)
-            stopped = replay_piece(&cs[i], base, fn, ctx);
-        add_totals(&cs[i], t);
-        base += cs[i].lines;
-    }
-    for (size_t i = 0; i < n_pieces; i++)
-        piece_free(&cs[i]);
-    for (int i = 0; i < workers; i++)
-        worker_free(&ws[i]);
-    logfmt_free(proto);
-    logfmt_free(scratch);
-    free(hdrs.p);
-    free(hdrs.len);
-    free(cs);
-    free(ws);
+    memset(&s, 0, sizeof s);
+    rc = plan(&s, e, p, data, len, o, now, err);
+    if (!rc)
+        rc = run(&s, e, p, o->n_threads, err);
+    if (!rc)
+        rc = hand_over(&s, fn, ctx, t, err);
+    scan_free(&s);
     return rc;
 }
