@@ -15,6 +15,11 @@
  *   engine_correlate.c  correlation lookups
  *   engine_campaign.c   detecting regional campaigns while indexing
  *   engine_stats.c      counts for GET /api/v1/index
+ * and, over those, the threaded log matcher (engine_scan.h: engine_scan.c, with
+ * engine_input.c holding a log in memory, obsline.c a line's values, and the
+ * prefilter: prefilter.c's questions bound to an engine by svc_prefilter.c).
+ * The front ends reach all of it only through the domain's use cases
+ * (domain/svc_match.h, domain/campaign.h).
  *
  * Threads: one refresher at a time (the node's background thread calls
  * engine_refresh; a mutex inside keeps it so), any number of readers (matchers,
@@ -126,8 +131,8 @@ struct engine_hit {
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
     int64_t owner_org;       /* the organisation that shared the indicator */
     int64_t submitter;       /* the user who shared it */
-    int sighting_tlp;        /* the marking a sighting of this hit by the matching
-                              * principal gets (tlp_sighting_level) */
+    int sighting_tlp;        /* the marking of a sighting of this hit by the matching
+                              * principal: tlp_sighting_level() */
 };
 
 /* Return nonzero to stop. */

@@ -684,8 +684,8 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     }
     if (!rc && max_seq - (int64_t)e->generation >= PIPELINE_MIN_ROWS)
         rc = refresh_pipelined(c, st, &all, &q, err);
-    else if (!rc)
-        rc = refresh_in_line(c, st, &all, &q, err);
+    else if (!rc && max_seq > (int64_t)e->generation)
+        rc = refresh_in_line(c, st, &all, &q, err); /* (nothing new: nothing to read) */
     if (!rc)
         rc = c->rc;
     run_hook(e, ENGINE_REFRESH_ADDED);
