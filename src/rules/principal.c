@@ -19,15 +19,6 @@ const char *role_name(enum role r)
     return (r >= ROLE_NONE && r <= ROLE_VIEWER) ? role_names[r] : "none";
 }
 
-int role_can_write(enum role r)
-{
-    return r == ROLE_ADMIN || r == ROLE_ANALYST || r == ROLE_REPORTER;
-}
-
-int role_can_admin(enum role r)
-{
-    return r == ROLE_ADMIN;
-}
 
 void principal_console(struct principal *p)
 {

@@ -8,7 +8,8 @@
  *              organisation's objects, those addressed to it, and TLP:CLEAR (which
  *              is for anyone) - not the community's TLP:GREEN
  *   viewer   - reads like an analyst, writes nothing
- * Roles only ever narrow what TLP allows; no role widens it (not even admin). */
+ * Roles only ever narrow what TLP allows; no role widens it (not even admin). What
+ * each role may do besides reading is decided in one table: domain/authz.c. */
 #ifndef MZ_PRINCIPAL_H
 #define MZ_PRINCIPAL_H
 
@@ -41,7 +42,5 @@ int principal_is_console(const struct principal *p);
 /* "admin" ... "viewer" -> role; ROLE_NONE for anything else. */
 enum role role_parse(const char *name);
 const char *role_name(enum role r);
-int role_can_write(enum role r);
-int role_can_admin(enum role r);
 
 #endif
