@@ -516,7 +516,7 @@ static int index_row(void *vctx, const struct store_row *row)
     enum observe_plan plan;
     json_error_t je;
     json_t *obj;
-    uint32_t num, old = 0;
+    uint32_t num = 0, old = 0;
     uint8_t uuid[16];
     size_t slot;
     int found;
