@@ -5,7 +5,7 @@
 # literals, lookalike names, headers of its own folder), must print exactly
 # tests/lint/expected.txt and exit 1. A lint that passes everything fails here.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 got=$(sh scripts/lint.sh tests/lint)
 rc=$?
 if [ "$rc" -ne 1 ] || [ "$got" != "$(cat tests/lint/expected.txt)" ]; then
