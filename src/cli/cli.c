@@ -2,7 +2,6 @@
  * configuration precedence (defaults < config file < flags). */
 #include "cli/cli.h"
 
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -243,9 +242,8 @@ int cli_main(int argc, char **argv)
         }
         return cli_failf("no command '%s' (try `mreza help`)", argv[1]);
     }
-    if (sodium_init() < 0)
+    if (svc_init() != MZ_OK)
         return cli_failf("libsodium failed to initialise");
-    svc_init();
     if (parse_args(argc - 2, argv + 2, &a) || load_conf(&a))
         return 1;
     if (cli_flag(&a, "help")) {
