@@ -4,6 +4,7 @@
 #   make CC=clang      either of them with clang (BUILD=... keeps the trees apart)
 #   make test          unit + integration tests (use SANITIZE=1 in CI)
 #   make test-unit | test-integ | lint | bench | clean
+#   make tests-build | bench-build   build the tests (and corpus replays) | benchmarks
 # CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS (command line or environment) come after the
 # project's own flags (standard, warnings, -I, sanitizers) and add to them: a user's
 # -O wins over OPTIMIZATION, the rest stays. OPTIMIZATION=-O0 also works.
@@ -59,7 +60,7 @@ REPLAY_BIN:= $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 
-.PHONY: all test test-unit test-integ lint bench clean tests-build fuzz
+.PHONY: all test test-unit test-integ lint bench clean tests-build bench-build fuzz
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -110,6 +111,8 @@ fuzz:
 	    build/fuzzer/corpus-$(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET)
 
 tests-build: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(REPLAY_BIN)
+
+bench-build: $(BIN) $(BENCH_BIN)
 
 test: tests-build
 	@BUILD=$(BUILD) sh tests/run.sh all
