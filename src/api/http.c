@@ -10,7 +10,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "api/api.h"
 #include "domain/svc.h"
 #include "util/log.h"
+#include "util/uuid.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -143,7 +143,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     if (!r) {
         const char *cl;
-        unsigned char rnd[8];
         r = calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
@@ -152,8 +151,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->start_ns = now_ns();
         snprintf(r->path, sizeof r->path, "%s", url);
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(r->req_id, sizeof r->req_id, rnd, sizeof rnd);
+        mz_random_hex(r->req_id, sizeof r->req_id);
         mz_buf_init(&r->body, s->node->conf.http_max_body);
         *con_cls = r;
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

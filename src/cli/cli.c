@@ -4,7 +4,6 @@
  * made from the tables are in cli_opts.c; cli.h says how to add a command. */
 #include "cli/cli.h"
 
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -358,9 +357,8 @@ int cli_main(int argc, char **argv)
     }
     if (c->flags & CLI_CMD_NO_CONF)
         return c->fn(&a);
-    if (sodium_init() < 0)
-        return cli_failf("libsodium failed to initialise");
-    svc_init();
+    if (svc_init() != MZ_OK)
+        return cli_failf("the random number generator (libsodium) failed to initialise");
     rc = load_conf(&a);
     return rc ? rc : c->fn(&a);
 }

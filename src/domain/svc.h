@@ -15,9 +15,10 @@
 #include "util/err.h"
 
 /* Once per process, before any other thread starts and before any JSON is parsed:
- * lets large ingests build their parse trees in arenas (svc_ingest.c). Optional:
- * without it everything works, with plain malloc/free. */
-void svc_init(void);
+ * starts the random generator of keys and ids (mz_random_init(); MZ_EIO if it
+ * cannot start) and lets large ingests build their parse trees in arenas
+ * (svc_ingest.c; without that, ingest works with plain malloc/free). */
+enum mz_err svc_init(void);
 
 /* ---- the store of a command run beside the node (svc_store.c) ---- */
 

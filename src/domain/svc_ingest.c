@@ -26,6 +26,7 @@
 #include "rules/tlp.h"
 #include "util/arena.h"
 #include "util/timefmt.h"
+#include "util/uuid.h"
 
 #define BATCH_OBJECTS 256
 #define QUEUE_BATCHES 16           /* at most 16 x 256 objects in flight */
@@ -62,10 +63,11 @@ static void json_free_hook(void *p)
         free(p); /* arena memory is released with its arena */
 }
 
-void svc_init(void)
+enum mz_err svc_init(void)
 {
     json_set_alloc_funcs(json_alloc_hook, json_free_hook);
     arenas_on = 1;
+    return mz_random_init();
 }
 
 /* ---- results ---- */

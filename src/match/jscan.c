@@ -158,9 +158,10 @@ static ALWAYS_INLINE size_t stage1(struct jscan *js, const unsigned char *s, con
     return JSCAN_MAX_LINE + 64;
 }
 
-/* lenmask[m][i]: the bytes of word i (of four) that lie below m. */
+/* lenmask[m][i]: the bytes of word i (of four) that lie below m. (The & 63 only
+ * keeps the shifts of the branches not taken in range, which clang checks too.) */
 static const uint64_t lenmask[33][4] = {
-#define W(m, i) ((m) <= 8 * (i) ? 0 : (m) >= 8 * (i) + 8 ? ~0ull : ~0ull >> (64 - 8 * ((m) - 8 * (i))))
+#define W(m, i) ((m) <= 8 * (i) ? 0 : (m) >= 8 * (i) + 8 ? ~0ull : ~0ull >> ((64 - 8 * ((m) - 8 * (i))) & 63))
 #define R(m) {W(m, 0), W(m, 1), W(m, 2), W(m, 3)}
     R(0),  R(1),  R(2),  R(3),  R(4),  R(5),  R(6),  R(7),  R(8),  R(9),  R(10),
     R(11), R(12), R(13), R(14), R(15), R(16), R(17), R(18), R(19), R(20), R(21),

@@ -231,7 +231,7 @@ static void test_agrees_with_logfmt(void **state)
         size_t len = random_line(&x, buf, sizeof buf - 100), n_spans = 0, called = 0;
         const struct logfmt_span *spans = NULL;
         enum logfmt_skip r;
-        int flat[N_KERNELS];
+        int flat[N_KERNELS] = {0};
 
         /* a following line, so that the scanner must stop at the '\n' */
         memcpy(buf + len, "\n{\"z\":\"9.9.9.9\"}\n", 18);
