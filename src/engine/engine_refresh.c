@@ -298,7 +298,7 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
     const struct store_row *row = &b->rows[i];
     struct prepared *pr = &b->prep[i];
     struct engine *e = c->e;
-    uint32_t num, old;
+    uint32_t num = 0, old; /* num: set by idx_add_obj on success (gcc -O3 -flto cannot tell) */
     uint8_t uuid[16];
     size_t slot;
     int found;
