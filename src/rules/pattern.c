@@ -56,7 +56,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obs/ascii.h"
+#include "obs/ip.h"
 #include "obs/obs.h"
+#include "obs/utf8.h"
 #include "util/arena.h"
 #include "util/timefmt.h"
 
@@ -86,15 +89,6 @@ enum lit_kind {
     LIT_TIME
 };
 
-/* An IPv4 or IPv6 address or CIDR range; IPv4-mapped IPv6 (::ffff:a.b.c.d) is stored
- * as IPv4 so both spellings compare equal. */
-struct ipnet {
-    int family;              /* 4, 6, or 0 when the text is not an address */
-    unsigned char addr[16];  /* network byte order; IPv4 uses the first 4 bytes */
-    int prefix;              /* significant bits */
-    int has_prefix;          /* written with "/nn" */
-};
-
 struct lit {
     enum lit_kind kind;
     size_t pos;               /* where the literal starts in the text */
@@ -106,7 +100,8 @@ struct lit {
     struct mz_time t;         /* LIT_TIME */
     const unsigned char *bytes; /* LIT_HEX, LIT_BIN: decoded */
     size_t n_bytes;
-    struct ipnet net;         /* LIT_STRING: the string read as an address, if it is one */
+    struct ip_net net;        /* LIT_STRING: the string read as an address, if it is one
+                                 (family 0 if not; obs/ip.h, mapped IPv6 read as IPv4) */
     struct lit *next;         /* next element of an IN set */
 };
 
@@ -190,76 +185,14 @@ struct pattern {
     struct test *regexes;  /* tests with a compiled regex, for regfree() */
 };
 
-/* ---- small helpers shared by parser and evaluator ---- */
-
-static int is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int is_lower(int c)
-{
-    return c >= 'a' && c <= 'z';
-}
-
-static int is_alpha(int c)
-{
-    return is_lower(c) || (c >= 'A' && c <= 'Z');
-}
-
-static int hex_val(int c)
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Length of the valid UTF-8 sequence at s[i] (s has n bytes), or 0 if it is invalid
- * (bad lead byte, truncated, overlong, surrogate, above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n, size_t i)
-{
-    unsigned c = s[i];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t need, k;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1;
-    else if (c >= 0xE0 && c <= 0xEF)
-        need = 2;
-    else if (c >= 0xF0 && c <= 0xF4)
-        need = 3;
-    else
-        return 0;
-    if (c == 0xE0)
-        lo = 0xA0;
-    else if (c == 0xED)
-        hi = 0x9F;
-    else if (c == 0xF0)
-        lo = 0x90;
-    else if (c == 0xF4)
-        hi = 0x8F;
-    if (n - i <= need)
-        return 0;
-    for (k = 1; k <= need; k++) {
-        unsigned b = s[i + k];
-        if (b < lo || b > hi)
-            return 0;
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return need + 1;
-}
+/* ---- small helpers shared by parser and evaluator ----
+ * Byte classes, hex and UTF-8 come from obs/ (ascii.h, utf8.h), addresses from
+ * obs/ip.h: a pattern reads a value the way the index and the log scanners do. */
 
 /* Bytes of one character at s[i] for LIKE's '_': a valid sequence, else one byte. */
 static size_t char_len(const unsigned char *s, size_t n, size_t i)
 {
-    size_t k = utf8_seq(s, n, i);
+    size_t k = utf8_len(s + i, n - i);
     return k ? k : 1;
 }
 
@@ -287,150 +220,6 @@ static size_t ws_len(const unsigned char *s, size_t n, size_t i)
     return 0;
 }
 
-/* ---- IPv4 / IPv6 addresses and CIDR ranges ---- */
-
-/* Dotted quad without leading zeros in s[0..n). */
-static int parse_ip4(const char *s, size_t n, unsigned char out[4])
-{
-    size_t i = 0;
-
-    for (int part = 0; part < 4; part++) {
-        unsigned v = 0;
-        size_t start = i;
-        if (part > 0) {
-            if (i >= n || s[i] != '.')
-                return -1;
-            start = ++i;
-        }
-        while (i < n && is_digit(s[i]) && i - start < 3)
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
-            return -1;
-        out[part] = (unsigned char)v;
-    }
-    return i == n ? 0 : -1;
-}
-
-/* RFC 4291 text form (with "::" and a trailing dotted quad) in s[0..n). */
-static int parse_ip6(const char *s, size_t n, unsigned char out[16])
-{
-    unsigned groups[8];
-    int ng = 0, gap = -1;
-    size_t i = 0;
-
-    if (n >= 2 && s[0] == ':' && s[1] == ':') {
-        gap = 0;
-        i = 2;
-    } else if (n >= 1 && s[0] == ':') {
-        return -1;
-    }
-    while (i < n) {
-        size_t j = i;
-        unsigned v = 0;
-        while (j < n && j - i < 5 && hex_val(s[j]) >= 0)
-            v = v * 16 + (unsigned)hex_val(s[j++]);
-        if (j < n && s[j] == '.') {
-            unsigned char q[4];
-            if (ng > 6 || parse_ip4(s + i, n - i, q))
-                return -1;
-            groups[ng++] = (unsigned)q[0] << 8 | q[1];
-            groups[ng++] = (unsigned)q[2] << 8 | q[3];
-            i = n;
-            break;
-        }
-        if (j == i || j - i > 4 || ng == 8)
-            return -1;
-        groups[ng++] = v;
-        i = j;
-        if (i == n)
-            break;
-        if (s[i] != ':')
-            return -1;
-        i++;
-        if (i < n && s[i] == ':') {
-            if (gap >= 0)
-                return -1;
-            gap = ng;
-            i++;
-        } else if (i == n) {
-            return -1; /* a single trailing ':' */
-        }
-    }
-    if (gap < 0 ? ng != 8 : ng > 7)
-        return -1;
-    memset(out, 0, 16);
-    for (int k = 0; k < ng; k++) {
-        int at = gap >= 0 && k >= gap ? 8 - (ng - k) : k;
-        out[2 * at] = (unsigned char)(groups[k] >> 8);
-        out[2 * at + 1] = (unsigned char)groups[k];
-    }
-    return 0;
-}
-
-/* "addr" or "addr/nn" for IPv4 or IPv6. Host bits may be set; comparisons mask them. */
-static int parse_net(const char *s, struct ipnet *out)
-{
-    size_t n = strlen(s), alen = n;
-    const char *slash = memchr(s, '/', n);
-    int bits = -1, max;
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-    memset(out, 0, sizeof *out);
-    if (slash) {
-        size_t i = (size_t)(slash - s) + 1, d = n - i;
-        alen = (size_t)(slash - s);
-        if (d < 1 || d > 3 || (d > 1 && s[i] == '0'))
-            return -1;
-        bits = 0;
-        for (; i < n; i++) {
-            if (!is_digit(s[i]))
-                return -1;
-            bits = bits * 10 + (s[i] - '0');
-        }
-    }
-    if (!parse_ip4(s, alen, out->addr)) {
-        out->family = 4;
-        max = 32;
-    } else if (!parse_ip6(s, alen, out->addr)) {
-        out->family = 6;
-        max = 128;
-    } else {
-        return -1;
-    }
-    if (bits > max) {
-        out->family = 0;
-        return -1;
-    }
-    out->has_prefix = bits >= 0;
-    out->prefix = bits >= 0 ? bits : max;
-    if (out->family == 6 && out->prefix >= 96 && !memcmp(out->addr, mapped, 12)) {
-        memmove(out->addr, out->addr + 12, 4);
-        memset(out->addr + 4, 0, 12);
-        out->family = 4;
-        out->prefix -= 96;
-    }
-    return 0;
-}
-
-/* 1 if every address of a lies in b. */
-static int net_within(const struct ipnet *a, const struct ipnet *b)
-{
-    int full, rest;
-
-    if (a->family != b->family || a->prefix < b->prefix)
-        return 0;
-    full = b->prefix / 8;
-    rest = b->prefix % 8;
-    if (memcmp(a->addr, b->addr, (size_t)full))
-        return 0;
-    if (rest) {
-        unsigned mask = (0xFFu << (8 - rest)) & 0xFFu;
-        if ((a->addr[full] & mask) != (b->addr[full] & mask))
-            return 0;
-    }
-    return 1;
-}
-
 /* ---- binary literals ---- */
 
 static int b64_val(int c)
@@ -439,7 +228,7 @@ static int b64_val(int c)
         return c - 'A';
     if (c >= 'a' && c <= 'z')
         return c - 'a' + 26;
-    if (is_digit(c))
+    if (ascii_is_digit(c))
         return c - '0' + 52;
     if (c == '+')
         return 62;
@@ -473,20 +262,6 @@ static long b64_decode(const char *s, size_t n, unsigned char *out)
             out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
     }
     return (long)o;
-}
-
-/* Decode hex s[0..n) into out (n / 2 bytes). Returns the length or -1. */
-static long hex_decode(const char *s, size_t n, unsigned char *out)
-{
-    if (n % 2)
-        return -1;
-    for (size_t i = 0; i < n; i += 2) {
-        int h = hex_val(s[i]), l = hex_val(s[i + 1]);
-        if (h < 0 || l < 0)
-            return -1;
-        out[i / 2] = (unsigned char)(h << 4 | l);
-    }
-    return (long)(n / 2);
 }
 
 /* ---- the parser ---- */
@@ -570,7 +345,7 @@ static void skip_ws(struct parser *ps)
 
 static int is_word_char(int c)
 {
-    return is_alpha(c) || is_digit(c) || c == '_' || c == '-';
+    return ascii_is_alpha(c) || ascii_is_digit(c) || c == '_' || c == '-';
 }
 
 /* Length of the run of [A-Za-z0-9_-] at byte at. */
@@ -586,7 +361,7 @@ static size_t run_len(const struct parser *ps, size_t at)
 /* Length of the word (a run starting with a letter or '_') at byte at, or 0. */
 static size_t word_len(const struct parser *ps, size_t at)
 {
-    if (at >= ps->len || !(is_alpha((unsigned char)ps->s[at]) || ps->s[at] == '_'))
+    if (at >= ps->len || !(ascii_is_alpha((unsigned char)ps->s[at]) || ps->s[at] == '_'))
         return 0;
     return run_len(ps, at);
 }
@@ -615,7 +390,7 @@ static const char *keyword_in_other_case(const char *s, size_t n)
             continue;
         for (i = 0; i < n; i++) {
             int c = (unsigned char)s[i];
-            if ((is_lower(c) ? c - 'a' + 'A' : c) != kw[i])
+            if ((ascii_is_lower(c) ? c - 'a' + 'A' : c) != kw[i])
                 break;
         }
         if (i == n)
@@ -753,12 +528,12 @@ static int lex_number(struct parser *ps, struct lit *l)
     if (i < ps->len && (ps->s[i] == '+' || ps->s[i] == '-'))
         i++;
     ds = i;
-    while (i < ps->len && is_digit(ps->s[i]))
+    while (i < ps->len && ascii_is_digit(ps->s[i]))
         i++;
     nint = i - ds;
     if (i < ps->len && ps->s[i] == '.') {
         size_t fs = ++i;
-        while (i < ps->len && is_digit(ps->s[i]))
+        while (i < ps->len && ascii_is_digit(ps->s[i]))
             i++;
         if (i == fs)
             return fail(ps, MZ_EINVAL, start, "expected digits after '.' in a number");
@@ -815,7 +590,7 @@ static struct lit *parse_literal(struct parser *ps)
         if (lex_string(ps, &l->text, &in_len))
             return NULL;
         l->kind = LIT_STRING;
-        parse_net(l->text, &l->net);
+        ip_net_parse(l->text, in_len, &l->net); /* family stays 0 if it is none */
         return l;
     }
     if ((c == 'h' || c == 'b' || c == 't') && c1 == '\'') {
@@ -839,7 +614,7 @@ static struct lit *parse_literal(struct parser *ps)
             return NULL;
         if (c == 'h') {
             l->kind = LIT_HEX;
-            n = hex_decode(in, in_len, bytes);
+            n = ascii_hex_decode(in, in_len, bytes);
             if (n < 0)
                 return fail(ps, MZ_EINVAL, l->pos,
                             "invalid hex literal h'...': use an even number of hex digits"),
@@ -857,7 +632,7 @@ static struct lit *parse_literal(struct parser *ps)
         l->n_bytes = (size_t)n;
         return l;
     }
-    if (is_digit(c) || c == '+' || c == '-' || c == '.')
+    if (ascii_is_digit(c) || c == '+' || c == '-' || c == '.')
         return lex_number(ps, l) ? NULL : l;
     if (word_len(ps, ps->pos) == 4 && !memcmp(ps->s + ps->pos, "true", 4)) {
         l->kind = LIT_BOOL;
@@ -913,11 +688,11 @@ static int bound_at(const char *re, size_t n, size_t i, uint64_t *lo_out, uint64
     int has_m = 0, has_comma = 0, has_hi = 0;
     size_t j = i + 1;
 
-    for (; j < n && is_digit(re[j]); j++, has_m = 1)
+    for (; j < n && ascii_is_digit(re[j]); j++, has_m = 1)
         m = m < 100000 ? m * 10 + (uint64_t)(re[j] - '0') : m;
     if (j < n && re[j] == ',') {
         has_comma = 1;
-        for (j++; j < n && is_digit(re[j]); j++, has_hi = 1)
+        for (j++; j < n && ascii_is_digit(re[j]); j++, has_hi = 1)
             hi = hi < 100000 ? hi * 10 + (uint64_t)(re[j] - '0') : hi;
     }
     if (j >= n || re[j] != '}' || (!has_m && !has_hi))
@@ -1171,10 +946,10 @@ static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
 /* STIX 2.1 3.1: [a-z][a-z0-9-]*[a-z0-9], 3 to 250 characters. */
 static int valid_type_name(const char *s, size_t n)
 {
-    if (n < 3 || n > NAME_MAX_LEN || !is_lower(s[0]) || s[n - 1] == '-')
+    if (n < 3 || n > NAME_MAX_LEN || !ascii_is_lower(s[0]) || s[n - 1] == '-')
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!is_lower(s[i]) && !is_digit(s[i]) && s[i] != '-')
+        if (!ascii_is_lower(s[i]) && !ascii_is_digit(s[i]) && s[i] != '-')
             return 0;
     return 1;
 }
@@ -1210,7 +985,7 @@ static int path_bare(struct parser *ps, size_t *o, int first)
                         "%s %s contains '-': write it quoted, as '%.*s'",
                         first ? "property name" : "key", q, (int)(n > SNIP_MAX ? SNIP_MAX : n),
                         ps->s + at);
-        if (first && !is_lower(c) && !is_digit(c) && c != '_')
+        if (first && !ascii_is_lower(c) && !ascii_is_digit(c) && c != '_')
             return fail(ps, MZ_EINVAL, at,
                         "invalid property name %s: use lowercase a-z, 0-9 and '_'", q);
     }
@@ -1278,9 +1053,9 @@ static int parse_path(struct parser *ps, const char **type_out, const char **pat
                 ps->pos++;
                 if (path_put(ps, &o, "[*]", 3))
                     return -1;
-            } else if (is_digit(peek(ps))) {
+            } else if (ascii_is_digit(peek(ps))) {
                 size_t n = 0;
-                while (is_digit(peek_at(ps, n)))
+                while (ascii_is_digit(peek_at(ps, n)))
                     n++;
                 if ((n > 1 && ps->s[ipos] == '0') || n > 9)
                     return fail(ps, MZ_EINVAL, ipos,
@@ -1641,7 +1416,7 @@ static int parse_seconds(struct parser *ps, double *out)
     at = ps->pos;
     c = peek(ps);
     memset(&l, 0, sizeof l);
-    if (!(is_digit(c) || c == '+' || c == '.'))
+    if (!(ascii_is_digit(c) || c == '+' || c == '.'))
         return fail(ps, MZ_EINVAL, at, "%s", why);
     if (lex_number(ps, &l))
         return -1;
@@ -1673,10 +1448,10 @@ static int parse_qual(struct parser *ps, struct oex *node, size_t at)
         npos = ps->pos;
         if (peek(ps) == '+')
             ps->pos++;
-        while (n < 18 && is_digit(peek_at(ps, n))) /* 18 digits cannot overflow */
+        while (n < 18 && ascii_is_digit(peek_at(ps, n))) /* 18 digits cannot overflow */
             q->times = q->times * 10 + (peek_at(ps, n++) - '0');
         if (n == 0 || q->times < 1 || (n > 1 && peek(ps) == '0') ||
-            is_digit(peek_at(ps, n)) || peek_at(ps, n) == '.')
+            ascii_is_digit(peek_at(ps, n)) || peek_at(ps, n) == '.')
             return fail(ps, MZ_EINVAL, npos,
                         "qualifier REPEATS needs a whole number of TIMES, at least 1");
         ps->pos += n;
@@ -1800,18 +1575,11 @@ static struct oex *parse_oex_fby(struct parser *ps)
 /* Reject invalid UTF-8 and NUL bytes before anything looks at the text. */
 static int check_bytes(struct parser *ps)
 {
-    const unsigned char *s = (const unsigned char *)ps->s;
+    size_t at = utf8_span(ps->s, ps->len);
 
-    for (size_t i = 0; i < ps->len;) {
-        size_t k;
-        if (s[i] == 0)
-            return fail(ps, MZ_EINVAL, i, "NUL byte");
-        k = utf8_seq(s, ps->len, i);
-        if (!k)
-            return fail(ps, MZ_EINVAL, i, "invalid UTF-8");
-        i += k;
-    }
-    return 0;
+    if (at == ps->len)
+        return 0;
+    return fail(ps, MZ_EINVAL, at, ps->s[at] == 0 ? "NUL byte" : "invalid UTF-8");
 }
 
 enum mz_err pattern_parse(const char *text, size_t len, struct pattern **out,
@@ -2076,7 +1844,7 @@ static int path_match(const char *p, const char *v, int prefix_ok)
             if (*e == '*')
                 e++;
             else
-                while (is_digit(*e))
+                while (ascii_is_digit(*e))
                     e++;
             if (e == v + 1 || *e != ']')
                 return 0;
@@ -2107,11 +1875,11 @@ static int value_number(const char *v, int *is_int, long long *iv, double *dv)
 
     if (*s == '+' || *s == '-')
         s++;
-    for (; is_digit(*s); s++)
+    for (; ascii_is_digit(*s); s++)
         digits++;
     if (*s == '.') {
         integral = 0;
-        for (s++; is_digit(*s); s++)
+        for (s++; ascii_is_digit(*s); s++)
             digits++;
     }
     if (!digits)
@@ -2121,9 +1889,9 @@ static int value_number(const char *v, int *is_int, long long *iv, double *dv)
         s++;
         if (*s == '+' || *s == '-')
             s++;
-        if (!is_digit(*s))
+        if (!ascii_is_digit(*s))
             return -1;
-        while (is_digit(*s))
+        while (ascii_is_digit(*s))
             s++;
     }
     if (*s)
@@ -2162,7 +1930,7 @@ static int cmp_binary(const struct lit *l, const char *v, const char *path)
         if (!buf)
             return 2;
     }
-    got = as_hex ? hex_decode(v, n, buf) : b64_decode(v, n, buf);
+    got = as_hex ? ascii_hex_decode(v, n, buf) : b64_decode(v, n, buf);
     if (got < 0) {
         r = 2;
         goto out;
@@ -2221,10 +1989,10 @@ static int eq_value(const struct lit *l, const char *v, const char *path)
     int r;
 
     if (l->kind == LIT_STRING && l->net.family) {
-        struct ipnet vn;
-        if (!parse_net(v, &vn)) {
+        struct ip_net vn;
+        if (ip_net_parse(v, strlen(v), &vn) == IP_OK) {
             if (l->net.has_prefix)
-                return net_within(&vn, &l->net);
+                return ip_net_within(&vn, &l->net);
             return vn.family == l->net.family && vn.prefix == (vn.family == 4 ? 32 : 128) &&
                    !memcmp(vn.addr, l->net.addr, 16);
         }
@@ -2270,7 +2038,7 @@ static int like_match(const char *pat, const char *val)
 static int test_value(const struct test *t, const char *v, const char *path)
 {
     const struct lit *l = t->lits;
-    struct ipnet vn;
+    struct ip_net vn;
     int r, any = -1;
 
     switch (t->op) {
@@ -2304,13 +2072,13 @@ static int test_value(const struct test *t, const char *v, const char *path)
     case OP_MATCHES:
         return regexec(&t->re, v, 0, NULL, 0) == 0;
     case OP_ISSUBSET:
-        if (parse_net(v, &vn))
+        if (ip_net_parse(v, strlen(v), &vn) != IP_OK)
             return -1;
-        return net_within(&vn, &l->net);
+        return ip_net_within(&vn, &l->net);
     case OP_ISSUPERSET:
-        if (parse_net(v, &vn))
+        if (ip_net_parse(v, strlen(v), &vn) != IP_OK)
             return -1;
-        return net_within(&l->net, &vn);
+        return ip_net_within(&l->net, &vn);
     case OP_EXISTS:
         return 1;
     }
