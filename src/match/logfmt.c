@@ -33,7 +33,11 @@
 #include <emmintrin.h>
 #endif
 
+#include "obs/ascii.h"
+#include "obs/hash.h"
+#include "obs/ip.h"
 #include "obs/obs.h"
+#include "obs/utf8.h"
 #include "match/jsonnum.h"
 #include "match/jsonquote.h"
 
@@ -67,7 +71,8 @@ enum role {
     ROLE_URL
 };
 
-/* Character classes for the scanners. */
+/* Character classes for the scanners, a table built from the obs/ascii.h predicates
+ * (the label characters are the ones obs/name.c accepts). */
 #define C_DIGIT 0x01  /* 0-9 */
 #define C_HEX 0x02    /* 0-9 a-f A-F */
 #define C_ALPHA 0x04  /* A-Z a-z */
@@ -76,24 +81,19 @@ enum role {
 #define C_URLEND 0x20 /* controls, space, DEL, " ' < > ` : ends a URL */
 #define C_START 0x40  /* A-Z a-z 0-9 : : can start a token */
 #define C_V6 0x80     /* 0-9 a-f A-F : . : an IPv6 address */
-static const unsigned char ctab[256] = {
-    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
-    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
-    0x20, 0x00, 0x20, 0x00, 0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x00, 0x10, 0x00, 0x18, 0x90, 0x00,
-    0xdb, 0xdb, 0xdb, 0xdb, 0xdb, 0xdb, 0xdb, 0xdb, 0xdb, 0xdb, 0xc0, 0x00, 0x20, 0x00, 0x20, 0x00,
-    0x00, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c,
-    0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x00, 0x00, 0x00, 0x00, 0x18,
-    0x20, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c,
-    0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x00, 0x00, 0x00, 0x00, 0x20,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
+#define CTAB(c)                                                                                 \
+    ((ASCII_IS_DIGIT(c) ? C_DIGIT : 0) | (ASCII_IS_HEX(c) ? C_HEX : 0) |                        \
+     (ASCII_IS_ALPHA(c) ? C_ALPHA : 0) | (ASCII_IS_LABEL(c) ? C_WORD : 0) |                     \
+     (ASCII_IS_ALNUM(c) || (c) == '.' || (c) == '_' || (c) == '%' || (c) == '+' || (c) == '-'   \
+          ? C_LOCAL                                                                             \
+          : 0) |                                                                                \
+     (ASCII_IS_CTL(c) || (c) == ' ' || (c) == '"' || (c) == '\'' || (c) == '<' || (c) == '>' || \
+              (c) == '`'                                                                        \
+          ? C_URLEND                                                                            \
+          : 0) |                                                                                \
+     (ASCII_IS_ALNUM(c) || (c) == ':' ? C_START : 0) |                                          \
+     (ASCII_IS_HEX(c) || (c) == ':' || (c) == '.' ? C_V6 : 0))
+static const unsigned char ctab[256] = {ASCII_TABLE(CTAB)};
 #define CT(c) (ctab[(unsigned char)(c)])
 
 /* One field the JSON walker reports: the key path it matches, the name it reports
@@ -247,11 +247,6 @@ struct logfmt {
 
 /* ---------------------------------------------------------------- small helpers */
 
-static int lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
 static int eq_nocase(const char *a, size_t an, const char *b)
 {
     size_t bn = strlen(b);
@@ -259,7 +254,7 @@ static int eq_nocase(const char *a, size_t an, const char *b)
     if (an != bn)
         return 0;
     for (size_t i = 0; i < an; i++)
-        if (lower((unsigned char)a[i]) != b[i])
+        if (ascii_to_lower((unsigned char)a[i]) != b[i])
             return 0;
     return 1;
 }
@@ -272,7 +267,7 @@ static int has_nocase(const char *a, size_t an, const char *b)
     for (size_t i = 0; i + bn <= an; i++) {
         size_t k = 0;
 
-        while (k < bn && lower((unsigned char)a[i + k]) == b[k])
+        while (k < bn && ascii_to_lower((unsigned char)a[i + k]) == b[k])
             k++;
         if (k == bn)
             return 1;
@@ -290,16 +285,6 @@ static int mem_has(const char *s, size_t n, const char *needle)
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static int all_class(const char *s, size_t n, unsigned char cls)
 {
     for (size_t i = 0; i < n; i++)
@@ -308,100 +293,11 @@ static int all_class(const char *s, size_t n, unsigned char cls)
     return 1;
 }
 
-static int hash_kind_of_len(size_t n)
-{
-    switch (n) {
-    case 32:
-        return OBS_MD5;
-    case 40:
-        return OBS_SHA1;
-    case 64:
-        return OBS_SHA256;
-    case 128:
-        return OBS_SHA512;
-    default:
-        return HINT_NONE;
-    }
-}
-
-/* Length of the UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most
- * U+10FFFF), or 0 if it is not valid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2)
-        return 0;
-    if (c < 0xE0)
-        return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && p[1] < 0xA0)
-            return 0;
-        if (c == 0xED && p[1] > 0x9F)
-            return 0;
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && p[1] < 0x90)
-            return 0;
-        if (c == 0xF4 && p[1] > 0x8F)
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* LOGFMT_OK if s has no NUL byte and is valid UTF-8, else LOGFMT_SKIP_BINARY.
- * Sixteen (SSE2) or eight bytes at a time while they are plain ASCII. */
+/* LOGFMT_OK if s has no NUL byte and is valid UTF-8 (obs/utf8.h), else
+ * LOGFMT_SKIP_BINARY. */
 static enum logfmt_skip check_bytes(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < n) {
-#if defined(__SSE2__)
-        if (n - i >= 16) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-
-            if (!_mm_movemask_epi8(_mm_or_si128(x, _mm_cmpeq_epi8(x, _mm_setzero_si128())))) {
-                i += 16;
-                continue;
-            }
-        }
-#endif
-        if (n - i >= 8) {
-            uint64_t x;
-
-            memcpy(&x, p + i, 8);
-            if (!((((x - ONES) & ~x) | x) & HIGHS)) {
-                i += 8;
-                continue;
-            }
-        }
-        if (p[i] == 0)
-            return LOGFMT_SKIP_BINARY;
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        {
-            size_t k = utf8_seq(p + i, n - i);
-
-            if (!k)
-                return LOGFMT_SKIP_BINARY;
-            i += k;
-        }
-    }
-    return LOGFMT_OK;
+    return utf8_span(s, n) == n ? LOGFMT_OK : LOGFMT_SKIP_BINARY;
 }
 
 /* ------------------------------------------------------------ hints and emitting */
@@ -718,7 +614,7 @@ static int hex4(const unsigned char *p, unsigned *out)
     unsigned v = 0;
 
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = ascii_hex_val(p[i]);
 
         if (h < 0)
             return 0;
@@ -787,7 +683,7 @@ static const unsigned char *json_str_end(const unsigned char *s, const unsigned 
             return NULL;
         }
         {
-            size_t k = utf8_seq(p, (size_t)(end - p));
+            size_t k = utf8_len(p, (size_t)(end - p));
 
             if (!k) {
                 *why = LOGFMT_SKIP_BINARY;
@@ -1335,8 +1231,8 @@ static size_t zeek_unescape(const char *s, size_t n, char *out)
         int h1, h2;
 
         if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' &&
-            (h1 = hexval((unsigned char)s[i + 2])) >= 0 &&
-            (h2 = hexval((unsigned char)s[i + 3])) >= 0) {
+            (h1 = ascii_hex_val((unsigned char)s[i + 2])) >= 0 &&
+            (h2 = ascii_hex_val((unsigned char)s[i + 3])) >= 0) {
             out[o++] = (char)(h1 << 4 | h2);
             i += 4;
             continue;
@@ -1761,8 +1657,8 @@ static size_t dot_at(const char *s, size_t i, size_t n)
         return 0;
     if (n - i >= 3 && s[i + 1] == '.' && s[i + 2] == close)
         return 3;
-    if (c != '{' && n - i >= 5 && lower((unsigned char)s[i + 1]) == 'd' &&
-        lower((unsigned char)s[i + 2]) == 'o' && lower((unsigned char)s[i + 3]) == 't' &&
+    if (c != '{' && n - i >= 5 && ascii_to_lower((unsigned char)s[i + 1]) == 'd' &&
+        ascii_to_lower((unsigned char)s[i + 2]) == 'o' && ascii_to_lower((unsigned char)s[i + 3]) == 't' &&
         s[i + 4] == close)
         return 5;
     return 0;
@@ -1823,8 +1719,8 @@ static int tld_ok(const char *s, size_t n)
 {
     if (n >= 2 && n <= 63 && all_class(s, n, C_ALPHA))
         return 1;
-    if (n >= 5 && n <= 63 && lower((unsigned char)s[0]) == 'x' &&
-        lower((unsigned char)s[1]) == 'n' && s[2] == '-' && s[3] == '-') {
+    if (n >= 5 && n <= 63 && ascii_to_lower((unsigned char)s[0]) == 'x' &&
+        ascii_to_lower((unsigned char)s[1]) == 'n' && s[2] == '-' && s[3] == '-') {
         for (size_t i = 4; i < n; i++)
             if (!(CT(s[i]) & (C_ALPHA | C_DIGIT)) && s[i] != '-')
                 return 0;
@@ -1877,28 +1773,32 @@ static int domain_scan(const char *s, size_t i, size_t n, size_t *end)
     return ok && labels >= 2 && total <= LOGFMT_MAX_DOMAIN && tld_ok(s + last, last_len);
 }
 
-/* A dotted quad at s[i] (dots may be defanged); end or 0. Each octet is a whole run
- * of 1-3 digits up to 255, and the quad must not go on (".5", ".example", "x"). */
+/* A dotted quad at s[i] (dots may be defanged); end or 0. The token is four runs of
+ * 1-3 digits joined by (defanged) dots that does not go on (".5", ".example", "x");
+ * whether it is an address is ip_v4_quad()'s to say, on its refanged form, exactly as
+ * the index reads addresses (no leading zeros, octets up to 255). */
 static size_t ipv4_scan(const char *s, size_t i, size_t n)
 {
-    size_t p = i, d;
+    char quad[16];
+    size_t p = i, d, o = 0;
+    uint32_t a;
 
     for (int k = 0; k < 4; k++) {
         size_t q = p;
-        unsigned v = 0;
 
-        while (q < n && (CT(s[q]) & C_DIGIT) && q - p < 4) {
-            v = v * 10 + (unsigned)(s[q] - '0');
+        while (q < n && (CT(s[q]) & C_DIGIT) && q - p < 4)
             q++;
-        }
-        if (q == p || q - p > 3 || v > 255)
+        if (q == p || q - p > 3)
             return 0;
+        memcpy(quad + o, s + p, q - p);
+        o += q - p;
         p = q;
         if (k < 3) {
             d = p < n ? dot_at(s, p, n) : 0;
             if (!d)
                 return 0;
             p += d;
+            quad[o++] = '.';
         }
     }
     if (p < n && (CT(s[p]) & C_WORD))
@@ -1906,81 +1806,7 @@ static size_t ipv4_scan(const char *s, size_t i, size_t n)
     d = p < n ? dot_at(s, p, n) : 0;
     if (d && p + d < n && (CT(s[p + d]) & C_WORD))
         return 0;
-    return p;
-}
-
-/* Four dotted decimal octets, exactly s[0..n) (the tail of an IPv6 address). */
-static int ipv4_exact(const char *s, size_t n)
-{
-    size_t p = 0;
-
-    for (int k = 0; k < 4; k++) {
-        size_t q = p;
-        unsigned v = 0;
-
-        while (q < n && (CT(s[q]) & C_DIGIT) && q - p < 4) {
-            v = v * 10 + (unsigned)(s[q] - '0');
-            q++;
-        }
-        if (q == p || q - p > 3 || v > 255)
-            return 0;
-        p = q;
-        if (k < 3) {
-            if (p >= n || s[p] != '.')
-                return 0;
-            p++;
-        }
-    }
-    return p == n;
-}
-
-/* RFC 4291 text form, exactly s[0..n): 8 groups, or fewer with one "::"; an IPv4 tail
- * counts as two groups. "::" alone is not reported. */
-static int ipv6_valid(const char *s, size_t n)
-{
-    size_t k = 0, groups = 0;
-    int dbl = 0;
-
-    if (n < 2)
-        return 0;
-    if (s[0] == ':') {
-        if (s[1] != ':')
-            return 0;
-        dbl = 1;
-        k = 2;
-    }
-    while (k < n) {
-        size_t st = k;
-
-        while (k < n && (CT(s[k]) & C_HEX) && k - st < 5)
-            k++;
-        if (k < n && s[k] == '.') {
-            if (!ipv4_exact(s + st, n - st))
-                return 0;
-            groups += 2;
-            k = n;
-            break;
-        }
-        if (k == st || k - st > 4)
-            return 0;
-        groups++;
-        if (k == n)
-            break;
-        if (s[k] != ':')
-            return 0;
-        k++;
-        if (k < n && s[k] == ':') {
-            if (dbl)
-                return 0;
-            dbl = 1;
-            k++;
-        } else if (k == n) {
-            return 0;
-        }
-    }
-    if (groups == 0)
-        return 0;
-    return dbl ? groups <= 7 : groups == 8;
+    return ip_v4_quad(quad, o, &a) ? p : 0;
 }
 
 /* An IPv6 address at s[i]; end or 0. On failure *resume is just past the last ':' of
@@ -1989,6 +1815,7 @@ static int ipv6_valid(const char *s, size_t n)
 static size_t ipv6_scan(const char *s, size_t i, size_t n, size_t *resume)
 {
     size_t q = i, e;
+    uint8_t a[16];
 
     while (q < n && (CT(s[q]) & C_V6))
         q++;
@@ -2004,7 +1831,8 @@ static size_t ipv6_scan(const char *s, size_t i, size_t n, size_t *resume)
         e--;
     if (e - i >= 2 && s[e - 1] == ':' && s[e - 2] != ':')
         e--;
-    return ipv6_valid(s + i, e - i) ? e : 0;
+    /* an address as obs/ip.h reads it; "::" alone is not reported */
+    return e - i > 2 && ip_v6_addr(s + i, e - i, a) == 0 ? e : 0;
 }
 
 static const struct {
