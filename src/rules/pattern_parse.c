@@ -78,9 +78,9 @@ static size_t ws_len(const unsigned char *s, size_t n, size_t i)
 
 static int b64_val(int c)
 {
-    if (c >= 'A' && c <= 'Z')
+    if (ascii_is_upper(c))
         return c - 'A';
-    if (c >= 'a' && c <= 'z')
+    if (ascii_is_lower(c))
         return c - 'a' + 26;
     if (ascii_is_digit(c))
         return c - '0' + 52;
