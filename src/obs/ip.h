@@ -11,10 +11,12 @@
  * optionally a dotted quad as above; no zone ids ("%eth0"); a prefix "/nn" is decimal
  * without leading zeros, 0-32 or 0-128.
  *
- * Two readings of an IPv4 address: ip_v4_quad() is the fast one the prefilter asks
- * about every address-like log value, and the core of every other; the unit tests
- * (tests/unit/obs/test_ip.c) and fuzz/fuzz_obs.c hold it to a plain octet-by-octet
- * reference. Nothing here allocates; inputs need not be NUL-terminated. */
+ * ip_v4_quad() is the fast reading of an IPv4 address, the one the prefilter asks
+ * about every address-like log value, and the core of every other reading here; the
+ * tests hold it to a plain octet-by-octet reading and to obs_ipv4_parse()
+ * (tests/unit/obs/test_obs.c, fuzz/fuzz_obs.c), and it and ip_v6_addr() to glibc's
+ * inet_pton() (tests/unit/obs/test_ip.c). Nothing here allocates; inputs need not be
+ * NUL-terminated. */
 #ifndef MZ_OBS_IP_H
 #define MZ_OBS_IP_H
 
