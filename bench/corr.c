@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i < n; i++) {
         struct idx_obj_in in;
         char id[80];
-        uint32_t num;
+        uint32_t num = 0;
         enum obs_kind k = value_of(i, v, sizeof v);
         memset(&in, 0, sizeof in);
         snprintf(id, sizeof id, "indicator--%08llx-0000-4000-8000-%012llx", (unsigned long long)(i >> 20),

@@ -2,8 +2,11 @@
 # scripts/deps.sh - install the Debian 12 packages that mreža needs to build, run and test.
 # Idempotent: does nothing (and prints nothing) when every package is already installed.
 set -eu
+# clang, llvm (llvm-ar and the LTO linker plugin) and libclang-rt-14-dev (clang's
+# sanitizer and libFuzzer runtimes): CI also builds with clang; `make fuzz` needs them.
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libxxhash-dev sqlite3 curl"
+      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libxxhash-dev sqlite3 curl
+      clang llvm libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

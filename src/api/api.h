@@ -29,9 +29,16 @@ struct api_req {
     size_t bytes_out;
     const char *route_arg;    /* text after a route prefix (e.g. the object id) */
     char tlp_header[64];      /* X-Mreza-TLP value for single-object replies, or "" */
+    char allow[64];           /* Allow header of a 405 reply (route.c), or "" */
 };
 
-/* Queue a response. body is taken over (b is left empty). Returns an MHD_Result. */
+/* The most bytes a reply body may take (http.max_reply): every buffer a handler
+ * fills from stored or received data is created with this limit. */
+size_t api_reply_limit(const struct api_req *r);
+/* Queue a response. body is taken over (b is left empty). A body whose buffer latched
+ * an error (a failed append, mz_buf_status) is never sent: the client gets a JSON
+ * error instead (413 when the reply outgrew http.max_reply, 503 out of memory).
+ * Returns an MHD_Result. */
 enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
                           const char *content_type);
 /* JSON error body {"error":{"status","message","field"}} with the status for e->code. */

@@ -5,10 +5,23 @@
 #include "api/api.h"
 #include "domain/svc.h"
 
+#ifdef MZ_SELFTEST_LEAK
+/* Only in the test runner's self-test (`make selftest`, which builds this file alone
+ * with -DMZ_SELFTEST_LEAK into build/san/selftest/mreza): each /healthz leaks 64
+ * bytes, LeakSanitizer reports them when the server exits, and the integration tests
+ * run against that server must fail. Never defined in a real build. */
+#include <stdlib.h>
+static void *volatile selftest_leak;
+#endif
+
 enum MHD_Result api_healthz(struct api_req *r)
 {
     struct mz_buf b;
 
+#ifdef MZ_SELFTEST_LEAK
+    selftest_leak = malloc(64);
+    selftest_leak = NULL;
+#endif
     mz_buf_init(&b, 64);
     mz_buf_puts(&b, "{\"status\":\"ok\"}\n");
     return api_reply(r, 200, &b, "application/json");
@@ -73,10 +86,10 @@ enum MHD_Result api_orgs_list(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    mz_buf_init(&l.b, (size_t)64 << 20);
+    mz_buf_init(&l.b, api_reply_limit(r));
     mz_buf_puts(&l.b, "{\"orgs\":[");
     st = node_store_acquire(r->node);
-    rc = store_org_list(st, org_row, &l, &err);
+    rc = svc_org_list(st, &r->who, org_row, &l, &err);
     node_store_release(r->node, st);
     if (rc) {
         mz_buf_free(&l.b);
@@ -104,11 +117,10 @@ enum MHD_Result api_users_list(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    mz_buf_init(&l.b, (size_t)64 << 20);
+    mz_buf_init(&l.b, api_reply_limit(r));
     mz_buf_puts(&l.b, "{\"users\":[");
     st = node_store_acquire(r->node);
-    /* Admins see every user; others see their own organisation's. */
-    rc = store_user_list(st, role_can_admin(r->who.role) ? 0 : r->who.org.id, user_row, &l, &err);
+    rc = svc_user_list(st, &r->who, api_arg(r, "org"), user_row, &l, &err);
     node_store_release(r->node, st);
     if (rc) {
         mz_buf_free(&l.b);
@@ -161,8 +173,6 @@ enum MHD_Result api_orgs_post(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    if (!role_can_admin(r->who.role))
-        return api_fail(r, MZ_EFORBIDDEN, "", "only an admin may add organisations");
     rc = parse_body(r, &body, &err);
     if (!rc)
         rc = get_str(body, "name", 1, &in.name, &err);
@@ -176,7 +186,7 @@ enum MHD_Result api_orgs_post(struct api_req *r)
         rc = get_str(body, "kind", 0, &in.kind, &err);
     if (!rc) {
         st = node_store_acquire(r->node);
-        rc = svc_org_add(st, &in, &org, &err);
+        rc = svc_org_add(st, &r->who, &in, &org, &err);
         node_store_release(r->node, st);
     }
     json_decref(body);
@@ -201,8 +211,6 @@ enum MHD_Result api_users_post(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    if (!role_can_admin(r->who.role))
-        return api_fail(r, MZ_EFORBIDDEN, "", "only an admin may add users");
     rc = parse_body(r, &body, &err);
     if (!rc)
         rc = get_str(body, "name", 1, &name, &err);
@@ -213,7 +221,7 @@ enum MHD_Result api_users_post(struct api_req *r)
     if (!rc) {
         st = node_store_acquire(r->node);
         struct svc_user_new in = {org, name, role, NULL};
-        rc = svc_user_add(st, &in, &u, key, &err);
+        rc = svc_user_add(st, &r->who, &in, &u, key, &err);
         node_store_release(r->node, st);
     }
     if (rc) {

@@ -1,56 +1,37 @@
 /* api/api_match.c - POST /api/v1/match (values, or log lines in any `mreza match`
- * format), GET /api/v1/correlations,
- * GET /api/v1/objects/{id}/correlations and GET /api/v1/index: JSON in, calls on the
- * indicator engine (engine/svc_index.h), JSON out. TLP filtering happens below. */
+ * format), GET /api/v1/correlations, GET /api/v1/objects/{id}/correlations and
+ * GET /api/v1/index: JSON in, calls on the match use cases (domain/svc_match.h), JSON
+ * out. A hit is written by svc_match_hit_json(), as `mreza match` prints it; TLP
+ * filtering and the admins-only rule of the index's figures are decided below. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/api.h"
-#include "engine/obsline.h"
-#include "rules/observe.h"
 #include "domain/svc.h"
-#include "engine/svc_index.h"
+#include "domain/svc_match.h"
+#include "rules/observe.h"
 #include "rules/tlp.h"
-#include "match/logfmt.h"
 
 #define MATCH_MAX_ITEMS 100000
-#define RESPONSE_LIMIT ((size_t)1 << 30)
-
-static const char *const via_names[] = {"exact", "parent", "range"};
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 struct match_out {
     struct mz_buf *b;
-    size_t item;
     size_t n;
 };
 
-static int put_hit(void *ctx, const struct svc_hit *h)
+static int put_hit(void *ctx, const struct svc_match_hit *h)
 {
     struct match_out *o = ctx;
-    struct mz_buf *b = o->b;
 
-    mz_buf_printf(b, "%s{\"item\":%zu,\"field\":", o->n++ ? "," : "", o->item);
-    mz_buf_json_str(b, h->field ? h->field : "value");
-    mz_buf_puts(b, ",\"value\":");
-    mz_buf_json_str(b, h->value);
-    mz_buf_printf(b, ",\"kind\":\"%s\",\"via\":\"%s\",\"indicator\":\"%s\",\"matched\":",
-                  obs_kind_name(h->kind), via_names[h->via], h->indicator);
-    mz_buf_json_str(b, h->matched);
-    mz_buf_putc(b, '}');
+    if (o->n++)
+        mz_buf_putc(o->b, ',');
+    svc_match_hit_json(o->b, h);
     return 0;
 }
 
 /* One item of "values": a string, or {"value": "...", "kind": "domain"}. */
-static enum mz_err item_value(json_t *it, size_t i, struct svc_obs_value *v, struct mz_error *err)
+static enum mz_err item_value(json_t *it, size_t i, struct svc_match_value *v, struct mz_error *err)
 {
     char field[64];
     json_t *val = json_is_object(it) ? json_object_get(it, "value") : it;
@@ -59,69 +40,78 @@ static enum mz_err item_value(json_t *it, size_t i, struct svc_obs_value *v, str
     snprintf(field, sizeof field, "/values/%zu", i);
     if (!json_is_string(val))
         return mz_error_set(err, MZ_EINVAL, field, "each value must be a string or {\"value\": \"…\", \"kind\": \"…\"}");
-    v->field = "value";
     v->value = json_string_value(val);
     v->len = json_string_length(val);
-    v->kind_hint = -1;
-    if (kind && (v->kind_hint = obs_kind_parse(kind)) < 0)
+    v->kind = -1;
+    if (kind && (v->kind = obs_kind_parse(kind)) < 0)
         return mz_error_set(err, MZ_EINVAL, field, "unknown kind '%.32s' (ipv4, ipv6, domain, url, email, md5, sha1, sha256, sha512, wallet)", kind);
     return MZ_OK;
 }
 
 /* {"lines": [...], "format": "auto|json|eve|zeek|csv|text", "fields": [...]}: each line
- * is one observation, scanned like `mreza match` does. */
-static enum mz_err match_lines(json_t *body, json_t *lines, struct svc_matcher *m, int64_t now,
-                               struct match_out *out, size_t counts[LOGFMT_N_SKIP],
-                               struct mz_error *err)
+ * is one observation, read as `mreza match` reads a log. */
+static enum mz_err match_lines(struct api_req *r, json_t *body, json_t *lines, struct match_out *out,
+                               struct svc_match_totals *t, struct mz_error *err)
 {
     const char *fmt = json_string_value(json_object_get(body, "format"));
     json_t *fields = json_object_get(body, "fields"), *it;
-    const char *names[32];
-    struct logfmt_opts opts = {LOGFMT_AUTO, NULL, 0};
-    struct logfmt *lf = NULL;
-    struct obsline *lv;
+    const char *names[SVC_MATCH_MAX_FIELDS];
+    struct svc_match_opts o;
+    struct svc_match_line *ls;
     enum mz_err rc;
     size_t i;
 
-    if (fmt && (int)(opts.kind = (enum logfmt_kind)logfmt_kind_parse(fmt)) < 0)
+    memset(&o, 0, sizeof o);
+    if (fmt && (o.format = svc_match_format(fmt)) < 0)
         return mz_error_set(err, MZ_EINVAL, "/format", "format must be auto, json, eve, zeek, csv or text");
-    if (fields && (!json_is_array(fields) || json_array_size(fields) > 32))
-        return mz_error_set(err, MZ_EINVAL, "/fields", "fields must be a list of at most 32 field paths");
+    if (fields && (!json_is_array(fields) || json_array_size(fields) > SVC_MATCH_MAX_FIELDS))
+        return mz_error_set(err, MZ_EINVAL, "/fields", "fields must be a list of at most %d field paths",
+                            SVC_MATCH_MAX_FIELDS);
     json_array_foreach(fields, i, it) {
         if (!json_is_string(it))
             return mz_error_set(err, MZ_EINVAL, "/fields", "fields must be strings");
         names[i] = json_string_value(it);
     }
-    if (json_array_size(fields)) {
-        opts.fields = names;
-        opts.n_fields = json_array_size(fields);
-    }
-    lv = malloc(sizeof *lv);
-    if (!lv || obsline_init(lv, (2u << 20) + 64)) {
-        free(lv);
+    o.fields = names;
+    o.n_fields = json_array_size(fields);
+    ls = calloc(json_array_size(lines) + 1, sizeof *ls);
+    if (!ls)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    }
-    rc = logfmt_new(&opts, &lf, err);
+    rc = MZ_OK;
     json_array_foreach(lines, i, it) {
-        enum logfmt_skip skip;
-        if (rc)
-            break;
         if (!json_is_string(it)) {
             char field[48];
             snprintf(field, sizeof field, "/lines/%zu", i);
             rc = mz_error_set(err, MZ_EINVAL, field, "each line must be a string");
             break;
         }
-        obsline_reset(lv);
-        skip = logfmt_line(lf, json_string_value(it), json_string_length(it), obsline_add, lv);
-        counts[skip]++;
-        out->item = i;
-        if (skip == LOGFMT_OK && lv->n)
-            svc_match_observation(m, lv->vals, lv->n, now, put_hit, out);
+        ls[i].p = json_string_value(it);
+        ls[i].len = json_string_length(it);
     }
-    logfmt_free(lf);
-    obsline_free(lv);
-    free(lv);
+    if (!rc)
+        rc = svc_match_lines(r->node->index, &r->who, ls, json_array_size(lines), &o, put_hit, out, t, err);
+    free(ls);
+    return rc;
+}
+
+/* {"values": [...]}: each value is an observation of its own. */
+static enum mz_err match_values(struct api_req *r, json_t *values, struct match_out *out, struct mz_error *err)
+{
+    struct svc_match_value *vs = calloc(json_array_size(values) + 1, sizeof *vs);
+    enum mz_err rc = MZ_OK;
+    json_t *it;
+    size_t i;
+
+    if (!vs)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    json_array_foreach(values, i, it) {
+        rc = item_value(it, i, &vs[i], err);
+        if (rc)
+            break;
+    }
+    if (!rc)
+        rc = svc_match_values(r->node->index, &r->who, vs, json_array_size(values), put_hit, out, err);
+    free(vs);
     return rc;
 }
 
@@ -132,11 +122,10 @@ enum MHD_Result api_match_post(struct api_req *r)
     json_t *body, *values, *lines;
     struct mz_buf b;
     struct match_out out;
-    struct svc_matcher *m = NULL;
+    struct svc_match_totals t;
+    enum mz_err rc;
     int as_lines = 0;
-    size_t i, n_values;
-    int64_t now = now_us();
-    json_t *it;
+    size_t n_values;
 
     mz_error_clear(&err);
     body = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
@@ -157,44 +146,26 @@ enum MHD_Result api_match_post(struct api_req *r)
         json_decref(body);
         return api_fail(r, MZ_ETOOBIG, "/values", "at most %d values per request", MATCH_MAX_ITEMS);
     }
-    if (svc_matcher_new(r->node->index, &r->who, &m, &err)) {
-        json_decref(body);
-        return api_reply_error(r, &err);
-    }
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    mz_buf_init(&b, api_reply_limit(r));
     mz_buf_puts(&b, "{\"matches\":[");
     out.b = &b;
     out.n = 0;
-    if (as_lines) {
-        size_t counts[LOGFMT_N_SKIP] = {0};
-        if (match_lines(body, lines, m, now, &out, counts, &err)) {
-            mz_buf_free(&b);
-            json_decref(body);
-            svc_matcher_free(m);
-            return api_reply_error(r, &err);
-        }
-        mz_buf_printf(&b, "],\"checked\":%zu,\"matched\":%zu,\"skipped\":{", n_values, out.n);
-        for (int k = 1; k < LOGFMT_N_SKIP; k++)
-            mz_buf_printf(&b, "%s\"%s\":%zu", k > 1 ? "," : "", logfmt_skip_name((enum logfmt_skip)k), counts[k]);
-        mz_buf_puts(&b, "}}\n");
-        svc_matcher_free(m);
-        json_decref(body);
-        return api_reply(r, 200, &b, "application/json");
-    }
-    json_array_foreach(values, i, it) {
-        struct svc_obs_value v;
-        if (item_value(it, i, &v, &err)) {
-            mz_buf_free(&b);
-            json_decref(body);
-            svc_matcher_free(m);
-            return api_reply_error(r, &err);
-        }
-        out.item = i;
-        svc_match_observation(m, &v, 1, now, put_hit, &out);
-    }
-    mz_buf_printf(&b, "],\"checked\":%zu,\"matched\":%zu}\n", n_values, out.n);
-    svc_matcher_free(m);
+    memset(&t, 0, sizeof t);
+    rc = as_lines ? match_lines(r, body, lines, &out, &t, &err) : match_values(r, values, &out, &err);
     json_decref(body);
+    if (rc) {
+        mz_buf_free(&b);
+        return api_reply_error(r, &err);
+    }
+    mz_buf_printf(&b, "],\"checked\":%zu,\"matched\":%zu", n_values, out.n);
+    if (as_lines) {
+        mz_buf_puts(&b, ",\"skipped\":{");
+        for (int k = 1; k < SVC_MATCH_N_SKIP; k++)
+            mz_buf_printf(&b, "%s\"%s\":%llu", k > 1 ? "," : "", svc_match_skip_name(k),
+                          (unsigned long long)t.skipped[k]);
+        mz_buf_putc(&b, '}');
+    }
+    mz_buf_puts(&b, "}\n");
     return api_reply(r, 200, &b, "application/json");
 }
 
@@ -236,14 +207,14 @@ enum MHD_Result api_correlations_get(struct api_req *r)
     real = (enum obs_kind)k;
     if (obs_normalize(real, value, strlen(value), canon, sizeof canon, &clen, NULL, &real, NULL))
         return api_fail(r, MZ_EINVAL, "value", "'%.80s' is not a valid %s", value, obs_kind_name((enum obs_kind)k));
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    mz_buf_init(&b, api_reply_limit(r));
     mz_buf_puts(&b, "{\"value\":");
     mz_buf_json_str(&b, canon);
     mz_buf_printf(&b, ",\"kind\":\"%s\",\"objects\":[", obs_kind_name(real));
     out.b = &b;
     out.exclude = NULL;
     out.n = 0;
-    svc_correlate_value(r->node->index, &r->who, (int)real, canon, clen, put_related, &out);
+    svc_correlate(r->node->index, &r->who, real, canon, clen, put_related, &out);
     mz_buf_printf(&b, "],\"count\":%zu}\n", out.n);
     return api_reply(r, 200, &b, "application/json");
 }
@@ -263,7 +234,7 @@ static int per_value(void *ctx, enum obs_kind k, const char *canon, size_t len)
     mz_buf_puts(c->b, c->n_values++ ? ",{\"value\":" : "{\"value\":");
     mz_buf_json_str(c->b, canon);
     mz_buf_printf(c->b, ",\"kind\":\"%s\",\"objects\":[", obs_kind_name(k));
-    svc_correlate_value(c->r->node->index, &c->r->who, (int)k, canon, len, put_related, &out);
+    svc_correlate(c->r->node->index, &c->r->who, k, canon, len, put_related, &out);
     mz_buf_puts(c->b, "]}");
     return 0;
 }
@@ -292,7 +263,7 @@ enum MHD_Result api_object_correlations(struct api_req *r, const char *id)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    mz_buf_init(&f.body, RESPONSE_LIMIT);
+    mz_buf_init(&f.body, api_reply_limit(r));
     st = node_store_acquire(r->node);
     rc = svc_get(st, &r->who, id, 0, keep_body, &f, &err);
     node_store_release(r->node, st);
@@ -304,7 +275,7 @@ enum MHD_Result api_object_correlations(struct api_req *r, const char *id)
     mz_buf_free(&f.body);
     if (!obj)
         return api_fail(r, MZ_EIO, "", "the stored object could not be read");
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    mz_buf_init(&b, api_reply_limit(r));
     mz_buf_puts(&b, "{\"id\":");
     mz_buf_json_str(&b, id);
     mz_buf_puts(&b, ",\"correlations\":[");
@@ -321,19 +292,17 @@ enum MHD_Result api_object_correlations(struct api_req *r, const char *id)
 enum MHD_Result api_index_stats(struct api_req *r)
 {
     struct svc_index_stats s;
+    struct mz_error err;
     struct mz_buf b;
 
-    /* the index holds objects of every TLP: its counts would tell a member how much
-     * others share that it may not see */
-    if (!role_can_admin(r->who.role))
-        return api_fail(r, MZ_EFORBIDDEN, "",
-                        "the index statistics are for the node's admins: they count objects of every TLP");
-    svc_index_stats(r->node->index, &s);
+    mz_error_clear(&err);
+    if (svc_index_stats(r->node->index, &r->who, &s, &err))
+        return api_reply_error(r, &err);
     mz_buf_init(&b, 4096);
     mz_buf_printf(&b,
                   "{\"objects\":%u,\"keys\":%u,\"postings\":%u,\"bytes\":%zu,"
                   "\"candidate_patterns\":%zu,\"scan_patterns\":%zu,\"generation\":%llu}\n",
-                  s.idx.n_objs, s.idx.n_entries, s.idx.n_posts, s.idx.bytes, s.n_candidate,
-                  s.n_scan, (unsigned long long)svc_index_generation(r->node->index));
+                  s.objects, s.keys, s.postings, s.bytes, s.candidate_patterns, s.scan_patterns,
+                  (unsigned long long)s.generation);
     return api_reply(r, 200, &b, "application/json");
 }

@@ -12,7 +12,6 @@
 #include "rules/tlp.h"
 
 #define MAX_QUERY_TYPES 64
-#define RESPONSE_LIMIT ((size_t)2 << 30)
 
 struct query_args {
     struct svc_query q;
@@ -118,7 +117,7 @@ static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const
     enum mz_err rc;
 
     mz_error_clear(&err);
-    mz_buf_init(&pg.out, RESPONSE_LIMIT);
+    mz_buf_init(&pg.out, api_reply_limit(r));
     mz_buf_puts(&pg.out, "{\"objects\":[");
     st = node_store_acquire(r->node);
     if (id_for_get) {
@@ -129,7 +128,9 @@ static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const
     }
     node_store_release(r->node, st);
     if (!rc && pg.failed)
-        rc = mz_error_set(&err, MZ_ETOOBIG, "limit", "the response is too large; ask for a smaller limit");
+        rc = mz_error_set(&err, MZ_ETOOBIG, "limit",
+                          "the reply would be larger than %zu bytes (http.max_reply); ask for a smaller limit",
+                          api_reply_limit(r));
     if (!rc) {
         mz_buf_printf(&pg.out, "],\"more\":%s", next[0] ? "true" : "false");
         if (next[0])
@@ -197,7 +198,7 @@ enum MHD_Result api_object_get(struct api_req *r)
     }
     if (version && strcmp(version, "last") != 0)
         return api_fail(r, MZ_EINVAL, "version", "version must be 'last' or 'all'");
-    mz_buf_init(&o.out, RESPONSE_LIMIT);
+    mz_buf_init(&o.out, api_reply_limit(r));
     st = node_store_acquire(r->node);
     rc = svc_get(st, &r->who, r->route_arg, 0, one_row, &o, &err);
     node_store_release(r->node, st);
@@ -262,11 +263,13 @@ enum MHD_Result api_export(struct api_req *r)
     mz_error_clear(&err);
     if (parse_query(r, &a, &err))
         return api_reply_error(r, &err);
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    mz_buf_init(&b, api_reply_limit(r));
     st = node_store_acquire(r->node);
     rc = svc_export(st, &r->who, &a.q, buf_write, &b, NULL, &err);
     node_store_release(r->node, st);
-    if (rc) {
+    /* a write that failed because the reply outgrew its buffer is reported as such
+     * by api_reply, from the buffer's latched error */
+    if (rc && !mz_buf_status(&b)) {
         mz_buf_free(&b);
         return api_reply_error(r, &err);
     }
@@ -328,7 +331,10 @@ enum MHD_Result api_objects_post(struct api_req *r)
     node_store_release(r->node, st);
     if (rc)
         return api_reply_error(r, &err);
-    mz_buf_init(&b, RESPONSE_LIMIT);
+    /* The report of a write that is already durable is not held to http.max_reply: a
+     * client must learn that its write succeeded. Each item's line is bounded (ids and
+     * versions were validated), so the input's own limits bound the report. */
+    mz_buf_init(&b, 4096 + res.n_items * 1024);
     rc = write_result(&b, &res);
     svc_ingest_result_free(&res);
     if (rc) {

@@ -10,7 +10,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "api/api.h"
 #include "domain/svc.h"
 #include "util/log.h"
+#include "util/uuid.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -39,14 +39,42 @@ const char *api_arg(struct api_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+size_t api_reply_limit(const struct api_req *r)
+{
+    return r->node->conf.http_max_reply;
+}
+
+/* A reply whose body lost a piece (its buffer latched rc) becomes an error reply.
+ * The error body is small and fixed in size, so building it cannot fail the same way;
+ * should it fail anyway, the connection is closed rather than a partial body sent. */
+static enum MHD_Result reply_unbuilt(struct api_req *r, enum mz_err rc)
+{
+    if (r->responded)
+        return MHD_NO;
+    r->responded = 1; /* no second attempt if even the error cannot be built */
+    if (rc == MZ_ETOOBIG)
+        return api_fail(r, MZ_ETOOBIG, "",
+                        "the reply would be larger than %zu bytes (http.max_reply); ask for less: a smaller "
+                        "limit, a narrower filter, or paging with next",
+                        api_reply_limit(r));
+    return api_fail(r, MZ_ENOMEM, "", "the node could not build the reply (%s); try again, or ask for less",
+                    mz_err_name(rc));
+}
+
 enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
                           const char *content_type)
 {
     size_t len = 0;
-    char *data = mz_buf_steal(b, &len);
+    enum mz_err rc = mz_buf_status(b);
+    char *data;
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
+    if (rc) {
+        mz_buf_free(b);
+        return reply_unbuilt(r, rc);
+    }
+    data = mz_buf_steal(b, &len);
     if (!data)
         return MHD_NO;
     resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
@@ -61,6 +89,8 @@ enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
         MHD_add_response_header(resp, "X-Mreza-TLP", r->tlp_header);
     if (status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mreza\"");
+    if (status == 405 && r->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     r->status = status;
@@ -113,7 +143,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     if (!r) {
         const char *cl;
-        unsigned char rnd[8];
         r = calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
@@ -122,8 +151,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->start_ns = now_ns();
         snprintf(r->path, sizeof r->path, "%s", url);
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(r->req_id, sizeof r->req_id, rnd, sizeof rnd);
+        mz_random_hex(r->req_id, sizeof r->req_id);
         mz_buf_init(&r->body, s->node->conf.http_max_body);
         *con_cls = r;
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

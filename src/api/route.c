@@ -1,5 +1,10 @@
-/* api/route.c - the route table: method + path -> handler and who may call it. */
+/* api/route.c - the route table: method + path -> handler and who may call it, and
+ * the checks every route shares before its handler runs: credentials, the method
+ * (405 with an Allow header), the media type the client accepts (406) and the one it
+ * sends (415). */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 
@@ -15,24 +20,28 @@ struct route {
     int prefix;
     enum access access;
     api_handler handler;
+    const char *produces; /* the media type of its replies (406 if not accepted) */
 };
 
+#define JSON "application/json"
+#define STIX "application/stix+json;version=2.1"
+
 static const struct route routes[] = {
-    {"GET", "/healthz", 0, ACCESS_ANYONE, api_healthz},
-    {"GET", "/api/v1/whoami", 0, ACCESS_MEMBER, api_whoami},
-    {"GET", "/api/v1/objects", 0, ACCESS_PUBLIC_READ, api_objects_list},
-    {"POST", "/api/v1/objects", 0, ACCESS_MEMBER, api_objects_post},
-    {"GET", "/api/v1/objects/", 1, ACCESS_PUBLIC_READ, api_object_get},
-    {"GET", "/api/v1/count", 0, ACCESS_PUBLIC_READ, api_objects_count},
-    {"GET", "/api/v1/export", 0, ACCESS_PUBLIC_READ, api_export},
-    {"GET", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_list},
-    {"POST", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_post},
-    {"GET", "/api/v1/users", 0, ACCESS_MEMBER, api_users_list},
-    {"POST", "/api/v1/users", 0, ACCESS_MEMBER, api_users_post},
-    {"POST", "/api/v1/match", 0, ACCESS_MEMBER, api_match_post},
-    {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get},
-    {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats},
-    {"GET", "/api/v1/campaigns", 0, ACCESS_MEMBER, api_campaigns_list},
+    {"GET", "/healthz", 0, ACCESS_ANYONE, api_healthz, JSON},
+    {"GET", "/api/v1/whoami", 0, ACCESS_MEMBER, api_whoami, JSON},
+    {"GET", "/api/v1/objects", 0, ACCESS_PUBLIC_READ, api_objects_list, JSON},
+    {"POST", "/api/v1/objects", 0, ACCESS_MEMBER, api_objects_post, JSON},
+    {"GET", "/api/v1/objects/", 1, ACCESS_PUBLIC_READ, api_object_get, JSON},
+    {"GET", "/api/v1/count", 0, ACCESS_PUBLIC_READ, api_objects_count, JSON},
+    {"GET", "/api/v1/export", 0, ACCESS_PUBLIC_READ, api_export, STIX},
+    {"GET", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_list, JSON},
+    {"POST", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_post, JSON},
+    {"GET", "/api/v1/users", 0, ACCESS_MEMBER, api_users_list, JSON},
+    {"POST", "/api/v1/users", 0, ACCESS_MEMBER, api_users_post, JSON},
+    {"POST", "/api/v1/match", 0, ACCESS_MEMBER, api_match_post, JSON},
+    {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get, JSON},
+    {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats, JSON},
+    {"GET", "/api/v1/campaigns", 0, ACCESS_MEMBER, api_campaigns_list, JSON},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -51,9 +60,121 @@ static int path_matches(const struct route *rt, const char *path, const char **a
     return strncmp(path, rt->path, n) == 0 && (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0'));
 }
 
+/* The methods allowed on r's path, "GET, POST" style, into r->allow. */
+static void collect_allow(struct api_req *r)
+{
+    size_t used = 0;
+
+    r->allow[0] = '\0';
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        const char *arg = NULL;
+        if (!path_matches(&routes[i], r->path, &arg) || strstr(r->allow, routes[i].method))
+            continue;
+        used += (size_t)snprintf(r->allow + used, sizeof r->allow - used, "%s%s", used ? ", " : "",
+                                 routes[i].method);
+        if (used >= sizeof r->allow)
+            break;
+    }
+}
+
+/* Does one media range of an Accept header ("type/sub;params") cover type? */
+static int range_covers(const char *range, size_t n, const char *type)
+{
+    const char *semi = memchr(range, ';', n), *slash, *q;
+    size_t tn = strcspn(type, ";"), main_len;
+
+    /* a range with q=0 refuses what it names */
+    for (q = semi; q && q < range + n; q = memchr(q + 1, ';', (size_t)(range + n - q - 1))) {
+        const char *p = q + 1;
+        while (p < range + n && *p == ' ')
+            p++;
+        if (range + n - p >= 3 && !strncasecmp(p, "q=0", 3) &&
+            (range + n - p == 3 || (p[3] == '.' && strspn(p + 4, "0") >= (size_t)(range + n - p - 4))))
+            return 0;
+    }
+    if (semi)
+        n = (size_t)(semi - range);
+    while (n && range[n - 1] == ' ')
+        n--;
+    if (n == 3 && !strncmp(range, "*/*", 3))
+        return 1;
+    slash = strchr(type, '/');
+    main_len = (size_t)(slash - type);
+    if (n == main_len + 2 && !strncasecmp(range, type, main_len + 1) && range[n - 1] == '*')
+        return 1;
+    return n == tn && !strncasecmp(range, type, n);
+}
+
+/* 1 if an Accept header (NULL: none, which accepts anything) accepts type. A
+ * structured JSON type (application/stix+json) also satisfies a client that asks for
+ * application/json: it is JSON. */
+static int accepts(const char *accept, const char *type)
+{
+    const char *p = accept;
+    size_t tn = strcspn(type, ";");
+
+    if (!accept)
+        return 1;
+    if (tn > 17 && !strncmp(type, "application/", 12) && !strncmp(type + tn - 5, "+json", 5) &&
+        accepts(accept, "application/json"))
+        return 1;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        while (n && *p == ' ') {
+            p++;
+            n--;
+        }
+        if (n && range_covers(p, n, type))
+            return 1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* Bodies the API reads are JSON. Accepted: no Content-Type, application/json, any
+ * application/...+json (stix+json, taxii+json), and application/x-www-form-urlencoded,
+ * which is what `curl -d` / `--data-binary` sends unless told otherwise. */
+static int body_type_ok(const char *ct)
+{
+    size_t n;
+
+    if (!ct || !*ct)
+        return 1;
+    n = strcspn(ct, "; ");
+    if (n == 16 && !strncasecmp(ct, "application/json", 16))
+        return 1;
+    if (n > 17 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5))
+        return 1;
+    return n == 33 && !strncasecmp(ct, "application/x-www-form-urlencoded", 33);
+}
+
+/* The checks of the request's media types: 0, or an error reply was queued (*ret). */
+static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Result *ret)
+{
+    const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+    if (!accepts(accept, rt->produces)) {
+        *ret = api_fail(r, MZ_ENOTACCEPTABLE, "",
+                        "%s answers with %s, which the request's Accept header (%.100s) does not allow",
+                        r->path, rt->produces, accept);
+        return 1;
+    }
+    if (!strcmp(rt->method, "POST") && !body_type_ok(ct)) {
+        *ret = api_fail(r, MZ_EMEDIATYPE, "",
+                        "%s reads a JSON body; send it with 'Content-Type: application/json' (got %.100s)",
+                        r->path, ct);
+        return 1;
+    }
+    return 0;
+}
+
 enum MHD_Result route_dispatch(struct api_req *r)
 {
     int path_known = 0;
+    enum MHD_Result ret;
 
     for (size_t i = 0; i < N_ROUTES; i++) {
         const struct route *rt = &routes[i];
@@ -64,13 +185,18 @@ enum MHD_Result route_dispatch(struct api_req *r)
         if (strcmp(rt->method, r->method) != 0)
             continue;
         r->route_arg = arg;
+        if (media_refused(r, rt, &ret))
+            return ret;
         if (rt->access == ACCESS_MEMBER && r->who.role == ROLE_NONE)
             return api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>'");
         if (rt->access == ACCESS_PUBLIC_READ && r->who.role == ROLE_NONE && !r->node->conf.api_public_read)
             return api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>' (public TLP:CLEAR reads are off on this node)");
         return rt->handler(r);
     }
-    if (path_known)
-        return api_fail(r, MZ_EUNSUPPORTED, "", "method %s is not allowed on %s", r->method, r->path);
+    if (path_known) {
+        collect_allow(r);
+        return api_fail(r, MZ_EMETHOD, "", "method %s is not allowed on %s (allowed: %s)", r->method,
+                        r->path, r->allow);
+    }
     return api_fail(r, MZ_ENOTFOUND, "", "no such endpoint: %s (see docs/api.md)", r->path);
 }

@@ -1,8 +1,9 @@
-/* cli/cli.c - `mreza COMMAND [options]`: the command table, option parsing and
- * configuration precedence (defaults < config file < flags). */
+/* cli/cli.c - `mreza COMMAND [options]`: the command table, the global options,
+ * dispatch (a command, or a command and its subcommand), `mreza help`, and
+ * configuration precedence (defaults < config file < flags). The parser and the help
+ * made from the tables are in cli_opts.c; cli.h says how to add a command. */
 #include "cli/cli.h"
 
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,48 +12,58 @@
 #include "rules/principal.h"
 #include "domain/svc.h"
 #include "util/log.h"
-
-struct command {
-    const char *name;
-    int (*fn)(struct cli_args *a);
-    const char *usage;
-    const char *summary;
-};
+#include "util/version.h"
 
 static int cli_help(struct cli_args *a);
+static int cli_version(struct cli_args *a);
 
-static const struct command commands[] = {
-    {"init", cli_init, "init [--demo]",
-     "create the node's store in --data; --demo also loads the demo community and prints its API keys"},
-    {"serve", cli_serve, "serve [--listen ADDR:PORT]",
-     "run the HTTP API (prints the URL once listening; stop with SIGINT/SIGTERM)"},
-    {"org", cli_org, "org add NAME --country CC [--full-name TEXT] [--sector S] [--kind K] | org list",
-     "add or list organisations (kind: national-csirt, sector-csirt, government-csirt, police, operator, other)"},
-    {"user", cli_user, "user add NAME --org ORG --role ROLE | user list [--org ORG] | user key NAME",
-     "add a user (prints its API key once), list users, or issue a new key (roles: admin, analyst, reporter, viewer)"},
-    {"import", cli_import, "import FILE|- --user USER",
-     "store a STIX 2.1 bundle (or object) as USER would post it; all or nothing"},
-    {"export", cli_export, "export (--as ORG | --as-user USER) [--type T[,T…]] [--tlp LEVEL]",
-     "write a STIX 2.1 bundle of what that organisation (or user) may see to stdout"},
-    {"match", cli_match,
-     "match (--as ORG | --as-user USER) [--format auto|json|eve|zeek|csv|text] [--field PATH]… [--threads N] [--piece-size BYTES] [--report] [--no-prefilter] [FILE…|-]",
-     "match logs (plain or gzip) against the indicators that organisation or user may see; one JSON line per match"},
-    {"check", cli_check, "check", "verify the store's integrity (PRAGMA integrity_check)"},
-    {"config", cli_config, "config defaults|show", "print every setting with its default (or current) value"},
-    {"help", cli_help, "help [COMMAND]", "show help for a command"},
+static const struct cli_command commands[] = {
+    {.name = "init", .fn = cli_init, .opts = cli_init_options,
+     .summary = "create the node's store in --data"},
+    {.name = "serve", .fn = cli_serve, .opts = cli_serve_options,
+     .summary = "run the HTTP API (prints the URL once listening; stop with SIGINT/SIGTERM)"},
+    {.name = "org", .sub = "add", .fn = cli_org, .opts = cli_org_add_options, .args = "NAME",
+     .min_args = 1, .max_args = 1, .summary = "add an organisation"},
+    {.name = "org", .sub = "list", .fn = cli_org, .summary = "list the organisations"},
+    {.name = "user", .sub = "add", .fn = cli_user, .opts = cli_user_add_options, .args = "NAME",
+     .min_args = 1, .max_args = 1, .summary = "add a user and print its API key (shown once)"},
+    {.name = "user", .sub = "list", .fn = cli_user, .opts = cli_user_list_options,
+     .summary = "list the users"},
+    {.name = "user", .sub = "key", .fn = cli_user, .args = "NAME", .min_args = 1, .max_args = 1,
+     .summary = "issue a new API key for a user (shown once)"},
+    {.name = "import", .fn = cli_import, .opts = cli_import_options, .args = "FILE…", .min_args = 1,
+     .max_args = -1,
+     .summary = "store STIX 2.1 bundles (or objects) as USER would post them; each FILE (- for stdin) is "
+                "all or nothing"},
+    {.name = "export", .fn = cli_export, .opts = cli_export_options,
+     .summary = "write a STIX 2.1 bundle of what that organisation (or user) may see to stdout"},
+    {.name = "match", .fn = cli_match, .opts = cli_match_options, .args = "[FILE…|-]", .max_args = -1,
+     .summary = "match logs (plain or gzip) against the indicators that organisation or user may "
+                "see; one JSON line per match"},
+    {.name = "check", .fn = cli_check, .summary = "verify the store's integrity (PRAGMA integrity_check)"},
+    {.name = "config", .sub = "defaults", .fn = cli_config,
+     .summary = "print every setting with its default value"},
+    {.name = "config", .sub = "show", .fn = cli_config,
+     .summary = "print every setting with its current value (config file and flags applied)"},
+    {.name = "version", .fn = cli_version, .flags = CLI_CMD_NO_CONF,
+     .summary = "print mreza's version (also `mreza --version`)"},
+    {.name = "help", .fn = cli_help, .args = "[COMMAND [SUBCOMMAND]]", .max_args = 2, .flags = CLI_CMD_NO_CONF,
+     .summary = "list the commands, or show one command's usage and options"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static const char *const flag_opts[] = {"demo", "help", "no-prefilter", "report"};
-
-static int is_flag(const char *key)
-{
-    for (size_t i = 0; i < sizeof flag_opts / sizeof flag_opts[0]; i++)
-        if (!strcmp(key, flag_opts[i]))
-            return 1;
-    return 0;
-}
+/* Options every command takes. */
+const struct cli_option cli_global_options[] = {
+    {.name = "data", .kind = CLI_OPT_TEXT, .value = "DIR",
+     .help = "the node's data directory (default ./mreza-data)"},
+    {.name = "config", .kind = CLI_OPT_TEXT, .value = "FILE",
+     .help = "config file (default <data>/mreza.conf if present)"},
+    {.name = "set", .kind = CLI_OPT_TEXT, .value = "KEY=VALUE", .flags = CLI_OPT_REPEAT,
+     .help = "override one setting (see `mreza config defaults`); may repeat"},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_FLAG, .help = "show this help and do nothing else"},
+    {.name = NULL},
+};
 
 const char *cli_opt(const struct cli_args *a, const char *key)
 {
@@ -76,89 +87,181 @@ int cli_fail(const struct mz_error *e)
         fprintf(stderr, "mreza: %s (at %s)\n", e->msg, e->field);
     else
         fprintf(stderr, "mreza: %s\n", e->msg[0] ? e->msg : mz_err_name(e->code));
-    return 1;
+    return CLI_EXIT_FAIL;
+}
+
+static void vprint_line(const char *fmt, va_list ap)
+{
+    fputs("mreza: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
 }
 
 int cli_failf(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("mreza: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vprint_line(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    return 1;
+    return CLI_EXIT_FAIL;
+}
+
+int cli_usagef(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprint_line(fmt, ap);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+enum mz_err cli_no_node(const struct cli_args *a, struct mz_error *err)
+{
+    if (err->code != MZ_ENOTFOUND)
+        return err->code;
+    return mz_error_set(err, MZ_ENOTFOUND, "", "no node in %s (run mreza init)", a->conf.data_dir);
 }
 
 enum mz_err cli_open_store(const struct cli_args *a, struct store **out, struct mz_error *err)
 {
-    struct store_opts opts = {a->conf.store_cache_mb, 0};
-    return store_open(a->conf.data_dir, &opts, out, err);
+    if (svc_store_open(&a->conf, SVC_OPEN_EXISTING, out, err))
+        return cli_no_node(a, err);
+    return MZ_OK;
 }
 
 /* The principal a command acts as: --user/--as-user NAME (that user), or --as ORG
- * (an analyst of ORG - a reporter when ORG is an operator - who is no particular
- * user, so TLP:RED is never included). */
+ * (the organisation as a whole: svc_principal_of_org says what it may see). */
 enum mz_err cli_principal(struct store *st, const struct cli_args *a, const char *user_opt,
                           struct principal *p, struct mz_error *err)
 {
     const char *user = cli_opt(a, user_opt), *org = cli_opt(a, "as");
-    enum mz_err rc;
 
     memset(p, 0, sizeof *p);
-    if (user) {
-        rc = store_user_by_name(st, user, &p->user, err);
-        if (!rc)
-            rc = store_org_by_id(st, p->user.org_id, &p->org, err);
-        if (!rc)
-            p->role = role_parse(p->user.role);
-        return rc;
-    }
-    if (org && strcmp(user_opt, "user")) {
-        rc = store_org_by_name(st, org, &p->org, err);
-        /* an operator of essential services sees what its reporters see */
-        if (!rc)
-            p->role = strcmp(p->org.kind, "operator") ? ROLE_ANALYST : ROLE_REPORTER;
-        return rc;
-    }
+    if (user)
+        return svc_principal_of_user(st, user, p, err);
+    if (org && strcmp(user_opt, "user"))
+        return svc_principal_of_org(st, org, p, err);
     return mz_error_set(err, MZ_EINVAL, "", "say who acts: --%s USER%s", user_opt,
                         strcmp(user_opt, "user") ? " or --as ORG" : "");
 }
 
-/* Split argv into options and positional arguments. */
-static int parse_args(int argc, char **argv, struct cli_args *a)
+/* ---- dispatch and `mreza help` ---- */
+
+static int has_subcommands(const char *name)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        if (strncmp(s, "--", 2) == 0 && s[2]) {
-            const char *key = s + 2, *eq = strchr(key, '=');
-            if (a->n_opt == CLI_MAX_OPT)
-                return cli_failf("too many options");
-            if (eq) {
-                /* --key=value: keep the key in argv's storage by splitting it */
-                argv[i][eq - s] = '\0';
-                a->opt[a->n_opt].key = key;
-                a->opt[a->n_opt++].val = eq + 1;
-            } else if (is_flag(key)) {
-                a->opt[a->n_opt].key = key;
-                a->opt[a->n_opt++].val = NULL;
-            } else {
-                if (i + 1 >= argc)
-                    return cli_failf("option --%s needs a value", key);
-                a->opt[a->n_opt].key = key;
-                a->opt[a->n_opt++].val = argv[++i];
-            }
-        } else {
-            if (a->n_pos == CLI_MAX_POS)
-                return cli_failf("too many arguments");
-            a->pos[a->n_pos++] = s;
-        }
-    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name) && commands[i].sub)
+            return 1;
     return 0;
 }
 
-/* defaults < config file (--config, else <data>/mreza.conf if present) < flags. */
+/* The row of name [sub] (sub NULL: the command without subcommands), or NULL. */
+static const struct cli_command *find_command(const char *name, const char *sub)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name) &&
+            (sub ? commands[i].sub && !strcmp(commands[i].sub, sub) : !commands[i].sub))
+            return &commands[i];
+    return NULL;
+}
+
+/* Help of every subcommand of name, then the global options once. */
+static void print_subcommands_help(FILE *out, const char *name)
+{
+    const struct cli_command *last = NULL;
+
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(commands[i].name, name))
+            continue;
+        if (last)
+            fputc('\n', out);
+        cli_opts_help_own(out, &commands[i]);
+        last = &commands[i];
+    }
+    cli_opts_help_common(out, last);
+}
+
+static void print_overview(FILE *out)
+{
+    char words[64];
+
+    fprintf(out, "usage: mreza COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-17s %s\n", cli_opts_words(&commands[i], words, sizeof words), commands[i].summary);
+    cli_opts_list(out, "global options (every command takes them)", cli_global_options);
+    fprintf(out, "\n`mreza help COMMAND` or `mreza COMMAND --help` shows a command's options.\n%s\n",
+            cli_opts_exit_status(NULL));
+}
+
+/* "no command 'X'": names the nearest command, if one is near. */
+static int unknown_command(const char *typed)
+{
+    struct cli_nearest n = {typed, NULL, 0};
+    const char *s;
+
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        cli_opts_consider(&n, commands[i].name);
+    s = cli_opts_nearest(&n);
+    return cli_usagef("no command '%s'%s%s%s (see `mreza help`)", typed, s ? "; did you mean " : "",
+                      s ? s : "", s ? "?" : "");
+}
+
+static int unknown_subcommand(const char *name, const char *typed)
+{
+    struct cli_nearest n = {typed, NULL, 0};
+    const char *s;
+
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            cli_opts_consider(&n, commands[i].sub);
+    s = cli_opts_nearest(&n);
+    return cli_usagef("%s has no subcommand '%s'%s%s%s (see `mreza help %s`)", name, typed,
+                      s ? "; did you mean " : "", s ? s : "", s ? "?" : "", name);
+}
+
+static int cli_help(struct cli_args *a)
+{
+    const struct cli_command *c;
+
+    if (a->n_pos == 0) {
+        print_overview(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (!has_subcommands(a->pos[0])) {
+        c = find_command(a->pos[0], NULL);
+        if (!c)
+            return unknown_command(a->pos[0]);
+        if (a->n_pos > 1)
+            return cli_usagef("%s has no subcommands", a->pos[0]);
+    } else if (a->n_pos == 1) {
+        print_subcommands_help(stdout, a->pos[0]);
+        return CLI_EXIT_OK;
+    } else {
+        c = find_command(a->pos[0], a->pos[1]);
+        if (!c)
+            return unknown_subcommand(a->pos[0], a->pos[1]);
+    }
+    cli_opts_help(stdout, c);
+    return CLI_EXIT_OK;
+}
+
+/* "mreza 0.1.0", with `git describe` of the build's tree when there was one. */
+static int cli_version(struct cli_args *a)
+{
+    const char *described = mz_version_describe();
+
+    (void)a;
+    if (*described)
+        printf("mreza %s (%s)\n", MZ_VERSION, described);
+    else
+        printf("mreza %s\n", MZ_VERSION);
+    return CLI_EXIT_OK;
+}
+
+/* defaults < config file (--config, else <data>/mreza.conf if present) < flags. A
+ * bad config file fails the command; a bad --set, --data or --listen is a usage error. */
 static int load_conf(struct cli_args *a)
 {
     struct mz_error err;
@@ -185,72 +288,77 @@ static int load_conf(struct cli_args *a)
         else if (!strcmp(k, "listen"))
             rc = mz_conf_set(&a->conf, "listen", v, &err);
         if (rc)
-            return cli_fail(&err);
+            return cli_usagef("--%s: %s", k, err.msg);
     }
     mz_log_init((enum mz_log_level)mz_log_level_parse(a->conf.log_level));
-    return 0;
+    return CLI_EXIT_OK;
 }
 
-static void usage(FILE *out)
+/* The row argv names and how many words name it (1, or 2 with a subcommand); *rc_out
+ * is the exit status when there is none (or when help of every subcommand was
+ * printed). */
+static const struct cli_command *resolve(int argc, char **argv, int *used_out, int *rc_out)
 {
-    fprintf(out, "usage: mreza COMMAND [options]\n\ncommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\ncommon options:\n"
-                 "  --data DIR        the node's data directory (default ./mreza-data)\n"
-                 "  --config FILE     config file (default <data>/mreza.conf if present)\n"
-                 "  --set KEY=VALUE   override one setting (see `mreza config defaults`)\n"
-                 "\n`mreza help COMMAND` shows one command.\n");
-}
+    const char *name = strcmp(argv[1], "--version") ? argv[1] : "version";
+    const struct cli_command *c = find_command(name, NULL);
 
-static const struct command *find_command(const char *name)
-{
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(commands[i].name, name))
-            return &commands[i];
-    return NULL;
-}
-
-static int cli_help(struct cli_args *a)
-{
-    const struct command *c;
-
-    if (a->n_pos < 1) {
-        usage(stdout);
-        return 0;
+    *used_out = 1;
+    if (c)
+        return c;
+    if (cli_opts_is_option(name)) {
+        *rc_out = cli_usagef("the command comes first: mreza COMMAND [options] (see `mreza help`)");
+        return NULL;
     }
-    c = find_command(a->pos[0]);
-    if (!c)
-        return cli_failf("no command '%s' (try `mreza help`)", a->pos[0]);
-    printf("usage: mreza %s\n\n%s\n", c->usage, c->summary);
-    return 0;
+    if (!has_subcommands(name)) {
+        *rc_out = unknown_command(name);
+        return NULL;
+    }
+    if (argc > 2 && !cli_opts_is_option(argv[2])) {
+        c = find_command(argv[1], argv[2]);
+        *used_out = 2;
+        if (!c)
+            *rc_out = unknown_subcommand(argv[1], argv[2]);
+        return c;
+    }
+    if (cli_opts_wants_help(argc - 2, argv + 2)) {
+        print_subcommands_help(stdout, argv[1]);
+        *rc_out = CLI_EXIT_OK;
+        return NULL;
+    }
+    *rc_out = cli_usagef("%s needs a subcommand first (see `mreza help %s`)", argv[1], argv[1]);
+    return NULL;
 }
 
 int cli_main(int argc, char **argv)
 {
     static struct cli_args a; /* large; one per process */
-    const struct command *c;
+    const struct cli_command *c;
+    int used, rc = CLI_EXIT_OK;
 
     if (argc < 2) {
-        usage(stderr);
-        return 2;
+        print_overview(stderr);
+        return CLI_EXIT_USAGE;
     }
-    c = find_command(argv[1]);
-    if (!c) {
-        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        return cli_failf("no command '%s' (try `mreza help`)", argv[1]);
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        print_overview(stdout);
+        return CLI_EXIT_OK;
     }
-    if (sodium_init() < 0)
-        return cli_failf("libsodium failed to initialise");
-    svc_init();
-    if (parse_args(argc - 2, argv + 2, &a) || load_conf(&a))
-        return 1;
-    if (cli_flag(&a, "help")) {
-        printf("usage: mreza %s\n\n%s\n", c->usage, c->summary);
-        return 0;
+    c = resolve(argc, argv, &used, &rc);
+    if (!c)
+        return rc;
+    if (cli_opts_wants_help(argc - 1 - used, argv + 1 + used)) {
+        cli_opts_help(stdout, c);
+        return CLI_EXIT_OK;
     }
-    return c->fn(&a);
+    rc = cli_opts_parse(c, argc - 1 - used, argv + 1 + used, &a);
+    if (rc) {
+        cli_opts_usage(stderr, c);
+        return rc;
+    }
+    if (c->flags & CLI_CMD_NO_CONF)
+        return c->fn(&a);
+    if (svc_init() != MZ_OK)
+        return cli_failf("the random number generator (libsodium) failed to initialise");
+    rc = load_conf(&a);
+    return rc ? rc : c->fn(&a);
 }

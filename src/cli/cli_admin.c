@@ -1,24 +1,96 @@
-/* cli/cli_admin.c - `mreza init`, `org`, `user`, `check` and `config`. */
+/* cli/cli_admin.c - `mreza init`, `org`, `user`, `check` and `config`, and their
+ * option tables (cli.h). The subcommand is a->pos[0]; the parser has checked it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "domain/svc.h"
+#include "rules/principal.h"
 
+const struct cli_option cli_init_options[] = {
+    {.name = "demo", .kind = CLI_OPT_FLAG,
+     .help = "also load the demo community and write its API keys to <data>/demo-keys.txt"},
+    {.name = NULL},
+};
+
+const struct cli_option cli_org_add_options[] = {
+    {.name = "country", .kind = CLI_OPT_TEXT, .value = "CC", .flags = CLI_OPT_REQUIRED,
+     .help = "ISO 3166-1 alpha-2 code of its country, such as RS (XK for Kosovo*)"},
+    {.name = "kind", .kind = CLI_OPT_TEXT, .value = "KIND",
+     .help = "national-csirt, sector-csirt, government-csirt, police, operator or other (the default)"},
+    {.name = "sector", .kind = CLI_OPT_TEXT, .value = "SECTOR", .help = "the sector it belongs to or serves"},
+    {.name = "full-name", .kind = CLI_OPT_TEXT, .value = "TEXT", .help = "its full name (default NAME)"},
+    {.name = NULL},
+};
+
+static enum mz_err check_role(const char *value, struct mz_error *err)
+{
+    if (role_parse(value) == ROLE_NONE)
+        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of admin, analyst, reporter, viewer", value);
+    return MZ_OK;
+}
+
+const struct cli_option cli_user_add_options[] = {
+    {.name = "org", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED,
+     .help = "the organisation the user belongs to"},
+    {.name = "role", .kind = CLI_OPT_TEXT, .value = "ROLE", .flags = CLI_OPT_REQUIRED, .check = check_role,
+     .help = "admin, analyst, reporter or viewer"},
+    {.name = NULL},
+};
+
+const struct cli_option cli_user_list_options[] = {
+    {.name = "org", .kind = CLI_OPT_TEXT, .value = "ORG", .help = "only the users of this organisation"},
+    {.name = NULL},
+};
+
+/* What to do after init: printed on stdout when init made the node. */
+static void print_next_steps(const struct cli_args *a, int demo)
+{
+    const char *dir = a->conf.data_dir;
+
+    printf("\nnext steps:\n");
+    if (demo) {
+        printf("  the demo API keys:       %s/demo-keys.txt (one line per user; keep it private)\n", dir);
+        printf("  match a log:             mreza match --data %s --as me-cirt FILE\n", dir);
+        printf("  add a user (and key):    mreza user add NAME --org ORG --role analyst --data %s\n", dir);
+    } else {
+        printf("  add your organisation:   mreza org add NAME --country CC --kind national-csirt --data %s\n", dir);
+        printf("  add its first admin:     mreza user add NAME --org ORG --role admin --data %s\n", dir);
+        printf("                           (prints the user's API key, once)\n");
+    }
+    printf("  serve the API:           mreza serve --data %s   (listens on %s; --listen to change)\n", dir,
+           a->conf.listen);
+    printf("  every command:           mreza help\n");
+}
+
+/* init makes the store; a second plain init only brings the schema up to date. init
+ * --demo wants a directory without a node and refuses, touching nothing, otherwise
+ * (the store's identities and demo-keys.txt must stay as they are). */
 int cli_init(struct cli_args *a)
 {
+    int demo = cli_flag(a, "demo");
     struct store *st = NULL;
     struct mz_error err;
-    int rc = 0;
+    int rc = 0, existed = 0;
 
     mz_error_clear(&err);
-    if (cli_open_store(a, &st, &err))
+    if (!demo)
+        existed = svc_store_open(&a->conf, SVC_OPEN_EXISTING, &st, &err) == MZ_OK;
+    if (!existed && svc_store_open(&a->conf, demo ? SVC_OPEN_NEW : SVC_OPEN_CREATE, &st, &err)) {
+        if (err.code == MZ_ECONFLICT)
+            return cli_failf("%s already holds a node; --demo needs a fresh --data directory (nothing was changed)",
+                             a->conf.data_dir);
         return cli_fail(&err);
-    if (cli_flag(a, "demo") && cli_demo_load(st, a->conf.data_dir, &err))
+    }
+    if (demo && cli_demo_load(st, a->conf.data_dir, &err))
         rc = cli_fail(&err);
-    if (!rc)
+    else if (existed)
+        printf("mreza: %s already holds a node; its store is up to date\n", a->conf.data_dir);
+    else
         printf("mreza: node store ready in %s\n", a->conf.data_dir);
-    store_close(st);
+    if (!rc && !existed)
+        print_next_steps(a, demo);
+    svc_store_close(st);
     return rc;
 }
 
@@ -32,29 +104,27 @@ static int print_org(void *ctx, const struct store_org *o)
 
 int cli_org(struct cli_args *a)
 {
+    struct principal console;
     struct store *st = NULL;
     struct mz_error err;
     int rc = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "add") && strcmp(a->pos[0], "list")))
-        return cli_failf("usage: mreza org add NAME --country CC … | mreza org list");
-    if (!strcmp(a->pos[0], "add") && a->n_pos < 2)
-        return cli_failf("usage: mreza org add NAME --country CC [--full-name TEXT] [--sector S] [--kind K]");
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
+    principal_console(&console);
     if (!strcmp(a->pos[0], "add")) {
         struct svc_org_new in = {a->pos[1], cli_opt(a, "full-name"), cli_opt(a, "country"),
                                  cli_opt(a, "sector"), cli_opt(a, "kind"), NULL};
         struct store_org org;
-        if (svc_org_add(st, &in, &org, &err))
+        if (svc_org_add(st, &console, &in, &org, &err))
             rc = cli_fail(&err);
         else
             printf("added organisation %s (%s)\n", org.name, org.identity);
-    } else if (store_org_list(st, print_org, NULL, &err)) {
+    } else if (svc_org_list(st, &console, print_org, NULL, &err)) {
         rc = cli_fail(&err);
     }
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 
@@ -67,45 +137,39 @@ static int print_user(void *ctx, const struct store_user *u)
 
 int cli_user(struct cli_args *a)
 {
+    struct principal console;
     struct store *st = NULL;
     struct mz_error err;
     char key[SVC_KEY_LEN];
     int rc = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "add") && strcmp(a->pos[0], "list") && strcmp(a->pos[0], "key")))
-        return cli_failf("usage: mreza user add NAME --org ORG --role ROLE | user list [--org ORG] | user key NAME");
-    if (strcmp(a->pos[0], "list") && a->n_pos < 2)
-        return cli_failf("usage: mreza user %s NAME …", a->pos[0]);
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
+    principal_console(&console);
     if (!strcmp(a->pos[0], "add")) {
         struct svc_user_new in = {cli_opt(a, "org"), a->pos[1], cli_opt(a, "role"), NULL};
         struct store_user u;
-        if (svc_user_add(st, &in, &u, key, &err))
+        if (svc_user_add(st, &console, &in, &u, key, &err))
             rc = cli_fail(&err);
         else
             printf("added user %s (%s) of %s\napi key (shown once, store it now): %s\n", u.name,
                    u.role, in.org, key);
     } else if (!strcmp(a->pos[0], "key")) {
-        if (svc_key_new(st, a->pos[1], key, &err))
+        if (svc_key_new(st, &console, a->pos[1], key, &err))
             rc = cli_fail(&err);
         else
             printf("new api key for %s (shown once): %s\n", a->pos[1], key);
-    } else {
-        struct store_org org = {0};
-        const char *org_name = cli_opt(a, "org");
-        if (org_name && store_org_by_name(st, org_name, &org, &err))
-            rc = cli_fail(&err);
-        else if (store_user_list(st, org.id, print_user, NULL, &err))
-            rc = cli_fail(&err);
+    } else if (svc_user_list(st, &console, cli_opt(a, "org"), print_user, NULL, &err)) {
+        rc = cli_fail(&err);
     }
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 
 int cli_check(struct cli_args *a)
 {
+    struct principal console;
     struct store *st = NULL;
     struct mz_error err;
     int rc = 0;
@@ -113,11 +177,12 @@ int cli_check(struct cli_args *a)
     mz_error_clear(&err);
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
-    if (store_check(st, &err))
+    principal_console(&console);
+    if (svc_store_check(st, &console, &err))
         rc = cli_fail(&err);
     else
         printf("ok\n");
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }
 
@@ -125,8 +190,6 @@ int cli_config(struct cli_args *a)
 {
     struct mz_conf defaults;
 
-    if (a->n_pos < 1 || (strcmp(a->pos[0], "defaults") && strcmp(a->pos[0], "show")))
-        return cli_failf("usage: mreza config defaults|show");
     if (!strcmp(a->pos[0], "defaults")) {
         mz_conf_defaults(&defaults);
         mz_conf_dump(&defaults, stdout);

@@ -1,5 +1,6 @@
 /* cli/cli_objects.c - `mreza import` and `mreza export`, straight on the store (no
- * server needed; SQLite's WAL lets them run beside a serving node). */
+ * server needed; SQLite's WAL lets them run beside a serving node), and their
+ * option tables (cli.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,30 @@
 #include "util/buf.h"
 
 #define CLI_MAX_INPUT ((size_t)4 << 30)
+
+const struct cli_option cli_import_options[] = {
+    {.name = "user", .kind = CLI_OPT_TEXT, .value = "USER", .flags = CLI_OPT_REQUIRED,
+     .help = "store the objects as this user would post them (its organisation owns them)"},
+    {.name = NULL},
+};
+
+static enum mz_err check_tlp(const char *value, struct mz_error *err)
+{
+    if (tlp_parse(value) < 0)
+        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of clear, green, amber, amber+strict, red", value);
+    return MZ_OK;
+}
+
+const struct cli_option cli_export_options[] = {
+    {.name = "as", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED, .group = 1,
+     .help = "what an analyst of ORG who is no particular user may see (no TLP:RED)"},
+    {.name = "as-user", .kind = CLI_OPT_TEXT, .value = "USER", .flags = CLI_OPT_REQUIRED, .group = 1,
+     .help = "what that user may see"},
+    {.name = "type", .kind = CLI_OPT_TEXT, .value = "T[,T…]", .help = "only objects of these STIX types"},
+    {.name = "tlp", .kind = CLI_OPT_TEXT, .value = "LEVEL", .check = check_tlp,
+     .help = "only objects of this TLP level: clear, green, amber, amber+strict or red"},
+    {.name = NULL},
+};
 
 static enum mz_err read_input(const char *path, struct mz_buf *b, struct mz_error *err)
 {
@@ -31,31 +56,58 @@ static enum mz_err read_input(const char *path, struct mz_buf *b, struct mz_erro
     return rc;
 }
 
+/* One file, read and stored as one all-or-nothing unit (one transaction); reported
+ * on stdout, or on stderr with the file's name. Returns CLI_EXIT_OK or CLI_EXIT_FAIL. */
+static int import_file(struct store *st, const struct principal *p, const struct bundle_limits *lim,
+                       const char *path)
+{
+    struct mz_error err;
+    struct mz_buf in;
+    struct svc_ingest_result res;
+    int rc = CLI_EXIT_OK;
+
+    mz_error_clear(&err);
+    mz_buf_init(&in, CLI_MAX_INPUT);
+    if (read_input(path, &in, &err)) {
+        rc = cli_fail(&err);
+    } else if (svc_ingest(st, p, in.data, in.len, lim, &res, &err)) {
+        rc = cli_failf("%s: nothing imported: %s%s%s%s", path, err.msg, err.field[0] ? " (at " : "", err.field,
+                       err.field[0] ? ")" : "");
+    } else {
+        printf("imported %zu objects (%zu new, %zu duplicates, %zu without TLP marking -> TLP:AMBER+STRICT) from %s\n",
+               res.n_items, res.n_new, res.n_duplicate, res.n_defaulted, path);
+        svc_ingest_result_free(&res);
+    }
+    mz_buf_free(&in);
+    return rc;
+}
+
+/* Each file is its own all-or-nothing unit: a bad one is reported and the others
+ * are still stored; the exit status is CLI_EXIT_FAIL if any failed. */
 int cli_import(struct cli_args *a)
 {
     struct store *st = NULL;
     struct mz_error err;
-    struct mz_buf in;
     struct principal p;
-    struct svc_ingest_result res;
     struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects};
-    int rc = 0;
+    int n_stdin = 0, failed = 0;
 
     mz_error_clear(&err);
-    if (a->n_pos < 1)
-        return cli_failf("usage: mreza import FILE|- --user USER");
-    mz_buf_init(&in, CLI_MAX_INPUT);
-    if (cli_open_store(a, &st, &err) || cli_principal(st, a, "user", &p, &err) ||
-        read_input(a->pos[0], &in, &err) || svc_ingest(st, &p, in.data, in.len, &lim, &res, &err)) {
-        rc = cli_fail(&err);
-    } else {
-        printf("imported %zu objects (%zu new, %zu duplicates, %zu without TLP marking -> TLP:AMBER+STRICT)\n",
-               res.n_items, res.n_new, res.n_duplicate, res.n_defaulted);
-        svc_ingest_result_free(&res);
+    for (int i = 0; i < a->n_pos; i++)
+        n_stdin += !strcmp(a->pos[i], "-");
+    if (n_stdin > 1)
+        return cli_usagef("- (standard input) can be imported only once");
+    if (cli_open_store(a, &st, &err) || cli_principal(st, a, "user", &p, &err)) {
+        svc_store_close(st);
+        return cli_fail(&err);
     }
-    mz_buf_free(&in);
-    store_close(st);
-    return rc;
+    for (int i = 0; i < a->n_pos; i++)
+        failed += import_file(st, &p, &lim, a->pos[i]) != CLI_EXIT_OK;
+    if (failed && a->n_pos > 1)
+        cli_failf("%d of %d files not imported (each file is all or nothing; the others are stored)", failed,
+                  a->n_pos);
+    svc_store_close(st);
+    return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 static int file_write(void *ctx, const char *data, size_t len)
@@ -78,8 +130,8 @@ int cli_export(struct cli_args *a)
     mz_error_clear(&err);
     memset(&q, 0, sizeof q);
     q.tlp = -1;
-    if ((v = cli_opt(a, "tlp")) && (q.tlp = tlp_parse(v)) < 0)
-        return cli_failf("--tlp must be clear, green, amber, amber+strict or red");
+    if ((v = cli_opt(a, "tlp")))
+        q.tlp = tlp_parse(v); /* checked by check_tlp */
     if ((v = cli_opt(a, "type"))) {
         char *save = NULL, *t;
         snprintf(typebuf, sizeof typebuf, "%s", v);
@@ -92,6 +144,6 @@ int cli_export(struct cli_args *a)
         rc = cli_fail(&err);
     else if (fflush(stdout) != 0)
         rc = cli_failf("cannot write the export: %s", strerror(errno));
-    store_close(st);
+    svc_store_close(st);
     return rc;
 }

@@ -9,6 +9,12 @@
 #include "node/node.h"
 #include "util/log.h"
 
+const struct cli_option cli_serve_options[] = {
+    {.name = "listen", .kind = CLI_OPT_TEXT, .value = "ADDR:PORT",
+     .help = "where to listen (the setting listen, default 127.0.0.1:8470; port 0 picks a free one)"},
+    {.name = NULL},
+};
+
 static int wait_for_signal(void)
 {
     sigset_t set;
@@ -36,8 +42,10 @@ int cli_serve(struct cli_args *a)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (node_open(&node, &a->conf, (int)a->conf.http_threads + 1, &err))
+    if (node_open(&node, &a->conf, (int)a->conf.http_threads + 1, &err)) {
+        cli_no_node(a, &err);
         return cli_fail(&err);
+    }
     if (http_start(&node, &http, &err)) {
         node_close(&node);
         return cli_fail(&err);

@@ -1,10 +1,11 @@
-/* domain/campaign.c - see campaign.h. */
+/* domain/campaign.c - see campaign.h: the grouping of a detected campaign, written
+ * as the node itself, and the list of those groupings. */
 #include "domain/campaign.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <xxhash.h>
 
+#include "engine/engine.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -27,33 +28,15 @@ enum mz_err campaign_node_identity(struct store *st, char *out, size_t cap, stru
     return rc;
 }
 
-void campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap)
-{
-    char key[OBS_MAX_LEN + 32];
-    XXH128_hash_t h;
-    unsigned char b[16];
-    int n = snprintf(key, sizeof key, "mreza-campaign:%s:%s", obs_kind_name(kind), value);
-
-    h = XXH3_128bits(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1));
-    memcpy(b, &h.high64, 8);
-    memcpy(b + 8, &h.low64, 8);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x50); /* name-based, like an RFC 4122 v5 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, cap,
-             "grouping--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-}
-
 static void fmt_us(int64_t us, char *out)
 {
     struct mz_time t = {us / 1000000, (int32_t)(us % 1000000) * 1000};
     mz_time_format_us(&t, out);
 }
 
-enum mz_err campaign_record(struct store *st, const struct campaign *c, struct mz_error *err)
+enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, struct mz_error *err)
 {
-    char node[64], id[80], now_s[MZ_TIME_STRLEN], first[MZ_TIME_STRLEN], last[MZ_TIME_STRLEN];
+    char node[64], now_s[MZ_TIME_STRLEN], first[MZ_TIME_STRLEN], last[MZ_TIME_STRLEN];
     char vkey[40];
     struct mz_time now;
     struct mz_buf b;
@@ -64,7 +47,6 @@ enum mz_err campaign_record(struct store *st, const struct campaign *c, struct m
 
     if (rc)
         return rc;
-    campaign_id(c->kind, c->value, id, sizeof id);
     mz_time_now(&now);
     mz_time_format_us(&now, now_s);
     snprintf(vkey, sizeof vkey, "%.26s000Z", now_s);
@@ -73,7 +55,7 @@ enum mz_err campaign_record(struct store *st, const struct campaign *c, struct m
     mz_buf_init(&b, (size_t)1 << 20);
     mz_buf_printf(&b, "{\"type\":\"grouping\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created_by_ref\":\"%s\","
                       "\"created\":\"%s\",\"modified\":\"%s\",\"name\":",
-                  id, node, first, now_s);
+                  c->id, node, first, now_s);
     {
         char name[OBS_MAX_LEN + 64];
         snprintf(name, sizeof name, "Regional campaign: %s %s", obs_kind_name(c->kind), c->value);
@@ -96,7 +78,7 @@ enum mz_err campaign_record(struct store *st, const struct campaign *c, struct m
         return mz_error_set(err, rc, "", "campaign grouping too large");
     }
     memset(&in, 0, sizeof in);
-    in.stix_id = id;
+    in.stix_id = c->id;
     in.type = "grouping";
     in.version = now_s;
     in.version_key = vkey;

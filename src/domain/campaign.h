@@ -1,11 +1,12 @@
 /* domain/campaign.h - regional campaigns: an observable reported by organisations of
  * two or more countries within a configurable window (campaign.window_hours,
- * campaign.min_countries). The indicator engine (svc_index.c) detects them as objects
- * are indexed; this module records each as a STIX grouping (context
- * "suspicious-activity", TLP:GREEN, created by the node's own identity, versioned as
- * new reports join) and lists them. Only objects the whole community may see
- * (TLP:CLEAR and TLP:GREEN) ever count, so a campaign never reveals an AMBER or RED
- * report. */
+ * campaign.min_countries). The indicator engine detects them as it indexes objects
+ * (engine/engine_campaign.c) and hands them back from engine_refresh(); recording
+ * each as a STIX grouping (context "suspicious-activity", TLP:GREEN, created by the
+ * node's own identity, versioned as new reports join) is this module's use case,
+ * which the node's background job runs after the refresh (node/node.c), and so is
+ * listing them. Only objects the whole community may see (TLP:CLEAR and TLP:GREEN)
+ * ever count, so a campaign never reveals an AMBER or RED report. */
 #ifndef MZ_CAMPAIGN_H
 #define MZ_CAMPAIGN_H
 
@@ -14,29 +15,15 @@
 
 #include "rules/principal.h"
 #include "domain/svc.h"
-#include "obs/obs.h"
 #include "store/store.h"
 
-#define CAMPAIGN_MAX_REFS 1000
-#define CAMPAIGN_MAX_COUNTRIES 64
-
-struct campaign {
-    enum obs_kind kind;
-    const char *value;                      /* canonical observable */
-    const char *refs[CAMPAIGN_MAX_REFS];    /* STIX ids of the reports */
-    size_t n_refs;
-    char countries[CAMPAIGN_MAX_COUNTRIES][3];
-    size_t n_countries;
-    int64_t first_seen, last_seen;          /* microseconds */
-};
+struct engine_campaign; /* engine/engine.h: a campaign as the engine detected it */
 
 /* The node's own STIX identity (created and remembered on first use). */
 enum mz_err campaign_node_identity(struct store *st, char *out, size_t cap, struct mz_error *err);
-/* The grouping id of the campaign around (kind, value): stable, so that updates
- * are new versions of one object. */
-void campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap);
-/* Store (a new version of) the campaign's grouping, in its own transaction. */
-enum mz_err campaign_record(struct store *st, const struct campaign *c, struct mz_error *err);
+/* Store (a new version of) the campaign's grouping, in its own transaction. Called
+ * with no lock of the engine held: it waits for SQLite's writer like any write. */
+enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, struct mz_error *err);
 /* List the campaigns p may see (newest versions), as svc_list does. */
 enum mz_err campaign_list(struct store *st, const struct principal *p, const struct svc_query *q,
                           svc_row_fn fn, void *ctx, char *next_out, struct mz_error *err);

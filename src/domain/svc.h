@@ -11,12 +11,27 @@
 #include "fmt/bundle.h"
 #include "rules/principal.h"
 #include "store/store.h"
+#include "util/conf.h"
 #include "util/err.h"
 
 /* Once per process, before any other thread starts and before any JSON is parsed:
- * lets large ingests build their parse trees in arenas (svc_ingest.c). Optional:
- * without it everything works, with plain malloc/free. */
-void svc_init(void);
+ * starts the random generator of keys and ids (mz_random_init(); MZ_EIO if it
+ * cannot start) and lets large ingests build their parse trees in arenas
+ * (svc_ingest.c; without that, ingest works with plain malloc/free). */
+enum mz_err svc_init(void);
+
+/* ---- the store of a command run beside the node (svc_store.c) ---- */
+
+enum svc_open_mode {
+    SVC_OPEN_EXISTING, /* MZ_ENOTFOUND, creating nothing, unless conf->data_dir holds a node */
+    SVC_OPEN_NEW,      /* MZ_ECONFLICT, touching nothing, if it holds one (init --demo) */
+    SVC_OPEN_CREATE    /* open, creating the store if needed (init) */
+};
+
+/* Open the store of the node conf names; close it with svc_store_close. */
+enum mz_err svc_store_open(const struct mz_conf *conf, enum svc_open_mode mode, struct store **out,
+                           struct mz_error *err);
+void svc_store_close(struct store *st);
 
 /* ---- organisations, users, keys (svc_auth.c) ---- */
 
@@ -39,19 +54,42 @@ struct svc_user_new {
     const char *identity; /* optional fixed STIX identity id */
 };
 
+/* Each call below acts for principal p and asks domain/authz.h first: a refusal is
+ * MZ_EFORBIDDEN (MZ_EAUTH for nobody) with a message saying who may. The console
+ * (principal_console) may do all of them. */
+
 /* Add an organisation and its STIX identity object (TLP:GREEN). */
-enum mz_err svc_org_add(struct store *st, const struct svc_org_new *in, struct store_org *out,
-                        struct mz_error *err);
+enum mz_err svc_org_add(struct store *st, const struct principal *p, const struct svc_org_new *in,
+                        struct store_org *out, struct mz_error *err);
 /* Add a user of org_name with role, and its first API key, written to key_out
  * (SVC_KEY_LEN bytes): the only time the key is ever shown. */
-enum mz_err svc_user_add(struct store *st, const struct svc_user_new *in, struct store_user *out,
-                         char *key_out, struct mz_error *err);
+enum mz_err svc_user_add(struct store *st, const struct principal *p, const struct svc_user_new *in,
+                         struct store_user *out, char *key_out, struct mz_error *err);
 /* A fresh API key for an existing user. */
-enum mz_err svc_key_new(struct store *st, const char *user_name, char *key_out,
-                        struct mz_error *err);
+enum mz_err svc_key_new(struct store *st, const struct principal *p, const char *user_name,
+                        char *key_out, struct mz_error *err);
+/* The node's organisations (every member may see the directory). */
+enum mz_err svc_org_list(struct store *st, const struct principal *p, store_org_fn fn, void *ctx,
+                         struct mz_error *err);
+/* Users: of org_name (NULL: all of them for an admin, one's own organisation's for
+ * anyone else; a non-admin naming another organisation is refused). */
+enum mz_err svc_user_list(struct store *st, const struct principal *p, const char *org_name,
+                          store_user_fn fn, void *ctx, struct mz_error *err);
+/* PRAGMA integrity_check of the store (admins and the console). */
+enum mz_err svc_store_check(struct store *st, const struct principal *p, struct mz_error *err);
+
 /* Who holds this bearer token? MZ_EAUTH if nobody. */
 enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
                              struct mz_error *err);
+/* The principal of a user, by name (commands run as that user). */
+enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struct principal *out,
+                                  struct mz_error *err);
+/* The principal of an organisation acting as a whole, by name (export/match --as
+ * ORG): an analyst of it who is no particular user, so TLP:RED addressed to people is
+ * never included; a reporter when the organisation is an operator of essential
+ * services, which sees what its reporters see. */
+enum mz_err svc_principal_of_org(struct store *st, const char *org_name, struct principal *out,
+                                 struct mz_error *err);
 
 /* ---- objects (svc_objects.c) ---- */
 

@@ -1,4 +1,6 @@
-/* domain/svc_auth.c - organisations, users and API keys.
+/* domain/svc_auth.c - organisations, users and API keys: adding and listing them, and
+ * turning a key, a user name or an organisation name into the principal that acts.
+ * Every call asks domain/authz.h first.
  * API keys are 32 random bytes from libsodium, shown once as "mz_" + base64url, and
  * stored only as their BLAKE2b hash: with 256 bits of entropy a fast hash is enough
  * (a slow password hash would only slow every request). */
@@ -7,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules/stix.h"
+#include "domain/authz.h"
 #include "domain/svc.h"
+#include "rules/stix.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -112,12 +115,14 @@ static enum mz_err pick_identity(const char *given, char *out, size_t n, struct 
     return MZ_OK;
 }
 
-enum mz_err svc_org_add(struct store *st, const struct svc_org_new *in, struct store_org *out,
-                        struct mz_error *err)
+enum mz_err svc_org_add(struct store *st, const struct principal *p, const struct svc_org_new *in,
+                        struct store_org *out, struct mz_error *err)
 {
     struct store_org org;
-    enum mz_err rc;
+    enum mz_err rc = authz_check(p, AUTHZ_ORG_ADD, err);
 
+    if (rc)
+        return rc;
     memset(&org, 0, sizeof org);
     if (!in->name || !handle_ok(in->name))
         return mz_error_set(err, MZ_EINVAL, "/name", "organisation name must be 2-64 characters of a-z, 0-9, '.', '-', '_'");
@@ -176,14 +181,16 @@ static enum mz_err make_key(struct store *st, int64_t user_id, char *key_out,
     return MZ_OK;
 }
 
-enum mz_err svc_user_add(struct store *st, const struct svc_user_new *in, struct store_user *out,
-                         char *key_out, struct mz_error *err)
+enum mz_err svc_user_add(struct store *st, const struct principal *p, const struct svc_user_new *in,
+                         struct store_user *out, char *key_out, struct mz_error *err)
 {
     const char *org_name = in->org, *user_name = in->name, *role = in->role;
     struct store_org org;
     struct store_user u;
-    enum mz_err rc;
+    enum mz_err rc = authz_check(p, AUTHZ_USER_ADD, err);
 
+    if (rc)
+        return rc;
     memset(&u, 0, sizeof u);
     if (!user_name || !handle_ok(user_name))
         return mz_error_set(err, MZ_EINVAL, "/name", "user name must be 2-64 characters of a-z, 0-9, '.', '-', '_', '@'");
@@ -214,12 +221,16 @@ enum mz_err svc_user_add(struct store *st, const struct svc_user_new *in, struct
     return rc;
 }
 
-enum mz_err svc_key_new(struct store *st, const char *user_name, char *key_out,
-                        struct mz_error *err)
+enum mz_err svc_key_new(struct store *st, const struct principal *p, const char *user_name,
+                        char *key_out, struct mz_error *err)
 {
     struct store_user u;
-    enum mz_err rc = store_user_by_name(st, user_name, &u, err);
+    enum mz_err rc = authz_check(p, AUTHZ_KEY_ISSUE, err);
 
+    if (!rc)
+        rc = store_user_by_name(st, user_name, &u, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_ENOTFOUND, "", "no user named '%.64s'", user_name);
     if (rc)
         return rc;
     rc = store_begin(st, err);
@@ -249,4 +260,94 @@ enum mz_err svc_authenticate(struct store *st, const char *token, struct princip
         return rc;
     out->role = role_parse(out->user.role);
     return MZ_OK;
+}
+
+enum mz_err svc_org_list(struct store *st, const struct principal *p, store_org_fn fn, void *ctx,
+                         struct mz_error *err)
+{
+    enum mz_err rc = authz_check(p, AUTHZ_ORG_LIST, err);
+
+    return rc ? rc : store_org_list(st, fn, ctx, err);
+}
+
+/* Which organisation's users p may list: org_name's (NULL: every organisation for
+ * those who may list any, else p's own). *org_id_out is 0 for "every". */
+static enum mz_err user_list_scope(struct store *st, const struct principal *p, const char *org_name,
+                                   int64_t *org_id_out, struct mz_error *err)
+{
+    struct store_org org;
+    enum mz_err rc;
+
+    if (authz_allows(p, AUTHZ_USER_LIST_ANY)) {
+        *org_id_out = 0;
+        if (!org_name)
+            return MZ_OK;
+        rc = store_org_by_name(st, org_name, &org, err);
+        if (rc == MZ_ENOTFOUND)
+            return mz_error_set(err, MZ_ENOTFOUND, "org", "no organisation named '%.64s'", org_name);
+        if (!rc)
+            *org_id_out = org.id;
+        return rc;
+    }
+    rc = authz_check(p, AUTHZ_USER_LIST_OWN, err);
+    if (rc)
+        return rc;
+    if (org_name && strcmp(org_name, p->org.name) != 0)
+        return authz_check(p, AUTHZ_USER_LIST_ANY, err);
+    *org_id_out = p->org.id;
+    return MZ_OK;
+}
+
+enum mz_err svc_user_list(struct store *st, const struct principal *p, const char *org_name,
+                          store_user_fn fn, void *ctx, struct mz_error *err)
+{
+    int64_t org_id = 0;
+    enum mz_err rc = user_list_scope(st, p, org_name, &org_id, err);
+
+    return rc ? rc : store_user_list(st, org_id, fn, ctx, err);
+}
+
+enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struct principal *out,
+                                  struct mz_error *err)
+{
+    enum mz_err rc;
+
+    memset(out, 0, sizeof *out);
+    rc = store_user_by_name(st, user_name, &out->user, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_ENOTFOUND, "", "no user named '%.64s' (mreza user list shows them)", user_name);
+    if (!rc)
+        rc = store_org_by_id(st, out->user.org_id, &out->org, err);
+    if (!rc)
+        out->role = role_parse(out->user.role);
+    if (rc)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* An organisation acting as a whole is an analyst of it that is no particular user
+ * (so TLP:RED addressed to people is never included) - except an operator of
+ * essential services, which sees what its reporters see: an organisation never
+ * reads more through the console than its own members may. */
+enum mz_err svc_principal_of_org(struct store *st, const char *org_name, struct principal *out,
+                                 struct mz_error *err)
+{
+    enum mz_err rc;
+
+    memset(out, 0, sizeof *out);
+    rc = store_org_by_name(st, org_name, &out->org, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_ENOTFOUND, "", "no organisation named '%.64s' (mreza org list shows them)",
+                            org_name);
+    if (rc)
+        return rc;
+    out->role = strcmp(out->org.kind, "operator") ? ROLE_ANALYST : ROLE_REPORTER;
+    return MZ_OK;
+}
+
+enum mz_err svc_store_check(struct store *st, const struct principal *p, struct mz_error *err)
+{
+    enum mz_err rc = authz_check(p, AUTHZ_STORE_CHECK, err);
+
+    return rc ? rc : store_check(st, err);
 }

@@ -21,10 +21,12 @@
 #include <string.h>
 
 #include "rules/stix.h"
+#include "domain/authz.h"
 #include "domain/svc.h"
 #include "rules/tlp.h"
 #include "util/arena.h"
 #include "util/timefmt.h"
+#include "util/uuid.h"
 
 #define BATCH_OBJECTS 256
 #define QUEUE_BATCHES 16           /* at most 16 x 256 objects in flight */
@@ -61,10 +63,11 @@ static void json_free_hook(void *p)
         free(p); /* arena memory is released with its arena */
 }
 
-void svc_init(void)
+enum mz_err svc_init(void)
 {
     json_set_alloc_funcs(json_alloc_hook, json_free_hook);
     arenas_on = 1;
+    return mz_random_init();
 }
 
 /* ---- results ---- */
@@ -407,9 +410,9 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     enum mz_err rc;
 
     memset(res, 0, sizeof *res);
-    if (!role_can_write(p->role))
-        return mz_error_set(err, MZ_EFORBIDDEN, "", "the %s role may not write objects", role_name(p->role));
-    rc = store_begin(st, err);
+    rc = authz_check(p, AUTHZ_OBJECT_WRITE, err);
+    if (!rc)
+        rc = store_begin(st, err);
     if (rc)
         return rc;
     /* Stamped after the write lock is held, so date_added grows with seq. */

@@ -38,9 +38,9 @@ static const char *keep(struct obsline *l, const char *s, size_t len)
 int obsline_add(void *ctx, const struct logfmt_value *v)
 {
     struct obsline *l = ctx;
-    struct svc_obs_value *o;
+    struct engine_value *o;
 
-    if (l->n == SVC_MATCH_MAX_VALUES || l->used + v->field_len + v->value_len + 2 > l->cap)
+    if (l->n == ENGINE_MATCH_MAX_VALUES || l->used + v->field_len + v->value_len + 2 > l->cap)
         return 1;
     o = &l->vals[l->n++];
     o->field = keep(l, v->field, v->field_len);

@@ -1,17 +1,19 @@
 /* engine/obsline.h - the values of one log line, copied out of the log scanner
- * (match/logfmt.h hands out values borrowed for one callback) into svc_obs_value
- * records that svc_match_observation() takes. Shared by `mreza match` and
- * POST /api/v1/match. The struct owns its scratch memory; obsline_free() releases it. */
+ * (match/logfmt.h hands out values borrowed for one callback) into engine_value
+ * records that engine_match_observation() takes: what the threaded matcher
+ * (engine_scan.c) does with each line it matches in full, for `mreza match` and
+ * POST /api/v1/match alike. The struct owns its scratch memory; obsline_free()
+ * releases it. */
 #ifndef MZ_OBSLINE_H
 #define MZ_OBSLINE_H
 
 #include <stddef.h>
 
-#include "engine/svc_index.h"
+#include "engine/engine.h"
 #include "match/logfmt.h"
 
 struct obsline {
-    struct svc_obs_value vals[SVC_MATCH_MAX_VALUES];
+    struct engine_value vals[ENGINE_MATCH_MAX_VALUES];
     size_t n;
     char *scratch; /* fields and values, NUL-terminated */
     size_t used, cap;

@@ -21,7 +21,7 @@
  * mappable multi-map with CIDR and domain-suffix lookups.
  *
  * Threads: lookups on a const struct idx may run concurrently; adding needs the
- * caller's exclusion (svc_index.c holds a rwlock). A loaded (mapped) index is
+ * caller's exclusion (the engine holds a rwlock: engine/engine.c). A loaded (mapped) index is
  * read-only: idx_add_* then return MZ_EUNSUPPORTED. This module knows nothing of
  * STIX patterns or TLP: it stores the facts the domain layer needs to decide. */
 #ifndef MZ_IDX_H

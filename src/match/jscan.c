@@ -158,9 +158,10 @@ static ALWAYS_INLINE size_t stage1(struct jscan *js, const unsigned char *s, con
     return JSCAN_MAX_LINE + 64;
 }
 
-/* lenmask[m][i]: the bytes of word i (of four) that lie below m. */
+/* lenmask[m][i]: the bytes of word i (of four) that lie below m. (The & 63 only
+ * keeps the shifts of the branches not taken in range, which clang checks too.) */
 static const uint64_t lenmask[33][4] = {
-#define W(m, i) ((m) <= 8 * (i) ? 0 : (m) >= 8 * (i) + 8 ? ~0ull : ~0ull >> (64 - 8 * ((m) - 8 * (i))))
+#define W(m, i) ((m) <= 8 * (i) ? 0 : (m) >= 8 * (i) + 8 ? ~0ull : ~0ull >> ((64 - 8 * ((m) - 8 * (i))) & 63))
 #define R(m) {W(m, 0), W(m, 1), W(m, 2), W(m, 3)}
     R(0),  R(1),  R(2),  R(3),  R(4),  R(5),  R(6),  R(7),  R(8),  R(9),  R(10),
     R(11), R(12), R(13), R(14), R(15), R(16), R(17), R(18), R(19), R(20), R(21),
@@ -459,8 +460,30 @@ struct jscan *jscan_new_kernel(enum jscan_kernel k)
     return js;
 }
 
+static const char *const kernel_names[] = {"plain", "ssse3", "avx2"}; /* by enum jscan_kernel */
+
+const char *jscan_kernel_name(enum jscan_kernel k)
+{
+    return (unsigned)k < sizeof kernel_names / sizeof kernel_names[0] ? kernel_names[k] : "?";
+}
+
+/* The kernel MREZA_JSCAN_KERNEL names if this CPU runs it, else -1 (see jscan.h). */
+static int kernel_asked(void)
+{
+    const char *name = getenv("MREZA_JSCAN_KERNEL");
+
+    for (int k = JSCAN_SCALAR; name && k <= JSCAN_AVX2; k++)
+        if (strcmp(name, kernel_names[k]) == 0 && kernel_runs((enum jscan_kernel)k))
+            return k;
+    return -1;
+}
+
 struct jscan *jscan_new(void)
 {
+    int asked = kernel_asked();
+
+    if (asked >= 0)
+        return jscan_new_kernel((enum jscan_kernel)asked);
     if (kernel_runs(JSCAN_AVX2))
         return jscan_new_kernel(JSCAN_AVX2);
     if (kernel_runs(JSCAN_SSSE3))

@@ -35,6 +35,9 @@ struct jscan_value {
 /* The kernels: the same answers, from vectors of 32 or 16 bytes or byte by byte. */
 enum jscan_kernel { JSCAN_SCALAR, JSCAN_SSSE3, JSCAN_AVX2 };
 
+/* A kernel's name: "plain", "ssse3" or "avx2" (what MREZA_JSCAN_KERNEL takes). */
+const char *jscan_kernel_name(enum jscan_kernel k);
+
 /* A scanner: its kernel and its scratch. After jscan_line() said a line is flat,
  * v[0..n) are its values (valid while the line is). The rest is scratch. */
 struct jscan {
@@ -46,8 +49,11 @@ struct jscan {
     unsigned char k[JSCAN_MAX_LINE + 128]; /* byte classes */
 };
 
-/* A scanner with the best kernel this CPU runs (NULL: out of memory); with kernel k,
- * or NULL when the CPU has not got it (tests). Freed with free(). */
+/* A scanner with the best kernel this CPU runs (NULL: out of memory), or with the one
+ * the environment variable MREZA_JSCAN_KERNEL names (plain, ssse3 or avx2: to test
+ * each kernel through `mreza match`, or to take the plain path) when this CPU runs it;
+ * any other value is ignored. jscan_new_kernel(): with kernel k, or NULL when the CPU
+ * has not got it (tests). Freed with free(). */
 struct jscan *jscan_new(void);
 struct jscan *jscan_new_kernel(enum jscan_kernel k);
 

@@ -6,13 +6,47 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/campaign.h"
+#include "engine/engine.h"
 #include "util/log.h"
 
 #define TICK_S 1
 #define SNAPSHOT_EVERY_S 10
 
-/* One round of background work: index what is new, checkpoint, and now and then
- * rewrite the index snapshot. */
+/* Record the campaigns a refresh detected, each a grouping in its own transaction,
+ * on the background thread's connection: the refresh has returned, so no lock of the
+ * engine is held while SQLite's writer is waited for. A campaign that could not be
+ * recorded is detected again when its observable is next reported. */
+static void record_campaigns(struct node *node, const struct engine_refresh_result *res)
+{
+    struct mz_error err;
+
+    for (size_t i = 0; i < res->n_campaigns; i++) {
+        const struct engine_campaign *c = &res->campaigns[i];
+        mz_error_clear(&err);
+        if (campaign_record(node->ckpt_store, c, &err))
+            MZ_LOG(MZ_LOG_WARN, "event=campaign_record_failed grouping=%s msg=\"%s\"", c->id, err.msg);
+        else
+            MZ_LOG(MZ_LOG_INFO, "event=campaign grouping=%s reports=%zu countries=%zu", c->id, c->n_refs,
+                   c->n_countries);
+    }
+}
+
+/* Index what the store gained, then record the campaigns that detected. */
+static enum mz_err refresh(struct node *node, size_t *n_out, struct mz_error *err)
+{
+    struct engine_refresh_result res;
+    enum mz_err rc = engine_refresh(node->index, node->ckpt_store, &res, err);
+
+    if (!rc)
+        record_campaigns(node, &res);
+    *n_out = res.n_rows;
+    engine_refresh_result_free(&res);
+    return rc;
+}
+
+/* One round of background work: index what is new (and record campaigns),
+ * checkpoint, and now and then rewrite the index snapshot. */
 static void background_tick(struct node *node, uint64_t *saved_gen, time_t *saved_at, int force_save)
 {
     struct mz_error err;
@@ -20,17 +54,17 @@ static void background_tick(struct node *node, uint64_t *saved_gen, time_t *save
     uint64_t gen;
 
     mz_error_clear(&err);
-    if (svc_index_refresh(node->index, node->ckpt_store, &n, &err))
+    if (refresh(node, &n, &err))
         MZ_LOG(MZ_LOG_WARN, "event=index_refresh_failed msg=\"%s\"", err.msg);
     else if (n)
         MZ_LOG(MZ_LOG_DEBUG, "event=index_refresh objects=%zu", n);
     mz_error_clear(&err);
     if (store_checkpoint(node->ckpt_store, &err))
         MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", err.msg);
-    gen = svc_index_generation(node->index);
+    gen = engine_generation(node->index);
     if (gen != *saved_gen && (force_save || time(NULL) - *saved_at >= SNAPSHOT_EVERY_S)) {
         mz_error_clear(&err);
-        if (svc_index_save(node->index, node->index_path, &err))
+        if (engine_snapshot_save(node->index, node->index_path, &err))
             MZ_LOG(MZ_LOG_WARN, "event=snapshot_failed msg=\"%s\"", err.msg);
         *saved_gen = gen;
         *saved_at = time(NULL);
@@ -40,7 +74,7 @@ static void background_tick(struct node *node, uint64_t *saved_gen, time_t *save
 static void *background(void *arg)
 {
     struct node *node = arg;
-    uint64_t saved_gen = svc_index_generation(node->index);
+    uint64_t saved_gen = engine_generation(node->index);
     time_t saved_at = 0;
 
     pthread_mutex_lock(&node->lock);
@@ -61,7 +95,7 @@ static void *background(void *arg)
 enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
                       struct mz_error *err)
 {
-    struct store_opts opts = {conf->store_cache_mb, 1};
+    struct store_opts opts = {conf->store_cache_mb, 1, STORE_OPEN_EXISTING}; /* made by `mreza init` */
     enum mz_err rc = MZ_OK;
 
     memset(node, 0, sizeof *node);
@@ -84,10 +118,11 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
         goto fail;
     /* The index is built from the store before the node answers anything. */
     snprintf(node->index_path, sizeof node->index_path, "%s/index.snap", conf->data_dir);
-    rc = svc_index_new(&node->index, err);
+    rc = engine_new(&node->index, err);
     if (!rc) {
-        svc_index_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
-        rc = svc_index_refresh(node->index, node->ckpt_store, NULL, err);
+        size_t n_rows;
+        engine_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
+        rc = refresh(node, &n_rows, err);
     }
     if (rc)
         goto fail;
@@ -97,7 +132,7 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
     node->ckpt_running = pthread_create(&node->ckpt_thread, NULL, background, node) == 0;
     return MZ_OK;
 fail:
-    svc_index_free(node->index);
+    engine_free(node->index);
     store_close(node->ckpt_store);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
@@ -119,7 +154,7 @@ void node_close(struct node *node)
         pthread_join(node->ckpt_thread, NULL);
     }
     store_close(node->ckpt_store);
-    svc_index_free(node->index);
+    engine_free(node->index);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
     free(node->pool);

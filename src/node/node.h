@@ -1,18 +1,24 @@
 /* node/node.h - a running node: its configuration, a pool of store connections
- * shared by the HTTP worker threads, and the indicator index. A struct store is one
+ * shared by the HTTP worker threads, and the indicator engine. A struct store is one
  * connection and not thread-safe, so each request borrows one with
  * node_store_acquire() and gives it back with node_store_release(). A background
- * thread, once a second, adds newly stored objects to the index, checkpoints the
+ * thread, once a second, adds newly stored objects to the index, records the regional
+ * campaigns that indexing detected (domain/campaign.h, after the refresh has
+ * returned: no lock of the engine is held while it writes), checkpoints the
  * write-ahead log (so that no client's commit pays for it) and, when the index has
- * changed, rewrites its snapshot for `mreza match`. */
+ * changed, rewrites its snapshot for `mreza match`.
+ *
+ * The engine is an opaque pointer here: the front ends (api/, cli/) pass it to the
+ * domain's use cases (domain/svc_match.h) and never call it themselves. */
 #ifndef MZ_NODE_H
 #define MZ_NODE_H
 
 #include <pthread.h>
 
-#include "engine/svc_index.h"
 #include "store/store.h"
 #include "util/conf.h"
+
+struct engine; /* engine/engine.h */
 
 struct node {
     struct mz_conf conf;
@@ -21,8 +27,8 @@ struct node {
     int n_pool, n_idle;
     pthread_mutex_t lock;  /* guards idle, n_idle and stopping */
     pthread_cond_t cond;
-    /* The indicator index, kept in step with the store by the background thread. */
-    struct svc_index *index;
+    /* The indicator engine, kept in step with the store by the background thread. */
+    struct engine *index;
     char index_path[1100];     /* <data>/index.snap */
     /* The background thread: its own connection (checkpoints, index refresh,
      * snapshots; see node.c). */
@@ -33,7 +39,8 @@ struct node {
     int stopping;
 };
 
-/* Open n connections to the store that conf names. On failure nothing is left open. */
+/* Open n connections to the store that conf names, which must exist (MZ_ENOTFOUND:
+ * `mreza init` makes it). On failure nothing is left open. */
 enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
                       struct mz_error *err);
 void node_close(struct node *node);

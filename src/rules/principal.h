@@ -8,7 +8,8 @@
  *              organisation's objects, those addressed to it, and TLP:CLEAR (which
  *              is for anyone) - not the community's TLP:GREEN
  *   viewer   - reads like an analyst, writes nothing
- * Roles only ever narrow what TLP allows; no role widens it (not even admin). */
+ * Roles only ever narrow what TLP allows; no role widens it (not even admin). What
+ * each role may do besides reading is decided in one table: domain/authz.c. */
 #ifndef MZ_PRINCIPAL_H
 #define MZ_PRINCIPAL_H
 
@@ -28,12 +29,18 @@ struct principal {
     enum role role;
     struct store_user user; /* zeroed for ROLE_NONE */
     struct store_org org;   /* zeroed for ROLE_NONE */
+    int console;            /* 1: the node's operator at the console (principal_console) */
 };
+
+/* The console: whoever runs `mreza` beside the store, i.e. the node's operator, who
+ * can read the store's files anyway. It may manage the node (domain/authz.h) but is
+ * no member of any organisation, so TLP shows it nothing a member would not see:
+ * commands that read objects act as an organisation or a user instead (--as). */
+void principal_console(struct principal *p);
+int principal_is_console(const struct principal *p);
 
 /* "admin" ... "viewer" -> role; ROLE_NONE for anything else. */
 enum role role_parse(const char *name);
 const char *role_name(enum role r);
-int role_can_write(enum role r);
-int role_can_admin(enum role r);
 
 #endif

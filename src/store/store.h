@@ -19,12 +19,22 @@
 
 struct store;
 
+/* Whether store_open may create a store. Only `mreza init` creates one: every other
+ * caller opens an existing store, so that a mistyped --data is an error instead of a
+ * new, empty node that answers "ok". */
+enum store_open_mode {
+    STORE_OPEN_CREATE = 0, /* open, creating the directory and the store if needed */
+    STORE_OPEN_EXISTING,   /* MZ_ENOTFOUND, creating nothing, unless dir holds a store */
+    STORE_OPEN_NEW         /* MZ_ECONFLICT, touching nothing, if dir holds a store */
+};
+
 struct store_opts {
     long cache_mb;         /* page cache per connection */
     int manual_checkpoint; /* 1: the caller runs store_checkpoint(); commits never do */
+    enum store_open_mode mode; /* NULL opts: STORE_OPEN_CREATE */
 };
 
-/* Open (creating if needed) the store in directory dir and bring its schema up to
+/* Open the store in directory dir as opts->mode allows and bring its schema up to
  * date. *out is set only on success; close with store_close(). */
 enum mz_err store_open(const char *dir, const struct store_opts *opts, struct store **out,
                        struct mz_error *err);

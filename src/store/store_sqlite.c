@@ -10,11 +10,14 @@
  * through a "duplicate" answer. `latest` marks each owner's newest version. */
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/buf.h"
 
@@ -145,25 +148,52 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
     return MZ_OK;
 }
 
+/* What mode asks of dir before SQLite opens path (dir/mreza.db): EXISTING needs the
+ * file there and creates nothing; CREATE and NEW create the directory; NEW also creates
+ * the file itself, exclusively, so that of two `mreza init --demo` at once one fails
+ * before it writes anything (SQLite takes an empty file for an empty database). */
+static enum mz_err claim_path(const char *dir, const char *path, enum store_open_mode mode,
+                              struct mz_error *err)
+{
+    struct stat sb;
+    int fd;
+
+    if (mode == STORE_OPEN_EXISTING) {
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            return mz_error_set(err, MZ_ENOTFOUND, "", "store: no store in %s", dir);
+        return MZ_OK;
+    }
+    if (mkdir(dir, 0700) != 0 && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        return mz_error_set(err, MZ_EIO, "", "store: cannot create directory %s", dir);
+    if (mode != STORE_OPEN_NEW)
+        return MZ_OK;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return mz_error_set(err, MZ_ECONFLICT, "", "store: %s already holds a store", dir);
+    if (fd < 0)
+        return mz_error_set(err, MZ_EIO, "", "store: cannot create %s: %s", path, strerror(errno));
+    close(fd);
+    return MZ_OK;
+}
+
 enum mz_err store_open(const char *dir, const struct store_opts *opts, struct store **out,
                        struct mz_error *err)
 {
     char path[1024], pragmas[256];
+    enum store_open_mode mode = opts ? opts->mode : STORE_OPEN_CREATE;
     struct store *st;
     enum mz_err rc;
 
-    if (mkdir(dir, 0700) != 0) {
-        struct stat sb;
-        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return mz_error_set(err, MZ_EIO, "", "store: cannot create directory %s", dir);
-    }
     if ((size_t)snprintf(path, sizeof path, "%s/mreza.db", dir) >= sizeof path)
         return mz_error_set(err, MZ_EINVAL, "", "store: path too long: %s", dir);
+    rc = claim_path(dir, path, mode, err);
+    if (rc)
+        return rc;
     st = calloc(1, sizeof *st);
     if (!st)
         return MZ_ENOMEM;
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                        (mode == STORE_OPEN_EXISTING ? 0 : SQLITE_OPEN_CREATE), NULL) != SQLITE_OK) {
         rc = mz_error_set(err, MZ_EIO, "", "store: cannot open %s: %s", path,
                           st->db ? sqlite3_errmsg(st->db) : "out of memory");
         goto fail;

@@ -12,6 +12,7 @@ void mz_buf_init(struct mz_buf *b, size_t limit)
     b->len = 0;
     b->cap = 0;
     b->limit = limit;
+    b->err = MZ_OK;
 }
 
 void mz_buf_free(struct mz_buf *b)
@@ -21,13 +22,28 @@ void mz_buf_free(struct mz_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->err = MZ_OK;
 }
 
 void mz_buf_reset(struct mz_buf *b)
 {
     b->len = 0;
+    b->err = MZ_OK;
     if (b->data)
         b->data[0] = '\0';
+}
+
+enum mz_err mz_buf_status(const struct mz_buf *b)
+{
+    return b->err;
+}
+
+/* Remember the first failure; returns rc. */
+static enum mz_err latch(struct mz_buf *b, enum mz_err rc)
+{
+    if (rc && !b->err)
+        b->err = rc;
+    return rc;
 }
 
 enum mz_err mz_buf_reserve(struct mz_buf *b, size_t extra)
@@ -35,8 +51,10 @@ enum mz_err mz_buf_reserve(struct mz_buf *b, size_t extra)
     size_t need, ncap;
     char *p;
 
+    if (b->err)
+        return b->err;
     if (extra > b->limit || b->len > b->limit - extra || b->len + extra >= (size_t)-1)
-        return MZ_ETOOBIG;
+        return latch(b, MZ_ETOOBIG);
     need = b->len + extra + 1;
     if (need <= b->cap)
         return MZ_OK;
@@ -45,7 +63,7 @@ enum mz_err mz_buf_reserve(struct mz_buf *b, size_t extra)
         ncap = ncap > ((size_t)-1) / 2 ? need : ncap * 2;
     p = realloc(b->data, ncap);
     if (!p)
-        return MZ_ENOMEM;
+        return latch(b, MZ_ENOMEM);
     b->data = p;
     b->cap = ncap;
     return MZ_OK;
@@ -84,7 +102,7 @@ enum mz_err mz_buf_printf(struct mz_buf *b, const char *fmt, ...)
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return MZ_EINVAL;
+        return latch(b, MZ_EINVAL);
     rc = mz_buf_reserve(b, (size_t)n);
     if (rc)
         return rc;

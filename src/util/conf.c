@@ -34,6 +34,8 @@ static const struct conf_row conf_table[] = {
     {"data", CONF_STR, OFF(data_dir), 0, 0, "./mreza-data", "directory of the store"},
     {"http.max_body", CONF_SIZE, OFF(http_max_body), 1024, 4LL << 30, "256M",
      "largest request body accepted (413 above)"},
+    {"http.max_reply", CONF_SIZE, OFF(http_max_reply), 4096, 4LL << 30, "1G",
+     "largest reply built in memory (a list, an export, a match); a larger one is refused with a JSON error, never cut short"},
     {"http.max_depth", CONF_INT, OFF(http_max_depth), 2, 1000, "64",
      "deepest JSON nesting accepted"},
     {"http.max_objects", CONF_INT, OFF(http_max_objects), 1, 10000000, "1000000",
@@ -94,6 +96,16 @@ static int parse_number(const char *v, enum conf_kind kind, long long *out)
         return -1;
     *out = n;
     return 0;
+}
+
+int mz_conf_parse_int(const char *text, long long *out)
+{
+    return parse_number(text, CONF_INT, out);
+}
+
+int mz_conf_parse_size(const char *text, long long *out)
+{
+    return parse_number(text, CONF_SIZE, out);
 }
 
 enum mz_err mz_conf_set(struct mz_conf *c, const char *key, const char *value,

@@ -17,6 +17,7 @@ struct mz_conf {
     char listen[MZ_CONF_STR_LEN];    /* host:port the API listens on */
     char data_dir[MZ_CONF_STR_LEN];  /* directory holding the store */
     size_t http_max_body;            /* bytes */
+    size_t http_max_reply;           /* bytes of one reply built in memory */
     long http_max_depth;             /* JSON nesting */
     long http_max_objects;           /* objects per bundle */
     long http_timeout;               /* seconds of connection inactivity */
@@ -40,6 +41,11 @@ enum mz_err mz_conf_set(struct mz_conf *c, const char *key, const char *value,
 enum mz_err mz_conf_set_kv(struct mz_conf *c, const char *kv, struct mz_error *err);
 /* Read a config file; err->field holds "path:line" on a bad line. */
 enum mz_err mz_conf_load_file(struct mz_conf *c, const char *path, struct mz_error *err);
+/* Read text as a whole number (mz_conf_parse_int) or as a size with an optional K,
+ * M or G suffix, powers of 1024 (mz_conf_parse_size): 0 with *out set, or -1. The
+ * CLI's option tables read numbers with these, so a flag reads as a setting does. */
+int mz_conf_parse_int(const char *text, long long *out);
+int mz_conf_parse_size(const char *text, long long *out);
 /* Write every setting with its value and description, in config-file syntax. */
 void mz_conf_dump(const struct mz_conf *c, FILE *out);
 

@@ -52,6 +52,9 @@ const char *mz_err_name(enum mz_err code)
     case MZ_ENOMEM: return "out_of_memory";
     case MZ_EIO: return "io_error";
     case MZ_EUNSUPPORTED: return "unsupported";
+    case MZ_EMETHOD: return "method_not_allowed";
+    case MZ_ENOTACCEPTABLE: return "not_acceptable";
+    case MZ_EMEDIATYPE: return "unsupported_media_type";
     }
     return "unknown";
 }

@@ -18,7 +18,10 @@ enum mz_err {
     MZ_EFORBIDDEN, /* authenticated, but the role does not allow it */
     MZ_ENOMEM,
     MZ_EIO,        /* storage or system failure */
-    MZ_EUNSUPPORTED /* valid request for something not offered (e.g. method) */
+    MZ_EUNSUPPORTED, /* valid request for something not offered */
+    MZ_EMETHOD,      /* the method is not allowed on this resource */
+    MZ_ENOTACCEPTABLE, /* the client accepts none of the media types offered */
+    MZ_EMEDIATYPE    /* the request body's media type is not one that is read */
 };
 
 #define MZ_ERR_MSG_LEN 256

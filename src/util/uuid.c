@@ -4,6 +4,27 @@
 #include <sodium.h>
 #include <stdio.h>
 
+enum mz_err mz_random_init(void)
+{
+    return sodium_init() < 0 ? MZ_EIO : MZ_OK;
+}
+
+void mz_random_hex(char *out, size_t out_size)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char b[16];
+    size_t i;
+
+    if (out_size == 0)
+        return;
+    for (i = 0; i + 1 < out_size; i++) {
+        if (i % (2 * sizeof b) == 0)
+            randombytes_buf(b, sizeof b);
+        out[i] = digits[(b[i / 2 % sizeof b] >> (i % 2 ? 0 : 4)) & 0x0f];
+    }
+    out[i] = '\0';
+}
+
 void mz_uuid_v4(char *out)
 {
     unsigned char b[16];

@@ -2,19 +2,33 @@
  * test binary with a message: they mean the environment is broken, not the node. */
 #include "harness.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The servers this process started and has not stopped yet, and what the ones it
+ * stopped with SIGTERM said (h_test_servers_exit_cleanly() reads both). */
+#define H_MAX_RUNNING 8
+static struct hnode *running[H_MAX_RUNNING];
+static int n_started;
+static int n_stopped; /* with SIGTERM (h_stop) */
+static int n_unclean; /* of those, exited with a status other than 0 */
+static char unclean[256]; /* "port 41234: status 134; ..." */
 
 static void die(const char *fmt, ...)
 {
@@ -193,6 +207,17 @@ static unsigned read_port(int fd)
     return 0;
 }
 
+static void track(struct hnode *n)
+{
+    for (int i = 0; i < H_MAX_RUNNING; i++)
+        if (!running[i]) {
+            running[i] = n;
+            n_started++;
+            return;
+        }
+    die("more than %d servers running at once", H_MAX_RUNNING);
+}
+
 void h_start(struct hnode *n, const char *const *sets)
 {
     int pfd[2];
@@ -216,6 +241,7 @@ void h_start(struct hnode *n, const char *const *sets)
         die("pipe: %s", strerror(errno));
     n->pid = fork();
     if (n->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* no server outlives a test binary that died */
         dup2(pfd[1], 1);
         close(pfd[0]);
         close(pfd[1]);
@@ -227,6 +253,7 @@ void h_start(struct hnode *n, const char *const *sets)
     close(pfd[0]); /* the server's later stdout writes go nowhere; it writes none */
     if (!n->port)
         die("mreza serve did not report its port");
+    track(n);
     snprintf(n->url, sizeof n->url, "http://127.0.0.1:%u", n->port);
     for (int i = 0; i < 200; i++) {
         struct pollfd none;
@@ -245,6 +272,9 @@ static int reap(struct hnode *n, int sig)
     kill(n->pid, sig);
     waitpid(n->pid, &status, 0);
     n->pid = 0;
+    for (int i = 0; i < H_MAX_RUNNING; i++)
+        if (running[i] == n)
+            running[i] = NULL;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
@@ -252,10 +282,31 @@ static int reap(struct hnode *n, int sig)
 
 int h_stop(struct hnode *n)
 {
+    unsigned port = n->port;
     int rc = reap(n, SIGTERM);
-    if (rc > 0)
+    size_t used = strlen(unclean);
+
+    n_stopped += rc >= 0;
+    if (rc > 0) {
         fprintf(stderr, "harness: mreza serve exited with status %d\n", rc);
+        n_unclean++;
+        snprintf(unclean + used, sizeof unclean - used, "%sport %u: status %d", used ? "; " : "", port, rc);
+    }
     return rc;
+}
+
+void h_test_servers_exit_cleanly(void **state)
+{
+    (void)state;
+    for (int i = 0; i < H_MAX_RUNNING; i++)
+        if (running[i])
+            h_stop(running[i]);
+    if (n_stopped == 0)
+        fail_msg("no `mreza serve` was started and stopped by this binary: there is nothing to check");
+    if (n_unclean)
+        fail_msg("%d of the %d servers stopped did not exit cleanly (a sanitizer report above?): %s", n_unclean,
+                 n_stopped, unclean);
+    print_message("the %d servers stopped exited cleanly (%d started)\n", n_stopped, n_started);
 }
 
 void h_kill9(struct hnode *n)
@@ -311,6 +362,14 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 long h_http(struct hnode *n, const char *method, const char *path, const char *key,
             const char *body, size_t body_len, struct hresp *r)
 {
+    static const char *const json[] = {"Content-Type: application/json", NULL};
+
+    return h_http_hdr(n, method, path, key, json, body, body_len, r);
+}
+
+long h_http_hdr(struct hnode *n, const char *method, const char *path, const char *key,
+                const char *const *headers, const char *body, size_t body_len, struct hresp *r)
+{
     CURL *c = curl_easy_init();
     struct curl_slist *hdr = NULL;
     struct sink s = {NULL, 0};
@@ -328,7 +387,8 @@ long h_http(struct hnode *n, const char *method, const char *path, const char *k
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
         hdr = curl_slist_append(hdr, auth);
     }
-    hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    for (size_t i = 0; headers && headers[i]; i++)
+        hdr = curl_slist_append(hdr, headers[i]);
     hdr = curl_slist_append(hdr, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     if (body) {

@@ -79,7 +79,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return h_node_free(&node) != 0; /* the server must exit cleanly (no leaks) */
+    /* the last test stopped the server (-1: not running); if a failed test left it
+     * running, it must still exit cleanly (tests/run.sh counts a failed teardown) */
+    return h_node_free(&node) > 0;
 }
 
 /* 30 GREEN indicators in one bundle, then paging them back 7 at a time. */
@@ -276,7 +278,7 @@ static void test_roles(void **state)
 
     (void)state;
     assert_int_equal(h_http(&node, "POST", "/api/v1/objects", viewer_key, one, strlen(one), &r), 403);
-    assert_non_null(strstr(r.body, "viewer role may not write"));
+    assert_non_null(strstr(r.body, "may write objects (you are viewer of rs-cert)"));
     hresp_free(&r);
     assert_int_equal(h_http(&node, "POST", "/api/v1/orgs", analyst_key, org, strlen(org), &r), 403);
     hresp_free(&r);
@@ -302,10 +304,31 @@ static void test_roles(void **state)
     assert_int_equal(json_array_size(json_object_get(v, "users")), 1);
     json_decref(v);
     hresp_free(&r);
+    /* naming their own organisation is fine, another one is refused */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=ba-cert", key, NULL, 0, &r), 200);
+    v = parse(&r);
+    assert_int_equal(json_array_size(json_object_get(v, "users")), 1);
+    json_decref(v);
+    hresp_free(&r);
+    assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=rs-cert", key, NULL, 0, &r), 403);
+    assert_non_null(strstr(r.body, "only an admin may list another organisation's users"));
+    hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/users", admin_key, NULL, 0, &r), 200);
     v = parse(&r);
     assert_int_equal(json_array_size(json_object_get(v, "users")), 5);
     json_decref(v);
+    hresp_free(&r);
+    /* an admin may narrow the list to one organisation; an unknown one is a 404 */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=rs-cert", admin_key, NULL, 0, &r), 200);
+    v = parse(&r);
+    assert_int_equal(json_array_size(json_object_get(v, "users")), 3);
+    json_decref(v);
+    hresp_free(&r);
+    assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=xx-none", admin_key, NULL, 0, &r), 404);
+    hresp_free(&r);
+    /* adding users is for admins only */
+    assert_int_equal(h_http(&node, "POST", "/api/v1/users", key, user, strlen(user), &r), 403);
+    assert_non_null(strstr(r.body, "only an admin may add users"));
     hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/orgs", key, NULL, 0, &r), 200);
     v = parse(&r);
@@ -399,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_export_bundle),
         cmocka_unit_test(test_large_bundles),
+        cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -116,6 +116,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill9_during_bulk_import),
+        cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,9 @@
  * reported per indicator, POST /api/v1/match (exact, parent domain, CIDR range,
  * candidate and scan patterns, expiry, revocation, TLP: a match on an indicator the
  * asker may not see is never reported), correlation queries, the regional
- * campaign's three reports, and `mreza match` over real log formats with its
- * snapshot (mapped when intact, rebuilt when stale or corrupt) and --report. */
+ * campaign's three reports, `mreza match` over real log formats with its snapshot
+ * (mapped when intact, rebuilt when stale or corrupt) and --report, and the CLI and
+ * the API giving the same hits in the same format for the same lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -133,7 +134,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return h_node_free(&node) != 0;
+    /* the last test stopped the server (-1: not running); if a failed test left it
+     * running, it must still exit cleanly (tests/run.sh counts a failed teardown) */
+    return h_node_free(&node) > 0;
 }
 
 static void test_bad_pattern_is_refused_with_position(void **state)
@@ -276,6 +279,14 @@ static void test_match_lines(void **state)
     assert_null(strstr(r.body, "\"via\":\"range\""));
     assert_non_null(strstr(r.body, "\"malformed\":1"));
     hresp_free(&r);
+    /* a line with a line break in it would be two lines of a log: refused, named */
+    {
+        const char *two = "{\"format\":\"text\",\"lines\":[\"evil.example\",\"a\\nevil.example\"]}";
+        assert_int_equal(h_http(&node, "POST", "/api/v1/match", me_key, two, strlen(two), &r), 400);
+        assert_non_null(strstr(r.body, "\"field\":\"/lines/1\""));
+        assert_non_null(strstr(r.body, "line break"));
+        hresp_free(&r);
+    }
     /* a bad format is a 400 that names it */
     assert_int_equal(h_http(&node, "POST", "/api/v1/match", me_key, "{\"format\":\"xml\",\"lines\":[\"x\"]}", 30, &r), 400);
     assert_non_null(strstr(r.body, "/format"));
@@ -296,7 +307,7 @@ static void test_match_respects_tlp(void **state)
         struct hresp r;
         assert_int_equal(h_http(&node, "GET", "/api/v1/index", me_key, NULL, 0, &r), 403);
         assert_non_null(strstr(r.body, "\"status\":403"));
-        assert_non_null(strstr(r.body, "admins"));
+        assert_non_null(strstr(r.body, "only an admin"));
         hresp_free(&r);
         assert_int_equal(h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r), 200);
         assert_non_null(strstr(r.body, "\"objects\":"));
@@ -401,11 +412,17 @@ static void test_cli_match_logs_and_snapshot(void **state)
                "{\"ts\": broken json\n"
                "{\"ts\":\"2025-03-01T10:00:02Z\",\"client\":\"10.0.0.7\",\"query\":\"xevil.example\",\"answer\":\"203.0.113.9\"}\n");
     assert_int_equal(h_cli(&node, &out, argv_json), 0);
-    assert_int_equal(count_lines_with(out, "\"line\":1,"), 1);
+    /* one line per hit: login.evil.example under the three evil.example indicators
+     * me-cirt may see (not rs-cert's AMBER one) */
+    assert_int_equal(count_lines_with(out, "\"line\":1,"), 3);
     assert_int_equal(count_lines_with(out, "\"line\":4,"), 1); /* the answer, inside the CIDR; not xevil */
     assert_int_equal(count_lines_with(out, "\"line\":2,"), 0);
     assert_non_null(strstr(out, "\"via\":\"parent\""));
     assert_non_null(strstr(out, "\"via\":\"range\""));
+    assert_int_equal(count_lines_with(out, "\"indicator\":\"indicator--5a5a5a5a-0000-4000-8000-0000000000"), 4);
+    assert_int_equal(count_lines_with(out, "\"matched\":\"evil.example\"}"), 3);
+    assert_non_null(strstr(out, "\"via\":\"range\",\"indicator\":\"indicator--5a5a5a5a-0000-4000-8000-000000000004\",\"matched\":\"203.0.113.9\"}"));
+    assert_null(strstr(out, "\"indicators\""));
     free(out);
     /* corrupt the snapshot: the run rebuilds it and answers the same */
     f = fopen(snap, "r+b");
@@ -414,7 +431,7 @@ static void test_cli_match_logs_and_snapshot(void **state)
     fputc('!', f);
     fclose(f);
     assert_int_equal(h_cli(&node, &out, argv_json), 0);
-    assert_int_equal(count_lines_with(out, "\"file\""), 2);
+    assert_int_equal(count_lines_with(out, "\"file\""), 4);
     free(out);
     /* defanged text, and --report stores sightings as the user */
     write_file(log, "alert: beacon to hxxp://evil[.]example/Login and 203.0.113[.]50\nplain line\n");
@@ -439,6 +456,95 @@ static void test_cli_match_logs_and_snapshot(void **state)
     hresp_free(&r);
 }
 
+/* The hits of parsed output (one JSON object per line, or the API's "matches"), each
+ * as "field|value|kind|via|indicator|matched" plus its position (the file's line, or
+ * the item + 1), sorted: what must agree between the two front ends. */
+static char *hit_lines(json_t *hits)
+{
+    char *out = calloc(1, 65536);
+    json_t *m;
+    size_t i;
+
+    assert_non_null(out);
+    json_array_foreach(hits, i, m) {
+        json_t *line = json_object_get(m, "line"), *item = json_object_get(m, "item");
+        const char *keys[] = {"field", "value", "kind", "via", "indicator", "matched"};
+        /* exactly these members, besides the position */
+        assert_int_equal(json_object_size(m), 6 + (line ? 2 : 1));
+        snprintf(out + strlen(out), 65536 - strlen(out), "%lld",
+                 line ? json_integer_value(line) : json_integer_value(item) + 1);
+        for (size_t k = 0; k < 6; k++) {
+            assert_true(json_is_string(json_object_get(m, keys[k])));
+            snprintf(out + strlen(out), 65536 - strlen(out), "|%s", json_string_value(json_object_get(m, keys[k])));
+        }
+        strcat(out, "\n");
+    }
+    sort_lines(out);
+    return out;
+}
+
+/* `mreza match` and POST /api/v1/match run one matcher and print one hit format:
+ * the same log lines give the same hits, with the same members. */
+static void test_cli_and_api_say_the_same(void **state)
+{
+    static const char *const lines[] = {
+        "beacon to hxxp://login.evil[.]example/Login from 10.0.0.9",
+        "quiet line",
+        "203.0.113[.]5 and boss@evil.example and c2.bad.example",
+        "HTTP://EVIL.example:80/Login 198.51.100.8",
+    };
+    char log[400], body[2048], *out = NULL, *from_cli, *from_api;
+    const char *const argv[] = {"match", "--as-user", "analyst@me-cirt", "--format", "text", log, NULL};
+    struct hresp r;
+    json_error_t je;
+    json_t *v, *hits;
+    FILE *f;
+
+    (void)state;
+    snprintf(body, sizeof body, "{\"format\":\"text\",\"lines\":[");
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        snprintf(body + strlen(body), sizeof body - strlen(body), "%s\"%s\"", i ? "," : "", lines[i]);
+    strcat(body, "]}");
+    assert_int_equal(h_http(&node, "POST", "/api/v1/match", me_key, body, strlen(body), &r), 200);
+    v = json_loads(r.body, 0, &je);
+    hresp_free(&r);
+    assert_non_null(v);
+    from_api = hit_lines(json_object_get(v, "matches"));
+    json_decref(v);
+
+    assert_int_equal(h_stop(&node), 0);
+    snprintf(log, sizeof log, "%s/same.log", node.dir);
+    f = fopen(log, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    assert_int_equal(h_cli(&node, &out, argv), 0);
+    h_start(&node, NULL);
+    hits = json_array();
+    for (char *p = out, *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        json_t *o = json_loadb(p, (size_t)(nl - p), 0, &je);
+        assert_non_null(o);
+        assert_string_equal(json_string_value(json_object_get(o, "file")), log);
+        json_array_append_new(hits, o);
+    }
+    free(out);
+    from_cli = hit_lines(hits);
+    json_decref(hits);
+
+    /* lines 1, 3 and 4 match (through a parent, a range, an e-mail, a scan pattern,
+     * URLs and their hosts); line 2 does not */
+    assert_non_null(strstr(from_api, "1|text|login.evil.example|domain|parent|indicator--5a5a5a5a-0000-4000-8000-000000000001|evil.example\n"));
+    assert_non_null(strstr(from_api, "4|text|http://evil.example/Login|url|exact|"));
+    assert_non_null(strstr(from_api, "3|text|203.0.113.5|ipv4|range|"));
+    assert_non_null(strstr(from_api, "4|text|198.51.100.8|ipv4|exact|indicator--5a5a5a5a-0000-4000-8000-000000000003|198.51.100.8\n"));
+    assert_null(strstr(from_api, "\n2|"));
+    if (strcmp(from_cli, from_api))
+        fail_msg("the CLI and the API disagree\nCLI:\n%s\nAPI:\n%s", from_cli, from_api);
+    free(from_cli);
+    free(from_api);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +555,8 @@ int main(void)
         cmocka_unit_test(test_correlations),
         cmocka_unit_test(test_regional_campaign),
         cmocka_unit_test(test_cli_match_logs_and_snapshot),
+        cmocka_unit_test(test_cli_and_api_say_the_same),
+        cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,7 +7,9 @@
  * defanged text, CSV and Zeek columns, random junk. The indicators are random too
  * (seeded), imported into a real node; the prefilter must also actually filter (most
  * lines skip the full matcher), and must turn itself off when some pattern has to be
- * evaluated on every value. */
+ * evaluated on every value. JSON lines without a field list take the first-stage
+ * scanner's path (match/jscan.h): those logs are matched again on each of its kernels
+ * this CPU runs (MREZA_JSCAN_KERNEL), with the same output. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "match/jscan.h"
 
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 
@@ -496,6 +499,40 @@ static long both_ways(const char *log, const char *format, long *n_out)
     return full;
 }
 
+/* The JSON log's matches with the prefilter, on each jscan kernel this CPU runs (the
+ * plain one always), must be those without the prefilter. Prints the kernels run. */
+static void every_kernel(const char *log)
+{
+    const char *const with[] = {"match", "--as", "rs-cert", "--format", "json", log, NULL};
+    const char *const without[] = {"match", "--as", "rs-cert", "--format", "json", "--no-prefilter", log, NULL};
+    static const enum jscan_kernel kernels[] = {JSCAN_SCALAR, JSCAN_SSSE3, JSCAN_AVX2};
+    char *want = NULL, names[64] = "";
+    int n = 0;
+
+    assert_int_equal(h_cli(&node, &want, without), 0);
+    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
+        struct jscan *runs = jscan_new_kernel(kernels[k]);
+        const char *name = jscan_kernel_name(kernels[k]);
+        char *got = NULL;
+
+        if (!runs)
+            continue; /* not on this CPU */
+        free(runs);
+        assert_int_equal(setenv("MREZA_JSCAN_KERNEL", name, 1), 0);
+        assert_int_equal(h_cli(&node, &got, with), 0);
+        assert_int_equal(unsetenv("MREZA_JSCAN_KERNEL"), 0);
+        if (strcmp(got, want) != 0)
+            fail_msg("jscan kernel %s changed the matches\nwith it:\n%.2000s\nwithout the prefilter:\n%.2000s", name,
+                     got, want);
+        free(got);
+        snprintf(names + strlen(names), sizeof names - strlen(names), " %s", name);
+        n++;
+    }
+    free(want);
+    assert_true(n >= 1 && strncmp(names, " plain", 6) == 0);
+    print_message("jscan kernels tested:%s\n", names);
+}
+
 static void test_prefilter_changes_nothing(void **state)
 {
     char log[400];
@@ -506,6 +543,7 @@ static void test_prefilter_changes_nothing(void **state)
     snprintf(log, sizeof log, "%s/log.jsonl", node.dir);
     write_json_log(log, lines);
     full = both_ways(log, "json", &n);
+    every_kernel(log);
     assert_true(n > 500);           /* the logs do match, often */
     assert_true(full >= 0);         /* the prefilter was on */
     assert_true(full < lines * 9 / 10);
@@ -561,6 +599,7 @@ static void test_prefilter_filters(void **state)
     }
     fclose(f);
     full = both_ways(log, "json", &n);
+    every_kernel(log);
     assert_int_equal(n, 3);
     assert_true(full >= 3 && full < 100);
 }

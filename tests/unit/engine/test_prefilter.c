@@ -45,7 +45,7 @@ static struct hot *make_hot(int with_email, struct idx **out)
     struct mz_error err;
     struct idx_obj_in in;
     struct hot *h = NULL;
-    uint32_t obj;
+    uint32_t obj = 0;
 
     assert_int_equal(idx_new(&ix, &err), MZ_OK);
     memset(&in, 0, sizeof in);

@@ -10,7 +10,10 @@
  *     value's class is the OR of its bytes' classes; all kernels say the same;
  *   - line ends: '\n', the end of the chunk, lines that end at the very end of a
  *     buffer allocated to size (ASan catches any read past the readable limit),
- *     lines longer than JSCAN_MAX_LINE, and the value cap. */
+ *     lines longer than JSCAN_MAX_LINE, and the value cap;
+ *   - the kernel jscan_new() picks: the best, or the one MREZA_JSCAN_KERNEL names
+ *     when the CPU runs it. The first test prints the kernels tested
+ *     ("jscan kernels tested: plain ssse3 avx2"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +48,49 @@ static void free_scanners(struct jscan **js, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(js[i]);
+}
+
+/* ---- kernels ---- */
+
+/* Which kernels the other tests run (printed), and which kernel jscan_new() picks:
+ * the best this CPU runs, or the one MREZA_JSCAN_KERNEL names if the CPU runs it. */
+static void test_kernels(void **state)
+{
+    static const char *const ignored[] = {"", "scalar", "AVX2", "avx512", "plain "};
+    struct jscan *js[N_KERNELS], *best, *got;
+    size_t nk = all_scanners(js);
+    char names[64] = "";
+
+    (void)state;
+    for (size_t k = 0; k < nk; k++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), " %s", jscan_kernel_name(js[k]->kernel));
+    print_message("jscan kernels tested:%s\n", names);
+    assert_string_equal(jscan_kernel_name(JSCAN_SCALAR), "plain");
+    assert_string_equal(jscan_kernel_name(JSCAN_SSSE3), "ssse3");
+    assert_string_equal(jscan_kernel_name(JSCAN_AVX2), "avx2");
+    assert_int_equal(unsetenv("MREZA_JSCAN_KERNEL"), 0);
+    best = jscan_new();
+    assert_non_null(best);
+    assert_int_equal(best->kernel, js[nk - 1]->kernel);
+    for (size_t i = 0; i < N_KERNELS; i++) {
+        struct jscan *has = jscan_new_kernel(kernels[i]);
+        assert_int_equal(setenv("MREZA_JSCAN_KERNEL", jscan_kernel_name(kernels[i]), 1), 0);
+        got = jscan_new();
+        assert_non_null(got);
+        assert_int_equal(got->kernel, has ? kernels[i] : best->kernel);
+        free(got);
+        free(has);
+    }
+    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) {
+        assert_int_equal(setenv("MREZA_JSCAN_KERNEL", ignored[i], 1), 0);
+        got = jscan_new();
+        assert_non_null(got);
+        assert_int_equal(got->kernel, best->kernel);
+        free(got);
+    }
+    assert_int_equal(unsetenv("MREZA_JSCAN_KERNEL"), 0);
+    free(best);
+    free_scanners(js, nk);
 }
 
 /* ---- classes ---- */
@@ -185,7 +231,7 @@ static void test_agrees_with_logfmt(void **state)
         size_t len = random_line(&x, buf, sizeof buf - 100), n_spans = 0, called = 0;
         const struct logfmt_span *spans = NULL;
         enum logfmt_skip r;
-        int flat[N_KERNELS];
+        int flat[N_KERNELS] = {0};
 
         /* a following line, so that the scanner must stop at the '\n' */
         memcpy(buf + len, "\n{\"z\":\"9.9.9.9\"}\n", 18);
@@ -427,6 +473,7 @@ static void test_long_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernels),
         cmocka_unit_test(test_classes),
         cmocka_unit_test(test_agrees_with_logfmt),
         cmocka_unit_test(test_table),

@@ -1467,18 +1467,24 @@ static void test_values_not_carried_over(void **state)
     logfmt_free(f);
 }
 
+/* Each line goes through two scanners as they are when new: made once, and put back
+ * in that state with logfmt_reset() before every line (two new scanners per line were
+ * 40 000 allocations of 1 MiB scratch buffers: under ASan, 80 % of the suite's time). */
 static void test_flat_scanner_agrees(void **state)
 {
     static struct out a, b;
     char line[1200], tabbed[1210];
     uint64_t x = 77;
+    struct logfmt *fresh = make(LOGFMT_JSON, NULL, 0);
+    struct logfmt *f1 = make(LOGFMT_JSON, NULL, 0), *f2 = make(LOGFMT_JSON, NULL, 0);
 
     (void)state;
     for (int i = 0; i < 20000; i++) {
-        struct logfmt *f1 = make(LOGFMT_JSON, NULL, 0), *f2 = make(LOGFMT_JSON, NULL, 0);
         enum logfmt_skip r1, r2;
         size_t n;
 
+        logfmt_reset(f1, fresh);
+        logfmt_reset(f2, fresh);
         random_flat_line(&x, line, sizeof line - 8);
         n = strlen(line);
         memcpy(tabbed, line, n);
@@ -1514,9 +1520,10 @@ static void test_flat_scanner_agrees(void **state)
             if (r1 != r2 || strcmp(a.buf, b.buf) != 0)
                 fail_msg("batched and walked scans differ on '%s': %d vs %d\n%s---\n%s", line, (int)r1, (int)r2, a.buf, b.buf);
         }
-        logfmt_free(f1);
-        logfmt_free(f2);
     }
+    logfmt_free(f1);
+    logfmt_free(f2);
+    logfmt_free(fresh);
 }
 
 int main(void)

@@ -1,7 +1,8 @@
 /* tests/unit/store/test_store.c - unit tests of store/store_sqlite.c through store.h.
  * Every test runs against a real SQLite store in its own mkdtemp directory (no
  * mocks). Covers: store_open creating the directory and schema (and refusing a path
- * that is a file); organisations, users and API keys (add, lookups, lists, duplicate
+ * that is a file), opening only an existing store (STORE_OPEN_EXISTING) and making
+ * only a new one (STORE_OPEN_NEW); organisations, users and API keys (add, lookups, lists, duplicate
  * names -> MZ_ECONFLICT, unknown -> MZ_ENOTFOUND); store_put_object (NEW, then
  * DUPLICATE for the same id/owner/version; a newer version becomes the only latest
  * one; an older version arriving late stays not-latest; one id stored by two owners);
@@ -291,6 +292,57 @@ static void test_open_refuses_a_file(void **state)
     assert_true(strlen(err.msg) > 0);
     unlink(path);
     store_close(NULL); /* a no-op */
+}
+
+/* STORE_OPEN_EXISTING creates nothing where there is no store (not even the
+ * directory) and answers MZ_ENOTFOUND; where there is one, it opens it. */
+static void test_open_existing(void **state)
+{
+    struct fx *f = *state;
+    struct store_opts existing = {0, 0, STORE_OPEN_EXISTING};
+    char missing[160];
+    struct store *st = NULL;
+    struct mz_error err;
+    struct stat sb;
+
+    snprintf(missing, sizeof missing, "%s/none", f->root);
+    mz_error_clear(&err);
+    assert_int_equal(store_open(missing, &existing, &st, &err), MZ_ENOTFOUND);
+    assert_null(st);
+    assert_non_null(strstr(err.msg, missing));
+    assert_int_not_equal(stat(missing, &sb), 0);
+    /* an empty directory stays empty */
+    assert_int_equal(mkdir(missing, 0700), 0);
+    assert_int_equal(store_open(missing, &existing, &st, &err), MZ_ENOTFOUND);
+    assert_int_equal(rmdir(missing), 0);
+    assert_int_equal(store_open(f->dir, &existing, &st, &err), MZ_OK);
+    store_close(st);
+}
+
+/* STORE_OPEN_NEW makes a store where there is none and refuses, touching nothing,
+ * where there is one. */
+static void test_open_new(void **state)
+{
+    struct fx *f = *state;
+    struct store_opts fresh = {0, 0, STORE_OPEN_NEW};
+    char dir[160];
+    struct store *st = NULL;
+    struct mz_error err;
+    struct stat before, after;
+
+    snprintf(dir, sizeof dir, "%s/new", f->root);
+    assert_int_equal(store_open(dir, &fresh, &st, &err), MZ_OK);
+    add_org(st, "first", "identity--7d8a3f7e-0000-4000-8000-000000000001");
+    store_close(st);
+    st = NULL;
+    assert_int_equal(store_open(f->dir, &fresh, &st, &err), MZ_ECONFLICT);
+    assert_null(st);
+    assert_int_equal(stat(dir, &before), 0);
+    assert_int_equal(store_open(dir, &fresh, &st, &err), MZ_ECONFLICT);
+    assert_null(st);
+    assert_int_equal(stat(dir, &after), 0);
+    assert_int_equal(before.st_mtime, after.st_mtime);
+    remove_dir(dir);
 }
 
 /* ---- organisations, users, keys ---- */
@@ -998,7 +1050,7 @@ static void test_reopen_keeps_data(void **state)
     struct store_org org;
     struct store_user u;
     struct store_query q;
-    struct store_opts opts = {8, 0};
+    struct store_opts opts = {8, 0, STORE_OPEN_CREATE};
     struct got g;
     struct mz_error err;
     char body[256] = "";
@@ -1038,6 +1090,8 @@ int main(void)
         T(test_open_creates_schema),
         T(test_open_twice),
         T(test_open_refuses_a_file),
+        T(test_open_existing),
+        T(test_open_new),
         T(test_orgs),
         T(test_org_duplicate_name),
         T(test_users),

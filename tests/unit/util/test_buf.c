@@ -1,7 +1,7 @@
 /* tests/unit/util/test_buf.c - unit tests of util/buf.c (the capped byte buffer).
  * Covers: the cap (appending up to the limit works, one byte more is MZ_ETOOBIG and
  * leaves the content and length unchanged, for append/puts/putc/printf/reserve, and
- * sizes that would overflow); NUL termination; reset; mz_buf_json_str() on a table of
+ * sizes that would overflow); the latched first error; NUL termination; reset; mz_buf_json_str() on a table of
  * inputs (quotes, backslashes, control characters, UTF-8), cross-checked by parsing
  * the output back with jansson; mz_buf_steal() and mz_buf_free(). */
 #include <setjmp.h>
@@ -35,35 +35,82 @@ static void test_append_within_limit(void **state)
     mz_buf_free(&b);
 }
 
-/* One byte over the cap: MZ_ETOOBIG, and the buffer is exactly as it was. */
+/* One byte over the cap: MZ_ETOOBIG, and the buffer is exactly as it was. Each call
+ * on a buffer of its own, since the first failure is latched (test_latch). */
+static void refuse_one(enum mz_err (*over)(struct mz_buf *b))
+{
+    struct mz_buf b;
+
+    mz_buf_init(&b, 8);
+    assert_int_equal(mz_buf_puts(&b, "12345"), MZ_OK);
+    assert_int_equal(over(&b), MZ_ETOOBIG);
+    assert_int_equal(b.len, 5);
+    assert_string_equal(b.data, "12345");
+    assert_int_equal(mz_buf_status(&b), MZ_ETOOBIG);
+    mz_buf_free(&b);
+}
+
+static enum mz_err over_append(struct mz_buf *b) { return mz_buf_append(b, "6789", 4); }
+static enum mz_err over_puts(struct mz_buf *b) { return mz_buf_puts(b, "abcd"); }
+static enum mz_err over_printf(struct mz_buf *b) { return mz_buf_printf(b, "%s", "wxyz"); }
+static enum mz_err over_reserve(struct mz_buf *b) { return mz_buf_reserve(b, 4); }
+
 static void test_cap_refuses_and_keeps_content(void **state)
 {
     struct mz_buf b;
 
     (void)state;
+    refuse_one(over_append);
+    refuse_one(over_puts);
+    refuse_one(over_printf);
+    refuse_one(over_reserve);
+    /* mz_buf_json_str may leave part of the string behind; the latch says so */
     mz_buf_init(&b, 8);
     assert_int_equal(mz_buf_puts(&b, "12345"), MZ_OK);
+    assert_int_equal(mz_buf_json_str(&b, "ab"), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_status(&b), MZ_ETOOBIG);
+    mz_buf_free(&b);
 
-    assert_int_equal(mz_buf_append(&b, "6789", 4), MZ_ETOOBIG);
-    assert_int_equal(b.len, 5);
-    assert_string_equal(b.data, "12345");
-
-    assert_int_equal(mz_buf_puts(&b, "abcd"), MZ_ETOOBIG);
-    assert_int_equal(b.len, 5);
-    assert_string_equal(b.data, "12345");
-
-    assert_int_equal(mz_buf_printf(&b, "%s", "wxyz"), MZ_ETOOBIG);
-    assert_int_equal(b.len, 5);
-    assert_string_equal(b.data, "12345");
-
-    assert_int_equal(mz_buf_reserve(&b, 4), MZ_ETOOBIG);
+    /* exactly up to the cap is fine; the next byte is not */
+    mz_buf_init(&b, 8);
+    assert_int_equal(mz_buf_puts(&b, "12345"), MZ_OK);
     assert_int_equal(mz_buf_reserve(&b, 3), MZ_OK);
-    assert_int_equal(b.len, 5);
-
     assert_int_equal(mz_buf_append(&b, "678", 3), MZ_OK);
+    assert_int_equal(mz_buf_status(&b), MZ_OK);
     assert_int_equal(mz_buf_putc(&b, '9'), MZ_ETOOBIG);
     assert_int_equal(b.len, 8);
     assert_string_equal(b.data, "12345678");
+    mz_buf_free(&b);
+}
+
+/* The first failure is latched: an append that would fit after it is refused with the
+ * same error (a reply that lost a piece must not go on as if whole), mz_buf_status()
+ * reports it, and mz_buf_reset() clears it. */
+static void test_latch(void **state)
+{
+    struct mz_buf b;
+
+    (void)state;
+    mz_buf_init(&b, 8);
+    assert_int_equal(mz_buf_status(&b), MZ_OK);
+    assert_int_equal(mz_buf_puts(&b, "{\"a\":"), MZ_OK);
+    assert_int_equal(mz_buf_puts(&b, "\"too long\""), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_putc(&b, '}'), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_append(&b, "1", 1), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_printf(&b, "%d", 1), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_json_str(&b, ""), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_reserve(&b, 1), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_status(&b), MZ_ETOOBIG);
+    assert_string_equal(b.data, "{\"a\":");
+    mz_buf_reset(&b);
+    assert_int_equal(mz_buf_status(&b), MZ_OK);
+    assert_int_equal(mz_buf_puts(&b, "ok"), MZ_OK);
+    assert_string_equal(b.data, "ok");
+    mz_buf_free(&b);
+    /* init starts clean even on a struct that held a latched error */
+    b.err = MZ_ENOMEM;
+    mz_buf_init(&b, 8);
+    assert_int_equal(mz_buf_status(&b), MZ_OK);
     mz_buf_free(&b);
 }
 
@@ -96,9 +143,9 @@ static void test_zero_limit(void **state)
 
     (void)state;
     mz_buf_init(&b, 0);
-    assert_int_equal(mz_buf_putc(&b, 'a'), MZ_ETOOBIG);
-    assert_int_equal(b.len, 0);
     assert_int_equal(mz_buf_printf(&b, "%s", ""), MZ_OK);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(mz_buf_putc(&b, 'a'), MZ_ETOOBIG);
     assert_int_equal(b.len, 0);
     mz_buf_free(&b);
 }
@@ -298,6 +345,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_within_limit),
         cmocka_unit_test(test_cap_refuses_and_keeps_content),
+        cmocka_unit_test(test_latch),
         cmocka_unit_test(test_cap_overflowing_sizes),
         cmocka_unit_test(test_zero_limit),
         cmocka_unit_test(test_grows),

@@ -1,8 +1,9 @@
 /* tests/unit/util/test_uuid.c - unit tests of util/uuid.c.
  * Covers mz_uuid_valid() with a table of accepted UUIDs (versions 1-5, variants
  * 8/9/a/b, uppercase hex) and rejected ones (versions 0 and 6+, other variants, wrong
- * lengths, misplaced hyphens, non-hex characters), and mz_uuid_v4(): its output is a
- * valid lowercase version-4 UUID and two calls differ. */
+ * lengths, misplaced hyphens, non-hex characters), mz_uuid_v4(): its output is a
+ * valid lowercase version-4 UUID and two calls differ, and mz_random_hex(): exactly
+ * out_size - 1 lowercase hex digits and a NUL, nothing past them, at every size. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -153,6 +154,43 @@ static void test_v4_many(void **state)
     assert_int_equal(varies[0] + varies[7] + varies[19] + varies[35], 4);
 }
 
+/* mz_random_hex at sizes around its 32-digit refill: size - 1 digits, a NUL, the
+ * byte past the buffer untouched; a size of 0 writes nothing. */
+static void test_random_hex_sizes(void **state)
+{
+    static const size_t sizes[] = {1, 2, 3, 17, 32, 33, 34, 65, 100};
+    char h[102];
+
+    (void)state;
+    assert_int_equal(mz_random_init(), MZ_OK);
+    memset(h, '#', sizeof h);
+    mz_random_hex(h, 0);
+    assert_int_equal(h[0], '#');
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        memset(h, '#', sizeof h);
+        mz_random_hex(h, sizes[k]);
+        assert_int_equal(strlen(h), sizes[k] - 1);
+        assert_int_equal(strspn(h, "0123456789abcdef"), sizes[k] - 1);
+        assert_int_equal(h[sizes[k]], '#');
+    }
+}
+
+/* The digits after each refill are new ones (equal by chance: 2^-128), and two
+ * request-id-sized draws differ. */
+static void test_random_hex_differs(void **state)
+{
+    char h[100], a[17], b[17];
+
+    (void)state;
+    assert_int_equal(mz_random_init(), MZ_OK);
+    mz_random_hex(h, sizeof h);
+    assert_memory_not_equal(h, h + 32, 32);
+    assert_memory_not_equal(h + 32, h + 64, 32);
+    mz_random_hex(a, sizeof a);
+    mz_random_hex(b, sizeof b);
+    assert_string_not_equal(a, b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +198,8 @@ int main(void)
         cmocka_unit_test(test_valid_uses_len),
         cmocka_unit_test(test_v4_is_valid_v4),
         cmocka_unit_test(test_v4_many),
+        cmocka_unit_test(test_random_hex_sizes),
+        cmocka_unit_test(test_random_hex_differs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

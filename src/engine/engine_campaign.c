@@ -1,0 +1,256 @@
+/* engine/engine_campaign.c - detecting regional campaigns as the engine indexes
+ * objects: an observable carried by TLP:CLEAR/GREEN reports (indicators, observed
+ * data) of organisations of at least campaign_min_countries countries whose own times
+ * (`modified`) lie within campaign_window_us of each other. The refresher collects
+ * the values of the community-visible objects it indexed ("touched") and checks each
+ * here with an exact index lookup; the campaigns found are handed back with the
+ * refresh's result. Recording them (a STIX grouping each) is the domain's
+ * (domain/campaign.c), done by the node after the refresh, so the engine never writes
+ * to the store and never holds its lock while someone does.
+ *
+ * A table (grouping id -> reports it listed) remembers what is recorded, learnt from
+ * the groupings the refresh indexes (engine_campaign_note), so that a campaign is
+ * handed back again only when it has more reports than its last recorded version: a
+ * grouping recorded after one refresh is read by the next, before that one checks
+ * anything. */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+void engine_campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap)
+{
+    char key[OBS_MAX_LEN + 32];
+    XXH128_hash_t h;
+    unsigned char b[16];
+    int n = snprintf(key, sizeof key, "mreza-campaign:%s:%s", obs_kind_name(kind), value);
+
+    h = XXH3_128bits(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1));
+    memcpy(b, &h.high64, 8);
+    memcpy(b + 8, &h.low64, 8);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x50); /* name-based, like an RFC 4122 v5 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, cap,
+             "grouping--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+static uint64_t camp_key(const char *grouping_id)
+{
+    return XXH3_64bits(grouping_id, strlen(grouping_id)) | 1;
+}
+
+static size_t camp_slot(const struct engine *e, uint64_t k)
+{
+    size_t j;
+    for (j = k & (e->camp_cap - 1); e->camp_keys[j] && e->camp_keys[j] != k; j = (j + 1) & (e->camp_cap - 1))
+        ;
+    return j;
+}
+
+static uint32_t camp_known(const struct engine *e, const char *grouping_id)
+{
+    size_t j;
+
+    if (!e->camp_cap)
+        return 0;
+    j = camp_slot(e, camp_key(grouping_id));
+    return e->camp_keys[j] ? e->camp_refs[j] : 0;
+}
+
+static void camp_remember(struct engine *e, const char *grouping_id, uint32_t n_refs)
+{
+    uint64_t k = camp_key(grouping_id);
+    size_t j;
+
+    if ((e->camp_n + 1) * 2 > e->camp_cap) {
+        size_t ncap = e->camp_cap ? e->camp_cap * 2 : 64;
+        uint64_t *keys = calloc(ncap, sizeof *keys), *okeys = e->camp_keys;
+        uint32_t *refs = calloc(ncap, sizeof *refs), *orefs = e->camp_refs;
+        size_t ocap = e->camp_cap;
+        if (!keys || !refs) {
+            free(keys);
+            free(refs);
+            return; /* forgetting only means the grouping may be rewritten later */
+        }
+        e->camp_keys = keys;
+        e->camp_refs = refs;
+        e->camp_cap = ncap;
+        for (size_t i = 0; i < ocap; i++)
+            if (okeys[i]) {
+                size_t t = camp_slot(e, okeys[i]);
+                keys[t] = okeys[i];
+                refs[t] = orefs[i];
+            }
+        free(okeys);
+        free(orefs);
+    }
+    j = camp_slot(e, k);
+    if (!e->camp_keys[j])
+        e->camp_n++;
+    e->camp_keys[j] = k;
+    e->camp_refs[j] = n_refs;
+}
+
+void engine_campaign_note(struct engine *e, json_t *obj, const char *id)
+{
+    json_t *meta = json_object_get(obj, "x_mreza_campaign");
+    json_t *refs = json_object_get(obj, "object_refs");
+
+    if (json_is_object(meta) && json_is_array(refs))
+        camp_remember(e, id, (uint32_t)json_array_size(refs));
+}
+
+struct camp_scan {
+    struct engine *e;
+    struct {
+        uint32_t obj;
+        int64_t when;
+    } found[ENGINE_CAMPAIGN_MAX_REFS];
+    size_t n;
+};
+
+static int camp_collect(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t len)
+{
+    struct camp_scan *cs = vctx;
+    const struct idx_obj *o = idx_obj_at(cs->e->ix, num);
+
+    (void)via;
+    (void)key;
+    (void)len;
+    /* Reports count by their own time (`modified`); observable objects have none
+     * and count through the indicators and observed-data that carry them. */
+    if ((o->flags & (IDX_F_DEAD | IDX_F_REVOKED)) || !tlp_community_wide(o->tlp) || !o->country[0] ||
+        !o->version)
+        return 0;
+    if (cs->n == ENGINE_CAMPAIGN_MAX_REFS)
+        return 1;
+    cs->found[cs->n].obj = num;
+    cs->found[cs->n].when = o->version;
+    cs->n++;
+    return 0;
+}
+
+/* The reports of (kind, value) within the window of the newest into c (refs not
+ * yet). */
+static void gather(struct engine *e, enum obs_kind kind, const char *value, struct camp_scan *cs,
+                   struct engine_campaign *c)
+{
+    int64_t newest = INT64_MIN;
+
+    cs->n = 0;
+    idx_lookup_exact(e->ix, kind, value, strlen(value), camp_collect, cs);
+    for (size_t i = 0; i < cs->n; i++)
+        if (cs->found[i].when > newest)
+            newest = cs->found[i].when;
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    snprintf(c->value, sizeof c->value, "%s", value);
+    c->first_seen = INT64_MAX;
+    for (size_t i = 0; i < cs->n; i++) {
+        const struct idx_obj *o = idx_obj_at(e->ix, cs->found[i].obj);
+        size_t k;
+        if (cs->found[i].when < newest - e->campaign_window_us) {
+            cs->found[i].obj = UINT32_MAX; /* outside the window */
+            continue;
+        }
+        c->n_refs++;
+        if (cs->found[i].when < c->first_seen)
+            c->first_seen = cs->found[i].when;
+        if (cs->found[i].when > c->last_seen)
+            c->last_seen = cs->found[i].when;
+        for (k = 0; k < c->n_countries && memcmp(c->countries[k], o->country, 2); k++)
+            ;
+        if (k == c->n_countries && k < ENGINE_CAMPAIGN_MAX_COUNTRIES) {
+            memcpy(c->countries[k], o->country, 2);
+            c->countries[k][2] = '\0';
+            c->n_countries++;
+        }
+    }
+}
+
+/* The STIX ids of the reports gather() kept, into c (owned by c). -1 out of memory. */
+static int copy_refs(struct engine *e, const struct camp_scan *cs, struct engine_campaign *c)
+{
+    char id[300];
+    struct mz_buf b;
+    size_t k = 0;
+
+    c->refs = malloc((c->n_refs ? c->n_refs : 1) * sizeof *c->refs);
+    if (!c->refs)
+        return -1;
+    mz_buf_init(&b, (size_t)ENGINE_CAMPAIGN_MAX_REFS * sizeof id);
+    for (size_t i = 0; i < cs->n; i++) {
+        if (cs->found[i].obj == UINT32_MAX)
+            continue;
+        idx_obj_id(e->ix, cs->found[i].obj, id, sizeof id);
+        if (mz_buf_append(&b, id, strlen(id) + 1)) {
+            mz_buf_free(&b);
+            return -1;
+        }
+    }
+    c->ref_bytes = mz_buf_steal(&b, NULL);
+    for (const char *p = c->ref_bytes; p && k < c->n_refs; p += strlen(p) + 1)
+        c->refs[k++] = p;
+    return 0;
+}
+
+/* Is (kind, value) now a regional campaign with more reports than recorded (and not
+ * yet in out)? Then append it to out. */
+static enum mz_err check_campaign(struct engine *e, enum obs_kind kind, const char *value, struct camp_scan *cs,
+                                  struct engine_refresh_result *out, size_t *cap, struct mz_error *err)
+{
+    struct engine_campaign *c;
+    char gid[ENGINE_CAMPAIGN_ID_LEN];
+
+    engine_campaign_id(kind, value, gid, sizeof gid);
+    for (size_t i = 0; i < out->n_campaigns; i++)
+        if (!strcmp(out->campaigns[i].id, gid))
+            return MZ_OK; /* touched twice in one refresh */
+    if (out->n_campaigns == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        struct engine_campaign *v = realloc(out->campaigns, ncap * sizeof *v);
+        if (!v)
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        out->campaigns = v;
+        *cap = ncap;
+    }
+    c = &out->campaigns[out->n_campaigns];
+    gather(e, kind, value, cs, c);
+    if ((long)c->n_countries < e->campaign_min_countries || camp_known(e, gid) >= c->n_refs)
+        return MZ_OK;
+    snprintf(c->id, sizeof c->id, "%s", gid);
+    if (copy_refs(e, cs, c)) {
+        free(c->refs);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    out->n_campaigns++;
+    return MZ_OK;
+}
+
+enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, struct engine_refresh_result *out,
+                                   struct mz_error *err)
+{
+    struct camp_scan *cs = malloc(sizeof *cs);
+    enum mz_err rc = MZ_OK;
+    size_t cap = out->n_campaigns;
+    char *line = touched->data;
+
+    if (!cs)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    cs->e = e;
+    while (!rc && line && line < touched->data + touched->len) {
+        char *nl = memchr(line, '\n', (size_t)(touched->data + touched->len - line));
+        char *sp = memchr(line, ' ', (size_t)((nl ? nl : touched->data + touched->len) - line));
+        if (!nl || !sp)
+            break;
+        *nl = '\0';
+        rc = check_campaign(e, (enum obs_kind)strtol(line, NULL, 10), sp + 1, cs, out, &cap, err);
+        line = nl + 1;
+    }
+    free(cs);
+    return rc;
+}

@@ -1,0 +1,90 @@
+/* engine/engine_int.h - internals shared by the files of the indicator engine
+ * (engine/engine.h lists them). Nothing outside src/engine/ includes this.
+ *
+ * Who may touch what (see engine.c for the locks themselves):
+ *   ix, generation, pats/pat_objs/scan_objs   readers under the read lock (none when
+ *                                             frozen); the refresher changes them under
+ *                                             the write lock only, and reads them
+ *                                             without a lock (it is the only writer)
+ *   map_*, camp_*, campaign settings, hook    the refresher's alone: refresh_mu held
+ *   hot, frozen                               set once when a snapshot is opened */
+#ifndef MZ_ENGINE_INT_H
+#define MZ_ENGINE_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "index/hot.h"
+#include "index/idx.h"
+#include "rules/pattern.h"
+#include "rules/tlp.h"
+#include "util/buf.h"
+
+struct engine {
+    pthread_rwlock_t lock;       /* readers vs. the refresher's additions */
+    pthread_mutex_t refresh_mu;  /* one refresh (or snapshot write) at a time */
+    engine_refresh_hook_fn hook; /* tests (engine_set_refresh_hook) */
+    void *hook_ctx;
+    struct idx *ix;
+    uint64_t generation;
+    /* (object uuid, owner) -> object number, to retire superseded versions
+     * (engine_versions.c) */
+    uint64_t *map_keys;
+    uint32_t *map_vals;
+    size_t map_cap, map_n;
+    /* parsed patterns of CANDIDATE and SCAN objects, ordered by object number */
+    uint32_t *pat_objs;
+    struct pattern **pats;
+    size_t n_pats, cap_pats;
+    uint32_t *scan_objs;
+    size_t n_scan, cap_scan;
+    int frozen;            /* no refresh will come (mreza match): lookups need no lock */
+    struct hot *hot;       /* the prefilter of a frozen index without scan patterns */
+    /* regional campaigns (engine_campaign.c): off while window is 0 */
+    int64_t campaign_window_us;
+    long campaign_min_countries;
+    uint64_t *camp_keys;   /* hash of the grouping id -> reports it lists */
+    uint32_t *camp_refs;
+    size_t camp_cap, camp_n;
+};
+
+/* ---- engine.c ---- */
+
+/* A zeroed engine with its locks made, no index yet; NULL when out of memory. */
+struct engine *engine_alloc(void);
+
+/* Readers take the lock only while a refresh may come (not when frozen). */
+void engine_read_lock(struct engine *e);
+void engine_read_unlock(struct engine *e);
+/* Keep parsed pattern p (taken over) of object obj; scan: evaluated on every value.
+ * Objects come in increasing order. -1 when out of memory (p is then the caller's). */
+int engine_pattern_add(struct engine *e, uint32_t obj, struct pattern *p, int scan);
+/* The parsed pattern of obj, or NULL. */
+const struct pattern *engine_pattern_of(const struct engine *e, uint32_t obj);
+/* The TLP facts of indexed object num, for tlp.c's rules. */
+void engine_obj_meta(const struct engine *e, uint32_t num, struct tlp_meta *meta);
+
+/* ---- engine_versions.c ---- */
+
+uint64_t engine_versions_key(const uint8_t *uuid, int32_t owner);
+/* Double the map. -1 when out of memory (the map is unchanged). */
+int engine_versions_grow(struct engine *e);
+/* The slot for (uuid, owner): existing (*found = 1) or where to insert. */
+size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner, int *found);
+
+/* ---- engine_campaign.c ---- */
+
+/* A stored grouping the node recorded as a campaign: remember how many reports it
+ * lists, so that only a campaign with more is written again. */
+void engine_campaign_note(struct engine *e, json_t *obj, const char *id);
+/* Check each "kind value\n" line of touched (values of newly indexed
+ * community-visible objects) for a regional campaign with more reports than
+ * recorded; those found are appended to out (each value once). Reads the index
+ * without the lock: only the refresher (the caller) ever changes it. touched is
+ * consumed (its lines are cut). */
+enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, struct engine_refresh_result *out,
+                                   struct mz_error *err);
+
+#endif

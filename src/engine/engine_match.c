@@ -1,0 +1,307 @@
+/* engine/engine_match.c - matching one observation (a log line's values, or an API
+ * item) against the index for one principal: each value is recognised as canonical
+ * in one pass or guessed and normalised (obs/obs.h), looked up (exact, parent
+ * domains, CIDR ranges; a URL's host too), and every object found is reported only if
+ * it is a live detection indicator that the matcher's principal may read
+ * (tlp_can_read). Candidate patterns are confirmed with pattern_eval on the whole
+ * observation; patterns without an index key are evaluated on every value.
+ *
+ * A struct engine_matcher holds the scratch of one thread's matches (the canonical
+ * values, about 65 KiB), so that matching allocates nothing. The readers' lock is
+ * held for one observation at a time. */
+#include "engine/engine_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/observe.h"
+
+#define MAX_SEEN 64
+
+struct canon_value {
+    const char *field;
+    enum obs_kind kind;
+    char *text;           /* in the matcher's text buffer */
+    size_t len;
+};
+
+struct engine_matcher {
+    struct engine *e;
+    struct principal p;
+    int64_t now;
+    struct canon_value vals[ENGINE_MATCH_MAX_VALUES + 1]; /* the observation, canonical */
+    struct pattern_value pvals[ENGINE_MATCH_MAX_VALUES + 1];
+    char text[ENGINE_MATCH_MAX_VALUES + 1][OBS_MAX_LEN + 1];
+    char host_text[OBS_MAX_LEN + 1];
+    size_t n_vals;
+    const struct canon_value *cur; /* the value being looked up */
+    uint32_t seen[MAX_SEEN];       /* objects already reported for cur */
+    size_t n_seen;
+    engine_hit_fn fn;
+    void *ctx;
+    size_t n_hits;
+    int stop;
+};
+
+enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
+                            struct engine_matcher **out, struct mz_error *err)
+{
+    struct engine_matcher *m = calloc(1, sizeof *m);
+
+    if (!m)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    m->e = e;
+    m->p = *p;
+    for (size_t i = 0; i <= ENGINE_MATCH_MAX_VALUES; i++)
+        m->vals[i].text = m->text[i];
+    *out = m;
+    return MZ_OK;
+}
+
+void engine_matcher_free(struct engine_matcher *m)
+{
+    free(m);
+}
+
+/* Is object o a detection that p may see, live at now? */
+static int reportable(const struct engine_matcher *m, uint32_t num)
+{
+    const struct idx_obj *o = idx_obj_at(m->e->ix, num);
+    struct tlp_meta meta;
+
+    if (!(o->flags & IDX_F_DETECT) || (o->flags & (IDX_F_DEAD | IDX_F_REVOKED)))
+        return 0;
+    if (m->now < o->valid_from || m->now >= o->valid_until)
+        return 0;
+    engine_obj_meta(m->e, num, &meta);
+    return tlp_can_read(&m->p, &meta);
+}
+
+static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, const char *key,
+                    size_t key_len)
+{
+    char id[300], matched[OBS_MAX_LEN + 1];
+    struct engine_hit h;
+
+    for (size_t i = 0; i < m->n_seen; i++)
+        if (m->seen[i] == num)
+            return 0;
+    if (m->n_seen < MAX_SEEN)
+        m->seen[m->n_seen++] = num;
+    idx_obj_id(m->e->ix, num, id, sizeof id);
+    if (key_len > OBS_MAX_LEN)
+        key_len = OBS_MAX_LEN;
+    memcpy(matched, key, key_len);
+    matched[key_len] = '\0';
+    h.field = m->cur->field;
+    h.value = m->cur->text;
+    h.kind = m->cur->kind;
+    h.via = via;
+    h.indicator = id;
+    h.matched = key_len ? matched : m->cur->text;
+    {
+        struct tlp_meta meta;
+        engine_obj_meta(m->e, num, &meta);
+        h.owner_org = meta.owner_org;
+        h.submitter = meta.submitter;
+        h.sighting_tlp = tlp_sighting_level(&meta, &m->p);
+    }
+    m->n_hits++;
+    if (m->fn(m->ctx, &h))
+        m->stop = 1;
+    return m->stop;
+}
+
+static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t key_len)
+{
+    struct engine_matcher *m = vctx;
+    const struct idx_obj *o = idx_obj_at(m->e->ix, num);
+
+    if (!reportable(m, num))
+        return 0;
+    if (o->flags & IDX_F_CANDIDATE) {
+        const struct pattern *pat = engine_pattern_of(m->e, num);
+        if (!pat || !pattern_eval(pat, m->pvals, m->n_vals, NULL))
+            return 0;
+    }
+    return emit_hit(m, num, via, key, key_len);
+}
+
+/* The host of a canonical URL as a domain or address value, if any. */
+static int url_host(const char *url, size_t len, struct canon_value *out)
+{
+    const char *p = memchr(url, ':', len), *end = url + len, *h, *q;
+    enum obs_kind k = OBS_DOMAIN;
+
+    if (!p || end - p < 3 || p[1] != '/' || p[2] != '/')
+        return 0;
+    h = p + 3;
+    for (q = h; q < end && *q != '/' && *q != '?'; q++)
+        if (*q == '@')
+            h = q + 1;
+    for (q = h; q < end && *q != '/' && *q != '?' && *q != ':'; q++)
+        if (*q == '[')
+            return 0; /* IPv6 literal hosts: looked up as the URL only */
+    if (q == h)
+        return 0;
+    if (obs_normalize(OBS_IPV4, h, (size_t)(q - h), out->text, OBS_MAX_LEN + 1, &out->len, NULL, &k, NULL)) {
+        k = OBS_DOMAIN;
+        if (obs_normalize(OBS_DOMAIN, h, (size_t)(q - h), out->text, OBS_MAX_LEN + 1, &out->len, NULL, &k, NULL))
+            return 0;
+    }
+    out->kind = k;
+    return 1;
+}
+
+/* Log values are mostly in canonical form already. Recognise the common ones -
+ * a strict dotted quad, a lower-case ASCII domain, lower-case hex of a hash length -
+ * in one pass, so that they skip obs_guess_kind() + obs_normalize() (which would
+ * return them unchanged). Anything else takes the full path. */
+static int fast_canonical(const char *s, size_t n, enum obs_kind *kind)
+{
+    size_t i, label = 0, dots = 0, hex = 0, digits_dots = 0;
+    int last_alpha = 1;
+
+    if (n == 0 || n > 253)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+            hex++;
+        if ((c >= '0' && c <= '9') || c == '.')
+            digits_dots++;
+        if (c == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            dots++;
+            label = 0;
+            last_alpha = 1;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+        if ((c == '-' && label == 0) || ++label > 63)
+            return 0;
+        if (!(c >= 'a' && c <= 'z'))
+            last_alpha = 0;
+    }
+    if (hex == n && (n == 32 || n == 40 || n == 64 || n == 128)) {
+        *kind = n == 32 ? OBS_MD5 : n == 40 ? OBS_SHA1 : n == 64 ? OBS_SHA256 : OBS_SHA512;
+        return 1;
+    }
+    if (digits_dots == n && dots == 3) {
+        uint32_t a;
+        if (!obs_ipv4_quad(s, n, &a))
+            return 0;
+        *kind = OBS_IPV4;
+        return 1;
+    }
+    if (dots >= 1 && label > 0 && s[n - 1] != '-' && last_alpha && label >= 2) {
+        *kind = OBS_DOMAIN;
+        return 1;
+    }
+    return 0;
+}
+
+/* 1 if s cannot be any observable kind that is guessed (no "://", no '@', and
+ * neither an IPv6 literal - only hex digits, ':' and '.' - nor a dotted name of
+ * domain characters, nor a hash-length run of hex): timestamps, methods, actions,
+ * counters. One pass, so that such log values cost almost nothing. */
+static int cheap_reject(const char *s, size_t n)
+{
+    int colon = 0, dot = 0, at = 0, non_v6 = 0, non_dom = 0, non_hex = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int hexd = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        int alnum = hexd || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z');
+        if (c == ':') {
+            colon = 1;
+            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+                return 0; /* a URL */
+        } else if (c == '.') {
+            dot = 1;
+        } else if (c == '@') {
+            at = 1;
+        }
+        non_hex |= !hexd;
+        non_v6 |= !(hexd || c == ':' || c == '.');
+        non_dom |= !(alnum || c == '-' || c == '_' || c == '.' || c >= 0x80); /* IDN */
+    }
+    if (at)
+        return 0;
+    if (colon)
+        return non_v6;
+    if (!non_hex && (n == 32 || n == 40 || n == 64 || n == 128))
+        return 0;
+    return !dot || non_dom;
+}
+
+size_t engine_match_observation(struct engine_matcher *m, const struct engine_value *values,
+                             size_t n, int64_t now_us, engine_hit_fn fn, void *ctx)
+{
+    struct engine *e = m->e;
+    size_t n_in = n < ENGINE_MATCH_MAX_VALUES ? n : ENGINE_MATCH_MAX_VALUES;
+
+    m->n_vals = 0;
+    for (size_t i = 0; i < n_in; i++) {
+        struct canon_value *v = &m->vals[m->n_vals];
+        enum obs_kind fast;
+        int k;
+        enum obs_kind real;
+        if (fast_canonical(values[i].value, values[i].len, &fast) &&
+            (values[i].kind_hint < 0 || values[i].kind_hint == (int)fast)) {
+            memcpy(v->text, values[i].value, values[i].len);
+            v->text[values[i].len] = '\0';
+            v->len = values[i].len;
+            real = fast;
+            goto canonical;
+        }
+        if (values[i].kind_hint < 0 && cheap_reject(values[i].value, values[i].len))
+            continue;
+        k = values[i].kind_hint >= 0 ? values[i].kind_hint : obs_guess_kind(values[i].value, values[i].len);
+        if (k < 0)
+            continue;
+        real = (enum obs_kind)k;
+        if (obs_normalize((enum obs_kind)k, values[i].value, values[i].len, v->text,
+                          OBS_MAX_LEN + 1, &v->len, NULL, &real, NULL))
+            continue;
+    canonical:
+        v->kind = real;
+        v->field = values[i].field;
+        obs_path_of_kind(real, &m->pvals[m->n_vals].object_type, &m->pvals[m->n_vals].path);
+        m->pvals[m->n_vals].value = v->text;
+        m->n_vals++;
+    }
+    m->now = now_us;
+    m->fn = fn;
+    m->ctx = ctx;
+    m->n_hits = 0;
+    m->stop = 0;
+    engine_read_lock(e);
+    /* start every value's Bloom-word load before the first lookup waits on one */
+    for (size_t i = 0; i < m->n_vals; i++)
+        idx_prefetch(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len);
+    for (size_t i = 0; i < m->n_vals && !m->stop; i++) {
+        struct canon_value host;
+        m->cur = &m->vals[i];
+        m->n_seen = 0;
+        idx_lookup(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len, on_index_hit, m);
+        host.text = m->host_text;
+        if (m->vals[i].kind == OBS_URL && !m->stop && url_host(m->vals[i].text, m->vals[i].len, &host)) {
+            host.field = m->vals[i].field;
+            m->cur = &host;
+            idx_lookup(e->ix, host.kind, host.text, host.len, on_index_hit, m);
+        }
+        /* patterns without an index key: evaluated on each value */
+        for (size_t s = 0; s < e->n_scan && !m->stop; s++) {
+            uint32_t num = e->scan_objs[s];
+            const struct pattern *pat = engine_pattern_of(e, num);
+            m->cur = &m->vals[i];
+            if (pat && reportable(m, num) && pattern_eval(pat, &m->pvals[i], 1, NULL))
+                emit_hit(m, num, IDX_VIA_EXACT, "", 0);
+        }
+    }
+    engine_read_unlock(e);
+    return m->n_hits;
+}

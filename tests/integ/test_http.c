@@ -1,0 +1,229 @@
+/* tests/integ/test_http.c - what every route shares, against a real `mreza serve`:
+ * 405 with an Allow header, 406 when the client accepts nothing the route answers
+ * with, 415 for a body that is not JSON (and nothing stored), and replies larger than
+ * http.max_reply refused with a JSON error instead of being cut short. The server runs
+ * with http.max_reply at its smallest (4 KiB) so that a page of stored objects
+ * outgrows it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define N_OBJECTS 40
+
+static struct hnode node;
+static char analyst_key[64];
+
+static json_t *parse(const struct hresp *r)
+{
+    json_error_t je;
+    json_t *v = json_loads(r->body, 0, &je);
+    if (!v)
+        fail_msg("response is not JSON (%s): %.300s", je.text, r->body);
+    return v;
+}
+
+/* The error's status and message; fails unless the body is the JSON error format. */
+static void assert_error(const struct hresp *r, long status, const char *msg_part)
+{
+    json_t *v = parse(r), *e = json_object_get(v, "error");
+
+    assert_non_null(e);
+    assert_int_equal(json_integer_value(json_object_get(e, "status")), status);
+    if (!strstr(json_string_value(json_object_get(e, "message")), msg_part))
+        fail_msg("message %s lacks '%s'", json_string_value(json_object_get(e, "message")), msg_part);
+    json_decref(v);
+}
+
+/* A bundle of n GREEN indicators, about 400 bytes each. */
+static char *bundle(int first, int n)
+{
+    size_t cap = 256 + (size_t)n * 512, used;
+    char *b = malloc(cap);
+
+    assert_non_null(b);
+    used = (size_t)snprintf(b, cap, "{\"type\":\"bundle\",\"id\":\"bundle--0b7f3c3e-9a55-4d4b-9d59-2f2a3c8c2a11\",\"objects\":[");
+    for (int i = first; i < first + n; i++)
+        used += (size_t)snprintf(b + used, cap - used,
+                                 "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+                                 "\"id\":\"indicator--11111111-2222-4333-8444-%012d\","
+                                 "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                                 "\"name\":\"padding padding padding padding padding %d\","
+                                 "\"pattern\":\"[ipv4-addr:value = '198.51.100.%d']\","
+                                 "\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\","
+                                 "\"object_marking_refs\":[\"" GREEN "\"]}",
+                                 i > first ? "," : "", i, i, i % 250);
+    snprintf(b + used, cap - used, "]}");
+    return b;
+}
+
+static int setup(void **state)
+{
+    const char *const sets[] = {"http.max_reply=4096", NULL};
+    struct hresp r;
+    char *b;
+
+    (void)state;
+    h_node_init(&node);
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
+    h_start(&node, sets);
+    b = bundle(1, N_OBJECTS);
+    if (h_http(&node, "POST", "/api/v1/objects", analyst_key, b, strlen(b), &r) != 201) {
+        free(b);
+        return -1;
+    }
+    hresp_free(&r);
+    free(b);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_node_free(&node);
+    return 0;
+}
+
+static void test_method_not_allowed(void **state)
+{
+    struct hresp r;
+
+    (void)state;
+    assert_int_equal(h_http(&node, "DELETE", "/api/v1/objects", analyst_key, NULL, 0, &r), 405);
+    assert_error(&r, 405, "allowed: GET, POST");
+    assert_non_null(strstr(r.headers, "Allow: GET, POST"));
+    hresp_free(&r);
+    assert_int_equal(h_http(&node, "PUT", "/api/v1/count", analyst_key, NULL, 0, &r), 405);
+    assert_non_null(strstr(r.headers, "Allow: GET\r\n"));
+    hresp_free(&r);
+    /* an unknown path stays a 404, without Allow */
+    assert_int_equal(h_http(&node, "DELETE", "/api/v1/nothing", analyst_key, NULL, 0, &r), 404);
+    assert_null(strstr(r.headers, "Allow:"));
+    hresp_free(&r);
+}
+
+struct accept_case {
+    const char *path;
+    const char *accept; /* the header line */
+    long status;
+};
+
+static const struct accept_case accept_cases[] = {
+    {"/api/v1/count", "Accept: text/html", 406},
+    {"/api/v1/count", "Accept: application/xml, text/csv", 406},
+    {"/api/v1/count", "Accept: application/json;q=0", 406},
+    {"/api/v1/count", "Accept: application/json; q=0.000", 406},
+    {"/api/v1/count", "Accept: application/stix+json", 406},
+    {"/api/v1/count", "Accept: application/json", 200},
+    {"/api/v1/count", "Accept: APPLICATION/JSON", 200},
+    {"/api/v1/count", "Accept: text/html, application/json;q=0.5", 200},
+    {"/api/v1/count", "Accept: application/*;q=0.1", 200},
+    {"/api/v1/count", "Accept: */*", 200},
+    {"/api/v1/count", "Accept:", 200}, /* no Accept header at all */
+    {"/api/v1/export", "Accept: application/stix+json;version=2.1", 200},
+    {"/api/v1/export", "Accept: application/json", 200},
+    {"/api/v1/export", "Accept: text/plain", 406},
+};
+
+static void test_not_acceptable(void **state)
+{
+    struct hresp r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof accept_cases / sizeof accept_cases[0]; i++) {
+        const struct accept_case *c = &accept_cases[i];
+        const char *const hdr[] = {c->accept, NULL};
+        long st = h_http_hdr(&node, "GET", strcmp(c->path, "/api/v1/export") ? c->path : "/api/v1/export?type=identity",
+                             analyst_key, hdr, NULL, 0, &r);
+        if (st != c->status)
+            fail_msg("%s with '%s': %ld, want %ld: %.200s", c->path, c->accept, st, c->status, r.body);
+        if (st == 406)
+            assert_error(&r, 406, "Accept header");
+        hresp_free(&r);
+    }
+}
+
+struct type_case {
+    const char *content_type;
+    long status;
+};
+
+static const struct type_case type_cases[] = {
+    {"Content-Type: text/csv", 415},
+    {"Content-Type: multipart/form-data; boundary=x", 415},
+    {"Content-Type: application/xml", 415},
+    {"Content-Type: application/jsonx", 415},
+    {"Content-Type: application/json; charset=utf-8", 201},
+    {"Content-Type: application/stix+json;version=2.1", 201},
+    {"Content-Type: application/x-www-form-urlencoded", 201}, /* what curl -d sends */
+};
+
+static void test_unsupported_media_type(void **state)
+{
+    struct hresp r;
+    long long before = h_db_count(&node, NULL);
+    long long stored = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof type_cases / sizeof type_cases[0]; i++) {
+        const struct type_case *c = &type_cases[i];
+        const char *const hdr[] = {c->content_type, NULL};
+        char *b = bundle(1000 + (int)i, 1);
+        long st = h_http_hdr(&node, "POST", "/api/v1/objects", analyst_key, hdr, b, strlen(b), &r);
+        if (st != c->status)
+            fail_msg("'%s': %ld, want %ld: %.200s", c->content_type, st, c->status, r.body);
+        if (st == 415)
+            assert_error(&r, 415, "Content-Type: application/json");
+        else
+            stored++;
+        hresp_free(&r);
+        free(b);
+        assert_int_equal(h_db_count(&node, NULL), before + stored);
+    }
+}
+
+/* A reply that outgrows http.max_reply is a JSON error, never a 200 cut short. */
+static void test_reply_over_limit(void **state)
+{
+    const char *const paths[] = {"/api/v1/objects?limit=100", "/api/v1/export",
+                                 "/api/v1/objects?type=indicator&limit=" "40"};
+    struct hresp r;
+    json_t *v;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        long st = h_http(&node, "GET", paths[i], analyst_key, NULL, 0, &r);
+        if (st != 413)
+            fail_msg("%s: %ld, want 413: %.200s", paths[i], st, r.body);
+        assert_error(&r, 413, "http.max_reply");
+        hresp_free(&r);
+    }
+    /* a page that fits is whole JSON */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/objects?limit=2", analyst_key, NULL, 0, &r), 200);
+    v = parse(&r);
+    assert_int_equal(json_array_size(json_object_get(v, "objects")), 2);
+    assert_true(json_is_true(json_object_get(v, "more")));
+    json_decref(v);
+    hresp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_method_not_allowed),
+        cmocka_unit_test(test_not_acceptable),
+        cmocka_unit_test(test_unsupported_media_type),
+        cmocka_unit_test(test_reply_over_limit),
+        cmocka_unit_test(h_test_servers_exit_cleanly),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

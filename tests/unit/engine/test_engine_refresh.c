@@ -1,0 +1,435 @@
+/* tests/unit/engine/test_engine_refresh.c - the engine's refresh against a real
+ * SQLite store (objects written through the domain's svc_ingest, no mocks), with the
+ * races it must win forced by a hook and condition variables, never by sleeps:
+ *   - a refresh held between "read from the store" and "add under the write lock"
+ *     (engine_set_refresh_hook) does not hold up a match or a correlation on another
+ *     thread, which sees the index as it was; once released, the new object matches;
+ *   - a refresh completes while another connection holds SQLite's write lock (the
+ *     engine only reads), and hands back the regional campaign it detected instead
+ *     of writing it; recording it (domain/campaign.c) waits for the writer while a
+ *     match goes on; the next refresh reads the grouping and does not hand the
+ *     campaign back again; a fourth country's report does.
+ * Every wait is bounded (WAIT_S): a thread that does not get through fails the test
+ * instead of hanging it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain/campaign.h"
+#include "domain/svc.h"
+#include "engine/engine.h"
+#include "rules/tlp.h"
+#include "store/store.h"
+
+#define WAIT_S 10
+#define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+/* ---- fixture: a store with three national CSIRTs ---- */
+
+struct fx {
+    char dir[64];
+    struct store *st;
+    struct principal who[4]; /* analysts of al-cert, me-cirt, mk-cirt, rs-cert */
+};
+
+static void make_principal(struct store *st, const char *user, struct principal *p)
+{
+    struct mz_error err;
+
+    memset(p, 0, sizeof *p);
+    assert_int_equal(store_user_by_name(st, user, &p->user, &err), MZ_OK);
+    assert_int_equal(store_org_by_id(st, p->user.org_id, &p->org, &err), MZ_OK);
+    p->role = role_parse(p->user.role);
+}
+
+static int fx_setup(void **state)
+{
+    static const char *const orgs[][2] = {{"al-cert", "AL"}, {"me-cirt", "ME"}, {"mk-cirt", "MK"}, {"rs-cert", "RS"}};
+    struct fx *f = calloc(1, sizeof *f);
+    struct principal console;
+    struct mz_error err;
+
+    principal_console(&console);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/mreza-engine-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(store_open(f->dir, NULL, &f->st, &err), MZ_OK);
+    for (int i = 0; i < 4; i++) {
+        struct svc_org_new o = {orgs[i][0], NULL, orgs[i][1], NULL, "national-csirt", NULL};
+        struct store_org org;
+        struct store_user u;
+        char user[64], key[SVC_KEY_LEN];
+        struct svc_user_new un = {orgs[i][0], user, "analyst", NULL};
+        snprintf(user, sizeof user, "analyst@%s", orgs[i][0]);
+        assert_int_equal(svc_org_add(f->st, &console, &o, &org, &err), MZ_OK);
+        assert_int_equal(svc_user_add(f->st, &console, &un, &u, key, &err), MZ_OK);
+        make_principal(f->st, user, &f->who[i]);
+    }
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    DIR *d;
+    struct dirent *de;
+
+    store_close(f->st);
+    d = opendir(f->dir);
+    while (d && (de = readdir(d)) != NULL) {
+        char path[512];
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* A TLP:GREEN indicator for domain, shared by who. */
+static void add_indicator(struct fx *f, int who, const char *uuid_tail, const char *domain)
+{
+    char body[1024];
+    struct bundle_limits lim = {64, 1000};
+    struct svc_ingest_result res;
+    struct mz_error err;
+
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6e6e6e6e-0000-4000-8000-%s\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
+             "\"pattern\":\"[domain-name:value = '%s']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" GREEN "\"]}",
+             uuid_tail, domain);
+    memset(&res, 0, sizeof res);
+    if (svc_ingest(f->st, &f->who[who], body, strlen(body), &lim, &res, &err) != MZ_OK)
+        fail_msg("ingest %s: %s", domain, err.msg);
+    svc_ingest_result_free(&res);
+}
+
+/* ---- bounded waits ---- */
+
+struct flags {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int reached;  /* the refresh is in the hook */
+    int release;  /* the hook may return */
+    int done;     /* the other thread finished */
+};
+
+static void flags_init(struct flags *fl)
+{
+    memset(fl, 0, sizeof *fl);
+    pthread_mutex_init(&fl->mu, NULL);
+    pthread_cond_init(&fl->cv, NULL);
+}
+
+static void flags_destroy(struct flags *fl)
+{
+    pthread_mutex_destroy(&fl->mu);
+    pthread_cond_destroy(&fl->cv);
+}
+
+static void flags_set(struct flags *fl, int *flag)
+{
+    pthread_mutex_lock(&fl->mu);
+    *flag = 1;
+    pthread_cond_broadcast(&fl->cv);
+    pthread_mutex_unlock(&fl->mu);
+}
+
+/* Wait until *flag is set, at most WAIT_S seconds; returns the flag. */
+static int flags_wait(struct flags *fl, const int *flag)
+{
+    struct timespec until;
+    int v;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAIT_S;
+    pthread_mutex_lock(&fl->mu);
+    while (!*flag && pthread_cond_timedwait(&fl->cv, &fl->mu, &until) == 0)
+        ;
+    v = *flag;
+    pthread_mutex_unlock(&fl->mu);
+    return v;
+}
+
+static int flags_get(struct flags *fl, const int *flag)
+{
+    int v;
+
+    pthread_mutex_lock(&fl->mu);
+    v = *flag;
+    pthread_mutex_unlock(&fl->mu);
+    return v;
+}
+
+/* The refresh hook: at the first PREPARED stage, say so and wait to be released. */
+static void hold_refresh(void *ctx, enum engine_refresh_stage stage)
+{
+    struct flags *fl = ctx;
+
+    if (stage != ENGINE_REFRESH_PREPARED || flags_get(fl, &fl->reached))
+        return;
+    flags_set(fl, &fl->reached);
+    flags_wait(fl, &fl->release);
+}
+
+struct refresh_job {
+    struct engine *e;
+    struct store *st;
+    struct engine_refresh_result res;
+    enum mz_err rc;
+    struct mz_error err;
+    struct flags *fl;
+};
+
+static void *refresh_thread(void *arg)
+{
+    struct refresh_job *j = arg;
+
+    j->rc = engine_refresh(j->e, j->st, &j->res, &j->err);
+    flags_set(j->fl, &j->fl->done);
+    return NULL;
+}
+
+static int count_hit(void *ctx, const struct engine_hit *h)
+{
+    (void)h;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int count_related(void *ctx, const struct engine_related *r)
+{
+    (void)r;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Hits for value as p sees it now. */
+static int match_value(struct engine *e, const struct principal *p, const char *value)
+{
+    struct engine_matcher *m = NULL;
+    struct engine_value v = {"value", value, strlen(value), -1};
+    struct mz_error err;
+    int n = 0;
+
+    assert_int_equal(engine_matcher_new(e, p, &m, &err), MZ_OK);
+    engine_match_observation(m, &v, 1, 1800000000LL * 1000000, count_hit, &n);
+    engine_matcher_free(m);
+    return n;
+}
+
+struct reader_job {
+    struct engine *e;
+    const struct principal *p;
+    int old_hits, new_hits, related;
+    struct flags fl;
+};
+
+static void *reader_thread(void *arg)
+{
+    struct reader_job *j = arg;
+
+    j->old_hits = match_value(j->e, j->p, "evil.example");
+    j->new_hits = match_value(j->e, j->p, "new.example");
+    j->related = 0;
+    engine_correlate_value(j->e, j->p, -1, "evil.example", 12, count_related, &j->related);
+    flags_set(&j->fl, &j->fl.done);
+    return NULL;
+}
+
+static void test_match_during_refresh(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct mz_error err;
+    struct flags hook;
+    struct refresh_job rj;
+    struct reader_job mj;
+    pthread_t rt, mt;
+    int reached, matched;
+
+    add_indicator(f, 0, "000000000001", "evil.example");
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    add_indicator(f, 0, "000000000002", "new.example");
+
+    flags_init(&hook);
+    engine_set_refresh_hook(e, hold_refresh, &hook);
+    memset(&rj, 0, sizeof rj);
+    rj.e = e;
+    rj.st = f->st;
+    rj.fl = &hook;
+    assert_int_equal(pthread_create(&rt, NULL, refresh_thread, &rj), 0);
+    reached = flags_wait(&hook, &hook.reached);
+
+    /* the refresh has read the new row and waits to add it: a reader gets through */
+    memset(&mj, 0, sizeof mj);
+    mj.e = e;
+    mj.p = &f->who[1];
+    flags_init(&mj.fl);
+    assert_int_equal(pthread_create(&mt, NULL, reader_thread, &mj), 0);
+    matched = reached && flags_wait(&mj.fl, &mj.fl.done);
+    /* whatever happened, let everyone finish before asserting */
+    flags_set(&hook, &hook.release);
+    pthread_join(mt, NULL);
+    pthread_join(rt, NULL);
+    engine_set_refresh_hook(e, NULL, NULL);
+    assert_true(reached);
+    if (!matched)
+        fail_msg("a match waited %d s for a refresh that was between reading the store and adding", WAIT_S);
+    assert_int_equal(mj.old_hits, 1); /* the index as it was */
+    assert_int_equal(mj.new_hits, 0); /* not added yet */
+    assert_int_equal(mj.related, 1);
+    assert_int_equal(rj.rc, MZ_OK);
+    assert_int_equal(rj.res.n_rows, 1);
+    engine_refresh_result_free(&rj.res);
+    /* released: the new object is there */
+    assert_int_equal(match_value(e, &f->who[1], "new.example"), 1);
+    assert_int_equal(match_value(e, &f->who[1], "a.new.example"), 1);
+    flags_destroy(&hook);
+    flags_destroy(&mj.fl);
+    engine_free(e);
+}
+
+struct record_job {
+    struct store *st;
+    const struct engine_campaign *c;
+    enum mz_err rc;
+    struct mz_error err;
+    struct flags fl;
+};
+
+static void *record_thread(void *arg)
+{
+    struct record_job *j = arg;
+
+    j->rc = campaign_record(j->st, j->c, &j->err);
+    flags_set(&j->fl, &j->fl.done);
+    return NULL;
+}
+
+static int64_t groupings(struct store *st)
+{
+    static const char *const types[] = {"grouping"};
+    struct store_query q;
+    struct store_vis all;
+    struct mz_error err;
+    int64_t n = -1;
+
+    memset(&q, 0, sizeof q);
+    q.types = types;
+    q.n_types = 1;
+    q.tlp = -1;
+    q.all_versions = 1;
+    tlp_visibility_internal(&all);
+    assert_int_equal(store_count(st, &all, &q, &n, &err), MZ_OK);
+    return n;
+}
+
+static void test_refresh_only_reads_campaigns_recorded_after(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct store *writer = NULL;
+    struct engine_refresh_result res;
+    struct mz_error err;
+    struct flags done;
+    struct refresh_job rj;
+    struct record_job wj;
+    pthread_t rt, wt;
+    char gid[ENGINE_CAMPAIGN_ID_LEN];
+    int refreshed, recorded_early;
+
+    /* one domain reported by three countries */
+    add_indicator(f, 0, "000000000011", "camp.example");
+    add_indicator(f, 1, "000000000012", "camp.example");
+    add_indicator(f, 2, "000000000013", "camp.example");
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3);
+
+    /* another connection holds SQLite's write lock all through the refresh */
+    assert_int_equal(store_open(f->dir, NULL, &writer, &err), MZ_OK);
+    assert_int_equal(store_begin(writer, &err), MZ_OK);
+    flags_init(&done);
+    memset(&rj, 0, sizeof rj);
+    rj.e = e;
+    rj.st = f->st;
+    rj.fl = &done;
+    assert_int_equal(pthread_create(&rt, NULL, refresh_thread, &rj), 0);
+    refreshed = flags_wait(&done, &done.done);
+    if (!refreshed)
+        store_rollback(writer); /* let it through, then fail */
+    pthread_join(rt, NULL);
+    if (!refreshed)
+        fail_msg("the refresh waited %d s for SQLite's writer: it must only read", WAIT_S);
+    assert_int_equal(rj.rc, MZ_OK);
+    assert_int_equal(rj.res.n_campaigns, 1);
+    engine_campaign_id(OBS_DOMAIN, "camp.example", gid, sizeof gid);
+    assert_string_equal(rj.res.campaigns[0].id, gid);
+    assert_string_equal(rj.res.campaigns[0].value, "camp.example");
+    assert_int_equal(rj.res.campaigns[0].n_refs, 3);
+    assert_int_equal(rj.res.campaigns[0].n_countries, 3);
+    assert_non_null(strstr(rj.res.campaigns[0].refs[0], "indicator--6e6e6e6e-0000-4000-8000-00000000001"));
+
+    /* recording waits for the writer; meanwhile matching goes on */
+    memset(&wj, 0, sizeof wj);
+    wj.st = f->st;
+    wj.c = &rj.res.campaigns[0];
+    flags_init(&wj.fl);
+    assert_int_equal(pthread_create(&wt, NULL, record_thread, &wj), 0);
+    assert_int_equal(match_value(e, &f->who[3], "camp.example"), 3);
+    recorded_early = flags_get(&wj.fl, &wj.fl.done); /* it cannot have: the writer holds on */
+    store_rollback(writer);
+    assert_true(flags_wait(&wj.fl, &wj.fl.done));
+    pthread_join(wt, NULL);
+    assert_false(recorded_early);
+    assert_int_equal(wj.rc, MZ_OK);
+    assert_int_equal(groupings(f->st), 1);
+    engine_refresh_result_free(&rj.res);
+
+    /* the next refresh reads the grouping: nothing to hand back */
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_rows, 1);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+    /* a fourth country's report: the campaign grew */
+    add_indicator(f, 3, "000000000014", "camp.example");
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_int_equal(res.campaigns[0].n_refs, 4);
+    assert_int_equal(res.campaigns[0].n_countries, 4);
+    engine_refresh_result_free(&res);
+
+    flags_destroy(&done);
+    flags_destroy(&wj.fl);
+    store_close(writer);
+    engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_match_during_refresh, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_only_reads_campaigns_recorded_after, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
