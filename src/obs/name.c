@@ -21,7 +21,7 @@
 #define IDN_MAX_IN 256 /* longest non-ASCII label handed to libidn2, in bytes */
 
 /* The lowercase form of a label byte, or 0 (bytes from 0x80 up included). */
-#define LABEL_MAP(c) (ASCII_IS_LABEL(c) ? ASCII_TO_LOWER(c) : 0)
+#define LABEL_MAP(c) ((unsigned char)(ASCII_IS_LABEL(c) ? ASCII_TO_LOWER(c) : 0))
 const unsigned char name_label_map[256] = {ASCII_TABLE(LABEL_MAP)};
 
 /* Checks a label already written to w->buf[start..w->len). */
