@@ -5,7 +5,8 @@
  * walker: a line and the same line with a tab after it (which only the walker takes)
  * must give the same verdict and the same values. And the matcher's first-stage
  * scanner (match/jscan.h), with every kernel the CPU runs, must find the same line
- * end, and a line it calls flat must be one logfmt takes with the same values. */
+ * end, and a line it calls flat must be one logfmt takes with the same values. An
+ * IPv4 or IPv6 address the free-text scanner reports must be one the index reads. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,17 +14,30 @@
 
 #include "match/jscan.h"
 #include "match/logfmt.h"
+#include "obs/obs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct taken {
+    size_t sum;
+    const struct logfmt *f;
+};
 
 static int take(void *ctx, const struct logfmt_value *v)
 {
     /* touch every byte handed out: ASan checks they are inside live memory */
-    size_t *sum = ctx;
+    struct taken *t = ctx;
     for (size_t i = 0; i < v->value_len; i++)
-        *sum += (unsigned char)v->value[i];
+        t->sum += (unsigned char)v->value[i];
     for (size_t i = 0; i < v->field_len; i++)
-        *sum += (unsigned char)v->field[i];
+        t->sum += (unsigned char)v->field[i];
+    /* an address the free-text scanner reports is one the index reads (obs/ip.h) */
+    if (logfmt_kind_of(t->f) == LOGFMT_TEXT && (v->kind_hint == OBS_IPV4 || v->kind_hint == OBS_IPV6)) {
+        char out[OBS_MAX_LEN + 1];
+        if (obs_normalize((enum obs_kind)v->kind_hint, v->value, v->value_len, out, sizeof out, NULL, NULL, NULL,
+                          NULL) != 0)
+            __builtin_trap();
+    }
     return 0;
 }
 
@@ -113,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct logfmt_opts opts = {LOGFMT_AUTO, NULL, 0};
     struct logfmt *f = NULL;
     const char *p, *end;
-    size_t sum = 0;
+    struct taken t = {0, NULL};
 
     if (size < 1)
         return 0;
@@ -124,6 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (logfmt_new(&opts, &f, NULL) != MZ_OK)
         return 0;
+    t.f = f;
     for (int k = JSCAN_SCALAR; k <= JSCAN_AVX2; k++)
         if ((js[nk] = jscan_new_kernel((enum jscan_kernel)k)) != NULL)
             nk++;
@@ -132,8 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *e = nl ? nl : end;
-        logfmt_line(f, p, (size_t)(e - p), take, &sum);
-        logfmt_values(f, p, (size_t)(e - p), take, &sum);
+        logfmt_line(f, p, (size_t)(e - p), take, &t);
+        logfmt_values(f, p, (size_t)(e - p), take, &t);
         if (opts.kind == LOGFMT_JSON && !opts.fields) {
             json_agree(p, (size_t)(e - p));
             jscan_agree(js, nk, f, p, end);

@@ -18,55 +18,36 @@
 #include <emmintrin.h>
 #endif
 
+#include "obs/ascii.h"
+#include "obs/hash.h"
+#include "obs/ip.h"
 #include "obs/obs.h"
 #include "match/jscan.h"
 
-enum {
-    PC_LETTER = 1,   /* A-Z a-z */
-    PC_NONHEX = 2,   /* a letter past f */
-    PC_DIGIT = 4,
-    PC_DOT = 8,
-    PC_DASH = 16,    /* '-' '_' */
-    PC_AT = 32,
-    PC_COLON = 64,
-    PC_OTHER = 128,  /* any other ASCII byte */
-    PC_HIGH = 256,   /* >= 0x80: an IDN label, perhaps */
-    PC_URL = 512,    /* not a byte class: "://" was seen */
-    PC_SLASH = 1024  /* '/', also PC_OTHER: "://" needs one */
-};
+/* The byte classes of the prefilter (prefilter.h), a table built from the obs/ascii.h
+ * predicates; tests/unit/engine/test_prefilter.c checks every entry. */
+#define PCLASS(c)                                                                                  \
+    (ASCII_IS_HIGH(c)                                                                              \
+         ? PREFILTER_HIGH                                                                          \
+         : ASCII_IS_ALPHA(c) ? PREFILTER_LETTER | (ASCII_IS_HEX(c) ? 0 : PREFILTER_NONHEX)          \
+         : ASCII_IS_DIGIT(c) ? PREFILTER_DIGIT                                                     \
+         : (c) == '.' ? PREFILTER_DOT                                                              \
+         : (c) == '-' || (c) == '_' ? PREFILTER_DASH                                               \
+         : (c) == '@' ? PREFILTER_AT                                                               \
+         : (c) == ':' ? PREFILTER_COLON                                                            \
+         : (c) == '/' ? PREFILTER_OTHER | PREFILTER_SLASH                                          \
+                      : PREFILTER_OTHER)
+const uint16_t prefilter_class[256] = {ASCII_TABLE(PCLASS)};
 
-static const uint16_t pclass[256] = {
-    [0 ... ',' ] = PC_OTHER,
-    ['-'] = PC_DASH,
-    ['.'] = PC_DOT,
-    ['/'] = PC_OTHER | PC_SLASH,
-    ['0' ... '9'] = PC_DIGIT,
-    [':'] = PC_COLON,
-    [';' ... '?'] = PC_OTHER,
-    ['@'] = PC_AT,
-    ['A' ... 'F'] = PC_LETTER,
-    ['G' ... 'Z'] = PC_LETTER | PC_NONHEX,
-    ['[' ... '^'] = PC_OTHER,
-    ['_'] = PC_DASH,
-    ['`'] = PC_OTHER,
-    ['a' ... 'f'] = PC_LETTER,
-    ['g' ... 'z'] = PC_LETTER | PC_NONHEX,
-    ['{' ... 127] = PC_OTHER,
-    [128 ... 255] = PC_HIGH,
-};
+/* What a plain ASCII name is made of. */
+#define PREFILTER_PLAIN (PREFILTER_LETTER | PREFILTER_NONHEX | PREFILTER_DIGIT | PREFILTER_DOT | PREFILTER_DASH)
 
-#define PC_PLAIN (PC_LETTER | PC_NONHEX | PC_DIGIT | PC_DOT | PC_DASH)
-
-static int hash_len(size_t n)
-{
-    return n == 32 || n == 40 || n == 64 || n == 128;
-}
-
-/* The byte classes of s[0..n), with PC_URL if it has "://". Eight bytes a step
+/* The byte classes of s[0..n), with PREFILTER_URL if it has "://". Eight bytes a step
  * with no branch inside: every log value passes here. */
 static unsigned classify(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
+    const uint16_t *pclass = prefilter_class;
     unsigned acc = 0;
     size_t i = 0;
 
@@ -75,15 +56,15 @@ static unsigned classify(const char *s, size_t n)
                pclass[p[i + 4]] | pclass[p[i + 5]] | pclass[p[i + 6]] | pclass[p[i + 7]];
     for (; i < n; i++)
         acc |= pclass[p[i]];
-    if ((acc & (PC_COLON | PC_SLASH)) == (PC_COLON | PC_SLASH)) {
+    if ((acc & (PREFILTER_COLON | PREFILTER_SLASH)) == (PREFILTER_COLON | PREFILTER_SLASH)) {
         for (const char *c = memchr(s, ':', n); c; c = memchr(c + 1, ':', (size_t)(s + n - c - 1)))
             if (s + n - c >= 3 && c[1] == '/' && c[2] == '/')
-                return acc | PC_URL;
+                return acc | PREFILTER_URL;
     }
     return acc;
 }
 
-/* A plain ASCII domain (classes within PC_PLAIN, with a letter): itself or a parent
+/* A plain ASCII domain (classes within PREFILTER_PLAIN, with a letter): itself or a parent
  * may be a domain key. One trailing dot is what normalisation drops. */
 static int prefilter_domain(const struct hot *h, const char *v, size_t n, struct hot_probes *ps)
 {
@@ -97,11 +78,9 @@ static int prefilter_domain(const struct hot *h, const char *v, size_t n, struct
 
 static int scheme_char(char c, size_t i)
 {
-    unsigned lc = (unsigned char)c | 0x20u;
-
-    if (lc >= 'a' && lc <= 'z')
+    if (ascii_is_alpha((unsigned char)c))
         return 1;
-    return i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+    return i > 0 && (ascii_is_digit((unsigned char)c) || c == '+' || c == '-' || c == '.');
 }
 
 /* The first of '/', '?', '#', '@', ':' in v[from..n), or n: where a URL's host ends
@@ -164,13 +143,13 @@ static int prefilter_url_at(const struct hot *h, const char *v, size_t n, size_t
     if (end == host || v[end - 1] == '.')
         return 1;
     acc = classify(v + host, end - host);
-    if (acc & ~PC_PLAIN)
+    if (acc & ~PREFILTER_PLAIN)
         return 1;
-    if (acc & PC_LETTER) {
+    if (acc & PREFILTER_LETTER) {
         hot_probe_host(h, v + host, end - host, ps);
         return 0;
     }
-    if (obs_ipv4_quad(v + host, end - host, &a))
+    if (ip_v4_quad(v + host, end - host, &a))
         hot_probe_ipv4(h, a, ps);
     hot_probe_url_host(h, v + host, end - host, ps);
     return 0;
@@ -205,30 +184,30 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
 {
     uint32_t a;
 
-    if (acc & PC_URL)
+    if (acc & PREFILTER_URL)
         return prefilter_url(h, v, n, ps);
-    if (acc & PC_AT)
+    if (acc & PREFILTER_AT)
         return hot_has_kind(h, OBS_EMAIL);
-    if (acc & PC_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
-        return !(acc & ~(PC_LETTER | PC_DIGIT | PC_DOT | PC_COLON)) && !(acc & PC_NONHEX) &&
+    if (acc & PREFILTER_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
+        return !(acc & ~(PREFILTER_LETTER | PREFILTER_DIGIT | PREFILTER_DOT | PREFILTER_COLON)) && !(acc & PREFILTER_NONHEX) &&
                prefilter_ipv6(h, v, n);
-    if (acc & PC_OTHER)
+    if (acc & PREFILTER_OTHER)
         return 0; /* cheap_reject(): no kind has such bytes */
-    if (acc & PC_HIGH)
+    if (acc & PREFILTER_HIGH)
         return 1;
-    if (!(acc & PC_LETTER)) {
-        if (obs_ipv4_quad(v, n, &a))
+    if (!(acc & PREFILTER_LETTER)) {
+        if (ip_v4_quad(v, n, &a))
             hot_probe_ipv4(h, a, ps);
-        else if (acc == PC_DIGIT && hash_len(n))
+        else if (acc == PREFILTER_DIGIT && hash_kind_of_len(n) >= 0)
             hot_probe_hash(h, v, n, ps);
         /* else nothing: digits and dots that are no address name nothing */
         return 0;
     }
-    if (!(acc & ~(PC_LETTER | PC_DIGIT)) && hash_len(n)) {
+    if (!(acc & ~(PREFILTER_LETTER | PREFILTER_DIGIT)) && hash_kind_of_len(n) >= 0) {
         hot_probe_hash(h, v, n, ps);
         return 0;
     }
-    if (!(acc & PC_DOT))
+    if (!(acc & PREFILTER_DOT))
         return 0; /* no dot: no domain (cheap_reject) */
     return prefilter_domain(h, v, n, ps);
 }
@@ -242,7 +221,7 @@ int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, stru
         return 1;
     /* the commonest log value of all, an IPv4 address, without classifying it first
      * (a strict quad is IPv4 whatever else: fast_canonical() says so too) */
-    if ((hint < 0 || hint == OBS_IPV4) && (unsigned)(v[0] - '0') <= 9 && obs_ipv4_quad(v, n, &a)) {
+    if ((hint < 0 || hint == OBS_IPV4) && (unsigned)(v[0] - '0') <= 9 && ip_v4_quad(v, n, &a)) {
         hot_probe_ipv4(h, a, ps);
         return 0;
     }
@@ -251,23 +230,23 @@ int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, stru
         return prefilter_guess(h, v, n, acc, ps);
     switch (hint) {
     case OBS_URL:
-        return acc & PC_URL ? prefilter_url(h, v, n, ps) : 1;
+        return acc & PREFILTER_URL ? prefilter_url(h, v, n, ps) : 1;
     case OBS_IPV4:
-        if (!obs_ipv4_quad(v, n, &a))
+        if (!ip_v4_quad(v, n, &a))
             return hot_has_kind(h, OBS_IPV4);
         hot_probe_ipv4(h, a, ps);
         return 0;
     case OBS_IPV6:
         return prefilter_ipv6(h, v, n);
     case OBS_DOMAIN:
-        if (!(acc & ~PC_PLAIN) && (acc & PC_LETTER))
+        if (!(acc & ~PREFILTER_PLAIN) && (acc & PREFILTER_LETTER))
             return prefilter_domain(h, v, n, ps);
         return hot_has_kind(h, OBS_DOMAIN);
     case OBS_MD5:
     case OBS_SHA1:
     case OBS_SHA256:
     case OBS_SHA512:
-        if (!(acc & ~(PC_LETTER | PC_DIGIT))) {
+        if (!(acc & ~(PREFILTER_LETTER | PREFILTER_DIGIT))) {
             hot_probe_hash(h, v, n, ps);
             return 0;
         }
@@ -277,20 +256,20 @@ int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, stru
     }
 }
 
-/* The PC_ classes of a value whose bytes' jscan classes (match/jscan.h) OR to cls,
- * one without JSCAN_OTHER: what classify() gives (PC_URL needs a '/'). A table: this
+/* The PREFILTER_ classes of a value whose bytes' jscan classes (match/jscan.h) OR to cls,
+ * one without JSCAN_OTHER: what classify() gives (PREFILTER_URL needs a '/'). A table: this
  * runs for every value of every flat JSON line. */
-#define JL(c) (((c) & (JSCAN_HEX | JSCAN_G_O | JSCAN_P_Z)) ? PC_LETTER : 0)
-#define JN(c) (((c) & (JSCAN_G_O | JSCAN_P_Z)) ? PC_NONHEX : 0)
-#define JD(c) (((c) & JSCAN_DIGIT) ? PC_DIGIT : 0)
-#define JT(c) (((c) & JSCAN_DOT) ? PC_DOT : 0)
-#define JH(c) (((c) & JSCAN_DASH) ? PC_DASH : 0)
-#define JC(c) (((c) & JSCAN_COLON) ? PC_COLON : 0)
+#define JL(c) (((c) & (JSCAN_HEX | JSCAN_G_O | JSCAN_P_Z)) ? PREFILTER_LETTER : 0)
+#define JN(c) (((c) & (JSCAN_G_O | JSCAN_P_Z)) ? PREFILTER_NONHEX : 0)
+#define JD(c) (((c) & JSCAN_DIGIT) ? PREFILTER_DIGIT : 0)
+#define JT(c) (((c) & JSCAN_DOT) ? PREFILTER_DOT : 0)
+#define JH(c) (((c) & JSCAN_DASH) ? PREFILTER_DASH : 0)
+#define JC(c) (((c) & JSCAN_COLON) ? PREFILTER_COLON : 0)
 #define J1(c) (JL(c) | JN(c) | JD(c) | JT(c) | JH(c) | JC(c))
 #define J4(c) J1(c), J1((c) + 1), J1((c) + 2), J1((c) + 3)
 #define J16(c) J4(c), J4((c) + 4), J4((c) + 8), J4((c) + 12)
 #define J64(c) J16(c), J16((c) + 16), J16((c) + 32), J16((c) + 48)
-static const uint16_t pc_of_jscan[128] = {J64(0), J64(64)};
+const uint16_t prefilter_class_of_jscan[128] = {J64(0), J64(64)};
 #undef J64
 #undef J16
 #undef J4
@@ -307,7 +286,7 @@ int prefilter_value_classed(const struct hot *h, const char *v, size_t n, unsign
     if (n == 0)
         return 1;
     if (!(cls & JSCAN_OTHER))
-        return prefilter_guess(h, v, n, pc_of_jscan[cls], ps);
+        return prefilter_guess(h, v, n, prefilter_class_of_jscan[cls], ps);
     /* a byte of no class the fast path knows ('/', '@', '%', ...): a URL (classify()
      * would find its "://" and prefilter_guess() take it as one), or classify it all */
     if (cls & JSCAN_COLON) {
@@ -325,7 +304,7 @@ void prefilter_values_classed(const struct hot *h, const struct jscan_value *v, 
         /* the commonest value of all, digits and dots: an address or nothing (what
          * prefilter_guess() makes of it, without the way there) */
         if (v[i].cls == (JSCAN_DIGIT | JSCAN_DOT)) {
-            if (obs_ipv4_quad(v[i].p, v[i].len, &a))
+            if (ip_v4_quad(v[i].p, v[i].len, &a))
                 hot_probe_ipv4(h, a, ps);
         } else if (prefilter_value_classed(h, v[i].p, v[i].len, v[i].cls, ps)) {
             ps->maybe = 1;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "obs/ascii.h"
+
 void cursor_encode(int64_t seq, char *out)
 {
     snprintf(out, CURSOR_STRLEN, "p%llx", (unsigned long long)seq);
@@ -20,12 +22,8 @@ int cursor_decode(const char *s, int64_t *seq_out)
     if (n < 1 || n > 16)
         return -1;
     for (const char *p = s + 1; *p; p++) {
-        int d;
-        if (*p >= '0' && *p <= '9')
-            d = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            d = *p - 'a' + 10;
-        else
+        int d = ascii_hex_val((unsigned char)*p);
+        if (d < 0 || ascii_is_upper((unsigned char)*p)) /* lowercase only: one spelling */
             return -1;
         v = v * 16 + (uint64_t)d;
     }

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "obs/ascii.h"
+
 #define IDX_MAGIC "MZIDX\0\0\1"
 #define IDX_VERSION 3 /* 2: a seventh section, the caller's extra blob; 3: the header is
                        * under the checksum too */
@@ -205,13 +207,8 @@ static int parse_uuid(const char *s, uint8_t *out)
         int v;
         if (*s == '-')
             continue;
-        if (*s >= '0' && *s <= '9')
-            v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f')
-            v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F')
-            v = *s - 'A' + 10;
-        else
+        v = ascii_hex_val((unsigned char)*s);
+        if (v < 0)
             return -1;
         if (n % 2 == 0)
             out[n / 2] = (uint8_t)(v << 4);

@@ -1,5 +1,5 @@
 /* match/jsonnum.h - the JSON scalars that are no string (RFC 8259 numbers, true,
- * false, null), for the two JSON scanners of the matcher: logfmt.c's walker and flat
+ * false, null), for the two JSON scanners of the matcher: logfmt_json.c's walker and flat
  * scanner, and jscan.c's first-stage scanner. Header-only and inline: both call it
  * per value on every log line. */
 #ifndef MZ_JSONNUM_H

@@ -1,6 +1,6 @@
 /* match/jsonquote.h - the quotes of a JSON line, in order, from a bit set of their
  * positions (bit i of q[i / 64] set where the line has a '"'), for the two flat-object
- * scanners of the matcher: logfmt.c's and jscan.c's. A line without escapes has
+ * scanners of the matcher: logfmt_json.c's and jscan.c's. A line without escapes has
  * exactly two quotes per string. Header-only and inline: both take a quote per token. */
 #ifndef MZ_JSONQUOTE_H
 #define MZ_JSONQUOTE_H

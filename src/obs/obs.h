@@ -14,8 +14,13 @@
  *   email   lowercase
  *   md5/sha1/sha256/sha512  lowercase hex of exactly 32/40/64/128 digits
  *   wallet  cryptocurrency address as given (case kept), 25-128 of [A-Za-z0-9]
- * Hand-written (the URL and address forms) because this is the matcher's hot path;
- * IDN goes through libidn2. Functions never allocate; outputs go to caller buffers. */
+ *
+ * obs/ is the observable vocabulary below the index, the log scanners and the pattern
+ * language: one parser per kind (ip.c, name.c, url.c, email.c, hash.c, wallet.c, see
+ * obs_int.h), and the pieces other layers read values with directly: addresses
+ * (ip.h), hash lengths (hash.h), UTF-8 (utf8.h) and byte classes (ascii.h). This
+ * header is the facade of kinds. Hand-written (the matcher's hot path); IDN goes
+ * through libidn2. Functions never allocate; outputs go to caller buffers. */
 #ifndef MZ_OBS_H
 #define MZ_OBS_H
 
@@ -68,11 +73,14 @@ int obs_normalize(enum obs_kind k, const char *s, size_t len, char *out, size_t 
                   size_t *out_len, int *prefix_out, enum obs_kind *kind_out,
                   struct mz_error *err);
 
-/* Binary forms for the CIDR tables. */
+/* Binary forms for the CIDR tables: what obs_normalize() accepts as ipv4 (ipv6), an
+ * address or a range without host bits, as the address (IPv4 in host byte order) and
+ * the prefix length (32 or 128 for an address). IPv4-mapped IPv6 stays IPv6 here.
+ * The parser is ip.h's (ip_v4_net(), ip_v6_net()); 0, or -1 (nothing written). */
 int obs_ipv4_parse(const char *s, size_t len, uint32_t *addr_out, int *prefix_out);
 int obs_ipv6_parse(const char *s, size_t len, uint8_t addr_out[16], int *prefix_out);
 /* 1 and the address (host order) if s[0..len) is a strict dotted quad - what
- * obs_ipv4_parse() takes as a single address - else 0. */
+ * obs_ipv4_parse() takes as a single address - else 0: ip_v4_quad(). */
 int obs_ipv4_quad(const char *s, size_t len, uint32_t *addr_out);
 
 /* Guess the kind of a bare value (from a log field or an API batch): an IPv4 or IPv6

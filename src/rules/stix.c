@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obs/ascii.h"
 #include "rules/observe.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
@@ -110,11 +111,11 @@ int stix_type_known(const char *t)
  * not ending with '-', 3 to 250 characters. */
 static int type_name_ok(const char *t, size_t n)
 {
-    if (n < 3 || n > 250 || t[0] < 'a' || t[0] > 'z' || t[n - 1] == '-')
+    if (n < 3 || n > 250 || !ascii_is_lower((unsigned char)t[0]) || t[n - 1] == '-')
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = t[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+        if (!(ascii_is_lower((unsigned char)c) || ascii_is_digit((unsigned char)c) || c == '-'))
             return 0;
         if (c == '-' && i + 1 < n && t[i + 1] == '-')
             return 0;

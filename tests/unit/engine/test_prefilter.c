@@ -5,7 +5,10 @@
  * same probes in the same order, on 300 000 random values shaped like log values
  * (addresses, names, URLs with ports, userinfo and odd hosts, hashes, e-mail
  * addresses, timestamps, IPv6, junk). And URL hosts: where a URL's host ends (port,
- * userinfo, path, query, fragment) decides which host is asked about. */
+ * userinfo, path, query, fragment) decides which host is asked about. And the byte
+ * tables: every entry of prefilter_class[] against a plain statement of each class,
+ * and prefilter_class_of_jscan[] against it through match/jscan.c's classes. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -202,11 +205,61 @@ static void test_url_hosts(void **state)
     idx_free(ix);
 }
 
+/* The class of a byte, stated plainly: the reference for prefilter_class[]. */
+static unsigned plain_class(int c)
+{
+    if (c >= 128)
+        return PREFILTER_HIGH;
+    if (isalpha(c))
+        return PREFILTER_LETTER | (isxdigit(c) ? 0 : PREFILTER_NONHEX);
+    if (isdigit(c))
+        return PREFILTER_DIGIT;
+    switch (c) {
+    case '.':
+        return PREFILTER_DOT;
+    case '-':
+    case '_':
+        return PREFILTER_DASH;
+    case '@':
+        return PREFILTER_AT;
+    case ':':
+        return PREFILTER_COLON;
+    case '/':
+        return PREFILTER_OTHER | PREFILTER_SLASH;
+    default:
+        return PREFILTER_OTHER;
+    }
+}
+
+/* Every entry of both byte tables: prefilter_class[] against the plain statement
+ * above; prefilter_class_of_jscan[] gives, for the jscan class of each byte that has
+ * one, that byte's prefilter class, and the classes of a value (an OR of bytes'
+ * classes) are the OR of the parts'. */
+static void test_byte_tables(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        unsigned k = jscan_class((unsigned char)c);
+
+        if (prefilter_class[c] != plain_class(c))
+            fail_msg("prefilter_class[0x%02x] = 0x%x, want 0x%x", c, prefilter_class[c], plain_class(c));
+        if (!(k & JSCAN_OTHER) && prefilter_class_of_jscan[k] != prefilter_class[c])
+            fail_msg("byte 0x%02x: jscan class 0x%x gives 0x%x, want 0x%x", c, k, prefilter_class_of_jscan[k],
+                     prefilter_class[c]);
+    }
+    assert_int_equal(prefilter_class_of_jscan[0], 0);
+    for (unsigned a = 0; a < 128; a++)
+        for (unsigned b = 0; b < 128; b++)
+            if (prefilter_class_of_jscan[a | b] != (prefilter_class_of_jscan[a] | prefilter_class_of_jscan[b]))
+                fail_msg("jscan classes 0x%x | 0x%x", a, b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classed_asks_the_same),
         cmocka_unit_test(test_url_hosts),
+        cmocka_unit_test(test_byte_tables),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

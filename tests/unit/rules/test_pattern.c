@@ -1,4 +1,5 @@
-/* tests/unit/rules/test_pattern.c - unit tests of rules/pattern.c (STIX patterning).
+/* tests/unit/rules/test_pattern.c - unit tests of the pattern module
+ * (rules/pattern_*.c: STIX patterning).
  * Covers: every OASIS specification example (tests/data/pattern/, see
  * tests/data/SOURCE.md) and a table of further accepted patterns (each literal kind,
  * operator spelling, qualifier, whitespace form and limit); a table of rejected

@@ -1,0 +1,146 @@
+/* obs/name.c - domain names: the canonical form the index stores and the matcher
+ * looks up (lowercase, no trailing dot, non-ASCII labels in punycode, every label
+ * 1-63 of [a-z0-9-_] not starting or ending with '-', at most 253 bytes). E-mail
+ * domains (email.c) and URL hosts (url.c) go through name_norm() too, so a domain
+ * is one thing whichever kind carries it.
+ *
+ * Hand-written for the ASCII labels, which are nearly all of them and run once per
+ * candidate log value: one table lookup per byte, written straight into the caller's
+ * buffer. Labels with non-ASCII bytes go to libidn2 (IDNA 2008 with TR46 mapping,
+ * non-transitional first), which allocates its result; it is freed at once. */
+#include <string.h>
+
+#include <idn2.h>
+
+#include "obs/ascii.h"
+#include "obs/obs_int.h"
+#include "obs/utf8.h"
+
+#define DOM_MAX_LEN 253
+#define DOM_MAX_LABEL 63
+#define IDN_MAX_IN 256 /* longest non-ASCII label handed to libidn2, in bytes */
+
+/* The lowercase form of a label byte, or 0 (bytes from 0x80 up included). */
+#define LABEL_MAP(c) ((unsigned char)(ASCII_IS_LABEL(c) ? ASCII_TO_LOWER(c) : 0))
+const unsigned char name_label_map[256] = {ASCII_TABLE(LABEL_MAP)};
+
+/* Checks a label already written to w->buf[start..w->len). */
+static int label_ok(const struct obs_out *w, size_t start, struct mz_error *err)
+{
+    size_t n = w->len - start;
+
+    if (n == 0)
+        return obs_fail(err, MZ_EINVAL, "empty label in domain name");
+    if (n > DOM_MAX_LABEL)
+        return obs_fail(err, MZ_EINVAL, "domain label longer than 63 characters");
+    if (w->buf[start] == '-' || w->buf[w->len - 1] == '-')
+        return obs_fail(err, MZ_EINVAL, "domain label starts or ends with '-'");
+    return 0;
+}
+
+/* Converts one label containing non-ASCII bytes with libidn2 and appends the result
+ * (which TR46 mapping may have split into several labels, e.g. at U+3002). */
+static int idn_label(const char *s, size_t n, struct obs_out *w, struct mz_error *err)
+{
+    char in[IDN_MAX_IN];
+    char *res = NULL;
+    size_t i, start;
+    int rc, ret = 0;
+
+    if (n >= sizeof in)
+        return obs_fail(err, MZ_EINVAL, "internationalised domain label too long");
+    for (i = 0; i < n;) {
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+
+        if (k == 0)
+            return obs_fail(err, MZ_EINVAL, "domain name is not valid UTF-8");
+        if (k == 1 && !name_label_map[(unsigned char)s[i]])
+            return obs_fail(err, MZ_EINVAL, "character not allowed in a domain name");
+        i += k;
+    }
+    memcpy(in, s, n);
+    in[n] = '\0';
+    rc = idn2_to_ascii_8z(in, &res, IDN2_NONTRANSITIONAL);
+    if (rc != IDN2_OK) {
+        idn2_free(res);
+        res = NULL;
+        rc = idn2_to_ascii_8z(in, &res, IDN2_TRANSITIONAL);
+    }
+    if (rc != IDN2_OK) {
+        mz_error_set(err, MZ_EINVAL, NULL, "not a valid internationalised domain label (%s)",
+                     idn2_strerror(rc));
+        ret = -1;
+        goto out;
+    }
+    start = w->len;
+    for (i = 0;; i++) {
+        unsigned char c = (unsigned char)res[i];
+
+        if (c == '.' || c == '\0') {
+            if (w->full || label_ok(w, start, err) < 0) {
+                ret = -1;
+                goto out;
+            }
+            if (c == '\0')
+                break;
+            out_put(w, '.');
+            start = w->len;
+        } else if ((c = name_label_map[c]) != 0) {
+            out_put(w, (char)c);
+        } else {
+            ret = obs_fail(err, MZ_EINVAL, "character not allowed in a domain name");
+            goto out;
+        }
+    }
+out:
+    idn2_free(res);
+    return ret;
+}
+
+/* Appends the canonical form of the domain s[0..len) to w: lowercase, one trailing
+ * dot stripped, non-ASCII labels in punycode, every label checked. */
+int name_norm(const char *s, size_t len, struct obs_out *w, struct mz_error *err)
+{
+    size_t dstart = w->len, i = 0;
+
+    if (len > 0 && s[len - 1] == '.')
+        len--;
+    if (len == 0)
+        return obs_fail(err, MZ_EINVAL, "empty domain name");
+    for (;;) {
+        size_t lstart = w->len, l0 = i;
+
+        while (i < len && s[i] != '.') {
+            unsigned char c = name_label_map[(unsigned char)s[i]];
+
+            if (!c)
+                break;
+            out_put(w, (char)c);
+            i++;
+        }
+        if (i < len && s[i] != '.') {
+            const char *dot;
+
+            if ((unsigned char)s[i] < 0x80)
+                return obs_fail(err, MZ_EINVAL, "character not allowed in a domain name");
+            /* UTF-8 lead and continuation bytes are never '.', so the label ends at
+             * the next dot. */
+            dot = memchr(s + i, '.', len - i);
+            i = dot ? (size_t)(dot - s) : len;
+            w->len = lstart;
+            if (idn_label(s + l0, i - l0, w, err) < 0)
+                return -1;
+        } else if (label_ok(w, lstart, err) < 0) {
+            return -1;
+        }
+        if (w->len - dstart > DOM_MAX_LEN)
+            return obs_fail(err, MZ_EINVAL, "domain name longer than 253 characters");
+        if (w->full)
+            return obs_fail_full(w, err);
+        if (i == len)
+            break;
+        out_put(w, '.');
+        i++;
+    }
+    return 0;
+}

@@ -1,0 +1,22 @@
+/* obs/utf8.h - UTF-8 well-formedness (RFC 3629): the one check that observables
+ * (IDN labels, URLs), STIX patterns and log lines use, so that a byte string that one
+ * of them accepts as text the others accept too.
+ *
+ * Well-formed means: no stray continuation bytes, no overlong forms (C0, C1, E0 80-9F,
+ * F0 80-8F), no UTF-16 surrogates (ED A0-BF), nothing above U+10FFFF (F4 90-, F5-FF),
+ * no sequence cut short by the end of the input. */
+#ifndef MZ_OBS_UTF8_H
+#define MZ_OBS_UTF8_H
+
+#include <stddef.h>
+
+/* Length of the well-formed sequence at s[0..n) (n >= 1): 1 for ASCII (NUL included),
+ * 2-4 otherwise, 0 if it is ill-formed. */
+size_t utf8_len(const unsigned char *s, size_t n);
+
+/* Length of the longest prefix of s[0..n) that is well-formed UTF-8 without a NUL
+ * byte: n if all of it is, else the offset of the NUL byte or of the first byte of
+ * the ill-formed sequence. Runs of ASCII go 16 (SSE2) or 8 bytes a step. */
+size_t utf8_span(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,155 @@
+/* rules/pattern_int.h - what the files of the pattern module share (SQLite's
+ * btreeInt.h): the tree pattern_parse() builds and the other files walk, and the few
+ * helpers more than one of them calls. pattern.h is the interface for other layers.
+ *
+ * The module, one file per stage:
+ *   pattern_parse.c  text -> tree: a recursive-descent parser with every limit fixed
+ *                    before it starts, literal canonicalisation, pattern_free()
+ *   pattern_regex.c  what MATCHES refuses before glibc's regcomp() sees it
+ *   pattern_plan.c   tree -> index plan (exact, candidate, scan) and its terms
+ *   pattern_eval.c   tree x one observation -> match (pattern_eval())
+ * Addresses, byte classes, hex and UTF-8 come from obs/ (ip.h, ascii.h, utf8.h): a
+ * pattern reads a value the way the index and the log scanners do.
+ *
+ * Ownership: all nodes and strings live in one arena owned by struct pattern; compiled
+ * regular expressions are chained so pattern_free() can regfree() them. Terms handed to
+ * pattern_term_fn borrow strings from the tree.
+ *
+ * Paths: "file:hashes.'SHA-256'" becomes object type "file" and path "hashes.SHA-256";
+ * list steps are written "[0]" or "[*]". A quoted key holding '.' or '[' reads like
+ * several steps; observations use the same spelling, so such keys still compare equal,
+ * but "[*]" inside a quoted key acts as a wildcard. */
+#ifndef MZ_PATTERN_INT_H
+#define MZ_PATTERN_INT_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obs/ip.h"
+#include "rules/pattern.h"
+#include "util/arena.h"
+#include "util/timefmt.h"
+
+#define REGEX_MAX_LEN 1024 /* bytes of one regular expression */
+
+enum lit_kind {
+    LIT_STRING,
+    LIT_INT,
+    LIT_FLOAT,
+    LIT_BOOL,
+    LIT_HEX,
+    LIT_BIN,
+    LIT_TIME
+};
+
+struct lit {
+    enum lit_kind kind;
+    size_t pos;               /* where the literal starts in the text */
+    const char *text;         /* unescaped string, or the literal's text without
+                                 prefix and quotes; NUL-terminated, in the arena */
+    long long i;              /* LIT_INT */
+    double f;                 /* LIT_FLOAT (and LIT_INT as a double) */
+    int b;                    /* LIT_BOOL */
+    struct mz_time t;         /* LIT_TIME */
+    const unsigned char *bytes; /* LIT_HEX, LIT_BIN: decoded */
+    size_t n_bytes;
+    struct ip_net net;        /* LIT_STRING: the string read as an address, if it is one
+                                 (family 0 if not; obs/ip.h, mapped IPv6 read as IPv4) */
+    struct lit *next;         /* next element of an IN set */
+};
+
+enum test_op {
+    OP_EQ,
+    OP_NE,
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_IN,
+    OP_LIKE,
+    OP_MATCHES,
+    OP_ISSUBSET,
+    OP_ISSUPERSET,
+    OP_EXISTS
+};
+
+struct test {
+    const char *object_type;
+    const char *path;      /* unquoted, "[n]"/"[*]" for list steps */
+    enum test_op op;
+    int negated;           /* NOT */
+    struct lit *lits;      /* one literal; a list for IN; none for EXISTS */
+    regex_t re;            /* OP_MATCHES only, compiled at parse time */
+    struct test *next_re;  /* chain of tests owning a compiled regex */
+};
+
+enum cmp_kind {
+    CMP_TEST,
+    CMP_AND,
+    CMP_OR
+};
+
+/* A comparison expression: the inside of one '[...]'. */
+struct cmp {
+    enum cmp_kind kind;
+    size_t pos;            /* where it starts in the text */
+    const char *type;      /* the object type of every test below, or NULL when an OR
+                              mixes types */
+    struct test *test;     /* CMP_TEST */
+    struct cmp *kids;      /* CMP_AND, CMP_OR: two or more, linked by next */
+    struct cmp *next;
+};
+
+enum qual_kind {
+    QUAL_WITHIN,
+    QUAL_REPEATS,
+    QUAL_STARTSTOP
+};
+
+struct qual {
+    enum qual_kind kind;
+    double seconds;          /* WITHIN */
+    long long times;         /* REPEATS */
+    struct mz_time start;    /* START ... STOP */
+    struct mz_time stop;
+    struct qual *next;
+};
+
+enum oex_kind {
+    OEX_LEAF,
+    OEX_AND,
+    OEX_OR,
+    OEX_FOLLOWEDBY
+};
+
+/* An observation expression. */
+struct oex {
+    enum oex_kind kind;
+    struct cmp *cmp;       /* OEX_LEAF */
+    struct oex *kids;      /* the others: two or more, linked by next */
+    struct oex *next;
+    struct qual *quals;    /* in the order written */
+    size_t n_quals;
+};
+
+struct pattern {
+    struct mz_arena arena; /* every node and string */
+    struct oex *root;
+    struct test *regexes;  /* tests with a compiled regex, for regfree() */
+};
+
+/* Bytes of one character at s[i] for LIKE's '_' and for messages: a valid UTF-8
+ * sequence, else one byte (pattern_parse.c). */
+size_t pattern_char_len(const unsigned char *s, size_t n, size_t i);
+
+/* Decode base64 s[0..n) (length a multiple of 4, '=' padding only at the end) into
+ * out, which holds n / 4 * 3 bytes. Returns the decoded length or -1
+ * (pattern_parse.c: b'...' literals; the evaluator: _bin values). */
+long pattern_b64_decode(const char *s, size_t n, unsigned char *out);
+
+/* Why regcomp() must not see the regular expression re (n bytes), or NULL if it may;
+ * *reps_out gets its count for the per-pattern budget (pattern_regex.c). */
+const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out);
+
+#endif
