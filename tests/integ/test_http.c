@@ -195,7 +195,7 @@ static void test_unsupported_media_type(void **state)
 static void test_reply_over_limit(void **state)
 {
     const char *const paths[] = {"/api/v1/objects?limit=100", "/api/v1/export",
-                                 "/api/v1/objects?type=indicator&limit=" "40"};
+                                 "/api/v1/objects?type=indicator&limit=40"};
     struct hresp r;
     json_t *v;
 
