@@ -153,90 +153,6 @@ static int url_host(const char *url, size_t len, struct canon_value *out)
     return 1;
 }
 
-/* Log values are mostly in canonical form already. Recognise the common ones -
- * a strict dotted quad, a lower-case ASCII domain, lower-case hex of a hash length -
- * in one pass, so that they skip obs_guess_kind() + obs_normalize() (which would
- * return them unchanged). Anything else takes the full path. */
-static int fast_canonical(const char *s, size_t n, enum obs_kind *kind)
-{
-    size_t i, label = 0, dots = 0, hex = 0, digits_dots = 0;
-    int last_alpha = 1;
-
-    if (n == 0 || n > 253)
-        return 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
-            hex++;
-        if ((c >= '0' && c <= '9') || c == '.')
-            digits_dots++;
-        if (c == '.') {
-            if (label == 0 || s[i - 1] == '-')
-                return 0;
-            dots++;
-            label = 0;
-            last_alpha = 1;
-            continue;
-        }
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-            return 0;
-        if ((c == '-' && label == 0) || ++label > 63)
-            return 0;
-        if (!(c >= 'a' && c <= 'z'))
-            last_alpha = 0;
-    }
-    if (hex == n && (n == 32 || n == 40 || n == 64 || n == 128)) {
-        *kind = n == 32 ? OBS_MD5 : n == 40 ? OBS_SHA1 : n == 64 ? OBS_SHA256 : OBS_SHA512;
-        return 1;
-    }
-    if (digits_dots == n && dots == 3) {
-        uint32_t a;
-        if (!obs_ipv4_quad(s, n, &a))
-            return 0;
-        *kind = OBS_IPV4;
-        return 1;
-    }
-    if (dots >= 1 && label > 0 && s[n - 1] != '-' && last_alpha && label >= 2) {
-        *kind = OBS_DOMAIN;
-        return 1;
-    }
-    return 0;
-}
-
-/* 1 if s cannot be any observable kind that is guessed (no "://", no '@', and
- * neither an IPv6 literal - only hex digits, ':' and '.' - nor a dotted name of
- * domain characters, nor a hash-length run of hex): timestamps, methods, actions,
- * counters. One pass, so that such log values cost almost nothing. */
-static int cheap_reject(const char *s, size_t n)
-{
-    int colon = 0, dot = 0, at = 0, non_v6 = 0, non_dom = 0, non_hex = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int hexd = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        int alnum = hexd || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z');
-        if (c == ':') {
-            colon = 1;
-            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
-                return 0; /* a URL */
-        } else if (c == '.') {
-            dot = 1;
-        } else if (c == '@') {
-            at = 1;
-        }
-        non_hex |= !hexd;
-        non_v6 |= !(hexd || c == ':' || c == '.');
-        non_dom |= !(alnum || c == '-' || c == '_' || c == '.' || c >= 0x80); /* IDN */
-    }
-    if (at)
-        return 0;
-    if (colon)
-        return non_v6;
-    if (!non_hex && (n == 32 || n == 40 || n == 64 || n == 128))
-        return 0;
-    return !dot || non_dom;
-}
-
 size_t engine_match_observation(struct engine_matcher *m, const struct engine_value *values,
                              size_t n, int64_t now_us, engine_hit_fn fn, void *ctx)
 {
@@ -249,7 +165,7 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         enum obs_kind fast;
         int k;
         enum obs_kind real;
-        if (fast_canonical(values[i].value, values[i].len, &fast) &&
+        if (obs_canonical_kind(values[i].value, values[i].len, &fast) &&
             (values[i].kind_hint < 0 || values[i].kind_hint == (int)fast)) {
             memcpy(v->text, values[i].value, values[i].len);
             v->text[values[i].len] = '\0';
@@ -257,7 +173,7 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
             real = fast;
             goto canonical;
         }
-        if (values[i].kind_hint < 0 && cheap_reject(values[i].value, values[i].len))
+        if (values[i].kind_hint < 0 && obs_unguessable(values[i].value, values[i].len))
             continue;
         k = values[i].kind_hint >= 0 ? values[i].kind_hint : obs_guess_kind(values[i].value, values[i].len);
         if (k < 0)

@@ -439,3 +439,78 @@ int obs_domain_next_parent(const char *domain, size_t len, size_t *pos)
     *pos = next;
     return 1;
 }
+
+int obs_canonical_kind(const char *s, size_t n, enum obs_kind *kind_out)
+{
+    size_t i, label = 0, dots = 0, hex = 0, digits_dots = 0;
+    int last_alpha = 1, hk;
+
+    if (n == 0 || n > 253)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (ascii_is_digit(c) || (c >= 'a' && c <= 'f'))
+            hex++;
+        if (ascii_is_digit(c) || c == '.')
+            digits_dots++;
+        if (c == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            dots++;
+            label = 0;
+            last_alpha = 1;
+            continue;
+        }
+        if (!(ascii_is_lower(c) || ascii_is_digit(c) || c == '-' || c == '_'))
+            return 0;
+        if ((c == '-' && label == 0) || ++label > 63)
+            return 0;
+        if (!ascii_is_lower(c))
+            last_alpha = 0;
+    }
+    if (hex == n && (hk = hash_kind_of_len(n)) >= 0) {
+        *kind_out = (enum obs_kind)hk;
+        return 1;
+    }
+    if (digits_dots == n && dots == 3) {
+        uint32_t a;
+        if (!ip_v4_quad(s, n, &a))
+            return 0;
+        *kind_out = OBS_IPV4;
+        return 1;
+    }
+    if (dots >= 1 && label >= 2 && s[n - 1] != '-' && last_alpha) {
+        *kind_out = OBS_DOMAIN;
+        return 1;
+    }
+    return 0;
+}
+
+int obs_unguessable(const char *s, size_t n)
+{
+    int colon = 0, dot = 0, at = 0, non_v6 = 0, non_dom = 0, non_hex = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int hexd = ASCII_IS_HEX(c);
+        if (c == ':') {
+            colon = 1;
+            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+                return 0; /* a URL */
+        } else if (c == '.') {
+            dot = 1;
+        } else if (c == '@') {
+            at = 1;
+        }
+        non_hex |= !hexd;
+        non_v6 |= !(hexd || c == ':' || c == '.');
+        non_dom |= !(ASCII_IS_LABEL(c) || c == '.' || ASCII_IS_HIGH(c)); /* IDN */
+    }
+    if (at)
+        return 0;
+    if (colon)
+        return non_v6;
+    if (!non_hex && hash_kind_of_len(n) >= 0)
+        return 0;
+    return !dot || non_dom;
+}

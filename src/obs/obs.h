@@ -88,6 +88,20 @@ int obs_ipv4_quad(const char *s, size_t len, uint32_t *addr_out);
  * a domain if it has a dot and only domain characters; -1 otherwise. */
 int obs_guess_kind(const char *s, size_t len);
 
+/* Log values are mostly in canonical form already: 1 (and *kind_out) when s is, as
+ * one of the common kinds - a strict dotted quad, a lower-case ASCII domain, lower-case
+ * hex of a hash length - so that the caller may take s as the canonical value without
+ * obs_guess_kind() + obs_normalize() (which would return it unchanged: test_obs holds
+ * the two to that). 0 says nothing: the value takes the full path. One pass. */
+int obs_canonical_kind(const char *s, size_t len, enum obs_kind *kind_out);
+
+/* 1 when s can be no guessed kind at all (no "://", no '@', neither an IPv6 literal -
+ * only hex digits, ':' and '.' - nor a dotted name of domain characters, nor a
+ * hash-length run of hex): timestamps, methods, actions, counters, so that such values
+ * cost one pass. 0 says nothing. Whenever it says 1, obs_guess_kind() finds no kind or
+ * obs_normalize() refuses the value as that kind (test_obs). */
+int obs_unguessable(const char *s, size_t len);
+
 /* The registrable-ancestor walk for domains: given canonical "a.b.evil.example",
  * returns the offset of each parent in turn ("b.evil.example", "evil.example",
  * "example") through *pos (start with *pos = 0); returns 0 when there is none left.

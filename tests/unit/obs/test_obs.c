@@ -1050,6 +1050,79 @@ static void test_ipv4_quad_agrees(void **state)
     }
 }
 
+
+static int hash_len_pick(uint64_t r)
+{
+    static const int lens[] = {32, 40, 64, 128, 31, 65};
+    return lens[r % 6];
+}
+
+/* The matcher's shortcuts must never say what the full path would not:
+ * obs_canonical_kind(s) = k means obs_guess_kind(s) is k and obs_normalize(k, s) gives
+ * s back unchanged (so the shortcut may skip both), and obs_unguessable(s) means that
+ * obs_guess_kind(s) finds nothing or obs_normalize() refuses s as what it guessed (so
+ * skipping s loses no match). 600 000 random values of log-like bytes, with hash
+ * lengths of hex and dotted shapes made likely, and a table of edge cases. */
+static void check_shortcuts(const char *s, size_t n)
+{
+    char out[OBS_MAX_LEN + 1];
+    size_t out_len = 0;
+    enum obs_kind k = OBS_DOMAIN, real = OBS_DOMAIN;
+    int guess = obs_guess_kind(s, n);
+
+    if (obs_canonical_kind(s, n, &k)) {
+        if (guess != (int)k)
+            fail_msg("'%.*s': canonical as %s, guessed as %d", (int)n, s, obs_kind_name(k), guess);
+        if (obs_normalize(k, s, n, out, sizeof out, &out_len, NULL, &real, NULL) != 0)
+            fail_msg("'%.*s': canonical as %s, refused by obs_normalize", (int)n, s, obs_kind_name(k));
+        if (out_len != n || memcmp(out, s, n) || real != k)
+            fail_msg("'%.*s': canonical as %s, normalised to '%.*s' (%s)", (int)n, s, obs_kind_name(k),
+                     (int)out_len, out, obs_kind_name(real));
+    }
+    if (obs_unguessable(s, n) && guess >= 0 &&
+        obs_normalize((enum obs_kind)guess, s, n, out, sizeof out, &out_len, NULL, &real, NULL) == 0)
+        fail_msg("'%.*s': unguessable, yet a %s ('%.*s')", (int)n, s, obs_kind_name(real), (int)out_len, out);
+}
+
+static void test_shortcuts_agree(void **state)
+{
+    static const char alphabet[] = "abcdefghxyz0123456789....--_:/@ABCFZ";
+    static const char *const edge[] = {
+        "evil.example", "a.b", "ab.cd", "a-.b", "-a.bc", "a..bc", "a.bc-", "xn--bcher-kva.example", "_dmarc.ex.ample",
+        "1.2.3.4", "01.2.3.4", "1.2.3.4.5", "1.2.3.ab", "255.255.255.255", "256.1.1.1",
+        "d41d8cd98f00b204e9800998ecf8427e", "D41D8CD98F00B204E9800998ECF8427E", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "::1", "fe80::1", "2001:db8::", "1:2", "GET", "2024-01-01T00:00:00Z", "12:30:45", "user@evil.example",
+        "http://evil.example/x", "a.b.c.d.e.f.g.h", "com", "e.x", "\xc3\xa9.example", "caf\xc3\xa9.example"};
+    uint64_t x = 777;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+        check_shortcuts(edge[i], strlen(edge[i]));
+    for (int i = 0; i < 600000; i++) {
+        char s[160];
+        size_t n;
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        switch ((x >> 61) & 3) {
+        case 0: /* a hash length */
+            n = (size_t)hash_len_pick(x >> 40);
+            break;
+        default:
+            n = (size_t)(x >> 33) % 70;
+        }
+        for (size_t j = 0; j < n; j++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            if ((x >> 58) == 0)
+                s[j] = (char)(0x80 | ((x >> 20) & 0x7F)); /* now and then a high byte */
+            else if ((x >> 61) == 7)
+                s[j] = "0123456789abcdef"[(x >> 30) & 15];
+            else
+                s[j] = alphabet[(x >> 33) % (sizeof alphabet - 1)];
+        }
+        s[n] = '\0';
+        check_shortcuts(s, n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1067,6 +1140,7 @@ int main(void)
         cmocka_unit_test(test_guess_kind),
         cmocka_unit_test(test_domain_parents),
         cmocka_unit_test(test_ipv4_quad_agrees),
+        cmocka_unit_test(test_shortcuts_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
