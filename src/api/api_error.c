@@ -37,9 +37,16 @@ enum MHD_Result api_reply_error(struct api_req *r, const struct mz_error *e)
     struct mz_buf b;
     unsigned status = api_status_of(e->code);
 
+    /* an error without a code is a slip of the caller's, never a success */
+    if (e->code == MZ_OK)
+        status = 500;
     mz_buf_init(&b, 1 << 16);
     mz_buf_printf(&b, "{\"error\":{\"status\":%u,\"message\":", status);
-    mz_buf_json_str(&b, e->msg[0] ? e->msg : mz_err_name(e->code));
+    if (e->code == MZ_OK)
+        mz_buf_json_str(&b, "internal error: the request failed without a recorded reason (the node's log has "
+                            "its request id)");
+    else
+        mz_buf_json_str(&b, e->msg[0] ? e->msg : mz_err_name(e->code));
     if (e->field[0]) {
         mz_buf_puts(&b, ",\"field\":");
         mz_buf_json_str(&b, e->field);

@@ -191,6 +191,60 @@ static void test_unsupported_media_type(void **state)
     }
 }
 
+/* A note whose stored JSON is exactly len bytes (len >= 300). */
+static char *note_of_len(int n, size_t len)
+{
+    char head[512], *b;
+    int hl = snprintf(head, sizeof head,
+                      "{\"type\":\"note\",\"spec_version\":\"2.1\",\"id\":\"note--21111111-2222-4333-8444-%012d\","
+                      "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                      "\"object_refs\":[\"indicator--11111111-2222-4333-8444-000000000001\"],"
+                      "\"object_marking_refs\":[\"" GREEN "\"],\"content\":\"",
+                      n);
+    size_t pad = len - (size_t)hl - 2;
+
+    b = malloc(len + 1);
+    assert_non_null(b);
+    memcpy(b, head, (size_t)hl);
+    memset(b + hl, 'x', pad);
+    memcpy(b + hl + pad, "\"}", 3);
+    assert_int_equal(strlen(b), len);
+    return b;
+}
+
+/* Every size of one object around the limit: the page {"objects":[OBJ],"more":false}
+ * is whole (200, valid JSON) or a 413, never a 200 with an error inside (a page whose
+ * rows fit and whose closing did not once went out as {"error":{"status":200...}}). */
+static void test_reply_edge_sizes(void **state)
+{
+    struct hresp r;
+    char path[128];
+
+    (void)state;
+    for (size_t len = 4050; len <= 4100; len++) {
+        int n = (int)len;
+        char *o = note_of_len(n, len);
+        json_t *v;
+        long st;
+        assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, o, len, &r), 201);
+        hresp_free(&r);
+        free(o);
+        snprintf(path, sizeof path, "/api/v1/objects?id=note--21111111-2222-4333-8444-%012d", n);
+        st = h_http(&node, "GET", path, analyst_key, NULL, 0, &r);
+        if (st == 413) {
+            assert_error(&r, 413, "http.max_reply");
+        } else {
+            if (st != 200)
+                fail_msg("%zu bytes: status %ld: %.200s", len, st, r.body);
+            v = parse(&r);
+            if (json_object_get(v, "error") || json_array_size(json_object_get(v, "objects")) != 1)
+                fail_msg("%zu bytes: a 200 that is not the page: %.200s", len, r.body);
+            json_decref(v);
+        }
+        hresp_free(&r);
+    }
+}
+
 /* A reply that outgrows http.max_reply is a JSON error, never a 200 cut short. */
 static void test_reply_over_limit(void **state)
 {
@@ -223,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_not_acceptable),
         cmocka_unit_test(test_unsupported_media_type),
         cmocka_unit_test(test_reply_over_limit),
+        cmocka_unit_test(test_reply_edge_sizes),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
