@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "obs/ascii.h"
 #include "domain/svc.h"
 #include "util/log.h"
 #include "util/uuid.h"
@@ -183,23 +184,75 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return handle(r);
 }
 
+/* The text of s fit for one key=value log line, into out (cap bytes): bytes that would
+ * end the line or start another key (controls, space, '=', '"', '\\', '%') are written
+ * as %XX, so that nothing a client sends can forge a log line or a field of one. */
+static const char *log_safe(const char *s, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (; *s && o + 4 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x21 || c == 0x7F || c == '=' || c == '"' || c == '\\' || c == '%') {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct api_req *r = *con_cls;
+    char path[3 * sizeof r->path + 1], method[64];
 
     (void)cls;
     (void)conn;
     if (!r)
         return;
     MZ_LOG(MZ_LOG_INFO, "req=%s method=%s path=%s status=%u bytes=%zu ms=%.1f user=%s org=%s%s",
-           r->req_id, r->method, r->path, r->status, r->bytes_out,
+           r->req_id, log_safe(r->method, method, sizeof method), log_safe(r->path, path, sizeof path),
+           r->status, r->bytes_out,
            (double)(now_ns() - r->start_ns) / 1e6,
            r->who.role ? r->who.user.name : "-", r->who.role ? r->who.org.name : "-",
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     mz_buf_free(&r->body);
     free(r);
     *con_cls = NULL;
+}
+
+/* libmicrohttpd's unescaping of the path and the query, except that an escape of a
+ * control character (%00-%1F, %7F) is left as it was: a decoded NUL would cut the path
+ * short ("/api/v1/users%00/x" served as /api/v1/users) and a decoded newline would
+ * reach the log. No route or parameter takes such a byte, so the request then simply
+ * names nothing that exists. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *in = s, *out = s;
+
+    (void)cls;
+    (void)conn;
+    while (*in) {
+        int hi, lo;
+        if (in[0] == '%' && (hi = ascii_hex_val((unsigned char)in[1])) >= 0 &&
+            (lo = ascii_hex_val((unsigned char)in[2])) >= 0) {
+            int c = hi * 16 + lo;
+            if (c >= 0x20 && c != 0x7F) {
+                *out++ = (char)c;
+                in += 3;
+                continue;
+            }
+        }
+        *out++ = *in++;
+    }
+    *out = '\0';
+    return (size_t)(out - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -279,6 +332,7 @@ enum mz_err http_start(struct node *node, struct http_server **out, struct mz_er
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)node->conf.http_max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)node->conf.http_timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
         MHD_OPTION_END);
     if (!s->daemon) {
         free(s);

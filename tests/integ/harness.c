@@ -220,7 +220,12 @@ static void track(struct hnode *n)
 
 void h_start(struct hnode *n, const char *const *sets)
 {
-    int pfd[2];
+    h_start_logged(n, sets, NULL);
+}
+
+void h_start_logged(struct hnode *n, const char *const *sets, const char *log_path)
+{
+    int pfd[2], log_fd = -1;
     const char *args[64];
     int k = 0;
 
@@ -237,18 +242,24 @@ void h_start(struct hnode *n, const char *const *sets)
         args[k++] = sets[i];
     }
     args[k] = NULL;
+    if (log_path && (log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+        die("%s: %s", log_path, strerror(errno));
     if (pipe(pfd))
         die("pipe: %s", strerror(errno));
     n->pid = fork();
     if (n->pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* no server outlives a test binary that died */
         dup2(pfd[1], 1);
+        if (log_fd >= 0)
+            dup2(log_fd, 2);
         close(pfd[0]);
         close(pfd[1]);
         execv(args[0], (char *const *)args);
         _exit(127);
     }
     close(pfd[1]);
+    if (log_fd >= 0)
+        close(log_fd);
     n->port = read_port(pfd[0]);
     close(pfd[0]); /* the server's later stdout writes go nowhere; it writes none */
     if (!n->port)

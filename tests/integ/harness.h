@@ -38,6 +38,8 @@ void h_add_user(struct hnode *n, const char *name, const char *org, const char *
 void h_identity(struct hnode *n, const char *what, const char *name, char *out);
 /* Start the server with extra "--set k=v" settings (NULL-terminated, may be NULL). */
 void h_start(struct hnode *n, const char *const *sets);
+/* The same, with the server's stderr (its log) written to log_path (NULL: inherited). */
+void h_start_logged(struct hnode *n, const char *const *sets, const char *log_path);
 /* SIGTERM and wait; returns the server's exit status (nonzero also when a sanitizer
  * reported a leak or an error at exit), or -1 if it was not running. */
 int h_stop(struct hnode *n);

@@ -21,6 +21,7 @@
 
 static struct hnode node;
 static char analyst_key[64];
+static char log_path[300];
 
 static json_t *parse(const struct hresp *r)
 {
@@ -67,7 +68,7 @@ static char *bundle(int first, int n)
 
 static int setup(void **state)
 {
-    const char *const sets[] = {"http.max_reply=4096", NULL};
+    const char *const sets[] = {"http.max_reply=4096", "log.level=info", NULL};
     struct hresp r;
     char *b;
 
@@ -75,7 +76,8 @@ static int setup(void **state)
     h_node_init(&node);
     h_add_org(&node, "rs-cert", "RS", "national-csirt");
     h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
-    h_start(&node, sets);
+    snprintf(log_path, sizeof log_path, "%s/serve.log", node.dir);
+    h_start_logged(&node, sets, log_path);
     b = bundle(1, N_OBJECTS);
     if (h_http(&node, "POST", "/api/v1/objects", analyst_key, b, strlen(b), &r) != 201) {
         free(b);
@@ -270,6 +272,44 @@ static void test_reply_over_limit(void **state)
     hresp_free(&r);
 }
 
+/* Escapes of control characters stay escaped: a %00 does not cut the path short (the
+ * users list once answered /api/v1/users%00/x) and a %0A cannot start a forged line
+ * of the node's log; nor can spaces or '=' forge a field of the request's own line.
+ * Stops the server, to read its log whole. */
+static void test_path_escapes(void **state)
+{
+    const char *const paths[] = {"/api/v1/users%00/x", "/api/v1/nothing%0Ats=1%20lvl=info%20user=admin@rs-cert",
+                                 "/api/v1/count%0d%0a", "/api/v1/objects?type=note%00indicator"};
+    struct hresp r;
+    char *log;
+    size_t len;
+
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        long st = h_http(&node, "GET", paths[i], analyst_key, NULL, 0, &r);
+        if (st != 404)
+            fail_msg("%s: %ld, want 404: %.200s", paths[i], st, r.body);
+        assert_error(&r, 404, "no such endpoint");
+        hresp_free(&r);
+    }
+    /* a parameter with a NUL is not cut short to "note" (notes exist): it names no type */
+    assert_int_equal(h_http(&node, "GET", paths[3], analyst_key, NULL, 0, &r), 200);
+    {
+        json_t *v = parse(&r);
+        assert_int_equal(json_array_size(json_object_get(v, "objects")), 0);
+        json_decref(v);
+    }
+    hresp_free(&r);
+    assert_int_equal(h_stop(&node), 0);
+    log = h_read_file(log_path, &len);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "path=/api/v1/nothing%250Ats%3D1%20lvl%3Dinfo%20user%3Dadmin@rs-cert "));
+    assert_null(strstr(log, "\nts=1"));
+    assert_null(strstr(log, " user=admin@rs-cert"));
+    assert_null(strstr(log, "path=/api/v1/users "));
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_unsupported_media_type),
         cmocka_unit_test(test_reply_over_limit),
         cmocka_unit_test(test_reply_edge_sizes),
+        cmocka_unit_test(test_path_escapes), /* stops the server */
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
