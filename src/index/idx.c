@@ -722,6 +722,7 @@ enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation
     XXH3_state_t *xs = XXH3_createState();
     char tmp[1100];
     FILE *f = NULL;
+    int fd;
     enum mz_err rc = MZ_OK;
 
     if (!xs)
@@ -751,9 +752,16 @@ enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation
     XXH3_freeState(xs);
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
         return mz_error_set(err, MZ_EINVAL, "", "index: path too long");
-    f = fopen(tmp, "wb");
-    if (!f)
+    /* the snapshot holds the observables of every TLP level: its owner's only (a
+     * leftover temporary file is removed first, so that it cannot lend its mode) */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return mz_error_set(err, MZ_EIO, "", "index: cannot write %s: %s", tmp, strerror(errno));
+    }
     if (fwrite(&h, sizeof h, 1, f) != 1)
         rc = MZ_EIO;
     for (int i = 0; !rc && i < N_SECTIONS; i++)

@@ -149,9 +149,10 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
 }
 
 /* What mode asks of dir before SQLite opens path (dir/mreza.db): EXISTING needs the
- * file there and creates nothing; CREATE and NEW create the directory; NEW also creates
- * the file itself, exclusively, so that of two `mreza init --demo` at once one fails
- * before it writes anything (SQLite takes an empty file for an empty database). */
+ * file there and creates nothing; CREATE and NEW create the directory and the file
+ * (mode 0600) if it is missing; NEW creates it exclusively, so that of two
+ * `mreza init --demo` at once one fails before it writes anything (SQLite takes an
+ * empty file for an empty database). */
 static enum mz_err claim_path(const char *dir, const char *path, enum store_open_mode mode,
                               struct mz_error *err)
 {
@@ -165,9 +166,11 @@ static enum mz_err claim_path(const char *dir, const char *path, enum store_open
     }
     if (mkdir(dir, 0700) != 0 && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
         return mz_error_set(err, MZ_EIO, "", "store: cannot create directory %s", dir);
-    if (mode != STORE_OPEN_NEW)
-        return MZ_OK;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /* The store holds every TLP level: it is created readable by its owner only,
+     * whatever the umask and however open the directory was made (SQLite would
+     * create it with the umask's mode, and gives its -wal and -shm files the mode of
+     * the database file). */
+    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (mode == STORE_OPEN_NEW ? O_EXCL : 0), 0600);
     if (fd < 0 && errno == EEXIST)
         return mz_error_set(err, MZ_ECONFLICT, "", "store: %s already holds a store", dir);
     if (fd < 0)

@@ -518,6 +518,43 @@ static void test_version(void **state)
     h_node_free(&empty);
 }
 
+/* The store and the index snapshot hold every TLP level, RED included: they are made
+ * readable by their owner only, even in a directory made open beforehand (packaging,
+ * service managers) and under a permissive umask. */
+static void test_store_files_are_private(void **state)
+{
+    struct hnode node;
+    char key[64], a[300], path[400];
+    const char *const init[] = {"init", NULL};
+    const char *const imp[] = {"import", a, "--user", "analyst@rs-cert", NULL};
+    const char *const match[] = {"match", "--as", "rs-cert", "/dev/null", NULL};
+    const char *const files[] = {"mreza.db", "mreza.db-wal", "index.snap"};
+    mode_t old = umask(0);
+    struct stat sb;
+
+    (void)state;
+    empty_dir(&node);
+    assert_int_equal(chmod(node.dir, 0755), 0);
+    assert_int_equal(h_cli(&node, NULL, init), 0);
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", key);
+    snprintf(a, sizeof a, "%s/a.json", node.dir);
+    write_file(a, BUNDLE("1", "one.example"));
+    assert_int_equal(h_cli(&node, NULL, imp), 0);
+    assert_true(h_cli(&node, NULL, match) <= 1); /* 1: nothing matched */
+    umask(old);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", node.dir, files[i]);
+        if (stat(path, &sb) != 0) {
+            assert_string_equal(files[i], "mreza.db-wal"); /* checkpointed away: fine */
+            continue;
+        }
+        if (sb.st_mode & 077)
+            fail_msg("%s has mode %03o: others may read it", files[i], (unsigned)(sb.st_mode & 0777));
+    }
+    h_node_free(&node);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_init_says_what_next),
         cmocka_unit_test(test_import_several_files),
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_store_files_are_private),
     };
 
     alarm(600); /* a command that ignored -h and started serving would hang the run */
