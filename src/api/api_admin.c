@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/authz.h"
 #include "domain/svc.h"
 
 #ifdef MZ_SELFTEST_LEAK
@@ -173,7 +174,10 @@ enum MHD_Result api_orgs_post(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    rc = parse_body(r, &body, &err);
+    /* refused before the body is parsed: no one else makes the node parse it */
+    rc = authz_check(&r->who, AUTHZ_ORG_ADD, &err);
+    if (!rc)
+        rc = parse_body(r, &body, &err);
     if (!rc)
         rc = get_str(body, "name", 1, &in.name, &err);
     if (!rc)
@@ -211,7 +215,9 @@ enum MHD_Result api_users_post(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
-    rc = parse_body(r, &body, &err);
+    rc = authz_check(&r->who, AUTHZ_USER_ADD, &err); /* before the body is parsed */
+    if (!rc)
+        rc = parse_body(r, &body, &err);
     if (!rc)
         rc = get_str(body, "name", 1, &name, &err);
     if (!rc)

@@ -326,6 +326,11 @@ static void test_roles(void **state)
     hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=xx-none", admin_key, NULL, 0, &r), 404);
     hresp_free(&r);
+    /* non-admins are refused before their body is even parsed (a malformed one too) */
+    assert_int_equal(h_http(&node, "POST", "/api/v1/orgs", key, "{\"name\": [[[", 13, &r), 403);
+    hresp_free(&r);
+    assert_int_equal(h_http(&node, "POST", "/api/v1/users", key, "{\"name\": [[[", 13, &r), 403);
+    hresp_free(&r);
     /* adding users is for admins only */
     assert_int_equal(h_http(&node, "POST", "/api/v1/users", key, user, strlen(user), &r), 403);
     assert_non_null(strstr(r.body, "only an admin may add users"));
