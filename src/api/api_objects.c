@@ -11,31 +11,11 @@
 #include "domain/svc.h"
 #include "rules/tlp.h"
 
-#define MAX_QUERY_TYPES 64
 
 struct query_args {
     struct svc_query q;
-    char types_buf[4096];
-    const char *types[MAX_QUERY_TYPES];
+    struct svc_types types;
 };
-
-static enum mz_err parse_types(struct query_args *a, const char *s, struct mz_error *err)
-{
-    char *p, *save = NULL;
-
-    if (strlen(s) >= sizeof a->types_buf)
-        return mz_error_set(err, MZ_EINVAL, "type", "the type filter is too long");
-    memcpy(a->types_buf, s, strlen(s) + 1);
-    for (p = strtok_r(a->types_buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-        if (a->q.n_types == MAX_QUERY_TYPES)
-            return mz_error_set(err, MZ_EINVAL, "type", "at most %d types may be asked for at once", MAX_QUERY_TYPES);
-        a->types[a->q.n_types++] = p;
-    }
-    if (!a->q.n_types)
-        return mz_error_set(err, MZ_EINVAL, "type", "type must name at least one STIX type");
-    a->q.types = a->types;
-    return MZ_OK;
-}
 
 static enum mz_err parse_limit(struct api_req *r, const char *s, long *out, struct mz_error *err)
 {
@@ -59,7 +39,7 @@ static enum mz_err parse_query(struct api_req *r, struct query_args *a, struct m
     a->q.tlp = -1;
     a->q.limit = r->node->conf.api_page_default;
     if ((v = api_arg(r, "type")))
-        rc = parse_types(a, v, err);
+        rc = svc_query_types(&a->q, &a->types, v, err);
     if (!rc && (v = api_arg(r, "tlp")) && (a->q.tlp = tlp_parse(v)) < 0)
         rc = mz_error_set(err, MZ_EINVAL, "tlp", "tlp must be clear, green, amber, amber+strict or red");
     if (!rc && (v = api_arg(r, "limit")))

@@ -126,6 +126,9 @@ int cli_match(struct cli_args *a)
     int report = cli_flag(a, "report"), rc = 0;
     size_t n_sightings = 0;
 
+    for (int i = 0, n_stdin = 0; i < a->n_pos; i++)
+        if (!strcmp(a->pos[i], "-") && ++n_stdin > 1)
+            return cli_usagef("- (standard input) can be matched only once");
     if (parse_opts(a, fields, &o))
         return 1;
     mz_error_clear(&err);

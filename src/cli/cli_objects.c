@@ -121,8 +121,7 @@ int cli_export(struct cli_args *a)
     struct mz_error err;
     struct principal p;
     struct svc_query q;
-    const char *types[64];
-    char typebuf[4096];
+    static struct svc_types types;
     const char *v;
     size_t n = 0;
     int rc = 0;
@@ -132,13 +131,8 @@ int cli_export(struct cli_args *a)
     q.tlp = -1;
     if ((v = cli_opt(a, "tlp")))
         q.tlp = tlp_parse(v); /* checked by check_tlp */
-    if ((v = cli_opt(a, "type"))) {
-        char *save = NULL, *t;
-        snprintf(typebuf, sizeof typebuf, "%s", v);
-        for (t = strtok_r(typebuf, ",", &save); t && q.n_types < 64; t = strtok_r(NULL, ",", &save))
-            types[q.n_types++] = t;
-        q.types = types;
-    }
+    if ((v = cli_opt(a, "type")) && svc_query_types(&q, &types, v, &err))
+        return cli_usagef("--type: %s", err.msg);
     if (cli_open_store(a, &st, &err) || cli_principal(st, a, "as-user", &p, &err) ||
         svc_export(st, &p, &q, file_write, stdout, &n, &err))
         rc = cli_fail(&err);

@@ -137,6 +137,18 @@ struct svc_query {
     int all_versions;
 };
 
+/* A type filter given as text ("indicator,incident"), as both front ends take it. */
+#define SVC_MAX_TYPES 64
+struct svc_types {
+    char buf[4096];
+    const char *v[SVC_MAX_TYPES];
+};
+
+/* Read list into t and point q's type filter at it (t must outlive q's use). Refused
+ * (MZ_EINVAL, field "type"), never cut short or read as "every type": a list longer
+ * than the buffer, more than SVC_MAX_TYPES types, or one that names none (",", ""). */
+enum mz_err svc_query_types(struct svc_query *q, struct svc_types *t, const char *list, struct mz_error *err);
+
 /* Called for each visible row; return nonzero to stop. */
 typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);
 

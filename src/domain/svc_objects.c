@@ -210,3 +210,23 @@ enum mz_err svc_export(struct store *st, const struct principal *p, const struct
         *n_objects_out = c.n;
     return rc;
 }
+
+enum mz_err svc_query_types(struct svc_query *q, struct svc_types *t, const char *list, struct mz_error *err)
+{
+    size_t len = strlen(list), n = 0;
+    char *p, *save = NULL;
+
+    if (len >= sizeof t->buf)
+        return mz_error_set(err, MZ_EINVAL, "type", "the type filter is longer than %zu bytes", sizeof t->buf - 1);
+    memcpy(t->buf, list, len + 1);
+    for (p = strtok_r(t->buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        if (n == SVC_MAX_TYPES)
+            return mz_error_set(err, MZ_EINVAL, "type", "at most %d types may be asked for at once", SVC_MAX_TYPES);
+        t->v[n++] = p;
+    }
+    if (!n)
+        return mz_error_set(err, MZ_EINVAL, "type", "the type filter must name at least one STIX type");
+    q->types = t->v;
+    q->n_types = n;
+    return MZ_OK;
+}

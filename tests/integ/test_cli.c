@@ -250,6 +250,8 @@ static const struct refusal refusals[] = {
     {{"match", "--as", "o", "--report=yes"}, "--report takes no value"},
     {{"export", "--as", "a", "--as", "b"}, "--as is given twice"},
     {{"export", "--as", "a", "--tlp", "purple"}, "--tlp: 'purple' is not one of"},
+    {{"export", "--as", "a", "--type", ","}, "--type: the type filter must name at least one STIX type"},
+    {{"match", "--as", "a", "-", "-"}, "- (standard input) can be matched only once"},
     {{"match", "--as", "a", "--format", "xml"}, "--format: 'xml' is not one of"},
     {{"match", "--as", "a", "--threads", "many"}, "--threads: 'many' is not a whole number"},
     {{"match", "--as", "a", "--piece-size", "0"}, "--piece-size: '0' is not a number of bytes"},
