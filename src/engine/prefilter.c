@@ -1,10 +1,10 @@
 /* engine/prefilter.c - the questions of the matcher's prefilter (see prefilter.h).
  *
  * prefilter_value() may leave a value without a "maybe" only where
- * svc_match_observation() (engine/svc_index.c) can find no index key for it. It
+ * engine_match_observation() (engine/engine_match.c) can find no index key for it. It
  * classifies the raw value in one pass over a byte-class table and follows the
- * decisions of that path: fast_canonical() values are their own canonical form; other
- * unhinted values are cheap_reject()ed or take the kind obs_guess_kind() gives them
+ * decisions of that path: obs_canonical_kind() values are their own canonical form; other
+ * unhinted values are found obs_unguessable() or take the kind obs_guess_kind() gives them
  * ("://" a URL, '@' an e-mail, ':' an IPv6 address, a hash by length of hex, a domain
  * if it has a dot), and a hash's or a plain ASCII domain's canonical form differs from
  * it only by case (and one trailing dot), which the prefilter's keys fold. What it
@@ -188,11 +188,11 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
         return prefilter_url(h, v, n, ps);
     if (acc & PREFILTER_AT)
         return hot_has_kind(h, OBS_EMAIL);
-    if (acc & PREFILTER_COLON) /* IPv6 (cheap_reject: only hex, ':' and '.'), or IPv4-mapped */
+    if (acc & PREFILTER_COLON) /* IPv6 (obs_unguessable: only hex, ':' and '.'), or IPv4-mapped */
         return !(acc & ~(PREFILTER_LETTER | PREFILTER_DIGIT | PREFILTER_DOT | PREFILTER_COLON)) && !(acc & PREFILTER_NONHEX) &&
                prefilter_ipv6(h, v, n);
     if (acc & PREFILTER_OTHER)
-        return 0; /* cheap_reject(): no kind has such bytes */
+        return 0; /* obs_unguessable(): no kind has such bytes */
     if (acc & PREFILTER_HIGH)
         return 1;
     if (!(acc & PREFILTER_LETTER)) {
@@ -208,7 +208,7 @@ static int prefilter_guess(const struct hot *h, const char *v, size_t n, unsigne
         return 0;
     }
     if (!(acc & PREFILTER_DOT))
-        return 0; /* no dot: no domain (cheap_reject) */
+        return 0; /* no dot: no domain (obs_unguessable) */
     return prefilter_domain(h, v, n, ps);
 }
 
@@ -220,7 +220,7 @@ int prefilter_value(const struct hot *h, const char *v, size_t n, int hint, stru
     if (n == 0)
         return 1;
     /* the commonest log value of all, an IPv4 address, without classifying it first
-     * (a strict quad is IPv4 whatever else: fast_canonical() says so too) */
+     * (a strict quad is IPv4 whatever else: obs_canonical_kind() says so too) */
     if ((hint < 0 || hint == OBS_IPV4) && (unsigned)(v[0] - '0') <= 9 && ip_v4_quad(v, n, &a)) {
         hot_probe_ipv4(h, a, ps);
         return 0;

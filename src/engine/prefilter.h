@@ -1,8 +1,8 @@
 /* engine/prefilter.h - the matcher's prefilter questions: a raw log value (as a
  * scanner hands it over, with its kind hint or -1) is classified the way
- * svc_match_observation() would classify it, and the index's prefilter
- * (index/hot.h) is asked about the keys it could reach. svc_index.c binds this to an
- * index (svc_prefilter_add/maybe); nothing here knows of STIX or TLP. */
+ * engine_match_observation() would classify it, and the index's prefilter
+ * (index/hot.h) is asked about the keys it could reach. engine/svc_prefilter.c binds
+ * this to an engine (svc_prefilter_add/maybe); nothing here knows of STIX or TLP. */
 #ifndef MZ_PREFILTER_H
 #define MZ_PREFILTER_H
 

@@ -3,7 +3,7 @@
  * timestamps, h'..'/b'..' against _hex/_bin values, LIKE, MATCHES through <regex.h>,
  * '=' and ISSUBSET/ISSUPERSET on addresses and CIDRs by address arithmetic) under
  * AND/OR, and pattern_is_temporal(). Part of the pattern module (pattern_int.h); the
- * index confirms CANDIDATE and SCAN indicators with it (engine/svc_index.c).
+ * index confirms CANDIDATE and SCAN indicators with it (engine/engine_match.c).
  *
  * Addresses are read with obs/ip.h, as the index reads them, so "10.0.0.1" in a log
  * lies in '10.0.0.0/8' for the evaluator exactly when the index says so.

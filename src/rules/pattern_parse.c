@@ -4,7 +4,7 @@
  * pattern_plan.c and pattern_eval.c walk the tree built here.
  *
  * How it fits: rules/stix.c checks every indicator's pattern with pattern_parse();
- * rules/observe.c turns pattern_plan() terms into index keys; engine/svc_index.c
+ * rules/observe.c turns pattern_plan() terms into index keys; engine/engine_match.c
  * confirms CANDIDATE and SCAN indicators with pattern_eval().
  *
  * Hand-written because the input is untrusted and on the ingest path: the only
