@@ -58,6 +58,11 @@ enum mz_err store_meta_get(struct store *st, const char *key, char *out, size_t 
                            struct mz_error *err);
 enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
                            struct mz_error *err);
+/* Set key to value unless it is set already, then read what is stored into out (as
+ * store_meta_get): of two connections that add a key at once, both get the value of
+ * the first (a secret generated lazily is generated once). */
+enum mz_err store_meta_add(struct store *st, const char *key, const char *value, char *out,
+                           size_t cap, struct mz_error *err);
 
 /* The highest object sequence number (0 for an empty store): what an index built
  * from the store reflects. */

@@ -847,3 +847,19 @@ enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
     sqlite3_finalize(s);
     return rc;
 }
+
+enum mz_err store_meta_add(struct store *st, const char *key, const char *value, char *out,
+                           size_t cap, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO meta(key,value) VALUES(?1,?2) ON CONFLICT(key) DO NOTHING", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "write meta");
+    sqlite3_finalize(s);
+    return rc ? rc : store_meta_get(st, key, out, cap, err);
+}

@@ -92,7 +92,7 @@ static void test_post_then_page_all(void **state)
     struct hresp r;
     json_t *v;
     int seen[30] = {0}, pages = 0, total = 0;
-    char path[512], next[64] = "";
+    char path[512], next[128] = "";
 
     (void)state;
     for (int i = 0; i < 30; i++)
