@@ -83,8 +83,8 @@ static const char *const migrations[] = {
     "ALTER TABLE objects ADD COLUMN valid_until INTEGER;",
     /* identity objects were stamped with milliseconds ("...SS.mmmZ"), which does not
      * sort as text among microsecond stamps: every date_added has six digits now */
-    "UPDATE objects SET date_added = substr(date_added, 1, 23) || '000Z'"
-    " WHERE length(date_added) = 24 AND substr(date_added, 20, 1) = '.';",
+    ("UPDATE objects SET date_added = substr(date_added, 1, 23) || '000Z'"
+     " WHERE length(date_added) = 24 AND substr(date_added, 20, 1) = '.';"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
