@@ -131,6 +131,8 @@ struct svc_query {
     size_t n_types;
     const char *id;
     const char *created_by;
+    int node_only;            /* only what the node itself wrote (the domain's own lists,
+                                 such as campaign_list; front ends leave it 0) */
     int tlp;                  /* -1 for any */
     const char *added_after;  /* RFC 3339; normalised here */
     const char *next;         /* cursor from a previous page, or NULL */

@@ -22,6 +22,7 @@
 
 #include "rules/stix.h"
 #include "domain/authz.h"
+#include "domain/provenance.h"
 #include "domain/svc.h"
 #include "rules/tlp.h"
 #include "util/arena.h"
@@ -147,6 +148,7 @@ struct writer {
     struct store *st;
     const struct principal *p;
     struct store_write_ctx wctx;
+    struct provenance pv;  /* reserved ids and created_by_ref (provenance.h) */
     struct svc_ingest_result *res;
 };
 
@@ -156,8 +158,10 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     struct tlp_decision d = tlp_decide(info->tlp, info->tlp_granular);
     struct store_object_in in;
     enum store_put_result put;
-    enum mz_err rc;
+    enum mz_err rc = provenance_check(&w->pv, info, err);
 
+    if (rc)
+        return rc;
     in.stix_id = info->id;
     in.type = info->type;
     in.version = info->version;
@@ -427,9 +431,10 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     w.wctx.submitter = p->user.id;
     w.wctx.date_added = date_added;
     w.res = res;
-    if (len >= PIPELINE_MIN_BYTES)
+    rc = provenance_init(&w.pv, st, p, err);
+    if (!rc && len >= PIPELINE_MIN_BYTES)
         rc = run_pipeline(&w, buf, len, lim, err);
-    else
+    else if (!rc)
         rc = bundle_split(buf, len, lim, inline_one, &w, &res->was_bundle, err);
     if (!rc)
         rc = store_commit(st, err);

@@ -24,6 +24,7 @@ static enum mz_err to_store_query(const struct svc_query *q, struct store_query 
     sq->n_types = q->n_types;
     sq->id = q->id;
     sq->created_by = q->created_by;
+    sq->node_only = q->node_only;
     sq->tlp = q->tlp;
     sq->all_versions = q->all_versions;
     sq->limit = q->limit;

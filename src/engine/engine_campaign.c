@@ -20,22 +20,16 @@
 #include <string.h>
 #include <xxhash.h>
 
-void engine_campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap)
+#include "util/uuid.h"
+
+void engine_campaign_id(const struct engine *e, enum obs_kind kind, const char *value, char *out, size_t cap)
 {
-    char key[OBS_MAX_LEN + 32];
-    XXH128_hash_t h;
-    unsigned char b[16];
+    char key[OBS_MAX_LEN + 32], uuid[MZ_UUID_STRLEN];
     int n = snprintf(key, sizeof key, "mreza-campaign:%s:%s", obs_kind_name(kind), value);
 
-    h = XXH3_128bits(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1));
-    memcpy(b, &h.high64, 8);
-    memcpy(b + 8, &h.low64, 8);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x50); /* name-based, like an RFC 4122 v5 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, cap,
-             "grouping--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    mz_uuid_keyed(e->campaign_key, strlen(e->campaign_key), key,
+                  (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1), uuid);
+    snprintf(out, cap, "grouping--%s", uuid);
 }
 
 static uint64_t camp_key(const char *grouping_id)
@@ -206,7 +200,7 @@ static enum mz_err check_campaign(struct engine *e, enum obs_kind kind, const ch
     struct engine_campaign *c;
     char gid[ENGINE_CAMPAIGN_ID_LEN];
 
-    engine_campaign_id(kind, value, gid, sizeof gid);
+    engine_campaign_id(e, kind, value, gid, sizeof gid);
     for (size_t i = 0; i < out->n_campaigns; i++)
         if (!strcmp(out->campaigns[i].id, gid))
             return MZ_OK; /* touched twice in one refresh */

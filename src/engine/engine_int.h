@@ -45,6 +45,7 @@ struct engine {
     /* regional campaigns (engine_campaign.c): off while window is 0 */
     int64_t campaign_window_us;
     long campaign_min_countries;
+    char campaign_key[ENGINE_CAMPAIGN_KEY_MAX + 1]; /* the node's secret of grouping ids */
     uint64_t *camp_keys;   /* hash of the grouping id -> reports it lists */
     uint32_t *camp_refs;
     size_t camp_cap, camp_n;
