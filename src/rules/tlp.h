@@ -52,7 +52,8 @@ const char *tlp_standard_id(int i);
 const char *tlp_standard_label(int i);
 const char *tlp_standard_json(int i);
 /* "clear", "green", "amber", "amber+strict", "red" (case-insensitive; "white" is
- * accepted for CLEAR) -> level, or -1. */
+ * accepted for CLEAR, and "amber strict", what ?tlp=amber+strict decodes to in a
+ * query string, for AMBER+STRICT) -> level, or -1. */
 int tlp_parse(const char *name);
 /* "TLP:AMBER+STRICT" style label. */
 const char *tlp_label(enum tlp_level l);
