@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "domain/authz.h"
 #include "domain/campaign.h"
 
 enum mz_err provenance_init(struct provenance *pv, struct store *st, const struct principal *p,
@@ -47,7 +48,15 @@ static enum mz_err identity_owner(struct provenance *pv, const char *id, int64_t
     return rc;
 }
 
-/* Reserved ids: the directory's identities, the node's identity and its objects. */
+/* May p list the users of organisation org (and so learn that an id is one of
+ * theirs)? Its own organisation's, and an admin every organisation's. */
+static int may_list_users(const struct principal *p, int64_t org)
+{
+    return org == p->org.id || authz_allows(p, AUTHZ_USER_LIST_ANY);
+}
+
+/* Reserved ids and types: the directory's identities, the node's identity and its
+ * objects, the node's own x-mreza- types. */
 static enum mz_err check_id(struct provenance *pv, const struct stix_info *info, struct mz_error *err)
 {
     int64_t org = 0, user = 0;
@@ -55,18 +64,25 @@ static enum mz_err check_id(struct provenance *pv, const struct stix_info *info,
     char name[STORE_NAME_LEN];
     enum mz_err rc;
 
+    if (!strncmp(info->type, "x-mreza-", 8))
+        return mz_error_set(err, MZ_EINVAL, "/type",
+                            "`x-mreza-` types are the node's own (such as withdrawal tombstones): no member may post them");
     if (!strcmp(info->type, "identity")) {
         if (is_node(pv, info->id))
             return mz_error_set(err, MZ_EINVAL, "/id", "`id` is this node's own identity, which only the node writes");
         rc = identity_owner(pv, info->id, &org, &user, err);
-        if (rc == MZ_OK) {
+        /* A user's identity is refused only to whoever may list that user: to anyone
+         * else the refusal would tell that the id is a user's, and the node never
+         * reads a posted identity object as a user's (recipients come from its
+         * directory), so accepting it harms nobody (docs/model.md R8). */
+        if (rc == MZ_OK && (!user || may_list_users(pv->p, org))) {
             org_name(pv, org, name, sizeof name);
             return mz_error_set(err, MZ_EINVAL, "/id",
                                 "`id` is the identity of %s of member organisation %s: the node writes the "
                                 "identities of its members (from its directory), no member may",
                                 user ? "a user" : "the organisation itself", name);
         }
-        if (rc != MZ_ENOTFOUND)
+        if (rc && rc != MZ_ENOTFOUND)
             return rc;
     }
     rc = store_node_object(pv->st, info->id, &node_obj, err);
@@ -91,10 +107,15 @@ static enum mz_err check_creator(struct provenance *pv, const char *creator, str
                             "`created_by_ref` names this node's own identity: only the node creates objects in its name");
     rc = identity_owner(pv, creator, &org, &user, err);
     if (rc == MZ_OK && org != pv->p->org.id) {
+        /* a user's organisation is named only to whoever may list its users */
+        if (user && !may_list_users(pv->p, org))
+            return mz_error_set(err, MZ_EINVAL, "/created_by_ref",
+                                "`created_by_ref` names a user of another member organisation: name your own "
+                                "organisation, or a creator that is no member (a vendor, MITRE)");
         org_name(pv, org, name, sizeof name);
         return mz_error_set(err, MZ_EINVAL, "/created_by_ref",
-                            "`created_by_ref` names %s of member organisation %s, and you are not of it: name your own "
-                            "organisation, or a creator that is no member (a vendor, MITRE)",
+                            "`created_by_ref` names %s of member organisation %s, and you are not of it: name your "
+                            "own organisation, or a creator that is no member (a vendor, MITRE)",
                             user ? "a user" : "the organisation", name);
     }
     if (rc && rc != MZ_ENOTFOUND)

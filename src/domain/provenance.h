@@ -3,12 +3,15 @@
  * because only the use case knows the principal that writes and can ask the store
  * which identities belong to members.
  *
- *   Reserved ids. What the node writes is written only by the node: the identity
- *   objects of member organisations and of users (the directory, svc_auth.c), the
- *   node's own identity, and the objects the node stored itself (campaign
- *   groupings, campaign.c). No principal may post an object under such an id, not
- *   even a member of the organisation named: the node's own writes do not come
- *   through here.
+ *   Reserved ids (docs/model.md R8). What the node writes is written only by the
+ *   node: the identity objects of member organisations (the directory, svc_auth.c),
+ *   the node's own identity, the objects the node stored itself (campaign
+ *   groupings, campaign.c) and the node's own types (`x-mreza-…`: withdrawal
+ *   tombstones). No principal may post them, not even a member of the organisation
+ *   named: the node's own writes do not come through here. A user's identity id is
+ *   refused to those who may list that user (its organisation, admins); to anyone
+ *   else a refusal would reveal a user it may not list, and the node never reads a
+ *   posted identity object as a user's.
  *
  *   created_by_ref. It may name a third party (a vendor's or MITRE's identity in an
  *   imported bundle: any identity that is no member's), one's own organisation or a

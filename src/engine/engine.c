@@ -81,6 +81,7 @@ void engine_free(struct engine *e)
     free(e->map_vals);
     free(e->camp_keys);
     free(e->camp_refs);
+    free(e->camp_ids);
     idx_free(e->ix);
     hot_free(e->hot);
     pthread_rwlock_destroy(&e->lock);

@@ -13,7 +13,8 @@
  *     groupings under the campaign's id (an invisible one listing 50 reports, a GREEN
  *     one dated 9999) do not stop the campaign from being handed back;
  *   - grouping ids are made under the key given (the same key, the same id; another
- *     key, another id) and without a key campaigns stay off.
+ *     key, another id) and without a key campaigns stay off; a campaign the node
+ *     recorded before (under an id of the old, unkeyed kind) keeps its id.
  * Every wait is bounded (WAIT_S): a thread that does not get through fails the test
  * instead of hanging it. */
 #include <setjmp.h>
@@ -530,6 +531,55 @@ static void test_campaign_ids_keyed(void **state)
     engine_free(c);
 }
 
+/* A store upgraded from before keyed ids: the node's grouping of camp5.example has an
+ * id of the old kind. The campaign grows: it is handed back under that id (a new
+ * version of the same grouping), not under a new one beside it. */
+static void test_recorded_campaign_keeps_its_id(void **state)
+{
+    static const char old_id[] = "grouping--9d6c8f0e-3b1a-5c2d-8e4f-00000000c5c5";
+    static const char body[] =
+        "{\"type\":\"grouping\",\"spec_version\":\"2.1\",\"id\":\"grouping--9d6c8f0e-3b1a-5c2d-8e4f-00000000c5c5\","
+        "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\",\"context\":\"suspicious-activity\","
+        "\"object_refs\":[\"indicator--6e6e6e6e-0000-4000-8000-000000000041\",\"indicator--6e6e6e6e-0000-4000-8000-000000000042\"],"
+        "\"x_mreza_campaign\":{\"kind\":\"domain\",\"value\":\"camp5.example\"},\"object_marking_refs\":[\"" GREEN "\"]}";
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct store_object_in in;
+    struct store_write_ctx w = {0, 0, NULL};
+    enum store_put_result put;
+    struct mz_error err;
+    char gid[ENGINE_CAMPAIGN_ID_LEN];
+
+    add_indicator(f, 0, "000000000041", "camp5.example");
+    add_indicator(f, 1, "000000000042", "camp5.example");
+    memset(&in, 0, sizeof in);
+    in.stix_id = old_id;
+    in.type = "grouping";
+    in.version = "2025-01-02T00:00:00.000Z";
+    in.version_key = "2025-01-02T00:00:00.000000000Z";
+    in.created_by = "identity--9d6c8f0e-3b1a-4c2d-8e4f-0000000000aa";
+    in.tlp = TLP_GREEN;
+    in.match_plan = -1;
+    in.body = body;
+    in.body_len = strlen(body);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &w, &in, &put, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    add_indicator(f, 2, "000000000043", "camp5.example");
+
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    engine_campaign_id(e, OBS_DOMAIN, "camp5.example", gid, sizeof gid);
+    assert_string_not_equal(gid, old_id);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_string_equal(res.campaigns[0].id, old_id);
+    assert_int_equal(res.campaigns[0].n_refs, 3);
+    engine_refresh_result_free(&res);
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +587,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refresh_only_reads_campaigns_recorded_after, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_campaigns_learnt_from_node_rows_only, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_campaign_ids_keyed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
