@@ -99,13 +99,14 @@ struct svc_put_item {
     int match_plan;     /* indicators: enum observe_plan (rules/observe.h); else -1 */
     int tlp;
     int tlp_defaulted;
+    int tlp_raised;     /* a granular marking made the whole object stricter (rules/tlp.h) */
     int duplicate;
 };
 
 struct svc_ingest_result {
     struct svc_put_item *items;
     size_t n_items, cap;
-    size_t n_new, n_duplicate, n_defaulted;
+    size_t n_new, n_duplicate, n_defaulted, n_raised;
     int was_bundle;
     char *strings;      /* NUL-separated ids and versions of the items */
     size_t strings_len, strings_cap;
@@ -130,6 +131,8 @@ struct svc_query {
     size_t n_types;
     const char *id;
     const char *created_by;
+    int node_only;            /* only what the node itself wrote (the domain's own lists,
+                                 such as campaign_list; front ends leave it 0) */
     int tlp;                  /* -1 for any */
     const char *added_after;  /* RFC 3339; normalised here */
     const char *next;         /* cursor from a previous page, or NULL */

@@ -121,6 +121,12 @@ typedef int (*store_user_fn)(void *ctx, const struct store_user *user);
 enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, void *ctx,
                             struct mz_error *err);
 
+/* Whose identity is this id (compared without regard to case)? An organisation's:
+ * *org_out its id and *user_out 0; a user's: *org_out the user's organisation and
+ * *user_out the user's id. MZ_ENOTFOUND when no organisation or user has it. */
+enum mz_err store_identity_owner(struct store *st, const char *identity, int64_t *org_out, int64_t *user_out,
+                                 struct mz_error *err);
+
 /* API keys are stored only as a hash (the caller hashes). */
 enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
                           int64_t user_id, struct mz_error *err);
@@ -180,6 +186,10 @@ enum store_put_result {
     STORE_PUT_DUPLICATE /* the same id and version from the same owner was already there */
 };
 
+/* *found_out = 1 if the node itself (owner_org 0: campaign groupings) stored an
+ * object under stix_id, compared in lower case (the node writes its ids so). */
+enum mz_err store_node_object(struct store *st, const char *stix_id, int *found_out, struct mz_error *err);
+
 /* Write one object inside a transaction (store_begin). Its date_added is stamped
  * here, under the write lock: strictly after every row already stored, this
  * transaction's earlier ones included, so that date_added grows strictly in commit
@@ -199,6 +209,7 @@ struct store_query {
     size_t n_types;
     const char *id;           /* exact STIX id, or NULL */
     const char *created_by;   /* identity id, or NULL */
+    int node_only;            /* 1: only rows the node itself wrote (owner_org 0) */
     int tlp;                  /* one level, or -1 for any */
     const char *added_after;  /* date_added strictly after (microsecond text), or NULL */
     int64_t after_seq;        /* cursor: only rows after this sequence number */

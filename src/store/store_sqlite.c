@@ -29,6 +29,8 @@ struct store {
     sqlite3_stmt *put_max;   /* newest version of an (id, owner) */
     sqlite3_stmt *put_clear; /* clear `latest` of an (id, owner) */
     sqlite3_stmt *put_ins;   /* insert one object */
+    sqlite3_stmt *ident_of;  /* whose identity an id is (store_identity_owner) */
+    sqlite3_stmt *node_obj;  /* an object the node stored under an id (store_node_object) */
     sqlite3_stmt *put_last;  /* the newest date_added stored */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
@@ -242,6 +244,16 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                      "observables,match_plan,valid_from,valid_until)"
                      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
                      &st->put_ins, err);
+    /* ids compared without regard to case (a UUID may be spelt in either); the tables
+     * of organisations and users are small, so no index is needed for it */
+    if (!rc)
+        rc = prepare(st,
+                     "SELECT id,0 FROM orgs WHERE identity=?1 COLLATE NOCASE"
+                     " UNION ALL SELECT org_id,id FROM users WHERE identity=?1 COLLATE NOCASE LIMIT 1",
+                     &st->ident_of, err);
+    /* the node writes its ids in lower case: one probe of objects_version */
+    if (!rc)
+        rc = prepare(st, "SELECT 1 FROM objects WHERE stix_id=lower(?1) AND owner_org=0 LIMIT 1", &st->node_obj, err);
     if (rc)
         goto fail;
     *out = st;
@@ -258,6 +270,8 @@ void store_close(struct store *st)
     sqlite3_finalize(st->put_max);
     sqlite3_finalize(st->put_clear);
     sqlite3_finalize(st->put_ins);
+    sqlite3_finalize(st->ident_of);
+    sqlite3_finalize(st->node_obj);
     sqlite3_finalize(st->put_last);
     sqlite3_close(st->db);
     free(st);
@@ -572,7 +586,42 @@ enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t
     return rc;
 }
 
+enum mz_err store_identity_owner(struct store *st, const char *identity, int64_t *org_out, int64_t *user_out,
+                                 struct mz_error *err)
+{
+    sqlite3_stmt *s = st->ident_of;
+    enum mz_err rc = MZ_OK;
+    int step;
+
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *org_out = sqlite3_column_int64(s, 0);
+        *user_out = sqlite3_column_int64(s, 1);
+    } else if (step == SQLITE_DONE) {
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no organisation or user has identity '%.64s'", identity);
+    } else {
+        rc = db_error(st, err, "look up identity");
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
 /* ---- objects ---- */
+
+enum mz_err store_node_object(struct store *st, const char *stix_id, int *found_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = st->node_obj;
+    int step;
+
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return db_error(st, err, "look up the node's objects");
+    *found_out = step == SQLITE_ROW;
+    return MZ_OK;
+}
 
 static int64_t time_us(const struct mz_time *t)
 {
@@ -762,6 +811,8 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols,
         rc = mz_buf_puts(sql, " AND stix_id = :id");
     if (!rc && q->created_by)
         rc = mz_buf_puts(sql, " AND created_by = :created_by");
+    if (!rc && q->node_only)
+        rc = mz_buf_puts(sql, " AND owner_org = 0");
     if (!rc && q->tlp >= 0)
         rc = mz_buf_puts(sql, " AND tlp = :tlp");
     if (!rc && q->added_after)

@@ -493,6 +493,38 @@ static void test_import_several_files(void **state)
     h_node_free(&node);
 }
 
+/* import says when a granular marking made an object stricter as a whole, on the
+ * file's one line (the API's write reply says it too: test_tlp_matrix). */
+static void test_import_reports_granular(void **state)
+{
+    struct hnode node;
+    char key[64], a[300], *out = NULL, *err = NULL;
+    const char *const argv[] = {"import", a, "--user", "analyst@rs-cert", NULL};
+
+    (void)state;
+    h_node_init(&node);
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", key);
+    snprintf(a, sizeof a, "%s/a.json", node.dir);
+    write_file(a, "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e09\","
+                  "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                  "\"pattern\":\"[domain-name:value = 'gran.example']\",\"pattern_type\":\"stix\","
+                  "\"valid_from\":\"2024-01-01T00:00:00Z\",\"description\":\"from the victim's mailbox\","
+                  "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"],"
+                  "\"granular_markings\":[{\"selectors\":[\"description\"],"
+                  "\"marking_ref\":\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\"}]}");
+    assert_int_equal(h_cli_err(&node, &out, &err, argv), 0);
+    assert_non_null(strstr(out, "imported 1 objects (1 new"));
+    assert_non_null(strstr(out, ", 1 made stricter as a whole by a granular marking "
+                                "(first: indicator--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e09 -> TLP:RED)) from "));
+    assert_non_null(strchr(out, '\n'));
+    assert_string_equal(strchr(out, '\n'), "\n"); /* one line */
+    assert_int_equal(h_db_count(&node, "tlp = 4"), 1);
+    free(out);
+    free(err);
+    h_node_free(&node);
+}
+
 /* `mreza --version` and `mreza version`: "mreza X.Y.Z", then `git describe` of the
  * build's tree in parentheses when it was built from one. */
 static void test_version(void **state)
@@ -569,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_second_demo_init_is_refused),
         cmocka_unit_test(test_init_says_what_next),
         cmocka_unit_test(test_import_several_files),
+        cmocka_unit_test(test_import_reports_granular),
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_store_files_are_private),
     };

@@ -10,7 +10,9 @@
  * `more` flag, paging with after_seq, type/id/tlp/created_by/added_after filters,
  * newest-first order, early stop, row fields and byte-exact bodies, count equal to
  * the list's length); store_begin/store_rollback leaving nothing; store_check; and
- * reopening a closed store with its data intact. */
+ * reopening a closed store with its data intact; store_identity_owner (organisations'
+ * and users' identities, in any case) and store_node_object and the node_only filter
+ * (what the node itself stored, owner 0). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -446,6 +448,43 @@ static void test_users(void **state)
     assert_string_equal(names, "ardit@al-cert besa@rks-cert zana@al-cert");
 }
 
+/* Whose identity an id is: an organisation's, a user's (with the user's organisation),
+ * the UUID spelt in any case; nobody's otherwise. */
+static void test_identity_owner(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT), o2 = add_org(f->st, "rks-cert", ORG2_IDENT);
+    int64_t u20 = add_user(f->st, "besa@rks-cert", o2, USER20_IDENT);
+    static const struct {
+        const char *id;
+        int org; /* 1, 2, or 0 for nobody's */
+        int user20;
+    } cases[] = {
+        {ORG1_IDENT, 1, 0},
+        {ORG2_IDENT, 2, 0},
+        {USER20_IDENT, 2, 1},
+        {"identity--A0000000-0000-4000-8000-00000000000A", 1, 0},
+        {"IDENTITY--B0000000-0000-4000-8000-000000000020", 2, 1},
+        {"identity--a0000000-0000-4000-8000-00000000000b", 0, 0},
+        {"identity--a0000000-0000-4000-8000-00000000000a ", 0, 0},
+        {"", 0, 0},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t org = -1, user = -1;
+        enum mz_err rc = store_identity_owner(f->st, cases[i].id, &org, &user, &err);
+        char got[160], want[160];
+        snprintf(got, sizeof got, "%s: rc %d org %lld user %lld", cases[i].id, (int)rc,
+                 (long long)(rc ? 0 : org), (long long)(rc ? 0 : user));
+        snprintf(want, sizeof want, "%s: rc %d org %lld user %lld", cases[i].id,
+                 cases[i].org ? MZ_OK : MZ_ENOTFOUND,
+                 (long long)(cases[i].org == 1 ? o1 : cases[i].org == 2 ? o2 : 0),
+                 (long long)(cases[i].user20 ? u20 : 0));
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_user_duplicate_name(void **state)
 {
     struct fx *f = *state;
@@ -638,6 +677,39 @@ static void test_same_id_two_owners(void **state)
     assert_string_equal(g.versions, V1 " " V2);
     assert_int_equal(g.owner[0], 1);
     assert_int_equal(g.owner[1], 2);
+}
+
+/* What the node itself stored (owner 0): found under its id in any case, never under
+ * a member's; the node_only filter lists only those. */
+static void test_node_objects(void **state)
+{
+    struct fx *f = *state;
+    struct obj node_g = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000aa", "grouping", V1, 1, NULL, NULL, NULL};
+    struct obj member_g = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000bb", "grouping", V1, 1, NULL, NULL, NULL};
+    struct obj member_same = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000aa", "grouping", V2, 1, NULL, NULL, NULL};
+    struct store_query q;
+    struct mz_error err;
+    struct got g;
+    int found = -1;
+
+    put(f, 0, 0, &node_g);
+    put(f, 1, 10, &member_g);
+    put(f, 1, 10, &member_same);
+    assert_int_equal(store_node_object(f->st, node_g.id, &found, &err), MZ_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(store_node_object(f->st, "grouping--5A3C5B4D-2E0F-5B8A-9C1D-0000000000AA", &found, &err), MZ_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(store_node_object(f->st, member_g.id, &found, &err), MZ_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(store_node_object(f->st, ID("99"), &found, &err), MZ_OK);
+    assert_int_equal(found, 0);
+    query_init(&q);
+    q.node_only = 1;
+    q.all_versions = 1;
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.tags, "aa");
+    assert_int_equal(g.owner[0], 0);
+    assert_int_equal(count(f, &SEE_ALL, &q), 1);
 }
 
 /* SCOs have no version: the second copy from an owner is a duplicate. */
@@ -1095,6 +1167,7 @@ int main(void)
         T(test_orgs),
         T(test_org_duplicate_name),
         T(test_users),
+        T(test_identity_owner),
         T(test_user_duplicate_name),
         T(test_keys),
         T(test_put_new_then_duplicate),
@@ -1103,6 +1176,7 @@ int main(void)
         T(test_older_version_late),
         T(test_same_id_two_owners),
         T(test_unversioned_duplicate),
+        T(test_node_objects),
         T(test_vis_grants),
         T(test_limit_and_more),
         T(test_after_seq_pages),
