@@ -34,6 +34,7 @@
 
 #include "index/idx.h"
 #include "obs/obs.h"
+#include "rules/pattern.h"
 #include "rules/principal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -45,6 +46,10 @@ enum mz_err engine_new(struct engine **out, struct mz_error *err);
  * TLP:CLEAR/GREEN objects of organisations of at least min_countries countries
  * within window_hours. Off (0) unless set; the serving node turns it on. */
 void engine_set_campaigns(struct engine *e, long window_hours, long min_countries);
+/* What one MATCHES evaluation may cost on one value (rules/pattern.h), for the
+ * matchers made after this call; PATTERN_REGEX_STEPS and PATTERN_REGEX_HEAP_KIB
+ * until it is called. Call before the engine is shared between threads. */
+void engine_set_regex_limits(struct engine *e, const struct pattern_limits *lim);
 /* engine_free(NULL) is a no-op. */
 void engine_free(struct engine *e);
 
@@ -146,6 +151,9 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
                                struct engine_matcher **out, struct mz_error *err);
 /* engine_matcher_free(NULL) is a no-op. */
 void engine_matcher_free(struct engine_matcher *m);
+/* MATCHES evaluations (one test on one value) by m that reached the engine's regex
+ * limits, so far (each was taken as no match); 0 for NULL. */
+uint64_t engine_matcher_regex_limited(const struct engine_matcher *m);
 
 /* Match the values of one observation (a log line, an API item) at time now_us
  * (valid_from/valid_until, revoked honoured). Indicators the matcher's principal may

@@ -45,6 +45,7 @@ struct engine {
     /* regional campaigns (engine_campaign.c): off while window is 0 */
     int64_t campaign_window_us;
     long campaign_min_countries;
+    struct pattern_limits regex_limits; /* each matcher's MATCHES limits (engine_set_regex_limits) */
     uint64_t *camp_keys;   /* hash of the grouping id -> reports it lists */
     uint32_t *camp_refs;
     size_t camp_cap, camp_n;

@@ -41,6 +41,7 @@ struct engine_matcher {
     void *ctx;
     size_t n_hits;
     int stop;
+    struct pattern_scratch *scratch; /* MATCHES: PCRE2's match data and the limits */
 };
 
 enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
@@ -54,13 +55,25 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
     m->p = *p;
     for (size_t i = 0; i <= ENGINE_MATCH_MAX_VALUES; i++)
         m->vals[i].text = m->text[i];
+    if (pattern_scratch_new(&e->regex_limits, &m->scratch, err)) {
+        free(m);
+        return err ? err->code : MZ_ENOMEM;
+    }
     *out = m;
     return MZ_OK;
 }
 
 void engine_matcher_free(struct engine_matcher *m)
 {
+    if (!m)
+        return;
+    pattern_scratch_free(m->scratch);
     free(m);
+}
+
+uint64_t engine_matcher_regex_limited(const struct engine_matcher *m)
+{
+    return m ? pattern_scratch_limited(m->scratch) : 0;
 }
 
 /* Is object o a detection that p may see, live at now? */
@@ -121,7 +134,7 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         return 0;
     if (o->flags & IDX_F_CANDIDATE) {
         const struct pattern *pat = engine_pattern_of(m->e, num);
-        if (!pat || !pattern_eval(pat, m->pvals, m->n_vals, NULL))
+        if (!pat || !pattern_eval(pat, m->scratch, m->pvals, m->n_vals, NULL))
             return 0;
     }
     return emit_hit(m, num, via, key, key_len);
@@ -214,7 +227,7 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
             uint32_t num = e->scan_objs[s];
             const struct pattern *pat = engine_pattern_of(e, num);
             m->cur = &m->vals[i];
-            if (pat && reportable(m, num) && pattern_eval(pat, &m->pvals[i], 1, NULL))
+            if (pat && reportable(m, num) && pattern_eval(pat, m->scratch, &m->pvals[i], 1, NULL))
                 emit_hit(m, num, IDX_VIA_EXACT, "", 0);
         }
     }

@@ -614,6 +614,8 @@ static enum mz_err hand_over(const struct scan *s, engine_scan_fn fn, void *ctx,
         add_totals(&s->cs[i], t);
         base += s->cs[i].lines;
     }
+    for (int i = 0; i < s->workers; i++)
+        t->regex_limited += engine_matcher_regex_limited(s->ws[i].matcher);
     return MZ_OK;
 }
 

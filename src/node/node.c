@@ -121,7 +121,9 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
     rc = engine_new(&node->index, err);
     if (!rc) {
         size_t n_rows;
+        struct pattern_limits regex = {(uint32_t)conf->match_regex_steps, (uint32_t)(conf->match_regex_heap >> 10)};
         engine_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
+        engine_set_regex_limits(node->index, &regex);
         rc = refresh(node, &n_rows, err);
     }
     if (rc)

@@ -17,7 +17,7 @@
  *     the tree (plan, eval) recurses at most a small multiple of PATTERN_MAX_DEPTH;
  *   - at most MAX_QUALS qualifiers per observation expression;
  *   - MATCHES: at most MAX_REGEX regular expressions per pattern, each checked by
- *     pattern_regex.c before regcomp() sees it, and PATTERN_REGEX_REPS parts that
+ *     pattern_regex.c before PCRE2 compiles it, and PATTERN_REGEX_REPS parts that
  *     can match empty in all of a pattern's regexes together.
  * Memory grows with the input only (a few dozen bytes of tree per input byte). A
  * string literal that is an IPv4/IPv6 address or CIDR is read once, here, with
@@ -510,7 +510,7 @@ static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
     size_t n = strlen(l->text);
     uint64_t reps = 0;
     const char *why;
-    int rc;
+    char msg[200];
 
     if (ps->n_regex >= MAX_REGEX)
         return fail(ps, MZ_EINVAL, l->pos, "more than %d MATCHES tests in one pattern",
@@ -526,13 +526,9 @@ static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
                     "regular expression refused: the MATCHES tests of one pattern have more "
                     "than %d parts that can match empty together",
                     PATTERN_REGEX_REPS);
-    rc = regcomp(&t->re, l->text, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-        char msg[96];
-        regerror(rc, &t->re, msg, sizeof msg);
-        return fail(ps, MZ_EINVAL, l->pos,
-                    "invalid regular expression (POSIX extended syntax): %s", msg);
-    }
+    t->re = pattern_regex_compile(l->text, n, msg, sizeof msg);
+    if (!t->re)
+        return fail(ps, MZ_EINVAL, l->pos, "invalid regular expression (PCRE syntax): %s", msg);
     t->next_re = ps->p->regexes;
     ps->p->regexes = t;
     ps->n_regex++;
@@ -1237,7 +1233,7 @@ void pattern_free(struct pattern *p)
     if (!p)
         return;
     for (struct test *t = p->regexes; t; t = t->next_re)
-        regfree(&t->re);
+        pcre2_code_free(t->re);
     mz_arena_free(&p->arena);
     free(p);
 }
