@@ -17,6 +17,7 @@
 #include "rules/observe.h"
 
 #define MAX_SEEN 64
+#define HOST_MAX 256 /* a URL's canonical host: a domain (at most 253 bytes) or an address */
 
 struct canon_value {
     const char *field;
@@ -30,10 +31,14 @@ struct engine_matcher {
     struct principal p;
     int64_t now;
     struct canon_value vals[ENGINE_MATCH_MAX_VALUES + 1]; /* the observation, canonical */
-    struct pattern_value pvals[ENGINE_MATCH_MAX_VALUES + 1];
+    /* for the evaluator: the values (pvals[i] is vals[i]), then the hosts of the URL
+     * values as domain or address values, as the index looks them up */
+    struct pattern_value pvals[2 * ENGINE_MATCH_MAX_VALUES + 1];
     char text[ENGINE_MATCH_MAX_VALUES + 1][OBS_MAX_LEN + 1];
-    char host_text[OBS_MAX_LEN + 1];
-    size_t n_vals;
+    struct canon_value hosts[ENGINE_MATCH_MAX_VALUES];
+    char host_text[ENGINE_MATCH_MAX_VALUES][HOST_MAX];
+    int host_of[ENGINE_MATCH_MAX_VALUES + 1]; /* vals[i]'s host in hosts[], or -1 */
+    size_t n_vals, n_hosts, n_pvals;
     const struct canon_value *cur; /* the value being looked up */
     uint32_t seen[MAX_SEEN];       /* objects already reported for cur */
     size_t n_seen;
@@ -55,6 +60,8 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
     m->p = *p;
     for (size_t i = 0; i <= ENGINE_MATCH_MAX_VALUES; i++)
         m->vals[i].text = m->text[i];
+    for (size_t i = 0; i < ENGINE_MATCH_MAX_VALUES; i++)
+        m->hosts[i].text = m->host_text[i];
     if (pattern_scratch_new(&e->regex_limits, &m->scratch, err)) {
         free(m);
         return err ? err->code : MZ_ENOMEM;
@@ -134,14 +141,15 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         return 0;
     if (o->flags & IDX_F_CANDIDATE) {
         const struct pattern *pat = engine_pattern_of(m->e, num);
-        if (!pat || !pattern_eval(pat, m->scratch, m->pvals, m->n_vals, NULL))
+        if (!pat || !pattern_eval(pat, m->scratch, m->pvals, m->n_pvals, NULL))
             return 0;
     }
     return emit_hit(m, num, via, key, key_len);
 }
 
-/* The host of a canonical URL as a domain or address value, if any. */
-static int url_host(const char *url, size_t len, struct canon_value *out)
+/* The host of a canonical URL as a domain or address value (into out->text, cap
+ * bytes), if any. */
+static int url_host(const char *url, size_t len, struct canon_value *out, size_t cap)
 {
     const char *p = memchr(url, ':', len), *end = url + len, *h, *q;
     enum obs_kind k = OBS_DOMAIN;
@@ -157,9 +165,9 @@ static int url_host(const char *url, size_t len, struct canon_value *out)
             return 0; /* IPv6 literal hosts: looked up as the URL only */
     if (q == h)
         return 0;
-    if (obs_normalize(OBS_IPV4, h, (size_t)(q - h), out->text, OBS_MAX_LEN + 1, &out->len, NULL, &k, NULL)) {
+    if (obs_normalize(OBS_IPV4, h, (size_t)(q - h), out->text, cap, &out->len, NULL, &k, NULL)) {
         k = OBS_DOMAIN;
-        if (obs_normalize(OBS_DOMAIN, h, (size_t)(q - h), out->text, OBS_MAX_LEN + 1, &out->len, NULL, &k, NULL))
+        if (obs_normalize(OBS_DOMAIN, h, (size_t)(q - h), out->text, cap, &out->len, NULL, &k, NULL))
             return 0;
     }
     out->kind = k;
@@ -202,6 +210,21 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         m->pvals[m->n_vals].value = v->text;
         m->n_vals++;
     }
+    /* A URL's host is looked up as a domain or address (an exact indicator for
+     * evil.example meets http://a.evil.example/x): the evaluator, which confirms the
+     * candidates found so, sees it too, or the same term would mean two things. */
+    m->n_hosts = 0;
+    m->n_pvals = m->n_vals;
+    for (size_t i = 0; i < m->n_vals; i++) {
+        struct canon_value *h = &m->hosts[m->n_hosts];
+        m->host_of[i] = -1;
+        if (m->vals[i].kind != OBS_URL || !url_host(m->vals[i].text, m->vals[i].len, h, HOST_MAX))
+            continue;
+        h->field = m->vals[i].field;
+        obs_path_of_kind(h->kind, &m->pvals[m->n_pvals].object_type, &m->pvals[m->n_pvals].path);
+        m->pvals[m->n_pvals++].value = h->text;
+        m->host_of[i] = (int)m->n_hosts++;
+    }
     m->now = now_us;
     m->fn = fn;
     m->ctx = ctx;
@@ -212,15 +235,13 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
     for (size_t i = 0; i < m->n_vals; i++)
         idx_prefetch(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len);
     for (size_t i = 0; i < m->n_vals && !m->stop; i++) {
-        struct canon_value host;
         m->cur = &m->vals[i];
         m->n_seen = 0;
         idx_lookup(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len, on_index_hit, m);
-        host.text = m->host_text;
-        if (m->vals[i].kind == OBS_URL && !m->stop && url_host(m->vals[i].text, m->vals[i].len, &host)) {
-            host.field = m->vals[i].field;
-            m->cur = &host;
-            idx_lookup(e->ix, host.kind, host.text, host.len, on_index_hit, m);
+        if (m->host_of[i] >= 0 && !m->stop) {
+            const struct canon_value *host = &m->hosts[m->host_of[i]];
+            m->cur = host;
+            idx_lookup(e->ix, host->kind, host->text, host->len, on_index_hit, m);
         }
         /* patterns without an index key: evaluated on each value */
         for (size_t s = 0; s < e->n_scan && !m->stop; s++) {

@@ -191,6 +191,23 @@ static int eq_value(const struct lit *l, const char *v, const char *path)
     return r == 2 ? -1 : r == 0;
 }
 
+/* Equality of a domain value with a domain literal under the index's parent rule:
+ * the value is the literal or lies below it ("a.evil.example" and "evil.example" meet
+ * 'evil.example'; "xevil.example" does not). Both are canonical (lowercase, no
+ * trailing dot): the parser canonicalised the literal, the engine the value. */
+static int eq_domain(const struct lit *l, const char *v, const char *path)
+{
+    size_t n, k;
+
+    if (l->kind != LIT_STRING)
+        return eq_value(l, v, path);
+    n = strlen(v);
+    k = strlen(l->text);
+    if (n == k)
+        return memcmp(v, l->text, n) == 0;
+    return k && n > k && v[n - k - 1] == '.' && memcmp(v + n - k, l->text, k) == 0;
+}
+
 /* SQL LIKE: '%' any run of characters, '_' exactly one; no escape character. Greedy
  * with backtracking to the last '%' only, so O(len(p) * len(v)). */
 static int like_match(const char *pat, const char *val)
@@ -233,9 +250,9 @@ static int test_value(const struct test *t, struct pattern_scratch *s, const cha
 
     switch (t->op) {
     case OP_EQ:
-        return eq_value(l, v, path);
+        return t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
     case OP_NE:
-        r = eq_value(l, v, path);
+        r = t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
         return r < 0 ? r : !r;
     case OP_LT:
     case OP_LE:
@@ -250,7 +267,7 @@ static int test_value(const struct test *t, struct pattern_scratch *s, const cha
         if (!l)
             return 0; /* IN (): never a member */
         for (; l; l = l->next) {
-            r = eq_value(l, v, path);
+            r = t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
             if (r == 1)
                 return 1;
             if (r == 0)

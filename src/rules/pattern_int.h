@@ -82,6 +82,9 @@ struct test {
     enum test_op op;
     int negated;           /* NOT */
     struct lit *lits;      /* one literal; a list for IN; none for EXISTS */
+    int parent_domain;     /* domain-name:value with =, != or IN: a value equals a
+                              literal also when it lies below it (the index's parent
+                              rule: 'evil.example' is met by a.evil.example) */
     pcre2_code *re;        /* OP_MATCHES only, compiled at parse time */
     struct test *next_re;  /* chain of tests owning a compiled regex */
 };

@@ -778,7 +778,9 @@ static int parse_op(struct parser *ps, enum test_op *op_out)
  * gives it (hashes.SHA-256, not hashes.sha256), so that a pattern evaluated on
  * candidates says what the index says ('EVIL.example' is evil.example). Addresses are
  * left to the evaluator's CIDR reading; a literal that is no valid observable is left
- * as written (the write-time check refuses it where the index would look it up). */
+ * as written (the write-time check refuses it where the index would look it up). A
+ * domain compared with =, != or IN follows the index's parent rule in the evaluator
+ * too (struct test's parent_domain; docs/matching.md). */
 static int canon_test(struct parser *ps, struct test *t)
 {
     int k = obs_kind_of_path(t->object_type, t->path);
@@ -789,6 +791,7 @@ static int canon_test(struct parser *ps, struct test *t)
     obs_path_of_kind((enum obs_kind)k, &type, &t->path); /* hashes.sha256 -> hashes.SHA-256 */
     if (k == OBS_IPV4 || k == OBS_IPV6 || (t->op != OP_EQ && t->op != OP_NE && t->op != OP_IN))
         return 0;
+    t->parent_domain = k == OBS_DOMAIN;
     for (struct lit *l = t->lits; l; l = l->next) {
         char canon[OBS_MAX_LEN + 1], *copy;
         size_t n;
