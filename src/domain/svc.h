@@ -117,6 +117,11 @@ const char *svc_item_version(const struct svc_ingest_result *r, size_t i);
 
 void svc_ingest_result_free(struct svc_ingest_result *r);
 
+/* Live indicators evaluated on every value (match plan scan) one organisation may
+ * have: each costs every member's matcher on every value. One more is refused
+ * (MZ_ECONFLICT, field "/pattern"). */
+#define SVC_SCAN_PER_ORG 64
+
 /* Validate and store a bundle or one object as p, all or nothing, in one durable
  * transaction. On error nothing is written and err names the object and field.
  * Large bundles are parsed and validated on a second thread while this one writes

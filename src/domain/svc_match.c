@@ -126,9 +126,11 @@ static int on_scan_hit(void *ctx, uint64_t line, const struct engine_hit *eh)
     struct sink *s = ctx;
     struct svc_match_hit h;
 
-    if (s->sighted && !s->rc)
-        s->rc = svc_sighted_list_add(s->sighted, eh->indicator, eh->owner_org, eh->submitter, eh->sighting_tlp,
-                                     s->start_us, now_us());
+    if (s->sighted && !s->rc) {
+        struct svc_sighted rec = {eh->indicator, eh->owner_org, eh->submitter, eh->sighting_tlp, 1,
+                                  s->start_us, now_us(), eh->scan};
+        s->rc = svc_sighted_list_add(s->sighted, &rec);
+    }
     if (!s->stopped) {
         to_hit(eh, s->file, s->file ? line : line - 1, &h);
         s->stopped = s->fn(s->ctx, &h) != 0;
@@ -160,7 +162,7 @@ static enum mz_err check_opts(const struct svc_match_opts *o, struct mz_error *e
     return MZ_OK;
 }
 
-static void add_totals(struct engine *e, const struct svc_match_opts *o, const struct engine_scan_opts *so,
+static void add_totals(const struct svc_match_opts *o, const struct engine_scan_opts *so,
                        const struct engine_scan_totals *et, struct svc_match_totals *t)
 {
     t->n_threads = so->n_threads;
@@ -173,7 +175,7 @@ static void add_totals(struct engine *e, const struct svc_match_opts *o, const s
     for (int i = 0; i < SVC_MATCH_N_SKIP; i++)
         t->skipped[i] += et->skipped[i];
     t->prefilter = o->flags & SVC_MATCH_NO_PREFILTER ? SVC_MATCH_PREFILTER_OFF
-                   : svc_prefilter_on(e)               ? SVC_MATCH_PREFILTER_ON
+                   : et->prefilter                     ? SVC_MATCH_PREFILTER_ON
                                                        : SVC_MATCH_PREFILTER_NONE;
 }
 
@@ -199,7 +201,7 @@ enum mz_err svc_match_files(struct engine *e, const struct principal *p, const c
         if (!rc && s.rc)
             rc = mz_error_set(err, s.rc, "", "out of memory while collecting sightings");
     }
-    add_totals(e, o, &so, &et, t);
+    add_totals(o, &so, &et, t);
     log_regex_limited(p, "files", et.regex_limited);
     if (sighted)
         svc_sighted_list_merge(sighted);
@@ -236,7 +238,7 @@ enum mz_err svc_match_lines(struct engine *e, const struct principal *p, const s
     if (!rc)
         rc = engine_scan(e, p, b.data ? b.data : "", b.len, &so, on_scan_hit, &s, &et, err);
     if (!rc)
-        add_totals(e, o, &so, &et, t);
+        add_totals(o, &so, &et, t);
     log_regex_limited(p, "lines", et.regex_limited);
     mz_buf_free(&b);
     return rc;

@@ -84,8 +84,10 @@ enum mz_err svc_match_hit_json(struct mz_buf *b, const struct svc_match_hit *h);
 enum svc_match_prefilter {
     SVC_MATCH_PREFILTER_ON = 0,  /* lines were matched in full only after a "maybe" */
     SVC_MATCH_PREFILTER_OFF,     /* turned off (SVC_MATCH_NO_PREFILTER) */
-    SVC_MATCH_PREFILTER_NONE     /* the engine has none: a pattern is evaluated on every
-                                  * value, or the node's live engine */
+    SVC_MATCH_PREFILTER_NONE     /* none was used: a pattern evaluated on every value
+                                  * that the principal may see is live (a scan pattern
+                                  * it may not see turns nothing off), or the node's
+                                  * live engine, which keeps none */
 };
 
 /* Added up over the inputs of one call (zero it first). */

@@ -132,6 +132,7 @@ struct engine_hit {
     const char *value;       /* canonical value looked up */
     enum obs_kind kind;
     enum idx_via via;
+    int scan;                /* found by a pattern evaluated on every value (no index key) */
     const char *indicator;   /* "indicator--…" */
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
     int64_t owner_org;       /* the organisation that shared the indicator */
@@ -162,6 +163,11 @@ uint64_t engine_matcher_regex_limited(const struct engine_matcher *m);
 #define ENGINE_MATCH_MAX_VALUES 256
 size_t engine_match_observation(struct engine_matcher *m, const struct engine_value *values,
                                 size_t n, int64_t now_us, engine_hit_fn fn, void *ctx);
+
+/* 1 if some pattern evaluated on every value (a scan pattern: no index key) is one p
+ * may see, live at now_us: only then does a line with no value the index knows have
+ * anything to report to p, so only then must p's scan do without the prefilter. */
+int engine_scan_patterns_reach(struct engine *e, const struct principal *p, int64_t now_us);
 
 /* An object that carries a looked-up value (strings borrowed for the callback). */
 struct engine_related {

@@ -47,6 +47,12 @@ struct engine_matcher {
     size_t n_hits;
     int stop;
     struct pattern_scratch *scratch; /* MATCHES: PCRE2's match data and the limits */
+    /* the scan patterns (no index key) the principal may see, live: decided once per
+     * observation; scan_all when there was no memory for the list */
+    uint32_t *scan_nums;
+    const struct pattern **scan_pats;
+    size_t n_scan, cap_scan;
+    int scan_all;
 };
 
 enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
@@ -75,6 +81,8 @@ void engine_matcher_free(struct engine_matcher *m)
     if (!m)
         return;
     pattern_scratch_free(m->scratch);
+    free(m->scan_nums);
+    free(m->scan_pats);
     free(m);
 }
 
@@ -83,22 +91,56 @@ uint64_t engine_matcher_regex_limited(const struct engine_matcher *m)
     return m ? pattern_scratch_limited(m->scratch) : 0;
 }
 
-/* Is object o a detection that p may see, live at now? */
-static int reportable(const struct engine_matcher *m, uint32_t num)
+/* Is object num of e a detection that p may see, live at now? */
+static int obj_reportable(struct engine *e, const struct principal *p, int64_t now, uint32_t num)
 {
-    const struct idx_obj *o = idx_obj_at(m->e->ix, num);
+    const struct idx_obj *o = idx_obj_at(e->ix, num);
     struct tlp_meta meta;
 
     if (!(o->flags & IDX_F_DETECT) || (o->flags & (IDX_F_DEAD | IDX_F_REVOKED)))
         return 0;
-    if (m->now < o->valid_from || m->now >= o->valid_until)
+    if (now < o->valid_from || now >= o->valid_until)
         return 0;
-    engine_obj_meta(m->e, num, &meta);
-    return tlp_can_read(&m->p, &meta);
+    engine_obj_meta(e, num, &meta);
+    return tlp_can_read(p, &meta);
+}
+
+static int reportable(const struct engine_matcher *m, uint32_t num)
+{
+    return obj_reportable(m->e, &m->p, m->now, num);
+}
+
+int engine_scan_patterns_reach(struct engine *e, const struct principal *p, int64_t now_us)
+{
+    int any = 0;
+
+    engine_read_lock(e);
+    for (size_t s = 0; s < e->n_scan && !any; s++)
+        any = engine_pattern_of(e, e->scan_objs[s]) && obj_reportable(e, p, now_us, e->scan_objs[s]);
+    engine_read_unlock(e);
+    return any;
+}
+
+/* Room for n scan patterns in m's list; nonzero when there is no memory for it (the
+ * caller then checks every pattern per value, as without the list). */
+static int grow_scan(struct engine_matcher *m, size_t n)
+{
+    uint32_t *nums = realloc(m->scan_nums, n * sizeof *nums);
+    const struct pattern **pats;
+
+    if (!nums)
+        return 1;
+    m->scan_nums = nums;
+    pats = realloc(m->scan_pats, n * sizeof *pats);
+    if (!pats)
+        return 1;
+    m->scan_pats = pats;
+    m->cap_scan = n;
+    return 0;
 }
 
 static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, const char *key,
-                    size_t key_len)
+                    size_t key_len, int scan)
 {
     char id[300], matched[OBS_MAX_LEN + 1];
     struct engine_hit h;
@@ -117,6 +159,7 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
     h.value = m->cur->text;
     h.kind = m->cur->kind;
     h.via = via;
+    h.scan = scan;
     h.indicator = id;
     h.matched = key_len ? matched : m->cur->text;
     {
@@ -144,7 +187,7 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         if (!pat || !pattern_eval(pat, m->scratch, m->pvals, m->n_pvals, NULL))
             return 0;
     }
-    return emit_hit(m, num, via, key, key_len);
+    return emit_hit(m, num, via, key, key_len, 0);
 }
 
 /* The host of a canonical URL as a domain or address value (into out->text, cap
@@ -231,6 +274,18 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
     m->n_hits = 0;
     m->stop = 0;
     engine_read_lock(e);
+    /* the patterns evaluated on every value that this principal may see, live now:
+     * decided once per observation, so that the others cost nothing per value */
+    m->n_scan = 0;
+    m->scan_all = m->n_vals && e->n_scan > m->cap_scan && grow_scan(m, e->n_scan);
+    for (size_t s = 0; m->n_vals && !m->scan_all && s < e->n_scan; s++) {
+        uint32_t num = e->scan_objs[s];
+        const struct pattern *pat = engine_pattern_of(e, num);
+        if (!pat || !reportable(m, num))
+            continue;
+        m->scan_nums[m->n_scan] = num;
+        m->scan_pats[m->n_scan++] = pat;
+    }
     /* start every value's Bloom-word load before the first lookup waits on one */
     for (size_t i = 0; i < m->n_vals; i++)
         idx_prefetch(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len);
@@ -244,12 +299,17 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
             idx_lookup(e->ix, host->kind, host->text, host->len, on_index_hit, m);
         }
         /* patterns without an index key: evaluated on each value */
-        for (size_t s = 0; s < e->n_scan && !m->stop; s++) {
+        for (size_t s = 0; s < m->n_scan && !m->stop; s++) {
+            m->cur = &m->vals[i];
+            if (pattern_eval(m->scan_pats[s], m->scratch, &m->pvals[i], 1, NULL))
+                emit_hit(m, m->scan_nums[s], IDX_VIA_EXACT, "", 0, 1);
+        }
+        for (size_t s = 0; m->scan_all && s < e->n_scan && !m->stop; s++) {
             uint32_t num = e->scan_objs[s];
             const struct pattern *pat = engine_pattern_of(e, num);
             m->cur = &m->vals[i];
             if (pat && reportable(m, num) && pattern_eval(pat, m->scratch, &m->pvals[i], 1, NULL))
-                emit_hit(m, num, IDX_VIA_EXACT, "", 0);
+                emit_hit(m, num, IDX_VIA_EXACT, "", 0, 1);
         }
     }
     engine_read_unlock(e);

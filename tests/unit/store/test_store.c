@@ -9,8 +9,9 @@
  * store_list and store_count (visibility grants of struct store_vis, limit and the
  * `more` flag, paging with after_seq, type/id/tlp/created_by/added_after filters,
  * newest-first order, early stop, row fields and byte-exact bodies, count equal to
- * the list's length); store_begin/store_rollback leaving nothing; store_check; and
- * reopening a closed store with its data intact. */
+ * the list's length); store_begin/store_rollback leaving nothing; store_check;
+ * reopening a closed store with its data intact; and store_count_scan (live scan
+ * indicators per owner, read from its partial index). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1083,6 +1085,83 @@ static void test_reopen_keeps_data(void **state)
     assert_int_equal(count(f, &SEE_ALL, &q), 2);
 }
 
+/* ---- store_count_scan ---- */
+
+static void put_plan(struct fx *f, int64_t owner, const char *id, const char *version, int plan, int revoked)
+{
+    struct store_write_ctx ctx = {owner, 1, NULL};
+    struct store_object_in in;
+    enum store_put_result res;
+    struct mz_error err;
+
+    memset(&in, 0, sizeof in);
+    in.stix_id = id;
+    in.type = "indicator";
+    in.version = version;
+    in.version_key = version;
+    in.created_by = "identity--a0000000-0000-4000-8000-00000000000a";
+    in.tlp = 1;
+    in.revoked = revoked;
+    in.match_plan = plan;
+    in.body = "{}";
+    in.body_len = 2;
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+}
+
+static int64_t n_scan(struct fx *f, int64_t owner)
+{
+    int64_t n = -1;
+    struct mz_error err;
+
+    assert_int_equal(store_count_scan(f->st, owner, &n, &err), MZ_OK);
+    return n;
+}
+
+/* Live scan indicators per owner: the newest version, not revoked, plan scan; other
+ * plans, older versions, revoked ones and other owners do not count. The count reads
+ * the partial index objects_scan, not the table. */
+static void test_count_scan(void **state)
+{
+    struct fx *f = *state;
+    char path[160];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int uses_index = 0;
+
+    assert_int_equal(n_scan(f, 3), 0);
+    put_plan(f, 3, "indicator--1", "2024-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    put_plan(f, 3, "indicator--2", "2024-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    put_plan(f, 3, "indicator--3", "2024-01-01T00:00:00.000Z", 2, 0); /* exact */
+    put_plan(f, 4, "indicator--4", "2024-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    assert_int_equal(n_scan(f, 4), 1);
+    /* a newer version replaces: still two */
+    put_plan(f, 3, "indicator--1", "2024-02-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    /* an exact indicator becoming a scan one: three; a revoked version: two */
+    put_plan(f, 3, "indicator--3", "2024-02-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 3);
+    put_plan(f, 3, "indicator--2", "2024-02-01T00:00:00.000Z", STORE_PLAN_SCAN, 1);
+    assert_int_equal(n_scan(f, 3), 2);
+    /* an older version arriving late changes nothing */
+    put_plan(f, 3, "indicator--2", "2023-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT count(*) FROM objects WHERE owner_org=?1"
+                                        " AND match_plan = 4 AND latest = 1 AND revoked = 0",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        uses_index |= strstr((const char *)sqlite3_column_text(s, 3), "objects_scan") != NULL;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    assert_true(uses_index);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -1113,6 +1192,7 @@ int main(void)
         T(test_row_without_audience),
         T(test_rollback_leaves_nothing),
         T(test_reopen_keeps_data),
+        T(test_count_scan),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
