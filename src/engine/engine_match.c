@@ -4,7 +4,11 @@
  * domains, CIDR ranges; a URL's host too), and every object found is reported only if
  * it is a live detection indicator that the matcher's principal may read
  * (tlp_can_read). Candidate patterns are confirmed with pattern_eval on the whole
- * observation; patterns without an index key are evaluated on every value.
+ * observation, the hosts of its URLs included (the index looks them up as domains, so
+ * the evaluator sees them too); patterns without an index key (scan) are evaluated on
+ * every value, those the principal may see only (chosen once per observation), and
+ * their hits are marked (engine_hit.scan) so that their sightings tell their author
+ * nothing (domain/svc_sighting.c).
  *
  * A struct engine_matcher holds the scratch of one thread's matches (the canonical
  * values, about 65 KiB), so that matching allocates nothing. The readers' lock is
