@@ -253,19 +253,14 @@ static enum mz_err not_disabled(const struct store_user *u, struct mz_error *err
     return MZ_OK;
 }
 
-/* Write k (store_key_update) in a transaction of its own. */
-static enum mz_err key_write(struct store *st, const struct store_key *k, struct mz_error *err)
+/* Key k's record again, as it now is (for the caller's reply). */
+static void reread(struct store *st, struct store_key *k)
 {
-    enum mz_err rc = store_begin(st, err);
+    struct store_key now;
+    struct mz_error ignored;
 
-    if (rc)
-        return rc;
-    rc = store_key_update(st, k, err);
-    if (!rc)
-        rc = store_commit(st, err);
-    else
-        store_rollback(st);
-    return rc;
+    if (!store_key_get(st, k->id, &now, &ignored))
+        *k = now;
 }
 
 /* ---- the use cases ---- */
@@ -341,22 +336,47 @@ enum mz_err svc_key_revoke(struct store *st, const struct principal *p, const ch
     struct store_user u;
     struct store_key k;
     int64_t now = now_sec();
+    int was_revoked;
     enum mz_err rc = target_user(st, p, AUTHZ_KEY_REVOKE, user_name, &u, err);
 
     if (!rc)
         rc = key_of_user(st, &u, key_id, &k, err);
     if (rc)
         return rc;
-    if (!k.revoked || k.revoked > now) {
-        k.revoked = now;
-        rc = key_write(st, &k, err);
-        if (rc)
-            return rc;
+    was_revoked = !strcmp(key_status(&k, now), "revoked");
+    /* one statement: it only ever moves the revocation earlier */
+    rc = store_key_revoke(st, k.id, now, err);
+    if (rc)
+        return rc;
+    if (!was_revoked)
         svc_audit_account(p, SVC_EV_KEY_REVOKE, &u, u.org_id, k.id);
-    }
+    reread(st, &k);
     if (out)
         key_view(&k, u.name, now, out);
     return MZ_OK;
+}
+
+/* opts' comment and expiry to key k, both or neither. */
+static enum mz_err change(struct store *st, const struct store_key *k, const struct svc_key_opts *opts,
+                          int64_t expires, int64_t now, struct mz_error *err)
+{
+    enum mz_err rc = store_begin(st, err);
+
+    if (rc)
+        return rc;
+    if (opts->comment)
+        rc = store_key_set_comment(st, k->id, opts->comment, err);
+    if (!rc && opts->expires) {
+        rc = store_key_set_expiry(st, k->id, expires, now, err);
+        if (rc == MZ_ECONFLICT)
+            mz_error_set(err, rc, "/expires", "key %lld is revoked, for good: issue a new key instead",
+                         (long long)k->id);
+    }
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    return rc;
 }
 
 enum mz_err svc_key_change(struct store *st, const struct principal *p, const char *user_name, int64_t key_id,
@@ -367,27 +387,20 @@ enum mz_err svc_key_change(struct store *st, const struct principal *p, const ch
     int64_t now = now_sec(), expires = 0;
     enum mz_err rc = target_user(st, p, AUTHZ_KEY_CHANGE, user_name, &u, err);
 
-    if (!rc)
-        rc = key_of_user(st, &u, key_id, &k, err);
     if (!rc && (!opts || (!opts->comment && !opts->expires)))
         rc = mz_error_set(err, MZ_EINVAL, "", "nothing to change: give the key a comment or an expiry");
     if (!rc && opts->comment)
         rc = comment_ok(opts->comment, err);
     if (!rc && opts->expires)
         rc = svc_key_when(opts->expires, now, &expires, err);
-    if (!rc && opts->expires && !strcmp(key_status(&k, now), "revoked"))
-        rc = mz_error_set(err, MZ_ECONFLICT, "/expires", "key %lld is revoked, for good: issue a new key instead",
-                          (long long)k.id);
-    if (rc)
-        return rc;
-    if (opts->comment)
-        snprintf(k.comment, sizeof k.comment, "%s", opts->comment);
-    if (opts->expires)
-        k.expires = expires;
-    rc = key_write(st, &k, err);
+    if (!rc)
+        rc = key_of_user(st, &u, key_id, &k, err);
+    if (!rc)
+        rc = change(st, &k, opts, expires, now, err);
     if (rc)
         return rc;
     svc_audit_account(p, SVC_EV_KEY_CHANGE, &u, u.org_id, k.id);
+    reread(st, &k);
     if (out)
         key_view(&k, u.name, now, out);
     return MZ_OK;
@@ -453,12 +466,12 @@ enum mz_err svc_key_rotate(struct store *st, const struct principal *p, const ch
     if (rc)
         return rc;
     rc = svc_key_make(st, &k, key_out, err);
-    if (!rc) {
-        if (!old.revoked || old.revoked > now + grace)
-            old.revoked = now + grace;
-        old.replaced_by = k.id;
-        rc = store_key_update(st, &old, err);
-    }
+    /* checked again by the write itself, whatever happened since the read above */
+    if (!rc)
+        rc = store_key_replace(st, old.id, k.id, now + grace, now, err);
+    if (rc == MZ_ECONFLICT)
+        mz_error_set(err, rc, "", "key %lld changed meanwhile (revoked, expired or rotated): list the keys and try "
+                     "again", (long long)old.id);
     if (!rc)
         rc = store_commit(st, err);
     else
@@ -467,6 +480,7 @@ enum mz_err svc_key_rotate(struct store *st, const struct principal *p, const ch
         sodium_memzero(key_out, SVC_KEY_LEN);
         return rc;
     }
+    reread(st, &old);
     svc_audit_account(p, SVC_EV_KEY_ROTATE, &u, u.org_id, old.id);
     svc_audit_account(p, SVC_EV_KEY_ISSUE, &u, u.org_id, k.id);
     if (new_out)
@@ -496,19 +510,19 @@ enum mz_err svc_user_set_disabled(struct store *st, const struct principal *p, c
                                   int disabled, struct store_user *out, struct mz_error *err)
 {
     struct store_user u;
-    int64_t when;
+    int was;
     enum mz_err rc = target_user(st, p, AUTHZ_USER_DISABLE, user_name, &u, err);
 
     if (rc)
         return rc;
-    when = !disabled ? 0 : u.disabled ? u.disabled : now_sec();
-    if (when != u.disabled) {
-        rc = store_user_set_disabled(st, u.id, when, err);
-        if (rc)
-            return rc;
-        u.disabled = when;
+    was = u.disabled != 0;
+    rc = store_user_set_disabled(st, u.id, disabled ? now_sec() : 0, err);
+    if (!rc)
+        rc = store_user_by_id(st, u.id, &u, err);
+    if (rc)
+        return rc;
+    if (was != (disabled != 0))
         svc_audit_account(p, disabled ? SVC_EV_USER_DISABLE : SVC_EV_USER_ENABLE, &u, u.org_id, 0);
-    }
     if (out)
         *out = u;
     return MZ_OK;

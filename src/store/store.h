@@ -107,8 +107,8 @@ typedef int (*store_user_fn)(void *ctx, const struct store_user *user);
 enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, void *ctx,
                             struct mz_error *err);
 
-/* Users are disabled (at unix time `when`) or enabled again (when 0). MZ_ENOTFOUND
- * if there is no such user. */
+/* Users are disabled (at unix time `when`; a user disabled already keeps its first
+ * time) or enabled again (when 0). MZ_ENOTFOUND if there is no such user. */
 enum mz_err store_user_set_disabled(struct store *st, int64_t user_id, int64_t when,
                                     struct mz_error *err);
 
@@ -146,8 +146,24 @@ typedef int (*store_key_fn)(void *ctx, const struct store_key *k);
 /* A user's keys, oldest first. */
 enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, void *ctx,
                            struct mz_error *err);
-/* Write k's comment, expires, revoked and replaced_by to the key k->id. */
-enum mz_err store_key_update(struct store *st, const struct store_key *k, struct mz_error *err);
+/* Changes of a key. Each is one statement that changes only its own column and checks
+ * the key's state as it is when it runs, so that no change made at the same time by
+ * another connection is lost or undone (a revocation above all). MZ_ENOTFOUND if
+ * there is no key id. */
+/* Revoke key id at unix time when, unless it is revoked earlier already: revocation
+ * only ever moves earlier, never later, never away. */
+enum mz_err store_key_revoke(struct store *st, int64_t id, int64_t when, struct mz_error *err);
+/* Set the expiry (0: never) of key id if it is not revoked at now; MZ_ECONFLICT, with
+ * nothing changed, if it is. */
+enum mz_err store_key_set_expiry(struct store *st, int64_t id, int64_t expires, int64_t now,
+                                 struct mz_error *err);
+enum mz_err store_key_set_comment(struct store *st, int64_t id, const char *comment, struct mz_error *err);
+/* Record that key id was replaced by key new_id (a rotation) and revoke it at
+ * revoke_at (or earlier, if it is revoked earlier already) - only if it is working at
+ * now (neither revoked nor expired) and not replaced already; MZ_ECONFLICT, with
+ * nothing changed, otherwise. */
+enum mz_err store_key_replace(struct store *st, int64_t id, int64_t new_id, int64_t revoke_at, int64_t now,
+                              struct mz_error *err);
 /* Record that key id was used at unix time now, best effort: it never waits for the
  * write lock (an authentication must not queue behind a bulk import), so when another
  * connection holds the lock nothing is written and MZ_OK is returned all the same.

@@ -552,22 +552,44 @@ enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, 
     return rc;
 }
 
+#define KEY_EXISTS "SELECT 1 FROM api_keys WHERE id=?1"
+#define USER_EXISTS "SELECT 1 FROM users WHERE id=?1"
+
+/* Run s (prepared, bound) as one change of the row `id` names: MZ_OK when a row
+ * changed; when none did, MZ_ENOTFOUND if exists_sql finds no row of that id, else
+ * `refused` (the row's state did not allow the change). Finalizes s. */
+static enum mz_err change_row(struct store *st, sqlite3_stmt *s, const char *exists_sql, int64_t id,
+                              enum mz_err refused, struct mz_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    enum mz_err rc = MZ_OK;
+
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "change");
+    else if (sqlite3_changes(st->db) == 0 && !(rc = prepare(st, exists_sql, &q, err))) {
+        sqlite3_bind_int64(q, 1, id);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            rc = mz_error_set(err, MZ_ENOTFOUND, "", "no row %lld", (long long)id);
+        else if (refused)
+            rc = mz_error_set(err, refused, "", "row %lld does not allow that change now", (long long)id);
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 enum mz_err store_user_set_disabled(struct store *st, int64_t user_id, int64_t when,
                                     struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "UPDATE users SET disabled=?2 WHERE id=?1", &s, err);
+    enum mz_err rc = prepare(st, "UPDATE users SET disabled=CASE WHEN ?2 IS NULL THEN NULL"
+                                 " ELSE coalesce(disabled, ?2) END WHERE id=?1", &s, err);
 
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, user_id);
     bind_time(s, 2, when);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = db_error(st, err, "disable user");
-    else if (sqlite3_changes(st->db) == 0)
-        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no user %lld", (long long)user_id);
-    sqlite3_finalize(s);
-    return rc;
+    return change_row(st, s, USER_EXISTS, user_id, MZ_OK, err);
 }
 
 enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
@@ -673,25 +695,63 @@ enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, v
     return rc;
 }
 
-enum mz_err store_key_update(struct store *st, const struct store_key *k, struct mz_error *err)
+enum mz_err store_key_revoke(struct store *st, int64_t id, int64_t when, struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "UPDATE api_keys SET comment=?2,expires=?3,revoked=?4,replaced_by=?5"
-                                 " WHERE id=?1", &s, err);
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET revoked=?2 WHERE id=?1 AND (revoked IS NULL OR revoked > ?2)",
+                             &s, err);
 
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, k->id);
-    sqlite3_bind_text(s, 2, k->comment, -1, SQLITE_STATIC);
-    bind_time(s, 3, k->expires);
-    bind_time(s, 4, k->revoked);
-    bind_time(s, 5, k->replaced_by);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = db_error(st, err, "update key");
-    else if (sqlite3_changes(st->db) == 0)
-        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no key %lld", (long long)k->id);
-    sqlite3_finalize(s);
-    return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, when);
+    /* revoked at or before `when` already: nothing to do, and no error */
+    return change_row(st, s, KEY_EXISTS, id, MZ_OK, err);
+}
+
+enum mz_err store_key_set_expiry(struct store *st, int64_t id, int64_t expires, int64_t now,
+                                 struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET expires=?2 WHERE id=?1 AND (revoked IS NULL OR revoked > ?3)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    bind_time(s, 2, expires);
+    sqlite3_bind_int64(s, 3, now);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_set_comment(struct store *st, int64_t id, const char *comment, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET comment=?2 WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, comment, -1, SQLITE_STATIC);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_replace(struct store *st, int64_t id, int64_t new_id, int64_t revoke_at, int64_t now,
+                              struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "UPDATE api_keys SET replaced_by=?2, revoked=min(coalesce(revoked, ?3), ?3)"
+                             " WHERE id=?1 AND replaced_by IS NULL AND (revoked IS NULL OR revoked > ?4)"
+                             " AND (expires IS NULL OR expires > ?4)", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, new_id);
+    sqlite3_bind_int64(s, 3, revoke_at);
+    sqlite3_bind_int64(s, 4, now);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
 }
 
 enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz_error *err)

@@ -3,8 +3,10 @@
  * mocks). Covers: store_open creating the directory and schema (and refusing a path
  * that is a file), opening only an existing store (STORE_OPEN_EXISTING) and making
  * only a new one (STORE_OPEN_NEW); organisations, users and API keys (add, lookups, lists, duplicate
- * names -> MZ_ECONFLICT, unknown -> MZ_ENOTFOUND); key records (list, get, update,
- * touch - which never waits for another connection's write lock) and disabled users;
+ * names -> MZ_ECONFLICT, unknown -> MZ_ENOTFOUND); key records (list, get, each change
+ * writing its own column; a revocation never moved later or undone; a replacement
+ * only of a working key; touch, which never waits for another connection's write
+ * lock) and disabled users;
  * a store of schema version 3 (before keys had records) migrating with its keys intact; store_put_object (NEW, then
  * DUPLICATE for the same id/owner/version; a newer version becomes the only latest
  * one; an older version arriving late stays not-latest; one id stored by two owners);
@@ -589,29 +591,19 @@ static void test_key_records(void **state)
     assert_int_equal(c.ids[0], k1);
     assert_int_equal(c.ids[1], k3);
 
-    /* update writes comment, expires, revoked and replaced_by, and nothing else */
-    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
-    snprintf(k.comment, sizeof k.comment, "old laptop");
-    k.expires = 1900000000;
-    k.revoked = 1750000000;
-    k.replaced_by = k3;
-    k.created = 5;   /* not written */
-    k.user_id = u20; /* not written */
-    assert_int_equal(store_key_update(f->st, &k, &err), MZ_OK);
+    /* each change writes its own column only */
+    assert_int_equal(store_key_set_comment(f->st, k1, "old laptop", &err), MZ_OK);
+    assert_int_equal(store_key_set_expiry(f->st, k1, 1900000000, 1750000000, &err), MZ_OK);
     memset(&k, 0, sizeof k);
     assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
     assert_string_equal(k.comment, "old laptop");
     assert_int_equal(k.expires, 1900000000);
-    assert_int_equal(k.revoked, 1750000000);
-    assert_int_equal(k.replaced_by, k3);
+    assert_int_equal(k.revoked, 0);
     assert_int_equal(k.created, 1700000000);
     assert_int_equal(k.user_id, u10);
-    /* and back to none */
-    k.expires = k.revoked = k.replaced_by = 0;
-    assert_int_equal(store_key_update(f->st, &k, &err), MZ_OK);
+    assert_int_equal(store_key_set_expiry(f->st, k1, 0, 1750000000, &err), MZ_OK);
     assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
     assert_int_equal(k.expires, 0);
-    assert_int_equal(k.revoked, 0);
 
     /* touch records the last use */
     assert_int_equal(store_key_touch(f->st, k2, 1760000000, &err), MZ_OK);
@@ -620,8 +612,64 @@ static void test_key_records(void **state)
 
     /* unknown ids */
     assert_int_equal(store_key_get(f->st, k3 + 100, &k, &err), MZ_ENOTFOUND);
-    k.id = k3 + 100;
-    assert_int_equal(store_key_update(f->st, &k, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_revoke(f->st, k3 + 100, 1, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_set_expiry(f->st, k3 + 100, 1, 1, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_set_comment(f->st, k3 + 100, "x", &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_replace(f->st, k3 + 100, k1, 1, 1, &err), MZ_ENOTFOUND);
+}
+
+/* A revocation is never lost: no change of a key moves it later or takes it away,
+ * whatever the writer read before (two connections changing one key at once each
+ * write only their own column, under their own condition). */
+static void test_key_revocation_is_never_undone(void **state)
+{
+    struct fx *f = *state;
+    unsigned char h1[32], h2[32], h3[32];
+    struct store_key k;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+    int64_t k1, k2, k3;
+
+    memset(h1, 1, sizeof h1);
+    memset(h2, 2, sizeof h2);
+    memset(h3, 3, sizeof h3);
+    k1 = add_key(f->st, h1, u10, "", 0);
+    k2 = add_key(f->st, h2, u10, "", 0);
+    k3 = add_key(f->st, h3, u10, "", 1760000000);
+
+    /* revoked at T: a later revocation, a comment, or an expiry leave T */
+    assert_int_equal(store_key_revoke(f->st, k1, 1750000000, &err), MZ_OK);
+    assert_int_equal(store_key_revoke(f->st, k1, 1760000000, &err), MZ_OK);
+    assert_int_equal(store_key_set_comment(f->st, k1, "compromised", &err), MZ_OK);
+    assert_int_equal(store_key_set_expiry(f->st, k1, 0, 1755000000, &err), MZ_ECONFLICT);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_int_equal(k.revoked, 1750000000);
+    assert_int_equal(k.expires, 0);
+    assert_string_equal(k.comment, "compromised");
+    /* an earlier revocation wins */
+    assert_int_equal(store_key_revoke(f->st, k1, 1740000000, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_int_equal(k.revoked, 1740000000);
+
+    /* a replacement: only of a working key not replaced yet; it revokes at the end of
+     * the grace, or keeps an earlier revocation */
+    assert_int_equal(store_key_replace(f->st, k2, k3, 1750003600, 1750000000, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k2, &k, &err), MZ_OK);
+    assert_int_equal(k.replaced_by, k3);
+    assert_int_equal(k.revoked, 1750003600);
+    assert_int_equal(store_key_replace(f->st, k2, k1, 1750000000, 1750000000, &err), MZ_ECONFLICT);
+    assert_int_equal(store_key_get(f->st, k2, &k, &err), MZ_OK);
+    assert_int_equal(k.replaced_by, k3); /* unchanged */
+    assert_int_equal(store_key_replace(f->st, k1, k3, 1750000000, 1750000000, &err), MZ_ECONFLICT); /* revoked */
+    assert_int_equal(store_key_replace(f->st, k3, k1, 1770000000, 1765000000, &err), MZ_ECONFLICT); /* expired */
+    assert_int_equal(store_key_get(f->st, k3, &k, &err), MZ_OK);
+    assert_int_equal(k.replaced_by, 0);
+    assert_int_equal(k.revoked, 0);
+    /* during a grace, a revocation ends it at once */
+    assert_int_equal(store_key_revoke(f->st, k2, 1750000100, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k2, &k, &err), MZ_OK);
+    assert_int_equal(k.revoked, 1750000100);
 }
 
 /* Recording a key's use never waits for the write lock: with another connection
@@ -675,6 +723,10 @@ static void test_user_disabled(void **state)
     assert_int_equal(store_user_by_id(f->st, u10, &u, &err), MZ_OK);
     assert_int_equal(u.disabled, 1750000000);
     assert_int_equal(store_key_lookup(f->st, h, sizeof h, &k, &u, NULL, &err), MZ_OK);
+    assert_int_equal(u.disabled, 1750000000);
+    /* disabled again: it keeps the first time */
+    assert_int_equal(store_user_set_disabled(f->st, u10, 1760000000, &err), MZ_OK);
+    assert_int_equal(store_user_by_id(f->st, u10, &u, &err), MZ_OK);
     assert_int_equal(u.disabled, 1750000000);
     assert_int_equal(store_user_set_disabled(f->st, u10, 0, &err), MZ_OK);
     assert_int_equal(store_user_by_name(f->st, "zana@al-cert", &u, &err), MZ_OK);
@@ -761,8 +813,7 @@ static void test_migrates_a_version_3_store(void **state)
     assert_int_equal(store_key_list(st, 10, collect_key, &c, &err), MZ_OK);
     assert_int_equal(c.n, 2);
     /* the migrated keys take records like new ones */
-    k.revoked = 1750000000;
-    assert_int_equal(store_key_update(st, &k, &err), MZ_OK);
+    assert_int_equal(store_key_revoke(st, k.id, 1750000000, &err), MZ_OK);
     assert_int_equal(store_check(st, &err), MZ_OK);
     store_close(st);
 
@@ -1369,6 +1420,7 @@ int main(void)
         T(test_user_duplicate_name),
         T(test_keys),
         T(test_key_records),
+        T(test_key_revocation_is_never_undone),
         T(test_key_touch_does_not_wait),
         T(test_user_disabled),
         T(test_migrates_a_version_3_store),
