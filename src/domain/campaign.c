@@ -89,7 +89,9 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
     in.body_len = b.len;
     w.owner_org = 0; /* the node itself */
     w.submitter = 0;
-    w.date_added = now_s;
+    w.date_added = NULL; /* stamped by the store under the write lock (not now_s: that
+                            was taken before the lock, and another writer may commit
+                            a later date_added first) */
     rc = store_begin(st, err);
     if (!rc)
         rc = store_put_object(st, &w, &in, &put, err);

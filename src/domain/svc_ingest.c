@@ -405,8 +405,6 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
                        struct mz_error *err)
 {
     struct writer w;
-    struct mz_time now;
-    char date_added[MZ_TIME_STRLEN];
     enum mz_err rc;
 
     memset(res, 0, sizeof *res);
@@ -415,14 +413,11 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
         rc = store_begin(st, err);
     if (rc)
         return rc;
-    /* Stamped after the write lock is held, so date_added grows with seq. */
-    mz_time_now(&now);
-    mz_time_format_us(&now, date_added);
     w.st = st;
     w.p = p;
     w.wctx.owner_org = p->org.id;
     w.wctx.submitter = p->user.id;
-    w.wctx.date_added = date_added;
+    w.wctx.date_added = NULL; /* stamped by the store under the write lock, row by row */
     w.res = res;
     if (len >= PIPELINE_MIN_BYTES)
         rc = run_pipeline(&w, buf, len, lim, err);

@@ -9,14 +9,22 @@
 #include "fmt/cursor.h"
 #include "rules/stix.h"
 #include "domain/svc.h"
+#include "domain/svc_cursor.h"
 #include "rules/tlp.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"
 
-static enum mz_err to_store_query(const struct svc_query *q, struct store_query *sq,
-                                  char *added_after, struct mz_error *err)
+/* q as the store runs it for p: filters checked and normalised, and the position of
+ * q->next, which must be a token sealed for p and this query (svc_cursor.h). The
+ * page key is read only when a token is given; *key_read says whether it was. */
+static enum mz_err to_store_query(struct store *st, const struct principal *p, const struct svc_query *q,
+                                  struct store_query *sq, char *added_after,
+                                  unsigned char key[SVC_CURSOR_KEY_LEN], int *key_read, struct mz_error *err)
 {
+    enum mz_err rc;
+
+    *key_read = 0;
     memset(sq, 0, sizeof *sq);
     sq->types = q->types;
     sq->n_types = q->n_types;
@@ -35,9 +43,13 @@ static enum mz_err to_store_query(const struct svc_query *q, struct store_query 
         mz_time_format_us(&t, added_after);
         sq->added_after = added_after;
     }
-    if (q->next && cursor_decode(q->next, &sq->after_seq))
-        return mz_error_set(err, MZ_EINVAL, "next", "next is not a page token this node issued");
-    return MZ_OK;
+    if (!q->next)
+        return MZ_OK;
+    rc = svc_cursor_key(st, key, err);
+    if (rc)
+        return rc;
+    *key_read = 1;
+    return svc_cursor_open(key, p, sq, q->next, &sq->after_seq, err);
 }
 
 struct list_ctx {
@@ -73,19 +85,21 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     struct store_vis vis;
     char added_after[MZ_TIME_STRLEN];
     struct list_ctx c = {p, fn, ctx, 0, 0};
-    int more = 0;
-    enum mz_err rc = to_store_query(q, &sq, added_after, err);
+    unsigned char key[SVC_CURSOR_KEY_LEN];
+    int more = 0, key_read = 0;
+    enum mz_err rc = to_store_query(st, p, q, &sq, added_after, key, &key_read, err);
 
-    if (rc)
-        return rc;
-    tlp_visibility(p, &vis);
-    rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
-    if (rc)
-        return rc;
+    if (!rc) {
+        tlp_visibility(p, &vis);
+        rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
+    }
     next_out[0] = '\0';
-    if (more || c.stopped)
-        cursor_encode(c.last_seq, next_out);
-    return MZ_OK;
+    if (!rc && (more || c.stopped) && !key_read)
+        rc = svc_cursor_key(st, key, err);
+    if (!rc && (more || c.stopped))
+        svc_cursor_seal(key, p, &sq, c.last_seq, next_out);
+    svc_cursor_forget(key);
+    return rc;
 }
 
 enum mz_err svc_count(struct store *st, const struct principal *p, const struct svc_query *q,
@@ -94,8 +108,11 @@ enum mz_err svc_count(struct store *st, const struct principal *p, const struct 
     struct store_query sq;
     struct store_vis vis;
     char added_after[MZ_TIME_STRLEN];
-    enum mz_err rc = to_store_query(q, &sq, added_after, err);
+    unsigned char key[SVC_CURSOR_KEY_LEN];
+    int key_read;
+    enum mz_err rc = to_store_query(st, p, q, &sq, added_after, key, &key_read, err);
 
+    svc_cursor_forget(key);
     if (rc)
         return rc;
     sq.limit = 0;

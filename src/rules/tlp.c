@@ -52,6 +52,10 @@ int tlp_parse(const char *name)
         name += 4;
     if (strcasecmp(name, "white") == 0)
         return TLP_CLEAR;
+    /* A query string decodes '+' as a space, so the documented ?tlp=amber+strict
+     * arrives as "amber strict": the one spelling with a space that is accepted. */
+    if (strcasecmp(name, "amber strict") == 0)
+        return TLP_AMBER_STRICT;
     for (int l = 0; l < TLP_N_LEVELS; l++)
         if (strcasecmp(name, levels[l].name) == 0)
             return l;

@@ -35,7 +35,8 @@ enum tlp_level {
 /* Level of a marking-definition id, or -1 if it is not a TLP marking. */
 int tlp_from_marking_id(const char *id);
 /* "clear", "green", "amber", "amber+strict", "red" (case-insensitive; "white" is
- * accepted for CLEAR) -> level, or -1. */
+ * accepted for CLEAR, and "amber strict", what ?tlp=amber+strict decodes to in a
+ * query string, for AMBER+STRICT) -> level, or -1. */
 int tlp_parse(const char *name);
 /* "TLP:AMBER+STRICT" style label. */
 const char *tlp_label(enum tlp_level l);

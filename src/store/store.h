@@ -40,6 +40,16 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                        struct mz_error *err);
 void store_close(struct store *st);
 
+/* A hook for tests: called at the named points of a connection's work, so that a
+ * test can hold one writer at a chosen step while another connection writes, instead
+ * of hoping for the race. Compiled in; no production code sets one. */
+enum store_hook_point {
+    STORE_HOOK_BEFORE_BEGIN = 0 /* store_begin, before it asks for the write lock */
+};
+typedef void (*store_hook_fn)(void *ctx, enum store_hook_point point);
+/* Set (or, with fn NULL, clear) st's hook. */
+void store_set_hook(struct store *st, store_hook_fn fn, void *ctx);
+
 /* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE), so
  * everything written between begin and commit is one atomic, durable unit: after
  * store_commit() returns MZ_OK the data survives kill -9 and power loss. */
@@ -58,6 +68,11 @@ enum mz_err store_meta_get(struct store *st, const char *key, char *out, size_t 
                            struct mz_error *err);
 enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
                            struct mz_error *err);
+/* Set key to value unless it is set already, then read what is stored into out (as
+ * store_meta_get): of two connections that add a key at once, both get the value of
+ * the first (a secret generated lazily is generated once). */
+enum mz_err store_meta_add(struct store *st, const char *key, const char *value, char *out,
+                           size_t cap, struct mz_error *err);
 
 /* The highest object sequence number (0 for an empty store): what an index built
  * from the store reflects. */
@@ -211,7 +226,10 @@ struct store_object_in {
 struct store_write_ctx {
     int64_t owner_org;
     int64_t submitter;
-    const char *date_added; /* RFC 3339, microseconds */
+    /* NULL: the clock's time. Tests may give one (RFC 3339) to stand for the clock.
+     * Either way store_put_object stamps the row with the later of that time and
+     * the newest date_added already stored + 1 microsecond, under the write lock. */
+    const char *date_added;
 };
 
 enum store_put_result {
@@ -219,7 +237,11 @@ enum store_put_result {
     STORE_PUT_DUPLICATE /* the same id and version from the same owner was already there */
 };
 
-/* Write one object inside a transaction. */
+/* Write one object inside a transaction (store_begin). Its date_added is stamped
+ * here, under the write lock: strictly after every row already stored, this
+ * transaction's earlier ones included, so that date_added grows strictly in commit
+ * (and seq) order with no ties, and a poller asking for `added_after` the newest
+ * date_added it saw never misses a row committed later. */
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *obj,
                              enum store_put_result *result_out, struct mz_error *err);

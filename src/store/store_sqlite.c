@@ -4,7 +4,9 @@
  * transaction survives kill -9 and power loss; writers take the lock with BEGIN
  * IMMEDIATE and bulk writes are one transaction per bundle. Objects keep the JSON
  * exactly as received (body) beside the columns that queries filter and sort on.
- * Rows are keyed by seq, which orders them by date_added and backs the page cursor.
+ * Rows are keyed by seq, which orders them by date_added and backs the page cursor:
+ * store_put_object stamps date_added under the write lock, strictly after the newest
+ * one stored, so the two orders are one.
  * An object id may be stored by several owners (organisations): uniqueness is per
  * (stix_id, owner, version), so nobody learns of another organisation's hidden object
  * through a "duplicate" answer. `latest` marks each owner's newest version. */
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/timefmt.h"
 
 /* how long a statement waits for another connection's write lock */
 #define BUSY_TIMEOUT_MS 30000
@@ -29,6 +32,11 @@ struct store {
     sqlite3_stmt *put_max;   /* newest version of an (id, owner) */
     sqlite3_stmt *put_clear; /* clear `latest` of an (id, owner) */
     sqlite3_stmt *put_ins;   /* insert one object */
+    sqlite3_stmt *put_last;  /* the newest date_added stored */
+    int64_t last_added_us;   /* the newest date_added, this transaction's included */
+    int last_added_known;    /* last_added_us was read in the current transaction */
+    store_hook_fn hook;      /* tests (store_set_hook) */
+    void *hook_ctx;
 };
 
 /* Each entry brings the schema from version i to i+1. Never edit a shipped entry:
@@ -76,6 +84,10 @@ static const char *const migrations[] = {
     "ALTER TABLE objects ADD COLUMN match_plan INTEGER;"
     "ALTER TABLE objects ADD COLUMN valid_from INTEGER;"
     "ALTER TABLE objects ADD COLUMN valid_until INTEGER;",
+    /* identity objects were stamped with milliseconds ("...SS.mmmZ"), which does not
+     * sort as text among microsecond stamps: every date_added has six digits now */
+    "UPDATE objects SET date_added = substr(date_added, 1, 23) || '000Z'"
+    " WHERE length(date_added) = 24 AND substr(date_added, 20, 1) = '.';",
     /* keys get an id, a comment, times (unix seconds; NULL: unknown / never / not)
      * and can be revoked; users can be disabled. Keys made before this have no
      * prefix, no creation time and no expiry. */
@@ -241,6 +253,8 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
         rc = prepare(st, "SELECT max(vkey) FROM objects WHERE stix_id=?1 AND owner_org=?2",
                      &st->put_max, err);
     if (!rc)
+        rc = prepare(st, "SELECT max(date_added) FROM objects", &st->put_last, err);
+    if (!rc)
         rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND latest=1",
                      &st->put_clear, err);
     if (!rc)
@@ -266,12 +280,22 @@ void store_close(struct store *st)
     sqlite3_finalize(st->put_max);
     sqlite3_finalize(st->put_clear);
     sqlite3_finalize(st->put_ins);
+    sqlite3_finalize(st->put_last);
     sqlite3_close(st->db);
     free(st);
 }
 
+void store_set_hook(struct store *st, store_hook_fn fn, void *ctx)
+{
+    st->hook = fn;
+    st->hook_ctx = ctx;
+}
+
 enum mz_err store_begin(struct store *st, struct mz_error *err)
 {
+    if (st->hook)
+        st->hook(st->hook_ctx, STORE_HOOK_BEFORE_BEGIN);
+    st->last_added_known = 0; /* read again under the lock: other connections write */
     return exec(st, "BEGIN IMMEDIATE", err);
 }
 
@@ -776,13 +800,58 @@ enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz
 
 /* ---- objects ---- */
 
+static int64_t time_us(const struct mz_time *t)
+{
+    return t->sec * 1000000 + t->nsec / 1000;
+}
+
+/* The date_added of the next row into out (MZ_TIME_STRLEN bytes): the later of the
+ * clock (or ctx's time) and the newest stored date_added + 1 microsecond. Called
+ * under the write lock, so no other connection can store a row in between; the
+ * newest stored value is read once per transaction and then kept here. */
+static enum mz_err next_date_added(struct store *st, const struct store_write_ctx *ctx, char *out,
+                                   struct mz_error *err)
+{
+    struct mz_time t;
+    int64_t us;
+
+    if (!st->last_added_known || sqlite3_get_autocommit(st->db)) {
+        const unsigned char *max;
+        struct mz_time m;
+        if (sqlite3_step(st->put_last) != SQLITE_ROW) {
+            sqlite3_reset(st->put_last);
+            return db_error(st, err, "read the newest date_added");
+        }
+        max = sqlite3_column_text(st->put_last, 0);
+        st->last_added_us = max && !mz_time_parse((const char *)max, &m) ? time_us(&m) : INT64_MIN;
+        sqlite3_reset(st->put_last);
+        st->last_added_known = 1;
+    }
+    if (ctx->date_added) {
+        if (mz_time_parse(ctx->date_added, &t))
+            return mz_error_set(err, MZ_EINVAL, "", "store: date_added '%.40s' is not a timestamp", ctx->date_added);
+    } else {
+        mz_time_now(&t);
+    }
+    us = time_us(&t);
+    if (st->last_added_us != INT64_MIN && us <= st->last_added_us)
+        us = st->last_added_us + 1;
+    t.sec = us / 1000000;
+    t.nsec = (int32_t)(us % 1000000) * 1000;
+    mz_time_format_us(&t, out);
+    st->last_added_us = us;
+    return MZ_OK;
+}
+
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *o,
                              enum store_put_result *result_out, struct mz_error *err)
 {
     sqlite3_stmt *s;
     const unsigned char *max;
+    char date_added[MZ_TIME_STRLEN];
     int latest = 1, cmp = 1;
+    enum mz_err rc;
 
     s = st->put_max;
     sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
@@ -811,12 +880,15 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
         }
         sqlite3_reset(s);
     }
+    rc = next_date_added(st, ctx, date_added, err);
+    if (rc)
+        return rc;
     s = st->put_ins;
     sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, o->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, o->version, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, o->version_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, ctx->date_added, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, date_added, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, o->created_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, ctx->owner_org);
     sqlite3_bind_int64(s, 8, ctx->submitter);
@@ -1072,4 +1144,20 @@ enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
         rc = db_error(st, err, "write meta");
     sqlite3_finalize(s);
     return rc;
+}
+
+enum mz_err store_meta_add(struct store *st, const char *key, const char *value, char *out,
+                           size_t cap, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO meta(key,value) VALUES(?1,?2) ON CONFLICT(key) DO NOTHING", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "write meta");
+    sqlite3_finalize(s);
+    return rc ? rc : store_meta_get(st, key, out, cap, err);
 }

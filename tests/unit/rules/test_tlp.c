@@ -87,8 +87,12 @@ static const struct parse_case parse_cases[] = {
     {"Amber+Strict", TLP_AMBER_STRICT},
     {"red", TLP_RED},
     {"RED", TLP_RED},
+    {"amber strict", TLP_AMBER_STRICT}, /* ?tlp=amber+strict, '+' decoded as a space */
+    {"AMBER Strict", TLP_AMBER_STRICT},
     {"", -1},
-    {"amber strict", -1},
+    {"amber  strict", -1},
+    {"amber\tstrict", -1},
+    {" amber strict", -1},
     {"amber-strict", -1},
     {"amberstrict", -1},
     {"amber+", -1},
