@@ -6,7 +6,7 @@
  *     no clock hook) and a disabled user's keys are refused from the next request
  *     on, 401 with a message that says only that, while the user's other keys and
  *     other users go on working; a later expiry or enabling the user again brings
- *     them back, a revocation never;
+ *     them back, a revocation never; a CLI command run as a disabled user is refused;
  *   - rotation: the old key refused at once, or working until the grace ends;
  *   - a member lists and revokes its own keys only, and issues none (a stolen key
  *     must not mint its own successor); another organisation's users are not found;
@@ -322,6 +322,16 @@ static void test_disabled_user_is_refused(void **state)
     assert_int_equal(cli(disable, &out), 0);
     free(out);
     refused(keys[VIEWER], "the account of this API key is disabled");
+    {
+        /* nor does a command act as it */
+        const char *const as_it[] = {"export", "--as-user", names[VIEWER], NULL};
+        char *err = NULL;
+        assert_int_equal(h_cli_err(&node, &out, &err, as_it), 1);
+        assert_non_null(strstr(err, "is disabled"));
+        assert_string_equal(out, "");
+        free(out);
+        free(err);
+    }
     assert_int_equal(cli(enable, &out), 0);
     free(out);
     works(keys[VIEWER]);
