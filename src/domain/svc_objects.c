@@ -1,7 +1,9 @@
 /* domain/svc_objects.c - reading STIX objects under TLP (writing is svc_ingest.c).
  * Reads ask the store with the reader's grants (tlp_visibility) and then check
  * every row again with tlp_can_read, so that no row reaches a reader unless the one
- * TLP function says so. */
+ * TLP function says so. Under the id of a standard marking definition (rules/tlp.h)
+ * only the standard's text is ever served, whatever a row holds (a copy stored
+ * before copies were checked may say anything). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ static enum mz_err to_store_query(struct store *st, const struct principal *p, c
     sq->n_types = q->n_types;
     sq->id = q->id;
     sq->created_by = q->created_by;
+    sq->node_only = q->node_only;
     sq->tlp = q->tlp;
     sq->all_versions = q->all_versions;
     sq->limit = q->limit;
@@ -52,6 +55,21 @@ static enum mz_err to_store_query(struct store *st, const struct principal *p, c
     return svc_cursor_open(key, p, sq, q->next, &sq->after_seq, err);
 }
 
+/* The row as it is served: rows under a standard marking definition's id carry the
+ * standard's text (in *tmp, which must outlive the use of the result). */
+static const struct store_row *served(const struct store_row *row, struct store_row *tmp)
+{
+    int i;
+
+    if (strcmp(row->type, "marking-definition") != 0 || (i = tlp_standard_index(row->stix_id)) < 0)
+        return row;
+    *tmp = *row;
+    tmp->stix_id = tlp_standard_id(i);
+    tmp->body = tlp_standard_json(i);
+    tmp->body_len = strlen(tmp->body);
+    return tmp;
+}
+
 struct list_ctx {
     const struct principal *p;
     svc_row_fn fn;
@@ -64,6 +82,7 @@ static int list_row(void *vctx, const struct store_row *row)
 {
     struct list_ctx *c = vctx;
     struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+    struct store_row tmp;
 
     c->last_seq = row->seq;
     if (!tlp_can_read(c->p, &m)) {
@@ -71,7 +90,7 @@ static int list_row(void *vctx, const struct store_row *row)
         MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
         return 0;
     }
-    if (c->fn(c->ctx, row)) {
+    if (c->fn(c->ctx, served(row, &tmp))) {
         c->stopped = 1;
         return 1;
     }
@@ -131,13 +150,14 @@ static int get_row(void *vctx, const struct store_row *row)
 {
     struct get_ctx *c = vctx;
     struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+    struct store_row tmp;
 
     if (!tlp_can_read(c->p, &m)) {
         MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
         return 0;
     }
     c->n++;
-    return c->fn(c->ctx, row);
+    return c->fn(c->ctx, served(row, &tmp));
 }
 
 enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
@@ -168,7 +188,8 @@ struct export_ctx {
     void *ctx;
     size_t n;
     unsigned used;    /* bit per TLP level whose marking an exported object uses */
-    unsigned present; /* bit per TLP level whose marking definition was exported */
+    unsigned present; /* bit per standard marking definition exported (tlp_standard_index;
+                         those of TLP 2.0 are numbered as the levels) */
     int failed;
 };
 
@@ -189,13 +210,18 @@ static int export_emit(struct export_ctx *c, const char *data, size_t len)
 static int export_row(void *vctx, const struct store_row *row)
 {
     struct export_ctx *c = vctx;
+    int i = strcmp(row->type, "marking-definition") ? -1 : tlp_standard_index(row->stix_id);
 
+    /* rows reach here as served(): under a standard id, the standard's text, written
+     * once however many members stored a copy */
+    if (i >= 0 && (c->present & (1u << i)))
+        return 0;
     if (export_emit(c, row->body, row->body_len))
         return 1;
     if (!row->tlp_defaulted)
         c->used |= 1u << row->tlp;
-    if (!strcmp(row->type, "marking-definition") && tlp_from_marking_id(row->stix_id) >= 0)
-        c->present |= 1u << tlp_from_marking_id(row->stix_id);
+    if (i >= 0)
+        c->present |= 1u << i;
     return 0;
 }
 

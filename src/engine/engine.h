@@ -44,8 +44,12 @@ struct engine;
 enum mz_err engine_new(struct engine **out, struct mz_error *err);
 /* Detect regional campaigns while refreshing: an observable carried by
  * TLP:CLEAR/GREEN objects of organisations of at least min_countries countries
- * within window_hours. Off (0) unless set; the serving node turns it on. */
-void engine_set_campaigns(struct engine *e, long window_hours, long min_countries);
+ * within window_hours. Off (0) unless set; the serving node turns it on. key (text,
+ * copied, at most ENGINE_CAMPAIGN_KEY_MAX bytes) is the node's secret from which the
+ * campaigns' grouping ids are made (engine_campaign_id): without one (NULL or "")
+ * campaigns stay off, so that no grouping ever gets an id others could foretell. */
+#define ENGINE_CAMPAIGN_KEY_MAX 64
+void engine_set_campaigns(struct engine *e, long window_hours, long min_countries, const char *key);
 /* What one MATCHES evaluation may cost on one value (rules/pattern.h), for the
  * matchers made after this call; PATTERN_REGEX_STEPS and PATTERN_REGEX_HEAP_KIB
  * until it is called. Call before the engine is shared between threads. */
@@ -100,9 +104,12 @@ enum engine_refresh_stage {
 typedef void (*engine_refresh_hook_fn)(void *ctx, enum engine_refresh_stage stage);
 void engine_set_refresh_hook(struct engine *e, engine_refresh_hook_fn fn, void *ctx);
 
-/* The grouping id of the campaign around (kind, value): stable (name-based), so that
- * each update is a new version of one object. */
-void engine_campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap);
+/* The grouping id of the campaign around (kind, value): stable (name-based, under the
+ * key engine_set_campaigns was given), so that each update is a new version of one
+ * object, and unforeseeable without the key, so that no member can post an object
+ * under a campaign's id before the node records it (domain/provenance.h refuses the
+ * ids of recorded ones). */
+void engine_campaign_id(const struct engine *e, enum obs_kind kind, const char *value, char *out, size_t cap);
 
 /* The store sequence number the index reflects (its snapshot "generation"). */
 uint64_t engine_generation(struct engine *e);

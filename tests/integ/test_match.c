@@ -101,7 +101,7 @@ static int setup(void **state)
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", mk_key);
     h_add_user(&node, "reporter@me-bank", "me-bank", "reporter", bank_key);
     h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", rs_key);
-    h_add_user(&node, "admin@rs-cert", "rs-cert", "admin", admin_key);
+    h_add_user(&node, "admin@rs-cert", "rs-cert", "node-admin", admin_key);
     h_identity(&node, "org", "me-cirt", me_org);
     h_start(&node, NULL);
     post_indicator(al_key, "000000000001", "[domain-name:value = 'evil.example']", GREEN, NULL, "exact");
@@ -332,7 +332,7 @@ static void test_match_respects_tlp(void **state)
         struct hresp r;
         assert_int_equal(h_http(&node, "GET", "/api/v1/index", me_key, NULL, 0, &r), 403);
         assert_non_null(strstr(r.body, "\"status\":403"));
-        assert_non_null(strstr(r.body, "only an admin"));
+        assert_non_null(strstr(r.body, "only a node admin"));
         hresp_free(&r);
         assert_int_equal(h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r), 200);
         assert_non_null(strstr(r.body, "\"objects\":"));

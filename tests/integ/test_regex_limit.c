@@ -80,7 +80,7 @@ static int setup(void **state)
     h_node_init(&node);
     h_add_org(&node, "al-cert", "AL", "national-csirt");
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", analyst_key);
-    h_add_user(&node, "admin@al-cert", "al-cert", "admin", admin_key);
+    h_add_user(&node, "admin@al-cert", "al-cert", "node-admin", admin_key);
     snprintf(log_path, sizeof log_path, "%s/server.log", node.dir);
     h_start_logged(&node, NULL, log_path);
     post_indicator("000000000001", "[url:value MATCHES '.*a[a-z]{30}X']");
