@@ -49,10 +49,13 @@ static enum mz_err identity_owner(struct provenance *pv, const char *id, int64_t
 }
 
 /* May p list the users of organisation org (and so learn that an id is one of
- * theirs)? Its own organisation's, and an admin every organisation's. */
+ * theirs)? Its own organisation's, and a node admin every organisation's: the rule
+ * of domain/authz.c. */
 static int may_list_users(const struct principal *p, int64_t org)
 {
-    return org == p->org.id || authz_allows(p, AUTHZ_USER_LIST_ANY);
+    struct authz_target t = {org, 0, ROLE_NONE};
+
+    return org == p->org.id || authz_allows_on(p, AUTHZ_USER_LIST, &t);
 }
 
 /* Reserved ids and types: the directory's identities, the node's identity and its

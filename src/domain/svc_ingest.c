@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/observe.h"
 #include "rules/stix.h"
 #include "domain/authz.h"
 #include "domain/provenance.h"
@@ -152,6 +153,26 @@ struct writer {
     struct svc_ingest_result *res;
 };
 
+_Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
+
+/* A pattern evaluated on every value costs every member's matcher on every value: an
+ * organisation keeps at most SVC_SCAN_PER_ORG of them live. Counted after the write,
+ * under the write lock, so a new version of one counts once and an older version
+ * arriving late not at all. */
+static enum mz_err check_scan_quota(struct writer *w, struct mz_error *err)
+{
+    int64_t n = 0;
+    enum mz_err rc = store_count_scan(w->st, w->wctx.owner_org, &n, err);
+
+    if (!rc && n > SVC_SCAN_PER_ORG)
+        rc = mz_error_set(err, MZ_ECONFLICT, "/pattern",
+                          "your organisation already has %d live indicators evaluated on every value "
+                          "(match plan scan: no =, IN or ISSUBSET term the index can look up); revoke one, "
+                          "or give this pattern such a term",
+                          SVC_SCAN_PER_ORG);
+    return rc;
+}
+
 static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_error *err)
 {
     const struct stix_info *info = &it->info;
@@ -178,6 +199,8 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     in.valid_from = info->valid_from;
     in.valid_until = info->valid_until;
     rc = store_put_object(w->st, &w->wctx, &in, &put, err);
+    if (!rc && put == STORE_PUT_NEW && in.match_plan == OBSERVE_SCAN)
+        rc = check_scan_quota(w, err);
     if (!rc)
         rc = record(w->res, info, &d, put == STORE_PUT_DUPLICATE);
     if (rc == MZ_ENOMEM)

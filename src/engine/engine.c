@@ -27,12 +27,19 @@ void engine_set_campaigns(struct engine *e, long window_hours, long min_countrie
     e->campaign_min_countries = min_countries;
 }
 
+void engine_set_regex_limits(struct engine *e, const struct pattern_limits *lim)
+{
+    e->regex_limits = *lim;
+}
+
 struct engine *engine_alloc(void)
 {
     struct engine *e = calloc(1, sizeof *e);
 
     if (!e)
         return NULL;
+    e->regex_limits.steps = PATTERN_REGEX_STEPS;
+    e->regex_limits.heap_kib = PATTERN_REGEX_HEAP_KIB;
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->refresh_mu, NULL);
     return e;

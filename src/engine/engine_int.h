@@ -45,6 +45,7 @@ struct engine {
     /* regional campaigns (engine_campaign.c): off while window is 0 */
     int64_t campaign_window_us;
     long campaign_min_countries;
+    struct pattern_limits regex_limits; /* each matcher's MATCHES limits (engine_set_regex_limits) */
     char campaign_key[ENGINE_CAMPAIGN_KEY_MAX + 1]; /* the node's secret of grouping ids */
     uint64_t *camp_keys;   /* hash of "kind:value" -> the node's grouping: reports it lists */
     uint32_t *camp_refs;

@@ -102,6 +102,7 @@ struct store_user {
     int64_t org_id;
     char role[16];
     char identity[STORE_IDENT_LEN];   /* STIX identity id (identity_class individual) */
+    int64_t disabled;                 /* unix seconds when it was disabled; 0: enabled */
 };
 
 enum mz_err store_org_add(struct store *st, struct store_org *org, struct mz_error *err);
@@ -128,12 +129,69 @@ enum mz_err store_identity_owner(struct store *st, const char *identity, int64_t
                                  struct mz_error *err);
 
 /* API keys are stored only as a hash (the caller hashes). */
+/* Users are disabled (at unix time `when`; a user disabled already keeps its first
+ * time) or enabled again (when 0). MZ_ENOTFOUND if there is no such user. */
+enum mz_err store_user_set_disabled(struct store *st, int64_t user_id, int64_t when,
+                                    struct mz_error *err);
+
+/* ---- API keys ---- */
+
+#define STORE_KEY_PREFIX_LEN 16
+#define STORE_KEY_COMMENT_LEN 256
+
+/* An API key's record. The key itself is never stored: only its hash (the caller
+ * hashes), and its first few characters (prefix) so that people can tell their keys
+ * apart. Times are unix seconds; 0 means unknown (created, for keys made before keys
+ * had records), never (expires, last_used) or not (revoked). revoked may lie in the
+ * future: a rotated key's grace period. */
+struct store_key {
+    int64_t id;
+    int64_t user_id;
+    char prefix[STORE_KEY_PREFIX_LEN];   /* "" for keys made before prefixes were kept */
+    char comment[STORE_KEY_COMMENT_LEN];
+    int64_t created, expires, last_used, revoked;
+    int64_t replaced_by;                 /* the key that replaced it by rotation, or 0 */
+};
+
+/* Add a key for k->user_id with k's prefix, comment, created and expires (its
+ * last_used, revoked and replaced_by start empty); sets k->id. */
 enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
-                          int64_t user_id, struct mz_error *err);
-/* Finds the user and organisation that own the key hash; MZ_ENOTFOUND if none. */
+                          struct store_key *k, struct mz_error *err);
+/* The record of the key whose hash this is, with its user and organisation;
+ * MZ_ENOTFOUND if none. Any out pointer but key_out may be NULL. */
 enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
-                             struct store_user *user_out, struct store_org *org_out,
-                             struct mz_error *err);
+                             struct store_key *key_out, struct store_user *user_out,
+                             struct store_org *org_out, struct mz_error *err);
+/* The record of key id; MZ_ENOTFOUND if none. */
+enum mz_err store_key_get(struct store *st, int64_t id, struct store_key *out, struct mz_error *err);
+typedef int (*store_key_fn)(void *ctx, const struct store_key *k);
+/* A user's keys, oldest first. */
+enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, void *ctx,
+                           struct mz_error *err);
+/* Changes of a key. Each is one statement that changes only its own column and checks
+ * the key's state as it is when it runs, so that no change made at the same time by
+ * another connection is lost or undone (a revocation above all). MZ_ENOTFOUND if
+ * there is no key id. */
+/* Revoke key id at unix time when, unless it is revoked earlier already: revocation
+ * only ever moves earlier, never later, never away. */
+enum mz_err store_key_revoke(struct store *st, int64_t id, int64_t when, struct mz_error *err);
+/* Set the expiry (0: never) of key id if it is not revoked at now; MZ_ECONFLICT, with
+ * nothing changed, if it is. */
+enum mz_err store_key_set_expiry(struct store *st, int64_t id, int64_t expires, int64_t now,
+                                 struct mz_error *err);
+enum mz_err store_key_set_comment(struct store *st, int64_t id, const char *comment, struct mz_error *err);
+/* Record that key id was replaced by key new_id (a rotation) and revoke it at
+ * revoke_at (or earlier, if it is revoked earlier already) - only if it is working at
+ * now (neither revoked nor expired) and not replaced already; MZ_ECONFLICT, with
+ * nothing changed, otherwise. */
+enum mz_err store_key_replace(struct store *st, int64_t id, int64_t new_id, int64_t revoke_at, int64_t now,
+                              struct mz_error *err);
+/* Record that key id was used at unix time now, best effort: it never waits for the
+ * write lock (an authentication must not queue behind a bulk import), so when another
+ * connection holds the lock nothing is written and MZ_OK is returned all the same.
+ * Each call that writes is one durable commit: call it only when the recorded time is
+ * stale. */
+enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz_error *err);
 
 /* ---- objects ---- */
 
@@ -189,6 +247,14 @@ enum store_put_result {
 /* *found_out = 1 if the node itself (owner_org 0: campaign groupings) stored an
  * object under stix_id, compared in lower case (the node writes its ids so). */
 enum mz_err store_node_object(struct store *st, const char *stix_id, int *found_out, struct mz_error *err);
+/* The match_plan of an indicator evaluated on every value (no index key): rules/
+ * observe.h's OBSERVE_SCAN, which domain/svc_ingest.c holds equal to it. */
+#define STORE_PLAN_SCAN 4
+/* How many live scan indicators owner_org has: objects with match_plan
+ * STORE_PLAN_SCAN that are the newest version of their (id, owner) and not revoked
+ * (an index of those rows alone serves it). In a write transaction, the rows it wrote
+ * count. */
+enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err);
 
 /* Write one object inside a transaction (store_begin). Its date_added is stamped
  * here, under the write lock: strictly after every row already stored, this

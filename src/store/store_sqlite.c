@@ -24,6 +24,9 @@
 #include "util/buf.h"
 #include "util/timefmt.h"
 
+/* how long a statement waits for another connection's write lock */
+#define BUSY_TIMEOUT_MS 30000
+
 struct store {
     sqlite3 *db;
     sqlite3_stmt *put_max;   /* newest version of an (id, owner) */
@@ -87,6 +90,29 @@ static const char *const migrations[] = {
      * sort as text among microsecond stamps: every date_added has six digits now */
     ("UPDATE objects SET date_added = substr(date_added, 1, 23) || '000Z'"
      " WHERE length(date_added) = 24 AND substr(date_added, 20, 1) = '.';"),
+    /* keys get an id, a comment, times (unix seconds; NULL: unknown / never / not)
+     * and can be revoked; users can be disabled. Keys made before this have no
+     * prefix, no creation time and no expiry. */
+    "ALTER TABLE users ADD COLUMN disabled INTEGER;"
+    "CREATE TABLE keys("
+    " id INTEGER PRIMARY KEY,"
+    " hash BLOB NOT NULL UNIQUE,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " prefix TEXT NOT NULL DEFAULT '',"
+    " comment TEXT NOT NULL DEFAULT '',"
+    " created INTEGER,"
+    " expires INTEGER,"
+    " last_used INTEGER,"
+    " revoked INTEGER,"
+    " replaced_by INTEGER);"
+    "INSERT INTO keys(hash,user_id) SELECT hash,user_id FROM api_keys ORDER BY user_id,hash;"
+    "DROP TABLE api_keys;"
+    "ALTER TABLE keys RENAME TO api_keys;"
+    "CREATE INDEX api_keys_user ON api_keys(user_id);",
+    /* an organisation's live scan indicators, counted at every write of one
+     * (store_count_scan): a partial index of those few rows */
+    ("CREATE INDEX objects_scan ON objects(owner_org)"
+     " WHERE match_plan = 4 AND latest = 1 AND revoked = 0;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -215,7 +241,7 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                           st->db ? sqlite3_errmsg(st->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(st->db, 30000);
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%ld; PRAGMA journal_size_limit=%d;"
@@ -354,7 +380,10 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 }
 
 #define ORG_COLS "id,name,full_name,identity,country,sector,kind"
-#define USER_COLS "id,name,org_id,role,identity"
+#define USER_COLS "id,name,org_id,role,identity,coalesce(disabled,0)"
+#define KEY_COLS                                                                                  \
+    "id,user_id,prefix,comment,coalesce(created,0),coalesce(expires,0),coalesce(last_used,0),"     \
+    "coalesce(revoked,0),coalesce(replaced_by,0)"
 
 static void read_org(sqlite3_stmt *s, int c, struct store_org *o)
 {
@@ -374,6 +403,29 @@ static void read_user(sqlite3_stmt *s, int c, struct store_user *u)
     u->org_id = sqlite3_column_int64(s, c + 2);
     copy_col(u->role, sizeof u->role, s, c + 3);
     copy_col(u->identity, sizeof u->identity, s, c + 4);
+    u->disabled = sqlite3_column_int64(s, c + 5);
+}
+
+static void read_key(sqlite3_stmt *s, int c, struct store_key *k)
+{
+    k->id = sqlite3_column_int64(s, c);
+    k->user_id = sqlite3_column_int64(s, c + 1);
+    copy_col(k->prefix, sizeof k->prefix, s, c + 2);
+    copy_col(k->comment, sizeof k->comment, s, c + 3);
+    k->created = sqlite3_column_int64(s, c + 4);
+    k->expires = sqlite3_column_int64(s, c + 5);
+    k->last_used = sqlite3_column_int64(s, c + 6);
+    k->revoked = sqlite3_column_int64(s, c + 7);
+    k->replaced_by = sqlite3_column_int64(s, c + 8);
+}
+
+/* 0 is "none" in struct store_key and NULL in the table. */
+static void bind_time(sqlite3_stmt *s, int i, int64_t t)
+{
+    if (t)
+        sqlite3_bind_int64(s, i, t);
+    else
+        sqlite3_bind_null(s, i);
 }
 
 enum mz_err store_org_add(struct store *st, struct store_org *org, struct mz_error *err)
@@ -542,29 +594,81 @@ enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, 
     return rc;
 }
 
-enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
-                          int64_t user_id, struct mz_error *err)
+#define KEY_EXISTS "SELECT 1 FROM api_keys WHERE id=?1"
+#define USER_EXISTS "SELECT 1 FROM users WHERE id=?1"
+
+/* Run s (prepared, bound) as one change of the row `id` names: MZ_OK when a row
+ * changed; when none did, MZ_ENOTFOUND if exists_sql finds no row of that id, else
+ * `refused` (the row's state did not allow the change). Finalizes s. */
+static enum mz_err change_row(struct store *st, sqlite3_stmt *s, const char *exists_sql, int64_t id,
+                              enum mz_err refused, struct mz_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    enum mz_err rc = MZ_OK;
+
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "change");
+    else if (sqlite3_changes(st->db) == 0 && !(rc = prepare(st, exists_sql, &q, err))) {
+        sqlite3_bind_int64(q, 1, id);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            rc = mz_error_set(err, MZ_ENOTFOUND, "", "no row %lld", (long long)id);
+        else if (refused)
+            rc = mz_error_set(err, refused, "", "row %lld does not allow that change now", (long long)id);
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_user_set_disabled(struct store *st, int64_t user_id, int64_t when,
+                                    struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "INSERT INTO api_keys(hash,user_id) VALUES(?1,?2)", &s, err);
+    enum mz_err rc = prepare(st, "UPDATE users SET disabled=CASE WHEN ?2 IS NULL THEN NULL"
+                                 " ELSE coalesce(disabled, ?2) END WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_time(s, 2, when);
+    return change_row(st, s, USER_EXISTS, user_id, MZ_OK, err);
+}
+
+enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
+                          struct store_key *k, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO api_keys(hash,user_id,prefix,comment,created,expires)"
+                                 " VALUES(?1,?2,?3,?4,?5,?6)", &s, err);
 
     if (rc)
         return rc;
     sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, user_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
+    sqlite3_bind_int64(s, 2, k->user_id);
+    sqlite3_bind_text(s, 3, k->prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, k->comment, -1, SQLITE_STATIC);
+    bind_time(s, 5, k->created);
+    bind_time(s, 6, k->expires);
+    if (sqlite3_step(s) != SQLITE_DONE) {
         rc = db_error(st, err, "add key");
+    } else {
+        k->id = sqlite3_last_insert_rowid(st->db);
+        k->last_used = k->revoked = k->replaced_by = 0;
+    }
     sqlite3_finalize(s);
     return rc;
 }
 
 enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
-                             struct store_user *user_out, struct store_org *org_out,
-                             struct mz_error *err)
+                             struct store_key *key_out, struct store_user *user_out,
+                             struct store_org *org_out, struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
     enum mz_err rc = prepare(st,
-                             "SELECT u.id,u.name,u.org_id,u.role,u.identity,"
+                             "SELECT k.id,k.user_id,k.prefix,k.comment,coalesce(k.created,0),"
+                             " coalesce(k.expires,0),coalesce(k.last_used,0),coalesce(k.revoked,0),"
+                             " coalesce(k.replaced_by,0),"
+                             " u.id,u.name,u.org_id,u.role,u.identity,coalesce(u.disabled,0),"
                              " o.id,o.name,o.full_name,o.identity,o.country,o.sector,o.kind"
                              " FROM api_keys k JOIN users u ON u.id=k.user_id"
                              " JOIN orgs o ON o.id=u.org_id WHERE k.hash=?1", &s, err);
@@ -575,8 +679,11 @@ enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t
     sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
     step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
-        read_user(s, 0, user_out);
-        read_org(s, 5, org_out);
+        read_key(s, 0, key_out);
+        if (user_out)
+            read_user(s, 9, user_out);
+        if (org_out)
+            read_org(s, 15, org_out);
     } else if (step == SQLITE_DONE) {
         rc = mz_error_set(err, MZ_ENOTFOUND, "", "unknown API key");
     } else {
@@ -604,6 +711,129 @@ enum mz_err store_identity_owner(struct store *st, const char *identity, int64_t
         rc = db_error(st, err, "look up identity");
     }
     sqlite3_reset(s);
+    return rc;
+}
+
+enum mz_err store_key_get(struct store *st, int64_t id, struct store_key *out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " KEY_COLS " FROM api_keys WHERE id=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_key(s, 0, out);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no key %lld", (long long)id);
+    else
+        rc = db_error(st, err, "read key");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, void *ctx,
+                           struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " KEY_COLS " FROM api_keys WHERE user_id=?1 ORDER BY id", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, user_id);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_key k;
+        read_key(s, 0, &k);
+        if (fn(ctx, &k)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list keys");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_key_revoke(struct store *st, int64_t id, int64_t when, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET revoked=?2 WHERE id=?1 AND (revoked IS NULL OR revoked > ?2)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, when);
+    /* revoked at or before `when` already: nothing to do, and no error */
+    return change_row(st, s, KEY_EXISTS, id, MZ_OK, err);
+}
+
+enum mz_err store_key_set_expiry(struct store *st, int64_t id, int64_t expires, int64_t now,
+                                 struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET expires=?2 WHERE id=?1 AND (revoked IS NULL OR revoked > ?3)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    bind_time(s, 2, expires);
+    sqlite3_bind_int64(s, 3, now);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_set_comment(struct store *st, int64_t id, const char *comment, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET comment=?2 WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, comment, -1, SQLITE_STATIC);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_replace(struct store *st, int64_t id, int64_t new_id, int64_t revoke_at, int64_t now,
+                              struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "UPDATE api_keys SET replaced_by=?2, revoked=min(coalesce(revoked, ?3), ?3)"
+                             " WHERE id=?1 AND replaced_by IS NULL AND (revoked IS NULL OR revoked > ?4)"
+                             " AND (expires IS NULL OR expires > ?4)", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, new_id);
+    sqlite3_bind_int64(s, 3, revoke_at);
+    sqlite3_bind_int64(s, 4, now);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET last_used=?2 WHERE id=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    /* not waiting for the lock: a busy store skips this record, not the request */
+    sqlite3_busy_timeout(st->db, 0);
+    step = sqlite3_step(s);
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    if (step != SQLITE_DONE && sqlite3_errcode(st->db) != SQLITE_BUSY)
+        rc = db_error(st, err, "record key use");
+    sqlite3_finalize(s);
     return rc;
 }
 
@@ -927,6 +1157,27 @@ enum mz_err store_count(struct store *st, const struct store_vis *vis,
         *count_out = sqlite3_column_int64(s, 0);
     else
         rc = db_error(st, err, "count objects");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    /* the terms of objects_scan's WHERE, literally, so that the index serves it */
+    enum mz_err rc = prepare(st,
+                             "SELECT count(*) FROM objects WHERE owner_org=?1"
+                             " AND match_plan = 4 AND latest = 1 AND revoked = 0",
+                             &s, err);
+
+    _Static_assert(STORE_PLAN_SCAN == 4, "objects_scan's WHERE names the plan 4");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, owner_org);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *count_out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "count scan indicators");
     sqlite3_finalize(s);
     return rc;
 }

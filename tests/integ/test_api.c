@@ -69,7 +69,7 @@ static int setup(void **state)
     h_node_init(&node);
     h_add_org(&node, "rs-cert", "RS", "national-csirt");
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
-    h_add_user(&node, "admin@rs-cert", "rs-cert", "admin", admin_key);
+    h_add_user(&node, "admin@rs-cert", "rs-cert", "node-admin", admin_key);
     h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
     h_add_user(&node, "viewer@rs-cert", "rs-cert", "viewer", viewer_key);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", other_key);
@@ -376,14 +376,14 @@ static void test_roles(void **state)
     json_decref(v);
     hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=rs-cert", key, NULL, 0, &r), 403);
-    assert_non_null(strstr(r.body, "only an admin may list another organisation's users"));
+    assert_non_null(strstr(r.body, "only a node admin may list users in another organisation"));
     hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/users", admin_key, NULL, 0, &r), 200);
     v = parse(&r);
     assert_int_equal(json_array_size(json_object_get(v, "users")), 5);
     json_decref(v);
     hresp_free(&r);
-    /* an admin may narrow the list to one organisation; an unknown one is a 404 */
+    /* a node admin may narrow the list to one organisation; an unknown one is a 404 */
     assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=rs-cert", admin_key, NULL, 0, &r), 200);
     v = parse(&r);
     assert_int_equal(json_array_size(json_object_get(v, "users")), 3);

@@ -37,8 +37,8 @@ static size_t n_commands;
 
 /* Commands the table must hold at least (the help listing is read, not trusted). */
 static const char *const known[] = {"init", "serve", "org add", "org list", "user add", "user list",
-                                    "user key", "import", "export", "match", "check",
-                                    "config defaults", "config show", "version", "help"};
+                                    "user key", "user disable", "user enable", "import", "export", "match",
+                                    "check", "config defaults", "config show", "version", "help"};
 
 /* An empty temporary data directory (no node). */
 static void empty_dir(struct hnode *n)
@@ -255,6 +255,20 @@ static const struct refusal refusals[] = {
     {{"match", "--as", "a", "--format", "xml"}, "--format: 'xml' is not one of"},
     {{"match", "--as", "a", "--threads", "many"}, "--threads: 'many' is not a whole number"},
     {{"match", "--as", "a", "--piece-size", "0"}, "--piece-size: '0' is not a number of bytes"},
+    {{"user", "key", "u", "--list", "--revoke", "3"}, "--list and --revoke exclude each other"},
+    {{"user", "key", "u", "--rotate", "3", "--update", "3"}, "--rotate and --update exclude each other"},
+    {{"user", "key", "u", "--revoke", "x"}, "--revoke: 'x' is not a whole number"},
+    {{"user", "key", "u", "--revoke", "0"}, "--revoke: '0' is not a whole number from 1"},
+    {{"user", "key", "u", "--expires", "tomorrow"}, "--expires: expires must be a time"},
+    {{"user", "key", "u", "--expires", "2026-02-30"}, "--expires: expires must be a time"},
+    {{"user", "key", "u", "--grace", "1h"}, "--grace does not go with issuing a key"},
+    {{"user", "key", "u", "--rotate", "3", "--grace", "8d"}, "--grace: grace must be a duration from 0 to 7d"},
+    {{"user", "key", "u", "--list", "--comment", "x"}, "--comment does not go with --list"},
+    {{"user", "key", "u", "--revoke", "2", "--expires", "1d"}, "--expires does not go with --revoke"},
+    {{"user", "key", "u", "--update", "3"}, "--update needs --expires or --comment"},
+    {{"user", "key"}, "user key needs NAME"},
+    {{"user", "disable"}, "user disable needs NAME"},
+    {{"user", "enable", "a", "b"}, "not also 'b'"},
     {{"org"}, "org needs a subcommand"},
     {{"org", "ad", "x"}, "did you mean add?"},
     {{"exprt", "--as", "a"}, "did you mean export?"},
@@ -331,6 +345,10 @@ static const char *const need_a_node[][10] = {
     {"user", "list"},
     {"user", "add", "u", "--org", "o", "--role", "analyst"},
     {"user", "key", "u"},
+    {"user", "key", "u", "--list"},
+    {"user", "key", "u", "--revoke", "1"},
+    {"user", "disable", "u"},
+    {"user", "enable", "u"},
     {"import", "/dev/null", "--user", "u"},
     {"export", "--as", "o"},
     {"match", "--as", "o", "/dev/null"},
@@ -426,7 +444,7 @@ static void test_init_says_what_next(void **state)
     assert_non_null(strstr(out, "node store ready in"));
     assert_non_null(strstr(out, "next steps:"));
     assert_non_null(strstr(out, "mreza org add NAME --country CC"));
-    assert_non_null(strstr(out, "mreza user add NAME --org ORG --role admin"));
+    assert_non_null(strstr(out, "mreza user add NAME --org ORG --role node-admin"));
     assert_non_null(strstr(out, "mreza serve --data"));
     free(out);
     h_node_free(&node);

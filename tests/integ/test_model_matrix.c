@@ -70,8 +70,10 @@ static const char *const org_names[N_ORGS] = {"al-cert", "me-cirt", "me-bank"};
 static const char *const org_countries[N_ORGS] = {"AL", "ME", "ME"};
 static const char *const org_kinds[N_ORGS] = {"national-csirt", "national-csirt", "operator"};
 
-/* Users: every role, a colleague of the submitter, a second person of B, a reporter. */
-enum { U_ADMIN_A, U_ANALYST_A, U_ANALYST2_A, U_VIEWER_A, U_ANALYST_B, U_ANALYST2_B, U_REPORTER_C, N_USERS };
+/* Users: every role, a colleague of the submitter, a second person of B, a reporter;
+ * the node admin (of A) also polls the index's figures, which only it may see. */
+enum { U_ADMIN_A, U_ANALYST_A, U_ANALYST2_A, U_VIEWER_A, U_ANALYST_B, U_ANALYST2_B, U_REPORTER_C, U_NODE_ADMIN_A,
+       N_USERS };
 static const struct {
     const char *name;
     int org;
@@ -80,7 +82,7 @@ static const struct {
     {"admin@al-cert", ORG_A, "admin"},       {"analyst@al-cert", ORG_A, "analyst"},
     {"analyst2@al-cert", ORG_A, "analyst"},  {"viewer@al-cert", ORG_A, "viewer"},
     {"analyst@me-cirt", ORG_B, "analyst"},   {"analyst2@me-cirt", ORG_B, "analyst"},
-    {"reporter@me-bank", ORG_C, "reporter"},
+    {"reporter@me-bank", ORG_C, "reporter"}, {"node-admin@al-cert", ORG_A, "node-admin"},
 };
 
 /* Readers: nobody (public reads on), each user, and each organisation as a whole
@@ -1038,7 +1040,7 @@ static void wait_indexed(void)
 {
     for (int i = 0; i < 400; i++) {
         struct pollfd none;
-        struct hresp *r = req("GET", "/api/v1/index", keys[U_ADMIN_A], NULL, 0);
+        struct hresp *r = req("GET", "/api/v1/index", keys[U_NODE_ADMIN_A], NULL, 0);
         const char *g = r->body ? strstr(r->body, "\"generation\":") : NULL;
         if (g) {
             char where[64];

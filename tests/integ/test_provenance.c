@@ -150,7 +150,7 @@ static int setup(void **state)
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
     h_add_org(&node, "mk-cirt", "MK", "national-csirt");
     h_add_org(&node, "al-hospital", "AL", "operator");
-    h_add_user(&node, "admin@al-cert", "al-cert", "admin", keys[K_AL_ADMIN]);
+    h_add_user(&node, "admin@al-cert", "al-cert", "node-admin", keys[K_AL_ADMIN]);
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", keys[K_AL]);
     h_add_user(&node, "analyst2@al-cert", "al-cert", "analyst", keys[K_AL2]);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", keys[K_ME]);

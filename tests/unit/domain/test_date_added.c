@@ -380,19 +380,49 @@ static void exec_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* The text of a file under tests/data (the tests run from the top of the tree);
+ * caller frees. */
+static char *read_data(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf = calloc(1, 1 << 16);
+    size_t n;
+
+    assert_non_null(fp);
+    assert_non_null(buf);
+    n = fread(buf, 1, (1 << 16) - 1, fp);
+    fclose(fp);
+    assert_true(n > 0 && n < (1 << 16) - 1);
+    return buf;
+}
+
 static void test_millisecond_stamps_migrated(void **state)
 {
+    static const char *const files[] = {"mreza.db", "mreza.db-wal", "mreza.db-shm"};
     struct fx *f = *state;
-    char path[128], added[40];
+    char path[128], added[40], rows[1024], *schema;
+    const char *ident = f->analyst.org.identity;
     struct mz_error err;
 
-    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
     store_close(f->a);
     store_close(f->b);
-    /* as a store of before this change: the identity stamped with milliseconds, and
-     * the schema without the migration */
-    exec_sql(path, "UPDATE objects SET date_added = '2024-01-01T00:00:00.123Z' WHERE type = 'identity';"
-                   "DELETE FROM schema_version WHERE version = 4;");
+    /* a store of before this change (schema version 3, tests/data/store/): the
+     * organisation's identity stamped with milliseconds */
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    schema = read_data("tests/data/store/schema-v3.sql");
+    exec_sql(path, schema);
+    free(schema);
+    snprintf(rows, sizeof rows,
+             "INSERT INTO orgs VALUES(1,'me-cirt','me-cirt','%s','ME','','national-csirt');"
+             "INSERT INTO objects(stix_id,type,version,vkey,date_added,created_by,owner_org,submitter,tlp,"
+             "tlp_defaulted,revoked,latest,body) VALUES('%s','identity','2024-01-01T00:00:00.123Z',"
+             "'2024-01-01T00:00:00.123000Z','2024-01-01T00:00:00.123Z','%s',1,0,1,0,0,1,'{}');",
+             ident, ident, ident);
+    exec_sql(path, rows);
     assert_int_equal(store_open(f->dir, NULL, &f->a, &err), MZ_OK);
     assert_int_equal(store_open(f->dir, NULL, &f->b, &err), MZ_OK);
     date_of(f->a, f->analyst.org.identity, added);

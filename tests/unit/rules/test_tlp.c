@@ -6,7 +6,7 @@
  * tlp_parse() accepted and rejected names (any case, "white" for CLEAR);
  * tlp_name/tlp_label/tlp_marking_id/tlp_marking_json agreeing with each other; and
  * the decision table of tlp_can_read() for every role (none, admin, analyst,
- * reporter, viewer) x level (CLEAR..RED) x relation of the object to the reader
+ * reporter, viewer, node-admin) x level (CLEAR..RED) x relation of the object to the reader
  * (own organisation's, another organisation's, another's naming my organisation as
  * recipient, another's naming me as recipient, submitted by me), written out as data
  * from the rules in tlp.h and principal.h. Every row is also checked against the
@@ -290,7 +290,7 @@ enum relation {
 
 static const char *const rel_names[N_REL] = {"own org", "other org", "other org naming my org",
                                              "other org naming me", "submitted by me"};
-static const char *const role_names_[] = {"none", "admin", "analyst", "reporter", "viewer"};
+static const char *const role_names_[] = {"none", "admin", "analyst", "reporter", "viewer", "node-admin"};
 
 /* The object of each relation (tlp is filled in per row). */
 static const struct tlp_meta metas[N_REL] = {
@@ -343,6 +343,13 @@ static const struct row table[] = {
     {ROLE_VIEWER, TLP_AMBER,         {1,  0,    1,       1,      1}},
     {ROLE_VIEWER, TLP_AMBER_STRICT,  {1,  0,    1,       1,      1}},
     {ROLE_VIEWER, TLP_RED,           {0,  0,    0,       1,      1}},
+
+    /* the node admin manages every organisation's accounts, yet reads no more */
+    {ROLE_NODE_ADMIN, TLP_CLEAR,     {1,  1,    1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_GREEN,     {1,  1,    1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_AMBER,     {1,  0,    1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_AMBER_STRICT, {1, 0,  1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_RED,       {0,  0,    0,       1,      1}},
 };
 
 /* ME of ORG_A with role r; an unauthenticated reader is all zeroes. */
@@ -405,7 +412,7 @@ static void row_name(const struct row *r, int rel, char *out, size_t n)
 static void test_can_read_table(void **state)
 {
     (void)state;
-    assert_int_equal(sizeof table / sizeof table[0], 5 * TLP_N_LEVELS);
+    assert_int_equal(sizeof table / sizeof table[0], 6 * TLP_N_LEVELS);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         struct principal p;
         make_principal(table[i].role, &p);
