@@ -323,7 +323,8 @@ static enum mz_err write_result(struct mz_buf *b, const struct svc_ingest_result
 enum MHD_Result api_objects_post(struct api_req *r)
 {
     struct svc_ingest_result res;
-    struct bundle_limits lim = {r->node->conf.http_max_depth, r->node->conf.http_max_objects};
+    struct bundle_limits lim = {r->node->conf.http_max_depth, r->node->conf.http_max_objects,
+                                 r->node->conf.ingest_max_future_skew};
     struct mz_error err;
     struct mz_buf b;
     struct store *st;

@@ -103,7 +103,7 @@ int cli_import(struct cli_args *a)
     struct store *st = NULL;
     struct mz_error err;
     struct principal p;
-    struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects};
+    struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects, a->conf.ingest_max_future_skew};
     int n_stdin = 0, failed = 0;
 
     mz_error_clear(&err);

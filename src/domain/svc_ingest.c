@@ -16,6 +16,7 @@
  * is reused, instead of being freed node by node: jansson's allocator calls go to
  * the arena of the thread that is parsing (tl_arena), and to malloc/free elsewhere. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,8 @@ struct writer {
     struct store_write_ctx wctx;
     struct provenance pv;  /* reserved ids and created_by_ref (provenance.h) */
     struct svc_ingest_result *res;
+    long skew;             /* ingest.max_future_skew, seconds, or -1 */
+    int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
 };
 
 _Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
@@ -173,6 +176,24 @@ static enum mz_err check_scan_quota(struct writer *w, struct mz_error *err)
     return rc;
 }
 
+/* R6.1: a version dated more than ingest.max_future_skew after the clock would stay
+ * "newest" against every honest later version (the issue's 9999-12-31 "whitelist
+ * it"): refused, naming the property that dates it. SCOs carry no version time. */
+static enum mz_err check_skew(const struct writer *w, const struct item *it, struct mz_error *err)
+{
+    const struct stix_info *info = &it->info;
+    struct mz_time t;
+
+    if (w->latest_ok == INT64_MAX || !info->version[0] || mz_time_parse(info->version, &t))
+        return MZ_OK;
+    if (t.sec < w->latest_ok || (t.sec == w->latest_ok && t.nsec == 0))
+        return MZ_OK;
+    return mz_error_set(err, MZ_EINVAL, json_object_get(it->obj, "modified") ? "/modified" : "/created",
+                        "'%.40s' lies more than %lld seconds after the node's clock (ingest.max_future_skew): "
+                        "a version may not be dated in the future",
+                        info->version, (long long)(w->skew));
+}
+
 static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_error *err)
 {
     const struct stix_info *info = &it->info;
@@ -180,6 +201,9 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     struct store_object_in in;
     enum store_put_result put;
     enum mz_err rc = provenance_check(&w->pv, info, err);
+
+    if (!rc)
+        rc = check_skew(w, it, err);
 
     if (rc)
         return rc;
@@ -449,6 +473,13 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     w.wctx.submitter = p->user.id;
     w.wctx.date_added = NULL; /* stamped by the store under the write lock, row by row */
     w.res = res;
+    w.skew = lim->max_future_skew;
+    w.latest_ok = INT64_MAX;
+    if (lim->max_future_skew >= 0) {
+        struct mz_time now;
+        mz_time_now(&now);
+        w.latest_ok = now.sec + lim->max_future_skew;
+    }
     rc = provenance_init(&w.pv, st, p, err);
     if (!rc && len >= PIPELINE_MIN_BYTES)
         rc = run_pipeline(&w, buf, len, lim, err);

@@ -19,6 +19,10 @@
 struct bundle_limits {
     long max_depth;   /* deepest nesting allowed anywhere */
     long max_objects; /* most objects in one bundle */
+    /* Not the splitter's: how many seconds a version's `modified` (or `created`) may
+     * lie after the clock before ingest refuses it (docs/model.md R6.1,
+     * ingest.max_future_skew); -1 leaves it unchecked (the node's own writes). */
+    long max_future_skew;
 };
 
 /* Called once per object, in order. obj is owned by the splitter (released after the

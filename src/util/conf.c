@@ -40,6 +40,8 @@ static const struct conf_row conf_table[] = {
      "deepest JSON nesting accepted"},
     {"http.max_objects", CONF_INT, OFF(http_max_objects), 1, 10000000, "1000000",
      "most objects in one bundle"},
+    {"ingest.max_future_skew", CONF_INT, OFF(ingest_max_future_skew), 0, 86400, "900",
+     "seconds a version's modified (or created) may lie after the node's clock; a later one is refused (400)"},
     {"http.timeout", CONF_INT, OFF(http_timeout), 1, 86400, "120",
      "seconds an idle connection is kept"},
     {"http.max_connections", CONF_INT, OFF(http_max_connections), 1, 100000, "256",

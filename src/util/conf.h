@@ -20,6 +20,7 @@ struct mz_conf {
     size_t http_max_reply;           /* bytes of one reply built in memory */
     long http_max_depth;             /* JSON nesting */
     long http_max_objects;           /* objects per bundle */
+    long ingest_max_future_skew;     /* seconds a version's modified may lie ahead of the clock */
     long http_timeout;               /* seconds of connection inactivity */
     long http_max_connections;
     long http_threads;

@@ -14,7 +14,7 @@
  *     users' identities to whoever may list them; the node's x-mreza- types;
  *   - a regional campaign is recorded although members first posted groupings under
  *     the id it used to have (predictable then: an invisible one listing 50 reports,
- *     and a GREEN one dated 9999), and nobody may post under its id afterwards.
+ *     and a GREEN one dated as late as the skew allows), and nobody may post under its id afterwards.
  * Granular markings are tested in the TLP matrix (test_tlp_matrix.c). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,9 +26,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "harness.h"
+
+/* A `modified` ten minutes ahead of the clock: the latest an attacker may date a
+ * version now that ingest.max_future_skew (900 s by default) refuses 9999-12-31. */
+static const char *soon(void)
+{
+    static char buf[32];
+    time_t t = time(NULL) + 600;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    return buf;
+}
 
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
@@ -381,7 +395,7 @@ static char *identity_obj(const char *id)
 
     if (asprintf(&s,
                  "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
-                 "\"modified\":\"9999-12-31T23:59:59.999Z\",\"name\":\"whitelist update.microsoft.com\","
+                 "\"modified\":\"2025-06-01T00:00:00.000Z\",\"name\":\"whitelist update.microsoft.com\","
                  "\"identity_class\":\"organization\",\"object_marking_refs\":[\"" GREEN "\"]}",
                  id) < 0)
         abort();
@@ -504,12 +518,12 @@ static void test_campaign_recorded_despite_attackers(void **state)
 
     (void)state;
     /* before the campaign: an invisible grouping listing 50 reports, and a GREEN one
-     * dated 9999, under the id the campaign used to get */
+     * dated as late as the skew allows, under the id the campaign used to get */
     predictable_campaign_id("camp.example", old_id, sizeof old_id);
     g = grouping(old_id, AMBER, "2025-01-01T00:00:00.000Z", 50, NULL);
     json_decref(post(K_HOSP, g, 201));
     free(g);
-    g = grouping(old_id, GREEN, "9999-12-31T23:59:59.999Z", 50, NULL);
+    g = grouping(old_id, GREEN, soon(), 50, NULL);
     json_decref(post(K_AL, g, 201));
     free(g);
     /* three countries report the domain */

@@ -11,7 +11,7 @@
  *     campaign back again; a fourth country's report does;
  *   - what is recorded is learnt only from the node's own groupings: members'
  *     groupings under the campaign's id (an invisible one listing 50 reports, a GREEN
- *     one dated 9999) do not stop the campaign from being handed back;
+ *     one dated as late as the skew allows) do not stop the campaign from being handed back;
  *   - grouping ids are made under the key given (the same key, the same id; another
  *     key, another id) and without a key campaigns stay off; a campaign the node
  *     recorded before (under an id of the old, unkeyed kind) keeps its id.
@@ -36,6 +36,19 @@
 #include "engine/engine.h"
 #include "rules/tlp.h"
 #include "store/store.h"
+
+/* A `modified` ten minutes ahead of the clock: the latest an attacker may date a
+ * version now that ingest.max_future_skew (900 s by default) refuses 9999-12-31. */
+static const char *soon(void)
+{
+    static char buf[32];
+    time_t t = time(NULL) + 600;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    return buf;
+}
 
 #define WAIT_S 10
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
@@ -113,7 +126,7 @@ static int fx_teardown(void **state)
 static void add_indicator(struct fx *f, int who, const char *uuid_tail, const char *domain)
 {
     char body[1024];
-    struct bundle_limits lim = {64, 1000};
+    struct bundle_limits lim = {64, 1000, 900};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -440,7 +453,7 @@ static void add_member_grouping(struct fx *f, int who, const char *id, const cha
 {
     char body[8192];
     int len;
-    struct bundle_limits lim = {64, 1000};
+    struct bundle_limits lim = {64, 1000, 900};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -475,7 +488,7 @@ static void test_campaigns_learnt_from_node_rows_only(void **state)
     engine_set_campaigns(e, 168, 3, KEY);
     engine_campaign_id(e, OBS_DOMAIN, "camp2.example", gid, sizeof gid);
     add_member_grouping(f, 3, gid, AMBER, "2025-01-01T00:00:00.000Z", 50);
-    add_member_grouping(f, 0, gid, GREEN, "9999-12-31T23:59:59.999Z", 50);
+    add_member_grouping(f, 0, gid, GREEN, soon(), 50);
     add_indicator(f, 0, "000000000021", "camp2.example");
     add_indicator(f, 1, "000000000022", "camp2.example");
     add_indicator(f, 2, "000000000023", "camp2.example");
