@@ -52,6 +52,7 @@ static enum mz_err parse_query(struct api_req *r, struct query_args *a, struct m
     }
     a->q.id = api_arg(r, "id");
     a->q.created_by = api_arg(r, "created_by");
+    a->q.submitted_by = api_arg(r, "submitted_by");
     a->q.added_after = api_arg(r, "added_after");
     a->q.next = api_arg(r, "next");
     return rc;
@@ -133,7 +134,7 @@ enum MHD_Result api_objects_list(struct api_req *r)
 
 struct one {
     struct mz_buf out;
-    int tlp, defaulted;
+    int tlp, defaulted, inherited;
 };
 
 static int one_row(void *ctx, const struct store_row *row)
@@ -142,6 +143,7 @@ static int one_row(void *ctx, const struct store_row *row)
 
     o->tlp = row->tlp;
     o->defaulted = row->tlp_defaulted;
+    o->inherited = row->tlp_inherited;
     mz_buf_append(&o->out, row->body, row->body_len);
     return 1;
 }
@@ -185,7 +187,7 @@ enum MHD_Result api_object_get(struct api_req *r)
     mz_buf_putc(&o.out, '\n');
     /* The TLP decision travels in headers, since the body is the object as received. */
     snprintf(r->tlp_header, sizeof r->tlp_header, "%s%s", tlp_label((enum tlp_level)o.tlp),
-             o.defaulted ? "; defaulted" : "");
+             o.defaulted ? "; defaulted" : o.inherited ? "; inherited" : "");
     return api_reply(r, 200, &o.out, "application/json");
 }
 
@@ -252,14 +254,17 @@ enum MHD_Result api_export(struct api_req *r)
     return api_reply(r, 200, &b, "application/stix+json;version=2.1");
 }
 
-/* The warnings of a write: objects handled as the default marking, and each object
- * a granular marking made stricter as a whole. */
+/* The warnings of a write: objects handled as the default marking, each object a
+ * granular marking made stricter as a whole, and what docs/model.md has the poster
+ * told (R3.4: a narrower version; R1.4: an own copy in place of another owner's). */
 static enum mz_err write_warnings(struct mz_buf *b, const struct svc_ingest_result *res)
 {
     enum mz_err rc = MZ_OK;
-    int first = 1;
+    int first = 1, any = res->n_defaulted || res->n_raised;
 
-    if (!res->n_defaulted && !res->n_raised)
+    for (size_t i = 0; !any && i < res->n_items; i++)
+        any = res->items[i].warn_narrow || res->items[i].warn_copy;
+    if (!any)
         return MZ_OK;
     rc = mz_buf_puts(b, ",\"warnings\":[");
     if (!rc && res->n_defaulted) {
@@ -271,12 +276,48 @@ static enum mz_err write_warnings(struct mz_buf *b, const struct svc_ingest_resu
     for (size_t i = 0; !rc && i < res->n_items; i++) {
         const struct svc_put_item *it = &res->items[i];
         const char *label = tlp_label((enum tlp_level)it->tlp);
-        if (!it->tlp_raised)
-            continue;
         /* ids were validated (ASCII, no quotes) */
-        rc = mz_buf_printf(b, "%s\"%s: a granular marking is %s, so the whole object is handled as %s "
-                              "(parts of an object are never served apart)\"",
-                           first ? "" : ",", svc_item_id(res, i), label, label);
+        if (it->tlp_raised && !it->skipped) {
+            rc = mz_buf_printf(b, "%s\"%s: a granular marking is %s, so the whole object is handled as %s "
+                                  "(parts of an object are never served apart)\"",
+                               first ? "" : ",", svc_item_id(res, i), label, label);
+            first = 0;
+        }
+        if (!rc && it->warn_narrow) {
+            rc = mz_buf_printf(b, "%s\"%s: this version is narrower than an earlier version: readers of earlier "
+                                  "versions keep being served them; withdraw them if they were shared too widely\"",
+                               first ? "" : ",", svc_item_id(res, i));
+            first = 0;
+        }
+        if (!rc && it->warn_copy) {
+            char w[512];
+            snprintf(w, sizeof w, "%s: your organisation now reads its own copy of it in place of %.128s's and "
+                                  "will not see %.128s's later versions",
+                     svc_item_id(res, i), svc_item_reason(res, i), svc_item_reason(res, i));
+            rc = first ? MZ_OK : mz_buf_putc(b, ',');
+            rc = rc ? rc : mz_buf_json_str(b, w);
+            first = 0;
+        }
+    }
+    return rc ? rc : mz_buf_putc(b, ']');
+}
+
+/* The objects not stored because they are another owner's (docs/model.md R1.1). */
+static enum mz_err write_skipped(struct mz_buf *b, const struct svc_ingest_result *res)
+{
+    enum mz_err rc = MZ_OK;
+    int first = 1;
+
+    if (!res->n_skipped)
+        return MZ_OK;
+    rc = mz_buf_puts(b, ",\"skipped\":[");
+    for (size_t i = 0; !rc && i < res->n_items; i++) {
+        if (!res->items[i].skipped)
+            continue;
+        rc = mz_buf_printf(b, "%s{\"id\":\"%s\",\"version\":\"%s\",\"reason\":", first ? "" : ",",
+                           svc_item_id(res, i), svc_item_version(res, i));
+        rc = rc ? rc : mz_buf_json_str(b, svc_item_reason(res, i));
+        rc = rc ? rc : mz_buf_putc(b, '}');
         first = 0;
     }
     return rc ? rc : mz_buf_putc(b, ']');
@@ -284,27 +325,37 @@ static enum mz_err write_warnings(struct mz_buf *b, const struct svc_ingest_resu
 
 static enum mz_err write_result(struct mz_buf *b, const struct svc_ingest_result *res)
 {
+    size_t n_ok = res->n_items - res->n_skipped;
+    int first = 1;
     enum mz_err rc = mz_buf_printf(b,
                                    "{\"status\":\"complete\",\"total_count\":%zu,\"success_count\":%zu,"
-                                   "\"new_count\":%zu,\"duplicate_count\":%zu,\"tlp_defaulted_count\":%zu,"
+                                   "\"new_count\":%zu,\"duplicate_count\":%zu,\"skipped_count\":%zu,"
+                                   "\"tlp_defaulted_count\":%zu,\"tlp_inherited_count\":%zu,"
                                    "\"tlp_raised_count\":%zu,\"failure_count\":0",
-                                   res->n_items, res->n_items, res->n_new, res->n_duplicate, res->n_defaulted,
-                                   res->n_raised);
+                                   res->n_items, n_ok, res->n_new, res->n_duplicate, res->n_skipped,
+                                   res->n_defaulted, res->n_inherited, res->n_raised);
     if (!rc)
         rc = write_warnings(b, res);
+    if (!rc)
+        rc = write_skipped(b, res);
     if (!rc)
         rc = mz_buf_puts(b, ",\"successes\":[");
     /* ids and versions were validated (ASCII, no quotes), so they are copied as is;
      * plain appends, since this runs once per object of a bundle */
     for (size_t i = 0; !rc && i < res->n_items; i++) {
         const struct svc_put_item *it = &res->items[i];
-        rc = mz_buf_puts(b, i ? ",{\"id\":\"" : "{\"id\":\"");
+        if (it->skipped)
+            continue;
+        rc = mz_buf_puts(b, first ? "{\"id\":\"" : ",{\"id\":\"");
+        first = 0;
         rc = rc ? rc : mz_buf_puts(b, svc_item_id(res, i));
         rc = rc ? rc : mz_buf_puts(b, "\",\"version\":\"");
         rc = rc ? rc : mz_buf_puts(b, svc_item_version(res, i));
         rc = rc ? rc : mz_buf_puts(b, "\",\"tlp\":\"");
         rc = rc ? rc : mz_buf_puts(b, tlp_name((enum tlp_level)it->tlp));
         rc = rc ? rc : mz_buf_puts(b, it->tlp_defaulted ? "\",\"tlp_defaulted\":true" : "\",\"tlp_defaulted\":false");
+        if (!rc && it->tlp_inherited)
+            rc = mz_buf_puts(b, ",\"tlp_inherited\":true");
         rc = rc ? rc : mz_buf_puts(b, it->tlp_raised ? ",\"tlp_raised\":true" : ",\"tlp_raised\":false");
         rc = rc ? rc : mz_buf_puts(b, it->duplicate ? ",\"duplicate\":true" : ",\"duplicate\":false");
         if (!rc && it->match_plan >= 0) {

@@ -121,11 +121,13 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
     in.version = now_s;
     in.version_key = vkey;
     in.created_by = node;
+    in.attested = 1; /* the node's own object: the claim of its id */
     in.tlp = TLP_GREEN;
     in.match_plan = -1;
     in.body = b.data;
     in.body_len = b.len;
     w.owner_org = 0; /* the node itself */
+    w.owner_user = 0;
     w.submitter = 0;
     w.date_added = NULL; /* stamped by the store under the write lock (not now_s: that
                             was taken before the lock, and another writer may commit

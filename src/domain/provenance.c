@@ -96,42 +96,49 @@ static enum mz_err check_id(struct provenance *pv, const struct stix_info *info,
     return rc;
 }
 
-/* created_by_ref: a third party, or one's own organisation (or a user of it). */
-static enum mz_err check_creator(struct provenance *pv, const char *creator, struct mz_error *err)
+/* created_by_ref: whose it names (docs/model.md R9). The node, another member
+ * organisation, or a user of another organisation whom p may list make the object
+ * someone else's (R1.1: the writer answers `duplicate` or skips it); one's own
+ * organisation or a user of it attest it; anything else (a vendor, MITRE, a user p
+ * may not list) is third-party content. */
+static enum mz_err classify_creator(struct provenance *pv, const char *creator, struct provenance_creator *out,
+                                    struct mz_error *err)
 {
     int64_t org = 0, user = 0;
-    char name[STORE_NAME_LEN];
     enum mz_err rc;
 
-    if (pv->creator_ok[0] && strcasecmp(creator, pv->creator_ok) == 0)
-        return MZ_OK; /* a bundle names the same creator again and again */
-    if (is_node(pv, creator))
-        return mz_error_set(err, MZ_EINVAL, "/created_by_ref",
-                            "`created_by_ref` names this node's own identity: only the node creates objects in its name");
-    rc = identity_owner(pv, creator, &org, &user, err);
-    if (rc == MZ_OK && org != pv->p->org.id) {
-        /* a user's organisation is named only to whoever may list its users */
-        if (user && !may_list_users(pv->p, org))
-            return mz_error_set(err, MZ_EINVAL, "/created_by_ref",
-                                "`created_by_ref` names a user of another member organisation: name your own "
-                                "organisation, or a creator that is no member (a vendor, MITRE)");
-        org_name(pv, org, name, sizeof name);
-        return mz_error_set(err, MZ_EINVAL, "/created_by_ref",
-                            "`created_by_ref` names %s of member organisation %s, and you are not of it: name your "
-                            "own organisation, or a creator that is no member (a vendor, MITRE)",
-                            user ? "a user" : "the organisation", name);
+    if (pv->creator_ok[0] && strcasecmp(creator, pv->creator_ok) == 0) {
+        out->own = pv->creator_ok_own; /* a bundle names the same creator again and again */
+        return MZ_OK;
     }
+    if (is_node(pv, creator)) {
+        out->other_org = 0;
+        snprintf(out->other_name, sizeof out->other_name, "the node");
+        return MZ_OK;
+    }
+    rc = identity_owner(pv, creator, &org, &user, err);
     if (rc && rc != MZ_ENOTFOUND)
         return rc;
+    if (rc == MZ_OK && org != pv->p->org.id && (!user || may_list_users(pv->p, org))) {
+        out->other_org = org;
+        org_name(pv, org, out->other_name, sizeof out->other_name);
+        return MZ_OK;
+    }
+    out->own = rc == MZ_OK && org == pv->p->org.id;
     snprintf(pv->creator_ok, sizeof pv->creator_ok, "%s", creator);
+    pv->creator_ok_own = out->own;
     return MZ_OK;
 }
 
-enum mz_err provenance_check(struct provenance *pv, const struct stix_info *info, struct mz_error *err)
+enum mz_err provenance_check(struct provenance *pv, const struct stix_info *info, struct provenance_creator *out,
+                             struct mz_error *err)
 {
     enum mz_err rc = check_id(pv, info, err);
 
+    out->other_org = -1;
+    out->other_name[0] = '\0';
+    out->own = 0;
     if (!rc && info->created_by_ref)
-        rc = check_creator(pv, info->created_by_ref, err);
+        rc = classify_creator(pv, info->created_by_ref, out, err);
     return rc;
 }

@@ -13,14 +13,17 @@
  *   else a refusal would reveal a user it may not list, and the node never reads a
  *   posted identity object as a user's.
  *
- *   created_by_ref. It may name a third party (a vendor's or MITRE's identity in an
- *   imported bundle: any identity that is no member's), one's own organisation or a
- *   user of it; never another member organisation, a user of another organisation,
- *   or the node itself, which members would otherwise read as that member's (or the
- *   node's) own statement, and find under it with the `created_by` filter.
+ *   created_by_ref (docs/model.md R1.1, R9). It may name a third party (a vendor's
+ *   or MITRE's identity in an imported bundle: any identity that is no member's, or
+ *   a user of another organisation whom the poster may not list), one's own
+ *   organisation or a user of it (which attests the object). An object naming
+ *   another member organisation, a user of another organisation whom the poster may
+ *   list, or the node is that owner's, never the poster's: provenance_check says so
+ *   and the writer answers `duplicate` or skips that object (the rest of the bundle
+ *   is stored), since only the creator versions an object (STIX 2.1 §3.6).
  *
  * Ids are compared without regard to case. Refusals are MZ_EINVAL naming the field
- * ("/id", "/created_by_ref"; ingest prefixes the object, "/objects/3/..."). */
+ * ("/id", "/type"; ingest prefixes the object, "/objects/3/..."). */
 #ifndef MZ_PROVENANCE_H
 #define MZ_PROVENANCE_H
 
@@ -35,13 +38,24 @@ struct provenance {
     struct store *st;
     const struct principal *p;
     char node_ident[STORE_IDENT_LEN]; /* "" while the node has no identity yet */
-    char creator_ok[STORE_IDENT_LEN]; /* the last created_by_ref found allowed */
+    char creator_ok[STORE_IDENT_LEN]; /* the last created_by_ref found no other member's */
+    int creator_ok_own;               /* ... and whether it was the poster's organisation's */
+};
+
+/* Whose object a version's created_by_ref makes it. */
+struct provenance_creator {
+    int64_t other_org;               /* -1; or the member organisation (0: the node) whose
+                                        object it is (R1.1) */
+    char other_name[STORE_NAME_LEN]; /* its name, for the poster ("the node" for 0) */
+    int own;                         /* names the poster's organisation or one of its users */
 };
 
 /* Start the checks of a write by p on st (inside its transaction). */
 enum mz_err provenance_init(struct provenance *pv, struct store *st, const struct principal *p,
                             struct mz_error *err);
-/* MZ_OK if the validated object info may be stored as p's, else the refusal. */
-enum mz_err provenance_check(struct provenance *pv, const struct stix_info *info, struct mz_error *err);
+/* MZ_OK, with *out saying whose object info's created_by_ref makes it, unless info
+ * is refused (a reserved id or type). */
+enum mz_err provenance_check(struct provenance *pv, const struct stix_info *info, struct provenance_creator *out,
+                             struct mz_error *err);
 
 #endif

@@ -184,13 +184,19 @@ struct svc_put_item {
     int tlp;
     int tlp_defaulted;
     int tlp_raised;     /* a granular marking made the whole object stricter (rules/tlp.h) */
+    int tlp_inherited;  /* unmarked: took the marking of the version it supersedes (R3.3) */
     int duplicate;
+    int skipped;        /* not stored: another owner's object (R1.1); reason_off says why */
+    int warn_narrow;    /* narrower than an earlier version its readers keep (R3.4) */
+    size_t reason_off;  /* skipped: why; warn_copy: the owner whose copy it replaces for
+                           the poster's organisation (R1.4); offsets into strings */
+    int warn_copy;
 };
 
 struct svc_ingest_result {
     struct svc_put_item *items;
     size_t n_items, cap;
-    size_t n_new, n_duplicate, n_defaulted, n_raised;
+    size_t n_new, n_duplicate, n_defaulted, n_raised, n_skipped, n_inherited;
     int was_bundle;
     char *strings;      /* NUL-separated ids and versions of the items */
     size_t strings_len, strings_cap;
@@ -199,6 +205,8 @@ struct svc_ingest_result {
 /* The id and version of item i (valid until svc_ingest_result_free). */
 const char *svc_item_id(const struct svc_ingest_result *r, size_t i);
 const char *svc_item_version(const struct svc_ingest_result *r, size_t i);
+/* A skipped item's reason, or the owner named by an item's warn_copy. */
+const char *svc_item_reason(const struct svc_ingest_result *r, size_t i);
 
 void svc_ingest_result_free(struct svc_ingest_result *r);
 
@@ -219,7 +227,8 @@ struct svc_query {
     const char *const *types; /* filters as in store_query */
     size_t n_types;
     const char *id;
-    const char *created_by;
+    const char *created_by;   /* created_by_ref alone (docs/model.md R9) */
+    const char *submitted_by; /* the owner organisation's identity (R9), or NULL */
     int node_only;            /* only what the node itself wrote (the domain's own lists,
                                  such as campaign_list; front ends leave it 0) */
     int tlp;                  /* -1 for any */

@@ -50,7 +50,7 @@ static enum mz_err put_identity(struct store *st, const struct store_org *org,
     enum mz_err rc;
     enum store_put_result res;
     struct store_object_in in = {0};
-    struct store_write_ctx ctx = {org->id, 0, NULL}; /* date_added: the store's stamp */
+    struct store_write_ctx ctx = {.owner_org = org->id}; /* date_added: the store's stamp */
 
     mz_time_now(&now);
     now.nsec -= now.nsec % 1000000; /* STIX wants milliseconds */
@@ -85,6 +85,7 @@ static enum mz_err put_identity(struct store *st, const struct store_org *org,
     in.version = ts;
     in.version_key = vkey;
     in.created_by = org->identity;
+    in.attested = 1;
     in.tlp = TLP_GREEN;
     in.match_plan = -1;
     in.body = b.data;

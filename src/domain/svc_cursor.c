@@ -60,6 +60,8 @@ static void binding(const struct principal *p, const struct store_query *q,
     bind_int(&h, q->tlp);
     bind_str(&h, q->added_after);
     bind_int(&h, q->all_versions);
+    bind_int(&h, q->by_owner);
+    bind_int(&h, q->owner_org);
     crypto_generichash_final(&h, out, crypto_generichash_BYTES);
 }
 

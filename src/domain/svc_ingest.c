@@ -24,9 +24,11 @@
 #include "rules/observe.h"
 #include "rules/stix.h"
 #include "domain/authz.h"
+#include "domain/model.h"
 #include "domain/provenance.h"
 #include "domain/svc.h"
 #include "rules/tlp.h"
+#include "util/log.h"
 #include "util/arena.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"
@@ -115,8 +117,19 @@ static enum mz_err pool_add(struct svc_ingest_result *r, const char *s, size_t *
     return MZ_OK;
 }
 
-static enum mz_err record(struct svc_ingest_result *res, const struct stix_info *info,
-                          const struct tlp_decision *d, int duplicate)
+const char *svc_item_reason(const struct svc_ingest_result *r, size_t i)
+{
+    return r->strings + r->items[i].reason_off;
+}
+
+/* What became of one object of a write, as its poster is told (docs/model.md R5). */
+struct outcome {
+    int level, defaulted, raised, inherited;
+    int duplicate, skipped, warn_narrow, warn_copy;
+    char reason[1024]; /* skipped: why; warn_copy: the owner whose copy is replaced */
+};
+
+static enum mz_err record(struct svc_ingest_result *res, const struct stix_info *info, const struct outcome *o)
 {
     struct svc_put_item *it;
 
@@ -131,16 +144,25 @@ static enum mz_err record(struct svc_ingest_result *res, const struct stix_info 
     it = &res->items[res->n_items];
     if (pool_add(res, info->id, &it->id_off) || pool_add(res, info->version, &it->version_off))
         return MZ_ENOMEM;
+    it->reason_off = it->version_off + strlen(info->version); /* "" */
+    if (o->reason[0] && pool_add(res, o->reason, &it->reason_off))
+        return MZ_ENOMEM;
     it->match_plan = info->match_plan;
-    it->tlp = (int)d->level;
-    it->tlp_defaulted = d->defaulted;
-    it->tlp_raised = d->raised;
-    it->duplicate = duplicate;
+    it->tlp = o->level;
+    it->tlp_defaulted = o->defaulted;
+    it->tlp_raised = o->raised;
+    it->tlp_inherited = o->inherited;
+    it->duplicate = o->duplicate;
+    it->skipped = o->skipped;
+    it->warn_narrow = o->warn_narrow;
+    it->warn_copy = o->warn_copy;
     res->n_items++;
-    res->n_new += !duplicate;
-    res->n_duplicate += duplicate;
-    res->n_defaulted += d->defaulted;
-    res->n_raised += d->raised;
+    res->n_skipped += o->skipped;
+    res->n_new += !o->duplicate && !o->skipped;
+    res->n_duplicate += o->duplicate;
+    res->n_defaulted += o->defaulted && !o->skipped;
+    res->n_raised += o->raised && !o->skipped;
+    res->n_inherited += o->inherited;
     return MZ_OK;
 }
 
@@ -152,6 +174,7 @@ struct writer {
     struct store_write_ctx wctx;
     struct provenance pv;  /* reserved ids and created_by_ref (provenance.h) */
     struct svc_ingest_result *res;
+    struct model_id m;     /* the versions of the id being written (reused) */
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
 };
@@ -194,39 +217,228 @@ static enum mz_err check_skew(const struct writer *w, const struct item *it, str
                         info->version, (long long)(w->skew));
 }
 
+/* Is the object it says the same as stored version seq, as JSON values (key order and
+ * layout aside: docs/model.md's digest)? Read only when a version key collides. */
+static enum mz_err identical(struct writer *w, const struct item *it, int64_t seq, int *same, struct mz_error *err)
+{
+    char *body = NULL;
+    size_t len = 0;
+    json_t *stored;
+    enum mz_err rc = store_body(w->st, seq, &body, &len, err);
+
+    *same = 0;
+    if (rc)
+        return rc;
+    stored = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    *same = stored && json_equal(stored, it->obj);
+    json_decref(stored);
+    free(body);
+    return MZ_OK;
+}
+
+static struct tlp_meta meta_of(const struct model_ver *v)
+{
+    struct tlp_meta t = {v->tlp, v->owner_org, v->submitter, v->audience};
+    return t;
+}
+
+/* The owner's name for the poster (an organisation, or the node). */
+static void owner_name(struct writer *w, int64_t org, char *out, size_t cap)
+{
+    struct store_org o;
+
+    if (org == 0)
+        snprintf(out, cap, "the node");
+    else if (store_org_by_id(w->st, org, &o, NULL) == MZ_OK)
+        snprintf(out, cap, "%s", o.name);
+    else
+        snprintf(out, cap, "organisation %lld", (long long)org);
+}
+
+/* docs/model.md R1: where the version goes and what its poster is told, decided on
+ * the versions of the id the poster may read (R5); then stored. */
 static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_error *err)
 {
     const struct stix_info *info = &it->info;
+    const struct principal *p = w->p;
     struct tlp_decision d = tlp_decide(info->tlp, info->tlp_granular);
+    struct model_id *m = &w->m;
+    struct provenance_creator cr;
     struct store_object_in in;
+    struct store_write_ctx wctx = w->wctx;
+    struct outcome o;
     enum store_put_result put;
-    enum mz_err rc = provenance_check(&w->pv, info, err);
+    const char *audience = info->audience;
+    int64_t org = p->org.id, newest = -1;
+    int target = -1, ko = -1, kp = -1, personal = 0, cx, same;
+    enum mz_err rc = provenance_check(&w->pv, info, &cr, err);
 
+    memset(&o, 0, sizeof o);
+    o.level = (int)d.level;
+    o.defaulted = d.defaulted;
+    o.raised = d.raised;
     if (!rc)
         rc = check_skew(w, it, err);
-
+    if (!rc)
+        rc = model_load(w->st, info->id, m, err);
     if (rc)
         return rc;
+    /* 1. a version naming another member (or the node) as creator is never p's */
+    if (cr.other_org >= 0) {
+        o.skipped = 1;
+        for (size_t i = 0; i < m->n && !rc; i++) {
+            const struct model_ver *v = &m->v[i];
+            if (v->owner_org != cr.other_org || strcmp(v->vkey, info->version_key) || !model_may_read(p, v))
+                continue;
+            rc = identical(w, it, v->seq, &same, err);
+            if (!rc && same) {
+                o.skipped = 0;
+                o.duplicate = 1;
+            }
+        }
+        if (o.skipped)
+            snprintf(o.reason, sizeof o.reason,
+                     "%.300s is %.128s's object: only %.128s versions it (STIX 2.1 section 3.6); to correct it, post your own "
+                     "object with a derived-from relationship, a note or an opinion",
+                     info->id, cr.other_name, cr.other_name);
+        return rc ? rc : record(w->res, info, &o);
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const struct model_ver *v = &m->v[i];
+        if (v->owner_org == org && v->owner_user == 0)
+            ko = v->obj;
+        if (v->owner_org == org && p->user.id && v->owner_user == p->user.id)
+            kp = v->obj;
+    }
+    /* 2. its organisation's object, if it may read a version of it; 3. else its own
+     * personal object (also when the version key is that of a version it may not read) */
+    if (ko >= 0) {
+        int reads = 0, hidden_key = 0;
+        for (size_t i = 0; i < m->n; i++)
+            if (m->v[i].obj == ko) {
+                int r = model_may_read(p, &m->v[i]);
+                reads |= r;
+                hidden_key |= !r && !strcmp(m->v[i].vkey, info->version_key);
+            }
+        target = reads && !hidden_key ? ko : kp;
+        personal = target < 0 || target == kp;
+    }
+    if (target >= 0)
+        for (size_t i = 0; i < m->n && !rc; i++) {
+            const struct model_ver *v = &m->v[i];
+            if (v->obj != target || strcmp(v->vkey, info->version_key) || !model_may_read(p, v))
+                continue;
+            rc = identical(w, it, v->seq, &same, err);
+            if (rc)
+                return rc;
+            /* an SCO's re-post with other properties is answered as today */
+            if (same || m->sco) {
+                o.duplicate = 1;
+                return record(w->res, info, &o);
+            }
+            return mz_error_set(err, MZ_ECONFLICT, info->version[0] ? "/modified" : "/id",
+                                "version %s of %s is already stored with other content: post a new version "
+                                "with a later `modified`",
+                                info->version, info->id);
+        }
+    /* R3.3: an unmarked version inherits the marking and audience of the version it
+     * supersedes (the newest older one the poster may read) */
+    if (d.defaulted) {
+        const struct model_ver *src = NULL;
+        for (size_t i = 0; target >= 0 && i < m->n; i++) {
+            const struct model_ver *v = &m->v[i];
+            if (v->obj == target && strcmp(v->vkey, info->version_key) < 0 && model_may_read(p, v) &&
+                (!src || model_newer(m, v, src)))
+                src = v;
+        }
+        if (src) {
+            o.level = src->tlp;
+            o.defaulted = 0;
+            o.inherited = 1;
+            if (!audience)
+                audience = src->audience;
+        }
+    }
+    /* R6.3 and R3.4, against the earlier versions the poster may read */
+    {
+        struct tlp_meta mine = {o.level, org, p->user.id, audience};
+        for (size_t i = 0; target >= 0 && i < m->n; i++) {
+            const struct model_ver *v = &m->v[i];
+            struct tlp_meta theirs = meta_of(v);
+            if (v->obj != target || !model_may_read(p, v) || strcmp(v->vkey, info->version_key) > 0)
+                continue;
+            if (v->revoked)
+                return mz_error_set(err, MZ_ECONFLICT, "/modified",
+                                    "%s was revoked in version %s, and revocation is permanent (STIX 2.1 section "
+                                    "3.6): no later version is accepted",
+                                    info->id, v->version);
+            if (tlp_narrower(&theirs, &mine)) {
+                if (info->revoked)
+                    return mz_error_set(err, MZ_ECONFLICT, "/object_marking_refs",
+                                        "a revocation must reach the readers of what it revokes: version %s of %s "
+                                        "is readable by some who may not read this one",
+                                        v->version, info->id);
+                o.warn_narrow = 1;
+            }
+        }
+    }
+    /* 4. anything else: a new object of its organisation (or its personal one) */
+    if (target < 0 && !personal) {
+        for (size_t i = 0; i < m->n && !o.warn_copy; i++)
+            if (model_may_read(p, &m->v[i])) {
+                char name[STORE_NAME_LEN];
+                owner_name(w, m->v[i].owner_org, name, sizeof name);
+                o.warn_copy = 1;
+                snprintf(o.reason, sizeof o.reason, "%s", name);
+            }
+    }
+    if (target < 0 && m->n > 0 && (personal || m->v[0].attested))
+        MZ_LOG(MZ_LOG_INFO, "event=claim_conflict id=%s first_owner=%lld owner=%lld user=%lld", info->id,
+               (long long)m->v[0].owner_org, (long long)org, (long long)(personal ? p->user.id : 0));
+    wctx.owner_user = personal ? p->user.id : 0;
+    /* `latest` of its object, and whether the id now needs the model's choice */
+    cx = m->cx || (m->n > 0 && (info->revoked || target < 0));
+    for (size_t i = 0; i < m->n; i++) {
+        const struct model_ver *v = &m->v[i];
+        if (target >= 0 && v->obj == target && (newest < 0 || strcmp(v->vkey, m->v[newest].vkey) > 0))
+            newest = (int64_t)i;
+        cx |= v->revoked || v->tlp != o.level || v->submitter != p->user.id ||
+              strcmp(v->audience ? v->audience : "", audience ? audience : "");
+    }
+    if (cx && !m->cx && m->n > 0)
+        rc = store_mark_cx(w->st, info->id, err);
+    if (rc)
+        return rc;
+    memset(&in, 0, sizeof in);
     in.stix_id = info->id;
     in.type = info->type;
     in.version = info->version;
     in.version_key = info->version_key;
-    in.created_by = info->created_by_ref ? info->created_by_ref : w->p->org.identity;
-    in.tlp = (int)d.level;
-    in.tlp_defaulted = d.defaulted;
+    in.created_by = info->created_by_ref;
+    in.tlp = o.level;
+    in.tlp_defaulted = o.defaulted;
+    in.tlp_inherited = o.inherited;
     in.revoked = info->revoked;
-    in.audience = info->audience;
+    in.audience = audience;
     in.body = info->standard_body ? info->standard_body : it->raw;
     in.body_len = info->standard_body ? strlen(info->standard_body) : it->raw_len;
     in.observables = info->observables;
     in.match_plan = info->match_plan;
     in.valid_from = info->valid_from;
     in.valid_until = info->valid_until;
-    rc = store_put_object(w->st, &w->wctx, &in, &put, err);
+    in.cx = cx;
+    /* attested (Terms): a v4 id whose first version names its owner as creator */
+    in.attested = cr.own && stix_id_uuid_version(info->id) == 4;
+    if (target >= 0 && newest >= 0)
+        in.attested = m->v[newest].attested;
+    in.latest_hint = target < 0 || newest < 0                               ? STORE_LATEST_FIRST
+                     : strcmp(info->version_key, m->v[newest].vkey) > 0 ? STORE_LATEST_NEWER
+                                                                         : STORE_LATEST_OLDER;
+    rc = store_put_object(w->st, &wctx, &in, &put, err);
     if (!rc && put == STORE_PUT_NEW && in.match_plan == OBSERVE_SCAN)
         rc = check_scan_quota(w, err);
     if (!rc)
-        rc = record(w->res, info, &d, put == STORE_PUT_DUPLICATE);
+        rc = record(w->res, info, &o);
     if (rc == MZ_ENOMEM)
         mz_error_set(err, rc, "", "out of memory");
     return rc;
@@ -473,6 +685,7 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     w.wctx.submitter = p->user.id;
     w.wctx.date_added = NULL; /* stamped by the store under the write lock, row by row */
     w.res = res;
+    memset(&w.m, 0, sizeof w.m);
     w.skew = lim->max_future_skew;
     w.latest_ok = INT64_MAX;
     if (lim->max_future_skew >= 0) {
@@ -489,6 +702,7 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
         rc = store_commit(st, err);
     else
         store_rollback(st);
+    model_free(&w.m);
     if (rc)
         svc_ingest_result_free(res);
     return rc;

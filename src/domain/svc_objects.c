@@ -1,7 +1,12 @@
 /* domain/svc_objects.c - reading STIX objects under TLP (writing is svc_ingest.c).
  * Reads ask the store with the reader's grants (tlp_visibility) and then check
  * every row again with tlp_can_read, so that no row reaches a reader unless the one
- * TLP function says so. Under the id of a standard marking definition (rules/tlp.h)
+ * TLP function says so. Every path serves a reader at most one object per id, the
+ * newest version it may read of it (docs/model.md R2-R4): the store hands each id's
+ * latest row, and every row of the few ids it marks `cx` (several objects, versions
+ * read by different readers, revoked or withdrawn versions), for which model.c makes
+ * the choice; filters were applied by the store to the rows, so they apply to the
+ * version chosen, never dig out another. Under the id of a standard marking definition (rules/tlp.h)
  * only the standard's text is ever served, whatever a row holds (a copy stored
  * before copies were checked may say anything). */
 #include <stdio.h>
@@ -10,6 +15,7 @@
 
 #include "fmt/cursor.h"
 #include "rules/stix.h"
+#include "domain/model.h"
 #include "domain/svc.h"
 #include "domain/svc_cursor.h"
 #include "rules/tlp.h"
@@ -46,6 +52,20 @@ static enum mz_err to_store_query(struct store *st, const struct principal *p, c
         mz_time_format_us(&t, added_after);
         sq->added_after = added_after;
     }
+    if (q->submitted_by) {
+        /* R9: the owner; an identity that is no organisation's owns nothing here */
+        int64_t org = 0, user = 0;
+        struct mz_error e;
+        if (!stix_id_valid(q->submitted_by, "identity"))
+            return mz_error_set(err, MZ_EINVAL, "submitted_by", "submitted_by must be an identity id");
+        rc = store_identity_owner(st, q->submitted_by, &org, &user, &e);
+        if (rc && rc != MZ_ENOTFOUND) {
+            *err = e;
+            return rc;
+        }
+        sq->by_owner = 1;
+        sq->owner_org = rc == MZ_OK && user == 0 ? org : -1;
+    }
     if (!q->next)
         return MZ_OK;
     rc = svc_cursor_key(st, key, err);
@@ -70,12 +90,95 @@ static const struct store_row *served(const struct store_row *row, struct store_
     return tmp;
 }
 
+/* The model's choice for the ids of one read, kept for the ids seen last: rows of
+ * one id come one after another (get) or scattered (lists), and each id is decided
+ * once per read. */
+#define CHOICE_SLOTS 8
+struct choice {
+    char id[STORE_IDENT_LEN * 4];
+    uint64_t objs;    /* the objects served (R2) */
+    int64_t pick;     /* the seq of the version served (R3), or -1 */
+    int64_t *readable; /* objs' versions p may read (version=all), heap */
+    size_t n_readable;
+};
+
+struct chooser {
+    struct store *st;
+    const struct principal *p;
+    struct choice slot[CHOICE_SLOTS];
+    int next;
+    struct model_id m;
+    enum mz_err rc;
+    struct mz_error err;
+};
+
+static void chooser_free(struct chooser *c)
+{
+    for (int i = 0; i < CHOICE_SLOTS; i++)
+        free(c->slot[i].readable);
+    model_free(&c->m);
+}
+
+static const struct choice *choose(struct chooser *c, const char *id)
+{
+    struct choice *ch;
+    long v;
+
+    for (int i = 0; i < CHOICE_SLOTS; i++)
+        if (c->slot[i].id[0] && !strcmp(c->slot[i].id, id))
+            return &c->slot[i];
+    ch = &c->slot[c->next];
+    c->next = (c->next + 1) % CHOICE_SLOTS;
+    free(ch->readable);
+    memset(ch, 0, sizeof *ch);
+    c->rc = model_load(c->st, id, &c->m, &c->err);
+    if (c->rc)
+        return NULL;
+    snprintf(ch->id, sizeof ch->id, "%s", id);
+    ch->objs = model_served(c->st, c->p, &c->m);
+    v = model_pick(c->p, &c->m, ch->objs);
+    ch->pick = v < 0 ? -1 : c->m.v[v].seq;
+    ch->readable = calloc(c->m.n ? c->m.n : 1, sizeof *ch->readable);
+    if (!ch->readable) {
+        c->rc = mz_error_set(&c->err, MZ_ENOMEM, "", "out of memory");
+        ch->id[0] = '\0';
+        return NULL;
+    }
+    for (size_t i = 0; i < c->m.n; i++)
+        if (c->m.v[i].obj < 64 && (ch->objs >> c->m.v[i].obj & 1u) && model_may_read(c->p, &c->m.v[i]))
+            ch->readable[ch->n_readable++] = c->m.v[i].seq;
+    return ch;
+}
+
+/* Is row what p is served (all: one of the versions of what p is served)? Rows of
+ * ids not marked cx are their id's one object's latest version (or, with all, one
+ * of its versions), read by the same readers as every other version of it. */
+static int is_served(struct chooser *c, const struct store_row *row, int all)
+{
+    const struct choice *ch;
+
+    if (!row->cx)
+        return 1;
+    ch = choose(c, row->stix_id);
+    if (!ch)
+        return -1;
+    if (!all)
+        return ch->pick == row->seq;
+    for (size_t i = 0; i < ch->n_readable; i++)
+        if (ch->readable[i] == row->seq)
+            return 1;
+    return 0;
+}
+
 struct list_ctx {
     const struct principal *p;
     svc_row_fn fn;
     void *ctx;
     int64_t last_seq;
     int stopped;
+    int all;
+    int64_t n;          /* rows served (counts) */
+    struct chooser ch;
 };
 
 static int list_row(void *vctx, const struct store_row *row)
@@ -83,6 +186,7 @@ static int list_row(void *vctx, const struct store_row *row)
     struct list_ctx *c = vctx;
     struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
     struct store_row tmp;
+    int s;
 
     c->last_seq = row->seq;
     if (!tlp_can_read(c->p, &m)) {
@@ -90,11 +194,30 @@ static int list_row(void *vctx, const struct store_row *row)
         MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
         return 0;
     }
-    if (c->fn(c->ctx, served(row, &tmp))) {
+    s = is_served(&c->ch, row, c->all);
+    if (s < 0)
+        return 1; /* c->ch.rc says why */
+    if (!s)
+        return 0;
+    c->n++;
+    if (c->fn && c->fn(c->ctx, served(row, &tmp))) {
         c->stopped = 1;
         return 1;
     }
     return 0;
+}
+
+static void list_init(struct list_ctx *c, struct store *st, const struct principal *p, svc_row_fn fn, void *ctx,
+                      int all)
+{
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->fn = fn;
+    c->ctx = ctx;
+    c->all = all;
+    c->ch.st = st;
+    c->ch.p = p;
+    mz_error_clear(&c->ch.err);
 }
 
 enum mz_err svc_list(struct store *st, const struct principal *p, const struct svc_query *q,
@@ -103,15 +226,21 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     struct store_query sq;
     struct store_vis vis;
     char added_after[MZ_TIME_STRLEN];
-    struct list_ctx c = {p, fn, ctx, 0, 0};
+    struct list_ctx c;
     unsigned char key[SVC_CURSOR_KEY_LEN];
     int more = 0, key_read = 0;
     enum mz_err rc = to_store_query(st, p, q, &sq, added_after, key, &key_read, err);
 
+    list_init(&c, st, p, fn, ctx, q->all_versions);
     if (!rc) {
         tlp_visibility(p, &vis);
         rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
     }
+    if (!rc && c.ch.rc) {
+        rc = c.ch.rc;
+        *err = c.ch.err;
+    }
+    chooser_free(&c.ch);
     next_out[0] = '\0';
     if (!rc && (more || c.stopped) && !key_read)
         rc = svc_cursor_key(st, key, err);
@@ -128,7 +257,9 @@ enum mz_err svc_count(struct store *st, const struct principal *p, const struct 
     struct store_vis vis;
     char added_after[MZ_TIME_STRLEN];
     unsigned char key[SVC_CURSOR_KEY_LEN];
+    struct list_ctx c;
     int key_read;
+    int64_t plain = 0;
     enum mz_err rc = to_store_query(st, p, q, &sq, added_after, key, &key_read, err);
 
     svc_cursor_forget(key);
@@ -136,28 +267,23 @@ enum mz_err svc_count(struct store *st, const struct principal *p, const struct 
         return rc;
     sq.limit = 0;
     tlp_visibility(p, &vis);
-    return store_count(st, &vis, &sq, count_out, err);
-}
-
-struct get_ctx {
-    const struct principal *p;
-    svc_row_fn fn;
-    void *ctx;
-    int n;
-};
-
-static int get_row(void *vctx, const struct store_row *row)
-{
-    struct get_ctx *c = vctx;
-    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
-    struct store_row tmp;
-
-    if (!tlp_can_read(c->p, &m)) {
-        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
-        return 0;
+    /* R4: the size of the list - the plain ids counted by the store, the ids that need
+     * the choice walked */
+    sq.cx = STORE_CX_PLAIN;
+    rc = store_count(st, &vis, &sq, &plain, err);
+    if (rc)
+        return rc;
+    list_init(&c, st, p, NULL, NULL, q->all_versions);
+    sq.cx = STORE_CX_CHOICE;
+    rc = store_list(st, &vis, &sq, list_row, &c, NULL, err);
+    if (!rc && c.ch.rc) {
+        rc = c.ch.rc;
+        *err = c.ch.err;
     }
-    c->n++;
-    return c->fn(c->ctx, served(row, &tmp));
+    chooser_free(&c.ch);
+    if (!rc)
+        *count_out = plain + c.n;
+    return rc;
 }
 
 enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
@@ -165,7 +291,7 @@ enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
 {
     struct store_query sq;
     struct store_vis vis;
-    struct get_ctx c = {p, fn, ctx, 0};
+    struct list_ctx c;
     enum mz_err rc;
 
     if (!stix_id_valid(id, NULL))
@@ -173,11 +299,16 @@ enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
     memset(&sq, 0, sizeof sq);
     sq.id = id;
     sq.tlp = -1;
-    sq.all_versions = 1;
-    sq.order = all_versions ? STORE_ORDER_ADDED : STORE_ORDER_NEWEST;
-    sq.limit = all_versions ? 0 : 1;
+    sq.all_versions = all_versions;
+    sq.order = STORE_ORDER_ADDED;
+    list_init(&c, st, p, fn, ctx, all_versions);
     tlp_visibility(p, &vis);
-    rc = store_list(st, &vis, &sq, get_row, &c, NULL, err);
+    rc = store_list(st, &vis, &sq, list_row, &c, NULL, err);
+    if (!rc && c.ch.rc) {
+        rc = c.ch.rc;
+        *err = c.ch.err;
+    }
+    chooser_free(&c.ch);
     if (!rc && c.n == 0)
         rc = mz_error_set(err, MZ_ENOTFOUND, "", "no object with id '%.80s' is visible to you", id);
     return rc;

@@ -107,6 +107,29 @@ int stix_type_known(const char *t)
     return find_rule(t) != NULL;
 }
 
+int stix_id_uuid_version(const char *id)
+{
+    const char *dash = strstr(id, "--");
+
+    if (!dash || strlen(dash + 2) < 36)
+        return -1;
+    return ascii_is_digit((unsigned char)dash[2 + 14]) ? dash[2 + 14] - '0' : -1;
+}
+
+int stix_id_is_sco(const char *id)
+{
+    const char *dash = strstr(id, "--");
+    char type[64];
+    const struct type_rule *r;
+
+    if (!dash || (size_t)(dash - id) >= sizeof type)
+        return 0;
+    memcpy(type, id, (size_t)(dash - id));
+    type[dash - id] = '\0';
+    r = find_rule(type);
+    return r && r->kind == STIX_SCO;
+}
+
 /* STIX type names: lowercase ASCII letters, digits and '-', starting with a letter,
  * not ending with '-', 3 to 250 characters. */
 static int type_name_ok(const char *t, size_t n)

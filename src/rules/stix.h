@@ -62,5 +62,9 @@ void stix_info_clear(struct stix_info *info);
 int stix_id_valid(const char *s, const char *want_type);
 /* 1 if t is a STIX 2.1 type name this release knows (not a custom one). */
 int stix_type_known(const char *t);
+/* The version digit of id's UUID (4 random, 5 name-based...), or -1. */
+int stix_id_uuid_version(const char *id);
+/* 1 if id names an object of a STIX 2.1 SCO type (its id derived from its value). */
+int stix_id_is_sco(const char *id);
 
 #endif

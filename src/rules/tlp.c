@@ -3,6 +3,7 @@
  * disagree about the rules: only about a bug, which the check then stops. */
 #include "rules/tlp.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -217,4 +218,60 @@ enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct princip
         org_wide = 0;
     }
     return org_wide ? TLP_AMBER : TLP_RED;
+}
+
+/* Principals that stand for every kind of reader of a and b: nobody; an analyst and
+ * a reporter of a's or b's owner, of an organisation named in a's audience, and of
+ * an organisation neither names; each as a's submitter or b's (of its owner), a user
+ * named in a's audience, or nobody in particular. Identities tlp_can_read compares are the only
+ * ones that can tell readers apart, so these are all the readers there are. */
+#define NARROW_MAX_IDENTS 8
+
+static size_t audience_idents(const char *audience, char idents[][STORE_IDENT_LEN], size_t max)
+{
+    size_t n = 0;
+
+    while (audience && *audience && n < max) {
+        size_t len = strcspn(audience, " ");
+        if (len && len < STORE_IDENT_LEN) {
+            memcpy(idents[n], audience, len);
+            idents[n++][len] = '\0';
+        }
+        audience += len;
+        audience += strspn(audience, " ");
+    }
+    return n;
+}
+
+int tlp_narrower(const struct tlp_meta *a, const struct tlp_meta *b)
+{
+    char idents[NARROW_MAX_IDENTS][STORE_IDENT_LEN];
+    size_t n = audience_idents(a->audience, idents, NARROW_MAX_IDENTS);
+    const int64_t orgs[] = {a->owner_org, b->owner_org, -7};
+    const int64_t users[] = {a->submitter, b->submitter, -9};
+    static const enum role roles[] = {ROLE_ANALYST, ROLE_REPORTER};
+    struct principal p;
+
+    memset(&p, 0, sizeof p);
+    if (tlp_can_read(&p, a) && !tlp_can_read(&p, b))
+        return 1;
+    for (size_t r = 0; r < 2; r++)
+        for (size_t o = 0; o < 3 + n; o++)
+            for (size_t u = 0; u < 3; u++)
+                for (size_t ui = 0; ui <= n; ui++) {
+                    /* a submitter is a user of the owner organisation */
+                    if (u < 2 && !(o < 3 && orgs[o] == (u == 0 ? a->owner_org : b->owner_org)))
+                        continue;
+                    memset(&p, 0, sizeof p);
+                    p.role = roles[r];
+                    p.org.id = o < 3 ? orgs[o] : -8;
+                    if (o >= 3)
+                        snprintf(p.org.identity, sizeof p.org.identity, "%s", idents[o - 3]);
+                    p.user.id = users[u];
+                    if (ui)
+                        snprintf(p.user.identity, sizeof p.user.identity, "%s", idents[ui - 1]);
+                    if (tlp_can_read(&p, a) && !tlp_can_read(&p, b))
+                        return 1;
+                }
+    return 0;
 }

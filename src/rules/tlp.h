@@ -99,6 +99,10 @@ void tlp_visibility(const struct principal *p, struct store_vis *vis);
 /* 1 if p may read an object with meta m. */
 int tlp_can_read(const struct principal *p, const struct tlp_meta *m);
 
+/* 1 if some reader may read an object with meta a and not one with meta b
+ * (docs/model.md R3.4: b narrows a). Withdrawals aside. */
+int tlp_narrower(const struct tlp_meta *a, const struct tlp_meta *b);
+
 /* The marking of a sighting that principal p reports of an indicator with marking m: a
  * sighting names its indicator, so it may reach no one who may not see the indicator.
  * TLP_AMBER (of p's organisation, addressed also to the indicator's organisation, which

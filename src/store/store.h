@@ -211,13 +211,22 @@ struct store_vis {
     uint32_t aud_user_mask;
 };
 
+/* Whether a version written is its object's newest (`latest`). */
+enum store_latest {
+    STORE_LATEST_READ = 0, /* the store compares it with the object's newest version (and
+                              answers STORE_PUT_DUPLICATE for that version) */
+    STORE_LATEST_FIRST,    /* the caller knows: the object's first version */
+    STORE_LATEST_NEWER,    /* ... newer than the object's newest, whose mark it clears */
+    STORE_LATEST_OLDER     /* ... older than the object's newest (arriving late) */
+};
+
 /* One object to write; every pointer is borrowed for the call. */
 struct store_object_in {
     const char *stix_id;
     const char *type;
     const char *version;    /* `modified`, or `created` for unversioned objects, or "" */
     const char *version_key;/* the version normalised so that it sorts as text */
-    const char *created_by; /* created_by_ref, or the owner's identity */
+    const char *created_by; /* created_by_ref, or NULL (docs/model.md R9) */
     int tlp;                /* 0..4 as rules/tlp.h numbers them */
     int tlp_defaulted;      /* 1 if the object carried no TLP marking */
     int revoked;
@@ -228,6 +237,11 @@ struct store_object_in {
     const char *observables;/* "<kind> <value>\n" lines, or NULL */
     int match_plan;         /* an indicator's plan, or -1 for other objects */
     int64_t valid_from, valid_until;
+    /* the object model (docs/model.md), decided by the domain */
+    int attested;           /* the object's first version names its owner as creator */
+    int cx;                 /* the id needs the model's choice on reads (store_mark_cx) */
+    int tlp_inherited;      /* unmarked: took the marking of the version it supersedes */
+    enum store_latest latest_hint;
 };
 
 struct store_write_ctx {
@@ -237,6 +251,7 @@ struct store_write_ctx {
      * Either way store_put_object stamps the row with the later of that time and
      * the newest date_added already stored + 1 microsecond, under the write lock. */
     const char *date_added;
+    int64_t owner_user;     /* 0, or the user whose personal object this is (docs/model.md R1.3) */
 };
 
 enum store_put_result {
@@ -265,9 +280,38 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
                              const struct store_object_in *obj,
                              enum store_put_result *result_out, struct mz_error *err);
 
+/* One version's facts for the object model (no body). Strings are borrowed for
+ * the callback. */
+struct store_version {
+    int64_t seq, owner_org, owner_user, submitter;
+    const char *vkey, *version, *date_added;
+    int tlp, tlp_defaulted, tlp_inherited, revoked, attested, cx;
+    const char *audience; /* or NULL */
+    const char *wd_keep;  /* NULL, or withdrawn: space-separated identities that keep it */
+};
+typedef int (*store_version_fn)(void *ctx, const struct store_version *v);
+/* Every version of stix_id, whoever holds it, in seq (arrival) order: what the
+ * domain decides the model's choices on (it alone applies TLP to them). */
+enum mz_err store_id_versions(struct store *st, const char *stix_id, store_version_fn fn, void *ctx,
+                              struct mz_error *err);
+/* The body of version seq, NUL-terminated, in *body_out (heap: the caller frees). */
+enum mz_err store_body(struct store *st, int64_t seq, char **body_out, size_t *len_out, struct mz_error *err);
+/* Mark every version of stix_id as needing the model's choice on reads. */
+enum mz_err store_mark_cx(struct store *st, const char *stix_id, struct mz_error *err);
+/* Record the withdrawal of version seq (docs/model.md R7): keep is the new audience
+ * (space-separated identity ids; "" for the owner alone), by the user, at (RFC 3339). */
+enum mz_err store_withdraw(struct store *st, int64_t seq, const char *keep, int64_t by, const char *at,
+                           const char *reason, struct mz_error *err);
+
 enum store_order {
     STORE_ORDER_ADDED = 0, /* ascending date_added (cursor order) */
     STORE_ORDER_NEWEST     /* newest version first */
+};
+
+enum store_cx_part {
+    STORE_CX_ANY = 0, /* every id */
+    STORE_CX_PLAIN,   /* only ids served as their latest row (cx = 0) */
+    STORE_CX_CHOICE   /* only ids that need the model's choice (cx = 1) */
 };
 
 struct store_query {
@@ -276,10 +320,14 @@ struct store_query {
     const char *id;           /* exact STIX id, or NULL */
     const char *created_by;   /* identity id, or NULL */
     int node_only;            /* 1: only rows the node itself wrote (owner_org 0) */
+    int by_owner;             /* 1: only rows of owner_org (submitted_by) */
+    int64_t owner_org;
+    enum store_cx_part cx;    /* which ids' rows */
     int tlp;                  /* one level, or -1 for any */
     const char *added_after;  /* date_added strictly after (microsecond text), or NULL */
     int64_t after_seq;        /* cursor: only rows after this sequence number */
-    int all_versions;         /* 0: only each object's latest version */
+    int all_versions;         /* 0: only each object's latest version, and every
+                                 version of the ids marked cx (the domain chooses) */
     enum store_order order;
     long limit;               /* most rows to return; 0 = no limit */
 };
@@ -302,6 +350,11 @@ struct store_row {
     const char *observables; /* or NULL */
     int match_plan;          /* -1 for non-indicators; -2: stored before plans were kept */
     int64_t valid_from, valid_until;
+    int64_t owner_user;      /* 0, or the user of a personal object */
+    int cx;                  /* the id needs the model's choice */
+    int tlp_inherited;
+    const char *wd_keep;     /* NULL, or withdrawn: who keeps it (identity ids) */
+    int attested;
 };
 
 /* Return nonzero from the callback to stop early (store_list then returns MZ_OK). */

@@ -35,6 +35,7 @@ struct store {
     sqlite3_stmt *ident_of;  /* whose identity an id is (store_identity_owner) */
     sqlite3_stmt *node_obj;  /* an object the node stored under an id (store_node_object) */
     sqlite3_stmt *put_last;  /* the newest date_added stored */
+    sqlite3_stmt *id_rows;   /* every version of an id (store_id_versions) */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
     store_hook_fn hook;      /* tests (store_set_hook) */
@@ -113,6 +114,37 @@ static const char *const migrations[] = {
      * (store_count_scan): a partial index of those few rows */
     ("CREATE INDEX objects_scan ON objects(owner_org)"
      " WHERE match_plan = 4 AND latest = 1 AND revoked = 0;"),
+    /* The object model (docs/model.md, section 4 and Appendix B). An object is the
+     * versions of one id held by one owner: (stix_id, owner_org, owner_user), where
+     * owner_user is 0 but for a personal object (R1.3). `latest` marks each object's
+     * newest version. attested: the object's first version names its owner as creator
+     * (the id is claimed when its first object is attested). cx: the id needs the
+     * model's choice on reads (several objects, versions that differ in who may read
+     * them, a revoked version, a withdrawal); the rows of every other id are served as
+     * their `latest` row. tlp_inherited: an unmarked version took the marking of the
+     * version it superseded (R3.3). wd_*: the version's withdrawal (R7). created_by
+     * becomes the body's created_by_ref alone (R9: no fallback to the owner). Today's
+     * rows carry over: each (stix_id, owner_org) an object, claims from the bodies. */
+    ("ALTER TABLE objects ADD COLUMN owner_user INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE objects ADD COLUMN attested INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE objects ADD COLUMN cx INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE objects ADD COLUMN tlp_inherited INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE objects ADD COLUMN wd_keep TEXT;"
+     "ALTER TABLE objects ADD COLUMN wd_by INTEGER;"
+     "ALTER TABLE objects ADD COLUMN wd_at TEXT;"
+     "ALTER TABLE objects ADD COLUMN wd_reason TEXT;"
+     "DROP INDEX objects_version;"
+     "CREATE UNIQUE INDEX objects_version ON objects(stix_id, owner_org, owner_user, vkey);"
+     "UPDATE objects SET created_by = coalesce(json_extract(body, '$.created_by_ref'), '');"
+     "UPDATE objects AS o SET attested = 1"
+     " WHERE substr(o.stix_id, instr(o.stix_id, '--') + 16, 1) = '4'"
+     " AND (SELECT lower(f.created_by) FROM objects f WHERE f.stix_id = o.stix_id AND f.owner_org = o.owner_org"
+     "      ORDER BY f.seq LIMIT 1)"
+     "     IN (SELECT lower(identity) FROM orgs WHERE id = o.owner_org"
+     "         UNION ALL SELECT lower(identity) FROM users WHERE org_id = o.owner_org);"
+     "UPDATE objects SET cx = 1 WHERE stix_id IN (SELECT stix_id FROM objects GROUP BY stix_id"
+     " HAVING count(*) > 1 AND (count(DISTINCT owner_org) > 1 OR count(DISTINCT tlp) > 1"
+     " OR count(DISTINCT coalesce(audience, '')) > 1 OR count(DISTINCT submitter) > 1 OR sum(revoked) > 0));"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -256,19 +288,24 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
     if (!rc)
         rc = migrate(st, err);
     if (!rc)
-        rc = prepare(st, "SELECT max(vkey) FROM objects WHERE stix_id=?1 AND owner_org=?2",
+        rc = prepare(st, "SELECT max(vkey) FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3",
                      &st->put_max, err);
     if (!rc)
         rc = prepare(st, "SELECT max(date_added) FROM objects", &st->put_last, err);
     if (!rc)
-        rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND latest=1",
+        rc = prepare(st,
+                     "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
+                     "revoked,attested,cx,audience,wd_keep,date_added FROM objects WHERE stix_id=?1 ORDER BY seq",
+                     &st->id_rows, err);
+    if (!rc)
+        rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3 AND latest=1",
                      &st->put_clear, err);
     if (!rc)
         rc = prepare(st,
                      "INSERT OR IGNORE INTO objects(stix_id,type,version,vkey,date_added,created_by,"
                      "owner_org,submitter,tlp,tlp_defaulted,revoked,latest,audience,body,"
-                     "observables,match_plan,valid_from,valid_until)"
-                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+                     "observables,match_plan,valid_from,valid_until,owner_user,attested,cx,tlp_inherited)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
                      &st->put_ins, err);
     /* ids compared without regard to case (a UUID may be spelt in either); the tables
      * of organisations and users are small, so no index is needed for it */
@@ -299,6 +336,7 @@ void store_close(struct store *st)
     sqlite3_finalize(st->ident_of);
     sqlite3_finalize(st->node_obj);
     sqlite3_finalize(st->put_last);
+    sqlite3_finalize(st->id_rows);
     sqlite3_close(st->db);
     free(st);
 }
@@ -901,32 +939,37 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
                              enum store_put_result *result_out, struct mz_error *err)
 {
     sqlite3_stmt *s;
-    const unsigned char *max;
     char date_added[MZ_TIME_STRLEN];
-    int latest = 1, cmp = 1;
+    int latest = o->latest_hint != STORE_LATEST_OLDER, clear = o->latest_hint == STORE_LATEST_NEWER;
     enum mz_err rc;
 
-    s = st->put_max;
-    sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, ctx->owner_org);
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (o->latest_hint == STORE_LATEST_READ) {
+        const unsigned char *max;
+        int cmp = 1;
+        s = st->put_max;
+        sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, ctx->owner_org);
+        sqlite3_bind_int64(s, 3, ctx->owner_user);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            sqlite3_reset(s);
+            return db_error(st, err, "read versions");
+        }
+        max = sqlite3_column_text(s, 0);
+        if (max)
+            cmp = strcmp(o->version_key, (const char *)max);
         sqlite3_reset(s);
-        return db_error(st, err, "read versions");
+        if (cmp == 0) {
+            *result_out = STORE_PUT_DUPLICATE;
+            return MZ_OK;
+        }
+        latest = cmp > 0; /* else an older version arriving late */
+        clear = cmp > 0 && max;
     }
-    max = sqlite3_column_text(s, 0);
-    if (max)
-        cmp = strcmp(o->version_key, (const char *)max);
-    sqlite3_reset(s);
-    if (cmp == 0) {
-        *result_out = STORE_PUT_DUPLICATE;
-        return MZ_OK;
-    }
-    if (cmp < 0) {
-        latest = 0; /* an older version arriving late */
-    } else if (max) {
+    if (clear) {
         s = st->put_clear;
         sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, ctx->owner_org);
+        sqlite3_bind_int64(s, 3, ctx->owner_user);
         if (sqlite3_step(s) != SQLITE_DONE) {
             sqlite3_reset(s);
             return db_error(st, err, "mark old version");
@@ -942,7 +985,7 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
     sqlite3_bind_text(s, 3, o->version, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, o->version_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, date_added, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, o->created_by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, o->created_by ? o->created_by : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, ctx->owner_org);
     sqlite3_bind_int64(s, 8, ctx->submitter);
     sqlite3_bind_int(s, 9, o->tlp);
@@ -961,6 +1004,10 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
     sqlite3_bind_int(s, 16, o->match_plan);
     sqlite3_bind_int64(s, 17, o->valid_from);
     sqlite3_bind_int64(s, 18, o->valid_until);
+    sqlite3_bind_int64(s, 19, ctx->owner_user);
+    sqlite3_bind_int(s, 20, o->attested);
+    sqlite3_bind_int(s, 21, o->cx);
+    sqlite3_bind_int(s, 22, o->tlp_inherited);
     if (sqlite3_step(s) != SQLITE_DONE) {
         sqlite3_reset(s);
         return db_error(st, err, "insert object");
@@ -968,6 +1015,106 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
     *result_out = sqlite3_changes(st->db) ? STORE_PUT_NEW : STORE_PUT_DUPLICATE;
     sqlite3_reset(s);
     return MZ_OK;
+}
+
+enum mz_err store_id_versions(struct store *st, const char *stix_id, store_version_fn fn, void *ctx,
+                              struct mz_error *err)
+{
+    sqlite3_stmt *s = st->id_rows;
+    enum mz_err rc = MZ_OK;
+    int step;
+
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_version v;
+        v.seq = sqlite3_column_int64(s, 0);
+        v.owner_org = sqlite3_column_int64(s, 1);
+        v.owner_user = sqlite3_column_int64(s, 2);
+        v.submitter = sqlite3_column_int64(s, 3);
+        v.vkey = (const char *)sqlite3_column_text(s, 4);
+        v.version = (const char *)sqlite3_column_text(s, 5);
+        v.tlp = sqlite3_column_int(s, 6);
+        v.tlp_defaulted = sqlite3_column_int(s, 7);
+        v.tlp_inherited = sqlite3_column_int(s, 8);
+        v.revoked = sqlite3_column_int(s, 9);
+        v.attested = sqlite3_column_int(s, 10);
+        v.cx = sqlite3_column_int(s, 11);
+        v.audience = (const char *)sqlite3_column_text(s, 12);
+        v.wd_keep = (const char *)sqlite3_column_text(s, 13);
+        v.date_added = (const char *)sqlite3_column_text(s, 14);
+        if (fn(ctx, &v)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "read the versions of an id");
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+enum mz_err store_body(struct store *st, int64_t seq, char **body_out, size_t *len_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT body FROM objects WHERE seq=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, seq);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        char *b = malloc(n + 1);
+        if (!b) {
+            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        } else {
+            memcpy(b, sqlite3_column_text(s, 0), n);
+            b[n] = '\0';
+            *body_out = b;
+            *len_out = n;
+        }
+    } else {
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "store: no version %lld", (long long)seq);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_mark_cx(struct store *st, const char *stix_id, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE objects SET cx=1 WHERE stix_id=?1 AND cx=0", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "mark an id");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_withdraw(struct store *st, int64_t seq, const char *keep, int64_t by, const char *at,
+                           const char *reason, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE objects SET wd_keep=?2, wd_by=?3, wd_at=?4, wd_reason=?5 WHERE seq=?1",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_text(s, 2, keep ? keep : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, by);
+    sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
+    if (reason)
+        sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 5);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "withdraw a version");
+    sqlite3_finalize(s);
+    return rc;
 }
 
 /* The visibility grants of struct store_vis as one SQL condition over named
@@ -1028,8 +1175,14 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols,
         rc = mz_buf_puts(sql, cols);
     if (!rc)
         rc = mz_buf_puts(sql, " FROM objects WHERE seq > :after_seq");
-    if (!rc && !q->all_versions)
-        rc = mz_buf_puts(sql, " AND latest = 1");
+    /* rows of ids that need the model's choice come whatever their version: the
+     * domain decides which (if any) is the reader's; every other id is its latest */
+    if (!rc && q->cx == STORE_CX_PLAIN)
+        rc = mz_buf_puts(sql, q->all_versions ? " AND cx = 0" : " AND latest = 1 AND cx = 0");
+    else if (!rc && q->cx == STORE_CX_CHOICE)
+        rc = mz_buf_puts(sql, " AND cx = 1");
+    else if (!rc && !q->all_versions)
+        rc = mz_buf_puts(sql, " AND (latest = 1 OR cx = 1)");
     if (!rc && q->n_types) {
         rc = mz_buf_puts(sql, " AND type IN (");
         for (size_t i = 0; !rc && i < q->n_types; i++)
@@ -1043,6 +1196,8 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols,
         rc = mz_buf_puts(sql, " AND created_by = :created_by");
     if (!rc && q->node_only)
         rc = mz_buf_puts(sql, " AND owner_org = 0");
+    if (!rc && q->by_owner)
+        rc = mz_buf_puts(sql, " AND owner_org = :owner_org");
     if (!rc && q->tlp >= 0)
         rc = mz_buf_puts(sql, " AND tlp = :tlp");
     if (!rc && q->added_after)
@@ -1083,6 +1238,7 @@ static enum mz_err prepare_query(struct store *st, const char *cols, const struc
     bind_named_text(s, ":id", q->id);
     bind_named_text(s, ":created_by", q->created_by);
     bind_named_int(s, ":tlp", q->tlp);
+    bind_named_int(s, ":owner_org", q->owner_org);
     bind_named_text(s, ":added_after", q->added_after);
     /* One row more than asked for tells whether there are more. */
     bind_named_int(s, ":limit", q->limit + 1);
@@ -1103,7 +1259,8 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
     rc = prepare_query(st, "seq,stix_id,type,version,date_added,created_by,owner_org,"
                        "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
                        "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
-                       "coalesce(valid_until,9223372036854775807)", q, vis, 1, &s, err);
+                       "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested",
+                       q, vis, 1, &s, err);
     if (rc)
         return rc;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1130,6 +1287,11 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
         r.match_plan = sqlite3_column_int(s, 14);
         r.valid_from = sqlite3_column_int64(s, 15);
         r.valid_until = sqlite3_column_int64(s, 16);
+        r.owner_user = sqlite3_column_int64(s, 17);
+        r.cx = sqlite3_column_int(s, 18);
+        r.tlp_inherited = sqlite3_column_int(s, 19);
+        r.wd_keep = (const char *)sqlite3_column_text(s, 20);
+        r.attested = sqlite3_column_int(s, 21);
         n++;
         if (fn(ctx, &r)) {
             step = SQLITE_DONE;

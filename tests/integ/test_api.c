@@ -214,9 +214,14 @@ static void test_filters(void **state)
         assert_string_equal(json_string_value(json_object_get(o, "type")), "identity");
     json_decref(v);
     hresp_free(&r);
-    /* created_by: objects without created_by_ref count as their owner's */
+    /* created_by is created_by_ref alone (docs/model.md R9: these carry none);
+     * submitted_by is the owner */
     h_identity(&node, "org", "rs-cert", ident);
     snprintf(path, sizeof path, "/api/v1/count?type=indicator&created_by=%s", ident);
+    assert_int_equal(h_http(&node, "GET", path, analyst_key, NULL, 0, &r), 200);
+    assert_non_null(strstr(r.body, "\"count\":0"));
+    hresp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/count?type=indicator&submitted_by=%s", ident);
     assert_int_equal(h_http(&node, "GET", path, analyst_key, NULL, 0, &r), 200);
     assert_null(strstr(r.body, "\"count\":0"));
     hresp_free(&r);

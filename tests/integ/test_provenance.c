@@ -7,8 +7,10 @@
  *     but equal as JSON is accepted and served as the standard's text (get, list,
  *     export); the same for STIX 2.1's TLP 1.0 definitions;
  *   - an upper-case TLP:RED id is RED (it used to fall to AMBER+STRICT);
- *   - created_by_ref may not name another member organisation, a user of another
- *     organisation or the node itself; a vendor's identity and one's own are fine;
+ *   - an object whose created_by_ref names another member organisation, a user of
+ *     another organisation (whom the poster may list) or the node itself is that
+ *     owner's, never the poster's: skipped, the rest of the bundle stored
+ *     (docs/model.md R1.1, R9); a vendor's identity and one's own are fine;
  *   - the identity objects of organisations and the node's campaign groupings are
  *     written only by the node: refused from admin, analyst and reporter alike;
  *     users' identities to whoever may list them; the node's x-mreza- types;
@@ -110,6 +112,28 @@ static void refused(int key, const char *body, long want, const char *field, con
         fail_msg("message '%s' does not say '%s'", m ? m : "", word);
     json_decref(v);
     assert_int_equal(h_db_count(&node, NULL), before);
+}
+
+/* A write whose object is another owner's (docs/model.md R1.1): 201, the object
+ * listed in `skipped` with a reason saying word, the rest of the write stored,
+ * nothing of the skipped id. */
+static void skipped(int key, const char *body, const char *id, const char *word, long long stored)
+{
+    long long before = h_db_count(&node, NULL);
+    json_t *v = post(key, body, 201);
+    json_t *sk = json_array_get(json_object_get(v, "skipped"), 0);
+    const char *sid = json_string_value(json_object_get(sk, "id"));
+    const char *m = json_string_value(json_object_get(sk, "reason"));
+    char where[160];
+
+    if (!sid || strcmp(sid, id) || json_array_size(json_object_get(v, "skipped")) != 1)
+        fail_msg("%s was not skipped", id);
+    if (!m || !strstr(m, word))
+        fail_msg("reason '%s' does not say '%s'", m ? m : "", word);
+    json_decref(v);
+    assert_int_equal(h_db_count(&node, NULL), before + stored);
+    snprintf(where, sizeof where, "stix_id = '%s'", id);
+    assert_int_equal(h_db_count(&node, where), 0);
 }
 
 static char *indicator(const char *tail, const char *marking, const char *extra)
@@ -346,27 +370,32 @@ static void test_created_by_ref(void **state)
         "\"modified\":\"2024-01-01T00:00:00.000Z\",\"name\":\"ACME Threat Research\",\"identity_class\":\"organization\"}";
 
     (void)state;
-    /* the review: a hospital's reporter attributes an indicator to Montenegro's CSIRT */
+    /* the review: a hospital's reporter attributes an indicator to Montenegro's CSIRT:
+     * the object is me-cirt's, never the hospital's; it is skipped (R1.1), the rest
+     * of the bundle stored */
     bad = by("000000000011", me_org);
     b = bundle2(ok, bad);
-    refused(K_HOSP, b, 400, "/objects/1/created_by_ref", "member organisation me-cirt");
+    skipped(K_HOSP, b, "indicator--7a7a7a7a-0000-4000-8000-000000000011", "me-cirt's object", 1);
     free(b);
-    refused(K_AL, bad, 400, "/created_by_ref", "you are not of it");
+    skipped(K_AL, bad, "indicator--7a7a7a7a-0000-4000-8000-000000000011", "only me-cirt versions it", 0);
     free(bad);
     snprintf(path, sizeof path, "/api/v1/count?type=indicator&created_by=%s", me_org);
     assert_int_equal(get(K_ME, path, &out), 200);
     assert_non_null(strstr(out, "\"count\":0"));
     free(out);
-    /* a user of another organisation; the organisation spelt in upper case */
+    /* a user of another organisation: me-cirt's object for whoever may list that user
+     * (R9); third-party content for anyone else, so that nobody learns of a user it
+     * may not list */
     bad = by("000000000012", me_user);
-    refused(K_AL_ADMIN, bad, 400, "/created_by_ref", "a user of member organisation me-cirt");
-    refused(K_AL, bad, 400, "/created_by_ref", "a user of another member organisation"); /* not named */
+    skipped(K_AL_ADMIN, bad, "indicator--7a7a7a7a-0000-4000-8000-000000000012", "me-cirt's object", 0);
+    json_decref(post(K_AL, bad, 201));
     free(bad);
+    /* the organisation spelt in upper case */
     for (size_t i = 0; i <= strlen(me_org); i++)
         upper[i] = (char)(me_org[i] >= 'a' && me_org[i] <= 'f' && i > 10 ? me_org[i] - 'a' + 'A' : me_org[i]);
     assert_string_not_equal(upper, me_org);
     bad = by("000000000013", upper);
-    refused(K_HOSP, bad, 400, "/created_by_ref", "me-cirt");
+    skipped(K_HOSP, bad, "indicator--7a7a7a7a-0000-4000-8000-000000000013", "me-cirt", 0);
     free(bad);
     /* a third party (with its identity object in the same bundle), one's own
      * organisation, a colleague of one's own organisation */
@@ -562,7 +591,7 @@ static void test_campaign_recorded_despite_attackers(void **state)
     }
     snprintf(extra, sizeof extra, ",\"created_by_ref\":\"%s\"", node_ident);
     g = grouping("grouping--7a7a7a7a-0000-4000-8000-000000000200", GREEN, "2025-01-01T00:00:00.000Z", 1, extra);
-    refused(K_AL, g, 400, "/created_by_ref", "node's own identity");
+    skipped(K_AL, g, "grouping--7a7a7a7a-0000-4000-8000-000000000200", "the node's object", 0);
     free(g);
     /* readers get the node's grouping */
     snprintf(path, sizeof path, "/api/v1/objects/%s", id);

@@ -293,7 +293,7 @@ static void test_campaign_committed_second_is_added_later(void **state)
 static void test_clock_behind_newest_row(void **state)
 {
     struct fx *f = *state;
-    struct store_write_ctx ctx = {f->analyst.org.id, f->analyst.user.id, "2999-01-01T00:00:00.000000Z"};
+    struct store_write_ctx ctx = {f->analyst.org.id, f->analyst.user.id, "2999-01-01T00:00:00.000000Z", 0};
     struct store_object_in in;
     enum store_put_result res;
     struct mz_error err;

@@ -559,7 +559,7 @@ static void test_recorded_campaign_keeps_its_id(void **state)
     struct engine *e = NULL;
     struct engine_refresh_result res;
     struct store_object_in in;
-    struct store_write_ctx w = {0, 0, NULL};
+    struct store_write_ctx w = {0, 0, NULL, 0};
     enum store_put_result put;
     struct mz_error err;
     char gid[ENGINE_CAMPAIGN_ID_LEN];

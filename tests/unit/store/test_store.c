@@ -159,6 +159,7 @@ static enum store_put_result put(struct fx *f, int64_t owner, int64_t submitter,
     ctx.owner_org = owner;
     ctx.submitter = submitter;
     ctx.date_added = date;
+    ctx.owner_user = 0;
     memset(&in, 0, sizeof in);
     in.stix_id = o->id;
     in.type = o->type ? o->type : "indicator";
@@ -1341,11 +1342,11 @@ static void test_row_fields_and_body(void **state)
     struct fx *f = *state;
     static const char body[] = "{ \"id\" : \"" ID("42") "\",\n\t\"name\":\"mreža \\\"ž\\\" \\\\\" }TRAILER";
     size_t body_len = strlen(body) - strlen("TRAILER");
-    struct store_write_ctx ctx = {3, 33, "2024-05-01T12:00:00.123456Z"};
+    struct store_write_ctx ctx = {3, 33, "2024-05-01T12:00:00.123456Z", 0};
     struct store_object_in in = {
         ID("42"), "indicator", "2016-01-01T00:00:00.5Z", "2016-01-01T00:00:00.500000000Z",
         ORG2_IDENT, 2, 1, 0, USER10_IDENT " " ORG1_IDENT, body, body_len,
-        "2 evil.example\n", 2, 1000, 2000,
+        "2 evil.example\n", 2, 1000, 2000, 0, 0, 0, STORE_LATEST_READ,
     };
     struct store_query q;
     struct row_copy c;
@@ -1403,7 +1404,7 @@ static void test_rollback_leaves_nothing(void **state)
 {
     struct fx *f = *state;
     struct obj o = {ID("01"), NULL, NULL, 1, NULL, NULL, NULL};
-    struct store_write_ctx ctx = {1, 10, "2024-01-01T00:00:00.000001Z"};
+    struct store_write_ctx ctx = {1, 10, "2024-01-01T00:00:00.000001Z", 0};
     struct store_object_in in;
     struct store_query q;
     enum store_put_result res;
@@ -1482,7 +1483,7 @@ static void test_reopen_keeps_data(void **state)
 
 static void put_plan(struct fx *f, int64_t owner, const char *id, const char *version, int plan, int revoked)
 {
-    struct store_write_ctx ctx = {owner, 1, NULL};
+    struct store_write_ctx ctx = {owner, 1, NULL, 0};
     struct store_object_in in;
     enum store_put_result res;
     struct mz_error err;
