@@ -135,7 +135,7 @@ static const struct choice *choose(struct chooser *c, const char *id)
     if (c->rc)
         return NULL;
     snprintf(ch->id, sizeof ch->id, "%s", id);
-    ch->objs = model_served(c->st, c->p, &c->m);
+    ch->objs = model_served_st(c->st, c->p, &c->m);
     v = model_pick(c->p, &c->m, ch->objs);
     ch->pick = v < 0 ? -1 : c->m.v[v].seq;
     ch->readable = calloc(c->m.n ? c->m.n : 1, sizeof *ch->readable);

@@ -86,6 +86,11 @@ void engine_free(struct engine *e)
     free_patterns(e);
     free(e->map_keys);
     free(e->map_vals);
+    free(e->map_owner);
+    free(e->ox);
+    free(e->idm_keys);
+    free(e->idm_head);
+    free(e->idm_cx);
     free(e->camp_keys);
     free(e->camp_refs);
     free(e->camp_ids);

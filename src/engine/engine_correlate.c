@@ -1,5 +1,6 @@
 /* engine/engine_correlate.c - correlation: every live object a principal may read
- * (tlp_can_read) that carries an observable exactly, indicators through their
+ * (tlp_can_read; of an id that needs the object model's choice, the versions that are
+ * the principal's units, docs/model.md R4) that carries an observable exactly, indicators through their
  * patterns' keys and observable objects through their values. The value is
  * normalised first; no parents, no ranges: correlation is about the same value. */
 #include "engine/engine_int.h"
@@ -25,10 +26,12 @@ static int on_corr_hit(void *vctx, uint32_t num, enum idx_via via, const char *k
     (void)via;
     (void)key;
     (void)key_len;
-    if (o->flags & IDX_F_DEAD)
-        return 0;
     engine_obj_meta(c->e, num, &meta);
     if (!tlp_can_read(c->p, &meta))
+        return 0;
+    /* docs/model.md R4: per object; an id with several objects or versions read by
+     * different readers reports only the reader's units (revoked or not) */
+    if (engine_versions_cx(c->e, num) ? !engine_versions_unit(c->e, c->p, num) : (o->flags & IDX_F_DEAD) != 0)
         return 0;
     idx_obj_id(c->e->ix, num, id, sizeof id);
     r.id = id;

@@ -22,6 +22,15 @@
 #include "rules/tlp.h"
 #include "util/buf.h"
 
+/* What the object model needs of an indexed object that struct idx_obj does not
+ * keep. */
+struct engine_objx {
+    int32_t owner_user; /* 0, or the user of a personal object */
+    uint32_t prev;      /* the version of the same id indexed before it, or UINT32_MAX */
+    uint8_t attested;   /* its object's first version names its owner as creator */
+    uint8_t rank;       /* its owner's source rank (R2.5) */
+};
+
 struct engine {
     pthread_rwlock_t lock;       /* readers vs. the refresher's additions */
     pthread_mutex_t refresh_mu;  /* one refresh (or snapshot write) at a time */
@@ -33,7 +42,19 @@ struct engine {
      * (engine_versions.c) */
     uint64_t *map_keys;
     uint32_t *map_vals;
+    int32_t *map_owner;    /* the owner key of each slot (engine_versions_owner) */
     size_t map_cap, map_n;
+    /* docs/model.md R4 (engine_versions.c): per indexed object, what the model's
+     * choice needs beyond struct idx_obj; and per id (uuid), the newest object of any
+     * owner, the versions chained through ox[].prev, and whether the id needs the
+     * choice (cx: then correlation and match keep every version and report only the
+     * reader's units) */
+    struct engine_objx *ox;
+    size_t ox_cap;
+    uint64_t *idm_keys;
+    uint32_t *idm_head;
+    uint8_t *idm_cx;
+    size_t idm_cap, idm_n;
     /* parsed patterns of CANDIDATE and SCAN objects, ordered by object number */
     uint32_t *pat_objs;
     struct pattern **pats;
@@ -71,11 +92,25 @@ void engine_obj_meta(const struct engine *e, uint32_t num, struct tlp_meta *meta
 
 /* ---- engine_versions.c ---- */
 
+/* The owner key of an object in the version map: its organisation, or for a
+ * personal object minus its user. */
+int32_t engine_versions_owner(int64_t owner_org, int64_t owner_user);
 uint64_t engine_versions_key(const uint8_t *uuid, int32_t owner);
 /* Double the map. -1 when out of memory (the map is unchanged). */
 int engine_versions_grow(struct engine *e);
 /* The slot for (uuid, owner): existing (*found = 1) or where to insert. */
 size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner, int *found);
+
+/* Record indexed object num (a version of the id with uuid; cx: the store marks
+ * the id as needing the model's choice) in the id map and the per-object facts.
+ * Under the write lock. -1 when out of memory. */
+int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
+                         int rank, int cx);
+/* Is the id of indexed object num one that needs the model's choice? */
+int engine_versions_cx(const struct engine *e, uint32_t num);
+/* For such an id: is num one of p's units (R4: its own objects as one, each
+ * candidate, each with the version R3 serves p)? Under the read lock. */
+int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num);
 
 /* ---- engine_campaign.c ---- */
 

@@ -101,12 +101,17 @@ static int obj_reportable(struct engine *e, const struct principal *p, int64_t n
     const struct idx_obj *o = idx_obj_at(e->ix, num);
     struct tlp_meta meta;
 
-    if (!(o->flags & IDX_F_DETECT) || (o->flags & (IDX_F_DEAD | IDX_F_REVOKED)))
+    if (!(o->flags & IDX_F_DETECT) || (o->flags & IDX_F_REVOKED))
         return 0;
     if (now < o->valid_from || now >= o->valid_until)
         return 0;
     engine_obj_meta(e, num, &meta);
-    return tlp_can_read(p, &meta);
+    if (!tlp_can_read(p, &meta))
+        return 0;
+    /* docs/model.md R4: match per object, the version R3 serves p of each unit */
+    if (engine_versions_cx(e, num))
+        return engine_versions_unit(e, p, num);
+    return !(o->flags & IDX_F_DEAD);
 }
 
 static int reportable(const struct engine_matcher *m, uint32_t num)

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/model.h"
 #include "rules/observe.h"
 #include "util/timefmt.h"
 
@@ -79,6 +80,7 @@ struct batch {
 struct org_country {
     int64_t id;
     char country[3];
+    int rank; /* source rank by kind (rules/model.h) */
 };
 
 struct refresh_ctx {
@@ -104,9 +106,21 @@ static int remember_org(void *vctx, const struct store_org *o)
     if (c->n_orgs < MAX_ORGS_CACHED) {
         c->orgs[c->n_orgs].id = o->id;
         snprintf(c->orgs[c->n_orgs].country, 3, "%.2s", o->country);
+        c->orgs[c->n_orgs].rank = model_rank_of_kind(o->kind);
         c->n_orgs++;
     }
     return 0;
+}
+
+/* The source rank of org's objects (docs/model.md R2.5): the node's 0. */
+static int rank_of(const struct refresh_ctx *c, int64_t org)
+{
+    if (org == 0)
+        return 0;
+    for (size_t i = 0; i < c->n_orgs; i++)
+        if (c->orgs[i].id == org)
+            return c->orgs[i].rank;
+    return 3;
 }
 
 static const char *country_of(const struct refresh_ctx *c, int64_t org)
@@ -296,6 +310,15 @@ static int prepare_row(struct refresh_ctx *c, struct batch *b, size_t i)
     return 0;
 }
 
+/* Do indexed objects a and b (versions of one object) have the same readers? */
+static int same_readers(const struct engine *e, uint32_t a, uint32_t b)
+{
+    const struct idx_obj *x = idx_obj_at(e->ix, a), *y = idx_obj_at(e->ix, b);
+    const char *ax = idx_obj_audience(e->ix, a), *ay = idx_obj_audience(e->ix, b);
+
+    return x->tlp == y->tlp && x->submitter == y->submitter && !strcmp(ax ? ax : "", ay ? ay : "");
+}
+
 /* Add prepared row i of b to the index: the caller holds the write lock. Rows come
  * in seq order. Of two versions of one owner's object, the one with the later
  * `modified` stays live, whatever the order they arrived in (as the store's
@@ -308,6 +331,7 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
     uint32_t num = 0, old; /* num: set by idx_add_obj on success (gcc -O3 -flto cannot tell) */
     uint8_t uuid[16];
     size_t slot;
+    int32_t owner;
     int found;
 
     e->generation = (uint64_t)row->seq;
@@ -318,17 +342,34 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
     if (idx_add_obj(e->ix, &pr->in, &num, c->err))
         goto fail;
     memcpy(uuid, idx_obj_at(e->ix, num)->uuid, 16);
-    slot = engine_versions_slot(e, uuid, (int32_t)row->owner_org, &found);
+    if (engine_versions_note(e, num, uuid, row->owner_user, row->attested, rank_of(c, row->owner_org), row->cx))
+        goto nomem;
+    owner = engine_versions_owner(row->owner_org, row->owner_user);
+    slot = engine_versions_slot(e, uuid, owner, &found);
     if (found) {
         old = e->map_vals[slot];
+        /* An id that needs the model's choice keeps the versions some reader may
+         * still be served (R3, R4): one is retired only for another of the same
+         * readers that wins for all of them (newer, or revoked: R3.2). */
+        int same = !row->cx || same_readers(e, old, num);
+        int old_rev = (idx_obj_at(e->ix, old)->flags & IDX_F_REVOKED) != 0;
+        int new_rev = (pr->in.flags & IDX_F_REVOKED) != 0;
         if (idx_obj_at(e->ix, old)->version > pr->in.version) {
-            idx_set_flags(e->ix, num, IDX_F_DEAD); /* an older version, arrived late */
-            return 0;
+            /* an older version, arrived late */
+            if (same && (!new_rev || !row->cx)) {
+                idx_set_flags(e->ix, num, IDX_F_DEAD);
+                return 0;
+            }
+            if (same && !old_rev)
+                idx_set_flags(e->ix, old, IDX_F_DEAD); /* a late revoked one wins */
+        } else {
+            if (same && (!old_rev || !row->cx))
+                idx_set_flags(e->ix, old, IDX_F_DEAD);
+            e->map_vals[slot] = num;
         }
-        idx_set_flags(e->ix, old, IDX_F_DEAD);
-        e->map_vals[slot] = num;
     } else {
-        e->map_keys[slot] = engine_versions_key(uuid, (int32_t)row->owner_org);
+        e->map_keys[slot] = engine_versions_key(uuid, owner);
+        e->map_owner[slot] = owner;
         e->map_vals[slot] = num;
         e->map_n++;
     }

@@ -1,13 +1,29 @@
 /* engine/engine_versions.c - the engine's version map: (object UUID, owner
- * organisation) -> the number of the indexed object that is that object's newest
- * version, so that indexing a new version retires the one before it (IDX_F_DEAD).
- * Open addressing with linear probing over XXH3 keys; the refresher's alone (no
- * reader ever looks at it), grown before it is half full. */
+ * organisation or personal owner) -> the number of the indexed object that is that
+ * object's newest version, so that indexing a new version retires the one before it
+ * (IDX_F_DEAD). Open addressing with linear probing over XXH3 keys; the refresher's
+ * alone (no reader ever looks at it), grown before it is half full.
+ *
+ * And the object model's view for correlation and match (docs/model.md R4): an id
+ * map, UUID -> the newest indexed version of any owner, each version chaining to the
+ * one indexed before it, with whether the store marks the id `cx` (several objects,
+ * versions read by different readers, revoked versions). Versions of such ids are
+ * never retired; a hit on one is reported only when it is one of the reader's units,
+ * decided by rules/model.c on the id's versions as the index holds them. Readers use
+ * the id map under the read lock; the refresher grows it under the write lock. */
 #include "engine/engine_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+
+#include "rules/model.h"
+
+int32_t engine_versions_owner(int64_t owner_org, int64_t owner_user)
+{
+    return owner_user ? -(int32_t)owner_user : (int32_t)owner_org;
+}
 
 uint64_t engine_versions_key(const uint8_t *uuid, int32_t owner)
 {
@@ -23,10 +39,12 @@ int engine_versions_grow(struct engine *e)
     size_t ncap = e->map_cap ? e->map_cap * 2 : 1024;
     uint64_t *keys = calloc(ncap, sizeof *keys);
     uint32_t *vals = calloc(ncap, sizeof *vals);
+    int32_t *owners = calloc(ncap, sizeof *owners);
 
-    if (!keys || !vals) {
+    if (!keys || !vals || !owners) {
         free(keys);
         free(vals);
+        free(owners);
         return -1;
     }
     for (size_t i = 0; i < e->map_cap; i++) {
@@ -37,11 +55,14 @@ int engine_versions_grow(struct engine *e)
             ;
         keys[j] = e->map_keys[i];
         vals[j] = e->map_vals[i];
+        owners[j] = e->map_owner[i];
     }
     free(e->map_keys);
     free(e->map_vals);
+    free(e->map_owner);
     e->map_keys = keys;
     e->map_vals = vals;
+    e->map_owner = owners;
     e->map_cap = ncap;
     return 0;
 }
@@ -54,10 +75,163 @@ size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner
     *found = 0;
     for (j = k & (e->map_cap - 1); e->map_keys[j]; j = (j + 1) & (e->map_cap - 1)) {
         const struct idx_obj *o = idx_obj_at(e->ix, e->map_vals[j]);
-        if (e->map_keys[j] == k && o->owner_org == owner && !memcmp(o->uuid, uuid, 16)) {
+        if (e->map_keys[j] == k && e->map_owner[j] == owner && !memcmp(o->uuid, uuid, 16)) {
             *found = 1;
             break;
         }
     }
     return j;
+}
+
+/* ---- the id map (docs/model.md R4) ---- */
+
+static uint64_t id_key(const uint8_t *uuid)
+{
+    return XXH3_64bits(uuid, 16) | 1;
+}
+
+static size_t id_slot(const struct engine *e, const uint8_t *uuid, int *found)
+{
+    uint64_t k = id_key(uuid);
+    size_t j;
+
+    *found = 0;
+    if (!e->idm_cap)
+        return 0;
+    for (j = k & (e->idm_cap - 1); e->idm_keys[j]; j = (j + 1) & (e->idm_cap - 1))
+        if (e->idm_keys[j] == k && !memcmp(idx_obj_at(e->ix, e->idm_head[j])->uuid, uuid, 16)) {
+            *found = 1;
+            break;
+        }
+    return j;
+}
+
+static int id_grow(struct engine *e)
+{
+    size_t ncap = e->idm_cap ? e->idm_cap * 2 : 1024;
+    uint64_t *keys = calloc(ncap, sizeof *keys);
+    uint32_t *heads = calloc(ncap, sizeof *heads);
+    uint8_t *cx = calloc(ncap, sizeof *cx);
+
+    if (!keys || !heads || !cx) {
+        free(keys);
+        free(heads);
+        free(cx);
+        return -1;
+    }
+    for (size_t i = 0; i < e->idm_cap; i++) {
+        size_t j;
+        if (!e->idm_keys[i])
+            continue;
+        for (j = e->idm_keys[i] & (ncap - 1); keys[j]; j = (j + 1) & (ncap - 1))
+            ;
+        keys[j] = e->idm_keys[i];
+        heads[j] = e->idm_head[i];
+        cx[j] = e->idm_cx[i];
+    }
+    free(e->idm_keys);
+    free(e->idm_head);
+    free(e->idm_cx);
+    e->idm_keys = keys;
+    e->idm_head = heads;
+    e->idm_cx = cx;
+    e->idm_cap = ncap;
+    return 0;
+}
+
+int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
+                         int rank, int cx)
+{
+    size_t j;
+    int found;
+
+    if (num >= e->ox_cap) {
+        size_t ncap = e->ox_cap ? e->ox_cap : 1024;
+        struct engine_objx *n;
+        while (ncap <= num)
+            ncap *= 2;
+        n = realloc(e->ox, ncap * sizeof *n);
+        if (!n)
+            return -1;
+        e->ox = n;
+        e->ox_cap = ncap;
+    }
+    if ((e->idm_n + 1) * 2 > e->idm_cap && id_grow(e))
+        return -1;
+    e->ox[num].owner_user = (int32_t)owner_user;
+    e->ox[num].attested = (uint8_t)attested;
+    e->ox[num].rank = (uint8_t)rank;
+    j = id_slot(e, uuid, &found);
+    if (found) {
+        e->ox[num].prev = e->idm_head[j];
+        e->idm_cx[j] |= (uint8_t)cx;
+    } else {
+        e->ox[num].prev = UINT32_MAX;
+        e->idm_keys[j] = id_key(uuid);
+        e->idm_cx[j] = (uint8_t)cx;
+        e->idm_n++;
+    }
+    e->idm_head[j] = num;
+    return 0;
+}
+
+int engine_versions_cx(const struct engine *e, uint32_t num)
+{
+    size_t j;
+    int found;
+
+    if (num >= e->ox_cap)
+        return 0; /* an index opened from a snapshot: no id map */
+    j = id_slot(e, idx_obj_at(e->ix, num)->uuid, &found);
+    return found && e->idm_cx[j];
+}
+
+#define UNIT_MAX_VERSIONS 256
+
+int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num)
+{
+    struct model_ver vs[UNIT_MAX_VERSIONS];
+    struct model_id m;
+    uint32_t nums[UNIT_MAX_VERSIONS];
+    long units[MODEL_MAX_OBJ];
+    size_t n = 0, n_units;
+    size_t j;
+    int found;
+
+    j = id_slot(e, idx_obj_at(e->ix, num)->uuid, &found);
+    if (!found)
+        return 0;
+    /* the chain runs newest first; the model wants arrival order. An id with more
+     * versions than this is answered on its newest ones (R6.5 caps versions). */
+    for (uint32_t k = e->idm_head[j]; k != UINT32_MAX && n < UNIT_MAX_VERSIONS; k = e->ox[k].prev)
+        nums[n++] = k;
+    memset(&m, 0, sizeof m);
+    m.v = vs;
+    m.cap = UNIT_MAX_VERSIONS;
+    m.sco = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = nums[n - 1 - i];
+        const struct idx_obj *o = idx_obj_at(e->ix, k);
+        struct model_ver *v = &vs[m.n];
+        memset(v, 0, sizeof *v);
+        v->seq = o->seq;
+        v->owner_org = o->owner_org;
+        v->owner_user = e->ox[k].owner_user;
+        v->submitter = o->submitter;
+        snprintf(v->vkey, sizeof v->vkey, "%020lld", (long long)o->version);
+        v->tlp = o->tlp;
+        v->revoked = (o->flags & IDX_F_REVOKED) != 0;
+        v->attested = e->ox[k].attested;
+        v->audience = (char *)(uintptr_t)idx_obj_audience(e->ix, k);
+        model_number(&m, v);
+        if (v->obj < MODEL_MAX_OBJ)
+            m.ranks[v->obj] = e->ox[k].rank;
+        m.n++;
+    }
+    m.ranked = 1; /* (an SCO's versions, all of version 0, are ordered by arrival) */
+    n_units = model_units(p, &m, units);
+    for (size_t u = 0; u < n_units; u++)
+        if (vs[units[u]].seq == idx_obj_at(e->ix, num)->seq)
+            return 1;
+    return 0;
 }
