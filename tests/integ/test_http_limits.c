@@ -606,7 +606,7 @@ static void test_export_cap(void **state)
     const int n_notes = 3000;
     const size_t note_len = 4000;
     char head[512], *all;
-    size_t all_len;
+    size_t all_len = 0;
     long long n_visible;
     struct hresp r;
     json_t *v;
