@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pattern_parse((const char *)data, size, &p, NULL) != MZ_OK)
         return 0;
     pattern_plan(p, count_term, &n);
-    pattern_eval(p, obs, sizeof obs / sizeof obs[0], &partial);
+    pattern_eval(p, NULL, obs, sizeof obs / sizeof obs[0], &partial);
     pattern_is_temporal(p);
     pattern_free(p);
     return 0;

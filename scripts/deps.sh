@@ -5,7 +5,8 @@ set -eu
 # clang, llvm (llvm-ar and the LTO linker plugin) and libclang-rt-14-dev (clang's
 # sanitizer and libFuzzer runtimes): CI also builds with clang; `make fuzz` needs them.
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libxxhash-dev sqlite3 curl
+      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libxxhash-dev libpcre2-dev
+      sqlite3 curl
       clang llvm libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -52,8 +52,9 @@ ORGS = [
 
 # (user name, org, role). The first four rows are THE demo keys, one per role,
 # so they are printed first by `mreza init --demo`; the rest fill the community.
+# The demo's admin is the node admin of the hosting CSIRT (it adds organisations).
 USERS = [
-    ("admin@rs-cert", "rs-cert", "admin"),
+    ("admin@rs-cert", "rs-cert", "node-admin"),
     ("analyst@me-cirt", "me-cirt", "analyst"),
     ("reporter@me-bank", "me-bank", "reporter"),
     ("viewer@hr-cert", "hr-cert", "viewer"),

@@ -8,6 +8,7 @@
 #ifndef MZ_API_H
 #define MZ_API_H
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@ struct http_server {
 };
 
 #define API_ADDR_LEN (IP_V6_TEXT_MAX + 1)
+
+#define API_MAX_SEGS 2 /* '*' segments in one route's path */
 
 struct api_req {
     struct node *node;
@@ -66,6 +69,8 @@ struct api_req {
     size_t bytes_out;
     struct api_stream *stream;/* a streamed reply in progress, or NULL */
     const char *route_arg;    /* text after a route prefix (e.g. the object id) */
+    const char *route_seg[API_MAX_SEGS]; /* the path segments a route's '*'s matched, */
+    size_t route_seg_len[API_MAX_SEGS];  /* in r->path (not NUL-terminated) */
     char tlp_header[64];      /* X-Mreza-TLP value for single-object replies, or "" */
     char allow[64];           /* Allow header of a 405 reply (route.c), or "" */
 };
@@ -105,6 +110,24 @@ unsigned api_status_of(enum mz_err code);
 /* Query parameter value or NULL. */
 const char *api_arg(struct api_req *r, const char *name);
 
+/* Segment i that a route's '*' matched into out (cap bytes, NUL-terminated); 0, or
+ * -1 when it does not fit (then out is ""). */
+int api_seg(const struct api_req *r, int i, char *out, size_t cap);
+
+/* The request's body as a JSON object into *out (the caller json_decref()s it). An
+ * empty body is {} when empty_ok. Every member must be named in allowed (a
+ * NULL-terminated list): a misspelt member ("expire") is refused, never ignored.
+ * MZ_EINVAL with the reason otherwise. */
+enum mz_err api_json_body(struct api_req *r, int empty_ok, const char *const *allowed, json_t **out,
+                          struct mz_error *err);
+/* Member key of o as a string into *out (NULL when absent and not required). */
+enum mz_err api_json_str(json_t *o, const char *key, int required, const char **out, struct mz_error *err);
+/* A user's JSON {"name","role","identity","disabled"[,"org"]}. */
+void api_put_user(struct mz_buf *b, const struct store_user *u, const char *org_name);
+/* A key's JSON (what domain/svc.h shows of it; never the key itself). */
+struct svc_key_view;
+void api_put_key(struct mz_buf *b, const struct svc_key_view *k);
+
 /* On the headers of r (method, path, credentials already read into r->who): find
  * its route and refuse what the route would refuse whatever the body says: unknown
  * path (404), method (405 with Allow), Accept (406), Content-Type (415), missing
@@ -142,6 +165,13 @@ enum MHD_Result api_orgs_list(struct api_req *r);
 enum MHD_Result api_orgs_post(struct api_req *r);
 enum MHD_Result api_users_list(struct api_req *r);
 enum MHD_Result api_users_post(struct api_req *r);
+enum MHD_Result api_user_keys_list(struct api_req *r);
+enum MHD_Result api_user_keys_post(struct api_req *r);
+enum MHD_Result api_user_key_delete(struct api_req *r);
+enum MHD_Result api_user_key_patch(struct api_req *r);
+enum MHD_Result api_user_key_rotate(struct api_req *r);
+enum MHD_Result api_user_disable(struct api_req *r);
+enum MHD_Result api_user_enable(struct api_req *r);
 enum MHD_Result api_match_post(struct api_req *r);
 enum MHD_Result api_correlations_get(struct api_req *r);
 enum MHD_Result api_object_correlations(struct api_req *r, const char *id);

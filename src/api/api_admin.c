@@ -1,4 +1,6 @@
-/* api/api_admin.c - /healthz, /api/v1/whoami, /api/v1/orgs and /api/v1/users. */
+/* api/api_admin.c - /healthz, /api/v1/whoami, /api/v1/orgs and /api/v1/users, and
+ * the small JSON bodies of the admin endpoints (api_json_body). A user's keys and
+ * account state are api_keys.c's. */
 #include <jansson.h>
 #include <string.h>
 
@@ -39,11 +41,12 @@ static void put_org(struct mz_buf *b, const struct store_org *o)
     mz_buf_printf(b, ",\"kind\":\"%s\"}", o->kind);
 }
 
-static void put_user(struct mz_buf *b, const struct store_user *u, const char *org_name)
+void api_put_user(struct mz_buf *b, const struct store_user *u, const char *org_name)
 {
     mz_buf_puts(b, "{\"name\":");
     mz_buf_json_str(b, u->name);
-    mz_buf_printf(b, ",\"role\":\"%s\",\"identity\":\"%s\"", u->role, u->identity);
+    mz_buf_printf(b, ",\"role\":\"%s\",\"identity\":\"%s\",\"disabled\":%s", u->role, u->identity,
+                  u->disabled ? "true" : "false");
     if (org_name) {
         mz_buf_puts(b, ",\"org\":");
         mz_buf_json_str(b, org_name);
@@ -53,13 +56,25 @@ static void put_user(struct mz_buf *b, const struct store_user *u, const char *o
 
 enum MHD_Result api_whoami(struct api_req *r)
 {
+    struct svc_key_view k;
+    struct mz_error err;
     struct mz_buf b;
+    struct store *st;
+    enum mz_err rc;
 
+    mz_error_clear(&err);
+    st = node_store_acquire(r->node);
+    rc = svc_key_current(st, &r->who, &k, &err);
+    node_store_release(r->node, st);
+    if (rc)
+        return api_reply_error(r, &err);
     mz_buf_init(&b, 1 << 16);
     mz_buf_puts(&b, "{\"user\":");
-    put_user(&b, &r->who.user, NULL);
+    api_put_user(&b, &r->who.user, NULL);
     mz_buf_puts(&b, ",\"org\":");
     put_org(&b, &r->who.org);
+    mz_buf_puts(&b, ",\"key\":");
+    api_put_key(&b, &k);
     mz_buf_puts(&b, "}\n");
     return api_reply(r, 200, &b, "application/json");
 }
@@ -106,7 +121,7 @@ static int user_row(void *ctx, const struct store_user *u)
 
     if (l->n++)
         mz_buf_putc(&l->b, ',');
-    put_user(&l->b, u, NULL);
+    api_put_user(&l->b, u, NULL);
     return 0;
 }
 
@@ -131,24 +146,49 @@ enum MHD_Result api_users_list(struct api_req *r)
     return api_reply(r, 200, &l.b, "application/json");
 }
 
-/* Parse the small JSON object of an admin POST. */
-static enum mz_err parse_body(struct api_req *r, json_t **out, struct mz_error *err)
+/* 1 if name is one of allowed. */
+static int member_allowed(const char *name, const char *const *allowed)
+{
+    for (; *allowed; allowed++)
+        if (!strcmp(name, *allowed))
+            return 1;
+    return 0;
+}
+
+enum mz_err api_json_body(struct api_req *r, int empty_ok, const char *const *allowed, json_t **out,
+                          struct mz_error *err)
 {
     json_error_t je;
-    json_t *v = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+    const char *name;
+    json_t *v, *member;
 
+    if (empty_ok && r->body.len == 0) {
+        v = json_object();
+        if (!v)
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        *out = v;
+        return MZ_OK;
+    }
+    v = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
     if (!v)
         return mz_error_set(err, MZ_EINVAL, "", "malformed JSON at byte %d: %s", je.position, je.text);
     if (!json_is_object(v)) {
         json_decref(v);
         return mz_error_set(err, MZ_EINVAL, "", "expected a JSON object");
     }
+    json_object_foreach(v, name, member) {
+        if (!member_allowed(name, allowed)) {
+            mz_error_set(err, MZ_EINVAL, "", "unknown member '%.64s' (this endpoint reads only those in docs/api.md)",
+                         name);
+            json_decref(v);
+            return MZ_EINVAL;
+        }
+    }
     *out = v;
     return MZ_OK;
 }
 
-static enum mz_err get_str(json_t *o, const char *key, int required, const char **out,
-                           struct mz_error *err)
+enum mz_err api_json_str(json_t *o, const char *key, int required, const char **out, struct mz_error *err)
 {
     json_t *v = json_object_get(o, key);
     char field[64];
@@ -162,6 +202,9 @@ static enum mz_err get_str(json_t *o, const char *key, int required, const char 
     *out = v ? json_string_value(v) : NULL;
     return MZ_OK;
 }
+
+static const char *const org_members[] = {"name", "country", "full_name", "sector", "kind", NULL};
+static const char *const user_members[] = {"name", "org", "role", NULL};
 
 enum MHD_Result api_orgs_post(struct api_req *r)
 {
@@ -177,17 +220,17 @@ enum MHD_Result api_orgs_post(struct api_req *r)
     /* refused before the body is parsed: no one else makes the node parse it */
     rc = authz_check(&r->who, AUTHZ_ORG_ADD, &err);
     if (!rc)
-        rc = parse_body(r, &body, &err);
+        rc = api_json_body(r, 0, org_members, &body, &err);
     if (!rc)
-        rc = get_str(body, "name", 1, &in.name, &err);
+        rc = api_json_str(body, "name", 1, &in.name, &err);
     if (!rc)
-        rc = get_str(body, "country", 1, &in.country, &err);
+        rc = api_json_str(body, "country", 1, &in.country, &err);
     if (!rc)
-        rc = get_str(body, "full_name", 0, &in.full_name, &err);
+        rc = api_json_str(body, "full_name", 0, &in.full_name, &err);
     if (!rc)
-        rc = get_str(body, "sector", 0, &in.sector, &err);
+        rc = api_json_str(body, "sector", 0, &in.sector, &err);
     if (!rc)
-        rc = get_str(body, "kind", 0, &in.kind, &err);
+        rc = api_json_str(body, "kind", 0, &in.kind, &err);
     if (!rc) {
         st = node_store_acquire(r->node);
         rc = svc_org_add(st, &r->who, &in, &org, &err);
@@ -217,13 +260,13 @@ enum MHD_Result api_users_post(struct api_req *r)
     mz_error_clear(&err);
     rc = authz_check(&r->who, AUTHZ_USER_ADD, &err); /* before the body is parsed */
     if (!rc)
-        rc = parse_body(r, &body, &err);
+        rc = api_json_body(r, 0, user_members, &body, &err);
     if (!rc)
-        rc = get_str(body, "name", 1, &name, &err);
+        rc = api_json_str(body, "name", 1, &name, &err);
     if (!rc)
-        rc = get_str(body, "org", 1, &org, &err);
+        rc = api_json_str(body, "org", 1, &org, &err);
     if (!rc)
-        rc = get_str(body, "role", 1, &role, &err);
+        rc = api_json_str(body, "role", 1, &role, &err);
     if (!rc) {
         st = node_store_acquire(r->node);
         struct svc_user_new in = {org, name, role, NULL};
@@ -236,7 +279,7 @@ enum MHD_Result api_users_post(struct api_req *r)
     }
     mz_buf_init(&b, 1 << 16);
     mz_buf_puts(&b, "{\"user\":");
-    put_user(&b, &u, org);
+    api_put_user(&b, &u, org);
     mz_buf_printf(&b, ",\"api_key\":\"%s\",\"note\":\"the key is shown only once; store it now\"}\n", key);
     json_decref(body);
     return api_reply(r, 201, &b, "application/json");

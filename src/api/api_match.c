@@ -164,6 +164,8 @@ enum MHD_Result api_match_post(struct api_req *r)
             mz_buf_printf(&b, "%s\"%s\":%llu", k > 1 ? "," : "", svc_match_skip_name(k),
                           (unsigned long long)t.skipped[k]);
         mz_buf_putc(&b, '}');
+        /* only indicators the caller may see are evaluated: this counts nothing else */
+        mz_buf_printf(&b, ",\"regex_limited\":%llu", (unsigned long long)t.regex_limited);
     }
     mz_buf_puts(&b, "}\n");
     return api_reply(r, 200, &b, "application/json");

@@ -328,17 +328,46 @@ enum MHD_Result api_export(struct api_req *r)
     return api_reply_stream(r, 200, &s->base, "application/stix+json;version=2.1");
 }
 
+/* The warnings of a write: objects handled as the default marking, and each object
+ * a granular marking made stricter as a whole. */
+static enum mz_err write_warnings(struct mz_buf *b, const struct svc_ingest_result *res)
+{
+    enum mz_err rc = MZ_OK;
+    int first = 1;
+
+    if (!res->n_defaulted && !res->n_raised)
+        return MZ_OK;
+    rc = mz_buf_puts(b, ",\"warnings\":[");
+    if (!rc && res->n_defaulted) {
+        rc = mz_buf_printf(b, "\"%zu object(s) carried no TLP marking and are handled as "
+                              "TLP:AMBER+STRICT of your organisation (mark them to share wider)\"",
+                           res->n_defaulted);
+        first = 0;
+    }
+    for (size_t i = 0; !rc && i < res->n_items; i++) {
+        const struct svc_put_item *it = &res->items[i];
+        const char *label = tlp_label((enum tlp_level)it->tlp);
+        if (!it->tlp_raised)
+            continue;
+        /* ids were validated (ASCII, no quotes) */
+        rc = mz_buf_printf(b, "%s\"%s: a granular marking is %s, so the whole object is handled as %s "
+                              "(parts of an object are never served apart)\"",
+                           first ? "" : ",", svc_item_id(res, i), label, label);
+        first = 0;
+    }
+    return rc ? rc : mz_buf_putc(b, ']');
+}
+
 static enum mz_err write_result(struct mz_buf *b, const struct svc_ingest_result *res)
 {
     enum mz_err rc = mz_buf_printf(b,
                                    "{\"status\":\"complete\",\"total_count\":%zu,\"success_count\":%zu,"
                                    "\"new_count\":%zu,\"duplicate_count\":%zu,\"tlp_defaulted_count\":%zu,"
-                                   "\"failure_count\":0",
-                                   res->n_items, res->n_items, res->n_new, res->n_duplicate, res->n_defaulted);
-    if (!rc && res->n_defaulted)
-        rc = mz_buf_printf(b, ",\"warnings\":[\"%zu object(s) carried no TLP marking and are handled as "
-                              "TLP:AMBER+STRICT of your organisation (mark them to share wider)\"]",
-                           res->n_defaulted);
+                                   "\"tlp_raised_count\":%zu,\"failure_count\":0",
+                                   res->n_items, res->n_items, res->n_new, res->n_duplicate, res->n_defaulted,
+                                   res->n_raised);
+    if (!rc)
+        rc = write_warnings(b, res);
     if (!rc)
         rc = mz_buf_puts(b, ",\"successes\":[");
     /* ids and versions were validated (ASCII, no quotes), so they are copied as is;
@@ -352,6 +381,7 @@ static enum mz_err write_result(struct mz_buf *b, const struct svc_ingest_result
         rc = rc ? rc : mz_buf_puts(b, "\",\"tlp\":\"");
         rc = rc ? rc : mz_buf_puts(b, tlp_name((enum tlp_level)it->tlp));
         rc = rc ? rc : mz_buf_puts(b, it->tlp_defaulted ? "\",\"tlp_defaulted\":true" : "\",\"tlp_defaulted\":false");
+        rc = rc ? rc : mz_buf_puts(b, it->tlp_raised ? ",\"tlp_raised\":true" : ",\"tlp_raised\":false");
         rc = rc ? rc : mz_buf_puts(b, it->duplicate ? ",\"duplicate\":true" : ",\"duplicate\":false");
         if (!rc && it->match_plan >= 0) {
             /* how the indicator engine will match it (docs/api.md) */

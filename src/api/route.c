@@ -20,7 +20,7 @@ enum access {
 
 struct route {
     const char *method;
-    const char *path;   /* exact, or a prefix when it ends in '/' and prefix is set */
+    const char *path;   /* exact (a '*' matches one segment), or a prefix when it ends in '/' and prefix is set */
     int prefix;
     enum access access;
     api_handler handler;
@@ -43,6 +43,13 @@ static const struct route routes[] = {
     {"POST", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_post, JSON, AUTHZ_ORG_ADD},
     {"GET", "/api/v1/users", 0, ACCESS_MEMBER, api_users_list, JSON, -1},
     {"POST", "/api/v1/users", 0, ACCESS_MEMBER, api_users_post, JSON, AUTHZ_USER_ADD},
+    {"GET", "/api/v1/users/*/keys", 0, ACCESS_MEMBER, api_user_keys_list, JSON, -1},
+    {"POST", "/api/v1/users/*/keys", 0, ACCESS_MEMBER, api_user_keys_post, JSON, AUTHZ_KEY_ISSUE},
+    {"PATCH", "/api/v1/users/*/keys/*", 0, ACCESS_MEMBER, api_user_key_patch, JSON, AUTHZ_KEY_CHANGE},
+    {"DELETE", "/api/v1/users/*/keys/*", 0, ACCESS_MEMBER, api_user_key_delete, JSON, -1},
+    {"POST", "/api/v1/users/*/keys/*/rotate", 0, ACCESS_MEMBER, api_user_key_rotate, JSON, AUTHZ_KEY_ISSUE},
+    {"POST", "/api/v1/users/*/disable", 0, ACCESS_MEMBER, api_user_disable, JSON, AUTHZ_USER_DISABLE},
+    {"POST", "/api/v1/users/*/enable", 0, ACCESS_MEMBER, api_user_enable, JSON, AUTHZ_USER_DISABLE},
     {"POST", "/api/v1/match", 0, ACCESS_MEMBER, api_match_post, JSON, -1},
     {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get, JSON, -1},
     {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats, JSON, -1},
@@ -51,18 +58,59 @@ static const struct route routes[] = {
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
-static int path_matches(const struct route *rt, const char *path, const char **arg_out)
+/* What a route's path matched: the text after a prefix, the segments of its '*'s. */
+struct path_match {
+    const char *arg;
+    const char *seg[API_MAX_SEGS];
+    size_t seg_len[API_MAX_SEGS];
+};
+
+/* A route path with '*' segments against path; one trailing slash is accepted. */
+static int pattern_matches(const char *pat, const char *path, struct path_match *m)
+{
+    int n = 0;
+
+    while (*pat) {
+        if (*pat == '*') {
+            size_t len = strcspn(path, "/");
+            if (len == 0 || n == API_MAX_SEGS)
+                return 0;
+            m->seg[n] = path;
+            m->seg_len[n++] = len;
+            path += len;
+            pat++;
+        } else if (*pat++ != *path++) {
+            return 0;
+        }
+    }
+    return path[0] == '\0' || (path[0] == '/' && path[1] == '\0');
+}
+
+static int path_matches(const struct route *rt, const char *path, struct path_match *m)
 {
     size_t n = strlen(rt->path);
 
+    memset(m, 0, sizeof *m);
     if (rt->prefix) {
         if (strncmp(path, rt->path, n) != 0 || path[n] == '\0')
             return 0;
-        *arg_out = path + n;
+        m->arg = path + n;
         return 1;
     }
     /* Accept one trailing slash, as TAXII-style clients send it. */
-    return strncmp(path, rt->path, n) == 0 && (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0'));
+    return pattern_matches(rt->path, path, m);
+}
+
+int api_seg(const struct api_req *r, int i, char *out, size_t cap)
+{
+    size_t n = i >= 0 && i < API_MAX_SEGS ? r->route_seg_len[i] : 0;
+
+    out[0] = '\0';
+    if (!n || n >= cap)
+        return -1;
+    memcpy(out, r->route_seg[i], n);
+    out[n] = '\0';
+    return 0;
 }
 
 /* The methods allowed on r's path, "GET, POST" style, into r->allow. */
@@ -72,8 +120,8 @@ static void collect_allow(struct api_req *r)
 
     r->allow[0] = '\0';
     for (size_t i = 0; i < N_ROUTES; i++) {
-        const char *arg = NULL;
-        if (!path_matches(&routes[i], r->path, &arg) || strstr(r->allow, routes[i].method))
+        struct path_match m;
+        if (!path_matches(&routes[i], r->path, &m) || strstr(r->allow, routes[i].method))
             continue;
         used += (size_t)snprintf(r->allow + used, sizeof r->allow - used, "%s%s", used ? ", " : "",
                                  routes[i].method);
@@ -167,7 +215,7 @@ static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Res
                         r->path, rt->produces, accept);
         return 1;
     }
-    if (!strcmp(rt->method, "POST") && !body_type_ok(ct)) {
+    if ((!strcmp(rt->method, "POST") || !strcmp(rt->method, "PATCH")) && !body_type_ok(ct)) {
         *ret = api_fail(r, MZ_EMEDIATYPE, "",
                         "%s reads a JSON body; send it with 'Content-Type: application/json' (got %.100s)",
                         r->path, ct);
@@ -183,13 +231,17 @@ int route_admit(struct api_req *r, enum MHD_Result *ret)
 
     for (size_t i = 0; i < N_ROUTES; i++) {
         const struct route *rt = &routes[i];
-        const char *arg = NULL;
-        if (!path_matches(rt, r->path, &arg))
+        struct path_match m;
+        if (!path_matches(rt, r->path, &m))
             continue;
         path_known = 1;
         if (strcmp(rt->method, r->method) != 0)
             continue;
-        r->route_arg = arg;
+        r->route_arg = m.arg;
+        for (int k = 0; k < API_MAX_SEGS; k++) {
+            r->route_seg[k] = m.seg[k];
+            r->route_seg_len[k] = m.seg_len[k];
+        }
         if (media_refused(r, rt, ret))
             return 1;
         if (rt->access == ACCESS_MEMBER && r->who.role == ROLE_NONE) {
@@ -206,7 +258,7 @@ int route_admit(struct api_req *r, enum MHD_Result *ret)
             return 1;
         }
         r->handler = rt->handler;
-        r->takes_body = !strcmp(rt->method, "POST");
+        r->takes_body = !strcmp(rt->method, "POST") || !strcmp(rt->method, "PATCH");
         return 0;
     }
     if (path_known) {

@@ -28,7 +28,8 @@ const struct cli_option cli_org_add_options[] = {
 static enum mz_err check_role(const char *value, struct mz_error *err)
 {
     if (role_parse(value) == ROLE_NONE)
-        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of admin, analyst, reporter, viewer", value);
+        return mz_error_set(err, MZ_EINVAL, "", "'%s' is not one of admin, analyst, reporter, viewer, node-admin",
+                            value);
     return MZ_OK;
 }
 
@@ -36,7 +37,7 @@ const struct cli_option cli_user_add_options[] = {
     {.name = "org", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED,
      .help = "the organisation the user belongs to"},
     {.name = "role", .kind = CLI_OPT_TEXT, .value = "ROLE", .flags = CLI_OPT_REQUIRED, .check = check_role,
-     .help = "admin, analyst, reporter or viewer"},
+     .help = "admin (of its organisation), analyst, reporter, viewer, or node-admin (of the whole node)"},
     {.name = NULL},
 };
 
@@ -57,7 +58,7 @@ static void print_next_steps(const struct cli_args *a, int demo)
         printf("  add a user (and key):    mreza user add NAME --org ORG --role analyst --data %s\n", dir);
     } else {
         printf("  add your organisation:   mreza org add NAME --country CC --kind national-csirt --data %s\n", dir);
-        printf("  add its first admin:     mreza user add NAME --org ORG --role admin --data %s\n", dir);
+        printf("  add the node's admin:    mreza user add NAME --org ORG --role node-admin --data %s\n", dir);
         printf("                           (prints the user's API key, once)\n");
     }
     printf("  serve the API:           mreza serve --data %s   (listens on %s; --listen to change)\n", dir,
@@ -175,7 +176,7 @@ int cli_org(struct cli_args *a)
 static int print_user(void *ctx, const struct store_user *u)
 {
     (void)ctx;
-    printf("%-28s %-9s %s\n", u->name, u->role, u->identity);
+    printf("%-28s %-10s %s%s\n", u->name, u->role, u->identity, u->disabled ? "  disabled" : "");
     return 0;
 }
 
@@ -199,11 +200,14 @@ int cli_user(struct cli_args *a)
         else
             printf("added user %s (%s) of %s\napi key (shown once, store it now): %s\n", u.name,
                    u.role, in.org, key);
-    } else if (!strcmp(a->pos[0], "key")) {
-        if (svc_key_new(st, &console, a->pos[1], key, &err))
+    } else if (!strcmp(a->pos[0], "disable") || !strcmp(a->pos[0], "enable")) {
+        int disable = !strcmp(a->pos[0], "disable");
+        if (svc_user_set_disabled(st, &console, a->pos[1], disable, NULL, &err))
             rc = cli_fail(&err);
+        else if (disable)
+            printf("disabled %s: its API keys are refused until `mreza user enable %s`\n", a->pos[1], a->pos[1]);
         else
-            printf("new api key for %s (shown once): %s\n", a->pos[1], key);
+            printf("enabled %s: its API keys that are neither revoked nor expired work again\n", a->pos[1]);
     } else if (svc_user_list(st, &console, cli_opt(a, "org"), print_user, NULL, &err)) {
         rc = cli_fail(&err);
     }

@@ -49,7 +49,7 @@ static enum mz_err load_users(struct store *st, const struct principal *console,
         char key[SVC_KEY_LEN];
         if (svc_user_add(st, console, &in, NULL, key, err))
             return err->code;
-        printf("  %-9s %-26s %s\n", in.role, in.name, key);
+        printf("  %-10s %-26s %s\n", in.role, in.name, key);
         fprintf(keys, "%s %s %s %s\n", in.role, in.name, in.org, key);
     }
     return MZ_OK;

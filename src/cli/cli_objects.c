@@ -56,6 +56,16 @@ static enum mz_err read_input(const char *path, struct mz_buf *b, struct mz_erro
     return rc;
 }
 
+/* The first item a granular marking made stricter (there is one). */
+static size_t first_raised(const struct svc_ingest_result *res)
+{
+    size_t i = 0;
+
+    while (i + 1 < res->n_items && !res->items[i].tlp_raised)
+        i++;
+    return i;
+}
+
 /* One file, read and stored as one all-or-nothing unit (one transaction); reported
  * on stdout, or on stderr with the file's name. Returns CLI_EXIT_OK or CLI_EXIT_FAIL. */
 static int import_file(struct store *st, const struct principal *p, const struct bundle_limits *lim,
@@ -74,8 +84,12 @@ static int import_file(struct store *st, const struct principal *p, const struct
         rc = cli_failf("%s: nothing imported: %s%s%s%s", path, err.msg, err.field[0] ? " (at " : "", err.field,
                        err.field[0] ? ")" : "");
     } else {
-        printf("imported %zu objects (%zu new, %zu duplicates, %zu without TLP marking -> TLP:AMBER+STRICT) from %s\n",
-               res.n_items, res.n_new, res.n_duplicate, res.n_defaulted, path);
+        printf("imported %zu objects (%zu new, %zu duplicates, %zu without TLP marking -> TLP:AMBER+STRICT",
+               res.n_items, res.n_new, res.n_duplicate, res.n_defaulted);
+        if (res.n_raised) /* the whole object takes the strictest marking found in it */
+            printf(", %zu made stricter as a whole by a granular marking (first: %s -> %s)", res.n_raised,
+                   svc_item_id(&res, first_raised(&res)), tlp_label((enum tlp_level)res.items[first_raised(&res)].tlp));
+        printf(") from %s\n", path);
         svc_ingest_result_free(&res);
     }
     mz_buf_free(&in);

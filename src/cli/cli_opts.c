@@ -162,14 +162,15 @@ void cli_opts_usage(FILE *out, const struct cli_command *c)
     fputc('\n', out);
 }
 
-/* s, then spaces up to width columns (UTF-8: "…" is one column, three bytes). */
+/* s, then spaces up to width columns, and two at least (UTF-8: "…" is one column,
+ * three bytes). */
 static void print_padded(FILE *out, const char *s, size_t width)
 {
     size_t cols = 0;
 
     for (const char *p = s; *p; p++)
         cols += ((unsigned char)*p & 0xc0) != 0x80;
-    fprintf(out, "%s%*s", s, cols < width ? (int)(width - cols) : 0, "");
+    fprintf(out, "%s%*s", s, cols + 2 < width ? (int)(width - cols) : 2, "");
 }
 
 void cli_opts_list(FILE *out, const char *title, const struct cli_option *t)

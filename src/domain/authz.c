@@ -1,5 +1,14 @@
-/* domain/authz.c - see authz.h. One row per action: which roles may do it and the
- * words of the refusal. */
+/* domain/authz.c - see authz.h. One row per action: which roles may do it on the
+ * whole node, within their own organisation and to themselves, and the words of the
+ * refusal.
+ *
+ * The admin question (docs/api.md, "Who manages whom"): an organisation's admin
+ * manages its own organisation only, because creating a user in another
+ * organisation, or issuing a key for one, would hand it that organisation's AMBER
+ * (and the RED addressed to that user). Node admins keep the node-wide power: they
+ * are the operator's staff, trusted as the console is (which can read the store's
+ * files anyway); only a node admin (or the console) makes a node admin or touches a
+ * node admin's account, so that no organisation's admin can climb to it. */
 #include "domain/authz.h"
 
 #include <string.h>
@@ -12,31 +21,39 @@
 #define R_ANALYST (1u << ROLE_ANALYST)
 #define R_REPORTER (1u << ROLE_REPORTER)
 #define R_VIEWER (1u << ROLE_VIEWER)
-#define R_MEMBER (R_ADMIN | R_ANALYST | R_REPORTER | R_VIEWER)
+#define R_NODE_ADMIN (1u << ROLE_NODE_ADMIN)
+#define R_ADMINS (R_ADMIN | R_NODE_ADMIN)
+#define R_WRITER (R_ADMINS | R_ANALYST | R_REPORTER)
+#define R_MEMBER (R_ADMINS | R_ANALYST | R_REPORTER | R_VIEWER)
 
 #define C_OK 1
 #define C_NO 0
 
 struct authz_rule {
     enum authz_action act;
-    unsigned roles;
+    unsigned roles;     /* may do it on the whole node (every target, or none) */
     int console;        /* C_OK: the console may too */
     const char *what;   /* "add organisations" */
     const char *who;    /* "an admin" */
+    unsigned org;       /* may do it to its own organisation's users (not node admins) */
+    unsigned self;      /* may do it to itself (the only rule for its own account) */
 };
 
 static const struct authz_rule rules[AUTHZ_N_ACTIONS] = {
-    {AUTHZ_ORG_ADD, R_ADMIN, C_OK, "add organisations", "an admin"},
-    {AUTHZ_ORG_LIST, R_MEMBER, C_OK, "list organisations", "a member of the node"},
-    {AUTHZ_USER_ADD, R_ADMIN, C_OK, "add users", "an admin"},
-    {AUTHZ_USER_LIST_ANY, R_ADMIN, C_OK, "list another organisation's users", "an admin"},
-    {AUTHZ_USER_LIST_OWN, R_MEMBER, C_OK, "list users", "a member of the node"},
-    {AUTHZ_KEY_ISSUE, R_ADMIN, C_OK, "issue API keys", "an admin"},
-    {AUTHZ_OBJECT_WRITE, R_ADMIN | R_ANALYST | R_REPORTER, C_NO, "write objects", "an admin, analyst or reporter"},
-    {AUTHZ_SIGHTING_REPORT, R_ADMIN | R_ANALYST | R_REPORTER, C_NO, "record sightings",
-     "an admin, analyst or reporter"},
-    {AUTHZ_INDEX_STATS, R_ADMIN, C_OK, "see the index's figures (they count objects of every TLP level)", "an admin"},
-    {AUTHZ_STORE_CHECK, R_ADMIN, C_OK, "check the store", "an admin"},
+    {AUTHZ_ORG_ADD, R_NODE_ADMIN, C_OK, "add organisations", "a node admin", 0, 0},
+    {AUTHZ_ORG_LIST, R_MEMBER, C_OK, "list organisations", "a member of the node", 0, 0},
+    {AUTHZ_USER_ADD, R_NODE_ADMIN, C_OK, "add users", "an admin", R_ADMIN, 0},
+    {AUTHZ_USER_LIST, R_NODE_ADMIN, C_OK, "list users", "a member of the node", R_MEMBER, 0},
+    {AUTHZ_USER_DISABLE, R_NODE_ADMIN, C_OK, "disable or enable users", "an admin", R_ADMIN, 0},
+    {AUTHZ_KEY_ISSUE, R_NODE_ADMIN, C_OK, "issue API keys", "an admin", R_ADMIN, R_ADMINS},
+    {AUTHZ_KEY_LIST, R_NODE_ADMIN, C_OK, "list API keys", "a member of the node", R_ADMIN, R_MEMBER},
+    {AUTHZ_KEY_REVOKE, R_NODE_ADMIN, C_OK, "revoke API keys", "a member of the node", R_ADMIN, R_MEMBER},
+    {AUTHZ_KEY_CHANGE, R_NODE_ADMIN, C_OK, "change API keys", "an admin", R_ADMIN, R_ADMINS},
+    {AUTHZ_OBJECT_WRITE, R_WRITER, C_NO, "write objects", "an admin, analyst or reporter", 0, 0},
+    {AUTHZ_SIGHTING_REPORT, R_WRITER, C_NO, "record sightings", "an admin, analyst or reporter", 0, 0},
+    {AUTHZ_INDEX_STATS, R_NODE_ADMIN, C_OK, "see the index's figures (they count objects of every TLP level)",
+     "a node admin", 0, 0},
+    {AUTHZ_STORE_CHECK, R_NODE_ADMIN, C_OK, "check the store", "a node admin", 0, 0},
 };
 
 static const struct authz_rule *rule_of(enum authz_action act)
@@ -44,6 +61,14 @@ static const struct authz_rule *rule_of(enum authz_action act)
     if ((unsigned)act >= AUTHZ_N_ACTIONS || rules[act].act != act)
         return NULL; /* a table out of order is refused, not guessed (test_authz) */
     return &rules[act];
+}
+
+/* The bit of p's role, or 0 for nobody and roles outside the enum. */
+static unsigned role_bit(const struct principal *p)
+{
+    if (p->role == ROLE_NONE || (unsigned)p->role > ROLE_NODE_ADMIN)
+        return 0;
+    return 1u << p->role;
 }
 
 int authz_allows(const struct principal *p, enum authz_action act)
@@ -54,9 +79,33 @@ int authz_allows(const struct principal *p, enum authz_action act)
         return 0;
     if (principal_is_console(p))
         return r->console == C_OK;
-    if (p->role == ROLE_NONE || (unsigned)p->role >= 8 * sizeof r->roles)
+    return ((r->roles | r->org | r->self) & role_bit(p)) != 0;
+}
+
+static int is_self(const struct principal *p, const struct authz_target *t)
+{
+    return t->user_id != 0 && t->user_id == p->user.id;
+}
+
+int authz_allows_on(const struct principal *p, enum authz_action act, const struct authz_target *t)
+{
+    const struct authz_rule *r = rule_of(act);
+    unsigned bit;
+
+    if (!r || !p || !t)
         return 0;
-    return (r->roles >> p->role) & 1u;
+    if (principal_is_console(p))
+        return r->console == C_OK;
+    bit = role_bit(p);
+    if (!r->org && !r->self)
+        return (r->roles & bit) != 0; /* a node-wide action: the target changes nothing */
+    if (is_self(p, t))
+        return (r->self & bit) != 0;
+    if (r->roles & bit)
+        return 1;
+    if (t->role == ROLE_NODE_ADMIN)
+        return 0; /* only a node admin makes or manages a node admin */
+    return (r->org & bit) && p->org.id != 0 && t->org_id == p->org.id;
 }
 
 enum mz_err authz_check(const struct principal *p, enum authz_action act, struct mz_error *err)
@@ -75,4 +124,32 @@ enum mz_err authz_check(const struct principal *p, enum authz_action act, struct
                             r->who, r->what);
     return mz_error_set(err, MZ_EFORBIDDEN, "", "only %s may %s (you are %s of %s)", r->who, r->what,
                         role_name(p->role), p->org.name);
+}
+
+enum mz_err authz_check_on(const struct principal *p, enum authz_action act, const struct authz_target *t,
+                           struct mz_error *err)
+{
+    const struct authz_rule *r = rule_of(act);
+    enum mz_err rc;
+
+    if (authz_allows_on(p, act, t))
+        return MZ_OK;
+    rc = authz_check(p, act, err); /* not allowed at all: that message */
+    if (rc)
+        return rc;
+    if (!t)
+        return mz_error_set(err, MZ_EFORBIDDEN, "", "no target given to %s", r->what);
+    if (is_self(p, t))
+        return mz_error_set(err, MZ_EFORBIDDEN, "",
+                            "you may not act on your own account this way (%s); ask another admin (you are %s of %s)",
+                            r->what, role_name(p->role), p->org.name);
+    if (!((r->roles | r->org) & role_bit(p)))
+        return mz_error_set(err, MZ_EFORBIDDEN, "", "you may %s of your own account only (you are %s of %s)",
+                            r->what, role_name(p->role), p->org.name);
+    if (t->role == ROLE_NODE_ADMIN)
+        return mz_error_set(err, MZ_EFORBIDDEN, "",
+                            "only a node admin may grant the node-admin role or act on a node admin's account "
+                            "(you are %s of %s)", role_name(p->role), p->org.name);
+    return mz_error_set(err, MZ_EFORBIDDEN, "", "only a node admin may %s in another organisation (you are %s of %s)",
+                        r->what, role_name(p->role), p->org.name);
 }

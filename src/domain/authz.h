@@ -7,13 +7,23 @@
  * Who is who:
  *   the console - whoever runs `mreza` beside the store (principal_console()): the
  *                 node's operator, who can read the store's files anyway. Allowed
- *                 every action.
- *   admin       - manages organisations, users and keys of the node.
+ *                 every action that manages the node.
+ *   node-admin  - the operator's staff: manages the node, and the users and keys of
+ *                 every organisation (trusted as the console is; docs/api.md).
+ *   admin       - an organisation's admin: manages the users and keys of its own
+ *                 organisation only, never a node admin's account.
  *   analyst, reporter - write objects (a reporter reads narrowly: rules/tlp.h).
  *   viewer      - reads only.
- *   nobody      - an unauthenticated client: may do none of these. */
+ *   every member lists and revokes its own API keys.
+ *   nobody      - an unauthenticated client: may do none of these.
+ *
+ * Actions on a user or an organisation's users have a target (struct authz_target)
+ * and a scope: a role may do them on the whole node, within its own organisation
+ * (never to a node admin), or to itself - each decided by the table. */
 #ifndef MZ_AUTHZ_H
 #define MZ_AUTHZ_H
+
+#include <stdint.h>
 
 #include "rules/principal.h"
 #include "util/err.h"
@@ -21,10 +31,13 @@
 enum authz_action {
     AUTHZ_ORG_ADD,          /* add an organisation */
     AUTHZ_ORG_LIST,         /* list the node's organisations (the member directory) */
-    AUTHZ_USER_ADD,         /* add a user (and its first key) */
-    AUTHZ_USER_LIST_ANY,    /* list the users of any organisation (else: one's own) */
-    AUTHZ_USER_LIST_OWN,    /* list the users of one's own organisation */
-    AUTHZ_KEY_ISSUE,        /* issue a new API key for a user */
+    AUTHZ_USER_ADD,         /* add a user (and its first key); target: the new user */
+    AUTHZ_USER_LIST,        /* list an organisation's users; target: the organisation */
+    AUTHZ_USER_DISABLE,     /* disable or enable a user; target: the user */
+    AUTHZ_KEY_ISSUE,        /* issue (or rotate to) a new API key; target: its user */
+    AUTHZ_KEY_LIST,         /* list a user's API keys (never the keys themselves) */
+    AUTHZ_KEY_REVOKE,       /* revoke an API key */
+    AUTHZ_KEY_CHANGE,       /* change a key's expiry or comment (may lengthen its life) */
     AUTHZ_OBJECT_WRITE,     /* submit STIX objects */
     AUTHZ_SIGHTING_REPORT,  /* record sightings of indicators (mreza match --report) */
     AUTHZ_INDEX_STATS,      /* see the indicator index's figures (all TLP levels) */
@@ -32,10 +45,27 @@ enum authz_action {
     AUTHZ_N_ACTIONS
 };
 
-/* 1 if p may do act. */
+/* What an action is done to: a user (user_id, its organisation and role; for a user
+ * being added, the role it is to get), or an organisation's users as a whole
+ * (user_id 0, role ROLE_NONE). */
+struct authz_target {
+    int64_t org_id;
+    int64_t user_id;
+    enum role role;
+};
+
+/* 1 if p may do act at all: on the whole node for actions without a target, and on
+ * at least some target for the others (so that a front end may refuse before it
+ * reads a request's body). */
 int authz_allows(const struct principal *p, enum authz_action act);
+/* 1 if p may do act to t. */
+int authz_allows_on(const struct principal *p, enum authz_action act, const struct authz_target *t);
 /* MZ_OK, or MZ_EAUTH (nobody) / MZ_EFORBIDDEN with a message that names the action
  * and who may do it. */
 enum mz_err authz_check(const struct principal *p, enum authz_action act, struct mz_error *err);
+/* The same for act done to t; the message also says why this target is out of p's
+ * reach (another organisation, a node admin, its own account). */
+enum mz_err authz_check_on(const struct principal *p, enum authz_action act, const struct authz_target *t,
+                           struct mz_error *err);
 
 #endif

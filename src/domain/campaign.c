@@ -12,6 +12,7 @@
 #include "util/uuid.h"
 
 #define NODE_IDENTITY_KEY "node_identity"
+#define CAMPAIGN_KEY_KEY "campaign_key"
 
 enum mz_err campaign_node_identity(struct store *st, char *out, size_t cap, struct mz_error *err)
 {
@@ -25,6 +26,43 @@ enum mz_err campaign_node_identity(struct store *st, char *out, size_t cap, stru
     rc = store_meta_set(st, NODE_IDENTITY_KEY, id, err);
     if (!rc)
         snprintf(out, cap, "%s", id);
+    return rc;
+}
+
+enum mz_err campaign_node_identity_peek(struct store *st, char *out, size_t cap, struct mz_error *err)
+{
+    enum mz_err rc = store_meta_get(st, NODE_IDENTITY_KEY, out, cap, NULL);
+
+    if (rc == MZ_ENOTFOUND) {
+        out[0] = '\0';
+        return MZ_OK;
+    }
+    return rc ? mz_error_set(err, rc, "", "cannot read the node identity") : MZ_OK;
+}
+
+enum mz_err campaign_key(struct store *st, char *out, size_t cap, struct mz_error *err)
+{
+    char fresh[ENGINE_CAMPAIGN_KEY_MAX + 1];
+    enum mz_err rc;
+
+    if (cap < sizeof fresh)
+        return mz_error_set(err, MZ_EINVAL, "", "campaign key buffer too small");
+    rc = store_begin(st, err); /* two processes starting at once agree on one key */
+    if (rc)
+        return rc;
+    rc = store_meta_get(st, CAMPAIGN_KEY_KEY, out, cap, NULL);
+    if (rc == MZ_ENOTFOUND) {
+        mz_random_hex(fresh, sizeof fresh);
+        rc = store_meta_set(st, CAMPAIGN_KEY_KEY, fresh, err);
+        if (!rc)
+            snprintf(out, cap, "%s", fresh);
+    } else if (rc) {
+        rc = mz_error_set(err, rc, "", "cannot read the campaign key");
+    }
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
     return rc;
 }
 
@@ -89,7 +127,9 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
     in.body_len = b.len;
     w.owner_org = 0; /* the node itself */
     w.submitter = 0;
-    w.date_added = now_s;
+    w.date_added = NULL; /* stamped by the store under the write lock (not now_s: that
+                            was taken before the lock, and another writer may commit
+                            a later date_added first) */
     rc = store_begin(st, err);
     if (!rc)
         rc = store_put_object(st, &w, &in, &put, err);
@@ -118,5 +158,6 @@ enum mz_err campaign_list(struct store *st, const struct principal *p, const str
     cq.types = groupings;
     cq.n_types = 1;
     cq.created_by = node;
+    cq.node_only = 1; /* what a member stored, whatever it claims, is no campaign */
     return svc_list(st, p, &cq, fn, ctx, next_out, err);
 }

@@ -6,7 +6,12 @@
  * node's own identity, versioned as new reports join) is this module's use case,
  * which the node's background job runs after the refresh (node/node.c), and so is
  * listing them. Only objects the whole community may see (TLP:CLEAR and TLP:GREEN)
- * ever count, so a campaign never reveals an AMBER or RED report. */
+ * ever count, so a campaign never reveals an AMBER or RED report.
+ *
+ * Campaign state is the node's alone: the grouping ids are made under a secret of
+ * the node's (campaign_key), so no member can take one first; a recorded one is
+ * reserved (domain/provenance.h); the engine learns what was recorded only from the
+ * node's own rows, and the list shows only those. */
 #ifndef MZ_CAMPAIGN_H
 #define MZ_CAMPAIGN_H
 
@@ -21,6 +26,12 @@ struct engine_campaign; /* engine/engine.h: a campaign as the engine detected it
 
 /* The node's own STIX identity (created and remembered on first use). */
 enum mz_err campaign_node_identity(struct store *st, char *out, size_t cap, struct mz_error *err);
+/* The same without creating it: out is "" while the node has none yet. */
+enum mz_err campaign_node_identity_peek(struct store *st, char *out, size_t cap, struct mz_error *err);
+/* The node's secret of campaign grouping ids (engine_set_campaigns), created on first
+ * use and kept in the store's settings: out gets ENGINE_CAMPAIGN_KEY_MAX characters
+ * and a NUL (cap at least that). */
+enum mz_err campaign_key(struct store *st, char *out, size_t cap, struct mz_error *err);
 /* Store (a new version of) the campaign's grouping, in its own transaction. Called
  * with no lock of the engine held: it waits for SQLite's writer like any write. */
 enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, struct mz_error *err);

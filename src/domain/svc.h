@@ -66,23 +66,18 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
  * (SVC_KEY_LEN bytes): the only time the key is ever shown. */
 enum mz_err svc_user_add(struct store *st, const struct principal *p, const struct svc_user_new *in,
                          struct store_user *out, char *key_out, struct mz_error *err);
-/* A fresh API key for an existing user. */
-enum mz_err svc_key_new(struct store *st, const struct principal *p, const char *user_name,
-                        char *key_out, struct mz_error *err);
 /* The node's organisations (every member may see the directory). */
 enum mz_err svc_org_list(struct store *st, const struct principal *p, store_org_fn fn, void *ctx,
                          struct mz_error *err);
-/* Users: of org_name (NULL: all of them for an admin, one's own organisation's for
- * anyone else; a non-admin naming another organisation is refused). */
+/* Users: of org_name (NULL: all of them for a node admin, one's own organisation's
+ * for anyone else; anyone else naming another organisation is refused). */
 enum mz_err svc_user_list(struct store *st, const struct principal *p, const char *org_name,
                           store_user_fn fn, void *ctx, struct mz_error *err);
-/* PRAGMA integrity_check of the store (admins and the console). */
+/* PRAGMA integrity_check of the store (node admins and the console). */
 enum mz_err svc_store_check(struct store *st, const struct principal *p, struct mz_error *err);
 
-/* Who holds this bearer token? MZ_EAUTH if nobody. */
-enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
-                             struct mz_error *err);
-/* The principal of a user, by name (commands run as that user). */
+/* The principal of a user, by name (commands run as that user); a disabled user is
+ * refused (MZ_EFORBIDDEN), as its keys are. */
 enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struct principal *out,
                                   struct mz_error *err);
 /* The principal of an organisation acting as a whole, by name (export/match --as
@@ -92,6 +87,95 @@ enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struc
 enum mz_err svc_principal_of_org(struct store *st, const char *org_name, struct principal *out,
                                  struct mz_error *err);
 
+/* ---- API keys and accounts (svc_keys.c) ----
+ *
+ * A user has any number of keys. A key can be given a comment and an expiry, be
+ * revoked (for good) and be rotated (a new key issued for the same user, the old one
+ * revoked at once or after a grace period of at most SVC_KEY_GRACE_MAX seconds). A
+ * user can be disabled, which refuses all its keys until it is enabled again. Each
+ * call acts for p and asks domain/authz.h on the target user: an organisation's
+ * admin manages its own organisation's users, a node admin everyone's, and every
+ * member lists and revokes its own keys. A user that p may not even list (another
+ * organisation's, for anyone but a node admin) is MZ_ENOTFOUND, as one that does not
+ * exist. Times are shown as "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
+
+#define SVC_TIME_LEN 21                 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define SVC_KEY_GRACE_MAX (7 * 86400)   /* the longest a rotated key keeps working */
+#define SVC_KEY_COMMENT_MAX 200         /* bytes of a key's comment */
+#define SVC_KEY_USE_RESOLUTION 60       /* last_used is recorded to the minute */
+
+/* What anyone is shown of a key: never the key itself. */
+struct svc_key_view {
+    int64_t id;
+    char user[STORE_NAME_LEN];
+    char prefix[STORE_KEY_PREFIX_LEN];   /* its first characters; "" for keys made before they were kept */
+    char comment[STORE_KEY_COMMENT_LEN];
+    char created[SVC_TIME_LEN];          /* "" unknown (keys made before keys had records) */
+    char expires[SVC_TIME_LEN];          /* "" never */
+    char last_used[SVC_TIME_LEN];        /* "" never */
+    char revoked[SVC_TIME_LEN];          /* "" not; a time to come: a rotated key's grace */
+    int64_t replaced_by;                 /* the key a rotation replaced it with, or 0 */
+    const char *status;                  /* "active", "expired" or "revoked" (static text) */
+};
+
+/* Texts as a person or a client gives them; NULL: not given. */
+struct svc_key_opts {
+    const char *comment; /* at most SVC_KEY_COMMENT_MAX bytes of UTF-8 without control characters */
+    const char *expires; /* svc_key_when(); issue: NULL never; rotate: NULL the old key's lifetime */
+    const char *grace;   /* rotate: how long the old key keeps working ("0", "30m", "1h", "7d"); NULL 0 */
+};
+
+/* An expiry as text into unix seconds (0: never): an RFC 3339 UTC time
+ * ("2026-12-31T12:00:00Z"), a date ("2026-12-31": midnight UTC at its start), a
+ * duration from now ("30m", "12h", "90d", "2w"; s, m, h, d, w) or "never".
+ * MZ_EINVAL, field "expires", otherwise. */
+enum mz_err svc_key_when(const char *text, int64_t now, int64_t *out, struct mz_error *err);
+/* How long a rotated key keeps working, into seconds: "0" or a duration ("30m",
+ * "12h", "2d") of at most SVC_KEY_GRACE_MAX; NULL is 0. MZ_EINVAL, field "grace". */
+enum mz_err svc_key_grace(const char *text, int64_t *out, struct mz_error *err);
+
+/* Issue a new key for user_name (opts may be NULL). The key is written to key_out
+ * (SVC_KEY_LEN bytes): the only time it is ever shown. An expiry not in the future is
+ * refused: the key would never work. */
+enum mz_err svc_key_issue(struct store *st, const struct principal *p, const char *user_name,
+                          const struct svc_key_opts *opts, struct svc_key_view *out, char *key_out,
+                          struct mz_error *err);
+typedef int (*svc_key_fn)(void *ctx, const struct svc_key_view *k);
+/* user_name's keys, oldest first. */
+enum mz_err svc_key_list(struct store *st, const struct principal *p, const char *user_name, svc_key_fn fn,
+                         void *ctx, struct mz_error *err);
+/* Revoke key_id of user_name at once and for good (MZ_ENOTFOUND if user_name has no
+ * such key). Revoking a revoked key changes nothing and is no error. */
+enum mz_err svc_key_revoke(struct store *st, const struct principal *p, const char *user_name, int64_t key_id,
+                           struct svc_key_view *out, struct mz_error *err);
+/* Change key_id's comment and/or expiry (opts->expires may be "never", or a time
+ * already past: the key is then expired at once; an expired key can be given a later
+ * expiry, a revoked one cannot). */
+enum mz_err svc_key_change(struct store *st, const struct principal *p, const char *user_name, int64_t key_id,
+                           const struct svc_key_opts *opts, struct svc_key_view *out, struct mz_error *err);
+/* Rotate key_id: a new key for the same user (comment and expiry from opts, else
+ * the old key's comment and the old key's lifetime from now), and the old key revoked
+ * after opts->grace (at once by default). The old key must be active. The new key
+ * goes to key_out as in svc_key_issue; old_out (may be NULL) gets the old key. */
+enum mz_err svc_key_rotate(struct store *st, const struct principal *p, const char *user_name, int64_t key_id,
+                           const struct svc_key_opts *opts, struct svc_key_view *new_out,
+                           struct svc_key_view *old_out, char *key_out, struct mz_error *err);
+/* The key that authenticated p (whoami); MZ_ENOTFOUND for a principal without one. */
+enum mz_err svc_key_current(struct store *st, const struct principal *p, struct svc_key_view *out,
+                            struct mz_error *err);
+/* Disable (disabled 1) or enable (0) user_name; its keys are refused from the next
+ * request on while it is disabled, and work again (those neither revoked nor
+ * expired) once it is enabled. Nobody disables or enables its own account. out (may
+ * be NULL) gets the user as it now is. */
+enum mz_err svc_user_set_disabled(struct store *st, const struct principal *p, const char *user_name,
+                                  int disabled, struct store_user *out, struct mz_error *err);
+
+/* Who holds this bearer token? MZ_EAUTH if nobody, with a message that says only
+ * whether the key is unknown, revoked or expired or its user disabled - nothing of
+ * whose it is. Records the key's use (to the minute, never waiting for the store). */
+enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
+                             struct mz_error *err);
+
 /* ---- objects (svc_objects.c) ---- */
 
 struct svc_put_item {
@@ -100,13 +184,14 @@ struct svc_put_item {
     int match_plan;     /* indicators: enum observe_plan (rules/observe.h); else -1 */
     int tlp;
     int tlp_defaulted;
+    int tlp_raised;     /* a granular marking made the whole object stricter (rules/tlp.h) */
     int duplicate;
 };
 
 struct svc_ingest_result {
     struct svc_put_item *items;
     size_t n_items, cap;
-    size_t n_new, n_duplicate, n_defaulted;
+    size_t n_new, n_duplicate, n_defaulted, n_raised;
     int was_bundle;
     char *strings;      /* NUL-separated ids and versions of the items */
     size_t strings_len, strings_cap;
@@ -117,6 +202,11 @@ const char *svc_item_id(const struct svc_ingest_result *r, size_t i);
 const char *svc_item_version(const struct svc_ingest_result *r, size_t i);
 
 void svc_ingest_result_free(struct svc_ingest_result *r);
+
+/* Live indicators evaluated on every value (match plan scan) one organisation may
+ * have: each costs every member's matcher on every value. One more is refused
+ * (MZ_ECONFLICT, field "/pattern"). */
+#define SVC_SCAN_PER_ORG 64
 
 /* Validate and store a bundle or one object as p, all or nothing, in one durable
  * transaction. On error nothing is written and err names the object and field.
@@ -131,6 +221,8 @@ struct svc_query {
     size_t n_types;
     const char *id;
     const char *created_by;
+    int node_only;            /* only what the node itself wrote (the domain's own lists,
+                                 such as campaign_list; front ends leave it 0) */
     int tlp;                  /* -1 for any */
     const char *added_after;  /* RFC 3339; normalised here */
     const char *next;         /* cursor from a previous page, or NULL */

@@ -1,25 +1,19 @@
-/* domain/svc_auth.c - organisations, users and API keys: adding and listing them, and
- * turning a key, a user name or an organisation name into the principal that acts.
- * Every call asks domain/authz.h first.
- * API keys are 32 random bytes from libsodium, shown once as "mz_" + base64url, and
- * stored only as their BLAKE2b hash: with 256 bits of entropy a fast hash is enough
- * (a slow password hash would only slow every request). */
+/* domain/svc_auth.c - organisations and users: adding and listing them, and
+ * turning a user name or an organisation name into the principal that acts. Every
+ * call asks domain/authz.h first. API keys, disabled accounts and authentication are
+ * svc_keys.c's. */
 #include <ctype.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "domain/authz.h"
 #include "domain/svc.h"
+#include "domain/svc_int.h"
 #include "rules/stix.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"
-
-#define KEY_BYTES 32
-#define KEY_HASH_BYTES 32
-#define KEY_TEXT_LEN 46 /* "mz_" + base64url of 32 bytes without padding */
 
 static int handle_ok(const char *s)
 {
@@ -56,7 +50,7 @@ static enum mz_err put_identity(struct store *st, const struct store_org *org,
     enum mz_err rc;
     enum store_put_result res;
     struct store_object_in in = {0};
-    struct store_write_ctx ctx = {org->id, 0, ts};
+    struct store_write_ctx ctx = {org->id, 0, NULL}; /* date_added: the store's stamp */
 
     mz_time_now(&now);
     now.nsec -= now.nsec % 1000000; /* STIX wants milliseconds */
@@ -152,33 +146,22 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
         rc = store_commit(st, err);
     else
         store_rollback(st);
-    if (!rc && out)
+    if (rc)
+        return rc;
+    svc_audit_account(p, SVC_EV_ORG_ADD, NULL, org.id, 0);
+    if (out)
         *out = org;
-    return rc;
-}
-
-static void hash_key(const char *key, unsigned char *hash)
-{
-    crypto_generichash(hash, KEY_HASH_BYTES, (const unsigned char *)key, strlen(key), NULL, 0);
-}
-
-/* Make a key for user_id inside the caller's transaction. */
-static enum mz_err make_key(struct store *st, int64_t user_id, char *key_out,
-                            struct mz_error *err)
-{
-    unsigned char raw[KEY_BYTES], hash[KEY_HASH_BYTES];
-    char key[SVC_KEY_LEN];
-
-    randombytes_buf(raw, sizeof raw);
-    memcpy(key, "mz_", 3);
-    sodium_bin2base64(key + 3, sizeof key - 3, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof raw);
-    hash_key(key, hash);
-    if (store_key_add(st, hash, sizeof hash, user_id, err))
-        return err ? err->code : MZ_EIO;
-    memcpy(key_out, key, SVC_KEY_LEN);
-    sodium_memzero(key, sizeof key);
     return MZ_OK;
+}
+
+/* May p add a user with role to org? An organisation's admin adds users to its own
+ * organisation only, and never a node admin (authz.c). */
+static enum mz_err user_add_allowed(const struct principal *p, const struct store_org *org, const char *role,
+                                    struct mz_error *err)
+{
+    struct authz_target t = {org->id, 0, role_parse(role)};
+
+    return authz_check_on(p, AUTHZ_USER_ADD, &t, err);
 }
 
 enum mz_err svc_user_add(struct store *st, const struct principal *p, const struct svc_user_new *in,
@@ -187,18 +170,22 @@ enum mz_err svc_user_add(struct store *st, const struct principal *p, const stru
     const char *org_name = in->org, *user_name = in->name, *role = in->role;
     struct store_org org;
     struct store_user u;
+    struct store_key k;
     enum mz_err rc = authz_check(p, AUTHZ_USER_ADD, err);
 
     if (rc)
         return rc;
     memset(&u, 0, sizeof u);
+    memset(&k, 0, sizeof k);
     if (!user_name || !handle_ok(user_name))
         return mz_error_set(err, MZ_EINVAL, "/name", "user name must be 2-64 characters of a-z, 0-9, '.', '-', '_', '@'");
     if (!role || role_parse(role) == ROLE_NONE)
-        return mz_error_set(err, MZ_EINVAL, "/role", "role must be admin, analyst, reporter or viewer");
+        return mz_error_set(err, MZ_EINVAL, "/role", "role must be admin, analyst, reporter, viewer or node-admin");
     rc = store_org_by_name(st, org_name ? org_name : "", &org, err);
     if (rc == MZ_ENOTFOUND)
         return mz_error_set(err, MZ_EINVAL, "/org", "no organisation named '%.64s'", org_name ? org_name : "");
+    if (!rc)
+        rc = user_add_allowed(p, &org, role, err);
     if (rc)
         return rc;
     snprintf(u.name, sizeof u.name, "%s", user_name);
@@ -210,55 +197,18 @@ enum mz_err svc_user_add(struct store *st, const struct principal *p, const stru
     if (rc)
         return rc;
     rc = store_user_add(st, &u, err);
+    k.user_id = u.id;
     if (!rc)
-        rc = make_key(st, u.id, key_out, err);
+        rc = svc_key_make(st, &k, key_out, err);
     if (!rc)
         rc = store_commit(st, err);
     else
         store_rollback(st);
-    if (!rc && out)
+    if (rc)
+        return rc;
+    svc_audit_account(p, SVC_EV_USER_ADD, &u, u.org_id, k.id);
+    if (out)
         *out = u;
-    return rc;
-}
-
-enum mz_err svc_key_new(struct store *st, const struct principal *p, const char *user_name,
-                        char *key_out, struct mz_error *err)
-{
-    struct store_user u;
-    enum mz_err rc = authz_check(p, AUTHZ_KEY_ISSUE, err);
-
-    if (!rc)
-        rc = store_user_by_name(st, user_name, &u, err);
-    if (rc == MZ_ENOTFOUND)
-        return mz_error_set(err, MZ_ENOTFOUND, "", "no user named '%.64s'", user_name);
-    if (rc)
-        return rc;
-    rc = store_begin(st, err);
-    if (!rc)
-        rc = make_key(st, u.id, key_out, err);
-    if (!rc)
-        rc = store_commit(st, err);
-    else
-        store_rollback(st);
-    return rc;
-}
-
-enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
-                             struct mz_error *err)
-{
-    unsigned char hash[KEY_HASH_BYTES];
-    enum mz_err rc;
-
-    memset(out, 0, sizeof *out);
-    if (!token || strlen(token) != KEY_TEXT_LEN || strncmp(token, "mz_", 3) != 0)
-        return mz_error_set(err, MZ_EAUTH, "", "the API key is not a mreza key (expected 'Authorization: Bearer mz_…')");
-    hash_key(token, hash);
-    rc = store_key_lookup(st, hash, sizeof hash, &out->user, &out->org, err);
-    if (rc == MZ_ENOTFOUND)
-        return mz_error_set(err, MZ_EAUTH, "", "unknown API key");
-    if (rc)
-        return rc;
-    out->role = role_parse(out->user.role);
     return MZ_OK;
 }
 
@@ -275,27 +225,25 @@ enum mz_err svc_org_list(struct store *st, const struct principal *p, store_org_
 static enum mz_err user_list_scope(struct store *st, const struct principal *p, const char *org_name,
                                    int64_t *org_id_out, struct mz_error *err)
 {
+    struct authz_target every = {0, 0, ROLE_NONE}, t = {0, 0, ROLE_NONE};
     struct store_org org;
-    enum mz_err rc;
+    enum mz_err rc = authz_check(p, AUTHZ_USER_LIST, err);
 
-    if (authz_allows(p, AUTHZ_USER_LIST_ANY)) {
-        *org_id_out = 0;
-        if (!org_name)
-            return MZ_OK;
-        rc = store_org_by_name(st, org_name, &org, err);
-        if (rc == MZ_ENOTFOUND)
-            return mz_error_set(err, MZ_ENOTFOUND, "org", "no organisation named '%.64s'", org_name);
-        if (!rc)
-            *org_id_out = org.id;
-        return rc;
-    }
-    rc = authz_check(p, AUTHZ_USER_LIST_OWN, err);
     if (rc)
         return rc;
-    if (org_name && strcmp(org_name, p->org.name) != 0)
-        return authz_check(p, AUTHZ_USER_LIST_ANY, err);
-    *org_id_out = p->org.id;
-    return MZ_OK;
+    if (!org_name) {
+        *org_id_out = authz_allows_on(p, AUTHZ_USER_LIST, &every) ? 0 : p->org.id;
+        return MZ_OK;
+    }
+    rc = store_org_by_name(st, org_name, &org, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_ENOTFOUND, "org", "no organisation named '%.64s'", org_name);
+    t.org_id = org.id;
+    if (!rc)
+        rc = authz_check_on(p, AUTHZ_USER_LIST, &t, err);
+    if (!rc)
+        *org_id_out = org.id;
+    return rc;
 }
 
 enum mz_err svc_user_list(struct store *st, const struct principal *p, const char *org_name,
@@ -316,6 +264,9 @@ enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struc
     rc = store_user_by_name(st, user_name, &out->user, err);
     if (rc == MZ_ENOTFOUND)
         return mz_error_set(err, MZ_ENOTFOUND, "", "no user named '%.64s' (mreza user list shows them)", user_name);
+    if (!rc && out->user.disabled)
+        rc = mz_error_set(err, MZ_EFORBIDDEN, "", "user '%s' is disabled (mreza user enable %s)", out->user.name,
+                          out->user.name);
     if (!rc)
         rc = store_org_by_id(st, out->user.org_id, &out->org, err);
     if (!rc)

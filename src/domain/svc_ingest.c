@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/observe.h"
 #include "rules/stix.h"
 #include "domain/authz.h"
+#include "domain/provenance.h"
 #include "domain/svc.h"
 #include "rules/tlp.h"
 #include "util/arena.h"
@@ -113,7 +115,7 @@ static enum mz_err pool_add(struct svc_ingest_result *r, const char *s, size_t *
 }
 
 static enum mz_err record(struct svc_ingest_result *res, const struct stix_info *info,
-                          int tlp, int defaulted, int duplicate)
+                          const struct tlp_decision *d, int duplicate)
 {
     struct svc_put_item *it;
 
@@ -129,13 +131,15 @@ static enum mz_err record(struct svc_ingest_result *res, const struct stix_info 
     if (pool_add(res, info->id, &it->id_off) || pool_add(res, info->version, &it->version_off))
         return MZ_ENOMEM;
     it->match_plan = info->match_plan;
-    it->tlp = tlp;
-    it->tlp_defaulted = defaulted;
+    it->tlp = (int)d->level;
+    it->tlp_defaulted = d->defaulted;
+    it->tlp_raised = d->raised;
     it->duplicate = duplicate;
     res->n_items++;
     res->n_new += !duplicate;
     res->n_duplicate += duplicate;
-    res->n_defaulted += defaulted;
+    res->n_defaulted += d->defaulted;
+    res->n_raised += d->raised;
     return MZ_OK;
 }
 
@@ -145,34 +149,60 @@ struct writer {
     struct store *st;
     const struct principal *p;
     struct store_write_ctx wctx;
+    struct provenance pv;  /* reserved ids and created_by_ref (provenance.h) */
     struct svc_ingest_result *res;
 };
+
+_Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
+
+/* A pattern evaluated on every value costs every member's matcher on every value: an
+ * organisation keeps at most SVC_SCAN_PER_ORG of them live. Counted after the write,
+ * under the write lock, so a new version of one counts once and an older version
+ * arriving late not at all. */
+static enum mz_err check_scan_quota(struct writer *w, struct mz_error *err)
+{
+    int64_t n = 0;
+    enum mz_err rc = store_count_scan(w->st, w->wctx.owner_org, &n, err);
+
+    if (!rc && n > SVC_SCAN_PER_ORG)
+        rc = mz_error_set(err, MZ_ECONFLICT, "/pattern",
+                          "your organisation already has %d live indicators evaluated on every value "
+                          "(match plan scan: no =, IN or ISSUBSET term the index can look up); revoke one, "
+                          "or give this pattern such a term",
+                          SVC_SCAN_PER_ORG);
+    return rc;
+}
 
 static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_error *err)
 {
     const struct stix_info *info = &it->info;
+    struct tlp_decision d = tlp_decide(info->tlp, info->tlp_granular);
     struct store_object_in in;
     enum store_put_result put;
-    enum mz_err rc;
+    enum mz_err rc = provenance_check(&w->pv, info, err);
 
+    if (rc)
+        return rc;
     in.stix_id = info->id;
     in.type = info->type;
     in.version = info->version;
     in.version_key = info->version_key;
     in.created_by = info->created_by_ref ? info->created_by_ref : w->p->org.identity;
-    in.tlp = info->tlp >= 0 ? info->tlp : TLP_DEFAULT;
-    in.tlp_defaulted = info->tlp < 0;
+    in.tlp = (int)d.level;
+    in.tlp_defaulted = d.defaulted;
     in.revoked = info->revoked;
     in.audience = info->audience;
-    in.body = it->raw;
-    in.body_len = it->raw_len;
+    in.body = info->standard_body ? info->standard_body : it->raw;
+    in.body_len = info->standard_body ? strlen(info->standard_body) : it->raw_len;
     in.observables = info->observables;
     in.match_plan = info->match_plan;
     in.valid_from = info->valid_from;
     in.valid_until = info->valid_until;
     rc = store_put_object(w->st, &w->wctx, &in, &put, err);
+    if (!rc && put == STORE_PUT_NEW && in.match_plan == OBSERVE_SCAN)
+        rc = check_scan_quota(w, err);
     if (!rc)
-        rc = record(w->res, info, in.tlp, in.tlp_defaulted, put == STORE_PUT_DUPLICATE);
+        rc = record(w->res, info, &d, put == STORE_PUT_DUPLICATE);
     if (rc == MZ_ENOMEM)
         mz_error_set(err, rc, "", "out of memory");
     return rc;
@@ -405,8 +435,6 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
                        struct mz_error *err)
 {
     struct writer w;
-    struct mz_time now;
-    char date_added[MZ_TIME_STRLEN];
     enum mz_err rc;
 
     memset(res, 0, sizeof *res);
@@ -415,18 +443,16 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
         rc = store_begin(st, err);
     if (rc)
         return rc;
-    /* Stamped after the write lock is held, so date_added grows with seq. */
-    mz_time_now(&now);
-    mz_time_format_us(&now, date_added);
     w.st = st;
     w.p = p;
     w.wctx.owner_org = p->org.id;
     w.wctx.submitter = p->user.id;
-    w.wctx.date_added = date_added;
+    w.wctx.date_added = NULL; /* stamped by the store under the write lock, row by row */
     w.res = res;
-    if (len >= PIPELINE_MIN_BYTES)
+    rc = provenance_init(&w.pv, st, p, err);
+    if (!rc && len >= PIPELINE_MIN_BYTES)
         rc = run_pipeline(&w, buf, len, lim, err);
-    else
+    else if (!rc)
         rc = bundle_split(buf, len, lim, inline_one, &w, &res->was_bundle, err);
     if (!rc)
         rc = store_commit(st, err);

@@ -15,6 +15,7 @@
 #include "engine/engine_scan.h"
 #include "engine/svc_prefilter.h"
 #include "match/logfmt.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 _Static_assert(SVC_MATCH_N_SKIP == LOGFMT_N_SKIP, "skip reasons: one list");
@@ -66,14 +67,28 @@ enum mz_err svc_match_hit_json(struct mz_buf *b, const struct svc_match_hit *h)
     return rc;
 }
 
-enum mz_err svc_match_open(struct store *st, const char *data_dir, struct engine **out, char *how,
-                           size_t how_cap, struct mz_error *err)
+enum mz_err svc_match_open(struct store *st, const char *data_dir, const struct pattern_limits *regex,
+                           struct engine **out, char *how, size_t how_cap, struct mz_error *err)
 {
     char path[4096];
+    enum mz_err rc;
 
     if ((size_t)snprintf(path, sizeof path, "%s/%s", data_dir, SNAPSHOT_NAME) >= sizeof path)
         return mz_error_set(err, MZ_EINVAL, "", "the data directory's name is too long");
-    return engine_snapshot_open(st, path, out, how, how_cap, err);
+    rc = engine_snapshot_open(st, path, out, how, how_cap, err);
+    if (!rc && regex)
+        engine_set_regex_limits(*out, regex);
+    return rc;
+}
+
+/* The decision that a value is no match because its MATCHES evaluation reached a
+ * limit is the evaluator's; the count of them is logged here, once per call, where
+ * the outcome of the whole match is known. */
+static void log_regex_limited(const struct principal *p, const char *what, uint64_t n)
+{
+    if (n)
+        MZ_LOG(MZ_LOG_WARN, "event=regex_limit use=%s evaluations=%llu user=%s org=%s", what, (unsigned long long)n,
+               p->user.name[0] ? p->user.name : "-", p->org.name[0] ? p->org.name : "-");
 }
 
 void svc_match_close(struct engine *e)
@@ -111,9 +126,11 @@ static int on_scan_hit(void *ctx, uint64_t line, const struct engine_hit *eh)
     struct sink *s = ctx;
     struct svc_match_hit h;
 
-    if (s->sighted && !s->rc)
-        s->rc = svc_sighted_list_add(s->sighted, eh->indicator, eh->owner_org, eh->submitter, eh->sighting_tlp,
-                                     s->start_us, now_us());
+    if (s->sighted && !s->rc) {
+        struct svc_sighted rec = {eh->indicator, eh->owner_org, eh->submitter, eh->sighting_tlp, 1,
+                                  s->start_us, now_us(), eh->scan};
+        s->rc = svc_sighted_list_add(s->sighted, &rec);
+    }
     if (!s->stopped) {
         to_hit(eh, s->file, s->file ? line : line - 1, &h);
         s->stopped = s->fn(s->ctx, &h) != 0;
@@ -145,7 +162,7 @@ static enum mz_err check_opts(const struct svc_match_opts *o, struct mz_error *e
     return MZ_OK;
 }
 
-static void add_totals(struct engine *e, const struct svc_match_opts *o, const struct engine_scan_opts *so,
+static void add_totals(const struct svc_match_opts *o, const struct engine_scan_opts *so,
                        const struct engine_scan_totals *et, struct svc_match_totals *t)
 {
     t->n_threads = so->n_threads;
@@ -154,10 +171,11 @@ static void add_totals(struct engine *e, const struct svc_match_opts *o, const s
     t->hits += et->hits;
     t->matched_values += et->matched_values;
     t->full += et->full;
+    t->regex_limited += et->regex_limited;
     for (int i = 0; i < SVC_MATCH_N_SKIP; i++)
         t->skipped[i] += et->skipped[i];
     t->prefilter = o->flags & SVC_MATCH_NO_PREFILTER ? SVC_MATCH_PREFILTER_OFF
-                   : svc_prefilter_on(e)               ? SVC_MATCH_PREFILTER_ON
+                   : et->prefilter                     ? SVC_MATCH_PREFILTER_ON
                                                        : SVC_MATCH_PREFILTER_NONE;
 }
 
@@ -183,7 +201,8 @@ enum mz_err svc_match_files(struct engine *e, const struct principal *p, const c
         if (!rc && s.rc)
             rc = mz_error_set(err, s.rc, "", "out of memory while collecting sightings");
     }
-    add_totals(e, o, &so, &et, t);
+    add_totals(o, &so, &et, t);
+    log_regex_limited(p, "files", et.regex_limited);
     if (sighted)
         svc_sighted_list_merge(sighted);
     return rc;
@@ -219,7 +238,8 @@ enum mz_err svc_match_lines(struct engine *e, const struct principal *p, const s
     if (!rc)
         rc = engine_scan(e, p, b.data ? b.data : "", b.len, &so, on_scan_hit, &s, &et, err);
     if (!rc)
-        add_totals(e, o, &so, &et, t);
+        add_totals(o, &so, &et, t);
+    log_regex_limited(p, "lines", et.regex_limited);
     mz_buf_free(&b);
     return rc;
 }
@@ -256,6 +276,7 @@ enum mz_err svc_match_values(struct engine *e, const struct principal *p, const 
         s.item = i;
         engine_match_observation(m, &v, 1, now, on_value_hit, &s);
     }
+    log_regex_limited(p, "values", engine_matcher_regex_limited(m));
     engine_matcher_free(m);
     return rc;
 }

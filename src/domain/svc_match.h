@@ -22,6 +22,7 @@
 
 #include "domain/svc_sighting.h"
 #include "obs/obs.h"
+#include "rules/pattern.h"
 #include "rules/principal.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -83,8 +84,10 @@ enum mz_err svc_match_hit_json(struct mz_buf *b, const struct svc_match_hit *h);
 enum svc_match_prefilter {
     SVC_MATCH_PREFILTER_ON = 0,  /* lines were matched in full only after a "maybe" */
     SVC_MATCH_PREFILTER_OFF,     /* turned off (SVC_MATCH_NO_PREFILTER) */
-    SVC_MATCH_PREFILTER_NONE     /* the engine has none: a pattern is evaluated on every
-                                  * value, or the node's live engine */
+    SVC_MATCH_PREFILTER_NONE     /* none was used: a pattern evaluated on every value
+                                  * that the principal may see is live (a scan pattern
+                                  * it may not see turns nothing off), or the node's
+                                  * live engine, which keeps none */
 };
 
 /* Added up over the inputs of one call (zero it first). */
@@ -95,6 +98,9 @@ struct svc_match_totals {
     uint64_t matched_values;            /* values with at least one hit */
     uint64_t full;                      /* lines matched in full */
     uint64_t skipped[SVC_MATCH_N_SKIP]; /* lines skipped, by reason */
+    uint64_t regex_limited;             /* MATCHES evaluations (one test on one value)
+                                         * that reached the regex limits and were taken
+                                         * as no match (also logged: event=regex_limit) */
     enum svc_match_prefilter prefilter;
     int n_threads;                      /* threads the logs were matched with */
 };
@@ -104,10 +110,11 @@ struct svc_match_totals {
 /* For `mreza match`: the engine of the node whose data directory is data_dir, mapped
  * from its snapshot (<data_dir>/index.snap) when that is intact and current, else
  * built from the store and the snapshot rewritten. how (how_cap bytes) says which
- * ("snapshot", or "rebuilt (<why>): built in … s, snapshot written in … s"). Free
- * *out with svc_match_close(). */
-enum mz_err svc_match_open(struct store *st, const char *data_dir, struct engine **out, char *how,
-                           size_t how_cap, struct mz_error *err);
+ * ("snapshot", or "rebuilt (<why>): built in … s, snapshot written in … s"). regex:
+ * what a MATCHES evaluation may cost on one value (NULL: rules/pattern.h's
+ * defaults). Free *out with svc_match_close(). */
+enum mz_err svc_match_open(struct store *st, const char *data_dir, const struct pattern_limits *regex,
+                           struct engine **out, char *how, size_t how_cap, struct mz_error *err);
 void svc_match_close(struct engine *e);
 
 /* One value to match alone (an item of POST /api/v1/match "values"). */

@@ -1,7 +1,9 @@
 /* domain/svc_objects.c - reading STIX objects under TLP (writing is svc_ingest.c).
  * Reads ask the store with the reader's grants (tlp_visibility) and then check
  * every row again with tlp_can_read, so that no row reaches a reader unless the one
- * TLP function says so. */
+ * TLP function says so. Under the id of a standard marking definition (rules/tlp.h)
+ * only the standard's text is ever served, whatever a row holds (a copy stored
+ * before copies were checked may say anything). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +11,29 @@
 #include "fmt/cursor.h"
 #include "rules/stix.h"
 #include "domain/svc.h"
+#include "domain/svc_cursor.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"
 
-static enum mz_err to_store_query(const struct svc_query *q, struct store_query *sq,
-                                  char *added_after, struct mz_error *err)
+/* q as the store runs it for p: filters checked and normalised, and the position of
+ * q->next, which must be a token sealed for p and this query (svc_cursor.h). The
+ * page key is read only when a token is given; *key_read says whether it was. */
+static enum mz_err to_store_query(struct store *st, const struct principal *p, const struct svc_query *q,
+                                  struct store_query *sq, char *added_after,
+                                  unsigned char key[SVC_CURSOR_KEY_LEN], int *key_read, struct mz_error *err)
 {
+    enum mz_err rc;
+
+    *key_read = 0;
     memset(sq, 0, sizeof *sq);
     sq->types = q->types;
     sq->n_types = q->n_types;
     sq->id = q->id;
     sq->created_by = q->created_by;
+    sq->node_only = q->node_only;
     sq->tlp = q->tlp;
     sq->all_versions = q->all_versions;
     sq->limit = q->limit;
@@ -36,9 +47,28 @@ static enum mz_err to_store_query(const struct svc_query *q, struct store_query 
         mz_time_format_us(&t, added_after);
         sq->added_after = added_after;
     }
-    if (q->next && cursor_decode(q->next, &sq->after_seq))
-        return mz_error_set(err, MZ_EINVAL, "next", "next is not a page token this node issued");
-    return MZ_OK;
+    if (!q->next)
+        return MZ_OK;
+    rc = svc_cursor_key(st, key, err);
+    if (rc)
+        return rc;
+    *key_read = 1;
+    return svc_cursor_open(key, p, sq, q->next, &sq->after_seq, err);
+}
+
+/* The row as it is served: rows under a standard marking definition's id carry the
+ * standard's text (in *tmp, which must outlive the use of the result). */
+static const struct store_row *served(const struct store_row *row, struct store_row *tmp)
+{
+    int i;
+
+    if (strcmp(row->type, "marking-definition") != 0 || (i = tlp_standard_index(row->stix_id)) < 0)
+        return row;
+    *tmp = *row;
+    tmp->stix_id = tlp_standard_id(i);
+    tmp->body = tlp_standard_json(i);
+    tmp->body_len = strlen(tmp->body);
+    return tmp;
 }
 
 struct list_ctx {
@@ -53,6 +83,7 @@ static int list_row(void *vctx, const struct store_row *row)
 {
     struct list_ctx *c = vctx;
     struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+    struct store_row tmp;
 
     c->last_seq = row->seq;
     if (!tlp_can_read(c->p, &m)) {
@@ -60,7 +91,7 @@ static int list_row(void *vctx, const struct store_row *row)
         MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
         return 0;
     }
-    if (c->fn(c->ctx, row)) {
+    if (c->fn(c->ctx, served(row, &tmp))) {
         c->stopped = 1;
         return 1;
     }
@@ -74,19 +105,21 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     struct store_vis vis;
     char added_after[MZ_TIME_STRLEN];
     struct list_ctx c = {p, fn, ctx, 0, 0};
-    int more = 0;
-    enum mz_err rc = to_store_query(q, &sq, added_after, err);
+    unsigned char key[SVC_CURSOR_KEY_LEN];
+    int more = 0, key_read = 0;
+    enum mz_err rc = to_store_query(st, p, q, &sq, added_after, key, &key_read, err);
 
-    if (rc)
-        return rc;
-    tlp_visibility(p, &vis);
-    rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
-    if (rc)
-        return rc;
+    if (!rc) {
+        tlp_visibility(p, &vis);
+        rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
+    }
     next_out[0] = '\0';
-    if (more || c.stopped)
-        cursor_encode(c.last_seq, next_out);
-    return MZ_OK;
+    if (!rc && (more || c.stopped) && !key_read)
+        rc = svc_cursor_key(st, key, err);
+    if (!rc && (more || c.stopped))
+        svc_cursor_seal(key, p, &sq, c.last_seq, next_out);
+    svc_cursor_forget(key);
+    return rc;
 }
 
 enum mz_err svc_count(struct store *st, const struct principal *p, const struct svc_query *q,
@@ -95,8 +128,11 @@ enum mz_err svc_count(struct store *st, const struct principal *p, const struct 
     struct store_query sq;
     struct store_vis vis;
     char added_after[MZ_TIME_STRLEN];
-    enum mz_err rc = to_store_query(q, &sq, added_after, err);
+    unsigned char key[SVC_CURSOR_KEY_LEN];
+    int key_read;
+    enum mz_err rc = to_store_query(st, p, q, &sq, added_after, key, &key_read, err);
 
+    svc_cursor_forget(key);
     if (rc)
         return rc;
     sq.limit = 0;
@@ -115,13 +151,14 @@ static int get_row(void *vctx, const struct store_row *row)
 {
     struct get_ctx *c = vctx;
     struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+    struct store_row tmp;
 
     if (!tlp_can_read(c->p, &m)) {
         MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
         return 0;
     }
     c->n++;
-    return c->fn(c->ctx, row);
+    return c->fn(c->ctx, served(row, &tmp));
 }
 
 enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
@@ -175,7 +212,9 @@ struct svc_export {
     enum export_stage stage;
     size_t n;                        /* objects written */
     unsigned used;                   /* bit per TLP level whose marking an object uses */
-    unsigned present;                /* bit per TLP level whose definition was written */
+    unsigned present;                /* bit per standard marking definition written
+                                        (tlp_standard_index; those of TLP 2.0 are
+                                        numbered as the levels) */
 };
 
 /* A copy of s at *pos in buf (which has room: sized by strings_len). */
@@ -208,15 +247,18 @@ enum mz_err svc_export_open(struct store *st, const struct principal *p, const s
     struct svc_export *x = calloc(1, sizeof *x);
     struct svc_query all = *q;
     char added_after[MZ_TIME_STRLEN];
+    unsigned char key[SVC_CURSOR_KEY_LEN];
     struct store_query sq;
     size_t pos = 0;
+    int key_read;
     enum mz_err rc;
 
     if (!x)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    all.next = NULL; /* an export is everything q selects: no paging */
+    all.next = NULL; /* an export is everything q selects: no paging (no page key read) */
     all.limit = 0;
-    rc = to_store_query(&all, &sq, added_after, err);
+    rc = to_store_query(st, p, &all, &sq, added_after, key, &key_read, err);
+    svc_cursor_forget(key);
     if (!rc && sq.n_types > SVC_MAX_TYPES)
         rc = mz_error_set(err, MZ_EINVAL, "type", "at most %d types may be asked for at once", SVC_MAX_TYPES);
     if (!rc && !(x->strings = malloc(strings_len(&sq) + 1)))
@@ -291,7 +333,10 @@ static int export_row(void *vctx, const struct store_row *row)
     struct export_page *pg = vctx;
     struct svc_export *x = pg->x;
     struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
-    size_t need = row->body_len + 16;
+    struct store_row tmp;
+    const struct store_row *sr;
+    size_t need;
+    int i;
 
     if (!tlp_can_read(&x->who, &m)) {
         /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
@@ -299,8 +344,17 @@ static int export_row(void *vctx, const struct store_row *row)
         x->sq.after_seq = row->seq;
         return 0;
     }
+    /* as served(): under a standard id, the standard's text, written once however
+     * many members stored a copy */
+    sr = served(row, &tmp);
+    i = strcmp(sr->type, "marking-definition") ? -1 : tlp_standard_index(sr->stix_id);
+    if (i >= 0 && (x->present & (1u << i))) {
+        x->sq.after_seq = row->seq;
+        return 0;
+    }
     /* A row that does not fit beside what the piece holds waits for the next piece;
      * one that does not fit in an empty piece cannot be exported at all. */
+    need = sr->body_len + 16;
     if (need > pg->out->limit || pg->out->len > pg->out->limit - need) {
         if (pg->out->len == 0) {
             pg->failed = MZ_ETOOBIG;
@@ -309,14 +363,14 @@ static int export_row(void *vctx, const struct store_row *row)
         pg->stopped = 1;
         return 1;
     }
-    pg->failed = export_emit(x, pg->out, row->body, row->body_len);
+    pg->failed = export_emit(x, pg->out, sr->body, sr->body_len);
     if (pg->failed)
         return 1;
     x->sq.after_seq = row->seq;
     if (!row->tlp_defaulted)
         x->used |= 1u << row->tlp;
-    if (!strcmp(row->type, "marking-definition") && tlp_from_marking_id(row->stix_id) >= 0)
-        x->present |= 1u << tlp_from_marking_id(row->stix_id);
+    if (i >= 0)
+        x->present |= 1u << i;
     if (pg->out->len >= pg->target) {
         pg->stopped = 1;
         return 1;

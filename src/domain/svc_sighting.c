@@ -29,19 +29,18 @@ void svc_sighted_list_free(struct svc_sighted_list *l)
     memset(l, 0, sizeof *l);
 }
 
-enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const char *indicator, int64_t owner_org,
-                                 int64_t submitter, int tlp, int64_t first_us, int64_t last_us)
+enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const struct svc_sighted *rec)
 {
     struct svc_sighted *s;
 
     /* hits of one indicator often come one after another */
-    if (l->n && !strcmp(l->v[l->n - 1].indicator, indicator)) {
+    if (l->n && !strcmp(l->v[l->n - 1].indicator, rec->indicator)) {
         s = &l->v[l->n - 1];
         s->count++;
-        if (first_us < s->first_us)
-            s->first_us = first_us;
-        if (last_us > s->last_us)
-            s->last_us = last_us;
+        if (rec->first_us < s->first_us)
+            s->first_us = rec->first_us;
+        if (rec->last_us > s->last_us)
+            s->last_us = rec->last_us;
         return MZ_OK;
     }
     if (l->n == l->cap) {
@@ -53,15 +52,11 @@ enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const char *indicat
         l->cap = ncap;
     }
     s = &l->v[l->n];
-    s->indicator = strdup(indicator);
+    *s = *rec;
+    s->indicator = strdup(rec->indicator);
     if (!s->indicator)
         return MZ_ENOMEM;
-    s->owner_org = owner_org;
-    s->submitter = submitter;
-    s->tlp = tlp;
     s->count = 1;
-    s->first_us = first_us;
-    s->last_us = last_us;
     l->n++;
     l->sorted = 0;
     return MZ_OK;
@@ -114,7 +109,9 @@ static void format_us(int64_t us, char *out)
 /* The recipients of a sighting of s by p, as an "x_mreza_recipient_refs" member (or
  * ""): TLP:AMBER of p's organisation is addressed also to the organisation that shared
  * the indicator, as MISP returns sightings to an event's creator; TLP:RED only to the
- * person who shared it. */
+ * person who shared it. A hit of a scan pattern (evaluated on every value, such as
+ * MATCHES '\\.') tells its author nothing: such a pattern can be as wide as its
+ * author likes, and its sightings would report every member's logs to it. */
 static void recipients(struct store *st, const struct principal *p, const struct svc_sighted *s, int level,
                        char *out, size_t cap)
 {
@@ -122,6 +119,8 @@ static void recipients(struct store *st, const struct principal *p, const struct
     struct store_user sub;
 
     out[0] = '\0';
+    if (s->scan)
+        return;
     if (level == TLP_AMBER && s->owner_org && s->owner_org != p->org.id &&
         !store_org_by_id(st, s->owner_org, &src, NULL))
         snprintf(out, cap, ",\"x_mreza_recipient_refs\":[\"%s\"]", src.identity);

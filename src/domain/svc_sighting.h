@@ -5,7 +5,9 @@
  * of the reporter's organisation, addressed also to the organisation that shared the
  * indicator (so the source learns it was seen), when every member of the
  * organisation may see the indicator; else TLP:RED to the reporter and the person
- * who shared it. `mreza match --report` feeds it the hits of a match run
+ * who shared it - except for hits of a pattern evaluated on every value (scan), whose
+ * sightings stay with the reporter's organisation. `mreza match --report` feeds it the
+ * hits of a match run
  * (domain/svc_match.h collects them into a struct svc_sighted_list); another front
  * end (the API, TAXII) can feed it records of its own. */
 #ifndef MZ_SVC_SIGHTING_H
@@ -27,6 +29,10 @@ struct svc_sighted {
                                 * TLP_RED; anything else is taken as TLP_RED */
     uint64_t count;            /* times seen */
     int64_t first_us, last_us; /* first and last seen, microseconds since the epoch */
+    int scan;                  /* seen through a pattern evaluated on every value (no
+                                * index key): its sighting is addressed to no one
+                                * outside the reporter's organisation (or, RED, beyond
+                                * the reporter) */
 };
 
 /* A growing list of svc_sighted records. It owns the indicator ids it holds. */
@@ -39,10 +45,9 @@ struct svc_sighted_list {
 void svc_sighted_list_init(struct svc_sighted_list *l);
 /* svc_sighted_list_free() of an initialised list is safe (and frees its ids). */
 void svc_sighted_list_free(struct svc_sighted_list *l);
-/* One more sighting of an indicator, seen between first_us and last_us (the id is
- * copied). */
-enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const char *indicator, int64_t owner_org,
-                                 int64_t submitter, int tlp, int64_t first_us, int64_t last_us);
+/* One more sighting of rec's indicator, seen between rec->first_us and rec->last_us
+ * (rec->count is not read; the id is copied). */
+enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const struct svc_sighted *rec);
 /* One record per indicator, in order of id: counts added, the earliest first_us and
  * the latest last_us kept. */
 void svc_sighted_list_merge(struct svc_sighted_list *l);

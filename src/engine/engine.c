@@ -12,12 +12,24 @@
  * match`) is never written, so its readers skip the rwlock altogether. */
 #include "engine/engine_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-void engine_set_campaigns(struct engine *e, long window_hours, long min_countries)
+void engine_set_campaigns(struct engine *e, long window_hours, long min_countries, const char *key)
 {
+    if (!key || !*key || strlen(key) > ENGINE_CAMPAIGN_KEY_MAX) {
+        e->campaign_window_us = 0;
+        return;
+    }
+    snprintf(e->campaign_key, sizeof e->campaign_key, "%s", key);
     e->campaign_window_us = (int64_t)window_hours * 3600 * 1000000;
     e->campaign_min_countries = min_countries;
+}
+
+void engine_set_regex_limits(struct engine *e, const struct pattern_limits *lim)
+{
+    e->regex_limits = *lim;
 }
 
 struct engine *engine_alloc(void)
@@ -26,6 +38,8 @@ struct engine *engine_alloc(void)
 
     if (!e)
         return NULL;
+    e->regex_limits.steps = PATTERN_REGEX_STEPS;
+    e->regex_limits.heap_kib = PATTERN_REGEX_HEAP_KIB;
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->refresh_mu, NULL);
     return e;
@@ -74,6 +88,7 @@ void engine_free(struct engine *e)
     free(e->map_vals);
     free(e->camp_keys);
     free(e->camp_refs);
+    free(e->camp_ids);
     idx_free(e->ix);
     hot_free(e->hot);
     pthread_rwlock_destroy(&e->lock);

@@ -34,6 +34,7 @@
 
 #include "index/idx.h"
 #include "obs/obs.h"
+#include "rules/pattern.h"
 #include "rules/principal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -43,8 +44,16 @@ struct engine;
 enum mz_err engine_new(struct engine **out, struct mz_error *err);
 /* Detect regional campaigns while refreshing: an observable carried by
  * TLP:CLEAR/GREEN objects of organisations of at least min_countries countries
- * within window_hours. Off (0) unless set; the serving node turns it on. */
-void engine_set_campaigns(struct engine *e, long window_hours, long min_countries);
+ * within window_hours. Off (0) unless set; the serving node turns it on. key (text,
+ * copied, at most ENGINE_CAMPAIGN_KEY_MAX bytes) is the node's secret from which the
+ * campaigns' grouping ids are made (engine_campaign_id): without one (NULL or "")
+ * campaigns stay off, so that no grouping ever gets an id others could foretell. */
+#define ENGINE_CAMPAIGN_KEY_MAX 64
+void engine_set_campaigns(struct engine *e, long window_hours, long min_countries, const char *key);
+/* What one MATCHES evaluation may cost on one value (rules/pattern.h), for the
+ * matchers made after this call; PATTERN_REGEX_STEPS and PATTERN_REGEX_HEAP_KIB
+ * until it is called. Call before the engine is shared between threads. */
+void engine_set_regex_limits(struct engine *e, const struct pattern_limits *lim);
 /* engine_free(NULL) is a no-op. */
 void engine_free(struct engine *e);
 
@@ -95,9 +104,12 @@ enum engine_refresh_stage {
 typedef void (*engine_refresh_hook_fn)(void *ctx, enum engine_refresh_stage stage);
 void engine_set_refresh_hook(struct engine *e, engine_refresh_hook_fn fn, void *ctx);
 
-/* The grouping id of the campaign around (kind, value): stable (name-based), so that
- * each update is a new version of one object. */
-void engine_campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap);
+/* The grouping id of the campaign around (kind, value): stable (name-based, under the
+ * key engine_set_campaigns was given), so that each update is a new version of one
+ * object, and unforeseeable without the key, so that no member can post an object
+ * under a campaign's id before the node records it (domain/provenance.h refuses the
+ * ids of recorded ones). */
+void engine_campaign_id(const struct engine *e, enum obs_kind kind, const char *value, char *out, size_t cap);
 
 /* The store sequence number the index reflects (its snapshot "generation"). */
 uint64_t engine_generation(struct engine *e);
@@ -127,6 +139,7 @@ struct engine_hit {
     const char *value;       /* canonical value looked up */
     enum obs_kind kind;
     enum idx_via via;
+    int scan;                /* found by a pattern evaluated on every value (no index key) */
     const char *indicator;   /* "indicator--…" */
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
     int64_t owner_org;       /* the organisation that shared the indicator */
@@ -146,6 +159,9 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
                                struct engine_matcher **out, struct mz_error *err);
 /* engine_matcher_free(NULL) is a no-op. */
 void engine_matcher_free(struct engine_matcher *m);
+/* MATCHES evaluations (one test on one value) by m that reached the engine's regex
+ * limits, so far (each was taken as no match); 0 for NULL. */
+uint64_t engine_matcher_regex_limited(const struct engine_matcher *m);
 
 /* Match the values of one observation (a log line, an API item) at time now_us
  * (valid_from/valid_until, revoked honoured). Indicators the matcher's principal may
@@ -154,6 +170,11 @@ void engine_matcher_free(struct engine_matcher *m);
 #define ENGINE_MATCH_MAX_VALUES 256
 size_t engine_match_observation(struct engine_matcher *m, const struct engine_value *values,
                                 size_t n, int64_t now_us, engine_hit_fn fn, void *ctx);
+
+/* 1 if some pattern evaluated on every value (a scan pattern: no index key) is one p
+ * may see, live at now_us: only then does a line with no value the index knows have
+ * anything to report to p, so only then must p's scan do without the prefilter. */
+int engine_scan_patterns_reach(struct engine *e, const struct principal *p, int64_t now_us);
 
 /* An object that carries a looked-up value (strings borrowed for the callback). */
 struct engine_related {

@@ -8,11 +8,13 @@
  * (domain/campaign.c), done by the node after the refresh, so the engine never writes
  * to the store and never holds its lock while someone does.
  *
- * A table (grouping id -> reports it listed) remembers what is recorded, learnt from
- * the groupings the refresh indexes (engine_campaign_note), so that a campaign is
- * handed back again only when it has more reports than its last recorded version: a
- * grouping recorded after one refresh is read by the next, before that one checks
- * anything. */
+ * A table ((kind, value) -> the grouping's id and the reports it listed) remembers
+ * what is recorded, learnt from the node's own groupings the refresh indexes
+ * (engine_campaign_note; what members post, under any id and whatever it says, is
+ * never read as campaign state), so that a campaign is handed back again only when it
+ * has more reports than its last recorded version: a grouping recorded after one
+ * refresh is read by the next, before that one checks anything. A campaign the node
+ * recorded keeps the id it was recorded under; a new one gets engine_campaign_id. */
 #include "engine/engine_int.h"
 
 #include <stdio.h>
@@ -20,27 +22,26 @@
 #include <string.h>
 #include <xxhash.h>
 
-void engine_campaign_id(enum obs_kind kind, const char *value, char *out, size_t cap)
+#include "util/uuid.h"
+
+void engine_campaign_id(const struct engine *e, enum obs_kind kind, const char *value, char *out, size_t cap)
 {
-    char key[OBS_MAX_LEN + 32];
-    XXH128_hash_t h;
-    unsigned char b[16];
+    char key[OBS_MAX_LEN + 32], uuid[MZ_UUID_STRLEN];
     int n = snprintf(key, sizeof key, "mreza-campaign:%s:%s", obs_kind_name(kind), value);
 
-    h = XXH3_128bits(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1));
-    memcpy(b, &h.high64, 8);
-    memcpy(b + 8, &h.low64, 8);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x50); /* name-based, like an RFC 4122 v5 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, cap,
-             "grouping--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    mz_uuid_keyed(e->campaign_key, strlen(e->campaign_key), key,
+                  (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1), uuid);
+    snprintf(out, cap, "grouping--%s", uuid);
 }
 
-static uint64_t camp_key(const char *grouping_id)
+/* The table's key of the campaign around (kind, value): "kind:value" as the
+ * grouping's x_mreza_campaign writes them. */
+static uint64_t camp_key(const char *kind, const char *value)
 {
-    return XXH3_64bits(grouping_id, strlen(grouping_id)) | 1;
+    char key[OBS_MAX_LEN + 32];
+    int n = snprintf(key, sizeof key, "%s:%s", kind, value);
+
+    return XXH3_64bits(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1)) | 1;
 }
 
 static size_t camp_slot(const struct engine *e, uint64_t k)
@@ -51,47 +52,70 @@ static size_t camp_slot(const struct engine *e, uint64_t k)
     return j;
 }
 
-static uint32_t camp_known(const struct engine *e, const char *grouping_id)
+/* The reports the node's grouping of (kind, value) lists (0 if it has none), and its
+ * id into id_out ("" if none). */
+static uint32_t camp_known(const struct engine *e, const char *kind, const char *value, char *id_out, size_t cap)
 {
     size_t j;
 
+    id_out[0] = '\0';
     if (!e->camp_cap)
         return 0;
-    j = camp_slot(e, camp_key(grouping_id));
-    return e->camp_keys[j] ? e->camp_refs[j] : 0;
+    j = camp_slot(e, camp_key(kind, value));
+    if (!e->camp_keys[j])
+        return 0;
+    snprintf(id_out, cap, "%s", e->camp_ids[j]);
+    return e->camp_refs[j];
 }
 
-static void camp_remember(struct engine *e, const char *grouping_id, uint32_t n_refs)
+/* Grow the table to hold one more; 0 on success. */
+static int camp_grow(struct engine *e)
 {
-    uint64_t k = camp_key(grouping_id);
+    size_t ncap = e->camp_cap ? e->camp_cap * 2 : 64, ocap = e->camp_cap;
+    uint64_t *keys = calloc(ncap, sizeof *keys), *okeys = e->camp_keys;
+    uint32_t *refs = calloc(ncap, sizeof *refs), *orefs = e->camp_refs;
+    char(*ids)[ENGINE_CAMPAIGN_ID_LEN] = calloc(ncap, sizeof *ids), (*oids)[ENGINE_CAMPAIGN_ID_LEN] = e->camp_ids;
+
+    if (!keys || !refs || !ids) {
+        free(keys);
+        free(refs);
+        free(ids);
+        return -1;
+    }
+    e->camp_keys = keys;
+    e->camp_refs = refs;
+    e->camp_ids = ids;
+    e->camp_cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (okeys[i]) {
+            size_t t = camp_slot(e, okeys[i]);
+            keys[t] = okeys[i];
+            refs[t] = orefs[i];
+            memcpy(ids[t], oids[i], sizeof ids[t]);
+        }
+    free(okeys);
+    free(orefs);
+    free(oids);
+    return 0;
+}
+
+/* The node recorded (kind, value) as grouping_id listing n_refs reports. The first
+ * id learnt for a campaign stays its id: groupings recorded before the ids were made
+ * under the node's key keep theirs, and are updated as new versions of themselves. */
+static void camp_remember(struct engine *e, const char *kind, const char *value, const char *grouping_id,
+                          uint32_t n_refs)
+{
+    uint64_t k = camp_key(kind, value);
     size_t j;
 
-    if ((e->camp_n + 1) * 2 > e->camp_cap) {
-        size_t ncap = e->camp_cap ? e->camp_cap * 2 : 64;
-        uint64_t *keys = calloc(ncap, sizeof *keys), *okeys = e->camp_keys;
-        uint32_t *refs = calloc(ncap, sizeof *refs), *orefs = e->camp_refs;
-        size_t ocap = e->camp_cap;
-        if (!keys || !refs) {
-            free(keys);
-            free(refs);
-            return; /* forgetting only means the grouping may be rewritten later */
-        }
-        e->camp_keys = keys;
-        e->camp_refs = refs;
-        e->camp_cap = ncap;
-        for (size_t i = 0; i < ocap; i++)
-            if (okeys[i]) {
-                size_t t = camp_slot(e, okeys[i]);
-                keys[t] = okeys[i];
-                refs[t] = orefs[i];
-            }
-        free(okeys);
-        free(orefs);
-    }
+    if ((e->camp_n + 1) * 2 > e->camp_cap && camp_grow(e))
+        return; /* forgetting only means the grouping may be rewritten later */
     j = camp_slot(e, k);
-    if (!e->camp_keys[j])
+    if (!e->camp_keys[j]) {
         e->camp_n++;
-    e->camp_keys[j] = k;
+        e->camp_keys[j] = k;
+        snprintf(e->camp_ids[j], sizeof e->camp_ids[j], "%s", grouping_id);
+    }
     e->camp_refs[j] = n_refs;
 }
 
@@ -99,9 +123,11 @@ void engine_campaign_note(struct engine *e, json_t *obj, const char *id)
 {
     json_t *meta = json_object_get(obj, "x_mreza_campaign");
     json_t *refs = json_object_get(obj, "object_refs");
+    const char *kind = json_string_value(json_object_get(meta, "kind"));
+    const char *value = json_string_value(json_object_get(meta, "value"));
 
-    if (json_is_object(meta) && json_is_array(refs))
-        camp_remember(e, id, (uint32_t)json_array_size(refs));
+    if (kind && value && json_is_array(refs) && strlen(id) < ENGINE_CAMPAIGN_ID_LEN)
+        camp_remember(e, kind, value, id, (uint32_t)json_array_size(refs));
 }
 
 struct camp_scan {
@@ -205,8 +231,10 @@ static enum mz_err check_campaign(struct engine *e, enum obs_kind kind, const ch
 {
     struct engine_campaign *c;
     char gid[ENGINE_CAMPAIGN_ID_LEN];
+    uint32_t known = camp_known(e, obs_kind_name(kind), value, gid, sizeof gid);
 
-    engine_campaign_id(kind, value, gid, sizeof gid);
+    if (!gid[0])
+        engine_campaign_id(e, kind, value, gid, sizeof gid);
     for (size_t i = 0; i < out->n_campaigns; i++)
         if (!strcmp(out->campaigns[i].id, gid))
             return MZ_OK; /* touched twice in one refresh */
@@ -220,7 +248,7 @@ static enum mz_err check_campaign(struct engine *e, enum obs_kind kind, const ch
     }
     c = &out->campaigns[out->n_campaigns];
     gather(e, kind, value, cs, c);
-    if ((long)c->n_countries < e->campaign_min_countries || camp_known(e, gid) >= c->n_refs)
+    if ((long)c->n_countries < e->campaign_min_countries || known >= c->n_refs)
         return MZ_OK;
     snprintf(c->id, sizeof c->id, "%s", gid);
     if (copy_refs(e, cs, c)) {

@@ -45,8 +45,11 @@ struct engine {
     /* regional campaigns (engine_campaign.c): off while window is 0 */
     int64_t campaign_window_us;
     long campaign_min_countries;
-    uint64_t *camp_keys;   /* hash of the grouping id -> reports it lists */
+    struct pattern_limits regex_limits; /* each matcher's MATCHES limits (engine_set_regex_limits) */
+    char campaign_key[ENGINE_CAMPAIGN_KEY_MAX + 1]; /* the node's secret of grouping ids */
+    uint64_t *camp_keys;   /* hash of "kind:value" -> the node's grouping: reports it lists */
     uint32_t *camp_refs;
+    char (*camp_ids)[ENGINE_CAMPAIGN_ID_LEN]; /* and its id */
     size_t camp_cap, camp_n;
 };
 
@@ -76,8 +79,9 @@ size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner
 
 /* ---- engine_campaign.c ---- */
 
-/* A stored grouping the node recorded as a campaign: remember how many reports it
- * lists, so that only a campaign with more is written again. */
+/* A stored grouping the node recorded as a campaign (the caller passes only the
+ * node's own rows): remember its id and how many reports it lists, so that only a
+ * campaign with more is written again, under the same id. */
 void engine_campaign_note(struct engine *e, json_t *obj, const char *id);
 /* Check each "kind value\n" line of touched (values of newly indexed
  * community-visible objects) for a regional campaign with more reports than

@@ -172,6 +172,13 @@ static int64_t time_us(json_t *v, int64_t dflt)
     return parse_us(json_string_value(v), dflt);
 }
 
+/* A grouping the node itself wrote (owner 0): only those tell what campaigns are
+ * recorded. What members post under any id, whatever it says, never does. */
+static int node_grouping(const struct store_row *row)
+{
+    return row->owner_org == 0 && !strcmp(row->type, "grouping");
+}
+
 /* The facts of a row stored with them (observables, plan, validity): its values
  * (pointing into the row's observables text), and - only for groupings (campaigns)
  * and for CANDIDATE/SCAN indicators, whose pattern must be evaluated - the parsed
@@ -196,7 +203,7 @@ static int row_facts(struct refresh_ctx *c, struct batch *b, const struct store_
             break;
         p = nl + 1;
     }
-    if (c->e->campaign_window_us && !strcmp(row->type, "grouping")) {
+    if (c->e->campaign_window_us && node_grouping(row)) {
         pr->obj = json_loadb(row->body, row->body_len, 0, &je);
         if (pr->obj)
             engine_campaign_note(c->e, pr->obj, row->stix_id);
@@ -223,7 +230,7 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
         pr->plan = OBSERVE_NONE; /* stored objects were validated; nothing to index in a bad one */
         return 0;
     }
-    if (c->e->campaign_window_us && !strcmp(row->type, "grouping"))
+    if (c->e->campaign_window_us && node_grouping(row))
         engine_campaign_note(c->e, pr->obj, row->stix_id);
     c->n_legacy = 0;
     c->val_used = 0;
@@ -413,7 +420,7 @@ struct reader {
 static int body_needed(const struct reader *rd, const struct store_row *row)
 {
     return row->match_plan == -2 || row->match_plan == OBSERVE_CANDIDATE ||
-           row->match_plan == OBSERVE_SCAN || (rd->campaigns && !strcmp(row->type, "grouping"));
+           row->match_plan == OBSERVE_SCAN || (rd->campaigns && node_grouping(row));
 }
 
 static const char *keep_str(struct batch *b, const char *s, size_t len)

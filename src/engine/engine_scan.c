@@ -48,6 +48,7 @@ struct found {
     int64_t owner_org, submitter;
     enum obs_kind kind;
     enum idx_via via;
+    int scan;
     int sighting_tlp;
 };
 
@@ -124,6 +125,7 @@ static int on_hit(void *ctx, const struct engine_hit *h)
     f->submitter = h->submitter;
     f->kind = h->kind;
     f->via = h->via;
+    f->scan = h->scan;
     f->sighting_tlp = h->sighting_tlp;
     return c->failed;
 }
@@ -342,12 +344,13 @@ static void lend(struct worker *w, struct chunk *c)
     c->pend = w->pend;
 }
 
+/* prefilter: whether this scan may use the prefilter (decided once, in plan()). */
 static void piece_init(struct chunk *c, struct engine *e, int prefilter, int64_t now, const char *limit)
 {
     memset(c, 0, sizeof *c);
     mz_buf_init(&c->strs, HIT_BYTES);
     c->e = e;
-    c->prefilter = prefilter && svc_prefilter_on(e);
+    c->prefilter = prefilter;
     c->now = now;
     c->limit = limit;
 }
@@ -463,6 +466,7 @@ static int replay_piece(const struct chunk *c, uint64_t base, engine_scan_fn fn,
         h.value = c->strs.data + f->value;
         h.kind = f->kind;
         h.via = f->via;
+        h.scan = f->scan;
         h.indicator = c->strs.data + f->indicator;
         h.matched = c->strs.data + f->matched;
         h.owner_org = f->owner_org;
@@ -531,7 +535,10 @@ static enum mz_err plan(struct scan *s, struct engine *e, const struct principal
                         size_t len, const struct engine_scan_opts *o, int64_t now, struct mz_error *err)
 {
     struct logfmt_opts lo = {o->format, o->n_fields ? o->fields : NULL, o->n_fields};
-    int prefilter = !(o->flags & ENGINE_SCAN_NO_PREFILTER);
+    /* the prefilter's "no" is certain for p unless a scan pattern p may see is live:
+     * a pattern p cannot see turns it off for nobody but its readers */
+    int prefilter = !(o->flags & ENGINE_SCAN_NO_PREFILTER) && svc_prefilter_on(e) &&
+                    !engine_scan_patterns_reach(e, p, now);
     const char *rest, *end = data + len;
 
     s->cs = calloc(MAX_PIECES, sizeof *s->cs);
@@ -614,6 +621,9 @@ static enum mz_err hand_over(const struct scan *s, engine_scan_fn fn, void *ctx,
         add_totals(&s->cs[i], t);
         base += s->cs[i].lines;
     }
+    for (int i = 0; i < s->workers; i++)
+        t->regex_limited += engine_matcher_regex_limited(s->ws[i].matcher);
+    t->prefilter = s->n_pieces && s->cs[0].prefilter;
     return MZ_OK;
 }
 

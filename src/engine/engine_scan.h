@@ -46,6 +46,11 @@ struct engine_scan_totals {
     uint64_t matched_values;       /* values with at least one hit */
     uint64_t full;                 /* lines matched in full (after a prefilter "maybe") */
     uint64_t skipped[LOGFMT_N_SKIP]; /* lines skipped, by reason */
+    uint64_t regex_limited;        /* MATCHES evaluations (one test on one value) that
+                                    * reached the engine's regex limits (no match) */
+    int prefilter;                 /* the last scan used the prefilter: the engine has
+                                    * one, and no scan pattern its principal may see is
+                                    * live (engine_scan_patterns_reach) */
 };
 
 /* One hit of line `line` (1-based, counted from the start of the input). h and

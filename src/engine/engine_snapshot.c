@@ -62,8 +62,9 @@ static double secs_between(const struct mz_time *a, const struct mz_time *b)
     return (double)(b->sec - a->sec) + (double)(b->nsec - a->nsec) / 1e9;
 }
 
-/* Make e read-only for its matchers, with a prefilter unless some pattern has to be
- * evaluated on every value anyway (n_scan > 0: a "no" would then not be certain). */
+/* Make e read-only for its matchers, with a prefilter. Whether a scan may use it is
+ * decided per principal (engine_scan_patterns_reach): a pattern evaluated on every
+ * value makes its "no" uncertain only for those who may see that pattern. */
 static enum mz_err freeze(struct engine *e, int *built, struct mz_error *err)
 {
     struct mz_error lerr;
@@ -72,7 +73,7 @@ static enum mz_err freeze(struct engine *e, int *built, struct mz_error *err)
 
     e->frozen = 1;
     *built = 0;
-    if (e->n_scan > 0 || e->hot)
+    if (e->hot)
         return MZ_OK;
     mz_error_clear(&lerr);
     if (blob && !hot_view(blob, n_blob, &e->hot, &lerr))
@@ -132,7 +133,7 @@ enum mz_err engine_snapshot_open(struct store *st, const char *path, struct engi
         engine_refresh_result_free(&res);
     }
     /* the prefilter, built once: saved with the snapshot and used by the matchers */
-    if (!rc && e->n_scan == 0)
+    if (!rc)
         rc = hot_build(e->ix, &e->hot, err);
     mz_time_now(&t1);
     if (!rc)

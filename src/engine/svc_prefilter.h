@@ -8,9 +8,11 @@
  * are added to a probe set, and svc_prefilter_maybe() then says 0 when none of them
  * can match any indicator at all - for no principal, at no time - and 1 when one may.
  * Adding starts the memory loads the answer needs, so that a caller can scan the next
- * line before asking (index/hot.h). With no prefilter (a live engine, or one with
- * patterns evaluated on every value) the answer is always 1. Safe from any number of
- * threads, each with its own probe set. */
+ * line before asking (index/hot.h). With no prefilter (a live engine) the answer is
+ * always 1. A frozen engine always has one; whether a scan may use it is the caller's
+ * decision for its principal (engine_scan_patterns_reach: a scan pattern it may see
+ * makes a "no" uncertain). Safe from any number of threads, each with its own probe
+ * set. */
 #ifndef MZ_SVC_PREFILTER_H
 #define MZ_SVC_PREFILTER_H
 

@@ -136,9 +136,15 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
     snprintf(node->index_path, sizeof node->index_path, "%s/index.snap", conf->data_dir);
     rc = engine_new(&node->index, err);
     if (!rc) {
+        char key[ENGINE_CAMPAIGN_KEY_MAX + 1];
         size_t n_rows;
-        engine_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries);
-        rc = refresh(node, &n_rows, err);
+        struct pattern_limits regex = {(uint32_t)conf->match_regex_steps, (uint32_t)(conf->match_regex_heap >> 10)};
+        engine_set_regex_limits(node->index, &regex);
+        rc = campaign_key(node->ckpt_store, key, sizeof key, err);
+        if (!rc) {
+            engine_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries, key);
+            rc = refresh(node, &n_rows, err);
+        }
     }
     if (rc)
         goto fail;

@@ -26,6 +26,7 @@
 #define MZ_PATTERN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -76,6 +77,29 @@ enum pattern_plan_kind pattern_plan(const struct pattern *p, pattern_term_fn fn,
 
 /* ---- evaluation ---- */
 
+/* What one MATCHES test may cost on one value, whatever the expression: PCRE2's match
+ * limit (backtracking steps; also its depth limit) and heap limit. A value whose
+ * evaluation reaches a limit is "no match" for MATCHES and for NOT MATCHES alike, and
+ * is counted (pattern_scratch_limited). */
+struct pattern_limits {
+    uint32_t steps;    /* pcre2_set_match_limit and pcre2_set_depth_limit */
+    uint32_t heap_kib; /* pcre2_set_heap_limit, KiB */
+};
+#define PATTERN_REGEX_STEPS 1000000
+#define PATTERN_REGEX_HEAP_KIB 4096
+
+/* The scratch of one thread's evaluations: PCRE2's match data (whose backtracking
+ * memory is reused from value to value) with the limits, and the count of MATCHES
+ * evaluations (one test on one value) that reached a limit. lim NULL: the defaults above. Not to be
+ * shared between threads. */
+struct pattern_scratch;
+enum mz_err pattern_scratch_new(const struct pattern_limits *lim, struct pattern_scratch **out,
+                                struct mz_error *err);
+/* pattern_scratch_free(NULL) is a no-op. */
+void pattern_scratch_free(struct pattern_scratch *s);
+/* MATCHES evaluations of s that reached a limit (and were taken as no match). */
+uint64_t pattern_scratch_limited(const struct pattern_scratch *s);
+
 /* One observed value: object type, property path (as in pattern_term), value text. */
 struct pattern_value {
     const char *object_type;
@@ -86,12 +110,15 @@ struct pattern_value {
 /* 1 if the observation made of the n values satisfies p when p has a single
  * observation expression (or an OR of them); comparisons follow STIX 2.1 9.6
  * (strings by code points; ipv4/ipv6 ISSUBSET/ISSUPERSET and '=' with CIDRs by
- * address arithmetic; LIKE with % and _; MATCHES as POSIX extended regular
- * expressions via <regex.h>). Qualifiers, AND/FOLLOWEDBY between observation
- * expressions need several observations over time: for those, returns 1 when one
- * observation satisfies the part it can, and sets *partial_out (may be NULL) to 1. */
-int pattern_eval(const struct pattern *p, const struct pattern_value *values, size_t n,
-                 int *partial_out);
+ * address arithmetic; LIKE with % and _; MATCHES as PCRE regular expressions, STIX
+ * 2.1 9.6.2, through PCRE2 in UTF mode, within s's limits). Qualifiers,
+ * AND/FOLLOWEDBY between observation expressions need several observations over
+ * time: for those, returns 1 when one observation satisfies the part it can, and
+ * sets *partial_out (may be NULL) to 1. s NULL: a scratch with the default limits is
+ * made for the call when p has a MATCHES test (tests, fuzzing; the engine's matchers
+ * keep one each). */
+int pattern_eval(const struct pattern *p, struct pattern_scratch *s, const struct pattern_value *values,
+                 size_t n, int *partial_out);
 
 /* 1 if p uses anything pattern_eval() cannot decide from one observation. */
 int pattern_is_temporal(const struct pattern *p);

@@ -1,6 +1,7 @@
 /* rules/pattern_eval.c - a parsed pattern against one observation (pattern_eval(),
  * see pattern.h): STIX 2.1 9.6 comparisons (strings by code points, numbers, booleans,
- * timestamps, h'..'/b'..' against _hex/_bin values, LIKE, MATCHES through <regex.h>,
+ * timestamps, h'..'/b'..' against _hex/_bin values, LIKE, MATCHES through PCRE2
+ * within the scratch's limits (pattern_regex.c),
  * '=' and ISSUBSET/ISSUPERSET on addresses and CIDRs by address arithmetic) under
  * AND/OR, and pattern_is_temporal(). Part of the pattern module (pattern_int.h); the
  * index confirms CANDIDATE and SCAN indicators with it (engine/engine_match.c).
@@ -190,6 +191,23 @@ static int eq_value(const struct lit *l, const char *v, const char *path)
     return r == 2 ? -1 : r == 0;
 }
 
+/* Equality of a domain value with a domain literal under the index's parent rule:
+ * the value is the literal or lies below it ("a.evil.example" and "evil.example" meet
+ * 'evil.example'; "xevil.example" does not). Both are canonical (lowercase, no
+ * trailing dot): the parser canonicalised the literal, the engine the value. */
+static int eq_domain(const struct lit *l, const char *v, const char *path)
+{
+    size_t n, k;
+
+    if (l->kind != LIT_STRING)
+        return eq_value(l, v, path);
+    n = strlen(v);
+    k = strlen(l->text);
+    if (n == k)
+        return memcmp(v, l->text, n) == 0;
+    return k && n > k && v[n - k - 1] == '.' && memcmp(v + n - k, l->text, k) == 0;
+}
+
 /* SQL LIKE: '%' any run of characters, '_' exactly one; no escape character. Greedy
  * with backtracking to the last '%' only, so O(len(p) * len(v)). */
 static int like_match(const char *pat, const char *val)
@@ -224,7 +242,7 @@ static int like_match(const char *pat, const char *val)
 }
 
 /* The test's operator on one value, before NOT: 1, 0, or -1 when not comparable. */
-static int test_value(const struct test *t, const char *v, const char *path)
+static int test_value(const struct test *t, struct pattern_scratch *s, const char *v, const char *path)
 {
     const struct lit *l = t->lits;
     struct ip_net vn;
@@ -232,9 +250,9 @@ static int test_value(const struct test *t, const char *v, const char *path)
 
     switch (t->op) {
     case OP_EQ:
-        return eq_value(l, v, path);
+        return t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
     case OP_NE:
-        r = eq_value(l, v, path);
+        r = t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
         return r < 0 ? r : !r;
     case OP_LT:
     case OP_LE:
@@ -249,7 +267,7 @@ static int test_value(const struct test *t, const char *v, const char *path)
         if (!l)
             return 0; /* IN (): never a member */
         for (; l; l = l->next) {
-            r = eq_value(l, v, path);
+            r = t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
             if (r == 1)
                 return 1;
             if (r == 0)
@@ -259,7 +277,8 @@ static int test_value(const struct test *t, const char *v, const char *path)
     case OP_LIKE:
         return like_match(l->text, v);
     case OP_MATCHES:
-        return regexec(&t->re, v, 0, NULL, 0) == 0;
+        /* a value cut short by a limit (-1) is no match, negated or not */
+        return s ? pattern_regex_match(t->re, s, v, strlen(v)) : -1;
     case OP_ISSUBSET:
         if (ip_net_parse(v, strlen(v), &vn) != IP_OK)
             return -1;
@@ -277,7 +296,7 @@ static int test_value(const struct test *t, const char *v, const char *path)
 /* NOT EXISTS is true of an object of the type without the path (STIX 2.1 9.5: a
  * comparison about a type the observation has no object of is false, negated or not),
  * so an observation without such an object at all never satisfies it. */
-static int eval_test(const struct test *t, const struct pattern_value *values, size_t n)
+static int eval_test(const struct test *t, struct pattern_scratch *s, const struct pattern_value *values, size_t n)
 {
     int seen = 0, type_seen = 0;
 
@@ -293,26 +312,26 @@ static int eval_test(const struct test *t, const struct pattern_value *values, s
             seen = 1;
             break;
         }
-        r = test_value(t, pv->value, pv->path);
+        r = test_value(t, s, pv->value, pv->path);
         if (r >= 0 && (r ^ t->negated))
             return 1;
     }
     return t->op == OP_EXISTS ? type_seen && (seen ^ t->negated) : 0;
 }
 
-static int eval_cmp(const struct cmp *c, const struct pattern_value *values, size_t n)
+static int eval_cmp(const struct cmp *c, struct pattern_scratch *s, const struct pattern_value *values, size_t n)
 {
     switch (c->kind) {
     case CMP_TEST:
-        return eval_test(c->test, values, n);
+        return eval_test(c->test, s, values, n);
     case CMP_AND:
         for (const struct cmp *k = c->kids; k; k = k->next)
-            if (!eval_cmp(k, values, n))
+            if (!eval_cmp(k, s, values, n))
                 return 0;
         return 1;
     case CMP_OR:
         for (const struct cmp *k = c->kids; k; k = k->next)
-            if (eval_cmp(k, values, n))
+            if (eval_cmp(k, s, values, n))
                 return 1;
         return 0;
     }
@@ -320,15 +339,15 @@ static int eval_cmp(const struct cmp *c, const struct pattern_value *values, siz
 }
 
 /* 0 (no), 1 (yes) or 2 (yes, but only the part one observation can decide). */
-static int eval_oex(const struct oex *o, const struct pattern_value *values, size_t n)
+static int eval_oex(const struct oex *o, struct pattern_scratch *s, const struct pattern_value *values, size_t n)
 {
     int best = 0;
 
     if (o->kind == OEX_LEAF) {
-        best = eval_cmp(o->cmp, values, n);
+        best = eval_cmp(o->cmp, s, values, n);
     } else {
         for (const struct oex *k = o->kids; k && best != 1; k = k->next) {
-            int r = eval_oex(k, values, n);
+            int r = eval_oex(k, s, values, n);
             if (r && (best == 0 || r == 1))
                 best = r;
         }
@@ -340,13 +359,17 @@ static int eval_oex(const struct oex *o, const struct pattern_value *values, siz
     return best;
 }
 
-int pattern_eval(const struct pattern *p, const struct pattern_value *values, size_t n,
-                 int *partial_out)
+int pattern_eval(const struct pattern *p, struct pattern_scratch *s, const struct pattern_value *values,
+                 size_t n, int *partial_out)
 {
+    struct pattern_scratch *own = NULL;
     int r = 0;
 
+    if (p && p->regexes && !s && pattern_scratch_new(NULL, &own, NULL) == MZ_OK)
+        s = own; /* without one, every MATCHES test is no match */
     if (p && p->root && (values || n == 0))
-        r = eval_oex(p->root, values, n);
+        r = eval_oex(p->root, s, values, n);
+    pattern_scratch_free(own);
     if (partial_out)
         *partial_out = r == 2;
     return r != 0;

@@ -5,14 +5,15 @@
  * The module, one file per stage:
  *   pattern_parse.c  text -> tree: a recursive-descent parser with every limit fixed
  *                    before it starts, literal canonicalisation, pattern_free()
- *   pattern_regex.c  what MATCHES refuses before glibc's regcomp() sees it
+ *   pattern_regex.c  MATCHES: what is refused before PCRE2 compiles it, compiling,
+ *                    and matching one value within the limits (pattern_scratch)
  *   pattern_plan.c   tree -> index plan (exact, candidate, scan) and its terms
  *   pattern_eval.c   tree x one observation -> match (pattern_eval())
  * Addresses, byte classes, hex and UTF-8 come from obs/ (ip.h, ascii.h, utf8.h): a
  * pattern reads a value the way the index and the log scanners do.
  *
  * Ownership: all nodes and strings live in one arena owned by struct pattern; compiled
- * regular expressions are chained so pattern_free() can regfree() them. Terms handed to
+ * regular expressions are chained so pattern_free() can free them. Terms handed to
  * pattern_term_fn borrow strings from the tree.
  *
  * Paths: "file:hashes.'SHA-256'" becomes object type "file" and path "hashes.SHA-256";
@@ -22,7 +23,8 @@
 #ifndef MZ_PATTERN_INT_H
 #define MZ_PATTERN_INT_H
 
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,7 +82,10 @@ struct test {
     enum test_op op;
     int negated;           /* NOT */
     struct lit *lits;      /* one literal; a list for IN; none for EXISTS */
-    regex_t re;            /* OP_MATCHES only, compiled at parse time */
+    int parent_domain;     /* domain-name:value with =, != or IN: a value equals a
+                              literal also when it lies below it (the index's parent
+                              rule: 'evil.example' is met by a.evil.example) */
+    pcre2_code *re;        /* OP_MATCHES only, compiled at parse time */
     struct test *next_re;  /* chain of tests owning a compiled regex */
 };
 
@@ -136,7 +141,7 @@ struct oex {
 struct pattern {
     struct mz_arena arena; /* every node and string */
     struct oex *root;
-    struct test *regexes;  /* tests with a compiled regex, for regfree() */
+    struct test *regexes;  /* tests with a compiled regex, for pcre2_code_free() */
 };
 
 /* Bytes of one character at s[i] for LIKE's '_' and for messages: a valid UTF-8
@@ -148,8 +153,17 @@ size_t pattern_char_len(const unsigned char *s, size_t n, size_t i);
  * (pattern_parse.c: b'...' literals; the evaluator: _bin values). */
 long pattern_b64_decode(const char *s, size_t n, unsigned char *out);
 
-/* Why regcomp() must not see the regular expression re (n bytes), or NULL if it may;
+/* Why PCRE2 must not compile the regular expression re (n bytes), or NULL if it may;
  * *reps_out gets its count for the per-pattern budget (pattern_regex.c). */
 const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out);
+/* Compile re (n bytes) as MATCHES runs it (PCRE2, UTF mode, invalid UTF-8 in values
+ * allowed). Returns the code (free with pcre2_code_free), or NULL with PCRE2's
+ * message and the offset of the error in msg (msg_cap bytes). pattern_parse() calls
+ * pattern_regex_refusal() first; tests call this alone to evaluate expressions the
+ * parser refuses. */
+pcre2_code *pattern_regex_compile(const char *re, size_t n, char *msg, size_t msg_cap);
+/* re against v[0..len): 1 (a match), 0 (none), or -1 when the evaluation reached one
+ * of s's limits (counted in s: pattern_scratch_limited). */
+int pattern_regex_match(const pcre2_code *re, struct pattern_scratch *s, const char *v, size_t len);
 
 #endif

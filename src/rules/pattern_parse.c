@@ -17,7 +17,7 @@
  *     the tree (plan, eval) recurses at most a small multiple of PATTERN_MAX_DEPTH;
  *   - at most MAX_QUALS qualifiers per observation expression;
  *   - MATCHES: at most MAX_REGEX regular expressions per pattern, each checked by
- *     pattern_regex.c before regcomp() sees it, and PATTERN_REGEX_REPS parts that
+ *     pattern_regex.c before PCRE2 compiles it, and PATTERN_REGEX_REPS parts that
  *     can match empty in all of a pattern's regexes together.
  * Memory grows with the input only (a few dozen bytes of tree per input byte). A
  * string literal that is an IPv4/IPv6 address or CIDR is read once, here, with
@@ -510,7 +510,7 @@ static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
     size_t n = strlen(l->text);
     uint64_t reps = 0;
     const char *why;
-    int rc;
+    char msg[200];
 
     if (ps->n_regex >= MAX_REGEX)
         return fail(ps, MZ_EINVAL, l->pos, "more than %d MATCHES tests in one pattern",
@@ -526,13 +526,9 @@ static int compile_regex(struct parser *ps, struct test *t, const struct lit *l)
                     "regular expression refused: the MATCHES tests of one pattern have more "
                     "than %d parts that can match empty together",
                     PATTERN_REGEX_REPS);
-    rc = regcomp(&t->re, l->text, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-        char msg[96];
-        regerror(rc, &t->re, msg, sizeof msg);
-        return fail(ps, MZ_EINVAL, l->pos,
-                    "invalid regular expression (POSIX extended syntax): %s", msg);
-    }
+    t->re = pattern_regex_compile(l->text, n, msg, sizeof msg);
+    if (!t->re)
+        return fail(ps, MZ_EINVAL, l->pos, "invalid regular expression (PCRE syntax): %s", msg);
     t->next_re = ps->p->regexes;
     ps->p->regexes = t;
     ps->n_regex++;
@@ -782,7 +778,9 @@ static int parse_op(struct parser *ps, enum test_op *op_out)
  * gives it (hashes.SHA-256, not hashes.sha256), so that a pattern evaluated on
  * candidates says what the index says ('EVIL.example' is evil.example). Addresses are
  * left to the evaluator's CIDR reading; a literal that is no valid observable is left
- * as written (the write-time check refuses it where the index would look it up). */
+ * as written (the write-time check refuses it where the index would look it up). A
+ * domain compared with =, != or IN follows the index's parent rule in the evaluator
+ * too (struct test's parent_domain; docs/matching.md). */
 static int canon_test(struct parser *ps, struct test *t)
 {
     int k = obs_kind_of_path(t->object_type, t->path);
@@ -793,6 +791,7 @@ static int canon_test(struct parser *ps, struct test *t)
     obs_path_of_kind((enum obs_kind)k, &type, &t->path); /* hashes.sha256 -> hashes.SHA-256 */
     if (k == OBS_IPV4 || k == OBS_IPV6 || (t->op != OP_EQ && t->op != OP_NE && t->op != OP_IN))
         return 0;
+    t->parent_domain = k == OBS_DOMAIN;
     for (struct lit *l = t->lits; l; l = l->next) {
         char canon[OBS_MAX_LEN + 1], *copy;
         size_t n;
@@ -1237,7 +1236,7 @@ void pattern_free(struct pattern *p)
     if (!p)
         return;
     for (struct test *t = p->regexes; t; t = t->next_re)
-        regfree(&t->re);
+        pcre2_code_free(t->re);
     mz_arena_free(&p->arena);
     free(p);
 }

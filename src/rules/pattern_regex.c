@@ -1,31 +1,42 @@
-/* rules/pattern_regex.c - what a MATCHES regular expression may be before glibc's
- * regcomp() compiles it (pattern_regex_refusal(), called by the parser). Part of the
- * pattern module (pattern_int.h).
+/* rules/pattern_regex.c - MATCHES: what a regular expression may be before PCRE2
+ * compiles it (pattern_regex_refusal(), called by the parser), compiling it
+ * (pattern_regex_compile()), and matching one value within fixed limits
+ * (pattern_regex_match(), with a struct pattern_scratch). Part of the pattern module
+ * (pattern_int.h).
  *
- * MATCHES takes POSIX extended regular expressions, compiled with <regex.h> at parse
- * time. The limits, each for a reason found in glibc: at most REGEX_MAX_LEN bytes,
- * groups nested at most REGEX_MAX_GROUPS deep, no back-references, no loop (*, +,
- * {m,n}) over a part that can match the empty string, at most two repetition
- * operators in a row, at most REGEX_MAX_WEIGHT characters and REGEX_MAX_REPS parts
- * that can match empty once {m,n} bounds are expanded (pattern_regex_refusal() says
- * what counts; the parser adds PATTERN_REGEX_REPS for all of a pattern's regexes
- * together), and at most REGEX_MAX_WIDE copies of '.' or of negated bracket
- * expressions ([^...]), which match nearly any character, made by {m,n} counts (a
- * bare '.', as in an unescaped domain, or [^/]+ count for nothing). Why:
- * glibc's regcomp() recurses per group (a few thousand nested groups overflow the
- * stack), duplicates the tree for every {m,n} copy, and its compile time grows
- * roughly with the cube of the nullable parts inside a repeated part
- * ("(a?a?...a?)+" with 500 of them takes 0.6 s, "((a?){1,150})+" 1.9 s) and
- * exponentially with loops over parts that match empty; and glibc's matcher builds
- * (and keeps) a state for every set of positions it can be in, which after a loop
- * such as ".*" and N counted copies of '.' is up to 2^N states: ".*[a-m].{30}X" took
- * 90 s and 534 MB on 300 URLs of 150 bytes, and grew with every value. (Counted
- * copies of a narrower class, such as [a-z]{30}, can do the same on values made of
- * that class; they are common in real indicators (^[a-z0-9-]{1,63}\.) and are not
- * refused: a linear-time matcher is the cure.)
+ * STIX 2.1 9.6.2 says MATCHES takes PCRE syntax: expressions are compiled with PCRE2
+ * (Debian's libpcre2-8) in UTF mode, with PCRE2_MATCH_INVALID_UTF (a log value need
+ * not be valid UTF-8) and without automatic captures (nothing reads them).
+ *
+ * What bounds the cost, per value, whatever the expression: PCRE2's match, depth and
+ * heap limits (struct pattern_limits; the node's settings match.regex_steps and
+ * match.regex_heap). A value whose evaluation reaches one is "no match" for MATCHES
+ * and NOT MATCHES alike, and is counted in the scratch, which the engine adds up and
+ * the match use cases report and log. Until PCRE2, MATCHES ran on glibc's regexec(),
+ * whose matcher builds (and keeps) a state for every set of positions it can be in:
+ * after a loop such as ".*", N counted copies of '.' make up to 2^N states
+ * (".*[a-m].{30}X" took 90 s and 534 MB on 300 URLs of 150 bytes), and counted copies
+ * of a narrower class ([a-z]{30}) did the same on values made of that class; a
+ * backtracking matcher has other bad cases ("^(a|aa)+$" on "aaa...ab"), which the
+ * limits cut short.
+ *
+ * The write-time guard stays in front, refusing what no indicator needs and what
+ * would make compiling or matching costly for everybody: at most REGEX_MAX_LEN bytes,
+ * groups nested at most REGEX_MAX_GROUPS deep, no back-references, subroutine calls,
+ * recursion, conditions, callouts or (*VERB)s, no loop (*, +, {m,n}) over a part that
+ * can match the empty string, at most two repetition operators in a row (a lazy '?'
+ * or possessive '+' after one is part of it), at most REGEX_MAX_WEIGHT characters and
+ * REGEX_MAX_REPS parts that can match empty once {m,n} bounds are expanded
+ * (pattern_regex_refusal() says what counts; the parser adds PATTERN_REGEX_REPS for
+ * all of a pattern's regexes together), and at most REGEX_MAX_WIDE copies of '.', of
+ * negated classes ([^...], \D, \W, \S, \N...), which match nearly any character,
+ * made by {m,n} counts (a bare '.', as in an unescaped domain, or [^/]+ count for
+ * nothing).
  *
  * Hand-written: a one-pass scan of the expression's syntax with saturating budgets;
- * no library says how costly an expression is for glibc before compiling it. */
+ * no library says how costly an expression is before compiling it. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "obs/ascii.h"
@@ -37,7 +48,10 @@
 #define REGEX_EMPTY_COST 4   /* what an anchor or empty alternative counts for */
 #define REGEX_MAX_WIDE 16    /* copies of '.' and of [^...] made by {m,n} counts */
 
-/* Where the bracket expression opened at re[i] ends (its ']'), or n - 1. */
+/* ---- the write-time guard ---- */
+
+/* Where the bracket expression opened at re[i] ends (its ']'), or n - 1. A '\' escapes
+ * the next byte ([\]] is one class); [:alpha:]-style names are skipped whole. */
 static size_t bracket_end(const char *re, size_t n, size_t i)
 {
     size_t j = i + 1;
@@ -47,8 +61,10 @@ static size_t bracket_end(const char *re, size_t n, size_t i)
     if (j < n && re[j] == ']')
         j++;
     while (j < n && re[j] != ']') {
-        if (re[j] == '[' && j + 1 < n && (re[j + 1] == ':' || re[j + 1] == '.' ||
-                                          re[j + 1] == '=')) {
+        if (re[j] == '\\') {
+            j += 2;
+        } else if (re[j] == '[' && j + 1 < n && (re[j + 1] == ':' || re[j + 1] == '.' ||
+                                                 re[j + 1] == '=')) {
             char d = re[j + 1];
             j += 2;
             while (j + 1 < n && !(re[j] == d && re[j + 1] == ']'))
@@ -61,10 +77,10 @@ static size_t bracket_end(const char *re, size_t n, size_t i)
     return j < n ? j : n - 1;
 }
 
-/* A bound {m}, {m,}, {,n} or {m,n} at re[i]: *lo_out gets m, *k_out how many copies
- * it may expand to (m + 1 for {m,}), *open_out whether it has no upper end, *end_out
- * the index of '}'. Returns 0, or -1 if it is no bound (then glibc reads '{' as a
- * literal or refuses it). */
+/* A bound {m}, {m,} or {m,n} at re[i]: *lo_out gets m, *k_out how many copies it may
+ * expand to (m + 1 for {m,}), *open_out whether it has no upper end, *end_out the
+ * index of '}'. Returns 0, or -1 if it is no bound: PCRE2 (10.42) reads such a '{',
+ * {,n} included, as a literal. */
 static int bound_at(const char *re, size_t n, size_t i, uint64_t *lo_out, uint64_t *k_out,
                     int *open_out, size_t *end_out)
 {
@@ -79,7 +95,7 @@ static int bound_at(const char *re, size_t n, size_t i, uint64_t *lo_out, uint64
         for (j++; j < n && ascii_is_digit(re[j]); j++, has_hi = 1)
             hi = hi < 100000 ? hi * 10 + (uint64_t)(re[j] - '0') : hi;
     }
-    if (j >= n || re[j] != '}' || (!has_m && !has_hi))
+    if (j >= n || re[j] != '}' || !has_m)
         return -1;
     if (has_hi)
         *k_out = hi > m ? hi : m;
@@ -109,7 +125,7 @@ static uint64_t sat_mul(uint64_t a, uint64_t b, uint64_t cap)
 struct re_item {
     uint64_t atoms; /* characters and bracket expressions, {m,n} expanded */
     uint64_t reps;  /* parts that can match empty, {m,n} expanded (see below) */
-    uint64_t wide;  /* '.' and negated bracket expressions, {m,n} expanded */
+    uint64_t wide;  /* '.' and negated classes, {m,n} expanded */
     uint64_t cwide; /* of those, the ones inside a {m,n} count (.{30}: 30; . or [^/]+: 0) */
     int nullable;   /* can match the empty string */
 };
@@ -121,6 +137,7 @@ struct re_level {
     int alt_null;        /* the current alternative can match empty so far */
     int alt_null_before; /* ... without its last item */
     int alt_items;       /* items in the current alternative */
+    int assertion;       /* a lookahead or lookbehind: matches no characters */
 };
 
 static void re_level_init(struct re_level *l)
@@ -148,15 +165,130 @@ static void re_end_alt(struct re_level *l)
     l->group_null = l->group_null || l->alt_null;
 }
 
-/* Why regcomp() must not see re (n bytes), or NULL if it may; *reps_out gets the
+/* Where the {...} after \x, \o, \p, \P or \N at re[i] ends, or i if there is none. */
+static size_t braced_end(const char *re, size_t n, size_t i)
+{
+    size_t j = i + 1;
+
+    if (j >= n || re[j] != '{')
+        return i;
+    while (j < n && re[j] != '}')
+        j++;
+    return j < n ? j : n - 1;
+}
+
+/* The escape at re[i] ('\'): fills *it, moves *i to its last byte. Returns why it is
+ * refused, or NULL. */
+static const char *read_escape(const char *re, size_t n, size_t *i, struct re_item *it)
+{
+    size_t j = *i + 1;
+    int c = j < n ? (unsigned char)re[j] : 0;
+
+    if (c >= '1' && c <= '9')
+        return "back-references such as \\1 are not supported";
+    if (c == 'g' || c == 'k')
+        return "back-references and subroutine calls (\\g, \\k) are not supported";
+    if (c && strchr("bBAzZG<>`'", c)) {
+        it->reps = REGEX_EMPTY_COST; /* zero-width */
+        it->nullable = 1;
+    } else if (c && strchr("DWSHVNRX", c)) {
+        it->wide = 1; /* nearly any character */
+    } else if (c == 'Q') {
+        /* \Q...\E: a literal run */
+        size_t k = j + 1;
+        while (k < n && !(re[k] == '\\' && k + 1 < n && re[k + 1] == 'E'))
+            k++;
+        it->atoms = k - (j + 1) ? k - (j + 1) : 1;
+        *i = k < n ? k + 1 : n - 1;
+        return NULL;
+    } else if (c == 'x' || c == 'o' || c == 'p' || c == 'P' || c == 'N') {
+        size_t e = braced_end(re, n, j);
+        if (e != j) {
+            *i = e;
+            return NULL;
+        }
+        if ((c == 'p' || c == 'P') && j + 1 < n)
+            j++; /* \pL */
+    } else if (c == 'c' && j + 1 < n) {
+        j++; /* \cX */
+    }
+    *i = j < n ? j : n - 1;
+    return NULL;
+}
+
+/* What "(?" at re[i] opens. Returns 1 for a group (*i at its last byte before the
+ * contents; *assertion_out set for lookarounds), 0 for an option setting or a
+ * comment that is no item (*i at its ')'), or -1 with *why_out. */
+static int read_paren_query(const char *re, size_t n, size_t *i, int *assertion_out, const char **why_out)
+{
+    size_t j = *i + 2;
+    int c = j < n ? (unsigned char)re[j] : 0;
+
+    *assertion_out = 0;
+    if (c == '#') { /* (?#comment) */
+        while (j < n && re[j] != ')')
+            j++;
+        *i = j < n ? j : n - 1;
+        return 0;
+    }
+    if (c == ':' || c == '|' || c == '>') {
+        *i = j;
+        return 1;
+    }
+    if (c == '=' || c == '!') {
+        *assertion_out = 1;
+        *i = j;
+        return 1;
+    }
+    if (c == '<' && j + 1 < n && (re[j + 1] == '=' || re[j + 1] == '!')) {
+        *assertion_out = 1;
+        *i = j + 1;
+        return 1;
+    }
+    if (c == '<' || c == '\'' || (c == 'P' && j + 1 < n && re[j + 1] == '<')) {
+        char close = c == '\'' ? '\'' : '>';
+        while (j < n && re[j] != close)
+            j++;
+        *i = j < n ? j : n - 1;
+        return 1; /* a named group */
+    }
+    if (c == 'P' || c == '&' || c == 'R' || c == '+' || ascii_is_digit(c) ||
+        (c == '-' && j + 1 < n && ascii_is_digit(re[j + 1]))) {
+        *why_out = "back-references, subroutine calls and recursion ((?P=..), (?&..), (?R), "
+                   "(?1)) are not supported";
+        return -1;
+    }
+    if (c == 'C') {
+        *why_out = "callouts (?C) are not supported";
+        return -1;
+    }
+    if (c == '(') {
+        *why_out = "conditional groups (?(...)...) are not supported";
+        return -1;
+    }
+    /* options: (?i) (?-i) (?i:...) (?^) */
+    while (j < n && (ascii_is_alpha(re[j]) || re[j] == '-' || re[j] == '^'))
+        j++;
+    if (j < n && re[j] == ')') {
+        *i = j;
+        return 0;
+    }
+    if (j < n && re[j] == ':') {
+        *i = j;
+        return 1;
+    }
+    *why_out = "unknown (?...) construct";
+    return -1;
+}
+
+/* Why PCRE2 must not compile re (n bytes), or NULL if it may; *reps_out gets the
  * expression's count for the per-pattern budget. See the file comment for the reasons.
  * The rule that matters most: a looping operator (*, +, {m,n} with n >= 2, {m,}) must
- * not repeat a part that can match the empty string, as in (a*)* or (^){2,}: glibc's
- * epsilon closures grow exponentially with such loops (((((^){2,}){1,8})|\b)* runs for
- * minutes). '?' may follow anything, so PCRE-style .*? still compiles (as (.*)?).
- * The budget counts parts that can match empty: '?', '*' and {0,n} one each; empty
- * alternatives and groups, anchors and word boundaries REGEX_EMPTY_COST each; '+'
- * counts its operand again, characters included (glibc compiles X+ as X X*); {m,n}
+ * not repeat a part that can match the empty string, as in (a*)* or (^){2,}. A '?'
+ * or '+' right after a repetition operator makes it lazy or possessive (.*?, a++) and
+ * is no operator of its own. The budget counts parts that can match empty: '?', '*'
+ * and {0,n} one each; empty alternatives and groups, anchors and word boundaries
+ * REGEX_EMPTY_COST each; '+' counts its operand again, characters included; {m,n}
  * counts its operand once per copy, plus n - m optional copies when the operand has
  * parts that can match empty. [a-z]{1,63} costs nothing, ^...$ 8. */
 const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
@@ -194,11 +326,13 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                     add = sat_add(add, 1, REGEX_MAX_REPS);
                 i = end;
             } else if (c == '+') {
-                copies = 1; /* glibc compiles X+ as X X* */
+                copies = 1; /* X+ counts as X X* */
                 add = sat_add(r, 1, REGEX_MAX_REPS);
             } else {
                 add = 1;
             }
+            if (i + 1 < n && (re[i + 1] == '?' || re[i + 1] == '+'))
+                i++; /* lazy or possessive: part of this operator */
             l->sum.atoms = sat_add(l->sum.atoms, sat_mul(last.atoms, copies, REGEX_MAX_WEIGHT),
                                    REGEX_MAX_WEIGHT);
             l->sum.wide = sat_add(l->sum.wide, sat_mul(last.wide, copies, REGEX_MAX_WEIGHT), REGEX_MAX_WEIGHT);
@@ -215,16 +349,14 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
             last.nullable = c == '?' || c == '*' || (c == '{' && lo == 0) || last.nullable;
             l->alt_null = l->alt_null_before && last.nullable;
         } else {
+            const char *why = NULL;
+            int assertion = 0, r;
             n_rep = 0;
             switch (c) {
             case '\\':
-                if (i + 1 < n && re[i + 1] >= '1' && re[i + 1] <= '9')
-                    return "back-references such as \\1 are not supported";
-                if (i + 1 < n && strchr("bB<>`'", re[i + 1])) {
-                    it.reps = REGEX_EMPTY_COST; /* zero-width */
-                    it.nullable = 1;
-                }
-                i++;
+                why = read_escape(re, n, &i, &it);
+                if (why)
+                    return why;
                 break;
             case '[':
                 it.wide = i + 1 < n && re[i + 1] == '^'; /* [^...]: nearly any character */
@@ -239,12 +371,19 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 it.nullable = 1;
                 break;
             case '(':
-                if (i + 1 < n && re[i + 1] == '?')
-                    return "(?...) is PCRE syntax; MATCHES takes POSIX extended regular "
-                           "expressions";
+                if (i + 1 < n && re[i + 1] == '*')
+                    return "(*...) verbs and settings are not supported";
+                if (i + 1 < n && re[i + 1] == '?') {
+                    r = read_paren_query(re, n, &i, &assertion, &why);
+                    if (r < 0)
+                        return why;
+                    if (r == 0)
+                        continue; /* an option setting or a comment: no item */
+                }
                 if (level == REGEX_MAX_GROUPS)
                     return "groups nested more than 16 deep";
                 re_level_init(&lv[++level]);
+                lv[level].assertion = assertion;
                 has_last = 0;
                 continue;
             case '|':
@@ -255,10 +394,10 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                 continue;
             case ')':
                 if (level == 0)
-                    break; /* an unmatched ')': regcomp() decides */
+                    break; /* an unmatched ')': PCRE2 decides */
                 re_end_alt(&lv[level]);
                 it = lv[level].sum;
-                it.nullable = lv[level].group_null;
+                it.nullable = lv[level].group_null || lv[level].assertion;
                 level--;
                 break;
             default:
@@ -272,13 +411,12 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
             return "too large once its repetitions are expanded (limit 1024 characters)";
         if (lv[level].sum.cwide > REGEX_MAX_WIDE)
             return "more than 16 copies of '.' or of [^...] made by {m,n} counts (as in .{20}): "
-                   "after a loop such as .* the matcher's work can grow exponentially with them; "
                    "use + or * or a smaller count";
         if (lv[level].sum.reps > REGEX_MAX_REPS)
             return "too many parts that can match empty, such as x? x* {0,n} (limit 128 "
                    "once {m,n} is expanded)";
     }
-    /* unclosed groups: regcomp() refuses them, but count them honestly first */
+    /* unclosed groups: PCRE2 refuses them, but count them honestly first */
     for (; level > 0; level--)
         re_append(&lv[level - 1], &lv[level].sum);
     if (lv[0].alt_items == 0 && n > 0)
@@ -288,4 +426,79 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
                "{m,n} is expanded)";
     *reps_out = lv[0].sum.reps;
     return NULL;
+}
+
+/* ---- compiling and matching ---- */
+
+pcre2_code *pattern_regex_compile(const char *re, size_t n, char *msg, size_t msg_cap)
+{
+    int code = 0;
+    PCRE2_SIZE off = 0;
+    pcre2_code *out = pcre2_compile((PCRE2_SPTR)re, n,
+                                    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NO_AUTO_CAPTURE |
+                                        PCRE2_NEVER_BACKSLASH_C,
+                                    &code, &off, NULL);
+
+    if (!out) {
+        PCRE2_UCHAR text[160];
+        if (pcre2_get_error_message(code, text, sizeof text) < 0)
+            snprintf((char *)text, sizeof text, "error %d", code);
+        snprintf(msg, msg_cap, "%s (at offset %zu of the expression)", (const char *)text, (size_t)off);
+    }
+    return out;
+}
+
+struct pattern_scratch {
+    pcre2_match_data *md;      /* no captures are read: one pair is enough for any code */
+    pcre2_match_context *mctx; /* the limits */
+    uint64_t n_limited;
+};
+
+enum mz_err pattern_scratch_new(const struct pattern_limits *lim, struct pattern_scratch **out,
+                                struct mz_error *err)
+{
+    struct pattern_scratch *s = calloc(1, sizeof *s);
+    uint32_t steps = lim ? lim->steps : PATTERN_REGEX_STEPS;
+    uint32_t heap = lim ? lim->heap_kib : PATTERN_REGEX_HEAP_KIB;
+
+    if (s) {
+        s->md = pcre2_match_data_create(1, NULL);
+        s->mctx = pcre2_match_context_create(NULL);
+    }
+    if (!s || !s->md || !s->mctx) {
+        pattern_scratch_free(s);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    pcre2_set_match_limit(s->mctx, steps);
+    pcre2_set_depth_limit(s->mctx, steps);
+    pcre2_set_heap_limit(s->mctx, heap);
+    *out = s;
+    return MZ_OK;
+}
+
+void pattern_scratch_free(struct pattern_scratch *s)
+{
+    if (!s)
+        return;
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    free(s);
+}
+
+uint64_t pattern_scratch_limited(const struct pattern_scratch *s)
+{
+    return s ? s->n_limited : 0;
+}
+
+int pattern_regex_match(const pcre2_code *re, struct pattern_scratch *s, const char *v, size_t len)
+{
+    int rc = pcre2_match(re, (PCRE2_SPTR)v, len, 0, 0, s->md, s->mctx);
+
+    if (rc >= 0)
+        return 1;
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    /* PCRE2_ERROR_MATCHLIMIT, _DEPTHLIMIT, _HEAPLIMIT, _NOMEMORY: cut short */
+    s->n_limited++;
+    return -1;
 }

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const role_names[] = {"none", "admin", "analyst", "reporter", "viewer"};
+static const char *const role_names[] = {"none", "admin", "analyst", "reporter", "viewer", "node-admin"};
 
 enum role role_parse(const char *name)
 {
-    for (int r = ROLE_ADMIN; r <= ROLE_VIEWER; r++)
+    for (int r = ROLE_ADMIN; r <= ROLE_NODE_ADMIN; r++)
         if (strcmp(name, role_names[r]) == 0)
             return (enum role)r;
     return ROLE_NONE;
@@ -16,14 +16,13 @@ enum role role_parse(const char *name)
 
 const char *role_name(enum role r)
 {
-    return (r >= ROLE_NONE && r <= ROLE_VIEWER) ? role_names[r] : "none";
+    return (r >= ROLE_NONE && r <= ROLE_NODE_ADMIN) ? role_names[r] : "none";
 }
-
 
 void principal_console(struct principal *p)
 {
     memset(p, 0, sizeof *p);
-    p->role = ROLE_ADMIN;
+    p->role = ROLE_NODE_ADMIN;
     p->console = 1;
     snprintf(p->user.name, sizeof p->user.name, "console");
     snprintf(p->org.name, sizeof p->org.name, "the node");

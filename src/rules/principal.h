@@ -1,15 +1,19 @@
 /* rules/principal.h - who is asking: a user of an organisation with one role, or
  * nobody (an unauthenticated reader, when the node allows public TLP:CLEAR reads).
  *
- * Roles (narrowest last):
- *   admin    - manages organisations and users; reads and writes like an analyst
+ * Roles:
+ *   node-admin - the node operator's staff: manages the node (organisations, and the
+ *              users and keys of every organisation); reads and writes like an analyst
+ *   admin    - an organisation's admin: manages its own organisation's users and
+ *              keys; reads and writes like an analyst
  *   analyst  - reads what TLP allows, writes objects
  *   reporter - an operator of essential services: submits, and reads its own
  *              organisation's objects, those addressed to it, and TLP:CLEAR (which
  *              is for anyone) - not the community's TLP:GREEN
  *   viewer   - reads like an analyst, writes nothing
- * Roles only ever narrow what TLP allows; no role widens it (not even admin). What
- * each role may do besides reading is decided in one table: domain/authz.c. */
+ * Roles only ever narrow what TLP allows; no role widens it (not even node-admin).
+ * What each role may do besides reading is decided in one table: domain/authz.c.
+ * Roles are stored by name; the numbers below mean nothing else. */
 #ifndef MZ_PRINCIPAL_H
 #define MZ_PRINCIPAL_H
 
@@ -22,7 +26,8 @@ enum role {
     ROLE_ADMIN,
     ROLE_ANALYST,
     ROLE_REPORTER,
-    ROLE_VIEWER
+    ROLE_VIEWER,
+    ROLE_NODE_ADMIN
 };
 
 struct principal {
@@ -30,6 +35,7 @@ struct principal {
     struct store_user user; /* zeroed for ROLE_NONE */
     struct store_org org;   /* zeroed for ROLE_NONE */
     int console;            /* 1: the node's operator at the console (principal_console) */
+    int64_t key_id;         /* the API key that authenticated it, or 0 */
 };
 
 /* The console: whoever runs `mreza` beside the store, i.e. the node's operator, who
@@ -39,7 +45,7 @@ struct principal {
 void principal_console(struct principal *p);
 int principal_is_console(const struct principal *p);
 
-/* "admin" ... "viewer" -> role; ROLE_NONE for anything else. */
+/* "admin" ... "viewer", "node-admin" -> role; ROLE_NONE for anything else. */
 enum role role_parse(const char *name);
 const char *role_name(enum role r);
 

@@ -360,10 +360,12 @@ static enum mz_err check_type_specific(json_t *obj, struct stix_info *info,
     return rc;
 }
 
-/* TLP level from object_marking_refs (the most restrictive TLP marking wins). */
-static int tlp_of(json_t *obj)
+/* The highest TLP level of a list of marking ids (the most restrictive wins), or -1
+ * when it names no TLP marking; elements that are not strings are left to
+ * check_property(). */
+static int tlp_of_refs(json_t *refs)
 {
-    json_t *refs = json_object_get(obj, "object_marking_refs"), *e;
+    json_t *e;
     size_t i;
     int level = -1;
 
@@ -373,6 +375,163 @@ static int tlp_of(json_t *obj)
             level = l;
     }
     return level;
+}
+
+static int max_level(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* The highest TLP level of the granular markings of v (a granular_markings list). A
+ * list of anything but {"selectors":[…], "marking_ref":"…"} or {…, "lang":"…"} is
+ * refused: a marking that is not read is a marking that is not applied. */
+static enum mz_err granular_level(json_t *v, const char *where, int *level, struct mz_error *err)
+{
+    json_t *g;
+    size_t i;
+
+    if (!json_is_array(v))
+        return mz_error_set(err, MZ_EINVAL, where, "`granular_markings` must be a list of granular markings");
+    json_array_foreach(v, i, g) {
+        json_t *ref = json_object_get(g, "marking_ref");
+        char path[MZ_ERR_FIELD_LEN];
+        if (!json_is_object(g) || (ref && !json_is_string(ref)) || (!ref && !json_is_string(json_object_get(g, "lang")))) {
+            snprintf(path, sizeof path, "%s/%zu", where, i);
+            return mz_error_set(err, MZ_EINVAL, path,
+                                "a granular marking must be an object with `selectors` and a `marking_ref` (or `lang`)");
+        }
+        if (ref)
+            *level = max_level(*level, tlp_from_marking_id(json_string_value(ref)));
+    }
+    return MZ_OK;
+}
+
+/* The highest TLP level marked anywhere inside obj but its own object_marking_refs:
+ * its granular markings, and the markings of objects nested in it (observed-data's
+ * embedded `objects`, extensions). The parser bounds the depth. */
+static enum mz_err inner_level(json_t *v, int top, int *level, struct mz_error *err)
+{
+    const char *key;
+    json_t *e;
+    size_t i;
+    enum mz_err rc = MZ_OK;
+
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, e) {
+            if ((json_is_object(e) || json_is_array(e)) && (rc = inner_level(e, 0, level, err)))
+                return rc;
+        }
+        return MZ_OK;
+    }
+    json_object_foreach(v, key, e) {
+        if (!strcmp(key, "granular_markings"))
+            rc = granular_level(e, top ? "/granular_markings" : "", level, err);
+        else if (!top && !strcmp(key, "object_marking_refs"))
+            *level = max_level(*level, tlp_of_refs(e));
+        else if (json_is_object(e) || json_is_array(e))
+            rc = inner_level(e, 0, level, err);
+        if (rc)
+            return rc;
+    }
+    return MZ_OK;
+}
+
+/* Append "/" and key to the JSON pointer in path (cap bytes), escaping '~' and '/'
+ * as RFC 6901 says; a key too long for it is cut before a whole UTF-8 character. */
+static void pointer_append(char *path, size_t cap, const char *key)
+{
+    size_t n = strlen(path);
+    const char *k = key;
+
+    if (n + 2 > cap)
+        return;
+    path[n++] = '/';
+    for (; *k; k++) {
+        int esc = *k == '~' || *k == '/';
+        if (n + (esc ? 2 : 1) + 1 > cap)
+            break;
+        if (esc) {
+            path[n++] = '~';
+            path[n++] = *k == '~' ? '0' : '1';
+        } else {
+            path[n++] = *k;
+        }
+    }
+    /* cut inside a character (the next byte continues it): drop its first bytes */
+    while (*k && ((unsigned char)*k & 0xc0) == 0x80 && n && ((unsigned char)path[n - 1] & 0x80)) {
+        int lead = ((unsigned char)path[n - 1] & 0xc0) == 0xc0;
+        n--;
+        if (lead)
+            break;
+    }
+    path[n] = '\0';
+}
+
+/* The first place where got differs from the standard's object want, as a JSON
+ * pointer under path (both objects), and what differs in words; NULL if equal. */
+static const char *first_difference(json_t *want, json_t *got, char *path, size_t cap, char *what, size_t what_cap)
+{
+    size_t n = strlen(path);
+    const char *key;
+    json_t *w;
+
+    json_object_foreach(want, key, w) {
+        json_t *g = json_object_get(got, key);
+        snprintf(path + n, cap - n, "/%s", key); /* the standard's keys need no escaping */
+        if (!g) {
+            snprintf(what, what_cap, "its `%s` is missing", key);
+            return what;
+        }
+        if (json_is_object(w) && json_is_object(g)) {
+            if (first_difference(w, g, path, cap, what, what_cap))
+                return what;
+            continue;
+        }
+        if (!json_equal(w, g)) {
+            if (json_is_string(w))
+                snprintf(what, what_cap, "`%s` must be \"%s\"", key, json_string_value(w));
+            else
+                snprintf(what, what_cap, "`%s` differs from the standard's", key);
+            return what;
+        }
+    }
+    path[n] = '\0';
+    json_object_foreach(got, key, w) {
+        if (json_object_get(want, key))
+            continue;
+        pointer_append(path, cap, key);
+        snprintf(what, what_cap, "the standard's definition has no such property");
+        return what;
+    }
+    path[n] = '\0';
+    return NULL;
+}
+
+/* A marking definition under a standard's id must be the standard's definition,
+ * compared as JSON values (the OASIS files themselves differ in layout and key
+ * order): anything else under that id would be served to readers as what the
+ * marking means. */
+static enum mz_err check_standard_marking(json_t *obj, struct stix_info *info, struct mz_error *err)
+{
+    int i = tlp_standard_index(info->id);
+    char path[MZ_ERR_FIELD_LEN] = "", what[160];
+    const char *diff;
+    json_t *want;
+
+    if (i < 0)
+        return MZ_OK;
+    want = json_loads(tlp_standard_json(i), 0, NULL);
+    if (!want)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    diff = first_difference(want, obj, path, sizeof path, what, sizeof what);
+    json_decref(want);
+    if (diff)
+        return mz_error_set(err, MZ_EINVAL, path,
+                            "the standard %s marking definition may not be redefined (post it as the standard "
+                            "writes it, or not at all): %s",
+                            tlp_standard_label(i), diff);
+    info->standard_body = tlp_standard_json(i);
+    return MZ_OK;
 }
 
 static enum mz_err audience_of(json_t *obj, struct stix_info *info, struct mz_error *err)
@@ -483,6 +642,7 @@ enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *
 
     memset(info, 0, sizeof *info);
     info->tlp = -1;
+    info->tlp_granular = -1;
     info->match_plan = -1;
     info->valid_from = INT64_MIN;
     info->valid_until = INT64_MAX;
@@ -525,7 +685,12 @@ enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *
     rc = check_type_specific(obj, info, err);
     if (rc)
         return rc;
-    info->tlp = tlp_of(obj);
+    info->tlp = tlp_of_refs(json_object_get(obj, "object_marking_refs"));
+    rc = inner_level(obj, 1, &info->tlp_granular, err);
+    if (!rc && !strcmp(info->type, "marking-definition"))
+        rc = check_standard_marking(obj, info, err);
+    if (rc)
+        return rc;
     if (info->kind == STIX_SCO || info->kind == STIX_CUSTOM) {
         /* an observable object's values, canonical (none for most types) */
         struct mz_buf b;

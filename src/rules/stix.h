@@ -5,7 +5,10 @@
  * extension-definition of extension_type new-sdo/new-sco/new-sro) are accepted with
  * the common-property checks, so real bundles from other producers load whole.
  * Indicators with pattern_type "stix" must carry a valid STIX pattern
- * (rules/pattern.h); the error then gives the position in the pattern. */
+ * (rules/pattern.h); the error then gives the position in the pattern.
+ * A marking-definition under the id of a standard one (TLP 2.0, or STIX 2.1's TLP
+ * 1.0: rules/tlp.h) must equal the standard's as a JSON value; any other content is
+ * refused, naming the first property that differs. */
 #ifndef MZ_STIX_H
 #define MZ_STIX_H
 
@@ -36,6 +39,12 @@ struct stix_info {
     char version_key[STIX_VKEY_LEN];   /* version as fixed-width text that sorts */
     const char *created_by_ref;        /* or NULL */
     int tlp;                           /* highest TLP level in object_marking_refs, or -1 */
+    int tlp_granular;                  /* highest TLP level of a granular marking (or of
+                                          a marking of an object nested inside), or -1;
+                                          tlp_decide() (rules/tlp.h) makes the two one */
+    const char *standard_body;         /* a standard marking definition: its text as the
+                                          standard writes it (static), stored and served
+                                          in place of the copy received; else NULL */
     int revoked;
     char *audience;                    /* x_mreza_recipient_refs joined by spaces, or NULL */
     int match_plan;                    /* indicators: enum observe_plan; else -1 */

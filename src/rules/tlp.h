@@ -12,7 +12,12 @@
  * An object without a TLP marking is handled as AMBER+STRICT of its creator's
  * organisation (the safe default) and the API reports that it was defaulted.
  * The reporter role narrows this to its own organisation's objects and those
- * addressed to it. STIX 2.1's TLP 1.0 markings are mapped (WHITE -> CLEAR). */
+ * addressed to it. STIX 2.1's TLP 1.0 markings are mapped (WHITE -> CLEAR).
+ *
+ * The marking definitions themselves are fixed by the standards (TLP 2.0's five,
+ * STIX 2.1's four of TLP 1.0): this file holds them as text, and nothing a member
+ * posts may take their place (rules/stix.c refuses any other content under their
+ * ids; domain/svc_objects.c serves only this text under them). */
 #ifndef MZ_TLP_H
 #define MZ_TLP_H
 
@@ -32,10 +37,23 @@ enum tlp_level {
 #define TLP_DEFAULT TLP_AMBER_STRICT
 #define TLP_N_LEVELS 5
 
-/* Level of a marking-definition id, or -1 if it is not a TLP marking. */
+/* Level of a marking-definition id, or -1 if it is not a TLP marking. Ids are
+ * compared without regard to case (an upper-case RED id is RED). */
 int tlp_from_marking_id(const char *id);
+
+/* The standard marking definitions: indexes 0..TLP_N_STANDARD-1, TLP 2.0's first in
+ * the order of enum tlp_level (index l is level l's), then TLP 1.0's. */
+#define TLP_N_STANDARD 9
+/* Index of the standard marking definition id names (case-insensitively), or -1. */
+int tlp_standard_index(const char *id);
+/* Its id as the standard spells it, its name ("TLP:WHITE") and the object as JSON
+ * text (static). */
+const char *tlp_standard_id(int i);
+const char *tlp_standard_label(int i);
+const char *tlp_standard_json(int i);
 /* "clear", "green", "amber", "amber+strict", "red" (case-insensitive; "white" is
- * accepted for CLEAR) -> level, or -1. */
+ * accepted for CLEAR, and "amber strict", what ?tlp=amber+strict decodes to in a
+ * query string, for AMBER+STRICT) -> level, or -1. */
 int tlp_parse(const char *name);
 /* "TLP:AMBER+STRICT" style label. */
 const char *tlp_label(enum tlp_level l);
@@ -44,6 +62,20 @@ const char *tlp_name(enum tlp_level l);
 /* The STIX 2.1 TLP 2.0 marking-definition id and object (static text). */
 const char *tlp_marking_id(enum tlp_level l);
 const char *tlp_marking_json(enum tlp_level l);
+
+/* How an object is marked as a whole, from the TLP levels its markings name:
+ * object_level the highest of object_marking_refs, granular_level the highest of its
+ * granular markings (each -1 when there is none). The most restrictive marking found
+ * anywhere in the object applies to all of it, since parts are never served apart:
+ * a GREEN object with a RED description is RED. Without an object-level marking the
+ * parts not marked granularly take the default (AMBER+STRICT), so a granular marking
+ * only ever raises that. */
+struct tlp_decision {
+    enum tlp_level level;
+    int defaulted; /* 1: no marking decided it: level is TLP_DEFAULT */
+    int raised;    /* 1: a granular marking made it stricter than the object's own */
+};
+struct tlp_decision tlp_decide(int object_level, int granular_level);
 
 /* What the store needs to know about an object to decide. */
 struct tlp_meta {

@@ -40,6 +40,16 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                        struct mz_error *err);
 void store_close(struct store *st);
 
+/* A hook for tests: called at the named points of a connection's work, so that a
+ * test can hold one writer at a chosen step while another connection writes, instead
+ * of hoping for the race. Compiled in; no production code sets one. */
+enum store_hook_point {
+    STORE_HOOK_BEFORE_BEGIN = 0 /* store_begin, before it asks for the write lock */
+};
+typedef void (*store_hook_fn)(void *ctx, enum store_hook_point point);
+/* Set (or, with fn NULL, clear) st's hook. */
+void store_set_hook(struct store *st, store_hook_fn fn, void *ctx);
+
 /* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE), so
  * everything written between begin and commit is one atomic, durable unit: after
  * store_commit() returns MZ_OK the data survives kill -9 and power loss. */
@@ -63,6 +73,11 @@ enum mz_err store_meta_get(struct store *st, const char *key, char *out, size_t 
                            struct mz_error *err);
 enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
                            struct mz_error *err);
+/* Set key to value unless it is set already, then read what is stored into out (as
+ * store_meta_get): of two connections that add a key at once, both get the value of
+ * the first (a secret generated lazily is generated once). */
+enum mz_err store_meta_add(struct store *st, const char *key, const char *value, char *out,
+                           size_t cap, struct mz_error *err);
 
 /* The highest object sequence number (0 for an empty store): what an index built
  * from the store reflects. */
@@ -92,6 +107,7 @@ struct store_user {
     int64_t org_id;
     char role[16];
     char identity[STORE_IDENT_LEN];   /* STIX identity id (identity_class individual) */
+    int64_t disabled;                 /* unix seconds when it was disabled; 0: enabled */
 };
 
 enum mz_err store_org_add(struct store *st, struct store_org *org, struct mz_error *err);
@@ -111,13 +127,76 @@ typedef int (*store_user_fn)(void *ctx, const struct store_user *user);
 enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, void *ctx,
                             struct mz_error *err);
 
+/* Whose identity is this id (compared without regard to case)? An organisation's:
+ * *org_out its id and *user_out 0; a user's: *org_out the user's organisation and
+ * *user_out the user's id. MZ_ENOTFOUND when no organisation or user has it. */
+enum mz_err store_identity_owner(struct store *st, const char *identity, int64_t *org_out, int64_t *user_out,
+                                 struct mz_error *err);
+
 /* API keys are stored only as a hash (the caller hashes). */
+/* Users are disabled (at unix time `when`; a user disabled already keeps its first
+ * time) or enabled again (when 0). MZ_ENOTFOUND if there is no such user. */
+enum mz_err store_user_set_disabled(struct store *st, int64_t user_id, int64_t when,
+                                    struct mz_error *err);
+
+/* ---- API keys ---- */
+
+#define STORE_KEY_PREFIX_LEN 16
+#define STORE_KEY_COMMENT_LEN 256
+
+/* An API key's record. The key itself is never stored: only its hash (the caller
+ * hashes), and its first few characters (prefix) so that people can tell their keys
+ * apart. Times are unix seconds; 0 means unknown (created, for keys made before keys
+ * had records), never (expires, last_used) or not (revoked). revoked may lie in the
+ * future: a rotated key's grace period. */
+struct store_key {
+    int64_t id;
+    int64_t user_id;
+    char prefix[STORE_KEY_PREFIX_LEN];   /* "" for keys made before prefixes were kept */
+    char comment[STORE_KEY_COMMENT_LEN];
+    int64_t created, expires, last_used, revoked;
+    int64_t replaced_by;                 /* the key that replaced it by rotation, or 0 */
+};
+
+/* Add a key for k->user_id with k's prefix, comment, created and expires (its
+ * last_used, revoked and replaced_by start empty); sets k->id. */
 enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
-                          int64_t user_id, struct mz_error *err);
-/* Finds the user and organisation that own the key hash; MZ_ENOTFOUND if none. */
+                          struct store_key *k, struct mz_error *err);
+/* The record of the key whose hash this is, with its user and organisation;
+ * MZ_ENOTFOUND if none. Any out pointer but key_out may be NULL. */
 enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
-                             struct store_user *user_out, struct store_org *org_out,
-                             struct mz_error *err);
+                             struct store_key *key_out, struct store_user *user_out,
+                             struct store_org *org_out, struct mz_error *err);
+/* The record of key id; MZ_ENOTFOUND if none. */
+enum mz_err store_key_get(struct store *st, int64_t id, struct store_key *out, struct mz_error *err);
+typedef int (*store_key_fn)(void *ctx, const struct store_key *k);
+/* A user's keys, oldest first. */
+enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, void *ctx,
+                           struct mz_error *err);
+/* Changes of a key. Each is one statement that changes only its own column and checks
+ * the key's state as it is when it runs, so that no change made at the same time by
+ * another connection is lost or undone (a revocation above all). MZ_ENOTFOUND if
+ * there is no key id. */
+/* Revoke key id at unix time when, unless it is revoked earlier already: revocation
+ * only ever moves earlier, never later, never away. */
+enum mz_err store_key_revoke(struct store *st, int64_t id, int64_t when, struct mz_error *err);
+/* Set the expiry (0: never) of key id if it is not revoked at now; MZ_ECONFLICT, with
+ * nothing changed, if it is. */
+enum mz_err store_key_set_expiry(struct store *st, int64_t id, int64_t expires, int64_t now,
+                                 struct mz_error *err);
+enum mz_err store_key_set_comment(struct store *st, int64_t id, const char *comment, struct mz_error *err);
+/* Record that key id was replaced by key new_id (a rotation) and revoke it at
+ * revoke_at (or earlier, if it is revoked earlier already) - only if it is working at
+ * now (neither revoked nor expired) and not replaced already; MZ_ECONFLICT, with
+ * nothing changed, otherwise. */
+enum mz_err store_key_replace(struct store *st, int64_t id, int64_t new_id, int64_t revoke_at, int64_t now,
+                              struct mz_error *err);
+/* Record that key id was used at unix time now, best effort: it never waits for the
+ * write lock (an authentication must not queue behind a bulk import), so when another
+ * connection holds the lock nothing is written and MZ_OK is returned all the same.
+ * Each call that writes is one durable commit: call it only when the recorded time is
+ * stale. */
+enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz_error *err);
 
 /* ---- objects ---- */
 
@@ -159,7 +238,10 @@ struct store_object_in {
 struct store_write_ctx {
     int64_t owner_org;
     int64_t submitter;
-    const char *date_added; /* RFC 3339, microseconds */
+    /* NULL: the clock's time. Tests may give one (RFC 3339) to stand for the clock.
+     * Either way store_put_object stamps the row with the later of that time and
+     * the newest date_added already stored + 1 microsecond, under the write lock. */
+    const char *date_added;
 };
 
 enum store_put_result {
@@ -167,7 +249,23 @@ enum store_put_result {
     STORE_PUT_DUPLICATE /* the same id and version from the same owner was already there */
 };
 
-/* Write one object inside a transaction. */
+/* *found_out = 1 if the node itself (owner_org 0: campaign groupings) stored an
+ * object under stix_id, compared in lower case (the node writes its ids so). */
+enum mz_err store_node_object(struct store *st, const char *stix_id, int *found_out, struct mz_error *err);
+/* The match_plan of an indicator evaluated on every value (no index key): rules/
+ * observe.h's OBSERVE_SCAN, which domain/svc_ingest.c holds equal to it. */
+#define STORE_PLAN_SCAN 4
+/* How many live scan indicators owner_org has: objects with match_plan
+ * STORE_PLAN_SCAN that are the newest version of their (id, owner) and not revoked
+ * (an index of those rows alone serves it). In a write transaction, the rows it wrote
+ * count. */
+enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err);
+
+/* Write one object inside a transaction (store_begin). Its date_added is stamped
+ * here, under the write lock: strictly after every row already stored, this
+ * transaction's earlier ones included, so that date_added grows strictly in commit
+ * (and seq) order with no ties, and a poller asking for `added_after` the newest
+ * date_added it saw never misses a row committed later. */
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *obj,
                              enum store_put_result *result_out, struct mz_error *err);
@@ -182,6 +280,7 @@ struct store_query {
     size_t n_types;
     const char *id;           /* exact STIX id, or NULL */
     const char *created_by;   /* identity id, or NULL */
+    int node_only;            /* 1: only rows the node itself wrote (owner_org 0) */
     int tlp;                  /* one level, or -1 for any */
     const char *added_after;  /* date_added strictly after (microsecond text), or NULL */
     int64_t after_seq;        /* cursor: only rows after this sequence number */

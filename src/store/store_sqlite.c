@@ -4,7 +4,9 @@
  * transaction survives kill -9 and power loss; writers take the lock with BEGIN
  * IMMEDIATE and bulk writes are one transaction per bundle. Objects keep the JSON
  * exactly as received (body) beside the columns that queries filter and sort on.
- * Rows are keyed by seq, which orders them by date_added and backs the page cursor.
+ * Rows are keyed by seq, which orders them by date_added and backs the page cursor:
+ * store_put_object stamps date_added under the write lock, strictly after the newest
+ * one stored, so the two orders are one.
  * An object id may be stored by several owners (organisations): uniqueness is per
  * (stix_id, owner, version), so nobody learns of another organisation's hidden object
  * through a "duplicate" answer. `latest` marks each owner's newest version. */
@@ -20,12 +22,23 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/timefmt.h"
+
+/* how long a statement waits for another connection's write lock */
+#define BUSY_TIMEOUT_MS 30000
 
 struct store {
     sqlite3 *db;
     sqlite3_stmt *put_max;   /* newest version of an (id, owner) */
     sqlite3_stmt *put_clear; /* clear `latest` of an (id, owner) */
     sqlite3_stmt *put_ins;   /* insert one object */
+    sqlite3_stmt *ident_of;  /* whose identity an id is (store_identity_owner) */
+    sqlite3_stmt *node_obj;  /* an object the node stored under an id (store_node_object) */
+    sqlite3_stmt *put_last;  /* the newest date_added stored */
+    int64_t last_added_us;   /* the newest date_added, this transaction's included */
+    int last_added_known;    /* last_added_us was read in the current transaction */
+    store_hook_fn hook;      /* tests (store_set_hook) */
+    void *hook_ctx;
 };
 
 /* Each entry brings the schema from version i to i+1. Never edit a shipped entry:
@@ -73,6 +86,33 @@ static const char *const migrations[] = {
     "ALTER TABLE objects ADD COLUMN match_plan INTEGER;"
     "ALTER TABLE objects ADD COLUMN valid_from INTEGER;"
     "ALTER TABLE objects ADD COLUMN valid_until INTEGER;",
+    /* identity objects were stamped with milliseconds ("...SS.mmmZ"), which does not
+     * sort as text among microsecond stamps: every date_added has six digits now */
+    ("UPDATE objects SET date_added = substr(date_added, 1, 23) || '000Z'"
+     " WHERE length(date_added) = 24 AND substr(date_added, 20, 1) = '.';"),
+    /* keys get an id, a comment, times (unix seconds; NULL: unknown / never / not)
+     * and can be revoked; users can be disabled. Keys made before this have no
+     * prefix, no creation time and no expiry. */
+    "ALTER TABLE users ADD COLUMN disabled INTEGER;"
+    "CREATE TABLE keys("
+    " id INTEGER PRIMARY KEY,"
+    " hash BLOB NOT NULL UNIQUE,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " prefix TEXT NOT NULL DEFAULT '',"
+    " comment TEXT NOT NULL DEFAULT '',"
+    " created INTEGER,"
+    " expires INTEGER,"
+    " last_used INTEGER,"
+    " revoked INTEGER,"
+    " replaced_by INTEGER);"
+    "INSERT INTO keys(hash,user_id) SELECT hash,user_id FROM api_keys ORDER BY user_id,hash;"
+    "DROP TABLE api_keys;"
+    "ALTER TABLE keys RENAME TO api_keys;"
+    "CREATE INDEX api_keys_user ON api_keys(user_id);",
+    /* an organisation's live scan indicators, counted at every write of one
+     * (store_count_scan): a partial index of those few rows */
+    ("CREATE INDEX objects_scan ON objects(owner_org)"
+     " WHERE match_plan = 4 AND latest = 1 AND revoked = 0;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -201,7 +241,7 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                           st->db ? sqlite3_errmsg(st->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(st->db, 30000);
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%ld; PRAGMA journal_size_limit=%d;"
@@ -219,6 +259,8 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
         rc = prepare(st, "SELECT max(vkey) FROM objects WHERE stix_id=?1 AND owner_org=?2",
                      &st->put_max, err);
     if (!rc)
+        rc = prepare(st, "SELECT max(date_added) FROM objects", &st->put_last, err);
+    if (!rc)
         rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND latest=1",
                      &st->put_clear, err);
     if (!rc)
@@ -228,6 +270,16 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                      "observables,match_plan,valid_from,valid_until)"
                      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
                      &st->put_ins, err);
+    /* ids compared without regard to case (a UUID may be spelt in either); the tables
+     * of organisations and users are small, so no index is needed for it */
+    if (!rc)
+        rc = prepare(st,
+                     "SELECT id,0 FROM orgs WHERE identity=?1 COLLATE NOCASE"
+                     " UNION ALL SELECT org_id,id FROM users WHERE identity=?1 COLLATE NOCASE LIMIT 1",
+                     &st->ident_of, err);
+    /* the node writes its ids in lower case: one probe of objects_version */
+    if (!rc)
+        rc = prepare(st, "SELECT 1 FROM objects WHERE stix_id=lower(?1) AND owner_org=0 LIMIT 1", &st->node_obj, err);
     if (rc)
         goto fail;
     *out = st;
@@ -244,12 +296,24 @@ void store_close(struct store *st)
     sqlite3_finalize(st->put_max);
     sqlite3_finalize(st->put_clear);
     sqlite3_finalize(st->put_ins);
+    sqlite3_finalize(st->ident_of);
+    sqlite3_finalize(st->node_obj);
+    sqlite3_finalize(st->put_last);
     sqlite3_close(st->db);
     free(st);
 }
 
+void store_set_hook(struct store *st, store_hook_fn fn, void *ctx)
+{
+    st->hook = fn;
+    st->hook_ctx = ctx;
+}
+
 enum mz_err store_begin(struct store *st, struct mz_error *err)
 {
+    if (st->hook)
+        st->hook(st->hook_ctx, STORE_HOOK_BEFORE_BEGIN);
+    st->last_added_known = 0; /* read again under the lock: other connections write */
     return exec(st, "BEGIN IMMEDIATE", err);
 }
 
@@ -321,7 +385,10 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 }
 
 #define ORG_COLS "id,name,full_name,identity,country,sector,kind"
-#define USER_COLS "id,name,org_id,role,identity"
+#define USER_COLS "id,name,org_id,role,identity,coalesce(disabled,0)"
+#define KEY_COLS                                                                                  \
+    "id,user_id,prefix,comment,coalesce(created,0),coalesce(expires,0),coalesce(last_used,0),"     \
+    "coalesce(revoked,0),coalesce(replaced_by,0)"
 
 static void read_org(sqlite3_stmt *s, int c, struct store_org *o)
 {
@@ -341,6 +408,29 @@ static void read_user(sqlite3_stmt *s, int c, struct store_user *u)
     u->org_id = sqlite3_column_int64(s, c + 2);
     copy_col(u->role, sizeof u->role, s, c + 3);
     copy_col(u->identity, sizeof u->identity, s, c + 4);
+    u->disabled = sqlite3_column_int64(s, c + 5);
+}
+
+static void read_key(sqlite3_stmt *s, int c, struct store_key *k)
+{
+    k->id = sqlite3_column_int64(s, c);
+    k->user_id = sqlite3_column_int64(s, c + 1);
+    copy_col(k->prefix, sizeof k->prefix, s, c + 2);
+    copy_col(k->comment, sizeof k->comment, s, c + 3);
+    k->created = sqlite3_column_int64(s, c + 4);
+    k->expires = sqlite3_column_int64(s, c + 5);
+    k->last_used = sqlite3_column_int64(s, c + 6);
+    k->revoked = sqlite3_column_int64(s, c + 7);
+    k->replaced_by = sqlite3_column_int64(s, c + 8);
+}
+
+/* 0 is "none" in struct store_key and NULL in the table. */
+static void bind_time(sqlite3_stmt *s, int i, int64_t t)
+{
+    if (t)
+        sqlite3_bind_int64(s, i, t);
+    else
+        sqlite3_bind_null(s, i);
 }
 
 enum mz_err store_org_add(struct store *st, struct store_org *org, struct mz_error *err)
@@ -509,29 +599,81 @@ enum mz_err store_user_list(struct store *st, int64_t org_id, store_user_fn fn, 
     return rc;
 }
 
-enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
-                          int64_t user_id, struct mz_error *err)
+#define KEY_EXISTS "SELECT 1 FROM api_keys WHERE id=?1"
+#define USER_EXISTS "SELECT 1 FROM users WHERE id=?1"
+
+/* Run s (prepared, bound) as one change of the row `id` names: MZ_OK when a row
+ * changed; when none did, MZ_ENOTFOUND if exists_sql finds no row of that id, else
+ * `refused` (the row's state did not allow the change). Finalizes s. */
+static enum mz_err change_row(struct store *st, sqlite3_stmt *s, const char *exists_sql, int64_t id,
+                              enum mz_err refused, struct mz_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    enum mz_err rc = MZ_OK;
+
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "change");
+    else if (sqlite3_changes(st->db) == 0 && !(rc = prepare(st, exists_sql, &q, err))) {
+        sqlite3_bind_int64(q, 1, id);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            rc = mz_error_set(err, MZ_ENOTFOUND, "", "no row %lld", (long long)id);
+        else if (refused)
+            rc = mz_error_set(err, refused, "", "row %lld does not allow that change now", (long long)id);
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_user_set_disabled(struct store *st, int64_t user_id, int64_t when,
+                                    struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "INSERT INTO api_keys(hash,user_id) VALUES(?1,?2)", &s, err);
+    enum mz_err rc = prepare(st, "UPDATE users SET disabled=CASE WHEN ?2 IS NULL THEN NULL"
+                                 " ELSE coalesce(disabled, ?2) END WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_time(s, 2, when);
+    return change_row(st, s, USER_EXISTS, user_id, MZ_OK, err);
+}
+
+enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
+                          struct store_key *k, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO api_keys(hash,user_id,prefix,comment,created,expires)"
+                                 " VALUES(?1,?2,?3,?4,?5,?6)", &s, err);
 
     if (rc)
         return rc;
     sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, user_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
+    sqlite3_bind_int64(s, 2, k->user_id);
+    sqlite3_bind_text(s, 3, k->prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, k->comment, -1, SQLITE_STATIC);
+    bind_time(s, 5, k->created);
+    bind_time(s, 6, k->expires);
+    if (sqlite3_step(s) != SQLITE_DONE) {
         rc = db_error(st, err, "add key");
+    } else {
+        k->id = sqlite3_last_insert_rowid(st->db);
+        k->last_used = k->revoked = k->replaced_by = 0;
+    }
     sqlite3_finalize(s);
     return rc;
 }
 
 enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
-                             struct store_user *user_out, struct store_org *org_out,
-                             struct mz_error *err)
+                             struct store_key *key_out, struct store_user *user_out,
+                             struct store_org *org_out, struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
     enum mz_err rc = prepare(st,
-                             "SELECT u.id,u.name,u.org_id,u.role,u.identity,"
+                             "SELECT k.id,k.user_id,k.prefix,k.comment,coalesce(k.created,0),"
+                             " coalesce(k.expires,0),coalesce(k.last_used,0),coalesce(k.revoked,0),"
+                             " coalesce(k.replaced_by,0),"
+                             " u.id,u.name,u.org_id,u.role,u.identity,coalesce(u.disabled,0),"
                              " o.id,o.name,o.full_name,o.identity,o.country,o.sector,o.kind"
                              " FROM api_keys k JOIN users u ON u.id=k.user_id"
                              " JOIN orgs o ON o.id=u.org_id WHERE k.hash=?1", &s, err);
@@ -542,8 +684,11 @@ enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t
     sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
     step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
-        read_user(s, 0, user_out);
-        read_org(s, 5, org_out);
+        read_key(s, 0, key_out);
+        if (user_out)
+            read_user(s, 9, user_out);
+        if (org_out)
+            read_org(s, 15, org_out);
     } else if (step == SQLITE_DONE) {
         rc = mz_error_set(err, MZ_ENOTFOUND, "", "unknown API key");
     } else {
@@ -553,7 +698,208 @@ enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t
     return rc;
 }
 
+enum mz_err store_identity_owner(struct store *st, const char *identity, int64_t *org_out, int64_t *user_out,
+                                 struct mz_error *err)
+{
+    sqlite3_stmt *s = st->ident_of;
+    enum mz_err rc = MZ_OK;
+    int step;
+
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *org_out = sqlite3_column_int64(s, 0);
+        *user_out = sqlite3_column_int64(s, 1);
+    } else if (step == SQLITE_DONE) {
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no organisation or user has identity '%.64s'", identity);
+    } else {
+        rc = db_error(st, err, "look up identity");
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+enum mz_err store_key_get(struct store *st, int64_t id, struct store_key *out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " KEY_COLS " FROM api_keys WHERE id=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_key(s, 0, out);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no key %lld", (long long)id);
+    else
+        rc = db_error(st, err, "read key");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, void *ctx,
+                           struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " KEY_COLS " FROM api_keys WHERE user_id=?1 ORDER BY id", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, user_id);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_key k;
+        read_key(s, 0, &k);
+        if (fn(ctx, &k)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list keys");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_key_revoke(struct store *st, int64_t id, int64_t when, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET revoked=?2 WHERE id=?1 AND (revoked IS NULL OR revoked > ?2)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, when);
+    /* revoked at or before `when` already: nothing to do, and no error */
+    return change_row(st, s, KEY_EXISTS, id, MZ_OK, err);
+}
+
+enum mz_err store_key_set_expiry(struct store *st, int64_t id, int64_t expires, int64_t now,
+                                 struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET expires=?2 WHERE id=?1 AND (revoked IS NULL OR revoked > ?3)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    bind_time(s, 2, expires);
+    sqlite3_bind_int64(s, 3, now);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_set_comment(struct store *st, int64_t id, const char *comment, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET comment=?2 WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, comment, -1, SQLITE_STATIC);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_replace(struct store *st, int64_t id, int64_t new_id, int64_t revoke_at, int64_t now,
+                              struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "UPDATE api_keys SET replaced_by=?2, revoked=min(coalesce(revoked, ?3), ?3)"
+                             " WHERE id=?1 AND replaced_by IS NULL AND (revoked IS NULL OR revoked > ?4)"
+                             " AND (expires IS NULL OR expires > ?4)", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, new_id);
+    sqlite3_bind_int64(s, 3, revoke_at);
+    sqlite3_bind_int64(s, 4, now);
+    return change_row(st, s, KEY_EXISTS, id, MZ_ECONFLICT, err);
+}
+
+enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE api_keys SET last_used=?2 WHERE id=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    /* not waiting for the lock: a busy store skips this record, not the request */
+    sqlite3_busy_timeout(st->db, 0);
+    step = sqlite3_step(s);
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    if (step != SQLITE_DONE && sqlite3_errcode(st->db) != SQLITE_BUSY)
+        rc = db_error(st, err, "record key use");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* ---- objects ---- */
+
+enum mz_err store_node_object(struct store *st, const char *stix_id, int *found_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = st->node_obj;
+    int step;
+
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return db_error(st, err, "look up the node's objects");
+    *found_out = step == SQLITE_ROW;
+    return MZ_OK;
+}
+
+static int64_t time_us(const struct mz_time *t)
+{
+    return t->sec * 1000000 + t->nsec / 1000;
+}
+
+/* The date_added of the next row into out (MZ_TIME_STRLEN bytes): the later of the
+ * clock (or ctx's time) and the newest stored date_added + 1 microsecond. Called
+ * under the write lock, so no other connection can store a row in between; the
+ * newest stored value is read once per transaction and then kept here. */
+static enum mz_err next_date_added(struct store *st, const struct store_write_ctx *ctx, char *out,
+                                   struct mz_error *err)
+{
+    struct mz_time t;
+    int64_t us;
+
+    if (!st->last_added_known || sqlite3_get_autocommit(st->db)) {
+        const unsigned char *max;
+        struct mz_time m;
+        if (sqlite3_step(st->put_last) != SQLITE_ROW) {
+            sqlite3_reset(st->put_last);
+            return db_error(st, err, "read the newest date_added");
+        }
+        max = sqlite3_column_text(st->put_last, 0);
+        st->last_added_us = max && !mz_time_parse((const char *)max, &m) ? time_us(&m) : INT64_MIN;
+        sqlite3_reset(st->put_last);
+        st->last_added_known = 1;
+    }
+    if (ctx->date_added) {
+        if (mz_time_parse(ctx->date_added, &t))
+            return mz_error_set(err, MZ_EINVAL, "", "store: date_added '%.40s' is not a timestamp", ctx->date_added);
+    } else {
+        mz_time_now(&t);
+    }
+    us = time_us(&t);
+    if (st->last_added_us != INT64_MIN && us <= st->last_added_us)
+        us = st->last_added_us + 1;
+    t.sec = us / 1000000;
+    t.nsec = (int32_t)(us % 1000000) * 1000;
+    mz_time_format_us(&t, out);
+    st->last_added_us = us;
+    return MZ_OK;
+}
 
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *o,
@@ -561,7 +907,9 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
 {
     sqlite3_stmt *s;
     const unsigned char *max;
+    char date_added[MZ_TIME_STRLEN];
     int latest = 1, cmp = 1;
+    enum mz_err rc;
 
     s = st->put_max;
     sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
@@ -590,12 +938,15 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
         }
         sqlite3_reset(s);
     }
+    rc = next_date_added(st, ctx, date_added, err);
+    if (rc)
+        return rc;
     s = st->put_ins;
     sqlite3_bind_text(s, 1, o->stix_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, o->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, o->version, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, o->version_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, ctx->date_added, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, date_added, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, o->created_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, ctx->owner_org);
     sqlite3_bind_int64(s, 8, ctx->submitter);
@@ -695,6 +1046,8 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols,
         rc = mz_buf_puts(sql, " AND stix_id = :id");
     if (!rc && q->created_by)
         rc = mz_buf_puts(sql, " AND created_by = :created_by");
+    if (!rc && q->node_only)
+        rc = mz_buf_puts(sql, " AND owner_org = 0");
     if (!rc && q->tlp >= 0)
         rc = mz_buf_puts(sql, " AND tlp = :tlp");
     if (!rc && q->added_after)
@@ -813,6 +1166,27 @@ enum mz_err store_count(struct store *st, const struct store_vis *vis,
     return rc;
 }
 
+enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    /* the terms of objects_scan's WHERE, literally, so that the index serves it */
+    enum mz_err rc = prepare(st,
+                             "SELECT count(*) FROM objects WHERE owner_org=?1"
+                             " AND match_plan = 4 AND latest = 1 AND revoked = 0",
+                             &s, err);
+
+    _Static_assert(STORE_PLAN_SCAN == 4, "objects_scan's WHERE names the plan 4");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, owner_org);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *count_out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "count scan indicators");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* ---- node settings ---- */
 
 enum mz_err store_meta_get(struct store *st, const char *key, char *out, size_t cap,
@@ -851,4 +1225,20 @@ enum mz_err store_meta_set(struct store *st, const char *key, const char *value,
         rc = db_error(st, err, "write meta");
     sqlite3_finalize(s);
     return rc;
+}
+
+enum mz_err store_meta_add(struct store *st, const char *key, const char *value, char *out,
+                           size_t cap, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO meta(key,value) VALUES(?1,?2) ON CONFLICT(key) DO NOTHING", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "write meta");
+    sqlite3_finalize(s);
+    return rc ? rc : store_meta_get(st, key, out, cap, err);
 }

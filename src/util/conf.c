@@ -67,6 +67,10 @@ static const struct conf_row conf_table[] = {
      "an observable reported by organisations of several countries within this many hours is a regional campaign"},
     {"campaign.min_countries", CONF_INT, OFF(campaign_min_countries), 2, 50, "2",
      "how many countries make a regional campaign"},
+    {"match.regex_steps", CONF_INT, OFF(match_regex_steps), 100, 100000000, "1000000",
+     "most backtracking steps one MATCHES regular expression may take on one value; a value that needs more is no match (logged: event=regex_limit)"},
+    {"match.regex_heap", CONF_SIZE, OFF(match_regex_heap), 16 << 10, 1LL << 30, "4M",
+     "most memory one MATCHES regular expression may use on one value; a value that needs more is no match (logged: event=regex_limit)"},
     {"log.level", CONF_LEVEL, OFF(log_level), 0, 0, "info", "debug, info, warn, error or off"},
 };
 

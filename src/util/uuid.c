@@ -25,6 +25,14 @@ void mz_random_hex(char *out, size_t out_size)
     out[i] = '\0';
 }
 
+static void format_uuid(const unsigned char *b, char *out)
+{
+    snprintf(out, MZ_UUID_STRLEN,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+             b[12], b[13], b[14], b[15]);
+}
+
 void mz_uuid_v4(char *out)
 {
     unsigned char b[16];
@@ -32,10 +40,19 @@ void mz_uuid_v4(char *out)
     randombytes_buf(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, MZ_UUID_STRLEN,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-             b[12], b[13], b[14], b[15]);
+    format_uuid(b, out);
+}
+
+void mz_uuid_keyed(const char *key, size_t key_len, const char *name, size_t name_len, char *out)
+{
+    unsigned char b[16];
+
+    if (key_len > MZ_UUID_KEY_MAX)
+        key_len = MZ_UUID_KEY_MAX;
+    crypto_generichash(b, sizeof b, (const unsigned char *)name, name_len, (const unsigned char *)key, key_len);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x50);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    format_uuid(b, out);
 }
 
 static int is_hex(char c)

@@ -21,6 +21,12 @@ void mz_uuid_v4(char *out);
  * (4 random bits a digit; nothing is written when out_size is 0). Needs
  * mz_random_init() first. */
 void mz_random_hex(char *out, size_t out_size);
+/* A name-based UUID that only the holder of key can compute: BLAKE2b (keyed, 128
+ * bits) of name under key (at most MZ_UUID_KEY_MAX bytes), shaped as a version 5
+ * UUID, lowercase, into out. The same key and name always give the same UUID; without
+ * the key the UUID of a name cannot be foretold (so nobody can take it first). */
+#define MZ_UUID_KEY_MAX 64
+void mz_uuid_keyed(const char *key, size_t key_len, const char *name, size_t name_len, char *out);
 /* 1 if s[0..len) is an RFC 4122 UUID (8-4-4-4-12 hex, version 1-5, variant 10xx). */
 int mz_uuid_valid(const char *s, size_t len);
 

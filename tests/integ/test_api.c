@@ -15,6 +15,7 @@
 
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define AMBER_STRICT "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 
 static struct hnode node;
 static char admin_key[64], analyst_key[64], viewer_key[64], other_key[64];
@@ -68,7 +69,7 @@ static int setup(void **state)
     h_node_init(&node);
     h_add_org(&node, "rs-cert", "RS", "national-csirt");
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
-    h_add_user(&node, "admin@rs-cert", "rs-cert", "admin", admin_key);
+    h_add_user(&node, "admin@rs-cert", "rs-cert", "node-admin", admin_key);
     h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
     h_add_user(&node, "viewer@rs-cert", "rs-cert", "viewer", viewer_key);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", other_key);
@@ -91,7 +92,7 @@ static void test_post_then_page_all(void **state)
     struct hresp r;
     json_t *v;
     int seen[30] = {0}, pages = 0, total = 0;
-    char path[512], next[64] = "";
+    char path[512], next[128] = "";
 
     (void)state;
     for (int i = 0; i < 30; i++)
@@ -229,6 +230,68 @@ static void test_filters(void **state)
     free(amber);
 }
 
+/* The number of objects GET path lists (with limit=10000), and whether id is among them. */
+static size_t list_has(const char *path, const char *id, int *found)
+{
+    struct hresp r;
+    json_t *v, *o;
+    size_t i, n;
+
+    assert_int_equal(h_http(&node, "GET", path, analyst_key, NULL, 0, &r), 200);
+    v = parse(&r);
+    n = json_array_size(json_object_get(v, "objects"));
+    *found = 0;
+    json_array_foreach(json_object_get(v, "objects"), i, o)
+        if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+            *found = 1;
+    json_decref(v);
+    hresp_free(&r);
+    return n;
+}
+
+/* ?tlp=amber+strict, as docs/api.md writes it: a query string decodes '+' as a space,
+ * and this was a 400 ("tlp must be ..."). Every spelling of the level gives the same
+ * list; the export and the count take the same parameter. */
+static void test_tlp_amber_strict_spellings(void **state)
+{
+    static const char *const paths[] = {
+        "/api/v1/objects?limit=10000&tlp=amber+strict",
+        "/api/v1/objects?limit=10000&tlp=amber%2Bstrict",
+        "/api/v1/objects?limit=10000&tlp=AMBER%20STRICT",
+        "/api/v1/objects?limit=10000&tlp=TLP:AMBER%2BSTRICT",
+    };
+    const char *id = "indicator--11111111-2222-4333-8444-000000000301";
+    char *obj = indicator(301, "2024-01-01T00:00:00.000Z", AMBER_STRICT);
+    struct hresp r;
+    size_t n0 = 0;
+    int found;
+
+    (void)state;
+    assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, obj, strlen(obj), &r), 201);
+    hresp_free(&r);
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        size_t n = list_has(paths[i], id, &found);
+        assert_true(found);
+        if (i == 0)
+            n0 = n;
+        assert_int_equal(n, n0);
+    }
+    assert_int_equal(h_http(&node, "GET", "/api/v1/count?tlp=amber+strict", analyst_key, NULL, 0, &r), 200);
+    {
+        char want[64];
+        snprintf(want, sizeof want, "{\"count\":%zu}", n0);
+        assert_non_null(strstr(r.body, want));
+    }
+    hresp_free(&r);
+    assert_int_equal(h_http(&node, "GET", "/api/v1/export?tlp=amber+strict", analyst_key, NULL, 0, &r), 200);
+    assert_non_null(strstr(r.body, id));
+    hresp_free(&r);
+    /* nothing of another level slips in: the AMBER one of test_filters is not listed */
+    list_has("/api/v1/objects?limit=10000&tlp=amber+strict", "indicator--11111111-2222-4333-8444-000000000300", &found);
+    assert_false(found);
+    free(obj);
+}
+
 static void expect_error(const char *method, const char *path, const char *key, long status,
                          const char *msg_part, const char *field)
 {
@@ -254,6 +317,8 @@ static void test_query_errors(void **state)
     expect_error("GET", "/api/v1/objects?limit=abc", analyst_key, 400, "limit must be", "limit");
     expect_error("GET", "/api/v1/objects?limit=10001", analyst_key, 400, "limit must be", "limit");
     expect_error("GET", "/api/v1/objects?tlp=purple", analyst_key, 400, "tlp must be", "tlp");
+    expect_error("GET", "/api/v1/objects?tlp=amber++strict", analyst_key, 400, "tlp must be", "tlp");
+    expect_error("GET", "/api/v1/count?tlp=amber-strict", analyst_key, 400, "tlp must be", "tlp");
     expect_error("GET", "/api/v1/objects?added_after=yesterday", analyst_key, 400, "added_after", "added_after");
     expect_error("GET", "/api/v1/objects?next=zzz", analyst_key, 400, "next", "next");
     expect_error("GET", "/api/v1/objects?version=first", analyst_key, 400, "version", "version");
@@ -311,14 +376,14 @@ static void test_roles(void **state)
     json_decref(v);
     hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=rs-cert", key, NULL, 0, &r), 403);
-    assert_non_null(strstr(r.body, "only an admin may list another organisation's users"));
+    assert_non_null(strstr(r.body, "only a node admin may list users in another organisation"));
     hresp_free(&r);
     assert_int_equal(h_http(&node, "GET", "/api/v1/users", admin_key, NULL, 0, &r), 200);
     v = parse(&r);
     assert_int_equal(json_array_size(json_object_get(v, "users")), 5);
     json_decref(v);
     hresp_free(&r);
-    /* an admin may narrow the list to one organisation; an unknown one is a 404 */
+    /* a node admin may narrow the list to one organisation; an unknown one is a 404 */
     assert_int_equal(h_http(&node, "GET", "/api/v1/users?org=rs-cert", admin_key, NULL, 0, &r), 200);
     v = parse(&r);
     assert_int_equal(json_array_size(json_object_get(v, "users")), 3);
@@ -423,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_post_then_page_all),
         cmocka_unit_test(test_versions_newest_by_default),
         cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_tlp_amber_strict_spellings),
         cmocka_unit_test(test_query_errors),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_export_bundle),

@@ -37,8 +37,8 @@ static size_t n_commands;
 
 /* Commands the table must hold at least (the help listing is read, not trusted). */
 static const char *const known[] = {"init", "serve", "org add", "org list", "user add", "user list",
-                                    "user key", "import", "export", "match", "check",
-                                    "config defaults", "config show", "version", "help"};
+                                    "user key", "user disable", "user enable", "import", "export", "match",
+                                    "check", "config defaults", "config show", "version", "help"};
 
 /* An empty temporary data directory (no node). */
 static void empty_dir(struct hnode *n)
@@ -255,6 +255,20 @@ static const struct refusal refusals[] = {
     {{"match", "--as", "a", "--format", "xml"}, "--format: 'xml' is not one of"},
     {{"match", "--as", "a", "--threads", "many"}, "--threads: 'many' is not a whole number"},
     {{"match", "--as", "a", "--piece-size", "0"}, "--piece-size: '0' is not a number of bytes"},
+    {{"user", "key", "u", "--list", "--revoke", "3"}, "--list and --revoke exclude each other"},
+    {{"user", "key", "u", "--rotate", "3", "--update", "3"}, "--rotate and --update exclude each other"},
+    {{"user", "key", "u", "--revoke", "x"}, "--revoke: 'x' is not a whole number"},
+    {{"user", "key", "u", "--revoke", "0"}, "--revoke: '0' is not a whole number from 1"},
+    {{"user", "key", "u", "--expires", "tomorrow"}, "--expires: expires must be a time"},
+    {{"user", "key", "u", "--expires", "2026-02-30"}, "--expires: expires must be a time"},
+    {{"user", "key", "u", "--grace", "1h"}, "--grace does not go with issuing a key"},
+    {{"user", "key", "u", "--rotate", "3", "--grace", "8d"}, "--grace: grace must be a duration from 0 to 7d"},
+    {{"user", "key", "u", "--list", "--comment", "x"}, "--comment does not go with --list"},
+    {{"user", "key", "u", "--revoke", "2", "--expires", "1d"}, "--expires does not go with --revoke"},
+    {{"user", "key", "u", "--update", "3"}, "--update needs --expires or --comment"},
+    {{"user", "key"}, "user key needs NAME"},
+    {{"user", "disable"}, "user disable needs NAME"},
+    {{"user", "enable", "a", "b"}, "not also 'b'"},
     {{"org"}, "org needs a subcommand"},
     {{"org", "ad", "x"}, "did you mean add?"},
     {{"exprt", "--as", "a"}, "did you mean export?"},
@@ -331,6 +345,10 @@ static const char *const need_a_node[][10] = {
     {"user", "list"},
     {"user", "add", "u", "--org", "o", "--role", "analyst"},
     {"user", "key", "u"},
+    {"user", "key", "u", "--list"},
+    {"user", "key", "u", "--revoke", "1"},
+    {"user", "disable", "u"},
+    {"user", "enable", "u"},
     {"import", "/dev/null", "--user", "u"},
     {"export", "--as", "o"},
     {"match", "--as", "o", "/dev/null"},
@@ -426,7 +444,7 @@ static void test_init_says_what_next(void **state)
     assert_non_null(strstr(out, "node store ready in"));
     assert_non_null(strstr(out, "next steps:"));
     assert_non_null(strstr(out, "mreza org add NAME --country CC"));
-    assert_non_null(strstr(out, "mreza user add NAME --org ORG --role admin"));
+    assert_non_null(strstr(out, "mreza user add NAME --org ORG --role node-admin"));
     assert_non_null(strstr(out, "mreza serve --data"));
     free(out);
     h_node_free(&node);
@@ -488,6 +506,38 @@ static void test_import_several_files(void **state)
     free(err);
     assert_int_equal(h_cli_err(&node, &out, &err, stdin_twice), 2);
     assert_non_null(strstr(err, "only once"));
+    free(out);
+    free(err);
+    h_node_free(&node);
+}
+
+/* import says when a granular marking made an object stricter as a whole, on the
+ * file's one line (the API's write reply says it too: test_tlp_matrix). */
+static void test_import_reports_granular(void **state)
+{
+    struct hnode node;
+    char key[64], a[300], *out = NULL, *err = NULL;
+    const char *const argv[] = {"import", a, "--user", "analyst@rs-cert", NULL};
+
+    (void)state;
+    h_node_init(&node);
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", key);
+    snprintf(a, sizeof a, "%s/a.json", node.dir);
+    write_file(a, "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e09\","
+                  "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                  "\"pattern\":\"[domain-name:value = 'gran.example']\",\"pattern_type\":\"stix\","
+                  "\"valid_from\":\"2024-01-01T00:00:00Z\",\"description\":\"from the victim's mailbox\","
+                  "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"],"
+                  "\"granular_markings\":[{\"selectors\":[\"description\"],"
+                  "\"marking_ref\":\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\"}]}");
+    assert_int_equal(h_cli_err(&node, &out, &err, argv), 0);
+    assert_non_null(strstr(out, "imported 1 objects (1 new"));
+    assert_non_null(strstr(out, ", 1 made stricter as a whole by a granular marking "
+                                "(first: indicator--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e09 -> TLP:RED)) from "));
+    assert_non_null(strchr(out, '\n'));
+    assert_string_equal(strchr(out, '\n'), "\n"); /* one line */
+    assert_int_equal(h_db_count(&node, "tlp = 4"), 1);
     free(out);
     free(err);
     h_node_free(&node);
@@ -623,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_second_demo_init_is_refused),
         cmocka_unit_test(test_init_says_what_next),
         cmocka_unit_test(test_import_several_files),
+        cmocka_unit_test(test_import_reports_granular),
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_store_files_are_private),
         cmocka_unit_test(test_data_dir_private),

@@ -101,7 +101,7 @@ static int setup(void **state)
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", mk_key);
     h_add_user(&node, "reporter@me-bank", "me-bank", "reporter", bank_key);
     h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", rs_key);
-    h_add_user(&node, "admin@rs-cert", "rs-cert", "admin", admin_key);
+    h_add_user(&node, "admin@rs-cert", "rs-cert", "node-admin", admin_key);
     h_identity(&node, "org", "me-cirt", me_org);
     h_start(&node, NULL);
     post_indicator(al_key, "000000000001", "[domain-name:value = 'evil.example']", GREEN, NULL, "exact");
@@ -251,6 +251,31 @@ static void test_match_semantics(void **state)
     expect_match(me_key, "[\"revoked.example\", \"expired.example\"]", "");
 }
 
+/* One term, two plans: an exact indicator for cand.example and a candidate one whose
+ * other test every cand.example value passes must meet the same values in the same
+ * way - the domain itself, a subdomain (the index's parent rule, which the evaluator
+ * confirming the candidate now follows too), a URL's host (which the evaluator now
+ * sees as the index does) - and the same non-matches (xcand.example). Before, the
+ * candidate missed a.b.cand.example and the URL. */
+static void test_candidate_agrees_with_exact(void **state)
+{
+    (void)state;
+    post_indicator(al_key, "000000000041", "[domain-name:value = 'cand.example']", GREEN, NULL, "exact");
+    post_indicator(al_key, "000000000042",
+                   "[domain-name:value = 'CAND.example.' AND domain-name:value LIKE '%example']", GREEN, NULL,
+                   "candidate");
+    post_indicator(al_key, "000000000043",
+                   "[domain-name:value IN ('other.example', 'cand.example') AND domain-name:value != 'x.example']",
+                   GREEN, NULL, "candidate");
+    wait_indexed();
+    expect_match(me_key, "[\"cand.example\"]", "cand.example|exact|41\ncand.example|exact|42\ncand.example|exact|43\n");
+    expect_match(me_key, "[\"a.b.CAND.example\"]",
+                 "a.b.cand.example|parent|41\na.b.cand.example|parent|42\na.b.cand.example|parent|43\n");
+    expect_match(me_key, "[\"http://a.cand.example/x\"]",
+                 "a.cand.example|parent|41\na.cand.example|parent|42\na.cand.example|parent|43\n");
+    expect_match(me_key, "[\"xcand.example\", \"cand.example.org\", \"example\"]", "");
+}
+
 /* Log lines through the API: scanned like `mreza match` does, skips counted. */
 static void test_match_lines(void **state)
 {
@@ -307,7 +332,7 @@ static void test_match_respects_tlp(void **state)
         struct hresp r;
         assert_int_equal(h_http(&node, "GET", "/api/v1/index", me_key, NULL, 0, &r), 403);
         assert_non_null(strstr(r.body, "\"status\":403"));
-        assert_non_null(strstr(r.body, "only an admin"));
+        assert_non_null(strstr(r.body, "only a node admin"));
         hresp_free(&r);
         assert_int_equal(h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r), 200);
         assert_non_null(strstr(r.body, "\"objects\":"));
@@ -550,6 +575,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_pattern_is_refused_with_position),
         cmocka_unit_test(test_match_semantics),
+        cmocka_unit_test(test_candidate_agrees_with_exact),
         cmocka_unit_test(test_match_lines),
         cmocka_unit_test(test_match_respects_tlp),
         cmocka_unit_test(test_correlations),

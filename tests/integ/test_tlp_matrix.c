@@ -4,7 +4,10 @@
  * visibility is written below as a table; each reader then reads each object by
  * GET, list, count and export over HTTP, and each organisation by `mreza export
  * --as ORG`, and every answer must match the table. The node runs with
- * api.public_read on, so the unauthenticated reader is part of the matrix. */
+ * api.public_read on, so the unauthenticated reader is part of the matrix.
+ * Two columns are RED written otherwise: a GREEN object whose description is
+ * granular-marked RED (the most restrictive marking anywhere in an object applies
+ * to all of it), and an object marked with TLP:RED's id in upper case. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,10 +24,12 @@
 #define M_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define M_ASTRICT "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 #define M_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+#define M_RED_UPPER "marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1"
+#define GRANULAR_RED ",\"description\":\"the victim's name\",\"granular_markings\":[{\"selectors\":[\"description\"],\"marking_ref\":\"" M_RED "\"}]"
 
 enum { R_ANON, R_ADMIN_A, R_ANALYST_A, R_VIEWER_A, R_ANALYST_B, R_ANALYST2_B, R_REPORTER_C, N_READERS };
 enum { O_CLEAR, O_GREEN, O_AMBER, O_ASTRICT, O_RED, O_UNMARKED, O_AMBER_TO_B, O_RED_TO_ANALYST_B,
-       O_AMBER_TO_C, O_C_AMBER, O_C_GREEN, N_OBJECTS };
+       O_AMBER_TO_C, O_C_AMBER, O_C_GREEN, O_GREEN_GRAN_RED, O_RED_UPPER, N_OBJECTS };
 
 static const char *const reader_names[N_READERS] = {
     "anonymous", "admin@al-cert", "analyst@al-cert", "viewer@al-cert", "analyst@me-cirt",
@@ -32,45 +37,57 @@ static const char *const reader_names[N_READERS] = {
 
 /* Who may read what: rows are readers, columns objects (order of the enum above). */
 static const int visible[N_READERS][N_OBJECTS] = {
-    /*                 CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR */
-    [R_ANON]       = {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0},
-    [R_ADMIN_A]    = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1},
-    [R_ANALYST_A]  = {1,  1,  1,  1,  1,  1,  1,  1,   1,  0,  1},
-    [R_VIEWER_A]   = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1},
-    [R_ANALYST_B]  = {1,  1,  0,  0,  0,  0,  1,  1,   0,  0,  1},
-    [R_ANALYST2_B] = {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1},
-    [R_REPORTER_C] = {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1},
+    /*                 CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP */
+    [R_ANON]       = {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0,  0,  0},
+    [R_ADMIN_A]    = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
+    [R_ANALYST_A]  = {1,  1,  1,  1,  1,  1,  1,  1,   1,  0,  1,  1,  1},
+    [R_VIEWER_A]   = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
+    [R_ANALYST_B]  = {1,  1,  0,  0,  0,  0,  1,  1,   0,  0,  1,  0,  0},
+    [R_ANALYST2_B] = {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0},
+    [R_REPORTER_C] = {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0},
 };
 
 /* `mreza export --as ORG`: an organisation as a whole, no individual (no RED). */
 static const char *const org_names[3] = {"al-cert", "me-cirt", "me-bank"};
 static const int org_visible[3][N_OBJECTS] = {
-    /*        CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR */
-    /*A*/    {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1},
-    /*B*/    {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1},
-    /*C*/    {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1}, /* an operator: as its reporters */
+    /*        CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP */
+    /*A*/    {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
+    /*B*/    {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0},
+    /*C*/    {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0}, /* an operator: as its reporters */
 };
 
 static struct hnode node;
 static char keys[N_READERS][64];
 static char ids[N_OBJECTS][80];
 
-static void post_incident(const char *key, int o, const char *marking, const char *recipient)
+/* Post object o as key, with its marking, a recipient and more properties (each may
+ * be NULL); returns the write reply (free it). */
+static char *post_incident_extra(const char *key, int o, const char *marking, const char *recipient,
+                                 const char *extra)
 {
-    char body[1024];
+    char body[2048], *reply;
     struct hresp r;
 
     snprintf(ids[o], sizeof ids[o], "incident--7e1b0a3c-5d6f-4a8b-9c0d-%012d", o);
     snprintf(body, sizeof body,
              "{\"type\":\"incident\",\"spec_version\":\"2.1\",\"id\":\"%s\","
              "\"created\":\"2024-05-01T10:00:00.000Z\",\"modified\":\"2024-05-01T10:00:00.000Z\","
-             "\"name\":\"matrix object %d\"%s%s%s%s%s%s}",
+             "\"name\":\"matrix object %d\"%s%s%s%s%s%s%s}",
              ids[o], o, marking ? ",\"object_marking_refs\":[\"" : "", marking ? marking : "",
              marking ? "\"]" : "", recipient ? ",\"x_mreza_recipient_refs\":[\"" : "",
-             recipient ? recipient : "", recipient ? "\"]" : "");
+             recipient ? recipient : "", recipient ? "\"]" : "", extra ? extra : "");
     assert_int_equal(h_http(&node, "POST", "/api/v1/objects", key, body, strlen(body), &r), 201);
+    reply = strdup(r.body);
     hresp_free(&r);
+    return reply;
 }
+
+static void post_incident(const char *key, int o, const char *marking, const char *recipient)
+{
+    free(post_incident_extra(key, o, marking, recipient, NULL));
+}
+
+static char *granular_reply; /* the write reply of O_GREEN_GRAN_RED */
 
 static int setup(void **state)
 {
@@ -103,12 +120,15 @@ static int setup(void **state)
     post_incident(keys[R_ANALYST_A], O_AMBER_TO_C, M_ASTRICT, org_c);
     post_incident(keys[R_REPORTER_C], O_C_AMBER, M_AMBER, NULL);
     post_incident(keys[R_REPORTER_C], O_C_GREEN, M_GREEN, NULL);
+    granular_reply = post_incident_extra(keys[R_ANALYST_A], O_GREEN_GRAN_RED, M_GREEN, NULL, GRANULAR_RED);
+    post_incident(keys[R_ANALYST_A], O_RED_UPPER, M_RED_UPPER, NULL);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+    free(granular_reply);
     /* the last test stopped the server (-1: not running); if a failed test left it
      * running, it must still exit cleanly (tests/run.sh counts a failed teardown) */
     return h_node_free(&node) > 0;
@@ -215,6 +235,26 @@ static void test_unmarked_is_reported(void **state)
     hresp_free(&r);
 }
 
+/* The write says that a granular marking made the whole object RED: a count, a
+ * warning naming the object, and the item's tlp. */
+static void test_granular_is_reported(void **state)
+{
+    char path[1024], want[256];
+    struct hresp r;
+
+    (void)state;
+    assert_non_null(strstr(granular_reply, "\"tlp_raised_count\":1"));
+    assert_non_null(strstr(granular_reply, "\"tlp_defaulted_count\":0"));
+    snprintf(want, sizeof want, "\"%s: a granular marking is TLP:RED, so the whole object is handled as TLP:RED",
+             ids[O_GREEN_GRAN_RED]);
+    assert_non_null(strstr(granular_reply, want));
+    assert_non_null(strstr(granular_reply, "\"tlp\":\"red\",\"tlp_defaulted\":false,\"tlp_raised\":true"));
+    snprintf(path, sizeof path, "/api/v1/objects/%s", ids[O_GREEN_GRAN_RED]);
+    assert_int_equal(h_http(&node, "GET", path, keys[R_ANALYST_A], NULL, 0, &r), 200);
+    assert_non_null(strstr(r.headers, "X-Mreza-TLP: TLP:RED"));
+    hresp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_export_http),
         cmocka_unit_test(test_export_cli),
         cmocka_unit_test(test_unmarked_is_reported),
+        cmocka_unit_test(test_granular_is_reported),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,8 @@
  *   - svc_report_sightings: one sighting per record, stored as the reporter, with
  *     its count, times, marking (AMBER of the organisation, or RED, and anything else
  *     taken as RED) and recipients (the sharing organisation for AMBER, the sharing
- *     person for RED; nobody extra when that is the reporter's own). */
+ *     person for RED; nobody extra when that is the reporter's own, and nobody
+ *     extra for the hits of a scan pattern, which tell their author nothing). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,7 +47,10 @@ static void test_list_merges_per_indicator(void **state)
     (void)state;
     svc_sighted_list_init(&l);
     for (size_t i = 0; i < sizeof adds / sizeof *adds; i++)
-        assert_int_equal(svc_sighted_list_add(&l, adds[i].id, 7, 9, TLP_AMBER, adds[i].first, adds[i].last), MZ_OK);
+    {
+        struct svc_sighted rec = {adds[i].id, 7, 9, TLP_AMBER, 0, adds[i].first, adds[i].last, 0};
+        assert_int_equal(svc_sighted_list_add(&l, &rec), MZ_OK);
+    }
     svc_sighted_list_merge(&l);
     assert_int_equal(l.n, 3);
     assert_string_equal(l.v[0].indicator, "indicator--a");
@@ -217,20 +221,32 @@ static void test_report_structured_records(void **state)
     const struct svc_sighted list[] = {
         /* AMBER: me-cirt's, addressed also to al-cert, which shared it */
         {"indicator--0a0a0a0a-0000-4000-8000-000000000001", f->al.org.id, f->al.user.id, TLP_AMBER, 3, T0,
-         T0 + 1500000},
+         T0 + 1500000, 0},
         /* RED: to the person who shared it */
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000002", f->al.org.id, f->al.user.id, TLP_RED, 1, T0, T0},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000002", f->al.org.id, f->al.user.id, TLP_RED, 1, T0, T0, 0},
         /* an unknown level is RED */
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000003", f->al.org.id, f->al.user.id, TLP_GREEN, 2, T0, T0},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000003", f->al.org.id, f->al.user.id, TLP_GREEN, 2, T0, T0, 0},
         /* the reporter's own organisation's indicator: no one else to address */
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000004", f->me.org.id, f->me.user.id, TLP_AMBER, 1, T0, T0},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000004", f->me.org.id, f->me.user.id, TLP_AMBER, 1, T0, T0, 0},
+        /* a scan pattern's hits (a pattern evaluated on every value): its author is
+         * told nothing, AMBER or RED */
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000005", f->al.org.id, f->al.user.id, TLP_AMBER, 9, T0, T0, 1},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000006", f->al.org.id, f->al.user.id, TLP_RED, 9, T0, T0, 1},
     };
     struct mz_error err;
     size_t n = 0;
     json_t *s;
 
-    assert_int_equal(svc_report_sightings(f->st, &f->me, list, 4, &n, &err), MZ_OK);
-    assert_int_equal(n, 4);
+    assert_int_equal(svc_report_sightings(f->st, &f->me, list, 6, &n, &err), MZ_OK);
+    assert_int_equal(n, 6);
+    for (int i = 4; i < 6; i++) {
+        s = stored_sighting(f->st, list[i].indicator);
+        assert_non_null(s);
+        assert_null(json_object_get(s, "x_mreza_recipient_refs"));
+        assert_string_equal(json_string_value(json_array_get(json_object_get(s, "object_marking_refs"), 0)),
+                            tlp_marking_id(i == 4 ? TLP_AMBER : TLP_RED));
+        json_decref(s);
+    }
 
     s = stored_sighting(f->st, list[0].indicator);
     assert_non_null(s);

@@ -8,7 +8,13 @@
  *     engine only reads), and hands back the regional campaign it detected instead
  *     of writing it; recording it (domain/campaign.c) waits for the writer while a
  *     match goes on; the next refresh reads the grouping and does not hand the
- *     campaign back again; a fourth country's report does.
+ *     campaign back again; a fourth country's report does;
+ *   - what is recorded is learnt only from the node's own groupings: members'
+ *     groupings under the campaign's id (an invisible one listing 50 reports, a GREEN
+ *     one dated 9999) do not stop the campaign from being handed back;
+ *   - grouping ids are made under the key given (the same key, the same id; another
+ *     key, another id) and without a key campaigns stay off; a campaign the node
+ *     recorded before (under an id of the old, unkeyed kind) keeps its id.
  * Every wait is bounded (WAIT_S): a thread that does not get through fails the test
  * instead of hanging it. */
 #include <setjmp.h>
@@ -33,6 +39,8 @@
 
 #define WAIT_S 10
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* ---- fixture: a store with three national CSIRTs ---- */
 
@@ -364,7 +372,7 @@ static void test_refresh_only_reads_campaigns_recorded_after(void **state)
     add_indicator(f, 1, "000000000012", "camp.example");
     add_indicator(f, 2, "000000000013", "camp.example");
     assert_int_equal(engine_new(&e, &err), MZ_OK);
-    engine_set_campaigns(e, 168, 3);
+    engine_set_campaigns(e, 168, 3, KEY);
 
     /* another connection holds SQLite's write lock all through the refresh */
     assert_int_equal(store_open(f->dir, NULL, &writer, &err), MZ_OK);
@@ -383,7 +391,7 @@ static void test_refresh_only_reads_campaigns_recorded_after(void **state)
         fail_msg("the refresh waited %d s for SQLite's writer: it must only read", WAIT_S);
     assert_int_equal(rj.rc, MZ_OK);
     assert_int_equal(rj.res.n_campaigns, 1);
-    engine_campaign_id(OBS_DOMAIN, "camp.example", gid, sizeof gid);
+    engine_campaign_id(e, OBS_DOMAIN, "camp.example", gid, sizeof gid);
     assert_string_equal(rj.res.campaigns[0].id, gid);
     assert_string_equal(rj.res.campaigns[0].value, "camp.example");
     assert_int_equal(rj.res.campaigns[0].n_refs, 3);
@@ -425,11 +433,161 @@ static void test_refresh_only_reads_campaigns_recorded_after(void **state)
     engine_free(e);
 }
 
+/* A grouping posted by a member (as who) under id, listing n_refs reports and
+ * claiming to be the campaign of camp2.example. */
+static void add_member_grouping(struct fx *f, int who, const char *id, const char *marking, const char *modified,
+                                int n_refs)
+{
+    char body[8192];
+    int len;
+    struct bundle_limits lim = {64, 1000};
+    struct svc_ingest_result res;
+    struct mz_error err;
+
+    len = snprintf(body, sizeof body,
+                   "{\"type\":\"grouping\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+                   "\"modified\":\"%s\",\"context\":\"suspicious-activity\",\"object_marking_refs\":[\"%s\"],"
+                   "\"x_mreza_campaign\":{\"kind\":\"domain\",\"value\":\"camp2.example\"},\"object_refs\":[",
+                   id, modified, marking);
+    for (int i = 0; i < n_refs; i++)
+        len += snprintf(body + len, sizeof body - (size_t)len, "%s\"indicator--6e6e6e6e-0000-4000-8000-%012d\"",
+                        i ? "," : "", 900 + i);
+    snprintf(body + len, sizeof body - (size_t)len, "]}");
+    memset(&res, 0, sizeof res);
+    if (svc_ingest(f->st, &f->who[who], body, strlen(body), &lim, &res, &err) != MZ_OK)
+        fail_msg("ingest grouping: %s", err.msg);
+    svc_ingest_result_free(&res);
+}
+
+/* Campaign state is the node's: what members store under a campaign's id (before the
+ * node has recorded it: afterwards the id is refused, domain/provenance.h) is never
+ * read as "already recorded". On the code before this, the invisible grouping
+ * listing 50 reports made the campaign look recorded, and it never was. */
+static void test_campaigns_learnt_from_node_rows_only(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct mz_error err;
+    char gid[ENGINE_CAMPAIGN_ID_LEN];
+
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    engine_campaign_id(e, OBS_DOMAIN, "camp2.example", gid, sizeof gid);
+    add_member_grouping(f, 3, gid, AMBER, "2025-01-01T00:00:00.000Z", 50);
+    add_member_grouping(f, 0, gid, GREEN, "9999-12-31T23:59:59.999Z", 50);
+    add_indicator(f, 0, "000000000021", "camp2.example");
+    add_indicator(f, 1, "000000000022", "camp2.example");
+    add_indicator(f, 2, "000000000023", "camp2.example");
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_string_equal(res.campaigns[0].id, gid);
+    assert_int_equal(res.campaigns[0].n_refs, 3);
+    /* recorded by the node: the next refresh learns it from the node's row */
+    assert_int_equal(campaign_record(f->st, &res.campaigns[0], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+    engine_free(e);
+}
+
+static void test_campaign_ids_keyed(void **state)
+{
+    struct fx *f = *state;
+    struct engine *a = NULL, *b = NULL, *c = NULL;
+    struct engine_refresh_result res;
+    struct mz_error err;
+    char ga[ENGINE_CAMPAIGN_ID_LEN], ga2[ENGINE_CAMPAIGN_ID_LEN], gb[ENGINE_CAMPAIGN_ID_LEN];
+
+    assert_int_equal(engine_new(&a, &err), MZ_OK);
+    assert_int_equal(engine_new(&b, &err), MZ_OK);
+    assert_int_equal(engine_new(&c, &err), MZ_OK);
+    engine_set_campaigns(a, 168, 3, KEY);
+    engine_set_campaigns(b, 168, 3, "another key");
+    engine_campaign_id(a, OBS_DOMAIN, "camp3.example", ga, sizeof ga);
+    engine_campaign_id(a, OBS_DOMAIN, "camp3.example", ga2, sizeof ga2);
+    engine_campaign_id(b, OBS_DOMAIN, "camp3.example", gb, sizeof gb);
+    assert_string_equal(ga, ga2);
+    assert_string_not_equal(ga, gb);
+    assert_int_equal(strncmp(ga, "grouping--", 10), 0);
+    assert_int_equal(strlen(ga), 10 + 36);
+    engine_campaign_id(a, OBS_DOMAIN, "camp4.example", ga2, sizeof ga2);
+    assert_string_not_equal(ga, ga2);
+    /* no key, no campaigns (c stays off: it detects nothing) */
+    engine_set_campaigns(c, 168, 3, "");
+    add_indicator(f, 0, "000000000031", "camp3.example");
+    add_indicator(f, 1, "000000000032", "camp3.example");
+    add_indicator(f, 2, "000000000033", "camp3.example");
+    assert_int_equal(engine_refresh(c, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+    assert_int_equal(engine_refresh(a, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_string_equal(res.campaigns[0].id, ga);
+    engine_refresh_result_free(&res);
+    engine_free(a);
+    engine_free(b);
+    engine_free(c);
+}
+
+/* A store upgraded from before keyed ids: the node's grouping of camp5.example has an
+ * id of the old kind. The campaign grows: it is handed back under that id (a new
+ * version of the same grouping), not under a new one beside it. */
+static void test_recorded_campaign_keeps_its_id(void **state)
+{
+    static const char old_id[] = "grouping--9d6c8f0e-3b1a-5c2d-8e4f-00000000c5c5";
+    static const char body[] =
+        "{\"type\":\"grouping\",\"spec_version\":\"2.1\",\"id\":\"grouping--9d6c8f0e-3b1a-5c2d-8e4f-00000000c5c5\","
+        "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\",\"context\":\"suspicious-activity\","
+        "\"object_refs\":[\"indicator--6e6e6e6e-0000-4000-8000-000000000041\",\"indicator--6e6e6e6e-0000-4000-8000-000000000042\"],"
+        "\"x_mreza_campaign\":{\"kind\":\"domain\",\"value\":\"camp5.example\"},\"object_marking_refs\":[\"" GREEN "\"]}";
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct store_object_in in;
+    struct store_write_ctx w = {0, 0, NULL};
+    enum store_put_result put;
+    struct mz_error err;
+    char gid[ENGINE_CAMPAIGN_ID_LEN];
+
+    add_indicator(f, 0, "000000000041", "camp5.example");
+    add_indicator(f, 1, "000000000042", "camp5.example");
+    memset(&in, 0, sizeof in);
+    in.stix_id = old_id;
+    in.type = "grouping";
+    in.version = "2025-01-02T00:00:00.000Z";
+    in.version_key = "2025-01-02T00:00:00.000000000Z";
+    in.created_by = "identity--9d6c8f0e-3b1a-4c2d-8e4f-0000000000aa";
+    in.tlp = TLP_GREEN;
+    in.match_plan = -1;
+    in.body = body;
+    in.body_len = strlen(body);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &w, &in, &put, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    add_indicator(f, 2, "000000000043", "camp5.example");
+
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    engine_campaign_id(e, OBS_DOMAIN, "camp5.example", gid, sizeof gid);
+    assert_string_not_equal(gid, old_id);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_string_equal(res.campaigns[0].id, old_id);
+    assert_int_equal(res.campaigns[0].n_refs, 3);
+    engine_refresh_result_free(&res);
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_match_during_refresh, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refresh_only_reads_campaigns_recorded_after, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaigns_learnt_from_node_rows_only, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaign_ids_keyed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

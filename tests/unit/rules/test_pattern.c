@@ -10,7 +10,10 @@
  * the callback asks; pattern_eval() on a table of patterns and observations (CIDR
  * arithmetic, LIKE, MATCHES, IN, NOT, !=, numbers, booleans, timestamps, binary
  * literals, EXISTS, list paths, partial answers for temporal patterns);
- * pattern_is_temporal(); and a deterministic robustness run over 10 000 mutations of
+ * pattern_is_temporal(); MATCHES within PCRE2's limits (the expressions that made
+ * glibc's matcher explode stop at a small step limit and are counted, are decided
+ * under the defaults; backtracking's own bad cases stop at the default limits; a deep
+ * one at the heap limit); and a deterministic robustness run over 10 000 mutations of
  * valid patterns, which checks the error message form, that accepted patterns plan,
  * evaluate and free cleanly (under ASan), and that every term of an EXACT plan
  * matches on its own. */
@@ -25,6 +28,7 @@
 #include <cmocka.h>
 
 #include "rules/pattern.h"
+#include "rules/pattern_int.h" /* pattern_regex_*: MATCHES without the parser's guard */
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -140,6 +144,20 @@ static const char *const accepted[] = {
     "[domain-name:value MATCHES '^.*?evil\\\\.com$']",
     "[url:value MATCHES '^(https?://)?(www\\\\.)?evil\\\\.com(/.*)?$']",
     "[file:name MATCHES '(a+|b)*(c?d){2,}x{0,5}']",
+    /* PCRE syntax (STIX 2.1 9.6.2) */
+    "[file:name MATCHES '(?i)abc']",
+    "[file:name MATCHES '(?i:ab)c(?-i)d']",
+    "[file:name MATCHES '(?:ab)+c(?#a comment)']",
+    "[ipv4-addr:value MATCHES '^\\\\d{1,3}(?:\\\\.\\\\d{1,3}){3}$']",
+    "[file:name MATCHES '(?<=a)b(?=c)(?!d)(?<!e)']",
+    "[file:name MATCHES 'a*+b++c?+d{2}+e*?']",
+    "[file:name MATCHES '\\\\x{41}\\\\p{L}+\\\\pN\\\\o{101}\\\\cA']",
+    "[file:name MATCHES '\\\\Qa.b*c{5}\\\\E+']",
+    "[file:name MATCHES '(?<name>x)(?P<other>y)(?\\'third\\'z)']",
+    "[file:name MATCHES '[\\\\]a]+[^\\\\]]']",
+    "[file:name MATCHES 'a{,5}{']",
+    "[file:name MATCHES '(?>a|ab)(?|(x)|(y))']",
+    "[file:name MATCHES '\\\\bword\\\\b\\\\Aa\\\\z\\\\w\\\\s\\\\S\\\\W\\\\h\\\\R']",
     "[ipv4-addr:value ISSUPERSET '10.0.0.0/8']",
     "[ipv6-addr:value ISSUBSET '::ffff:198.51.100.0/120']",
     "[ipv4-addr:value ISSUBSET '198.51.100.7']",
@@ -311,17 +329,35 @@ static const struct reject_case rejected[] = {
      "WITHIN 1 SECONDS WITHIN 1 SECONDS WITHIN 1 SECONDS WITHIN 1 SECONDS WITHIN 1 SECONDS",
      0, 154, "more than 8 qualifiers on one observation expression", 0},
     /* regular expressions */
-    {"[file:name MATCHES '(?i)abc']", 0, 19, "(?...) is PCRE syntax; MATCHES takes POSIX extended", 0},
-    {"[file:name MATCHES '[a']", 0, 19, "invalid regular expression (POSIX extended syntax)", 0},
+    {"[file:name MATCHES '[a']", 0, 19, "invalid regular expression (PCRE syntax): missing terminating ]", 0},
     {"[file:name MATCHES '(ab']", 0, 19, "invalid regular expression", 0},
-    {"[file:name MATCHES 'a{']", 0, 19, "invalid regular expression", 0},
+    {"[file:name MATCHES 'a{2,1}']", 0, 19, "invalid regular expression (PCRE syntax): numbers out of order", 0},
+    {"[file:name MATCHES 'a\\\\']", 0, 19, "invalid regular expression (PCRE syntax): \\ at end of pattern", 0},
     {"[file:name MATCHES '(a)\\\\1']", 0, 19, "back-references such as \\1 are not supported", 0},
-    /* counted copies of '.' or [^...] after a loop: exponential states in glibc */
+    /* PCRE constructs whose cost is not the expression's size */
+    {"[file:name MATCHES '(?<n>a)\\\\k<n>']", 0, 19, "back-references and subroutine calls (\\g, \\k)", 0},
+    {"[file:name MATCHES '(a)\\\\g1']", 0, 19, "back-references and subroutine calls (\\g, \\k)", 0},
+    {"[file:name MATCHES '(?<n>a)(?P=n)']", 0, 19, "back-references, subroutine calls and recursion", 0},
+    {"[file:name MATCHES 'a(?R)?b']", 0, 19, "back-references, subroutine calls and recursion", 0},
+    {"[file:name MATCHES '(a)(?1)']", 0, 19, "back-references, subroutine calls and recursion", 0},
+    {"[file:name MATCHES '(a)(?-1)']", 0, 19, "back-references, subroutine calls and recursion", 0},
+    {"[file:name MATCHES '(?<n>a)(?&n)']", 0, 19, "back-references, subroutine calls and recursion", 0},
+    {"[file:name MATCHES 'a(?C1)b']", 0, 19, "callouts (?C) are not supported", 0},
+    {"[file:name MATCHES '(a)?(?(1)b|c)']", 0, 19, "conditional groups", 0},
+    {"[file:name MATCHES '(*LIMIT_MATCH=1000000000)a']", 0, 19, "(*...) verbs and settings are not supported", 0},
+    {"[file:name MATCHES 'a(*SKIP)b']", 0, 19, "(*...) verbs and settings are not supported", 0},
+    {"[file:name MATCHES '(?~a)']", 0, 19, "unknown (?...) construct", 0},
+    {"[file:name MATCHES '(?=a)*']", 0, 19, "a repeated part can match the empty string", 0},
+    {"[file:name MATCHES '(?i)*a']", 0, 19, "a repetition operator has nothing to repeat", 0},
+    /* counted copies of '.' or [^...] after a loop (exponential states in glibc's
+     * matcher; kept refused) */
     {"[url:value MATCHES '.*[a-m].{30}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
     {"[url:value MATCHES '.*a.{80}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
     {"[url:value MATCHES '.*a([^/]{5}){4}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
     {"[url:value MATCHES '.*a[^x]+.{17}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
     {"[url:value MATCHES '.*a(.{5}){4}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
+    {"[url:value MATCHES '.*a\\\\N{17}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
+    {"[url:value MATCHES '.*a\\\\D{17}X']", 0, 19, "more than 16 copies of '.' or of [^...]", 0},
     {"[file:name MATCHES '*a']", 0, 19, "a repetition operator has nothing to repeat", 0},
     {"[file:name MATCHES 'a|+b']", 0, 19, "a repetition operator has nothing to repeat", 0},
     {"[file:name MATCHES 'a{2}{3}*']", 0, 19, "more than two repetition operators in a row", 0},
@@ -726,6 +762,47 @@ static const struct eval_case evals[] = {
     {"[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$']",
      {V("email-message", "from_ref.value", "jdoe@example.com")}, 1, 0},
     {"[file:name NOT MATCHES '^a']", {V("file", "name", "ba")}, 1, 0},
+    /* domains compared with =, != and IN follow the index's parent rule */
+    {"[domain-name:value = 'evil.example']", {V("domain-name", "value", "evil.example")}, 1, 0},
+    {"[domain-name:value = 'evil.example']", {V("domain-name", "value", "a.b.evil.example")}, 1, 0},
+    {"[domain-name:value = 'EVIL.example.']", {V("domain-name", "value", "a.evil.example")}, 1, 0},
+    {"[domain-name:value = 'evil.example']", {V("domain-name", "value", "xevil.example")}, 0, 0},
+    {"[domain-name:value = 'evil.example']", {V("domain-name", "value", "example")}, 0, 0},
+    {"[domain-name:value = 'evil.example']", {V("domain-name", "value", "evil.example.com")}, 0, 0},
+    {"[domain-name:value = 'evil.example']", {V("domain-name", "value", ".evil.example")}, 1, 0},
+    {"[domain-name:value != 'evil.example']", {V("domain-name", "value", "a.evil.example")}, 0, 0},
+    {"[domain-name:value != 'evil.example']", {V("domain-name", "value", "good.example")}, 1, 0},
+    {"[domain-name:value NOT = 'evil.example']", {V("domain-name", "value", "a.evil.example")}, 0, 0},
+    {"[domain-name:value IN ('x.example', 'evil.example')]", {V("domain-name", "value", "a.evil.example")}, 1, 0},
+    {"[domain-name:value IN ('x.example', 'evil.example')]", {V("domain-name", "value", "y.example")}, 0, 0},
+    /* ... and only domains: other strings are equal or not */
+    {"[file:name = 'evil.example']", {V("file", "name", "a.evil.example")}, 0, 0},
+    {"[url:value = 'http://evil.example/']", {V("url", "value", "http://a.evil.example/")}, 0, 0},
+    {"[email-addr:value = 'a@evil.example']", {V("email-addr", "value", "b.a@evil.example")}, 0, 0},
+    {"[domain-name:resolves_to_refs[*].value = 'evil.example']",
+     {V("domain-name", "resolves_to_refs[0].value", "a.evil.example")}, 0, 0},
+    {"[domain-name:value LIKE 'evil.example']", {V("domain-name", "value", "a.evil.example")}, 0, 0},
+    {"[domain-name:value > 'evil.example']", {V("domain-name", "value", "a.evil.example")}, 0, 0},
+    /* PCRE syntax and UTF-8 (STIX 2.1 9.6.2) */
+    {"[file:name MATCHES '(?i)^final report']", {V("file", "name", "FINAL REPORT.exe")}, 1, 0},
+    {"[file:name MATCHES '^\\\\d{4}-\\\\w+$']", {V("file", "name", "2016-report")}, 1, 0},
+    {"[file:name MATCHES '^\\\\d{4}-\\\\w+$']", {V("file", "name", "20x6-report")}, 0, 0},
+    {"[file:name MATCHES '^(?:ab)+$']", {V("file", "name", "ababab")}, 1, 0},
+    {"[file:name MATCHES 'foo(?=bar)']", {V("file", "name", "foobar")}, 1, 0},
+    {"[file:name MATCHES 'foo(?=bar)']", {V("file", "name", "foobaz")}, 0, 0},
+    {"[file:name MATCHES '^.$']", {V("file", "name", "\xc3\xa9")}, 1, 0}, /* one character, two bytes */
+    {"[file:name MATCHES '^\\\\p{L}+$']", {V("file", "name", "\xc5\xa1ifra")}, 1, 0},
+    {"[file:name MATCHES '^a.c$']", {V("file", "name", "a\xff" "c")}, 0, 0}, /* invalid UTF-8 in a value: no match, no error */
+    {"[file:name MATCHES 'x']", {V("file", "name", "a\xffx")}, 1, 0},
+    {"[file:name MATCHES '\\\\Qa.b\\\\E']", {V("file", "name", "xa.by")}, 1, 0},
+    {"[file:name MATCHES '\\\\Qa.b\\\\E']", {V("file", "name", "xacby")}, 0, 0},
+    /* a value whose evaluation reaches the limits is no match, MATCHES or NOT MATCHES */
+    {"[domain-name:value MATCHES '^(a|aa)+$']",
+     {V("domain-name", "value", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab")}, 0, 0},
+    {"[domain-name:value NOT MATCHES '^(a|aa)+$']",
+     {V("domain-name", "value", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab")}, 0, 0},
+    {"[domain-name:value MATCHES '^(a|aa)+$']", {V("domain-name", "value", "aaaaaaaaaa")}, 1, 0},
+    {"[domain-name:value NOT MATCHES '^(a|aa)+$']", {V("domain-name", "value", "aaaaaaaaab")}, 1, 0},
     {"[file:name MATCHES 'a|b']", {V("file", "name", "xbx")}, 1, 0},
     /* IN */
     {"[file:name IN ('a', 'b')]", {V("file", "name", "b")}, 1, 0},
@@ -878,9 +955,9 @@ static void test_eval(void **state)
         snprintf(name, sizeof name, "%s with %s:%s='%s'%s", c->text,
                  n ? c->values[0].object_type : "-", n ? c->values[0].path : "-",
                  n ? c->values[0].value : "-", n > 1 ? " ..." : "");
-        assert_case_int(name, pattern_eval(p, c->values, n, &partial), c->want);
+        assert_case_int(name, pattern_eval(p, NULL, c->values, n, &partial), c->want);
         assert_case_int(name, partial, c->partial);
-        assert_case_int(name, pattern_eval(p, c->values, n, NULL), c->want);
+        assert_case_int(name, pattern_eval(p, NULL, c->values, n, NULL), c->want);
         pattern_free(p);
     }
 }
@@ -941,7 +1018,7 @@ static int check_exact_term(void *ctx, const struct pattern_term *t)
     struct exact_check *c = ctx;
     struct pattern_value v = {t->object_type, t->path, t->value};
 
-    if (pattern_eval(c->p, &v, 1, NULL) != 1)
+    if (pattern_eval(c->p, NULL, &v, 1, NULL) != 1)
         fail_msg("EXACT term %s:%s '%s' does not match its own pattern %s", t->object_type,
                  t->path, t->value, c->text);
     return 0;
@@ -1045,7 +1122,7 @@ static void test_fuzz_mutations(void **state)
             else
                 pattern_plan(p, count_term, &(size_t){0});
             for (size_t k = 0; k <= N_OF(probe); k++) {
-                int partial = -1, r = pattern_eval(p, probe, k, &partial);
+                int partial = -1, r = pattern_eval(p, NULL, probe, k, &partial);
                 assert_true(r == 0 || r == 1);
                 assert_true(partial == 0 || (partial == 1 && r == 1));
             }
@@ -1075,6 +1152,118 @@ static void test_fuzz_mutations(void **state)
     assert_int_equal(n_ok + n_err, FUZZ_ROUNDS);
 }
 
+/* ---- MATCHES within limits ---- */
+
+/* A value of n bytes: lead, then fill repeated, then tail. Caller frees. */
+static char *value_of(const char *lead, const char *fill, size_t n, const char *tail)
+{
+    size_t ll = strlen(lead), fl = strlen(fill), tl = strlen(tail);
+    char *v = malloc(ll + n + tl + 1);
+
+    assert_non_null(v);
+    memcpy(v, lead, ll);
+    for (size_t i = 0; i < n; i++)
+        v[ll + i] = fill[i % fl];
+    memcpy(v + ll + n, tail, tl + 1);
+    return v;
+}
+
+/* The expressions that made glibc's matcher build exponentially many states (the
+ * first is refused at write time, so it is compiled here without the parser): with a
+ * small step limit, each stops at the limit on values of letters and is counted; with
+ * the defaults it is decided (no match) without reaching them; a true match stays a
+ * match under both. Not a time: the count of limited values. */
+static void test_matches_limits_glibc_cases(void **state)
+{
+    static const struct {
+        const char *re;
+        const char *fill; /* letters of the expression's class */
+    } cases[] = {
+        {".*[a-m].{30}X", "abcdefghijklm"},
+        {".*a[a-z]{30}X", "a"},
+        {".*a[a-z]{30}X", "abcdefghijklmnopqrstuvwxyz"},
+    };
+    const struct pattern_limits small = {100, 64};
+    uint64_t reps;
+
+    (void)state;
+    assert_non_null(pattern_regex_refusal(cases[0].re, strlen(cases[0].re), &reps)); /* the guard stays */
+    assert_null(pattern_regex_refusal(cases[1].re, strlen(cases[1].re), &reps));
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        char msg[200];
+        pcre2_code *re = pattern_regex_compile(cases[i].re, strlen(cases[i].re), msg, sizeof msg);
+        struct pattern_scratch *lim = NULL, *def = NULL;
+        char *miss = value_of("X", cases[i].fill, 150, ""), *hit = value_of("http://x.example/", "a", 40, "X");
+        assert_non_null(re);
+        assert_int_equal(pattern_scratch_new(&small, &lim, NULL), MZ_OK);
+        assert_int_equal(pattern_scratch_new(NULL, &def, NULL), MZ_OK);
+        for (int k = 1; k <= 3; k++) {
+            assert_case_int(cases[i].re, pattern_regex_match(re, lim, miss, strlen(miss)), -1);
+            assert_case_int(cases[i].re, pattern_scratch_limited(lim), k);
+        }
+        assert_case_int(cases[i].re, pattern_regex_match(re, def, miss, strlen(miss)), 0);
+        assert_case_int(cases[i].re, pattern_regex_match(re, lim, hit, strlen(hit)), 1);
+        assert_case_int(cases[i].re, pattern_regex_match(re, def, hit, strlen(hit)), 1);
+        assert_case_int(cases[i].re, pattern_scratch_limited(lim), 3);
+        assert_case_int(cases[i].re, pattern_scratch_limited(def), 0);
+        pattern_scratch_free(lim);
+        pattern_scratch_free(def);
+        pcre2_code_free(re);
+        free(miss);
+        free(hit);
+    }
+}
+
+/* Backtracking's own bad cases, which the guard lets through, stop at the default
+ * limits, through pattern_eval as the engine calls it; the heap limit stops a deep
+ * one. The scratch counts each value. */
+static void test_matches_limits_default(void **state)
+{
+    static const char *const patterns[] = {
+        "[domain-name:value MATCHES '^(a|aa)+$']",
+        "[domain-name:value MATCHES '(a|aa)+$']",
+        "[domain-name:value MATCHES '^(a+)+$']",
+        "[domain-name:value NOT MATCHES '^(a|aa)+$']",
+    };
+    char *v = value_of("", "a", 60, "c");
+    struct pattern_value pv = {"domain-name", "value", v};
+    struct pattern_scratch *s = NULL, *tiny_heap = NULL;
+    const struct pattern_limits heap = {PATTERN_REGEX_STEPS, 16};
+    struct mz_error err;
+
+    (void)state;
+    assert_int_equal(pattern_scratch_new(NULL, &s, &err), MZ_OK);
+    for (size_t i = 0; i < N_OF(patterns); i++) {
+        struct pattern *p = NULL;
+        assert_int_equal(pattern_parse(patterns[i], strlen(patterns[i]), &p, &err), MZ_OK);
+        assert_case_int(patterns[i], pattern_eval(p, s, &pv, 1, NULL), 0);
+        assert_case_int(patterns[i], pattern_scratch_limited(s), i + 1);
+        pattern_free(p);
+    }
+    /* a nested group repeated over a long value needs deep backtracking: the heap
+     * limit (16 KiB) stops it, the default heap does not */
+    {
+        const char *text = "[domain-name:value MATCHES '^(?:(?:a|b)c?)+$']";
+        char *deep = value_of("", "ab", 2000, "");
+        struct pattern_value dv = {"domain-name", "value", deep};
+        struct pattern *p = NULL;
+        uint64_t before = pattern_scratch_limited(s);
+        assert_int_equal(pattern_parse(text, strlen(text), &p, &err), MZ_OK);
+        assert_int_equal(pattern_scratch_new(&heap, &tiny_heap, &err), MZ_OK);
+        assert_int_equal(pattern_eval(p, tiny_heap, &dv, 1, NULL), 0);
+        assert_int_equal(pattern_scratch_limited(tiny_heap), 1);
+        assert_int_equal(pattern_eval(p, s, &dv, 1, NULL), 1);
+        assert_int_equal(pattern_scratch_limited(s), before);
+        pattern_free(p);
+        free(deep);
+    }
+    pattern_scratch_free(tiny_heap);
+    pattern_scratch_free(s);
+    pattern_scratch_free(NULL);
+    assert_int_equal(pattern_scratch_limited(NULL), 0);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1085,6 +1274,8 @@ int main(void)
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_plan_stops),
         cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_matches_limits_glibc_cases),
+        cmocka_unit_test(test_matches_limits_default),
         cmocka_unit_test(test_fuzz_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,11 @@
  * and the struct stix_info it fills: kind, version, version_key (which must sort as
  * the timestamps do, to the nanosecond), created_by_ref, revoked, tlp (TLP 2.0 and
  * TLP 1.0 marking ids, most restrictive wins, -1 when unmarked) and audience (from
- * x_mreza_recipient_refs). Also stix_id_valid() and stix_type_known(). */
+ * x_mreza_recipient_refs), tlp_granular (granular markings, and markings of objects
+ * nested inside). A table of marking definitions under the standard TLP ids: copies
+ * equal to the standard's as JSON values are accepted (and carry the standard's text
+ * to store), anything else is refused naming the first property that differs. Also
+ * stix_id_valid() and stix_type_known(). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -437,6 +441,9 @@ static void test_real_tlp_amber_marking(void **state)
     assert_string_equal(info.id, tlp_marking_id(TLP_AMBER));
     assert_string_equal(info.version, "2022-10-01T00:00:00.000Z"); /* created: not versioned */
     assert_int_equal(info.tlp, -1); /* the marking itself is not marked */
+    /* the OASIS file's layout differs from the standard's text mreža serves: equal as
+     * JSON, so accepted, and the standard's text is what is stored */
+    assert_string_equal(info.standard_body, tlp_marking_json(TLP_AMBER));
     stix_info_clear(&info);
     json_decref(bundle);
 }
@@ -656,6 +663,183 @@ static void test_info_tlp(void **state)
     }
 }
 
+/* ---- granular markings ---- */
+
+struct granular_case {
+    const char *patch;
+    int tlp, granular;
+};
+
+#define GRAN(ref) "{'selectors':['description'],'marking_ref':'" ref "'}"
+
+static const struct granular_case granular_cases[] = {
+    {"{}", -1, -1},
+    {"{'object_marking_refs':['" TLP2_GREEN "'],'description':'x','granular_markings':[" GRAN(TLP2_RED) "]}",
+     TLP_GREEN, TLP_RED},
+    /* the most restrictive of several; TLP 1.0 ids; any case */
+    {"{'granular_markings':[" GRAN(TLP2_CLEAR) "," GRAN(TLP1_AMBER) "," GRAN(OTHER_MARK) "]}", -1, TLP_AMBER},
+    {"{'granular_markings':[" GRAN("marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1") "]}", -1, TLP_RED},
+    {"{'granular_markings':[{'selectors':['name'],'lang':'sr'}]}", -1, -1},
+    /* markings of objects nested inside (observed-data's deprecated embedded objects,
+     * an extension) count as well */
+    {"{'x_embedded':{'0':{'type':'ipv4-addr','value':'198.51.100.3','object_marking_refs':['" TLP2_RED "']}}}",
+     -1, TLP_RED},
+    {"{'x_embedded':[{'deep':{'granular_markings':[" GRAN(TLP2_STRICT) "]}}]}", -1, TLP_AMBER_STRICT},
+    /* the object's own object_marking_refs are not granular */
+    {"{'object_marking_refs':['" TLP2_RED "']}", TLP_RED, -1},
+};
+
+static void test_info_granular(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof granular_cases / sizeof granular_cases[0]; i++) {
+        json_t *obj = build(B_IND, granular_cases[i].patch);
+        struct stix_info info;
+        struct mz_error err;
+        mz_error_clear(&err);
+        assert_case_int(granular_cases[i].patch, stix_validate(obj, &info, &err), MZ_OK);
+        assert_case_int(granular_cases[i].patch, info.tlp, granular_cases[i].tlp);
+        assert_case_int(granular_cases[i].patch, info.tlp_granular, granular_cases[i].granular);
+        stix_info_clear(&info);
+        json_decref(obj);
+    }
+}
+
+/* A granular marking that cannot be read is refused, never skipped. */
+static void test_granular_malformed(void **state)
+{
+    static const struct {
+        const char *patch, *field;
+    } bad[] = {
+        {"{'granular_markings':'" TLP2_RED "'}", "/granular_markings"},
+        {"{'granular_markings':{'marking_ref':'" TLP2_RED "'}}", "/granular_markings"},
+        {"{'granular_markings':['" TLP2_RED "']}", "/granular_markings/0"},
+        {"{'granular_markings':[" GRAN(TLP2_GREEN) ",{'selectors':['name'],'marking_ref':['" TLP2_RED "']}]}",
+         "/granular_markings/1"},
+        {"{'granular_markings':[{'selectors':['name']}]}", "/granular_markings/0"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *obj = build(B_IND, bad[i].patch);
+        struct stix_info info;
+        struct mz_error err;
+        mz_error_clear(&err);
+        assert_case_int(bad[i].patch, stix_validate(obj, &info, &err), MZ_EINVAL);
+        assert_case_str(bad[i].patch, err.field, bad[i].field);
+        assert_case_has(bad[i].patch, err.msg, "granular");
+        stix_info_clear(&info);
+        json_decref(obj);
+    }
+}
+
+/* ---- the standard marking definitions ---- */
+
+#define TLP2_EXT_ID "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+/* TLP 2.0 GREEN, laid out and ordered differently from rules/tlp.c's text */
+static const char B_GREEN2[] =
+    "{\n  \"name\": \"TLP:GREEN\",\n  \"type\": \"marking-definition\",\n"
+    "  \"extensions\": { \"" TLP2_EXT_ID "\": { \"tlp_2_0\" : \"green\",\n"
+    "      \"extension_type\": \"property-extension\" } },\n"
+    "  \"spec_version\": \"2.1\", \"created\": \"2022-10-01T00:00:00.000Z\",\n"
+    "  \"id\": \"" TLP2_GREEN "\"\n}";
+
+struct marking_case {
+    const char *name;
+    const char *base;
+    const char *patch;
+    const char *field; /* NULL: accepted */
+    const char *msg;
+};
+
+static const struct marking_case marking_cases[] = {
+    {"TLP 2.0 GREEN in another layout", B_GREEN2, NULL, NULL, NULL},
+    {"TLP 1.0 GREEN as STIX 2.1 writes it", B_MARK, NULL, NULL, NULL},
+    {"a marking definition of one's own", B_MARK,
+     "{'id':'marking-definition--0e6ed4ab-1b8a-4c07-8d8d-1c2a1e4a4f12','name':'ACME internal',"
+     "'definition_type':'statement','definition':{'statement':'Copyright ACME'}}", NULL, NULL},
+    /* TLP:GREEN's id saying CLEAR: the forgery of the review */
+    {"GREEN's id saying clear", B_GREEN2, "{'extensions':{'" TLP2_EXT_ID "':{'extension_type':'property-extension','tlp_2_0':'clear'}}}",
+     "/extensions/" TLP2_EXT_ID "/tlp_2_0", "`tlp_2_0` must be \"green\""},
+    {"another name", B_GREEN2, "{'name':'TLP:CLEAR'}", "/name", "`name` must be \"TLP:GREEN\""},
+    {"another created", B_GREEN2, "{'created':'2022-10-01T00:00:00Z'}", "/created", "`created` must be"},
+    {"no extensions", B_GREEN2, "{'extensions':null}", "/extensions", "`extensions` is missing"},
+    {"extensions not an object", B_GREEN2, "{'extensions':['x']}", "/extensions", "`extensions` differs"},
+    {"a property the standard has not", B_GREEN2, "{'description':'publish freely'}", "/description", "no such property"},
+    {"marked itself", B_GREEN2, "{'object_marking_refs':['" TLP2_CLEAR "']}", "/object_marking_refs", "no such property"},
+    {"an extra property in the extension", B_GREEN2,
+     "{'extensions':{'" TLP2_EXT_ID "':{'extension_type':'property-extension','tlp_2_0':'green','note':'x'}}}",
+     "/extensions/" TLP2_EXT_ID "/note", "no such property"},
+    {"a key that a pointer escapes", B_GREEN2, "{'x_a/b~c':1}", "/x_a~1b~0c", "no such property"},
+    {"the id in upper case", B_GREEN2, "{'id':'marking-definition--BAB4A63C-AED9-4CF5-A766-DFCA5ABAC2BB'}", "/id",
+     "`id` must be \"" TLP2_GREEN "\""},
+    {"upper-case id saying clear", B_GREEN2,
+     "{'id':'marking-definition--BAB4A63C-AED9-4cf5-a766-dfca5abac2bb','name':'TLP:CLEAR'}", "/id", "standard TLP:GREEN"},
+    {"TLP 1.0 WHITE saying clear", B_MARK,
+     "{'id':'" TLP1_WHITE "','name':'TLP:WHITE','definition':{'tlp':'clear'}}", "/definition/tlp", "`tlp` must be \"white\""},
+    {"TLP 1.0 RED with GREEN's name", B_MARK, "{'id':'" TLP1_RED "','definition':{'tlp':'red'}}", "/name",
+     "standard TLP:RED marking definition"},
+    {"TLP 1.0 GREEN as a statement", B_MARK, "{'definition_type':'statement','definition':{'statement':'ok'}}",
+     "/definition_type", "must be \"tlp\""},
+};
+
+static void test_standard_markings(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof marking_cases / sizeof marking_cases[0]; i++) {
+        const struct marking_case *c = &marking_cases[i];
+        json_t *obj = build(c->base, c->patch);
+        struct stix_info info;
+        struct mz_error err;
+        int std = tlp_standard_index(json_string_value(json_object_get(obj, "id")));
+        mz_error_clear(&err);
+        if (!c->field) {
+            assert_case_int(c->name, stix_validate(obj, &info, &err), MZ_OK);
+            assert_case_str(c->name, err.msg, "");
+            if (std >= 0)
+                assert_case_str(c->name, info.standard_body, tlp_standard_json(std));
+            else
+                assert_case_int(c->name, info.standard_body == NULL, 1);
+        } else {
+            assert_case_int(c->name, stix_validate(obj, &info, &err), MZ_EINVAL);
+            assert_case_str(c->name, err.field, c->field);
+            assert_case_has(c->name, err.msg, c->msg);
+            assert_case_has(c->name, err.msg, "may not be redefined");
+        }
+        stix_info_clear(&info);
+        json_decref(obj);
+    }
+}
+
+/* A key cut to fit the error's field is cut before a whole UTF-8 character. */
+static void test_standard_marking_long_key(void **state)
+{
+    char patch[400], key[300];
+    json_t *obj;
+    struct stix_info info;
+    struct mz_error err;
+    size_t n = 0;
+
+    (void)state;
+    key[n++] = 'x';
+    while (n + 2 < 200) { /* "é" is two bytes; the field holds 127 */
+        key[n++] = (char)0xc3;
+        key[n++] = (char)0xa9;
+    }
+    key[n] = '\0';
+    snprintf(patch, sizeof patch, "{'%s':1}", key);
+    obj = build(B_GREEN2, patch);
+    mz_error_clear(&err);
+    assert_int_equal(stix_validate(obj, &info, &err), MZ_EINVAL);
+    assert_int_equal(err.field[0], '/');
+    assert_int_equal(err.field[1], 'x');
+    assert_true(strlen(err.field) > 100);
+    assert_int_equal(strlen(err.field) % 2, 0); /* "/x" and whole two-byte characters */
+    assert_int_equal(memcmp(err.field + 2, key + 1, strlen(err.field) - 2), 0);
+    stix_info_clear(&info);
+    json_decref(obj);
+}
+
 static void test_info_audience(void **state)
 {
     json_t *two = build(B_IND, "{'x_mreza_recipient_refs':['" IDENT_ID "','" IDENT_ID2 "']}");
@@ -753,6 +937,10 @@ int main(void)
         cmocka_unit_test(test_version_key_equal),
         cmocka_unit_test(test_info_tlp),
         cmocka_unit_test(test_info_audience),
+        cmocka_unit_test(test_info_granular),
+        cmocka_unit_test(test_granular_malformed),
+        cmocka_unit_test(test_standard_markings),
+        cmocka_unit_test(test_standard_marking_long_key),
         cmocka_unit_test(test_id_valid),
         cmocka_unit_test(test_type_known),
     };

@@ -1,9 +1,12 @@
 /* tests/unit/rules/test_tlp.c - unit tests of rules/tlp.c (who may read what).
- * Covers: tlp_from_marking_id() for the TLP 2.0 and STIX 2.1 TLP 1.0 marking ids;
+ * Covers: tlp_from_marking_id() for the TLP 2.0 and STIX 2.1 TLP 1.0 marking ids
+ * (in any case: an upper-case RED id is RED); the standard marking definitions
+ * (tlp_standard_*) against the standards' own text; tlp_decide() (object-level and
+ * granular markings: the most restrictive applies to the whole object);
  * tlp_parse() accepted and rejected names (any case, "white" for CLEAR);
  * tlp_name/tlp_label/tlp_marking_id/tlp_marking_json agreeing with each other; and
  * the decision table of tlp_can_read() for every role (none, admin, analyst,
- * reporter, viewer) x level (CLEAR..RED) x relation of the object to the reader
+ * reporter, viewer, node-admin) x level (CLEAR..RED) x relation of the object to the reader
  * (own organisation's, another organisation's, another's naming my organisation as
  * recipient, another's naming me as recipient, submitted by me), written out as data
  * from the rules in tlp.h and principal.h. Every row is also checked against the
@@ -49,8 +52,15 @@ static const struct id_case id_cases[] = {
     {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", TLP_GREEN},
     {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", TLP_AMBER},
     {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", TLP_RED},
+    /* the UUID's hex digits in another case: the same marking */
+    {"marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1", TLP_RED},
+    {"marking-definition--e828B379-4e03-4974-9ac4-e53a884c97C1", TLP_RED},
+    {"marking-definition--5E57C739-391A-4EB3-B6BE-7D15CA92D5ED", TLP_RED},
+    {"marking-definition--BAB4A63C-AED9-4CF5-A766-DFCA5ABAC2BB", TLP_GREEN},
+    {"MARKING-DEFINITION--94868C89-83C2-464B-929B-A1A8AA3C8487", TLP_CLEAR},
     /* not TLP markings */
     {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ec", -1},
+    {"marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C0", -1},
     {"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c", -1},
     {"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1 ", -1},
     {"identity--e828b379-4e03-4974-9ac4-e53a884c97c1", -1},
@@ -87,8 +97,12 @@ static const struct parse_case parse_cases[] = {
     {"Amber+Strict", TLP_AMBER_STRICT},
     {"red", TLP_RED},
     {"RED", TLP_RED},
+    {"amber strict", TLP_AMBER_STRICT}, /* ?tlp=amber+strict, '+' decoded as a space */
+    {"AMBER Strict", TLP_AMBER_STRICT},
     {"", -1},
-    {"amber strict", -1},
+    {"amber  strict", -1},
+    {"amber\tstrict", -1},
+    {" amber strict", -1},
     {"amber-strict", -1},
     {"amberstrict", -1},
     {"amber+", -1},
@@ -131,6 +145,127 @@ static void test_names_and_markings_agree(void **state)
     }
 }
 
+/* The standard marking definitions, as the standards write them: TLP 2.0's from
+ * oasis-open/cti-stix-common-objects (../shared/testdata/oasis-stix-common-objects-tlp2),
+ * TLP 1.0's from STIX 2.1 section 7.2.1.4. Written out here in the standards' own
+ * layout, so that the table in tlp.c is checked against an independent copy. */
+static const char *const standard_text[TLP_N_STANDARD] = {
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487\",\n"
+    "  \"created\": \"2022-10-01T00:00:00.000Z\", \"name\": \"TLP:CLEAR\",\n"
+    "  \"extensions\": { \"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\": {\n"
+    "      \"extension_type\": \"property-extension\", \"tlp_2_0\" : \"clear\" } } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\",\n"
+    "  \"created\": \"2022-10-01T00:00:00.000Z\", \"name\": \"TLP:GREEN\",\n"
+    "  \"extensions\": { \"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\": {\n"
+    "      \"extension_type\": \"property-extension\", \"tlp_2_0\" : \"green\" } } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\",\n"
+    "  \"created\": \"2022-10-01T00:00:00.000Z\", \"name\": \"TLP:AMBER\",\n"
+    "  \"extensions\": { \"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\": {\n"
+    "      \"extension_type\": \"property-extension\", \"tlp_2_0\" : \"amber\" } } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003\",\n"
+    "  \"created\": \"2022-10-01T00:00:00.000Z\", \"name\": \"TLP:AMBER+STRICT\",\n"
+    "  \"extensions\": { \"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\": {\n"
+    "      \"extension_type\": \"property-extension\", \"tlp_2_0\" : \"amber+strict\" } } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\",\n"
+    "  \"created\": \"2022-10-01T00:00:00.000Z\", \"name\": \"TLP:RED\",\n"
+    "  \"extensions\": { \"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\": {\n"
+    "      \"extension_type\": \"property-extension\", \"tlp_2_0\" : \"red\" } } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9\",\n"
+    "  \"created\": \"2017-01-20T00:00:00.000Z\", \"definition_type\": \"tlp\",\n"
+    "  \"name\": \"TLP:WHITE\", \"definition\": { \"tlp\": \"white\" } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\",\n"
+    "  \"created\": \"2017-01-20T00:00:00.000Z\", \"definition_type\": \"tlp\",\n"
+    "  \"name\": \"TLP:GREEN\", \"definition\": { \"tlp\": \"green\" } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82\",\n"
+    "  \"created\": \"2017-01-20T00:00:00.000Z\", \"definition_type\": \"tlp\",\n"
+    "  \"name\": \"TLP:AMBER\", \"definition\": { \"tlp\": \"amber\" } }",
+    "{ \"type\": \"marking-definition\", \"spec_version\": \"2.1\",\n"
+    "  \"id\": \"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed\",\n"
+    "  \"created\": \"2017-01-20T00:00:00.000Z\", \"definition_type\": \"tlp\",\n"
+    "  \"name\": \"TLP:RED\", \"definition\": { \"tlp\": \"red\" } }",
+};
+static const int standard_level[TLP_N_STANDARD] = {TLP_CLEAR, TLP_GREEN, TLP_AMBER, TLP_AMBER_STRICT, TLP_RED,
+                                                   TLP_CLEAR, TLP_GREEN, TLP_AMBER, TLP_RED};
+
+static void test_standard_markings(void **state)
+{
+    (void)state;
+    for (int i = 0; i < TLP_N_STANDARD; i++) {
+        json_t *want = json_loads(standard_text[i], 0, NULL);
+        json_t *got = json_loads(tlp_standard_json(i), 0, NULL);
+        const char *id = json_string_value(json_object_get(want, "id"));
+        char upper[128];
+        assert_non_null(want);
+        assert_non_null(got);
+        assert_case_int(id, json_equal(want, got), 1);
+        assert_string_equal(tlp_standard_id(i), id);
+        assert_string_equal(tlp_standard_label(i), json_string_value(json_object_get(want, "name")));
+        assert_case_int(id, tlp_standard_index(id), i);
+        assert_case_int(id, tlp_from_marking_id(id), standard_level[i]);
+        for (size_t k = 0; k <= strlen(id); k++)
+            upper[k] = (char)(id[k] >= 'a' && id[k] <= 'z' ? id[k] - 'a' + 'A' : id[k]);
+        assert_case_int(upper, tlp_standard_index(upper), i);
+        if (i < TLP_N_LEVELS) /* TLP 2.0's are the levels' own */
+            assert_string_equal(tlp_marking_json((enum tlp_level)i), tlp_standard_json(i));
+        json_decref(want);
+        json_decref(got);
+    }
+    assert_int_equal(tlp_standard_index("marking-definition--0e6ed4ab-1b8a-4c07-8d8d-1c2a1e4a4f12"), -1);
+    assert_int_equal(tlp_standard_index(NULL), -1);
+}
+
+/* ---- object-level and granular markings ---- */
+
+struct decide_case {
+    int object_level, granular_level;
+    int level, defaulted, raised;
+};
+
+static const struct decide_case decide_cases[] = {
+    /* no granular marking: the object's own, or the default */
+    {-1, -1, TLP_AMBER_STRICT, 1, 0},
+    {TLP_CLEAR, -1, TLP_CLEAR, 0, 0},
+    {TLP_GREEN, -1, TLP_GREEN, 0, 0},
+    {TLP_RED, -1, TLP_RED, 0, 0},
+    /* a stricter granular marking applies to the whole object */
+    {TLP_GREEN, TLP_RED, TLP_RED, 0, 1},
+    {TLP_CLEAR, TLP_GREEN, TLP_GREEN, 0, 1},
+    {TLP_CLEAR, TLP_AMBER_STRICT, TLP_AMBER_STRICT, 0, 1},
+    {TLP_AMBER, TLP_AMBER_STRICT, TLP_AMBER_STRICT, 0, 1},
+    /* a laxer or equal one changes nothing */
+    {TLP_RED, TLP_GREEN, TLP_RED, 0, 0},
+    {TLP_GREEN, TLP_GREEN, TLP_GREEN, 0, 0},
+    {TLP_AMBER, TLP_CLEAR, TLP_AMBER, 0, 0},
+    /* no object-level marking: the unmarked parts are AMBER+STRICT; a granular
+     * marking never lowers that, RED raises it */
+    {-1, TLP_CLEAR, TLP_AMBER_STRICT, 1, 0},
+    {-1, TLP_GREEN, TLP_AMBER_STRICT, 1, 0},
+    {-1, TLP_AMBER_STRICT, TLP_AMBER_STRICT, 1, 0},
+    {-1, TLP_RED, TLP_RED, 0, 1},
+};
+
+static void test_decide(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof decide_cases / sizeof decide_cases[0]; i++) {
+        const struct decide_case *c = &decide_cases[i];
+        struct tlp_decision d = tlp_decide(c->object_level, c->granular_level);
+        char name[64];
+        snprintf(name, sizeof name, "object %d granular %d", c->object_level, c->granular_level);
+        assert_case_int(name, d.level, c->level);
+        assert_case_int(name, d.defaulted, c->defaulted);
+        assert_case_int(name, d.raised, c->raised);
+    }
+}
+
 /* ---- the decision table ---- */
 
 #define ORG_A 1        /* my organisation */
@@ -155,7 +290,7 @@ enum relation {
 
 static const char *const rel_names[N_REL] = {"own org", "other org", "other org naming my org",
                                              "other org naming me", "submitted by me"};
-static const char *const role_names_[] = {"none", "admin", "analyst", "reporter", "viewer"};
+static const char *const role_names_[] = {"none", "admin", "analyst", "reporter", "viewer", "node-admin"};
 
 /* The object of each relation (tlp is filled in per row). */
 static const struct tlp_meta metas[N_REL] = {
@@ -208,6 +343,13 @@ static const struct row table[] = {
     {ROLE_VIEWER, TLP_AMBER,         {1,  0,    1,       1,      1}},
     {ROLE_VIEWER, TLP_AMBER_STRICT,  {1,  0,    1,       1,      1}},
     {ROLE_VIEWER, TLP_RED,           {0,  0,    0,       1,      1}},
+
+    /* the node admin manages every organisation's accounts, yet reads no more */
+    {ROLE_NODE_ADMIN, TLP_CLEAR,     {1,  1,    1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_GREEN,     {1,  1,    1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_AMBER,     {1,  0,    1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_AMBER_STRICT, {1, 0,  1,       1,      1}},
+    {ROLE_NODE_ADMIN, TLP_RED,       {0,  0,    0,       1,      1}},
 };
 
 /* ME of ORG_A with role r; an unauthenticated reader is all zeroes. */
@@ -270,7 +412,7 @@ static void row_name(const struct row *r, int rel, char *out, size_t n)
 static void test_can_read_table(void **state)
 {
     (void)state;
-    assert_int_equal(sizeof table / sizeof table[0], 5 * TLP_N_LEVELS);
+    assert_int_equal(sizeof table / sizeof table[0], 6 * TLP_N_LEVELS);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         struct principal p;
         make_principal(table[i].role, &p);
@@ -360,6 +502,8 @@ int main(void)
         cmocka_unit_test(test_from_marking_id),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_names_and_markings_agree),
+        cmocka_unit_test(test_standard_markings),
+        cmocka_unit_test(test_decide),
         cmocka_unit_test(test_can_read_table),
         cmocka_unit_test(test_visibility_agrees),
         cmocka_unit_test(test_visibility_identities),

@@ -3,14 +3,21 @@
  * mocks). Covers: store_open creating the directory and schema (and refusing a path
  * that is a file), opening only an existing store (STORE_OPEN_EXISTING) and making
  * only a new one (STORE_OPEN_NEW); organisations, users and API keys (add, lookups, lists, duplicate
- * names -> MZ_ECONFLICT, unknown -> MZ_ENOTFOUND); store_put_object (NEW, then
+ * names -> MZ_ECONFLICT, unknown -> MZ_ENOTFOUND); key records (list, get, each change
+ * writing its own column; a revocation never moved later or undone; a replacement
+ * only of a working key; touch, which never waits for another connection's write
+ * lock) and disabled users;
+ * a store of schema version 3 (before keys had records) migrating with its keys intact; store_put_object (NEW, then
  * DUPLICATE for the same id/owner/version; a newer version becomes the only latest
  * one; an older version arriving late stays not-latest; one id stored by two owners);
  * store_list and store_count (visibility grants of struct store_vis, limit and the
  * `more` flag, paging with after_seq, type/id/tlp/created_by/added_after filters,
  * newest-first order, early stop, row fields and byte-exact bodies, count equal to
- * the list's length); store_begin/store_rollback leaving nothing; store_check; and
- * reopening a closed store with its data intact. */
+ * the list's length); store_begin/store_rollback leaving nothing; store_check;
+ * reopening a closed store with its data intact; store_identity_owner (organisations'
+ * and users' identities, in any case) and store_node_object and the node_only filter
+ * (what the node itself stored, owner 0); and store_count_scan (live scan indicators
+ * per owner, read from its partial index). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +28,8 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <sqlite3.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -229,6 +238,9 @@ static int64_t count(struct fx *f, const struct store_vis *vis, const struct sto
 #define ORG2_IDENT "identity--b0000000-0000-4000-8000-00000000000b"
 #define USER10_IDENT "identity--a0000000-0000-4000-8000-000000000010"
 #define USER20_IDENT "identity--b0000000-0000-4000-8000-000000000020"
+/* 32 bytes of one value, as an SQL blob literal's hex digits */
+#define HEX8(b) b b b b b b b b
+#define HEX32(b) HEX8(b) HEX8(b) HEX8(b) HEX8(b)
 
 /* ---- open ---- */
 
@@ -446,6 +458,43 @@ static void test_users(void **state)
     assert_string_equal(names, "ardit@al-cert besa@rks-cert zana@al-cert");
 }
 
+/* Whose identity an id is: an organisation's, a user's (with the user's organisation),
+ * the UUID spelt in any case; nobody's otherwise. */
+static void test_identity_owner(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT), o2 = add_org(f->st, "rks-cert", ORG2_IDENT);
+    int64_t u20 = add_user(f->st, "besa@rks-cert", o2, USER20_IDENT);
+    static const struct {
+        const char *id;
+        int org; /* 1, 2, or 0 for nobody's */
+        int user20;
+    } cases[] = {
+        {ORG1_IDENT, 1, 0},
+        {ORG2_IDENT, 2, 0},
+        {USER20_IDENT, 2, 1},
+        {"identity--A0000000-0000-4000-8000-00000000000A", 1, 0},
+        {"IDENTITY--B0000000-0000-4000-8000-000000000020", 2, 1},
+        {"identity--a0000000-0000-4000-8000-00000000000b", 0, 0},
+        {"identity--a0000000-0000-4000-8000-00000000000a ", 0, 0},
+        {"", 0, 0},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t org = -1, user = -1;
+        enum mz_err rc = store_identity_owner(f->st, cases[i].id, &org, &user, &err);
+        char got[160], want[160];
+        snprintf(got, sizeof got, "%s: rc %d org %lld user %lld", cases[i].id, (int)rc,
+                 (long long)(rc ? 0 : org), (long long)(rc ? 0 : user));
+        snprintf(want, sizeof want, "%s: rc %d org %lld user %lld", cases[i].id,
+                 cases[i].org ? MZ_OK : MZ_ENOTFOUND,
+                 (long long)(cases[i].org == 1 ? o1 : cases[i].org == 2 ? o2 : 0),
+                 (long long)(cases[i].user20 ? u20 : 0));
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_user_duplicate_name(void **state)
 {
     struct fx *f = *state;
@@ -466,10 +515,28 @@ static void test_user_duplicate_name(void **state)
     assert_string_equal(u.role, "analyst");
 }
 
+static int64_t add_key(struct store *st, const unsigned char *hash, int64_t user_id, const char *comment,
+                       int64_t expires)
+{
+    struct store_key k;
+    struct mz_error err;
+
+    memset(&k, 0, sizeof k);
+    k.user_id = user_id;
+    snprintf(k.prefix, sizeof k.prefix, "mz_%02x", hash[0]);
+    snprintf(k.comment, sizeof k.comment, "%s", comment);
+    k.created = 1700000000;
+    k.expires = expires;
+    assert_int_equal(store_key_add(st, hash, 32, &k, &err), MZ_OK);
+    assert_true(k.id > 0);
+    return k.id;
+}
+
 static void test_keys(void **state)
 {
     struct fx *f = *state;
     unsigned char h1[32], h2[32];
+    struct store_key k;
     struct store_user u;
     struct store_org o;
     struct mz_error err;
@@ -477,34 +544,328 @@ static void test_keys(void **state)
     int64_t o2 = add_org(f->st, "rks-cert", ORG2_IDENT);
     int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
     int64_t u20 = add_user(f->st, "besa@rks-cert", o2, USER20_IDENT);
+    int64_t k1, k2;
 
     memset(h1, 0xa1, sizeof h1);
     memset(h2, 0xa1, sizeof h2);
     h2[31] = 0xa2;
-    assert_int_equal(store_key_add(f->st, h1, sizeof h1, u10, &err), MZ_OK);
-    assert_int_equal(store_key_add(f->st, h2, sizeof h2, u20, &err), MZ_OK);
+    k1 = add_key(f->st, h1, u10, "laptop", 0);
+    k2 = add_key(f->st, h2, u20, "", 1800000000);
+    assert_true(k2 > k1);
 
     memset(&u, 0, sizeof u);
     memset(&o, 0, sizeof o);
-    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &u, &o, &err), MZ_OK);
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &k, &u, &o, &err), MZ_OK);
+    assert_int_equal(k.id, k1);
+    assert_int_equal(k.user_id, u10);
+    assert_string_equal(k.prefix, "mz_a1");
+    assert_string_equal(k.comment, "laptop");
+    assert_int_equal(k.created, 1700000000);
+    assert_int_equal(k.expires, 0);
+    assert_int_equal(k.last_used, 0);
+    assert_int_equal(k.revoked, 0);
+    assert_int_equal(k.replaced_by, 0);
     assert_int_equal(u.id, u10);
     assert_string_equal(u.name, "zana@al-cert");
+    assert_int_equal(u.disabled, 0);
     assert_int_equal(o.id, o1);
     assert_string_equal(o.name, "al-cert");
     assert_string_equal(o.identity, ORG1_IDENT);
-    assert_int_equal(store_key_lookup(f->st, h2, sizeof h2, &u, &o, &err), MZ_OK);
+    assert_int_equal(store_key_lookup(f->st, h2, sizeof h2, &k, &u, &o, &err), MZ_OK);
+    assert_int_equal(k.id, k2);
+    assert_int_equal(k.expires, 1800000000);
     assert_int_equal(u.id, u20);
     assert_int_equal(o.id, o2);
+    /* user and organisation may be left out */
+    assert_int_equal(store_key_lookup(f->st, h2, sizeof h2, &k, NULL, NULL, &err), MZ_OK);
+    assert_int_equal(k.id, k2);
 
     /* a prefix, a longer hash and another hash are all unknown */
-    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1 - 1, &u, &o, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1 - 1, &k, &u, &o, &err), MZ_ENOTFOUND);
     h1[0] ^= 1;
-    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &u, &o, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &k, &u, &o, &err), MZ_ENOTFOUND);
     h1[0] ^= 1;
     /* the same hash cannot be added twice */
-    assert_int_not_equal(store_key_add(f->st, h1, sizeof h1, u20, &err), MZ_OK);
-    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &u, &o, &err), MZ_OK);
+    memset(&k, 0, sizeof k);
+    k.user_id = u20;
+    assert_int_not_equal(store_key_add(f->st, h1, sizeof h1, &k, &err), MZ_OK);
+    assert_int_equal(store_key_lookup(f->st, h1, sizeof h1, &k, &u, &o, &err), MZ_OK);
     assert_int_equal(u.id, u10);
+}
+
+struct key_ids {
+    int64_t ids[8];
+    int n;
+};
+
+static int collect_key(void *ctx, const struct store_key *k)
+{
+    struct key_ids *c = ctx;
+
+    c->ids[c->n++] = k->id;
+    return c->n == 8;
+}
+
+static void test_key_records(void **state)
+{
+    struct fx *f = *state;
+    unsigned char h1[32], h2[32], h3[32];
+    struct key_ids c = {{0}, 0};
+    struct store_key k;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+    int64_t u20 = add_user(f->st, "besa@al-cert", o1, USER20_IDENT);
+    int64_t k1, k2, k3;
+
+    memset(h1, 1, sizeof h1);
+    memset(h2, 2, sizeof h2);
+    memset(h3, 3, sizeof h3);
+    k1 = add_key(f->st, h1, u10, "one", 0);
+    k2 = add_key(f->st, h2, u20, "two", 0);
+    k3 = add_key(f->st, h3, u10, "three", 0);
+
+    /* a user's keys, oldest first, and only theirs */
+    assert_int_equal(store_key_list(f->st, u10, collect_key, &c, &err), MZ_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.ids[0], k1);
+    assert_int_equal(c.ids[1], k3);
+
+    /* each change writes its own column only */
+    assert_int_equal(store_key_set_comment(f->st, k1, "old laptop", &err), MZ_OK);
+    assert_int_equal(store_key_set_expiry(f->st, k1, 1900000000, 1750000000, &err), MZ_OK);
+    memset(&k, 0, sizeof k);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_string_equal(k.comment, "old laptop");
+    assert_int_equal(k.expires, 1900000000);
+    assert_int_equal(k.revoked, 0);
+    assert_int_equal(k.created, 1700000000);
+    assert_int_equal(k.user_id, u10);
+    assert_int_equal(store_key_set_expiry(f->st, k1, 0, 1750000000, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_int_equal(k.expires, 0);
+
+    /* touch records the last use */
+    assert_int_equal(store_key_touch(f->st, k2, 1760000000, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k2, &k, &err), MZ_OK);
+    assert_int_equal(k.last_used, 1760000000);
+
+    /* unknown ids */
+    assert_int_equal(store_key_get(f->st, k3 + 100, &k, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_revoke(f->st, k3 + 100, 1, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_set_expiry(f->st, k3 + 100, 1, 1, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_set_comment(f->st, k3 + 100, "x", &err), MZ_ENOTFOUND);
+    assert_int_equal(store_key_replace(f->st, k3 + 100, k1, 1, 1, &err), MZ_ENOTFOUND);
+}
+
+/* A revocation is never lost: no change of a key moves it later or takes it away,
+ * whatever the writer read before (two connections changing one key at once each
+ * write only their own column, under their own condition). */
+static void test_key_revocation_is_never_undone(void **state)
+{
+    struct fx *f = *state;
+    unsigned char h1[32], h2[32], h3[32];
+    struct store_key k;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+    int64_t k1, k2, k3;
+
+    memset(h1, 1, sizeof h1);
+    memset(h2, 2, sizeof h2);
+    memset(h3, 3, sizeof h3);
+    k1 = add_key(f->st, h1, u10, "", 0);
+    k2 = add_key(f->st, h2, u10, "", 0);
+    k3 = add_key(f->st, h3, u10, "", 1760000000);
+
+    /* revoked at T: a later revocation, a comment, or an expiry leave T */
+    assert_int_equal(store_key_revoke(f->st, k1, 1750000000, &err), MZ_OK);
+    assert_int_equal(store_key_revoke(f->st, k1, 1760000000, &err), MZ_OK);
+    assert_int_equal(store_key_set_comment(f->st, k1, "compromised", &err), MZ_OK);
+    assert_int_equal(store_key_set_expiry(f->st, k1, 0, 1755000000, &err), MZ_ECONFLICT);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_int_equal(k.revoked, 1750000000);
+    assert_int_equal(k.expires, 0);
+    assert_string_equal(k.comment, "compromised");
+    /* an earlier revocation wins */
+    assert_int_equal(store_key_revoke(f->st, k1, 1740000000, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_int_equal(k.revoked, 1740000000);
+
+    /* a replacement: only of a working key not replaced yet; it revokes at the end of
+     * the grace, or keeps an earlier revocation */
+    assert_int_equal(store_key_replace(f->st, k2, k3, 1750003600, 1750000000, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k2, &k, &err), MZ_OK);
+    assert_int_equal(k.replaced_by, k3);
+    assert_int_equal(k.revoked, 1750003600);
+    assert_int_equal(store_key_replace(f->st, k2, k1, 1750000000, 1750000000, &err), MZ_ECONFLICT);
+    assert_int_equal(store_key_get(f->st, k2, &k, &err), MZ_OK);
+    assert_int_equal(k.replaced_by, k3); /* unchanged */
+    assert_int_equal(store_key_replace(f->st, k1, k3, 1750000000, 1750000000, &err), MZ_ECONFLICT); /* revoked */
+    assert_int_equal(store_key_replace(f->st, k3, k1, 1770000000, 1765000000, &err), MZ_ECONFLICT); /* expired */
+    assert_int_equal(store_key_get(f->st, k3, &k, &err), MZ_OK);
+    assert_int_equal(k.replaced_by, 0);
+    assert_int_equal(k.revoked, 0);
+    /* during a grace, a revocation ends it at once */
+    assert_int_equal(store_key_revoke(f->st, k2, 1750000100, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k2, &k, &err), MZ_OK);
+    assert_int_equal(k.revoked, 1750000100);
+}
+
+/* Recording a key's use never waits for the write lock: with another connection
+ * holding it, touch returns at once, writes nothing, and is no error. */
+static void test_key_touch_does_not_wait(void **state)
+{
+    struct fx *f = *state;
+    unsigned char h[32];
+    struct store *other = NULL;
+    struct store_key k;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+    int64_t k1;
+    struct timespec t0, t1;
+
+    memset(h, 9, sizeof h);
+    k1 = add_key(f->st, h, u10, "", 0);
+    assert_int_equal(store_open(f->dir, NULL, &other, &err), MZ_OK);
+    assert_int_equal(store_begin(other, &err), MZ_OK); /* holds the write lock */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(store_key_touch(f->st, k1, 1760000000, &err), MZ_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    store_rollback(other);
+    store_close(other);
+    /* the store's busy timeout is 30 s: well under it means it did not wait */
+    assert_true(t1.tv_sec - t0.tv_sec < 10);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_int_equal(k.last_used, 0);
+    /* and with the lock free it writes */
+    assert_int_equal(store_key_touch(f->st, k1, 1760000000, &err), MZ_OK);
+    assert_int_equal(store_key_get(f->st, k1, &k, &err), MZ_OK);
+    assert_int_equal(k.last_used, 1760000000);
+}
+
+static void test_user_disabled(void **state)
+{
+    struct fx *f = *state;
+    unsigned char h[32];
+    struct store_key k;
+    struct store_user u;
+    struct mz_error err;
+    int64_t o1 = add_org(f->st, "al-cert", ORG1_IDENT);
+    int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
+
+    memset(h, 4, sizeof h);
+    add_key(f->st, h, u10, "", 0);
+    assert_int_equal(store_user_set_disabled(f->st, u10, 1750000000, &err), MZ_OK);
+    assert_int_equal(store_user_by_name(f->st, "zana@al-cert", &u, &err), MZ_OK);
+    assert_int_equal(u.disabled, 1750000000);
+    assert_int_equal(store_user_by_id(f->st, u10, &u, &err), MZ_OK);
+    assert_int_equal(u.disabled, 1750000000);
+    assert_int_equal(store_key_lookup(f->st, h, sizeof h, &k, &u, NULL, &err), MZ_OK);
+    assert_int_equal(u.disabled, 1750000000);
+    /* disabled again: it keeps the first time */
+    assert_int_equal(store_user_set_disabled(f->st, u10, 1760000000, &err), MZ_OK);
+    assert_int_equal(store_user_by_id(f->st, u10, &u, &err), MZ_OK);
+    assert_int_equal(u.disabled, 1750000000);
+    assert_int_equal(store_user_set_disabled(f->st, u10, 0, &err), MZ_OK);
+    assert_int_equal(store_user_by_name(f->st, "zana@al-cert", &u, &err), MZ_OK);
+    assert_int_equal(u.disabled, 0);
+    assert_int_equal(store_user_set_disabled(f->st, u10 + 100, 1, &err), MZ_ENOTFOUND);
+}
+
+/* The rows of a store of schema version 3 (tests/data/store/schema-v3.sql): before
+ * keys had records, a key was only its hash and its user. */
+static const char v3_rows[] =
+    "INSERT INTO orgs VALUES(1,'al-cert','AL-CERT','" ORG1_IDENT "','AL','government','national-csirt');"
+    "INSERT INTO users VALUES(10,'zana@al-cert',1,'analyst','" USER10_IDENT "');"
+    "INSERT INTO users VALUES(20,'besa@al-cert',1,'admin','" USER20_IDENT "');"
+    "INSERT INTO api_keys VALUES(x'" HEX32("b2") "',20);"
+    "INSERT INTO api_keys VALUES(x'" HEX32("a1") "',10);"
+    "INSERT INTO api_keys VALUES(x'" HEX32("c3") "',10);";
+
+/* The text of a file under tests/data (the tests run from the top of the tree);
+ * caller frees. */
+static char *read_data(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf = calloc(1, 1 << 16);
+    size_t n;
+
+    assert_non_null(fp);
+    assert_non_null(buf);
+    n = fread(buf, 1, (1 << 16) - 1, fp);
+    fclose(fp);
+    assert_true(n > 0 && n < (1 << 16) - 1);
+    return buf;
+}
+
+static void test_migrates_a_version_3_store(void **state)
+{
+    struct fx *f = *state;
+    char dir[160], path[192];
+    unsigned char ha[32], hb[32], hc[32];
+    struct key_ids c = {{0}, 0};
+    struct store *st = NULL;
+    struct store_key k;
+    struct store_user u;
+    struct store_org o;
+    struct mz_error err;
+    sqlite3 *db = NULL;
+    char *schema;
+    int64_t id_a;
+
+    snprintf(dir, sizeof dir, "%s/v3", f->root);
+    snprintf(path, sizeof path, "%s/mreza.db", dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    schema = read_data("tests/data/store/schema-v3.sql");
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, v3_rows, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    free(schema);
+    memset(ha, 0xa1, sizeof ha);
+    memset(hb, 0xb2, sizeof hb);
+    memset(hc, 0xc3, sizeof hc);
+
+    assert_int_equal(store_open(dir, NULL, &st, &err), MZ_OK);
+    /* every key is still found, for its user, and now has an id and a record:
+     * no prefix, creation time unknown, no expiry, never used, not revoked */
+    assert_int_equal(store_key_lookup(st, ha, sizeof ha, &k, &u, &o, &err), MZ_OK);
+    assert_true(k.id > 0);
+    id_a = k.id;
+    assert_int_equal(u.id, 10);
+    assert_string_equal(u.name, "zana@al-cert");
+    assert_int_equal(u.disabled, 0);
+    assert_string_equal(o.name, "al-cert");
+    assert_string_equal(k.prefix, "");
+    assert_string_equal(k.comment, "");
+    assert_int_equal(k.created, 0);
+    assert_int_equal(k.expires, 0);
+    assert_int_equal(k.last_used, 0);
+    assert_int_equal(k.revoked, 0);
+    assert_int_equal(k.replaced_by, 0);
+    assert_int_equal(store_key_lookup(st, hb, sizeof hb, &k, &u, &o, &err), MZ_OK);
+    assert_int_equal(u.id, 20);
+    assert_int_not_equal(k.id, id_a);
+    assert_int_equal(store_key_lookup(st, hc, sizeof hc, &k, &u, &o, &err), MZ_OK);
+    assert_int_equal(u.id, 10);
+    assert_int_equal(store_key_list(st, 10, collect_key, &c, &err), MZ_OK);
+    assert_int_equal(c.n, 2);
+    /* the migrated keys take records like new ones */
+    assert_int_equal(store_key_revoke(st, k.id, 1750000000, &err), MZ_OK);
+    assert_int_equal(store_check(st, &err), MZ_OK);
+    store_close(st);
+
+    /* opened again: nothing is migrated twice, the ids stay */
+    st = NULL;
+    assert_int_equal(store_open(dir, NULL, &st, &err), MZ_OK);
+    assert_int_equal(store_key_lookup(st, ha, sizeof ha, &k, &u, &o, &err), MZ_OK);
+    assert_int_equal(k.id, id_a);
+    assert_int_equal(store_key_lookup(st, hc, sizeof hc, &k, &u, &o, &err), MZ_OK);
+    assert_int_equal(k.revoked, 1750000000);
+    store_close(st);
+    remove_dir(dir);
 }
 
 /* ---- objects: versions ---- */
@@ -638,6 +999,39 @@ static void test_same_id_two_owners(void **state)
     assert_string_equal(g.versions, V1 " " V2);
     assert_int_equal(g.owner[0], 1);
     assert_int_equal(g.owner[1], 2);
+}
+
+/* What the node itself stored (owner 0): found under its id in any case, never under
+ * a member's; the node_only filter lists only those. */
+static void test_node_objects(void **state)
+{
+    struct fx *f = *state;
+    struct obj node_g = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000aa", "grouping", V1, 1, NULL, NULL, NULL};
+    struct obj member_g = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000bb", "grouping", V1, 1, NULL, NULL, NULL};
+    struct obj member_same = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000aa", "grouping", V2, 1, NULL, NULL, NULL};
+    struct store_query q;
+    struct mz_error err;
+    struct got g;
+    int found = -1;
+
+    put(f, 0, 0, &node_g);
+    put(f, 1, 10, &member_g);
+    put(f, 1, 10, &member_same);
+    assert_int_equal(store_node_object(f->st, node_g.id, &found, &err), MZ_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(store_node_object(f->st, "grouping--5A3C5B4D-2E0F-5B8A-9C1D-0000000000AA", &found, &err), MZ_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(store_node_object(f->st, member_g.id, &found, &err), MZ_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(store_node_object(f->st, ID("99"), &found, &err), MZ_OK);
+    assert_int_equal(found, 0);
+    query_init(&q);
+    q.node_only = 1;
+    q.all_versions = 1;
+    list(f, &SEE_ALL, &q, &g);
+    assert_string_equal(g.tags, "aa");
+    assert_int_equal(g.owner[0], 0);
+    assert_int_equal(count(f, &SEE_ALL, &q), 1);
 }
 
 /* SCOs have no version: the second copy from an owner is a duplicate. */
@@ -1047,6 +1441,7 @@ static void test_reopen_keeps_data(void **state)
     struct obj o = {ID("01"), NULL, V2, 4, USER10_IDENT, "{\"kept\":\"ž\"}", NULL};
     struct obj v1 = {ID("01"), NULL, V1, 4, USER10_IDENT, NULL, NULL};
     unsigned char h[32];
+    struct store_key k;
     struct store_org org;
     struct store_user u;
     struct store_query q;
@@ -1058,7 +1453,7 @@ static void test_reopen_keeps_data(void **state)
     int64_t u10 = add_user(f->st, "zana@al-cert", o1, USER10_IDENT);
 
     memset(h, 7, sizeof h);
-    assert_int_equal(store_key_add(f->st, h, sizeof h, u10, &err), MZ_OK);
+    add_key(f->st, h, u10, "", 0);
     assert_int_equal(put(f, o1, u10, &o), STORE_PUT_NEW);
     assert_int_equal(put(f, o1, u10, &v1), STORE_PUT_NEW);
     store_close(f->st);
@@ -1070,7 +1465,7 @@ static void test_reopen_keeps_data(void **state)
     assert_int_equal(org.id, o1);
     assert_int_equal(store_user_by_name(f->st, "zana@al-cert", &u, &err), MZ_OK);
     assert_int_equal(u.id, u10);
-    assert_int_equal(store_key_lookup(f->st, h, sizeof h, &u, &org, &err), MZ_OK);
+    assert_int_equal(store_key_lookup(f->st, h, sizeof h, &k, &u, &org, &err), MZ_OK);
     assert_int_equal(u.id, u10);
     query_init(&q);
     list(f, &SEE_ALL, &q, &g);
@@ -1081,6 +1476,83 @@ static void test_reopen_keeps_data(void **state)
     assert_int_equal(put(f, o1, u10, &v1), STORE_PUT_DUPLICATE);
     q.all_versions = 1;
     assert_int_equal(count(f, &SEE_ALL, &q), 2);
+}
+
+/* ---- store_count_scan ---- */
+
+static void put_plan(struct fx *f, int64_t owner, const char *id, const char *version, int plan, int revoked)
+{
+    struct store_write_ctx ctx = {owner, 1, NULL};
+    struct store_object_in in;
+    enum store_put_result res;
+    struct mz_error err;
+
+    memset(&in, 0, sizeof in);
+    in.stix_id = id;
+    in.type = "indicator";
+    in.version = version;
+    in.version_key = version;
+    in.created_by = "identity--a0000000-0000-4000-8000-00000000000a";
+    in.tlp = 1;
+    in.revoked = revoked;
+    in.match_plan = plan;
+    in.body = "{}";
+    in.body_len = 2;
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+}
+
+static int64_t n_scan(struct fx *f, int64_t owner)
+{
+    int64_t n = -1;
+    struct mz_error err;
+
+    assert_int_equal(store_count_scan(f->st, owner, &n, &err), MZ_OK);
+    return n;
+}
+
+/* Live scan indicators per owner: the newest version, not revoked, plan scan; other
+ * plans, older versions, revoked ones and other owners do not count. The count reads
+ * the partial index objects_scan, not the table. */
+static void test_count_scan(void **state)
+{
+    struct fx *f = *state;
+    char path[160];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int uses_index = 0;
+
+    assert_int_equal(n_scan(f, 3), 0);
+    put_plan(f, 3, "indicator--1", "2024-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    put_plan(f, 3, "indicator--2", "2024-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    put_plan(f, 3, "indicator--3", "2024-01-01T00:00:00.000Z", 2, 0); /* exact */
+    put_plan(f, 4, "indicator--4", "2024-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    assert_int_equal(n_scan(f, 4), 1);
+    /* a newer version replaces: still two */
+    put_plan(f, 3, "indicator--1", "2024-02-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    /* an exact indicator becoming a scan one: three; a revoked version: two */
+    put_plan(f, 3, "indicator--3", "2024-02-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 3);
+    put_plan(f, 3, "indicator--2", "2024-02-01T00:00:00.000Z", STORE_PLAN_SCAN, 1);
+    assert_int_equal(n_scan(f, 3), 2);
+    /* an older version arriving late changes nothing */
+    put_plan(f, 3, "indicator--2", "2023-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT count(*) FROM objects WHERE owner_org=?1"
+                                        " AND match_plan = 4 AND latest = 1 AND revoked = 0",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        uses_index |= strstr((const char *)sqlite3_column_text(s, 3), "objects_scan") != NULL;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    assert_true(uses_index);
 }
 
 int main(void)
@@ -1095,14 +1567,21 @@ int main(void)
         T(test_orgs),
         T(test_org_duplicate_name),
         T(test_users),
+        T(test_identity_owner),
         T(test_user_duplicate_name),
         T(test_keys),
+        T(test_key_records),
+        T(test_key_revocation_is_never_undone),
+        T(test_key_touch_does_not_wait),
+        T(test_user_disabled),
+        T(test_migrates_a_version_3_store),
         T(test_put_new_then_duplicate),
         T(test_duplicate_keeps_first_body),
         T(test_newer_version_is_latest),
         T(test_older_version_late),
         T(test_same_id_two_owners),
         T(test_unversioned_duplicate),
+        T(test_node_objects),
         T(test_vis_grants),
         T(test_limit_and_more),
         T(test_after_seq_pages),
@@ -1113,6 +1592,7 @@ int main(void)
         T(test_row_without_audience),
         T(test_rollback_leaves_nothing),
         T(test_reopen_keeps_data),
+        T(test_count_scan),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

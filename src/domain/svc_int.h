@@ -1,0 +1,39 @@
+/* domain/svc_int.h - internals shared by the domain's use-case files (svc_*.c), not
+ * for the front ends: making a key inside a caller's transaction (svc_user_add gives
+ * a new user its first key, svc_keys.c every other), and the account events that the
+ * audit trail will record. */
+#ifndef MZ_SVC_INT_H
+#define MZ_SVC_INT_H
+
+#include <stdint.h>
+
+#include "domain/svc.h"
+
+/* Make a key for k->user_id with k's comment and expiry, inside the caller's
+ * transaction: k->id, prefix and created are filled in, the key text goes to key_out
+ * (SVC_KEY_LEN bytes). */
+enum mz_err svc_key_make(struct store *st, struct store_key *k, char *key_out, struct mz_error *err);
+
+enum svc_account_event {
+    SVC_EV_ORG_ADD,
+    SVC_EV_USER_ADD,
+    SVC_EV_USER_DISABLE,
+    SVC_EV_USER_ENABLE,
+    SVC_EV_KEY_ISSUE,
+    SVC_EV_KEY_REVOKE,
+    SVC_EV_KEY_ROTATE,
+    SVC_EV_KEY_CHANGE
+};
+
+/* THE AUDIT HOOK. Every change to organisations, users and keys calls this once it
+ * is committed: who acted (p), what was done, to which user (NULL for an
+ * organisation) of which organisation, and which key (0: none). The audit trail (a
+ * later issue) writes its entry here - in particular for a node admin acting in an
+ * organisation other than its own, which gains it that organisation's reach
+ * (docs/api.md, "Who manages whom"). Until then it is one log line
+ * (event=account ... cross_org=1) for acts done through the API; the console's acts
+ * are its operator's own, at the store's files, and are not logged. */
+void svc_audit_account(const struct principal *p, enum svc_account_event ev, const struct store_user *user,
+                       int64_t org_id, int64_t key_id);
+
+#endif
