@@ -1,7 +1,10 @@
 /* api/api.h - internals shared by the files of the HTTP API layer.
- * http.c owns the libmicrohttpd daemon and one struct api_req per request; route.c
- * picks a handler; api_*.c handlers translate HTTP and JSON into domain calls (svc_*)
- * and their results back. Nothing here knows SQL; nothing below knows HTTP. */
+ * http.c owns the libmicrohttpd daemon and one struct api_req per request (its
+ * admission on the headers, its body, its log line); http_client.c one struct
+ * api_conn per connection (who the client is, the per-client limit, the header
+ * deadline); route.c picks a handler and refuses on the headers what it would refuse
+ * anyway; api_*.c handlers translate HTTP and JSON into domain calls (svc_*) and
+ * their results back. Nothing here knows SQL; nothing below knows HTTP. */
 #ifndef MZ_API_H
 #define MZ_API_H
 
@@ -10,31 +13,78 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node/gate.h"
 #include "node/node.h"
+#include "obs/ip.h"
 #include "rules/principal.h"
 #include "util/buf.h"
 #include "util/err.h"
+
+struct api_conn;
+struct api_stream;
+struct api_req;
+
+typedef enum MHD_Result (*api_handler)(struct api_req *r);
+
+/* The server: one per `mreza serve` (http.c). */
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct node *node;
+    struct gate *gate;            /* body bytes in flight, per-client counts, deadlines */
+    struct ip_net *proxies;       /* http.trusted_proxies */
+    size_t n_proxies;
+    unsigned port;
+};
+
+#define API_ADDR_LEN (IP_V6_TEXT_MAX + 1)
 
 #define API_MAX_SEGS 2 /* '*' segments in one route's path */
 
 struct api_req {
     struct node *node;
+    struct http_server *srv;
     struct MHD_Connection *conn;
-    const char *method;       /* borrowed from libmicrohttpd for the request's life */
+    struct api_conn *ac;      /* the connection's state (http_client.c); NULL if none */
+    const char *method;       /* borrowed from libmicrohttpd for the request's life; NULL
+                                 until the headers are complete */
+    const char *uri_raw;      /* the request target as received (libmicrohttpd's buffer) */
+    size_t uri_len_raw;       /* its length then, up to a NUL byte; (size_t)-1 if none */
     char path[1024];
+    char client[API_ADDR_LEN];      /* the client's address, for the log ("-" unknown) */
+    char client_key[GATE_KEY_LEN];  /* counted for this request (through a proxy), or "" */
+    /* the body: admitted on the headers (route_admit), then read */
+    api_handler handler;      /* the route's, once admitted */
+    int takes_body;           /* the route reads a body (POST) */
     struct mz_buf body;       /* request body, capped at http.max_body */
-    int body_too_big;
+    size_t held;              /* bytes of the body budget (http.max_bodies_in_flight) held */
+    int length_given;         /* the body's size was announced (Content-Length) */
+    int refused;              /* refused while the body arrived: the rest is drained */
+    struct mz_error refusal;  /* ... and this is the reply, once it has */
+    size_t drained;           /* bytes of a refused body read and dropped */
     int responded;
     struct principal who;     /* ROLE_NONE until authenticated */
     char req_id[17];
     uint64_t start_ns;
     unsigned status;          /* for the log line */
     size_t bytes_out;
+    struct api_stream *stream;/* a streamed reply in progress, or NULL */
     const char *route_arg;    /* text after a route prefix (e.g. the object id) */
     const char *route_seg[API_MAX_SEGS]; /* the path segments a route's '*'s matched, */
     size_t route_seg_len[API_MAX_SEGS];  /* in r->path (not NUL-terminated) */
     char tlp_header[64];      /* X-Mreza-TLP value for single-object replies, or "" */
     char allow[64];           /* Allow header of a 405 reply (route.c), or "" */
+};
+
+/* A reply written as it is sent (api_reply_stream): libmicrohttpd asks read() for
+ * the next bytes whenever the socket can take them, and free() once the reply is
+ * over, sent whole or not. */
+#define API_STREAM_END (-1L)   /* read(): the reply is complete */
+#define API_STREAM_ERROR (-2L) /* read(): it cannot be finished; the connection is closed
+                                  so that the client sees an incomplete transfer */
+struct api_stream {
+    long (*read)(struct api_stream *s, char *buf, size_t max); /* bytes (0..max) or the above */
+    void (*free)(struct api_stream *s);
+    struct api_req *r;        /* the request while it lives (http.c keeps this), else NULL */
 };
 
 /* The most bytes a reply body may take (http.max_reply): every buffer a handler
@@ -46,6 +96,10 @@ size_t api_reply_limit(const struct api_req *r);
  * Returns an MHD_Result. */
 enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
                           const char *content_type);
+/* Queue a streamed reply (chunked transfer encoding). s is taken over: freed through
+ * s->free when the reply ends, or at once if it cannot be queued. */
+enum MHD_Result api_reply_stream(struct api_req *r, unsigned status, struct api_stream *s,
+                                 const char *content_type);
 /* JSON error body {"error":{"status","message","field"}} with the status for e->code. */
 enum MHD_Result api_reply_error(struct api_req *r, const struct mz_error *e);
 /* Shortcut: build the error from code and a message. */
@@ -74,10 +128,31 @@ void api_put_user(struct mz_buf *b, const struct store_user *u, const char *org_
 struct svc_key_view;
 void api_put_key(struct mz_buf *b, const struct svc_key_view *k);
 
-typedef enum MHD_Result (*api_handler)(struct api_req *r);
+/* On the headers of r (method, path, credentials already read into r->who): find
+ * its route and refuse what the route would refuse whatever the body says: unknown
+ * path (404), method (405 with Allow), Accept (406), Content-Type (415), missing
+ * credentials (401), a role that may not do the route's action (403). Returns 0
+ * with r->handler, r->route_arg and r->takes_body set, or 1 with the refusal queued
+ * (*ret is libmicrohttpd's result). */
+int route_admit(struct api_req *r, enum MHD_Result *ret);
 
-/* Find and run the handler for r (method + path). */
-enum MHD_Result route_dispatch(struct api_req *r);
+/* ---- connections and clients (http_client.c) ---- */
+
+/* Parse http.trusted_proxies ("addr[/n],addr[/n],..."; "" none) into srv. */
+enum mz_err http_client_proxies(struct http_server *srv, const char *list, struct mz_error *err);
+/* libmicrohttpd's accept policy: refuse a client already at its connection limit. */
+enum MHD_Result http_client_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* libmicrohttpd's connection notification: counts the connection against its
+ * client (closing it at once over the limit) and arms the header deadline. */
+void http_client_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code);
+/* The headers of r are complete: stops the deadline, sets r->ac and r->client and,
+ * for a request through a trusted proxy, counts it against the client that
+ * X-Forwarded-For names. 0, or 1 with a refusal queued (400, 429; *ret). */
+int http_client_admit(struct api_req *r, enum MHD_Result *ret);
+/* r is over: gives back what http_client_admit counted and, the connection staying
+ * open, gives the next request http.header_timeout for its headers. */
+void http_client_done(struct api_req *r);
 
 enum MHD_Result api_healthz(struct api_req *r);
 enum MHD_Result api_whoami(struct api_req *r);

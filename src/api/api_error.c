@@ -22,6 +22,8 @@ static const struct {
     {MZ_ETOOBIG, 413},
     {MZ_EIO, 500},
     {MZ_ENOMEM, 503},
+    {MZ_EBUSY, 503},
+    {MZ_ETOOMANY, 429},
 };
 
 unsigned api_status_of(enum mz_err code)

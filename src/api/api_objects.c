@@ -10,6 +10,7 @@
 #include "rules/observe.h"
 #include "domain/svc.h"
 #include "rules/tlp.h"
+#include "util/log.h"
 
 
 struct query_args {
@@ -225,33 +226,108 @@ enum MHD_Result api_objects_count(struct api_req *r)
     return api_reply(r, 200, &b, "application/json");
 }
 
-static int buf_write(void *ctx, const char *data, size_t len)
+/* An export is streamed: libmicrohttpd asks for the bundle a piece at a time, and
+ * the domain's cursor (svc_export_next) reads each piece from the store, so no
+ * export is ever whole in memory. A piece holds whole objects, at most
+ * http.max_reply bytes (about 256 KiB, or less when http.max_reply is smaller).
+ *
+ * The store connection: an export reads from one snapshot (a read transaction),
+ * which it must keep until its last piece is sent, however slowly the client reads.
+ * So it does not borrow a connection of the pool (a few slow exports would stall
+ * every other request) but one of the node's export connections, of which there are
+ * http.max_exports: when all are taken the export is refused at once (503), never
+ * queued. A failure once the reply has started (the status line is gone) closes the
+ * connection without the chunked encoding's last chunk, so the client sees an
+ * incomplete transfer, never a bundle that looks whole. */
+#define EXPORT_PIECE (256u << 10)
+
+struct export_stream {
+    struct api_stream base;
+    struct node *node;
+    struct store *st;       /* an export connection, held until the stream is freed */
+    struct svc_export *x;
+    struct mz_buf piece;    /* the piece being sent */
+    size_t off;             /* how much of it is sent */
+    size_t target;
+    int done;               /* the last piece has been read */
+    char req_id[17];
+};
+
+static long export_read(struct api_stream *bs, char *buf, size_t max)
 {
-    return mz_buf_append(ctx, data, len) != MZ_OK;
+    struct export_stream *s = (struct export_stream *)(void *)bs;
+    struct mz_error err;
+    size_t n;
+
+    while (s->off == s->piece.len) {
+        char msg[MZ_LOG_ESC_LEN(MZ_ERR_MSG_LEN)];
+        if (s->done)
+            return API_STREAM_END;
+        mz_buf_reset(&s->piece);
+        s->off = 0;
+        mz_error_clear(&err);
+        if (svc_export_next(s->x, &s->piece, s->target, &s->done, &err)) {
+            MZ_LOG(MZ_LOG_WARN, "event=export_failed req=%s objects=%zu msg=\"%s\"", s->req_id,
+                   svc_export_count(s->x), mz_log_quote(err.msg, msg, sizeof msg));
+            return API_STREAM_ERROR;
+        }
+    }
+    n = s->piece.len - s->off < max ? s->piece.len - s->off : max;
+    memcpy(buf, s->piece.data + s->off, n);
+    s->off += n;
+    return (long)n;
+}
+
+static void export_free(struct api_stream *bs)
+{
+    struct export_stream *s = (struct export_stream *)(void *)bs;
+
+    svc_export_close(s->x);
+    node_export_release(s->node, s->st);
+    mz_buf_free(&s->piece);
+    free(s);
 }
 
 enum MHD_Result api_export(struct api_req *r)
 {
     struct query_args a;
     struct mz_error err;
-    struct mz_buf b;
-    struct store *st;
+    struct export_stream *s;
     enum mz_err rc;
 
     mz_error_clear(&err);
     if (parse_query(r, &a, &err))
         return api_reply_error(r, &err);
-    mz_buf_init(&b, api_reply_limit(r));
-    st = node_store_acquire(r->node);
-    rc = svc_export(st, &r->who, &a.q, buf_write, &b, NULL, &err);
-    node_store_release(r->node, st);
-    /* a write that failed because the reply outgrew its buffer is reported as such
-     * by api_reply, from the buffer's latched error */
-    if (rc && !mz_buf_status(&b)) {
-        mz_buf_free(&b);
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return api_fail(r, MZ_ENOMEM, "", "out of memory; retry");
+    s->base.read = export_read;
+    s->base.free = export_free;
+    s->node = r->node;
+    s->target = api_reply_limit(r) < EXPORT_PIECE ? api_reply_limit(r) : EXPORT_PIECE;
+    memcpy(s->req_id, r->req_id, sizeof s->req_id);
+    mz_buf_init(&s->piece, api_reply_limit(r));
+    s->st = node_export_acquire(r->node);
+    if (!s->st) {
+        free(s);
+        return api_fail(r, MZ_EBUSY, "",
+                        "too many exports at once (http.max_exports = %ld), retry; or page through "
+                        "/api/v1/objects",
+                        r->node->conf.http_max_exports);
+    }
+    rc = svc_export_open(s->st, &r->who, &a.q, &s->x, &err);
+    /* the first piece before the status line: an error there is still a JSON reply */
+    if (!rc)
+        rc = svc_export_next(s->x, &s->piece, s->target, &s->done, &err);
+    if (rc) {
+        if (s->x)
+            svc_export_close(s->x);
+        node_export_release(r->node, s->st);
+        mz_buf_free(&s->piece);
+        free(s);
         return api_reply_error(r, &err);
     }
-    return api_reply(r, 200, &b, "application/stix+json;version=2.1");
+    return api_reply_stream(r, 200, &s->base, "application/stix+json;version=2.1");
 }
 
 /* The warnings of a write: objects handled as the default marking, each object a

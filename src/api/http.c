@@ -1,11 +1,30 @@
-/* api/http.c - libmicrohttpd glue: limits, request bodies, authentication, the
- * request log line, and handing each request to route.c.
+/* api/http.c - libmicrohttpd glue: the daemon, and one request's life: its
+ * admission on the headers, its body, its reply (whole or streamed), its log line.
  *
- * Limits: the body is capped at http.max_body (413 before reading when
- * Content-Length says so, else as soon as the cap is crossed), connections at
- * http.max_connections, idle connections time out after http.timeout. One
- * struct api_req lives from the first callback of a request to libmicrohttpd's
- * request-completed callback, which logs the request and frees it. */
+ * A request is admitted on its headers, before a byte of its body is read
+ * (libmicrohttpd calls on_request once the headers are complete, then with the body
+ * in pieces, then once more): the headers are checked (no control bytes, no
+ * conflicting Content-Length, one Transfer-Encoding we read), the client is counted
+ * (http_client.c), the bearer key is authenticated and the route's own refusals are
+ * made (route_admit: 404, 405, 406, 415, 401, 403); a body the route does not read,
+ * or larger than http.max_body, is refused; the body's announced size is taken from
+ * the budget of all bodies held at once (http.max_bodies_in_flight, 503 over it).
+ * A refusal made then is answered at once: libmicrohttpd then reads no body (a
+ * client that sent `Expect: 100-continue` gets no 100 Continue, only the refusal)
+ * and closes the connection after the reply.
+ *
+ * A body without an announced size (chunked) takes its bytes from the budget as they
+ * arrive. libmicrohttpd 0.9.75 cannot queue a reply while a body is being read, so a
+ * refusal then (413, 503) is kept, the rest of the body is read and dropped, up to
+ * http.max_body bytes more (past that the connection is closed), and the refusal is
+ * the reply. The body is freed, and its bytes given back, as soon as the handler has
+ * run.
+ *
+ * Limits that are not the request's: connections at http.max_connections, idle
+ * connections time out after http.timeout; per client and the header deadline are
+ * http_client.c's. One struct api_req lives from the request line (the URI log
+ * callback) to libmicrohttpd's request-completed callback, which logs the request
+ * and frees it. */
 #include "api/http.h"
 
 #include <arpa/inet.h>
@@ -22,11 +41,7 @@
 #include "util/log.h"
 #include "util/uuid.h"
 
-struct http_server {
-    struct MHD_Daemon *daemon;
-    struct node *node;
-    unsigned port;
-};
+#define STREAM_BLOCK (32u << 10) /* the most a streamed reply is asked for at once */
 
 static uint64_t now_ns(void)
 {
@@ -45,6 +60,8 @@ size_t api_reply_limit(const struct api_req *r)
     return r->node->conf.http_max_reply;
 }
 
+/* ---- replies ---- */
+
 /* A reply whose body lost a piece (its buffer latched rc) becomes an error reply.
  * The error body is small and fixed in size, so building it cannot fail the same way;
  * should it fail anyway, the connection is closed rather than a partial body sent. */
@@ -60,6 +77,22 @@ static enum MHD_Result reply_unbuilt(struct api_req *r, enum mz_err rc)
                         api_reply_limit(r));
     return api_fail(r, MZ_ENOMEM, "", "the node could not build the reply (%s); try again, or ask for less",
                     mz_err_name(rc));
+}
+
+static void add_headers(struct api_req *r, struct MHD_Response *resp, unsigned status,
+                        const char *content_type)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(resp, "X-Request-Id", r->req_id);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->tlp_header[0])
+        MHD_add_response_header(resp, "X-Mreza-TLP", r->tlp_header);
+    if (status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mreza\"");
+    if (status == 405 && r->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (status == 503 || status == 429)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 }
 
 enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
@@ -83,15 +116,7 @@ enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
         free(data);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header(resp, "X-Request-Id", r->req_id);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (r->tlp_header[0])
-        MHD_add_response_header(resp, "X-Mreza-TLP", r->tlp_header);
-    if (status == 401)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mreza\"");
-    if (status == 405 && r->allow[0])
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    add_headers(r, resp, status, content_type);
     ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     r->status = status;
@@ -100,16 +125,222 @@ enum MHD_Result api_reply(struct api_req *r, unsigned status, struct mz_buf *b,
     return ret;
 }
 
+/* libmicrohttpd's side of a struct api_stream. The stream and the request point at
+ * each other while both live; whichever ends first unlinks itself (libmicrohttpd
+ * calls both from the connection's thread). */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct api_stream *s = cls;
+    long n = s->read(s, buf, max);
+
+    (void)pos; /* read in order, once */
+    if (n == API_STREAM_END)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n < 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (s->r)
+        s->r->bytes_out += (size_t)n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct api_stream *s = cls;
+
+    if (s->r)
+        s->r->stream = NULL;
+    s->free(s);
+}
+
+enum MHD_Result api_reply_stream(struct api_req *r, unsigned status, struct api_stream *s,
+                                 const char *content_type)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    s->r = NULL;
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, s, stream_free);
+    if (!resp) {
+        s->free(s);
+        return MHD_NO;
+    }
+    add_headers(r, resp, status, content_type);
+    s->r = r;
+    r->stream = s;
+    ret = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp); /* if it was not queued, this frees s (and unlinks it) */
+    r->status = status;
+    r->responded = 1;
+    return ret;
+}
+
+/* ---- admission on the headers ---- */
+
+struct header_scan {
+    const char *clen;         /* the first Content-Length */
+    int n_clen, clen_conflict;
+    int n_te, te_other;       /* Transfer-Encoding headers; one not "chunked" */
+    int n_auth;
+    char bad[80];             /* a header with a control byte, escaped, or "" */
+};
+
+/* A control byte (other than a tab in a value) or DEL anywhere in s[0..n)? */
+static int has_control(const char *s, size_t n, int tab_ok)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && !(tab_ok && c == '\t')) || c == 0x7F)
+            return 1;
+    }
+    return 0;
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                   const char *value, size_t value_size)
+{
+    struct header_scan *hs = cls;
+
+    (void)kind;
+    if (!value)
+        value = "";
+    if (has_control(key, key_size, 0) || has_control(value, value_size, 1)) {
+        mz_log_esc(key, hs->bad, sizeof hs->bad);
+        return MHD_NO;
+    }
+    if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        if (hs->n_clen++ == 0)
+            hs->clen = value;
+        else if (strcmp(hs->clen, value) != 0)
+            hs->clen_conflict = 1;
+    } else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        hs->n_te++;
+        hs->te_other |= strcasecmp(value, "chunked") != 0;
+    } else if (!strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION)) {
+        hs->n_auth++;
+    }
+    return MHD_YES;
+}
+
+#if MHD_VERSION < 0x01000000
+/* libmicrohttpd before 1.0 ends a header's value at a NUL byte and drops the rest of
+ * the line without a word ("Authorization: Bearer KEY<NUL>anything" is read as
+ * "Bearer KEY"), and gives no way to see the line whole. But it parses the request
+ * line and the headers in place, in one buffer, and replaces each line's CR LF (or
+ * LF) with NUL bytes: so between the end of one line's text and the start of the
+ * next, there are exactly one or two NUL bytes, and after the last header, two to
+ * four (its end and the empty line), up to method + the header block's size. Any
+ * other gap means a line held a NUL byte (or was folded onto the previous one, which
+ * RFC 9112 lets a server refuse as well). libmicrohttpd 1.0 refuses NUL bytes in
+ * headers itself. Returns 1 if the header block is clean. */
+struct block_walk {
+    const char *lo, *hi; /* the header block */
+    const char *at;      /* the end of the last line's text */
+    int ok;
+};
+
+static int gap_ok(const struct block_walk *w, const char *next, size_t min, size_t max)
+{
+    if (next < w->at || next > w->hi || (size_t)(next - w->at) < min || (size_t)(next - w->at) > max)
+        return 0;
+    for (const char *p = w->at; p < next; p++)
+        if (*p)
+            return 0;
+    return 1;
+}
+
+static enum MHD_Result walk_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                   const char *value, size_t value_size)
+{
+    struct block_walk *w = cls;
+
+    (void)kind;
+    if (!w->ok || !value || key < w->lo || value < key + key_size || value + value_size > w->hi ||
+        !gap_ok(w, key, 1, 2)) {
+        w->ok = 0;
+        return MHD_NO;
+    }
+    w->at = value + value_size;
+    return MHD_YES;
+}
+
+static int header_block_clean(struct api_req *r, const char *version)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    struct block_walk w;
+
+    if (!info || !version[0])
+        return 1; /* HTTP/0.9 style or no size: nothing to measure (libmicrohttpd refuses those) */
+    w.lo = r->method;
+    w.hi = r->method + info->header_size;
+    w.at = version + strlen(version);
+    w.ok = version > w.lo && w.at <= w.hi;
+    if (w.ok)
+        MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, walk_header, &w);
+    return w.ok && gap_ok(&w, w.hi, 2, 4);
+}
+#else
+static int header_block_clean(struct api_req *r, const char *version)
+{
+    (void)r;
+    (void)version;
+    return 1;
+}
+#endif
+
+/* The checks of the headers themselves: 0, or 1 with a 400/501 queued. */
+static int headers_refused(struct api_req *r, const char *version, enum MHD_Result *ret)
+{
+    struct header_scan hs;
+
+    memset(&hs, 0, sizeof hs);
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, scan_header, &hs);
+    if (hs.bad[0]) {
+        *ret = api_fail(r, MZ_EINVAL, "", "the header %s holds a control character", hs.bad);
+        return 1;
+    }
+    if (r->uri_len_raw != (size_t)-1 && version[0] && r->uri_raw + r->uri_len_raw + 1 != version) {
+        *ret = api_fail(r, MZ_EINVAL, "", "the request line holds a NUL byte");
+        return 1;
+    }
+    if (!header_block_clean(r, version)) {
+        *ret = api_fail(r, MZ_EINVAL, "", "a header line holds a NUL byte, or is folded onto the line before it");
+        return 1;
+    }
+    if (hs.clen_conflict) {
+        *ret = api_fail(r, MZ_EINVAL, "", "the request has Content-Length headers that disagree");
+        return 1;
+    }
+    if (hs.n_te && hs.n_clen) {
+        *ret = api_fail(r, MZ_EINVAL, "", "the request has both Transfer-Encoding and Content-Length");
+        return 1;
+    }
+    if (hs.n_te > 1 || hs.te_other) {
+        *ret = api_fail(r, MZ_EUNSUPPORTED, "",
+                        "the only Transfer-Encoding read is one 'chunked'; or send a Content-Length");
+        return 1;
+    }
+    if (hs.n_auth > 1) {
+        *ret = api_fail(r, MZ_EINVAL, "", "the request has more than one Authorization header");
+        return 1;
+    }
+    return 0;
+}
+
 /* Bearer token -> r->who. Missing credentials leave ROLE_NONE (the route decides
  * whether that is allowed); present but unknown ones are an error. */
 static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
 {
-    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h = NULL;
+    size_t h_len = 0;
     struct store *st;
     enum mz_err rc;
 
-    if (!h)
+    if (!MHD_lookup_connection_value_n(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
+                                       strlen(MHD_HTTP_HEADER_AUTHORIZATION), &h, &h_len) || !h)
         return MZ_OK;
+    /* the whole value, not a prefix of it (headers_refused saw no NUL byte in it) */
+    if (strlen(h) != h_len)
+        return mz_error_set(err, MZ_EINVAL, "", "the Authorization header holds a NUL byte");
     if (strncasecmp(h, "Bearer ", 7) != 0)
         return mz_error_set(err, MZ_EAUTH, "", "use 'Authorization: Bearer <API key>'");
     st = node_store_acquire(r->node);
@@ -118,19 +349,132 @@ static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
     return rc;
 }
 
-static enum MHD_Result handle(struct api_req *r)
+/* The body's admission: its size against the route and http.max_body, its announced
+ * bytes against the budget. 0, or 1 with a refusal queued. */
+static int body_refused(struct api_req *r, enum MHD_Result *ret)
+{
+    const struct mz_conf *c = &r->node->conf;
+    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    int chunked = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+    unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0; /* digits only: libmicrohttpd checked */
+
+    if (!r->takes_body) {
+        if (n || chunked) {
+            *ret = api_fail(r, MZ_EINVAL, "", "%s %s takes no request body", r->method, r->path);
+            return 1;
+        }
+        return 0;
+    }
+    if (n > c->http_max_body) {
+        *ret = api_fail(r, MZ_ETOOBIG, "", "the request body is larger than %zu bytes (http.max_body)",
+                        c->http_max_body);
+        return 1;
+    }
+    if (!cl || !n)
+        return 0;
+    if (!gate_bytes_take(r->srv->gate, (size_t)n)) {
+        *ret = api_fail(r, MZ_EBUSY, "",
+                        "too many uploads in flight, retry (the node holds at most %zu bytes of request "
+                        "bodies at once: http.max_bodies_in_flight)",
+                        c->http_max_bodies_in_flight);
+        return 1;
+    }
+    r->held = (size_t)n;
+    r->length_given = 1;
+    /* one allocation for a body of announced size (capped above) */
+    if (mz_buf_reserve(&r->body, (size_t)n) != MZ_OK) {
+        *ret = api_fail(r, MZ_ENOMEM, "", "out of memory for a body of %llu bytes; retry", n);
+        return 1;
+    }
+    return 0;
+}
+
+/* The first call: the headers are complete. */
+static enum MHD_Result admit(struct api_req *r, const char *version)
 {
     struct mz_error err;
-    enum mz_err rc;
+    enum MHD_Result ret = MHD_YES;
 
+    if (http_client_admit(r, &ret) || headers_refused(r, version, &ret))
+        return ret;
     mz_error_clear(&err);
-    if (r->body_too_big)
-        return api_fail(r, MZ_ETOOBIG, "", "the request body is larger than %zu bytes (http.max_body)",
-                        r->node->conf.http_max_body);
-    rc = authenticate(r, &err);
-    if (rc)
+    if (authenticate(r, &err))
         return api_reply_error(r, &err);
-    return route_dispatch(r);
+    if (route_admit(r, &ret) || body_refused(r, &ret))
+        return ret;
+    return MHD_YES;
+}
+
+/* ---- the body ---- */
+
+static void body_release(struct api_req *r)
+{
+    mz_buf_free(&r->body);
+    if (r->held)
+        gate_bytes_give(r->srv->gate, r->held);
+    r->held = 0;
+}
+
+/* Refuse the request while its body arrives: the rest is drained, the refusal is
+ * the reply once it has (see the top of the file). */
+static void refuse_body(struct api_req *r, enum mz_err code, const char *msg)
+{
+    r->refused = 1;
+    mz_error_set(&r->refusal, code, "", "%s", msg);
+    body_release(r);
+}
+
+static enum MHD_Result on_body(struct api_req *r, const char *data, size_t n)
+{
+    const struct mz_conf *c = &r->node->conf;
+    char msg[MZ_ERR_MSG_LEN];
+
+    if (r->refused || r->responded) {
+        r->drained += n;
+        return r->drained > c->http_max_body ? MHD_NO : MHD_YES;
+    }
+    if (r->body.len + n > c->http_max_body) {
+        snprintf(msg, sizeof msg, "the request body is larger than %zu bytes (http.max_body)", c->http_max_body);
+        refuse_body(r, MZ_ETOOBIG, msg);
+        return MHD_YES;
+    }
+    if (!r->length_given) {
+        if (!gate_bytes_take(r->srv->gate, n)) {
+            snprintf(msg, sizeof msg,
+                     "too many uploads in flight, retry (the node holds at most %zu bytes of request bodies at "
+                     "once: http.max_bodies_in_flight)",
+                     c->http_max_bodies_in_flight);
+            refuse_body(r, MZ_EBUSY, msg);
+            return MHD_YES;
+        }
+        r->held += n;
+    }
+    if (mz_buf_append(&r->body, data, n) != MZ_OK)
+        refuse_body(r, MZ_ENOMEM, "out of memory for the request body; retry");
+    return MHD_YES;
+}
+
+/* libmicrohttpd's URI log callback, called on the request line, before anything of
+ * it is changed: the request's state starts here (so that requests libmicrohttpd
+ * refuses itself are logged too), with the length of the raw request target, which
+ * says whether the line held a NUL byte (headers_refused). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_server *s = cls;
+    struct api_req *r = calloc(1, sizeof *r);
+
+    if (!r)
+        return NULL;
+    r->node = s->node;
+    r->srv = s;
+    r->conn = conn;
+    r->start_ns = now_ns();
+    r->uri_raw = uri;
+    r->uri_len_raw = uri ? strlen(uri) : (size_t)-1;
+    snprintf(r->client, sizeof r->client, "-");
+    mz_random_hex(r->req_id, sizeof r->req_id);
+    mz_buf_init(&r->body, s->node->conf.http_max_body);
+    return r;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -138,91 +482,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    struct http_server *s = cls;
     struct api_req *r = *con_cls;
+    enum MHD_Result ret;
 
-    (void)version;
-    if (!r) {
-        const char *cl;
-        r = calloc(1, sizeof *r);
-        if (!r)
-            return MHD_NO;
-        r->node = s->node;
-        r->conn = conn;
+    (void)cls;
+    (void)conn;
+    if (!r)
+        return MHD_NO; /* out of memory at the request line: close */
+    if (!r->method) {
         r->method = method;
-        r->start_ns = now_ns();
         snprintf(r->path, sizeof r->path, "%s", url);
-        mz_random_hex(r->req_id, sizeof r->req_id);
-        mz_buf_init(&r->body, s->node->conf.http_max_body);
-        *con_cls = r;
-        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl) {
-            unsigned long long n = strtoull(cl, NULL, 10);
-            if (n > s->node->conf.http_max_body) {
-                r->body_too_big = 1;
-                return handle(r);
-            }
-            /* one allocation for a body of announced size (capped above) */
-            if (n && mz_buf_reserve(&r->body, (size_t)n) != MZ_OK)
-                return MHD_NO;
-        }
-        return MHD_YES;
+        return admit(r, version);
     }
     if (*upload_data_size) {
-        if (!r->responded && !r->body_too_big &&
-            mz_buf_append(&r->body, upload_data, *upload_data_size) != MZ_OK) {
-            r->body_too_big = 1;
-            mz_buf_free(&r->body);
-            *upload_data_size = 0;
-            return handle(r);
-        }
+        ret = on_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return MHD_YES;
+        return ret;
     }
     if (r->responded)
         return MHD_YES;
-    return handle(r);
-}
-
-/* The text of s fit for one key=value log line, into out (cap bytes): bytes that would
- * end the line or start another key (controls, space, '=', '"', '\\', '%') are written
- * as %XX, so that nothing a client sends can forge a log line or a field of one. */
-static const char *log_safe(const char *s, char *out, size_t cap)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (; *s && o + 4 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x21 || c == 0x7F || c == '=' || c == '"' || c == '\\' || c == '%') {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        } else {
-            out[o++] = (char)c;
-        }
-    }
-    out[o] = '\0';
-    return out;
+    if (r->refused)
+        return api_reply_error(r, &r->refusal);
+    if (!r->handler)
+        return MHD_NO; /* admit() either set it or queued a reply: not reached */
+    ret = r->handler(r);
+    body_release(r); /* the handler is done with it */
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct api_req *r = *con_cls;
-    char path[3 * sizeof r->path + 1], method[64];
+    char path[MZ_LOG_ESC_LEN(sizeof r->path)], method[64], user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)],
+        org[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
 
     (void)cls;
-    (void)conn;
     if (!r)
         return;
-    MZ_LOG(MZ_LOG_INFO, "req=%s method=%s path=%s status=%u bytes=%zu ms=%.1f user=%s org=%s%s",
-           r->req_id, log_safe(r->method, method, sizeof method), log_safe(r->path, path, sizeof path),
-           r->status, r->bytes_out,
-           (double)(now_ns() - r->start_ns) / 1e6,
-           r->who.role ? r->who.user.name : "-", r->who.role ? r->who.org.name : "-",
+    if (!r->status) { /* refused by libmicrohttpd itself (a bad Content-Length...) */
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+        r->status = info ? info->http_status : 0;
+    }
+    if (r->stream)
+        r->stream->r = NULL;
+    MZ_LOG(MZ_LOG_INFO, "req=%s method=%s path=%s status=%u bytes=%zu ms=%.1f client=%s user=%s org=%s%s",
+           r->req_id, r->method ? mz_log_esc(r->method, method, sizeof method) : "-",
+           r->method ? mz_log_esc(r->path, path, sizeof path) : "-", r->status, r->bytes_out,
+           (double)(now_ns() - r->start_ns) / 1e6, r->client,
+           r->who.role ? mz_log_esc(r->who.user.name, user, sizeof user) : "-",
+           r->who.role ? mz_log_esc(r->who.org.name, org, sizeof org) : "-",
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
-    mz_buf_free(&r->body);
+    http_client_done(r);
+    body_release(r);
     free(r);
     *con_cls = NULL;
 }
@@ -255,9 +567,10 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(out - s);
 }
 
+/* libmicrohttpd's own messages, which may quote the request (its URL). */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char msg[512];
+    char msg[512], esc[MZ_LOG_ESC_LEN(sizeof msg)];
     size_t n;
 
     (void)cls;
@@ -265,7 +578,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     n = strlen(msg);
     while (n && msg[n - 1] == '\n')
         msg[--n] = '\0';
-    MZ_LOG(MZ_LOG_WARN, "event=http msg=\"%s\"", msg);
+    MZ_LOG(MZ_LOG_WARN, "event=http msg=\"%s\"", mz_log_quote(msg, esc, sizeof esc));
 }
 
 /* "127.0.0.1:8470", "[::1]:8470" or ":8470" -> socket address. */
@@ -308,36 +621,61 @@ static enum mz_err parse_listen(const char *spec, struct sockaddr_storage *ss,
     return MZ_OK;
 }
 
+static void server_free(struct http_server *s)
+{
+    if (!s)
+        return;
+    gate_free(s->gate);
+    free(s->proxies);
+    free(s);
+}
+
 enum mz_err http_start(struct node *node, struct http_server **out, struct mz_error *err)
 {
+    const struct mz_conf *c = &node->conf;
+    struct gate_limits lim = {c->http_max_bodies_in_flight, c->http_max_connections_per_client};
     struct sockaddr_storage ss;
     struct http_server *s;
     const union MHD_DaemonInfo *info;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    enum mz_err rc = parse_listen(node->conf.listen, &ss, err);
+    enum mz_err rc = parse_listen(c->listen, &ss, err);
 
     if (rc)
         return rc;
+    if (c->http_max_bodies_in_flight < c->http_max_body)
+        return mz_error_set(err, MZ_EINVAL, "http.max_bodies_in_flight",
+                            "http.max_bodies_in_flight (%zu) is smaller than http.max_body (%zu): a body of the "
+                            "largest size allowed could never be accepted",
+                            c->http_max_bodies_in_flight, c->http_max_body);
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s = calloc(1, sizeof *s);
     if (!s)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     s->node = node;
+    rc = http_client_proxies(s, c->http_trusted_proxies, err);
+    if (!rc)
+        rc = gate_new(&lim, &s->gate, err);
+    if (rc) {
+        server_free(s);
+        return rc;
+    }
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s,
+        flags, 0, http_client_accept, s, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)node->conf.http_threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)node->conf.http_max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)node->conf.http_timeout,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->http_threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_timeout,
+        MHD_OPTION_NOTIFY_CONNECTION, http_client_notify, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
         MHD_OPTION_END);
     if (!s->daemon) {
-        free(s);
+        server_free(s);
         return mz_error_set(err, MZ_EIO, "listen", "cannot listen on %s (in use, or not an address of this host?)",
-                            node->conf.listen);
+                            c->listen);
     }
     info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
@@ -355,5 +693,5 @@ void http_stop(struct http_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);
-    free(s);
+    server_free(s);
 }

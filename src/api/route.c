@@ -1,12 +1,16 @@
 /* api/route.c - the route table: method + path -> handler and who may call it, and
  * the checks every route shares before its handler runs: credentials, the method
  * (405 with an Allow header), the media type the client accepts (406) and the one it
- * sends (415). */
+ * sends (415), and for routes that write, whether the caller's role may (403). All
+ * of them need only the request's headers, so http.c runs them (route_admit) before
+ * it reads a byte of the body: nothing the node would refuse anyway costs it memory
+ * for a body. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
+#include "domain/authz.h"
 
 enum access {
     ACCESS_ANYONE,      /* no credentials needed */
@@ -21,34 +25,35 @@ struct route {
     enum access access;
     api_handler handler;
     const char *produces; /* the media type of its replies (406 if not accepted) */
+    int action;           /* an authz_action asked on the headers (403 before the body), or -1 */
 };
 
 #define JSON "application/json"
 #define STIX "application/stix+json;version=2.1"
 
 static const struct route routes[] = {
-    {"GET", "/healthz", 0, ACCESS_ANYONE, api_healthz, JSON},
-    {"GET", "/api/v1/whoami", 0, ACCESS_MEMBER, api_whoami, JSON},
-    {"GET", "/api/v1/objects", 0, ACCESS_PUBLIC_READ, api_objects_list, JSON},
-    {"POST", "/api/v1/objects", 0, ACCESS_MEMBER, api_objects_post, JSON},
-    {"GET", "/api/v1/objects/", 1, ACCESS_PUBLIC_READ, api_object_get, JSON},
-    {"GET", "/api/v1/count", 0, ACCESS_PUBLIC_READ, api_objects_count, JSON},
-    {"GET", "/api/v1/export", 0, ACCESS_PUBLIC_READ, api_export, STIX},
-    {"GET", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_list, JSON},
-    {"POST", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_post, JSON},
-    {"GET", "/api/v1/users", 0, ACCESS_MEMBER, api_users_list, JSON},
-    {"POST", "/api/v1/users", 0, ACCESS_MEMBER, api_users_post, JSON},
-    {"GET", "/api/v1/users/*/keys", 0, ACCESS_MEMBER, api_user_keys_list, JSON},
-    {"POST", "/api/v1/users/*/keys", 0, ACCESS_MEMBER, api_user_keys_post, JSON},
-    {"PATCH", "/api/v1/users/*/keys/*", 0, ACCESS_MEMBER, api_user_key_patch, JSON},
-    {"DELETE", "/api/v1/users/*/keys/*", 0, ACCESS_MEMBER, api_user_key_delete, JSON},
-    {"POST", "/api/v1/users/*/keys/*/rotate", 0, ACCESS_MEMBER, api_user_key_rotate, JSON},
-    {"POST", "/api/v1/users/*/disable", 0, ACCESS_MEMBER, api_user_disable, JSON},
-    {"POST", "/api/v1/users/*/enable", 0, ACCESS_MEMBER, api_user_enable, JSON},
-    {"POST", "/api/v1/match", 0, ACCESS_MEMBER, api_match_post, JSON},
-    {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get, JSON},
-    {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats, JSON},
-    {"GET", "/api/v1/campaigns", 0, ACCESS_MEMBER, api_campaigns_list, JSON},
+    {"GET", "/healthz", 0, ACCESS_ANYONE, api_healthz, JSON, -1},
+    {"GET", "/api/v1/whoami", 0, ACCESS_MEMBER, api_whoami, JSON, -1},
+    {"GET", "/api/v1/objects", 0, ACCESS_PUBLIC_READ, api_objects_list, JSON, -1},
+    {"POST", "/api/v1/objects", 0, ACCESS_MEMBER, api_objects_post, JSON, AUTHZ_OBJECT_WRITE},
+    {"GET", "/api/v1/objects/", 1, ACCESS_PUBLIC_READ, api_object_get, JSON, -1},
+    {"GET", "/api/v1/count", 0, ACCESS_PUBLIC_READ, api_objects_count, JSON, -1},
+    {"GET", "/api/v1/export", 0, ACCESS_PUBLIC_READ, api_export, STIX, -1},
+    {"GET", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_list, JSON, -1},
+    {"POST", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_post, JSON, AUTHZ_ORG_ADD},
+    {"GET", "/api/v1/users", 0, ACCESS_MEMBER, api_users_list, JSON, -1},
+    {"POST", "/api/v1/users", 0, ACCESS_MEMBER, api_users_post, JSON, AUTHZ_USER_ADD},
+    {"GET", "/api/v1/users/*/keys", 0, ACCESS_MEMBER, api_user_keys_list, JSON, -1},
+    {"POST", "/api/v1/users/*/keys", 0, ACCESS_MEMBER, api_user_keys_post, JSON, AUTHZ_KEY_ISSUE},
+    {"PATCH", "/api/v1/users/*/keys/*", 0, ACCESS_MEMBER, api_user_key_patch, JSON, AUTHZ_KEY_CHANGE},
+    {"DELETE", "/api/v1/users/*/keys/*", 0, ACCESS_MEMBER, api_user_key_delete, JSON, -1},
+    {"POST", "/api/v1/users/*/keys/*/rotate", 0, ACCESS_MEMBER, api_user_key_rotate, JSON, AUTHZ_KEY_ISSUE},
+    {"POST", "/api/v1/users/*/disable", 0, ACCESS_MEMBER, api_user_disable, JSON, AUTHZ_USER_DISABLE},
+    {"POST", "/api/v1/users/*/enable", 0, ACCESS_MEMBER, api_user_enable, JSON, AUTHZ_USER_DISABLE},
+    {"POST", "/api/v1/match", 0, ACCESS_MEMBER, api_match_post, JSON, -1},
+    {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get, JSON, -1},
+    {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats, JSON, -1},
+    {"GET", "/api/v1/campaigns", 0, ACCESS_MEMBER, api_campaigns_list, JSON, -1},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -219,10 +224,10 @@ static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Res
     return 0;
 }
 
-enum MHD_Result route_dispatch(struct api_req *r)
+int route_admit(struct api_req *r, enum MHD_Result *ret)
 {
     int path_known = 0;
-    enum MHD_Result ret;
+    struct mz_error err;
 
     for (size_t i = 0; i < N_ROUTES; i++) {
         const struct route *rt = &routes[i];
@@ -237,18 +242,31 @@ enum MHD_Result route_dispatch(struct api_req *r)
             r->route_seg[k] = m.seg[k];
             r->route_seg_len[k] = m.seg_len[k];
         }
-        if (media_refused(r, rt, &ret))
-            return ret;
-        if (rt->access == ACCESS_MEMBER && r->who.role == ROLE_NONE)
-            return api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>'");
-        if (rt->access == ACCESS_PUBLIC_READ && r->who.role == ROLE_NONE && !r->node->conf.api_public_read)
-            return api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>' (public TLP:CLEAR reads are off on this node)");
-        return rt->handler(r);
+        if (media_refused(r, rt, ret))
+            return 1;
+        if (rt->access == ACCESS_MEMBER && r->who.role == ROLE_NONE) {
+            *ret = api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>'");
+            return 1;
+        }
+        if (rt->access == ACCESS_PUBLIC_READ && r->who.role == ROLE_NONE && !r->node->conf.api_public_read) {
+            *ret = api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>' (public TLP:CLEAR reads are off on this node)");
+            return 1;
+        }
+        mz_error_clear(&err);
+        if (rt->action >= 0 && authz_check(&r->who, (enum authz_action)rt->action, &err)) {
+            *ret = api_reply_error(r, &err);
+            return 1;
+        }
+        r->handler = rt->handler;
+        r->takes_body = !strcmp(rt->method, "POST") || !strcmp(rt->method, "PATCH");
+        return 0;
     }
     if (path_known) {
         collect_allow(r);
-        return api_fail(r, MZ_EMETHOD, "", "method %s is not allowed on %s (allowed: %s)", r->method,
-                        r->path, r->allow);
+        *ret = api_fail(r, MZ_EMETHOD, "", "method %s is not allowed on %s (allowed: %s)", r->method, r->path,
+                        r->allow);
+        return 1;
     }
-    return api_fail(r, MZ_ENOTFOUND, "", "no such endpoint: %s (see docs/api.md)", r->path);
+    *ret = api_fail(r, MZ_ENOTFOUND, "", "no such endpoint: %s (see docs/api.md)", r->path);
+    return 1;
 }

@@ -1,7 +1,9 @@
 /* cli/cli_admin.c - `mreza init`, `org`, `user`, `check` and `config`, and their
  * option tables (cli.h). The subcommand is a->pos[0]; the parser has checked it. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "domain/svc.h"
@@ -64,6 +66,46 @@ static void print_next_steps(const struct cli_args *a, int demo)
     printf("  every command:           mreza help\n");
 }
 
+/* The files of a node that hold its objects or keys (the store, its write-ahead log
+ * and shared memory, the index snapshot, the demo keys). */
+static const char *const node_files[] = {"mreza.db", "mreza.db-wal", "mreza.db-shm", "index.snap",
+                                         "demo-keys.txt"};
+
+/* The data directory holds every TLP level, RED included, and the hashes of the API
+ * keys: init makes it 0700 (the store creates it so), and when init is given an
+ * existing directory that other users may enter or read, it takes that access away
+ * (and from the node's files in it) and says so, rather than refuse: whoever runs
+ * init on a directory means the node to live there. A directory that is not ours to
+ * change is refused. 0, or the exit status of a failure. */
+static int secure_data_dir(const char *dir)
+{
+    struct stat sb;
+    char path[1100];
+
+    if (stat(dir, &sb) != 0)
+        return errno == ENOENT ? 0 : cli_failf("cannot read %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return cli_failf("%s is not a directory", dir);
+    if (sb.st_mode & 077) {
+        if (chmod(dir, 0700) != 0)
+            return cli_failf("%s can be read by other users (mode %04o) and cannot be made 0700 (%s): make it "
+                             "yours and 0700, or choose another --data",
+                             dir, (unsigned)(sb.st_mode & 07777), strerror(errno));
+        printf("mreza: %s was open to other users (mode %04o); it is now 0700\n", dir, (unsigned)(sb.st_mode & 07777));
+    }
+    for (size_t i = 0; i < sizeof node_files / sizeof node_files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, node_files[i]);
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || !(sb.st_mode & 077))
+            continue;
+        if (chmod(path, 0600) != 0)
+            return cli_failf("%s can be read by other users (mode %04o) and cannot be made 0600: %s", path,
+                             (unsigned)(sb.st_mode & 07777), strerror(errno));
+        printf("mreza: %s was open to other users (mode %04o); it is now 0600\n", path,
+               (unsigned)(sb.st_mode & 07777));
+    }
+    return 0;
+}
+
 /* init makes the store; a second plain init only brings the schema up to date. init
  * --demo wants a directory without a node and refuses, touching nothing, otherwise
  * (the store's identities and demo-keys.txt must stay as they are). */
@@ -83,11 +125,13 @@ int cli_init(struct cli_args *a)
                              a->conf.data_dir);
         return cli_fail(&err);
     }
-    if (demo && cli_demo_load(st, a->conf.data_dir, &err))
+    /* once the store is open: an init that refuses (--demo on a node) changes nothing */
+    rc = secure_data_dir(a->conf.data_dir);
+    if (!rc && demo && cli_demo_load(st, a->conf.data_dir, &err))
         rc = cli_fail(&err);
-    else if (existed)
+    else if (!rc && existed)
         printf("mreza: %s already holds a node; its store is up to date\n", a->conf.data_dir);
-    else
+    else if (!rc)
         printf("mreza: node store ready in %s\n", a->conf.data_dir);
     if (!rc && !existed)
         print_next_steps(a, demo);

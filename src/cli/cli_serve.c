@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api/http.h"
 #include "cli/cli.h"
@@ -32,6 +33,8 @@ int cli_serve(struct cli_args *a)
     struct node node;
     struct http_server *http = NULL;
     struct mz_error err;
+    char esc[2][MZ_LOG_ESC_LEN(MZ_CONF_STR_LEN)];
+    struct stat sb;
     sigset_t set;
     int sig;
 
@@ -50,8 +53,13 @@ int cli_serve(struct cli_args *a)
         node_close(&node);
         return cli_fail(&err);
     }
-    MZ_LOG(MZ_LOG_INFO, "event=start listen=%s port=%u data=%s", a->conf.listen, http_port(http),
-           a->conf.data_dir);
+    MZ_LOG(MZ_LOG_INFO, "event=start listen=%s port=%u data=%s", mz_log_esc(a->conf.listen, esc[0], sizeof esc[0]),
+           http_port(http), mz_log_esc(a->conf.data_dir, esc[1], sizeof esc[1]));
+    /* `mreza init` takes other users' access away; serve only says so */
+    if (stat(a->conf.data_dir, &sb) == 0 && (sb.st_mode & 077))
+        MZ_LOG(MZ_LOG_WARN, "event=data_dir_open data=%s mode=%04o msg=\"other users can enter the data directory, "
+               "which holds every TLP level: make it 0700 (mreza init does)\"",
+               esc[1], (unsigned)(sb.st_mode & 07777));
     printf("mreza: serving %s on http://%s%.*s:%u/ (data %s)\n", "the API",
            a->conf.listen[0] == ':' ? "0.0.0.0" : "",
            (int)(strrchr(a->conf.listen, ':') - a->conf.listen), a->conf.listen, http_port(http),

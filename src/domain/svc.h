@@ -11,6 +11,7 @@
 #include "fmt/bundle.h"
 #include "rules/principal.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/conf.h"
 #include "util/err.h"
 
@@ -268,9 +269,33 @@ enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
 typedef int (*svc_write_fn)(void *ctx, const char *data, size_t len);
 
 /* Write a STIX 2.1 bundle of everything p may see that q selects (q->limit and
- * q->next are ignored), with the TLP marking definitions it references. */
+ * q->next are ignored), with the TLP marking definitions it references, through
+ * write in pieces of about 256 KiB (an svc_export cursor, below). */
 enum mz_err svc_export(struct store *st, const struct principal *p, const struct svc_query *q,
                        svc_write_fn write, void *ctx, size_t *n_objects_out,
                        struct mz_error *err);
+
+/* The same bundle a piece at a time, for a caller that is asked for its output
+ * (a streamed HTTP reply) rather than one that pushes it.
+ *
+ * svc_export_open() checks q (MZ_EINVAL naming the parameter), copies what it needs
+ * of p and q (neither need outlive the call) and opens a read transaction on st:
+ * every piece comes from that one snapshot. st is borrowed until svc_export_close(),
+ * which ends the transaction; use st for nothing else meanwhile.
+ *
+ * svc_export_next() appends the next piece to out, stopping once out holds about
+ * target bytes; *done_out is 1 when the bundle is complete. A piece holds whole
+ * objects and never passes out->limit: an object that does not fit beside what out
+ * holds waits for the next call, one that does not fit into an empty out is
+ * MZ_ETOOBIG. On any error the bundle is unfinished and must not be passed on as
+ * if it were whole (the HTTP layer closes the connection). */
+struct svc_export;
+enum mz_err svc_export_open(struct store *st, const struct principal *p, const struct svc_query *q,
+                            struct svc_export **out, struct mz_error *err);
+enum mz_err svc_export_next(struct svc_export *x, struct mz_buf *out, size_t target, int *done_out,
+                            struct mz_error *err);
+/* Objects written so far. */
+size_t svc_export_count(const struct svc_export *x);
+void svc_export_close(struct svc_export *x);
 
 #endif

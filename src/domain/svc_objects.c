@@ -19,6 +19,7 @@
 #include "domain/svc.h"
 #include "domain/svc_cursor.h"
 #include "rules/tlp.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"
@@ -314,74 +315,315 @@ enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
     return rc;
 }
 
-struct export_ctx {
-    svc_write_fn write;
-    void *ctx;
-    size_t n;
-    unsigned used;    /* bit per TLP level whose marking an exported object uses */
-    unsigned present; /* bit per standard marking definition exported (tlp_standard_index;
-                         those of TLP 2.0 are numbered as the levels) */
-    int failed;
+/* ---- export: a cursor over the store, read a page at a time ----
+ *
+ * The bundle is written in pieces, so that the HTTP layer can stream it (libmicrohttpd
+ * pulls the reply) and no export is ever whole in memory. The cursor reads rows in
+ * seq order after the last one it wrote, EXPORT_ROWS_PER_READ at a time, inside one
+ * read transaction: every page sees the same snapshot, so the bundle is exactly what
+ * one query would have returned at the start, whatever is written meanwhile. */
+
+#define EXPORT_ROWS_PER_READ 256
+
+enum export_stage {
+    EXPORT_HEAD,  /* the bundle's opening is still to be written */
+    EXPORT_ROWS,  /* objects */
+    EXPORT_TAIL,  /* the marking definitions the objects use, and the closing */
+    EXPORT_DONE
 };
 
-/* Write one object, opening the "objects" list before the first (STIX forbids an
- * empty list, so a bundle with nothing visible has no "objects" at all). */
-static int export_emit(struct export_ctx *c, const char *data, size_t len)
-{
-    const char *sep = c->n ? ",\n" : ",\"objects\":[\n";
+struct svc_export {
+    struct store *st;                /* borrowed; a read transaction is open on it */
+    struct principal who;            /* a copy: vis points into it */
+    struct store_vis vis;
+    struct store_query sq;           /* its strings point into strings below */
+    const char *types[SVC_MAX_TYPES];
+    char added_after[MZ_TIME_STRLEN];
+    char *strings;                   /* copies of the query's strings */
+    enum export_stage stage;
+    struct chooser ch;               /* which object and version of an id is served (R2, R3) */
+    size_t n;                        /* objects written */
+    unsigned used;                   /* bit per TLP level whose marking an object uses */
+    unsigned present;                /* bit per standard marking definition written
+                                        (tlp_standard_index; those of TLP 2.0 are
+                                        numbered as the levels) */
+};
 
-    if (c->write(c->ctx, sep, strlen(sep)) || c->write(c->ctx, data, len)) {
-        c->failed = 1;
-        return 1;
+/* A copy of s at *pos in buf (which has room: sized by strings_len). */
+static const char *keep(char *buf, size_t *pos, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *out = buf + *pos;
+
+    memcpy(out, s, n);
+    *pos += n;
+    return out;
+}
+
+static size_t strings_len(const struct store_query *sq)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < sq->n_types; i++)
+        n += strlen(sq->types[i]) + 1;
+    if (sq->id)
+        n += strlen(sq->id) + 1;
+    if (sq->created_by)
+        n += strlen(sq->created_by) + 1;
+    return n;
+}
+
+enum mz_err svc_export_open(struct store *st, const struct principal *p, const struct svc_query *q,
+                            struct svc_export **out, struct mz_error *err)
+{
+    struct svc_export *x = calloc(1, sizeof *x);
+    struct svc_query all = *q;
+    char added_after[MZ_TIME_STRLEN];
+    unsigned char key[SVC_CURSOR_KEY_LEN];
+    struct store_query sq;
+    size_t pos = 0;
+    int key_read;
+    enum mz_err rc;
+
+    if (!x)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    all.next = NULL; /* an export is everything q selects: no paging (no page key read) */
+    all.limit = 0;
+    rc = to_store_query(st, p, &all, &sq, added_after, key, &key_read, err);
+    svc_cursor_forget(key);
+    if (!rc && sq.n_types > SVC_MAX_TYPES)
+        rc = mz_error_set(err, MZ_EINVAL, "type", "at most %d types may be asked for at once", SVC_MAX_TYPES);
+    if (!rc && !(x->strings = malloc(strings_len(&sq) + 1)))
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (rc) {
+        free(x);
+        return rc;
     }
-    c->n++;
-    return 0;
+    x->st = st;
+    x->who = *p;
+    tlp_visibility(&x->who, &x->vis);
+    x->ch.st = st;
+    x->ch.p = &x->who;
+    mz_error_clear(&x->ch.err);
+    x->sq = sq;
+    x->sq.limit = EXPORT_ROWS_PER_READ;
+    x->sq.after_seq = 0;
+    for (size_t i = 0; i < sq.n_types; i++)
+        x->types[i] = keep(x->strings, &pos, sq.types[i]);
+    x->sq.types = sq.n_types ? x->types : NULL;
+    x->sq.id = sq.id ? keep(x->strings, &pos, sq.id) : NULL;
+    x->sq.created_by = sq.created_by ? keep(x->strings, &pos, sq.created_by) : NULL;
+    if (sq.added_after) {
+        memcpy(x->added_after, added_after, sizeof x->added_after);
+        x->sq.added_after = x->added_after;
+    }
+    rc = store_begin_read(st, err);
+    if (rc) {
+        free(x->strings);
+        free(x);
+        return rc;
+    }
+    *out = x;
+    return MZ_OK;
+}
+
+void svc_export_close(struct svc_export *x)
+{
+    if (!x)
+        return;
+    store_rollback(x->st); /* ends the read transaction; nothing was written */
+    chooser_free(&x->ch);
+    free(x->strings);
+    free(x);
+}
+
+size_t svc_export_count(const struct svc_export *x)
+{
+    return x->n;
+}
+
+struct export_page {
+    struct svc_export *x;
+    struct mz_buf *out;
+    size_t target;       /* stop once out holds this much */
+    int stopped;         /* the callback stopped the read (full, or a row deferred) */
+    enum mz_err failed;  /* a row that cannot be written at all */
+};
+
+/* Write one object (opening the "objects" list before the first: STIX forbids an
+ * empty list, so a bundle with nothing visible has no "objects" at all). */
+static enum mz_err export_emit(struct svc_export *x, struct mz_buf *out, const char *data, size_t len)
+{
+    const char *sep = x->n ? ",\n" : ",\"objects\":[\n";
+    enum mz_err rc = mz_buf_puts(out, sep);
+
+    if (!rc)
+        rc = mz_buf_append(out, data, len);
+    if (!rc)
+        x->n++;
+    return rc;
 }
 
 static int export_row(void *vctx, const struct store_row *row)
 {
-    struct export_ctx *c = vctx;
-    int i = strcmp(row->type, "marking-definition") ? -1 : tlp_standard_index(row->stix_id);
+    struct export_page *pg = vctx;
+    struct svc_export *x = pg->x;
+    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+    struct store_row tmp;
+    const struct store_row *sr;
+    size_t need;
+    int i, s;
 
-    /* rows reach here as served(): under a standard id, the standard's text, written
-     * once however many members stored a copy */
-    if (i >= 0 && (c->present & (1u << i)))
+    if (!tlp_can_read(&x->who, &m)) {
+        /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
+        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+        x->sq.after_seq = row->seq;
         return 0;
-    if (export_emit(c, row->body, row->body_len))
+    }
+    /* the one object of the id, and the version of it, that x->who is served (R2, R3:
+     * the same choice as svc_list's) */
+    s = is_served(&x->ch, row, 0);
+    if (s < 0) {
+        pg->failed = x->ch.rc;
         return 1;
+    }
+    if (!s) {
+        x->sq.after_seq = row->seq;
+        return 0;
+    }
+    /* as served(): under a standard id, the standard's text, written once however
+     * many members stored a copy */
+    sr = served(row, &tmp);
+    i = strcmp(sr->type, "marking-definition") ? -1 : tlp_standard_index(sr->stix_id);
+    if (i >= 0 && (x->present & (1u << i))) {
+        x->sq.after_seq = row->seq;
+        return 0;
+    }
+    /* A row that does not fit beside what the piece holds waits for the next piece;
+     * one that does not fit in an empty piece cannot be exported at all. */
+    need = sr->body_len + 16;
+    if (need > pg->out->limit || pg->out->len > pg->out->limit - need) {
+        if (pg->out->len == 0) {
+            pg->failed = MZ_ETOOBIG;
+            return 1;
+        }
+        pg->stopped = 1;
+        return 1;
+    }
+    pg->failed = export_emit(x, pg->out, sr->body, sr->body_len);
+    if (pg->failed)
+        return 1;
+    x->sq.after_seq = row->seq;
     if (!row->tlp_defaulted)
-        c->used |= 1u << row->tlp;
+        x->used |= 1u << row->tlp;
     if (i >= 0)
-        c->present |= 1u << i;
+        x->present |= 1u << i;
+    if (pg->out->len >= pg->target) {
+        pg->stopped = 1;
+        return 1;
+    }
     return 0;
 }
+
+/* Rows into out until it holds target bytes or the rows run out (then the stage
+ * moves on). */
+static enum mz_err export_rows(struct svc_export *x, struct mz_buf *out, size_t target, struct mz_error *err)
+{
+    struct export_page pg = {x, out, target, 0, MZ_OK};
+
+    while (x->stage == EXPORT_ROWS && !pg.stopped) {
+        int more = 0;
+        enum mz_err rc = store_list(x->st, &x->vis, &x->sq, export_row, &pg, &more, err);
+        if (rc)
+            return rc;
+        if (pg.failed && x->ch.rc) {
+            *err = x->ch.err;
+            return x->ch.rc;
+        }
+        if (pg.failed == MZ_ETOOBIG)
+            return mz_error_set(err, MZ_ETOOBIG, "",
+                                "an object is larger than %zu bytes (http.max_reply), the most one piece of "
+                                "an export may hold", out->limit);
+        if (pg.failed)
+            return mz_error_set(err, pg.failed, "", "export: %s", mz_err_name(pg.failed));
+        if (!pg.stopped && !more)
+            x->stage = EXPORT_TAIL;
+    }
+    return MZ_OK;
+}
+
+/* The TLP 2.0 marking definitions the objects use travel with them; then the end.
+ * Written whole into one piece: when they do not fit beside what out holds, they
+ * wait for the next piece (the stage stays EXPORT_TAIL). */
+static enum mz_err export_tail(struct svc_export *x, struct mz_buf *out)
+{
+    enum mz_err rc = MZ_OK;
+    size_t need = 32;
+
+    for (int l = 0; l < TLP_N_LEVELS; l++)
+        if ((x->used & (1u << l)) && !(x->present & (1u << l)))
+            need += strlen(tlp_marking_json((enum tlp_level)l)) + 16;
+    if (out->len && (need > out->limit || out->len > out->limit - need))
+        return MZ_OK;
+    for (int l = 0; !rc && l < TLP_N_LEVELS; l++) {
+        const char *m = tlp_marking_json((enum tlp_level)l);
+        if ((x->used & (1u << l)) && !(x->present & (1u << l)))
+            rc = export_emit(x, out, m, strlen(m));
+    }
+    if (!rc)
+        rc = mz_buf_puts(out, x->n ? "\n]}\n" : "}\n");
+    if (!rc)
+        x->stage = EXPORT_DONE;
+    return rc;
+}
+
+enum mz_err svc_export_next(struct svc_export *x, struct mz_buf *out, size_t target, int *done_out,
+                            struct mz_error *err)
+{
+    enum mz_err rc = MZ_OK;
+
+    if (x->stage == EXPORT_HEAD) {
+        char uuid[MZ_UUID_STRLEN];
+        mz_uuid_v4(uuid);
+        mz_buf_printf(out, "{\"type\":\"bundle\",\"id\":\"bundle--%s\"", uuid);
+        if (!(rc = mz_buf_status(out)))
+            x->stage = EXPORT_ROWS;
+    }
+    if (!rc && x->stage == EXPORT_ROWS)
+        rc = export_rows(x, out, target, err);
+    else if (rc)
+        mz_error_set(err, rc, "", "export: %s", mz_err_name(rc));
+    if (!rc && x->stage == EXPORT_TAIL && (rc = export_tail(x, out)))
+        mz_error_set(err, rc, "", "export: %s", mz_err_name(rc));
+    if (!rc)
+        *done_out = x->stage == EXPORT_DONE;
+    return rc;
+}
+
+/* The bundle's pieces are written at about this size (the CLI's export). */
+#define EXPORT_PIECE (256u << 10)
 
 enum mz_err svc_export(struct store *st, const struct principal *p, const struct svc_query *q,
                        svc_write_fn write, void *ctx, size_t *n_objects_out,
                        struct mz_error *err)
 {
-    struct svc_query all = *q;
-    struct export_ctx c = {write, ctx, 0, 0, 0, 0};
-    char uuid[MZ_UUID_STRLEN], head[96], next[CURSOR_STRLEN];
-    enum mz_err rc;
+    struct svc_export *x = NULL;
+    struct mz_buf piece;
+    int done = 0;
+    enum mz_err rc = svc_export_open(st, p, q, &x, err);
 
-    all.limit = 0;
-    all.next = NULL;
-    mz_uuid_v4(uuid);
-    snprintf(head, sizeof head, "{\"type\":\"bundle\",\"id\":\"bundle--%s\"", uuid);
-    if (write(ctx, head, strlen(head)))
-        return mz_error_set(err, MZ_EIO, "", "export: write failed");
-    rc = svc_list(st, p, &all, export_row, &c, next, err);
-    /* The TLP 2.0 marking definitions the objects use travel with them. */
-    for (int l = 0; !rc && !c.failed && l < TLP_N_LEVELS; l++) {
-        const char *m = tlp_marking_json((enum tlp_level)l);
-        if ((c.used & (1u << l)) && !(c.present & (1u << l)))
-            export_emit(&c, m, strlen(m));
+    /* an object is at most http.max_body bytes, and the piece must hold one */
+    mz_buf_init(&piece, (size_t)-1 / 2);
+    while (!rc && !done) {
+        mz_buf_reset(&piece);
+        rc = svc_export_next(x, &piece, EXPORT_PIECE, &done, err);
+        if (!rc && piece.len && write(ctx, piece.data, piece.len))
+            rc = mz_error_set(err, MZ_EIO, "", "export: write failed");
     }
-    if (!rc && (c.failed || write(ctx, c.n ? "\n]}\n" : "}\n", c.n ? 4 : 2)))
-        rc = mz_error_set(err, MZ_EIO, "", "export: write failed");
     if (!rc && n_objects_out)
-        *n_objects_out = c.n;
+        *n_objects_out = x->n;
+    mz_buf_free(&piece);
+    svc_export_close(x);
     return rc;
 }
 

@@ -105,25 +105,21 @@ struct top {
 };
 
 /* Walk the top-level object, recording the spans of "type", "id" and "objects" and
- * checking the rest with jansson. */
-static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, struct mz_error *err)
+ * checking the rest with jansson. Member names are compared as JSON reads them
+ * (escapes decoded), and a name given twice is refused: a reader that kept the last
+ * "objects" (or one spelt "obj\u0065cts") would see another bundle than the one
+ * stored, whose first list was silently dropped while the reply said "complete". */
+static enum mz_err scan_members(struct scan *s, const char *buf, struct top *t, json_t *seen,
+                                struct mz_error *err)
 {
     enum mz_err rc;
     int r;
 
-    skip_ws(s);
-    if (s->p >= s->end || *s->p != '{')
-        return mz_error_set(err, MZ_EINVAL, "", "expected a JSON object (a STIX bundle or a STIX object)");
-    s->p++;
-    skip_ws(s);
-    if (s->p < s->end && *s->p == '}') {
-        s->p++;
-        return MZ_OK;
-    }
     for (;;) {
-        const char *kp, *vp;
+        const char *kp, *vp, *name;
         size_t kn;
         json_t *key;
+        int is_objects;
         skip_ws(s);
         if (s->p >= s->end || *s->p != '"')
             return mz_error_set(err, MZ_EINVAL, "", "malformed JSON at byte %zu: expected a property name", (size_t)(s->p - buf));
@@ -134,28 +130,40 @@ static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, stru
         rc = parse_span(kp, kn, JSON_DECODE_ANY, &key, buf, err);
         if (rc)
             return rc;
-        json_decref(key);
+        name = json_string_value(key);
+        if (!name || json_object_get(seen, name)) {
+            rc = mz_error_set(err, MZ_EINVAL, "", "the member `%.60s` is given twice in the top-level object (byte %zu)",
+                              name ? name : "?", (size_t)(kp - buf));
+            json_decref(key);
+            return rc;
+        }
+        json_object_set_new(seen, name, json_null());
         skip_ws(s);
         if (s->p >= s->end || *s->p != ':') {
+            json_decref(key);
             return mz_error_set(err, MZ_EINVAL, "", "malformed JSON at byte %zu: expected ':'", (size_t)(s->p - buf));
         }
         s->p++;
         skip_ws(s);
         vp = s->p;
         r = skip_value(s, 1);
-        if (r)
+        if (r) {
+            json_decref(key);
             return scan_error(r, s, buf, s->max_depth, err);
-        if (kn == 6 && !memcmp(kp, "\"type\"", 6)) {
+        }
+        is_objects = !strcmp(name, "objects");
+        if (!strcmp(name, "type")) {
             t->type_p = vp;
             t->type_n = (size_t)(s->p - vp);
-        } else if (kn == 4 && !memcmp(kp, "\"id\"", 4)) {
+        } else if (!strcmp(name, "id")) {
             t->id_p = vp;
             t->id_n = (size_t)(s->p - vp);
-        } else if (kn == 9 && !memcmp(kp, "\"objects\"", 9)) {
+        } else if (is_objects) {
             t->objects_p = vp;
             t->objects_n = (size_t)(s->p - vp);
         }
-        if (!(kn == 9 && !memcmp(kp, "\"objects\"", 9))) {
+        json_decref(key);
+        if (!is_objects) {
             /* Every other member is checked by jansson here; the objects array's
              * elements are, one by one, in split_objects(). */
             json_t *val;
@@ -175,6 +183,28 @@ static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, stru
         }
         return mz_error_set(err, MZ_EINVAL, "", "malformed JSON at byte %zu: expected ',' or '}'", (size_t)(s->p - buf));
     }
+}
+
+static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, struct mz_error *err)
+{
+    json_t *seen;
+    enum mz_err rc;
+
+    skip_ws(s);
+    if (s->p >= s->end || *s->p != '{')
+        return mz_error_set(err, MZ_EINVAL, "", "expected a JSON object (a STIX bundle or a STIX object)");
+    s->p++;
+    skip_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return MZ_OK;
+    }
+    seen = json_object(); /* the member names met so far */
+    if (!seen)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    rc = scan_members(s, buf, t, seen, err);
+    json_decref(seen);
+    return rc;
 }
 
 /* Called for each object's byte span (not yet parsed). */

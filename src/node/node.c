@@ -20,12 +20,14 @@
 static void record_campaigns(struct node *node, const struct engine_refresh_result *res)
 {
     struct mz_error err;
+    char msg[MZ_LOG_ESC_LEN(MZ_ERR_MSG_LEN)]; /* error messages may quote what a client sent */
 
     for (size_t i = 0; i < res->n_campaigns; i++) {
         const struct engine_campaign *c = &res->campaigns[i];
         mz_error_clear(&err);
         if (campaign_record(node->ckpt_store, c, &err))
-            MZ_LOG(MZ_LOG_WARN, "event=campaign_record_failed grouping=%s msg=\"%s\"", c->id, err.msg);
+            MZ_LOG(MZ_LOG_WARN, "event=campaign_record_failed grouping=%s msg=\"%s\"", c->id,
+                   mz_log_quote(err.msg, msg, sizeof msg));
         else
             MZ_LOG(MZ_LOG_INFO, "event=campaign grouping=%s reports=%zu countries=%zu", c->id, c->n_refs,
                    c->n_countries);
@@ -50,22 +52,23 @@ static enum mz_err refresh(struct node *node, size_t *n_out, struct mz_error *er
 static void background_tick(struct node *node, uint64_t *saved_gen, time_t *saved_at, int force_save)
 {
     struct mz_error err;
+    char msg[MZ_LOG_ESC_LEN(MZ_ERR_MSG_LEN)];
     size_t n = 0;
     uint64_t gen;
 
     mz_error_clear(&err);
     if (refresh(node, &n, &err))
-        MZ_LOG(MZ_LOG_WARN, "event=index_refresh_failed msg=\"%s\"", err.msg);
+        MZ_LOG(MZ_LOG_WARN, "event=index_refresh_failed msg=\"%s\"", mz_log_quote(err.msg, msg, sizeof msg));
     else if (n)
         MZ_LOG(MZ_LOG_DEBUG, "event=index_refresh objects=%zu", n);
     mz_error_clear(&err);
     if (store_checkpoint(node->ckpt_store, &err))
-        MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", err.msg);
+        MZ_LOG(MZ_LOG_WARN, "event=checkpoint_failed msg=\"%s\"", mz_log_quote(err.msg, msg, sizeof msg));
     gen = engine_generation(node->index);
     if (gen != *saved_gen && (force_save || time(NULL) - *saved_at >= SNAPSHOT_EVERY_S)) {
         mz_error_clear(&err);
         if (engine_snapshot_save(node->index, node->index_path, &err))
-            MZ_LOG(MZ_LOG_WARN, "event=snapshot_failed msg=\"%s\"", err.msg);
+            MZ_LOG(MZ_LOG_WARN, "event=snapshot_failed msg=\"%s\"", mz_log_quote(err.msg, msg, sizeof msg));
         *saved_gen = gen;
         *saved_at = time(NULL);
     }
@@ -113,6 +116,19 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
         node->n_pool++;
         node->idle[node->n_idle++] = i;
     }
+    node->xpool = calloc((size_t)conf->http_max_exports, sizeof *node->xpool);
+    node->xidle = calloc((size_t)conf->http_max_exports, sizeof *node->xidle);
+    if (!node->xpool || !node->xidle) {
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < conf->http_max_exports; i++) {
+        rc = store_open(conf->data_dir, &opts, &node->xpool[i], err);
+        if (rc)
+            goto fail;
+        node->n_xpool++;
+        node->xidle[node->n_xidle++] = i;
+    }
     rc = store_open(conf->data_dir, &opts, &node->ckpt_store, err);
     if (rc)
         goto fail;
@@ -142,8 +158,12 @@ fail:
     store_close(node->ckpt_store);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
+    for (int i = 0; i < node->n_xpool; i++)
+        store_close(node->xpool[i]);
     free(node->pool);
     free(node->idle);
+    free(node->xpool);
+    free(node->xidle);
     memset(node, 0, sizeof *node);
     return rc;
 }
@@ -163,8 +183,12 @@ void node_close(struct node *node)
     engine_free(node->index);
     for (int i = 0; i < node->n_pool; i++)
         store_close(node->pool[i]);
+    for (int i = 0; i < node->n_xpool; i++)
+        store_close(node->xpool[i]);
     free(node->pool);
     free(node->idle);
+    free(node->xpool);
+    free(node->xidle);
     pthread_mutex_destroy(&node->lock);
     pthread_cond_destroy(&node->cond);
     pthread_cond_destroy(&node->ckpt_cond);
@@ -192,5 +216,27 @@ void node_store_release(struct node *node, struct store *st)
             break;
         }
     pthread_cond_signal(&node->cond);
+    pthread_mutex_unlock(&node->lock);
+}
+
+struct store *node_export_acquire(struct node *node)
+{
+    struct store *st = NULL;
+
+    pthread_mutex_lock(&node->lock);
+    if (node->n_xidle > 0)
+        st = node->xpool[node->xidle[--node->n_xidle]];
+    pthread_mutex_unlock(&node->lock);
+    return st;
+}
+
+void node_export_release(struct node *node, struct store *st)
+{
+    pthread_mutex_lock(&node->lock);
+    for (int i = 0; i < node->n_xpool; i++)
+        if (node->xpool[i] == st) {
+            node->xidle[node->n_xidle++] = i;
+            break;
+        }
     pthread_mutex_unlock(&node->lock);
 }

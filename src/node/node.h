@@ -25,7 +25,14 @@ struct node {
     struct store **pool;   /* n_pool connections */
     int *idle;             /* indexes of idle connections, n_idle of them */
     int n_pool, n_idle;
-    pthread_mutex_t lock;  /* guards idle, n_idle and stopping */
+    /* Connections of streaming exports (http.max_exports of them): an export keeps
+     * one, with a read transaction open (one snapshot of the store), for as long as
+     * its reply is being sent, so a slow reader never holds a connection of the pool
+     * above. Guarded by lock, like the pool. */
+    struct store **xpool;
+    int *xidle;
+    int n_xpool, n_xidle;
+    pthread_mutex_t lock;  /* guards idle, n_idle, xidle, n_xidle and stopping */
     pthread_cond_t cond;
     /* The indicator engine, kept in step with the store by the background thread. */
     struct engine *index;
@@ -47,5 +54,10 @@ void node_close(struct node *node);
 /* Blocks until a connection is idle. */
 struct store *node_store_acquire(struct node *node);
 void node_store_release(struct node *node, struct store *st);
+/* A connection for one streaming export, or NULL at once when http.max_exports
+ * exports are being sent already (it never waits). Give it back with
+ * node_export_release(). */
+struct store *node_export_acquire(struct node *node);
+void node_export_release(struct node *node, struct store *st);
 
 #endif

@@ -56,6 +56,11 @@ void store_set_hook(struct store *st, store_hook_fn fn, void *ctx);
 enum mz_err store_begin(struct store *st, struct mz_error *err);
 enum mz_err store_commit(struct store *st, struct mz_error *err);
 void store_rollback(struct store *st);
+/* A read transaction: every read until store_rollback() sees one snapshot of the
+ * store (the one of its first read), whatever is committed meanwhile, and takes no
+ * lock that a writer waits for (WAL). A snapshot held for long keeps the write-ahead
+ * log from being checkpointed past it, so the log grows while it is held. */
+enum mz_err store_begin_read(struct store *st, struct mz_error *err);
 
 /* Copy committed changes from the write-ahead log into the main file without
  * blocking readers or writers (a passive checkpoint). A node runs this from a

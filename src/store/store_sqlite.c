@@ -355,6 +355,11 @@ enum mz_err store_begin(struct store *st, struct mz_error *err)
     return exec(st, "BEGIN IMMEDIATE", err);
 }
 
+enum mz_err store_begin_read(struct store *st, struct mz_error *err)
+{
+    return exec(st, "BEGIN DEFERRED", err);
+}
+
 enum mz_err store_commit(struct store *st, struct mz_error *err)
 {
     enum mz_err rc = exec(st, "COMMIT", err);

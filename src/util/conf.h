@@ -24,6 +24,11 @@ struct mz_conf {
     long http_timeout;               /* seconds of connection inactivity */
     long http_max_connections;
     long http_threads;
+    size_t http_max_bodies_in_flight; /* bytes of request bodies held at once */
+    long http_max_exports;           /* streaming exports at once */
+    long http_max_connections_per_client;
+    long http_header_timeout;        /* seconds to send a request's headers */
+    char http_trusted_proxies[MZ_CONF_STR_LEN]; /* "addr[/n],..." or "" */
     long api_public_read;            /* bool: unauthenticated TLP:CLEAR reads */
     long api_page_default;
     long api_page_max;

@@ -55,6 +55,8 @@ const char *mz_err_name(enum mz_err code)
     case MZ_EMETHOD: return "method_not_allowed";
     case MZ_ENOTACCEPTABLE: return "not_acceptable";
     case MZ_EMEDIATYPE: return "unsupported_media_type";
+    case MZ_EBUSY: return "busy";
+    case MZ_ETOOMANY: return "too_many_requests";
     }
     return "unknown";
 }

@@ -21,7 +21,9 @@ enum mz_err {
     MZ_EUNSUPPORTED, /* valid request for something not offered */
     MZ_EMETHOD,      /* the method is not allowed on this resource */
     MZ_ENOTACCEPTABLE, /* the client accepts none of the media types offered */
-    MZ_EMEDIATYPE    /* the request body's media type is not one that is read */
+    MZ_EMEDIATYPE,   /* the request body's media type is not one that is read */
+    MZ_EBUSY,        /* the node is at one of its limits for now (uploads, exports in flight): retry */
+    MZ_ETOOMANY      /* this client already holds as many requests or connections as it may */
 };
 
 #define MZ_ERR_MSG_LEN 256

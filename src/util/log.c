@@ -24,9 +24,63 @@ void mz_log_init(enum mz_log_level level)
     mz_log_threshold = level;
 }
 
+static const char hex[] = "0123456789ABCDEF";
+
+static const char *escape(const char *s, char *out, size_t cap, int quoted)
+{
+    size_t o = 0;
+
+    if (!cap)
+        return out;
+    for (; *s && o + 2 <= cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\' || c == '%' || (!quoted && (c == ' ' || c == '='))) {
+            if (o + 4 > cap)
+                break; /* no escape cut in half */
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+const char *mz_log_esc(const char *s, char *out, size_t cap)
+{
+    return escape(s, out, cap, 0);
+}
+
+const char *mz_log_quote(const char *s, char *out, size_t cap)
+{
+    return escape(s, out, cap, 1);
+}
+
+/* Copy the n bytes of line to out with every control byte (a newline above all)
+ * written as %XX; returns the length written (at most cap - 1). */
+static size_t defuse(const char *line, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o + 4 <= cap; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x20 || c == 0x7F) {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    return o;
+}
+
 void mz_log_write(enum mz_log_level level, const char *fmt, ...)
 {
-    char line[2048];
+    char line[2048], safe[2048];
+    size_t len;
     struct timespec ts;
     struct tm tm;
     va_list ap;
@@ -42,6 +96,7 @@ void mz_log_write(enum mz_log_level level, const char *fmt, ...)
     va_end(ap);
     if (n > (int)sizeof line - 2)
         n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    fwrite(line, 1, (size_t)n, stderr);
+    len = defuse(line, (size_t)n, safe, sizeof safe - 1);
+    safe[len++] = '\n';
+    fwrite(safe, 1, len, stderr);
 }

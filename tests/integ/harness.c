@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -431,6 +434,146 @@ int h_healthy(struct hnode *n)
     long st = h_http(n, "GET", "/healthz", NULL, NULL, 0, &r);
     hresp_free(&r);
     return st == 200;
+}
+
+int h_raw_connect(struct hnode *n, const char *from)
+{
+    struct sockaddr_in to = {0}, src = {0};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        die("socket: %s", strerror(errno));
+    if (from) {
+        src.sin_family = AF_INET;
+        if (inet_pton(AF_INET, from, &src.sin_addr) != 1 || bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+            die("bind %s: %s", from, strerror(errno));
+    }
+    to.sin_family = AF_INET;
+    to.sin_port = htons((uint16_t)n->port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0)
+        die("connect to port %u: %s", n->port, strerror(errno));
+    return fd;
+}
+
+int h_raw_send(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len) {
+        ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* One byte, waiting until deadline: 1, 0 at the end of the stream (or a reset), -1
+ * on timeout. */
+static int raw_byte(int fd, long deadline, char *c)
+{
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        long left = deadline - now_ms();
+        ssize_t r;
+        if (left <= 0)
+            return -1;
+        if (poll(&p, 1, (int)left) <= 0)
+            continue;
+        r = recv(fd, c, 1, 0);
+        if (r == 1)
+            return 1;
+        if (r == 0 || (errno != EINTR && errno != EAGAIN))
+            return 0;
+    }
+}
+
+long h_raw_reply(int fd, int timeout_ms, struct hresp *r)
+{
+    long deadline = now_ms() + timeout_ms;
+    size_t hl = 0, want = 0;
+    const char *cl;
+    char c;
+    int got;
+
+    memset(r, 0, sizeof *r);
+    r->body = calloc(1, 1);
+    while (hl + 1 < sizeof r->headers) {
+        got = raw_byte(fd, deadline, &c);
+        if (got <= 0)
+            return hl ? 0 : got;
+        r->headers[hl++] = c;
+        r->headers[hl] = '\0';
+        if (hl >= 4 && !memcmp(r->headers + hl - 4, "\r\n\r\n", 4))
+            break;
+    }
+    if (sscanf(r->headers, "HTTP/1.%*c %ld", &r->status) != 1)
+        die("not an HTTP response: %.200s", r->headers);
+    if (r->status == 100)
+        return 100;
+    cl = strcasestr(r->headers, "\r\nContent-Length:");
+    if (cl)
+        want = strtoul(cl + 17, NULL, 10);
+    free(r->body);
+    r->body = calloc(1, want + 1);
+    if (!r->body)
+        die("out of memory");
+    while (r->len < want && raw_byte(fd, deadline, &r->body[r->len]) == 1)
+        r->len++;
+    return r->status;
+}
+
+char *h_raw_read_all(int fd, int timeout_ms, size_t *len_out)
+{
+    long deadline = now_ms() + timeout_ms;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+
+    while (buf) {
+        struct pollfd p = {fd, POLLIN, 0};
+        long left = deadline - now_ms();
+        ssize_t r;
+        if (left <= 0) {
+            free(buf);
+            return NULL;
+        }
+        if (poll(&p, 1, (int)left) <= 0)
+            continue;
+        if (len + 1 >= cap) {
+            char *more = realloc(buf, cap * 2);
+            if (!more)
+                break;
+            buf = more;
+            cap *= 2;
+        }
+        r = recv(fd, buf + len, cap - len - 1, 0);
+        if (r > 0) {
+            len += (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        buf[len] = '\0';
+        *len_out = len;
+        return buf;
+    }
+    die("out of memory");
+    return NULL;
+}
+
+int h_raw_closed(int fd, int timeout_ms)
+{
+    long deadline = now_ms() + timeout_ms;
+    char c;
+    int got;
+
+    while ((got = raw_byte(fd, deadline, &c)) == 1)
+        ;
+    return got == 0;
 }
 
 static sqlite3 *open_db(struct hnode *n)

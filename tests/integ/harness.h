@@ -66,6 +66,27 @@ void hresp_free(struct hresp *r);
 /* 1 if GET /healthz answers 200. */
 int h_healthy(struct hnode *n);
 
+/* Raw HTTP/1.1 over a socket, for what libcurl will not do: hold a request after
+ * its headers, send bytes libcurl refuses to, open connections from another
+ * loopback address. Every wait is bounded (timeout_ms) and waits for an event.
+ *
+ * h_raw_connect: a TCP connection to the node, from the address from (e.g.
+ * "127.0.0.2"; NULL: the kernel's choice, 127.0.0.1). Dies if it cannot connect.
+ * h_raw_send: 0, or -1 if the node has closed the connection.
+ * h_raw_reply: reads one response: its status (100 for an interim 100 Continue,
+ * whose headers are read and nothing more), headers into r->headers and a body of
+ * Content-Length bytes into r->body; 0 if the connection closed before a status
+ * line, -1 after timeout_ms without one. hresp_free(r) afterwards.
+ * h_raw_read_all: every byte until the node closes (NUL-terminated, *len_out);
+ * NULL after timeout_ms.
+ * h_raw_closed: 1 if the node closes the connection (or resets it) within
+ * timeout_ms, reading and dropping what arrives meanwhile; else 0. */
+int h_raw_connect(struct hnode *n, const char *from);
+int h_raw_send(int fd, const void *data, size_t len);
+long h_raw_reply(int fd, int timeout_ms, struct hresp *r);
+char *h_raw_read_all(int fd, int timeout_ms, size_t *len_out);
+int h_raw_closed(int fd, int timeout_ms);
+
 /* Outside checks on the store file. */
 long long h_db_count(struct hnode *n, const char *where_sql);
 int h_db_integrity_ok(struct hnode *n);

@@ -50,6 +50,10 @@ static const struct bad_case cases[] = {
     {"not an object", "[1,2,3]", 400, "expected a JSON object", NULL},
     {"empty body", "", 400, "empty", NULL},
     {"trailing garbage", BUNDLE_HEAD "]} xyz", 400, "after the end", NULL},
+    {"objects twice (the first was dropped, the reply said complete)",
+     BUNDLE_HEAD IND_HEAD GOOD_TIMES IND_REST "],\"objects\":[]}", 400, "`objects` is given twice", NULL},
+    {"objects twice, the second escaped",
+     BUNDLE_HEAD "],\"obj\\u0065cts\":[" IND_HEAD GOOD_TIMES IND_REST "]}", 400, "`objects` is given twice", NULL},
     {"bundle inside bundle", BUNDLE_HEAD "{\"type\":\"bundle\",\"id\":\"bundle--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e01\"}]}", 400, "nested inside a bundle", "/objects/0/type"},
 };
 

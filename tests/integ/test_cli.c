@@ -607,6 +607,60 @@ static void test_store_files_are_private(void **state)
     h_node_free(&node);
 }
 
+static unsigned mode_of(const char *path)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(path, &sb), 0);
+    return (unsigned)(sb.st_mode & 07777);
+}
+
+/* The data directory holds every TLP level: init makes it 0700 (a new one under a
+ * permissive umask too), takes other users' access away from an existing directory
+ * and from the node's files in it, and says so; an init that refuses (--demo on a
+ * node) changes nothing. Before, a directory made open beforehand stayed open. */
+static void test_data_dir_private(void **state)
+{
+    struct hnode node;
+    char sub[300], db[300], *out = NULL;
+    const char *const init[] = {"init", NULL};
+    const char *const demo[] = {"init", "--demo", NULL};
+    mode_t old = umask(0);
+
+    (void)state;
+    /* a directory init makes */
+    empty_dir(&node);
+    {
+        struct hnode inner;
+        memset(&inner, 0, sizeof inner);
+        snprintf(inner.dir, sizeof inner.dir, "%.200s/node", node.dir);
+        snprintf(sub, sizeof sub, "%s", inner.dir);
+        assert_int_equal(h_cli(&inner, NULL, init), 0);
+    }
+    assert_int_equal(mode_of(sub), 0700);
+    /* an open directory given to init */
+    assert_int_equal(chmod(node.dir, 0755), 0);
+    assert_int_equal(h_cli(&node, &out, init), 0);
+    assert_int_equal(mode_of(node.dir), 0700);
+    assert_non_null(strstr(out, "was open to other users (mode 0755); it is now 0700"));
+    free(out);
+    /* an existing node whose directory and store were opened up since */
+    snprintf(db, sizeof db, "%s/mreza.db", node.dir);
+    assert_int_equal(chmod(node.dir, 0750), 0);
+    assert_int_equal(chmod(db, 0644), 0);
+    assert_int_equal(h_cli(&node, &out, init), 0);
+    assert_int_equal(mode_of(node.dir), 0700);
+    assert_int_equal(mode_of(db), 0600);
+    assert_non_null(strstr(out, "mreza.db was open to other users (mode 0644); it is now 0600"));
+    free(out);
+    /* a refused init --demo leaves it as it was */
+    assert_int_equal(chmod(node.dir, 0755), 0);
+    assert_int_equal(h_cli(&node, NULL, demo), 1);
+    assert_int_equal(mode_of(node.dir), 0755);
+    umask(old);
+    h_node_free(&node);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_import_reports_granular),
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_store_files_are_private),
+        cmocka_unit_test(test_data_dir_private),
     };
 
     alarm(600); /* a command that ignored -h and started serving would hang the run */

@@ -1,9 +1,11 @@
 /* tests/integ/test_http.c - what every route shares, against a real `mreza serve`:
  * 405 with an Allow header, 406 when the client accepts nothing the route answers
- * with, 415 for a body that is not JSON (and nothing stored), and replies larger than
- * http.max_reply refused with a JSON error instead of being cut short. The server runs
- * with http.max_reply at its smallest (4 KiB) so that a page of stored objects
- * outgrows it. */
+ * with, 415 for a body that is not JSON (and nothing stored), replies larger than
+ * http.max_reply refused with a JSON error instead of being cut short, and exports,
+ * which are streamed instead: larger than http.max_reply and whole, or, when they
+ * cannot be finished, an incomplete transfer and never a bundle that looks whole.
+ * The server runs with http.max_reply at its smallest (4 KiB) so that a page of
+ * stored objects outgrows it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -250,8 +252,7 @@ static void test_reply_edge_sizes(void **state)
 /* A reply that outgrows http.max_reply is a JSON error, never a 200 cut short. */
 static void test_reply_over_limit(void **state)
 {
-    const char *const paths[] = {"/api/v1/objects?limit=100", "/api/v1/export",
-                                 "/api/v1/objects?type=indicator&limit=40"};
+    const char *const paths[] = {"/api/v1/objects?limit=100", "/api/v1/objects?type=indicator&limit=40"};
     struct hresp r;
     json_t *v;
 
@@ -268,6 +269,65 @@ static void test_reply_over_limit(void **state)
     v = parse(&r);
     assert_int_equal(json_array_size(json_object_get(v, "objects")), 2);
     assert_true(json_is_true(json_object_get(v, "more")));
+    json_decref(v);
+    hresp_free(&r);
+}
+
+/* An export is streamed: larger than http.max_reply (where it was a 413 before), with
+ * every object visible (as many as /api/v1/count says) and the marking definition
+ * they use, valid JSON. */
+static void test_export_streams(void **state)
+{
+    struct hresp r;
+    json_t *v, *objs, *o;
+    size_t i, n_markings = 0;
+    long long count;
+
+    (void)state;
+    assert_int_equal(h_http(&node, "GET", "/api/v1/count", analyst_key, NULL, 0, &r), 200);
+    v = parse(&r);
+    count = json_integer_value(json_object_get(v, "count"));
+    json_decref(v);
+    hresp_free(&r);
+    assert_true(count >= N_OBJECTS);
+    assert_int_equal(h_http(&node, "GET", "/api/v1/export", analyst_key, NULL, 0, &r), 200);
+    assert_true(r.len > 4096);
+    assert_non_null(strstr(r.headers, "Transfer-Encoding: chunked"));
+    assert_non_null(strstr(r.headers, "Content-Type: application/stix+json;version=2.1"));
+    v = parse(&r);
+    assert_string_equal(json_string_value(json_object_get(v, "type")), "bundle");
+    objs = json_object_get(v, "objects");
+    json_array_foreach(objs, i, o) {
+        if (!strcmp(json_string_value(json_object_get(o, "type")), "marking-definition"))
+            n_markings++;
+    }
+    assert_int_equal(n_markings, 1); /* TLP:GREEN, which every object here uses */
+    assert_int_equal(json_array_size(objs), (size_t)count + n_markings);
+    json_decref(v);
+    hresp_free(&r);
+}
+
+/* An export that cannot be finished once it has started (here: an object larger than
+ * http.max_reply, the most one piece may hold, stored after test_reply_edge_sizes)
+ * ends with the connection closed before the last chunk: the client sees an
+ * incomplete transfer, not a bundle that looks whole. The node goes on serving. */
+static void test_export_fails_midstream(void **state)
+{
+    struct hresp r;
+    json_error_t je;
+    json_t *v;
+
+    (void)state;
+    assert_int_equal(h_http(&node, "GET", "/api/v1/export", analyst_key, NULL, 0, &r), 0); /* transfer failed */
+    assert_true(r.len > 4096); /* it had started: pieces were sent */
+    assert_memory_equal(r.body, "{\"type\":\"bundle\"", 16);
+    v = json_loads(r.body, 0, &je);
+    assert_null(v);
+    hresp_free(&r);
+    assert_true(h_healthy(&node));
+    /* what fits is still exported */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/export?type=indicator", analyst_key, NULL, 0, &r), 200);
+    v = parse(&r);
     json_decref(v);
     hresp_free(&r);
 }
@@ -317,7 +377,9 @@ int main(void)
         cmocka_unit_test(test_not_acceptable),
         cmocka_unit_test(test_unsupported_media_type),
         cmocka_unit_test(test_reply_over_limit),
+        cmocka_unit_test(test_export_streams),
         cmocka_unit_test(test_reply_edge_sizes),
+        cmocka_unit_test(test_export_fails_midstream),
         cmocka_unit_test(test_path_escapes), /* stops the server */
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };

@@ -164,6 +164,24 @@ static void test_bundle_other_members(void **state)
     assert_memory_equal(body + s.offset[0], O3, strlen(O3));
 }
 
+/* Member names are read as JSON reads them: an escaped "objects" is the objects list
+ * (before, it was taken for another member and its objects were never stored while
+ * the reply said "complete"), an escaped "type" the type. */
+static void test_bundle_escaped_member_names(void **state)
+{
+    static const char body[] = "{\"t\\u0079pe\":\"bundle\",\"\\u0069d\":" BID ",\"obj\\u0065cts\":[" O1 "," O3 "]}";
+    struct seen s;
+    struct mz_error err;
+    int is_bundle = 0;
+
+    (void)state;
+    assert_int_equal(split(body, strlen(body), &LIM, &s, &is_bundle, &err), MZ_OK);
+    assert_int_equal(is_bundle, 1);
+    assert_int_equal(s.n_calls, 2);
+    assert_string_equal(s.id[0], ID1);
+    assert_string_equal(s.id[1], ID3);
+}
+
 /* The input does not have to be NUL-terminated: only buf[0..len) is read. */
 static void test_bundle_not_nul_terminated(void **state)
 {
@@ -271,6 +289,15 @@ static const struct bad_case bad_cases[] = {
     {"invalid UTF-8 in an object", B_HEAD O1 ",{\"type\":\"x-a\",\"name\":\"\xff\xfe\"}]}", MZ_EINVAL, "/objects/1", ""},
     {"overlong UTF-8 in an object", B_HEAD "{\"type\":\"x-a\",\"name\":\"\xc0\xaf\"}]}", MZ_EINVAL, "/objects/0", ""},
     {"lone surrogate escape in an object", B_HEAD "{\"type\":\"x-a\",\"name\":\"\\ud800\"}]}", MZ_EINVAL, "/objects/0", ""},
+    /* a member named twice, also when one of the names is escaped: a reader that
+     * kept the last would see another bundle than the one stored */
+    {"objects twice", B_HEAD O1 "],\"objects\":[" O3 "]}", MZ_EINVAL, "", "`objects` is given twice"},
+    {"objects twice, escaped", B_HEAD O1 "],\"obj\\u0065cts\":[" O3 "]}", MZ_EINVAL, "", "`objects` is given twice"},
+    {"type twice", "{\"type\":\"bundle\",\"id\":" BID ",\"t\\u0079pe\":\"indicator\",\"objects\":[]}", MZ_EINVAL, "",
+     "`type` is given twice"},
+    {"id twice", "{\"type\":\"bundle\",\"id\":" BID ",\"id\":" BID ",\"objects\":[]}", MZ_EINVAL, "", "`id` is given twice"},
+    {"another member twice", B_HEAD "],\"x_a\":1,\"x_a\":1}", MZ_EINVAL, "", "`x_a` is given twice"},
+    {"a single object's member twice", "{\"type\":\"x-a\",\"n\":1,\"\\u006e\":2}", MZ_EINVAL, "", "`n` is given twice"},
     /* malformed top level */
     {"key not a string", "{type:\"bundle\"}", MZ_EINVAL, "", "property name"},
     {"missing colon", "{\"type\" \"bundle\"}", MZ_EINVAL, "", "':'"},
@@ -508,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_bundle_spans_exact),
         cmocka_unit_test(test_bundle_whitespace_everywhere),
         cmocka_unit_test(test_bundle_other_members),
+        cmocka_unit_test(test_bundle_escaped_member_names),
         cmocka_unit_test(test_bundle_not_nul_terminated),
         cmocka_unit_test(test_single_object),
         cmocka_unit_test(test_bundle_without_objects),

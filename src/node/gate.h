@@ -1,0 +1,74 @@
+/* node/gate.h - admission control of a running node, shared by the HTTP threads:
+ * how many connections (or, through a trusted proxy, requests) each client holds, how
+ * many bytes of request bodies are held in memory, and deadlines that a watchdog
+ * thread enforces. The HTTP layer (api/http.c, api/http_client.c) decides what to
+ * count and what to do when a limit is reached; this module only counts, under one
+ * mutex, and keeps time. It lives in node/ because it needs a thread and a lock, which
+ * the api/ layer does not own (scripts/layers.txt).
+ *
+ * Ownership: the gate owns its counters and its thread. Timers are the caller's
+ * memory (embedded in a connection's state); the gate links them while armed and
+ * never frees them. */
+#ifndef MZ_GATE_H
+#define MZ_GATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct gate;
+
+struct gate_limits {
+    size_t max_bytes;    /* request bodies held at once, bytes */
+    long max_per_client; /* connections or requests one client key may hold */
+};
+
+/* A gate with those limits and its watchdog thread running. */
+enum mz_err gate_new(const struct gate_limits *lim, struct gate **out, struct mz_error *err);
+/* Stops the watchdog (fires nothing more) and frees the gate; no timer may be armed
+ * any more (the HTTP server has stopped). gate_free(NULL) does nothing. */
+void gate_free(struct gate *g);
+
+/* ---- bytes of request bodies ---- */
+
+/* Take n bytes of the budget: 1, or 0 (nothing taken) when the bytes already held
+ * plus n would pass max_bytes. */
+int gate_bytes_take(struct gate *g, size_t n);
+void gate_bytes_give(struct gate *g, size_t n);
+size_t gate_bytes_held(struct gate *g);
+
+/* ---- per client ---- */
+
+#define GATE_KEY_LEN 48 /* a client key: an address in text ("2001:db8::/64"), NUL included */
+
+/* Count one more connection or request of the client key: 1, or 0 (nothing counted)
+ * when it already holds max_per_client (or its entry cannot be made). */
+int gate_client_take(struct gate *g, const char *key);
+/* Give back one taken by gate_client_take. */
+void gate_client_give(struct gate *g, const char *key);
+/* How many the client key holds now. */
+long gate_client_count(struct gate *g, const char *key);
+
+/* ---- deadlines ---- */
+
+/* Called on the watchdog thread when a timer's deadline passes, with the gate's lock
+ * held and the timer already disarmed: it must be short and call no gate_* function.
+ * Because gate_timer_disarm() takes the same lock, once disarm has returned the
+ * function is not running and will not run. */
+typedef void (*gate_fire_fn)(void *arg);
+
+struct gate_timer {
+    uint64_t due_ms;                 /* monotonic clock */
+    gate_fire_fn fire;
+    void *arg;
+    struct gate_timer *prev, *next;  /* the gate's list while armed */
+    int armed;
+};
+
+/* (Re)arm t to fire fire(arg) in ms milliseconds; an armed timer is moved. */
+void gate_timer_arm(struct gate *g, struct gate_timer *t, unsigned ms, gate_fire_fn fire, void *arg);
+/* Disarm t if armed; see gate_fire_fn for what this guarantees. */
+void gate_timer_disarm(struct gate *g, struct gate_timer *t);
+
+#endif

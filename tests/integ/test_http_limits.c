@@ -1,0 +1,719 @@
+/* tests/integ/test_http_limits.c - what one client, authenticated or not, can make the
+ * node spend, against real `mreza serve` processes on 127.0.0.1, driven over raw
+ * sockets where libcurl would not send what is needed (a request held after its
+ * headers, bytes it refuses, another loopback source address):
+ *   - refusals on the headers, before any body is read: a client that sends
+ *     `Expect: 100-continue` gets the refusal and never a 100 Continue;
+ *   - the budget of request bodies in flight (http.max_bodies_in_flight), announced
+ *     and chunked, with uploads held open by the client itself after 100 Continue;
+ *   - header checks: NUL bytes, control bytes, disagreeing Content-Length...;
+ *   - connections per client, the header deadline against a client that trickles its
+ *     headers, trusted proxies and X-Forwarded-For;
+ *   - exports streamed on their own connections, http.max_exports at once.
+ * Every limit is configured small; every wait is for an event, bounded. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define WAIT_MS 20000 /* the most any reply is waited for */
+
+static struct hnode lim, conn, slow, proxy;
+static char analyst_key[64], viewer_key[64], proxy_key[64];
+static char lim_log[300], proxy_log[300];
+
+/* A note whose JSON is exactly len bytes (len >= 400); n makes its id. */
+static char *note_of_len(int n, size_t len)
+{
+    char head[512], *b;
+    int hl = snprintf(head, sizeof head,
+                      "{\"type\":\"note\",\"spec_version\":\"2.1\",\"id\":\"note--31111111-2222-4333-8444-%012d\","
+                      "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                      "\"object_refs\":[\"indicator--11111111-2222-4333-8444-000000000001\"],"
+                      "\"object_marking_refs\":[\"" GREEN "\"],\"content\":\"",
+                      n);
+    size_t pad = len - (size_t)hl - 2;
+
+    b = malloc(len + 1);
+    assert_non_null(b);
+    memcpy(b, head, (size_t)hl);
+    memset(b + hl, 'x', pad);
+    memcpy(b + hl + pad, "\"}", 3);
+    return b;
+}
+
+static json_t *parse_body(const struct hresp *r)
+{
+    json_error_t je;
+    json_t *v = json_loads(r->body, 0, &je);
+    if (!v)
+        fail_msg("response is not JSON (%s): %.300s", je.text, r->body);
+    return v;
+}
+
+/* The reply is the JSON error with this status and a message containing part. */
+static void assert_error(const struct hresp *r, long status, const char *part)
+{
+    json_t *v = parse_body(r), *e = json_object_get(v, "error");
+    const char *msg = json_string_value(json_object_get(e, "message"));
+
+    assert_non_null(e);
+    assert_int_equal(json_integer_value(json_object_get(e, "status")), status);
+    if (!msg || !strstr(msg, part))
+        fail_msg("message %s lacks '%s'", msg ? msg : "(none)", part);
+    json_decref(v);
+}
+
+/* Send a request's head (request line and headers, "\r\n"-separated, without the
+ * empty line) on a new connection; returns the socket. */
+static int send_head(struct hnode *n, const char *from, const char *head)
+{
+    char buf[4096];
+    int fd = h_raw_connect(n, from);
+    int len = snprintf(buf, sizeof buf, "%s\r\nHost: 127.0.0.1\r\n\r\n", head);
+
+    assert_true(len > 0 && (size_t)len < sizeof buf);
+    assert_int_equal(h_raw_send(fd, buf, (size_t)len), 0);
+    return fd;
+}
+
+/* The same for a connection the node may close at once: the send may fail. */
+static int try_head(struct hnode *n, const char *from, const char *head)
+{
+    char buf[4096];
+    int fd = h_raw_connect(n, from);
+    int len = snprintf(buf, sizeof buf, "%s\r\nHost: 127.0.0.1\r\n\r\n", head);
+
+    h_raw_send(fd, buf, (size_t)len);
+    return fd;
+}
+
+static void pause_ms(int ms)
+{
+    struct pollfd none;
+    poll(&none, 0, ms);
+}
+
+static void start(struct hnode *n, const char *const *sets, const char *log)
+{
+    h_node_init(n);
+    h_add_org(n, "rs-cert", "RS", "national-csirt");
+    h_start_logged(n, sets, log);
+}
+
+static int setup(void **state)
+{
+    const char *const lim_sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=1",
+                                    "log.level=info", NULL};
+    const char *const conn_sets[] = {"http.max_connections_per_client=3", "http.header_timeout=600", NULL};
+    const char *const slow_sets[] = {"http.header_timeout=1", "http.timeout=600", NULL};
+    const char *const proxy_sets[] = {"http.trusted_proxies=127.0.0.1, 10.9.0.0/16",
+                                      "http.max_connections_per_client=2", "log.level=info", NULL};
+
+    (void)state;
+    h_node_init(&lim);
+    h_add_org(&lim, "rs-cert", "RS", "national-csirt");
+    h_add_user(&lim, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
+    h_add_user(&lim, "viewer@rs-cert", "rs-cert", "viewer", viewer_key);
+    snprintf(lim_log, sizeof lim_log, "%s/serve.log", lim.dir);
+    h_start_logged(&lim, lim_sets, lim_log);
+    start(&conn, conn_sets, NULL);
+    start(&slow, slow_sets, NULL);
+    h_node_init(&proxy);
+    h_add_org(&proxy, "rs-cert", "RS", "national-csirt");
+    h_add_user(&proxy, "analyst@rs-cert", "rs-cert", "analyst", proxy_key);
+    snprintf(proxy_log, sizeof proxy_log, "%s/serve.log", proxy.dir);
+    h_start_logged(&proxy, proxy_sets, proxy_log);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_node_free(&lim);
+    h_node_free(&conn);
+    h_node_free(&slow);
+    h_node_free(&proxy);
+    return 0;
+}
+
+/* ---- refusals on the headers ---- */
+
+struct early_case {
+    const char *what;
+    const char *head;   /* request line and headers; %s is the key where there is one */
+    const char *key;    /* NULL: none */
+    long status;
+    const char *msg;
+};
+
+/* Each request announces a large body and asks for 100 Continue: the refusal comes
+ * before the body, and is the first thing the node says. Before, each got its 100
+ * Continue and the node read (and held) the whole body first. */
+static void test_refused_before_body(void **state)
+{
+    const struct early_case cases[] = {
+        {"no key", "POST /api/v1/objects HTTP/1.1\r\nContent-Length: 900000\r\nExpect: 100-continue", NULL, 401,
+         "needs an API key"},
+        {"unknown key", "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer mz_nobody\r\nContent-Length: "
+                        "900000\r\nExpect: 100-continue",
+         NULL, 401, ""},
+        {"viewer writing", "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Length: "
+                           "900000\r\nExpect: 100-continue",
+         viewer_key, 403, ""},
+        {"viewer adding a user", "POST /api/v1/users HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Length: "
+                                 "900000\r\nExpect: 100-continue",
+         viewer_key, 403, ""},
+        {"unknown path", "POST /api/v1/nothing HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Length: "
+                         "900000\r\nExpect: 100-continue",
+         analyst_key, 404, "no such endpoint"},
+        {"method", "PUT /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Length: 900000\r\nExpect: "
+                   "100-continue",
+         analyst_key, 405, "not allowed"},
+        {"media type", "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Type: "
+                       "text/csv\r\nContent-Length: 900000\r\nExpect: 100-continue",
+         analyst_key, 415, "Content-Type"},
+        {"accept", "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nAccept: text/html\r\n"
+                   "Content-Length: 900000\r\nExpect: 100-continue",
+         analyst_key, 406, "Accept"},
+        {"over http.max_body", "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Length: "
+                               "2000000\r\nExpect: 100-continue",
+         analyst_key, 413, "http.max_body"},
+        {"a body where none is read", "GET /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+                                      "Content-Length: 900000\r\nExpect: 100-continue",
+         analyst_key, 400, "takes no request body"},
+    };
+    long before = h_db_count(&lim, NULL);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char head[1024];
+        struct hresp r;
+        int fd;
+        long st;
+        snprintf(head, sizeof head, cases[i].head, cases[i].key ? cases[i].key : "");
+        fd = send_head(&lim, NULL, head);
+        st = h_raw_reply(fd, WAIT_MS, &r);
+        if (st != cases[i].status)
+            fail_msg("%s: first reply %ld, want %ld (no 100 Continue): %.300s", cases[i].what, st, cases[i].status,
+                     r.headers);
+        assert_error(&r, cases[i].status, cases[i].msg);
+        /* and the connection is closed: the body will not be read later either */
+        assert_true(h_raw_closed(fd, WAIT_MS));
+        hresp_free(&r);
+        close(fd);
+    }
+    assert_int_equal(h_db_count(&lim, NULL), before);
+    assert_true(h_healthy(&lim));
+}
+
+/* ---- the budget of bodies in flight ---- */
+
+/* Announce a body of len bytes as the analyst, with 100-continue; returns the socket
+ * and the first reply's status in *status. */
+static int announce(size_t len, long *status, struct hresp *r)
+{
+    char head[512];
+    int fd;
+
+    snprintf(head, sizeof head,
+             "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\nExpect: 100-continue",
+             analyst_key, len);
+    fd = send_head(&lim, NULL, head);
+    *status = h_raw_reply(fd, WAIT_MS, r);
+    return fd;
+}
+
+/* Two uploads of 600 KB with a budget of 1 MiB: the first is admitted (100
+ * Continue) and held open by this test, so the second is refused at once with 503,
+ * before its body; once the first has finished, the second goes through. */
+static void test_bodies_in_flight(void **state)
+{
+    const size_t len = 600000;
+    char *a = note_of_len(1, len), *b = note_of_len(2, len);
+    struct hresp r;
+    long st;
+    int fa, fb;
+
+    (void)state;
+    fa = announce(len, &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    fb = announce(len, &st, &r);
+    if (st != 503)
+        fail_msg("second upload: %ld, want 503 while the first is held: %.300s", st, r.headers);
+    assert_error(&r, 503, "too many uploads in flight, retry");
+    assert_non_null(strstr(r.headers, "Retry-After: "));
+    hresp_free(&r);
+    close(fb);
+    /* the first one's body, then its reply */
+    assert_int_equal(h_raw_send(fa, a, len), 0);
+    assert_int_equal(h_raw_reply(fa, WAIT_MS, &r), 201);
+    hresp_free(&r);
+    close(fa);
+    /* now there is room again */
+    fb = announce(len, &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    assert_int_equal(h_raw_send(fb, b, len), 0);
+    assert_int_equal(h_raw_reply(fb, WAIT_MS, &r), 201);
+    hresp_free(&r);
+    close(fb);
+    free(a);
+    free(b);
+}
+
+/* A chunked upload takes its bytes from the budget as they arrive: with 600 KB held
+ * by an announced upload, a chunk of 500 KB crosses the budget; the rest of that
+ * body is read and dropped and its reply is the 503. */
+static void test_chunked_in_flight(void **state)
+{
+    const size_t len = 600000, chunk = 500000;
+    char *a = note_of_len(3, len), *c = note_of_len(4, chunk), size_line[32], head[512];
+    struct hresp r;
+    long st;
+    int fa, fc;
+
+    (void)state;
+    fa = announce(len, &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    snprintf(head, sizeof head,
+             "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\nExpect: 100-continue",
+             analyst_key);
+    fc = send_head(&lim, NULL, head);
+    assert_int_equal(h_raw_reply(fc, WAIT_MS, &r), 100); /* nothing announced, nothing taken yet */
+    hresp_free(&r);
+    snprintf(size_line, sizeof size_line, "%zx\r\n", chunk);
+    assert_int_equal(h_raw_send(fc, size_line, strlen(size_line)), 0);
+    assert_int_equal(h_raw_send(fc, c, chunk), 0);
+    assert_int_equal(h_raw_send(fc, "\r\n0\r\n\r\n", 7), 0);
+    st = h_raw_reply(fc, WAIT_MS, &r);
+    if (st != 503)
+        fail_msg("chunked upload past the budget: %ld, want 503: %.300s", st, r.headers);
+    assert_error(&r, 503, "too many uploads in flight");
+    hresp_free(&r);
+    close(fc);
+    assert_int_equal(h_raw_send(fa, a, len), 0);
+    assert_int_equal(h_raw_reply(fa, WAIT_MS, &r), 201);
+    hresp_free(&r);
+    close(fa);
+    free(a);
+    free(c);
+}
+
+/* ---- header checks ---- */
+
+struct header_case {
+    const char *what;
+    const char *req;   /* the whole request; %s is the key */
+    size_t len;        /* its length when it holds a NUL byte (0: strlen) */
+    long status;
+    const char *msg;
+};
+
+#define NUL_KEY_REQ "GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\0junk\r\n\r\n"
+#define NUL_END_REQ "GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\0\r\n\r\n"
+#define NUL_URI_REQ "GET /api/v1/whoami\0/x HTTP/1.1\r\nHost: x\r\n\r\n"
+
+static void test_header_checks(void **state)
+{
+    static const struct header_case cases[] = {
+        {"a key followed by a NUL byte", NUL_KEY_REQ, sizeof NUL_KEY_REQ - 1, 400, "NUL byte"},
+        {"a NUL byte at the end of the key", NUL_END_REQ, sizeof NUL_END_REQ - 1, 400, "NUL byte"},
+        {"a NUL byte in the request target", NUL_URI_REQ, sizeof NUL_URI_REQ - 1, 400, "request line holds a NUL"},
+        {"Content-Length twice, disagreeing",
+         "POST /api/v1/objects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 2\r\n"
+         "Content-Length: 40\r\n\r\n{}",
+         0, 400, "Content-Length headers that disagree"},
+        {"Transfer-Encoding and Content-Length",
+         "POST /api/v1/objects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n"
+         "Content-Length: 2\r\n\r\n",
+         0, 400, "both Transfer-Encoding and Content-Length"},
+        {"a control byte in a value", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x01z\r\n\r\n", 0, 400,
+         "X-Note holds a control character"},
+        {"a bare CR in a value", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\rz\r\n\r\n", 0, 400,
+         "control character"},
+        {"a folded header", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n  z\r\n\r\n", 0, 400, "folded"},
+        {"two Authorization headers",
+         "GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nAuthorization: Bearer x\r\n\r\n",
+         0, 400, "more than one Authorization"},
+        {"a transfer coding not read",
+         "POST /api/v1/objects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nTransfer-Encoding: gzip\r\n\r\n",
+         0, 501, "chunked"},
+    };
+    char req[4096];
+    struct hresp r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct header_case *c = &cases[i];
+        size_t len = 0;
+        long st;
+        int fd;
+        /* the template may hold a NUL: format up to it, then copy the rest */
+        size_t tl = c->len ? c->len : strlen(c->req);
+        const char *nul = memchr(c->req, '\0', tl);
+        size_t first = nul ? (size_t)(nul - c->req) : tl;
+        char part[1024];
+        memcpy(part, c->req, first);
+        part[first] = '\0';
+        len = (size_t)snprintf(req, sizeof req, part, analyst_key);
+        if (nul) {
+            memcpy(req + len, nul, tl - first);
+            len += tl - first;
+        }
+        if (!c->len && nul)
+            fail_msg("%s: a NUL in the template needs its length", c->what);
+        fd = h_raw_connect(&lim, NULL);
+        assert_int_equal(h_raw_send(fd, req, len), 0);
+        st = h_raw_reply(fd, WAIT_MS, &r);
+        if (st != c->status)
+            fail_msg("%s: %ld, want %ld: %.300s%.300s", c->what, st, c->status, r.headers, r.body);
+        assert_error(&r, c->status, c->msg);
+        hresp_free(&r);
+        close(fd);
+    }
+    /* and a request with many large headers (the node's read buffer grows) is fine */
+    {
+        size_t used = (size_t)snprintf(req, sizeof req, "GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\n"
+                                                        "Authorization: Bearer %s\r\n", analyst_key);
+        char *big = malloc(64 * 1024);
+        assert_non_null(big);
+        memcpy(big, req, used);
+        for (int i = 0; i < 90; i++)
+            used += (size_t)snprintf(big + used, 64 * 1024 - used, "X-Pad-%d: %0200d\r\n", i, i);
+        used += (size_t)snprintf(big + used, 64 * 1024 - used, "\r\n");
+        {
+            int fd = h_raw_connect(&lim, NULL);
+            assert_int_equal(h_raw_send(fd, big, used), 0);
+            assert_int_equal(h_raw_reply(fd, WAIT_MS, &r), 200);
+            assert_non_null(strstr(r.body, "analyst@rs-cert"));
+            hresp_free(&r);
+            close(fd);
+        }
+        free(big);
+    }
+    assert_true(h_healthy(&lim));
+}
+
+/* ---- connections per client ---- */
+
+/* A keep-alive connection that has been served once (so the node has counted it). */
+static int served_connection(struct hnode *n, const char *from)
+{
+    struct hresp r;
+    int fd = send_head(n, from, "GET /healthz HTTP/1.1");
+
+    assert_int_equal(h_raw_reply(fd, WAIT_MS, &r), 200);
+    hresp_free(&r);
+    return fd;
+}
+
+/* With 3 connections per client, a fourth one from the same address is closed at
+ * once without a reply, while another address is served; when one of the three
+ * closes, the address may connect again. Before, one client could take every
+ * connection of the node. */
+static void test_connections_per_client(void **state)
+{
+    int held[3], fd, ok = 0;
+    struct hresp r;
+
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        held[i] = served_connection(&conn, NULL);
+    fd = try_head(&conn, NULL, "GET /healthz HTTP/1.1");
+    assert_true(h_raw_closed(fd, WAIT_MS));
+    close(fd);
+    /* someone else is served */
+    fd = served_connection(&conn, "127.0.0.2");
+    close(fd);
+    /* the same address again once one of its connections is gone (the node sees the
+     * close a moment later: bounded retries) */
+    close(held[0]);
+    for (int i = 0; i < 400 && !ok; i++) {
+        fd = try_head(&conn, NULL, "GET /healthz HTTP/1.1");
+        ok = h_raw_reply(fd, WAIT_MS, &r) == 200;
+        hresp_free(&r);
+        close(fd);
+        if (!ok)
+            pause_ms(25);
+    }
+    assert_true(ok);
+    close(held[1]);
+    close(held[2]);
+}
+
+/* ---- the header deadline ---- */
+
+/* A client that sends its headers a line at a time, never idle for long, is cut off
+ * after http.header_timeout (1 s) even though http.timeout (idle) is 600 s. Before,
+ * it was served nothing and kept its connection for as long as it went on. */
+static void test_header_deadline(void **state)
+{
+    int fd = h_raw_connect(&slow, NULL), closed = 0;
+
+    (void)state;
+    assert_int_equal(h_raw_send(fd, "GET /healthz HTTP/1.1\r\n", 23), 0);
+    /* a header line every 100 ms for at most 30 s */
+    for (int i = 0; i < 300 && !closed; i++) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "X-Slow-%d: 1\r\n", i);
+        closed = h_raw_send(fd, line, (size_t)n) != 0 || h_raw_closed(fd, 100);
+    }
+    assert_true(closed);
+    close(fd);
+    /* an idle keep-alive connection is closed after the deadline too */
+    fd = served_connection(&slow, NULL);
+    assert_true(h_raw_closed(fd, WAIT_MS));
+    close(fd);
+    /* and a prompt client is served as ever */
+    assert_true(h_healthy(&slow));
+}
+
+/* ---- trusted proxies ---- */
+
+/* Hold a POST through the proxy for client xff (admitted: 100 Continue). */
+static int held_through_proxy(const char *xff, long *status, struct hresp *r)
+{
+    char head[512];
+    int fd;
+
+    snprintf(head, sizeof head,
+             "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nX-Forwarded-For: %s\r\n"
+             "Content-Length: 10\r\nExpect: 100-continue",
+             proxy_key, xff);
+    fd = send_head(&proxy, NULL, head);
+    *status = h_raw_reply(fd, WAIT_MS, r);
+    return fd;
+}
+
+/* 127.0.0.1 is a trusted proxy and each client may hold 2: the proxy's own
+ * connections are not counted, requests are counted against the client that
+ * X-Forwarded-For names (read from the right, past trusted proxies, so a client
+ * cannot pose as another by writing the header itself); an address that is not a
+ * trusted proxy is counted by its connections and its X-Forwarded-For is ignored. */
+static void test_trusted_proxy(void **state)
+{
+    int a, b, fd, conns[3];
+    long st;
+    struct hresp r;
+    char *log;
+
+    (void)state;
+    /* three connections of the proxy itself: not counted */
+    for (int i = 0; i < 3; i++)
+        conns[i] = served_connection(&proxy, NULL);
+    /* client 203.0.113.9 holds two requests */
+    a = held_through_proxy("203.0.113.9", &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    b = held_through_proxy("198.51.100.1, 203.0.113.9", &st, &r); /* what the client wrote is ignored */
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    /* a third, even through a second trusted proxy, is one too many */
+    fd = held_through_proxy("203.0.113.9, 10.9.1.1", &st, &r);
+    if (st != 429)
+        fail_msg("third request of 203.0.113.9: %ld, want 429: %.300s", st, r.headers);
+    assert_error(&r, 429, "too many requests at once from 203.0.113.9");
+    hresp_free(&r);
+    close(fd);
+    /* another client through the same proxy is served */
+    fd = held_through_proxy("203.0.113.10", &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    close(fd);
+    /* a forwarded address that is not an address is refused */
+    fd = held_through_proxy("203.0.113.10, not-an-address", &st, &r);
+    assert_int_equal(st, 400);
+    assert_error(&r, 400, "X-Forwarded-For");
+    hresp_free(&r);
+    close(fd);
+    /* the held ones finish (their bodies are not JSON: 400, but they were admitted) */
+    assert_int_equal(h_raw_send(a, "0123456789", 10), 0);
+    assert_int_equal(h_raw_reply(a, WAIT_MS, &r), 400);
+    hresp_free(&r);
+    assert_int_equal(h_raw_send(b, "0123456789", 10), 0);
+    assert_int_equal(h_raw_reply(b, WAIT_MS, &r), 400);
+    hresp_free(&r);
+    close(a);
+    close(b);
+    for (int i = 0; i < 3; i++)
+        close(conns[i]);
+    /* 127.0.0.2 is no proxy: its X-Forwarded-For counts for nothing, its connections count */
+    conns[0] = served_connection(&proxy, "127.0.0.2");
+    conns[1] = served_connection(&proxy, "127.0.0.2");
+    fd = try_head(&proxy, "127.0.0.2", "GET /healthz HTTP/1.1\r\nX-Forwarded-For: 203.0.113.77");
+    assert_true(h_raw_closed(fd, WAIT_MS));
+    close(fd);
+    close(conns[0]);
+    close(conns[1]);
+    /* the log names the client, not the proxy */
+    assert_int_equal(h_stop(&proxy), 0);
+    log = h_read_file(proxy_log, NULL);
+    assert_non_null(strstr(log, "status=429 bytes="));
+    assert_non_null(strstr(log, "client=203.0.113.9 user=analyst@rs-cert"));
+    assert_non_null(strstr(log, "event=client_limit client=127.0.0.2"));
+    free(log);
+}
+
+/* ---- exports ---- */
+
+/* De-chunk a chunked body in place; returns its length, or -1 if the last chunk
+ * (size 0) never came: the transfer is incomplete. */
+static long dechunk(char *s, size_t len)
+{
+    size_t in = 0, out = 0;
+
+    while (in < len) {
+        char *end;
+        unsigned long n = strtoul(s + in, &end, 16);
+        size_t at = (size_t)(end - s);
+        if (at + 2 > len || s[at] != '\r')
+            return -1;
+        in = at + 2;
+        if (n == 0)
+            return (long)out;
+        if (in + n + 2 > len)
+            return -1;
+        memmove(s + out, s + in, n);
+        out += n;
+        in += n + 2;
+    }
+    return -1;
+}
+
+/* With http.max_exports = 1, an export that a client holds (it reads nothing, and the
+ * export is larger than what the sockets can buffer) takes the one export connection: a
+ * second export is refused at once with 503; the first one, read at last, is whole;
+ * then exports are served again. Meanwhile the node answers everything else (the
+ * export does not hold a connection of the pool). */
+static void test_export_cap(void **state)
+{
+    const int n_notes = 3000;
+    const size_t note_len = 4000;
+    char head[512], *all;
+    size_t all_len = 0;
+    long long n_visible;
+    struct hresp r;
+    json_t *v;
+    long len;
+    int fa, fb;
+
+    (void)state;
+    /* about 12 MB of notes, in parts under http.max_body (1 MiB) */
+    for (int part = 0; part < n_notes / 200; part++) {
+        size_t pl = 0;
+        char *p = malloc(200 * (note_len + 1) + 256);
+        assert_non_null(p);
+        pl = (size_t)snprintf(p, 256, "{\"type\":\"bundle\",\"id\":\"bundle--0b7f3c3e-9a55-4d4b-9d59-2f2a3c8c2a11\","
+                                      "\"objects\":[");
+        for (int i = 0; i < 200; i++) {
+            char *o = note_of_len(100000 + part * 200 + i, note_len);
+            if (i)
+                p[pl++] = ',';
+            memcpy(p + pl, o, note_len);
+            pl += note_len;
+            free(o);
+        }
+        memcpy(p + pl, "]}", 2);
+        pl += 2;
+        if (h_http(&lim, "POST", "/api/v1/objects", analyst_key, p, pl, &r) != 201)
+            fail_msg("part %d: %ld %.200s", part, r.status, r.body);
+        hresp_free(&r);
+        free(p);
+    }
+    n_visible = h_db_count(&lim, "type = 'note'");
+    assert_true(n_visible >= n_notes);
+    /* A: the export starts (its status line arrives) and is then not read */
+    snprintf(head, sizeof head, "GET /api/v1/export?type=note HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+                                "Connection: close",
+             analyst_key);
+    /* (no SO_RCVBUF games: a window shrunk to nothing reopens slowly; 12 MB is about
+     * three times what the two sockets' buffers can take, tcp_wmem's 4 MiB included) */
+    fa = send_head(&lim, NULL, head);
+    {
+        char line[16];
+        size_t got = 0;
+        while (got < 12) {
+            ssize_t k = recv(fa, line + got, 12 - got, 0);
+            assert_true(k > 0);
+            got += (size_t)k;
+        }
+        assert_memory_equal(line, "HTTP/1.1 200", 12);
+    }
+    /* B: refused at once */
+    fb = send_head(&lim, NULL, head);
+    assert_int_equal(h_raw_reply(fb, WAIT_MS, &r), 503);
+    assert_error(&r, 503, "too many exports at once (http.max_exports");
+    hresp_free(&r);
+    close(fb);
+    /* everything else is served meanwhile */
+    assert_int_equal(h_http(&lim, "GET", "/api/v1/count?type=note", analyst_key, NULL, 0, &r), 200);
+    {
+        char want[64];
+        snprintf(want, sizeof want, "\"count\":%lld", n_visible);
+        assert_non_null(strstr(r.body, want));
+    }
+    hresp_free(&r);
+    /* A, read at last, is whole: every note */
+    all = h_raw_read_all(fa, 60000, &all_len);
+    assert_non_null(all);
+    close(fa);
+    {
+        char *body = strstr(all, "\r\n\r\n");
+        json_error_t je;
+        assert_non_null(body);
+        assert_non_null(strstr(all, "Transfer-Encoding: chunked"));
+        body += 4;
+        len = dechunk(body, all_len - (size_t)(body - all));
+        assert_true(len > 0);
+        v = json_loadb(body, (size_t)len, 0, &je);
+        if (!v)
+            fail_msg("export is not JSON: %s", je.text);
+        assert_int_equal(json_array_size(json_object_get(v, "objects")), (size_t)n_visible + 1); /* + TLP:GREEN */
+        json_decref(v);
+    }
+    free(all);
+    /* and the export connection is free again (the node frees it once the reply is
+     * over: bounded retries) */
+    {
+        long st = 0;
+        for (int i = 0; i < 400 && st != 200; i++) {
+            if (i)
+                pause_ms(25);
+            st = h_http(&lim, "GET", "/api/v1/export?type=identity", analyst_key, NULL, 0, &r);
+            hresp_free(&r);
+        }
+        assert_int_equal(st, 200);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refused_before_body),
+        cmocka_unit_test(test_bodies_in_flight),
+        cmocka_unit_test(test_chunked_in_flight),
+        cmocka_unit_test(test_header_checks),
+        cmocka_unit_test(test_connections_per_client),
+        cmocka_unit_test(test_header_deadline),
+        cmocka_unit_test(test_export_cap),
+        cmocka_unit_test(test_trusted_proxy), /* stops the proxy node */
+        cmocka_unit_test(h_test_servers_exit_cleanly),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
