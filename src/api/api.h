@@ -175,6 +175,8 @@ enum MHD_Result api_user_enable(struct api_req *r);
 enum MHD_Result api_match_post(struct api_req *r);
 enum MHD_Result api_correlations_get(struct api_req *r);
 enum MHD_Result api_object_correlations(struct api_req *r, const char *id);
+enum MHD_Result api_object_withdraw(struct api_req *r);
+enum MHD_Result api_object_withdrawals(struct api_req *r, const char *id);
 enum MHD_Result api_index_stats(struct api_req *r);
 enum MHD_Result api_campaigns_list(struct api_req *r);
 

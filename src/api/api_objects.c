@@ -159,15 +159,16 @@ enum MHD_Result api_object_get(struct api_req *r)
 
     mz_error_clear(&err);
     {
-        /* /api/v1/objects/{id}/correlations */
+        /* /api/v1/objects/{id}/correlations, /api/v1/objects/{id}/withdrawals */
         const char *slash = strchr(r->route_arg, '/');
         if (slash) {
             char id[300];
-            if (strcmp(slash, "/correlations") != 0 || (size_t)(slash - r->route_arg) >= sizeof id)
+            int corr = !strcmp(slash, "/correlations"), wd = !strcmp(slash, "/withdrawals");
+            if ((!corr && !wd) || (size_t)(slash - r->route_arg) >= sizeof id)
                 return api_fail(r, MZ_ENOTFOUND, "", "no such endpoint: %s (see docs/api.md)", r->path);
             memcpy(id, r->route_arg, (size_t)(slash - r->route_arg));
             id[slash - r->route_arg] = '\0';
-            return api_object_correlations(r, id);
+            return corr ? api_object_correlations(r, id) : api_object_withdrawals(r, id);
         }
     }
     if (version && !strcmp(version, "all")) {

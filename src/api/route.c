@@ -37,6 +37,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/objects", 0, ACCESS_PUBLIC_READ, api_objects_list, JSON, -1},
     {"POST", "/api/v1/objects", 0, ACCESS_MEMBER, api_objects_post, JSON, AUTHZ_OBJECT_WRITE},
     {"GET", "/api/v1/objects/", 1, ACCESS_PUBLIC_READ, api_object_get, JSON, -1},
+    {"POST", "/api/v1/objects/*/withdraw", 0, ACCESS_MEMBER, api_object_withdraw, JSON, AUTHZ_OBJECT_WITHDRAW},
     {"GET", "/api/v1/count", 0, ACCESS_PUBLIC_READ, api_objects_count, JSON, -1},
     {"GET", "/api/v1/export", 0, ACCESS_PUBLIC_READ, api_export, STIX, -1},
     {"GET", "/api/v1/orgs", 0, ACCESS_MEMBER, api_orgs_list, JSON, -1},

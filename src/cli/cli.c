@@ -42,6 +42,10 @@ static const struct cli_command commands[] = {
                 "all or nothing"},
     {.name = "export", .fn = cli_export, .opts = cli_export_options,
      .summary = "write a STIX 2.1 bundle of what that organisation (or user) may see to stdout"},
+    {.name = "withdraw", .fn = cli_withdraw, .opts = cli_withdraw_options, .args = "ID", .min_args = 1,
+     .max_args = 1,
+     .summary = "withdraw versions of your organisation's object shared too widely (what others already "
+                "downloaded cannot be recalled), restore them, or --show the records"},
     {.name = "match", .fn = cli_match, .opts = cli_match_options, .args = "[FILE…|-]", .max_args = -1,
      .summary = "match logs (plain or gzip) against the indicators that organisation or user may "
                 "see; one JSON line per match"},

@@ -80,6 +80,7 @@ extern const struct cli_option cli_user_key_options[];
 extern const struct cli_option cli_import_options[];
 extern const struct cli_option cli_export_options[];
 extern const struct cli_option cli_match_options[];
+extern const struct cli_option cli_withdraw_options[];
 
 /* A parsed command line. Options are known, checked and (unless they may repeat)
  * given once; for a command with subcommands ("org add"), pos[0] is the subcommand. */
@@ -177,6 +178,7 @@ int cli_export(struct cli_args *a);
 int cli_check(struct cli_args *a);
 int cli_config(struct cli_args *a);
 int cli_match(struct cli_args *a);
+int cli_withdraw(struct cli_args *a);
 
 /* Load the embedded demo data set into st; prints the demo API keys and writes
  * them to <data>/demo-keys.txt (mode 0600), which it replaces only once the whole

@@ -42,6 +42,9 @@ enum authz_action {
     AUTHZ_SIGHTING_REPORT,  /* record sightings of indicators (mreza match --report) */
     AUTHZ_INDEX_STATS,      /* see the indicator index's figures (all TLP levels) */
     AUTHZ_STORE_CHECK,      /* run the store's integrity check */
+    AUTHZ_OBJECT_WITHDRAW,  /* withdraw versions of its organisation's objects
+                               (docs/model.md R7; which versions: svc_withdraw.c) */
+    AUTHZ_OBJECT_RESTORE,   /* restore a withdrawal (R7.5: an admin of the owner) */
     AUTHZ_N_ACTIONS
 };
 

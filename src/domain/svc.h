@@ -10,10 +10,12 @@
 
 #include "fmt/bundle.h"
 #include "rules/principal.h"
+#include "rules/stix.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/conf.h"
 #include "util/err.h"
+#include "util/timefmt.h"
 
 /* Once per process, before any other thread starts and before any JSON is parsed:
  * starts the random generator of keys and ids (mz_random_init(); MZ_EIO if it
@@ -250,6 +252,73 @@ struct svc_types {
  * (MZ_EINVAL, field "type"), never cut short or read as "every type": a list longer
  * than the buffer, more than SVC_MAX_TYPES types, or one that names none (",", ""). */
 enum mz_err svc_query_types(struct svc_query *q, struct svc_types *t, const char *list, struct mz_error *err);
+
+/* ---- withdrawal (svc_withdraw.c; docs/model.md R7) ---- */
+
+#define SVC_WITHDRAW_MAX_VERSIONS 1000 /* versions named in one request */
+#define SVC_WITHDRAW_MAX_TO 64         /* identities that keep them */
+#define SVC_WITHDRAW_REASON_MAX 1000   /* bytes of the reason */
+
+/* What to withdraw. Strings are borrowed for the call. */
+struct svc_withdraw_in {
+    const char *id;
+    const char *const *versions; /* their `modified`; NULL: every version you may read */
+    size_t n_versions;
+    const char *const *to;       /* identity ids that keep them besides the owner */
+    size_t n_to;
+    int owner_gives_up;          /* 1: the owner organisation does not keep them either */
+    const char *reason;          /* or NULL: kept in the record, shown to the owner only */
+    int restore;                 /* 1: restore withdrawn versions instead (R7.5) */
+};
+
+/* One version withdrawn or restored. */
+struct svc_withdrawn {
+    char version[STIX_VKEY_LEN + 8]; /* its `modified` ("" for an SCO's only version) */
+    int tlp;
+    char tombstone[96];              /* the id of its x-mreza-withdrawal object */
+    char at[MZ_TIME_STRLEN];         /* the record's time ("": it changed nothing) */
+    char *keep;                      /* who keeps it (identity ids, space-separated;
+                                        heap); NULL after a restore */
+};
+
+struct svc_withdraw_result {
+    struct svc_withdrawn *items;
+    size_t n, cap;
+};
+void svc_withdraw_result_free(struct svc_withdraw_result *r);
+
+/* Withdraw versions of id as p, all or nothing (docs/model.md R7): of p's
+ * organisation's object and p's own personal object, the versions p may read (all of
+ * them, or those named). Each version keeps its marking and is read only by readers
+ * who are also in its new audience (the owner organisation unless it gives it up, and
+ * `to`); a version withdrawn before is narrowed further, never widened. Each gets a
+ * tombstone and a record of who, when and why. Who may: the version's submitter; an
+ * admin or analyst of the owner who may read it; a reporter only what it submitted;
+ * TLP:RED only its submitter (MZ_EFORBIDDEN naming the version). A restore (admins)
+ * makes the withdrawn versions readable as their markings say again. An id of which
+ * p may read no version of its own objects is MZ_ENOTFOUND, as an unknown one; a
+ * named version that does not exist or that p may not read is MZ_EINVAL
+ * (field "/versions/N"), the same for both. */
+enum mz_err svc_withdraw(struct store *st, const struct principal *p, const struct svc_withdraw_in *in,
+                         struct svc_withdraw_result *res, struct mz_error *err);
+
+/* A withdrawal record as the owner organisation reads it (strings borrowed for the
+ * callback). */
+struct svc_withdrawal_view {
+    const char *version;   /* "" for an SCO */
+    int tlp;
+    const char *keep;      /* who keeps it; NULL: restored */
+    const char *by;        /* the user who withdrew (or restored) it last */
+    const char *at;
+    const char *reason;    /* or NULL */
+    const char *tombstone;
+};
+typedef int (*svc_withdrawal_fn)(void *ctx, const struct svc_withdrawal_view *w);
+/* The withdrawal records of id's versions that p's organisation owns (and p's own
+ * personal object) and that p may read under their markings. MZ_ENOTFOUND when p
+ * may read no version of its organisation's objects of id. */
+enum mz_err svc_withdrawals(struct store *st, const struct principal *p, const char *id, svc_withdrawal_fn fn,
+                            void *ctx, struct mz_error *err);
 
 /* Called for each visible row; return nonzero to stop. */
 typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);

@@ -91,6 +91,10 @@ void engine_free(struct engine *e)
     free(e->idm_keys);
     free(e->idm_head);
     free(e->idm_cx);
+    for (size_t i = 0; i < e->n_wd; i++)
+        free(e->wd_keeps[i]);
+    free(e->wd_nums);
+    free(e->wd_keeps);
     free(e->camp_keys);
     free(e->camp_refs);
     free(e->camp_ids);

@@ -29,6 +29,7 @@ struct engine_objx {
     uint32_t prev;      /* the version of the same id indexed before it, or UINT32_MAX */
     uint8_t attested;   /* its object's first version names its owner as creator */
     uint8_t rank;       /* its owner's source rank (R2.5) */
+    uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
 };
 
 struct engine {
@@ -55,6 +56,11 @@ struct engine {
     uint32_t *idm_head;
     uint8_t *idm_cx;
     size_t idm_cap, idm_n;
+    /* the withdrawn objects (docs/model.md R7), sorted by number, and who keeps each
+     * (identity ids, space-separated; heap): few, so a sorted array */
+    uint32_t *wd_nums;
+    char **wd_keeps;
+    size_t n_wd, cap_wd;
     /* parsed patterns of CANDIDATE and SCAN objects, ordered by object number */
     uint32_t *pat_objs;
     struct pattern **pats;
@@ -106,6 +112,17 @@ size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner
  * Under the write lock. -1 when out of memory. */
 int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
                          int rank, int cx);
+/* Indexed object num is withdrawn, kept by keep (space-separated identity ids; ""
+ * nobody), or no longer withdrawn (keep NULL: restored). Under the write lock. -1
+ * when out of memory. */
+int engine_versions_withdrawn(struct engine *e, uint32_t num, const char *keep);
+/* Who keeps withdrawn object num, or NULL when it is not withdrawn. */
+const char *engine_versions_keep(const struct engine *e, uint32_t num);
+/* The indexed object of the id with uuid whose store sequence number is seq, into
+ * *num_out: 0, or -1 when the index holds none. */
+int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t seq, uint32_t *num_out);
+/* Mark the id with uuid (if the index holds it) as needing the model's choice. */
+void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid);
 /* Is the id of indexed object num one that needs the model's choice? */
 int engine_versions_cx(const struct engine *e, uint32_t num);
 /* For such an id: is num one of p's units (R4: its own objects as one, each

@@ -97,6 +97,8 @@ struct refresh_ctx {
     struct pvalue legacy[MAX_OBJ_VALUES];
     /* values of new community-visible objects, to check for campaigns: "k value\n" */
     struct mz_buf touched;
+    /* the ids that new tombstones name (withdrawals, restores): "id\n" each */
+    struct mz_buf withdrawn;
 };
 
 static int remember_org(void *vctx, const struct store_org *o)
@@ -266,6 +268,24 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
     return 0;
 }
 
+/* A tombstone (docs/model.md R7.4): a version of the id it names was withdrawn or
+ * restored; that id's versions are read again once the rows are in
+ * (apply_withdrawals). The index keeps nothing of the tombstone itself. */
+static int is_tombstone(const struct store_row *row)
+{
+    return !strcmp(row->type, "x-mreza-withdrawal");
+}
+
+static void note_tombstone(struct refresh_ctx *c, const struct store_row *row)
+{
+    json_t *o = json_loadb(row->body, row->body_len, 0, NULL);
+    const char *ref = json_string_value(json_object_get(o, "object_ref"));
+
+    if (ref && strlen(ref) < 300)
+        mz_buf_printf(&c->withdrawn, "%s\n", ref);
+    json_decref(o);
+}
+
 /* Make row i of b ready to index, with no lock held: everything but the index's own
  * changes. -1 when out of memory. */
 static int prepare_row(struct refresh_ctx *c, struct batch *b, size_t i)
@@ -277,6 +297,10 @@ static int prepare_row(struct refresh_ctx *c, struct batch *b, size_t i)
     memset(pr, 0, sizeof *pr);
     pr->first = (uint32_t)b->n_vals;
     c->n_rows++;
+    if (is_tombstone(row)) {
+        note_tombstone(c, row);
+        return mz_buf_status(&c->withdrawn) ? -1 : 0;
+    }
     if (row->match_plan != -2) {
         /* The facts kept at write time: no need to parse the object. */
         if (row_facts(c, b, row, pr))
@@ -344,6 +368,8 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
     memcpy(uuid, idx_obj_at(e->ix, num)->uuid, 16);
     if (engine_versions_note(e, num, uuid, row->owner_user, row->attested, rank_of(c, row->owner_org), row->cx))
         goto nomem;
+    if (row->wd_keep && engine_versions_withdrawn(e, num, row->wd_keep))
+        goto nomem; /* (a build from a store holding withdrawals) */
     owner = engine_versions_owner(row->owner_org, row->owner_user);
     slot = engine_versions_slot(e, uuid, owner, &found);
     if (found) {
@@ -461,7 +487,7 @@ struct reader {
 static int body_needed(const struct reader *rd, const struct store_row *row)
 {
     return row->match_plan == -2 || row->match_plan == OBSERVE_CANDIDATE ||
-           row->match_plan == OBSERVE_SCAN || (rd->campaigns && node_grouping(row));
+           row->match_plan == OBSERVE_SCAN || (rd->campaigns && node_grouping(row)) || is_tombstone(row);
 }
 
 static const char *keep_str(struct batch *b, const char *s, size_t len)
@@ -506,6 +532,7 @@ static int reader_row(void *vctx, const struct store_row *row)
     int body = body_needed(rd, row);
     size_t need = strlen(row->stix_id) + strlen(row->type) + strlen(row->version) +
                   strlen(row->date_added) + (row->audience ? strlen(row->audience) : 0) +
+                  (row->wd_keep ? strlen(row->wd_keep) : 0) +
                   (row->observables ? strlen(row->observables) : 0) + (body ? row->body_len : 0) + 8;
     struct store_row *r;
 
@@ -532,6 +559,7 @@ static int reader_row(void *vctx, const struct store_row *row)
     r->date_added = keep_str(b, row->date_added, strlen(row->date_added));
     r->created_by = NULL; /* the index does not keep it */
     r->audience = keep_str(b, row->audience, row->audience ? strlen(row->audience) : 0);
+    r->wd_keep = keep_str(b, row->wd_keep, row->wd_keep ? strlen(row->wd_keep) : 0);
     r->observables = keep_str(b, row->observables, row->observables ? strlen(row->observables) : 0);
     r->body = body ? keep_str(b, row->body, row->body_len) : "";
     r->body_len = body ? row->body_len : 0;
@@ -678,6 +706,92 @@ static enum mz_err reserve_for_store(struct engine *e, int64_t n, struct mz_erro
     return rc;
 }
 
+/* ---- withdrawals (docs/model.md R7) ----
+ * A withdrawal changes rows the index already holds (who keeps a version), which a
+ * refresh that reads only new rows would never see; the tombstone it writes is new,
+ * though. So for each id a new tombstone names, the id's versions are read again and
+ * the index's view of each is set to the store's, and the id is marked as needing the
+ * model's choice (the store marked it so too). */
+
+struct wd_row {
+    int64_t seq;
+    char *keep; /* heap, or NULL */
+};
+
+struct wd_rows {
+    struct wd_row *v;
+    size_t n, cap;
+    int failed;
+};
+
+static int collect_wd(void *vctx, const struct store_version *sv)
+{
+    struct wd_rows *w = vctx;
+
+    if (w->n == w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 16;
+        struct wd_row *n = realloc(w->v, ncap * sizeof *n);
+        if (!n) {
+            w->failed = 1;
+            return 1;
+        }
+        w->v = n;
+        w->cap = ncap;
+    }
+    w->v[w->n].seq = sv->seq;
+    w->v[w->n].keep = sv->wd_keep ? strdup(sv->wd_keep) : NULL;
+    if (sv->wd_keep && !w->v[w->n].keep) {
+        w->failed = 1;
+        return 1;
+    }
+    w->n++;
+    return 0;
+}
+
+static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, const char *id, struct mz_error *err)
+{
+    struct wd_rows w = {0};
+    uint8_t uuid[16];
+    enum mz_err rc = MZ_OK;
+
+    if (idx_uuid_of(id, uuid))
+        return MZ_OK;
+    rc = store_id_versions(st, id, collect_wd, &w, err);
+    if (!rc && w.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (!rc) {
+        pthread_rwlock_wrlock(&e->lock);
+        for (size_t i = 0; i < w.n && !rc; i++) {
+            uint32_t num;
+            if (engine_versions_find(e, uuid, w.v[i].seq, &num))
+                continue; /* not indexed (no value to match) */
+            if (engine_versions_withdrawn(e, num, w.v[i].keep))
+                rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+        }
+        engine_versions_mark_cx(e, uuid);
+        pthread_rwlock_unlock(&e->lock);
+    }
+    for (size_t i = 0; i < w.n; i++)
+        free(w.v[i].keep);
+    free(w.v);
+    return rc;
+}
+
+static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_error *err)
+{
+    enum mz_err rc = MZ_OK;
+
+    for (char *p = ids->data; !rc && p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        rc = apply_one_withdrawal(e, st, p, err);
+        p = nl + 1;
+    }
+    return rc;
+}
+
 void engine_refresh_result_free(struct engine_refresh_result *r)
 {
     if (!r)
@@ -713,6 +827,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     c->e = e;
     c->err = err;
     mz_buf_init(&c->touched, (size_t)1 << 30);
+    mz_buf_init(&c->withdrawn, (size_t)1 << 30);
     pthread_mutex_lock(&e->refresh_mu);
     rc = store_org_list(st, remember_org, c, err);
     memset(&q, 0, sizeof q);
@@ -736,6 +851,8 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
         rc = refresh_in_line(c, st, &all, &q, err); /* (nothing new: nothing to read) */
     if (!rc)
         rc = c->rc;
+    if (!rc && c->withdrawn.len)
+        rc = apply_withdrawals(e, st, &c->withdrawn, err);
     run_hook(e, ENGINE_REFRESH_ADDED);
     if (!rc && c->touched.len)
         rc = engine_campaign_detect(e, &c->touched, out, err);
@@ -744,6 +861,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     if (rc)
         engine_refresh_result_free(out);
     mz_buf_free(&c->touched);
+    mz_buf_free(&c->withdrawn);
     free(c->val_buf);
     free(c);
     return rc;

@@ -35,7 +35,69 @@ enum mz_err engine_snapshot_save(struct engine *e, const char *path, struct mz_e
     return rc;
 }
 
-/* After mapping a snapshot: parse the patterns of CANDIDATE and SCAN objects. */
+/* The indexed object whose store sequence number is seq (objects are indexed in seq
+ * order), or -1. */
+static int64_t obj_of_seq(const struct idx *ix, int64_t seq)
+{
+    uint32_t lo = 0, hi = idx_n_objs(ix);
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (idx_obj_at(ix, mid)->seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < idx_n_objs(ix) && idx_obj_at(ix, lo)->seq == seq ? (int64_t)lo : -1;
+}
+
+struct model_load {
+    struct engine *e;
+    int failed;
+};
+
+static int note_row(void *vctx, const struct store_row *row)
+{
+    struct model_load *ml = vctx;
+    int64_t num = obj_of_seq(ml->e->ix, row->seq);
+
+    if (num < 0)
+        return 0; /* not indexed: nothing to match */
+    if (engine_versions_note(ml->e, (uint32_t)num, idx_obj_at(ml->e->ix, (uint32_t)num)->uuid, row->owner_user,
+                             row->attested, 3, 1) ||
+        (row->wd_keep && engine_versions_withdrawn(ml->e, (uint32_t)num, row->wd_keep))) {
+        ml->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* After mapping a snapshot: the object model's facts of the ids that need its choice
+ * (docs/model.md R4, R7: owners, claims, withdrawals), which the snapshot does not
+ * hold, read from the store (those ids' rows alone) and noted as a refresh notes
+ * them, so that `mreza match` reports per object as the node does and never a
+ * withdrawn version to whoever no longer reads it. */
+static enum mz_err load_model(struct engine *e, struct store *st, struct mz_error *err)
+{
+    struct model_load ml = {e, 0};
+    struct store_query q;
+    struct store_vis all;
+    enum mz_err rc;
+
+    memset(&q, 0, sizeof q);
+    q.tlp = -1;
+    q.all_versions = 1;
+    q.cx = STORE_CX_CHOICE;
+    q.order = STORE_ORDER_ADDED;
+    tlp_visibility_internal(&all);
+    rc = store_list(st, &all, &q, note_row, &ml, NULL, err);
+    if (!rc && ml.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    return rc;
+}
+
+/* After mapping a snapshot: parse the patterns of CANDIDATE and SCAN objects (of a
+ * retired version too when its id needs the model's choice: it may be served again). */
 static enum mz_err load_patterns(struct engine *e, struct mz_error *err)
 {
     uint32_t n = idx_n_objs(e->ix);
@@ -44,7 +106,7 @@ static enum mz_err load_patterns(struct engine *e, struct mz_error *err)
         const struct idx_obj *o = idx_obj_at(e->ix, i);
         const char *text;
         struct pattern *p = NULL;
-        if (!(o->flags & (IDX_F_CANDIDATE | IDX_F_SCAN)) || (o->flags & IDX_F_DEAD))
+        if (!(o->flags & (IDX_F_CANDIDATE | IDX_F_SCAN)) || ((o->flags & IDX_F_DEAD) && !engine_versions_cx(e, i)))
             continue;
         text = idx_obj_pattern(e->ix, i);
         if (!text || pattern_parse(text, strlen(text), &p, NULL))
@@ -105,7 +167,9 @@ enum mz_err engine_snapshot_open(struct store *st, const char *path, struct engi
         }
         e->ix = ix;
         e->generation = gen;
-        rc = load_patterns(e, err);
+        rc = load_model(e, st, err);
+        if (!rc)
+            rc = load_patterns(e, err);
         if (rc) {
             engine_free(e);
             return rc;

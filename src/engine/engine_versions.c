@@ -10,7 +10,12 @@
  * versions read by different readers, revoked versions). Versions of such ids are
  * never retired; a hit on one is reported only when it is one of the reader's units,
  * decided by rules/model.c on the id's versions as the index holds them. Readers use
- * the id map under the read lock; the refresher grows it under the write lock. */
+ * the id map under the read lock; the refresher grows it under the write lock.
+ *
+ * And the withdrawn objects (docs/model.md R7): who keeps each, in a table sorted by
+ * object number beside the id map (withdrawals are few), read by the model as the
+ * store's wd_keep. A withdrawal marks its id as needing the choice, so that a version
+ * retired before (IDX_F_DEAD) is served again to whoever no longer reads the newer. */
 #include "engine/engine_int.h"
 
 #include <stdio.h>
@@ -161,6 +166,7 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
     e->ox[num].owner_user = (int32_t)owner_user;
     e->ox[num].attested = (uint8_t)attested;
     e->ox[num].rank = (uint8_t)rank;
+    e->ox[num].withdrawn = 0;
     j = id_slot(e, uuid, &found);
     if (found) {
         e->ox[num].prev = e->idm_head[j];
@@ -173,6 +179,104 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
     }
     e->idm_head[j] = num;
     return 0;
+}
+
+/* The position of num in the sorted table of withdrawn objects (where it is, or
+ * where it would go). */
+static size_t wd_pos(const struct engine *e, uint32_t num)
+{
+    size_t lo = 0, hi = e->n_wd;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->wd_nums[mid] < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int engine_versions_withdrawn(struct engine *e, uint32_t num, const char *keep)
+{
+    size_t at = wd_pos(e, num);
+    int found = at < e->n_wd && e->wd_nums[at] == num;
+    char *copy;
+
+    if (num >= e->ox_cap)
+        return 0; /* not an object of the id map (cannot happen: noted first) */
+    if (!keep) {
+        if (found) {
+            free(e->wd_keeps[at]);
+            memmove(e->wd_nums + at, e->wd_nums + at + 1, (e->n_wd - at - 1) * sizeof *e->wd_nums);
+            memmove(e->wd_keeps + at, e->wd_keeps + at + 1, (e->n_wd - at - 1) * sizeof *e->wd_keeps);
+            e->n_wd--;
+        }
+        e->ox[num].withdrawn = 0;
+        return 0;
+    }
+    copy = strdup(keep);
+    if (!copy)
+        return -1;
+    if (found) {
+        free(e->wd_keeps[at]);
+        e->wd_keeps[at] = copy;
+    } else {
+        if (e->n_wd == e->cap_wd) {
+            size_t ncap = e->cap_wd ? e->cap_wd * 2 : 16;
+            uint32_t *nn = realloc(e->wd_nums, ncap * sizeof *nn);
+            char **nk = nn ? realloc(e->wd_keeps, ncap * sizeof *nk) : NULL;
+            if (nn)
+                e->wd_nums = nn;
+            if (!nk) {
+                free(copy);
+                return -1;
+            }
+            e->wd_keeps = nk;
+            e->cap_wd = ncap;
+        }
+        memmove(e->wd_nums + at + 1, e->wd_nums + at, (e->n_wd - at) * sizeof *e->wd_nums);
+        memmove(e->wd_keeps + at + 1, e->wd_keeps + at, (e->n_wd - at) * sizeof *e->wd_keeps);
+        e->wd_nums[at] = num;
+        e->wd_keeps[at] = copy;
+        e->n_wd++;
+    }
+    e->ox[num].withdrawn = 1;
+    return 0;
+}
+
+const char *engine_versions_keep(const struct engine *e, uint32_t num)
+{
+    size_t at;
+
+    if (num >= e->ox_cap || !e->ox[num].withdrawn)
+        return NULL;
+    at = wd_pos(e, num);
+    return at < e->n_wd && e->wd_nums[at] == num ? e->wd_keeps[at] : NULL;
+}
+
+int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t seq, uint32_t *num_out)
+{
+    int found;
+    size_t j = id_slot(e, uuid, &found);
+
+    if (!found)
+        return -1;
+    for (uint32_t k = e->idm_head[j]; k != UINT32_MAX; k = e->ox[k].prev)
+        if (idx_obj_at(e->ix, k)->seq == seq) {
+            *num_out = k;
+            return 0;
+        }
+    return -1;
+}
+
+void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid)
+{
+    int found;
+    size_t j = id_slot(e, uuid, &found);
+
+    if (found)
+        e->idm_cx[j] = 1;
 }
 
 int engine_versions_cx(const struct engine *e, uint32_t num)
@@ -223,6 +327,7 @@ int engine_versions_unit(const struct engine *e, const struct principal *p, uint
         v->revoked = (o->flags & IDX_F_REVOKED) != 0;
         v->attested = e->ox[k].attested;
         v->audience = (char *)(uintptr_t)idx_obj_audience(e->ix, k);
+        v->wd_keep = (char *)(uintptr_t)engine_versions_keep(e, k); /* borrowed: never freed here */
         model_number(&m, v);
         if (v->obj < MODEL_MAX_OBJ)
             m.ranks[v->obj] = e->ox[k].rank;

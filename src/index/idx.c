@@ -219,6 +219,13 @@ static int parse_uuid(const char *s, uint8_t *out)
     return n == 32 && !*s ? 0 : -1;
 }
 
+int idx_uuid_of(const char *stix_id, uint8_t *out)
+{
+    const char *sep = strstr(stix_id, "--");
+
+    return sep ? parse_uuid(sep + 2, out) : -1;
+}
+
 /* Object types repeat: keep one copy of each (a short linear cache suffices, as a
  * node stores a few dozen types). */
 static int intern_type(struct idx *ix, const char *type, size_t len, uint32_t *off_out)

@@ -127,6 +127,10 @@ int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx);
  * checksum, not otherwise checked), or NULL. */
 const void *idx_extra(const struct idx *ix, size_t *len);
 
+/* The UUID of a STIX id ("<type>--<uuid>") into out (16 bytes): 0, or -1 when it has
+ * none. */
+int idx_uuid_of(const char *stix_id, uint8_t *out);
+
 uint32_t idx_n_objs(const struct idx *ix);
 const struct idx_obj *idx_obj_at(const struct idx *ix, uint32_t obj);
 /* The object's STIX id ("<type>--<uuid>") into out (at least 300 bytes). */

@@ -621,6 +621,17 @@ static void version_key(const char *v, char *out)
     out[30] = '\0';
 }
 
+int stix_version_key(const char *v, char *out)
+{
+    struct mz_time t;
+
+    out[0] = '\0';
+    if (mz_time_parse(v, &t))
+        return -1;
+    version_key(v, out);
+    return 0;
+}
+
 static enum mz_err check_common(json_t *obj, struct stix_info *info, struct mz_error *err)
 {
     const char *spec = NULL, *created = NULL, *modified = NULL;

@@ -58,6 +58,9 @@ struct stix_info {
 enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *err);
 void stix_info_clear(struct stix_info *info);
 
+/* The version key (stix_info.version_key) of a `modified` or `created` value v into
+ * out (STIX_VKEY_LEN bytes): 0, or -1 (out "") when v is no RFC 3339 timestamp. */
+int stix_version_key(const char *v, char *out);
 /* 1 if s is "<type>--<RFC 4122 UUID>"; with want_type non-NULL, type must equal it. */
 int stix_id_valid(const char *s, const char *want_type);
 /* 1 if t is a STIX 2.1 type name this release knows (not a custom one). */

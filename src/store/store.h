@@ -99,6 +99,8 @@ struct store_org {
     char country[8];                  /* ISO 3166-1 alpha-2 (XK for Kosovo*) */
     char sector[64];
     char kind[32];                    /* national-csirt, police, operator, ... */
+    int rank;                         /* source rank the operator set (docs/model.md
+                                         R2.5), or -1: by kind */
 };
 
 struct store_user {
@@ -117,6 +119,9 @@ enum mz_err store_org_by_id(struct store *st, int64_t id, struct store_org *out,
                             struct mz_error *err);
 typedef int (*store_org_fn)(void *ctx, const struct store_org *org);
 enum mz_err store_org_list(struct store *st, store_org_fn fn, void *ctx, struct mz_error *err);
+/* Set organisation org_id's source rank (rank -1: by its kind again). MZ_ENOTFOUND
+ * if there is no such organisation. */
+enum mz_err store_org_set_rank(struct store *st, int64_t org_id, int rank, struct mz_error *err);
 
 enum mz_err store_user_add(struct store *st, struct store_user *user, struct mz_error *err);
 enum mz_err store_user_by_name(struct store *st, const char *name, struct store_user *out,
@@ -304,9 +309,25 @@ enum mz_err store_body(struct store *st, int64_t seq, char **body_out, size_t *l
 /* Mark every version of stix_id as needing the model's choice on reads. */
 enum mz_err store_mark_cx(struct store *st, const char *stix_id, struct mz_error *err);
 /* Record the withdrawal of version seq (docs/model.md R7): keep is the new audience
- * (space-separated identity ids; "" for the owner alone), by the user, at (RFC 3339). */
+ * (space-separated identity ids; "" for nobody), by the user, at (RFC 3339), why, and
+ * the id of its tombstone. keep NULL records a restore: the version is readable as
+ * its marking says again (the tombstone id stays). MZ_ENOTFOUND if there is no such
+ * version. */
 enum mz_err store_withdraw(struct store *st, int64_t seq, const char *keep, int64_t by, const char *at,
-                           const char *reason, struct mz_error *err);
+                           const char *reason, const char *tombstone, struct mz_error *err);
+/* A version's withdrawal record (strings borrowed for the callback). */
+struct store_withdrawal {
+    int64_t seq;           /* the version */
+    const char *keep;      /* who keeps it (identity ids); NULL: restored */
+    int64_t by;            /* the user who withdrew (or restored) it last */
+    const char *at;        /* when (RFC 3339) */
+    const char *reason;    /* or NULL */
+    const char *tombstone; /* the id of its x-mreza-withdrawal object */
+};
+typedef int (*store_withdrawal_fn)(void *ctx, const struct store_withdrawal *w);
+/* The withdrawal records of stix_id's versions (every owner's), in seq order. */
+enum mz_err store_withdrawals(struct store *st, const char *stix_id, store_withdrawal_fn fn, void *ctx,
+                              struct mz_error *err);
 
 enum store_order {
     STORE_ORDER_ADDED = 0, /* ascending date_added (cursor order) */

@@ -145,6 +145,12 @@ static const char *const migrations[] = {
      "UPDATE objects SET cx = 1 WHERE stix_id IN (SELECT stix_id FROM objects GROUP BY stix_id"
      " HAVING count(*) > 1 AND (count(DISTINCT owner_org) > 1 OR count(DISTINCT tlp) > 1"
      " OR count(DISTINCT coalesce(audience, '')) > 1 OR count(DISTINCT submitter) > 1 OR sum(revoked) > 0));"),
+    /* The rest of the model's rules. wd_tomb: the id of a withdrawn version's tombstone
+     * (an x-mreza-withdrawal object, R7.4), kept after a restore so that a later
+     * withdrawal versions the same tombstone. orgs.rank: the source rank the operator
+     * set (R2.5); NULL: by the organisation's kind. */
+    ("ALTER TABLE objects ADD COLUMN wd_tomb TEXT;"
+     "ALTER TABLE orgs ADD COLUMN rank INTEGER;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -422,7 +428,7 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
     snprintf(dst, n, "%s", t ? (const char *)t : "");
 }
 
-#define ORG_COLS "id,name,full_name,identity,country,sector,kind"
+#define ORG_COLS "id,name,full_name,identity,country,sector,kind,coalesce(rank,-1)"
 #define USER_COLS "id,name,org_id,role,identity,coalesce(disabled,0)"
 #define KEY_COLS                                                                                  \
     "id,user_id,prefix,comment,coalesce(created,0),coalesce(expires,0),coalesce(last_used,0),"     \
@@ -437,6 +443,7 @@ static void read_org(sqlite3_stmt *s, int c, struct store_org *o)
     copy_col(o->country, sizeof o->country, s, c + 4);
     copy_col(o->sector, sizeof o->sector, s, c + 5);
     copy_col(o->kind, sizeof o->kind, s, c + 6);
+    o->rank = sqlite3_column_int(s, c + 7);
 }
 
 static void read_user(sqlite3_stmt *s, int c, struct store_user *u)
@@ -712,7 +719,7 @@ enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t
                              " coalesce(k.expires,0),coalesce(k.last_used,0),coalesce(k.revoked,0),"
                              " coalesce(k.replaced_by,0),"
                              " u.id,u.name,u.org_id,u.role,u.identity,coalesce(u.disabled,0),"
-                             " o.id,o.name,o.full_name,o.identity,o.country,o.sector,o.kind"
+                             " o.id,o.name,o.full_name,o.identity,o.country,o.sector,o.kind,coalesce(o.rank,-1)"
                              " FROM api_keys k JOIN users u ON u.id=k.user_id"
                              " JOIN orgs o ON o.id=u.org_id WHERE k.hash=?1", &s, err);
     int step;
@@ -1100,24 +1107,86 @@ enum mz_err store_mark_cx(struct store *st, const char *stix_id, struct mz_error
 }
 
 enum mz_err store_withdraw(struct store *st, int64_t seq, const char *keep, int64_t by, const char *at,
-                           const char *reason, struct mz_error *err)
+                           const char *reason, const char *tombstone, struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "UPDATE objects SET wd_keep=?2, wd_by=?3, wd_at=?4, wd_reason=?5 WHERE seq=?1",
+    enum mz_err rc = prepare(st,
+                             "UPDATE objects SET wd_keep=?2, wd_by=?3, wd_at=?4, wd_reason=?5, wd_tomb=?6"
+                             " WHERE seq=?1",
                              &s, err);
 
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, seq);
-    sqlite3_bind_text(s, 2, keep ? keep : "", -1, SQLITE_STATIC);
+    if (keep)
+        sqlite3_bind_text(s, 2, keep, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 2); /* restored: readable as its marking says again */
     sqlite3_bind_int64(s, 3, by);
     sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
     if (reason)
         sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 5);
+    sqlite3_bind_text(s, 6, tombstone, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
         rc = db_error(st, err, "withdraw a version");
+    else if (sqlite3_changes(st->db) != 1)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "store: no version %lld", (long long)seq);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_withdrawals(struct store *st, const char *stix_id, store_withdrawal_fn fn, void *ctx,
+                              struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "SELECT seq,wd_keep,coalesce(wd_by,0),wd_at,wd_reason,wd_tomb FROM objects"
+                             " WHERE stix_id=?1 AND wd_tomb IS NOT NULL ORDER BY seq",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_withdrawal w;
+        w.seq = sqlite3_column_int64(s, 0);
+        w.keep = (const char *)sqlite3_column_text(s, 1);
+        w.by = sqlite3_column_int64(s, 2);
+        w.at = (const char *)sqlite3_column_text(s, 3);
+        w.reason = (const char *)sqlite3_column_text(s, 4);
+        w.tombstone = (const char *)sqlite3_column_text(s, 5);
+        if (!w.at)
+            w.at = "";
+        if (fn(ctx, &w)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "read withdrawals");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_org_set_rank(struct store *st, int64_t org_id, int rank, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE orgs SET rank=?2 WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    if (rank >= 0)
+        sqlite3_bind_int(s, 2, rank);
+    else
+        sqlite3_bind_null(s, 2);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "set an organisation's rank");
+    else if (sqlite3_changes(st->db) != 1)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no organisation %lld", (long long)org_id);
     sqlite3_finalize(s);
     return rc;
 }

@@ -49,6 +49,8 @@ static const struct {
     {AUTHZ_SIGHTING_REPORT, {0, 1, 1, 1, 0, 1, 0}},
     {AUTHZ_INDEX_STATS, {0, 0, 0, 0, 0, 1, 1}},
     {AUTHZ_STORE_CHECK, {0, 0, 0, 0, 0, 1, 1}},
+    {AUTHZ_OBJECT_WITHDRAW, {0, 1, 1, 1, 0, 1, 0}},
+    {AUTHZ_OBJECT_RESTORE, {0, 1, 0, 0, 0, 1, 0}},
 };
 
 enum target_kind {
@@ -225,7 +227,8 @@ static void test_targeted_rows_cover_the_scoped_actions(void **state)
 static void test_node_wide_actions_ignore_the_target(void **state)
 {
     static const enum authz_action node_wide[] = {AUTHZ_ORG_ADD, AUTHZ_ORG_LIST, AUTHZ_OBJECT_WRITE,
-                                                  AUTHZ_SIGHTING_REPORT, AUTHZ_INDEX_STATS, AUTHZ_STORE_CHECK};
+                                                  AUTHZ_SIGHTING_REPORT, AUTHZ_INDEX_STATS, AUTHZ_STORE_CHECK,
+                                                  AUTHZ_OBJECT_WITHDRAW, AUTHZ_OBJECT_RESTORE};
     struct principal p;
 
     (void)state;
