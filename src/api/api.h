@@ -72,6 +72,7 @@ struct api_req {
     const char *route_seg[API_MAX_SEGS]; /* the path segments a route's '*'s matched, */
     size_t route_seg_len[API_MAX_SEGS];  /* in r->path (not NUL-terminated) */
     char tlp_header[64];      /* X-Mreza-TLP value for single-object replies, or "" */
+    char submitted_by_header[STORE_IDENT_LEN + STORE_NAME_LEN + 8]; /* X-Mreza-Submitted-By, or "" */
     char allow[64];           /* Allow header of a 405 reply (route.c), or "" */
 };
 

@@ -183,8 +183,11 @@ static int put_related(void *ctx, const struct svc_related *rel)
 
     if (o->exclude && !strcmp(rel->id, o->exclude))
         return 0;
-    mz_buf_printf(o->b, "%s{\"id\":\"%s\",\"tlp\":\"%s\"}", o->n++ ? "," : "", rel->id,
+    mz_buf_printf(o->b, "%s{\"id\":\"%s\",\"tlp\":\"%s\"", o->n++ ? "," : "", rel->id,
                   tlp_name((enum tlp_level)rel->tlp));
+    if (rel->submitted_by && rel->submitted_by[0])
+        mz_buf_printf(o->b, ",\"submitted_by\":\"%s\"", rel->submitted_by); /* an identity id: no quotes */
+    mz_buf_putc(o->b, '}');
     return 0;
 }
 

@@ -61,15 +61,32 @@ static enum mz_err parse_query(struct api_req *r, struct query_args *a, struct m
 
 struct page {
     struct mz_buf out;
+    struct mz_buf meta; /* "meta": one entry per object, in the same order (R9) */
     size_t n;
     int failed;
 };
+
+/* What the reply says of each object beside its body, which stays as received
+ * (docs/model.md R9): {"id","version","submitted_by","tlp","tlp_defaulted","date_added"}. */
+static enum mz_err put_meta(struct mz_buf *b, const struct store_row *row, int first)
+{
+    /* ids, versions, identities and date_added were validated or made by the node:
+     * ASCII without quotes */
+    mz_buf_printf(b, "%s{\"id\":\"%s\",\"version\":\"%s\",\"submitted_by\":\"%s\",\"tlp\":\"%s\","
+                     "\"tlp_defaulted\":%s",
+                  first ? "" : ",", row->stix_id, row->version, row->submitted_by ? row->submitted_by : "",
+                  tlp_name((enum tlp_level)row->tlp), row->tlp_defaulted ? "true" : "false");
+    if (row->tlp_inherited)
+        mz_buf_puts(b, ",\"tlp_inherited\":true");
+    return mz_buf_printf(b, ",\"date_added\":\"%s\"}", row->date_added);
+}
 
 static int page_row(void *ctx, const struct store_row *row)
 {
     struct page *pg = ctx;
 
-    if ((pg->n && mz_buf_putc(&pg->out, ',')) || mz_buf_append(&pg->out, row->body, row->body_len)) {
+    if ((pg->n && mz_buf_putc(&pg->out, ',')) || mz_buf_append(&pg->out, row->body, row->body_len) ||
+        put_meta(&pg->meta, row, pg->n == 0)) {
         pg->failed = 1;
         return 1;
     }
@@ -93,13 +110,14 @@ static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const
                                   lister_fn list)
 {
     struct mz_error err;
-    struct page pg = {{0}, 0, 0};
+    struct page pg = {{0}, {0}, 0, 0};
     char next[CURSOR_STRLEN];
     struct store *st;
     enum mz_err rc;
 
     mz_error_clear(&err);
     mz_buf_init(&pg.out, api_reply_limit(r));
+    mz_buf_init(&pg.meta, api_reply_limit(r));
     mz_buf_puts(&pg.out, "{\"objects\":[");
     st = node_store_acquire(r->node);
     if (id_for_get) {
@@ -111,10 +129,17 @@ static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const
     node_store_release(r->node, st);
     if (rc) {
         mz_buf_free(&pg.out);
+        mz_buf_free(&pg.meta);
         return api_reply_error(r, &err);
     }
     /* A row or the closing that did not fit is latched in pg.out: api_reply then
      * answers 413 (http.max_reply) instead of a reply cut short. */
+    mz_buf_puts(&pg.out, "],\"meta\":[");
+    if (mz_buf_status(&pg.meta))
+        mz_buf_reserve(&pg.out, pg.out.limit + 1); /* latched: the same 413 */
+    else if (pg.meta.len)
+        mz_buf_append(&pg.out, pg.meta.data, pg.meta.len);
+    mz_buf_free(&pg.meta);
     mz_buf_printf(&pg.out, "],\"more\":%s", next[0] ? "true" : "false");
     if (next[0])
         mz_buf_printf(&pg.out, ",\"next\":\"%s\"", next);
@@ -136,6 +161,7 @@ enum MHD_Result api_objects_list(struct api_req *r)
 struct one {
     struct mz_buf out;
     int tlp, defaulted, inherited;
+    char submitted_by[STORE_IDENT_LEN + STORE_NAME_LEN + 8];
 };
 
 static int one_row(void *ctx, const struct store_row *row)
@@ -145,6 +171,12 @@ static int one_row(void *ctx, const struct store_row *row)
     o->tlp = row->tlp;
     o->defaulted = row->tlp_defaulted;
     o->inherited = row->tlp_inherited;
+    /* "identity--… (me-cirt)"; handles are [a-z0-9.-], identities validated: a header's
+     * value as they are */
+    if (row->submitted_by && row->submitted_by[0])
+        snprintf(o->submitted_by, sizeof o->submitted_by, "%s (%s)", row->submitted_by, row->submitted_by_name);
+    else
+        snprintf(o->submitted_by, sizeof o->submitted_by, "%s", row->submitted_by_name ? row->submitted_by_name : "");
     mz_buf_append(&o->out, row->body, row->body_len);
     return 1;
 }
@@ -179,6 +211,7 @@ enum MHD_Result api_object_get(struct api_req *r)
     if (version && strcmp(version, "last") != 0)
         return api_fail(r, MZ_EINVAL, "version", "version must be 'last' or 'all'");
     mz_buf_init(&o.out, api_reply_limit(r));
+    o.submitted_by[0] = '\0';
     st = node_store_acquire(r->node);
     rc = svc_get(st, &r->who, r->route_arg, 0, one_row, &o, &err);
     node_store_release(r->node, st);
@@ -190,6 +223,7 @@ enum MHD_Result api_object_get(struct api_req *r)
     /* The TLP decision travels in headers, since the body is the object as received. */
     snprintf(r->tlp_header, sizeof r->tlp_header, "%s%s", tlp_label((enum tlp_level)o.tlp),
              o.defaulted ? "; defaulted" : o.inherited ? "; inherited" : "");
+    snprintf(r->submitted_by_header, sizeof r->submitted_by_header, "%s", o.submitted_by);
     return api_reply(r, 200, &o.out, "application/json");
 }
 
@@ -299,6 +333,12 @@ enum MHD_Result api_export(struct api_req *r)
     mz_error_clear(&err);
     if (parse_query(r, &a, &err))
         return api_reply_error(r, &err);
+    {
+        const char *w = api_arg(r, "with_submitted_by");
+        if (w && strcmp(w, "true") && strcmp(w, "false"))
+            return api_fail(r, MZ_EINVAL, "with_submitted_by", "with_submitted_by is true or false");
+        a.q.with_submitted_by = w && !strcmp(w, "true");
+    }
     s = calloc(1, sizeof *s);
     if (!s)
         return api_fail(r, MZ_ENOMEM, "", "out of memory; retry");

@@ -87,6 +87,8 @@ static void add_headers(struct api_req *r, struct MHD_Response *resp, unsigned s
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (r->tlp_header[0])
         MHD_add_response_header(resp, "X-Mreza-TLP", r->tlp_header);
+    if (r->submitted_by_header[0])
+        MHD_add_response_header(resp, "X-Mreza-Submitted-By", r->submitted_by_header);
     if (status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mreza\"");
     if (status == 405 && r->allow[0])

@@ -33,6 +33,8 @@ const struct cli_option cli_export_options[] = {
     {.name = "type", .kind = CLI_OPT_TEXT, .value = "T[,T…]", .help = "only objects of these STIX types"},
     {.name = "tlp", .kind = CLI_OPT_TEXT, .value = "LEVEL", .check = check_tlp,
      .help = "only objects of this TLP level: clear, green, amber, amber+strict or red"},
+    {.name = "with-submitted-by", .kind = CLI_OPT_FLAG,
+     .help = "end the bundle with x_mreza_submitted_by: the organisation that submitted each object"},
     {.name = NULL},
 };
 
@@ -145,6 +147,7 @@ int cli_export(struct cli_args *a)
     q.tlp = -1;
     if ((v = cli_opt(a, "tlp")))
         q.tlp = tlp_parse(v); /* checked by check_tlp */
+    q.with_submitted_by = cli_flag(a, "with-submitted-by");
     if ((v = cli_opt(a, "type")) && svc_query_types(&q, &types, v, &err))
         return cli_usagef("--type: %s", err.msg);
     if (cli_open_store(a, &st, &err) || cli_principal(st, a, "as-user", &p, &err) ||

@@ -239,6 +239,8 @@ struct svc_query {
     const char *next;         /* cursor from a previous page, or NULL */
     long limit;               /* 0 = all */
     int all_versions;
+    int with_submitted_by;    /* svc_export: the bundle ends with x_mreza_submitted_by,
+                                 {"<id>":"<owner's identity>"} for each object (R9) */
 };
 
 /* A type filter given as text ("indicator,incident"), as both front ends take it. */

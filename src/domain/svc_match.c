@@ -63,6 +63,10 @@ enum mz_err svc_match_hit_json(struct mz_buf *b, const struct svc_match_hit *h)
     mz_buf_json_str(b, h->indicator);
     mz_buf_puts(b, ",\"matched\":");
     mz_buf_json_str(b, h->matched);
+    if (h->submitted_by && h->submitted_by[0]) {
+        mz_buf_puts(b, ",\"submitted_by\":");
+        mz_buf_json_str(b, h->submitted_by);
+    }
     rc = mz_buf_putc(b, '}');
     return rc;
 }
@@ -119,6 +123,7 @@ static void to_hit(const struct engine_hit *eh, const char *file, uint64_t pos, 
     h->via = via_names[eh->via];
     h->indicator = eh->indicator;
     h->matched = eh->matched;
+    h->submitted_by = eh->owner_identity;
 }
 
 static int on_scan_hit(void *ctx, uint64_t line, const struct engine_hit *eh)
@@ -291,7 +296,7 @@ struct related_sink {
 static int on_related(void *ctx, const struct engine_related *er)
 {
     struct related_sink *s = ctx;
-    struct svc_related r = {er->id, er->value, er->kind, er->tlp};
+    struct svc_related r = {er->id, er->value, er->kind, er->tlp, er->owner_identity};
 
     return s->fn(s->ctx, &r);
 }

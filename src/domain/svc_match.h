@@ -10,7 +10,7 @@
  * ends print (docs/matching.md, docs/api.md):
  *   {"file":"dns.log","line":12,  (a log's)   or  {"item":3,  (a request's)
  *    "field":"query","value":"a.evil.example","kind":"domain","via":"parent",
- *    "indicator":"indicator--…","matched":"evil.example"}
+ *    "indicator":"indicator--…","matched":"evil.example","submitted_by":"identity--…"}
  *
  * The engine is passed as an opaque pointer: the node's (node/node.h), kept in step
  * with the store, or one svc_match_open() mapped from the snapshot for `mreza match`. */
@@ -70,6 +70,8 @@ struct svc_match_hit {
     const char *via;           /* "exact", "parent" (a parent domain), "range" (a CIDR) */
     const char *indicator;     /* the indicator's STIX id */
     const char *matched;       /* the indicator's key that matched (the parent, the range) */
+    const char *submitted_by;  /* the identity of the organisation that submitted the
+                                * indicator (docs/model.md R4, R9), or "" */
 };
 
 /* Called once per hit (strings borrowed for the call); return nonzero to hear of no
@@ -157,6 +159,7 @@ struct svc_related {
     const char *value;         /* the shared value, normalised */
     enum obs_kind kind;
     int tlp;                   /* enum tlp_level */
+    const char *submitted_by;  /* the identity of the organisation that submitted it, or "" */
 };
 typedef int (*svc_related_fn)(void *ctx, const struct svc_related *r);
 

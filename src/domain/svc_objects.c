@@ -15,6 +15,7 @@
 
 #include "fmt/cursor.h"
 #include "rules/stix.h"
+#include "domain/campaign.h"
 #include "domain/model.h"
 #include "domain/svc.h"
 #include "domain/svc_cursor.h"
@@ -89,6 +90,56 @@ static const struct store_row *served(const struct store_row *row, struct store_
     tmp->body = tlp_standard_json(i);
     tmp->body_len = strlen(tmp->body);
     return tmp;
+}
+
+/* Who submitted a served row (docs/model.md R9): the owner organisation's identity and
+ * handle, or the node's, kept for the few owners one read meets. */
+#define OWNER_SLOTS 16
+struct owners {
+    struct store *st;
+    int next;
+    struct {
+        int64_t org; /* -1: empty */
+        char ident[STORE_IDENT_LEN];
+        char name[STORE_NAME_LEN];
+    } slot[OWNER_SLOTS];
+};
+
+static void owners_init(struct owners *o, struct store *st)
+{
+    memset(o, 0, sizeof *o);
+    o->st = st;
+    for (int i = 0; i < OWNER_SLOTS; i++)
+        o->slot[i].org = -1;
+}
+
+/* Fill row's submitted_by fields (pointing into o, valid until o meets
+ * OWNER_SLOTS other owners). */
+static void owner_of(struct owners *o, struct store_row *row)
+{
+    int i;
+
+    for (i = 0; i < OWNER_SLOTS && o->slot[i].org != row->owner_org; i++)
+        ;
+    if (i == OWNER_SLOTS) {
+        struct store_org org;
+        i = o->next;
+        o->next = (o->next + 1) % OWNER_SLOTS;
+        o->slot[i].org = row->owner_org;
+        o->slot[i].ident[0] = '\0';
+        if (row->owner_org == 0) {
+            snprintf(o->slot[i].name, sizeof o->slot[i].name, "the node");
+            if (campaign_node_identity_peek(o->st, o->slot[i].ident, sizeof o->slot[i].ident, NULL))
+                o->slot[i].ident[0] = '\0';
+        } else if (store_org_by_id(o->st, row->owner_org, &org, NULL) == MZ_OK) {
+            snprintf(o->slot[i].ident, sizeof o->slot[i].ident, "%s", org.identity);
+            snprintf(o->slot[i].name, sizeof o->slot[i].name, "%s", org.name);
+        } else {
+            snprintf(o->slot[i].name, sizeof o->slot[i].name, "organisation %lld", (long long)row->owner_org);
+        }
+    }
+    row->submitted_by = o->slot[i].ident;
+    row->submitted_by_name = o->slot[i].name;
 }
 
 /* The model's choice for the ids of one read, kept for the ids seen last: rows of
@@ -180,13 +231,14 @@ struct list_ctx {
     int all;
     int64_t n;          /* rows served (counts) */
     struct chooser ch;
+    struct owners own;
 };
 
 static int list_row(void *vctx, const struct store_row *row)
 {
     struct list_ctx *c = vctx;
     struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
-    struct store_row tmp;
+    struct store_row tmp, out;
     int s;
 
     c->last_seq = row->seq;
@@ -201,7 +253,11 @@ static int list_row(void *vctx, const struct store_row *row)
     if (!s)
         return 0;
     c->n++;
-    if (c->fn && c->fn(c->ctx, served(row, &tmp))) {
+    if (!c->fn)
+        return 0;
+    out = *served(row, &tmp);
+    owner_of(&c->own, &out);
+    if (c->fn(c->ctx, &out)) {
         c->stopped = 1;
         return 1;
     }
@@ -219,6 +275,7 @@ static void list_init(struct list_ctx *c, struct store *st, const struct princip
     c->ch.st = st;
     c->ch.p = p;
     mz_error_clear(&c->ch.err);
+    owners_init(&c->own, st);
 }
 
 enum mz_err svc_list(struct store *st, const struct principal *p, const struct svc_query *q,
@@ -328,7 +385,9 @@ enum mz_err svc_get(struct store *st, const struct principal *p, const char *id,
 enum export_stage {
     EXPORT_HEAD,  /* the bundle's opening is still to be written */
     EXPORT_ROWS,  /* objects */
-    EXPORT_TAIL,  /* the marking definitions the objects use, and the closing */
+    EXPORT_TAIL,  /* the marking definitions the objects use, and the list's end */
+    EXPORT_MAP,   /* with_submitted_by: who submitted each object (a second pass) */
+    EXPORT_END,   /* the bundle's end */
     EXPORT_DONE
 };
 
@@ -342,6 +401,10 @@ struct svc_export {
     char *strings;                   /* copies of the query's strings */
     enum export_stage stage;
     struct chooser ch;               /* which object and version of an id is served (R2, R3) */
+    struct owners own;               /* who submitted them (R9) */
+    int with_map;                    /* write x_mreza_submitted_by after the objects */
+    int map_started;                 /* its opening is written */
+    size_t n_map;                    /* its members written */
     size_t n;                        /* objects written */
     unsigned used;                   /* bit per TLP level whose marking an object uses */
     unsigned present;                /* bit per standard marking definition written
@@ -405,6 +468,8 @@ enum mz_err svc_export_open(struct store *st, const struct principal *p, const s
     x->ch.st = st;
     x->ch.p = &x->who;
     mz_error_clear(&x->ch.err);
+    owners_init(&x->own, st);
+    x->with_map = q->with_submitted_by;
     x->sq = sq;
     x->sq.limit = EXPORT_ROWS_PER_READ;
     x->sq.after_seq = 0;
@@ -450,6 +515,32 @@ struct export_page {
     enum mz_err failed;  /* a row that cannot be written at all */
 };
 
+/* Whether row is one x writes (TLP, the model's choice): 1, 0, or -1 with pg->failed
+ * set. A row skipped moves the cursor past it. */
+static int export_wanted(struct export_page *pg, const struct store_row *row)
+{
+    struct svc_export *x = pg->x;
+    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+    int s;
+
+    if (!tlp_can_read(&x->who, &m)) {
+        /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
+        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+        x->sq.after_seq = row->seq;
+        return 0;
+    }
+    /* the one object of the id, and the version of it, that x->who is served (R2, R3:
+     * the same choice as svc_list's) */
+    s = is_served(&x->ch, row, 0);
+    if (s < 0) {
+        pg->failed = x->ch.rc;
+        return -1;
+    }
+    if (!s)
+        x->sq.after_seq = row->seq;
+    return s;
+}
+
 /* Write one object (opening the "objects" list before the first: STIX forbids an
  * empty list, so a bundle with nothing visible has no "objects" at all). */
 static enum mz_err export_emit(struct svc_export *x, struct mz_buf *out, const char *data, size_t len)
@@ -468,29 +559,13 @@ static int export_row(void *vctx, const struct store_row *row)
 {
     struct export_page *pg = vctx;
     struct svc_export *x = pg->x;
-    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
     struct store_row tmp;
     const struct store_row *sr;
     size_t need;
-    int i, s;
+    int i, s = export_wanted(pg, row);
 
-    if (!tlp_can_read(&x->who, &m)) {
-        /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
-        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
-        x->sq.after_seq = row->seq;
-        return 0;
-    }
-    /* the one object of the id, and the version of it, that x->who is served (R2, R3:
-     * the same choice as svc_list's) */
-    s = is_served(&x->ch, row, 0);
-    if (s < 0) {
-        pg->failed = x->ch.rc;
-        return 1;
-    }
-    if (!s) {
-        x->sq.after_seq = row->seq;
-        return 0;
-    }
+    if (s <= 0)
+        return s < 0;
     /* as served(): under a standard id, the standard's text, written once however
      * many members stored a copy */
     sr = served(row, &tmp);
@@ -525,15 +600,54 @@ static int export_row(void *vctx, const struct store_row *row)
     return 0;
 }
 
+/* The second pass of an export with_submitted_by: "<id>":"<identity>" for each object
+ * the first wrote (R9), as a member of x_mreza_submitted_by. The standard marking
+ * definitions are the standards', submitted by nobody: left out. */
+static int export_map_row(void *vctx, const struct store_row *row)
+{
+    struct export_page *pg = vctx;
+    struct svc_export *x = pg->x;
+    struct store_row owned;
+    size_t need;
+    int s = export_wanted(pg, row);
+
+    if (s <= 0)
+        return s < 0;
+    if (!strcmp(row->type, "marking-definition") && tlp_standard_index(row->stix_id) >= 0) {
+        x->sq.after_seq = row->seq;
+        return 0;
+    }
+    owned = *row;
+    owner_of(&x->own, &owned);
+    need = strlen(row->stix_id) + strlen(owned.submitted_by) + 16;
+    if (pg->out->len > pg->out->limit - need) {
+        pg->stopped = 1;
+        return 1;
+    }
+    /* ids were validated when stored (ASCII, no quotes); so are identities */
+    pg->failed = mz_buf_printf(pg->out, "%s\"%s\":\"%s\"", x->n_map ? "," : "", row->stix_id, owned.submitted_by);
+    if (pg->failed)
+        return 1;
+    x->n_map++;
+    x->sq.after_seq = row->seq;
+    if (pg->out->len >= pg->target) {
+        pg->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
 /* Rows into out until it holds target bytes or the rows run out (then the stage
- * moves on). */
+ * moves on): the objects (EXPORT_ROWS), or who submitted them (EXPORT_MAP). */
 static enum mz_err export_rows(struct svc_export *x, struct mz_buf *out, size_t target, struct mz_error *err)
 {
     struct export_page pg = {x, out, target, 0, MZ_OK};
+    enum export_stage stage = x->stage;
 
-    while (x->stage == EXPORT_ROWS && !pg.stopped) {
+    while (x->stage == stage && !pg.stopped) {
         int more = 0;
-        enum mz_err rc = store_list(x->st, &x->vis, &x->sq, export_row, &pg, &more, err);
+        enum mz_err rc = store_list(x->st, &x->vis, &x->sq, stage == EXPORT_MAP ? export_map_row : export_row, &pg,
+                                    &more, err);
         if (rc)
             return rc;
         if (pg.failed && x->ch.rc) {
@@ -547,7 +661,7 @@ static enum mz_err export_rows(struct svc_export *x, struct mz_buf *out, size_t 
         if (pg.failed)
             return mz_error_set(err, pg.failed, "", "export: %s", mz_err_name(pg.failed));
         if (!pg.stopped && !more)
-            x->stage = EXPORT_TAIL;
+            x->stage = stage == EXPORT_MAP ? EXPORT_END : EXPORT_TAIL;
     }
     return MZ_OK;
 }
@@ -570,10 +684,14 @@ static enum mz_err export_tail(struct svc_export *x, struct mz_buf *out)
         if ((x->used & (1u << l)) && !(x->present & (1u << l)))
             rc = export_emit(x, out, m, strlen(m));
     }
-    if (!rc)
-        rc = mz_buf_puts(out, x->n ? "\n]}\n" : "}\n");
-    if (!rc)
-        x->stage = EXPORT_DONE;
+    if (!rc && x->n)
+        rc = mz_buf_puts(out, "\n]");
+    if (!rc && x->with_map) {
+        x->stage = EXPORT_MAP;
+        x->sq.after_seq = 0; /* the same rows again, from the same snapshot */
+    } else if (!rc) {
+        x->stage = EXPORT_END;
+    }
     return rc;
 }
 
@@ -595,6 +713,19 @@ enum mz_err svc_export_next(struct svc_export *x, struct mz_buf *out, size_t tar
         mz_error_set(err, rc, "", "export: %s", mz_err_name(rc));
     if (!rc && x->stage == EXPORT_TAIL && (rc = export_tail(x, out)))
         mz_error_set(err, rc, "", "export: %s", mz_err_name(rc));
+    if (!rc && x->stage == EXPORT_MAP && !x->map_started) {
+        if ((rc = mz_buf_puts(out, ",\"x_mreza_submitted_by\":{")))
+            mz_error_set(err, rc, "", "export: %s", mz_err_name(rc));
+        x->map_started = 1;
+    }
+    if (!rc && x->stage == EXPORT_MAP)
+        rc = export_rows(x, out, target, err);
+    if (!rc && x->stage == EXPORT_END) {
+        if ((rc = mz_buf_puts(out, x->with_map ? "}}\n" : "}\n")))
+            mz_error_set(err, rc, "", "export: %s", mz_err_name(rc));
+        else
+            x->stage = EXPORT_DONE;
+    }
     if (!rc)
         *done_out = x->stage == EXPORT_DONE;
     return rc;

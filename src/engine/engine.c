@@ -95,6 +95,7 @@ void engine_free(struct engine *e)
         free(e->wd_keeps[i]);
     free(e->wd_nums);
     free(e->wd_keeps);
+    free(e->owners);
     free(e->camp_keys);
     free(e->camp_refs);
     free(e->camp_ids);
@@ -179,4 +180,76 @@ void engine_obj_meta(const struct engine *e, uint32_t num, struct tlp_meta *meta
     meta->owner_org = o->owner_org;
     meta->submitter = o->submitter;
     meta->audience = idx_obj_audience(e->ix, num);
+}
+
+const char *engine_owner_identity(const struct engine *e, int64_t org)
+{
+    size_t lo = 0, hi = e->n_owners;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->owners[mid].org < org)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < e->n_owners && e->owners[lo].org == org ? e->owners[lo].identity : "";
+}
+
+struct owners_load {
+    struct engine_owner *v;
+    size_t n, cap;
+    int failed;
+};
+
+static int add_owner(void *vctx, const struct store_org *o)
+{
+    struct owners_load *l = vctx;
+
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 64;
+        struct engine_owner *n = realloc(l->v, ncap * sizeof *n);
+        if (!n) {
+            l->failed = 1;
+            return 1;
+        }
+        l->v = n;
+        l->cap = ncap;
+    }
+    l->v[l->n].org = o->id;
+    snprintf(l->v[l->n].identity, sizeof l->v[l->n].identity, "%s", o->identity);
+    l->n++;
+    return 0;
+}
+
+static int by_org(const void *a, const void *b)
+{
+    int64_t x = ((const struct engine_owner *)a)->org, y = ((const struct engine_owner *)b)->org;
+
+    return (x > y) - (x < y);
+}
+
+enum mz_err engine_owners_load(struct engine *e, struct store *st, struct mz_error *err)
+{
+    struct owners_load l = {NULL, 0, 0, 0};
+    struct engine_owner *old;
+    enum mz_err rc = store_org_list(st, add_owner, &l, err);
+
+    if (!rc && l.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (rc) {
+        free(l.v);
+        return rc;
+    }
+    if (l.n)
+        qsort(l.v, l.n, sizeof *l.v, by_org);
+    if (!e->frozen)
+        pthread_rwlock_wrlock(&e->lock);
+    old = e->owners;
+    e->owners = l.v;
+    e->n_owners = l.n;
+    if (!e->frozen)
+        pthread_rwlock_unlock(&e->lock);
+    free(old);
+    return MZ_OK;
 }

@@ -143,6 +143,8 @@ struct engine_hit {
     const char *indicator;   /* "indicator--…" */
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
     int64_t owner_org;       /* the organisation that shared the indicator */
+    const char *owner_identity; /* its identity (docs/model.md R4, R9: submitted_by), ""
+                              * when unknown; borrowed for the callback */
     int64_t submitter;       /* the user who shared it */
     int sighting_tlp;        /* the marking of a sighting of this hit by the matching
                               * principal: tlp_sighting_level() */
@@ -182,6 +184,7 @@ struct engine_related {
     const char *value;       /* the shared observable */
     enum obs_kind kind;
     int tlp;
+    const char *owner_identity; /* who submitted it (R9: submitted_by), "" when unknown */
 };
 typedef int (*engine_related_fn)(void *ctx, const struct engine_related *r);
 

@@ -38,6 +38,7 @@ static int on_corr_hit(void *vctx, uint32_t num, enum idx_via via, const char *k
     r.value = c->value;
     r.kind = c->kind;
     r.tlp = o->tlp;
+    r.owner_identity = engine_owner_identity(c->e, o->owner_org);
     c->n++;
     return c->fn(c->ctx, &r);
 }

@@ -22,6 +22,12 @@
 #include "rules/tlp.h"
 #include "util/buf.h"
 
+/* An organisation's identity, by its id. */
+struct engine_owner {
+    int64_t org;
+    char identity[STORE_IDENT_LEN];
+};
+
 /* What the object model needs of an indexed object that struct idx_obj does not
  * keep. */
 struct engine_objx {
@@ -61,6 +67,11 @@ struct engine {
     uint32_t *wd_nums;
     char **wd_keeps;
     size_t n_wd, cap_wd;
+    /* the organisations' identities, sorted by id, so that a hit names who submitted
+     * its object (docs/model.md R4, R9): replaced by the refresher under the write
+     * lock, read under the read lock */
+    struct engine_owner *owners;
+    size_t n_owners;
     /* parsed patterns of CANDIDATE and SCAN objects, ordered by object number */
     uint32_t *pat_objs;
     struct pattern **pats;
@@ -95,6 +106,13 @@ int engine_pattern_add(struct engine *e, uint32_t obj, struct pattern *p, int sc
 const struct pattern *engine_pattern_of(const struct engine *e, uint32_t obj);
 /* The TLP facts of indexed object num, for tlp.c's rules. */
 void engine_obj_meta(const struct engine *e, uint32_t num, struct tlp_meta *meta);
+
+/* The identity of organisation org ("" when unknown, or the node's 0); the
+ * caller holds the lock (or the engine is frozen). Borrowed until the next refresh. */
+const char *engine_owner_identity(const struct engine *e, int64_t org);
+/* Read the organisations' identities from st and put them in place (takes the write
+ * lock). */
+enum mz_err engine_owners_load(struct engine *e, struct store *st, struct mz_error *err);
 
 /* ---- engine_versions.c ---- */
 

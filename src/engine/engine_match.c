@@ -175,6 +175,7 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
         struct tlp_meta meta;
         engine_obj_meta(m->e, num, &meta);
         h.owner_org = meta.owner_org;
+        h.owner_identity = engine_owner_identity(m->e, meta.owner_org);
         h.submitter = meta.submitter;
         h.sighting_tlp = tlp_sighting_level(&meta, &m->p);
     }

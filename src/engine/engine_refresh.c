@@ -830,6 +830,8 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     mz_buf_init(&c->withdrawn, (size_t)1 << 30);
     pthread_mutex_lock(&e->refresh_mu);
     rc = store_org_list(st, remember_org, c, err);
+    if (!rc)
+        rc = engine_owners_load(e, st, err);
     memset(&q, 0, sizeof q);
     q.tlp = -1;
     q.all_versions = 1;

@@ -44,7 +44,7 @@
 struct found {
     uint64_t line;         /* piece-local, 1-based */
     size_t field, value;   /* offsets into strs (field NO_STR: none) */
-    size_t indicator, matched;
+    size_t indicator, matched, owner_identity;
     int64_t owner_org, submitter;
     enum obs_kind kind;
     enum idx_via via;
@@ -122,6 +122,7 @@ static int on_hit(void *ctx, const struct engine_hit *h)
     f->indicator = keep(c, h->indicator);
     f->matched = keep(c, h->matched);
     f->owner_org = h->owner_org;
+    f->owner_identity = keep(c, h->owner_identity);
     f->submitter = h->submitter;
     f->kind = h->kind;
     f->via = h->via;
@@ -470,6 +471,7 @@ static int replay_piece(const struct chunk *c, uint64_t base, engine_scan_fn fn,
         h.indicator = c->strs.data + f->indicator;
         h.matched = c->strs.data + f->matched;
         h.owner_org = f->owner_org;
+        h.owner_identity = c->strs.data + f->owner_identity;
         h.submitter = f->submitter;
         h.sighting_tlp = f->sighting_tlp;
         if (fn(ctx, base + f->line, &h))

@@ -169,6 +169,8 @@ enum mz_err engine_snapshot_open(struct store *st, const char *path, struct engi
         e->generation = gen;
         rc = load_model(e, st, err);
         if (!rc)
+            rc = engine_owners_load(e, st, err);
+        if (!rc)
             rc = load_patterns(e, err);
         if (rc) {
             engine_free(e);

@@ -381,6 +381,10 @@ struct store_row {
     int tlp_inherited;
     const char *wd_keep;     /* NULL, or withdrawn: who keeps it (identity ids) */
     int attested;
+    /* Who submitted it (docs/model.md R9): the store leaves them NULL; the domain's
+     * read paths (svc_list, svc_get, svc_export) fill them for the row they serve. */
+    const char *submitted_by;      /* the owner organisation's identity, or the node's ("" if none) */
+    const char *submitted_by_name; /* its handle ("me-cirt"), or "the node" */
 };
 
 /* Return nonzero from the callback to stop early (store_list then returns MZ_OK). */

@@ -1366,6 +1366,7 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
         r.tlp_inherited = sqlite3_column_int(s, 19);
         r.wd_keep = (const char *)sqlite3_column_text(s, 20);
         r.attested = sqlite3_column_int(s, 21);
+        r.submitted_by = r.submitted_by_name = NULL; /* the domain's (R9) */
         n++;
         if (fn(ctx, &r)) {
             step = SQLITE_DONE;

@@ -445,8 +445,8 @@ static void test_cli_match_logs_and_snapshot(void **state)
     assert_non_null(strstr(out, "\"via\":\"parent\""));
     assert_non_null(strstr(out, "\"via\":\"range\""));
     assert_int_equal(count_lines_with(out, "\"indicator\":\"indicator--5a5a5a5a-0000-4000-8000-0000000000"), 4);
-    assert_int_equal(count_lines_with(out, "\"matched\":\"evil.example\"}"), 3);
-    assert_non_null(strstr(out, "\"via\":\"range\",\"indicator\":\"indicator--5a5a5a5a-0000-4000-8000-000000000004\",\"matched\":\"203.0.113.9\"}"));
+    assert_int_equal(count_lines_with(out, "\"matched\":\"evil.example\","), 3);
+    assert_non_null(strstr(out, "\"via\":\"range\",\"indicator\":\"indicator--5a5a5a5a-0000-4000-8000-000000000004\",\"matched\":\"203.0.113.9\","));
     assert_null(strstr(out, "\"indicators\""));
     free(out);
     /* corrupt the snapshot: the run rebuilds it and answers the same */
@@ -482,7 +482,7 @@ static void test_cli_match_logs_and_snapshot(void **state)
 }
 
 /* The hits of parsed output (one JSON object per line, or the API's "matches"), each
- * as "field|value|kind|via|indicator|matched" plus its position (the file's line, or
+ * as "field|value|kind|via|indicator|matched|submitted_by" plus its position (the file's line, or
  * the item + 1), sorted: what must agree between the two front ends. */
 static char *hit_lines(json_t *hits)
 {
@@ -493,12 +493,12 @@ static char *hit_lines(json_t *hits)
     assert_non_null(out);
     json_array_foreach(hits, i, m) {
         json_t *line = json_object_get(m, "line"), *item = json_object_get(m, "item");
-        const char *keys[] = {"field", "value", "kind", "via", "indicator", "matched"};
+        const char *keys[] = {"field", "value", "kind", "via", "indicator", "matched", "submitted_by"};
         /* exactly these members, besides the position */
-        assert_int_equal(json_object_size(m), 6 + (line ? 2 : 1));
+        assert_int_equal(json_object_size(m), 7 + (line ? 2 : 1));
         snprintf(out + strlen(out), 65536 - strlen(out), "%lld",
                  line ? json_integer_value(line) : json_integer_value(item) + 1);
-        for (size_t k = 0; k < 6; k++) {
+        for (size_t k = 0; k < 7; k++) {
             assert_true(json_is_string(json_object_get(m, keys[k])));
             snprintf(out + strlen(out), 65536 - strlen(out), "|%s", json_string_value(json_object_get(m, keys[k])));
         }
@@ -559,10 +559,10 @@ static void test_cli_and_api_say_the_same(void **state)
 
     /* lines 1, 3 and 4 match (through a parent, a range, an e-mail, a scan pattern,
      * URLs and their hosts); line 2 does not */
-    assert_non_null(strstr(from_api, "1|text|login.evil.example|domain|parent|indicator--5a5a5a5a-0000-4000-8000-000000000001|evil.example\n"));
+    assert_non_null(strstr(from_api, "1|text|login.evil.example|domain|parent|indicator--5a5a5a5a-0000-4000-8000-000000000001|evil.example|identity--"));
     assert_non_null(strstr(from_api, "4|text|http://evil.example/Login|url|exact|"));
     assert_non_null(strstr(from_api, "3|text|203.0.113.5|ipv4|range|"));
-    assert_non_null(strstr(from_api, "4|text|198.51.100.8|ipv4|exact|indicator--5a5a5a5a-0000-4000-8000-000000000003|198.51.100.8\n"));
+    assert_non_null(strstr(from_api, "4|text|198.51.100.8|ipv4|exact|indicator--5a5a5a5a-0000-4000-8000-000000000003|198.51.100.8|identity--"));
     assert_null(strstr(from_api, "\n2|"));
     if (strcmp(from_cli, from_api))
         fail_msg("the CLI and the API disagree\nCLI:\n%s\nAPI:\n%s", from_cli, from_api);

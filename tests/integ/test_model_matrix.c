@@ -1139,6 +1139,12 @@ static void expect_versions(const char *text, int si, unsigned want, const char 
     }
 }
 
+/* The owner organisation of stored version v of scenario si (R9: submitted_by). */
+static int owner_of_version(int si, int v)
+{
+    return model[si].o[model[si].obj_of[v]].owner_org;
+}
+
 static unsigned served_set(const struct reader *r, int si)
 {
     int v = served_version(r, &model[si]);
@@ -1191,6 +1197,11 @@ static void check_get(void)
                      m->inherited[v] == 1 ? "; inherited" : m->inherited[v] == 2 ? "; defaulted" : "");
             if (!strstr(resp->headers, want_hdr))
                 fail_msg("GET: %s, scenario '%s': wanted %s", r->name, scens[si].name, want_hdr);
+            /* R9: who submitted the served object */
+            snprintf(want_hdr, sizeof want_hdr, "X-Mreza-Submitted-By: %s (%s)\r\n", org_ident[owner_of_version(si, v)],
+                     org_names[owner_of_version(si, v)]);
+            if (!strstr(resp->headers, want_hdr))
+                fail_msg("GET: %s, scenario '%s': wanted %s", r->name, scens[si].name, want_hdr);
         }
     }
 }
@@ -1219,6 +1230,53 @@ static void check_get_versions(void)
     }
 }
 
+/* R9: a list reply's "meta" has one entry per object, in the order of "objects",
+ * naming it, its version, marking and date_added as served, and who submitted the
+ * object served (the owner of the version's object, by the model). */
+static void check_meta(const struct reader *r, const char *path)
+{
+    json_t *objs, *meta, *o;
+    size_t i;
+
+    json_decref(last_json);
+    last_json = json_loads(last.body, 0, NULL);
+    assert_non_null(last_json);
+    objs = json_object_get(last_json, "objects");
+    meta = json_object_get(last_json, "meta");
+    if (!json_is_array(meta) || json_array_size(meta) != json_array_size(objs))
+        fail_msg("%s: %s: %zu objects, %zu meta entries", path, r->name, json_array_size(objs),
+                 json_array_size(meta));
+    json_array_foreach(objs, i, o) {
+        json_t *m = json_array_get(meta, i);
+        const char *name = json_string_value(json_object_get(o, "name")), *mod;
+        const char *x = json_string_value(json_object_get(o, "x_model_name"));
+        int si, b, v = -1;
+        unsigned set;
+        if (strcmp(json_string_value(json_object_get(o, "id")), json_string_value(json_object_get(m, "id"))))
+            fail_msg("%s: %s: meta entry %zu names another object", path, r->name, i);
+        mod = json_string_value(json_object_get(o, "modified"));
+        if (strcmp(mod ? mod : "", json_string_value(json_object_get(m, "version"))))
+            fail_msg("%s: %s: meta entry %zu names another version", path, r->name, i);
+        if (!json_string_value(json_object_get(m, "date_added")) || !json_string_value(json_object_get(m, "tlp")))
+            fail_msg("%s: %s: meta entry %zu without date_added or tlp", path, r->name, i);
+        if (!name)
+            name = x;
+        if (!name || sscanf(name, "m%2dv%1d", &si, &b) != 2 || si < 0 || si >= N_SCENS || !wanted(si))
+            continue;
+        /* the version read is the one of r's served objects that carries this body (a
+         * copy's body names the step it copies) */
+        set = readable_set(r, &model[si]);
+        for (int k = 0; k < scens[si].n && v < 0; k++)
+            if ((set >> k & 1u) && base_of(si, k) == b)
+                v = k;
+        if (v < 0)
+            continue; /* expect_versions() says what is wrong */
+        if (strcmp(json_string_value(json_object_get(m, "submitted_by")), org_ident[owner_of_version(si, v)]))
+            fail_msg("%s: %s, scenario '%s': submitted_by %s, the model says %s's", path, r->name, scens[si].name,
+                     json_string_value(json_object_get(m, "submitted_by")), org_names[owner_of_version(si, v)]);
+    }
+}
+
 static void check_list(int all)
 {
     const char *path = all ? "/api/v1/objects?" TYPES "&limit=10000&version=all" : "/api/v1/objects?" TYPES "&limit=10000";
@@ -1234,6 +1292,7 @@ static void check_list(int all)
         for (int si = 0; si < N_SCENS; si++)
             if (wanted(si))
                 expect_versions(resp->body, si, all ? readable_set(r, &model[si]) : served_set(r, si), path, r);
+        check_meta(r, path);
     }
 }
 
@@ -1358,26 +1417,100 @@ static void check_count(void)
     }
 }
 
+/* The export (with who submitted each object: R9's x_mreza_submitted_by) holds the
+ * version each reader is served of each id, and names its owner. */
 static void check_export(void)
 {
     for (int ri = 0; ri < N_READERS; ri++) {
         const struct reader *r = &readers[ri];
-        const char *out;
+        const char *out, *what = r->kind == K_ORG ? "mreza export --as" : "export";
+        json_t *map;
         if (r->kind == K_ORG) {
-            const char *const argv[] = {"export", "--as", org_names[r->org], "--type", "indicator,domain-name", NULL};
+            const char *const argv[] = {"export", "--as", org_names[r->org], "--type", "indicator,domain-name",
+                                        "--with-submitted-by", NULL};
             drop_last();
             if (h_cli(&node, &last_out, argv) != 0)
                 fail_msg("mreza export --as %s failed", org_names[r->org]);
             out = last_out;
         } else {
-            struct hresp *resp = req("GET", "/api/v1/export?" TYPES, key_of(r), NULL, 0);
+            struct hresp *resp = req("GET", "/api/v1/export?" TYPES "&with_submitted_by=true", key_of(r), NULL, 0);
             if (resp->status != 200)
                 fail_msg("export: %s answered %ld", r->name, resp->status);
             out = resp->body;
         }
-        for (int si = 0; si < N_SCENS; si++)
-            if (wanted(si))
-                expect_versions(out, si, served_set(r, si), r->kind == K_ORG ? "mreza export --as" : "export", r);
+        json_decref(last_json);
+        last_json = json_loads(out, 0, NULL);
+        if (!last_json)
+            fail_msg("%s: %s: the bundle is not JSON", what, r->name);
+        map = json_object_get(last_json, "x_mreza_submitted_by");
+        if (!json_is_object(map) ||
+            json_object_size(map) != json_array_size(json_object_get(last_json, "objects")) -
+                                         (size_t)count_of(out, "\"type\":\"marking-definition\""))
+            fail_msg("%s: %s: x_mreza_submitted_by does not name each object once", what, r->name);
+        for (int si = 0; si < N_SCENS; si++) {
+            char id[80];
+            int v = served_version(r, &model[si]);
+            const char *found;
+            if (!wanted(si))
+                continue;
+            expect_versions(out, si, served_set(r, si), what, r);
+            scen_id(si, id, sizeof id);
+            found = json_string_value(json_object_get(map, id));
+            if (v < 0 ? found != NULL : !found || strcmp(found, org_ident[owner_of_version(si, v)]))
+                fail_msg("%s: %s, scenario '%s': x_mreza_submitted_by says %s, the model says %s", what, r->name,
+                         scens[si].name, found ? found : "nothing", v < 0 ? "nothing" : org_names[owner_of_version(si, v)]);
+        }
+    }
+}
+
+/* added_after applies to the version served, after the choice (R4), as its
+ * date_added in "meta" says: asked after any entry's date_added, a reader gets
+ * exactly the entries of its whole list stamped later. */
+static void check_added_after(void)
+{
+    for (int ri = 0; ri < N_READERS; ri++) {
+        const struct reader *r = &readers[ri];
+        json_t *all, *meta, *m;
+        size_t i, n;
+        if (r->kind == K_ORG)
+            continue;
+        req("GET", "/api/v1/objects?" TYPES "&limit=10000", key_of(r), NULL, 0);
+        all = json_loads(last.body, 0, NULL);
+        assert_non_null(all);
+        meta = json_object_get(all, "meta");
+        n = json_array_size(meta);
+        for (i = 0; i < n; i += 7) {
+            const char *since = json_string_value(json_object_get(json_array_get(meta, i), "date_added"));
+            char path[200];
+            size_t k, want = 0, found;
+            json_t *page_meta;
+            snprintf(path, sizeof path, "/api/v1/objects?" TYPES "&limit=10000&added_after=%s", since);
+            if (req("GET", path, key_of(r), NULL, 0)->status != 200) {
+                json_decref(all);
+                fail_msg("%s: %s answered %ld", path, r->name, last.status);
+            }
+            json_decref(last_json);
+            last_json = json_loads(last.body, 0, NULL);
+            page_meta = json_object_get(last_json, "meta");
+            found = json_array_size(page_meta);
+            json_array_foreach(meta, k, m)
+                if (strcmp(json_string_value(json_object_get(m, "date_added")), since) > 0)
+                    want++;
+            for (k = 0; k < found && want == found; k++) {
+                const char *id = json_string_value(json_object_get(json_array_get(page_meta, k), "id"));
+                size_t j = 0;
+                while (j < n && strcmp(json_string_value(json_object_get(json_array_get(meta, j), "id")), id))
+                    j++;
+                if (j == n || strcmp(json_string_value(json_object_get(json_array_get(meta, j), "date_added")), since) <= 0)
+                    want = (size_t)-1;
+            }
+            if (want != found) {
+                json_decref(all);
+                fail_msg("added_after: %s, after %s: %zu objects, not those of its list stamped later", r->name, since,
+                         found);
+            }
+        }
+        json_decref(all);
     }
 }
 
@@ -1392,17 +1525,29 @@ static int items_of(int si, int *item_step, int max)
     return n;
 }
 
-/* Does one of r's units (R4) carry the value of step i - and, for match, is it a
- * live indicator? */
+/* The owners (a bit per organisation) of r's units (R4) that carry the value of step
+ * i - for match, as a live indicator: a hit names its unit's owner (submitted_by). */
+static unsigned unit_owners(const struct reader *r, int si, int i, int live)
+{
+    unsigned u = units(r, &model[si]), owners = 0;
+
+    for (int v = 0; v < MAX_STEPS; v++)
+        if ((u >> v & 1u) && (scens[si].idkind == IK_SCO ? !live : base_of(si, v) == i && !(live && body_of(si, v)->revoked)))
+            owners |= 1u << owner_of_version(si, v);
+    return owners;
+}
+
 static int unit_carries(const struct reader *r, int si, int i, int live)
 {
-    unsigned u = units(r, &model[si]);
+    return unit_owners(r, si, i, live) != 0;
+}
 
-    if (scens[si].idkind == IK_SCO)
-        return !live && u != 0;
-    for (int v = 0; v < MAX_STEPS; v++)
-        if ((u >> v & 1u) && base_of(si, v) == i && !(live && body_of(si, v)->revoked))
-            return 1;
+/* The organisation whose identity ident is, as a bit; 0 for none. */
+static unsigned org_bit(const char *ident)
+{
+    for (int g = 0; ident && g < N_ORGS; g++)
+        if (!strcmp(ident, org_ident[g]))
+            return 1u << g;
     return 0;
 }
 
@@ -1431,6 +1576,21 @@ static void check_correlation(void)
                 if ((strstr(resp->body, id) != NULL) != want)
                     fail_msg("correlation: %s, scenario '%s', value of version %d: %s, the model says %s", r->name,
                              scens[si].name, item_step[it], want ? "absent" : "present", want ? "present" : "absent");
+                /* each of its units, naming its owner (R4, R9) */
+                {
+                    unsigned owners = 0;
+                    json_t *o;
+                    size_t k;
+                    json_decref(last_json);
+                    last_json = json_loads(resp->body, 0, NULL);
+                    json_array_foreach(json_object_get(last_json, "objects"), k, o)
+                        if (!strcmp(json_string_value(json_object_get(o, "id")), id))
+                            owners |= org_bit(json_string_value(json_object_get(o, "submitted_by")));
+                    if (owners != unit_owners(r, si, item_step[it], 0))
+                        fail_msg("correlation: %s, scenario '%s', value of version %d: submitted by %#x, the model "
+                                 "says %#x",
+                                 r->name, scens[si].name, item_step[it], owners, unit_owners(r, si, item_step[it], 0));
+                }
             }
         }
     }
@@ -1444,6 +1604,7 @@ static void check_match(void)
         size_t len = 0;
         int item_scen[512], item_step[512], n_items = 0;
         unsigned char hit[512];
+        unsigned hit_owners[512];
         struct hresp *resp;
         json_t *m;
         size_t k;
@@ -1474,6 +1635,7 @@ static void check_match(void)
         last_json = json_loads(resp->body, 0, NULL);
         assert_non_null(last_json);
         memset(hit, 0, sizeof hit);
+        memset(hit_owners, 0, sizeof hit_owners);
         json_array_foreach(json_object_get(last_json, "matches"), k, m) {
             json_int_t item = json_integer_value(json_object_get(m, "item"));
             const char *ind = json_string_value(json_object_get(m, "indicator"));
@@ -1484,13 +1646,19 @@ static void check_match(void)
             if (strcmp(ind, id))
                 fail_msg("match: %s: item %lld hit %s", r->name, (long long)item, ind);
             hit[item] = 1;
+            hit_owners[item] |= org_bit(json_string_value(json_object_get(m, "submitted_by")));
         }
         for (int it = 0; it < n_items; it++) {
-            /* a live detection indicator of one of its units carries the value */
+            /* a live detection indicator of one of its units carries the value; each
+             * unit is a hit naming its owner (R4: two owners' copies, two hits) */
             int want = unit_carries(r, item_scen[it], item_step[it], 1);
+            unsigned owners = unit_owners(r, item_scen[it], item_step[it], 1);
             if (hit[it] != want)
                 fail_msg("match: %s, scenario '%s', value of version %d: %s, the model says %s", r->name,
                          scens[item_scen[it]].name, item_step[it], hit[it] ? "hit" : "no hit", want ? "hit" : "no hit");
+            if (hit_owners[it] != owners)
+                fail_msg("match: %s, scenario '%s', value of version %d: hits submitted by %#x, the model says %#x",
+                         r->name, scens[item_scen[it]].name, item_step[it], hit_owners[it], owners);
         }
     }
 }
@@ -1612,6 +1780,16 @@ static void test_export(void **state)
 {
     (void)state;
     check_export();
+}
+
+/* Over every scenario, those the model changed included (posted here if no test
+ * before did): a narrowing, a withdrawal, copies. */
+static void test_added_after(void **state)
+{
+    (void)state;
+    post_scenarios(1);
+    only_scen = -1;
+    check_added_after();
 }
 
 static void test_correlation(void **state)
@@ -1912,6 +2090,7 @@ int main(void)
         cmocka_unit_test(pending_withdraw_to),
         cmocka_unit_test(pending_withdraw_no_fall_through),
         cmocka_unit_test(pending_withdraw_sco_falls_through),
+        cmocka_unit_test(test_added_after),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };
     /* Not registered: tests of rules not built yet, which fail on today's code (none
