@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "domain/authz.h"
 #include "domain/svc.h"
+#include "rules/model.h"
 
 #ifdef MZ_SELFTEST_LEAK
 /* Only in the test runner's self-test (`make selftest`, which builds this file alone
@@ -38,7 +39,7 @@ static void put_org(struct mz_buf *b, const struct store_org *o)
     mz_buf_json_str(b, o->full_name);
     mz_buf_printf(b, ",\"identity\":\"%s\",\"country\":\"%s\",\"sector\":", o->identity, o->country);
     mz_buf_json_str(b, o->sector);
-    mz_buf_printf(b, ",\"kind\":\"%s\"}", o->kind);
+    mz_buf_printf(b, ",\"kind\":\"%s\",\"rank\":%d}", o->kind, model_rank_of(o->rank, o->kind));
 }
 
 void api_put_user(struct mz_buf *b, const struct store_user *u, const char *org_name)

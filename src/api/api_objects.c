@@ -492,13 +492,22 @@ enum MHD_Result api_objects_post(struct api_req *r)
 {
     struct svc_ingest_result res;
     struct bundle_limits lim = {r->node->conf.http_max_depth, r->node->conf.http_max_objects,
-                                 r->node->conf.ingest_max_future_skew};
+                                 r->node->conf.ingest_max_future_skew, r->node->conf.ingest_max_versions, 0, 0, 0};
+    const char *author = api_arg(r, "author"), *narrow = api_arg(r, "narrow_revocation");
     struct mz_error err;
     struct mz_buf b;
     struct store *st;
     enum mz_err rc;
 
     mz_error_clear(&err);
+    /* docs/model.md R9 and R3.4: what the poster asks of this write */
+    if (author && strcmp(author, "self"))
+        return api_fail(r, MZ_EINVAL, "author", "author may only be 'self': the objects without created_by_ref are "
+                                                "your organisation's own");
+    if (narrow && strcmp(narrow, "true") && strcmp(narrow, "false"))
+        return api_fail(r, MZ_EINVAL, "narrow_revocation", "narrow_revocation is true or false");
+    lim.author_self = author != NULL;
+    lim.narrow_revocation = narrow && !strcmp(narrow, "true");
     if (r->body.len == 0)
         return api_fail(r, MZ_EINVAL, "", "the request body is empty; send a STIX 2.1 bundle or object");
     st = node_store_acquire(r->node);

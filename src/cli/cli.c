@@ -24,6 +24,8 @@ static const struct cli_command commands[] = {
      .summary = "run the HTTP API (prints the URL once listening; stop with SIGINT/SIGTERM)"},
     {.name = "org", .sub = "add", .fn = cli_org, .opts = cli_org_add_options, .args = "NAME",
      .min_args = 1, .max_args = 1, .summary = "add an organisation"},
+    {.name = "org", .sub = "set", .fn = cli_org, .opts = cli_org_set_options, .args = "NAME", .min_args = 1,
+     .max_args = 1, .summary = "set an organisation's source rank (which copy of an open id is served first)"},
     {.name = "org", .sub = "list", .fn = cli_org, .summary = "list the organisations"},
     {.name = "user", .sub = "add", .fn = cli_user, .opts = cli_user_add_options, .args = "NAME",
      .min_args = 1, .max_args = 1, .summary = "add a user and print its API key (shown once)"},

@@ -74,6 +74,7 @@ extern const struct cli_option cli_global_options[];
 extern const struct cli_option cli_init_options[];
 extern const struct cli_option cli_serve_options[];
 extern const struct cli_option cli_org_add_options[];
+extern const struct cli_option cli_org_set_options[];
 extern const struct cli_option cli_user_add_options[];
 extern const struct cli_option cli_user_list_options[];
 extern const struct cli_option cli_user_key_options[];

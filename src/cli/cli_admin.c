@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "domain/svc.h"
+#include "rules/model.h"
 #include "rules/principal.h"
 
 const struct cli_option cli_init_options[] = {
@@ -142,10 +143,25 @@ int cli_init(struct cli_args *a)
 static int print_org(void *ctx, const struct store_org *o)
 {
     (void)ctx;
-    printf("%-20s %-2s %-16s %-12s %s  %s\n", o->name, o->country, o->kind, o->sector, o->identity,
-           o->full_name);
+    printf("%-20s %-2s %-16s %-12s rank %d%s %s  %s\n", o->name, o->country, o->kind, o->sector,
+           model_rank_of(o->rank, o->kind), o->rank >= 0 ? " (set)" : "", o->identity, o->full_name);
     return 0;
 }
+
+static enum mz_err check_rank(const char *value, struct mz_error *err)
+{
+    long long n;
+
+    if (!strcmp(value, "kind") || (!mz_conf_parse_int(value, &n) && n >= 1 && n <= MODEL_RANK_MAX))
+        return MZ_OK;
+    return mz_error_set(err, MZ_EINVAL, "", "'%s' is no rank: 1 (first) to %d, or 'kind'", value, MODEL_RANK_MAX);
+}
+
+const struct cli_option cli_org_set_options[] = {
+    {.name = "rank", .kind = CLI_OPT_TEXT, .value = "N|kind", .flags = CLI_OPT_REQUIRED, .check = check_rank,
+     .help = "its source rank: which copy of an open id readers are served first (1 first); kind: by its kind"},
+    {.name = NULL},
+};
 
 int cli_org(struct cli_args *a)
 {
@@ -166,6 +182,17 @@ int cli_org(struct cli_args *a)
             rc = cli_fail(&err);
         else
             printf("added organisation %s (%s)\n", org.name, org.identity);
+    } else if (!strcmp(a->pos[0], "set")) {
+        const char *v = cli_opt(a, "rank");
+        long long n = -1;
+        struct store_org org;
+        if (strcmp(v, "kind"))
+            mz_conf_parse_int(v, &n); /* checked by check_rank */
+        if (svc_org_set_rank(st, &console, a->pos[1], (int)n, &org, &err))
+            rc = cli_fail(&err);
+        else
+            printf("organisation %s: rank %d%s\n", org.name, model_rank_of(org.rank, org.kind),
+                   org.rank >= 0 ? "" : " (by its kind)");
     } else if (svc_org_list(st, &console, print_org, NULL, &err)) {
         rc = cli_fail(&err);
     }

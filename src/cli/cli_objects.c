@@ -15,6 +15,10 @@
 const struct cli_option cli_import_options[] = {
     {.name = "user", .kind = CLI_OPT_TEXT, .value = "USER", .flags = CLI_OPT_REQUIRED,
      .help = "store the objects as this user would post them (its organisation owns them)"},
+    {.name = "author-self", .kind = CLI_OPT_FLAG,
+     .help = "objects without created_by_ref are your organisation's own work (they claim their ids)"},
+    {.name = "narrow-revocation", .kind = CLI_OPT_FLAG,
+     .help = "accept a revocation marked narrower than what it revokes (its earlier readers are not told)"},
     {.name = NULL},
 };
 
@@ -105,7 +109,9 @@ int cli_import(struct cli_args *a)
     struct store *st = NULL;
     struct mz_error err;
     struct principal p;
-    struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects, a->conf.ingest_max_future_skew};
+    struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects, a->conf.ingest_max_future_skew,
+                                a->conf.ingest_max_versions, 0, cli_flag(a, "author-self"),
+                                cli_flag(a, "narrow-revocation")};
     int n_stdin = 0, failed = 0;
 
     mz_error_clear(&err);

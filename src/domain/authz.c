@@ -56,6 +56,7 @@ static const struct authz_rule rules[AUTHZ_N_ACTIONS] = {
     {AUTHZ_STORE_CHECK, R_NODE_ADMIN, C_OK, "check the store", "a node admin", 0, 0},
     {AUTHZ_OBJECT_WITHDRAW, R_WRITER, C_NO, "withdraw objects", "an admin, analyst or reporter", 0, 0},
     {AUTHZ_OBJECT_RESTORE, R_ADMINS, C_NO, "restore withdrawn objects", "an admin", 0, 0},
+    {AUTHZ_ORG_RANK, 0, C_OK, "set an organisation's source rank", "the node's operator at the console", 0, 0},
 };
 
 static const struct authz_rule *rule_of(enum authz_action act)

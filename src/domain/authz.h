@@ -45,6 +45,7 @@ enum authz_action {
     AUTHZ_OBJECT_WITHDRAW,  /* withdraw versions of its organisation's objects
                                (docs/model.md R7; which versions: svc_withdraw.c) */
     AUTHZ_OBJECT_RESTORE,   /* restore a withdrawal (R7.5: an admin of the owner) */
+    AUTHZ_ORG_RANK,         /* set an organisation's source rank (R2.5: the console) */
     AUTHZ_N_ACTIONS
 };
 

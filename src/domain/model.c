@@ -98,7 +98,7 @@ static void load_ranks(struct store *st, struct model_id *m)
         if (f && f->owner_org == 0)
             m->ranks[k] = 0;
         else if (f && store_org_by_id(st, f->owner_org, &o, NULL) == MZ_OK)
-            m->ranks[k] = model_rank_of_kind(o.kind);
+            m->ranks[k] = model_rank_of(o.rank, o.kind);
     }
     m->ranked = 1;
 }

@@ -68,6 +68,11 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
  * (SVC_KEY_LEN bytes): the only time the key is ever shown. */
 enum mz_err svc_user_add(struct store *st, const struct principal *p, const struct svc_user_new *in,
                          struct store_user *out, char *key_out, struct mz_error *err);
+/* Set organisation name's source rank (docs/model.md R2.5: the order of the copies of
+ * open ids; smaller first): 1 to MODEL_RANK_MAX, or -1 to rank it by its kind again.
+ * The console's alone (R12). out (may be NULL) gets the organisation as it now is. */
+enum mz_err svc_org_set_rank(struct store *st, const struct principal *p, const char *name, int rank,
+                             struct store_org *out, struct mz_error *err);
 /* The node's organisations (every member may see the directory). */
 enum mz_err svc_org_list(struct store *st, const struct principal *p, store_org_fn fn, void *ctx,
                          struct mz_error *err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "domain/authz.h"
+#include "rules/model.h"
 #include "domain/svc.h"
 #include "domain/svc_int.h"
 #include "rules/stix.h"
@@ -107,6 +108,35 @@ static enum mz_err pick_identity(const char *given, char *out, size_t n, struct 
     }
     mz_uuid_v4(uuid);
     snprintf(out, n, "identity--%s", uuid);
+    return MZ_OK;
+}
+
+enum mz_err svc_org_set_rank(struct store *st, const struct principal *p, const char *name, int rank,
+                             struct store_org *out, struct mz_error *err)
+{
+    struct store_org org;
+    enum mz_err rc = authz_check(p, AUTHZ_ORG_RANK, err);
+
+    if (rc)
+        return rc;
+    if (rank != -1 && (rank < 1 || rank > MODEL_RANK_MAX))
+        return mz_error_set(err, MZ_EINVAL, "/rank", "a rank is 1 (first) to %d, or 'kind' (by the organisation's kind)",
+                            MODEL_RANK_MAX);
+    rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = store_org_by_name(st, name, &org, err);
+    if (!rc)
+        rc = store_org_set_rank(st, org.id, rank, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (rc)
+        return rc;
+    org.rank = rank;
+    if (out)
+        *out = org;
     return MZ_OK;
 }
 

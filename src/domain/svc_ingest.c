@@ -176,6 +176,7 @@ struct writer {
     struct svc_ingest_result *res;
     struct model_id m;     /* the versions of the id being written (reused) */
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
+    const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
 };
 
@@ -373,14 +374,37 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
                                     "3.6): no later version is accepted",
                                     info->id, v->version);
             if (tlp_narrower(&theirs, &mine)) {
-                if (info->revoked)
+                if (info->revoked && !w->lim->narrow_revocation)
                     return mz_error_set(err, MZ_ECONFLICT, "/object_marking_refs",
-                                        "a revocation must reach the readers of what it revokes: version %s of %s "
-                                        "is readable by some who may not read this one",
-                                        v->version, info->id);
+                                        "a revocation must reach the readers of what it revokes: some who read "
+                                        "version %.40s may not read this one (post with narrow_revocation=true to "
+                                        "revoke it for fewer readers all the same)",
+                                        v->version);
                 o.warn_narrow = 1;
             }
         }
+    }
+    /* R6.5: the versions of one object are capped, counted among those the poster
+     * may read (R5: the answer never depends on a version hidden from it) */
+    if (target >= 0 && w->lim->max_versions > 0) {
+        long n = 0;
+        for (size_t i = 0; i < m->n; i++)
+            n += m->v[i].obj == target && model_may_read(p, &m->v[i]);
+        if (n >= w->lim->max_versions)
+            return mz_error_set(err, MZ_ECONFLICT, info->version[0] ? "/modified" : "/id",
+                                "%s already has %ld versions (ingest.max_versions): post a new object (a new id) "
+                                "and relate it to this one",
+                                info->id, n);
+    }
+    /* R6.5: objects of one id from a peer are capped (members' are not: nobody may
+     * keep another organisation from holding its own copy) */
+    if (target < 0 && w->lim->max_objects_per_id > 0 && m->n_obj >= w->lim->max_objects_per_id) {
+        MZ_LOG(MZ_LOG_WARN, "event=objects_per_id_cap id=%s objects=%d owner=%lld", info->id, m->n_obj,
+               (long long)org);
+        o.skipped = 1;
+        snprintf(o.reason, sizeof o.reason,
+                 "%.300s has as many objects here as sync.max_objects_per_id allows: not stored", info->id);
+        return record(w->res, info, &o);
     }
     /* 4. anything else: a new object of its organisation (or its personal one) */
     if (target < 0 && !personal) {
@@ -427,8 +451,9 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     in.valid_from = info->valid_from;
     in.valid_until = info->valid_until;
     in.cx = cx;
-    /* attested (Terms): a v4 id whose first version names its owner as creator */
-    in.attested = cr.own && stix_id_uuid_version(info->id) == 4;
+    /* attested (Terms): a v4 id whose first version names its owner as creator, or
+     * has no creator and was posted with author=self (R9) */
+    in.attested = (cr.own || (w->lim->author_self && !info->created_by_ref)) && stix_id_uuid_version(info->id) == 4;
     if (target >= 0 && newest >= 0)
         in.attested = m->v[newest].attested;
     in.latest_hint = target < 0 || newest < 0                               ? STORE_LATEST_FIRST
@@ -687,6 +712,7 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     w.res = res;
     memset(&w.m, 0, sizeof w.m);
     w.skew = lim->max_future_skew;
+    w.lim = lim;
     w.latest_ok = INT64_MAX;
     if (lim->max_future_skew >= 0) {
         struct mz_time now;

@@ -80,7 +80,7 @@ struct batch {
 struct org_country {
     int64_t id;
     char country[3];
-    int rank; /* source rank by kind (rules/model.h) */
+    int rank; /* source rank, the operator's or by kind (rules/model.h) */
 };
 
 struct refresh_ctx {
@@ -108,7 +108,7 @@ static int remember_org(void *vctx, const struct store_org *o)
     if (c->n_orgs < MAX_ORGS_CACHED) {
         c->orgs[c->n_orgs].id = o->id;
         snprintf(c->orgs[c->n_orgs].country, 3, "%.2s", o->country);
-        c->orgs[c->n_orgs].rank = model_rank_of_kind(o->kind);
+        c->orgs[c->n_orgs].rank = model_rank_of(o->rank, o->kind);
         c->n_orgs++;
     }
     return 0;

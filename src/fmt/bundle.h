@@ -23,6 +23,17 @@ struct bundle_limits {
      * lie after the clock before ingest refuses it (docs/model.md R6.1,
      * ingest.max_future_skew); -1 leaves it unchecked (the node's own writes). */
     long max_future_skew;
+    /* Nor these: docs/model.md R6.5's caps, 0 for none - versions of one object the
+     * poster may read (ingest.max_versions), and objects of one id beyond which a new
+     * one is skipped (sync.max_objects_per_id: for what peers send; members' objects
+     * are not capped, so that nobody blocks another's copy) - and what the poster
+     * asked of this write: author_self (R9: objects without created_by_ref are its
+     * organisation's own), narrow_revocation (R3.4: a revocation narrower than what
+     * it revokes is meant). */
+    long max_versions;
+    long max_objects_per_id;
+    int author_self;
+    int narrow_revocation;
 };
 
 /* Called once per object, in order. obj is owned by the splitter (released after the

@@ -87,6 +87,11 @@ int model_rank_of_kind(const char *kind)
     return 3;
 }
 
+int model_rank_of(int rank, const char *kind)
+{
+    return rank >= 0 ? rank : model_rank_of_kind(kind);
+}
+
 uint64_t model_served(const struct principal *p, const struct model_id *m)
 {
     uint64_t own = 0, readable = 0, entitled = 0;

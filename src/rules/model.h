@@ -68,5 +68,9 @@ size_t model_units(const struct principal *p, const struct model_id *m, long *ou
 /* The source rank of an organisation of kind `kind` (R2.5: smaller first; the node
  * ranks 0). */
 int model_rank_of_kind(const char *kind);
+/* An organisation's source rank: the one the operator set (rank >= 0), else by its
+ * kind. */
+int model_rank_of(int rank, const char *kind);
+#define MODEL_RANK_MAX 9 /* the largest rank an operator sets (0 is the node's) */
 
 #endif

@@ -21,6 +21,8 @@ struct mz_conf {
     long http_max_depth;             /* JSON nesting */
     long http_max_objects;           /* objects per bundle */
     long ingest_max_future_skew;     /* seconds a version's modified may lie ahead of the clock */
+    long ingest_max_versions;        /* versions per object (docs/model.md R6.5) */
+    long sync_max_objects_per_id;    /* objects of one id from peers (R6.5; issue 11's sync) */
     long http_timeout;               /* seconds of connection inactivity */
     long http_max_connections;
     long http_threads;

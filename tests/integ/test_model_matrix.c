@@ -119,8 +119,12 @@ static int rank_of(int org)
 enum { IK_V4, IK_V5, IK_SCO };
 
 /* The creator a version names (created_by_ref): none, the poster's own organisation,
- * al-cert whoever posts it, or a third party. */
-enum { CR_NONE, CR_OWN, CR_ORG_A, CR_THIRD };
+ * al-cert whoever posts it, a third party; or none, posted with author=self (R9: the
+ * poster's organisation attests it all the same). */
+enum { CR_NONE, CR_OWN, CR_ORG_A, CR_THIRD, CR_SELF };
+
+/* What a post asks besides its body: narrow_revocation=true (R3.4). */
+enum { O_NARROW = 1 };
 
 enum { ST_POST, ST_COPY, ST_WITHDRAW };
 
@@ -134,11 +138,13 @@ struct step {
     int creator; /* CR_* */
     int of;      /* ST_COPY: the step whose body is posted again, byte for byte;
                   * ST_WITHDRAW: the version withdrawn, or -1 for "all" */
+    int opts;    /* O_* */
 };
 
-#define POST(u, l, r, d, rev, cr) {ST_POST, u, l, r, d, rev, cr, -1}
-#define COPY(u, j) {ST_COPY, u, 0, RCP_NONE, 0, 0, CR_NONE, j}
-#define WITHDRAW(u, j, to) {ST_WITHDRAW, u, 0, to, 0, 0, CR_NONE, j}
+#define POST(u, l, r, d, rev, cr) {ST_POST, u, l, r, d, rev, cr, -1, 0}
+#define POSTO(u, l, r, d, rev, cr, o) {ST_POST, u, l, r, d, rev, cr, -1, o}
+#define COPY(u, j) {ST_COPY, u, 0, RCP_NONE, 0, 0, CR_NONE, j, 0}
+#define WITHDRAW(u, j, to) {ST_WITHDRAW, u, 0, to, 0, 0, CR_NONE, j, 0}
 
 /* Read-back cases docs/model.md R2 accepts, which a scenario may be written to show:
  * a claim the reader may not read hides later objects (R2.3), and a post colliding
@@ -278,6 +284,15 @@ static const struct scen scens[] = {
     {"withdrawal of an SCO falls through", 1, IK_SCO, 5, 0, 3,
      {POST(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE), POST(C, L_CLEAR, RCP_NONE, 1, 0, CR_NONE),
       WITHDRAW(A, -1, RCP_NONE)}},
+    /* R9: posted with author=self and no creator, the operator's object claims the id:
+     * the CSIRT's copy, ranked before it, is a later object served to the CSIRT alone
+     * (without author=self the id is open, and the CSIRT's copy is everyone's) */
+    {"claimed by author=self", 1, IK_V4, 0, 0, 2,
+     {POST(C, L_CLEAR, RCP_NONE, 2, 0, CR_SELF), POST(B, L_CLEAR, RCP_NONE, 3, 0, CR_NONE)}},
+    /* R3.4: a narrow revocation asked for (narrow_revocation=true) is stored; GREEN
+     * readers keep v1, the submitter is served the revocation */
+    {"narrow revocation asked for", 1, IK_V4, 0, 0, 2,
+     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POSTO(A, L_RED, RCP_NONE, 3, 1, CR_NONE, O_NARROW)}},
 };
 #undef A
 #undef A2
@@ -670,7 +685,7 @@ static void route(struct world *w, int i)
         int v = w->o[target].v[j];
         if (!may_read(&p, w, v) || vorder(si, v) > vorder(si, i))
             continue;
-        if (body_of(si, v)->revoked || (body->revoked && narrower(w, v, i))) {
+        if (body_of(si, v)->revoked || (body->revoked && narrower(w, v, i) && !(st->opts & O_NARROW))) {
             w->obj_of[i] = -1;
             w->reply[i] = R_409;
             return;
@@ -684,7 +699,7 @@ static void route(struct world *w, int i)
         if (obj_readable(&p, w, k))
             w->warn[i] |= W_OWN_COPY;
     if (target < 0 || create_personal) {
-        int attested = scens[si].idkind == IK_V4 && corg == org;
+        int attested = scens[si].idkind == IK_V4 && (corg == org || body->creator == CR_SELF);
         if (w->n_obj == 0)
             w->claim = attested ? 0 : -1;
         target = w->n_obj++;
@@ -972,7 +987,11 @@ static void take_step(int si, int i)
         return;
     }
     build_body(si, i, body, sizeof body);
-    r = req("POST", "/api/v1/objects", keys[st->user], body, strlen(body));
+    snprintf(path, sizeof path, "/api/v1/objects%s%s", body_of(si, i)->creator == CR_SELF ? "?author=self" : "",
+             st->opts & O_NARROW ? (body_of(si, i)->creator == CR_SELF ? "&narrow_revocation=true"
+                                                                      : "?narrow_revocation=true")
+                                 : "");
+    r = req("POST", path, keys[st->user], body, strlen(body));
     g->status = r->status;
     last_json = json_loads(r->body, 0, NULL);
     if (r->status != 201 || !last_json)
@@ -2007,6 +2026,21 @@ static void pending_withdraw_sco_falls_through(void **state)
     check_pending_scenario("withdrawal of an SCO falls through");
 }
 
+/* R9: author=self attests an object without created_by_ref (today: open, the
+ * national CSIRT's copy ranked before the operator's claim). */
+static void pending_author_self(void **state)
+{
+    (void)state;
+    check_pending_scenario("claimed by author=self");
+}
+
+/* R3.4: narrow_revocation=true stores the narrow revocation (today: 409). */
+static void pending_narrow_revocation_asked(void **state)
+{
+    (void)state;
+    check_pending_scenario("narrow revocation asked for");
+}
+
 /* R9: `created_by` matches `created_by_ref` only (today: the owner for objects without
  * one); `submitted_by` matches the owner of the served object (today: ignored). */
 static void pending_filters(void **state)
@@ -2090,6 +2124,8 @@ int main(void)
         cmocka_unit_test(pending_withdraw_to),
         cmocka_unit_test(pending_withdraw_no_fall_through),
         cmocka_unit_test(pending_withdraw_sco_falls_through),
+        cmocka_unit_test(pending_author_self),
+        cmocka_unit_test(pending_narrow_revocation_asked),
         cmocka_unit_test(test_added_after),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };

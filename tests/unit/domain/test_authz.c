@@ -51,6 +51,7 @@ static const struct {
     {AUTHZ_STORE_CHECK, {0, 0, 0, 0, 0, 1, 1}},
     {AUTHZ_OBJECT_WITHDRAW, {0, 1, 1, 1, 0, 1, 0}},
     {AUTHZ_OBJECT_RESTORE, {0, 1, 0, 0, 0, 1, 0}},
+    {AUTHZ_ORG_RANK, {0, 0, 0, 0, 0, 0, 1}},
 };
 
 enum target_kind {
@@ -228,7 +229,7 @@ static void test_node_wide_actions_ignore_the_target(void **state)
 {
     static const enum authz_action node_wide[] = {AUTHZ_ORG_ADD, AUTHZ_ORG_LIST, AUTHZ_OBJECT_WRITE,
                                                   AUTHZ_SIGHTING_REPORT, AUTHZ_INDEX_STATS, AUTHZ_STORE_CHECK,
-                                                  AUTHZ_OBJECT_WITHDRAW, AUTHZ_OBJECT_RESTORE};
+                                                  AUTHZ_OBJECT_WITHDRAW, AUTHZ_OBJECT_RESTORE, AUTHZ_ORG_RANK};
     struct principal p;
 
     (void)state;

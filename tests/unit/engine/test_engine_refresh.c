@@ -126,7 +126,7 @@ static int fx_teardown(void **state)
 static void add_indicator(struct fx *f, int who, const char *uuid_tail, const char *domain)
 {
     char body[1024];
-    struct bundle_limits lim = {64, 1000, 900};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -453,7 +453,7 @@ static void add_member_grouping(struct fx *f, int who, const char *id, const cha
 {
     char body[8192];
     int len;
-    struct bundle_limits lim = {64, 1000, 900};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0};
     struct svc_ingest_result res;
     struct mz_error err;
 

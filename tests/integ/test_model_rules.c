@@ -1,0 +1,287 @@
+/* tests/integ/test_model_rules.c - the object model's smaller rules (docs/model.md)
+ * against a real `mreza serve` and the real CLI, beside the matrix
+ * (test_model_matrix.c: author=self and narrow_revocation=true as scenarios):
+ *   - R2.5: source ranks set at the console (`mreza org set NAME --rank N|kind`) order
+ *     the copies of an open id at once, for the running node; GET /api/v1/orgs and
+ *     `org list` show them; bad ranks are refused before anything runs;
+ *   - R9 and R3.4 on the command line: `mreza import --author-self` claims ids, and
+ *     `--narrow-revocation` lets a narrow revocation in;
+ *   - the API's parameters author=self and narrow_revocation=true|false, others refused;
+ *   - R6.5: ingest.max_versions, set at the server, refuses the version beyond it.
+ * Each fails on the code before (no `org set`, no such options, every version
+ * stored). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+
+static struct hnode node;
+enum { K_AL, K_ME, K_BANK, N_KEYS };
+static char keys[N_KEYS][64];
+static struct hresp last;
+
+static long req(const char *method, const char *path, const char *key, const char *body)
+{
+    hresp_free(&last);
+    h_http(&node, method, path, key, body, body ? strlen(body) : 0, &last);
+    return last.status;
+}
+
+/* An indicator of id, `modified` 2025-01-<day>, named name, with marking (and revoked). */
+static void body_of(char *out, size_t cap, const char *id, int day, const char *name, const char *marking,
+                    int revoked)
+{
+    snprintf(out, cap,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-%02dT00:00:00.000Z\",\"name\":\"%s\",\"pattern\":\"[domain-name:value = "
+             "'%s.example']\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\"%s,"
+             "\"object_marking_refs\":[\"%s\"]}",
+             id, day, name, name, revoked ? ",\"revoked\":true" : "", marking);
+}
+
+static long post(int k, const char *query, const char *id, int day, const char *name, const char *marking,
+                 int revoked)
+{
+    char body[1000], path[200];
+
+    body_of(body, sizeof body, id, day, name, marking, revoked);
+    snprintf(path, sizeof path, "/api/v1/objects%s", query);
+    return req("POST", path, keys[k], body);
+}
+
+/* Whose copy (by its name) k is served of id. */
+static const char *served_name(int k, const char *id)
+{
+    char path[200];
+
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id);
+    assert_int_equal(req("GET", path, keys[k], NULL), 200);
+    return strstr(last.body, "\"name\":\"") + 8;
+}
+
+static int cli(const char *const *argv, char **out, char **errs)
+{
+    return h_cli_err(&node, out, errs, argv);
+}
+
+static int setup(void **state)
+{
+    const char *const sets[] = {"ingest.max_versions=3", NULL};
+
+    (void)state;
+    h_node_init(&node);
+    h_add_org(&node, "al-cert", "AL", "national-csirt");
+    h_add_org(&node, "me-cirt", "ME", "national-csirt");
+    h_add_org(&node, "me-bank", "ME", "operator");
+    h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", keys[K_AL]);
+    h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", keys[K_ME]);
+    h_add_user(&node, "analyst@me-bank", "me-bank", "analyst", keys[K_BANK]);
+    h_start(&node, sets);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hresp_free(&last);
+    return h_node_free(&node) > 0;
+}
+
+/* R2.5: the operator's ranks order the copies of an open id (a name-based id), for
+ * the running node at once. */
+static void test_ranks(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-5000-8000-000000000001";
+    char *out = NULL, *errs = NULL;
+
+    (void)state;
+    assert_int_equal(post(K_BANK, "", id, 2, "bank", GREEN, 0), 201);
+    assert_int_equal(post(K_ME, "", id, 3, "csirt", GREEN, 0), 201);
+    /* by kind: the national CSIRT (1) before the operator (3) */
+    assert_int_equal(strncmp(served_name(K_AL, id), "csirt\"", 6), 0);
+    {
+        const char *const argv[] = {"org", "set", "me-cirt", "--rank", "5", NULL};
+        assert_int_equal(cli(argv, &out, &errs), 0);
+        assert_non_null(strstr(out, "organisation me-cirt: rank 5"));
+        free(out);
+        free(errs);
+    }
+    assert_int_equal(strncmp(served_name(K_AL, id), "bank\"", 5), 0);
+    assert_int_equal(req("GET", "/api/v1/orgs", keys[K_AL], NULL), 200);
+    assert_non_null(strstr(last.body, "\"name\":\"me-cirt\""));
+    assert_non_null(strstr(strstr(last.body, "\"name\":\"me-cirt\""), "\"rank\":5}"));
+    {
+        const char *const argv[] = {"org", "list", NULL};
+        assert_int_equal(cli(argv, &out, &errs), 0);
+        assert_non_null(strstr(out, "rank 5 (set)"));
+        assert_non_null(strstr(out, "rank 3 "));
+        free(out);
+        free(errs);
+    }
+    /* each owner keeps its own copy whatever the ranks */
+    assert_int_equal(strncmp(served_name(K_ME, id), "csirt\"", 6), 0);
+    {
+        const char *const argv[] = {"org", "set", "me-cirt", "--rank", "kind", NULL};
+        assert_int_equal(cli(argv, &out, &errs), 0);
+        assert_non_null(strstr(out, "rank 1 (by its kind)"));
+        free(out);
+        free(errs);
+    }
+    assert_int_equal(strncmp(served_name(K_AL, id), "csirt\"", 6), 0);
+    /* refused before anything runs (2), or by the node (1) */
+    {
+        const char *const argv[] = {"org", "set", "me-cirt", "--rank", "0", NULL};
+        assert_int_equal(cli(argv, &out, &errs), 2);
+        free(out);
+        free(errs);
+    }
+    {
+        const char *const argv[] = {"org", "set", "me-cirt", "--rank", "10", NULL};
+        assert_int_equal(cli(argv, &out, &errs), 2);
+        free(out);
+        free(errs);
+    }
+    {
+        const char *const argv[] = {"org", "set", "me-cirt", NULL};
+        assert_int_equal(cli(argv, &out, &errs), 2);
+        free(out);
+        free(errs);
+    }
+    {
+        const char *const argv[] = {"org", "set", "nobody", "--rank", "2", NULL};
+        assert_int_equal(cli(argv, &out, &errs), 1);
+        free(out);
+        free(errs);
+    }
+}
+
+/* R9 on the command line: --author-self claims the ids of what carries no creator, so
+ * a CSIRT's later copy is its own later object, not everyone's; R3.4: a narrow
+ * revocation needs --narrow-revocation. */
+static void test_import_options(void **state)
+{
+    const char *claimed = "indicator--0b1c2d3e-0000-4000-8000-000000000002";
+    const char *plain = "indicator--0b1c2d3e-0000-4000-8000-000000000003";
+    const char *narrow = "indicator--0b1c2d3e-0000-4000-8000-000000000004";
+    char path[300], body[1000], *out = NULL, *errs = NULL;
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/in.json", node.dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    body_of(body, sizeof body, claimed, 2, "bank", GREEN, 0);
+    fprintf(f, "%s", body);
+    fclose(f);
+    {
+        const char *const argv[] = {"import", "--user", "analyst@me-bank", "--author-self", path, NULL};
+        assert_int_equal(cli(argv, &out, &errs), 0);
+        free(out);
+        free(errs);
+    }
+    f = fopen(path, "w");
+    assert_non_null(f);
+    body_of(body, sizeof body, plain, 2, "bank", GREEN, 0);
+    fprintf(f, "%s", body);
+    fclose(f);
+    {
+        const char *const argv[] = {"import", "--user", "analyst@me-bank", path, NULL};
+        assert_int_equal(cli(argv, &out, &errs), 0);
+        free(out);
+        free(errs);
+    }
+    assert_int_equal(post(K_ME, "", claimed, 3, "csirt", GREEN, 0), 201);
+    assert_int_equal(post(K_ME, "", plain, 3, "csirt", GREEN, 0), 201);
+    /* the claim is everyone's but the CSIRT's; the open id's ranked copy everyone's */
+    assert_int_equal(strncmp(served_name(K_AL, claimed), "bank\"", 5), 0);
+    assert_int_equal(strncmp(served_name(K_ME, claimed), "csirt\"", 6), 0);
+    assert_int_equal(strncmp(served_name(K_AL, plain), "csirt\"", 6), 0);
+    /* a narrow revocation */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    body_of(body, sizeof body, narrow, 2, "v1", GREEN, 0);
+    fprintf(f, "%s", body);
+    fclose(f);
+    {
+        const char *const argv[] = {"import", "--user", "analyst@me-bank", path, NULL};
+        assert_int_equal(cli(argv, &out, &errs), 0);
+        free(out);
+        free(errs);
+    }
+    f = fopen(path, "w");
+    assert_non_null(f);
+    body_of(body, sizeof body, narrow, 3, "v2", RED, 1);
+    fprintf(f, "%s", body);
+    fclose(f);
+    {
+        const char *const argv[] = {"import", "--user", "analyst@me-bank", path, NULL};
+        assert_int_equal(cli(argv, &out, &errs), 1);
+        assert_non_null(strstr(errs, "narrow_revocation"));
+        free(out);
+        free(errs);
+    }
+    {
+        const char *const argv[] = {"import", "--user", "analyst@me-bank", "--narrow-revocation", path, NULL};
+        assert_int_equal(cli(argv, &out, &errs), 0);
+        free(out);
+        free(errs);
+    }
+    /* the GREEN readers keep v1 */
+    assert_int_equal(strncmp(served_name(K_AL, narrow), "v1\"", 3), 0);
+}
+
+/* The API's parameters of a write. */
+static void test_api_parameters(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-4000-8000-000000000005";
+
+    (void)state;
+    assert_int_equal(post(K_AL, "?author=me-cirt", id, 2, "x", GREEN, 0), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"author\""));
+    assert_int_equal(post(K_AL, "?narrow_revocation=yes", id, 2, "x", GREEN, 0), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"narrow_revocation\""));
+    assert_int_equal(post(K_AL, "?author=self&narrow_revocation=false", id, 2, "x", GREEN, 0), 201);
+    /* narrow_revocation=false: refused as without it */
+    assert_int_equal(post(K_AL, "?narrow_revocation=false", id, 3, "x", RED, 1), 409);
+    assert_non_null(strstr(last.body, "narrow_revocation=true"));
+    assert_int_equal(post(K_AL, "?narrow_revocation=true", id, 3, "x", RED, 1), 201);
+    assert_non_null(strstr(last.body, "narrower than an earlier version"));
+}
+
+/* R6.5: the node's ingest.max_versions (3 here). */
+static void test_max_versions(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-4000-8000-000000000006";
+
+    (void)state;
+    assert_int_equal(post(K_AL, "", id, 2, "a", GREEN, 0), 201);
+    assert_int_equal(post(K_AL, "", id, 3, "a", GREEN, 0), 201);
+    assert_int_equal(post(K_AL, "", id, 4, "a", GREEN, 0), 201);
+    assert_int_equal(post(K_AL, "", id, 5, "a", GREEN, 0), 409);
+    assert_non_null(strstr(last.body, "ingest.max_versions"));
+    assert_non_null(strstr(last.body, "\"field\":\"/modified\""));
+    assert_int_equal(post(K_AL, "", id, 4, "a", GREEN, 0), 201); /* a duplicate still is */
+    assert_non_null(strstr(last.body, "\"duplicate\":true"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ranks),
+        cmocka_unit_test(test_import_options),
+        cmocka_unit_test(test_api_parameters),
+        cmocka_unit_test(test_max_versions),
+        cmocka_unit_test(h_test_servers_exit_cleanly),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
