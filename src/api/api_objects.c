@@ -16,7 +16,20 @@
 struct query_args {
     struct svc_query q;
     struct svc_types types;
+    int meta; /* meta=true: the reply says who submitted each object, and more (R9) */
 };
+
+/* meta=true|false (default false): a list reply's "meta". It costs the reply about
+ * half its size again, so a client asks for it. */
+static enum mz_err parse_meta(struct api_req *r, int *out, struct mz_error *err)
+{
+    const char *v = api_arg(r, "meta");
+
+    if (v && strcmp(v, "true") && strcmp(v, "false"))
+        return mz_error_set(err, MZ_EINVAL, "meta", "meta is true or false");
+    *out = v && !strcmp(v, "true");
+    return MZ_OK;
+}
 
 static enum mz_err parse_limit(struct api_req *r, const char *s, long *out, struct mz_error *err)
 {
@@ -56,12 +69,15 @@ static enum mz_err parse_query(struct api_req *r, struct query_args *a, struct m
     a->q.submitted_by = api_arg(r, "submitted_by");
     a->q.added_after = api_arg(r, "added_after");
     a->q.next = api_arg(r, "next");
+    if (!rc)
+        rc = parse_meta(r, &a->meta, err);
     return rc;
 }
 
 struct page {
     struct mz_buf out;
     struct mz_buf meta; /* "meta": one entry per object, in the same order (R9) */
+    int with_meta;
     size_t n;
     int failed;
 };
@@ -86,7 +102,7 @@ static int page_row(void *ctx, const struct store_row *row)
     struct page *pg = ctx;
 
     if ((pg->n && mz_buf_putc(&pg->out, ',')) || mz_buf_append(&pg->out, row->body, row->body_len) ||
-        put_meta(&pg->meta, row, pg->n == 0)) {
+        (pg->with_meta && put_meta(&pg->meta, row, pg->n == 0))) {
         pg->failed = 1;
         return 1;
     }
@@ -110,7 +126,7 @@ static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const
                                   lister_fn list)
 {
     struct mz_error err;
-    struct page pg = {{0}, {0}, 0, 0};
+    struct page pg = {{0}, {0}, a->meta, 0, 0};
     char next[CURSOR_STRLEN];
     struct store *st;
     enum mz_err rc;
@@ -134,13 +150,17 @@ static enum MHD_Result reply_list(struct api_req *r, struct query_args *a, const
     }
     /* A row or the closing that did not fit is latched in pg.out: api_reply then
      * answers 413 (http.max_reply) instead of a reply cut short. */
-    mz_buf_puts(&pg.out, "],\"meta\":[");
-    if (mz_buf_status(&pg.meta))
-        mz_buf_reserve(&pg.out, pg.out.limit + 1); /* latched: the same 413 */
-    else if (pg.meta.len)
-        mz_buf_append(&pg.out, pg.meta.data, pg.meta.len);
+    mz_buf_putc(&pg.out, ']');
+    if (pg.with_meta) {
+        mz_buf_puts(&pg.out, ",\"meta\":[");
+        if (mz_buf_status(&pg.meta))
+            mz_buf_reserve(&pg.out, pg.out.limit + 1); /* latched: the same 413 */
+        else if (pg.meta.len)
+            mz_buf_append(&pg.out, pg.meta.data, pg.meta.len);
+        mz_buf_putc(&pg.out, ']');
+    }
     mz_buf_free(&pg.meta);
-    mz_buf_printf(&pg.out, "],\"more\":%s", next[0] ? "true" : "false");
+    mz_buf_printf(&pg.out, ",\"more\":%s", next[0] ? "true" : "false");
     if (next[0])
         mz_buf_printf(&pg.out, ",\"next\":\"%s\"", next);
     mz_buf_puts(&pg.out, "}\n");
@@ -206,6 +226,8 @@ enum MHD_Result api_object_get(struct api_req *r)
     if (version && !strcmp(version, "all")) {
         struct query_args a;
         memset(&a, 0, sizeof a);
+        if (parse_meta(r, &a.meta, &err))
+            return api_reply_error(r, &err);
         return reply_page(r, &a, r->route_arg);
     }
     if (version && strcmp(version, "last") != 0)

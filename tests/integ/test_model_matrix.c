@@ -1225,30 +1225,6 @@ static void check_get(void)
     }
 }
 
-static void check_get_versions(void)
-{
-    for (int ri = 0; ri < N_READERS; ri++) {
-        const struct reader *r = &readers[ri];
-        if (r->kind == K_ORG)
-            continue;
-        for (int si = 0; si < N_SCENS; si++) {
-            char path[180], id[80];
-            struct hresp *resp;
-            unsigned want = readable_set(r, &model[si]);
-            if (!wanted(si))
-                continue;
-            scen_id(si, id, sizeof id);
-            snprintf(path, sizeof path, "/api/v1/objects/%s?version=all", id);
-            resp = req("GET", path, key_of(r), NULL, 0);
-            if (resp->status != (want ? 200 : 404))
-                fail_msg("GET ?version=all: %s, scenario '%s': %ld, the model says %d", r->name, scens[si].name,
-                         resp->status, want ? 200 : 404);
-            if (want)
-                expect_versions(resp->body, si, want, "GET ?version=all", r);
-        }
-    }
-}
-
 /* R9: a list reply's "meta" has one entry per object, in the order of "objects",
  * naming it, its version, marking and date_added as served, and who submitted the
  * object served (the owner of the version's object, by the model). */
@@ -1296,9 +1272,36 @@ static void check_meta(const struct reader *r, const char *path)
     }
 }
 
+static void check_get_versions(void)
+{
+    for (int ri = 0; ri < N_READERS; ri++) {
+        const struct reader *r = &readers[ri];
+        if (r->kind == K_ORG)
+            continue;
+        for (int si = 0; si < N_SCENS; si++) {
+            char path[180], id[80];
+            struct hresp *resp;
+            unsigned want = readable_set(r, &model[si]);
+            if (!wanted(si))
+                continue;
+            scen_id(si, id, sizeof id);
+            snprintf(path, sizeof path, "/api/v1/objects/%s?version=all&meta=true", id);
+            resp = req("GET", path, key_of(r), NULL, 0);
+            if (resp->status != (want ? 200 : 404))
+                fail_msg("GET ?version=all: %s, scenario '%s': %ld, the model says %d", r->name, scens[si].name,
+                         resp->status, want ? 200 : 404);
+            if (want) {
+                expect_versions(resp->body, si, want, "GET ?version=all", r);
+                check_meta(r, path);
+            }
+        }
+    }
+}
+
 static void check_list(int all)
 {
-    const char *path = all ? "/api/v1/objects?" TYPES "&limit=10000&version=all" : "/api/v1/objects?" TYPES "&limit=10000";
+    const char *path = all ? "/api/v1/objects?" TYPES "&limit=10000&version=all&meta=true"
+                           : "/api/v1/objects?" TYPES "&limit=10000&meta=true";
 
     for (int ri = 0; ri < N_READERS; ri++) {
         const struct reader *r = &readers[ri];
@@ -1338,6 +1341,8 @@ static void check_pages(int all, int limit)
             resp = req("GET", path, key_of(r), NULL, 0);
             if (resp->status != 200)
                 fail_msg("%s: %s answered %ld", path, r->name, resp->status);
+            if (strstr(resp->body, "\"meta\":"))
+                fail_msg("%s: %s: meta without meta=true", path, r->name);
             grown = realloc(pages, len + resp->len + 1);
             assert_non_null(grown);
             pages = grown;
@@ -1493,7 +1498,7 @@ static void check_added_after(void)
         size_t i, n;
         if (r->kind == K_ORG)
             continue;
-        req("GET", "/api/v1/objects?" TYPES "&limit=10000", key_of(r), NULL, 0);
+        req("GET", "/api/v1/objects?" TYPES "&limit=10000&meta=true", key_of(r), NULL, 0);
         all = json_loads(last.body, 0, NULL);
         assert_non_null(all);
         meta = json_object_get(all, "meta");
@@ -1503,7 +1508,7 @@ static void check_added_after(void)
             char path[200];
             size_t k, want = 0, found;
             json_t *page_meta;
-            snprintf(path, sizeof path, "/api/v1/objects?" TYPES "&limit=10000&added_after=%s", since);
+            snprintf(path, sizeof path, "/api/v1/objects?" TYPES "&limit=10000&meta=true&added_after=%s", since);
             if (req("GET", path, key_of(r), NULL, 0)->status != 200) {
                 json_decref(all);
                 fail_msg("%s: %s answered %ld", path, r->name, last.status);
