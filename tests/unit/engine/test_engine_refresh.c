@@ -14,7 +14,10 @@
  *     one dated as late as the skew allows) do not stop the campaign from being handed back;
  *   - grouping ids are made under the key given (the same key, the same id; another
  *     key, another id) and without a key campaigns stay off; a campaign the node
- *     recorded before (under an id of the old, unkeyed kind) keeps its id.
+ *     recorded before (under an id of the old, unkeyed kind) keeps its id;
+ *   - withdrawals (docs/model.md R7): a refresh learns of them, and of restores, from
+ *     their tombstones, whatever the order of the objects withdrawn, and a build from
+ *     a store holding them reads them from the rows.
  * Every wait is bounded (WAIT_S): a thread that does not get through fails the test
  * instead of hanging it. */
 #include <setjmp.h>
@@ -593,6 +596,90 @@ static void test_recorded_campaign_keeps_its_id(void **state)
     engine_free(e);
 }
 
+/* ---- withdrawals (docs/model.md R7) ---- */
+
+/* Hits and correlations of domain as who sees them, in e: 1 when both report it, 0
+ * when neither; a disagreement fails. */
+static int reports(struct engine *e, const struct principal *p, const char *domain)
+{
+    int related = 0, hits = match_value(e, p, domain);
+
+    engine_correlate_value(e, p, -1, domain, strlen(domain), count_related, &related);
+    if ((hits > 0) != (related > 0))
+        fail_msg("%s: %d hits but %d correlations", domain, hits, related);
+    return hits > 0;
+}
+
+static void withdraw(struct fx *f, const struct principal *p, const char *tail, int restore)
+{
+    char id[80];
+    struct svc_withdraw_in in;
+    struct svc_withdraw_result res;
+    struct mz_error err;
+
+    snprintf(id, sizeof id, "indicator--6e6e6e6e-0000-4000-8000-%s", tail);
+    memset(&in, 0, sizeof in);
+    in.id = id;
+    in.restore = restore;
+    if (svc_withdraw(f->st, p, &in, &res, &err) != MZ_OK)
+        fail_msg("withdraw %s: %s", id, err.msg);
+    svc_withdraw_result_free(&res);
+}
+
+/* A refresh learns of withdrawals and restores from their tombstones, in any order of
+ * the objects withdrawn (the table of withdrawn objects is kept sorted), and a build
+ * from a store that holds withdrawals reads them from the rows. */
+static void test_withdrawals_followed(void **state)
+{
+    static const char *const tails[] = {"000000000071", "000000000072", "000000000073", "000000000074"};
+    static const char *const domains[] = {"w1.example", "w2.example", "w3.example", "w4.example"};
+    struct fx *f = *state;
+    struct engine *e = NULL, *fresh = NULL;
+    struct engine_refresh_result res;
+    struct principal admin = f->who[0];
+    struct mz_error err;
+
+    (void)state;
+    admin.role = ROLE_ADMIN;
+    for (int i = 0; i < 4; i++)
+        add_indicator(f, 0, tails[i], domains[i]);
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    for (int i = 0; i < 4; i++)
+        assert_true(reports(e, &f->who[1], domains[i]));
+    /* out of order: the third, the first, the fourth */
+    withdraw(f, &f->who[0], tails[2], 0);
+    withdraw(f, &f->who[0], tails[0], 0);
+    withdraw(f, &f->who[0], tails[3], 0);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_false(reports(e, &f->who[1], domains[0]));
+    assert_true(reports(e, &f->who[1], domains[1]));
+    assert_false(reports(e, &f->who[1], domains[2]));
+    assert_false(reports(e, &f->who[1], domains[3]));
+    for (int i = 0; i < 4; i++)
+        assert_true(reports(e, &f->who[0], domains[i])); /* the owner keeps them */
+    /* restore the first: out of the table's middle */
+    withdraw(f, &admin, tails[0], 1);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_true(reports(e, &f->who[1], domains[0]));
+    assert_false(reports(e, &f->who[1], domains[2]));
+    assert_false(reports(e, &f->who[1], domains[3]));
+    /* a build from the store reads the same from the rows */
+    assert_int_equal(engine_new(&fresh, &err), MZ_OK);
+    assert_int_equal(engine_refresh(fresh, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_true(reports(fresh, &f->who[1], domains[0]));
+    assert_true(reports(fresh, &f->who[1], domains[1]));
+    assert_false(reports(fresh, &f->who[1], domains[2]));
+    assert_false(reports(fresh, &f->who[1], domains[3]));
+    assert_true(reports(fresh, &f->who[0], domains[3]));
+    engine_free(fresh);
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +688,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_campaigns_learnt_from_node_rows_only, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_campaign_ids_keyed, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_withdrawals_followed, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
