@@ -12,6 +12,7 @@ void model_free(struct model_id *m)
         free(m->v[i].wd_keep);
     }
     free(m->v);
+    free(m->o);
     memset(m, 0, sizeof *m);
 }
 
@@ -64,7 +65,12 @@ static int load_row(void *vctx, const struct store_version *sv)
         c->failed = 1;
         return 1;
     }
-    model_number(m, v); /* objects numbered in the order of their first version */
+    if (model_number(m, v)) { /* objects numbered in the order of their first version */
+        free(v->audience);
+        free(v->wd_keep);
+        c->failed = 1;
+        return 1;
+    }
     m->n++;
     return 0;
 }
@@ -84,28 +90,33 @@ enum mz_err model_load(struct store *st, const char *stix_id, struct model_id *m
     return rc;
 }
 
+/* The owners' ranks: one look-up per organisation (an id's objects may be many, its
+ * organisations are few). */
 static void load_ranks(struct store *st, struct model_id *m)
 {
     if (m->ranked)
         return;
-    for (int k = 0; k < m->n_obj && k < MODEL_MAX_OBJ; k++) {
-        const struct model_ver *f = NULL;
-        for (size_t i = 0; i < m->n && !f; i++)
-            if (m->v[i].obj == k)
-                f = &m->v[i];
-        struct store_org o;
-        m->ranks[k] = 3;
-        if (f && f->owner_org == 0)
-            m->ranks[k] = 0;
-        else if (f && store_org_by_id(st, f->owner_org, &o, NULL) == MZ_OK)
-            m->ranks[k] = model_rank_of(o.rank, o.kind);
+    for (int k = 0; k < m->n_obj; k++) {
+        struct model_obj *o = &m->o[k];
+        struct store_org org;
+        int j;
+        for (j = 0; j < k && m->o[j].owner_org != o->owner_org; j++)
+            ;
+        if (j < k)
+            o->rank = m->o[j].rank;
+        else if (o->owner_org == 0)
+            o->rank = 0;
+        else if (store_org_by_id(st, o->owner_org, &org, NULL) == MZ_OK)
+            o->rank = model_rank_of(org.rank, org.kind);
+        else
+            o->rank = 3;
     }
     m->ranked = 1;
 }
 
-uint64_t model_served_st(struct store *st, const struct principal *p, struct model_id *m)
+void model_served_st(struct store *st, const struct principal *p, struct model_id *m, struct model_objs *out)
 {
     if (m->n_obj > 1)
         load_ranks(st, m);
-    return model_served(p, m);
+    model_served(p, m, out);
 }

@@ -16,6 +16,6 @@
 enum mz_err model_load(struct store *st, const char *stix_id, struct model_id *m, struct mz_error *err);
 void model_free(struct model_id *m);
 /* R2 with the owners' ranks read from st when several objects compete. */
-uint64_t model_served_st(struct store *st, const struct principal *p, struct model_id *m);
+void model_served_st(struct store *st, const struct principal *p, struct model_id *m, struct model_objs *out);
 
 #endif

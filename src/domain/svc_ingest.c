@@ -349,7 +349,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
         for (size_t i = 0; target >= 0 && i < m->n; i++) {
             const struct model_ver *v = &m->v[i];
             if (v->obj == target && strcmp(v->vkey, info->version_key) < 0 && model_may_read(p, v) &&
-                (!src || model_newer(m, v, src)))
+                (!src || model_newer(m->sco, v, src)))
                 src = v;
         }
         if (src) {

@@ -148,7 +148,7 @@ static void owner_of(struct owners *o, struct store_row *row)
 #define CHOICE_SLOTS 8
 struct choice {
     char id[STORE_IDENT_LEN * 4];
-    uint64_t objs;    /* the objects served (R2) */
+    struct model_objs objs; /* the objects served (R2) */
     int64_t pick;     /* the seq of the version served (R3), or -1 */
     int64_t *readable; /* objs' versions p may read (version=all), heap */
     size_t n_readable;
@@ -187,8 +187,8 @@ static const struct choice *choose(struct chooser *c, const char *id)
     if (c->rc)
         return NULL;
     snprintf(ch->id, sizeof ch->id, "%s", id);
-    ch->objs = model_served_st(c->st, c->p, &c->m);
-    v = model_pick(c->p, &c->m, ch->objs);
+    model_served_st(c->st, c->p, &c->m, &ch->objs);
+    v = model_pick(c->p, &c->m, &ch->objs);
     ch->pick = v < 0 ? -1 : c->m.v[v].seq;
     ch->readable = calloc(c->m.n ? c->m.n : 1, sizeof *ch->readable);
     if (!ch->readable) {
@@ -197,7 +197,7 @@ static const struct choice *choose(struct chooser *c, const char *id)
         return NULL;
     }
     for (size_t i = 0; i < c->m.n; i++)
-        if (c->m.v[i].obj < 64 && (ch->objs >> c->m.v[i].obj & 1u) && model_may_read(c->p, &c->m.v[i]))
+        if (model_objs_has(&ch->objs, c->m.v[i].obj) && model_may_read(c->p, &c->m.v[i]))
             ch->readable[ch->n_readable++] = c->m.v[i].seq;
     return ch;
 }

@@ -8,7 +8,8 @@
  * The engine is one struct engine, implemented by one file per concern (each opens
  * with what it does; engine_int.h holds what they share):
  *   engine.c            life cycle, the readers' lock, the table of parsed patterns
- *   engine_versions.c   the version map: which indexed object is an object's newest
+ *   engine_versions.c   the version map (which indexed object is an object's newest),
+ *                       the ids' objects and versions for the model's units (R4)
  *   engine_refresh.c    reading the store and indexing what it gained
  *   engine_snapshot.c   writing the snapshot, and opening one for `mreza match`
  *   engine_match.c      matching one observation (engine_match_observation)

@@ -29,12 +29,16 @@ struct engine_owner {
 };
 
 /* What the object model needs of an indexed object that struct idx_obj does not
- * keep. */
+ * keep. The versions of one object are chained newest first through prev; the
+ * objects of one id are chained, in the order of their first indexed version,
+ * through the link of each object's first version (the id map holds the first
+ * object's). */
 struct engine_objx {
     int32_t owner_user; /* 0, or the user of a personal object */
-    uint32_t prev;      /* the version of the same id indexed before it, or UINT32_MAX */
+    uint32_t prev;      /* the version of the same object indexed before it, or UINT32_MAX */
+    uint32_t link;      /* at an object's first version: the next object of the id, or UINT32_MAX */
+    uint32_t tail;      /* at an object's first version: its newest indexed version */
     uint8_t attested;   /* its object's first version names its owner as creator */
-    uint8_t rank;       /* its owner's source rank (R2.5) */
     uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
 };
 
@@ -52,10 +56,10 @@ struct engine {
     int32_t *map_owner;    /* the owner key of each slot (engine_versions_owner) */
     size_t map_cap, map_n;
     /* docs/model.md R4 (engine_versions.c): per indexed object, what the model's
-     * choice needs beyond struct idx_obj; and per id (uuid), the newest object of any
-     * owner, the versions chained through ox[].prev, and whether the id needs the
-     * choice (cx: then correlation and match keep every version and report only the
-     * reader's units) */
+     * choice needs beyond struct idx_obj; and per id (uuid), its first object's first
+     * indexed version (idm_head: the head of the id's objects), and whether the id
+     * needs the choice (cx: then correlation and match keep every version and report
+     * only the reader's units) */
     struct engine_objx *ox;
     size_t ox_cap;
     uint64_t *idm_keys;
@@ -129,7 +133,7 @@ size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner
  * the id as needing the model's choice) in the id map and the per-object facts.
  * Under the write lock. -1 when out of memory. */
 int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
-                         int rank, int cx);
+                         int cx);
 /* Indexed object num is withdrawn, kept by keep (space-separated identity ids; ""
  * nobody), or no longer withdrawn (keep NULL: restored). Under the write lock. -1
  * when out of memory. */
@@ -144,7 +148,9 @@ void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid);
 /* Is the id of indexed object num one that needs the model's choice? */
 int engine_versions_cx(const struct engine *e, uint32_t num);
 /* For such an id: is num one of p's units (R4: its own objects as one, each
- * candidate, each with the version R3 serves p)? Under the read lock. */
+ * candidate, each with the version R3 serves p)? Under the read lock. Walks the
+ * versions of num's object, or of p's own objects (and then the list of the id's
+ * objects) when num is in one of them: never another owner's versions. */
 int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num);
 
 /* ---- engine_campaign.c ---- */

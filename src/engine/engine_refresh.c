@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/model.h"
 #include "rules/observe.h"
 #include "util/timefmt.h"
 
@@ -80,7 +79,6 @@ struct batch {
 struct org_country {
     int64_t id;
     char country[3];
-    int rank; /* source rank, the operator's or by kind (rules/model.h) */
 };
 
 struct refresh_ctx {
@@ -108,21 +106,9 @@ static int remember_org(void *vctx, const struct store_org *o)
     if (c->n_orgs < MAX_ORGS_CACHED) {
         c->orgs[c->n_orgs].id = o->id;
         snprintf(c->orgs[c->n_orgs].country, 3, "%.2s", o->country);
-        c->orgs[c->n_orgs].rank = model_rank_of(o->rank, o->kind);
         c->n_orgs++;
     }
     return 0;
-}
-
-/* The source rank of org's objects (docs/model.md R2.5): the node's 0. */
-static int rank_of(const struct refresh_ctx *c, int64_t org)
-{
-    if (org == 0)
-        return 0;
-    for (size_t i = 0; i < c->n_orgs; i++)
-        if (c->orgs[i].id == org)
-            return c->orgs[i].rank;
-    return 3;
 }
 
 static const char *country_of(const struct refresh_ctx *c, int64_t org)
@@ -366,7 +352,7 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
     if (idx_add_obj(e->ix, &pr->in, &num, c->err))
         goto fail;
     memcpy(uuid, idx_obj_at(e->ix, num)->uuid, 16);
-    if (engine_versions_note(e, num, uuid, row->owner_user, row->attested, rank_of(c, row->owner_org), row->cx))
+    if (engine_versions_note(e, num, uuid, row->owner_user, row->attested, row->cx))
         goto nomem;
     if (row->wd_keep && engine_versions_withdrawn(e, num, row->wd_keep))
         goto nomem; /* (a build from a store holding withdrawals) */

@@ -5,12 +5,20 @@
  * alone (no reader ever looks at it), grown before it is half full.
  *
  * And the object model's view for correlation and match (docs/model.md R4): an id
- * map, UUID -> the newest indexed version of any owner, each version chaining to the
- * one indexed before it, with whether the store marks the id `cx` (several objects,
- * versions read by different readers, revoked versions). Versions of such ids are
- * never retired; a hit on one is reported only when it is one of the reader's units,
- * decided by rules/model.c on the id's versions as the index holds them. Readers use
- * the id map under the read lock; the refresher grows it under the write lock.
+ * map, UUID -> the id's first object, with whether the store marks the id `cx`
+ * (several objects, versions read by different readers, revoked versions); the
+ * id's objects chained in the order of their first indexed version, and each
+ * object's versions chained newest first (struct engine_objx). Versions of such ids
+ * are never retired; a hit on one is reported only when it is one of the reader's
+ * units, decided by rules/model.c on the versions of the objects the unit is made
+ * of - the hit's object, or the reader's own two - whatever else the id holds: no
+ * window over the id's versions, so that no owner's posts push another's object
+ * out of view. The cost of a hit is the versions of those objects (at most
+ * ingest.max_versions that each of its owner organisation's posters may read,
+ * docs/model.md R6.5) and, for a hit in the reader's own object, the length of the
+ * list of the id's objects (one per organisation and one personal object per user
+ * of it). Readers use the id map under the read lock; the refresher grows it under
+ * the write lock.
  *
  * And the withdrawn objects (docs/model.md R7): who keeps each, in a table sorted by
  * object number beside the id map (withdrawals are few), read by the model as the
@@ -145,7 +153,7 @@ static int id_grow(struct engine *e)
 }
 
 int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
-                         int rank, int cx)
+                         int cx)
 {
     size_t j;
     int found;
@@ -165,19 +173,30 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
         return -1;
     e->ox[num].owner_user = (int32_t)owner_user;
     e->ox[num].attested = (uint8_t)attested;
-    e->ox[num].rank = (uint8_t)rank;
     e->ox[num].withdrawn = 0;
+    e->ox[num].prev = e->ox[num].link = UINT32_MAX;
+    e->ox[num].tail = num;
     j = id_slot(e, uuid, &found);
     if (found) {
-        e->ox[num].prev = e->idm_head[j];
+        int64_t org = idx_obj_at(e->ix, num)->owner_org;
+        uint32_t f = e->idm_head[j], last = UINT32_MAX;
         e->idm_cx[j] |= (uint8_t)cx;
+        /* its object among the id's, or a new one at the end of the list */
+        for (; f != UINT32_MAX; last = f, f = e->ox[f].link)
+            if (idx_obj_at(e->ix, f)->owner_org == org && e->ox[f].owner_user == (int32_t)owner_user)
+                break;
+        if (f != UINT32_MAX) {
+            e->ox[num].prev = e->ox[f].tail;
+            e->ox[f].tail = num;
+        } else {
+            e->ox[last].link = num;
+        }
     } else {
-        e->ox[num].prev = UINT32_MAX;
         e->idm_keys[j] = id_key(uuid);
         e->idm_cx[j] = (uint8_t)cx;
+        e->idm_head[j] = num;
         e->idm_n++;
     }
-    e->idm_head[j] = num;
     return 0;
 }
 
@@ -262,11 +281,12 @@ int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t se
 
     if (!found)
         return -1;
-    for (uint32_t k = e->idm_head[j]; k != UINT32_MAX; k = e->ox[k].prev)
-        if (idx_obj_at(e->ix, k)->seq == seq) {
-            *num_out = k;
-            return 0;
-        }
+    for (uint32_t f = e->idm_head[j]; f != UINT32_MAX; f = e->ox[f].link)
+        for (uint32_t k = e->ox[f].tail; k != UINT32_MAX; k = e->ox[k].prev)
+            if (idx_obj_at(e->ix, k)->seq == seq) {
+                *num_out = k;
+                return 0;
+            }
     return -1;
 }
 
@@ -290,53 +310,56 @@ int engine_versions_cx(const struct engine *e, uint32_t num)
     return found && e->idm_cx[j];
 }
 
-#define UNIT_MAX_VERSIONS 256
+/* Feed every version of the object whose first indexed version is f to k. */
+static void pick_from(const struct engine *e, uint32_t f, struct model_picker *k)
+{
+    for (uint32_t n = e->ox[f].tail; n != UINT32_MAX; n = e->ox[n].prev) {
+        const struct idx_obj *o = idx_obj_at(e->ix, n);
+        struct model_ver v;
+        memset(&v, 0, sizeof v);
+        v.seq = o->seq;
+        v.owner_org = o->owner_org;
+        v.owner_user = e->ox[n].owner_user;
+        v.submitter = o->submitter;
+        /* an SCO's versions, all of version 0, are ordered by arrival */
+        snprintf(v.vkey, sizeof v.vkey, "%020lld", (long long)o->version);
+        v.tlp = o->tlp;
+        v.revoked = (o->flags & IDX_F_REVOKED) != 0;
+        v.audience = (char *)(uintptr_t)idx_obj_audience(e->ix, n);
+        v.wd_keep = (char *)(uintptr_t)engine_versions_keep(e, n); /* borrowed: never freed here */
+        model_picker_add(k, &v);
+    }
+}
 
 int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num)
 {
-    struct model_ver vs[UNIT_MAX_VERSIONS];
-    struct model_id m;
-    uint32_t nums[UNIT_MAX_VERSIONS];
-    long units[MODEL_MAX_OBJ];
-    size_t n = 0, n_units;
+    const struct idx_obj *o = idx_obj_at(e->ix, num);
+    struct model_picker k;
+    uint32_t f0, f;
     size_t j;
     int found;
 
-    j = id_slot(e, idx_obj_at(e->ix, num)->uuid, &found);
+    j = id_slot(e, o->uuid, &found);
     if (!found)
         return 0;
-    /* the chain runs newest first; the model wants arrival order. An id with more
-     * versions than this is answered on its newest ones (R6.5 caps versions). */
-    for (uint32_t k = e->idm_head[j]; k != UINT32_MAX && n < UNIT_MAX_VERSIONS; k = e->ox[k].prev)
-        nums[n++] = k;
-    memset(&m, 0, sizeof m);
-    m.v = vs;
-    m.cap = UNIT_MAX_VERSIONS;
-    m.sco = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t k = nums[n - 1 - i];
-        const struct idx_obj *o = idx_obj_at(e->ix, k);
-        struct model_ver *v = &vs[m.n];
-        memset(v, 0, sizeof *v);
-        v->seq = o->seq;
-        v->owner_org = o->owner_org;
-        v->owner_user = e->ox[k].owner_user;
-        v->submitter = o->submitter;
-        snprintf(v->vkey, sizeof v->vkey, "%020lld", (long long)o->version);
-        v->tlp = o->tlp;
-        v->revoked = (o->flags & IDX_F_REVOKED) != 0;
-        v->attested = e->ox[k].attested;
-        v->audience = (char *)(uintptr_t)idx_obj_audience(e->ix, k);
-        v->wd_keep = (char *)(uintptr_t)engine_versions_keep(e, k); /* borrowed: never freed here */
-        model_number(&m, v);
-        if (v->obj < MODEL_MAX_OBJ)
-            m.ranks[v->obj] = e->ox[k].rank;
-        m.n++;
+    f0 = e->idm_head[j];
+    model_picker_init(&k, p, 0);
+    if (model_owns(p, o->owner_org, e->ox[num].owner_user)) {
+        /* R2.1: its own objects as one - its organisation's and its personal one */
+        int n_own = 0;
+        for (f = f0; f != UINT32_MAX && n_own < 2; f = e->ox[f].link)
+            if (model_owns(p, idx_obj_at(e->ix, f)->owner_org, e->ox[f].owner_user)) {
+                pick_from(e, f, &k);
+                n_own++;
+            }
+    } else {
+        /* R2.3: a candidate (a later object of a claimed id is its owner
+         * organisation's alone), with the version R3 serves p of it */
+        for (f = num; e->ox[f].prev != UINT32_MAX; f = e->ox[f].prev)
+            ;
+        if (!model_candidate(p, e->ox[f0].attested, f == f0, o->owner_org))
+            return 0;
+        pick_from(e, f, &k);
     }
-    m.ranked = 1; /* (an SCO's versions, all of version 0, are ordered by arrival) */
-    n_units = model_units(p, &m, units);
-    for (size_t u = 0; u < n_units; u++)
-        if (vs[units[u]].seq == idx_obj_at(e->ix, num)->seq)
-            return 1;
-    return 0;
+    return model_picker_seq(&k) == o->seq;
 }

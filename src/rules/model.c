@@ -1,22 +1,46 @@
 /* rules/model.c - see model.h. The functions follow the oracle of
- * tests/integ/test_model_matrix.c rule by rule (served_objs, pick, units), which is
- * written again there from docs/model.md, not taken from here. */
+ * tests/integ/test_model_matrix.c rule by rule (served_objs, pick; units, which the
+ * engine applies hit by hit with model_owns, model_candidate and the picker), which
+ * is written again there from docs/model.md, not taken from here. */
 #include "rules/model.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "rules/tlp.h"
 
-void model_number(struct model_id *m, struct model_ver *v)
+int model_number(struct model_id *m, struct model_ver *v)
 {
-    v->obj = -1;
-    for (struct model_ver *w = m->v; w < v && v->obj < 0; w++)
-        if (w->owner_org == v->owner_org && w->owner_user == v->owner_user)
-            v->obj = w->obj;
-    if (v->obj < 0)
+    int k;
+
+    /* an id's objects are few beside its versions (one per organisation, and one
+     * personal object per user of it): a search from the newest object */
+    for (k = m->n_obj; k > 0; k--)
+        if (m->o[k - 1].owner_org == v->owner_org && m->o[k - 1].owner_user == v->owner_user)
+            break;
+    if (k > 0) {
+        v->obj = k - 1;
+    } else {
+        if (m->n_obj == m->cap_obj) {
+            int ncap = m->cap_obj ? (m->cap_obj < INT_MAX / 2 ? m->cap_obj * 2 : INT_MAX) : 4;
+            if (m->n_obj == INT_MAX)
+                return -1;
+            struct model_obj *no = realloc(m->o, (size_t)ncap * sizeof *no);
+            if (!no)
+                return -1;
+            m->o = no;
+            m->cap_obj = ncap;
+        }
+        m->o[m->n_obj].owner_org = v->owner_org;
+        m->o[m->n_obj].owner_user = v->owner_user;
+        m->o[m->n_obj].first = (size_t)(v - m->v);
+        m->o[m->n_obj].rank = 3;
         v->obj = m->n_obj++;
+    }
     m->cx |= v->cx;
+    return 0;
 }
 
 static int names(const char *list, const char *ident)
@@ -54,28 +78,23 @@ int model_entitled(const struct principal *p, const struct model_ver *v)
     return tlp_can_read(p, &meta);
 }
 
-int model_newer(const struct model_id *m, const struct model_ver *a, const struct model_ver *b)
+int model_newer(int sco, const struct model_ver *a, const struct model_ver *b)
 {
-    int c = m->sco ? 0 : strcmp(a->vkey, b->vkey);
+    int c = sco ? 0 : strcmp(a->vkey, b->vkey);
 
     return c ? c > 0 : a->seq > b->seq;
 }
 
-static const struct model_ver *first_of(const struct model_id *m, int k)
+int model_owns(const struct principal *p, int64_t owner_org, int64_t owner_user)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (m->v[i].obj == k)
-            return &m->v[i];
-    return NULL;
+    if (p->role == ROLE_NONE || p->org.id <= 0 || owner_org != p->org.id)
+        return 0;
+    return owner_user == 0 || owner_user == p->user.id;
 }
 
-int model_owns(const struct principal *p, const struct model_id *m, int k)
+int model_candidate(const struct principal *p, int claimed, int is_first, int64_t owner_org)
 {
-    const struct model_ver *f = first_of(m, k);
-
-    if (!f || p->role == ROLE_NONE || p->org.id <= 0 || f->owner_org != p->org.id)
-        return 0;
-    return f->owner_user == 0 || f->owner_user == p->user.id;
+    return !claimed || is_first || (p->org.id > 0 && owner_org == p->org.id);
 }
 
 int model_rank_of_kind(const char *kind)
@@ -92,103 +111,114 @@ int model_rank_of(int rank, const char *kind)
     return rank >= 0 ? rank : model_rank_of_kind(kind);
 }
 
-uint64_t model_served(const struct principal *p, const struct model_id *m)
+int model_objs_has(const struct model_objs *objs, int k)
 {
-    uint64_t own = 0, readable = 0, entitled = 0;
-    int order[MODEL_MAX_OBJ], n = 0, n_obj = m->n_obj < MODEL_MAX_OBJ ? m->n_obj : MODEL_MAX_OBJ;
-    int claimed = m->n > 0 && m->v[0].attested;
-
-    for (size_t i = 0; i < m->n; i++) {
-        int k = m->v[i].obj;
-        if (k >= MODEL_MAX_OBJ)
-            continue;
-        if (model_may_read(p, &m->v[i]))
-            readable |= 1ull << k;
-        if (model_entitled(p, &m->v[i]))
-            entitled |= 1ull << k;
-    }
-    /* R2.1: own first, its organisation's object and its personal object as one */
-    for (int k = 0; k < n_obj; k++)
-        if (model_owns(p, m, k) && (readable >> k & 1u))
-            own |= 1ull << k;
-    if (own)
-        return own;
-    for (int k = 0; k < n_obj; k++)
-        if (model_owns(p, m, k) && (entitled >> k & 1u) && !m->sco)
-            return 0; /* R2.4: its own object was withdrawn from it */
-    /* R2.2, R2.3: the candidates in precedence order */
-    for (int k = 0; k < n_obj; k++) {
-        int at = n;
-        const struct model_ver *f = first_of(m, k);
-        if (model_owns(p, m, k))
-            continue;
-        if (claimed && k != 0 && !(p->org.id > 0 && f->owner_org == p->org.id))
-            continue; /* a later object of a claimed id: its owner's organisation only */
-        /* the claim first, then source rank, then claim order (k) */
-        while (at > 0) {
-            int j = order[at - 1];
-            int before = claimed && k == 0 ? 1 : claimed && j == 0 ? 0 : m->ranks[k] < m->ranks[j];
-            if (!before)
-                break;
-            order[at] = j;
-            at--;
-        }
-        order[at] = k;
-        n++;
-    }
-    /* R2.4: the first candidate, with no fall-through past one it was entitled to
-     * (SCOs alone fall through: their content is fixed by the id) */
-    for (int x = 0; x < n; x++) {
-        if (readable >> order[x] & 1u)
-            return 1ull << order[x];
-        if ((entitled >> order[x] & 1u) && !m->sco)
-            return 0;
-    }
+    for (int i = 0; i < objs->n; i++)
+        if (objs->k[i] == k)
+            return 1;
     return 0;
 }
 
-long model_pick(const struct principal *p, const struct model_id *m, uint64_t objs)
+/* R2.2: does object a come before object b among the candidates? The claim first,
+ * then by the owners' source rank, then in claim order. */
+static int precedes(const struct model_id *m, int a, int b)
 {
-    long best = -1, best_revoked = -1;
+    int claimed = m->n > 0 && m->v[0].attested;
 
-    for (size_t i = 0; i < m->n; i++) {
-        const struct model_ver *v = &m->v[i];
-        if (v->obj >= MODEL_MAX_OBJ || !(objs >> v->obj & 1u) || !model_may_read(p, v))
-            continue;
-        if (best < 0 || model_newer(m, v, &m->v[best]))
-            best = (long)i;
-        if (v->revoked && (best_revoked < 0 || model_newer(m, v, &m->v[best_revoked])))
-            best_revoked = (long)i;
-    }
-    return best_revoked >= 0 ? best_revoked : best; /* R3.2: a revoked version wins */
+    if (claimed && (a == 0) != (b == 0))
+        return a == 0;
+    if (m->o[a].rank != m->o[b].rank)
+        return m->o[a].rank < m->o[b].rank;
+    return a < b;
 }
 
-size_t model_units(const struct principal *p, const struct model_id *m, long *out)
+void model_served(const struct principal *p, const struct model_id *m, struct model_objs *out)
 {
-    uint64_t own = 0, cand = 0;
-    size_t n = 0;
-    int claimed = m->n > 0 && m->v[0].attested;
-    int n_obj = m->n_obj < MODEL_MAX_OBJ ? m->n_obj : MODEL_MAX_OBJ;
+    int claimed = m->n > 0 && m->v[0].attested, own_entitled = 0, best_readable = 0;
+    int best = -1;
+    struct model_objs own = {0, {0, 0}};
 
-    for (int k = 0; k < n_obj; k++) {
-        const struct model_ver *f = first_of(m, k);
-        if (model_owns(p, m, k))
-            own |= 1ull << k;
-        else if (!claimed || k == 0 || (p->org.id > 0 && f->owner_org == p->org.id))
-            cand |= 1ull << k;
-    }
-    for (int k = 0; k < n_obj; k++) {
-        long v;
-        if (!(cand >> k & 1u))
+    out->n = 0;
+    /* R2.1: own first, its organisation's object and its personal object as one */
+    for (size_t i = 0; i < m->n; i++) {
+        const struct model_ver *v = &m->v[i];
+        if (!model_owns(p, v->owner_org, v->owner_user))
             continue;
-        v = model_pick(p, m, 1ull << k);
-        if (v >= 0)
-            out[n++] = v;
+        if (model_may_read(p, v) && !model_objs_has(&own, v->obj))
+            own.k[own.n++] = v->obj;
+        own_entitled |= model_entitled(p, v);
     }
-    if (own) {
-        long v = model_pick(p, m, own);
-        if (v >= 0)
-            out[n++] = v;
+    if (own.n) {
+        *out = own;
+        return;
     }
-    return n;
+    if (own_entitled && !m->sco)
+        return; /* R2.4: its own object was withdrawn from it */
+    /* R2.2-2.4: the first candidate in precedence order that p may read or was
+     * entitled to; served if p may read it - no fall-through past one it was
+     * entitled to (SCOs alone fall through: their content is fixed by the id) */
+    for (size_t i = 0; i < m->n; i++) {
+        const struct model_ver *v = &m->v[i];
+        int r;
+        if (model_owns(p, v->owner_org, v->owner_user) ||
+            !model_candidate(p, claimed, v->obj == 0, v->owner_org))
+            continue;
+        r = model_may_read(p, v);
+        if (!r && (m->sco || !model_entitled(p, v)))
+            continue;
+        if (best < 0 || precedes(m, v->obj, best)) {
+            best = v->obj;
+            best_readable = r;
+        } else if (v->obj == best) {
+            best_readable |= r;
+        }
+    }
+    if (best >= 0 && best_readable) {
+        out->n = 1;
+        out->k[0] = best;
+    }
+}
+
+void model_picker_init(struct model_picker *k, const struct principal *p, int sco)
+{
+    k->p = p;
+    k->sco = sco;
+    k->best = k->best_revoked = -1;
+}
+
+void model_picker_add(struct model_picker *k, const struct model_ver *v)
+{
+    if (!model_may_read(k->p, v))
+        return;
+    if (k->best < 0 || model_newer(k->sco, v, &k->b)) {
+        k->b = *v;
+        k->b.audience = k->b.wd_keep = NULL;
+        k->best = v->seq;
+    }
+    if (v->revoked && (k->best_revoked < 0 || model_newer(k->sco, v, &k->br))) {
+        k->br = *v;
+        k->br.audience = k->br.wd_keep = NULL;
+        k->best_revoked = v->seq;
+    }
+}
+
+int64_t model_picker_seq(const struct model_picker *k)
+{
+    return k->best_revoked >= 0 ? k->best_revoked : k->best; /* R3.2: a revoked version wins */
+}
+
+long model_pick(const struct principal *p, const struct model_id *m, const struct model_objs *objs)
+{
+    struct model_picker k;
+    int64_t seq;
+
+    model_picker_init(&k, p, m->sco);
+    for (size_t i = 0; i < m->n; i++)
+        if (model_objs_has(objs, m->v[i].obj))
+            model_picker_add(&k, &m->v[i]);
+    seq = model_picker_seq(&k);
+    for (size_t i = 0; seq >= 0 && i < m->n; i++)
+        if (m->v[i].seq == seq)
+            return (long)i;
+    return -1;
 }

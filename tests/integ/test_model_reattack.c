@@ -1,0 +1,295 @@
+/* tests/integ/test_model_reattack.c - the hostile re-attack of the object model
+ * (docs/model.md) after it was built, its reproductions turned into tests against a
+ * real `mreza serve`:
+ *   - the engine's window (R4, R6.5): a hospital's reporter posts 300 versions of its
+ *     own object of an id, dated after the victim's; the victim's object (the claim
+ *     of a claimed id, or the first copy of an open id) keeps matching and
+ *     correlating for everyone entitled to it, its owner included. On the code before,
+ *     the engine read the id's newest 256 versions of any owner, and the victim's
+ *     object fell out of view;
+ *   - squatting through the number of objects of one id: 64 users of one
+ *     organisation each post a TLP:RED object of an open id (an SCO, a name-based
+ *     indicator id); the 65th object, a CSIRT's GREEN copy, is served to the CSIRT
+ *     and to the community on get, list, count, export, match and correlation. On the
+ *     code before, objects of one id were bits of a 64-bit word, and the 65th was
+ *     invisible even to its owner.
+ * Every wait is bounded (the index's generation is polled, never slept on). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+
+/* uuid5(00abedb4-aa42-466c-9c01-fed23315a9b7, '{"value":"squat.example"}') */
+#define SQUAT_SCO "domain-name--15e9cb69-0ec5-537a-9c4f-711d541771b4"
+/* a name-based indicator id, as OpenCTI makes them from the pattern */
+#define SQUAT_IND "indicator--6a026126-e386-5643-aadb-03aed5ad5362"
+#define N_SQUATTERS 64
+
+static struct hnode node;
+enum { K_ME, K_HR, K_HOSP, K_HOSP_ADMIN, K_NODE, N_KEYS };
+static char keys[N_KEYS][64];
+static char me_ident[64], hosp_ident[64];
+static struct hresp last;
+
+static long req(const char *method, const char *path, const char *key, const char *body)
+{
+    hresp_free(&last);
+    h_http(&node, method, path, key, body, body ? strlen(body) : 0, &last);
+    return last.status;
+}
+
+/* The background thread indexes what the store gained within about a second: wait
+ * until the index's generation covers every row. */
+static void wait_indexed(void)
+{
+    for (int i = 0; i < 400; i++) {
+        struct pollfd none;
+        const char *g;
+        assert_int_equal(req("GET", "/api/v1/index", keys[K_NODE], NULL), 200);
+        g = strstr(last.body, "\"generation\":");
+        if (g) {
+            char where[64];
+            snprintf(where, sizeof where, "seq > %lld", strtoll(g + 13, NULL, 10));
+            if (h_db_count(&node, where) == 0)
+                return;
+        }
+        poll(&none, 0, 25);
+    }
+    fail_msg("the index did not catch up with the store");
+}
+
+/* An indicator of id for domain, `modified` 2025-<month>-01 plus sec seconds. */
+static void indicator(char *out, size_t cap, const char *id, const char *domain, int month, int sec,
+                      const char *creator, const char *marking, const char *name)
+{
+    char by[120] = "";
+
+    if (creator)
+        snprintf(by, sizeof by, ",\"created_by_ref\":\"%s\"", creator);
+    snprintf(out, cap,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-%02d-01T%02d:%02d:%02d.000Z\",\"name\":\"%s\",\"pattern\":\"[domain-name:value = "
+             "'%s']\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\"%s,"
+             "\"object_marking_refs\":[\"%s\"]}",
+             id, month, sec / 3600, sec / 60 % 60, sec % 60, name, domain, by, marking);
+}
+
+/* Post n versions of id, dated after the victim's, in one bundle, as the hospital's
+ * reporter: its own object of the id (a later object of a claimed id, or its copy of
+ * an open one). */
+static void flood_versions(const char *id, const char *domain, int n)
+{
+    size_t cap = (size_t)n * 1024 + 256, len = 0;
+    char *body = malloc(cap), one[1024];
+
+    assert_non_null(body);
+    len += (size_t)snprintf(body + len, cap - len, "{\"type\":\"bundle\",\"id\":\"bundle--5b0c1c1e-0000-4000-8000-"
+                                                   "000000000001\",\"objects\":[");
+    for (int i = 0; i < n; i++) {
+        indicator(one, sizeof one, id, domain, 2, i, NULL, GREEN, "hospital");
+        len += (size_t)snprintf(body + len, cap - len, "%s%s", i ? "," : "", one);
+    }
+    len += (size_t)snprintf(body + len, cap - len, "]}");
+    assert_true(len < cap);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    free(body);
+}
+
+/* The owners (submitted_by) of k's match hits on domain, as a bit set: 1 me-cirt, 2
+ * the hospital; -1 for a hit on another indicator than id. */
+static int match_owners(int k, const char *domain, const char *id)
+{
+    char body[300];
+    json_t *j, *m;
+    size_t i;
+    int owners = 0;
+
+    snprintf(body, sizeof body, "{\"values\":[\"%s\"]}", domain);
+    assert_int_equal(req("POST", "/api/v1/match", keys[k], body), 200);
+    j = json_loads(last.body, 0, NULL);
+    assert_non_null(j);
+    json_array_foreach(json_object_get(j, "matches"), i, m) {
+        const char *by = json_string_value(json_object_get(m, "submitted_by"));
+        if (strcmp(json_string_value(json_object_get(m, "indicator")), id))
+            owners = -1;
+        else if (owners >= 0)
+            owners |= (by && !strcmp(by, me_ident) ? 1 : 0) | (by && !strcmp(by, hosp_ident) ? 2 : 0);
+    }
+    json_decref(j);
+    return owners;
+}
+
+/* The same for correlation (revoked or not). */
+static int correlation_owners(int k, const char *domain, const char *id)
+{
+    char path[300];
+    json_t *j, *o;
+    size_t i;
+    int owners = 0;
+
+    snprintf(path, sizeof path, "/api/v1/correlations?value=%s", domain);
+    assert_int_equal(req("GET", path, keys[k], NULL), 200);
+    j = json_loads(last.body, 0, NULL);
+    assert_non_null(j);
+    json_array_foreach(json_object_get(j, "objects"), i, o) {
+        const char *by = json_string_value(json_object_get(o, "submitted_by"));
+        if (strcmp(json_string_value(json_object_get(o, "id")), id))
+            continue;
+        owners |= (by && !strcmp(by, me_ident) ? 1 : 0) | (by && !strcmp(by, hosp_ident) ? 2 : 0);
+    }
+    json_decref(j);
+    return owners;
+}
+
+static int setup(void **state)
+{
+    /* campaigns off: no grouping joins the store while the tests read */
+    const char *const sets[] = {"campaign.min_countries=50", NULL};
+
+    (void)state;
+    h_node_init(&node);
+    h_add_org(&node, "me-cirt", "ME", "national-csirt");
+    h_add_org(&node, "hr-cert", "HR", "national-csirt");
+    h_add_org(&node, "al-hospital", "AL", "operator");
+    h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", keys[K_ME]);
+    h_add_user(&node, "analyst@hr-cert", "hr-cert", "analyst", keys[K_HR]);
+    h_add_user(&node, "reporter@al-hospital", "al-hospital", "reporter", keys[K_HOSP]);
+    h_add_user(&node, "admin@al-hospital", "al-hospital", "admin", keys[K_HOSP_ADMIN]);
+    h_add_user(&node, "staff@hr-cert", "hr-cert", "node-admin", keys[K_NODE]);
+    h_identity(&node, "org", "me-cirt", me_ident);
+    h_identity(&node, "org", "al-hospital", hosp_ident);
+    h_start(&node, sets);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hresp_free(&last);
+    return h_node_free(&node) > 0;
+}
+
+/* R4, R6.5: me-cirt's attested indicator (the claim) and 300 later versions of the
+ * hospital's own later object, dated after it. Everyone entitled to the claim keeps
+ * matching and correlating it; the hospital's later object is the hospital's alone. */
+static void test_window_claimed(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000101";
+    char body[1024];
+
+    (void)state;
+    indicator(body, sizeof body, id, "window-claimed.example", 1, 0, me_ident, GREEN, "me-cirt");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    flood_versions(id, "window-claimed.example", 300);
+    wait_indexed();
+    assert_int_equal(match_owners(K_HR, "window-claimed.example", id), 1);
+    assert_int_equal(match_owners(K_ME, "window-claimed.example", id), 1);
+    assert_int_equal(match_owners(K_HOSP, "window-claimed.example", id), 2);
+    assert_int_equal(correlation_owners(K_HR, "window-claimed.example", id), 1);
+    assert_int_equal(correlation_owners(K_ME, "window-claimed.example", id), 1);
+}
+
+/* The same on an open id (no creator): both copies are every reader's units, so
+ * each is a hit naming its owner - the victim's too, however many versions the
+ * hospital posts of its own. */
+static void test_window_open(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000102";
+    char body[1024];
+
+    (void)state;
+    indicator(body, sizeof body, id, "window-open.example", 1, 0, NULL, GREEN, "me-cirt");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    flood_versions(id, "window-open.example", 300);
+    wait_indexed();
+    assert_int_equal(match_owners(K_HR, "window-open.example", id), 3);
+    assert_int_equal(match_owners(K_ME, "window-open.example", id), 3);
+    assert_int_equal(correlation_owners(K_HR, "window-open.example", id), 3);
+    /* get still serves me-cirt's copy, the first, to a reader holding none */
+    assert_int_equal(req("GET", "/api/v1/objects/indicator--5b0c1c1e-0000-4000-8000-000000000102", keys[K_HR], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "\"name\":\"me-cirt\""));
+}
+
+/* The hospital's admin makes N_SQUATTERS reporters; each posts a TLP:RED object of an
+ * SCO id and of a name-based indicator id (the first one the organisation's object,
+ * every other a personal object: none of them reads another's RED). Then me-cirt
+ * posts its GREEN copies: the 65th object of each id. */
+static void test_sixty_fifth_object(void **state)
+{
+    char body[2048], ind[1024], path[300];
+
+    (void)state;
+    for (int i = 0; i < N_SQUATTERS; i++) {
+        char key[64];
+        const char *k;
+        snprintf(body, sizeof body, "{\"name\":\"r%d@al-hospital\",\"org\":\"al-hospital\",\"role\":\"reporter\"}", i);
+        assert_int_equal(req("POST", "/api/v1/users", keys[K_HOSP_ADMIN], body), 201);
+        k = strstr(last.body, "\"api_key\":\"");
+        assert_non_null(k);
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(k + 11, "\""), k + 11);
+        indicator(ind, sizeof ind, SQUAT_IND, "unrelated.example", 1, i, NULL, RED, "squat");
+        snprintf(body, sizeof body,
+                 "{\"type\":\"bundle\",\"id\":\"bundle--5b0c1c1e-0000-4000-8000-000000000002\",\"objects\":["
+                 "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"" SQUAT_SCO "\",\"value\":"
+                 "\"squat.example\",\"object_marking_refs\":[\"" RED "\"]},%s]}",
+                 ind);
+        assert_int_equal(req("POST", "/api/v1/objects", key, body), 201);
+        assert_non_null(strstr(last.body, "\"new_count\":2"));
+    }
+    indicator(ind, sizeof ind, SQUAT_IND, "squat.example", 1, 0, NULL, GREEN, "me-cirt");
+    snprintf(body, sizeof body,
+             "{\"type\":\"bundle\",\"id\":\"bundle--5b0c1c1e-0000-4000-8000-000000000003\",\"objects\":["
+             "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"" SQUAT_SCO "\",\"value\":"
+             "\"squat.example\",\"object_marking_refs\":[\"" GREEN "\"]},%s]}",
+             ind);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":2"));
+    wait_indexed();
+    /* me-cirt reads its own copies; hr-cert, who reads none of the RED ones, too */
+    for (int k = K_ME; k <= K_HR; k++) {
+        assert_int_equal(req("GET", "/api/v1/objects/" SQUAT_IND, keys[k], NULL), 200);
+        assert_non_null(strstr(last.body, "\"name\":\"me-cirt\""));
+        assert_int_equal(req("GET", "/api/v1/objects/" SQUAT_SCO, keys[k], NULL), 200);
+        assert_non_null(strstr(last.body, GREEN));
+        assert_int_equal(req("GET", "/api/v1/objects?id=" SQUAT_IND, keys[k], NULL), 200);
+        assert_non_null(strstr(last.body, "\"name\":\"me-cirt\""));
+        assert_int_equal(req("GET", "/api/v1/count?id=" SQUAT_IND, keys[k], NULL), 200);
+        assert_non_null(strstr(last.body, "\"count\":1"));
+        assert_int_equal(req("GET", "/api/v1/count?id=" SQUAT_SCO, keys[k], NULL), 200);
+        assert_non_null(strstr(last.body, "\"count\":1"));
+        assert_int_equal(req("GET", "/api/v1/export?type=indicator,domain-name", keys[k], NULL), 200);
+        assert_non_null(strstr(last.body, SQUAT_IND));
+        assert_non_null(strstr(last.body, SQUAT_SCO));
+        assert_int_equal(match_owners(k, "squat.example", SQUAT_IND), 1);
+        snprintf(path, sizeof path, "/api/v1/correlations?value=squat.example");
+        assert_int_equal(req("GET", path, keys[k], NULL), 200);
+        assert_non_null(strstr(last.body, SQUAT_IND));
+        assert_non_null(strstr(last.body, SQUAT_SCO));
+    }
+    /* every object was stored: the squatters' 64 and me-cirt's */
+    assert_int_equal(h_db_count(&node, "stix_id = '" SQUAT_IND "'"), N_SQUATTERS + 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_window_claimed),
+        cmocka_unit_test(test_window_open),
+        cmocka_unit_test(test_sixty_fifth_object),
+        cmocka_unit_test(h_test_servers_exit_cleanly),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
