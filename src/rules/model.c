@@ -119,13 +119,12 @@ int model_objs_has(const struct model_objs *objs, int k)
     return 0;
 }
 
-/* R2.2: does object a come before object b among the candidates? The claim first,
- * then by the owners' source rank, then in claim order. */
+/* R2.2: does object a come before object b among the candidates? The id's first
+ * object (the claim, or the first copy of an open id) before every later one; the
+ * later ones by their owners' source rank, then in claim order. */
 static int precedes(const struct model_id *m, int a, int b)
 {
-    int claimed = m->n > 0 && m->v[0].attested;
-
-    if (claimed && (a == 0) != (b == 0))
+    if ((a == 0) != (b == 0))
         return a == 0;
     if (m->o[a].rank != m->o[b].rank)
         return m->o[a].rank < m->o[b].rank;

@@ -12,7 +12,12 @@
  *     indicator id); the 65th object, a CSIRT's GREEN copy, is served to the CSIRT
  *     and to the community on get, list, count, export, match and correlation. On the
  *     code before, objects of one id were bits of a 64-bit word, and the 65th was
- *     invisible even to its owner.
+ *     invisible even to its owner;
+ *   - precedence of the copies of an open id (R2.2): an operator's first copy stays
+ *     what every reader who may read it is served, when a national CSIRT, ranked
+ *     higher, posts a later copy saying `revoked: true`, "false positive, whitelist
+ *     it". On the code before, rank came first, and every reader was served the
+ *     CSIRT's revocation.
  * Every wait is bounded (the index's generation is polled, never slept on). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -282,12 +287,43 @@ static void test_sixty_fifth_object(void **state)
     assert_int_equal(h_db_count(&node, "stix_id = '" SQUAT_IND "'"), N_SQUATTERS + 1);
 }
 
+/* R2.2: the hospital (an operator, rank 3) posts a name-based indicator id first;
+ * me-cirt (a national CSIRT, rank 1) posts its own copy later, revoked. hr-cert, who
+ * holds no copy, is served the hospital's and keeps matching it; me-cirt reads its
+ * own revocation. */
+static void test_first_copy_before_ranked_later_one(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-5000-8000-000000000104";
+    char body[1200];
+
+    (void)state;
+    indicator(body, sizeof body, id, "first-copy.example", 1, 0, NULL, GREEN, "hospital phishing");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    indicator(body, sizeof body, id, "first-copy.example", 1, 60, NULL, GREEN, "false positive, whitelist it");
+    body[strlen(body) - 1] = '\0'; /* the same, revoked */
+    strcat(body, ",\"revoked\":true}");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    wait_indexed();
+    assert_int_equal(req("GET", "/api/v1/objects/indicator--5b0c1c1e-0000-5000-8000-000000000104", keys[K_HR], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "\"name\":\"hospital phishing\""));
+    assert_null(strstr(last.body, "\"revoked\":true"));
+    assert_int_equal(req("GET", "/api/v1/objects?id=indicator--5b0c1c1e-0000-5000-8000-000000000104", keys[K_HR], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "\"name\":\"hospital phishing\""));
+    assert_int_equal(match_owners(K_HR, "first-copy.example", id), 2);
+    assert_int_equal(req("GET", "/api/v1/objects/indicator--5b0c1c1e-0000-5000-8000-000000000104", keys[K_ME], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "\"revoked\":true"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_claimed),
         cmocka_unit_test(test_window_open),
         cmocka_unit_test(test_sixty_fifth_object),
+        cmocka_unit_test(test_first_copy_before_ranked_later_one),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 

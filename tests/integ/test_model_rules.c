@@ -1,9 +1,11 @@
 /* tests/integ/test_model_rules.c - the object model's smaller rules (docs/model.md)
  * against a real `mreza serve` and the real CLI, beside the matrix
  * (test_model_matrix.c: author=self and narrow_revocation=true as scenarios):
- *   - R2.5: source ranks set at the console (`mreza org set NAME --rank N|kind`) order
- *     the copies of an open id at once, for the running node; GET /api/v1/orgs and
- *     `org list` show them; bad ranks are refused before anything runs;
+ *   - R2.2, R2.5: source ranks set at the console (`mreza org set NAME --rank N|kind`)
+ *     order the later copies of an open id at once, for the running node, for readers
+ *     who may not read its first copy; whoever may read the first copy is served it
+ *     whatever the ranks; GET /api/v1/orgs and `org list` show the ranks; bad ranks
+ *     are refused before anything runs;
  *   - R9 and R3.4 on the command line: `mreza import --author-self` claims ids, and
  *     `--narrow-revocation` lets a narrow revocation in;
  *   - the API's parameters author=self and narrow_revocation=true|false, others refused;
@@ -25,7 +27,7 @@
 #define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 
 static struct hnode node;
-enum { K_AL, K_ME, K_BANK, N_KEYS };
+enum { K_AL, K_ME, K_BANK, K_POLICE, N_KEYS };
 static char keys[N_KEYS][64];
 static struct hresp last;
 
@@ -82,9 +84,11 @@ static int setup(void **state)
     h_add_org(&node, "al-cert", "AL", "national-csirt");
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
     h_add_org(&node, "me-bank", "ME", "operator");
+    h_add_org(&node, "rs-police", "RS", "police");
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", keys[K_AL]);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", keys[K_ME]);
     h_add_user(&node, "analyst@me-bank", "me-bank", "analyst", keys[K_BANK]);
+    h_add_user(&node, "analyst@rs-police", "rs-police", "analyst", keys[K_POLICE]);
     h_start(&node, sets);
     return 0;
 }
@@ -96,17 +100,26 @@ static int teardown(void **state)
     return h_node_free(&node) > 0;
 }
 
-/* R2.5: the operator's ranks order the copies of an open id (a name-based id), for
- * the running node at once. */
+/* R2.2, R2.5: the id's first copy comes first for everyone who may read it; the
+ * operator's ranks order the later copies of an open id (a name-based id) for those
+ * who may not, for the running node at once. On the code before the re-attack, a
+ * later copy of a higher-ranked organisation came first for everyone. */
 static void test_ranks(void **state)
 {
     const char *id = "indicator--0b1c2d3e-0000-5000-8000-000000000001";
+    const char *first = "indicator--0b1c2d3e-0000-5000-8000-000000000007";
     char *out = NULL, *errs = NULL;
 
     (void)state;
-    assert_int_equal(post(K_BANK, "", id, 2, "bank", GREEN, 0), 201);
-    assert_int_equal(post(K_ME, "", id, 3, "csirt", GREEN, 0), 201);
-    /* by kind: the national CSIRT (1) before the operator (3) */
+    /* the operator's copy first, readable: it is al-cert's, whatever the ranks */
+    assert_int_equal(post(K_BANK, "", first, 2, "bank", GREEN, 0), 201);
+    assert_int_equal(post(K_ME, "", first, 3, "csirt", GREEN, 0), 201);
+    assert_int_equal(strncmp(served_name(K_AL, first), "bank\"", 5), 0);
+    /* the operator's first copy is RED: al-cert is served the later copies by rank */
+    assert_int_equal(post(K_BANK, "", id, 2, "bank", RED, 0), 201);
+    assert_int_equal(post(K_POLICE, "", id, 3, "police", GREEN, 0), 201);
+    assert_int_equal(post(K_ME, "", id, 4, "csirt", GREEN, 0), 201);
+    /* by kind: the national CSIRT (1) before the police (3), though it came later */
     assert_int_equal(strncmp(served_name(K_AL, id), "csirt\"", 6), 0);
     {
         const char *const argv[] = {"org", "set", "me-cirt", "--rank", "5", NULL};
@@ -115,7 +128,8 @@ static void test_ranks(void **state)
         free(out);
         free(errs);
     }
-    assert_int_equal(strncmp(served_name(K_AL, id), "bank\"", 5), 0);
+    assert_int_equal(strncmp(served_name(K_AL, id), "police\"", 7), 0);
+    assert_int_equal(strncmp(served_name(K_AL, first), "bank\"", 5), 0);
     assert_int_equal(req("GET", "/api/v1/orgs", keys[K_AL], NULL), 200);
     assert_non_null(strstr(last.body, "\"name\":\"me-cirt\""));
     assert_non_null(strstr(strstr(last.body, "\"name\":\"me-cirt\""), "\"rank\":5}"));
@@ -137,6 +151,7 @@ static void test_ranks(void **state)
         free(errs);
     }
     assert_int_equal(strncmp(served_name(K_AL, id), "csirt\"", 6), 0);
+    assert_int_equal(strncmp(served_name(K_AL, first), "bank\"", 5), 0);
     /* refused before anything runs (2), or by the node (1) */
     {
         const char *const argv[] = {"org", "set", "me-cirt", "--rank", "0", NULL};
@@ -201,10 +216,12 @@ static void test_import_options(void **state)
     }
     assert_int_equal(post(K_ME, "", claimed, 3, "csirt", GREEN, 0), 201);
     assert_int_equal(post(K_ME, "", plain, 3, "csirt", GREEN, 0), 201);
-    /* the claim is everyone's but the CSIRT's; the open id's ranked copy everyone's */
+    /* the claim is everyone's but the CSIRT's; so is the open id's first copy (the
+     * CSIRT's later copy, ranked higher, is the CSIRT's own) */
     assert_int_equal(strncmp(served_name(K_AL, claimed), "bank\"", 5), 0);
     assert_int_equal(strncmp(served_name(K_ME, claimed), "csirt\"", 6), 0);
-    assert_int_equal(strncmp(served_name(K_AL, plain), "csirt\"", 6), 0);
+    assert_int_equal(strncmp(served_name(K_AL, plain), "bank\"", 5), 0);
+    assert_int_equal(strncmp(served_name(K_ME, plain), "csirt\"", 6), 0);
     /* a narrow revocation */
     f = fopen(path, "w");
     assert_non_null(f);
