@@ -270,7 +270,7 @@ enum MHD_Result api_users_post(struct api_req *r)
         rc = api_json_str(body, "role", 1, &role, &err);
     if (!rc) {
         st = node_store_acquire(r->node);
-        struct svc_user_new in = {org, name, role, NULL};
+        struct svc_user_new in = {org, name, role, NULL, r->node->conf.accounts_max_users_per_org};
         rc = svc_user_add(st, &r->who, &in, &u, key, &err);
         node_store_release(r->node, st);
     }

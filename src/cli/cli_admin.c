@@ -220,7 +220,8 @@ int cli_user(struct cli_args *a)
         return cli_fail(&err);
     principal_console(&console);
     if (!strcmp(a->pos[0], "add")) {
-        struct svc_user_new in = {cli_opt(a, "org"), a->pos[1], cli_opt(a, "role"), NULL};
+        struct svc_user_new in = {cli_opt(a, "org"), a->pos[1], cli_opt(a, "role"), NULL,
+                                  a->conf.accounts_max_users_per_org};
         struct store_user u;
         if (svc_user_add(st, &console, &in, &u, key, &err))
             rc = cli_fail(&err);

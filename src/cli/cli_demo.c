@@ -45,7 +45,8 @@ static enum mz_err load_users(struct store *st, const struct principal *console,
 
     printf("demo API keys (also in demo-keys.txt in the data directory):\n");
     json_array_foreach(users, i, u) {
-        struct svc_user_new in = {str(u, "org"), str(u, "name"), str(u, "role"), str(u, "identity")};
+        struct svc_user_new in = {str(u, "org"), str(u, "name"), str(u, "role"), str(u, "identity"),
+                                  0 /* the demo's fixed community: no cap */};
         char key[SVC_KEY_LEN];
         if (svc_user_add(st, console, &in, NULL, key, err))
             return err->code;

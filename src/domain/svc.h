@@ -55,6 +55,8 @@ struct svc_user_new {
     const char *name;     /* user handle */
     const char *role;     /* admin, analyst, reporter, viewer */
     const char *identity; /* optional fixed STIX identity id */
+    long max_users;       /* the organisation's users beyond which a new one is refused
+                           * (accounts.max_users_per_org); 0: no cap */
 };
 
 /* Each call below acts for principal p and asks domain/authz.h first: a refusal is

@@ -195,6 +195,40 @@ static enum mz_err user_add_allowed(const struct principal *p, const struct stor
     return authz_check_on(p, AUTHZ_USER_ADD, &t, err);
 }
 
+/* Count the users of an organisation, up to a cap. */
+struct user_count {
+    long n, cap;
+};
+
+static int count_user(void *vctx, const struct store_user *u)
+{
+    struct user_count *c = vctx;
+
+    (void)u;
+    return ++c->n >= c->cap;
+}
+
+/* docs/model.md R6.5: each user of an organisation may hold a personal object of an
+ * id (R1.3), so the organisation's users bound the objects it adds to one id. The
+ * cap is on accounts, not on objects: a post refused for the objects its colleagues
+ * hold would tell the poster of objects it may not read (R5). Called inside the
+ * transaction that adds the user. */
+static enum mz_err check_user_cap(struct store *st, const struct store_org *org, long cap, struct mz_error *err)
+{
+    struct user_count c = {0, cap};
+    enum mz_err rc;
+
+    if (cap <= 0)
+        return MZ_OK;
+    rc = store_user_list(st, org->id, count_user, &c, err);
+    if (!rc && c.n >= cap)
+        rc = mz_error_set(err, MZ_ECONFLICT, "/org",
+                          "organisation %.64s already has %ld users, as many as accounts.max_users_per_org allows "
+                          "(disabled users count: their objects stay)",
+                          org->name, c.n);
+    return rc;
+}
+
 enum mz_err svc_user_add(struct store *st, const struct principal *p, const struct svc_user_new *in,
                          struct store_user *out, char *key_out, struct mz_error *err)
 {
@@ -227,7 +261,9 @@ enum mz_err svc_user_add(struct store *st, const struct principal *p, const stru
         rc = store_begin(st, err);
     if (rc)
         return rc;
-    rc = store_user_add(st, &u, err);
+    rc = check_user_cap(st, &org, in->max_users, err);
+    if (!rc)
+        rc = store_user_add(st, &u, err);
     k.user_id = u.id;
     if (!rc)
         rc = svc_key_make(st, &k, key_out, err);

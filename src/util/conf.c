@@ -46,6 +46,8 @@ static const struct conf_row conf_table[] = {
      "versions of one object a poster may read beyond which a new version is refused (409: post a new object)"},
     {"sync.max_objects_per_id", CONF_INT, OFF(sync_max_objects_per_id), 1, 64, "8",
      "objects of one id beyond which a peer's new object of it is skipped and logged (members' are not capped)"},
+    {"accounts.max_users_per_org", CONF_INT, OFF(accounts_max_users_per_org), 1, 1000000, "256",
+     "users one organisation may have, disabled ones included: a user beyond is refused (409). Each user may hold a personal object of an id, so this bounds the objects one organisation adds to an id"},
     {"http.timeout", CONF_INT, OFF(http_timeout), 1, 86400, "120",
      "seconds a connection may stay silent while a request's body or reply is under way (headers: http.header_timeout)"},
     {"http.max_connections", CONF_INT, OFF(http_max_connections), 1, 100000, "256",

@@ -17,7 +17,9 @@
  *     what every reader who may read it is served, when a national CSIRT, ranked
  *     higher, posts a later copy saying `revoked: true`, "false positive, whitelist
  *     it". On the code before, rank came first, and every reader was served the
- *     CSIRT's revocation.
+ *     CSIRT's revocation;
+ *   - accounts.max_users_per_org bounds how many objects one organisation can add to
+ *     an id (one personal object per user, and its own), refusing the user beyond.
  * Every wait is bounded (the index's generation is polled, never slept on). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -160,7 +162,7 @@ static int correlation_owners(int k, const char *domain, const char *id)
 static int setup(void **state)
 {
     /* campaigns off: no grouping joins the store while the tests read */
-    const char *const sets[] = {"campaign.min_countries=50", NULL};
+    const char *const sets[] = {"campaign.min_countries=50", "accounts.max_users_per_org=70", NULL};
 
     (void)state;
     h_node_init(&node);
@@ -317,6 +319,44 @@ static void test_first_copy_before_ranked_later_one(void **state)
     assert_non_null(strstr(last.body, "\"revoked\":true"));
 }
 
+/* accounts.max_users_per_org (70 here): the hospital's users are counted (two, and
+ * N_SQUATTERS more), the one beyond the cap refused with a message naming the
+ * setting, whoever adds it (its admin, the operator's staff, the console); another
+ * organisation is not held to the hospital's count. Users bound the objects one
+ * organisation adds to an id (docs/model.md R6.5): one personal object each, and its
+ * own. On the code before, there was no such setting (the server refused to start
+ * with it). */
+static void test_users_per_org_cap(void **state)
+{
+    char body[200], *out = NULL, *errs = NULL;
+
+    (void)state;
+    for (int i = 0; i < 70 - 2 - N_SQUATTERS; i++) {
+        snprintf(body, sizeof body, "{\"name\":\"x%d@al-hospital\",\"org\":\"al-hospital\",\"role\":\"viewer\"}", i);
+        assert_int_equal(req("POST", "/api/v1/users", keys[i % 2 ? K_HOSP_ADMIN : K_NODE], body), 201);
+    }
+    for (int k = K_HOSP_ADMIN; k <= K_NODE; k++) {
+        assert_int_equal(req("POST", "/api/v1/users", keys[k],
+                             "{\"name\":\"over@al-hospital\",\"org\":\"al-hospital\",\"role\":\"viewer\"}"),
+                         409);
+        assert_non_null(strstr(last.body, "accounts.max_users_per_org"));
+        assert_non_null(strstr(last.body, "\"field\":\"/org\""));
+    }
+    {
+        const char *const argv[] = {"user", "add", "over@al-hospital", "--org", "al-hospital", "--role", "viewer",
+                                    "--set", "accounts.max_users_per_org=70", NULL};
+        assert_int_equal(h_cli_err(&node, &out, &errs, argv), 1);
+        assert_non_null(strstr(errs, "accounts.max_users_per_org"));
+        free(out);
+        free(errs);
+    }
+    assert_int_equal(req("GET", "/api/v1/users?org=al-hospital", keys[K_NODE], NULL), 200);
+    assert_null(strstr(last.body, "over@al-hospital"));
+    assert_int_equal(req("POST", "/api/v1/users", keys[K_NODE],
+                         "{\"name\":\"y@me-cirt\",\"org\":\"me-cirt\",\"role\":\"viewer\"}"),
+                     201);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_window_open),
         cmocka_unit_test(test_sixty_fifth_object),
         cmocka_unit_test(test_first_copy_before_ranked_later_one),
+        cmocka_unit_test(test_users_per_org_cap),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 

@@ -50,7 +50,7 @@ static void add(struct fx *f, const char *org, const char *country, const char *
 {
     struct principal console;
     struct svc_org_new o = {org, NULL, country, NULL, "national-csirt", NULL};
-    struct svc_user_new un = {org, user, "analyst", NULL};
+    struct svc_user_new un = {org, user, "analyst", NULL, 0};
     struct store_org so;
     struct store_user u;
     struct mz_error err;

@@ -61,7 +61,7 @@ static int fx_setup(void **state)
     struct mz_error err;
     struct principal console;
     struct svc_org_new o = {"me-cirt", NULL, "ME", NULL, "national-csirt", NULL};
-    struct svc_user_new un = {"me-cirt", "analyst@me-cirt", "analyst", NULL};
+    struct svc_user_new un = {"me-cirt", "analyst@me-cirt", "analyst", NULL, 0};
     struct store_org org;
     struct store_user u;
     char key[SVC_KEY_LEN];

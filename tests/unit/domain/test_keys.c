@@ -73,7 +73,7 @@ static void add_org(struct fx *f, const char *name, const char *cc)
 
 static void add_user(struct fx *f, const char *name, const char *org, const char *role, char *key)
 {
-    struct svc_user_new in = {org, name, role, NULL};
+    struct svc_user_new in = {org, name, role, NULL, 0};
     char k[SVC_KEY_LEN];
     struct mz_error err;
 

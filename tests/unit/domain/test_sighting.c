@@ -139,7 +139,7 @@ static int fx_setup(void **state)
         struct store_org org;
         struct store_user u;
         char user[64], key[SVC_KEY_LEN];
-        struct svc_user_new un = {orgs[i][0], user, "analyst", NULL};
+        struct svc_user_new un = {orgs[i][0], user, "analyst", NULL, 0};
         snprintf(user, sizeof user, "analyst@%s", orgs[i][0]);
         assert_int_equal(svc_org_add(f->st, &console, &o, &org, &err), MZ_OK);
         assert_int_equal(svc_user_add(f->st, &console, &un, &u, key, &err), MZ_OK);
