@@ -5,6 +5,8 @@
  * normalised first; no parents, no ranges: correlation is about the same value. */
 #include "engine/engine_int.h"
 
+#include <string.h>
+
 struct corr_ctx {
     struct engine *e;
     const struct principal *p;
@@ -13,6 +15,7 @@ struct corr_ctx {
     engine_related_fn fn;
     void *ctx;
     size_t n;
+    struct engine_unit_memo memo; /* units decided (R4) */
 };
 
 static int on_corr_hit(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t key_len)
@@ -31,7 +34,7 @@ static int on_corr_hit(void *vctx, uint32_t num, enum idx_via via, const char *k
         return 0;
     /* docs/model.md R4: per object; an id with several objects or versions read by
      * different readers reports only the reader's units (revoked or not) */
-    if (engine_versions_cx(c->e, num) ? !engine_versions_unit(c->e, c->p, num) : (o->flags & IDX_F_DEAD) != 0)
+    if (engine_versions_cx(c->e, num) ? !engine_versions_unit(c->e, c->p, num, &c->memo) : (o->flags & IDX_F_DEAD) != 0)
         return 0;
     idx_obj_id(c->e->ix, num, id, sizeof id);
     r.id = id;
@@ -64,6 +67,8 @@ size_t engine_correlate_value(struct engine *e, const struct principal *p, int k
     c.fn = fn;
     c.ctx = ctx;
     c.n = 0;
+    memset(&c.memo, 0, sizeof c.memo);
+    engine_versions_memo_start(&c.memo);
     engine_read_lock(e);
     idx_lookup_exact(e->ix, real, canon, clen, on_corr_hit, &c);
     engine_read_unlock(e);

@@ -29,14 +29,15 @@ struct engine_owner {
 };
 
 /* What the object model needs of an indexed object that struct idx_obj does not
- * keep. The versions of one object are chained newest first through prev; the
- * objects of one id are chained, in the order of their first indexed version,
- * through the link of each object's first version (the id map holds the first
- * object's). */
+ * keep. The versions of one object are chained newest first through prev, and each
+ * later version links to its object's first; the objects of one id are chained, in
+ * the order of their first indexed version, through the link of each object's first
+ * version (the id map holds the first object's). */
 struct engine_objx {
     int32_t owner_user; /* 0, or the user of a personal object */
     uint32_t prev;      /* the version of the same object indexed before it, or UINT32_MAX */
-    uint32_t link;      /* at an object's first version: the next object of the id, or UINT32_MAX */
+    uint32_t link;      /* at an object's first version: the next object of the id, or
+                         * UINT32_MAX; at a later one: its object's first version */
     uint32_t tail;      /* at an object's first version: its newest indexed version */
     uint8_t attested;   /* its object's first version names its owner as creator */
     uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
@@ -147,11 +148,30 @@ int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t se
 void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid);
 /* Is the id of indexed object num one that needs the model's choice? */
 int engine_versions_cx(const struct engine *e, uint32_t num);
+/* What engine_versions_unit decided for one principal while the index holds still
+ * (one observation's lookups, one correlation, one campaign check), so that the other
+ * versions of a unit hit meanwhile do not walk its versions again: a direct-mapped
+ * table whose entries belong to the current epoch. Zero it once, then call
+ * engine_versions_memo_start before each use (for one principal). */
+#define ENGINE_UNIT_MEMO 1024 /* a power of two */
+struct engine_unit_memo {
+    struct {
+        uint32_t key;   /* the unit: its object's first version, or the id's first (own) */
+        uint32_t epoch; /* the use it was decided in */
+        int64_t pick;   /* the seq of the version the principal is served of it, or -1 */
+        uint8_t own;    /* the unit is the principal's own objects of the id */
+    } slot[ENGINE_UNIT_MEMO];
+    uint32_t epoch;
+};
+void engine_versions_memo_start(struct engine_unit_memo *memo);
+
 /* For such an id: is num one of p's units (R4: its own objects as one, each
  * candidate, each with the version R3 serves p)? Under the read lock. Walks the
  * versions of num's object, or of p's own objects (and then the list of the id's
- * objects) when num is in one of them: never another owner's versions. */
-int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num);
+ * objects) when num is in one of them: never another owner's versions; memo (may be
+ * NULL) keeps the answer for the other versions of the unit. */
+int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num,
+                         struct engine_unit_memo *memo);
 
 /* ---- engine_campaign.c ---- */
 

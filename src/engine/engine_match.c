@@ -57,6 +57,7 @@ struct engine_matcher {
     const struct pattern **scan_pats;
     size_t n_scan, cap_scan;
     int scan_all;
+    struct engine_unit_memo memo; /* units decided (R4), for one observation */
 };
 
 enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
@@ -95,8 +96,10 @@ uint64_t engine_matcher_regex_limited(const struct engine_matcher *m)
     return m ? pattern_scratch_limited(m->scratch) : 0;
 }
 
-/* Is object num of e a detection that p may see, live at now? */
-static int obj_reportable(struct engine *e, const struct principal *p, int64_t now, uint32_t num)
+/* Is object num of e a detection that p may see, live at now? memo: see
+ * engine_versions_unit. */
+static int obj_reportable(struct engine *e, const struct principal *p, int64_t now, uint32_t num,
+                          struct engine_unit_memo *memo)
 {
     const struct idx_obj *o = idx_obj_at(e->ix, num);
     struct tlp_meta meta;
@@ -110,22 +113,25 @@ static int obj_reportable(struct engine *e, const struct principal *p, int64_t n
         return 0;
     /* docs/model.md R4: match per object, the version R3 serves p of each unit */
     if (engine_versions_cx(e, num))
-        return engine_versions_unit(e, p, num);
+        return engine_versions_unit(e, p, num, memo);
     return !(o->flags & IDX_F_DEAD);
 }
 
-static int reportable(const struct engine_matcher *m, uint32_t num)
+static int reportable(struct engine_matcher *m, uint32_t num)
 {
-    return obj_reportable(m->e, &m->p, m->now, num);
+    return obj_reportable(m->e, &m->p, m->now, num, &m->memo);
 }
 
 int engine_scan_patterns_reach(struct engine *e, const struct principal *p, int64_t now_us)
 {
     int any = 0;
+    struct engine_unit_memo memo;
 
+    memset(&memo, 0, sizeof memo);
+    engine_versions_memo_start(&memo);
     engine_read_lock(e);
     for (size_t s = 0; s < e->n_scan && !any; s++)
-        any = engine_pattern_of(e, e->scan_objs[s]) && obj_reportable(e, p, now_us, e->scan_objs[s]);
+        any = engine_pattern_of(e, e->scan_objs[s]) && obj_reportable(e, p, now_us, e->scan_objs[s], &memo);
     engine_read_unlock(e);
     return any;
 }
@@ -283,6 +289,7 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
     m->ctx = ctx;
     m->n_hits = 0;
     m->stop = 0;
+    engine_versions_memo_start(&m->memo); /* the index may change between observations */
     engine_read_lock(e);
     /* the patterns evaluated on every value that this principal may see, live now:
      * decided once per observation, so that the others cost nothing per value */

@@ -187,6 +187,7 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
                 break;
         if (f != UINT32_MAX) {
             e->ox[num].prev = e->ox[f].tail;
+            e->ox[num].link = f; /* a later version's link: its object's first */
             e->ox[f].tail = num;
         } else {
             e->ox[last].link = num;
@@ -331,18 +332,24 @@ static void pick_from(const struct engine *e, uint32_t f, struct model_picker *k
     }
 }
 
-int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num)
+_Static_assert(ENGINE_UNIT_MEMO == 1024, "engine_versions_unit takes 10 bits of a hash for a slot");
+
+void engine_versions_memo_start(struct engine_unit_memo *memo)
+{
+    if (++memo->epoch == 0) { /* wrapped: entries of 2^32 uses ago would look current */
+        memset(memo, 0, sizeof *memo);
+        memo->epoch = 1;
+    }
+}
+
+/* The store seq of the version p is served of the unit that object number num is
+ * part of, or -1 (no version p may read; not p's unit at all). */
+static int64_t unit_pick(const struct engine *e, const struct principal *p, uint32_t num, uint32_t f0)
 {
     const struct idx_obj *o = idx_obj_at(e->ix, num);
     struct model_picker k;
-    uint32_t f0, f;
-    size_t j;
-    int found;
+    uint32_t f;
 
-    j = id_slot(e, o->uuid, &found);
-    if (!found)
-        return 0;
-    f0 = e->idm_head[j];
     model_picker_init(&k, p, 0);
     if (model_owns(p, o->owner_org, e->ox[num].owner_user)) {
         /* R2.1: its own objects as one - its organisation's and its personal one */
@@ -355,11 +362,42 @@ int engine_versions_unit(const struct engine *e, const struct principal *p, uint
     } else {
         /* R2.3: a candidate (a later object of a claimed id is its owner
          * organisation's alone), with the version R3 serves p of it */
-        for (f = num; e->ox[f].prev != UINT32_MAX; f = e->ox[f].prev)
-            ;
+        f = e->ox[num].prev == UINT32_MAX ? num : e->ox[num].link;
         if (!model_candidate(p, e->ox[f0].attested, f == f0, o->owner_org))
-            return 0;
+            return -1;
         pick_from(e, f, &k);
     }
-    return model_picker_seq(&k) == o->seq;
+    return model_picker_seq(&k);
+}
+
+int engine_versions_unit(const struct engine *e, const struct principal *p, uint32_t num,
+                         struct engine_unit_memo *memo)
+{
+    const struct idx_obj *o = idx_obj_at(e->ix, num);
+    uint32_t f0, key;
+    size_t j;
+    int found, own;
+    int64_t pick;
+
+    j = id_slot(e, o->uuid, &found);
+    if (!found)
+        return 0;
+    f0 = e->idm_head[j];
+    /* the memo's key: the unit - p's own objects of the id (the id's first object's
+     * number, own), or the hit's object (its first version's number) */
+    own = model_owns(p, o->owner_org, e->ox[num].owner_user);
+    key = own ? f0 : e->ox[num].prev == UINT32_MAX ? num : e->ox[num].link;
+    if (memo) {
+        size_t i = (((key ^ (uint32_t)own << 31) * 2654435761u) >> 22) & (ENGINE_UNIT_MEMO - 1);
+        if (memo->slot[i].epoch == memo->epoch && memo->slot[i].key == key && memo->slot[i].own == own)
+            return memo->slot[i].pick == o->seq;
+        pick = unit_pick(e, p, num, f0);
+        memo->slot[i].epoch = memo->epoch;
+        memo->slot[i].key = key;
+        memo->slot[i].own = (uint8_t)own;
+        memo->slot[i].pick = pick;
+    } else {
+        pick = unit_pick(e, p, num, f0);
+    }
+    return pick == o->seq;
 }
