@@ -88,8 +88,13 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
     mz_time_now(&now);
     mz_time_format_us(&now, now_s);
     snprintf(vkey, sizeof vkey, "%.26s000Z", now_s);
-    fmt_us(c->first_seen, first);
-    fmt_us(c->last_seen, last);
+    {
+        /* the engine counts no report as later than its clock; nor does the grouping
+         * (its `created` is first_seen, which may not come after its `modified`) */
+        int64_t now_us = now.sec * 1000000 + now.nsec / 1000;
+        fmt_us(c->first_seen < now_us ? c->first_seen : now_us, first);
+        fmt_us(c->last_seen < now_us ? c->last_seen : now_us, last);
+    }
     mz_buf_init(&b, (size_t)1 << 20);
     mz_buf_printf(&b, "{\"type\":\"grouping\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created_by_ref\":\"%s\","
                       "\"created\":\"%s\",\"modified\":\"%s\",\"name\":",

@@ -62,6 +62,7 @@ void engine_free(struct engine *e);
  * engine only detects; recording it as a STIX grouping is a use case of the domain
  * (domain/campaign.h: campaign_record), which the node runs after the refresh. */
 #define ENGINE_CAMPAIGN_MAX_REFS 1000
+#define ENGINE_CAMPAIGN_MAX_REFS_PER_ORG 32 /* listed of one organisation (all of them count) */
 #define ENGINE_CAMPAIGN_MAX_COUNTRIES 64
 #define ENGINE_CAMPAIGN_ID_LEN 64
 struct engine_campaign {

@@ -1,7 +1,15 @@
 /* engine/engine_campaign.c - detecting regional campaigns as the engine indexes
  * objects: an observable carried by TLP:CLEAR/GREEN reports (indicators, observed
  * data) of organisations of at least campaign_min_countries countries whose own times
- * (`modified`) lie within campaign_window_us of each other. The refresher collects
+ * (`modified`, no later than the node's clock) lie within campaign_window_us of each
+ * other. Reports count per object, as match does (docs/model.md R4, R11.6): of each
+ * object that is a unit of a community member holding no object of its id - the
+ * first object of a claimed id, every copy of an open one, never a later object of a
+ * claimed id (its owner organisation's alone) - the version R3 serves that member,
+ * when it is not revoked. Every such report counts for its country; the grouping
+ * lists at most ENGINE_CAMPAIGN_MAX_REFS_PER_ORG of each organisation's, so that one
+ * organisation's flood neither fills the list nor crowds the others out of it. The
+ * refresher collects
  * the values of the community-visible objects it indexed ("touched") and checks each
  * here with an exact index lookup; the campaigns found are handed back with the
  * refresh's result. Recording them (a STIX grouping each) is the domain's
@@ -22,6 +30,8 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "rules/model.h"
+#include "util/timefmt.h"
 #include "util/uuid.h"
 
 void engine_campaign_id(const struct engine *e, enum obs_kind kind, const char *value, char *out, size_t cap)
@@ -132,70 +142,127 @@ void engine_campaign_note(struct engine *e, json_t *obj, const char *id)
 
 struct camp_scan {
     struct engine *e;
+    struct principal reader; /* a community member holding no object (model_community_reader) */
+    struct engine_unit_memo memo; /* its units (R4), for one check */
+    int64_t now;             /* the node's clock, microseconds: no report is later */
+    int64_t newest;          /* pass 1: the newest report's time */
+    int64_t since;           /* pass 2: the window's start (INT64_MIN in pass 1) */
+    struct engine_campaign *c; /* pass 2: countries and times, of every report */
     struct {
         uint32_t obj;
         int64_t when;
-    } found[ENGINE_CAMPAIGN_MAX_REFS];
+    } found[ENGINE_CAMPAIGN_MAX_REFS]; /* pass 2: the reports listed */
     size_t n;
+    struct {
+        int32_t org;
+        uint32_t n;
+    } per_org[ENGINE_CAMPAIGN_MAX_REFS]; /* pass 2: how many of each organisation's are listed */
+    size_t n_orgs;
 };
+
+/* Is indexed object num a report, and when was it made (*when_out)? Reports count by
+ * their own time (`modified`, no later than the node's clock: a version may be dated
+ * up to ingest.max_future_skew ahead); observable objects have none and count through
+ * the indicators and observed-data that carry them. */
+static int camp_report(struct camp_scan *cs, uint32_t num, int64_t *when_out)
+{
+    const struct idx_obj *o = idx_obj_at(cs->e->ix, num);
+
+    if ((o->flags & IDX_F_REVOKED) || !tlp_community_wide(o->tlp) || !o->country[0] || !o->version)
+        return 0;
+    /* per object (R4): of an id with several objects or versions read by different
+     * readers, only the version a community member is served of each of its units */
+    if (engine_versions_cx(cs->e, num) ? !engine_versions_unit(cs->e, &cs->reader, num, &cs->memo)
+                                       : (o->flags & IDX_F_DEAD) != 0)
+        return 0;
+    *when_out = o->version < cs->now ? o->version : cs->now;
+    return 1;
+}
+
+/* List report num of org, unless the list is full, org has as many listed as it may,
+ * or another copy of its id is listed already (each id once). */
+static void camp_list(struct camp_scan *cs, uint32_t num, int32_t org, int64_t when)
+{
+    const uint8_t *uuid = idx_obj_at(cs->e->ix, num)->uuid;
+    size_t k;
+
+    if (cs->n == ENGINE_CAMPAIGN_MAX_REFS)
+        return;
+    for (k = 0; k < cs->n_orgs && cs->per_org[k].org != org; k++)
+        ;
+    if (k < cs->n_orgs && cs->per_org[k].n >= ENGINE_CAMPAIGN_MAX_REFS_PER_ORG)
+        return;
+    for (size_t i = 0; i < cs->n; i++)
+        if (!memcmp(idx_obj_at(cs->e->ix, cs->found[i].obj)->uuid, uuid, 16))
+            return;
+    if (k == cs->n_orgs) {
+        cs->per_org[k].org = org;
+        cs->per_org[k].n = 0;
+        cs->n_orgs++;
+    }
+    cs->per_org[k].n++;
+    cs->found[cs->n].obj = num;
+    cs->found[cs->n].when = when;
+    cs->n++;
+}
 
 static int camp_collect(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t len)
 {
     struct camp_scan *cs = vctx;
     const struct idx_obj *o = idx_obj_at(cs->e->ix, num);
+    struct engine_campaign *c = cs->c;
+    int64_t when;
+    size_t k;
 
     (void)via;
     (void)key;
     (void)len;
-    /* Reports count by their own time (`modified`); observable objects have none
-     * and count through the indicators and observed-data that carry them. */
-    if ((o->flags & (IDX_F_DEAD | IDX_F_REVOKED)) || !tlp_community_wide(o->tlp) || !o->country[0] ||
-        !o->version)
+    if (!camp_report(cs, num, &when))
         return 0;
-    if (cs->n == ENGINE_CAMPAIGN_MAX_REFS)
-        return 1;
-    cs->found[cs->n].obj = num;
-    cs->found[cs->n].when = o->version;
-    cs->n++;
+    if (cs->since == INT64_MIN) { /* pass 1 */
+        if (when > cs->newest)
+            cs->newest = when;
+        return 0;
+    }
+    if (when < cs->since)
+        return 0; /* outside the window */
+    if (when < c->first_seen)
+        c->first_seen = when;
+    if (when > c->last_seen)
+        c->last_seen = when;
+    for (k = 0; k < c->n_countries && memcmp(c->countries[k], o->country, 2); k++)
+        ;
+    if (k == c->n_countries && k < ENGINE_CAMPAIGN_MAX_COUNTRIES) {
+        memcpy(c->countries[k], o->country, 2);
+        c->countries[k][2] = '\0';
+        c->n_countries++;
+    }
+    camp_list(cs, num, o->owner_org, when);
     return 0;
 }
 
 /* The reports of (kind, value) within the window of the newest into c (refs not
- * yet). */
+ * yet): two walks of the value's objects, the first for the newest report's time. */
 static void gather(struct engine *e, enum obs_kind kind, const char *value, struct camp_scan *cs,
                    struct engine_campaign *c)
 {
-    int64_t newest = INT64_MIN;
-
-    cs->n = 0;
-    idx_lookup_exact(e->ix, kind, value, strlen(value), camp_collect, cs);
-    for (size_t i = 0; i < cs->n; i++)
-        if (cs->found[i].when > newest)
-            newest = cs->found[i].when;
     memset(c, 0, sizeof *c);
     c->kind = kind;
     snprintf(c->value, sizeof c->value, "%s", value);
     c->first_seen = INT64_MAX;
-    for (size_t i = 0; i < cs->n; i++) {
-        const struct idx_obj *o = idx_obj_at(e->ix, cs->found[i].obj);
-        size_t k;
-        if (cs->found[i].when < newest - e->campaign_window_us) {
-            cs->found[i].obj = UINT32_MAX; /* outside the window */
-            continue;
-        }
-        c->n_refs++;
-        if (cs->found[i].when < c->first_seen)
-            c->first_seen = cs->found[i].when;
-        if (cs->found[i].when > c->last_seen)
-            c->last_seen = cs->found[i].when;
-        for (k = 0; k < c->n_countries && memcmp(c->countries[k], o->country, 2); k++)
-            ;
-        if (k == c->n_countries && k < ENGINE_CAMPAIGN_MAX_COUNTRIES) {
-            memcpy(c->countries[k], o->country, 2);
-            c->countries[k][2] = '\0';
-            c->n_countries++;
-        }
-    }
+    cs->c = c;
+    cs->n = cs->n_orgs = 0;
+    engine_versions_memo_start(&cs->memo);
+    cs->newest = INT64_MIN;
+    cs->since = INT64_MIN;
+    idx_lookup_exact(e->ix, kind, value, strlen(value), camp_collect, cs);
+    if (cs->newest == INT64_MIN)
+        return; /* no report */
+    cs->since = cs->newest - e->campaign_window_us;
+    if (cs->since == INT64_MIN)
+        cs->since++;
+    idx_lookup_exact(e->ix, kind, value, strlen(value), camp_collect, cs);
+    c->n_refs = cs->n;
 }
 
 /* The STIX ids of the reports gather() kept, into c (owned by c). -1 out of memory. */
@@ -210,8 +277,6 @@ static int copy_refs(struct engine *e, const struct camp_scan *cs, struct engine
         return -1;
     mz_buf_init(&b, (size_t)ENGINE_CAMPAIGN_MAX_REFS * sizeof id);
     for (size_t i = 0; i < cs->n; i++) {
-        if (cs->found[i].obj == UINT32_MAX)
-            continue;
         idx_obj_id(e->ix, cs->found[i].obj, id, sizeof id);
         if (mz_buf_append(&b, id, strlen(id) + 1)) {
             mz_buf_free(&b);
@@ -264,21 +329,51 @@ enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, str
 {
     struct camp_scan *cs = malloc(sizeof *cs);
     enum mz_err rc = MZ_OK;
-    size_t cap = out->n_campaigns;
+    size_t cap = out->n_campaigns, n_lines = 0, set_cap = 16;
     char *line = touched->data;
+    uint64_t *seen;
 
-    if (!cs)
+    /* each value is checked once per refresh, however many of its objects came:
+     * a set of the values checked (by a 64-bit hash of the line: a collision would
+     * only put off a check until the value is touched again), twice as large as the
+     * lines */
+    for (size_t i = 0; i < touched->len; i++)
+        n_lines += touched->data[i] == '\n';
+    while (set_cap < 2 * n_lines)
+        set_cap *= 2;
+    seen = calloc(set_cap, sizeof *seen);
+    if (!cs || !seen) {
+        free(cs);
+        free(seen);
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
     cs->e = e;
+    memset(&cs->memo, 0, sizeof cs->memo);
+    model_community_reader(&cs->reader);
+    {
+        struct mz_time now;
+        mz_time_now(&now);
+        cs->now = now.sec * 1000000 + now.nsec / 1000;
+    }
     while (!rc && line && line < touched->data + touched->len) {
         char *nl = memchr(line, '\n', (size_t)(touched->data + touched->len - line));
         char *sp = memchr(line, ' ', (size_t)((nl ? nl : touched->data + touched->len) - line));
         if (!nl || !sp)
             break;
         *nl = '\0';
-        rc = check_campaign(e, (enum obs_kind)strtol(line, NULL, 10), sp + 1, cs, out, &cap, err);
+        {
+            uint64_t k = XXH3_64bits(line, (size_t)(nl - line)) | 1;
+            size_t j;
+            for (j = k & (set_cap - 1); seen[j] && seen[j] != k; j = (j + 1) & (set_cap - 1))
+                ;
+            if (!seen[j]) {
+                seen[j] = k;
+                rc = check_campaign(e, (enum obs_kind)strtol(line, NULL, 10), sp + 1, cs, out, &cap, err);
+            }
+        }
         line = nl + 1;
     }
+    free(seen);
     free(cs);
     return rc;
 }

@@ -97,6 +97,12 @@ int model_candidate(const struct principal *p, int claimed, int is_first, int64_
     return !claimed || is_first || (p->org.id > 0 && owner_org == p->org.id);
 }
 
+void model_community_reader(struct principal *p)
+{
+    memset(p, 0, sizeof *p);
+    p->role = ROLE_ANALYST; /* organisation 0 and user 0: nobody's own objects */
+}
+
 int model_rank_of_kind(const char *kind)
 {
     if (!strcmp(kind, "national-csirt") || !strcmp(kind, "government-csirt"))

@@ -101,6 +101,11 @@ void model_picker_add(struct model_picker *k, const struct model_ver *v);
 /* The seq of the version served, or -1. */
 int64_t model_picker_seq(const struct model_picker *k);
 
+/* The reader regional campaigns count for (R11.6): a member of an organisation that
+ * holds no object of the id and is named in no audience - it reads CLEAR and GREEN
+ * versions, none withdrawn from it. */
+void model_community_reader(struct principal *p);
+
 /* The source rank of an organisation of kind `kind` (R2.5: smaller first; the node
  * ranks 0). */
 int model_rank_of_kind(const char *kind);

@@ -12,6 +12,10 @@
  *   - what is recorded is learnt only from the node's own groupings: members'
  *     groupings under the campaign's id (an invisible one listing 50 reports, a GREEN
  *     one dated as late as the skew allows) do not stop the campaign from being handed back;
+ *   - reports count per object (docs/model.md R4, R11.6): a later object of another
+ *     organisation's claimed id is no report, a copy of an open id is its owner's;
+ *     their times are no later than the node's clock; one organisation's flood
+ *     neither hides the others' reports nor fills the grouping;
  *   - grouping ids are made under the key given (the same key, the same id; another
  *     key, another id) and without a key campaigns stay off; a campaign the node
  *     recorded before (under an id of the old, unkeyed kind) keeps its id;
@@ -143,6 +147,40 @@ static void add_indicator(struct fx *f, int who, const char *uuid_tail, const ch
     if (svc_ingest(f->st, &f->who[who], body, strlen(body), &lim, &res, &err) != MZ_OK)
         fail_msg("ingest %s: %s", domain, err.msg);
     svc_ingest_result_free(&res);
+}
+
+/* A TLP:GREEN indicator (v4 id ending uuid_tail) for domain, posted by who, dated
+ * modified, naming creator (created_by_ref) when not NULL; n of them (ids counting up
+ * from uuid_tail) in one bundle when n > 1. */
+static void add_reports(struct fx *f, int who, long uuid_tail, int n, const char *domain, const char *modified,
+                        const char *creator)
+{
+    size_t cap = (size_t)n * 700 + 200, len = 0;
+    char *body = malloc(cap), by[120] = "";
+    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0};
+    struct svc_ingest_result res;
+    struct mz_error err;
+
+    assert_non_null(body);
+    if (creator)
+        snprintf(by, sizeof by, ",\"created_by_ref\":\"%s\"", creator);
+    len += (size_t)snprintf(body + len, cap - len,
+                            "{\"type\":\"bundle\",\"id\":\"bundle--6e6e6e6e-0000-4000-8000-%012ld\",\"objects\":[",
+                            uuid_tail);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(body + len, cap - len,
+                                "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6e6e6e6e-0000-"
+                                "4000-8000-%012ld\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"%s\","
+                                "\"pattern\":\"[domain-name:value = '%s']\",\"pattern_type\":\"stix\","
+                                "\"valid_from\":\"2025-01-01T00:00:00Z\"%s,\"object_marking_refs\":[\"" GREEN "\"]}",
+                                i ? "," : "", uuid_tail + i, modified, domain, by);
+    len += (size_t)snprintf(body + len, cap - len, "]}");
+    assert_true(len < cap);
+    memset(&res, 0, sizeof res);
+    if (svc_ingest(f->st, &f->who[who], body, len, &lim, &res, &err) != MZ_OK)
+        fail_msg("ingest %s: %s", domain, err.msg);
+    svc_ingest_result_free(&res);
+    free(body);
 }
 
 /* ---- bounded waits ---- */
@@ -508,6 +546,93 @@ static void test_campaigns_learnt_from_node_rows_only(void **state)
     engine_free(e);
 }
 
+/* docs/model.md R4, R11.6: reports count per object, as match does. al-cert's later
+ * object of me-cirt's claimed indicator (the same id, dated after it) is al-cert's
+ * alone: it makes no Albanian report of the value; a copy of an open id is its
+ * owner's report (and the id is listed once). On the code before, al-cert's later
+ * object counted, and two countries' reports made a campaign of three. */
+static void test_campaign_counts_per_object(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct mz_error err;
+    size_t listed = 0;
+
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    add_reports(f, 1, 101, 1, "camp6.example", "2025-01-01T00:00:00.000Z", f->who[1].org.identity);
+    add_reports(f, 0, 101, 1, "camp6.example", "2025-01-02T00:00:00.000Z", NULL);
+    add_reports(f, 3, 102, 1, "camp6.example", "2025-01-01T00:00:00.000Z", NULL);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+    /* an open id (no creator): al-cert's copy of me-cirt's is al-cert's report */
+    add_reports(f, 1, 111, 1, "camp7.example", "2025-01-01T00:00:00.000Z", NULL);
+    add_reports(f, 0, 111, 1, "camp7.example", "2025-01-02T00:00:00.000Z", NULL);
+    add_reports(f, 3, 112, 1, "camp7.example", "2025-01-01T00:00:00.000Z", NULL);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_string_equal(res.campaigns[0].value, "camp7.example");
+    assert_int_equal(res.campaigns[0].n_countries, 3);
+    assert_int_equal(res.campaigns[0].n_refs, 2);
+    for (size_t i = 0; i < res.campaigns[0].n_refs; i++)
+        listed += strstr(res.campaigns[0].refs[i], "-000000000111") != NULL;
+    assert_int_equal(listed, 1);
+    engine_refresh_result_free(&res);
+    engine_free(e);
+}
+
+/* A report dated as late as the skew allows counts as made now: the campaign's
+ * last_seen is never after the node's clock. On the code before, it was ten minutes
+ * ahead. */
+static void test_campaign_times_clamped(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct mz_error err;
+    time_t after;
+
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    add_reports(f, 0, 121, 1, "camp8.example", soon(), NULL);
+    add_reports(f, 1, 122, 1, "camp8.example", soon(), NULL);
+    add_reports(f, 2, 123, 1, "camp8.example", soon(), NULL);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    after = time(NULL);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_true(res.campaigns[0].last_seen <= (int64_t)(after + 1) * 1000000);
+    assert_true(res.campaigns[0].first_seen <= res.campaigns[0].last_seen);
+    engine_refresh_result_free(&res);
+    engine_free(e);
+}
+
+/* One organisation's flood of reports, posted after the others', neither hides them
+ * nor fills the grouping: every report counts for its country, and at most
+ * ENGINE_CAMPAIGN_MAX_REFS_PER_ORG of one organisation's are listed. On the code
+ * before, the walk stopped at the first 1000 reports - al-cert's, the newest - and
+ * the three countries' campaign was never found. */
+static void test_campaign_flood(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct mz_error err;
+
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    add_reports(f, 1, 131, 1, "camp9.example", "2025-01-01T00:00:00.000Z", NULL);
+    add_reports(f, 2, 132, 1, "camp9.example", "2025-01-01T00:00:00.000Z", NULL);
+    add_reports(f, 0, 1000, ENGINE_CAMPAIGN_MAX_REFS, "camp9.example", "2025-01-01T00:00:00.000Z", NULL);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_int_equal(res.campaigns[0].n_countries, 3);
+    assert_int_equal(res.campaigns[0].n_refs, 2 + ENGINE_CAMPAIGN_MAX_REFS_PER_ORG);
+    engine_refresh_result_free(&res);
+    engine_free(e);
+}
+
 static void test_campaign_ids_keyed(void **state)
 {
     struct fx *f = *state;
@@ -687,6 +812,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refresh_only_reads_campaigns_recorded_after, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_campaigns_learnt_from_node_rows_only, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_campaign_ids_keyed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaign_counts_per_object, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaign_times_clamped, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaign_flood, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_withdrawals_followed, fx_setup, fx_teardown),
     };
