@@ -7,9 +7,14 @@
  *   - R9 and R3.4 on the command line: `mreza import --author-self` claims ids, and
  *     `--narrow-revocation` lets a narrow revocation in;
  *   - the API's parameters author=self and narrow_revocation=true|false, others refused;
- *   - R6.5: ingest.max_versions, set at the server, refuses the version beyond it.
+ *   - R6.5: ingest.max_versions, set at the server, refuses the version beyond it;
+ *   - R8: an SCO under a UUIDv5 id must carry the id its content gives (STIX 2.1
+ *     section 2.9): ids computed by the OASIS stix2 library and MISP's v4 SCO ids are
+ *     stored, the STIX specification's example ids (in MISP's mapping documentation)
+ *     and the hostile-user review's domain-name (good.example's id, evil.example's
+ *     value) refused whole, naming the id and the id the content gives.
  * Each fails on the code before (no `org set`, no such options, every version
- * stored). */
+ * stored, every SCO id taken as posted). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -273,6 +278,63 @@ static void test_max_versions(void **state)
     assert_non_null(strstr(last.body, "\"duplicate\":true"));
 }
 
+/* A file of tests/data/sco/ posted by k; the status. */
+static long post_file(int k, const char *name)
+{
+    char path[200], *b;
+    size_t len;
+    long status;
+
+    snprintf(path, sizeof path, "tests/data/sco/%s", name);
+    b = h_read_file(path, &len);
+    assert_non_null(b);
+    status = req("POST", "/api/v1/objects", keys[k], b);
+    free(b);
+    return status;
+}
+
+/* R8: computable SCO ids must be computed right. */
+static void test_sco_ids(void **state)
+{
+    const char *good_id = "domain-name--5a9c819c-8522-5fab-b94a-e0223af81251"; /* uuid5 of good.example */
+    char body[400];
+    long long before;
+
+    (void)state;
+    /* ids computed by other tools: stored, and served under them */
+    assert_int_equal(post_file(K_AL, "stix2-deterministic-ids.json"), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":5"));
+    assert_int_equal(req("GET", "/api/v1/objects/ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4", keys[K_AL], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "\"198.51.100.3\""));
+    /* MISP's export: SCOs under its attributes' v4 uuids are fine */
+    assert_int_equal(post_file(K_ME, "misp-objects-collection.json"), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":18"));
+    /* the specification's example ids: the bundle is refused whole, naming the first
+     * SCO whose id its value contradicts and the id the value gives */
+    before = h_db_count(&node, "1");
+    assert_int_equal(post_file(K_BANK, "misp-external-domain-ip.json"), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/1/id\""));
+    assert_non_null(strstr(last.body, "does not match the content"));
+    assert_non_null(strstr(last.body, "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7; post it under that id"));
+    assert_int_equal(h_db_count(&node, "1"), before);
+    /* the review's: good.example's id carrying evil.example, after the real one */
+    snprintf(body, sizeof body,
+             "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"good.example\","
+             "\"object_marking_refs\":[\"" GREEN "\"]}", good_id);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    snprintf(body, sizeof body,
+             "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"evil.example\","
+             "\"object_marking_refs\":[\"" GREEN "\"]}", good_id);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_BANK], body), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/id\""));
+    assert_non_null(strstr(last.body, "domain-name--69228563-c8d2-54ae-aeca-5f4134cb59aa"));
+    assert_int_equal(h_db_count(&node, "stix_id = 'domain-name--5a9c819c-8522-5fab-b94a-e0223af81251'"), 1);
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5a9c819c-8522-5fab-b94a-e0223af81251", keys[K_AL], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "good.example"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_import_options),
         cmocka_unit_test(test_api_parameters),
         cmocka_unit_test(test_max_versions),
+        cmocka_unit_test(test_sco_ids),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 
