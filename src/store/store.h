@@ -298,6 +298,7 @@ struct store_version {
     int tlp, tlp_defaulted, tlp_inherited, revoked, attested, cx;
     const char *audience; /* or NULL */
     const char *wd_keep;  /* NULL, or withdrawn: space-separated identities that keep it */
+    const char *created_by; /* its created_by_ref, or "" (docs/model.md R9) */
 };
 typedef int (*store_version_fn)(void *ctx, const struct store_version *v);
 /* Every version of stix_id, whoever holds it, in seq (arrival) order: what the

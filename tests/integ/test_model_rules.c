@@ -12,9 +12,12 @@
  *     section 2.9): ids computed by the OASIS stix2 library and MISP's v4 SCO ids are
  *     stored, the STIX specification's example ids (in MISP's mapping documentation)
  *     and the hostile-user review's domain-name (good.example's id, evil.example's
- *     value) refused whole, naming the id and the id the content gives.
+ *     value) refused whole, naming the id and the id the content gives;
+ *   - R9: `created_by_ref` may not change between versions of one object (400 at
+ *     /objects/N/created_by_ref), decided on the versions the poster may read (R5): a
+ *     colleague who may read none of them is not refused for a hidden one.
  * Each fails on the code before (no `org set`, no such options, every version
- * stored, every SCO id taken as posted). */
+ * stored, every SCO id taken as posted, any creator accepted in a new version). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,7 +33,7 @@
 #define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 
 static struct hnode node;
-enum { K_AL, K_ME, K_BANK, N_KEYS };
+enum { K_AL, K_AL2, K_ME, K_BANK, N_KEYS };
 static char keys[N_KEYS][64];
 static struct hresp last;
 
@@ -88,6 +91,7 @@ static int setup(void **state)
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
     h_add_org(&node, "me-bank", "ME", "operator");
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", keys[K_AL]);
+    h_add_user(&node, "analyst2@al-cert", "al-cert", "analyst", keys[K_AL2]);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", keys[K_ME]);
     h_add_user(&node, "analyst@me-bank", "me-bank", "analyst", keys[K_BANK]);
     h_start(&node, sets);
@@ -335,6 +339,60 @@ static void test_sco_ids(void **state)
     assert_non_null(strstr(last.body, "good.example"));
 }
 
+/* A bundle of one indicator of id, `modified` 2025-02-<day>, with marking and the
+ * creator given (NULL: none). */
+static long post_creator(int k, const char *id, int day, const char *marking, const char *creator)
+{
+    char body[1200], cr[120] = "";
+
+    if (creator)
+        snprintf(cr, sizeof cr, "\"created_by_ref\":\"%s\",", creator);
+    snprintf(body, sizeof body,
+             "{\"type\":\"bundle\",\"id\":\"bundle--6f1d0c7e-1b1e-4c55-9d0e-0a1b2c3d4e5f\",\"objects\":[{\"type\":"
+             "\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",%s\"created\":\"2025-02-01T00:00:00.000Z\","
+             "\"modified\":\"2025-02-%02dT00:00:00.000Z\",\"pattern\":\"[domain-name:value = 'creator.example']\","
+             "\"pattern_type\":\"stix\",\"valid_from\":\"2025-02-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}]}",
+             id, cr, day, marking);
+    return req("POST", "/api/v1/objects", keys[k], body);
+}
+
+/* R9: one object, one creator (STIX 2.1 section 3.6). */
+static void test_created_by_constant(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-4000-8000-000000000007";
+    const char *hidden = "indicator--0b1c2d3e-0000-4000-8000-000000000008";
+    const char *mitre = "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5";
+    char own[64], own_upper[64];
+
+    (void)state;
+    h_identity(&node, "org", "al-cert", own);
+    snprintf(own_upper, sizeof own_upper, "identity--%s", own + 10);
+    for (char *c = own_upper + 10; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+    assert_int_equal(post_creator(K_AL, id, 2, GREEN, own), 201);
+    /* another creator, or none, in a later or an earlier version: refused */
+    assert_int_equal(post_creator(K_AL, id, 3, GREEN, mitre), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+    assert_non_null(strstr(last.body, "may not change between versions"));
+    assert_non_null(strstr(last.body, own));
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, NULL), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+    assert_int_equal(post_creator(K_AL, id, 1, GREEN, mitre), 400);
+    assert_int_equal(h_db_count(&node, "stix_id = 'indicator--0b1c2d3e-0000-4000-8000-000000000007'"), 1);
+    /* the same creator (in any case): a new version */
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own_upper), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":1"));
+    /* R5: a RED version the colleague may not read does not decide for it; its post
+     * goes to its own personal object (R1.3), as without the RED one */
+    assert_int_equal(post_creator(K_AL, hidden, 2, RED, mitre), 201);
+    assert_int_equal(post_creator(K_AL2, hidden, 3, GREEN, own), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":1"));
+    /* ... and once it may read a version, that one does */
+    assert_int_equal(post_creator(K_AL2, hidden, 4, GREEN, mitre), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_api_parameters),
         cmocka_unit_test(test_max_versions),
         cmocka_unit_test(test_sco_ids),
+        cmocka_unit_test(test_created_by_constant),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 
