@@ -42,10 +42,11 @@ struct http_server {
 #define API_MAX_SEGS 2 /* '*' segments in one route's path */
 
 /* What one client holds of a budget that every client shares (bytes of request
- * bodies): counted against its address (r->client_id, as the connection
+ * bodies, export connections): counted against its address (r->client_id, as the connection
  * limit counts it) and, once authenticated, against its user, each up to the same
  * limit, so that neither many connections nor many addresses let one key take it
- * all (http_client.c). It lives as long as what it holds (a request's body). */
+ * all (http_client.c). It lives as long as what it holds (a request's body, an
+ * export stream), which may outlive the request. */
 struct http_share {
     struct gate *gate;
     char addr_key[GATE_KEY_LEN];  /* "body 192.0.2.7" */
@@ -62,7 +63,8 @@ enum http_share_rc {
 /* The deadlines of a connection's current phase, one at a time (http_client.c). */
 enum http_deadline {
     HTTP_DEADLINE_NONE = 0, /* none (the body has arrived; the handler runs) */
-    HTTP_DEADLINE_BODY      /* the request's body must arrive (http.body_timeout) */
+    HTTP_DEADLINE_BODY,     /* the request's body must arrive (http.body_timeout) */
+    HTTP_DEADLINE_EXPORT    /* the export must be sent (http.export_timeout) */
 };
 
 struct api_req {
@@ -185,9 +187,9 @@ int http_client_admit(struct api_req *r, enum MHD_Result *ret);
 void http_client_done(struct api_req *r);
 /* Set the deadline of r's connection to what's (replacing the one before; NONE stops
  * it): when it passes, the watchdog shuts the connection down and logs
- * event=body_timeout. Without a connection state, nothing. */
+ * event=body_timeout or event=export_timeout. Without a connection state, nothing. */
 void http_client_deadline(struct api_req *r, enum http_deadline what);
-/* Prepare s to count what ("body") for r's client and user (r->who set);
+/* Prepare s to count what ("body", "export") for r's client and user (r->who set);
  * takes nothing. */
 void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what);
 /* Take n more of s, up to max for the address and for the user: HTTP_SHARE_OK, or

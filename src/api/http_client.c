@@ -41,15 +41,20 @@
  * time: its body must have arrived within http.body_timeout of the end of its headers
  * (a client that trickles a body a few bytes at a time, each within http.timeout,
  * would otherwise hold its connection and its share of the memory for bodies as long
- * as it liked). When it passes, the connection is shut down as above: the client gets
- * no reply.
+ * as it liked), and an export must have been sent within http.export_timeout of its
+ * start (a client that reads slowly holds an export connection and its snapshot, a
+ * read transaction that keeps SQLite's write-ahead log from being checkpointed). When
+ * one passes, the connection is shut down as above: the client gets no reply, or (an
+ * export) no end of its chunked encoding, so the bundle cannot look complete.
  *
  * Shares. Some budgets are the node's, shared by every client: the bytes of request
- * bodies held in memory (http.max_bodies_in_flight). One client may hold only part of
- * it (http.max_bodies_per_client), counted twice with the same limit: against its
- * address (the key that the connection limit counts, or the forwarded client's through
- * a trusted proxy), so that many keys from one place cannot take it all, and against
- * its user, so that one key from many addresses cannot either. Over either, 429. */
+ * bodies held in memory (http.max_bodies_in_flight) and the export connections
+ * (http.max_exports). One client may hold only part of each
+ * (http.max_bodies_per_client, http.max_exports_per_client), counted twice with the
+ * same limit: against its address (the key that the connection limit counts, or the
+ * forwarded client's through a trusted proxy), so that many keys from one place
+ * cannot take it all, and against its user, so that one key from many addresses
+ * cannot either. Over either, 429. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +72,8 @@ struct api_conn {
     char key[API_CLIENT_LEN];    /* the client it counts against */
     int proxy;                   /* the peer is a trusted proxy: not counted */
     int counted;                 /* counted against key (give it back at the end) */
-    struct gate_timer deadline;  /* the current phase's deadline: headers or body */
-    char req_id[17];             /* the request a body deadline is for (the log) */
+    struct gate_timer deadline;  /* the current phase's deadline: headers, body or export */
+    char req_id[17];             /* the request a body or export deadline is for (the log) */
 };
 
 /* The client of an address: net (for the proxy list), text for the log (addr, at
@@ -365,7 +370,7 @@ void http_client_done(struct api_req *r)
         arm(r->ac); /* the next request's headers are due (disarmed if the connection closes) */
 }
 
-/* The watchdog: the body is late. Run with the gate locked (gate.h);
+/* The watchdog: the body, or the export, is late. Run with the gate locked (gate.h);
  * ac->req_id was written before the timer was armed. */
 static void body_late(void *arg)
 {
@@ -374,6 +379,15 @@ static void body_late(void *arg)
     shutdown(ac->fd, SHUT_RDWR);
     MZ_LOG(MZ_LOG_WARN, "event=body_timeout req=%s client=%s seconds=%ld", ac->req_id, ac->addr,
            ac->srv->node->conf.http_body_timeout);
+}
+
+static void export_late(void *arg)
+{
+    struct api_conn *ac = arg;
+
+    shutdown(ac->fd, SHUT_RDWR);
+    MZ_LOG(MZ_LOG_WARN, "event=export_timeout req=%s client=%s seconds=%ld", ac->req_id, ac->addr,
+           ac->srv->node->conf.http_export_timeout);
 }
 
 void http_client_deadline(struct api_req *r, enum http_deadline what)
@@ -388,6 +402,8 @@ void http_client_deadline(struct api_req *r, enum http_deadline what)
     memcpy(ac->req_id, r->req_id, sizeof ac->req_id);
     if (what == HTTP_DEADLINE_BODY)
         gate_timer_arm(r->srv->gate, &ac->deadline, (unsigned)c->http_body_timeout * 1000u, body_late, ac);
+    else if (what == HTTP_DEADLINE_EXPORT)
+        gate_timer_arm(r->srv->gate, &ac->deadline, (unsigned)c->http_export_timeout * 1000u, export_late, ac);
 }
 
 void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what)

@@ -11,7 +11,9 @@
  *   - header checks: NUL bytes, control bytes, disagreeing Content-Length...;
  *   - connections per client, the header deadline against a client that trickles its
  *     headers, trusted proxies and X-Forwarded-For;
- *   - exports streamed on their own connections, http.max_exports at once.
+ *   - exports streamed on their own connections, http.max_exports at once, at most
+ *     http.max_exports_per_client of them per address and per user, each cut off
+ *     after http.export_timeout (the bundle then never looks complete).
  * Every limit is configured small; every wait is for an event, bounded. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,7 +34,7 @@
 #define WAIT_MS 20000 /* the most any reply is waited for */
 
 static struct hnode lim, conn, slow, proxy, share;
-static char analyst_key[64], viewer_key[64], proxy_key[64];
+static char analyst_key[64], analyst2_key[64], viewer_key[64], proxy_key[64];
 static char slow_key[64], slow_key2[64], share_a[64], share_a2[64], share_r[64];
 static char lim_log[300], proxy_log[300], slow_log[300];
 
@@ -117,7 +119,8 @@ static void start(struct hnode *n, const char *const *sets, const char *log)
 
 static int setup(void **state)
 {
-    const char *const lim_sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=1",
+    const char *const lim_sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=2",
+                                    "http.max_exports_per_client=1",
                                     "log.level=info", NULL};
     const char *const conn_sets[] = {"http.max_connections_per_client=3", "http.header_timeout=600", NULL};
     const char *const slow_sets[] = {"http.header_timeout=1", "http.timeout=600", "http.body_timeout=1",
@@ -133,6 +136,7 @@ static int setup(void **state)
     h_add_org(&lim, "rs-cert", "RS", "national-csirt");
     h_add_user(&lim, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
     h_add_user(&lim, "viewer@rs-cert", "rs-cert", "viewer", viewer_key);
+    h_add_user(&lim, "analyst2@rs-cert", "rs-cert", "analyst", analyst2_key);
     snprintf(lim_log, sizeof lim_log, "%s/serve.log", lim.dir);
     h_start_logged(&lim, lim_sets, lim_log);
     start(&conn, conn_sets, NULL);
@@ -817,25 +821,20 @@ static long dechunk(char *s, size_t len)
     return -1;
 }
 
-/* With http.max_exports = 1, an export that a client holds (it reads nothing, and the
- * export is larger than what the sockets can buffer) takes the one export connection: a
- * second export is refused at once with 503; the first one, read at last, is whole;
- * then exports are served again. Meanwhile the node answers everything else (the
- * export does not hold a connection of the pool). */
-static void test_export_cap(void **state)
+/* About 12 MB of notes on lim (once), in parts under http.max_body (1 MiB): an export
+ * of them is about three times what the two sockets' buffers can take (tcp_wmem's 4
+ * MiB included), so an export that its client does not read stays under way. (No
+ * SO_RCVBUF games: a window shrunk to nothing reopens slowly.) Returns how many notes
+ * an export of type=note holds. */
+static long long load_notes(void)
 {
+    static long long n_visible = -1;
     const int n_notes = 3000;
     const size_t note_len = 4000;
-    char head[512], *all;
-    size_t all_len = 0;
-    long long n_visible;
     struct hresp r;
-    json_t *v;
-    long len;
-    int fa, fb;
 
-    (void)state;
-    /* about 12 MB of notes, in parts under http.max_body (1 MiB) */
+    if (n_visible >= 0)
+        return n_visible;
     for (int part = 0; part < n_notes / 200; part++) {
         size_t pl = 0;
         char *p = malloc(200 * (note_len + 1) + 256);
@@ -859,29 +858,121 @@ static void test_export_cap(void **state)
     }
     n_visible = h_db_count(&lim, "type = 'note'");
     assert_true(n_visible >= n_notes);
-    /* A: the export starts (its status line arrives) and is then not read */
+    return n_visible;
+}
+
+/* Send an export of the notes from the address from with key. */
+static int export_request(const char *from, const char *key)
+{
+    char head[512];
+
     snprintf(head, sizeof head, "GET /api/v1/export?type=note HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
                                 "Connection: close",
-             analyst_key);
-    /* (no SO_RCVBUF games: a window shrunk to nothing reopens slowly; 12 MB is about
-     * three times what the two sockets' buffers can take, tcp_wmem's 4 MiB included) */
-    fa = send_head(&lim, NULL, head);
-    {
-        char line[16];
-        size_t got = 0;
-        while (got < 12) {
-            ssize_t k = recv(fa, line + got, 12 - got, 0);
-            assert_true(k > 0);
-            got += (size_t)k;
-        }
-        assert_memory_equal(line, "HTTP/1.1 200", 12);
+             key);
+    return send_head(&lim, from, head);
+}
+
+/* An export that has started (its status line has arrived) and is then not read. */
+static int export_held(const char *from, const char *key)
+{
+    int fd = export_request(from, key);
+    char line[16];
+    size_t got = 0;
+
+    while (got < 12) {
+        ssize_t k = recv(fd, line + got, 12 - got, 0);
+        assert_true(k > 0);
+        got += (size_t)k;
     }
-    /* B: refused at once */
-    fb = send_head(&lim, NULL, head);
-    assert_int_equal(h_raw_reply(fb, WAIT_MS, &r), 503);
-    assert_error(&r, 503, "too many exports at once (http.max_exports");
+    assert_memory_equal(line, "HTTP/1.1 200", 12);
+    return fd;
+}
+
+static void export_refused(const char *what, const char *from, const char *key, long status, const char *part)
+{
+    struct hresp r;
+    int fd = export_request(from, key);
+    long st = h_raw_reply(fd, WAIT_MS, &r);
+
+    if (st != status) {
+        char got[300];
+        snprintf(got, sizeof got, "%.299s", r.headers);
+        hresp_free(&r);
+        close(fd);
+        fail_msg("%s: %ld, want %ld: %s", what, st, status, got);
+    }
+    assert_error(&r, status, part);
+    assert_non_null(strstr(r.headers, "Retry-After: "));
     hresp_free(&r);
-    close(fb);
+    close(fd);
+}
+
+/* Read a held export to its end: the whole bundle, every note. */
+static void export_read_whole(int fd, long long n_visible)
+{
+    size_t all_len = 0;
+    char *all = h_raw_read_all(fd, 60000, &all_len), *body;
+    json_error_t je;
+    json_t *v;
+    long len;
+
+    assert_non_null(all);
+    body = strstr(all, "\r\n\r\n");
+    assert_non_null(body);
+    assert_non_null(strstr(all, "Transfer-Encoding: chunked"));
+    body += 4;
+    len = dechunk(body, all_len - (size_t)(body - all));
+    assert_true(len > 0);
+    v = json_loadb(body, (size_t)len, 0, &je);
+    if (!v)
+        fail_msg("export is not JSON: %s", je.text);
+    assert_int_equal(json_array_size(json_object_get(v, "objects")), (size_t)n_visible + 1); /* + TLP:GREEN */
+    json_decref(v);
+    free(all);
+}
+
+/* An export of the identities succeeds (bounded retries: the node frees an export's
+ * connection, and its count, once libmicrohttpd has seen the reply end). */
+static void exports_served_again(const char *key)
+{
+    struct hresp r;
+    long st = 0;
+
+    for (int i = 0; i < 400 && st != 200; i++) {
+        if (i)
+            pause_ms(25);
+        st = h_http(&lim, "GET", "/api/v1/export?type=identity", key, NULL, 0, &r);
+        hresp_free(&r);
+    }
+    assert_int_equal(st, 200);
+}
+
+/* http.max_exports = 2, http.max_exports_per_client = 1. An export that analyst
+ * holds from 127.0.0.1 (it reads nothing) is the most that address may have, and the
+ * most that user may have from anywhere: both are 429. The viewer from another
+ * address takes the second export connection; a third client is then refused with
+ * 503. Meanwhile the node answers everything else (an export holds no connection of
+ * the pool). The held exports, read at last, are whole; then exports are served
+ * again. Before, one client could open every export and read them slowly: everyone
+ * else got 503 for as long as it liked. */
+static void test_export_cap(void **state)
+{
+    long long n_visible = load_notes();
+    struct hresp r;
+    int fa, fb;
+
+    (void)state;
+    fa = export_held(NULL, analyst_key);
+    export_refused("the same client again", NULL, analyst_key, 429,
+                   "too many exports under way from 127.0.0.1: one client may have 1 at once "
+                   "(http.max_exports_per_client)");
+    export_refused("the same user from another address", "127.0.0.2", analyst_key, 429,
+                   "too many exports under way by analyst@rs-cert: one user may have 1 at once");
+    export_refused("another user from the same address", NULL, viewer_key, 429,
+                   "too many exports under way from 127.0.0.1");
+    fb = export_held("127.0.0.2", viewer_key);
+    export_refused("a third client", "127.0.0.3", analyst2_key, 503,
+                   "too many exports at once (http.max_exports = 2)");
     /* everything else is served meanwhile */
     assert_int_equal(h_http(&lim, "GET", "/api/v1/count?type=note", analyst_key, NULL, 0, &r), 200);
     {
@@ -890,37 +981,65 @@ static void test_export_cap(void **state)
         assert_non_null(strstr(r.body, want));
     }
     hresp_free(&r);
-    /* A, read at last, is whole: every note */
+    export_read_whole(fa, n_visible);
+    close(fa);
+    export_read_whole(fb, n_visible);
+    close(fb);
+    exports_served_again(analyst_key);
+    exports_served_again(viewer_key);
+}
+
+/* Wait (bounded) until the file at path holds text; 1 if it does. */
+static int log_shows(const char *path, const char *text, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 25) {
+        char *log = h_read_file(path, NULL);
+        int found = log && strstr(log, text);
+        free(log);
+        if (found)
+            return 1;
+        pause_ms(25);
+    }
+    return 0;
+}
+
+/* lim again, with http.export_timeout = 1: an export that its client holds (reading
+ * nothing) is cut off after a second; the node logs event=export_timeout, and the
+ * client, reading at last, gets the start of the bundle and then the connection's
+ * end, without the chunked encoding's last chunk: the bundle cannot be taken for a
+ * whole one. The export's connection and the client's count are free again. Before,
+ * the export (and its snapshot, which keeps the write-ahead log from being
+ * checkpointed) lasted for as long as the client took to read it. */
+static void test_export_deadline(void **state)
+{
+    const char *const sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=2",
+                                "http.max_exports_per_client=1", "http.export_timeout=1", NULL};
+    long long before;
+    size_t all_len = 0;
+    char *all, *body;
+    int fa;
+
+    (void)state;
+    load_notes(); /* (an export of them outlasts what the sockets can buffer) */
+    assert_int_equal(h_stop(&lim), 0);
+    h_start_logged(&lim, sets, lim_log);
+    before = h_db_count(&lim, NULL);
+    fa = export_held(NULL, analyst_key);
+    if (!log_shows(lim_log, "event=export_timeout req=", WAIT_MS))
+        fail_msg("an export held for %d ms was not cut off (http.export_timeout = 1)", WAIT_MS);
     all = h_raw_read_all(fa, 60000, &all_len);
     assert_non_null(all);
     close(fa);
-    {
-        char *body = strstr(all, "\r\n\r\n");
-        json_error_t je;
-        assert_non_null(body);
-        assert_non_null(strstr(all, "Transfer-Encoding: chunked"));
-        body += 4;
-        len = dechunk(body, all_len - (size_t)(body - all));
-        assert_true(len > 0);
-        v = json_loadb(body, (size_t)len, 0, &je);
-        if (!v)
-            fail_msg("export is not JSON: %s", je.text);
-        assert_int_equal(json_array_size(json_object_get(v, "objects")), (size_t)n_visible + 1); /* + TLP:GREEN */
-        json_decref(v);
-    }
+    body = strstr(all, "\r\n\r\n");
+    assert_non_null(body);
+    body += 4;
+    assert_non_null(strstr(body, "{\"type\":\"bundle\"")); /* it had started */
+    assert_int_equal(dechunk(body, all_len - (size_t)(body - all)), -1); /* and is not whole */
     free(all);
-    /* and the export connection is free again (the node frees it once the reply is
-     * over: bounded retries) */
-    {
-        long st = 0;
-        for (int i = 0; i < 400 && st != 200; i++) {
-            if (i)
-                pause_ms(25);
-            st = h_http(&lim, "GET", "/api/v1/export?type=identity", analyst_key, NULL, 0, &r);
-            hresp_free(&r);
-        }
-        assert_int_equal(st, 200);
-    }
+    assert_true(log_shows(lim_log, " client=127.0.0.1 seconds=1", 0));
+    exports_served_again(analyst_key);
+    assert_int_equal(h_db_count(&lim, NULL), before);
+    assert_true(h_db_integrity_ok(&lim));
 }
 
 int main(void)
@@ -935,6 +1054,7 @@ int main(void)
         cmocka_unit_test(test_header_deadline),
         cmocka_unit_test(test_body_deadline), /* stops the slow node */
         cmocka_unit_test(test_export_cap),
+        cmocka_unit_test(test_export_deadline), /* restarts lim */
         cmocka_unit_test(test_trusted_proxy), /* stops the proxy node */
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
