@@ -27,6 +27,8 @@ struct model_ver {
     int tlp, tlp_defaulted, tlp_inherited, revoked, attested, cx;
     char *audience; /* or NULL (owned by whoever filled the struct) */
     char *wd_keep;  /* or NULL: not withdrawn */
+    char *created_by; /* its created_by_ref, "" or NULL for none (owned as audience is;
+                         the engine leaves it NULL: only writes compare it, R9) */
     int obj;        /* index of its object in model_id.o: 0 is the first (the claim, if attested) */
 };
 
@@ -94,7 +96,7 @@ struct model_picker {
     const struct principal *p;
     int sco;
     int64_t best, best_revoked; /* the seq of each, or -1 */
-    struct model_ver b, br;     /* copies (audience and wd_keep not kept) */
+    struct model_ver b, br;     /* copies (audience, wd_keep and created_by not kept) */
 };
 void model_picker_init(struct model_picker *k, const struct principal *p, int sco);
 void model_picker_add(struct model_picker *k, const struct model_ver *v);
