@@ -197,12 +197,12 @@ void model_picker_add(struct model_picker *k, const struct model_ver *v)
         return;
     if (k->best < 0 || model_newer(k->sco, v, &k->b)) {
         k->b = *v;
-        k->b.audience = k->b.wd_keep = NULL;
+        k->b.audience = k->b.wd_keep = k->b.created_by = NULL;
         k->best = v->seq;
     }
     if (v->revoked && (k->best_revoked < 0 || model_newer(k->sco, v, &k->br))) {
         k->br = *v;
-        k->br.audience = k->br.wd_keep = NULL;
+        k->br.audience = k->br.wd_keep = k->br.created_by = NULL;
         k->best_revoked = v->seq;
     }
 }
