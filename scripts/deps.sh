@@ -6,6 +6,7 @@ set -eu
 # sanitizer and libFuzzer runtimes): CI also builds with clang; `make fuzz` needs them.
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libxxhash-dev libpcre2-dev
+      nettle-dev
       sqlite3 curl
       clang llvm libclang-rt-14-dev"
 missing=""

@@ -37,8 +37,35 @@ struct http_server {
 };
 
 #define API_ADDR_LEN (IP_V6_TEXT_MAX + 1)
+#define API_CLIENT_LEN 48 /* a client as the per-client limits count it ("2001:db8:1:2::/64") */
 
 #define API_MAX_SEGS 2 /* '*' segments in one route's path */
+
+/* What one client holds of a budget that every client shares (bytes of request
+ * bodies, export connections): counted against its address (r->client_id, as the connection
+ * limit counts it) and, once authenticated, against its user, each up to the same
+ * limit, so that neither many connections nor many addresses let one key take it
+ * all (http_client.c). It lives as long as what it holds (a request's body, an
+ * export stream), which may outlive the request. */
+struct http_share {
+    struct gate *gate;
+    char addr_key[GATE_KEY_LEN];  /* "body 192.0.2.7" */
+    char user_key[GATE_KEY_LEN];  /* "body user 12", or "" for an unauthenticated client */
+    size_t held;
+};
+
+enum http_share_rc {
+    HTTP_SHARE_OK = 0,
+    HTTP_SHARE_ADDR, /* the client's address already holds its share */
+    HTTP_SHARE_USER  /* the user does (from any address) */
+};
+
+/* The deadlines of a connection's current phase, one at a time (http_client.c). */
+enum http_deadline {
+    HTTP_DEADLINE_NONE = 0, /* none (the body has arrived; the handler runs) */
+    HTTP_DEADLINE_BODY,     /* the request's body must arrive (http.body_timeout) */
+    HTTP_DEADLINE_EXPORT    /* the export must be sent (http.export_timeout) */
+};
 
 struct api_req {
     struct node *node;
@@ -51,12 +78,16 @@ struct api_req {
     size_t uri_len_raw;       /* its length then, up to a NUL byte; (size_t)-1 if none */
     char path[1024];
     char client[API_ADDR_LEN];      /* the client's address, for the log ("-" unknown) */
-    char client_key[GATE_KEY_LEN];  /* counted for this request (through a proxy), or "" */
+    char client_key[API_CLIENT_LEN]; /* counted for this request (through a proxy), or "" */
+    char client_id[API_CLIENT_LEN];  /* the client as the per-client limits count it: its
+                                       address (an IPv6 one: its /64), through a trusted
+                                       proxy the forwarded one; "local" when unknown */
     /* the body: admitted on the headers (route_admit), then read */
     api_handler handler;      /* the route's, once admitted */
     int takes_body;           /* the route reads a body (POST) */
     struct mz_buf body;       /* request body, capped at http.max_body */
     size_t held;              /* bytes of the body budget (http.max_bodies_in_flight) held */
+    struct http_share body_share; /* ... and of the client's share (http.max_bodies_per_client) */
     int length_given;         /* the body's size was announced (Content-Length) */
     int refused;              /* refused while the body arrived: the rest is drained */
     struct mz_error refusal;  /* ... and this is the reply, once it has */
@@ -154,6 +185,18 @@ int http_client_admit(struct api_req *r, enum MHD_Result *ret);
 /* r is over: gives back what http_client_admit counted and, the connection staying
  * open, gives the next request http.header_timeout for its headers. */
 void http_client_done(struct api_req *r);
+/* Set the deadline of r's connection to what's (replacing the one before; NONE stops
+ * it): when it passes, the watchdog shuts the connection down and logs
+ * event=body_timeout or event=export_timeout. Without a connection state, nothing. */
+void http_client_deadline(struct api_req *r, enum http_deadline what);
+/* Prepare s to count what ("body", "export") for r's client and user (r->who set);
+ * takes nothing. */
+void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what);
+/* Take n more of s, up to max for the address and for the user: HTTP_SHARE_OK, or
+ * which of them is full (nothing taken then). */
+enum http_share_rc http_client_share_take(struct http_share *s, size_t n, size_t max);
+/* Give back n of what s holds (at most all of it; a zeroed s holds nothing). */
+void http_client_share_give(struct http_share *s, size_t n);
 
 enum MHD_Result api_healthz(struct api_req *r);
 enum MHD_Result api_whoami(struct api_req *r);

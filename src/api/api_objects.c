@@ -293,15 +293,21 @@ enum MHD_Result api_objects_count(struct api_req *r)
  * So it does not borrow a connection of the pool (a few slow exports would stall
  * every other request) but one of the node's export connections, of which there are
  * http.max_exports: when all are taken the export is refused at once (503), never
- * queued. A failure once the reply has started (the status line is gone) closes the
- * connection without the chunked encoding's last chunk, so the client sees an
- * incomplete transfer, never a bundle that looks whole. */
+ * queued. One client may have only http.max_exports_per_client of them, counted for
+ * its address and for its user (http_client.c's shares; 429), so that one slow
+ * reader cannot hold them all; and an export must be sent within
+ * http.export_timeout of its start, or the connection is shut down (http_client.c's
+ * deadline), which ends the snapshot that was keeping SQLite's write-ahead log from
+ * being checkpointed. A failure once the reply has started (the status line is gone),
+ * and the deadline, close the connection without the chunked encoding's last chunk,
+ * so the client sees an incomplete transfer, never a bundle that looks whole. */
 #define EXPORT_PIECE (256u << 10)
 
 struct export_stream {
     struct api_stream base;
     struct node *node;
     struct store *st;       /* an export connection, held until the stream is freed */
+    struct http_share share; /* the client's count of exports, held as long */
     struct svc_export *x;
     struct mz_buf piece;    /* the piece being sent */
     size_t off;             /* how much of it is sent */
@@ -341,8 +347,41 @@ static void export_free(struct api_stream *bs)
 
     svc_export_close(s->x);
     node_export_release(s->node, s->st);
+    http_client_share_give(&s->share, s->share.held);
     mz_buf_free(&s->piece);
     free(s);
+}
+
+/* Take one of the client's exports (http.max_exports_per_client), then an export
+ * connection (http.max_exports) for s: MZ_OK, or the refusal in err (429, 503) with
+ * nothing held. */
+static enum mz_err export_admit(struct api_req *r, struct export_stream *s, struct mz_error *err)
+{
+    long max = r->node->conf.http_max_exports_per_client;
+    enum http_share_rc over;
+    char user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
+
+    http_client_share_init(&s->share, r, "export");
+    over = http_client_share_take(&s->share, 1, (size_t)max);
+    if (over == HTTP_SHARE_ADDR)
+        return mz_error_set(err, MZ_ETOOMANY, "",
+                            "too many exports under way from %s: one client may have %ld at once "
+                            "(http.max_exports_per_client); retry when one has finished",
+                            r->client_id, max);
+    if (over == HTTP_SHARE_USER)
+        return mz_error_set(err, MZ_ETOOMANY, "",
+                            "too many exports under way by %s: one user may have %ld at once "
+                            "(http.max_exports_per_client); retry when one has finished",
+                            mz_log_esc(r->who.user.name, user, sizeof user), max);
+    s->st = node_export_acquire(r->node);
+    if (!s->st) {
+        http_client_share_give(&s->share, 1);
+        return mz_error_set(err, MZ_EBUSY, "",
+                            "too many exports at once (http.max_exports = %ld), retry; or page through "
+                            "/api/v1/objects",
+                            r->node->conf.http_max_exports);
+    }
+    return MZ_OK;
 }
 
 enum MHD_Result api_export(struct api_req *r)
@@ -351,6 +390,7 @@ enum MHD_Result api_export(struct api_req *r)
     struct mz_error err;
     struct export_stream *s;
     enum mz_err rc;
+    enum MHD_Result ret;
 
     mz_error_clear(&err);
     if (parse_query(r, &a, &err))
@@ -370,13 +410,10 @@ enum MHD_Result api_export(struct api_req *r)
     s->target = api_reply_limit(r) < EXPORT_PIECE ? api_reply_limit(r) : EXPORT_PIECE;
     memcpy(s->req_id, r->req_id, sizeof s->req_id);
     mz_buf_init(&s->piece, api_reply_limit(r));
-    s->st = node_export_acquire(r->node);
-    if (!s->st) {
+    if (export_admit(r, s, &err)) {
+        mz_buf_free(&s->piece);
         free(s);
-        return api_fail(r, MZ_EBUSY, "",
-                        "too many exports at once (http.max_exports = %ld), retry; or page through "
-                        "/api/v1/objects",
-                        r->node->conf.http_max_exports);
+        return api_reply_error(r, &err);
     }
     rc = svc_export_open(s->st, &r->who, &a.q, &s->x, &err);
     /* the first piece before the status line: an error there is still a JSON reply */
@@ -386,11 +423,15 @@ enum MHD_Result api_export(struct api_req *r)
         if (s->x)
             svc_export_close(s->x);
         node_export_release(r->node, s->st);
+        http_client_share_give(&s->share, s->share.held);
         mz_buf_free(&s->piece);
         free(s);
         return api_reply_error(r, &err);
     }
-    return api_reply_stream(r, 200, &s->base, "application/stix+json;version=2.1");
+    ret = api_reply_stream(r, 200, &s->base, "application/stix+json;version=2.1");
+    if (ret == MHD_YES)
+        http_client_deadline(r, HTTP_DEADLINE_EXPORT); /* from now: http.export_timeout */
+    return ret;
 }
 
 /* The warnings of a write: objects handled as the default marking, each object a

@@ -8,17 +8,27 @@
  * (http_client.c), the bearer key is authenticated and the route's own refusals are
  * made (route_admit: 404, 405, 406, 415, 401, 403); a body the route does not read,
  * or larger than http.max_body, is refused; the body's announced size is taken from
- * the budget of all bodies held at once (http.max_bodies_in_flight, 503 over it).
- * A refusal made then is answered at once: libmicrohttpd then reads no body (a
- * client that sent `Expect: 100-continue` gets no 100 Continue, only the refusal)
- * and closes the connection after the reply.
+ * the client's share (http.max_bodies_per_client, for its address and for its user:
+ * 429 over it) and from the budget of all bodies held at once
+ * (http.max_bodies_in_flight, 503 over it). A refusal made then is answered at once:
+ * libmicrohttpd then reads no body (a client that sent `Expect: 100-continue` gets no
+ * 100 Continue, only the refusal) and closes the connection after the reply.
  *
- * A body without an announced size (chunked) takes its bytes from the budget as they
- * arrive. libmicrohttpd 0.9.75 cannot queue a reply while a body is being read, so a
- * refusal then (413, 503) is kept, the rest of the body is read and dropped, up to
- * http.max_body bytes more (past that the connection is closed), and the refusal is
- * the reply. The body is freed, and its bytes given back, as soon as the handler has
- * run.
+ * What is reserved is the announced size, not the bytes received so far: the buffer
+ * is allocated whole at admission, and an upload admitted is never refused halfway
+ * for want of room, while a refusal comes before the client sends anything. The price
+ * is that a client announcing a large body and trickling it holds its reservation
+ * without sending it; so the reservation is bounded per client (its share) and in
+ * time: the whole body must arrive within http.body_timeout of the end of the
+ * headers, or the connection is closed (http_client.c's deadline; logged
+ * event=body_timeout).
+ *
+ * A body without an announced size (chunked) takes its bytes from the share and the
+ * budget as they arrive. libmicrohttpd 0.9.75 cannot queue a reply while a body is
+ * being read, so a refusal then (413, 429, 503) is kept, the rest of the body is read
+ * and dropped, up to http.max_body bytes more (past that the connection is closed;
+ * the body deadline still runs), and the refusal is the reply. The body is freed, and
+ * its bytes given back, as soon as the handler has run.
  *
  * Limits that are not the request's: connections at http.max_connections, idle
  * connections time out after http.timeout; per client and the header deadline are
@@ -351,8 +361,39 @@ static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
     return rc;
 }
 
+/* Take n bytes of request body for r: from its client's share (its address's and its
+ * user's, http.max_bodies_per_client: 429), then from the node's budget
+ * (http.max_bodies_in_flight: 503). MZ_OK, or the refusal in err with nothing taken. */
+static enum mz_err body_take(struct api_req *r, size_t n, struct mz_error *err)
+{
+    const struct mz_conf *c = &r->node->conf;
+    enum http_share_rc over = http_client_share_take(&r->body_share, n, c->http_max_bodies_per_client);
+    char user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
+
+    if (over == HTTP_SHARE_ADDR)
+        return mz_error_set(err, MZ_ETOOMANY, "",
+                            "too many uploads under way from %s: one client may hold %zu bytes of request bodies "
+                            "at once (http.max_bodies_per_client); retry when one has finished",
+                            r->client_id, c->http_max_bodies_per_client);
+    if (over == HTTP_SHARE_USER)
+        return mz_error_set(err, MZ_ETOOMANY, "",
+                            "too many uploads under way by %s: one user may hold %zu bytes of request bodies at "
+                            "once (http.max_bodies_per_client); retry when one has finished",
+                            mz_log_esc(r->who.user.name, user, sizeof user), c->http_max_bodies_per_client);
+    if (!gate_bytes_take(r->srv->gate, n)) {
+        http_client_share_give(&r->body_share, n);
+        return mz_error_set(err, MZ_EBUSY, "",
+                            "too many uploads in flight, retry (the node holds at most %zu bytes of request "
+                            "bodies at once: http.max_bodies_in_flight)",
+                            c->http_max_bodies_in_flight);
+    }
+    r->held += n;
+    return MZ_OK;
+}
+
 /* The body's admission: its size against the route and http.max_body, its announced
- * bytes against the budget. 0, or 1 with a refusal queued. */
+ * bytes against the client's share and the budget; then its deadline
+ * (http.body_timeout) starts. 0, or 1 with a refusal queued. */
 static int body_refused(struct api_req *r, enum MHD_Result *ret)
 {
     const struct mz_conf *c = &r->node->conf;
@@ -372,22 +413,23 @@ static int body_refused(struct api_req *r, enum MHD_Result *ret)
                         c->http_max_body);
         return 1;
     }
-    if (!cl || !n)
-        return 0;
-    if (!gate_bytes_take(r->srv->gate, (size_t)n)) {
-        *ret = api_fail(r, MZ_EBUSY, "",
-                        "too many uploads in flight, retry (the node holds at most %zu bytes of request "
-                        "bodies at once: http.max_bodies_in_flight)",
-                        c->http_max_bodies_in_flight);
-        return 1;
+    http_client_share_init(&r->body_share, r, "body");
+    if (n) {
+        struct mz_error err;
+        mz_error_clear(&err);
+        if (body_take(r, (size_t)n, &err)) {
+            *ret = api_reply_error(r, &err);
+            return 1;
+        }
+        r->length_given = 1;
+        /* one allocation for a body of announced size (capped above) */
+        if (mz_buf_reserve(&r->body, (size_t)n) != MZ_OK) {
+            *ret = api_fail(r, MZ_ENOMEM, "", "out of memory for a body of %llu bytes; retry", n);
+            return 1;
+        }
     }
-    r->held = (size_t)n;
-    r->length_given = 1;
-    /* one allocation for a body of announced size (capped above) */
-    if (mz_buf_reserve(&r->body, (size_t)n) != MZ_OK) {
-        *ret = api_fail(r, MZ_ENOMEM, "", "out of memory for a body of %llu bytes; retry", n);
-        return 1;
-    }
+    if (n || chunked)
+        http_client_deadline(r, HTTP_DEADLINE_BODY);
     return 0;
 }
 
@@ -415,44 +457,40 @@ static void body_release(struct api_req *r)
     if (r->held)
         gate_bytes_give(r->srv->gate, r->held);
     r->held = 0;
+    http_client_share_give(&r->body_share, r->body_share.held);
 }
 
 /* Refuse the request while its body arrives: the rest is drained, the refusal is
- * the reply once it has (see the top of the file). */
-static void refuse_body(struct api_req *r, enum mz_err code, const char *msg)
+ * the reply once it has (see the top of the file). The refusal was set in
+ * r->refusal. */
+static void refuse_body(struct api_req *r)
 {
     r->refused = 1;
-    mz_error_set(&r->refusal, code, "", "%s", msg);
     body_release(r);
 }
 
 static enum MHD_Result on_body(struct api_req *r, const char *data, size_t n)
 {
     const struct mz_conf *c = &r->node->conf;
-    char msg[MZ_ERR_MSG_LEN];
 
     if (r->refused || r->responded) {
         r->drained += n;
         return r->drained > c->http_max_body ? MHD_NO : MHD_YES;
     }
     if (r->body.len + n > c->http_max_body) {
-        snprintf(msg, sizeof msg, "the request body is larger than %zu bytes (http.max_body)", c->http_max_body);
-        refuse_body(r, MZ_ETOOBIG, msg);
+        mz_error_set(&r->refusal, MZ_ETOOBIG, "", "the request body is larger than %zu bytes (http.max_body)",
+                     c->http_max_body);
+        refuse_body(r);
         return MHD_YES;
     }
-    if (!r->length_given) {
-        if (!gate_bytes_take(r->srv->gate, n)) {
-            snprintf(msg, sizeof msg,
-                     "too many uploads in flight, retry (the node holds at most %zu bytes of request bodies at "
-                     "once: http.max_bodies_in_flight)",
-                     c->http_max_bodies_in_flight);
-            refuse_body(r, MZ_EBUSY, msg);
-            return MHD_YES;
-        }
-        r->held += n;
+    if (!r->length_given && body_take(r, n, &r->refusal)) {
+        refuse_body(r);
+        return MHD_YES;
     }
-    if (mz_buf_append(&r->body, data, n) != MZ_OK)
-        refuse_body(r, MZ_ENOMEM, "out of memory for the request body; retry");
+    if (mz_buf_append(&r->body, data, n) != MZ_OK) {
+        mz_error_set(&r->refusal, MZ_ENOMEM, "", "out of memory for the request body; retry");
+        refuse_body(r);
+    }
     return MHD_YES;
 }
 
@@ -501,6 +539,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return ret;
     }
+    http_client_deadline(r, HTTP_DEADLINE_NONE); /* the body, if any, is in */
     if (r->responded)
         return MHD_YES;
     if (r->refused)
@@ -635,7 +674,7 @@ static void server_free(struct http_server *s)
 enum mz_err http_start(struct node *node, struct http_server **out, struct mz_error *err)
 {
     const struct mz_conf *c = &node->conf;
-    struct gate_limits lim = {c->http_max_bodies_in_flight, c->http_max_connections_per_client};
+    struct gate_limits lim = {c->http_max_bodies_in_flight};
     struct sockaddr_storage ss;
     struct http_server *s;
     const union MHD_DaemonInfo *info;
@@ -649,6 +688,11 @@ enum mz_err http_start(struct node *node, struct http_server **out, struct mz_er
                             "http.max_bodies_in_flight (%zu) is smaller than http.max_body (%zu): a body of the "
                             "largest size allowed could never be accepted",
                             c->http_max_bodies_in_flight, c->http_max_body);
+    if (c->http_max_bodies_per_client < c->http_max_body)
+        return mz_error_set(err, MZ_EINVAL, "http.max_bodies_per_client",
+                            "http.max_bodies_per_client (%zu) is smaller than http.max_body (%zu): a body of the "
+                            "largest size allowed could never be accepted",
+                            c->http_max_bodies_per_client, c->http_max_body);
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s = calloc(1, sizeof *s);

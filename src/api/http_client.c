@@ -35,7 +35,26 @@
  * request's headers must be complete within http.header_timeout seconds of its start,
  * each later request's within http.header_timeout of the end of the one before (so
  * an idle keep-alive connection is closed then too). When it passes, the socket is
- * shut down and libmicrohttpd closes the connection. */
+ * shut down and libmicrohttpd closes the connection.
+ *
+ * The same timer then keeps the deadline of the request's later phases, one at a
+ * time: its body must have arrived within http.body_timeout of the end of its headers
+ * (a client that trickles a body a few bytes at a time, each within http.timeout,
+ * would otherwise hold its connection and its share of the memory for bodies as long
+ * as it liked), and an export must have been sent within http.export_timeout of its
+ * start (a client that reads slowly holds an export connection and its snapshot, a
+ * read transaction that keeps SQLite's write-ahead log from being checkpointed). When
+ * one passes, the connection is shut down as above: the client gets no reply, or (an
+ * export) no end of its chunked encoding, so the bundle cannot look complete.
+ *
+ * Shares. Some budgets are the node's, shared by every client: the bytes of request
+ * bodies held in memory (http.max_bodies_in_flight) and the export connections
+ * (http.max_exports). One client may hold only part of each
+ * (http.max_bodies_per_client, http.max_exports_per_client), counted twice with the
+ * same limit: against its address (the key that the connection limit counts, or the
+ * forwarded client's through a trusted proxy), so that many keys from one place
+ * cannot take it all, and against its user, so that one key from many addresses
+ * cannot either. Over either, 429. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +69,15 @@ struct api_conn {
     struct http_server *srv;
     int fd;
     char addr[API_ADDR_LEN];     /* the peer's address, for the log */
-    char key[GATE_KEY_LEN];      /* the client it counts against */
+    char key[API_CLIENT_LEN];    /* the client it counts against */
     int proxy;                   /* the peer is a trusted proxy: not counted */
     int counted;                 /* counted against key (give it back at the end) */
-    struct gate_timer deadline;  /* the current request's headers are due */
+    struct gate_timer deadline;  /* the current phase's deadline: headers, body or export */
+    char req_id[17];             /* the request a body or export deadline is for (the log) */
 };
 
 /* The client of an address: net (for the proxy list), text for the log (addr, at
- * least API_ADDR_LEN bytes) and the key it counts against (GATE_KEY_LEN bytes). */
+ * least API_ADDR_LEN bytes) and the key it counts against (API_CLIENT_LEN bytes). */
 static void client_of_net(const struct ip_net *net, char *addr, char *key)
 {
     if (net->family == 4) {
@@ -116,7 +136,7 @@ static void identify(const struct http_server *srv, const struct sockaddr *sa, i
 
     if (net_of_sockaddr(sa, &net)) {
         snprintf(addr, API_ADDR_LEN, "local");
-        snprintf(key, GATE_KEY_LEN, "local");
+        snprintf(key, API_CLIENT_LEN, "local");
         *proxy_out = 0;
         return;
     }
@@ -162,12 +182,12 @@ enum mz_err http_client_proxies(struct http_server *srv, const char *list, struc
 enum MHD_Result http_client_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     struct http_server *srv = cls;
-    char text[API_ADDR_LEN], key[GATE_KEY_LEN];
+    char text[API_ADDR_LEN], key[API_CLIENT_LEN];
     int proxy;
 
     (void)addrlen;
     identify(srv, addr, &proxy, text, key);
-    if (proxy || gate_client_count(srv->gate, key) < srv->node->conf.http_max_connections_per_client)
+    if (proxy || gate_count(srv->gate, key) < (size_t)srv->node->conf.http_max_connections_per_client)
         return MHD_YES;
     MZ_LOG(MZ_LOG_WARN, "event=client_limit client=%s connections=%ld", key,
            srv->node->conf.http_max_connections_per_client);
@@ -206,7 +226,7 @@ static void conn_started(struct http_server *srv, struct MHD_Connection *conn, v
     ac->fd = fd->connect_fd;
     identify(srv, sa ? sa->client_addr : NULL, &ac->proxy, ac->addr, ac->key);
     *socket_context = ac;
-    if (!ac->proxy && !gate_client_take(srv->gate, ac->key)) {
+    if (!ac->proxy && !gate_count_take(srv->gate, ac->key, 1, (size_t)srv->node->conf.http_max_connections_per_client)) {
         MZ_LOG(MZ_LOG_WARN, "event=client_limit client=%s connections=%ld", ac->key,
                srv->node->conf.http_max_connections_per_client);
         shutdown(ac->fd, SHUT_RDWR);
@@ -232,7 +252,7 @@ void http_client_notify(void *cls, struct MHD_Connection *conn, void **socket_co
      * down a descriptor that a new connection has been given */
     gate_timer_disarm(srv->gate, &ac->deadline);
     if (ac->counted)
-        gate_client_give(srv->gate, ac->key);
+        gate_count_give(srv->gate, ac->key, 1);
     free(ac);
     *socket_context = NULL;
 }
@@ -307,13 +327,15 @@ int http_client_admit(struct api_req *r, enum MHD_Result *ret)
     struct api_conn *ac = info ? info->socket_context : NULL;
     struct ip_net net;
     struct mz_error err;
-    char key[GATE_KEY_LEN];
+    char key[API_CLIENT_LEN];
 
+    snprintf(r->client_id, sizeof r->client_id, "local");
     if (!ac)
         return 0;
     r->ac = ac;
     gate_timer_disarm(r->srv->gate, &ac->deadline);
     snprintf(r->client, sizeof r->client, "%s", ac->addr);
+    snprintf(r->client_id, sizeof r->client_id, "%s", ac->key);
     if (!ac->proxy)
         return 0;
     mz_error_clear(&err);
@@ -327,7 +349,7 @@ int http_client_admit(struct api_req *r, enum MHD_Result *ret)
     } else {
         client_of_net(&net, r->client, key);
     }
-    if (!gate_client_take(r->srv->gate, key)) {
+    if (!gate_count_take(r->srv->gate, key, 1, (size_t)r->node->conf.http_max_connections_per_client)) {
         *ret = api_fail(r, MZ_ETOOMANY, "",
                         "too many requests at once from %s (http.max_connections_per_client = %ld); retry when "
                         "one has finished",
@@ -335,14 +357,84 @@ int http_client_admit(struct api_req *r, enum MHD_Result *ret)
         return 1;
     }
     snprintf(r->client_key, sizeof r->client_key, "%s", key);
+    snprintf(r->client_id, sizeof r->client_id, "%s", key);
     return 0;
 }
 
 void http_client_done(struct api_req *r)
 {
     if (r->client_key[0])
-        gate_client_give(r->srv->gate, r->client_key);
+        gate_count_give(r->srv->gate, r->client_key, 1);
     r->client_key[0] = '\0';
     if (r->ac)
         arm(r->ac); /* the next request's headers are due (disarmed if the connection closes) */
+}
+
+/* The watchdog: the body, or the export, is late. Run with the gate locked (gate.h);
+ * ac->req_id was written before the timer was armed. */
+static void body_late(void *arg)
+{
+    struct api_conn *ac = arg;
+
+    shutdown(ac->fd, SHUT_RDWR);
+    MZ_LOG(MZ_LOG_WARN, "event=body_timeout req=%s client=%s seconds=%ld", ac->req_id, ac->addr,
+           ac->srv->node->conf.http_body_timeout);
+}
+
+static void export_late(void *arg)
+{
+    struct api_conn *ac = arg;
+
+    shutdown(ac->fd, SHUT_RDWR);
+    MZ_LOG(MZ_LOG_WARN, "event=export_timeout req=%s client=%s seconds=%ld", ac->req_id, ac->addr,
+           ac->srv->node->conf.http_export_timeout);
+}
+
+void http_client_deadline(struct api_req *r, enum http_deadline what)
+{
+    struct api_conn *ac = r->ac;
+    const struct mz_conf *c = &r->node->conf;
+
+    if (!ac)
+        return;
+    /* disarmed first: the watchdog reads req_id only while the timer is armed */
+    gate_timer_disarm(r->srv->gate, &ac->deadline);
+    memcpy(ac->req_id, r->req_id, sizeof ac->req_id);
+    if (what == HTTP_DEADLINE_BODY)
+        gate_timer_arm(r->srv->gate, &ac->deadline, (unsigned)c->http_body_timeout * 1000u, body_late, ac);
+    else if (what == HTTP_DEADLINE_EXPORT)
+        gate_timer_arm(r->srv->gate, &ac->deadline, (unsigned)c->http_export_timeout * 1000u, export_late, ac);
+}
+
+void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what)
+{
+    memset(s, 0, sizeof *s);
+    s->gate = r->srv->gate;
+    snprintf(s->addr_key, sizeof s->addr_key, "%.8s %s", what, r->client_id);
+    if (r->who.role != ROLE_NONE)
+        snprintf(s->user_key, sizeof s->user_key, "%.8s user %lld", what, (long long)r->who.user.id);
+}
+
+enum http_share_rc http_client_share_take(struct http_share *s, size_t n, size_t max)
+{
+    if (!gate_count_take(s->gate, s->addr_key, n, max))
+        return HTTP_SHARE_ADDR;
+    if (s->user_key[0] && !gate_count_take(s->gate, s->user_key, n, max)) {
+        gate_count_give(s->gate, s->addr_key, n);
+        return HTTP_SHARE_USER;
+    }
+    s->held += n;
+    return HTTP_SHARE_OK;
+}
+
+void http_client_share_give(struct http_share *s, size_t n)
+{
+    if (n > s->held)
+        n = s->held;
+    if (!s->gate || !n)
+        return;
+    gate_count_give(s->gate, s->addr_key, n);
+    if (s->user_key[0])
+        gate_count_give(s->gate, s->user_key, n);
+    s->held -= n;
 }

@@ -29,6 +29,15 @@
 #define C_OK 1
 #define C_NO 0
 
+/* A rotated key keeps working for its grace period so that the deployments that use it
+ * can switch over: they read and write objects. Rotation usually follows a suspicion
+ * that the key leaked, so during its grace it manages no accounts (G_NO): a thief
+ * holding it could otherwise revoke its successor and lock the user out, or, with an
+ * admin's key, issue itself a key that outlives the grace. It may still revoke itself
+ * (svc_key_revoke), which only ends the grace sooner. */
+#define G_OK 1
+#define G_NO 0
+
 struct authz_rule {
     enum authz_action act;
     unsigned roles;     /* may do it on the whole node (every target, or none) */
@@ -37,26 +46,27 @@ struct authz_rule {
     const char *who;    /* "an admin" */
     unsigned org;       /* may do it to its own organisation's users (not node admins) */
     unsigned self;      /* may do it to itself (the only rule for its own account) */
+    int grace;          /* G_OK: a rotated key in its grace period may do it too */
 };
 
 static const struct authz_rule rules[AUTHZ_N_ACTIONS] = {
-    {AUTHZ_ORG_ADD, R_NODE_ADMIN, C_OK, "add organisations", "a node admin", 0, 0},
-    {AUTHZ_ORG_LIST, R_MEMBER, C_OK, "list organisations", "a member of the node", 0, 0},
-    {AUTHZ_USER_ADD, R_NODE_ADMIN, C_OK, "add users", "an admin", R_ADMIN, 0},
-    {AUTHZ_USER_LIST, R_NODE_ADMIN, C_OK, "list users", "a member of the node", R_MEMBER, 0},
-    {AUTHZ_USER_DISABLE, R_NODE_ADMIN, C_OK, "disable or enable users", "an admin", R_ADMIN, 0},
-    {AUTHZ_KEY_ISSUE, R_NODE_ADMIN, C_OK, "issue API keys", "an admin", R_ADMIN, R_ADMINS},
-    {AUTHZ_KEY_LIST, R_NODE_ADMIN, C_OK, "list API keys", "a member of the node", R_ADMIN, R_MEMBER},
-    {AUTHZ_KEY_REVOKE, R_NODE_ADMIN, C_OK, "revoke API keys", "a member of the node", R_ADMIN, R_MEMBER},
-    {AUTHZ_KEY_CHANGE, R_NODE_ADMIN, C_OK, "change API keys", "an admin", R_ADMIN, R_ADMINS},
-    {AUTHZ_OBJECT_WRITE, R_WRITER, C_NO, "write objects", "an admin, analyst or reporter", 0, 0},
-    {AUTHZ_SIGHTING_REPORT, R_WRITER, C_NO, "record sightings", "an admin, analyst or reporter", 0, 0},
+    {AUTHZ_ORG_ADD, R_NODE_ADMIN, C_OK, "add organisations", "a node admin", 0, 0, G_NO},
+    {AUTHZ_ORG_LIST, R_MEMBER, C_OK, "list organisations", "a member of the node", 0, 0, G_OK},
+    {AUTHZ_USER_ADD, R_NODE_ADMIN, C_OK, "add users", "an admin", R_ADMIN, 0, G_NO},
+    {AUTHZ_USER_LIST, R_NODE_ADMIN, C_OK, "list users", "a member of the node", R_MEMBER, 0, G_OK},
+    {AUTHZ_USER_DISABLE, R_NODE_ADMIN, C_OK, "disable or enable users", "an admin", R_ADMIN, 0, G_NO},
+    {AUTHZ_KEY_ISSUE, R_NODE_ADMIN, C_OK, "issue API keys", "an admin", R_ADMIN, R_ADMINS, G_NO},
+    {AUTHZ_KEY_LIST, R_NODE_ADMIN, C_OK, "list API keys", "a member of the node", R_ADMIN, R_MEMBER, G_OK},
+    {AUTHZ_KEY_REVOKE, R_NODE_ADMIN, C_OK, "revoke API keys", "a member of the node", R_ADMIN, R_MEMBER, G_NO},
+    {AUTHZ_KEY_CHANGE, R_NODE_ADMIN, C_OK, "change API keys", "an admin", R_ADMIN, R_ADMINS, G_NO},
+    {AUTHZ_OBJECT_WRITE, R_WRITER, C_NO, "write objects", "an admin, analyst or reporter", 0, 0, G_OK},
+    {AUTHZ_SIGHTING_REPORT, R_WRITER, C_NO, "record sightings", "an admin, analyst or reporter", 0, 0, G_OK},
     {AUTHZ_INDEX_STATS, R_NODE_ADMIN, C_OK, "see the index's figures (they count objects of every TLP level)",
-     "a node admin", 0, 0},
-    {AUTHZ_STORE_CHECK, R_NODE_ADMIN, C_OK, "check the store", "a node admin", 0, 0},
-    {AUTHZ_OBJECT_WITHDRAW, R_WRITER, C_NO, "withdraw objects", "an admin, analyst or reporter", 0, 0},
-    {AUTHZ_OBJECT_RESTORE, R_ADMINS, C_NO, "restore withdrawn objects", "an admin", 0, 0},
-    {AUTHZ_ORG_RANK, 0, C_OK, "set an organisation's source rank", "the node's operator at the console", 0, 0},
+     "a node admin", 0, 0, G_OK},
+    {AUTHZ_STORE_CHECK, R_NODE_ADMIN, C_OK, "check the store", "a node admin", 0, 0, G_OK},
+    {AUTHZ_OBJECT_WITHDRAW, R_WRITER, C_NO, "withdraw objects", "an admin, analyst or reporter", 0, 0, G_OK},
+    {AUTHZ_OBJECT_RESTORE, R_ADMINS, C_NO, "restore withdrawn objects", "an admin", 0, 0, G_OK},
+    {AUTHZ_ORG_RANK, 0, C_OK, "set an organisation's source rank", "the node's operator at the console", 0, 0, G_NO},
 };
 
 static const struct authz_rule *rule_of(enum authz_action act)
@@ -74,6 +84,18 @@ static unsigned role_bit(const struct principal *p)
     return 1u << p->role;
 }
 
+/* May p's role do r at all (on some target), its key's grace aside? */
+static int role_allows(const struct principal *p, const struct authz_rule *r)
+{
+    return ((r->roles | r->org | r->self) & role_bit(p)) != 0;
+}
+
+/* Is p's key in a rotation's grace period, and r an action such a key may not do? */
+static int grace_refuses(const struct principal *p, const struct authz_rule *r)
+{
+    return p->key_rotated_to != 0 && r->grace != G_OK;
+}
+
 int authz_allows(const struct principal *p, enum authz_action act)
 {
     const struct authz_rule *r = rule_of(act);
@@ -82,7 +104,7 @@ int authz_allows(const struct principal *p, enum authz_action act)
         return 0;
     if (principal_is_console(p))
         return r->console == C_OK;
-    return ((r->roles | r->org | r->self) & role_bit(p)) != 0;
+    return role_allows(p, r) && !grace_refuses(p, r);
 }
 
 static int is_self(const struct principal *p, const struct authz_target *t)
@@ -99,6 +121,8 @@ int authz_allows_on(const struct principal *p, enum authz_action act, const stru
         return 0;
     if (principal_is_console(p))
         return r->console == C_OK;
+    if (grace_refuses(p, r))
+        return 0;
     bit = role_bit(p);
     if (!r->org && !r->self)
         return (r->roles & bit) != 0; /* a node-wide action: the target changes nothing */
@@ -125,6 +149,11 @@ enum mz_err authz_check(const struct principal *p, enum authz_action act, struct
     if (!p || p->role == ROLE_NONE)
         return mz_error_set(err, MZ_EAUTH, "", "only %s may %s: send an API key ('Authorization: Bearer <key>')",
                             r->who, r->what);
+    if (role_allows(p, r) && grace_refuses(p, r))
+        return mz_error_set(err, MZ_EFORBIDDEN, "",
+                            "this API key was rotated and works only until its grace period ends, to read and write "
+                            "objects: it may not %s (it may revoke itself); use the key that replaced it",
+                            r->what);
     return mz_error_set(err, MZ_EFORBIDDEN, "", "only %s may %s (you are %s of %s)", r->who, r->what,
                         role_name(p->role), p->org.name);
 }

@@ -15,6 +15,8 @@
  *   analyst, reporter - write objects (a reporter reads narrowly: rules/tlp.h).
  *   viewer      - reads only.
  *   every member lists and revokes its own API keys.
+ *   a rotated key, during its grace period, reads and writes as its user but manages
+ *                 no accounts (it may only revoke itself: svc_key_revoke).
  *   nobody      - an unauthenticated client: may do none of these.
  *
  * Actions on a user or an organisation's users have a target (struct authz_target)
@@ -60,7 +62,8 @@ struct authz_target {
 
 /* 1 if p may do act at all: on the whole node for actions without a target, and on
  * at least some target for the others (so that a front end may refuse before it
- * reads a request's body). */
+ * reads a request's body). A key in a rotation's grace period (p->key_rotated_to)
+ * may not manage accounts: organisations, users and keys (listing aside). */
 int authz_allows(const struct principal *p, enum authz_action act);
 /* 1 if p may do act to t. */
 int authz_allows_on(const struct principal *p, enum authz_action act, const struct authz_target *t);

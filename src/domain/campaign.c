@@ -72,8 +72,28 @@ static void fmt_us(int64_t us, char *out)
     mz_time_format_us(&t, out);
 }
 
+/* Whether the grouping's id needs the model's choice on reads (store_mark_cx): a
+ * member may hold an object of it too (docs/model.md R8: a post under a campaign's id
+ * is its poster's later object), and then every version of the id must be marked, the
+ * node's new ones included, or reads would serve the node's newest to everyone beside
+ * the choice. */
+struct cx_scan {
+    int need;     /* some version is marked, or is another owner's */
+    int unmarked; /* some version is not marked */
+};
+
+static int scan_cx(void *ctx, const struct store_version *v)
+{
+    struct cx_scan *s = ctx;
+
+    s->need |= v->cx || v->owner_org != 0;
+    s->unmarked |= !v->cx;
+    return 0;
+}
+
 enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, struct mz_error *err)
 {
+    struct cx_scan scan = {0, 0};
     char node[64], now_s[MZ_TIME_STRLEN], first[MZ_TIME_STRLEN], last[MZ_TIME_STRLEN];
     char vkey[40];
     struct mz_time now;
@@ -133,6 +153,11 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
                             was taken before the lock, and another writer may commit
                             a later date_added first) */
     rc = store_begin(st, err);
+    if (!rc)
+        rc = store_id_versions(st, c->id, scan_cx, &scan, err);
+    if (!rc && scan.need && scan.unmarked)
+        rc = store_mark_cx(st, c->id, err);
+    in.cx = scan.need;
     if (!rc)
         rc = store_put_object(st, &w, &in, &put, err);
     if (!rc)

@@ -10,6 +10,7 @@ void model_free(struct model_id *m)
     for (size_t i = 0; i < m->n; i++) {
         free(m->v[i].audience);
         free(m->v[i].wd_keep);
+        free(m->v[i].created_by);
     }
     free(m->v);
     memset(m, 0, sizeof *m);
@@ -58,9 +59,11 @@ static int load_row(void *vctx, const struct store_version *sv)
     v->cx = sv->cx;
     v->audience = dup_or_null(sv->audience);
     v->wd_keep = dup_or_null(sv->wd_keep);
-    if ((sv->audience && !v->audience) || (sv->wd_keep && !v->wd_keep)) {
+    v->created_by = dup_or_null(sv->created_by);
+    if ((sv->audience && !v->audience) || (sv->wd_keep && !v->wd_keep) || (sv->created_by && !v->created_by)) {
         free(v->audience);
         free(v->wd_keep);
+        free(v->created_by);
         c->failed = 1;
         return 1;
     }

@@ -58,12 +58,12 @@ static int may_list_users(const struct principal *p, int64_t org)
     return org == p->org.id || authz_allows_on(p, AUTHZ_USER_LIST, &t);
 }
 
-/* Reserved ids and types: the directory's identities, the node's identity and its
- * objects, the node's own x-mreza- types. */
+/* Reserved ids and types: the directory's identities, the node's identity, the
+ * node's own x-mreza- types. (The node's campaign groupings are not refused for
+ * their id: a post under one follows R1 as under any claimed id, docs/model.md R8.) */
 static enum mz_err check_id(struct provenance *pv, const struct stix_info *info, struct mz_error *err)
 {
     int64_t org = 0, user = 0;
-    int node_obj = 0;
     char name[STORE_NAME_LEN];
     enum mz_err rc;
 
@@ -88,12 +88,7 @@ static enum mz_err check_id(struct provenance *pv, const struct stix_info *info,
         if (rc && rc != MZ_ENOTFOUND)
             return rc;
     }
-    rc = store_node_object(pv->st, info->id, &node_obj, err);
-    if (!rc && node_obj)
-        rc = mz_error_set(err, MZ_EINVAL, "/id",
-                          "`id` is reserved: the node itself writes the object with this id (such as a regional "
-                          "campaign it recorded), no member may");
-    return rc;
+    return MZ_OK;
 }
 
 /* created_by_ref: whose it names (docs/model.md R9). The node, another member

@@ -5,10 +5,14 @@
  *
  *   Reserved ids (docs/model.md R8). What the node writes is written only by the
  *   node: the identity objects of member organisations (the directory, svc_auth.c),
- *   the node's own identity, the objects the node stored itself (campaign
- *   groupings, campaign.c) and the node's own types (`x-mreza-…`: withdrawal
+ *   the node's own identity and the node's own types (`x-mreza-…`: withdrawal
  *   tombstones). No principal may post them, not even a member of the organisation
- *   named: the node's own writes do not come through here. A user's identity id is
+ *   named: the node's own writes do not come through here. The node's campaign
+ *   groupings are not refused for their id (a refusal would tell a reader who may
+ *   not read one, a reporter, that a campaign exists under an id it computed): a
+ *   post under one follows R1 as under any claimed id - the node's object is the
+ *   claim, so the post becomes its poster's later object, served to its own
+ *   organisation alone - and the campaign logic reads only the node's objects. A user's identity id is
  *   refused to those who may list that user (its organisation, admins); to anyone
  *   else a refusal would reveal a user it may not list, and the node never reads a
  *   posted identity object as a user's.

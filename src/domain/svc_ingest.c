@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules/observe.h"
 #include "rules/stix.h"
@@ -242,6 +243,15 @@ static enum mz_err identical(struct writer *w, const struct item *it, int64_t se
     return MZ_OK;
 }
 
+/* Do two versions name the same creator (created_by_ref, or none: NULL or "")?
+ * Identities compare without regard to case, as provenance.c compares them. */
+static int same_creator(const char *a, const char *b)
+{
+    if (!a || !*a || !b || !*b)
+        return (!a || !*a) && (!b || !*b);
+    return strcasecmp(a, b) == 0;
+}
+
 static struct tlp_meta meta_of(const struct model_ver *v)
 {
     struct tlp_meta t = {v->tlp, v->owner_org, v->submitter, v->audience};
@@ -347,6 +357,16 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
                                 "with a later `modified`",
                                 info->version, info->id);
         }
+    /* R9: a version names the creator its object's other versions name (STIX 2.1
+     * section 3.6), compared with those the poster may read (R5) */
+    for (size_t i = 0; target >= 0 && i < m->n; i++) {
+        const struct model_ver *v = &m->v[i];
+        if (v->obj == target && model_may_read(p, v) && !same_creator(v->created_by, info->created_by_ref))
+            return mz_error_set(err, MZ_EINVAL, "/created_by_ref",
+                                "`created_by_ref` may not change between versions of one object (STIX 2.1 section "
+                                "3.6): its version %.32s names %.64s; post other content as a new object (a new id)",
+                                v->version, v->created_by && *v->created_by ? v->created_by : "no creator");
+    }
     /* R3.3: an unmarked version inherits the marking and audience of the version it
      * supersedes (the newest older one the poster may read) */
     if (d.defaulted) {

@@ -335,9 +335,19 @@ enum mz_err svc_key_revoke(struct store *st, const struct principal *p, const ch
 {
     struct store_user u;
     struct store_key k;
+    struct principal self;
     int64_t now = now_sec();
     int was_revoked;
-    enum mz_err rc = target_user(st, p, AUTHZ_KEY_REVOKE, user_name, &u, err);
+    enum mz_err rc;
+
+    /* a rotated key in its grace period manages no keys (domain/authz.c), but may end
+     * its own grace: revoking itself only takes access away */
+    if (p && p->key_rotated_to && key_id == p->key_id) {
+        self = *p;
+        self.key_rotated_to = 0;
+        p = &self;
+    }
+    rc = target_user(st, p, AUTHZ_KEY_REVOKE, user_name, &u, err);
 
     if (!rc)
         rc = key_of_user(st, &u, key_id, &k, err);
@@ -567,6 +577,8 @@ enum mz_err svc_authenticate(struct store *st, const char *token, struct princip
     }
     out->role = role_parse(out->user.role);
     out->key_id = k.id;
+    if (k.revoked > now) /* a rotated key in its grace period (docs/api.md, Rotation) */
+        out->key_rotated_to = k.replaced_by ? k.replaced_by : k.id;
     if ((!k.last_used || now - k.last_used >= SVC_KEY_USE_RESOLUTION) &&
         store_key_touch(st, k.id, now, &touch_err))
         MZ_LOG(MZ_LOG_WARN, "event=key_use_not_recorded key=%lld", (long long)k.id); /* the request goes on */

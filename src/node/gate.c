@@ -1,8 +1,9 @@
 /* node/gate.c - see gate.h. One mutex guards everything: the counts change a few
  * times per request, far less often than anything else a request does, so a finer
- * scheme would buy nothing. The client table is a chained hash of the clients that
- * hold something now (an entry is freed when its count drops to zero), so its size
- * follows the connections open, which http.max_connections bounds. The watchdog
+ * scheme would buy nothing. The count table is a chained hash of the keys that hold
+ * something now (an entry is freed when its count drops to zero), so its size
+ * follows what clients hold (connections, bodies, exports), which
+ * http.max_connections bounds. The watchdog
  * sleeps on a condition variable (monotonic clock) until the earliest deadline, and
  * is woken only when a timer is armed with an earlier one (with one header timeout
  * for every connection, a new deadline is almost always the latest). */
@@ -17,10 +18,10 @@
 
 #define N_BUCKETS 1024
 
-struct client {
+struct count {
     char key[GATE_KEY_LEN];
-    long n;
-    struct client *next;
+    size_t n;
+    struct count *next;
 };
 
 struct gate {
@@ -30,7 +31,7 @@ struct gate {
     pthread_t thread;
     int running, stopping;
     size_t bytes;               /* body bytes held */
-    struct client *buckets[N_BUCKETS];
+    struct count *buckets[N_BUCKETS];
     struct gate_timer *timers;  /* armed, unordered */
     uint64_t wait_until;        /* what the watchdog sleeps until (UINT64_MAX: none) */
 };
@@ -133,7 +134,7 @@ void gate_free(struct gate *g)
     }
     for (size_t i = 0; i < N_BUCKETS; i++)
         while (g->buckets[i]) {
-            struct client *c = g->buckets[i];
+            struct count *c = g->buckets[i];
             g->buckets[i] = c->next;
             free(c);
         }
@@ -172,7 +173,7 @@ size_t gate_bytes_held(struct gate *g)
 }
 
 /* FNV-1a of the key, to a bucket. */
-static struct client **bucket(struct gate *g, const char *key)
+static struct count **bucket(struct gate *g, const char *key)
 {
     uint32_t h = 2166136261u;
 
@@ -182,9 +183,9 @@ static struct client **bucket(struct gate *g, const char *key)
 }
 
 /* The entry of key, or the link where it would go (*link_out); called locked. */
-static struct client *find(struct gate *g, const char *key, struct client ***link_out)
+static struct count *find(struct gate *g, const char *key, struct count ***link_out)
 {
-    struct client **link = bucket(g, key);
+    struct count **link = bucket(g, key);
 
     while (*link && strcmp((*link)->key, key) != 0)
         link = &(*link)->next;
@@ -192,9 +193,9 @@ static struct client *find(struct gate *g, const char *key, struct client ***lin
     return *link;
 }
 
-int gate_client_take(struct gate *g, const char *key)
+int gate_count_take(struct gate *g, const char *key, size_t n, size_t max)
 {
-    struct client **link, *c;
+    struct count **link, *c;
     int ok = 0;
 
     pthread_mutex_lock(&g->mu);
@@ -203,11 +204,11 @@ int gate_client_take(struct gate *g, const char *key)
         snprintf(c->key, sizeof c->key, "%s", key);
         *link = c;
     }
-    if (c && c->n < g->lim.max_per_client) {
-        c->n++;
+    if (c && n <= max && c->n <= max - n) {
+        c->n += n;
         ok = 1;
     }
-    if (c && c->n == 0) { /* a new entry that the limit refused at once (a limit of 0) */
+    if (c && c->n == 0) { /* a new entry that the limit refused at once */
         *link = c->next;
         free(c);
     }
@@ -215,23 +216,26 @@ int gate_client_take(struct gate *g, const char *key)
     return ok;
 }
 
-void gate_client_give(struct gate *g, const char *key)
+void gate_count_give(struct gate *g, const char *key, size_t n)
 {
-    struct client **link, *c;
+    struct count **link, *c;
 
     pthread_mutex_lock(&g->mu);
     c = find(g, key, &link);
-    if (c && --c->n <= 0) {
-        *link = c->next;
-        free(c);
+    if (c) {
+        c->n -= n <= c->n ? n : c->n;
+        if (c->n == 0) {
+            *link = c->next;
+            free(c);
+        }
     }
     pthread_mutex_unlock(&g->mu);
 }
 
-long gate_client_count(struct gate *g, const char *key)
+size_t gate_count(struct gate *g, const char *key)
 {
-    struct client **link, *c;
-    long n;
+    struct count **link, *c;
+    size_t n;
 
     pthread_mutex_lock(&g->mu);
     c = find(g, key, &link);

@@ -1,10 +1,14 @@
 /* node/gate.h - admission control of a running node, shared by the HTTP threads:
- * how many connections (or, through a trusted proxy, requests) each client holds, how
- * many bytes of request bodies are held in memory, and deadlines that a watchdog
- * thread enforces. The HTTP layer (api/http.c, api/http_client.c) decides what to
+ * how many bytes of request bodies are held in memory, what each client and each user
+ * holds (connections or, through a trusted proxy, requests; bytes of bodies;
+ * exports), and deadlines that a watchdog thread enforces. The HTTP layer (api/http.c, api/http_client.c) decides what to
  * count and what to do when a limit is reached; this module only counts, under one
  * mutex, and keeps time. It lives in node/ because it needs a thread and a lock, which
  * the api/ layer does not own (scripts/layers.txt).
+ *
+ * Counts are kept per key, a string the caller chooses (a client's address, "body
+ * 192.0.2.7", "export user 12"...), each with the limit the caller gives when it
+ * takes: the gate does not know what a key means.
  *
  * Ownership: the gate owns its counters and its thread. Timers are the caller's
  * memory (embedded in a connection's state); the gate links them while armed and
@@ -21,7 +25,6 @@ struct gate;
 
 struct gate_limits {
     size_t max_bytes;    /* request bodies held at once, bytes */
-    long max_per_client; /* connections or requests one client key may hold */
 };
 
 /* A gate with those limits and its watchdog thread running. */
@@ -38,17 +41,17 @@ int gate_bytes_take(struct gate *g, size_t n);
 void gate_bytes_give(struct gate *g, size_t n);
 size_t gate_bytes_held(struct gate *g);
 
-/* ---- per client ---- */
+/* ---- counts per key ---- */
 
-#define GATE_KEY_LEN 48 /* a client key: an address in text ("2001:db8::/64"), NUL included */
+#define GATE_KEY_LEN 64 /* a key, NUL included ("export 2001:db8:1:2::/64") */
 
-/* Count one more connection or request of the client key: 1, or 0 (nothing counted)
- * when it already holds max_per_client (or its entry cannot be made). */
-int gate_client_take(struct gate *g, const char *key);
-/* Give back one taken by gate_client_take. */
-void gate_client_give(struct gate *g, const char *key);
-/* How many the client key holds now. */
-long gate_client_count(struct gate *g, const char *key);
+/* Add n to key's count: 1, or 0 (nothing added) when the count plus n would pass
+ * max (or the key's entry cannot be made). */
+int gate_count_take(struct gate *g, const char *key, size_t n, size_t max);
+/* Give back n taken by gate_count_take. */
+void gate_count_give(struct gate *g, const char *key, size_t n);
+/* key's count now. */
+size_t gate_count(struct gate *g, const char *key);
 
 /* ---- deadlines ---- */
 

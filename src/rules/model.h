@@ -27,6 +27,8 @@ struct model_ver {
     int tlp, tlp_defaulted, tlp_inherited, revoked, attested, cx;
     char *audience; /* or NULL (owned by whoever filled the struct) */
     char *wd_keep;  /* or NULL: not withdrawn */
+    char *created_by; /* its created_by_ref, "" or NULL for none (owned as audience is;
+                         the engine leaves it NULL: only writes compare it, R9) */
     int obj;        /* index of its object: 0 is the first (the claim, if attested) */
 };
 

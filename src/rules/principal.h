@@ -36,6 +36,8 @@ struct principal {
     struct store_org org;   /* zeroed for ROLE_NONE */
     int console;            /* 1: the node's operator at the console (principal_console) */
     int64_t key_id;         /* the API key that authenticated it, or 0 */
+    int64_t key_rotated_to; /* that key was rotated to this one and is in its grace
+                               period: it may not manage accounts (domain/authz.c), or 0 */
 };
 
 /* The console: whoever runs `mreza` beside the store, i.e. the node's operator, who

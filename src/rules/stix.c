@@ -8,6 +8,7 @@
 
 #include "obs/ascii.h"
 #include "rules/observe.h"
+#include "rules/sco_id.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -717,6 +718,8 @@ enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *
     info->created_by_ref = json_string_value(json_object_get(obj, "created_by_ref"));
     info->revoked = json_is_true(json_object_get(obj, "revoked"));
     rc = check_type_specific(obj, info, err);
+    if (!rc && info->kind == STIX_SCO)
+        rc = sco_id_check(obj, info->type, info->id, err); /* docs/model.md R8 */
     if (rc)
         return rc;
     info->tlp = tlp_of_refs(json_object_get(obj, "object_marking_refs"));

@@ -8,7 +8,8 @@
  * (rules/pattern.h); the error then gives the position in the pattern.
  * A marking-definition under the id of a standard one (TLP 2.0, or STIX 2.1's TLP
  * 1.0: rules/tlp.h) must equal the standard's as a JSON value; any other content is
- * refused, naming the first property that differs. */
+ * refused, naming the first property that differs. An SCO under a UUIDv5 id must carry
+ * the id its content gives (STIX 2.1 section 2.9, docs/model.md R8: rules/sco_id.h). */
 #ifndef MZ_STIX_H
 #define MZ_STIX_H
 

@@ -269,9 +269,6 @@ enum store_put_result {
     STORE_PUT_DUPLICATE /* the same id and version from the same owner was already there */
 };
 
-/* *found_out = 1 if the node itself (owner_org 0: campaign groupings) stored an
- * object under stix_id, compared in lower case (the node writes its ids so). */
-enum mz_err store_node_object(struct store *st, const char *stix_id, int *found_out, struct mz_error *err);
 /* The match_plan of an indicator evaluated on every value (no index key): rules/
  * observe.h's OBSERVE_SCAN, which domain/svc_ingest.c holds equal to it. */
 #define STORE_PLAN_SCAN 4
@@ -300,6 +297,7 @@ struct store_version {
     int tlp, tlp_defaulted, tlp_inherited, revoked, attested, cx;
     const char *audience; /* or NULL */
     const char *wd_keep;  /* NULL, or withdrawn: space-separated identities that keep it */
+    const char *created_by; /* its created_by_ref, or "" (docs/model.md R9) */
 };
 typedef int (*store_version_fn)(void *ctx, const struct store_version *v);
 /* Every version of stix_id, whoever holds it, in seq (arrival) order: what the

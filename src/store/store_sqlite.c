@@ -33,7 +33,6 @@ struct store {
     sqlite3_stmt *put_clear; /* clear `latest` of an (id, owner) */
     sqlite3_stmt *put_ins;   /* insert one object */
     sqlite3_stmt *ident_of;  /* whose identity an id is (store_identity_owner) */
-    sqlite3_stmt *node_obj;  /* an object the node stored under an id (store_node_object) */
     sqlite3_stmt *put_last;  /* the newest date_added stored */
     sqlite3_stmt *id_rows;   /* every version of an id (store_id_versions) */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
@@ -305,7 +304,7 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added FROM objects WHERE stix_id=?1 ORDER BY seq",
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by FROM objects WHERE stix_id=?1 ORDER BY seq",
                      &st->id_rows, err);
     if (!rc)
         rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3 AND latest=1",
@@ -325,8 +324,6 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                      " UNION ALL SELECT org_id,id FROM users WHERE identity=?1 COLLATE NOCASE LIMIT 1",
                      &st->ident_of, err);
     /* the node writes its ids in lower case: one probe of objects_version */
-    if (!rc)
-        rc = prepare(st, "SELECT 1 FROM objects WHERE stix_id=lower(?1) AND owner_org=0 LIMIT 1", &st->node_obj, err);
     if (rc)
         goto fail;
     *out = st;
@@ -344,7 +341,6 @@ void store_close(struct store *st)
     sqlite3_finalize(st->put_clear);
     sqlite3_finalize(st->put_ins);
     sqlite3_finalize(st->ident_of);
-    sqlite3_finalize(st->node_obj);
     sqlite3_finalize(st->put_last);
     sqlite3_finalize(st->id_rows);
     sqlite3_close(st->db);
@@ -893,20 +889,6 @@ enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz
 
 /* ---- objects ---- */
 
-enum mz_err store_node_object(struct store *st, const char *stix_id, int *found_out, struct mz_error *err)
-{
-    sqlite3_stmt *s = st->node_obj;
-    int step;
-
-    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
-    step = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return db_error(st, err, "look up the node's objects");
-    *found_out = step == SQLITE_ROW;
-    return MZ_OK;
-}
-
 static int64_t time_us(const struct mz_time *t)
 {
     return t->sec * 1000000 + t->nsec / 1000;
@@ -1058,6 +1040,7 @@ enum mz_err store_id_versions(struct store *st, const char *stix_id, store_versi
         v.audience = (const char *)sqlite3_column_text(s, 12);
         v.wd_keep = (const char *)sqlite3_column_text(s, 13);
         v.date_added = (const char *)sqlite3_column_text(s, 14);
+        v.created_by = (const char *)sqlite3_column_text(s, 15);
         if (fn(ctx, &v)) {
             step = SQLITE_DONE;
             break;

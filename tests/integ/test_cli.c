@@ -12,7 +12,8 @@
  * and malformed options are named; every command but init, on a directory without a
  * node, says "no node in DIR (run mreza init)" and creates nothing; a second
  * `init --demo` is refused and leaves demo-keys.txt byte for byte; init says what
- * to do next; import stores several files, each all or nothing; --version. */
+ * to do next; import stores several files, each all or nothing; --version;
+ * docs/config.md's list of settings is what `mreza config defaults` prints. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -570,6 +571,31 @@ static void test_version(void **state)
     h_node_free(&empty);
 }
 
+/* docs/config.md holds, in its one fenced block, exactly what `mreza config defaults`
+ * prints: a setting added, renamed or given another default or description in
+ * util/conf.c without the doc fails here. */
+static void test_config_doc_is_the_defaults(void **state)
+{
+    struct hnode empty;
+    const char *const argv[] = {"config", "defaults", NULL};
+    char *out = NULL, *doc = h_read_file("docs/config.md", NULL), *open, *close;
+
+    (void)state;
+    assert_non_null(doc);
+    open = strstr(doc, "\n```\n");
+    assert_non_null(open);
+    open += 5;
+    close = strstr(open, "```\n");
+    assert_non_null(close);
+    *close = '\0';
+    empty_dir(&empty);
+    assert_int_equal(h_cli(&empty, &out, argv), 0);
+    assert_string_equal(out, open);
+    free(out);
+    free(doc);
+    h_node_free(&empty);
+}
+
 /* The store and the index snapshot hold every TLP level, RED included: they are made
  * readable by their owner only, even in a directory made open beforehand (packaging,
  * service managers) and under a permissive umask. */
@@ -675,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_import_several_files),
         cmocka_unit_test(test_import_reports_granular),
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_config_doc_is_the_defaults),
         cmocka_unit_test(test_store_files_are_private),
         cmocka_unit_test(test_data_dir_private),
     };

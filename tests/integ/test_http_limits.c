@@ -6,10 +6,14 @@
  *     `Expect: 100-continue` gets the refusal and never a 100 Continue;
  *   - the budget of request bodies in flight (http.max_bodies_in_flight), announced
  *     and chunked, with uploads held open by the client itself after 100 Continue;
+ *     one client's share of it (http.max_bodies_per_client), by address and by user;
+ *     the deadline of a body (http.body_timeout) against a client that trickles it;
  *   - header checks: NUL bytes, control bytes, disagreeing Content-Length...;
  *   - connections per client, the header deadline against a client that trickles its
  *     headers, trusted proxies and X-Forwarded-For;
- *   - exports streamed on their own connections, http.max_exports at once.
+ *   - exports streamed on their own connections, http.max_exports at once, at most
+ *     http.max_exports_per_client of them per address and per user, each cut off
+ *     after http.export_timeout (the bundle then never looks complete).
  * Every limit is configured small; every wait is for an event, bounded. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,9 +33,10 @@
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define WAIT_MS 20000 /* the most any reply is waited for */
 
-static struct hnode lim, conn, slow, proxy;
-static char analyst_key[64], viewer_key[64], proxy_key[64];
-static char lim_log[300], proxy_log[300];
+static struct hnode lim, conn, slow, proxy, share;
+static char analyst_key[64], analyst2_key[64], viewer_key[64], proxy_key[64];
+static char slow_key[64], slow_key2[64], share_a[64], share_a2[64], share_r[64];
+static char lim_log[300], proxy_log[300], slow_log[300];
 
 /* A note whose JSON is exactly len bytes (len >= 400); n makes its id. */
 static char *note_of_len(int n, size_t len)
@@ -114,10 +119,15 @@ static void start(struct hnode *n, const char *const *sets, const char *log)
 
 static int setup(void **state)
 {
-    const char *const lim_sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=1",
+    const char *const lim_sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=2",
+                                    "http.max_exports_per_client=1",
                                     "log.level=info", NULL};
     const char *const conn_sets[] = {"http.max_connections_per_client=3", "http.header_timeout=600", NULL};
-    const char *const slow_sets[] = {"http.header_timeout=1", "http.timeout=600", NULL};
+    const char *const slow_sets[] = {"http.header_timeout=1", "http.timeout=600", "http.body_timeout=1",
+                                     "http.max_body=1M", "http.max_bodies_in_flight=1M",
+                                     "http.max_bodies_per_client=1M", NULL};
+    const char *const share_sets[] = {"http.max_body=400K", "http.max_bodies_per_client=500K",
+                                      "http.max_bodies_in_flight=1M", NULL};
     const char *const proxy_sets[] = {"http.trusted_proxies=127.0.0.1, 10.9.0.0/16",
                                       "http.max_connections_per_client=2", "log.level=info", NULL};
 
@@ -126,10 +136,22 @@ static int setup(void **state)
     h_add_org(&lim, "rs-cert", "RS", "national-csirt");
     h_add_user(&lim, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
     h_add_user(&lim, "viewer@rs-cert", "rs-cert", "viewer", viewer_key);
+    h_add_user(&lim, "analyst2@rs-cert", "rs-cert", "analyst", analyst2_key);
     snprintf(lim_log, sizeof lim_log, "%s/serve.log", lim.dir);
     h_start_logged(&lim, lim_sets, lim_log);
     start(&conn, conn_sets, NULL);
-    start(&slow, slow_sets, NULL);
+    h_node_init(&slow);
+    h_add_org(&slow, "rs-cert", "RS", "national-csirt");
+    h_add_user(&slow, "analyst@rs-cert", "rs-cert", "analyst", slow_key);
+    h_add_user(&slow, "analyst2@rs-cert", "rs-cert", "analyst", slow_key2);
+    snprintf(slow_log, sizeof slow_log, "%s/serve.log", slow.dir);
+    h_start_logged(&slow, slow_sets, slow_log);
+    h_node_init(&share);
+    h_add_org(&share, "rs-cert", "RS", "national-csirt");
+    h_add_user(&share, "analyst@rs-cert", "rs-cert", "analyst", share_a);
+    h_add_user(&share, "analyst2@rs-cert", "rs-cert", "analyst", share_a2);
+    h_add_user(&share, "reporter@rs-cert", "rs-cert", "reporter", share_r);
+    h_start(&share, share_sets);
     h_node_init(&proxy);
     h_add_org(&proxy, "rs-cert", "RS", "national-csirt");
     h_add_user(&proxy, "analyst@rs-cert", "rs-cert", "analyst", proxy_key);
@@ -145,6 +167,7 @@ static int teardown(void **state)
     h_node_free(&conn);
     h_node_free(&slow);
     h_node_free(&proxy);
+    h_node_free(&share);
     return 0;
 }
 
@@ -313,6 +336,208 @@ static void test_chunked_in_flight(void **state)
     close(fa);
     free(a);
     free(c);
+}
+
+/* ---- one client's share of the budget ---- */
+
+/* Announce a body of len bytes to n from the address from with key, asking for 100
+ * Continue; returns the socket, the first reply's status in *status. */
+static int announce_as(struct hnode *n, const char *from, const char *key, size_t len, long *status,
+                       struct hresp *r)
+{
+    char head[512];
+    int fd;
+
+    snprintf(head, sizeof head,
+             "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\nExpect: 100-continue",
+             key, len);
+    fd = send_head(n, from, head);
+    *status = h_raw_reply(fd, WAIT_MS, r);
+    return fd;
+}
+
+/* The same, expecting a refusal: its status and a message containing part. */
+static void announce_refused(const char *what, const char *from, const char *key, size_t len, long status,
+                             const char *part)
+{
+    struct hresp r;
+    long st;
+    int fd = announce_as(&share, from, key, len, &st, &r);
+
+    if (st != status) {
+        char got[300];
+        snprintf(got, sizeof got, "%.299s", r.headers);
+        hresp_free(&r);
+        close(fd);
+        fail_msg("%s: %ld, want %ld: %s", what, st, status, got);
+    }
+    assert_error(&r, status, part);
+    if (status == 429)
+        assert_non_null(strstr(r.headers, "Retry-After: "));
+    hresp_free(&r);
+    close(fd);
+}
+
+/* Each client (address) and each user may hold 500 KB of the 1 MiB for bodies in
+ * flight. One upload of 300 KB is held (100 Continue) by analyst@rs-cert from
+ * 127.0.0.1: another from the same address is 429, whoever sends it, and so is
+ * another by the same user from another address; another user from another address is
+ * admitted. A chunked body counts its bytes as they arrive. Once the held upload is
+ * done, its share is free again. Before, one writer could hold the whole budget with
+ * uploads it trickled, and every other writer got 503. */
+static void test_body_share(void **state)
+{
+    const size_t len = 300000, chunk = 300000;
+    char *a = note_of_len(11, len), *b = note_of_len(12, len), *c = note_of_len(13, chunk), size_line[32],
+         head[512];
+    long long before = h_db_count(&share, NULL);
+    struct hresp r;
+    long st;
+    int fa, fb, fc;
+
+    (void)state;
+    fa = announce_as(&share, NULL, share_a, len, &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    announce_refused("the same client again", NULL, share_a, len, 429,
+                     "too many uploads under way from 127.0.0.1: one client may hold 512000 bytes of request "
+                     "bodies at once (http.max_bodies_per_client)");
+    announce_refused("another user from the same address", NULL, share_a2, len, 429,
+                     "too many uploads under way from 127.0.0.1");
+    announce_refused("the same user from another address", "127.0.0.2", share_a, len, 429,
+                     "too many uploads under way by analyst@rs-cert: one user may hold 512000 bytes");
+    /* a small body still fits in the client's share */
+    fc = announce_as(&share, NULL, share_r, 100000, &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    close(fc);
+    /* another user from another address is admitted: the budget is not the hog's */
+    fb = announce_as(&share, "127.0.0.3", share_a2, len, &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    /* chunked: nothing announced, the bytes count as they come */
+    snprintf(head, sizeof head,
+             "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\nExpect: 100-continue",
+             share_r);
+    fc = send_head(&share, NULL, head);
+    assert_int_equal(h_raw_reply(fc, WAIT_MS, &r), 100);
+    hresp_free(&r);
+    snprintf(size_line, sizeof size_line, "%zx\r\n", chunk);
+    assert_int_equal(h_raw_send(fc, size_line, strlen(size_line)), 0);
+    assert_int_equal(h_raw_send(fc, c, chunk), 0);
+    assert_int_equal(h_raw_send(fc, "\r\n0\r\n\r\n", 7), 0);
+    st = h_raw_reply(fc, WAIT_MS, &r);
+    if (st != 429)
+        fail_msg("chunked upload past the client's share: %ld, want 429: %.300s", st, r.headers);
+    assert_error(&r, 429, "too many uploads under way from 127.0.0.1");
+    hresp_free(&r);
+    close(fc);
+    /* the held uploads finish */
+    assert_int_equal(h_raw_send(fa, a, len), 0);
+    assert_int_equal(h_raw_reply(fa, WAIT_MS, &r), 201);
+    hresp_free(&r);
+    close(fa);
+    assert_int_equal(h_raw_send(fb, b, len), 0);
+    assert_int_equal(h_raw_reply(fb, WAIT_MS, &r), 201);
+    hresp_free(&r);
+    close(fb);
+    /* and the share is free again: the same user from the other address */
+    fa = announce_as(&share, "127.0.0.2", share_a, len, &st, &r);
+    assert_int_equal(st, 100);
+    hresp_free(&r);
+    close(fa);
+    assert_int_equal(h_db_count(&share, NULL), before + 2);
+    assert_true(h_db_integrity_ok(&share));
+    assert_true(h_healthy(&share));
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* ---- the body deadline ---- */
+
+struct trickle_case {
+    const char *what;
+    const char *framing; /* the header that frames the body */
+    const char *step;    /* what is sent every 100 ms */
+};
+
+/* A client that announces a body and sends it a byte at a time, never silent for
+ * long (http.timeout is 600 s), is cut off once http.body_timeout (1 s) has passed
+ * since its headers, announced or chunked; the node logs event=body_timeout and gives
+ * back what the body held: the 1 MiB announced, which kept another writer out (503)
+ * meanwhile, is free again. Before, the trickle held the budget for as long as it
+ * went on. */
+static void test_body_deadline(void **state)
+{
+    static const struct trickle_case cases[] = {
+        {"announced", "Content-Length: 1048576", "x"},
+        {"chunked", "Transfer-Encoding: chunked", "1\r\nx\r\n"},
+    };
+    struct hresp r;
+    char *log;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char head[512];
+        int fd, other, closed = 0, ok = 0;
+        long st;
+        snprintf(head, sizeof head,
+                 "POST /api/v1/objects HTTP/1.1\r\nAuthorization: Bearer %s\r\nContent-Type: "
+                 "application/json\r\n%s\r\nExpect: 100-continue",
+                 slow_key, cases[i].framing);
+        fd = send_head(&slow, NULL, head);
+        assert_int_equal(h_raw_reply(fd, WAIT_MS, &r), 100); /* admitted: its deadline runs */
+        hresp_free(&r);
+        assert_int_equal(h_raw_send(fd, "{", 1), 0);
+        if (i == 0) { /* the announced body holds the whole budget */
+            other = announce_as(&slow, "127.0.0.2", slow_key2, 1048576, &st, &r);
+            hresp_free(&r);
+            close(other);
+            if (st != 503)
+                fail_msg("%s: another writer got %ld while the trickle held the budget, want 503", cases[i].what, st);
+        }
+        /* a step every 100 ms for at most 30 s */
+        for (int k = 0; k < 300 && !closed; k++)
+            closed = h_raw_send(fd, cases[i].step, strlen(cases[i].step)) != 0 || h_raw_closed(fd, 100);
+        if (!closed)
+            fail_msg("%s: a body trickled for 30 s was not cut off (http.body_timeout = 1)", cases[i].what);
+        close(fd);
+        /* the budget is free again (the node gives it back once it has seen the close,
+         * a moment after the client has: bounded retries): another writer's 1 MiB
+         * upload goes through */
+        for (int k = 0; k < 400 && !ok; k++) {
+            other = announce_as(&slow, "127.0.0.2", slow_key2, 1048576, &st, &r);
+            ok = st == 100;
+            hresp_free(&r);
+            if (ok) {
+                char *note = note_of_len(22 + (int)i, 1048576);
+                assert_int_equal(h_raw_send(other, note, 1048576), 0);
+                assert_int_equal(h_raw_reply(other, WAIT_MS, &r), 201);
+                hresp_free(&r);
+                free(note);
+            } else {
+                pause_ms(25);
+            }
+            close(other);
+        }
+        if (!ok)
+            fail_msg("%s: the budget was not given back after the cut (last status %ld)", cases[i].what, st);
+    }
+    /* a body sent at once is served as ever */
+    {
+        char *note = note_of_len(21, 1000);
+        assert_int_equal(h_http(&slow, "POST", "/api/v1/objects", slow_key, note, 1000, &r), 201);
+        hresp_free(&r);
+        free(note);
+    }
+    assert_int_equal(h_stop(&slow), 0);
+    log = h_read_file(slow_log, NULL);
+    assert_non_null(strstr(log, "event=body_timeout req="));
+    assert_non_null(strstr(log, " client=127.0.0.1 seconds=1"));
+    free(log);
 }
 
 /* ---- header checks ---- */
@@ -596,25 +821,20 @@ static long dechunk(char *s, size_t len)
     return -1;
 }
 
-/* With http.max_exports = 1, an export that a client holds (it reads nothing, and the
- * export is larger than what the sockets can buffer) takes the one export connection: a
- * second export is refused at once with 503; the first one, read at last, is whole;
- * then exports are served again. Meanwhile the node answers everything else (the
- * export does not hold a connection of the pool). */
-static void test_export_cap(void **state)
+/* About 12 MB of notes on lim (once), in parts under http.max_body (1 MiB): an export
+ * of them is about three times what the two sockets' buffers can take (tcp_wmem's 4
+ * MiB included), so an export that its client does not read stays under way. (No
+ * SO_RCVBUF games: a window shrunk to nothing reopens slowly.) Returns how many notes
+ * an export of type=note holds. */
+static long long load_notes(void)
 {
+    static long long n_visible = -1;
     const int n_notes = 3000;
     const size_t note_len = 4000;
-    char head[512], *all;
-    size_t all_len = 0;
-    long long n_visible;
     struct hresp r;
-    json_t *v;
-    long len;
-    int fa, fb;
 
-    (void)state;
-    /* about 12 MB of notes, in parts under http.max_body (1 MiB) */
+    if (n_visible >= 0)
+        return n_visible;
     for (int part = 0; part < n_notes / 200; part++) {
         size_t pl = 0;
         char *p = malloc(200 * (note_len + 1) + 256);
@@ -638,29 +858,121 @@ static void test_export_cap(void **state)
     }
     n_visible = h_db_count(&lim, "type = 'note'");
     assert_true(n_visible >= n_notes);
-    /* A: the export starts (its status line arrives) and is then not read */
+    return n_visible;
+}
+
+/* Send an export of the notes from the address from with key. */
+static int export_request(const char *from, const char *key)
+{
+    char head[512];
+
     snprintf(head, sizeof head, "GET /api/v1/export?type=note HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
                                 "Connection: close",
-             analyst_key);
-    /* (no SO_RCVBUF games: a window shrunk to nothing reopens slowly; 12 MB is about
-     * three times what the two sockets' buffers can take, tcp_wmem's 4 MiB included) */
-    fa = send_head(&lim, NULL, head);
-    {
-        char line[16];
-        size_t got = 0;
-        while (got < 12) {
-            ssize_t k = recv(fa, line + got, 12 - got, 0);
-            assert_true(k > 0);
-            got += (size_t)k;
-        }
-        assert_memory_equal(line, "HTTP/1.1 200", 12);
+             key);
+    return send_head(&lim, from, head);
+}
+
+/* An export that has started (its status line has arrived) and is then not read. */
+static int export_held(const char *from, const char *key)
+{
+    int fd = export_request(from, key);
+    char line[16];
+    size_t got = 0;
+
+    while (got < 12) {
+        ssize_t k = recv(fd, line + got, 12 - got, 0);
+        assert_true(k > 0);
+        got += (size_t)k;
     }
-    /* B: refused at once */
-    fb = send_head(&lim, NULL, head);
-    assert_int_equal(h_raw_reply(fb, WAIT_MS, &r), 503);
-    assert_error(&r, 503, "too many exports at once (http.max_exports");
+    assert_memory_equal(line, "HTTP/1.1 200", 12);
+    return fd;
+}
+
+static void export_refused(const char *what, const char *from, const char *key, long status, const char *part)
+{
+    struct hresp r;
+    int fd = export_request(from, key);
+    long st = h_raw_reply(fd, WAIT_MS, &r);
+
+    if (st != status) {
+        char got[300];
+        snprintf(got, sizeof got, "%.299s", r.headers);
+        hresp_free(&r);
+        close(fd);
+        fail_msg("%s: %ld, want %ld: %s", what, st, status, got);
+    }
+    assert_error(&r, status, part);
+    assert_non_null(strstr(r.headers, "Retry-After: "));
     hresp_free(&r);
-    close(fb);
+    close(fd);
+}
+
+/* Read a held export to its end: the whole bundle, every note. */
+static void export_read_whole(int fd, long long n_visible)
+{
+    size_t all_len = 0;
+    char *all = h_raw_read_all(fd, 60000, &all_len), *body;
+    json_error_t je;
+    json_t *v;
+    long len;
+
+    assert_non_null(all);
+    body = strstr(all, "\r\n\r\n");
+    assert_non_null(body);
+    assert_non_null(strstr(all, "Transfer-Encoding: chunked"));
+    body += 4;
+    len = dechunk(body, all_len - (size_t)(body - all));
+    assert_true(len > 0);
+    v = json_loadb(body, (size_t)len, 0, &je);
+    if (!v)
+        fail_msg("export is not JSON: %s", je.text);
+    assert_int_equal(json_array_size(json_object_get(v, "objects")), (size_t)n_visible + 1); /* + TLP:GREEN */
+    json_decref(v);
+    free(all);
+}
+
+/* An export of the identities succeeds (bounded retries: the node frees an export's
+ * connection, and its count, once libmicrohttpd has seen the reply end). */
+static void exports_served_again(const char *key)
+{
+    struct hresp r;
+    long st = 0;
+
+    for (int i = 0; i < 400 && st != 200; i++) {
+        if (i)
+            pause_ms(25);
+        st = h_http(&lim, "GET", "/api/v1/export?type=identity", key, NULL, 0, &r);
+        hresp_free(&r);
+    }
+    assert_int_equal(st, 200);
+}
+
+/* http.max_exports = 2, http.max_exports_per_client = 1. An export that analyst
+ * holds from 127.0.0.1 (it reads nothing) is the most that address may have, and the
+ * most that user may have from anywhere: both are 429. The viewer from another
+ * address takes the second export connection; a third client is then refused with
+ * 503. Meanwhile the node answers everything else (an export holds no connection of
+ * the pool). The held exports, read at last, are whole; then exports are served
+ * again. Before, one client could open every export and read them slowly: everyone
+ * else got 503 for as long as it liked. */
+static void test_export_cap(void **state)
+{
+    long long n_visible = load_notes();
+    struct hresp r;
+    int fa, fb;
+
+    (void)state;
+    fa = export_held(NULL, analyst_key);
+    export_refused("the same client again", NULL, analyst_key, 429,
+                   "too many exports under way from 127.0.0.1: one client may have 1 at once "
+                   "(http.max_exports_per_client)");
+    export_refused("the same user from another address", "127.0.0.2", analyst_key, 429,
+                   "too many exports under way by analyst@rs-cert: one user may have 1 at once");
+    export_refused("another user from the same address", NULL, viewer_key, 429,
+                   "too many exports under way from 127.0.0.1");
+    fb = export_held("127.0.0.2", viewer_key);
+    export_refused("a third client", "127.0.0.3", analyst2_key, 503,
+                   "too many exports at once (http.max_exports = 2)");
     /* everything else is served meanwhile */
     assert_int_equal(h_http(&lim, "GET", "/api/v1/count?type=note", analyst_key, NULL, 0, &r), 200);
     {
@@ -669,37 +981,65 @@ static void test_export_cap(void **state)
         assert_non_null(strstr(r.body, want));
     }
     hresp_free(&r);
-    /* A, read at last, is whole: every note */
+    export_read_whole(fa, n_visible);
+    close(fa);
+    export_read_whole(fb, n_visible);
+    close(fb);
+    exports_served_again(analyst_key);
+    exports_served_again(viewer_key);
+}
+
+/* Wait (bounded) until the file at path holds text; 1 if it does. */
+static int log_shows(const char *path, const char *text, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 25) {
+        char *log = h_read_file(path, NULL);
+        int found = log && strstr(log, text);
+        free(log);
+        if (found)
+            return 1;
+        pause_ms(25);
+    }
+    return 0;
+}
+
+/* lim again, with http.export_timeout = 1: an export that its client holds (reading
+ * nothing) is cut off after a second; the node logs event=export_timeout, and the
+ * client, reading at last, gets the start of the bundle and then the connection's
+ * end, without the chunked encoding's last chunk: the bundle cannot be taken for a
+ * whole one. The export's connection and the client's count are free again. Before,
+ * the export (and its snapshot, which keeps the write-ahead log from being
+ * checkpointed) lasted for as long as the client took to read it. */
+static void test_export_deadline(void **state)
+{
+    const char *const sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=2",
+                                "http.max_exports_per_client=1", "http.export_timeout=1", NULL};
+    long long before;
+    size_t all_len = 0;
+    char *all, *body;
+    int fa;
+
+    (void)state;
+    load_notes(); /* (an export of them outlasts what the sockets can buffer) */
+    assert_int_equal(h_stop(&lim), 0);
+    h_start_logged(&lim, sets, lim_log);
+    before = h_db_count(&lim, NULL);
+    fa = export_held(NULL, analyst_key);
+    if (!log_shows(lim_log, "event=export_timeout req=", WAIT_MS))
+        fail_msg("an export held for %d ms was not cut off (http.export_timeout = 1)", WAIT_MS);
     all = h_raw_read_all(fa, 60000, &all_len);
     assert_non_null(all);
     close(fa);
-    {
-        char *body = strstr(all, "\r\n\r\n");
-        json_error_t je;
-        assert_non_null(body);
-        assert_non_null(strstr(all, "Transfer-Encoding: chunked"));
-        body += 4;
-        len = dechunk(body, all_len - (size_t)(body - all));
-        assert_true(len > 0);
-        v = json_loadb(body, (size_t)len, 0, &je);
-        if (!v)
-            fail_msg("export is not JSON: %s", je.text);
-        assert_int_equal(json_array_size(json_object_get(v, "objects")), (size_t)n_visible + 1); /* + TLP:GREEN */
-        json_decref(v);
-    }
+    body = strstr(all, "\r\n\r\n");
+    assert_non_null(body);
+    body += 4;
+    assert_non_null(strstr(body, "{\"type\":\"bundle\"")); /* it had started */
+    assert_int_equal(dechunk(body, all_len - (size_t)(body - all)), -1); /* and is not whole */
     free(all);
-    /* and the export connection is free again (the node frees it once the reply is
-     * over: bounded retries) */
-    {
-        long st = 0;
-        for (int i = 0; i < 400 && st != 200; i++) {
-            if (i)
-                pause_ms(25);
-            st = h_http(&lim, "GET", "/api/v1/export?type=identity", analyst_key, NULL, 0, &r);
-            hresp_free(&r);
-        }
-        assert_int_equal(st, 200);
-    }
+    assert_true(log_shows(lim_log, " client=127.0.0.1 seconds=1", 0));
+    exports_served_again(analyst_key);
+    assert_int_equal(h_db_count(&lim, NULL), before);
+    assert_true(h_db_integrity_ok(&lim));
 }
 
 int main(void)
@@ -708,10 +1048,13 @@ int main(void)
         cmocka_unit_test(test_refused_before_body),
         cmocka_unit_test(test_bodies_in_flight),
         cmocka_unit_test(test_chunked_in_flight),
+        cmocka_unit_test(test_body_share),
         cmocka_unit_test(test_header_checks),
         cmocka_unit_test(test_connections_per_client),
         cmocka_unit_test(test_header_deadline),
+        cmocka_unit_test(test_body_deadline), /* stops the slow node */
         cmocka_unit_test(test_export_cap),
+        cmocka_unit_test(test_export_deadline), /* restarts lim */
         cmocka_unit_test(test_trusted_proxy), /* stops the proxy node */
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };

@@ -7,7 +7,10 @@
  *     on, 401 with a message that says only that, while the user's other keys and
  *     other users go on working; a later expiry or enabling the user again brings
  *     them back, a revocation never; a CLI command run as a disabled user is refused;
- *   - rotation: the old key refused at once, or working until the grace ends;
+ *   - rotation: the old key refused at once, or working until the grace ends - to
+ *     read and write, never to manage accounts: the hostile-user re-attack's old key
+ *     revoked its successor, locking its user out (an admin's could also have issued
+ *     itself a key outliving the grace); it may only revoke itself;
  *   - a member lists and revokes its own keys only, and issues none (a stolen key
  *     must not mint its own successor); another organisation's users are not found;
  *   - the admin decision: an organisation's admin manages its own organisation's
@@ -378,6 +381,75 @@ static void test_rotation(void **state)
     expect("POST", path, keys[ADMIN], "{\"grace\":\"8d\"}", 400, "grace must be");
 }
 
+/* path of key id of user, with suffix ("" or "/rotate"), into out (160 bytes). */
+static void key_path(char *out, const char *user, long long id, const char *suffix)
+{
+    snprintf(out, 160, "/api/v1/users/%s/keys/%lld%s", user, id, suffix);
+}
+
+/* Rotate key id of user as key `as` with a grace of 7 days; the new key into out. */
+static long long rotate_with_grace(const char *as, const char *user, long long id, char *out)
+{
+    char path[160];
+    json_t *v;
+    long long nid;
+
+    key_path(path, user, id, "/rotate");
+    v = call("POST", path, as, "{\"grace\":\"7d\"}", 201);
+    snprintf(out, 64, "%s", json_string_value(json_object_get(v, "api_key")));
+    nid = json_integer_value(json_object_get(json_object_get(v, "key"), "id"));
+    json_decref(v);
+    return nid;
+}
+
+static void test_grace_key_manages_no_accounts(void **state)
+{
+    const char *ind = "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--7c3e1d2a-0000-4000-8000-"
+                      "000000000001\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
+                      "\"pattern\":\"[domain-name:value = 'grace.example']\",\"pattern_type\":\"stix\","
+                      "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" AMBER "\"]}";
+    const char *add = "{\"name\":\"grace@me-cirt\",\"org\":\"me-cirt\",\"role\":\"analyst\"}";
+    char k1[64], k2[64], a1[64], a2[64], path[160];
+    long long id1, id2, aid1, aid2;
+
+    (void)state;
+    /* an analyst's key rotated with a grace: the old key reads and writes on */
+    id1 = issue(ADMIN, names[ANALYST], NULL, k1);
+    id2 = rotate_with_grace(keys[ADMIN], names[ANALYST], id1, k2);
+    works(k1);
+    json_decref(call("POST", "/api/v1/objects", k1, ind, 201));
+    /* but never revokes its successor, which keeps working */
+    key_path(path, names[ANALYST], id2, "");
+    expect("DELETE", path, k1, NULL, 403, "was rotated");
+    works(k2);
+    /* an admin's key in its grace: no key for itself or anyone, no rotation, no longer
+     * life, no disabling, no users */
+    aid1 = issue(NODE_ADMIN, names[ADMIN], NULL, a1);
+    aid2 = rotate_with_grace(keys[NODE_ADMIN], names[ADMIN], aid1, a2);
+    expect("POST", "/api/v1/users/admin@me-cirt/keys", a1, NULL, 403, "was rotated");
+    expect("POST", "/api/v1/users/analyst@me-cirt/keys", a1, NULL, 403, "was rotated");
+    key_path(path, names[ADMIN], aid2, "/rotate");
+    expect("POST", path, a1, NULL, 403, "was rotated");
+    key_path(path, names[ADMIN], aid1, "");
+    expect("PATCH", path, a1, "{\"expires\":\"never\"}", 403, "was rotated");
+    key_path(path, names[ADMIN], aid2, "");
+    expect("DELETE", path, a1, NULL, 403, "was rotated");
+    expect("POST", "/api/v1/users/viewer@me-cirt/disable", a1, NULL, 403, "was rotated");
+    expect("POST", "/api/v1/users", a1, add, 403, "was rotated");
+    works(keys[VIEWER]);
+    json_decref(call("GET", "/api/v1/users/admin@me-cirt/keys", a1, NULL, 200)); /* listing is harmless */
+    /* the new key manages as the admin does: it ends the old one's grace */
+    key_path(path, names[ADMIN], aid1, "");
+    json_decref(call("DELETE", path, a2, NULL, 200));
+    refused(a1, "this API key has been revoked");
+    works(a2);
+    /* and an old key may end its own grace */
+    key_path(path, names[ANALYST], id1, "");
+    json_decref(call("DELETE", path, k1, NULL, 200));
+    refused(k1, "this API key has been revoked");
+    works(k2);
+}
+
 static void test_members_manage_only_their_own_keys(void **state)
 {
     char k1[64], path[160];
@@ -568,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_expired_key_is_refused),
         cmocka_unit_test(test_disabled_user_is_refused),
         cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_grace_key_manages_no_accounts),
         cmocka_unit_test(test_members_manage_only_their_own_keys),
         cmocka_unit_test(test_organisation_admin_stays_in_its_organisation),
         cmocka_unit_test(test_node_admin_manages_everyone),

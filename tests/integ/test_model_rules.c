@@ -7,9 +7,17 @@
  *   - R9 and R3.4 on the command line: `mreza import --author-self` claims ids, and
  *     `--narrow-revocation` lets a narrow revocation in;
  *   - the API's parameters author=self and narrow_revocation=true|false, others refused;
- *   - R6.5: ingest.max_versions, set at the server, refuses the version beyond it.
+ *   - R6.5: ingest.max_versions, set at the server, refuses the version beyond it;
+ *   - R8: an SCO under a UUIDv5 id must carry the id its content gives (STIX 2.1
+ *     section 2.9): ids computed by the OASIS stix2 library and MISP's v4 SCO ids are
+ *     stored, the STIX specification's example ids (in MISP's mapping documentation)
+ *     and the hostile-user review's domain-name (good.example's id, evil.example's
+ *     value) refused whole, naming the id and the id the content gives;
+ *   - R9: `created_by_ref` may not change between versions of one object (400 at
+ *     /objects/N/created_by_ref), decided on the versions the poster may read (R5): a
+ *     colleague who may read none of them is not refused for a hidden one.
  * Each fails on the code before (no `org set`, no such options, every version
- * stored). */
+ * stored, every SCO id taken as posted, any creator accepted in a new version). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,7 +33,7 @@
 #define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 
 static struct hnode node;
-enum { K_AL, K_ME, K_BANK, N_KEYS };
+enum { K_AL, K_AL2, K_ME, K_BANK, N_KEYS };
 static char keys[N_KEYS][64];
 static struct hresp last;
 
@@ -83,6 +91,7 @@ static int setup(void **state)
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
     h_add_org(&node, "me-bank", "ME", "operator");
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", keys[K_AL]);
+    h_add_user(&node, "analyst2@al-cert", "al-cert", "analyst", keys[K_AL2]);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", keys[K_ME]);
     h_add_user(&node, "analyst@me-bank", "me-bank", "analyst", keys[K_BANK]);
     h_start(&node, sets);
@@ -273,6 +282,117 @@ static void test_max_versions(void **state)
     assert_non_null(strstr(last.body, "\"duplicate\":true"));
 }
 
+/* A file of tests/data/sco/ posted by k; the status. */
+static long post_file(int k, const char *name)
+{
+    char path[200], *b;
+    size_t len;
+    long status;
+
+    snprintf(path, sizeof path, "tests/data/sco/%s", name);
+    b = h_read_file(path, &len);
+    assert_non_null(b);
+    status = req("POST", "/api/v1/objects", keys[k], b);
+    free(b);
+    return status;
+}
+
+/* R8: computable SCO ids must be computed right. */
+static void test_sco_ids(void **state)
+{
+    const char *good_id = "domain-name--5a9c819c-8522-5fab-b94a-e0223af81251"; /* uuid5 of good.example */
+    char body[400];
+    long long before;
+
+    (void)state;
+    /* ids computed by other tools: stored, and served under them */
+    assert_int_equal(post_file(K_AL, "stix2-deterministic-ids.json"), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":5"));
+    assert_int_equal(req("GET", "/api/v1/objects/ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4", keys[K_AL], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "\"198.51.100.3\""));
+    /* MISP's export: SCOs under its attributes' v4 uuids are fine */
+    assert_int_equal(post_file(K_ME, "misp-objects-collection.json"), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":18"));
+    /* the specification's example ids: the bundle is refused whole, naming the first
+     * SCO whose id its value contradicts and the id the value gives */
+    before = h_db_count(&node, "1");
+    assert_int_equal(post_file(K_BANK, "misp-external-domain-ip.json"), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/1/id\""));
+    assert_non_null(strstr(last.body, "does not match the content"));
+    assert_non_null(strstr(last.body, "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7; post it under that id"));
+    assert_int_equal(h_db_count(&node, "1"), before);
+    /* the review's: good.example's id carrying evil.example, after the real one */
+    snprintf(body, sizeof body,
+             "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"good.example\","
+             "\"object_marking_refs\":[\"" GREEN "\"]}", good_id);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    snprintf(body, sizeof body,
+             "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"evil.example\","
+             "\"object_marking_refs\":[\"" GREEN "\"]}", good_id);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_BANK], body), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/id\""));
+    assert_non_null(strstr(last.body, "domain-name--69228563-c8d2-54ae-aeca-5f4134cb59aa"));
+    assert_int_equal(h_db_count(&node, "stix_id = 'domain-name--5a9c819c-8522-5fab-b94a-e0223af81251'"), 1);
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5a9c819c-8522-5fab-b94a-e0223af81251", keys[K_AL], NULL),
+                     200);
+    assert_non_null(strstr(last.body, "good.example"));
+}
+
+/* A bundle of one indicator of id, `modified` 2025-02-<day>, with marking and the
+ * creator given (NULL: none). */
+static long post_creator(int k, const char *id, int day, const char *marking, const char *creator)
+{
+    char body[1200], cr[120] = "";
+
+    if (creator)
+        snprintf(cr, sizeof cr, "\"created_by_ref\":\"%s\",", creator);
+    snprintf(body, sizeof body,
+             "{\"type\":\"bundle\",\"id\":\"bundle--6f1d0c7e-1b1e-4c55-9d0e-0a1b2c3d4e5f\",\"objects\":[{\"type\":"
+             "\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",%s\"created\":\"2025-02-01T00:00:00.000Z\","
+             "\"modified\":\"2025-02-%02dT00:00:00.000Z\",\"pattern\":\"[domain-name:value = 'creator.example']\","
+             "\"pattern_type\":\"stix\",\"valid_from\":\"2025-02-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}]}",
+             id, cr, day, marking);
+    return req("POST", "/api/v1/objects", keys[k], body);
+}
+
+/* R9: one object, one creator (STIX 2.1 section 3.6). */
+static void test_created_by_constant(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-4000-8000-000000000007";
+    const char *hidden = "indicator--0b1c2d3e-0000-4000-8000-000000000008";
+    const char *mitre = "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5";
+    char own[64], own_upper[64];
+
+    (void)state;
+    h_identity(&node, "org", "al-cert", own);
+    snprintf(own_upper, sizeof own_upper, "identity--%s", own + 10);
+    for (char *c = own_upper + 10; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+    assert_int_equal(post_creator(K_AL, id, 2, GREEN, own), 201);
+    /* another creator, or none, in a later or an earlier version: refused */
+    assert_int_equal(post_creator(K_AL, id, 3, GREEN, mitre), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+    assert_non_null(strstr(last.body, "may not change between versions"));
+    assert_non_null(strstr(last.body, own));
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, NULL), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+    assert_int_equal(post_creator(K_AL, id, 1, GREEN, mitre), 400);
+    assert_int_equal(h_db_count(&node, "stix_id = 'indicator--0b1c2d3e-0000-4000-8000-000000000007'"), 1);
+    /* the same creator (in any case): a new version */
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own_upper), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":1"));
+    /* R5: a RED version the colleague may not read does not decide for it; its post
+     * goes to its own personal object (R1.3), as without the RED one */
+    assert_int_equal(post_creator(K_AL, hidden, 2, RED, mitre), 201);
+    assert_int_equal(post_creator(K_AL2, hidden, 3, GREEN, own), 201);
+    assert_non_null(strstr(last.body, "\"new_count\":1"));
+    /* ... and once it may read a version, that one does */
+    assert_int_equal(post_creator(K_AL2, hidden, 4, GREEN, mitre), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +400,8 @@ int main(void)
         cmocka_unit_test(test_import_options),
         cmocka_unit_test(test_api_parameters),
         cmocka_unit_test(test_max_versions),
+        cmocka_unit_test(test_sco_ids),
+        cmocka_unit_test(test_created_by_constant),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 

@@ -11,12 +11,17 @@
  *     another organisation (whom the poster may list) or the node itself is that
  *     owner's, never the poster's: skipped, the rest of the bundle stored
  *     (docs/model.md R1.1, R9); a vendor's identity and one's own are fine;
- *   - the identity objects of organisations and the node's campaign groupings are
- *     written only by the node: refused from admin, analyst and reporter alike;
- *     users' identities to whoever may list them; the node's x-mreza- types;
+ *   - the identity objects of organisations and the node's own identity are written
+ *     only by the node: refused from admin, analyst and reporter alike; users'
+ *     identities to whoever may list them; the node's x-mreza- types;
  *   - a regional campaign is recorded although members first posted groupings under
  *     the id it used to have (predictable then: an invisible one listing 50 reports,
- *     and a GREEN one dated as late as the skew allows), and nobody may post under its id afterwards.
+ *     and a GREEN one dated as late as the skew allows); a post under its id
+ *     afterwards is never refused for the id (docs/model.md R8: the refusal told a
+ *     reporter, who may not read the grouping, that a campaign existed) but is the
+ *     poster's later object of the node's claim, served to its own organisation
+ *     alone: everyone else is still served the node's grouping, the campaign list
+ *     is the node's, and the campaign's next version reaches them too.
  * Granular markings are tested in the TLP matrix (test_tlp_matrix.c). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -513,8 +518,9 @@ static char *grouping(const char *id, const char *marking, const char *modified,
 }
 
 /* The campaign of camp.example as /api/v1/campaigns lists it to the Montenegrin
- * analyst, waiting (bounded) for the node's background job; NULL if none came. */
-static json_t *wait_campaign(void)
+ * analyst, once it lists at least min_reports reports, waiting (bounded) for the
+ * node's background job; NULL if none came. */
+static json_t *wait_campaign_reports(size_t min_reports)
 {
     for (int i = 0; i < 400; i++) {
         char *out = NULL;
@@ -526,7 +532,8 @@ static json_t *wait_campaign(void)
         free(out);
         json_array_foreach(json_object_get(v, "objects"), k, g) {
             const char *val = json_string_value(json_object_get(json_object_get(g, "x_mreza_campaign"), "value"));
-            if (val && !strcmp(val, "camp.example")) {
+            if (val && !strcmp(val, "camp.example") &&
+                json_array_size(json_object_get(g, "object_refs")) >= min_reports) {
                 json_incref(g);
                 json_decref(v);
                 return g;
@@ -536,6 +543,46 @@ static json_t *wait_campaign(void)
         poll(&none, 0, 25);
     }
     return NULL;
+}
+
+static json_t *wait_campaign(void)
+{
+    return wait_campaign_reports(1);
+}
+
+/* A report of camp.example: a GREEN indicator whose id ends in 100 + k. */
+static char *camp_report(int k)
+{
+    char *s = NULL;
+
+    if (asprintf(&s,
+                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--7a7a7a7a-0000-4000-8000-%012d\","
+                 "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
+                 "\"pattern\":\"[domain-name:value = 'camp.example']\",\"pattern_type\":\"stix\","
+                 "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" GREEN "\"]}",
+                 100 + k) < 0)
+        abort();
+    return s;
+}
+
+/* The `modified` of the grouping id that key is served (NULL if 404), into out. */
+static const char *served_modified(int key, const char *id, char *out, size_t cap)
+{
+    char path[128], *body = NULL;
+    json_t *v;
+    const char *m;
+
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id);
+    if (get(key, path, &body) != 200) {
+        free(body);
+        return NULL;
+    }
+    v = parse(body);
+    free(body);
+    m = json_string_value(json_object_get(v, "modified"));
+    snprintf(out, cap, "%s", m ? m : "");
+    json_decref(v);
+    return out;
 }
 
 static void test_campaign_recorded_despite_attackers(void **state)
@@ -558,16 +605,7 @@ static void test_campaign_recorded_despite_attackers(void **state)
     /* three countries report the domain */
     for (int k = 0; k < 3; k++) {
         static const int who[] = {K_AL, K_ME, K_MK};
-        char tail[16], *ind, *s = NULL;
-        snprintf(tail, sizeof tail, "%012d", 100 + k);
-        if (asprintf(&s,
-                     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--7a7a7a7a-0000-4000-8000-%s\","
-                     "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
-                     "\"pattern\":\"[domain-name:value = 'camp.example']\",\"pattern_type\":\"stix\","
-                     "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" GREEN "\"]}",
-                     tail) < 0)
-            abort();
-        ind = s;
+        char *ind = camp_report(k);
         json_decref(post(who[k], ind, 201));
         free(ind);
     }
@@ -580,20 +618,36 @@ static void test_campaign_recorded_despite_attackers(void **state)
     assert_non_null(node_ident);
     assert_string_not_equal(id, old_id); /* no longer foreseeable */
     assert_int_equal(json_array_size(json_object_get(camp, "object_refs")), 3);
-    /* after it: its id is the node's, for every role; so is the node's identity */
+    /* after it: a post under its id is not refused for the id (R8) - the refusal
+     * would tell the hospital's reporter, who may not read the GREEN grouping, that a
+     * campaign exists under an id it computed; it is the poster's later object of
+     * the node's claim (R1.4), the reporter told nothing of the node's, al-cert's
+     * first poster (who may read it) warned. The node's identity stays the node's. */
     for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
-        g = grouping(id, GREEN, "9999-12-31T23:59:59.999Z", 1, NULL);
-        refused(writers[w], g, 400, "/id", "the node itself writes");
+        json_t *r;
+        const char *warn;
+        g = grouping(id, GREEN, soon(), 1, NULL);
+        r = post(writers[w], g, 201);
         free(g);
+        warn = json_string_value(json_array_get(json_object_get(r, "warnings"), 0));
+        if (writers[w] == K_HOSP && warn && strstr(warn, "the node"))
+            fail_msg("the reporter was told of the node's grouping: %s", warn);
+        if (writers[w] == K_AL_ADMIN && (!warn || !strstr(warn, "in place of the node's")))
+            fail_msg("the analyst was not warned: %s", warn ? warn : "(none)");
+        json_decref(r);
         g = identity_obj(node_ident);
         refused(writers[w], g, 400, "/id", "node's own identity");
         free(g);
     }
+    g = grouping(id, GREEN, "9999-12-31T23:59:59.999Z", 1, NULL);
+    refused(K_HOSP, g, 400, "/modified", "max_future_skew");
+    free(g);
     snprintf(extra, sizeof extra, ",\"created_by_ref\":\"%s\"", node_ident);
     g = grouping("grouping--7a7a7a7a-0000-4000-8000-000000000200", GREEN, "2025-01-01T00:00:00.000Z", 1, extra);
     skipped(K_AL, g, "grouping--7a7a7a7a-0000-4000-8000-000000000200", "the node's object", 0);
     free(g);
-    /* readers get the node's grouping */
+    /* readers of other organisations get the node's grouping; the posters' own
+     * organisations their own objects (R2.1) */
     snprintf(path, sizeof path, "/api/v1/objects/%s", id);
     assert_int_equal(get(K_MK, path, &out), 200);
     v = parse(out);
@@ -602,10 +656,36 @@ static void test_campaign_recorded_despite_attackers(void **state)
                         json_string_value(json_object_get(camp, "modified")));
     json_decref(v);
     free(out);
+    assert_non_null(served_modified(K_AL2, id, extra, sizeof extra));
+    assert_string_not_equal(extra, json_string_value(json_object_get(camp, "modified")));
     assert_int_equal(get(K_ME, "/api/v1/campaigns", &out), 200);
     assert_null(strstr(out, old_id));
+    assert_int_equal(count_of(out, id), 1);
     free(out);
     assert_int_equal(h_db_count(&node, "type = 'grouping' AND owner_org = 0"), 1);
+    /* a fourth report: the node's next version reaches the others, once, and the id's
+     * choice holds for it too */
+    {
+        char *ind = camp_report(3), want[64];
+        json_t *next;
+        json_decref(post(K_HOSP, ind, 201));
+        free(ind);
+        next = wait_campaign_reports(4);
+        if (!next)
+            fail_msg("the campaign never took the fourth report");
+        snprintf(want, sizeof want, "%s", json_string_value(json_object_get(next, "modified")));
+        assert_string_equal(json_string_value(json_object_get(next, "id")), id);
+        assert_non_null(served_modified(K_MK, id, extra, sizeof extra));
+        assert_string_equal(extra, want);
+        assert_int_equal(get(K_MK, "/api/v1/campaigns", &out), 200);
+        assert_int_equal(count_of(out, id), 1);
+        free(out);
+        assert_non_null(served_modified(K_AL2, id, extra, sizeof extra));
+        assert_string_not_equal(extra, want);
+        json_decref(next);
+    }
+    snprintf(path, sizeof path, "stix_id = '%s' AND cx = 0", id);
+    assert_int_equal(h_db_count(&node, path), 0);
     json_decref(camp);
 }
 

@@ -9,7 +9,9 @@
  * console manages the node but writes no objects; nobody may do anything; refusals
  * are MZ_EAUTH for nobody and MZ_EFORBIDDEN with a message that says who may and why
  * not this target; a node-wide action ignores the target; an action outside the table
- * is refused. */
+ * is refused. A key in a rotation's grace period (principal.key_rotated_to) reads,
+ * writes and lists as its role allows, and manages no accounts (a second hand-written
+ * table), with a message that says why. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -295,6 +297,48 @@ static void test_messages(void **state)
                    "only a node admin may list users in another organisation (you are viewer of rs-cert)");
 }
 
+/* May a rotated key in its grace period do the action (its role allowing)? Listing,
+ * reading and writing objects yes; managing organisations, users and keys no. */
+static const int grace_ok[AUTHZ_N_ACTIONS] = {
+    [AUTHZ_ORG_ADD] = 0,         [AUTHZ_ORG_LIST] = 1,        [AUTHZ_USER_ADD] = 0,
+    [AUTHZ_USER_LIST] = 1,       [AUTHZ_USER_DISABLE] = 0,    [AUTHZ_KEY_ISSUE] = 0,
+    [AUTHZ_KEY_LIST] = 1,        [AUTHZ_KEY_REVOKE] = 0,      [AUTHZ_KEY_CHANGE] = 0,
+    [AUTHZ_OBJECT_WRITE] = 1,    [AUTHZ_SIGHTING_REPORT] = 1, [AUTHZ_INDEX_STATS] = 1,
+    [AUTHZ_STORE_CHECK] = 1,     [AUTHZ_OBJECT_WITHDRAW] = 1, [AUTHZ_OBJECT_RESTORE] = 1,
+    [AUTHZ_ORG_RANK] = 0,
+};
+
+static void test_grace_key(void **state)
+{
+    struct principal p;
+    struct mz_error err;
+
+    (void)state;
+    for (int col = 1; col <= COL_NODE_ADMIN; col++) {
+        for (size_t i = 0; i < sizeof matrix / sizeof matrix[0]; i++) {
+            enum authz_action act = matrix[i].act;
+            struct authz_target self;
+            int want = matrix[i].allowed[col] && grace_ok[act];
+            principal_of(col, &p);
+            p.key_rotated_to = 42;
+            self = target_of(T_SELF, &p);
+            if (authz_allows(&p, act) != want)
+                fail_msg("action %d, %s in grace: allows %d, want %d", (int)act, col_names[col], !want, want);
+            if (!grace_ok[act] && authz_allows_on(&p, act, &self))
+                fail_msg("action %d, %s in grace: allowed on itself", (int)act, col_names[col]);
+            mz_error_clear(&err);
+            if (matrix[i].allowed[col] && !grace_ok[act]) {
+                assert_int_equal(authz_check(&p, act, &err), MZ_EFORBIDDEN);
+                assert_non_null(strstr(err.msg, "this API key was rotated"));
+                assert_non_null(strstr(err.msg, "use the key that replaced it"));
+            }
+        }
+    }
+    /* the console has no key */
+    principal_of(COL_CONSOLE, &p);
+    assert_true(authz_allows(&p, AUTHZ_KEY_ISSUE));
+}
+
 static void test_outside_table(void **state)
 {
     struct principal p;
@@ -328,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_targeted_rows_cover_the_scoped_actions),
         cmocka_unit_test(test_node_wide_actions_ignore_the_target),
         cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_grace_key),
         cmocka_unit_test(test_outside_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,7 +97,7 @@ static const char B_IP[] =
     "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--efcd5e80-570d-4131-b213-62cb18eaa6a8\","
     "\"value\":\"198.51.100.3\"}";
 static const char B_FILE[] =
-    "{\"type\":\"file\",\"id\":\"file--364fe3e5-b1f4-5ba3-b951-ee5983b3538d\","
+    "{\"type\":\"file\",\"id\":\"file--b91bcf06-0d11-5a89-9c3a-8d4279aefe56\","
     "\"hashes\":{\"SHA-256\":\"fe90a7e910cb3a4739bed9180e807e93fa70c90f25a8915476f5e4bfbac681db\"}}";
 
 /* Parse text, and with patch non-NULL apply it: the patch is a JSON object written
@@ -151,7 +151,9 @@ static const struct ok_case ok_cases[] = {
     {"SCO ipv4-addr with only type/id/value", B_IP, NULL, STIX_SCO},
     {"SCO with spec_version 2.1", B_IP, "{'spec_version':'2.1'}", STIX_SCO},
     {"SCO file with hashes", B_FILE, NULL, STIX_SCO},
-    {"SCO file with a name only", B_FILE, "{'hashes':null,'name':'a.exe'}", STIX_SCO},
+    {"SCO file with a name only", B_FILE,
+     "{'hashes':null,'name':'a.exe','id':'file--c10ebc4d-e065-5ec7-93e4-fa1fd2bae072'}", STIX_SCO},
+    {"SCO under a v4 id, whatever its content", B_FILE, "{'id':'file--364fe3e5-b1f4-4ba3-b951-ee5983b3538d'}", STIX_SCO},
     {"x- custom type", B_IND, "{'type':'x-acme-widget','id':'x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f'}", STIX_CUSTOM},
     {"x- custom type, minimal", B_IP, "{'type':'x-a','id':'x-a--efcd5e80-570d-4131-b213-62cb18eaa6a8','value':null}", STIX_CUSTOM},
     {"type defined by a new-sdo extension", B_IND,
@@ -312,6 +314,8 @@ static const struct bad_case bad_cases[] = {
     {"malware without is_family", B_MAL, "{'is_family':null}", "/is_family", "missing"},
     {"SCO without its required value", B_IP, "{'value':null}", "/value", "missing"},
     {"file without hashes or name", B_FILE, "{'hashes':null}", "/hashes", "`hashes` or `name`"},
+    {"SCO whose v5 id is another content's (docs/model.md R8)", B_FILE, "{'id':'file--364fe3e5-b1f4-5ba3-b951-ee5983b3538d'}",
+     "/id", "file--b91bcf06-0d11-5a89-9c3a-8d4279aefe56"},
     /* mreža's recipients */
     {"recipient not an identity", B_IND, "{'x_mreza_recipient_refs':['" IND_ID "']}", "/x_mreza_recipient_refs", "identity"},
     {"recipients not a list", B_IND, "{'x_mreza_recipient_refs':'" IDENT_ID "'}", "/x_mreza_recipient_refs", "list"},

@@ -15,9 +15,9 @@
  * newest-first order, early stop, row fields and byte-exact bodies, count equal to
  * the list's length); store_begin/store_rollback leaving nothing; store_check;
  * reopening a closed store with its data intact; store_identity_owner (organisations'
- * and users' identities, in any case) and store_node_object and the node_only filter
- * (what the node itself stored, owner 0); and store_count_scan (live scan indicators
- * per owner and submitter, read from its partial index). */
+ * and users' identities, in any case) and the node_only filter (what the node itself
+ * stored, owner 0); and store_count_scan (live scan indicators per owner and
+ * submitter, read from its partial index). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1002,8 +1002,8 @@ static void test_same_id_two_owners(void **state)
     assert_int_equal(g.owner[1], 2);
 }
 
-/* What the node itself stored (owner 0): found under its id in any case, never under
- * a member's; the node_only filter lists only those. */
+/* What the node itself stored (owner 0): the node_only filter lists only those, not a
+ * member's object under the same id. */
 static void test_node_objects(void **state)
 {
     struct fx *f = *state;
@@ -1011,21 +1011,11 @@ static void test_node_objects(void **state)
     struct obj member_g = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000bb", "grouping", V1, 1, NULL, NULL, NULL};
     struct obj member_same = {"grouping--5a3c5b4d-2e0f-5b8a-9c1d-0000000000aa", "grouping", V2, 1, NULL, NULL, NULL};
     struct store_query q;
-    struct mz_error err;
     struct got g;
-    int found = -1;
 
     put(f, 0, 0, &node_g);
     put(f, 1, 10, &member_g);
     put(f, 1, 10, &member_same);
-    assert_int_equal(store_node_object(f->st, node_g.id, &found, &err), MZ_OK);
-    assert_int_equal(found, 1);
-    assert_int_equal(store_node_object(f->st, "grouping--5A3C5B4D-2E0F-5B8A-9C1D-0000000000AA", &found, &err), MZ_OK);
-    assert_int_equal(found, 1);
-    assert_int_equal(store_node_object(f->st, member_g.id, &found, &err), MZ_OK);
-    assert_int_equal(found, 0);
-    assert_int_equal(store_node_object(f->st, ID("99"), &found, &err), MZ_OK);
-    assert_int_equal(found, 0);
     query_init(&q);
     q.node_only = 1;
     q.all_versions = 1;

@@ -79,7 +79,11 @@ static void assert_conf_equal(const struct mz_conf *a, const struct mz_conf *b)
     assert_int_equal(a->http_max_connections, b->http_max_connections);
     assert_int_equal(a->http_threads, b->http_threads);
     assert_int_equal(a->http_max_bodies_in_flight, b->http_max_bodies_in_flight);
+    assert_int_equal(a->http_max_bodies_per_client, b->http_max_bodies_per_client);
+    assert_int_equal(a->http_body_timeout, b->http_body_timeout);
     assert_int_equal(a->http_max_exports, b->http_max_exports);
+    assert_int_equal(a->http_max_exports_per_client, b->http_max_exports_per_client);
+    assert_int_equal(a->http_export_timeout, b->http_export_timeout);
     assert_int_equal(a->http_max_connections_per_client, b->http_max_connections_per_client);
     assert_int_equal(a->http_header_timeout, b->http_header_timeout);
     assert_string_equal(a->http_trusted_proxies, b->http_trusted_proxies);
@@ -96,7 +100,9 @@ static void set_non_defaults(struct mz_conf *c)
     static const char *const kv[] = {
         "listen=0.0.0.0:1", "data=/nonexistent", "http.max_body=2K", "http.max_depth=3",
         "http.max_objects=7", "http.timeout=9", "http.max_connections=11",
-        "http.threads=13", "http.max_bodies_in_flight=3K", "http.max_exports=5",
+        "http.threads=13", "http.max_bodies_in_flight=3K", "http.max_bodies_per_client=2K",
+        "http.body_timeout=21", "http.max_exports=5", "http.max_exports_per_client=3",
+        "http.export_timeout=27",
         "http.max_connections_per_client=6", "http.header_timeout=8",
         "http.trusted_proxies=10.0.0.1", "api.public_read=true", "api.page_default=17",
         "api.page_max=19", "store.cache_mb=23", "log.level=error",
@@ -123,11 +129,18 @@ static void test_defaults_documented(void **state)
     assert_int_equal(c.http_max_connections, 256);
     assert_int_equal(c.http_threads, 4);
     assert_int_equal(c.http_max_bodies_in_flight, 512u << 20);
+    assert_int_equal(c.http_max_bodies_per_client, 256u << 20);
+    assert_int_equal(c.http_body_timeout, 600);
     assert_int_equal(c.http_max_exports, 4);
+    assert_int_equal(c.http_max_exports_per_client, 2);
+    assert_int_equal(c.http_export_timeout, 900);
+    assert_true(c.http_max_exports_per_client < c.http_max_exports); /* a share, not all */
     assert_int_equal(c.http_max_connections_per_client, 32);
     assert_int_equal(c.http_header_timeout, 10);
     assert_string_equal(c.http_trusted_proxies, "");
     assert_true(c.http_max_bodies_in_flight >= c.http_max_body);
+    assert_true(c.http_max_bodies_per_client >= c.http_max_body);
+    assert_true(c.http_max_bodies_per_client < c.http_max_bodies_in_flight); /* a share, not all */
     assert_int_equal(c.api_public_read, 0);
     assert_int_equal(c.api_page_default, 100);
     assert_int_equal(c.api_page_max, 10000);
