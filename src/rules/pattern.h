@@ -106,7 +106,8 @@ uint64_t pattern_scratch_limited(const struct pattern_scratch *s);
 
 /* The budget: how many steps the evaluations with s that follow may take together
  * (the engine gives each organisation's patterns one per value). Steps are: one per
- * value a test looks at; one per character LIKE compares; for MATCHES, at every start
+ * value a test looks at, and one per further literal of an IN set it is compared
+ * with; one per character LIKE compares; for MATCHES, at every start
  * position PCRE2 tries, the match limit it ran under (PATTERN_REGEX_PROBE, and four
  * times more on each retry of a position that needed more, up to lim->steps), plus
  * one per 64 bytes of value for every call of PCRE2 (it checks the value's UTF-8).

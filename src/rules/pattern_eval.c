@@ -1,8 +1,9 @@
 /* rules/pattern_eval.c - a parsed pattern against one observation (pattern_eval(),
  * see pattern.h): STIX 2.1 9.6 comparisons (strings by code points, numbers, booleans,
  * timestamps, h'..'/b'..' against _hex/_bin values, LIKE, MATCHES through PCRE2
- * within the scratch's limits (pattern_regex.c), every value a test looks at and
- * every character LIKE compares charged to the scratch's budget (pattern.h),
+ * within the scratch's limits (pattern_regex.c), every value a test looks at, every
+ * further literal of an IN set and every character LIKE compares charged to the
+ * scratch's budget (pattern.h),
  * '=' and ISSUBSET/ISSUPERSET on addresses and CIDRs by address arithmetic) under
  * AND/OR, and pattern_is_temporal(). Part of the pattern module (pattern_int.h); the
  * index confirms CANDIDATE and SCAN indicators with it (engine/engine_match.c).
@@ -275,6 +276,8 @@ static int test_value(const struct test *t, struct pattern_scratch *s, const cha
         if (!l)
             return 0; /* IN (): never a member */
         for (; l; l = l->next) {
+            if (l != t->lits && pattern_charge(s, 1))
+                return -1; /* the budget ran out: cut short (one literal is the value's step) */
             r = t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
             if (r == 1)
                 return 1;

@@ -1460,8 +1460,8 @@ static void test_matches_budget_whole_value(void **state)
 }
 
 /* The budget through pattern_eval(), as the engine gives it per organisation: every
- * value a test looks at costs a step, LIKE a step per character compared, MATCHES its
- * attempts. Once spent, the pattern and every later one is no match, NOT included,
+ * value a test looks at costs a step, and every further literal of an IN set, LIKE a
+ * step per character compared, MATCHES its attempts. Once spent, the pattern and every later one is no match, NOT included,
  * until the next budget. */
 static void test_eval_budget(void **state)
 {
@@ -1504,6 +1504,17 @@ static void test_eval_budget(void **state)
     pattern_scratch_budget(s, 2);
     assert_int_equal(pattern_eval(pe, s, two, 2, NULL), 0);
     assert_int_equal(pattern_scratch_budget_spent(s), 1);
+    /* NOT IN: a step per literal compared after the first (a 3-literal set: 1 + 2) */
+    {
+        struct pattern *pi = must_parse("[domain-name:value NOT IN ('x.example', 'y.example', 'z.example')]");
+        pattern_scratch_budget(s, 100);
+        assert_int_equal(pattern_eval(pi, s, two, 1, NULL), 1);
+        assert_int_equal(100 - pattern_scratch_budget_left(s), 3);
+        pattern_scratch_budget(s, 2);
+        assert_int_equal(pattern_eval(pi, s, two, 1, NULL), 0);
+        assert_int_equal(pattern_scratch_budget_spent(s), 1);
+        pattern_free(pi);
+    }
     pattern_free(pl);
     pattern_free(pn);
     pattern_free(pe);
