@@ -95,7 +95,8 @@ static enum mz_err match_lines(struct api_req *r, json_t *body, json_t *lines, s
 }
 
 /* {"values": [...]}: each value is an observation of its own. */
-static enum mz_err match_values(struct api_req *r, json_t *values, struct match_out *out, struct mz_error *err)
+static enum mz_err match_values(struct api_req *r, json_t *values, struct match_out *out,
+                                struct svc_match_totals *t, struct mz_error *err)
 {
     struct svc_match_value *vs = calloc(json_array_size(values) + 1, sizeof *vs);
     enum mz_err rc = MZ_OK;
@@ -110,7 +111,7 @@ static enum mz_err match_values(struct api_req *r, json_t *values, struct match_
             break;
     }
     if (!rc)
-        rc = svc_match_values(r->node->index, &r->who, vs, json_array_size(values), put_hit, out, err);
+        rc = svc_match_values(r->node->index, &r->who, vs, json_array_size(values), put_hit, out, t, err);
     free(vs);
     return rc;
 }
@@ -151,7 +152,7 @@ enum MHD_Result api_match_post(struct api_req *r)
     out.b = &b;
     out.n = 0;
     memset(&t, 0, sizeof t);
-    rc = as_lines ? match_lines(r, body, lines, &out, &t, &err) : match_values(r, values, &out, &err);
+    rc = as_lines ? match_lines(r, body, lines, &out, &t, &err) : match_values(r, values, &out, &t, &err);
     json_decref(body);
     if (rc) {
         mz_buf_free(&b);
@@ -164,10 +165,16 @@ enum MHD_Result api_match_post(struct api_req *r)
             mz_buf_printf(&b, "%s\"%s\":%llu", k > 1 ? "," : "", svc_match_skip_name(k),
                           (unsigned long long)t.skipped[k]);
         mz_buf_putc(&b, '}');
-        /* only indicators the caller may see are evaluated: this counts nothing else */
-        mz_buf_printf(&b, ",\"regex_limited\":%llu", (unsigned long long)t.regex_limited);
     }
-    mz_buf_puts(&b, "}\n");
+    /* only indicators the caller may see are evaluated: these count nothing else, and
+     * name only organisations whose indicators it may see */
+    mz_buf_printf(&b, ",\"regex_limited\":%llu,\"budget_spent\":[", (unsigned long long)t.regex_limited);
+    for (size_t k = 0; k < t.n_budget_owners; k++) {
+        mz_buf_puts(&b, k ? ",{\"submitted_by\":" : "{\"submitted_by\":");
+        mz_buf_json_str(&b, t.budget_owners[k].submitted_by);
+        mz_buf_printf(&b, ",\"values\":%llu}", (unsigned long long)t.budget_owners[k].values);
+    }
+    mz_buf_puts(&b, "]}\n");
     return api_reply(r, 200, &b, "application/json");
 }
 

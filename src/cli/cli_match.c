@@ -101,8 +101,16 @@ static void print_summary(const char *how, const struct svc_match_totals *t, int
             fprintf(stderr, ", skipped %llu %s", (unsigned long long)t->skipped[s], svc_match_skip_name(s));
     if (t->regex_limited)
         fprintf(stderr, ", %llu MATCHES evaluations stopped at the regex limits and taken as no match"
-                        " (match.regex_steps, match.regex_heap)",
+                        " (match.regex_steps, match.regex_heap, match.regex_budget)",
                 (unsigned long long)t->regex_limited);
+    if (t->budget_spent) {
+        fprintf(stderr, ", the patterns of an organisation ran out of budget on %llu values and were taken as no"
+                        " match there (match.regex_budget):",
+                (unsigned long long)t->budget_spent);
+        for (size_t i = 0; i < t->n_budget_owners; i++)
+            fprintf(stderr, "%s %s on %llu", i ? "," : "", t->budget_owners[i].submitted_by,
+                    (unsigned long long)t->budget_owners[i].values);
+    }
     if (report)
         fprintf(stderr, ", %zu sightings stored", n_sightings);
     if (t->prefilter == SVC_MATCH_PREFILTER_OFF)
@@ -129,7 +137,6 @@ int cli_match(struct cli_args *a)
     struct timespec t0, t1;
     int report = cli_flag(a, "report"), rc = 0;
     size_t n_sightings = 0;
-    struct pattern_limits regex = {(uint32_t)a->conf.match_regex_steps, (uint32_t)(a->conf.match_regex_heap >> 10)};
 
     for (int i = 0, n_stdin = 0; i < a->n_pos; i++)
         if (!strcmp(a->pos[i], "-") && ++n_stdin > 1)
@@ -143,7 +150,7 @@ int cli_match(struct cli_args *a)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (cli_open_store(a, &st, &err) || cli_principal(st, a, "as-user", &who, &err) ||
         (report && svc_sighting_check(&who, &err)) ||
-        svc_match_open(st, a->conf.data_dir, &regex, &e, how, sizeof how, &err) ||
+        svc_match_open(st, a->conf.data_dir, &a->conf, &e, how, sizeof how, &err) ||
         svc_match_files(e, &who, a->n_pos ? a->pos : stdin_path, a->n_pos ? (size_t)a->n_pos : 1, &o, print_hit,
                         &line, &t, report ? &sighted : NULL, &err)) {
         rc = cli_fail(&err);

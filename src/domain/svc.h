@@ -220,10 +220,12 @@ const char *svc_item_reason(const struct svc_ingest_result *r, size_t i);
 
 void svc_ingest_result_free(struct svc_ingest_result *r);
 
-/* Live indicators evaluated on every value (match plan scan) one organisation may
- * have: each costs every member's matcher on every value. One more is refused
- * (MZ_ECONFLICT, field "/pattern"). */
-#define SVC_SCAN_PER_ORG 64
+/* Live indicators evaluated on every value (match plan scan) one submitter may have
+ * in an organisation (svc_ingest.c: counted among its own versions, so that the
+ * reply tells of nobody else's). One more is refused (MZ_ECONFLICT, field
+ * "/pattern"). What they cost the matcher is bounded per organisation by its
+ * budget (match.regex_budget). */
+#define SVC_SCAN_PER_SUBMITTER 64
 
 /* Validate and store a bundle or one object as p, all or nothing, in one durable
  * transaction. On error nothing is written and err names the object and field.

@@ -183,21 +183,26 @@ struct writer {
 
 _Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
 
-/* A pattern evaluated on every value costs every member's matcher on every value: an
- * organisation keeps at most SVC_SCAN_PER_ORG of them live. Counted after the write,
- * under the write lock, so a new version of one counts once and an older version
- * arriving late not at all. */
+/* A pattern evaluated on every value costs every member's matcher on every value: a
+ * submitter keeps at most SVC_SCAN_PER_SUBMITTER of them live in an organisation.
+ * Counted per submitter, among the versions it posted itself (store_count_scan),
+ * never per organisation: a colleague's, a RED one addressed to someone else
+ * included, would make the reply tell of versions the poster may not read
+ * (docs/model.md R5). An organisation's patterns are bounded all together by the
+ * matcher's budget (match.regex_budget), whatever their number. Counted after the
+ * write, under the write lock, so a new version of one counts once and an older
+ * version arriving late not at all. */
 static enum mz_err check_scan_quota(struct writer *w, struct mz_error *err)
 {
     int64_t n = 0;
-    enum mz_err rc = store_count_scan(w->st, w->wctx.owner_org, &n, err);
+    enum mz_err rc = store_count_scan(w->st, w->wctx.owner_org, w->wctx.submitter, &n, err);
 
-    if (!rc && n > SVC_SCAN_PER_ORG)
+    if (!rc && n > SVC_SCAN_PER_SUBMITTER)
         rc = mz_error_set(err, MZ_ECONFLICT, "/pattern",
-                          "your organisation already has %d live indicators evaluated on every value "
-                          "(match plan scan: no =, IN or ISSUBSET term the index can look up); revoke one, "
+                          "you already have %d live indicators evaluated on every value "
+                          "(match plan scan: no =, IN or ISSUBSET term the index can look up); revoke one of yours, "
                           "or give this pattern such a term",
-                          SVC_SCAN_PER_ORG);
+                          SVC_SCAN_PER_SUBMITTER);
     return rc;
 }
 

@@ -21,6 +21,7 @@
 _Static_assert(SVC_MATCH_N_SKIP == LOGFMT_N_SKIP, "skip reasons: one list");
 _Static_assert(SVC_MATCH_MAX_FIELDS == ENGINE_SCAN_MAX_FIELDS, "field limits: one value");
 _Static_assert(SVC_MATCH_MAX_THREADS == ENGINE_SCAN_MAX_THREADS, "thread limits: one value");
+_Static_assert(SVC_MATCH_BUDGET_OWNERS == ENGINE_BUDGET_OWNERS, "organisations named: one value");
 
 #define SNAPSHOT_NAME "index.snap"
 #define LINES_MAX_BYTES ((size_t)1 << 31) /* the lines of one request, joined */
@@ -71,7 +72,19 @@ enum mz_err svc_match_hit_json(struct mz_buf *b, const struct svc_match_hit *h)
     return rc;
 }
 
-enum mz_err svc_match_open(struct store *st, const char *data_dir, const struct pattern_limits *regex,
+void svc_match_configure(struct engine *e, const struct mz_conf *conf, int requests)
+{
+    struct engine_limits lim;
+
+    memset(&lim, 0, sizeof lim);
+    lim.regex.steps = (uint32_t)conf->match_regex_steps;
+    lim.regex.heap_kib = (uint32_t)(conf->match_regex_heap >> 10);
+    lim.value_budget = (uint64_t)conf->match_regex_budget;
+    lim.run_budget = requests ? (uint64_t)conf->match_regex_request_budget : 0;
+    engine_set_limits(e, &lim);
+}
+
+enum mz_err svc_match_open(struct store *st, const char *data_dir, const struct mz_conf *conf,
                            struct engine **out, char *how, size_t how_cap, struct mz_error *err)
 {
     char path[4096];
@@ -80,19 +93,52 @@ enum mz_err svc_match_open(struct store *st, const char *data_dir, const struct 
     if ((size_t)snprintf(path, sizeof path, "%s/%s", data_dir, SNAPSHOT_NAME) >= sizeof path)
         return mz_error_set(err, MZ_EINVAL, "", "the data directory's name is too long");
     rc = engine_snapshot_open(st, path, out, how, how_cap, err);
-    if (!rc && regex)
-        engine_set_regex_limits(*out, regex);
+    if (!rc && conf)
+        svc_match_configure(*out, conf, 0);
     return rc;
 }
 
-/* The decision that a value is no match because its MATCHES evaluation reached a
- * limit is the evaluator's; the count of them is logged here, once per call, where
- * the outcome of the whole match is known. */
-static void log_regex_limited(const struct principal *p, const char *what, uint64_t n)
+/* The decisions that a test is no match because it reached a limit, or that an
+ * organisation's patterns are because their budget ran out, are the evaluator's and
+ * the engine's; the counts are logged here, once per call, where the outcome of the
+ * whole match is known, naming the organisations whose budget ran out (so that the
+ * operator can tell whose patterns cost). */
+static void log_limited(const struct principal *p, const char *what, const struct svc_match_totals *t)
 {
-    if (n)
-        MZ_LOG(MZ_LOG_WARN, "event=regex_limit use=%s evaluations=%llu user=%s org=%s", what, (unsigned long long)n,
-               p->user.name[0] ? p->user.name : "-", p->org.name[0] ? p->org.name : "-");
+    const char *user = p->user.name[0] ? p->user.name : "-", *org = p->org.name[0] ? p->org.name : "-";
+
+    if (t->regex_limited)
+        MZ_LOG(MZ_LOG_WARN, "event=regex_limit use=%s evaluations=%llu user=%s org=%s", what,
+               (unsigned long long)t->regex_limited, user, org);
+    if (t->budget_spent) {
+        char owners[SVC_MATCH_BUDGET_OWNERS * (STORE_IDENT_LEN + 24)] = "";
+        size_t o = 0;
+        for (size_t i = 0; i < t->n_budget_owners && o < sizeof owners; i++)
+            o += (size_t)snprintf(owners + o, sizeof owners - o, "%s%s:%llu", i ? "," : "",
+                                  t->budget_owners[i].submitted_by[0] ? t->budget_owners[i].submitted_by : "-",
+                                  (unsigned long long)t->budget_owners[i].values);
+        MZ_LOG(MZ_LOG_WARN, "event=match_budget use=%s values=%llu owners=%s user=%s org=%s", what,
+               (unsigned long long)t->budget_spent, owners, user, org);
+    }
+}
+
+/* The engine's spent budgets into t. */
+static void add_budgets(const struct engine_budget_totals *b, struct svc_match_totals *t)
+{
+    t->budget_spent += b->values;
+    for (size_t i = 0; i < b->n_owners; i++) {
+        size_t k = 0;
+        while (k < t->n_budget_owners && strcmp(t->budget_owners[k].submitted_by, b->owners[i].identity))
+            k++;
+        if (k == t->n_budget_owners && k < SVC_MATCH_BUDGET_OWNERS) {
+            snprintf(t->budget_owners[k].submitted_by, sizeof t->budget_owners[k].submitted_by, "%s",
+                     b->owners[i].identity);
+            t->budget_owners[k].values = 0;
+            t->n_budget_owners++;
+        }
+        if (k < t->n_budget_owners)
+            t->budget_owners[k].values += b->owners[i].values;
+    }
 }
 
 void svc_match_close(struct engine *e)
@@ -177,6 +223,7 @@ static void add_totals(const struct svc_match_opts *o, const struct engine_scan_
     t->matched_values += et->matched_values;
     t->full += et->full;
     t->regex_limited += et->regex_limited;
+    add_budgets(&et->budget, t);
     for (int i = 0; i < SVC_MATCH_N_SKIP; i++)
         t->skipped[i] += et->skipped[i];
     t->prefilter = o->flags & SVC_MATCH_NO_PREFILTER ? SVC_MATCH_PREFILTER_OFF
@@ -207,7 +254,7 @@ enum mz_err svc_match_files(struct engine *e, const struct principal *p, const c
             rc = mz_error_set(err, s.rc, "", "out of memory while collecting sightings");
     }
     add_totals(o, &so, &et, t);
-    log_regex_limited(p, "files", et.regex_limited);
+    log_limited(p, "files", t);
     if (sighted)
         svc_sighted_list_merge(sighted);
     return rc;
@@ -242,9 +289,10 @@ enum mz_err svc_match_lines(struct engine *e, const struct principal *p, const s
     memset(&et, 0, sizeof et);
     if (!rc)
         rc = engine_scan(e, p, b.data ? b.data : "", b.len, &so, on_scan_hit, &s, &et, err);
-    if (!rc)
+    if (!rc) {
         add_totals(o, &so, &et, t);
-    log_regex_limited(p, "lines", et.regex_limited);
+        log_limited(p, "lines", t);
+    }
     mz_buf_free(&b);
     return rc;
 }
@@ -269,9 +317,11 @@ static int on_value_hit(void *ctx, const struct engine_hit *eh)
 }
 
 enum mz_err svc_match_values(struct engine *e, const struct principal *p, const struct svc_match_value *values,
-                             size_t n, svc_match_hit_fn fn, void *ctx, struct mz_error *err)
+                             size_t n, svc_match_hit_fn fn, void *ctx, struct svc_match_totals *t,
+                             struct mz_error *err)
 {
     struct engine_matcher *m = NULL;
+    struct engine_budget_totals b;
     struct values_sink s = {fn, ctx, 0, 0};
     int64_t now = now_us();
     enum mz_err rc = engine_matcher_new(e, p, &m, err);
@@ -281,7 +331,11 @@ enum mz_err svc_match_values(struct engine *e, const struct principal *p, const 
         s.item = i;
         engine_match_observation(m, &v, 1, now, on_value_hit, &s);
     }
-    log_regex_limited(p, "values", engine_matcher_regex_limited(m));
+    memset(&b, 0, sizeof b);
+    engine_matcher_budgets_add(m, &b);
+    t->regex_limited += engine_matcher_regex_limited(m);
+    add_budgets(&b, t);
+    log_limited(p, "values", t);
     engine_matcher_free(m);
     return rc;
 }

@@ -26,6 +26,7 @@
 #include "rules/principal.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/conf.h"
 #include "util/err.h"
 
 struct engine; /* engine/engine.h */
@@ -92,6 +93,13 @@ enum svc_match_prefilter {
                                   * live engine, which keeps none */
 };
 
+/* An organisation whose patterns' budget ran out (docs/matching.md). */
+#define SVC_MATCH_BUDGET_OWNERS 16
+struct svc_match_budget {
+    char submitted_by[STORE_IDENT_LEN]; /* the organisation's identity */
+    uint64_t values;                    /* values on which its budget ran out */
+};
+
 /* Added up over the inputs of one call (zero it first). */
 struct svc_match_totals {
     uint64_t lines;                     /* read, header and skipped lines included */
@@ -100,22 +108,38 @@ struct svc_match_totals {
     uint64_t matched_values;            /* values with at least one hit */
     uint64_t full;                      /* lines matched in full */
     uint64_t skipped[SVC_MATCH_N_SKIP]; /* lines skipped, by reason */
-    uint64_t regex_limited;             /* MATCHES evaluations (one test on one value)
-                                         * that reached the regex limits and were taken
-                                         * as no match (also logged: event=regex_limit) */
+    uint64_t regex_limited;             /* tests on one value cut short and taken as
+                                         * no match: a MATCHES test at the regex limits,
+                                         * or the test under way when its organisation's
+                                         * budget ran out (also logged:
+                                         * event=regex_limit) */
+    uint64_t budget_spent;              /* values on which an organisation's patterns
+                                         * ran out of budget, one per value and
+                                         * organisation (also logged: event=match_budget) */
+    size_t n_budget_owners;             /* those organisations, the first
+                                         * SVC_MATCH_BUDGET_OWNERS of them */
+    struct svc_match_budget budget_owners[SVC_MATCH_BUDGET_OWNERS];
     enum svc_match_prefilter prefilter;
     int n_threads;                      /* threads the logs were matched with */
 };
 
 /* ---- the use cases ---- */
 
+/* What matching on e may cost, from the settings (docs/config.md, match.*): each
+ * MATCHES attempt's limits (match.regex_steps, match.regex_heap), and the budgets of
+ * steps that all the patterns of one organisation may take together: on one value
+ * (match.regex_budget), and with requests (the node's engine, which serves POST
+ * /api/v1/match) in one request (match.regex_request_budget). For the matchers made
+ * after the call; call before e is shared between threads. */
+void svc_match_configure(struct engine *e, const struct mz_conf *conf, int requests);
+
 /* For `mreza match`: the engine of the node whose data directory is data_dir, mapped
  * from its snapshot (<data_dir>/index.snap) when that is intact and current, else
  * built from the store and the snapshot rewritten. how (how_cap bytes) says which
- * ("snapshot", or "rebuilt (<why>): built in … s, snapshot written in … s"). regex:
- * what a MATCHES evaluation may cost on one value (NULL: rules/pattern.h's
- * defaults). Free *out with svc_match_close(). */
-enum mz_err svc_match_open(struct store *st, const char *data_dir, const struct pattern_limits *regex,
+ * ("snapshot", or "rebuilt (<why>): built in … s, snapshot written in … s"). conf:
+ * what matching may cost (svc_match_configure, without requests; NULL:
+ * rules/pattern.h's limits, no budget). Free *out with svc_match_close(). */
+enum mz_err svc_match_open(struct store *st, const char *data_dir, const struct mz_conf *conf,
                            struct engine **out, char *how, size_t how_cap, struct mz_error *err);
 void svc_match_close(struct engine *e);
 
@@ -127,9 +151,11 @@ struct svc_match_value {
 };
 
 /* Match each value as an observation of its own, as p sees the indicators; hits
- * have file NULL, pos the value's index and field "value". */
+ * have file NULL, pos the value's index and field "value". What was cut short is
+ * added to *t (regex_limited, budget_*; the rest is left alone). */
 enum mz_err svc_match_values(struct engine *e, const struct principal *p, const struct svc_match_value *values,
-                             size_t n, svc_match_hit_fn fn, void *ctx, struct mz_error *err);
+                             size_t n, svc_match_hit_fn fn, void *ctx, struct svc_match_totals *t,
+                             struct mz_error *err);
 
 /* A log line given as a string of its own (not NUL-terminated). */
 struct svc_match_line {

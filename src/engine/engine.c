@@ -27,9 +27,9 @@ void engine_set_campaigns(struct engine *e, long window_hours, long min_countrie
     e->campaign_min_countries = min_countries;
 }
 
-void engine_set_regex_limits(struct engine *e, const struct pattern_limits *lim)
+void engine_set_limits(struct engine *e, const struct engine_limits *lim)
 {
-    e->regex_limits = *lim;
+    e->limits = *lim;
 }
 
 struct engine *engine_alloc(void)
@@ -38,8 +38,8 @@ struct engine *engine_alloc(void)
 
     if (!e)
         return NULL;
-    e->regex_limits.steps = PATTERN_REGEX_STEPS;
-    e->regex_limits.heap_kib = PATTERN_REGEX_HEAP_KIB;
+    e->limits.regex.steps = PATTERN_REGEX_STEPS;
+    e->limits.regex.heap_kib = PATTERN_REGEX_HEAP_KIB;
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->refresh_mu, NULL);
     return e;
@@ -245,6 +245,7 @@ enum mz_err engine_owners_load(struct engine *e, struct store *st, struct mz_err
         qsort(l.v, l.n, sizeof *l.v, by_org);
     if (!e->frozen)
         pthread_rwlock_wrlock(&e->lock);
+    e->epoch++;
     old = e->owners;
     e->owners = l.v;
     e->n_owners = l.n;

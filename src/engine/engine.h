@@ -51,10 +51,22 @@ enum mz_err engine_new(struct engine **out, struct mz_error *err);
  * campaigns stay off, so that no grouping ever gets an id others could foretell. */
 #define ENGINE_CAMPAIGN_KEY_MAX 64
 void engine_set_campaigns(struct engine *e, long window_hours, long min_countries, const char *key);
-/* What one MATCHES evaluation may cost on one value (rules/pattern.h), for the
- * matchers made after this call; PATTERN_REGEX_STEPS and PATTERN_REGEX_HEAP_KIB
- * until it is called. Call before the engine is shared between threads. */
-void engine_set_regex_limits(struct engine *e, const struct pattern_limits *lim);
+/* What matching may cost (docs/config.md, match.*), for the matchers made after
+ * this call: each MATCHES attempt's PCRE2 limits (rules/pattern.h), and the budgets
+ * of steps (pattern.h says what a step is) that all the patterns of one organisation
+ * (the indicators' owner) may take together: on each value a matcher looks at, and
+ * over the matcher's life (one API request). When its budget runs out, the rest of
+ * that organisation's patterns are no match for the value (the test under way counts
+ * as cut short: engine_matcher_regex_limited), and the matcher counts the value
+ * (engine_matcher_budgets_add); no other organisation's patterns are touched. 0: no
+ * budget. Until called: the pattern defaults, no budgets. Call before the engine is
+ * shared between threads. */
+struct engine_limits {
+    struct pattern_limits regex; /* per MATCHES attempt (start position) */
+    uint64_t value_budget;       /* steps of one owner's patterns on one value */
+    uint64_t run_budget;         /* steps of one owner's patterns in one matcher's life */
+};
+void engine_set_limits(struct engine *e, const struct engine_limits *lim);
 /* engine_free(NULL) is a no-op. */
 void engine_free(struct engine *e);
 
@@ -163,9 +175,26 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
                                struct engine_matcher **out, struct mz_error *err);
 /* engine_matcher_free(NULL) is a no-op. */
 void engine_matcher_free(struct engine_matcher *m);
-/* MATCHES evaluations (one test on one value) by m that reached the engine's regex
- * limits, so far (each was taken as no match); 0 for NULL. */
+/* Tests on one value that m cut short so far (each taken as no match): a MATCHES
+ * test that reached the engine's regex limits, and the test under way when its
+ * owner's budget ran out; 0 for NULL. */
 uint64_t engine_matcher_regex_limited(const struct engine_matcher *m);
+
+/* The organisations whose patterns' budget a matcher ran out of: values in all
+ * (one per value and organisation), and per organisation (its identity), at most
+ * ENGINE_BUDGET_OWNERS named (the others are counted in values only). */
+#define ENGINE_BUDGET_OWNERS 16
+struct engine_budget_owner {
+    char identity[STORE_IDENT_LEN]; /* the owner organisation's identity id */
+    uint64_t values;                /* values on which its budget ran out */
+};
+struct engine_budget_totals {
+    uint64_t values;
+    size_t n_owners;
+    struct engine_budget_owner owners[ENGINE_BUDGET_OWNERS];
+};
+/* Add m's spent budgets to t (zero it first), merged by organisation. m NULL: none. */
+void engine_matcher_budgets_add(const struct engine_matcher *m, struct engine_budget_totals *t);
 
 /* Match the values of one observation (a log line, an API item) at time now_us
  * (valid_from/valid_until, revoked honoured). Indicators the matcher's principal may

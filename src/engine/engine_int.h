@@ -2,10 +2,11 @@
  * (engine/engine.h lists them). Nothing outside src/engine/ includes this.
  *
  * Who may touch what (see engine.c for the locks themselves):
- *   ix, generation, pats/pat_objs/scan_objs   readers under the read lock (none when
- *                                             frozen); the refresher changes them under
- *                                             the write lock only, and reads them
- *                                             without a lock (it is the only writer)
+ *   ix, generation, pats/pat_objs/scan_objs,  readers under the read lock (none when
+ *   epoch                                     frozen); the refresher changes them under
+ *                                             the write lock only (moving epoch on), and
+ *                                             reads them without a lock (it is the only
+ *                                             writer)
  *   map_*, camp_*, campaign settings, hook    the refresher's alone: refresh_mu held
  *   hot, frozen                               set once when a snapshot is opened */
 #ifndef MZ_ENGINE_INT_H
@@ -88,7 +89,10 @@ struct engine {
     /* regional campaigns (engine_campaign.c): off while window is 0 */
     int64_t campaign_window_us;
     long campaign_min_countries;
-    struct pattern_limits regex_limits; /* each matcher's MATCHES limits (engine_set_regex_limits) */
+    struct engine_limits limits; /* each matcher's MATCHES limits and budgets (engine_set_limits) */
+    uint64_t epoch;        /* moves on whenever the write lock is taken: what a matcher
+                            * decided under the read lock (its scan patterns) holds
+                            * while it stays */
     char campaign_key[ENGINE_CAMPAIGN_KEY_MAX + 1]; /* the node's secret of grouping ids */
     uint64_t *camp_keys;   /* hash of "kind:value" -> the node's grouping: reports it lists */
     uint32_t *camp_refs;

@@ -6,13 +6,20 @@
  * (tlp_can_read). Candidate patterns are confirmed with pattern_eval on the whole
  * observation, the hosts of its URLs included (the index looks them up as domains, so
  * the evaluator sees them too); patterns without an index key (scan) are evaluated on
- * every value, those the principal may see only (chosen once per observation), and
- * their hits are marked (engine_hit.scan) so that their sightings tell their author
- * nothing (domain/svc_sighting.c).
+ * every value, those the principal may see only (chosen once per matcher while the
+ * index stays as it is), and their hits are marked (engine_hit.scan) so that their
+ * sightings tell their author nothing (domain/svc_sighting.c).
+ *
+ * What patterns cost is charged to their owner (engine_set_limits): each organisation
+ * has a budget of steps per value, and one for the matcher's life, which all its
+ * patterns (candidates confirmed on the value's lookups, scan patterns evaluated on
+ * it) share; one that runs out makes the rest of that organisation's patterns no match
+ * for the value, and leaves every other organisation's untouched. So one
+ * organisation's patterns cost any reader at most its budget per value.
  *
  * A struct engine_matcher holds the scratch of one thread's matches (the canonical
- * values, about 65 KiB), so that matching allocates nothing. The readers' lock is
- * held for one observation at a time. */
+ * values, about 65 KiB), so that matching allocates nothing once its lists have
+ * grown. The readers' lock is held for one observation at a time. */
 #include "engine/engine_int.h"
 
 #include <stdlib.h>
@@ -28,6 +35,17 @@ struct canon_value {
     enum obs_kind kind;
     char *text;           /* in the matcher's text buffer */
     size_t len;
+};
+
+/* One organisation's budgets in a matcher (engine_set_limits); PATTERN_NO_BUDGET
+ * when there is none. */
+struct owner_budget {
+    int64_t org;
+    uint64_t value;       /* the value (engine_matcher.value_seq) value_left is for */
+    uint64_t value_left;  /* steps left on that value */
+    uint64_t run_left;    /* steps left in the matcher's life */
+    uint64_t spent_value; /* the last value on which it ran out */
+    uint64_t n_spent;     /* values on which it ran out */
 };
 
 struct engine_matcher {
@@ -51,12 +69,21 @@ struct engine_matcher {
     size_t n_hits;
     int stop;
     struct pattern_scratch *scratch; /* MATCHES: PCRE2's match data and the limits */
-    /* the scan patterns (no index key) the principal may see, live: decided once per
-     * observation; scan_all when there was no memory for the list */
+    /* the budgets of the organisations whose patterns the matcher evaluated */
+    struct owner_budget *budgets;
+    size_t n_budgets, cap_budgets;
+    uint64_t value_seq;    /* values looked at so far: value_left is per value */
+    uint64_t n_spent;      /* (organisation, value) pairs whose budget ran out */
+    /* the scan patterns (no index key) the principal may see, live, with their
+     * owners' budgets: decided when the index or the time changes (scan_epoch,
+     * scan_now); scan_all when there was no memory for the list */
     uint32_t *scan_nums;
     const struct pattern **scan_pats;
+    uint32_t *scan_budget; /* index in budgets[] */
     size_t n_scan, cap_scan;
-    int scan_all;
+    int scan_all, scan_known;
+    uint64_t scan_epoch;
+    int64_t scan_now;
     struct engine_unit_memo memo; /* units decided (R4), for one observation */
 };
 
@@ -73,7 +100,7 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
         m->vals[i].text = m->text[i];
     for (size_t i = 0; i < ENGINE_MATCH_MAX_VALUES; i++)
         m->hosts[i].text = m->host_text[i];
-    if (pattern_scratch_new(&e->regex_limits, &m->scratch, err)) {
+    if (pattern_scratch_new(&e->limits.regex, &m->scratch, err)) {
         free(m);
         return err ? err->code : MZ_ENOMEM;
     }
@@ -86,14 +113,127 @@ void engine_matcher_free(struct engine_matcher *m)
     if (!m)
         return;
     pattern_scratch_free(m->scratch);
+    free(m->budgets);
     free(m->scan_nums);
     free(m->scan_pats);
+    free(m->scan_budget);
     free(m);
 }
 
 uint64_t engine_matcher_regex_limited(const struct engine_matcher *m)
 {
     return m ? pattern_scratch_limited(m->scratch) : 0;
+}
+
+void engine_matcher_budgets_add(const struct engine_matcher *m, struct engine_budget_totals *t)
+{
+    if (!m || !m->n_spent)
+        return;
+    t->values += m->n_spent;
+    engine_read_lock(m->e);
+    for (size_t i = 0; i < m->n_budgets; i++) {
+        const struct owner_budget *b = &m->budgets[i];
+        const char *id = engine_owner_identity(m->e, b->org);
+        size_t k = 0;
+        if (!b->n_spent)
+            continue;
+        while (k < t->n_owners && strcmp(t->owners[k].identity, id))
+            k++;
+        if (k == t->n_owners && k < ENGINE_BUDGET_OWNERS) {
+            snprintf(t->owners[k].identity, sizeof t->owners[k].identity, "%s", id);
+            t->owners[k].values = 0;
+            t->n_owners++;
+        }
+        if (k < t->n_owners)
+            t->owners[k].values += b->n_spent;
+    }
+    engine_read_unlock(m->e);
+}
+
+/* ---- budgets ---- */
+
+static uint64_t budget_or_none(uint64_t steps)
+{
+    return steps ? steps : PATTERN_NO_BUDGET;
+}
+
+/* The index in m->budgets of org's budgets (made the first time), or -1 when out of
+ * memory. */
+static long budget_slot(struct engine_matcher *m, int64_t org)
+{
+    struct owner_budget *b;
+
+    for (size_t i = 0; i < m->n_budgets; i++)
+        if (m->budgets[i].org == org)
+            return (long)i;
+    if (m->n_budgets == m->cap_budgets) {
+        size_t cap = m->cap_budgets ? 2 * m->cap_budgets : 8;
+        b = realloc(m->budgets, cap * sizeof *b);
+        if (!b)
+            return -1;
+        m->budgets = b;
+        m->cap_budgets = cap;
+    }
+    b = &m->budgets[m->n_budgets];
+    memset(b, 0, sizeof *b);
+    b->org = org;
+    b->run_left = budget_or_none(m->e->limits.run_budget);
+    return (long)m->n_budgets++;
+}
+
+/* What the organisation of budget slot i (-1: none could be made) may still spend on
+ * the current value. */
+static uint64_t budget_room(struct engine_matcher *m, long i)
+{
+    struct owner_budget *b;
+
+    if (i < 0)
+        return 0;
+    b = &m->budgets[i];
+    if (b->value != m->value_seq) {
+        b->value = m->value_seq;
+        b->value_left = budget_or_none(m->e->limits.value_budget);
+    }
+    return b->value_left < b->run_left ? b->value_left : b->run_left;
+}
+
+/* The organisation of slot i ran out on the current value: counted once per value. */
+static void budget_spent(struct engine_matcher *m, long i)
+{
+    if (i >= 0 && m->budgets[i].spent_value == m->value_seq)
+        return;
+    if (i >= 0) {
+        m->budgets[i].spent_value = m->value_seq;
+        m->budgets[i].n_spent++;
+    }
+    m->n_spent++;
+}
+
+/* pattern_eval() of pat on vals within the budget of slot i, charged to it. */
+static int eval_charged(struct engine_matcher *m, long i, const struct pattern *pat, const struct pattern_value *vals,
+                        size_t n)
+{
+    uint64_t room = budget_room(m, i), used;
+    struct owner_budget *b;
+    int r;
+
+    if (!room) {
+        budget_spent(m, i);
+        return 0;
+    }
+    pattern_scratch_budget(m->scratch, room);
+    r = pattern_eval(pat, m->scratch, vals, n, NULL);
+    b = &m->budgets[i];
+    if (room != PATTERN_NO_BUDGET) {
+        used = room - pattern_scratch_budget_left(m->scratch);
+        if (b->value_left != PATTERN_NO_BUDGET)
+            b->value_left -= used;
+        if (b->run_left != PATTERN_NO_BUDGET)
+            b->run_left -= used;
+    }
+    if (pattern_scratch_budget_spent(m->scratch))
+        budget_spent(m, i);
+    return r;
 }
 
 /* Is object num of e a detection that p may see, live at now? memo: see
@@ -140,7 +280,7 @@ int engine_scan_patterns_reach(struct engine *e, const struct principal *p, int6
  * caller then checks every pattern per value, as without the list). */
 static int grow_scan(struct engine_matcher *m, size_t n)
 {
-    uint32_t *nums = realloc(m->scan_nums, n * sizeof *nums);
+    uint32_t *nums = realloc(m->scan_nums, n * sizeof *nums), *slots;
     const struct pattern **pats;
 
     if (!nums)
@@ -150,8 +290,53 @@ static int grow_scan(struct engine_matcher *m, size_t n)
     if (!pats)
         return 1;
     m->scan_pats = pats;
+    slots = realloc(m->scan_budget, n * sizeof *slots);
+    if (!slots)
+        return 1;
+    m->scan_budget = slots;
     m->cap_scan = n;
     return 0;
+}
+
+/* The budget slot of indexed object num's owner. */
+static long owner_slot(struct engine_matcher *m, uint32_t num)
+{
+    struct tlp_meta meta;
+
+    engine_obj_meta(m->e, num, &meta);
+    return budget_slot(m, meta.owner_org);
+}
+
+/* The scan patterns m's principal may see, live at m->now, with their owners' budget
+ * slots: listed again only when the index changed (the epoch) or the time did. Under
+ * the read lock. */
+static void list_scan(struct engine_matcher *m)
+{
+    struct engine *e = m->e;
+
+    if (m->scan_known && m->scan_epoch == e->epoch && m->scan_now == m->now)
+        return;
+    m->n_scan = 0;
+    m->scan_all = e->n_scan > m->cap_scan && grow_scan(m, e->n_scan);
+    for (size_t s = 0; !m->scan_all && s < e->n_scan; s++) {
+        uint32_t num = e->scan_objs[s];
+        const struct pattern *pat = engine_pattern_of(e, num);
+        long slot;
+        if (!pat || !reportable(m, num))
+            continue;
+        slot = owner_slot(m, num);
+        if (slot < 0) {
+            m->scan_all = 1; /* every pattern per value, as without the list */
+            m->n_scan = 0;
+            break;
+        }
+        m->scan_nums[m->n_scan] = num;
+        m->scan_pats[m->n_scan] = pat;
+        m->scan_budget[m->n_scan++] = (uint32_t)slot;
+    }
+    m->scan_known = !m->scan_all;
+    m->scan_epoch = e->epoch;
+    m->scan_now = m->now;
 }
 
 static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, const char *key,
@@ -200,7 +385,7 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         return 0;
     if (o->flags & IDX_F_CANDIDATE) {
         const struct pattern *pat = engine_pattern_of(m->e, num);
-        if (!pat || !pattern_eval(pat, m->scratch, m->pvals, m->n_pvals, NULL))
+        if (!pat || !eval_charged(m, owner_slot(m, num), pat, m->pvals, m->n_pvals))
             return 0;
     }
     return emit_hit(m, num, via, key, key_len, 0);
@@ -292,23 +477,18 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
     engine_versions_memo_start(&m->memo); /* the index may change between observations */
     engine_read_lock(e);
     /* the patterns evaluated on every value that this principal may see, live now:
-     * decided once per observation, so that the others cost nothing per value */
-    m->n_scan = 0;
-    m->scan_all = m->n_vals && e->n_scan > m->cap_scan && grow_scan(m, e->n_scan);
-    for (size_t s = 0; m->n_vals && !m->scan_all && s < e->n_scan; s++) {
-        uint32_t num = e->scan_objs[s];
-        const struct pattern *pat = engine_pattern_of(e, num);
-        if (!pat || !reportable(m, num))
-            continue;
-        m->scan_nums[m->n_scan] = num;
-        m->scan_pats[m->n_scan++] = pat;
-    }
+     * decided once while the index stays as it is, so that the others cost nothing */
+    if (m->n_vals && e->n_scan)
+        list_scan(m);
+    else
+        m->n_scan = m->scan_all = 0;
     /* start every value's Bloom-word load before the first lookup waits on one */
     for (size_t i = 0; i < m->n_vals; i++)
         idx_prefetch(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len);
     for (size_t i = 0; i < m->n_vals && !m->stop; i++) {
         m->cur = &m->vals[i];
         m->n_seen = 0;
+        m->value_seq++; /* a new value: every organisation's budget for it is whole */
         idx_lookup(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len, on_index_hit, m);
         if (m->host_of[i] >= 0 && !m->stop) {
             const struct canon_value *host = &m->hosts[m->host_of[i]];
@@ -318,14 +498,14 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         /* patterns without an index key: evaluated on each value */
         for (size_t s = 0; s < m->n_scan && !m->stop; s++) {
             m->cur = &m->vals[i];
-            if (pattern_eval(m->scan_pats[s], m->scratch, &m->pvals[i], 1, NULL))
+            if (eval_charged(m, (long)m->scan_budget[s], m->scan_pats[s], &m->pvals[i], 1))
                 emit_hit(m, m->scan_nums[s], IDX_VIA_EXACT, "", 0, 1);
         }
         for (size_t s = 0; m->scan_all && s < e->n_scan && !m->stop; s++) {
             uint32_t num = e->scan_objs[s];
             const struct pattern *pat = engine_pattern_of(e, num);
             m->cur = &m->vals[i];
-            if (pat && reportable(m, num) && pattern_eval(pat, m->scratch, &m->pvals[i], 1, NULL))
+            if (pat && reportable(m, num) && eval_charged(m, owner_slot(m, num), pat, &m->pvals[i], 1))
                 emit_hit(m, num, IDX_VIA_EXACT, "", 0, 1);
         }
     }

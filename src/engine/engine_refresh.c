@@ -441,6 +441,7 @@ static int index_batch(struct refresh_ctx *c, struct batch *b)
     if (!failed) {
         run_hook(e, ENGINE_REFRESH_PREPARED);
         pthread_rwlock_wrlock(&e->lock);
+        e->epoch++;
         for (size_t i = 0; i < b->n && !failed; i++)
             failed = apply_row(c, b, i);
         pthread_rwlock_unlock(&e->lock);
@@ -747,6 +748,7 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
     if (!rc) {
         pthread_rwlock_wrlock(&e->lock);
+        e->epoch++;
         for (size_t i = 0; i < w.n && !rc; i++) {
             uint32_t num;
             if (engine_versions_find(e, uuid, w.v[i].seq, &num))
@@ -830,6 +832,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
         rc = store_max_seq(st, &max_seq, err);
     if (!rc && e->generation == 0) {
         pthread_rwlock_wrlock(&e->lock);
+        e->epoch++;
         rc = reserve_for_store(e, max_seq, err);
         pthread_rwlock_unlock(&e->lock);
     }

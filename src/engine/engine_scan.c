@@ -623,8 +623,10 @@ static enum mz_err hand_over(const struct scan *s, engine_scan_fn fn, void *ctx,
         add_totals(&s->cs[i], t);
         base += s->cs[i].lines;
     }
-    for (int i = 0; i < s->workers; i++)
+    for (int i = 0; i < s->workers; i++) {
         t->regex_limited += engine_matcher_regex_limited(s->ws[i].matcher);
+        engine_matcher_budgets_add(s->ws[i].matcher, &t->budget);
+    }
     t->prefilter = s->n_pieces && s->cs[0].prefilter;
     return MZ_OK;
 }

@@ -46,8 +46,11 @@ struct engine_scan_totals {
     uint64_t matched_values;       /* values with at least one hit */
     uint64_t full;                 /* lines matched in full (after a prefilter "maybe") */
     uint64_t skipped[LOGFMT_N_SKIP]; /* lines skipped, by reason */
-    uint64_t regex_limited;        /* MATCHES evaluations (one test on one value) that
-                                    * reached the engine's regex limits (no match) */
+    uint64_t regex_limited;        /* tests on one value cut short (no match): a
+                                    * MATCHES test at the engine's regex limits, the
+                                    * test under way when its owner's budget ran out */
+    struct engine_budget_totals budget; /* values on which an organisation's patterns
+                                    * ran out of budget (engine_set_limits) */
     int prefilter;                 /* the last scan used the prefilter: the engine has
                                     * one, and no scan pattern its principal may see is
                                     * live (engine_scan_patterns_reach) */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "domain/campaign.h"
+#include "domain/svc_match.h"
 #include "engine/engine.h"
 #include "util/log.h"
 
@@ -138,8 +139,7 @@ enum mz_err node_open(struct node *node, const struct mz_conf *conf, int n,
     if (!rc) {
         char key[ENGINE_CAMPAIGN_KEY_MAX + 1];
         size_t n_rows;
-        struct pattern_limits regex = {(uint32_t)conf->match_regex_steps, (uint32_t)(conf->match_regex_heap >> 10)};
-        engine_set_regex_limits(node->index, &regex);
+        svc_match_configure(node->index, conf, 1);
         rc = campaign_key(node->ckpt_store, key, sizeof key, err);
         if (!rc) {
             engine_set_campaigns(node->index, conf->campaign_window_hours, conf->campaign_min_countries, key);

@@ -77,28 +77,52 @@ enum pattern_plan_kind pattern_plan(const struct pattern *p, pattern_term_fn fn,
 
 /* ---- evaluation ---- */
 
-/* What one MATCHES test may cost on one value, whatever the expression: PCRE2's match
- * limit (backtracking steps; also its depth limit) and heap limit. A value whose
- * evaluation reaches a limit is "no match" for MATCHES and for NOT MATCHES alike, and
- * is counted (pattern_scratch_limited). */
+/* What one MATCHES test may cost at one start position of one value, whatever the
+ * expression: PCRE2's match limit (backtracking steps; also its depth limit) and
+ * heap limit. An evaluation that reaches one is "no match" for MATCHES and for NOT
+ * MATCHES alike, and is counted (pattern_scratch_limited). PCRE2 counts its match
+ * limit afresh at every start position (a value of n bytes could take n times it),
+ * so the evaluator runs each start position under a limit of its own and charges it
+ * to the scratch's budget (pattern_scratch_budget), which bounds a whole evaluation. */
 struct pattern_limits {
-    uint32_t steps;    /* pcre2_set_match_limit and pcre2_set_depth_limit */
+    uint32_t steps;    /* pcre2_set_match_limit and pcre2_set_depth_limit, per start position */
     uint32_t heap_kib; /* pcre2_set_heap_limit, KiB */
 };
 #define PATTERN_REGEX_STEPS 1000000
 #define PATTERN_REGEX_HEAP_KIB 4096
 
 /* The scratch of one thread's evaluations: PCRE2's match data (whose backtracking
- * memory is reused from value to value) with the limits, and the count of MATCHES
- * evaluations (one test on one value) that reached a limit. lim NULL: the defaults above. Not to be
- * shared between threads. */
+ * memory is reused from value to value) with the limits, the budget of the
+ * evaluations under way, and the count of tests cut short. lim NULL: the defaults
+ * above. Not to be shared between threads. */
 struct pattern_scratch;
 enum mz_err pattern_scratch_new(const struct pattern_limits *lim, struct pattern_scratch **out,
                                 struct mz_error *err);
 /* pattern_scratch_free(NULL) is a no-op. */
 void pattern_scratch_free(struct pattern_scratch *s);
-/* MATCHES evaluations of s that reached a limit (and were taken as no match). */
+/* Tests of s cut short and taken as no match: a MATCHES test on one value that
+ * reached a limit, and the test under way when the budget ran out. */
 uint64_t pattern_scratch_limited(const struct pattern_scratch *s);
+
+/* The budget: how many steps the evaluations with s that follow may take together
+ * (the engine gives each organisation's patterns one per value). Steps are: one per
+ * value a test looks at, and one per further literal of an IN set it is compared
+ * with; one per character LIKE compares; for MATCHES, at every start
+ * position PCRE2 tries, the match limit it ran under (PATTERN_REGEX_PROBE, and four
+ * times more on each retry of a position that needed more, up to lim->steps), plus
+ * one per 64 bytes of value for every call of PCRE2 (it checks the value's UTF-8).
+ * So the steps charged are never fewer than the work done, and an attempt is charged
+ * less than 16/3 times its work, or the probe. When the budget cannot hold the next step, the test under way
+ * and every test after it is no match (negated or not), until the next call of
+ * pattern_scratch_budget. PATTERN_NO_BUDGET (the scratch's budget when made): no
+ * budget, nothing is charged. */
+#define PATTERN_NO_BUDGET UINT64_MAX
+#define PATTERN_REGEX_PROBE 64
+void pattern_scratch_budget(struct pattern_scratch *s, uint64_t steps);
+/* The steps left of the budget (PATTERN_NO_BUDGET when there is none). */
+uint64_t pattern_scratch_budget_left(const struct pattern_scratch *s);
+/* 1 if the budget ran out since it was set. */
+int pattern_scratch_budget_spent(const struct pattern_scratch *s);
 
 /* One observed value: object type, property path (as in pattern_term), value text. */
 struct pattern_value {
@@ -111,7 +135,7 @@ struct pattern_value {
  * observation expression (or an OR of them); comparisons follow STIX 2.1 9.6
  * (strings by code points; ipv4/ipv6 ISSUBSET/ISSUPERSET and '=' with CIDRs by
  * address arithmetic; LIKE with % and _; MATCHES as PCRE regular expressions, STIX
- * 2.1 9.6.2, through PCRE2 in UTF mode, within s's limits). Qualifiers,
+ * 2.1 9.6.2, through PCRE2 in UTF mode, within s's limits and budget). Qualifiers,
  * AND/FOLLOWEDBY between observation expressions need several observations over
  * time: for those, returns 1 when one observation satisfies the part it can, and
  * sets *partial_out (may be NULL) to 1. s NULL: a scratch with the default limits is

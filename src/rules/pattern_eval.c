@@ -1,7 +1,9 @@
 /* rules/pattern_eval.c - a parsed pattern against one observation (pattern_eval(),
  * see pattern.h): STIX 2.1 9.6 comparisons (strings by code points, numbers, booleans,
  * timestamps, h'..'/b'..' against _hex/_bin values, LIKE, MATCHES through PCRE2
- * within the scratch's limits (pattern_regex.c),
+ * within the scratch's limits (pattern_regex.c), every value a test looks at, every
+ * further literal of an IN set and every character LIKE compares charged to the
+ * scratch's budget (pattern.h),
  * '=' and ISSUBSET/ISSUPERSET on addresses and CIDRs by address arithmetic) under
  * AND/OR, and pattern_is_temporal(). Part of the pattern module (pattern_int.h); the
  * index confirms CANDIDATE and SCAN indicators with it (engine/engine_match.c).
@@ -209,15 +211,20 @@ static int eq_domain(const struct lit *l, const char *v, const char *path)
 }
 
 /* SQL LIKE: '%' any run of characters, '_' exactly one; no escape character. Greedy
- * with backtracking to the last '%' only, so O(len(p) * len(v)). */
-static int like_match(const char *pat, const char *val)
+ * with backtracking to the last '%' only, so O(len(p) * len(v)) steps, each charged
+ * to s's budget (pattern_charge): 1, 0, or -1 when the budget ran out first. */
+static int like_match(const char *pat, const char *val, struct pattern_scratch *s)
 {
     const unsigned char *p = (const unsigned char *)pat, *t = (const unsigned char *)val;
     size_t pn = strlen(pat), tn = strlen(val);
     size_t pi = 0, ti = 0, star_p = 0, star_t = 0;
-    int star = 0;
+    uint64_t steps = 0, room = s ? pattern_scratch_budget_left(s) : PATTERN_NO_BUDGET;
+    int star = 0, out, miss = 0;
 
-    while (ti < tn) {
+    while (ti < tn && !miss) {
+        if (steps == room)
+            return pattern_charge(s, steps + 1); /* the budget ran out: -1 */
+        steps++;
         if (pi < pn && p[pi] == '%') {
             star = 1;
             star_p = ++pi;
@@ -233,12 +240,14 @@ static int like_match(const char *pat, const char *val)
             ti = star_t;
             pi = star_p;
         } else {
-            return 0;
+            miss = 1;
         }
     }
-    while (pi < pn && p[pi] == '%')
+    while (!miss && pi < pn && p[pi] == '%')
         pi++;
-    return pi == pn;
+    out = !miss && pi == pn;
+    pattern_charge(s, steps);
+    return out;
 }
 
 /* The test's operator on one value, before NOT: 1, 0, or -1 when not comparable. */
@@ -267,6 +276,8 @@ static int test_value(const struct test *t, struct pattern_scratch *s, const cha
         if (!l)
             return 0; /* IN (): never a member */
         for (; l; l = l->next) {
+            if (l != t->lits && pattern_charge(s, 1))
+                return -1; /* the budget ran out: cut short (one literal is the value's step) */
             r = t->parent_domain ? eq_domain(l, v, path) : eq_value(l, v, path);
             if (r == 1)
                 return 1;
@@ -275,7 +286,7 @@ static int test_value(const struct test *t, struct pattern_scratch *s, const cha
         }
         return any;
     case OP_LIKE:
-        return like_match(l->text, v);
+        return like_match(l->text, v, s);
     case OP_MATCHES:
         /* a value cut short by a limit (-1) is no match, negated or not */
         return s ? pattern_regex_match(t->re, s, v, strlen(v)) : -1;
@@ -303,6 +314,8 @@ static int eval_test(const struct test *t, struct pattern_scratch *s, const stru
     for (size_t i = 0; i < n; i++) {
         const struct pattern_value *pv = &values[i];
         int r;
+        if (pattern_charge(s, 1))
+            return 0; /* the budget ran out: no match, negated or not */
         if (!pv->object_type || !pv->path || !pv->value || strcmp(pv->object_type, t->object_type) != 0)
             continue;
         type_seen = 1;

@@ -163,7 +163,49 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out);
  * parser refuses. */
 pcre2_code *pattern_regex_compile(const char *re, size_t n, char *msg, size_t msg_cap);
 /* re against v[0..len): 1 (a match), 0 (none), or -1 when the evaluation reached one
- * of s's limits (counted in s: pattern_scratch_limited). */
+ * of s's limits or its budget (counted in s: pattern_scratch_limited). re must come
+ * from pattern_regex_compile(), whose callout tells each start position. */
 int pattern_regex_match(const pcre2_code *re, struct pattern_scratch *s, const char *v, size_t len);
+
+/* One MATCHES test under way (pattern_regex.c): what the callout at the start of each
+ * attempt (start position) charges, and where it stopped PCRE2. */
+struct regex_run {
+    uint64_t lim;      /* the match limit of the call under way: steps per attempt */
+    uint64_t room;     /* steps the test may be charged in all (the budget left) */
+    uint64_t charged;  /* steps charged so far */
+    size_t at;         /* the attempt under way, or (stopped) the next one */
+    unsigned n_starts; /* attempts begun by the call under way */
+    int one;           /* the call runs one attempt: stop at the next */
+    int stop;          /* why the callout stopped the call (pattern_regex.c) */
+};
+
+/* See pattern.h. The budget is charged by pattern_charge() (tests, LIKE) and by
+ * pattern_regex_match(). */
+struct pattern_scratch {
+    pcre2_match_data *md;      /* no captures are read: one pair is enough for any code */
+    pcre2_match_context *mctx; /* the limits, and the callout (run) */
+    uint32_t steps;            /* the match limit of one attempt */
+    uint64_t left;             /* steps left of the budget, or PATTERN_NO_BUDGET */
+    int spent;                 /* the budget ran out since it was set */
+    uint64_t n_limited;
+    struct regex_run run;
+};
+
+/* Charge n steps to s's budget (s may be NULL: no budget): 0, or -1 when it cannot
+ * hold them, the budget being spent then (counted once as a test cut short). */
+static inline int pattern_charge(struct pattern_scratch *s, uint64_t n)
+{
+    if (!s || s->left == PATTERN_NO_BUDGET)
+        return 0;
+    if (n <= s->left) {
+        s->left -= n;
+        return 0;
+    }
+    s->left = 0;
+    if (!s->spent)
+        s->n_limited++;
+    s->spent = 1;
+    return -1;
+}
 
 #endif

@@ -1,6 +1,6 @@
 /* rules/pattern_regex.c - MATCHES: what a regular expression may be before PCRE2
  * compiles it (pattern_regex_refusal(), called by the parser), compiling it
- * (pattern_regex_compile()), and matching one value within fixed limits
+ * (pattern_regex_compile()), and matching one value within fixed limits and a budget
  * (pattern_regex_match(), with a struct pattern_scratch). Part of the pattern module
  * (pattern_int.h).
  *
@@ -10,9 +10,17 @@
  *
  * What bounds the cost, per value, whatever the expression: PCRE2's match, depth and
  * heap limits (struct pattern_limits; the node's settings match.regex_steps and
- * match.regex_heap). A value whose evaluation reaches one is "no match" for MATCHES
- * and NOT MATCHES alike, and is counted in the scratch, which the engine adds up and
- * the match use cases report and log. Until PCRE2, MATCHES ran on glibc's regexec(),
+ * match.regex_heap), and the scratch's budget. PCRE2 counts its match limit afresh
+ * at every start position it tries, so that on its own a value of n bytes could take
+ * n times the limit ("(a|aa)+[xy]" on 138 letters took as long as 138 values of 22).
+ * So every expression is compiled with a callout before it ("(?C)"), which PCRE2
+ * calls at the start of each attempt: pattern_regex_match() charges each attempt the
+ * limit it runs under to the budget, and runs an attempt that needs more again alone,
+ * under a larger limit, so that what is charged is never less than the work done
+ * (pattern.h says what a step is). A value whose evaluation reaches a limit of one
+ * attempt or the budget is "no match" for MATCHES and NOT MATCHES alike, and is
+ * counted in the scratch, which the engine adds up and the match use cases report and
+ * log. Until PCRE2, MATCHES ran on glibc's regexec(),
  * whose matcher builds (and keeps) a state for every set of positions it can be in:
  * after a loop such as ".*", N counted copies of '.' make up to 2^N states
  * (".*[a-m].{30}X" took 90 s and 534 MB on 300 URLs of 150 bytes), and counted copies
@@ -430,29 +438,90 @@ const char *pattern_regex_refusal(const char *re, size_t n, uint64_t *reps_out)
 
 /* ---- compiling and matching ---- */
 
+/* The text PCRE2 compiles for re (n bytes, which compiled as it is): "(?C)" first, a
+ * callout at the start of every attempt (pattern_regex_match() charges each), and
+ * every \G as \A. \G holds where the search began, which is the start of the value
+ * for MATCHES, but pattern_regex_match() resumes the search at later positions; \A
+ * holds at the start of the value only, as \G did. The copy is the caller's (free). */
+static char *attempt_text(const char *re, size_t n)
+{
+    char *t = malloc(n + 5);
+
+    if (!t)
+        return NULL;
+    memcpy(t, "(?C)", 4);
+    memcpy(t + 4, re, n);
+    t[n + 4] = '\0';
+    for (size_t i = 4; i < n + 4; i++) {
+        if (t[i] != '\\' || i + 1 >= n + 4)
+            continue;
+        if (t[i + 1] == 'Q') {
+            /* a literal run: to \E or to the end */
+            for (i += 2; i + 1 < n + 4 && !(t[i] == '\\' && t[i + 1] == 'E'); i++)
+                ;
+        } else if (t[i + 1] == 'G') {
+            t[i + 1] = 'A';
+        }
+        i++;
+    }
+    return t;
+}
+
 pcre2_code *pattern_regex_compile(const char *re, size_t n, char *msg, size_t msg_cap)
 {
+    const uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NO_AUTO_CAPTURE | PCRE2_NEVER_BACKSLASH_C;
     int code = 0;
     PCRE2_SIZE off = 0;
-    pcre2_code *out = pcre2_compile((PCRE2_SPTR)re, n,
-                                    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NO_AUTO_CAPTURE |
-                                        PCRE2_NEVER_BACKSLASH_C,
-                                    &code, &off, NULL);
+    pcre2_code *out = pcre2_compile((PCRE2_SPTR)re, n, opts, &code, &off, NULL);
+    char *t;
 
     if (!out) {
         PCRE2_UCHAR text[160];
         if (pcre2_get_error_message(code, text, sizeof text) < 0)
             snprintf((char *)text, sizeof text, "error %d", code);
         snprintf(msg, msg_cap, "%s (at offset %zu of the expression)", (const char *)text, (size_t)off);
+        return NULL;
     }
+    /* compiled as written, for the message; run with the callout */
+    pcre2_code_free(out);
+    t = attempt_text(re, n);
+    out = t ? pcre2_compile((PCRE2_SPTR)t, n + 4, opts, &code, &off, NULL) : NULL;
+    free(t);
+    if (!out)
+        snprintf(msg, msg_cap, "out of memory");
     return out;
 }
 
-struct pattern_scratch {
-    pcre2_match_data *md;      /* no captures are read: one pair is enough for any code */
-    pcre2_match_context *mctx; /* the limits */
-    uint64_t n_limited;
+/* Why the callout stopped a call of PCRE2. */
+enum {
+    RUN_ON,   /* it did not */
+    RUN_NEXT, /* the one attempt the call was for ended: run.at is the next */
+    RUN_BROKE /* the budget cannot hold another attempt at the call's limit */
 };
+
+/* Called by PCRE2 at the "(?C)" before every expression, so at the start of each
+ * attempt (PCRE2_CALLOUT_STARTMATCH; positions its start-of-match optimisations rule
+ * out are never tried, and cost nothing): charges the attempt the call's limit, the
+ * most it can take, or stops the call. */
+static int on_attempt(pcre2_callout_block *cb, void *ctx)
+{
+    struct regex_run *r = ctx;
+
+    if (!(cb->callout_flags & PCRE2_CALLOUT_STARTMATCH))
+        return 0;
+    r->at = cb->start_match;
+    if (r->one && r->n_starts) {
+        r->stop = RUN_NEXT;
+        return PCRE2_ERROR_CALLOUT;
+    }
+    if (r->lim > r->room - r->charged) {
+        r->stop = RUN_BROKE;
+        return PCRE2_ERROR_CALLOUT;
+    }
+    r->charged += r->lim;
+    r->n_starts++;
+    return 0;
+}
 
 enum mz_err pattern_scratch_new(const struct pattern_limits *lim, struct pattern_scratch **out,
                                 struct mz_error *err)
@@ -469,9 +538,11 @@ enum mz_err pattern_scratch_new(const struct pattern_limits *lim, struct pattern
         pattern_scratch_free(s);
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     }
-    pcre2_set_match_limit(s->mctx, steps);
-    pcre2_set_depth_limit(s->mctx, steps);
+    s->steps = steps ? steps : 1;
+    s->left = PATTERN_NO_BUDGET;
+    pcre2_set_depth_limit(s->mctx, s->steps);
     pcre2_set_heap_limit(s->mctx, heap);
+    pcre2_set_callout(s->mctx, on_attempt, &s->run);
     *out = s;
     return MZ_OK;
 }
@@ -490,15 +561,95 @@ uint64_t pattern_scratch_limited(const struct pattern_scratch *s)
     return s ? s->n_limited : 0;
 }
 
+void pattern_scratch_budget(struct pattern_scratch *s, uint64_t steps)
+{
+    s->left = steps;
+    s->spent = 0;
+}
+
+uint64_t pattern_scratch_budget_left(const struct pattern_scratch *s)
+{
+    return s->left;
+}
+
+int pattern_scratch_budget_spent(const struct pattern_scratch *s)
+{
+    return s->spent;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The search for re in v[0..len), as PCRE2 runs it, but with every attempt charged
+ * and limited on its own: one call of PCRE2 goes over the attempts under a limit of
+ * PATTERN_REGEX_PROBE steps each, the callout charging each; an attempt that reaches
+ * it is run again alone from its position (start offset: ^ and \A still mean the
+ * start of the value, lookbehinds still see what lies before) under four times the
+ * limit, and again, up to s->steps, and the search goes on after it from the probe
+ * again. So an attempt is charged less than 16/3 times its work, or the probe, and no
+ * call runs an attempt the budget cannot pay for in full. Every call also pays for
+ * reading the value from where it starts. Returns 1, 0, or -1 (cut short: counted
+ * once). */
 int pattern_regex_match(const pcre2_code *re, struct pattern_scratch *s, const char *v, size_t len)
 {
-    int rc = pcre2_match(re, (PCRE2_SPTR)v, len, 0, 0, s->md, s->mctx);
+    struct regex_run *r = &s->run;
+    const uint64_t probe = min_u64(PATTERN_REGEX_PROBE, s->steps);
+    size_t off = 0;
+    int rc, one = 0, out = -1, broke = 0;
 
-    if (rc >= 0)
-        return 1;
-    if (rc == PCRE2_ERROR_NOMATCH)
-        return 0;
-    /* PCRE2_ERROR_MATCHLIMIT, _DEPTHLIMIT, _HEAPLIMIT, _NOMEMORY: cut short */
-    s->n_limited++;
-    return -1;
+    r->room = s->left;
+    r->charged = 0;
+    r->lim = probe;
+    for (;;) {
+        uint64_t call = 1 + (len - off) / 64, next;
+        if (call > r->room - r->charged) {
+            broke = 1;
+            break;
+        }
+        r->charged += call;
+        r->lim = min_u64(r->lim, r->room - r->charged);
+        if (!r->lim) {
+            broke = 1;
+            break;
+        }
+        r->n_starts = 0;
+        r->one = one;
+        r->stop = RUN_ON;
+        pcre2_set_match_limit(s->mctx, (uint32_t)r->lim);
+        rc = pcre2_match(re, (PCRE2_SPTR)v, len, off, 0, s->md, s->mctx);
+        if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) {
+            out = rc >= 0;
+            break;
+        }
+        if (rc == PCRE2_ERROR_CALLOUT && r->stop == RUN_NEXT) {
+            off = r->at; /* the attempt run alone is over: on from the probe */
+            r->lim = probe;
+            one = 0;
+            continue;
+        }
+        if (rc == PCRE2_ERROR_CALLOUT && r->stop == RUN_BROKE) {
+            broke = 1;
+            break;
+        }
+        if (rc != PCRE2_ERROR_MATCHLIMIT || r->lim >= s->steps)
+            break; /* the limits of one attempt (steps, depth, heap), or no memory */
+        /* the attempt at r->at needs more than r->lim: alone, under more */
+        next = min_u64(r->lim * 4, s->steps);
+        if (next > r->room - r->charged) {
+            broke = 1;
+            break;
+        }
+        r->lim = next;
+        off = r->at;
+        one = 1;
+    }
+    if (s->left != PATTERN_NO_BUDGET)
+        s->left -= r->charged;
+    if (broke)
+        pattern_charge(s, s->left + 1); /* spent: the test under way is cut, counted once */
+    else if (out < 0)
+        s->n_limited++;
+    return out;
 }

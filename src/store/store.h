@@ -272,11 +272,13 @@ enum store_put_result {
 /* The match_plan of an indicator evaluated on every value (no index key): rules/
  * observe.h's OBSERVE_SCAN, which domain/svc_ingest.c holds equal to it. */
 #define STORE_PLAN_SCAN 4
-/* How many live scan indicators owner_org has: objects with match_plan
- * STORE_PLAN_SCAN that are the newest version of their (id, owner) and not revoked
- * (an index of those rows alone serves it). In a write transaction, the rows it wrote
+/* How many live scan indicators submitter (a user; 0: the console) has submitted to
+ * owner_org: objects of owner_org whose newest version by submitter has match_plan
+ * STORE_PLAN_SCAN and is not revoked, whatever others posted of them since (a partial
+ * index of the scan rows serves it). In a write transaction, the rows it wrote
  * count. */
-enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err);
+enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t submitter, int64_t *count_out,
+                             struct mz_error *err);
 
 /* Write one object inside a transaction (store_begin). Its date_added is stamped
  * here, under the write lock: strictly after every row already stored, this

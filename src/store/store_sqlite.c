@@ -110,7 +110,7 @@ static const char *const migrations[] = {
     "ALTER TABLE keys RENAME TO api_keys;"
     "CREATE INDEX api_keys_user ON api_keys(user_id);",
     /* an organisation's live scan indicators, counted at every write of one
-     * (store_count_scan): a partial index of those few rows */
+     * (store_count_scan): a partial index of those few rows (replaced below) */
     ("CREATE INDEX objects_scan ON objects(owner_org)"
      " WHERE match_plan = 4 AND latest = 1 AND revoked = 0;"),
     /* The object model (docs/model.md, section 4 and Appendix B). An object is the
@@ -150,6 +150,10 @@ static const char *const migrations[] = {
      * set (R2.5); NULL: by the organisation's kind. */
     ("ALTER TABLE objects ADD COLUMN wd_tomb TEXT;"
      "ALTER TABLE orgs ADD COLUMN rank INTEGER;"),
+    /* scan indicators are counted per submitter (store_count_scan): a count per
+     * organisation told a poster of colleagues' versions it may not read */
+    ("DROP INDEX objects_scan;"
+     "CREATE INDEX objects_scan_sub ON objects(owner_org, submitter) WHERE match_plan = 4 AND revoked = 0;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1381,19 +1385,25 @@ enum mz_err store_count(struct store *st, const struct store_vis *vis,
     return rc;
 }
 
-enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err)
+enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t submitter, int64_t *count_out,
+                             struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    /* the terms of objects_scan's WHERE, literally, so that the index serves it */
+    /* the terms of objects_scan_sub's WHERE, literally, so that the index serves it;
+     * the newer versions of the same submitter through objects_version */
     enum mz_err rc = prepare(st,
-                             "SELECT count(*) FROM objects WHERE owner_org=?1"
-                             " AND match_plan = 4 AND latest = 1 AND revoked = 0",
+                             "SELECT count(*) FROM objects o WHERE o.owner_org=?1 AND o.submitter=?2"
+                             " AND o.match_plan = 4 AND o.revoked = 0"
+                             " AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.stix_id=o.stix_id"
+                             "  AND n.owner_org=o.owner_org AND n.owner_user=o.owner_user AND n.vkey>o.vkey"
+                             "  AND n.submitter=o.submitter)",
                              &s, err);
 
-    _Static_assert(STORE_PLAN_SCAN == 4, "objects_scan's WHERE names the plan 4");
+    _Static_assert(STORE_PLAN_SCAN == 4, "objects_scan_sub's WHERE names the plan 4");
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, owner_org);
+    sqlite3_bind_int64(s, 2, submitter);
     if (sqlite3_step(s) == SQLITE_ROW)
         *count_out = sqlite3_column_int64(s, 0);
     else

@@ -84,9 +84,13 @@ static const struct conf_row conf_table[] = {
     {"campaign.min_countries", CONF_INT, OFF(campaign_min_countries), 2, 50, "2",
      "how many countries make a regional campaign"},
     {"match.regex_steps", CONF_INT, OFF(match_regex_steps), 100, 100000000, "1000000",
-     "most backtracking steps one MATCHES regular expression may take on one value; a value that needs more is no match (logged: event=regex_limit)"},
+     "most backtracking steps one MATCHES regular expression may take at one start position of a value; a value that needs more is no match (logged: event=regex_limit)"},
     {"match.regex_heap", CONF_SIZE, OFF(match_regex_heap), 16 << 10, 1LL << 30, "4M",
-     "most memory one MATCHES regular expression may use on one value; a value that needs more is no match (logged: event=regex_limit)"},
+     "most memory one MATCHES regular expression may use at one start position of a value; a value that needs more is no match (logged: event=regex_limit)"},
+    {"match.regex_budget", CONF_INT, OFF(match_regex_budget), 1000, 1000000000000LL, "500000",
+     "most steps all the patterns of one organisation may take together on one value (MATCHES at every start position, LIKE, every value a test looks at); then the rest of its patterns are no match for that value (logged: event=match_budget)"},
+    {"match.regex_request_budget", CONF_INT, OFF(match_regex_request_budget), 1000, 1000000000000LL, "1000000000",
+     "most steps all the patterns of one organisation may take together in one POST /api/v1/match request; then the rest of its patterns are no match for the rest of the request (logged: event=match_budget)"},
     {"log.level", CONF_LEVEL, OFF(log_level), 0, 0, "info", "debug, info, warn, error or off"},
 };
 

@@ -42,8 +42,10 @@ struct mz_conf {
     long store_cache_mb;
     long campaign_window_hours;      /* reports this close together make a campaign */
     long campaign_min_countries;
-    long match_regex_steps;          /* PCRE2 match (and depth) limit of one MATCHES on one value */
-    size_t match_regex_heap;         /* PCRE2 heap limit of one MATCHES on one value, bytes */
+    long match_regex_steps;          /* PCRE2 match (and depth) limit of one MATCHES attempt */
+    size_t match_regex_heap;         /* PCRE2 heap limit of one MATCHES attempt, bytes */
+    long match_regex_budget;         /* steps of one organisation's patterns on one value */
+    long match_regex_request_budget; /* steps of one organisation's patterns in one API request */
     char log_level[16];
 };
 

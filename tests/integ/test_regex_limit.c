@@ -7,7 +7,8 @@
  *   - `mreza match` with a small step limit: the letter value stops at the limit, the
  *     summary says how many values did, and a true match is still found; with the
  *     defaults the same value is decided and nothing is reported as limited;
- *   - POST /api/v1/match "lines" on a node with the defaults: a backtracking bad case
+ *   - POST /api/v1/match "lines" on a node with the default limits (and a large
+ *     budget, match.regex_budget): a backtracking bad case
  *     ("^(a|aa)+\.example$" on "aaa...ab.example") stops at the limit, the reply says
  *     "regex_limited":2 (its MATCHES and NOT MATCHES indicators) and the node logs
  *     event=regex_limit; a value it matches is found;
@@ -76,13 +77,17 @@ static int count(const char *text, const char *needle)
 
 static int setup(void **state)
 {
+    const char *const budget[] = {"match.regex_budget=100000000", NULL};
+
     (void)state;
     h_node_init(&node);
     h_add_org(&node, "al-cert", "AL", "national-csirt");
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", analyst_key);
     h_add_user(&node, "admin@al-cert", "al-cert", "node-admin", admin_key);
     snprintf(log_path, sizeof log_path, "%s/server.log", node.dir);
-    h_start_logged(&node, NULL, log_path);
+    /* a budget per value large enough that the limits of one start position, not
+     * the budget of al-cert's patterns, decide (test_regex_budget.c tests that) */
+    h_start_logged(&node, budget, log_path);
     post_indicator("000000000001", "[url:value MATCHES '.*a[a-z]{30}X']");
     post_indicator("000000000002", "[domain-name:value MATCHES '^(a|aa)+\\\\\\\\.example$']");
     post_indicator("000000000003", "[domain-name:value NOT MATCHES '^(a|aa)+\\\\\\\\.example$']");

@@ -10,9 +10,13 @@
  *   - a sighting of a scan pattern's hit stays with the reporter's organisation: the
  *     catch-all's author sees none of me-cirt's sightings of it, while the sighting of
  *     its exact indicator is addressed to it as before;
- *   - an organisation keeps at most 64 live scan indicators: the 65th is refused
- *     (409, the whole bundle), a new version of one or a revoked one frees nothing
- *     but costs nothing, and another organisation is not affected. */
+ *   - a submitter keeps at most 64 live scan indicators in its organisation: the
+ *     65th is refused (409, the whole bundle), a new version of one costs nothing, a
+ *     revoked one frees its place, and another organisation is not affected;
+ *   - counted among the poster's own versions only (a re-attack found that the 409
+ *     counted a colleague's RED scan indicators addressed to someone else, so that
+ *     it told of versions the poster may not read, docs/model.md R5): a colleague's
+ *     64 hidden ones change nothing of the poster's replies. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -29,10 +33,11 @@
 #define CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 #define ID(tail) "indicator--7c7c7c7c-0000-4000-8000-" tail
 
 static struct hnode node;
-static char al_key[64], me_key[64], mk_key[64];
+static char al_key[64], me_key[64], mk_key[64], rs_key[64], rs_red_key[64];
 
 static char *indicator_json(const char *id, const char *modified, const char *pattern, const char *marking,
                             const char *extra)
@@ -90,6 +95,9 @@ static int setup(void **state)
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", al_key);
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", me_key);
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", mk_key);
+    h_add_org(&node, "rs-cert", "RS", "national-csirt");
+    h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", rs_key);
+    h_add_user(&node, "colleague@rs-cert", "rs-cert", "analyst", rs_red_key);
     h_start(&node, NULL);
     post_ok(al_key, ID("000000000001"), "[domain-name:value = 'evil.example']", GREEN);
     post_ok(al_key, ID("000000000002"), "[domain-name:value LIKE '%.scan.example']", AMBER);
@@ -179,7 +187,9 @@ static void test_scan_sightings_tell_author_nothing(void **state)
     assert_int_equal(sightings_of(mk_key, ID("000000000003")), 0);
 }
 
-static char *scan_bundle(int from, int n, const char *revoked_extra)
+/* n scan indicators, ids and patterns numbered from `from` in the id group `group`
+ * (four hex digits), marked marking. */
+static char *scan_bundle_in(const char *group, int from, int n, const char *marking, const char *revoked_extra)
 {
     size_t cap = 256 + (size_t)n * 600;
     char *b = malloc(cap);
@@ -188,9 +198,9 @@ static char *scan_bundle(int from, int n, const char *revoked_extra)
     strcpy(b, "{\"type\":\"bundle\",\"id\":\"bundle--0b7f3c3e-9a55-4d4b-9d59-2f2a3c8c2a11\",\"objects\":[");
     for (int i = 0; i < n; i++) {
         char id[80], pattern[120], *o;
-        snprintf(id, sizeof id, "indicator--7c7c7c7c-1111-4000-8000-%012d", from + i);
+        snprintf(id, sizeof id, "indicator--7c7c7c7c-%s-4000-8000-%012d", group, from + i);
         snprintf(pattern, sizeof pattern, "[domain-name:value LIKE '%%.q%d.example']", from + i);
-        o = indicator_json(id, "2025-01-01T00:00:00.000Z", pattern, GREEN, revoked_extra);
+        o = indicator_json(id, "2025-01-01T00:00:00.000Z", pattern, marking, revoked_extra);
         if (i)
             strcat(b, ",");
         strcat(b, o);
@@ -198,6 +208,11 @@ static char *scan_bundle(int from, int n, const char *revoked_extra)
     }
     strcat(b, "]}");
     return b;
+}
+
+static char *scan_bundle(int from, int n, const char *revoked_extra)
+{
+    return scan_bundle_in("1111", from, n, GREEN, revoked_extra);
 }
 
 static void test_scan_quota(void **state)
@@ -211,7 +226,7 @@ static void test_scan_quota(void **state)
     before = h_db_count(&node, NULL);
     b = scan_bundle(0, 65, NULL);
     assert_int_equal(post(mk_key, b, &r), 409);
-    assert_non_null(strstr(r.body, "already has 64 live indicators evaluated on every value"));
+    assert_non_null(strstr(r.body, "you already have 64 live indicators evaluated on every value"));
     assert_non_null(strstr(r.body, "\"field\":\"/objects/64/pattern\""));
     hresp_free(&r);
     free(b);
@@ -252,12 +267,52 @@ static void test_scan_quota(void **state)
     assert_true(h_healthy(&node));
 }
 
+/* The reply to a write is the reply it would get if the versions the poster may not
+ * read did not exist (docs/model.md R5): a colleague's 64 RED scan indicators (RED
+ * with no recipient: only the colleague reads them) change nothing of the poster's
+ * replies. On main the poster's first scan indicator was refused with 409, which told
+ * it of the colleague's hidden ones. */
+static void test_scan_quota_per_submitter(void **state)
+{
+    char *b;
+    struct hresp r;
+
+    (void)state;
+    b = scan_bundle_in("2222", 0, 64, RED, NULL);
+    assert_int_equal(post(rs_red_key, b, &r), 201);
+    hresp_free(&r);
+    free(b);
+    /* the poster reads none of them */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/objects/indicator--7c7c7c7c-2222-4000-8000-000000000000", rs_key,
+                            NULL, 0, &r),
+                     404);
+    hresp_free(&r);
+    /* its own 64: as in a world without the colleague's; the 65th: 409, as there */
+    b = scan_bundle_in("3333", 0, 64, GREEN, NULL);
+    if (post(rs_key, b, &r) != 201)
+        fail_msg("the poster's own 64: %ld %s", r.status, r.body);
+    hresp_free(&r);
+    free(b);
+    b = scan_bundle_in("3333", 64, 1, GREEN, NULL);
+    assert_int_equal(post(rs_key, b, &r), 409);
+    assert_non_null(strstr(r.body, "you already have 64 live indicators evaluated on every value"));
+    hresp_free(&r);
+    free(b);
+    /* and the colleague's 65th is refused on its own count alike */
+    b = scan_bundle_in("2222", 64, 1, RED, NULL);
+    assert_int_equal(post(rs_red_key, b, &r), 409);
+    hresp_free(&r);
+    free(b);
+    assert_true(h_healthy(&node));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prefilter_per_principal),
         cmocka_unit_test(test_scan_sightings_tell_author_nothing),
         cmocka_unit_test(test_scan_quota),
+        cmocka_unit_test(test_scan_quota_per_submitter),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1264,6 +1264,264 @@ static void test_matches_limits_default(void **state)
     free(v);
 }
 
+/* ---- the budget: a whole value, every start position ---- */
+
+/* The expression as written, compiled without the callout: what PCRE2 alone says,
+ * with the same limit per start position (PCRE2 counts it afresh at each). */
+static int plain_match(const char *re_text, const char *v, uint32_t steps)
+{
+    int code = 0, rc;
+    PCRE2_SIZE off = 0;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)re_text, PCRE2_ZERO_TERMINATED,
+                                   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NO_AUTO_CAPTURE |
+                                       PCRE2_NEVER_BACKSLASH_C,
+                                   &code, &off, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+
+    assert_non_null(re);
+    pcre2_set_match_limit(mc, steps);
+    pcre2_set_depth_limit(mc, steps);
+    rc = pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0, 0, md, mc);
+    pcre2_match_context_free(mc);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+/* pattern_regex_match() runs every start position under a limit of its own, runs
+ * again alone from its position one that needs more, and goes on from the next: the
+ * answer must be PCRE2's own, whatever the expression and value, budget or not (a
+ * budget that holds the work changes nothing). The cases make attempts need more
+ * than PATTERN_REGEX_PROBE steps (so that positions are retried alone and the search
+ * resumes at later offsets), look behind and ahead across those offsets, anchor at
+ * the start (^, \A and \G, which must keep meaning the start of the value), and
+ * alternate at the top. */
+static void test_matches_attempts_agree(void **state)
+{
+    static const char *const res[] = {
+        "[a-z0-9.-]+\\.(tk|ml|ga)$", "(a|aa)+[xy]", "(a|aa)+b", "^(a|aa)+b", "[a-z]+[0-9]",
+        "(?<=q)[a-z]+[0-9]", "(?<![a-z])[a-z]+z", "[a-z]+(?=[0-9])", "[a-z]+[0-9]|\\Gq",
+        "[a-z]+[0-9]|\\Aq", "\\Gaq", "a|^b", "\\.", "(?i)SECURE-login", "login|signin|verify",
+        "[a-z]+\\d|x\\b", ".*[0-9]", "(?s).*[0-9]", "(?m)^q[a-z]+[0-9]$", "\\Q[a-z]+\\E|q\\Gq",
+        "([a-z]{2})+[0-9]", "(?:[a-z]+\\.){2,}[0-9]",
+    };
+    static const char *const fills[] = {"a", "aq", "ab", "a.b", "q", "zq", "a\nq", "ab1", "\xc3\xa9", "\xff"};
+    static const size_t lens[] = {0, 1, 2, 30, 70, 130, 300};
+    static const char *const tails[] = {"", "1", "x", "b", ".tk", "aq", "\nqa1", "z"};
+    const struct pattern_limits lim = {20000, PATTERN_REGEX_HEAP_KIB}; /* per start position */
+    struct pattern_scratch *s = NULL, *b = NULL;
+    int n = 0, n_match = 0, n_limited = 0;
+
+    (void)state;
+    assert_int_equal(pattern_scratch_new(&lim, &s, NULL), MZ_OK);
+    assert_int_equal(pattern_scratch_new(&lim, &b, NULL), MZ_OK);
+    for (size_t r = 0; r < N_OF(res); r++) {
+        char msg[200];
+        pcre2_code *re = pattern_regex_compile(res[r], strlen(res[r]), msg, sizeof msg);
+        assert_non_null(re);
+        for (size_t f = 0; f < N_OF(fills); f++)
+            for (size_t l = 0; l < N_OF(lens); l++)
+                for (size_t t = 0; t < N_OF(tails); t++) {
+                    char *v = value_of(f % 2 ? "q" : "", fills[f], lens[l], tails[t]);
+                    char name[600];
+                    int want = plain_match(res[r], v, lim.steps);
+                    snprintf(name, sizeof name, "/%s/ on %zu x '%s' + '%s'", res[r], lens[l], fills[f], tails[t]);
+                    assert_case_int(name, pattern_regex_match(re, s, v, strlen(v)), want);
+                    pattern_scratch_budget(b, (uint64_t)1 << 40);
+                    assert_case_int(name, pattern_regex_match(re, b, v, strlen(v)), want);
+                    assert_case_int(name, pattern_scratch_budget_spent(b), 0);
+                    n++;
+                    n_match += want == 1;
+                    n_limited += want == -1;
+                    free(v);
+                }
+        pcre2_code_free(re);
+    }
+    /* the table is not all one answer; what PCRE2 stops at the limit, so do we */
+    assert_true(n_match > n / 8 && n_match < n - n / 8);
+    assert_int_equal(pattern_scratch_limited(s), n_limited);
+    /* \G meant the start of the value: never the offset a search resumes at */
+    {
+        char msg[200];
+        char *v = value_of("aq", "a", 80, "");
+        pcre2_code *re = pattern_regex_compile("[a-z]+[0-9]|\\Gq", 16, msg, sizeof msg);
+        assert_int_equal(plain_match("[a-z]+[0-9]|\\Gq", v, lim.steps), 0);
+        assert_int_equal(pattern_regex_match(re, s, v, strlen(v)), 0);
+        pcre2_code_free(re);
+        free(v);
+    }
+    pattern_scratch_free(s);
+    pattern_scratch_free(b);
+}
+
+/* Steps charged for re on v, with a budget that holds them all. */
+static uint64_t charged(pcre2_code *re, struct pattern_scratch *s, const char *v, int want)
+{
+    const uint64_t big = (uint64_t)1 << 50;
+
+    pattern_scratch_budget(s, big);
+    assert_int_equal(pattern_regex_match(re, s, v, strlen(v)), want);
+    assert_int_equal(pattern_scratch_budget_spent(s), 0);
+    return big - pattern_scratch_budget_left(s);
+}
+
+/* The work PCRE2 does for re_text on v, every start position tried: the smallest
+ * match limit with which the attempt anchored at each position ends (the search tries
+ * each of v's positions: the expressions below have no start-of-match shortcut on
+ * these values). */
+static uint64_t work_of(const char *re_text, const char *v)
+{
+    int code = 0;
+    PCRE2_SIZE off = 0;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)re_text, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_NO_AUTO_CAPTURE,
+                                   &code, &off, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    uint64_t sum = 0;
+
+    assert_non_null(re);
+    for (size_t p = 0; p < strlen(v); p++) {
+        uint32_t lo = 1, hi = 1 << 20;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            pcre2_set_match_limit(mc, mid);
+            if (pcre2_match(re, (PCRE2_SPTR)v, strlen(v), p, PCRE2_ANCHORED, md, mc) == PCRE2_ERROR_MATCHLIMIT)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        sum += lo;
+    }
+    pcre2_match_context_free(mc);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    return sum;
+}
+
+/* PCRE2 counts its match limit afresh at every start position, so the limit alone
+ * let one test on one value cost as many times the limit as the value has positions:
+ * "(a|aa)+[xy]" takes 150 049 steps at the start of 22 letters, and a value of k such
+ * runs took k times as long, each position within the limit (here: runs of 16). The budget is charged
+ * every start position: what a value is charged is at least PCRE2's work on it, all
+ * positions together, and less than 16/3 of it plus the probe and the calls' reading;
+ * a budget of less stops the test (no match, negated or not, counted once), whatever
+ * the limit per position. */
+static void test_matches_budget_whole_value(void **state)
+{
+    enum { RUN = 16, K = 20 }; /* K runs of RUN letters, each followed by 'z' */
+    char msg[200], one[RUN + 1], many[K * (RUN + 1) + 1];
+    pcre2_code *re = pattern_regex_compile("(a|aa)+[xy]", 11, msg, sizeof msg);
+    struct pattern_scratch *s = NULL;
+    uint64_t c1, c20, w1, w20;
+
+    (void)state;
+    assert_non_null(re);
+    memset(one, 'a', RUN);
+    one[RUN] = '\0';
+    for (int k = 0; k < K; k++) {
+        memset(many + k * (RUN + 1), 'a', RUN);
+        many[k * (RUN + 1) + RUN] = 'z';
+    }
+    many[K * (RUN + 1)] = '\0';
+    assert_int_equal(pattern_scratch_new(NULL, &s, NULL), MZ_OK);
+    /* no budget: PCRE2's own answer, nothing cut */
+    assert_int_equal(pattern_regex_match(re, s, many, strlen(many)), 0);
+    assert_int_equal(pattern_scratch_budget_left(s), PATTERN_NO_BUDGET);
+    w1 = work_of("(a|aa)+[xy]", one);
+    w20 = work_of("(a|aa)+[xy]", many);
+    assert_true(w1 > 8000 && w20 >= K * w1);
+    c1 = charged(re, s, one, 0);
+    c20 = charged(re, s, many, 0);
+    assert_true(c1 >= w1);
+    assert_true(c1 <= w1 * 16 / 3 + RUN * (PATTERN_REGEX_PROBE + 8));
+    assert_true(c20 >= w20);
+    assert_true(c20 <= w20 * 16 / 3 + K * (RUN + 1) * (PATTERN_REGEX_PROBE + 8 * 7));
+    assert_int_equal(pattern_scratch_limited(s), 0);
+    /* exactly what it is charged: decided; one step less: cut, counted once */
+    pattern_scratch_budget(s, c20);
+    assert_int_equal(pattern_regex_match(re, s, many, strlen(many)), 0);
+    assert_int_equal(pattern_scratch_budget_left(s), 0);
+    assert_int_equal(pattern_scratch_budget_spent(s), 0);
+    pattern_scratch_budget(s, c20 - 1);
+    assert_int_equal(pattern_regex_match(re, s, many, strlen(many)), -1);
+    assert_int_equal(pattern_scratch_budget_spent(s), 1);
+    assert_int_equal(pattern_scratch_budget_left(s), 0);
+    assert_int_equal(pattern_scratch_limited(s), 1);
+    /* spent: every later test is cut at once, and not counted again */
+    assert_int_equal(pattern_regex_match(re, s, one, strlen(one)), -1);
+    assert_int_equal(pattern_scratch_limited(s), 1);
+    /* a budget of a fifth of the value: cut long before the end */
+    pattern_scratch_budget(s, c20 / 5);
+    assert_int_equal(pattern_regex_match(re, s, many, strlen(many)), -1);
+    assert_int_equal(pattern_scratch_limited(s), 2);
+    pattern_scratch_free(s);
+    pcre2_code_free(re);
+}
+
+/* The budget through pattern_eval(), as the engine gives it per organisation: every
+ * value a test looks at costs a step, and every further literal of an IN set, LIKE a
+ * step per character compared, MATCHES its attempts. Once spent, the pattern and every later one is no match, NOT included,
+ * until the next budget. */
+static void test_eval_budget(void **state)
+{
+    const char *like = "[domain-name:value LIKE '%aaaaaaaaaaaaaaaaaaaaaaaaaaaaab']";
+    const char *not_rx = "[domain-name:value NOT MATCHES '^x']";
+    const char *eq = "[domain-name:value = 'evil.example' OR domain-name:value != 'evil.example']";
+    char *v = value_of("", "a", 1500, ".example");
+    struct pattern_value pv = {"domain-name", "value", v};
+    struct pattern_value two[] = {{"domain-name", "value", "a.example"}, {"url", "value", "http://a.example/"}};
+    struct pattern *pl = must_parse(like), *pn = must_parse(not_rx), *pe = must_parse(eq);
+    struct pattern_scratch *s = NULL;
+    uint64_t c;
+
+    (void)state;
+    assert_int_equal(pattern_scratch_new(NULL, &s, NULL), MZ_OK);
+    /* LIKE tries the 30 characters after '%' at each of 1500 positions */
+    pattern_scratch_budget(s, (uint64_t)1 << 40);
+    assert_int_equal(pattern_eval(pl, s, &pv, 1, NULL), 0);
+    c = ((uint64_t)1 << 40) - pattern_scratch_budget_left(s);
+    assert_true(c > 1500 * 29);
+    pattern_scratch_budget(s, c);
+    assert_int_equal(pattern_eval(pl, s, &pv, 1, NULL), 0);
+    assert_int_equal(pattern_scratch_budget_spent(s), 0);
+    pattern_scratch_budget(s, c - 1);
+    assert_int_equal(pattern_eval(pl, s, &pv, 1, NULL), 0);
+    assert_int_equal(pattern_scratch_budget_spent(s), 1);
+    assert_int_equal(pattern_scratch_limited(s), 1);
+    /* spent: NOT MATCHES, which would hold, does not */
+    assert_int_equal(pattern_eval(pn, s, &pv, 1, NULL), 0);
+    pattern_scratch_budget(s, 1000);
+    assert_int_equal(pattern_eval(pn, s, &pv, 1, NULL), 1);
+    /* plain tests: one step per value looked at (the first test looks at both, the
+     * second holds for the first) */
+    pattern_scratch_budget(s, 100);
+    assert_int_equal(pattern_eval(pe, s, two, 2, NULL), 1);
+    assert_int_equal(100 - pattern_scratch_budget_left(s), 3);
+    pattern_scratch_budget(s, 3);
+    assert_int_equal(pattern_eval(pe, s, two, 2, NULL), 1);
+    assert_int_equal(pattern_scratch_budget_spent(s), 0);
+    pattern_scratch_budget(s, 2);
+    assert_int_equal(pattern_eval(pe, s, two, 2, NULL), 0);
+    assert_int_equal(pattern_scratch_budget_spent(s), 1);
+    /* NOT IN: a step per literal compared after the first (a 3-literal set: 1 + 2) */
+    {
+        struct pattern *pi = must_parse("[domain-name:value NOT IN ('x.example', 'y.example', 'z.example')]");
+        pattern_scratch_budget(s, 100);
+        assert_int_equal(pattern_eval(pi, s, two, 1, NULL), 1);
+        assert_int_equal(100 - pattern_scratch_budget_left(s), 3);
+        pattern_scratch_budget(s, 2);
+        assert_int_equal(pattern_eval(pi, s, two, 1, NULL), 0);
+        assert_int_equal(pattern_scratch_budget_spent(s), 1);
+        pattern_free(pi);
+    }
+    pattern_free(pl);
+    pattern_free(pn);
+    pattern_free(pe);
+    pattern_scratch_free(s);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1276,6 +1534,9 @@ int main(void)
         cmocka_unit_test(test_eval),
         cmocka_unit_test(test_matches_limits_glibc_cases),
         cmocka_unit_test(test_matches_limits_default),
+        cmocka_unit_test(test_matches_attempts_agree),
+        cmocka_unit_test(test_matches_budget_whole_value),
+        cmocka_unit_test(test_eval_budget),
         cmocka_unit_test(test_fuzz_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

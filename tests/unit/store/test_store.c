@@ -16,8 +16,8 @@
  * the list's length); store_begin/store_rollback leaving nothing; store_check;
  * reopening a closed store with its data intact; store_identity_owner (organisations'
  * and users' identities, in any case) and the node_only filter (what the node itself
- * stored, owner 0); and store_count_scan (live scan indicators
- * per owner, read from its partial index). */
+ * stored, owner 0); and store_count_scan (live scan indicators per owner and
+ * submitter, read from its partial index). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1471,9 +1471,10 @@ static void test_reopen_keeps_data(void **state)
 
 /* ---- store_count_scan ---- */
 
-static void put_plan(struct fx *f, int64_t owner, const char *id, const char *version, int plan, int revoked)
+static void put_plan_by(struct fx *f, int64_t owner, int64_t submitter, const char *id, const char *version, int plan,
+                        int revoked)
 {
-    struct store_write_ctx ctx = {owner, 1, NULL, 0};
+    struct store_write_ctx ctx = {owner, submitter, NULL, 0};
     struct store_object_in in;
     enum store_put_result res;
     struct mz_error err;
@@ -1494,18 +1495,31 @@ static void put_plan(struct fx *f, int64_t owner, const char *id, const char *ve
     assert_int_equal(store_commit(f->st, &err), MZ_OK);
 }
 
-static int64_t n_scan(struct fx *f, int64_t owner)
+static void put_plan(struct fx *f, int64_t owner, const char *id, const char *version, int plan, int revoked)
+{
+    put_plan_by(f, owner, 1, id, version, plan, revoked);
+}
+
+static int64_t n_scan_by(struct fx *f, int64_t owner, int64_t submitter)
 {
     int64_t n = -1;
     struct mz_error err;
 
-    assert_int_equal(store_count_scan(f->st, owner, &n, &err), MZ_OK);
+    assert_int_equal(store_count_scan(f->st, owner, submitter, &n, &err), MZ_OK);
     return n;
 }
 
-/* Live scan indicators per owner: the newest version, not revoked, plan scan; other
- * plans, older versions, revoked ones and other owners do not count. The count reads
- * the partial index objects_scan, not the table. */
+static int64_t n_scan(struct fx *f, int64_t owner)
+{
+    return n_scan_by(f, owner, 1);
+}
+
+/* Live scan indicators per owner and submitter: of each object, the submitter's own
+ * newest version, not revoked, plan scan; other plans, older versions, revoked ones,
+ * other owners and other submitters do not count, and neither do versions others
+ * posted of the submitter's objects since (docs/model.md R5: the count must not tell
+ * of versions the poster may not read). The count reads the partial index
+ * objects_scan_sub, not the table. */
 static void test_count_scan(void **state)
 {
     struct fx *f = *state;
@@ -1532,15 +1546,33 @@ static void test_count_scan(void **state)
     /* an older version arriving late changes nothing */
     put_plan(f, 3, "indicator--2", "2023-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
     assert_int_equal(n_scan(f, 3), 2);
+    /* a colleague's (submitter 2) scan indicators are its own count, not 1's */
+    put_plan_by(f, 3, 2, "indicator--5", "2024-01-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    assert_int_equal(n_scan_by(f, 3, 2), 1);
+    /* nor does its newer version of 1's object change 1's count (1 may not read it,
+     * for all the store knows): 1's own newest version still counts, and 2's too */
+    put_plan_by(f, 3, 2, "indicator--1", "2024-03-01T00:00:00.000Z", 2, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    assert_int_equal(n_scan_by(f, 3, 2), 1);
+    put_plan_by(f, 3, 2, "indicator--3", "2024-03-01T00:00:00.000Z", STORE_PLAN_SCAN, 0);
+    assert_int_equal(n_scan(f, 3), 2);
+    assert_int_equal(n_scan_by(f, 3, 2), 2);
+    /* 1 revokes its own: freed for 1 */
+    put_plan(f, 3, "indicator--3", "2024-02-15T00:00:00.000Z", STORE_PLAN_SCAN, 1);
+    assert_int_equal(n_scan(f, 3), 1);
     snprintf(path, sizeof path, "%s/mreza.db", f->dir);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db,
-                                        "EXPLAIN QUERY PLAN SELECT count(*) FROM objects WHERE owner_org=?1"
-                                        " AND match_plan = 4 AND latest = 1 AND revoked = 0",
+                                        "EXPLAIN QUERY PLAN SELECT count(*) FROM objects o WHERE o.owner_org=?1"
+                                        " AND o.submitter=?2 AND o.match_plan = 4 AND o.revoked = 0"
+                                        " AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.stix_id=o.stix_id"
+                                        "  AND n.owner_org=o.owner_org AND n.owner_user=o.owner_user AND n.vkey>o.vkey"
+                                        "  AND n.submitter=o.submitter)",
                                         -1, &s, NULL),
                      SQLITE_OK);
     while (sqlite3_step(s) == SQLITE_ROW)
-        uses_index |= strstr((const char *)sqlite3_column_text(s, 3), "objects_scan") != NULL;
+        uses_index |= strstr((const char *)sqlite3_column_text(s, 3), "objects_scan_sub") != NULL;
     sqlite3_finalize(s);
     sqlite3_close(db);
     assert_true(uses_index);
