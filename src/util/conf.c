@@ -86,6 +86,14 @@ static const struct conf_row conf_table[] = {
     {"match.regex_heap", CONF_SIZE, OFF(match_regex_heap), 16 << 10, 1LL << 30, "4M",
      "most memory one MATCHES regular expression may use on one value; a value that needs more is no match (logged: event=regex_limit)"},
     {"log.level", CONF_LEVEL, OFF(log_level), 0, 0, "info", "debug, info, warn, error or off"},
+    {"tls.cert", CONF_STR, OFF(tls_cert), 0, 0, "",
+     "PEM certificate chain of the node, its own first; with tls.key, serve speaks only HTTPS. Empty: plain HTTP (loopback, or behind a reverse proxy that terminates TLS). Re-read on SIGHUP"},
+    {"tls.key", CONF_STR, OFF(tls_key), 0, 0, "",
+     "PEM private key of tls.cert; serve refuses a key file that other users may read (make it 0600). Re-read on SIGHUP"},
+    {"tls.client_ca", CONF_STR, OFF(tls_client_ca), 0, 0, "",
+     "PEM CA certificates that clients' certificates are verified against (peers' mutual TLS; users need none). Re-read on SIGHUP"},
+    {"tls.priorities", CONF_STR, OFF(tls_priorities), 0, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+     "GnuTLS priority string of the TLS versions and ciphers served; serve refuses one that enables a version below TLS 1.2"},
 };
 
 #define N_ROWS (sizeof conf_table / sizeof conf_table[0])

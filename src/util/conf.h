@@ -44,6 +44,10 @@ struct mz_conf {
     long match_regex_steps;          /* PCRE2 match (and depth) limit of one MATCHES on one value */
     size_t match_regex_heap;         /* PCRE2 heap limit of one MATCHES on one value, bytes */
     char log_level[16];
+    char tls_cert[MZ_CONF_STR_LEN];       /* PEM chain; "" = plain HTTP */
+    char tls_key[MZ_CONF_STR_LEN];        /* PEM private key, mode 0600 */
+    char tls_client_ca[MZ_CONF_STR_LEN];  /* PEM CAs for client certificates, or "" */
+    char tls_priorities[MZ_CONF_STR_LEN]; /* GnuTLS priority string, TLS 1.2 and later only */
 };
 
 /* Fill c with the documented defaults. */
