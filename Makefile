@@ -10,6 +10,8 @@
 # project's own flags (standard, warnings, -I, sanitizers) and add to them: a user's
 # -O wins over OPTIMIZATION, the rest stays. OPTIMIZATION=-O0 also works.
 PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl zlib libidn2 libxxhash libpcre2-8 nettle
+# GnuTLS: the TLS of `mreza serve` (api/tls.c), the library libmicrohttpd itself runs on
+PKGS      += gnutls
 CC        ?= cc
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 MZ_CPPFLAGS := -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))

@@ -23,6 +23,8 @@
 struct api_conn;
 struct api_stream;
 struct api_req;
+struct tls_server;
+struct tls_client_cert;
 
 typedef enum MHD_Result (*api_handler)(struct api_req *r);
 
@@ -34,6 +36,7 @@ struct http_server {
     struct ip_net *proxies;       /* http.trusted_proxies */
     size_t n_proxies;
     unsigned port;
+    struct tls_server *tls;       /* TLS credentials (tls.c), or NULL: plain HTTP */
 };
 
 #define API_ADDR_LEN (IP_V6_TEXT_MAX + 1)
@@ -197,6 +200,17 @@ void http_client_share_init(struct http_share *s, const struct api_req *r, const
 enum http_share_rc http_client_share_take(struct http_share *s, size_t n, size_t max);
 /* Give back n of what s holds (at most all of it; a zeroed s holds nothing). */
 void http_client_share_give(struct http_share *s, size_t n);
+/* The server a connection belongs to (from its connection state), or NULL when the
+ * connection has none (refused at its start). */
+struct http_server *http_client_server(struct MHD_Connection *conn);
+
+/* ---- TLS (http.c over tls.c) ---- */
+
+/* The certificate r's client presented in its TLS handshake, judged against
+ * tls.client_ca (tls_verify_client): state TLS_CLIENT_NONE on plain HTTP and when none
+ * was presented. The peers' mutual TLS asks this; users need no certificate. MZ_OK
+ * with *out set, or the error of tls_verify_client. */
+enum mz_err http_tls_client(struct api_req *r, struct tls_client_cert *out, struct mz_error *err);
 
 enum MHD_Result api_healthz(struct api_req *r);
 enum MHD_Result api_whoami(struct api_req *r);

@@ -34,7 +34,13 @@
  * connections time out after http.timeout; per client and the header deadline are
  * http_client.c's. One struct api_req lives from the request line (the URI log
  * callback) to libmicrohttpd's request-completed callback, which logs the request
- * and frees it. */
+ * and frees it.
+ *
+ * TLS: with tls.cert and tls.key the daemon speaks only HTTPS (libmicrohttpd on GnuTLS);
+ * tls.c holds the credentials, handed over at each handshake by on_tls_cert() and
+ * replaced on SIGHUP (http_tls_reload), and judges clients' certificates
+ * (http_tls_client). The handshake happens before the headers, inside the header
+ * deadline, so a client that stalls it is cut off as one that stalls its headers. */
 #include "api/http.h"
 
 #include <arpa/inet.h>
@@ -46,6 +52,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/tls.h"
 #include "obs/ascii.h"
 #include "domain/svc.h"
 #include "util/log.h"
@@ -551,12 +558,68 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
+/* ---- TLS ---- */
+
+enum mz_err http_tls_client(struct api_req *r, struct tls_client_cert *out, struct mz_error *err)
+{
+    const union MHD_ConnectionInfo *info;
+
+    memset(out, 0, sizeof *out);
+    if (!r->srv->tls)
+        return MZ_OK;
+    info = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!info || !info->tls_session)
+        return MZ_OK;
+    return tls_verify_client(r->srv->tls, (gnutls_session_t)info->tls_session, out, err);
+}
+
+#define LOG_CERT_LEN (24 + MZ_LOG_ESC_LEN(TLS_PIN_LEN))
+
+/* " cert=none|verified|unverified cert_pin=\"sha256//…\"" for the request's log line when client
+ * certificates are requested (tls.client_ca), else "". Returns buf. */
+static const char *log_cert(struct api_req *r, char *buf, size_t cap)
+{
+    struct tls_client_cert cc;
+    struct mz_error err;
+    char pin[MZ_LOG_ESC_LEN(TLS_PIN_LEN)];
+
+    buf[0] = '\0';
+    if (r->srv->tls && tls_server_wants_client_cert(r->srv->tls) && r->conn) {
+        mz_error_clear(&err);
+        if (http_tls_client(r, &cc, &err) == MZ_OK || cc.state)
+            snprintf(buf, cap, " cert=%s%s%s%s", tls_client_state_name(cc.state), cc.pin[0] ? " cert_pin=\"" : "",
+                     cc.pin[0] ? mz_log_quote(cc.pin, pin, sizeof pin) : "", cc.pin[0] ? "\"" : "");
+    }
+    return buf;
+}
+
+/* GnuTLS asks for the node's certificate at each handshake (libmicrohttpd's
+ * MHD_OPTION_HTTPS_CERT_CALLBACK): the current credentials, which SIGHUP replaces
+ * (tls.c). The callback has no argument of ours; the session's pointer is
+ * libmicrohttpd's connection (libmicrohttpd sets it so, and its own PSK callback
+ * reads it so), whose state (http_client.c) names the server. */
+static int on_tls_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int n_req_ca_dn,
+                       const gnutls_pk_algorithm_t *pk_algos, int n_pk_algos, gnutls_pcert_st **pcert,
+                       unsigned int *n_pcert, gnutls_privkey_t *key)
+{
+    struct MHD_Connection *conn = gnutls_session_get_ptr(session);
+    struct http_server *s = conn ? http_client_server(conn) : NULL;
+
+    (void)req_ca_dn;
+    (void)n_req_ca_dn;
+    (void)pk_algos;
+    (void)n_pk_algos;
+    if (!s || !s->tls)
+        return -1; /* a connection refused at its start: no handshake */
+    return tls_server_retrieve(s->tls, pcert, n_pcert, key);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct api_req *r = *con_cls;
     char path[MZ_LOG_ESC_LEN(sizeof r->path)], method[64], user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)],
-        org[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
+        org[MZ_LOG_ESC_LEN(STORE_NAME_LEN)], cert[LOG_CERT_LEN];
 
     (void)cls;
     if (!r)
@@ -567,12 +630,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (r->stream)
         r->stream->r = NULL;
-    MZ_LOG(MZ_LOG_INFO, "req=%s method=%s path=%s status=%u bytes=%zu ms=%.1f client=%s user=%s org=%s%s",
+    MZ_LOG(MZ_LOG_INFO, "req=%s method=%s path=%s status=%u bytes=%zu ms=%.1f client=%s user=%s org=%s%s%s",
            r->req_id, r->method ? mz_log_esc(r->method, method, sizeof method) : "-",
            r->method ? mz_log_esc(r->path, path, sizeof path) : "-", r->status, r->bytes_out,
            (double)(now_ns() - r->start_ns) / 1e6, r->client,
            r->who.role ? mz_log_esc(r->who.user.name, user, sizeof user) : "-",
-           r->who.role ? mz_log_esc(r->who.org.name, org, sizeof org) : "-",
+           r->who.role ? mz_log_esc(r->who.org.name, org, sizeof org) : "-", log_cert(r, cert, sizeof cert),
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     http_client_done(r);
     body_release(r);
@@ -667,8 +730,38 @@ static void server_free(struct http_server *s)
     if (!s)
         return;
     gate_free(s->gate);
+    tls_server_free(s->tls);
     free(s->proxies);
     free(s);
+}
+
+/* TLS settings into s->tls and the daemon's options (opts, ended by MHD_OPTION_END,
+ * at least 4 rows): none when tls.cert, tls.key and tls.client_ca are all empty. */
+static enum mz_err tls_options(struct http_server *s, const struct mz_conf *c, struct MHD_OptionItem *opts,
+                               unsigned *flags, struct mz_error *err)
+{
+    int k = 0;
+    enum mz_err rc;
+
+    opts[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    if (!c->tls_cert[0] && !c->tls_key[0] && !c->tls_client_ca[0])
+        return MZ_OK;
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES ||
+        MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES)
+        return mz_error_set(err, MZ_EUNSUPPORTED, "tls.cert",
+                            "this libmicrohttpd was built without TLS (or without its certificate callback): "
+                            "serve plain HTTP behind a reverse proxy instead (docs/security.md)");
+    rc = tls_server_new(c, &s->tls, err);
+    if (rc)
+        return rc;
+    *flags |= MHD_USE_TLS;
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)c->tls_priorities};
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)on_tls_cert};
+    if (tls_server_trust_pem(s->tls))
+        opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                            (void *)(uintptr_t)tls_server_trust_pem(s->tls)};
+    opts[k] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return MZ_OK;
 }
 
 enum mz_err http_start(struct node *node, struct http_server **out, struct mz_error *err)
@@ -677,6 +770,7 @@ enum mz_err http_start(struct node *node, struct http_server **out, struct mz_er
     struct gate_limits lim = {c->http_max_bodies_in_flight};
     struct sockaddr_storage ss;
     struct http_server *s;
+    struct MHD_OptionItem tls_opts[4];
     const union MHD_DaemonInfo *info;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     enum mz_err rc = parse_listen(c->listen, &ss, err);
@@ -701,6 +795,8 @@ enum mz_err http_start(struct node *node, struct http_server **out, struct mz_er
     s->node = node;
     rc = http_client_proxies(s, c->http_trusted_proxies, err);
     if (!rc)
+        rc = tls_options(s, c, tls_opts, &flags, err);
+    if (!rc)
         rc = gate_new(&lim, &s->gate, err);
     if (rc) {
         server_free(s);
@@ -717,11 +813,13 @@ enum mz_err http_start(struct node *node, struct http_server **out, struct mz_er
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
+        MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (!s->daemon) {
+        int tls = s->tls != NULL;
         server_free(s);
-        return mz_error_set(err, MZ_EIO, "listen", "cannot listen on %s (in use, or not an address of this host?)",
-                            c->listen);
+        return mz_error_set(err, MZ_EIO, "listen", "cannot listen on %s (in use, or not an address of this host?%s)",
+                            c->listen, tls ? " or TLS could not be set up: see the log" : "");
     }
     info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
@@ -732,6 +830,29 @@ enum mz_err http_start(struct node *node, struct http_server **out, struct mz_er
 unsigned http_port(const struct http_server *s)
 {
     return s->port;
+}
+
+int http_tls_on(const struct http_server *s)
+{
+    return s->tls != NULL;
+}
+
+void http_tls_current(const struct http_server *s, char *pin, size_t cap, long long *not_after)
+{
+    char cur[TLS_PIN_LEN];
+    time_t t = 0;
+
+    tls_server_current(s->tls, cur, &t);
+    snprintf(pin, cap, "%s", cur);
+    if (not_after)
+        *not_after = (long long)t;
+}
+
+enum mz_err http_tls_reload(struct http_server *s, struct mz_error *err)
+{
+    if (!s->tls)
+        return mz_error_set(err, MZ_EINVAL, "tls.cert", "TLS is off (tls.cert is empty): nothing to reload");
+    return tls_server_reload(s->tls, err);
 }
 
 void http_stop(struct http_server *s)

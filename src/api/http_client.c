@@ -236,6 +236,14 @@ static void conn_started(struct http_server *srv, struct MHD_Connection *conn, v
     arm(ac);
 }
 
+struct http_server *http_client_server(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const struct api_conn *ac = info ? info->socket_context : NULL;
+
+    return ac ? ac->srv : NULL;
+}
+
 void http_client_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                         enum MHD_ConnectionNotificationCode code)
 {

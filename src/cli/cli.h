@@ -180,6 +180,7 @@ int cli_check(struct cli_args *a);
 int cli_config(struct cli_args *a);
 int cli_match(struct cli_args *a);
 int cli_withdraw(struct cli_args *a);
+int cli_tls(struct cli_args *a);
 
 /* Load the embedded demo data set into st; prints the demo API keys and writes
  * them to <data>/demo-keys.txt (mode 0600), which it replaces only once the whole

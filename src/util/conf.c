@@ -92,6 +92,14 @@ static const struct conf_row conf_table[] = {
     {"match.regex_request_budget", CONF_INT, OFF(match_regex_request_budget), 1000, 1000000000000LL, "1000000000",
      "most steps all the patterns of one organisation may take together in one POST /api/v1/match request; then the rest of its patterns are no match for the rest of the request (logged: event=match_budget)"},
     {"log.level", CONF_LEVEL, OFF(log_level), 0, 0, "info", "debug, info, warn, error or off"},
+    {"tls.cert", CONF_STR, OFF(tls_cert), 0, 0, "",
+     "PEM certificate chain of the node, its own first; with tls.key, serve speaks only HTTPS. Empty: plain HTTP (loopback, or behind a reverse proxy that terminates TLS). Re-read on SIGHUP"},
+    {"tls.key", CONF_STR, OFF(tls_key), 0, 0, "",
+     "PEM private key of tls.cert; serve refuses a key file that other users may read (make it 0600). Re-read on SIGHUP"},
+    {"tls.client_ca", CONF_STR, OFF(tls_client_ca), 0, 0, "",
+     "PEM CA certificates that clients' certificates are verified against (peers' mutual TLS; users need none). Re-read on SIGHUP"},
+    {"tls.priorities", CONF_STR, OFF(tls_priorities), 0, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+     "GnuTLS priority string of the TLS versions and ciphers served; serve refuses one that enables a version below TLS 1.2"},
 };
 
 #define N_ROWS (sizeof conf_table / sizeof conf_table[0])

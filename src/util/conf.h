@@ -47,6 +47,10 @@ struct mz_conf {
     long match_regex_budget;         /* steps of one organisation's patterns on one value */
     long match_regex_request_budget; /* steps of one organisation's patterns in one API request */
     char log_level[16];
+    char tls_cert[MZ_CONF_STR_LEN];       /* PEM chain; "" = plain HTTP */
+    char tls_key[MZ_CONF_STR_LEN];        /* PEM private key, mode 0600 */
+    char tls_client_ca[MZ_CONF_STR_LEN];  /* PEM CAs for client certificates, or "" */
+    char tls_priorities[MZ_CONF_STR_LEN]; /* GnuTLS priority string, TLS 1.2 and later only */
 };
 
 /* Fill c with the documented defaults. */

@@ -180,8 +180,9 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Read the "serving … http://127.0.0.1:PORT/" line, waiting at most 20 s. */
-static unsigned read_port(int fd)
+/* Read the "serving … http://127.0.0.1:PORT/" line (or https://), waiting at most
+ * 20 s; *tls_out tells which. */
+static unsigned read_port(int fd, int *tls_out)
 {
     char line[512];
     size_t len = 0;
@@ -199,8 +200,10 @@ static unsigned read_port(int fd)
             const char *u;
             unsigned port = 0;
             line[len] = '\0';
-            u = strstr(line, "http://127.0.0.1:");
-            if (u && sscanf(u + strlen("http://127.0.0.1:"), "%u", &port) == 1 && port > 0 && port < 65536)
+            u = strstr(line, "://127.0.0.1:");
+            *tls_out = u && u - line >= 5 && !strncmp(u - 5, "https", 5);
+            if (u && (*tls_out || (u - line >= 4 && !strncmp(u - 4, "http", 4))) &&
+                sscanf(u + strlen("://127.0.0.1:"), "%u", &port) == 1 && port > 0 && port < 65536)
                 return port;
             len = 0;
             continue;
@@ -228,7 +231,7 @@ void h_start(struct hnode *n, const char *const *sets)
 
 void h_start_logged(struct hnode *n, const char *const *sets, const char *log_path)
 {
-    int pfd[2], log_fd = -1;
+    int pfd[2], log_fd = -1, tls = 0;
     const char *args[64];
     int k = 0;
 
@@ -263,12 +266,12 @@ void h_start_logged(struct hnode *n, const char *const *sets, const char *log_pa
     close(pfd[1]);
     if (log_fd >= 0)
         close(log_fd);
-    n->port = read_port(pfd[0]);
+    n->port = read_port(pfd[0], &tls);
     close(pfd[0]); /* the server's later stdout writes go nowhere; it writes none */
     if (!n->port)
         die("mreza serve did not report its port");
     track(n);
-    snprintf(n->url, sizeof n->url, "http://127.0.0.1:%u", n->port);
+    snprintf(n->url, sizeof n->url, "%s://127.0.0.1:%u", tls ? "https" : "http", n->port);
     for (int i = 0; i < 200; i++) {
         struct pollfd none;
         if (h_healthy(n))
@@ -381,8 +384,44 @@ long h_http(struct hnode *n, const char *method, const char *path, const char *k
     return h_http_hdr(n, method, path, key, json, body, body_len, r);
 }
 
+/* The TLS side of a request to n: what the client trusts (n->ca, n->pin) and presents
+ * (n->cert, n->key); verify 0 checks nothing (h_healthy: is it up?). */
+static void tls_setup(CURL *c, const struct hnode *n, int verify)
+{
+    if (strncmp(n->url, "https:", 6))
+        return;
+    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (!verify) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+        return;
+    }
+    if (n->ca[0]) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, n->ca);
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    } else if (n->pin[0]) { /* the pin is the identity, as a pinned peer's (docs/federation.md 9.2) */
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (n->pin[0])
+        curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, n->pin);
+    if (n->cert[0]) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, n->cert);
+        curl_easy_setopt(c, CURLOPT_SSLKEY, n->key);
+    }
+}
+
+static long http_do(struct hnode *n, const char *method, const char *path, const char *key,
+                    const char *const *headers, const char *body, size_t body_len, int verify, struct hresp *r);
+
 long h_http_hdr(struct hnode *n, const char *method, const char *path, const char *key,
                 const char *const *headers, const char *body, size_t body_len, struct hresp *r)
+{
+    return http_do(n, method, path, key, headers, body, body_len, 1, r);
+}
+
+static long http_do(struct hnode *n, const char *method, const char *path, const char *key,
+                    const char *const *headers, const char *body, size_t body_len, int verify, struct hresp *r)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *hdr = NULL;
@@ -413,7 +452,9 @@ long h_http_hdr(struct hnode *n, const char *method, const char *path, const cha
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    if (curl_easy_perform(c) == CURLE_OK)
+    tls_setup(c, n, verify);
+    r->curl_code = (int)curl_easy_perform(c);
+    if (r->curl_code == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     curl_slist_free_all(hdr);
     curl_easy_cleanup(c);
@@ -431,7 +472,7 @@ void hresp_free(struct hresp *r)
 int h_healthy(struct hnode *n)
 {
     struct hresp r;
-    long st = h_http(n, "GET", "/healthz", NULL, NULL, 0, &r);
+    long st = http_do(n, "GET", "/healthz", NULL, NULL, NULL, 0, 0, &r);
     hresp_free(&r);
     return st == 200;
 }
@@ -637,4 +678,145 @@ char *h_read_file(const char *path, size_t *len_out)
     if (len_out)
         *len_out = (size_t)n;
     return buf;
+}
+
+/* ---- TLS ---- */
+
+int h_run(const char *const *argv, char **out)
+{
+    int pfd[2], status, null_fd;
+    pid_t pid;
+    char *text;
+
+    if (pipe(pfd))
+        die("pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid == 0) {
+        null_fd = open("/dev/null", O_RDONLY);
+        if (null_fd >= 0)
+            dup2(null_fd, 0);
+        dup2(pfd[1], 1);
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        close(pfd[1]);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    text = read_fd(pfd[0]);
+    close(pfd[0]);
+    waitpid(pid, &status, 0);
+    if (out)
+        *out = text;
+    else
+        free(text);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+const char *h_tls_file(const struct h_tls *t, const char *name, const char *ext, char *out)
+{
+    snprintf(out, 300, "%s/%s.%s", t->dir, name, ext);
+    return out;
+}
+
+/* certtool: a key for name, then its certificate from template tmpl, signed by ca
+ * (NULL: self-signed). */
+static void make_cert(const struct h_tls *t, const char *name, const char *tmpl, const char *ca)
+{
+    char key[300], pem[300], tpl[300], ca_pem[300], ca_key[300], *out = NULL;
+    const char *gen_key[] = {"certtool", "--generate-privkey", "--key-type", "ecdsa", "--outfile", key, NULL};
+    const char *self[] = {"certtool", "--generate-self-signed", "--load-privkey", key, "--template", tpl,
+                          "--outfile", pem, NULL};
+    const char *sign[] = {"certtool", "--generate-certificate", "--load-privkey", key, "--load-ca-certificate",
+                          ca_pem, "--load-ca-privkey", ca_key, "--template", tpl, "--outfile", pem, NULL};
+
+    h_tls_file(t, name, "key", key);
+    h_tls_file(t, name, "pem", pem);
+    snprintf(tpl, sizeof tpl, "tests/data/tls/%s.tmpl", tmpl);
+    if (ca) {
+        h_tls_file(t, ca, "pem", ca_pem);
+        h_tls_file(t, ca, "key", ca_key);
+    }
+    if (h_run(gen_key, &out) != 0)
+        die("certtool --generate-privkey for %s failed (is gnutls-bin installed? scripts/deps.sh): %s", name, out);
+    free(out);
+    if (h_run(ca ? sign : self, &out) != 0)
+        die("certtool could not make %s from %s: %s", name, tpl, out);
+    free(out);
+}
+
+void h_tls_ca(struct h_tls *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/mreza-tls-XXXXXX");
+    if (!mkdtemp(t->dir))
+        die("mkdtemp: %s", strerror(errno));
+    make_cert(t, "ca", "ca", NULL);
+    make_cert(t, "node", "node", "ca");
+    make_cert(t, "node2", "node", "ca");
+    make_cert(t, "expired", "expired", "ca");
+    make_cert(t, "ca2", "ca2", NULL);
+    make_cert(t, "wrong", "node", "ca2");
+}
+
+void h_tls_free(struct h_tls *t)
+{
+    char cmd[400];
+
+    if (t->dir[0] && !getenv("MREZA_KEEP_TEST_DATA")) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "harness: could not remove %s\n", t->dir);
+    }
+    t->dir[0] = '\0';
+}
+
+void h_start_tls(struct hnode *n, const struct h_tls *t, const char *name, const char *const *sets,
+                 const char *log_path)
+{
+    char cert[320], key[320];
+    const char *all[40];
+    int k = 0;
+
+    snprintf(cert, sizeof cert, "tls.cert=%s/%s.pem", t->dir, name);
+    snprintf(key, sizeof key, "tls.key=%s/%s.key", t->dir, name);
+    all[k++] = cert;
+    all[k++] = key;
+    for (int i = 0; sets && sets[i] && k < 39; i++)
+        all[k++] = sets[i];
+    all[k] = NULL;
+    h_start_logged(n, all, log_path);
+    if (strncmp(n->url, "https:", 6))
+        die("mreza serve with tls.cert does not serve https: %s", n->url);
+    h_tls_file(t, "ca", "pem", n->ca);
+}
+
+int h_count_in_file(const char *path, const char *needle)
+{
+    int fd = open(path, O_RDONLY), count = 0;
+    char *text, *p;
+
+    if (fd < 0)
+        return 0;
+    text = read_fd(fd);
+    close(fd);
+    for (p = text; (p = strstr(p, needle)); p += strlen(needle))
+        count++;
+    free(text);
+    return count;
+}
+
+int h_wait_log(const char *path, const char *needle, int nth, int timeout_ms)
+{
+    long deadline = now_ms() + timeout_ms;
+
+    for (;;) {
+        struct pollfd none;
+        if (h_count_in_file(path, needle) >= nth)
+            return 1;
+        if (now_ms() >= deadline)
+            return 0;
+        poll(&none, 0, 10);
+    }
 }

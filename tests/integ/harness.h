@@ -14,7 +14,14 @@ struct hnode {
     char dir[256];
     pid_t pid;
     unsigned port;
-    char url[64];
+    char url[64];      /* "http://127.0.0.1:PORT", or https:// when the server said so */
+    /* TLS, as h_http's client: h_start_tls sets ca; a test may change any of them
+     * between requests (another CA, a pin, a client certificate) */
+    char ca[300];      /* CA file the server's certificate must chain to ("": none given) */
+    char pin[64];      /* "sha256//…": the server's key must be this one ("": no pin);
+                          with ca "", the pin alone is checked (as a pinned peer) */
+    char cert[300];    /* client certificate to present, and its key ("": none) */
+    char key[300];
 };
 
 struct hresp {
@@ -22,7 +29,24 @@ struct hresp {
     char *body;        /* NUL-terminated; freed by hresp_free */
     size_t len;
     char headers[4096];
+    int curl_code;     /* libcurl's result (CURLcode): 0, or why there is no status
+                          (60 the certificate did not verify, 90 the pin did not match,
+                          35 the handshake failed, 52 an empty reply...) */
 };
+
+/* A test CA and certificates, made per run with certtool (gnutls-bin) from the
+ * templates in tests/data/tls/, ECDSA P-256 keys (mode 0600), in a fresh directory
+ * (dir). Files, each NAME.pem with NAME.key: ca (CA 1), node and node2 (signed by
+ * CA 1: IP 127.0.0.1, localhost, TLS server and client), expired (CA 1, valid only
+ * in January 2020), ca2 (CA 2) and wrong (signed by CA 2). */
+struct h_tls {
+    char dir[256];
+};
+void h_tls_ca(struct h_tls *t);
+/* dir/NAME.EXT into out (300 bytes); returns out. */
+const char *h_tls_file(const struct h_tls *t, const char *name, const char *ext, char *out);
+/* Remove the directory (unless MREZA_KEEP_TEST_DATA is set). */
+void h_tls_free(struct h_tls *t);
 
 /* Fresh data directory with an initialised store. */
 void h_node_init(struct hnode *n);
@@ -40,6 +64,20 @@ void h_identity(struct hnode *n, const char *what, const char *name, char *out);
 void h_start(struct hnode *n, const char *const *sets);
 /* The same, with the server's stderr (its log) written to log_path (NULL: inherited). */
 void h_start_logged(struct hnode *n, const char *const *sets, const char *log_path);
+/* The same over TLS: tls.cert and tls.key are t's NAME.pem and NAME.key, and h_http
+ * trusts t's ca.pem (n->ca). The start waits for /healthz without verifying the
+ * certificate, so a server with a bad one (expired) starts too. */
+void h_start_tls(struct hnode *n, const struct h_tls *t, const char *name, const char *const *sets,
+                 const char *log_path);
+/* Wait until the file at path holds needle at least nth times (a log event), polling
+ * up to timeout_ms; 1 if it does, else 0. */
+int h_wait_log(const char *path, const char *needle, int nth, int timeout_ms);
+/* How many times needle occurs in the file at path (0 if it cannot be read). */
+int h_count_in_file(const char *path, const char *needle);
+/* Run a program (argv[0] a path or a name looked up in PATH) with stdin /dev/null;
+ * returns its exit status (128 + signal if killed); *out (may be NULL) gets its
+ * stdout and stderr together (free it). */
+int h_run(const char *const *argv, char **out);
 /* SIGTERM and wait; returns the server's exit status (nonzero also when a sanitizer
  * reported a leak or an error at exit), or -1 if it was not running. */
 int h_stop(struct hnode *n);

@@ -39,7 +39,7 @@ static size_t n_commands;
 /* Commands the table must hold at least (the help listing is read, not trusted). */
 static const char *const known[] = {"init", "serve", "org add", "org list", "user add", "user list",
                                     "user key", "user disable", "user enable", "import", "export", "match",
-                                    "check", "config defaults", "config show", "version", "help"};
+                                    "check", "config defaults", "config show", "tls pin", "version", "help"};
 
 /* An empty temporary data directory (no node). */
 static void empty_dir(struct hnode *n)
