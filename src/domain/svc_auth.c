@@ -144,6 +144,7 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
                         struct store_org *out, struct mz_error *err)
 {
     struct store_org org;
+    struct store_community national;
     enum mz_err rc = authz_check(p, AUTHZ_ORG_ADD, err);
 
     if (rc)
@@ -171,6 +172,12 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
     if (rc)
         return rc;
     rc = store_org_add(st, &org, err);
+    /* every organisation of the node is a read+write member of its national
+     * community (docs/federation.md section 2) */
+    if (!rc)
+        rc = store_community_by_bit(st, STORE_COMM_NATIONAL_BIT, &national, err);
+    if (!rc)
+        rc = store_member_set(st, national.id, org.id, 1, 1, err);
     if (!rc)
         rc = put_identity(st, &org, err);
     if (!rc)
