@@ -298,15 +298,18 @@ enum mz_err store_shares(struct store *st, int64_t after_id, const char *stix_id
                          struct mz_error *err);
 /* The newest share record's id (0 when there is none). */
 enum mz_err store_max_share(struct store *st, int64_t *id_out, struct mz_error *err);
-/* Grants of community (id) in commit order, gseq after after_gseq, at most limit
- * (0: all): the order a collection pages in. */
+/* The grants of community (id): one per version shared into it, stamped with the
+ * date_added of the write that made it (the version's own for a post, the share
+ * record's for a re-share; as microseconds since the epoch), in commit order - the
+ * order its TAXII collection pages in - after the position (after_us, after_seq)
+ * (0 and 0: from the start), at most limit (0: all). */
 struct store_grant {
-    int64_t gseq, seq, community, share; /* share: the record, or 0 for a post */
-    const char *date_added;
+    int64_t seq, community, share; /* share: the record, or 0 for a post */
+    int64_t added_us;
 };
 typedef int (*store_grant_fn)(void *ctx, const struct store_grant *g);
-enum mz_err store_grants(struct store *st, int64_t community, int64_t after_gseq, long limit, store_grant_fn fn,
-                         void *ctx, struct mz_error *err);
+enum mz_err store_grants(struct store *st, int64_t community, int64_t after_us, int64_t after_seq, long limit,
+                         store_grant_fn fn, void *ctx, struct mz_error *err);
 
 /* ---- objects ---- */
 
@@ -399,9 +402,8 @@ enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t submit
  * transaction's earlier ones included, so that date_added grows strictly in commit
  * (and seq) order with no ties, and a poller asking for `added_after` the newest
  * date_added it saw never misses a row committed later. A new version gets one
- * grant per community of obj->comm (lowest bit first), each stamped on the same
- * clock: the first with the version's date_added, the others each 1 microsecond or
- * more later. A community bit no community has is MZ_EINVAL. */
+ * grant per community of obj->comm, stamped with its date_added. A community bit no
+ * community has is MZ_EINVAL. */
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *obj,
                              enum store_put_result *result_out, struct mz_error *err);

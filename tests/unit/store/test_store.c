@@ -1620,10 +1620,11 @@ static const char v9_rows[] =
     " (3,'" ID("03") "','indicator','v1','v1','2024-01-01T00:00:00.000005Z','',2,20,1,0,0,1,NULL,'{}'),"
     " (4,'" ID("04") "','indicator','v1','v1','2024-01-01T00:00:00.000004Z','',2,20,0,0,0,1,NULL,'{}');";
 
+#define T2024 INT64_C(1704067200000000) /* 2024-01-01T00:00:00Z in microseconds */
+
 struct grants_got {
     size_t n;
-    int64_t gseq[16], seq[16], share[16];
-    char added[16][32];
+    int64_t seq[16], share[16], added[16];
 };
 
 static int collect_grant(void *ctx, const struct store_grant *g)
@@ -1631,10 +1632,9 @@ static int collect_grant(void *ctx, const struct store_grant *g)
     struct grants_got *c = ctx;
 
     assert_true(c->n < 16);
-    c->gseq[c->n] = g->gseq;
     c->seq[c->n] = g->seq;
     c->share[c->n] = g->share;
-    snprintf(c->added[c->n], sizeof c->added[c->n], "%s", g->date_added);
+    c->added[c->n] = g->added_us;
     c->n++;
     return 0;
 }
@@ -1644,7 +1644,7 @@ static void grants_of(struct store *st, int64_t community, struct grants_got *g)
     struct mz_error err;
 
     memset(g, 0, sizeof *g);
-    assert_int_equal(store_grants(st, community, 0, 0, collect_grant, g, &err), MZ_OK);
+    assert_int_equal(store_grants(st, community, 0, 0, 0, collect_grant, g, &err), MZ_OK);
 }
 
 struct members_got {
@@ -1724,18 +1724,24 @@ static void test_migrates_a_version_9_store(void **state)
     q.all_versions = 1;
     assert_int_equal(store_list(st, &SEE_ALL, &q, rows_comm, &comms, NULL, &err), MZ_OK);
     assert_int_equal(comms, 0x01010101u);
-    /* one grant each, in seq order, with the version's date_added */
+    /* one grant each, with the version's date_added, in that order */
     grants_of(st, c.id, &g);
     assert_int_equal(g.n, 4);
-    for (size_t i = 0; i < 4; i++) {
-        assert_int_equal(g.seq[i], (int64_t)i + 1);
+    assert_int_equal(g.seq[0], 2);
+    assert_int_equal(g.seq[1], 1);
+    assert_int_equal(g.seq[2], 4);
+    assert_int_equal(g.seq[3], 3);
+    for (size_t i = 0; i < 4; i++)
         assert_int_equal(g.share[i], 0);
-        if (i)
-            assert_true(g.gseq[i] > g.gseq[i - 1]);
-    }
-    assert_string_equal(g.added[0], "2024-01-01T00:00:00.000003Z");
-    assert_string_equal(g.added[1], "2024-01-01T00:00:00.000001Z");
-    assert_string_equal(g.added[3], "2024-01-01T00:00:00.000004Z");
+    assert_int_equal(g.added[0], T2024 + 1);
+    assert_int_equal(g.added[1], T2024 + 3);
+    assert_int_equal(g.added[3], T2024 + 5);
+    /* paging from a position */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(store_grants(st, c.id, T2024 + 3, 1, 2, collect_grant, &g, &err), MZ_OK);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.seq[0], 4);
+    assert_int_equal(g.seq[1], 3);
     /* GREEN read by membership: a grant of the national community's GREEN */
     {
         struct store_vis v;
@@ -1858,8 +1864,9 @@ static void test_memberships(void **state)
     assert_int_equal(store_member_set(f->st, 999, a, 1, 1, &err), MZ_ENOTFOUND);
 }
 
-/* A version shared into two communities gets a grant in each, on the write clock;
- * the comm filter and the community grant of store_list read objects.comm. */
+/* A version shared into two communities gets a grant in each, stamped with its
+ * date_added; the comm filter and the community grant of store_list read
+ * objects.comm. */
 static void test_grants_and_comm(void **state)
 {
     struct fx *f = *state;
@@ -1896,19 +1903,19 @@ static void test_grants_and_comm(void **state)
     assert_int_equal(store_commit(f->st, &err), MZ_OK);
     grants_of(f->st, 1, &g);
     assert_int_equal(g.n, 2);
-    assert_string_equal(g.added[0], "2024-01-01T00:00:00.000001Z");
-    assert_string_equal(g.added[1], "2024-01-01T00:00:00.000010Z");
+    assert_int_equal(g.added[0], T2024 + 1);
+    assert_int_equal(g.added[1], T2024 + 10);
     grants_of(f->st, reg, &g);
     assert_int_equal(g.n, 1);
     assert_int_equal(g.seq[0], 2);
-    assert_string_equal(g.added[0], "2024-01-01T00:00:00.000011Z");
-    /* the next version is stamped after the last grant */
+    assert_int_equal(g.added[0], T2024 + 10);
+    /* the next version is stamped after the newest */
     put(f, 1, 10, &(struct obj){.id = ID("04"), .tlp = 1});
     query_init(&q);
     q.id = ID("04");
     memset(&got, 0, sizeof got);
     assert_int_equal(store_list(f->st, &SEE_ALL, &q, collect_dates, &got, NULL, &err), MZ_OK);
-    assert_string_equal(got.versions, "2024-01-01T00:00:00.000012Z");
+    assert_string_equal(got.versions, "2024-01-01T00:00:00.000011Z");
     /* the filter and the grant */
     query_init(&q);
     q.comm = 2;
@@ -1980,7 +1987,22 @@ static void test_shares(void **state)
     assert_int_equal(g.n, 1);
     assert_int_equal(g.seq[0], 1);
     assert_int_equal(g.share[0], id);
-    assert_true(strcmp(g.added[0], "2024-01-01T00:00:00.000002Z") > 0);
+    assert_true(g.added[0] > T2024 + 2);
+    /* the clock reads the share records: the next version comes after the share */
+    put(f, 1, 10, &(struct obj){.id = ID("03"), .tlp = 1});
+    query_init(&q);
+    q.id = ID("03");
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, collect_dates, &got, NULL, &err), MZ_OK);
+    {
+        char stamp[40];
+        time_t sec = (time_t)(g.added[0] / 1000000);
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(stamp + strlen(stamp), sizeof stamp - strlen(stamp), ".%06dZ", (int)(g.added[0] % 1000000));
+        assert_true(strcmp(got.versions, stamp) > 0);
+    }
     /* the records, all of them and of one id */
     memset(&got, 0, sizeof got);
     assert_int_equal(store_shares(f->st, 0, NULL, collect_share, &got, &err), MZ_OK);
