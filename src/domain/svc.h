@@ -96,6 +96,52 @@ enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struc
 enum mz_err svc_principal_of_org(struct store *st, const char *org_name, struct principal *out,
                                  struct mz_error *err);
 
+/* ---- communities (svc_community.c; docs/federation.md section 2) ----
+ *
+ * A community is a group of organisations that share TLP:GREEN; membership is per
+ * organisation, read and/or write. The node's national community (made by the
+ * store's migration) has every organisation as a read+write member from its
+ * `org add` on. Communities and memberships are the node's operator's (the console:
+ * AUTHZ_COMMUNITY_MANAGE); members list those their organisation is in, node admins
+ * all of them with their members. */
+
+#define SVC_COMMUNITY_NATIONAL "national"
+
+struct svc_community_new {
+    const char *name;        /* handle: 2-64 of [a-z0-9.-_] */
+    const char *title;       /* 1-255 bytes of UTF-8 without control characters */
+    const char *description; /* optional, at most 1023 bytes */
+    const char *kind;        /* "regional" (at most one per node) or "other" (NULL) */
+};
+
+/* Add a community (this node its home), with no members; out (may be NULL) gets it. */
+enum mz_err svc_community_add(struct store *st, const struct principal *p, const struct svc_community_new *in,
+                              struct store_community *out, struct mz_error *err);
+/* Make organisation org a member of community with these directions (at least one),
+ * or change the directions of a member. */
+enum mz_err svc_community_member_set(struct store *st, const struct principal *p, const char *community,
+                                     const char *org, int can_read, int can_write, struct mz_error *err);
+enum mz_err svc_community_member_remove(struct store *st, const struct principal *p, const char *community,
+                                        const char *org, struct mz_error *err);
+/* A community as p is shown it: mine is p's organisation's membership (can_read and
+ * can_write 0, since NULL when it is none: a node admin listing all). */
+typedef int (*svc_community_fn)(void *ctx, const struct store_community *c, const struct store_membership *mine);
+/* The communities p's organisation is a member of; for node admins and the console,
+ * every community. By name. */
+enum mz_err svc_community_list(struct store *st, const struct principal *p, svc_community_fn fn, void *ctx,
+                               struct mz_error *err);
+/* The members of community (node admins and the console); MZ_ENOTFOUND if there is
+ * no such community. */
+enum mz_err svc_community_members(struct store *st, const struct principal *p, const char *community,
+                                  store_membership_fn fn, void *ctx, struct mz_error *err);
+/* The bits of the communities a comma-separated list of names gives (MZ_EINVAL,
+ * field "community", naming an unknown one, a list of none or of too many). For
+ * writing (write 1), p's organisation must be a write-member of each
+ * (MZ_EFORBIDDEN, field "community"); for reading a filter, a member of each (else
+ * the same MZ_EINVAL as for an unknown name), node admins of any. */
+enum mz_err svc_community_mask(struct store *st, const struct principal *p, const char *names, int write,
+                               uint64_t *mask_out, struct mz_error *err);
+
 /* ---- API keys and accounts (svc_keys.c) ----
  *
  * A user has any number of keys. A key can be given a comment and an expiry, be
@@ -250,6 +296,8 @@ struct svc_query {
     int all_versions;
     int with_submitted_by;    /* svc_export: the bundle ends with x_mreza_submitted_by,
                                  {"<id>":"<owner's identity>"} for each object (R9) */
+    const char *community;    /* only versions shared into one of these communities
+                                 (comma-separated names, svc_community_mask), or NULL */
 };
 
 /* A type filter given as text ("indicator,incident"), as both front ends take it. */

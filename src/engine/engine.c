@@ -176,10 +176,12 @@ void engine_obj_meta(const struct engine *e, uint32_t num, struct tlp_meta *meta
 {
     const struct idx_obj *o = idx_obj_at(e->ix, num);
 
+    memset(meta, 0, sizeof *meta);
     meta->tlp = o->tlp;
     meta->owner_org = o->owner_org;
     meta->submitter = o->submitter;
-    meta->audience = idx_obj_audience(e->ix, num);
+    meta->audience = idx_obj_audience(e->ix, num); /* shared_to included */
+    meta->comm = o->comm;
 }
 
 const char *engine_owner_identity(const struct engine *e, int64_t org)

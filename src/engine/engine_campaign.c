@@ -168,7 +168,8 @@ static int camp_report(struct camp_scan *cs, uint32_t num, int64_t *when_out)
 {
     const struct idx_obj *o = idx_obj_at(cs->e->ix, num);
 
-    if ((o->flags & IDX_F_REVOKED) || !tlp_community_wide(o->tlp) || !o->country[0] || !o->version)
+    if ((o->flags & IDX_F_REVOKED) || !tlp_community_wide(o->tlp) || !(o->comm & cs->reader.comm_read) ||
+        !o->country[0] || !o->version)
         return 0;
     /* per object (R4): of an id with several objects or versions read by different
      * readers, only the version a community member is served of each of its units */
@@ -349,7 +350,7 @@ enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, str
     }
     cs->e = e;
     memset(&cs->memo, 0, sizeof cs->memo);
-    model_community_reader(&cs->reader);
+    model_community_reader(&cs->reader, STORE_COMM_NATIONAL);
     {
         struct mz_time now;
         mz_time_now(&now);

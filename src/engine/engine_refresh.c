@@ -308,8 +308,9 @@ static int prepare_row(struct refresh_ctx *c, struct batch *b, size_t i)
     in->owner_org = row->owner_org;
     in->submitter = row->submitter;
     in->tlp = row->tlp;
+    in->comm = row->comm;
     in->country = country_of(c, row->owner_org);
-    in->audience = row->audience;
+    in->audience = row->audience; /* with its shared_to (reader_row) */
     in->flags |= pr->plan == OBSERVE_VALUES ? 0 : IDX_F_DETECT;
     if (pr->plan == OBSERVE_CANDIDATE)
         in->flags |= IDX_F_CANDIDATE;
@@ -326,7 +327,8 @@ static int same_readers(const struct engine *e, uint32_t a, uint32_t b)
     const struct idx_obj *x = idx_obj_at(e->ix, a), *y = idx_obj_at(e->ix, b);
     const char *ax = idx_obj_audience(e->ix, a), *ay = idx_obj_audience(e->ix, b);
 
-    return x->tlp == y->tlp && x->submitter == y->submitter && !strcmp(ax ? ax : "", ay ? ay : "");
+    return x->tlp == y->tlp && x->submitter == y->submitter && x->comm == y->comm &&
+           !strcmp(ax ? ax : "", ay ? ay : "");
 }
 
 /* Add prepared row i of b to the index: the caller holds the write lock. Rows come
@@ -519,6 +521,7 @@ static int reader_row(void *vctx, const struct store_row *row)
     int body = body_needed(rd, row);
     size_t need = strlen(row->stix_id) + strlen(row->type) + strlen(row->version) +
                   strlen(row->date_added) + (row->audience ? strlen(row->audience) : 0) +
+                  (row->shared_to ? strlen(row->shared_to) + 1 : 0) +
                   (row->wd_keep ? strlen(row->wd_keep) : 0) +
                   (row->observables ? strlen(row->observables) : 0) + (body ? row->body_len : 0) + 8;
     struct store_row *r;
@@ -545,7 +548,22 @@ static int reader_row(void *vctx, const struct store_row *row)
     r->version = keep_str(b, row->version, strlen(row->version));
     r->date_added = keep_str(b, row->date_added, strlen(row->date_added));
     r->created_by = NULL; /* the index does not keep it */
-    r->audience = keep_str(b, row->audience, row->audience ? strlen(row->audience) : 0);
+    /* the index keeps one audience: the version's and those it was passed on to
+     * (tlp.h reads shared_to as part of the audience) */
+    if (row->shared_to && *row->shared_to) {
+        char *a = b->bytes + b->used;
+        size_t la = row->audience ? strlen(row->audience) : 0, ls = strlen(row->shared_to);
+        if (la) {
+            memcpy(a, row->audience, la);
+            a[la++] = ' ';
+        }
+        memcpy(a + la, row->shared_to, ls + 1);
+        b->used += la + ls + 1;
+        r->audience = a;
+    } else {
+        r->audience = keep_str(b, row->audience, row->audience ? strlen(row->audience) : 0);
+    }
+    r->shared_to = NULL;
     r->wd_keep = keep_str(b, row->wd_keep, row->wd_keep ? strlen(row->wd_keep) : 0);
     r->observables = keep_str(b, row->observables, row->observables ? strlen(row->observables) : 0);
     r->body = body ? keep_str(b, row->body, row->body_len) : "";

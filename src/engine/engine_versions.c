@@ -325,6 +325,7 @@ static void pick_from(const struct engine *e, uint32_t f, struct model_picker *k
         /* an SCO's versions, all of version 0, are ordered by arrival */
         snprintf(v.vkey, sizeof v.vkey, "%020lld", (long long)o->version);
         v.tlp = o->tlp;
+        v.comm = o->comm;
         v.revoked = (o->flags & IDX_F_REVOKED) != 0;
         v.audience = (char *)(uintptr_t)idx_obj_audience(e->ix, n);
         v.wd_keep = (char *)(uintptr_t)engine_versions_keep(e, n); /* borrowed: never freed here */

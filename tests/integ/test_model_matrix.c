@@ -123,8 +123,26 @@ enum { IK_V4, IK_V5, IK_SCO };
  * poster's organisation attests it all the same). */
 enum { CR_NONE, CR_OWN, CR_ORG_A, CR_THIRD, CR_SELF };
 
-/* What a post asks besides its body: narrow_revocation=true (R3.4). */
-enum { O_NARROW = 1 };
+/* What a post asks besides its body: narrow_revocation=true (R3.4), and the
+ * communities it is shared into (issue 11): the national one unless said, the
+ * regional one (al-cert and me-cirt are its read+write members, me-bank is not), or
+ * both. */
+enum { O_NARROW = 1, O_REGIONAL = 2, O_BOTH = 4 };
+
+/* The communities a version is shared into, as bits (docs/federation.md section 2). */
+enum { CM_NAT = 1, CM_REG = 2 };
+
+static int comm_of_opts(int opts)
+{
+    return opts & O_REGIONAL ? CM_REG : opts & O_BOTH ? CM_NAT | CM_REG : CM_NAT;
+}
+
+/* The communities an organisation reads: every one the national one, the CSIRTs the
+ * regional one too. */
+static int comm_read_of(int org)
+{
+    return org < 0 ? 0 : org == ORG_C ? CM_NAT : CM_NAT | CM_REG;
+}
 
 enum { ST_POST, ST_COPY, ST_WITHDRAW };
 
@@ -198,6 +216,16 @@ static const struct scen scens[] = {
     {"red by the colleague", 0, IK_V4, 0, 0, 1, {POST(A2, L_RED, RCP_NONE, 1, 0, CR_NONE)}},
     {"C's amber", 0, IK_V4, 0, 0, 1, {POST(C, L_AMBER, RCP_NONE, 1, 0, CR_NONE)}},
     {"C's green", 0, IK_V4, 0, 0, 1, {POST(C, L_GREEN, RCP_NONE, 1, 0, CR_NONE)}},
+    /* the community axis (issue 11): GREEN in the regional community (me-bank reads
+     * none of it) or in both; a community never widens AMBER; GREEN moved from the
+     * national community to the regional one narrows it for me-bank, which keeps
+     * being served the version it read */
+    {"green in regional", 0, IK_V4, 0, 0, 1, {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL)}},
+    {"green in both communities", 0, IK_V4, 0, 0, 1, {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_BOTH)}},
+    {"amber in regional", 0, IK_V4, 0, 0, 1, {POSTO(A, L_AMBER, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL)}},
+    {"green in regional to C", 0, IK_V4, 0, 0, 1, {POSTO(A, L_GREEN, RCP_ORG_C, 1, 0, CR_NONE, O_REGIONAL)}},
+    {"green moved from national to regional", 0, IK_V4, 0, 0, 2,
+     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POSTO(A, L_GREEN, RCP_NONE, 3, 0, CR_NONE, O_REGIONAL)}},
     /* the id-kind axis, one owner: claimed or open makes no difference yet */
     {"green, attested", 0, IK_V4, 0, 0, 1, {POST(A, L_GREEN, RCP_NONE, 1, 0, CR_OWN)}},
     {"amber, attested, updated", 0, IK_V4, 0, 0, 2,
@@ -239,15 +267,15 @@ static const struct scen scens[] = {
     {"takeover by another CSIRT", 1, IK_V4, 0, 0, 2,
      {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POST(B, L_GREEN, RCP_NONE, 5, 1, CR_NONE)}},
     {"takeover by a reporter who cannot read it", 1, IK_V4, 0, 0, 2,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_NONE)}},
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_NONE)}},
     {"a colleague's version of a red it cannot read", 1, IK_V4, 0, 0, 2,
      {POST(A, L_RED, RCP_NONE, 2, 0, CR_NONE), POST(A2, L_GREEN, RCP_NONE, 3, 0, CR_NONE)}},
     {"takeover by another CSIRT, attested", 1, IK_V4, 0, 0, 2,
      {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN), POST(B, L_GREEN, RCP_NONE, 5, 1, CR_OWN)}},
     {"takeover by a reporter, attested", 1, IK_V4, 0, EX_CLAIM, 2,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
     {"takeover on a name-based id", 1, IK_V5, 0, 0, 2,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
     {"a colleague's version of a red it cannot read, attested", 1, IK_V4, 0, EX_CLAIM, 2,
      {POST(A, L_RED, RCP_NONE, 2, 0, CR_OWN), POST(A2, L_GREEN, RCP_NONE, 3, 0, CR_OWN)}},
     /* finding 1: Alice GREEN, then RED to analyst@B; Carol re-posts v1 (duplicate),
@@ -287,10 +315,10 @@ static const struct scen scens[] = {
       WITHDRAW(A, 1, RCP_USER_B)}},
     /* R2.4: B's readers were entitled to al-cert's copy: no fall-through to C's */
     {"withdrawal of an open id does not fall through", 1, IK_V4, 0, 0, 3,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POST(C, L_CLEAR, RCP_NONE, 3, 0, CR_NONE),
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 3, 0, CR_NONE),
       WITHDRAW(A, -1, RCP_NONE)}},
     {"withdrawal of an SCO falls through", 1, IK_SCO, 5, 0, 3,
-     {POST(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE), POST(C, L_CLEAR, RCP_NONE, 1, 0, CR_NONE),
+     {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 1, 0, CR_NONE),
       WITHDRAW(A, -1, RCP_NONE)}},
     /* R9: posted with author=self and no creator, the operator's object claims the id:
      * the CSIRT's copy, ranked before it, is a later object served to the CSIRT alone
@@ -384,6 +412,7 @@ struct world {
     int obj_of[MAX_STEPS];    /* the object holding each stored version, or -1 */
     int level[MAX_STEPS];     /* effective marking (L_NONE resolved) */
     int rcp[MAX_STEPS];       /* effective audience */
+    int comm[MAX_STEPS];      /* its communities (CM_*) */
     int inherited[MAX_STEPS]; /* 1 inherited (R3.3), 2 defaulted, 0 marked */
     int withdrawn[MAX_STEPS];
     int keep[MAX_STEPS];      /* RCP_*: who keeps a withdrawn version besides its owner */
@@ -405,7 +434,9 @@ static int names_reader(const struct reader *r, int rcp)
 }
 
 /* The TLP table of docs/api.md for stored version i (owner = its poster's
- * organisation), withdrawals aside. */
+ * organisation), withdrawals aside: GREEN read through a community the reader's
+ * organisation reads (whatever its role: issue 11), by its owner organisation and
+ * its addressees. */
 static int tlp_readable(const struct reader *r, const struct world *w, int i)
 {
     int level = w->level[i], poster = scens[w->si].s[i].user;
@@ -422,7 +453,7 @@ static int tlp_readable(const struct reader *r, const struct world *w, int i)
         return 1; /* what you submitted yourself */
     switch (level) {
     case L_GREEN:
-        return !r->reporter || own_org || named;
+        return (w->comm[i] & comm_read_of(r->org)) || own_org || named;
     case L_AMBER:
     case L_ASTRICT:
         return own_org || named;
@@ -672,6 +703,7 @@ static void route(struct world *w, int i)
     /* the marking: its own, inherited (R3.3), or defaulted */
     w->level[i] = body->level;
     w->rcp[i] = body->rcp;
+    w->comm[i] = comm_of_opts(st->opts); /* the step's own: communities are never inherited */
     w->inherited[i] = 0;
     if (w->fixed && w->fixed->obj_of[i] >= 0) {
         w->level[i] = w->fixed->level[i];
@@ -1007,10 +1039,9 @@ static void take_step(int si, int i)
         return;
     }
     build_body(si, i, body, sizeof body);
-    snprintf(path, sizeof path, "/api/v1/objects%s%s", body_of(si, i)->creator == CR_SELF ? "?author=self" : "",
-             st->opts & O_NARROW ? (body_of(si, i)->creator == CR_SELF ? "&narrow_revocation=true"
-                                                                      : "?narrow_revocation=true")
-                                 : "");
+    snprintf(path, sizeof path, "/api/v1/objects?community=%s%s%s",
+             st->opts & O_REGIONAL ? "regional" : st->opts & O_BOTH ? "national,regional" : "national",
+             body_of(si, i)->creator == CR_SELF ? "&author=self" : "", st->opts & O_NARROW ? "&narrow_revocation=true" : "");
     r = req("POST", path, keys[st->user], body, strlen(body));
     g->status = r->status;
     last_json = json_loads(r->body, 0, NULL);
@@ -1126,6 +1157,15 @@ static int setup(void **state)
     for (int g = 0; g < N_ORGS; g++)
         h_identity(&node, "org", org_names[g], org_ident[g]);
     h_identity(&node, "user", "analyst@me-cirt", analyst_b_ident);
+    {
+        static const char *const cmds[][8] = {
+            {"community", "add", "regional", "--kind", "regional", "--title", "CSIRTs", NULL},
+            {"community", "member", "add", "regional", "al-cert", NULL},
+            {"community", "member", "add", "regional", "me-cirt", NULL},
+        };
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+            assert_int_equal(h_cli(&node, NULL, cmds[i]), 0);
+    }
     h_start(&node, sets);
     post_scenarios(0);
     return 0;

@@ -7,7 +7,15 @@
  * api.public_read on, so the unauthenticated reader is part of the matrix.
  * Two columns are RED written otherwise: a GREEN object whose description is
  * granular-marked RED (the most restrictive marking anywhere in an object applies
- * to all of it), and an object marked with TLP:RED's id in upper case. */
+ * to all of it), and an object marked with TLP:RED's id in upper case.
+ *
+ * Communities (issue 11, docs/federation.md section 6.3): al-cert and me-cirt (A, B)
+ * are read+write members of the national and the regional community, me-bank (C, an
+ * operator) of the national one only, and xk-cert (E) reads the regional community
+ * and only writes to the national one. GREEN is read through a community the
+ * reader's organisation reads: the national GREEN by A, B and C (the reporter's
+ * column, 0 before communities) but not E, the regional GREEN by A, B and E but not
+ * C; CLEAR in a community by anyone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,43 +35,54 @@
 #define M_RED_UPPER "marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1"
 #define GRANULAR_RED ",\"description\":\"the victim's name\",\"granular_markings\":[{\"selectors\":[\"description\"],\"marking_ref\":\"" M_RED "\"}]"
 
-enum { R_ANON, R_ADMIN_A, R_ANALYST_A, R_VIEWER_A, R_ANALYST_B, R_ANALYST2_B, R_REPORTER_C, N_READERS };
+enum { R_ANON, R_ADMIN_A, R_ANALYST_A, R_VIEWER_A, R_ANALYST_B, R_ANALYST2_B, R_REPORTER_C, R_ANALYST_E,
+       N_READERS };
 enum { O_CLEAR, O_GREEN, O_AMBER, O_ASTRICT, O_RED, O_UNMARKED, O_AMBER_TO_B, O_RED_TO_ANALYST_B,
-       O_AMBER_TO_C, O_C_AMBER, O_C_GREEN, O_GREEN_GRAN_RED, O_RED_UPPER, N_OBJECTS };
+       O_AMBER_TO_C, O_C_AMBER, O_C_GREEN, O_GREEN_GRAN_RED, O_RED_UPPER, O_GREEN_REG, O_GREEN_BOTH, O_CLEAR_REG,
+       O_AMBER_REG, N_OBJECTS };
 
 static const char *const reader_names[N_READERS] = {
     "anonymous", "admin@al-cert", "analyst@al-cert", "viewer@al-cert", "analyst@me-cirt",
-    "analyst2@me-cirt", "reporter@me-bank"};
+    "analyst2@me-cirt", "reporter@me-bank", "analyst@xk-cert"};
 
-/* Who may read what: rows are readers, columns objects (order of the enum above). */
+/* Who may read what: rows are readers, columns objects (order of the enum above).
+ * Gr/Gb/Cr/Ar: GREEN in regional, GREEN in national and regional, CLEAR in regional,
+ * AMBER (of A) in regional: a community never widens AMBER. */
 static const int visible[N_READERS][N_OBJECTS] = {
-    /*                 CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP */
-    [R_ANON]       = {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0,  0,  0},
-    [R_ADMIN_A]    = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
-    [R_ANALYST_A]  = {1,  1,  1,  1,  1,  1,  1,  1,   1,  0,  1,  1,  1},
-    [R_VIEWER_A]   = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
-    [R_ANALYST_B]  = {1,  1,  0,  0,  0,  0,  1,  1,   0,  0,  1,  0,  0},
-    [R_ANALYST2_B] = {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0},
-    [R_REPORTER_C] = {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0},
+    /*                 CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP Gr Gb Cr Ar */
+    [R_ANON]       = {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0,  0,  0,  0, 0, 1, 0},
+    [R_ADMIN_A]    = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0,  1, 1, 1, 1},
+    [R_ANALYST_A]  = {1,  1,  1,  1,  1,  1,  1,  1,   1,  0,  1,  1,  1,  1, 1, 1, 1},
+    [R_VIEWER_A]   = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0,  1, 1, 1, 1},
+    [R_ANALYST_B]  = {1,  1,  0,  0,  0,  0,  1,  1,   0,  0,  1,  0,  0,  1, 1, 1, 0},
+    [R_ANALYST2_B] = {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0,  1, 1, 1, 0},
+    /* the reporter reads its national community's GREEN (issue 11; before: GRN and
+     * CGR of others 0), not the regional one's */
+    [R_REPORTER_C] = {1,  1,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0,  0, 1, 1, 0},
+    /* a reader of the regional community that only writes to the national one */
+    [R_ANALYST_E]  = {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0,  0,  0,  1, 1, 1, 0},
 };
 
 /* `mreza export --as ORG`: an organisation as a whole, no individual (no RED). */
-static const char *const org_names[3] = {"al-cert", "me-cirt", "me-bank"};
-static const int org_visible[3][N_OBJECTS] = {
-    /*        CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP */
-    /*A*/    {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
-    /*B*/    {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0},
-    /*C*/    {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0}, /* an operator: as its reporters */
+#define N_ORGS 4
+static const char *const org_names[N_ORGS] = {"al-cert", "me-cirt", "me-bank", "xk-cert"};
+static const int org_visible[N_ORGS][N_OBJECTS] = {
+    /*        CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP Gr Gb Cr Ar */
+    /*A*/    {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0,  1, 1, 1, 1},
+    /*B*/    {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0,  1, 1, 1, 0},
+    /*C*/    {1,  1,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0,  0, 1, 1, 0}, /* an operator: as its reporters */
+    /*E*/    {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0,  0,  0,  1, 1, 1, 0},
 };
 
 static struct hnode node;
 static char keys[N_READERS][64];
 static char ids[N_OBJECTS][80];
 
-/* Post object o as key, with its marking, a recipient and more properties (each may
- * be NULL); returns the write reply (free it). */
-static char *post_incident_extra(const char *key, int o, const char *marking, const char *recipient,
-                                 const char *extra)
+/* Post object o as key into communities (NULL: the default), with its marking, a
+ * recipient and more properties (each may be NULL); returns the write reply (free
+ * it). */
+static char *post_incident_in(const char *key, const char *communities, int o, const char *marking,
+                              const char *recipient, const char *extra)
 {
     char body[2048], *reply;
     struct hresp r;
@@ -76,10 +95,21 @@ static char *post_incident_extra(const char *key, int o, const char *marking, co
              ids[o], o, marking ? ",\"object_marking_refs\":[\"" : "", marking ? marking : "",
              marking ? "\"]" : "", recipient ? ",\"x_mreza_recipient_refs\":[\"" : "",
              recipient ? recipient : "", recipient ? "\"]" : "", extra ? extra : "");
-    assert_int_equal(h_http(&node, "POST", "/api/v1/objects", key, body, strlen(body), &r), 201);
+    {
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/objects%s%s", communities ? "?community=" : "",
+                 communities ? communities : "");
+        assert_int_equal(h_http(&node, "POST", path, key, body, strlen(body), &r), 201);
+    }
     reply = strdup(r.body);
     hresp_free(&r);
     return reply;
+}
+
+static char *post_incident_extra(const char *key, int o, const char *marking, const char *recipient,
+                                 const char *extra)
+{
+    return post_incident_in(key, NULL, o, marking, recipient, extra);
 }
 
 static void post_incident(const char *key, int o, const char *marking, const char *recipient)
@@ -105,6 +135,19 @@ static int setup(void **state)
     h_add_user(&node, reader_names[R_ANALYST_B], "me-cirt", "analyst", keys[R_ANALYST_B]);
     h_add_user(&node, reader_names[R_ANALYST2_B], "me-cirt", "analyst", keys[R_ANALYST2_B]);
     h_add_user(&node, reader_names[R_REPORTER_C], "me-bank", "reporter", keys[R_REPORTER_C]);
+    h_add_org(&node, "xk-cert", "XK", "national-csirt");
+    h_add_user(&node, reader_names[R_ANALYST_E], "xk-cert", "analyst", keys[R_ANALYST_E]);
+    {
+        static const char *const cmds[][9] = {
+            {"community", "add", "regional", "--kind", "regional", "--title", "Western Balkans CSIRTs", NULL},
+            {"community", "member", "add", "regional", "al-cert", NULL},
+            {"community", "member", "add", "regional", "me-cirt", NULL},
+            {"community", "member", "add", "regional", "xk-cert", "--read", NULL},
+            {"community", "member", "add", "national", "xk-cert", "--write", NULL},
+        };
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+            assert_int_equal(h_cli(&node, NULL, cmds[i]), 0);
+    }
     h_identity(&node, "org", "me-cirt", org_b);
     h_identity(&node, "org", "me-bank", org_c);
     h_identity(&node, "user", "analyst@me-cirt", user_b);
@@ -122,6 +165,10 @@ static int setup(void **state)
     post_incident(keys[R_REPORTER_C], O_C_GREEN, M_GREEN, NULL);
     granular_reply = post_incident_extra(keys[R_ANALYST_A], O_GREEN_GRAN_RED, M_GREEN, NULL, GRANULAR_RED);
     post_incident(keys[R_ANALYST_A], O_RED_UPPER, M_RED_UPPER, NULL);
+    free(post_incident_in(keys[R_ANALYST_A], "regional", O_GREEN_REG, M_GREEN, NULL, NULL));
+    free(post_incident_in(keys[R_ANALYST_A], "national,regional", O_GREEN_BOTH, M_GREEN, NULL, NULL));
+    free(post_incident_in(keys[R_ANALYST_A], "regional", O_CLEAR_REG, M_CLEAR, NULL, NULL));
+    free(post_incident_in(keys[R_ANALYST_A], "regional", O_AMBER_REG, M_AMBER, NULL, NULL));
     return 0;
 }
 
@@ -211,7 +258,7 @@ static void test_export_http(void **state)
 static void test_export_cli(void **state)
 {
     (void)state;
-    for (int g = 0; g < 3; g++) {
+    for (int g = 0; g < N_ORGS; g++) {
         const char *const argv[] = {"export", "--as", org_names[g], "--type", "incident", NULL};
         char *out = NULL;
         assert_int_equal(h_cli(&node, &out, argv), 0);

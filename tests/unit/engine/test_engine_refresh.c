@@ -74,10 +74,8 @@ static void make_principal(struct store *st, const char *user, struct principal 
 {
     struct mz_error err;
 
-    memset(p, 0, sizeof *p);
-    assert_int_equal(store_user_by_name(st, user, &p->user, &err), MZ_OK);
-    assert_int_equal(store_org_by_id(st, p->user.org_id, &p->org, &err), MZ_OK);
-    p->role = role_parse(p->user.role);
+    /* with its organisation's communities, as every principal is made (issue 11) */
+    assert_int_equal(svc_principal_of_user(st, user, p, &err), MZ_OK);
 }
 
 static int fx_setup(void **state)
@@ -133,7 +131,7 @@ static int fx_teardown(void **state)
 static void add_indicator(struct fx *f, int who, const char *uuid_tail, const char *domain)
 {
     char body[1024];
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, NULL};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -157,7 +155,7 @@ static void add_reports(struct fx *f, int who, long uuid_tail, int n, const char
 {
     size_t cap = (size_t)n * 700 + 200, len = 0;
     char *body = malloc(cap), by[120] = "";
-    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0};
+    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, NULL};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -494,7 +492,7 @@ static void add_member_grouping(struct fx *f, int who, const char *id, const cha
 {
     char body[8192];
     int len;
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, NULL};
     struct svc_ingest_result res;
     struct mz_error err;
 
