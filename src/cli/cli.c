@@ -64,6 +64,9 @@ static const struct cli_command commands[] = {
     {.name = "community", .sub = "member", .fn = cli_community, .opts = cli_community_member_options,
      .args = "add|remove NAME ORG", .min_args = 3, .max_args = 3,
      .summary = "make an organisation a member of a community (read and write unless one is given), or remove it"},
+    {.name = "share", .fn = cli_share, .opts = cli_share_options, .args = "ID", .min_args = 1, .max_args = 1,
+     .summary = "re-share a version as USER: GREEN into a community, AMBER on to clients (a share record, "
+                "never a new version)"},
     {.name = "tls", .sub = "pin", .fn = cli_tls, .args = "FILE", .min_args = 1, .max_args = 1,
      .flags = CLI_CMD_NO_CONF,
      .summary = "print the SPKI pin (sha256//…) of the certificate in FILE, for a peer's --pin"},

@@ -1,12 +1,14 @@
 /* cli/cli_community.c - `mreza community add|list|members|member` (issue 11,
  * docs/federation.md section 2): the communities this node hosts and their members,
- * decided by its operator at the console (principal_console). Each is one
- * svc_community_* call; the option tables are here (cli.h). */
+ * decided by its operator at the console (principal_console); and `mreza share`,
+ * re-sharing a version as a user (docs/model.md R11.3). Each is one svc_* call; the
+ * option tables are here (cli.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "domain/svc.h"
+#include "rules/tlp.h"
 
 static enum mz_err check_kind(const char *value, struct mz_error *err)
 {
@@ -99,6 +101,54 @@ int cli_community(struct cli_args *a)
     } else if (svc_community_list(st, &console, print_community, NULL, &err)) {
         rc = cli_fail(&err);
     }
+    svc_store_close(st);
+    return rc;
+}
+
+/* ---- mreza share (docs/model.md R11.3) ---- */
+
+const struct cli_option cli_share_options[] = {
+    {.name = "user", .kind = CLI_OPT_TEXT, .value = "USER", .flags = CLI_OPT_REQUIRED,
+     .help = "share as this user (its organisation writes to the community, or passes the version on)"},
+    {.name = "community", .kind = CLI_OPT_TEXT, .value = "NAME", .flags = CLI_OPT_REQUIRED, .group = 1,
+     .help = "share a CLEAR or GREEN version into this community"},
+    {.name = "to", .kind = CLI_OPT_TEXT, .value = "ORG", .flags = CLI_OPT_REQUIRED | CLI_OPT_REPEAT, .group = 1,
+     .max_times = SVC_SHARE_MAX_TO,
+     .help = "pass an AMBER, AMBER+STRICT (organisations) or RED (users) version on to ORG; may repeat"},
+    {.name = "version", .kind = CLI_OPT_TEXT, .value = "MODIFIED",
+     .help = "the version (its `modified`); default: the one the user is served"},
+    {.name = NULL},
+};
+
+int cli_share(struct cli_args *a)
+{
+    const char *to[SVC_SHARE_MAX_TO];
+    struct svc_share_in in;
+    struct svc_share_result res;
+    struct store *st = NULL;
+    struct mz_error err;
+    struct principal p;
+    int rc = CLI_EXIT_OK;
+
+    mz_error_clear(&err);
+    memset(&in, 0, sizeof in);
+    in.id = a->pos[0];
+    in.version = cli_opt(a, "version");
+    in.community = cli_opt(a, "community");
+    for (int i = 0; i < a->n_opt; i++)
+        if (!strcmp(a->opt[i].key, "to") && in.n_to < SVC_SHARE_MAX_TO)
+            to[in.n_to++] = a->opt[i].val;
+    in.to = to;
+    if (cli_open_store(a, &st, &err) || cli_principal(st, a, "user", &p, &err) || svc_share(st, &p, &in, &res, &err))
+        rc = cli_fail(&err);
+    else if (!res.changed)
+        printf("%s version %s is shared so already: nothing changed\n", in.id, res.version);
+    else if (res.community[0])
+        printf("shared %s version %s (%s) into %s: share record %lld at %s\n", in.id, res.version,
+               tlp_label((enum tlp_level)res.tlp), res.community, (long long)res.record, res.at);
+    else
+        printf("passed %s version %s (%s) on to %s: share record %lld at %s\n", in.id, res.version,
+               tlp_label((enum tlp_level)res.tlp), res.recipients, (long long)res.record, res.at);
     svc_store_close(st);
     return rc;
 }

@@ -379,6 +379,48 @@ typedef int (*svc_withdrawal_fn)(void *ctx, const struct svc_withdrawal_view *w)
 enum mz_err svc_withdrawals(struct store *st, const struct principal *p, const char *id, svc_withdrawal_fn fn,
                             void *ctx, struct mz_error *err);
 
+/* ---- re-sharing (svc_share.c; docs/model.md R11.3, docs/federation.md section 2) ---- */
+
+#define SVC_SHARE_MAX_TO 64        /* recipients named in one share */
+#define SVC_SHARE_MAX_SHARED 256   /* identities a version may be passed on to in all */
+
+/* What to share. Strings are borrowed for the call. */
+struct svc_share_in {
+    const char *id;
+    const char *version;       /* its `modified` (or `created`); NULL: the version p is served */
+    const char *community;     /* share a CLEAR or GREEN version into this community, or NULL */
+    const char *const *to;     /* or pass an AMBER, AMBER+STRICT or RED version on to these:
+                                  organisations (RED: users), by handle or identity id */
+    size_t n_to;
+};
+
+struct svc_share_result {
+    char version[STIX_VKEY_LEN + 8]; /* the version shared ("" for an SCO's only one) */
+    int tlp;
+    int changed;                     /* 0: it was shared so already (no record written) */
+    int64_t record;                  /* the share record's id, or 0 */
+    char at[MZ_TIME_STRLEN];         /* when ("" when nothing changed) */
+    char community[STORE_COMM_NAME_LEN]; /* the community shared into, or "" */
+    char recipients[2048];           /* the identities passed on to now, space-separated */
+};
+
+/* Share a version of id as p (docs/federation.md section 2's table), recording who
+ * and when (a share record, never a new version; the id is marked cx):
+ *   CLEAR, GREEN: into a community p's organisation writes to, when p may read the
+ *     version (a reporter: only its own organisation's objects); `to` is 400;
+ *   AMBER: on to organisations, by its owner (any organisation of the node) or by an
+ *     organisation it is addressed to (x_mreza_recipient_refs), to its clients: the
+ *     read-members of the national community; a community is 400 (no community
+ *     widens AMBER);
+ *   AMBER+STRICT (organisations) and RED (users): on, by its owner only.
+ * An id of which p may read no version is MZ_ENOTFOUND, as an unknown one; a named
+ * version that p may not read or that does not exist MZ_EINVAL (field "version"); a
+ * withdrawn version MZ_ECONFLICT; refusals of the table MZ_EFORBIDDEN (field
+ * "community" or "to"). Sharing what is shared so already changes nothing (changed
+ * 0). */
+enum mz_err svc_share(struct store *st, const struct principal *p, const struct svc_share_in *in,
+                      struct svc_share_result *res, struct mz_error *err);
+
 /* Called for each visible row; return nonzero to stop. */
 typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);
 

@@ -42,6 +42,8 @@ struct engine_objx {
     uint32_t tail;      /* at an object's first version: its newest indexed version */
     uint8_t attested;   /* its object's first version names its owner as creator */
     uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
+    uint8_t shared;     /* shared after it was indexed (issue 11): its communities and
+                         * audience are in the engine's sh_* table */
 };
 
 struct engine {
@@ -73,6 +75,15 @@ struct engine {
     uint32_t *wd_nums;
     char **wd_keeps;
     size_t n_wd, cap_wd;
+    /* the versions shared after they were indexed (issue 11: a share record changes
+     * a version's communities, or whom it was passed on to), sorted by number, with
+     * their communities and audience (shared_to included; heap) as the store has them
+     * now; and the newest share record read (the refresher's) */
+    uint32_t *sh_nums;
+    uint64_t *sh_comm;
+    char **sh_auds;
+    size_t n_sh, cap_sh;
+    int64_t share_gen;
     /* the organisations' identities, sorted by id, so that a hit names who submitted
      * its object (docs/model.md R4, R9): replaced by the refresher under the write
      * lock, read under the read lock */
@@ -145,6 +156,14 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
 int engine_versions_withdrawn(struct engine *e, uint32_t num, const char *keep);
 /* Who keeps withdrawn object num, or NULL when it is not withdrawn. */
 const char *engine_versions_keep(const struct engine *e, uint32_t num);
+/* Indexed object num is shared into communities comm and its audience is audience
+ * with shared_to (the store's now: issue 11's share records). Under the write lock.
+ * -1 when out of memory. */
+int engine_versions_shared(struct engine *e, uint32_t num, uint64_t comm, const char *audience,
+                           const char *shared_to);
+/* The communities and audience (shared_to included; NULL: none) of indexed object
+ * num, as the last share record made them, or as it was indexed. */
+void engine_versions_facts(const struct engine *e, uint32_t num, uint64_t *comm_out, const char **audience_out);
 /* The indexed object of the id with uuid whose store sequence number is seq, into
  * *num_out: 0, or -1 when the index holds none. */
 int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t seq, uint32_t *num_out);

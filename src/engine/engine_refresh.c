@@ -97,6 +97,8 @@ struct refresh_ctx {
     struct mz_buf touched;
     /* the ids that new tombstones name (withdrawals, restores): "id\n" each */
     struct mz_buf withdrawn;
+    /* the ids that new share records name (issue 11): "id\n" each */
+    struct mz_buf shared;
 };
 
 static int remember_org(void *vctx, const struct store_org *o)
@@ -325,10 +327,12 @@ static int prepare_row(struct refresh_ctx *c, struct batch *b, size_t i)
 static int same_readers(const struct engine *e, uint32_t a, uint32_t b)
 {
     const struct idx_obj *x = idx_obj_at(e->ix, a), *y = idx_obj_at(e->ix, b);
-    const char *ax = idx_obj_audience(e->ix, a), *ay = idx_obj_audience(e->ix, b);
+    const char *ax, *ay;
+    uint64_t ca, cb;
 
-    return x->tlp == y->tlp && x->submitter == y->submitter && x->comm == y->comm &&
-           !strcmp(ax ? ax : "", ay ? ay : "");
+    engine_versions_facts(e, a, &ca, &ax);
+    engine_versions_facts(e, b, &cb, &ay);
+    return x->tlp == y->tlp && x->submitter == y->submitter && ca == cb && !strcmp(ax ? ax : "", ay ? ay : "");
 }
 
 /* Add prepared row i of b to the index: the caller holds the write lock. Rows come
@@ -783,6 +787,93 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
     return rc;
 }
 
+/* ---- shares (issue 11) ----
+ * A share record changes a version the index holds (its communities, or whom it was
+ * passed on to) without a new row; the record itself is new, though. So the
+ * refresh reads the records made since the last one it read, and for each id they
+ * name it reads the id's versions again and notes each indexed one's communities
+ * and audience as the store has them (the share marked the id as needing the
+ * model's choice, and so does the index). */
+
+static int note_share(void *ctx, const struct store_share_row *s)
+{
+    struct mz_buf *ids = ctx;
+
+    return mz_buf_printf(ids, "%s\n", s->stix_id) != MZ_OK;
+}
+
+struct sh_row {
+    int64_t seq;
+    uint64_t comm;
+    char *audience, *shared_to; /* heap, or NULL */
+};
+
+struct sh_rows {
+    struct sh_row *v;
+    size_t n, cap;
+    int failed;
+};
+
+static int collect_sh(void *vctx, const struct store_version *sv)
+{
+    struct sh_rows *w = vctx;
+    struct sh_row *r;
+
+    if (w->n == w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 16;
+        struct sh_row *n = realloc(w->v, ncap * sizeof *n);
+        if (!n) {
+            w->failed = 1;
+            return 1;
+        }
+        w->v = n;
+        w->cap = ncap;
+    }
+    r = &w->v[w->n];
+    r->seq = sv->seq;
+    r->comm = sv->comm;
+    r->audience = sv->audience ? strdup(sv->audience) : NULL;
+    r->shared_to = sv->shared_to ? strdup(sv->shared_to) : NULL;
+    w->n++;
+    if ((sv->audience && !r->audience) || (sv->shared_to && !r->shared_to)) {
+        w->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static enum mz_err apply_one_share(struct engine *e, struct store *st, const char *id, struct mz_error *err)
+{
+    struct sh_rows w = {0};
+    uint8_t uuid[16];
+    enum mz_err rc;
+
+    if (idx_uuid_of(id, uuid))
+        return MZ_OK;
+    rc = store_id_versions(st, id, collect_sh, &w, err);
+    if (!rc && w.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (!rc) {
+        pthread_rwlock_wrlock(&e->lock);
+        e->epoch++;
+        for (size_t i = 0; i < w.n && !rc; i++) {
+            uint32_t num;
+            if (engine_versions_find(e, uuid, w.v[i].seq, &num))
+                continue; /* not indexed (no value to match) */
+            if (engine_versions_shared(e, num, w.v[i].comm, w.v[i].audience, w.v[i].shared_to))
+                rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+        }
+        engine_versions_mark_cx(e, uuid);
+        pthread_rwlock_unlock(&e->lock);
+    }
+    for (size_t i = 0; i < w.n; i++) {
+        free(w.v[i].audience);
+        free(w.v[i].shared_to);
+    }
+    free(w.v);
+    return rc;
+}
+
 static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
@@ -817,7 +908,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     struct refresh_ctx *c;
     struct store_query q;
     struct store_vis all;
-    int64_t max_seq = 0;
+    int64_t max_seq = 0, max_share = 0;
     enum mz_err rc;
 
     memset(out, 0, sizeof *out);
@@ -834,6 +925,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     c->err = err;
     mz_buf_init(&c->touched, (size_t)1 << 30);
     mz_buf_init(&c->withdrawn, (size_t)1 << 30);
+    mz_buf_init(&c->shared, (size_t)1 << 30);
     pthread_mutex_lock(&e->refresh_mu);
     rc = store_org_list(st, remember_org, c, err);
     if (!rc)
@@ -848,6 +940,16 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     q.after_seq = (int64_t)e->generation; /* only the refresher changes it */
     if (!rc)
         rc = store_max_seq(st, &max_seq, err);
+    /* the share records since the last refresh, read before the rows: a build reads
+     * rows with every share so far, a later share is read the next time */
+    if (!rc)
+        rc = store_max_share(st, &max_share, err);
+    if (!rc && e->generation > 0 && max_share > e->share_gen)
+        rc = store_shares(st, e->share_gen, NULL, note_share, &c->shared, err);
+    if (!rc && mz_buf_status(&c->shared))
+        rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (!rc)
+        e->share_gen = max_share;
     if (!rc && e->generation == 0) {
         pthread_rwlock_wrlock(&e->lock);
         e->epoch++;
@@ -862,6 +964,14 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
         rc = c->rc;
     if (!rc && c->withdrawn.len)
         rc = apply_withdrawals(e, st, &c->withdrawn, err);
+    for (char *p = c->shared.data; !rc && p && p < c->shared.data + c->shared.len;) {
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        rc = apply_one_share(e, st, p, err);
+        p = nl + 1;
+    }
     run_hook(e, ENGINE_REFRESH_ADDED);
     if (!rc && c->touched.len)
         rc = engine_campaign_detect(e, &c->touched, out, err);
@@ -871,6 +981,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
         engine_refresh_result_free(out);
     mz_buf_free(&c->touched);
     mz_buf_free(&c->withdrawn);
+    mz_buf_free(&c->shared);
     free(c->val_buf);
     free(c);
     return rc;

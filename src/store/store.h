@@ -273,7 +273,8 @@ enum mz_err store_org_comm(struct store *st, int64_t org, uint64_t *read_out, ui
  * `at` into community bit (the version's comm gains it, and a grant is stamped for
  * it), or, with bit -1, passed on to recipients (identity ids, space-separated: the
  * version's shared_to becomes shared_to). In a transaction. *id_out (may be NULL)
- * gets the record's id. */
+ * gets the record's id, at_out (NULL, or 28 bytes) its time: its stamp on the write
+ * clock (the grant's). */
 struct store_share {
     int64_t seq;
     int bit;                /* the community shared into, or -1 */
@@ -281,7 +282,8 @@ struct store_share {
     const char *shared_to;  /* the version's shared_to after it (bit -1) */
     int64_t by_user, by_org;
 };
-enum mz_err store_share_add(struct store *st, const struct store_share *s, int64_t *id_out, struct mz_error *err);
+enum mz_err store_share_add(struct store *st, const struct store_share *s, int64_t *id_out, char *at_out,
+                            struct mz_error *err);
 /* A share record, as read back (strings borrowed for the callback). */
 struct store_share_row {
     int64_t id, seq;

@@ -1854,7 +1854,8 @@ enum mz_err store_org_comm(struct store *st, int64_t org, uint64_t *read_out, ui
     return rc;
 }
 
-enum mz_err store_share_add(struct store *st, const struct store_share *sh, int64_t *id_out, struct mz_error *err)
+enum mz_err store_share_add(struct store *st, const struct store_share *sh, int64_t *id_out, char *at_out,
+                            struct mz_error *err)
 {
     struct store_write_ctx now = {0};
     char at[MZ_TIME_STRLEN];
@@ -1911,6 +1912,8 @@ enum mz_err store_share_add(struct store *st, const struct store_share *sh, int6
         rc = put_grant(st, sh->seq, community, st->last_added_us, id, err);
     if (!rc && id_out)
         *id_out = id;
+    if (!rc && at_out)
+        memcpy(at_out, at, MZ_TIME_STRLEN);
     return rc;
 }
 

@@ -15,7 +15,16 @@
  *     admin's every one with its members, nobody 401;
  *   - `mreza community` at the console: add (one regional community per node, names
  *     of TAXII views refused), member add/remove, list, members;
+ *   - re-sharing (POST /api/v1/objects/{id}/share, mreza share), each cell of
+ *     docs/federation.md section 2's table and each refusal: an analyst lifts the
+ *     operator's GREEN report into the regional community (a share record, a grant,
+ *     never a new version; the same share again changes nothing), a recipient passes
+ *     AMBER on to its client (a read-member of the national community) and nobody
+ *     else, AMBER+STRICT and RED by their owner only; the engine learns of each
+ *     (match hits for the new readers on the node);
  *   - `mreza match` run as the reporter matches the national GREEN, not the regional;
+ *     run as a reader of the regional community, what was shared into it (from the
+ *     snapshot the node wrote before the share was read back);
  *   - a store made by the schema before communities (version 9: made here by taking
  *     a store back, and checked equal to tests/data/store/schema-v9.sql) migrates:
  *     its objects land in the national community with a grant each, its reporter
@@ -25,6 +34,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
@@ -40,9 +50,11 @@
 #define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 
 static struct hnode node;
-enum { K_AL, K_ME, K_BANK, K_XK, K_STAFF, K_VIEW, N_KEYS };
+enum { K_AL, K_ME, K_BANK, K_XK, K_STAFF, K_VIEW, K_BANK_ADMIN, K_HOSP, N_KEYS };
 static const char *const user_names[N_KEYS] = {"analyst@al-cert", "analyst@me-cirt", "reporter@al-bank",
-                                               "analyst@xk-cert", "staff@al-cert", "viewer@al-cert"};
+                                               "analyst@xk-cert", "staff@al-cert", "viewer@al-cert",
+                                               "admin@al-bank",   "reporter@al-hosp"};
+static char bank_ident[64], hosp_ident[64], me_user_ident[64];
 static char keys[N_KEYS][64];
 
 static struct hresp last;
@@ -142,6 +154,12 @@ static int setup(void **state)
     h_add_user(&node, user_names[K_XK], "xk-cert", "analyst", keys[K_XK]);
     h_add_user(&node, user_names[K_STAFF], "al-cert", "node-admin", keys[K_STAFF]);
     h_add_user(&node, user_names[K_VIEW], "al-cert", "viewer", keys[K_VIEW]);
+    h_add_org(&node, "al-hosp", "AL", "operator");
+    h_add_user(&node, user_names[K_BANK_ADMIN], "al-bank", "admin", keys[K_BANK_ADMIN]);
+    h_add_user(&node, user_names[K_HOSP], "al-hosp", "reporter", keys[K_HOSP]);
+    h_identity(&node, "org", "al-bank", bank_ident);
+    h_identity(&node, "org", "al-hosp", hosp_ident);
+    h_identity(&node, "user", "analyst@me-cirt", me_user_ident);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         cli_ok(cmds[i]);
     h_start(&node, NULL);
@@ -339,7 +357,7 @@ static void test_communities_endpoint(void **state)
     c = community_named("regional");
     assert_non_null(c);
     assert_int_equal(json_array_size(json_object_get(c, "members")), 3);
-    assert_int_equal(json_array_size(json_object_get(community_named("national"), "members")), 4);
+    assert_int_equal(json_array_size(json_object_get(community_named("national"), "members")), 5);
     assert_int_equal(req("GET", "/api/v1/communities", NULL, NULL), 401);
 }
 
@@ -424,6 +442,244 @@ static void test_import(void **state)
     assert_int_equal(get(K_BANK, ID(30)), 404);
 }
 
+/* ---- re-sharing ---- */
+
+/* The index covers every row of the store (the node indexes within about a second). */
+static void wait_indexed(void)
+{
+    for (int i = 0; i < 400; i++) {
+        struct pollfd none;
+        const char *g;
+        req("GET", "/api/v1/index", keys[K_STAFF], NULL);
+        g = last.body ? strstr(last.body, "\"generation\":") : NULL;
+        if (g) {
+            char where[64];
+            snprintf(where, sizeof where, "seq > %lld", strtoll(g + 13, NULL, 10));
+            if (h_db_count(&node, where) == 0)
+                return;
+        }
+        poll(&none, 0, 25);
+    }
+    fail_msg("the index did not catch up with the store");
+}
+
+/* Does POST /api/v1/match of value as k hit indicator id? */
+static int hits(int k, const char *value, const char *id)
+{
+    char body[256];
+
+    snprintf(body, sizeof body, "{\"values\":[\"%s\"]}", value);
+    assert_int_equal(req("POST", "/api/v1/match", keys[k], body), 200);
+    return strstr(last.body, id) != NULL;
+}
+
+/* The same until it hits: the index learns of a share at its next refresh (about a
+ * second); bounded. */
+static int hits_soon(int k, const char *value, const char *id)
+{
+    for (int i = 0; i < 400; i++) {
+        struct pollfd none;
+        if (hits(k, value, id))
+            return 1;
+        poll(&none, 0, 25);
+    }
+    return 0;
+}
+
+static long share(int k, const char *id, const char *body)
+{
+    char path[200];
+
+    snprintf(path, sizeof path, "/api/v1/objects/%s/share", id);
+    return req("POST", path, k >= 0 ? keys[k] : NULL, body);
+}
+
+static void test_share_green(void **state)
+{
+    long long shares;
+
+    (void)state;
+    /* the operator's GREEN report: national */
+    assert_int_equal(post_in(&node, keys[K_BANK], NULL, ID(50), GREEN, "bank-report.example"), 201);
+    wait_indexed();
+    assert_int_equal(get(K_XK, ID(50)), 404);
+    assert_false(hits(K_XK, "bank-report.example", ID(50)));
+    /* a reporter shares only its own organisation's objects; its own only where its
+     * organisation writes */
+    assert_int_equal(share(K_BANK, ID(01), "{\"community\":\"national\"}"), 403);
+    assert_int_equal(share(K_BANK, ID(50), "{\"community\":\"regional\"}"), 403);
+    assert_string_equal(error_field(), "community");
+    /* a viewer shares nothing */
+    assert_int_equal(share(K_VIEW, ID(50), "{\"community\":\"regional\"}"), 403);
+    /* the analyst of the national CSIRT lifts it into the regional community */
+    shares = h_db_count(&node, "seq IN (SELECT seq FROM shares)");
+    assert_int_equal(shares, 0);
+    assert_int_equal(share(K_AL, ID(50), "{\"community\":\"regional\"}"), 200);
+    assert_true(json_is_true(json_object_get(last_json, "changed")));
+    assert_string_equal(json_string_value(json_object_get(last_json, "community")), "regional");
+    assert_true(json_integer_value(json_object_get(last_json, "record")) > 0);
+    assert_string_equal(json_string_value(json_object_get(last_json, "by")), "analyst@al-cert");
+    assert_int_equal(get(K_XK, ID(50)), 200);
+    assert_int_equal(get(K_BANK, ID(50)), 200);
+    /* a record and a grant, not a version */
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(50) "'"), 1);
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(50) "' AND comm = 3 AND cx = 1"), 1);
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(50) "' AND seq IN (SELECT seq FROM shares WHERE community = "
+                                       "(SELECT id FROM communities WHERE name = 'regional'))"),
+                     1);
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(50) "' AND seq IN (SELECT g.seq FROM grants g JOIN shares s"
+                                       " ON s.id = g.share)"),
+                     1);
+    /* the same share again changes nothing */
+    assert_int_equal(share(K_AL, ID(50), "{\"community\":\"regional\"}"), 200);
+    assert_true(json_is_false(json_object_get(last_json, "changed")));
+    assert_int_equal(h_db_count(&node, "seq IN (SELECT seq FROM shares)"), 1);
+    /* the engine learns of it: the new reader matches it */
+    assert_true(hits_soon(K_XK, "bank-report.example", ID(50)));
+    /* a reader of the regional community that writes to the national one may share a
+     * regional GREEN there (it reads the version and writes to the community) */
+    assert_int_equal(get(K_BANK, ID(02)), 404);
+    assert_int_equal(share(K_XK, ID(02), "{\"community\":\"national\"}"), 200);
+    assert_int_equal(get(K_BANK, ID(02)), 200);
+}
+
+static void test_share_refusals(void **state)
+{
+    (void)state;
+    /* the form */
+    assert_int_equal(share(K_AL, ID(01), "{\"community\":\"regional\",\"to\":[\"al-bank\"]}"), 400);
+    assert_int_equal(share(K_AL, ID(01), "{}"), 400);
+    assert_int_equal(share(K_AL, ID(01), "{\"community\":\"national,regional\"}"), 400);
+    assert_int_equal(share(K_AL, ID(01), "{\"colour\":\"green\"}"), 400);
+    assert_int_equal(share(K_AL, ID(01), "{\"to\":\"al-bank\"}"), 400);
+    assert_int_equal(share(-1, ID(01), "{\"community\":\"regional\"}"), 401);
+    /* GREEN is not passed on; AMBER is not shared into a community */
+    assert_int_equal(share(K_AL, ID(01), "{\"to\":[\"al-bank\"]}"), 400);
+    assert_string_equal(error_field(), "to");
+    assert_int_equal(share(K_AL, ID(03), "{\"community\":\"national\"}"), 400);
+    assert_string_equal(error_field(), "community");
+    /* an id the sharer may not read answers as one that does not exist */
+    assert_int_equal(share(K_ME, ID(03), "{\"to\":[\"al-bank\"]}"), 404);
+    {
+        char hidden[512];
+        snprintf(hidden, sizeof hidden, "%s", error_message());
+        assert_int_equal(share(K_ME, ID(99), "{\"to\":[\"al-bank\"]}"), 404);
+        assert_int_equal(strlen(error_message()), strlen(hidden));
+    }
+    /* a version that does not exist, or that the sharer may not read: the same 400 */
+    assert_int_equal(post_in(&node, keys[K_AL], NULL, ID(56), GREEN, "versioned.example"), 201);
+    assert_int_equal(share(K_AL, ID(56), "{\"community\":\"regional\",\"version\":\"2030-01-01T00:00:00.000Z\"}"),
+                     400);
+    assert_string_equal(error_field(), "version");
+    assert_int_equal(share(K_AL, ID(56), "{\"community\":\"regional\",\"version\":\"2025-01-01T00:00:00.000Z\"}"),
+                     200);
+    /* a version the sharer may not read; a community it does not write to; one that
+     * does not exist */
+    assert_int_equal(share(K_XK, ID(01), "{\"community\":\"regional\"}"), 404); /* xk reads no national GREEN */
+    assert_int_equal(share(K_ME, ID(56), "{\"community\":\"wb-banks\"}"), 403);
+    assert_string_equal(error_field(), "community");
+    assert_int_equal(share(K_AL, ID(12), "{\"community\":\"nowhere\"}"), 400);
+    /* a withdrawn version */
+    assert_int_equal(post_in(&node, keys[K_AL], NULL, ID(55), GREEN, "withdrawn.example"), 201);
+    assert_int_equal(req("POST", "/api/v1/objects/" ID(55) "/withdraw", keys[K_AL], "{\"versions\":\"all\"}"), 200);
+    assert_int_equal(share(K_AL, ID(55), "{\"community\":\"regional\"}"), 409);
+    assert_true(h_healthy(&node));
+}
+
+static void test_pass_on(void **state)
+{
+    char body[1200], to_hosp[128], to_xk[128], to_me[128];
+
+    (void)state;
+    snprintf(to_hosp, sizeof to_hosp, "{\"to\":[\"%s\"]}", hosp_ident);
+    snprintf(to_xk, sizeof to_xk, "{\"to\":[\"xk-cert\"]}");
+    snprintf(to_me, sizeof to_me, "{\"to\":[\"me-cirt\"]}");
+    /* AMBER of al-cert addressed to al-bank */
+    indicator(body, sizeof body, ID(60), AMBER, "amber-bank.example");
+    snprintf(body + strlen(body) - 1, sizeof body - strlen(body) + 1, ",\"x_mreza_recipient_refs\":[\"%s\"]}",
+             bank_ident);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_AL], body), 201);
+    wait_indexed();
+    assert_int_equal(get(K_BANK, ID(60)), 200);
+    assert_int_equal(get(K_HOSP, ID(60)), 404);
+    assert_false(hits(K_HOSP, "amber-bank.example", ID(60)));
+    /* the recipient's reporter shares only its own organisation's objects */
+    assert_int_equal(share(K_BANK, ID(60), to_hosp), 403);
+    /* its admin passes it on to its client, by identity */
+    assert_int_equal(share(K_BANK_ADMIN, ID(60), to_hosp), 200);
+    assert_true(json_is_true(json_object_get(last_json, "changed")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(last_json, "to"), 0)), hosp_ident);
+    assert_int_equal(get(K_HOSP, ID(60)), 200);
+    assert_int_equal(get(K_ME, ID(60)), 404); /* nobody else */
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(60) "'"), 1);
+    assert_true(hits_soon(K_HOSP, "amber-bank.example", ID(60)));
+    /* again: nothing changes */
+    assert_int_equal(share(K_BANK_ADMIN, ID(60), "{\"to\":[\"al-hosp\"]}"), 200);
+    assert_true(json_is_false(json_object_get(last_json, "changed")));
+    /* not its client: xk-cert reads nothing of the national community */
+    assert_int_equal(share(K_BANK_ADMIN, ID(60), to_xk), 403);
+    assert_string_equal(error_field(), "to");
+    /* the client passes it on no further; the owner passes it on to anyone */
+    assert_int_equal(share(K_HOSP, ID(60), to_me), 403);
+    assert_int_equal(share(K_AL, ID(60), to_me), 200);
+    assert_int_equal(get(K_ME, ID(60)), 200);
+    /* an unknown organisation */
+    assert_int_equal(share(K_AL, ID(60), "{\"to\":[\"nobody\"]}"), 400);
+    assert_string_equal(error_field(), "to");
+}
+
+static void test_pass_on_strict_and_red(void **state)
+{
+    char body[1200], to[160];
+
+    (void)state;
+    snprintf(to, sizeof to, "{\"to\":[\"al-hosp\"]}");
+    /* AMBER+STRICT to al-bank: by its owner only */
+    indicator(body, sizeof body, ID(61), "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "strict.example");
+    snprintf(body + strlen(body) - 1, sizeof body - strlen(body) + 1, ",\"x_mreza_recipient_refs\":[\"%s\"]}",
+             bank_ident);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_AL], body), 201);
+    assert_int_equal(share(K_BANK_ADMIN, ID(61), to), 403);
+    assert_non_null(strstr(error_message(), "owner only"));
+    assert_int_equal(get(K_HOSP, ID(61)), 404);
+    assert_int_equal(share(K_AL, ID(61), to), 200);
+    assert_int_equal(get(K_HOSP, ID(61)), 200);
+    /* RED goes to people: an organisation is refused, a user is not */
+    indicator(body, sizeof body, ID(62), "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "red.example");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_AL], body), 201);
+    assert_int_equal(share(K_AL, ID(62), "{\"to\":[\"me-cirt\"]}"), 400);
+    assert_int_equal(get(K_ME, ID(62)), 404);
+    snprintf(to, sizeof to, "{\"to\":[\"%s\"]}", me_user_ident);
+    assert_int_equal(share(K_AL, ID(62), to), 200);
+    assert_int_equal(get(K_ME, ID(62)), 200);
+    /* a RED version is passed on by nobody else */
+    assert_int_equal(share(K_ME, ID(62), "{\"to\":[\"analyst@xk-cert\"]}"), 403);
+}
+
+/* mreza share: the same act at the console, as a user. */
+static void test_share_cli(void **state)
+{
+    char *out = NULL, *err = NULL;
+    const char *const green[] = {"share", ID(11), "--user", "analyst@me-cirt", "--community", "regional", NULL};
+    const char *const both[] = {"share", ID(11), "--user", "analyst@me-cirt", "--community", "regional", "--to",
+                                "al-bank", NULL};
+    const char *const refused[] = {"share", ID(11), "--user", "reporter@al-hosp", "--community", "national", NULL};
+
+    (void)state;
+    assert_int_equal(get(K_XK, ID(11)), 404);
+    assert_int_equal(h_cli(&node, &out, green), 0);
+    assert_non_null(strstr(out, "into regional"));
+    free(out);
+    assert_int_equal(get(K_XK, ID(11)), 200);
+    assert_int_equal(h_cli_err(&node, &out, &err, both), 2);
+    free(out);
+    free(err);
+    assert_int_equal(h_cli_err(&node, &out, &err, refused), 1);
+    assert_non_null(strstr(err, "reporter"));
+    free(out);
+    free(err);
+}
+
 /* `mreza match` as the reporter uses its national community's GREEN, not the
  * regional one's. */
 static void test_match_as_reporter(void **state)
@@ -437,13 +693,27 @@ static void test_match_as_reporter(void **state)
     snprintf(log, sizeof log, "%s/seen.log", node.dir);
     f = fopen(log, "w");
     assert_non_null(f);
-    fputs("national.example regional.example both.example\n", f);
+    fputs("national.example imported.example both.example\n", f);
     fclose(f);
     assert_int_equal(h_cli(&node, &out, argv), 0);
     assert_non_null(strstr(out, ID(01)));   /* national */
     assert_non_null(strstr(out, ID(04)));   /* national and regional */
-    assert_null(strstr(out, ID(02)));       /* regional only */
+    assert_null(strstr(out, ID(30)));       /* regional only */
     free(out);
+    /* xk-cert: the regional GREEN, and the operator's report shared into it after the
+     * node wrote its index snapshot's version of it; not the national GREEN */
+    {
+        const char *const xk[] = {"match", "--as-user", "analyst@xk-cert", "--format", "text", log, NULL};
+        f = fopen(log, "w");
+        assert_non_null(f);
+        fputs("national.example regional.example bank-report.example\n", f);
+        fclose(f);
+        assert_int_equal(h_cli(&node, &out, xk), 0);
+        assert_non_null(strstr(out, ID(02)));
+        assert_non_null(strstr(out, ID(50)));
+        assert_null(strstr(out, ID(01)));
+        free(out);
+    }
     h_start(&node, NULL);
 }
 
@@ -535,6 +805,11 @@ int main(void)
         cmocka_unit_test(test_communities_endpoint),
         cmocka_unit_test(test_console),
         cmocka_unit_test(test_import),
+        cmocka_unit_test(test_share_green),
+        cmocka_unit_test(test_share_refusals),
+        cmocka_unit_test(test_pass_on),
+        cmocka_unit_test(test_pass_on_strict_and_red),
+        cmocka_unit_test(test_share_cli),
         cmocka_unit_test(test_match_as_reporter),
         cmocka_unit_test(test_migration_of_a_version_9_store),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */

@@ -144,18 +144,20 @@ static int comm_read_of(int org)
     return org < 0 ? 0 : org == ORG_C ? CM_NAT : CM_NAT | CM_REG;
 }
 
-enum { ST_POST, ST_COPY, ST_WITHDRAW };
+enum { ST_POST, ST_COPY, ST_WITHDRAW, ST_SHARE };
 
 struct step {
     int kind;    /* ST_* */
     int user;    /* U_*: who posts, re-posts or withdraws */
     int level;   /* enum level */
-    int rcp;     /* RCP_* audience; ST_WITHDRAW: who keeps it besides the owner */
+    int rcp;     /* RCP_* audience; ST_WITHDRAW: who keeps it besides the owner;
+                  * ST_SHARE: the community shared into (CM_*) */
     int day;     /* modified = 2025-01-<day>; versions may be posted out of order */
     int revoked;
     int creator; /* CR_* */
     int of;      /* ST_COPY: the step whose body is posted again, byte for byte;
-                  * ST_WITHDRAW: the version withdrawn, or -1 for "all" */
+                  * ST_WITHDRAW: the version withdrawn, or -1 for "all";
+                  * ST_SHARE: the version shared (docs/model.md R11.3) */
     int opts;    /* O_* */
 };
 
@@ -163,6 +165,7 @@ struct step {
 #define POSTO(u, l, r, d, rev, cr, o) {ST_POST, u, l, r, d, rev, cr, -1, o}
 #define COPY(u, j) {ST_COPY, u, 0, RCP_NONE, 0, 0, CR_NONE, j, 0}
 #define WITHDRAW(u, j, to) {ST_WITHDRAW, u, 0, to, 0, 0, CR_NONE, j, 0}
+#define SHARE(u, j, cm) {ST_SHARE, u, 0, cm, 0, 0, CR_NONE, j, 0}
 
 /* Read-back cases docs/model.md R2 accepts, which a scenario may be written to show:
  * a claim the reader may not read hides later objects (R2.3), a post colliding with
@@ -226,6 +229,21 @@ static const struct scen scens[] = {
     {"green in regional to C", 0, IK_V4, 0, 0, 1, {POSTO(A, L_GREEN, RCP_ORG_C, 1, 0, CR_NONE, O_REGIONAL)}},
     {"green moved from national to regional", 0, IK_V4, 0, 0, 2,
      {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POSTO(A, L_GREEN, RCP_NONE, 3, 0, CR_NONE, O_REGIONAL)}},
+    /* re-sharing (R11.3): A's regional GREEN lifted into the national community reaches
+     * me-bank; a version moved away and shared back; the reporter may not share
+     * another organisation's version, nor its own into a community it does not write
+     * to; AMBER is shared into no community; what a sharer may not read is unknown to
+     * it */
+    {"green in regional shared into national", 0, IK_V4, 0, 0, 2,
+     {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL), SHARE(B, 0, CM_NAT)}},
+    {"green moved to regional, then shared back", 0, IK_V4, 0, 0, 3,
+     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POSTO(A, L_GREEN, RCP_NONE, 3, 0, CR_NONE, O_REGIONAL),
+      SHARE(A, 1, CM_NAT)}},
+    {"shares refused", 0, IK_V4, 0, 0, 5,
+     {POST(C, L_GREEN, RCP_NONE, 1, 0, CR_NONE), POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE, O_REGIONAL),
+      SHARE(C, 0, CM_REG), SHARE(C, 1, CM_NAT), SHARE(A, 0, CM_REG)}},
+    {"amber shared into a community", 0, IK_V4, 0, 0, 2,
+     {POST(A, L_AMBER, RCP_NONE, 1, 0, CR_NONE), SHARE(A, 0, CM_REG)}},
     /* the id-kind axis, one owner: claimed or open makes no difference yet */
     {"green, attested", 0, IK_V4, 0, 0, 1, {POST(A, L_GREEN, RCP_NONE, 1, 0, CR_OWN)}},
     {"amber, attested, updated", 0, IK_V4, 0, 0, 2,
@@ -355,7 +373,7 @@ static const struct step *body_of(int si, int i)
 
 static int is_version(int si, int i)
 {
-    return scens[si].s[i].kind != ST_WITHDRAW;
+    return scens[si].s[i].kind == ST_POST || scens[si].s[i].kind == ST_COPY;
 }
 
 /* The organisation a version names as creator: an ORG_*, -1 for none, -2 for a third
@@ -396,8 +414,8 @@ struct oobj {
     int v[MAX_STEPS]; /* step indices */
 };
 
-enum { R_NONE, R_NEW, R_DUP, R_409, R_SKIP, R_OK, R_400, R_404 };
-static const char *const reply_names[] = {"none", "new", "duplicate", "409", "skipped", "200", "400", "404"};
+enum { R_NONE, R_NEW, R_DUP, R_409, R_SKIP, R_OK, R_400, R_404, R_403 };
+static const char *const reply_names[] = {"none", "new", "duplicate", "409", "skipped", "200", "400", "404", "403"};
 enum { W_NARROW = 1, W_OWN_COPY = 2 };
 
 /* The node's state for one scenario, in one world: the steps taken so far, with the
@@ -652,6 +670,39 @@ static void route_withdraw(struct world *w, int i)
     w->reply[i] = R_OK;
 }
 
+/* R11.3: step i shares a CLEAR or GREEN version into a community its poster's
+ * organisation writes to (here: the ones it reads) and may read the version through;
+ * a reporter only its own organisation's. */
+static void route_share(struct world *w, int i)
+{
+    const struct step *st = &scens[w->si].s[i];
+    struct reader p = user_reader(st->user);
+    int v = st->of;
+
+    int any = 0;
+
+    for (int k = 0; k < MAX_STEPS; k++)
+        any |= w->obj_of[k] >= 0 && may_read(&p, w, k);
+    if (!any) {
+        w->reply[i] = R_404; /* the id is unknown to it */
+        return;
+    }
+    if (w->obj_of[v] < 0 || !may_read(&p, w, v)) {
+        w->reply[i] = R_400; /* a version it may not read: as one that does not exist */
+        return;
+    }
+    if (w->level[v] != L_CLEAR && w->level[v] != L_GREEN) {
+        w->reply[i] = R_400;
+        return;
+    }
+    if ((p.reporter && w->o[w->obj_of[v]].owner_org != p.org) || !(comm_read_of(p.org) & st->rcp)) {
+        w->reply[i] = R_403;
+        return;
+    }
+    w->comm[v] |= st->rcp;
+    w->reply[i] = R_OK;
+}
+
 /* R1: where version i goes, and what its poster is answered. */
 static void route(struct world *w, int i)
 {
@@ -763,7 +814,9 @@ static void simulate(struct world *w, int si, unsigned exists, int upto, const s
     for (int i = 0; i < MAX_STEPS; i++)
         w->obj_of[i] = -1;
     for (int i = 0; i < upto; i++) {
-        if (!is_version(si, i))
+        if (scens[si].s[i].kind == ST_SHARE)
+            route_share(w, i);
+        else if (!is_version(si, i))
             route_withdraw(w, i);
         else if (exists >> i & 1u)
             route(w, i);
@@ -1027,6 +1080,13 @@ static void take_step(int si, int i)
 
     memset(g, 0, sizeof *g);
     scen_id(si, id, sizeof id);
+    if (st->kind == ST_SHARE) {
+        snprintf(body, sizeof body, "{\"community\":\"%s\",\"version\":\"2025-01-%02dT00:00:00.000Z\"}",
+                 st->rcp == CM_REG ? "regional" : "national", body_of(si, st->of)->day);
+        snprintf(path, sizeof path, "/api/v1/objects/%s/share", id);
+        g->status = req("POST", path, keys[st->user], body, strlen(body))->status;
+        return;
+    }
     if (st->kind == ST_WITHDRAW) {
         char versions[64] = "\"all\"", to[120] = "";
         if (st->of >= 0)
@@ -1090,6 +1150,9 @@ static void check_step(int si, int i, int warnings)
         break;
     case R_400:
         ok = g->status == 400;
+        break;
+    case R_403:
+        ok = g->status == 403;
         break;
     default:
         ok = g->status == 404;
