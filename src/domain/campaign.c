@@ -1,5 +1,6 @@
 /* domain/campaign.c - see campaign.h: the grouping of a detected campaign, written
- * as the node itself, and the list of those groupings. */
+ * as the node itself into the community whose campaign it is (docs/model.md R11.6),
+ * and the list of those groupings. */
 #include "domain/campaign.h"
 
 #include <stdio.h>
@@ -130,6 +131,12 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
         mz_buf_printf(&b, "%s\"%s\"", i ? "," : "", c->refs[i]);
     mz_buf_printf(&b, "],\"x_mreza_campaign\":{\"kind\":\"%s\",\"value\":", obs_kind_name(c->kind));
     mz_buf_json_str(&b, c->value);
+    /* the community whose members' reports it counts, and whose members read it */
+    {
+        struct store_community k;
+        if (store_community_by_bit(st, c->community, &k, NULL) == MZ_OK)
+            mz_buf_printf(&b, ",\"community\":\"%s\"", k.name); /* a handle: [a-z0-9.-_] */
+    }
     mz_buf_puts(&b, ",\"countries\":[");
     for (size_t i = 0; i < c->n_countries; i++)
         mz_buf_printf(&b, "%s\"%s\"", i ? "," : "", c->countries[i]);
@@ -148,6 +155,7 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
     in.created_by = node;
     in.attested = 1; /* the node's own object: the claim of its id */
     in.tlp = TLP_GREEN;
+    in.comm = (uint64_t)1 << c->community; /* shared into its community alone (R11.6) */
     in.match_plan = -1;
     in.body = b.data;
     in.body_len = b.len;

@@ -201,12 +201,12 @@ int engine_versions_unit(const struct engine *e, const struct principal *p, uint
 /* A stored grouping the node recorded as a campaign (the caller passes only the
  * node's own rows): remember its id and how many reports it lists, so that only a
  * campaign with more is written again, under the same id. */
-void engine_campaign_note(struct engine *e, json_t *obj, const char *id);
-/* Check each "kind value\n" line of touched (values of newly indexed
- * community-visible objects) for a regional campaign with more reports than
- * recorded; those found are appended to out (each value once). Reads the index
- * without the lock: only the refresher (the caller) ever changes it. touched is
- * consumed (its lines are cut). */
+void engine_campaign_note(struct engine *e, json_t *obj, const char *id, uint64_t comm);
+/* Check each "kind comm value\n" line of touched (values of newly indexed
+ * community-visible objects, and the communities they are in) for a campaign in each
+ * of those communities with more reports than recorded; those found are appended to
+ * out (each value and community once). Reads the index without the lock: only the
+ * refresher (the caller) ever changes it. touched is consumed (its lines are cut). */
 enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, struct engine_refresh_result *out,
                                    struct mz_error *err);
 

@@ -2,9 +2,10 @@
  * the store gained since the last refresh (all of them the first time) is read and
  * indexed; a new version retires the one before it (engine_versions.c); the patterns
  * of CANDIDATE and SCAN indicators are parsed and kept (engine.c); the values of new
- * community-visible objects are checked for regional campaigns (engine_campaign.c),
- * which are returned to the caller, never written here: the engine only reads the
- * store.
+ * community-visible objects are checked for campaigns in the communities they are
+ * shared into (engine_campaign.c), which are returned to the caller, never written
+ * here: the engine only reads the store. A report shared into a community later
+ * counts there the next time its value is touched (a new report of it).
  *
  * The facts the index needs were computed when each object was validated and are
  * stored beside it (observables, match plan, validity), so rows are indexed without
@@ -210,7 +211,7 @@ static int row_facts(struct refresh_ctx *c, struct batch *b, const struct store_
     if (c->e->campaign_window_us && node_grouping(row)) {
         pr->obj = json_loadb(row->body, row->body_len, 0, &je);
         if (pr->obj)
-            engine_campaign_note(c->e, pr->obj, row->stix_id);
+            engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm);
     }
     if (pr->plan == OBSERVE_CANDIDATE || pr->plan == OBSERVE_SCAN) {
         const char *text;
@@ -235,7 +236,7 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
         return 0;
     }
     if (c->e->campaign_window_us && node_grouping(row))
-        engine_campaign_note(c->e, pr->obj, row->stix_id);
+        engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm);
     c->n_legacy = 0;
     c->val_used = 0;
     pr->plan = observe_object(pr->obj, collect_legacy, c, &pr->pat);
@@ -397,7 +398,7 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
             goto fail;
         if (e->campaign_window_us && tlp_community_wide(row->tlp) && pr->in.country && pr->in.country[0] &&
             !(pr->in.flags & IDX_F_REVOKED))
-            mz_buf_printf(&c->touched, "%u %.*s\n", v->kind, (int)v->len, v->p);
+            mz_buf_printf(&c->touched, "%u %llu %.*s\n", v->kind, (unsigned long long)row->comm, (int)v->len, v->p);
     }
     if (pr->pat) {
         if (engine_pattern_add(e, num, pr->pat, pr->plan == OBSERVE_SCAN))

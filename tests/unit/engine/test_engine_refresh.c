@@ -21,7 +21,12 @@
  *     recorded before (under an id of the old, unkeyed kind) keeps its id;
  *   - withdrawals (docs/model.md R7): a refresh learns of them, and of restores, from
  *     their tombstones, whatever the order of the objects withdrawn, and a build from
- *     a store holding them reads them from the rows.
+ *     a store holding them reads them from the rows;
+ *   - campaigns are per community (R11.6): reports shared into the regional community
+ *     make its campaign (its own grouping id, recorded into it alone, read by its
+ *     members only), not the national one's, and the national reports the national
+ *     one's; a share (issue 11) is learnt at the next refresh: the new reader matches
+ *     the version shared.
  * Every wait is bounded (WAIT_S): a thread that does not get through fails the test
  * instead of hanging it. */
 #include <setjmp.h>
@@ -803,6 +808,111 @@ static void test_withdrawals_followed(void **state)
     engine_free(e);
 }
 
+static int count_row(void *ctx, const struct store_row *row)
+{
+    (void)row;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* An indicator for domain posted by who into communities. */
+static void add_indicator_in(struct fx *f, int who, const char *uuid_tail, const char *domain, const char *communities)
+{
+    char body[1024];
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, communities};
+    struct svc_ingest_result res;
+    struct mz_error err;
+
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6e6e6e6e-0000-4000-8000-%s\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
+             "\"pattern\":\"[domain-name:value = '%s']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" GREEN "\"]}",
+             uuid_tail, domain);
+    memset(&res, 0, sizeof res);
+    if (svc_ingest(f->st, &f->who[who], body, strlen(body), &lim, &res, &err) != MZ_OK)
+        fail_msg("ingest %s: %s", domain, err.msg);
+    svc_ingest_result_free(&res);
+}
+
+static void test_campaigns_per_community(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct principal console;
+    struct svc_community_new reg = {"regional", "CSIRTs", NULL, "regional"};
+    struct svc_share_in in;
+    struct svc_share_result sr;
+    struct mz_error err;
+    char gid[ENGINE_CAMPAIGN_ID_LEN], nat[ENGINE_CAMPAIGN_ID_LEN];
+    int regional_at = -1;
+
+    principal_console(&console);
+    assert_int_equal(svc_community_add(f->st, &console, &reg, NULL, &err), MZ_OK);
+    for (int i = 0; i < 3; i++) /* rs-cert is no member */
+        assert_int_equal(svc_community_member_set(f->st, &console, "regional", f->who[i].org.name, 1, 1, &err), MZ_OK);
+    for (int i = 0; i < 4; i++) { /* the masks of the new memberships */
+        char name[STORE_NAME_LEN];
+        snprintf(name, sizeof name, "%s", f->who[i].user.name);
+        make_principal(f->st, name, &f->who[i]);
+    }
+    /* three countries report one domain in the regional community, another in the
+     * national one */
+    add_indicator_in(f, 0, "000000000071", "reg-camp.example", "regional");
+    add_indicator_in(f, 1, "000000000072", "reg-camp.example", "regional");
+    add_indicator_in(f, 2, "000000000073", "reg-camp.example", "regional");
+    add_indicator_in(f, 0, "000000000074", "nat-camp.example", NULL);
+    add_indicator_in(f, 1, "000000000075", "nat-camp.example", NULL);
+    add_indicator_in(f, 3, "000000000076", "nat-camp.example", NULL);
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 2);
+    engine_campaign_id_in(e, 1, OBS_DOMAIN, "reg-camp.example", gid, sizeof gid);
+    engine_campaign_id(e, OBS_DOMAIN, "nat-camp.example", nat, sizeof nat);
+    for (size_t i = 0; i < res.n_campaigns; i++) {
+        const struct engine_campaign *c = &res.campaigns[i];
+        if (!strcmp(c->value, "reg-camp.example")) {
+            regional_at = (int)i;
+            assert_int_equal(c->community, 1);
+            assert_string_equal(c->id, gid);
+            assert_int_equal(c->n_countries, 3);
+        } else {
+            assert_string_equal(c->value, "nat-camp.example");
+            assert_int_equal(c->community, 0);
+            assert_string_equal(c->id, nat);
+        }
+    }
+    assert_true(regional_at >= 0);
+    assert_string_not_equal(gid, nat);
+    /* its grouping goes into the regional community alone */
+    assert_int_equal(campaign_record(f->st, &res.campaigns[regional_at], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    {
+        int c = 0;
+        assert_int_equal(svc_get(f->st, &f->who[1], gid, 0, count_row, &c, &err), MZ_OK);
+        assert_int_equal(svc_get(f->st, &f->who[3], gid, 0, count_row, &c, &err), MZ_ENOTFOUND);
+    }
+    /* the next refresh reads it: nothing handed back */
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+    /* a share is learnt at the next refresh: rs-cert matches the report once it is
+     * lifted into the national community */
+    assert_int_equal(match_value(e, &f->who[3], "reg-camp.example"), 0);
+    memset(&in, 0, sizeof in);
+    in.id = "indicator--6e6e6e6e-0000-4000-8000-000000000071";
+    in.community = "national";
+    assert_int_equal(svc_share(f->st, &f->who[0], &in, &sr, &err), MZ_OK);
+    assert_int_equal(sr.changed, 1);
+    assert_int_equal(match_value(e, &f->who[3], "reg-camp.example"), 0); /* not yet refreshed */
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_int_equal(match_value(e, &f->who[3], "reg-camp.example"), 1);
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -815,6 +925,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_campaign_flood, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_withdrawals_followed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaigns_per_community, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
