@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 /* how long a statement waits for another connection's write lock */
@@ -275,8 +276,10 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
     if (version > N_MIGRATIONS)
         return mz_error_set(err, MZ_EIO, "", "store: schema version %d is newer than this mreza (%d); upgrade mreza",
                             version, N_MIGRATIONS);
-    for (; version < N_MIGRATIONS; version++) {
+    for (int from = version; version < N_MIGRATIONS; version++) {
         char bump[96];
+        struct mz_time t0, t1;
+        mz_time_now(&t0);
         rc = exec(st, "BEGIN IMMEDIATE", err);
         if (rc)
             return rc;
@@ -290,6 +293,12 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
+        /* an upgrade says what it did and how long it took (migration 10 stamps a
+         * grant per version: about a second a million) */
+        mz_time_now(&t1);
+        if (from > 0)
+            MZ_LOG(MZ_LOG_INFO, "event=store_migrated version=%d ms=%lld", version + 1,
+                   (long long)((t1.sec - t0.sec) * 1000 + (t1.nsec - t0.nsec) / 1000000));
     }
     return MZ_OK;
 }
