@@ -55,6 +55,7 @@ static const char *const user_names[N_KEYS] = {"analyst@al-cert", "analyst@me-ci
                                                "analyst@xk-cert", "staff@al-cert", "viewer@al-cert",
                                                "admin@al-bank",   "reporter@al-hosp"};
 static char bank_ident[64], hosp_ident[64], me_user_ident[64];
+static char log_path[300]; /* the server's log (stderr) */
 static char keys[N_KEYS][64];
 
 static struct hresp last;
@@ -162,7 +163,11 @@ static int setup(void **state)
     h_identity(&node, "user", "analyst@me-cirt", me_user_ident);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         cli_ok(cmds[i]);
-    h_start(&node, NULL);
+    snprintf(log_path, sizeof log_path, "%s/serve.log", node.dir);
+    {
+        const char *const sets[] = {"log.level=info", NULL}; /* every request's line */
+        h_start_logged(&node, sets, log_path);
+    }
     return 0;
 }
 
@@ -680,6 +685,18 @@ static void test_share_cli(void **state)
     free(err);
 }
 
+/* Every row the store's SQL prefilter handed a read of the tests above passed
+ * tlp_can_read too (svc_objects.c logs event=tlp_prefilter_mismatch and withholds a
+ * row otherwise): the grants tlp_visibility gives the store with communities and
+ * shared_to, and the decision, agree on the real server. */
+static void test_prefilter_agreed(void **state)
+{
+    (void)state;
+    assert_true(h_count_in_file(log_path, "event=share ") >= 5); /* the log is the server's, and live */
+    assert_true(h_count_in_file(log_path, "path=/api/v1/objects") > 50);
+    assert_int_equal(h_count_in_file(log_path, "tlp_prefilter_mismatch"), 0);
+}
+
 /* `mreza match` as the reporter uses its national community's GREEN, not the
  * regional one's. */
 static void test_match_as_reporter(void **state)
@@ -810,6 +827,7 @@ int main(void)
         cmocka_unit_test(test_pass_on),
         cmocka_unit_test(test_pass_on_strict_and_red),
         cmocka_unit_test(test_share_cli),
+        cmocka_unit_test(test_prefilter_agreed),
         cmocka_unit_test(test_match_as_reporter),
         cmocka_unit_test(test_migration_of_a_version_9_store),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
