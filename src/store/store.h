@@ -304,7 +304,9 @@ enum mz_err store_max_share(struct store *st, int64_t *id_out, struct mz_error *
  * date_added of the write that made it (the version's own for a post, the share
  * record's for a re-share; as microseconds since the epoch), in commit order - the
  * order its TAXII collection pages in - after the position (after_us, after_seq)
- * (0 and 0: from the start), at most limit (0: all). */
+ * (0 and 0: from the start), at most limit (0: all). The national community's
+ * include the versions posted into it, whose grant is their own row (no grants row
+ * is written for them). */
 struct store_grant {
     int64_t seq, community, share; /* share: the record, or 0 for a post */
     int64_t added_us;

@@ -161,18 +161,19 @@ static const char *const migrations[] = {
     /* Communities (issue 11, docs/federation.md section 6). A community is a group of
      * organisations that share TLP:GREEN; each has a bit (0-61) and every version a
      * bit set `comm` of the communities it is shared into. memberships: per
-     * organisation, read and/or write. grants: one row per (version, community),
-     * stamped with the date_added of the write that made it (the version's own when
-     * it was posted into the community, the share record's when it was shared there
-     * later), so in each community the stamps follow commit order (TAXII's collection
-     * order); one B-tree, clustered in that order (store_grants). shares: the
-     * re-sharing records (R11.3), and shared_to the identities an AMBER version was
-     * passed on to. Today's store: the national community (bit 0, a random UUIDv4),
-     * every organisation a read+write member, every version in it (comm's default)
-     * with its grant, stamped with its date_added. A grant's stamp is kept as
-     * microseconds (`added`), a third of the bytes of the text: the grant of each
-     * version posted is one more B-tree row of every write, measured in
-     * bench/ingest. */
+     * organisation, read and/or write. A grant is a version's readability through a
+     * community since a time: the date_added of the write that made it (the version's
+     * own when it was posted into the community, the share record's when it was
+     * shared there later), so in each community the stamps follow commit order
+     * (TAXII's collection order, store_grants). The grant of a version POSTED INTO
+     * THE NATIONAL COMMUNITY is the version's own row (objects.date_added, indexed by
+     * objects_added): the default of every write needs no row more (measured in
+     * bench/ingest: a row per version cost 4-7 % of an import). grants holds every
+     * other: `added` in microseconds, one WITHOUT ROWID B-tree clustered in
+     * collection order. shares: the re-sharing records (R11.3), and shared_to the
+     * identities an AMBER version was passed on to. Today's store: the national
+     * community (bit 0, a random UUIDv4), every organisation a read+write member,
+     * every version posted into it (comm's default). */
     ("CREATE TABLE communities("
      " id INTEGER PRIMARY KEY,"
      " bit INTEGER NOT NULL UNIQUE CHECK (bit BETWEEN 0 AND 61),"
@@ -215,11 +216,7 @@ static const char *const migrations[] = {
      "  'national', 'the national community', 'national', 0, strftime('%Y-%m-%dT%H:%M:%SZ','now')"
      " FROM (SELECT lower(hex(randomblob(16))) AS h);"
      "INSERT INTO memberships(community,org,can_read,can_write,since)"
-     " SELECT 1, id, 1, 1, strftime('%Y-%m-%dT%H:%M:%SZ','now') FROM orgs ORDER BY id;"
-     "INSERT INTO grants(community,added,seq) SELECT 1,"
-     " unixepoch(substr(date_added, 1, 19)) * 1000000"
-     "  + CAST(substr(rtrim(substr(date_added, 21), 'Z') || '000000', 1, 6) AS INTEGER), seq"
-     " FROM objects ORDER BY date_added, seq;"),
+     " SELECT 1, id, 1, 1, strftime('%Y-%m-%dT%H:%M:%SZ','now') FROM orgs ORDER BY id;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1084,14 +1081,15 @@ static enum mz_err check_comm(struct store *st, uint64_t comm, struct mz_error *
     return rc;
 }
 
-/* The grants of new version seq: one per community of comm (checked: check_comm),
- * each stamped with its date_added (a stamp no other version has: in each community
- * the stamps stay unique and in commit order). */
+/* The grants of new version seq: one per community of comm (checked: check_comm)
+ * but the national one, whose grant is the version's own row (store_grants), each
+ * stamped with its date_added (a stamp no other version has: in each community the
+ * stamps stay unique and in commit order). */
 static enum mz_err put_grants(struct store *st, int64_t seq, uint64_t comm, int64_t added_us, struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
 
-    for (uint64_t c = comm; !rc && c; c &= c - 1)
+    for (uint64_t c = comm & ~STORE_COMM_NATIONAL; !rc && c; c &= c - 1)
         rc = put_grant(st, seq, st->comm_ids[__builtin_ctzll(c)], added_us, 0, err);
     return rc;
 }
@@ -1185,7 +1183,7 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
     }
     *result_out = sqlite3_changes(st->db) ? STORE_PUT_NEW : STORE_PUT_DUPLICATE;
     sqlite3_reset(s);
-    if (*result_out == STORE_PUT_NEW)
+    if (*result_out == STORE_PUT_NEW && (comm & ~STORE_COMM_NATIONAL))
         return put_grants(st, sqlite3_last_insert_rowid(st->db), comm, st->last_added_us, err);
     return MZ_OK;
 }
@@ -1981,35 +1979,104 @@ enum mz_err store_max_share(struct store *st, int64_t *id_out, struct mz_error *
     return rc;
 }
 
+/* The next implicit national grant (a version posted into the national community:
+ * its row) from s into g: 1, or 0 at the end (or on an error: *rc). */
+static int next_posted(struct store *st, sqlite3_stmt *s, int64_t national, struct store_grant *g, enum mz_err *rc,
+                       struct mz_error *err)
+{
+    int step = sqlite3_step(s);
+    struct mz_time t;
+
+    if (step != SQLITE_ROW) {
+        if (step != SQLITE_DONE)
+            *rc = db_error(st, err, "read grants");
+        return 0;
+    }
+    g->seq = sqlite3_column_int64(s, 0);
+    g->community = national;
+    g->share = 0;
+    g->added_us = mz_time_parse((const char *)sqlite3_column_text(s, 1), &t) ? 0 : time_us(&t);
+    return 1;
+}
+
+static int next_grant(struct store *st, sqlite3_stmt *s, struct store_grant *g, enum mz_err *rc, struct mz_error *err)
+{
+    int step = sqlite3_step(s);
+
+    if (step != SQLITE_ROW) {
+        if (step != SQLITE_DONE)
+            *rc = db_error(st, err, "read grants");
+        return 0;
+    }
+    g->seq = sqlite3_column_int64(s, 0);
+    g->community = sqlite3_column_int64(s, 1);
+    g->share = sqlite3_column_int64(s, 2);
+    g->added_us = sqlite3_column_int64(s, 3);
+    return 1;
+}
+
+static int grant_before(const struct store_grant *a, const struct store_grant *b)
+{
+    return a->added_us < b->added_us || (a->added_us == b->added_us && a->seq < b->seq);
+}
+
 enum mz_err store_grants(struct store *st, int64_t community, int64_t after_us, int64_t after_seq, long limit,
                          store_grant_fn fn, void *ctx, struct mz_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st,
-                             "SELECT seq,community,coalesce(share,0),added FROM grants"
-                             " WHERE community=?1 AND (added, seq) > (?2, ?3) ORDER BY added, seq LIMIT ?4",
-                             &s, err);
-    int step;
+    sqlite3_stmt *s = NULL, *o = NULL;
+    struct store_grant g, p;
+    int64_t national = 0;
+    long n = 0;
+    int have_g, have_p = 0;
+    enum mz_err rc = comm_id_of(st, STORE_COMM_NATIONAL_BIT, &national, err);
 
-    if (rc)
+    if (!rc)
+        rc = prepare(st,
+                     "SELECT seq,community,coalesce(share,0),added FROM grants"
+                     " WHERE community=?1 AND (added, seq) > (?2, ?3) ORDER BY added, seq",
+                     &s, err);
+    /* the national community's: also the versions posted into it, in date_added
+     * order (objects_added), but those shared into it later (their grant is the
+     * share's) */
+    if (!rc && community == national)
+        rc = prepare(st,
+                     "SELECT o.seq, o.date_added FROM objects o WHERE o.date_added >= ?1 AND (o.comm & 1) != 0"
+                     " AND NOT EXISTS (SELECT 1 FROM shares x WHERE x.seq = o.seq AND x.community = ?2)"
+                     " ORDER BY o.date_added, o.seq",
+                     &o, err);
+    if (rc) {
+        sqlite3_finalize(s);
         return rc;
+    }
     sqlite3_bind_int64(s, 1, community);
     sqlite3_bind_int64(s, 2, after_us);
     sqlite3_bind_int64(s, 3, after_seq);
-    sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct store_grant g;
-        g.seq = sqlite3_column_int64(s, 0);
-        g.community = sqlite3_column_int64(s, 1);
-        g.share = sqlite3_column_int64(s, 2);
-        g.added_us = sqlite3_column_int64(s, 3);
-        if (fn(ctx, &g)) {
-            step = SQLITE_DONE;
-            break;
-        }
+    if (o) {
+        char from[MZ_TIME_STRLEN];
+        struct mz_time t = {after_us / 1000000, (int32_t)(after_us % 1000000) * 1000};
+        if (after_us > 0)
+            mz_time_format_us(&t, from);
+        else
+            from[0] = '\0';
+        sqlite3_bind_text(o, 1, from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(o, 2, national);
+        do
+            have_p = next_posted(st, o, national, &p, &rc, err);
+        while (have_p && !(p.added_us > after_us || (p.added_us == after_us && p.seq > after_seq)));
     }
-    if (step != SQLITE_DONE)
-        rc = db_error(st, err, "read grants");
+    have_g = !rc && next_grant(st, s, &g, &rc, err);
+    /* the two orders merged */
+    while (!rc && (have_g || have_p) && (limit <= 0 || n < limit)) {
+        int take_p = have_p && (!have_g || grant_before(&p, &g));
+        n++;
+        if (fn(ctx, take_p ? &p : &g))
+            break;
+        if (take_p)
+            have_p = next_posted(st, o, national, &p, &rc, err);
+        else
+            have_g = next_grant(st, s, &g, &rc, err);
+    }
     sqlite3_finalize(s);
+    sqlite3_finalize(o);
     return rc;
 }

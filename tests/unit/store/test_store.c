@@ -1916,18 +1916,51 @@ static void test_grants_and_comm(void **state)
     memset(&got, 0, sizeof got);
     assert_int_equal(store_list(f->st, &SEE_ALL, &q, collect_dates, &got, NULL, &err), MZ_OK);
     assert_string_equal(got.versions, "2024-01-01T00:00:00.000011Z");
+    /* the national community's grant of a version posted into it is its row; one
+     * shared into it later has the share's grant, and is listed there once, then */
+    {
+        struct store_share sh = {0, 0, NULL, NULL, 10, 1};
+        struct store_object_in r5 = in;
+        int64_t seq5;
+        r5.stix_id = ID("05");
+        r5.comm = 2;
+        assert_int_equal(store_begin(f->st, &err), MZ_OK);
+        assert_int_equal(store_put_object(f->st, &ctx, &r5, &res, &err), MZ_OK);
+        assert_int_equal(store_commit(f->st, &err), MZ_OK);
+        query_init(&q);
+        q.id = ID("05");
+        list(f, &SEE_ALL, &q, &got);
+        assert_int_equal(got.n, 1);
+        seq5 = got.seq[0];
+        grants_of(f->st, 1, &g);
+        assert_int_equal(g.n, 3); /* 01, 02, 04: not 05 */
+        sh.seq = seq5;
+        assert_int_equal(store_begin(f->st, &err), MZ_OK);
+        assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+        assert_int_equal(store_commit(f->st, &err), MZ_OK);
+        grants_of(f->st, 1, &g);
+        assert_int_equal(g.n, 4);
+        assert_int_equal(g.seq[3], seq5);
+        assert_true(g.share[3] > 0);
+        assert_true(g.added[3] > g.added[2]);
+        /* from a position: what comes after the third */
+        memset(&g, 0, sizeof g);
+        assert_int_equal(store_grants(f->st, 1, T2024 + 10, 2, 0, collect_grant, &g, &err), MZ_OK);
+        assert_int_equal(g.n, 2);
+        assert_int_equal(g.seq[1], seq5);
+    }
     /* the filter and the grant */
     query_init(&q);
     q.comm = 2;
     list(f, &SEE_ALL, &q, &got);
-    assert_string_equal(got.tags, "02");
-    assert_int_equal(count(f, &SEE_ALL, &q), 1);
+    assert_string_equal(got.tags, "02 05");
+    assert_int_equal(count(f, &SEE_ALL, &q), 2);
     memset(&v, 0, sizeof v);
     v.comm_mask = 2;
     v.comm_lvl_mask = BIT(1);
     query_init(&q);
     list(f, &v, &q, &got);
-    assert_string_equal(got.tags, "02");
+    assert_string_equal(got.tags, "02 05");
     v.comm_lvl_mask = BIT(2); /* the grant is for GREEN only */
     list(f, &v, &q, &got);
     assert_int_equal(got.n, 0);
