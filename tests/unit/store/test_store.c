@@ -1578,11 +1578,42 @@ static void test_count_scan(void **state)
     assert_true(uses_index);
 }
 
+/* The rows of the ids that need the model's choice are read through the partial index
+ * objects_cx, in seq order, as store_list asks for them (q.cx = STORE_CX_CHOICE), not
+ * by a scan of the whole table: `mreza match` reads them at every start. */
+static void test_cx_rows_indexed(void **state)
+{
+    struct fx *f = *state;
+    char path[160];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int uses_index = 0, scans_table = 0;
+
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT seq,stix_id,body FROM objects"
+                                        " WHERE seq > ?1 AND cx = 1 AND (((1 << tlp) & ?2) != 0"
+                                        " OR (owner_org = ?3 AND ((1 << tlp) & ?4) != 0)) ORDER BY seq",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(s, 3);
+        uses_index |= strstr(d, "objects_cx") != NULL;
+        scans_table |= strncmp(d, "SCAN objects", 12) == 0 && !strstr(d, "INDEX");
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    assert_true(uses_index);
+    assert_false(scans_table);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_open_creates_schema),
+        T(test_cx_rows_indexed),
         T(test_open_twice),
         T(test_open_refuses_a_file),
         T(test_open_existing),
