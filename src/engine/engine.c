@@ -91,6 +91,9 @@ void engine_free(struct engine *e)
     free(e->idm_keys);
     free(e->idm_head);
     free(e->idm_cx);
+    free(e->idm_first_org);
+    free(e->idm_first_user);
+    free(e->idm_claimed);
     for (size_t i = 0; i < e->n_wd; i++)
         free(e->wd_keeps[i]);
     free(e->wd_nums);

@@ -40,6 +40,9 @@ struct engine_objx {
     uint32_t link;      /* at an object's first version: the next object of the id, or
                          * UINT32_MAX; at a later one: its object's first version */
     uint32_t tail;      /* at an object's first version: its newest indexed version */
+    uint32_t upper;     /* which hex digits of its id's UUID are spelt in upper case
+                         * (bit i: the i-th digit): with the type, the id as the
+                         * store spells and compares it */
     uint8_t attested;   /* its object's first version names its owner as creator */
     uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
 };
@@ -67,6 +70,11 @@ struct engine {
     uint64_t *idm_keys;
     uint32_t *idm_head;
     uint8_t *idm_cx;
+    /* the id's first object as the store knows it (its first stored row, indexed or
+     * not: a Sigma claim is not indexed): owner and whether it is attested (the
+     * claim, docs/model.md R2.3) */
+    int32_t *idm_first_org, *idm_first_user;
+    uint8_t *idm_claimed;
     size_t idm_cap, idm_n;
     /* the withdrawn objects (docs/model.md R7), sorted by number, and who keeps each
      * (identity ids, space-separated; heap): few, so a sorted array */
@@ -128,28 +136,32 @@ enum mz_err engine_owners_load(struct engine *e, struct store *st, struct mz_err
 /* The owner key of an object in the version map: its organisation, or for a
  * personal object minus its user. */
 int32_t engine_versions_owner(int64_t owner_org, int64_t owner_user);
-uint64_t engine_versions_key(const uint8_t *uuid, int32_t owner);
+uint64_t engine_versions_key(const struct engine *e, uint32_t num, int32_t owner);
 /* Double the map. -1 when out of memory (the map is unchanged). */
 int engine_versions_grow(struct engine *e);
-/* The slot for (uuid, owner): existing (*found = 1) or where to insert. */
-size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner, int *found);
+/* The slot for the id of indexed object num (noted) and owner: existing (*found =
+ * 1) or where to insert. */
+size_t engine_versions_slot(struct engine *e, uint32_t num, int32_t owner, int *found);
 
-/* Record indexed object num (a version of the id with uuid; cx: the store marks
- * the id as needing the model's choice) in the id map and the per-object facts.
- * Under the write lock. -1 when out of memory. */
-int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
-                         int cx);
+/* Which hex digits of the UUID of stix_id are upper case (bit i: the i-th digit). */
+uint32_t engine_versions_upper(const char *stix_id);
+
+/* Record indexed object num (a version of row's id; cx: the store marks the id as
+ * needing the model's choice) in the id map and the per-object facts, with the id's
+ * first object as the row tells it (row->first_*). Ids are keyed as the store spells
+ * them (type, UUID, case). Under the write lock. -1 when out of memory. */
+int engine_versions_note(struct engine *e, uint32_t num, const struct store_row *row, int cx);
 /* Indexed object num is withdrawn, kept by keep (space-separated identity ids; ""
  * nobody), or no longer withdrawn (keep NULL: restored). Under the write lock. -1
  * when out of memory. */
 int engine_versions_withdrawn(struct engine *e, uint32_t num, const char *keep);
 /* Who keeps withdrawn object num, or NULL when it is not withdrawn. */
 const char *engine_versions_keep(const struct engine *e, uint32_t num);
-/* The indexed object of the id with uuid whose store sequence number is seq, into
+/* The indexed object of the id stix_id whose store sequence number is seq, into
  * *num_out: 0, or -1 when the index holds none. */
-int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t seq, uint32_t *num_out);
-/* Mark the id with uuid (if the index holds it) as needing the model's choice. */
-void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid);
+int engine_versions_find(const struct engine *e, const char *stix_id, int64_t seq, uint32_t *num_out);
+/* Mark the id stix_id (if the index holds it) as needing the model's choice. */
+void engine_versions_mark_cx(struct engine *e, const char *stix_id);
 /* Is the id of indexed object num one that needs the model's choice? */
 int engine_versions_cx(const struct engine *e, uint32_t num);
 /* What engine_versions_unit decided for one principal while the index holds still

@@ -339,7 +339,6 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
     struct prepared *pr = &b->prep[i];
     struct engine *e = c->e;
     uint32_t num = 0, old; /* num: set by idx_add_obj on success (gcc -O3 -flto cannot tell) */
-    uint8_t uuid[16];
     size_t slot;
     int32_t owner;
     int found;
@@ -351,13 +350,12 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
         goto nomem;
     if (idx_add_obj(e->ix, &pr->in, &num, c->err))
         goto fail;
-    memcpy(uuid, idx_obj_at(e->ix, num)->uuid, 16);
-    if (engine_versions_note(e, num, uuid, row->owner_user, row->attested, row->cx))
+    if (engine_versions_note(e, num, row, row->cx))
         goto nomem;
     if (row->wd_keep && engine_versions_withdrawn(e, num, row->wd_keep))
         goto nomem; /* (a build from a store holding withdrawals) */
     owner = engine_versions_owner(row->owner_org, row->owner_user);
-    slot = engine_versions_slot(e, uuid, owner, &found);
+    slot = engine_versions_slot(e, num, owner, &found);
     if (found) {
         old = e->map_vals[slot];
         /* An id that needs the model's choice keeps the versions some reader may
@@ -380,7 +378,7 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
             e->map_vals[slot] = num;
         }
     } else {
-        e->map_keys[slot] = engine_versions_key(uuid, owner);
+        e->map_keys[slot] = engine_versions_key(e, num, owner);
         e->map_owner[slot] = owner;
         e->map_vals[slot] = num;
         e->map_n++;
@@ -742,7 +740,7 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
     enum mz_err rc = MZ_OK;
 
     if (idx_uuid_of(id, uuid))
-        return MZ_OK;
+        return MZ_OK; /* no UUID: never indexed */
     rc = store_id_versions(st, id, collect_wd, &w, err);
     if (!rc && w.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
@@ -751,12 +749,12 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
         e->epoch++;
         for (size_t i = 0; i < w.n && !rc; i++) {
             uint32_t num;
-            if (engine_versions_find(e, uuid, w.v[i].seq, &num))
+            if (engine_versions_find(e, id, w.v[i].seq, &num))
                 continue; /* not indexed (no value to match) */
             if (engine_versions_withdrawn(e, num, w.v[i].keep))
                 rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
         }
-        engine_versions_mark_cx(e, uuid);
+        engine_versions_mark_cx(e, id);
         pthread_rwlock_unlock(&e->lock);
     }
     for (size_t i = 0; i < w.n; i++)

@@ -63,8 +63,7 @@ static int note_row(void *vctx, const struct store_row *row)
 
     if (num < 0)
         return 0; /* not indexed: nothing to match */
-    if (engine_versions_note(ml->e, (uint32_t)num, idx_obj_at(ml->e->ix, (uint32_t)num)->uuid, row->owner_user,
-                             row->attested, 1) ||
+    if (engine_versions_note(ml->e, (uint32_t)num, row, 1) ||
         (row->wd_keep && engine_versions_withdrawn(ml->e, (uint32_t)num, row->wd_keep))) {
         ml->failed = 1;
         return 1;

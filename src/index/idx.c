@@ -673,6 +673,11 @@ void idx_obj_id(const struct idx *ix, uint32_t obj, char *out, size_t out_cap)
              u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
+const char *idx_obj_type(const struct idx *ix, uint32_t obj)
+{
+    return ix->strings + ix->objs[obj].type_off;
+}
+
 const char *idx_obj_audience(const struct idx *ix, uint32_t obj)
 {
     const struct idx_obj *o = &ix->objs[obj];

@@ -1325,7 +1325,13 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
     rc = prepare_query(st, "seq,stix_id,type,version,date_added,created_by,owner_org,"
                        "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
                        "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
-                       "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested",
+                       "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested,"
+                       /* the id's first object (docs/model.md R2.3, R4): of an id that
+                        * needs the choice, its first stored row's owner and claim (the
+                        * index on stix_id: the id's rows alone); of any other id, the
+                        * row's own (one object) */
+                       "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f"
+                       " WHERE f.stix_id = objects.stix_id ORDER BY f.seq LIMIT 1) END",
                        q, vis, 1, &s, err);
     if (rc)
         return rc;
@@ -1358,6 +1364,20 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
         r.tlp_inherited = sqlite3_column_int(s, 19);
         r.wd_keep = (const char *)sqlite3_column_text(s, 20);
         r.attested = sqlite3_column_int(s, 21);
+        r.first_org = r.owner_org;
+        r.first_user = r.owner_user;
+        r.first_attested = r.attested;
+        if (sqlite3_column_type(s, 22) == SQLITE_TEXT) {
+            /* "<owner_org> <owner_user> <attested>", as the query spells it */
+            const char *f = (const char *)sqlite3_column_text(s, 22);
+            char *e1, *e2, *e3;
+            long long fo = strtoll(f, &e1, 10), fu = strtoll(e1, &e2, 10), fa = strtoll(e2, &e3, 10);
+            if (e1 != f && e2 != e1 && e3 != e2 && !*e3) {
+                r.first_org = fo;
+                r.first_user = fu;
+                r.first_attested = fa != 0;
+            }
+        }
         r.submitted_by = r.submitted_by_name = NULL; /* the domain's (R9) */
         n++;
         if (fn(ctx, &r)) {

@@ -19,7 +19,16 @@
  *     it". On the code before, rank came first, and every reader was served the
  *     CSIRT's revocation;
  *   - accounts.max_users_per_org bounds how many objects one organisation can add to
- *     an id (one personal object per user, and its own), refusing the user beyond.
+ *     an id (one personal object per user, and its own), refusing the user beyond;
+ *   - a claim the engine does not index (F2): me-cirt claims an id with a Sigma
+ *     indicator; the hospital's later object of it, a STIX pattern, is matched and
+ *     correlated for the hospital alone (R2.3), and me-cirt's STIX version added
+ *     later for everyone. On the code before, the engine took the id's first object
+ *     from its first indexed version (the hospital's), and reported it to everyone;
+ *   - ids are the store's spelling (type, UUID, case of its hex digits): the
+ *     hospital's claim of indicator--...AB is not a later object of me-cirt's claim
+ *     of indicator--...ab. On the code before, the engine keyed ids by the UUID
+ *     alone, and nobody but the hospital matched its own claim.
  * Every wait is bounded (the index's generation is polled, never slept on). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,6 +166,26 @@ static int correlation_owners(int k, const char *domain, const char *id)
     }
     json_decref(j);
     return owners;
+}
+
+/* How many of k's match hits on domain name submitted_by ident, whatever the id. */
+static int match_hits_by(int k, const char *domain, const char *ident)
+{
+    char body[300];
+    json_t *j, *m;
+    size_t i;
+    int n = 0;
+
+    snprintf(body, sizeof body, "{\"values\":[\"%s\"]}", domain);
+    assert_int_equal(req("POST", "/api/v1/match", keys[k], body), 200);
+    j = json_loads(last.body, 0, NULL);
+    assert_non_null(j);
+    json_array_foreach(json_object_get(j, "matches"), i, m) {
+        const char *by = json_string_value(json_object_get(m, "submitted_by"));
+        n += by && !strcmp(by, ident);
+    }
+    json_decref(j);
+    return n;
 }
 
 static int setup(void **state)
@@ -357,6 +386,71 @@ static void test_users_per_org_cap(void **state)
                      201);
 }
 
+/* F2 (docs/model.md R2.3, R4): me-cirt claims an id with a Sigma rule, which the
+ * engine does not index; the hospital posts its own object of the id, a STIX pattern.
+ * It is the hospital's alone: nobody else matches or correlates it. When me-cirt adds
+ * a STIX version of its claim, everyone matches me-cirt's. */
+static void test_unindexed_claim(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000201";
+    const char *dom = "sigma-claim.example";
+    char body[1024];
+
+    (void)state;
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"me-cirt sigma\",\"pattern\":\"title: rundll32\","
+             "\"pattern_type\":\"sigma\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"created_by_ref\":\"%s\","
+             "\"object_marking_refs\":[\"%s\"]}",
+             id, me_ident, GREEN);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    indicator(body, sizeof body, id, dom, 2, 0, hosp_ident, GREEN, "hospital");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    wait_indexed();
+    assert_int_equal(match_owners(K_HR, dom, id), 0);
+    assert_int_equal(match_owners(K_ME, dom, id), 0);
+    assert_int_equal(correlation_owners(K_HR, dom, id), 0);
+    assert_int_equal(correlation_owners(K_ME, dom, id), 0);
+    assert_int_equal(match_owners(K_HOSP, dom, id), 2);
+    assert_int_equal(correlation_owners(K_HOSP, dom, id), 2);
+    /* me-cirt's STIX version of its claim: everyone's but the hospital's, which
+     * reads its own (R2.1) */
+    indicator(body, sizeof body, id, dom, 3, 0, me_ident, GREEN, "me-cirt");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    wait_indexed();
+    assert_int_equal(match_owners(K_HR, dom, id), 1);
+    assert_int_equal(match_owners(K_ME, dom, id), 1);
+    assert_int_equal(correlation_owners(K_HR, dom, id), 1);
+    assert_int_equal(match_owners(K_HOSP, dom, id), 2);
+}
+
+/* Ids as the store spells them: me-cirt claims indicator--...ab, the hospital adds
+ * its own object of it (the id needs the model's choice); the hospital then claims
+ * indicator--...AB, another id for the store. The hospital's claim is the first
+ * object of its own id, matched by everyone; its later object of me-cirt's id is its
+ * own alone. */
+static void test_id_spelling(void **state)
+{
+    const char *lower = "indicator--5b0c1c1e-0000-4000-8000-0000000002ab";
+    const char *upper = "indicator--5B0C1C1E-0000-4000-8000-0000000002AB";
+    char body[1024];
+
+    (void)state;
+    indicator(body, sizeof body, lower, "spelling-lower.example", 1, 0, me_ident, GREEN, "me-cirt");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    indicator(body, sizeof body, lower, "spelling-later.example", 2, 0, hosp_ident, GREEN, "hospital later");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    indicator(body, sizeof body, upper, "spelling-upper.example", 1, 0, hosp_ident, GREEN, "hospital claim");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    wait_indexed();
+    assert_int_equal(match_hits_by(K_HR, "spelling-upper.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_ME, "spelling-upper.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_HOSP, "spelling-upper.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_HR, "spelling-later.example", hosp_ident), 0);
+    assert_int_equal(match_hits_by(K_HOSP, "spelling-later.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_HR, "spelling-lower.example", me_ident), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +459,8 @@ int main(void)
         cmocka_unit_test(test_sixty_fifth_object),
         cmocka_unit_test(test_first_copy_before_ranked_later_one),
         cmocka_unit_test(test_users_per_org_cap),
+        cmocka_unit_test(test_unindexed_claim),
+        cmocka_unit_test(test_id_spelling),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 
