@@ -45,6 +45,7 @@ struct engine_objx {
                          * store spells and compares it */
     uint8_t attested;   /* its object's first version names its owner as creator */
     uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
+    uint8_t noted;      /* noted (engine_versions_note); a snapshot notes its cx ids' alone */
 };
 
 struct engine {
@@ -143,6 +144,11 @@ int engine_versions_grow(struct engine *e);
  * 1) or where to insert. */
 size_t engine_versions_slot(struct engine *e, uint32_t num, int32_t owner, int *found);
 
+/* The STIX id of indexed object num into out (at least 300 bytes), spelt as the
+ * store holds it (the index keeps the UUID as bytes: its case is the engine's,
+ * known of every object a refresh noted and of a snapshot's ids that need the
+ * model's choice). */
+void engine_versions_obj_id(const struct engine *e, uint32_t num, char *out, size_t out_cap);
 /* Which hex digits of the UUID of stix_id are upper case (bit i: the i-th digit). */
 uint32_t engine_versions_upper(const char *stix_id);
 

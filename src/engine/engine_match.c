@@ -350,7 +350,7 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
             return 0;
     if (m->n_seen < MAX_SEEN)
         m->seen[m->n_seen++] = num;
-    idx_obj_id(m->e->ix, num, id, sizeof id);
+    engine_versions_obj_id(m->e, num, id, sizeof id);
     if (key_len > OBS_MAX_LEN)
         key_len = OBS_MAX_LEN;
     memcpy(matched, key, key_len);

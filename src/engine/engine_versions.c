@@ -54,6 +54,23 @@ uint32_t engine_versions_upper(const char *stix_id)
     return m;
 }
 
+void engine_versions_obj_id(const struct engine *e, uint32_t num, char *out, size_t out_cap)
+{
+    uint32_t upper = num < e->ox_cap ? e->ox[num].upper : 0;
+    char *c;
+    int n = 0;
+
+    idx_obj_id(e->ix, num, out, out_cap);
+    c = upper ? strstr(out, "--") : NULL;
+    for (c = c ? c + 2 : NULL; c && *c && n < 32; c++) {
+        if (*c == '-')
+            continue;
+        if ((upper >> n & 1) && *c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+        n++;
+    }
+}
+
 /* An id as the store spells and compares it: its UUID, type and case. */
 struct idsp {
     const uint8_t *uuid;
@@ -255,6 +272,7 @@ int engine_versions_note(struct engine *e, uint32_t num, const struct store_row 
         n = realloc(e->ox, ncap * sizeof *n);
         if (!n)
             return -1;
+        memset(n + e->ox_cap, 0, (ncap - e->ox_cap) * sizeof *n); /* not noted (a snapshot's gaps) */
         e->ox = n;
         e->ox_cap = ncap;
     }
@@ -263,6 +281,7 @@ int engine_versions_note(struct engine *e, uint32_t num, const struct store_row 
     e->ox[num].owner_user = (int32_t)owner_user;
     e->ox[num].attested = (uint8_t)row->attested;
     e->ox[num].upper = engine_versions_upper(row->stix_id);
+    e->ox[num].noted = 1;
     e->ox[num].withdrawn = 0;
     e->ox[num].prev = e->ox[num].link = UINT32_MAX;
     e->ox[num].tail = num;
@@ -414,8 +433,8 @@ int engine_versions_cx(const struct engine *e, uint32_t num)
     size_t j;
     int found;
 
-    if (num >= e->ox_cap)
-        return 0; /* an index opened from a snapshot: no id map */
+    if (num >= e->ox_cap || !e->ox[num].noted)
+        return 0; /* an index opened from a snapshot: no id map, or not of its ids */
     j = id_slot_num(e, num, &found);
     return found && e->idm_cx[j];
 }

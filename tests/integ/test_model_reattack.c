@@ -449,6 +449,9 @@ static void test_id_spelling(void **state)
     assert_int_equal(match_hits_by(K_HR, "spelling-later.example", hosp_ident), 0);
     assert_int_equal(match_hits_by(K_HOSP, "spelling-later.example", hosp_ident), 1);
     assert_int_equal(match_hits_by(K_HR, "spelling-lower.example", me_ident), 1);
+    /* reported as the store spells it: a GET of the reported id is the hospital's */
+    assert_int_equal(match_owners(K_HR, "spelling-upper.example", upper), 2);
+    assert_int_equal(correlation_owners(K_HR, "spelling-upper.example", upper), 2);
 }
 
 int main(void)
