@@ -23,8 +23,9 @@
  *   - a claim the engine does not index (F2): me-cirt claims an id with a Sigma
  *     indicator; the hospital's later object of it, a STIX pattern, is matched and
  *     correlated for the hospital alone (R2.3), and me-cirt's STIX version added
- *     later for everyone. On the code before, the engine took the id's first object
- *     from its first indexed version (the hospital's), and reported it to everyone;
+ *     later for everyone; `mreza match` too, from the store and from its snapshot.
+ *     On the code before, the engine took the id's first object from its first
+ *     indexed version (the hospital's), and reported it to everyone;
  *   - ids are the store's spelling (type, UUID, case of its hex digits): the
  *     hospital's claim of indicator--...AB is not a later object of me-cirt's claim
  *     of indicator--...ab. On the code before, the engine keyed ids by the UUID
@@ -454,6 +455,51 @@ static void test_id_spelling(void **state)
     assert_int_equal(correlation_owners(K_HR, "spelling-upper.example", upper), 2);
 }
 
+/* `mreza match` (the index built from the store, then mapped from its snapshot, whose
+ * id facts are read from the store): as F2 above, the hospital's later object of
+ * me-cirt's Sigma claim is matched as the hospital alone. */
+static int cli_hits(const char *as, const char *log, const char *id)
+{
+    const char *argv[] = {"match", as[0] == 'r' ? "--as-user" : "--as", as, "--format", "text", log, NULL};
+    char *out = NULL;
+    int n = 0, rc = h_cli(&node, &out, argv);
+
+    assert_true(rc == 0 || rc == 1);
+    assert_non_null(out);
+    for (const char *p = out; (p = strstr(p, id)); p++)
+        n++;
+    free(out);
+    return n;
+}
+
+static void test_unindexed_claim_cli(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000301";
+    char body[1024], log[300];
+    FILE *f;
+
+    (void)state;
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"me-cirt sigma\",\"pattern\":\"title: rundll32\","
+             "\"pattern_type\":\"sigma\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"created_by_ref\":\"%s\","
+             "\"object_marking_refs\":[\"%s\"]}",
+             id, me_ident, GREEN);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    indicator(body, sizeof body, id, "sigma-cli.example", 2, 0, hosp_ident, GREEN, "hospital");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    snprintf(log, sizeof log, "%s/sigma-cli.log", node.dir);
+    f = fopen(log, "w");
+    assert_non_null(f);
+    fputs("GET http://sigma-cli.example/x\n", f);
+    fclose(f);
+    for (int run = 0; run < 2; run++) { /* built, then the snapshot */
+        assert_int_equal(cli_hits("hr-cert", log, id), 0);
+        assert_int_equal(cli_hits("me-cirt", log, id), 0);
+        assert_true(cli_hits("al-hospital", log, id) > 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_users_per_org_cap),
         cmocka_unit_test(test_unindexed_claim),
         cmocka_unit_test(test_id_spelling),
+        cmocka_unit_test(test_unindexed_claim_cli),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 
