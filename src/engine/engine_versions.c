@@ -275,22 +275,6 @@ const char *engine_versions_keep(const struct engine *e, uint32_t num)
     return at < e->n_wd && e->wd_nums[at] == num ? e->wd_keeps[at] : NULL;
 }
 
-int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t seq, uint32_t *num_out)
-{
-    int found;
-    size_t j = id_slot(e, uuid, &found);
-
-    if (!found)
-        return -1;
-    for (uint32_t f = e->idm_head[j]; f != UINT32_MAX; f = e->ox[f].link)
-        for (uint32_t k = e->ox[f].tail; k != UINT32_MAX; k = e->ox[k].prev)
-            if (idx_obj_at(e->ix, k)->seq == seq) {
-                *num_out = k;
-                return 0;
-            }
-    return -1;
-}
-
 void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid)
 {
     int found;
