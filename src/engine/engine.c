@@ -67,6 +67,13 @@ void engine_set_refresh_hook(struct engine *e, engine_refresh_hook_fn fn, void *
     pthread_mutex_unlock(&e->refresh_mu);
 }
 
+void engine_wd_work(struct engine *e, struct engine_wd_work *out)
+{
+    pthread_mutex_lock(&e->refresh_mu);
+    *out = e->wd_work;
+    pthread_mutex_unlock(&e->refresh_mu);
+}
+
 static void free_patterns(struct engine *e)
 {
     for (size_t i = 0; i < e->n_pats; i++)

@@ -118,6 +118,15 @@ enum engine_refresh_stage {
 typedef void (*engine_refresh_hook_fn)(void *ctx, enum engine_refresh_stage stage);
 void engine_set_refresh_hook(struct engine *e, engine_refresh_hook_fn fn, void *ctx);
 
+/* For tests: the work the refreshes of e have spent on withdrawals and restores
+ * (docs/model.md R7), so that a test can tell it grows with the versions withdrawn
+ * and no faster: ids whose versions were read again from the store, versions so
+ * read, and index entries looked at to find each of them in the index. */
+struct engine_wd_work {
+    uint64_t ids, versions, steps;
+};
+void engine_wd_work(struct engine *e, struct engine_wd_work *out);
+
 /* The grouping id of the campaign around (kind, value): stable (name-based, under the
  * key engine_set_campaigns was given), so that each update is a new version of one
  * object, and unforeseeable without the key, so that no member can post an object

@@ -52,6 +52,7 @@ struct engine {
     pthread_rwlock_t lock;       /* readers vs. the refresher's additions */
     pthread_mutex_t refresh_mu;  /* one refresh (or snapshot write) at a time */
     engine_refresh_hook_fn hook; /* tests (engine_set_refresh_hook) */
+    struct engine_wd_work wd_work; /* tests (engine_wd_work): under refresh_mu */
     void *hook_ctx;
     struct idx *ix;
     uint64_t generation;
@@ -163,9 +164,11 @@ int engine_versions_note(struct engine *e, uint32_t num, const struct store_row 
 int engine_versions_withdrawn(struct engine *e, uint32_t num, const char *keep);
 /* Who keeps withdrawn object num, or NULL when it is not withdrawn. */
 const char *engine_versions_keep(const struct engine *e, uint32_t num);
-/* The indexed object of the id stix_id whose store sequence number is seq, into
- * *num_out: 0, or -1 when the index holds none. */
-int engine_versions_find(const struct engine *e, const char *stix_id, int64_t seq, uint32_t *num_out);
+/* The indexed object whose store sequence number is seq, or -1 (objects are indexed
+ * in seq order: a bisection); *probes (if not NULL) grows by the entries looked at. */
+int64_t engine_obj_of_seq(const struct idx *ix, int64_t seq, uint64_t *probes);
+/* Is indexed object num (noted) a version of the id stix_id, as the store spells it? */
+int engine_versions_is(const struct engine *e, uint32_t num, const char *stix_id);
 /* Mark the id stix_id (if the index holds it) as needing the model's choice. */
 void engine_versions_mark_cx(struct engine *e, const char *stix_id);
 /* Is the id of indexed object num one that needs the model's choice? */

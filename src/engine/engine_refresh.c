@@ -95,8 +95,14 @@ struct refresh_ctx {
     struct pvalue legacy[MAX_OBJ_VALUES];
     /* values of new community-visible objects, to check for campaigns: "k value\n" */
     struct mz_buf touched;
-    /* the ids that new tombstones name (withdrawals, restores): "id\n" each */
+    /* the ids that new tombstones name (withdrawals, restores): "id\n" each, an id
+     * as often as it has new tombstones (apply_withdrawals reads each once) */
     struct mz_buf withdrawn;
+    /* A build (the first refresh) reads every row after the tombstones up to
+     * noted_upto were written: the rows already say who keeps each version (apply_row
+     * notes row->wd_keep), so those tombstones need no second reading. */
+    int build;
+    int64_t noted_upto;
 };
 
 static int remember_org(void *vctx, const struct store_org *o)
@@ -264,9 +270,15 @@ static int is_tombstone(const struct store_row *row)
 
 static void note_tombstone(struct refresh_ctx *c, const struct store_row *row)
 {
-    json_t *o = json_loadb(row->body, row->body_len, 0, NULL);
-    const char *ref = json_string_value(json_object_get(o, "object_ref"));
+    json_t *o;
+    const char *ref;
 
+    /* (a withdrawal writes its tombstone and its versions' rows in one transaction:
+     * one committed before the build began is in the rows it reads) */
+    if (c->build && row->seq <= c->noted_upto)
+        return;
+    o = json_loadb(row->body, row->body_len, 0, NULL);
+    ref = json_string_value(json_object_get(o, "object_ref"));
     if (ref && strlen(ref) < 300)
         mz_buf_printf(&c->withdrawn, "%s\n", ref);
     json_decref(o);
@@ -694,9 +706,14 @@ static enum mz_err reserve_for_store(struct engine *e, int64_t n, struct mz_erro
 /* ---- withdrawals (docs/model.md R7) ----
  * A withdrawal changes rows the index already holds (who keeps a version), which a
  * refresh that reads only new rows would never see; the tombstone it writes is new,
- * though. So for each id a new tombstone names, the id's versions are read again and
- * the index's view of each is set to the store's, and the id is marked as needing the
- * model's choice (the store marked it so too). */
+ * though. So for each id new tombstones name (once, however many name it: a
+ * withdrawal of n versions writes n of them), the id's versions are read again,
+ * without the engine's lock, and the index's view of each is set to the store's under
+ * it, each version found by its seq (a bisection: objects are indexed in seq order),
+ * and the id is marked as needing the model's choice (the store marked it so too).
+ * The work is linear in the versions read (times a logarithm): a reporter who
+ * withdraws its 999 versions of one object again and again holds the lock no longer
+ * than for as many versions. */
 
 struct wd_row {
     int64_t seq;
@@ -741,17 +758,19 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
 
     if (idx_uuid_of(id, uuid))
         return MZ_OK; /* no UUID: never indexed */
-    rc = store_id_versions(st, id, collect_wd, &w, err);
+    rc = store_id_versions(st, id, collect_wd, &w, err); /* no lock of the engine held */
     if (!rc && w.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    e->wd_work.ids++;
+    e->wd_work.versions += w.n;
     if (!rc) {
         pthread_rwlock_wrlock(&e->lock);
         e->epoch++;
         for (size_t i = 0; i < w.n && !rc; i++) {
-            uint32_t num;
-            if (engine_versions_find(e, id, w.v[i].seq, &num))
+            int64_t num = engine_obj_of_seq(e->ix, w.v[i].seq, &e->wd_work.steps);
+            if (num < 0 || !engine_versions_is(e, (uint32_t)num, id))
                 continue; /* not indexed (no value to match) */
-            if (engine_versions_withdrawn(e, num, w.v[i].keep))
+            if (engine_versions_withdrawn(e, (uint32_t)num, w.v[i].keep))
                 rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
         }
         engine_versions_mark_cx(e, id);
@@ -763,18 +782,34 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
     return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Apply the withdrawals of the ids in ids ("id\n" each, repeated), each id once. */
 static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
+    size_t n = 0, k = 0;
+    char **v;
 
-    for (char *p = ids->data; !rc && p && *p;) {
+    for (size_t i = 0; i < ids->len; i++)
+        n += ids->data[i] == '\n';
+    v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    for (char *p = ids->data; k < n;) {
         char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
         *nl = '\0';
-        rc = apply_one_withdrawal(e, st, p, err);
+        v[k++] = p;
         p = nl + 1;
     }
+    qsort(v, n, sizeof *v, cmp_str);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!i || strcmp(v[i], v[i - 1]))
+            rc = apply_one_withdrawal(e, st, v[i], err);
+    free(v);
     return rc;
 }
 
@@ -828,6 +863,8 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     q.after_seq = (int64_t)e->generation; /* only the refresher changes it */
     if (!rc)
         rc = store_max_seq(st, &max_seq, err);
+    c->build = e->generation == 0;
+    c->noted_upto = max_seq;
     if (!rc && e->generation == 0) {
         pthread_rwlock_wrlock(&e->lock);
         e->epoch++;

@@ -393,25 +393,12 @@ const char *engine_versions_keep(const struct engine *e, uint32_t num)
     return at < e->n_wd && e->wd_nums[at] == num ? e->wd_keeps[at] : NULL;
 }
 
-int engine_versions_find(const struct engine *e, const char *stix_id, int64_t seq, uint32_t *num_out)
+int engine_versions_is(const struct engine *e, uint32_t num, const char *stix_id)
 {
     uint8_t uuid[16];
     struct idsp sp;
-    int found;
-    size_t j;
 
-    if (idsp_of_str(stix_id, uuid, &sp))
-        return -1;
-    j = id_slot(e, &sp, &found);
-    if (!found)
-        return -1;
-    for (uint32_t f = e->idm_head[j]; f != UINT32_MAX; f = e->ox[f].link)
-        for (uint32_t k = e->ox[f].tail; k != UINT32_MAX; k = e->ox[k].prev)
-            if (idx_obj_at(e->ix, k)->seq == seq) {
-                *num_out = k;
-                return 0;
-            }
-    return -1;
+    return num < e->ox_cap && !idsp_of_str(stix_id, uuid, &sp) && idsp_is(e, num, &sp);
 }
 
 void engine_versions_mark_cx(struct engine *e, const char *stix_id)
