@@ -29,7 +29,13 @@
  *   - ids are the store's spelling (type, UUID, case of its hex digits): the
  *     hospital's claim of indicator--...AB is not a later object of me-cirt's claim
  *     of indicator--...ab. On the code before, the engine keyed ids by the UUID
- *     alone, and nobody but the hospital matched its own claim.
+ *     alone, and nobody but the hospital matched its own claim;
+ *   - SCO fall-through (R2.4, L5 of the second re-attack): me-cirt withdraws its
+ *     `domain-name--<UUIDv4>` "evil" object to the hospital; hr-cert, entitled to it
+ *     before, is served nothing - not the hospital's later copy of the id saying
+ *     "benign" (a UUIDv4 SCO id fixes no content). A UUIDv5 SCO id, whose content R8
+ *     fixes, still falls through. On the code before, every SCO id fell through, and
+ *     hr-cert was served "benign".
  * Every wait is bounded (the index's generation is polled, never slept on). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -500,6 +506,76 @@ static void test_unindexed_claim_cli(void **state)
     }
 }
 
+/* Post an SCO (domain-name id, value) as k, GREEN: 201. */
+static void post_sco(int k, const char *id, const char *value)
+{
+    char body[512];
+
+    snprintf(body, sizeof body,
+             "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"%s\","
+             "\"object_marking_refs\":[\"" GREEN "\"]}",
+             id, value);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[k], body), 201);
+}
+
+/* me-cirt posts id saying first_value, the hospital its copy saying copy_value; hr-cert
+ * is served me-cirt's; me-cirt withdraws all of it to the hospital (R7). */
+static void sco_withdrawn(const char *id, const char *first_value, const char *copy_value)
+{
+    char path[200], body[200];
+
+    post_sco(K_ME, id, first_value);
+    post_sco(K_HOSP, id, copy_value);
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id);
+    assert_int_equal(req("GET", path, keys[K_HR], NULL), 200);
+    assert_non_null(strstr(last.body, first_value));
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    snprintf(body, sizeof body, "{\"versions\":\"all\",\"to\":[\"%s\"]}", hosp_ident);
+    assert_int_equal(req("POST", path, keys[K_ME], body), 200);
+}
+
+/* R2.4 (L5): a UUIDv4 SCO id carries any content, so a reader entitled to the object
+ * withdrawn from it does not fall through to another organisation's copy. */
+static void test_sco_v4_no_fall_through(void **state)
+{
+    const char *id = "domain-name--5b0c1c1e-0000-4000-8000-000000000107";
+
+    (void)state;
+    sco_withdrawn(id, "evil-l5.example", "benign-l5.example");
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5b0c1c1e-0000-4000-8000-000000000107", keys[K_HR],
+                         NULL),
+                     404);
+    assert_null(strstr(last.body, "benign-l5.example"));
+    assert_int_equal(req("GET", "/api/v1/objects?id=domain-name--5b0c1c1e-0000-4000-8000-000000000107",
+                         keys[K_HR], NULL),
+                     200);
+    assert_null(strstr(last.body, "benign-l5.example"));
+    /* the owner and the hospital still read their own */
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5b0c1c1e-0000-4000-8000-000000000107", keys[K_ME],
+                         NULL),
+                     200);
+    assert_non_null(strstr(last.body, "evil-l5.example"));
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5b0c1c1e-0000-4000-8000-000000000107", keys[K_HOSP],
+                         NULL),
+                     200);
+    assert_non_null(strstr(last.body, "benign-l5.example"));
+}
+
+/* The control: a UUIDv5 SCO id (R8 checks it is its value's) still falls through -
+ * every copy says the same. */
+static void test_sco_v5_falls_through(void **state)
+{
+    /* uuid5(00abedb4-aa42-466c-9c01-fed23315a9b7, '{"value":"l5-fixed.example"}') */
+    const char *id = "domain-name--9c0d3286-e186-5e0d-98a4-8bfff91e3d46";
+
+    (void)state;
+    sco_withdrawn(id, "l5-fixed.example", "l5-fixed.example");
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--9c0d3286-e186-5e0d-98a4-8bfff91e3d46", keys[K_HR],
+                         NULL),
+                     200);
+    assert_non_null(strstr(last.body, "l5-fixed.example"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +587,8 @@ int main(void)
         cmocka_unit_test(test_unindexed_claim),
         cmocka_unit_test(test_id_spelling),
         cmocka_unit_test(test_unindexed_claim_cli),
+        cmocka_unit_test(test_sco_v4_no_fall_through),
+        cmocka_unit_test(test_sco_v5_falls_through),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 
