@@ -234,19 +234,28 @@ struct list_ctx {
     struct owners own;
 };
 
+/* May p read row, which the store's TLP prefilter let through? Every row is asked
+ * again (tlp_can_read); a "no" means the prefilter and tlp_can_read disagree, a bug:
+ * the row is withheld and the disagreement logged. */
+static int prefilter_confirmed(const struct principal *p, const struct store_row *row)
+{
+    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+
+    if (tlp_can_read(p, &m))
+        return 1;
+    MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+    return 0;
+}
+
 static int list_row(void *vctx, const struct store_row *row)
 {
     struct list_ctx *c = vctx;
-    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
     struct store_row tmp, out;
     int s;
 
     c->last_seq = row->seq;
-    if (!tlp_can_read(c->p, &m)) {
-        /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
-        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+    if (!prefilter_confirmed(c->p, row))
         return 0;
-    }
     s = is_served(&c->ch, row, c->all);
     if (s < 0)
         return 1; /* c->ch.rc says why */
@@ -520,12 +529,9 @@ struct export_page {
 static int export_wanted(struct export_page *pg, const struct store_row *row)
 {
     struct svc_export *x = pg->x;
-    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
     int s;
 
-    if (!tlp_can_read(&x->who, &m)) {
-        /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
-        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+    if (!prefilter_confirmed(&x->who, row)) {
         x->sq.after_seq = row->seq;
         return 0;
     }
