@@ -15,7 +15,14 @@
  * patterns (candidates confirmed on the value's lookups, scan patterns evaluated on
  * it) share; one that runs out makes the rest of that organisation's patterns no match
  * for the value, and leaves every other organisation's untouched. So one
- * organisation's patterns cost any reader at most its budget per value.
+ * organisation's patterns cost any reader at most its budget per value. The index's
+ * hits are budgeted the same way, counted in hits reported (on_index_hit): past an
+ * organisation's budget, its further postings under the value's keys are passed over
+ * with a flag test, so that its 20 000 indicators for "com" cost others little.
+ *
+ * A hit through a key wider than its owner could know of - a range shorter than the
+ * limits' widths, a parent domain that is a public suffix - is marked (engine_hit.wide)
+ * for the same reason as a scan pattern's: its sighting must tell its owner nothing.
  *
  * A struct engine_matcher holds the scratch of one thread's matches (the canonical
  * values, about 65 KiB), so that matching allocates nothing once its lists have
@@ -471,9 +478,10 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         if (slot >= 0 && m->budgets[slot].hit_spent == m->value_seq)
             return 0;
         if (!hit_room(m, slot)) {
-            if (slot >= 0 && reportable(m, num)) {
-                m->budgets[slot].hit_spent = m->value_seq;
-                budget_spent(m, slot);
+            if (reportable(m, num)) {
+                if (slot >= 0)
+                    m->budgets[slot].hit_spent = m->value_seq;
+                budget_spent(m, slot); /* slot -1 (no memory for it): counted all the same */
             }
             return 0;
         }
