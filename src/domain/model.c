@@ -85,6 +85,7 @@ enum mz_err model_load(struct store *st, const char *stix_id, struct model_id *m
 
     model_free(m);
     m->sco = stix_id_is_sco(stix_id);
+    m->sco_fixed = m->sco && stix_id_uuid_version(stix_id) == 5; /* R2.4, R8 */
     rc = store_id_versions(st, stix_id, load_row, &c, err);
     if (!rc && c.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");

@@ -407,11 +407,17 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
         }
     }
     /* R6.5: the versions of one object are capped, counted among those the poster
-     * may read (R5: the answer never depends on a version hidden from it) */
-    if (target >= 0 && w->lim->max_versions > 0) {
+     * may read, and those it submitted itself to it or to its organisation's object,
+     * withdrawn or not (R5: the answer never depends on a version hidden from it; its
+     * own it knows of). Withdrawing its versions from everyone, itself included,
+     * makes no room for more, nor does the personal object that post then starts. */
+    if ((target >= 0 || ko >= 0) && w->lim->max_versions > 0) {
         long n = 0;
-        for (size_t i = 0; i < m->n; i++)
-            n += m->v[i].obj == target && model_may_read(p, &m->v[i]);
+        for (size_t i = 0; i < m->n; i++) {
+            const struct model_ver *v = &m->v[i];
+            int own = p->user.id > 0 && v->submitter == p->user.id;
+            n += (v->obj == target && (own || model_may_read(p, v))) || (own && v->obj == ko && ko != target);
+        }
         if (n >= w->lim->max_versions)
             return mz_error_set(err, MZ_ECONFLICT, info->version[0] ? "/modified" : "/id",
                                 "%s already has %ld versions (ingest.max_versions): post a new object (a new id) "

@@ -239,7 +239,7 @@ struct list_ctx {
     struct owners own;
 };
 
-/* The TLP facts of a row. */
+/* The TLP facts of a row (with its communities and whom it was passed on to: issue 11). */
 static void row_meta(const struct store_row *row, struct tlp_meta *m)
 {
     memset(m, 0, sizeof *m);
@@ -251,20 +251,29 @@ static void row_meta(const struct store_row *row, struct tlp_meta *m)
     m->shared_to = row->shared_to;
 }
 
+/* May p read row, which the store's TLP prefilter let through? Every row is asked
+ * again (tlp_can_read); a "no" means the prefilter and tlp_can_read disagree, a bug:
+ * the row is withheld and the disagreement logged. */
+static int prefilter_confirmed(const struct principal *p, const struct store_row *row)
+{
+    struct tlp_meta m;
+
+    row_meta(row, &m);
+    if (tlp_can_read(p, &m))
+        return 1;
+    MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+    return 0;
+}
+
 static int list_row(void *vctx, const struct store_row *row)
 {
     struct list_ctx *c = vctx;
-    struct tlp_meta m;
     struct store_row tmp, out;
     int s;
 
-    row_meta(row, &m);
     c->last_seq = row->seq;
-    if (!tlp_can_read(c->p, &m)) {
-        /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
-        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+    if (!prefilter_confirmed(c->p, row))
         return 0;
-    }
     s = is_served(&c->ch, row, c->all);
     if (s < 0)
         return 1; /* c->ch.rc says why */
@@ -538,13 +547,9 @@ struct export_page {
 static int export_wanted(struct export_page *pg, const struct store_row *row)
 {
     struct svc_export *x = pg->x;
-    struct tlp_meta m;
     int s;
 
-    row_meta(row, &m);
-    if (!tlp_can_read(&x->who, &m)) {
-        /* The store's prefilter and tlp_can_read disagree: a bug. Withhold the row. */
-        MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
+    if (!prefilter_confirmed(&x->who, row)) {
         x->sq.after_seq = row->seq;
         return 0;
     }

@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "domain/authz.h"
+#include "domain/campaign.h"
 #include "domain/model.h"
 #include "domain/svc.h"
 #include "rules/stix.h"
@@ -115,6 +116,50 @@ static enum mz_err check_input(const struct svc_withdraw_in *in, char (*vkeys)[S
     if (in->restore && (in->n_to || in->owner_gives_up))
         return mz_error_set(err, MZ_EINVAL, in->n_to ? "/to" : "/owner_keeps",
                             "a restore names no new audience: the versions are read as their markings say again");
+    return MZ_OK;
+}
+
+/* R8: is the id one the node maintains - its own identity, a member organisation's
+ * identity (from its directory), a TLP marking definition? Those are never withdrawn:
+ * MZ_EINVAL saying so. Every one of them is public to members (GET /api/v1/orgs, the
+ * TLP 2.0 definitions), so the refusal reveals nothing (R5). A user's identity and
+ * the node's campaign groupings are not refused: the node stores neither under a
+ * member's ownership (a member's version under such an id is its own object), and a
+ * refusal would tell whether a user or a campaign exists. */
+static enum mz_err check_reserved(struct store *st, const char *id, struct mz_error *err)
+{
+    char node[STORE_IDENT_LEN];
+    int64_t org = 0, user = 0;
+    struct mz_error e;
+    enum mz_err rc;
+
+    for (int l = TLP_CLEAR; l <= TLP_RED; l++)
+        if (!strcasecmp(id, tlp_marking_id((enum tlp_level)l)))
+            return mz_error_set(err, MZ_EINVAL, "id",
+                                "%.80s is maintained by the node: it is the %s marking definition, which is "
+                                "never withdrawn",
+                                id, tlp_label((enum tlp_level)l));
+    if (strncmp(id, "identity--", 10))
+        return MZ_OK;
+    rc = campaign_node_identity_peek(st, node, sizeof node, err);
+    if (rc)
+        return rc;
+    if (node[0] && !strcasecmp(id, node))
+        return mz_error_set(err, MZ_EINVAL, "id",
+                            "%.80s is maintained by the node: it is the node's own identity, which is never "
+                            "withdrawn",
+                            id);
+    mz_error_clear(&e);
+    rc = store_identity_owner(st, id, &org, &user, &e);
+    if (rc == MZ_OK && !user)
+        return mz_error_set(err, MZ_EINVAL, "id",
+                            "%.80s is maintained by the node: it is the identity of a member organisation, "
+                            "written from the node's directory (GET /api/v1/orgs) and never withdrawn",
+                            id);
+    if (rc && rc != MZ_ENOTFOUND) {
+        *err = e;
+        return rc;
+    }
     return MZ_OK;
 }
 
@@ -437,7 +482,9 @@ enum mz_err svc_withdraw(struct store *st, const struct principal *p, const stru
         free(vkeys);
         return rc;
     }
-    rc = model_load(st, in->id, &m, err);
+    rc = check_reserved(st, in->id, err);
+    if (!rc)
+        rc = model_load(st, in->id, &m, err);
     if (!rc && !(cand = calloc(m.n + 1, 1)))
         rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (!rc && !(chosen = calloc(m.n + 1, 1)))

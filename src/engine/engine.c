@@ -67,6 +67,13 @@ void engine_set_refresh_hook(struct engine *e, engine_refresh_hook_fn fn, void *
     pthread_mutex_unlock(&e->refresh_mu);
 }
 
+void engine_wd_work(struct engine *e, struct engine_wd_work *out)
+{
+    pthread_mutex_lock(&e->refresh_mu);
+    *out = e->wd_work;
+    pthread_mutex_unlock(&e->refresh_mu);
+}
+
 static void free_patterns(struct engine *e)
 {
     for (size_t i = 0; i < e->n_pats; i++)
@@ -91,6 +98,9 @@ void engine_free(struct engine *e)
     free(e->idm_keys);
     free(e->idm_head);
     free(e->idm_cx);
+    free(e->idm_first_org);
+    free(e->idm_first_user);
+    free(e->idm_claimed);
     for (size_t i = 0; i < e->n_wd; i++)
         free(e->wd_keeps[i]);
     free(e->wd_nums);

@@ -297,7 +297,7 @@ static int copy_refs(struct engine *e, const struct camp_scan *cs, struct engine
         return -1;
     mz_buf_init(&b, (size_t)ENGINE_CAMPAIGN_MAX_REFS * sizeof id);
     for (size_t i = 0; i < cs->n; i++) {
-        idx_obj_id(e->ix, cs->found[i].obj, id, sizeof id);
+        engine_versions_obj_id(e, cs->found[i].obj, id, sizeof id);
         if (mz_buf_append(&b, id, strlen(id) + 1)) {
             mz_buf_free(&b);
             return -1;

@@ -36,7 +36,7 @@ static int on_corr_hit(void *vctx, uint32_t num, enum idx_via via, const char *k
      * different readers reports only the reader's units (revoked or not) */
     if (engine_versions_cx(c->e, num) ? !engine_versions_unit(c->e, c->p, num, &c->memo) : (o->flags & IDX_F_DEAD) != 0)
         return 0;
-    idx_obj_id(c->e->ix, num, id, sizeof id);
+    engine_versions_obj_id(c->e, num, id, sizeof id);
     r.id = id;
     r.value = c->value;
     r.kind = c->kind;

@@ -40,16 +40,21 @@ struct engine_objx {
     uint32_t link;      /* at an object's first version: the next object of the id, or
                          * UINT32_MAX; at a later one: its object's first version */
     uint32_t tail;      /* at an object's first version: its newest indexed version */
+    uint32_t upper;     /* which hex digits of its id's UUID are spelt in upper case
+                         * (bit i: the i-th digit): with the type, the id as the
+                         * store spells and compares it */
     uint8_t attested;   /* its object's first version names its owner as creator */
     uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
     uint8_t shared;     /* shared after it was indexed (issue 11): its communities and
                          * audience are in the engine's sh_* table */
+    uint8_t noted;      /* noted (engine_versions_note); a snapshot notes its cx ids' alone */
 };
 
 struct engine {
     pthread_rwlock_t lock;       /* readers vs. the refresher's additions */
     pthread_mutex_t refresh_mu;  /* one refresh (or snapshot write) at a time */
     engine_refresh_hook_fn hook; /* tests (engine_set_refresh_hook) */
+    struct engine_wd_work wd_work; /* tests (engine_wd_work): under refresh_mu */
     void *hook_ctx;
     struct idx *ix;
     uint64_t generation;
@@ -69,6 +74,11 @@ struct engine {
     uint64_t *idm_keys;
     uint32_t *idm_head;
     uint8_t *idm_cx;
+    /* the id's first object as the store knows it (its first stored row, indexed or
+     * not: a Sigma claim is not indexed): owner and whether it is attested (the
+     * claim, docs/model.md R2.3) */
+    int32_t *idm_first_org, *idm_first_user;
+    uint8_t *idm_claimed;
     size_t idm_cap, idm_n;
     /* the withdrawn objects (docs/model.md R7), sorted by number, and who keeps each
      * (identity ids, space-separated; heap): few, so a sorted array */
@@ -139,17 +149,26 @@ enum mz_err engine_owners_load(struct engine *e, struct store *st, struct mz_err
 /* The owner key of an object in the version map: its organisation, or for a
  * personal object minus its user. */
 int32_t engine_versions_owner(int64_t owner_org, int64_t owner_user);
-uint64_t engine_versions_key(const uint8_t *uuid, int32_t owner);
+uint64_t engine_versions_key(const struct engine *e, uint32_t num, int32_t owner);
 /* Double the map. -1 when out of memory (the map is unchanged). */
 int engine_versions_grow(struct engine *e);
-/* The slot for (uuid, owner): existing (*found = 1) or where to insert. */
-size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner, int *found);
+/* The slot for the id of indexed object num (noted) and owner: existing (*found =
+ * 1) or where to insert. */
+size_t engine_versions_slot(struct engine *e, uint32_t num, int32_t owner, int *found);
 
-/* Record indexed object num (a version of the id with uuid; cx: the store marks
- * the id as needing the model's choice) in the id map and the per-object facts.
- * Under the write lock. -1 when out of memory. */
-int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
-                         int cx);
+/* The STIX id of indexed object num into out (at least 300 bytes), spelt as the
+ * store holds it (the index keeps the UUID as bytes: its case is the engine's,
+ * known of every object a refresh noted and of a snapshot's ids that need the
+ * model's choice). */
+void engine_versions_obj_id(const struct engine *e, uint32_t num, char *out, size_t out_cap);
+/* Which hex digits of the UUID of stix_id are upper case (bit i: the i-th digit). */
+uint32_t engine_versions_upper(const char *stix_id);
+
+/* Record indexed object num (a version of row's id; cx: the store marks the id as
+ * needing the model's choice) in the id map and the per-object facts, with the id's
+ * first object as the row tells it (row->first_*). Ids are keyed as the store spells
+ * them (type, UUID, case). Under the write lock. -1 when out of memory. */
+int engine_versions_note(struct engine *e, uint32_t num, const struct store_row *row, int cx);
 /* Indexed object num is withdrawn, kept by keep (space-separated identity ids; ""
  * nobody), or no longer withdrawn (keep NULL: restored). Under the write lock. -1
  * when out of memory. */
@@ -164,11 +183,13 @@ int engine_versions_shared(struct engine *e, uint32_t num, uint64_t comm, const 
 /* The communities and audience (shared_to included; NULL: none) of indexed object
  * num, as the last share record made them, or as it was indexed. */
 void engine_versions_facts(const struct engine *e, uint32_t num, uint64_t *comm_out, const char **audience_out);
-/* The indexed object of the id with uuid whose store sequence number is seq, into
- * *num_out: 0, or -1 when the index holds none. */
-int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t seq, uint32_t *num_out);
-/* Mark the id with uuid (if the index holds it) as needing the model's choice. */
-void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid);
+/* The indexed object whose store sequence number is seq, or -1 (objects are indexed
+ * in seq order: a bisection); *probes (if not NULL) grows by the entries looked at. */
+int64_t engine_obj_of_seq(const struct idx *ix, int64_t seq, uint64_t *probes);
+/* Is indexed object num (noted) a version of the id stix_id, as the store spells it? */
+int engine_versions_is(const struct engine *e, uint32_t num, const char *stix_id);
+/* Mark the id stix_id (if the index holds it) as needing the model's choice. */
+void engine_versions_mark_cx(struct engine *e, const char *stix_id);
 /* Is the id of indexed object num one that needs the model's choice? */
 int engine_versions_cx(const struct engine *e, uint32_t num);
 /* What engine_versions_unit decided for one principal while the index holds still

@@ -96,10 +96,16 @@ struct refresh_ctx {
     struct pvalue legacy[MAX_OBJ_VALUES];
     /* values of new community-visible objects, to check for campaigns: "k value\n" */
     struct mz_buf touched;
-    /* the ids that new tombstones name (withdrawals, restores): "id\n" each */
+    /* the ids that new tombstones name (withdrawals, restores): "id\n" each, an id
+     * as often as it has new tombstones (apply_ids reads each once) */
     struct mz_buf withdrawn;
     /* the ids that new share records name (issue 11): "id\n" each */
     struct mz_buf shared;
+    /* A build (the first refresh) reads every row after the tombstones up to
+     * noted_upto were written: the rows already say who keeps each version (apply_row
+     * notes row->wd_keep), so those tombstones need no second reading. */
+    int build;
+    int64_t noted_upto;
 };
 
 static int remember_org(void *vctx, const struct store_org *o)
@@ -259,7 +265,7 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
 
 /* A tombstone (docs/model.md R7.4): a version of the id it names was withdrawn or
  * restored; that id's versions are read again once the rows are in
- * (apply_withdrawals). The index keeps nothing of the tombstone itself. */
+ * (apply_ids). The index keeps nothing of the tombstone itself. */
 static int is_tombstone(const struct store_row *row)
 {
     return !strcmp(row->type, "x-mreza-withdrawal");
@@ -267,9 +273,15 @@ static int is_tombstone(const struct store_row *row)
 
 static void note_tombstone(struct refresh_ctx *c, const struct store_row *row)
 {
-    json_t *o = json_loadb(row->body, row->body_len, 0, NULL);
-    const char *ref = json_string_value(json_object_get(o, "object_ref"));
+    json_t *o;
+    const char *ref;
 
+    /* (a withdrawal writes its tombstone and its versions' rows in one transaction:
+     * one committed before the build began is in the rows it reads) */
+    if (c->build && row->seq <= c->noted_upto)
+        return;
+    o = json_loadb(row->body, row->body_len, 0, NULL);
+    ref = json_string_value(json_object_get(o, "object_ref"));
     if (ref && strlen(ref) < 300)
         mz_buf_printf(&c->withdrawn, "%s\n", ref);
     json_decref(o);
@@ -346,7 +358,6 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
     struct prepared *pr = &b->prep[i];
     struct engine *e = c->e;
     uint32_t num = 0, old; /* num: set by idx_add_obj on success (gcc -O3 -flto cannot tell) */
-    uint8_t uuid[16];
     size_t slot;
     int32_t owner;
     int found;
@@ -358,13 +369,12 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
         goto nomem;
     if (idx_add_obj(e->ix, &pr->in, &num, c->err))
         goto fail;
-    memcpy(uuid, idx_obj_at(e->ix, num)->uuid, 16);
-    if (engine_versions_note(e, num, uuid, row->owner_user, row->attested, row->cx))
+    if (engine_versions_note(e, num, row, row->cx))
         goto nomem;
     if (row->wd_keep && engine_versions_withdrawn(e, num, row->wd_keep))
         goto nomem; /* (a build from a store holding withdrawals) */
     owner = engine_versions_owner(row->owner_org, row->owner_user);
-    slot = engine_versions_slot(e, uuid, owner, &found);
+    slot = engine_versions_slot(e, num, owner, &found);
     if (found) {
         old = e->map_vals[slot];
         /* An id that needs the model's choice keeps the versions some reader may
@@ -387,7 +397,7 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
             e->map_vals[slot] = num;
         }
     } else {
-        e->map_keys[slot] = engine_versions_key(uuid, owner);
+        e->map_keys[slot] = engine_versions_key(e, num, owner);
         e->map_owner[slot] = owner;
         e->map_vals[slot] = num;
         e->map_n++;
@@ -719,9 +729,14 @@ static enum mz_err reserve_for_store(struct engine *e, int64_t n, struct mz_erro
 /* ---- withdrawals (docs/model.md R7) ----
  * A withdrawal changes rows the index already holds (who keeps a version), which a
  * refresh that reads only new rows would never see; the tombstone it writes is new,
- * though. So for each id a new tombstone names, the id's versions are read again and
- * the index's view of each is set to the store's, and the id is marked as needing the
- * model's choice (the store marked it so too). */
+ * though. So for each id new tombstones name (once, however many name it: a
+ * withdrawal of n versions writes n of them), the id's versions are read again,
+ * without the engine's lock, and the index's view of each is set to the store's under
+ * it, each version found by its seq (a bisection: objects are indexed in seq order),
+ * and the id is marked as needing the model's choice (the store marked it so too).
+ * The work is linear in the versions read (times a logarithm): a reporter who
+ * withdraws its 999 versions of one object again and again holds the lock no longer
+ * than for as many versions. */
 
 struct wd_row {
     int64_t seq;
@@ -765,21 +780,23 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
     enum mz_err rc = MZ_OK;
 
     if (idx_uuid_of(id, uuid))
-        return MZ_OK;
-    rc = store_id_versions(st, id, collect_wd, &w, err);
+        return MZ_OK; /* no UUID: never indexed */
+    rc = store_id_versions(st, id, collect_wd, &w, err); /* no lock of the engine held */
     if (!rc && w.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    e->wd_work.ids++;
+    e->wd_work.versions += w.n;
     if (!rc) {
         pthread_rwlock_wrlock(&e->lock);
         e->epoch++;
         for (size_t i = 0; i < w.n && !rc; i++) {
-            uint32_t num;
-            if (engine_versions_find(e, uuid, w.v[i].seq, &num))
+            int64_t num = engine_obj_of_seq(e->ix, w.v[i].seq, &e->wd_work.steps);
+            if (num < 0 || !engine_versions_is(e, (uint32_t)num, id))
                 continue; /* not indexed (no value to match) */
-            if (engine_versions_withdrawn(e, num, w.v[i].keep))
+            if (engine_versions_withdrawn(e, (uint32_t)num, w.v[i].keep))
                 rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
         }
-        engine_versions_mark_cx(e, uuid);
+        engine_versions_mark_cx(e, id);
         pthread_rwlock_unlock(&e->lock);
     }
     for (size_t i = 0; i < w.n; i++)
@@ -794,7 +811,8 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
  * refresh reads the records made since the last one it read, and for each id they
  * name it reads the id's versions again and notes each indexed one's communities
  * and audience as the store has them (the share marked the id as needing the
- * model's choice, and so does the index). */
+ * model's choice, and so does the index). Like the withdrawals', each id once
+ * however many records name it (apply_ids), each version found by its seq. */
 
 static int note_share(void *ctx, const struct store_share_row *s)
 {
@@ -850,21 +868,23 @@ static enum mz_err apply_one_share(struct engine *e, struct store *st, const cha
     enum mz_err rc;
 
     if (idx_uuid_of(id, uuid))
-        return MZ_OK;
-    rc = store_id_versions(st, id, collect_sh, &w, err);
+        return MZ_OK; /* no UUID: never indexed */
+    rc = store_id_versions(st, id, collect_sh, &w, err); /* no lock of the engine held */
     if (!rc && w.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
     if (!rc) {
         pthread_rwlock_wrlock(&e->lock);
         e->epoch++;
         for (size_t i = 0; i < w.n && !rc; i++) {
-            uint32_t num;
-            if (engine_versions_find(e, uuid, w.v[i].seq, &num))
+            /* found as the withdrawals find it (re-attack F1, F2): by its seq, then
+             * checked to be a version of the id as the store spells it */
+            int64_t num = engine_obj_of_seq(e->ix, w.v[i].seq, NULL);
+            if (num < 0 || !engine_versions_is(e, (uint32_t)num, id))
                 continue; /* not indexed (no value to match) */
-            if (engine_versions_shared(e, num, w.v[i].comm, w.v[i].audience, w.v[i].shared_to))
+            if (engine_versions_shared(e, (uint32_t)num, w.v[i].comm, w.v[i].audience, w.v[i].shared_to))
                 rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
         }
-        engine_versions_mark_cx(e, uuid);
+        engine_versions_mark_cx(e, id);
         pthread_rwlock_unlock(&e->lock);
     }
     for (size_t i = 0; i < w.n; i++) {
@@ -875,18 +895,38 @@ static enum mz_err apply_one_share(struct engine *e, struct store *st, const cha
     return rc;
 }
 
-static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_error *err)
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Apply one (apply_one_withdrawal, apply_one_share) to the ids in ids ("id\n" each,
+ * repeated), each id once (re-attack F1: the work is linear in the versions read,
+ * however many tombstones or share records name an id). */
+static enum mz_err apply_ids(struct engine *e, struct store *st, struct mz_buf *ids,
+                             enum mz_err (*one)(struct engine *, struct store *, const char *, struct mz_error *),
+                             struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
+    size_t n = 0, k = 0;
+    char **v;
 
-    for (char *p = ids->data; !rc && p && *p;) {
+    for (size_t i = 0; i < ids->len; i++)
+        n += ids->data[i] == '\n';
+    v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    for (char *p = ids->data; k < n;) {
         char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
         *nl = '\0';
-        rc = apply_one_withdrawal(e, st, p, err);
+        v[k++] = p;
         p = nl + 1;
     }
+    qsort(v, n, sizeof *v, cmp_str);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!i || strcmp(v[i], v[i - 1]))
+            rc = one(e, st, v[i], err);
+    free(v);
     return rc;
 }
 
@@ -951,6 +991,8 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
     if (!rc)
         e->share_gen = max_share;
+    c->build = e->generation == 0;
+    c->noted_upto = max_seq;
     if (!rc && e->generation == 0) {
         pthread_rwlock_wrlock(&e->lock);
         e->epoch++;
@@ -964,15 +1006,9 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     if (!rc)
         rc = c->rc;
     if (!rc && c->withdrawn.len)
-        rc = apply_withdrawals(e, st, &c->withdrawn, err);
-    for (char *p = c->shared.data; !rc && p && p < c->shared.data + c->shared.len;) {
-        char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
-        *nl = '\0';
-        rc = apply_one_share(e, st, p, err);
-        p = nl + 1;
-    }
+        rc = apply_ids(e, st, &c->withdrawn, apply_one_withdrawal, err);
+    if (!rc && c->shared.len)
+        rc = apply_ids(e, st, &c->shared, apply_one_share, err);
     run_hook(e, ENGINE_REFRESH_ADDED);
     if (!rc && c->touched.len)
         rc = engine_campaign_detect(e, &c->touched, out, err);

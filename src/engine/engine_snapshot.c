@@ -35,14 +35,14 @@ enum mz_err engine_snapshot_save(struct engine *e, const char *path, struct mz_e
     return rc;
 }
 
-/* The indexed object whose store sequence number is seq (objects are indexed in seq
- * order), or -1. */
-static int64_t obj_of_seq(const struct idx *ix, int64_t seq)
+int64_t engine_obj_of_seq(const struct idx *ix, int64_t seq, uint64_t *probes)
 {
     uint32_t lo = 0, hi = idx_n_objs(ix);
 
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
+        if (probes)
+            (*probes)++;
         if (idx_obj_at(ix, mid)->seq < seq)
             lo = mid + 1;
         else
@@ -59,14 +59,13 @@ struct model_load {
 static int note_row(void *vctx, const struct store_row *row)
 {
     struct model_load *ml = vctx;
-    int64_t num = obj_of_seq(ml->e->ix, row->seq);
+    int64_t num = engine_obj_of_seq(ml->e->ix, row->seq, NULL);
 
     if (num < 0)
         return 0; /* not indexed: nothing to match */
     /* a version shared after the snapshot was written (a share marks its id cx):
-     * its communities and audience as the store has them now */
-    if (engine_versions_note(ml->e, (uint32_t)num, idx_obj_at(ml->e->ix, (uint32_t)num)->uuid, row->owner_user,
-                             row->attested, 1) ||
+     * its communities and audience as the store has them now (issue 11) */
+    if (engine_versions_note(ml->e, (uint32_t)num, row, 1) ||
         (row->wd_keep && engine_versions_withdrawn(ml->e, (uint32_t)num, row->wd_keep)) ||
         ((row->shared_to || row->comm != idx_obj_at(ml->e->ix, (uint32_t)num)->comm) &&
          engine_versions_shared(ml->e, (uint32_t)num, row->comm, row->audience, row->shared_to))) {

@@ -38,13 +38,86 @@ int32_t engine_versions_owner(int64_t owner_org, int64_t owner_user)
     return owner_user ? -(int32_t)owner_user : (int32_t)owner_org;
 }
 
-uint64_t engine_versions_key(const uint8_t *uuid, int32_t owner)
+uint32_t engine_versions_upper(const char *stix_id)
 {
-    unsigned char k[20];
+    const char *sep = strstr(stix_id, "--");
+    uint32_t m = 0;
+    int n = 0;
 
-    memcpy(k, uuid, 16);
-    memcpy(k + 16, &owner, 4);
-    return XXH3_64bits(k, sizeof k) | 1; /* 0 marks an empty slot */
+    for (const char *c = sep ? sep + 2 : ""; *c && n < 32; c++) {
+        if (*c == '-')
+            continue;
+        if (*c >= 'A' && *c <= 'F')
+            m |= 1u << n;
+        n++;
+    }
+    return m;
+}
+
+void engine_versions_obj_id(const struct engine *e, uint32_t num, char *out, size_t out_cap)
+{
+    uint32_t upper = num < e->ox_cap ? e->ox[num].upper : 0;
+    char *c;
+    int n = 0;
+
+    idx_obj_id(e->ix, num, out, out_cap);
+    c = upper ? strstr(out, "--") : NULL;
+    for (c = c ? c + 2 : NULL; c && *c && n < 32; c++) {
+        if (*c == '-')
+            continue;
+        if ((upper >> n & 1) && *c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+        n++;
+    }
+}
+
+/* An id as the store spells and compares it: its UUID, type and case. */
+struct idsp {
+    const uint8_t *uuid;
+    const char *type;
+    size_t tlen;
+    uint32_t upper;
+};
+
+static void idsp_of_num(const struct engine *e, uint32_t num, struct idsp *out)
+{
+    out->uuid = idx_obj_at(e->ix, num)->uuid;
+    out->type = idx_obj_type(e->ix, num);
+    out->tlen = strlen(out->type);
+    out->upper = e->ox[num].upper;
+}
+
+/* Is indexed object num (noted) a version of the id sp? */
+static int idsp_is(const struct engine *e, uint32_t num, const struct idsp *sp)
+{
+    const char *t = idx_obj_type(e->ix, num);
+
+    return !memcmp(idx_obj_at(e->ix, num)->uuid, sp->uuid, 16) && e->ox[num].upper == sp->upper &&
+           !strncmp(t, sp->type, sp->tlen) && !t[sp->tlen];
+}
+
+static uint64_t idsp_hash(const struct idsp *sp, const int32_t *owner)
+{
+    unsigned char k[16 + 4 + 4 + 64];
+    size_t tl = sp->tlen < 64 ? sp->tlen : 64, n = 0; /* a longer type: its first 64 bytes */
+
+    memcpy(k, sp->uuid, 16);
+    memcpy(k + 16, &sp->upper, 4);
+    n = 20;
+    if (owner) {
+        memcpy(k + n, owner, 4);
+        n += 4;
+    }
+    memcpy(k + n, sp->type, tl);
+    return XXH3_64bits(k, n + tl) | 1; /* 0 marks an empty slot */
+}
+
+uint64_t engine_versions_key(const struct engine *e, uint32_t num, int32_t owner)
+{
+    struct idsp sp;
+
+    idsp_of_num(e, num, &sp);
+    return idsp_hash(&sp, &owner);
 }
 
 int engine_versions_grow(struct engine *e)
@@ -80,43 +153,62 @@ int engine_versions_grow(struct engine *e)
     return 0;
 }
 
-size_t engine_versions_slot(struct engine *e, const uint8_t *uuid, int32_t owner, int *found)
+size_t engine_versions_slot(struct engine *e, uint32_t num, int32_t owner, int *found)
 {
-    uint64_t k = engine_versions_key(uuid, owner);
+    struct idsp sp;
+    uint64_t k;
     size_t j;
 
+    idsp_of_num(e, num, &sp);
+    k = idsp_hash(&sp, &owner);
     *found = 0;
-    for (j = k & (e->map_cap - 1); e->map_keys[j]; j = (j + 1) & (e->map_cap - 1)) {
-        const struct idx_obj *o = idx_obj_at(e->ix, e->map_vals[j]);
-        if (e->map_keys[j] == k && e->map_owner[j] == owner && !memcmp(o->uuid, uuid, 16)) {
+    for (j = k & (e->map_cap - 1); e->map_keys[j]; j = (j + 1) & (e->map_cap - 1))
+        if (e->map_keys[j] == k && e->map_owner[j] == owner && idsp_is(e, e->map_vals[j], &sp)) {
             *found = 1;
             break;
         }
-    }
     return j;
 }
 
 /* ---- the id map (docs/model.md R4) ---- */
 
-static uint64_t id_key(const uint8_t *uuid)
+static size_t id_slot(const struct engine *e, const struct idsp *sp, int *found)
 {
-    return XXH3_64bits(uuid, 16) | 1;
-}
-
-static size_t id_slot(const struct engine *e, const uint8_t *uuid, int *found)
-{
-    uint64_t k = id_key(uuid);
+    uint64_t k = idsp_hash(sp, NULL);
     size_t j;
 
     *found = 0;
     if (!e->idm_cap)
         return 0;
     for (j = k & (e->idm_cap - 1); e->idm_keys[j]; j = (j + 1) & (e->idm_cap - 1))
-        if (e->idm_keys[j] == k && !memcmp(idx_obj_at(e->ix, e->idm_head[j])->uuid, uuid, 16)) {
+        if (e->idm_keys[j] == k && idsp_is(e, e->idm_head[j], sp)) {
             *found = 1;
             break;
         }
     return j;
+}
+
+/* The slot of the id of indexed object num (noted). */
+static size_t id_slot_num(const struct engine *e, uint32_t num, int *found)
+{
+    struct idsp sp;
+
+    idsp_of_num(e, num, &sp);
+    return id_slot(e, &sp, found);
+}
+
+/* The id stix_id as the store spells it: -1 when it has no UUID. */
+static int idsp_of_str(const char *stix_id, uint8_t *uuid, struct idsp *out)
+{
+    const char *sep = strstr(stix_id, "--");
+
+    if (!sep || idx_uuid_of(stix_id, uuid))
+        return -1;
+    out->uuid = uuid;
+    out->type = stix_id;
+    out->tlen = (size_t)(sep - stix_id);
+    out->upper = engine_versions_upper(stix_id);
+    return 0;
 }
 
 static int id_grow(struct engine *e)
@@ -125,11 +217,16 @@ static int id_grow(struct engine *e)
     uint64_t *keys = calloc(ncap, sizeof *keys);
     uint32_t *heads = calloc(ncap, sizeof *heads);
     uint8_t *cx = calloc(ncap, sizeof *cx);
+    int32_t *forg = calloc(ncap, sizeof *forg), *fuser = calloc(ncap, sizeof *fuser);
+    uint8_t *claimed = calloc(ncap, sizeof *claimed);
 
-    if (!keys || !heads || !cx) {
+    if (!keys || !heads || !cx || !forg || !fuser || !claimed) {
         free(keys);
         free(heads);
         free(cx);
+        free(forg);
+        free(fuser);
+        free(claimed);
         return -1;
     }
     for (size_t i = 0; i < e->idm_cap; i++) {
@@ -141,20 +238,29 @@ static int id_grow(struct engine *e)
         keys[j] = e->idm_keys[i];
         heads[j] = e->idm_head[i];
         cx[j] = e->idm_cx[i];
+        forg[j] = e->idm_first_org[i];
+        fuser[j] = e->idm_first_user[i];
+        claimed[j] = e->idm_claimed[i];
     }
     free(e->idm_keys);
     free(e->idm_head);
     free(e->idm_cx);
+    free(e->idm_first_org);
+    free(e->idm_first_user);
+    free(e->idm_claimed);
     e->idm_keys = keys;
     e->idm_head = heads;
     e->idm_cx = cx;
+    e->idm_first_org = forg;
+    e->idm_first_user = fuser;
+    e->idm_claimed = claimed;
     e->idm_cap = ncap;
     return 0;
 }
 
-int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, int64_t owner_user, int attested,
-                         int cx)
+int engine_versions_note(struct engine *e, uint32_t num, const struct store_row *row, int cx)
 {
+    int64_t owner_user = row->owner_user;
     size_t j;
     int found;
 
@@ -166,8 +272,8 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
         n = realloc(e->ox, ncap * sizeof *n);
         if (!n)
             return -1;
-        /* zeroed: a snapshot's engine notes only some objects, and the flags of the
-         * others (withdrawn, shared) are read all the same */
+        /* zeroed: not noted (a snapshot's gaps: a snapshot's engine notes only some
+         * objects, and the flags of the others - withdrawn, shared - are read all the same) */
         memset(n + e->ox_cap, 0, (ncap - e->ox_cap) * sizeof *n);
         e->ox = n;
         e->ox_cap = ncap;
@@ -175,12 +281,21 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
     if ((e->idm_n + 1) * 2 > e->idm_cap && id_grow(e))
         return -1;
     e->ox[num].owner_user = (int32_t)owner_user;
-    e->ox[num].attested = (uint8_t)attested;
+    e->ox[num].attested = (uint8_t)row->attested;
+    e->ox[num].upper = engine_versions_upper(row->stix_id);
+    e->ox[num].noted = 1;
     e->ox[num].withdrawn = 0;
     e->ox[num].shared = 0;
     e->ox[num].prev = e->ox[num].link = UINT32_MAX;
     e->ox[num].tail = num;
-    j = id_slot(e, uuid, &found);
+    j = id_slot_num(e, num, &found);
+    if (!found || cx) {
+        /* the id's first object, as the store knows it (an id that does not need the
+         * choice has one object: the row's own) */
+        e->idm_first_org[j] = (int32_t)row->first_org;
+        e->idm_first_user[j] = (int32_t)row->first_user;
+        e->idm_claimed[j] = (uint8_t)row->first_attested;
+    }
     if (found) {
         int64_t org = idx_obj_at(e->ix, num)->owner_org;
         uint32_t f = e->idm_head[j], last = UINT32_MAX;
@@ -197,7 +312,9 @@ int engine_versions_note(struct engine *e, uint32_t num, const uint8_t *uuid, in
             e->ox[last].link = num;
         }
     } else {
-        e->idm_keys[j] = id_key(uuid);
+        struct idsp sp;
+        idsp_of_num(e, num, &sp);
+        e->idm_keys[j] = idsp_hash(&sp, NULL);
         e->idm_cx[j] = (uint8_t)cx;
         e->idm_head[j] = num;
         e->idm_n++;
@@ -357,27 +474,24 @@ const char *engine_versions_keep(const struct engine *e, uint32_t num)
     return at < e->n_wd && e->wd_nums[at] == num ? e->wd_keeps[at] : NULL;
 }
 
-int engine_versions_find(const struct engine *e, const uint8_t *uuid, int64_t seq, uint32_t *num_out)
+int engine_versions_is(const struct engine *e, uint32_t num, const char *stix_id)
 {
-    int found;
-    size_t j = id_slot(e, uuid, &found);
+    uint8_t uuid[16];
+    struct idsp sp;
 
-    if (!found)
-        return -1;
-    for (uint32_t f = e->idm_head[j]; f != UINT32_MAX; f = e->ox[f].link)
-        for (uint32_t k = e->ox[f].tail; k != UINT32_MAX; k = e->ox[k].prev)
-            if (idx_obj_at(e->ix, k)->seq == seq) {
-                *num_out = k;
-                return 0;
-            }
-    return -1;
+    return num < e->ox_cap && !idsp_of_str(stix_id, uuid, &sp) && idsp_is(e, num, &sp);
 }
 
-void engine_versions_mark_cx(struct engine *e, const uint8_t *uuid)
+void engine_versions_mark_cx(struct engine *e, const char *stix_id)
 {
+    uint8_t uuid[16];
+    struct idsp sp;
     int found;
-    size_t j = id_slot(e, uuid, &found);
+    size_t j;
 
+    if (idsp_of_str(stix_id, uuid, &sp))
+        return;
+    j = id_slot(e, &sp, &found);
     if (found)
         e->idm_cx[j] = 1;
 }
@@ -387,9 +501,9 @@ int engine_versions_cx(const struct engine *e, uint32_t num)
     size_t j;
     int found;
 
-    if (num >= e->ox_cap)
-        return 0; /* an index opened from a snapshot: no id map */
-    j = id_slot(e, idx_obj_at(e->ix, num)->uuid, &found);
+    if (num >= e->ox_cap || !e->ox[num].noted)
+        return 0; /* an index opened from a snapshot: no id map, or not of its ids */
+    j = id_slot_num(e, num, &found);
     return found && e->idm_cx[j];
 }
 
@@ -430,7 +544,7 @@ void engine_versions_memo_start(struct engine_unit_memo *memo)
 
 /* The store seq of the version p is served of the unit that object number num is
  * part of, or -1 (no version p may read; not p's unit at all). */
-static int64_t unit_pick(const struct engine *e, const struct principal *p, uint32_t num, uint32_t f0)
+static int64_t unit_pick(const struct engine *e, const struct principal *p, uint32_t num, uint32_t f0, size_t j)
 {
     const struct idx_obj *o = idx_obj_at(e->ix, num);
     struct model_picker k;
@@ -449,7 +563,11 @@ static int64_t unit_pick(const struct engine *e, const struct principal *p, uint
         /* R2.3: a candidate (a later object of a claimed id is its owner
          * organisation's alone), with the version R3 serves p of it */
         f = e->ox[num].prev == UINT32_MAX ? num : e->ox[num].link;
-        if (!model_candidate(p, e->ox[f0].attested, f == f0, o->owner_org))
+        /* the id's first object and its claim as the store knows them: the first
+         * stored, indexed or not (not the first indexed, f0) */
+        if (!model_candidate(p, e->idm_claimed[j],
+                             o->owner_org == e->idm_first_org[j] && e->ox[f].owner_user == e->idm_first_user[j],
+                             o->owner_org))
             return -1;
         pick_from(e, f, &k);
     }
@@ -465,7 +583,7 @@ int engine_versions_unit(const struct engine *e, const struct principal *p, uint
     int found, own;
     int64_t pick;
 
-    j = id_slot(e, o->uuid, &found);
+    j = id_slot_num(e, num, &found);
     if (!found)
         return 0;
     f0 = e->idm_head[j];
@@ -477,13 +595,13 @@ int engine_versions_unit(const struct engine *e, const struct principal *p, uint
         size_t i = (((key ^ (uint32_t)own << 31) * 2654435761u) >> 22) & (ENGINE_UNIT_MEMO - 1);
         if (memo->slot[i].epoch == memo->epoch && memo->slot[i].key == key && memo->slot[i].own == own)
             return memo->slot[i].pick == o->seq;
-        pick = unit_pick(e, p, num, f0);
+        pick = unit_pick(e, p, num, f0, j);
         memo->slot[i].epoch = memo->epoch;
         memo->slot[i].key = key;
         memo->slot[i].own = (uint8_t)own;
         memo->slot[i].pick = pick;
     } else {
-        pick = unit_pick(e, p, num, f0);
+        pick = unit_pick(e, p, num, f0, j);
     }
     return pick == o->seq;
 }

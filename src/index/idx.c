@@ -498,6 +498,16 @@ static size_t report(const struct idx *ix, const struct idx_entry *e, enum idx_v
     return n;
 }
 
+/* A range's postings, with "/<prefix>" as the key's text (idx_hit_fn). */
+static size_t report_range(const struct idx *ix, const struct idx_entry *e, int prefix, idx_hit_fn fn, void *ctx,
+                           int *stop)
+{
+    char text[8];
+    int len = snprintf(text, sizeof text, "/%d", prefix);
+
+    return report(ix, e, IDX_VIA_RANGE, text, (size_t)len, fn, ctx, stop);
+}
+
 static size_t lookup_key(const struct idx *ix, int kind, const char *canon, size_t len,
                          enum idx_via via, idx_hit_fn fn, void *ctx, int *stop)
 {
@@ -534,7 +544,7 @@ static size_t lookup_ranges4(const struct idx *ix, uint32_t a, idx_hit_fn fn, vo
                 break;
             }
         if (e)
-            n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
+            n += report_range(ix, e, prefixes[i], fn, ctx, stop);
     }
     return n;
 }
@@ -554,7 +564,7 @@ static size_t lookup_ranges6(const struct idx *ix, const uint8_t *a, idx_hit_fn 
         mask_v6(a, p, key + 2);
         e = find_entry(ix, key, 18, key_hash(key, 18));
         if (e)
-            n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
+            n += report_range(ix, e, p, fn, ctx, stop);
     }
     return n;
 }
@@ -672,6 +682,11 @@ void idx_obj_id(const struct idx *ix, uint32_t obj, char *out, size_t out_cap)
              "%s--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              ix->strings + o->type_off, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
              u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+const char *idx_obj_type(const struct idx *ix, uint32_t obj)
+{
+    return ix->strings + ix->objs[obj].type_off;
 }
 
 const char *idx_obj_audience(const struct idx *ix, uint32_t obj)

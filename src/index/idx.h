@@ -101,7 +101,8 @@ enum idx_via {
 };
 
 /* Called for each (live or dead: check flags) object carrying a matching key;
- * return nonzero to stop. key is the matching key's canonical text. */
+ * return nonzero to stop. key is the matching key's canonical text: the value, or
+ * the parent domain; for a range (IDX_VIA_RANGE), "/<prefix length>" ("/16"). */
 typedef int (*idx_hit_fn)(void *ctx, uint32_t obj, enum idx_via via, const char *key,
                           size_t key_len);
 
@@ -137,6 +138,8 @@ uint32_t idx_n_objs(const struct idx *ix);
 const struct idx_obj *idx_obj_at(const struct idx *ix, uint32_t obj);
 /* The object's STIX id ("<type>--<uuid>") into out (at least 300 bytes). */
 void idx_obj_id(const struct idx *ix, uint32_t obj, char *out, size_t out_cap);
+/* The object's type ("indicator"). */
+const char *idx_obj_type(const struct idx *ix, uint32_t obj);
 /* Recipients text of obj, or NULL. */
 const char *idx_obj_audience(const struct idx *ix, uint32_t obj);
 /* Pattern text of a CANDIDATE/SCAN obj, or NULL. */

@@ -171,11 +171,12 @@ void model_served(const struct principal *p, const struct model_id *m, struct mo
         *out = own;
         return;
     }
-    if (own_entitled && !m->sco)
+    if (own_entitled && !m->sco_fixed)
         return; /* R2.4: its own object was withdrawn from it */
     /* R2.2-2.4: the first candidate in precedence order that p may read or was
      * entitled to; served if p may read it - no fall-through past one it was
-     * entitled to (SCOs alone fall through: their content is fixed by the id) */
+     * entitled to (UUIDv5 SCO ids alone fall through: R8 fixes their content by the
+     * id; a UUIDv4 SCO id may carry any content, so it does not) */
     for (size_t i = 0; i < m->n; i++) {
         const struct model_ver *v = &m->v[i];
         int r;
@@ -183,7 +184,7 @@ void model_served(const struct principal *p, const struct model_id *m, struct mo
             !model_candidate(p, claimed, v->obj == 0, v->owner_org))
             continue;
         r = model_may_read(p, v);
-        if (!r && (m->sco || !model_entitled(p, v)))
+        if (!r && (m->sco_fixed || !model_entitled(p, v)))
             continue;
         if (best < 0 || precedes(m, v->obj, best)) {
             best = v->obj;

@@ -51,6 +51,8 @@ struct model_id {
     struct model_obj *o; /* heap, grown by model_number; freed by whoever frees v */
     int n_obj, cap_obj;
     int sco;    /* versions of an SCO are ordered by arrival */
+    int sco_fixed; /* a UUIDv5 SCO id: its content is fixed by the id (R8 checks it at
+                      ingest), so R2.4 lets its readers fall through to the next copy */
     int cx;     /* some version is marked cx */
     int ranked; /* o[].rank is filled (needed only when several objects compete) */
 };

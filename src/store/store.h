@@ -509,6 +509,10 @@ struct store_row {
     int attested;
     uint64_t comm;           /* its communities' bits (issue 11) */
     const char *shared_to;   /* identities it was passed on to, or NULL */
+    /* the id's first object (docs/model.md R2.3: the owner of its first stored row,
+     * and whether that object is attested - the id's claim), read by the engine */
+    int64_t first_org, first_user;
+    int first_attested;
     /* Who submitted it (docs/model.md R9): the store leaves them NULL; the domain's
      * read paths (svc_list, svc_get, svc_export) fill them for the row they serve. */
     const char *submitted_by;      /* the owner organisation's identity, or the node's ("" if none) */

@@ -158,6 +158,11 @@ static const char *const migrations[] = {
      * organisation told a poster of colleagues' versions it may not read */
     ("DROP INDEX objects_scan;"
      "CREATE INDEX objects_scan_sub ON objects(owner_org, submitter) WHERE match_plan = 4 AND revoked = 0;"),
+    /* the rows of the ids that need the model's choice (cx = 1), read in seq order by
+     * every `mreza match` that maps a snapshot (the engine's load_model) and by the
+     * reads' choice pass: a partial index of those few rows, not a scan of the table
+     * (a scan made the start-up of `mreza match` grow with the whole store) */
+    "CREATE INDEX objects_cx ON objects(seq) WHERE cx = 1;",
     /* Communities (issue 11, docs/federation.md section 6). A community is a group of
      * organisations that share TLP:GREEN; each has a bit (0-61) and every version a
      * bit set `comm` of the communities it is shared into. memberships: per
@@ -290,8 +295,8 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
-        /* an upgrade says what it did and how long it took (migration 10 stamps a
-         * grant per version: about a second a million) */
+        /* an upgrade says what it did and how long it took (the first build of migration 11
+         * stamped a grant per version: about a second a million) */
         mz_time_now(&t1);
         if (from > 0)
             MZ_LOG(MZ_LOG_INFO, "event=store_migrated version=%d ms=%lld", version + 1,
@@ -1504,7 +1509,13 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
                        "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
                        "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
                        "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested,"
-                       "comm,shared_to",
+                       "comm,shared_to,"
+                       /* the id's first object (docs/model.md R2.3, R4): of an id that
+                        * needs the choice, its first stored row's owner and claim (the
+                        * index on stix_id: the id's rows alone); of any other id, the
+                        * row's own (one object) */
+                       "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f"
+                       " WHERE f.stix_id = objects.stix_id ORDER BY f.seq LIMIT 1) END",
                        q, vis, 1, &s, err);
     if (rc)
         return rc;
@@ -1539,6 +1550,20 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
         r.attested = sqlite3_column_int(s, 21);
         r.comm = (uint64_t)sqlite3_column_int64(s, 22);
         r.shared_to = (const char *)sqlite3_column_text(s, 23);
+        r.first_org = r.owner_org;
+        r.first_user = r.owner_user;
+        r.first_attested = r.attested;
+        if (sqlite3_column_type(s, 24) == SQLITE_TEXT) {
+            /* "<owner_org> <owner_user> <attested>", as the query spells it */
+            const char *f = (const char *)sqlite3_column_text(s, 24);
+            char *e1, *e2, *e3;
+            long long fo = strtoll(f, &e1, 10), fu = strtoll(e1, &e2, 10), fa = strtoll(e2, &e3, 10);
+            if (e1 != f && e2 != e1 && e3 != e2 && !*e3) {
+                r.first_org = fo;
+                r.first_user = fu;
+                r.first_attested = fa != 0;
+            }
+        }
         r.submitted_by = r.submitted_by_name = NULL; /* the domain's (R9) */
         n++;
         if (fn(ctx, &r)) {

@@ -538,6 +538,7 @@ static int precedes(const struct world *w, int a, int b)
 static unsigned served_objs(const struct reader *r, const struct world *w)
 {
     unsigned own = 0;
+    /* R2.4: UUIDv5 SCO ids alone fall through; IK_SCO ids are all UUIDv5 (sco_ids) */
     int order[MAX_STEPS], n = 0, sco = scens[w->si].idkind == IK_SCO;
 
     for (int k = 0; k < w->n_obj; k++)

@@ -19,7 +19,23 @@
  *     it". On the code before, rank came first, and every reader was served the
  *     CSIRT's revocation;
  *   - accounts.max_users_per_org bounds how many objects one organisation can add to
- *     an id (one personal object per user, and its own), refusing the user beyond.
+ *     an id (one personal object per user, and its own), refusing the user beyond;
+ *   - a claim the engine does not index (F2): me-cirt claims an id with a Sigma
+ *     indicator; the hospital's later object of it, a STIX pattern, is matched and
+ *     correlated for the hospital alone (R2.3), and me-cirt's STIX version added
+ *     later for everyone; `mreza match` too, from the store and from its snapshot.
+ *     On the code before, the engine took the id's first object from its first
+ *     indexed version (the hospital's), and reported it to everyone;
+ *   - ids are the store's spelling (type, UUID, case of its hex digits): the
+ *     hospital's claim of indicator--...AB is not a later object of me-cirt's claim
+ *     of indicator--...ab. On the code before, the engine keyed ids by the UUID
+ *     alone, and nobody but the hospital matched its own claim;
+ *   - SCO fall-through (R2.4, L5 of the second re-attack): me-cirt withdraws its
+ *     `domain-name--<UUIDv4>` "evil" object to the hospital; hr-cert, entitled to it
+ *     before, is served nothing - not the hospital's later copy of the id saying
+ *     "benign" (a UUIDv4 SCO id fixes no content). A UUIDv5 SCO id, whose content R8
+ *     fixes, still falls through. On the code before, every SCO id fell through, and
+ *     hr-cert was served "benign".
  * Every wait is bounded (the index's generation is polled, never slept on). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,6 +173,26 @@ static int correlation_owners(int k, const char *domain, const char *id)
     }
     json_decref(j);
     return owners;
+}
+
+/* How many of k's match hits on domain name submitted_by ident, whatever the id. */
+static int match_hits_by(int k, const char *domain, const char *ident)
+{
+    char body[300];
+    json_t *j, *m;
+    size_t i;
+    int n = 0;
+
+    snprintf(body, sizeof body, "{\"values\":[\"%s\"]}", domain);
+    assert_int_equal(req("POST", "/api/v1/match", keys[k], body), 200);
+    j = json_loads(last.body, 0, NULL);
+    assert_non_null(j);
+    json_array_foreach(json_object_get(j, "matches"), i, m) {
+        const char *by = json_string_value(json_object_get(m, "submitted_by"));
+        n += by && !strcmp(by, ident);
+    }
+    json_decref(j);
+    return n;
 }
 
 static int setup(void **state)
@@ -359,6 +395,191 @@ static void test_users_per_org_cap(void **state)
                      201);
 }
 
+/* F2 (docs/model.md R2.3, R4): me-cirt claims an id with a Sigma rule, which the
+ * engine does not index; the hospital posts its own object of the id, a STIX pattern.
+ * It is the hospital's alone: nobody else matches or correlates it. When me-cirt adds
+ * a STIX version of its claim, everyone matches me-cirt's. */
+static void test_unindexed_claim(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000201";
+    const char *dom = "sigma-claim.example";
+    char body[1024];
+
+    (void)state;
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"me-cirt sigma\",\"pattern\":\"title: rundll32\","
+             "\"pattern_type\":\"sigma\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"created_by_ref\":\"%s\","
+             "\"object_marking_refs\":[\"%s\"]}",
+             id, me_ident, GREEN);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    indicator(body, sizeof body, id, dom, 2, 0, hosp_ident, GREEN, "hospital");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    wait_indexed();
+    assert_int_equal(match_owners(K_HR, dom, id), 0);
+    assert_int_equal(match_owners(K_ME, dom, id), 0);
+    assert_int_equal(correlation_owners(K_HR, dom, id), 0);
+    assert_int_equal(correlation_owners(K_ME, dom, id), 0);
+    assert_int_equal(match_owners(K_HOSP, dom, id), 2);
+    assert_int_equal(correlation_owners(K_HOSP, dom, id), 2);
+    /* me-cirt's STIX version of its claim: everyone's; the hospital reads its own
+     * too (R2.1) */
+    indicator(body, sizeof body, id, dom, 3, 0, me_ident, GREEN, "me-cirt");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    wait_indexed();
+    assert_int_equal(match_owners(K_HR, dom, id), 1);
+    assert_int_equal(match_owners(K_ME, dom, id), 1);
+    assert_int_equal(correlation_owners(K_HR, dom, id), 1);
+    /* the hospital's reporter: its own object, and the claim's, which it reads through
+     * the national community (issue 11; before, its own alone: 2) */
+    assert_int_equal(match_owners(K_HOSP, dom, id), 3);
+}
+
+/* Ids as the store spells them: me-cirt claims indicator--...ab, the hospital adds
+ * its own object of it (the id needs the model's choice); the hospital then claims
+ * indicator--...AB, another id for the store. The hospital's claim is the first
+ * object of its own id, matched by everyone; its later object of me-cirt's id is its
+ * own alone. */
+static void test_id_spelling(void **state)
+{
+    const char *lower = "indicator--5b0c1c1e-0000-4000-8000-0000000002ab";
+    const char *upper = "indicator--5B0C1C1E-0000-4000-8000-0000000002AB";
+    char body[1024];
+
+    (void)state;
+    indicator(body, sizeof body, lower, "spelling-lower.example", 1, 0, me_ident, GREEN, "me-cirt");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    indicator(body, sizeof body, lower, "spelling-later.example", 2, 0, hosp_ident, GREEN, "hospital later");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    indicator(body, sizeof body, upper, "spelling-upper.example", 1, 0, hosp_ident, GREEN, "hospital claim");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    wait_indexed();
+    assert_int_equal(match_hits_by(K_HR, "spelling-upper.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_ME, "spelling-upper.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_HOSP, "spelling-upper.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_HR, "spelling-later.example", hosp_ident), 0);
+    assert_int_equal(match_hits_by(K_HOSP, "spelling-later.example", hosp_ident), 1);
+    assert_int_equal(match_hits_by(K_HR, "spelling-lower.example", me_ident), 1);
+    /* reported as the store spells it: a GET of the reported id is the hospital's */
+    assert_int_equal(match_owners(K_HR, "spelling-upper.example", upper), 2);
+    assert_int_equal(correlation_owners(K_HR, "spelling-upper.example", upper), 2);
+}
+
+/* `mreza match` (the index built from the store, then mapped from its snapshot, whose
+ * id facts are read from the store): as F2 above, the hospital's later object of
+ * me-cirt's Sigma claim is matched as the hospital alone. */
+static int cli_hits(const char *as, const char *log, const char *id)
+{
+    const char *argv[] = {"match", as[0] == 'r' ? "--as-user" : "--as", as, "--format", "text", log, NULL};
+    char *out = NULL;
+    int n = 0, rc = h_cli(&node, &out, argv);
+
+    assert_true(rc == 0 || rc == 1);
+    assert_non_null(out);
+    for (const char *p = out; (p = strstr(p, id)); p++)
+        n++;
+    free(out);
+    return n;
+}
+
+static void test_unindexed_claim_cli(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000301";
+    char body[1024], log[300];
+    FILE *f;
+
+    (void)state;
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"me-cirt sigma\",\"pattern\":\"title: rundll32\","
+             "\"pattern_type\":\"sigma\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"created_by_ref\":\"%s\","
+             "\"object_marking_refs\":[\"%s\"]}",
+             id, me_ident, GREEN);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    indicator(body, sizeof body, id, "sigma-cli.example", 2, 0, hosp_ident, GREEN, "hospital");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    snprintf(log, sizeof log, "%s/sigma-cli.log", node.dir);
+    f = fopen(log, "w");
+    assert_non_null(f);
+    fputs("GET http://sigma-cli.example/x\n", f);
+    fclose(f);
+    for (int run = 0; run < 2; run++) { /* built, then the snapshot */
+        assert_int_equal(cli_hits("hr-cert", log, id), 0);
+        assert_int_equal(cli_hits("me-cirt", log, id), 0);
+        assert_true(cli_hits("al-hospital", log, id) > 0);
+    }
+}
+
+/* Post an SCO (domain-name id, value) as k, GREEN: 201. */
+static void post_sco(int k, const char *id, const char *value)
+{
+    char body[512];
+
+    snprintf(body, sizeof body,
+             "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"value\":\"%s\","
+             "\"object_marking_refs\":[\"" GREEN "\"]}",
+             id, value);
+    assert_int_equal(req("POST", "/api/v1/objects", keys[k], body), 201);
+}
+
+/* me-cirt posts id saying first_value, the hospital its copy saying copy_value; hr-cert
+ * is served me-cirt's; me-cirt withdraws all of it to the hospital (R7). */
+static void sco_withdrawn(const char *id, const char *first_value, const char *copy_value)
+{
+    char path[200], body[200];
+
+    post_sco(K_ME, id, first_value);
+    post_sco(K_HOSP, id, copy_value);
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id);
+    assert_int_equal(req("GET", path, keys[K_HR], NULL), 200);
+    assert_non_null(strstr(last.body, first_value));
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    snprintf(body, sizeof body, "{\"versions\":\"all\",\"to\":[\"%s\"]}", hosp_ident);
+    assert_int_equal(req("POST", path, keys[K_ME], body), 200);
+}
+
+/* R2.4 (L5): a UUIDv4 SCO id carries any content, so a reader entitled to the object
+ * withdrawn from it does not fall through to another organisation's copy. */
+static void test_sco_v4_no_fall_through(void **state)
+{
+    const char *id = "domain-name--5b0c1c1e-0000-4000-8000-000000000107";
+
+    (void)state;
+    sco_withdrawn(id, "evil-l5.example", "benign-l5.example");
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5b0c1c1e-0000-4000-8000-000000000107", keys[K_HR],
+                         NULL),
+                     404);
+    assert_null(strstr(last.body, "benign-l5.example"));
+    assert_int_equal(req("GET", "/api/v1/objects?id=domain-name--5b0c1c1e-0000-4000-8000-000000000107",
+                         keys[K_HR], NULL),
+                     200);
+    assert_null(strstr(last.body, "benign-l5.example"));
+    /* the owner and the hospital still read their own */
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5b0c1c1e-0000-4000-8000-000000000107", keys[K_ME],
+                         NULL),
+                     200);
+    assert_non_null(strstr(last.body, "evil-l5.example"));
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--5b0c1c1e-0000-4000-8000-000000000107", keys[K_HOSP],
+                         NULL),
+                     200);
+    assert_non_null(strstr(last.body, "benign-l5.example"));
+}
+
+/* The control: a UUIDv5 SCO id (R8 checks it is its value's) still falls through -
+ * every copy says the same. */
+static void test_sco_v5_falls_through(void **state)
+{
+    /* uuid5(00abedb4-aa42-466c-9c01-fed23315a9b7, '{"value":"l5-fixed.example"}') */
+    const char *id = "domain-name--9c0d3286-e186-5e0d-98a4-8bfff91e3d46";
+
+    (void)state;
+    sco_withdrawn(id, "l5-fixed.example", "l5-fixed.example");
+    assert_int_equal(req("GET", "/api/v1/objects/domain-name--9c0d3286-e186-5e0d-98a4-8bfff91e3d46", keys[K_HR],
+                         NULL),
+                     200);
+    assert_non_null(strstr(last.body, "l5-fixed.example"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +588,11 @@ int main(void)
         cmocka_unit_test(test_sixty_fifth_object),
         cmocka_unit_test(test_first_copy_before_ranked_later_one),
         cmocka_unit_test(test_users_per_org_cap),
+        cmocka_unit_test(test_unindexed_claim),
+        cmocka_unit_test(test_id_spelling),
+        cmocka_unit_test(test_unindexed_claim_cli),
+        cmocka_unit_test(test_sco_v4_no_fall_through),
+        cmocka_unit_test(test_sco_v5_falls_through),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 

@@ -299,6 +299,25 @@ static void test_max_versions(void **state)
     assert_non_null(strstr(last.body, "\"duplicate\":true"));
 }
 
+/* R6.5: versions the poster withdrew from everyone, itself included, still count
+ * (the hostile-user re-attack, F4: on the code before, the cap counted only the
+ * versions the poster may read, and withdrawing them made room for as many more). */
+static void test_max_versions_withdrawn(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-4000-8000-000000000016";
+    char path[200];
+
+    (void)state;
+    for (int day = 2; day <= 4; day++)
+        assert_int_equal(post(K_AL, "", id, day, "w", GREEN, 0), 201);
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    assert_int_equal(req("POST", path, keys[K_AL], "{\"versions\":\"all\",\"owner_keeps\":false}"), 200);
+    assert_int_equal(post(K_AL, "", id, 5, "w", GREEN, 0), 409);
+    assert_non_null(strstr(last.body, "ingest.max_versions"));
+    /* a colleague who submitted none and may read none is not refused for them (R5) */
+    assert_int_equal(post(K_AL2, "", id, 6, "w", GREEN, 0), 201);
+}
+
 /* A file of tests/data/sco/ posted by k; the status. */
 static long post_file(int k, const char *name)
 {
@@ -417,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_import_options),
         cmocka_unit_test(test_api_parameters),
         cmocka_unit_test(test_max_versions),
+        cmocka_unit_test(test_max_versions_withdrawn),
         cmocka_unit_test(test_sco_ids),
         cmocka_unit_test(test_created_by_constant),
         cmocka_unit_test(h_test_servers_exit_cleanly),

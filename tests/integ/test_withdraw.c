@@ -15,7 +15,9 @@
  *     no longer read it, an older version retired by it comes back, on the node and in
  *     `mreza match` from the snapshot;
  *   - added_after: a poller sees the tombstone;
- *   - the CLI: mreza withdraw, --show, --restore.
+ *   - the CLI: mreza withdraw, --show, --restore;
+ *   - ids the node maintains (R8: an organisation's identity, a TLP marking
+ *     definition) are refused 400, to the organisation's analyst and admin alike.
  * Each failed on the code before withdrawal existed (no endpoint: 405; no command). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,6 +248,35 @@ static void test_refusals(void **state)
     /* nothing was withdrawn by any of these */
     assert_int_equal(h_db_count(&node, "wd_tomb IS NOT NULL"), 0);
     assert_int_equal(get(K_RS, ID(01)), 200);
+}
+
+/* R8 (re-attack L3): an organisation's own identity object, written by the node from
+ * its directory, is refused with 400 to its analyst and its admin (API and CLI), and
+ * stays served to everyone; so is a TLP marking definition. Failed before: the
+ * analyst's withdrawal succeeded and the identity was 404 to every other reader. */
+static void test_reserved_ids(void **state)
+{
+    char *out = NULL, *errs = NULL;
+
+    (void)state;
+    assert_int_equal(get(K_RS, al_org), 200);
+    assert_int_equal(withdraw(K_AL, al_org, "{\"versions\":\"all\",\"owner_keeps\":false}"), 400);
+    assert_string_equal(error_field(), "id");
+    assert_non_null(strstr(error_message(), "maintained by the node"));
+    assert_int_equal(withdraw(K_AL_ADMIN, al_org, "{}"), 400);
+    assert_non_null(strstr(error_message(), "identity of a member organisation"));
+    assert_int_equal(withdraw(K_AL, GREEN, "{}"), 400);
+    assert_non_null(strstr(error_message(), "TLP:GREEN"));
+    {
+        const char *const argv[] = {"withdraw", al_org, "--user", "analyst@al-cert", NULL};
+        assert_int_equal(h_cli_err(&node, &out, &errs, argv), 1);
+    }
+    assert_non_null(strstr(errs, "maintained by the node"));
+    free(out);
+    free(errs);
+    assert_int_equal(get(K_RS, al_org), 200);
+    assert_int_equal(get(K_ME, al_org), 200);
+    assert_int_equal(get(K_AL, al_org), 200);
 }
 
 /* R7.3, R7.4: the version is read only by the owner and `to`; its tombstone by every
@@ -516,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_engine),
         cmocka_unit_test(test_added_after),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_reserved_ids),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 

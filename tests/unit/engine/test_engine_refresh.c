@@ -913,6 +913,95 @@ static void test_campaigns_per_community(void **state)
     engine_free(e);
 }
 
+/* n versions of one TLP:GREEN indicator (v4 id ending uuid_tail) for domain, posted
+ * by who, `modified` a second apart, in bundles of 100. */
+static void add_versions(struct fx *f, int who, long uuid_tail, int n, const char *domain)
+{
+    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, NULL};
+    size_t cap = 100 * 700 + 200;
+    char *body = malloc(cap);
+    struct mz_error err;
+
+    assert_non_null(body);
+    for (int at = 0; at < n; at += 100) {
+        struct svc_ingest_result res;
+        size_t len = (size_t)snprintf(body, cap, "{\"type\":\"bundle\",\"id\":\"bundle--6e6e6e6e-0000-4000-8000-"
+                                                 "%012d\",\"objects\":[",
+                                      at);
+        for (int i = at; i < n && i < at + 100; i++)
+            len += (size_t)snprintf(body + len, cap - len,
+                                    "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6e6e6e6e-"
+                                    "0000-4000-8000-%012ld\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":"
+                                    "\"2025-01-01T%02d:%02d:%02d.000Z\",\"pattern\":\"[domain-name:value = '%s']\","
+                                    "\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\","
+                                    "\"object_marking_refs\":[\"" GREEN "\"]}",
+                                    i > at ? "," : "", uuid_tail, i / 3600, i / 60 % 60, i % 60, domain);
+        len += (size_t)snprintf(body + len, cap - len, "]}");
+        assert_true(len < cap);
+        memset(&res, 0, sizeof res);
+        if (svc_ingest(f->st, &f->who[who], body, len, &lim, &res, &err) != MZ_OK)
+            fail_msg("ingest %s: %s", domain, err.msg);
+        svc_ingest_result_free(&res);
+    }
+    free(body);
+}
+
+/* Withdrawing every version of an object of n versions costs the next refresh work
+ * linear in n (the hostile-user re-attack, F1: one tombstone per version, each
+ * reading all n versions again and walking the id's chain for each - n^3 steps under
+ * the write lock, 999 versions froze the index for minutes): the id is read once,
+ * each version once, found by a bisection of the index; and one refresh suffices.
+ * A build from the store (a node's restart) reads the withdrawals from the rows and
+ * applies none again. Fails on the code before: n^2 versions read, n^3 steps, and
+ * the build re-applied every tombstone. */
+static void test_withdrawal_work_linear(void **state)
+{
+    static const int sizes[] = {300, 600};
+    static const char *const domains[] = {"lin300.example", "lin600.example"};
+    static const char *const tails[] = {"000000000300", "000000000600"};
+    struct fx *f = *state;
+    struct engine *e = NULL, *fresh = NULL;
+    struct engine_refresh_result res;
+    struct engine_wd_work before, after;
+    uint64_t versions[2];
+    struct mz_error err;
+
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    for (int s = 0; s < 2; s++) {
+        uint64_t n = (uint64_t)sizes[s];
+        add_versions(f, 0, strtol(tails[s], NULL, 10), sizes[s], domains[s]);
+        assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+        engine_refresh_result_free(&res);
+        assert_true(reports(e, &f->who[1], domains[s]));
+        withdraw(f, &f->who[0], tails[s], 0);
+        engine_wd_work(e, &before);
+        assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+        engine_refresh_result_free(&res);
+        engine_wd_work(e, &after);
+        /* one refresh: no longer matched nor correlated for the other organisation */
+        assert_false(reports(e, &f->who[1], domains[s]));
+        assert_true(reports(e, &f->who[0], domains[s])); /* the owner keeps them */
+        versions[s] = after.versions - before.versions;
+        assert_int_equal(after.ids - before.ids, 1);
+        assert_true(versions[s] <= n);
+        assert_true(after.steps - before.steps <= n * 32); /* a bisection each */
+    }
+    assert_true(versions[1] <= 2 * versions[0] + 1); /* twice the versions: twice the work */
+    /* a restart: the build notes the withdrawals from the rows, applies none again */
+    assert_int_equal(engine_new(&fresh, &err), MZ_OK);
+    assert_int_equal(engine_refresh(fresh, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    engine_wd_work(fresh, &after);
+    assert_int_equal(after.ids, 0);
+    assert_int_equal(after.versions, 0);
+    for (int s = 0; s < 2; s++) {
+        assert_false(reports(fresh, &f->who[1], domains[s]));
+        assert_true(reports(fresh, &f->who[0], domains[s]));
+    }
+    engine_free(fresh);
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -926,6 +1015,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_withdrawals_followed, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_campaigns_per_community, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_withdrawal_work_linear, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@
  * and users' identities, in any case) and the node_only filter (what the node itself
  * stored, owner 0); and store_count_scan (live scan indicators per owner and
  * submitter, read from its partial index); communities (issue 11): a store of schema
- * version 9 (tests/data/store/schema-v9.sql) migrating into the national community
+ * version 10 (tests/data/store/schema-v10.sql) migrating into the national community
  * (bit 0, a UUIDv4, every organisation a read+write member, every version in it with
  * one grant in seq order keeping its date_added, once), communities taking the
  * lowest free bit up to STORE_COMM_MAX, memberships, grants stamped on the write
@@ -1608,9 +1608,9 @@ static void exec_ok(sqlite3 *db, const char *sql)
     assert_int_equal(rc, SQLITE_OK);
 }
 
-/* Rows of a version-9 store: two organisations, four versions whose date_added do
+/* Rows of a version-10 store: two organisations, four versions whose date_added do
  * not follow seq (a store written before the write clock), one GREEN, one AMBER. */
-static const char v9_rows[] =
+static const char v10_rows[] =
     "INSERT INTO orgs VALUES(1,'al-cert','AL-CERT','" ORG1_IDENT "','AL','government','national-csirt',NULL);"
     "INSERT INTO orgs VALUES(2,'al-bank','AL-BANK','" ORG2_IDENT "','AL','banking','operator',NULL);"
     "INSERT INTO objects(seq,stix_id,type,version,vkey,date_added,created_by,owner_org,submitter,tlp,tlp_defaulted,"
@@ -1675,7 +1675,7 @@ static int rows_comm(void *ctx, const struct store_row *r)
     return 0;
 }
 
-static void test_migrates_a_version_9_store(void **state)
+static void test_migrates_a_version_10_store(void **state)
 {
     struct fx *f = *state;
     char dir[160], path[192];
@@ -1689,13 +1689,13 @@ static void test_migrates_a_version_9_store(void **state)
     sqlite3 *db = NULL;
     char *schema;
 
-    snprintf(dir, sizeof dir, "%s/v9", f->root);
+    snprintf(dir, sizeof dir, "%s/v10", f->root);
     snprintf(path, sizeof path, "%s/mreza.db", dir);
     assert_int_equal(mkdir(dir, 0700), 0);
-    schema = read_data("tests/data/store/schema-v9.sql");
+    schema = read_data("tests/data/store/schema-v10.sql");
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     exec_ok(db, schema);
-    exec_ok(db, v9_rows);
+    exec_ok(db, v10_rows);
     sqlite3_close(db);
     free(schema);
 
@@ -2064,11 +2064,44 @@ static void test_shares(void **state)
     assert_string_equal(got.tags, "02");
 }
 
+/* The rows of the ids that need the model's choice are read through the partial index
+ * objects_cx, in seq order, as store_list asks for them (q.cx = STORE_CX_CHOICE), not
+ * by a scan of the whole table: `mreza match` reads them at every start. */
+static void test_cx_rows_indexed(void **state)
+{
+    struct fx *f = *state;
+    char path[160];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int uses_index = 0, scans_table = 0;
+
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT seq,stix_id,body FROM objects"
+                                        " WHERE seq > ?1 AND cx = 1 AND (((1 << tlp) & ?2) != 0"
+                                        /* a community's grant (issue 11), as the store's vis has it */
+                                        " OR (((1 << tlp) & ?5) != 0 AND (comm & ?6) != 0)"
+                                        " OR (owner_org = ?3 AND ((1 << tlp) & ?4) != 0)) ORDER BY seq",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(s, 3);
+        uses_index |= strstr(d, "objects_cx") != NULL;
+        scans_table |= strncmp(d, "SCAN objects", 12) == 0 && !strstr(d, "INDEX");
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    assert_true(uses_index);
+    assert_false(scans_table);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_open_creates_schema),
+        T(test_cx_rows_indexed),
         T(test_open_twice),
         T(test_open_refuses_a_file),
         T(test_open_existing),
@@ -2102,7 +2135,7 @@ int main(void)
         T(test_rollback_leaves_nothing),
         T(test_reopen_keeps_data),
         T(test_count_scan),
-        T(test_migrates_a_version_9_store),
+        T(test_migrates_a_version_10_store),
         T(test_community_bits),
         T(test_memberships),
         T(test_grants_and_comm),
