@@ -98,6 +98,9 @@ struct refresh_ctx {
     /* the ids that new tombstones name (withdrawals, restores): "id\n" each, an id
      * as often as it has new tombstones (apply_withdrawals reads each once) */
     struct mz_buf withdrawn;
+    /* the values of their community-visible versions, to check their campaigns
+     * again (R11.6): "k value\n" */
+    struct mz_buf wd_touched;
     /* A build (the first refresh) reads every row after the tombstones up to
      * noted_upto were written: the rows already say who keeps each version (apply_row
      * notes row->wd_keep), so those tombstones need no second reading. */
@@ -214,7 +217,7 @@ static int row_facts(struct refresh_ctx *c, struct batch *b, const struct store_
     if (c->e->campaign_window_us && node_grouping(row)) {
         pr->obj = json_loadb(row->body, row->body_len, 0, &je);
         if (pr->obj)
-            engine_campaign_note(c->e, pr->obj, row->stix_id);
+            engine_campaign_note(c->e, pr->obj, row->stix_id, row->wd_keep != NULL);
     }
     if (pr->plan == OBSERVE_CANDIDATE || pr->plan == OBSERVE_SCAN) {
         const char *text;
@@ -239,7 +242,7 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
         return 0;
     }
     if (c->e->campaign_window_us && node_grouping(row))
-        engine_campaign_note(c->e, pr->obj, row->stix_id);
+        engine_campaign_note(c->e, pr->obj, row->stix_id, row->wd_keep != NULL);
     c->n_legacy = 0;
     c->val_used = 0;
     pr->plan = observe_object(pr->obj, collect_legacy, c, &pr->pat);
@@ -713,7 +716,9 @@ static enum mz_err reserve_for_store(struct engine *e, int64_t n, struct mz_erro
  * and the id is marked as needing the model's choice (the store marked it so too).
  * The work is linear in the versions read (times a logarithm): a reporter who
  * withdraws its 999 versions of one object again and again holds the lock no longer
- * than for as many versions. */
+ * than for as many versions. With campaigns on, the values of the id's
+ * community-visible versions are read too (the store keeps them beside each row), so
+ * that the campaigns they may have left or rejoined are checked again (R11.6). */
 
 struct wd_row {
     int64_t seq;
@@ -750,7 +755,24 @@ static int collect_wd(void *vctx, const struct store_version *sv)
     return 0;
 }
 
-static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, const char *id, struct mz_error *err)
+/* store_list()'s callback: the values of a community-visible row, "kind value\n"
+ * lines, as engine_campaign_detect reads them. */
+static int collect_values(void *vctx, const struct store_row *row)
+{
+    struct mz_buf *b = vctx;
+    size_t len;
+
+    if (!tlp_community_wide(row->tlp) || !row->observables || !row->observables[0])
+        return 0;
+    len = strlen(row->observables);
+    mz_buf_append(b, row->observables, len);
+    if (row->observables[len - 1] != '\n')
+        mz_buf_putc(b, '\n');
+    return mz_buf_status(b) != MZ_OK;
+}
+
+static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, const char *id, struct mz_buf *values,
+                                        struct mz_error *err)
 {
     struct wd_rows w = {0};
     uint8_t uuid[16];
@@ -758,6 +780,22 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
 
     if (idx_uuid_of(id, uuid))
         return MZ_OK; /* no UUID: never indexed */
+    if (e->campaign_window_us) {
+        /* the campaigns of its values are checked again (no lock of the engine held) */
+        struct store_query q;
+        struct store_vis all;
+        memset(&q, 0, sizeof q);
+        q.id = id;
+        q.tlp = -1;
+        q.all_versions = 1;
+        q.order = STORE_ORDER_ADDED;
+        tlp_visibility_internal(&all);
+        rc = store_list(st, &all, &q, collect_values, values, NULL, err);
+        if (!rc && mz_buf_status(values))
+            rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+        if (rc)
+            return rc;
+    }
     rc = store_id_versions(st, id, collect_wd, &w, err); /* no lock of the engine held */
     if (!rc && w.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
@@ -787,8 +825,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Apply the withdrawals of the ids in ids ("id\n" each, repeated), each id once. */
-static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_error *err)
+/* Apply the withdrawals of the ids in ids ("id\n" each, repeated), each id once; with
+ * campaigns on, the values of their community-visible versions into values. */
+static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_buf *values,
+                                     struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
     size_t n = 0, k = 0;
@@ -808,7 +848,7 @@ static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct 
     qsort(v, n, sizeof *v, cmp_str);
     for (size_t i = 0; i < n && !rc; i++)
         if (!i || strcmp(v[i], v[i - 1]))
-            rc = apply_one_withdrawal(e, st, v[i], err);
+            rc = apply_one_withdrawal(e, st, v[i], values, err);
     free(v);
     return rc;
 }
@@ -849,6 +889,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     c->err = err;
     mz_buf_init(&c->touched, (size_t)1 << 30);
     mz_buf_init(&c->withdrawn, (size_t)1 << 30);
+    mz_buf_init(&c->wd_touched, (size_t)1 << 30);
     pthread_mutex_lock(&e->refresh_mu);
     rc = store_org_list(st, remember_org, c, err);
     if (!rc)
@@ -878,16 +919,19 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     if (!rc)
         rc = c->rc;
     if (!rc && c->withdrawn.len)
-        rc = apply_withdrawals(e, st, &c->withdrawn, err);
+        rc = apply_withdrawals(e, st, &c->withdrawn, &c->wd_touched, err);
     run_hook(e, ENGINE_REFRESH_ADDED);
     if (!rc && c->touched.len)
-        rc = engine_campaign_detect(e, &c->touched, out, err);
+        rc = engine_campaign_detect(e, &c->touched, 0, out, err);
+    if (!rc && c->wd_touched.len)
+        rc = engine_campaign_detect(e, &c->wd_touched, 1, out, err);
     pthread_mutex_unlock(&e->refresh_mu);
     out->n_rows = c->n_rows;
     if (rc)
         engine_refresh_result_free(out);
     mz_buf_free(&c->touched);
     mz_buf_free(&c->withdrawn);
+    mz_buf_free(&c->wd_touched);
     free(c->val_buf);
     free(c);
     return rc;
