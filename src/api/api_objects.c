@@ -316,6 +316,22 @@ struct export_stream {
     char req_id[17];
 };
 
+/* Give back what the export holds: its snapshot, its export connection and the
+ * client's share. Done when the last piece has been read, before libmicrohttpd
+ * sends the chunked encoding's last chunk, so a client that starts its next export
+ * as soon as it has this one whole is never refused for a share it no longer
+ * holds; and again (a no-op then) when the stream is freed. */
+static void export_finish(struct export_stream *s)
+{
+    if (s->x)
+        svc_export_close(s->x);
+    s->x = NULL;
+    if (s->st)
+        node_export_release(s->node, s->st);
+    s->st = NULL;
+    http_client_share_give(&s->share, s->share.held);
+}
+
 static long export_read(struct api_stream *bs, char *buf, size_t max)
 {
     struct export_stream *s = (struct export_stream *)(void *)bs;
@@ -324,8 +340,10 @@ static long export_read(struct api_stream *bs, char *buf, size_t max)
 
     while (s->off == s->piece.len) {
         char msg[MZ_LOG_ESC_LEN(MZ_ERR_MSG_LEN)];
-        if (s->done)
+        if (s->done) {
+            export_finish(s);
             return API_STREAM_END;
+        }
         mz_buf_reset(&s->piece);
         s->off = 0;
         mz_error_clear(&err);
@@ -345,9 +363,7 @@ static void export_free(struct api_stream *bs)
 {
     struct export_stream *s = (struct export_stream *)(void *)bs;
 
-    svc_export_close(s->x);
-    node_export_release(s->node, s->st);
-    http_client_share_give(&s->share, s->share.held);
+    export_finish(s);
     mz_buf_free(&s->piece);
     free(s);
 }
