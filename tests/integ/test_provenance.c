@@ -78,7 +78,7 @@ static const char *soon(void)
     "\"definition\":{\"tlp\":\"white\"}}"
 
 static struct hnode node;
-enum { K_AL_ADMIN, K_AL, K_AL2, K_ME, K_MK, K_HOSP, K_VIEWER, N_KEYS };
+enum { K_AL_ADMIN, K_AL, K_AL2, K_ME, K_MK, K_HOSP, K_VIEWER, K_ME_ADMIN, N_KEYS };
 static char keys[N_KEYS][64];
 static char me_org[64], me_user[64], al_org[64], al_admin_user[64], hosp_org[64];
 
@@ -204,6 +204,7 @@ static int setup(void **state)
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", keys[K_MK]);
     h_add_user(&node, "reporter@al-hospital", "al-hospital", "reporter", keys[K_HOSP]);
     h_add_user(&node, "viewer@al-cert", "al-cert", "viewer", keys[K_VIEWER]);
+    h_add_user(&node, "admin@me-cirt", "me-cirt", "admin", keys[K_ME_ADMIN]);
     h_identity(&node, "org", "me-cirt", me_org);
     h_identity(&node, "org", "al-cert", al_org);
     h_identity(&node, "org", "al-hospital", hosp_org);
@@ -730,11 +731,11 @@ static json_t *wait_l1_campaign(size_t want)
     return NULL;
 }
 
-static void withdraw_report(int key, const char *id)
+/* POST body to id's withdraw as key: 200 (a withdrawal, or a restore). */
+static void withdraw_report(int key, const char *id, const char *body)
 {
     struct hresp r;
     char path[160];
-    const char *body = "{\"versions\":\"all\"}";
 
     snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
     if (h_http(&node, "POST", path, keys[key], body, strlen(body), &r) != 200)
@@ -745,7 +746,9 @@ static void withdraw_report(int key, const char *id)
 /* Three countries report l1.example; me-cirt withdraws its report (its own
  * organisation keeps it): the node re-versions the grouping without it and withdraws
  * the version that listed it; mk-cirt withdraws too, leaving one country: the
- * grouping is withdrawn. On the code before, the grouping kept listing both reports. */
+ * grouping is withdrawn; me-cirt's admin restores its report: the campaign is back,
+ * a new version of the same id. On the code before, the grouping kept listing both
+ * withdrawn reports. */
 static void test_campaign_report_withdrawn(void **state)
 {
     static const int who[] = {K_AL, K_ME, K_MK};
@@ -770,7 +773,7 @@ static void test_campaign_report_withdrawn(void **state)
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(camp, "id")));
     json_decref(camp);
     /* me-cirt's report (L1_REPORT(1)) withdrawn: a new version lists the two others */
-    withdraw_report(K_ME, L1_REPORT(1));
+    withdraw_report(K_ME, L1_REPORT(1), "{\"versions\":\"all\"}");
     camp = wait_l1_campaign(2);
     assert_string_equal(json_string_value(json_object_get(camp, "id")), id);
     {
@@ -789,13 +792,26 @@ static void test_campaign_report_withdrawn(void **state)
     assert_int_equal(count_of(out, "\"type\":\"grouping\""), 1);
     free(out);
     /* mk-cirt's withdrawn too: one country left, no campaign - its grouping withdrawn */
-    withdraw_report(K_MK, L1_REPORT(2));
+    withdraw_report(K_MK, L1_REPORT(2), "{\"versions\":\"all\"}");
     assert_null(wait_l1_campaign(0));
     snprintf(path, sizeof path, "/api/v1/objects/%s", id);
     assert_int_equal(get(K_AL2, path, &out), 404);
     free(out);
     snprintf(path, sizeof path, "stix_id = '%s' AND owner_org = 0 AND (wd_keep IS NULL OR wd_keep <> '')", id);
     assert_int_equal(h_db_count(&node, path), 0);
+    /* me-cirt's admin restores its report: two countries again, a new version of the
+     * same grouping lists al-cert's and me-cirt's */
+    withdraw_report(K_ME_ADMIN, L1_REPORT(1), "{\"restore\":true}");
+    camp = wait_l1_campaign(2);
+    assert_string_equal(json_string_value(json_object_get(camp, "id")), id);
+    {
+        char *text = json_dumps(camp, JSON_COMPACT);
+        assert_non_null(strstr(text, L1_REPORT(0)));
+        assert_non_null(strstr(text, L1_REPORT(1)));
+        assert_null(strstr(text, L1_REPORT(2)));
+        free(text);
+    }
+    json_decref(camp);
 }
 
 int main(void)
