@@ -3,9 +3,12 @@
  * and the list of those groupings. */
 #include "domain/campaign.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "domain/model.h"
 #include "engine/engine.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
@@ -92,8 +95,90 @@ static int scan_cx(void *ctx, const struct store_version *v)
     return 0;
 }
 
+/* Was report id taken out of c's campaign by a withdrawal: is a version of it that
+ * the reader of c's community (R11.6) was entitled to withdrawn from it? */
+static int report_withdrawn(struct store *st, const struct engine_campaign *c, const char *id)
+{
+    struct principal cr;
+    struct model_id m;
+    struct mz_error e;
+    int yes = 0;
+
+    memset(&m, 0, sizeof m);
+    model_community_reader(&cr, (uint64_t)1 << c->community);
+    if (model_load(st, id, &m, &e))
+        return 0;
+    for (size_t i = 0; i < m.n && !yes; i++)
+        yes = model_entitled(&cr, &m.v[i]) && !model_may_read(&cr, &m.v[i]);
+    model_free(&m);
+    return yes;
+}
+
+/* Does the campaign now list id? */
+static int lists(const struct engine_campaign *c, const char *id)
+{
+    for (size_t i = 0; i < c->n_refs; i++)
+        if (!strcmp(c->refs[i], id))
+            return 1;
+    return 0;
+}
+
+/* Should the node's version v of the grouping be withdrawn as c is recorded
+ * (docs/model.md R11.6)? Every one when the campaign ended; else one listing a
+ * report c no longer lists because a withdrawal took it out (one that merely left
+ * the window stays listed where it was). */
+static int outdated(struct store *st, const struct engine_campaign *c, const struct model_ver *v)
+{
+    char *body = NULL;
+    size_t len = 0, i;
+    json_t *o, *r;
+    struct mz_error e;
+    int take = 0;
+
+    if (v->owner_org != 0 || model_withdrawn_from_all(v))
+        return 0; /* not the node's, or withdrawn from everyone already */
+    if (c->ended)
+        return 1;
+    if (store_body(st, v->seq, &body, &len, &e))
+        return 0;
+    o = json_loadb(body, len, 0, NULL);
+    free(body);
+    json_array_foreach(json_object_get(o, "object_refs"), i, r) {
+        const char *id = json_string_value(r);
+        if (id && !lists(c, id) && report_withdrawn(st, c, id)) {
+            take = 1;
+            break;
+        }
+    }
+    json_decref(o);
+    return take;
+}
+
+/* The seqs of the node's versions of c's grouping to withdraw, into *seqs_out (heap,
+ * *n_out of them). */
+static enum mz_err outdated_versions(struct store *st, const struct engine_campaign *c, int64_t **seqs_out,
+                                     size_t *n_out, struct mz_error *err)
+{
+    struct model_id m;
+    enum mz_err rc;
+
+    *seqs_out = NULL;
+    *n_out = 0;
+    memset(&m, 0, sizeof m);
+    rc = model_load(st, c->id, &m, err);
+    if (!rc && m.n && !(*seqs_out = malloc(m.n * sizeof **seqs_out)))
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    for (size_t i = 0; !rc && i < m.n; i++)
+        if (outdated(st, c, &m.v[i]))
+            (*seqs_out)[(*n_out)++] = m.v[i].seq;
+    model_free(&m);
+    return rc;
+}
+
 enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, struct mz_error *err)
 {
+    int64_t *wd = NULL;
+    size_t n_wd = 0;
     struct cx_scan scan = {0, 0};
     char node[64], now_s[MZ_TIME_STRLEN], first[MZ_TIME_STRLEN], last[MZ_TIME_STRLEN];
     char vkey[40];
@@ -168,16 +253,25 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
     rc = store_begin(st, err);
     if (!rc)
         rc = store_id_versions(st, c->id, scan_cx, &scan, err);
+    /* R11.6: the versions that a withdrawal made wrong, before the new one joins */
+    if (!rc)
+        rc = outdated_versions(st, c, &wd, &n_wd, err);
     if (!rc && scan.need && scan.unmarked)
         rc = store_mark_cx(st, c->id, err);
     in.cx = scan.need;
-    if (!rc)
+    if (!rc && !c->ended)
         rc = store_put_object(st, &w, &in, &put, err);
+    if (!rc && n_wd)
+        rc = svc_withdraw_node(st, node, c->id, wd, n_wd,
+                               c->ended ? "the campaign's reports were withdrawn: too few countries are left"
+                                        : "a report it listed was withdrawn",
+                               NULL, err);
     if (!rc)
         rc = store_commit(st, err);
     else
         store_rollback(st);
     mz_buf_free(&b);
+    free(wd);
     return rc;
 }
 

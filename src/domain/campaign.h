@@ -35,7 +35,10 @@ enum mz_err campaign_node_identity_peek(struct store *st, char *out, size_t cap,
  * and a NUL (cap at least that). */
 enum mz_err campaign_key(struct store *st, char *out, size_t cap, struct mz_error *err);
 /* Store (a new version of) the campaign's grouping, in its own transaction. Called
- * with no lock of the engine held: it waits for SQLite's writer like any write. */
+ * with no lock of the engine held: it waits for SQLite's writer like any write. When a
+ * withdrawal took reports out of it (docs/model.md R11.6), the node withdraws from
+ * everyone its earlier versions that listed one of them, and every version when the
+ * campaign ended (c->ended: too few countries left; no new version then). */
 enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, struct mz_error *err);
 /* List the campaigns p may see (newest versions), as svc_list does. */
 enum mz_err campaign_list(struct store *st, const struct principal *p, const struct svc_query *q,

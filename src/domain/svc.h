@@ -370,6 +370,15 @@ void svc_withdraw_result_free(struct svc_withdraw_result *r);
 enum mz_err svc_withdraw(struct store *st, const struct principal *p, const struct svc_withdraw_in *in,
                          struct svc_withdraw_result *res, struct mz_error *err);
 
+/* The node withdraws versions of its own object id (owner 0: a campaign grouping,
+ * docs/model.md R11.6) from everyone, within the caller's transaction: each version
+ * of id whose seq is in seqs (n_seqs of them) that the node owns and that is not
+ * withdrawn from everyone yet gets its record (by user 0, with reason) and its
+ * tombstone, created by node_ident; the id is marked as needing the model's choice.
+ * *n_out (may be NULL): how many were withdrawn now. */
+enum mz_err svc_withdraw_node(struct store *st, const char *node_ident, const char *id, const int64_t *seqs,
+                              size_t n_seqs, const char *reason, size_t *n_out, struct mz_error *err);
+
 /* A withdrawal record as the owner organisation reads it (strings borrowed for the
  * callback). */
 struct svc_withdrawal_view {

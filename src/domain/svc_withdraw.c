@@ -577,6 +577,62 @@ enum mz_err svc_withdraw(struct store *st, const struct principal *p, const stru
     return rc;
 }
 
+/* ---- the node's own objects (campaign groupings, R11.6) ---- */
+
+enum mz_err svc_withdraw_node(struct store *st, const char *node_ident, const char *id, const int64_t *seqs,
+                              size_t n_seqs, const char *reason, size_t *n_out, struct mz_error *err)
+{
+    struct principal node;
+    struct svc_withdraw_in in;
+    struct records recs = {0};
+    struct model_id m;
+    struct mz_time now;
+    size_t n = 0;
+    enum mz_err rc;
+
+    if (n_out)
+        *n_out = 0;
+    memset(&node, 0, sizeof node); /* the node: organisation 0, user 0 */
+    snprintf(node.org.identity, sizeof node.org.identity, "%s", node_ident);
+    memset(&in, 0, sizeof in);
+    in.id = id;
+    in.reason = reason;
+    in.owner_gives_up = 1;
+    memset(&m, 0, sizeof m);
+    rc = model_load(st, id, &m, err);
+    if (!rc)
+        rc = store_withdrawals(st, id, keep_record, &recs, err);
+    if (!rc && recs.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    mz_time_now(&now);
+    for (size_t i = 0; !rc && i < m.n; i++) {
+        const struct model_ver *v = &m.v[i];
+        const char *tomb = tomb_of(&recs, v->seq);
+        char fresh[96], at[MZ_TIME_STRLEN];
+        size_t k;
+        for (k = 0; k < n_seqs && seqs[k] != v->seq; k++)
+            ;
+        if (k == n_seqs || v->owner_org != 0 || model_withdrawn_from_all(v))
+            continue;
+        if (!tomb) {
+            char uuid[MZ_UUID_STRLEN];
+            mz_uuid_v4(uuid);
+            snprintf(fresh, sizeof fresh, TOMBSTONE_TYPE "--%s", uuid);
+            tomb = fresh;
+        }
+        rc = withdraw_one(st, &node, &in, v, "", tomb, &now, at, err);
+        n += !rc;
+    }
+    if (!rc && n && !m.cx)
+        rc = store_mark_cx(st, id, err);
+    if (!rc && n_out)
+        *n_out = n;
+    model_free(&m);
+    free(recs.w);
+    free(recs.tomb);
+    return rc;
+}
+
 /* ---- the records, for the owner organisation ---- */
 
 struct view_ctx {

@@ -113,6 +113,7 @@ void engine_free(struct engine *e)
     free(e->owners);
     free(e->camp_keys);
     free(e->camp_refs);
+    free(e->camp_sums);
     free(e->camp_ids);
     idx_free(e->ix);
     hot_free(e->hot);

@@ -98,12 +98,16 @@ struct engine_campaign {
     char countries[ENGINE_CAMPAIGN_MAX_COUNTRIES][3];
     size_t n_countries;
     int64_t first_seen, last_seen;         /* microseconds */
+    int ended;                             /* a withdrawal left too few countries: the
+                                              grouping is to be withdrawn, not versioned
+                                              (docs/model.md R11.6; refs then empty) */
 };
 
 /* What a refresh did. Owned by the caller: engine_refresh_result_free(). */
 struct engine_refresh_result {
     size_t n_rows;                         /* objects looked at */
-    struct engine_campaign *campaigns;     /* campaigns with more reports than recorded */
+    struct engine_campaign *campaigns;     /* campaigns with more reports than recorded,
+                                              or whose reports a withdrawal changed */
     size_t n_campaigns;
 };
 void engine_refresh_result_free(struct engine_refresh_result *r);

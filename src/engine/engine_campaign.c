@@ -17,13 +17,23 @@
  * (domain/campaign.c), done by the node after the refresh, so the engine never writes
  * to the store and never holds its lock while someone does.
  *
- * A table ((kind, value) -> the grouping's id and the reports it listed) remembers
- * what is recorded, learnt from the node's own groupings the refresh indexes
+ * A table ((kind, value, community) -> the grouping's id and the reports it listed)
+ * remembers what is recorded, learnt from the node's own groupings the refresh indexes
  * (engine_campaign_note; what members post, under any id and whatever it says, is
  * never read as campaign state), so that a campaign is handed back again only when it
  * has more reports than its last recorded version: a grouping recorded after one
  * refresh is read by the next, before that one checks anything. A campaign the node
- * recorded keeps the id it was recorded under; a new one gets engine_campaign_id. */
+ * recorded keeps the id it was recorded under; a new one gets engine_campaign_id.
+ *
+ * A withdrawal (or a restore) changes which reports count without adding any
+ * (docs/model.md R11.6): the refresh hands the values of the versions it touched
+ * back here, with the communities those versions are in, and a recorded campaign of
+ * one of those communities whose reports are no longer the ones its grouping lists
+ * (compared by a sum of the hashes of the ids, which the table keeps beside their
+ * number) is handed back with the reports it has now - fewer, so that
+ * the node re-versions the grouping without the withdrawn report - or, when they no
+ * longer come from enough countries, marked ended, so that the node withdraws the
+ * grouping. */
 #include "engine/engine_int.h"
 
 #include <stdio.h>
@@ -53,6 +63,13 @@ void engine_campaign_id_in(const struct engine *e, int bit, enum obs_kind kind, 
     snprintf(out, cap, "grouping--%s", uuid);
 }
 
+/* The hash of a report's id as the grouping lists it; a list's is the sum of its
+ * ids' (so the order does not matter). */
+static uint64_t ref_hash(const char *id)
+{
+    return XXH3_64bits(id, strlen(id));
+}
+
 /* The table's key of the campaign around (kind, value) in the community with bit:
  * "kind:value" as the grouping's x_mreza_campaign writes them (the national
  * community's, as before communities), "kind:value@bit" for the others. */
@@ -73,20 +90,23 @@ static size_t camp_slot(const struct engine *e, uint64_t k)
     return j;
 }
 
-/* The reports the node's grouping of (kind, value) lists (0 if it has none), and its
- * id into id_out ("" if none). */
+/* The reports the node's grouping of (kind, value) in the community with bit lists
+ * (0 if it has none), the sum of their hashes into *sum_out, and its id into id_out
+ * ("" if none). */
 static uint32_t camp_known(const struct engine *e, int bit, const char *kind, const char *value, char *id_out,
-                           size_t cap)
+                           size_t cap, uint64_t *sum_out)
 {
     size_t j;
 
     id_out[0] = '\0';
+    *sum_out = 0;
     if (!e->camp_cap)
         return 0;
     j = camp_slot(e, camp_key(bit, kind, value));
     if (!e->camp_keys[j])
         return 0;
     snprintf(id_out, cap, "%s", e->camp_ids[j]);
+    *sum_out = e->camp_sums[j];
     return e->camp_refs[j];
 }
 
@@ -95,16 +115,19 @@ static int camp_grow(struct engine *e)
 {
     size_t ncap = e->camp_cap ? e->camp_cap * 2 : 64, ocap = e->camp_cap;
     uint64_t *keys = calloc(ncap, sizeof *keys), *okeys = e->camp_keys;
+    uint64_t *sums = calloc(ncap, sizeof *sums), *osums = e->camp_sums;
     uint32_t *refs = calloc(ncap, sizeof *refs), *orefs = e->camp_refs;
     char(*ids)[ENGINE_CAMPAIGN_ID_LEN] = calloc(ncap, sizeof *ids), (*oids)[ENGINE_CAMPAIGN_ID_LEN] = e->camp_ids;
 
-    if (!keys || !refs || !ids) {
+    if (!keys || !sums || !refs || !ids) {
         free(keys);
+        free(sums);
         free(refs);
         free(ids);
         return -1;
     }
     e->camp_keys = keys;
+    e->camp_sums = sums;
     e->camp_refs = refs;
     e->camp_ids = ids;
     e->camp_cap = ncap;
@@ -112,20 +135,23 @@ static int camp_grow(struct engine *e)
         if (okeys[i]) {
             size_t t = camp_slot(e, okeys[i]);
             keys[t] = okeys[i];
+            sums[t] = osums[i];
             refs[t] = orefs[i];
             memcpy(ids[t], oids[i], sizeof ids[t]);
         }
     free(okeys);
+    free(osums);
     free(orefs);
     free(oids);
     return 0;
 }
 
-/* The node recorded (kind, value) as grouping_id listing n_refs reports. The first
- * id learnt for a campaign stays its id: groupings recorded before the ids were made
- * under the node's key keep theirs, and are updated as new versions of themselves. */
+/* The node recorded (kind, value) in the community with bit as grouping_id listing
+ * n_refs reports (sum: of their hashes). The first id learnt for a campaign stays its
+ * id: groupings recorded before the ids were made under the node's key keep theirs,
+ * and are updated as new versions of themselves. */
 static void camp_remember(struct engine *e, int bit, const char *kind, const char *value, const char *grouping_id,
-                          uint32_t n_refs)
+                          uint32_t n_refs, uint64_t sum)
 {
     uint64_t k = camp_key(bit, kind, value);
     size_t j;
@@ -139,18 +165,33 @@ static void camp_remember(struct engine *e, int bit, const char *kind, const cha
         snprintf(e->camp_ids[j], sizeof e->camp_ids[j], "%s", grouping_id);
     }
     e->camp_refs[j] = n_refs;
+    e->camp_sums[j] = sum;
 }
 
-void engine_campaign_note(struct engine *e, json_t *obj, const char *id, uint64_t comm)
+void engine_campaign_note(struct engine *e, json_t *obj, const char *id, uint64_t comm, int withdrawn)
 {
     json_t *meta = json_object_get(obj, "x_mreza_campaign");
     json_t *refs = json_object_get(obj, "object_refs");
     const char *kind = json_string_value(json_object_get(meta, "kind"));
     const char *value = json_string_value(json_object_get(meta, "value"));
 
+    json_t *r;
+    size_t i;
+    uint64_t sum = 0;
+    int bit;
+
     /* the node writes a campaign's grouping into its community alone */
-    if (kind && value && json_is_array(refs) && strlen(id) < ENGINE_CAMPAIGN_ID_LEN && comm)
-        camp_remember(e, __builtin_ctzll(comm), kind, value, id, (uint32_t)json_array_size(refs));
+    if (!kind || !value || !json_is_array(refs) || strlen(id) >= ENGINE_CAMPAIGN_ID_LEN || !comm)
+        return;
+    bit = __builtin_ctzll(comm);
+    if (withdrawn) {
+        camp_remember(e, bit, kind, value, id, 0, 0);
+        return;
+    }
+    json_array_foreach(refs, i, r)
+        if (json_is_string(r))
+            sum += ref_hash(json_string_value(r));
+    camp_remember(e, bit, kind, value, id, (uint32_t)json_array_size(refs), sum);
 }
 
 struct camp_scan {
@@ -309,17 +350,35 @@ static int copy_refs(struct engine *e, const struct camp_scan *cs, struct engine
     return 0;
 }
 
+/* The sum of the hashes of the ids of the reports gather() kept. */
+static uint64_t found_sum(const struct engine *e, const struct camp_scan *cs)
+{
+    char id[300];
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < cs->n; i++) {
+        engine_versions_obj_id(e, cs->found[i].obj, id, sizeof id);
+        sum += ref_hash(id);
+    }
+    return sum;
+}
+
 /* Is (kind, value) now a campaign of the community with bit with more reports than
- * recorded (and not yet in out)? Then append it to out. */
-static enum mz_err check_campaign(struct engine *e, int bit, enum obs_kind kind, const char *value,
+ * recorded (and not yet in out)? Then append it to out. withdrawn: a withdrawal or a
+ * restore touched it - a recorded campaign is then appended too when its reports are
+ * no longer those recorded (R11.6), marked ended when they come from too few
+ * countries. */
+static enum mz_err check_campaign(struct engine *e, int bit, enum obs_kind kind, const char *value, int withdrawn,
                                   struct camp_scan *cs, struct engine_refresh_result *out, size_t *cap,
                                   struct mz_error *err)
 {
     struct engine_campaign *c;
     char gid[ENGINE_CAMPAIGN_ID_LEN];
-    uint32_t known = camp_known(e, bit, obs_kind_name(kind), value, gid, sizeof gid);
+    uint64_t known_sum;
+    uint32_t known = camp_known(e, bit, obs_kind_name(kind), value, gid, sizeof gid, &known_sum);
+    int recorded = gid[0] != '\0', changed;
 
-    if (!gid[0])
+    if (!recorded)
         engine_campaign_id_in(e, bit, kind, value, gid, sizeof gid);
     for (size_t i = 0; i < out->n_campaigns; i++)
         if (!strcmp(out->campaigns[i].id, gid))
@@ -334,7 +393,21 @@ static enum mz_err check_campaign(struct engine *e, int bit, enum obs_kind kind,
     }
     c = &out->campaigns[out->n_campaigns];
     gather(e, bit, kind, value, cs, c);
-    if ((long)c->n_countries < e->campaign_min_countries || known >= c->n_refs)
+    changed = withdrawn && recorded && (known != c->n_refs || known_sum != found_sum(e, cs));
+    if ((long)c->n_countries < e->campaign_min_countries) {
+        if (!changed || !known)
+            return MZ_OK; /* no campaign, or one already ended */
+        /* ended: the grouping is withdrawn; nothing listed now (an empty list is
+         * remembered, so that the campaign is recorded again when it has reports) */
+        snprintf(c->id, sizeof c->id, "%s", gid);
+        c->ended = 1;
+        c->n_refs = 0;
+        c->refs = NULL;
+        camp_remember(e, bit, obs_kind_name(kind), value, gid, 0, 0);
+        out->n_campaigns++;
+        return MZ_OK;
+    }
+    if (known >= c->n_refs && !changed)
         return MZ_OK;
     snprintf(c->id, sizeof c->id, "%s", gid);
     if (copy_refs(e, cs, c)) {
@@ -345,8 +418,8 @@ static enum mz_err check_campaign(struct engine *e, int bit, enum obs_kind kind,
     return MZ_OK;
 }
 
-enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, struct engine_refresh_result *out,
-                                   struct mz_error *err)
+enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, int withdrawn,
+                                   struct engine_refresh_result *out, struct mz_error *err)
 {
     struct camp_scan *cs = malloc(sizeof *cs);
     enum mz_err rc = MZ_OK;
@@ -392,8 +465,8 @@ enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, str
                 seen[j] = k;
                 /* in each community the report is shared into */
                 for (uint64_t c = comm; !rc && c; c &= c - 1)
-                    rc = check_campaign(e, __builtin_ctzll(c), (enum obs_kind)strtol(line, NULL, 10), sp2 + 1, cs, out,
-                                        &cap, err);
+                    rc = check_campaign(e, __builtin_ctzll(c), (enum obs_kind)strtol(line, NULL, 10), sp2 + 1,
+                                        withdrawn, cs, out, &cap, err);
             }
         }
         line = nl + 1;

@@ -117,6 +117,7 @@ struct engine {
     char campaign_key[ENGINE_CAMPAIGN_KEY_MAX + 1]; /* the node's secret of grouping ids */
     uint64_t *camp_keys;   /* hash of "kind:value" -> the node's grouping: reports it lists */
     uint32_t *camp_refs;
+    uint64_t *camp_sums;   /* and which: a sum of the hashes of the ids it lists */
     char (*camp_ids)[ENGINE_CAMPAIGN_ID_LEN]; /* and its id */
     size_t camp_cap, camp_n;
 };
@@ -220,15 +221,22 @@ int engine_versions_unit(const struct engine *e, const struct principal *p, uint
 /* ---- engine_campaign.c ---- */
 
 /* A stored grouping the node recorded as a campaign (the caller passes only the
- * node's own rows): remember its id and how many reports it lists, so that only a
- * campaign with more is written again, under the same id. */
-void engine_campaign_note(struct engine *e, json_t *obj, const char *id, uint64_t comm);
+ * node's own rows, comm: the communities of the row, its campaign's alone): remember
+ * its id and which reports it lists, so that only a campaign with more is written
+ * again, under the same id. withdrawn: the row is withdrawn (docs/model.md R11.6: an
+ * ended campaign's, or an earlier version that listed a withdrawn report), and lists
+ * nothing any more. */
+void engine_campaign_note(struct engine *e, json_t *obj, const char *id, uint64_t comm, int withdrawn);
 /* Check each "kind comm value\n" line of touched (values of newly indexed
  * community-visible objects, and the communities they are in) for a campaign in each
  * of those communities with more reports than recorded; those found are appended to
- * out (each value and community once). Reads the index without the lock: only the
- * refresher (the caller) ever changes it. touched is consumed (its lines are cut). */
-enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, struct engine_refresh_result *out,
-                                   struct mz_error *err);
+ * out (each value and community once). With withdrawn (the values of versions
+ * withdrawn or restored since the last refresh, with their communities,
+ * docs/model.md R11.6), a recorded campaign whose reports are no longer those its
+ * grouping lists is handed back too - with fewer, or marked ended when too few
+ * countries are left. Reads the index without the lock: only the refresher (the
+ * caller) ever changes it. touched is consumed (its lines are cut). */
+enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, int withdrawn,
+                                   struct engine_refresh_result *out, struct mz_error *err);
 
 #endif

@@ -94,11 +94,15 @@ struct refresh_ctx {
     size_t val_used;
     size_t n_legacy;
     struct pvalue legacy[MAX_OBJ_VALUES];
-    /* values of new community-visible objects, to check for campaigns: "k value\n" */
+    /* values of new community-visible objects, and the communities they are in, to
+     * check for campaigns: "k comm value\n" */
     struct mz_buf touched;
     /* the ids that new tombstones name (withdrawals, restores): "id\n" each, an id
      * as often as it has new tombstones (apply_ids reads each once) */
     struct mz_buf withdrawn;
+    /* the values of their community-visible versions, and the communities those are
+     * in, to check their campaigns again (R11.6): "k comm value\n" */
+    struct mz_buf wd_touched;
     /* the ids that new share records name (issue 11): "id\n" each */
     struct mz_buf shared;
     /* A build (the first refresh) reads every row after the tombstones up to
@@ -217,7 +221,7 @@ static int row_facts(struct refresh_ctx *c, struct batch *b, const struct store_
     if (c->e->campaign_window_us && node_grouping(row)) {
         pr->obj = json_loadb(row->body, row->body_len, 0, &je);
         if (pr->obj)
-            engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm);
+            engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm, row->wd_keep != NULL);
     }
     if (pr->plan == OBSERVE_CANDIDATE || pr->plan == OBSERVE_SCAN) {
         const char *text;
@@ -242,7 +246,7 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
         return 0;
     }
     if (c->e->campaign_window_us && node_grouping(row))
-        engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm);
+        engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm, row->wd_keep != NULL);
     c->n_legacy = 0;
     c->val_used = 0;
     pr->plan = observe_object(pr->obj, collect_legacy, c, &pr->pat);
@@ -736,7 +740,9 @@ static enum mz_err reserve_for_store(struct engine *e, int64_t n, struct mz_erro
  * and the id is marked as needing the model's choice (the store marked it so too).
  * The work is linear in the versions read (times a logarithm): a reporter who
  * withdraws its 999 versions of one object again and again holds the lock no longer
- * than for as many versions. */
+ * than for as many versions. With campaigns on, the values of the id's
+ * community-visible versions are read too (the store keeps them beside each row), so
+ * that the campaigns they may have left or rejoined are checked again (R11.6). */
 
 struct wd_row {
     int64_t seq;
@@ -773,7 +779,29 @@ static int collect_wd(void *vctx, const struct store_version *sv)
     return 0;
 }
 
-static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, const char *id, struct mz_error *err)
+/* store_list()'s callback: the values of a community-visible row with the
+ * communities it is in, "kind comm value\n" lines (the row's "kind value" lines with
+ * its comm put in), as engine_campaign_detect reads them. */
+static int collect_values(void *vctx, const struct store_row *row)
+{
+    struct mz_buf *b = vctx;
+    const char *p = row->observables;
+
+    if (!tlp_community_wide(row->tlp) || !row->comm || !p)
+        return 0;
+    while (*p) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        if (sp)
+            mz_buf_printf(b, "%.*s %llu %.*s\n", (int)(sp - p), p, (unsigned long long)row->comm,
+                          (int)(end - sp - 1), sp + 1);
+        p = nl ? nl + 1 : end;
+    }
+    return mz_buf_status(b) != MZ_OK;
+}
+
+static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, const char *id, struct mz_buf *values,
+                                        struct mz_error *err)
 {
     struct wd_rows w = {0};
     uint8_t uuid[16];
@@ -781,6 +809,22 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
 
     if (idx_uuid_of(id, uuid))
         return MZ_OK; /* no UUID: never indexed */
+    if (e->campaign_window_us) {
+        /* the campaigns of its values are checked again (no lock of the engine held) */
+        struct store_query q;
+        struct store_vis all;
+        memset(&q, 0, sizeof q);
+        q.id = id;
+        q.tlp = -1;
+        q.all_versions = 1;
+        q.order = STORE_ORDER_ADDED;
+        tlp_visibility_internal(&all);
+        rc = store_list(st, &all, &q, collect_values, values, NULL, err);
+        if (!rc && mz_buf_status(values))
+            rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+        if (rc)
+            return rc;
+    }
     rc = store_id_versions(st, id, collect_wd, &w, err); /* no lock of the engine held */
     if (!rc && w.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
@@ -861,12 +905,14 @@ static int collect_sh(void *vctx, const struct store_version *sv)
     return 0;
 }
 
-static enum mz_err apply_one_share(struct engine *e, struct store *st, const char *id, struct mz_error *err)
+static enum mz_err apply_one_share(struct engine *e, struct store *st, const char *id, struct mz_buf *values,
+                                   struct mz_error *err)
 {
     struct sh_rows w = {0};
     uint8_t uuid[16];
     enum mz_err rc;
 
+    (void)values; /* a share adds no report: its value counts when touched next */
     if (idx_uuid_of(id, uuid))
         return MZ_OK; /* no UUID: never indexed */
     rc = store_id_versions(st, id, collect_sh, &w, err); /* no lock of the engine held */
@@ -902,9 +948,12 @@ static int cmp_str(const void *a, const void *b)
 
 /* Apply one (apply_one_withdrawal, apply_one_share) to the ids in ids ("id\n" each,
  * repeated), each id once (re-attack F1: the work is linear in the versions read,
- * however many tombstones or share records name an id). */
-static enum mz_err apply_ids(struct engine *e, struct store *st, struct mz_buf *ids,
-                             enum mz_err (*one)(struct engine *, struct store *, const char *, struct mz_error *),
+ * however many tombstones or share records name an id); values goes to one (the
+ * withdrawals': with campaigns on, the values of their community-visible versions
+ * are put there; NULL for the shares). */
+static enum mz_err apply_ids(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_buf *values,
+                             enum mz_err (*one)(struct engine *, struct store *, const char *, struct mz_buf *,
+                                                struct mz_error *),
                              struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
@@ -925,7 +974,7 @@ static enum mz_err apply_ids(struct engine *e, struct store *st, struct mz_buf *
     qsort(v, n, sizeof *v, cmp_str);
     for (size_t i = 0; i < n && !rc; i++)
         if (!i || strcmp(v[i], v[i - 1]))
-            rc = one(e, st, v[i], err);
+            rc = one(e, st, v[i], values, err);
     free(v);
     return rc;
 }
@@ -966,6 +1015,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     c->err = err;
     mz_buf_init(&c->touched, (size_t)1 << 30);
     mz_buf_init(&c->withdrawn, (size_t)1 << 30);
+    mz_buf_init(&c->wd_touched, (size_t)1 << 30);
     mz_buf_init(&c->shared, (size_t)1 << 30);
     pthread_mutex_lock(&e->refresh_mu);
     rc = store_org_list(st, remember_org, c, err);
@@ -1006,18 +1056,21 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     if (!rc)
         rc = c->rc;
     if (!rc && c->withdrawn.len)
-        rc = apply_ids(e, st, &c->withdrawn, apply_one_withdrawal, err);
+        rc = apply_ids(e, st, &c->withdrawn, &c->wd_touched, apply_one_withdrawal, err);
     if (!rc && c->shared.len)
-        rc = apply_ids(e, st, &c->shared, apply_one_share, err);
+        rc = apply_ids(e, st, &c->shared, NULL, apply_one_share, err);
     run_hook(e, ENGINE_REFRESH_ADDED);
     if (!rc && c->touched.len)
-        rc = engine_campaign_detect(e, &c->touched, out, err);
+        rc = engine_campaign_detect(e, &c->touched, 0, out, err);
+    if (!rc && c->wd_touched.len)
+        rc = engine_campaign_detect(e, &c->wd_touched, 1, out, err);
     pthread_mutex_unlock(&e->refresh_mu);
     out->n_rows = c->n_rows;
     if (rc)
         engine_refresh_result_free(out);
     mz_buf_free(&c->touched);
     mz_buf_free(&c->withdrawn);
+    mz_buf_free(&c->wd_touched);
     mz_buf_free(&c->shared);
     free(c->val_buf);
     free(c);

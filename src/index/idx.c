@@ -773,12 +773,14 @@ enum mz_err idx_save(const struct idx *ix, const char *path, uint64_t generation
     }
     h.checksum = XXH3_64bits_digest(xs);
     XXH3_freeState(xs);
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= sizeof tmp)
         return mz_error_set(err, MZ_EINVAL, "", "index: path too long");
-    /* the snapshot holds the observables of every TLP level: its owner's only (a
-     * leftover temporary file is removed first, so that it cannot lend its mode) */
-    unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* A temporary file of this writer's own (mkostemp: a new name, created 0600,
+     * since the snapshot holds the observables of every TLP level): the node and a
+     * `mreza match` may write the same snapshot at once, and with one fixed
+     * temporary name either could rename the other's file away (test_index_hits
+     * failed so: "cannot write index.snap"). The last rename wins; both are whole. */
+    fd = mkostemp(tmp, O_CLOEXEC);
     f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
         if (fd >= 0)

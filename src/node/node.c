@@ -30,6 +30,8 @@ static void record_campaigns(struct node *node, const struct engine_refresh_resu
         if (campaign_record(node->ckpt_store, c, &err))
             MZ_LOG(MZ_LOG_WARN, "event=campaign_record_failed grouping=%s msg=\"%s\"", c->id,
                    mz_log_quote(err.msg, msg, sizeof msg));
+        else if (c->ended)
+            MZ_LOG(MZ_LOG_INFO, "event=campaign_ended grouping=%s countries=%zu", c->id, c->n_countries);
         else
             MZ_LOG(MZ_LOG_INFO, "event=campaign grouping=%s reports=%zu countries=%zu", c->id, c->n_refs,
                    c->n_countries);

@@ -22,6 +22,7 @@ int model_number(struct model_id *m, struct model_ver *v)
             break;
     if (k > 0) {
         v->obj = k - 1;
+        m->o[v->obj].gone &= model_withdrawn_from_all(v);
     } else {
         if (m->n_obj == m->cap_obj) {
             int ncap = m->cap_obj ? (m->cap_obj < INT_MAX / 2 ? m->cap_obj * 2 : INT_MAX) : 4;
@@ -37,6 +38,7 @@ int model_number(struct model_id *m, struct model_ver *v)
         m->o[m->n_obj].owner_user = v->owner_user;
         m->o[m->n_obj].first = (size_t)(v - m->v);
         m->o[m->n_obj].rank = 3;
+        m->o[m->n_obj].gone = model_withdrawn_from_all(v);
         v->obj = m->n_obj++;
     }
     m->cx |= v->cx;
@@ -81,6 +83,11 @@ int model_may_read(const struct principal *p, const struct model_ver *v)
     if (p->role == ROLE_NONE)
         return 0;
     return names(v->wd_keep, p->org.identity) || names(v->wd_keep, p->user.identity);
+}
+
+int model_withdrawn_from_all(const struct model_ver *v)
+{
+    return v->wd_keep && !v->wd_keep[strspn(v->wd_keep, " ")];
 }
 
 int model_entitled(const struct principal *p, const struct model_ver *v)
@@ -165,7 +172,8 @@ void model_served(const struct principal *p, const struct model_id *m, struct mo
             continue;
         if (model_may_read(p, v) && !model_objs_has(&own, v->obj))
             own.k[own.n++] = v->obj;
-        own_entitled |= model_entitled(p, v);
+        /* an object withdrawn from everyone counts for nobody (R2.4) */
+        own_entitled |= model_entitled(p, v) && !m->o[v->obj].gone;
     }
     if (own.n) {
         *out = own;
@@ -176,7 +184,10 @@ void model_served(const struct principal *p, const struct model_id *m, struct mo
     /* R2.2-2.4: the first candidate in precedence order that p may read or was
      * entitled to; served if p may read it - no fall-through past one it was
      * entitled to (UUIDv5 SCO ids alone fall through: R8 fixes their content by the
-     * id; a UUIDv4 SCO id may carry any content, so it does not) */
+     * id; a UUIDv4 SCO id may carry any content, so it does not), unless its owner
+     * withdrew all of it from everyone: then it counts for nobody, as if it had never
+     * been posted, and only its place as the id's first object stays (the id stays
+     * claimed or open, R2.6; a claim's later objects stay their owners', R2.3) */
     for (size_t i = 0; i < m->n; i++) {
         const struct model_ver *v = &m->v[i];
         int r;
@@ -184,7 +195,7 @@ void model_served(const struct principal *p, const struct model_id *m, struct mo
             !model_candidate(p, claimed, v->obj == 0, v->owner_org))
             continue;
         r = model_may_read(p, v);
-        if (!r && (m->sco_fixed || !model_entitled(p, v)))
+        if (!r && (m->sco_fixed || m->o[v->obj].gone || !model_entitled(p, v)))
             continue;
         if (best < 0 || precedes(m, v->obj, best)) {
             best = v->obj;

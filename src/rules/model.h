@@ -40,6 +40,9 @@ struct model_obj {
     int64_t owner_org, owner_user; /* owner_user: 0, or the user of a personal object */
     size_t first;                  /* the index of its first version in model_id.v */
     int rank;                      /* its owner's source rank (R2.5), once ranked */
+    int gone;                      /* every version withdrawn from everyone (R2.4, R7.3):
+                                      it counts for no reader, as if never posted - but it
+                                      stays the id's first object if it was (R2.6) */
 };
 
 /* The versions of one id, in arrival order, and its objects, in the order of their
@@ -65,8 +68,8 @@ struct model_objs {
 };
 
 /* Number v (the next version of m, at m->v[m->n]) among m's objects, adding an object
- * for a new owner (call for each version added, in arrival order): 0, or -1 when out
- * of memory (m unchanged). */
+ * for a new owner (call for each version added, in arrival order, its wd_keep set):
+ * 0, or -1 when out of memory (m unchanged). */
 int model_number(struct model_id *m, struct model_ver *v);
 
 /* May p read version v: its marking says so (tlp_can_read) and it is not withdrawn
@@ -74,6 +77,8 @@ int model_number(struct model_id *m, struct model_ver *v);
 int model_may_read(const struct principal *p, const struct model_ver *v);
 /* May p read v under its marking, withdrawals aside (p is entitled to its object)? */
 int model_entitled(const struct principal *p, const struct model_ver *v);
+/* Is v withdrawn from everyone (R7.3: no identity keeps it)? */
+int model_withdrawn_from_all(const struct model_ver *v);
 /* Is a newer than b (`modified`, then arrival; an SCO's by arrival; sco: m->sco)? */
 int model_newer(int sco, const struct model_ver *a, const struct model_ver *b);
 /* Does p own the object of (owner_org, owner_user): its organisation's object, or its

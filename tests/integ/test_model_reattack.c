@@ -35,7 +35,15 @@
  *     before, is served nothing - not the hospital's later copy of the id saying
  *     "benign" (a UUIDv4 SCO id fixes no content). A UUIDv5 SCO id, whose content R8
  *     fixes, still falls through. On the code before, every SCO id fell through, and
- *     hr-cert was served "benign".
+ *     hr-cert was served "benign";
+ *   - a first copy withdrawn from everyone (F3 of the second re-attack): the
+ *     hospital posts the first copy of an open id and withdraws it from everyone,
+ *     itself included (`owner_keeps: false`); me-cirt's later copy is served to
+ *     hr-cert, which was entitled to the hospital's, on get, list, count and export,
+ *     as match reports it. On the code before, the withdrawn first copy hid every
+ *     later copy from whoever had been entitled to it. The controls: a first copy
+ *     its owner keeps, and a claim withdrawn from everyone, still hide the later
+ *     copy from hr-cert (R2.4, R2.3).
  * Every wait is bounded (the index's generation is polled, never slept on). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -580,6 +588,124 @@ static void test_sco_v5_falls_through(void **state)
     assert_non_null(strstr(last.body, "l5-fixed.example"));
 }
 
+/* The hospital (its admin) posts the first copy of id for domain, `creator` its
+ * created_by_ref or NULL, and withdraws all of it (owner_keeps as given); then
+ * me-cirt posts its own copy. */
+static void first_copy_withdrawn(const char *id, const char *domain, const char *creator, int owner_keeps)
+{
+    char path[200], body[1024];
+
+    indicator(body, sizeof body, id, domain, 1, 0, creator, GREEN, "hospital");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP_ADMIN], body), 201);
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    snprintf(body, sizeof body, "{\"versions\":\"all\",\"owner_keeps\":%s}", owner_keeps ? "true" : "false");
+    assert_int_equal(req("POST", path, keys[K_HOSP_ADMIN], body), 200);
+    indicator(body, sizeof body, id, domain, 1, 0, NULL, GREEN, "me-cirt");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
+    wait_indexed();
+}
+
+/* The name of the one object of id among the "objects" of last's JSON reply (a list
+ * or an export bundle): NULL when none; never two (R2: one object per id). */
+static const char *listed_name(json_t **j, const char *id)
+{
+    json_t *o;
+    const char *name = NULL;
+    size_t i;
+    int n = 0;
+
+    *j = json_loads(last.body, 0, NULL);
+    assert_non_null(*j);
+    json_array_foreach(json_object_get(*j, "objects"), i, o) {
+        if (strcmp(json_string_value(json_object_get(o, "id")), id))
+            continue;
+        name = json_string_value(json_object_get(o, "name"));
+        n++;
+    }
+    assert_true(n <= 1);
+    return name;
+}
+
+/* How many of k's reads of id serve me-cirt's copy, out of get, list, count and export
+ * (4: every path serves it; 0: none does); no path serves the hospital's. */
+static int paths_serving_me(int k, const char *id)
+{
+    char path[300];
+    const char *name;
+    json_t *j;
+    int n = 0, got;
+
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id);
+    got = req("GET", path, keys[k], NULL) == 200;
+    if (got)
+        assert_non_null(strstr(last.body, "\"name\":\"me-cirt\""));
+    n += got;
+    snprintf(path, sizeof path, "/api/v1/objects?id=%s", id);
+    assert_int_equal(req("GET", path, keys[k], NULL), 200);
+    name = listed_name(&j, id);
+    assert_true(!name || !strcmp(name, "me-cirt"));
+    n += name != NULL;
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/v1/count?id=%s", id);
+    assert_int_equal(req("GET", path, keys[k], NULL), 200);
+    n += strstr(last.body, "\"count\":1") != NULL;
+    assert_int_equal(req("GET", "/api/v1/export?type=indicator", keys[k], NULL), 200);
+    name = listed_name(&j, id);
+    assert_true(!name || !strcmp(name, "me-cirt"));
+    n += name != NULL;
+    json_decref(j);
+    return n;
+}
+
+/* F3: a first copy of an open id withdrawn from everyone counts for nobody: hr-cert,
+ * entitled to it before, is served me-cirt's later copy on every path, as match
+ * reports it; so is the hospital, which gave its own up. */
+static void test_first_copy_withdrawn_from_all(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000108";
+
+    (void)state;
+    first_copy_withdrawn(id, "f3-open.example", NULL, 0);
+    assert_int_equal(paths_serving_me(K_HR, id), 4);
+    assert_int_equal(match_owners(K_HR, "f3-open.example", id), 1);
+    assert_int_equal(paths_serving_me(K_HOSP_ADMIN, id), 4);
+    assert_int_equal(paths_serving_me(K_ME, id), 4);
+}
+
+/* The control (R2.4): a first copy its owner keeps still hides the later copy from
+ * whoever was entitled to it (hr-cert); the hospital reads its own, me-cirt its own;
+ * match, per object, reports me-cirt's. */
+static void test_first_copy_kept_no_fall_through(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-000000000109";
+    char path[200];
+
+    (void)state;
+    first_copy_withdrawn(id, "f3-kept.example", NULL, 1);
+    assert_int_equal(paths_serving_me(K_HR, id), 0);
+    assert_int_equal(match_owners(K_HR, "f3-kept.example", id), 1);
+    assert_int_equal(paths_serving_me(K_ME, id), 4);
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id);
+    assert_int_equal(req("GET", path, keys[K_HOSP_ADMIN], NULL), 200);
+    assert_non_null(strstr(last.body, "\"name\":\"hospital\""));
+}
+
+/* The control (R2.3, R1): a claim withdrawn from everyone still claims the id - its
+ * withdrawal hands nobody's object to its readers: me-cirt's later object stays
+ * me-cirt's alone, on every path and in match. */
+static void test_claim_withdrawn_from_all(void **state)
+{
+    const char *id = "indicator--5b0c1c1e-0000-4000-8000-00000000010a";
+
+    (void)state;
+    first_copy_withdrawn(id, "f3-claimed.example", hosp_ident, 0);
+    assert_int_equal(paths_serving_me(K_HR, id), 0);
+    assert_int_equal(match_owners(K_HR, "f3-claimed.example", id), 0);
+    assert_int_equal(paths_serving_me(K_HOSP_ADMIN, id), 0);
+    assert_int_equal(paths_serving_me(K_ME, id), 4);
+    assert_int_equal(match_owners(K_ME, "f3-claimed.example", id), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -593,6 +719,9 @@ int main(void)
         cmocka_unit_test(test_unindexed_claim_cli),
         cmocka_unit_test(test_sco_v4_no_fall_through),
         cmocka_unit_test(test_sco_v5_falls_through),
+        cmocka_unit_test(test_first_copy_withdrawn_from_all),
+        cmocka_unit_test(test_first_copy_kept_no_fall_through),
+        cmocka_unit_test(test_claim_withdrawn_from_all),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 

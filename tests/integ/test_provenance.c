@@ -22,6 +22,10 @@
  *     poster's later object of the node's claim, served to its own organisation
  *     alone: everyone else is still served the node's grouping, the campaign list
  *     is the node's, and the campaign's next version reaches them too.
+ *   - a withdrawn report leaves its campaign (docs/model.md R11.6): the node
+ *     re-versions the grouping without it and withdraws the versions that listed it,
+ *     and withdraws the grouping once too few countries are left. On the code before,
+ *     the grouping kept listing the withdrawn report.
  * Granular markings are tested in the TLP matrix (test_tlp_matrix.c). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,7 +78,7 @@ static const char *soon(void)
     "\"definition\":{\"tlp\":\"white\"}}"
 
 static struct hnode node;
-enum { K_AL_ADMIN, K_AL, K_AL2, K_ME, K_MK, K_HOSP, K_VIEWER, N_KEYS };
+enum { K_AL_ADMIN, K_AL, K_AL2, K_ME, K_MK, K_HOSP, K_VIEWER, K_ME_ADMIN, N_KEYS };
 static char keys[N_KEYS][64];
 static char me_org[64], me_user[64], al_org[64], al_admin_user[64], hosp_org[64];
 
@@ -206,6 +210,7 @@ static int setup(void **state)
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", keys[K_MK]);
     h_add_user(&node, "reporter@al-hospital", "al-hospital", "reporter", keys[K_HOSP]);
     h_add_user(&node, "viewer@al-cert", "al-cert", "viewer", keys[K_VIEWER]);
+    h_add_user(&node, "admin@me-cirt", "me-cirt", "admin", keys[K_ME_ADMIN]);
     h_identity(&node, "org", "me-cirt", me_org);
     h_identity(&node, "org", "al-cert", al_org);
     h_identity(&node, "org", "al-hospital", hosp_org);
@@ -696,6 +701,126 @@ static void test_campaign_recorded_despite_attackers(void **state)
     json_decref(camp);
 }
 
+/* ---- a withdrawn report leaves its campaign (docs/model.md R11.6; L1 of the second
+ * re-attack) ---- */
+
+#define L1_REPORT(k) "indicator--7a7a7a7a-0000-4000-8000-00000000030" #k
+
+/* The campaign of l1.example as /api/v1/campaigns lists it to al-cert's second analyst
+ * once it lists want reports (want 0: once it is listed no more), waiting (bounded)
+ * for the node's background job; NULL when it never did (or want is 0 and it is gone). */
+static json_t *wait_l1_campaign(size_t want)
+{
+    for (int i = 0; i < 400; i++) {
+        char *out = NULL;
+        struct pollfd none;
+        json_t *v, *g, *found = NULL;
+        size_t k;
+        assert_int_equal(get(K_AL2, "/api/v1/campaigns", &out), 200);
+        v = parse(out);
+        free(out);
+        json_array_foreach(json_object_get(v, "objects"), k, g) {
+            const char *val = json_string_value(json_object_get(json_object_get(g, "x_mreza_campaign"), "value"));
+            if (val && !strcmp(val, "l1.example"))
+                found = g;
+        }
+        if (found && json_array_size(json_object_get(found, "object_refs")) == want) {
+            json_incref(found);
+            json_decref(v);
+            return found;
+        }
+        json_decref(v);
+        if (!found && !want)
+            return NULL;
+        poll(&none, 0, 25);
+    }
+    fail_msg("the campaign of l1.example never listed %zu reports", want);
+    return NULL;
+}
+
+/* POST body to id's withdraw as key: 200 (a withdrawal, or a restore). */
+static void withdraw_report(int key, const char *id, const char *body)
+{
+    struct hresp r;
+    char path[160];
+
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    if (h_http(&node, "POST", path, keys[key], body, strlen(body), &r) != 200)
+        fail_msg("withdraw answered %ld: %s", r.status, r.body);
+    hresp_free(&r);
+}
+
+/* Three countries report l1.example; me-cirt withdraws its report (its own
+ * organisation keeps it): the node re-versions the grouping without it and withdraws
+ * the version that listed it; mk-cirt withdraws too, leaving one country: the
+ * grouping is withdrawn; me-cirt's admin restores its report: the campaign is back,
+ * a new version of the same id. On the code before, the grouping kept listing both
+ * withdrawn reports. */
+static void test_campaign_report_withdrawn(void **state)
+{
+    static const int who[] = {K_AL, K_ME, K_MK};
+    char path[160], *out = NULL;
+    json_t *camp;
+    char id[80];
+
+    (void)state;
+    for (int k = 0; k < 3; k++) {
+        char *ind = NULL;
+        if (asprintf(&ind,
+                     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--7a7a7a7a-0000-4000-8000-"
+                     "00000000030%d\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
+                     "\"pattern\":\"[domain-name:value = 'l1.example']\",\"pattern_type\":\"stix\","
+                     "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" GREEN "\"]}",
+                     k) < 0)
+            abort();
+        json_decref(post(who[k], ind, 201));
+        free(ind);
+    }
+    camp = wait_l1_campaign(3);
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(camp, "id")));
+    json_decref(camp);
+    /* me-cirt's report (L1_REPORT(1)) withdrawn: a new version lists the two others */
+    withdraw_report(K_ME, L1_REPORT(1), "{\"versions\":\"all\"}");
+    camp = wait_l1_campaign(2);
+    assert_string_equal(json_string_value(json_object_get(camp, "id")), id);
+    {
+        char *text = json_dumps(camp, JSON_COMPACT);
+        assert_null(strstr(text, L1_REPORT(1)));
+        assert_non_null(strstr(text, L1_REPORT(0)));
+        assert_non_null(strstr(text, L1_REPORT(2)));
+        free(text);
+    }
+    json_decref(camp);
+    /* the versions that listed it are withdrawn from everyone: no reader learns of
+     * it from the grouping's history */
+    snprintf(path, sizeof path, "/api/v1/objects/%s?version=all", id);
+    assert_int_equal(get(K_MK, path, &out), 200);
+    assert_int_equal(count_of(out, L1_REPORT(1)), 0);
+    assert_int_equal(count_of(out, "\"type\":\"grouping\""), 1);
+    free(out);
+    /* mk-cirt's withdrawn too: one country left, no campaign - its grouping withdrawn */
+    withdraw_report(K_MK, L1_REPORT(2), "{\"versions\":\"all\"}");
+    assert_null(wait_l1_campaign(0));
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id);
+    assert_int_equal(get(K_AL2, path, &out), 404);
+    free(out);
+    snprintf(path, sizeof path, "stix_id = '%s' AND owner_org = 0 AND (wd_keep IS NULL OR wd_keep <> '')", id);
+    assert_int_equal(h_db_count(&node, path), 0);
+    /* me-cirt's admin restores its report: two countries again, a new version of the
+     * same grouping lists al-cert's and me-cirt's */
+    withdraw_report(K_ME_ADMIN, L1_REPORT(1), "{\"restore\":true}");
+    camp = wait_l1_campaign(2);
+    assert_string_equal(json_string_value(json_object_get(camp, "id")), id);
+    {
+        char *text = json_dumps(camp, JSON_COMPACT);
+        assert_non_null(strstr(text, L1_REPORT(0)));
+        assert_non_null(strstr(text, L1_REPORT(1)));
+        assert_null(strstr(text, L1_REPORT(2)));
+        free(text);
+    }
+    json_decref(camp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_created_by_ref),
         cmocka_unit_test(test_identity_ids_reserved),
         cmocka_unit_test(test_campaign_recorded_despite_attackers),
+        cmocka_unit_test(test_campaign_report_withdrawn),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the server exits cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

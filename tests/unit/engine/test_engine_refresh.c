@@ -26,7 +26,9 @@
  *     make its campaign (its own grouping id, recorded into it alone, read by its
  *     members only), not the national one's, and the national reports the national
  *     one's; a share (issue 11) is learnt at the next refresh: the new reader matches
- *     the version shared.
+ *     the version shared; a withdrawal takes a report out of its community's campaign
+ *     (a new version of its grouping without it, the one listing it withdrawn; with
+ *     too few countries left, every version withdrawn).
  * Every wait is bounded (WAIT_S): a thread that does not get through fails the test
  * instead of hanging it. */
 #include <setjmp.h>
@@ -913,6 +915,86 @@ static void test_campaigns_per_community(void **state)
     engine_free(e);
 }
 
+/* A withdrawal takes a report out of the campaign of the community it was shared
+ * into (R11.6 with issue 10's second re-attack L1): four countries report one domain
+ * into the regional community; one withdraws its report: the next refresh hands the
+ * regional campaign back (community 1, its own id) with the three others, and
+ * recording it withdraws the version that listed the report, read by the regional
+ * community's reader; a second withdrawal leaves two countries: the campaign ended,
+ * every version of its grouping is withdrawn. Fails with the withdrawn values handed
+ * over without their communities (no campaign handed back: the lines are not read),
+ * and with the earlier version judged by the national community's reader (it is not
+ * withdrawn: two versions served). */
+static void test_campaign_report_withdrawn_per_community(void **state)
+{
+    static const char *const tails[] = {"000000000081", "000000000082", "000000000083", "000000000084"};
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct principal console;
+    struct svc_community_new reg = {"regional", "CSIRTs", NULL, "regional"};
+    struct mz_error err;
+    char gid[ENGINE_CAMPAIGN_ID_LEN], withdrawn_id[80];
+    int n;
+
+    principal_console(&console);
+    assert_int_equal(svc_community_add(f->st, &console, &reg, NULL, &err), MZ_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(svc_community_member_set(f->st, &console, "regional", f->who[i].org.name, 1, 1, &err), MZ_OK);
+    for (int i = 0; i < 4; i++) { /* the masks of the new memberships */
+        char name[STORE_NAME_LEN];
+        snprintf(name, sizeof name, "%s", f->who[i].user.name);
+        make_principal(f->st, name, &f->who[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        add_indicator_in(f, i, tails[i], "regw.example", "regional");
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    engine_campaign_id_in(e, 1, OBS_DOMAIN, "regw.example", gid, sizeof gid);
+    assert_string_equal(res.campaigns[0].id, gid);
+    assert_int_equal(res.campaigns[0].n_refs, 4);
+    assert_int_equal(campaign_record(f->st, &res.campaigns[0], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+
+    /* al-cert withdraws its report: three countries are left */
+    withdraw(f, &f->who[0], tails[0], 0);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_int_equal(res.campaigns[0].community, 1);
+    assert_string_equal(res.campaigns[0].id, gid);
+    assert_false(res.campaigns[0].ended);
+    assert_int_equal(res.campaigns[0].n_refs, 3);
+    snprintf(withdrawn_id, sizeof withdrawn_id, "indicator--6e6e6e6e-0000-4000-8000-%s", tails[0]);
+    for (size_t i = 0; i < res.campaigns[0].n_refs; i++)
+        assert_string_not_equal(res.campaigns[0].refs[i], withdrawn_id);
+    assert_int_equal(campaign_record(f->st, &res.campaigns[0], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    n = 0; /* the version that listed it is withdrawn: one version served */
+    assert_int_equal(svc_get(f->st, &f->who[1], gid, 1, count_row, &n, &err), MZ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+
+    /* me-cirt withdraws its: two countries, the campaign ended */
+    withdraw(f, &f->who[1], tails[1], 0);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_int_equal(res.campaigns[0].community, 1);
+    assert_string_equal(res.campaigns[0].id, gid);
+    assert_true(res.campaigns[0].ended);
+    assert_int_equal(campaign_record(f->st, &res.campaigns[0], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    n = 0;
+    assert_int_equal(svc_get(f->st, &f->who[2], gid, 1, count_row, &n, &err), MZ_ENOTFOUND);
+    engine_free(e);
+}
+
 /* n versions of one TLP:GREEN indicator (v4 id ending uuid_tail) for domain, posted
  * by who, `modified` a second apart, in bundles of 100. */
 static void add_versions(struct fx *f, int who, long uuid_tail, int n, const char *domain)
@@ -1015,6 +1097,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_withdrawals_followed, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_campaigns_per_community, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaign_report_withdrawn_per_community, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_withdrawal_work_linear, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,9 +10,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -261,6 +263,41 @@ static void test_snapshot_round_trip_and_corruption(void **state)
     idx_free(ix);
 }
 
+/* A writer does not depend on a temporary name another writer may hold: with
+ * PATH.tmp taken (here by a directory; in the failure seen, by the other process's
+ * file, renamed away under it), a save still succeeds, and leaves no temporary
+ * file behind. Before, both the node and `mreza match` wrote through PATH.tmp. */
+static void test_snapshot_own_temporary_file(void **state)
+{
+    char dir[] = "/tmp/mreza-idx-dir-XXXXXX", path[128], taken[160];
+    struct idx *ix = build_random(3), *mapped = NULL;
+    struct mz_error err;
+    uint64_t gen = 0;
+    int n_files = 0;
+    DIR *d;
+    struct dirent *e;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/index.snap", dir);
+    snprintf(taken, sizeof taken, "%s.tmp", path);
+    assert_int_equal(mkdir(taken, 0700), 0);
+    assert_int_equal(idx_save(ix, path, 7, NULL, 0, &err), MZ_OK);
+    assert_int_equal(idx_load(path, &mapped, &gen, &err), MZ_OK);
+    assert_int_equal(gen, 7);
+    idx_free(mapped);
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        n_files += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(n_files, 2); /* index.snap and the directory index.snap.tmp */
+    assert_int_equal(rmdir(taken), 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    idx_free(ix);
+}
+
 /* Header fields of the snapshot format (src/index/idx.c, struct idx_header). */
 #define H_CHECKSUM 24
 #define H_N_SLOTS 48
@@ -430,6 +467,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_sets_equal_reference),
         cmocka_unit_test(test_snapshot_round_trip_and_corruption),
+        cmocka_unit_test(test_snapshot_own_temporary_file),
         cmocka_unit_test(test_snapshot_hostile_headers),
         cmocka_unit_test(test_edges),
     };
