@@ -29,9 +29,13 @@ struct mz_conf {
     long http_threads;
     size_t http_max_bodies_in_flight; /* bytes of request bodies held at once */
     size_t http_max_bodies_per_client; /* ... by one client address, and by one user */
+    size_t http_max_bodies_per_org;  /* ... by one organisation's users */
+    size_t http_bodies_reserve;      /* ... kept for clients holding nothing */
     long http_body_timeout;          /* seconds for a request's body to arrive */
     long http_max_exports;           /* streaming exports at once */
     long http_max_exports_per_client; /* ... by one client address, and by one user */
+    long http_max_exports_per_org;   /* ... by one organisation's users */
+    long http_exports_reserve;       /* ... kept for clients holding nothing */
     long http_export_timeout;        /* seconds for an export to be sent */
     long http_max_connections_per_client;
     long http_header_timeout;        /* seconds to send a request's headers */
