@@ -317,6 +317,21 @@ struct export_stream {
     char req_id[17];
 };
 
+/* Give back what the export holds: its snapshot, its export connection, its client's
+ * count. Done once its last byte is handed to libmicrohttpd, before the client can
+ * have seen the bundle's end, so that a client that starts its next export as soon as
+ * one ends finds its share free (libmicrohttpd frees the stream only later); and when
+ * the stream is freed, if it ended otherwise. */
+static void export_end(struct export_stream *s)
+{
+    svc_export_close(s->x);
+    s->x = NULL;
+    if (s->st)
+        node_export_release(s->node, s->st);
+    s->st = NULL;
+    http_client_share_give(&s->share, s->share.held);
+}
+
 static long export_read(struct api_stream *bs, char *buf, size_t max)
 {
     struct export_stream *s = (struct export_stream *)(void *)bs;
@@ -325,8 +340,10 @@ static long export_read(struct api_stream *bs, char *buf, size_t max)
 
     while (s->off == s->piece.len) {
         char msg[MZ_LOG_ESC_LEN(MZ_ERR_MSG_LEN)];
-        if (s->done)
+        if (s->done) {
+            export_end(s);
             return API_STREAM_END;
+        }
         mz_buf_reset(&s->piece);
         s->off = 0;
         mz_error_clear(&err);
@@ -346,9 +363,7 @@ static void export_free(struct api_stream *bs)
 {
     struct export_stream *s = (struct export_stream *)(void *)bs;
 
-    svc_export_close(s->x);
-    node_export_release(s->node, s->st);
-    http_client_share_give(&s->share, s->share.held);
+    export_end(s);
     mz_buf_free(&s->piece);
     free(s);
 }
