@@ -750,6 +750,28 @@ static enum mz_err run_pipeline(struct writer *w, const char *buf, size_t len,
     return rc;
 }
 
+/* ingest.max_objects_per_org: the rows the poster's organisation holds once the
+ * bundle is written, counted under the write lock before the commit (a bundle that
+ * adds nothing new, duplicates, passes at the quota). The node's own writes
+ * (organisation 0) have none. The count includes colleagues' versions the poster may
+ * not read (a RED one addressed to others), so the refusal does not tell it. */
+static enum mz_err check_org_quota(struct writer *w, struct mz_error *err)
+{
+    int64_t n = 0;
+    enum mz_err rc;
+
+    if (w->lim->max_objects_per_org <= 0 || w->wctx.owner_org == 0)
+        return MZ_OK;
+    rc = store_count_owned(w->st, w->wctx.owner_org, &n, err);
+    if (!rc && n > w->lim->max_objects_per_org)
+        rc = mz_error_set(err, MZ_ETOOBIG, "",
+                          "this write would take organisation %s past its quota of %ld stored versions "
+                          "(ingest.max_objects_per_org): nothing of it is stored; withdraw versions it no longer "
+                          "needs, or ask the operator for a larger quota",
+                          w->p->org.name, w->lim->max_objects_per_org);
+    return rc;
+}
+
 /* One pass over the bundle (w->check_only says which). */
 static enum mz_err ingest_pass(struct writer *w, const char *buf, size_t len, const struct bundle_limits *lim,
                                struct mz_error *err)
@@ -800,6 +822,8 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     rc = provenance_init(&w.pv, st, p, err); /* (the node's identity, as it is now) */
     if (!rc)
         rc = ingest_pass(&w, buf, len, lim, err);
+    if (!rc)
+        rc = check_org_quota(&w, err);
     if (!rc)
         rc = store_commit(st, err);
     else

@@ -22,6 +22,7 @@ struct mz_conf {
     long http_max_objects;           /* objects per bundle */
     long ingest_max_future_skew;     /* seconds a version's modified may lie ahead of the clock */
     long ingest_max_versions;        /* versions per object (docs/model.md R6.5) */
+    long ingest_max_objects_per_org; /* rows one organisation may hold; 0: no quota */
     long sync_max_objects_per_id;    /* objects of one id from peers (R6.5; issue 11's sync) */
     long accounts_max_users_per_org; /* users of one organisation (R6.5: its objects of an id) */
     long http_timeout;               /* seconds of connection inactivity */

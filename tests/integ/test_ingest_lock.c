@@ -6,7 +6,8 @@
  * lock on the node's store itself (BEGIN IMMEDIATE), so a node that asked for the
  * lock would wait for it (30 s, then fail); the refusal must come while the test
  * still holds it. Small bundles (checked on one thread) and large ones (the
- * validation workers) both. */
+ * validation workers) both. And the storage quota of an organisation
+ * (ingest.max_objects_per_org), counted under the lock before the commit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,14 +25,19 @@
 
 static struct hnode node;
 static char analyst_key[64];
+static sqlite3 *held_lock; /* the test's write lock on the store, while held */
+
+#define QUOTA 2000 /* ingest.max_objects_per_org */
 
 static int setup(void **state)
 {
+    const char *const sets[] = {"ingest.max_objects_per_org=2000", NULL};
+
     (void)state;
     h_node_init(&node);
     h_add_org(&node, "rs-cert", "RS", "national-csirt");
     h_add_user(&node, "analyst@rs-cert", "rs-cert", "analyst", analyst_key);
-    h_start(&node, NULL);
+    h_start(&node, sets);
     return 0;
 }
 
@@ -42,9 +48,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A bundle of n notes of about pad bytes each; the last is replaced by last (a whole
- * object's JSON) when it is not NULL. The caller frees it. */
-static char *bundle_of(int n, size_t pad, const char *last, size_t *len_out)
+/* A bundle of n notes of about pad bytes each, numbered from base; the last is
+ * replaced by last (a whole object's JSON) when it is not NULL. The caller frees it. */
+static char *bundle_from(int base, int n, size_t pad, const char *last, size_t *len_out)
 {
     size_t cap = (size_t)n * (pad + 512) + 1024, len = 0;
     char *b = malloc(cap), *fill = malloc(pad + 1);
@@ -66,13 +72,18 @@ static char *bundle_of(int n, size_t pad, const char *last, size_t *len_out)
                                     "8444-%012d\",\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
                                     "\"2024-01-01T00:00:00.000Z\",\"object_refs\":[\"indicator--11111111-2222-4333-"
                                     "8444-000000000001\"],\"object_marking_refs\":[\"" CLEAR "\"],\"content\":\"%s\"}",
-                                    i, fill);
+                                    base + i, fill);
         assert_true(len < cap);
     }
     len += (size_t)snprintf(b + len, cap - len, "]}");
     free(fill);
     *len_out = len;
     return b;
+}
+
+static char *bundle_of(int n, size_t pad, const char *last, size_t *len_out)
+{
+    return bundle_from(0, n, pad, last, len_out);
 }
 
 /* SQLite's write lock on the node's store, held by this process. */
@@ -85,13 +96,27 @@ static sqlite3 *lock_store(void)
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 10000);
     assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    held_lock = db;
     return db;
 }
 
 static void unlock_store(sqlite3 *db)
 {
+    held_lock = NULL;
     assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
+}
+
+/* A test that failed while holding the lock gives it back here. */
+static int release_lock(void **state)
+{
+    (void)state;
+    if (held_lock) {
+        sqlite3_exec(held_lock, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(held_lock);
+        held_lock = NULL;
+    }
+    return 0;
 }
 
 /* The reply is 400 naming field, with a message containing part. */
@@ -171,10 +196,50 @@ static void test_refused_without_lock(void **state)
     assert_true(h_db_integrity_ok(&node));
 }
 
+/* ingest.max_objects_per_org = 2000: a bundle that would take rs-cert past 2000
+ * stored versions is refused whole with 413 naming the quota, and nothing of it is
+ * stored; one that takes it to 2000 exactly is stored; then one more object is
+ * refused, while posting a version already stored (a duplicate, no new row) still
+ * passes. Before, there was no quota (the node does not know the setting). */
+static void test_org_quota(void **state)
+{
+    const char *owned = "owner_org = (SELECT id FROM orgs WHERE name = 'rs-cert')";
+    long long have = h_db_count(&node, owned);
+    int room = QUOTA - (int)have;
+    struct hresp r;
+    size_t len;
+    char *b;
+
+    (void)state;
+    assert_true(room > 2);
+    b = bundle_from(10000, room + 1, 50, NULL, &len);
+    h_http(&node, "POST", "/api/v1/objects", analyst_key, b, len, &r);
+    if (r.status != 413 || !strstr(r.body, "past its quota of 2000 stored versions (ingest.max_objects_per_org)"))
+        fail_msg("past the quota: %ld %.300s", r.status, r.body);
+    hresp_free(&r);
+    free(b);
+    assert_int_equal(h_db_count(&node, owned), have);
+    b = bundle_from(10000, room, 50, NULL, &len);
+    assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, b, len, &r), 201);
+    hresp_free(&r);
+    assert_int_equal(h_db_count(&node, owned), QUOTA);
+    /* the same again: every object a duplicate, nothing added */
+    assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, b, len, &r), 201);
+    hresp_free(&r);
+    free(b);
+    b = bundle_from(20000, 1, 50, NULL, &len);
+    assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, b, len, &r), 413);
+    hresp_free(&r);
+    free(b);
+    assert_int_equal(h_db_count(&node, owned), QUOTA);
+    assert_true(h_db_integrity_ok(&node));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refused_without_lock),
+        cmocka_unit_test_teardown(test_refused_without_lock, release_lock),
+        cmocka_unit_test(test_org_quota), /* after it: counts what it stored */
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
