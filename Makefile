@@ -9,7 +9,7 @@
 # CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS (command line or environment) come after the
 # project's own flags (standard, warnings, -I, sanitizers) and add to them: a user's
 # -O wins over OPTIMIZATION, the rest stays. OPTIMIZATION=-O0 also works.
-PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl zlib libidn2 libxxhash libpcre2-8 nettle
+PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl zlib libidn2 libpsl libxxhash libpcre2-8 nettle
 # GnuTLS: the TLS of `mreza serve` (api/tls.c), the library libmicrohttpd itself runs on
 PKGS      += gnutls
 CC        ?= cc

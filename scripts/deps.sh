@@ -4,10 +4,11 @@
 set -eu
 # clang, llvm (llvm-ar and the LTO linker plugin) and libclang-rt-14-dev (clang's
 # sanitizer and libFuzzer runtimes): CI also builds with clang; `make fuzz` needs them.
-# libgnutls28-dev: TLS of `mreza serve`; gnutls-bin: certtool and gnutls-cli, with which
+# libpsl-dev: the Public Suffix List (obs_public_suffix: sightings of catch-all domain
+# indicators). libgnutls28-dev: TLS of `mreza serve`; gnutls-bin: certtool and gnutls-cli, with which
 # the tests make their CA and certificates and offer old TLS versions.
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libxxhash-dev libpcre2-dev
+      libsodium-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libidn2-dev libpsl-dev libxxhash-dev libpcre2-dev
       nettle-dev libgnutls28-dev
       sqlite3 curl gnutls-bin
       clang llvm libclang-rt-14-dev"

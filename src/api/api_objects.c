@@ -317,14 +317,15 @@ struct export_stream {
     char req_id[17];
 };
 
-/* Give back what the export holds: its snapshot, its export connection, its client's
- * count. Done once its last byte is handed to libmicrohttpd, before the client can
- * have seen the bundle's end, so that a client that starts its next export as soon as
- * one ends finds its share free (libmicrohttpd frees the stream only later); and when
- * the stream is freed, if it ended otherwise. */
-static void export_end(struct export_stream *s)
+/* Give back what the export holds: its snapshot, its export connection and the
+ * client's share. Done when the last piece has been read, before libmicrohttpd
+ * sends the chunked encoding's last chunk, so a client that starts its next export
+ * as soon as it has this one whole is never refused for a share it no longer
+ * holds; and again (a no-op then) when the stream is freed. */
+static void export_finish(struct export_stream *s)
 {
-    svc_export_close(s->x);
+    if (s->x)
+        svc_export_close(s->x);
     s->x = NULL;
     if (s->st)
         node_export_release(s->node, s->st);
@@ -341,7 +342,7 @@ static long export_read(struct api_stream *bs, char *buf, size_t max)
     while (s->off == s->piece.len) {
         char msg[MZ_LOG_ESC_LEN(MZ_ERR_MSG_LEN)];
         if (s->done) {
-            export_end(s);
+            export_finish(s);
             return API_STREAM_END;
         }
         mz_buf_reset(&s->piece);
@@ -363,7 +364,7 @@ static void export_free(struct api_stream *bs)
 {
     struct export_stream *s = (struct export_stream *)(void *)bs;
 
-    export_end(s);
+    export_finish(s);
     mz_buf_free(&s->piece);
     free(s);
 }

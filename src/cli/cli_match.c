@@ -104,8 +104,8 @@ static void print_summary(const char *how, const struct svc_match_totals *t, int
                         " (match.regex_steps, match.regex_heap, match.regex_budget)",
                 (unsigned long long)t->regex_limited);
     if (t->budget_spent) {
-        fprintf(stderr, ", the patterns of an organisation ran out of budget on %llu values and were taken as no"
-                        " match there (match.regex_budget):",
+        fprintf(stderr, ", the patterns or indicators of an organisation ran out of budget on %llu values and"
+                        " the rest were taken as no match there (match.regex_budget, match.hit_budget):",
                 (unsigned long long)t->budget_spent);
         for (size_t i = 0; i < t->n_budget_owners; i++)
             fprintf(stderr, "%s %s on %llu", i ? "," : "", t->budget_owners[i].submitted_by,

@@ -51,7 +51,7 @@ static enum mz_err identity_owner(struct provenance *pv, const char *id, int64_t
 /* May p list the users of organisation org (and so learn that an id is one of
  * theirs)? Its own organisation's, and a node admin every organisation's: the rule
  * of domain/authz.c. */
-static int may_list_users(const struct principal *p, int64_t org)
+int provenance_may_list_users(const struct principal *p, int64_t org)
 {
     struct authz_target t = {org, 0, ROLE_NONE};
 
@@ -85,7 +85,7 @@ static enum mz_err check_id(struct provenance *pv, const struct stix_info *info,
          * else the refusal would tell that the id is a user's, and the node never
          * reads a posted identity object as a user's (recipients come from its
          * directory), so accepting it harms nobody (docs/model.md R8). */
-        if (rc == MZ_OK && (!user || may_list_users(pv->p, org))) {
+        if (rc == MZ_OK && (!user || provenance_may_list_users(pv->p, org))) {
             org_name(pv, org, name, sizeof name);
             return mz_error_set(err, MZ_EINVAL, "/id",
                                 "`id` is the identity of %s of member organisation %s: the node writes the "
@@ -121,7 +121,7 @@ static enum mz_err classify_creator(struct provenance *pv, const char *creator, 
     rc = identity_owner(pv, creator, &org, &user, err);
     if (rc && rc != MZ_ENOTFOUND)
         return rc;
-    if (rc == MZ_OK && org != pv->p->org.id && (!user || may_list_users(pv->p, org))) {
+    if (rc == MZ_OK && org != pv->p->org.id && (!user || provenance_may_list_users(pv->p, org))) {
         out->other_org = org;
         org_name(pv, org, out->other_name, sizeof out->other_name);
         return MZ_OK;

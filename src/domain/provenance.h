@@ -15,7 +15,10 @@
  *   organisation alone - and the campaign logic reads only the node's objects. A user's identity id is
  *   refused to those who may list that user (its organisation, admins); to anyone
  *   else a refusal would reveal a user it may not list, and the node never reads a
- *   posted identity object as a user's.
+ *   posted identity object as a user's. The node holds each user's identity id's
+ *   claim for the user's organisation (svc_user_add, svc_user_claims), so anyone
+ *   else's post under it is a later object, served to its poster's organisation
+ *   alone.
  *
  *   created_by_ref (docs/model.md R1.1, R9). It may name a third party (a vendor's
  *   or MITRE's identity in an imported bundle: any identity that is no member's, or
@@ -66,5 +69,11 @@ enum mz_err provenance_precheck(const struct provenance *pv, const struct stix_i
  * is refused (a reserved id or type). */
 enum mz_err provenance_check(struct provenance *pv, const struct stix_info *info, struct provenance_creator *out,
                              struct mz_error *err);
+
+/* May p list the users of organisation org, and so learn that an id is one of theirs
+ * (its own organisation's users; a node admin, every organisation's)? Whoever may is
+ * refused a user's identity id (R8: its organisation's claim); to anyone else a
+ * refusal would reveal the user. */
+int provenance_may_list_users(const struct principal *p, int64_t org);
 
 #endif

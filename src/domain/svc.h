@@ -67,9 +67,18 @@ struct svc_user_new {
 enum mz_err svc_org_add(struct store *st, const struct principal *p, const struct svc_org_new *in,
                         struct store_org *out, struct mz_error *err);
 /* Add a user of org_name with role, and its first API key, written to key_out
- * (SVC_KEY_LEN bytes): the only time the key is ever shown. */
+ * (SVC_KEY_LEN bytes): the only time the key is ever shown. The name must end in
+ * '@' and the organisation's name (MZ_EINVAL at "/name"); the user's identity id is
+ * claimed for its organisation (docs/model.md R8: svc_user_claims). */
 enum mz_err svc_user_add(struct store *st, const struct principal *p, const struct svc_user_new *in,
                          struct store_user *out, char *key_out, struct mz_error *err);
+/* The start-up step of docs/model.md R8 for stores from before it: write the claim
+ * of every user's identity id that its organisation holds no object of (what
+ * svc_user_add writes with each new user), in one transaction. *added_out: how many
+ * were written; *late_out: how many of those ids some other owner posted first (that
+ * object stays the id's first: the operator may withdraw it, docs/model.md R8). No
+ * principal: the node's own write, at start-up. */
+enum mz_err svc_user_claims(struct store *st, size_t *added_out, size_t *late_out, struct mz_error *err);
 /* Set organisation name's source rank (docs/model.md R2.5: the order of the copies of
  * open ids; smaller first): 1 to MODEL_RANK_MAX, or -1 to rank it by its kind again.
  * The console's alone (R12). out (may be NULL) gets the organisation as it now is. */

@@ -4,6 +4,7 @@
  * svc_keys.c's. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain/authz.h"
@@ -93,6 +94,156 @@ static enum mz_err put_identity(struct store *st, const struct store_org *org,
     in.body_len = b.len;
     rc = store_put_object(st, &ctx, &in, &res, err);
     mz_buf_free(&b);
+    return rc;
+}
+
+/* docs/model.md R8: the node holds the claim of every user's identity id, so that
+ * nobody else's post under it is served beside the user's organisation's objects
+ * that name it as their creator. The claim is the user's STIX identity, written by
+ * the node, owned by the user's organisation, attested and TLP:AMBER+STRICT: served
+ * to that organisation alone, who may list its users anyway. Another organisation's
+ * post under the id is then a later object (R1.4), served to its poster's
+ * organisation alone (R2.3); one stored before the claim (a store from before the
+ * claims, or a given identity someone posted first) stays the id's first object,
+ * and the claim is then the user's organisation's own object (R2.1). *state_out
+ * (may be NULL): 0 the organisation held an object of the id already (nothing is
+ * written), 1 the claim was written, 2 it was written after another owner's first
+ * object. Inside the caller's transaction. */
+struct id_scan {
+    int64_t org;  /* the user's organisation */
+    int held;     /* it holds an object of the id already */
+    int need;     /* some version is marked cx, or is another owner's */
+    int unmarked; /* some version is not marked */
+    int n;        /* versions seen */
+    int late;     /* the id's first version is another owner's */
+};
+
+static int scan_user_id(void *ctx, const struct store_version *v)
+{
+    struct id_scan *s = ctx;
+    int other = v->owner_org != s->org || v->owner_user != 0;
+
+    if (!s->n++)
+        s->late = other;
+    s->held |= !other;
+    s->need |= v->cx || other;
+    s->unmarked |= !v->cx;
+    return 0;
+}
+
+static enum mz_err put_user_identity(struct store *st, const struct store_org *org, const struct store_user *u,
+                                     int *state_out, struct mz_error *err)
+{
+    struct id_scan scan = {org->id, 0, 0, 0, 0, 0};
+    struct mz_time now;
+    char ts[MZ_TIME_STRLEN], vkey[40];
+    struct mz_buf b;
+    enum mz_err rc;
+    enum store_put_result res;
+    struct store_object_in in = {0};
+    struct store_write_ctx ctx = {.owner_org = org->id}; /* the node writes it (submitter 0) */
+
+    if (state_out)
+        *state_out = 0;
+    rc = store_id_versions(st, u->identity, scan_user_id, &scan, err);
+    if (rc || scan.held)
+        return rc;
+    if (scan.need && scan.unmarked)
+        rc = store_mark_cx(st, u->identity, err);
+    if (rc)
+        return rc;
+    mz_time_now(&now);
+    now.nsec -= now.nsec % 1000000; /* STIX wants milliseconds */
+    mz_time_format_us(&now, ts);
+    snprintf(vkey, sizeof vkey, "%.26s000Z", ts);
+    ts[23] = 'Z';
+    ts[24] = '\0';
+    mz_buf_init(&b, 1 << 12);
+    rc = mz_buf_printf(&b, "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created_by_ref\":\"%s\","
+                           "\"created\":\"%s\",\"modified\":\"%s\",\"name\":",
+                       u->identity, org->identity, ts, ts);
+    if (!rc)
+        rc = mz_buf_json_str(&b, u->name);
+    if (!rc)
+        rc = mz_buf_printf(&b, ",\"identity_class\":\"individual\",\"x_mreza_handle\":\"%s\",\"x_mreza_org\":\"%s\","
+                               "\"object_marking_refs\":[\"%s\"]}",
+                           u->name, org->name, tlp_marking_id(TLP_AMBER_STRICT));
+    if (rc) {
+        mz_buf_free(&b);
+        return mz_error_set(err, rc, "", "identity object too large");
+    }
+    in.stix_id = u->identity;
+    in.type = "identity";
+    in.version = ts;
+    in.version_key = vkey;
+    in.created_by = org->identity;
+    in.attested = 1;
+    in.cx = scan.need;
+    in.tlp = TLP_AMBER_STRICT;
+    in.match_plan = -1;
+    in.body = b.data;
+    in.body_len = b.len;
+    rc = store_put_object(st, &ctx, &in, &res, err);
+    mz_buf_free(&b);
+    if (!rc && state_out)
+        *state_out = 1 + scan.late;
+    return rc;
+}
+
+/* The users svc_user_claims visits, read before any is written. */
+struct user_vec {
+    struct store_user *v;
+    size_t n, cap;
+    int oom;
+};
+
+static int collect_user(void *vctx, const struct store_user *u)
+{
+    struct user_vec *uv = vctx;
+
+    if (uv->n == uv->cap) {
+        size_t cap = uv->cap ? uv->cap * 2 : 16;
+        struct store_user *nv = realloc(uv->v, cap * sizeof *nv);
+        if (!nv) {
+            uv->oom = 1;
+            return 1;
+        }
+        uv->v = nv;
+        uv->cap = cap;
+    }
+    uv->v[uv->n++] = *u;
+    return 0;
+}
+
+enum mz_err svc_user_claims(struct store *st, size_t *added_out, size_t *late_out, struct mz_error *err)
+{
+    struct user_vec uv = {NULL, 0, 0, 0};
+    struct store_org org;
+    enum mz_err rc;
+
+    *added_out = 0;
+    *late_out = 0;
+    rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = store_user_list(st, 0, collect_user, &uv, err);
+    if (!rc && uv.oom)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    org.id = -1;
+    for (size_t i = 0; !rc && i < uv.n; i++) {
+        int state = 0;
+        if (org.id != uv.v[i].org_id)
+            rc = store_org_by_id(st, uv.v[i].org_id, &org, err);
+        if (!rc)
+            rc = put_user_identity(st, &org, &uv.v[i], &state, err);
+        *added_out += state > 0;
+        *late_out += state > 1;
+    }
+    free(uv.v);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
     return rc;
 }
 
@@ -195,6 +346,17 @@ static enum mz_err user_add_allowed(const struct principal *p, const struct stor
     return authz_check_on(p, AUTHZ_USER_ADD, &t, err);
 }
 
+/* docs/api.md "Who manages whom": a user's name is its own part, '@' and its
+ * organisation's name (analyst@me-cirt), so that a name taken (409) can only be one
+ * of the adding organisation's, and nobody makes names that read as another
+ * organisation's users. */
+static int user_name_in_org(const char *name, const char *org)
+{
+    const char *at = strchr(name, '@');
+
+    return at && at > name && strcmp(at + 1, org) == 0;
+}
+
 /* Count the users of an organisation, up to a cap. */
 struct user_count {
     long n, cap;
@@ -251,6 +413,9 @@ enum mz_err svc_user_add(struct store *st, const struct principal *p, const stru
         return mz_error_set(err, MZ_EINVAL, "/org", "no organisation named '%.64s'", org_name ? org_name : "");
     if (!rc)
         rc = user_add_allowed(p, &org, role, err);
+    if (!rc && !user_name_in_org(user_name, org.name))
+        rc = mz_error_set(err, MZ_EINVAL, "/name", "a user name of organisation %s ends in '@%s' (such as analyst@%s)",
+                          org.name, org.name, org.name);
     if (rc)
         return rc;
     snprintf(u.name, sizeof u.name, "%s", user_name);
@@ -265,6 +430,8 @@ enum mz_err svc_user_add(struct store *st, const struct principal *p, const stru
     if (!rc)
         rc = store_user_add(st, &u, err);
     k.user_id = u.id;
+    if (!rc)
+        rc = put_user_identity(st, &org, &u, NULL, err);
     if (!rc)
         rc = svc_key_make(st, &k, key_out, err);
     if (!rc)

@@ -81,6 +81,10 @@ void svc_match_configure(struct engine *e, const struct mz_conf *conf, int reque
     lim.regex.heap_kib = (uint32_t)(conf->match_regex_heap >> 10);
     lim.value_budget = (uint64_t)conf->match_regex_budget;
     lim.run_budget = requests ? (uint64_t)conf->match_regex_request_budget : 0;
+    lim.hit_value_budget = (uint64_t)conf->match_hit_budget;
+    lim.hit_run_budget = requests ? (uint64_t)conf->match_hit_request_budget : 0;
+    lim.wide_prefix4 = (int)conf->match_report_min_prefix4;
+    lim.wide_prefix6 = (int)conf->match_report_min_prefix6;
     engine_set_limits(e, &lim);
 }
 
@@ -179,7 +183,7 @@ static int on_scan_hit(void *ctx, uint64_t line, const struct engine_hit *eh)
 
     if (s->sighted && !s->rc) {
         struct svc_sighted rec = {eh->indicator, eh->owner_org, eh->submitter, eh->sighting_tlp, 1,
-                                  s->start_us, now_us(), eh->scan};
+                                  s->start_us, now_us(), eh->scan, eh->wide};
         s->rc = svc_sighted_list_add(s->sighted, &rec);
     }
     if (!s->stopped) {

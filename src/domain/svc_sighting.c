@@ -16,6 +16,12 @@
 
 #define MAX_COUNT 999999999ULL /* the largest count a sighting states */
 
+/* A sighting addressed to no one beyond the reporter (see recipients()). */
+static int quiet(const struct svc_sighted *s)
+{
+    return s->scan || s->wide;
+}
+
 void svc_sighted_list_init(struct svc_sighted_list *l)
 {
     memset(l, 0, sizeof *l);
@@ -34,7 +40,7 @@ enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const struct svc_si
     struct svc_sighted *s;
 
     /* hits of one indicator often come one after another */
-    if (l->n && !strcmp(l->v[l->n - 1].indicator, rec->indicator)) {
+    if (l->n && !strcmp(l->v[l->n - 1].indicator, rec->indicator) && quiet(&l->v[l->n - 1]) == quiet(rec)) {
         s = &l->v[l->n - 1];
         s->count++;
         if (rec->first_us < s->first_us)
@@ -64,7 +70,10 @@ enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const struct svc_si
 
 static int cmp_sighted(const void *a, const void *b)
 {
-    return strcmp(((const struct svc_sighted *)a)->indicator, ((const struct svc_sighted *)b)->indicator);
+    const struct svc_sighted *x = a, *y = b;
+    int c = strcmp(x->indicator, y->indicator);
+
+    return c ? c : quiet(x) - quiet(y);
 }
 
 void svc_sighted_list_merge(struct svc_sighted_list *l)
@@ -76,7 +85,7 @@ void svc_sighted_list_merge(struct svc_sighted_list *l)
     qsort(l->v, l->n, sizeof *l->v, cmp_sighted);
     for (size_t i = 1; i < l->n; i++) {
         struct svc_sighted *s = &l->v[k];
-        if (!strcmp(s->indicator, l->v[i].indicator)) {
+        if (!cmp_sighted(s, &l->v[i])) {
             s->count += l->v[i].count;
             if (l->v[i].first_us < s->first_us)
                 s->first_us = l->v[i].first_us;
@@ -111,7 +120,11 @@ static void format_us(int64_t us, char *out)
  * the indicator, as MISP returns sightings to an event's creator; TLP:RED only to the
  * person who shared it. A hit of a scan pattern (evaluated on every value, such as
  * MATCHES '\\.') tells its author nothing: such a pattern can be as wide as its
- * author likes, and its sightings would report every member's logs to it. */
+ * author likes, and its sightings would report every member's logs to it. Nor does a
+ * hit through a key that takes in what its owner has no business knowing of
+ * (engine_hit.wide: ISSUBSET '0.0.0.0/0', a domain indicator 'com' matched as the
+ * parent of every .com name), for the same reason: the analyst still sees the hit,
+ * and its organisation keeps the sighting. */
 static void recipients(struct store *st, const struct principal *p, const struct svc_sighted *s, int level,
                        char *out, size_t cap)
 {
@@ -119,7 +132,7 @@ static void recipients(struct store *st, const struct principal *p, const struct
     struct store_user sub;
 
     out[0] = '\0';
-    if (s->scan)
+    if (quiet(s))
         return;
     if (level == TLP_AMBER && s->owner_org && s->owner_org != p->org.id &&
         !store_org_by_id(st, s->owner_org, &src, NULL))

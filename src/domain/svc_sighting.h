@@ -5,8 +5,10 @@
  * of the reporter's organisation, addressed also to the organisation that shared the
  * indicator (so the source learns it was seen), when every member of the
  * organisation may see the indicator; else TLP:RED to the reporter and the person
- * who shared it - except for hits of a pattern evaluated on every value (scan), whose
- * sightings stay with the reporter's organisation. `mreza match --report` feeds it the
+ * who shared it - except for hits of a pattern evaluated on every value (scan) and
+ * hits through a key wider than its owner should hear of (wide: a short CIDR range, a
+ * parent domain that is a public suffix, engine_hit.wide), whose sightings stay with
+ * the reporter's organisation. `mreza match --report` feeds it the
  * hits of a match run
  * (domain/svc_match.h collects them into a struct svc_sighted_list); another front
  * end (the API, TAXII) can feed it records of its own. */
@@ -33,6 +35,9 @@ struct svc_sighted {
                                 * index key): its sighting is addressed to no one
                                 * outside the reporter's organisation (or, RED, beyond
                                 * the reporter) */
+    int wide;                  /* seen through a key wider than its owner should hear
+                                * of (a /8 range, a parent "com"): addressed to no one,
+                                * as scan; kept apart from the indicator's other hits */
 };
 
 /* A growing list of svc_sighted records. It owns the indicator ids it holds. */
@@ -48,8 +53,9 @@ void svc_sighted_list_free(struct svc_sighted_list *l);
 /* One more sighting of rec's indicator, seen between rec->first_us and rec->last_us
  * (rec->count is not read; the id is copied). */
 enum mz_err svc_sighted_list_add(struct svc_sighted_list *l, const struct svc_sighted *rec);
-/* One record per indicator, in order of id: counts added, the earliest first_us and
- * the latest last_us kept. */
+/* One record per indicator (two when some of its hits were scan or wide and some
+ * not: one addressed to its owner, one not), in order of id: counts added, the
+ * earliest first_us and the latest last_us kept. */
 void svc_sighted_list_merge(struct svc_sighted_list *l);
 
 /* May p report sightings? A person (a user, not an organisation as a whole) whose

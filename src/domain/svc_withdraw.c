@@ -26,6 +26,7 @@
 #include "domain/authz.h"
 #include "domain/campaign.h"
 #include "domain/model.h"
+#include "domain/provenance.h"
 #include "domain/svc.h"
 #include "rules/stix.h"
 #include "rules/tlp.h"
@@ -122,11 +123,15 @@ static enum mz_err check_input(const struct svc_withdraw_in *in, char (*vkeys)[S
 /* R8: is the id one the node maintains - its own identity, a member organisation's
  * identity (from its directory), a TLP marking definition? Those are never withdrawn:
  * MZ_EINVAL saying so. Every one of them is public to members (GET /api/v1/orgs, the
- * TLP 2.0 definitions), so the refusal reveals nothing (R5). A user's identity and
- * the node's campaign groupings are not refused: the node stores neither under a
- * member's ownership (a member's version under such an id is its own object), and a
- * refusal would tell whether a user or a campaign exists. */
-static enum mz_err check_reserved(struct store *st, const char *id, struct mz_error *err)
+ * TLP 2.0 definitions), so the refusal reveals nothing (R5). A user's identity is
+ * refused to whoever may list that user (its organisation, node admins): the node
+ * writes its claim, owned by the user's organisation (svc_user_add); to anyone else
+ * a refusal would tell that a user exists, and their targets are their own objects
+ * (a later object under the id) anyway. The node's campaign groupings are not
+ * refused: the node owns them (a member's version under such an id is its own
+ * object), and a refusal would tell whether a campaign exists. */
+static enum mz_err check_reserved(struct store *st, const struct principal *p, const char *id,
+                                  struct mz_error *err)
 {
     char node[STORE_IDENT_LEN];
     int64_t org = 0, user = 0;
@@ -155,6 +160,11 @@ static enum mz_err check_reserved(struct store *st, const char *id, struct mz_er
         return mz_error_set(err, MZ_EINVAL, "id",
                             "%.80s is maintained by the node: it is the identity of a member organisation, "
                             "written from the node's directory (GET /api/v1/orgs) and never withdrawn",
+                            id);
+    if (rc == MZ_OK && provenance_may_list_users(p, org))
+        return mz_error_set(err, MZ_EINVAL, "id",
+                            "%.80s is maintained by the node: it is the identity of a user, written from the "
+                            "node's directory (GET /api/v1/users) and never withdrawn",
                             id);
     if (rc && rc != MZ_ENOTFOUND) {
         *err = e;
@@ -478,7 +488,7 @@ enum mz_err svc_withdraw(struct store *st, const struct principal *p, const stru
         free(vkeys);
         return rc;
     }
-    rc = check_reserved(st, in->id, err);
+    rc = check_reserved(st, p, in->id, err);
     if (!rc)
         rc = model_load(st, in->id, &m, err);
     if (!rc && !(cand = calloc(m.n + 1, 1)))

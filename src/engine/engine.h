@@ -58,13 +58,22 @@ void engine_set_campaigns(struct engine *e, long window_hours, long min_countrie
  * over the matcher's life (one API request). When its budget runs out, the rest of
  * that organisation's patterns are no match for the value (the test under way counts
  * as cut short: engine_matcher_regex_limited), and the matcher counts the value
- * (engine_matcher_budgets_add); no other organisation's patterns are touched. 0: no
- * budget. Until called: the pattern defaults, no budgets. Call before the engine is
- * shared between threads. */
+ * (engine_matcher_budgets_add); no other organisation's patterns are touched. The
+ * index's hits have budgets of the same kind, counted in hits (indicators of one
+ * organisation a value is reported to match, per value and per matcher): past them,
+ * that organisation's further postings under the value's keys are passed over, and
+ * the value is counted as for the steps (only hits the principal may see spend it, so
+ * that the count tells of no indicator it may not see). 0: no budget. And the widths
+ * past which a range hit is `wide` (engine_hit). Until called: the pattern defaults,
+ * no budgets, no range wide. Call before the engine is shared between threads. */
 struct engine_limits {
     struct pattern_limits regex; /* per MATCHES attempt (start position) */
     uint64_t value_budget;       /* steps of one owner's patterns on one value */
     uint64_t run_budget;         /* steps of one owner's patterns in one matcher's life */
+    uint64_t hit_value_budget;   /* index hits of one owner's indicators on one value */
+    uint64_t hit_run_budget;     /* index hits of one owner's indicators in one matcher's life */
+    int wide_prefix4;            /* an IPv4 range shorter than this is wide (engine_hit.wide) */
+    int wide_prefix6;            /* an IPv6 range shorter than this is wide */
 };
 void engine_set_limits(struct engine *e, const struct engine_limits *lim);
 /* engine_free(NULL) is a no-op. */
@@ -163,6 +172,10 @@ struct engine_hit {
     enum obs_kind kind;
     enum idx_via via;
     int scan;                /* found by a pattern evaluated on every value (no index key) */
+    int wide;                /* found through a key that takes in what is not the
+                              * indicator's owner's to know of: a range shorter than
+                              * engine_limits' wide_prefix, or a parent domain that is a
+                              * public suffix (obs_public_suffix): "com" for every .com name */
     const char *indicator;   /* "indicator--…" */
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
     int64_t owner_org;       /* the organisation that shared the indicator */

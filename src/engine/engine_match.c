@@ -15,7 +15,14 @@
  * patterns (candidates confirmed on the value's lookups, scan patterns evaluated on
  * it) share; one that runs out makes the rest of that organisation's patterns no match
  * for the value, and leaves every other organisation's untouched. So one
- * organisation's patterns cost any reader at most its budget per value.
+ * organisation's patterns cost any reader at most its budget per value. The index's
+ * hits are budgeted the same way, counted in hits reported (on_index_hit): past an
+ * organisation's budget, its further postings under the value's keys are passed over
+ * with a flag test, so that its 20 000 indicators for "com" cost others little.
+ *
+ * A hit through a key wider than its owner could know of - a range shorter than the
+ * limits' widths, a parent domain that is a public suffix - is marked (engine_hit.wide)
+ * for the same reason as a scan pattern's: its sighting must tell its owner nothing.
  *
  * A struct engine_matcher holds the scratch of one thread's matches (the canonical
  * values, about 65 KiB), so that matching allocates nothing once its lists have
@@ -46,6 +53,10 @@ struct owner_budget {
     uint64_t run_left;    /* steps left in the matcher's life */
     uint64_t spent_value; /* the last value on which it ran out */
     uint64_t n_spent;     /* values on which it ran out */
+    uint64_t hit_value;   /* the value hits_left is for */
+    uint64_t hits_left;   /* index hits left on that value */
+    uint64_t hits_run;    /* index hits left in the matcher's life */
+    uint64_t hit_spent;   /* the last value on which its index hits ran out */
 };
 
 struct engine_matcher {
@@ -74,6 +85,9 @@ struct engine_matcher {
     size_t n_budgets, cap_budgets;
     uint64_t value_seq;    /* values looked at so far: value_left is per value */
     uint64_t n_spent;      /* (organisation, value) pairs whose budget ran out */
+    long last_slot;        /* the budget slot last asked for by owner (index hits
+                            * come in runs of one organisation's), or -1 */
+    int hit_budgets;       /* the engine has index-hit budgets */
     /* the scan patterns (no index key) the principal may see, live, with their
      * owners' budgets: decided when the index or the time changes (scan_epoch,
      * scan_now); scan_all when there was no memory for the list */
@@ -96,6 +110,8 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     m->e = e;
     m->p = *p;
+    m->last_slot = -1;
+    m->hit_budgets = e->limits.hit_value_budget || e->limits.hit_run_budget;
     for (size_t i = 0; i <= ENGINE_MATCH_MAX_VALUES; i++)
         m->vals[i].text = m->text[i];
     for (size_t i = 0; i < ENGINE_MATCH_MAX_VALUES; i++)
@@ -178,7 +194,44 @@ static long budget_slot(struct engine_matcher *m, int64_t org)
     memset(b, 0, sizeof *b);
     b->org = org;
     b->run_left = budget_or_none(m->e->limits.run_budget);
+    b->hits_run = budget_or_none(m->e->limits.hit_run_budget);
     return (long)m->n_budgets++;
+}
+
+/* The budget slot of org, the last one asked for first. */
+static long budget_slot_cached(struct engine_matcher *m, int64_t org)
+{
+    if (m->last_slot >= 0 && m->budgets[m->last_slot].org == org)
+        return m->last_slot;
+    m->last_slot = budget_slot(m, org);
+    return m->last_slot;
+}
+
+/* How many more index hits the organisation of slot i (-1: none could be made) may
+ * have on the current value. */
+static uint64_t hit_room(struct engine_matcher *m, long i)
+{
+    struct owner_budget *b;
+
+    if (i < 0)
+        return 0;
+    b = &m->budgets[i];
+    if (b->hit_value != m->value_seq) {
+        b->hit_value = m->value_seq;
+        b->hits_left = budget_or_none(m->e->limits.hit_value_budget);
+    }
+    return b->hits_left < b->hits_run ? b->hits_left : b->hits_run;
+}
+
+/* One index hit of slot i's organisation reported. */
+static void hit_charge(struct engine_matcher *m, long i)
+{
+    struct owner_budget *b = &m->budgets[i];
+
+    if (b->hits_left != PATTERN_NO_BUDGET)
+        b->hits_left--;
+    if (b->hits_run != PATTERN_NO_BUDGET)
+        b->hits_run--;
 }
 
 /* What the organisation of budget slot i (-1: none could be made) may still spend on
@@ -339,15 +392,44 @@ static void list_scan(struct engine_matcher *m)
     m->scan_now = m->now;
 }
 
+/* Does a hit via key (key_len bytes, the index's canonical text) take in more than
+ * its owner should hear of (engine_hit.wide)? A range shorter than the limits'
+ * widths, or a parent domain that is a public suffix. */
+static int wide_key(const struct engine_matcher *m, enum idx_via via, const char *key, size_t key_len)
+{
+    const char *slash;
+    int bits = 0, min;
+
+    if (via == IDX_VIA_PARENT)
+        return obs_public_suffix(key, key_len);
+    if (via != IDX_VIA_RANGE)
+        return 0;
+    /* idx_hit_fn: a range's key text is "/<prefix length>" */
+    min = m->cur->kind == OBS_IPV6 ? m->e->limits.wide_prefix6 : m->e->limits.wide_prefix4;
+    slash = memchr(key, '/', key_len);
+    if (!slash || min <= 0)
+        return 0;
+    for (const char *q = slash + 1; q < key + key_len && *q >= '0' && *q <= '9' && bits <= 128; q++)
+        bits = bits * 10 + (*q - '0');
+    return bits < min;
+}
+
+/* Report object num, found via key (key_len bytes; "" for a scan pattern's hit), once
+ * per value; slot: the budget slot an index hit is charged to (engine_set_limits), -1
+ * for none, or SCAN_HIT for a scan pattern's hit. */
+#define SCAN_HIT (-2)
 static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, const char *key,
-                    size_t key_len, int scan)
+                    size_t key_len, long slot)
 {
     char id[300], matched[OBS_MAX_LEN + 1];
     struct engine_hit h;
+    int scan = slot == SCAN_HIT;
 
     for (size_t i = 0; i < m->n_seen; i++)
         if (m->seen[i] == num)
             return 0;
+    if (slot >= 0)
+        hit_charge(m, slot);
     if (m->n_seen < MAX_SEEN)
         m->seen[m->n_seen++] = num;
     engine_versions_obj_id(m->e, num, id, sizeof id);
@@ -360,8 +442,9 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
     h.kind = m->cur->kind;
     h.via = via;
     h.scan = scan;
+    h.wide = !scan && wide_key(m, via, key, key_len);
     h.indicator = id;
-    h.matched = key_len ? matched : m->cur->text;
+    h.matched = key_len && via != IDX_VIA_RANGE ? matched : m->cur->text; /* a range: the address */
     {
         struct tlp_meta meta;
         engine_obj_meta(m->e, num, &meta);
@@ -376,11 +459,33 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
     return m->stop;
 }
 
+/* An object under one of the value's keys. With index-hit budgets, an organisation
+ * whose budget for the value (or the matcher) is spent has its further postings passed
+ * over before anything else is looked at, so that its thousand indicators under one
+ * key ("com") cost others one flag test each. The value is counted as spent only once
+ * a further posting that the principal may see is passed over, so that the count
+ * tells of nothing it may not see. */
 static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t key_len)
 {
     struct engine_matcher *m = vctx;
     const struct idx_obj *o = idx_obj_at(m->e->ix, num);
+    long slot = -1;
 
+    if (!(o->flags & IDX_F_DETECT))
+        return 0;
+    if (m->hit_budgets) {
+        slot = budget_slot_cached(m, o->owner_org);
+        if (slot >= 0 && m->budgets[slot].hit_spent == m->value_seq)
+            return 0;
+        if (!hit_room(m, slot)) {
+            if (reportable(m, num)) {
+                if (slot >= 0)
+                    m->budgets[slot].hit_spent = m->value_seq;
+                budget_spent(m, slot); /* slot -1 (no memory for it): counted all the same */
+            }
+            return 0;
+        }
+    }
     if (!reportable(m, num))
         return 0;
     if (o->flags & IDX_F_CANDIDATE) {
@@ -388,7 +493,7 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         if (!pat || !eval_charged(m, owner_slot(m, num), pat, m->pvals, m->n_pvals))
             return 0;
     }
-    return emit_hit(m, num, via, key, key_len, 0);
+    return emit_hit(m, num, via, key, key_len, slot);
 }
 
 /* The host of a canonical URL as a domain or address value (into out->text, cap
@@ -499,14 +604,14 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         for (size_t s = 0; s < m->n_scan && !m->stop; s++) {
             m->cur = &m->vals[i];
             if (eval_charged(m, (long)m->scan_budget[s], m->scan_pats[s], &m->pvals[i], 1))
-                emit_hit(m, m->scan_nums[s], IDX_VIA_EXACT, "", 0, 1);
+                emit_hit(m, m->scan_nums[s], IDX_VIA_EXACT, "", 0, SCAN_HIT);
         }
         for (size_t s = 0; m->scan_all && s < e->n_scan && !m->stop; s++) {
             uint32_t num = e->scan_objs[s];
             const struct pattern *pat = engine_pattern_of(e, num);
             m->cur = &m->vals[i];
             if (pat && reportable(m, num) && eval_charged(m, owner_slot(m, num), pat, &m->pvals[i], 1))
-                emit_hit(m, num, IDX_VIA_EXACT, "", 0, 1);
+                emit_hit(m, num, IDX_VIA_EXACT, "", 0, SCAN_HIT);
         }
     }
     engine_read_unlock(e);

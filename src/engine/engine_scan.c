@@ -48,7 +48,7 @@ struct found {
     int64_t owner_org, submitter;
     enum obs_kind kind;
     enum idx_via via;
-    int scan;
+    int scan, wide;
     int sighting_tlp;
 };
 
@@ -127,6 +127,7 @@ static int on_hit(void *ctx, const struct engine_hit *h)
     f->kind = h->kind;
     f->via = h->via;
     f->scan = h->scan;
+    f->wide = h->wide;
     f->sighting_tlp = h->sighting_tlp;
     return c->failed;
 }
@@ -468,6 +469,7 @@ static int replay_piece(const struct chunk *c, uint64_t base, engine_scan_fn fn,
         h.kind = f->kind;
         h.via = f->via;
         h.scan = f->scan;
+        h.wide = f->wide;
         h.indicator = c->strs.data + f->indicator;
         h.matched = c->strs.data + f->matched;
         h.owner_org = f->owner_org;

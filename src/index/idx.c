@@ -497,6 +497,16 @@ static size_t report(const struct idx *ix, const struct idx_entry *e, enum idx_v
     return n;
 }
 
+/* A range's postings, with "/<prefix>" as the key's text (idx_hit_fn). */
+static size_t report_range(const struct idx *ix, const struct idx_entry *e, int prefix, idx_hit_fn fn, void *ctx,
+                           int *stop)
+{
+    char text[8];
+    int len = snprintf(text, sizeof text, "/%d", prefix);
+
+    return report(ix, e, IDX_VIA_RANGE, text, (size_t)len, fn, ctx, stop);
+}
+
 static size_t lookup_key(const struct idx *ix, int kind, const char *canon, size_t len,
                          enum idx_via via, idx_hit_fn fn, void *ctx, int *stop)
 {
@@ -533,7 +543,7 @@ static size_t lookup_ranges4(const struct idx *ix, uint32_t a, idx_hit_fn fn, vo
                 break;
             }
         if (e)
-            n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
+            n += report_range(ix, e, prefixes[i], fn, ctx, stop);
     }
     return n;
 }
@@ -553,7 +563,7 @@ static size_t lookup_ranges6(const struct idx *ix, const uint8_t *a, idx_hit_fn 
         mask_v6(a, p, key + 2);
         e = find_entry(ix, key, 18, key_hash(key, 18));
         if (e)
-            n += report(ix, e, IDX_VIA_RANGE, "", 0, fn, ctx, stop);
+            n += report_range(ix, e, p, fn, ctx, stop);
     }
     return n;
 }

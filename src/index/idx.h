@@ -99,7 +99,8 @@ enum idx_via {
 };
 
 /* Called for each (live or dead: check flags) object carrying a matching key;
- * return nonzero to stop. key is the matching key's canonical text. */
+ * return nonzero to stop. key is the matching key's canonical text: the value, or
+ * the parent domain; for a range (IDX_VIA_RANGE), "/<prefix length>" ("/16"). */
 typedef int (*idx_hit_fn)(void *ctx, uint32_t obj, enum idx_via via, const char *key,
                           size_t key_len);
 

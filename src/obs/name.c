@@ -7,10 +7,13 @@
  * Hand-written for the ASCII labels, which are nearly all of them and run once per
  * candidate log value: one table lookup per byte, written straight into the caller's
  * buffer. Labels with non-ASCII bytes go to libidn2 (IDNA 2008 with TR46 mapping,
- * non-transitional first), which allocates its result; it is freed at once. */
+ * non-transitional first), which allocates its result; it is freed at once.
+ * Whether a name is a public suffix (obs_public_suffix) is libpsl's answer, from the
+ * list compiled into Debian's libpsl (package publicsuffix): no list is kept here. */
 #include <string.h>
 
 #include <idn2.h>
+#include <libpsl.h>
 
 #include "obs/ascii.h"
 #include "obs/obs_int.h"
@@ -143,4 +146,19 @@ int name_norm(const char *s, size_t len, struct obs_out *w, struct mz_error *err
         i++;
     }
     return 0;
+}
+
+int obs_public_suffix(const char *domain, size_t len)
+{
+    char name[DOM_MAX_LEN + 1];
+
+    if (!len || len > DOM_MAX_LEN)
+        return 0;
+    if (!memchr(domain, '.', len))
+        return 1;
+    memcpy(name, domain, len);
+    name[len] = '\0';
+    /* PSL_TYPE_ANY: the private section too ("github.io"); psl_builtin() is
+     * static data, shared by every thread without a lock */
+    return psl_is_public_suffix2(psl_builtin(), name, PSL_TYPE_ANY) ? 1 : 0;
 }

@@ -108,4 +108,11 @@ int obs_unguessable(const char *s, size_t len);
  * Used to match an indicator for evil.example against a query for a.b.evil.example. */
 int obs_domain_next_parent(const char *domain, size_t len, size_t *pos);
 
+/* 1 when the canonical domain[0..len) is a public suffix - a name under which anyone
+ * may register ("com", "co.uk", "github.io"), by the Public Suffix List (ICANN and
+ * private sections) that Debian's libpsl carries - or a single label (any top-level
+ * name, an unlisted one such as "corp" or "internal" included); else 0. An indicator
+ * for such a name matched as a parent takes in every name below it. */
+int obs_public_suffix(const char *domain, size_t len);
+
 #endif

@@ -8,7 +8,9 @@
  *     its count, times, marking (AMBER of the organisation, or RED, and anything else
  *     taken as RED) and recipients (the sharing organisation for AMBER, the sharing
  *     person for RED; nobody extra when that is the reporter's own, and nobody
- *     extra for the hits of a scan pattern, which tell their author nothing). */
+ *     extra for the hits of a scan pattern, which tell their author nothing, nor
+ *     for wide hits: a short range, a public suffix as parent);
+ *   - wide and narrow hits of one indicator merge into two records. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,7 +50,7 @@ static void test_list_merges_per_indicator(void **state)
     svc_sighted_list_init(&l);
     for (size_t i = 0; i < sizeof adds / sizeof *adds; i++)
     {
-        struct svc_sighted rec = {adds[i].id, 7, 9, TLP_AMBER, 0, adds[i].first, adds[i].last, 0};
+        struct svc_sighted rec = {adds[i].id, 7, 9, TLP_AMBER, 0, adds[i].first, adds[i].last, 0, 0};
         assert_int_equal(svc_sighted_list_add(&l, &rec), MZ_OK);
     }
     svc_sighted_list_merge(&l);
@@ -70,6 +72,33 @@ static void test_list_merges_per_indicator(void **state)
     assert_int_equal(l.n, 3);
     svc_sighted_list_free(&l);
     svc_sighted_list_free(&l); /* safe on a freed list */
+}
+
+/* Hits of one indicator through a wide key and through a narrow one stay two records
+ * (one addressed to the owner, one not), in whichever order they come. */
+static void test_list_keeps_wide_apart(void **state)
+{
+    static const struct {
+        int64_t first;
+        int wide;
+    } adds[] = {{T0 + 1, 0}, {T0 + 2, 1}, {T0 + 3, 1}, {T0 + 4, 0}, {T0 + 5, 0}};
+    struct svc_sighted_list l;
+
+    (void)state;
+    svc_sighted_list_init(&l);
+    for (size_t i = 0; i < sizeof adds / sizeof *adds; i++) {
+        struct svc_sighted rec = {"indicator--a", 7, 9, TLP_AMBER, 0, adds[i].first, adds[i].first, 0, adds[i].wide};
+        assert_int_equal(svc_sighted_list_add(&l, &rec), MZ_OK);
+    }
+    svc_sighted_list_merge(&l);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.v[0].wide, 0);
+    assert_int_equal(l.v[0].count, 3);
+    assert_int_equal(l.v[0].first_us, T0 + 1);
+    assert_int_equal(l.v[0].last_us, T0 + 5);
+    assert_int_equal(l.v[1].wide, 1);
+    assert_int_equal(l.v[1].count, 2);
+    svc_sighted_list_free(&l);
 }
 
 static void test_who_may_report(void **state)
@@ -221,30 +250,33 @@ static void test_report_structured_records(void **state)
     const struct svc_sighted list[] = {
         /* AMBER: me-cirt's, addressed also to al-cert, which shared it */
         {"indicator--0a0a0a0a-0000-4000-8000-000000000001", f->al.org.id, f->al.user.id, TLP_AMBER, 3, T0,
-         T0 + 1500000, 0},
+         T0 + 1500000, 0, 0},
         /* RED: to the person who shared it */
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000002", f->al.org.id, f->al.user.id, TLP_RED, 1, T0, T0, 0},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000002", f->al.org.id, f->al.user.id, TLP_RED, 1, T0, T0, 0, 0},
         /* an unknown level is RED */
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000003", f->al.org.id, f->al.user.id, TLP_GREEN, 2, T0, T0, 0},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000003", f->al.org.id, f->al.user.id, TLP_GREEN, 2, T0, T0, 0, 0},
         /* the reporter's own organisation's indicator: no one else to address */
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000004", f->me.org.id, f->me.user.id, TLP_AMBER, 1, T0, T0, 0},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000004", f->me.org.id, f->me.user.id, TLP_AMBER, 1, T0, T0, 0, 0},
         /* a scan pattern's hits (a pattern evaluated on every value): its author is
          * told nothing, AMBER or RED */
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000005", f->al.org.id, f->al.user.id, TLP_AMBER, 9, T0, T0, 1},
-        {"indicator--0a0a0a0a-0000-4000-8000-000000000006", f->al.org.id, f->al.user.id, TLP_RED, 9, T0, T0, 1},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000005", f->al.org.id, f->al.user.id, TLP_AMBER, 9, T0, T0, 1, 0},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000006", f->al.org.id, f->al.user.id, TLP_RED, 9, T0, T0, 1, 0},
+        /* a wide hit's (a short range, a public suffix as parent): the same */
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000007", f->al.org.id, f->al.user.id, TLP_AMBER, 2, T0, T0, 0, 1},
+        {"indicator--0a0a0a0a-0000-4000-8000-000000000008", f->al.org.id, f->al.user.id, TLP_RED, 2, T0, T0, 0, 1},
     };
     struct mz_error err;
     size_t n = 0;
     json_t *s;
 
-    assert_int_equal(svc_report_sightings(f->st, &f->me, list, 6, &n, &err), MZ_OK);
-    assert_int_equal(n, 6);
-    for (int i = 4; i < 6; i++) {
+    assert_int_equal(svc_report_sightings(f->st, &f->me, list, 8, &n, &err), MZ_OK);
+    assert_int_equal(n, 8);
+    for (int i = 4; i < 8; i++) {
         s = stored_sighting(f->st, list[i].indicator);
         assert_non_null(s);
         assert_null(json_object_get(s, "x_mreza_recipient_refs"));
         assert_string_equal(json_string_value(json_array_get(json_object_get(s, "object_marking_refs"), 0)),
-                            tlp_marking_id(i == 4 ? TLP_AMBER : TLP_RED));
+                            tlp_marking_id(i % 2 == 0 ? TLP_AMBER : TLP_RED));
         json_decref(s);
     }
 
@@ -295,6 +327,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_merges_per_indicator),
+        cmocka_unit_test(test_list_keeps_wide_apart),
         cmocka_unit_test(test_who_may_report),
         cmocka_unit_test_setup_teardown(test_report_structured_records, fx_setup, fx_teardown),
     };

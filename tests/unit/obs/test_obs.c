@@ -970,6 +970,32 @@ static void test_domain_parents(void **state)
     }
 }
 
+/* Public suffixes (libpsl's list, private section included) and single labels are;
+ * a registrable name or anything below one is not. */
+static void test_public_suffix(void **state)
+{
+    static const struct {
+        const char *domain;
+        int want;
+    } cases[] = {
+        {"com", 1}, {"co.uk", 1}, {"uk", 1}, {"github.io", 1}, {"blogspot.com", 1},
+        {"xn--p1ai", 1}, {"corp", 1}, {"internal", 1},
+        {"example.com", 0}, {"evil-corp.com", 0}, {"me.github.io", 0}, {"bbc.co.uk", 0},
+        {"a.b.evil.example", 0}, {"", 0},
+    };
+    char long_name[300];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (obs_public_suffix(cases[i].domain, strlen(cases[i].domain)) != cases[i].want)
+            fail_msg("%s: want %d", cases[i].domain, cases[i].want);
+    /* the length is the caller's: "co.uk" within "co.ukx" */
+    assert_int_equal(obs_public_suffix("co.ukx", 5), 1);
+    memset(long_name, 'a', sizeof long_name);
+    long_name[10] = '.';
+    assert_int_equal(obs_public_suffix(long_name, sizeof long_name), 0); /* longer than a domain */
+}
+
 /* A dotted quad read plainly, octet by octet: the reference for obs_ipv4_quad(). */
 static int ref_quad(const char *s, size_t n, uint32_t *out)
 {
@@ -1139,6 +1165,7 @@ int main(void)
         cmocka_unit_test(test_kind_of_path),
         cmocka_unit_test(test_guess_kind),
         cmocka_unit_test(test_domain_parents),
+        cmocka_unit_test(test_public_suffix),
         cmocka_unit_test(test_ipv4_quad_agrees),
         cmocka_unit_test(test_shortcuts_agree),
     };
