@@ -159,6 +159,9 @@ static const char *const migrations[] = {
      * reads' choice pass: a partial index of those few rows, not a scan of the table
      * (a scan made the start-up of `mreza match` grow with the whole store) */
     "CREATE INDEX objects_cx ON objects(seq) WHERE cx = 1;",
+    /* the rows of one organisation, counted at every write when it has a quota
+     * (ingest.max_objects_per_org: store_count_owned) */
+    "CREATE INDEX objects_owner ON objects(owner_org);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1406,6 +1409,22 @@ enum mz_err store_count(struct store *st, const struct store_vis *vis,
         *count_out = sqlite3_column_int64(s, 0);
     else
         rc = db_error(st, err, "count objects");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_count_owned(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT count(*) FROM objects WHERE owner_org=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, owner_org);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *count_out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "count an organisation's rows");
     sqlite3_finalize(s);
     return rc;
 }
