@@ -45,22 +45,29 @@ struct http_server {
 #define API_MAX_SEGS 2 /* '*' segments in one route's path */
 
 /* What one client holds of a budget that every client shares (bytes of request
- * bodies, export connections): counted against its address (r->client_id, as the connection
- * limit counts it) and, once authenticated, against its user, each up to the same
- * limit, so that neither many connections nor many addresses let one key take it
- * all (http_client.c). It lives as long as what it holds (a request's body, an
- * export stream), which may outlive the request. */
+ * bodies, export connections): counted against its address (r->client_id, as the
+ * connection limit counts it), its user once authenticated, and its organisation
+ * (every unauthenticated client together counts as one, "public"), each up to its
+ * share, and against the budget itself, all at once (gate_claim_take), which keeps
+ * a reserve for clients holding nothing (http_client.c). It lives as long as what
+ * it holds (a request's body, an export stream), which may outlive the request. */
 struct http_share {
     struct gate *gate;
-    char addr_key[GATE_KEY_LEN];  /* "body 192.0.2.7" */
-    char user_key[GATE_KEY_LEN];  /* "body user 12", or "" for an unauthenticated client */
+    char addr_key[GATE_KEY_LEN];   /* "body 192.0.2.7" */
+    char user_key[GATE_KEY_LEN];   /* "body user 12", or "" for an unauthenticated client */
+    char org_key[GATE_KEY_LEN];    /* "body org 3", or "body public" */
+    char budget_key[GATE_KEY_LEN]; /* "export all", or "" for the gate's bytes of bodies */
+    size_t per_client, per_org;    /* the shares of an address or user, and of an organisation */
+    size_t budget, reserve;        /* the budget, and its part kept for clients holding nothing */
     size_t held;
 };
 
 enum http_share_rc {
     HTTP_SHARE_OK = 0,
-    HTTP_SHARE_ADDR, /* the client's address already holds its share */
-    HTTP_SHARE_USER  /* the user does (from any address) */
+    HTTP_SHARE_ADDR,  /* the client's address already holds its share */
+    HTTP_SHARE_USER,  /* the user does (from any address) */
+    HTTP_SHARE_ORG,   /* the user's organisation does (every user, every address) */
+    HTTP_SHARE_BUDGET /* the budget is full (or all but its reserve, for a client holding something) */
 };
 
 /* The deadlines of a connection's current phase, one at a time (http_client.c). */
@@ -89,8 +96,7 @@ struct api_req {
     api_handler handler;      /* the route's, once admitted */
     int takes_body;           /* the route reads a body (POST) */
     struct mz_buf body;       /* request body, capped at http.max_body */
-    size_t held;              /* bytes of the body budget (http.max_bodies_in_flight) held */
-    struct http_share body_share; /* ... and of the client's share (http.max_bodies_per_client) */
+    struct http_share body_share; /* bytes of bodies held: the client's, its user's, its organisation's, the budget's */
     int length_given;         /* the body's size was announced (Content-Length) */
     int refused;              /* refused while the body arrived: the rest is drained */
     struct mz_error refusal;  /* ... and this is the reply, once it has */
@@ -192,12 +198,14 @@ void http_client_done(struct api_req *r);
  * it): when it passes, the watchdog shuts the connection down and logs
  * event=body_timeout or event=export_timeout. Without a connection state, nothing. */
 void http_client_deadline(struct api_req *r, enum http_deadline what);
-/* Prepare s to count what ("body", "export") for r's client and user (r->who set);
- * takes nothing. */
-void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what);
-/* Take n more of s, up to max for the address and for the user: HTTP_SHARE_OK, or
- * which of them is full (nothing taken then). */
-enum http_share_rc http_client_share_take(struct http_share *s, size_t n, size_t max);
+/* Prepare s to count what ("body", "export") for r's client, user and organisation
+ * (r->who set), with their shares, and the budget (budget_key NULL: the gate's bytes
+ * of bodies) with its reserve; takes nothing. */
+void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what, size_t per_client,
+                            size_t per_org, const char *budget_key, size_t budget, size_t reserve);
+/* Take n more of s from every count at once: HTTP_SHARE_OK, or which of them is
+ * full (nothing taken then). */
+enum http_share_rc http_client_share_take(struct http_share *s, size_t n);
 /* Give back n of what s holds (at most all of it; a zeroed s holds nothing). */
 void http_client_share_give(struct http_share *s, size_t n);
 /* The server a connection belongs to (from its connection state), or NULL when the

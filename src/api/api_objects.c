@@ -295,8 +295,9 @@ enum MHD_Result api_objects_count(struct api_req *r)
  * every other request) but one of the node's export connections, of which there are
  * http.max_exports: when all are taken the export is refused at once (503), never
  * queued. One client may have only http.max_exports_per_client of them, counted for
- * its address and for its user (http_client.c's shares; 429), so that one slow
- * reader cannot hold them all; and an export must be sent within
+ * its address and for its user, and its organisation http.max_exports_per_org
+ * (http_client.c's shares; 429), so that one slow reader cannot hold them all, and
+ * http.exports_reserve of them are kept for clients that have none under way (503); and an export must be sent within
  * http.export_timeout of its start, or the connection is shut down (http_client.c's
  * deadline), which ends the snapshot that was keeping SQLite's write-ahead log from
  * being checkpointed. A failure once the reply has started (the status line is gone),
@@ -374,12 +375,14 @@ static void export_free(struct api_stream *bs)
  * nothing held. */
 static enum mz_err export_admit(struct api_req *r, struct export_stream *s, struct mz_error *err)
 {
-    long max = r->node->conf.http_max_exports_per_client;
+    const struct mz_conf *c = &r->node->conf;
+    long max = c->http_max_exports_per_client;
     enum http_share_rc over;
-    char user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
+    char user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)], org[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
 
-    http_client_share_init(&s->share, r, "export");
-    over = http_client_share_take(&s->share, 1, (size_t)max);
+    http_client_share_init(&s->share, r, "export", (size_t)max, (size_t)c->http_max_exports_per_org, "export all",
+                           (size_t)c->http_max_exports, (size_t)c->http_exports_reserve);
+    over = http_client_share_take(&s->share, 1);
     if (over == HTTP_SHARE_ADDR)
         return mz_error_set(err, MZ_ETOOMANY, "",
                             "too many exports under way from %s: one client may have %ld at once "
@@ -390,13 +393,24 @@ static enum mz_err export_admit(struct api_req *r, struct export_stream *s, stru
                             "too many exports under way by %s: one user may have %ld at once "
                             "(http.max_exports_per_client); retry when one has finished",
                             mz_log_esc(r->who.user.name, user, sizeof user), max);
-    s->st = node_export_acquire(r->node);
+    if (over == HTTP_SHARE_ORG && r->who.role == ROLE_NONE)
+        return mz_error_set(err, MZ_ETOOMANY, "",
+                            "too many exports under way by unauthenticated clients: together they may have %ld "
+                            "at once (http.max_exports_per_org); retry when one has finished, or authenticate",
+                            c->http_max_exports_per_org);
+    if (over == HTTP_SHARE_ORG)
+        return mz_error_set(err, MZ_ETOOMANY, "",
+                            "too many exports under way by organisation %s: one organisation may have %ld at once "
+                            "(http.max_exports_per_org); retry when one has finished",
+                            mz_log_esc(r->who.org.name, org, sizeof org), c->http_max_exports_per_org);
+    if (over == HTTP_SHARE_OK)
+        s->st = node_export_acquire(r->node);
     if (!s->st) {
         http_client_share_give(&s->share, 1);
         return mz_error_set(err, MZ_EBUSY, "",
-                            "too many exports at once (http.max_exports = %ld), retry; or page through "
-                            "/api/v1/objects",
-                            r->node->conf.http_max_exports);
+                            "too many exports at once (http.max_exports = %ld, of which http.exports_reserve = %ld "
+                            "only for clients with none under way), retry; or page through /api/v1/objects",
+                            c->http_max_exports, c->http_exports_reserve);
     }
     return MZ_OK;
 }
@@ -572,7 +586,8 @@ enum MHD_Result api_objects_post(struct api_req *r)
 {
     struct svc_ingest_result res;
     struct bundle_limits lim = {r->node->conf.http_max_depth, r->node->conf.http_max_objects,
-                                 r->node->conf.ingest_max_future_skew, r->node->conf.ingest_max_versions, 0, 0, 0, NULL};
+                                 r->node->conf.ingest_max_future_skew, r->node->conf.ingest_max_versions, 0, 0, 0,
+                                 r->node->conf.ingest_max_objects_per_org, NULL};
     const char *author = api_arg(r, "author"), *narrow = api_arg(r, "narrow_revocation");
     struct mz_error err;
     struct mz_buf b;

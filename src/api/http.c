@@ -8,9 +8,10 @@
  * (http_client.c), the bearer key is authenticated and the route's own refusals are
  * made (route_admit: 404, 405, 406, 415, 401, 403); a body the route does not read,
  * or larger than http.max_body, is refused; the body's announced size is taken from
- * the client's share (http.max_bodies_per_client, for its address and for its user:
- * 429 over it) and from the budget of all bodies held at once
- * (http.max_bodies_in_flight, 503 over it). A refusal made then is answered at once:
+ * the client's share (http.max_bodies_per_client, for its address and for its user;
+ * http.max_bodies_per_org for its organisation: 429 over it) and from the budget of
+ * all bodies held at once (http.max_bodies_in_flight, less http.bodies_reserve for a
+ * client already holding some: 503 over it). A refusal made then is answered at once:
  * libmicrohttpd then reads no body (a client that sent `Expect: 100-continue` gets no
  * 100 Continue, only the refusal) and closes the connection after the reply.
  *
@@ -201,7 +202,25 @@ struct header_scan {
     int n_te, te_other;       /* Transfer-Encoding headers; one not "chunked" */
     int n_auth;
     char bad[80];             /* a header with a control byte, escaped, or "" */
+    char bad_name[80];        /* a header whose name is no token (its first 64 bytes), or "" */
 };
+
+/* Is s[0..n) a token (RFC 9110 section 5.1: a field name)? Not when it holds white
+ * space: "Content-Length : 5" is a field "Content-Length " to libmicrohttpd 0.9.75,
+ * which a proxy in front may read as Content-Length; RFC 9112 section 5.1 asks for a
+ * 400. */
+static int is_token(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              (c && strchr("!#$%&'*+-.^_`|~", c))))
+            return 0;
+    }
+    return 1;
+}
 
 /* A control byte (other than a tab in a value) or DEL anywhere in s[0..n)? */
 static int has_control(const char *s, size_t n, int tab_ok)
@@ -224,6 +243,10 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
         value = "";
     if (has_control(key, key_size, 0) || has_control(value, value_size, 1)) {
         mz_log_esc(key, hs->bad, sizeof hs->bad);
+        return MHD_NO;
+    }
+    if (!is_token(key, key_size)) { /* (no control byte in it: shown as sent) */
+        snprintf(hs->bad_name, sizeof hs->bad_name, "%.*s", (int)(key_size < 64 ? key_size : 64), key);
         return MHD_NO;
     }
     if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
@@ -317,6 +340,13 @@ static int headers_refused(struct api_req *r, const char *version, enum MHD_Resu
         *ret = api_fail(r, MZ_EINVAL, "", "the header %s holds a control character", hs.bad);
         return 1;
     }
+    if (hs.bad_name[0]) {
+        *ret = api_fail(r, MZ_EINVAL, "",
+                        "the header name '%s' is not a token: no white space between a header's name and its "
+                        "colon (RFC 9112 section 5.1)",
+                        hs.bad_name);
+        return 1;
+    }
     if (r->uri_len_raw != (size_t)-1 && version[0] && r->uri_raw + r->uri_len_raw + 1 != version) {
         *ret = api_fail(r, MZ_EINVAL, "", "the request line holds a NUL byte");
         return 1;
@@ -374,27 +404,34 @@ static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
 static enum mz_err body_take(struct api_req *r, size_t n, struct mz_error *err)
 {
     const struct mz_conf *c = &r->node->conf;
-    enum http_share_rc over = http_client_share_take(&r->body_share, n, c->http_max_bodies_per_client);
-    char user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
+    enum http_share_rc over = http_client_share_take(&r->body_share, n);
+    char user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)], org[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
 
-    if (over == HTTP_SHARE_ADDR)
+    switch (over) {
+    case HTTP_SHARE_OK:
+        break;
+    case HTTP_SHARE_ADDR:
         return mz_error_set(err, MZ_ETOOMANY, "",
                             "too many uploads under way from %s: one client may hold %zu bytes of request bodies "
                             "at once (http.max_bodies_per_client); retry when one has finished",
                             r->client_id, c->http_max_bodies_per_client);
-    if (over == HTTP_SHARE_USER)
+    case HTTP_SHARE_USER:
         return mz_error_set(err, MZ_ETOOMANY, "",
                             "too many uploads under way by %s: one user may hold %zu bytes of request bodies at "
                             "once (http.max_bodies_per_client); retry when one has finished",
                             mz_log_esc(r->who.user.name, user, sizeof user), c->http_max_bodies_per_client);
-    if (!gate_bytes_take(r->srv->gate, n)) {
-        http_client_share_give(&r->body_share, n);
+    case HTTP_SHARE_ORG:
+        return mz_error_set(err, MZ_ETOOMANY, "",
+                            "too many uploads under way by organisation %s: one organisation may hold %zu bytes "
+                            "of request bodies at once (http.max_bodies_per_org); retry when one has finished",
+                            mz_log_esc(r->who.org.name, org, sizeof org), c->http_max_bodies_per_org);
+    case HTTP_SHARE_BUDGET:
         return mz_error_set(err, MZ_EBUSY, "",
                             "too many uploads in flight, retry (the node holds at most %zu bytes of request "
-                            "bodies at once: http.max_bodies_in_flight)",
-                            c->http_max_bodies_in_flight);
+                            "bodies at once: http.max_bodies_in_flight, of which http.bodies_reserve = %zu only "
+                            "for clients holding none)",
+                            c->http_max_bodies_in_flight, c->http_bodies_reserve);
     }
-    r->held += n;
     return MZ_OK;
 }
 
@@ -420,7 +457,8 @@ static int body_refused(struct api_req *r, enum MHD_Result *ret)
                         c->http_max_body);
         return 1;
     }
-    http_client_share_init(&r->body_share, r, "body");
+    http_client_share_init(&r->body_share, r, "body", c->http_max_bodies_per_client, c->http_max_bodies_per_org,
+                           NULL, c->http_max_bodies_in_flight, c->http_bodies_reserve);
     if (n) {
         struct mz_error err;
         mz_error_clear(&err);
@@ -461,9 +499,6 @@ static enum MHD_Result admit(struct api_req *r, const char *version)
 static void body_release(struct api_req *r)
 {
     mz_buf_free(&r->body);
-    if (r->held)
-        gate_bytes_give(r->srv->gate, r->held);
-    r->held = 0;
     http_client_share_give(&r->body_share, r->body_share.held);
 }
 
@@ -787,6 +822,21 @@ enum mz_err http_start(struct node *node, struct http_server **out, struct mz_er
                             "http.max_bodies_per_client (%zu) is smaller than http.max_body (%zu): a body of the "
                             "largest size allowed could never be accepted",
                             c->http_max_bodies_per_client, c->http_max_body);
+    if (c->http_max_bodies_per_org < c->http_max_body)
+        return mz_error_set(err, MZ_EINVAL, "http.max_bodies_per_org",
+                            "http.max_bodies_per_org (%zu) is smaller than http.max_body (%zu): a body of the "
+                            "largest size allowed could never be accepted",
+                            c->http_max_bodies_per_org, c->http_max_body);
+    if (c->http_bodies_reserve >= c->http_max_bodies_in_flight)
+        return mz_error_set(err, MZ_EINVAL, "http.bodies_reserve",
+                            "http.bodies_reserve (%zu) is not smaller than http.max_bodies_in_flight (%zu): "
+                            "nobody could hold two bodies at once",
+                            c->http_bodies_reserve, c->http_max_bodies_in_flight);
+    if (c->http_exports_reserve >= c->http_max_exports)
+        return mz_error_set(err, MZ_EINVAL, "http.exports_reserve",
+                            "http.exports_reserve (%ld) is not smaller than http.max_exports (%ld): nobody "
+                            "could have two exports at once",
+                            c->http_exports_reserve, c->http_max_exports);
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s = calloc(1, sizeof *s);

@@ -54,7 +54,15 @@
  * same limit: against its address (the key that the connection limit counts, or the
  * forwarded client's through a trusted proxy), so that many keys from one place
  * cannot take it all, and against its user, so that one key from many addresses
- * cannot either. Over either, 429. */
+ * cannot either. Its organisation may hold only a larger part
+ * (http.max_bodies_per_org, http.max_exports_per_org), so that several users of one
+ * organisation from several addresses cannot take it all either; every
+ * unauthenticated client (api.public_read) counts as one organisation, "public". Over
+ * any of them, 429. And part of each budget is kept for clients holding nothing
+ * (http.bodies_reserve, http.exports_reserve): a client whose address, user or
+ * organisation already holds something may take the budget only up to its most minus
+ * the reserve, so a newcomer gets in unless the budget is really full (503). All of
+ * these are taken at once, under the gate's lock (gate_claim_take). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,35 +422,66 @@ void http_client_deadline(struct api_req *r, enum http_deadline what)
         gate_timer_arm(r->srv->gate, &ac->deadline, (unsigned)c->http_export_timeout * 1000u, export_late, ac);
 }
 
-void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what)
+void http_client_share_init(struct http_share *s, const struct api_req *r, const char *what, size_t per_client,
+                            size_t per_org, const char *budget_key, size_t budget, size_t reserve)
 {
     memset(s, 0, sizeof *s);
     s->gate = r->srv->gate;
     snprintf(s->addr_key, sizeof s->addr_key, "%.8s %s", what, r->client_id);
-    if (r->who.role != ROLE_NONE)
+    if (r->who.role != ROLE_NONE) {
         snprintf(s->user_key, sizeof s->user_key, "%.8s user %lld", what, (long long)r->who.user.id);
+        snprintf(s->org_key, sizeof s->org_key, "%.8s org %lld", what, (long long)r->who.org.id);
+    } else {
+        snprintf(s->org_key, sizeof s->org_key, "%.8s public", what);
+    }
+    if (budget_key)
+        snprintf(s->budget_key, sizeof s->budget_key, "%s", budget_key);
+    s->per_client = per_client;
+    s->per_org = per_org;
+    s->budget = budget;
+    s->reserve = reserve;
 }
 
-enum http_share_rc http_client_share_take(struct http_share *s, size_t n, size_t max)
+/* s's counts as the gate takes them: address, user (if any), organisation, budget. */
+static size_t claims_of(const struct http_share *s, struct gate_claim *c, enum http_share_rc *what)
 {
-    if (!gate_count_take(s->gate, s->addr_key, n, max))
-        return HTTP_SHARE_ADDR;
-    if (s->user_key[0] && !gate_count_take(s->gate, s->user_key, n, max)) {
-        gate_count_give(s->gate, s->addr_key, n);
-        return HTTP_SHARE_USER;
+    size_t k = 0;
+
+    c[k] = (struct gate_claim){s->addr_key, s->per_client};
+    what[k++] = HTTP_SHARE_ADDR;
+    if (s->user_key[0]) {
+        c[k] = (struct gate_claim){s->user_key, s->per_client};
+        what[k++] = HTTP_SHARE_USER;
     }
+    c[k] = (struct gate_claim){s->org_key, s->per_org};
+    what[k++] = HTTP_SHARE_ORG;
+    c[k] = (struct gate_claim){s->budget_key[0] ? s->budget_key : NULL, s->budget};
+    what[k++] = HTTP_SHARE_BUDGET;
+    return k;
+}
+
+enum http_share_rc http_client_share_take(struct http_share *s, size_t n)
+{
+    struct gate_claim c[4];
+    enum http_share_rc what[4];
+    size_t k = claims_of(s, c, what);
+    int refused = gate_claim_take(s->gate, c, k, n, s->reserve);
+
+    if (refused >= 0)
+        return what[refused];
     s->held += n;
     return HTTP_SHARE_OK;
 }
 
 void http_client_share_give(struct http_share *s, size_t n)
 {
+    struct gate_claim c[4];
+    enum http_share_rc what[4];
+
     if (n > s->held)
         n = s->held;
     if (!s->gate || !n)
         return;
-    gate_count_give(s->gate, s->addr_key, n);
-    if (s->user_key[0])
-        gate_count_give(s->gate, s->user_key, n);
+    gate_claim_give(s->gate, c, claims_of(s, c, what), n);
     s->held -= n;
 }

@@ -61,18 +61,25 @@ int provenance_may_list_users(const struct principal *p, int64_t org)
 /* Reserved ids and types: the directory's identities, the node's identity, the
  * node's own x-mreza- types. (The node's campaign groupings are not refused for
  * their id: a post under one follows R1 as under any claimed id, docs/model.md R8.) */
+enum mz_err provenance_precheck(const struct provenance *pv, const struct stix_info *info, struct mz_error *err)
+{
+    if (!strncmp(info->type, "x-mreza-", 8))
+        return mz_error_set(err, MZ_EINVAL, "/type",
+                            "`x-mreza-` types are the node's own (such as withdrawal tombstones): no member may post them");
+    if (!strcmp(info->type, "identity") && is_node(pv, info->id))
+        return mz_error_set(err, MZ_EINVAL, "/id", "`id` is this node's own identity, which only the node writes");
+    return MZ_OK;
+}
+
 static enum mz_err check_id(struct provenance *pv, const struct stix_info *info, struct mz_error *err)
 {
     int64_t org = 0, user = 0;
     char name[STORE_NAME_LEN];
-    enum mz_err rc;
+    enum mz_err rc = provenance_precheck(pv, info, err);
 
-    if (!strncmp(info->type, "x-mreza-", 8))
-        return mz_error_set(err, MZ_EINVAL, "/type",
-                            "`x-mreza-` types are the node's own (such as withdrawal tombstones): no member may post them");
+    if (rc)
+        return rc;
     if (!strcmp(info->type, "identity")) {
-        if (is_node(pv, info->id))
-            return mz_error_set(err, MZ_EINVAL, "/id", "`id` is this node's own identity, which only the node writes");
         rc = identity_owner(pv, info->id, &org, &user, err);
         /* A user's identity is refused only to whoever may list that user: to anyone
          * else the refusal would tell that the id is a user's, and the node never

@@ -60,6 +60,11 @@ struct provenance_creator {
 /* Start the checks of a write by p on st (inside its transaction). */
 enum mz_err provenance_init(struct provenance *pv, struct store *st, const struct principal *p,
                             struct mz_error *err);
+/* The refusals of provenance_check that need no store read (the node's own types,
+ * the node's identity, read by provenance_init): MZ_OK, or the refusal. It only
+ * reads pv, so several threads may call it at once (ingest's validation workers,
+ * before the writer takes the store's write lock). */
+enum mz_err provenance_precheck(const struct provenance *pv, const struct stix_info *info, struct mz_error *err);
 /* MZ_OK, with *out saying whose object info's created_by_ref makes it, unless info
  * is refused (a reserved id or type). */
 enum mz_err provenance_check(struct provenance *pv, const struct stix_info *info, struct provenance_creator *out,

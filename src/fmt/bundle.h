@@ -34,6 +34,9 @@ struct bundle_limits {
     long max_objects_per_id;
     int author_self;
     int narrow_revocation;
+    /* Nor this: the rows one organisation may hold in the store
+     * (ingest.max_objects_per_org), 0 for no quota. */
+    long max_objects_per_org;
     /* Nor this: the communities the versions are shared into (issue 11), as the
      * poster names them ("regional,wb-banks"); NULL: the national community. */
     const char *communities;

@@ -244,6 +244,90 @@ size_t gate_count(struct gate *g, const char *key)
     return n;
 }
 
+/* The entry of key, made when missing (NULL: out of memory); called locked. */
+static struct count *find_or_make(struct gate *g, const char *key)
+{
+    struct count **link, *c = find(g, key, &link);
+
+    if (!c && (c = calloc(1, sizeof *c))) {
+        snprintf(c->key, sizeof c->key, "%s", key);
+        *link = c;
+    }
+    return c;
+}
+
+/* Drop key's entry if it holds nothing; called locked. */
+static void drop_if_empty(struct gate *g, const char *key)
+{
+    struct count **link, *c = find(g, key, &link);
+
+    if (c && c->n == 0) {
+        *link = c->next;
+        free(c);
+    }
+}
+
+int gate_claim_take(struct gate *g, const struct gate_claim *c, size_t n_claims, size_t n, size_t reserve)
+{
+    struct count *cs[8] = {0};
+    int refused = -1, holds = 0;
+
+    if (n_claims == 0 || n_claims > sizeof cs / sizeof cs[0])
+        return 0;
+    pthread_mutex_lock(&g->mu);
+    for (size_t i = 0; i < n_claims && refused < 0; i++) {
+        size_t held, max = c[i].max;
+        if (c[i].key && !(cs[i] = find_or_make(g, c[i].key))) {
+            refused = (int)i;
+            break;
+        }
+        held = c[i].key ? cs[i]->n : g->bytes;
+        if (!c[i].key)
+            max = g->lim.max_bytes < max ? g->lim.max_bytes : max;
+        if (i + 1 < n_claims) {
+            holds |= held > 0;
+        } else if (holds) {
+            max = max > reserve ? max - reserve : 0;
+        }
+        if (n > max || held > max - n)
+            refused = (int)i;
+    }
+    if (refused < 0) {
+        for (size_t i = 0; i < n_claims; i++) {
+            if (c[i].key)
+                cs[i]->n += n;
+            else
+                g->bytes += n;
+        }
+    } else {
+        for (size_t i = 0; i < n_claims; i++)
+            if (c[i].key)
+                drop_if_empty(g, c[i].key);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return refused;
+}
+
+void gate_claim_give(struct gate *g, const struct gate_claim *c, size_t n_claims, size_t n)
+{
+    pthread_mutex_lock(&g->mu);
+    for (size_t i = 0; i < n_claims; i++) {
+        if (!c[i].key) {
+            g->bytes -= n <= g->bytes ? n : g->bytes;
+            continue;
+        }
+        struct count **link, *e = find(g, c[i].key, &link);
+        if (e) {
+            e->n -= n <= e->n ? n : e->n;
+            if (e->n == 0) {
+                *link = e->next;
+                free(e);
+            }
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
 void gate_timer_arm(struct gate *g, struct gate_timer *t, unsigned ms, gate_fire_fn fire, void *arg)
 {
     pthread_mutex_lock(&g->mu);

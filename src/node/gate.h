@@ -53,6 +53,26 @@ void gate_count_give(struct gate *g, const char *key, size_t n);
 /* key's count now. */
 size_t gate_count(struct gate *g, const char *key);
 
+/* ---- claims on a shared budget ---- */
+
+/* One count of a claim: key (NULL: the bytes of bodies, whose most is max_bytes)
+ * and the most it may reach. */
+struct gate_claim {
+    const char *key;
+    size_t max;
+};
+
+/* Take n from every count of c[0..n_claims), all or none, under one lock: -1 when
+ * taken, else the index of the first count that would pass its most (nothing
+ * taken). The last is the budget every client shares; the others are what one
+ * client holds (its address, its user, its organisation). The budget keeps reserve
+ * for clients holding nothing: when any of the others already holds something, the
+ * budget may reach only its most minus reserve, so a client that holds nothing gets
+ * in unless the budget is really full. */
+int gate_claim_take(struct gate *g, const struct gate_claim *c, size_t n_claims, size_t n, size_t reserve);
+/* Give back n taken by gate_claim_take with the same counts. */
+void gate_claim_give(struct gate *g, const struct gate_claim *c, size_t n_claims, size_t n);
+
 /* ---- deadlines ---- */
 
 /* Called on the watchdog thread when a timer's deadline passes, with the gate's lock

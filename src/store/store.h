@@ -393,6 +393,10 @@ enum store_put_result {
 /* The match_plan of an indicator evaluated on every value (no index key): rules/
  * observe.h's OBSERVE_SCAN, which domain/svc_ingest.c holds equal to it. */
 #define STORE_PLAN_SCAN 4
+/* How many rows (versions) owner_org holds, its users' personal objects included (an
+ * index of owner_org serves it). In a write transaction, the rows it wrote count. */
+enum mz_err store_count_owned(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err);
+
 /* How many live scan indicators submitter (a user; 0: the console) has submitted to
  * owner_org: objects of owner_org whose newest version by submitter has match_plan
  * STORE_PLAN_SCAN and is not revoked, whatever others posted of them since (a partial

@@ -163,6 +163,9 @@ static const char *const migrations[] = {
      * reads' choice pass: a partial index of those few rows, not a scan of the table
      * (a scan made the start-up of `mreza match` grow with the whole store) */
     "CREATE INDEX objects_cx ON objects(seq) WHERE cx = 1;",
+    /* the rows of one organisation, counted at every write when it has a quota
+     * (ingest.max_objects_per_org: store_count_owned) */
+    "CREATE INDEX objects_owner ON objects(owner_org);",
     /* Communities (issue 11, docs/federation.md section 6). A community is a group of
      * organisations that share TLP:GREEN; each has a bit (0-61) and every version a
      * bit set `comm` of the communities it is shared into. memberships: per
@@ -295,7 +298,7 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
-        /* an upgrade says what it did and how long it took (the first build of migration 11
+        /* an upgrade says what it did and how long it took (the first build of migration 12
          * stamped a grant per version: about a second a million) */
         mz_time_now(&t1);
         if (from > 0)
@@ -1592,6 +1595,22 @@ enum mz_err store_count(struct store *st, const struct store_vis *vis,
         *count_out = sqlite3_column_int64(s, 0);
     else
         rc = db_error(st, err, "count objects");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_count_owned(struct store *st, int64_t owner_org, int64_t *count_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT count(*) FROM objects WHERE owner_org=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, owner_org);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *count_out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "count an organisation's rows");
     sqlite3_finalize(s);
     return rc;
 }

@@ -22,6 +22,7 @@ struct mz_conf {
     long http_max_objects;           /* objects per bundle */
     long ingest_max_future_skew;     /* seconds a version's modified may lie ahead of the clock */
     long ingest_max_versions;        /* versions per object (docs/model.md R6.5) */
+    long ingest_max_objects_per_org; /* rows one organisation may hold; 0: no quota */
     long sync_max_objects_per_id;    /* objects of one id from peers (R6.5; issue 11's sync) */
     long accounts_max_users_per_org; /* users of one organisation (R6.5: its objects of an id) */
     long http_timeout;               /* seconds of connection inactivity */
@@ -29,9 +30,13 @@ struct mz_conf {
     long http_threads;
     size_t http_max_bodies_in_flight; /* bytes of request bodies held at once */
     size_t http_max_bodies_per_client; /* ... by one client address, and by one user */
+    size_t http_max_bodies_per_org;  /* ... by one organisation's users */
+    size_t http_bodies_reserve;      /* ... kept for clients holding nothing */
     long http_body_timeout;          /* seconds for a request's body to arrive */
     long http_max_exports;           /* streaming exports at once */
     long http_max_exports_per_client; /* ... by one client address, and by one user */
+    long http_max_exports_per_org;   /* ... by one organisation's users */
+    long http_exports_reserve;       /* ... kept for clients holding nothing */
     long http_export_timeout;        /* seconds for an export to be sent */
     long http_max_connections_per_client;
     long http_header_timeout;        /* seconds to send a request's headers */

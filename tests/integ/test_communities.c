@@ -25,8 +25,8 @@
  *   - `mreza match` run as the reporter matches the national GREEN, not the regional;
  *     run as a reader of the regional community, what was shared into it (from the
  *     snapshot the node wrote before the share was read back);
- *   - a store made by the schema before communities (version 10: made here by taking
- *     a store back, and checked equal to tests/data/store/schema-v10.sql) migrates:
+ *   - a store made by the schema before communities (version 11: made here by taking
+ *     a store back, and checked equal to tests/data/store/schema-v11.sql) migrates:
  *     its objects land in the national community with a grant each, its reporter
  *     reads the national GREEN.
  * Every test failed on the code before communities (no community parameter: the
@@ -769,7 +769,7 @@ static char *schema_of(sqlite3 *db)
     return out;
 }
 
-static void test_migration_of_a_version_10_store(void **state)
+static void test_migration_of_a_version_11_store(void **state)
 {
     struct hnode old;
     char key_c[64], key_r[64], path[300], *fixture, *want, *got;
@@ -785,14 +785,14 @@ static void test_migration_of_a_version_10_store(void **state)
     assert_int_equal(post_in(&old, key_c, NULL, ID(40), GREEN, "old.example"), 201);
     assert_int_equal(post_in(&old, key_c, NULL, ID(41), CLEAR, "old2.example"), 201);
     assert_int_equal(h_stop(&old), 0);
-    /* back to the schema before communities (migration 11 undone) */
+    /* back to the schema before communities (migration 12 undone) */
     snprintf(path, sizeof path, "%s/mreza.db", old.dir);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sql_exec(db, "DROP TABLE grants; DROP TABLE shares; DROP TABLE memberships; DROP TABLE communities;"
                  "ALTER TABLE objects DROP COLUMN shared_to; ALTER TABLE objects DROP COLUMN comm;"
-                 "DELETE FROM schema_version WHERE version = 11;");
-    /* ... which is exactly the schema of version 10 */
-    fixture = h_read_file("tests/data/store/schema-v10.sql", NULL);
+                 "DELETE FROM schema_version WHERE version = 12;");
+    /* ... which is exactly the schema of version 11 */
+    fixture = h_read_file("tests/data/store/schema-v11.sql", NULL);
     assert_int_equal(sqlite3_open(":memory:", &mem), SQLITE_OK);
     sql_exec(mem, fixture);
     want = schema_of(mem);
@@ -833,7 +833,7 @@ int main(void)
         cmocka_unit_test(test_share_cli),
         cmocka_unit_test(test_prefilter_agreed),
         cmocka_unit_test(test_match_as_reporter),
-        cmocka_unit_test(test_migration_of_a_version_10_store),
+        cmocka_unit_test(test_migration_of_a_version_11_store),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,13 +6,18 @@
  *     `Expect: 100-continue` gets the refusal and never a 100 Continue;
  *   - the budget of request bodies in flight (http.max_bodies_in_flight), announced
  *     and chunked, with uploads held open by the client itself after 100 Continue;
- *     one client's share of it (http.max_bodies_per_client), by address and by user;
+ *     one client's share of it (http.max_bodies_per_client), by address and by user,
+ *     and an organisation's (http.max_bodies_per_org), with the part kept for clients
+ *     holding none (http.bodies_reserve);
  *     the deadline of a body (http.body_timeout) against a client that trickles it;
- *   - header checks: NUL bytes, control bytes, disagreeing Content-Length...;
+ *   - header checks: NUL bytes, control bytes, disagreeing Content-Length, white
+ *     space before a header's colon...;
  *   - connections per client, the header deadline against a client that trickles its
  *     headers, trusted proxies and X-Forwarded-For;
  *   - exports streamed on their own connections, http.max_exports at once, at most
- *     http.max_exports_per_client of them per address and per user, each cut off
+ *     http.max_exports_per_client of them per address and per user,
+ *     http.max_exports_per_org per organisation (the unauthenticated clients
+ *     together are one), http.exports_reserve kept for clients with none, each cut off
  *     after http.export_timeout (the bundle then never looks complete).
  * Every limit is configured small; every wait is for an event, bounded. */
 #include <stdarg.h>
@@ -33,21 +38,24 @@
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define WAIT_MS 20000 /* the most any reply is waited for */
 
-static struct hnode lim, conn, slow, proxy, share;
+static struct hnode lim, conn, slow, proxy, share, orgs;
+static char org_a1[64], org_a2[64], org_a3[64], org_b1[64], org_b2[64], org_c1[64];
 static char analyst_key[64], analyst2_key[64], viewer_key[64], proxy_key[64];
 static char slow_key[64], slow_key2[64], share_a[64], share_a2[64], share_r[64];
 static char lim_log[300], proxy_log[300], slow_log[300];
 
-/* A note whose JSON is exactly len bytes (len >= 400); n makes its id. */
-static char *note_of_len(int n, size_t len)
+#define CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+
+/* A note whose JSON is exactly len bytes (len >= 400), marked marking; n makes its id. */
+static char *note_marked(int n, size_t len, const char *marking)
 {
     char head[512], *b;
     int hl = snprintf(head, sizeof head,
                       "{\"type\":\"note\",\"spec_version\":\"2.1\",\"id\":\"note--31111111-2222-4333-8444-%012d\","
                       "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
                       "\"object_refs\":[\"indicator--11111111-2222-4333-8444-000000000001\"],"
-                      "\"object_marking_refs\":[\"" GREEN "\"],\"content\":\"",
-                      n);
+                      "\"object_marking_refs\":[\"%s\"],\"content\":\"",
+                      n, marking);
     size_t pad = len - (size_t)hl - 2;
 
     b = malloc(len + 1);
@@ -56,6 +64,12 @@ static char *note_of_len(int n, size_t len)
     memset(b + hl, 'x', pad);
     memcpy(b + hl + pad, "\"}", 3);
     return b;
+}
+
+/* The same, TLP:GREEN. */
+static char *note_of_len(int n, size_t len)
+{
+    return note_marked(n, len, GREEN);
 }
 
 static json_t *parse_body(const struct hresp *r)
@@ -119,15 +133,22 @@ static void start(struct hnode *n, const char *const *sets, const char *log)
 
 static int setup(void **state)
 {
+    /* (no reserves, and organisations' shares past the budgets, but in test_org_shares) */
     const char *const lim_sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=2",
-                                    "http.max_exports_per_client=1",
+                                    "http.max_exports_per_client=1", "http.bodies_reserve=0",
+                                    "http.exports_reserve=0", "http.max_exports_per_org=4",
                                     "log.level=info", NULL};
     const char *const conn_sets[] = {"http.max_connections_per_client=3", "http.header_timeout=600", NULL};
     const char *const slow_sets[] = {"http.header_timeout=1", "http.timeout=600", "http.body_timeout=1",
                                      "http.max_body=1M", "http.max_bodies_in_flight=1M",
-                                     "http.max_bodies_per_client=1M", NULL};
+                                     "http.max_bodies_per_client=1M", "http.bodies_reserve=0", NULL};
     const char *const share_sets[] = {"http.max_body=400K", "http.max_bodies_per_client=500K",
-                                      "http.max_bodies_in_flight=1M", NULL};
+                                      "http.max_bodies_in_flight=1M", "http.bodies_reserve=0", NULL};
+    /* budgets of 4 (4 MiB of bodies, 4 exports): 1 per client, 2 per organisation, 1 kept */
+    const char *const orgs_sets[] = {"api.public_read=true", "http.max_body=1M", "http.max_bodies_per_client=1M",
+                                     "http.max_bodies_per_org=2M", "http.max_bodies_in_flight=4M",
+                                     "http.bodies_reserve=1M", "http.max_exports=4", "http.max_exports_per_client=1",
+                                     "http.max_exports_per_org=2", "http.exports_reserve=1", NULL};
     const char *const proxy_sets[] = {"http.trusted_proxies=127.0.0.1, 10.9.0.0/16",
                                       "http.max_connections_per_client=2", "log.level=info", NULL};
 
@@ -152,6 +173,17 @@ static int setup(void **state)
     h_add_user(&share, "analyst2@rs-cert", "rs-cert", "analyst", share_a2);
     h_add_user(&share, "reporter@rs-cert", "rs-cert", "reporter", share_r);
     h_start(&share, share_sets);
+    h_node_init(&orgs);
+    h_add_org(&orgs, "org-a", "RS", "national-csirt");
+    h_add_org(&orgs, "org-b", "ME", "national-csirt");
+    h_add_org(&orgs, "org-c", "BA", "national-csirt");
+    h_add_user(&orgs, "a1@org-a", "org-a", "analyst", org_a1);
+    h_add_user(&orgs, "a2@org-a", "org-a", "analyst", org_a2);
+    h_add_user(&orgs, "a3@org-a", "org-a", "analyst", org_a3);
+    h_add_user(&orgs, "b1@org-b", "org-b", "analyst", org_b1);
+    h_add_user(&orgs, "b2@org-b", "org-b", "analyst", org_b2);
+    h_add_user(&orgs, "c1@org-c", "org-c", "analyst", org_c1);
+    h_start(&orgs, orgs_sets);
     h_node_init(&proxy);
     h_add_org(&proxy, "rs-cert", "RS", "national-csirt");
     h_add_user(&proxy, "analyst@rs-cert", "rs-cert", "analyst", proxy_key);
@@ -168,6 +200,7 @@ static int teardown(void **state)
     h_node_free(&slow);
     h_node_free(&proxy);
     h_node_free(&share);
+    h_node_free(&orgs);
     return 0;
 }
 
@@ -358,12 +391,12 @@ static int announce_as(struct hnode *n, const char *from, const char *key, size_
 }
 
 /* The same, expecting a refusal: its status and a message containing part. */
-static void announce_refused(const char *what, const char *from, const char *key, size_t len, long status,
-                             const char *part)
+static void announce_refused(struct hnode *n, const char *what, const char *from, const char *key, size_t len,
+                             long status, const char *part)
 {
     struct hresp r;
     long st;
-    int fd = announce_as(&share, from, key, len, &st, &r);
+    int fd = announce_as(n, from, key, len, &st, &r);
 
     if (st != status) {
         char got[300];
@@ -400,12 +433,12 @@ static void test_body_share(void **state)
     fa = announce_as(&share, NULL, share_a, len, &st, &r);
     assert_int_equal(st, 100);
     hresp_free(&r);
-    announce_refused("the same client again", NULL, share_a, len, 429,
+    announce_refused(&share, "the same client again", NULL, share_a, len, 429,
                      "too many uploads under way from 127.0.0.1: one client may hold 512000 bytes of request "
                      "bodies at once (http.max_bodies_per_client)");
-    announce_refused("another user from the same address", NULL, share_a2, len, 429,
+    announce_refused(&share, "another user from the same address", NULL, share_a2, len, 429,
                      "too many uploads under way from 127.0.0.1");
-    announce_refused("the same user from another address", "127.0.0.2", share_a, len, 429,
+    announce_refused(&share, "the same user from another address", "127.0.0.2", share_a, len, 429,
                      "too many uploads under way by analyst@rs-cert: one user may hold 512000 bytes");
     /* a small body still fits in the client's share */
     fc = announce_as(&share, NULL, share_r, 100000, &st, &r);
@@ -635,6 +668,40 @@ static void test_header_checks(void **state)
     assert_true(h_healthy(&lim));
 }
 
+/* A white space between a header's name and its colon (RFC 9112 section 5.1: 400).
+ * Before, "Content-Length : 2" was a header named "Content-Length " to the node,
+ * which read the request as having no body, while a proxy in front may read it the
+ * other way (request smuggling). */
+static void test_header_name_space(void **state)
+{
+    static const struct header_case cases[] = {
+        {"a space before the colon of Content-Length",
+         "POST /api/v1/objects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+         "Content-Type: application/json\r\nContent-Length : 2\r\n\r\n{}",
+         0, 400, "the header name 'Content-Length ' is not a token"},
+        {"a space before the colon of another header", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note : a\r\n\r\n",
+         0, 400, "the header name 'X-Note ' is not a token"},
+    };
+    char req[1024];
+    struct hresp r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct header_case *c = &cases[i];
+        int len = snprintf(req, sizeof req, c->req, analyst_key);
+        int fd = h_raw_connect(&lim, NULL);
+        long st;
+        assert_int_equal(h_raw_send(fd, req, (size_t)len), 0);
+        st = h_raw_reply(fd, WAIT_MS, &r);
+        if (st != c->status)
+            fail_msg("%s: %ld, want %ld: %.300s%.300s", c->what, st, c->status, r.headers, r.body);
+        assert_error(&r, c->status, c->msg);
+        hresp_free(&r);
+        close(fd);
+    }
+    assert_true(h_healthy(&lim));
+}
+
 /* ---- connections per client ---- */
 
 /* A keep-alive connection that has been served once (so the node has counted it). */
@@ -826,15 +893,14 @@ static long dechunk(char *s, size_t len)
  * MiB included), so an export that its client does not read stays under way. (No
  * SO_RCVBUF games: a window shrunk to nothing reopens slowly.) Returns how many notes
  * an export of type=note holds. */
-static long long load_notes(void)
+/* Post n_notes notes of note_len bytes, marked marking, as key on n; returns how many
+ * notes n then holds. */
+static long long load_notes_into(struct hnode *n, const char *key, const char *marking)
 {
-    static long long n_visible = -1;
     const int n_notes = 3000;
     const size_t note_len = 4000;
     struct hresp r;
 
-    if (n_visible >= 0)
-        return n_visible;
     for (int part = 0; part < n_notes / 200; part++) {
         size_t pl = 0;
         char *p = malloc(200 * (note_len + 1) + 256);
@@ -842,7 +908,7 @@ static long long load_notes(void)
         pl = (size_t)snprintf(p, 256, "{\"type\":\"bundle\",\"id\":\"bundle--0b7f3c3e-9a55-4d4b-9d59-2f2a3c8c2a11\","
                                       "\"objects\":[");
         for (int i = 0; i < 200; i++) {
-            char *o = note_of_len(100000 + part * 200 + i, note_len);
+            char *o = note_marked(100000 + part * 200 + i, note_len, marking);
             if (i)
                 p[pl++] = ',';
             memcpy(p + pl, o, note_len);
@@ -851,25 +917,42 @@ static long long load_notes(void)
         }
         memcpy(p + pl, "]}", 2);
         pl += 2;
-        if (h_http(&lim, "POST", "/api/v1/objects", analyst_key, p, pl, &r) != 201)
+        if (h_http(n, "POST", "/api/v1/objects", key, p, pl, &r) != 201)
             fail_msg("part %d: %ld %.200s", part, r.status, r.body);
         hresp_free(&r);
         free(p);
     }
-    n_visible = h_db_count(&lim, "type = 'note'");
-    assert_true(n_visible >= n_notes);
+    {
+        long long n_visible = h_db_count(n, "type = 'note'");
+        assert_true(n_visible >= n_notes);
+        return n_visible;
+    }
+}
+
+static long long load_notes(void)
+{
+    static long long n_visible = -1;
+
+    if (n_visible < 0)
+        n_visible = load_notes_into(&lim, analyst_key, GREEN);
     return n_visible;
 }
 
-/* Send an export of the notes from the address from with key. */
+/* The node the export helpers below talk to (lim, but for test_org_shares). */
+static struct hnode *xnode = &lim;
+
+/* Send an export of the notes from the address from with key (NULL: none). */
 static int export_request(const char *from, const char *key)
 {
     char head[512];
 
-    snprintf(head, sizeof head, "GET /api/v1/export?type=note HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
-                                "Connection: close",
-             key);
-    return send_head(&lim, from, head);
+    if (key)
+        snprintf(head, sizeof head, "GET /api/v1/export?type=note HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+                                    "Connection: close",
+                 key);
+    else
+        snprintf(head, sizeof head, "GET /api/v1/export?type=note HTTP/1.1\r\nConnection: close");
+    return send_head(xnode, from, head);
 }
 
 /* An export that has started (its status line has arrived) and is then not read. */
@@ -972,7 +1055,7 @@ static void test_export_cap(void **state)
                    "too many exports under way from 127.0.0.1");
     fb = export_held("127.0.0.2", viewer_key);
     export_refused("a third client", "127.0.0.3", analyst2_key, 503,
-                   "too many exports at once (http.max_exports = 2)");
+                   "too many exports at once (http.max_exports = 2, of which http.exports_reserve = 0");
     /* everything else is served meanwhile */
     assert_int_equal(h_http(&lim, "GET", "/api/v1/count?type=note", analyst_key, NULL, 0, &r), 200);
     {
@@ -1032,7 +1115,8 @@ static int log_shows(const char *path, const char *text, int timeout_ms)
 static void test_export_deadline(void **state)
 {
     const char *const sets[] = {"http.max_body=1M", "http.max_bodies_in_flight=1M", "http.max_exports=2",
-                                "http.max_exports_per_client=1", "http.export_timeout=1", NULL};
+                                "http.max_exports_per_client=1", "http.export_timeout=1", "http.bodies_reserve=0",
+                                "http.exports_reserve=0", "http.max_exports_per_org=4", NULL};
     long long before;
     size_t all_len = 0;
     char *all, *body;
@@ -1061,6 +1145,108 @@ static void test_export_deadline(void **state)
     assert_true(h_db_integrity_ok(&lim));
 }
 
+/* ---- organisations' shares and the reserves (second re-attack F7) ---- */
+
+/* On orgs: 4 exports, 1 per client, 2 per organisation, 1 kept for clients with
+ * none. Two users of org-a from two addresses hold 2: a third user of org-a, from a
+ * third address, is 429 (the organisation's share). An unauthenticated reader holds
+ * a third; another unauthenticated reader from another address is 503: every
+ * unauthenticated client counts as one organisation, which holds one already, so it
+ * may not take the last export, kept for clients holding none. A user of org-b,
+ * which holds none, takes it; then the budget is really full (503). Every held
+ * export is then read whole. Before, exports were counted per address and per user
+ * only (2 each by default): two users of one organisation from two addresses, or two
+ * unauthenticated addresses, took as many as they liked of the budget (here a3 and
+ * the second unauthenticated reader were admitted, and b1 refused). */
+static void test_org_export_shares(void **state)
+{
+    long long n_visible;
+    int fa1, fa2, fp, fb;
+
+    (void)state;
+    n_visible = load_notes_into(&orgs, org_c1, CLEAR);
+    xnode = &orgs;
+    fa1 = export_held("127.0.0.2", org_a1);
+    fa2 = export_held("127.0.0.3", org_a2);
+    export_refused("a third user of org-a", "127.0.0.4", org_a3, 429,
+                   "too many exports under way by organisation org-a: one organisation may have 2 at once "
+                   "(http.max_exports_per_org)");
+    fp = export_held("127.0.0.5", NULL);
+    export_refused("a second unauthenticated reader", "127.0.0.6", NULL, 503,
+                   "too many exports at once (http.max_exports = 4, of which http.exports_reserve = 1 only for "
+                   "clients with none under way)");
+    fb = export_held("127.0.0.7", org_b1);
+    export_refused("anyone once all are taken", "127.0.0.8", org_c1, 503, "too many exports at once");
+    export_read_whole(fa1, n_visible);
+    close(fa1);
+    export_read_whole(fa2, n_visible);
+    close(fa2);
+    export_read_whole(fp, n_visible);
+    close(fp);
+    export_read_whole(fb, n_visible);
+    close(fb);
+    xnode = &lim;
+    assert_true(h_healthy(&orgs));
+}
+
+/* Hold an upload of len bytes (100 Continue received) on orgs. */
+static int upload_held(const char *from, const char *key, size_t len)
+{
+    struct hresp r;
+    long st;
+    int fd = announce_as(&orgs, from, key, len, &st, &r);
+
+    if (st != 100)
+        fail_msg("upload from %s: %ld, want 100 Continue: %.300s%.300s", from, st, r.headers, r.body);
+    hresp_free(&r);
+    return fd;
+}
+
+static void upload_finish(int fd, int n, size_t len)
+{
+    char *body = note_marked(n, len, CLEAR);
+    struct hresp r;
+
+    assert_int_equal(h_raw_send(fd, body, len), 0);
+    assert_int_equal(h_raw_reply(fd, WAIT_MS, &r), 201);
+    hresp_free(&r);
+    close(fd);
+    free(body);
+}
+
+/* On orgs: 4 MiB for bodies in flight, 1 MiB per client, 2 MiB per organisation,
+ * 1 MiB kept for clients holding none. Two users of org-a from two addresses hold an
+ * upload of 1 MiB each: a third user of org-a from a third address is 429 (the
+ * organisation's share). b1 of org-b takes a third MiB; b2 of org-b, from another
+ * address, is 503 (its organisation holds some: the last MiB is kept); c1 of org-c,
+ * holding none, takes it. The held uploads then finish (201). Before, a3 and b2 were
+ * admitted: two users of one organisation could take the whole budget. */
+static void test_org_body_shares(void **state)
+{
+    const size_t mib = 1u << 20;
+    long long before = h_db_count(&orgs, NULL);
+    int fa1, fa2, fb1, fc1;
+
+    (void)state;
+    fa1 = upload_held("127.0.0.2", org_a1, mib);
+    fa2 = upload_held("127.0.0.3", org_a2, mib);
+    announce_refused(&orgs, "a third user of org-a", "127.0.0.4", org_a3, mib, 429,
+                     "too many uploads under way by organisation org-a: one organisation may hold 2097152 bytes "
+                     "of request bodies at once (http.max_bodies_per_org)");
+    fb1 = upload_held("127.0.0.5", org_b1, mib);
+    announce_refused(&orgs, "a second user of org-b", "127.0.0.6", org_b2, mib, 503,
+                     "too many uploads in flight, retry (the node holds at most 4194304 bytes of request bodies at "
+                     "once: http.max_bodies_in_flight, of which http.bodies_reserve = 1048576 only for clients "
+                     "holding none)");
+    fc1 = upload_held("127.0.0.7", org_c1, mib);
+    upload_finish(fa1, 201, mib);
+    upload_finish(fa2, 202, mib);
+    upload_finish(fb1, 203, mib);
+    upload_finish(fc1, 204, mib);
+    assert_int_equal(h_db_count(&orgs, NULL), before + 4);
+    assert_true(h_healthy(&orgs));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1069,6 +1255,9 @@ int main(void)
         cmocka_unit_test(test_chunked_in_flight),
         cmocka_unit_test(test_body_share),
         cmocka_unit_test(test_header_checks),
+        cmocka_unit_test(test_header_name_space),
+        cmocka_unit_test(test_org_export_shares), /* before test_org_body_shares: it loads notes */
+        cmocka_unit_test(test_org_body_shares),
         cmocka_unit_test(test_connections_per_client),
         cmocka_unit_test(test_header_deadline),
         cmocka_unit_test(test_body_deadline), /* stops the slow node */

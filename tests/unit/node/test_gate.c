@@ -4,7 +4,8 @@
  * the limit, one more refused and nothing added), n larger than the limit, keys
  * counted apart, a count given back whole and in part (an entry with nothing left
  * is gone, so taking again starts from zero), giving back more than held; the bytes
- * of bodies against max_bytes, with the same boundaries. */
+ * of bodies against max_bytes, with the same boundaries; claims (several counts and a
+ * budget taken all or none; the budget's reserve for claimants holding nothing). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,12 +102,53 @@ static void test_bytes(void **state)
     assert_int_equal(gate_bytes_held(g), 0);
 }
 
+/* Three counts of a client and a budget of 4 keeping 1: a client holding nothing
+ * may take the budget whole; one holding something only up to 3; a refusal names the
+ * count and takes nothing. */
+static void test_claim(void **state)
+{
+    struct gate *g = *state;
+    struct gate_claim a[] = {{"addr a", 1}, {"user a", 1}, {"org A", 2}, {"all", 4}};
+    struct gate_claim a2[] = {{"addr a2", 1}, {"user a2", 1}, {"org A", 2}, {"all", 4}};
+    struct gate_claim a3[] = {{"addr a3", 1}, {"user a3", 1}, {"org A", 2}, {"all", 4}};
+    struct gate_claim b[] = {{"addr b", 1}, {"user b", 1}, {"org B", 2}, {"all", 4}};
+    struct gate_claim b2[] = {{"addr b2", 1}, {"user b2", 1}, {"org B", 2}, {"all", 4}};
+    struct gate_claim c[] = {{"addr c", 1}, {"user c", 1}, {"org C", 2}, {"all", 4}};
+    struct gate_claim d[] = {{"addr d", 5000}, {NULL, 600}};
+
+    assert_int_equal(gate_claim_take(g, a, 4, 1, 1), -1);
+    assert_int_equal(gate_claim_take(g, a, 4, 1, 1), 0);   /* the address's share */
+    assert_int_equal(gate_claim_take(g, a2, 4, 1, 1), -1);
+    assert_int_equal(gate_claim_take(g, a3, 4, 1, 1), 2);  /* the organisation's */
+    assert_int_equal(gate_count(g, "addr a3"), 0);         /* nothing taken */
+    assert_int_equal(gate_claim_take(g, b, 4, 1, 1), -1);  /* 3 of 4 */
+    assert_int_equal(gate_claim_take(g, b2, 4, 1, 1), 3);  /* org B holds: the last is kept */
+    assert_int_equal(gate_claim_take(g, c, 4, 1, 1), -1);  /* org C holds none: 4 of 4 */
+    assert_int_equal(gate_count(g, "all"), 4);
+    gate_claim_give(g, c, 4, 1);
+    gate_claim_give(g, b, 4, 1);
+    gate_claim_give(g, a2, 4, 1);
+    gate_claim_give(g, a, 4, 1);
+    assert_int_equal(gate_count(g, "all"), 0);
+    assert_int_equal(gate_count(g, "org A"), 0);
+    /* the bytes of bodies as the budget, at most max_bytes (1000) */
+    assert_int_equal(gate_claim_take(g, d, 2, 601, 0), 1);  /* 600 at most here */
+    d[1].max = 5000;
+    assert_int_equal(gate_claim_take(g, d, 2, 1001, 0), 1); /* max_bytes */
+    assert_int_equal(gate_count(g, "addr d"), 0);
+    assert_int_equal(gate_claim_take(g, d, 2, 1000, 0), -1);
+    assert_int_equal(gate_bytes_held(g), 1000);
+    gate_claim_give(g, d, 2, 1000);
+    assert_int_equal(gate_bytes_held(g), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_count_take, gate_setup, gate_teardown),
         cmocka_unit_test_setup_teardown(test_count_give, gate_setup, gate_teardown),
         cmocka_unit_test_setup_teardown(test_bytes, gate_setup, gate_teardown),
+        cmocka_unit_test_setup_teardown(test_claim, gate_setup, gate_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

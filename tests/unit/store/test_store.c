@@ -18,7 +18,7 @@
  * and users' identities, in any case) and the node_only filter (what the node itself
  * stored, owner 0); and store_count_scan (live scan indicators per owner and
  * submitter, read from its partial index); communities (issue 11): a store of schema
- * version 10 (tests/data/store/schema-v10.sql) migrating into the national community
+ * version 11 (tests/data/store/schema-v11.sql) migrating into the national community
  * (bit 0, a UUIDv4, every organisation a read+write member, every version in it with
  * one grant in seq order keeping its date_added, once), communities taking the
  * lowest free bit up to STORE_COMM_MAX, memberships, grants stamped on the write
@@ -1608,9 +1608,9 @@ static void exec_ok(sqlite3 *db, const char *sql)
     assert_int_equal(rc, SQLITE_OK);
 }
 
-/* Rows of a version-10 store: two organisations, four versions whose date_added do
+/* Rows of a version-11 store: two organisations, four versions whose date_added do
  * not follow seq (a store written before the write clock), one GREEN, one AMBER. */
-static const char v10_rows[] =
+static const char v11_rows[] =
     "INSERT INTO orgs VALUES(1,'al-cert','AL-CERT','" ORG1_IDENT "','AL','government','national-csirt',NULL);"
     "INSERT INTO orgs VALUES(2,'al-bank','AL-BANK','" ORG2_IDENT "','AL','banking','operator',NULL);"
     "INSERT INTO objects(seq,stix_id,type,version,vkey,date_added,created_by,owner_org,submitter,tlp,tlp_defaulted,"
@@ -1675,7 +1675,7 @@ static int rows_comm(void *ctx, const struct store_row *r)
     return 0;
 }
 
-static void test_migrates_a_version_10_store(void **state)
+static void test_migrates_a_version_11_store(void **state)
 {
     struct fx *f = *state;
     char dir[160], path[192];
@@ -1689,13 +1689,13 @@ static void test_migrates_a_version_10_store(void **state)
     sqlite3 *db = NULL;
     char *schema;
 
-    snprintf(dir, sizeof dir, "%s/v10", f->root);
+    snprintf(dir, sizeof dir, "%s/v11", f->root);
     snprintf(path, sizeof path, "%s/mreza.db", dir);
     assert_int_equal(mkdir(dir, 0700), 0);
-    schema = read_data("tests/data/store/schema-v10.sql");
+    schema = read_data("tests/data/store/schema-v11.sql");
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     exec_ok(db, schema);
-    exec_ok(db, v10_rows);
+    exec_ok(db, v11_rows);
     sqlite3_close(db);
     free(schema);
 
@@ -2135,7 +2135,7 @@ int main(void)
         T(test_rollback_leaves_nothing),
         T(test_reopen_keeps_data),
         T(test_count_scan),
-        T(test_migrates_a_version_10_store),
+        T(test_migrates_a_version_11_store),
         T(test_community_bits),
         T(test_memberships),
         T(test_grants_and_comm),

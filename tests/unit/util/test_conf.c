@@ -132,9 +132,16 @@ static void test_defaults_documented(void **state)
     assert_int_equal(c.http_max_bodies_per_client, 256u << 20);
     assert_int_equal(c.http_body_timeout, 600);
     assert_int_equal(c.http_max_exports, 4);
-    assert_int_equal(c.http_max_exports_per_client, 2);
+    assert_int_equal(c.http_max_exports_per_client, 1);
+    assert_int_equal(c.http_max_exports_per_org, 2);
+    assert_int_equal(c.http_exports_reserve, 1);
+    assert_int_equal(c.http_max_bodies_per_org, 256u << 20);
+    assert_int_equal(c.http_bodies_reserve, 128u << 20);
     assert_int_equal(c.http_export_timeout, 900);
     assert_true(c.http_max_exports_per_client < c.http_max_exports); /* a share, not all */
+    /* an organisation's share and the reserve leave room for every other client */
+    assert_true(c.http_max_exports_per_org + c.http_exports_reserve < c.http_max_exports);
+    assert_true(c.http_max_bodies_per_org + c.http_bodies_reserve < c.http_max_bodies_in_flight);
     assert_int_equal(c.http_max_connections_per_client, 32);
     assert_int_equal(c.http_header_timeout, 10);
     assert_string_equal(c.http_trusted_proxies, "");
