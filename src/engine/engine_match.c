@@ -753,6 +753,12 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         m->cur = &m->vals[i];
         m->n_seen = 0;
         m->value_seq++; /* a new value: every organisation's budget for it is whole */
+        if (!e->limits.hit_run_budget) {
+            /* the users' budgets are per value only: so their list stays as short as
+             * one value's submitters, however long the matcher lives (mreza match) */
+            m->n_users = 0;
+            m->last_user = -1;
+        }
         idx_lookup(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len, on_index_hit, m);
         if (m->host_of[i] >= 0 && !m->stop) {
             const struct canon_value *host = &m->hosts[m->host_of[i]];

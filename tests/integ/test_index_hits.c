@@ -44,13 +44,16 @@
 #include "harness.h"
 
 #define CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+#define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 #define ID(tail) "indicator--5e5e5e5e-0000-4000-8000-" tail
 
 static struct hnode node;
 static char hosp_key[64], me_key[64], al_key[64], mk_key[64], spam_key[64], admin_key[64], hosp2_key[64];
-static char spam_ident[64];
+static char spam_ident[64], mk_user_ident[64];
 
-static void post_indicator(const char *key, const char *id, const char *pattern)
+/* POST one indicator of pattern, marked marking, with extra members (or ""). */
+static void post_marked(const char *key, const char *id, const char *pattern, const char *marking,
+                        const char *extra)
 {
     char body[1024];
     struct hresp r;
@@ -59,13 +62,18 @@ static void post_indicator(const char *key, const char *id, const char *pattern)
              "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
              "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
              "\"pattern\":\"%s\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\","
-             "\"object_marking_refs\":[\"" CLEAR "\"]}",
-             id, pattern);
+             "\"object_marking_refs\":[\"%s\"]%s}",
+             id, pattern, marking, extra);
     if (h_http(&node, "POST", "/api/v1/objects", key, body, strlen(body), &r) != 201)
         fail_msg("POST %s: %ld %s", pattern, r.status, r.body);
     if (!strstr(r.body, "\"match\":\"exact\""))
         fail_msg("POST %s: not an exact plan: %s", pattern, r.body);
     hresp_free(&r);
+}
+
+static void post_indicator(const char *key, const char *id, const char *pattern)
+{
+    post_marked(key, id, pattern, CLEAR, "");
 }
 
 /* The background thread indexes new objects within about a second. */
@@ -99,7 +107,7 @@ static int count(const char *text, const char *needle)
 static int setup(void **state)
 {
     const char *const sets[] = {"match.hit_budget=3", "match.hit_request_budget=10", NULL};
-    char id[64];
+    char id[64], extra[200];
 
     (void)state;
     h_node_init(&node);
@@ -116,6 +124,7 @@ static int setup(void **state)
     h_add_user(&node, "reporter2@al-hospital", "al-hospital", "reporter", hosp2_key);
     h_add_user(&node, "admin@mk-cirt", "mk-cirt", "node-admin", admin_key);
     h_identity(&node, "org", "mk-power", spam_ident);
+    h_identity(&node, "user", "analyst@mk-cirt", mk_user_ident);
     h_start(&node, sets);
     /* F5: the hospital's catch-alls, and narrow ones as controls */
     post_indicator(hosp_key, ID("000000000001"), "[ipv4-addr:value ISSUBSET '0.0.0.0/0']");
@@ -144,8 +153,10 @@ static int setup(void **state)
     post_indicator(al_key, ID("000000000034"), "[ipv4-addr:value ISSUBSET '100.65.0.0/23']");
     post_indicator(spam_key, ID("000000000035"), "[ipv6-addr:value ISSUBSET '2001:db8:100::/48']");
     post_indicator(spam_key, ID("000000000036"), "[ipv6-addr:value ISSUBSET '2001:db8:101::/48']");
-    /* N3: one member's indicator, four of a colleague's under a narrower key */
-    post_indicator(hosp_key, ID("000000000041"), "[domain-name:value = 'victim.example']");
+    /* N3: one member's RED indicator for analyst@mk-cirt, four of a colleague's
+     * (who may not read it) under a narrower key */
+    snprintf(extra, sizeof extra, ",\"x_mreza_recipient_refs\":[\"%s\"]", mk_user_ident);
+    post_marked(hosp_key, ID("000000000041"), "[domain-name:value = 'victim.example']", RED, extra);
     for (int i = 0; i < 4; i++) {
         snprintf(id, sizeof id, ID("0000000000%02d"), 42 + i);
         post_indicator(hosp2_key, id, "[domain-name:value = 'a.victim.example']");
@@ -385,7 +396,8 @@ static void test_range_space(void **state)
 }
 
 /* N3: reporter2@al-hospital's four indicators for a.victim.example spend its own
- * budget (3), not its colleague's: the hospital's victim.example is still reported. */
+ * budget (3), not its colleague's: the hospital's RED victim.example, addressed to
+ * analyst@mk-cirt (reporter2 may not read it), is still reported to its reader. */
 static void test_hit_budget_colleague(void **state)
 {
     static const char body[] = "{\"values\":[\"a.victim.example\"]}";
@@ -402,6 +414,9 @@ static void test_hit_budget_colleague(void **state)
     assert_int_equal(n, 3);
     if (count(r.body, ID("000000000041")) != 1)
         fail_msg("a colleague's indicators hid the hospital's victim.example: %s", r.body);
+    hresp_free(&r);
+    /* and reporter2 may not read what it could hide before */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/objects/" ID("000000000041"), hosp2_key, NULL, 0, &r), 404);
     hresp_free(&r);
 }
 
