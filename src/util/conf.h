@@ -52,10 +52,14 @@ struct mz_conf {
     size_t match_regex_heap;         /* PCRE2 heap limit of one MATCHES attempt, bytes */
     long match_regex_budget;         /* steps of one organisation's patterns on one value */
     long match_regex_request_budget; /* steps of one organisation's patterns in one API request */
-    long match_hit_budget;           /* index hits of one organisation's indicators on one value */
-    long match_hit_request_budget;   /* index hits of one organisation's indicators in one API request */
+    long match_hit_budget;           /* index hits of one submitter's indicators on one value */
+    long match_hit_request_budget;   /* index hits of one submitter's indicators in one API request */
     long match_report_min_prefix4;   /* IPv4 ranges shorter than this: sightings stay home */
     long match_report_min_prefix6;   /* IPv6 ranges shorter than this: sightings stay home */
+    long match_report_max_space4;   /* an owner's IPv4 ranges over this many addresses: sightings stay home */
+    long match_report_max_space6;   /* the same in IPv6 /64 networks */
+    long match_hit_org_budget;       /* index hits of one organisation (all its members) per value */
+    long match_hit_org_request_budget; /* ... per request */
     char log_level[16];
     char tls_cert[MZ_CONF_STR_LEN];       /* PEM chain; "" = plain HTTP */
     char tls_key[MZ_CONF_STR_LEN];        /* PEM private key, mode 0600 */

@@ -469,8 +469,12 @@ static void test_created_by_constant(void **state)
     assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
     assert_int_equal(post_creator(K_AL, id, 1, GREEN, mitre), 400);
     assert_int_equal(h_db_count(&node, "stix_id = 'indicator--0b1c2d3e-0000-4000-8000-000000000007'"), 1);
-    /* the same creator (in any case): a new version */
-    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own_upper), 201);
+    /* the same creator spelt in upper case: refused for its spelling (docs/model.md
+     * R8); as written, a new version */
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own_upper), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+    assert_non_null(strstr(last.body, "written in lowercase"));
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own), 201);
     assert_non_null(strstr(last.body, "\"new_count\":1"));
     /* R5: a RED version the colleague may not read does not decide for it; its post
      * goes to its own personal object (R1.3), as without the RED one */

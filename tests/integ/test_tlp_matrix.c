@@ -5,9 +5,10 @@
  * GET, list, count and export over HTTP, and each organisation by `mreza export
  * --as ORG`, and every answer must match the table. The node runs with
  * api.public_read on, so the unauthenticated reader is part of the matrix.
- * Two columns are RED written otherwise: a GREEN object whose description is
+ * One column is RED written otherwise: a GREEN object whose description is
  * granular-marked RED (the most restrictive marking anywhere in an object applies
- * to all of it), and an object marked with TLP:RED's id in upper case. */
+ * to all of it). (TLP:RED's id in upper case is refused since docs/model.md R8 asks
+ * for ids in lowercase: test_provenance.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,12 +25,11 @@
 #define M_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define M_ASTRICT "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 #define M_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
-#define M_RED_UPPER "marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1"
 #define GRANULAR_RED ",\"description\":\"the victim's name\",\"granular_markings\":[{\"selectors\":[\"description\"],\"marking_ref\":\"" M_RED "\"}]"
 
 enum { R_ANON, R_ADMIN_A, R_ANALYST_A, R_VIEWER_A, R_ANALYST_B, R_ANALYST2_B, R_REPORTER_C, N_READERS };
 enum { O_CLEAR, O_GREEN, O_AMBER, O_ASTRICT, O_RED, O_UNMARKED, O_AMBER_TO_B, O_RED_TO_ANALYST_B,
-       O_AMBER_TO_C, O_C_AMBER, O_C_GREEN, O_GREEN_GRAN_RED, O_RED_UPPER, N_OBJECTS };
+       O_AMBER_TO_C, O_C_AMBER, O_C_GREEN, O_GREEN_GRAN_RED, N_OBJECTS };
 
 static const char *const reader_names[N_READERS] = {
     "anonymous", "admin@al-cert", "analyst@al-cert", "viewer@al-cert", "analyst@me-cirt",
@@ -37,23 +37,23 @@ static const char *const reader_names[N_READERS] = {
 
 /* Who may read what: rows are readers, columns objects (order of the enum above). */
 static const int visible[N_READERS][N_OBJECTS] = {
-    /*                 CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP */
-    [R_ANON]       = {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0,  0,  0},
-    [R_ADMIN_A]    = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
-    [R_ANALYST_A]  = {1,  1,  1,  1,  1,  1,  1,  1,   1,  0,  1,  1,  1},
-    [R_VIEWER_A]   = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
-    [R_ANALYST_B]  = {1,  1,  0,  0,  0,  0,  1,  1,   0,  0,  1,  0,  0},
-    [R_ANALYST2_B] = {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0},
-    [R_REPORTER_C] = {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0},
+    /*                 CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR */
+    [R_ANON]       = {1,  0,  0,  0,  0,  0,  0,  0,   0,  0,  0,  0},
+    [R_ADMIN_A]    = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0},
+    [R_ANALYST_A]  = {1,  1,  1,  1,  1,  1,  1,  1,   1,  0,  1,  1},
+    [R_VIEWER_A]   = {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0},
+    [R_ANALYST_B]  = {1,  1,  0,  0,  0,  0,  1,  1,   0,  0,  1,  0},
+    [R_ANALYST2_B] = {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0},
+    [R_REPORTER_C] = {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0},
 };
 
 /* `mreza export --as ORG`: an organisation as a whole, no individual (no RED). */
 static const char *const org_names[3] = {"al-cert", "me-cirt", "me-bank"};
 static const int org_visible[3][N_OBJECTS] = {
-    /*        CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR RUP */
-    /*A*/    {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0,  0},
-    /*B*/    {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0,  0},
-    /*C*/    {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0,  0}, /* an operator: as its reporters */
+    /*        CLR GRN AMB AS  RED UNM A>B R>aB A>C CAM CGR GgR */
+    /*A*/    {1,  1,  1,  1,  0,  1,  1,  0,   1,  0,  1,  0},
+    /*B*/    {1,  1,  0,  0,  0,  0,  1,  0,   0,  0,  1,  0},
+    /*C*/    {1,  0,  0,  0,  0,  0,  0,  0,   1,  1,  1,  0}, /* an operator: as its reporters */
 };
 
 static struct hnode node;
@@ -121,7 +121,6 @@ static int setup(void **state)
     post_incident(keys[R_REPORTER_C], O_C_AMBER, M_AMBER, NULL);
     post_incident(keys[R_REPORTER_C], O_C_GREEN, M_GREEN, NULL);
     granular_reply = post_incident_extra(keys[R_ANALYST_A], O_GREEN_GRAN_RED, M_GREEN, NULL, GRANULAR_RED);
-    post_incident(keys[R_ANALYST_A], O_RED_UPPER, M_RED_UPPER, NULL);
     return 0;
 }
 
