@@ -1,15 +1,15 @@
 /* domain/svc_ingest.c - writing a bundle: validate every object, store it, all or
  * nothing, in one durable transaction.
  *
- * Two passes. The first reads the whole bundle before the store's write lock is
- * taken: it parses and validates every object and makes every refusal that needs no
- * store read (R6.1's skew, the node's own types and identity: provenance_precheck),
- * so a bundle refused at its last object never takes the lock that every other
- * writer waits for (the second re-attack's L4: 580 000 objects held it 13 s). The
- * second, under the lock, parses again and writes; it makes the same checks again
- * and those that read the store. A bundle is parsed twice: the price of holding the
- * lock only for bundles that can be stored. (A bundle with several faults is refused
- * for its first fault that needs no store read, before any that does.)
+ * The refusals that need no store read (R6.1's skew, the node's own types and
+ * identity: provenance_precheck) are made by the validation workers, beside
+ * stix_validate, so the writer meets them as early as the object's batch. The write
+ * lock is held while the bundle is read, refused or stored: the second re-attack's
+ * L4 proposed a first pass without the lock, so that a bundle refused at its last
+ * object never takes it, but a valid bundle of the same size (or the same one posted
+ * again: duplicates are read under the lock too) holds it as long, and the second
+ * parse cost every write 40 % (bench/ingest: import 1.39, post 1.42 against one pass).
+ * What bounds how long one bundle holds the lock is http.max_body (docs/security.md).
  *
  * JSON parsing and STIX validation cost more than the SQLite inserts, and SQLite
  * allows one writer, so large bundles are spread over the cores: a byte scan finds
@@ -204,7 +204,6 @@ struct writer {
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
     const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
-    int check_only;        /* the first pass: validate and precheck, write nothing, no lock */
 };
 
 _Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
@@ -616,7 +615,7 @@ static enum mz_err inline_one(void *ctx, json_t *obj, const char *raw, size_t ra
     (void)index; /* bundle_split() names the object in err */
     if (!rc)
         rc = precheck(w, &it, err);
-    if (!rc && !w->check_only)
+    if (!rc)
         rc = put_item(w, &it, err);
     stix_info_clear(&it.info);
     return rc;
@@ -749,7 +748,7 @@ static enum mz_err write_batches(struct writer *w, struct pipe *pp, struct mz_er
         while (!(s->state == SLOT_READY && s->k == k))
             pthread_cond_wait(&pp->cond, &pp->lock);
         pthread_mutex_unlock(&pp->lock);
-        for (int i = 0; !rc && !w->check_only && i < s->b.n; i++) {
+        for (int i = 0; !rc && i < s->b.n; i++) {
             rc = put_item(w, &s->b.items[i], err);
             if (rc && pp->was_bundle) {
                 char prefix[48];
@@ -849,7 +848,7 @@ static enum mz_err check_org_quota(struct writer *w, struct mz_error *err)
     return rc;
 }
 
-/* One pass over the bundle (w->check_only says which). */
+/* The bundle's objects, read and written in order. */
 static enum mz_err ingest_pass(struct writer *w, const char *buf, size_t len, const struct bundle_limits *lim,
                                struct mz_error *err)
 {
@@ -884,19 +883,10 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
         mz_time_now(&now);
         w.latest_ok = now.sec + lim->max_future_skew;
     }
-    /* the first pass, without the write lock */
-    w.check_only = 1;
-    rc = provenance_init(&w.pv, st, p, err);
-    if (!rc)
-        rc = ingest_pass(&w, buf, len, lim, err);
-    if (rc)
-        return rc;
-    /* the second, under it */
-    w.check_only = 0;
     rc = store_begin(st, err);
     if (rc)
         return rc;
-    rc = provenance_init(&w.pv, st, p, err); /* (the node's identity, as it is now) */
+    rc = provenance_init(&w.pv, st, p, err);
     if (!rc)
         rc = ingest_pass(&w, buf, len, lim, err);
     if (!rc)
