@@ -99,7 +99,8 @@ enum mz_err model_load_more(struct store *st, const char *stix_id, struct model_
 {
     struct load_ctx c = {m, 0};
     size_t before = m->n;
-    enum mz_err rc = store_id_versions_after(st, stix_id, m->n ? m->v[m->n - 1].seq : INT64_MIN, load_row, &c, err);
+    enum mz_err rc =
+        store_id_versions_after(st, stix_id, m->n ? m->v[m->n - 1].seq : INT64_MIN, m->cx, load_row, &c, err);
 
     if (!rc && c.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");

@@ -55,10 +55,9 @@ void store_set_hook(struct store *st, store_hook_fn fn, void *ctx);
  * that a test can hold them to their index (the third re-attack's N1: objects_id_seq,
  * no temporary B-tree per row). cap must be > 0. */
 enum store_plan_of {
-    STORE_PLAN_ID_ROWS = 0, /* store_id_versions: an id's rows in seq order */
-    STORE_PLAN_LIST_CX,     /* store_list of the rows that need the choice, each with
+    STORE_PLAN_ID_ROWS = 0, /* store_id_versions_after of an id that needs the choice */
+    STORE_PLAN_LIST_CX      /* store_list of the rows that need the choice, each with
                                its id's first row (the engine's load_model) */
-    STORE_PLAN_LIST_ID      /* store_list of one id's rows in seq order (a read of an id) */
 };
 enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out, size_t cap, struct mz_error *err);
 
@@ -321,9 +320,11 @@ typedef int (*store_version_fn)(void *ctx, const struct store_version *v);
 enum mz_err store_id_versions(struct store *st, const char *stix_id, store_version_fn fn, void *ctx,
                               struct mz_error *err);
 /* The same, of the versions stored after seq after_seq alone (the write path reads an
- * id's rows once per bundle and then only those it added: svc_ingest.c). */
-enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64_t after_seq, store_version_fn fn,
-                                    void *ctx, struct mz_error *err);
+ * id's rows once per bundle and then only those it added: svc_ingest.c). cx: the id
+ * needs the model's choice (so do all its rows: they are read by their index,
+ * objects_id_seq); else its rows are one poster's, bounded by ingest.max_versions. */
+enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64_t after_seq, int cx,
+                                    store_version_fn fn, void *ctx, struct mz_error *err);
 /* The body of version seq, NUL-terminated, in *body_out (heap: the caller frees). */
 enum mz_err store_body(struct store *st, int64_t seq, char **body_out, size_t *len_out, struct mz_error *err);
 /* Mark every version of stix_id as needing the model's choice on reads. */

@@ -35,6 +35,7 @@ struct store {
     sqlite3_stmt *ident_of;  /* whose identity an id is (store_identity_owner) */
     sqlite3_stmt *put_last;  /* the newest date_added stored */
     sqlite3_stmt *id_rows;   /* every version of an id (store_id_versions) */
+    sqlite3_stmt *id_rows_cx; /* those after a seq of an id that needs the choice */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
     store_hook_fn hook;      /* tests (store_set_hook) */
@@ -160,14 +161,19 @@ static const char *const migrations[] = {
      * (a scan made the start-up of `mreza match` grow with the whole store) */
     "CREATE INDEX objects_cx ON objects(seq) WHERE cx = 1;",
     /* the rows of one organisation, counted at every write when it has a quota
-     * (ingest.max_objects_per_org: store_count_owned); and the rows of one id in
-     * arrival order (the third re-attack's N1): an id's rows are read in seq order
-     * by the write path (store_id_versions) and its first row by every read of an id
-     * that needs the model's choice (store_list's ORDER BY f.seq LIMIT 1). Without
-     * it SQLite found them by objects_version and sorted them in a temporary B-tree
-     * each time: an id of 21 000 rows took minutes to load at start-up. */
+     * (ingest.max_objects_per_org: store_count_owned); and the rows of one id that
+     * needs the model's choice in arrival order (the third re-attack's N1): its
+     * first row is read for each of its rows by store_list (ORDER BY f.seq LIMIT 1:
+     * every read of it, the engine's load at start-up) and its rows after a seq by
+     * the write path (store_id_versions_after). Without it SQLite found them by
+     * objects_version and sorted them in a temporary B-tree each time: an id of
+     * 21 000 rows took minutes to load at start-up. Partial: only such ids grow
+     * large (an id whose rows are all one poster's is bounded by
+     * ingest.max_versions), and every row of such an id has cx = 1 (store_mark_cx
+     * marks them all, later ones are stored so); a full index cost every insert
+     * 10-15 % (bench/ingest). */
     ("CREATE INDEX objects_owner ON objects(owner_org);"
-     "CREATE INDEX objects_id_seq ON objects(stix_id, seq);"),
+     "CREATE INDEX objects_id_seq ON objects(stix_id, seq) WHERE cx = 1;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -322,6 +328,12 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                      " ORDER BY seq",
                      &st->id_rows, err);
     if (!rc)
+        rc = prepare(st,
+                     "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by FROM objects"
+                     " WHERE stix_id=?1 AND seq>?2 AND cx = 1 ORDER BY seq",
+                     &st->id_rows_cx, err);
+    if (!rc)
         rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3 AND latest=1",
                      &st->put_clear, err);
     if (!rc)
@@ -358,6 +370,7 @@ void store_close(struct store *st)
     sqlite3_finalize(st->ident_of);
     sqlite3_finalize(st->put_last);
     sqlite3_finalize(st->id_rows);
+    sqlite3_finalize(st->id_rows_cx);
     sqlite3_close(st->db);
     free(st);
 }
@@ -1033,13 +1046,13 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
 enum mz_err store_id_versions(struct store *st, const char *stix_id, store_version_fn fn, void *ctx,
                               struct mz_error *err)
 {
-    return store_id_versions_after(st, stix_id, INT64_MIN, fn, ctx, err);
+    return store_id_versions_after(st, stix_id, INT64_MIN, 0, fn, ctx, err);
 }
 
-enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64_t after_seq, store_version_fn fn,
-                                    void *ctx, struct mz_error *err)
+enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64_t after_seq, int cx,
+                                    store_version_fn fn, void *ctx, struct mz_error *err)
 {
-    sqlite3_stmt *s = st->id_rows;
+    sqlite3_stmt *s = cx ? st->id_rows_cx : st->id_rows;
     enum mz_err rc = MZ_OK;
     int step;
 
@@ -1338,10 +1351,10 @@ static const char list_cols[] =
     "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested,"
     /* the id's first object (docs/model.md R2.3, R4): of an id that needs the choice,
      * its first stored row's owner and claim (objects_id_seq: the first entry of the
-     * id's rows, found without reading or sorting the others); of any other id, the
-     * row's own (one object) */
+     * id's rows, all cx = 1, found without reading or sorting the others); of any
+     * other id, the row's own (one object) */
     "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f"
-    " WHERE f.stix_id = objects.stix_id ORDER BY f.seq LIMIT 1) END";
+    " WHERE f.stix_id = objects.stix_id AND f.cx = 1 ORDER BY f.seq LIMIT 1) END";
 
 enum mz_err store_list(struct store *st, const struct store_vis *vis,
                        const struct store_query *q, store_row_fn fn, void *ctx,
@@ -1545,14 +1558,11 @@ enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out,
     q.tlp = -1;
     q.all_versions = 1;
     q.order = STORE_ORDER_ADDED;
-    if (which == STORE_PLAN_LIST_CX)
-        q.cx = STORE_CX_CHOICE;
-    else
-        q.id = "x--00000000-0000-4000-8000-000000000000";
+    q.cx = STORE_CX_CHOICE;
     mz_buf_init(&sql, 1 << 16);
     rc = mz_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
     if (!rc && which == STORE_PLAN_ID_ROWS)
-        rc = mz_buf_puts(&sql, sqlite3_sql(st->id_rows));
+        rc = mz_buf_puts(&sql, sqlite3_sql(st->id_rows_cx));
     if (rc)
         rc = mz_error_set(err, rc, "", "store: query too large");
     else if (which != STORE_PLAN_ID_ROWS)
