@@ -111,7 +111,8 @@ int cli_import(struct cli_args *a)
     struct principal p;
     struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects, a->conf.ingest_max_future_skew,
                                 a->conf.ingest_max_versions, 0, cli_flag(a, "author-self"),
-                                cli_flag(a, "narrow-revocation"), a->conf.ingest_max_objects_per_org};
+                                cli_flag(a, "narrow-revocation"), a->conf.ingest_max_objects_per_org,
+                                a->conf.ingest_max_versions_per_org_id};
     int n_stdin = 0, failed = 0;
 
     mz_error_clear(&err);

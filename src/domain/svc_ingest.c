@@ -179,13 +179,28 @@ static enum mz_err record(struct svc_ingest_result *res, const struct stix_info 
 
 /* ---- the writer's side ---- */
 
+/* The versions of the ids a bundle writes are read once per bundle, not once per
+ * version: the writer keeps the last MODEL_SLOTS ids' (least recently used out) and
+ * reads of each only the rows added since (model_load_more). Reading all of an id's
+ * rows for every version made a bundle of 999 versions of an id of 21 000 rows take
+ * 27 s under the write lock (the third re-attack's N1); ingest.max_versions_per_org_id
+ * bounds an id's rows for whatever order a bundle takes. */
+#define MODEL_SLOTS 16
+
+struct model_slot {
+    char *id;              /* the id m holds, or NULL */
+    struct model_id m;
+    uint64_t used;         /* when last used (writer.tick) */
+};
+
 struct writer {
     struct store *st;
     const struct principal *p;
     struct store_write_ctx wctx;
     struct provenance pv;  /* reserved ids and created_by_ref (provenance.h) */
     struct svc_ingest_result *res;
-    struct model_id m;     /* the versions of the id being written (reused) */
+    struct model_slot models[MODEL_SLOTS]; /* the versions of the ids being written */
+    uint64_t tick;         /* models[].used */
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
     const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
@@ -243,6 +258,47 @@ static enum mz_err precheck(const struct writer *w, const struct item *it, struc
     return rc ? rc : check_skew(w, it, err);
 }
 
+/* The versions of id as the store holds them now, in a slot of w's (*out). */
+static enum mz_err writer_model(struct writer *w, const char *id, struct model_id **out, struct mz_error *err)
+{
+    struct model_slot *s = NULL, *lru = &w->models[0];
+    enum mz_err rc;
+
+    for (int i = 0; i < MODEL_SLOTS && !s; i++) {
+        if (w->models[i].id && !strcmp(w->models[i].id, id))
+            s = &w->models[i];
+        else if (w->models[i].used < lru->used)
+            lru = &w->models[i];
+    }
+    if (s) {
+        rc = model_load_more(w->st, id, &s->m, err);
+    } else {
+        s = lru;
+        free(s->id);
+        s->id = NULL;
+        rc = model_load(w->st, id, &s->m, err);
+        if (!rc && !(s->id = strdup(id)))
+            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    if (rc) {
+        free(s->id);
+        s->id = NULL;
+        model_free(&s->m);
+        return rc;
+    }
+    s->used = ++w->tick;
+    *out = &s->m;
+    return MZ_OK;
+}
+
+static void writer_models_free(struct writer *w)
+{
+    for (int i = 0; i < MODEL_SLOTS; i++) {
+        free(w->models[i].id);
+        model_free(&w->models[i].m);
+    }
+}
+
 /* Is the object it says the same as stored version seq, as JSON values (key order and
  * layout aside: docs/model.md's digest)? Read only when a version key collides. */
 static enum mz_err identical(struct writer *w, const struct item *it, int64_t seq, int *same, struct mz_error *err)
@@ -297,7 +353,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     const struct stix_info *info = &it->info;
     const struct principal *p = w->p;
     struct tlp_decision d = tlp_decide(info->tlp, info->tlp_granular);
-    struct model_id *m = &w->m;
+    struct model_id *m = NULL;
     struct provenance_creator cr;
     struct store_object_in in;
     struct store_write_ctx wctx = w->wctx;
@@ -315,7 +371,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     if (!rc)
         rc = check_skew(w, it, err);
     if (!rc)
-        rc = model_load(w->st, info->id, m, err);
+        rc = writer_model(w, info->id, &m, err);
     if (rc)
         return rc;
     /* 1. a version naming another member (or the node) as creator is never p's */
@@ -446,6 +502,23 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
                                 "and relate it to this one",
                                 info->id, n);
     }
+    /* R6.5: the rows of one id an organisation holds - its object and its members'
+     * personal objects, withdrawn versions included - are capped
+     * (ingest.max_versions_per_org_id), so that members (as many as an admin makes)
+     * cannot each stack ingest.max_versions on one id, withdraw them and go on. The
+     * count includes colleagues' versions the poster may not read, so the refusal
+     * tells no number (R5). */
+    if (w->lim->max_versions_per_org_id > 0) {
+        long n = 0;
+        for (size_t i = 0; i < m->n; i++)
+            n += m->v[i].owner_org == org;
+        if (n >= w->lim->max_versions_per_org_id)
+            return mz_error_set(err, MZ_ECONFLICT, info->version[0] ? "/modified" : "/id",
+                                "%s holds as many versions from organisation %s as this node keeps of one id, "
+                                "withdrawn ones included (ingest.max_versions_per_org_id): post a new object (a "
+                                "new id) and relate it to this one",
+                                info->id, p->org.name);
+    }
     /* R6.5: objects of one id from a peer are capped (members' are not: nobody may
      * keep another organisation from holding its own copy) */
     if (target < 0 && w->lim->max_objects_per_id > 0 && m->n_obj >= w->lim->max_objects_per_id) {
@@ -479,8 +552,12 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
         cx |= v->revoked || v->tlp != o.level || v->submitter != p->user.id ||
               strcmp(v->audience ? v->audience : "", audience ? audience : "");
     }
-    if (cx && !m->cx && m->n > 0)
+    if (cx && !m->cx && m->n > 0) {
         rc = store_mark_cx(w->st, info->id, err);
+        for (size_t i = 0; !rc && i < m->n; i++)
+            m->v[i].cx = 1; /* as the store now holds them */
+        m->cx |= !rc;
+    }
     if (rc)
         return rc;
     memset(&in, 0, sizeof in);
@@ -818,7 +895,7 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
         rc = store_commit(st, err);
     else
         store_rollback(st);
-    model_free(&w.m);
+    writer_models_free(&w);
     if (rc)
         svc_ingest_result_free(res);
     return rc;

@@ -23,6 +23,7 @@ struct mz_conf {
     long ingest_max_future_skew;     /* seconds a version's modified may lie ahead of the clock */
     long ingest_max_versions;        /* versions per object (docs/model.md R6.5) */
     long ingest_max_objects_per_org; /* rows one organisation may hold; 0: no quota */
+    long ingest_max_versions_per_org_id; /* rows of one id one organisation may hold (R6.5) */
     long sync_max_objects_per_id;    /* objects of one id from peers (R6.5; issue 11's sync) */
     long accounts_max_users_per_org; /* users of one organisation (R6.5: its objects of an id) */
     long http_timeout;               /* seconds of connection inactivity */
