@@ -116,6 +116,7 @@ int cli_import(struct cli_args *a)
     struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects, a->conf.ingest_max_future_skew,
                                 a->conf.ingest_max_versions, 0, cli_flag(a, "author-self"),
                                 cli_flag(a, "narrow-revocation"), a->conf.ingest_max_objects_per_org,
+                                a->conf.ingest_max_versions_per_org_id,
                                 cli_opt(a, "community")};
     int n_stdin = 0, failed = 0;
 

@@ -1,6 +1,7 @@
 /* domain/model.c - see model.h. */
 #include "domain/model.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,22 @@ enum mz_err model_load(struct store *st, const char *stix_id, struct model_id *m
         rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (rc)
         model_free(m);
+    return rc;
+}
+
+enum mz_err model_load_more(struct store *st, const char *stix_id, struct model_id *m, struct mz_error *err)
+{
+    struct load_ctx c = {m, 0};
+    size_t before = m->n;
+    enum mz_err rc =
+        store_id_versions_after(st, stix_id, m->n ? m->v[m->n - 1].seq : INT64_MIN, m->cx, load_row, &c, err);
+
+    if (!rc && c.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (rc)
+        model_free(m);
+    else if (m->n != before)
+        m->ranked = 0; /* a new object has no rank yet */
     return rc;
 }
 

@@ -14,6 +14,10 @@
 /* Read every version of stix_id into m, which must be zeroed or loaded before (it is
  * reset first; model_free releases it). */
 enum mz_err model_load(struct store *st, const char *stix_id, struct model_id *m, struct mz_error *err);
+/* Add to m, loaded of stix_id by model_load before, the versions stored since (the
+ * write path's: an id's rows read once per bundle, then those it added). On error m
+ * is released. */
+enum mz_err model_load_more(struct store *st, const char *stix_id, struct model_id *m, struct mz_error *err);
 void model_free(struct model_id *m);
 /* R2 with the owners' ranks read from st when several objects compete. */
 void model_served_st(struct store *st, const struct principal *p, struct model_id *m, struct model_objs *out);

@@ -254,6 +254,8 @@ static enum mz_err pick_identity(const char *given, char *out, size_t n, struct 
     if (given) {
         if (!stix_id_valid(given, "identity"))
             return mz_error_set(err, MZ_EINVAL, "/identity", "identity must be 'identity--' followed by an RFC 4122 UUID");
+        if (stix_id_case_check(given, "/identity", err))
+            return MZ_EINVAL; /* the node writes it as the object's id (R8) */
         snprintf(out, n, "%s", given);
         return MZ_OK;
     }

@@ -1,15 +1,15 @@
 /* domain/svc_ingest.c - writing a bundle: validate every object, store it, all or
  * nothing, in one durable transaction.
  *
- * Two passes. The first reads the whole bundle before the store's write lock is
- * taken: it parses and validates every object and makes every refusal that needs no
- * store read (R6.1's skew, the node's own types and identity: provenance_precheck),
- * so a bundle refused at its last object never takes the lock that every other
- * writer waits for (the second re-attack's L4: 580 000 objects held it 13 s). The
- * second, under the lock, parses again and writes; it makes the same checks again
- * and those that read the store. A bundle is parsed twice: the price of holding the
- * lock only for bundles that can be stored. (A bundle with several faults is refused
- * for its first fault that needs no store read, before any that does.)
+ * The refusals that need no store read (R6.1's skew, the node's own types and
+ * identity: provenance_precheck) are made by the validation workers, beside
+ * stix_validate, so the writer meets them as early as the object's batch. The write
+ * lock is held while the bundle is read, refused or stored: the second re-attack's
+ * L4 proposed a first pass without the lock, so that a bundle refused at its last
+ * object never takes it, but a valid bundle of the same size (or the same one posted
+ * again: duplicates are read under the lock too) holds it as long, and the second
+ * parse cost every write 40 % (bench/ingest: import 1.39, post 1.42 against one pass).
+ * What bounds how long one bundle holds the lock is http.max_body (docs/security.md).
  *
  * JSON parsing and STIX validation cost more than the SQLite inserts, and SQLite
  * allows one writer, so large bundles are spread over the cores: a byte scan finds
@@ -179,18 +179,32 @@ static enum mz_err record(struct svc_ingest_result *res, const struct stix_info 
 
 /* ---- the writer's side ---- */
 
+/* The versions of the ids a bundle writes are read once per bundle, not once per
+ * version: the writer keeps the last MODEL_SLOTS ids' (least recently used out) and
+ * reads of each only the rows added since (model_load_more). Reading all of an id's
+ * rows for every version made a bundle of 999 versions of an id of 21 000 rows take
+ * 27 s under the write lock (the third re-attack's N1); ingest.max_versions_per_org_id
+ * bounds an id's rows for whatever order a bundle takes. */
+#define MODEL_SLOTS 16
+
+struct model_slot {
+    char *id;              /* the id m holds, or NULL */
+    struct model_id m;
+    uint64_t used;         /* when last used (writer.tick) */
+};
+
 struct writer {
     struct store *st;
     const struct principal *p;
     struct store_write_ctx wctx;
     struct provenance pv;  /* reserved ids and created_by_ref (provenance.h) */
     struct svc_ingest_result *res;
-    struct model_id m;     /* the versions of the id being written (reused) */
+    struct model_slot models[MODEL_SLOTS]; /* the versions of the ids being written */
+    uint64_t tick;         /* models[].used */
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
     const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
     uint64_t comm;         /* the communities the versions are shared into (issue 11) */
-    int check_only;        /* the first pass: validate and precheck, write nothing, no lock */
 };
 
 _Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
@@ -245,6 +259,47 @@ static enum mz_err precheck(const struct writer *w, const struct item *it, struc
     return rc ? rc : check_skew(w, it, err);
 }
 
+/* The versions of id as the store holds them now, in a slot of w's (*out). */
+static enum mz_err writer_model(struct writer *w, const char *id, struct model_id **out, struct mz_error *err)
+{
+    struct model_slot *s = NULL, *lru = &w->models[0];
+    enum mz_err rc;
+
+    for (int i = 0; i < MODEL_SLOTS && !s; i++) {
+        if (w->models[i].id && !strcmp(w->models[i].id, id))
+            s = &w->models[i];
+        else if (w->models[i].used < lru->used)
+            lru = &w->models[i];
+    }
+    if (s) {
+        rc = model_load_more(w->st, id, &s->m, err);
+    } else {
+        s = lru;
+        free(s->id);
+        s->id = NULL;
+        rc = model_load(w->st, id, &s->m, err);
+        if (!rc && !(s->id = strdup(id)))
+            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    if (rc) {
+        free(s->id);
+        s->id = NULL;
+        model_free(&s->m);
+        return rc;
+    }
+    s->used = ++w->tick;
+    *out = &s->m;
+    return MZ_OK;
+}
+
+static void writer_models_free(struct writer *w)
+{
+    for (int i = 0; i < MODEL_SLOTS; i++) {
+        free(w->models[i].id);
+        model_free(&w->models[i].m);
+    }
+}
+
 /* Is the object it says the same as stored version seq, as JSON values (key order and
  * layout aside: docs/model.md's digest)? Read only when a version key collides. */
 static enum mz_err identical(struct writer *w, const struct item *it, int64_t seq, int *same, struct mz_error *err)
@@ -294,7 +349,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     const struct stix_info *info = &it->info;
     const struct principal *p = w->p;
     struct tlp_decision d = tlp_decide(info->tlp, info->tlp_granular);
-    struct model_id *m = &w->m;
+    struct model_id *m = NULL;
     struct provenance_creator cr;
     struct store_object_in in;
     struct store_write_ctx wctx = w->wctx;
@@ -312,7 +367,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     if (!rc)
         rc = check_skew(w, it, err);
     if (!rc)
-        rc = model_load(w->st, info->id, m, err);
+        rc = writer_model(w, info->id, &m, err);
     if (rc)
         return rc;
     /* 1. a version naming another member (or the node) as creator is never p's */
@@ -444,6 +499,23 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
                                 "and relate it to this one",
                                 info->id, n);
     }
+    /* R6.5: the rows of one id an organisation holds - its object and its members'
+     * personal objects, withdrawn versions included - are capped
+     * (ingest.max_versions_per_org_id), so that members (as many as an admin makes)
+     * cannot each stack ingest.max_versions on one id, withdraw them and go on. The
+     * count includes colleagues' versions the poster may not read, so the refusal
+     * tells no number (R5). */
+    if (w->lim->max_versions_per_org_id > 0) {
+        long n = 0;
+        for (size_t i = 0; i < m->n; i++)
+            n += m->v[i].owner_org == org;
+        if (n >= w->lim->max_versions_per_org_id)
+            return mz_error_set(err, MZ_ECONFLICT, info->version[0] ? "/modified" : "/id",
+                                "%s holds as many versions from organisation %s as this node keeps of one id, "
+                                "withdrawn ones included (ingest.max_versions_per_org_id): post a new object (a "
+                                "new id) and relate it to this one",
+                                info->id, p->org.name);
+    }
     /* R6.5: objects of one id from a peer are capped (members' are not: nobody may
      * keep another organisation from holding its own copy) */
     if (target < 0 && w->lim->max_objects_per_id > 0 && m->n_obj >= w->lim->max_objects_per_id) {
@@ -478,8 +550,12 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
               strcmp(v->audience ? v->audience : "", audience ? audience : "") || v->comm != w->comm ||
               (v->shared_to && *v->shared_to);
     }
-    if (cx && !m->cx && m->n > 0)
+    if (cx && !m->cx && m->n > 0) {
         rc = store_mark_cx(w->st, info->id, err);
+        for (size_t i = 0; !rc && i < m->n; i++)
+            m->v[i].cx = 1; /* as the store now holds them */
+        m->cx |= !rc;
+    }
     if (rc)
         return rc;
     memset(&in, 0, sizeof in);
@@ -538,7 +614,7 @@ static enum mz_err inline_one(void *ctx, json_t *obj, const char *raw, size_t ra
     (void)index; /* bundle_split() names the object in err */
     if (!rc)
         rc = precheck(w, &it, err);
-    if (!rc && !w->check_only)
+    if (!rc)
         rc = put_item(w, &it, err);
     stix_info_clear(&it.info);
     return rc;
@@ -671,7 +747,7 @@ static enum mz_err write_batches(struct writer *w, struct pipe *pp, struct mz_er
         while (!(s->state == SLOT_READY && s->k == k))
             pthread_cond_wait(&pp->cond, &pp->lock);
         pthread_mutex_unlock(&pp->lock);
-        for (int i = 0; !rc && !w->check_only && i < s->b.n; i++) {
+        for (int i = 0; !rc && i < s->b.n; i++) {
             rc = put_item(w, &s->b.items[i], err);
             if (rc && pp->was_bundle) {
                 char prefix[48];
@@ -771,7 +847,7 @@ static enum mz_err check_org_quota(struct writer *w, struct mz_error *err)
     return rc;
 }
 
-/* One pass over the bundle (w->check_only says which). */
+/* The bundle's objects, read and written in order. */
 static enum mz_err ingest_pass(struct writer *w, const char *buf, size_t len, const struct bundle_limits *lim,
                                struct mz_error *err)
 {
@@ -808,9 +884,9 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
         w.latest_ok = now.sec + lim->max_future_skew;
     }
     /* the communities the versions are shared into: those named, or national; the
-     * poster's organisation writes to each (docs/federation.md section 2). Refused
-     * before the write lock, as the first pass's refusals are (second re-attack L4):
-     * a community's bit never changes, and the memberships are the principal's. */
+     * poster's organisation writes to each (docs/federation.md section 2). Decided
+     * once per bundle, before the write lock and the pass (no object changes it): a
+     * community's bit never changes, and the memberships are the principal's. */
     if (lim->communities)
         rc = svc_community_mask(st, p, lim->communities, 1, &w.comm, err);
     else if (!(p->comm_write & STORE_COMM_NATIONAL))
@@ -820,19 +896,10 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
                           p->org.name);
     if (rc)
         return rc;
-    /* the first pass, without the write lock */
-    w.check_only = 1;
-    rc = provenance_init(&w.pv, st, p, err);
-    if (!rc)
-        rc = ingest_pass(&w, buf, len, lim, err);
-    if (rc)
-        return rc;
-    /* the second, under it */
-    w.check_only = 0;
     rc = store_begin(st, err);
     if (rc)
         return rc;
-    rc = provenance_init(&w.pv, st, p, err); /* (the node's identity, as it is now) */
+    rc = provenance_init(&w.pv, st, p, err);
     if (!rc)
         rc = ingest_pass(&w, buf, len, lim, err);
     if (!rc)
@@ -841,7 +908,7 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
         rc = store_commit(st, err);
     else
         store_rollback(st);
-    model_free(&w.m);
+    writer_models_free(&w);
     if (rc)
         svc_ingest_result_free(res);
     return rc;

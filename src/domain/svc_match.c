@@ -85,6 +85,10 @@ void svc_match_configure(struct engine *e, const struct mz_conf *conf, int reque
     lim.hit_run_budget = requests ? (uint64_t)conf->match_hit_request_budget : 0;
     lim.wide_prefix4 = (int)conf->match_report_min_prefix4;
     lim.wide_prefix6 = (int)conf->match_report_min_prefix6;
+    lim.hit_org_value_budget = (uint64_t)conf->match_hit_org_budget;
+    lim.hit_org_run_budget = requests ? (uint64_t)conf->match_hit_org_request_budget : 0;
+    lim.wide_space4 = (uint64_t)conf->match_report_max_space4;
+    lim.wide_space6 = (uint64_t)conf->match_report_max_space6;
     engine_set_limits(e, &lim);
 }
 

@@ -42,6 +42,7 @@ struct engine *engine_alloc(void)
     e->limits.regex.heap_kib = PATTERN_REGEX_HEAP_KIB;
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->refresh_mu, NULL);
+    pthread_mutex_init(&e->space_mu, NULL);
     return e;
 }
 
@@ -119,6 +120,8 @@ void engine_free(struct engine *e)
     hot_free(e->hot);
     pthread_rwlock_destroy(&e->lock);
     pthread_mutex_destroy(&e->refresh_mu);
+    pthread_mutex_destroy(&e->space_mu);
+    free(e->space);
     free(e);
 }
 

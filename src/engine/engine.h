@@ -59,21 +59,29 @@ void engine_set_campaigns(struct engine *e, long window_hours, long min_countrie
  * that organisation's patterns are no match for the value (the test under way counts
  * as cut short: engine_matcher_regex_limited), and the matcher counts the value
  * (engine_matcher_budgets_add); no other organisation's patterns are touched. The
- * index's hits have budgets of the same kind, counted in hits (indicators of one
- * organisation a value is reported to match, per value and per matcher): past them,
- * that organisation's further postings under the value's keys are passed over, and
+ * index's hits have budgets of the same kind, counted in hits (indicators a value is
+ * reported to match, per value and per matcher), for each submitting user and, all
+ * its members together, for each organisation: past them, that user's (or
+ * organisation's) further postings under the value's keys are passed over, and
  * the value is counted as for the steps (only hits the principal may see spend it, so
  * that the count tells of no indicator it may not see). 0: no budget. And the widths
- * past which a range hit is `wide` (engine_hit). Until called: the pattern defaults,
+ * past which a range hit is `wide` (engine_hit), and the address space an owner's
+ * ranges may take in together before all its range hits are. Until called: the pattern defaults,
  * no budgets, no range wide. Call before the engine is shared between threads. */
 struct engine_limits {
     struct pattern_limits regex; /* per MATCHES attempt (start position) */
     uint64_t value_budget;       /* steps of one owner's patterns on one value */
     uint64_t run_budget;         /* steps of one owner's patterns in one matcher's life */
-    uint64_t hit_value_budget;   /* index hits of one owner's indicators on one value */
-    uint64_t hit_run_budget;     /* index hits of one owner's indicators in one matcher's life */
+    uint64_t hit_value_budget;   /* index hits of one submitter's indicators on one value */
+    uint64_t hit_run_budget;     /* index hits of one submitter's indicators in one matcher's life */
+    uint64_t hit_org_value_budget; /* index hits of one organisation's (all its members') on one value */
+    uint64_t hit_org_run_budget; /* index hits of one organisation's in one matcher's life */
     int wide_prefix4;            /* an IPv4 range shorter than this is wide (engine_hit.wide) */
     int wide_prefix6;            /* an IPv6 range shorter than this is wide */
+    uint64_t wide_space4;        /* an owner whose live IPv4 ranges (those not wide by
+                                  * their width) take in more addresses than this:
+                                  * all its IPv4 range hits are wide; 0: no limit */
+    uint64_t wide_space6;        /* the same for IPv6, in /64 networks */
 };
 void engine_set_limits(struct engine *e, const struct engine_limits *lim);
 /* engine_free(NULL) is a no-op. */
@@ -185,8 +193,10 @@ struct engine_hit {
     int scan;                /* found by a pattern evaluated on every value (no index key) */
     int wide;                /* found through a key that takes in what is not the
                               * indicator's owner's to know of: a range shorter than
-                              * engine_limits' wide_prefix, or a parent domain that is a
-                              * public suffix (obs_public_suffix): "com" for every .com name */
+                              * engine_limits' wide_prefix, or of an owner whose ranges
+                              * together take in more than wide_space; or a parent
+                              * domain shorter than the value's registrable domain
+                              * (obs_wide_parent): "com" for every .com name */
     const char *indicator;   /* "indicator--…" */
     const char *matched;     /* the indicator's key that matched (e.g. the parent domain) */
     int64_t owner_org;       /* the organisation that shared the indicator */

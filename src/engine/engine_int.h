@@ -29,6 +29,14 @@ struct engine_owner {
     char identity[STORE_IDENT_LEN];
 };
 
+/* The address space of one organisation's live range indicators that are not wide
+ * by their own width (engine_match.c: engine_space_over). */
+struct engine_space {
+    int64_t org;
+    uint64_t v4; /* IPv4 addresses */
+    uint64_t v6; /* IPv6 /64 networks */
+};
+
 /* What the object model needs of an indexed object that struct idx_obj does not
  * keep. The versions of one object are chained newest first through prev, and each
  * later version links to its object's first; the objects of one id are chained, in
@@ -114,6 +122,14 @@ struct engine {
     uint64_t epoch;        /* moves on whenever the write lock is taken: what a matcher
                             * decided under the read lock (its scan patterns) holds
                             * while it stays */
+    /* each organisation's range space (struct engine_space), summed for the epoch
+     * space_epoch by the first matcher that needs it while the index stays as it
+     * is; space_mu guards these fields (matchers share them under the read lock) */
+    pthread_mutex_t space_mu;
+    struct engine_space *space;
+    size_t n_space, cap_space;
+    uint64_t space_epoch;
+    int space_known;
     char campaign_key[ENGINE_CAMPAIGN_KEY_MAX + 1]; /* the node's secret of grouping ids */
     uint64_t *camp_keys;   /* hash of "kind:value" -> the node's grouping: reports it lists */
     uint32_t *camp_refs;

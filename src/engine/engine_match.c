@@ -16,13 +16,17 @@
  * it) share; one that runs out makes the rest of that organisation's patterns no match
  * for the value, and leaves every other organisation's untouched. So one
  * organisation's patterns cost any reader at most its budget per value. The index's
- * hits are budgeted the same way, counted in hits reported (on_index_hit): past an
- * organisation's budget, its further postings under the value's keys are passed over
- * with a flag test, so that its 20 000 indicators for "com" cost others little.
+ * hits are budgeted the same way, counted in hits reported (on_index_hit), per
+ * submitting user and per organisation (its members together): past a budget, that
+ * user's or organisation's further postings under the value's keys are passed over
+ * with a flag test, so that its 20 000 indicators for "com" cost others little, and a
+ * member's indicators never spend a colleague's budget.
  *
  * A hit through a key wider than its owner could know of - a range shorter than the
- * limits' widths, a parent domain that is a public suffix - is marked (engine_hit.wide)
- * for the same reason as a scan pattern's: its sighting must tell its owner nothing.
+ * limits' widths, a range of an owner whose live ranges together take in more than
+ * the limits' space (engine_space_over), a parent domain shorter than the value's
+ * registrable domain (obs_wide_parent) - is marked (engine_hit.wide) for the same
+ * reason as a scan pattern's: its sighting must tell its owner nothing.
  *
  * A struct engine_matcher holds the scratch of one thread's matches (the canonical
  * values, about 65 KiB), so that matching allocates nothing once its lists have
@@ -44,6 +48,14 @@ struct canon_value {
     size_t len;
 };
 
+/* Index-hit budgets of an organisation or of one of its members. */
+struct hit_budget {
+    uint64_t value;       /* the value (engine_matcher.value_seq) left is for */
+    uint64_t left;        /* index hits left on that value */
+    uint64_t run;         /* index hits left in the matcher's life */
+    uint64_t spent;       /* the last value on which its index hits ran out */
+};
+
 /* One organisation's budgets in a matcher (engine_set_limits); PATTERN_NO_BUDGET
  * when there is none. */
 struct owner_budget {
@@ -53,10 +65,14 @@ struct owner_budget {
     uint64_t run_left;    /* steps left in the matcher's life */
     uint64_t spent_value; /* the last value on which it ran out */
     uint64_t n_spent;     /* values on which it ran out */
-    uint64_t hit_value;   /* the value hits_left is for */
-    uint64_t hits_left;   /* index hits left on that value */
-    uint64_t hits_run;    /* index hits left in the matcher's life */
-    uint64_t hit_spent;   /* the last value on which its index hits ran out */
+    struct hit_budget hits; /* its index hits, all its members' together */
+};
+
+/* One submitting user's index-hit budgets in a matcher (docs/security.md, N3): a
+ * member's indicators spend its own, so that one member's cannot hide another's. */
+struct user_budget {
+    int64_t org, user;
+    struct hit_budget hits;
 };
 
 struct engine_matcher {
@@ -87,6 +103,14 @@ struct engine_matcher {
     uint64_t n_spent;      /* (organisation, value) pairs whose budget ran out */
     long last_slot;        /* the budget slot last asked for by owner (index hits
                             * come in runs of one organisation's), or -1 */
+    struct user_budget *users; /* the submitters whose indicators were hits */
+    size_t n_users, cap_users;
+    long last_user;        /* the user slot last asked for, or -1 */
+    /* the last owner whose range space was asked for (engine_space_over), and at
+     * which epoch: over4/over6 */
+    int64_t space_org;
+    uint64_t space_epoch;
+    int space_known, space_over4, space_over6;
     int hit_budgets;       /* the engine has index-hit budgets */
     /* the scan patterns (no index key) the principal may see, live, with their
      * owners' budgets: decided when the index or the time changes (scan_epoch,
@@ -111,7 +135,9 @@ enum mz_err engine_matcher_new(struct engine *e, const struct principal *p,
     m->e = e;
     m->p = *p;
     m->last_slot = -1;
-    m->hit_budgets = e->limits.hit_value_budget || e->limits.hit_run_budget;
+    m->last_user = -1;
+    m->hit_budgets = e->limits.hit_value_budget || e->limits.hit_run_budget || e->limits.hit_org_value_budget ||
+                     e->limits.hit_org_run_budget;
     for (size_t i = 0; i <= ENGINE_MATCH_MAX_VALUES; i++)
         m->vals[i].text = m->text[i];
     for (size_t i = 0; i < ENGINE_MATCH_MAX_VALUES; i++)
@@ -130,6 +156,7 @@ void engine_matcher_free(struct engine_matcher *m)
         return;
     pattern_scratch_free(m->scratch);
     free(m->budgets);
+    free(m->users);
     free(m->scan_nums);
     free(m->scan_pats);
     free(m->scan_budget);
@@ -194,8 +221,36 @@ static long budget_slot(struct engine_matcher *m, int64_t org)
     memset(b, 0, sizeof *b);
     b->org = org;
     b->run_left = budget_or_none(m->e->limits.run_budget);
-    b->hits_run = budget_or_none(m->e->limits.hit_run_budget);
+    b->hits.run = budget_or_none(m->e->limits.hit_org_run_budget);
     return (long)m->n_budgets++;
+}
+
+/* The index in m->users of (org, user)'s hit budgets (made the first time, the last
+ * one asked for first), or -1 when out of memory. */
+static long user_slot(struct engine_matcher *m, int64_t org, int64_t user)
+{
+    struct user_budget *b;
+    size_t i;
+
+    if (m->last_user >= 0 && m->users[m->last_user].org == org && m->users[m->last_user].user == user)
+        return m->last_user;
+    for (i = 0; i < m->n_users; i++)
+        if (m->users[i].org == org && m->users[i].user == user)
+            return m->last_user = (long)i;
+    if (m->n_users == m->cap_users) {
+        size_t cap = m->cap_users ? 2 * m->cap_users : 8;
+        b = realloc(m->users, cap * sizeof *b);
+        if (!b)
+            return -1;
+        m->users = b;
+        m->cap_users = cap;
+    }
+    b = &m->users[m->n_users];
+    memset(b, 0, sizeof *b);
+    b->org = org;
+    b->user = user;
+    b->hits.run = budget_or_none(m->e->limits.hit_run_budget);
+    return m->last_user = (long)m->n_users++;
 }
 
 /* The budget slot of org, the last one asked for first. */
@@ -207,31 +262,26 @@ static long budget_slot_cached(struct engine_matcher *m, int64_t org)
     return m->last_slot;
 }
 
-/* How many more index hits the organisation of slot i (-1: none could be made) may
- * have on the current value. */
-static uint64_t hit_room(struct engine_matcher *m, long i)
+/* How many more index hits budget b (NULL: none could be made), whose whole per
+ * value is per_value, allows on the current value. */
+static uint64_t hit_room(struct engine_matcher *m, struct hit_budget *b, uint64_t per_value)
 {
-    struct owner_budget *b;
-
-    if (i < 0)
+    if (!b)
         return 0;
-    b = &m->budgets[i];
-    if (b->hit_value != m->value_seq) {
-        b->hit_value = m->value_seq;
-        b->hits_left = budget_or_none(m->e->limits.hit_value_budget);
+    if (b->value != m->value_seq) {
+        b->value = m->value_seq;
+        b->left = budget_or_none(per_value);
     }
-    return b->hits_left < b->hits_run ? b->hits_left : b->hits_run;
+    return b->left < b->run ? b->left : b->run;
 }
 
-/* One index hit of slot i's organisation reported. */
-static void hit_charge(struct engine_matcher *m, long i)
+/* One index hit charged to b. */
+static void hit_charge(struct hit_budget *b)
 {
-    struct owner_budget *b = &m->budgets[i];
-
-    if (b->hits_left != PATTERN_NO_BUDGET)
-        b->hits_left--;
-    if (b->hits_run != PATTERN_NO_BUDGET)
-        b->hits_run--;
+    if (b->left != PATTERN_NO_BUDGET)
+        b->left--;
+    if (b->run != PATTERN_NO_BUDGET)
+        b->run--;
 }
 
 /* What the organisation of budget slot i (-1: none could be made) may still spend on
@@ -392,34 +442,128 @@ static void list_scan(struct engine_matcher *m)
     m->scan_now = m->now;
 }
 
-/* Does a hit via key (key_len bytes, the index's canonical text) take in more than
- * its owner should hear of (engine_hit.wide)? A range shorter than the limits'
- * widths, or a parent domain that is a public suffix. */
-static int wide_key(const struct engine_matcher *m, enum idx_via via, const char *key, size_t key_len)
+/* The space of range prefix length bits in the units of kind (IPv4 addresses, IPv6
+ * /64 networks), added to *sum without wrapping. */
+static void space_add(uint64_t *sum, enum obs_kind kind, int bits)
+{
+    int shift = kind == OBS_IPV6 ? 64 - bits : 32 - bits;
+    uint64_t n;
+
+    if (shift < 0)
+        shift = 0; /* an IPv6 range longer than /64 counts as a /64 */
+    n = shift >= 64 ? UINT64_MAX : (uint64_t)1 << shift;
+    *sum = *sum > UINT64_MAX - n ? UINT64_MAX : *sum + n;
+}
+
+struct space_walk {
+    struct engine *e;
+    int64_t now;
+};
+
+/* idx_each_range: one range of a live detection indicator, not wide by its width,
+ * added to its owner's space. */
+static void space_one(void *vctx, enum obs_kind kind, int prefix, uint32_t num)
+{
+    struct space_walk *w = vctx;
+    struct engine *e = w->e;
+    const struct idx_obj *o = idx_obj_at(e->ix, num);
+    int min = kind == OBS_IPV6 ? e->limits.wide_prefix6 : e->limits.wide_prefix4;
+    size_t i = e->n_space;
+
+    if (!o || !(o->flags & IDX_F_DETECT) || (o->flags & (IDX_F_REVOKED | IDX_F_DEAD)))
+        return;
+    if (o->valid_until <= w->now || prefix < min)
+        return; /* expired; or wide already, so it tells its owner nothing */
+    if (i && e->space[i - 1].org == o->owner_org)
+        i--; /* one owner's ranges come in runs */
+    else
+        for (i = 0; i < e->n_space && e->space[i].org != o->owner_org; i++)
+            ;
+    if (i == e->n_space) {
+        if (e->n_space == e->cap_space) {
+            size_t cap = e->cap_space ? 2 * e->cap_space : 16;
+            struct engine_space *s = realloc(e->space, cap * sizeof *s);
+            if (!s)
+                return; /* counted as over: see engine_space_over */
+            e->space = s;
+            e->cap_space = cap;
+        }
+        memset(&e->space[i], 0, sizeof e->space[i]);
+        e->space[i].org = o->owner_org;
+        e->n_space++;
+    }
+    space_add(kind == OBS_IPV6 ? &e->space[i].v6 : &e->space[i].v4, kind, prefix);
+}
+
+/* Do the live ranges of org, not wide by their width, take in more than the limits'
+ * space (*over4 for IPv4, *over6 for IPv6)? Summed once per epoch for every owner,
+ * under the read lock, by the first matcher that asks (a walk of the index's range
+ * postings); expired indicators are left out, ones not yet valid counted. An owner
+ * left out for want of memory is over. */
+static void engine_space_over(struct engine *e, int64_t org, int64_t now, int *over4, int *over6)
+{
+    size_t i;
+
+    pthread_mutex_lock(&e->space_mu);
+    if (!e->space_known || e->space_epoch != e->epoch) {
+        struct space_walk w = {e, now};
+        e->n_space = 0;
+        idx_each_range(e->ix, space_one, &w);
+        e->space_known = 1;
+        e->space_epoch = e->epoch;
+    }
+    for (i = 0; i < e->n_space && e->space[i].org != org; i++)
+        ;
+    if (i == e->n_space) {
+        *over4 = *over6 = 1; /* none live (a race with memory): say over, the safe side */
+    } else {
+        *over4 = e->limits.wide_space4 && e->space[i].v4 > e->limits.wide_space4;
+        *over6 = e->limits.wide_space6 && e->space[i].v6 > e->limits.wide_space6;
+    }
+    pthread_mutex_unlock(&e->space_mu);
+}
+
+/* Does a hit via key (key_len bytes, the index's canonical text) of an indicator of
+ * org take in more than its owner should hear of (engine_hit.wide)? A range shorter
+ * than the limits' widths, or of an owner whose ranges together take in more than
+ * the limits' space; a parent domain shorter than the value's registrable domain. */
+static int wide_key(struct engine_matcher *m, enum idx_via via, const char *key, size_t key_len, int64_t org)
 {
     const char *slash;
-    int bits = 0, min;
+    int bits = 0, min, v6;
 
     if (via == IDX_VIA_PARENT)
-        return obs_public_suffix(key, key_len);
+        return obs_wide_parent(key, key_len, m->cur->text, m->cur->len);
     if (via != IDX_VIA_RANGE)
         return 0;
     /* idx_hit_fn: a range's key text is "/<prefix length>" */
-    min = m->cur->kind == OBS_IPV6 ? m->e->limits.wide_prefix6 : m->e->limits.wide_prefix4;
+    v6 = m->cur->kind == OBS_IPV6;
+    min = v6 ? m->e->limits.wide_prefix6 : m->e->limits.wide_prefix4;
     slash = memchr(key, '/', key_len);
-    if (!slash || min <= 0)
+    if (!slash)
         return 0;
     for (const char *q = slash + 1; q < key + key_len && *q >= '0' && *q <= '9' && bits <= 128; q++)
         bits = bits * 10 + (*q - '0');
-    return bits < min;
+    if (bits < min)
+        return 1;
+    if (!(v6 ? m->e->limits.wide_space6 : m->e->limits.wide_space4))
+        return 0;
+    if (!m->space_known || m->space_org != org || m->space_epoch != m->e->epoch) {
+        engine_space_over(m->e, org, m->now, &m->space_over4, &m->space_over6);
+        m->space_org = org;
+        m->space_epoch = m->e->epoch;
+        m->space_known = 1;
+    }
+    return v6 ? m->space_over6 : m->space_over4;
 }
 
 /* Report object num, found via key (key_len bytes; "" for a scan pattern's hit), once
- * per value; slot: the budget slot an index hit is charged to (engine_set_limits), -1
- * for none, or SCAN_HIT for a scan pattern's hit. */
+ * per value; slot, uslot: the organisation's and the submitter's budget slots an index
+ * hit is charged to (engine_set_limits), -1 for none; slot SCAN_HIT for a scan
+ * pattern's hit. */
 #define SCAN_HIT (-2)
 static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, const char *key,
-                    size_t key_len, long slot)
+                    size_t key_len, long slot, long uslot)
 {
     char id[300], matched[OBS_MAX_LEN + 1];
     struct engine_hit h;
@@ -429,7 +573,9 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
         if (m->seen[i] == num)
             return 0;
     if (slot >= 0)
-        hit_charge(m, slot);
+        hit_charge(&m->budgets[slot].hits);
+    if (uslot >= 0)
+        hit_charge(&m->users[uslot].hits);
     if (m->n_seen < MAX_SEEN)
         m->seen[m->n_seen++] = num;
     engine_versions_obj_id(m->e, num, id, sizeof id);
@@ -442,12 +588,12 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
     h.kind = m->cur->kind;
     h.via = via;
     h.scan = scan;
-    h.wide = !scan && wide_key(m, via, key, key_len);
     h.indicator = id;
     h.matched = key_len && via != IDX_VIA_RANGE ? matched : m->cur->text; /* a range: the address */
     {
         struct tlp_meta meta;
         engine_obj_meta(m->e, num, &meta);
+        h.wide = !scan && wide_key(m, via, key, key_len, meta.owner_org);
         h.owner_org = meta.owner_org;
         h.owner_identity = engine_owner_identity(m->e, meta.owner_org);
         h.submitter = meta.submitter;
@@ -459,28 +605,41 @@ static int emit_hit(struct engine_matcher *m, uint32_t num, enum idx_via via, co
     return m->stop;
 }
 
-/* An object under one of the value's keys. With index-hit budgets, an organisation
- * whose budget for the value (or the matcher) is spent has its further postings passed
- * over before anything else is looked at, so that its thousand indicators under one
- * key ("com") cost others one flag test each. The value is counted as spent only once
+/* An object under one of the value's keys. With index-hit budgets, a submitter (and
+ * an organisation, all its members together) whose budget for the value (or the
+ * matcher) is spent has its further postings passed over before anything else is
+ * looked at, so that its thousand indicators under one key ("com") cost others one
+ * flag test each; a member's indicators spend its own budget and its organisation's,
+ * never a colleague's. The value is counted as spent (for the organisation) only once
  * a further posting that the principal may see is passed over, so that the count
  * tells of nothing it may not see. */
 static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *key, size_t key_len)
 {
     struct engine_matcher *m = vctx;
     const struct idx_obj *o = idx_obj_at(m->e->ix, num);
-    long slot = -1;
+    long slot = -1, uslot = -1;
 
     if (!(o->flags & IDX_F_DETECT))
         return 0;
     if (m->hit_budgets) {
+        struct hit_budget *ob, *ub;
+        int org_full, user_full;
         slot = budget_slot_cached(m, o->owner_org);
-        if (slot >= 0 && m->budgets[slot].hit_spent == m->value_seq)
+        ob = slot >= 0 ? &m->budgets[slot].hits : NULL;
+        if (ob && ob->spent == m->value_seq)
             return 0;
-        if (!hit_room(m, slot)) {
+        uslot = user_slot(m, o->owner_org, o->submitter);
+        ub = uslot >= 0 ? &m->users[uslot].hits : NULL;
+        if (ub && ub->spent == m->value_seq)
+            return 0;
+        org_full = !hit_room(m, ob, m->e->limits.hit_org_value_budget);
+        user_full = !hit_room(m, ub, m->e->limits.hit_value_budget);
+        if (org_full || user_full) {
             if (reportable(m, num)) {
-                if (slot >= 0)
-                    m->budgets[slot].hit_spent = m->value_seq;
+                if (org_full && ob)
+                    ob->spent = m->value_seq;
+                if (user_full && ub)
+                    ub->spent = m->value_seq;
                 budget_spent(m, slot); /* slot -1 (no memory for it): counted all the same */
             }
             return 0;
@@ -493,7 +652,7 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         if (!pat || !eval_charged(m, owner_slot(m, num), pat, m->pvals, m->n_pvals))
             return 0;
     }
-    return emit_hit(m, num, via, key, key_len, slot);
+    return emit_hit(m, num, via, key, key_len, slot, uslot);
 }
 
 /* The host of a canonical URL as a domain or address value (into out->text, cap
@@ -594,6 +753,12 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         m->cur = &m->vals[i];
         m->n_seen = 0;
         m->value_seq++; /* a new value: every organisation's budget for it is whole */
+        if (!e->limits.hit_run_budget) {
+            /* the users' budgets are per value only: so their list stays as short as
+             * one value's submitters, however long the matcher lives (mreza match) */
+            m->n_users = 0;
+            m->last_user = -1;
+        }
         idx_lookup(e->ix, m->vals[i].kind, m->vals[i].text, m->vals[i].len, on_index_hit, m);
         if (m->host_of[i] >= 0 && !m->stop) {
             const struct canon_value *host = &m->hosts[m->host_of[i]];
@@ -604,14 +769,14 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         for (size_t s = 0; s < m->n_scan && !m->stop; s++) {
             m->cur = &m->vals[i];
             if (eval_charged(m, (long)m->scan_budget[s], m->scan_pats[s], &m->pvals[i], 1))
-                emit_hit(m, m->scan_nums[s], IDX_VIA_EXACT, "", 0, SCAN_HIT);
+                emit_hit(m, m->scan_nums[s], IDX_VIA_EXACT, "", 0, SCAN_HIT, -1);
         }
         for (size_t s = 0; m->scan_all && s < e->n_scan && !m->stop; s++) {
             uint32_t num = e->scan_objs[s];
             const struct pattern *pat = engine_pattern_of(e, num);
             m->cur = &m->vals[i];
             if (pat && reportable(m, num) && eval_charged(m, owner_slot(m, num), pat, &m->pvals[i], 1))
-                emit_hit(m, num, IDX_VIA_EXACT, "", 0, SCAN_HIT);
+                emit_hit(m, num, IDX_VIA_EXACT, "", 0, SCAN_HIT, -1);
         }
     }
     engine_read_unlock(e);

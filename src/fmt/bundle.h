@@ -37,6 +37,9 @@ struct bundle_limits {
     /* Nor this: the rows one organisation may hold in the store
      * (ingest.max_objects_per_org), 0 for no quota. */
     long max_objects_per_org;
+    /* Nor this: the rows of one id one organisation may hold, withdrawn ones and its
+     * users' personal objects included (ingest.max_versions_per_org_id), 0 for no cap. */
+    long max_versions_per_org_id;
     /* Nor this: the communities the versions are shared into (issue 11), as the
      * poster names them ("regional,wb-banks"); NULL: the national community. */
     const char *communities;

@@ -663,6 +663,25 @@ int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx)
     return 0;
 }
 
+void idx_each_range(const struct idx *ix, idx_range_fn fn, void *ctx)
+{
+    for (uint64_t i = 0; i < ix->n_entries; i++) {
+        const struct idx_entry *e = &ix->entries[i];
+        const unsigned char *key = (const unsigned char *)ix->strings + e->str_off;
+        size_t len = e->len_kind >> 8;
+        enum obs_kind kind;
+
+        if (key[0] == KEY_NET4 && len == 6)
+            kind = OBS_IPV4;
+        else if (key[0] == KEY_NET6 && len == 18)
+            kind = OBS_IPV6;
+        else
+            continue;
+        for (uint32_t p = e->post_head; p; p = ix->posts[p - 1].next)
+            fn(ctx, kind, key[1], ix->posts[p - 1].obj);
+    }
+}
+
 uint32_t idx_n_objs(const struct idx *ix)
 {
     return (uint32_t)ix->n_objs;

@@ -9,7 +9,9 @@
  * buffer. Labels with non-ASCII bytes go to libidn2 (IDNA 2008 with TR46 mapping,
  * non-transitional first), which allocates its result; it is freed at once.
  * Whether a name is a public suffix (obs_public_suffix) is libpsl's answer, from the
- * list compiled into Debian's libpsl (package publicsuffix): no list is kept here. */
+ * list compiled into Debian's libpsl (package publicsuffix): no list is kept here,
+ * but for the special-use names of the RFCs, which the PSL leaves out on purpose
+ * (obs_wide_parent: names that mean something else in every network). */
 #include <string.h>
 
 #include <idn2.h>
@@ -161,4 +163,54 @@ int obs_public_suffix(const char *domain, size_t len)
     /* PSL_TYPE_ANY: the private section too ("github.io"); psl_builtin() is
      * static data, shared by every thread without a lock */
     return psl_is_public_suffix2(psl_builtin(), name, PSL_TYPE_ANY) ? 1 : 0;
+}
+
+/* Special-use names (RFC 6761 "test", "localhost", "invalid", "example"; RFC 6762
+ * "local"; RFC 7686 "onion"; RFC 8375 "home.arpa"; RFC 9476 "alt"; ICANN's reserved
+ * "internal"; and "arpa" itself): below them a name means whatever each network
+ * makes it mean, so they are suffixes here. The single labels among them are public
+ * suffixes already (obs_public_suffix); they are listed to find the registrable
+ * name below them. */
+static const char *const special_use[] = {"home.arpa", "arpa", "local", "localhost", "invalid", "test",
+                                          "example", "onion", "alt", "internal"};
+
+/* Does the name s[0..len) end with the name suffix (equal, or below it)? */
+static int name_under(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+
+    if (len < n || memcmp(s + len - n, suffix, n))
+        return 0;
+    return len == n || s[len - n - 1] == '.';
+}
+
+int obs_wide_parent(const char *parent, size_t plen, const char *value, size_t vlen)
+{
+    char name[DOM_MAX_LEN + 1];
+    const char *reg;
+    size_t reg_len;
+
+    if (obs_public_suffix(parent, plen))
+        return 1;
+    if (name_under(parent, plen, "in-addr.arpa") || name_under(parent, plen, "ip6.arpa"))
+        return 1; /* a reverse-mapping name: an address range, as a name */
+    for (size_t i = 0; i < sizeof special_use / sizeof special_use[0]; i++) {
+        size_t n = strlen(special_use[i]);
+        if (!name_under(value, vlen, special_use[i]))
+            continue;
+        if (plen <= n)
+            return 1; /* the special-use name itself, or shorter */
+        /* the registrable name is one label below it: the parent is shorter
+         * exactly when it is the special-use name (parent is a suffix of value) */
+        return 0;
+    }
+    if (!vlen || vlen > DOM_MAX_LEN)
+        return 0;
+    memcpy(name, value, vlen);
+    name[vlen] = '\0';
+    reg = psl_registrable_domain(psl_builtin(), name);
+    if (!reg)
+        return 1; /* the value is a public suffix itself: every parent is wider */
+    reg_len = vlen - (size_t)(reg - name);
+    return plen < reg_len;
 }

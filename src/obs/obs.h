@@ -115,4 +115,14 @@ int obs_domain_next_parent(const char *domain, size_t len, size_t *pos);
  * for such a name matched as a parent takes in every name below it. */
 int obs_public_suffix(const char *domain, size_t len);
 
+/* 1 when an indicator for the canonical domain parent[0..plen), met as a parent of
+ * the canonical domain value[0..vlen), takes in names that are not its owner's to
+ * know of: parent is a public suffix (obs_public_suffix), a special-use name
+ * (RFC 6761, 6762, 8375, 9476: "home.arpa", "local", "test", "alt", "internal"...)
+ * or a reverse-mapping name (under in-addr.arpa or ip6.arpa), or shorter than the
+ * value's registrable domain (libpsl's, with the special-use names taken as public
+ * suffixes): "amazonaws.com" for "my-bucket.s3.amazonaws.com", whose registrable
+ * domain is itself (s3.amazonaws.com is a suffix). Else 0. */
+int obs_wide_parent(const char *parent, size_t plen, const char *value, size_t vlen);
+
 #endif

@@ -162,6 +162,32 @@ int stix_id_valid(const char *s, const char *want_type)
     return mz_uuid_valid(sep + 2, strlen(sep + 2));
 }
 
+int stix_id_has_upper(const char *s)
+{
+    const char *sep = strstr(s, "--");
+
+    if (!sep || !stix_id_valid(s, NULL))
+        return 0;
+    for (sep += 2; *sep; sep++)
+        if (*sep >= 'A' && *sep <= 'F')
+            return 1;
+    return 0;
+}
+
+enum mz_err stix_id_case_check(const char *id, const char *field, struct mz_error *err)
+{
+    char low[300]; /* a type name (250 at most), "--" and a UUID */
+    size_t i;
+
+    if (!stix_id_has_upper(id))
+        return MZ_OK;
+    for (i = 0; id[i] && i + 1 < sizeof low; i++)
+        low[i] = (char)ascii_to_lower((unsigned char)id[i]);
+    low[i] = '\0';
+    return mz_error_set(err, MZ_EINVAL, field,
+                        "STIX ids are written in lowercase (RFC 4122 outputs lowercase hex): write %.180s instead", low);
+}
+
 /* "/<prop>" for error fields; built only when there is an error to report. */
 static const char *ptr(char *buf, const char *prop)
 {
@@ -491,6 +517,88 @@ static void pointer_append(char *path, size_t cap, const char *key)
     path[n] = '\0';
 }
 
+/* Is key custom content, left as received (docs/api.md): an `x_` property, an `x-`
+ * extension (STIX 2.0's custom ones) or one an extension-definition defines? */
+static int custom_key(const char *key)
+{
+    return !strncmp(key, "x_", 2) || !strncmp(key, "x-", 2) || !strncmp(key, "extension-definition--", 22);
+}
+
+/* Refuse an uppercase hex digit in a reference under v (an object or a list), at
+ * path (a JSON pointer, cap bytes): a `*_ref` string or a `*_refs` list anywhere
+ * in the STIX-defined part, custom content (custom_key) left alone. With common
+ * (the top level of a custom object, whose other properties its producer defines)
+ * only the common properties are looked at. Values that are no STIX ids are left
+ * to the other checks (observed-data's embedded `objects` refer by key). The
+ * parser bounds the depth. */
+static enum mz_err refs_case(json_t *v, char *path, size_t cap, int common, struct mz_error *err)
+{
+    size_t n = strlen(path), i;
+    const char *key;
+    json_t *e, *x;
+    enum mz_err rc = MZ_OK;
+
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, e) {
+            snprintf(path + n, cap - n, "/%zu", i);
+            if ((json_is_object(e) || json_is_array(e)) && (rc = refs_case(e, path, cap, 0, err)))
+                return rc;
+        }
+        path[n] = '\0';
+        return MZ_OK;
+    }
+    json_object_foreach(v, key, e) {
+        int ref = json_is_string(e) && ends_with(key, "_ref");
+        int refs = json_is_array(e) && ends_with(key, "_refs");
+        if (custom_key(key) ||
+            (common && strcmp(key, "created_by_ref") && strcmp(key, "object_marking_refs") &&
+             strcmp(key, "granular_markings")) ||
+            (!ref && !refs && !json_is_object(e) && !json_is_array(e)))
+            continue; /* (most properties: no path to build) */
+        path[n] = '\0';
+        pointer_append(path, cap, key);
+        if (ref) {
+            rc = stix_id_case_check(json_string_value(e), path, err);
+        } else if (refs) {
+            size_t m = strlen(path);
+            json_array_foreach(e, i, x) {
+                snprintf(path + m, cap - m, "/%zu", i);
+                if (json_is_string(x) && (rc = stix_id_case_check(json_string_value(x), path, err)))
+                    break;
+            }
+        } else if (json_is_object(e) || json_is_array(e)) {
+            rc = refs_case(e, path, cap, 0, err);
+        }
+        if (rc)
+            return rc;
+    }
+    path[n] = '\0';
+    return MZ_OK;
+}
+
+/* docs/model.md R8: a STIX id is written in lowercase in every place the standard
+ * (or the node, for x_mreza_recipient_refs, which decides who reads) defines, since
+ * the node compares ids as written and a consumer that lowercases them (RFC 4122
+ * UUIDs are case-insensitive on input) would make two of its ids one. */
+static enum mz_err check_ids_case(json_t *obj, const struct stix_info *info, struct mz_error *err)
+{
+    char path[MZ_ERR_FIELD_LEN] = "";
+    json_t *aud = json_object_get(obj, "x_mreza_recipient_refs"), *e;
+    enum mz_err rc = stix_id_case_check(info->id, "/id", err);
+    size_t i;
+
+    if (!rc)
+        rc = refs_case(obj, path, sizeof path, info->kind == STIX_CUSTOM, err);
+    json_array_foreach(aud, i, e) {
+        if (rc)
+            break;
+        snprintf(path, sizeof path, "/x_mreza_recipient_refs/%zu", i);
+        if (json_is_string(e))
+            rc = stix_id_case_check(json_string_value(e), path, err);
+    }
+    return rc;
+}
+
 /* The first place where got differs from the standard's object want, as a JSON
  * pointer under path (both objects), and what differs in words; NULL if equal. */
 static const char *first_difference(json_t *want, json_t *got, char *path, size_t cap, char *what, size_t what_cap)
@@ -713,6 +821,8 @@ enum mz_err stix_validate(json_t *obj, struct stix_info *info, struct mz_error *
             break;
         rc = check_property(key, v, err);
     }
+    if (!rc)
+        rc = check_ids_case(obj, info, err);
     if (rc)
         return rc;
     info->created_by_ref = json_string_value(json_object_get(obj, "created_by_ref"));

@@ -9,7 +9,9 @@
  * A marking-definition under the id of a standard one (TLP 2.0, or STIX 2.1's TLP
  * 1.0: rules/tlp.h) must equal the standard's as a JSON value; any other content is
  * refused, naming the first property that differs. An SCO under a UUIDv5 id must carry
- * the id its content gives (STIX 2.1 section 2.9, docs/model.md R8: rules/sco_id.h). */
+ * the id its content gives (STIX 2.1 section 2.9, docs/model.md R8: rules/sco_id.h).
+ * STIX ids are written in lowercase hex in the object's `id` and every reference the
+ * standard defines (custom `x_` content is left as received): R8 too. */
 #ifndef MZ_STIX_H
 #define MZ_STIX_H
 
@@ -64,6 +66,13 @@ void stix_info_clear(struct stix_info *info);
 int stix_version_key(const char *v, char *out);
 /* 1 if s is "<type>--<RFC 4122 UUID>"; with want_type non-NULL, type must equal it. */
 int stix_id_valid(const char *s, const char *want_type);
+/* 1 if s is a STIX id (stix_id_valid) whose UUID has an uppercase hex digit. The
+ * node refuses those on write (docs/model.md R8); stores written before may hold
+ * some, which stay readable as spelt. */
+int stix_id_has_upper(const char *s);
+/* MZ_OK, or MZ_EINVAL at field (a JSON pointer) when id has uppercase hex, the
+ * message giving the lowercase spelling to write instead. */
+enum mz_err stix_id_case_check(const char *id, const char *field, struct mz_error *err);
 /* 1 if t is a STIX 2.1 type name this release knows (not a custom one). */
 int stix_type_known(const char *t);
 /* The version digit of id's UUID (4 random, 5 name-based...), or -1. */

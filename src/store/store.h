@@ -50,6 +50,17 @@ typedef void (*store_hook_fn)(void *ctx, enum store_hook_point point);
 /* Set (or, with fn NULL, clear) st's hook. */
 void store_set_hook(struct store *st, store_hook_fn fn, void *ctx);
 
+/* For tests: SQLite's plan (EXPLAIN QUERY PLAN, one step a line) of one of the
+ * store's queries of an id's rows, as the store runs them, in out (cut at cap), so
+ * that a test can hold them to their index (the third re-attack's N1: objects_id_seq,
+ * no temporary B-tree per row). cap must be > 0. */
+enum store_plan_of {
+    STORE_PLAN_ID_ROWS = 0, /* store_id_versions_after of an id that needs the choice */
+    STORE_PLAN_LIST_CX      /* store_list of the rows that need the choice, each with
+                               its id's first row (the engine's load_model) */
+};
+enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out, size_t cap, struct mz_error *err);
+
 /* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE), so
  * everything written between begin and commit is one atomic, durable unit: after
  * store_commit() returns MZ_OK the data survives kill -9 and power loss. */
@@ -433,6 +444,12 @@ typedef int (*store_version_fn)(void *ctx, const struct store_version *v);
  * domain decides the model's choices on (it alone applies TLP to them). */
 enum mz_err store_id_versions(struct store *st, const char *stix_id, store_version_fn fn, void *ctx,
                               struct mz_error *err);
+/* The same, of the versions stored after seq after_seq alone (the write path reads an
+ * id's rows once per bundle and then only those it added: svc_ingest.c). cx: the id
+ * needs the model's choice (so do all its rows: they are read by their index,
+ * objects_id_seq); else its rows are one poster's, bounded by ingest.max_versions. */
+enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64_t after_seq, int cx,
+                                    store_version_fn fn, void *ctx, struct mz_error *err);
 /* The body of version seq, NUL-terminated, in *body_out (heap: the caller frees). */
 enum mz_err store_body(struct store *st, int64_t seq, char **body_out, size_t *len_out, struct mz_error *err);
 /* Mark every version of stix_id as needing the model's choice on reads. */

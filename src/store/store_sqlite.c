@@ -39,6 +39,7 @@ struct store {
     sqlite3_stmt *put_grant; /* one grant of a version (store_put_object, store_share_add) */
     sqlite3_stmt *org_comm;  /* an organisation's community bits (store_org_comm) */
     int64_t comm_ids[STORE_COMM_MAX]; /* community id of each bit, 0: not known (yet) */
+    sqlite3_stmt *id_rows_cx; /* those after a seq of an id that needs the choice */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
     store_hook_fn hook;      /* tests (store_set_hook) */
@@ -164,8 +165,19 @@ static const char *const migrations[] = {
      * (a scan made the start-up of `mreza match` grow with the whole store) */
     "CREATE INDEX objects_cx ON objects(seq) WHERE cx = 1;",
     /* the rows of one organisation, counted at every write when it has a quota
-     * (ingest.max_objects_per_org: store_count_owned) */
-    "CREATE INDEX objects_owner ON objects(owner_org);",
+     * (ingest.max_objects_per_org: store_count_owned); and the rows of one id that
+     * needs the model's choice in arrival order (the third re-attack's N1): its
+     * first row is read for each of its rows by store_list (ORDER BY f.seq LIMIT 1:
+     * every read of it, the engine's load at start-up) and its rows after a seq by
+     * the write path (store_id_versions_after). Without it SQLite found them by
+     * objects_version and sorted them in a temporary B-tree each time: an id of
+     * 21 000 rows took minutes to load at start-up. Partial: only such ids grow
+     * large (an id whose rows are all one poster's is bounded by
+     * ingest.max_versions), and every row of such an id has cx = 1 (store_mark_cx
+     * marks them all, later ones are stored so); a full index cost every insert
+     * 10-15 % (bench/ingest). */
+    ("CREATE INDEX objects_owner ON objects(owner_org);"
+     "CREATE INDEX objects_id_seq ON objects(stix_id, seq) WHERE cx = 1;"),
     /* Communities (issue 11, docs/federation.md section 6). A community is a group of
      * organisations that share TLP:GREEN; each has a bit (0-61) and every version a
      * bit set `comm` of the communities it is shared into. memberships: per
@@ -388,9 +400,15 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to"
-                     " FROM objects WHERE stix_id=?1 ORDER BY seq",
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to FROM objects WHERE stix_id=?1 AND seq>?2"
+                     " ORDER BY seq",
                      &st->id_rows, err);
+    if (!rc)
+        rc = prepare(st,
+                     "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to FROM objects"
+                     " WHERE stix_id=?1 AND seq>?2 AND cx = 1 ORDER BY seq",
+                     &st->id_rows_cx, err);
     if (!rc)
         rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3 AND latest=1",
                      &st->put_clear, err);
@@ -440,6 +458,7 @@ void store_close(struct store *st)
     sqlite3_finalize(st->id_rows);
     sqlite3_finalize(st->put_grant);
     sqlite3_finalize(st->org_comm);
+    sqlite3_finalize(st->id_rows_cx);
     sqlite3_close(st->db);
     free(st);
 }
@@ -1199,11 +1218,18 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
 enum mz_err store_id_versions(struct store *st, const char *stix_id, store_version_fn fn, void *ctx,
                               struct mz_error *err)
 {
-    sqlite3_stmt *s = st->id_rows;
+    return store_id_versions_after(st, stix_id, INT64_MIN, 0, fn, ctx, err);
+}
+
+enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64_t after_seq, int cx,
+                                    store_version_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = cx ? st->id_rows_cx : st->id_rows;
     enum mz_err rc = MZ_OK;
     int step;
 
     sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, after_seq);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct store_version v;
         v.seq = sqlite3_column_int64(s, 0);
@@ -1499,6 +1525,20 @@ static enum mz_err prepare_query(struct store *st, const char *cols, const struc
     return MZ_OK;
 }
 
+/* store_list's columns */
+static const char list_cols[] =
+    "seq,stix_id,type,version,date_added,created_by,owner_org,"
+    "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
+    "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
+    "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested,"
+    "comm,shared_to,"
+    /* the id's first object (docs/model.md R2.3, R4): of an id that needs the choice,
+     * its first stored row's owner and claim (objects_id_seq: the first entry of the
+     * id's rows, all cx = 1, found without reading or sorting the others); of any
+     * other id, the row's own (one object) */
+    "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f"
+    " WHERE f.stix_id = objects.stix_id AND f.cx = 1 ORDER BY f.seq LIMIT 1) END";
+
 enum mz_err store_list(struct store *st, const struct store_vis *vis,
                        const struct store_query *q, store_row_fn fn, void *ctx,
                        int *more_out, struct mz_error *err)
@@ -1508,18 +1548,7 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
     long n = 0;
     int step, more = 0;
 
-    rc = prepare_query(st, "seq,stix_id,type,version,date_added,created_by,owner_org,"
-                       "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
-                       "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
-                       "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested,"
-                       "comm,shared_to,"
-                       /* the id's first object (docs/model.md R2.3, R4): of an id that
-                        * needs the choice, its first stored row's owner and claim (the
-                        * index on stix_id: the id's rows alone); of any other id, the
-                        * row's own (one object) */
-                       "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f"
-                       " WHERE f.stix_id = objects.stix_id ORDER BY f.seq LIMIT 1) END",
-                       q, vis, 1, &s, err);
+    rc = prepare_query(st, list_cols, q, vis, 1, &s, err);
     if (rc)
         return rc;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -2122,5 +2151,46 @@ enum mz_err store_grants(struct store *st, int64_t community, int64_t after_us, 
     }
     sqlite3_finalize(s);
     sqlite3_finalize(o);
+    return rc;
+}
+enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out, size_t cap, struct mz_error *err)
+{
+    struct store_query q;
+    struct store_vis all;
+    struct mz_buf sql;
+    sqlite3_stmt *s = NULL;
+    size_t len = 0;
+    enum mz_err rc;
+    int step;
+
+    memset(&q, 0, sizeof q);
+    memset(&all, 0, sizeof all);
+    all.all_mask = 0x1f;
+    q.tlp = -1;
+    q.all_versions = 1;
+    q.order = STORE_ORDER_ADDED;
+    q.cx = STORE_CX_CHOICE;
+    mz_buf_init(&sql, 1 << 16);
+    rc = mz_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
+    if (!rc && which == STORE_PLAN_ID_ROWS)
+        rc = mz_buf_puts(&sql, sqlite3_sql(st->id_rows_cx));
+    if (rc)
+        rc = mz_error_set(err, rc, "", "store: query too large");
+    else if (which != STORE_PLAN_ID_ROWS)
+        rc = build_query(&sql, list_cols, &q, 1, err);
+    if (!rc)
+        rc = prepare(st, sql.data, &s, err);
+    mz_buf_free(&sql);
+    if (rc)
+        return rc;
+    out[0] = 0; /* cap > 0 */
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(s, 3);
+        int n = snprintf(out + len, cap - len, "%s\n", d ? d : "");
+        len = n > 0 && len + (size_t)n < cap ? len + (size_t)n : cap - 1;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "explain a query");
+    sqlite3_finalize(s);
     return rc;
 }

@@ -23,6 +23,7 @@ struct mz_conf {
     long ingest_max_future_skew;     /* seconds a version's modified may lie ahead of the clock */
     long ingest_max_versions;        /* versions per object (docs/model.md R6.5) */
     long ingest_max_objects_per_org; /* rows one organisation may hold; 0: no quota */
+    long ingest_max_versions_per_org_id; /* rows of one id one organisation may hold (R6.5) */
     long sync_max_objects_per_id;    /* objects of one id from peers (R6.5; issue 11's sync) */
     long accounts_max_users_per_org; /* users of one organisation (R6.5: its objects of an id) */
     long http_timeout;               /* seconds of connection inactivity */
@@ -51,10 +52,14 @@ struct mz_conf {
     size_t match_regex_heap;         /* PCRE2 heap limit of one MATCHES attempt, bytes */
     long match_regex_budget;         /* steps of one organisation's patterns on one value */
     long match_regex_request_budget; /* steps of one organisation's patterns in one API request */
-    long match_hit_budget;           /* index hits of one organisation's indicators on one value */
-    long match_hit_request_budget;   /* index hits of one organisation's indicators in one API request */
+    long match_hit_budget;           /* index hits of one submitter's indicators on one value */
+    long match_hit_request_budget;   /* index hits of one submitter's indicators in one API request */
     long match_report_min_prefix4;   /* IPv4 ranges shorter than this: sightings stay home */
     long match_report_min_prefix6;   /* IPv6 ranges shorter than this: sightings stay home */
+    long match_report_max_space4;   /* an owner's IPv4 ranges over this many addresses: sightings stay home */
+    long match_report_max_space6;   /* the same in IPv6 /64 networks */
+    long match_hit_org_budget;       /* index hits of one organisation (all its members) per value */
+    long match_hit_org_request_budget; /* ... per request */
     char log_level[16];
     char tls_cert[MZ_CONF_STR_LEN];       /* PEM chain; "" = plain HTTP */
     char tls_key[MZ_CONF_STR_LEN];        /* PEM private key, mode 0600 */

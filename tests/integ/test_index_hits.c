@@ -15,7 +15,21 @@
  *       value and match.hit_request_budget times per request; past that, its further
  *       postings are passed over, the reply's budget_spent names it (as for the
  *       regex budgets) and nobody else's hits are touched. Forced with small limits
- *       (3 per value, 10 per request), never by time. */
+ *       (3 per value, 10 per request), never by time.
+ * The third re-attack found:
+ *   N2: the wide hits got around. A parent above a public suffix is not one
+ *       ("amazonaws.com" for my-bucket.s3.amazonaws.com, s3.amazonaws.com being a
+ *       suffix), nor were the special-use names ("home.arpa"); and 65 536 /16s, each
+ *       narrow, take in every address. Now a parent shorter than the value's
+ *       registrable domain, or a special-use name, is wide; and an organisation's
+ *       live ranges are judged together: when they take in more than
+ *       match.report_max_space4 addresses (512 here, three /23s) or
+ *       match.report_max_space6 /64s (default one /48: two /48s), all its range hits
+ *       are wide;
+ *   N3: the hit budget was the organisation's, so a colleague's 32 indicators under
+ *       a more specific key spent it and hid the others' (a RED one it may not read
+ *       among them). Now hit budgets are per submitting user, with a larger one for
+ *       the organisation's members together (match.hit_org_budget). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,13 +44,16 @@
 #include "harness.h"
 
 #define CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+#define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 #define ID(tail) "indicator--5e5e5e5e-0000-4000-8000-" tail
 
 static struct hnode node;
-static char hosp_key[64], me_key[64], al_key[64], mk_key[64], spam_key[64], admin_key[64];
-static char spam_ident[64];
+static char hosp_key[64], me_key[64], al_key[64], mk_key[64], spam_key[64], admin_key[64], hosp2_key[64];
+static char spam_ident[64], mk_user_ident[64];
 
-static void post_indicator(const char *key, const char *id, const char *pattern)
+/* POST one indicator of pattern, marked marking, with extra members (or ""). */
+static void post_marked(const char *key, const char *id, const char *pattern, const char *marking,
+                        const char *extra)
 {
     char body[1024];
     struct hresp r;
@@ -45,13 +62,18 @@ static void post_indicator(const char *key, const char *id, const char *pattern)
              "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
              "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
              "\"pattern\":\"%s\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\","
-             "\"object_marking_refs\":[\"" CLEAR "\"]}",
-             id, pattern);
+             "\"object_marking_refs\":[\"%s\"]%s}",
+             id, pattern, marking, extra);
     if (h_http(&node, "POST", "/api/v1/objects", key, body, strlen(body), &r) != 201)
         fail_msg("POST %s: %ld %s", pattern, r.status, r.body);
     if (!strstr(r.body, "\"match\":\"exact\""))
         fail_msg("POST %s: not an exact plan: %s", pattern, r.body);
     hresp_free(&r);
+}
+
+static void post_indicator(const char *key, const char *id, const char *pattern)
+{
+    post_marked(key, id, pattern, CLEAR, "");
 }
 
 /* The background thread indexes new objects within about a second. */
@@ -85,7 +107,7 @@ static int count(const char *text, const char *needle)
 static int setup(void **state)
 {
     const char *const sets[] = {"match.hit_budget=3", "match.hit_request_budget=10", NULL};
-    char id[64];
+    char id[64], extra[200];
 
     (void)state;
     h_node_init(&node);
@@ -99,18 +121,20 @@ static int setup(void **state)
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", al_key);
     h_add_user(&node, "analyst@mk-cirt", "mk-cirt", "analyst", mk_key);
     h_add_user(&node, "reporter@mk-power", "mk-power", "reporter", spam_key);
+    h_add_user(&node, "reporter2@al-hospital", "al-hospital", "reporter", hosp2_key);
     h_add_user(&node, "admin@mk-cirt", "mk-cirt", "node-admin", admin_key);
     h_identity(&node, "org", "mk-power", spam_ident);
+    h_identity(&node, "user", "analyst@mk-cirt", mk_user_ident);
     h_start(&node, sets);
     /* F5: the hospital's catch-alls, and narrow ones as controls */
     post_indicator(hosp_key, ID("000000000001"), "[ipv4-addr:value ISSUBSET '0.0.0.0/0']");
     post_indicator(hosp_key, ID("000000000002"), "[domain-name:value = 'com']");
     post_indicator(hosp_key, ID("000000000003"), "[domain-name:value = 'github.io']");
     post_indicator(hosp_key, ID("000000000004"), "[ipv4-addr:value ISSUBSET '198.50.0.0/15']");
-    post_indicator(hosp_key, ID("000000000005"), "[ipv6-addr:value ISSUBSET '2001:db8::/31']");
+    post_indicator(hosp_key, ID("000000000005"), "[ipv6-addr:value ISSUBSET '2001:db8::/47']");
     post_indicator(hosp_key, ID("000000000011"), "[ipv4-addr:value ISSUBSET '198.51.0.0/16']");
     post_indicator(hosp_key, ID("000000000012"), "[domain-name:value = 'me-cirt-internal.com']");
-    post_indicator(hosp_key, ID("000000000013"), "[ipv6-addr:value ISSUBSET '2001:db8::/32']");
+    post_indicator(hosp_key, ID("000000000013"), "[ipv6-addr:value ISSUBSET '2001:db8::/48']");
     post_indicator(hosp_key, ID("000000000014"), "[ipv4-addr:value = '192.0.2.44']");
     /* F6: eight 'com' indicators of mk-power, one of al-cert's */
     for (int i = 0; i < 8; i++) {
@@ -118,6 +142,25 @@ static int setup(void **state)
         post_indicator(spam_key, id, "[domain-name:value = 'com']");
     }
     post_indicator(al_key, ID("000000000200"), "[domain-name:value = 'evil-corp.com']");
+    /* N2: parents above the registrable domain, a special-use name; a control */
+    post_indicator(hosp_key, ID("000000000021"), "[domain-name:value = 'amazonaws.com']");
+    post_indicator(hosp_key, ID("000000000022"), "[domain-name:value = 'home.arpa']");
+    post_indicator(hosp_key, ID("000000000023"), "[domain-name:value = 'evil-bucket.s3.amazonaws.com']");
+    /* N2: mk-power's three /23s and two /48s, al-cert's one /23 */
+    post_indicator(spam_key, ID("000000000031"), "[ipv4-addr:value ISSUBSET '100.64.0.0/23']");
+    post_indicator(spam_key, ID("000000000032"), "[ipv4-addr:value ISSUBSET '100.64.2.0/23']");
+    post_indicator(spam_key, ID("000000000033"), "[ipv4-addr:value ISSUBSET '100.64.4.0/23']");
+    post_indicator(al_key, ID("000000000034"), "[ipv4-addr:value ISSUBSET '100.65.0.0/23']");
+    post_indicator(spam_key, ID("000000000035"), "[ipv6-addr:value ISSUBSET '2001:db8:100::/48']");
+    post_indicator(spam_key, ID("000000000036"), "[ipv6-addr:value ISSUBSET '2001:db8:101::/48']");
+    /* N3: one member's RED indicator for analyst@mk-cirt, four of a colleague's
+     * (who may not read it) under a narrower key */
+    snprintf(extra, sizeof extra, ",\"x_mreza_recipient_refs\":[\"%s\"]", mk_user_ident);
+    post_marked(hosp_key, ID("000000000041"), "[domain-name:value = 'victim.example']", RED, extra);
+    for (int i = 0; i < 4; i++) {
+        snprintf(id, sizeof id, ID("0000000000%02d"), 42 + i);
+        post_indicator(hosp2_key, id, "[domain-name:value = 'a.victim.example']");
+    }
     wait_indexed();
     return 0;
 }
@@ -284,6 +327,99 @@ static void test_hit_budget_cli(void **state)
     free(err);
 }
 
+/* `mreza match --report` of the lines in text as analyst@me-cirt, with extra --set
+ * settings (NULL-terminated, at most two). */
+static void report_lines(const char *name, const char *text, const char *const *sets)
+{
+    char log[400], *out = NULL;
+    const char *argv[16] = {"match", "--as-user", "analyst@me-cirt", "--format", "text", "--report"};
+    size_t n = 6;
+    FILE *f;
+
+    snprintf(log, sizeof log, "%s/%s", node.dir, name);
+    f = fopen(log, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    for (size_t i = 0; sets && sets[i] && i < 2; i++) {
+        argv[n++] = "--set";
+        argv[n++] = sets[i];
+    }
+    argv[n++] = log;
+    argv[n] = NULL;
+    assert_int_equal(h_cli(&node, &out, argv), 0);
+    free(out);
+}
+
+/* N2: a parent shorter than the value's registrable domain (amazonaws.com above
+ * the suffix s3.amazonaws.com), a special-use name (home.arpa): their owner hears of
+ * none; the registrable parent evil-bucket.s3.amazonaws.com is told as before. */
+static void test_wide_parents(void **state)
+{
+    (void)state;
+    report_lines("parents.log",
+                 "GET http://my-bucket.s3.amazonaws.com/x\n"
+                 "mdns printer.home.arpa\n"
+                 "GET http://cdn.evil-bucket.s3.amazonaws.com/y\n",
+                 NULL);
+    assert_true(sightings_of(me_key, ID("000000000021")) >= 1);
+    assert_true(sightings_of(me_key, ID("000000000022")) >= 1);
+    assert_true(sightings_of(me_key, ID("000000000023")) >= 1);
+    if (sightings_of(hosp_key, ID("000000000021")))
+        fail_msg("the hospital reads me-cirt's sighting of its 'amazonaws.com'");
+    if (sightings_of(hosp_key, ID("000000000022")))
+        fail_msg("the hospital reads me-cirt's sighting of its 'home.arpa'");
+    if (sightings_of(hosp_key, ID("000000000023")) < 1)
+        fail_msg("the hospital is not told of me-cirt's sighting of evil-bucket.s3.amazonaws.com");
+}
+
+/* N2: mk-power's three /23s take in 1 536 addresses, over 512: none of their hits
+ * is told to it; al-cert's one /23 (512, not over) is. Its two IPv6 /48s are over
+ * the default one /48 of /64s. */
+static void test_range_space(void **state)
+{
+    static const char *const sets[] = {"match.report_max_space4=512", NULL};
+    static const char *const over[] = {ID("000000000031"), ID("000000000032"), ID("000000000033"),
+                                       ID("000000000035")};
+
+    (void)state;
+    report_lines("ranges.log",
+                 "100.64.0.5 a\n100.64.3.7 b\n100.64.5.9 c\n100.65.0.1 d\n2001:db8:100::1 e\n", sets);
+    for (size_t i = 0; i < 4; i++) {
+        assert_true(sightings_of(me_key, over[i]) >= 1);
+        if (sightings_of(spam_key, over[i]))
+            fail_msg("mk-power reads me-cirt's sighting of its range %s", over[i]);
+    }
+    assert_true(sightings_of(me_key, ID("000000000034")) >= 1);
+    if (sightings_of(al_key, ID("000000000034")) < 1)
+        fail_msg("al-cert is not told of me-cirt's sighting of its one /23");
+}
+
+/* N3: reporter2@al-hospital's four indicators for a.victim.example spend its own
+ * budget (3), not its colleague's: the hospital's RED victim.example, addressed to
+ * analyst@mk-cirt (reporter2 may not read it), is still reported to its reader. */
+static void test_hit_budget_colleague(void **state)
+{
+    static const char body[] = "{\"values\":[\"a.victim.example\"]}";
+    char id[64];
+    struct hresp r;
+    int n = 0;
+
+    (void)state;
+    assert_int_equal(h_http(&node, "POST", "/api/v1/match", mk_key, body, strlen(body), &r), 200);
+    for (int i = 0; i < 4; i++) {
+        snprintf(id, sizeof id, ID("0000000000%02d"), 42 + i);
+        n += count(r.body, id);
+    }
+    assert_int_equal(n, 3);
+    if (count(r.body, ID("000000000041")) != 1)
+        fail_msg("a colleague's indicators hid the hospital's victim.example: %s", r.body);
+    hresp_free(&r);
+    /* and reporter2 may not read what it could hide before */
+    assert_int_equal(h_http(&node, "GET", "/api/v1/objects/" ID("000000000041"), hosp2_key, NULL, 0, &r), 404);
+    hresp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +427,9 @@ int main(void)
         cmocka_unit_test(test_hit_budget_per_value),
         cmocka_unit_test(test_hit_budget_per_request),
         cmocka_unit_test(test_hit_budget_cli),
+        cmocka_unit_test(test_wide_parents),
+        cmocka_unit_test(test_range_space),
+        cmocka_unit_test(test_hit_budget_colleague),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

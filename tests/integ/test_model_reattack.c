@@ -26,10 +26,10 @@
  *     later for everyone; `mreza match` too, from the store and from its snapshot.
  *     On the code before, the engine took the id's first object from its first
  *     indexed version (the hospital's), and reported it to everyone;
- *   - ids are the store's spelling (type, UUID, case of its hex digits): the
- *     hospital's claim of indicator--...AB is not a later object of me-cirt's claim
- *     of indicator--...ab. On the code before, the engine keyed ids by the UUID
- *     alone, and nobody but the hospital matched its own claim;
+ *   - ids are written in lowercase (docs/model.md R8): the hospital's post of
+ *     indicator--...AB beside me-cirt's claim of indicator--...ab is refused (400
+ *     naming /id and the spelling to write). Before N4 of the third re-attack it
+ *     was accepted as another id, the hospital's claim, served to everyone;
  *   - SCO fall-through (R2.4, L5 of the second re-attack): me-cirt withdraws its
  *     `domain-name--<UUIDv4>` "evil" object to the hospital; hr-cert, entitled to it
  *     before, is served nothing - not the hospital's later copy of the id saying
@@ -443,11 +443,13 @@ static void test_unindexed_claim(void **state)
     assert_int_equal(match_owners(K_HOSP, dom, id), 3);
 }
 
-/* Ids as the store spells them: me-cirt claims indicator--...ab, the hospital adds
- * its own object of it (the id needs the model's choice); the hospital then claims
- * indicator--...AB, another id for the store. The hospital's claim is the first
- * object of its own id, matched by everyone; its later object of me-cirt's id is its
- * own alone. */
+/* Ids are written in lowercase (docs/model.md R8, N4 of the third re-attack): me-cirt
+ * claims indicator--...ab, the hospital adds its own object of it (the id needs the
+ * model's choice), matched for the hospital alone. The hospital's post of
+ * indicator--...AB, "revoked, false positive", is refused: on the code before it was
+ * another id for the node, its own claim, matched and correlated by everyone beside
+ * me-cirt's, and a consumer that lowercases UUIDs (RFC 4122) would take it for a
+ * later version of me-cirt's. */
 static void test_id_spelling(void **state)
 {
     const char *lower = "indicator--5b0c1c1e-0000-4000-8000-0000000002ab";
@@ -459,18 +461,17 @@ static void test_id_spelling(void **state)
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
     indicator(body, sizeof body, lower, "spelling-later.example", 2, 0, hosp_ident, GREEN, "hospital later");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
-    indicator(body, sizeof body, upper, "spelling-upper.example", 1, 0, hosp_ident, GREEN, "hospital claim");
-    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
+    indicator(body, sizeof body, upper, "spelling-lower.example", 3, 1, hosp_ident, GREEN, "false positive");
+    assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/id\""));
+    assert_non_null(strstr(last.body, "write indicator--5b0c1c1e-0000-4000-8000-0000000002ab instead"));
+    assert_int_equal(h_db_count(&node, "stix_id = 'indicator--5B0C1C1E-0000-4000-8000-0000000002AB'"), 0);
     wait_indexed();
-    assert_int_equal(match_hits_by(K_HR, "spelling-upper.example", hosp_ident), 1);
-    assert_int_equal(match_hits_by(K_ME, "spelling-upper.example", hosp_ident), 1);
-    assert_int_equal(match_hits_by(K_HOSP, "spelling-upper.example", hosp_ident), 1);
     assert_int_equal(match_hits_by(K_HR, "spelling-later.example", hosp_ident), 0);
     assert_int_equal(match_hits_by(K_HOSP, "spelling-later.example", hosp_ident), 1);
     assert_int_equal(match_hits_by(K_HR, "spelling-lower.example", me_ident), 1);
-    /* reported as the store spells it: a GET of the reported id is the hospital's */
-    assert_int_equal(match_owners(K_HR, "spelling-upper.example", upper), 2);
-    assert_int_equal(correlation_owners(K_HR, "spelling-upper.example", upper), 2);
+    assert_int_equal(match_hits_by(K_HR, "spelling-lower.example", hosp_ident), 0);
+    assert_int_equal(match_owners(K_HR, "spelling-lower.example", lower), 1);
 }
 
 /* `mreza match` (the index built from the store, then mapped from its snapshot, whose

@@ -10,6 +10,9 @@
  *     `--narrow-revocation` lets a narrow revocation in;
  *   - the API's parameters author=self and narrow_revocation=true|false, others refused;
  *   - R6.5: ingest.max_versions, set at the server, refuses the version beyond it;
+ *     ingest.max_versions_per_org_id (5 here) refuses an organisation's version of an
+ *     id beyond it, its users' and withdrawn ones counted together, in one bundle as
+ *     across bundles, and tells no count (the third re-attack's N1);
  *   - R8: an SCO under a UUIDv5 id must carry the id its content gives (STIX 2.1
  *     section 2.9): ids computed by the OASIS stix2 library and MISP's v4 SCO ids are
  *     stored, the STIX specification's example ids (in MISP's mapping documentation)
@@ -85,7 +88,7 @@ static int cli(const char *const *argv, char **out, char **errs)
 
 static int setup(void **state)
 {
-    const char *const sets[] = {"ingest.max_versions=3", NULL};
+    const char *const sets[] = {"ingest.max_versions=3", "ingest.max_versions_per_org_id=5", NULL};
 
     (void)state;
     h_node_init(&node);
@@ -318,6 +321,56 @@ static void test_max_versions_withdrawn(void **state)
     assert_int_equal(post(K_AL2, "", id, 6, "w", GREEN, 0), 201);
 }
 
+/* A bundle of versions of id by k, `modified` 2025-01-<day> for day in [from, to]. */
+static long post_days(int k, const char *id, int from, int to)
+{
+    char body[8000], one[1000];
+    size_t len;
+
+    len = (size_t)snprintf(body, sizeof body,
+                           "{\"type\":\"bundle\",\"id\":\"bundle--6f1d0c7e-1b1e-4c55-9d0e-0a1b2c3d4e60\",\"objects\":[");
+    for (int day = from; day <= to; day++) {
+        body_of(one, sizeof one, id, day, "o", GREEN, 0);
+        len += (size_t)snprintf(body + len, sizeof body - len, "%s%s", day > from ? "," : "", one);
+    }
+    snprintf(body + len, sizeof body - len, "]}");
+    return req("POST", "/api/v1/objects", keys[k], body);
+}
+
+/* R6.5: an organisation's rows of one id are capped, withdrawn versions and its users'
+ * personal objects counted together (ingest.max_versions_per_org_id, 5 here). The
+ * third re-attack's N1: on the code before, each user of an organisation posted
+ * ingest.max_versions versions, withdrew them from everyone and left room for the
+ * next, so that one id grew to tens of thousands of rows. */
+static void test_max_versions_per_org_id(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-4000-8000-000000000026";
+    char path[200];
+
+    (void)state;
+    assert_int_equal(post_days(K_AL, id, 2, 4), 201);
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    assert_int_equal(req("POST", path, keys[K_AL], "{\"versions\":\"all\",\"owner_keeps\":false}"), 200);
+    /* a colleague who may read none of them starts its personal object: its third
+     * version would be al-cert's sixth row of the id, refused in the bundle that
+     * brings it (the rows a bundle adds count as it goes), and nothing of it stored */
+    assert_int_equal(post_days(K_AL2, id, 5, 7), 409);
+    assert_non_null(strstr(last.body, "ingest.max_versions_per_org_id"));
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/2/modified\""));
+    assert_int_equal(post_days(K_AL2, id, 5, 6), 201);
+    assert_int_equal(post(K_AL2, "", id, 7, "o", GREEN, 0), 409);
+    assert_non_null(strstr(last.body, "ingest.max_versions_per_org_id"));
+    /* no count: the rows include versions the poster may not read (R5) */
+    assert_null(strstr(last.body, "5 versions"));
+    assert_null(strstr(last.body, " 5 "));
+    assert_non_null(strstr(last.body, "as many versions from organisation al-cert"));
+    /* a re-post of a stored version is still a duplicate; another organisation's
+     * versions of the id are its own count */
+    assert_int_equal(post(K_AL2, "", id, 6, "o", GREEN, 0), 201);
+    assert_non_null(strstr(last.body, "\"duplicate\":true"));
+    assert_int_equal(post_days(K_ME, id, 2, 4), 201);
+}
+
 /* A file of tests/data/sco/ posted by k; the status. */
 static long post_file(int k, const char *name)
 {
@@ -416,8 +469,12 @@ static void test_created_by_constant(void **state)
     assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
     assert_int_equal(post_creator(K_AL, id, 1, GREEN, mitre), 400);
     assert_int_equal(h_db_count(&node, "stix_id = 'indicator--0b1c2d3e-0000-4000-8000-000000000007'"), 1);
-    /* the same creator (in any case): a new version */
-    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own_upper), 201);
+    /* the same creator spelt in upper case: refused for its spelling (docs/model.md
+     * R8); as written, a new version */
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own_upper), 400);
+    assert_non_null(strstr(last.body, "\"field\":\"/objects/0/created_by_ref\""));
+    assert_non_null(strstr(last.body, "written in lowercase"));
+    assert_int_equal(post_creator(K_AL2, id, 3, GREEN, own), 201);
     assert_non_null(strstr(last.body, "\"new_count\":1"));
     /* R5: a RED version the colleague may not read does not decide for it; its post
      * goes to its own personal object (R1.3), as without the RED one */
@@ -437,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_api_parameters),
         cmocka_unit_test(test_max_versions),
         cmocka_unit_test(test_max_versions_withdrawn),
+        cmocka_unit_test(test_max_versions_per_org_id),
         cmocka_unit_test(test_sco_ids),
         cmocka_unit_test(test_created_by_constant),
         cmocka_unit_test(h_test_servers_exit_cleanly),

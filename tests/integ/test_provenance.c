@@ -6,7 +6,12 @@
  *     of it, and exports still carry the standard one; a copy laid out differently
  *     but equal as JSON is accepted and served as the standard's text (get, list,
  *     export); the same for STIX 2.1's TLP 1.0 definitions;
- *   - an upper-case TLP:RED id is RED (it used to fall to AMBER+STRICT);
+ *   - ids in lowercase hex (docs/model.md R8, N4 of the third re-attack): the
+ *     upper-case spelling of a user's identity id, a created_by_ref or a TLP:RED
+ *     marking id spelt in upper case are refused, 400 naming the place and the
+ *     spelling to write (on the code before, each was accepted: the user's identity
+ *     was served to everyone, the attribution listed by created_by), by `mreza
+ *     import` too; a custom x_foo_ref in upper case is stored as received;
  *   - an object whose created_by_ref names another member organisation, a user of
  *     another organisation (whom the poster may list) or the node itself is that
  *     owner's, never the poster's: skipped, the rest of the bundle stored
@@ -254,7 +259,7 @@ static void test_forged_green_refused(void **state)
     (void)state;
     refused(K_AL, b, 400, "/objects/1/extensions/" TLP2_EXT "/tlp_2_0", "`tlp_2_0` must be \"green\"");
     refused(K_AL, forged, 400, "/extensions/" TLP2_EXT "/tlp_2_0", "may not be redefined");
-    refused(K_AL_ADMIN, forged_upper, 400, "/id", "standard TLP:GREEN");
+    refused(K_AL_ADMIN, forged_upper, 400, "/id", "write " GREEN " instead");
     refused(K_HOSP, forged_white, 400, "/definition_type", "standard TLP:WHITE");
     json_decref(post(K_AL, ind, 201));
     /* nothing stood in for the standard: the export carries it, once, as written */
@@ -339,33 +344,132 @@ static void test_equal_copy_served_as_standard(void **state)
     free(ind);
 }
 
-/* An upper-case TLP:RED id is RED: the colleague and the admin of the submitter's
- * organisation may not read it (as AMBER+STRICT they could). */
-static void test_upper_case_red_is_red(void **state)
+/* The upper-case spelling of an id: ids are written in lowercase hex (docs/model.md
+ * R8), so the spelling is refused wherever the standard puts an id, with the one to
+ * write. The review (N4): analyst@al-cert posted the upper-case spelling of
+ * analyst@me-cirt's identity id, served to everyone on the code before (it was
+ * another id to the node, whose claim held for the lowercase spelling only), and a
+ * reporter's indicator attributed to it was accepted and listed by created_by. An
+ * upper-case TLP:RED id (RED since the second review) is refused the same way, as
+ * are ids inside a bundle, named by their object. Custom properties are content the
+ * node does not read: an upper-case x_foo_ref is stored as received. */
+static char *identity_obj(const char *id);
+
+static void upper(const char *id, char *out, size_t cap)
 {
-    char *ind = indicator("000000000003", RED_UPPER, NULL), *out = NULL;
-    struct hresp r;
-    json_t *v;
+    const char *uuid = strstr(id, "--");
+
+    assert_non_null(uuid);
+    assert_true(strlen(id) < cap);
+    for (size_t i = 0; i <= strlen(id); i++)
+        out[i] = (char)(&id[i] > uuid + 1 && id[i] >= 'a' && id[i] <= 'f' ? id[i] - 'a' + 'A' : id[i]);
+    assert_string_not_equal(out, id);
+}
+
+static void test_upper_user_identity_refused(void **state)
+{
+    char up_user[64], want[128], where[256], *obj;
+    long long idents = h_db_count(&node, "type = 'identity'");
 
     (void)state;
-    v = post(K_AL, ind, 201);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(v, "successes"), 0), "tlp")),
-                        "red");
-    json_decref(v);
-    assert_int_equal(h_http(&node, "GET", "/api/v1/objects/indicator--7a7a7a7a-0000-4000-8000-000000000003", keys[K_AL],
-                            NULL, 0, &r),
-                     200);
-    assert_non_null(strstr(r.headers, "X-Mreza-TLP: TLP:RED"));
-    hresp_free(&r);
-    assert_int_equal(get(K_AL2, "/api/v1/objects/indicator--7a7a7a7a-0000-4000-8000-000000000003", &out), 404);
-    free(out);
-    assert_int_equal(get(K_AL_ADMIN, "/api/v1/objects/indicator--7a7a7a7a-0000-4000-8000-000000000003", &out), 404);
-    free(out);
-    assert_int_equal(get(K_AL2, "/api/v1/count?tlp=red", &out), 200);
+    /* a user's identity id, by someone who may not list that user */
+    upper(me_user, up_user, sizeof up_user);
+    snprintf(want, sizeof want, "write %s instead", me_user);
+    obj = identity_obj(up_user);
+    refused(K_AL, obj, 400, "/id", want);
+    refused(K_AL, obj, 400, "/id", "STIX ids are written in lowercase");
+    free(obj);
+    assert_int_equal(h_db_count(&node, "type = 'identity'"), idents);
+    snprintf(where, sizeof where, "lower(stix_id) = lower('%s') AND stix_id <> '%s'", me_user, me_user);
+    assert_int_equal(h_db_count(&node, where), 0);
+}
+
+static void test_upper_created_by_refused(void **state)
+{
+    char up_user[64], up_org[64], want[128], extra[160], where[256], *ind, *out = NULL;
+
+    (void)state;
+    upper(me_user, up_user, sizeof up_user);
+    snprintf(want, sizeof want, "write %s instead", me_user);
+    /* attribution to a user's identity, by a reporter of another organisation, and
+     * to an organisation's */
+    snprintf(extra, sizeof extra, ",\"created_by_ref\":\"%s\"", up_user);
+    ind = indicator("000000000021", GREEN, extra);
+    refused(K_HOSP, ind, 400, "/created_by_ref", want);
+    free(ind);
+    upper(me_org, up_org, sizeof up_org);
+    snprintf(extra, sizeof extra, ",\"created_by_ref\":\"%s\"", up_org);
+    ind = indicator("000000000022", GREEN, extra);
+    snprintf(want, sizeof want, "write %s instead", me_org);
+    refused(K_HOSP, ind, 400, "/created_by_ref", want);
+    free(ind);
+    snprintf(where, sizeof where, "/api/v1/count?created_by=%s", up_user);
+    assert_int_equal(get(K_ME, where, &out), 200);
     assert_non_null(strstr(out, "\"count\":0"));
     free(out);
-    assert_int_equal(h_db_count(&node, "stix_id = 'indicator--7a7a7a7a-0000-4000-8000-000000000003' AND tlp = 4"), 1);
+}
+
+static void test_upper_marking_refs_refused(void **state)
+{
+    char *obj, *ind, *b;
+
+    (void)state;
+    /* a marking id, alone and second in a bundle (the field names the object) */
+    ind = indicator("000000000003", RED_UPPER, NULL);
+    refused(K_AL, ind, 400, "/object_marking_refs/0", "write " RED " instead");
+    obj = indicator("000000000024", GREEN, NULL);
+    b = bundle2(obj, ind);
+    refused(K_AL, b, 400, "/objects/1/object_marking_refs/0", "write " RED " instead");
+    free(b);
+    free(obj);
     free(ind);
+    assert_int_equal(h_db_count(&node, "stix_id = 'indicator--7a7a7a7a-0000-4000-8000-000000000003'"), 0);
+}
+
+/* `mreza import` checks as the API does (one validation, svc_ingest): the file is
+ * refused, naming the object and the spelling, and nothing of it is stored. */
+static void test_upper_id_refused_on_import(void **state)
+{
+    char path[300], *ind, *ok, *b, *out = NULL, *err = NULL;
+    const char *const argv[] = {"import", "--user", "analyst@al-cert", path, NULL};
+    long long before = h_db_count(&node, NULL);
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/upper.json", node.dir);
+    ok = indicator("000000000025", GREEN, NULL);
+    ind = indicator("000000000026", RED_UPPER, NULL);
+    b = bundle2(ok, ind);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(b, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(h_cli_err(&node, &out, &err, argv), 1);
+    assert_non_null(strstr(err, "write " RED " instead"));
+    assert_non_null(strstr(err, "/objects/1/object_marking_refs/0"));
+    assert_int_equal(h_db_count(&node, NULL), before);
+    free(out);
+    free(err);
+    free(b);
+    free(ind);
+    free(ok);
+}
+
+/* Custom content is the producer's: an upper-case x_foo_ref is stored as received
+ * (a control: the code before accepted it too). */
+static void test_upper_custom_ref_kept(void **state)
+{
+    char up_user[64], extra[160], *ind, *out = NULL;
+
+    (void)state;
+    upper(me_user, up_user, sizeof up_user);
+    snprintf(extra, sizeof extra, ",\"x_foo_ref\":\"%s\"", up_user);
+    ind = indicator("000000000023", GREEN, extra);
+    json_decref(post(K_AL, ind, 201));
+    free(ind);
+    assert_int_equal(get(K_AL, "/api/v1/objects/indicator--7a7a7a7a-0000-4000-8000-000000000023", &out), 200);
+    assert_non_null(strstr(out, up_user));
+    free(out);
 }
 
 /* ---- created_by_ref ---- */
@@ -380,7 +484,7 @@ static char *by(const char *tail, const char *creator)
 
 static void test_created_by_ref(void **state)
 {
-    char *ok = indicator("000000000010", GREEN, NULL), *b, *bad, *out = NULL, upper[64], path[160];
+    char *ok = indicator("000000000010", GREEN, NULL), *b, *bad, *out = NULL, path[160];
     const char *vendor_ident =
         "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"" VENDOR "\",\"created\":\"2024-01-01T00:00:00.000Z\","
         "\"modified\":\"2024-01-01T00:00:00.000Z\",\"name\":\"ACME Threat Research\",\"identity_class\":\"organization\"}";
@@ -405,13 +509,6 @@ static void test_created_by_ref(void **state)
     bad = by("000000000012", me_user);
     skipped(K_AL_ADMIN, bad, "indicator--7a7a7a7a-0000-4000-8000-000000000012", "me-cirt's object", 0);
     json_decref(post(K_AL, bad, 201));
-    free(bad);
-    /* the organisation spelt in upper case */
-    for (size_t i = 0; i <= strlen(me_org); i++)
-        upper[i] = (char)(me_org[i] >= 'a' && me_org[i] <= 'f' && i > 10 ? me_org[i] - 'a' + 'A' : me_org[i]);
-    assert_string_not_equal(upper, me_org);
-    bad = by("000000000013", upper);
-    skipped(K_HOSP, bad, "indicator--7a7a7a7a-0000-4000-8000-000000000013", "me-cirt", 0);
     free(bad);
     /* a third party (with its identity object in the same bundle), one's own
      * organisation, a colleague of one's own organisation */
@@ -826,7 +923,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forged_green_refused),
         cmocka_unit_test(test_equal_copy_served_as_standard),
-        cmocka_unit_test(test_upper_case_red_is_red),
+        cmocka_unit_test(test_upper_user_identity_refused),
+        cmocka_unit_test(test_upper_created_by_refused),
+        cmocka_unit_test(test_upper_marking_refs_refused),
+        cmocka_unit_test(test_upper_id_refused_on_import),
+        cmocka_unit_test(test_upper_custom_ref_kept),
         cmocka_unit_test(test_created_by_ref),
         cmocka_unit_test(test_identity_ids_reserved),
         cmocka_unit_test(test_campaign_recorded_despite_attackers),

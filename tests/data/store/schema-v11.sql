@@ -2,7 +2,8 @@
 -- before communities (issue 11): the schema of a store made by `mreza init` of main at
 -- c66f3cd (sqlite3 .schema, version 9) with main's migration 10 (the partial index
 -- objects_cx, issue 10) and migration 11 (the index objects_owner, issue 10's
--- per-organisation quota), frozen on purpose. tests/unit/store/test_store.c makes a
+-- per-organisation quota, and the partial index objects_id_seq, the third re-attack's
+-- N1), frozen on purpose. tests/unit/store/test_store.c makes a
 -- store of this version, adds rows, and checks that migration 12 brings it into the
 -- national community; tests/integ/test_communities.c checks that a store it takes back
 -- to version 11 has exactly this schema.
@@ -30,3 +31,4 @@ CREATE UNIQUE INDEX objects_version ON objects(stix_id, owner_org, owner_user, v
 CREATE INDEX objects_scan_sub ON objects(owner_org, submitter) WHERE match_plan = 4 AND revoked = 0;
 CREATE INDEX objects_cx ON objects(seq) WHERE cx = 1;
 CREATE INDEX objects_owner ON objects(owner_org);
+CREATE INDEX objects_id_seq ON objects(stix_id, seq) WHERE cx = 1;

@@ -996,6 +996,35 @@ static void test_public_suffix(void **state)
     assert_int_equal(obs_public_suffix(long_name, sizeof long_name), 0); /* longer than a domain */
 }
 
+/* A parent met above a value is wide when it is a public suffix, a special-use name
+ * or shorter than the value's registrable domain (the third re-attack's N2). */
+static void test_wide_parent(void **state)
+{
+    static const struct {
+        const char *parent, *value;
+        int want;
+    } cases[] = {
+        {"com", "a.evil-corp.com", 1},
+        {"evil-corp.com", "a.evil-corp.com", 0},
+        {"amazonaws.com", "my-bucket.s3.amazonaws.com", 1}, /* s3.amazonaws.com: a suffix */
+        {"my-bucket.s3.amazonaws.com", "x.my-bucket.s3.amazonaws.com", 0},
+        {"amazonaws.com", "s3.amazonaws.com", 1},           /* the value is a suffix */
+        {"home.arpa", "printer.home.arpa", 1},
+        {"nas.home.arpa", "x.nas.home.arpa", 0},
+        {"arpa", "x.home.arpa", 1},
+        {"10.in-addr.arpa", "4.3.2.10.in-addr.arpa", 1},
+        {"corp.internal", "a.corp.internal", 0},
+        {"internal", "a.corp.internal", 1},
+        {"victim.example", "a.victim.example", 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (obs_wide_parent(cases[i].parent, strlen(cases[i].parent), cases[i].value, strlen(cases[i].value)) !=
+            cases[i].want)
+            fail_msg("%s above %s: want %d", cases[i].parent, cases[i].value, cases[i].want);
+}
+
 /* A dotted quad read plainly, octet by octet: the reference for obs_ipv4_quad(). */
 static int ref_quad(const char *s, size_t n, uint32_t *out)
 {
@@ -1166,6 +1195,7 @@ int main(void)
         cmocka_unit_test(test_guess_kind),
         cmocka_unit_test(test_domain_parents),
         cmocka_unit_test(test_public_suffix),
+        cmocka_unit_test(test_wide_parent),
         cmocka_unit_test(test_ipv4_quad_agrees),
         cmocka_unit_test(test_shortcuts_agree),
     };

@@ -11,7 +11,7 @@
  *     every object accepted;
  *   - a table: which hash an id is made of (MD5 first; "sha256" read as SHA-256;
  *     only a custom one: the first), numbers and lists, non-ASCII values, upper-case
- *     hex, v4 ids whatever the content, a v5 id without any ID-contributing property,
+ *     hex (refused for its spelling, docs/model.md R8), v4 ids whatever the content, a v5 id without any ID-contributing property,
  *     types whose properties this release does not know (process, custom SCOs).
  * The expected ids were computed with Python's uuid.uuid5 over the JCS form. */
 #include <setjmp.h>
@@ -164,8 +164,9 @@ static const struct id_case id_cases[] = {
      "{'type':'domain-name','id':'domain-name--438b5d8b-682d-571d-be70-22d53d939e7c','value':'\xd0\xbf\xd1\x80\xd0\xb8\xd0"
      "\xbc\xd0\xb5\xd1\x80.\xd1\x81\xd1\x80\xd0\xb1'}",
      NULL},
+    /* the right id in upper case: refused for its spelling (docs/model.md R8) */
     {"upper-case hex", "{'type':'domain-name','id':'domain-name--5A9C819C-8522-5FAB-B94A-E0223AF81251','value':'good.example'}",
-     NULL},
+     "write domain-name--5a9c819c-8522-5fab-b94a-e0223af81251 instead"},
     {"the hostile-user review's: good.example's id, evil.example's value",
      "{'type':'domain-name','id':'domain-name--5a9c819c-8522-5fab-b94a-e0223af81251','value':'evil.example'}",
      "domain-name--69228563-c8d2-54ae-aeca-5f4134cb59aa"},

@@ -13,7 +13,10 @@
  * nested inside). A table of marking definitions under the standard TLP ids: copies
  * equal to the standard's as JSON values are accepted (and carry the standard's text
  * to store), anything else is refused naming the first property that differs. Also
- * stix_id_valid() and stix_type_known(). */
+ * stix_id_valid() and stix_type_known(). Ids in lowercase hex (docs/model.md R8):
+ * uppercase in `id` or any reference the standard defines (nested ones too) is
+ * refused naming the place and the spelling to write; custom content is not
+ * (stix_id_has_upper, stix_id_case_check). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +60,10 @@
 #define IDENT_ID "identity--f431f809-377b-45e0-aa1c-6a4751cae5ff"
 #define IDENT_ID2 "identity--0e6ed4ab-1b8a-4c07-8d8d-1c2a1e4a4f11"
 #define EXT_ID "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e"
+/* IDENT_ID and a TLP marking id spelt with uppercase hex (docs/model.md R8) */
+#define IDENT_UP "identity--F431F809-377B-45E0-AA1C-6A4751CAE5FF"
+#define MARK_UP "marking-definition--34098FCE-860F-48AE-8E50-EBD3CC5E41DA"
+#define LOWER_MSG(id) "STIX ids are written in lowercase (RFC 4122 outputs lowercase hex): write " id " instead"
 
 static const char B_IND[] =
     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"" IND_ID "\","
@@ -167,7 +174,14 @@ static const struct ok_case ok_cases[] = {
      "'extensions':{'" EXT_ID "':{'extension_type':'new-sro'}}}", STIX_CUSTOM},
     {"v5 UUID (OpenCTI)", B_IND, "{'id':'indicator--5a3c5b4d-2e0f-5b8a-9c1d-0e2f3a4b5c6d'}", STIX_SDO},
     {"v1 UUID", B_IND, "{'id':'indicator--6ba7b810-9dad-11d1-80b4-00c04fd430c8'}", STIX_SDO},
-    {"uppercase UUID", B_IND, "{'id':'indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F'}", STIX_SDO},
+    /* custom content keeps the case it was written in (R8) */
+    {"uppercase custom x_ ref", B_IND, "{'x_foo_ref':'" IDENT_UP "','x_foo_refs':['" IDENT_UP "']}", STIX_SDO},
+    {"uppercase inside a custom x_ property", B_IND, "{'x_acme':{'owner_ref':'" IDENT_UP "'}}", STIX_SDO},
+    {"uppercase ref a custom type defines", B_IND,
+     "{'type':'x-acme-widget','id':'x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f','widget_ref':'" IDENT_UP "'}",
+     STIX_CUSTOM},
+    {"uppercase ref in an extension-definition's extension", B_IND,
+     "{'extensions':{'" EXT_ID "':{'extension_type':'property-extension','owner_ref':'" IDENT_UP "'}}}", STIX_SDO},
     {"modified equal to created", B_IND, "{'modified':'2016-04-06T20:03:48Z'}", STIX_SDO},
     {"leap second", B_IND, "{'created':'2016-12-31T23:59:60Z','modified':'2016-12-31T23:59:60.5Z'}", STIX_SDO},
     {"confidence 0", B_IND, "{'confidence':0}", STIX_SDO},
@@ -238,6 +252,36 @@ static const struct bad_case bad_cases[] = {
     {"id not a string", B_IND, "{'id':7}", "/id", "must be a string"},
     {"id with wrong type prefix", B_IND, "{'id':'malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f'}", "/id", "'indicator--'"},
     {"id not a UUID", B_IND, "{'id':'indicator--1234'}", "/id", "RFC 4122"},
+    /* ids in lowercase hex (docs/model.md R8), in every place the standard defines */
+    {"uppercase UUID in id", B_IND, "{'id':'indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F'}", "/id",
+     LOWER_MSG(IND_ID)},
+    {"one uppercase digit in id", B_IND, "{'id':'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3F'}", "/id",
+     LOWER_MSG(IND_ID)},
+    {"uppercase id of a custom type", B_IND,
+     "{'type':'x-acme-widget','id':'x-acme-widget--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F'}", "/id",
+     LOWER_MSG("x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")},
+    {"uppercase created_by_ref", B_IND, "{'created_by_ref':'" IDENT_UP "'}", "/created_by_ref", LOWER_MSG(IDENT_ID)},
+    {"uppercase created_by_ref of a custom type", B_IND,
+     "{'type':'x-acme-widget','id':'x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f','created_by_ref':'" IDENT_UP "'}",
+     "/created_by_ref", LOWER_MSG(IDENT_ID)},
+    {"uppercase object_marking_refs element", B_IND,
+     "{'object_marking_refs':['marking-definition--f88d31f6-486f-44da-b317-01333bde0b83','" MARK_UP "']}",
+     "/object_marking_refs/1", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da instead"},
+    {"uppercase granular marking_ref", B_IND,
+     "{'granular_markings':[{'selectors':['name'],'marking_ref':'" MARK_UP "'}]}",
+     "/granular_markings/0/marking_ref", "lowercase"},
+    {"uppercase sighting_of_ref", B_SIGHT, "{'sighting_of_ref':'indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F'}",
+     "/sighting_of_ref", LOWER_MSG(IND_ID)},
+    {"uppercase where_sighted_refs", B_SIGHT, "{'where_sighted_refs':['" IDENT_ID "','" IDENT_UP "']}",
+     "/where_sighted_refs/1", LOWER_MSG(IDENT_ID)},
+    {"uppercase relationship target_ref", B_REL, "{'target_ref':'" IDENT_UP "'}", "/target_ref", LOWER_MSG(IDENT_ID)},
+    {"uppercase object_refs", B_OBS, "{'object_refs':['ipv4-addr--EFCD5E80-570D-4131-B213-62CB18EAA6A8']}",
+     "/object_refs/0", "lowercase"},
+    {"uppercase ref in a predefined extension", B_FILE,
+     "{'extensions':{'archive-ext':{'contains_refs':['file--B91BCF06-0D11-5A89-9C3A-8D4279AEFE56']}}}",
+     "/extensions/archive-ext/contains_refs/0", "lowercase"},
+    {"uppercase recipient", B_IND, "{'x_mreza_recipient_refs':['" IDENT_ID2 "','" IDENT_UP "']}",
+     "/x_mreza_recipient_refs/1", LOWER_MSG(IDENT_ID)},
     {"id with a v0 UUID", B_IND, "{'id':'indicator--8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f'}", "/id", "RFC 4122"},
     {"id with a v7 UUID", B_IND, "{'id':'indicator--017f22e2-79b0-7cc3-98c4-dc0c0c07398f'}", "/id", "RFC 4122"},
     {"id with a single dash", B_IND, "{'id':'indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f'}", "/id", "RFC 4122"},
@@ -380,13 +424,17 @@ static json_t *load_data(const char *name)
 struct file_case {
     const char *file;
     size_t n_objects;
+    long refused; /* the index of the one object refused, or -1 */
 };
 
+/* infrastructure.json's relationship at /objects/8 has an id with uppercase hex
+ * (...-85ec-E9034ac98aba): the node refuses it, giving the spelling to write
+ * (docs/model.md R8) */
 static const struct file_case files[] = {
-    {"indicator-for-c2-ip-address.json", 1},
-    {"infrastructure.json", 10},
-    {"malicious-email-indicator-with-attachment.json", 6},
-    {"tlp-amber.json", 1},
+    {"indicator-for-c2-ip-address.json", 1, -1},
+    {"infrastructure.json", 10, 8},
+    {"malicious-email-indicator-with-attachment.json", 6, -1},
+    {"tlp-amber.json", 1, -1},
 };
 
 static void test_real_bundles(void **state)
@@ -403,12 +451,19 @@ static void test_real_bundles(void **state)
             char name[256];
             snprintf(name, sizeof name, "%s /objects/%zu", files[i].file, j);
             mz_error_clear(&err);
+            if ((long)j == files[i].refused) {
+                assert_case_int(name, stix_validate(obj, &info, &err), MZ_EINVAL);
+                assert_case_str(name, err.field, "/id");
+                assert_case_has(name, err.msg, "write relationship--81f12913-1372-4c96-85ec-e9034ac98aba instead");
+                stix_info_clear(&info);
+                continue;
+            }
             assert_case_int(name, stix_validate(obj, &info, &err), MZ_OK);
             assert_case_str(name, err.msg, "");
             n_ok++;
             stix_info_clear(&info);
         }
-        assert_int_equal(n_ok, files[i].n_objects);
+        assert_int_equal(n_ok, files[i].n_objects - (files[i].refused >= 0));
         json_decref(bundle);
     }
 }
@@ -680,9 +735,9 @@ static const struct granular_case granular_cases[] = {
     {"{}", -1, -1},
     {"{'object_marking_refs':['" TLP2_GREEN "'],'description':'x','granular_markings':[" GRAN(TLP2_RED) "]}",
      TLP_GREEN, TLP_RED},
-    /* the most restrictive of several; TLP 1.0 ids; any case */
+    /* the most restrictive of several; TLP 1.0 ids (uppercase hex is refused: R8) */
     {"{'granular_markings':[" GRAN(TLP2_CLEAR) "," GRAN(TLP1_AMBER) "," GRAN(OTHER_MARK) "]}", -1, TLP_AMBER},
-    {"{'granular_markings':[" GRAN("marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1") "]}", -1, TLP_RED},
+    {"{'granular_markings':[" GRAN("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1") "]}", -1, TLP_RED},
     {"{'granular_markings':[{'selectors':['name'],'lang':'sr'}]}", -1, -1},
     /* markings of objects nested inside (observed-data's deprecated embedded objects,
      * an extension) count as well */
@@ -775,10 +830,11 @@ static const struct marking_case marking_cases[] = {
      "{'extensions':{'" TLP2_EXT_ID "':{'extension_type':'property-extension','tlp_2_0':'green','note':'x'}}}",
      "/extensions/" TLP2_EXT_ID "/note", "no such property"},
     {"a key that a pointer escapes", B_GREEN2, "{'x_a/b~c':1}", "/x_a~1b~0c", "no such property"},
+    /* a standard's id in upper case is refused as any id is (docs/model.md R8) */
     {"the id in upper case", B_GREEN2, "{'id':'marking-definition--BAB4A63C-AED9-4CF5-A766-DFCA5ABAC2BB'}", "/id",
-     "`id` must be \"" TLP2_GREEN "\""},
+     "write " TLP2_GREEN " instead"},
     {"upper-case id saying clear", B_GREEN2,
-     "{'id':'marking-definition--BAB4A63C-AED9-4cf5-a766-dfca5abac2bb','name':'TLP:CLEAR'}", "/id", "standard TLP:GREEN"},
+     "{'id':'marking-definition--BAB4A63C-AED9-4cf5-a766-dfca5abac2bb','name':'TLP:CLEAR'}", "/id", "lowercase"},
     {"TLP 1.0 WHITE saying clear", B_MARK,
      "{'id':'" TLP1_WHITE "','name':'TLP:WHITE','definition':{'tlp':'clear'}}", "/definition/tlp", "`tlp` must be \"white\""},
     {"TLP 1.0 RED with GREEN's name", B_MARK, "{'id':'" TLP1_RED "','definition':{'tlp':'red'}}", "/name",
@@ -808,7 +864,8 @@ static void test_standard_markings(void **state)
             assert_case_int(c->name, stix_validate(obj, &info, &err), MZ_EINVAL);
             assert_case_str(c->name, err.field, c->field);
             assert_case_has(c->name, err.msg, c->msg);
-            assert_case_has(c->name, err.msg, "may not be redefined");
+            if (!strstr(c->name, "upper"))  /* those are refused for their spelling */
+                assert_case_has(c->name, err.msg, "may not be redefined");
         }
         stix_info_clear(&info);
         json_decref(obj);
@@ -906,6 +963,34 @@ static void test_id_valid(void **state)
     }
 }
 
+/* stix_id_has_upper(): only the UUID's hex digits count, and only of valid ids */
+static void test_id_has_upper(void **state)
+{
+    static const struct {
+        const char *id;
+        int upper;
+    } cases[] = {
+        {IND_ID, 0},
+        {"indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F", 1},
+        {"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3F", 1},
+        {"indicator--8e2e2d2b-17d4-4cbf-B38f-98ee46b3cd3f", 1},
+        {"Indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 0}, /* no id at all */
+        {"indicator--ABCD", 0},
+        {"", 0},
+    };
+    struct mz_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_case_int(cases[i].id, stix_id_has_upper(cases[i].id), cases[i].upper);
+    mz_error_clear(&err);
+    assert_int_equal(stix_id_case_check(IDENT_ID, "/x", &err), MZ_OK);
+    assert_string_equal(err.msg, "");
+    assert_int_equal(stix_id_case_check(IDENT_UP, "/objects/3/id", &err), MZ_EINVAL);
+    assert_string_equal(err.field, "/objects/3/id");
+    assert_string_equal(err.msg, LOWER_MSG(IDENT_ID));
+}
+
 static void test_type_known(void **state)
 {
     static const char *const known[] = {
@@ -946,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_standard_markings),
         cmocka_unit_test(test_standard_marking_long_key),
         cmocka_unit_test(test_id_valid),
+        cmocka_unit_test(test_id_has_upper),
         cmocka_unit_test(test_type_known),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

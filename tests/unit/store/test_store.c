@@ -2096,12 +2096,126 @@ static void test_cx_rows_indexed(void **state)
     assert_false(scans_table);
 }
 
+/* The third re-attack's N1: the queries of the rows of an id that needs the choice in
+ * arrival order - the write path's (store_id_versions_after), and the first row of
+ * each row's id that store_list reads for the engine's load and every read of such an
+ * id - search objects_id_seq and sort nothing. Without that index SQLite found the
+ * rows by objects_version and sorted them in a temporary B-tree, for each row of an
+ * id of thousands (a start-up of minutes). */
+static void test_id_rows_indexed(void **state)
+{
+    struct fx *f = *state;
+    const enum store_plan_of which[] = {STORE_PLAN_ID_ROWS, STORE_PLAN_LIST_CX};
+    struct mz_error err;
+
+    for (size_t i = 0; i < sizeof which / sizeof which[0]; i++) {
+        char plan[4096];
+        assert_int_equal(store_explain(f->st, which[i], plan, sizeof plan, &err), MZ_OK);
+        if (!strstr(plan, "objects_id_seq") || strstr(plan, "TEMP B-TREE"))
+            fail_msg("plan %zu:\n%s", i, plan);
+    }
+}
+
+/* store_id_versions_after: the id's rows after a seq alone, in seq order (what the
+ * write path reads of an id it holds already), the same by the index of the rows that
+ * need the choice once the id is marked so. */
+static int collect_seq(void *ctx, const struct store_version *v)
+{
+    int64_t *seqs = ctx;
+    seqs[++seqs[0]] = v->seq;
+    return seqs[0] == 7;
+}
+
+static void test_id_versions_after(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+    int64_t seqs[8] = {0}, all[8] = {0};
+
+    put_plan(f, 3, "indicator--1", "2024-01-01T00:00:00.000Z", 2, 0);
+    put_plan(f, 4, "indicator--1", "2024-01-01T00:00:00.000Z", 2, 0);
+    put_plan(f, 3, "indicator--2", "2024-01-01T00:00:00.000Z", 2, 0);
+    put_plan(f, 3, "indicator--1", "2024-02-01T00:00:00.000Z", 2, 0);
+    assert_int_equal(store_id_versions(f->st, "indicator--1", collect_seq, all, &err), MZ_OK);
+    assert_int_equal(all[0], 3);
+    assert_true(all[1] < all[2] && all[2] < all[3]);
+    for (int cx = 0; cx < 2; cx++) {
+        if (cx)
+            assert_int_equal(store_mark_cx(f->st, "indicator--1", &err), MZ_OK);
+        seqs[0] = 0;
+        assert_int_equal(store_id_versions_after(f->st, "indicator--1", all[1], cx, collect_seq, seqs, &err), MZ_OK);
+        assert_int_equal(seqs[0], 2);
+        assert_int_equal(seqs[1], all[2]);
+        assert_int_equal(seqs[2], all[3]);
+        seqs[0] = 0;
+        assert_int_equal(store_id_versions_after(f->st, "indicator--1", all[3], cx, collect_seq, seqs, &err), MZ_OK);
+        assert_int_equal(seqs[0], 0);
+    }
+}
+
+/* The rows store_id_versions_after reads carry their communities (comm) and the
+ * identities they were passed on to (shared_to): the write path's cached versions
+ * (svc_ingest, model_load_more) compare them with what a bundle writes (issue 11). */
+struct comm_got {
+    int n;
+    uint64_t comm[4];
+    char shared_to[4][80];
+};
+
+static int collect_comm(void *ctx, const struct store_version *v)
+{
+    struct comm_got *g = ctx;
+    if (g->n < 4) {
+        g->comm[g->n] = v->comm;
+        snprintf(g->shared_to[g->n], sizeof g->shared_to[g->n], "%s", v->shared_to ? v->shared_to : "");
+    }
+    g->n++;
+    return 0;
+}
+
+static void test_id_versions_after_comm(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+    int64_t all[8] = {0};
+    struct store_share sh = {0, 1, NULL, NULL, 10, 1};
+
+    add_community(f->st, "regional", "11111111-1111-4111-8111-000000000001");
+    put_plan(f, 3, "indicator--1", "2024-01-01T00:00:00.000Z", 2, 0);
+    put_plan(f, 3, "indicator--1", "2024-02-01T00:00:00.000Z", 2, 0);
+    put_plan(f, 3, "indicator--1", "2024-03-01T00:00:00.000Z", 2, 0);
+    assert_int_equal(store_id_versions(f->st, "indicator--1", collect_seq, all, &err), MZ_OK);
+    assert_int_equal(all[0], 3);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    sh.seq = all[2];
+    assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+    sh.seq = all[3];
+    sh.bit = -1;
+    sh.recipients = sh.shared_to = ORG2_IDENT;
+    assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    for (int cx = 0; cx < 2; cx++) {
+        struct comm_got g = {0};
+        if (cx)
+            assert_int_equal(store_mark_cx(f->st, "indicator--1", &err), MZ_OK);
+        assert_int_equal(store_id_versions_after(f->st, "indicator--1", all[1], cx, collect_comm, &g, &err), MZ_OK);
+        assert_int_equal(g.n, 2);
+        assert_int_equal(g.comm[0], STORE_COMM_NATIONAL | 2);
+        assert_string_equal(g.shared_to[0], "");
+        assert_int_equal(g.comm[1], STORE_COMM_NATIONAL);
+        assert_string_equal(g.shared_to[1], ORG2_IDENT);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_open_creates_schema),
         T(test_cx_rows_indexed),
+        T(test_id_rows_indexed),
+        T(test_id_versions_after),
+        T(test_id_versions_after_comm),
         T(test_open_twice),
         T(test_open_refuses_a_file),
         T(test_open_existing),
