@@ -245,5 +245,7 @@ enum MHD_Result api_object_withdraw(struct api_req *r);
 enum MHD_Result api_object_withdrawals(struct api_req *r, const char *id);
 enum MHD_Result api_index_stats(struct api_req *r);
 enum MHD_Result api_campaigns_list(struct api_req *r);
+enum MHD_Result api_communities_list(struct api_req *r);
+enum MHD_Result api_object_share(struct api_req *r);
 
 #endif

@@ -69,6 +69,7 @@ static enum mz_err parse_query(struct api_req *r, struct query_args *a, struct m
     a->q.submitted_by = api_arg(r, "submitted_by");
     a->q.added_after = api_arg(r, "added_after");
     a->q.next = api_arg(r, "next");
+    a->q.community = api_arg(r, "community");
     if (!rc)
         rc = parse_meta(r, &a->meta, err);
     return rc;
@@ -587,7 +588,7 @@ enum MHD_Result api_objects_post(struct api_req *r)
     struct bundle_limits lim = {r->node->conf.http_max_depth, r->node->conf.http_max_objects,
                                  r->node->conf.ingest_max_future_skew, r->node->conf.ingest_max_versions, 0, 0, 0,
                                  r->node->conf.ingest_max_objects_per_org,
-                                 r->node->conf.ingest_max_versions_per_org_id};
+                                 r->node->conf.ingest_max_versions_per_org_id, NULL};
     const char *author = api_arg(r, "author"), *narrow = api_arg(r, "narrow_revocation");
     struct mz_error err;
     struct mz_buf b;
@@ -602,6 +603,7 @@ enum MHD_Result api_objects_post(struct api_req *r)
     if (narrow && strcmp(narrow, "true") && strcmp(narrow, "false"))
         return api_fail(r, MZ_EINVAL, "narrow_revocation", "narrow_revocation is true or false");
     lim.author_self = author != NULL;
+    lim.communities = api_arg(r, "community"); /* issue 11: NULL is the national community */
     lim.narrow_revocation = narrow && !strcmp(narrow, "true");
     if (r->body.len == 0)
         return api_fail(r, MZ_EINVAL, "", "the request body is empty; send a STIX 2.1 bundle or object");

@@ -55,6 +55,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/correlations", 0, ACCESS_PUBLIC_READ, api_correlations_get, JSON, -1},
     {"GET", "/api/v1/index", 0, ACCESS_MEMBER, api_index_stats, JSON, -1},
     {"GET", "/api/v1/campaigns", 0, ACCESS_MEMBER, api_campaigns_list, JSON, -1},
+    {"GET", "/api/v1/communities", 0, ACCESS_MEMBER, api_communities_list, JSON, -1},
+    {"POST", "/api/v1/objects/*/share", 0, ACCESS_MEMBER, api_object_share, JSON, AUTHZ_OBJECT_SHARE},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

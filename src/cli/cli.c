@@ -56,6 +56,17 @@ static const struct cli_command commands[] = {
      .summary = "print every setting with its default value"},
     {.name = "config", .sub = "show", .fn = cli_config,
      .summary = "print every setting with its current value (config file and flags applied)"},
+    {.name = "community", .sub = "add", .fn = cli_community, .opts = cli_community_add_options, .args = "NAME",
+     .min_args = 1, .max_args = 1, .summary = "add a community this node is the home of (its members: member add)"},
+    {.name = "community", .sub = "list", .fn = cli_community, .summary = "list the communities this node hosts"},
+    {.name = "community", .sub = "members", .fn = cli_community, .args = "NAME", .min_args = 1, .max_args = 1,
+     .summary = "list a community's members and what each may (read, write)"},
+    {.name = "community", .sub = "member", .fn = cli_community, .opts = cli_community_member_options,
+     .args = "add|remove NAME ORG", .min_args = 3, .max_args = 3,
+     .summary = "make an organisation a member of a community (read and write unless one is given), or remove it"},
+    {.name = "share", .fn = cli_share, .opts = cli_share_options, .args = "ID", .min_args = 1, .max_args = 1,
+     .summary = "re-share a version as USER: GREEN into a community, AMBER on to clients (a share record, "
+                "never a new version)"},
     {.name = "tls", .sub = "pin", .fn = cli_tls, .args = "FILE", .min_args = 1, .max_args = 1,
      .flags = CLI_CMD_NO_CONF,
      .summary = "print the SPKI pin (sha256//…) of the certificate in FILE, for a peer's --pin"},
@@ -200,10 +211,16 @@ static void print_subcommands_help(FILE *out, const char *name)
 static void print_overview(FILE *out)
 {
     char words[64];
+    int width = 17;
 
+    /* the summaries' column: after the longest command, two spaces at least */
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        int n = (int)strlen(cli_opts_words(&commands[i], words, sizeof words)) + 1;
+        width = n > width ? n : width;
+    }
     fprintf(out, "usage: mreza COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-17s %s\n", cli_opts_words(&commands[i], words, sizeof words), commands[i].summary);
+        fprintf(out, "  %-*s %s\n", width, cli_opts_words(&commands[i], words, sizeof words), commands[i].summary);
     cli_opts_list(out, "global options (every command takes them)", cli_global_options);
     fprintf(out, "\n`mreza help COMMAND` or `mreza COMMAND --help` shows a command's options.\n%s\n",
             cli_opts_exit_status(NULL));

@@ -82,6 +82,9 @@ extern const struct cli_option cli_import_options[];
 extern const struct cli_option cli_export_options[];
 extern const struct cli_option cli_match_options[];
 extern const struct cli_option cli_withdraw_options[];
+extern const struct cli_option cli_community_add_options[];
+extern const struct cli_option cli_community_member_options[];
+extern const struct cli_option cli_share_options[];
 
 /* A parsed command line. Options are known, checked and (unless they may repeat)
  * given once; for a command with subcommands ("org add"), pos[0] is the subcommand. */
@@ -180,6 +183,8 @@ int cli_check(struct cli_args *a);
 int cli_config(struct cli_args *a);
 int cli_match(struct cli_args *a);
 int cli_withdraw(struct cli_args *a);
+int cli_community(struct cli_args *a);
+int cli_share(struct cli_args *a);
 int cli_tls(struct cli_args *a);
 
 /* Load the embedded demo data set into st; prints the demo API keys and writes

@@ -19,6 +19,8 @@ const struct cli_option cli_import_options[] = {
      .help = "objects without created_by_ref are your organisation's own work (they claim their ids)"},
     {.name = "narrow-revocation", .kind = CLI_OPT_FLAG,
      .help = "accept a revocation marked narrower than what it revokes (its earlier readers are not told)"},
+    {.name = "community", .kind = CLI_OPT_TEXT, .value = "NAME[,NAME…]",
+     .help = "share the objects into these communities (default: national); the user's organisation writes to each"},
     {.name = NULL},
 };
 
@@ -39,6 +41,8 @@ const struct cli_option cli_export_options[] = {
      .help = "only objects of this TLP level: clear, green, amber, amber+strict or red"},
     {.name = "with-submitted-by", .kind = CLI_OPT_FLAG,
      .help = "end the bundle with x_mreza_submitted_by: the organisation that submitted each object"},
+    {.name = "community", .kind = CLI_OPT_TEXT, .value = "NAME[,NAME…]",
+     .help = "only objects shared into one of these communities"},
     {.name = NULL},
 };
 
@@ -112,7 +116,8 @@ int cli_import(struct cli_args *a)
     struct bundle_limits lim = {a->conf.http_max_depth, a->conf.http_max_objects, a->conf.ingest_max_future_skew,
                                 a->conf.ingest_max_versions, 0, cli_flag(a, "author-self"),
                                 cli_flag(a, "narrow-revocation"), a->conf.ingest_max_objects_per_org,
-                                a->conf.ingest_max_versions_per_org_id};
+                                a->conf.ingest_max_versions_per_org_id,
+                                cli_opt(a, "community")};
     int n_stdin = 0, failed = 0;
 
     mz_error_clear(&err);
@@ -155,6 +160,7 @@ int cli_export(struct cli_args *a)
     if ((v = cli_opt(a, "tlp")))
         q.tlp = tlp_parse(v); /* checked by check_tlp */
     q.with_submitted_by = cli_flag(a, "with-submitted-by");
+    q.community = cli_opt(a, "community");
     if ((v = cli_opt(a, "type")) && svc_query_types(&q, &types, v, &err))
         return cli_usagef("--type: %s", err.msg);
     if (cli_open_store(a, &st, &err) || cli_principal(st, a, "as-user", &p, &err) ||

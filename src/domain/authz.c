@@ -67,6 +67,10 @@ static const struct authz_rule rules[AUTHZ_N_ACTIONS] = {
     {AUTHZ_OBJECT_WITHDRAW, R_WRITER, C_NO, "withdraw objects", "an admin, analyst or reporter", 0, 0, G_OK},
     {AUTHZ_OBJECT_RESTORE, R_ADMINS, C_NO, "restore withdrawn objects", "an admin", 0, 0, G_OK},
     {AUTHZ_ORG_RANK, 0, C_OK, "set an organisation's source rank", "the node's operator at the console", 0, 0, G_NO},
+    {AUTHZ_COMMUNITY_MANAGE, 0, C_OK, "add communities or change their members", "the node's operator at the console",
+     0, 0, G_NO},
+    {AUTHZ_COMMUNITY_LIST_ALL, R_NODE_ADMIN, C_OK, "list every community and its members", "a node admin", 0, 0, G_OK},
+    {AUTHZ_OBJECT_SHARE, R_WRITER, C_NO, "share objects", "an admin, analyst or reporter", 0, 0, G_OK},
 };
 
 static const struct authz_rule *rule_of(enum authz_action act)

@@ -48,6 +48,11 @@ enum authz_action {
                                (docs/model.md R7; which versions: svc_withdraw.c) */
     AUTHZ_OBJECT_RESTORE,   /* restore a withdrawal (R7.5: an admin of the owner) */
     AUTHZ_ORG_RANK,         /* set an organisation's source rank (R2.5: the console) */
+    AUTHZ_COMMUNITY_MANAGE, /* add communities, change their members (R11.1: the home
+                               node's operator, at the console) */
+    AUTHZ_COMMUNITY_LIST_ALL, /* list every community with its members (node admins) */
+    AUTHZ_OBJECT_SHARE,     /* re-share a version (R11.3; which ones: svc_share.c - a
+                               reporter only its own organisation's) */
     AUTHZ_N_ACTIONS
 };
 

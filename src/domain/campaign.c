@@ -1,5 +1,6 @@
 /* domain/campaign.c - see campaign.h: the grouping of a detected campaign, written
- * as the node itself, and the list of those groupings. */
+ * as the node itself into the community whose campaign it is (docs/model.md R11.6),
+ * and the list of those groupings. */
 #include "domain/campaign.h"
 
 #include <jansson.h>
@@ -94,9 +95,9 @@ static int scan_cx(void *ctx, const struct store_version *v)
     return 0;
 }
 
-/* Was report id taken out of the campaigns by a withdrawal: is a version of it that
- * the community reader (R11.6) was entitled to withdrawn from it? */
-static int report_withdrawn(struct store *st, const char *id)
+/* Was report id taken out of c's campaign by a withdrawal: is a version of it that
+ * the reader of c's community (R11.6) was entitled to withdrawn from it? */
+static int report_withdrawn(struct store *st, const struct engine_campaign *c, const char *id)
 {
     struct principal cr;
     struct model_id m;
@@ -104,7 +105,7 @@ static int report_withdrawn(struct store *st, const char *id)
     int yes = 0;
 
     memset(&m, 0, sizeof m);
-    model_community_reader(&cr);
+    model_community_reader(&cr, (uint64_t)1 << c->community);
     if (model_load(st, id, &m, &e))
         return 0;
     for (size_t i = 0; i < m.n && !yes; i++)
@@ -144,7 +145,7 @@ static int outdated(struct store *st, const struct engine_campaign *c, const str
     free(body);
     json_array_foreach(json_object_get(o, "object_refs"), i, r) {
         const char *id = json_string_value(r);
-        if (id && !lists(c, id) && report_withdrawn(st, id)) {
+        if (id && !lists(c, id) && report_withdrawn(st, c, id)) {
             take = 1;
             break;
         }
@@ -215,6 +216,12 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
         mz_buf_printf(&b, "%s\"%s\"", i ? "," : "", c->refs[i]);
     mz_buf_printf(&b, "],\"x_mreza_campaign\":{\"kind\":\"%s\",\"value\":", obs_kind_name(c->kind));
     mz_buf_json_str(&b, c->value);
+    /* the community whose members' reports it counts, and whose members read it */
+    {
+        struct store_community k;
+        if (store_community_by_bit(st, c->community, &k, NULL) == MZ_OK)
+            mz_buf_printf(&b, ",\"community\":\"%s\"", k.name); /* a handle: [a-z0-9.-_] */
+    }
     mz_buf_puts(&b, ",\"countries\":[");
     for (size_t i = 0; i < c->n_countries; i++)
         mz_buf_printf(&b, "%s\"%s\"", i ? "," : "", c->countries[i]);
@@ -233,6 +240,7 @@ enum mz_err campaign_record(struct store *st, const struct engine_campaign *c, s
     in.created_by = node;
     in.attested = 1; /* the node's own object: the claim of its id */
     in.tlp = TLP_GREEN;
+    in.comm = (uint64_t)1 << c->community; /* shared into its community alone (R11.6) */
     in.match_plan = -1;
     in.body = b.data;
     in.body_len = b.len;

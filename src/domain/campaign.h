@@ -6,7 +6,9 @@
  * node's own identity, versioned as new reports join) is this module's use case,
  * which the node's background job runs after the refresh (node/node.c), and so is
  * listing them. Only objects the whole community may see (TLP:CLEAR and TLP:GREEN)
- * ever count, so a campaign never reveals an AMBER or RED report.
+ * ever count, so a campaign never reveals an AMBER or RED report. Campaigns are per
+ * community (docs/model.md R11.6): the reports shared into community K count for K's
+ * campaign, whose grouping is shared into K alone.
  *
  * Campaign state is the node's alone: the grouping ids are made under a secret of
  * the node's (campaign_key), so no member can take one first; a recorded one is

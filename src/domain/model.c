@@ -10,6 +10,7 @@ void model_free(struct model_id *m)
 {
     for (size_t i = 0; i < m->n; i++) {
         free(m->v[i].audience);
+        free(m->v[i].shared_to);
         free(m->v[i].wd_keep);
         free(m->v[i].created_by);
     }
@@ -59,19 +60,18 @@ static int load_row(void *vctx, const struct store_version *sv)
     v->revoked = sv->revoked;
     v->attested = sv->attested;
     v->cx = sv->cx;
+    v->comm = sv->comm;
     v->audience = dup_or_null(sv->audience);
+    v->shared_to = dup_or_null(sv->shared_to);
     v->wd_keep = dup_or_null(sv->wd_keep);
     v->created_by = dup_or_null(sv->created_by);
-    if ((sv->audience && !v->audience) || (sv->wd_keep && !v->wd_keep) || (sv->created_by && !v->created_by)) {
+    if ((sv->audience && !v->audience) || (sv->shared_to && !v->shared_to) || (sv->wd_keep && !v->wd_keep) ||
+        (sv->created_by && !v->created_by) || model_number(m, v)) {
+        /* (model_number: objects numbered in the order of their first version) */
         free(v->audience);
+        free(v->shared_to);
         free(v->wd_keep);
         free(v->created_by);
-        c->failed = 1;
-        return 1;
-    }
-    if (model_number(m, v)) { /* objects numbered in the order of their first version */
-        free(v->audience);
-        free(v->wd_keep);
         c->failed = 1;
         return 1;
     }

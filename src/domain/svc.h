@@ -105,6 +105,52 @@ enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struc
 enum mz_err svc_principal_of_org(struct store *st, const char *org_name, struct principal *out,
                                  struct mz_error *err);
 
+/* ---- communities (svc_community.c; docs/federation.md section 2) ----
+ *
+ * A community is a group of organisations that share TLP:GREEN; membership is per
+ * organisation, read and/or write. The node's national community (made by the
+ * store's migration) has every organisation as a read+write member from its
+ * `org add` on. Communities and memberships are the node's operator's (the console:
+ * AUTHZ_COMMUNITY_MANAGE); members list those their organisation is in, node admins
+ * all of them with their members. */
+
+#define SVC_COMMUNITY_NATIONAL "national"
+
+struct svc_community_new {
+    const char *name;        /* handle: 2-64 of [a-z0-9.-_] */
+    const char *title;       /* 1-255 bytes of UTF-8 without control characters */
+    const char *description; /* optional, at most 1023 bytes */
+    const char *kind;        /* "regional" (at most one per node) or "other" (NULL) */
+};
+
+/* Add a community (this node its home), with no members; out (may be NULL) gets it. */
+enum mz_err svc_community_add(struct store *st, const struct principal *p, const struct svc_community_new *in,
+                              struct store_community *out, struct mz_error *err);
+/* Make organisation org a member of community with these directions (at least one),
+ * or change the directions of a member. */
+enum mz_err svc_community_member_set(struct store *st, const struct principal *p, const char *community,
+                                     const char *org, int can_read, int can_write, struct mz_error *err);
+enum mz_err svc_community_member_remove(struct store *st, const struct principal *p, const char *community,
+                                        const char *org, struct mz_error *err);
+/* A community as p is shown it: mine is p's organisation's membership (can_read and
+ * can_write 0, since NULL when it is none: a node admin listing all). */
+typedef int (*svc_community_fn)(void *ctx, const struct store_community *c, const struct store_membership *mine);
+/* The communities p's organisation is a member of; for node admins and the console,
+ * every community. By name. */
+enum mz_err svc_community_list(struct store *st, const struct principal *p, svc_community_fn fn, void *ctx,
+                               struct mz_error *err);
+/* The members of community (node admins and the console); MZ_ENOTFOUND if there is
+ * no such community. */
+enum mz_err svc_community_members(struct store *st, const struct principal *p, const char *community,
+                                  store_membership_fn fn, void *ctx, struct mz_error *err);
+/* The bits of the communities a comma-separated list of names gives (MZ_EINVAL,
+ * field "community", naming an unknown one, a list of none or of too many). For
+ * writing (write 1), p's organisation must be a write-member of each
+ * (MZ_EFORBIDDEN, field "community"); for reading a filter, a member of each (else
+ * the same MZ_EINVAL as for an unknown name), node admins of any. */
+enum mz_err svc_community_mask(struct store *st, const struct principal *p, const char *names, int write,
+                               uint64_t *mask_out, struct mz_error *err);
+
 /* ---- API keys and accounts (svc_keys.c) ----
  *
  * A user has any number of keys. A key can be given a comment and an expiry, be
@@ -259,6 +305,8 @@ struct svc_query {
     int all_versions;
     int with_submitted_by;    /* svc_export: the bundle ends with x_mreza_submitted_by,
                                  {"<id>":"<owner's identity>"} for each object (R9) */
+    const char *community;    /* only versions shared into one of these communities
+                                 (comma-separated names, svc_community_mask), or NULL */
 };
 
 /* A type filter given as text ("indicator,incident"), as both front ends take it. */
@@ -348,6 +396,48 @@ typedef int (*svc_withdrawal_fn)(void *ctx, const struct svc_withdrawal_view *w)
  * may read no version of its organisation's objects of id. */
 enum mz_err svc_withdrawals(struct store *st, const struct principal *p, const char *id, svc_withdrawal_fn fn,
                             void *ctx, struct mz_error *err);
+
+/* ---- re-sharing (svc_share.c; docs/model.md R11.3, docs/federation.md section 2) ---- */
+
+#define SVC_SHARE_MAX_TO 64        /* recipients named in one share */
+#define SVC_SHARE_MAX_SHARED 256   /* identities a version may be passed on to in all */
+
+/* What to share. Strings are borrowed for the call. */
+struct svc_share_in {
+    const char *id;
+    const char *version;       /* its `modified` (or `created`); NULL: the version p is served */
+    const char *community;     /* share a CLEAR or GREEN version into this community, or NULL */
+    const char *const *to;     /* or pass an AMBER, AMBER+STRICT or RED version on to these:
+                                  organisations (RED: users), by handle or identity id */
+    size_t n_to;
+};
+
+struct svc_share_result {
+    char version[STIX_VKEY_LEN + 8]; /* the version shared ("" for an SCO's only one) */
+    int tlp;
+    int changed;                     /* 0: it was shared so already (no record written) */
+    int64_t record;                  /* the share record's id, or 0 */
+    char at[MZ_TIME_STRLEN];         /* when ("" when nothing changed) */
+    char community[STORE_COMM_NAME_LEN]; /* the community shared into, or "" */
+    char recipients[2048];           /* the identities passed on to now, space-separated */
+};
+
+/* Share a version of id as p (docs/federation.md section 2's table), recording who
+ * and when (a share record, never a new version; the id is marked cx):
+ *   CLEAR, GREEN: into a community p's organisation writes to, when p may read the
+ *     version (a reporter: only its own organisation's objects); `to` is 400;
+ *   AMBER: on to organisations, by its owner (any organisation of the node) or by an
+ *     organisation it is addressed to (x_mreza_recipient_refs), to its clients: the
+ *     read-members of the national community; a community is 400 (no community
+ *     widens AMBER);
+ *   AMBER+STRICT (organisations) and RED (users): on, by its owner only.
+ * An id of which p may read no version is MZ_ENOTFOUND, as an unknown one; a named
+ * version that p may not read or that does not exist MZ_EINVAL (field "version"); a
+ * withdrawn version MZ_ECONFLICT; refusals of the table MZ_EFORBIDDEN (field
+ * "community" or "to"). Sharing what is shared so already changes nothing (changed
+ * 0). */
+enum mz_err svc_share(struct store *st, const struct principal *p, const struct svc_share_in *in,
+                      struct svc_share_result *res, struct mz_error *err);
 
 /* Called for each visible row; return nonzero to stop. */
 typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);

@@ -297,6 +297,7 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
                         struct store_org *out, struct mz_error *err)
 {
     struct store_org org;
+    struct store_community national;
     enum mz_err rc = authz_check(p, AUTHZ_ORG_ADD, err);
 
     if (rc)
@@ -324,6 +325,12 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
     if (rc)
         return rc;
     rc = store_org_add(st, &org, err);
+    /* every organisation of the node is a read+write member of its national
+     * community (docs/federation.md section 2) */
+    if (!rc)
+        rc = store_community_by_bit(st, STORE_COMM_NATIONAL_BIT, &national, err);
+    if (!rc)
+        rc = store_member_set(st, national.id, org.id, 1, 1, err);
     if (!rc)
         rc = put_identity(st, &org, err);
     if (!rc)
@@ -507,9 +514,19 @@ enum mz_err svc_principal_of_user(struct store *st, const char *user_name, struc
         rc = store_org_by_id(st, out->user.org_id, &out->org, err);
     if (!rc)
         out->role = role_parse(out->user.role);
+    if (!rc)
+        rc = svc_principal_comm(st, out, err);
     if (rc)
         memset(out, 0, sizeof *out);
     return rc;
+}
+
+enum mz_err svc_principal_comm(struct store *st, struct principal *p, struct mz_error *err)
+{
+    p->comm_read = p->comm_write = 0;
+    if (p->role == ROLE_NONE || p->org.id <= 0)
+        return MZ_OK;
+    return store_org_comm(st, p->org.id, &p->comm_read, &p->comm_write, err);
 }
 
 /* An organisation acting as a whole is an analyst of it that is no particular user
@@ -529,7 +546,10 @@ enum mz_err svc_principal_of_org(struct store *st, const char *org_name, struct 
     if (rc)
         return rc;
     out->role = strcmp(out->org.kind, "operator") ? ROLE_ANALYST : ROLE_REPORTER;
-    return MZ_OK;
+    rc = svc_principal_comm(st, out, err);
+    if (rc)
+        memset(out, 0, sizeof *out);
+    return rc;
 }
 
 enum mz_err svc_store_check(struct store *st, const struct principal *p, struct mz_error *err)

@@ -62,6 +62,8 @@ static void binding(const struct principal *p, const struct store_query *q,
     bind_int(&h, q->all_versions);
     bind_int(&h, q->by_owner);
     bind_int(&h, q->owner_org);
+    if (q->comm) /* (the community filter, issue 11: without one, tokens stay as they were) */
+        bind_int(&h, (int64_t)q->comm);
     crypto_generichash_final(&h, out, crypto_generichash_BYTES);
 }
 

@@ -204,6 +204,7 @@ struct writer {
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
     const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
+    uint64_t comm;         /* the communities the versions are shared into (issue 11) */
 };
 
 _Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
@@ -327,11 +328,6 @@ static int same_creator(const char *a, const char *b)
     return strcasecmp(a, b) == 0;
 }
 
-static struct tlp_meta meta_of(const struct model_ver *v)
-{
-    struct tlp_meta t = {v->tlp, v->owner_org, v->submitter, v->audience};
-    return t;
-}
 
 /* The owner's name for the poster (an organisation, or the node). */
 static void owner_name(struct writer *w, int64_t org, char *out, size_t cap)
@@ -462,10 +458,11 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     }
     /* R6.3 and R3.4, against the earlier versions the poster may read */
     {
-        struct tlp_meta mine = {o.level, org, p->user.id, audience};
+        struct tlp_meta mine = {o.level, org, p->user.id, audience, w->comm, NULL, 0};
         for (size_t i = 0; target >= 0 && i < m->n; i++) {
             const struct model_ver *v = &m->v[i];
-            struct tlp_meta theirs = meta_of(v);
+            struct tlp_meta theirs;
+            model_meta(v, &theirs);
             if (v->obj != target || !model_may_read(p, v) || strcmp(v->vkey, info->version_key) > 0)
                 continue;
             if (v->revoked)
@@ -550,7 +547,8 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
         if (target >= 0 && v->obj == target && (newest < 0 || strcmp(v->vkey, m->v[newest].vkey) > 0))
             newest = (int64_t)i;
         cx |= v->revoked || v->tlp != o.level || v->submitter != p->user.id ||
-              strcmp(v->audience ? v->audience : "", audience ? audience : "");
+              strcmp(v->audience ? v->audience : "", audience ? audience : "") || v->comm != w->comm ||
+              (v->shared_to && *v->shared_to);
     }
     if (cx && !m->cx && m->n > 0) {
         rc = store_mark_cx(w->st, info->id, err);
@@ -578,6 +576,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     in.valid_from = info->valid_from;
     in.valid_until = info->valid_until;
     in.cx = cx;
+    in.comm = w->comm;
     /* attested (Terms): a v4 id whose first version names its owner as creator, or
      * has no creator and was posted with author=self (R9) */
     in.attested = (cr.own || (w->lim->author_self && !info->created_by_ref)) && stix_id_uuid_version(info->id) == 4;
@@ -878,11 +877,25 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     w.skew = lim->max_future_skew;
     w.lim = lim;
     w.latest_ok = INT64_MAX;
+    w.comm = STORE_COMM_NATIONAL;
     if (lim->max_future_skew >= 0) {
         struct mz_time now;
         mz_time_now(&now);
         w.latest_ok = now.sec + lim->max_future_skew;
     }
+    /* the communities the versions are shared into: those named, or national; the
+     * poster's organisation writes to each (docs/federation.md section 2). Decided
+     * once per bundle, before the write lock and the pass (no object changes it): a
+     * community's bit never changes, and the memberships are the principal's. */
+    if (lim->communities)
+        rc = svc_community_mask(st, p, lim->communities, 1, &w.comm, err);
+    else if (!(p->comm_write & STORE_COMM_NATIONAL))
+        rc = mz_error_set(err, MZ_EFORBIDDEN, "community",
+                          "your organisation (%s) is no write-member of the national community: name a community "
+                          "it may share into (community=...)",
+                          p->org.name);
+    if (rc)
+        return rc;
     rc = store_begin(st, err);
     if (rc)
         return rc;

@@ -14,6 +14,11 @@
  * (SVC_KEY_LEN bytes). */
 enum mz_err svc_key_make(struct store *st, struct store_key *k, char *key_out, struct mz_error *err);
 
+/* Fill p's community masks (comm_read, comm_write) from its organisation's
+ * memberships (docs/federation.md section 7): every principal of a member is made
+ * with them, so that TLP:GREEN is read by membership. */
+enum mz_err svc_principal_comm(struct store *st, struct principal *p, struct mz_error *err);
+
 enum svc_account_event {
     SVC_EV_ORG_ADD,
     SVC_EV_USER_ADD,

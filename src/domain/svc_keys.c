@@ -576,6 +576,11 @@ enum mz_err svc_authenticate(struct store *st, const char *token, struct princip
         return rc ? rc : mz_error_set(err, MZ_EAUTH, "", "%s", why);
     }
     out->role = role_parse(out->user.role);
+    rc = svc_principal_comm(st, out, err);
+    if (rc) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
     out->key_id = k.id;
     if (k.revoked > now) /* a rotated key in its grace period (docs/api.md, Rotation) */
         out->key_rotated_to = k.replaced_by ? k.replaced_by : k.id;

@@ -68,6 +68,11 @@ static enum mz_err to_store_query(struct store *st, const struct principal *p, c
         sq->by_owner = 1;
         sq->owner_org = rc == MZ_OK && user == 0 ? org : -1;
     }
+    if (q->community) {
+        rc = svc_community_mask(st, p, q->community, 0, &sq->comm, err);
+        if (rc)
+            return rc;
+    }
     if (!q->next)
         return MZ_OK;
     rc = svc_cursor_key(st, key, err);
@@ -234,13 +239,26 @@ struct list_ctx {
     struct owners own;
 };
 
+/* The TLP facts of a row (with its communities and whom it was passed on to: issue 11). */
+static void row_meta(const struct store_row *row, struct tlp_meta *m)
+{
+    memset(m, 0, sizeof *m);
+    m->tlp = row->tlp;
+    m->owner_org = row->owner_org;
+    m->submitter = row->submitter;
+    m->audience = row->audience;
+    m->comm = row->comm;
+    m->shared_to = row->shared_to;
+}
+
 /* May p read row, which the store's TLP prefilter let through? Every row is asked
  * again (tlp_can_read); a "no" means the prefilter and tlp_can_read disagree, a bug:
  * the row is withheld and the disagreement logged. */
 static int prefilter_confirmed(const struct principal *p, const struct store_row *row)
 {
-    struct tlp_meta m = {row->tlp, row->owner_org, row->submitter, row->audience};
+    struct tlp_meta m;
 
+    row_meta(row, &m);
     if (tlp_can_read(p, &m))
         return 1;
     MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);

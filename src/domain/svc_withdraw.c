@@ -381,6 +381,10 @@ static enum mz_err withdraw_one(struct store *st, const struct principal *p, con
     o.created_by = p->org.identity;
     o.tlp = v->tlp;
     o.audience = v->audience;
+    /* read by whoever could read the version: its communities, and those it was
+     * passed on to (issue 11) */
+    o.comm = v->comm;
+    o.shared_to = v->shared_to;
     o.body = body;
     o.body_len = strlen(body);
     o.match_plan = -1;

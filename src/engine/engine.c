@@ -106,6 +106,11 @@ void engine_free(struct engine *e)
         free(e->wd_keeps[i]);
     free(e->wd_nums);
     free(e->wd_keeps);
+    for (size_t i = 0; i < e->n_sh; i++)
+        free(e->sh_auds[i]);
+    free(e->sh_nums);
+    free(e->sh_comm);
+    free(e->sh_auds);
     free(e->owners);
     free(e->camp_keys);
     free(e->camp_refs);
@@ -190,10 +195,13 @@ void engine_obj_meta(const struct engine *e, uint32_t num, struct tlp_meta *meta
 {
     const struct idx_obj *o = idx_obj_at(e->ix, num);
 
+    memset(meta, 0, sizeof *meta);
     meta->tlp = o->tlp;
     meta->owner_org = o->owner_org;
     meta->submitter = o->submitter;
-    meta->audience = idx_obj_audience(e->ix, num);
+    /* (shared_to included in the audience; a share made after indexing: the sh_*
+     * table's) */
+    engine_versions_facts(e, num, &meta->comm, &meta->audience);
 }
 
 const char *engine_owner_identity(const struct engine *e, int64_t org)

@@ -95,6 +95,8 @@ void engine_free(struct engine *e);
 #define ENGINE_CAMPAIGN_MAX_COUNTRIES 64
 #define ENGINE_CAMPAIGN_ID_LEN 64
 struct engine_campaign {
+    int community;                         /* the community's bit: its members' reports
+                                            * counted, its grouping (docs/model.md R11.6) */
     enum obs_kind kind;
     char value[OBS_MAX_LEN + 1];           /* the canonical observable */
     char id[ENGINE_CAMPAIGN_ID_LEN];       /* its grouping's STIX id (engine_campaign_id) */
@@ -154,6 +156,11 @@ void engine_wd_work(struct engine *e, struct engine_wd_work *out);
  * under a campaign's id before the node records it (domain/provenance.h refuses the
  * ids of recorded ones). */
 void engine_campaign_id(const struct engine *e, enum obs_kind kind, const char *value, char *out, size_t cap);
+/* The same for the campaign of community bit (R11.6): the national community's (bit
+ * 0) is engine_campaign_id's, so that the groupings recorded before communities keep
+ * their ids. */
+void engine_campaign_id_in(const struct engine *e, int bit, enum obs_kind kind, const char *value, char *out,
+                           size_t cap);
 
 /* The store sequence number the index reflects (its snapshot "generation"). */
 uint64_t engine_generation(struct engine *e);

@@ -1,9 +1,10 @@
-/* engine/engine_campaign.c - detecting regional campaigns as the engine indexes
- * objects: an observable carried by TLP:CLEAR/GREEN reports (indicators, observed
- * data) of organisations of at least campaign_min_countries countries whose own times
- * (`modified`, no later than the node's clock) lie within campaign_window_us of each
- * other. Reports count per object, as match does (docs/model.md R4, R11.6): of each
- * object that is a unit of a community member holding no object of its id - the
+/* engine/engine_campaign.c - detecting campaigns as the engine indexes objects, one
+ * per community (docs/model.md R11.6): an observable carried by TLP:CLEAR/GREEN
+ * reports (indicators, observed data) shared into community K, of organisations of
+ * at least campaign_min_countries countries whose own times (`modified`, no later
+ * than the node's clock) lie within campaign_window_us of each other. Reports count
+ * per object, as match does (docs/model.md R4, R11.6): of each object that is a unit
+ * of a member of K holding no object of its id - the
  * first object of a claimed id, every copy of an open one, never a later object of a
  * claimed id (its owner organisation's alone) - the version R3 serves that member,
  * when it is not revoked. Every such report counts for its country; the grouping
@@ -16,8 +17,8 @@
  * (domain/campaign.c), done by the node after the refresh, so the engine never writes
  * to the store and never holds its lock while someone does.
  *
- * A table ((kind, value) -> the grouping's id and the reports it listed) remembers
- * what is recorded, learnt from the node's own groupings the refresh indexes
+ * A table ((kind, value, community) -> the grouping's id and the reports it listed)
+ * remembers what is recorded, learnt from the node's own groupings the refresh indexes
  * (engine_campaign_note; what members post, under any id and whatever it says, is
  * never read as campaign state), so that a campaign is handed back again only when it
  * has more reports than its last recorded version: a grouping recorded after one
@@ -26,9 +27,10 @@
  *
  * A withdrawal (or a restore) changes which reports count without adding any
  * (docs/model.md R11.6): the refresh hands the values of the versions it touched
- * back here, and a recorded campaign whose reports are no longer the ones its
- * grouping lists (compared by a sum of the hashes of the ids, which the table keeps
- * beside their number) is handed back with the reports it has now - fewer, so that
+ * back here, with the communities those versions are in, and a recorded campaign of
+ * one of those communities whose reports are no longer the ones its grouping lists
+ * (compared by a sum of the hashes of the ids, which the table keeps beside their
+ * number) is handed back with the reports it has now - fewer, so that
  * the node re-versions the grouping without the withdrawn report - or, when they no
  * longer come from enough countries, marked ended, so that the node withdraws the
  * grouping. */
@@ -45,8 +47,16 @@
 
 void engine_campaign_id(const struct engine *e, enum obs_kind kind, const char *value, char *out, size_t cap)
 {
-    char key[OBS_MAX_LEN + 32], uuid[MZ_UUID_STRLEN];
-    int n = snprintf(key, sizeof key, "mreza-campaign:%s:%s", obs_kind_name(kind), value);
+    engine_campaign_id_in(e, STORE_COMM_NATIONAL_BIT, kind, value, out, cap);
+}
+
+void engine_campaign_id_in(const struct engine *e, int bit, enum obs_kind kind, const char *value, char *out,
+                           size_t cap)
+{
+    char key[OBS_MAX_LEN + 48], uuid[MZ_UUID_STRLEN];
+    int n = bit == STORE_COMM_NATIONAL_BIT
+                ? snprintf(key, sizeof key, "mreza-campaign:%s:%s", obs_kind_name(kind), value)
+                : snprintf(key, sizeof key, "mreza-campaign:c%d:%s:%s", bit, obs_kind_name(kind), value);
 
     mz_uuid_keyed(e->campaign_key, strlen(e->campaign_key), key,
                   (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1), uuid);
@@ -60,12 +70,14 @@ static uint64_t ref_hash(const char *id)
     return XXH3_64bits(id, strlen(id));
 }
 
-/* The table's key of the campaign around (kind, value): "kind:value" as the
- * grouping's x_mreza_campaign writes them. */
-static uint64_t camp_key(const char *kind, const char *value)
+/* The table's key of the campaign around (kind, value) in the community with bit:
+ * "kind:value" as the grouping's x_mreza_campaign writes them (the national
+ * community's, as before communities), "kind:value@bit" for the others. */
+static uint64_t camp_key(int bit, const char *kind, const char *value)
 {
-    char key[OBS_MAX_LEN + 32];
-    int n = snprintf(key, sizeof key, "%s:%s", kind, value);
+    char key[OBS_MAX_LEN + 48];
+    int n = bit == STORE_COMM_NATIONAL_BIT ? snprintf(key, sizeof key, "%s:%s", kind, value)
+                                           : snprintf(key, sizeof key, "%s:%s@%d", kind, value, bit);
 
     return XXH3_64bits(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1)) | 1;
 }
@@ -78,10 +90,11 @@ static size_t camp_slot(const struct engine *e, uint64_t k)
     return j;
 }
 
-/* The reports the node's grouping of (kind, value) lists (0 if it has none), the sum
- * of their hashes into *sum_out, and its id into id_out ("" if none). */
-static uint32_t camp_known(const struct engine *e, const char *kind, const char *value, char *id_out, size_t cap,
-                           uint64_t *sum_out)
+/* The reports the node's grouping of (kind, value) in the community with bit lists
+ * (0 if it has none), the sum of their hashes into *sum_out, and its id into id_out
+ * ("" if none). */
+static uint32_t camp_known(const struct engine *e, int bit, const char *kind, const char *value, char *id_out,
+                           size_t cap, uint64_t *sum_out)
 {
     size_t j;
 
@@ -89,7 +102,7 @@ static uint32_t camp_known(const struct engine *e, const char *kind, const char 
     *sum_out = 0;
     if (!e->camp_cap)
         return 0;
-    j = camp_slot(e, camp_key(kind, value));
+    j = camp_slot(e, camp_key(bit, kind, value));
     if (!e->camp_keys[j])
         return 0;
     snprintf(id_out, cap, "%s", e->camp_ids[j]);
@@ -133,14 +146,14 @@ static int camp_grow(struct engine *e)
     return 0;
 }
 
-/* The node recorded (kind, value) as grouping_id listing n_refs reports (sum: of
- * their hashes). The first id learnt for a campaign stays its id: groupings recorded
- * before the ids were made under the node's key keep theirs, and are updated as new
- * versions of themselves. */
-static void camp_remember(struct engine *e, const char *kind, const char *value, const char *grouping_id,
+/* The node recorded (kind, value) in the community with bit as grouping_id listing
+ * n_refs reports (sum: of their hashes). The first id learnt for a campaign stays its
+ * id: groupings recorded before the ids were made under the node's key keep theirs,
+ * and are updated as new versions of themselves. */
+static void camp_remember(struct engine *e, int bit, const char *kind, const char *value, const char *grouping_id,
                           uint32_t n_refs, uint64_t sum)
 {
-    uint64_t k = camp_key(kind, value);
+    uint64_t k = camp_key(bit, kind, value);
     size_t j;
 
     if ((e->camp_n + 1) * 2 > e->camp_cap && camp_grow(e))
@@ -155,7 +168,7 @@ static void camp_remember(struct engine *e, const char *kind, const char *value,
     e->camp_sums[j] = sum;
 }
 
-void engine_campaign_note(struct engine *e, json_t *obj, const char *id, int withdrawn)
+void engine_campaign_note(struct engine *e, json_t *obj, const char *id, uint64_t comm, int withdrawn)
 {
     json_t *meta = json_object_get(obj, "x_mreza_campaign");
     json_t *refs = json_object_get(obj, "object_refs");
@@ -165,22 +178,26 @@ void engine_campaign_note(struct engine *e, json_t *obj, const char *id, int wit
     json_t *r;
     size_t i;
     uint64_t sum = 0;
+    int bit;
 
-    if (!kind || !value || !json_is_array(refs) || strlen(id) >= ENGINE_CAMPAIGN_ID_LEN)
+    /* the node writes a campaign's grouping into its community alone */
+    if (!kind || !value || !json_is_array(refs) || strlen(id) >= ENGINE_CAMPAIGN_ID_LEN || !comm)
         return;
+    bit = __builtin_ctzll(comm);
     if (withdrawn) {
-        camp_remember(e, kind, value, id, 0, 0);
+        camp_remember(e, bit, kind, value, id, 0, 0);
         return;
     }
     json_array_foreach(refs, i, r)
         if (json_is_string(r))
             sum += ref_hash(json_string_value(r));
-    camp_remember(e, kind, value, id, (uint32_t)json_array_size(refs), sum);
+    camp_remember(e, bit, kind, value, id, (uint32_t)json_array_size(refs), sum);
 }
 
 struct camp_scan {
     struct engine *e;
-    struct principal reader; /* a community member holding no object (model_community_reader) */
+    struct principal reader; /* a member of the community holding no object
+                              * (model_community_reader) */
     struct engine_unit_memo memo; /* its units (R4), for one check */
     int64_t now;             /* the node's clock, microseconds: no report is later */
     int64_t newest;          /* pass 1: the newest report's time */
@@ -205,8 +222,12 @@ struct camp_scan {
 static int camp_report(struct camp_scan *cs, uint32_t num, int64_t *when_out)
 {
     const struct idx_obj *o = idx_obj_at(cs->e->ix, num);
+    const char *aud;
+    uint64_t comm;
 
-    if ((o->flags & IDX_F_REVOKED) || !tlp_community_wide(o->tlp) || !o->country[0] || !o->version)
+    engine_versions_facts(cs->e, num, &comm, &aud);
+    if ((o->flags & IDX_F_REVOKED) || !tlp_community_wide(o->tlp) || !(comm & cs->reader.comm_read) ||
+        !o->country[0] || !o->version)
         return 0;
     /* per object (R4): of an id with several objects or versions read by different
      * readers, only the version a community member is served of each of its units */
@@ -281,11 +302,13 @@ static int camp_collect(void *vctx, uint32_t num, enum idx_via via, const char *
 
 /* The reports of (kind, value) within the window of the newest into c (refs not
  * yet): two walks of the value's objects, the first for the newest report's time. */
-static void gather(struct engine *e, enum obs_kind kind, const char *value, struct camp_scan *cs,
+static void gather(struct engine *e, int bit, enum obs_kind kind, const char *value, struct camp_scan *cs,
                    struct engine_campaign *c)
 {
     memset(c, 0, sizeof *c);
+    c->community = bit;
     c->kind = kind;
+    model_community_reader(&cs->reader, (uint64_t)1 << bit);
     snprintf(c->value, sizeof c->value, "%s", value);
     c->first_seen = INT64_MAX;
     cs->c = c;
@@ -340,22 +363,23 @@ static uint64_t found_sum(const struct engine *e, const struct camp_scan *cs)
     return sum;
 }
 
-/* Is (kind, value) now a regional campaign with more reports than recorded (and not
- * yet in out)? Then append it to out. withdrawn: a withdrawal or a restore touched
- * it - a recorded campaign is then appended too when its reports are no longer those
- * recorded (R11.6), marked ended when they come from too few countries. */
-static enum mz_err check_campaign(struct engine *e, enum obs_kind kind, const char *value, int withdrawn,
+/* Is (kind, value) now a campaign of the community with bit with more reports than
+ * recorded (and not yet in out)? Then append it to out. withdrawn: a withdrawal or a
+ * restore touched it - a recorded campaign is then appended too when its reports are
+ * no longer those recorded (R11.6), marked ended when they come from too few
+ * countries. */
+static enum mz_err check_campaign(struct engine *e, int bit, enum obs_kind kind, const char *value, int withdrawn,
                                   struct camp_scan *cs, struct engine_refresh_result *out, size_t *cap,
                                   struct mz_error *err)
 {
     struct engine_campaign *c;
     char gid[ENGINE_CAMPAIGN_ID_LEN];
     uint64_t known_sum;
-    uint32_t known = camp_known(e, obs_kind_name(kind), value, gid, sizeof gid, &known_sum);
+    uint32_t known = camp_known(e, bit, obs_kind_name(kind), value, gid, sizeof gid, &known_sum);
     int recorded = gid[0] != '\0', changed;
 
     if (!recorded)
-        engine_campaign_id(e, kind, value, gid, sizeof gid);
+        engine_campaign_id_in(e, bit, kind, value, gid, sizeof gid);
     for (size_t i = 0; i < out->n_campaigns; i++)
         if (!strcmp(out->campaigns[i].id, gid))
             return MZ_OK; /* touched twice in one refresh */
@@ -368,7 +392,7 @@ static enum mz_err check_campaign(struct engine *e, enum obs_kind kind, const ch
         *cap = ncap;
     }
     c = &out->campaigns[out->n_campaigns];
-    gather(e, kind, value, cs, c);
+    gather(e, bit, kind, value, cs, c);
     changed = withdrawn && recorded && (known != c->n_refs || known_sum != found_sum(e, cs));
     if ((long)c->n_countries < e->campaign_min_countries) {
         if (!changed || !known)
@@ -379,7 +403,7 @@ static enum mz_err check_campaign(struct engine *e, enum obs_kind kind, const ch
         c->ended = 1;
         c->n_refs = 0;
         c->refs = NULL;
-        camp_remember(e, obs_kind_name(kind), value, gid, 0, 0);
+        camp_remember(e, bit, obs_kind_name(kind), value, gid, 0, 0);
         out->n_campaigns++;
         return MZ_OK;
     }
@@ -419,7 +443,6 @@ enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, int
     }
     cs->e = e;
     memset(&cs->memo, 0, sizeof cs->memo);
-    model_community_reader(&cs->reader);
     {
         struct mz_time now;
         mz_time_now(&now);
@@ -428,7 +451,8 @@ enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, int
     while (!rc && line && line < touched->data + touched->len) {
         char *nl = memchr(line, '\n', (size_t)(touched->data + touched->len - line));
         char *sp = memchr(line, ' ', (size_t)((nl ? nl : touched->data + touched->len) - line));
-        if (!nl || !sp)
+        char *sp2 = sp ? memchr(sp + 1, ' ', (size_t)((nl ? nl : touched->data + touched->len) - sp - 1)) : NULL;
+        if (!nl || !sp || !sp2)
             break;
         *nl = '\0';
         {
@@ -437,9 +461,12 @@ enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, int
             for (j = k & (set_cap - 1); seen[j] && seen[j] != k; j = (j + 1) & (set_cap - 1))
                 ;
             if (!seen[j]) {
+                uint64_t comm = strtoull(sp + 1, NULL, 10);
                 seen[j] = k;
-                rc = check_campaign(e, (enum obs_kind)strtol(line, NULL, 10), sp + 1, withdrawn, cs, out, &cap,
-                                    err);
+                /* in each community the report is shared into */
+                for (uint64_t c = comm; !rc && c; c &= c - 1)
+                    rc = check_campaign(e, __builtin_ctzll(c), (enum obs_kind)strtol(line, NULL, 10), sp2 + 1,
+                                        withdrawn, cs, out, &cap, err);
             }
         }
         line = nl + 1;

@@ -53,6 +53,8 @@ struct engine_objx {
                          * store spells and compares it */
     uint8_t attested;   /* its object's first version names its owner as creator */
     uint8_t withdrawn;  /* withdrawn (R7): who keeps it is in the engine's wd_* table */
+    uint8_t shared;     /* shared after it was indexed (issue 11): its communities and
+                         * audience are in the engine's sh_* table */
     uint8_t noted;      /* noted (engine_versions_note); a snapshot notes its cx ids' alone */
 };
 
@@ -91,6 +93,15 @@ struct engine {
     uint32_t *wd_nums;
     char **wd_keeps;
     size_t n_wd, cap_wd;
+    /* the versions shared after they were indexed (issue 11: a share record changes
+     * a version's communities, or whom it was passed on to), sorted by number, with
+     * their communities and audience (shared_to included; heap) as the store has them
+     * now; and the newest share record read (the refresher's) */
+    uint32_t *sh_nums;
+    uint64_t *sh_comm;
+    char **sh_auds;
+    size_t n_sh, cap_sh;
+    int64_t share_gen;
     /* the organisations' identities, sorted by id, so that a hit names who submitted
      * its object (docs/model.md R4, R9): replaced by the refresher under the write
      * lock, read under the read lock */
@@ -181,6 +192,14 @@ int engine_versions_note(struct engine *e, uint32_t num, const struct store_row 
 int engine_versions_withdrawn(struct engine *e, uint32_t num, const char *keep);
 /* Who keeps withdrawn object num, or NULL when it is not withdrawn. */
 const char *engine_versions_keep(const struct engine *e, uint32_t num);
+/* Indexed object num is shared into communities comm and its audience is audience
+ * with shared_to (the store's now: issue 11's share records). Under the write lock.
+ * -1 when out of memory. */
+int engine_versions_shared(struct engine *e, uint32_t num, uint64_t comm, const char *audience,
+                           const char *shared_to);
+/* The communities and audience (shared_to included; NULL: none) of indexed object
+ * num, as the last share record made them, or as it was indexed. */
+void engine_versions_facts(const struct engine *e, uint32_t num, uint64_t *comm_out, const char **audience_out);
 /* The indexed object whose store sequence number is seq, or -1 (objects are indexed
  * in seq order: a bisection); *probes (if not NULL) grows by the entries looked at. */
 int64_t engine_obj_of_seq(const struct idx *ix, int64_t seq, uint64_t *probes);
@@ -218,19 +237,21 @@ int engine_versions_unit(const struct engine *e, const struct principal *p, uint
 /* ---- engine_campaign.c ---- */
 
 /* A stored grouping the node recorded as a campaign (the caller passes only the
- * node's own rows): remember its id and which reports it lists, so that only a
- * campaign with more is written again, under the same id. withdrawn: the row is
- * withdrawn (docs/model.md R11.6: an ended campaign's, or an earlier version that
- * listed a withdrawn report), and lists nothing any more. */
-void engine_campaign_note(struct engine *e, json_t *obj, const char *id, int withdrawn);
-/* Check each "kind value\n" line of touched (values of newly indexed
- * community-visible objects) for a regional campaign with more reports than
- * recorded; those found are appended to out (each value once). With withdrawn (the
- * values of versions withdrawn or restored since the last refresh, docs/model.md
- * R11.6), a recorded campaign whose reports are no longer those its grouping lists
- * is handed back too - with fewer, or marked ended when too few countries are left.
- * Reads the index without the lock: only the refresher (the caller) ever changes it.
- * touched is consumed (its lines are cut). */
+ * node's own rows, comm: the communities of the row, its campaign's alone): remember
+ * its id and which reports it lists, so that only a campaign with more is written
+ * again, under the same id. withdrawn: the row is withdrawn (docs/model.md R11.6: an
+ * ended campaign's, or an earlier version that listed a withdrawn report), and lists
+ * nothing any more. */
+void engine_campaign_note(struct engine *e, json_t *obj, const char *id, uint64_t comm, int withdrawn);
+/* Check each "kind comm value\n" line of touched (values of newly indexed
+ * community-visible objects, and the communities they are in) for a campaign in each
+ * of those communities with more reports than recorded; those found are appended to
+ * out (each value and community once). With withdrawn (the values of versions
+ * withdrawn or restored since the last refresh, with their communities,
+ * docs/model.md R11.6), a recorded campaign whose reports are no longer those its
+ * grouping lists is handed back too - with fewer, or marked ended when too few
+ * countries are left. Reads the index without the lock: only the refresher (the
+ * caller) ever changes it. touched is consumed (its lines are cut). */
 enum mz_err engine_campaign_detect(struct engine *e, struct mz_buf *touched, int withdrawn,
                                    struct engine_refresh_result *out, struct mz_error *err);
 

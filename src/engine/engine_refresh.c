@@ -2,9 +2,10 @@
  * the store gained since the last refresh (all of them the first time) is read and
  * indexed; a new version retires the one before it (engine_versions.c); the patterns
  * of CANDIDATE and SCAN indicators are parsed and kept (engine.c); the values of new
- * community-visible objects are checked for regional campaigns (engine_campaign.c),
- * which are returned to the caller, never written here: the engine only reads the
- * store.
+ * community-visible objects are checked for campaigns in the communities they are
+ * shared into (engine_campaign.c), which are returned to the caller, never written
+ * here: the engine only reads the store. A report shared into a community later
+ * counts there the next time its value is touched (a new report of it).
  *
  * The facts the index needs were computed when each object was validated and are
  * stored beside it (observables, match plan, validity), so rows are indexed without
@@ -93,14 +94,17 @@ struct refresh_ctx {
     size_t val_used;
     size_t n_legacy;
     struct pvalue legacy[MAX_OBJ_VALUES];
-    /* values of new community-visible objects, to check for campaigns: "k value\n" */
+    /* values of new community-visible objects, and the communities they are in, to
+     * check for campaigns: "k comm value\n" */
     struct mz_buf touched;
     /* the ids that new tombstones name (withdrawals, restores): "id\n" each, an id
-     * as often as it has new tombstones (apply_withdrawals reads each once) */
+     * as often as it has new tombstones (apply_ids reads each once) */
     struct mz_buf withdrawn;
-    /* the values of their community-visible versions, to check their campaigns
-     * again (R11.6): "k value\n" */
+    /* the values of their community-visible versions, and the communities those are
+     * in, to check their campaigns again (R11.6): "k comm value\n" */
     struct mz_buf wd_touched;
+    /* the ids that new share records name (issue 11): "id\n" each */
+    struct mz_buf shared;
     /* A build (the first refresh) reads every row after the tombstones up to
      * noted_upto were written: the rows already say who keeps each version (apply_row
      * notes row->wd_keep), so those tombstones need no second reading. */
@@ -217,7 +221,7 @@ static int row_facts(struct refresh_ctx *c, struct batch *b, const struct store_
     if (c->e->campaign_window_us && node_grouping(row)) {
         pr->obj = json_loadb(row->body, row->body_len, 0, &je);
         if (pr->obj)
-            engine_campaign_note(c->e, pr->obj, row->stix_id, row->wd_keep != NULL);
+            engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm, row->wd_keep != NULL);
     }
     if (pr->plan == OBSERVE_CANDIDATE || pr->plan == OBSERVE_SCAN) {
         const char *text;
@@ -242,7 +246,7 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
         return 0;
     }
     if (c->e->campaign_window_us && node_grouping(row))
-        engine_campaign_note(c->e, pr->obj, row->stix_id, row->wd_keep != NULL);
+        engine_campaign_note(c->e, pr->obj, row->stix_id, row->comm, row->wd_keep != NULL);
     c->n_legacy = 0;
     c->val_used = 0;
     pr->plan = observe_object(pr->obj, collect_legacy, c, &pr->pat);
@@ -265,7 +269,7 @@ static int legacy_facts(struct refresh_ctx *c, struct batch *b, const struct sto
 
 /* A tombstone (docs/model.md R7.4): a version of the id it names was withdrawn or
  * restored; that id's versions are read again once the rows are in
- * (apply_withdrawals). The index keeps nothing of the tombstone itself. */
+ * (apply_ids). The index keeps nothing of the tombstone itself. */
 static int is_tombstone(const struct store_row *row)
 {
     return !strcmp(row->type, "x-mreza-withdrawal");
@@ -323,8 +327,9 @@ static int prepare_row(struct refresh_ctx *c, struct batch *b, size_t i)
     in->owner_org = row->owner_org;
     in->submitter = row->submitter;
     in->tlp = row->tlp;
+    in->comm = row->comm;
     in->country = country_of(c, row->owner_org);
-    in->audience = row->audience;
+    in->audience = row->audience; /* with its shared_to (reader_row) */
     in->flags |= pr->plan == OBSERVE_VALUES ? 0 : IDX_F_DETECT;
     if (pr->plan == OBSERVE_CANDIDATE)
         in->flags |= IDX_F_CANDIDATE;
@@ -339,9 +344,12 @@ static int prepare_row(struct refresh_ctx *c, struct batch *b, size_t i)
 static int same_readers(const struct engine *e, uint32_t a, uint32_t b)
 {
     const struct idx_obj *x = idx_obj_at(e->ix, a), *y = idx_obj_at(e->ix, b);
-    const char *ax = idx_obj_audience(e->ix, a), *ay = idx_obj_audience(e->ix, b);
+    const char *ax, *ay;
+    uint64_t ca, cb;
 
-    return x->tlp == y->tlp && x->submitter == y->submitter && !strcmp(ax ? ax : "", ay ? ay : "");
+    engine_versions_facts(e, a, &ca, &ax);
+    engine_versions_facts(e, b, &cb, &ay);
+    return x->tlp == y->tlp && x->submitter == y->submitter && ca == cb && !strcmp(ax ? ax : "", ay ? ay : "");
 }
 
 /* Add prepared row i of b to the index: the caller holds the write lock. Rows come
@@ -404,7 +412,7 @@ static int apply_row(struct refresh_ctx *c, struct batch *b, size_t i)
             goto fail;
         if (e->campaign_window_us && tlp_community_wide(row->tlp) && pr->in.country && pr->in.country[0] &&
             !(pr->in.flags & IDX_F_REVOKED))
-            mz_buf_printf(&c->touched, "%u %.*s\n", v->kind, (int)v->len, v->p);
+            mz_buf_printf(&c->touched, "%u %llu %.*s\n", v->kind, (unsigned long long)row->comm, (int)v->len, v->p);
     }
     if (pr->pat) {
         if (engine_pattern_add(e, num, pr->pat, pr->plan == OBSERVE_SCAN))
@@ -532,6 +540,7 @@ static int reader_row(void *vctx, const struct store_row *row)
     int body = body_needed(rd, row);
     size_t need = strlen(row->stix_id) + strlen(row->type) + strlen(row->version) +
                   strlen(row->date_added) + (row->audience ? strlen(row->audience) : 0) +
+                  (row->shared_to ? strlen(row->shared_to) + 1 : 0) +
                   (row->wd_keep ? strlen(row->wd_keep) : 0) +
                   (row->observables ? strlen(row->observables) : 0) + (body ? row->body_len : 0) + 8;
     struct store_row *r;
@@ -558,7 +567,22 @@ static int reader_row(void *vctx, const struct store_row *row)
     r->version = keep_str(b, row->version, strlen(row->version));
     r->date_added = keep_str(b, row->date_added, strlen(row->date_added));
     r->created_by = NULL; /* the index does not keep it */
-    r->audience = keep_str(b, row->audience, row->audience ? strlen(row->audience) : 0);
+    /* the index keeps one audience: the version's and those it was passed on to
+     * (tlp.h reads shared_to as part of the audience) */
+    if (row->shared_to && *row->shared_to) {
+        char *a = b->bytes + b->used;
+        size_t la = row->audience ? strlen(row->audience) : 0, ls = strlen(row->shared_to);
+        if (la) {
+            memcpy(a, row->audience, la);
+            a[la++] = ' ';
+        }
+        memcpy(a + la, row->shared_to, ls + 1);
+        b->used += la + ls + 1;
+        r->audience = a;
+    } else {
+        r->audience = keep_str(b, row->audience, row->audience ? strlen(row->audience) : 0);
+    }
+    r->shared_to = NULL;
     r->wd_keep = keep_str(b, row->wd_keep, row->wd_keep ? strlen(row->wd_keep) : 0);
     r->observables = keep_str(b, row->observables, row->observables ? strlen(row->observables) : 0);
     r->body = body ? keep_str(b, row->body, row->body_len) : "";
@@ -755,19 +779,24 @@ static int collect_wd(void *vctx, const struct store_version *sv)
     return 0;
 }
 
-/* store_list()'s callback: the values of a community-visible row, "kind value\n"
- * lines, as engine_campaign_detect reads them. */
+/* store_list()'s callback: the values of a community-visible row with the
+ * communities it is in, "kind comm value\n" lines (the row's "kind value" lines with
+ * its comm put in), as engine_campaign_detect reads them. */
 static int collect_values(void *vctx, const struct store_row *row)
 {
     struct mz_buf *b = vctx;
-    size_t len;
+    const char *p = row->observables;
 
-    if (!tlp_community_wide(row->tlp) || !row->observables || !row->observables[0])
+    if (!tlp_community_wide(row->tlp) || !row->comm || !p)
         return 0;
-    len = strlen(row->observables);
-    mz_buf_append(b, row->observables, len);
-    if (row->observables[len - 1] != '\n')
-        mz_buf_putc(b, '\n');
+    while (*p) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        if (sp)
+            mz_buf_printf(b, "%.*s %llu %.*s\n", (int)(sp - p), p, (unsigned long long)row->comm,
+                          (int)(end - sp - 1), sp + 1);
+        p = nl ? nl + 1 : end;
+    }
     return mz_buf_status(b) != MZ_OK;
 }
 
@@ -820,15 +849,112 @@ static enum mz_err apply_one_withdrawal(struct engine *e, struct store *st, cons
     return rc;
 }
 
+/* ---- shares (issue 11) ----
+ * A share record changes a version the index holds (its communities, or whom it was
+ * passed on to) without a new row; the record itself is new, though. So the
+ * refresh reads the records made since the last one it read, and for each id they
+ * name it reads the id's versions again and notes each indexed one's communities
+ * and audience as the store has them (the share marked the id as needing the
+ * model's choice, and so does the index). Like the withdrawals', each id once
+ * however many records name it (apply_ids), each version found by its seq. */
+
+static int note_share(void *ctx, const struct store_share_row *s)
+{
+    struct mz_buf *ids = ctx;
+
+    return mz_buf_printf(ids, "%s\n", s->stix_id) != MZ_OK;
+}
+
+struct sh_row {
+    int64_t seq;
+    uint64_t comm;
+    char *audience, *shared_to; /* heap, or NULL */
+};
+
+struct sh_rows {
+    struct sh_row *v;
+    size_t n, cap;
+    int failed;
+};
+
+static int collect_sh(void *vctx, const struct store_version *sv)
+{
+    struct sh_rows *w = vctx;
+    struct sh_row *r;
+
+    if (w->n == w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 16;
+        struct sh_row *n = realloc(w->v, ncap * sizeof *n);
+        if (!n) {
+            w->failed = 1;
+            return 1;
+        }
+        w->v = n;
+        w->cap = ncap;
+    }
+    r = &w->v[w->n];
+    r->seq = sv->seq;
+    r->comm = sv->comm;
+    r->audience = sv->audience ? strdup(sv->audience) : NULL;
+    r->shared_to = sv->shared_to ? strdup(sv->shared_to) : NULL;
+    w->n++;
+    if ((sv->audience && !r->audience) || (sv->shared_to && !r->shared_to)) {
+        w->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static enum mz_err apply_one_share(struct engine *e, struct store *st, const char *id, struct mz_buf *values,
+                                   struct mz_error *err)
+{
+    struct sh_rows w = {0};
+    uint8_t uuid[16];
+    enum mz_err rc;
+
+    (void)values; /* a share adds no report: its value counts when touched next */
+    if (idx_uuid_of(id, uuid))
+        return MZ_OK; /* no UUID: never indexed */
+    rc = store_id_versions(st, id, collect_sh, &w, err); /* no lock of the engine held */
+    if (!rc && w.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (!rc) {
+        pthread_rwlock_wrlock(&e->lock);
+        e->epoch++;
+        for (size_t i = 0; i < w.n && !rc; i++) {
+            /* found as the withdrawals find it (re-attack F1, F2): by its seq, then
+             * checked to be a version of the id as the store spells it */
+            int64_t num = engine_obj_of_seq(e->ix, w.v[i].seq, NULL);
+            if (num < 0 || !engine_versions_is(e, (uint32_t)num, id))
+                continue; /* not indexed (no value to match) */
+            if (engine_versions_shared(e, (uint32_t)num, w.v[i].comm, w.v[i].audience, w.v[i].shared_to))
+                rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+        }
+        engine_versions_mark_cx(e, id);
+        pthread_rwlock_unlock(&e->lock);
+    }
+    for (size_t i = 0; i < w.n; i++) {
+        free(w.v[i].audience);
+        free(w.v[i].shared_to);
+    }
+    free(w.v);
+    return rc;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Apply the withdrawals of the ids in ids ("id\n" each, repeated), each id once; with
- * campaigns on, the values of their community-visible versions into values. */
-static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_buf *values,
-                                     struct mz_error *err)
+/* Apply one (apply_one_withdrawal, apply_one_share) to the ids in ids ("id\n" each,
+ * repeated), each id once (re-attack F1: the work is linear in the versions read,
+ * however many tombstones or share records name an id); values goes to one (the
+ * withdrawals': with campaigns on, the values of their community-visible versions
+ * are put there; NULL for the shares). */
+static enum mz_err apply_ids(struct engine *e, struct store *st, struct mz_buf *ids, struct mz_buf *values,
+                             enum mz_err (*one)(struct engine *, struct store *, const char *, struct mz_buf *,
+                                                struct mz_error *),
+                             struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
     size_t n = 0, k = 0;
@@ -848,7 +974,7 @@ static enum mz_err apply_withdrawals(struct engine *e, struct store *st, struct 
     qsort(v, n, sizeof *v, cmp_str);
     for (size_t i = 0; i < n && !rc; i++)
         if (!i || strcmp(v[i], v[i - 1]))
-            rc = apply_one_withdrawal(e, st, v[i], values, err);
+            rc = one(e, st, v[i], values, err);
     free(v);
     return rc;
 }
@@ -872,7 +998,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     struct refresh_ctx *c;
     struct store_query q;
     struct store_vis all;
-    int64_t max_seq = 0;
+    int64_t max_seq = 0, max_share = 0;
     enum mz_err rc;
 
     memset(out, 0, sizeof *out);
@@ -890,6 +1016,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     mz_buf_init(&c->touched, (size_t)1 << 30);
     mz_buf_init(&c->withdrawn, (size_t)1 << 30);
     mz_buf_init(&c->wd_touched, (size_t)1 << 30);
+    mz_buf_init(&c->shared, (size_t)1 << 30);
     pthread_mutex_lock(&e->refresh_mu);
     rc = store_org_list(st, remember_org, c, err);
     if (!rc)
@@ -904,6 +1031,16 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     q.after_seq = (int64_t)e->generation; /* only the refresher changes it */
     if (!rc)
         rc = store_max_seq(st, &max_seq, err);
+    /* the share records since the last refresh, read before the rows: a build reads
+     * rows with every share so far, a later share is read the next time */
+    if (!rc)
+        rc = store_max_share(st, &max_share, err);
+    if (!rc && e->generation > 0 && max_share > e->share_gen)
+        rc = store_shares(st, e->share_gen, NULL, note_share, &c->shared, err);
+    if (!rc && mz_buf_status(&c->shared))
+        rc = mz_error_set(err, MZ_ENOMEM, "", "index: out of memory");
+    if (!rc)
+        e->share_gen = max_share;
     c->build = e->generation == 0;
     c->noted_upto = max_seq;
     if (!rc && e->generation == 0) {
@@ -919,7 +1056,9 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     if (!rc)
         rc = c->rc;
     if (!rc && c->withdrawn.len)
-        rc = apply_withdrawals(e, st, &c->withdrawn, &c->wd_touched, err);
+        rc = apply_ids(e, st, &c->withdrawn, &c->wd_touched, apply_one_withdrawal, err);
+    if (!rc && c->shared.len)
+        rc = apply_ids(e, st, &c->shared, NULL, apply_one_share, err);
     run_hook(e, ENGINE_REFRESH_ADDED);
     if (!rc && c->touched.len)
         rc = engine_campaign_detect(e, &c->touched, 0, out, err);
@@ -932,6 +1071,7 @@ enum mz_err engine_refresh(struct engine *e, struct store *st, struct engine_ref
     mz_buf_free(&c->touched);
     mz_buf_free(&c->withdrawn);
     mz_buf_free(&c->wd_touched);
+    mz_buf_free(&c->shared);
     free(c->val_buf);
     free(c);
     return rc;

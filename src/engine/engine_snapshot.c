@@ -63,8 +63,12 @@ static int note_row(void *vctx, const struct store_row *row)
 
     if (num < 0)
         return 0; /* not indexed: nothing to match */
+    /* a version shared after the snapshot was written (a share marks its id cx):
+     * its communities and audience as the store has them now (issue 11) */
     if (engine_versions_note(ml->e, (uint32_t)num, row, 1) ||
-        (row->wd_keep && engine_versions_withdrawn(ml->e, (uint32_t)num, row->wd_keep))) {
+        (row->wd_keep && engine_versions_withdrawn(ml->e, (uint32_t)num, row->wd_keep)) ||
+        ((row->shared_to || row->comm != idx_obj_at(ml->e->ix, (uint32_t)num)->comm) &&
+         engine_versions_shared(ml->e, (uint32_t)num, row->comm, row->audience, row->shared_to))) {
         ml->failed = 1;
         return 1;
     }
@@ -72,8 +76,8 @@ static int note_row(void *vctx, const struct store_row *row)
 }
 
 /* After mapping a snapshot: the object model's facts of the ids that need its choice
- * (docs/model.md R4, R7: owners, claims, withdrawals), which the snapshot does not
- * hold, read from the store (those ids' rows alone) and noted as a refresh notes
+ * (docs/model.md R4, R7: owners, claims, withdrawals; issue 11: shares), which the
+ * snapshot does not hold, read from the store (those ids' rows alone) and noted as a refresh notes
  * them, so that `mreza match` reports per object as the node does and never a
  * withdrawn version to whoever no longer reads it. */
 static enum mz_err load_model(struct engine *e, struct store *st, struct mz_error *err)

@@ -272,7 +272,9 @@ int engine_versions_note(struct engine *e, uint32_t num, const struct store_row 
         n = realloc(e->ox, ncap * sizeof *n);
         if (!n)
             return -1;
-        memset(n + e->ox_cap, 0, (ncap - e->ox_cap) * sizeof *n); /* not noted (a snapshot's gaps) */
+        /* zeroed: not noted (a snapshot's gaps: a snapshot's engine notes only some
+         * objects, and the flags of the others - withdrawn, shared - are read all the same) */
+        memset(n + e->ox_cap, 0, (ncap - e->ox_cap) * sizeof *n);
         e->ox = n;
         e->ox_cap = ncap;
     }
@@ -283,6 +285,7 @@ int engine_versions_note(struct engine *e, uint32_t num, const struct store_row 
     e->ox[num].upper = engine_versions_upper(row->stix_id);
     e->ox[num].noted = 1;
     e->ox[num].withdrawn = 0;
+    e->ox[num].shared = 0;
     e->ox[num].prev = e->ox[num].link = UINT32_MAX;
     e->ox[num].tail = num;
     j = id_slot_num(e, num, &found);
@@ -317,6 +320,84 @@ int engine_versions_note(struct engine *e, uint32_t num, const struct store_row 
         e->idm_n++;
     }
     return 0;
+}
+
+/* ---- shares (issue 11) ---- */
+
+/* The position of num in the sorted table of shared objects. */
+static size_t sh_pos(const struct engine *e, uint32_t num)
+{
+    size_t lo = 0, hi = e->n_sh;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->sh_nums[mid] < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int engine_versions_shared(struct engine *e, uint32_t num, uint64_t comm, const char *audience,
+                           const char *shared_to)
+{
+    size_t at = sh_pos(e, num), la = audience ? strlen(audience) : 0, ls = shared_to ? strlen(shared_to) : 0;
+    char *aud = NULL;
+
+    if (num >= e->ox_cap)
+        return 0; /* not an object of the id map (cannot happen: noted first) */
+    if (la + ls) {
+        aud = malloc(la + ls + 2);
+        if (!aud)
+            return -1;
+        memcpy(aud, audience ? audience : "", la);
+        aud[la] = ' ';
+        memcpy(aud + (la ? la + 1 : 0), shared_to ? shared_to : "", ls + 1);
+        if (!ls)
+            aud[la] = '\0';
+    }
+    if (at < e->n_sh && e->sh_nums[at] == num) {
+        free(e->sh_auds[at]);
+    } else {
+        if (e->n_sh == e->cap_sh) {
+            size_t ncap = e->cap_sh ? e->cap_sh * 2 : 16;
+            uint32_t *nn = realloc(e->sh_nums, ncap * sizeof *nn);
+            uint64_t *nc = nn ? realloc(e->sh_comm, ncap * sizeof *nc) : NULL;
+            char **na = nc ? realloc(e->sh_auds, ncap * sizeof *na) : NULL;
+            if (nn)
+                e->sh_nums = nn;
+            if (nc)
+                e->sh_comm = nc;
+            if (!na) {
+                free(aud);
+                return -1;
+            }
+            e->sh_auds = na;
+            e->cap_sh = ncap;
+        }
+        memmove(e->sh_nums + at + 1, e->sh_nums + at, (e->n_sh - at) * sizeof *e->sh_nums);
+        memmove(e->sh_comm + at + 1, e->sh_comm + at, (e->n_sh - at) * sizeof *e->sh_comm);
+        memmove(e->sh_auds + at + 1, e->sh_auds + at, (e->n_sh - at) * sizeof *e->sh_auds);
+        e->sh_nums[at] = num;
+        e->n_sh++;
+    }
+    e->sh_comm[at] = comm;
+    e->sh_auds[at] = aud;
+    e->ox[num].shared = 1;
+    return 0;
+}
+
+void engine_versions_facts(const struct engine *e, uint32_t num, uint64_t *comm_out, const char **audience_out)
+{
+    if (num < e->ox_cap && e->ox[num].shared) {
+        size_t at = sh_pos(e, num);
+        *comm_out = e->sh_comm[at];
+        *audience_out = e->sh_auds[at];
+        return;
+    }
+    *comm_out = idx_obj_at(e->ix, num)->comm;
+    *audience_out = idx_obj_audience(e->ix, num);
 }
 
 /* The position of num in the sorted table of withdrawn objects (where it is, or
@@ -441,7 +522,11 @@ static void pick_from(const struct engine *e, uint32_t f, struct model_picker *k
         snprintf(v.vkey, sizeof v.vkey, "%020lld", (long long)o->version);
         v.tlp = o->tlp;
         v.revoked = (o->flags & IDX_F_REVOKED) != 0;
-        v.audience = (char *)(uintptr_t)idx_obj_audience(e->ix, n);
+        {
+            const char *aud;
+            engine_versions_facts(e, n, &v.comm, &aud);
+            v.audience = (char *)(uintptr_t)aud; /* borrowed: never freed here */
+        }
         v.wd_keep = (char *)(uintptr_t)engine_versions_keep(e, n); /* borrowed: never freed here */
         model_picker_add(k, &v);
     }

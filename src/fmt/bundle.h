@@ -40,6 +40,9 @@ struct bundle_limits {
     /* Nor this: the rows of one id one organisation may hold, withdrawn ones and its
      * users' personal objects included (ingest.max_versions_per_org_id), 0 for no cap. */
     long max_versions_per_org_id;
+    /* Nor this: the communities the versions are shared into (issue 11), as the
+     * poster names them ("regional,wb-banks"); NULL: the national community. */
+    const char *communities;
 };
 
 /* Called once per object, in order. obj is owned by the splitter (released after the

@@ -14,8 +14,8 @@
 #include "obs/ascii.h"
 
 #define IDX_MAGIC "MZIDX\0\0\1"
-#define IDX_VERSION 3 /* 2: a seventh section, the caller's extra blob; 3: the header is
-                       * under the checksum too */
+#define IDX_VERSION 4 /* 2: a seventh section, the caller's extra blob; 3: the header is
+                       * under the checksum too; 4: objects carry their communities */
 #define KEY_NET4 (OBS_N_KINDS + 0) /* key kinds beyond obs_kind: CIDR ranges */
 #define KEY_NET6 (OBS_N_KINDS + 1)
 #define MAX_KEY (1 + 16 + OBS_MAX_LEN)
@@ -269,6 +269,7 @@ enum mz_err idx_add_obj(struct idx *ix, const struct idx_obj_in *in, uint32_t *o
     o.owner_org = (int32_t)in->owner_org;
     o.submitter = (int32_t)in->submitter;
     o.tlp = (uint8_t)in->tlp;
+    o.comm = in->comm;
     o.flags = (uint8_t)in->flags;
     if (in->country && in->country[0] && in->country[1]) {
         o.country[0] = in->country[0];

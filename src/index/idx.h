@@ -43,7 +43,7 @@ enum idx_flag {
     IDX_F_SCAN = 16       /* a pattern with no index key: evaluated on every value */
 };
 
-/* What the index keeps of an object (80 bytes in the arrays). */
+/* What the index keeps of an object (88 bytes in the arrays). */
 struct idx_obj {
     uint8_t uuid[16];       /* the UUID of the STIX id */
     int64_t seq;            /* the store's sequence number of this version */
@@ -59,6 +59,7 @@ struct idx_obj {
     uint8_t flags;          /* enum idx_flag bits */
     char country[2];        /* owner organisation's country, for regional campaigns */
     uint32_t pattern_off;   /* pattern text in strings[] (+1) for CANDIDATE/SCAN, else 0 */
+    uint64_t comm;          /* the communities it is shared into (bits; issue 11) */
 };
 
 /* A new object to add; strings are copied. */
@@ -72,6 +73,7 @@ struct idx_obj_in {
     const char *country;    /* two letters, or NULL */
     const char *audience;   /* or NULL */
     const char *pattern;    /* kept for IDX_F_CANDIDATE / IDX_F_SCAN objects, else NULL */
+    uint64_t comm;
 };
 
 enum mz_err idx_new(struct idx **out, struct mz_error *err);

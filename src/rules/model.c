@@ -58,10 +58,22 @@ static int names(const char *list, const char *ident)
     return 0;
 }
 
+void model_meta(const struct model_ver *v, struct tlp_meta *out)
+{
+    memset(out, 0, sizeof *out);
+    out->tlp = v->tlp;
+    out->owner_org = v->owner_org;
+    out->submitter = v->submitter;
+    out->audience = v->audience;
+    out->comm = v->comm;
+    out->shared_to = v->shared_to;
+}
+
 int model_may_read(const struct principal *p, const struct model_ver *v)
 {
-    struct tlp_meta meta = {v->tlp, v->owner_org, v->submitter, v->audience};
+    struct tlp_meta meta;
 
+    model_meta(v, &meta);
     if (!tlp_can_read(p, &meta))
         return 0;
     if (!v->wd_keep)
@@ -80,8 +92,9 @@ int model_withdrawn_from_all(const struct model_ver *v)
 
 int model_entitled(const struct principal *p, const struct model_ver *v)
 {
-    struct tlp_meta meta = {v->tlp, v->owner_org, v->submitter, v->audience};
+    struct tlp_meta meta;
 
+    model_meta(v, &meta);
     return tlp_can_read(p, &meta);
 }
 
@@ -104,10 +117,11 @@ int model_candidate(const struct principal *p, int claimed, int is_first, int64_
     return !claimed || is_first || (p->org.id > 0 && owner_org == p->org.id);
 }
 
-void model_community_reader(struct principal *p)
+void model_community_reader(struct principal *p, uint64_t k)
 {
     memset(p, 0, sizeof *p);
     p->role = ROLE_ANALYST; /* organisation 0 and user 0: nobody's own objects */
+    p->comm_read = k;
 }
 
 int model_rank_of_kind(const char *kind)
@@ -209,12 +223,12 @@ void model_picker_add(struct model_picker *k, const struct model_ver *v)
         return;
     if (k->best < 0 || model_newer(k->sco, v, &k->b)) {
         k->b = *v;
-        k->b.audience = k->b.wd_keep = k->b.created_by = NULL;
+        k->b.audience = k->b.shared_to = k->b.wd_keep = k->b.created_by = NULL;
         k->best = v->seq;
     }
     if (v->revoked && (k->best_revoked < 0 || model_newer(k->sco, v, &k->br))) {
         k->br = *v;
-        k->br.audience = k->br.wd_keep = k->br.created_by = NULL;
+        k->br.audience = k->br.shared_to = k->br.wd_keep = k->br.created_by = NULL;
         k->best_revoked = v->seq;
     }
 }

@@ -26,6 +26,9 @@ struct model_ver {
     char date_added[32];
     int tlp, tlp_defaulted, tlp_inherited, revoked, attested, cx;
     char *audience; /* or NULL (owned by whoever filled the struct) */
+    char *shared_to; /* identities it was passed on to (issue 11), or NULL (owned as
+                        audience is) */
+    uint64_t comm;  /* the communities it is shared into (bits) */
     char *wd_keep;  /* or NULL: not withdrawn */
     char *created_by; /* its created_by_ref, "" or NULL for none (owned as audience is;
                          the engine leaves it NULL: only writes compare it, R9) */
@@ -110,10 +113,14 @@ void model_picker_add(struct model_picker *k, const struct model_ver *v);
 /* The seq of the version served, or -1. */
 int64_t model_picker_seq(const struct model_picker *k);
 
-/* The reader regional campaigns count for (R11.6): a member of an organisation that
- * holds no object of the id and is named in no audience - it reads CLEAR and GREEN
- * versions, none withdrawn from it. */
-void model_community_reader(struct principal *p);
+/* The reader the campaigns of the community with bit mask k count for (R11.6): a
+ * member of an organisation that holds no object of the id, is named in no audience
+ * and reads that community alone - it reads CLEAR and the GREEN shared into it, none
+ * withdrawn from it. */
+void model_community_reader(struct principal *p, uint64_t k);
+/* The TLP facts of v (borrowed from it). */
+struct tlp_meta;
+void model_meta(const struct model_ver *v, struct tlp_meta *out);
 
 /* The source rank of an organisation of kind `kind` (R2.5: smaller first; the node
  * ranks 0). */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const role_names[] = {"none", "admin", "analyst", "reporter", "viewer", "node-admin"};
+static const char *const role_names[] = {"none", "admin", "analyst", "reporter", "viewer", "node-admin", "peer"};
 
 enum role role_parse(const char *name)
 {
@@ -16,7 +16,7 @@ enum role role_parse(const char *name)
 
 const char *role_name(enum role r)
 {
-    return (r >= ROLE_NONE && r <= ROLE_NODE_ADMIN) ? role_names[r] : "none";
+    return (r >= ROLE_NONE && r <= ROLE_PEER) ? role_names[r] : "none";
 }
 
 void principal_console(struct principal *p)

@@ -7,16 +7,23 @@
  *   admin    - an organisation's admin: manages its own organisation's users and
  *              keys; reads and writes like an analyst
  *   analyst  - reads what TLP allows, writes objects
- *   reporter - an operator of essential services: submits, and reads its own
- *              organisation's objects, those addressed to it, and TLP:CLEAR (which
- *              is for anyone) - not the community's TLP:GREEN
+ *   reporter - an operator of essential services: submits, and reads like an
+ *              analyst (the GREEN of the communities its organisation reads, by
+ *              default its national community: issue 11); shares only its own
+ *              organisation's objects
  *   viewer   - reads like an analyst, writes nothing
+ *   peer     - another node (docs/federation.md section 7): reads by the border
+ *              rules of rules/tlp.c; no key authenticates as one yet (issue 11's
+ *              peer work), and no action of domain/authz.c is a peer's
  * Roles only ever narrow what TLP allows; no role widens it (not even node-admin).
+ * What a member reads of TLP:GREEN is decided by the communities its organisation
+ * reads (comm_read, filled from the store's memberships when the principal is made).
  * What each role may do besides reading is decided in one table: domain/authz.c.
  * Roles are stored by name; the numbers below mean nothing else. */
 #ifndef MZ_PRINCIPAL_H
 #define MZ_PRINCIPAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -27,7 +34,15 @@ enum role {
     ROLE_ANALYST,
     ROLE_REPORTER,
     ROLE_VIEWER,
-    ROLE_NODE_ADMIN
+    ROLE_NODE_ADMIN,
+    ROLE_PEER /* another node; never a user's role (role_parse refuses "peer") */
+};
+
+/* The identities of the organisations homed at a peer node (its bindings): STIX
+ * identity ids sorted by strcasecmp, borrowed. */
+struct tlp_idents {
+    const char *const *v;
+    size_t n;
 };
 
 struct principal {
@@ -38,6 +53,11 @@ struct principal {
     int64_t key_id;         /* the API key that authenticated it, or 0 */
     int64_t key_rotated_to; /* that key was rotated to this one and is in its grace
                                period: it may not manage accounts (domain/authz.c), or 0 */
+    uint64_t comm_read;     /* the communities (bits, store.h) its organisation reads */
+    uint64_t comm_write;    /* ... and may share into */
+    /* ROLE_PEER alone: the peer node, and its organisations' identities */
+    int64_t peer;
+    const struct tlp_idents *peer_idents;
 };
 
 /* The console: whoever runs `mreza` beside the store, i.e. the node's operator, who

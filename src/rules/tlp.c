@@ -1,6 +1,7 @@
-/* rules/tlp.c - see tlp.h. tlp_can_read() evaluates exactly the grants that
- * tlp_visibility() hands the store, so the SQL prefilter and the final check cannot
- * disagree about the rules: only about a bug, which the check then stops. */
+/* rules/tlp.c - see tlp.h. For members tlp_can_read() evaluates exactly the grants
+ * that tlp_visibility() hands the store, so the SQL prefilter and the final check
+ * cannot disagree about the rules: only about a bug, which the check then stops.
+ * For a peer the prefilter is wider and the peer column below decides each row. */
 #include "rules/tlp.h"
 
 #include <stdio.h>
@@ -151,6 +152,11 @@ int tlp_community_wide(int level)
     return level == TLP_CLEAR || level == TLP_GREEN;
 }
 
+int tlp_in_community(const struct tlp_meta *m, uint64_t k)
+{
+    return tlp_community_wide(m->tlp) && (m->comm & k) != 0;
+}
+
 void tlp_visibility_internal(struct store_vis *v)
 {
     memset(v, 0, sizeof *v);
@@ -163,6 +169,12 @@ void tlp_visibility(const struct principal *p, struct store_vis *v)
     v->all_mask = BIT(TLP_CLEAR);
     if (p->role == ROLE_NONE)
         return;
+    if (p->role == ROLE_PEER) {
+        /* the prefilter of a peer: every level it may read some of (the directory
+         * is GREEN of any community, audiences are checked per row) */
+        v->all_mask = ALL_LEVELS & ~BIT(TLP_RED);
+        return;
+    }
     v->org = p->org.id;
     v->user = p->user.id;
     v->org_ident = p->org.identity;
@@ -170,19 +182,75 @@ void tlp_visibility(const struct principal *p, struct store_vis *v)
     v->user_mask = v->user ? ALL_LEVELS : 0; /* what you submitted yourself */
     v->aud_user_mask = BIT(TLP_GREEN) | BIT(TLP_AMBER) | BIT(TLP_AMBER_STRICT) | BIT(TLP_RED);
     v->aud_org_mask = BIT(TLP_GREEN) | BIT(TLP_AMBER) | BIT(TLP_AMBER_STRICT);
-    if (p->role == ROLE_REPORTER) {
-        /* Its own organisation's objects (RED only when it is the submitter) and
-         * what is addressed to it; not the community's GREEN. */
-        v->org_mask = BIT(TLP_GREEN) | BIT(TLP_AMBER) | BIT(TLP_AMBER_STRICT);
-    } else {
-        v->all_mask |= BIT(TLP_GREEN);
-        v->org_mask = BIT(TLP_AMBER) | BIT(TLP_AMBER_STRICT);
-    }
+    /* its own organisation's objects (RED only when it is the submitter) */
+    v->org_mask = BIT(TLP_GREEN) | BIT(TLP_AMBER) | BIT(TLP_AMBER_STRICT);
+    /* GREEN: of the communities its organisation reads, whatever its role */
+    v->comm_mask = p->comm_read;
+    v->comm_lvl_mask = BIT(TLP_GREEN);
 }
 
 static int names(const char *audience, const char *ident)
 {
     return audience && ident && *ident && strstr(audience, ident) != NULL;
+}
+
+/* ---- the peer column (docs/federation.md section 7) ---- */
+
+/* Is the identity [id, id + len) one of idents (sorted by strcasecmp)? */
+static int ident_in(const struct tlp_idents *idents, const char *id, size_t len)
+{
+    size_t lo = 0, hi = idents ? idents->n : 0;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *x = idents->v[mid];
+        int c = strncasecmp(x, id, len);
+        if (c == 0 && x[len] != '\0')
+            c = 1; /* x is longer: after id */
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* How many identities of list (space-separated) there are, and of them how many are
+ * idents', into *n and *in. */
+static void audience_in(const char *list, const struct tlp_idents *idents, size_t *n, size_t *in)
+{
+    while (list && *list) {
+        size_t len = strcspn(list, " ");
+        if (len) {
+            (*n)++;
+            *in += (size_t)ident_in(idents, list, len);
+        }
+        list += len;
+        list += strspn(list, " ");
+    }
+}
+
+static int peer_can_read(const struct principal *p, const struct tlp_meta *m)
+{
+    size_t n = 0, in = 0;
+
+    switch (m->tlp) {
+    case TLP_CLEAR:
+        return 1;
+    case TLP_GREEN:
+        return (m->comm & p->comm_read) != 0 || m->directory;
+    case TLP_AMBER:
+    case TLP_AMBER_STRICT:
+        audience_in(m->audience, p->peer_idents, &n, &in);
+        audience_in(m->shared_to, p->peer_idents, &n, &in);
+        /* AMBER: some organisation of its audience lives there; AMBER+STRICT:
+         * every one of them (so it reaches nobody else by going there) */
+        return m->tlp == TLP_AMBER ? in > 0 : n > 0 && in == n;
+    default:
+        return 0; /* RED is addressed to people, who never live on another node */
+    }
 }
 
 int tlp_can_read(const struct principal *p, const struct tlp_meta *m)
@@ -192,13 +260,16 @@ int tlp_can_read(const struct principal *p, const struct tlp_meta *m)
 
     if (m->tlp < 0 || m->tlp >= TLP_N_LEVELS)
         return 0;
+    if (p->role == ROLE_PEER)
+        return peer_can_read(p, m);
     tlp_visibility(p, &v);
     bit = BIT(m->tlp);
     return (v.all_mask & bit) ||
+           ((v.comm_lvl_mask & bit) && (m->comm & v.comm_mask)) ||
            (v.org && m->owner_org == v.org && (v.org_mask & bit)) ||
            (v.user && m->submitter == v.user && (v.user_mask & bit)) ||
-           ((v.aud_org_mask & bit) && names(m->audience, v.org_ident)) ||
-           ((v.aud_user_mask & bit) && names(m->audience, v.user_ident));
+           ((v.aud_org_mask & bit) && (names(m->audience, v.org_ident) || names(m->shared_to, v.org_ident))) ||
+           ((v.aud_user_mask & bit) && (names(m->audience, v.user_ident) || names(m->shared_to, v.user_ident)));
 }
 
 enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct principal *p)
@@ -212,7 +283,9 @@ enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct princip
     case TLP_GREEN:
     case TLP_AMBER:
     case TLP_AMBER_STRICT:
-        org_wide = (p->org.id && m->owner_org == p->org.id) || names(m->audience, p->org.identity);
+        org_wide = (p->org.id && m->owner_org == p->org.id) || names(m->audience, p->org.identity) ||
+                   names(m->shared_to, p->org.identity) ||
+                   (m->tlp == TLP_GREEN && (m->comm & p->comm_read) != 0);
         break;
     default:
         org_wide = 0;
@@ -221,16 +294,17 @@ enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct princip
 }
 
 /* Principals that stand for every kind of reader of a and b: nobody; an analyst and
- * a reporter of a's or b's owner, of an organisation named in a's audience, and of
- * an organisation neither names; each as a's submitter or b's (of its owner), a user
- * named in a's audience, or nobody in particular. Identities tlp_can_read compares are the only
- * ones that can tell readers apart, so these are all the readers there are. */
+ * a reporter of a's or b's owner, of an organisation named in a's audience (or
+ * shared_to), and of an organisation neither names; each as a's submitter or b's
+ * (of its owner), a user named in a's audience, or nobody in particular; each
+ * reading no community, those of a and not b, or all of a's. Identities and
+ * communities are the only things tlp_can_read compares that can tell readers apart,
+ * and it reads more the more communities a reader reads, so these are all the
+ * readers there are. */
 #define NARROW_MAX_IDENTS 8
 
-static size_t audience_idents(const char *audience, char idents[][STORE_IDENT_LEN], size_t max)
+static size_t audience_idents(const char *audience, char idents[][STORE_IDENT_LEN], size_t n, size_t max)
 {
-    size_t n = 0;
-
     while (audience && *audience && n < max) {
         size_t len = strcspn(audience, " ");
         if (len && len < STORE_IDENT_LEN) {
@@ -246,9 +320,11 @@ static size_t audience_idents(const char *audience, char idents[][STORE_IDENT_LE
 int tlp_narrower(const struct tlp_meta *a, const struct tlp_meta *b)
 {
     char idents[NARROW_MAX_IDENTS][STORE_IDENT_LEN];
-    size_t n = audience_idents(a->audience, idents, NARROW_MAX_IDENTS);
+    size_t n = audience_idents(a->shared_to, idents, audience_idents(a->audience, idents, 0, NARROW_MAX_IDENTS),
+                               NARROW_MAX_IDENTS);
     const int64_t orgs[] = {a->owner_org, b->owner_org, -7};
     const int64_t users[] = {a->submitter, b->submitter, -9};
+    const uint64_t comms[] = {0, a->comm & ~b->comm, a->comm};
     static const enum role roles[] = {ROLE_ANALYST, ROLE_REPORTER};
     struct principal p;
 
@@ -258,20 +334,22 @@ int tlp_narrower(const struct tlp_meta *a, const struct tlp_meta *b)
     for (size_t r = 0; r < 2; r++)
         for (size_t o = 0; o < 3 + n; o++)
             for (size_t u = 0; u < 3; u++)
-                for (size_t ui = 0; ui <= n; ui++) {
-                    /* a submitter is a user of the owner organisation */
-                    if (u < 2 && !(o < 3 && orgs[o] == (u == 0 ? a->owner_org : b->owner_org)))
-                        continue;
-                    memset(&p, 0, sizeof p);
-                    p.role = roles[r];
-                    p.org.id = o < 3 ? orgs[o] : -8;
-                    if (o >= 3)
-                        snprintf(p.org.identity, sizeof p.org.identity, "%s", idents[o - 3]);
-                    p.user.id = users[u];
-                    if (ui)
-                        snprintf(p.user.identity, sizeof p.user.identity, "%s", idents[ui - 1]);
-                    if (tlp_can_read(&p, a) && !tlp_can_read(&p, b))
-                        return 1;
-                }
+                for (size_t ui = 0; ui <= n; ui++)
+                    for (size_t c = 0; c < 3; c++) {
+                        /* a submitter is a user of the owner organisation */
+                        if (u < 2 && !(o < 3 && orgs[o] == (u == 0 ? a->owner_org : b->owner_org)))
+                            continue;
+                        memset(&p, 0, sizeof p);
+                        p.role = roles[r];
+                        p.org.id = o < 3 ? orgs[o] : -8;
+                        if (o >= 3)
+                            snprintf(p.org.identity, sizeof p.org.identity, "%s", idents[o - 3]);
+                        p.user.id = users[u];
+                        if (ui)
+                            snprintf(p.user.identity, sizeof p.user.identity, "%s", idents[ui - 1]);
+                        p.comm_read = comms[c];
+                        if (tlp_can_read(&p, a) && !tlp_can_read(&p, b))
+                            return 1;
+                    }
     return 0;
 }

@@ -3,16 +3,20 @@
  * federation) goes through tlp_visibility() to query and tlp_can_read() to check.
  *
  *   CLEAR        anyone (unauthenticated readers too, where the node allows them)
- *   GREEN        every authenticated organisation of the node's community
- *   AMBER        the creating organisation and the organisations (or users) it
- *                lists in x_mreza_recipient_refs
- *   AMBER+STRICT as AMBER; recipients may not pass it on (export/federation honour it)
+ *   GREEN        every member (any role) of an organisation that reads a community
+ *                the version is shared into (issue 11, docs/federation.md section
+ *                2); also its owner organisation, its submitter and its addressees
+ *   AMBER        the creating organisation, the organisations (or users) it lists
+ *                in x_mreza_recipient_refs, and those a recipient passed it on to
+ *                (shared_to: share records)
+ *   AMBER+STRICT as AMBER; passed on by nobody but its owner
  *   RED          only the submitting user and the individual users listed in
- *                x_mreza_recipient_refs
- * An object without a TLP marking is handled as AMBER+STRICT of its creator's
- * organisation (the safe default) and the API reports that it was defaulted.
- * The reporter role narrows this to its own organisation's objects and those
- * addressed to it. STIX 2.1's TLP 1.0 markings are mapped (WHITE -> CLEAR).
+ *                x_mreza_recipient_refs (or the owner passed it on to)
+ * No community widens AMBER, AMBER+STRICT or RED. An object without a TLP marking
+ * is handled as AMBER+STRICT of its creator's organisation (the safe default) and
+ * the API reports that it was defaulted. STIX 2.1's TLP 1.0 markings are mapped
+ * (WHITE -> CLEAR). Another node (ROLE_PEER) reads by the border rules of
+ * docs/federation.md section 7 (the peer column of tlp_can_read).
  *
  * The marking definitions themselves are fixed by the standards (TLP 2.0's five,
  * STIX 2.1's four of TLP 1.0): this file holds them as text, and nothing a member
@@ -82,21 +86,35 @@ struct tlp_meta {
     int tlp;
     int64_t owner_org;
     int64_t submitter;
-    const char *audience; /* space-separated identity ids, or NULL */
+    const char *audience;  /* space-separated identity ids, or NULL */
+    uint64_t comm;         /* the communities the version is shared into (bits) */
+    const char *shared_to; /* identities it was passed on to (share records): read as
+                              part of the audience; or NULL */
+    int directory;         /* the identity object of one of this node's organisations
+                              (what every peer may read: its directory) */
 };
 
 /* 1 if an object of this level may be seen by the whole community (CLEAR, GREEN):
  * only such objects may be combined into something every member sees, such as a
  * regional campaign. */
 int tlp_community_wide(int level);
+/* 1 if version m counts for a campaign of the community with bit mask k (one bit):
+ * CLEAR or GREEN and shared into it (docs/model.md R11.6). */
+int tlp_in_community(const struct tlp_meta *m, uint64_t k);
 
 /* Grants that see every level: only for the node's own internal work on behalf of
  * nobody (building the index), whose results are filtered per reader later. */
 void tlp_visibility_internal(struct store_vis *vis);
 
-/* Fill vis with the grants of p. */
+/* Fill vis with the grants of p. For every reader but a peer they are exactly what
+ * tlp_can_read decides; for a peer (ROLE_PEER) they are wider (every level but RED),
+ * and tlp_can_read decides each row (a peer has many identities). */
 void tlp_visibility(const struct principal *p, struct store_vis *vis);
-/* 1 if p may read an object with meta m. */
+/* 1 if p may read an object with meta m: the member column of docs/federation.md
+ * section 7's table, or, for ROLE_PEER, the peer column (CLEAR; GREEN of the
+ * communities it reads, and the node's directory; AMBER naming one of its
+ * organisations; AMBER+STRICT naming only its organisations; never RED). Identities
+ * compare without regard to case. */
 int tlp_can_read(const struct principal *p, const struct tlp_meta *m);
 
 /* 1 if some reader may read an object with meta a and not one with meta b
@@ -107,10 +125,10 @@ int tlp_narrower(const struct tlp_meta *a, const struct tlp_meta *b);
  * sighting names its indicator, so it may reach no one who may not see the indicator.
  * TLP_AMBER (of p's organisation, addressed also to the indicator's organisation, which
  * may see its own indicator) when every member of p's organisation, whatever its role,
- * may read the indicator: CLEAR, or GREEN, AMBER and AMBER+STRICT that the organisation
- * owns or that are addressed to it (a reporter sees no community GREEN, and what is
- * addressed to one person is not the organisation's). Else TLP_RED (to p and the
- * person who shared the indicator). */
+ * may read the indicator: CLEAR; GREEN shared into a community the organisation reads;
+ * GREEN, AMBER and AMBER+STRICT that the organisation owns or that are addressed
+ * (or passed on) to it (what is addressed to one person is not the organisation's).
+ * Else TLP_RED (to p and the person who shared the indicator). */
 enum tlp_level tlp_sighting_level(const struct tlp_meta *m, const struct principal *p);
 
 #endif

@@ -214,12 +214,126 @@ enum mz_err store_key_replace(struct store *st, int64_t id, int64_t new_id, int6
  * stale. */
 enum mz_err store_key_touch(struct store *st, int64_t id, int64_t now, struct mz_error *err);
 
+/* ---- communities (issue 11; docs/federation.md section 2) ----
+ *
+ * A community is a group of organisations that share TLP:GREEN. Each has a bit
+ * (0..STORE_COMM_MAX-1), the same for as long as the store lives (communities are
+ * never removed), and every version of an object a bit set of the communities it
+ * is shared into (objects.comm). The national community, made by the migration
+ * that brought communities, has bit 0. Membership is per organisation, with a
+ * direction: read (its users read the community's GREEN), write (they may share
+ * into it), or both. What these mean for readers is rules/tlp.c's; the store keeps
+ * them and evaluates the bits in SQL. */
+
+#define STORE_COMM_MAX 62
+#define STORE_COMM_NATIONAL_BIT 0
+#define STORE_COMM_NATIONAL ((uint64_t)1 << STORE_COMM_NATIONAL_BIT)
+#define STORE_COMM_NAME_LEN 64
+#define STORE_COMM_TITLE_LEN 256
+#define STORE_COMM_DESC_LEN 1024
+
+struct store_community {
+    int64_t id;
+    int bit;                              /* 0..STORE_COMM_MAX-1 */
+    char uuid[40];                        /* its TAXII collection id (RFC 4122, lower case) */
+    char name[STORE_COMM_NAME_LEN];       /* handle, e.g. "national", "regional" */
+    char title[STORE_COMM_TITLE_LEN];
+    char description[STORE_COMM_DESC_LEN];
+    char kind[16];                        /* national, regional, other */
+    int64_t home_node;                    /* 0: this node */
+    char created[24];                     /* "YYYY-MM-DDTHH:MM:SSZ" */
+};
+
+/* Add community c (its name, title, description, kind, uuid and home_node; in a
+ * transaction): it takes the lowest free bit; c->id, bit and created are set.
+ * MZ_ECONFLICT (field "/name") if the name or uuid is taken, MZ_ETOOBIG when all
+ * STORE_COMM_MAX bits are. */
+enum mz_err store_community_add(struct store *st, struct store_community *c, struct mz_error *err);
+/* MZ_ENOTFOUND when there is none. */
+enum mz_err store_community_by_name(struct store *st, const char *name, struct store_community *out,
+                                    struct mz_error *err);
+enum mz_err store_community_by_bit(struct store *st, int bit, struct store_community *out, struct mz_error *err);
+typedef int (*store_community_fn)(void *ctx, const struct store_community *c);
+/* Every community, by name. */
+enum mz_err store_community_list(struct store *st, store_community_fn fn, void *ctx, struct mz_error *err);
+
+struct store_membership {
+    int64_t community, org;
+    const char *org_name;      /* the organisation's handle (borrowed for the callback) */
+    const char *org_identity;
+    int can_read, can_write;
+    const char *since;         /* when it became a member ("YYYY-MM-DDTHH:MM:SSZ") */
+};
+/* Make organisation org a member of community with these directions (at least one
+ * set), or change the directions of a member (its `since` stays). */
+enum mz_err store_member_set(struct store *st, int64_t community, int64_t org, int can_read, int can_write,
+                             struct mz_error *err);
+/* MZ_ENOTFOUND when org is no member. */
+enum mz_err store_member_remove(struct store *st, int64_t community, int64_t org, struct mz_error *err);
+typedef int (*store_membership_fn)(void *ctx, const struct store_membership *m);
+/* The members of community (by organisation handle), or with community 0 the
+ * memberships of organisation org (by community id). */
+enum mz_err store_members(struct store *st, int64_t community, int64_t org, store_membership_fn fn, void *ctx,
+                          struct mz_error *err);
+/* The bits of the communities organisation org reads and writes to (0 and 0 for an
+ * organisation of none, or org 0). */
+enum mz_err store_org_comm(struct store *st, int64_t org, uint64_t *read_out, uint64_t *write_out,
+                           struct mz_error *err);
+
+/* A re-sharing record (docs/model.md R11.3): version seq shared by user of org at
+ * `at` into community bit (the version's comm gains it, and a grant is stamped for
+ * it), or, with bit -1, passed on to recipients (identity ids, space-separated: the
+ * version's shared_to becomes shared_to). In a transaction. *id_out (may be NULL)
+ * gets the record's id, at_out (NULL, or 28 bytes) its time: its stamp on the write
+ * clock (the grant's). */
+struct store_share {
+    int64_t seq;
+    int bit;                /* the community shared into, or -1 */
+    const char *recipients; /* the identities passed on to (bit -1), or NULL */
+    const char *shared_to;  /* the version's shared_to after it (bit -1) */
+    int64_t by_user, by_org;
+};
+enum mz_err store_share_add(struct store *st, const struct store_share *s, int64_t *id_out, char *at_out,
+                            struct mz_error *err);
+/* A share record, as read back (strings borrowed for the callback). */
+struct store_share_row {
+    int64_t id, seq;
+    const char *stix_id;    /* the version's id */
+    int64_t community;      /* the community's id, or 0 */
+    const char *recipients; /* or NULL */
+    int64_t by_user, by_org;
+    const char *at;
+};
+typedef int (*store_share_fn)(void *ctx, const struct store_share_row *s);
+/* The share records after id after_id in id order (what an index learns of), or
+ * with stix_id those of that id's versions. */
+enum mz_err store_shares(struct store *st, int64_t after_id, const char *stix_id, store_share_fn fn, void *ctx,
+                         struct mz_error *err);
+/* The newest share record's id (0 when there is none). */
+enum mz_err store_max_share(struct store *st, int64_t *id_out, struct mz_error *err);
+/* The grants of community (id): one per version shared into it, stamped with the
+ * date_added of the write that made it (the version's own for a post, the share
+ * record's for a re-share; as microseconds since the epoch), in commit order - the
+ * order its TAXII collection pages in - after the position (after_us, after_seq)
+ * (0 and 0: from the start), at most limit (0: all). The national community's
+ * include the versions posted into it, whose grant is their own row (no grants row
+ * is written for them). */
+struct store_grant {
+    int64_t seq, community, share; /* share: the record, or 0 for a post */
+    int64_t added_us;
+};
+typedef int (*store_grant_fn)(void *ctx, const struct store_grant *g);
+enum mz_err store_grants(struct store *st, int64_t community, int64_t after_us, int64_t after_seq, long limit,
+                         store_grant_fn fn, void *ctx, struct mz_error *err);
+
 /* ---- objects ---- */
 
 /* Visibility grants. A row is visible when its level's bit (1 << tlp) is set in
- * all_mask, or in org_mask and the row's owner is org, or in user_mask and the row
- * was submitted by user, or in aud_org_mask / aud_user_mask and the row's audience
- * names org_ident / user_ident. NULL idents match nothing. */
+ * all_mask, or in comm_lvl_mask and the row is shared into a community of
+ * comm_mask (comm & comm_mask != 0), or in org_mask and the row's owner is org, or
+ * in user_mask and the row was submitted by user, or in aud_org_mask /
+ * aud_user_mask and the row's audience or shared_to names org_ident / user_ident.
+ * NULL idents match nothing. */
 struct store_vis {
     uint32_t all_mask;
     int64_t org;
@@ -230,6 +344,8 @@ struct store_vis {
     uint32_t aud_org_mask;
     const char *user_ident;
     uint32_t aud_user_mask;
+    uint64_t comm_mask;     /* communities whose rows of a level in comm_lvl_mask are */
+    uint32_t comm_lvl_mask; /* visible: (comm & comm_mask) != 0 (issue 11: GREEN) */
 };
 
 /* Whether a version written is its object's newest (`latest`). */
@@ -263,6 +379,11 @@ struct store_object_in {
     int cx;                 /* the id needs the model's choice on reads (store_mark_cx) */
     int tlp_inherited;      /* unmarked: took the marking of the version it supersedes */
     enum store_latest latest_hint;
+    /* communities (issue 11): the bit set of those it is shared into (0: the
+     * national community alone, STORE_COMM_NATIONAL), and the identities it was
+     * passed on to (a withdrawal's tombstone carries its version's; else NULL) */
+    uint64_t comm;
+    const char *shared_to;
 };
 
 struct store_write_ctx {
@@ -299,7 +420,9 @@ enum mz_err store_count_scan(struct store *st, int64_t owner_org, int64_t submit
  * here, under the write lock: strictly after every row already stored, this
  * transaction's earlier ones included, so that date_added grows strictly in commit
  * (and seq) order with no ties, and a poller asking for `added_after` the newest
- * date_added it saw never misses a row committed later. */
+ * date_added it saw never misses a row committed later. A new version gets one
+ * grant per community of obj->comm, stamped with its date_added. A community bit no
+ * community has is MZ_EINVAL. */
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *obj,
                              enum store_put_result *result_out, struct mz_error *err);
@@ -308,6 +431,8 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
  * the callback. */
 struct store_version {
     int64_t seq, owner_org, owner_user, submitter;
+    uint64_t comm;          /* its communities' bits */
+    const char *shared_to;  /* identities it was passed on to (share records), or NULL */
     const char *vkey, *version, *date_added;
     int tlp, tlp_defaulted, tlp_inherited, revoked, attested, cx;
     const char *audience; /* or NULL */
@@ -373,6 +498,7 @@ struct store_query {
     int tlp;                  /* one level, or -1 for any */
     const char *added_after;  /* date_added strictly after (microsecond text), or NULL */
     int64_t after_seq;        /* cursor: only rows after this sequence number */
+    uint64_t comm;            /* only rows shared into one of these communities; 0: any */
     int all_versions;         /* 0: only each object's latest version, and every
                                  version of the ids marked cx (the domain chooses) */
     enum store_order order;
@@ -402,6 +528,8 @@ struct store_row {
     int tlp_inherited;
     const char *wd_keep;     /* NULL, or withdrawn: who keeps it (identity ids) */
     int attested;
+    uint64_t comm;           /* its communities' bits (issue 11) */
+    const char *shared_to;   /* identities it was passed on to, or NULL */
     /* the id's first object (docs/model.md R2.3: the owner of its first stored row,
      * and whether that object is attested - the id's claim), read by the engine */
     int64_t first_org, first_user;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 /* how long a statement waits for another connection's write lock */
@@ -35,6 +36,9 @@ struct store {
     sqlite3_stmt *ident_of;  /* whose identity an id is (store_identity_owner) */
     sqlite3_stmt *put_last;  /* the newest date_added stored */
     sqlite3_stmt *id_rows;   /* every version of an id (store_id_versions) */
+    sqlite3_stmt *put_grant; /* one grant of a version (store_put_object, store_share_add) */
+    sqlite3_stmt *org_comm;  /* an organisation's community bits (store_org_comm) */
+    int64_t comm_ids[STORE_COMM_MAX]; /* community id of each bit, 0: not known (yet) */
     sqlite3_stmt *id_rows_cx; /* those after a seq of an id that needs the choice */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
@@ -174,6 +178,65 @@ static const char *const migrations[] = {
      * 10-15 % (bench/ingest). */
     ("CREATE INDEX objects_owner ON objects(owner_org);"
      "CREATE INDEX objects_id_seq ON objects(stix_id, seq) WHERE cx = 1;"),
+    /* Communities (issue 11, docs/federation.md section 6). A community is a group of
+     * organisations that share TLP:GREEN; each has a bit (0-61) and every version a
+     * bit set `comm` of the communities it is shared into. memberships: per
+     * organisation, read and/or write. A grant is a version's readability through a
+     * community since a time: the date_added of the write that made it (the version's
+     * own when it was posted into the community, the share record's when it was
+     * shared there later), so in each community the stamps follow commit order
+     * (TAXII's collection order, store_grants). The grant of a version POSTED INTO
+     * THE NATIONAL COMMUNITY is the version's own row (objects.date_added, indexed by
+     * objects_added): the default of every write needs no row more (measured in
+     * bench/ingest: a row per version cost 4-7 % of an import). grants holds every
+     * other: `added` in microseconds, one WITHOUT ROWID B-tree clustered in
+     * collection order. shares: the re-sharing records (R11.3), and shared_to the
+     * identities an AMBER version was passed on to. Today's store: the national
+     * community (bit 0, a random UUIDv4), every organisation a read+write member,
+     * every version posted into it (comm's default). */
+    ("CREATE TABLE communities("
+     " id INTEGER PRIMARY KEY,"
+     " bit INTEGER NOT NULL UNIQUE CHECK (bit BETWEEN 0 AND 61),"
+     " uuid TEXT NOT NULL UNIQUE,"
+     " name TEXT NOT NULL UNIQUE,"
+     " title TEXT NOT NULL,"
+     " description TEXT NOT NULL DEFAULT '',"
+     " kind TEXT NOT NULL,"
+     " home_node INTEGER NOT NULL DEFAULT 0,"
+     " roster_modified TEXT,"
+     " created TEXT NOT NULL);"
+     "CREATE TABLE memberships("
+     " community INTEGER NOT NULL REFERENCES communities(id),"
+     " org INTEGER NOT NULL REFERENCES orgs(id),"
+     " can_read INTEGER NOT NULL,"
+     " can_write INTEGER NOT NULL,"
+     " since TEXT NOT NULL,"
+     " PRIMARY KEY(community, org)) WITHOUT ROWID;"
+     "CREATE INDEX memberships_org ON memberships(org);"
+     "CREATE TABLE shares("
+     " id INTEGER PRIMARY KEY,"
+     " seq INTEGER NOT NULL,"
+     " community INTEGER REFERENCES communities(id),"
+     " recipients TEXT,"
+     " by_user INTEGER NOT NULL,"
+     " by_org INTEGER NOT NULL,"
+     " at TEXT NOT NULL);"
+     "CREATE INDEX shares_seq ON shares(seq);"
+     "CREATE TABLE grants("
+     " community INTEGER NOT NULL,"
+     " added INTEGER NOT NULL,"
+     " seq INTEGER NOT NULL,"
+     " share INTEGER,"
+     " PRIMARY KEY(community, added, seq)) WITHOUT ROWID;"
+     "ALTER TABLE objects ADD COLUMN comm INTEGER NOT NULL DEFAULT 1;"
+     "ALTER TABLE objects ADD COLUMN shared_to TEXT;"
+     "INSERT INTO communities(id,bit,uuid,name,title,kind,home_node,created)"
+     " SELECT 1, 0, substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-'"
+     "  ||substr('89ab', 1 + (abs(random()) % 4), 1)||substr(h,18,3)||'-'||substr(h,21,12),"
+     "  'national', 'the national community', 'national', 0, strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+     " FROM (SELECT lower(hex(randomblob(16))) AS h);"
+     "INSERT INTO memberships(community,org,can_read,can_write,since)"
+     " SELECT 1, id, 1, 1, strftime('%Y-%m-%dT%H:%M:%SZ','now') FROM orgs ORDER BY id;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -230,8 +293,10 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
     if (version > N_MIGRATIONS)
         return mz_error_set(err, MZ_EIO, "", "store: schema version %d is newer than this mreza (%d); upgrade mreza",
                             version, N_MIGRATIONS);
-    for (; version < N_MIGRATIONS; version++) {
+    for (int from = version; version < N_MIGRATIONS; version++) {
         char bump[96];
+        struct mz_time t0, t1;
+        mz_time_now(&t0);
         rc = exec(st, "BEGIN IMMEDIATE", err);
         if (rc)
             return rc;
@@ -245,6 +310,12 @@ static enum mz_err migrate(struct store *st, struct mz_error *err)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
+        /* an upgrade says what it did and how long it took (the first build of migration 12
+         * stamped a grant per version: about a second a million) */
+        mz_time_now(&t1);
+        if (from > 0)
+            MZ_LOG(MZ_LOG_INFO, "event=store_migrated version=%d ms=%lld", version + 1,
+                   (long long)((t1.sec - t0.sec) * 1000 + (t1.nsec - t0.nsec) / 1000000));
     }
     return MZ_OK;
 }
@@ -320,17 +391,22 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
         rc = prepare(st, "SELECT max(vkey) FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3",
                      &st->put_max, err);
     if (!rc)
-        rc = prepare(st, "SELECT max(date_added) FROM objects", &st->put_last, err);
+        /* the newest stamp: of the versions and of the share records (a grant is
+         * stamped with one or the other), the newest share being the last one */
+        rc = prepare(st,
+                     "SELECT max(m) FROM (SELECT max(date_added) AS m FROM objects"
+                     " UNION ALL SELECT at FROM shares WHERE id = (SELECT max(id) FROM shares))",
+                     &st->put_last, err);
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added,created_by FROM objects WHERE stix_id=?1 AND seq>?2"
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to FROM objects WHERE stix_id=?1 AND seq>?2"
                      " ORDER BY seq",
                      &st->id_rows, err);
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added,created_by FROM objects"
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to FROM objects"
                      " WHERE stix_id=?1 AND seq>?2 AND cx = 1 ORDER BY seq",
                      &st->id_rows_cx, err);
     if (!rc)
@@ -340,9 +416,19 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
         rc = prepare(st,
                      "INSERT OR IGNORE INTO objects(stix_id,type,version,vkey,date_added,created_by,"
                      "owner_org,submitter,tlp,tlp_defaulted,revoked,latest,audience,body,"
-                     "observables,match_plan,valid_from,valid_until,owner_user,attested,cx,tlp_inherited)"
-                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
+                     "observables,match_plan,valid_from,valid_until,owner_user,attested,cx,tlp_inherited,"
+                     "comm,shared_to)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
                      &st->put_ins, err);
+    if (!rc)
+        rc = prepare(st, "INSERT INTO grants(community,added,seq,share) VALUES(?1,?2,?3,?4)", &st->put_grant,
+                     err);
+    if (!rc)
+        rc = prepare(st,
+                     "SELECT coalesce(sum(CASE WHEN m.can_read THEN 1 << c.bit ELSE 0 END), 0),"
+                     " coalesce(sum(CASE WHEN m.can_write THEN 1 << c.bit ELSE 0 END), 0)"
+                     " FROM memberships m JOIN communities c ON c.id = m.community WHERE m.org = ?1",
+                     &st->org_comm, err);
     /* ids compared without regard to case (a UUID may be spelt in either); the tables
      * of organisations and users are small, so no index is needed for it */
     if (!rc)
@@ -370,6 +456,8 @@ void store_close(struct store *st)
     sqlite3_finalize(st->ident_of);
     sqlite3_finalize(st->put_last);
     sqlite3_finalize(st->id_rows);
+    sqlite3_finalize(st->put_grant);
+    sqlite3_finalize(st->org_comm);
     sqlite3_finalize(st->id_rows_cx);
     sqlite3_close(st->db);
     free(st);
@@ -960,15 +1048,92 @@ static enum mz_err next_date_added(struct store *st, const struct store_write_ct
     return MZ_OK;
 }
 
+/* The id of the community with bit, from the connection's cache, read again when
+ * it does not know the bit (another connection may have added the community). */
+static enum mz_err comm_id_of(struct store *st, int bit, int64_t *id_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc;
+
+    if (bit < 0 || bit >= STORE_COMM_MAX)
+        return mz_error_set(err, MZ_EINVAL, "community", "store: no community has bit %d", bit);
+    if (st->comm_ids[bit]) {
+        *id_out = st->comm_ids[bit];
+        return MZ_OK;
+    }
+    rc = prepare(st, "SELECT id FROM communities WHERE bit=?1", &s, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int(s, 1, bit);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *id_out = st->comm_ids[bit] = sqlite3_column_int64(s, 0);
+    else
+        rc = mz_error_set(err, MZ_EINVAL, "community", "store: no community has bit %d", bit);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* One grant of version seq in community (id), stamped added_us (microseconds since
+ * the epoch); share: the record that made it, or 0. */
+static enum mz_err put_grant(struct store *st, int64_t seq, int64_t community, int64_t added_us, int64_t share,
+                             struct mz_error *err)
+{
+    sqlite3_stmt *s = st->put_grant;
+    enum mz_err rc = MZ_OK;
+
+    sqlite3_bind_int64(s, 1, community);
+    sqlite3_bind_int64(s, 2, added_us);
+    sqlite3_bind_int64(s, 3, seq);
+    if (share)
+        sqlite3_bind_int64(s, 4, share);
+    else
+        sqlite3_bind_null(s, 4);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "grant");
+    sqlite3_reset(s);
+    return rc;
+}
+
+/* Does a community have each bit of comm? */
+static enum mz_err check_comm(struct store *st, uint64_t comm, struct mz_error *err)
+{
+    enum mz_err rc = MZ_OK;
+
+    if (comm >> STORE_COMM_MAX)
+        return mz_error_set(err, MZ_EINVAL, "community", "store: no community has bit %d", STORE_COMM_MAX);
+    for (uint64_t c = comm; !rc && c; c &= c - 1) {
+        int64_t id = 0;
+        rc = comm_id_of(st, __builtin_ctzll(c), &id, err);
+    }
+    return rc;
+}
+
+/* The grants of new version seq: one per community of comm (checked: check_comm)
+ * but the national one, whose grant is the version's own row (store_grants), each
+ * stamped with its date_added (a stamp no other version has: in each community the
+ * stamps stay unique and in commit order). */
+static enum mz_err put_grants(struct store *st, int64_t seq, uint64_t comm, int64_t added_us, struct mz_error *err)
+{
+    enum mz_err rc = MZ_OK;
+
+    for (uint64_t c = comm & ~STORE_COMM_NATIONAL; !rc && c; c &= c - 1)
+        rc = put_grant(st, seq, st->comm_ids[__builtin_ctzll(c)], added_us, 0, err);
+    return rc;
+}
+
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *o,
                              enum store_put_result *result_out, struct mz_error *err)
 {
+    uint64_t comm = o->comm ? o->comm : STORE_COMM_NATIONAL;
     sqlite3_stmt *s;
     char date_added[MZ_TIME_STRLEN];
     int latest = o->latest_hint != STORE_LATEST_OLDER, clear = o->latest_hint == STORE_LATEST_NEWER;
     enum mz_err rc;
 
+    rc = check_comm(st, comm, err);
+    if (rc)
+        return rc;
     if (o->latest_hint == STORE_LATEST_READ) {
         const unsigned char *max;
         int cmp = 1;
@@ -1034,12 +1199,19 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
     sqlite3_bind_int(s, 20, o->attested);
     sqlite3_bind_int(s, 21, o->cx);
     sqlite3_bind_int(s, 22, o->tlp_inherited);
+    sqlite3_bind_int64(s, 23, (int64_t)comm);
+    if (o->shared_to && *o->shared_to)
+        sqlite3_bind_text(s, 24, o->shared_to, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 24);
     if (sqlite3_step(s) != SQLITE_DONE) {
         sqlite3_reset(s);
         return db_error(st, err, "insert object");
     }
     *result_out = sqlite3_changes(st->db) ? STORE_PUT_NEW : STORE_PUT_DUPLICATE;
     sqlite3_reset(s);
+    if (*result_out == STORE_PUT_NEW && (comm & ~STORE_COMM_NATIONAL))
+        return put_grants(st, sqlite3_last_insert_rowid(st->db), comm, st->last_added_us, err);
     return MZ_OK;
 }
 
@@ -1076,6 +1248,8 @@ enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64
         v.wd_keep = (const char *)sqlite3_column_text(s, 13);
         v.date_added = (const char *)sqlite3_column_text(s, 14);
         v.created_by = (const char *)sqlite3_column_text(s, 15);
+        v.comm = (uint64_t)sqlite3_column_int64(s, 16);
+        v.shared_to = (const char *)sqlite3_column_text(s, 17);
         if (fn(ctx, &v)) {
             step = SQLITE_DONE;
             break;
@@ -1217,10 +1391,13 @@ enum mz_err store_org_set_rank(struct store *st, int64_t org_id, int rank, struc
  * parameters bound by bind_vis(). */
 static const char vis_sql[] =
     " AND (((1 << tlp) & :all_mask) != 0"
+    " OR (((1 << tlp) & :comm_lvl_mask) != 0 AND (comm & :comm_mask) != 0)"
     " OR (owner_org = :org AND ((1 << tlp) & :org_mask) != 0)"
     " OR (submitter = :user AND ((1 << tlp) & :user_mask) != 0)"
     " OR (audience IS NOT NULL AND ((1 << tlp) & :aud_org_mask) != 0 AND instr(audience, :org_ident) > 0)"
-    " OR (audience IS NOT NULL AND ((1 << tlp) & :aud_user_mask) != 0 AND instr(audience, :user_ident) > 0))";
+    " OR (audience IS NOT NULL AND ((1 << tlp) & :aud_user_mask) != 0 AND instr(audience, :user_ident) > 0)"
+    " OR (shared_to IS NOT NULL AND ((1 << tlp) & :aud_org_mask) != 0 AND instr(shared_to, :org_ident) > 0)"
+    " OR (shared_to IS NOT NULL AND ((1 << tlp) & :aud_user_mask) != 0 AND instr(shared_to, :user_ident) > 0))";
 
 static void bind_named_int(sqlite3_stmt *s, const char *name, int64_t v)
 {
@@ -1243,6 +1420,8 @@ static void bind_named_text(sqlite3_stmt *s, const char *name, const char *v)
 static void bind_vis(sqlite3_stmt *s, const struct store_vis *v)
 {
     bind_named_int(s, ":all_mask", v->all_mask);
+    bind_named_int(s, ":comm_mask", (int64_t)v->comm_mask);
+    bind_named_int(s, ":comm_lvl_mask", v->comm_lvl_mask);
     bind_named_int(s, ":org", v->org);
     bind_named_int(s, ":org_mask", v->org_mask);
     bind_named_int(s, ":user", v->user);
@@ -1298,6 +1477,8 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols,
         rc = mz_buf_puts(sql, " AND tlp = :tlp");
     if (!rc && q->added_after)
         rc = mz_buf_puts(sql, " AND date_added > :added_after");
+    if (!rc && q->comm)
+        rc = mz_buf_puts(sql, " AND (comm & :comm_filter) != 0");
     if (!rc)
         rc = mz_buf_puts(sql, vis_sql);
     if (!rc && with_order)
@@ -1336,6 +1517,7 @@ static enum mz_err prepare_query(struct store *st, const char *cols, const struc
     bind_named_int(s, ":tlp", q->tlp);
     bind_named_int(s, ":owner_org", q->owner_org);
     bind_named_text(s, ":added_after", q->added_after);
+    bind_named_int(s, ":comm_filter", (int64_t)q->comm);
     /* One row more than asked for tells whether there are more. */
     bind_named_int(s, ":limit", q->limit + 1);
     bind_vis(s, vis);
@@ -1349,6 +1531,7 @@ static const char list_cols[] =
     "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
     "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
     "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested,"
+    "comm,shared_to,"
     /* the id's first object (docs/model.md R2.3, R4): of an id that needs the choice,
      * its first stored row's owner and claim (objects_id_seq: the first entry of the
      * id's rows, all cx = 1, found without reading or sorting the others); of any
@@ -1397,12 +1580,14 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
         r.tlp_inherited = sqlite3_column_int(s, 19);
         r.wd_keep = (const char *)sqlite3_column_text(s, 20);
         r.attested = sqlite3_column_int(s, 21);
+        r.comm = (uint64_t)sqlite3_column_int64(s, 22);
+        r.shared_to = (const char *)sqlite3_column_text(s, 23);
         r.first_org = r.owner_org;
         r.first_user = r.owner_user;
         r.first_attested = r.attested;
-        if (sqlite3_column_type(s, 22) == SQLITE_TEXT) {
+        if (sqlite3_column_type(s, 24) == SQLITE_TEXT) {
             /* "<owner_org> <owner_user> <attested>", as the query spells it */
-            const char *f = (const char *)sqlite3_column_text(s, 22);
+            const char *f = (const char *)sqlite3_column_text(s, 24);
             char *e1, *e2, *e3;
             long long fo = strtoll(f, &e1, 10), fu = strtoll(e1, &e2, 10), fa = strtoll(e2, &e3, 10);
             if (e1 != f && e2 != e1 && e3 != e2 && !*e3) {
@@ -1542,6 +1727,432 @@ enum mz_err store_meta_add(struct store *st, const char *key, const char *value,
     return rc ? rc : store_meta_get(st, key, out, cap, err);
 }
 
+/* ---- communities ---- */
+
+#define COMM_COLS "id,bit,uuid,name,title,description,kind,home_node,created"
+
+static void read_community(sqlite3_stmt *s, struct store_community *c)
+{
+    c->id = sqlite3_column_int64(s, 0);
+    c->bit = sqlite3_column_int(s, 1);
+    copy_col(c->uuid, sizeof c->uuid, s, 2);
+    copy_col(c->name, sizeof c->name, s, 3);
+    copy_col(c->title, sizeof c->title, s, 4);
+    copy_col(c->description, sizeof c->description, s, 5);
+    copy_col(c->kind, sizeof c->kind, s, 6);
+    c->home_node = sqlite3_column_int64(s, 7);
+    copy_col(c->created, sizeof c->created, s, 8);
+}
+
+enum mz_err store_community_add(struct store *st, struct store_community *c, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "INSERT INTO communities(bit,uuid,name,title,description,kind,home_node,created)"
+                             " SELECT (SELECT min(b.bit + 1) FROM (SELECT -1 AS bit UNION ALL SELECT bit FROM communities) b"
+                             "   WHERE b.bit + 1 < ?7 AND NOT EXISTS (SELECT 1 FROM communities x WHERE x.bit = b.bit + 1)),"
+                             " ?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+                             " RETURNING " COMM_COLS,
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, c->uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, c->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, c->description, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, c->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, c->home_node);
+    sqlite3_bind_int(s, 7, STORE_COMM_MAX);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_community(s, c);
+    } else if (sqlite3_errcode(st->db) == SQLITE_CONSTRAINT) {
+        /* a NULL bit: every bit is taken; else the name or the uuid is */
+        if (strstr(sqlite3_errmsg(st->db), "bit"))
+            rc = mz_error_set(err, MZ_ETOOBIG, "", "a node hosts at most %d communities", STORE_COMM_MAX);
+        else
+            rc = mz_error_set(err, MZ_ECONFLICT, "/name", "a community named '%.64s' already exists", c->name);
+    } else {
+        rc = db_error(st, err, "add community");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static enum mz_err community_query(struct store *st, const char *sql, const char *name, int bit,
+                                   struct store_community *out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, sql, &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    if (name)
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int(s, 1, bit);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_community(s, out);
+    else if (step == SQLITE_DONE)
+        rc = name ? mz_error_set(err, MZ_ENOTFOUND, "community", "no community named '%.64s'", name)
+                  : mz_error_set(err, MZ_ENOTFOUND, "community", "no community has bit %d", bit);
+    else
+        rc = db_error(st, err, "read community");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_community_by_name(struct store *st, const char *name, struct store_community *out,
+                                    struct mz_error *err)
+{
+    return community_query(st, "SELECT " COMM_COLS " FROM communities WHERE name=?1", name, 0, out, err);
+}
+
+enum mz_err store_community_by_bit(struct store *st, int bit, struct store_community *out, struct mz_error *err)
+{
+    return community_query(st, "SELECT " COMM_COLS " FROM communities WHERE bit=?1", NULL, bit, out, err);
+}
+
+enum mz_err store_community_list(struct store *st, store_community_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " COMM_COLS " FROM communities ORDER BY name", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_community c;
+        read_community(s, &c);
+        if (fn(ctx, &c)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list communities");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_member_set(struct store *st, int64_t community, int64_t org, int can_read, int can_write,
+                             struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "INSERT INTO memberships(community,org,can_read,can_write,since)"
+                             " VALUES(?1,?2,?3,?4,strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+                             " ON CONFLICT(community,org) DO UPDATE SET can_read=excluded.can_read,"
+                             " can_write=excluded.can_write",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, community);
+    sqlite3_bind_int64(s, 2, org);
+    sqlite3_bind_int(s, 3, can_read != 0);
+    sqlite3_bind_int(s, 4, can_write != 0);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = sqlite3_errcode(st->db) == SQLITE_CONSTRAINT
+                 ? mz_error_set(err, MZ_ENOTFOUND, "", "no such community or organisation")
+                 : db_error(st, err, "set membership");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_member_remove(struct store *st, int64_t community, int64_t org, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "DELETE FROM memberships WHERE community=?1 AND org=?2", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, community);
+    sqlite3_bind_int64(s, 2, org);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "remove membership");
+    else if (sqlite3_changes(st->db) == 0)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "org", "the organisation is no member of the community");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_members(struct store *st, int64_t community, int64_t org, store_membership_fn fn, void *ctx,
+                          struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "SELECT m.community,m.org,o.name,o.identity,m.can_read,m.can_write,m.since"
+                             " FROM memberships m JOIN orgs o ON o.id = m.org"
+                             " WHERE (?1 != 0 AND m.community = ?1) OR (?1 = 0 AND m.org = ?2)"
+                             " ORDER BY CASE WHEN ?1 != 0 THEN o.name END, m.community",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, community);
+    sqlite3_bind_int64(s, 2, org);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_membership m;
+        m.community = sqlite3_column_int64(s, 0);
+        m.org = sqlite3_column_int64(s, 1);
+        m.org_name = (const char *)sqlite3_column_text(s, 2);
+        m.org_identity = (const char *)sqlite3_column_text(s, 3);
+        m.can_read = sqlite3_column_int(s, 4);
+        m.can_write = sqlite3_column_int(s, 5);
+        m.since = (const char *)sqlite3_column_text(s, 6);
+        if (fn(ctx, &m)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list members");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_org_comm(struct store *st, int64_t org, uint64_t *read_out, uint64_t *write_out,
+                           struct mz_error *err)
+{
+    sqlite3_stmt *s = st->org_comm;
+    enum mz_err rc = MZ_OK;
+
+    sqlite3_bind_int64(s, 1, org);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *read_out = (uint64_t)sqlite3_column_int64(s, 0);
+        *write_out = (uint64_t)sqlite3_column_int64(s, 1);
+    } else {
+        rc = db_error(st, err, "read memberships");
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+enum mz_err store_share_add(struct store *st, const struct store_share *sh, int64_t *id_out, char *at_out,
+                            struct mz_error *err)
+{
+    struct store_write_ctx now = {0};
+    char at[MZ_TIME_STRLEN];
+    sqlite3_stmt *s = NULL;
+    int64_t community = 0, id = 0;
+    enum mz_err rc = MZ_OK;
+
+    if (sh->bit >= 0)
+        rc = comm_id_of(st, sh->bit, &community, err);
+    /* the record's time is the grant's stamp: on the write clock */
+    if (!rc)
+        rc = next_date_added(st, &now, at, err);
+    if (!rc)
+        rc = prepare(st, "INSERT INTO shares(seq,community,recipients,by_user,by_org,at) VALUES(?1,?2,?3,?4,?5,?6)", &s,
+                     err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, sh->seq);
+    if (community)
+        sqlite3_bind_int64(s, 2, community);
+    else
+        sqlite3_bind_null(s, 2);
+    if (sh->recipients)
+        sqlite3_bind_text(s, 3, sh->recipients, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_int64(s, 4, sh->by_user);
+    sqlite3_bind_int64(s, 5, sh->by_org);
+    sqlite3_bind_text(s, 6, at, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "record a share");
+    id = sqlite3_last_insert_rowid(st->db);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (!rc && sh->bit >= 0) {
+        rc = prepare(st, "UPDATE objects SET comm = comm | ?2 WHERE seq=?1", &s, err);
+        if (!rc) {
+            sqlite3_bind_int64(s, 1, sh->seq);
+            sqlite3_bind_int64(s, 2, (int64_t)((uint64_t)1 << sh->bit));
+        }
+    } else if (!rc) {
+        rc = prepare(st, "UPDATE objects SET shared_to=?2 WHERE seq=?1", &s, err);
+        if (!rc) {
+            sqlite3_bind_int64(s, 1, sh->seq);
+            sqlite3_bind_text(s, 2, sh->shared_to ? sh->shared_to : "", -1, SQLITE_STATIC);
+        }
+    }
+    if (!rc && sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "share a version");
+    else if (!rc && sqlite3_changes(st->db) != 1)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "store: no version %lld", (long long)sh->seq);
+    sqlite3_finalize(s);
+    if (!rc && sh->bit >= 0)
+        rc = put_grant(st, sh->seq, community, st->last_added_us, id, err);
+    if (!rc && id_out)
+        *id_out = id;
+    if (!rc && at_out)
+        memcpy(at_out, at, MZ_TIME_STRLEN);
+    return rc;
+}
+
+enum mz_err store_shares(struct store *st, int64_t after_id, const char *stix_id, store_share_fn fn, void *ctx,
+                         struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             stix_id ? "SELECT s.id,s.seq,o.stix_id,coalesce(s.community,0),s.recipients,s.by_user,"
+                                       "s.by_org,s.at FROM objects o JOIN shares s ON s.seq = o.seq"
+                                       " WHERE o.stix_id=?2 AND s.id > ?1 ORDER BY s.id"
+                                     : "SELECT s.id,s.seq,o.stix_id,coalesce(s.community,0),s.recipients,s.by_user,"
+                                       "s.by_org,s.at FROM shares s JOIN objects o ON o.seq = s.seq"
+                                       " WHERE s.id > ?1 ORDER BY s.id",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, after_id);
+    if (stix_id)
+        sqlite3_bind_text(s, 2, stix_id, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_share_row r;
+        r.id = sqlite3_column_int64(s, 0);
+        r.seq = sqlite3_column_int64(s, 1);
+        r.stix_id = (const char *)sqlite3_column_text(s, 2);
+        r.community = sqlite3_column_int64(s, 3);
+        r.recipients = (const char *)sqlite3_column_text(s, 4);
+        r.by_user = sqlite3_column_int64(s, 5);
+        r.by_org = sqlite3_column_int64(s, 6);
+        r.at = (const char *)sqlite3_column_text(s, 7);
+        if (fn(ctx, &r)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "read shares");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_max_share(struct store *st, int64_t *id_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT coalesce(max(id), 0) FROM shares", &s, err);
+
+    if (rc)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *id_out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "read shares");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The next implicit national grant (a version posted into the national community:
+ * its row) from s into g: 1, or 0 at the end (or on an error: *rc). */
+static int next_posted(struct store *st, sqlite3_stmt *s, int64_t national, struct store_grant *g, enum mz_err *rc,
+                       struct mz_error *err)
+{
+    int step = sqlite3_step(s);
+    struct mz_time t;
+
+    if (step != SQLITE_ROW) {
+        if (step != SQLITE_DONE)
+            *rc = db_error(st, err, "read grants");
+        return 0;
+    }
+    g->seq = sqlite3_column_int64(s, 0);
+    g->community = national;
+    g->share = 0;
+    g->added_us = mz_time_parse((const char *)sqlite3_column_text(s, 1), &t) ? 0 : time_us(&t);
+    return 1;
+}
+
+static int next_grant(struct store *st, sqlite3_stmt *s, struct store_grant *g, enum mz_err *rc, struct mz_error *err)
+{
+    int step = sqlite3_step(s);
+
+    if (step != SQLITE_ROW) {
+        if (step != SQLITE_DONE)
+            *rc = db_error(st, err, "read grants");
+        return 0;
+    }
+    g->seq = sqlite3_column_int64(s, 0);
+    g->community = sqlite3_column_int64(s, 1);
+    g->share = sqlite3_column_int64(s, 2);
+    g->added_us = sqlite3_column_int64(s, 3);
+    return 1;
+}
+
+static int grant_before(const struct store_grant *a, const struct store_grant *b)
+{
+    return a->added_us < b->added_us || (a->added_us == b->added_us && a->seq < b->seq);
+}
+
+enum mz_err store_grants(struct store *st, int64_t community, int64_t after_us, int64_t after_seq, long limit,
+                         store_grant_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL, *o = NULL;
+    struct store_grant g, p;
+    int64_t national = 0;
+    long n = 0;
+    int have_g, have_p = 0;
+    enum mz_err rc = comm_id_of(st, STORE_COMM_NATIONAL_BIT, &national, err);
+
+    if (!rc)
+        rc = prepare(st,
+                     "SELECT seq,community,coalesce(share,0),added FROM grants"
+                     " WHERE community=?1 AND (added, seq) > (?2, ?3) ORDER BY added, seq",
+                     &s, err);
+    /* the national community's: also the versions posted into it, in date_added
+     * order (objects_added), but those shared into it later (their grant is the
+     * share's) */
+    if (!rc && community == national)
+        rc = prepare(st,
+                     "SELECT o.seq, o.date_added FROM objects o WHERE o.date_added >= ?1 AND (o.comm & 1) != 0"
+                     " AND NOT EXISTS (SELECT 1 FROM shares x WHERE x.seq = o.seq AND x.community = ?2)"
+                     " ORDER BY o.date_added, o.seq",
+                     &o, err);
+    if (rc) {
+        sqlite3_finalize(s);
+        return rc;
+    }
+    sqlite3_bind_int64(s, 1, community);
+    sqlite3_bind_int64(s, 2, after_us);
+    sqlite3_bind_int64(s, 3, after_seq);
+    if (o) {
+        char from[MZ_TIME_STRLEN];
+        struct mz_time t = {after_us / 1000000, (int32_t)(after_us % 1000000) * 1000};
+        if (after_us > 0)
+            mz_time_format_us(&t, from);
+        else
+            from[0] = '\0';
+        sqlite3_bind_text(o, 1, from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(o, 2, national);
+        do
+            have_p = next_posted(st, o, national, &p, &rc, err);
+        while (have_p && !(p.added_us > after_us || (p.added_us == after_us && p.seq > after_seq)));
+    }
+    have_g = !rc && next_grant(st, s, &g, &rc, err);
+    /* the two orders merged */
+    while (!rc && (have_g || have_p) && (limit <= 0 || n < limit)) {
+        int take_p = have_p && (!have_g || grant_before(&p, &g));
+        n++;
+        if (fn(ctx, take_p ? &p : &g))
+            break;
+        if (take_p)
+            have_p = next_posted(st, o, national, &p, &rc, err);
+        else
+            have_g = next_grant(st, s, &g, &rc, err);
+    }
+    sqlite3_finalize(s);
+    sqlite3_finalize(o);
+    return rc;
+}
 enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out, size_t cap, struct mz_error *err)
 {
     struct store_query q;

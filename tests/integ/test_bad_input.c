@@ -163,15 +163,16 @@ static void test_unknown_key(void **state)
     assert_int_equal(h_db_count(&node, NULL), before);
 }
 
-/* An operator's reporter may not read the national CSIRT's report, even at GREEN,
- * and the answer is the same 404 as for an id that does not exist. */
+/* An operator's reporter may not read the national CSIRT's AMBER report (its GREEN
+ * it reads, through the national community: issue 11), and the answer is the same
+ * 404 as for an id that does not exist. */
 static void test_reporter_reads_other_org_report(void **state)
 {
     const char *report =
         "{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":\"report--6c3a1f9e-2d4b-4e8a-9f10-3b5c7d9e1a2b\","
         GOOD_TIMES "\"name\":\"Weekly situation\",\"published\":\"2024-01-02T00:00:00Z\","
         "\"object_refs\":[\"indicator--2b0c8a5e-5d2a-4f41-9a0d-6f7a2b1c9e01\"],"
-        "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}";
+        "\"object_marking_refs\":[\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"]}";
     struct hresp r, missing;
 
     (void)state;

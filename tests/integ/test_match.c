@@ -325,8 +325,9 @@ static void test_match_respects_tlp(void **state)
     expect_match(al_key, "[\"198.51.100.7\", \"198.51.100.8\"]", "198.51.100.7|exact|02\n198.51.100.8|exact|03\n");
     expect_match(me_key, "[\"198.51.100.7\", \"198.51.100.8\"]", "198.51.100.8|exact|03\n");
     expect_match(mk_key, "[\"198.51.100.7\", \"198.51.100.8\"]", "");
-    /* an operator's reporter does not see the community's GREEN indicators */
-    expect_match(bank_key, "[\"evil.example\"]", "");
+    /* an operator's reporter reads its national community's GREEN indicators (issue
+     * 11: before, it read none of them) */
+    expect_match(bank_key, "[\"evil.example\"]", "evil.example|exact|01\nevil.example|exact|11\nevil.example|exact|12\n");
     /* the index's counts cover every TLP: for the node's admins only */
     {
         struct hresp r;
@@ -394,9 +395,10 @@ static void test_regional_campaign(void **state)
     assert_int_equal(json_array_size(json_object_get(meta, "countries")), 3);
     json_decref(v);
     hresp_free(&r);
-    /* an operator's reporter sees no community GREEN, so no campaign either */
+    /* an operator's reporter reads the national community's campaign too (issue 11) */
     assert_int_equal(h_http(&node, "GET", "/api/v1/campaigns", bank_key, NULL, 0, &r), 200);
-    assert_non_null(strstr(r.body, "\"objects\":[]"));
+    assert_null(strstr(r.body, "\"objects\":[]"));
+    assert_non_null(strstr(r.body, "evil.example"));
     hresp_free(&r);
     /* exactly one version so far */
     assert_int_equal(h_db_count(&node, "type = 'grouping' AND owner_org = 0"), 1);

@@ -123,21 +123,41 @@ enum { IK_V4, IK_V5, IK_SCO };
  * poster's organisation attests it all the same). */
 enum { CR_NONE, CR_OWN, CR_ORG_A, CR_THIRD, CR_SELF };
 
-/* What a post asks besides its body: narrow_revocation=true (R3.4). */
-enum { O_NARROW = 1 };
+/* What a post asks besides its body: narrow_revocation=true (R3.4), and the
+ * communities it is shared into (issue 11): the national one unless said, the
+ * regional one (al-cert and me-cirt are its read+write members, me-bank is not), or
+ * both. */
+enum { O_NARROW = 1, O_REGIONAL = 2, O_BOTH = 4 };
 
-enum { ST_POST, ST_COPY, ST_WITHDRAW };
+/* The communities a version is shared into, as bits (docs/federation.md section 2). */
+enum { CM_NAT = 1, CM_REG = 2 };
+
+static int comm_of_opts(int opts)
+{
+    return opts & O_REGIONAL ? CM_REG : opts & O_BOTH ? CM_NAT | CM_REG : CM_NAT;
+}
+
+/* The communities an organisation reads: every one the national one, the CSIRTs the
+ * regional one too. */
+static int comm_read_of(int org)
+{
+    return org < 0 ? 0 : org == ORG_C ? CM_NAT : CM_NAT | CM_REG;
+}
+
+enum { ST_POST, ST_COPY, ST_WITHDRAW, ST_SHARE };
 
 struct step {
     int kind;    /* ST_* */
     int user;    /* U_*: who posts, re-posts or withdraws */
     int level;   /* enum level */
-    int rcp;     /* RCP_* audience; ST_WITHDRAW: who keeps it besides the owner */
+    int rcp;     /* RCP_* audience; ST_WITHDRAW: who keeps it besides the owner;
+                  * ST_SHARE: the community shared into (CM_*) */
     int day;     /* modified = 2025-01-<day>; versions may be posted out of order */
     int revoked;
     int creator; /* CR_* */
     int of;      /* ST_COPY: the step whose body is posted again, byte for byte;
-                  * ST_WITHDRAW: the version withdrawn, or -1 for "all" */
+                  * ST_WITHDRAW: the version withdrawn, or -1 for "all";
+                  * ST_SHARE: the version shared (docs/model.md R11.3) */
     int opts;    /* O_* */
 };
 
@@ -145,6 +165,7 @@ struct step {
 #define POSTO(u, l, r, d, rev, cr, o) {ST_POST, u, l, r, d, rev, cr, -1, o}
 #define COPY(u, j) {ST_COPY, u, 0, RCP_NONE, 0, 0, CR_NONE, j, 0}
 #define WITHDRAW(u, j, to) {ST_WITHDRAW, u, 0, to, 0, 0, CR_NONE, j, 0}
+#define SHARE(u, j, cm) {ST_SHARE, u, 0, cm, 0, 0, CR_NONE, j, 0}
 
 /* Read-back cases docs/model.md R2 accepts, which a scenario may be written to show:
  * a claim the reader may not read hides later objects (R2.3), a post colliding with
@@ -198,6 +219,31 @@ static const struct scen scens[] = {
     {"red by the colleague", 0, IK_V4, 0, 0, 1, {POST(A2, L_RED, RCP_NONE, 1, 0, CR_NONE)}},
     {"C's amber", 0, IK_V4, 0, 0, 1, {POST(C, L_AMBER, RCP_NONE, 1, 0, CR_NONE)}},
     {"C's green", 0, IK_V4, 0, 0, 1, {POST(C, L_GREEN, RCP_NONE, 1, 0, CR_NONE)}},
+    /* the community axis (issue 11): GREEN in the regional community (me-bank reads
+     * none of it) or in both; a community never widens AMBER; GREEN moved from the
+     * national community to the regional one narrows it for me-bank, which keeps
+     * being served the version it read */
+    {"green in regional", 0, IK_V4, 0, 0, 1, {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL)}},
+    {"green in both communities", 0, IK_V4, 0, 0, 1, {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_BOTH)}},
+    {"amber in regional", 0, IK_V4, 0, 0, 1, {POSTO(A, L_AMBER, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL)}},
+    {"green in regional to C", 0, IK_V4, 0, 0, 1, {POSTO(A, L_GREEN, RCP_ORG_C, 1, 0, CR_NONE, O_REGIONAL)}},
+    {"green moved from national to regional", 0, IK_V4, 0, 0, 2,
+     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POSTO(A, L_GREEN, RCP_NONE, 3, 0, CR_NONE, O_REGIONAL)}},
+    /* re-sharing (R11.3): A's regional GREEN lifted into the national community reaches
+     * me-bank; a version moved away and shared back; the reporter may not share
+     * another organisation's version, nor its own into a community it does not write
+     * to; AMBER is shared into no community; what a sharer may not read is unknown to
+     * it */
+    {"green in regional shared into national", 0, IK_V4, 0, 0, 2,
+     {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL), SHARE(B, 0, CM_NAT)}},
+    {"green moved to regional, then shared back", 0, IK_V4, 0, 0, 3,
+     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POSTO(A, L_GREEN, RCP_NONE, 3, 0, CR_NONE, O_REGIONAL),
+      SHARE(A, 1, CM_NAT)}},
+    {"shares refused", 0, IK_V4, 0, 0, 5,
+     {POST(C, L_GREEN, RCP_NONE, 1, 0, CR_NONE), POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE, O_REGIONAL),
+      SHARE(C, 0, CM_REG), SHARE(C, 1, CM_NAT), SHARE(A, 0, CM_REG)}},
+    {"amber shared into a community", 0, IK_V4, 0, 0, 2,
+     {POST(A, L_AMBER, RCP_NONE, 1, 0, CR_NONE), SHARE(A, 0, CM_REG)}},
     /* the id-kind axis, one owner: claimed or open makes no difference yet */
     {"green, attested", 0, IK_V4, 0, 0, 1, {POST(A, L_GREEN, RCP_NONE, 1, 0, CR_OWN)}},
     {"amber, attested, updated", 0, IK_V4, 0, 0, 2,
@@ -239,15 +285,15 @@ static const struct scen scens[] = {
     {"takeover by another CSIRT", 1, IK_V4, 0, 0, 2,
      {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POST(B, L_GREEN, RCP_NONE, 5, 1, CR_NONE)}},
     {"takeover by a reporter who cannot read it", 1, IK_V4, 0, 0, 2,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_NONE)}},
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_NONE)}},
     {"a colleague's version of a red it cannot read", 1, IK_V4, 0, 0, 2,
      {POST(A, L_RED, RCP_NONE, 2, 0, CR_NONE), POST(A2, L_GREEN, RCP_NONE, 3, 0, CR_NONE)}},
     {"takeover by another CSIRT, attested", 1, IK_V4, 0, 0, 2,
      {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN), POST(B, L_GREEN, RCP_NONE, 5, 1, CR_OWN)}},
     {"takeover by a reporter, attested", 1, IK_V4, 0, EX_CLAIM, 2,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
     {"takeover on a name-based id", 1, IK_V5, 0, 0, 2,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_OWN, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 5, 1, CR_OWN)}},
     {"a colleague's version of a red it cannot read, attested", 1, IK_V4, 0, EX_CLAIM, 2,
      {POST(A, L_RED, RCP_NONE, 2, 0, CR_OWN), POST(A2, L_GREEN, RCP_NONE, 3, 0, CR_OWN)}},
     /* finding 1: Alice GREEN, then RED to analyst@B; Carol re-posts v1 (duplicate),
@@ -287,10 +333,10 @@ static const struct scen scens[] = {
       WITHDRAW(A, 1, RCP_USER_B)}},
     /* R2.4: B's readers were entitled to al-cert's copy: no fall-through to C's */
     {"withdrawal of an open id does not fall through", 1, IK_V4, 0, 0, 3,
-     {POST(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE), POST(C, L_CLEAR, RCP_NONE, 3, 0, CR_NONE),
+     {POSTO(A, L_GREEN, RCP_NONE, 2, 0, CR_NONE, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 3, 0, CR_NONE),
       WITHDRAW(A, -1, RCP_NONE)}},
     {"withdrawal of an SCO falls through", 1, IK_SCO, 5, 0, 3,
-     {POST(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE), POST(C, L_CLEAR, RCP_NONE, 1, 0, CR_NONE),
+     {POSTO(A, L_GREEN, RCP_NONE, 1, 0, CR_NONE, O_REGIONAL), POST(C, L_CLEAR, RCP_NONE, 1, 0, CR_NONE),
       WITHDRAW(A, -1, RCP_NONE)}},
     /* R9: posted with author=self and no creator, the operator's object claims the id:
      * the CSIRT's copy, ranked before it, is a later object served to the CSIRT alone
@@ -327,7 +373,7 @@ static const struct step *body_of(int si, int i)
 
 static int is_version(int si, int i)
 {
-    return scens[si].s[i].kind != ST_WITHDRAW;
+    return scens[si].s[i].kind == ST_POST || scens[si].s[i].kind == ST_COPY;
 }
 
 /* The organisation a version names as creator: an ORG_*, -1 for none, -2 for a third
@@ -368,8 +414,8 @@ struct oobj {
     int v[MAX_STEPS]; /* step indices */
 };
 
-enum { R_NONE, R_NEW, R_DUP, R_409, R_SKIP, R_OK, R_400, R_404 };
-static const char *const reply_names[] = {"none", "new", "duplicate", "409", "skipped", "200", "400", "404"};
+enum { R_NONE, R_NEW, R_DUP, R_409, R_SKIP, R_OK, R_400, R_404, R_403 };
+static const char *const reply_names[] = {"none", "new", "duplicate", "409", "skipped", "200", "400", "404", "403"};
 enum { W_NARROW = 1, W_OWN_COPY = 2 };
 
 /* The node's state for one scenario, in one world: the steps taken so far, with the
@@ -384,6 +430,7 @@ struct world {
     int obj_of[MAX_STEPS];    /* the object holding each stored version, or -1 */
     int level[MAX_STEPS];     /* effective marking (L_NONE resolved) */
     int rcp[MAX_STEPS];       /* effective audience */
+    int comm[MAX_STEPS];      /* its communities (CM_*) */
     int inherited[MAX_STEPS]; /* 1 inherited (R3.3), 2 defaulted, 0 marked */
     int withdrawn[MAX_STEPS];
     int keep[MAX_STEPS];      /* RCP_*: who keeps a withdrawn version besides its owner */
@@ -405,7 +452,9 @@ static int names_reader(const struct reader *r, int rcp)
 }
 
 /* The TLP table of docs/api.md for stored version i (owner = its poster's
- * organisation), withdrawals aside. */
+ * organisation), withdrawals aside: GREEN read through a community the reader's
+ * organisation reads (whatever its role: issue 11), by its owner organisation and
+ * its addressees. */
 static int tlp_readable(const struct reader *r, const struct world *w, int i)
 {
     int level = w->level[i], poster = scens[w->si].s[i].user;
@@ -422,7 +471,7 @@ static int tlp_readable(const struct reader *r, const struct world *w, int i)
         return 1; /* what you submitted yourself */
     switch (level) {
     case L_GREEN:
-        return !r->reporter || own_org || named;
+        return (w->comm[i] & comm_read_of(r->org)) || own_org || named;
     case L_AMBER:
     case L_ASTRICT:
         return own_org || named;
@@ -622,6 +671,39 @@ static void route_withdraw(struct world *w, int i)
     w->reply[i] = R_OK;
 }
 
+/* R11.3: step i shares a CLEAR or GREEN version into a community its poster's
+ * organisation writes to (here: the ones it reads) and may read the version through;
+ * a reporter only its own organisation's. */
+static void route_share(struct world *w, int i)
+{
+    const struct step *st = &scens[w->si].s[i];
+    struct reader p = user_reader(st->user);
+    int v = st->of;
+
+    int any = 0;
+
+    for (int k = 0; k < MAX_STEPS; k++)
+        any |= w->obj_of[k] >= 0 && may_read(&p, w, k);
+    if (!any) {
+        w->reply[i] = R_404; /* the id is unknown to it */
+        return;
+    }
+    if (w->obj_of[v] < 0 || !may_read(&p, w, v)) {
+        w->reply[i] = R_400; /* a version it may not read: as one that does not exist */
+        return;
+    }
+    if (w->level[v] != L_CLEAR && w->level[v] != L_GREEN) {
+        w->reply[i] = R_400;
+        return;
+    }
+    if ((p.reporter && w->o[w->obj_of[v]].owner_org != p.org) || !(comm_read_of(p.org) & st->rcp)) {
+        w->reply[i] = R_403;
+        return;
+    }
+    w->comm[v] |= st->rcp;
+    w->reply[i] = R_OK;
+}
+
 /* R1: where version i goes, and what its poster is answered. */
 static void route(struct world *w, int i)
 {
@@ -673,6 +755,7 @@ static void route(struct world *w, int i)
     /* the marking: its own, inherited (R3.3), or defaulted */
     w->level[i] = body->level;
     w->rcp[i] = body->rcp;
+    w->comm[i] = comm_of_opts(st->opts); /* the step's own: communities are never inherited */
     w->inherited[i] = 0;
     if (w->fixed && w->fixed->obj_of[i] >= 0) {
         w->level[i] = w->fixed->level[i];
@@ -732,7 +815,9 @@ static void simulate(struct world *w, int si, unsigned exists, int upto, const s
     for (int i = 0; i < MAX_STEPS; i++)
         w->obj_of[i] = -1;
     for (int i = 0; i < upto; i++) {
-        if (!is_version(si, i))
+        if (scens[si].s[i].kind == ST_SHARE)
+            route_share(w, i);
+        else if (!is_version(si, i))
             route_withdraw(w, i);
         else if (exists >> i & 1u)
             route(w, i);
@@ -996,6 +1081,13 @@ static void take_step(int si, int i)
 
     memset(g, 0, sizeof *g);
     scen_id(si, id, sizeof id);
+    if (st->kind == ST_SHARE) {
+        snprintf(body, sizeof body, "{\"community\":\"%s\",\"version\":\"2025-01-%02dT00:00:00.000Z\"}",
+                 st->rcp == CM_REG ? "regional" : "national", body_of(si, st->of)->day);
+        snprintf(path, sizeof path, "/api/v1/objects/%s/share", id);
+        g->status = req("POST", path, keys[st->user], body, strlen(body))->status;
+        return;
+    }
     if (st->kind == ST_WITHDRAW) {
         char versions[64] = "\"all\"", to[120] = "";
         if (st->of >= 0)
@@ -1008,10 +1100,9 @@ static void take_step(int si, int i)
         return;
     }
     build_body(si, i, body, sizeof body);
-    snprintf(path, sizeof path, "/api/v1/objects%s%s", body_of(si, i)->creator == CR_SELF ? "?author=self" : "",
-             st->opts & O_NARROW ? (body_of(si, i)->creator == CR_SELF ? "&narrow_revocation=true"
-                                                                      : "?narrow_revocation=true")
-                                 : "");
+    snprintf(path, sizeof path, "/api/v1/objects?community=%s%s%s",
+             st->opts & O_REGIONAL ? "regional" : st->opts & O_BOTH ? "national,regional" : "national",
+             body_of(si, i)->creator == CR_SELF ? "&author=self" : "", st->opts & O_NARROW ? "&narrow_revocation=true" : "");
     r = req("POST", path, keys[st->user], body, strlen(body));
     g->status = r->status;
     last_json = json_loads(r->body, 0, NULL);
@@ -1060,6 +1151,9 @@ static void check_step(int si, int i, int warnings)
         break;
     case R_400:
         ok = g->status == 400;
+        break;
+    case R_403:
+        ok = g->status == 403;
         break;
     default:
         ok = g->status == 404;
@@ -1127,6 +1221,15 @@ static int setup(void **state)
     for (int g = 0; g < N_ORGS; g++)
         h_identity(&node, "org", org_names[g], org_ident[g]);
     h_identity(&node, "user", "analyst@me-cirt", analyst_b_ident);
+    {
+        static const char *const cmds[][8] = {
+            {"community", "add", "regional", "--kind", "regional", "--title", "CSIRTs", NULL},
+            {"community", "member", "add", "regional", "al-cert", NULL},
+            {"community", "member", "add", "regional", "me-cirt", NULL},
+        };
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+            assert_int_equal(h_cli(&node, NULL, cmds[i]), 0);
+    }
     h_start(&node, sets);
     post_scenarios(0);
     return 0;

@@ -246,7 +246,9 @@ static void test_window_claimed(void **state)
     wait_indexed();
     assert_int_equal(match_owners(K_HR, "window-claimed.example", id), 1);
     assert_int_equal(match_owners(K_ME, "window-claimed.example", id), 1);
-    assert_int_equal(match_owners(K_HOSP, "window-claimed.example", id), 2);
+    /* the hospital's reporter: its own later object, and the claim, which it reads
+     * through the national community (issue 11; before, its own alone: 2) */
+    assert_int_equal(match_owners(K_HOSP, "window-claimed.example", id), 3);
     assert_int_equal(correlation_owners(K_HR, "window-claimed.example", id), 1);
     assert_int_equal(correlation_owners(K_ME, "window-claimed.example", id), 1);
 }
@@ -428,15 +430,17 @@ static void test_unindexed_claim(void **state)
     assert_int_equal(correlation_owners(K_ME, dom, id), 0);
     assert_int_equal(match_owners(K_HOSP, dom, id), 2);
     assert_int_equal(correlation_owners(K_HOSP, dom, id), 2);
-    /* me-cirt's STIX version of its claim: everyone's but the hospital's, which
-     * reads its own (R2.1) */
+    /* me-cirt's STIX version of its claim: everyone's; the hospital reads its own
+     * too (R2.1) */
     indicator(body, sizeof body, id, dom, 3, 0, me_ident, GREEN, "me-cirt");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
     wait_indexed();
     assert_int_equal(match_owners(K_HR, dom, id), 1);
     assert_int_equal(match_owners(K_ME, dom, id), 1);
     assert_int_equal(correlation_owners(K_HR, dom, id), 1);
-    assert_int_equal(match_owners(K_HOSP, dom, id), 2);
+    /* the hospital's reporter: its own object, and the claim's, which it reads through
+     * the national community (issue 11; before, its own alone: 2) */
+    assert_int_equal(match_owners(K_HOSP, dom, id), 3);
 }
 
 /* Ids are written in lowercase (docs/model.md R8, N4 of the third re-attack): me-cirt

@@ -202,6 +202,12 @@ static int setup(void **state)
     h_add_org(&node, "me-cirt", "ME", "national-csirt");
     h_add_org(&node, "mk-cirt", "MK", "national-csirt");
     h_add_org(&node, "al-hospital", "AL", "operator");
+    {
+        /* the hospital writes to the national community and reads none of its GREEN
+         * (issue 11): the reader who may not read the node's campaigns below */
+        const char *const argv[] = {"community", "member", "add", "national", "al-hospital", "--write", NULL};
+        assert_int_equal(h_cli(&node, NULL, argv), 0);
+    }
     h_add_user(&node, "admin@al-cert", "al-cert", "node-admin", keys[K_AL_ADMIN]);
     h_add_user(&node, "analyst@al-cert", "al-cert", "analyst", keys[K_AL]);
     h_add_user(&node, "analyst2@al-cert", "al-cert", "analyst", keys[K_AL2]);
@@ -721,10 +727,11 @@ static void test_campaign_recorded_despite_attackers(void **state)
     assert_string_not_equal(id, old_id); /* no longer foreseeable */
     assert_int_equal(json_array_size(json_object_get(camp, "object_refs")), 3);
     /* after it: a post under its id is not refused for the id (R8) - the refusal
-     * would tell the hospital's reporter, who may not read the GREEN grouping, that a
-     * campaign exists under an id it computed; it is the poster's later object of
-     * the node's claim (R1.4), the reporter told nothing of the node's, al-cert's
-     * first poster (who may read it) warned. The node's identity stays the node's. */
+     * would tell the hospital's reporter, who may not read the GREEN grouping (its
+     * organisation reads no community), that a campaign exists under an id it
+     * computed; it is the poster's later object of the node's claim (R1.4), the
+     * reporter told nothing of the node's, al-cert's first poster (who may read it)
+     * warned. The node's identity stays the node's. */
     for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
         json_t *r;
         const char *warn;

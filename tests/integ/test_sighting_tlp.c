@@ -143,14 +143,17 @@ static void test_sightings_reach_only_readers(void **state)
     n = check_user(0, seen, 16);
     assert_int_equal(n, 4);
     assert_true(saw(seen, n, "000000000004"));
-    /* the rest of me-cirt: the GREEN and the org-addressed AMBER at the most, never the
-     * person-addressed ones */
+    /* the rest of me-cirt, its reporter too: the GREEN (every member of me-cirt reads
+     * it through the national community, so its sighting is AMBER of me-cirt: issue
+     * 11) and the org-addressed AMBER, never the person-addressed ones */
     n = check_user(3, seen, 16);
     assert_false(saw(seen, n, "000000000003") || saw(seen, n, "000000000004"));
     assert_true(saw(seen, n, "000000000002"));
+    assert_true(saw(seen, n, "000000000001"));
     n = check_user(4, seen, 16);
-    assert_false(saw(seen, n, "000000000001") || saw(seen, n, "000000000003") || saw(seen, n, "000000000004"));
+    assert_false(saw(seen, n, "000000000003") || saw(seen, n, "000000000004"));
     assert_true(saw(seen, n, "000000000002"));
+    assert_true(saw(seen, n, "000000000001"));
     /* al-cert's other analyst: never the RED one */
     n = check_user(1, seen, 16);
     assert_false(saw(seen, n, "000000000004"));

@@ -54,6 +54,9 @@ static const struct {
     {AUTHZ_OBJECT_WITHDRAW, {0, 1, 1, 1, 0, 1, 0}},
     {AUTHZ_OBJECT_RESTORE, {0, 1, 0, 0, 0, 1, 0}},
     {AUTHZ_ORG_RANK, {0, 0, 0, 0, 0, 0, 1}},
+    {AUTHZ_COMMUNITY_MANAGE, {0, 0, 0, 0, 0, 0, 1}},
+    {AUTHZ_COMMUNITY_LIST_ALL, {0, 0, 0, 0, 0, 1, 1}},
+    {AUTHZ_OBJECT_SHARE, {0, 1, 1, 1, 0, 1, 0}},
 };
 
 enum target_kind {
@@ -231,7 +234,9 @@ static void test_node_wide_actions_ignore_the_target(void **state)
 {
     static const enum authz_action node_wide[] = {AUTHZ_ORG_ADD, AUTHZ_ORG_LIST, AUTHZ_OBJECT_WRITE,
                                                   AUTHZ_SIGHTING_REPORT, AUTHZ_INDEX_STATS, AUTHZ_STORE_CHECK,
-                                                  AUTHZ_OBJECT_WITHDRAW, AUTHZ_OBJECT_RESTORE, AUTHZ_ORG_RANK};
+                                                  AUTHZ_OBJECT_WITHDRAW, AUTHZ_OBJECT_RESTORE, AUTHZ_ORG_RANK,
+                                                  AUTHZ_COMMUNITY_MANAGE, AUTHZ_COMMUNITY_LIST_ALL,
+                                                  AUTHZ_OBJECT_SHARE};
     struct principal p;
 
     (void)state;
@@ -305,7 +310,8 @@ static const int grace_ok[AUTHZ_N_ACTIONS] = {
     [AUTHZ_KEY_LIST] = 1,        [AUTHZ_KEY_REVOKE] = 0,      [AUTHZ_KEY_CHANGE] = 0,
     [AUTHZ_OBJECT_WRITE] = 1,    [AUTHZ_SIGHTING_REPORT] = 1, [AUTHZ_INDEX_STATS] = 1,
     [AUTHZ_STORE_CHECK] = 1,     [AUTHZ_OBJECT_WITHDRAW] = 1, [AUTHZ_OBJECT_RESTORE] = 1,
-    [AUTHZ_ORG_RANK] = 0,
+    [AUTHZ_ORG_RANK] = 0,        [AUTHZ_COMMUNITY_MANAGE] = 0, [AUTHZ_COMMUNITY_LIST_ALL] = 1,
+    [AUTHZ_OBJECT_SHARE] = 1,
 };
 
 static void test_grace_key(void **state)

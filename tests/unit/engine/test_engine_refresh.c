@@ -21,7 +21,14 @@
  *     recorded before (under an id of the old, unkeyed kind) keeps its id;
  *   - withdrawals (docs/model.md R7): a refresh learns of them, and of restores, from
  *     their tombstones, whatever the order of the objects withdrawn, and a build from
- *     a store holding them reads them from the rows.
+ *     a store holding them reads them from the rows;
+ *   - campaigns are per community (R11.6): reports shared into the regional community
+ *     make its campaign (its own grouping id, recorded into it alone, read by its
+ *     members only), not the national one's, and the national reports the national
+ *     one's; a share (issue 11) is learnt at the next refresh: the new reader matches
+ *     the version shared; a withdrawal takes a report out of its community's campaign
+ *     (a new version of its grouping without it, the one listing it withdrawn; with
+ *     too few countries left, every version withdrawn).
  * Every wait is bounded (WAIT_S): a thread that does not get through fails the test
  * instead of hanging it. */
 #include <setjmp.h>
@@ -74,10 +81,8 @@ static void make_principal(struct store *st, const char *user, struct principal 
 {
     struct mz_error err;
 
-    memset(p, 0, sizeof *p);
-    assert_int_equal(store_user_by_name(st, user, &p->user, &err), MZ_OK);
-    assert_int_equal(store_org_by_id(st, p->user.org_id, &p->org, &err), MZ_OK);
-    p->role = role_parse(p->user.role);
+    /* with its organisation's communities, as every principal is made (issue 11) */
+    assert_int_equal(svc_principal_of_user(st, user, p, &err), MZ_OK);
 }
 
 static int fx_setup(void **state)
@@ -133,7 +138,7 @@ static int fx_teardown(void **state)
 static void add_indicator(struct fx *f, int who, const char *uuid_tail, const char *domain)
 {
     char body[1024];
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -157,7 +162,7 @@ static void add_reports(struct fx *f, int who, long uuid_tail, int n, const char
 {
     size_t cap = (size_t)n * 700 + 200, len = 0;
     char *body = malloc(cap), by[120] = "";
-    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0};
+    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0, NULL};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -494,7 +499,7 @@ static void add_member_grouping(struct fx *f, int who, const char *id, const cha
 {
     char body[8192];
     int len;
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -805,11 +810,196 @@ static void test_withdrawals_followed(void **state)
     engine_free(e);
 }
 
+static int count_row(void *ctx, const struct store_row *row)
+{
+    (void)row;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* An indicator for domain posted by who into communities. */
+static void add_indicator_in(struct fx *f, int who, const char *uuid_tail, const char *domain, const char *communities)
+{
+    char body[1024];
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, communities};
+    struct svc_ingest_result res;
+    struct mz_error err;
+
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6e6e6e6e-0000-4000-8000-%s\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
+             "\"pattern\":\"[domain-name:value = '%s']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" GREEN "\"]}",
+             uuid_tail, domain);
+    memset(&res, 0, sizeof res);
+    if (svc_ingest(f->st, &f->who[who], body, strlen(body), &lim, &res, &err) != MZ_OK)
+        fail_msg("ingest %s: %s", domain, err.msg);
+    svc_ingest_result_free(&res);
+}
+
+static void test_campaigns_per_community(void **state)
+{
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct principal console;
+    struct svc_community_new reg = {"regional", "CSIRTs", NULL, "regional"};
+    struct svc_share_in in;
+    struct svc_share_result sr;
+    struct mz_error err;
+    char gid[ENGINE_CAMPAIGN_ID_LEN], nat[ENGINE_CAMPAIGN_ID_LEN];
+    int regional_at = -1;
+
+    principal_console(&console);
+    assert_int_equal(svc_community_add(f->st, &console, &reg, NULL, &err), MZ_OK);
+    for (int i = 0; i < 3; i++) /* rs-cert is no member */
+        assert_int_equal(svc_community_member_set(f->st, &console, "regional", f->who[i].org.name, 1, 1, &err), MZ_OK);
+    for (int i = 0; i < 4; i++) { /* the masks of the new memberships */
+        char name[STORE_NAME_LEN];
+        snprintf(name, sizeof name, "%s", f->who[i].user.name);
+        make_principal(f->st, name, &f->who[i]);
+    }
+    /* three countries report one domain in the regional community, another in the
+     * national one */
+    add_indicator_in(f, 0, "000000000071", "reg-camp.example", "regional");
+    add_indicator_in(f, 1, "000000000072", "reg-camp.example", "regional");
+    add_indicator_in(f, 2, "000000000073", "reg-camp.example", "regional");
+    add_indicator_in(f, 0, "000000000074", "nat-camp.example", NULL);
+    add_indicator_in(f, 1, "000000000075", "nat-camp.example", NULL);
+    add_indicator_in(f, 3, "000000000076", "nat-camp.example", NULL);
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 2);
+    engine_campaign_id_in(e, 1, OBS_DOMAIN, "reg-camp.example", gid, sizeof gid);
+    engine_campaign_id(e, OBS_DOMAIN, "nat-camp.example", nat, sizeof nat);
+    for (size_t i = 0; i < res.n_campaigns; i++) {
+        const struct engine_campaign *c = &res.campaigns[i];
+        if (!strcmp(c->value, "reg-camp.example")) {
+            regional_at = (int)i;
+            assert_int_equal(c->community, 1);
+            assert_string_equal(c->id, gid);
+            assert_int_equal(c->n_countries, 3);
+        } else {
+            assert_string_equal(c->value, "nat-camp.example");
+            assert_int_equal(c->community, 0);
+            assert_string_equal(c->id, nat);
+        }
+    }
+    assert_true(regional_at >= 0);
+    assert_string_not_equal(gid, nat);
+    /* its grouping goes into the regional community alone */
+    assert_int_equal(campaign_record(f->st, &res.campaigns[regional_at], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    {
+        int c = 0;
+        assert_int_equal(svc_get(f->st, &f->who[1], gid, 0, count_row, &c, &err), MZ_OK);
+        assert_int_equal(svc_get(f->st, &f->who[3], gid, 0, count_row, &c, &err), MZ_ENOTFOUND);
+    }
+    /* the next refresh reads it: nothing handed back */
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+    /* a share is learnt at the next refresh: rs-cert matches the report once it is
+     * lifted into the national community */
+    assert_int_equal(match_value(e, &f->who[3], "reg-camp.example"), 0);
+    memset(&in, 0, sizeof in);
+    in.id = "indicator--6e6e6e6e-0000-4000-8000-000000000071";
+    in.community = "national";
+    assert_int_equal(svc_share(f->st, &f->who[0], &in, &sr, &err), MZ_OK);
+    assert_int_equal(sr.changed, 1);
+    assert_int_equal(match_value(e, &f->who[3], "reg-camp.example"), 0); /* not yet refreshed */
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_int_equal(match_value(e, &f->who[3], "reg-camp.example"), 1);
+    engine_free(e);
+}
+
+/* A withdrawal takes a report out of the campaign of the community it was shared
+ * into (R11.6 with issue 10's second re-attack L1): four countries report one domain
+ * into the regional community; one withdraws its report: the next refresh hands the
+ * regional campaign back (community 1, its own id) with the three others, and
+ * recording it withdraws the version that listed the report, read by the regional
+ * community's reader; a second withdrawal leaves two countries: the campaign ended,
+ * every version of its grouping is withdrawn. Fails with the withdrawn values handed
+ * over without their communities (no campaign handed back: the lines are not read),
+ * and with the earlier version judged by the national community's reader (it is not
+ * withdrawn: two versions served). */
+static void test_campaign_report_withdrawn_per_community(void **state)
+{
+    static const char *const tails[] = {"000000000081", "000000000082", "000000000083", "000000000084"};
+    struct fx *f = *state;
+    struct engine *e = NULL;
+    struct engine_refresh_result res;
+    struct principal console;
+    struct svc_community_new reg = {"regional", "CSIRTs", NULL, "regional"};
+    struct mz_error err;
+    char gid[ENGINE_CAMPAIGN_ID_LEN], withdrawn_id[80];
+    int n;
+
+    principal_console(&console);
+    assert_int_equal(svc_community_add(f->st, &console, &reg, NULL, &err), MZ_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(svc_community_member_set(f->st, &console, "regional", f->who[i].org.name, 1, 1, &err), MZ_OK);
+    for (int i = 0; i < 4; i++) { /* the masks of the new memberships */
+        char name[STORE_NAME_LEN];
+        snprintf(name, sizeof name, "%s", f->who[i].user.name);
+        make_principal(f->st, name, &f->who[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        add_indicator_in(f, i, tails[i], "regw.example", "regional");
+    assert_int_equal(engine_new(&e, &err), MZ_OK);
+    engine_set_campaigns(e, 168, 3, KEY);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    engine_campaign_id_in(e, 1, OBS_DOMAIN, "regw.example", gid, sizeof gid);
+    assert_string_equal(res.campaigns[0].id, gid);
+    assert_int_equal(res.campaigns[0].n_refs, 4);
+    assert_int_equal(campaign_record(f->st, &res.campaigns[0], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+
+    /* al-cert withdraws its report: three countries are left */
+    withdraw(f, &f->who[0], tails[0], 0);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_int_equal(res.campaigns[0].community, 1);
+    assert_string_equal(res.campaigns[0].id, gid);
+    assert_false(res.campaigns[0].ended);
+    assert_int_equal(res.campaigns[0].n_refs, 3);
+    snprintf(withdrawn_id, sizeof withdrawn_id, "indicator--6e6e6e6e-0000-4000-8000-%s", tails[0]);
+    for (size_t i = 0; i < res.campaigns[0].n_refs; i++)
+        assert_string_not_equal(res.campaigns[0].refs[i], withdrawn_id);
+    assert_int_equal(campaign_record(f->st, &res.campaigns[0], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    n = 0; /* the version that listed it is withdrawn: one version served */
+    assert_int_equal(svc_get(f->st, &f->who[1], gid, 1, count_row, &n, &err), MZ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 0);
+    engine_refresh_result_free(&res);
+
+    /* me-cirt withdraws its: two countries, the campaign ended */
+    withdraw(f, &f->who[1], tails[1], 0);
+    assert_int_equal(engine_refresh(e, f->st, &res, &err), MZ_OK);
+    assert_int_equal(res.n_campaigns, 1);
+    assert_int_equal(res.campaigns[0].community, 1);
+    assert_string_equal(res.campaigns[0].id, gid);
+    assert_true(res.campaigns[0].ended);
+    assert_int_equal(campaign_record(f->st, &res.campaigns[0], &err), MZ_OK);
+    engine_refresh_result_free(&res);
+    n = 0;
+    assert_int_equal(svc_get(f->st, &f->who[2], gid, 1, count_row, &n, &err), MZ_ENOTFOUND);
+    engine_free(e);
+}
+
 /* n versions of one TLP:GREEN indicator (v4 id ending uuid_tail) for domain, posted
  * by who, `modified` a second apart, in bundles of 100. */
 static void add_versions(struct fx *f, int who, long uuid_tail, int n, const char *domain)
 {
-    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0};
+    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0, NULL};
     size_t cap = 100 * 700 + 200;
     char *body = malloc(cap);
     struct mz_error err;
@@ -906,6 +1096,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_campaign_flood, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_recorded_campaign_keeps_its_id, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_withdrawals_followed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaigns_per_community, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_campaign_report_withdrawn_per_community, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_withdrawal_work_linear, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,9 +9,12 @@
  * reporter, viewer, node-admin) x level (CLEAR..RED) x relation of the object to the reader
  * (own organisation's, another organisation's, another's naming my organisation as
  * recipient, another's naming me as recipient, submitted by me), written out as data
- * from the rules in tlp.h and principal.h. Every row is also checked against the
- * grants tlp_visibility() hands the store, evaluated here by a plain re-implementation
- * of the rule documented on struct store_vis in store/store.h. */
+ * from the rules in tlp.h and principal.h, every object in the national community
+ * and every reader's organisation reading it (issue 11: the reporter reads its
+ * national community's GREEN; tests/unit/rules/test_tlp_communities.c has the other
+ * communities). Every row is also checked against the grants tlp_visibility() hands
+ * the store, evaluated here by a plain re-implementation of the rule documented on
+ * struct store_vis in store/store.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -292,13 +295,16 @@ static const char *const rel_names[N_REL] = {"own org", "other org", "other org 
                                              "other org naming me", "submitted by me"};
 static const char *const role_names_[] = {"none", "admin", "analyst", "reporter", "viewer", "node-admin"};
 
-/* The object of each relation (tlp is filled in per row). */
+#define NATIONAL 1u /* the national community's bit */
+
+/* The object of each relation (tlp is filled in per row), all in the national
+ * community. */
 static const struct tlp_meta metas[N_REL] = {
-    {0, ORG_A, COLLEAGUE, NULL},
-    {0, ORG_B, STRANGER, NULL},
-    {0, ORG_B, STRANGER, ORG_C_IDENT " " ORG_A_IDENT},
-    {0, ORG_B, STRANGER, COLLEAGUE_IDENT " " ME_IDENT " " ORG_C_IDENT},
-    {0, ORG_A, ME, NULL},
+    {0, ORG_A, COLLEAGUE, NULL, NATIONAL, NULL, 0},
+    {0, ORG_B, STRANGER, NULL, NATIONAL, NULL, 0},
+    {0, ORG_B, STRANGER, ORG_C_IDENT " " ORG_A_IDENT, NATIONAL, NULL, 0},
+    {0, ORG_B, STRANGER, COLLEAGUE_IDENT " " ME_IDENT " " ORG_C_IDENT, NATIONAL, NULL, 0},
+    {0, ORG_A, ME, NULL, NATIONAL, NULL, 0},
 };
 
 struct row {
@@ -307,11 +313,13 @@ struct row {
     int can[N_REL]; /* by relation, in enum relation order */
 };
 
-/* From tlp.h: CLEAR anyone; GREEN every authenticated organisation; AMBER and
- * AMBER+STRICT the creating organisation and the organisations or users it names as
- * recipients; RED only the submitting user and the users named as recipients. From
- * principal.h: the reporter reads only its own organisation's objects and those
- * addressed to it (CLEAR, which anyone may read, stays readable); no role widens TLP. */
+/* From tlp.h: CLEAR anyone; GREEN every member of an organisation that reads a
+ * community the object is in (here: every reader's, the national community); AMBER
+ * and AMBER+STRICT the creating organisation and the organisations or users it names
+ * as recipients; RED only the submitting user and the users named as recipients.
+ * From principal.h: the reporter reads as an analyst does (before issue 11 it read
+ * no other organisation's GREEN: its row's "other" column was 0); no role widens
+ * TLP. */
 static const struct row table[] = {
     /*                                own other org-rcpt me-rcpt by-me */
     {ROLE_NONE, TLP_CLEAR,           {1,  1,    1,       1,      1}},
@@ -333,7 +341,7 @@ static const struct row table[] = {
     {ROLE_ANALYST, TLP_RED,          {0,  0,    0,       1,      1}},
 
     {ROLE_REPORTER, TLP_CLEAR,       {1,  1,    1,       1,      1}},
-    {ROLE_REPORTER, TLP_GREEN,       {1,  0,    1,       1,      1}},
+    {ROLE_REPORTER, TLP_GREEN,       {1,  1,    1,       1,      1}},
     {ROLE_REPORTER, TLP_AMBER,       {1,  0,    1,       1,      1}},
     {ROLE_REPORTER, TLP_AMBER_STRICT,{1,  0,    1,       1,      1}},
     {ROLE_REPORTER, TLP_RED,         {0,  0,    0,       1,      1}},
@@ -367,6 +375,7 @@ static void make_principal(enum role r, struct principal *p)
     snprintf(p->user.name, sizeof p->user.name, "me@al-cert");
     snprintf(p->user.role, sizeof p->user.role, "%s", role_name(r));
     snprintf(p->user.identity, sizeof p->user.identity, "%s", ME_IDENT);
+    p->comm_read = p->comm_write = NATIONAL;
 }
 
 /* 1 if the space-separated audience lists ident (NULL idents match nothing). */
@@ -390,14 +399,14 @@ static int audience_names(const char *audience, const char *ident)
 }
 
 /* The rule of struct store_vis (store/store.h), written out plainly: a row is
- * visible when its level's bit is set in all_mask, or in org_mask and the row's
- * owner is org, or in user_mask and the row was submitted by user, or in
+ * visible when its level's bit is set in all_mask, or in comm_lvl_mask and the row
+ * is in a community of comm_mask, or in org_mask and the row's owner is org, or in user_mask and the row was submitted by user, or in
  * aud_org_mask / aud_user_mask and the row's audience names org_ident / user_ident. */
 static int store_rule(const struct store_vis *v, const struct tlp_meta *m)
 {
     uint32_t bit = 1u << m->tlp;
 
-    return (v->all_mask & bit) != 0 ||
+    return (v->all_mask & bit) != 0 || ((v->comm_lvl_mask & bit) != 0 && (m->comm & v->comm_mask) != 0) ||
            ((v->org_mask & bit) != 0 && m->owner_org == v->org) ||
            ((v->user_mask & bit) != 0 && m->submitter == v->user) ||
            ((v->aud_org_mask & bit) != 0 && audience_names(m->audience, v->org_ident)) ||
@@ -475,7 +484,7 @@ static void test_visibility_identities(void **state)
 static void test_audience_edge_cases(void **state)
 {
     struct principal p;
-    struct tlp_meta m = {TLP_AMBER, ORG_B, STRANGER, ORG_B_IDENT};
+    struct tlp_meta m = {TLP_AMBER, ORG_B, STRANGER, ORG_B_IDENT, NATIONAL, NULL, 0};
 
     (void)state;
     make_principal(ROLE_ANALYST, &p);

@@ -17,7 +17,13 @@
  * reopening a closed store with its data intact; store_identity_owner (organisations'
  * and users' identities, in any case) and the node_only filter (what the node itself
  * stored, owner 0); and store_count_scan (live scan indicators per owner and
- * submitter, read from its partial index). */
+ * submitter, read from its partial index); communities (issue 11): a store of schema
+ * version 11 (tests/data/store/schema-v11.sql) migrating into the national community
+ * (bit 0, a UUIDv4, every organisation a read+write member, every version in it with
+ * one grant in seq order keeping its date_added, once), communities taking the
+ * lowest free bit up to STORE_COMM_MAX, memberships, grants stamped on the write
+ * clock per community of a version, share records (comm, shared_to, a grant), and
+ * the comm filter and grants of store_list. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -204,7 +210,7 @@ static int collect(void *ctx, const struct store_row *r)
     return g->stop_after && g->n >= g->stop_after;
 }
 
-static const struct store_vis SEE_ALL = {ALL_LEVELS, 0, 0, 0, 0, NULL, 0, NULL, 0};
+static const struct store_vis SEE_ALL = {ALL_LEVELS, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0};
 
 static void query_init(struct store_query *q)
 {
@@ -1064,32 +1070,32 @@ struct vis_case {
 };
 
 static const struct vis_case vis_cases[] = {
-    {"nothing granted", {0, 0, 0, 0, 0, NULL, 0, NULL, 0}, ""},
-    {"everything", {ALL_LEVELS, 0, 0, 0, 0, NULL, 0, NULL, 0}, "00 01 02 03 04 05 06 07"},
-    {"CLEAR to all", {BIT(0), 0, 0, 0, 0, NULL, 0, NULL, 0}, "00"},
-    {"CLEAR+GREEN to all", {BIT(0) | BIT(1), 0, 0, 0, 0, NULL, 0, NULL, 0}, "00 01"},
-    {"RED to all", {BIT(4), 0, 0, 0, 0, NULL, 0, NULL, 0}, "04 05"},
-    {"AMBER of org 1", {0, 1, BIT(2) | BIT(3), 0, 0, NULL, 0, NULL, 0}, "02"},
-    {"all levels of org 1", {0, 1, ALL_LEVELS, 0, 0, NULL, 0, NULL, 0}, "00 02 05"},
-    {"org mask without org", {0, 0, ALL_LEVELS, 0, 0, NULL, 0, NULL, 0}, ""},
-    {"submitted by user 10", {0, 0, 0, 10, ALL_LEVELS, NULL, 0, NULL, 0}, "00 05"},
-    {"RED submitted by user 10", {0, 0, 0, 10, BIT(4), NULL, 0, NULL, 0}, "05"},
-    {"submitted by user 20", {0, 0, 0, 20, ALL_LEVELS, NULL, 0, NULL, 0}, "01 03 04 06 07"},
-    {"AMBER naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(2) | BIT(3), NULL, 0}, "03 07"},
-    {"AMBER only naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(2), NULL, 0}, "03"},
-    {"RED naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(4), NULL, 0}, ""},
-    {"naming org 2", {0, 0, 0, 0, 0, ORG2_IDENT, ALL_LEVELS, NULL, 0}, "03"},
-    {"RED naming user 10", {0, 0, 0, 0, 0, NULL, 0, USER10_IDENT, BIT(4)}, "04"},
-    {"naming user 20", {0, 0, 0, 0, 0, NULL, 0, USER20_IDENT, ALL_LEVELS}, ""},
-    {"audience mask, NULL ident", {0, 0, 0, 0, 0, NULL, ALL_LEVELS, NULL, ALL_LEVELS}, ""},
-    {"audience mask, empty ident", {0, 0, 0, 0, 0, "", ALL_LEVELS, "", ALL_LEVELS}, ""},
+    {"nothing granted", {0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0}, ""},
+    {"everything", {ALL_LEVELS, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0}, "00 01 02 03 04 05 06 07"},
+    {"CLEAR to all", {BIT(0), 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0}, "00"},
+    {"CLEAR+GREEN to all", {BIT(0) | BIT(1), 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0}, "00 01"},
+    {"RED to all", {BIT(4), 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0}, "04 05"},
+    {"AMBER of org 1", {0, 1, BIT(2) | BIT(3), 0, 0, NULL, 0, NULL, 0, 0, 0}, "02"},
+    {"all levels of org 1", {0, 1, ALL_LEVELS, 0, 0, NULL, 0, NULL, 0, 0, 0}, "00 02 05"},
+    {"org mask without org", {0, 0, ALL_LEVELS, 0, 0, NULL, 0, NULL, 0, 0, 0}, ""},
+    {"submitted by user 10", {0, 0, 0, 10, ALL_LEVELS, NULL, 0, NULL, 0, 0, 0}, "00 05"},
+    {"RED submitted by user 10", {0, 0, 0, 10, BIT(4), NULL, 0, NULL, 0, 0, 0}, "05"},
+    {"submitted by user 20", {0, 0, 0, 20, ALL_LEVELS, NULL, 0, NULL, 0, 0, 0}, "01 03 04 06 07"},
+    {"AMBER naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(2) | BIT(3), NULL, 0, 0, 0}, "03 07"},
+    {"AMBER only naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(2), NULL, 0, 0, 0}, "03"},
+    {"RED naming org 1", {0, 0, 0, 0, 0, ORG1_IDENT, BIT(4), NULL, 0, 0, 0}, ""},
+    {"naming org 2", {0, 0, 0, 0, 0, ORG2_IDENT, ALL_LEVELS, NULL, 0, 0, 0}, "03"},
+    {"RED naming user 10", {0, 0, 0, 0, 0, NULL, 0, USER10_IDENT, BIT(4), 0, 0}, "04"},
+    {"naming user 20", {0, 0, 0, 0, 0, NULL, 0, USER20_IDENT, ALL_LEVELS, 0, 0}, ""},
+    {"audience mask, NULL ident", {0, 0, 0, 0, 0, NULL, ALL_LEVELS, NULL, ALL_LEVELS, 0, 0}, ""},
+    {"audience mask, empty ident", {0, 0, 0, 0, 0, "", ALL_LEVELS, "", ALL_LEVELS, 0, 0}, ""},
     {"an analyst of org 1 (user 10)",
      {BIT(0) | BIT(1), 1, BIT(2) | BIT(3), 10, ALL_LEVELS, ORG1_IDENT, BIT(1) | BIT(2) | BIT(3),
-      USER10_IDENT, BIT(1) | BIT(2) | BIT(3) | BIT(4)},
+      USER10_IDENT, BIT(1) | BIT(2) | BIT(3) | BIT(4), 0, 0},
      "00 01 02 03 04 05 07"},
     {"a reporter of org 2 (user 20)",
      {BIT(0), 2, BIT(1) | BIT(2) | BIT(3), 20, ALL_LEVELS, ORG2_IDENT, BIT(1) | BIT(2) | BIT(3),
-      USER20_IDENT, BIT(1) | BIT(2) | BIT(3) | BIT(4)},
+      USER20_IDENT, BIT(1) | BIT(2) | BIT(3) | BIT(4), 0, 0},
      "00 01 03 04 06 07"},
 };
 
@@ -1202,7 +1208,7 @@ static void test_after_seq_pages(void **state)
 static void test_after_seq_with_grants(void **state)
 {
     struct fx *f = *state;
-    const struct store_vis only_green = {BIT(1), 0, 0, 0, 0, NULL, 0, NULL, 0};
+    const struct store_vis only_green = {BIT(1), 0, 0, 0, 0, NULL, 0, NULL, 0, 0, 0};
     struct store_query q;
     struct got g;
 
@@ -1336,7 +1342,7 @@ static void test_row_fields_and_body(void **state)
     struct store_object_in in = {
         ID("42"), "indicator", "2016-01-01T00:00:00.5Z", "2016-01-01T00:00:00.500000000Z",
         ORG2_IDENT, 2, 1, 0, USER10_IDENT " " ORG1_IDENT, body, body_len,
-        "2 evil.example\n", 2, 1000, 2000, 0, 0, 0, STORE_LATEST_READ,
+        "2 evil.example\n", 2, 1000, 2000, 0, 0, 0, STORE_LATEST_READ, 0, NULL,
     };
     struct store_query q;
     struct row_copy c;
@@ -1578,6 +1584,486 @@ static void test_count_scan(void **state)
     assert_true(uses_index);
 }
 
+/* ---- communities (issue 11) ---- */
+
+/* store_list's callback: each row's date_added into g->versions. */
+static int collect_dates(void *ctx, const struct store_row *r)
+{
+    struct got *g = ctx;
+
+    snprintf(g->versions + strlen(g->versions), sizeof g->versions - strlen(g->versions), "%s%s",
+             *g->versions ? " " : "", r->date_added);
+    g->n++;
+    return 0;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "sql: %s\n", msg ? msg : "?");
+    sqlite3_free(msg);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+/* Rows of a version-11 store: two organisations, four versions whose date_added do
+ * not follow seq (a store written before the write clock), one GREEN, one AMBER. */
+static const char v11_rows[] =
+    "INSERT INTO orgs VALUES(1,'al-cert','AL-CERT','" ORG1_IDENT "','AL','government','national-csirt',NULL);"
+    "INSERT INTO orgs VALUES(2,'al-bank','AL-BANK','" ORG2_IDENT "','AL','banking','operator',NULL);"
+    "INSERT INTO objects(seq,stix_id,type,version,vkey,date_added,created_by,owner_org,submitter,tlp,tlp_defaulted,"
+    " revoked,latest,audience,body) VALUES"
+    " (1,'" ID("01") "','indicator','v1','v1','2024-01-01T00:00:00.000003Z','',1,10,1,0,0,1,NULL,'{}'),"
+    " (2,'" ID("02") "','indicator','v1','v1','2024-01-01T00:00:00.000001Z','',1,10,2,0,0,1,'" ORG2_IDENT "','{}'),"
+    " (3,'" ID("03") "','indicator','v1','v1','2024-01-01T00:00:00.000005Z','',2,20,1,0,0,1,NULL,'{}'),"
+    " (4,'" ID("04") "','indicator','v1','v1','2024-01-01T00:00:00.000004Z','',2,20,0,0,0,1,NULL,'{}');";
+
+#define T2024 INT64_C(1704067200000000) /* 2024-01-01T00:00:00Z in microseconds */
+
+struct grants_got {
+    size_t n;
+    int64_t seq[16], share[16], added[16];
+};
+
+static int collect_grant(void *ctx, const struct store_grant *g)
+{
+    struct grants_got *c = ctx;
+
+    assert_true(c->n < 16);
+    c->seq[c->n] = g->seq;
+    c->share[c->n] = g->share;
+    c->added[c->n] = g->added_us;
+    c->n++;
+    return 0;
+}
+
+static void grants_of(struct store *st, int64_t community, struct grants_got *g)
+{
+    struct mz_error err;
+
+    memset(g, 0, sizeof *g);
+    assert_int_equal(store_grants(st, community, 0, 0, 0, collect_grant, g, &err), MZ_OK);
+}
+
+struct members_got {
+    size_t n;
+    char names[256];
+    int read[8], write[8];
+};
+
+static int collect_member(void *ctx, const struct store_membership *m)
+{
+    struct members_got *c = ctx;
+
+    assert_true(c->n < 8);
+    snprintf(c->names + strlen(c->names), sizeof c->names - strlen(c->names), "%s%s", c->n ? " " : "", m->org_name);
+    c->read[c->n] = m->can_read;
+    c->write[c->n] = m->can_write;
+    assert_int_equal(strlen(m->since), 20);
+    c->n++;
+    return 0;
+}
+
+static int rows_comm(void *ctx, const struct store_row *r)
+{
+    uint64_t *all = ctx;
+
+    assert_null(r->shared_to);
+    *all |= r->comm << (8 * (r->seq - 1)); /* each row's bits in a byte of its own */
+    return 0;
+}
+
+static void test_migrates_a_version_11_store(void **state)
+{
+    struct fx *f = *state;
+    char dir[160], path[192];
+    struct store *st = NULL;
+    struct store_community c;
+    struct members_got m;
+    struct grants_got g;
+    struct store_query q;
+    struct mz_error err;
+    uint64_t rd = 9, wr = 9, comms = 0;
+    sqlite3 *db = NULL;
+    char *schema;
+
+    snprintf(dir, sizeof dir, "%s/v11", f->root);
+    snprintf(path, sizeof path, "%s/mreza.db", dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    schema = read_data("tests/data/store/schema-v11.sql");
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    exec_ok(db, schema);
+    exec_ok(db, v11_rows);
+    sqlite3_close(db);
+    free(schema);
+
+    assert_int_equal(store_open(dir, NULL, &st, &err), MZ_OK);
+    /* the national community: bit 0, a UUIDv4, kind national, this node's */
+    assert_int_equal(store_community_by_name(st, "national", &c, &err), MZ_OK);
+    assert_int_equal(c.bit, 0);
+    assert_int_equal(strlen(c.uuid), 36);
+    assert_int_equal(c.uuid[14], '4');
+    assert_non_null(strchr("89ab", c.uuid[19]));
+    assert_int_equal(c.uuid[8], '-');
+    assert_int_equal(c.uuid[23], '-');
+    assert_string_equal(c.kind, "national");
+    assert_int_equal(c.home_node, 0);
+    assert_int_equal(strlen(c.created), 20);
+    /* every organisation a member, read and write */
+    memset(&m, 0, sizeof m);
+    assert_int_equal(store_members(st, c.id, 0, collect_member, &m, &err), MZ_OK);
+    assert_string_equal(m.names, "al-bank al-cert");
+    assert_true(m.read[0] && m.write[0] && m.read[1] && m.write[1]);
+    assert_int_equal(store_org_comm(st, 2, &rd, &wr, &err), MZ_OK);
+    assert_int_equal(rd, STORE_COMM_NATIONAL);
+    assert_int_equal(wr, STORE_COMM_NATIONAL);
+    /* every version in it */
+    query_init(&q);
+    q.all_versions = 1;
+    assert_int_equal(store_list(st, &SEE_ALL, &q, rows_comm, &comms, NULL, &err), MZ_OK);
+    assert_int_equal(comms, 0x01010101u);
+    /* one grant each, with the version's date_added, in that order */
+    grants_of(st, c.id, &g);
+    assert_int_equal(g.n, 4);
+    assert_int_equal(g.seq[0], 2);
+    assert_int_equal(g.seq[1], 1);
+    assert_int_equal(g.seq[2], 4);
+    assert_int_equal(g.seq[3], 3);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(g.share[i], 0);
+    assert_int_equal(g.added[0], T2024 + 1);
+    assert_int_equal(g.added[1], T2024 + 3);
+    assert_int_equal(g.added[3], T2024 + 5);
+    /* paging from a position */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(store_grants(st, c.id, T2024 + 3, 1, 2, collect_grant, &g, &err), MZ_OK);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.seq[0], 4);
+    assert_int_equal(g.seq[1], 3);
+    /* GREEN read by membership: a grant of the national community's GREEN */
+    {
+        struct store_vis v;
+        struct got gt;
+        memset(&v, 0, sizeof v);
+        v.comm_mask = STORE_COMM_NATIONAL;
+        v.comm_lvl_mask = BIT(1);
+        query_init(&q);
+        list(&(struct fx){.st = st}, &v, &q, &gt);
+        assert_string_equal(gt.tags, "01 03");
+        v.comm_mask = 2; /* another community's readers: none of it */
+        list(&(struct fx){.st = st}, &v, &q, &gt);
+        assert_int_equal(gt.n, 0);
+    }
+    assert_int_equal(store_check(st, &err), MZ_OK);
+    store_close(st);
+
+    /* opened again: nothing is migrated twice */
+    st = NULL;
+    assert_int_equal(store_open(dir, NULL, &st, &err), MZ_OK);
+    grants_of(st, c.id, &g);
+    assert_int_equal(g.n, 4);
+    assert_int_equal(store_community_by_bit(st, 1, &c, &err), MZ_ENOTFOUND);
+    store_close(st);
+    remove_dir(dir);
+}
+
+static int64_t add_community(struct store *st, const char *name, const char *uuid)
+{
+    struct store_community c;
+    struct mz_error err;
+
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.title, sizeof c.title, "%s title", name);
+    snprintf(c.kind, sizeof c.kind, "other");
+    snprintf(c.uuid, sizeof c.uuid, "%s", uuid);
+    assert_int_equal(store_begin(st, &err), MZ_OK);
+    assert_int_equal(store_community_add(st, &c, &err), MZ_OK);
+    assert_int_equal(store_commit(st, &err), MZ_OK);
+    return c.id;
+}
+
+/* Communities take the lowest free bit, names and uuids are unique, and a node
+ * hosts at most STORE_COMM_MAX of them. */
+static void test_community_bits(void **state)
+{
+    struct fx *f = *state;
+    struct store_community c;
+    struct mz_error err;
+    char name[32], uuid[40];
+
+    assert_int_equal(store_community_by_name(f->st, "national", &c, &err), MZ_OK);
+    assert_int_equal(c.bit, 0);
+    add_community(f->st, "regional", "11111111-1111-4111-8111-000000000001");
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    assert_int_equal(c.bit, 1);
+    assert_string_equal(c.title, "regional title");
+    assert_int_equal(store_community_by_bit(f->st, 1, &c, &err), MZ_OK);
+    assert_string_equal(c.name, "regional");
+    /* the same name again, the same uuid again */
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "regional");
+    snprintf(c.uuid, sizeof c.uuid, "11111111-1111-4111-8111-000000000002");
+    assert_int_equal(store_community_add(f->st, &c, &err), MZ_ECONFLICT);
+    snprintf(c.name, sizeof c.name, "other");
+    snprintf(c.uuid, sizeof c.uuid, "11111111-1111-4111-8111-000000000001");
+    assert_int_equal(store_community_add(f->st, &c, &err), MZ_ECONFLICT);
+    for (int i = 2; i < STORE_COMM_MAX; i++) {
+        snprintf(name, sizeof name, "c%02d", i);
+        snprintf(uuid, sizeof uuid, "11111111-1111-4111-8111-0000000001%02d", i);
+        add_community(f->st, name, uuid);
+    }
+    assert_int_equal(store_community_by_name(f->st, "c61", &c, &err), MZ_OK);
+    assert_int_equal(c.bit, STORE_COMM_MAX - 1);
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "one-too-many");
+    snprintf(c.uuid, sizeof c.uuid, "11111111-1111-4111-8111-000000000999");
+    assert_int_equal(store_community_add(f->st, &c, &err), MZ_ETOOBIG);
+}
+
+static void test_memberships(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = add_org(f->st, "al-cert", ORG1_IDENT), b = add_org(f->st, "al-bank", ORG2_IDENT);
+    int64_t reg = add_community(f->st, "regional", "11111111-1111-4111-8111-000000000001");
+    struct members_got m;
+    struct mz_error err;
+    uint64_t rd = 9, wr = 9;
+
+    /* store_org_add alone makes no membership (svc_org_add does) */
+    assert_int_equal(store_org_comm(f->st, a, &rd, &wr, &err), MZ_OK);
+    assert_int_equal(rd | wr, 0);
+    assert_int_equal(store_member_set(f->st, 1, a, 1, 1, &err), MZ_OK);
+    assert_int_equal(store_member_set(f->st, reg, a, 0, 1, &err), MZ_OK);
+    assert_int_equal(store_member_set(f->st, reg, b, 1, 0, &err), MZ_OK);
+    assert_int_equal(store_org_comm(f->st, a, &rd, &wr, &err), MZ_OK);
+    assert_int_equal(rd, 1);
+    assert_int_equal(wr, 3);
+    assert_int_equal(store_org_comm(f->st, b, &rd, &wr, &err), MZ_OK);
+    assert_int_equal(rd, 2);
+    assert_int_equal(wr, 0);
+    /* a change of direction */
+    assert_int_equal(store_member_set(f->st, reg, b, 1, 1, &err), MZ_OK);
+    memset(&m, 0, sizeof m);
+    assert_int_equal(store_members(f->st, reg, 0, collect_member, &m, &err), MZ_OK);
+    assert_string_equal(m.names, "al-bank al-cert");
+    assert_int_equal(m.read[0] * 2 + m.write[0], 3);
+    assert_int_equal(m.read[1] * 2 + m.write[1], 1);
+    /* an organisation's memberships */
+    memset(&m, 0, sizeof m);
+    assert_int_equal(store_members(f->st, 0, a, collect_member, &m, &err), MZ_OK);
+    assert_int_equal(m.n, 2);
+    assert_int_equal(store_member_remove(f->st, reg, b, &err), MZ_OK);
+    assert_int_equal(store_member_remove(f->st, reg, b, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_org_comm(f->st, b, &rd, &wr, &err), MZ_OK);
+    assert_int_equal(rd | wr, 0);
+    /* an unknown organisation or community */
+    assert_int_equal(store_member_set(f->st, reg, 999, 1, 1, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_member_set(f->st, 999, a, 1, 1, &err), MZ_ENOTFOUND);
+}
+
+/* A version shared into two communities gets a grant in each, stamped with its
+ * date_added; the comm filter and the community grant of store_list read
+ * objects.comm. */
+static void test_grants_and_comm(void **state)
+{
+    struct fx *f = *state;
+    int64_t reg = add_community(f->st, "regional", "11111111-1111-4111-8111-000000000001");
+    struct store_write_ctx ctx = {1, 10, "2024-01-01T00:00:00.000010Z", 0};
+    struct store_object_in in;
+    enum store_put_result res;
+    struct grants_got g;
+    struct store_query q;
+    struct store_vis v;
+    struct mz_error err;
+    struct got got;
+
+    put(f, 1, 10, &(struct obj){.id = ID("01"), .tlp = 1}); /* national only (comm 0) */
+    memset(&in, 0, sizeof in);
+    in.stix_id = ID("02");
+    in.type = "indicator";
+    in.version = in.version_key = "2016-01-01T00:00:00.000Z";
+    in.tlp = 1;
+    in.body = "{}";
+    in.body_len = 2;
+    in.comm = 3;
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    /* a bit no community has */
+    in.stix_id = ID("03");
+    in.comm = 4;
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_EINVAL);
+    store_rollback(f->st);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    in.stix_id = ID("02");
+    in.comm = 3;
+    assert_int_equal(store_put_object(f->st, &ctx, &in, &res, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    grants_of(f->st, 1, &g);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.added[0], T2024 + 1);
+    assert_int_equal(g.added[1], T2024 + 10);
+    grants_of(f->st, reg, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.seq[0], 2);
+    assert_int_equal(g.added[0], T2024 + 10);
+    /* the next version is stamped after the newest */
+    put(f, 1, 10, &(struct obj){.id = ID("04"), .tlp = 1});
+    query_init(&q);
+    q.id = ID("04");
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, collect_dates, &got, NULL, &err), MZ_OK);
+    assert_string_equal(got.versions, "2024-01-01T00:00:00.000011Z");
+    /* the national community's grant of a version posted into it is its row; one
+     * shared into it later has the share's grant, and is listed there once, then */
+    {
+        struct store_share sh = {0, 0, NULL, NULL, 10, 1};
+        struct store_object_in r5 = in;
+        int64_t seq5;
+        r5.stix_id = ID("05");
+        r5.comm = 2;
+        assert_int_equal(store_begin(f->st, &err), MZ_OK);
+        assert_int_equal(store_put_object(f->st, &ctx, &r5, &res, &err), MZ_OK);
+        assert_int_equal(store_commit(f->st, &err), MZ_OK);
+        query_init(&q);
+        q.id = ID("05");
+        list(f, &SEE_ALL, &q, &got);
+        assert_int_equal(got.n, 1);
+        seq5 = got.seq[0];
+        grants_of(f->st, 1, &g);
+        assert_int_equal(g.n, 3); /* 01, 02, 04: not 05 */
+        sh.seq = seq5;
+        assert_int_equal(store_begin(f->st, &err), MZ_OK);
+        assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+        assert_int_equal(store_commit(f->st, &err), MZ_OK);
+        grants_of(f->st, 1, &g);
+        assert_int_equal(g.n, 4);
+        assert_int_equal(g.seq[3], seq5);
+        assert_true(g.share[3] > 0);
+        assert_true(g.added[3] > g.added[2]);
+        /* from a position: what comes after the third */
+        memset(&g, 0, sizeof g);
+        assert_int_equal(store_grants(f->st, 1, T2024 + 10, 2, 0, collect_grant, &g, &err), MZ_OK);
+        assert_int_equal(g.n, 2);
+        assert_int_equal(g.seq[1], seq5);
+    }
+    /* the filter and the grant */
+    query_init(&q);
+    q.comm = 2;
+    list(f, &SEE_ALL, &q, &got);
+    assert_string_equal(got.tags, "02 05");
+    assert_int_equal(count(f, &SEE_ALL, &q), 2);
+    memset(&v, 0, sizeof v);
+    v.comm_mask = 2;
+    v.comm_lvl_mask = BIT(1);
+    query_init(&q);
+    list(f, &v, &q, &got);
+    assert_string_equal(got.tags, "02 05");
+    v.comm_lvl_mask = BIT(2); /* the grant is for GREEN only */
+    list(f, &v, &q, &got);
+    assert_int_equal(got.n, 0);
+}
+
+static int collect_share(void *ctx, const struct store_share_row *r)
+{
+    struct got *g = ctx;
+
+    g->seq[g->n] = r->seq;
+    g->owner[g->n] = r->community;
+    g->n++;
+    snprintf(g->versions + strlen(g->versions), sizeof g->versions - strlen(g->versions), "%s%s",
+             *g->versions ? " " : "", r->recipients ? r->recipients : "-");
+    return 0;
+}
+
+/* A share into a community adds its bit and a grant naming the record; a pass-on
+ * sets shared_to, which store_list's audience grants read too. */
+static void test_shares(void **state)
+{
+    struct fx *f = *state;
+    int64_t reg = add_community(f->st, "regional", "11111111-1111-4111-8111-000000000001"), id = 0, max = -1;
+    struct store_share sh = {1, 1, NULL, NULL, 10, 1};
+    struct grants_got g;
+    struct store_query q;
+    struct store_vis v;
+    struct mz_error err;
+    struct got got;
+
+    put(f, 1, 10, &(struct obj){.id = ID("01"), .tlp = 1});
+    put(f, 1, 10, &(struct obj){.id = ID("02"), .tlp = 2, .audience = ORG1_IDENT});
+    assert_int_equal(store_max_share(f->st, &max, &err), MZ_OK);
+    assert_int_equal(max, 0);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_share_add(f->st, &sh, &id, NULL, &err), MZ_OK);
+    assert_true(id > 0);
+    sh.seq = 2;
+    sh.bit = -1;
+    sh.recipients = ORG2_IDENT;
+    sh.shared_to = ORG2_IDENT;
+    assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+    sh.seq = 99;
+    assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_ENOTFOUND);
+    store_rollback(f->st);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    sh.seq = 1;
+    sh.bit = 1;
+    sh.recipients = sh.shared_to = NULL;
+    assert_int_equal(store_share_add(f->st, &sh, &id, NULL, &err), MZ_OK);
+    sh.seq = 2;
+    sh.bit = -1;
+    sh.recipients = sh.shared_to = ORG2_IDENT;
+    assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    grants_of(f->st, reg, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.seq[0], 1);
+    assert_int_equal(g.share[0], id);
+    assert_true(g.added[0] > T2024 + 2);
+    /* the clock reads the share records: the next version comes after the share */
+    put(f, 1, 10, &(struct obj){.id = ID("03"), .tlp = 1});
+    query_init(&q);
+    q.id = ID("03");
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_list(f->st, &SEE_ALL, &q, collect_dates, &got, NULL, &err), MZ_OK);
+    {
+        char stamp[40];
+        time_t sec = (time_t)(g.added[0] / 1000000);
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(stamp + strlen(stamp), sizeof stamp - strlen(stamp), ".%06dZ", (int)(g.added[0] % 1000000));
+        assert_true(strcmp(got.versions, stamp) > 0);
+    }
+    /* the records, all of them and of one id */
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_shares(f->st, 0, NULL, collect_share, &got, &err), MZ_OK);
+    assert_int_equal(got.n, 2);
+    assert_int_equal(got.owner[0], reg);
+    assert_string_equal(got.versions, "- " ORG2_IDENT);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_shares(f->st, id, NULL, collect_share, &got, &err), MZ_OK);
+    assert_int_equal(got.n, 1);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_shares(f->st, 0, ID("01"), collect_share, &got, &err), MZ_OK);
+    assert_int_equal(got.n, 1);
+    assert_int_equal(store_max_share(f->st, &max, &err), MZ_OK);
+    assert_int_equal(max, id + 1);
+    /* the community and the pass-on, in SQL */
+    query_init(&q);
+    q.comm = 2;
+    list(f, &SEE_ALL, &q, &got);
+    assert_string_equal(got.tags, "01");
+    memset(&v, 0, sizeof v);
+    v.org = 2;
+    v.org_ident = ORG2_IDENT;
+    v.aud_org_mask = BIT(2);
+    query_init(&q);
+    list(f, &v, &q, &got);
+    assert_string_equal(got.tags, "02");
+}
+
 /* The rows of the ids that need the model's choice are read through the partial index
  * objects_cx, in seq order, as store_list asks for them (q.cx = STORE_CX_CHOICE), not
  * by a scan of the whole table: `mreza match` reads them at every start. */
@@ -1594,6 +2080,8 @@ static void test_cx_rows_indexed(void **state)
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "EXPLAIN QUERY PLAN SELECT seq,stix_id,body FROM objects"
                                         " WHERE seq > ?1 AND cx = 1 AND (((1 << tlp) & ?2) != 0"
+                                        /* a community's grant (issue 11), as the store's vis has it */
+                                        " OR (((1 << tlp) & ?5) != 0 AND (comm & ?6) != 0)"
                                         " OR (owner_org = ?3 AND ((1 << tlp) & ?4) != 0)) ORDER BY seq",
                                         -1, &s, NULL),
                      SQLITE_OK);
@@ -1665,6 +2153,60 @@ static void test_id_versions_after(void **state)
     }
 }
 
+/* The rows store_id_versions_after reads carry their communities (comm) and the
+ * identities they were passed on to (shared_to): the write path's cached versions
+ * (svc_ingest, model_load_more) compare them with what a bundle writes (issue 11). */
+struct comm_got {
+    int n;
+    uint64_t comm[4];
+    char shared_to[4][80];
+};
+
+static int collect_comm(void *ctx, const struct store_version *v)
+{
+    struct comm_got *g = ctx;
+    if (g->n < 4) {
+        g->comm[g->n] = v->comm;
+        snprintf(g->shared_to[g->n], sizeof g->shared_to[g->n], "%s", v->shared_to ? v->shared_to : "");
+    }
+    g->n++;
+    return 0;
+}
+
+static void test_id_versions_after_comm(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+    int64_t all[8] = {0};
+    struct store_share sh = {0, 1, NULL, NULL, 10, 1};
+
+    add_community(f->st, "regional", "11111111-1111-4111-8111-000000000001");
+    put_plan(f, 3, "indicator--1", "2024-01-01T00:00:00.000Z", 2, 0);
+    put_plan(f, 3, "indicator--1", "2024-02-01T00:00:00.000Z", 2, 0);
+    put_plan(f, 3, "indicator--1", "2024-03-01T00:00:00.000Z", 2, 0);
+    assert_int_equal(store_id_versions(f->st, "indicator--1", collect_seq, all, &err), MZ_OK);
+    assert_int_equal(all[0], 3);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    sh.seq = all[2];
+    assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+    sh.seq = all[3];
+    sh.bit = -1;
+    sh.recipients = sh.shared_to = ORG2_IDENT;
+    assert_int_equal(store_share_add(f->st, &sh, NULL, NULL, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    for (int cx = 0; cx < 2; cx++) {
+        struct comm_got g = {0};
+        if (cx)
+            assert_int_equal(store_mark_cx(f->st, "indicator--1", &err), MZ_OK);
+        assert_int_equal(store_id_versions_after(f->st, "indicator--1", all[1], cx, collect_comm, &g, &err), MZ_OK);
+        assert_int_equal(g.n, 2);
+        assert_int_equal(g.comm[0], STORE_COMM_NATIONAL | 2);
+        assert_string_equal(g.shared_to[0], "");
+        assert_int_equal(g.comm[1], STORE_COMM_NATIONAL);
+        assert_string_equal(g.shared_to[1], ORG2_IDENT);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -1673,6 +2215,7 @@ int main(void)
         T(test_cx_rows_indexed),
         T(test_id_rows_indexed),
         T(test_id_versions_after),
+        T(test_id_versions_after_comm),
         T(test_open_twice),
         T(test_open_refuses_a_file),
         T(test_open_existing),
@@ -1706,6 +2249,11 @@ int main(void)
         T(test_rollback_leaves_nothing),
         T(test_reopen_keeps_data),
         T(test_count_scan),
+        T(test_migrates_a_version_11_store),
+        T(test_community_bits),
+        T(test_memberships),
+        T(test_grants_and_comm),
+        T(test_shares),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

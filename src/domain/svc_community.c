@@ -1,0 +1,311 @@
+/* domain/svc_community.c - communities (issue 11; docs/federation.md section 2): the
+ * console's acts on them (add, members), what members are shown of them, and the
+ * names a post or a filter gives turned into the community bits the store and
+ * rules/tlp.c work on. A community is a group of organisations that share TLP:GREEN;
+ * membership is per organisation and has a direction (read, write, or both). This
+ * node is the home of every community it hosts (communities homed at peers come with
+ * the peer work); its operator alone decides their members (docs/model.md R11.1).
+ * What membership means for readers is rules/tlp.c's; nothing here decides TLP. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/authz.h"
+#include "domain/svc.h"
+#include "obs/utf8.h"
+#include "util/uuid.h"
+
+/* TAXII names these views beside the communities (docs/federation.md section 8.1):
+ * no community may take their alias. */
+static const char *const reserved_names[] = {"all", "indicators", "mreza-direct"};
+
+static int name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 2 || n >= STORE_COMM_NAME_LEN)
+        return 0;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-' || *s == '.' || *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* Text shown in terminals and JSON: UTF-8 without control characters (C0, DEL, C1),
+ * shorter than cap bytes. */
+static enum mz_err text_ok(const char *t, size_t cap, const char *field, struct mz_error *err)
+{
+    size_t n = strlen(t);
+
+    if (n >= cap)
+        return mz_error_set(err, MZ_EINVAL, field, "%s is at most %zu bytes", field + 1, cap - 1);
+    if (utf8_span(t, n) != n)
+        return mz_error_set(err, MZ_EINVAL, field, "%s must be UTF-8 text", field + 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)t[i];
+        if (b < 0x20 || b == 0x7f || (b == 0xc2 && (unsigned char)t[i + 1] < 0xa0))
+            return mz_error_set(err, MZ_EINVAL, field, "%s may not contain control characters", field + 1);
+    }
+    return MZ_OK;
+}
+
+struct find_kind {
+    const char *kind;
+    int found;
+};
+
+static int has_kind(void *ctx, const struct store_community *c)
+{
+    struct find_kind *f = ctx;
+
+    f->found |= !strcmp(c->kind, f->kind);
+    return f->found;
+}
+
+enum mz_err svc_community_add(struct store *st, const struct principal *p, const struct svc_community_new *in,
+                              struct store_community *out, struct mz_error *err)
+{
+    struct store_community c;
+    struct find_kind fk = {"regional", 0};
+    const char *kind = in->kind ? in->kind : "other";
+    char uuid[MZ_UUID_STRLEN];
+    enum mz_err rc = authz_check(p, AUTHZ_COMMUNITY_MANAGE, err);
+
+    if (rc)
+        return rc;
+    if (!in->name || !name_ok(in->name))
+        return mz_error_set(err, MZ_EINVAL, "/name",
+                            "a community's name is 2-%d characters of a-z, 0-9, '.', '-', '_'", STORE_COMM_NAME_LEN - 1);
+    for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++)
+        if (!strcmp(in->name, reserved_names[i]))
+            return mz_error_set(err, MZ_EINVAL, "/name", "'%s' names a TAXII view of the node: choose another name",
+                                in->name);
+    if (strcmp(kind, "regional") && strcmp(kind, "other"))
+        return mz_error_set(err, MZ_EINVAL, "/kind",
+                            "a community's kind is regional or other (the national community is the node's own)");
+    if (!in->title || !*in->title)
+        return mz_error_set(err, MZ_EINVAL, "/title", "a community needs a title (--title)");
+    rc = text_ok(in->title, STORE_COMM_TITLE_LEN, "/title", err);
+    if (!rc && in->description)
+        rc = text_ok(in->description, STORE_COMM_DESC_LEN, "/description", err);
+    if (rc)
+        return rc;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", in->name);
+    snprintf(c.title, sizeof c.title, "%s", in->title);
+    snprintf(c.description, sizeof c.description, "%s", in->description ? in->description : "");
+    snprintf(c.kind, sizeof c.kind, "%s", kind);
+    mz_uuid_v4(uuid);
+    snprintf(c.uuid, sizeof c.uuid, "%s", uuid);
+    rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    /* a node is in one regional community at most: the one its directory goes to */
+    if (!strcmp(kind, "regional"))
+        rc = store_community_list(st, has_kind, &fk, err);
+    if (!rc && fk.found)
+        rc = mz_error_set(err, MZ_ECONFLICT, "/kind", "this node hosts a regional community already");
+    if (!rc)
+        rc = store_community_add(st, &c, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (!rc && out)
+        *out = c;
+    return rc;
+}
+
+/* The community and the organisation a membership change names. */
+static enum mz_err member_args(struct store *st, const char *community, const char *org, struct store_community *c,
+                               struct store_org *o, struct mz_error *err)
+{
+    enum mz_err rc = store_community_by_name(st, community ? community : "", c, err);
+
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_ENOTFOUND, "community", "no community named '%.64s' (mreza community list)",
+                            community ? community : "");
+    if (!rc)
+        rc = store_org_by_name(st, org ? org : "", o, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_ENOTFOUND, "org", "no organisation named '%.64s' (mreza org list)",
+                            org ? org : "");
+    return rc;
+}
+
+enum mz_err svc_community_member_set(struct store *st, const struct principal *p, const char *community,
+                                     const char *org, int can_read, int can_write, struct mz_error *err)
+{
+    struct store_community c;
+    struct store_org o;
+    enum mz_err rc = authz_check(p, AUTHZ_COMMUNITY_MANAGE, err);
+
+    if (rc)
+        return rc;
+    if (!can_read && !can_write)
+        return mz_error_set(err, MZ_EINVAL, "", "a member reads, writes, or both (remove it instead)");
+    rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = member_args(st, community, org, &c, &o, err);
+    if (!rc)
+        rc = store_member_set(st, c.id, o.id, can_read, can_write, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    return rc;
+}
+
+enum mz_err svc_community_member_remove(struct store *st, const struct principal *p, const char *community,
+                                        const char *org, struct mz_error *err)
+{
+    struct store_community c;
+    struct store_org o;
+    enum mz_err rc = authz_check(p, AUTHZ_COMMUNITY_MANAGE, err);
+
+    if (rc)
+        return rc;
+    rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = member_args(st, community, org, &c, &o, err);
+    if (!rc && (rc = store_member_remove(st, c.id, o.id, err)) == MZ_ENOTFOUND)
+        mz_error_set(err, MZ_ENOTFOUND, "org", "%s is no member of %s", o.name, c.name);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    return rc;
+}
+
+/* ---- what members see ---- */
+
+#define MAX_MEMBERSHIPS STORE_COMM_MAX
+
+struct mine {
+    size_t n;
+    struct {
+        int64_t community;
+        int can_read, can_write;
+        char since[24];
+    } m[MAX_MEMBERSHIPS];
+};
+
+static int note_mine(void *ctx, const struct store_membership *m)
+{
+    struct mine *c = ctx;
+
+    if (c->n == MAX_MEMBERSHIPS)
+        return 1;
+    c->m[c->n].community = m->community;
+    c->m[c->n].can_read = m->can_read;
+    c->m[c->n].can_write = m->can_write;
+    snprintf(c->m[c->n].since, sizeof c->m[c->n].since, "%s", m->since ? m->since : "");
+    c->n++;
+    return 0;
+}
+
+struct list_ctx {
+    struct mine mine;
+    int all;
+    svc_community_fn fn;
+    void *ctx;
+};
+
+static int list_one(void *vctx, const struct store_community *c)
+{
+    struct list_ctx *l = vctx;
+    struct store_membership m;
+
+    memset(&m, 0, sizeof m);
+    for (size_t i = 0; i < l->mine.n; i++)
+        if (l->mine.m[i].community == c->id) {
+            m.community = c->id;
+            m.can_read = l->mine.m[i].can_read;
+            m.can_write = l->mine.m[i].can_write;
+            m.since = l->mine.m[i].since;
+        }
+    if (!m.since && !l->all)
+        return 0;
+    return l->fn(l->ctx, c, &m);
+}
+
+enum mz_err svc_community_list(struct store *st, const struct principal *p, svc_community_fn fn, void *ctx,
+                               struct mz_error *err)
+{
+    struct list_ctx l;
+    enum mz_err rc;
+
+    if (p->role == ROLE_NONE || p->role == ROLE_PEER)
+        return authz_check(p, AUTHZ_ORG_LIST, err); /* the refusal nobody gets */
+    memset(&l, 0, sizeof l);
+    l.all = authz_allows(p, AUTHZ_COMMUNITY_LIST_ALL);
+    l.fn = fn;
+    l.ctx = ctx;
+    rc = store_begin_read(st, err);
+    if (rc)
+        return rc;
+    if (p->org.id > 0)
+        rc = store_members(st, 0, p->org.id, note_mine, &l.mine, err);
+    if (!rc)
+        rc = store_community_list(st, list_one, &l, err);
+    store_rollback(st);
+    return rc;
+}
+
+enum mz_err svc_community_members(struct store *st, const struct principal *p, const char *community,
+                                  store_membership_fn fn, void *ctx, struct mz_error *err)
+{
+    struct store_community c;
+    enum mz_err rc = authz_check(p, AUTHZ_COMMUNITY_LIST_ALL, err);
+
+    if (rc)
+        return rc;
+    rc = store_community_by_name(st, community ? community : "", &c, err);
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_ENOTFOUND, "community", "no community named '%.64s' (mreza community list)",
+                            community ? community : "");
+    return rc ? rc : store_members(st, c.id, 0, fn, ctx, err);
+}
+
+enum mz_err svc_community_mask(struct store *st, const struct principal *p, const char *names, int write,
+                               uint64_t *mask_out, struct mz_error *err)
+{
+    uint64_t mask = 0, allowed = write ? p->comm_write : p->comm_read | p->comm_write;
+    int any = !write && authz_allows(p, AUTHZ_COMMUNITY_LIST_ALL);
+    const char *s = names;
+
+    while (*s) {
+        char name[STORE_COMM_NAME_LEN];
+        size_t len = strcspn(s, ",");
+        struct store_community c;
+        uint64_t bit;
+        enum mz_err rc;
+        if (!len || len >= sizeof name)
+            return mz_error_set(err, MZ_EINVAL, "community", "community is a comma-separated list of names");
+        memcpy(name, s, len);
+        name[len] = '\0';
+        rc = store_community_by_name(st, name, &c, err);
+        if (rc && rc != MZ_ENOTFOUND)
+            return rc;
+        bit = rc ? 0 : (uint64_t)1 << c.bit;
+        /* a filter naming a community the reader is not in: as if there were none */
+        if (rc || (!write && !any && !(allowed & bit)))
+            return mz_error_set(err, MZ_EINVAL, "community", "no community named '%.64s'%s", name,
+                                write ? "" : " that your organisation is a member of");
+        if (write && !(allowed & bit))
+            return mz_error_set(err, MZ_EFORBIDDEN, "community",
+                                "your organisation (%s) may not share into the community '%s': it is no write-member "
+                                "(the node's operator decides: mreza community member add %s %s --write)",
+                                p->org.name, name, name, p->org.name);
+        mask |= bit;
+        s += len;
+        if (*s == ',' && !*++s)
+            return mz_error_set(err, MZ_EINVAL, "community", "community is a comma-separated list of names");
+    }
+    if (!mask)
+        return mz_error_set(err, MZ_EINVAL, "community", "community names no community");
+    *mask_out = mask;
+    return MZ_OK;
+}
