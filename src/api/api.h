@@ -47,8 +47,8 @@ struct http_server {
 /* What one client holds of a budget that every client shares (bytes of request
  * bodies, export connections): counted against its address (r->client_id, as the
  * connection limit counts it), its user once authenticated, and its organisation
- * (every unauthenticated client together counts as one, "public"), each up to its
- * share, and against the budget itself, all at once (gate_claim_take), which keeps
+ * (every unauthenticated client together counts as one, "public", with a share of
+ * its own for exports), each up to its share, and against the budget itself, all at once (gate_claim_take), which keeps
  * a reserve for clients holding nothing (http_client.c). It lives as long as what
  * it holds (a request's body, an export stream), which may outlive the request. */
 struct http_share {

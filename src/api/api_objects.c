@@ -377,10 +377,13 @@ static enum mz_err export_admit(struct api_req *r, struct export_stream *s, stru
 {
     const struct mz_conf *c = &r->node->conf;
     long max = c->http_max_exports_per_client;
+    /* every unauthenticated client together: a share of its own, 1 by default, so that
+     * unauthenticated requests and one key do not hold two organisations' worth */
+    long org_max = r->who.role == ROLE_NONE ? c->http_max_exports_public : c->http_max_exports_per_org;
     enum http_share_rc over;
     char user[MZ_LOG_ESC_LEN(STORE_NAME_LEN)], org[MZ_LOG_ESC_LEN(STORE_NAME_LEN)];
 
-    http_client_share_init(&s->share, r, "export", (size_t)max, (size_t)c->http_max_exports_per_org, "export all",
+    http_client_share_init(&s->share, r, "export", (size_t)max, (size_t)org_max, "export all",
                            (size_t)c->http_max_exports, (size_t)c->http_exports_reserve);
     over = http_client_share_take(&s->share, 1);
     if (over == HTTP_SHARE_ADDR)
@@ -396,8 +399,8 @@ static enum mz_err export_admit(struct api_req *r, struct export_stream *s, stru
     if (over == HTTP_SHARE_ORG && r->who.role == ROLE_NONE)
         return mz_error_set(err, MZ_ETOOMANY, "",
                             "too many exports under way by unauthenticated clients: together they may have %ld "
-                            "at once (http.max_exports_per_org); retry when one has finished, or authenticate",
-                            c->http_max_exports_per_org);
+                            "at once (http.max_exports_public); retry when one has finished, or authenticate",
+                            org_max);
     if (over == HTTP_SHARE_ORG)
         return mz_error_set(err, MZ_ETOOMANY, "",
                             "too many exports under way by organisation %s: one organisation may have %ld at once "

@@ -57,8 +57,10 @@
  * cannot either. Its organisation may hold only a larger part
  * (http.max_bodies_per_org, http.max_exports_per_org), so that several users of one
  * organisation from several addresses cannot take it all either; every
- * unauthenticated client (api.public_read) counts as one organisation, "public". Over
- * any of them, 429. And part of each budget is kept for clients holding nothing
+ * unauthenticated client (api.public_read) counts as one organisation, "public", whose
+ * share of exports is its own (http.max_exports_public, 1 by default: with the share of
+ * an organisation, unauthenticated requests plus one key held three of the default four
+ * exports, the key's organisation counting as a newcomer). Over any of them, 429. And part of each budget is kept for clients holding nothing
  * (http.bodies_reserve, http.exports_reserve): a client whose address, user or
  * organisation already holds something may take the budget only up to its most minus
  * the reserve, so a newcomer gets in unless the budget is really full (503). All of

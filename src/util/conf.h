@@ -37,6 +37,7 @@ struct mz_conf {
     long http_max_exports;           /* streaming exports at once */
     long http_max_exports_per_client; /* ... by one client address, and by one user */
     long http_max_exports_per_org;   /* ... by one organisation's users */
+    long http_max_exports_public;    /* ... by every unauthenticated client together */
     long http_exports_reserve;       /* ... kept for clients holding nothing */
     long http_export_timeout;        /* seconds for an export to be sent */
     long http_max_connections_per_client;

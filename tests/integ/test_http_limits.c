@@ -16,8 +16,9 @@
  *     headers, trusted proxies and X-Forwarded-For;
  *   - exports streamed on their own connections, http.max_exports at once, at most
  *     http.max_exports_per_client of them per address and per user,
- *     http.max_exports_per_org per organisation (the unauthenticated clients
- *     together are one), http.exports_reserve kept for clients with none, each cut off
+ *     http.max_exports_per_org per organisation, http.max_exports_public for the
+ *     unauthenticated clients together, http.exports_reserve kept for clients with
+ *     none, each cut off
  *     after http.export_timeout (the bundle then never looks complete).
  * Every limit is configured small; every wait is for an event, bounded. */
 #include <stdarg.h>
@@ -118,6 +119,14 @@ static int try_head(struct hnode *n, const char *from, const char *head)
     return fd;
 }
 
+/* budgets of 4 (4 MiB of bodies, 4 exports): 1 per client, 2 per organisation (the
+ * unauthenticated clients together: http.max_exports_public's default, 1), 1 kept */
+static const char *const orgs_sets[] = {"api.public_read=true", "http.max_body=1M", "http.max_bodies_per_client=1M",
+                                        "http.max_bodies_per_org=2M", "http.max_bodies_in_flight=4M",
+                                        "http.bodies_reserve=1M", "http.max_exports=4", "http.max_exports_per_client=1",
+                                        "http.max_exports_per_org=2", "http.exports_reserve=1", NULL};
+static long long orgs_visible; /* notes on orgs that every export holds (test_org_export_shares) */
+
 static void pause_ms(int ms)
 {
     struct pollfd none;
@@ -144,11 +153,6 @@ static int setup(void **state)
                                      "http.max_bodies_per_client=1M", "http.bodies_reserve=0", NULL};
     const char *const share_sets[] = {"http.max_body=400K", "http.max_bodies_per_client=500K",
                                       "http.max_bodies_in_flight=1M", "http.bodies_reserve=0", NULL};
-    /* budgets of 4 (4 MiB of bodies, 4 exports): 1 per client, 2 per organisation, 1 kept */
-    const char *const orgs_sets[] = {"api.public_read=true", "http.max_body=1M", "http.max_bodies_per_client=1M",
-                                     "http.max_bodies_per_org=2M", "http.max_bodies_in_flight=4M",
-                                     "http.bodies_reserve=1M", "http.max_exports=4", "http.max_exports_per_client=1",
-                                     "http.max_exports_per_org=2", "http.exports_reserve=1", NULL};
     const char *const proxy_sets[] = {"http.trusted_proxies=127.0.0.1, 10.9.0.0/16",
                                       "http.max_connections_per_client=2", "log.level=info", NULL};
 
@@ -1150,21 +1154,22 @@ static void test_export_deadline(void **state)
 /* On orgs: 4 exports, 1 per client, 2 per organisation, 1 kept for clients with
  * none. Two users of org-a from two addresses hold 2: a third user of org-a, from a
  * third address, is 429 (the organisation's share). An unauthenticated reader holds
- * a third; another unauthenticated reader from another address is 503: every
- * unauthenticated client counts as one organisation, which holds one already, so it
- * may not take the last export, kept for clients holding none. A user of org-b,
- * which holds none, takes it; then the budget is really full (503). Every held
- * export is then read whole. Before, exports were counted per address and per user
- * only (2 each by default): two users of one organisation from two addresses, or two
- * unauthenticated addresses, took as many as they liked of the budget (here a3 and
- * the second unauthenticated reader were admitted, and b1 refused). */
+ * a third; another unauthenticated reader from another address is 429: every
+ * unauthenticated client together has a share of 1 (http.max_exports_public; until
+ * the fourth re-attack's R5, an organisation's share of 2 less the reserve: 503). A
+ * user of org-b, which holds none, takes the last; then the budget is really full
+ * (503). Every held export is then read whole. Before, exports were counted per
+ * address and per user only (2 each by default): two users of one organisation from
+ * two addresses, or two unauthenticated addresses, took as many as they liked of the
+ * budget (here a3 and the second unauthenticated reader were admitted, and b1
+ * refused). */
 static void test_org_export_shares(void **state)
 {
     long long n_visible;
     int fa1, fa2, fp, fb;
 
     (void)state;
-    n_visible = load_notes_into(&orgs, org_c1, CLEAR);
+    n_visible = orgs_visible = load_notes_into(&orgs, org_c1, CLEAR);
     xnode = &orgs;
     fa1 = export_held("127.0.0.2", org_a1);
     fa2 = export_held("127.0.0.3", org_a2);
@@ -1172,9 +1177,9 @@ static void test_org_export_shares(void **state)
                    "too many exports under way by organisation org-a: one organisation may have 2 at once "
                    "(http.max_exports_per_org)");
     fp = export_held("127.0.0.5", NULL);
-    export_refused("a second unauthenticated reader", "127.0.0.6", NULL, 503,
-                   "too many exports at once (http.max_exports = 4, of which http.exports_reserve = 1 only for "
-                   "clients with none under way)");
+    export_refused("a second unauthenticated reader", "127.0.0.6", NULL, 429,
+                   "too many exports under way by unauthenticated clients: together they may have 1 at once "
+                   "(http.max_exports_public)");
     fb = export_held("127.0.0.7", org_b1);
     export_refused("anyone once all are taken", "127.0.0.8", org_c1, 503, "too many exports at once");
     export_read_whole(fa1, n_visible);
@@ -1185,6 +1190,54 @@ static void test_org_export_shares(void **state)
     close(fp);
     export_read_whole(fb, n_visible);
     close(fb);
+    xnode = &lim;
+    assert_true(h_healthy(&orgs));
+}
+
+/* The fourth re-attack's R5, on orgs restarted (nothing held): unauthenticated
+ * readers from several addresses and one key (a1 of org-a) try to hold what they can
+ * of the 4 exports. Unauthenticated, one (http.max_exports_public = 1 by default):
+ * a second and a third address are 429. The key from an address that holds the
+ * anonymous export is 429 too (the address's share), and a1 from its own address
+ * takes a second, its organisation holding none. So the attacker holds 2, and
+ * honest clients of two other organisations get the other 2: b1 at once, and c1,
+ * holding none, the last, kept for such clients; a2, whose organisation already
+ * holds one, was refused that last one (503, the reserve). Then all are taken (503).
+ * Every held export is read whole. Before, the unauthenticated clients together had
+ * an organisation's share (2) and a1 counted as a newcomer: the attacker held 3 of
+ * 4 (here the second unauthenticated reader got 200), and honest clients one at a
+ * time. */
+static void test_public_export_share(void **state)
+{
+    int fp, fa1, fb, fc;
+
+    (void)state;
+    assert_true(orgs_visible > 0); /* test_org_export_shares loaded them */
+    assert_int_equal(h_stop(&orgs), 0);
+    h_start(&orgs, orgs_sets);
+    xnode = &orgs;
+    fp = export_held("127.0.0.4", NULL);
+    export_refused("a second unauthenticated address", "127.0.0.5", NULL, 429,
+                   "too many exports under way by unauthenticated clients: together they may have 1 at once "
+                   "(http.max_exports_public)");
+    export_refused("a third unauthenticated address", "127.0.0.6", NULL, 429, "(http.max_exports_public)");
+    export_refused("the key from the anonymous export's address", "127.0.0.4", org_a1, 429,
+                   "too many exports under way from 127.0.0.4: one client may have 1 at once");
+    fa1 = export_held("127.0.0.10", org_a1);
+    fb = export_held("127.0.0.11", org_b1);
+    export_refused("a second user of the key's organisation", "127.0.0.12", org_a2, 503,
+                   "too many exports at once (http.max_exports = 4, of which http.exports_reserve = 1 only for "
+                   "clients with none under way)");
+    fc = export_held("127.0.0.13", org_c1);
+    export_refused("anyone once all are taken", "127.0.0.14", org_b2, 503, "too many exports at once");
+    export_read_whole(fp, orgs_visible);
+    close(fp);
+    export_read_whole(fa1, orgs_visible);
+    close(fa1);
+    export_read_whole(fb, orgs_visible);
+    close(fb);
+    export_read_whole(fc, orgs_visible);
+    close(fc);
     xnode = &lim;
     assert_true(h_healthy(&orgs));
 }
@@ -1257,6 +1310,7 @@ int main(void)
         cmocka_unit_test(test_header_checks),
         cmocka_unit_test(test_header_name_space),
         cmocka_unit_test(test_org_export_shares), /* before test_org_body_shares: it loads notes */
+        cmocka_unit_test(test_public_export_share), /* restarts orgs */
         cmocka_unit_test(test_org_body_shares),
         cmocka_unit_test(test_connections_per_client),
         cmocka_unit_test(test_header_deadline),

@@ -134,6 +134,7 @@ static void test_defaults_documented(void **state)
     assert_int_equal(c.http_max_exports, 4);
     assert_int_equal(c.http_max_exports_per_client, 1);
     assert_int_equal(c.http_max_exports_per_org, 2);
+    assert_int_equal(c.http_max_exports_public, 1);
     assert_int_equal(c.http_exports_reserve, 1);
     assert_int_equal(c.http_max_bodies_per_org, 256u << 20);
     assert_int_equal(c.http_bodies_reserve, 128u << 20);
