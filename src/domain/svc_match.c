@@ -81,6 +81,8 @@ void svc_match_configure(struct engine *e, const struct mz_conf *conf, int reque
     lim.regex.heap_kib = (uint32_t)(conf->match_regex_heap >> 10);
     lim.value_budget = (uint64_t)conf->match_regex_budget;
     lim.run_budget = requests ? (uint64_t)conf->match_regex_request_budget : 0;
+    lim.org_value_budget = (uint64_t)conf->match_regex_org_budget;
+    lim.org_run_budget = requests ? (uint64_t)conf->match_regex_org_request_budget : 0;
     lim.hit_value_budget = (uint64_t)conf->match_hit_budget;
     lim.hit_run_budget = requests ? (uint64_t)conf->match_hit_request_budget : 0;
     lim.wide_prefix4 = (int)conf->match_report_min_prefix4;

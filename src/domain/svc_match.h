@@ -127,9 +127,11 @@ struct svc_match_totals {
 
 /* What matching on e may cost, from the settings (docs/config.md, match.*): each
  * MATCHES attempt's limits (match.regex_steps, match.regex_heap), and the budgets of
- * steps that all the patterns of one organisation may take together: on one value
- * (match.regex_budget), and with requests (the node's engine, which serves POST
- * /api/v1/match) in one request (match.regex_request_budget). For the matchers made
+ * steps that all the patterns of one submitting user may take together, and of one
+ * organisation's members together: on one value (match.regex_budget,
+ * match.regex_org_budget), and with requests (the node's engine, which serves POST
+ * /api/v1/match) in one request (match.regex_request_budget,
+ * match.regex_org_request_budget); the index's hits likewise (match.hit_*). For the matchers made
  * after the call; call before e is shared between threads. */
 void svc_match_configure(struct engine *e, const struct mz_conf *conf, int requests);
 

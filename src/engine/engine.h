@@ -53,16 +53,19 @@ enum mz_err engine_new(struct engine **out, struct mz_error *err);
 void engine_set_campaigns(struct engine *e, long window_hours, long min_countries, const char *key);
 /* What matching may cost (docs/config.md, match.*), for the matchers made after
  * this call: each MATCHES attempt's PCRE2 limits (rules/pattern.h), and the budgets
- * of steps (pattern.h says what a step is) that all the patterns of one organisation
- * (the indicators' owner) may take together: on each value a matcher looks at, and
- * over the matcher's life (one API request). When its budget runs out, the rest of
- * that organisation's patterns are no match for the value (the test under way counts
- * as cut short: engine_matcher_regex_limited), and the matcher counts the value
- * (engine_matcher_budgets_add); no other organisation's patterns are touched. The
- * index's hits have budgets of the same kind, counted in hits (indicators a value is
- * reported to match, per value and per matcher), for each submitting user and, all
- * its members together, for each organisation: past them, that user's (or
- * organisation's) further postings under the value's keys are passed over, and
+ * of steps (pattern.h says what a step is) that all the patterns of one submitting
+ * user may take together, and all those of one organisation (the indicators' owner,
+ * all its members' together): on each value a matcher looks at, and over the
+ * matcher's life (one API request). When one of them runs out, the rest of that
+ * user's (or organisation's) patterns are no match for the value (the test under way
+ * counts as cut short: engine_matcher_regex_limited), and the matcher counts the value
+ * for the organisation (engine_matcher_budgets_add); no other user's or
+ * organisation's budget is touched, so a member's costly patterns cannot hide a
+ * colleague's. The index's hits have budgets of the same kind, counted in hits
+ * (indicators a value is reported to match, per value and per matcher), for each
+ * submitting user and, all its members together, for each organisation: past them,
+ * that user's (or organisation's) further postings under the value's keys are
+ * passed over, and
  * the value is counted as for the steps (only hits the principal may see spend it, so
  * that the count tells of no indicator it may not see). 0: no budget. And the widths
  * past which a range hit is `wide` (engine_hit), and the address space an owner's
@@ -70,8 +73,10 @@ void engine_set_campaigns(struct engine *e, long window_hours, long min_countrie
  * no budgets, no range wide. Call before the engine is shared between threads. */
 struct engine_limits {
     struct pattern_limits regex; /* per MATCHES attempt (start position) */
-    uint64_t value_budget;       /* steps of one owner's patterns on one value */
-    uint64_t run_budget;         /* steps of one owner's patterns in one matcher's life */
+    uint64_t value_budget;       /* steps of one submitter's patterns on one value */
+    uint64_t run_budget;         /* steps of one submitter's patterns in one matcher's life */
+    uint64_t org_value_budget;   /* steps of one organisation's patterns (all its members') on one value */
+    uint64_t org_run_budget;     /* steps of one organisation's patterns in one matcher's life */
     uint64_t hit_value_budget;   /* index hits of one submitter's indicators on one value */
     uint64_t hit_run_budget;     /* index hits of one submitter's indicators in one matcher's life */
     uint64_t hit_org_value_budget; /* index hits of one organisation's (all its members') on one value */

@@ -10,12 +10,15 @@
  * index stays as it is), and their hits are marked (engine_hit.scan) so that their
  * sightings tell their author nothing (domain/svc_sighting.c).
  *
- * What patterns cost is charged to their owner (engine_set_limits): each organisation
- * has a budget of steps per value, and one for the matcher's life, which all its
- * patterns (candidates confirmed on the value's lookups, scan patterns evaluated on
- * it) share; one that runs out makes the rest of that organisation's patterns no match
- * for the value, and leaves every other organisation's untouched. So one
- * organisation's patterns cost any reader at most its budget per value. The index's
+ * What patterns cost is charged to their submitter and their owner
+ * (engine_set_limits): each submitting user, and each organisation (all its members
+ * together, a budget worth several users'), has a budget of steps per value, and one
+ * for the matcher's life, which its patterns (candidates confirmed on the value's
+ * lookups, scan patterns evaluated on it) share; one that runs out makes the rest of
+ * that user's (or organisation's) patterns no match for the value, and leaves every
+ * other user's budget untouched. So one organisation's patterns cost any reader at
+ * most its budget per value, and a member's costly patterns cannot hide a colleague's
+ * (docs/security.md, R1). The index's
  * hits are budgeted the same way, counted in hits reported (on_index_hit), per
  * submitting user and per organisation (its members together): past a budget, that
  * user's or organisation's further postings under the value's keys are passed over
@@ -36,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obs/ip.h"
 #include "rules/observe.h"
 
 #define MAX_SEEN 64
@@ -73,6 +77,9 @@ struct owner_budget {
 struct user_budget {
     int64_t org, user;
     struct hit_budget hits;
+    uint64_t value;       /* the value (engine_matcher.value_seq) value_left is for */
+    uint64_t value_left;  /* steps of its patterns left on that value */
+    uint64_t run_left;    /* steps left in the matcher's life */
 };
 
 struct engine_matcher {
@@ -220,7 +227,7 @@ static long budget_slot(struct engine_matcher *m, int64_t org)
     b = &m->budgets[m->n_budgets];
     memset(b, 0, sizeof *b);
     b->org = org;
-    b->run_left = budget_or_none(m->e->limits.run_budget);
+    b->run_left = budget_or_none(m->e->limits.org_run_budget);
     b->hits.run = budget_or_none(m->e->limits.hit_org_run_budget);
     return (long)m->n_budgets++;
 }
@@ -250,6 +257,7 @@ static long user_slot(struct engine_matcher *m, int64_t org, int64_t user)
     b->org = org;
     b->user = user;
     b->hits.run = budget_or_none(m->e->limits.hit_run_budget);
+    b->run_left = budget_or_none(m->e->limits.run_budget);
     return m->last_user = (long)m->n_users++;
 }
 
@@ -284,20 +292,40 @@ static void hit_charge(struct hit_budget *b)
         b->run--;
 }
 
-/* What the organisation of budget slot i (-1: none could be made) may still spend on
- * the current value. */
-static uint64_t budget_room(struct engine_matcher *m, long i)
+/* What the organisation of budget slot i (-1: none could be made) and its member of
+ * user slot u (-1: none could be made) may still spend on the current value: the
+ * smaller of the two. */
+static uint64_t budget_room(struct engine_matcher *m, long i, long u)
 {
     struct owner_budget *b;
+    struct user_budget *ub;
+    uint64_t room;
 
-    if (i < 0)
+    if (i < 0 || u < 0)
         return 0;
     b = &m->budgets[i];
     if (b->value != m->value_seq) {
         b->value = m->value_seq;
-        b->value_left = budget_or_none(m->e->limits.value_budget);
+        b->value_left = budget_or_none(m->e->limits.org_value_budget);
     }
-    return b->value_left < b->run_left ? b->value_left : b->run_left;
+    ub = &m->users[u];
+    if (ub->value != m->value_seq) {
+        ub->value = m->value_seq;
+        ub->value_left = budget_or_none(m->e->limits.value_budget);
+    }
+    room = b->value_left < b->run_left ? b->value_left : b->run_left;
+    if (ub->value_left < room)
+        room = ub->value_left;
+    return ub->run_left < room ? ub->run_left : room;
+}
+
+/* used steps charged to a budget's left on the value and in the matcher's life. */
+static void steps_charge(uint64_t *value_left, uint64_t *run_left, uint64_t used)
+{
+    if (*value_left != PATTERN_NO_BUDGET)
+        *value_left -= used < *value_left ? used : *value_left;
+    if (*run_left != PATTERN_NO_BUDGET)
+        *run_left -= used < *run_left ? used : *run_left;
 }
 
 /* The organisation of slot i ran out on the current value: counted once per value. */
@@ -312,12 +340,15 @@ static void budget_spent(struct engine_matcher *m, long i)
     m->n_spent++;
 }
 
-/* pattern_eval() of pat on vals within the budget of slot i, charged to it. */
-static int eval_charged(struct engine_matcher *m, long i, const struct pattern *pat, const struct pattern_value *vals,
-                        size_t n)
+/* pattern_eval() of pat, submitted by user of organisation slot i's, on vals within
+ * the budgets of the organisation and of that member (docs/security.md, N3 and R1),
+ * charged to both: so a member's costly patterns spend its own budget and its
+ * organisation's, never a colleague's. */
+static int eval_charged(struct engine_matcher *m, long i, int64_t user, const struct pattern *pat,
+                        const struct pattern_value *vals, size_t n)
 {
-    uint64_t room = budget_room(m, i), used;
-    struct owner_budget *b;
+    long u = i >= 0 ? user_slot(m, m->budgets[i].org, user) : -1;
+    uint64_t room = budget_room(m, i, u), used;
     int r;
 
     if (!room) {
@@ -326,13 +357,10 @@ static int eval_charged(struct engine_matcher *m, long i, const struct pattern *
     }
     pattern_scratch_budget(m->scratch, room);
     r = pattern_eval(pat, m->scratch, vals, n, NULL);
-    b = &m->budgets[i];
     if (room != PATTERN_NO_BUDGET) {
         used = room - pattern_scratch_budget_left(m->scratch);
-        if (b->value_left != PATTERN_NO_BUDGET)
-            b->value_left -= used;
-        if (b->run_left != PATTERN_NO_BUDGET)
-            b->run_left -= used;
+        steps_charge(&m->budgets[i].value_left, &m->budgets[i].run_left, used);
+        steps_charge(&m->users[u].value_left, &m->users[u].run_left, used);
     }
     if (pattern_scratch_budget_spent(m->scratch))
         budget_spent(m, i);
@@ -461,14 +489,21 @@ struct space_walk {
 };
 
 /* idx_each_range: one range of a live detection indicator, not wide by its width,
- * added to its owner's space. */
-static void space_one(void *vctx, enum obs_kind kind, int prefix, uint32_t num)
+ * added to its owner's space; an IPv6 range in a prefix that embeds IPv4 addresses
+ * (NAT64, 6to4, ...: ip_v6_embedded_v4) counts as the IPv4 range it takes in. */
+static void space_one(void *vctx, enum obs_kind kind, int prefix, const void *net, uint32_t num)
 {
     struct space_walk *w = vctx;
     struct engine *e = w->e;
     const struct idx_obj *o = idx_obj_at(e->ix, num);
-    int min = kind == OBS_IPV6 ? e->limits.wide_prefix6 : e->limits.wide_prefix4;
+    int v4 = kind == OBS_IPV6 ? ip_v6_embedded_v4(net, prefix) : -1, min;
     size_t i = e->n_space;
+
+    if (v4 >= 0) {
+        kind = OBS_IPV4;
+        prefix = v4;
+    }
+    min = kind == OBS_IPV6 ? e->limits.wide_prefix6 : e->limits.wide_prefix4;
 
     if (!o || !(o->flags & IDX_F_DETECT) || (o->flags & (IDX_F_REVOKED | IDX_F_DEAD)))
         return;
@@ -538,12 +573,23 @@ static int wide_key(struct engine_matcher *m, enum idx_via via, const char *key,
         return 0;
     /* idx_hit_fn: a range's key text is "/<prefix length>" */
     v6 = m->cur->kind == OBS_IPV6;
-    min = v6 ? m->e->limits.wide_prefix6 : m->e->limits.wide_prefix4;
     slash = memchr(key, '/', key_len);
     if (!slash)
         return 0;
     for (const char *q = slash + 1; q < key + key_len && *q >= '0' && *q <= '9' && bits <= 128; q++)
         bits = bits * 10 + (*q - '0');
+    if (v6) {
+        /* a range in a prefix that embeds IPv4 addresses (NAT64, 6to4, Teredo, ::/96;
+         * the value is in the range, so in that prefix when the range is) is judged
+         * by the IPv4 range it takes in, and counted in the IPv4 space (space_one) */
+        uint8_t a[16];
+        int v4 = !ip_v6_addr(m->cur->text, m->cur->len, a) ? ip_v6_embedded_v4(a, bits) : -1;
+        if (v4 >= 0) {
+            v6 = 0;
+            bits = v4;
+        }
+    }
+    min = v6 ? m->e->limits.wide_prefix6 : m->e->limits.wide_prefix4;
     if (bits < min)
         return 1;
     if (!(v6 ? m->e->limits.wide_space6 : m->e->limits.wide_space4))
@@ -649,7 +695,7 @@ static int on_index_hit(void *vctx, uint32_t num, enum idx_via via, const char *
         return 0;
     if (o->flags & IDX_F_CANDIDATE) {
         const struct pattern *pat = engine_pattern_of(m->e, num);
-        if (!pat || !eval_charged(m, owner_slot(m, num), pat, m->pvals, m->n_pvals))
+        if (!pat || !eval_charged(m, owner_slot(m, num), o->submitter, pat, m->pvals, m->n_pvals))
             return 0;
     }
     return emit_hit(m, num, via, key, key_len, slot, uslot);
@@ -753,7 +799,7 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         m->cur = &m->vals[i];
         m->n_seen = 0;
         m->value_seq++; /* a new value: every organisation's budget for it is whole */
-        if (!e->limits.hit_run_budget) {
+        if (!e->limits.hit_run_budget && !e->limits.run_budget) {
             /* the users' budgets are per value only: so their list stays as short as
              * one value's submitters, however long the matcher lives (mreza match) */
             m->n_users = 0;
@@ -768,14 +814,16 @@ size_t engine_match_observation(struct engine_matcher *m, const struct engine_va
         /* patterns without an index key: evaluated on each value */
         for (size_t s = 0; s < m->n_scan && !m->stop; s++) {
             m->cur = &m->vals[i];
-            if (eval_charged(m, (long)m->scan_budget[s], m->scan_pats[s], &m->pvals[i], 1))
+            if (eval_charged(m, (long)m->scan_budget[s], idx_obj_at(e->ix, m->scan_nums[s])->submitter,
+                             m->scan_pats[s], &m->pvals[i], 1))
                 emit_hit(m, m->scan_nums[s], IDX_VIA_EXACT, "", 0, SCAN_HIT, -1);
         }
         for (size_t s = 0; m->scan_all && s < e->n_scan && !m->stop; s++) {
             uint32_t num = e->scan_objs[s];
             const struct pattern *pat = engine_pattern_of(e, num);
             m->cur = &m->vals[i];
-            if (pat && reportable(m, num) && eval_charged(m, owner_slot(m, num), pat, &m->pvals[i], 1))
+            if (pat && reportable(m, num) &&
+                eval_charged(m, owner_slot(m, num), idx_obj_at(e->ix, num)->submitter, pat, &m->pvals[i], 1))
                 emit_hit(m, num, IDX_VIA_EXACT, "", 0, SCAN_HIT, -1);
         }
     }

@@ -678,7 +678,7 @@ void idx_each_range(const struct idx *ix, idx_range_fn fn, void *ctx)
         else
             continue;
         for (uint32_t p = e->post_head; p; p = ix->posts[p - 1].next)
-            fn(ctx, kind, key[1], ix->posts[p - 1].obj);
+            fn(ctx, kind, key[1], key + 2, ix->posts[p - 1].obj);
     }
 }
 

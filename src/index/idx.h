@@ -127,9 +127,10 @@ typedef int (*idx_key_fn)(void *ctx, enum obs_kind kind, int prefix, const void 
 int idx_each_key(const struct idx *ix, idx_key_fn fn, void *ctx);
 
 /* Every object carrying a CIDR range, once per range it carries: fn gets the kind
- * (OBS_IPV4 or OBS_IPV6), the prefix length and the object (live or dead: check
- * flags). For sums over ranges (the engine's address space per owner). */
-typedef void (*idx_range_fn)(void *ctx, enum obs_kind kind, int prefix, uint32_t obj);
+ * (OBS_IPV4 or OBS_IPV6), the prefix length, the masked network (as idx_each_key's)
+ * and the object (live or dead: check flags). For sums over ranges (the engine's
+ * address space per owner). */
+typedef void (*idx_range_fn)(void *ctx, enum obs_kind kind, int prefix, const void *net, uint32_t obj);
 void idx_each_range(const struct idx *ix, idx_range_fn fn, void *ctx);
 
 /* The extra blob saved with a loaded snapshot (8-byte aligned, covered by its

@@ -185,6 +185,24 @@ int ip_v6_is_mapped(const uint8_t a[16], int prefix)
     return prefix >= 96 && memcmp(a, pre, 12) == 0;
 }
 
+int ip_v6_embedded_v4(const uint8_t a[16], int prefix)
+{
+    static const uint8_t nat64[12] = {0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t zero[12] = {0};
+    int bits;
+
+    int nat64_local = !memcmp(a, nat64, 4) && a[4] == 0 && a[5] == 1;
+    int teredo = a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0;
+
+    if (!memcmp(a, nat64, 12) || nat64_local || !memcmp(a, zero, 12) || teredo)
+        bits = prefix - 96; /* the IPv4 address in the last 32 bits, the widest layout */
+    else if (a[0] == 0x20 && a[1] == 0x02)
+        bits = (prefix < 48 ? prefix : 48) - 16;
+    else
+        return -1;
+    return bits < 0 ? 0 : bits > 32 ? 32 : bits;
+}
+
 enum ip_err ip_net_parse(const char *s, size_t n, struct ip_net *out)
 {
     struct ip_net v;

@@ -64,6 +64,13 @@ enum ip_err ip_net_parse(const char *s, size_t n, struct ip_net *out);
 /* 1 if the IPv6 address a (with prefix) lies in ::ffff:0:0/96: an IPv4-mapped one. */
 int ip_v6_is_mapped(const uint8_t a[16], int prefix);
 
+/* The IPv4 prefix length (0 to 32) that the IPv6 range a/prefix takes in when a lies
+ * in a prefix that embeds IPv4 addresses: NAT64 64:ff9b::/96 and 64:ff9b:1::/48,
+ * IPv4-compatible ::/96 and Teredo 2001::/32 (clients in the last 32 bits: prefix -
+ * 96), 6to4 2002::/16 (bits 16 to 47); a range that takes in the whole of one of
+ * them gives 0. -1 when a is in none (docs/matching.md, R6). */
+int ip_v6_embedded_v4(const uint8_t a[16], int prefix);
+
 /* Clears the host bits of n under its prefix; returns 1 if any was set. */
 int ip_net_clear_host(struct ip_net *n);
 

@@ -51,8 +51,10 @@ struct mz_conf {
     long campaign_min_countries;
     long match_regex_steps;          /* PCRE2 match (and depth) limit of one MATCHES attempt */
     size_t match_regex_heap;         /* PCRE2 heap limit of one MATCHES attempt, bytes */
-    long match_regex_budget;         /* steps of one organisation's patterns on one value */
-    long match_regex_request_budget; /* steps of one organisation's patterns in one API request */
+    long match_regex_budget;         /* steps of one submitting user's patterns on one value */
+    long match_regex_request_budget; /* steps of one submitting user's patterns in one API request */
+    long match_regex_org_budget;     /* steps of one organisation's patterns (all its members') per value */
+    long match_regex_org_request_budget; /* ... per API request */
     long match_hit_budget;           /* index hits of one submitter's indicators on one value */
     long match_hit_request_budget;   /* index hits of one submitter's indicators in one API request */
     long match_report_min_prefix4;   /* IPv4 ranges shorter than this: sightings stay home */

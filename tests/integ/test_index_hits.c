@@ -29,7 +29,14 @@
  *   N3: the hit budget was the organisation's, so a colleague's 32 indicators under
  *       a more specific key spent it and hid the others' (a RED one it may not read
  *       among them). Now hit budgets are per submitting user, with a larger one for
- *       the organisation's members together (match.hit_org_budget). */
+ *       the organisation's members together (match.hit_org_budget).
+ * The fourth re-attack found:
+ *   R6: an IPv6 range that embeds IPv4 addresses was judged by its IPv6 width:
+ *       NAT64 64:ff9b::/96 takes in every IPv4 address, yet was narrow. Now a range
+ *       in NAT64 (64:ff9b::/96, 64:ff9b:1::/48), IPv4-compatible ::/96, Teredo
+ *       2001::/32 or 6to4 2002::/16 is judged by the IPv4 range it takes in: the /96,
+ *       ::/96, 2001::/32 and 2002::/16 are wide; 64:ff9b::c000:200/120 (a /24) is
+ *       not. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -161,6 +168,12 @@ static int setup(void **state)
         snprintf(id, sizeof id, ID("0000000000%02d"), 42 + i);
         post_indicator(hosp2_key, id, "[domain-name:value = 'a.victim.example']");
     }
+    /* R6: mk-cirt's ranges that embed IPv4, four wide and a narrow control */
+    post_indicator(mk_key, ID("000000000051"), "[ipv6-addr:value ISSUBSET '64:ff9b::/96']");
+    post_indicator(mk_key, ID("000000000052"), "[ipv6-addr:value ISSUBSET '2002::/16']");
+    post_indicator(mk_key, ID("000000000053"), "[ipv6-addr:value ISSUBSET '2001::/32']");
+    post_indicator(mk_key, ID("000000000054"), "[ipv6-addr:value ISSUBSET '::/96']");
+    post_indicator(mk_key, ID("000000000055"), "[ipv6-addr:value ISSUBSET '64:ff9b::c000:200/120']");
     wait_indexed();
     return 0;
 }
@@ -395,6 +408,29 @@ static void test_range_space(void **state)
         fail_msg("al-cert is not told of me-cirt's sighting of its one /23");
 }
 
+/* R6: me-cirt's NAT64, 6to4, Teredo and IPv4-compatible log lines: mk-cirt hears of
+ * none of its ranges that take in all of IPv4, and of its NAT64 /24 as before. */
+static void test_embedded_v4_ranges(void **state)
+{
+    static const char *const wide[] = {ID("000000000051"), ID("000000000052"), ID("000000000053"),
+                                       ID("000000000054")};
+
+    (void)state;
+    report_lines("nat64.log",
+                 "64:ff9b::c000:201 nat64\n2002:c000:201::1 6to4\n2001:0:4136:e378:8000:63bf:3fff:fdd2 teredo\n"
+                 "::c000:201 compat\n",
+                 NULL);
+    for (size_t i = 0; i < 4; i++) {
+        if (sightings_of(me_key, wide[i]) < 1)
+            fail_msg("me-cirt keeps no sighting of %s", wide[i]);
+        if (sightings_of(mk_key, wide[i]))
+            fail_msg("mk-cirt reads me-cirt's sighting of its range %s", wide[i]);
+    }
+    assert_true(sightings_of(me_key, ID("000000000055")) >= 1);
+    if (sightings_of(mk_key, ID("000000000055")) < 1)
+        fail_msg("mk-cirt is not told of me-cirt's sighting of its NAT64 /24");
+}
+
 /* N3: reporter2@al-hospital's four indicators for a.victim.example spend its own
  * budget (3), not its colleague's: the hospital's RED victim.example, addressed to
  * analyst@mk-cirt (reporter2 may not read it), is still reported to its reader. */
@@ -430,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_wide_parents),
         cmocka_unit_test(test_range_space),
         cmocka_unit_test(test_hit_budget_colleague),
+        cmocka_unit_test(test_embedded_v4_ranges),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

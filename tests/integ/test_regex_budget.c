@@ -18,6 +18,12 @@
  *     event=match_budget naming it; the same for "lines";
  *   - the same through `mreza match --set match.regex_budget=200000`, whose summary
  *     names al-cert;
+ *   - per submitting user (the fourth re-attack, R1): the budgets are per submitting
+ *     user, and per organisation only as a backstop worth several users
+ *     (match.regex_org_budget), so reporter@al-cert's RED scan pattern addressed to
+ *     analyst@mk-cirt, indexed after analyst@al-cert's expensive ones, is still
+ *     evaluated on a value on which they spend their budget, and mk-cirt's match
+ *     reports it (before, al-cert's one budget was spent and it was left out);
  *   - per request (another node, match.regex_request_budget=1000): al-cert's patterns
  *     (a LIKE that tries 10 characters at each of 24 positions, and a cheap one that
  *     matches) match the first values of a request and not the last, me-cirt's every
@@ -35,17 +41,22 @@
 #include "harness.h"
 
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 #define ID(tail) "indicator--8d8d8d8d-0000-4000-8000-" tail
 
 /* 22 letters: "(a|aa)+[xy]" takes 150 049 steps at the first position alone */
 #define VALUE "aaaaaaaaaaaaaaaaaaaaaa.example"
+#define VICTIM "aaaaaaaaaaaaaaaaaaaaaa.victim.example" /* al-cert's expensive ones spend on it too */
 
 static struct hnode vnode, rnode; /* the per-value and the per-request node */
 static char v_al[64], v_me[64], v_mk[64], v_admin[64];
 static char r_al[64], r_me[64], r_mk[64], r_admin[64];
 static char v_al_ident[64], r_al_ident[64], v_log[400];
+static char v_al2[64], v_mk_user[64];
 
-static void post_indicator(struct hnode *n, const char *key, const char *id, const char *pattern, const char *plan)
+/* marking: GREEN unless given; extra: more members, "" for none */
+static void post_marked(struct hnode *n, const char *key, const char *id, const char *pattern, const char *plan,
+                        const char *marking, const char *extra)
 {
     char body[1024], want[64];
     struct hresp r;
@@ -54,14 +65,19 @@ static void post_indicator(struct hnode *n, const char *key, const char *id, con
              "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
              "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\","
              "\"pattern\":\"%s\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\","
-             "\"object_marking_refs\":[\"" GREEN "\"]}",
-             id, pattern);
+             "\"object_marking_refs\":[\"%s\"]%s}",
+             id, pattern, marking, extra);
     if (h_http(n, "POST", "/api/v1/objects", key, body, strlen(body), &r) != 201)
         fail_msg("POST %s: %ld %s", pattern, r.status, r.body);
     snprintf(want, sizeof want, "\"match\":\"%s\"", plan);
     if (!strstr(r.body, want))
         fail_msg("POST %s: not %s: %s", pattern, plan, r.body);
     hresp_free(&r);
+}
+
+static void post_indicator(struct hnode *n, const char *key, const char *id, const char *pattern, const char *plan)
+{
+    post_marked(n, key, id, pattern, plan, GREEN, "");
 }
 
 /* The background thread indexes new objects within about a second. */
@@ -107,6 +123,7 @@ static int setup(void **state)
 {
     const char *const v_sets[] = {"match.regex_budget=200000", NULL};
     const char *const r_sets[] = {"match.regex_request_budget=1000", NULL};
+    char extra[200];
 
     (void)state;
     /* per value: al-cert's expensive candidate and scan patterns come first (the
@@ -114,7 +131,9 @@ static int setup(void **state)
      * order they were indexed), then its cheap one that matches every value */
     h_node_init(&vnode);
     add_community(&vnode, v_al, v_me, v_mk, v_admin);
+    h_add_user(&vnode, "reporter@al-cert", "al-cert", "reporter", v_al2);
     h_identity(&vnode, "org", "al-cert", v_al_ident);
+    h_identity(&vnode, "user", "analyst@mk-cirt", v_mk_user);
     snprintf(v_log, sizeof v_log, "%s/server.log", vnode.dir);
     h_start_logged(&vnode, v_sets, v_log);
     post_indicator(&vnode, v_al, ID("000000000001"),
@@ -125,6 +144,10 @@ static int setup(void **state)
     post_indicator(&vnode, v_me, ID("000000000004"), "[domain-name:value MATCHES '^a+\\\\\\\\.example$']", "scan");
     post_indicator(&vnode, v_me, ID("000000000005"),
                    "[domain-name:value = 'example' AND domain-name:value MATCHES 'a\\\\\\\\.ex']", "candidate");
+    /* R1: a colleague's RED scan pattern for analyst@mk-cirt, after al-cert's
+     * expensive ones in the scan order */
+    snprintf(extra, sizeof extra, ",\"x_mreza_recipient_refs\":[\"%s\"]", v_mk_user);
+    post_marked(&vnode, v_al2, ID("000000000006"), "[domain-name:value LIKE '%.victim.example']", "scan", RED, extra);
     wait_indexed(&vnode, v_admin);
     /* per request */
     h_node_init(&rnode);
@@ -224,6 +247,28 @@ static void test_value_budget_cli(void **state)
     free(err);
 }
 
+/* R1: analyst@al-cert's expensive patterns spend its own budget on VICTIM, not its
+ * colleague's: reporter@al-cert's RED pattern for mk-cirt (which the analyst may not
+ * read) is reported to mk-cirt. */
+static void test_colleague_budget(void **state)
+{
+    const char *body = "{\"values\":[\"" VICTIM "\"]}";
+    char want[200];
+    struct hresp r;
+
+    (void)state;
+    assert_int_equal(h_http(&vnode, "GET", "/api/v1/objects/" ID("000000000006"), v_al, NULL, 0, &r), 404);
+    hresp_free(&r);
+    assert_int_equal(h_http(&vnode, "POST", "/api/v1/match", v_mk, body, strlen(body), &r), 200);
+    if (count(r.body, ID("000000000006")) != 1)
+        fail_msg("reporter@al-cert's RED pattern not reported: %s", r.body);
+    /* the analyst's own did run out, and al-cert is named for it */
+    snprintf(want, sizeof want, "\"budget_spent\":[{\"submitted_by\":\"%s\",\"values\":1}]", v_al_ident);
+    if (!strstr(r.body, want))
+        fail_msg("reply: %s", r.body);
+    hresp_free(&r);
+}
+
 static void test_request_budget(void **state)
 {
     struct hresp r;
@@ -254,6 +299,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_value_budget_api),
         cmocka_unit_test(test_value_budget_cli),
+        cmocka_unit_test(test_colleague_budget),
         cmocka_unit_test(test_request_budget),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };

@@ -112,6 +112,38 @@ static void test_family(void **state)
     assert_int_equal(ip_net_v4(&n), 0x01020304u);
 }
 
+/* R6: the IPv4 range an IPv6 range in NAT64, IPv4-compatible, Teredo or 6to4 space
+ * takes in; -1 elsewhere. */
+static int embedded(const char *text)
+{
+    struct ip_net n;
+
+    assert_int_equal(ip_v6_net(text, strlen(text), &n), IP_OK);
+    return ip_v6_embedded_v4(n.addr, n.prefix);
+}
+
+static void test_embedded_v4(void **state)
+{
+    (void)state;
+    assert_int_equal(embedded("64:ff9b::/96"), 0);
+    assert_int_equal(embedded("64:ff9b::/32"), 0); /* takes in the whole /96 */
+    assert_int_equal(embedded("64:ff9b::c000:200/120"), 24);
+    assert_int_equal(embedded("64:ff9b::c000:201"), 32);
+    assert_int_equal(embedded("64:ff9b:1::/48"), 0);
+    assert_int_equal(embedded("64:ff9b:1::/104"), 8);
+    assert_int_equal(embedded("::/96"), 0);
+    assert_int_equal(embedded("::c000:200/120"), 24);
+    assert_int_equal(embedded("2001::/32"), 0);
+    assert_int_equal(embedded("2001:0:4136:e378::/64"), 0);
+    assert_int_equal(embedded("2002::/16"), 0);
+    assert_int_equal(embedded("2002:c000:200::/40"), 24);
+    assert_int_equal(embedded("2002:c000:201::/48"), 32);
+    assert_int_equal(embedded("2002:c000:201:1::/64"), 32);
+    assert_int_equal(embedded("2001:db8::/32"), -1);
+    assert_int_equal(embedded("64:ff9b:2::/48"), -1);
+    assert_int_equal(embedded("2003::/16"), -1);
+}
+
 static void test_within(void **state)
 {
     static const struct {
@@ -271,6 +303,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_net_parse),
         cmocka_unit_test(test_family),
+        cmocka_unit_test(test_embedded_v4),
         cmocka_unit_test(test_within),
         cmocka_unit_test(test_clear_host_and_text),
         cmocka_unit_test(test_agrees_with_inet_pton),
