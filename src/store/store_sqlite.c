@@ -324,14 +324,17 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added,created_by FROM objects WHERE stix_id=?1 AND seq>?2"
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,"
+                     "(SELECT role FROM users WHERE users.id=objects.submitter)"
+                     " FROM objects WHERE stix_id=?1 AND seq>?2"
                      " ORDER BY seq",
                      &st->id_rows, err);
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added,created_by FROM objects"
-                     " WHERE stix_id=?1 AND seq>?2 AND cx = 1 ORDER BY seq",
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,"
+                     "(SELECT role FROM users WHERE users.id=objects.submitter)"
+                     " FROM objects WHERE stix_id=?1 AND seq>?2 AND cx = 1 ORDER BY seq",
                      &st->id_rows_cx, err);
     if (!rc)
         rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3 AND latest=1",
@@ -1076,6 +1079,7 @@ enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64
         v.wd_keep = (const char *)sqlite3_column_text(s, 13);
         v.date_added = (const char *)sqlite3_column_text(s, 14);
         v.created_by = (const char *)sqlite3_column_text(s, 15);
+        v.submitter_role = (const char *)sqlite3_column_text(s, 16);
         if (fn(ctx, &v)) {
             step = SQLITE_DONE;
             break;
