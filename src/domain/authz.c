@@ -189,3 +189,8 @@ enum mz_err authz_check_on(const struct principal *p, enum authz_action act, con
     return mz_error_set(err, MZ_EFORBIDDEN, "", "only a node admin may %s in another organisation (you are %s of %s)",
                         r->what, role_name(p->role), p->org.name);
 }
+
+int authz_reporter_class(enum role r)
+{
+    return r == ROLE_REPORTER || r == ROLE_VIEWER;
+}

@@ -79,5 +79,9 @@ enum mz_err authz_check(const struct principal *p, enum authz_action act, struct
  * reach (another organisation, a node admin, its own account). */
 enum mz_err authz_check_on(const struct principal *p, enum authz_action act, const struct authz_target *t,
                            struct mz_error *err);
+/* 1 if role r is of the reporters' class (reporter, or viewer: below analyst): an
+ * organisation's versions of one id submitted by this class count against their own
+ * allowance of ingest.max_versions_per_org_id (docs/model.md R6.5). */
+int authz_reporter_class(enum role r);
 
 #endif

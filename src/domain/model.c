@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/authz.h"
+#include "rules/principal.h"
+
 void model_free(struct model_id *m)
 {
     for (size_t i = 0; i < m->n; i++) {
@@ -61,6 +64,7 @@ static int load_row(void *vctx, const struct store_version *sv)
     v->attested = sv->attested;
     v->cx = sv->cx;
     v->comm = sv->comm;
+    v->by_reporter = sv->submitter_role && authz_reporter_class(role_parse(sv->submitter_role));
     v->audience = dup_or_null(sv->audience);
     v->shared_to = dup_or_null(sv->shared_to);
     v->wd_keep = dup_or_null(sv->wd_keep);

@@ -502,19 +502,30 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     /* R6.5: the rows of one id an organisation holds - its object and its members'
      * personal objects, withdrawn versions included - are capped
      * (ingest.max_versions_per_org_id), so that members (as many as an admin makes)
-     * cannot each stack ingest.max_versions on one id, withdraw them and go on. The
-     * count includes colleagues' versions the poster may not read, so the refusal
-     * tells no number (R5). */
+     * cannot each stack ingest.max_versions on one id, withdraw them and go on. Its
+     * reporters' versions count against one allowance, its other members' (analysts,
+     * admins) against another as large, so that reporters cannot keep its staff from
+     * revoking or correcting its object (the fourth re-attack's R3). A version counts
+     * by its submitter's role (users.role: no command changes a user's role today;
+     * should one ever, it would move versions from one allowance to the other, so all
+     * of them together are capped at twice the allowance as well, and no cycle of role
+     * changes could grow an id past it: N1). The count
+     * includes colleagues' versions the poster may not read, so the refusal tells no
+     * number (R5). */
     if (w->lim->max_versions_per_org_id > 0) {
-        long n = 0;
+        int reporter = authz_reporter_class(p->role);
+        long n = 0, all = 0;
         for (size_t i = 0; i < m->n; i++)
-            n += m->v[i].owner_org == org;
-        if (n >= w->lim->max_versions_per_org_id)
+            if (m->v[i].owner_org == org) {
+                all++;
+                n += m->v[i].by_reporter == reporter;
+            }
+        if (n >= w->lim->max_versions_per_org_id || all >= 2 * w->lim->max_versions_per_org_id)
             return mz_error_set(err, MZ_ECONFLICT, info->version[0] ? "/modified" : "/id",
-                                "%s holds as many versions from organisation %s as this node keeps of one id, "
-                                "withdrawn ones included (ingest.max_versions_per_org_id): post a new object (a "
-                                "new id) and relate it to this one",
-                                info->id, p->org.name);
+                                "%s holds as many versions from organisation %s (by its %s) as this node keeps of "
+                                "one id, withdrawn ones included (ingest.max_versions_per_org_id): post a new "
+                                "object (a new id) and relate it to this one",
+                                info->id, p->org.name, reporter ? "reporters" : "analysts and admins");
     }
     /* R6.5: objects of one id from a peer are capped (members' are not: nobody may
      * keep another organisation from holding its own copy) */

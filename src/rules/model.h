@@ -33,6 +33,8 @@ struct model_ver {
     char *created_by; /* its created_by_ref, "" or NULL for none (owned as audience is;
                          the engine leaves it NULL: only writes compare it, R9) */
     int obj;        /* index of its object in model_id.o: 0 is the first (the claim, if attested) */
+    int by_reporter; /* its submitter is a reporter (or viewer) now: R6.5 counts an
+                        organisation's versions of an id by its reporters apart */
 };
 
 /* An object: the versions of one owner. */

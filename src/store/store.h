@@ -438,6 +438,8 @@ struct store_version {
     const char *audience; /* or NULL */
     const char *wd_keep;  /* NULL, or withdrawn: space-separated identities that keep it */
     const char *created_by; /* its created_by_ref, or "" (docs/model.md R9) */
+    const char *submitter_role; /* its submitter's role now (users.role), or NULL: the
+                                   console, a peer's (docs/model.md R6.5 counts by it) */
 };
 typedef int (*store_version_fn)(void *ctx, const struct store_version *v);
 /* Every version of stix_id, whoever holds it, in seq (arrival) order: what the

@@ -400,14 +400,17 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to FROM objects WHERE stix_id=?1 AND seq>?2"
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to,"
+                     "(SELECT role FROM users WHERE users.id=objects.submitter)"
+                     " FROM objects WHERE stix_id=?1 AND seq>?2"
                      " ORDER BY seq",
                      &st->id_rows, err);
     if (!rc)
         rc = prepare(st,
                      "SELECT seq,owner_org,owner_user,submitter,vkey,version,tlp,tlp_defaulted,tlp_inherited,"
-                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to FROM objects"
-                     " WHERE stix_id=?1 AND seq>?2 AND cx = 1 ORDER BY seq",
+                     "revoked,attested,cx,audience,wd_keep,date_added,created_by,comm,shared_to,"
+                     "(SELECT role FROM users WHERE users.id=objects.submitter)"
+                     " FROM objects WHERE stix_id=?1 AND seq>?2 AND cx = 1 ORDER BY seq",
                      &st->id_rows_cx, err);
     if (!rc)
         rc = prepare(st, "UPDATE objects SET latest=0 WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3 AND latest=1",
@@ -1231,7 +1234,7 @@ enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64
     sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, after_seq);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct store_version v;
+        struct store_version v = {0};
         v.seq = sqlite3_column_int64(s, 0);
         v.owner_org = sqlite3_column_int64(s, 1);
         v.owner_user = sqlite3_column_int64(s, 2);
@@ -1250,6 +1253,7 @@ enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64
         v.created_by = (const char *)sqlite3_column_text(s, 15);
         v.comm = (uint64_t)sqlite3_column_int64(s, 16);
         v.shared_to = (const char *)sqlite3_column_text(s, 17);
+        v.submitter_role = (const char *)sqlite3_column_text(s, 18);
         if (fn(ctx, &v)) {
             step = SQLITE_DONE;
             break;

@@ -45,7 +45,7 @@ static const struct conf_row conf_table[] = {
     {"ingest.max_versions", CONF_INT, OFF(ingest_max_versions), 1, 1000000, "1000",
      "versions of one object a poster may read or submitted beyond which a new version is refused (409: post a new object)"},
     {"ingest.max_versions_per_org_id", CONF_INT, OFF(ingest_max_versions_per_org_id), 1, 1000000000, "2000",
-     "versions of one id one organisation may hold, its users' personal objects and withdrawn versions included, beyond which a new version is refused (409: post a new object)"},
+     "versions of one id one organisation's reporters may hold, and as many its analysts and admins, its users' personal objects and withdrawn versions included, beyond which a new version is refused (409: post a new object)"},
     {"ingest.max_objects_per_org", CONF_INT, OFF(ingest_max_objects_per_org), 0, 1000000000, "0",
      "versions one organisation may hold in the store, its users' personal objects included; a write that would take it past them is refused whole (413). 0: no quota"},
     {"sync.max_objects_per_id", CONF_INT, OFF(sync_max_objects_per_id), 1, 64, "8",

@@ -12,7 +12,9 @@
  *   - R6.5: ingest.max_versions, set at the server, refuses the version beyond it;
  *     ingest.max_versions_per_org_id (5 here) refuses an organisation's version of an
  *     id beyond it, its users' and withdrawn ones counted together, in one bundle as
- *     across bundles, and tells no count (the third re-attack's N1);
+ *     across bundles, and tells no count (the third re-attack's N1); its reporters'
+ *     versions count against their own allowance, so that they cannot keep its
+ *     analysts and admin from revoking its object (the fourth re-attack's R3);
  *   - R8: an SCO under a UUIDv5 id must carry the id its content gives (STIX 2.1
  *     section 2.9): ids computed by the OASIS stix2 library and MISP's v4 SCO ids are
  *     stored, the STIX specification's example ids (in MISP's mapping documentation)
@@ -38,7 +40,7 @@
 #define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 
 static struct hnode node;
-enum { K_AL, K_AL2, K_ME, K_BANK, K_POLICE, N_KEYS };
+enum { K_AL, K_AL2, K_ME, K_BANK, K_POLICE, K_BA, K_BA_ADMIN, K_BA_REP, K_BA_REP2, N_KEYS };
 static char keys[N_KEYS][64];
 static struct hresp last;
 
@@ -101,6 +103,11 @@ static int setup(void **state)
     h_add_user(&node, "analyst@me-cirt", "me-cirt", "analyst", keys[K_ME]);
     h_add_user(&node, "analyst@me-bank", "me-bank", "analyst", keys[K_BANK]);
     h_add_user(&node, "analyst@rs-police", "rs-police", "analyst", keys[K_POLICE]);
+    h_add_org(&node, "ba-cert", "BA", "national-csirt");
+    h_add_user(&node, "analyst@ba-cert", "ba-cert", "analyst", keys[K_BA]);
+    h_add_user(&node, "admin@ba-cert", "ba-cert", "admin", keys[K_BA_ADMIN]);
+    h_add_user(&node, "reporter@ba-cert", "ba-cert", "reporter", keys[K_BA_REP]);
+    h_add_user(&node, "reporter2@ba-cert", "ba-cert", "reporter", keys[K_BA_REP2]);
     h_start(&node, sets);
     return 0;
 }
@@ -371,6 +378,41 @@ static void test_max_versions_per_org_id(void **state)
     assert_int_equal(post_days(K_ME, id, 2, 4), 201);
 }
 
+/* R6.5: an organisation's reporters' versions of an id count against their own
+ * allowance of ingest.max_versions_per_org_id (5 here), its analysts' and admins'
+ * against another. The fourth re-attack's R3 (a): on the code before, two reporters
+ * filled the id's one allowance and the organisation's analysts and admin could no
+ * longer revoke or correct its object, a RED one the reporters may not read included
+ * (409), and withdrawing the reporters' versions made no room. */
+static void test_max_versions_per_org_id_classes(void **state)
+{
+    const char *id = "indicator--0b1c2d3e-0000-4000-8000-000000000036";
+    char path[200];
+
+    (void)state;
+    assert_int_equal(post(K_BA, "", id, 2, "staff", RED, 0), 201);
+    for (int day = 3; day <= 5; day++)
+        assert_int_equal(post(K_BA_REP, "", id, day, "rep", GREEN, 0), 201);
+    assert_int_equal(post(K_BA_REP2, "", id, 6, "rep2", GREEN, 0), 201);
+    /* ba-cert holds 5 rows of the id: its analyst still revokes its RED object */
+    assert_int_equal(post(K_BA, "", id, 7, "staff", RED, 1), 201);
+    assert_null(strstr(last.body, "\"duplicate\":true"));
+    /* the reporters' fifth is theirs; their sixth is refused, withdrawn or not */
+    assert_int_equal(post(K_BA_REP2, "", id, 8, "rep2", GREEN, 0), 201);
+    assert_int_equal(post(K_BA_REP2, "", id, 9, "rep2", GREEN, 0), 409);
+    assert_non_null(strstr(last.body, "ingest.max_versions_per_org_id"));
+    assert_non_null(strstr(last.body, "(by its reporters)"));
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    assert_int_equal(req("POST", path, keys[K_BA_REP2], "{\"versions\":\"all\",\"owner_keeps\":false}"), 200);
+    assert_int_equal(post(K_BA_REP2, "", id, 9, "rep2", GREEN, 0), 409);
+    /* with the reporters' allowance full, the admin still corrects the object */
+    assert_int_equal(post(K_BA_ADMIN, "", id, 10, "staff", RED, 1), 201);
+    assert_null(strstr(last.body, "\"duplicate\":true"));
+    /* and the reporters are still refused */
+    assert_int_equal(post(K_BA_REP2, "", id, 11, "rep2", GREEN, 0), 409);
+    assert_non_null(strstr(last.body, "(by its reporters)"));
+}
+
 /* A file of tests/data/sco/ posted by k; the status. */
 static long post_file(int k, const char *name)
 {
@@ -495,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_max_versions),
         cmocka_unit_test(test_max_versions_withdrawn),
         cmocka_unit_test(test_max_versions_per_org_id),
+        cmocka_unit_test(test_max_versions_per_org_id_classes),
         cmocka_unit_test(test_sco_ids),
         cmocka_unit_test(test_created_by_constant),
         cmocka_unit_test(h_test_servers_exit_cleanly),
