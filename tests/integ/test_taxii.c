@@ -3,7 +3,9 @@
  *   - discovery (GET /taxii2/) and the API root (GET /taxii2/api/): 200 with
  *     Content-Type application/taxii+json;version=2.1, api_roots, versions,
  *     max_content_length = http.max_body;
- *   - authentication: no key or a wrong one is 401 as a TAXII error object;
+ *   - authentication: no key or a wrong one is 401 as a TAXII error object with both
+ *     WWW-Authenticate challenges (Basic and Bearer); Basic with the key as password
+ *     (any user name) works on /taxii2/ and not on the REST API;
  *   - Accept: taxii+json with no version or 2.1, the ranges of anything, or none at
  *     all are served; application/json and version=2.0 are 406 (TAXII error object);
  *   - collections: each demo role sees the communities its organisation is a member
@@ -134,12 +136,67 @@ static void test_discovery_and_root(void **state)
     assert_taxii_error(404);
 }
 
+/* GET path with "Authorization: <auth>". */
+static long get_auth(const char *path, const char *auth)
+{
+    char hdr[300];
+    const char *headers[] = {hdr, "Accept: " TAXII_TYPE, NULL};
+
+    drop();
+    snprintf(hdr, sizeof hdr, "Authorization: %s", auth);
+    h_http_hdr(&node, "GET", path, NULL, headers, NULL, 0, &last);
+    last_json = last.body ? json_loads(last.body, 0, NULL) : NULL;
+    return last.status;
+}
+
+static void basic(char *out, size_t cap, const char *user, const char *pass)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char plain[200];
+    size_t n = (size_t)snprintf(plain, sizeof plain, "%s:%s", user, pass), o = 0;
+
+    o += (size_t)snprintf(out, cap, "Basic ");
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)plain[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)plain[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)plain[i + 2];
+        out[o++] = b64[v >> 18 & 63];
+        out[o++] = b64[v >> 12 & 63];
+        out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? b64[v & 63] : '=';
+    }
+    out[o] = '\0';
+    assert_true(o < cap);
+}
+
+static void test_basic_auth(void **state)
+{
+    char auth[300];
+
+    (void)state;
+    basic(auth, sizeof auth, "anyone", keys[K_BANK]);
+    assert_int_equal(get_auth("/taxii2/api/collections/", auth), 200);
+    assert_taxii_type();
+    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 1); /* the bank's */
+    basic(auth, sizeof auth, "anyone", "mz_not_a_key");
+    assert_int_equal(get_auth("/taxii2/api/collections/", auth), 401);
+    assert_taxii_error(401);
+    assert_int_equal(get_auth("/taxii2/api/collections/", "Basic !!!"), 401);
+    assert_taxii_error(401);
+    /* the REST API stays Bearer only */
+    basic(auth, sizeof auth, "anyone", keys[K_BANK]);
+    assert_int_equal(get_auth("/api/v1/whoami", auth), 401);
+}
+
 static void test_auth(void **state)
 {
     (void)state;
     assert_int_equal(get("/taxii2/", NULL), 401);
     assert_taxii_error(401);
-    assert_non_null(strstr(last.headers, "WWW-Authenticate"));
+    assert_non_null(strstr(last.headers, "WWW-Authenticate: Bearer realm=\"mreza\""));
+    assert_non_null(strstr(last.headers, "WWW-Authenticate: Basic realm=\"mreza\", charset=\"UTF-8\""));
     assert_int_equal(get("/taxii2/api/collections/", NULL), 401);
     assert_taxii_error(401);
     assert_int_equal(get("/taxii2/api/", "mz_not_a_key"), 401);
@@ -263,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_discovery_and_root),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_basic_auth),
         cmocka_unit_test(test_accept),
         cmocka_unit_test(test_collections_per_role),
         cmocka_unit_test(test_collection_get),
