@@ -146,6 +146,10 @@ enum MHD_Result api_reply_error(struct api_req *r, const struct mz_error *e);
 /* Shortcut: build the error from code and a message. */
 enum MHD_Result api_fail(struct api_req *r, enum mz_err code, const char *field,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The media type of every TAXII 2.1 reply (docs/federation.md section 8.2). */
+#define API_TAXII_TYPE "application/taxii+json;version=2.1"
+/* 1 if r is on a TAXII route (/taxii2/...): its errors are TAXII error objects. */
+int api_is_taxii(const struct api_req *r);
 /* The HTTP status for an error code (one table). */
 unsigned api_status_of(enum mz_err code);
 /* Query parameter value or NULL. */
@@ -247,5 +251,9 @@ enum MHD_Result api_index_stats(struct api_req *r);
 enum MHD_Result api_campaigns_list(struct api_req *r);
 enum MHD_Result api_communities_list(struct api_req *r);
 enum MHD_Result api_object_share(struct api_req *r);
+enum MHD_Result api_taxii_discovery(struct api_req *r);
+enum MHD_Result api_taxii_api_root(struct api_req *r);
+enum MHD_Result api_taxii_collections(struct api_req *r);
+enum MHD_Result api_taxii_collection(struct api_req *r);
 
 #endif

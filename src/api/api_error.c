@@ -1,7 +1,10 @@
 /* api/api_error.c - the one place where error codes become HTTP statuses and the
- * JSON error body {"error":{"status":N,"message":"…","field":"/json/pointer"}}. */
+ * JSON error body {"error":{"status":N,"message":"…","field":"/json/pointer"}}; on
+ * the TAXII routes (/taxii2/...) the same error is written as a TAXII 2.1 error
+ * object (docs/federation.md section 8.2): one table, two renderings. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "api/api.h"
 
@@ -26,6 +29,11 @@ static const struct {
     {MZ_ETOOMANY, 429},
 };
 
+int api_is_taxii(const struct api_req *r)
+{
+    return !strncmp(r->path, "/taxii2/", 8) || !strcmp(r->path, "/taxii2");
+}
+
 unsigned api_status_of(enum mz_err code)
 {
     for (size_t i = 0; i < sizeof status_table / sizeof status_table[0]; i++)
@@ -43,6 +51,20 @@ enum MHD_Result api_reply_error(struct api_req *r, const struct mz_error *e)
     if (e->code == MZ_OK)
         status = 500;
     mz_buf_init(&b, 1 << 16);
+    if (api_is_taxii(r)) {
+        mz_buf_printf(&b, "{\"title\":\"%s\",\"description\":", e->code == MZ_OK ? "internal" : mz_err_name(e->code));
+        mz_buf_json_str(&b, e->code == MZ_OK ? "internal error: the request failed without a recorded reason"
+                                             : e->msg[0] ? e->msg : mz_err_name(e->code));
+        mz_buf_printf(&b, ",\"http_status\":\"%u\",\"error_code\":\"%s\",\"error_id\":\"%s\"", status,
+                      e->code == MZ_OK ? "internal" : mz_err_name(e->code), r->req_id);
+        if (e->field[0]) {
+            mz_buf_puts(&b, ",\"details\":{\"field\":");
+            mz_buf_json_str(&b, e->field);
+            mz_buf_putc(&b, '}');
+        }
+        mz_buf_puts(&b, "}\n");
+        return api_reply(r, status, &b, API_TAXII_TYPE);
+    }
     mz_buf_printf(&b, "{\"error\":{\"status\":%u,\"message\":", status);
     if (e->code == MZ_OK)
         mz_buf_json_str(&b, "internal error: the request failed without a recorded reason (the node's log has "

@@ -107,6 +107,8 @@ static void add_headers(struct api_req *r, struct MHD_Response *resp, unsigned s
         MHD_add_response_header(resp, "X-Mreza-TLP", r->tlp_header);
     if (r->submitted_by_header[0])
         MHD_add_response_header(resp, "X-Mreza-Submitted-By", r->submitted_by_header);
+    if (status == 401 && api_is_taxii(r))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"mreza\", charset=\"UTF-8\"");
     if (status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mreza\"");
     if (status == 405 && r->allow[0])
@@ -375,7 +377,18 @@ static int headers_refused(struct api_req *r, const char *version, enum MHD_Resu
     return 0;
 }
 
-/* Bearer token -> r->who. Missing credentials leave ROLE_NONE (the route decides
+/* The strings libmicrohttpd's Basic decoder made, wiped (the password is a key) and freed. */
+static void basic_free(char *user, char *pass)
+{
+    volatile char *p = pass;
+
+    while (p && *p)
+        *p++ = '\0';
+    MHD_free(user);
+    MHD_free(pass);
+}
+
+/* Bearer token (on /taxii2/ also Basic) -> r->who. Missing credentials leave ROLE_NONE (the route decides
  * whether that is allowed); present but unknown ones are an error. */
 static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
 {
@@ -390,8 +403,24 @@ static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
     /* the whole value, not a prefix of it (headers_refused saw no NUL byte in it) */
     if (strlen(h) != h_len)
         return mz_error_set(err, MZ_EINVAL, "", "the Authorization header holds a NUL byte");
+    if (api_is_taxii(r) && !strncasecmp(h, "Basic ", 6)) {
+        /* TAXII clients send Basic: the password is the key, the user name is not
+         * checked (docs/federation.md 8.2); libmicrohttpd decodes it */
+        char *pass = NULL, *user = MHD_basic_auth_get_username_password(r->conn, &pass);
+        if (!user || !pass) {
+            MHD_free(user);
+            MHD_free(pass);
+            return mz_error_set(err, MZ_EAUTH, "", "the Basic credentials cannot be read: send base64(user:API key)");
+        }
+        st = node_store_acquire(r->node);
+        rc = svc_authenticate(st, pass, &r->who, err);
+        node_store_release(r->node, st);
+        basic_free(user, pass);
+        return rc;
+    }
     if (strncasecmp(h, "Bearer ", 7) != 0)
-        return mz_error_set(err, MZ_EAUTH, "", "use 'Authorization: Bearer <API key>'");
+        return mz_error_set(err, MZ_EAUTH, "", api_is_taxii(r) ? "use 'Authorization: Bearer <API key>' or Basic with the key as password"
+                                                              : "use 'Authorization: Bearer <API key>'");
     st = node_store_acquire(r->node);
     rc = svc_authenticate(st, h + 7, &r->who, err);
     node_store_release(r->node, st);

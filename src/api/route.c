@@ -30,6 +30,7 @@ struct route {
 
 #define JSON "application/json"
 #define STIX "application/stix+json;version=2.1"
+#define TAXII API_TAXII_TYPE
 
 static const struct route routes[] = {
     {"GET", "/healthz", 0, ACCESS_ANYONE, api_healthz, JSON, -1},
@@ -57,6 +58,11 @@ static const struct route routes[] = {
     {"GET", "/api/v1/campaigns", 0, ACCESS_MEMBER, api_campaigns_list, JSON, -1},
     {"GET", "/api/v1/communities", 0, ACCESS_MEMBER, api_communities_list, JSON, -1},
     {"POST", "/api/v1/objects/*/share", 0, ACCESS_MEMBER, api_object_share, JSON, AUTHZ_OBJECT_SHARE},
+    /* TAXII 2.1 (api_taxii.c, docs/federation.md section 8) */
+    {"GET", "/taxii2", 0, ACCESS_MEMBER, api_taxii_discovery, TAXII, -1},
+    {"GET", "/taxii2/api", 0, ACCESS_MEMBER, api_taxii_api_root, TAXII, -1},
+    {"GET", "/taxii2/api/collections", 0, ACCESS_MEMBER, api_taxii_collections, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*", 0, ACCESS_MEMBER, api_taxii_collection, TAXII, -1},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -189,6 +195,57 @@ static int accepts(const char *accept, const char *type)
     return 0;
 }
 
+/* TAXII's Accept rule (docs/federation.md 8.2): no header; the range of anything
+ * or of any application type; or application/taxii+json with no version or version=2.1. Not
+ * application/json, not another version. A range with q=0 refuses. */
+static int taxii_range_ok(const char *p, size_t n)
+{
+    const char *semi = memchr(p, ';', n);
+    size_t tn = semi ? (size_t)(semi - p) : n;
+    int version_ok = 1;
+
+    while (tn && p[tn - 1] == ' ')
+        tn--;
+    for (const char *q = semi; q && q < p + n; q = memchr(q + 1, ';', (size_t)(p + n - q - 1))) {
+        const char *a = q + 1;
+        size_t an;
+        while (a < p + n && *a == ' ')
+            a++;
+        an = (size_t)(p + n - a);
+        an = strcspn(a, ";,") < an ? strcspn(a, ";,") : an;
+        while (an && a[an - 1] == ' ')
+            an--;
+        if (an >= 3 && !strncasecmp(a, "q=0", 3) && strspn(a + 3, ".0") >= an - 3)
+            return 0;
+        if (an >= 8 && !strncasecmp(a, "version=", 8))
+            version_ok = an == 11 && !strncmp(a + 8, "2.1", 3);
+    }
+    if ((tn == 3 && !strncmp(p, "*/*", 3)) || (tn == 13 && !strncasecmp(p, "application/*", 13)))
+        return 1;
+    return tn == 22 && !strncasecmp(p, "application/taxii+json", 22) && version_ok;
+}
+
+static int taxii_accepts(const char *accept)
+{
+    const char *p = accept;
+
+    if (!accept)
+        return 1;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        while (n && *p == ' ') {
+            p++;
+            n--;
+        }
+        if (n && taxii_range_ok(p, n))
+            return 1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
 /* Bodies the API reads are JSON. Accepted: no Content-Type, application/json, any
  * application/...+json (stix+json, taxii+json), and application/x-www-form-urlencoded,
  * which is what `curl -d` / `--data-binary` sends unless told otherwise. */
@@ -212,7 +269,7 @@ static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Res
     const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 
-    if (!accepts(accept, rt->produces)) {
+    if (!strcmp(rt->produces, TAXII) ? !taxii_accepts(accept) : !accepts(accept, rt->produces)) {
         *ret = api_fail(r, MZ_ENOTACCEPTABLE, "",
                         "%s answers with %s, which the request's Accept header (%.100s) does not allow",
                         r->path, rt->produces, accept);
