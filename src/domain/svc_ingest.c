@@ -364,8 +364,8 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     o.level = (int)d.level;
     o.defaulted = d.defaulted;
     o.raised = d.raised;
-    if (!rc)
-        rc = check_skew(w, it, err);
+    /* (R6.1's skew was checked with the other refusals that need no store read:
+     * precheck, before every put_item) */
     if (!rc)
         rc = writer_model(w, info->id, &m, err);
     if (rc)
