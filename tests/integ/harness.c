@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
@@ -440,9 +441,15 @@ static long http_do(struct hnode *n, const char *method, const char *path, const
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
         hdr = curl_slist_append(hdr, auth);
     }
-    for (size_t i = 0; headers && headers[i]; i++)
+    int expect = 0;
+    for (size_t i = 0; headers && headers[i]; i++) {
         hdr = curl_slist_append(hdr, headers[i]);
-    hdr = curl_slist_append(hdr, "Expect:");
+        expect |= strncasecmp(headers[i], "Expect:", 7) == 0;
+    }
+    if (expect) /* the caller asks first: wait for the answer however slow the node is */
+        curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 120000L);
+    else
+        hdr = curl_slist_append(hdr, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -79,16 +79,20 @@ static int teardown(void **state)
     return h_node_free(&node) > 0;
 }
 
-/* POST body and check status, message, field, health and an unchanged store. */
-static void post_expect(const char *body, size_t len, long status, const char *msg_part,
-                        const char *field)
+static const char *const plain_json[] = {"Content-Type: application/json", NULL};
+static const char *const expect_json[] = {"Content-Type: application/json", "Expect: 100-continue", NULL};
+
+/* POST body with these headers and check status, message, field, health and an
+ * unchanged store. */
+static void post_expect_hdr(const char *body, size_t len, const char *const *headers, long status,
+                            const char *msg_part, const char *field)
 {
     long long before = h_db_count(&node, NULL);
     struct hresp r;
     json_error_t je;
     json_t *v, *e;
 
-    assert_int_equal(h_http(&node, "POST", "/api/v1/objects", analyst_key, body, len, &r), status);
+    assert_int_equal(h_http_hdr(&node, "POST", "/api/v1/objects", analyst_key, headers, body, len, &r), status);
     v = json_loads(r.body, 0, &je);
     assert_non_null(v);
     e = json_object_get(v, "error");
@@ -105,6 +109,11 @@ static void post_expect(const char *body, size_t len, long status, const char *m
     assert_true(h_healthy(&node));
     assert_int_equal(h_db_count(&node, NULL), before);
     assert_true(h_db_integrity_ok(&node));
+}
+
+static void post_expect(const char *body, size_t len, long status, const char *msg_part, const char *field)
+{
+    post_expect_hdr(body, len, plain_json, status, msg_part, field);
 }
 
 static void test_table(void **state)
@@ -144,7 +153,11 @@ static void test_body_over_limit(void **state)
     memset(b, ' ', n);
     b[0] = '{';
     b[n - 1] = '}';
-    post_expect(b, n, 413, "larger than", NULL);
+    /* The refusal is made on the headers and the connection closed after it, the
+     * body unread: a client that sends its body without asking may see its
+     * connection reset before it reads the 413 (a race this test must not rely
+     * on), so this client asks first, as curl does by default for large bodies. */
+    post_expect_hdr(b, n, expect_json, 413, "larger than", NULL);
     free(b);
 }
 
