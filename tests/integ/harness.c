@@ -827,3 +827,35 @@ int h_wait_log(const char *path, const char *needle, int nth, int timeout_ms)
         poll(&none, 0, 10);
     }
 }
+
+void h_wait_indexed(struct hnode *n, const char *key)
+{
+    for (int i = 0; i < 400; i++) {
+        struct hresp r;
+        struct pollfd none;
+        const char *g;
+        long long behind = -1;
+
+        h_http(n, "GET", "/api/v1/index", key, NULL, 0, &r);
+        g = r.body ? strstr(r.body, "\"generation\":") : NULL;
+        if (g) {
+            char where[64];
+            snprintf(where, sizeof where, "seq > %lld", strtoll(g + 13, NULL, 10));
+            behind = h_db_count(n, where);
+        }
+        hresp_free(&r);
+        if (behind == 0)
+            return;
+        poll(&none, 0, 25);
+    }
+    fail_msg("the index did not catch up with the store");
+}
+
+int h_count(const char *text, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = text; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}

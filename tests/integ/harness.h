@@ -127,6 +127,12 @@ int h_raw_closed(int fd, int timeout_ms);
 
 /* Outside checks on the store file. */
 long long h_db_count(struct hnode *n, const char *where_sql);
+/* Wait until n's index has taken in every row of the store (its background thread
+ * indexes new objects within about a second): polls GET /api/v1/index with key (a
+ * node admin's) until no row lies past its generation; fails the test after 10 s. */
+void h_wait_indexed(struct hnode *n, const char *key);
+/* How many times needle occurs in text (overlapping occurrences count). */
+int h_count(const char *text, const char *needle);
 int h_db_integrity_ok(struct hnode *n);
 
 /* Read a whole file (tests/data/...) into a NUL-terminated heap buffer. */

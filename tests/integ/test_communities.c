@@ -452,25 +452,6 @@ static void test_import(void **state)
 
 /* ---- re-sharing ---- */
 
-/* The index covers every row of the store (the node indexes within about a second). */
-static void wait_indexed(void)
-{
-    for (int i = 0; i < 400; i++) {
-        struct pollfd none;
-        const char *g;
-        req("GET", "/api/v1/index", keys[K_STAFF], NULL);
-        g = last.body ? strstr(last.body, "\"generation\":") : NULL;
-        if (g) {
-            char where[64];
-            snprintf(where, sizeof where, "seq > %lld", strtoll(g + 13, NULL, 10));
-            if (h_db_count(&node, where) == 0)
-                return;
-        }
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
 /* Does POST /api/v1/match of value as k hit indicator id? */
 static int hits(int k, const char *value, const char *id)
 {
@@ -509,7 +490,7 @@ static void test_share_green(void **state)
     (void)state;
     /* the operator's GREEN report: national */
     assert_int_equal(post_in(&node, keys[K_BANK], NULL, ID(50), GREEN, "bank-report.example"), 201);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_STAFF]);
     assert_int_equal(get(K_XK, ID(50)), 404);
     assert_false(hits(K_XK, "bank-report.example", ID(50)));
     /* a reporter shares only its own organisation's objects; its own only where its
@@ -607,7 +588,7 @@ static void test_pass_on(void **state)
     snprintf(body + strlen(body) - 1, sizeof body - strlen(body) + 1, ",\"x_mreza_recipient_refs\":[\"%s\"]}",
              bank_ident);
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_AL], body), 201);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_STAFF]);
     assert_int_equal(get(K_BANK, ID(60)), 200);
     assert_int_equal(get(K_HOSP, ID(60)), 404);
     assert_false(hits(K_HOSP, "amber-bank.example", ID(60)));

@@ -83,34 +83,6 @@ static void post_indicator(const char *key, const char *id, const char *pattern)
     post_marked(key, id, pattern, CLEAR, "");
 }
 
-/* The background thread indexes new objects within about a second. */
-static void wait_indexed(void)
-{
-    long long want = h_db_count(&node, NULL);
-    for (int i = 0; i < 400; i++) {
-        struct hresp r;
-        char needle[64];
-        struct pollfd none;
-        h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r);
-        snprintf(needle, sizeof needle, "\"generation\":%lld}", want);
-        if (strstr(r.body, needle)) {
-            hresp_free(&r);
-            return;
-        }
-        hresp_free(&r);
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
-static int count(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)); p++)
-        n++;
-    return n;
-}
-
 static int setup(void **state)
 {
     const char *const sets[] = {"match.hit_budget=3", "match.hit_request_budget=10", NULL};
@@ -174,7 +146,7 @@ static int setup(void **state)
     post_indicator(mk_key, ID("000000000053"), "[ipv6-addr:value ISSUBSET '2001::/32']");
     post_indicator(mk_key, ID("000000000054"), "[ipv6-addr:value ISSUBSET '::/96']");
     post_indicator(mk_key, ID("000000000055"), "[ipv6-addr:value ISSUBSET '64:ff9b::c000:200/120']");
-    wait_indexed();
+    h_wait_indexed(&node, admin_key);
     return 0;
 }
 
@@ -271,7 +243,7 @@ static int spam_hits(const char *body)
 
     for (int i = 0; i < 8; i++) {
         snprintf(id, sizeof id, ID("0000000001%02d"), i);
-        n += count(body, id);
+        n += h_count(body, id);
     }
     return n;
 }
@@ -285,7 +257,7 @@ static void test_hit_budget_per_value(void **state)
 
     (void)state;
     match_n(2, &r);
-    assert_int_equal(count(r.body, ID("000000000200")), 2);
+    assert_int_equal(h_count(r.body, ID("000000000200")), 2);
     assert_int_equal(spam_hits(r.body), 6);
     snprintf(want, sizeof want, "\"budget_spent\":[{\"submitted_by\":\"%s\",\"values\":2}]", spam_ident);
     if (!strstr(r.body, want))
@@ -302,7 +274,7 @@ static void test_hit_budget_per_request(void **state)
 
     (void)state;
     match_n(5, &r);
-    assert_int_equal(count(r.body, ID("000000000200")), 5);
+    assert_int_equal(h_count(r.body, ID("000000000200")), 5);
     assert_int_equal(spam_hits(r.body), 10);
     snprintf(want, sizeof want, "\"budget_spent\":[{\"submitted_by\":\"%s\",\"values\":5}]", spam_ident);
     if (!strstr(r.body, want))
@@ -331,7 +303,7 @@ static void test_hit_budget_cli(void **state)
         fprintf(f, "GET http://v%d.evil-corp.com/\n", i);
     fclose(f);
     assert_int_equal(h_cli_err(&node, &out, &err, argv), 0);
-    assert_int_equal(count(out, ID("000000000200")), 6);
+    assert_int_equal(h_count(out, ID("000000000200")), 6);
     assert_int_equal(spam_hits(out), 12);
     snprintf(want, sizeof want, "(match.regex_budget, match.hit_budget): %s on 6", spam_ident);
     if (!strstr(err, want))
@@ -445,10 +417,10 @@ static void test_hit_budget_colleague(void **state)
     assert_int_equal(h_http(&node, "POST", "/api/v1/match", mk_key, body, strlen(body), &r), 200);
     for (int i = 0; i < 4; i++) {
         snprintf(id, sizeof id, ID("0000000000%02d"), 42 + i);
-        n += count(r.body, id);
+        n += h_count(r.body, id);
     }
     assert_int_equal(n, 3);
-    if (count(r.body, ID("000000000041")) != 1)
+    if (h_count(r.body, ID("000000000041")) != 1)
         fail_msg("a colleague's indicators hid the hospital's victim.example: %s", r.body);
     hresp_free(&r);
     /* and reporter2 may not read what it could hide before */

@@ -64,26 +64,6 @@ static void post_indicator(const char *key, const char *tail, const char *patter
     free(b);
 }
 
-/* The background thread indexes new objects within about a second. */
-static void wait_indexed(void)
-{
-    long long want = h_db_count(&node, NULL);
-    for (int i = 0; i < 400; i++) {
-        struct hresp r;
-        char needle[64];
-        struct pollfd none;
-        h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r);
-        snprintf(needle, sizeof needle, "\"generation\":%lld}", want);
-        if (strstr(r.body, needle)) {
-            hresp_free(&r);
-            return;
-        }
-        hresp_free(&r);
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
 static int setup(void **state)
 {
     char me_org[64];
@@ -127,7 +107,7 @@ static int setup(void **state)
     }
     /* a fourth country, but AMBER: it must not join (nor reveal itself through) the campaign */
     post_indicator(rs_key, "000000000013", "[domain-name:value = 'evil.example']", AMBER, NULL, "exact");
-    wait_indexed();
+    h_wait_indexed(&node, admin_key);
     return 0;
 }
 
@@ -267,7 +247,7 @@ static void test_candidate_agrees_with_exact(void **state)
     post_indicator(al_key, "000000000043",
                    "[domain-name:value IN ('other.example', 'cand.example') AND domain-name:value != 'x.example']",
                    GREEN, NULL, "candidate");
-    wait_indexed();
+    h_wait_indexed(&node, admin_key);
     expect_match(me_key, "[\"cand.example\"]", "cand.example|exact|41\ncand.example|exact|42\ncand.example|exact|43\n");
     expect_match(me_key, "[\"a.b.CAND.example\"]",
                  "a.b.cand.example|parent|41\na.b.cand.example|parent|42\na.b.cand.example|parent|43\n");
@@ -382,7 +362,7 @@ static void test_regional_campaign(void **state)
     json_t *v, *g, *meta;
 
     (void)state;
-    wait_indexed(); /* the grouping itself is indexed on the next round */
+    h_wait_indexed(&node, admin_key); /* the grouping itself is indexed on the next round */
     assert_int_equal(h_http(&node, "GET", "/api/v1/campaigns", me_key, NULL, 0, &r), 200);
     v = json_loads(r.body, 0, &je);
     assert_non_null(v);

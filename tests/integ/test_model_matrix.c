@@ -1171,23 +1171,6 @@ static void check_step(int si, int i, int warnings)
 
 /* The background thread indexes what the store gained within about a second: wait
  * until the index's generation covers every row. */
-static void wait_indexed(void)
-{
-    for (int i = 0; i < 400; i++) {
-        struct pollfd none;
-        struct hresp *r = req("GET", "/api/v1/index", keys[U_NODE_ADMIN_A], NULL, 0);
-        const char *g = r->body ? strstr(r->body, "\"generation\":") : NULL;
-        if (g) {
-            char where[64];
-            snprintf(where, sizeof where, "seq > %lld", strtoll(g + 13, NULL, 10));
-            if (h_db_count(&node, where) == 0)
-                return;
-        }
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
 static void post_scenarios(int pending)
 {
     for (int si = 0; si < N_SCENS; si++) {
@@ -1197,7 +1180,7 @@ static void post_scenarios(int pending)
             take_step(si, i);
         posted[si] = 1;
     }
-    wait_indexed();
+    h_wait_indexed(&node, keys[U_NODE_ADMIN_A]);
 }
 
 static int setup(void **state)

@@ -82,24 +82,6 @@ static long req(const char *method, const char *path, const char *key, const cha
 
 /* The background thread indexes what the store gained within about a second: wait
  * until the index's generation covers every row. */
-static void wait_indexed(void)
-{
-    for (int i = 0; i < 400; i++) {
-        struct pollfd none;
-        const char *g;
-        assert_int_equal(req("GET", "/api/v1/index", keys[K_NODE], NULL), 200);
-        g = strstr(last.body, "\"generation\":");
-        if (g) {
-            char where[64];
-            snprintf(where, sizeof where, "seq > %lld", strtoll(g + 13, NULL, 10));
-            if (h_db_count(&node, where) == 0)
-                return;
-        }
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
 /* An indicator of id for domain, `modified` 2025-<month>-01 plus sec seconds. */
 static void indicator(char *out, size_t cap, const char *id, const char *domain, int month, int sec,
                       const char *creator, const char *marking, const char *name)
@@ -243,7 +225,7 @@ static void test_window_claimed(void **state)
     indicator(body, sizeof body, id, "window-claimed.example", 1, 0, me_ident, GREEN, "me-cirt");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
     flood_versions(id, "window-claimed.example", 300);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_int_equal(match_owners(K_HR, "window-claimed.example", id), 1);
     assert_int_equal(match_owners(K_ME, "window-claimed.example", id), 1);
     /* the hospital's reporter: its own later object, and the claim, which it reads
@@ -265,7 +247,7 @@ static void test_window_open(void **state)
     indicator(body, sizeof body, id, "window-open.example", 1, 0, NULL, GREEN, "me-cirt");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
     flood_versions(id, "window-open.example", 300);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_int_equal(match_owners(K_HR, "window-open.example", id), 3);
     assert_int_equal(match_owners(K_ME, "window-open.example", id), 3);
     assert_int_equal(correlation_owners(K_HR, "window-open.example", id), 3);
@@ -309,7 +291,7 @@ static void test_sixty_fifth_object(void **state)
              ind);
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
     assert_non_null(strstr(last.body, "\"new_count\":2"));
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     /* me-cirt reads its own copies; hr-cert, who reads none of the RED ones, too */
     for (int k = K_ME; k <= K_HR; k++) {
         assert_int_equal(req("GET", "/api/v1/objects/" SQUAT_IND, keys[k], NULL), 200);
@@ -351,7 +333,7 @@ static void test_first_copy_before_ranked_later_one(void **state)
     body[strlen(body) - 1] = '\0'; /* the same, revoked */
     strcat(body, ",\"revoked\":true}");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_int_equal(req("GET", "/api/v1/objects/indicator--5b0c1c1e-0000-5000-8000-000000000104", keys[K_HR], NULL),
                      200);
     assert_non_null(strstr(last.body, "\"name\":\"hospital phishing\""));
@@ -423,7 +405,7 @@ static void test_unindexed_claim(void **state)
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
     indicator(body, sizeof body, id, dom, 2, 0, hosp_ident, GREEN, "hospital");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_HOSP], body), 201);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_int_equal(match_owners(K_HR, dom, id), 0);
     assert_int_equal(match_owners(K_ME, dom, id), 0);
     assert_int_equal(correlation_owners(K_HR, dom, id), 0);
@@ -434,7 +416,7 @@ static void test_unindexed_claim(void **state)
      * too (R2.1) */
     indicator(body, sizeof body, id, dom, 3, 0, me_ident, GREEN, "me-cirt");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_int_equal(match_owners(K_HR, dom, id), 1);
     assert_int_equal(match_owners(K_ME, dom, id), 1);
     assert_int_equal(correlation_owners(K_HR, dom, id), 1);
@@ -466,7 +448,7 @@ static void test_id_spelling(void **state)
     assert_non_null(strstr(last.body, "\"field\":\"/id\""));
     assert_non_null(strstr(last.body, "write indicator--5b0c1c1e-0000-4000-8000-0000000002ab instead"));
     assert_int_equal(h_db_count(&node, "stix_id = 'indicator--5B0C1C1E-0000-4000-8000-0000000002AB'"), 0);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_int_equal(match_hits_by(K_HR, "spelling-later.example", hosp_ident), 0);
     assert_int_equal(match_hits_by(K_HOSP, "spelling-later.example", hosp_ident), 1);
     assert_int_equal(match_hits_by(K_HR, "spelling-lower.example", me_ident), 1);
@@ -603,7 +585,7 @@ static void first_copy_withdrawn(const char *id, const char *domain, const char 
     assert_int_equal(req("POST", path, keys[K_HOSP_ADMIN], body), 200);
     indicator(body, sizeof body, id, domain, 1, 0, NULL, GREEN, "me-cirt");
     assert_int_equal(req("POST", "/api/v1/objects", keys[K_ME], body), 201);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
 }
 
 /* The name of the one object of id among the "objects" of last's JSON reply (a list

@@ -80,34 +80,6 @@ static void post_indicator(struct hnode *n, const char *key, const char *id, con
     post_marked(n, key, id, pattern, plan, GREEN, "");
 }
 
-/* The background thread indexes new objects within about a second. */
-static void wait_indexed(struct hnode *n, const char *admin_key)
-{
-    long long want = h_db_count(n, NULL);
-    for (int i = 0; i < 400; i++) {
-        struct hresp r;
-        char needle[64];
-        struct pollfd none;
-        h_http(n, "GET", "/api/v1/index", admin_key, NULL, 0, &r);
-        snprintf(needle, sizeof needle, "\"generation\":%lld}", want);
-        if (strstr(r.body, needle)) {
-            hresp_free(&r);
-            return;
-        }
-        hresp_free(&r);
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
-static int count(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)); p++)
-        n++;
-    return n;
-}
-
 static void add_community(struct hnode *n, char *al, char *me, char *mk, char *admin)
 {
     h_add_org(n, "al-cert", "AL", "national-csirt");
@@ -148,7 +120,7 @@ static int setup(void **state)
      * expensive ones in the scan order */
     snprintf(extra, sizeof extra, ",\"x_mreza_recipient_refs\":[\"%s\"]", v_mk_user);
     post_marked(&vnode, v_al2, ID("000000000006"), "[domain-name:value LIKE '%.victim.example']", "scan", RED, extra);
-    wait_indexed(&vnode, v_admin);
+    h_wait_indexed(&vnode, v_admin);
     /* per request */
     h_node_init(&rnode);
     add_community(&rnode, r_al, r_me, r_mk, r_admin);
@@ -157,7 +129,7 @@ static int setup(void **state)
     post_indicator(&rnode, r_al, ID("000000000011"), "[domain-name:value LIKE '%aaaaaaaaab']", "scan");
     post_indicator(&rnode, r_al, ID("000000000012"), "[domain-name:value LIKE 'a%']", "scan");
     post_indicator(&rnode, r_me, ID("000000000013"), "[domain-name:value LIKE 'a%']", "scan");
-    wait_indexed(&rnode, r_admin);
+    h_wait_indexed(&rnode, r_admin);
     return 0;
 }
 
@@ -194,12 +166,12 @@ static void test_value_budget_api(void **state)
     for (int lines = 0; lines < 2; lines++) {
         match_n(&vnode, v_mk, 3, lines, &r);
         /* me-cirt's patterns, MATCHES included, match every value */
-        assert_int_equal(count(r.body, ID("000000000004")), 3);
-        assert_int_equal(count(r.body, ID("000000000005")), 3);
+        assert_int_equal(h_count(r.body, ID("000000000004")), 3);
+        assert_int_equal(h_count(r.body, ID("000000000005")), 3);
         /* al-cert's spent their budget on each value before its cheap one */
-        assert_int_equal(count(r.body, ID("000000000001")), 0);
-        assert_int_equal(count(r.body, ID("000000000002")), 0);
-        assert_int_equal(count(r.body, ID("000000000003")), 0);
+        assert_int_equal(h_count(r.body, ID("000000000001")), 0);
+        assert_int_equal(h_count(r.body, ID("000000000002")), 0);
+        assert_int_equal(h_count(r.body, ID("000000000003")), 0);
         assert_non_null(strstr(r.body, "\"regex_limited\":3,"));
         snprintf(want, sizeof want, "\"budget_spent\":[{\"submitted_by\":\"%s\",\"values\":3}]", v_al_ident);
         if (!strstr(r.body, want))
@@ -208,8 +180,8 @@ static void test_value_budget_api(void **state)
     }
     /* al-cert's own analyst is held to the same budget */
     match_n(&vnode, v_al, 1, 0, &r);
-    assert_int_equal(count(r.body, ID("000000000003")), 0);
-    assert_int_equal(count(r.body, ID("000000000004")), 1);
+    assert_int_equal(h_count(r.body, ID("000000000003")), 0);
+    assert_int_equal(h_count(r.body, ID("000000000004")), 1);
     hresp_free(&r);
     log = h_read_file(v_log, &len);
     snprintf(want, sizeof want, "event=match_budget use=values values=3 owners=%s:3 user=analyst@mk-cirt", v_al_ident);
@@ -234,9 +206,9 @@ static void test_value_budget_cli(void **state)
     fputs("{\"q\":\"" VALUE "\"}\n{\"q\":\"" VALUE "\"}\n", f);
     fclose(f);
     assert_int_equal(h_cli_err(&vnode, &out, &err, argv), 0);
-    assert_int_equal(count(out, ID("000000000004")), 2);
-    assert_int_equal(count(out, ID("000000000005")), 2);
-    assert_int_equal(count(out, ID("000000000003")), 0);
+    assert_int_equal(h_count(out, ID("000000000004")), 2);
+    assert_int_equal(h_count(out, ID("000000000005")), 2);
+    assert_int_equal(h_count(out, ID("000000000003")), 0);
     snprintf(want, sizeof want,
              "ran out of budget on 2 values and the rest were taken as no match there"
              " (match.regex_budget, match.hit_budget): %s on 2",
@@ -260,7 +232,7 @@ static void test_colleague_budget(void **state)
     assert_int_equal(h_http(&vnode, "GET", "/api/v1/objects/" ID("000000000006"), v_al, NULL, 0, &r), 404);
     hresp_free(&r);
     assert_int_equal(h_http(&vnode, "POST", "/api/v1/match", v_mk, body, strlen(body), &r), 200);
-    if (count(r.body, ID("000000000006")) != 1)
+    if (h_count(r.body, ID("000000000006")) != 1)
         fail_msg("reporter@al-cert's RED pattern not reported: %s", r.body);
     /* the analyst's own did run out, and al-cert is named for it */
     snprintf(want, sizeof want, "\"budget_spent\":[{\"submitted_by\":\"%s\",\"values\":1}]", v_al_ident);
@@ -278,8 +250,8 @@ static void test_request_budget(void **state)
     (void)state;
     match_n(&rnode, r_mk, 12, 0, &r);
     /* me-cirt's pattern matches every value; al-cert's the first ones only */
-    assert_int_equal(count(r.body, ID("000000000013")), 12);
-    al = count(r.body, ID("000000000012"));
+    assert_int_equal(h_count(r.body, ID("000000000013")), 12);
+    al = h_count(r.body, ID("000000000012"));
     if (al < 1 || al > 6)
         fail_msg("al-cert's cheap pattern matched %d of 12 values: %s", al, r.body);
     snprintf(want, sizeof want, "\"budget_spent\":[{\"submitted_by\":\"%s\",\"values\":%d}]", r_al_ident, 12 - al);
@@ -288,7 +260,7 @@ static void test_request_budget(void **state)
     hresp_free(&r);
     /* the next request starts afresh */
     match_n(&rnode, r_mk, 1, 0, &r);
-    assert_int_equal(count(r.body, ID("000000000012")), 1);
+    assert_int_equal(h_count(r.body, ID("000000000012")), 1);
     assert_non_null(strstr(r.body, "\"budget_spent\":[]"));
     hresp_free(&r);
     assert_true(h_healthy(&rnode));

@@ -47,34 +47,6 @@ static void post_indicator(const char *tail, const char *pattern)
     hresp_free(&r);
 }
 
-/* The background thread indexes new objects within about a second. */
-static void wait_indexed(void)
-{
-    long long want = h_db_count(&node, NULL);
-    for (int i = 0; i < 400; i++) {
-        struct hresp r;
-        char needle[64];
-        struct pollfd none;
-        h_http(&node, "GET", "/api/v1/index", admin_key, NULL, 0, &r);
-        snprintf(needle, sizeof needle, "\"generation\":%lld}", want);
-        if (strstr(r.body, needle)) {
-            hresp_free(&r);
-            return;
-        }
-        hresp_free(&r);
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
-static int count(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)); p++)
-        n++;
-    return n;
-}
-
 static int setup(void **state)
 {
     const char *const budget[] = {"match.regex_budget=100000000", NULL};
@@ -91,7 +63,7 @@ static int setup(void **state)
     post_indicator("000000000001", "[url:value MATCHES '.*a[a-z]{30}X']");
     post_indicator("000000000002", "[domain-name:value MATCHES '^(a|aa)+\\\\\\\\.example$']");
     post_indicator("000000000003", "[domain-name:value NOT MATCHES '^(a|aa)+\\\\\\\\.example$']");
-    wait_indexed();
+    h_wait_indexed(&node, admin_key);
     return 0;
 }
 
@@ -128,17 +100,17 @@ static void test_cli_small_limit(void **state)
     snprintf(log, sizeof log, "%s/proxy.jsonl", node.dir);
     write_log(log);
     assert_int_equal(h_cli_err(&node, &out, &err, small), 0);
-    assert_int_equal(count(out, "\"indicator\":\"indicator--6b6b6b6b-0000-4000-8000-000000000001\""), 1);
-    assert_int_equal(count(out, "\"line\":2,"), 1);
-    assert_int_equal(count(out, "\"line\":1,"), 0);
+    assert_int_equal(h_count(out, "\"indicator\":\"indicator--6b6b6b6b-0000-4000-8000-000000000001\""), 1);
+    assert_int_equal(h_count(out, "\"line\":2,"), 1);
+    assert_int_equal(h_count(out, "\"line\":1,"), 0);
     if (!strstr(err, ", 1 MATCHES evaluations stopped at the regex limits"))
         fail_msg("summary: %s", err);
     free(out);
     free(err);
     out = err = NULL;
     assert_int_equal(h_cli_err(&node, &out, &err, defaults), 0);
-    assert_int_equal(count(out, "\"line\":2,"), 1);
-    assert_int_equal(count(out, "\"line\":1,"), 0);
+    assert_int_equal(h_count(out, "\"line\":2,"), 1);
+    assert_int_equal(h_count(out, "\"line\":1,"), 0);
     assert_null(strstr(err, "regex limits"));
     free(out);
     free(err);
@@ -159,10 +131,10 @@ static void test_api_lines_default_limits(void **state)
     /* line 0 stops at the limit: neither MATCHES nor NOT MATCHES; line 1 matches */
     if (!strstr(r.body, "\"regex_limited\":2"))
         fail_msg("reply: %s", r.body);
-    assert_int_equal(count(r.body, "\"item\":0,"), 0);
-    assert_int_equal(count(r.body, "\"item\":1,"), 1);
-    assert_int_equal(count(r.body, "indicator--6b6b6b6b-0000-4000-8000-000000000002"), 1);
-    assert_int_equal(count(r.body, "indicator--6b6b6b6b-0000-4000-8000-000000000003"), 0);
+    assert_int_equal(h_count(r.body, "\"item\":0,"), 0);
+    assert_int_equal(h_count(r.body, "\"item\":1,"), 1);
+    assert_int_equal(h_count(r.body, "indicator--6b6b6b6b-0000-4000-8000-000000000002"), 1);
+    assert_int_equal(h_count(r.body, "indicator--6b6b6b6b-0000-4000-8000-000000000003"), 0);
     hresp_free(&r);
     log = h_read_file(log_path, &len);
     assert_non_null(strstr(log, "event=regex_limit use=lines evaluations=2 user=analyst@al-cert"));

@@ -69,14 +69,6 @@ static void post_ok(const char *key, const char *id, const char *pattern, const 
     free(b);
 }
 
-static int count(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)); p++)
-        n++;
-    return n;
-}
-
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -126,8 +118,8 @@ static void test_prefilter_per_principal(void **state)
     assert_int_equal(h_cli_err(&node, &out, &err, as_me), 0);
     if (!strstr(err, "; prefilter: 1 lines matched in full"))
         fail_msg("me-cirt's summary: %s", err);
-    assert_int_equal(count(out, "\"line\":1,"), 1);
-    assert_int_equal(count(out, "\"line\":3,"), 0);
+    assert_int_equal(h_count(out, "\"line\":1,"), 1);
+    assert_int_equal(h_count(out, "\"line\":3,"), 0);
     free(err);
     err = NULL;
     assert_int_equal(h_cli_err(&node, &out_nopf, &err, as_me_nopf), 0);
@@ -140,8 +132,8 @@ static void test_prefilter_per_principal(void **state)
     assert_int_equal(h_cli_err(&node, &out, &err, as_al), 0);
     if (!strstr(err, "; prefilter off (a pattern is evaluated on every value)"))
         fail_msg("al-cert's summary: %s", err);
-    assert_int_equal(count(out, "\"line\":1,"), 1);
-    assert_int_equal(count(out, "\"line\":3,\"field\":\"q\",\"value\":\"x.scan.example\""), 1);
+    assert_int_equal(h_count(out, "\"line\":1,"), 1);
+    assert_int_equal(h_count(out, "\"line\":3,\"field\":\"q\",\"value\":\"x.scan.example\""), 1);
     free(out);
     free(err);
 }
@@ -175,7 +167,7 @@ static void test_scan_sightings_tell_author_nothing(void **state)
     snprintf(log, sizeof log, "%s/mine.jsonl", node.dir);
     write_file(log, "{\"q\":\"a.evil.example\"}\n{\"q\":\"intranet.me-cirt.example\"}\n");
     assert_int_equal(h_cli(&node, &out, report), 0);
-    assert_int_equal(count(out, ID("000000000003")), 2); /* the catch-all met both lines */
+    assert_int_equal(h_count(out, ID("000000000003")), 2); /* the catch-all met both lines */
     free(out);
     /* me-cirt has a sighting of each */
     assert_int_equal(sightings_of(me_key, ID("000000000001")), 1);

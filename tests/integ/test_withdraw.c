@@ -106,25 +106,6 @@ static const char *error_field(void)
     return json_string_value(json_object_get(json_object_get(last_json, "error"), "field"));
 }
 
-/* The index covers every row of the store (the node indexes within about a second). */
-static void wait_indexed(void)
-{
-    for (int i = 0; i < 400; i++) {
-        struct pollfd none;
-        const char *g;
-        req("GET", "/api/v1/index", keys[K_NODE], NULL);
-        g = last.body ? strstr(last.body, "\"generation\":") : NULL;
-        if (g) {
-            char where[64];
-            snprintf(where, sizeof where, "seq > %lld", strtoll(g + 13, NULL, 10));
-            if (h_db_count(&node, where) == 0)
-                return;
-        }
-        poll(&none, 0, 25);
-    }
-    fail_msg("the index did not catch up with the store");
-}
-
 /* Does POST /api/v1/match of value as k hit indicator id? */
 static int hits(int k, const char *value, const char *id)
 {
@@ -413,14 +394,14 @@ static void test_engine(void **state)
     assert_int_equal(post(K_AL, ID(40), 2, GREEN, NULL, "e40a.example"), 201);
     assert_int_equal(post(K_AL, ID(40), 3, GREEN, NULL, "e40b.example"), 201);
     assert_int_equal(post(K_AL, ID(41), 2, GREEN, NULL, "e41.example"), 201);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_true(hits(K_RS, "e40b.example", ID(40)));
     assert_false(hits(K_RS, "e40a.example", ID(40))); /* retired by the newer */
     assert_true(hits(K_RS, "e41.example", ID(41)));
     assert_true(correlates(K_RS, "e41.example", ID(41)));
     assert_int_equal(withdraw(K_AL, ID(40), "{\"versions\":[\"2025-01-03T00:00:00.000Z\"]}"), 200);
     assert_int_equal(withdraw(K_AL, ID(41), "{}"), 200);
-    wait_indexed();
+    h_wait_indexed(&node, keys[K_NODE]);
     assert_false(hits(K_RS, "e40b.example", ID(40)));
     assert_true(hits(K_RS, "e40a.example", ID(40))); /* served again: v1 */
     assert_true(correlates(K_RS, "e40a.example", ID(40)));
