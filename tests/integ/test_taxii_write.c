@@ -341,6 +341,43 @@ static void test_mixed(void **state)
     start("172800");
 }
 
+/* A refusal that comes after the object's row was written (the scan-pattern quota of
+ * a submitter, counted after the write): that object alone is undone, the objects
+ * before and after it are kept. */
+static void test_failure_after_write(void **state)
+{
+    size_t cap = 70 * 700, len = 0;
+    char *body = malloc(cap), o[1200], id[80], value[40];
+
+    (void)state;
+    assert_non_null(body);
+    len += (size_t)snprintf(body + len, cap - len, "{\"objects\":[");
+    for (int i = 0; i < 66; i++) {
+        snprintf(id, sizeof id, "indicator--7a100000-0000-4000-8000-%012d", 100 + i);
+        snprintf(value, sizeof value, "%%.q%d.example", i);
+        /* LIKE: evaluated on every value (match plan scan) */
+        snprintf(o, sizeof o,
+                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":"
+                 "\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"t\","
+                 "\"pattern\":\"[domain-name:value LIKE '%s']\",\"pattern_type\":\"stix\","
+                 "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" GREEN "\"]}",
+                 id, value);
+        len += (size_t)snprintf(body + len, cap - len, "%s%s", i ? "," : "", o);
+    }
+    snprintf(body + len, cap - len, "]}");
+    assert_int_equal(post(REGIONAL, K_AL2, body), 202);
+    free(body);
+    assert_int_equal(jint("total_count"), 66);
+    assert_int_equal(jint("success_count"), 64);
+    assert_int_equal(jint("failure_count"), 2);
+    assert_string_equal(entry("failures", 0, "id"), "indicator--7a100000-0000-4000-8000-000000000164");
+    assert_non_null(strstr(entry("failures", 0, "message"), "evaluated on every value"));
+    assert_int_equal(h_db_count(&node, "stix_id LIKE 'indicator--7a100000-0000-4000-8000-0000000001%'"), 64);
+    assert_int_equal(h_db_count(&node, "stix_id = 'indicator--7a100000-0000-4000-8000-000000000164'"), 0);
+    assert_int_equal(h_db_count(&node, "stix_id = 'indicator--7a100000-0000-4000-8000-000000000163'"), 1);
+    assert_true(h_db_integrity_ok(&node));
+}
+
 static void test_who_may_post(void **state)
 {
     char body[1400];
@@ -530,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_media_types),
         cmocka_unit_test(test_not_envelope),
         cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_failure_after_write),
         cmocka_unit_test(test_who_may_post),
         cmocka_unit_test(test_status_of_another),
         cmocka_unit_test(test_status_expiry),
