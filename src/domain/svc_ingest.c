@@ -24,7 +24,14 @@
  * When svc_init() has installed the allocation hooks, each batch's parse trees are
  * built in that batch's arena (util/arena.h) and dropped all at once when the batch
  * is reused, instead of being freed node by node: jansson's allocator calls go to
- * the arena of the thread that is parsing (tl_arena), and to malloc/free elsewhere. */
+ * the arena of the thread that is parsing (tl_arena), and to malloc/free elsewhere.
+ *
+ * Per-object mode (SVC_INGEST_PER_OBJECT, TAXII POST: docs/federation.md 8.2) keeps
+ * every rule and the one transaction, but an object that is refused becomes a failed
+ * item instead of failing the write: each object is written inside a savepoint of its
+ * own (store_savepoint), rolled back alone when a refusal comes after its row was
+ * written (the scan-pattern quota), and the writer forgets what it had read of that
+ * id. It runs on the calling thread alone, one object after the other. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
