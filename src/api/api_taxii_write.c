@@ -51,7 +51,7 @@ enum MHD_Result api_taxii_objects_post(struct api_req *r)
     /* The status of a write that is already durable is not held to http.max_reply: the
      * poster must learn what became of its objects. Its lists are capped
      * (taxii.status_max_details) and each entry is bounded, so this bounds it. */
-    mz_buf_init(&b, 4096 + (size_t)in.max_details * 2 * 1400);
+    mz_buf_init(&b, 4096 + (size_t)in.max_details * 2 * 16384);
     st = node_store_acquire(r->node);
     rc = svc_taxii_post(st, &r->who, &in, &b, &err);
     node_store_release(r->node, st);

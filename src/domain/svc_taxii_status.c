@@ -20,6 +20,7 @@
 
 #include "domain/authz.h"
 #include "domain/svc.h"
+#include "obs/utf8.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/uuid.h"
@@ -68,6 +69,23 @@ static enum mz_err find_collection(struct store *st, const struct principal *p, 
 
 /* ---- the status resource ---- */
 
+/* Replace each byte of s that starts no well-formed UTF-8 sequence with '?': a
+ * message cut at a fixed size (struct mz_error) may end inside a character, and the
+ * status is JSON its poster's parser must read. */
+static void clean_utf8(char *s)
+{
+    size_t n = strlen(s);
+
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            s[i++] = '?';
+            continue;
+        }
+        i += k;
+    }
+}
+
 /* Append one status-details entry {id, version[, message]}. */
 static void put_detail(struct mz_buf *b, int first, const char *id, const char *version, const char *message)
 {
@@ -91,7 +109,7 @@ static void success_message(const struct svc_ingest_result *res, size_t i, char 
     if (it->duplicate)
         snprintf(out, cap, "duplicate: this version is already stored");
     else if (it->warn_copy)
-        snprintf(out, cap, "stored as your organisation's own copy; %.200s holds another object of this id",
+        snprintf(out, cap, "stored as your organisation's own copy; %s holds another object of this id",
                  svc_item_reason(res, i));
     else if (it->warn_narrow)
         snprintf(out, cap, "stored; its marking is narrower than an earlier version's, whose readers keep that one");
@@ -107,7 +125,7 @@ static void write_status(struct mz_buf *b, const char *id, const char *requested
                          const struct svc_ingest_result *res, long max_details)
 {
     size_t n_fail = 0, shown = 0;
-    char msg[512];
+    char msg[1200]; /* a reason is at most 1023 bytes (svc_ingest.c) */
 
     for (size_t i = 0; i < res->n_items; i++)
         n_fail += is_failure(res, i);
@@ -128,7 +146,8 @@ static void write_status(struct mz_buf *b, const char *id, const char *requested
             else
                 success_message(res, i, msg, sizeof msg);
             if (pass && !res->items[i].failed)
-                snprintf(msg, sizeof msg, "skipped: %.480s", svc_item_reason(res, i));
+                snprintf(msg, sizeof msg, "skipped: %s", svc_item_reason(res, i));
+            clean_utf8(msg);
             put_detail(b, !any, svc_item_id(res, i), svc_item_version(res, i), msg);
             any = 1;
             shown++;
