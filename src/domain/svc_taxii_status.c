@@ -141,11 +141,11 @@ static void write_status(struct mz_buf *b, const char *id, const char *requested
                 continue;
             if (!any)
                 mz_buf_puts(b, pass ? ",\"failures\":[" : ",\"successes\":[");
-            if (pass)
-                snprintf(msg, sizeof msg, "%s", res->items[i].failed ? svc_item_reason(res, i) : "");
-            else
+            if (!pass)
                 success_message(res, i, msg, sizeof msg);
-            if (pass && !res->items[i].failed)
+            else if (res->items[i].failed)
+                snprintf(msg, sizeof msg, "%s", svc_item_reason(res, i));
+            else /* R1.1 (another's object) or R6.5 (objects of one id): not stored */
                 snprintf(msg, sizeof msg, "skipped: %s", svc_item_reason(res, i));
             clean_utf8(msg);
             put_detail(b, !any, svc_item_id(res, i), svc_item_version(res, i), msg);
