@@ -1,6 +1,7 @@
 /* fuzz/fuzz_bundle.c - libFuzzer target for the ingest path's parsing: untrusted bytes
  * -> bundle_split() -> stix_validate() on every object, exactly as svc_ingest() runs
- * them before anything is written. Build and run: `make fuzz` (clang, libFuzzer);
+ * them before anything is written; and the same bytes as a TAXII envelope
+ * (bundle_split_envelope(), TAXII POST). Build and run: `make fuzz` (clang, libFuzzer);
  * fuzz/replay.c replays fuzz/corpus/bundle/ under gcc + ASan in `make test`. */
 #include <stddef.h>
 #include <stdint.h>
@@ -39,5 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     mz_error_clear(&err);
     bundle_split((const char *)data, size, &lim, check_object, NULL, NULL, &err);
+    /* the same bytes as a TAXII POST's envelope (bundle_split_envelope) */
+    mz_error_clear(&err);
+    bundle_split_envelope((const char *)data, size, &lim, check_object, NULL, &err);
     return 0;
 }

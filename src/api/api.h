@@ -255,5 +255,8 @@ enum MHD_Result api_taxii_discovery(struct api_req *r);
 enum MHD_Result api_taxii_api_root(struct api_req *r);
 enum MHD_Result api_taxii_collections(struct api_req *r);
 enum MHD_Result api_taxii_collection(struct api_req *r);
+enum MHD_Result api_taxii_objects_post(struct api_req *r);
+enum MHD_Result api_taxii_object_delete(struct api_req *r);
+enum MHD_Result api_taxii_status(struct api_req *r);
 
 #endif

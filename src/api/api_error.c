@@ -27,6 +27,7 @@ static const struct {
     {MZ_ENOMEM, 503},
     {MZ_EBUSY, 503},
     {MZ_ETOOMANY, 429},
+    {MZ_EUNPROCESSABLE, 422},
 };
 
 int api_is_taxii(const struct api_req *r)

@@ -63,6 +63,10 @@ static const struct route routes[] = {
     {"GET", "/taxii2/api", 0, ACCESS_MEMBER, api_taxii_api_root, TAXII, -1},
     {"GET", "/taxii2/api/collections", 0, ACCESS_MEMBER, api_taxii_collections, TAXII, -1},
     {"GET", "/taxii2/api/collections/*", 0, ACCESS_MEMBER, api_taxii_collection, TAXII, -1},
+    /* TAXII writes (api_taxii_write.c) */
+    {"POST", "/taxii2/api/collections/*/objects", 0, ACCESS_MEMBER, api_taxii_objects_post, TAXII, AUTHZ_OBJECT_WRITE},
+    {"DELETE", "/taxii2/api/collections/*/objects/*", 0, ACCESS_MEMBER, api_taxii_object_delete, TAXII, -1},
+    {"GET", "/taxii2/api/status/*", 0, ACCESS_MEMBER, api_taxii_status, TAXII, -1},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -263,6 +267,31 @@ static int body_type_ok(const char *ct)
     return n == 33 && !strncasecmp(ct, "application/x-www-form-urlencoded", 33);
 }
 
+/* TAXII bodies (docs/federation.md 8.2): application/taxii+json with no version
+ * parameter or version=2.1, nothing else (application/stix+json included). */
+static int taxii_body_type_ok(const char *ct)
+{
+    size_t n;
+
+    if (!ct)
+        return 0;
+    n = strcspn(ct, "; ");
+    if (n != 22 || strncasecmp(ct, "application/taxii+json", 22))
+        return 0;
+    for (const char *q = strchr(ct, ';'); q; q = strchr(q + 1, ';')) {
+        const char *a = q + 1;
+        size_t an;
+        while (*a == ' ')
+            a++;
+        an = strcspn(a, ";");
+        while (an && a[an - 1] == ' ')
+            an--;
+        if (an >= 8 && !strncasecmp(a, "version=", 8) && !(an == 11 && !strncmp(a + 8, "2.1", 3)))
+            return 0;
+    }
+    return 1;
+}
+
 /* The checks of the request's media types: 0, or an error reply was queued (*ret). */
 static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Result *ret)
 {
@@ -273,6 +302,12 @@ static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Res
         *ret = api_fail(r, MZ_ENOTACCEPTABLE, "",
                         "%s answers with %s, which the request's Accept header (%.100s) does not allow",
                         r->path, rt->produces, accept);
+        return 1;
+    }
+    if (!strcmp(rt->method, "POST") && !strcmp(rt->produces, TAXII) && !taxii_body_type_ok(ct)) {
+        *ret = api_fail(r, MZ_EMEDIATYPE, "",
+                        "%s reads a TAXII envelope; send it with 'Content-Type: %s' (got %.100s)", r->path,
+                        TAXII, ct ? ct : "none");
         return 1;
     }
     if ((!strcmp(rt->method, "POST") || !strcmp(rt->method, "PATCH")) && !body_type_ok(ct)) {

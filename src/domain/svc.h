@@ -256,12 +256,15 @@ struct svc_put_item {
     size_t reason_off;  /* skipped: why; warn_copy: the owner whose copy it replaces for
                            the poster's organisation (R1.4); offsets into strings */
     int warn_copy;
+    int failed;         /* per-object mode: refused (invalid, a conflict, a rule): nothing
+                           of it is stored; reason_off is the refusal's message */
 };
 
 struct svc_ingest_result {
     struct svc_put_item *items;
     size_t n_items, cap;
     size_t n_new, n_duplicate, n_defaulted, n_raised, n_skipped, n_inherited;
+    size_t n_failed;    /* per-object mode: items refused */
     int was_bundle;
     char *strings;      /* NUL-separated ids and versions of the items */
     size_t strings_len, strings_cap;
@@ -289,6 +292,22 @@ void svc_ingest_result_free(struct svc_ingest_result *r);
 enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *buf, size_t len,
                        const struct bundle_limits *lim, struct svc_ingest_result *res,
                        struct mz_error *err);
+
+enum svc_ingest_flags {
+    /* An object that is refused - invalid, in conflict, refused by a rule of the
+     * model - is an item with `failed` set and its message; the rest is stored (in
+     * one transaction still). The write fails as a whole only when the body cannot
+     * be read, on a store or memory error, or past the organisation's quota
+     * (ingest.max_objects_per_org). Objects go one at a time (no second thread). */
+    SVC_INGEST_PER_OBJECT = 1,
+    /* The body is a TAXII envelope (bundle_split_envelope), not a bundle */
+    SVC_INGEST_TAXII_ENVELOPE = 2
+};
+
+/* svc_ingest with flags (enum svc_ingest_flags): TAXII POST's per-object write. */
+enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const char *buf, size_t len,
+                             const struct bundle_limits *lim, unsigned flags, struct svc_ingest_result *res,
+                             struct mz_error *err);
 
 struct svc_query {
     const char *const *types; /* filters as in store_query */
@@ -485,5 +504,43 @@ enum mz_err svc_export_next(struct svc_export *x, struct mz_buf *out, size_t tar
 /* Objects written so far. */
 size_t svc_export_count(const struct svc_export *x);
 void svc_export_close(struct svc_export *x);
+
+/* ---- TAXII's writes: POST, status, DELETE (svc_taxii_status.c; docs/federation.md
+ * 8.2, issue 11 work package 3) ----
+ *
+ * A collection is named by its id (the community's UUID) or alias (its name); one
+ * p's organisation is no member of is MZ_ENOTFOUND, as one that does not exist. */
+
+struct svc_taxii_post_in {
+    const char *collection;          /* id or alias */
+    const char *body;                /* the envelope, body_len bytes */
+    size_t body_len;
+    const struct bundle_limits *lim; /* as for svc_ingest (communities is ignored) */
+    long keep;                       /* taxii.status_keep: seconds the status is kept */
+    long max_details;                /* taxii.status_max_details */
+};
+
+/* POST .../collections/{id}/objects/: the envelope's objects written into the
+ * collection's community as p (svc_ingest_flags, per-object): each refused object
+ * (invalid, a conflict, skipped by the model's rules) is a failure with its message,
+ * duplicates are successes, the rest is committed before this returns. The status
+ * resource (status "complete") is appended to out and kept for p for in->keep
+ * seconds; expired ones are deleted first. Refusals of the whole: MZ_ENOTFOUND (the
+ * collection), MZ_EFORBIDDEN (p may not write into it), MZ_EUNPROCESSABLE (no
+ * envelope), MZ_EINVAL (unreadable JSON), MZ_ETOOBIG (limits, quota). */
+enum mz_err svc_taxii_post(struct store *st, const struct principal *p, const struct svc_taxii_post_in *in,
+                           struct mz_buf *out, struct mz_error *err);
+/* The status resource id that p posted, unexpired, appended to out; MZ_ENOTFOUND
+ * otherwise (unknown, expired, another poster's: one message). */
+enum mz_err svc_taxii_status_get(struct store *st, const struct principal *p, const char *id, struct mz_buf *out,
+                                 struct mz_error *err);
+/* DELETE .../collections/{collection}/objects/{id}/: svc_withdraw as p of every
+ * version of id p may withdraw, or of those of versions (a comma list of
+ * `modified` values, or NULL), with no `to` and owner_gives_up (docs/model.md
+ * R7.5). MZ_ENOTFOUND when p may neither read nor write the collection, or (R7.1)
+ * p's organisation holds no such version it may read; MZ_EFORBIDDEN when p may only
+ * one of the two, or R7.2 refuses. */
+enum mz_err svc_taxii_delete(struct store *st, const struct principal *p, const char *collection, const char *id,
+                             const char *versions, struct mz_error *err);
 
 #endif

@@ -24,7 +24,14 @@
  * When svc_init() has installed the allocation hooks, each batch's parse trees are
  * built in that batch's arena (util/arena.h) and dropped all at once when the batch
  * is reused, instead of being freed node by node: jansson's allocator calls go to
- * the arena of the thread that is parsing (tl_arena), and to malloc/free elsewhere. */
+ * the arena of the thread that is parsing (tl_arena), and to malloc/free elsewhere.
+ *
+ * Per-object mode (SVC_INGEST_PER_OBJECT, TAXII POST: docs/federation.md 8.2) keeps
+ * every rule and the one transaction, but an object that is refused becomes a failed
+ * item instead of failing the write: each object is written inside a savepoint of its
+ * own (store_savepoint), rolled back alone when a refusal comes after its row was
+ * written (the scan-pattern quota), and the writer forgets what it had read of that
+ * id. It runs on the calling thread alone, one object after the other. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -167,6 +174,7 @@ static enum mz_err record(struct svc_ingest_result *res, const struct stix_info 
     it->skipped = o->skipped;
     it->warn_narrow = o->warn_narrow;
     it->warn_copy = o->warn_copy;
+    it->failed = 0; /* record_failure sets it */
     res->n_items++;
     res->n_skipped += o->skipped;
     res->n_new += !o->duplicate && !o->skipped;
@@ -205,6 +213,7 @@ struct writer {
     const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
     uint64_t comm;         /* the communities the versions are shared into (issue 11) */
+    unsigned flags;        /* enum svc_ingest_flags */
 };
 
 _Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
@@ -290,6 +299,20 @@ static enum mz_err writer_model(struct writer *w, const char *id, struct model_i
     s->used = ++w->tick;
     *out = &s->m;
     return MZ_OK;
+}
+
+/* Forget what w holds of id's versions (per-object mode: its writes were rolled
+ * back, so the slot may hold rows that are no longer there). */
+static void writer_model_drop(struct writer *w, const char *id)
+{
+    for (int i = 0; i < MODEL_SLOTS; i++)
+        if (w->models[i].id && !strcmp(w->models[i].id, id)) {
+            free(w->models[i].id);
+            w->models[i].id = NULL;
+            model_free(&w->models[i].m);
+            memset(&w->models[i].m, 0, sizeof w->models[i].m);
+            w->models[i].used = 0;
+        }
 }
 
 static void writer_models_free(struct writer *w)
@@ -613,6 +636,79 @@ static void item_release(struct item *it)
     it->obj = NULL;
 }
 
+/* ---- per-object mode (TAXII POST): a refused object is a failed item ---- */
+
+/* Errors that are the node's, not the object's: they fail the whole write. */
+static int fatal(enum mz_err rc)
+{
+    return rc == MZ_ENOMEM || rc == MZ_EIO || rc == MZ_EBUSY;
+}
+
+/* A string member of obj, if it is a short one ("" otherwise): what a failed item
+ * is named by, since a refused object may have no valid id or version. */
+static const char *member_text(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+
+    return v && strlen(v) < 256 ? v : "";
+}
+
+/* Record object index (obj) as refused with e's message. */
+static enum mz_err record_failure(struct svc_ingest_result *res, json_t *obj, size_t index, const struct mz_error *e)
+{
+    struct stix_info info;
+    struct outcome o;
+    const char *version = member_text(obj, "modified");
+    enum mz_err rc;
+
+    memset(&info, 0, sizeof info);
+    memset(&o, 0, sizeof o);
+    info.id = member_text(obj, "id");
+    info.version = *version ? version : member_text(obj, "created");
+    snprintf(o.reason, sizeof o.reason, "%s: %s (/objects/%zu%s)", mz_err_name(e->code),
+             e->msg[0] ? e->msg : "refused", index, e->field);
+    rc = record(res, &info, &o);
+    if (!rc) {
+        res->items[res->n_items - 1].failed = 1;
+        res->n_new--; /* record() counted it as new */
+        res->n_failed++;
+    }
+    return rc;
+}
+
+/* One object in per-object mode: its writes are undone alone if it is refused. */
+static enum mz_err per_object_one(struct writer *w, struct item *it, size_t index, struct mz_error *err)
+{
+    struct mz_error e;
+    enum mz_err rc;
+
+    mz_error_clear(&e);
+    rc = stix_validate(it->obj, &it->info, &e);
+    if (!rc)
+        rc = precheck(w, it, &e);
+    if (!rc) {
+        rc = store_savepoint(w->st, err);
+        if (rc)
+            return rc;
+        rc = put_item(w, it, &e);
+        if (!rc) {
+            rc = store_savepoint_release(w->st, err);
+            return rc;
+        }
+        if (store_savepoint_rollback(w->st, err))
+            return err->code;
+        writer_model_drop(w, it->info.id);
+    }
+    if (fatal(rc)) {
+        *err = e;
+        return rc;
+    }
+    rc = record_failure(w->res, it->obj, index, &e);
+    if (rc)
+        mz_error_set(err, rc, "", "out of memory");
+    return rc;
+}
+
 /* ---- single thread: validate and put each object as it is split ---- */
 
 static enum mz_err inline_one(void *ctx, json_t *obj, const char *raw, size_t raw_len,
@@ -620,8 +716,14 @@ static enum mz_err inline_one(void *ctx, json_t *obj, const char *raw, size_t ra
 {
     struct writer *w = ctx;
     struct item it = {obj, {0}, raw, raw_len};
-    enum mz_err rc = stix_validate(obj, &it.info, err);
+    enum mz_err rc;
 
+    if (w->flags & SVC_INGEST_PER_OBJECT) {
+        rc = per_object_one(w, &it, index, err);
+        stix_info_clear(&it.info);
+        return rc;
+    }
+    rc = stix_validate(obj, &it.info, err);
     (void)index; /* bundle_split() names the object in err */
     if (!rc)
         rc = precheck(w, &it, err);
@@ -862,7 +964,10 @@ static enum mz_err check_org_quota(struct writer *w, struct mz_error *err)
 static enum mz_err ingest_pass(struct writer *w, const char *buf, size_t len, const struct bundle_limits *lim,
                                struct mz_error *err)
 {
-    if (len >= PIPELINE_MIN_BYTES)
+    if (w->flags & SVC_INGEST_TAXII_ENVELOPE)
+        return (w->res->was_bundle = 1), bundle_split_envelope(buf, len, lim, inline_one, w, err);
+    /* per-object mode goes one object at a time: each has a savepoint of its own */
+    if (len >= PIPELINE_MIN_BYTES && !(w->flags & SVC_INGEST_PER_OBJECT))
         return run_pipeline(w, buf, len, lim, err);
     return bundle_split(buf, len, lim, inline_one, w, &w->res->was_bundle, err);
 }
@@ -871,11 +976,19 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
                        const struct bundle_limits *lim, struct svc_ingest_result *res,
                        struct mz_error *err)
 {
+    return svc_ingest_flags(st, p, buf, len, lim, 0, res, err);
+}
+
+enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const char *buf, size_t len,
+                             const struct bundle_limits *lim, unsigned flags, struct svc_ingest_result *res,
+                             struct mz_error *err)
+{
     struct writer w;
     enum mz_err rc;
 
     memset(res, 0, sizeof *res);
     memset(&w, 0, sizeof w);
+    w.flags = flags;
     rc = authz_check(p, AUTHZ_OBJECT_WRITE, err);
     if (rc)
         return rc;

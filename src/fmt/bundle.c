@@ -260,9 +260,41 @@ static int span_is(const char *p, size_t n, const char *quoted)
     return n == strlen(quoted) && memcmp(p, quoted, n) == 0;
 }
 
+/* Is buf[0..len) well-formed JSON of another kind than an object (a list, a string,
+ * a number)? Asked only of a body refused as no object, to tell 422 from 400. */
+static int not_an_object(const char *buf, size_t len)
+{
+    json_t *v = json_loadb(buf, len, JSON_DECODE_ANY, NULL);
+    int r = v && !json_is_object(v);
+
+    json_decref(v);
+    return r;
+}
+
+/* A TAXII envelope's objects (walk() has read the top-level object into t). What is
+ * JSON but no envelope is MZ_EUNPROCESSABLE: 422 (docs/federation.md 8.2). */
+static enum mz_err envelope(const char *buf, const struct top *t, const struct bundle_limits *lim, span_fn fn,
+                            void *ctx, int *is_bundle_out, struct mz_error *err)
+{
+    if (t->type_p)
+        return mz_error_set(err, MZ_EUNPROCESSABLE, "/type",
+                            "the body has a `type`: it is a STIX %s, not a TAXII envelope; send the objects as "
+                            "{\"objects\":[...]}",
+                            span_is(t->type_p, t->type_n, "\"bundle\"") ? "bundle" : "object");
+    if (!t->objects_p)
+        return mz_error_set(err, MZ_EUNPROCESSABLE, "/objects",
+                            "the body is not a TAXII envelope: it has no `objects` list; send {\"objects\":[...]}");
+    if (*t->objects_p != '[')
+        return mz_error_set(err, MZ_EUNPROCESSABLE, "/objects",
+                            "the envelope's `objects` must be a list of STIX objects");
+    if (is_bundle_out)
+        *is_bundle_out = 1;
+    return split_objects(buf, t, lim, fn, ctx, err);
+}
+
 /* Check the envelope and hand each object's span to fn: the work shared by
  * bundle_split() and bundle_spans(). */
-static enum mz_err walk(const char *buf, size_t len, const struct bundle_limits *lim, span_fn fn,
+static enum mz_err walk(const char *buf, size_t len, const struct bundle_limits *lim, int taxii, span_fn fn,
                         void *ctx, int *is_bundle_out, struct mz_error *err)
 {
     struct scan s = {buf, buf + len, lim->max_depth};
@@ -270,11 +302,17 @@ static enum mz_err walk(const char *buf, size_t len, const struct bundle_limits 
     enum mz_err rc = scan_top(&s, buf, &t, err);
     json_t *v = NULL;
 
+    if (rc == MZ_EINVAL && taxii && not_an_object(buf, len))
+        return mz_error_set(err, MZ_EUNPROCESSABLE, "",
+                            "the body is JSON but not a TAXII envelope: send a JSON object {\"objects\":[...]} "
+                            "(Content-Type: application/taxii+json;version=2.1)");
     if (rc)
         return rc;
     skip_ws(&s);
     if (s.p != s.end)
         return mz_error_set(err, MZ_EINVAL, "", "malformed JSON: unexpected data after the end at byte %zu", (size_t)(s.p - buf));
+    if (taxii)
+        return envelope(buf, &t, lim, fn, ctx, is_bundle_out, err);
     if (!t.type_p)
         return mz_error_set(err, MZ_EINVAL, "/type", "required property `type` is missing");
     if (!span_is(t.type_p, t.type_n, "\"bundle\"")) {
@@ -330,7 +368,14 @@ enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits
                          struct mz_error *err)
 {
     struct split_ctx c = {buf, fn, ctx};
-    return walk(buf, len, lim, parse_and_call, &c, is_bundle_out, err);
+    return walk(buf, len, lim, 0, parse_and_call, &c, is_bundle_out, err);
+}
+
+enum mz_err bundle_split_envelope(const char *buf, size_t len, const struct bundle_limits *lim,
+                                  bundle_object_fn fn, void *ctx, struct mz_error *err)
+{
+    struct split_ctx c = {buf, fn, ctx};
+    return walk(buf, len, lim, 1, parse_and_call, &c, NULL, err);
 }
 
 struct spans_ctx {
@@ -364,7 +409,7 @@ enum mz_err bundle_spans(const char *buf, size_t len, const struct bundle_limits
                          struct mz_error *err)
 {
     struct spans_ctx c = {buf, NULL, 0, 0};
-    enum mz_err rc = walk(buf, len, lim, keep_span, &c, is_bundle_out, err);
+    enum mz_err rc = walk(buf, len, lim, 0, keep_span, &c, is_bundle_out, err);
 
     if (rc) {
         free(c.spans);

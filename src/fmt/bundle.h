@@ -57,6 +57,12 @@ typedef enum mz_err (*bundle_object_fn)(void *ctx, json_t *obj, const char *raw,
 enum mz_err bundle_split(const char *buf, size_t len, const struct bundle_limits *lim,
                          bundle_object_fn fn, void *ctx, int *is_bundle_out,
                          struct mz_error *err);
+/* The same for a TAXII 2.1 envelope, {"objects":[...]} with no `type` (TAXII POST,
+ * docs/federation.md 8.2): JSON that is no envelope - a STIX bundle or object
+ * included, refused rather than guessed at - is MZ_EUNPROCESSABLE (422); JSON that
+ * cannot be read is MZ_EINVAL, as for bundle_split. */
+enum mz_err bundle_split_envelope(const char *buf, size_t len, const struct bundle_limits *lim,
+                                  bundle_object_fn fn, void *ctx, struct mz_error *err);
 
 /* Where one object lies in the buffer. */
 struct bundle_span {

@@ -67,6 +67,13 @@ enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out,
 enum mz_err store_begin(struct store *st, struct mz_error *err);
 enum mz_err store_commit(struct store *st, struct mz_error *err);
 void store_rollback(struct store *st);
+/* Inside a write transaction, a point that one object's writes can be rolled back
+ * to without the rest (svc_ingest's per-object mode, TAXII POST): store_savepoint
+ * sets it; store_savepoint_release keeps what was written since, and
+ * store_savepoint_rollback drops it. One at a time. */
+enum mz_err store_savepoint(struct store *st, struct mz_error *err);
+enum mz_err store_savepoint_release(struct store *st, struct mz_error *err);
+enum mz_err store_savepoint_rollback(struct store *st, struct mz_error *err);
 /* A read transaction: every read until store_rollback() sees one snapshot of the
  * store (the one of its first read), whatever is committed meanwhile, and takes no
  * lock that a writer waits for (WAL). A snapshot held for long keeps the write-ahead
@@ -553,5 +560,29 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
 enum mz_err store_count(struct store *st, const struct store_vis *vis,
                         const struct store_query *q, int64_t *count_out,
                         struct mz_error *err);
+
+/* ---- TAXII status resources (issue 11; docs/federation.md 6.1 and 8.2) ----
+ *
+ * The status resource of each TAXII POST, as JSON, kept for its poster until it
+ * expires. Strings are borrowed for the call. */
+
+struct store_taxii_status {
+    const char *id;                /* the status id (a UUID) */
+    int64_t user_id;               /* the poster: a user, */
+    int64_t node;                  /* or a peer node (0: none) */
+    const char *request_timestamp; /* RFC 3339 */
+    int64_t expires;               /* unix seconds; unreadable from then on */
+    const char *body;              /* the status resource */
+    size_t body_len;
+};
+
+/* Delete the rows expired at now (unix seconds); *n_out (may be NULL): how many. */
+enum mz_err store_taxii_status_expire(struct store *st, int64_t now, int64_t *n_out, struct mz_error *err);
+enum mz_err store_taxii_status_put(struct store *st, const struct store_taxii_status *in, struct mz_error *err);
+/* The body of status id posted by user_id / node, unless expired at now:
+ * MZ_ENOTFOUND (the same for another poster's). *body_out: heap, NUL-terminated,
+ * the caller frees it; written only on success. */
+enum mz_err store_taxii_status_get(struct store *st, const char *id, int64_t user_id, int64_t node, int64_t now,
+                                   char **body_out, size_t *len_out, struct mz_error *err);
 
 #endif

@@ -237,6 +237,17 @@ static const char *const migrations[] = {
      " FROM (SELECT lower(hex(randomblob(16))) AS h);"
      "INSERT INTO memberships(community,org,can_read,can_write,since)"
      " SELECT 1, id, 1, 1, strftime('%Y-%m-%dT%H:%M:%SZ','now') FROM orgs ORDER BY id;"),
+    /* 13 (issue 11): the status resources of TAXII POSTs (docs/federation.md 6.1),
+     * each readable by its poster (a user, or later a peer node) until `expires`
+     * (unix seconds); expired ones are deleted by the next POST */
+    "CREATE TABLE taxii_status("
+    " id TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL DEFAULT 0,"
+    " node INTEGER NOT NULL DEFAULT 0,"
+    " request_timestamp TEXT NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " body TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX taxii_status_expires ON taxii_status(expires);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -498,6 +509,23 @@ void store_rollback(struct store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum mz_err store_savepoint(struct store *st, struct mz_error *err)
+{
+    return exec(st, "SAVEPOINT one_object", err);
+}
+
+enum mz_err store_savepoint_release(struct store *st, struct mz_error *err)
+{
+    return exec(st, "RELEASE one_object", err);
+}
+
+enum mz_err store_savepoint_rollback(struct store *st, struct mz_error *err)
+{
+    enum mz_err rc = exec(st, "ROLLBACK TO one_object", err);
+
+    return rc ? rc : exec(st, "RELEASE one_object", err);
 }
 
 enum mz_err store_checkpoint(struct store *st, struct mz_error *err)
@@ -2195,6 +2223,82 @@ enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out,
     }
     if (step != SQLITE_DONE)
         rc = db_error(st, err, "explain a query");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- TAXII status resources (issue 11) ---- */
+
+enum mz_err store_taxii_status_expire(struct store *st, int64_t now, int64_t *n_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "DELETE FROM taxii_status WHERE expires <= ?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, now);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "expire TAXII status");
+    else if (n_out)
+        *n_out = sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_taxii_status_put(struct store *st, const struct store_taxii_status *in, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "INSERT INTO taxii_status(id,user_id,node,request_timestamp,expires,body)"
+                             " VALUES(?1,?2,?3,?4,?5,?6)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, in->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, in->user_id);
+    sqlite3_bind_int64(s, 3, in->node);
+    sqlite3_bind_text(s, 4, in->request_timestamp, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, in->expires);
+    sqlite3_bind_text(s, 6, in->body, (int)in->body_len, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "keep TAXII status");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_taxii_status_get(struct store *st, const char *id, int64_t user_id, int64_t node, int64_t now,
+                                   char **body_out, size_t *len_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "SELECT body FROM taxii_status WHERE id=?1 AND user_id=?2 AND node=?3 AND expires > ?4",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, user_id);
+    sqlite3_bind_int64(s, 3, node);
+    sqlite3_bind_int64(s, 4, now);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        char *b = malloc(n + 1);
+        if (!b) {
+            rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        } else {
+            memcpy(b, sqlite3_column_text(s, 0), n);
+            b[n] = '\0';
+            *body_out = b;
+            *len_out = n;
+        }
+    } else if (step == SQLITE_DONE) {
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no such status");
+    } else {
+        rc = db_error(st, err, "read TAXII status");
+    }
     sqlite3_finalize(s);
     return rc;
 }

@@ -25,6 +25,8 @@ struct mz_conf {
     long ingest_max_objects_per_org; /* rows one organisation may hold; 0: no quota */
     long ingest_max_versions_per_org_id; /* rows of one id one organisation may hold (R6.5) */
     long sync_max_objects_per_id;    /* objects of one id from peers (R6.5; issue 11's sync) */
+    long taxii_status_keep;          /* seconds a TAXII POST's status resource is kept */
+    long taxii_status_max_details;   /* entries of each list of a TAXII status resource */
     long accounts_max_users_per_org; /* users of one organisation (R6.5: its objects of an id) */
     long http_timeout;               /* seconds of connection inactivity */
     long http_max_connections;

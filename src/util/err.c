@@ -57,6 +57,7 @@ const char *mz_err_name(enum mz_err code)
     case MZ_EMEDIATYPE: return "unsupported_media_type";
     case MZ_EBUSY: return "busy";
     case MZ_ETOOMANY: return "too_many_requests";
+    case MZ_EUNPROCESSABLE: return "unprocessable";
     }
     return "unknown";
 }

@@ -23,7 +23,9 @@ enum mz_err {
     MZ_ENOTACCEPTABLE, /* the client accepts none of the media types offered */
     MZ_EMEDIATYPE,   /* the request body's media type is not one that is read */
     MZ_EBUSY,        /* the node is at one of its limits for now (uploads, exports in flight): retry */
-    MZ_ETOOMANY      /* this client already holds as many requests or connections as it may */
+    MZ_ETOOMANY,     /* this client already holds as many requests or connections as it may */
+    MZ_EUNPROCESSABLE /* well-formed, but not the kind of document the call reads (a TAXII POST
+                         body that is no envelope: 422) */
 };
 
 #define MZ_ERR_MSG_LEN 256

@@ -8,7 +8,9 @@
  * UTF-8) with their codes and fields; the depth limit at its boundary and against
  * 100000 nested brackets (an error naming the depth limit, no crash); max_objects at
  * its boundary (MZ_ETOOBIG beyond it); and a failing callback, which stops the split
- * and gets its err->field prefixed with "/objects/<i>". */
+ * and gets its err->field prefixed with "/objects/<i>"; bundle_split_envelope (TAXII
+ * POST): envelopes read, bundles, single objects, lists and other JSON refused as
+ * MZ_EUNPROCESSABLE with their fields, unreadable JSON as MZ_EINVAL, max_objects. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -529,6 +531,65 @@ static void test_callback_failure_single_object(void **state)
     assert_string_equal(err.field, "/id");
 }
 
+/* bundle_split_envelope: TAXII's envelope is read, everything else that is JSON is
+ * MZ_EUNPROCESSABLE (a bundle and a single object included), JSON that is not is
+ * MZ_EINVAL, the limits hold. */
+static void test_envelope(void **state)
+{
+    static const struct {
+        const char *body;
+        enum mz_err rc;
+        size_t n;
+        const char *field;
+    } cases[] = {
+        {"{\"objects\":[" O1 "," O3 "]}", MZ_OK, 2, ""},
+        {" {\"more\":false,\"objects\":[" O1 "],\"next\":\"x\"} ", MZ_OK, 1, ""},
+        {"{\"objects\":[]}", MZ_OK, 0, ""},
+        {"{\"type\":\"bundle\",\"id\":" BID ",\"objects\":[" O1 "]}", MZ_EUNPROCESSABLE, 0, "/type"},
+        {O1, MZ_EUNPROCESSABLE, 0, "/type"},
+        {"{}", MZ_EUNPROCESSABLE, 0, "/objects"},
+        {"{\"more\":true}", MZ_EUNPROCESSABLE, 0, "/objects"},
+        {"{\"objects\":{}}", MZ_EUNPROCESSABLE, 0, "/objects"},
+        {"{\"objects\":\"[]\"}", MZ_EUNPROCESSABLE, 0, "/objects"},
+        {"[" O1 "]", MZ_EUNPROCESSABLE, 0, ""},
+        {" 5 ", MZ_EUNPROCESSABLE, 0, ""},
+        {"\"objects\"", MZ_EUNPROCESSABLE, 0, ""},
+        {"", MZ_EINVAL, 0, ""},
+        {"[", MZ_EINVAL, 0, ""},
+        {"{\"objects\":[" O1, MZ_EINVAL, 0, ""},
+        {"{\"objects\":[],\"objects\":[" O1 "]}", MZ_EINVAL, 0, ""},
+        {"{\"objects\":[]} x", MZ_EINVAL, 0, ""},
+    };
+    struct bundle_limits one = LIM;
+    struct seen sn;
+    struct mz_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        enum mz_err rc;
+        memset(&sn, 0, sizeof sn);
+        sn.buf = cases[i].body;
+        sn.len = strlen(cases[i].body);
+        sn.fail_at = -1;
+        mz_error_clear(&err);
+        rc = bundle_split_envelope(cases[i].body, sn.len, &LIM, record, &sn, &err);
+        assert_case_int(cases[i].body, rc, cases[i].rc);
+        assert_case_int(cases[i].body, sn.n_calls, cases[i].n);
+        if (rc)
+            assert_case_str(cases[i].body, err.field, cases[i].field);
+    }
+    /* http.max_objects holds for envelopes too */
+    one.max_objects = 1;
+    memset(&sn, 0, sizeof sn);
+    sn.buf = "{\"objects\":[" O1 "," O3 "]}";
+    sn.len = strlen(sn.buf);
+    sn.fail_at = -1;
+    assert_int_equal(bundle_split_envelope(sn.buf, sn.len, &one, record, &sn, &err), MZ_ETOOBIG);
+    /* a bundle is no envelope, and an envelope no bundle: bundle_split refuses it */
+    assert_int_equal(split("{\"objects\":[" O1 "]}", strlen("{\"objects\":[" O1 "]}"), &LIM, &sn, NULL, &err),
+                     MZ_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_callback_failure_stops_and_prefixes),
         cmocka_unit_test(test_callback_failure_first_object),
         cmocka_unit_test(test_callback_failure_single_object),
+        cmocka_unit_test(test_envelope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
