@@ -260,5 +260,9 @@ enum fed_code fed_guard_progress(struct fed_guard *g, const struct fed_ask *ask,
  * "YYYY-MM-DDTHH:MM:SS.ffffffZ" (microseconds; more digits cut), comparable with
  * strcmp. 0 on success, -1 if text is not one. */
 int fed_time_norm(const char *text, size_t len, char out[FED_TIME_LEN]);
+/* A normalised timestamp one microsecond earlier, into out: the added_after a taxii
+ * peer is asked from, so that objects sharing the last date_added are read again
+ * (10.3, ties). 0, or -1 when norm is not fed_time_norm's form. */
+int fed_time_minus_1us(const char *norm, char out[FED_TIME_LEN]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <xxhash.h>
 
 /* The mz_err a guard code is reported with. */
@@ -87,6 +88,43 @@ int fed_time_norm(const char *text, size_t len, char out[FED_TIME_LEN])
     if (i + 1 != len || (text[i] != 'Z' && text[i] != 'z'))
         return -1;
     snprintf(out, FED_TIME_LEN, "%.10sT%.8s.%sZ", text, text + 11, frac);
+    return 0;
+}
+
+int fed_time_minus_1us(const char *norm, char out[FED_TIME_LEN])
+{
+    char check[FED_TIME_LEN];
+    struct tm tm = {0};
+    long us;
+    time_t t;
+
+    if (fed_time_norm(norm, strlen(norm), check) != 0 || strcmp(check, norm) != 0)
+        return -1;
+    tm.tm_year = (int)strtol(norm, NULL, 10) - 1900;
+    tm.tm_mon = (int)strtol(norm + 5, NULL, 10) - 1;
+    tm.tm_mday = (int)strtol(norm + 8, NULL, 10);
+    tm.tm_hour = (int)strtol(norm + 11, NULL, 10);
+    tm.tm_min = (int)strtol(norm + 14, NULL, 10);
+    tm.tm_sec = (int)strtol(norm + 17, NULL, 10);
+    us = strtol(norm + 20, NULL, 10);
+    t = timegm(&tm);
+    if (us > 0) {
+        us--;
+    } else {
+        us = 999999;
+        t--;
+    }
+    if (!gmtime_r(&t, &tm))
+        return -1;
+    {
+        char text[128];
+        int n = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+
+        if (n <= 0 || n >= FED_TIME_LEN)
+            return -1;
+        memcpy(out, text, (size_t)n + 1);
+    }
     return 0;
 }
 

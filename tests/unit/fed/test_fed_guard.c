@@ -537,6 +537,21 @@ static void test_time_norm(void **state)
     }
 }
 
+static void test_time_minus_1us(void **state)
+{
+    char out[FED_TIME_LEN];
+
+    (void)state;
+    assert_int_equal(fed_time_minus_1us("2026-12-07T19:28:15.123456Z", out), 0);
+    assert_string_equal(out, "2026-12-07T19:28:15.123455Z");
+    assert_int_equal(fed_time_minus_1us("2027-01-01T00:00:00.000000Z", out), 0);
+    assert_string_equal(out, "2026-12-31T23:59:59.999999Z");
+    assert_int_equal(fed_time_minus_1us("2024-03-01T00:00:00.000000Z", out), 0);
+    assert_string_equal(out, "2024-02-29T23:59:59.999999Z");
+    assert_int_equal(fed_time_minus_1us("2024-03-01T00:00:00Z", out), -1); /* not normalised */
+    assert_int_equal(fed_time_minus_1us("never", out), -1);
+}
+
 static void test_code_names(void **state)
 {
     (void)state;
@@ -568,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_progress_ties),
         cmocka_unit_test(test_progress_stale),
         cmocka_unit_test(test_time_norm),
+        cmocka_unit_test(test_time_minus_1us),
         cmocka_unit_test(test_code_names),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
