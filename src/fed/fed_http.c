@@ -41,6 +41,7 @@ struct xfer {
     size_t alloc;
     int too_large;
     int stopped;
+    int nomem;
 };
 
 static int curl_ready;
@@ -173,8 +174,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
         if (want > x->cap + 1)
             want = x->cap + 1;
         p = realloc(r->body, want);
-        if (!p)
+        if (!p) {
+            x->nomem = 1;
             return 0;
+        }
         r->body = p;
         x->alloc = want;
     }
@@ -454,6 +457,8 @@ static enum fed_code transport_code(CURLcode rc, const struct xfer *x)
         return FED_STOPPED;
     if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED)
         return FED_TOO_LARGE;
+    if (x->nomem)
+        return FED_NOMEM;
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
         return FED_TIMEOUT;
@@ -485,7 +490,7 @@ static enum fed_code transport_code(CURLcode rc, const struct xfer *x)
 enum fed_code fed_http_request(struct fed_http *h, const struct fed_req *rq, struct fed_resp *r,
                                struct mz_error *err)
 {
-    struct xfer x = {h, r, h->o.max_page_bytes, 0, 0, 0};
+    struct xfer x = {h, r, h->o.max_page_bytes, 0, 0, 0, 0};
     int post = rq->body != NULL;
     CURL *c = h->curl;
     enum fed_code code;
