@@ -202,6 +202,7 @@ struct fed_facts {
     int envelope_ok;                  /* an object; objects an array of objects, more a
                                          boolean, next a string, where present */
     long n_objects;
+    int too_many;                     /* more objects than http.max_objects */
     int more;
     const char *next;                 /* borrowed from env, NULL when absent */
     size_t next_len;

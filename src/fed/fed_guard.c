@@ -294,6 +294,7 @@ enum fed_code fed_guard_facts(const struct fed_resp *r, const struct fed_opts *o
             return FED_OK;
     f->envelope_ok = 1;
     f->n_objects = objects ? (long)json_array_size(objects) : 0;
+    f->too_many = o->max_objects > 0 && f->n_objects > o->max_objects;
     f->more = more && json_is_true(more);
     if (next) {
         f->next = json_string_value(next);
@@ -385,6 +386,8 @@ enum fed_code fed_guard_check(struct fed_guard *g, const struct fed_ask *ask, co
         return fail(err, FED_BAD_JSON, "the peer's answer is not JSON, or nested deeper than http.max_depth");
     if (!f->envelope_ok)
         return fail(err, FED_BAD_JSON, "the peer's answer is not a TAXII envelope (objects, more, next of the wrong types)");
+    if (f->too_many)
+        return fail(err, FED_BAD_JSON, "the peer's page holds %ld objects, more than http.max_objects", f->n_objects);
     if (f->n_objects > ask->limit)
         return fail(err, FED_OVER_LIMIT, "the peer sent %ld objects for a limit of %ld", f->n_objects, ask->limit);
     if (g->max_objects_per_run > 0 && g->objects + f->n_objects > g->max_objects_per_run)

@@ -6,7 +6,9 @@
  * accepted; a wrong pin, a certificate of another CA, an expired one, the system CAs
  * (which do not know the test CA) and plain HTTP on an https URL are refused with
  * `tls`; an http:// URL is refused without allow_http and served with it (loopback).
- * The client sends its Bearer token and no Accept-Encoding. A compliant collection
+ * The client sends its Bearer token (or Basic credentials) and no Accept-Encoding,
+ * and its client certificate when given one; options that cannot work are refused
+ * before any connection; a refused connection is retried with a doubling backoff. A compliant collection
  * is walked page by page (limit 7) through the guard, every object once, with next
  * tokens and with added_after; a POST is answered 202. Then one test per hostile mode
  * of the server, each ending with its code of 10.5 within a small bound: small limits
@@ -292,7 +294,82 @@ static void test_tls_ca_file_and_pins_accepted(void **state)
     assert_int_equal(get_once(&o, "/taxii2/", &status, msg), FED_OK);
     /* the Bearer token went, and no Accept-Encoding */
     assert_true(h_py_wait(&p, "request GET /taxii2/ auth=bearer enc=none", 2000, NULL, 0));
+    /* Basic: user and secret */
+    o.auth = FED_AUTH_BASIC;
+    o.user = "peer";
+    assert_int_equal(get_once(&o, "/taxii2/", &status, msg), FED_OK);
+    assert_true(h_py_wait(&p, "request GET /taxii2/ auth=basic", 2000, NULL, 0));
     assert_int_equal(h_py_stop(&p), 0);
+}
+
+/* A client certificate is presented when given (the server asks for one). */
+static void test_client_certificate(void **state)
+{
+    const char *args[] = {"--generate", "1", "--cert", tls_file("node", "pem"), "--key", tls_file("node", "key"),
+                          "--client-ca", tls_file("ca", "pem"), NULL};
+    struct h_py p;
+    struct fed_opts o;
+    char url[64], msg[MZ_ERR_MSG_LEN];
+    long status;
+
+    (void)state;
+    h_py_start(&p, SERVER, args);
+    peer_opts(&o, &p, 1, url, sizeof url);
+    assert_int_equal(get_once(&o, "/taxii2/", &status, msg), FED_OK);
+    assert_true(h_py_wait(&p, "request GET /taxii2/ auth=bearer enc=none cert=none", 2000, NULL, 0));
+    o.client_cert = tls_file("node2", "pem");
+    o.client_key = tls_file("node2", "key");
+    assert_int_equal(get_once(&o, "/api1/", &status, msg), FED_OK);
+    assert_true(h_py_wait(&p, "request GET /api1/ auth=bearer enc=none cert=verified", 2000, NULL, 0));
+    assert_int_equal(h_py_stop(&p), 0);
+}
+
+/* Options that cannot work are refused before any connection. */
+static void test_options_checked(void **state)
+{
+    struct fed_opts o;
+    struct fed_http *h = NULL;
+    struct mz_error err;
+
+    (void)state;
+    fed_opts_defaults(&o, NULL);
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_CONFIG); /* no URL */
+    o.url = "ftp://127.0.0.1/";
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_CONFIG);
+    o.url = "https://127.0.0.1:1";
+    o.verify = FED_VERIFY_CA_FILE;
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_CONFIG); /* no CA file */
+    o.verify = FED_VERIFY_PIN;
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_CONFIG); /* no pin */
+    o.pins = "md5//abc";
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_CONFIG);
+    o.pins = pin_node;
+    o.client_cert = tls_file("node", "pem");
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_CONFIG); /* a certificate without its key */
+    o.client_cert = NULL;
+    o.auth = FED_AUTH_BEARER;
+    o.secret = "two\r\nlines";
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_CONFIG);
+    assert_null(h);
+    /* the control: the same, right */
+    o.secret = "one-line";
+    assert_int_equal(fed_http_new(&o, &h, &err), FED_OK);
+    assert_non_null(h);
+    fed_http_free(h);
+    /* nothing listens on port 1: a transport error, retried, then network */
+    o.retries = 2;
+    o.backoff_ms = 100;
+    o.wait = record_wait;
+    n_waits = 0;
+    {
+        long status;
+        char msg[MZ_ERR_MSG_LEN];
+
+        assert_int_equal(get_once(&o, "/taxii2/", &status, msg), FED_NETWORK);
+    }
+    assert_int_equal(n_waits, 2);
+    assert_true(waits[0] >= 80 && waits[0] <= 120);   /* 100 ms +- 20 % */
+    assert_true(waits[1] >= 160 && waits[1] <= 240);  /* doubled */
 }
 
 static void test_tls_refusals(void **state)
@@ -544,6 +621,15 @@ static void test_hostile_status_and_time(void **state)
     assert_int_equal(w->attempts, 2);
     assert_int_equal(n_waits, 1);
     assert_true(waits[0] >= 0 && waits[0] <= 2);
+    /* 429 with Retry-After: 2 - the wait is the peer's 2 s, within backoff_max */
+    n_waits = 0;
+    expect("status_429", 1, &o, FED_HTTP_429, 5000, w);
+    assert_int_equal(n_waits, 1);
+    assert_int_equal(waits[0], 2000);
+    o.backoff_max_ms = 500; /* ... and capped by it */
+    n_waits = 0;
+    expect("status_429", 1, &o, FED_HTTP_429, 5000, w);
+    assert_int_equal(waits[0], 500);
     /* two 500s, then compliant: with two retries the run succeeds */
     o.retries = 2;
     n_waits = 0;
@@ -572,6 +658,8 @@ int main(void)
         cmocka_unit_test(test_tls_ca_file_and_pins_accepted),
         cmocka_unit_test(test_tls_refusals),
         cmocka_unit_test(test_plain_http),
+        cmocka_unit_test(test_client_certificate),
+        cmocka_unit_test(test_options_checked),
         cmocka_unit_test(test_walk_compliant),
         cmocka_unit_test(test_post_answered_202),
         cmocka_unit_test(test_hostile_pages),

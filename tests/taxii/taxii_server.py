@@ -19,6 +19,7 @@ The mode (--mode, or `mode M` on stdin) decides how objects GETs are answered:
   endless_body  a chunked body that never ends
   html_error    200 with an HTML error page
   status_500    500 always
+  status_429    429 always, with Retry-After: 2
   flaky_500     two 500s, then compliant
   hang          the request is read, and nothing is ever answered
   drip          a status, headers, then one byte every 0.2 s
@@ -35,7 +36,8 @@ The mode (--mode, or `mode M` on stdin) decides how objects GETs are answered:
 Control, one line each on stdin: `mode M`, `stall_after N` (the N+1-th objects GET
 from then on waits until `release`), `release`. EOF on stdin ends the server.
 Events on stdout, one line each, flushed: `port=N` first, then `request METHOD PATH`
-for each request, `stalled N`, `posted N` (objects received by a POST), `mode M`.
+for each request (with auth=SCHEME, enc=none|yes: Accept-Encoding sent, cert=none|
+verified: a client certificate that chains to --client-ca), `stalled N`, `posted N` (objects received by a POST), `mode M`.
 
 Python 3 standard library only (Debian's /usr/bin/python3).
 """
@@ -171,7 +173,10 @@ class Handler(BaseHTTPRequestHandler):
     def emit_request(self, method):
         auth = (self.headers.get("Authorization") or "none").split(" ")[0].lower()
         enc = "yes" if self.headers.get("Accept-Encoding") else "none"
-        emit("request %s %s auth=%s enc=%s" % (method, self.path, auth, enc))
+        cert = "none"
+        if isinstance(self.request, ssl.SSLSocket) and self.request.getpeercert():
+            cert = "verified"
+        emit("request %s %s auth=%s enc=%s cert=%s" % (method, self.path, auth, enc, cert))
 
     # -- routes --
     def do_GET(self):
@@ -258,6 +263,8 @@ class Handler(BaseHTTPRequestHandler):
         limit = max(1, min(limit, 10000))
         if mode == "status_500":
             return self.error(500, "broken")
+        if mode == "status_429":
+            return self.send_json(429, {"title": "slow down", "http_status": "429"}, {"Retry-After": "2"})
         if mode == "flaky_500":
             with LOCK:
                 flaky = st.flaky_left > 0

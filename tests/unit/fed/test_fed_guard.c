@@ -335,6 +335,21 @@ static void test_bad_json(void **state)
             fail_msg("body %zu (%s) not bad_json", i, bodies[i]);
         fed_guard_free(&g);
     }
+    /* more objects than http.max_objects (whatever the limit asked) */
+    {
+        struct fed_guard g;
+        struct fed_resp r;
+        struct fed_ask big = ask_next(1000);
+
+        opts.max_objects = 3;
+        fed_guard_init(&g, &opts);
+        resp(&r, 200, TAXII, envelope(0, 3, 0, NULL), T1, T2);
+        assert_int_equal(judge(&g, &big, &r), FED_OK);
+        resp(&r, 200, TAXII, envelope(0, 4, 0, NULL), T1, T2);
+        assert_int_equal(judge(&g, &big, &r), FED_BAD_JSON);
+        fed_guard_free(&g);
+        opts.max_objects = 1000000;
+    }
     /* the control: at max_depth exactly, and an envelope without objects, pass */
     {
         struct fed_guard g;
