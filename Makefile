@@ -57,7 +57,7 @@ UNIT_SRC  := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:%.c=$(BUILD)/%)
 INTEG_SRC := $(wildcard tests/integ/test_*.c)
 INTEG_BIN := $(INTEG_SRC:%.c=$(BUILD)/%)
-INTEG_HLP := $(BUILD)/tests/integ/harness.o
+INTEG_HLP := $(BUILD)/tests/integ/harness.o $(BUILD)/tests/integ/harness_fed.o
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 REPLAY_BIN:= $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 SELF_SRC  := $(wildcard tests/selftest/test_*.c)

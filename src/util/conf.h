@@ -70,6 +70,22 @@ struct mz_conf {
     char tls_key[MZ_CONF_STR_LEN];        /* PEM private key, mode 0600 */
     char tls_client_ca[MZ_CONF_STR_LEN];  /* PEM CAs for client certificates, or "" */
     char tls_priorities[MZ_CONF_STR_LEN]; /* GnuTLS priority string, TLS 1.2 and later only */
+    /* the TAXII sync client (issue 11, docs/federation.md 10.5-10.6; fed/fed.h) */
+    long sync_page_size;             /* objects asked per page (limit) */
+    long sync_max_stale_pages;       /* consecutive pages with nothing new: no_progress */
+    long sync_max_empty_pages;       /* consecutive empty pages with more: true: empty_pages */
+    long sync_max_pages_per_run;     /* run_limit */
+    long sync_max_objects_per_run;   /* run_limit */
+    long sync_max_run_seconds;       /* run_limit */
+    size_t sync_max_page_bytes;      /* bytes of one response: too_large */
+    long sync_max_next_len;          /* bytes of a next token: bad_header */
+    long sync_retries;               /* transport errors, 5xx and 429 retried this often */
+    long sync_backoff_ms;            /* first wait before a retry, doubled each time */
+    long sync_backoff_max;           /* seconds: the longest wait before a retry */
+    long sync_connect_timeout;       /* seconds */
+    long sync_request_timeout;       /* seconds for one whole request */
+    long sync_low_speed_bytes;       /* bytes per second below which ... */
+    long sync_low_speed_seconds;     /* ... for this long a request is cut: timeout */
 };
 
 /* Fill c with the documented defaults. */

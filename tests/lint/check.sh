@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/lint/check.sh - the lint's own test (run by `make lint`): scripts/lint.sh over
 # tests/lint/src, a small tree with one of each problem it must report (bad.c, ok.c,
-# fed/, main.c) and things it must not (clean.c: banned names in comments and string
+# unknown/, main.c) and things it must not (clean.c: banned names in comments and string
 # literals, lookalike names, headers of its own folder), must print exactly
 # tests/lint/expected.txt and exit 1. A lint that passes everything fails here.
 set -u

@@ -2,7 +2,7 @@
 #include "util/clean.h"
 #include "store/store.h"
 #include "nowhere.h"
-#include "fed/fed.h"
+#include "unknown/unknown.h"
 #include <sqlite3.h>
 #include <netinet/in.h>
 #include <foo.h>
