@@ -234,6 +234,11 @@ static enum mz_err split_objects(const char *buf, const struct top *t,
         if ((long)index >= lim->max_objects)
             return mz_error_set(err, MZ_ETOOBIG, "/objects",
                                 "the bundle has more than %ld objects (http.max_objects); split it", lim->max_objects);
+        if (s.p >= s.end || *s.p != '{') { /* what fn gets is one object's span, always */
+            snprintf(prefix, sizeof prefix, "/objects/%zu", index);
+            return mz_error_set(err, MZ_EINVAL, prefix, "item %zu of `objects` is not a JSON object: each item "
+                                "must be one STIX object", index);
+        }
         r = skip_value(&s, 2);
         if (r)
             return scan_error(r, &s, buf, lim->max_depth, err);

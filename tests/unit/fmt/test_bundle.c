@@ -559,6 +559,10 @@ static void test_envelope(void **state)
         {"{\"objects\":[" O1, MZ_EINVAL, 0, ""},
         {"{\"objects\":[],\"objects\":[" O1 "]}", MZ_EINVAL, 0, ""},
         {"{\"objects\":[]} x", MZ_EINVAL, 0, ""},
+        /* an item that is no object never reaches the callback (fuzz_bundle's trap) */
+        {"{\"objects\":[[1]]}", MZ_EINVAL, 0, "/objects/0"},
+        {"{\"objects\":[" O1 ",\"x\"]}", MZ_EINVAL, 1, "/objects/1"},
+        {"{\"objects\":[" O1 ",5]}", MZ_EINVAL, 1, "/objects/1"},
     };
     struct bundle_limits one = LIM;
     struct seen sn;
