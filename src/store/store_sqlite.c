@@ -237,6 +237,7 @@ static const char *const migrations[] = {
      " FROM (SELECT lower(hex(randomblob(16))) AS h);"
      "INSERT INTO memberships(community,org,can_read,can_write,since)"
      " SELECT 1, id, 1, 1, strftime('%Y-%m-%dT%H:%M:%SZ','now') FROM orgs ORDER BY id;"),
+    "CREATE TABLE taxii_status(id TEXT PRIMARY KEY, user_id INTEGER, node INTEGER, request_timestamp TEXT NOT NULL, expires INTEGER NOT NULL, body TEXT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
