@@ -312,6 +312,14 @@ int route_admit(struct api_req *r, enum MHD_Result *ret)
             *ret = api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>' (public TLP:CLEAR reads are off on this node)");
             return 1;
         }
+        /* a peer's key reads and writes through TAXII alone (docs/federation.md 8.2):
+         * the REST API is the members' */
+        if (r->who.role == ROLE_PEER && !api_is_taxii(r) && rt->access != ACCESS_ANYONE) {
+            *ret = api_fail(r, MZ_EFORBIDDEN, "",
+                            "this is a peer's key: it works on /taxii2/ only, not on %s (members use their own keys)",
+                            r->path);
+            return 1;
+        }
         mz_error_clear(&err);
         if (rt->action >= 0 && authz_check(&r->who, (enum authz_action)rt->action, &err)) {
             *ret = api_reply_error(r, &err);
