@@ -63,6 +63,8 @@ static const struct route routes[] = {
     {"GET", "/taxii2/api", 0, ACCESS_MEMBER, api_taxii_api_root, TAXII, -1},
     {"GET", "/taxii2/api/collections", 0, ACCESS_MEMBER, api_taxii_collections, TAXII, -1},
     {"GET", "/taxii2/api/collections/*", 0, ACCESS_MEMBER, api_taxii_collection, TAXII, -1},
+    /* peers (api_peers.c, docs/federation.md section 4) */
+    {"GET", "/api/v1/peers", 0, ACCESS_MEMBER, api_peers_list, JSON, AUTHZ_PEER_LIST},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

@@ -592,6 +592,9 @@ enum mz_err svc_peer_bind(struct store *st, const struct principal *p, const cha
  * objects stay); it stays a remote organisation of no peer. */
 enum mz_err svc_peer_unbind(struct store *st, const struct principal *p, const char *name, const char *org,
                             struct mz_error *err);
+/* v as one JSON object (docs/federation.md section 4's fields; no secret) appended
+ * to b: what GET /api/v1/peers and `mreza peer list|show --json` print. */
+void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v);
 /* The counts `mreza check` reports (node admins). */
 enum mz_err svc_peer_counts(struct store *st, const struct principal *p, struct store_fed_counts *out,
                             struct mz_error *err);

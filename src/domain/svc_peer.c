@@ -775,3 +775,79 @@ enum mz_err svc_peer_counts(struct store *st, const struct principal *p, struct 
 
     return rc ? rc : store_fed_counts(st, out, err);
 }
+
+/* ---- the view as JSON (GET /api/v1/peers, mreza peer list|show --json) ---- */
+
+static void json_kv_str(struct mz_buf *b, const char *key, const char *v, int null_if_empty)
+{
+    mz_buf_printf(b, ",\"%s\":", key);
+    if (null_if_empty && (!v || !*v))
+        mz_buf_puts(b, "null");
+    else
+        mz_buf_json_str(b, v ? v : "");
+}
+
+void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
+{
+    const struct store_node *n = &v->node;
+
+    mz_buf_puts(b, "{\"name\":");
+    mz_buf_json_str(b, n->name);
+    json_kv_str(b, "url", n->url, 0);
+    json_kv_str(b, "kind", n->kind, 0);
+    json_kv_str(b, "direction", n->direction, 0);
+    json_kv_str(b, "country", n->country, 1);
+    json_kv_str(b, "verify", n->verify, 0);
+    mz_buf_printf(b, ",\"plain_http\":%s,\"client_cert\":%s,\"require_client_cert\":%s,\"secret_set\":%s",
+                  !strncmp(n->url, "http://", 7) ? "true" : "false", n->client_cert[0] ? "true" : "false",
+                  n->require_client_cert ? "true" : "false", n->has_secret ? "true" : "false");
+    json_kv_str(b, "auth", n->auth, 0);
+    json_kv_str(b, "state", v->state, 0);
+    json_kv_str(b, "created", n->created, 0);
+    json_kv_str(b, "last_attempt", n->last_attempt, 1);
+    json_kv_str(b, "last_success", n->last_success, 1);
+    mz_buf_puts(b, ",\"last_error\":");
+    if (n->last_error_code[0]) {
+        mz_buf_puts(b, "{\"code\":");
+        mz_buf_json_str(b, n->last_error_code);
+        json_kv_str(b, "message", n->last_error, 0);
+        json_kv_str(b, "collection", n->last_error_coll, 1);
+        json_kv_str(b, "at", n->last_error_at, 1);
+        mz_buf_putc(b, '}');
+    } else {
+        mz_buf_puts(b, "null");
+    }
+    mz_buf_printf(b, ",\"consecutive_failures\":%ld", n->failures);
+    json_kv_str(b, "next_run", n->next_run, 1);
+    if (v->lag_seconds >= 0)
+        mz_buf_printf(b, ",\"lag_seconds\":%lld", (long long)v->lag_seconds);
+    else
+        mz_buf_puts(b, ",\"lag_seconds\":null");
+    mz_buf_printf(b,
+                  ",\"interval\":%ld,\"paused\":%s,\"received\":%lld,\"duplicates\":%lld,\"pushed\":%lld,"
+                  "\"refused\":{\"owner\":%lld,\"community\":%lld,\"tlp\":%lld,\"invalid\":%lld,\"conflict\":%lld,"
+                  "\"cap\":%lld},\"keys_active\":%lld",
+                  n->interval, n->paused ? "true" : "false", (long long)v->received, (long long)v->duplicates,
+                  (long long)v->pushed, (long long)v->refused_owner, (long long)v->refused_community,
+                  (long long)v->refused_tlp, (long long)v->refused_invalid, (long long)v->refused_conflict,
+                  (long long)v->refused_cap, (long long)v->keys_active);
+    json_kv_str(b, "default_org", v->default_org, 1);
+    mz_buf_puts(b, ",\"orgs\":[");
+    for (size_t i = 0; i < v->n_orgs; i++) {
+        if (i)
+            mz_buf_putc(b, ',');
+        mz_buf_json_str(b, v->orgs[i]);
+    }
+    mz_buf_printf(b, "],\"orgs_total\":%zu,\"subscriptions\":[", v->orgs_total);
+    for (size_t i = 0; i < v->n_subs; i++) {
+        const struct svc_peer_sub *s = &v->subs[i];
+        mz_buf_puts(b, i ? ",{\"collection\":" : "{\"collection\":");
+        mz_buf_json_str(b, s->collection);
+        json_kv_str(b, "direction", s->direction, 0);
+        json_kv_str(b, "added_after", s->added_after, 1);
+        mz_buf_printf(b, ",\"objects\":%lld,\"duplicates\":%lld", (long long)s->objects, (long long)s->duplicates);
+        json_kv_str(b, "last_page_at", s->last_page_at, 1);
+        mz_buf_putc(b, '}');
+    }
+    mz_buf_puts(b, "]}");
+}
