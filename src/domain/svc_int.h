@@ -25,6 +25,13 @@ void svc_key_mint(char *key_out, unsigned char *hash_out, char *prefix_out, size
  * with them, so that TLP:GREEN is read by membership. */
 enum mz_err svc_principal_comm(struct store *st, struct principal *p, struct mz_error *err);
 
+/* The ROLE_PEER principal of node (its name for the log): the identities of the
+ * organisations homed there (node 0: this node's own, the principal this node is to
+ * a peer: domain/svc_sync.c's admission) and the communities they read and write.
+ * Release it with svc_principal_release. */
+enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name, struct principal *out,
+                               struct mz_error *err);
+
 enum svc_account_event {
     SVC_EV_ORG_ADD,
     SVC_EV_USER_ADD,

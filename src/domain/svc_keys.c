@@ -589,21 +589,19 @@ static int collect_ident(void *ctx, const struct store_org *o)
     return 0;
 }
 
-/* Peer principal: ROLE_PEER of node n, its bindings' identities (one heap block,
- * out->peer_mem) and the communities those organisations read and write. */
-static enum mz_err peer_principal(struct store *st, const struct store_node *n, struct principal *out,
-                                  struct mz_error *err)
+enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name, struct principal *out,
+                               struct mz_error *err)
 {
     struct ident_list l = {0};
     struct tlp_idents *set;
     const char **v;
     char *ids;
-    enum mz_err rc = store_node_orgs(st, n->id, collect_ident, &l, err);
+    enum mz_err rc = store_node_orgs(st, node, collect_ident, &l, err);
 
     if (!rc && l.failed)
-        rc = mz_error_set(err, MZ_ENOMEM, "", "a peer's organisations do not fit in memory");
+        rc = mz_error_set(err, MZ_ENOMEM, "", "a node's organisations do not fit in memory");
     if (!rc)
-        rc = store_node_comm(st, n->id, &out->comm_read, &out->comm_write, err);
+        rc = store_node_comm(st, node, &out->comm_read, &out->comm_write, err);
     if (rc) {
         free(l.id);
         return rc;
@@ -625,10 +623,10 @@ static enum mz_err peer_principal(struct store *st, const struct store_node *n, 
     set->n = l.n;
     free(l.id);
     out->role = ROLE_PEER;
-    out->peer = n->id;
+    out->peer = node;
     out->peer_idents = set;
     /* for the request's log line alone: a peer is no user of any organisation */
-    snprintf(out->user.name, sizeof out->user.name, "peer:%s", n->name);
+    snprintf(out->user.name, sizeof out->user.name, "peer:%s", name);
     return MZ_OK;
 }
 
@@ -658,7 +656,7 @@ static enum mz_err authenticate_peer(struct store *st, const unsigned char *hash
     if (strcmp(status, "active"))
         return mz_error_set(err, MZ_EAUTH, "", "%s",
                             !strcmp(status, "revoked") ? "this API key has been revoked" : "this API key has expired");
-    rc = peer_principal(st, &n, out, err);
+    rc = svc_node_principal(st, n.id, n.name, out, err);
     if (rc) {
         svc_principal_release(out);
         memset(out, 0, sizeof *out);

@@ -44,7 +44,8 @@ void store_close(struct store *st);
  * test can hold one writer at a chosen step while another connection writes, instead
  * of hoping for the race. Compiled in; no production code sets one. */
 enum store_hook_point {
-    STORE_HOOK_BEFORE_BEGIN = 0 /* store_begin, before it asks for the write lock */
+    STORE_HOOK_BEFORE_BEGIN = 0, /* store_begin, before it asks for the write lock */
+    STORE_HOOK_BEFORE_COMMIT     /* store_commit of an outer transaction, before COMMIT */
 };
 typedef void (*store_hook_fn)(void *ctx, enum store_hook_point point);
 /* Set (or, with fn NULL, clear) st's hook. */
@@ -63,7 +64,13 @@ enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out,
 
 /* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE), so
  * everything written between begin and commit is one atomic, durable unit: after
- * store_commit() returns MZ_OK the data survives kill -9 and power loss. */
+ * store_commit() returns MZ_OK the data survives kill -9 and power loss.
+ * A transaction begun (store_begin or store_begin_read) while one is open on the
+ * connection is a savepoint of it: its store_commit keeps its writes in the outer
+ * transaction (durable only when that commits), its store_rollback undoes its own
+ * writes alone. So a use case that writes in a transaction of its own (svc_ingest)
+ * runs unchanged inside a caller's (a sync page: domain/svc_sync.c), all or nothing
+ * per call, the page one commit. */
 enum mz_err store_begin(struct store *st, struct mz_error *err);
 enum mz_err store_commit(struct store *st, struct mz_error *err);
 void store_rollback(struct store *st);

@@ -42,6 +42,7 @@ struct store {
     sqlite3_stmt *id_rows_cx; /* those after a seq of an id that needs the choice */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
+    int depth;               /* transactions open: 1 the outer one, more its savepoints */
     store_hook_fn hook;      /* tests (store_set_hook) */
     void *hook_ctx;
 };
@@ -545,32 +546,80 @@ void store_set_hook(struct store *st, store_hook_fn fn, void *ctx)
     st->hook_ctx = ctx;
 }
 
+/* A transaction begun inside another is a savepoint of it (docs in store.h). */
+static enum mz_err begin_nested(struct store *st, struct mz_error *err)
+{
+    char sql[32];
+    enum mz_err rc;
+
+    snprintf(sql, sizeof sql, "SAVEPOINT s%d", st->depth);
+    rc = exec(st, sql, err);
+    if (!rc)
+        st->depth++;
+    return rc;
+}
+
 enum mz_err store_begin(struct store *st, struct mz_error *err)
 {
+    enum mz_err rc;
+
+    if (st->depth > 0 && !sqlite3_get_autocommit(st->db))
+        return begin_nested(st, err);
     if (st->hook)
         st->hook(st->hook_ctx, STORE_HOOK_BEFORE_BEGIN);
     st->last_added_known = 0; /* read again under the lock: other connections write */
-    return exec(st, "BEGIN IMMEDIATE", err);
+    rc = exec(st, "BEGIN IMMEDIATE", err);
+    st->depth = rc ? 0 : 1;
+    return rc;
 }
 
 enum mz_err store_begin_read(struct store *st, struct mz_error *err)
 {
-    return exec(st, "BEGIN DEFERRED", err);
+    enum mz_err rc;
+
+    if (st->depth > 0 && !sqlite3_get_autocommit(st->db))
+        return begin_nested(st, err);
+    rc = exec(st, "BEGIN DEFERRED", err);
+    st->depth = rc ? 0 : 1;
+    return rc;
 }
 
 enum mz_err store_commit(struct store *st, struct mz_error *err)
 {
-    enum mz_err rc = exec(st, "COMMIT", err);
+    enum mz_err rc;
 
+    if (st->depth > 1 && !sqlite3_get_autocommit(st->db)) {
+        char sql[32];
+        snprintf(sql, sizeof sql, "RELEASE s%d", st->depth - 1);
+        rc = exec(st, sql, err);
+        if (rc)
+            store_rollback(st);
+        else
+            st->depth--;
+        return rc;
+    }
+    if (st->hook)
+        st->hook(st->hook_ctx, STORE_HOOK_BEFORE_COMMIT);
+    rc = exec(st, "COMMIT", err);
     if (rc)
         store_rollback(st);
+    st->depth = 0;
     return rc;
 }
 
 void store_rollback(struct store *st)
 {
+    if (st->depth > 1 && !sqlite3_get_autocommit(st->db)) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", st->depth - 1, st->depth - 1);
+        sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        st->depth--;
+        st->last_added_known = 0; /* the stamps it wrote are gone */
+        return;
+    }
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->depth = 0;
 }
 
 enum mz_err store_checkpoint(struct store *st, struct mz_error *err)
