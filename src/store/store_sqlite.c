@@ -242,14 +242,15 @@ static const char *const migrations[] = {
     /* Peers (issue 11, docs/federation.md section 6.1). nodes: row 0 is this node, every
      * other row a peer: how to reach it (url, TLS, auth), the key this node presents to
      * it (out_secret, in clear: the store is 0600 in a 0700 directory; never served nor
-     * printed) and its sync status. AUTOINCREMENT: a removed peer's id is never given to
-     * another, so that nothing bound to or received from it is taken for the new one's.
+     * printed) and its sync status. A removed peer's id is never given to another
+     * (store_node_add), so that nothing bound to or received from it is taken for the
+     * new one's.
      * orgs.node: the node an organisation is homed at (0: here). peer_keys: the keys
      * peers present here, BLAKE2b-hashed as api_keys are. bookmarks: per (peer,
      * remote collection, direction) how far a sync got. received: the provenance of
      * each version first received from a peer; objects.via the peer (0: posted here). */
     ("CREATE TABLE nodes("
-     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " id INTEGER PRIMARY KEY,"
      " name TEXT NOT NULL UNIQUE,"
      " country TEXT NOT NULL DEFAULT '',"
      " identity TEXT NOT NULL DEFAULT '',"
@@ -2400,10 +2401,16 @@ enum mz_err store_node_add(struct store *st, struct store_node *n, struct mz_err
     struct mz_time now;
     char stamp[MZ_TIME_STRLEN];
     enum mz_err rc = prepare(st,
-                             "INSERT INTO nodes(name,country,identity,url,kind,direction,verify,ca_file,pin,"
+                             /* an id no row names, nor ever named: past every peer, every
+                              * organisation bound or once bound to one (orgs.node, -id
+                              * when unbound) and every receipt */
+                             "INSERT INTO nodes(id,name,country,identity,url,kind,direction,verify,ca_file,pin,"
                              "client_cert,client_key,allow_http,auth,out_user,require_client_cert,client_pin,"
                              "unmarked_tlp,default_org,interval,paused,created)"
-                             " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+                             " VALUES(1 + max((SELECT coalesce(max(id),0) FROM nodes),"
+                             " (SELECT coalesce(max(abs(node)),0) FROM orgs), (SELECT coalesce(max(node),0) FROM received),"
+                             " (SELECT coalesce(max(node),0) FROM peer_keys)),"
+                             "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
                              &s, err);
 
     if (rc)

@@ -281,6 +281,31 @@ static void test_bindings(void **state)
     svc_principal_release(&p);
 }
 
+/* A removed peer's id is never another's: what was bound to it is not the new one's. */
+static void test_removed_id_not_reused(void **state)
+{
+    struct fx *f = *state;
+    struct store_node n;
+    struct principal p;
+    char key[SVC_KEY_LEN];
+    int64_t old;
+    struct mz_error err;
+
+    add_peer(f, "me", key);
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "me", IDENT_ME, NULL, NULL, &err), MZ_OK);
+    assert_int_equal(store_node_by_name(f->st, "me", &n, &err), MZ_OK);
+    old = n.id;
+    assert_int_equal(svc_peer_remove(f->st, &f->console, "me", &err), MZ_OK);
+    add_peer(f, "me", key);
+    assert_int_equal(store_node_by_name(f->st, "me", &n, &err), MZ_OK);
+    assert_true(n.id > old);
+    assert_int_equal(svc_authenticate(f->st, key, &p, &err), MZ_OK);
+    assert_int_equal(p.peer_idents->n, 0);
+    svc_principal_release(&p);
+    /* the organisation of a peer that is gone may be bound again */
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "me", IDENT_ME, NULL, NULL, &err), MZ_OK);
+}
+
 static void test_secret_is_never_shown(void **state)
 {
     struct fx *f = *state;
@@ -398,6 +423,7 @@ int main(void)
         T(test_peer_key_is_a_peer),
         T(test_revoked_and_removed_keys),
         T(test_bindings),
+        T(test_removed_id_not_reused),
         T(test_secret_is_never_shown),
         T(test_peer_lists_its_communities),
         T(test_view_counts),
