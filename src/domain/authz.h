@@ -54,7 +54,8 @@ enum authz_action {
     AUTHZ_OBJECT_SHARE,     /* re-share a version (R11.3; which ones: svc_share.c - a
                                reporter only its own organisation's) */
     AUTHZ_PEER_MANAGE,      /* add, change and remove peers, their keys, secrets and
-                               bindings (docs/federation.md section 1: node admins) */
+                               bindings (docs/federation.md 8.3, docs/security.md: the
+                               operator at the console, as organisations' home nodes) */
     AUTHZ_PEER_LIST,        /* see the peers and their status (GET /api/v1/peers) */
     AUTHZ_N_ACTIONS
 };

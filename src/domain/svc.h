@@ -492,8 +492,9 @@ void svc_export_close(struct svc_export *x);
 
 /* ---- peers (svc_peer.c; docs/federation.md sections 1 and 4) ----
  *
- * A peer is another node this one syncs with. Node admins (and the console) manage
- * peers (AUTHZ_PEER_MANAGE) and see them (AUTHZ_PEER_LIST); nobody is ever shown the
+ * A peer is another node this one syncs with. The operator at the console manages
+ * peers (AUTHZ_PEER_MANAGE: binding an organisation to a peer is deciding its home
+ * node, docs/security.md), node admins see them too (AUTHZ_PEER_LIST); nobody is ever shown the
  * key this node presents to a peer (svc_peer_secret_set stores it; only the sync
  * client reads it, from the store). A peer authenticates here with a peer key
  * (svc_peer_key_issue) as a ROLE_PEER principal, on /taxii2/ alone. A remote

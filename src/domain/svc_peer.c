@@ -10,7 +10,8 @@
  * is bound to exactly one peer, and binding one that another peer holds is refused.
  * orgs.node: 0 for this node's own organisations, a peer's id for those bound to it,
  * and -id for a remote organisation unbound from peer id (no peer speaks for it).
- * Nothing here decides TLP; every call asks domain/authz.h first. */
+ * Nothing here decides TLP; every call asks domain/authz.h first: managing is the
+ * console's (AUTHZ_PEER_MANAGE), seeing node admins' too (AUTHZ_PEER_LIST). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

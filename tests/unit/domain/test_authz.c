@@ -57,7 +57,7 @@ static const struct {
     {AUTHZ_COMMUNITY_MANAGE, {0, 0, 0, 0, 0, 0, 1}},
     {AUTHZ_COMMUNITY_LIST_ALL, {0, 0, 0, 0, 0, 1, 1}},
     {AUTHZ_OBJECT_SHARE, {0, 1, 1, 1, 0, 1, 0}},
-    {AUTHZ_PEER_MANAGE, {0, 0, 0, 0, 0, 1, 1}},
+    {AUTHZ_PEER_MANAGE, {0, 0, 0, 0, 0, 0, 1}},
     {AUTHZ_PEER_LIST, {0, 0, 0, 0, 0, 1, 1}},
 };
 

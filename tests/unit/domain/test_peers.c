@@ -2,8 +2,8 @@
  * svc_keys.c) against a real SQLite store (no mocks):
  *   - peer add refuses an http:// URL without allow_http (field /url), a bad name, a
  *     bad pin, two ways of verifying, a client certificate without its key, a taxii
- *     peer without an owning organisation; node admins and the console may manage
- *     peers, an organisation's admin may not;
+ *     peer without an owning organisation; the console manages peers, no API key
+ *     does (not a node admin's: docs/security.md);
  *   - a peer key authenticates as ROLE_PEER: the peer's id, the identities of the
  *     organisations bound to it (sorted), and the communities those organisations
  *     are members of; TLP's peer column then reads AMBER addressed to them; a revoked
@@ -156,17 +156,19 @@ static void test_add_refusals(void **state)
     in.kind = "taxii";
     assert_int_equal(svc_peer_add(f->st, &f->console, &in, NULL, key, &err), MZ_EINVAL);
     assert_string_equal(err.field, "/org");
-    /* an organisation's admin manages no peers */
+    /* peers are the operator's, at the console: not an admin's, not a node admin's */
     assert_int_equal(svc_principal_of_org(f->st, "al-cert", &admin, &err), MZ_OK);
     admin.role = ROLE_ADMIN;
     new_peer(&in, "me", "https://me.example/taxii2/api/");
     assert_int_equal(svc_peer_add(f->st, &admin, &in, NULL, key, &err), MZ_EFORBIDDEN);
+    admin.role = ROLE_NODE_ADMIN;
+    assert_int_equal(svc_peer_add(f->st, &admin, &in, NULL, key, &err), MZ_EFORBIDDEN);
+    assert_int_equal(svc_peer_bind(f->st, &admin, "me", IDENT_ME, NULL, NULL, &err), MZ_EFORBIDDEN);
     /* nothing of the refusals was stored; http:// with allow_http and a pin is fine */
     new_peer(&in, "me", "http://me.example:8470/taxii2/api/");
     in.allow_http = 1;
     in.pin = PIN;
-    admin.role = ROLE_NODE_ADMIN;
-    assert_int_equal(svc_peer_add(f->st, &admin, &in, NULL, key, &err), MZ_OK);
+    assert_int_equal(svc_peer_add(f->st, &f->console, &in, NULL, key, &err), MZ_OK);
     assert_int_equal(strncmp(key, "mz_", 3), 0);
     assert_int_equal(svc_peer_add(f->st, &f->console, &in, NULL, key, &err), MZ_ECONFLICT);
 }
