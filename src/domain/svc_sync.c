@@ -362,6 +362,7 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
         json_decref(env);
         return rc;
     }
+    store_allow_nested(st, 1); /* each object's ingest: a savepoint of the page */
     rc = store_community_list(st, map_one, comms, err);
     if (!rc)
         rc = svc_node_principal(st, 0, "self", &self, err);
@@ -383,6 +384,7 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
         }
         count(out, v);
     }
+    store_allow_nested(st, 0);
     if (!rc)
         rc = bookmark(st, sub, page, out, err);
     if (!rc)

@@ -65,12 +65,14 @@ enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out,
 /* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE), so
  * everything written between begin and commit is one atomic, durable unit: after
  * store_commit() returns MZ_OK the data survives kill -9 and power loss.
- * A transaction begun (store_begin or store_begin_read) while one is open on the
- * connection is a savepoint of it: its store_commit keeps its writes in the outer
- * transaction (durable only when that commits), its store_rollback undoes its own
- * writes alone. So a use case that writes in a transaction of its own (svc_ingest)
- * runs unchanged inside a caller's (a sync page: domain/svc_sync.c), all or nothing
- * per call, the page one commit. */
+ * With store_allow_nested(st, 1), a transaction begun (store_begin or
+ * store_begin_read) while one is open on the connection is a savepoint of it: its
+ * store_commit keeps its writes in the outer transaction (durable only when that
+ * commits), its store_rollback undoes its own writes alone. So a use case that
+ * writes in a transaction of its own (svc_ingest) runs unchanged inside a caller's (a
+ * sync page: domain/svc_sync.c), all or nothing per call, the page one commit.
+ * Off (the default), a begin inside a transaction is an error, as SQLite makes it:
+ * a transaction left open by mistake is never silently extended. */
 enum mz_err store_begin(struct store *st, struct mz_error *err);
 enum mz_err store_commit(struct store *st, struct mz_error *err);
 void store_rollback(struct store *st);
@@ -79,6 +81,10 @@ void store_rollback(struct store *st);
  * lock that a writer waits for (WAL). A snapshot held for long keeps the write-ahead
  * log from being checkpointed past it, so the log grows while it is held. */
 enum mz_err store_begin_read(struct store *st, struct mz_error *err);
+/* Whether a begin inside an open transaction makes a savepoint (on 1) or is an error
+ * (0, the default); the caller that opened the outer transaction sets it and clears
+ * it when that ends. */
+void store_allow_nested(struct store *st, int on);
 
 /* Copy committed changes from the write-ahead log into the main file without
  * blocking readers or writers (a passive checkpoint). A node runs this from a

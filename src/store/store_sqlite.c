@@ -43,6 +43,7 @@ struct store {
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
     int depth;               /* transactions open: 1 the outer one, more its savepoints */
+    int nest;                /* store_allow_nested: a begin inside a transaction is a savepoint */
     store_hook_fn hook;      /* tests (store_set_hook) */
     void *hook_ctx;
 };
@@ -560,11 +561,16 @@ static enum mz_err begin_nested(struct store *st, struct mz_error *err)
     return rc;
 }
 
+void store_allow_nested(struct store *st, int on)
+{
+    st->nest = on;
+}
+
 enum mz_err store_begin(struct store *st, struct mz_error *err)
 {
     enum mz_err rc;
 
-    if (st->depth > 0 && !sqlite3_get_autocommit(st->db))
+    if (st->nest && st->depth > 0 && !sqlite3_get_autocommit(st->db))
         return begin_nested(st, err);
     if (st->hook)
         st->hook(st->hook_ctx, STORE_HOOK_BEFORE_BEGIN);
@@ -578,7 +584,7 @@ enum mz_err store_begin_read(struct store *st, struct mz_error *err)
 {
     enum mz_err rc;
 
-    if (st->depth > 0 && !sqlite3_get_autocommit(st->db))
+    if (st->nest && st->depth > 0 && !sqlite3_get_autocommit(st->db))
         return begin_nested(st, err);
     rc = exec(st, "BEGIN DEFERRED", err);
     st->depth = rc ? 0 : 1;

@@ -13,7 +13,9 @@
  *   - the same (id, modified) with other content is a conflict, never an overwrite;
  *   - a page whose x_mreza_meta does not match its objects writes nothing;
  *   - the page is one transaction: at STORE_HOOK_BEFORE_COMMIT another connection
- *     sees none of its objects, receipts or bookmark; after it, all of them. */
+ *     sees none of its objects, receipts or bookmark; after it, all of them;
+ *   - the store's nested transactions (savepoints) that make it so, and that they
+ *     are off unless asked for. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -343,6 +345,33 @@ static void test_one_transaction(void **state)
     free(env);
 }
 
+/* The store's nested transactions: off by default (a begin inside a transaction is
+ * an error), on they are savepoints - an inner rollback undoes its own writes only,
+ * an inner commit keeps them for the outer commit. */
+static void test_nested_transactions(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_begin(f->st, &err), MZ_EIO);
+    store_rollback(f->st);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    store_allow_nested(f->st, 1);
+    assert_int_equal(store_meta_set(f->st, "t.outer", "1", &err), MZ_OK);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_meta_set(f->st, "t.undone", "1", &err), MZ_OK);
+    store_rollback(f->st);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_meta_set(f->st, "t.kept", "1", &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    store_allow_nested(f->st, 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key LIKE 't.%'"), 0); /* not committed yet */
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key IN ('t.outer', 't.kept')"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key = 't.undone'"), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -350,6 +379,7 @@ int main(void)
         T(test_admission_and_idempotence),
         T(test_conflict_and_bad_pages),
         T(test_one_transaction),
+        T(test_nested_transactions),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
