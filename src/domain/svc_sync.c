@@ -323,6 +323,21 @@ static enum mz_err bookmark(struct store *st, const struct svc_sync_sub *sub, co
     return rc;
 }
 
+enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const char *collection, const char *body,
+                             size_t len, const struct bundle_limits *lim, struct svc_sync_out *out,
+                             struct mz_error *err)
+{
+    struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim};
+    struct svc_sync_page page = {body, len, NULL, NULL};
+
+    memset(out, 0, sizeof *out);
+    if (!p || p->role != ROLE_PEER || p->peer <= 0)
+        return mz_error_set(err, MZ_EFORBIDDEN, "", "only a peer node pushes pages here (its peer key)");
+    if (!collection || !*collection || strlen(collection) >= sizeof ((struct store_bookmark *)0)->collection)
+        return mz_error_set(err, MZ_EINVAL, "collection", "a pushed page names the collection it is for");
+    return svc_sync_apply_page(st, &sub, &page, out, err);
+}
+
 enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
                                 struct svc_sync_out *out, struct mz_error *err)
 {

@@ -3,9 +3,10 @@
  * client (src/fed/) with a store connection it was given. Nothing here talks to the
  * network; every write of a page is one transaction.
  *
- * Built: svc_sync_apply_page (a pulled page). Not yet: svc_sync_plan,
- * svc_sync_receive (a page a peer POSTs), svc_sync_push_page/push_done,
- * svc_sync_run_begin/end, rosters and tombstones received. */
+ * Built: svc_sync_apply_page (a pulled page) and svc_sync_receive (a page a peer
+ * POSTs; the TAXII POST handler that calls it is not built). Not yet: svc_sync_plan,
+ * svc_sync_push_page/push_done, svc_sync_run_begin/end, rosters and tombstones
+ * received, the directory's identities. */
 #ifndef MZ_SVC_SYNC_H
 #define MZ_SVC_SYNC_H
 
@@ -18,7 +19,7 @@
 struct svc_sync_sub {
     int64_t node;                      /* the peer (nodes.id > 0) */
     const char *collection;            /* the remote collection's id (its bookmark's key) */
-    const char *direction;             /* "pull" */
+    const char *direction;             /* "pull"; "recv" for pages the peer pushed */
     const struct bundle_limits *lim;   /* ingest's limits for what the peer sends
                                           (max_depth, max_objects, max_versions,
                                           max_objects_per_id, max_future_skew...) */
@@ -57,5 +58,13 @@ struct svc_sync_out {
  * (MZ_EINVAL); a store error rolls the whole page back. */
 enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
                                 struct svc_sync_out *out, struct mz_error *err);
+
+/* The same for a page peer p (ROLE_PEER, from its peer key) POSTs to collection
+ * (push to this node: docs/federation.md 10.2): the sender is p's node, the counts go
+ * to its bookmark of (collection, "recv"); res is what the TAXII status reports.
+ * MZ_EFORBIDDEN for any principal but a peer. */
+enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const char *collection, const char *body,
+                             size_t len, const struct bundle_limits *lim, struct svc_sync_out *res,
+                             struct mz_error *err);
 
 #endif

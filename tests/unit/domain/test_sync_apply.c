@@ -14,6 +14,7 @@
  *   - a page whose x_mreza_meta does not match its objects writes nothing;
  *   - the page is one transaction: at STORE_HOOK_BEFORE_COMMIT another connection
  *     sees none of its objects, receipts or bookmark; after it, all of them;
+ *   - svc_sync_receive: a pushed page, by the peer's key, the same; a member's refused;
  *   - the store's nested transactions (savepoints) that make it so, and that they
  *     are off unless asked for. */
 #include <setjmp.h>
@@ -345,6 +346,31 @@ static void test_one_transaction(void **state)
     free(env);
 }
 
+/* A page a peer pushes: admitted as if pulled from it, by its key's principal. */
+static void test_receive(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct principal p, analyst;
+    struct mz_error err;
+    char key[SVC_KEY_LEN];
+    struct svc_key_view k;
+    char *env = mixed_page(f);
+
+    assert_int_equal(svc_peer_key_issue(f->st, &f->console, "me", NULL, &k, key, &err), MZ_OK);
+    assert_int_equal(svc_authenticate(f->st, key, &p, &err), MZ_OK);
+    assert_int_equal(svc_sync_receive(f->st, &p, f->regional, env, strlen(env), &f->lim, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 2);
+    assert_int_equal(out.refused_owner, 1);
+    assert_int_equal(q(f, "SELECT objects FROM bookmarks WHERE direction = 'recv'"), 2);
+    svc_principal_release(&p);
+    /* a member is no peer */
+    assert_int_equal(svc_principal_of_org(f->st, "al-cert", &analyst, &err), MZ_OK);
+    assert_int_equal(svc_sync_receive(f->st, &analyst, f->regional, env, strlen(env), &f->lim, &out, &err),
+                     MZ_EFORBIDDEN);
+    free(env);
+}
+
 /* The store's nested transactions: off by default (a begin inside a transaction is
  * an error), on they are savepoints - an inner rollback undoes its own writes only,
  * an inner commit keeps them for the outer commit. */
@@ -379,6 +405,7 @@ int main(void)
         T(test_admission_and_idempotence),
         T(test_conflict_and_bad_pages),
         T(test_one_transaction),
+        T(test_receive),
         T(test_nested_transactions),
     };
 #undef T
