@@ -250,6 +250,7 @@ enum MHD_Result api_object_withdrawals(struct api_req *r, const char *id);
 enum MHD_Result api_index_stats(struct api_req *r);
 enum MHD_Result api_campaigns_list(struct api_req *r);
 enum MHD_Result api_communities_list(struct api_req *r);
+enum MHD_Result api_peers_list(struct api_req *r);
 enum MHD_Result api_object_share(struct api_req *r);
 enum MHD_Result api_taxii_discovery(struct api_req *r);
 enum MHD_Result api_taxii_api_root(struct api_req *r);

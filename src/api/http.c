@@ -703,6 +703,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     http_client_done(r);
     body_release(r);
+    svc_principal_release(&r->who);
     free(r);
     *con_cls = NULL;
 }

@@ -67,6 +67,8 @@ static const struct route routes[] = {
     {"POST", "/taxii2/api/collections/*/objects", 0, ACCESS_MEMBER, api_taxii_objects_post, TAXII, AUTHZ_OBJECT_WRITE},
     {"DELETE", "/taxii2/api/collections/*/objects/*", 0, ACCESS_MEMBER, api_taxii_object_delete, TAXII, -1},
     {"GET", "/taxii2/api/status/*", 0, ACCESS_MEMBER, api_taxii_status, TAXII, -1},
+    /* peers (api_peers.c, docs/federation.md section 4) */
+    {"GET", "/api/v1/peers", 0, ACCESS_MEMBER, api_peers_list, JSON, AUTHZ_PEER_LIST},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -345,6 +347,14 @@ int route_admit(struct api_req *r, enum MHD_Result *ret)
         }
         if (rt->access == ACCESS_PUBLIC_READ && r->who.role == ROLE_NONE && !r->node->conf.api_public_read) {
             *ret = api_fail(r, MZ_EAUTH, "", "this endpoint needs an API key: 'Authorization: Bearer <key>' (public TLP:CLEAR reads are off on this node)");
+            return 1;
+        }
+        /* a peer's key reads and writes through TAXII alone (docs/federation.md 8.2):
+         * the REST API is the members' */
+        if (r->who.role == ROLE_PEER && !api_is_taxii(r) && rt->access != ACCESS_ANYONE) {
+            *ret = api_fail(r, MZ_EFORBIDDEN, "",
+                            "this is a peer's key: it works on /taxii2/ only, not on %s (members use their own keys)",
+                            r->path);
             return 1;
         }
         mz_error_clear(&err);

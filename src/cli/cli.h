@@ -85,6 +85,11 @@ extern const struct cli_option cli_withdraw_options[];
 extern const struct cli_option cli_community_add_options[];
 extern const struct cli_option cli_community_member_options[];
 extern const struct cli_option cli_share_options[];
+extern const struct cli_option cli_peer_add_options[];
+extern const struct cli_option cli_peer_set_options[];
+extern const struct cli_option cli_peer_list_options[];
+extern const struct cli_option cli_peer_key_options[];
+extern const struct cli_option cli_peer_bind_options[];
 
 /* A parsed command line. Options are known, checked and (unless they may repeat)
  * given once; for a command with subcommands ("org add"), pos[0] is the subcommand. */
@@ -185,6 +190,7 @@ int cli_match(struct cli_args *a);
 int cli_withdraw(struct cli_args *a);
 int cli_community(struct cli_args *a);
 int cli_share(struct cli_args *a);
+int cli_peer(struct cli_args *a);
 int cli_tls(struct cli_args *a);
 
 /* Load the embedded demo data set into st; prints the demo API keys and writes

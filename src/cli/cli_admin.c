@@ -245,6 +245,7 @@ int cli_user(struct cli_args *a)
 
 int cli_check(struct cli_args *a)
 {
+    struct store_fed_counts fc;
     struct principal console;
     struct store *st = NULL;
     struct mz_error err;
@@ -258,6 +259,11 @@ int cli_check(struct cli_args *a)
         rc = cli_fail(&err);
     else
         printf("ok\n");
+    /* the federation's tables, once a node has peers (issue 11) */
+    if (!rc && !svc_peer_counts(st, &console, &fc, &err) && (fc.peers || fc.received || fc.remote_orgs))
+        printf("peers %lld (keys %lld, remote organisations %lld), bookmarks %lld, received versions %lld\n",
+               (long long)fc.peers, (long long)fc.peer_keys, (long long)fc.remote_orgs, (long long)fc.bookmarks,
+               (long long)fc.received);
     svc_store_close(st);
     return rc;
 }

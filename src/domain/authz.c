@@ -71,6 +71,8 @@ static const struct authz_rule rules[AUTHZ_N_ACTIONS] = {
      0, 0, G_NO},
     {AUTHZ_COMMUNITY_LIST_ALL, R_NODE_ADMIN, C_OK, "list every community and its members", "a node admin", 0, 0, G_OK},
     {AUTHZ_OBJECT_SHARE, R_WRITER, C_NO, "share objects", "an admin, analyst or reporter", 0, 0, G_OK},
+    {AUTHZ_PEER_MANAGE, 0, C_OK, "manage peers and their bindings", "the node's operator at the console", 0, 0, G_NO},
+    {AUTHZ_PEER_LIST, R_NODE_ADMIN, C_OK, "see the peers", "a node admin", 0, 0, G_OK},
 };
 
 static const struct authz_rule *rule_of(enum authz_action act)

@@ -53,6 +53,10 @@ enum authz_action {
     AUTHZ_COMMUNITY_LIST_ALL, /* list every community with its members (node admins) */
     AUTHZ_OBJECT_SHARE,     /* re-share a version (R11.3; which ones: svc_share.c - a
                                reporter only its own organisation's) */
+    AUTHZ_PEER_MANAGE,      /* add, change and remove peers, their keys, secrets and
+                               bindings (docs/federation.md 8.3, docs/security.md: the
+                               operator at the console, as organisations' home nodes) */
+    AUTHZ_PEER_LIST,        /* see the peers and their status (GET /api/v1/peers) */
     AUTHZ_N_ACTIONS
 };
 

@@ -136,7 +136,8 @@ enum mz_err svc_community_member_remove(struct store *st, const struct principal
  * can_write 0, since NULL when it is none: a node admin listing all). */
 typedef int (*svc_community_fn)(void *ctx, const struct store_community *c, const struct store_membership *mine);
 /* The communities p's organisation is a member of; for node admins and the console,
- * every community. By name. */
+ * every community; for a peer, those where an organisation bound to it is a member
+ * (mine: its read and write, since ""). By name. */
 enum mz_err svc_community_list(struct store *st, const struct principal *p, svc_community_fn fn, void *ctx,
                                struct mz_error *err);
 /* The members of community (node admins and the console); MZ_ENOTFOUND if there is
@@ -239,6 +240,9 @@ enum mz_err svc_user_set_disabled(struct store *st, const struct principal *p, c
  * whose it is. Records the key's use (to the minute, never waiting for the store). */
 enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
                              struct mz_error *err);
+/* Free what svc_authenticate allocated for p (a peer's identities); p may be any
+ * principal, made any way, and is left without them. */
+void svc_principal_release(struct principal *p);
 
 /* ---- objects (svc_objects.c) ---- */
 
@@ -542,5 +546,114 @@ enum mz_err svc_taxii_status_get(struct store *st, const struct principal *p, co
  * one of the two, or R7.2 refuses. */
 enum mz_err svc_taxii_delete(struct store *st, const struct principal *p, const char *collection, const char *id,
                              const char *versions, struct mz_error *err);
+/* ---- peers (svc_peer.c; docs/federation.md sections 1 and 4) ----
+ *
+ * A peer is another node this one syncs with. The operator at the console manages
+ * peers (AUTHZ_PEER_MANAGE: binding an organisation to a peer is deciding its home
+ * node, docs/security.md), node admins see them too (AUTHZ_PEER_LIST); nobody is ever shown the
+ * key this node presents to a peer (svc_peer_secret_set stores it; only the sync
+ * client reads it, from the store). A peer authenticates here with a peer key
+ * (svc_peer_key_issue) as a ROLE_PEER principal, on /taxii2/ alone. A remote
+ * organisation (orgs.node = the peer) is bound to exactly one peer: what a peer
+ * states an organisation of another node owns is refused on receipt. */
+
+#define SVC_PEER_ORGS_MAX 4096 /* organisations bound to one peer */
+#define SVC_PEER_SECRET_MAX 4096
+#define SVC_PEER_SHOW_ORGS 64  /* organisations a view names (orgs_total counts all) */
+#define SVC_PEER_SHOW_SUBS 32  /* subscriptions a view holds (n_subs_total counts all) */
+
+/* A peer's configuration as a person gives it; NULL (0, -1) fields: not given. For
+ * svc_peer_set, not given is unchanged; for svc_peer_add the defaults of section 1. */
+struct svc_peer_new {
+    const char *name;        /* 2-63 of [a-z0-9.-_], not "self" */
+    const char *url;         /* https://... (http:// only with allow_http) */
+    const char *kind;        /* mreza (default), taxii */
+    const char *direction;   /* pull (default), push, both */
+    const char *country;     /* ISO 3166-1 alpha-2 */
+    int system_ca;           /* 1: verify by the system's CAs (the default) */
+    const char *ca_file;     /* verify by this CA file */
+    const char *pin;         /* verify by the server key's hash: "sha256//<base64>"[;...] */
+    const char *client_cert, *client_key; /* both or neither */
+    int allow_http;          /* -1 not given; 1: an http:// URL is accepted */
+    const char *auth;        /* bearer (default), basic */
+    const char *user;        /* Basic's user name */
+    long interval;           /* seconds, -1 not given; 0: sync.interval */
+    int paused;              /* -1 not given */
+    const char *const *orgs; /* add: organisations (handles or identities) bound to the
+                                peer at once; a taxii peer's first owns what it sends */
+    size_t n_orgs;
+};
+
+/* A subscription's progress (its bookmark), as a view shows it. */
+struct svc_peer_sub {
+    char collection[64];
+    char direction[8];
+    char community[STORE_COMM_NAME_LEN]; /* the local community, or "" */
+    char added_after[40];
+    int64_t objects, duplicates;
+    char last_page_at[STORE_NODE_TIME_LEN];
+};
+
+/* What anyone allowed is shown of a peer (never its secret): its configuration, its
+ * status (docs/federation.md section 4) and counts. */
+struct svc_peer_view {
+    struct store_node node;
+    const char *state;       /* new, ok, failing, paused (static text) */
+    int64_t lag_seconds;     /* pull: seconds since last_success; -1: never */
+    int64_t received, duplicates, pushed;
+    int64_t refused_owner, refused_community, refused_tlp, refused_invalid, refused_conflict, refused_cap;
+    int64_t keys_active;     /* peer keys neither revoked nor expired */
+    char default_org[STORE_NAME_LEN];
+    char orgs[SVC_PEER_SHOW_ORGS][STORE_NAME_LEN]; /* the organisations bound to it, by identity */
+    size_t n_orgs, orgs_total;
+    struct svc_peer_sub subs[SVC_PEER_SHOW_SUBS];
+    size_t n_subs, n_subs_total;
+};
+
+/* Add a peer and issue its first key (key_out, SVC_KEY_LEN bytes: shown once).
+ * MZ_EINVAL (field named) for a bad setting, an http:// URL without allow_http
+ * (field "/url"); MZ_ECONFLICT for a name taken or an organisation bound elsewhere. */
+enum mz_err svc_peer_add(struct store *st, const struct principal *p, const struct svc_peer_new *in,
+                         struct svc_peer_view *out, char *key_out, struct mz_error *err);
+/* Change peer name's settings (in->name ignored; in->orgs ignored). */
+enum mz_err svc_peer_set(struct store *st, const struct principal *p, const char *name,
+                         const struct svc_peer_new *in, struct svc_peer_view *out, struct mz_error *err);
+/* Remove peer name: its keys and bookmarks go; what was received from it stays. */
+enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const char *name, struct mz_error *err);
+typedef int (*svc_peer_fn)(void *ctx, const struct svc_peer_view *v);
+/* Every peer, by name (one read snapshot). */
+enum mz_err svc_peer_list(struct store *st, const struct principal *p, svc_peer_fn fn, void *ctx,
+                          struct mz_error *err);
+enum mz_err svc_peer_get(struct store *st, const struct principal *p, const char *name, struct svc_peer_view *out,
+                         struct mz_error *err);
+/* Store the key this node presents to peer name (1..SVC_PEER_SECRET_MAX printable
+ * bytes); NULL or "" clears it. Never shown again. */
+enum mz_err svc_peer_secret_set(struct store *st, const struct principal *p, const char *name, const char *secret,
+                                struct mz_error *err);
+/* The keys peer name presents here: issue (the key to key_out, once), list, revoke. */
+enum mz_err svc_peer_key_issue(struct store *st, const struct principal *p, const char *name,
+                               const struct svc_key_opts *opts, struct svc_key_view *out, char *key_out,
+                               struct mz_error *err);
+enum mz_err svc_peer_key_list(struct store *st, const struct principal *p, const char *name, svc_key_fn fn,
+                              void *ctx, struct mz_error *err);
+enum mz_err svc_peer_key_revoke(struct store *st, const struct principal *p, const char *name, int64_t key_id,
+                                struct svc_key_view *out, struct mz_error *err);
+/* Bind an organisation (handle or STIX identity id) to peer name: it becomes a
+ * remote organisation homed at that peer. An identity no organisation has makes one
+ * (handle new_name, or "<peer>-<8 hex digits of the identity>"; the peer's country),
+ * a member of no community. Refused: an organisation bound to another peer
+ * (MZ_ECONFLICT), a local one with users (MZ_ECONFLICT). out (may be NULL) gets it. */
+enum mz_err svc_peer_bind(struct store *st, const struct principal *p, const char *name, const char *org,
+                          const char *new_name, struct store_org *out, struct mz_error *err);
+/* Unbind org from peer name: nothing more is admitted from the peer for it (its
+ * objects stay); it stays a remote organisation of no peer. */
+enum mz_err svc_peer_unbind(struct store *st, const struct principal *p, const char *name, const char *org,
+                            struct mz_error *err);
+/* v as one JSON object (docs/federation.md section 4's fields; no secret) appended
+ * to b: what GET /api/v1/peers and `mreza peer list|show --json` print. */
+void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v);
+/* The counts `mreza check` reports (node admins). */
+enum mz_err svc_peer_counts(struct store *st, const struct principal *p, struct store_fed_counts *out,
+                            struct mz_error *err);
 
 #endif

@@ -209,6 +209,8 @@ static int note_mine(void *ctx, const struct store_membership *m)
 struct list_ctx {
     struct mine mine;
     int all;
+    int peer;                      /* a peer: its memberships are these bits */
+    uint64_t peer_read, peer_write;
     svc_community_fn fn;
     void *ctx;
 };
@@ -219,6 +221,16 @@ static int list_one(void *vctx, const struct store_community *c)
     struct store_membership m;
 
     memset(&m, 0, sizeof m);
+    if (l->peer) {
+        uint64_t bit = (uint64_t)1 << c->bit;
+        if (!((l->peer_read | l->peer_write) & bit))
+            return 0;
+        m.community = c->id;
+        m.can_read = (l->peer_read & bit) != 0;
+        m.can_write = (l->peer_write & bit) != 0;
+        m.since = "";
+        return l->fn(l->ctx, c, &m);
+    }
     for (size_t i = 0; i < l->mine.n; i++)
         if (l->mine.m[i].community == c->id) {
             m.community = c->id;
@@ -237,9 +249,16 @@ enum mz_err svc_community_list(struct store *st, const struct principal *p, svc_
     struct list_ctx l;
     enum mz_err rc;
 
-    if (p->role == ROLE_NONE || p->role == ROLE_PEER)
+    if (p->role == ROLE_NONE)
         return authz_check(p, AUTHZ_ORG_LIST, err); /* the refusal nobody gets */
     memset(&l, 0, sizeof l);
+    if (p->role == ROLE_PEER) {
+        /* a peer sees the communities where it hosts a member (docs/federation.md
+         * 8.1), by the memberships of the organisations bound to it */
+        l.peer_read = p->comm_read;
+        l.peer_write = p->comm_write;
+        l.peer = 1;
+    }
     l.all = authz_allows(p, AUTHZ_COMMUNITY_LIST_ALL);
     l.fn = fn;
     l.ctx = ctx;

@@ -5,6 +5,7 @@
 #ifndef MZ_SVC_INT_H
 #define MZ_SVC_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "domain/svc.h"
@@ -13,11 +14,23 @@
  * transaction: k->id, prefix and created are filled in, the key text goes to key_out
  * (SVC_KEY_LEN bytes). */
 enum mz_err svc_key_make(struct store *st, struct store_key *k, char *key_out, struct mz_error *err);
+/* A new random key: its text into key_out (SVC_KEY_LEN bytes), its BLAKE2b hash
+ * (SVC_KEY_HASH_BYTES) into hash_out, the part a listing shows into prefix_out. User
+ * keys (svc_key_make) and peer keys (svc_peer.c) are made and stored alike. */
+#define SVC_KEY_HASH_BYTES 32
+void svc_key_mint(char *key_out, unsigned char *hash_out, char *prefix_out, size_t prefix_cap);
 
 /* Fill p's community masks (comm_read, comm_write) from its organisation's
  * memberships (docs/federation.md section 7): every principal of a member is made
  * with them, so that TLP:GREEN is read by membership. */
 enum mz_err svc_principal_comm(struct store *st, struct principal *p, struct mz_error *err);
+
+/* The ROLE_PEER principal of node (its name for the log): the identities of the
+ * organisations homed there (node 0: this node's own, the principal this node is to
+ * a peer: domain/svc_sync.c's admission) and the communities they read and write.
+ * Release it with svc_principal_release. */
+enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name, struct principal *out,
+                               struct mz_error *err);
 
 enum svc_account_event {
     SVC_EV_ORG_ADD,

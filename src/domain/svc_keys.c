@@ -1,6 +1,8 @@
 /* domain/svc_keys.c - API keys and accounts (svc.h): issuing, listing, revoking,
  * rotating and changing keys, disabling and enabling users, and turning a bearer
- * token into the principal that acts. Every call asks domain/authz.h on the user it
+ * token into the principal that acts: a user's key (api_keys) into a member, a
+ * peer's key (peer_keys, issued by svc_peer.c) into a ROLE_PEER principal with the
+ * identities and communities of the organisations bound to that peer. Every call asks domain/authz.h on the user it
  * acts on, and reports what it changed to the audit hook (svc_int.h).
  *
  * API keys are 32 random bytes from libsodium, shown once as "mz_" + base64url, and
@@ -14,6 +16,7 @@
  * written at most once a minute, and never by waiting for the store's write lock. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,18 +47,25 @@ static void hash_key(const char *key, unsigned char *hash)
     crypto_generichash(hash, KEY_HASH_BYTES, (const unsigned char *)key, strlen(key), NULL, 0);
 }
 
+void svc_key_mint(char *key_out, unsigned char *hash_out, char *prefix_out, size_t prefix_cap)
+{
+    unsigned char raw[KEY_BYTES];
+
+    randombytes_buf(raw, sizeof raw);
+    memcpy(key_out, "mz_", 3);
+    sodium_bin2base64(key_out + 3, SVC_KEY_LEN - 3, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    hash_key(key_out, hash_out);
+    snprintf(prefix_out, prefix_cap, "%.*s", KEY_PREFIX_CHARS, key_out);
+}
+
 enum mz_err svc_key_make(struct store *st, struct store_key *k, char *key_out, struct mz_error *err)
 {
-    unsigned char raw[KEY_BYTES], hash[KEY_HASH_BYTES];
+    unsigned char hash[KEY_HASH_BYTES];
     char key[SVC_KEY_LEN];
     enum mz_err rc;
 
-    randombytes_buf(raw, sizeof raw);
-    memcpy(key, "mz_", 3);
-    sodium_bin2base64(key + 3, sizeof key - 3, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof raw);
-    hash_key(key, hash);
-    snprintf(k->prefix, sizeof k->prefix, "%.*s", KEY_PREFIX_CHARS, key);
+    svc_key_mint(key, hash, k->prefix, sizeof k->prefix);
     k->created = now_sec();
     rc = store_key_add(st, hash, sizeof hash, k, err);
     if (!rc)
@@ -553,6 +563,109 @@ static const char *refusal(const struct store_key *k, const struct store_user *u
     return NULL;
 }
 
+/* The identities of the organisations bound to a peer, collected (store_node_orgs
+ * gives them sorted by their lower-cased text, which is strcasecmp's order). */
+struct ident_list {
+    char (*id)[STORE_IDENT_LEN];
+    size_t n, cap;
+    int failed;
+};
+
+static int collect_ident(void *ctx, const struct store_org *o)
+{
+    struct ident_list *l = ctx;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        void *p = cap <= SVC_PEER_ORGS_MAX ? realloc(l->id, cap * sizeof *l->id) : NULL;
+        if (!p) {
+            l->failed = 1;
+            return 1;
+        }
+        l->id = p;
+        l->cap = cap;
+    }
+    snprintf(l->id[l->n++], STORE_IDENT_LEN, "%s", o->identity);
+    return 0;
+}
+
+enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name, struct principal *out,
+                               struct mz_error *err)
+{
+    struct ident_list l = {0};
+    struct tlp_idents *set;
+    const char **v;
+    char *ids;
+    enum mz_err rc = store_node_orgs(st, node, collect_ident, &l, err);
+
+    if (!rc && l.failed)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "a node's organisations do not fit in memory");
+    if (!rc)
+        rc = store_node_comm(st, node, &out->comm_read, &out->comm_write, err);
+    if (rc) {
+        free(l.id);
+        return rc;
+    }
+    /* one block: the set, its pointers, the identities */
+    out->peer_mem = malloc(sizeof *set + l.n * (sizeof *v + STORE_IDENT_LEN) + 1);
+    if (!out->peer_mem) {
+        free(l.id);
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    }
+    set = out->peer_mem;
+    v = (const char **)(set + 1);
+    ids = (char *)(v + l.n);
+    for (size_t i = 0; i < l.n; i++) {
+        memcpy(ids + i * STORE_IDENT_LEN, l.id[i], STORE_IDENT_LEN);
+        v[i] = ids + i * STORE_IDENT_LEN;
+    }
+    set->v = v;
+    set->n = l.n;
+    free(l.id);
+    out->role = ROLE_PEER;
+    out->peer = node;
+    out->peer_idents = set;
+    /* for the request's log line alone: a peer is no user of any organisation */
+    snprintf(out->user.name, sizeof out->user.name, "peer:%s", name);
+    return MZ_OK;
+}
+
+void svc_principal_release(struct principal *p)
+{
+    if (!p)
+        return;
+    free(p->peer_mem);
+    p->peer_mem = NULL;
+    p->peer_idents = NULL;
+}
+
+/* The key is a peer's (peer_keys): the principal of that peer. */
+static enum mz_err authenticate_peer(struct store *st, const unsigned char *hash, int64_t now, struct principal *out,
+                                     struct mz_error *err)
+{
+    struct store_key k;
+    struct store_node n;
+    const char *status;
+    enum mz_err rc = store_peer_key_lookup(st, hash, KEY_HASH_BYTES, &k, &n, err);
+
+    if (rc == MZ_ENOTFOUND)
+        return mz_error_set(err, MZ_EAUTH, "", "unknown API key");
+    if (rc)
+        return rc;
+    status = key_status(&k, now);
+    if (strcmp(status, "active"))
+        return mz_error_set(err, MZ_EAUTH, "", "%s",
+                            !strcmp(status, "revoked") ? "this API key has been revoked" : "this API key has expired");
+    rc = svc_node_principal(st, n.id, n.name, out, err);
+    if (rc) {
+        svc_principal_release(out);
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    out->key_id = k.id;
+    return MZ_OK;
+}
+
 enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
                              struct mz_error *err)
 {
@@ -568,8 +681,10 @@ enum mz_err svc_authenticate(struct store *st, const char *token, struct princip
         return mz_error_set(err, MZ_EAUTH, "", "the API key is not a mreza key (expected 'Authorization: Bearer mz_…')");
     hash_key(token, hash);
     rc = store_key_lookup(st, hash, sizeof hash, &k, &out->user, &out->org, err);
-    if (rc == MZ_ENOTFOUND)
-        return mz_error_set(err, MZ_EAUTH, "", "unknown API key");
+    if (rc == MZ_ENOTFOUND) {
+        memset(out, 0, sizeof *out);
+        return authenticate_peer(st, hash, now, out, err);
+    }
     why = rc ? NULL : refusal(&k, &out->user, now);
     if (rc || why) {
         memset(out, 0, sizeof *out);

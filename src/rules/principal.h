@@ -13,8 +13,8 @@
  *              organisation's objects
  *   viewer   - reads like an analyst, writes nothing
  *   peer     - another node (docs/federation.md section 7): reads by the border
- *              rules of rules/tlp.c; no key authenticates as one yet (issue 11's
- *              peer work), and no action of domain/authz.c is a peer's
+ *              rules of rules/tlp.c, authenticated by a peer key (peer_keys), on
+ *              /taxii2/ alone; no action of domain/authz.c is a peer's
  * Roles only ever narrow what TLP allows; no role widens it (not even node-admin).
  * What a member reads of TLP:GREEN is decided by the communities its organisation
  * reads (comm_read, filled from the store's memberships when the principal is made).
@@ -58,6 +58,8 @@ struct principal {
     /* ROLE_PEER alone: the peer node, and its organisations' identities */
     int64_t peer;
     const struct tlp_idents *peer_idents;
+    void *peer_mem;         /* the heap block peer_idents lives in when svc_authenticate
+                               made it (domain: svc_principal_release frees it), or NULL */
 };
 
 /* The console: whoever runs `mreza` beside the store, i.e. the node's operator, who

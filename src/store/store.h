@@ -44,7 +44,8 @@ void store_close(struct store *st);
  * test can hold one writer at a chosen step while another connection writes, instead
  * of hoping for the race. Compiled in; no production code sets one. */
 enum store_hook_point {
-    STORE_HOOK_BEFORE_BEGIN = 0 /* store_begin, before it asks for the write lock */
+    STORE_HOOK_BEFORE_BEGIN = 0, /* store_begin, before it asks for the write lock */
+    STORE_HOOK_BEFORE_COMMIT     /* store_commit of an outer transaction, before COMMIT */
 };
 typedef void (*store_hook_fn)(void *ctx, enum store_hook_point point);
 /* Set (or, with fn NULL, clear) st's hook. */
@@ -63,7 +64,15 @@ enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out,
 
 /* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE), so
  * everything written between begin and commit is one atomic, durable unit: after
- * store_commit() returns MZ_OK the data survives kill -9 and power loss. */
+ * store_commit() returns MZ_OK the data survives kill -9 and power loss.
+ * With store_allow_nested(st, 1), a transaction begun (store_begin or
+ * store_begin_read) while one is open on the connection is a savepoint of it: its
+ * store_commit keeps its writes in the outer transaction (durable only when that
+ * commits), its store_rollback undoes its own writes alone. So a use case that
+ * writes in a transaction of its own (svc_ingest) runs unchanged inside a caller's (a
+ * sync page: domain/svc_sync.c), all or nothing per call, the page one commit.
+ * Off (the default), a begin inside a transaction is an error, as SQLite makes it:
+ * a transaction left open by mistake is never silently extended. */
 enum mz_err store_begin(struct store *st, struct mz_error *err);
 enum mz_err store_commit(struct store *st, struct mz_error *err);
 void store_rollback(struct store *st);
@@ -79,6 +88,10 @@ enum mz_err store_savepoint_rollback(struct store *st, struct mz_error *err);
  * lock that a writer waits for (WAL). A snapshot held for long keeps the write-ahead
  * log from being checkpointed past it, so the log grows while it is held. */
 enum mz_err store_begin_read(struct store *st, struct mz_error *err);
+/* Whether a begin inside an open transaction makes a savepoint (on 1) or is an error
+ * (0, the default); the caller that opened the outer transaction sets it and clears
+ * it when that ends. */
+void store_allow_nested(struct store *st, int on);
 
 /* Copy committed changes from the write-ahead log into the main file without
  * blocking readers or writers (a passive checkpoint). A node runs this from a
@@ -332,6 +345,145 @@ struct store_grant {
 typedef int (*store_grant_fn)(void *ctx, const struct store_grant *g);
 enum mz_err store_grants(struct store *st, int64_t community, int64_t after_us, int64_t after_seq, long limit,
                          store_grant_fn fn, void *ctx, struct mz_error *err);
+
+/* ---- nodes and peers (issue 11; docs/federation.md section 6.1) ----
+ *
+ * Row 0 of nodes is this node; every other row is a peer: another node this one
+ * syncs with. Peer ids are never reused (a removed peer's id stays unused), so that
+ * what was bound to or received from a removed peer is never taken for another's.
+ * The key this node presents to a peer (out_secret) is kept in clear, the store
+ * being readable by its owner alone; it is read only by store_node_secret. */
+
+#define STORE_NODE_NAME_LEN 64
+#define STORE_NODE_URL_LEN 512
+#define STORE_NODE_PATH_LEN 512
+#define STORE_NODE_PIN_LEN 256
+#define STORE_NODE_ERR_LEN 512
+#define STORE_NODE_TIME_LEN 32
+
+struct store_node {
+    int64_t id;                               /* 0: this node */
+    char name[STORE_NODE_NAME_LEN];
+    char country[8];
+    char identity[STORE_IDENT_LEN];           /* the node's STIX identity, or "" */
+    char url[STORE_NODE_URL_LEN];             /* the peer's TAXII API root */
+    char kind[8];                             /* self, mreza, taxii */
+    char direction[8];                        /* pull, push, both */
+    char verify[8];                           /* system, ca, pin */
+    char ca_file[STORE_NODE_PATH_LEN];
+    char pin[STORE_NODE_PIN_LEN];             /* "sha256//..." (';'-separated) */
+    char client_cert[STORE_NODE_PATH_LEN];
+    char client_key[STORE_NODE_PATH_LEN];
+    int allow_http;
+    char auth[8];                             /* bearer, basic */
+    char out_user[STORE_NAME_LEN];            /* the user name of Basic, or "" */
+    int has_secret;                           /* out_secret is set (read: never its value) */
+    int require_client_cert;
+    char client_pin[STORE_NODE_PIN_LEN];
+    int unmarked_tlp;                         /* -1: the default */
+    int64_t default_org;                      /* a taxii peer's objects' owner, or 0 */
+    long interval;                            /* seconds; 0: sync.interval */
+    int paused;
+    char created[STORE_NODE_TIME_LEN];
+    /* status (docs/federation.md section 4); "" when never */
+    char last_attempt[STORE_NODE_TIME_LEN], last_success[STORE_NODE_TIME_LEN];
+    char last_error_code[32];
+    char last_error[STORE_NODE_ERR_LEN];
+    char last_error_coll[64];
+    char last_error_at[STORE_NODE_TIME_LEN];
+    long failures;
+    char next_run[STORE_NODE_TIME_LEN];
+};
+
+/* Add peer n (its configuration fields; not the status, not the secret): n->id and
+ * created are set. MZ_ECONFLICT (field "/name") if the name is taken. */
+enum mz_err store_node_add(struct store *st, struct store_node *n, struct mz_error *err);
+/* Write the configuration fields of peer n->id (not its name, status or secret).
+ * MZ_ENOTFOUND if there is no such peer. */
+enum mz_err store_node_update(struct store *st, const struct store_node *n, struct mz_error *err);
+/* MZ_ENOTFOUND when there is none. by_id 0 reads this node's row. */
+enum mz_err store_node_by_name(struct store *st, const char *name, struct store_node *out, struct mz_error *err);
+enum mz_err store_node_by_id(struct store *st, int64_t id, struct store_node *out, struct mz_error *err);
+typedef int (*store_node_fn)(void *ctx, const struct store_node *n);
+/* The peers (not row 0), by name. */
+enum mz_err store_node_list(struct store *st, store_node_fn fn, void *ctx, struct mz_error *err);
+/* Remove peer id: its row, its keys and its bookmarks. What was received from it
+ * stays (received rows, objects.via), as do the organisations bound to it (homed at
+ * a node that is gone: store_org_node then names an id no row has). In the caller's
+ * transaction. MZ_ENOTFOUND if there is no such peer; row 0 is refused (MZ_EINVAL). */
+enum mz_err store_node_remove(struct store *st, int64_t id, struct mz_error *err);
+/* Set (secret NULL: clear) the key this node presents to peer id. */
+enum mz_err store_node_set_secret(struct store *st, int64_t id, const char *secret, struct mz_error *err);
+/* Read it into out (cut at cap): MZ_ENOTFOUND if none is set. For the sync client. */
+enum mz_err store_node_secret(struct store *st, int64_t id, char *out, size_t cap, struct mz_error *err);
+/* The status fields of peer n->id (last_attempt ... next_run) as n holds them. */
+enum mz_err store_node_set_status(struct store *st, const struct store_node *n, struct mz_error *err);
+
+/* The node organisation org_id is homed at (0: here), into *node_out; MZ_ENOTFOUND if
+ * there is no such organisation. */
+enum mz_err store_org_node(struct store *st, int64_t org_id, int64_t *node_out, struct mz_error *err);
+/* Home organisation org_id at node (0: here). MZ_ENOTFOUND if there is none. */
+enum mz_err store_org_set_node(struct store *st, int64_t org_id, int64_t node, struct mz_error *err);
+/* The organisations homed at node (node > 0: bound to that peer), by identity (as
+ * strcasecmp sorts them: lower-cased). */
+enum mz_err store_node_orgs(struct store *st, int64_t node, store_org_fn fn, void *ctx, struct mz_error *err);
+/* Of organisations homed at node, the community bits they read and write (the union
+ * of their memberships). */
+enum mz_err store_node_comm(struct store *st, int64_t node, uint64_t *read_out, uint64_t *write_out,
+                            struct mz_error *err);
+
+/* The keys peers present here: records as struct store_key, whose user_id is the
+ * peer's node id. Stored as a hash alone, as API keys are. */
+enum mz_err store_peer_key_add(struct store *st, const unsigned char *hash, size_t hash_len, struct store_key *k,
+                               struct mz_error *err);
+/* The record of the peer key whose hash this is, and its peer (may be NULL);
+ * MZ_ENOTFOUND if none. */
+enum mz_err store_peer_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
+                                  struct store_key *key_out, struct store_node *node_out, struct mz_error *err);
+/* A peer's keys, oldest first. */
+enum mz_err store_peer_key_list(struct store *st, int64_t node, store_key_fn fn, void *ctx, struct mz_error *err);
+/* Revoke key id of peer node at unix time when (unless revoked earlier already).
+ * MZ_ENOTFOUND if the peer has no key id. */
+enum mz_err store_peer_key_revoke(struct store *st, int64_t node, int64_t id, int64_t when, struct mz_error *err);
+
+/* How far a sync of (node, collection, direction) got (docs/federation.md 10.2). */
+struct store_bookmark {
+    int64_t node;
+    char collection[64];          /* the remote collection id */
+    char direction[8];            /* pull, push */
+    int64_t community;            /* the local community's id, or 0 */
+    char added_after[40];         /* the newest X-TAXII-Date-Added-Last applied, or "" */
+    char next[4096];              /* a `next` token to try first, or "" */
+    int64_t cursor;               /* push: the last local position pushed */
+    int64_t objects, duplicates;
+    int64_t refused_owner, refused_community, refused_tlp, refused_invalid, refused_conflict, refused_cap;
+    char last_page_at[STORE_NODE_TIME_LEN];
+};
+/* MZ_ENOTFOUND when there is none (a subscription that never ran). */
+enum mz_err store_bookmark_get(struct store *st, int64_t node, const char *collection, const char *direction,
+                               struct store_bookmark *out, struct mz_error *err);
+/* Insert or replace b (in the caller's transaction: a page's commit). */
+enum mz_err store_bookmark_put(struct store *st, const struct store_bookmark *b, struct mz_error *err);
+typedef int (*store_bookmark_fn)(void *ctx, const struct store_bookmark *b);
+/* A peer's bookmarks, by collection and direction. */
+enum mz_err store_bookmarks(struct store *st, int64_t node, store_bookmark_fn fn, void *ctx, struct mz_error *err);
+
+/* Record that the version (stix_id, owner_org, vkey) of owner_org's (not a personal
+ * object) was received from peer node through collection (its objects.via and a
+ * received row, at the write clock's time; remote_added: the peer's date_added or "").
+ * A version that has a received row already keeps its first one. MZ_ENOTFOUND if
+ * there is no such version. In the caller's transaction. */
+enum mz_err store_received_add(struct store *st, const char *stix_id, int64_t owner_org, const char *vkey,
+                               int64_t node, const char *collection, const char *remote_added,
+                               struct mz_error *err);
+/* How many versions were received from node (0: from any peer). */
+enum mz_err store_received_count(struct store *st, int64_t node, int64_t *count_out, struct mz_error *err);
+
+/* The counts `mreza check` reports of the federation's tables. */
+struct store_fed_counts {
+    int64_t peers, peer_keys, remote_orgs, bookmarks, received;
+};
+enum mz_err store_fed_counts(struct store *st, struct store_fed_counts *out, struct mz_error *err);
 
 /* ---- objects ---- */
 

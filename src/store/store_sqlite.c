@@ -42,6 +42,8 @@ struct store {
     sqlite3_stmt *id_rows_cx; /* those after a seq of an id that needs the choice */
     int64_t last_added_us;   /* the newest date_added, this transaction's included */
     int last_added_known;    /* last_added_us was read in the current transaction */
+    int depth;               /* transactions open: 1 the outer one, more its savepoints */
+    int nest;                /* store_allow_nested: a begin inside a transaction is a savepoint */
     store_hook_fn hook;      /* tests (store_set_hook) */
     void *hook_ctx;
 };
@@ -248,6 +250,79 @@ static const char *const migrations[] = {
     " expires INTEGER NOT NULL,"
     " body TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX taxii_status_expires ON taxii_status(expires);",
+    /* Peers (issue 11, docs/federation.md section 6.1). nodes: row 0 is this node, every
+     * other row a peer: how to reach it (url, TLS, auth), the key this node presents to
+     * it (out_secret, in clear: the store is 0600 in a 0700 directory; never served nor
+     * printed) and its sync status. A removed peer's id is never given to another
+     * (store_node_add), so that nothing bound to or received from it is taken for the
+     * new one's.
+     * orgs.node: the node an organisation is homed at (0: here). peer_keys: the keys
+     * peers present here, BLAKE2b-hashed as api_keys are. bookmarks: per (peer,
+     * remote collection, direction) how far a sync got. received: the provenance of
+     * each version first received from a peer; objects.via the peer (0: posted here). */
+    ("CREATE TABLE nodes("
+     " id INTEGER PRIMARY KEY,"
+     " name TEXT NOT NULL UNIQUE,"
+     " country TEXT NOT NULL DEFAULT '',"
+     " identity TEXT NOT NULL DEFAULT '',"
+     " url TEXT NOT NULL DEFAULT '',"
+     " kind TEXT NOT NULL,"
+     " direction TEXT NOT NULL DEFAULT 'pull',"
+     " verify TEXT NOT NULL DEFAULT 'system',"
+     " ca_file TEXT NOT NULL DEFAULT '',"
+     " pin TEXT NOT NULL DEFAULT '',"
+     " client_cert TEXT NOT NULL DEFAULT '',"
+     " client_key TEXT NOT NULL DEFAULT '',"
+     " allow_http INTEGER NOT NULL DEFAULT 0,"
+     " auth TEXT NOT NULL DEFAULT 'bearer',"
+     " out_user TEXT NOT NULL DEFAULT '',"
+     " out_secret TEXT,"
+     " require_client_cert INTEGER NOT NULL DEFAULT 0,"
+     " client_pin TEXT NOT NULL DEFAULT '',"
+     " unmarked_tlp INTEGER,"
+     " default_org INTEGER NOT NULL DEFAULT 0,"
+     " interval INTEGER NOT NULL DEFAULT 0,"
+     " paused INTEGER NOT NULL DEFAULT 0,"
+     " created TEXT NOT NULL,"
+     " last_attempt TEXT, last_success TEXT, last_error_code TEXT, last_error TEXT, last_error_coll TEXT,"
+     " last_error_at TEXT, failures INTEGER NOT NULL DEFAULT 0, next_run TEXT);"
+     "INSERT INTO nodes(id,name,kind,identity,created) SELECT 0, 'self', 'self',"
+     " coalesce((SELECT value FROM meta WHERE key='node_identity'), ''), strftime('%Y-%m-%dT%H:%M:%SZ','now');"
+     "ALTER TABLE orgs ADD COLUMN node INTEGER NOT NULL DEFAULT 0;"
+     "CREATE TABLE peer_keys("
+     " id INTEGER PRIMARY KEY,"
+     " hash BLOB NOT NULL UNIQUE,"
+     " node INTEGER NOT NULL REFERENCES nodes(id),"
+     " prefix TEXT NOT NULL DEFAULT '',"
+     " comment TEXT NOT NULL DEFAULT '',"
+     " created INTEGER, expires INTEGER, last_used INTEGER, revoked INTEGER, replaced_by INTEGER);"
+     "CREATE INDEX peer_keys_node ON peer_keys(node);"
+     "CREATE TABLE bookmarks("
+     " node INTEGER NOT NULL,"
+     " collection TEXT NOT NULL,"
+     " direction TEXT NOT NULL,"
+     " community INTEGER NOT NULL DEFAULT 0,"
+     " added_after TEXT NOT NULL DEFAULT '',"
+     " next TEXT NOT NULL DEFAULT '',"
+     " cursor INTEGER NOT NULL DEFAULT 0,"
+     " objects INTEGER NOT NULL DEFAULT 0,"
+     " duplicates INTEGER NOT NULL DEFAULT 0,"
+     " refused_owner INTEGER NOT NULL DEFAULT 0,"
+     " refused_community INTEGER NOT NULL DEFAULT 0,"
+     " refused_tlp INTEGER NOT NULL DEFAULT 0,"
+     " refused_invalid INTEGER NOT NULL DEFAULT 0,"
+     " refused_conflict INTEGER NOT NULL DEFAULT 0,"
+     " refused_cap INTEGER NOT NULL DEFAULT 0,"
+     " last_page_at TEXT NOT NULL DEFAULT '',"
+     " PRIMARY KEY(node, collection, direction)) WITHOUT ROWID;"
+     "CREATE TABLE received("
+     " seq INTEGER PRIMARY KEY,"
+     " node INTEGER NOT NULL,"
+     " collection TEXT NOT NULL,"
+     " at TEXT NOT NULL,"
+     " remote_added TEXT NOT NULL DEFAULT '');"
+     "CREATE INDEX received_node ON received(node, seq);"
+     "ALTER TABLE objects ADD COLUMN via INTEGER NOT NULL DEFAULT 0;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -483,32 +558,85 @@ void store_set_hook(struct store *st, store_hook_fn fn, void *ctx)
     st->hook_ctx = ctx;
 }
 
+/* A transaction begun inside another is a savepoint of it (docs in store.h). */
+static enum mz_err begin_nested(struct store *st, struct mz_error *err)
+{
+    char sql[32];
+    enum mz_err rc;
+
+    snprintf(sql, sizeof sql, "SAVEPOINT s%d", st->depth);
+    rc = exec(st, sql, err);
+    if (!rc)
+        st->depth++;
+    return rc;
+}
+
+void store_allow_nested(struct store *st, int on)
+{
+    st->nest = on;
+}
+
 enum mz_err store_begin(struct store *st, struct mz_error *err)
 {
+    enum mz_err rc;
+
+    if (st->nest && st->depth > 0 && !sqlite3_get_autocommit(st->db))
+        return begin_nested(st, err);
     if (st->hook)
         st->hook(st->hook_ctx, STORE_HOOK_BEFORE_BEGIN);
     st->last_added_known = 0; /* read again under the lock: other connections write */
-    return exec(st, "BEGIN IMMEDIATE", err);
+    rc = exec(st, "BEGIN IMMEDIATE", err);
+    st->depth = rc ? 0 : 1;
+    return rc;
 }
 
 enum mz_err store_begin_read(struct store *st, struct mz_error *err)
 {
-    return exec(st, "BEGIN DEFERRED", err);
+    enum mz_err rc;
+
+    if (st->nest && st->depth > 0 && !sqlite3_get_autocommit(st->db))
+        return begin_nested(st, err);
+    rc = exec(st, "BEGIN DEFERRED", err);
+    st->depth = rc ? 0 : 1;
+    return rc;
 }
 
 enum mz_err store_commit(struct store *st, struct mz_error *err)
 {
-    enum mz_err rc = exec(st, "COMMIT", err);
+    enum mz_err rc;
 
+    if (st->depth > 1 && !sqlite3_get_autocommit(st->db)) {
+        char sql[32];
+        snprintf(sql, sizeof sql, "RELEASE s%d", st->depth - 1);
+        rc = exec(st, sql, err);
+        if (rc)
+            store_rollback(st);
+        else
+            st->depth--;
+        return rc;
+    }
+    if (st->hook)
+        st->hook(st->hook_ctx, STORE_HOOK_BEFORE_COMMIT);
+    rc = exec(st, "COMMIT", err);
     if (rc)
         store_rollback(st);
+    st->depth = 0;
     return rc;
 }
 
 void store_rollback(struct store *st)
 {
+    if (st->depth > 1 && !sqlite3_get_autocommit(st->db)) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", st->depth - 1, st->depth - 1);
+        sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        st->depth--;
+        st->last_added_known = 0; /* the stamps it wrote are gone */
+        return;
+    }
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->depth = 0;
 }
 
 enum mz_err store_savepoint(struct store *st, struct mz_error *err)
@@ -2300,5 +2428,664 @@ enum mz_err store_taxii_status_get(struct store *st, const char *id, int64_t use
         rc = db_error(st, err, "read TAXII status");
     }
     sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- nodes and peers (issue 11 work package 4) ---- */
+
+#define NODE_COLS                                                                                  \
+    "id,name,country,identity,url,kind,direction,verify,ca_file,pin,client_cert,client_key,"       \
+    "allow_http,auth,out_user,out_secret IS NOT NULL,require_client_cert,client_pin,"               \
+    "coalesce(unmarked_tlp,-1),default_org,interval,paused,created,"                               \
+    "coalesce(last_attempt,''),coalesce(last_success,''),coalesce(last_error_code,''),"            \
+    "coalesce(last_error,''),coalesce(last_error_coll,''),coalesce(last_error_at,''),failures,"    \
+    "coalesce(next_run,'')"
+
+static void read_node(sqlite3_stmt *s, int c, struct store_node *n)
+{
+    memset(n, 0, sizeof *n);
+    n->id = sqlite3_column_int64(s, c);
+    copy_col(n->name, sizeof n->name, s, c + 1);
+    copy_col(n->country, sizeof n->country, s, c + 2);
+    copy_col(n->identity, sizeof n->identity, s, c + 3);
+    copy_col(n->url, sizeof n->url, s, c + 4);
+    copy_col(n->kind, sizeof n->kind, s, c + 5);
+    copy_col(n->direction, sizeof n->direction, s, c + 6);
+    copy_col(n->verify, sizeof n->verify, s, c + 7);
+    copy_col(n->ca_file, sizeof n->ca_file, s, c + 8);
+    copy_col(n->pin, sizeof n->pin, s, c + 9);
+    copy_col(n->client_cert, sizeof n->client_cert, s, c + 10);
+    copy_col(n->client_key, sizeof n->client_key, s, c + 11);
+    n->allow_http = sqlite3_column_int(s, c + 12);
+    copy_col(n->auth, sizeof n->auth, s, c + 13);
+    copy_col(n->out_user, sizeof n->out_user, s, c + 14);
+    n->has_secret = sqlite3_column_int(s, c + 15);
+    n->require_client_cert = sqlite3_column_int(s, c + 16);
+    copy_col(n->client_pin, sizeof n->client_pin, s, c + 17);
+    n->unmarked_tlp = sqlite3_column_int(s, c + 18);
+    n->default_org = sqlite3_column_int64(s, c + 19);
+    n->interval = (long)sqlite3_column_int64(s, c + 20);
+    n->paused = sqlite3_column_int(s, c + 21);
+    copy_col(n->created, sizeof n->created, s, c + 22);
+    copy_col(n->last_attempt, sizeof n->last_attempt, s, c + 23);
+    copy_col(n->last_success, sizeof n->last_success, s, c + 24);
+    copy_col(n->last_error_code, sizeof n->last_error_code, s, c + 25);
+    copy_col(n->last_error, sizeof n->last_error, s, c + 26);
+    copy_col(n->last_error_coll, sizeof n->last_error_coll, s, c + 27);
+    copy_col(n->last_error_at, sizeof n->last_error_at, s, c + 28);
+    n->failures = (long)sqlite3_column_int64(s, c + 29);
+    copy_col(n->next_run, sizeof n->next_run, s, c + 30);
+}
+
+/* The configuration columns, ?2.. in this order (?1 is the id or the name). */
+static void bind_node_conf(sqlite3_stmt *s, const struct store_node *n)
+{
+    sqlite3_bind_text(s, 2, n->country, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, n->identity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, n->url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, n->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, n->direction, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, n->verify, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, n->ca_file, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, n->pin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, n->client_cert, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, n->client_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 12, n->allow_http);
+    sqlite3_bind_text(s, 13, n->auth, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, n->out_user, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 15, n->require_client_cert);
+    sqlite3_bind_text(s, 16, n->client_pin, -1, SQLITE_STATIC);
+    if (n->unmarked_tlp >= 0)
+        sqlite3_bind_int(s, 17, n->unmarked_tlp);
+    else
+        sqlite3_bind_null(s, 17);
+    sqlite3_bind_int64(s, 18, n->default_org);
+    sqlite3_bind_int64(s, 19, n->interval);
+    sqlite3_bind_int(s, 20, n->paused);
+}
+
+enum mz_err store_node_add(struct store *st, struct store_node *n, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    struct mz_time now;
+    char stamp[MZ_TIME_STRLEN];
+    enum mz_err rc = prepare(st,
+                             /* an id no row names, nor ever named: past every peer, every
+                              * organisation bound or once bound to one (orgs.node, -id
+                              * when unbound) and every receipt */
+                             "INSERT INTO nodes(id,name,country,identity,url,kind,direction,verify,ca_file,pin,"
+                             "client_cert,client_key,allow_http,auth,out_user,require_client_cert,client_pin,"
+                             "unmarked_tlp,default_org,interval,paused,created)"
+                             " VALUES(1 + max((SELECT coalesce(max(id),0) FROM nodes),"
+                             " (SELECT coalesce(max(abs(node)),0) FROM orgs), (SELECT coalesce(max(node),0) FROM received),"
+                             " (SELECT coalesce(max(node),0) FROM peer_keys)),"
+                             "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    mz_time_now(&now);
+    mz_time_format_us(&now, stamp);
+    snprintf(n->created, sizeof n->created, "%.19sZ", stamp); /* to the second */
+    sqlite3_bind_text(s, 1, n->name, -1, SQLITE_STATIC);
+    bind_node_conf(s, n);
+    sqlite3_bind_text(s, 21, n->created, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = sqlite3_errcode(st->db) == SQLITE_CONSTRAINT
+                 ? mz_error_set(err, MZ_ECONFLICT, "/name", "a peer named '%s' already exists", n->name)
+                 : db_error(st, err, "add peer");
+    else
+        n->id = sqlite3_last_insert_rowid(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+#define NODE_EXISTS "SELECT 1 FROM nodes WHERE id=?1"
+
+enum mz_err store_node_update(struct store *st, const struct store_node *n, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "UPDATE nodes SET country=?2,identity=?3,url=?4,kind=?5,direction=?6,verify=?7,"
+                             "ca_file=?8,pin=?9,client_cert=?10,client_key=?11,allow_http=?12,auth=?13,out_user=?14,"
+                             "require_client_cert=?15,client_pin=?16,unmarked_tlp=?17,default_org=?18,interval=?19,"
+                             "paused=?20 WHERE id=?1",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, n->id);
+    bind_node_conf(s, n);
+    return change_row(st, s, NODE_EXISTS, n->id, MZ_OK, err);
+}
+
+static enum mz_err node_query(struct store *st, const char *sql, const char *name, int64_t id, struct store_node *out,
+                              struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, sql, &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    if (name)
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_node(s, 0, out);
+    else if (step == SQLITE_DONE)
+        rc = name ? mz_error_set(err, MZ_ENOTFOUND, "", "no peer '%.64s' (mreza peer list)", name)
+                  : mz_error_set(err, MZ_ENOTFOUND, "", "no node %lld", (long long)id);
+    else
+        rc = db_error(st, err, "read peer");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_node_by_name(struct store *st, const char *name, struct store_node *out, struct mz_error *err)
+{
+    return node_query(st, "SELECT " NODE_COLS " FROM nodes WHERE name=?1 AND id>0", name, 0, out, err);
+}
+
+enum mz_err store_node_by_id(struct store *st, int64_t id, struct store_node *out, struct mz_error *err)
+{
+    return node_query(st, "SELECT " NODE_COLS " FROM nodes WHERE id=?1", NULL, id, out, err);
+}
+
+enum mz_err store_node_list(struct store *st, store_node_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " NODE_COLS " FROM nodes WHERE id>0 ORDER BY name", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_node n;
+        read_node(s, 0, &n);
+        if (fn(ctx, &n)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list peers");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Run sql with ?1 = id (one statement). */
+static enum mz_err exec_id(struct store *st, const char *sql, int64_t id, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, sql, &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "change");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_node_remove(struct store *st, int64_t id, struct mz_error *err)
+{
+    enum mz_err rc;
+
+    if (id <= 0)
+        return mz_error_set(err, MZ_EINVAL, "", "this node's own row cannot be removed");
+    rc = exec_id(st, "DELETE FROM peer_keys WHERE node=?1", id, err);
+    if (!rc)
+        rc = exec_id(st, "DELETE FROM bookmarks WHERE node=?1", id, err);
+    if (!rc)
+        rc = exec_id(st, "DELETE FROM nodes WHERE id=?1", id, err);
+    if (!rc && sqlite3_changes(st->db) == 0)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no peer %lld", (long long)id);
+    return rc;
+}
+
+enum mz_err store_node_set_secret(struct store *st, int64_t id, const char *secret, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE nodes SET out_secret=?2 WHERE id=?1 AND id>0", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    if (secret)
+        sqlite3_bind_text(s, 2, secret, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 2);
+    return change_row(st, s, "SELECT 1 FROM nodes WHERE id=?1 AND id>0", id, MZ_OK, err);
+}
+
+enum mz_err store_node_secret(struct store *st, int64_t id, char *out, size_t cap, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT out_secret FROM nodes WHERE id=?1 AND out_secret IS NOT NULL", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        copy_col(out, cap, s, 0);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no key is stored for peer %lld (mreza peer secret)", (long long)id);
+    else
+        rc = db_error(st, err, "read peer secret");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
+{
+    if (t && *t)
+        sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+enum mz_err store_node_set_status(struct store *st, const struct store_node *n, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "UPDATE nodes SET last_attempt=?2,last_success=?3,last_error_code=?4,last_error=?5,"
+                             "last_error_coll=?6,last_error_at=?7,failures=?8,next_run=?9 WHERE id=?1",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, n->id);
+    bind_text_or_null(s, 2, n->last_attempt);
+    bind_text_or_null(s, 3, n->last_success);
+    bind_text_or_null(s, 4, n->last_error_code);
+    bind_text_or_null(s, 5, n->last_error);
+    bind_text_or_null(s, 6, n->last_error_coll);
+    bind_text_or_null(s, 7, n->last_error_at);
+    sqlite3_bind_int64(s, 8, n->failures);
+    bind_text_or_null(s, 9, n->next_run);
+    return change_row(st, s, NODE_EXISTS, n->id, MZ_OK, err);
+}
+
+enum mz_err store_org_node(struct store *st, int64_t org_id, int64_t *node_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT node FROM orgs WHERE id=?1", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        *node_out = sqlite3_column_int64(s, 0);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no organisation %lld", (long long)org_id);
+    else
+        rc = db_error(st, err, "read organisation");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_org_set_node(struct store *st, int64_t org_id, int64_t node, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE orgs SET node=?2 WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int64(s, 2, node);
+    return change_row(st, s, "SELECT 1 FROM orgs WHERE id=?1", org_id, MZ_OK, err);
+}
+
+enum mz_err store_node_orgs(struct store *st, int64_t node, store_org_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " ORG_COLS " FROM orgs WHERE node=?1 ORDER BY lower(identity)", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, node);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_org o;
+        read_org(s, 0, &o);
+        if (fn(ctx, &o)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list a peer's organisations");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_node_comm(struct store *st, int64_t node, uint64_t *read_out, uint64_t *write_out,
+                            struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "SELECT m.can_read, m.can_write, c.bit FROM memberships m"
+                             " JOIN communities c ON c.id = m.community JOIN orgs o ON o.id = m.org WHERE o.node = ?1",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    *read_out = *write_out = 0;
+    sqlite3_bind_int64(s, 1, node);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int bit = sqlite3_column_int(s, 2);
+        if (bit < 0 || bit >= STORE_COMM_MAX)
+            continue;
+        if (sqlite3_column_int(s, 0))
+            *read_out |= (uint64_t)1 << bit;
+        if (sqlite3_column_int(s, 1))
+            *write_out |= (uint64_t)1 << bit;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "read a peer's communities");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+#define PEER_KEY_COLS                                                                              \
+    "k.id,k.node,k.prefix,k.comment,coalesce(k.created,0),coalesce(k.expires,0),coalesce(k.last_used,0)," \
+    "coalesce(k.revoked,0),coalesce(k.replaced_by,0)"
+
+enum mz_err store_peer_key_add(struct store *st, const unsigned char *hash, size_t hash_len, struct store_key *k,
+                               struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT INTO peer_keys(hash,node,prefix,comment,created,expires)"
+                                 " VALUES(?1,?2,?3,?4,?5,?6)", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, k->user_id);
+    sqlite3_bind_text(s, 3, k->prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, k->comment, -1, SQLITE_STATIC);
+    bind_time(s, 5, k->created);
+    bind_time(s, 6, k->expires);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = db_error(st, err, "add peer key");
+    } else {
+        k->id = sqlite3_last_insert_rowid(st->db);
+        k->last_used = k->revoked = k->replaced_by = 0;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_peer_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
+                                  struct store_key *key_out, struct store_node *node_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "SELECT " PEER_KEY_COLS ", n.id,n.name,n.country,n.identity,n.url,n.kind,n.direction,"
+                             "n.verify,n.ca_file,n.pin,n.client_cert,n.client_key,n.allow_http,n.auth,n.out_user,"
+                             "n.out_secret IS NOT NULL,n.require_client_cert,n.client_pin,coalesce(n.unmarked_tlp,-1),"
+                             "n.default_org,n.interval,n.paused,n.created,coalesce(n.last_attempt,''),"
+                             "coalesce(n.last_success,''),coalesce(n.last_error_code,''),coalesce(n.last_error,''),"
+                             "coalesce(n.last_error_coll,''),coalesce(n.last_error_at,''),n.failures,"
+                             "coalesce(n.next_run,'')"
+                             " FROM peer_keys k JOIN nodes n ON n.id = k.node WHERE k.hash=?1",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_key(s, 0, key_out);
+        if (node_out)
+            read_node(s, 9, node_out);
+    } else if (step == SQLITE_DONE) {
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "unknown API key");
+    } else {
+        rc = db_error(st, err, "look up peer key");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_peer_key_list(struct store *st, int64_t node, store_key_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " PEER_KEY_COLS " FROM peer_keys k WHERE k.node=?1 ORDER BY k.id", &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, node);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_key k;
+        read_key(s, 0, &k);
+        if (fn(ctx, &k)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list peer keys");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_peer_key_revoke(struct store *st, int64_t node, int64_t id, int64_t when, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL, *q = NULL;
+    enum mz_err rc = prepare(st, "SELECT 1 FROM peer_keys WHERE id=?1 AND node=?2", &q, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, node);
+    if (sqlite3_step(q) != SQLITE_ROW)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "the peer has no key %lld (mreza peer key list)", (long long)id);
+    sqlite3_finalize(q);
+    if (rc)
+        return rc;
+    rc = prepare(st, "UPDATE peer_keys SET revoked=?2 WHERE id=?1 AND (revoked IS NULL OR revoked > ?2)", &s, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, when);
+    return change_row(st, s, "SELECT 1 FROM peer_keys WHERE id=?1", id, MZ_OK, err);
+}
+
+#define BOOKMARK_COLS                                                                              \
+    "node,collection,direction,community,added_after,next,cursor,objects,duplicates,refused_owner," \
+    "refused_community,refused_tlp,refused_invalid,refused_conflict,refused_cap,last_page_at"
+
+static void read_bookmark(sqlite3_stmt *s, struct store_bookmark *b)
+{
+    memset(b, 0, sizeof *b);
+    b->node = sqlite3_column_int64(s, 0);
+    copy_col(b->collection, sizeof b->collection, s, 1);
+    copy_col(b->direction, sizeof b->direction, s, 2);
+    b->community = sqlite3_column_int64(s, 3);
+    copy_col(b->added_after, sizeof b->added_after, s, 4);
+    copy_col(b->next, sizeof b->next, s, 5);
+    b->cursor = sqlite3_column_int64(s, 6);
+    b->objects = sqlite3_column_int64(s, 7);
+    b->duplicates = sqlite3_column_int64(s, 8);
+    b->refused_owner = sqlite3_column_int64(s, 9);
+    b->refused_community = sqlite3_column_int64(s, 10);
+    b->refused_tlp = sqlite3_column_int64(s, 11);
+    b->refused_invalid = sqlite3_column_int64(s, 12);
+    b->refused_conflict = sqlite3_column_int64(s, 13);
+    b->refused_cap = sqlite3_column_int64(s, 14);
+    copy_col(b->last_page_at, sizeof b->last_page_at, s, 15);
+}
+
+enum mz_err store_bookmark_get(struct store *st, int64_t node, const char *collection, const char *direction,
+                               struct store_bookmark *out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " BOOKMARK_COLS " FROM bookmarks WHERE node=?1 AND collection=?2 AND direction=?3",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, node);
+    sqlite3_bind_text(s, 2, collection, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, direction, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        read_bookmark(s, out);
+    else if (step == SQLITE_DONE)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no bookmark");
+    else
+        rc = db_error(st, err, "read bookmark");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_bookmark_put(struct store *st, const struct store_bookmark *b, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "INSERT OR REPLACE INTO bookmarks(" BOOKMARK_COLS ")"
+                                 " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, b->node);
+    sqlite3_bind_text(s, 2, b->collection, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, b->direction, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, b->community);
+    sqlite3_bind_text(s, 5, b->added_after, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, b->next, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, b->cursor);
+    sqlite3_bind_int64(s, 8, b->objects);
+    sqlite3_bind_int64(s, 9, b->duplicates);
+    sqlite3_bind_int64(s, 10, b->refused_owner);
+    sqlite3_bind_int64(s, 11, b->refused_community);
+    sqlite3_bind_int64(s, 12, b->refused_tlp);
+    sqlite3_bind_int64(s, 13, b->refused_invalid);
+    sqlite3_bind_int64(s, 14, b->refused_conflict);
+    sqlite3_bind_int64(s, 15, b->refused_cap);
+    sqlite3_bind_text(s, 16, b->last_page_at, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "write bookmark");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_bookmarks(struct store *st, int64_t node, store_bookmark_fn fn, void *ctx, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "SELECT " BOOKMARK_COLS " FROM bookmarks WHERE node=?1 ORDER BY collection, direction",
+                             &s, err);
+    int step;
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, node);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_bookmark b;
+        read_bookmark(s, &b);
+        if (fn(ctx, &b)) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(st, err, "list bookmarks");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_received_add(struct store *st, const char *stix_id, int64_t owner_org, const char *vkey,
+                               int64_t node, const char *collection, const char *remote_added,
+                               struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    struct mz_time now;
+    char at[MZ_TIME_STRLEN];
+    int64_t seq = 0;
+    enum mz_err rc = prepare(st, "SELECT seq FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=0 AND vkey=?3",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, owner_org);
+    sqlite3_bind_text(s, 3, vkey, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        seq = sqlite3_column_int64(s, 0);
+    else
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no version %.80s of that owner to record as received", stix_id);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (!rc)
+        rc = prepare(st, "INSERT OR IGNORE INTO received(seq,node,collection,at,remote_added) VALUES(?1,?2,?3,?4,?5)",
+                     &s, err);
+    if (rc)
+        return rc;
+    mz_time_now(&now);
+    mz_time_format_us(&now, at);
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_int64(s, 2, node);
+    sqlite3_bind_text(s, 3, collection, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, remote_added ? remote_added : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "record a receipt");
+    else if (sqlite3_changes(st->db) == 1)
+        rc = exec_id(st, "UPDATE objects SET via=(SELECT node FROM received WHERE received.seq=objects.seq) WHERE seq=?1",
+                     seq, err);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* One count of sql (?1 bound to id when id >= 0). */
+static enum mz_err count_of(struct store *st, const char *sql, int64_t id, int64_t *out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, sql, &s, err);
+
+    if (rc)
+        return rc;
+    if (id >= 0)
+        sqlite3_bind_int64(s, 1, id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_error(st, err, "count");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum mz_err store_received_count(struct store *st, int64_t node, int64_t *count_out, struct mz_error *err)
+{
+    if (node > 0)
+        return count_of(st, "SELECT count(*) FROM received WHERE node=?1", node, count_out, err);
+    return count_of(st, "SELECT count(*) FROM received", -1, count_out, err);
+}
+
+enum mz_err store_fed_counts(struct store *st, struct store_fed_counts *out, struct mz_error *err)
+{
+    enum mz_err rc = count_of(st, "SELECT count(*) FROM nodes WHERE id>0", -1, &out->peers, err);
+
+    if (!rc)
+        rc = count_of(st, "SELECT count(*) FROM peer_keys", -1, &out->peer_keys, err);
+    if (!rc)
+        rc = count_of(st, "SELECT count(*) FROM orgs WHERE node>0", -1, &out->remote_orgs, err);
+    if (!rc)
+        rc = count_of(st, "SELECT count(*) FROM bookmarks", -1, &out->bookmarks, err);
+    if (!rc)
+        rc = count_of(st, "SELECT count(*) FROM received", -1, &out->received, err);
     return rc;
 }

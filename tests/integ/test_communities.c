@@ -766,12 +766,14 @@ static void test_migration_of_a_version_11_store(void **state)
     assert_int_equal(post_in(&old, key_c, NULL, ID(40), GREEN, "old.example"), 201);
     assert_int_equal(post_in(&old, key_c, NULL, ID(41), CLEAR, "old2.example"), 201);
     assert_int_equal(h_stop(&old), 0);
-    /* back to the schema before communities (migration 12 undone, and those after it:
-     * 13, the TAXII status resources) */
+    /* back to the schema before communities (migrations 14, 13 and 12 undone) */
     snprintf(path, sizeof path, "%s/mreza.db", old.dir);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sql_exec(db, "DROP TABLE taxii_status;"
-                 "DROP TABLE grants; DROP TABLE shares; DROP TABLE memberships; DROP TABLE communities;"
+    sql_exec(db, "DROP TABLE received; DROP TABLE bookmarks; DROP TABLE peer_keys; DROP TABLE nodes;"
+                 "ALTER TABLE objects DROP COLUMN via; ALTER TABLE orgs DROP COLUMN node;"
+                 "DELETE FROM schema_version WHERE version = 14;");
+    sql_exec(db, "DROP TABLE taxii_status; DELETE FROM schema_version WHERE version = 13;");
+    sql_exec(db, "DROP TABLE grants; DROP TABLE shares; DROP TABLE memberships; DROP TABLE communities;"
                  "ALTER TABLE objects DROP COLUMN shared_to; ALTER TABLE objects DROP COLUMN comm;"
                  "DELETE FROM schema_version WHERE version >= 12;");
     /* ... which is exactly the schema of version 11 */

@@ -57,6 +57,8 @@ static const struct {
     {AUTHZ_COMMUNITY_MANAGE, {0, 0, 0, 0, 0, 0, 1}},
     {AUTHZ_COMMUNITY_LIST_ALL, {0, 0, 0, 0, 0, 1, 1}},
     {AUTHZ_OBJECT_SHARE, {0, 1, 1, 1, 0, 1, 0}},
+    {AUTHZ_PEER_MANAGE, {0, 0, 0, 0, 0, 0, 1}},
+    {AUTHZ_PEER_LIST, {0, 0, 0, 0, 0, 1, 1}},
 };
 
 enum target_kind {
@@ -311,7 +313,7 @@ static const int grace_ok[AUTHZ_N_ACTIONS] = {
     [AUTHZ_OBJECT_WRITE] = 1,    [AUTHZ_SIGHTING_REPORT] = 1, [AUTHZ_INDEX_STATS] = 1,
     [AUTHZ_STORE_CHECK] = 1,     [AUTHZ_OBJECT_WITHDRAW] = 1, [AUTHZ_OBJECT_RESTORE] = 1,
     [AUTHZ_ORG_RANK] = 0,        [AUTHZ_COMMUNITY_MANAGE] = 0, [AUTHZ_COMMUNITY_LIST_ALL] = 1,
-    [AUTHZ_OBJECT_SHARE] = 1,
+    [AUTHZ_OBJECT_SHARE] = 1,    [AUTHZ_PEER_MANAGE] = 0,     [AUTHZ_PEER_LIST] = 1,
 };
 
 static void test_grace_key(void **state)

@@ -1,0 +1,413 @@
+/* domain/svc_sync.c - what a pulled page does to the store (issue 11 work package 4,
+ * docs/federation.md sections 7 and 10.2; the calls in svc_sync.h).
+ *
+ * A page is one transaction: its objects, their receipt records and the
+ * subscription's bookmark commit together, so a kill -9 anywhere loses nothing and
+ * duplicates nothing (the page is fetched again from the previous bookmark). Inside
+ * it each object is ingested by svc_ingest, all or nothing (the store makes the
+ * ingest's own transaction a savepoint of the page's: store.h), as its stated owner
+ * through the peer.
+ *
+ * Admission is the sender's filter asked again at the receiver (section 7): the
+ * version must be one this node could have been sent - rules/tlp.c's tlp_can_read
+ * for this node as the sender's peer principal (its organisations' identities, the
+ * communities where it hosts a read-member) - its owner an organisation bound to
+ * the sender, and a GREEN version is admitted into the communities it states that
+ * are hosted here and of which the owner is a write-member. One TLP function, no
+ * second copy. */
+#include "domain/svc_sync.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/svc_int.h"
+#include "rules/jcs.h"
+#include "rules/stix.h"
+#include "rules/tlp.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+
+/* The communities hosted here, by UUID. */
+struct comm_map {
+    char uuid[STORE_COMM_MAX][40];
+    char name[STORE_COMM_MAX][STORE_COMM_NAME_LEN];
+    int bit[STORE_COMM_MAX];
+    int n;
+};
+
+static int map_one(void *ctx, const struct store_community *c)
+{
+    struct comm_map *m = ctx;
+
+    if (m->n < STORE_COMM_MAX) {
+        snprintf(m->uuid[m->n], sizeof m->uuid[0], "%s", c->uuid);
+        snprintf(m->name[m->n], sizeof m->name[0], "%s", c->name);
+        m->bit[m->n++] = c->bit;
+    }
+    return 0;
+}
+
+/* The bits of the communities (UUIDs) a meta entry states that are hosted here. */
+static uint64_t stated_comm(const struct comm_map *m, json_t *list)
+{
+    uint64_t bits = 0;
+    size_t i;
+    json_t *u;
+
+    json_array_foreach(list, i, u) {
+        const char *s = json_string_value(u);
+        for (int k = 0; s && k < m->n; k++)
+            if (!strcasecmp(s, m->uuid[k]))
+                bits |= (uint64_t)1 << m->bit[k];
+    }
+    return bits;
+}
+
+static int sink(void *ctx, const char *piece, size_t len)
+{
+    return mz_buf_append(ctx, piece, len) != MZ_OK;
+}
+
+/* The canonical text (RFC 8785) of v into b. */
+static enum mz_err canonical(const json_t *v, struct mz_buf *b)
+{
+    enum mz_err rc = jcs_write(v, sink, b);
+
+    return rc ? rc : mz_buf_status(b);
+}
+
+struct find_ver {
+    int64_t owner;
+    const char *vkey;
+    int64_t seq;
+};
+
+static int find_ver(void *ctx, const struct store_version *v)
+{
+    struct find_ver *f = ctx;
+
+    if (v->owner_org == f->owner && v->owner_user == 0 && !strcmp(v->vkey, f->vkey))
+        f->seq = v->seq;
+    return 0;
+}
+
+/* 1 if the version (id, owner, vkey) held here has obj's content, 0 if other
+ * content; -1 on a store error (err set). */
+static int same_content(struct store *st, json_t *obj, const char *id, int64_t owner, const char *vkey,
+                        struct mz_error *err)
+{
+    struct find_ver f = {owner, vkey, 0};
+    struct mz_buf a, b;
+    char *body = NULL;
+    size_t len = 0;
+    json_t *held;
+    int same = -1;
+
+    if (store_id_versions(st, id, find_ver, &f, err) || !f.seq || store_body(st, f.seq, &body, &len, err))
+        return -1;
+    held = json_loadb(body, len, 0, NULL);
+    free(body);
+    if (!held)
+        return 0;
+    mz_buf_init(&a, (size_t)64 << 20);
+    mz_buf_init(&b, (size_t)64 << 20);
+    if (!canonical(obj, &a) && !canonical(held, &b))
+        same = a.len == b.len && !memcmp(a.data, b.data, a.len);
+    else
+        mz_error_set(err, MZ_ENOMEM, "", "cannot compare a version with the one held");
+    mz_buf_free(&a);
+    mz_buf_free(&b);
+    json_decref(held);
+    return same;
+}
+
+enum verdict { V_STORED, V_DUPLICATE, V_OWNER, V_COMMUNITY, V_TLP, V_INVALID, V_CONFLICT, V_CAP, V_FAIL };
+
+struct apply {
+    struct store *st;
+    const struct svc_sync_sub *sub;
+    const struct principal *self; /* this node as the sender's peer */
+    const struct comm_map *comms;
+};
+
+/* The communities' names of bits, comma-separated, into out. */
+static void comm_names(const struct comm_map *m, uint64_t bits, char *out, size_t cap)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (int k = 0; k < m->n; k++)
+        if (bits & ((uint64_t)1 << m->bit[k]))
+            used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s%s", used ? "," : "", m->name[k]);
+}
+
+/* Admit and store one object (obj, with its meta entry). */
+static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const char *remote_added,
+                              struct mz_error *err)
+{
+    struct stix_info info;
+    struct tlp_decision d;
+    struct tlp_meta m;
+    struct principal owner;
+    struct bundle_limits lim = *a->sub->lim;
+    struct svc_ingest_result res;
+    const char *mid = json_string_value(json_object_get(meta, "id"));
+    const char *mver = json_string_value(json_object_get(meta, "version"));
+    const char *mowner = json_string_value(json_object_get(meta, "owner"));
+    char names[STORE_COMM_MAX * STORE_COMM_NAME_LEN], *text = NULL;
+    int64_t org_id = 0, user_id = 0, home = -1;
+    uint64_t rd = 0, wr = 0, admitted = 0;
+    enum verdict v = V_INVALID;
+    enum mz_err rc;
+
+    memset(&info, 0, sizeof info);
+    if (!json_is_object(obj) || stix_validate(obj, &info, err) != MZ_OK)
+        goto done;
+    /* the meta entry speaks of this object */
+    if (!mid || !mver || !mowner || strcmp(mid, info.id) || strcmp(mver, info.version))
+        goto done;
+    /* its owner is an organisation bound to the sender */
+    v = V_OWNER;
+    if (store_identity_owner(a->st, mowner, &org_id, &user_id, NULL) != MZ_OK || user_id ||
+        store_org_node(a->st, org_id, &home, NULL) != MZ_OK || home != a->sub->node)
+        goto done;
+    /* the communities: GREEN (and CLEAR) into those stated that are hosted here and
+     * of which the owner writes (the roster's word); every other level: national */
+    d = tlp_decide(info.tlp, info.tlp_granular);
+    memset(&m, 0, sizeof m);
+    m.tlp = (int)d.level;
+    m.owner_org = org_id;
+    m.audience = info.audience;
+    if (store_org_comm(a->st, org_id, &rd, &wr, err) != MZ_OK) {
+        v = V_FAIL;
+        goto done;
+    }
+    admitted = stated_comm(a->comms, json_object_get(meta, "communities")) & wr;
+    v = V_COMMUNITY;
+    if (m.tlp == TLP_GREEN && !admitted)
+        goto done;
+    m.comm = tlp_community_wide(m.tlp) && admitted ? admitted : STORE_COMM_NATIONAL;
+    /* the version is one this node could have been sent: the sender's own rule */
+    v = V_TLP;
+    if (!tlp_can_read(a->self, &m))
+        goto done;
+    /* ingest as the owner, through the peer (no user: submitter 0) */
+    memset(&owner, 0, sizeof owner);
+    if (store_org_by_id(a->st, org_id, &owner.org, err) != MZ_OK) {
+        v = V_FAIL;
+        goto done;
+    }
+    owner.role = ROLE_ANALYST;
+    owner.comm_write = m.comm;
+    owner.comm_read = rd | m.comm;
+    comm_names(a->comms, m.comm, names, sizeof names);
+    lim.communities = m.comm == STORE_COMM_NATIONAL ? NULL : names;
+    lim.author_self = 0;
+    text = json_dumps(obj, JSON_COMPACT);
+    if (!text) {
+        v = V_FAIL;
+        mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        goto done;
+    }
+    rc = svc_ingest(a->st, &owner, text, strlen(text), &lim, &res, err);
+    switch (rc) {
+    case MZ_OK:
+        if (res.n_items == 1 && res.items[0].skipped)
+            v = V_OWNER; /* another owner's claimed id (R1.1) */
+        else if (res.n_new == 1)
+            v = V_STORED;
+        else
+            v = V_DUPLICATE;
+        svc_ingest_result_free(&res);
+        break;
+    case MZ_ECONFLICT:
+        /* ingest.max_versions refuses as a conflict: counted as the cap it is */
+        v = strstr(err->msg, "max_versions") ? V_CAP : V_CONFLICT;
+        break;
+    case MZ_ETOOBIG:
+        v = V_CAP;
+        break;
+    case MZ_EINVAL:
+        v = V_INVALID;
+        break;
+    case MZ_EFORBIDDEN:
+        v = V_COMMUNITY;
+        break;
+    default:
+        v = V_FAIL;
+    }
+    if (v == V_DUPLICATE) {
+        int same = same_content(a->st, obj, info.id, org_id, info.version_key, err);
+        v = same < 0 ? V_FAIL : same ? V_DUPLICATE : V_CONFLICT;
+    }
+    if (v == V_STORED && store_received_add(a->st, info.id, org_id, info.version_key, a->sub->node,
+                                            a->sub->collection, remote_added, err) != MZ_OK)
+        v = V_FAIL;
+done:
+    free(text);
+    stix_info_clear(&info);
+    return v;
+}
+
+static void count(struct svc_sync_out *o, enum verdict v)
+{
+    switch (v) {
+    case V_STORED:
+        o->stored++;
+        break;
+    case V_DUPLICATE:
+        o->duplicates++;
+        break;
+    case V_OWNER:
+        o->refused_owner++;
+        break;
+    case V_COMMUNITY:
+        o->refused_community++;
+        break;
+    case V_TLP:
+        o->refused_tlp++;
+        break;
+    case V_INVALID:
+        o->refused_invalid++;
+        break;
+    case V_CONFLICT:
+        o->refused_conflict++;
+        break;
+    case V_CAP:
+        o->refused_cap++;
+        break;
+    case V_FAIL:
+        break;
+    }
+}
+
+/* The page's bookmark: the previous one plus this page's counts. */
+static enum mz_err bookmark(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
+                            const struct svc_sync_out *o, struct mz_error *err)
+{
+    struct store_bookmark *b = calloc(1, sizeof *b);
+    struct mz_time now;
+    char stamp[MZ_TIME_STRLEN];
+    enum mz_err rc;
+
+    if (!b)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    rc = store_bookmark_get(st, sub->node, sub->collection, sub->direction, b, err);
+    if (rc == MZ_ENOTFOUND) {
+        rc = MZ_OK;
+        memset(b, 0, sizeof *b);
+        b->node = sub->node;
+        snprintf(b->collection, sizeof b->collection, "%s", sub->collection);
+        snprintf(b->direction, sizeof b->direction, "%s", sub->direction);
+    }
+    if (!rc) {
+        if (page->date_added_last && *page->date_added_last)
+            snprintf(b->added_after, sizeof b->added_after, "%s", page->date_added_last);
+        snprintf(b->next, sizeof b->next, "%s", page->next ? page->next : "");
+        b->objects += o->stored;
+        b->duplicates += o->duplicates;
+        b->refused_owner += o->refused_owner;
+        b->refused_community += o->refused_community;
+        b->refused_tlp += o->refused_tlp;
+        b->refused_invalid += o->refused_invalid;
+        b->refused_conflict += o->refused_conflict;
+        b->refused_cap += o->refused_cap;
+        mz_time_now(&now);
+        mz_time_format_us(&now, stamp);
+        snprintf(b->last_page_at, sizeof b->last_page_at, "%.19sZ", stamp);
+        rc = store_bookmark_put(st, b, err);
+    }
+    free(b);
+    return rc;
+}
+
+enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const char *collection, const char *body,
+                             size_t len, const struct bundle_limits *lim, struct svc_sync_out *out,
+                             struct mz_error *err)
+{
+    struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim};
+    struct svc_sync_page page = {body, len, NULL, NULL};
+
+    memset(out, 0, sizeof *out);
+    if (!p || p->role != ROLE_PEER || p->peer <= 0)
+        return mz_error_set(err, MZ_EFORBIDDEN, "", "only a peer node pushes pages here (its peer key)");
+    if (!collection || !*collection || strlen(collection) >= sizeof ((struct store_bookmark *)0)->collection)
+        return mz_error_set(err, MZ_EINVAL, "collection", "a pushed page names the collection it is for");
+    return svc_sync_apply_page(st, &sub, &page, out, err);
+}
+
+enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
+                                struct svc_sync_out *out, struct mz_error *err)
+{
+    struct comm_map *comms = NULL;
+    struct principal self;
+    struct apply a;
+    json_error_t jerr;
+    json_t *env, *objs, *metas;
+    size_t n;
+    enum mz_err rc = MZ_OK;
+
+    memset(out, 0, sizeof *out);
+    memset(&self, 0, sizeof self);
+    if (!sub || sub->node <= 0 || !sub->collection || !sub->direction || !sub->lim)
+        return mz_error_set(err, MZ_EINVAL, "", "a sync page needs its subscription (peer, collection, limits)");
+    env = json_loadb(page->body, page->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!env)
+        return mz_error_set(err, MZ_EINVAL, "", "the page is not JSON: %s (line %d)", jerr.text, jerr.line);
+    objs = json_object_get(env, "objects");
+    metas = json_object_get(env, "x_mreza_meta");
+    n = json_array_size(objs);
+    if (!json_is_object(env) || (objs && !json_is_array(objs)))
+        rc = mz_error_set(err, MZ_EINVAL, "/objects", "the page is not a TAXII envelope");
+    else if (n && (!json_is_array(metas) || json_array_size(metas) != n))
+        rc = mz_error_set(err, MZ_EINVAL, "/x_mreza_meta",
+                          "the page's x_mreza_meta does not have one entry per object: its owners are unknown");
+    else if (sub->lim->max_objects > 0 && n > (size_t)sub->lim->max_objects)
+        rc = mz_error_set(err, MZ_ETOOBIG, "/objects", "the page holds %zu objects, more than %ld", n,
+                          sub->lim->max_objects);
+    comms = rc ? NULL : calloc(1, sizeof *comms);
+    if (!rc && !comms)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (!rc)
+        rc = store_begin(st, err);
+    if (rc) {
+        free(comms);
+        json_decref(env);
+        return rc;
+    }
+    store_allow_nested(st, 1); /* each object's ingest: a savepoint of the page */
+    rc = store_community_list(st, map_one, comms, err);
+    if (!rc)
+        rc = svc_node_principal(st, 0, "self", &self, err);
+    a.st = st;
+    a.sub = sub;
+    a.self = &self;
+    a.comms = comms;
+    out->objects = (long)n;
+    for (size_t i = 0; !rc && i < n; i++) {
+        json_t *meta = json_array_get(metas, i);
+        struct mz_error oerr;
+        enum verdict v;
+        mz_error_clear(&oerr);
+        v = apply_one(&a, json_array_get(objs, i), meta, json_string_value(json_object_get(meta, "date_added")),
+                      &oerr);
+        if (v == V_FAIL) {
+            *err = oerr;
+            rc = oerr.code ? oerr.code : MZ_EIO;
+        }
+        count(out, v);
+    }
+    store_allow_nested(st, 0);
+    if (!rc)
+        rc = bookmark(st, sub, page, out, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    svc_principal_release(&self);
+    free(comms);
+    json_decref(env);
+    return rc;
+}

@@ -1,0 +1,70 @@
+/* domain/svc_sync.h - what a page of a sync does to the store (issue 11,
+ * docs/federation.md section 10.2): the domain side of federation, called by the sync
+ * client (src/fed/) with a store connection it was given. Nothing here talks to the
+ * network; every write of a page is one transaction.
+ *
+ * Built: svc_sync_apply_page (a pulled page) and svc_sync_receive (a page a peer
+ * POSTs; the TAXII POST handler that calls it is not built). Not yet: svc_sync_plan,
+ * svc_sync_push_page/push_done, svc_sync_run_begin/end, rosters and tombstones
+ * received, the directory's identities. */
+#ifndef MZ_SVC_SYNC_H
+#define MZ_SVC_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/svc.h"
+
+/* One subscription: a remote collection of a peer, pulled (or pushed). */
+struct svc_sync_sub {
+    int64_t node;                      /* the peer (nodes.id > 0) */
+    const char *collection;            /* the remote collection's id (its bookmark's key) */
+    const char *direction;             /* "pull"; "recv" for pages the peer pushed */
+    const struct bundle_limits *lim;   /* ingest's limits for what the peer sends
+                                          (max_depth, max_objects, max_versions,
+                                          max_objects_per_id, max_future_skew...) */
+};
+
+/* A page as the peer served it: a TAXII envelope ({"more", "next", "objects":[...]})
+ * with x_mreza_meta beside its objects (docs/federation.md 8.2, "Peers"), and the
+ * headers the bookmark keeps. */
+struct svc_sync_page {
+    const char *body;
+    size_t len;
+    const char *date_added_last; /* X-TAXII-Date-Added-Last, or NULL */
+    const char *next;            /* the envelope's next, or NULL */
+};
+
+/* What a page did: versions stored, sent again (the same content), refused by
+ * reason (docs/federation.md section 4, `refused`). */
+struct svc_sync_out {
+    long objects;    /* in the page */
+    long stored;     /* new versions stored (each with a received row) */
+    long duplicates;
+    long refused_owner, refused_community, refused_tlp, refused_invalid, refused_conflict, refused_cap;
+};
+
+/* Apply a pulled page of sub, in ONE transaction: per object, admission
+ * (docs/federation.md section 7: the version is one this node could have been sent
+ * - tlp_can_read of this node as the sender's peer principal - its stated owner is
+ * an organisation bound to the sender, and a GREEN version is admitted into the
+ * communities hosted here of which the owner is a write-member), then ingest as its
+ * owner through the peer (owner_org the owner, submitter 0, objects.via the peer,
+ * a received row for a version first received), each object all or nothing; then
+ * the subscription's bookmark (added_after, next, counts). Idempotent by (id,
+ * version): a version held already with the same content is a duplicate, with other
+ * content a conflict refusal (never an overwrite). A page that cannot be read (not
+ * an envelope, x_mreza_meta missing or not one entry per object) writes nothing
+ * (MZ_EINVAL); a store error rolls the whole page back. */
+enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
+                                struct svc_sync_out *out, struct mz_error *err);
+
+/* The same for a page peer p (ROLE_PEER, from its peer key) POSTs to collection
+ * (push to this node: docs/federation.md 10.2): the sender is p's node, the counts go
+ * to its bookmark of (collection, "recv"); res is what the TAXII status reports.
+ * MZ_EFORBIDDEN for any principal but a peer. */
+enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const char *collection, const char *body,
+                             size_t len, const struct bundle_limits *lim, struct svc_sync_out *res,
+                             struct mz_error *err);
+
+#endif

@@ -1,0 +1,413 @@
+/* tests/unit/domain/test_sync_apply.c - svc_sync_apply_page (issue 11 work package 4,
+ * docs/federation.md sections 7 and 10.2) against a real SQLite store (no mocks).
+ * A node (al-cert here) hosts a regional community; peer me speaks for me-cirt,
+ * peer rs for rs-cert. A page from me:
+ *   - stores what this node could have been sent: GREEN of me-cirt in the regional
+ *     community (where it writes and al-cert reads), AMBER addressed to al-cert; each
+ *     with owner_org me-cirt, submitter 0, via = me and one received row;
+ *   - refuses, counted by reason: an object whose stated owner is bound to rs
+ *     (owner), RED (tlp), AMBER addressed to nobody hosted here (tlp), GREEN stated
+ *     only in a community not hosted here (community), an object with no meta entry
+ *     of its own (invalid);
+ *   - again: nothing more is stored (duplicates), no second received row;
+ *   - the same (id, modified) with other content is a conflict, never an overwrite;
+ *   - a page whose x_mreza_meta does not match its objects writes nothing;
+ *   - the page is one transaction: at STORE_HOOK_BEFORE_COMMIT another connection
+ *     sees none of its objects, receipts or bookmark; after it, all of them;
+ *   - svc_sync_receive: a pushed page, by the peer's key, the same; a member's refused;
+ *   - the store's nested transactions (savepoints) that make it so, and that they
+ *     are off unless asked for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "domain/svc.h"
+#include "domain/svc_sync.h"
+#include "rules/tlp.h"
+#include "store/store.h"
+
+#define IDENT_ME "identity--1f0c0000-0000-4000-8000-0000000000aa"
+#define IDENT_RS "identity--2f0c0000-0000-4000-8000-0000000000bb"
+#define IDENT_ELSE "identity--3f0c0000-0000-4000-8000-0000000000cc"
+
+struct fx {
+    char dir[64];
+    struct store *st;
+    struct principal console;
+    char al_ident[STORE_IDENT_LEN];
+    char regional[40], energy[40];
+    int64_t me, rs;
+    struct bundle_limits lim;
+};
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[512];
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int peer(struct fx *f, const char *name, const char *ident, const char *org, int64_t *id)
+{
+    struct svc_peer_new in;
+    struct store_node n;
+    char url[128], key[SVC_KEY_LEN];
+    struct mz_error err;
+
+    memset(&in, 0, sizeof in);
+    snprintf(url, sizeof url, "https://%s.example/taxii2/api/", name);
+    in.name = name;
+    in.url = url;
+    in.allow_http = in.paused = -1;
+    in.interval = -1;
+    if (svc_peer_add(f->st, &f->console, &in, NULL, key, &err) ||
+        svc_peer_bind(f->st, &f->console, name, ident, org, NULL, &err) || store_node_by_name(f->st, name, &n, &err))
+        return -1;
+    *id = n.id;
+    return 0;
+}
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct svc_org_new org = {"al-cert", NULL, "AL", NULL, "national-csirt", NULL};
+    struct svc_community_new reg = {"regional", "Western Balkans CSIRTs", NULL, "regional"};
+    struct svc_community_new en = {"energy", "Energy", NULL, NULL};
+    struct store_community c;
+    struct store_org o;
+    struct mz_error err;
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/mreza-sync-XXXXXX");
+    if (!mkdtemp(f->dir) || store_open(f->dir, NULL, &f->st, &err) != MZ_OK)
+        return -1;
+    principal_console(&f->console);
+    if (svc_org_add(f->st, &f->console, &org, &o, &err) || svc_community_add(f->st, &f->console, &reg, &c, &err))
+        return -1;
+    snprintf(f->al_ident, sizeof f->al_ident, "%s", o.identity);
+    snprintf(f->regional, sizeof f->regional, "%s", c.uuid);
+    if (svc_community_add(f->st, &f->console, &en, &c, &err))
+        return -1;
+    snprintf(f->energy, sizeof f->energy, "%s", c.uuid);
+    if (peer(f, "me", IDENT_ME, "me-cirt", &f->me) || peer(f, "rs", IDENT_RS, "rs-cert", &f->rs))
+        return -1;
+    /* regional: al-cert reads it here, me-cirt and rs-cert write to it; energy:
+     * me-cirt writes, nobody here reads */
+    if (svc_community_member_set(f->st, &f->console, "regional", "al-cert", 1, 1, &err) ||
+        svc_community_member_set(f->st, &f->console, "regional", "me-cirt", 1, 1, &err) ||
+        svc_community_member_set(f->st, &f->console, "regional", "rs-cert", 1, 1, &err) ||
+        svc_community_member_set(f->st, &f->console, "energy", "me-cirt", 1, 1, &err))
+        return -1;
+    f->lim = (struct bundle_limits){64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL};
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+
+    store_set_hook(f->st, NULL, NULL);
+    store_close(f->st);
+    remove_dir(f->dir);
+    free(f);
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return svc_init() == MZ_OK ? 0 : -1;
+}
+
+/* One indicator n of owner at tlp (recipient NULL: none) with name, and its meta
+ * entry (communities: a UUID or NULL), appended to objs and metas. */
+static void add(char *objs, char *metas, size_t cap, int n, const char *owner, int tlp, const char *recipient,
+                const char *comm, const char *name)
+{
+    char o[1024], m[512];
+
+    snprintf(o, sizeof o,
+             "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-0000000000%02d\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\",\"name\":\"%s\","
+             "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value = 'n%d.example']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]%s%s%s}",
+             objs[0] ? "," : "", n, name, owner, n, tlp_marking_id((enum tlp_level)tlp),
+             recipient ? ",\"x_mreza_recipient_refs\":[\"" : "", recipient ? recipient : "", recipient ? "\"]" : "");
+    snprintf(m, sizeof m,
+             "%s{\"id\":\"indicator--5e000000-0000-4000-8000-0000000000%02d\",\"version\":\"2025-01-02T00:00:00.000Z\","
+             "\"owner\":\"%s\",\"communities\":[%s%s%s],\"date_added\":\"2025-02-01T00:00:00.0000%02dZ\"}",
+             metas[0] ? "," : "", n, owner, comm ? "\"" : "", comm ? comm : "", comm ? "\"" : "", n);
+    strncat(objs, o, cap - strlen(objs) - 1);
+    strncat(metas, m, cap - strlen(metas) - 1);
+}
+
+static char *envelope(const char *objs, const char *metas)
+{
+    size_t cap = strlen(objs) + strlen(metas) + 128;
+    char *e = malloc(cap);
+
+    assert_non_null(e);
+    snprintf(e, cap, "{\"more\":false,\"objects\":[%s],\"x_mreza_meta\":[%s]}", objs, metas);
+    return e;
+}
+
+static enum mz_err apply(struct fx *f, int64_t node, const char *env, struct svc_sync_out *out, struct mz_error *err)
+{
+    struct svc_sync_sub sub = {node, "mreza-direct", "pull", &f->lim};
+    struct svc_sync_page page = {env, strlen(env), "2025-02-01T00:00:00.000009Z", NULL};
+
+    return svc_sync_apply_page(f->st, &sub, &page, out, err);
+}
+
+/* One count from the store, through a connection of its own. */
+static long long q(struct fx *f, const char *sql)
+{
+    char path[128];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+/* The page of the first test: 2 admitted, 6 refused. */
+static char *mixed_page(struct fx *f)
+{
+    static char objs[16384], metas[8192];
+
+    objs[0] = metas[0] = '\0';
+    add(objs, metas, sizeof objs, 1, IDENT_ME, TLP_GREEN, NULL, f->regional, "green");
+    add(objs, metas, sizeof objs, 2, IDENT_ME, TLP_AMBER, f->al_ident, NULL, "amber to al-cert");
+    add(objs, metas, sizeof objs, 3, IDENT_RS, TLP_GREEN, NULL, f->regional, "rs's, from me");
+    add(objs, metas, sizeof objs, 4, IDENT_ME, TLP_RED, f->al_ident, NULL, "red");
+    add(objs, metas, sizeof objs, 5, IDENT_ME, TLP_AMBER, IDENT_ELSE, NULL, "amber to someone else");
+    add(objs, metas, sizeof objs, 6, IDENT_ME, TLP_GREEN, NULL, f->energy, "green where nobody here reads");
+    add(objs, metas, sizeof objs, 7, IDENT_ME, TLP_GREEN, NULL, "00000000-0000-4000-8000-000000000000",
+        "green of a community not hosted here");
+    return envelope(objs, metas);
+}
+
+static void test_admission_and_idempotence(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char *env = mixed_page(f);
+    char sql[256];
+
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.objects, 7);
+    assert_int_equal(out.stored, 2);
+    assert_int_equal(out.refused_owner, 1);
+    assert_int_equal(out.refused_tlp, 3); /* RED; AMBER to someone else; GREEN nobody here reads */
+    assert_int_equal(out.refused_community, 1);
+    assert_int_equal(out.duplicates, 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM objects WHERE via = %lld AND submitter = 0"
+                              " AND owner_org = (SELECT id FROM orgs WHERE identity = '%s')",
+             (long long)f->me, IDENT_ME);
+    assert_int_equal(q(f, sql), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'indicator--5e%'"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM received"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM received WHERE remote_added = '2025-02-01T00:00:00.000001Z'"), 1);
+    /* the GREEN one is in the regional community only */
+    assert_int_equal(q(f, "SELECT comm FROM objects WHERE stix_id = 'indicator--5e000000-0000-4000-8000-000000000001'"),
+                     2); /* regional: bit 1 */
+    assert_int_equal(q(f, "SELECT objects FROM bookmarks WHERE collection = 'mreza-direct'"), 2);
+    assert_int_equal(q(f, "SELECT refused_tlp FROM bookmarks"), 3);
+    assert_int_equal(q(f, "SELECT count(*) FROM bookmarks WHERE added_after = '2025-02-01T00:00:00.000009Z'"), 1);
+
+    /* again: duplicates, nothing more stored or recorded */
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.duplicates, 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'indicator--5e%'"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM received"), 2);
+    assert_int_equal(q(f, "SELECT duplicates FROM bookmarks"), 2);
+    assert_int_equal(q(f, "SELECT objects FROM bookmarks"), 2);
+    free(env);
+}
+
+static void test_conflict_and_bad_pages(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char objs[4096] = "", metas[2048] = "", *env;
+
+    add(objs, metas, sizeof objs, 1, IDENT_ME, TLP_GREEN, NULL, f->regional, "first");
+    env = envelope(objs, metas);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 1);
+    free(env);
+    objs[0] = metas[0] = '\0';
+    add(objs, metas, sizeof objs, 1, IDENT_ME, TLP_GREEN, NULL, f->regional, "other content, same version");
+    env = envelope(objs, metas);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.duplicates, 0);
+    assert_int_equal(out.refused_conflict, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE body LIKE '%other content%'"), 0);
+    free(env);
+    /* from rs, me-cirt's object is refused: it is bound to me */
+    objs[0] = metas[0] = '\0';
+    add(objs, metas, sizeof objs, 2, IDENT_ME, TLP_GREEN, NULL, f->regional, "me's, from rs");
+    env = envelope(objs, metas);
+    assert_int_equal(apply(f, f->rs, env, &out, &err), MZ_OK);
+    assert_int_equal(out.refused_owner, 1);
+    assert_int_equal(out.stored, 0);
+    free(env);
+    /* meta not one per object, or no envelope: nothing is written */
+    assert_int_equal(apply(f, f->me, "{\"objects\":[{\"type\":\"x\"}],\"x_mreza_meta\":[]}", &out, &err), MZ_EINVAL);
+    assert_string_equal(err.field, "/x_mreza_meta");
+    assert_int_equal(apply(f, f->me, "[1,2]", &out, &err), MZ_EINVAL);
+    assert_int_equal(apply(f, f->me, "{\"objects\":", &out, &err), MZ_EINVAL);
+    assert_int_equal(q(f, "SELECT count(*) FROM bookmarks WHERE node = 2"), 1); /* rs's page alone */
+    /* a meta entry that names another object: invalid */
+    objs[0] = metas[0] = '\0';
+    add(objs, metas, sizeof objs, 3, IDENT_ME, TLP_GREEN, NULL, f->regional, "three");
+    {
+        char *m = strstr(metas, "000000000003\"");
+        assert_non_null(m);
+        m[11] = '9';
+    }
+    env = envelope(objs, metas);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.refused_invalid, 1);
+    free(env);
+}
+
+struct seen {
+    struct fx *f;
+    int commits;
+    long long objects, received, bookmarks;
+};
+
+static void before_commit(void *ctx, enum store_hook_point point)
+{
+    struct seen *s = ctx;
+
+    if (point != STORE_HOOK_BEFORE_COMMIT)
+        return;
+    s->commits++;
+    s->objects = q(s->f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'indicator--5e%'");
+    s->received = q(s->f, "SELECT count(*) FROM received");
+    s->bookmarks = q(s->f, "SELECT count(*) FROM bookmarks");
+}
+
+static void test_one_transaction(void **state)
+{
+    struct fx *f = *state;
+    struct seen s = {f, 0, -1, -1, -1};
+    struct svc_sync_out out;
+    struct mz_error err;
+    char *env = mixed_page(f);
+
+    store_set_hook(f->st, before_commit, &s);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    store_set_hook(f->st, NULL, NULL);
+    /* one commit for the page (each object's ingest is a savepoint inside it), and
+     * before it another connection saw nothing of the page */
+    assert_int_equal(s.commits, 1);
+    assert_int_equal(s.objects, 0);
+    assert_int_equal(s.received, 0);
+    assert_int_equal(s.bookmarks, 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'indicator--5e%'"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM received"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM bookmarks"), 1);
+    free(env);
+}
+
+/* A page a peer pushes: admitted as if pulled from it, by its key's principal. */
+static void test_receive(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct principal p, analyst;
+    struct mz_error err;
+    char key[SVC_KEY_LEN];
+    struct svc_key_view k;
+    char *env = mixed_page(f);
+
+    assert_int_equal(svc_peer_key_issue(f->st, &f->console, "me", NULL, &k, key, &err), MZ_OK);
+    assert_int_equal(svc_authenticate(f->st, key, &p, &err), MZ_OK);
+    assert_int_equal(svc_sync_receive(f->st, &p, f->regional, env, strlen(env), &f->lim, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 2);
+    assert_int_equal(out.refused_owner, 1);
+    assert_int_equal(q(f, "SELECT objects FROM bookmarks WHERE direction = 'recv'"), 2);
+    svc_principal_release(&p);
+    /* a member is no peer */
+    assert_int_equal(svc_principal_of_org(f->st, "al-cert", &analyst, &err), MZ_OK);
+    assert_int_equal(svc_sync_receive(f->st, &analyst, f->regional, env, strlen(env), &f->lim, &out, &err),
+                     MZ_EFORBIDDEN);
+    free(env);
+}
+
+/* The store's nested transactions: off by default (a begin inside a transaction is
+ * an error), on they are savepoints - an inner rollback undoes its own writes only,
+ * an inner commit keeps them for the outer commit. */
+static void test_nested_transactions(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_begin(f->st, &err), MZ_EIO);
+    store_rollback(f->st);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    store_allow_nested(f->st, 1);
+    assert_int_equal(store_meta_set(f->st, "t.outer", "1", &err), MZ_OK);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_meta_set(f->st, "t.undone", "1", &err), MZ_OK);
+    store_rollback(f->st);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_meta_set(f->st, "t.kept", "1", &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    store_allow_nested(f->st, 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key LIKE 't.%'"), 0); /* not committed yet */
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key IN ('t.outer', 't.kept')"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key = 't.undone'"), 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_admission_and_idempotence),
+        T(test_conflict_and_bad_pages),
+        T(test_one_transaction),
+        T(test_receive),
+        T(test_nested_transactions),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
