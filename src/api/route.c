@@ -59,10 +59,16 @@ static const struct route routes[] = {
     {"GET", "/api/v1/communities", 0, ACCESS_MEMBER, api_communities_list, JSON, -1},
     {"POST", "/api/v1/objects/*/share", 0, ACCESS_MEMBER, api_object_share, JSON, AUTHZ_OBJECT_SHARE},
     /* TAXII 2.1 (api_taxii.c, docs/federation.md section 8) */
-    {"GET", "/taxii2", 0, ACCESS_MEMBER, api_taxii_discovery, TAXII, -1},
-    {"GET", "/taxii2/api", 0, ACCESS_MEMBER, api_taxii_api_root, TAXII, -1},
-    {"GET", "/taxii2/api/collections", 0, ACCESS_MEMBER, api_taxii_collections, TAXII, -1},
-    {"GET", "/taxii2/api/collections/*", 0, ACCESS_MEMBER, api_taxii_collection, TAXII, -1},
+    {"GET", "/taxii2", 0, ACCESS_PUBLIC_READ, api_taxii_discovery, TAXII, -1},
+    {"GET", "/taxii2/api", 0, ACCESS_PUBLIC_READ, api_taxii_api_root, TAXII, -1},
+    {"GET", "/taxii2/api/collections", 0, ACCESS_PUBLIC_READ, api_taxii_collections, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*", 0, ACCESS_PUBLIC_READ, api_taxii_collection, TAXII, -1},
+    /* ... the read side of a collection (api_taxii_objects.c): unauthenticated readers
+     * (api.public_read) see the indicators view alone (svc_taxii.c) */
+    {"GET", "/taxii2/api/collections/*/objects", 0, ACCESS_PUBLIC_READ, api_taxii_objects, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*/manifest", 0, ACCESS_PUBLIC_READ, api_taxii_manifest, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*/objects/*", 0, ACCESS_PUBLIC_READ, api_taxii_object, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*/objects/*/versions", 0, ACCESS_PUBLIC_READ, api_taxii_versions, TAXII, -1},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

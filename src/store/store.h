@@ -505,6 +505,15 @@ struct store_query {
                                  version of the ids marked cx (the domain chooses) */
     enum store_order order;
     long limit;               /* most rows to return; 0 = no limit */
+    const char *const *ids;   /* NULL or n_ids exact STIX ids, ORed (at most 64) */
+    size_t n_ids;
+    /* A collection's order (issue 11, TAXII): the rows granted to community grants_of
+     * (its id; 0: none), each with the stamp of its grant (store_grants) in
+     * row.added_us, in the order of those stamps, after the stamp after_us
+     * (microseconds; 0: from the start). after_seq, added_after and order are not
+     * used then. */
+    int64_t grants_of;
+    int64_t after_us;
 };
 
 struct store_row {
@@ -540,6 +549,8 @@ struct store_row {
      * read paths (svc_list, svc_get, svc_export) fill them for the row they serve. */
     const char *submitted_by;      /* the owner organisation's identity, or the node's ("" if none) */
     const char *submitted_by_name; /* its handle ("me-cirt"), or "the node" */
+    int64_t added_us;        /* a collection's read (store_query.grants_of): the stamp of
+                                the row's grant in it, microseconds; else 0 */
 };
 
 /* Return nonzero from the callback to stop early (store_list then returns MZ_OK). */
