@@ -1547,7 +1547,9 @@ static enum mz_err build_grants_query(struct mz_buf *sql, const struct store_que
     if (!rc && posted)
         rc = mz_buf_puts(sql, " AND (comm & 1) != 0 AND date_added > :after_text AND NOT EXISTS"
                               " (SELECT 1 FROM shares x WHERE x.seq = objects.seq AND x.community = :gcomm)"
-                              " ORDER BY seq");
+                              /* date_added grows with seq (store_put_object): the range of
+                               * objects_added read in its order, no sort of the rest */
+                              " ORDER BY date_added");
     else if (!rc)
         rc = mz_buf_puts(sql, " ORDER BY g.gadded");
     if (rc)
