@@ -96,7 +96,7 @@ static const struct conf_row conf_table[] = {
     {"taxii.page_max", CONF_INT, OFF(taxii_page_max), 1, 100000, "10000",
      "most objects per TAXII page: a larger limit is lowered to it (TAXII 2.1 lets the server)"},
     {"taxii.public_url", CONF_STR, OFF(taxii_public_url), 0, 0, "",
-     "the URL clients reach this node at (https://taxii.example.org), without a trailing slash: discovery's api_roots are then absolute. Empty: /taxii2/api/"},
+     "the URL clients reach this node at (https://taxii.example.org; a trailing slash is dropped): discovery's api_roots are then absolute, <url>/taxii2/api/. Empty: /taxii2/api/"},
     {"store.cache_mb", CONF_INT, OFF(store_cache_mb), 1, 65536, "64",
      "SQLite page cache per connection, MiB"},
     {"campaign.window_hours", CONF_INT, OFF(campaign_window_hours), 1, 24 * 366, "168",
