@@ -204,7 +204,7 @@ static int accepts(const char *accept, const char *type)
 /* TAXII's Accept rule (docs/federation.md 8.2): no header; the range of anything
  * or of any application type; or application/taxii+json with no version or version=2.1. Not
  * application/json, not another version. A range with q=0 refuses. */
-static int taxii_range_ok(const char *p, size_t n)
+static int taxii_range_ok(const char *p, size_t n, int stix_too)
 {
     const char *semi = memchr(p, ';', n);
     size_t tn = semi ? (size_t)(semi - p) : n;
@@ -228,10 +228,13 @@ static int taxii_range_ok(const char *p, size_t n)
     }
     if ((tn == 3 && !strncmp(p, "*/*", 3)) || (tn == 13 && !strncasecmp(p, "application/*", 13)))
         return 1;
+    if (stix_too && tn == 21 && !strncasecmp(p, "application/stix+json", 21) && version_ok)
+        return 1;
     return tn == 22 && !strncasecmp(p, "application/taxii+json", 22) && version_ok;
 }
 
-static int taxii_accepts(const char *accept)
+/* stix_too: the manifest also takes application/stix+json (no version or 2.1). */
+static int taxii_accepts(const char *accept, int stix_too)
 {
     const char *p = accept;
 
@@ -243,7 +246,7 @@ static int taxii_accepts(const char *accept)
             p++;
             n--;
         }
-        if (n && taxii_range_ok(p, n))
+        if (n && taxii_range_ok(p, n, stix_too))
             return 1;
         p += n;
         if (*p == ',')
@@ -275,7 +278,8 @@ static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Res
     const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 
-    if (!strcmp(rt->produces, TAXII) ? !taxii_accepts(accept) : !accepts(accept, rt->produces)) {
+    if (!strcmp(rt->produces, TAXII) ? !taxii_accepts(accept, rt->handler == api_taxii_manifest)
+                                     : !accepts(accept, rt->produces)) {
         *ret = api_fail(r, MZ_ENOTACCEPTABLE, "",
                         "%s answers with %s, which the request's Accept header (%.100s) does not allow",
                         r->path, rt->produces, accept);

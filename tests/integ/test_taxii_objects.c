@@ -544,6 +544,17 @@ static void test_headers(void **state)
     /* objects pages carry them too */
     assert_int_equal(taxii(COLL "all/objects/?limit=1", keys[K_AL]), 200);
     assert_int_equal(strlen(header("X-TAXII-Date-Added-Last", lastb, sizeof lastb)), 27);
+    /* the manifest also answers a client that accepts STIX (8.2); objects do not */
+    assert_int_equal(req_on(&node, "GET", COLL "national/manifest/?limit=1", keys[K_AL], NULL,
+                            "application/stix+json;version=2.1"),
+                     200);
+    assert_non_null(strstr(last.headers, TAXII_TYPE));
+    assert_int_equal(req_on(&node, "GET", COLL "national/objects/?limit=1", keys[K_AL], NULL,
+                            "application/stix+json;version=2.1"),
+                     406);
+    assert_int_equal(req_on(&node, "GET", COLL "national/manifest/?limit=1", keys[K_AL], NULL,
+                            "application/stix+json;version=2.0"),
+                     406);
     /* an empty page: both are added_after */
     snprintf(path, sizeof path, COLL "national/objects/?added_after=2999-01-01T00:00:00Z");
     assert_int_equal(taxii(path, keys[K_AL]), 200);
