@@ -88,10 +88,8 @@ static enum MHD_Result read_collection(struct api_req *r, enum svc_taxii_read_ki
         return api_reply_error(r, &err);
     }
     taxii_list_end(&pg.w, info.next[0] != '\0', info.next);
-    if (kind != SVC_TAXII_VERSIONS) {
-        snprintf(r->taxii_first, sizeof r->taxii_first, "%s", info.first);
-        snprintf(r->taxii_last, sizeof r->taxii_last, "%s", info.last);
-    }
+    snprintf(r->taxii_first, sizeof r->taxii_first, "%s", info.first);
+    snprintf(r->taxii_last, sizeof r->taxii_last, "%s", info.last);
     return api_reply(r, 200, &pg.b, API_TAXII_TYPE);
 }
 

@@ -365,6 +365,12 @@ static void test_object_and_versions(void **state)
     assert_string_equal(json_string_value(json_array_get(v, 0)), "2025-01-01T00:00:00.000Z");
     assert_string_equal(json_string_value(json_array_get(v, 2)), "2025-03-01T00:00:00.000Z");
     assert_true(json_is_false(json_object_get(last_json, "more")));
+    {
+        char a[64], b[64];
+        /* the versions' page carries the headers too: the oldest and newest grant */
+        assert_int_equal(strlen(header("X-TAXII-Date-Added-First", a, sizeof a)), 27);
+        assert_true(strcmp(a, header("X-TAXII-Date-Added-Last", b, sizeof b)) < 0);
+    }
     /* filters on one object: nothing left is {} (the object is there) */
     assert_int_equal(taxii(COLL "national/objects/" ID(13) "/?match[version]=2024-01-01T00:00:00Z", keys[K_BANK]),
                      200);
@@ -518,6 +524,13 @@ static void test_next_refused(void **state)
     assert_taxii_error(400, "next");
     snprintf(path, sizeof path, "/api/v1/objects?limit=1&community=national&next=%s", next);
     assert_int_equal(rest("GET", path, keys[K_AL], NULL), 400);
+    /* and REST's token is no view's: the all view lists what REST lists, yet its
+     * tokens are its own */
+    assert_int_equal(rest("GET", "/api/v1/objects?limit=1", keys[K_AL], NULL), 200);
+    snprintf(path, sizeof path, COLL "all/objects/?limit=1&next=%s",
+             json_string_value(json_object_get(last_json, "next")));
+    assert_int_equal(taxii(path, keys[K_AL]), 400);
+    assert_taxii_error(400, "next");
     /* altered: one hex digit changed */
     next[10] = next[10] == 'a' ? 'b' : 'a';
     snprintf(path, sizeof path, COLL "national/objects/?limit=1&next=%s", next);
