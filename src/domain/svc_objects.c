@@ -25,10 +25,12 @@
 #include "util/timefmt.h"
 #include "util/uuid.h"
 
-/* The TAXII part of q (svc_taxii.c checked it) into sq: the ids, the versions, and for
- * a community's collection its grants' order, added_after then comparing with the
- * grant's stamp (sq->after_us) instead of the version's date_added. */
-static enum mz_err to_taxii_query(struct store *st, const struct svc_query *q, struct store_query *sq)
+/* The TAXII part of q (svc_taxii.c checked it) into sq: the ids, the versions, and the
+ * order - a community's collection its grants', a view p's effective grants' -
+ * added_after then comparing with the grant's stamp (sq->after_us) instead of the
+ * version's date_added. */
+static enum mz_err to_taxii_query(struct store *st, const struct principal *p, const struct svc_query *q,
+                                  struct store_query *sq)
 {
     sq->ids = q->ids;
     sq->n_ids = q->n_ids;
@@ -39,14 +41,27 @@ static enum mz_err to_taxii_query(struct store *st, const struct svc_query *q, s
         if (rc)
             return rc;
         sq->grants_of = k.id;
-        if (sq->added_after) {
-            struct mz_time t;
-            if (!mz_time_parse(sq->added_after, &t))
-                sq->after_us = t.sec * 1000000 + t.nsec / 1000;
-            sq->added_after = NULL;
-        }
+    } else {
+        /* a view: each version at its effective grant for p (8.1): its first grant,
+         * or for GREEN shared into p's read communities only after it was posted, its
+         * first share there */
+        sq->order = STORE_ORDER_EFFECTIVE;
+        sq->view_comm = p->comm_read;
+        sq->view_lvl = 1u << TLP_GREEN;
+    }
+    if (sq->added_after) {
+        struct mz_time t;
+        if (!mz_time_parse(sq->added_after, &t))
+            sq->after_us = t.sec * 1000000 + t.nsec / 1000;
+        sq->added_after = NULL;
     }
     return MZ_OK;
+}
+
+/* Does sq page by stamps (a collection, a view), not by sequence numbers (REST)? */
+static int by_stamp(const struct store_query *sq)
+{
+    return sq->grants_of || sq->order == STORE_ORDER_EFFECTIVE;
 }
 
 /* q as the store runs it for p: filters checked and normalised, and the position of
@@ -98,7 +113,7 @@ static enum mz_err to_store_query(struct store *st, const struct principal *p, c
             return rc;
     }
     if (q->view != SVC_VIEW_REST) {
-        rc = to_taxii_query(st, q, sq);
+        rc = to_taxii_query(st, p, q, sq);
         if (rc)
             return mz_error_set(err, rc, "", "cannot read the collection");
     }
@@ -110,7 +125,7 @@ static enum mz_err to_store_query(struct store *st, const struct principal *p, c
     *key_read = 1;
     if (q->view == SVC_VIEW_REST)
         return svc_cursor_open(key, p, sq, q->next, &sq->after_seq, err);
-    return svc_cursor_open_taxii(key, p, sq, q, q->next, sq->grants_of ? &sq->after_us : &sq->after_seq, err);
+    return svc_cursor_open_taxii(key, p, sq, q, q->next, by_stamp(sq) ? &sq->after_us : &sq->after_seq, err);
 }
 
 /* The row as it is served: rows under a standard marking definition's id carry the
@@ -412,7 +427,7 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     if (!rc && (more || c.stopped) && q->view == SVC_VIEW_REST)
         svc_cursor_seal(key, p, &sq, c.last_seq, next_out);
     else if (!rc && (more || c.stopped))
-        svc_cursor_seal_taxii(key, p, &sq, q, sq.grants_of ? c.last_us : c.last_seq, next_out);
+        svc_cursor_seal_taxii(key, p, &sq, q, by_stamp(&sq) ? c.last_us : c.last_seq, next_out);
     svc_cursor_forget(key);
     return rc;
 }

@@ -479,7 +479,9 @@ enum mz_err store_withdrawals(struct store *st, const char *stix_id, store_withd
 
 enum store_order {
     STORE_ORDER_ADDED = 0, /* ascending date_added (cursor order) */
-    STORE_ORDER_NEWEST     /* newest version first */
+    STORE_ORDER_NEWEST,    /* newest version first */
+    STORE_ORDER_EFFECTIVE  /* a reader's view (TAXII all/indicators): by each row's
+                              effective stamp (store_query.view_comm), in row.added_us */
 };
 
 enum store_cx_part {
@@ -514,6 +516,13 @@ struct store_query {
      * used then. */
     int64_t grants_of;
     int64_t after_us;
+    /* STORE_ORDER_EFFECTIVE (docs/federation.md 8.1): a row of a level in view_lvl
+     * (GREEN) that was shared into none of the reader's read communities view_comm
+     * when it was posted, but was re-shared into one later, comes at the stamp of its
+     * first such re-share (its grant there); every other row at its date_added.
+     * after_us is the position, as in a collection. */
+    uint64_t view_comm;
+    uint32_t view_lvl;
 };
 
 struct store_row {

@@ -1449,7 +1449,7 @@ static void bind_vis(sqlite3_stmt *s, const struct store_vis *v)
     "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f" \
     " WHERE f.stix_id = objects.stix_id AND f.cx = 1 ORDER BY f.seq LIMIT 1) END"
 static const char list_cols[] = LIST_COLS_TEXT;
-/* ... with the grant's stamp (store_list_grants): a row of grants, and a version
+/* ... with the grant's stamp (store_list_merged): a row of grants, and a version
  * posted into the national community (its stamp is read from date_added) */
 static const char list_cols_grant[] = LIST_COLS_TEXT ",g.gadded";
 static const char list_cols_grant_posted[] = LIST_COLS_TEXT ",NULL";
@@ -1527,7 +1527,7 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols, const struc
     return build_query_from(sql, cols, NULL, q, with_order, err);
 }
 
-/* prepare_query's statement of one of store_list_grants' two sides: the rows of the
+/* prepare_query's statement of one of store_list_merged' two sides: the rows of the
  * grants table of community :gcomm after :after_us, or (posted 1) the versions posted
  * into the national community (their grant is their own row) after :after_text; in
  * the order of their stamps. */
@@ -1552,6 +1552,57 @@ static enum mz_err build_grants_query(struct mz_buf *sql, const struct store_que
                               " ORDER BY date_added");
     else if (!rc)
         rc = mz_buf_puts(sql, " ORDER BY g.gadded");
+    if (rc)
+        return mz_error_set(err, rc, "", "store: query too large");
+    return MZ_OK;
+}
+
+/* STORE_ORDER_EFFECTIVE's terms. The communities a version was shared into after it was
+ * posted: the bits of its share records' communities (one record per community at
+ * most: svc_share writes none for a community the version is in already). */
+#define SHARED_BITS                                                                                          \
+    "(SELECT coalesce(sum(1 << k.bit), 0) FROM shares x JOIN communities k ON k.id = x.community"         \
+    " WHERE x.seq = objects.seq)"
+/* ... a row whose effective stamp is a re-share's: of a level in view_lvl, posted into
+ * none of the reader's communities, shared into one of them since. Only rows of ids
+ * marked cx can have share records (svc_share marks the id in the share's
+ * transaction): the others never pay for the subquery (bench/taxii_page). */
+#define MOVED_BY_RESHARE                                                                                     \
+    "(cx = 1 AND ((1 << tlp) & :view_lvl) != 0 AND (comm & :view_comm) != 0"                             \
+    " AND ((comm & :view_comm) & ~" SHARED_BITS ") = 0)"
+
+/* The two sides of STORE_ORDER_EFFECTIVE (store_list_merged): the rows at their
+ * date_added (reshared 0), or the rows moved to their first re-share into the reader's
+ * communities (reshared 1), each in its stamps' order. */
+static enum mz_err build_effective_query(struct mz_buf *sql, const struct store_query *q, int reshared,
+                                         struct mz_error *err)
+{
+    enum mz_err rc = reshared ? build_query_from(sql, list_cols_grant,
+                                                 " FROM (SELECT seq AS gseq, added AS gadded, share AS gshare"
+                                                 " FROM grants WHERE community IN (SELECT id FROM communities"
+                                                 " WHERE ((1 << bit) & :view_comm) != 0) AND share IS NOT NULL"
+                                                 " AND added > :after_us) g"
+                                                 " CROSS JOIN objects ON objects.seq = g.gseq WHERE 1",
+                                                 q, 0, err)
+                              /* after the position as REST's list pages (by seq, the
+                               * primary key's order, which date_added follows:
+                               * store_put_object): from the last row stamped at or before
+                               * it, found through objects_added. One bound on seq, so that
+                               * an index (objects_type) starts there, not at the first row */
+                              : build_query_from(sql, list_cols_grant_posted,
+                                                 " FROM objects WHERE seq > coalesce((SELECT o2.seq FROM objects o2"
+                                                 " WHERE o2.date_added <= :after_text ORDER BY o2.date_added DESC"
+                                                 " LIMIT 1), 0)",
+                                                 q, 0, err);
+
+    if (!rc && reshared)
+        rc = mz_buf_puts(sql, " AND " MOVED_BY_RESHARE
+                              /* its first re-share into them (share ids follow the clock) */
+                              " AND NOT EXISTS (SELECT 1 FROM shares x2 JOIN communities k2 ON k2.id = x2.community"
+                              " WHERE x2.seq = objects.seq AND ((1 << k2.bit) & :view_comm) != 0"
+                              " AND x2.id < g.gshare) ORDER BY g.gadded");
+    else if (!rc)
+        rc = mz_buf_puts(sql, " AND NOT " MOVED_BY_RESHARE " ORDER BY seq");
     if (rc)
         return mz_error_set(err, rc, "", "store: query too large");
     return MZ_OK;
@@ -1593,6 +1644,8 @@ static void bind_query(sqlite3_stmt *s, const struct store_query *q, const struc
         mz_time_format_us(&t, after_text);
     }
     bind_named_int(s, ":gcomm", q->grants_of);
+    bind_named_int(s, ":view_comm", (int64_t)q->view_comm);
+    bind_named_int(s, ":view_lvl", q->view_lvl);
     bind_named_int(s, ":after_us", q->after_us);
     {
         int i = sqlite3_bind_parameter_index(s, ":after_text");
@@ -1675,7 +1728,7 @@ static void read_row(sqlite3_stmt *s, struct store_row *r)
     }
 }
 
-/* One side of store_list_grants: the next row of s into r; 1, or 0 at the end (or on
+/* One side of store_list_merged: the next row of s into r; 1, or 0 at the end (or on
  * an error: *rc). */
 static int next_grant_row(struct store *st, sqlite3_stmt *s, struct store_row *r, enum mz_err *rc,
                           struct mz_error *err)
@@ -1694,10 +1747,12 @@ static int next_grant_row(struct store *st, sqlite3_stmt *s, struct store_row *r
     return 0;
 }
 
-/* store_list of q->grants_of: the rows of its grants table and, for the national
- * community, the versions posted into it (their grant is their own row), merged in
- * the order of their stamps (unique within a community: store_put_object). */
-static enum mz_err store_list_grants(struct store *st, const struct store_vis *vis, const struct store_query *q,
+/* store_list by stamps: of q->grants_of, the rows of its grants table and, for the
+ * national community, the versions posted into it (their grant is their own row); in
+ * STORE_ORDER_EFFECTIVE, the rows at their date_added and those moved to a re-share.
+ * The two sides are merged in the order of their stamps (unique: one write clock
+ * stamps rows and share records, store_put_object). */
+static enum mz_err store_list_merged(struct store *st, const struct store_vis *vis, const struct store_query *q,
                                      store_row_fn fn, void *ctx, int *more_out, struct mz_error *err)
 {
     sqlite3_stmt *g = NULL, *o = NULL;
@@ -1706,15 +1761,22 @@ static enum mz_err store_list_grants(struct store *st, const struct store_vis *v
     int64_t national = 0;
     long n = 0;
     int have_g, have_o, more = 0;
+    int effective = q->order == STORE_ORDER_EFFECTIVE;
     enum mz_err rc = comm_id_of(st, STORE_COMM_NATIONAL_BIT, &national, err);
 
     if (rc)
         return rc;
-    mz_buf_init(&sql, 1 << 16);
-    rc = prepare_query_sql(st, &sql, build_grants_query(&sql, q, 0, err), q, vis, &g, err);
-    if (!rc && q->grants_of == national) {
+    if (!effective || q->view_comm) {
         mz_buf_init(&sql, 1 << 16);
-        rc = prepare_query_sql(st, &sql, build_grants_query(&sql, q, 1, err), q, vis, &o, err);
+        rc = prepare_query_sql(st, &sql,
+                               effective ? build_effective_query(&sql, q, 1, err) : build_grants_query(&sql, q, 0, err),
+                               q, vis, &g, err);
+    }
+    if (!rc && (effective || q->grants_of == national)) {
+        mz_buf_init(&sql, 1 << 16);
+        rc = prepare_query_sql(st, &sql,
+                               effective ? build_effective_query(&sql, q, 0, err) : build_grants_query(&sql, q, 1, err),
+                               q, vis, &o, err);
     }
     have_g = !rc && next_grant_row(st, g, &rg, &rc, err);
     have_o = !rc && next_grant_row(st, o, &ro, &rc, err);
@@ -1748,8 +1810,8 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
     long n = 0;
     int step, more = 0;
 
-    if (q->grants_of)
-        return store_list_grants(st, vis, q, fn, ctx, more_out, err);
+    if (q->grants_of || q->order == STORE_ORDER_EFFECTIVE)
+        return store_list_merged(st, vis, q, fn, ctx, more_out, err);
     rc = prepare_query(st, list_cols, q, vis, 1, &s, err);
     if (rc)
         return rc;

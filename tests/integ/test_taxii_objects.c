@@ -11,7 +11,9 @@
  *   - a collection pages in its grants' order: a version shared into a community later
  *     comes after what the collection served before (added_after its last stamp), in
  *     regional (grants rows alone) and national (its posts' own rows merged with its
- *     grants rows);
+ *     grants rows); a view in the reader's effective grants' order: a GREEN version
+ *     comes at its re-share into a community the reader reads when it was posted into
+ *     none of them, else at its post (once);
  *   - filters: match[id], match[type], match[version] (last, first, all, exact,
  *     combinations), match[spec_version], limit (lowered to taxii.page_max), unknown
  *     match[...] ignored; refused with a TAXII error naming the parameter: a parameter
@@ -587,15 +589,40 @@ static void newest(const char *coll, int k, char *out, size_t cap)
     header("X-TAXII-Date-Added-Last", out, cap);
 }
 
+/* The ids of coll's manifest after stamp as reader k, in order, joined by spaces. */
+static const char *ids_after(const char *coll, int k, const char *stamp, char *out, size_t cap)
+{
+    char path[300];
+    json_t *o;
+    size_t i, len = 0;
+
+    snprintf(path, sizeof path, COLL "%s/manifest/?added_after=%s", coll, stamp);
+    assert_int_equal(taxii(path, keys[k]), 200);
+    out[0] = '\0';
+    json_array_foreach(json_object_get(last_json, "objects"), i, o)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "",
+                                json_string_value(json_object_get(o, "id")));
+    return out;
+}
+
 static void test_grants_order(void **state)
 {
-    char was[64], path[300], stamp[64];
+    char was[64], path[300], stamp[64], xk_all[64], al_all[64], bank_all[64], ids[600];
 
     (void)state;
     /* regional: al-cert shares its national GREEN ID(02) into it; a poller of regional
      * gets it after what it read before */
     newest("regional", K_XK, was, sizeof was);
+    newest("all", K_XK, xk_all, sizeof xk_all);
+    newest("all", K_AL, al_all, sizeof al_all);
     assert_int_equal(rest("POST", "/api/v1/objects/" ID(02) "/share", keys[K_AL], "{\"community\":\"regional\"}"), 200);
+    /* the views (8.1): xk-cert reads regional and not national, so the share is its
+     * effective grant of ID(02): its all view serves it now, after what it read; al-cert
+     * read ID(02) in national at its post: its view does not serve it again */
+    assert_string_equal(ids_after("all", K_XK, xk_all, ids, sizeof ids), ID(02));
+    assert_string_equal(ids_after("indicators", K_XK, xk_all, ids, sizeof ids), ID(02));
+    assert_string_equal(ids_after("all", K_AL, al_all, ids, sizeof ids), "");
+    newest("all", K_BANK, bank_all, sizeof bank_all);
     snprintf(path, sizeof path, COLL "regional/manifest/?added_after=%s", was);
     assert_int_equal(taxii(path, keys[K_XK]), 200);
     assert_int_equal(n_objects(), 1);
@@ -616,7 +643,14 @@ static void test_grants_order(void **state)
                         ID(40));
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(last_json, "objects"), 1), "id")),
                         ID(22));
+    /* the bank reads national alone: ID(40), posted into regional, comes into its
+     * views at the share */
+    assert_string_equal(ids_after("all", K_BANK, bank_all, ids, sizeof ids), ID(40) " " ID(22));
     /* and the walks still equal REST's lists */
+    for (int k = 0; k < N_KEYS; k++) {
+        assert_collection_is_rest("all", k, "");
+        assert_collection_is_rest("indicators", k, "&type=indicator");
+    }
     assert_collection_is_rest("regional", K_XK, "&community=regional");
     assert_collection_is_rest("national", K_BANK, "&community=national");
     assert_collection_is_rest("national", K_ME, "&community=national");
