@@ -293,7 +293,8 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
 /* What a list reads (docs/federation.md 8.1, 8.3): REST's list (SVC_VIEW_REST), or a
  * TAXII collection - a community's (in its grants' order, each row with its grant's
  * date_added), the reader's all view or its indicators (its objects of type
- * indicator); the views page as REST does (by the versions' date_added). */
+ * indicator), whose rows are REST's list's in the order of the reader's effective
+ * grants (store.h STORE_ORDER_EFFECTIVE). */
 enum svc_view {
     SVC_VIEW_REST = 0,
     SVC_VIEW_COMMUNITY, /* svc_query.community names the one community */

@@ -78,8 +78,8 @@ struct svc_taxii_page {
 };
 
 /* Read collection coll (id or alias) as p: kind's rows, in the collection's order
- * (a community's grants, each row's date_added its grant's; a view's versions'
- * date_added), through fn. object_id: the object of SVC_TAXII_OBJECT and _VERSIONS.
+ * (a community's grants; a view's effective grants for p), each row's date_added its
+ * grant's, through fn. object_id: the object of SVC_TAXII_OBJECT and _VERSIONS.
  * MZ_ENOTFOUND for a collection p does not see and for an object of which it reads
  * no version in it; MZ_EFORBIDDEN when p may not read the collection (can_read 0);
  * MZ_EINVAL naming the filter. */
