@@ -444,6 +444,25 @@ static void test_filters(void **state)
         if (taxii(path, keys[K_AL]) != 400)
             fail_msg("manifest %s: %ld, want 400", bad[i].query, last.status);
     }
+    /* hostile sizes and bytes: refused, naming the parameter, and the node stays up */
+    {
+        static char big[6000];
+        /* (the harness's URLs stop at 4 KiB: a value over match[type]'s 4 KiB is
+         * refused the same way, by domain/svc_taxii.c's split) */
+        size_t n = (size_t)snprintf(big, sizeof big, COLL "all/objects/?match[type]=");
+        for (int i = 0; i < 65; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%st%d", i ? "," : "", i);
+        assert_int_equal(taxii(big, keys[K_AL]), 400);
+        assert_taxii_error(400, "match[type]");
+        n = (size_t)snprintf(big, sizeof big, COLL "all/objects/?match[version]=");
+        for (int i = 0; i < 65; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s2025-01-01T00:00:%02dZ", i ? "," : "", i % 60);
+        assert_int_equal(taxii(big, keys[K_AL]), 400);
+        assert_taxii_error(400, "match[version]");
+    }
+    assert_int_equal(taxii(COLL "all/objects/?match[type]=%00indicator", keys[K_AL]), 200);
+    assert_int_equal(taxii(COLL "all/objects/indicator--%00/", keys[K_AL]), 404);
+    assert_true(h_healthy(&node));
     /* 65 ids are too many */
     len = (size_t)snprintf(many, sizeof many, COLL "all/objects/?match[id]=");
     for (int i = 0; i < 65; i++)
