@@ -114,6 +114,8 @@ struct api_req {
     char tlp_header[64];      /* X-Mreza-TLP value for single-object replies, or "" */
     char submitted_by_header[STORE_IDENT_LEN + STORE_NAME_LEN + 8]; /* X-Mreza-Submitted-By, or "" */
     char allow[64];           /* Allow header of a 405 reply (route.c), or "" */
+    char taxii_first[32];     /* X-TAXII-Date-Added-First of a TAXII page, or "" */
+    char taxii_last[32];      /* X-TAXII-Date-Added-Last, or "" */
 };
 
 /* A reply written as it is sent (api_reply_stream): libmicrohttpd asks read() for
@@ -154,6 +156,8 @@ int api_is_taxii(const struct api_req *r);
 unsigned api_status_of(enum mz_err code);
 /* Query parameter value or NULL. */
 const char *api_arg(struct api_req *r, const char *name);
+/* How many times the query string gives parameter name (TAXII: twice is 400). */
+int api_arg_count(struct api_req *r, const char *name);
 
 /* Segment i that a route's '*' matched into out (cap bytes, NUL-terminated); 0, or
  * -1 when it does not fit (then out is ""). */
@@ -259,5 +263,9 @@ enum MHD_Result api_taxii_collection(struct api_req *r);
 enum MHD_Result api_taxii_objects_post(struct api_req *r);
 enum MHD_Result api_taxii_object_delete(struct api_req *r);
 enum MHD_Result api_taxii_status(struct api_req *r);
+enum MHD_Result api_taxii_objects(struct api_req *r);
+enum MHD_Result api_taxii_object(struct api_req *r);
+enum MHD_Result api_taxii_manifest(struct api_req *r);
+enum MHD_Result api_taxii_versions(struct api_req *r);
 
 #endif

@@ -1,81 +1,111 @@
-/* api/api_taxii.c - the TAXII 2.1 server's first endpoints (issue 11 work package 3,
- * docs/federation.md section 8): discovery (GET /taxii2/), the one API root (GET
- * /taxii2/api/), and the collections (GET /taxii2/api/collections/ and
- * .../collections/{id}/): the communities the caller's organisation is a member of,
- * with can_read / can_write from its membership (can_write also needs a role that may
- * write objects). route.c admits these routes on their headers (a key, TAXII's Accept
- * rule: 406 otherwise); api_error.c writes their errors as TAXII error objects. Each
- * handler is at most one svc_* call (svc_community_list). Not yet: the views (all,
- * indicators, mreza-direct), objects, manifest, status, Basic auth, peers. */
+/* api/api_taxii.c - the TAXII 2.1 server's discovery, API root and collections
+ * (issue 11 work package 3, docs/federation.md section 8): GET /taxii2/, GET
+ * /taxii2/api/, GET /taxii2/api/collections/ and .../collections/{id}/. Which
+ * collections a caller sees (its organisation's communities, the views all and
+ * indicators; an unauthenticated reader with api.public_read the indicators view
+ * alone) is domain/svc_taxii.c's; the objects of a collection are api_taxii_objects.c's.
+ * route.c admits these routes on their headers (a key, or none with api.public_read;
+ * TAXII's Accept rule: 406 otherwise); api_error.c writes their errors as TAXII error
+ * objects. Each handler is at most one svc_* call. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
-#include "domain/authz.h"
-#include "domain/svc.h"
+#include "domain/svc_taxii.h"
+
+/* taxii.public_url without its trailing slashes (len into *n). */
+static const char *public_url(const struct api_req *r, size_t *n)
+{
+    const char *u = r->node->conf.taxii_public_url;
+
+    *n = strlen(u);
+    while (*n && u[*n - 1] == '/')
+        (*n)--;
+    return u;
+}
 
 enum MHD_Result api_taxii_discovery(struct api_req *r)
 {
     struct mz_buf b;
+    char root[MZ_CONF_STR_LEN + 16];
+    size_t n;
+    const char *u = public_url(r, &n);
 
+    snprintf(root, sizeof root, "%.*s/taxii2/api/", (int)n, u);
     mz_buf_init(&b, 4096);
     mz_buf_puts(&b, "{\"title\":\"mreza TAXII 2.1\",\"description\":\"The sharing node of the national CSIRTs "
-                    "of the Western Balkans\",\"default\":\"/taxii2/api/\",\"api_roots\":[\"/taxii2/api/\"]}\n");
+                    "of the Western Balkans\",\"default\":");
+    mz_buf_json_str(&b, root);
+    mz_buf_puts(&b, ",\"api_roots\":[");
+    mz_buf_json_str(&b, root);
+    mz_buf_puts(&b, "]}\n");
     return api_reply(r, 200, &b, API_TAXII_TYPE);
 }
 
 enum MHD_Result api_taxii_api_root(struct api_req *r)
 {
+    struct svc_taxii_node nd;
+    struct mz_error err;
     struct mz_buf b;
+    struct store *st;
+    enum mz_err rc;
 
+    mz_error_clear(&err);
+    st = node_store_acquire(r->node);
+    rc = svc_taxii_node(st, &nd, &err);
+    node_store_release(r->node, st);
+    if (rc)
+        return api_reply_error(r, &err);
     mz_buf_init(&b, 4096);
-    mz_buf_printf(&b, "{\"title\":\"mreza\",\"versions\":[\"%s\"],\"max_content_length\":%zu}\n", API_TAXII_TYPE,
-                  r->node->conf.http_max_body);
+    mz_buf_printf(&b, "{\"title\":\"mreza\",\"versions\":[\"%s\"],\"max_content_length\":%zu,\"x_mreza_node\":{",
+                  API_TAXII_TYPE, r->node->conf.http_max_body);
+    mz_buf_puts(&b, "\"version\":");
+    mz_buf_json_str(&b, nd.version);
+    if (nd.name[0]) {
+        mz_buf_puts(&b, ",\"name\":");
+        mz_buf_json_str(&b, nd.name);
+    }
+    if (nd.identity[0]) {
+        mz_buf_puts(&b, ",\"identity\":");
+        mz_buf_json_str(&b, nd.identity);
+    }
+    if (nd.country[0]) {
+        mz_buf_puts(&b, ",\"country\":");
+        mz_buf_json_str(&b, nd.country);
+    }
+    mz_buf_puts(&b, "}}\n");
     return api_reply(r, 200, &b, API_TAXII_TYPE);
+}
+
+static void put_collection(struct mz_buf *b, const struct svc_collection *c)
+{
+    mz_buf_puts(b, "{\"id\":");
+    mz_buf_json_str(b, c->id);
+    mz_buf_puts(b, ",\"title\":");
+    mz_buf_json_str(b, c->title);
+    mz_buf_puts(b, ",\"description\":");
+    mz_buf_json_str(b, c->description);
+    mz_buf_puts(b, ",\"alias\":");
+    mz_buf_json_str(b, c->alias);
+    mz_buf_printf(b, ",\"can_read\":%s,\"can_write\":%s,\"media_types\":[\"application/stix+json;version=2.1\"]}",
+                  c->can_read ? "true" : "false", c->can_write ? "true" : "false");
 }
 
 struct coll_ctx {
     struct mz_buf b;
-    const char *want; /* one collection by id or alias, or NULL: all */
-    int can_post;     /* the caller's role may write objects */
     size_t n;
 };
 
-static void put_collection(struct coll_ctx *c, const struct store_community *k, const struct store_membership *mine)
-{
-    struct mz_buf *b = &c->b;
-
-    /* uuids and names were validated or made by the node */
-    mz_buf_printf(b, "{\"id\":\"%s\",\"title\":", k->uuid);
-    mz_buf_json_str(b, k->title[0] ? k->title : k->name);
-    mz_buf_puts(b, ",\"description\":");
-    mz_buf_json_str(b, k->description);
-    mz_buf_printf(b, ",\"alias\":\"%s\",\"can_read\":%s,\"can_write\":%s,"
-                     "\"media_types\":[\"application/stix+json;version=2.1\"]}",
-                  k->name, mine->can_read ? "true" : "false", mine->can_write && c->can_post ? "true" : "false");
-}
-
-static int collection_row(void *ctx, const struct store_community *k, const struct store_membership *mine)
+static int collection_row(void *ctx, const struct svc_collection *k)
 {
     struct coll_ctx *c = ctx;
 
-    /* a node admin lists every community; a collection is only its organisation's */
-    if (!mine->can_read && !mine->can_write)
-        return 0;
-    if (c->want) {
-        if (!c->want[0] || (strcmp(c->want, k->uuid) != 0 && strcmp(c->want, k->name) != 0))
-            return 0;
-        put_collection(c, k, mine);
-        c->n++;
-        c->want = ""; /* found: no other matches (names and uuids are unique) */
-        return 0;
-    }
     mz_buf_puts(&c->b, c->n++ ? "," : "{\"collections\":[");
-    put_collection(c, k, mine);
+    put_collection(&c->b, k);
     return 0;
 }
 
-static enum MHD_Result collections(struct api_req *r, const char *want)
+enum MHD_Result api_taxii_collections(struct api_req *r)
 {
     struct coll_ctx c;
     struct mz_error err;
@@ -85,36 +115,36 @@ static enum MHD_Result collections(struct api_req *r, const char *want)
     memset(&c, 0, sizeof c);
     mz_error_clear(&err);
     mz_buf_init(&c.b, api_reply_limit(r));
-    c.want = want;
-    c.can_post = authz_allows(&r->who, AUTHZ_OBJECT_WRITE);
     st = node_store_acquire(r->node);
-    rc = svc_community_list(st, &r->who, collection_row, &c, &err);
+    rc = svc_collections(st, &r->who, collection_row, &c, &err);
     node_store_release(r->node, st);
     if (rc) {
         mz_buf_free(&c.b);
         return api_reply_error(r, &err);
     }
-    if (want && !c.n) {
-        mz_buf_free(&c.b);
-        return api_fail(r, MZ_ENOTFOUND, "", "no collection '%.64s' (GET /taxii2/api/collections/ lists yours)",
-                        want);
-    }
-    if (!want)
-        mz_buf_puts(&c.b, c.n ? "]}" : "{}");
-    mz_buf_putc(&c.b, '\n');
+    mz_buf_puts(&c.b, c.n ? "]}\n" : "{}\n");
     return api_reply(r, 200, &c.b, API_TAXII_TYPE);
-}
-
-enum MHD_Result api_taxii_collections(struct api_req *r)
-{
-    return collections(r, NULL);
 }
 
 enum MHD_Result api_taxii_collection(struct api_req *r)
 {
+    struct svc_collection c;
+    struct mz_error err;
+    struct mz_buf b;
+    struct store *st;
+    enum mz_err rc;
     char id[128];
 
     if (api_seg(r, 0, id, sizeof id))
         return api_fail(r, MZ_ENOTFOUND, "", "no such collection (the id is too long)");
-    return collections(r, id);
+    mz_error_clear(&err);
+    st = node_store_acquire(r->node);
+    rc = svc_collection_get(st, &r->who, id, &c, &err);
+    node_store_release(r->node, st);
+    if (rc)
+        return api_reply_error(r, &err);
+    mz_buf_init(&b, 8192);
+    put_collection(&b, &c);
+    mz_buf_putc(&b, '\n');
+    return api_reply(r, 200, &b, API_TAXII_TYPE);
 }

@@ -73,6 +73,30 @@ const char *api_arg(struct api_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct arg_count {
+    const char *name;
+    int n;
+};
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct arg_count *c = cls;
+
+    (void)kind;
+    (void)value;
+    if (key && !strcmp(key, c->name))
+        c->n++;
+    return MHD_YES;
+}
+
+int api_arg_count(struct api_req *r, const char *name)
+{
+    struct arg_count c = {name, 0};
+
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_arg, &c);
+    return c.n;
+}
+
 size_t api_reply_limit(const struct api_req *r)
 {
     return r->node->conf.http_max_reply;
@@ -107,6 +131,10 @@ static void add_headers(struct api_req *r, struct MHD_Response *resp, unsigned s
         MHD_add_response_header(resp, "X-Mreza-TLP", r->tlp_header);
     if (r->submitted_by_header[0])
         MHD_add_response_header(resp, "X-Mreza-Submitted-By", r->submitted_by_header);
+    if (status == 200 && r->taxii_first[0])
+        MHD_add_response_header(resp, "X-TAXII-Date-Added-First", r->taxii_first);
+    if (status == 200 && r->taxii_last[0])
+        MHD_add_response_header(resp, "X-TAXII-Date-Added-Last", r->taxii_last);
     if (status == 401 && api_is_taxii(r))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"mreza\", charset=\"UTF-8\"");
     if (status == 401)

@@ -59,10 +59,16 @@ static const struct route routes[] = {
     {"GET", "/api/v1/communities", 0, ACCESS_MEMBER, api_communities_list, JSON, -1},
     {"POST", "/api/v1/objects/*/share", 0, ACCESS_MEMBER, api_object_share, JSON, AUTHZ_OBJECT_SHARE},
     /* TAXII 2.1 (api_taxii.c, docs/federation.md section 8) */
-    {"GET", "/taxii2", 0, ACCESS_MEMBER, api_taxii_discovery, TAXII, -1},
-    {"GET", "/taxii2/api", 0, ACCESS_MEMBER, api_taxii_api_root, TAXII, -1},
-    {"GET", "/taxii2/api/collections", 0, ACCESS_MEMBER, api_taxii_collections, TAXII, -1},
-    {"GET", "/taxii2/api/collections/*", 0, ACCESS_MEMBER, api_taxii_collection, TAXII, -1},
+    {"GET", "/taxii2", 0, ACCESS_PUBLIC_READ, api_taxii_discovery, TAXII, -1},
+    {"GET", "/taxii2/api", 0, ACCESS_PUBLIC_READ, api_taxii_api_root, TAXII, -1},
+    {"GET", "/taxii2/api/collections", 0, ACCESS_PUBLIC_READ, api_taxii_collections, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*", 0, ACCESS_PUBLIC_READ, api_taxii_collection, TAXII, -1},
+    /* ... the read side of a collection (api_taxii_objects.c): unauthenticated readers
+     * (api.public_read) see the indicators view alone (svc_taxii.c) */
+    {"GET", "/taxii2/api/collections/*/objects", 0, ACCESS_PUBLIC_READ, api_taxii_objects, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*/manifest", 0, ACCESS_PUBLIC_READ, api_taxii_manifest, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*/objects/*", 0, ACCESS_PUBLIC_READ, api_taxii_object, TAXII, -1},
+    {"GET", "/taxii2/api/collections/*/objects/*/versions", 0, ACCESS_PUBLIC_READ, api_taxii_versions, TAXII, -1},
     /* TAXII writes (api_taxii_write.c) */
     {"POST", "/taxii2/api/collections/*/objects", 0, ACCESS_MEMBER, api_taxii_objects_post, TAXII, AUTHZ_OBJECT_WRITE},
     {"DELETE", "/taxii2/api/collections/*/objects/*", 0, ACCESS_MEMBER, api_taxii_object_delete, TAXII, -1},
@@ -204,7 +210,7 @@ static int accepts(const char *accept, const char *type)
 /* TAXII's Accept rule (docs/federation.md 8.2): no header; the range of anything
  * or of any application type; or application/taxii+json with no version or version=2.1. Not
  * application/json, not another version. A range with q=0 refuses. */
-static int taxii_range_ok(const char *p, size_t n)
+static int taxii_range_ok(const char *p, size_t n, int stix_too)
 {
     const char *semi = memchr(p, ';', n);
     size_t tn = semi ? (size_t)(semi - p) : n;
@@ -228,10 +234,13 @@ static int taxii_range_ok(const char *p, size_t n)
     }
     if ((tn == 3 && !strncmp(p, "*/*", 3)) || (tn == 13 && !strncasecmp(p, "application/*", 13)))
         return 1;
+    if (stix_too && tn == 21 && !strncasecmp(p, "application/stix+json", 21) && version_ok)
+        return 1;
     return tn == 22 && !strncasecmp(p, "application/taxii+json", 22) && version_ok;
 }
 
-static int taxii_accepts(const char *accept)
+/* stix_too: the manifest also takes application/stix+json (no version or 2.1). */
+static int taxii_accepts(const char *accept, int stix_too)
 {
     const char *p = accept;
 
@@ -243,7 +252,7 @@ static int taxii_accepts(const char *accept)
             p++;
             n--;
         }
-        if (n && taxii_range_ok(p, n))
+        if (n && taxii_range_ok(p, n, stix_too))
             return 1;
         p += n;
         if (*p == ',')
@@ -300,7 +309,8 @@ static int media_refused(struct api_req *r, const struct route *rt, enum MHD_Res
     const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 
-    if (!strcmp(rt->produces, TAXII) ? !taxii_accepts(accept) : !accepts(accept, rt->produces)) {
+    if (!strcmp(rt->produces, TAXII) ? !taxii_accepts(accept, rt->handler == api_taxii_manifest)
+                                     : !accepts(accept, rt->produces)) {
         *ret = api_fail(r, MZ_ENOTACCEPTABLE, "",
                         "%s answers with %s, which the request's Accept header (%.100s) does not allow",
                         r->path, rt->produces, accept);

@@ -313,6 +313,25 @@ enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const 
                              const struct bundle_limits *lim, unsigned flags, struct svc_ingest_result *res,
                              struct mz_error *err);
 
+/* What a list reads (docs/federation.md 8.1, 8.3): REST's list (SVC_VIEW_REST), or a
+ * TAXII collection - a community's (in its grants' order, each row with its grant's
+ * date_added), the reader's all view or its indicators (its objects of type
+ * indicator), whose rows are REST's list's in the order of the reader's effective
+ * grants (store.h STORE_ORDER_EFFECTIVE). */
+enum svc_view {
+    SVC_VIEW_REST = 0,
+    SVC_VIEW_COMMUNITY, /* svc_query.community names the one community */
+    SVC_VIEW_ALL,
+    SVC_VIEW_INDICATORS
+};
+
+/* The versions of an object a list serves (TAXII's match[version]). */
+enum svc_version_sel {
+    SVC_VERSION_LAST = 0, /* the version the reader is served (R2, R3), as REST */
+    SVC_VERSION_ALL,      /* every version of it the reader may read (= all_versions) */
+    SVC_VERSION_LIST      /* those sel_first, sel_last and versions name */
+};
+
 struct svc_query {
     const char *const *types; /* filters as in store_query */
     size_t n_types;
@@ -330,7 +349,21 @@ struct svc_query {
                                  {"<id>":"<owner's identity>"} for each object (R9) */
     const char *community;    /* only versions shared into one of these communities
                                  (comma-separated names, svc_community_mask), or NULL */
+    /* TAXII (svc_taxii.c fills them; REST leaves them zero) */
+    enum svc_view view;
+    const char *const *ids;   /* only these ids (at most SVC_MAX_IDS), or NULL */
+    size_t n_ids;
+    enum svc_version_sel version_sel; /* SVC_VERSION_ALL sets all_versions */
+    int sel_first, sel_last;  /* SVC_VERSION_LIST: the oldest version the reader may read
+                                 of the object served, the one it is served */
+    const struct mz_time *versions; /* SVC_VERSION_LIST: exact `modified` (or `created`) */
+    size_t n_versions;
+    int nothing;              /* the filters select nothing (match[spec_version] without
+                                 2.1, match[type] without indicator in the indicators
+                                 view): an empty page, the store unasked */
 };
+
+#define SVC_MAX_IDS 64
 
 /* A type filter given as text ("indicator,incident"), as both front ends take it. */
 #define SVC_MAX_TYPES 64

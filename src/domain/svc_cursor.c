@@ -4,6 +4,7 @@
 #include "domain/svc_cursor.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PAGE_KEY "page_key"
@@ -39,7 +40,31 @@ static void bind_int(crypto_generichash_state *h, int64_t v)
     crypto_generichash_update(h, n, sizeof n);
 }
 
-static void binding(const struct principal *p, const struct store_query *q,
+/* A TAXII list's own filters (t: NULL for REST's, whose tokens stay as they were). The
+ * token of a collection is bound to the collection, so that it opens in no other, nor
+ * in REST's list (whose positions are sequence numbers, a collection's stamps). */
+static void bind_taxii(crypto_generichash_state *h, const struct svc_query *t)
+{
+    char v[64];
+
+    bind_str(h, "taxii");
+    bind_int(h, t->view);
+    bind_str(h, t->community);
+    bind_str(h, t->added_after);
+    bind_int(h, (int64_t)t->n_ids);
+    for (size_t i = 0; i < t->n_ids; i++)
+        bind_str(h, t->ids[i]);
+    bind_int(h, t->version_sel);
+    bind_int(h, t->sel_first);
+    bind_int(h, t->sel_last);
+    bind_int(h, (int64_t)t->n_versions);
+    for (size_t i = 0; i < t->n_versions; i++) {
+        snprintf(v, sizeof v, "%lld.%09ld", (long long)t->versions[i].sec, (long)t->versions[i].nsec);
+        bind_str(h, v);
+    }
+}
+
+static void binding(const struct principal *p, const struct store_query *q, const struct svc_query *t,
                     unsigned char out[crypto_generichash_BYTES])
 {
     crypto_generichash_state h;
@@ -64,6 +89,8 @@ static void binding(const struct principal *p, const struct store_query *q,
     bind_int(&h, q->owner_org);
     if (q->comm) /* (the community filter, issue 11: without one, tokens stay as they were) */
         bind_int(&h, (int64_t)q->comm);
+    if (t)
+        bind_taxii(&h, t);
     crypto_generichash_final(&h, out, crypto_generichash_BYTES);
 }
 
@@ -98,6 +125,12 @@ void svc_cursor_forget(unsigned char key[SVC_CURSOR_KEY_LEN])
 void svc_cursor_seal(const unsigned char key[SVC_CURSOR_KEY_LEN], const struct principal *p,
                      const struct store_query *q, int64_t seq, char *out)
 {
+    svc_cursor_seal_taxii(key, p, q, NULL, seq, out);
+}
+
+void svc_cursor_seal_taxii(const unsigned char key[SVC_CURSOR_KEY_LEN], const struct principal *p,
+                           const struct store_query *q, const struct svc_query *t, int64_t seq, char *out)
+{
     unsigned char raw[CURSOR_RAW_LEN], plain[CURSOR_PLAIN_LEN], ad[crypto_generichash_BYTES];
     unsigned char *nonce = raw + 1, *sealed = raw + 1 + CURSOR_NONCE_LEN;
 
@@ -107,7 +140,7 @@ void svc_cursor_seal(const unsigned char key[SVC_CURSOR_KEY_LEN], const struct p
     raw[0] = CURSOR_VERSION;
     randombytes_buf(nonce, CURSOR_NONCE_LEN);
     cursor_pack_seq(seq, plain);
-    binding(p, q, ad);
+    binding(p, q, t, ad);
     crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, NULL, plain, sizeof plain, ad, sizeof ad, NULL, nonce, key);
     cursor_encode(raw, out);
 }
@@ -116,13 +149,20 @@ enum mz_err svc_cursor_open(const unsigned char key[SVC_CURSOR_KEY_LEN], const s
                             const struct store_query *q, const char *tok, int64_t *seq_out,
                             struct mz_error *err)
 {
+    return svc_cursor_open_taxii(key, p, q, NULL, tok, seq_out, err);
+}
+
+enum mz_err svc_cursor_open_taxii(const unsigned char key[SVC_CURSOR_KEY_LEN], const struct principal *p,
+                                  const struct store_query *q, const struct svc_query *t, const char *tok,
+                                  int64_t *seq_out, struct mz_error *err)
+{
     unsigned char raw[CURSOR_RAW_LEN], plain[CURSOR_PLAIN_LEN], ad[crypto_generichash_BYTES];
     const unsigned char *nonce = raw + 1, *sealed = raw + 1 + CURSOR_NONCE_LEN;
     int64_t seq;
 
     if (cursor_decode(tok, raw))
         goto bad;
-    binding(p, q, ad);
+    binding(p, q, t, ad);
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL, sealed, CURSOR_SEALED_LEN, ad, sizeof ad,
                                                    nonce, key) ||
         cursor_unpack_seq(plain, &seq))

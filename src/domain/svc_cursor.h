@@ -45,4 +45,14 @@ enum mz_err svc_cursor_open(const unsigned char key[SVC_CURSOR_KEY_LEN], const s
                             const struct store_query *q, const char *tok, int64_t *seq_out,
                             struct mz_error *err);
 
+/* The same for a TAXII list (svc_query t, t->view set): bound besides to the
+ * collection and TAXII's filters (ids, versions), with q as the store runs it; the
+ * position is a grant's stamp (microseconds) in a community's collection, a sequence
+ * number in a view. */
+void svc_cursor_seal_taxii(const unsigned char key[SVC_CURSOR_KEY_LEN], const struct principal *p,
+                           const struct store_query *q, const struct svc_query *t, int64_t pos, char *out);
+enum mz_err svc_cursor_open_taxii(const unsigned char key[SVC_CURSOR_KEY_LEN], const struct principal *p,
+                                  const struct store_query *q, const struct svc_query *t, const char *tok,
+                                  int64_t *pos_out, struct mz_error *err);
+
 #endif

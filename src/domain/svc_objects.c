@@ -25,6 +25,45 @@
 #include "util/timefmt.h"
 #include "util/uuid.h"
 
+/* The TAXII part of q (svc_taxii.c checked it) into sq: the ids, the versions, and the
+ * order - a community's collection its grants', a view p's effective grants' -
+ * added_after then comparing with the grant's stamp (sq->after_us) instead of the
+ * version's date_added. */
+static enum mz_err to_taxii_query(struct store *st, const struct principal *p, const struct svc_query *q,
+                                  struct store_query *sq)
+{
+    sq->ids = q->ids;
+    sq->n_ids = q->n_ids;
+    sq->all_versions = q->version_sel != SVC_VERSION_LAST;
+    if (q->view == SVC_VIEW_COMMUNITY) {
+        struct store_community k;
+        enum mz_err rc = store_community_by_name(st, q->community, &k, NULL);
+        if (rc)
+            return rc;
+        sq->grants_of = k.id;
+    } else {
+        /* a view: each version at its effective grant for p (8.1): its first grant,
+         * or for GREEN shared into p's read communities only after it was posted, its
+         * first share there */
+        sq->order = STORE_ORDER_EFFECTIVE;
+        sq->view_comm = p->comm_read;
+        sq->view_lvl = 1u << TLP_GREEN;
+    }
+    if (sq->added_after) {
+        struct mz_time t;
+        if (!mz_time_parse(sq->added_after, &t))
+            sq->after_us = t.sec * 1000000 + t.nsec / 1000;
+        sq->added_after = NULL;
+    }
+    return MZ_OK;
+}
+
+/* Does sq page by stamps (a collection, a view), not by sequence numbers (REST)? */
+static int by_stamp(const struct store_query *sq)
+{
+    return sq->grants_of || sq->order == STORE_ORDER_EFFECTIVE;
+}
+
 /* q as the store runs it for p: filters checked and normalised, and the position of
  * q->next, which must be a token sealed for p and this query (svc_cursor.h). The
  * page key is read only when a token is given; *key_read says whether it was. */
@@ -73,13 +112,20 @@ static enum mz_err to_store_query(struct store *st, const struct principal *p, c
         if (rc)
             return rc;
     }
+    if (q->view != SVC_VIEW_REST) {
+        rc = to_taxii_query(st, p, q, sq);
+        if (rc)
+            return mz_error_set(err, rc, "", "cannot read the collection");
+    }
     if (!q->next)
         return MZ_OK;
     rc = svc_cursor_key(st, key, err);
     if (rc)
         return rc;
     *key_read = 1;
-    return svc_cursor_open(key, p, sq, q->next, &sq->after_seq, err);
+    if (q->view == SVC_VIEW_REST)
+        return svc_cursor_open(key, p, sq, q->next, &sq->after_seq, err);
+    return svc_cursor_open_taxii(key, p, sq, q, q->next, by_stamp(sq) ? &sq->after_us : &sq->after_seq, err);
 }
 
 /* The row as it is served: rows under a standard marking definition's id carry the
@@ -155,6 +201,7 @@ struct choice {
     char id[STORE_IDENT_LEN * 4];
     struct model_objs objs; /* the objects served (R2) */
     int64_t pick;     /* the seq of the version served (R3), or -1 */
+    int64_t first;    /* the seq of the oldest version p may read of objs, or -1 */
     int64_t *readable; /* objs' versions p may read (version=all), heap */
     size_t n_readable;
 };
@@ -201,10 +248,47 @@ static const struct choice *choose(struct chooser *c, const char *id)
         ch->id[0] = '\0';
         return NULL;
     }
-    for (size_t i = 0; i < c->m.n; i++)
-        if (model_objs_has(&ch->objs, c->m.v[i].obj) && model_may_read(c->p, &c->m.v[i]))
+    ch->first = -1;
+    for (size_t i = 0, f = 0; i < c->m.n; i++)
+        if (model_objs_has(&ch->objs, c->m.v[i].obj) && model_may_read(c->p, &c->m.v[i])) {
+            if (ch->first < 0 || strcmp(c->m.v[i].vkey, c->m.v[f].vkey) < 0) {
+                ch->first = c->m.v[i].seq;
+                f = i;
+            }
             ch->readable[ch->n_readable++] = c->m.v[i].seq;
+        }
     return ch;
+}
+
+/* Does a version of row's object equal one of q's exact versions? */
+static int version_named(const struct svc_query *q, const struct store_row *row)
+{
+    struct mz_time t;
+
+    if (!row->version || mz_time_parse(row->version, &t))
+        return 0;
+    for (size_t i = 0; i < q->n_versions; i++)
+        if (!mz_time_cmp(&t, &q->versions[i]))
+            return 1;
+    return 0;
+}
+
+/* SVC_VERSION_LIST: is row a version of what p is served that q names (first, last,
+ * an exact version)? Every id is decided by the model (model.c) here, cx or not: the
+ * first version needs the id's other versions. */
+static int is_selected(struct chooser *c, const struct store_row *row, const struct svc_query *q)
+{
+    const struct choice *ch = choose(c, row->stix_id);
+    size_t i;
+
+    if (!ch)
+        return -1;
+    for (i = 0; i < ch->n_readable && ch->readable[i] != row->seq; i++)
+        ;
+    if (i == ch->n_readable)
+        return 0;
+    return (q->sel_last && ch->pick == row->seq) || (q->sel_first && ch->first == row->seq) ||
+           version_named(q, row);
 }
 
 /* Is row what p is served (all: one of the versions of what p is served)? Rows of
@@ -232,6 +316,9 @@ struct list_ctx {
     svc_row_fn fn;
     void *ctx;
     int64_t last_seq;
+    int64_t last_us;    /* a collection's read: the last row's grant stamp */
+    const struct svc_query *sel; /* SVC_VERSION_LIST's query, or NULL */
+    char added[MZ_TIME_STRLEN]; /* the row's grant stamp as text */
     int stopped;
     int all;
     int64_t n;          /* rows served (counts) */
@@ -272,9 +359,10 @@ static int list_row(void *vctx, const struct store_row *row)
     int s;
 
     c->last_seq = row->seq;
+    c->last_us = row->added_us;
     if (!prefilter_confirmed(c->p, row))
         return 0;
-    s = is_served(&c->ch, row, c->all);
+    s = c->sel ? is_selected(&c->ch, row, c->sel) : is_served(&c->ch, row, c->all);
     if (s < 0)
         return 1; /* c->ch.rc says why */
     if (!s)
@@ -283,6 +371,12 @@ static int list_row(void *vctx, const struct store_row *row)
     if (!c->fn)
         return 0;
     out = *served(row, &tmp);
+    if (row->added_us) {
+        /* a collection's row: its date_added is its grant's in the collection */
+        struct mz_time t = {row->added_us / 1000000, (int32_t)(row->added_us % 1000000) * 1000};
+        mz_time_format_us(&t, c->added);
+        out.date_added = c->added;
+    }
     owner_of(&c->own, &out);
     if (c->fn(c->ctx, &out)) {
         c->stopped = 1;
@@ -316,8 +410,9 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     int more = 0, key_read = 0;
     enum mz_err rc = to_store_query(st, p, q, &sq, added_after, key, &key_read, err);
 
-    list_init(&c, st, p, fn, ctx, q->all_versions);
-    if (!rc) {
+    list_init(&c, st, p, fn, ctx, q->all_versions || q->version_sel == SVC_VERSION_ALL);
+    c.sel = q->version_sel == SVC_VERSION_LIST ? q : NULL;
+    if (!rc && !q->nothing) {
         tlp_visibility(p, &vis);
         rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
     }
@@ -329,8 +424,10 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     next_out[0] = '\0';
     if (!rc && (more || c.stopped) && !key_read)
         rc = svc_cursor_key(st, key, err);
-    if (!rc && (more || c.stopped))
+    if (!rc && (more || c.stopped) && q->view == SVC_VIEW_REST)
         svc_cursor_seal(key, p, &sq, c.last_seq, next_out);
+    else if (!rc && (more || c.stopped))
+        svc_cursor_seal_taxii(key, p, &sq, q, by_stamp(&sq) ? c.last_us : c.last_seq, next_out);
     svc_cursor_forget(key);
     return rc;
 }

@@ -638,7 +638,9 @@ enum mz_err store_withdrawals(struct store *st, const char *stix_id, store_withd
 
 enum store_order {
     STORE_ORDER_ADDED = 0, /* ascending date_added (cursor order) */
-    STORE_ORDER_NEWEST     /* newest version first */
+    STORE_ORDER_NEWEST,    /* newest version first */
+    STORE_ORDER_EFFECTIVE  /* a reader's view (TAXII all/indicators): by each row's
+                              effective stamp (store_query.view_comm), in row.added_us */
 };
 
 enum store_cx_part {
@@ -664,6 +666,22 @@ struct store_query {
                                  version of the ids marked cx (the domain chooses) */
     enum store_order order;
     long limit;               /* most rows to return; 0 = no limit */
+    const char *const *ids;   /* NULL or n_ids exact STIX ids, ORed (at most 64) */
+    size_t n_ids;
+    /* A collection's order (issue 11, TAXII): the rows granted to community grants_of
+     * (its id; 0: none), each with the stamp of its grant (store_grants) in
+     * row.added_us, in the order of those stamps, after the stamp after_us
+     * (microseconds; 0: from the start). after_seq, added_after and order are not
+     * used then. */
+    int64_t grants_of;
+    int64_t after_us;
+    /* STORE_ORDER_EFFECTIVE (docs/federation.md 8.1): a row of a level in view_lvl
+     * (GREEN) that was shared into none of the reader's read communities view_comm
+     * when it was posted, but was re-shared into one later, comes at the stamp of its
+     * first such re-share (its grant there); every other row at its date_added.
+     * after_us is the position, as in a collection. */
+    uint64_t view_comm;
+    uint32_t view_lvl;
 };
 
 struct store_row {
@@ -699,6 +717,8 @@ struct store_row {
      * read paths (svc_list, svc_get, svc_export) fill them for the row they serve. */
     const char *submitted_by;      /* the owner organisation's identity, or the node's ("" if none) */
     const char *submitted_by_name; /* its handle ("me-cirt"), or "the node" */
+    int64_t added_us;        /* a collection's read (store_query.grants_of): the stamp of
+                                the row's grant in it, microseconds; else 0 */
 };
 
 /* Return nonzero from the callback to stop early (store_list then returns MZ_OK). */

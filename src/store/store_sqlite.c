@@ -1592,24 +1592,43 @@ static void bind_vis(sqlite3_stmt *s, const struct store_vis *v)
     bind_named_int(s, ":aud_user_mask", v->aud_user_mask);
 }
 
+/* store_list's columns. The last: the id's first object (docs/model.md R2.3, R4): of
+ * an id that needs the choice, its first stored row's owner and claim (objects_id_seq:
+ * the first entry of the id's rows, all cx = 1, found without reading or sorting the
+ * others); of any other id, the row's own (one object) */
+#define LIST_COLS_TEXT \
+    "seq,stix_id,type,version,date_added,created_by,owner_org," \
+    "submitter,tlp,tlp_defaulted,audience,body,revoked,observables," \
+    "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1)," \
+    "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested," \
+    "comm,shared_to," \
+    "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f" \
+    " WHERE f.stix_id = objects.stix_id AND f.cx = 1 ORDER BY f.seq LIMIT 1) END"
+static const char list_cols[] = LIST_COLS_TEXT;
+/* ... with the grant's stamp (store_list_merged): a row of grants, and a version
+ * posted into the national community (its stamp is read from date_added) */
+static const char list_cols_grant[] = LIST_COLS_TEXT ",g.gadded";
+static const char list_cols_grant_posted[] = LIST_COLS_TEXT ",NULL";
+
 #define MAX_TYPES 64
 
 /* Build "SELECT <cols> FROM objects WHERE <filters> <vis> <order> <limit>". The SQL
  * text depends only on which filters are present, never on their values. */
-static enum mz_err build_query(struct mz_buf *sql, const char *cols,
-                               const struct store_query *q, int with_order,
-                               struct mz_error *err)
+static enum mz_err build_query_from(struct mz_buf *sql, const char *cols, const char *from,
+                                    const struct store_query *q, int with_order, struct mz_error *err)
 {
     enum mz_err rc;
 
     if (q->n_types > MAX_TYPES)
         return mz_error_set(err, MZ_EINVAL, "type", "at most %d types may be asked for at once", MAX_TYPES);
-    /* cols is one of this file's constant column lists, never input */
+    if (q->n_ids > MAX_TYPES)
+        return mz_error_set(err, MZ_EINVAL, "id", "at most %d ids may be asked for at once", MAX_TYPES);
+    /* cols and from are this file's constant texts, never input */
     rc = mz_buf_puts(sql, "SELECT ");
     if (!rc)
         rc = mz_buf_puts(sql, cols);
     if (!rc)
-        rc = mz_buf_puts(sql, " FROM objects WHERE seq > :after_seq");
+        rc = mz_buf_puts(sql, from ? from : " FROM objects WHERE seq > :after_seq");
     /* rows of ids that need the model's choice come whatever their version: the
      * domain decides which (if any) is the reader's; every other id is its latest */
     if (!rc && q->cx == STORE_CX_PLAIN)
@@ -1627,6 +1646,13 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols,
     }
     if (!rc && q->id)
         rc = mz_buf_puts(sql, " AND stix_id = :id");
+    if (!rc && q->n_ids) {
+        rc = mz_buf_puts(sql, " AND stix_id IN (");
+        for (size_t i = 0; !rc && i < q->n_ids; i++)
+            rc = mz_buf_printf(sql, "%s:i%zu", i ? "," : "", i);
+        if (!rc)
+            rc = mz_buf_puts(sql, ")");
+    }
     if (!rc && q->created_by)
         rc = mz_buf_puts(sql, " AND created_by = :created_by");
     if (!rc && q->node_only)
@@ -1651,21 +1677,142 @@ static enum mz_err build_query(struct mz_buf *sql, const char *cols,
     return MZ_OK;
 }
 
+static enum mz_err build_query(struct mz_buf *sql, const char *cols, const struct store_query *q, int with_order,
+                               struct mz_error *err)
+{
+    return build_query_from(sql, cols, NULL, q, with_order, err);
+}
+
+/* prepare_query's statement of one of store_list_merged' two sides: the rows of the
+ * grants table of community :gcomm after :after_us, or (posted 1) the versions posted
+ * into the national community (their grant is their own row) after :after_text; in
+ * the order of their stamps. */
+static enum mz_err build_grants_query(struct mz_buf *sql, const struct store_query *q, int posted,
+                                      struct mz_error *err)
+{
+    /* the subquery's columns are named apart from objects' (seq), so that the filters'
+     * and list_cols' unqualified names stay objects'; CROSS JOIN keeps grants outside,
+     * read in its key's order (community, added, seq) */
+    enum mz_err rc = posted ? build_query_from(sql, list_cols_grant_posted, NULL, q, 0, err)
+                            : build_query_from(sql, list_cols_grant,
+                                               " FROM (SELECT seq AS gseq, added AS gadded FROM grants"
+                                               " WHERE community = :gcomm AND added > :after_us) g"
+                                               " CROSS JOIN objects ON objects.seq = g.gseq WHERE 1",
+                                               q, 0, err);
+
+    if (!rc && posted)
+        rc = mz_buf_puts(sql, " AND (comm & 1) != 0 AND date_added > :after_text AND NOT EXISTS"
+                              " (SELECT 1 FROM shares x WHERE x.seq = objects.seq AND x.community = :gcomm)"
+                              /* date_added grows with seq (store_put_object): the range of
+                               * objects_added read in its order, no sort of the rest */
+                              " ORDER BY date_added");
+    else if (!rc)
+        rc = mz_buf_puts(sql, " ORDER BY g.gadded");
+    if (rc)
+        return mz_error_set(err, rc, "", "store: query too large");
+    return MZ_OK;
+}
+
+/* STORE_ORDER_EFFECTIVE's terms. The communities a version was shared into after it was
+ * posted: the bits of its share records' communities (one record per community at
+ * most: svc_share writes none for a community the version is in already). */
+#define SHARED_BITS                                                                                          \
+    "(SELECT coalesce(sum(1 << k.bit), 0) FROM shares x JOIN communities k ON k.id = x.community"         \
+    " WHERE x.seq = objects.seq)"
+/* ... a row whose effective stamp is a re-share's: of a level in view_lvl, posted into
+ * none of the reader's communities, shared into one of them since. Only rows of ids
+ * marked cx can have share records (svc_share marks the id in the share's
+ * transaction): the others never pay for the subquery (bench/taxii_page). */
+#define MOVED_BY_RESHARE                                                                                     \
+    "(cx = 1 AND ((1 << tlp) & :view_lvl) != 0 AND (comm & :view_comm) != 0"                             \
+    " AND ((comm & :view_comm) & ~" SHARED_BITS ") = 0)"
+
+/* The two sides of STORE_ORDER_EFFECTIVE (store_list_merged): the rows at their
+ * date_added (reshared 0), or the rows moved to their first re-share into the reader's
+ * communities (reshared 1), each in its stamps' order. */
+static enum mz_err build_effective_query(struct mz_buf *sql, const struct store_query *q, int reshared,
+                                         struct mz_error *err)
+{
+    enum mz_err rc = reshared ? build_query_from(sql, list_cols_grant,
+                                                 " FROM (SELECT seq AS gseq, added AS gadded, share AS gshare"
+                                                 " FROM grants WHERE community IN (SELECT id FROM communities"
+                                                 " WHERE ((1 << bit) & :view_comm) != 0) AND share IS NOT NULL"
+                                                 " AND added > :after_us) g"
+                                                 " CROSS JOIN objects ON objects.seq = g.gseq WHERE 1",
+                                                 q, 0, err)
+                              /* after the position as REST's list pages (by seq, the
+                               * primary key's order, which date_added follows:
+                               * store_put_object): from the last row stamped at or before
+                               * it, found through objects_added. One bound on seq, so that
+                               * an index (objects_type) starts there, not at the first row */
+                              : build_query_from(sql, list_cols_grant_posted,
+                                                 " FROM objects WHERE seq > coalesce((SELECT o2.seq FROM objects o2"
+                                                 " WHERE o2.date_added <= :after_text ORDER BY o2.date_added DESC"
+                                                 " LIMIT 1), 0)",
+                                                 q, 0, err);
+
+    if (!rc && reshared)
+        rc = mz_buf_puts(sql, " AND " MOVED_BY_RESHARE
+                              /* its first re-share into them (share ids follow the clock) */
+                              " AND NOT EXISTS (SELECT 1 FROM shares x2 JOIN communities k2 ON k2.id = x2.community"
+                              " WHERE x2.seq = objects.seq AND ((1 << k2.bit) & :view_comm) != 0"
+                              " AND x2.id < g.gshare) ORDER BY g.gadded");
+    else if (!rc)
+        rc = mz_buf_puts(sql, " AND NOT " MOVED_BY_RESHARE " ORDER BY seq");
+    if (rc)
+        return mz_error_set(err, rc, "", "store: query too large");
+    return MZ_OK;
+}
+
+static void bind_query(sqlite3_stmt *s, const struct store_query *q, const struct store_vis *vis);
+
+static enum mz_err prepare_query_sql(struct store *st, struct mz_buf *sql, enum mz_err rc, const struct store_query *q,
+                                     const struct store_vis *vis, sqlite3_stmt **out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+
+    if (!rc)
+        rc = prepare(st, sql->data, &s, err);
+    mz_buf_free(sql);
+    if (rc)
+        return rc;
+    bind_query(s, q, vis);
+    *out = s;
+    return MZ_OK;
+}
+
 static enum mz_err prepare_query(struct store *st, const char *cols, const struct store_query *q,
                                  const struct store_vis *vis, int with_order, sqlite3_stmt **out,
                                  struct mz_error *err)
 {
     struct mz_buf sql;
-    enum mz_err rc;
-    sqlite3_stmt *s = NULL;
 
     mz_buf_init(&sql, 1 << 16);
-    rc = build_query(&sql, cols, q, with_order, err);
-    if (!rc)
-        rc = prepare(st, sql.data, &s, err);
-    mz_buf_free(&sql);
-    if (rc)
-        return rc;
+    return prepare_query_sql(st, &sql, build_query(&sql, cols, q, with_order, err), q, vis, out, err);
+}
+
+static void bind_query(sqlite3_stmt *s, const struct store_query *q, const struct store_vis *vis)
+{
+    char after_text[MZ_TIME_STRLEN] = "";
+
+    if (q->after_us > 0) {
+        struct mz_time t = {q->after_us / 1000000, (int32_t)(q->after_us % 1000000) * 1000};
+        mz_time_format_us(&t, after_text);
+    }
+    bind_named_int(s, ":gcomm", q->grants_of);
+    bind_named_int(s, ":view_comm", (int64_t)q->view_comm);
+    bind_named_int(s, ":view_lvl", q->view_lvl);
+    bind_named_int(s, ":after_us", q->after_us);
+    {
+        int i = sqlite3_bind_parameter_index(s, ":after_text");
+        if (i)
+            sqlite3_bind_text(s, i, after_text, -1, SQLITE_TRANSIENT);
+    }
+    for (size_t i = 0; i < q->n_ids; i++) {
+        char name[32];
+        snprintf(name, sizeof name, ":i%zu", i);
+        bind_named_text(s, name, q->ids[i]);
+    }
     bind_named_int(s, ":after_seq", q->after_seq);
     for (size_t i = 0; i < q->n_types; i++) {
         char name[32];
@@ -1681,23 +1828,134 @@ static enum mz_err prepare_query(struct store *st, const char *cols, const struc
     /* One row more than asked for tells whether there are more. */
     bind_named_int(s, ":limit", q->limit + 1);
     bind_vis(s, vis);
-    *out = s;
-    return MZ_OK;
 }
 
-/* store_list's columns */
-static const char list_cols[] =
-    "seq,stix_id,type,version,date_added,created_by,owner_org,"
-    "submitter,tlp,tlp_defaulted,audience,body,revoked,observables,"
-    "coalesce(match_plan,-2),coalesce(valid_from,-9223372036854775807-1),"
-    "coalesce(valid_until,9223372036854775807),owner_user,cx,tlp_inherited,wd_keep,attested,"
-    "comm,shared_to,"
-    /* the id's first object (docs/model.md R2.3, R4): of an id that needs the choice,
-     * its first stored row's owner and claim (objects_id_seq: the first entry of the
-     * id's rows, all cx = 1, found without reading or sorting the others); of any
-     * other id, the row's own (one object) */
-    "CASE WHEN cx THEN (SELECT f.owner_org||' '||f.owner_user||' '||f.attested FROM objects f"
-    " WHERE f.stix_id = objects.stix_id AND f.cx = 1 ORDER BY f.seq LIMIT 1) END";
+/* The row s stands on into r (store_list's columns; borrowed until s steps on). */
+static void read_row(sqlite3_stmt *s, struct store_row *r)
+{
+    r->seq = sqlite3_column_int64(s, 0);
+    r->stix_id = (const char *)sqlite3_column_text(s, 1);
+    r->type = (const char *)sqlite3_column_text(s, 2);
+    r->version = (const char *)sqlite3_column_text(s, 3);
+    r->date_added = (const char *)sqlite3_column_text(s, 4);
+    r->created_by = (const char *)sqlite3_column_text(s, 5);
+    r->owner_org = sqlite3_column_int64(s, 6);
+    r->submitter = sqlite3_column_int64(s, 7);
+    r->tlp = sqlite3_column_int(s, 8);
+    r->tlp_defaulted = sqlite3_column_int(s, 9);
+    r->audience = (const char *)sqlite3_column_text(s, 10);
+    r->body = (const char *)sqlite3_column_text(s, 11);
+    r->body_len = (size_t)sqlite3_column_bytes(s, 11);
+    r->revoked = sqlite3_column_int(s, 12);
+    r->observables = (const char *)sqlite3_column_text(s, 13);
+    r->match_plan = sqlite3_column_int(s, 14);
+    r->valid_from = sqlite3_column_int64(s, 15);
+    r->valid_until = sqlite3_column_int64(s, 16);
+    r->owner_user = sqlite3_column_int64(s, 17);
+    r->cx = sqlite3_column_int(s, 18);
+    r->tlp_inherited = sqlite3_column_int(s, 19);
+    r->wd_keep = (const char *)sqlite3_column_text(s, 20);
+    r->attested = sqlite3_column_int(s, 21);
+    r->comm = (uint64_t)sqlite3_column_int64(s, 22);
+    r->shared_to = (const char *)sqlite3_column_text(s, 23);
+    r->first_org = r->owner_org;
+    r->first_user = r->owner_user;
+    r->first_attested = r->attested;
+    if (sqlite3_column_type(s, 24) == SQLITE_TEXT) {
+        /* "<owner_org> <owner_user> <attested>", as the query spells it */
+        const char *f = (const char *)sqlite3_column_text(s, 24);
+        char *e1, *e2, *e3;
+        long long fo = strtoll(f, &e1, 10), fu = strtoll(e1, &e2, 10), fa = strtoll(e2, &e3, 10);
+        if (e1 != f && e2 != e1 && e3 != e2 && !*e3) {
+            r->first_org = fo;
+            r->first_user = fu;
+            r->first_attested = fa != 0;
+        }
+    }
+    r->submitted_by = r->submitted_by_name = NULL; /* the domain's (R9) */
+    r->added_us = 0;
+    if (sqlite3_column_count(s) > 25) {
+        /* a grant's stamp: the grants row's, or the posted version's date_added */
+        struct mz_time t;
+        if (sqlite3_column_type(s, 25) == SQLITE_INTEGER)
+            r->added_us = sqlite3_column_int64(s, 25);
+        else if (r->date_added && !mz_time_parse(r->date_added, &t))
+            r->added_us = time_us(&t);
+    }
+}
+
+/* One side of store_list_merged: the next row of s into r; 1, or 0 at the end (or on
+ * an error: *rc). */
+static int next_grant_row(struct store *st, sqlite3_stmt *s, struct store_row *r, enum mz_err *rc,
+                          struct mz_error *err)
+{
+    int step;
+
+    if (!s)
+        return 0;
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_row(s, r);
+        return 1;
+    }
+    if (step != SQLITE_DONE)
+        *rc = db_error(st, err, "list a collection");
+    return 0;
+}
+
+/* store_list by stamps: of q->grants_of, the rows of its grants table and, for the
+ * national community, the versions posted into it (their grant is their own row); in
+ * STORE_ORDER_EFFECTIVE, the rows at their date_added and those moved to a re-share.
+ * The two sides are merged in the order of their stamps (unique: one write clock
+ * stamps rows and share records, store_put_object). */
+static enum mz_err store_list_merged(struct store *st, const struct store_vis *vis, const struct store_query *q,
+                                     store_row_fn fn, void *ctx, int *more_out, struct mz_error *err)
+{
+    sqlite3_stmt *g = NULL, *o = NULL;
+    struct store_row rg, ro;
+    struct mz_buf sql;
+    int64_t national = 0;
+    long n = 0;
+    int have_g, have_o, more = 0;
+    int effective = q->order == STORE_ORDER_EFFECTIVE;
+    enum mz_err rc = comm_id_of(st, STORE_COMM_NATIONAL_BIT, &national, err);
+
+    if (rc)
+        return rc;
+    if (!effective || q->view_comm) {
+        mz_buf_init(&sql, 1 << 16);
+        rc = prepare_query_sql(st, &sql,
+                               effective ? build_effective_query(&sql, q, 1, err) : build_grants_query(&sql, q, 0, err),
+                               q, vis, &g, err);
+    }
+    if (!rc && (effective || q->grants_of == national)) {
+        mz_buf_init(&sql, 1 << 16);
+        rc = prepare_query_sql(st, &sql,
+                               effective ? build_effective_query(&sql, q, 0, err) : build_grants_query(&sql, q, 1, err),
+                               q, vis, &o, err);
+    }
+    have_g = !rc && next_grant_row(st, g, &rg, &rc, err);
+    have_o = !rc && next_grant_row(st, o, &ro, &rc, err);
+    while (!rc && (have_g || have_o)) {
+        int take_o = have_o && (!have_g || ro.added_us < rg.added_us);
+        if (q->limit > 0 && n == q->limit) {
+            more = 1;
+            break;
+        }
+        n++;
+        if (fn(ctx, take_o ? &ro : &rg))
+            break;
+        if (take_o)
+            have_o = next_grant_row(st, o, &ro, &rc, err);
+        else
+            have_g = next_grant_row(st, g, &rg, &rc, err);
+    }
+    sqlite3_finalize(g);
+    sqlite3_finalize(o);
+    if (!rc && more_out)
+        *more_out = more;
+    return rc;
+}
 
 enum mz_err store_list(struct store *st, const struct store_vis *vis,
                        const struct store_query *q, store_row_fn fn, void *ctx,
@@ -1708,6 +1966,8 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
     long n = 0;
     int step, more = 0;
 
+    if (q->grants_of || q->order == STORE_ORDER_EFFECTIVE)
+        return store_list_merged(st, vis, q, fn, ctx, more_out, err);
     rc = prepare_query(st, list_cols, q, vis, 1, &s, err);
     if (rc)
         return rc;
@@ -1717,46 +1977,7 @@ enum mz_err store_list(struct store *st, const struct store_vis *vis,
             more = 1;
             break;
         }
-        r.seq = sqlite3_column_int64(s, 0);
-        r.stix_id = (const char *)sqlite3_column_text(s, 1);
-        r.type = (const char *)sqlite3_column_text(s, 2);
-        r.version = (const char *)sqlite3_column_text(s, 3);
-        r.date_added = (const char *)sqlite3_column_text(s, 4);
-        r.created_by = (const char *)sqlite3_column_text(s, 5);
-        r.owner_org = sqlite3_column_int64(s, 6);
-        r.submitter = sqlite3_column_int64(s, 7);
-        r.tlp = sqlite3_column_int(s, 8);
-        r.tlp_defaulted = sqlite3_column_int(s, 9);
-        r.audience = (const char *)sqlite3_column_text(s, 10);
-        r.body = (const char *)sqlite3_column_text(s, 11);
-        r.body_len = (size_t)sqlite3_column_bytes(s, 11);
-        r.revoked = sqlite3_column_int(s, 12);
-        r.observables = (const char *)sqlite3_column_text(s, 13);
-        r.match_plan = sqlite3_column_int(s, 14);
-        r.valid_from = sqlite3_column_int64(s, 15);
-        r.valid_until = sqlite3_column_int64(s, 16);
-        r.owner_user = sqlite3_column_int64(s, 17);
-        r.cx = sqlite3_column_int(s, 18);
-        r.tlp_inherited = sqlite3_column_int(s, 19);
-        r.wd_keep = (const char *)sqlite3_column_text(s, 20);
-        r.attested = sqlite3_column_int(s, 21);
-        r.comm = (uint64_t)sqlite3_column_int64(s, 22);
-        r.shared_to = (const char *)sqlite3_column_text(s, 23);
-        r.first_org = r.owner_org;
-        r.first_user = r.owner_user;
-        r.first_attested = r.attested;
-        if (sqlite3_column_type(s, 24) == SQLITE_TEXT) {
-            /* "<owner_org> <owner_user> <attested>", as the query spells it */
-            const char *f = (const char *)sqlite3_column_text(s, 24);
-            char *e1, *e2, *e3;
-            long long fo = strtoll(f, &e1, 10), fu = strtoll(e1, &e2, 10), fa = strtoll(e2, &e3, 10);
-            if (e1 != f && e2 != e1 && e3 != e2 && !*e3) {
-                r.first_org = fo;
-                r.first_user = fu;
-                r.first_attested = fa != 0;
-            }
-        }
-        r.submitted_by = r.submitted_by_name = NULL; /* the domain's (R9) */
+        read_row(s, &r);
         n++;
         if (fn(ctx, &r)) {
             step = SQLITE_DONE;

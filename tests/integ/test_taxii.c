@@ -179,7 +179,7 @@ static void test_basic_auth(void **state)
     basic(auth, sizeof auth, "anyone", keys[K_BANK]);
     assert_int_equal(get_auth("/taxii2/api/collections/", auth), 200);
     assert_taxii_type();
-    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 1); /* the bank's */
+    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 3); /* the bank's, all, indicators */
     basic(auth, sizeof auth, "anyone", "mz_not_a_key");
     assert_int_equal(get_auth("/taxii2/api/collections/", auth), 401);
     assert_taxii_error(401);
@@ -258,21 +258,28 @@ static void test_collections_per_role(void **state)
     (void)state;
     assert_int_equal(get("/taxii2/api/collections/", keys[K_AL]), 200);
     assert_taxii_type();
-    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 2);
+    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 4);
     assert_coll("national", 1, 1);
     assert_coll("regional", 1, 1);
+    /* the views, after the communities: read-only */
+    assert_coll("all", 1, 0);
+    assert_coll("indicators", 1, 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(last_json, "collections"), 2),
+                                                          "alias")),
+                        "all");
     /* by name: national before regional */
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(last_json, "collections"), 0),
                                                           "alias")),
                         "national");
 
     assert_int_equal(get("/taxii2/api/collections/", keys[K_XK]), 200);
-    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 2);
+    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 4);
     assert_coll("national", 0, 1);
     assert_coll("regional", 1, 0);
 
     assert_int_equal(get("/taxii2/api/collections/", keys[K_BANK]), 200);
-    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 1);
+    assert_int_equal(json_array_size(json_object_get(last_json, "collections")), 3);
+    assert_coll("all", 1, 0);
     assert_coll("national", 1, 1);
     assert_null(coll("regional"));
 
