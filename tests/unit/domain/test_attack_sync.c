@@ -11,7 +11,14 @@
  *   (its audience is all hosted here), and then svc_ingest's R3.3 makes it inherit
  *   v1's GREEN, shared into the national community (the community admission never
  *   saw GREEN, and me-cirt writes no national community). It must stay out of
- *   national (refused, or GREEN in regional alone). */
+ *   national (refused, or GREEN in regional alone).
+ * - test_echo_of_local_object_stalls_page: a page holding a byte-identical copy of a
+ *   local organisation's CLEAR object (created_by_ref al-cert) stated as owned by
+ *   me-cirt: svc_ingest answers it as a duplicate of al-cert's version (R1.1), then
+ *   apply_one looks for me-cirt's version to compare (same_content), finds none and
+ *   returns -1 without an error: V_FAIL, the whole page fails with MZ_EIO and an
+ *   empty message, and is fetched again forever (the subscription is stuck). A
+ *   TAXII peer that re-serves objects it got from here does this without malice. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,11 +264,48 @@ static void test_unmarked_inherits_green_into_national(void **state)
                      0);
 }
 
+static void test_echo_of_local_object_stalls_page(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct svc_ingest_result res;
+    struct principal al;
+    struct mz_error err;
+    char obj[1024], meta[512], *env;
+
+    snprintf(obj, sizeof obj,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-000000000077\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\",\"name\":\"al\","
+             "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value = 'al.example']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
+             f->al_ident, tlp_marking_id(TLP_CLEAR));
+    assert_int_equal(svc_principal_of_org(f->st, "al-cert", &al, &err), MZ_OK);
+    assert_int_equal(svc_ingest(f->st, &al, obj, strlen(obj), &f->lim, &res, &err), MZ_OK);
+    assert_int_equal(res.n_new, 1);
+    svc_ingest_result_free(&res);
+    snprintf(meta, sizeof meta,
+             "{\"id\":\"indicator--5e000000-0000-4000-8000-000000000077\",\"version\":\"2025-01-02T00:00:00.000Z\","
+             "\"owner\":\"%s\",\"communities\":[],\"date_added\":\"2025-02-01T00:00:00.000001Z\"}",
+             IDENT_ME);
+    env = envelope(obj, meta);
+    {
+        enum mz_err rc = apply(f, f->me, env, &out, &err);
+        free(env);
+        if (rc)
+            fprintf(stderr, "the page failed: %s (code %d) '%s'\n", mz_err_name(rc), (int)rc, err.msg);
+        /* refused (another's object) or a duplicate: either way the page goes through */
+        assert_int_equal(rc, MZ_OK);
+    }
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM bookmarks"), 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_unmarked_inherits_green_into_national),
+        T(test_echo_of_local_object_stalls_page),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
