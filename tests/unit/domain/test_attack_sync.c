@@ -122,7 +122,7 @@ static int fx_setup(void **state)
         svc_community_member_set(f->st, &f->console, "regional", "rs-cert", 1, 1, &err) ||
         svc_community_member_set(f->st, &f->console, "energy", "me-cirt", 1, 1, &err))
         return -1;
-    f->lim = (struct bundle_limits){64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL};
+    f->lim = (struct bundle_limits){64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     *state = f;
     return 0;
 }

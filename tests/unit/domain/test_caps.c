@@ -126,7 +126,7 @@ static enum mz_err post(struct fx *f, int k, const struct bundle_limits *lim, in
 static void test_versions_per_object(void **state)
 {
     struct fx *f = *state;
-    struct bundle_limits lim = {64, 1000, -1, 3, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 1000, -1, 3, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct mz_error err;
 
     assert_int_equal(post(f, P_AL, &lim, 1, 2, GREEN, NULL, &err), MZ_OK);
@@ -153,7 +153,7 @@ static void test_versions_per_object(void **state)
 static void test_objects_per_id(void **state)
 {
     struct fx *f = *state;
-    struct bundle_limits members = {64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL}, peers = {64, 1000, -1, 0, 2, 0, 0, 0, 0, NULL};
+    struct bundle_limits members = {64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0}, peers = {64, 1000, -1, 0, 2, 0, 0, 0, 0, NULL, 0, 0};
     struct mz_error err;
     int skipped = 0;
 
