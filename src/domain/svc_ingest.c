@@ -28,10 +28,12 @@
  *
  * Per-object mode (SVC_INGEST_PER_OBJECT, TAXII POST: docs/federation.md 8.2) keeps
  * every rule and the one transaction, but an object that is refused becomes a failed
- * item instead of failing the write: each object is written inside a savepoint of its
- * own (store_savepoint), rolled back alone when a refusal comes after its row was
- * written (the scan-pattern quota), and the writer forgets what it had read of that
- * id. It runs on the calling thread alone, one object after the other. */
+ * item instead of failing the write. Most refusals come before the object writes
+ * anything; the one that comes after (the scan-pattern quota) is undone alone: a
+ * scan indicator is written inside a savepoint of its own (store_savepoint), rolled
+ * back when refused, and the writer forgets what it had read of that id. Any other
+ * failure after an object started writing (a store error) fails the whole write. It
+ * runs on the calling thread alone, one object after the other. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -222,6 +224,10 @@ struct writer {
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
     const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
+    /* per-object mode: the object being put has started writing (writing), inside a
+     * savepoint of its own (in_savepoint: only when a refusal can still come after
+     * its write, the scan-pattern quota) */
+    int writing, in_savepoint;
     uint64_t comm;         /* the communities the versions are shared into (issue 11) */
     unsigned flags;        /* enum svc_ingest_flags */
 };
@@ -602,6 +608,19 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
               strcmp(v->audience ? v->audience : "", audience ? audience : "") || v->comm != w->comm ||
               (v->shared_to && *v->shared_to);
     }
+    /* per-object mode: from here the object writes. Only the scan-pattern quota
+     * refuses after the write, so only a scan indicator pays for a savepoint (one
+     * per object cost a TAXII POST of 100 000 SCOs twice REST's time: the fifth
+     * re-attack's F8); any other failure from here fails the whole write */
+    if (w->flags & SVC_INGEST_PER_OBJECT) {
+        if (info->match_plan == OBSERVE_SCAN) {
+            rc = store_savepoint(w->st, err);
+            if (rc)
+                return rc;
+            w->in_savepoint = 1;
+        }
+        w->writing = 1;
+    }
     if (cx && !m->cx && m->n > 0) {
         rc = store_mark_cx(w->st, info->id, err);
         for (size_t i = 0; !rc && i < m->n; i++)
@@ -687,28 +706,35 @@ static enum mz_err record_failure(struct svc_ingest_result *res, json_t *obj, si
     return record(res, &info, &o, 1);
 }
 
-/* One object in per-object mode: its writes are undone alone if it is refused. */
+/* One object in per-object mode: its writes are undone alone if it is refused after
+ * them (a savepoint, put_item takes it when a refusal can still come: the
+ * scan-pattern quota); a refusal before any write needs nothing undone. */
 static enum mz_err per_object_one(struct writer *w, struct item *it, size_t index, struct mz_error *err)
 {
     struct mz_error e;
     enum mz_err rc;
 
     mz_error_clear(&e);
+    w->writing = w->in_savepoint = 0;
     rc = stix_validate(it->obj, &it->info, &e);
     if (!rc)
         rc = precheck(w, it, &e);
-    if (!rc) {
-        rc = store_savepoint(w->st, err);
-        if (rc)
-            return rc;
+    if (!rc)
         rc = put_item(w, it, &e);
-        if (!rc) {
-            rc = store_savepoint_release(w->st, err);
-            return rc;
-        }
+    if (w->in_savepoint) {
+        w->in_savepoint = 0;
+        if (!rc)
+            return store_savepoint_release(w->st, err);
         if (store_savepoint_rollback(w->st, err))
             return err->code;
         writer_model_drop(w, it->info.id);
+    } else if (!rc) {
+        return MZ_OK;
+    } else if (w->writing && !fatal(rc)) {
+        /* refused after a write with no savepoint to undo it (a store error): the
+         * whole write fails and is rolled back, never kept in part */
+        *err = e;
+        return rc;
     }
     if (fatal(rc)) {
         *err = e;
