@@ -87,7 +87,7 @@ static enum mz_err validate(void *ctx, json_t *obj, const char *raw, size_t raw_
 
 int main(int argc, char **argv)
 {
-    struct bundle_limits lim = {64, 10000000, 900, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 10000000, 900, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct mz_error err;
     size_t len, n1 = 0, n2 = 0;
     double t0, t1, t2;

@@ -35,7 +35,7 @@ static enum mz_err check_object(void *ctx, json_t *obj, const char *raw, size_t 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct bundle_limits lim = {64, 10000, -1, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 10000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct mz_error err;
 
     mz_error_clear(&err);

@@ -591,7 +591,7 @@ enum MHD_Result api_objects_post(struct api_req *r)
     struct bundle_limits lim = {r->node->conf.http_max_depth, r->node->conf.http_max_objects,
                                  r->node->conf.ingest_max_future_skew, r->node->conf.ingest_max_versions, 0, 0, 0,
                                  r->node->conf.ingest_max_objects_per_org,
-                                 r->node->conf.ingest_max_versions_per_org_id, NULL};
+                                 r->node->conf.ingest_max_versions_per_org_id, NULL, 0, 0};
     const char *author = api_arg(r, "author"), *narrow = api_arg(r, "narrow_revocation");
     struct mz_error err;
     struct mz_buf b;

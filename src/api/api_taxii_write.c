@@ -30,7 +30,9 @@ enum MHD_Result api_taxii_objects_post(struct api_req *r)
                                 0,
                                 r->node->conf.ingest_max_objects_per_org,
                                 r->node->conf.ingest_max_versions_per_org_id,
-                                NULL};
+                                NULL,
+                                0,
+                                0};
     struct svc_taxii_post_in in;
     struct mz_error err;
     struct mz_buf b;
@@ -48,10 +50,13 @@ enum MHD_Result api_taxii_objects_post(struct api_req *r)
     in.lim = &lim;
     in.keep = r->node->conf.taxii_status_keep;
     in.max_details = r->node->conf.taxii_status_max_details;
+    in.max_rows = r->node->conf.taxii_status_max_per_user;
+    in.max_bytes = r->node->conf.taxii_status_max_bytes_per_user;
     /* The status of a write that is already durable is not held to http.max_reply: the
      * poster must learn what became of its objects. Its lists are capped
-     * (taxii.status_max_details) and each entry is bounded, so this bounds it. */
-    mz_buf_init(&b, 4096 + (size_t)in.max_details * 2 * 16384);
+     * (taxii.status_max_details entries, SVC_TAXII_DETAILS_BYTES) and each entry is
+     * bounded, so this bounds it. */
+    mz_buf_init(&b, 4096 + SVC_TAXII_DETAILS_BYTES + 16384);
     st = node_store_acquire(r->node);
     rc = svc_taxii_post(st, &r->who, &in, &b, &err);
     node_store_release(r->node, st);

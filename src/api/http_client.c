@@ -430,7 +430,12 @@ void http_client_share_init(struct http_share *s, const struct api_req *r, const
     memset(s, 0, sizeof *s);
     s->gate = r->srv->gate;
     snprintf(s->addr_key, sizeof s->addr_key, "%.8s %s", what, r->client_id);
-    if (r->who.role != ROLE_NONE) {
+    if (r->who.role == ROLE_PEER) {
+        /* a peer has no user nor organisation of its own (both 0): keyed by its node,
+         * so that one peer cannot take every peer's share (the fifth re-attack's F7) */
+        snprintf(s->user_key, sizeof s->user_key, "%.8s node %lld", what, (long long)r->who.peer);
+        snprintf(s->org_key, sizeof s->org_key, "%.8s node %lld", what, (long long)r->who.peer);
+    } else if (r->who.role != ROLE_NONE) {
         snprintf(s->user_key, sizeof s->user_key, "%.8s user %lld", what, (long long)r->who.user.id);
         snprintf(s->org_key, sizeof s->org_key, "%.8s org %lld", what, (long long)r->who.org.id);
     } else {

@@ -58,7 +58,7 @@ static enum mz_err load_users(struct store *st, const struct principal *console,
 
 static enum mz_err load_bundles(struct store *st, json_t *bundles, struct mz_error *err)
 {
-    struct bundle_limits lim = {64, 100000, -1, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 100000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     size_t i, total = 0;
     json_t *b;
 

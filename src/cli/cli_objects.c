@@ -117,7 +117,7 @@ int cli_import(struct cli_args *a)
                                 a->conf.ingest_max_versions, 0, cli_flag(a, "author-self"),
                                 cli_flag(a, "narrow-revocation"), a->conf.ingest_max_objects_per_org,
                                 a->conf.ingest_max_versions_per_org_id,
-                                cli_opt(a, "community")};
+                                cli_opt(a, "community"), 0, 0};
     int n_stdin = 0, failed = 0;
 
     mz_error_clear(&err);

@@ -11,6 +11,7 @@
  * node admin's account, so that no organisation's admin can climb to it. */
 #include "domain/authz.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Role bits: which roles a row allows. The console (principal_console), the node's
@@ -141,8 +142,21 @@ int authz_allows_on(const struct principal *p, enum authz_action act, const stru
     return (r->org & bit) && p->org.id != 0 && t->org_id == p->org.id;
 }
 
+/* Who p is, for a refusal's message: "analyst of al-cert", or "peer node NAME" (a
+ * peer is no member of any organisation: its org name is empty). */
+static const char *you_are(const struct principal *p, char *out, size_t cap)
+{
+    if (p->role == ROLE_PEER)
+        snprintf(out, cap, "peer node %s",
+                 strncmp(p->user.name, "peer:", 5) ? p->user.name : p->user.name + 5);
+    else
+        snprintf(out, cap, "%s of %s", role_name(p->role), p->org.name);
+    return out;
+}
+
 enum mz_err authz_check(const struct principal *p, enum authz_action act, struct mz_error *err)
 {
+    char you[320];
     const struct authz_rule *r = rule_of(act);
 
     if (authz_allows(p, act))
@@ -160,14 +174,15 @@ enum mz_err authz_check(const struct principal *p, enum authz_action act, struct
                             "this API key was rotated and works only until its grace period ends, to read and write "
                             "objects: it may not %s (it may revoke itself); use the key that replaced it",
                             r->what);
-    return mz_error_set(err, MZ_EFORBIDDEN, "", "only %s may %s (you are %s of %s)", r->who, r->what,
-                        role_name(p->role), p->org.name);
+    return mz_error_set(err, MZ_EFORBIDDEN, "", "only %s may %s (you are %s)", r->who, r->what,
+                        you_are(p, you, sizeof you));
 }
 
 enum mz_err authz_check_on(const struct principal *p, enum authz_action act, const struct authz_target *t,
                            struct mz_error *err)
 {
     const struct authz_rule *r = rule_of(act);
+    char you[320];
     enum mz_err rc;
 
     if (authz_allows_on(p, act, t))
@@ -179,17 +194,17 @@ enum mz_err authz_check_on(const struct principal *p, enum authz_action act, con
         return mz_error_set(err, MZ_EFORBIDDEN, "", "no target given to %s", r->what);
     if (is_self(p, t))
         return mz_error_set(err, MZ_EFORBIDDEN, "",
-                            "you may not act on your own account this way (%s); ask another admin (you are %s of %s)",
-                            r->what, role_name(p->role), p->org.name);
+                            "you may not act on your own account this way (%s); ask another admin (you are %s)",
+                            r->what, you_are(p, you, sizeof you));
     if (!((r->roles | r->org) & role_bit(p)))
-        return mz_error_set(err, MZ_EFORBIDDEN, "", "you may %s of your own account only (you are %s of %s)",
-                            r->what, role_name(p->role), p->org.name);
+        return mz_error_set(err, MZ_EFORBIDDEN, "", "you may %s of your own account only (you are %s)",
+                            r->what, you_are(p, you, sizeof you));
     if (t->role == ROLE_NODE_ADMIN)
         return mz_error_set(err, MZ_EFORBIDDEN, "",
                             "only a node admin may grant the node-admin role or act on a node admin's account "
-                            "(you are %s of %s)", role_name(p->role), p->org.name);
-    return mz_error_set(err, MZ_EFORBIDDEN, "", "only a node admin may %s in another organisation (you are %s of %s)",
-                        r->what, role_name(p->role), p->org.name);
+                            "(you are %s)", you_are(p, you, sizeof you));
+    return mz_error_set(err, MZ_EFORBIDDEN, "", "only a node admin may %s in another organisation (you are %s)",
+                        r->what, you_are(p, you, sizeof you));
 }
 
 int authz_reporter_class(enum role r)

@@ -255,7 +255,9 @@ struct svc_put_item {
     int tlp_raised;     /* a granular marking made the whole object stricter (rules/tlp.h) */
     int tlp_inherited;  /* unmarked: took the marking of the version it supersedes (R3.3) */
     int duplicate;
-    int skipped;        /* not stored: another owner's object (R1.1); reason_off says why */
+    int skipped;        /* not stored: another owner's object (R1.1), or R6.5's cap of
+                           objects of one id (capped); reason_off says why */
+    int capped;         /* skipped by sync.max_objects_per_id (R6.5) */
     int warn_narrow;    /* narrower than an earlier version its readers keep (R3.4) */
     size_t reason_off;  /* skipped: why; warn_copy: the owner whose copy it replaces for
                            the poster's organisation (R1.4); offsets into strings */
@@ -269,6 +271,9 @@ struct svc_ingest_result {
     size_t n_items, cap;
     size_t n_new, n_duplicate, n_defaulted, n_raised, n_skipped, n_inherited;
     size_t n_failed;    /* per-object mode: items refused */
+    size_t n_total;     /* the objects written or refused, whether or not an item is kept */
+    size_t keep_max;    /* per-object mode: items kept of each kind (success, failure); 0: all */
+    size_t kept[2];     /* items kept: [0] successes, [1] failures */
     int was_bundle;
     char *strings;      /* NUL-separated ids and versions of the items */
     size_t strings_len, strings_cap;
@@ -393,6 +398,8 @@ struct svc_withdraw_in {
     int owner_gives_up;          /* 1: the owner organisation does not keep them either */
     const char *reason;          /* or NULL: kept in the record, shown to the owner only */
     int restore;                 /* 1: restore withdrawn versions instead (R7.5) */
+    uint64_t comm;               /* nonzero: only versions shared into these communities (TAXII
+                                    DELETE from one collection); others are as if absent */
 };
 
 /* One version withdrawn or restored. */
@@ -548,6 +555,10 @@ void svc_export_close(struct svc_export *x);
  * A collection is named by its id (the community's UUID) or alias (its name); one
  * p's organisation is no member of is MZ_ENOTFOUND, as one that does not exist. */
 
+/* The detail lists of a TAXII status stop at this many bytes (taxii.status_max_details
+ * entries at most): what one POST keeps is bounded whatever its reasons' lengths. */
+#define SVC_TAXII_DETAILS_BYTES 32768
+
 struct svc_taxii_post_in {
     const char *collection;          /* id or alias */
     const char *body;                /* the envelope, body_len bytes */
@@ -555,6 +566,8 @@ struct svc_taxii_post_in {
     const struct bundle_limits *lim; /* as for svc_ingest (communities is ignored) */
     long keep;                       /* taxii.status_keep: seconds the status is kept */
     long max_details;                /* taxii.status_max_details */
+    long max_rows;                   /* taxii.status_max_per_user: the poster's rows kept */
+    long max_bytes;                  /* taxii.status_max_bytes_per_user: and their bytes */
 };
 
 /* POST .../collections/{id}/objects/: the envelope's objects written into the

@@ -28,10 +28,12 @@
  *
  * Per-object mode (SVC_INGEST_PER_OBJECT, TAXII POST: docs/federation.md 8.2) keeps
  * every rule and the one transaction, but an object that is refused becomes a failed
- * item instead of failing the write: each object is written inside a savepoint of its
- * own (store_savepoint), rolled back alone when a refusal comes after its row was
- * written (the scan-pattern quota), and the writer forgets what it had read of that
- * id. It runs on the calling thread alone, one object after the other. */
+ * item instead of failing the write. Most refusals come before the object writes
+ * anything; the one that comes after (the scan-pattern quota) is undone alone: a
+ * scan indicator is written inside a savepoint of its own (store_savepoint), rolled
+ * back when refused, and the writer forgets what it had read of that id. Any other
+ * failure after an object started writing (a store error) fails the whole write. It
+ * runs on the calling thread alone, one object after the other. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -143,14 +145,28 @@ const char *svc_item_reason(const struct svc_ingest_result *r, size_t i)
 /* What became of one object of a write, as its poster is told (docs/model.md R5). */
 struct outcome {
     int level, defaulted, raised, inherited;
-    int duplicate, skipped, warn_narrow, warn_copy;
+    int duplicate, skipped, capped, warn_narrow, warn_copy;
     char reason[1024]; /* skipped: why; warn_copy: the owner whose copy is replaced */
 };
 
-static enum mz_err record(struct svc_ingest_result *res, const struct stix_info *info, const struct outcome *o)
+static enum mz_err record(struct svc_ingest_result *res, const struct stix_info *info, const struct outcome *o,
+                          int failed)
 {
     struct svc_put_item *it;
+    int kind = failed || o->skipped;
 
+    res->n_total++;
+    res->n_skipped += o->skipped;
+    res->n_failed += failed != 0;
+    res->n_new += !o->duplicate && !o->skipped && !failed;
+    res->n_duplicate += o->duplicate;
+    res->n_defaulted += o->defaulted && !o->skipped;
+    res->n_raised += o->raised && !o->skipped;
+    res->n_inherited += o->inherited;
+    /* per-object mode: the counts are exact, the items stop at the status's cap (a
+     * million refused objects keep no million reasons: the fifth re-attack's F5) */
+    if (res->keep_max && res->kept[kind] >= res->keep_max)
+        return MZ_OK;
     if (res->n_items == res->cap) {
         size_t ncap = res->cap ? res->cap * 2 : 64;
         struct svc_put_item *n = realloc(res->items, ncap * sizeof *n);
@@ -172,16 +188,12 @@ static enum mz_err record(struct svc_ingest_result *res, const struct stix_info 
     it->tlp_inherited = o->inherited;
     it->duplicate = o->duplicate;
     it->skipped = o->skipped;
+    it->capped = o->capped;
     it->warn_narrow = o->warn_narrow;
     it->warn_copy = o->warn_copy;
-    it->failed = 0; /* record_failure sets it */
+    it->failed = failed != 0;
     res->n_items++;
-    res->n_skipped += o->skipped;
-    res->n_new += !o->duplicate && !o->skipped;
-    res->n_duplicate += o->duplicate;
-    res->n_defaulted += o->defaulted && !o->skipped;
-    res->n_raised += o->raised && !o->skipped;
-    res->n_inherited += o->inherited;
+    res->kept[kind]++;
     return MZ_OK;
 }
 
@@ -212,6 +224,10 @@ struct writer {
     long skew;             /* ingest.max_future_skew, seconds, or -1 */
     const struct bundle_limits *lim; /* R6.5's caps, author=self, narrow_revocation */
     int64_t latest_ok;     /* R6.1: a version time after this (seconds) is refused; INT64_MAX: unchecked */
+    /* per-object mode: the object being put has started writing (writing), inside a
+     * savepoint of its own (in_savepoint: only when a refusal can still come after
+     * its write, the scan-pattern quota) */
+    int writing, in_savepoint;
     uint64_t comm;         /* the communities the versions are shared into (issue 11) */
     unsigned flags;        /* enum svc_ingest_flags */
 };
@@ -411,7 +427,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
                      "%.300s is %.128s's object: only %.128s versions it (STIX 2.1 section 3.6); to correct it, post your own "
                      "object with a derived-from relationship, a note or an opinion",
                      info->id, cr.other_name, cr.other_name);
-        return rc ? rc : record(w->res, info, &o);
+        return rc ? rc : record(w->res, info, &o, 0);
     }
     for (size_t i = 0; i < m->n; i++) {
         const struct model_ver *v = &m->v[i];
@@ -444,7 +460,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
             /* an SCO's re-post with other properties is answered as today */
             if (same || m->sco) {
                 o.duplicate = 1;
-                return record(w->res, info, &o);
+                return record(w->res, info, &o, 0);
             }
             return mz_error_set(err, MZ_ECONFLICT, info->version[0] ? "/modified" : "/id",
                                 "version %s of %s is already stored with other content: post a new version "
@@ -479,6 +495,14 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
                 audience = src->audience;
         }
     }
+    /* a peer's version is stored at the level its admission saw, or not at all: an
+     * unmarked one inheriting GREEN from an earlier version must not reach
+     * communities admitted for AMBER (the fifth re-attack's F2; svc_sync.c) */
+    if (w->lim->admitted_tlp && o.level != w->lim->admitted_tlp - 1)
+        return mz_error_set(err, MZ_EFORBIDDEN, "/object_marking_refs",
+                            "this unmarked version would inherit %s from an earlier version (R3.3), and was admitted "
+                            "as %s: send it with its marking",
+                            tlp_name((enum tlp_level)o.level), tlp_name((enum tlp_level)(w->lim->admitted_tlp - 1)));
     /* R6.3 and R3.4, against the earlier versions the poster may read */
     {
         struct tlp_meta mine = {o.level, org, p->user.id, audience, w->comm, NULL, 0};
@@ -555,10 +579,10 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     if (target < 0 && w->lim->max_objects_per_id > 0 && m->n_obj >= w->lim->max_objects_per_id) {
         MZ_LOG(MZ_LOG_WARN, "event=objects_per_id_cap id=%s objects=%d owner=%lld", info->id, m->n_obj,
                (long long)org);
-        o.skipped = 1;
+        o.skipped = o.capped = 1;
         snprintf(o.reason, sizeof o.reason,
                  "%.300s has as many objects here as sync.max_objects_per_id allows: not stored", info->id);
-        return record(w->res, info, &o);
+        return record(w->res, info, &o, 0);
     }
     /* 4. anything else: a new object of its organisation (or its personal one) */
     if (target < 0 && !personal) {
@@ -583,6 +607,19 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
         cx |= v->revoked || v->tlp != o.level || v->submitter != p->user.id ||
               strcmp(v->audience ? v->audience : "", audience ? audience : "") || v->comm != w->comm ||
               (v->shared_to && *v->shared_to);
+    }
+    /* per-object mode: from here the object writes. Only the scan-pattern quota
+     * refuses after the write, so only a scan indicator pays for a savepoint (one
+     * per object cost a TAXII POST of 100 000 SCOs twice REST's time: the fifth
+     * re-attack's F8); any other failure from here fails the whole write */
+    if (w->flags & SVC_INGEST_PER_OBJECT) {
+        if (info->match_plan == OBSERVE_SCAN) {
+            rc = store_savepoint(w->st, err);
+            if (rc)
+                return rc;
+            w->in_savepoint = 1;
+        }
+        w->writing = 1;
     }
     if (cx && !m->cx && m->n > 0) {
         rc = store_mark_cx(w->st, info->id, err);
@@ -623,7 +660,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     if (!rc && put == STORE_PUT_NEW && in.match_plan == OBSERVE_SCAN)
         rc = check_scan_quota(w, err);
     if (!rc)
-        rc = record(w->res, info, &o);
+        rc = record(w->res, info, &o, 0);
     if (rc == MZ_ENOMEM)
         mz_error_set(err, rc, "", "out of memory");
     return rc;
@@ -659,7 +696,6 @@ static enum mz_err record_failure(struct svc_ingest_result *res, json_t *obj, si
     struct stix_info info;
     struct outcome o;
     const char *version = member_text(obj, "modified");
-    enum mz_err rc;
 
     memset(&info, 0, sizeof info);
     memset(&o, 0, sizeof o);
@@ -667,37 +703,38 @@ static enum mz_err record_failure(struct svc_ingest_result *res, json_t *obj, si
     info.version = *version ? version : member_text(obj, "created");
     snprintf(o.reason, sizeof o.reason, "%s: %s (/objects/%zu%s)", mz_err_name(e->code),
              e->msg[0] ? e->msg : "refused", index, e->field);
-    rc = record(res, &info, &o);
-    if (!rc) {
-        res->items[res->n_items - 1].failed = 1;
-        res->n_new--; /* record() counted it as new */
-        res->n_failed++;
-    }
-    return rc;
+    return record(res, &info, &o, 1);
 }
 
-/* One object in per-object mode: its writes are undone alone if it is refused. */
+/* One object in per-object mode: its writes are undone alone if it is refused after
+ * them (a savepoint, put_item takes it when a refusal can still come: the
+ * scan-pattern quota); a refusal before any write needs nothing undone. */
 static enum mz_err per_object_one(struct writer *w, struct item *it, size_t index, struct mz_error *err)
 {
     struct mz_error e;
     enum mz_err rc;
 
     mz_error_clear(&e);
+    w->writing = w->in_savepoint = 0;
     rc = stix_validate(it->obj, &it->info, &e);
     if (!rc)
         rc = precheck(w, it, &e);
-    if (!rc) {
-        rc = store_savepoint(w->st, err);
-        if (rc)
-            return rc;
+    if (!rc)
         rc = put_item(w, it, &e);
-        if (!rc) {
-            rc = store_savepoint_release(w->st, err);
-            return rc;
-        }
+    if (w->in_savepoint) {
+        w->in_savepoint = 0;
+        if (!rc)
+            return store_savepoint_release(w->st, err);
         if (store_savepoint_rollback(w->st, err))
             return err->code;
         writer_model_drop(w, it->info.id);
+    } else if (!rc) {
+        return MZ_OK;
+    } else if (w->writing && !fatal(rc)) {
+        /* refused after a write with no savepoint to undo it (a store error): the
+         * whole write fails and is rolled back, never kept in part */
+        *err = e;
+        return rc;
     }
     if (fatal(rc)) {
         *err = e;
@@ -989,6 +1026,8 @@ enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const 
     memset(res, 0, sizeof *res);
     memset(&w, 0, sizeof w);
     w.flags = flags;
+    if ((flags & SVC_INGEST_PER_OBJECT) && lim->max_details > 0)
+        res->keep_max = (size_t)lim->max_details;
     rc = authz_check(p, AUTHZ_OBJECT_WRITE, err);
     if (rc)
         return rc;

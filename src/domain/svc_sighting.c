@@ -168,7 +168,7 @@ static enum mz_err put_sighting(struct store *st, const struct principal *p, con
 enum mz_err svc_report_sightings(struct store *st, const struct principal *p, const struct svc_sighted *list,
                                  size_t n, size_t *n_stored, struct mz_error *err)
 {
-    struct bundle_limits lim = {64, 10000000, -1, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 10000000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct svc_ingest_result res;
     char uuid[MZ_UUID_STRLEN];
     struct mz_buf b;

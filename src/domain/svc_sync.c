@@ -94,7 +94,8 @@ static int find_ver(void *ctx, const struct store_version *v)
 }
 
 /* 1 if the version (id, owner, vkey) held here has obj's content, 0 if other
- * content; -1 on a store error (err set). */
+ * content, 2 if owner holds no such version (ingest answered with another owner's:
+ * R1.1's duplicate); -1 on a store error (err set). */
 static int same_content(struct store *st, json_t *obj, const char *id, int64_t owner, const char *vkey,
                         struct mz_error *err)
 {
@@ -105,7 +106,11 @@ static int same_content(struct store *st, json_t *obj, const char *id, int64_t o
     json_t *held;
     int same = -1;
 
-    if (store_id_versions(st, id, find_ver, &f, err) || !f.seq || store_body(st, f.seq, &body, &len, err))
+    if (store_id_versions(st, id, find_ver, &f, err))
+        return -1;
+    if (!f.seq)
+        return 2;
+    if (store_body(st, f.seq, &body, &len, err))
         return -1;
     held = json_loadb(body, len, 0, NULL);
     free(body);
@@ -121,6 +126,31 @@ static int same_content(struct store *st, json_t *obj, const char *id, int64_t o
     mz_buf_free(&b);
     json_decref(held);
     return same;
+}
+
+/* The newest version of owner's object older than vkey: what an unmarked version
+ * inherits (docs/model.md R3.3), its level and audience. */
+struct find_src {
+    int64_t owner;
+    const char *vkey;
+    char best[STIX_VKEY_LEN + 8];
+    int tlp, found;
+    char *audience; /* heap, or NULL */
+};
+
+static int find_src(void *ctx, const struct store_version *v)
+{
+    struct find_src *f = ctx;
+
+    if (v->owner_org != f->owner || v->owner_user != 0 || strcmp(v->vkey, f->vkey) >= 0 ||
+        (f->found && strcmp(v->vkey, f->best) <= 0))
+        return 0;
+    f->found = 1;
+    f->tlp = v->tlp;
+    snprintf(f->best, sizeof f->best, "%s", v->vkey);
+    free(f->audience);
+    f->audience = v->audience ? strdup(v->audience) : NULL;
+    return 0;
 }
 
 enum verdict { V_STORED, V_DUPLICATE, V_OWNER, V_COMMUNITY, V_TLP, V_INVALID, V_CONFLICT, V_CAP, V_FAIL };
@@ -156,6 +186,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     const char *mid = json_string_value(json_object_get(meta, "id"));
     const char *mver = json_string_value(json_object_get(meta, "version"));
     const char *mowner = json_string_value(json_object_get(meta, "owner"));
+    struct find_src src;
+    struct mz_time added;
     char names[STORE_COMM_MAX * STORE_COMM_NAME_LEN], *text = NULL;
     int64_t org_id = 0, user_id = 0, home = -1;
     uint64_t rd = 0, wr = 0, admitted = 0;
@@ -163,8 +195,15 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     enum mz_err rc;
 
     memset(&info, 0, sizeof info);
+    memset(&src, 0, sizeof src);
     if (!json_is_object(obj) || stix_validate(obj, &info, err) != MZ_OK)
         goto done;
+    /* its date_added, kept in the receipt record, is an RFC 3339 time (the fifth
+     * re-attack's F7: a peer's text was stored as it came) */
+    if (remote_added && (strlen(remote_added) > 40 || mz_time_parse(remote_added, &added))) {
+        mz_error_set(err, MZ_EINVAL, "/x_mreza_meta/date_added", "date_added is no RFC 3339 time");
+        goto done;
+    }
     /* the meta entry speaks of this object */
     if (!mid || !mver || !mowner || strcmp(mid, info.id) || strcmp(mver, info.version))
         goto done;
@@ -180,6 +219,22 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     m.tlp = (int)d.level;
     m.owner_org = org_id;
     m.audience = info.audience;
+    /* an unmarked version is stored with the marking and audience of the version it
+     * supersedes (R3.3): admitted on those, not on the default (the fifth
+     * re-attack's F2); svc_ingest refuses it should it inherit another level */
+    if (d.defaulted) {
+        src.owner = org_id;
+        src.vkey = info.version_key;
+        if (store_id_versions(a->st, info.id, find_src, &src, err) != MZ_OK) {
+            v = V_FAIL;
+            goto done;
+        }
+        if (src.found) {
+            m.tlp = src.tlp;
+            if (!m.audience)
+                m.audience = src.audience;
+        }
+    }
     if (store_org_comm(a->st, org_id, &rd, &wr, err) != MZ_OK) {
         v = V_FAIL;
         goto done;
@@ -205,6 +260,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     comm_names(a->comms, m.comm, names, sizeof names);
     lim.communities = m.comm == STORE_COMM_NATIONAL ? NULL : names;
     lim.author_self = 0;
+    lim.admitted_tlp = m.tlp + 1;
     text = json_dumps(obj, JSON_COMPACT);
     if (!text) {
         v = V_FAIL;
@@ -214,8 +270,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     rc = svc_ingest(a->st, &owner, text, strlen(text), &lim, &res, err);
     switch (rc) {
     case MZ_OK:
-        if (res.n_items == 1 && res.items[0].skipped)
-            v = V_OWNER; /* another owner's claimed id (R1.1) */
+        if (res.n_items == 1 && res.items[0].skipped) /* R6.5's cap, or another owner's claimed id (R1.1) */
+            v = res.items[0].capped ? V_CAP : V_OWNER;
         else if (res.n_new == 1)
             v = V_STORED;
         else
@@ -233,19 +289,24 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         v = V_INVALID;
         break;
     case MZ_EFORBIDDEN:
-        v = V_COMMUNITY;
+        /* the level it would inherit is not the one admitted (R3.3) */
+        v = !strcmp(err->field, "/object_marking_refs") ? V_TLP : V_COMMUNITY;
         break;
     default:
         v = V_FAIL;
     }
     if (v == V_DUPLICATE) {
         int same = same_content(a->st, obj, info.id, org_id, info.version_key, err);
-        v = same < 0 ? V_FAIL : same ? V_DUPLICATE : V_CONFLICT;
+        /* 2: a copy of another owner's version (an echo of a local object, stated as
+         * the sender's): refused as another's, the page goes on (the fifth
+         * re-attack's F3) */
+        v = same < 0 ? V_FAIL : same == 2 ? V_OWNER : same ? V_DUPLICATE : V_CONFLICT;
     }
     if (v == V_STORED && store_received_add(a->st, info.id, org_id, info.version_key, a->sub->node,
                                             a->sub->collection, remote_added, err) != MZ_OK)
         v = V_FAIL;
 done:
+    free(src.audience);
     free(text);
     stix_info_clear(&info);
     return v;
@@ -394,6 +455,9 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
         v = apply_one(&a, json_array_get(objs, i), meta, json_string_value(json_object_get(meta, "date_added")),
                       &oerr);
         if (v == V_FAIL) {
+            if (!oerr.msg[0]) /* every failure of a page says why (the fifth re-attack's F3) */
+                mz_error_set(&oerr, oerr.code ? oerr.code : MZ_EIO, "",
+                             "object %zu of the page could not be applied, and the store gave no reason", i);
             *err = oerr;
             rc = oerr.code ? oerr.code : MZ_EIO;
         }

@@ -124,19 +124,22 @@ static int is_failure(const struct svc_ingest_result *res, size_t i)
 static void write_status(struct mz_buf *b, const char *id, const char *requested,
                          const struct svc_ingest_result *res, long max_details)
 {
-    size_t n_fail = 0, shown = 0;
+    size_t n_fail = res->n_failed + res->n_skipped, shown = 0, details_from;
     char msg[1200]; /* a reason is at most 1023 bytes (svc_ingest.c) */
 
-    for (size_t i = 0; i < res->n_items; i++)
-        n_fail += is_failure(res, i);
     mz_buf_printf(b,
                   "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\",\"total_count\":%zu,"
                   "\"success_count\":%zu,\"failure_count\":%zu,\"pending_count\":0",
-                  id, requested, res->n_items, res->n_items - n_fail, n_fail);
+                  id, requested, res->n_total, res->n_total - n_fail, n_fail);
+    /* the lists together stop at SVC_TAXII_DETAILS_BYTES, so a status (kept 48 h)
+     * is small whatever its reasons say: the counts tell the rest */
+    details_from = b->len;
     for (int pass = 0; pass < 2; pass++) {
         int any = 0;
         shown = 0;
-        for (size_t i = 0; i < res->n_items && (long)shown < max_details; i++) {
+        for (size_t i = 0; i < res->n_items && (long)shown < max_details &&
+                           b->len - details_from < SVC_TAXII_DETAILS_BYTES;
+             i++) {
             if (is_failure(res, i) != pass)
                 continue;
             if (!any)
@@ -161,10 +164,11 @@ static void write_status(struct mz_buf *b, const char *id, const char *requested
 /* Keep the status for its poster: expired rows go first (the next POST deletes
  * them, docs/federation.md 8.2). */
 static enum mz_err keep_status(struct store *st, const struct principal *p, const char *id, const char *requested,
-                               int64_t now, long keep, const struct mz_buf *b, struct mz_error *err)
+                               int64_t now, const struct svc_taxii_post_in *in, const struct mz_buf *b,
+                               struct mz_error *err)
 {
     struct store_taxii_status row;
-    int64_t n_expired = 0;
+    int64_t n_expired = 0, n_dropped = 0;
     enum mz_err rc = store_begin(st, err);
 
     if (rc)
@@ -173,18 +177,27 @@ static enum mz_err keep_status(struct store *st, const struct principal *p, cons
     row.user_id = p->role == ROLE_PEER ? 0 : p->user.id;
     row.node = p->role == ROLE_PEER ? p->peer : 0;
     row.request_timestamp = requested;
-    row.expires = now + keep;
+    row.expires = now + in->keep;
     row.body = b->data;
     row.body_len = b->len;
     rc = store_taxii_status_expire(st, now, &n_expired, err);
     if (!rc)
         rc = store_taxii_status_put(st, &row, err);
+    /* the poster's oldest beyond its rows and bytes go (TAXII 2.1 lets a server
+     * expire a status before its time: GET of one is then 404), so that no writer
+     * fills the disk with statuses (the fifth re-attack's F1) */
+    if (!rc)
+        rc = store_taxii_status_trim(st, row.user_id, row.node, in->max_rows > 0 ? in->max_rows : 1,
+                                     in->max_bytes > 0 ? in->max_bytes : 1, &n_dropped, err);
     if (!rc)
         rc = store_commit(st, err);
     else
         store_rollback(st);
     if (!rc && n_expired)
         MZ_LOG(MZ_LOG_DEBUG, "event=taxii_status_expired rows=%lld", (long long)n_expired);
+    if (!rc && n_dropped)
+        MZ_LOG(MZ_LOG_INFO, "event=taxii_status_dropped rows=%lld user=%lld node=%lld", (long long)n_dropped,
+               (long long)row.user_id, (long long)row.node);
     return rc;
 }
 
@@ -212,12 +225,13 @@ enum mz_err svc_taxii_post(struct store *st, const struct principal *p, const st
                             f.can_write ? "your role writes no objects"
                                         : "your organisation is no write-member of this community");
     lim.communities = f.k.name;
+    lim.max_details = in->max_details > 0 ? in->max_details : 1; /* items kept: the status shows no more */
     rc = svc_ingest_flags(st, p, in->body, in->body_len, &lim, SVC_INGEST_PER_OBJECT | SVC_INGEST_TAXII_ENVELOPE,
                           &res, err);
     if (rc)
         return rc;
     MZ_LOG(MZ_LOG_INFO, "event=taxii_post collection=%s objects=%zu new=%zu duplicates=%zu failed=%zu", f.k.name,
-           res.n_items, res.n_new, res.n_duplicate, res.n_failed + res.n_skipped);
+           res.n_total, res.n_new, res.n_duplicate, res.n_failed + res.n_skipped);
     mz_uuid_v4(id);
     write_status(out, id, requested, &res, in->max_details);
     svc_ingest_result_free(&res);
@@ -228,7 +242,7 @@ enum mz_err svc_taxii_post(struct store *st, const struct principal *p, const st
     {
         struct mz_error kerr;
         mz_error_clear(&kerr);
-        if (keep_status(st, p, id, requested, t.sec, in->keep, out, &kerr))
+        if (keep_status(st, p, id, requested, t.sec, in, out, &kerr))
             MZ_LOG(MZ_LOG_WARN, "event=taxii_status_not_kept status=%s error=\"%s\"", id, kerr.msg);
     }
     return MZ_OK;
@@ -265,6 +279,7 @@ enum mz_err svc_taxii_delete(struct store *st, const struct principal *p, const 
     struct svc_withdraw_result res;
     struct coll_find f;
     const char *vs[SVC_WITHDRAW_MAX_VERSIONS];
+    struct mz_time vt;
     char vbuf[8192];
     int can_write;
     enum mz_err rc;
@@ -285,6 +300,9 @@ enum mz_err svc_taxii_delete(struct store *st, const struct principal *p, const 
     memset(&in, 0, sizeof in);
     in.id = id;
     in.owner_gives_up = 1; /* R7.5: 404 afterwards for everyone, the owner too */
+    /* TAXII 2.1 section 5.7: the object is deleted from this collection; one with
+     * no version in it is as absent (404), whatever other collections hold */
+    in.comm = (uint64_t)1 << f.k.bit;
     if (versions) {
         size_t n = 0, len = strlen(versions);
         if (len >= sizeof vbuf)
@@ -302,6 +320,11 @@ enum mz_err svc_taxii_delete(struct store *st, const struct principal *p, const 
                 return mz_error_set(err, MZ_EINVAL, "match[version]",
                                     "DELETE takes match[version] as `all` or the versions' `modified` values "
                                     "(comma-separated), not '%.16s'",
+                                    tok);
+            if (strlen(tok) > 40 || mz_time_parse(tok, &vt))
+                return mz_error_set(err, MZ_EINVAL, "match[version]",
+                                    "match[version] takes `all` or versions' `modified` values (RFC 3339, e.g. "
+                                    "2025-01-01T00:00:00.000Z), comma-separated; '%.40s' is neither",
                                     tok);
             if (n == SVC_WITHDRAW_MAX_VERSIONS)
                 return mz_error_set(err, MZ_EINVAL, "match[version]", "match[version] names more than %d versions",

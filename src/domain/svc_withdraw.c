@@ -503,7 +503,7 @@ enum mz_err svc_withdraw(struct store *st, const struct principal *p, const stru
      * it is entitled to); none at all is the 404 of an unknown id */
     for (size_t i = 0; !rc && i < m.n; i++) {
         const struct model_ver *v = &m.v[i];
-        if (!target(p, v))
+        if (!target(p, v) || (in->comm && !(v->comm & in->comm)))
             continue;
         if (in->restore ? !model_entitled(p, v) : !model_may_read(p, v))
             continue;

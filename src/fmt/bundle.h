@@ -43,6 +43,15 @@ struct bundle_limits {
     /* Nor this: the communities the versions are shared into (issue 11), as the
      * poster names them ("regional,wb-banks"); NULL: the national community. */
     const char *communities;
+    /* Nor this: per-object mode (TAXII POST) keeps the items of at most this many
+     * successes and as many failures in its result, the counts exact (the status
+     * shows no more: taxii.status_max_details); 0 keeps every item. */
+    long max_details;
+    /* Nor this: a peer's version (svc_sync.c) is stored only at the TLP level its
+     * admission was decided on; if R3.3's inheritance would store it at another, it
+     * is refused (MZ_EFORBIDDEN, field /object_marking_refs). 0: no such check;
+     * else the level + 1. */
+    int admitted_tlp;
 };
 
 /* Called once per object, in order. obj is owned by the splitter (released after the

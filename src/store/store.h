@@ -751,6 +751,11 @@ struct store_taxii_status {
 /* Delete the rows expired at now (unix seconds); *n_out (may be NULL): how many. */
 enum mz_err store_taxii_status_expire(struct store *st, int64_t now, int64_t *n_out, struct mz_error *err);
 enum mz_err store_taxii_status_put(struct store *st, const struct store_taxii_status *in, struct mz_error *err);
+/* Drop the oldest rows of one poster (user_id / node) beyond its newest max_rows,
+ * and beyond max_bytes of bodies (its newest row is always kept); *n_out (may be
+ * NULL): how many were dropped. */
+enum mz_err store_taxii_status_trim(struct store *st, int64_t user_id, int64_t node, long max_rows, long max_bytes,
+                                    int64_t *n_out, struct mz_error *err);
 /* The body of status id posted by user_id / node, unless expired at now:
  * MZ_ENOTFOUND (the same for another poster's). *body_out: heap, NUL-terminated,
  * the caller frees it; written only on success. */

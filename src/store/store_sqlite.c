@@ -2616,6 +2616,32 @@ enum mz_err store_taxii_status_put(struct store *st, const struct store_taxii_st
     return rc;
 }
 
+enum mz_err store_taxii_status_trim(struct store *st, int64_t user_id, int64_t node, long max_rows, long max_bytes,
+                                    int64_t *n_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "DELETE FROM taxii_status WHERE id IN (SELECT id FROM (SELECT id,"
+                             " row_number() OVER w AS n, sum(length(CAST(body AS BLOB))) OVER w AS b"
+                             " FROM taxii_status WHERE user_id=?1 AND node=?2"
+                             " WINDOW w AS (ORDER BY request_timestamp DESC, id ROWS UNBOUNDED PRECEDING))"
+                             " WHERE n > 1 AND (n > ?3 OR b > ?4))",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, node);
+    sqlite3_bind_int64(s, 3, max_rows);
+    sqlite3_bind_int64(s, 4, max_bytes);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "trim TAXII status");
+    else if (n_out)
+        *n_out = sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 enum mz_err store_taxii_status_get(struct store *st, const char *id, int64_t user_id, int64_t node, int64_t now,
                                    char **body_out, size_t *len_out, struct mz_error *err)
 {

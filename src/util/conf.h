@@ -27,6 +27,8 @@ struct mz_conf {
     long sync_max_objects_per_id;    /* objects of one id from peers (R6.5; issue 11's sync) */
     long taxii_status_keep;          /* seconds a TAXII POST's status resource is kept */
     long taxii_status_max_details;   /* entries of each list of a TAXII status resource */
+    long taxii_status_max_per_user;  /* status rows kept for one poster (oldest dropped) */
+    long taxii_status_max_bytes_per_user; /* and their bytes */
     long accounts_max_users_per_org; /* users of one organisation (R6.5: its objects of an id) */
     long http_timeout;               /* seconds of connection inactivity */
     long http_max_connections;

@@ -23,7 +23,13 @@
  *   - no takeover (docs/model.md R1, R5, R7): another organisation's TAXII POST of
  *     the same ids (AMBER and RED objects of al-cert) and its DELETE leave al-cert's
  *     versions as they are for al-cert's readers.
- * Every test failed before api_taxii_write.c (no routes: 404 or 405 for each call). */
+ *   - the fifth re-attack (docs/security.md, issue 11): one poster's statuses are
+ *     capped in rows (taxii.status_max_per_user, its oldest dropped, another user's
+ *     kept) and bytes (taxii.status_max_bytes_per_user; a status's detail lists stop
+ *     at 32 KiB); DELETE from a collection the object is not in is 404 as an unknown
+ *     object; a malformed match[version] is 400 naming match[version].
+ * Every test failed before api_taxii_write.c (no routes: 404 or 405 for each call);
+ * the re-attack's failed on the code before their fixes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -172,13 +178,41 @@ static long long status_rows(const char *id)
     return n;
 }
 
-static void start(const char *keep)
+/* One number from the store, read from the outside (-1: none). */
+static long long q(const char *sql)
+{
+    char path[400];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+
+    snprintf(path, sizeof path, "%s/mreza.db", node.dir);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* (Re)start the server with taxii.status_keep=keep and extra settings (NULL: none). */
+static void start_with(const char *keep, const char *extra1, const char *extra2)
 {
     char k[64];
-    const char *const sets[] = {"http.max_body=1000000", "taxii.status_max_details=2", k, NULL};
+    const char *sets[6] = {"http.max_body=1000000", "taxii.status_max_details=2", k, NULL, NULL, NULL};
+    int n = 3;
 
     snprintf(k, sizeof k, "taxii.status_keep=%s", keep);
-    h_start(&node, sets);
+    if (extra1)
+        sets[n++] = extra1;
+    if (extra2)
+        sets[n++] = extra2;
+    h_start(&node, (const char *const *)sets);
+}
+
+static void start(const char *keep)
+{
+    start_with(keep, NULL, NULL);
 }
 
 static int setup(void **state)
@@ -561,6 +595,117 @@ static void test_no_takeover(void **state)
     assert_int_equal(rest_get(K_AL, ID(31)), 200);
 }
 
+/* The fifth re-attack's F1: every POST keeps a status for 48 h; one poster's are
+ * capped (taxii.status_max_per_user), its oldest dropped, nobody else's touched. */
+#define ROWS_OF(user) "SELECT count(*) FROM taxii_status WHERE user_id = (SELECT id FROM users WHERE name = '" user "')"
+
+static void test_status_rows_capped_per_poster(void **state)
+{
+    char body[3100], path[200], first[64], newest[64];
+    long long other;
+
+    (void)state;
+    h_stop(&node);
+    start_with("172800", "taxii.status_max_per_user=5", NULL);
+    strcpy(body, "{\"objects\":[");
+    for (int i = 0; i < 1000; i++)
+        strcat(body, i ? ",{}" : "{}");
+    strcat(body, "]}");
+    /* another user's statuses */
+    assert_int_equal(post(REGIONAL, K_AL2, "{\"objects\":[]}"), 202);
+    assert_int_equal(post(REGIONAL, K_AL2, "{\"objects\":[{}]}"), 202);
+    other = q(ROWS_OF("analyst2@al-cert"));
+    assert_true(other >= 2);
+    first[0] = '\0';
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(post(REGIONAL, K_AL_REP, i % 2 ? "{\"objects\":[]}" : body), 202);
+        if (!first[0])
+            snprintf(first, sizeof first, "%s", json_string_value(json_object_get(last_json, "id")));
+        snprintf(newest, sizeof newest, "%s", json_string_value(json_object_get(last_json, "id")));
+    }
+    /* the newest five of the reporter's are kept, its first is gone (404) */
+    assert_int_equal(q(ROWS_OF("reporter@al-cert")), 5);
+    assert_int_equal(q(ROWS_OF("analyst2@al-cert")), other);
+    snprintf(path, sizeof path, "/taxii2/api/status/%s/", first);
+    assert_int_equal(taxii_ct("GET", path, K_AL_REP, NULL, NULL), 404);
+    snprintf(path, sizeof path, "/taxii2/api/status/%s/", newest);
+    assert_int_equal(taxii_ct("GET", path, K_AL_REP, NULL, NULL), 200);
+    h_stop(&node);
+    start("172800");
+}
+
+/* F1's bytes: a status's detail lists stop at 32 KiB (1000 refusals took ~100 kB), and
+ * one poster's statuses at taxii.status_max_bytes_per_user. */
+static void test_status_bytes_capped(void **state)
+{
+    char body[3100];
+
+    (void)state;
+    h_stop(&node);
+    start_with("172800", "taxii.status_max_bytes_per_user=65536", "taxii.status_max_details=1000");
+    strcpy(body, "{\"objects\":[");
+    for (int i = 0; i < 1000; i++)
+        strcat(body, i ? ",{}" : "{}");
+    strcat(body, "]}");
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(post(REGIONAL, K_AL2, body), 202);
+        assert_int_equal(jint("failure_count"), 1000); /* the counts stay exact */
+        assert_true(last.len < 32768 + 4096);
+    }
+    assert_true(q("SELECT max(length(body)) FROM taxii_status") < 32768 + 4096);
+    assert_true(q("SELECT sum(length(body)) FROM taxii_status WHERE user_id = (SELECT id FROM users WHERE name = "
+                  "'analyst2@al-cert')") <= 65536);
+    h_stop(&node);
+    start("172800");
+}
+
+/* F4: DELETE from a collection the object is not in is 404, with the text of an
+ * unknown object, and withdraws nothing (TAXII 2.1 section 5.7). */
+static void test_delete_scoped_to_collection(void **state)
+{
+    char body[1400], missing[300];
+
+    (void)state;
+    envelope1(body, sizeof body, ID(40), "2025-01-01T00:00:00.000Z", GREEN, "scoped.example");
+    assert_int_equal(post(REGIONAL, K_AL, body), 202);
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(40) "' AND comm = 2 AND wd_keep IS NULL"), 1);
+    assert_int_equal(taxii_ct("DELETE", "/taxii2/api/collections/national/objects/" ID(49) "/", K_AL, NULL, NULL),
+                     404);
+    snprintf(missing, sizeof missing, "%s", json_string_value(json_object_get(last_json, "description")));
+    assert_int_equal(taxii_ct("DELETE", "/taxii2/api/collections/national/objects/" ID(40) "/", K_AL, NULL, NULL),
+                     404);
+    assert_taxii_error(404);
+    {
+        /* the same words as an unknown id's, the id aside */
+        const char *d = json_string_value(json_object_get(last_json, "description"));
+        assert_non_null(d);
+        assert_int_equal(strlen(d), strlen(missing));
+        assert_int_equal(strncmp(d, missing, (size_t)(strstr(missing, "indicator--") - missing)), 0);
+    }
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(40) "' AND wd_keep IS NULL"), 1);
+    /* from its own collection it goes */
+    assert_int_equal(taxii_ct("DELETE", "/taxii2/api/collections/regional/objects/" ID(40) "/", K_AL, NULL, NULL),
+                     200);
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(40) "' AND wd_keep IS NULL"), 0);
+}
+
+/* F6: a malformed match[version] is a 400 naming the parameter, not a 404. */
+static void test_delete_malformed_version_is_400(void **state)
+{
+    char body[1400];
+
+    (void)state;
+    envelope1(body, sizeof body, ID(41), "2025-01-01T00:00:00.000Z", GREEN, "malformed.example");
+    assert_int_equal(post(NATIONAL, K_AL, body), 202);
+    assert_int_equal(taxii_ct("DELETE", "/taxii2/api/collections/national/objects/" ID(41) "/?match[version]=garbage",
+                              K_AL, NULL, NULL),
+                     400);
+    assert_taxii_error(400);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(last_json, "details"), "field")),
+                        "match[version]");
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(41) "' AND wd_keep IS NULL"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +718,10 @@ int main(void)
         cmocka_unit_test(test_status_expiry),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_no_takeover),
+        cmocka_unit_test(test_status_rows_capped_per_poster),
+        cmocka_unit_test(test_status_bytes_capped),
+        cmocka_unit_test(test_delete_scoped_to_collection),
+        cmocka_unit_test(test_delete_malformed_version_is_400),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
 

@@ -9,7 +9,9 @@
  *     peer sends (issue 11's sync sets it), a new object beyond the cap is skipped,
  *     the rest of the bundle stored; members' writes (0: no cap) never are, so that
  *     nobody keeps another organisation from its own copy.
- * Each fails on the code before the caps (everything was stored). */
+ *   - per-object mode's result (TAXII POST, the fifth re-attack's F5): the items of
+ *     at most max_details successes and as many failures are kept, the counts exact.
+ * Each fails on the code before the caps (everything was stored; every item kept). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,7 +128,7 @@ static enum mz_err post(struct fx *f, int k, const struct bundle_limits *lim, in
 static void test_versions_per_object(void **state)
 {
     struct fx *f = *state;
-    struct bundle_limits lim = {64, 1000, -1, 3, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 1000, -1, 3, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct mz_error err;
 
     assert_int_equal(post(f, P_AL, &lim, 1, 2, GREEN, NULL, &err), MZ_OK);
@@ -153,7 +155,7 @@ static void test_versions_per_object(void **state)
 static void test_objects_per_id(void **state)
 {
     struct fx *f = *state;
-    struct bundle_limits members = {64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL}, peers = {64, 1000, -1, 0, 2, 0, 0, 0, 0, NULL};
+    struct bundle_limits members = {64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0}, peers = {64, 1000, -1, 0, 2, 0, 0, 0, 0, NULL, 0, 0};
     struct mz_error err;
     int skipped = 0;
 
@@ -176,11 +178,56 @@ static void test_objects_per_id(void **state)
     assert_false(skipped);
 }
 
+/* The fifth re-attack's F5: per-object mode (TAXII POST) keeps the items of at most
+ * max_details successes and as many failures, whatever the envelope's size; the
+ * counts stay exact (a million {} kept a million reasons: +470 MB). */
+static void test_per_object_details_capped(void **state)
+{
+    struct fx *f = *state;
+    struct bundle_limits lim = {64, 100000, -1, 0, 0, 0, 0, 0, 0, NULL, 3, 0};
+    struct svc_ingest_result res;
+    struct mz_error err;
+    size_t cap = 1 << 20, used;
+    char *body = malloc(cap);
+    size_t fails = 0, oks = 0;
+
+    assert_non_null(body);
+    used = (size_t)snprintf(body, cap, "{\"objects\":[");
+    for (int i = 0; i < 5000; i++)
+        used += (size_t)snprintf(body + used, cap - used, "%s{}", i ? "," : "");
+    for (int n = 50; n < 56; n++) {
+        used += (size_t)snprintf(body + used, cap - used, ",");
+        body_of(body + used, cap - used, n, 2, GREEN);
+        used += strlen(body + used);
+    }
+    snprintf(body + used, cap - used, "]}");
+    assert_int_equal(svc_ingest_flags(f->st, &f->p[P_AL], body, strlen(body), &lim,
+                                      SVC_INGEST_PER_OBJECT | SVC_INGEST_TAXII_ENVELOPE, &res, &err),
+                     MZ_OK);
+    free(body);
+    /* exact counts */
+    assert_int_equal(res.n_total, 5006);
+    assert_int_equal(res.n_failed, 5000);
+    assert_int_equal(res.n_new, 6);
+    /* at most the cap of each kind kept */
+    assert_true(res.n_items <= 6);
+    for (size_t i = 0; i < res.n_items; i++) {
+        if (res.items[i].failed)
+            fails++;
+        else
+            oks++;
+    }
+    assert_int_equal(fails, 3);
+    assert_int_equal(oks, 3);
+    svc_ingest_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_versions_per_object),
         cmocka_unit_test(test_objects_per_id),
+        cmocka_unit_test(test_per_object_details_capped),
     };
 
     return cmocka_run_group_tests(tests, fx_setup, fx_teardown);

@@ -186,7 +186,7 @@ static char *indicator_json(const char *id)
 
 static void ingest(struct fx *f, struct store *st, const char *body)
 {
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct svc_ingest_result res;
     struct mz_error err;
 

@@ -16,7 +16,15 @@
  *     sees none of its objects, receipts or bookmark; after it, all of them;
  *   - svc_sync_receive: a pushed page, by the peer's key, the same; a member's refused;
  *   - the store's nested transactions (savepoints) that make it so, and that they
- *     are off unless asked for. */
+ *     are off unless asked for;
+ *   - the fifth re-attack (docs/security.md, issue 11; each failed before its fix):
+ *     an unmarked version inheriting GREEN stays out of the national community (F2)
+ *     and is admitted, as GREEN, where it is stated and its owner writes; a page
+ *     holding a copy of a local organisation's object stated as the peer's own goes
+ *     through, the copy refused as another's (F3: the page failed with an empty
+ *     message, forever); an object skipped by sync.max_objects_per_id counts as
+ *     refused_cap, a malformed date_added is refused, a peer key's refusal names
+ *     the peer node (F7). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,7 +39,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domain/authz.h"
 #include "domain/svc.h"
+#include "domain/svc_int.h"
 #include "domain/svc_sync.h"
 #include "rules/tlp.h"
 #include "store/store.h"
@@ -120,7 +130,7 @@ static int fx_setup(void **state)
         svc_community_member_set(f->st, &f->console, "regional", "rs-cert", 1, 1, &err) ||
         svc_community_member_set(f->st, &f->console, "energy", "me-cirt", 1, 1, &err))
         return -1;
-    f->lim = (struct bundle_limits){64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL};
+    f->lim = (struct bundle_limits){64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     *state = f;
     return 0;
 }
@@ -398,6 +408,173 @@ static void test_nested_transactions(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key = 't.undone'"), 0);
 }
 
+/* indicator 5e..99 of me-cirt at version mod; marking NULL: none */
+static char *one(const char *mod, const char *marking, const char *recipient, const char *comm)
+{
+    static char objs[2048], metas[1024];
+
+    snprintf(objs, sizeof objs,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-000000000099\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"%s\",\"name\":\"x\","
+             "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value = 'n99.example']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\"%s%s%s%s%s%s}",
+             mod, IDENT_ME, marking ? ",\"object_marking_refs\":[\"" : "", marking ? marking : "", marking ? "\"]" : "",
+             recipient ? ",\"x_mreza_recipient_refs\":[\"" : "", recipient ? recipient : "", recipient ? "\"]" : "");
+    snprintf(metas, sizeof metas,
+             "{\"id\":\"indicator--5e000000-0000-4000-8000-000000000099\",\"version\":\"%s\",\"owner\":\"%s\","
+             "\"communities\":[%s%s%s],\"date_added\":\"2025-02-01T00:00:00.000001Z\"}",
+             mod, IDENT_ME, comm ? "\"" : "", comm ? comm : "", comm ? "\"" : "");
+    return envelope(objs, metas);
+}
+
+static void test_unmarked_inherits_green_into_national(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char *env;
+
+    env = one("2025-01-02T00:00:00.000Z", tlp_marking_id(TLP_GREEN), NULL, f->regional);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 1);
+    free(env);
+    assert_int_equal(q(f, "SELECT comm FROM objects WHERE stix_id = 'indicator--5e000000-0000-4000-8000-000000000099'"
+                          " AND version = '2025-01-02T00:00:00.000Z'"),
+                     2); /* regional alone */
+    env = one("2025-01-03T00:00:00.000Z", NULL, f->al_ident, NULL);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    /* whatever became of v2, no GREEN version of me-cirt's is in the national community (bit 0) */
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id = 'indicator--5e000000-0000-4000-8000-000000000099'"
+                          " AND tlp = 1 AND (comm & 1) != 0"),
+                     0);
+}
+
+static void test_echo_of_local_object_stalls_page(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct svc_ingest_result res;
+    struct principal al;
+    struct mz_error err;
+    char obj[1024], meta[512], *env;
+
+    snprintf(obj, sizeof obj,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-000000000077\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\",\"name\":\"al\","
+             "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value = 'al.example']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
+             f->al_ident, tlp_marking_id(TLP_CLEAR));
+    assert_int_equal(svc_principal_of_org(f->st, "al-cert", &al, &err), MZ_OK);
+    assert_int_equal(svc_ingest(f->st, &al, obj, strlen(obj), &f->lim, &res, &err), MZ_OK);
+    assert_int_equal(res.n_new, 1);
+    svc_ingest_result_free(&res);
+    snprintf(meta, sizeof meta,
+             "{\"id\":\"indicator--5e000000-0000-4000-8000-000000000077\",\"version\":\"2025-01-02T00:00:00.000Z\","
+             "\"owner\":\"%s\",\"communities\":[],\"date_added\":\"2025-02-01T00:00:00.000001Z\"}",
+             IDENT_ME);
+    env = envelope(obj, meta);
+    {
+        enum mz_err rc = apply(f, f->me, env, &out, &err);
+        free(env);
+        /* refused (another's object) or a duplicate: either way the page goes through */
+        assert_int_equal(rc, MZ_OK);
+    }
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM bookmarks"), 1);
+}
+
+
+/* F2's honest case: an unmarked version stated into the community of the GREEN one
+ * it supersedes is admitted there, as GREEN (before: admitted as the default level,
+ * which reaches nobody hosted here without an audience: refused). */
+static void test_unmarked_inherits_where_admitted(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char *env;
+
+    env = one("2025-01-02T00:00:00.000Z", tlp_marking_id(TLP_GREEN), NULL, f->regional);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    env = one("2025-01-03T00:00:00.000Z", NULL, NULL, f->regional);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE version = '2025-01-03T00:00:00.000Z' AND tlp = 1 AND "
+                          "tlp_inherited = 1 AND comm = 2"),
+                     1);
+}
+
+/* F7: an object skipped by sync.max_objects_per_id is counted as the cap it is. */
+static void test_objects_per_id_skip_counted_as_cap(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct svc_ingest_result res;
+    struct principal al;
+    struct mz_error err;
+    char obj[1024], *env;
+
+    snprintf(obj, sizeof obj,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-000000000099\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"al\","
+             "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value = 'al.example']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
+             f->al_ident, tlp_marking_id(TLP_CLEAR));
+    assert_int_equal(svc_principal_of_org(f->st, "al-cert", &al, &err), MZ_OK);
+    assert_int_equal(svc_ingest(f->st, &al, obj, strlen(obj), &f->lim, &res, &err), MZ_OK);
+    svc_ingest_result_free(&res);
+    f->lim.max_objects_per_id = 1;
+    env = one("2025-01-02T00:00:00.000Z", tlp_marking_id(TLP_GREEN), NULL, f->regional);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.refused_cap, 1);
+    assert_int_equal(out.refused_owner, 0);
+}
+
+/* F7: a meta entry's date_added (kept in the receipt) must be an RFC 3339 time. */
+static void test_date_added_checked(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char *env, *p;
+    static const char *const bad[] = {"garbage", "2025-02-01T00:00:00.000001Z-and-a-lot-more-text-after-it"};
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *fixed;
+        env = one("2025-01-02T00:00:00.000Z", tlp_marking_id(TLP_GREEN), NULL, f->regional);
+        p = strstr(env, "2025-02-01T00:00:00.000001Z");
+        assert_non_null(p);
+        fixed = malloc(strlen(env) + strlen(bad[i]) + 1);
+        assert_non_null(fixed);
+        sprintf(fixed, "%.*s%s%s", (int)(p - env), env, bad[i], p + strlen("2025-02-01T00:00:00.000001Z"));
+        assert_int_equal(apply(f, f->me, fixed, &out, &err), MZ_OK);
+        free(fixed);
+        free(env);
+        assert_int_equal(out.stored, 0);
+        assert_int_equal(out.refused_invalid, 1);
+    }
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'indicator--5e%'"), 0);
+}
+
+/* F7: a refusal of a peer's key names the peer node (its organisation name is empty). */
+static void test_peer_refusal_names_the_node(void **state)
+{
+    struct fx *f = *state;
+    struct principal p;
+    struct mz_error err;
+
+    assert_int_equal(svc_node_principal(f->st, f->me, "me", &p, &err), MZ_OK);
+    assert_int_equal(authz_check(&p, AUTHZ_USER_LIST, &err), MZ_EFORBIDDEN);
+    assert_non_null(strstr(err.msg, "you are peer node me)"));
+    assert_null(strstr(err.msg, " of )"));
+    svc_principal_release(&p);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -407,6 +584,12 @@ int main(void)
         T(test_one_transaction),
         T(test_receive),
         T(test_nested_transactions),
+        T(test_unmarked_inherits_green_into_national),
+        T(test_unmarked_inherits_where_admitted),
+        T(test_echo_of_local_object_stalls_page),
+        T(test_objects_per_id_skip_counted_as_cap),
+        T(test_date_added_checked),
+        T(test_peer_refusal_names_the_node),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -138,7 +138,7 @@ static int fx_teardown(void **state)
 static void add_indicator(struct fx *f, int who, const char *uuid_tail, const char *domain)
 {
     char body[1024];
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -162,7 +162,7 @@ static void add_reports(struct fx *f, int who, long uuid_tail, int n, const char
 {
     size_t cap = (size_t)n * 700 + 200, len = 0;
     char *body = malloc(cap), by[120] = "";
-    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -499,7 +499,7 @@ static void add_member_grouping(struct fx *f, int who, const char *id, const cha
 {
     char body[8192];
     int len;
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -821,7 +821,7 @@ static int count_row(void *ctx, const struct store_row *row)
 static void add_indicator_in(struct fx *f, int who, const char *uuid_tail, const char *domain, const char *communities)
 {
     char body[1024];
-    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, communities};
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, communities, 0, 0};
     struct svc_ingest_result res;
     struct mz_error err;
 
@@ -999,7 +999,7 @@ static void test_campaign_report_withdrawn_per_community(void **state)
  * by who, `modified` a second apart, in bundles of 100. */
 static void add_versions(struct fx *f, int who, long uuid_tail, int n, const char *domain)
 {
-    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0, NULL};
+    struct bundle_limits lim = {64, 100000, 900, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     size_t cap = 100 * 700 + 200;
     char *body = malloc(cap);
     struct mz_error err;

@@ -81,7 +81,7 @@ static enum mz_err record(void *ctx, json_t *obj, const char *raw, size_t raw_le
     return MZ_OK;
 }
 
-static const struct bundle_limits LIM = {64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL};
+static const struct bundle_limits LIM = {64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
 
 static enum mz_err split(const char *buf, size_t len, const struct bundle_limits *lim,
                          struct seen *s, int *is_bundle, struct mz_error *err)
@@ -424,8 +424,8 @@ static void test_depth_100000_single_object(void **state)
  * list inside it at 4. */
 static void test_depth_boundary(void **state)
 {
-    static const struct bundle_limits lim4 = {4, 1000, -1, 0, 0, 0, 0, 0, 0, NULL}, lim3 = {3, 1000, -1, 0, 0, 0, 0, 0, 0, NULL},
-                                      lim2 = {2, 1000, -1, 0, 0, 0, 0, 0, 0, NULL}, lim1 = {1, 1000, -1, 0, 0, 0, 0, 0, 0, NULL};
+    static const struct bundle_limits lim4 = {4, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0}, lim3 = {3, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0},
+                                      lim2 = {2, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0}, lim1 = {1, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     static const char bundle4[] = B_HEAD "{\"type\":\"x-a\",\"l\":[1]}]}";
     static const char bundle5[] = B_HEAD "{\"type\":\"x-a\",\"l\":[[1]]}]}";
     static const char single2[] = "{\"type\":\"x-a\",\"l\":[1]}";
@@ -457,7 +457,7 @@ static void test_depth_boundary(void **state)
 
 static void test_max_objects(void **state)
 {
-    static const struct bundle_limits lim2 = {64, 2, -1, 0, 0, 0, 0, 0, 0, NULL};
+    static const struct bundle_limits lim2 = {64, 2, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     static const char two[] = B_HEAD O1 "," O3 "]}";
     static const char three[] = B_HEAD O1 "," O3 "," O1 "]}";
     struct seen s;
