@@ -35,7 +35,11 @@
      .help = "how this node presents its key to the peer (default bearer)"},                       \
     {.name = "user", .kind = CLI_OPT_TEXT, .value = "NAME", .help = "the user name of Basic"},      \
     {.name = "interval", .kind = CLI_OPT_INT, .value = "SECONDS", .min = 0, .max = 7 * 86400,      \
-     .help = "sync this peer every SECONDS (0: sync.interval)"}
+     .help = "sync this peer every SECONDS (0: sync.interval)"},                                   \
+    {.name = "collection", .kind = CLI_OPT_TEXT, .value = "ID=COMMUNITY", .flags = CLI_OPT_REPEAT, \
+     .max_times = 64, .help = "taxii peers: pull the peer's collection ID into the local COMMUNITY"}, \
+    {.name = "unmarked", .kind = CLI_OPT_TEXT, .value = "clear|green|default",                     \
+     .help = "taxii peers: store unmarked objects as CLEAR or GREEN (default: AMBER+STRICT of the owner)"}
 
 const struct cli_option cli_peer_add_options[] = {
     {.name = "url", .kind = CLI_OPT_TEXT, .value = "URL", .flags = CLI_OPT_REQUIRED,
@@ -118,6 +122,13 @@ static void conf_of(const struct cli_args *a, struct svc_peer_new *in)
     in->user = cli_opt(a, "user");
     in->interval = iv ? strtol(iv, NULL, 10) : -1;
     in->paused = cli_flag(a, "pause") ? 1 : cli_flag(a, "resume") ? 0 : -1;
+    in->unmarked = cli_opt(a, "unmarked");
+    /* the CLI runs one command: the pairs live until it ends */
+    static const char *colls[64];
+    for (int i = 0; i < a->n_opt; i++)
+        if (!strcmp(a->opt[i].key, "collection") && in->n_collections < 64)
+            colls[in->n_collections++] = a->opt[i].val;
+    in->collections = colls;
 }
 
 static const char *or_dash(const char *s)

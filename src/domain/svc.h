@@ -628,6 +628,11 @@ struct svc_peer_new {
     const char *const *orgs; /* add: organisations (handles or identities) bound to the
                                 peer at once; a taxii peer's first owns what it sends */
     size_t n_orgs;
+    const char *const *collections; /* taxii peers: "REMOTE_ID=COMMUNITY" pull subscriptions
+                                       (added, or their community changed; progress kept) */
+    size_t n_collections;
+    const char *unmarked;    /* taxii peers: clear|green (what an unmarked object is stored
+                                as), default (AMBER+STRICT of the owner); NULL not given */
 };
 
 /* A subscription's progress (its bookmark), as a view shows it. */

@@ -22,6 +22,7 @@
 #include "domain/svc.h"
 #include "domain/svc_int.h"
 #include "obs/utf8.h"
+#include "rules/tlp.h"
 #include "util/timefmt.h"
 
 static int64_t now_sec(void)
@@ -150,6 +151,22 @@ static enum mz_err apply_conf(const struct svc_peer_new *in, struct store_node *
     if (n->country[0] && (strlen(n->country) != 2 || !isupper((unsigned char)n->country[0]) ||
                           !isupper((unsigned char)n->country[1])))
         return mz_error_set(err, MZ_EINVAL, "/country", "a country is two capital letters (ISO 3166-1 alpha-2)");
+    if (in->unmarked) {
+        if (!strcmp(in->unmarked, "clear"))
+            n->unmarked_tlp = TLP_CLEAR;
+        else if (!strcmp(in->unmarked, "green"))
+            n->unmarked_tlp = TLP_GREEN;
+        else if (!strcmp(in->unmarked, "default"))
+            n->unmarked_tlp = -1;
+        else
+            return mz_error_set(err, MZ_EINVAL, "/unmarked",
+                                "--unmarked is clear or green (the operator vouches for the feed), or default "
+                                "(AMBER+STRICT of the owner: stored, read by nobody)");
+    }
+    if ((in->unmarked || in->n_collections) && strcmp(n->kind, "taxii"))
+        return mz_error_set(err, MZ_EINVAL, in->unmarked ? "/unmarked" : "/collection",
+                            "--collection and --unmarked are for a taxii peer: a mreza peer's collections are its "
+                            "communities (mreza community join NAME --peer PEER) and it states each object's marking");
     if (!n->client_cert[0] != !n->client_key[0])
         return mz_error_set(err, MZ_EINVAL, "/client_cert", "give --client-cert and --client-key together");
     if (n->interval < 0 || n->interval > 7 * 86400)
@@ -166,6 +183,52 @@ static enum mz_err apply_conf(const struct svc_peer_new *in, struct store_node *
         return mz_error_set(err, MZ_EINVAL, "/url", "a peer's URL is its TAXII API root, https://host:port/taxii2/api/");
     }
     return MZ_OK;
+}
+
+/* A taxii peer's pull subscriptions: "REMOTE_ID=COMMUNITY" each, a bookmark row
+ * (direction pull) naming the local community; one that exists keeps its progress. */
+static enum mz_err subs_apply(struct store *st, const struct store_node *n, const struct svc_peer_new *in,
+                              struct mz_error *err)
+{
+    enum mz_err rc = MZ_OK;
+
+    for (size_t i = 0; !rc && i < in->n_collections; i++) {
+        const char *pair = in->collections[i], *eq = strchr(pair, '=');
+        struct store_bookmark *b = calloc(1, sizeof *b);
+        struct store_community c;
+        char coll[64];
+
+        if (!b)
+            return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        if (!eq || eq == pair || !eq[1] || (size_t)(eq - pair) >= sizeof coll ||
+            plain_ok(pair, 4096, "/collection", 0, err)) {
+            free(b);
+            return mz_error_set(err, MZ_EINVAL, "/collection",
+                                "--collection is REMOTE_ID=COMMUNITY: the peer's collection id (at most 63 "
+                                "characters) and the local community its objects go to");
+        }
+        snprintf(coll, sizeof coll, "%.*s", (int)(eq - pair), pair);
+        rc = store_community_by_name(st, eq + 1, &c, err);
+        if (rc == MZ_ENOTFOUND)
+            rc = mz_error_set(err, MZ_EINVAL, "/collection", "no community is called '%s' (mreza community list)",
+                              eq + 1);
+        if (!rc) {
+            rc = store_bookmark_get(st, n->id, coll, "pull", b, err);
+            if (rc == MZ_ENOTFOUND) {
+                memset(b, 0, sizeof *b);
+                b->node = n->id;
+                snprintf(b->collection, sizeof b->collection, "%s", coll);
+                snprintf(b->direction, sizeof b->direction, "pull");
+                rc = MZ_OK;
+            }
+        }
+        if (!rc) {
+            b->community = c.id;
+            rc = store_bookmark_put(st, b, err);
+        }
+        free(b);
+    }
+    return rc;
 }
 
 /* ---- bindings ---- */
@@ -471,6 +534,8 @@ enum mz_err svc_peer_add(struct store *st, const struct principal *p, const stru
         }
     }
     if (!rc)
+        rc = subs_apply(st, &n, in, err);
+    if (!rc)
         rc = key_make(st, &n, NULL, NULL, key_out, err);
     if (!rc && out)
         rc = fill_view(st, &n, out, err);
@@ -497,6 +562,8 @@ enum mz_err svc_peer_set(struct store *st, const struct principal *p, const char
         rc = apply_conf(in, &n, err);
     if (!rc)
         rc = store_node_update(st, &n, err);
+    if (!rc)
+        rc = subs_apply(st, &n, in, err);
     if (!rc && out)
         rc = fill_view(st, &n, out, err);
     if (!rc)
@@ -833,6 +900,7 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
                   (long long)v->refused_tlp, (long long)v->refused_invalid, (long long)v->refused_conflict,
                   (long long)v->refused_cap, (long long)v->keys_active);
     json_kv_str(b, "default_org", v->default_org, 1);
+    json_kv_str(b, "unmarked", n->unmarked_tlp == TLP_CLEAR ? "clear" : n->unmarked_tlp == TLP_GREEN ? "green" : "default", 0);
     mz_buf_puts(b, ",\"orgs\":[");
     for (size_t i = 0; i < v->n_orgs; i++) {
         if (i)

@@ -33,6 +33,7 @@
 struct comm_map {
     char uuid[STORE_COMM_MAX][40];
     char name[STORE_COMM_MAX][STORE_COMM_NAME_LEN];
+    int64_t id[STORE_COMM_MAX];
     int bit[STORE_COMM_MAX];
     int n;
 };
@@ -44,6 +45,7 @@ static int map_one(void *ctx, const struct store_community *c)
     if (m->n < STORE_COMM_MAX) {
         snprintf(m->uuid[m->n], sizeof m->uuid[0], "%s", c->uuid);
         snprintf(m->name[m->n], sizeof m->name[0], "%s", c->name);
+        m->id[m->n] = c->id;
         m->bit[m->n++] = c->bit;
     }
     return 0;
@@ -160,6 +162,7 @@ struct apply {
     const struct svc_sync_sub *sub;
     const struct principal *self; /* this node as the sender's peer */
     const struct comm_map *comms;
+    uint64_t taxii_comm; /* a taxii peer: the bit of its collection's community */
 };
 
 /* The communities' names of bits, comma-separated, into out. */
@@ -190,12 +193,19 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     struct mz_time added;
     char names[STORE_COMM_MAX * STORE_COMM_NAME_LEN], *text = NULL;
     int64_t org_id = 0, user_id = 0, home = -1;
+    int taxii = a->sub->owner_org > 0;
     uint64_t rd = 0, wr = 0, admitted = 0;
     enum verdict v = V_INVALID;
     enum mz_err rc;
 
     memset(&info, 0, sizeof info);
     memset(&src, 0, sizeof src);
+    /* a taxii peer's unmarked object, with --unmarked: the level the operator vouches
+     * for, as a marking of the stored object (the same on every fetch: duplicates stay
+     * duplicates) */
+    if (taxii && a->sub->unmarked > 0 && json_is_object(obj) && !json_object_get(obj, "object_marking_refs") &&
+        !json_object_get(obj, "granular_markings"))
+        json_object_set_new(obj, "object_marking_refs", json_pack("[s]", tlp_standard_id(a->sub->unmarked - 1)));
     if (!json_is_object(obj) || stix_validate(obj, &info, err) != MZ_OK)
         goto done;
     /* its date_added, kept in the receipt record, is an RFC 3339 time (the fifth
@@ -204,12 +214,15 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         mz_error_set(err, MZ_EINVAL, "/x_mreza_meta/date_added", "date_added is no RFC 3339 time");
         goto done;
     }
-    /* the meta entry speaks of this object */
-    if (!mid || !mver || !mowner || strcmp(mid, info.id) || strcmp(mver, info.version))
+    /* the meta entry speaks of this object (a taxii peer has none: its default
+     * organisation owns everything it sends) */
+    if (!taxii && (!mid || !mver || !mowner || strcmp(mid, info.id) || strcmp(mver, info.version)))
         goto done;
     /* its owner is an organisation bound to the sender */
     v = V_OWNER;
-    if (store_identity_owner(a->st, mowner, &org_id, &user_id, NULL) != MZ_OK || user_id ||
+    if (taxii)
+        org_id = a->sub->owner_org;
+    if ((!taxii && (store_identity_owner(a->st, mowner, &org_id, &user_id, NULL) != MZ_OK || user_id)) ||
         store_org_node(a->st, org_id, &home, NULL) != MZ_OK || home != a->sub->node)
         goto done;
     /* the communities: GREEN (and CLEAR) into those stated that are hosted here and
@@ -239,14 +252,20 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         v = V_FAIL;
         goto done;
     }
-    admitted = stated_comm(a->comms, json_object_get(meta, "communities")) & wr;
+    if (taxii) /* the community the operator named for the collection: the operator's word */
+        admitted = a->taxii_comm;
+    else
+        admitted = stated_comm(a->comms, json_object_get(meta, "communities")) & wr;
     v = V_COMMUNITY;
     if (m.tlp == TLP_GREEN && !admitted)
         goto done;
     m.comm = tlp_community_wide(m.tlp) && admitted ? admitted : STORE_COMM_NATIONAL;
     /* the version is one this node could have been sent: the sender's own rule */
     v = V_TLP;
-    if (!tlp_can_read(a->self, &m))
+    /* (a taxii peer's unmarked object, on nothing earlier, is stored AMBER+STRICT of
+     * its owner: read by nobody here, so nothing is widened; it is no version a
+     * mreza node could have sent, but a taxii peer is none) */
+    if (!(taxii && d.defaulted && !src.found) && !tlp_can_read(a->self, &m))
         goto done;
     /* ingest as the owner, through the peer (no user: submitter 0) */
     memset(&owner, 0, sizeof owner);
@@ -388,7 +407,7 @@ enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const 
                              size_t len, const struct bundle_limits *lim, struct svc_sync_out *out,
                              struct mz_error *err)
 {
-    struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim};
+    struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim, 0, 0, 0};
     struct svc_sync_page page = {body, len, NULL, NULL};
 
     memset(out, 0, sizeof *out);
@@ -422,7 +441,7 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
     n = json_array_size(objs);
     if (!json_is_object(env) || (objs && !json_is_array(objs)))
         rc = mz_error_set(err, MZ_EINVAL, "/objects", "the page is not a TAXII envelope");
-    else if (n && (!json_is_array(metas) || json_array_size(metas) != n))
+    else if (n && sub->owner_org <= 0 && (!json_is_array(metas) || json_array_size(metas) != n))
         rc = mz_error_set(err, MZ_EINVAL, "/x_mreza_meta",
                           "the page's x_mreza_meta does not have one entry per object: its owners are unknown");
     else if (sub->lim->max_objects > 0 && n > (size_t)sub->lim->max_objects)
@@ -446,14 +465,18 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
     a.sub = sub;
     a.self = &self;
     a.comms = comms;
+    a.taxii_comm = STORE_COMM_NATIONAL;
+    for (int k = 0; comms && sub->community > 0 && k < comms->n; k++)
+        if (comms->id[k] == sub->community)
+            a.taxii_comm = (uint64_t)1 << comms->bit[k];
     out->objects = (long)n;
     for (size_t i = 0; !rc && i < n; i++) {
         json_t *meta = json_array_get(metas, i);
         struct mz_error oerr;
         enum verdict v;
         mz_error_clear(&oerr);
-        v = apply_one(&a, json_array_get(objs, i), meta, json_string_value(json_object_get(meta, "date_added")),
-                      &oerr);
+        v = apply_one(&a, json_array_get(objs, i), meta,
+                      sub->owner_org > 0 ? NULL : json_string_value(json_object_get(meta, "date_added")), &oerr);
         if (v == V_FAIL) {
             if (!oerr.msg[0]) /* every failure of a page says why (the fifth re-attack's F3) */
                 mz_error_set(&oerr, oerr.code ? oerr.code : MZ_EIO, "",

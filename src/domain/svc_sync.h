@@ -23,6 +23,15 @@ struct svc_sync_sub {
     const struct bundle_limits *lim;   /* ingest's limits for what the peer sends
                                           (max_depth, max_objects, max_versions,
                                           max_objects_per_id, max_future_skew...) */
+    /* a taxii peer (another TAXII server: no x_mreza_meta; docs/federation.md 10.2);
+     * all 0 for a mreza peer */
+    int64_t owner_org;                 /* > 0: every object's owner (the peer's default
+                                          organisation, bound to it) */
+    int64_t community;                 /* the local community the collection feeds (its
+                                          GREEN and CLEAR), 0: national */
+    int unmarked;                      /* an unmarked object is stored at TLP level
+                                          unmarked - 1; 0: the default (AMBER+STRICT of
+                                          the owner, read by nobody) */
 };
 
 /* A page as the peer served it: a TAXII envelope ({"more", "next", "objects":[...]})
