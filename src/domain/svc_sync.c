@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/authz.h"
 #include "domain/svc_int.h"
 #include "rules/jcs.h"
 #include "rules/stix.h"
@@ -497,4 +498,181 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
     free(comms);
     json_decref(env);
     return rc;
+}
+
+/* ---- a run: its plan and its status ---- */
+
+struct plan_fill {
+    struct store *st;
+    struct svc_sync_plan *pl;
+    uint64_t local_read; /* communities a local organisation reads */
+    int taxii;
+};
+
+static struct svc_sync_plan_sub *plan_add(struct svc_sync_plan *pl, const char *collection)
+{
+    struct svc_sync_plan_sub *s;
+
+    if (pl->n_subs >= SVC_SYNC_MAX_SUBS)
+        return NULL;
+    s = &pl->subs[pl->n_subs++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->collection, sizeof s->collection, "%s", collection);
+    return s;
+}
+
+/* A taxii peer's configured pull subscriptions: its pull bookmarks. */
+static int plan_bookmark(void *ctx, const struct store_bookmark *b)
+{
+    struct plan_fill *f = ctx;
+    struct svc_sync_plan_sub *s;
+
+    if (strcmp(b->direction, "pull") || !f->taxii || !(s = plan_add(f->pl, b->collection)))
+        return 0;
+    s->community = b->community;
+    return 0;
+}
+
+/* A mreza peer: each community but national that a local organisation reads. */
+static int plan_community(void *ctx, const struct store_community *c)
+{
+    struct plan_fill *f = ctx;
+    struct svc_sync_plan_sub *s;
+
+    if (c->bit == STORE_COMM_NATIONAL_BIT || !(f->local_read & ((uint64_t)1 << c->bit)))
+        return 0;
+    if ((s = plan_add(f->pl, c->uuid)) != NULL)
+        s->community = c->id;
+    return 0;
+}
+
+static int name_of(void *ctx, const struct store_community *c)
+{
+    struct svc_sync_plan_sub *s = ctx;
+
+    if (c->id == s->community)
+        snprintf(s->community_name, sizeof s->community_name, "%s", c->name);
+    return 0;
+}
+
+enum mz_err svc_sync_plan(struct store *st, const struct principal *p, const char *name, struct svc_sync_plan *out,
+                          struct mz_error *err)
+{
+    struct plan_fill f;
+    struct store_bookmark *b = NULL;
+    uint64_t wr = 0;
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_LIST, err);
+
+    memset(out, 0, sizeof *out);
+    if (rc)
+        return rc;
+    rc = store_begin_read(st, err);
+    if (rc)
+        return rc;
+    rc = store_node_by_name(st, name, &out->node, err);
+    if (rc == MZ_ENOTFOUND)
+        mz_error_set(err, MZ_ENOTFOUND, "/name", "no peer is called '%s' (mreza peer list)", name);
+    if (!rc && store_node_secret(st, out->node.id, out->secret, sizeof out->secret, NULL) != MZ_OK)
+        out->secret[0] = '\0';
+    f.st = st;
+    f.pl = out;
+    f.taxii = !strcmp(out->node.kind, "taxii");
+    f.local_read = 0;
+    if (f.taxii) {
+        out->owner_org = out->node.default_org;
+        out->unmarked = out->node.unmarked_tlp >= 0 ? out->node.unmarked_tlp + 1 : 0;
+    }
+    if (!rc && !out->node.paused && strcmp(out->node.direction, "push")) {
+        if (f.taxii) {
+            rc = store_bookmarks(st, out->node.id, plan_bookmark, &f, err);
+        } else {
+            plan_add(out, "mreza-direct");
+            rc = store_node_comm(st, 0, &f.local_read, &wr, err);
+            if (!rc)
+                rc = store_community_list(st, plan_community, &f, err);
+        }
+    }
+    b = rc ? NULL : calloc(1, sizeof *b);
+    if (!rc && !b)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    for (size_t i = 0; !rc && i < out->n_subs; i++) {
+        struct svc_sync_plan_sub *s = &out->subs[i];
+        enum mz_err brc = store_bookmark_get(st, out->node.id, s->collection, "pull", b, err);
+        if (brc == MZ_OK) {
+            snprintf(s->added_after, sizeof s->added_after, "%s", b->added_after);
+            snprintf(s->next, sizeof s->next, "%s", b->next);
+        } else if (brc != MZ_ENOTFOUND) {
+            rc = brc;
+        }
+        if (!rc && s->community)
+            rc = store_community_list(st, name_of, s, err);
+    }
+    free(b);
+    store_rollback(st);
+    if (rc)
+        memset(out->secret, 0, sizeof out->secret);
+    return rc;
+}
+
+static void now_text(char *out, size_t cap)
+{
+    struct mz_time now;
+    char stamp[MZ_TIME_STRLEN];
+
+    mz_time_now(&now);
+    mz_time_format_us(&now, stamp);
+    snprintf(out, cap, "%.19sZ", stamp);
+}
+
+/* Read peer id's row, change its status by (begin, code...), write it back: one
+ * small transaction. */
+static enum mz_err run_status(struct store *st, const struct principal *p, int64_t id, int begin, const char *code,
+                              const char *message, const char *collection, struct mz_error *err)
+{
+    struct store_node *n = calloc(1, sizeof *n);
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+
+    if (!n)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (!rc)
+        rc = store_begin(st, err);
+    if (rc) {
+        free(n);
+        return rc;
+    }
+    rc = store_node_by_id(st, id, n, err);
+    if (!rc && id <= 0)
+        rc = mz_error_set(err, MZ_EINVAL, "", "this node syncs with its peers, not with itself");
+    if (!rc && begin) {
+        now_text(n->last_attempt, sizeof n->last_attempt);
+    } else if (!rc && (!code || !*code)) {
+        now_text(n->last_success, sizeof n->last_success);
+        n->last_error_code[0] = n->last_error[0] = n->last_error_coll[0] = n->last_error_at[0] = '\0';
+        n->failures = 0;
+    } else if (!rc) {
+        snprintf(n->last_error_code, sizeof n->last_error_code, "%s", code);
+        snprintf(n->last_error, sizeof n->last_error, "%s", message ? message : "");
+        snprintf(n->last_error_coll, sizeof n->last_error_coll, "%s", collection ? collection : "");
+        now_text(n->last_error_at, sizeof n->last_error_at);
+        n->failures++;
+    }
+    if (!rc)
+        rc = store_node_set_status(st, n, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    free(n);
+    return rc;
+}
+
+enum mz_err svc_sync_run_begin(struct store *st, const struct principal *p, int64_t id, struct mz_error *err)
+{
+    return run_status(st, p, id, 1, NULL, NULL, NULL, err);
+}
+
+enum mz_err svc_sync_run_end(struct store *st, const struct principal *p, int64_t id, const char *code,
+                             const char *message, const char *collection, struct mz_error *err)
+{
+    return run_status(st, p, id, 0, code, message, collection, err);
 }

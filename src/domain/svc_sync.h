@@ -3,10 +3,11 @@
  * client (src/fed/) with a store connection it was given. Nothing here talks to the
  * network; every write of a page is one transaction.
  *
- * Built: svc_sync_apply_page (a pulled page) and svc_sync_receive (a page a peer
- * POSTs; the TAXII POST handler that calls it is not built). Not yet: svc_sync_plan,
- * svc_sync_push_page/push_done, svc_sync_run_begin/end, rosters and tombstones
- * received, the directory's identities. */
+ * Built: svc_sync_apply_page (a pulled page), svc_sync_receive (a page a peer
+ * POSTs), svc_sync_plan (a peer's pull subscriptions with their bookmarks),
+ * svc_sync_run_begin/end (the status fields of a run). Not yet:
+ * svc_sync_push_page/push_done, rosters and tombstones received, the directory's
+ * identities. */
 #ifndef MZ_SVC_SYNC_H
 #define MZ_SVC_SYNC_H
 
@@ -75,5 +76,48 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
 enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const char *collection, const char *body,
                              size_t len, const struct bundle_limits *lim, struct svc_sync_out *res,
                              struct mz_error *err);
+
+/* ---- a run (docs/federation.md 10.2, 10.3) ---- */
+
+#define SVC_SYNC_MAX_SUBS 64
+
+/* One pull subscription with its bookmark. */
+struct svc_sync_plan_sub {
+    char collection[64];       /* the remote collection: a taxii peer's configured id; a
+                                  mreza peer's community UUID (its collection id there),
+                                  or "mreza-direct" (the alias of its direct view) */
+    char community_name[STORE_COMM_NAME_LEN]; /* the local community, "" for mreza-direct */
+    int64_t community;         /* its id (0: none) */
+    char added_after[40];      /* the bookmark: "" when it never ran */
+    char next[4096];
+};
+
+/* What a run of one peer needs: its configuration, the key it presents there, and
+ * its pull subscriptions. */
+struct svc_sync_plan {
+    struct store_node node;
+    char secret[SVC_PEER_SECRET_MAX + 1]; /* "" when none is set */
+    int64_t owner_org;                    /* a taxii peer's default organisation */
+    int unmarked;                         /* a taxii peer: svc_sync_sub.unmarked */
+    size_t n_subs;
+    struct svc_sync_plan_sub subs[SVC_SYNC_MAX_SUBS];
+};
+
+/* The pull subscriptions of peer name (read only; the console or a node admin: the
+ * node itself runs syncs). A taxii peer: its configured collection -> community
+ * pairs (`peer add|set --collection`). A mreza peer: its "mreza-direct" view, and
+ * each community other than national that a local organisation reads (the caller
+ * keeps those the peer lists among its collections). MZ_ENOTFOUND for no such peer;
+ * a paused peer or one that does not pull has no subscriptions. */
+enum mz_err svc_sync_plan(struct store *st, const struct principal *p, const char *name, struct svc_sync_plan *out,
+                          struct mz_error *err);
+
+/* The start of a run of peer id: last_attempt = now (small transaction). */
+enum mz_err svc_sync_run_begin(struct store *st, const struct principal *p, int64_t id, struct mz_error *err);
+/* Its end: code "" (ok: last_success = now, last_error cleared, failures 0) or the
+ * run's error code with its message and collection (kept until a run succeeds;
+ * failures + 1). */
+enum mz_err svc_sync_run_end(struct store *st, const struct principal *p, int64_t id, const char *code,
+                             const char *message, const char *collection, struct mz_error *err);
 
 #endif
