@@ -191,6 +191,7 @@ int cli_withdraw(struct cli_args *a);
 int cli_community(struct cli_args *a);
 int cli_share(struct cli_args *a);
 int cli_peer(struct cli_args *a);
+int cli_sync(struct cli_args *a);
 int cli_tls(struct cli_args *a);
 
 /* Load the embedded demo data set into st; prints the demo API keys and writes

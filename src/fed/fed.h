@@ -3,9 +3,10 @@
  * (module layout), 10.3 (the pull loop), 10.5 (hostile peers), 10.6 (retries).
  *
  * Built so far: fed_http.c (one libcurl easy handle per run: TLS, auth, timeouts,
- * caps, one request, retries with backoff) and fed_guard.c (the misbehaviour checks,
- * pure functions over the facts of each response). To come: fed_pull.c and
- * fed_push.c (the loops of one subscription, over svc_sync_*), fed_discover.c. fed
+ * caps, one request, retries with backoff), fed_guard.c (the misbehaviour checks,
+ * pure functions over the facts of each response), fed_discover.c (the API root and
+ * its collections) and fed_pull.c (a peer's run: the pull loop of each subscription
+ * over svc_sync_*). To come: fed_push.c. fed
  * holds no store connection: the caller passes one, and fed writes only through
  * svc_sync_* (domain).
  *
@@ -52,7 +53,10 @@ enum fed_code {
     FED_RUN_LIMIT,     /* pages, objects or seconds per run */
     FED_STOPPED,       /* the caller's stop callback said so */
     FED_CONFIG,        /* the options themselves are wrong (no URL, a file missing...) */
-    FED_NOMEM
+    FED_NOMEM,
+    FED_IDENTITY,      /* a mreza peer's API root names another node than the one bound */
+    FED_STORE,         /* this node's store failed applying a page (the page is not stored) */
+    FED_BUSY           /* the peer's lock is held: a run is going on elsewhere */
 };
 
 /* "ok", "tls", "timeout", ... (never NULL). */
@@ -265,5 +269,75 @@ int fed_time_norm(const char *text, size_t len, char out[FED_TIME_LEN]);
  * peer is asked from, so that objects sharing the last date_added are read again
  * (10.3, ties). 0, or -1 when norm is not fed_time_norm's form. */
 int fed_time_minus_1us(const char *norm, char out[FED_TIME_LEN]);
+
+/* ---- fed_discover.c: the API root and its collections ---- */
+
+#define FED_MAX_COLLECTIONS 256
+
+struct fed_collection {
+    char id[64];
+    char alias[64];
+    int can_read;
+};
+
+struct fed_discovery {
+    char node_identity[64];  /* the API root's x_mreza_node.identity, "" when none */
+    char node_name[64];
+    size_t n;                /* collections listed (at most FED_MAX_COLLECTIONS kept) */
+    struct fed_collection c[FED_MAX_COLLECTIONS];
+};
+
+/* GET the API root (api_root, a full URL ending in '/') and its collections/ into
+ * out. Codes: the status's (fed_guard_status), content_type, bad_json (not an
+ * object, collections not an array), or the transport's. */
+enum fed_code fed_discover(struct fed_http *h, const char *api_root, struct fed_discovery *out,
+                           struct mz_error *err);
+
+/* ---- fed_pull.c: one peer's run ---- */
+
+struct store;
+struct principal;
+struct bundle_limits;
+
+/* What a run did (one peer), for the summary line and the log. */
+struct fed_run {
+    enum fed_code code;              /* FED_OK, or what ended the run */
+    char message[MZ_ERR_MSG_LEN];    /* err's message when code is not FED_OK */
+    char collection[64];             /* the subscription it ended in, or "" */
+    int busy;                        /* the peer's lock was held elsewhere: not run */
+    long holder_pid;                 /* then: its holder's pid (0: unknown) */
+    long subs, subs_done;            /* subscriptions run; those that reached more: false */
+    long pages;
+    long objects, stored, duplicates, refused;
+    long ms;
+};
+
+/* Called after each page applied (progress on a terminal): peer, collection, the
+ * run so far. */
+typedef void (*fed_progress_fn)(void *ctx, const char *peer, const char *collection, const struct fed_run *r);
+
+struct fed_sync_opts {
+    const struct mz_conf *conf;         /* sync.* limits, http.max_*, ingest caps */
+    const char *lock_dir;               /* <data dir>/sync (exists); NULL: no lock */
+    fed_progress_fn progress;           /* may be NULL */
+    void *progress_ctx;
+    fed_wait_fn wait;                   /* fed_opts hooks (may be NULL) */
+    fed_stop_fn stop;
+    void *hook_ctx;
+};
+
+/* Run peer name once (docs/federation.md 10.3): take its lock (busy if held), mark
+ * the run begun, make the handle (its TLS, its key), discover (a mreza peer: the API
+ * root's x_mreza_node.identity must be the peer's bound identity when one is set;
+ * its subscriptions kept to the collections it lists), then pull each subscription
+ * page by page: match[version]=all, limit from the guard, next from the bookmark
+ * else added_after (a taxii peer's minus 1 us: ties), each page through the guard
+ * and then svc_sync_apply_page (one transaction), until more: false. Then the
+ * status: last_success only if every subscription reached its end. p: the principal
+ * that manages peers (the console, or the node's scheduler). Returns run->code;
+ * err is set for it. A peer's failure is its run's: the caller goes on with the
+ * others. */
+enum fed_code fed_sync_peer(struct store *st, const struct principal *p, const char *name,
+                            const struct fed_sync_opts *so, struct fed_run *run, struct mz_error *err);
 
 #endif

@@ -74,6 +74,9 @@ const char *fed_code_name(enum fed_code code)
     case FED_STOPPED: return "stopped";
     case FED_CONFIG: return "config";
     case FED_NOMEM: return "nomem";
+    case FED_IDENTITY: return "identity";
+    case FED_STORE: return "store";
+    case FED_BUSY: return "busy";
     }
     return "unknown";
 }
