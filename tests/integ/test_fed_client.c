@@ -1,0 +1,306 @@
+/* tests/integ/test_fed_client.c - `mreza sync` pulling from another TAXII server (issue
+ * 11 work package 5, docs/federation.md 10.2, 10.3, 10.5): tests/taxii/taxii_server.py
+ * over TLS (the harness's test CA: the peer is verified by --ca-file) as a 'taxii'
+ * peer whose collection feeds this node's national community, its objects owned by
+ * the peer's default organisation, stored GREEN (--unmarked green).
+ *   - paging: 30 objects at sync.page_size 7 arrive in 5 pages, each once, each with
+ *     its provenance row (objects.via, received);
+ *   - a second run fetches from the bookmark (added_after minus 1 us, the ties rule of
+ *     a taxii peer): the last object comes again and is counted a duplicate, nothing
+ *     is stored twice;
+ *   - resume: a server that stalls after 2 pages (sync.request_timeout 1 s, no retry)
+ *     ends the run with `timeout` after 14 objects, committed with their bookmark; the
+ *     next run goes on from the kept next token: the other 16, none twice; last_error
+ *     is cleared by the success;
+ *   - hostile peers (repeat_next, html_error, hang) end their own run with their code
+ *     (peer show --json's last_error, consecutive_failures) while a compliant peer in
+ *     the same `mreza sync` completes; exit 1 names the failure, exit 0 when all
+ *     succeed, 2 for an unknown peer.
+ * No sleeps: the server is steered on its stdin; timeouts are forced by its hang and
+ * stall modes with a 1 s request timeout. Every test failed before the sync client:
+ * there was no `mreza sync` (exit 2, unknown command). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+#include "harness_fed.h"
+
+#define SERVER "tests/taxii/taxii_server.py"
+#define COLL "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
+
+static struct h_tls T;
+static struct hnode node;
+static struct h_py good, good2, bad;
+
+static const char *tls_file(const char *name, const char *ext)
+{
+    static char buf[4][300];
+    static int k;
+
+    k = (k + 1) % 4;
+    return h_tls_file(&T, name, ext, buf[k]);
+}
+
+static void start(struct h_py *p, const char *mode, int n)
+{
+    char count[16];
+    const char *args[] = {"--mode", mode, "--generate", count, "--cert", tls_file("node", "pem"), "--key",
+                          tls_file("node", "key"), NULL};
+
+    snprintf(count, sizeof count, "%d", n);
+    h_py_start(p, SERVER, args);
+}
+
+/* Add taxii peer name at p, its collection into national, owned by identity ident. */
+static void add_peer(const char *name, const struct h_py *p, const char *ident)
+{
+    char url[128], coll[128];
+    char *out = NULL, *err = NULL;
+    const char *argv[] = {"peer", "add", name, "--url", url, "--kind", "taxii", "--ca-file", tls_file("ca", "pem"),
+                          "--org", ident, "--collection", coll, "--unmarked", "green", NULL};
+
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/api1/", p->port);
+    snprintf(coll, sizeof coll, "%s=national", COLL);
+    assert_int_equal(h_cli_err(&node, &out, &err, argv), 0);
+    free(out);
+    free(err);
+}
+
+/* `mreza sync` with argv's peers (NULL-terminated, may be empty) at page size 7, a
+ * request timeout of 1 s and no retry; stdout into *out (free it). */
+static int sync_run(const char *const *peers, char **out)
+{
+    const char *argv[16] = {"sync", "--set", "sync.page_size=7", "--set", "sync.request_timeout=1", "--set",
+                            "sync.retries=0"};
+    char *err = NULL;
+    int k = 7, rc;
+
+    for (int i = 0; peers && peers[i] && k < 15; i++)
+        argv[k++] = peers[i];
+    argv[k] = NULL;
+    rc = h_cli_err(&node, out, &err, argv);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "sync: %d\n%s%s", rc, *out ? *out : "", err ? err : "");
+    free(err);
+    return rc;
+}
+
+/* The line of peer name in a sync's output (static). */
+static const char *line_of(const char *out, const char *name)
+{
+    static char line[512];
+    const char *p = out;
+    size_t n = strlen(name);
+
+    line[0] = '\0';
+    while (p && *p) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (!strncmp(p, name, n) && p[n] == ' ') {
+            snprintf(line, sizeof line, "%.*s", (int)len, p);
+            break;
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return line;
+}
+
+/* `peer show NAME --json`, parsed (json_decref it). */
+static json_t *peer_json(const char *name)
+{
+    const char *argv[] = {"peer", "show", name, "--json", NULL};
+    char *out = NULL;
+    json_t *j;
+
+    assert_int_equal(h_cli(&node, &out, argv), 0);
+    j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    free(out);
+    return j;
+}
+
+static const char *err_code(json_t *peer)
+{
+    return json_string_value(json_object_get(json_object_get(peer, "last_error"), "code"));
+}
+
+static long long count_via(const char *peer)
+{
+    char where[256];
+
+    snprintf(where, sizeof where, "via=(SELECT id FROM nodes WHERE name='%s')", peer);
+    return h_db_count(&node, where);
+}
+
+static long long count_received(const char *peer)
+{
+    char where[256];
+
+    snprintf(where, sizeof where, "seq IN (SELECT seq FROM received WHERE node=(SELECT id FROM nodes WHERE name='%s'))",
+             peer);
+    return h_db_count(&node, where);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    h_tls_ca(&T);
+    h_node_init(&node);
+    h_add_org(&node, "al-cert", "AL", "national-csirt");
+    start(&good, "compliant", 30);
+    start(&good2, "compliant", 30);
+    start(&bad, "repeat_next", 30);
+    add_peer("feed", &good, "identity--feed0000-0000-4000-8000-000000000001");
+    add_peer("feed2", &good2, "identity--feed0000-0000-4000-8000-000000000002");
+    add_peer("bad", &bad, "identity--feed0000-0000-4000-8000-000000000003");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_py_stop(&good);
+    h_py_stop(&good2);
+    h_py_stop(&bad);
+    h_node_free(&node);
+    h_tls_free(&T);
+    return 0;
+}
+
+/* 30 objects, page size 7: 5 pages, each object once with its provenance, GREEN as
+ * the peer was set (--unmarked green), owned by the peer's default organisation;
+ * then a second run: only the last object again, a duplicate. */
+static void test_pull_pages_then_bookmark(void **state)
+{
+    const char *const peers[] = {"feed", NULL};
+    char *out = NULL;
+    json_t *j;
+
+    (void)state;
+    assert_int_equal(sync_run(peers, &out), 0);
+    assert_non_null(strstr(line_of(out, "feed"), " ok "));
+    assert_non_null(strstr(line_of(out, "feed"), "new=30 duplicate=0 refused=0 pages=5 "));
+    free(out);
+    assert_int_equal(count_via("feed"), 30);
+    assert_int_equal(count_received("feed"), 30);
+    assert_int_equal(h_db_count(&node, "stix_id LIKE 'indicator--a0000000-%' AND tlp=1 AND owner_org=(SELECT "
+                                       "default_org FROM nodes WHERE name='feed')"),
+                     30);
+    j = peer_json("feed");
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "ok");
+    assert_true(json_is_string(json_object_get(j, "last_success")));
+    assert_true(json_is_null(json_object_get(j, "last_error")));
+    assert_int_equal(json_integer_value(json_object_get(j, "received")), 30);
+    json_decref(j);
+
+    /* again: asked from the bookmark (a microsecond before the last date_added: the
+     * ties rule), the last object is fetched again and counted a duplicate */
+    assert_int_equal(sync_run(peers, &out), 0);
+    assert_non_null(strstr(line_of(out, "feed"), "new=0 duplicate=1 refused=0 pages=1 "));
+    free(out);
+    assert_int_equal(count_via("feed"), 30);
+    assert_int_equal(count_received("feed"), 30);
+    assert_true(h_db_integrity_ok(&node));
+}
+
+/* A run cut after 2 pages keeps them (and their bookmark); the next goes on. */
+static void test_resume_after_stall(void **state)
+{
+    const char *const peers[] = {"feed2", NULL};
+    char *out = NULL;
+    json_t *j;
+
+    (void)state;
+    h_py_cmd(&good2, "stall_after 2");
+    assert_int_equal(sync_run(peers, &out), 1);
+    assert_non_null(strstr(line_of(out, "feed2"), " timeout "));
+    assert_non_null(strstr(line_of(out, "feed2"), "new=14 duplicate=0 refused=0 pages=2 "));
+    free(out);
+    assert_true(h_py_wait(&good2, "stalled", 5000, NULL, 0));
+    assert_int_equal(count_via("feed2"), 14);
+    j = peer_json("feed2");
+    assert_string_equal(err_code(j), "timeout");
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "failing");
+    assert_int_equal(json_integer_value(json_object_get(j, "consecutive_failures")), 1);
+    assert_true(json_is_null(json_object_get(j, "last_success")));
+    json_decref(j);
+
+    h_py_cmd(&good2, "release");
+    assert_int_equal(sync_run(peers, &out), 0);
+    assert_non_null(strstr(line_of(out, "feed2"), "new=16 duplicate=0 refused=0 "));
+    free(out);
+    assert_int_equal(count_via("feed2"), 30);
+    assert_int_equal(count_received("feed2"), 30);
+    j = peer_json("feed2");
+    assert_true(json_is_null(json_object_get(j, "last_error")));
+    assert_int_equal(json_integer_value(json_object_get(j, "consecutive_failures")), 0);
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "ok");
+    json_decref(j);
+}
+
+/* One hostile peer ends its own run with its code; the compliant one in the same
+ * `mreza sync` completes. */
+static void hostile(const char *mode, const char *code, long failures)
+{
+    const char *const peers[] = {"bad", "feed", NULL};
+    char *out = NULL, cmd[64];
+    json_t *j;
+
+    snprintf(cmd, sizeof cmd, "mode %s", mode);
+    h_py_cmd(&bad, cmd);
+    assert_true(h_py_wait(&bad, "mode", 5000, NULL, 0));
+    assert_int_equal(sync_run(peers, &out), 1);
+    assert_non_null(strstr(line_of(out, "bad"), code));
+    assert_non_null(strstr(line_of(out, "feed"), " ok "));
+    free(out);
+    j = peer_json("bad");
+    assert_string_equal(err_code(j), code);
+    assert_int_equal(json_integer_value(json_object_get(j, "consecutive_failures")), failures);
+    json_decref(j);
+    j = peer_json("feed");
+    assert_true(json_is_null(json_object_get(j, "last_error")));
+    json_decref(j);
+}
+
+static void test_hostile_peers(void **state)
+{
+    const char *const unknown[] = {"nosuchpeer", NULL};
+    char *out = NULL;
+
+    (void)state;
+    hostile("repeat_next", "repeated_next", 1);
+    hostile("html_error", "content_type", 2);
+    hostile("hang", "timeout", 3);
+    assert_int_equal(h_db_count(&node, "stix_id LIKE 'indicator--a0000000-%' AND via=(SELECT id FROM nodes WHERE "
+                                       "name='feed')"),
+                     30);
+    /* all peers, the bad one compliant again: exit 0 */
+    h_py_cmd(&bad, "mode compliant");
+    assert_true(h_py_wait(&bad, "mode", 5000, NULL, 0));
+    assert_int_equal(sync_run(NULL, &out), 0);
+    assert_non_null(strstr(line_of(out, "bad"), " ok "));
+    free(out);
+    assert_int_equal(count_received("bad"), 30);
+    assert_int_equal(sync_run(unknown, &out), 2);
+    free(out);
+    assert_true(h_db_integrity_ok(&node));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pull_pages_then_bookmark),
+        cmocka_unit_test(test_resume_after_stall),
+        cmocka_unit_test(test_hostile_peers),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
