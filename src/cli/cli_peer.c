@@ -38,6 +38,8 @@
      .help = "sync this peer every SECONDS (0: sync.interval)"},                                   \
     {.name = "collection", .kind = CLI_OPT_TEXT, .value = "ID=COMMUNITY", .flags = CLI_OPT_REPEAT, \
      .max_times = 64, .help = "taxii peers: pull the peer's collection ID into the local COMMUNITY"}, \
+    {.name = "identity", .kind = CLI_OPT_TEXT, .value = "IDENTITY",                                \
+     .help = "mreza peers: the node's STIX identity; every sync checks the peer's API root names it"}, \
     {.name = "unmarked", .kind = CLI_OPT_TEXT, .value = "clear|green|default",                     \
      .help = "taxii peers: store unmarked objects as CLEAR or GREEN (default: AMBER+STRICT of the owner)"}
 
@@ -123,6 +125,7 @@ static void conf_of(const struct cli_args *a, struct svc_peer_new *in)
     in->interval = iv ? strtol(iv, NULL, 10) : -1;
     in->paused = cli_flag(a, "pause") ? 1 : cli_flag(a, "resume") ? 0 : -1;
     in->unmarked = cli_opt(a, "unmarked");
+    in->identity = cli_opt(a, "identity");
     /* the CLI runs one command: the pairs live until it ends */
     static const char *colls[64];
     for (int i = 0; i < a->n_opt; i++)
@@ -179,6 +182,8 @@ static void show(const struct svc_peer_view *v)
 
     printf("name          %s\nurl           %s\nkind          %s\ndirection     %s\ncountry       %s\n", n->name, n->url,
            n->kind, n->direction, or_dash(n->country));
+    if (n->identity[0])
+        printf("identity      %s\n", n->identity);
     printf("verify        %s%s%s\n", n->verify, n->pin[0] ? " " : n->ca_file[0] ? " " : "",
            n->pin[0] ? n->pin : n->ca_file);
     printf("plain http    %s\nclient cert   %s\nauth          %s%s%s\nsecret        %s\n",
@@ -203,8 +208,9 @@ static void show(const struct svc_peer_view *v)
         printf(" (and %zu more)", v->orgs_total - v->n_orgs);
     printf("%s\n", v->orgs_total ? "" : " none (mreza peer bind)");
     for (size_t i = 0; i < v->n_subs; i++)
-        printf("subscription  %s %s after %s: %lld objects\n", v->subs[i].collection, v->subs[i].direction,
-               or_dash(v->subs[i].added_after), (long long)v->subs[i].objects);
+        printf("subscription  %s %s%s%s after %s: %lld objects\n", v->subs[i].collection, v->subs[i].direction,
+               v->subs[i].community[0] ? " into " : "", v->subs[i].community, or_dash(v->subs[i].added_after),
+               (long long)v->subs[i].objects);
 }
 
 static int print_key(void *ctx, const struct svc_key_view *k)

@@ -631,6 +631,8 @@ struct svc_peer_new {
     const char *const *collections; /* taxii peers: "REMOTE_ID=COMMUNITY" pull subscriptions
                                        (added, or their community changed; progress kept) */
     size_t n_collections;
+    const char *identity;    /* mreza peers: the node's STIX identity (its API root's
+                                x_mreza_node.identity, checked on every run); "" clears */
     const char *unmarked;    /* taxii peers: clear|green (what an unmarked object is stored
                                 as), default (AMBER+STRICT of the owner); NULL not given */
 };
@@ -640,6 +642,7 @@ struct svc_peer_sub {
     char collection[64];
     char direction[8];
     char community[STORE_COMM_NAME_LEN]; /* the local community, or "" */
+    int64_t community_id;                /* its id, 0 when none */
     char added_after[40];
     int64_t objects, duplicates;
     char last_page_at[STORE_NODE_TIME_LEN];

@@ -86,6 +86,8 @@ static int pin_ok(const char *p)
 }
 
 /* in's settings over n (what is given replaces), then the whole checked. */
+static int uuid_ok(const char *id);
+
 static enum mz_err apply_conf(const struct svc_peer_new *in, struct store_node *n, struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
@@ -163,6 +165,16 @@ static enum mz_err apply_conf(const struct svc_peer_new *in, struct store_node *
                                 "--unmarked is clear or green (the operator vouches for the feed), or default "
                                 "(AMBER+STRICT of the owner: stored, read by nobody)");
     }
+    if (in->identity && *in->identity && (!uuid_ok(in->identity) || strlen(in->identity) >= sizeof n->identity))
+        return mz_error_set(err, MZ_EINVAL, "/identity",
+                            "--identity is the peer node's STIX identity id, identity--<UUID> (its `mreza node show`)");
+    if (in->identity) {
+        snprintf(n->identity, sizeof n->identity, "%s", in->identity);
+        for (char *c = n->identity; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    }
+    if (n->identity[0] && strcmp(n->kind, "mreza"))
+        return mz_error_set(err, MZ_EINVAL, "/identity", "--identity is for a mreza peer (a taxii peer names no node)");
     if ((in->unmarked || in->n_collections) && strcmp(n->kind, "taxii"))
         return mz_error_set(err, MZ_EINVAL, in->unmarked ? "/unmarked" : "/collection",
                             "--collection and --unmarked are for a taxii peer: a mreza peer's collections are its "
@@ -375,6 +387,7 @@ static int note_sub(void *ctx, const struct store_bookmark *b)
         snprintf(s->last_page_at, sizeof s->last_page_at, "%s", b->last_page_at);
         s->objects = b->objects;
         s->duplicates = b->duplicates;
+        s->community_id = b->community;
     }
     v->n_subs_total++;
     return 0;
@@ -386,6 +399,17 @@ static int note_key(void *ctx, const struct store_key *k)
 
     if (!(k->revoked && k->revoked <= f->now) && !(k->expires && k->expires <= f->now))
         f->v->keys_active++;
+    return 0;
+}
+
+/* The subscriptions' community names. */
+static int sub_comm(void *ctx, const struct store_community *c)
+{
+    struct svc_peer_view *v = ctx;
+
+    for (size_t i = 0; i < v->n_subs; i++)
+        if (v->subs[i].community_id == c->id)
+            snprintf(v->subs[i].community, sizeof v->subs[i].community, "%s", c->name);
     return 0;
 }
 
@@ -412,6 +436,8 @@ static enum mz_err fill_view(struct store *st, const struct store_node *n, struc
     rc = store_node_orgs(st, n->id, note_org, v, err);
     if (!rc)
         rc = store_bookmarks(st, n->id, note_sub, &f, err);
+    if (!rc && v->n_subs)
+        rc = store_community_list(st, sub_comm, v, err);
     if (!rc)
         rc = store_received_count(st, n->id, &v->received, err);
     if (!rc)
@@ -865,6 +891,7 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
     json_kv_str(b, "kind", n->kind, 0);
     json_kv_str(b, "direction", n->direction, 0);
     json_kv_str(b, "country", n->country, 1);
+    json_kv_str(b, "identity", n->identity, 1);
     json_kv_str(b, "verify", n->verify, 0);
     mz_buf_printf(b, ",\"plain_http\":%s,\"client_cert\":%s,\"require_client_cert\":%s,\"secret_set\":%s",
                   !strncmp(n->url, "http://", 7) ? "true" : "false", n->client_cert[0] ? "true" : "false",
@@ -913,6 +940,7 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
         mz_buf_puts(b, i ? ",{\"collection\":" : "{\"collection\":");
         mz_buf_json_str(b, s->collection);
         json_kv_str(b, "direction", s->direction, 0);
+        json_kv_str(b, "community", s->community, 1);
         json_kv_str(b, "added_after", s->added_after, 1);
         mz_buf_printf(b, ",\"objects\":%lld,\"duplicates\":%lld", (long long)s->objects, (long long)s->duplicates);
         json_kv_str(b, "last_page_at", s->last_page_at, 1);

@@ -246,10 +246,10 @@ static enum fed_code run_subs(struct run_ctx *c, struct mz_error *err)
     if (code == FED_OK && !c->taxii && c->pl->node.identity[0] && strcasecmp(d->node_identity, c->pl->node.identity)) {
         code = FED_IDENTITY;
         mz_error_set(err, MZ_EINVAL, "",
-                     "the peer's API root names node %s (%s), not %s, the identity bound to peer %s: the URL or the "
+                     "the peer's API root names %s%s%s, not %s, the identity bound to peer %s: the URL or the "
                      "certificate leads to another node",
-                     d->node_identity[0] ? d->node_identity : "(none)", d->node_name, c->pl->node.identity,
-                     c->pl->node.name);
+                     d->node_identity[0] ? d->node_identity : "no mreza node", d->node_name[0] ? " as " : "",
+                     d->node_name, c->pl->node.identity, c->pl->node.name);
     }
     for (size_t i = 0; code == FED_OK && i < c->pl->n_subs; i++) {
         const struct svc_sync_plan_sub *s = &c->pl->subs[i];

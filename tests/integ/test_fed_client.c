@@ -294,12 +294,90 @@ static void test_hostile_peers(void **state)
     assert_true(h_db_integrity_ok(&node));
 }
 
+/* A taxii peer without a collection has nothing to pull (config); `peer set
+ * --collection` adds one; without --unmarked its unmarked objects are stored
+ * AMBER+STRICT of its default organisation (read by nobody here). */
+static void test_unmarked_default_and_set_collection(void **state)
+{
+    const char *const peers[] = {"plain", NULL};
+    const char *add[] = {"peer", "add", "plain", "--url", NULL, "--kind", "taxii", "--ca-file", tls_file("ca", "pem"),
+                         "--org", "identity--feed0000-0000-4000-8000-000000000004", NULL};
+    const char *set[] = {"peer", "set", "plain", "--collection", COLL "=national", NULL};
+    const char *bad_set[] = {"peer", "set", "plain", "--collection", COLL "=nosuchcommunity", NULL};
+    char url[128], *out = NULL, *err = NULL;
+    json_t *j, *sub;
+
+    (void)state;
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/api1/", good.port);
+    add[4] = url;
+    assert_int_equal(h_cli_err(&node, &out, &err, add), 0);
+    free(out);
+    free(err);
+    assert_int_equal(sync_run(peers, &out), 1);
+    assert_non_null(strstr(line_of(out, "plain"), " config "));
+    free(out);
+    assert_int_not_equal(h_cli_err(&node, &out, &err, bad_set), 0);
+    assert_non_null(strstr(err, "nosuchcommunity"));
+    free(out);
+    free(err);
+    assert_int_equal(h_cli_err(&node, &out, &err, set), 0);
+    free(out);
+    free(err);
+    assert_int_equal(sync_run(peers, &out), 0);
+    assert_non_null(strstr(line_of(out, "plain"), "new=30 duplicate=0 refused=0 pages=5 "));
+    free(out);
+    assert_int_equal(h_db_count(&node, "via=(SELECT id FROM nodes WHERE name='plain') AND tlp=3 AND tlp_defaulted=1"),
+                     30);
+    j = peer_json("plain");
+    assert_string_equal(json_string_value(json_object_get(j, "unmarked")), "default");
+    sub = json_array_get(json_object_get(j, "subscriptions"), 0);
+    assert_string_equal(json_string_value(json_object_get(sub, "community")), "national");
+    assert_string_equal(json_string_value(json_object_get(sub, "collection")), COLL);
+    assert_int_equal(json_integer_value(json_object_get(sub, "objects")), 30);
+    json_decref(j);
+}
+
+/* A mreza peer whose API root does not name the identity bound to it (here: a server
+ * that names no node) is refused before any page: code identity. */
+static void test_mreza_peer_identity(void **state)
+{
+    const char *const peers[] = {"impostor", NULL};
+    const char *add[] = {"peer", "add", "impostor", "--url", NULL, "--ca-file", tls_file("ca", "pem"), "--identity",
+                         "identity--0dde0000-0000-4000-8000-00000000000a", NULL};
+    const char *taxii_ident[] = {"peer", "set", "plain", "--identity", "identity--0dde0000-0000-4000-8000-00000000000b",
+                                 NULL};
+    char url[128], *out = NULL, *err = NULL;
+    json_t *j;
+
+    (void)state;
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/api1/", good.port);
+    add[4] = url;
+    assert_int_equal(h_cli_err(&node, &out, &err, add), 0);
+    free(out);
+    free(err);
+    assert_int_not_equal(h_cli_err(&node, &out, &err, taxii_ident), 0);
+    assert_non_null(strstr(err, "mreza peer"));
+    free(out);
+    free(err);
+    assert_int_equal(sync_run(peers, &out), 1);
+    assert_non_null(strstr(line_of(out, "impostor"), " identity "));
+    assert_non_null(strstr(line_of(out, "impostor"), "pages=0 "));
+    free(out);
+    j = peer_json("impostor");
+    assert_string_equal(err_code(j), "identity");
+    assert_string_equal(json_string_value(json_object_get(j, "identity")), "identity--0dde0000-0000-4000-8000-00000000000a");
+    json_decref(j);
+    assert_int_equal(count_received("impostor"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pull_pages_then_bookmark),
         cmocka_unit_test(test_resume_after_stall),
         cmocka_unit_test(test_hostile_peers),
+        cmocka_unit_test(test_unmarked_default_and_set_collection),
+        cmocka_unit_test(test_mreza_peer_identity),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
