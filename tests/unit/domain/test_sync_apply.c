@@ -24,7 +24,12 @@
  *     through, the copy refused as another's (F3: the page failed with an empty
  *     message, forever); an object skipped by sync.max_objects_per_id counts as
  *     refused_cap, a malformed date_added is refused, a peer key's refusal names
- *     the peer node (F7). */
+ *     the peer node (F7);
+ *   - svc_sync_plan: a mreza peer's subscriptions are its mreza-direct view and each
+ *     community but national that an organisation here reads (regional, not energy),
+ *     with their bookmarks; a paused peer has none; a taxii peer's are its
+ *     --collection pairs with their community; svc_sync_run_begin/end keep the
+ *     status fields (failures counted, last_error kept until a success). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -575,6 +580,87 @@ static void test_peer_refusal_names_the_node(void **state)
     svc_principal_release(&p);
 }
 
+static void test_plan_and_status(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_plan *pl = calloc(1, sizeof *pl);
+    struct svc_sync_out out;
+    struct svc_peer_new in;
+    struct store_node n;
+    struct mz_error err;
+    char objs[4096] = "", metas[4096] = "", *env;
+    const char *colls[] = {"feed-coll=regional"};
+    const char *bad_colls[] = {"feed-coll=nosuch"};
+    char key[SVC_KEY_LEN];
+    const char *orgs[] = {"identity--4f0c0000-0000-4000-8000-0000000000dd"};
+
+    assert_non_null(pl);
+    /* a page from me sets its mreza-direct bookmark */
+    add(objs, metas, sizeof objs, 1, IDENT_ME, TLP_GREEN, NULL, f->regional, "green");
+    env = envelope(objs, metas);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(svc_sync_plan(f->st, &f->console, "me", pl, &err), MZ_OK);
+    assert_string_equal(pl->node.name, "me");
+    assert_int_equal(pl->n_subs, 2);
+    assert_string_equal(pl->subs[0].collection, "mreza-direct");
+    assert_string_equal(pl->subs[0].added_after, "2025-02-01T00:00:00.000009Z");
+    assert_string_equal(pl->subs[1].collection, f->regional);
+    assert_string_equal(pl->subs[1].community_name, "regional");
+    assert_string_equal(pl->subs[1].added_after, "");
+    assert_int_equal(pl->owner_org, 0);
+    assert_int_equal(svc_sync_plan(f->st, &f->console, "nobody", pl, &err), MZ_ENOTFOUND);
+
+    /* paused: nothing to run */
+    memset(&in, 0, sizeof in);
+    in.allow_http = in.paused = -1;
+    in.interval = -1;
+    in.paused = 1;
+    assert_int_equal(svc_peer_set(f->st, &f->console, "me", &in, NULL, &err), MZ_OK);
+    assert_int_equal(svc_sync_plan(f->st, &f->console, "me", pl, &err), MZ_OK);
+    assert_int_equal(pl->n_subs, 0);
+
+    /* a taxii peer: its collections, its default organisation, its unmarked level */
+    memset(&in, 0, sizeof in);
+    in.allow_http = in.paused = -1;
+    in.interval = -1;
+    in.name = "feed";
+    in.url = "https://feed.example/api1/";
+    in.kind = "taxii";
+    in.orgs = orgs;
+    in.n_orgs = 1;
+    in.collections = bad_colls;
+    in.n_collections = 1;
+    assert_int_equal(svc_peer_add(f->st, &f->console, &in, NULL, key, &err), MZ_EINVAL);
+    assert_string_equal(err.field, "/collection");
+    in.collections = colls;
+    in.unmarked = "green";
+    assert_int_equal(svc_peer_add(f->st, &f->console, &in, NULL, key, &err), MZ_OK);
+    assert_int_equal(svc_sync_plan(f->st, &f->console, "feed", pl, &err), MZ_OK);
+    assert_int_equal(pl->n_subs, 1);
+    assert_string_equal(pl->subs[0].collection, "feed-coll");
+    assert_string_equal(pl->subs[0].community_name, "regional");
+    assert_true(pl->owner_org > 0);
+    assert_int_equal(pl->unmarked, TLP_GREEN + 1);
+
+    /* the status of runs */
+    assert_int_equal(svc_sync_run_begin(f->st, &f->console, pl->node.id, &err), MZ_OK);
+    assert_int_equal(svc_sync_run_end(f->st, &f->console, pl->node.id, "timeout", "it hung", "feed-coll", &err), MZ_OK);
+    assert_int_equal(svc_sync_run_end(f->st, &f->console, pl->node.id, "tls", "bad pin", "", &err), MZ_OK);
+    assert_int_equal(store_node_by_id(f->st, pl->node.id, &n, &err), MZ_OK);
+    assert_true(n.last_attempt[0] != 0);
+    assert_string_equal(n.last_success, "");
+    assert_string_equal(n.last_error_code, "tls");
+    assert_string_equal(n.last_error, "bad pin");
+    assert_int_equal(n.failures, 2);
+    assert_int_equal(svc_sync_run_end(f->st, &f->console, pl->node.id, "", NULL, NULL, &err), MZ_OK);
+    assert_int_equal(store_node_by_id(f->st, pl->node.id, &n, &err), MZ_OK);
+    assert_true(n.last_success[0] != 0);
+    assert_string_equal(n.last_error_code, "");
+    assert_int_equal(n.failures, 0);
+    free(pl);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -590,6 +676,7 @@ int main(void)
         T(test_objects_per_id_skip_counted_as_cap),
         T(test_date_added_checked),
         T(test_peer_refusal_names_the_node),
+        T(test_plan_and_status),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
