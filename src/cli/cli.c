@@ -91,7 +91,8 @@ static const struct cli_command commands[] = {
      .summary = "unbind an organisation from the peer: nothing more is received for it"},
     {.name = "sync", .fn = cli_sync, .args = "[PEER…]", .max_args = -1,
      .summary = "sync now: one pull run of each peer named (default: every peer not paused); a summary line each",
-     .exit_status = "0 every run succeeded; 1 a peer's run failed (its code on its line) or ran elsewhere; 2 usage"},
+     .exit_status = "exit status: 0 every run succeeded, 1 a peer's run failed (its code on its line) or ran "
+                    "elsewhere, 2 wrong command line or unknown peer (nothing done)"},
     {.name = "version", .fn = cli_version, .flags = CLI_CMD_NO_CONF,
      .summary = "print mreza's version (also `mreza --version`)"},
     {.name = "help", .fn = cli_help, .args = "[COMMAND [SUBCOMMAND]]", .max_args = 2, .flags = CLI_CMD_NO_CONF,
