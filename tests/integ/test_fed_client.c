@@ -15,7 +15,12 @@
  *   - hostile peers (repeat_next, html_error, hang) end their own run with their code
  *     (peer show --json's last_error, consecutive_failures) while a compliant peer in
  *     the same `mreza sync` completes; exit 1 names the failure, exit 0 when all
- *     succeed, 2 for an unknown peer.
+ *     succeed, 2 for an unknown peer;
+ *   - a taxii peer without --collection fails its run (config) until `peer set
+ *     --collection`; without --unmarked its objects are stored AMBER+STRICT;
+ *   - a mreza peer whose API root does not name its bound --identity: `identity`,
+ *     before any page; a real mreza node as a mreza peer: `auth` without the key it
+ *     issued, ok with it (discovery over TLS, nothing subscribed there yet).
  * No sleeps: the server is steered on its stdin; timeouts are forced by its hang and
  * stall modes with a 1 s request timeout. Every test failed before the sync client:
  * there was no `mreza sync` (exit 2, unknown command). */
@@ -370,6 +375,60 @@ static void test_mreza_peer_identity(void **state)
     assert_int_equal(count_received("impostor"), 0);
 }
 
+/* A real mreza node over TLS as a mreza peer: without the key it issued this node,
+ * the run ends with `auth` (401 on its API root); with it (peer secret), the run
+ * goes on and, as the node lists no collection this node subscribes to (no
+ * community read here; its mreza-direct view is the server side's, not built),
+ * ends ok with no page. (A node names its identity in x_mreza_node only once it
+ * has one; the identity check's refusal is test_mreza_peer_identity's.) */
+static void test_mreza_peer_real_node(void **state)
+{
+    struct hnode b;
+    const char *const peers[] = {"nodeb", NULL};
+    char key_admin[64], url[128], keyfile[320], *out = NULL, *err = NULL, *k;
+    const char *add_on_b[] = {"peer", "add", "nodea", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
+    const char *add[] = {"peer", "add", "nodeb", "--url", url, "--ca-file", tls_file("ca", "pem"), NULL};
+    const char *secret[] = {"peer", "secret", "nodeb", keyfile, NULL};
+    json_t *j;
+    FILE *f;
+
+    (void)state;
+    h_node_init(&b);
+    h_add_org(&b, "me-cirt", "ME", "national-csirt");
+    h_add_user(&b, "staff@me-cirt", "me-cirt", "node-admin", key_admin);
+    /* b knows this node as peer nodea: the key this node presents there */
+    assert_int_equal(h_cli_err(&b, &out, &err, add_on_b), 0);
+    k = strstr(out, "\nmz_");
+    assert_non_null(k);
+    snprintf(keyfile, sizeof keyfile, "%s/key-for-b", node.dir);
+    f = fopen(keyfile, "w");
+    assert_non_null(f);
+    fprintf(f, "%s", k + 1);
+    fclose(f);
+    free(out);
+    free(err);
+    h_start_tls(&b, &T, "node", NULL, NULL);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/taxii2/api/", b.port);
+    assert_int_equal(h_cli_err(&node, &out, &err, add), 0);
+    free(out);
+    free(err);
+    assert_int_equal(sync_run(peers, &out), 1);
+    assert_non_null(strstr(line_of(out, "nodeb"), " auth "));
+    free(out);
+    assert_int_equal(h_cli_err(&node, &out, &err, secret), 0);
+    free(out);
+    free(err);
+    assert_int_equal(sync_run(peers, &out), 0);
+    assert_non_null(strstr(line_of(out, "nodeb"), " ok "));
+    assert_non_null(strstr(line_of(out, "nodeb"), "pages=0 "));
+    free(out);
+    j = peer_json("nodeb");
+    assert_true(json_is_null(json_object_get(j, "last_error")));
+    assert_true(json_is_string(json_object_get(j, "last_success")));
+    json_decref(j);
+    assert_int_equal(h_node_free(&b), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +437,8 @@ int main(void)
         cmocka_unit_test(test_hostile_peers),
         cmocka_unit_test(test_unmarked_default_and_set_collection),
         cmocka_unit_test(test_mreza_peer_identity),
+        cmocka_unit_test(test_mreza_peer_real_node),
+        cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
