@@ -561,7 +561,7 @@ enum mz_err svc_sync_plan(struct store *st, const struct principal *p, const cha
     struct plan_fill f;
     struct store_bookmark *b = NULL;
     uint64_t wr = 0;
-    enum mz_err rc = authz_check(p, AUTHZ_PEER_LIST, err);
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err); /* it reads the peer's secret */
 
     memset(out, 0, sizeof *out);
     if (rc)

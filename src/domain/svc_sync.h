@@ -103,8 +103,8 @@ struct svc_sync_plan {
     struct svc_sync_plan_sub subs[SVC_SYNC_MAX_SUBS];
 };
 
-/* The pull subscriptions of peer name (read only; the console or a node admin: the
- * node itself runs syncs). A taxii peer: its configured collection -> community
+/* The pull subscriptions of peer name (read only; the console alone, as it reads the
+ * key this node presents to the peer: the node itself runs syncs). A taxii peer: its configured collection -> community
  * pairs (`peer add|set --collection`). A mreza peer: its "mreza-direct" view, and
  * each community other than national that a local organisation reads (the caller
  * keeps those the peer lists among its collections). MZ_ENOTFOUND for no such peer;

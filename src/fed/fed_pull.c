@@ -105,6 +105,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
     char *url = malloc(url_cap), *next = malloc(sizeof s->next);
     char after[FED_TIME_LEN];
     int retried_next = 0;
+    long pages = 0;
     enum fed_code code = FED_OK;
 
     if (!url || !next) {
@@ -143,7 +144,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         code = fed_http_fetch(c->h, &rq, &r, err);
         /* a next kept from an earlier run that the server no longer takes (400):
          * asked again by added_after, once */
-        if (code == FED_OK && r.status == 400 && ask.by_next && !retried_next && !c->run->pages) {
+        if (code == FED_OK && r.status == 400 && ask.by_next && !retried_next && !pages) {
             retried_next = 1;
             next[0] = '\0';
             fed_resp_free(&r);
@@ -172,6 +173,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
             fed_resp_free(&r);
             break;
         }
+        pages++;
         c->run->pages++;
         c->run->objects += out.objects;
         c->run->stored += out.stored;

@@ -15,7 +15,8 @@
  *   - hostile peers (repeat_next, html_error, hang) end their own run with their code
  *     (peer show --json's last_error, consecutive_failures) while a compliant peer in
  *     the same `mreza sync` completes; exit 1 names the failure, exit 0 when all
- *     succeed, 2 for an unknown peer;
+ *     succeed, 2 for an unknown peer; a peer whose lock is held elsewhere is skipped
+ *     (busy) while the others run;
  *   - a taxii peer without --collection fails its run (config) until `peer set
  *     --collection`; without --unmarked its objects are stored AMBER+STRICT;
  *   - a mreza peer whose API root does not name its bound --identity: `identity`,
@@ -37,6 +38,7 @@
 
 #include "harness.h"
 #include "harness_fed.h"
+#include "util/lockfile.h"
 
 #define SERVER "tests/taxii/taxii_server.py"
 #define COLL "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
@@ -296,6 +298,29 @@ static void test_hostile_peers(void **state)
     assert_int_equal(count_received("bad"), 30);
     assert_int_equal(sync_run(unknown, &out), 2);
     free(out);
+    /* a peer whose lock is held (a sync running elsewhere) is skipped: busy, its
+     * status untouched; the others run */
+    {
+        const char *const both[] = {"bad", "feed", NULL};
+        struct mz_lock lock = {-1};
+        struct mz_error lerr;
+        char path[512];
+        long holder = 0;
+        json_t *j;
+
+        snprintf(path, sizeof path, "%s/sync/bad.lock", node.dir);
+        assert_int_equal(mz_lock_try(path, &lock, &holder, &lerr), MZ_OK);
+        assert_int_equal(sync_run(both, &out), 1);
+        assert_non_null(strstr(line_of(out, "bad"), " busy "));
+        assert_non_null(strstr(line_of(out, "feed"), " ok "));
+        free(out);
+        j = peer_json("bad");
+        assert_true(json_is_null(json_object_get(j, "last_error")));
+        json_decref(j);
+        mz_lock_release(&lock);
+        assert_int_equal(sync_run(both, &out), 0);
+        free(out);
+    }
     assert_true(h_db_integrity_ok(&node));
 }
 
