@@ -14,10 +14,11 @@
 
 #define SVC_TAXII_VIEW_ALL "all"
 #define SVC_TAXII_VIEW_INDICATORS "indicators"
+#define SVC_TAXII_VIEW_DIRECT "mreza-direct"
 
 /* A collection as p is shown it. */
 struct svc_collection {
-    enum svc_view view;                     /* SVC_VIEW_COMMUNITY, _ALL or _INDICATORS */
+    enum svc_view view;                     /* SVC_VIEW_COMMUNITY, _ALL, _INDICATORS or _DIRECT */
     char id[40];                            /* UUID: the community's, or the view's (kept in meta) */
     char alias[STORE_COMM_NAME_LEN];        /* the community's name, "all", "indicators" */
     char title[STORE_COMM_TITLE_LEN];
@@ -75,7 +76,16 @@ struct svc_taxii_page {
     char first[MZ_TIME_STRLEN];    /* date_added of the first and last row served (an */
     char last[MZ_TIME_STRLEN];     /* empty page: added_after, or the epoch) */
     size_t n;
+    /* a peer's envelope carries x_mreza_meta (docs/federation.md 8.2): with_meta, and
+     * the communities it hosts (meta_comm) with their UUIDs by bit */
+    int with_meta;
+    uint64_t meta_comm;
+    char comm_uuid[STORE_COMM_MAX][40];
 };
+
+/* The UUIDs (into out, at most cap, pointing into page) of the communities of comm
+ * that page's peer hosts, by bit; how many. */
+int svc_taxii_meta_communities(const struct svc_taxii_page *page, uint64_t comm, const char **out, size_t cap);
 
 /* Read collection coll (id or alias) as p: kind's rows, in the collection's order
  * (a community's grants; a view's effective grants for p), each row's date_added its
