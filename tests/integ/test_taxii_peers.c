@@ -43,6 +43,8 @@
 static struct hnode node;
 static char key_analyst[64], key_viewer[64], key_me[64], key_rs[64];
 static char ident_al[64], ident_bank[64], regional_uuid[40];
+static long rs_push_status;
+static int rs_push_stored, regional_can_write;
 static struct hresp last;
 static json_t *last_json;
 
@@ -166,7 +168,7 @@ static int setup(void **state)
     h_start(&node, NULL);
     assert_int_equal(req("GET", "/taxii2/api/collections/regional/", key_me, NULL, NULL), 200);
     snprintf(regional_uuid, sizeof regional_uuid, "%s", json_string_value(json_object_get(last_json, "id")));
-    assert_true(json_is_true(json_object_get(last_json, "can_write")));
+    regional_can_write = json_is_true(json_object_get(last_json, "can_write"));
     post("regional", ID(01), GREEN, "green-regional.example", NULL);
     post(NULL, ID(02), GREEN, "green-national.example", NULL);
     post(NULL, ID(03), CLEAR, "clear.example", NULL);
@@ -177,11 +179,10 @@ static int setup(void **state)
     snprintf(a, sizeof a, "\"" IDENT_ME "\",\"%s\"", ident_bank);
     post(NULL, ID(07), STRICT, "strict-both.example", a);
     post(NULL, ID(08), RED, "red.example", NULL);
-    /* a version received from another peer: rs pushes its organisation's GREEN */
-    assert_int_equal(push(key_rs, ID(09), IDENT_RS), 202);
-    assert_int_equal(json_integer_value(json_object_get(last_json, "success_count")), 1);
-    assert_int_equal(h_db_count(&node, "stix_id = '" ID(09) "' AND via = (SELECT id FROM nodes WHERE name = 'rs')"),
-                     1);
+    /* a version received from another peer: rs pushes its organisation's GREEN
+     * (test_peer_push checks what became of it) */
+    rs_push_status = push(key_rs, ID(09), IDENT_RS);
+    rs_push_stored = (int)json_integer_value(json_object_get(last_json, "success_count"));
     return 0;
 }
 
@@ -231,6 +232,8 @@ static void test_peer_reads_green_alone_in_a_community(void **state)
     json_t *comms;
 
     (void)state;
+    /* the version rs sent is here (to be left out below) */
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(09) "' AND via != 0"), 1);
     assert_int_equal(req("GET", "/taxii2/api/collections/regional/objects/?match[version]=all", key_me, NULL, NULL),
                      200);
     assert_int_equal(json_array_size(json_object_get(last_json, "objects")), 1);
@@ -289,6 +292,9 @@ static void test_members_see_no_direct_view_nor_meta(void **state)
     size_t i;
 
     (void)state;
+    /* the same read as a peer has x_mreza_meta; as a member it has none */
+    assert_int_equal(req("GET", "/taxii2/api/collections/regional/objects/", key_me, NULL, NULL), 200);
+    assert_non_null(json_object_get(last_json, "x_mreza_meta"));
     assert_int_equal(req("GET", "/taxii2/api/collections/", key_analyst, NULL, NULL), 200);
     json_array_foreach(json_object_get(last_json, "collections"), i, c)
         assert_string_not_equal(json_string_value(json_object_get(c, "alias")), "mreza-direct");
@@ -352,6 +358,13 @@ static void test_peer_push(void **state)
     json_t *f;
 
     (void)state;
+    /* a peer writes where its organisation is a write-member */
+    assert_true(regional_can_write);
+    /* rs's push (setup) landed: via rs */
+    assert_int_equal(rs_push_status, 202);
+    assert_int_equal(rs_push_stored, 1);
+    assert_int_equal(h_db_count(&node, "stix_id = '" ID(09) "' AND via = (SELECT id FROM nodes WHERE name = 'rs')"),
+                     1);
     /* its own organisation's GREEN lands: via the peer, one received row */
     assert_int_equal(push(key_me, ID(20), IDENT_ME), 202);
     assert_string_equal(json_string_value(json_object_get(last_json, "status")), "complete");
