@@ -1,7 +1,7 @@
 /* domain/svc_taxii.h - the use cases of the TAXII 2.1 server's read side (issue 11,
  * docs/federation.md section 8): the collections a principal sees (8.1: the
  * communities its organisation is a member of, then the views `all` and
- * `indicators`), the API root's facts of the node, and the reads of a collection
+ * `indicators`; a peer's: its communities and `mreza-direct`), the API root's facts of the node, and the reads of a collection
  * (objects, one object, manifest, versions) with TAXII's filters. The reads are
  * svc_list (svc_objects.c): the same store query and the same TLP decision
  * (tlp_can_read) as REST's list, never a second copy. api/api_taxii*.c translate
@@ -31,7 +31,8 @@ typedef int (*svc_collection_fn)(void *ctx, const struct svc_collection *c);
  * a member's organisation's communities (can_read / can_write from the membership,
  * can_write also needing a role that writes objects) and the two views (can_read 1,
  * can_write 0); an unauthenticated reader (api.public_read) the indicators view
- * alone. The views' ids are made the first time they are asked for and kept in the
+ * alone; a peer (ROLE_PEER) the communities where it hosts a member (can_write: a
+ * write-member) and mreza-direct, never the members' views. The views' ids are made the first time they are asked for and kept in the
  * store's meta. */
 enum mz_err svc_collections(struct store *st, const struct principal *p, svc_collection_fn fn, void *ctx,
                             struct mz_error *err);
