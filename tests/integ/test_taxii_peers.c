@@ -397,6 +397,9 @@ static void test_peer_push(void **state)
     assert_int_equal(req("GET", "/taxii2/api/collections/regional/objects/", key_rs, NULL, NULL), 200);
     assert_false(holds(ID(20)));
     assert_true(holds(ID(01)));
+    /* a collection that is not the peer's (national): 404 as if there were none */
+    assert_int_equal(req("POST", "/taxii2/api/collections/national/objects/", key_me, TAXII_TYPE, "{\"objects\":[]}"),
+                     404);
     /* a member still needs a role that writes: a viewer is 403 on the headers */
     assert_int_equal(push(key_viewer, ID(22), ident_al), 403);
     assert_true(h_healthy(&node));
