@@ -39,6 +39,8 @@ struct page {
     struct mz_buf b;
     struct taxii_list w;
     enum svc_taxii_read_kind kind;
+    const struct svc_taxii_page *info; /* a peer's: x_mreza_meta's facts */
+    struct mz_buf meta;
 };
 
 static int page_row(void *ctx, const struct store_row *row)
@@ -52,6 +54,13 @@ static int page_row(void *ctx, const struct store_row *row)
         rc = taxii_list_version(&pg->w, row->version);
     else
         rc = taxii_list_object(&pg->w, row->body, row->body_len);
+    if (!rc && pg->kind != SVC_TAXII_MANIFEST && pg->kind != SVC_TAXII_VERSIONS && pg->info->with_meta) {
+        /* a peer's envelope: the object's entry of x_mreza_meta (docs/federation.md 8.2) */
+        const char *comms[STORE_COMM_MAX];
+        struct taxii_meta m = {row->stix_id, row->version, row->submitted_by, row->date_added, comms, 0};
+        m.n_communities = (size_t)svc_taxii_meta_communities(pg->info, row->comm, comms, STORE_COMM_MAX);
+        rc = taxii_list_meta(&pg->w, &pg->meta, &m);
+    }
     return rc != MZ_OK; /* a reply over http.max_reply: latched, api_reply answers 413 */
 }
 
@@ -75,7 +84,9 @@ static enum MHD_Result read_collection(struct api_req *r, enum svc_taxii_read_ki
         return api_reply_error(r, &err);
     memset(&pg, 0, sizeof pg);
     pg.kind = kind;
+    pg.info = &info;
     mz_buf_init(&pg.b, api_reply_limit(r));
+    mz_buf_init(&pg.meta, api_reply_limit(r));
     taxii_list_begin(&pg.w, &pg.b,
                      kind == SVC_TAXII_MANIFEST ? TAXII_MANIFEST
                      : kind == SVC_TAXII_VERSIONS ? TAXII_VERSIONS
@@ -85,9 +96,11 @@ static enum MHD_Result read_collection(struct api_req *r, enum svc_taxii_read_ki
     node_store_release(r->node, st);
     if (rc) {
         mz_buf_free(&pg.b);
+        mz_buf_free(&pg.meta);
         return api_reply_error(r, &err);
     }
-    taxii_list_end(&pg.w, info.next[0] != '\0', info.next);
+    taxii_list_end(&pg.w, info.next[0] != '\0', info.next); /* latched in pg.b: 413 */
+    mz_buf_free(&pg.meta);
     snprintf(r->taxii_first, sizeof r->taxii_first, "%s", info.first);
     snprintf(r->taxii_last, sizeof r->taxii_last, "%s", info.last);
     return api_reply(r, 200, &pg.b, API_TAXII_TYPE);

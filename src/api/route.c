@@ -368,7 +368,10 @@ int route_admit(struct api_req *r, enum MHD_Result *ret)
             return 1;
         }
         mz_error_clear(&err);
-        if (rt->action >= 0 && authz_check(&r->who, (enum authz_action)rt->action, &err)) {
+        /* a peer pushes into a collection (docs/federation.md 8.2: svc_sync_receive,
+         * whose admission decides each object); members still need the route's action */
+        if (rt->action >= 0 && !(r->who.role == ROLE_PEER && rt->handler == api_taxii_objects_post) &&
+            authz_check(&r->who, (enum authz_action)rt->action, &err)) {
             *ret = api_reply_error(r, &err);
             return 1;
         }

@@ -327,7 +327,9 @@ enum svc_view {
     SVC_VIEW_REST = 0,
     SVC_VIEW_COMMUNITY, /* svc_query.community names the one community */
     SVC_VIEW_ALL,
-    SVC_VIEW_INDICATORS
+    SVC_VIEW_INDICATORS,
+    SVC_VIEW_DIRECT /* a peer's mreza-direct: what it reads here that is not GREEN, and
+                       the node's directory (docs/federation.md 8.1) */
 };
 
 /* The versions of an object a list serves (TAXII's match[version]). */
@@ -505,8 +507,13 @@ enum mz_err svc_share(struct store *st, const struct principal *p, const struct 
 /* Called for each visible row; return nonzero to stop. */
 typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);
 
+/* Is row (a version of the store) the directory's: the GREEN identity object of one
+ * of this node's organisations (what every peer reads: docs/federation.md 3, 7)? */
+int svc_directory_row(struct store *st, const struct store_row *row);
 /* List what p may see. next_out (CURSOR_STRLEN bytes) receives the token of the next
- * page, or "" when there is none. */
+ * page, or "" when there is none. A peer (ROLE_PEER) reads in a TAXII view alone
+ * (svc_query.view), only versions posted here, every version (no model choice) but
+ * withdrawn ones: docs/federation.md 8.1. */
 enum mz_err svc_list(struct store *st, const struct principal *p, const struct svc_query *q,
                      svc_row_fn fn, void *ctx, char *next_out, struct mz_error *err);
 enum mz_err svc_count(struct store *st, const struct principal *p, const struct svc_query *q,

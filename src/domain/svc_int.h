@@ -28,7 +28,8 @@ enum mz_err svc_principal_comm(struct store *st, struct principal *p, struct mz_
 /* The ROLE_PEER principal of node (its name for the log): the identities of the
  * organisations homed there (node 0: this node's own, the principal this node is to
  * a peer: domain/svc_sync.c's admission) and the communities they read and write.
- * Release it with svc_principal_release. */
+ * out is filled whole (what it held before is not read). Release it with
+ * svc_principal_release. */
 enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name, struct principal *out,
                                struct mz_error *err);
 

@@ -596,8 +596,10 @@ enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name,
     struct tlp_idents *set;
     const char **v;
     char *ids;
-    enum mz_err rc = store_node_orgs(st, node, collect_ident, &l, err);
+    enum mz_err rc;
 
+    memset(out, 0, sizeof *out); /* the whole principal is this function's: nothing else of a user's */
+    rc = store_node_orgs(st, node, collect_ident, &l, err);
     if (!rc && l.failed)
         rc = mz_error_set(err, MZ_ENOMEM, "", "a node's organisations do not fit in memory");
     if (!rc)

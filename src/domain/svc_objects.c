@@ -35,12 +35,26 @@ static enum mz_err to_taxii_query(struct store *st, const struct principal *p, c
     sq->ids = q->ids;
     sq->n_ids = q->n_ids;
     sq->all_versions = q->version_sel != SVC_VERSION_LAST;
+    if (p->role == ROLE_PEER) {
+        /* a peer reads what was posted here, never what another peer sent
+         * (loop-free: docs/federation.md 10.4), every version, each by one path: a
+         * community's collection its GREEN, mreza-direct every other level and the
+         * node's directory (8.1) */
+        sq->local_only = 1;
+        sq->all_versions = 1;
+        sq->lvl_mask = q->view == SVC_VIEW_COMMUNITY ? 1u << TLP_GREEN : ~(1u << TLP_GREEN);
+        sq->directory = q->view == SVC_VIEW_COMMUNITY ? -1 : 1;
+    }
     if (q->view == SVC_VIEW_COMMUNITY) {
         struct store_community k;
         enum mz_err rc = store_community_by_name(st, q->community, &k, NULL);
         if (rc)
             return rc;
         sq->grants_of = k.id;
+    } else if (q->view == SVC_VIEW_DIRECT) {
+        /* every row at its date_added: a version that is not GREEN is served at its
+         * first grant, and no re-share moves it */
+        sq->order = STORE_ORDER_EFFECTIVE;
     } else {
         /* a view: each version at its effective grant for p (8.1): its first grant,
          * or for GREEN shared into p's read communities only after it was posted, its
@@ -338,14 +352,31 @@ static void row_meta(const struct store_row *row, struct tlp_meta *m)
     m->shared_to = row->shared_to;
 }
 
+int svc_directory_row(struct store *st, const struct store_row *row)
+{
+    int64_t org = 0, user = 0, home = -1;
+
+    if (row->tlp != TLP_GREEN || strcmp(row->type, "identity") != 0 ||
+        store_identity_owner(st, row->stix_id, &org, &user, NULL) != MZ_OK || user != 0 || org <= 0 ||
+        store_org_node(st, org, &home, NULL) != MZ_OK)
+        return 0;
+    return home == 0;
+}
+
 /* May p read row, which the store's TLP prefilter let through? Every row is asked
  * again (tlp_can_read); a "no" means the prefilter and tlp_can_read disagree, a bug:
  * the row is withheld and the disagreement logged. */
-static int prefilter_confirmed(const struct principal *p, const struct store_row *row)
+static int prefilter_confirmed(struct store *st, const struct principal *p, const struct store_row *row)
 {
     struct tlp_meta m;
 
     row_meta(row, &m);
+    if (p->role == ROLE_PEER) {
+        /* a peer's prefilter is wider (tlp_visibility): the peer column decides each
+         * row, and a "no" is no disagreement */
+        m.directory = svc_directory_row(st, row);
+        return tlp_can_read(p, &m);
+    }
     if (tlp_can_read(p, &m))
         return 1;
     MZ_LOG(MZ_LOG_ERROR, "event=tlp_prefilter_mismatch seq=%lld", (long long)row->seq);
@@ -360,9 +391,14 @@ static int list_row(void *vctx, const struct store_row *row)
 
     c->last_seq = row->seq;
     c->last_us = row->added_us;
-    if (!prefilter_confirmed(c->p, row))
+    if (!prefilter_confirmed(c->ch.st, c->p, row))
         return 0;
-    s = c->sel ? is_selected(&c->ch, row, c->sel) : is_served(&c->ch, row, c->all);
+    if (c->p->role == ROLE_PEER && !c->sel)
+        /* no R2/R3 choice for a peer: every version it may read, but none withdrawn
+         * (R7: its tombstone travels instead) */
+        s = !row->wd_keep;
+    else
+        s = c->sel ? is_selected(&c->ch, row, c->sel) : is_served(&c->ch, row, c->all);
     if (s < 0)
         return 1; /* c->ch.rc says why */
     if (!s)
@@ -646,7 +682,7 @@ static int export_wanted(struct export_page *pg, const struct store_row *row)
     struct svc_export *x = pg->x;
     int s;
 
-    if (!prefilter_confirmed(&x->who, row)) {
+    if (!prefilter_confirmed(x->st, &x->who, row)) {
         x->sq.after_seq = row->seq;
         return 0;
     }

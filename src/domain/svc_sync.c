@@ -364,6 +364,42 @@ static void count(struct svc_sync_out *o, enum verdict v)
     }
 }
 
+typedef void (*item_fn)(void *ctx, const char *id, const char *version, int duplicate, const char *refusal);
+
+static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
+                              item_fn item, void *item_ctx, struct svc_sync_out *out, struct mz_error *err);
+
+/* Tell item what became of obj (its meta entry beside it). */
+static void tell(item_fn item, void *item_ctx, json_t *obj, json_t *meta, enum verdict v,
+                 const struct mz_error *oerr)
+{
+    static const char *const why[] = {
+        [V_OWNER] = "refused (owner): its owner is no organisation bound to your node, or the object is "
+                    "another's here",
+        [V_COMMUNITY] = "refused (community): a GREEN version must be shared into a community hosted here of "
+                        "which its owner is a write-member",
+        [V_TLP] = "refused (tlp): this node could not have been sent this version (RED, or AMBER not "
+                  "addressed to an organisation of this node)",
+        [V_INVALID] = "refused (invalid)",
+        [V_CONFLICT] = "refused (conflict): this version is held here with other content",
+        [V_CAP] = "refused (cap): the object has too many versions here",
+    };
+    const char *id = json_string_value(json_object_get(obj, "id"));
+    const char *version = json_string_value(json_object_get(obj, "modified"));
+    char msg[1400];
+
+    if (!id)
+        id = json_string_value(json_object_get(meta, "id"));
+    if (!version)
+        version = json_string_value(json_object_get(meta, "version"));
+    if (v == V_STORED || v == V_DUPLICATE) {
+        item(item_ctx, id, version, v == V_DUPLICATE, NULL);
+        return;
+    }
+    snprintf(msg, sizeof msg, "%s%s%s", why[v], oerr->msg[0] ? ": " : "", oerr->msg);
+    item(item_ctx, id, version, 0, msg);
+}
+
 /* The page's bookmark: the previous one plus this page's counts. */
 static enum mz_err bookmark(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
                             const struct svc_sync_out *o, struct mz_error *err)
@@ -408,6 +444,15 @@ enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const 
                              size_t len, const struct bundle_limits *lim, struct svc_sync_out *out,
                              struct mz_error *err)
 {
+    return svc_sync_receive_items(st, p, collection, body, len, lim, NULL, NULL, out, err);
+}
+
+enum mz_err svc_sync_receive_items(struct store *st, const struct principal *p, const char *collection,
+                                   const char *body, size_t len, const struct bundle_limits *lim,
+                                   void (*item)(void *ctx, const char *id, const char *version, int duplicate,
+                                                const char *refusal),
+                                   void *item_ctx, struct svc_sync_out *out, struct mz_error *err)
+{
     struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim, 0, 0, 0};
     struct svc_sync_page page = {body, len, NULL, NULL};
 
@@ -416,11 +461,17 @@ enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const 
         return mz_error_set(err, MZ_EFORBIDDEN, "", "only a peer node pushes pages here (its peer key)");
     if (!collection || !*collection || strlen(collection) >= sizeof ((struct store_bookmark *)0)->collection)
         return mz_error_set(err, MZ_EINVAL, "collection", "a pushed page names the collection it is for");
-    return svc_sync_apply_page(st, &sub, &page, out, err);
+    return apply_page(st, &sub, &page, item, item_ctx, out, err);
 }
 
 enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
                                 struct svc_sync_out *out, struct mz_error *err)
+{
+    return apply_page(st, sub, page, NULL, NULL, out, err);
+}
+
+static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
+                              item_fn item, void *item_ctx, struct svc_sync_out *out, struct mz_error *err)
 {
     struct comm_map *comms = NULL;
     struct principal self;
@@ -486,6 +537,8 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
             rc = oerr.code ? oerr.code : MZ_EIO;
         }
         count(out, v);
+        if (item && v != V_FAIL)
+            tell(item, item_ctx, json_array_get(objs, i), meta, v, &oerr);
     }
     store_allow_nested(st, 0);
     if (!rc)

@@ -4,8 +4,9 @@
  * network; every write of a page is one transaction.
  *
  * Built: svc_sync_apply_page (a pulled page), svc_sync_receive (a page a peer
- * POSTs), svc_sync_plan (a peer's pull subscriptions with their bookmarks),
- * svc_sync_run_begin/end (the status fields of a run). Not yet:
+ * POSTs; the TAXII POST of a peer calls svc_sync_receive_items), svc_sync_plan (a
+ * peer's pull subscriptions with their bookmarks), svc_sync_run_begin/end (the
+ * status fields of a run). Not yet:
  * svc_sync_push_page/push_done, rosters and tombstones received, the directory's
  * identities. */
 #ifndef MZ_SVC_SYNC_H
@@ -76,6 +77,16 @@ enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub
 enum mz_err svc_sync_receive(struct store *st, const struct principal *p, const char *collection, const char *body,
                              size_t len, const struct bundle_limits *lim, struct svc_sync_out *res,
                              struct mz_error *err);
+/* ... telling item (item_ctx) what became of each object of the page, in order (the
+ * TAXII POST of a peer: svc_taxii_status.c lists them in its status): its id and
+ * version as stated (NULL if the object had none), duplicate, and refusal NULL if it
+ * was stored or a duplicate, else why it was refused. Called before the page
+ * commits: a page that fails whole stored nothing, whatever was said. */
+enum mz_err svc_sync_receive_items(struct store *st, const struct principal *p, const char *collection,
+                                   const char *body, size_t len, const struct bundle_limits *lim,
+                                   void (*item)(void *ctx, const char *id, const char *version, int duplicate,
+                                                const char *refusal),
+                                   void *item_ctx, struct svc_sync_out *res, struct mz_error *err);
 
 /* ---- a run (docs/federation.md 10.2, 10.3) ---- */
 

@@ -18,6 +18,7 @@
 /* the views' collection ids, made once per store (svc_collections) */
 #define META_VIEW_ALL "taxii_view_all"
 #define META_VIEW_INDICATORS "taxii_view_indicators"
+#define META_VIEW_DIRECT "taxii_view_direct"
 
 static enum mz_err view_id(struct store *st, const char *key, char *out, size_t cap, struct mz_error *err)
 {
@@ -37,6 +38,16 @@ static enum mz_err view(struct store *st, enum svc_view v, struct svc_collection
     memset(c, 0, sizeof *c);
     c->view = v;
     c->can_read = 1;
+    if (v == SVC_VIEW_DIRECT) {
+        /* a peer's: every level but GREEN, and the directory (docs/federation.md 8.1) */
+        snprintf(c->alias, sizeof c->alias, "%s", SVC_TAXII_VIEW_DIRECT);
+        snprintf(c->title, sizeof c->title, "What this node sends your node directly");
+        snprintf(c->description, sizeof c->description, "%s",
+                 "Every version posted here that your node may read and that is not TLP:GREEN (CLEAR, AMBER "
+                 "to your organisations, AMBER+STRICT to them alone), and the identities of this node's "
+                 "organisations; GREEN travels by the communities' collections");
+        return view_id(st, META_VIEW_DIRECT, c->id, sizeof c->id, err);
+    }
     snprintf(c->alias, sizeof c->alias, "%s", all ? SVC_TAXII_VIEW_ALL : SVC_TAXII_VIEW_INDICATORS);
     snprintf(c->title, sizeof c->title, "%s",
              all ? "Everything you may read on this node" : "The indicators you may read on this node");
@@ -76,16 +87,20 @@ static int community_row(void *ctx, const struct store_community *k, const struc
 enum mz_err svc_collections(struct store *st, const struct principal *p, svc_collection_fn fn, void *ctx,
                             struct mz_error *err)
 {
-    struct coll_walk w = {fn, ctx, authz_allows(p, AUTHZ_OBJECT_WRITE), 0};
+    /* a peer writes (pushes) where one of its organisations is a write-member */
+    struct coll_walk w = {fn, ctx, p->role == ROLE_PEER || authz_allows(p, AUTHZ_OBJECT_WRITE), 0};
     struct svc_collection c;
     enum mz_err rc = MZ_OK;
 
     if (p->role != ROLE_NONE)
         rc = svc_community_list(st, p, community_row, &w, err);
-    /* a peer sees the communities one of its organisations is a member of (svc_community_list),
-     * never the members' views (docs/federation.md 8.1) */
-    if (p->role == ROLE_PEER)
+    /* a peer sees the communities one of its organisations is a member of (svc_community_list)
+     * and mreza-direct, never the members' views (docs/federation.md 8.1) */
+    if (p->role == ROLE_PEER) {
+        if (!rc && !w.stopped && !(rc = view(st, SVC_VIEW_DIRECT, &c, err)))
+            fn(ctx, &c);
         return rc;
+    }
     if (!rc && !w.stopped && p->role != ROLE_NONE && !(rc = view(st, SVC_VIEW_ALL, &c, err)))
         w.stopped = fn(ctx, &c);
     if (!rc && !w.stopped && !(rc = view(st, SVC_VIEW_INDICATORS, &c, err)))
@@ -377,6 +392,36 @@ static enum mz_err object_visible(struct store *st, const struct principal *p, c
     return svc_list(st, p, &e, exists_row, out, next, err);
 }
 
+/* x_mreza_meta's facts for peer p (docs/federation.md 8.2, "Peers"): the UUIDs of the
+ * communities it hosts a member of, by bit. */
+static int meta_comm(void *ctx, const struct store_community *k)
+{
+    struct svc_taxii_page *pg = ctx;
+
+    if (k->bit >= 0 && k->bit < STORE_COMM_MAX && (pg->meta_comm & ((uint64_t)1 << k->bit)))
+        snprintf(pg->comm_uuid[k->bit], sizeof pg->comm_uuid[0], "%s", k->uuid);
+    return 0;
+}
+
+static enum mz_err peer_meta(struct store *st, const struct principal *p, struct svc_taxii_page *page,
+                             struct mz_error *err)
+{
+    page->with_meta = 1;
+    page->meta_comm = p->comm_read | p->comm_write;
+    return store_community_list(st, meta_comm, page, err);
+}
+
+int svc_taxii_meta_communities(const struct svc_taxii_page *page, uint64_t comm, const char **out, size_t cap)
+{
+    size_t n = 0;
+
+    comm &= page->meta_comm;
+    for (int b = 0; b < STORE_COMM_MAX && n < cap; b++)
+        if ((comm & ((uint64_t)1 << b)) && page->comm_uuid[b][0])
+            out[n++] = page->comm_uuid[b];
+    return (int)n;
+}
+
 enum mz_err svc_taxii_read(struct store *st, const struct principal *p, const char *coll, const char *object_id,
                            enum svc_taxii_read_kind kind, const struct svc_taxii_filters *f, svc_row_fn fn,
                            void *ctx, struct svc_taxii_page *page, struct mz_error *err)
@@ -407,6 +452,8 @@ enum mz_err svc_taxii_read(struct store *st, const struct principal *p, const ch
         rc = object_visible(st, p, &q, object_id, &visible, err);
     if (!rc && !visible)
         rc = mz_error_set(err, MZ_ENOTFOUND, "", "no object '%.80s' in collection '%s'", object_id, c.alias);
+    if (!rc && p->role == ROLE_PEER && (kind == SVC_TAXII_OBJECTS || kind == SVC_TAXII_OBJECT))
+        rc = peer_meta(st, p, page, err);
     if (!rc && kind == SVC_TAXII_VERSIONS) {
         rc_.cap_v = 16;
         if (!(rc_.v = malloc(rc_.cap_v * sizeof *rc_.v)))

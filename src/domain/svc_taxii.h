@@ -1,7 +1,7 @@
 /* domain/svc_taxii.h - the use cases of the TAXII 2.1 server's read side (issue 11,
  * docs/federation.md section 8): the collections a principal sees (8.1: the
  * communities its organisation is a member of, then the views `all` and
- * `indicators`), the API root's facts of the node, and the reads of a collection
+ * `indicators`; a peer's: its communities and `mreza-direct`), the API root's facts of the node, and the reads of a collection
  * (objects, one object, manifest, versions) with TAXII's filters. The reads are
  * svc_list (svc_objects.c): the same store query and the same TLP decision
  * (tlp_can_read) as REST's list, never a second copy. api/api_taxii*.c translate
@@ -14,10 +14,11 @@
 
 #define SVC_TAXII_VIEW_ALL "all"
 #define SVC_TAXII_VIEW_INDICATORS "indicators"
+#define SVC_TAXII_VIEW_DIRECT "mreza-direct"
 
 /* A collection as p is shown it. */
 struct svc_collection {
-    enum svc_view view;                     /* SVC_VIEW_COMMUNITY, _ALL or _INDICATORS */
+    enum svc_view view;                     /* SVC_VIEW_COMMUNITY, _ALL, _INDICATORS or _DIRECT */
     char id[40];                            /* UUID: the community's, or the view's (kept in meta) */
     char alias[STORE_COMM_NAME_LEN];        /* the community's name, "all", "indicators" */
     char title[STORE_COMM_TITLE_LEN];
@@ -30,7 +31,8 @@ typedef int (*svc_collection_fn)(void *ctx, const struct svc_collection *c);
  * a member's organisation's communities (can_read / can_write from the membership,
  * can_write also needing a role that writes objects) and the two views (can_read 1,
  * can_write 0); an unauthenticated reader (api.public_read) the indicators view
- * alone. The views' ids are made the first time they are asked for and kept in the
+ * alone; a peer (ROLE_PEER) the communities where it hosts a member (can_write: a
+ * write-member) and mreza-direct, never the members' views. The views' ids are made the first time they are asked for and kept in the
  * store's meta. */
 enum mz_err svc_collections(struct store *st, const struct principal *p, svc_collection_fn fn, void *ctx,
                             struct mz_error *err);
@@ -75,7 +77,16 @@ struct svc_taxii_page {
     char first[MZ_TIME_STRLEN];    /* date_added of the first and last row served (an */
     char last[MZ_TIME_STRLEN];     /* empty page: added_after, or the epoch) */
     size_t n;
+    /* a peer's envelope carries x_mreza_meta (docs/federation.md 8.2): with_meta, and
+     * the communities it hosts (meta_comm) with their UUIDs by bit */
+    int with_meta;
+    uint64_t meta_comm;
+    char comm_uuid[STORE_COMM_MAX][40];
 };
+
+/* The UUIDs (into out, at most cap, pointing into page) of the communities of comm
+ * that page's peer hosts, by bit; how many. */
+int svc_taxii_meta_communities(const struct svc_taxii_page *page, uint64_t comm, const char **out, size_t cap);
 
 /* Read collection coll (id or alias) as p: kind's rows, in the collection's order
  * (a community's grants; a view's effective grants for p), each row's date_added its

@@ -20,6 +20,7 @@
 
 #include "domain/authz.h"
 #include "domain/svc.h"
+#include "domain/svc_sync.h"
 #include "obs/utf8.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -201,6 +202,94 @@ static enum mz_err keep_status(struct store *st, const struct principal *p, cons
     return rc;
 }
 
+/* ---- a peer's push (docs/federation.md 8.2, 10.4) ---- */
+
+/* The details of a peer's page as svc_sync_receive_items tells them: each list at
+ * most max entries and SVC_TAXII_DETAILS_BYTES together (the counts tell the rest). */
+struct peer_items {
+    struct mz_buf ok, bad;
+    long max, n_ok_shown, n_bad_shown;
+    size_t n_ok, n_bad;
+};
+
+static void peer_item(void *ctx, const char *id, const char *version, int duplicate, const char *refusal)
+{
+    struct peer_items *pi = ctx;
+    struct mz_buf *b = refusal ? &pi->bad : &pi->ok;
+    long *shown = refusal ? &pi->n_bad_shown : &pi->n_ok_shown;
+    char msg[1500];
+
+    if (refusal)
+        pi->n_bad++;
+    else
+        pi->n_ok++;
+    if (*shown >= pi->max || pi->ok.len + pi->bad.len >= SVC_TAXII_DETAILS_BYTES)
+        return;
+    snprintf(msg, sizeof msg, "%s", refusal ? refusal : duplicate ? "duplicate: this version is already stored" : "");
+    clean_utf8(msg);
+    put_detail(b, *shown == 0, id ? id : "", version ? version : "", msg);
+    (*shown)++;
+}
+
+/* POST by peer p: the page goes to svc_sync_receive_items (admission as for a pulled
+ * page: docs/federation.md 7), in the collection's community, if one of p's
+ * organisations is a write-member of it; the status is keyed by p's node. */
+static enum mz_err peer_post(struct store *st, const struct principal *p, const struct svc_taxii_post_in *in,
+                             const char *requested, const struct mz_time *t, struct mz_buf *out,
+                             struct mz_error *err)
+{
+    struct peer_items pi;
+    struct svc_sync_out res;
+    struct coll_find f;
+    char id[40];
+    enum mz_err rc = find_collection(st, p, in->collection, &f, err);
+
+    if (rc)
+        return rc;
+    if (!f.can_write)
+        return mz_error_set(err, MZ_EFORBIDDEN, "",
+                            "your node may not push to collection '%s' (can_write is false): none of its "
+                            "organisations is a write-member of this community",
+                            f.k.name);
+    memset(&pi, 0, sizeof pi);
+    pi.max = in->max_details > 0 ? in->max_details : 1;
+    mz_buf_init(&pi.ok, SVC_TAXII_DETAILS_BYTES + 4096);
+    mz_buf_init(&pi.bad, SVC_TAXII_DETAILS_BYTES + 4096);
+    rc = svc_sync_receive_items(st, p, f.k.uuid, in->body, in->body_len, in->lim, peer_item, &pi, &res, err);
+    if (!rc) {
+        MZ_LOG(MZ_LOG_INFO,
+               "event=taxii_peer_post node=%lld collection=%s objects=%ld stored=%ld duplicates=%ld refused=%zu",
+               (long long)p->peer, f.k.name, res.objects, res.stored, res.duplicates, pi.n_bad);
+        mz_uuid_v4(id);
+        mz_buf_printf(out,
+                      "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\",\"total_count\":%ld,"
+                      "\"success_count\":%zu,\"failure_count\":%zu,\"pending_count\":0",
+                      id, requested, res.objects, pi.n_ok, pi.n_bad);
+        if (pi.n_bad_shown) {
+            mz_buf_puts(out, ",\"failures\":[");
+            mz_buf_append(out, pi.bad.data, pi.bad.len);
+            mz_buf_putc(out, ']');
+        }
+        if (pi.n_ok_shown) {
+            mz_buf_puts(out, ",\"successes\":[");
+            mz_buf_append(out, pi.ok.data, pi.ok.len);
+            mz_buf_putc(out, ']');
+        }
+        mz_buf_puts(out, "}\n");
+        if (mz_buf_status(out))
+            rc = mz_error_set(err, mz_buf_status(out), "", "the write succeeded but its status is too large to send");
+    }
+    mz_buf_free(&pi.ok);
+    mz_buf_free(&pi.bad);
+    if (!rc) {
+        struct mz_error kerr;
+        mz_error_clear(&kerr);
+        if (keep_status(st, p, id, requested, t->sec, in, out, &kerr))
+            MZ_LOG(MZ_LOG_WARN, "event=taxii_status_not_kept status=%s error=\"%s\"", id, kerr.msg);
+    }
+    return rc;
+}
+
 enum mz_err svc_taxii_post(struct store *st, const struct principal *p, const struct svc_taxii_post_in *in,
                            struct mz_buf *out, struct mz_error *err)
 {
@@ -214,8 +303,7 @@ enum mz_err svc_taxii_post(struct store *st, const struct principal *p, const st
     mz_time_now(&t);
     mz_time_format_us(&t, requested);
     if (p->role == ROLE_PEER)
-        return mz_error_set(err, MZ_EFORBIDDEN, "",
-                            "peers push through the sync protocol, which this node does not serve yet");
+        return peer_post(st, p, in, requested, &t, out, err);
     rc = find_collection(st, p, in->collection, &f, err);
     if (rc)
         return rc;

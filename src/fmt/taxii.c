@@ -10,6 +10,8 @@ void taxii_list_begin(struct taxii_list *w, struct mz_buf *b, enum taxii_list_ki
     w->b = b;
     w->kind = kind;
     w->n = 0;
+    w->meta = NULL;
+    w->n_meta = 0;
     mz_buf_putc(b, '{');
 }
 
@@ -26,6 +28,27 @@ enum mz_err taxii_list_object(struct taxii_list *w, const char *json, size_t len
     enum mz_err rc = item(w);
 
     return rc ? rc : mz_buf_append(w->b, json, len);
+}
+
+enum mz_err taxii_list_meta(struct taxii_list *w, struct mz_buf *meta, const struct taxii_meta *m)
+{
+    w->meta = meta;
+    mz_buf_puts(meta, w->n_meta++ ? ",{\"id\":" : "{\"id\":");
+    mz_buf_json_str(meta, m->id);
+    mz_buf_puts(meta, ",\"version\":");
+    mz_buf_json_str(meta, m->version && m->version[0] ? m->version : m->date_added);
+    mz_buf_puts(meta, ",\"owner\":");
+    mz_buf_json_str(meta, m->owner ? m->owner : "");
+    mz_buf_puts(meta, ",\"communities\":[");
+    for (size_t i = 0; i < m->n_communities; i++) {
+        if (i)
+            mz_buf_putc(meta, ',');
+        mz_buf_json_str(meta, m->communities[i]);
+    }
+    mz_buf_puts(meta, "],\"date_added\":");
+    mz_buf_json_str(meta, m->date_added);
+    mz_buf_putc(meta, '}');
+    return mz_buf_status(meta);
 }
 
 enum mz_err taxii_list_manifest(struct taxii_list *w, const char *id, const char *date_added, const char *version,
@@ -57,6 +80,16 @@ enum mz_err taxii_list_end(struct taxii_list *w, int more, const char *next)
 
     if (w->n)
         mz_buf_putc(b, ']');
+    if (w->n && w->meta && w->n_meta) {
+        enum mz_err rc = mz_buf_status(w->meta);
+        if (rc && !b->err)
+            b->err = rc; /* the envelope lost a piece: latched in it as any other */
+        if (rc)
+            return rc;
+        mz_buf_puts(b, ",\"x_mreza_meta\":[");
+        mz_buf_append(b, w->meta->data, w->meta->len);
+        mz_buf_putc(b, ']');
+    }
     if (more || w->n)
         mz_buf_printf(b, "%s\"more\":%s", w->n ? "," : "", more ? "true" : "false");
     if (more && next && next[0]) {

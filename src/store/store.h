@@ -682,6 +682,14 @@ struct store_query {
      * after_us is the position, as in a collection. */
     uint64_t view_comm;
     uint32_t view_lvl;
+    /* What a peer reads (docs/federation.md 7, 8.1): local_only keeps the versions
+     * posted here (objects.via = 0: never one received from a peer); lvl_mask (0: any)
+     * keeps the rows of those levels (bit 1 << tlp); directory 1 also keeps, whatever
+     * lvl_mask says, the identity objects of this node's organisations (orgs.node 0),
+     * -1 drops them, 0 says nothing of them. */
+    int local_only;
+    uint32_t lvl_mask;
+    int directory;
 };
 
 struct store_row {

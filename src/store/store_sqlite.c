@@ -1612,6 +1612,9 @@ static const char list_cols_grant_posted[] = LIST_COLS_TEXT ",NULL";
 
 #define MAX_TYPES 64
 
+/* A row of the node's directory: the identity object of one of its organisations. */
+#define DIRECTORY_ROW "(type = 'identity' AND stix_id IN (SELECT identity FROM orgs WHERE node = 0))"
+
 /* Build "SELECT <cols> FROM objects WHERE <filters> <vis> <order> <limit>". The SQL
  * text depends only on which filters are present, never on their values. */
 static enum mz_err build_query_from(struct mz_buf *sql, const char *cols, const char *from,
@@ -1665,6 +1668,14 @@ static enum mz_err build_query_from(struct mz_buf *sql, const char *cols, const 
         rc = mz_buf_puts(sql, " AND date_added > :added_after");
     if (!rc && q->comm)
         rc = mz_buf_puts(sql, " AND (comm & :comm_filter) != 0");
+    if (!rc && q->local_only)
+        rc = mz_buf_puts(sql, " AND via = 0");
+    if (!rc && q->lvl_mask && q->directory > 0)
+        rc = mz_buf_puts(sql, " AND (((1 << tlp) & :lvl_mask) != 0 OR " DIRECTORY_ROW ")");
+    else if (!rc && q->lvl_mask)
+        rc = mz_buf_puts(sql, " AND ((1 << tlp) & :lvl_mask) != 0");
+    if (!rc && q->directory < 0)
+        rc = mz_buf_puts(sql, " AND NOT " DIRECTORY_ROW);
     if (!rc)
         rc = mz_buf_puts(sql, vis_sql);
     if (!rc && with_order)
@@ -1825,6 +1836,7 @@ static void bind_query(sqlite3_stmt *s, const struct store_query *q, const struc
     bind_named_int(s, ":owner_org", q->owner_org);
     bind_named_text(s, ":added_after", q->added_after);
     bind_named_int(s, ":comm_filter", (int64_t)q->comm);
+    bind_named_int(s, ":lvl_mask", q->lvl_mask);
     /* One row more than asked for tells whether there are more. */
     bind_named_int(s, ":limit", q->limit + 1);
     bind_vis(s, vis);

@@ -5,7 +5,7 @@
  *     standard input and nothing prints it again (peer show, peer list --json,
  *     GET /api/v1/peers); `peer key issue|list|revoke`, `peer bind|unbind`;
  *   - a peer's key works on /taxii2/ alone: its collections are the communities where
- *     an organisation bound to it is a member (not the national one); on /api/v1/ it
+ *     an organisation bound to it is a member (not the national one) and mreza-direct; on /api/v1/ it
  *     is 403 with a JSON error that says why; a revoked peer key is 401 (TAXII error);
  *   - GET /api/v1/peers: node admins see every peer with its status fields and no
  *     secret; an analyst is 403;
@@ -217,9 +217,11 @@ static void test_peer_key_reads_taxii_only(void **state)
     (void)state;
     assert_int_equal(req("GET", "/taxii2/api/collections/", key_peer, TAXII_TYPE), 200);
     colls = json_object_get(last_json, "collections");
-    assert_int_equal(json_array_size(colls), 1);
+    /* its communities, then mreza-direct (test_taxii_peers.c reads them) */
+    assert_int_equal(json_array_size(colls), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(colls, 0), "alias")), "regional");
     assert_true(json_is_true(json_object_get(json_array_get(colls, 0), "can_read")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(colls, 1), "alias")), "mreza-direct");
     /* the national community is not the peer's: 404 as if there were none */
     assert_int_equal(req("GET", "/taxii2/api/collections/national/", key_peer, TAXII_TYPE), 404);
     assert_int_equal(req("GET", "/taxii2/api/collections/regional/", key_peer2, TAXII_TYPE), 200);

@@ -4,7 +4,9 @@
  * false (no next) or more true and next; a manifest record's members and its media
  * type's default, a version falling back to date_added; the versions list; JSON
  * escaping of strings; every output parses as JSON (jansson); a list that outgrows its
- * buffer's cap is latched and returned (MZ_ETOOBIG), never cut short silently. */
+ * buffer's cap is latched and returned (MZ_ETOOBIG), never cut short silently;
+ * x_mreza_meta (a peer's envelope): one entry per object in order, after objects,
+ * absent when no entry was written, its overflow latched in the envelope. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,6 +157,54 @@ static void test_cap(void **state)
     mz_buf_free(&b);
 }
 
+static void test_meta(void **state)
+{
+    static const char o1[] = "{\"type\":\"indicator\",\"id\":\"indicator--1\"}";
+    static const char *const comms[] = {"0b0c0000-0000-4000-8000-000000000001", "0b0c0000-0000-4000-8000-000000000002"};
+    struct taxii_meta m1 = {"indicator--1", "2025-01-01T00:00:00.000Z", "identity--a", "2025-02-01T00:00:00.000000Z",
+                            comms, 2};
+    struct taxii_meta m2 = {"ipv4-addr--2", "", "identity--\"b", "2025-02-02T00:00:00.000000Z", NULL, 0};
+    struct mz_buf b, meta;
+    struct taxii_list w;
+    json_t *j, *e;
+
+    (void)state;
+    mz_buf_init(&b, 1 << 16);
+    mz_buf_init(&meta, 1 << 16);
+    taxii_list_begin(&w, &b, TAXII_ENVELOPE);
+    assert_int_equal(taxii_list_object(&w, o1, strlen(o1)), MZ_OK);
+    assert_int_equal(taxii_list_meta(&w, &meta, &m1), MZ_OK);
+    assert_int_equal(taxii_list_object(&w, o1, strlen(o1)), MZ_OK);
+    assert_int_equal(taxii_list_meta(&w, &meta, &m2), MZ_OK);
+    assert_int_equal(taxii_list_end(&w, 1, "n"), MZ_OK);
+    j = parse(&b);
+    e = json_object_get(j, "x_mreza_meta");
+    assert_int_equal(json_array_size(e), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "id")), "indicator--1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "owner")), "identity--a");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(e, 0), "communities"), 1)),
+                        comms[1]);
+    /* no version: the date_added stands for it (as the manifest's); escaping */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 1), "version")),
+                        "2025-02-02T00:00:00.000000Z");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 1), "owner")), "identity--\"b");
+    assert_int_equal(json_array_size(json_object_get(json_array_get(e, 1), "communities")), 0);
+    assert_string_equal(json_string_value(json_object_get(j, "next")), "n");
+    json_decref(j);
+    mz_buf_free(&b);
+    /* a meta buffer that outgrew its cap: the envelope is latched, not sent without it */
+    mz_buf_init(&b, 1 << 16);
+    mz_buf_reset(&meta);
+    meta.limit = 16;
+    taxii_list_begin(&w, &b, TAXII_ENVELOPE);
+    assert_int_equal(taxii_list_object(&w, o1, strlen(o1)), MZ_OK);
+    assert_int_equal(taxii_list_meta(&w, &meta, &m1), MZ_ETOOBIG);
+    assert_int_equal(taxii_list_end(&w, 0, NULL), MZ_ETOOBIG);
+    assert_int_equal(mz_buf_status(&b), MZ_ETOOBIG);
+    mz_buf_free(&b);
+    mz_buf_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_manifest),
         cmocka_unit_test(test_versions_and_escaping),
         cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_meta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
