@@ -20,8 +20,12 @@
  *   - a taxii peer without --collection fails its run (config) until `peer set
  *     --collection`; without --unmarked its objects are stored AMBER+STRICT;
  *   - a mreza peer whose API root does not name its bound --identity: `identity`,
- *     before any page; a real mreza node as a mreza peer: `auth` without the key it
- *     issued, ok with it (discovery over TLS, nothing subscribed there yet).
+ *     before any page;
+ *   - two mreza nodes: b (a real `mreza serve` over TLS) as a mreza peer: `auth`
+ *     without the key b issued, then its mreza-direct pulled with x_mreza_meta: the
+ *     AMBER addressed to this node's organisation and the CLEAR, owned by b's
+ *     organisation bound here, with provenance; AMBER to b alone and RED never; a
+ *     second run adds nothing.
  * No sleeps: the server is steered on its stdin; timeouts are forced by its hang and
  * stall modes with a 1 s request timeout. Every test failed before the sync client:
  * there was no `mreza sync` (exit 2, unknown command). */
@@ -400,28 +404,57 @@ static void test_mreza_peer_identity(void **state)
     assert_int_equal(count_received("impostor"), 0);
 }
 
-/* A real mreza node over TLS as a mreza peer: without the key it issued this node,
- * the run ends with `auth` (401 on its API root); with it (peer secret), the run
- * goes on and, as the node lists no collection this node subscribes to (no
- * community read here; its mreza-direct view is the server side's, not built),
- * ends ok with no page. (A node names its identity in x_mreza_node only once it
- * has one; the identity check's refusal is test_mreza_peer_identity's.) */
-static void test_mreza_peer_real_node(void **state)
+#define AMBER_ID "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define CLEAR_ID "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+#define RED_ID "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+#define TWO(n) "indicator--7e000000-0000-4000-8000-0000000000" #n
+
+/* Post one indicator on node b as key (audience: a quoted identity list, or NULL). */
+static void post_on(struct hnode *b, const char *key, const char *id, const char *marking, const char *audience)
+{
+    struct hresp r;
+    char body[1500];
+
+    memset(&r, 0, sizeof r);
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"two\",\"pattern\":\"[domain-name:value = "
+             "'two.example']\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\","
+             "\"object_marking_refs\":[\"%s\"]%s%s%s}",
+             id, marking, audience ? ",\"x_mreza_recipient_refs\":[" : "", audience ? audience : "", audience ? "]" : "");
+    if (h_http(b, "POST", "/api/v1/objects", key, body, strlen(body), &r) != 201)
+        fail_msg("post %s: %ld %s", id, r.status, r.body ? r.body : "");
+    hresp_free(&r);
+}
+
+/* Two mreza nodes: b (me-cirt's) knows this node as peer nodea, al-cert bound to it,
+ * and issued the key this node presents there; this node knows b as mreza peer
+ * nodeb, me-cirt bound to it. Without the key the run ends with `auth` (401 on b's
+ * API root); with it, this node pulls b's mreza-direct over TLS (x_mreza_meta
+ * stating the owner): the AMBER addressed to al-cert and the CLEAR arrive, owned by
+ * me-cirt, with their provenance; AMBER addressed to b alone and RED never leave b.
+ * A second run adds nothing. (GREEN in a community travels by the community's
+ * collection, which needs `community join`: not built.) */
+static void test_two_mreza_nodes(void **state)
 {
     struct hnode b;
     const char *const peers[] = {"nodeb", NULL};
-    char key_admin[64], url[128], keyfile[320], *out = NULL, *err = NULL, *k;
+    char key_analyst[64], ident_al[80], ident_me[80], quoted[100], url[128], keyfile[320], *out = NULL, *err = NULL,
+        *k;
     const char *add_on_b[] = {"peer", "add", "nodea", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
-    const char *add[] = {"peer", "add", "nodeb", "--url", url, "--ca-file", tls_file("ca", "pem"), NULL};
+    const char *bind_on_b[] = {"peer", "bind", "nodea", ident_al, "--name", "al-cert", NULL};
+    const char *add[] = {"peer", "add", "nodeb", "--url", url, "--ca-file", tls_file("ca", "pem"), "--org", ident_me,
+                         NULL};
     const char *secret[] = {"peer", "secret", "nodeb", keyfile, NULL};
     json_t *j;
     FILE *f;
 
     (void)state;
+    h_identity(&node, "org", "al-cert", ident_al);
     h_node_init(&b);
     h_add_org(&b, "me-cirt", "ME", "national-csirt");
-    h_add_user(&b, "staff@me-cirt", "me-cirt", "node-admin", key_admin);
-    /* b knows this node as peer nodea: the key this node presents there */
+    h_add_user(&b, "analyst@me-cirt", "me-cirt", "analyst", key_analyst);
+    h_identity(&b, "org", "me-cirt", ident_me);
     assert_int_equal(h_cli_err(&b, &out, &err, add_on_b), 0);
     k = strstr(out, "\nmz_");
     assert_non_null(k);
@@ -432,7 +465,17 @@ static void test_mreza_peer_real_node(void **state)
     fclose(f);
     free(out);
     free(err);
+    assert_int_equal(h_cli_err(&b, &out, &err, bind_on_b), 0);
+    free(out);
+    free(err);
     h_start_tls(&b, &T, "node", NULL, NULL);
+    snprintf(quoted, sizeof quoted, "\"%s\"", ident_al);
+    post_on(&b, key_analyst, TWO(01), AMBER_ID, quoted);
+    post_on(&b, key_analyst, TWO(02), CLEAR_ID, NULL);
+    snprintf(quoted, sizeof quoted, "\"%s\"", ident_me);
+    post_on(&b, key_analyst, TWO(03), AMBER_ID, quoted);
+    post_on(&b, key_analyst, TWO(04), RED_ID, NULL);
+
     snprintf(url, sizeof url, "https://127.0.0.1:%u/taxii2/api/", b.port);
     assert_int_equal(h_cli_err(&node, &out, &err, add), 0);
     free(out);
@@ -445,12 +488,23 @@ static void test_mreza_peer_real_node(void **state)
     free(err);
     assert_int_equal(sync_run(peers, &out), 0);
     assert_non_null(strstr(line_of(out, "nodeb"), " ok "));
-    assert_non_null(strstr(line_of(out, "nodeb"), "pages=0 "));
     free(out);
+    assert_int_equal(h_db_count(&node, "stix_id IN ('" TWO(01) "','" TWO(02) "') AND via=(SELECT id FROM nodes WHERE "
+                                       "name='nodeb') AND owner_org=(SELECT id FROM orgs WHERE node=(SELECT id FROM nodes WHERE "
+                                       "name='nodeb'))"),
+                     2);
+    assert_int_equal(count_received("nodeb"), count_via("nodeb"));
+    assert_int_equal(h_db_count(&node, "stix_id IN ('" TWO(03) "','" TWO(04) "')"), 0);
     j = peer_json("nodeb");
     assert_true(json_is_null(json_object_get(j, "last_error")));
     assert_true(json_is_string(json_object_get(j, "last_success")));
     json_decref(j);
+    /* again: nothing new */
+    assert_int_equal(sync_run(peers, &out), 0);
+    assert_non_null(strstr(line_of(out, "nodeb"), " ok             new=0 "));
+    free(out);
+    assert_int_equal(h_db_count(&node, "stix_id IN ('" TWO(01) "','" TWO(02) "')"), 2);
+    assert_true(h_db_integrity_ok(&node));
     assert_int_equal(h_node_free(&b), 0);
 }
 
@@ -462,7 +516,7 @@ int main(void)
         cmocka_unit_test(test_hostile_peers),
         cmocka_unit_test(test_unmarked_default_and_set_collection),
         cmocka_unit_test(test_mreza_peer_identity),
-        cmocka_unit_test(test_mreza_peer_real_node),
+        cmocka_unit_test(test_two_mreza_nodes),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
 
