@@ -6,7 +6,9 @@
  *
  * URL is the objects endpoint, e.g. http://127.0.0.1:8470/api/v1/objects. Only
  * loopback URLs (127.0.0.1, [::1], localhost) are accepted: this tool is for a node
- * started by the benchmark on this machine, and proxies are never used.
+ * started by the benchmark on this machine, and proxies are never used. https:// is
+ * taken when BENCH_CA names the CA file the node's certificate chains to (bench/sync);
+ * a URL with /taxii2/ in it is asked with Accept: application/taxii+json;version=2.1.
  *
  * Output is one line of key=value pairs on stdout:
  *   post: elapsed_s=S status=201 objects=N request_bytes=N response_bytes=N
@@ -94,16 +96,17 @@ static void read_file(const char *path, struct buf *b)
 /* The benchmark talks to the node it started, on this machine, and nothing else. */
 static void check_loopback(const char *url)
 {
-    static const char *const ok[] = {"http://127.0.0.1:", "http://[::1]:", "http://localhost:"};
+    static const char *const ok[] = {"127.0.0.1:", "[::1]:", "localhost:"};
+    const char *host = !strncmp(url, "http://", 7) ? url + 7 : !strncmp(url, "https://", 8) && getenv("BENCH_CA") ? url + 8 : NULL;
 
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (strncmp(url, ok[i], strlen(ok[i])) == 0) {
-            const char *p = url + strlen(ok[i]);
+    for (size_t i = 0; host && i < sizeof ok / sizeof ok[0]; i++)
+        if (strncmp(host, ok[i], strlen(ok[i])) == 0) {
+            const char *p = host + strlen(ok[i]);
             size_t digits = strspn(p, "0123456789");
             if (digits >= 1 && digits <= 5 && (p[digits] == '/' || p[digits] == '\0'))
                 return;
         }
-    die("refusing '%s': only http://127.0.0.1:PORT/... (or [::1], localhost) URLs%s", url, "");
+    die("refusing '%s': only http://127.0.0.1:PORT/... (or [::1], localhost; https with BENCH_CA) URLs%s", url, "");
 }
 
 static CURL *new_handle(const char *url, struct curl_slist *hdrs, struct buf *resp)
@@ -120,16 +123,18 @@ static CURL *new_handle(const char *url, struct curl_slist *hdrs, struct buf *re
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTP);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+    if (getenv("BENCH_CA"))
+        curl_easy_setopt(c, CURLOPT_CAINFO, getenv("BENCH_CA"));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L);
     return c;
 }
 
-static struct curl_slist *auth_headers(const char *key, int with_body)
+static struct curl_slist *auth_headers(const char *url, const char *key, int with_body)
 {
     char auth[512];
     struct curl_slist *h = NULL;
@@ -137,6 +142,8 @@ static struct curl_slist *auth_headers(const char *key, int with_body)
     if ((size_t)snprintf(auth, sizeof auth, "Authorization: Bearer %s", key) >= sizeof auth)
         die("API key too long%s%s", "", "");
     h = curl_slist_append(h, auth);
+    if (strstr(url, "/taxii2/"))
+        h = curl_slist_append(h, "Accept: application/taxii+json;version=2.1");
     if (with_body) {
         h = curl_slist_append(h, "Content-Type: application/stix+json;version=2.1");
         h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
@@ -147,7 +154,7 @@ static struct curl_slist *auth_headers(const char *key, int with_body)
 static int cmd_post(const char *url, const char *key, const char *path)
 {
     struct buf body = {0}, resp = {0};
-    struct curl_slist *hdrs = auth_headers(key, 1);
+    struct curl_slist *hdrs = auth_headers(url, key, 1);
     CURL *c;
     CURLcode cc;
     long status = 0;
@@ -187,7 +194,7 @@ static int cmd_post(const char *url, const char *key, const char *path)
 static int cmd_page(const char *url, const char *key, const char *limit_s)
 {
     struct buf resp = {0};
-    struct curl_slist *hdrs = auth_headers(key, 0);
+    struct curl_slist *hdrs = auth_headers(url, key, 0);
     char *next = NULL, *page_url;
     size_t url_cap = strlen(url) + 512;
     long long n_objects = 0, n_pages = 0, n_bytes = 0;

@@ -1,7 +1,8 @@
 /* bench/gen_bundle.c - a seeded generator of a large, valid STIX 2.1 bundle for the
  * ingest benchmark (bench/ingest). Not a test: nothing here checks the node.
  *
- *   gen_bundle [--seed S] [--indicators N] [--incidents M] [--out FILE|-]
+ *   gen_bundle [--seed S] [--indicators N] [--incidents M] [--tlp mixed|clear|green|amber]
+ *              [--out FILE|-]
  *
  * Defaults: seed 1, 100000 indicators, 1000 incidents, standard output. The same
  * arguments always give byte-identical output: every random choice comes from one
@@ -10,8 +11,12 @@
  * Each indicator has an id indicator--<UUID v4 drawn from the stream>, spec_version,
  * created = modified = valid_from (millisecond precision), pattern_type "stix", a
  * pattern over an ipv4/ipv6/domain/url/sha256 observable, a name, and a TLP 2.0
- * GREEN or AMBER marking in object_marking_refs. Incidents carry name and
- * description (and a marking). Objects are written compactly, one per line. */
+ * GREEN or AMBER marking in object_marking_refs (--tlp mixed, the default; --tlp clear,
+ * green or amber marks every object so, e.g. CLEAR for bench/sync, whose objects travel
+ * between two nodes by the mreza-direct view without a community; the random stream is
+ * drawn the same way whatever --tlp says, so ids, times and patterns do not change).
+ * Incidents carry name and description (and a marking). Objects are written compactly,
+ * one per line. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +26,7 @@
 
 #define TLP_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define TLP_CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
 
 /* 2024-01-01T00:00:00Z; timestamps fall within the following year. */
 #define BASE_EPOCH 1704067200LL
@@ -87,9 +93,14 @@ static const char *word(void)
     return words[rng_below(N_WORDS)];
 }
 
+/* NULL: GREEN or AMBER at random (--tlp mixed); else every object's marking. */
+static const char *fixed_marking;
+
 static const char *marking(void)
 {
-    return rng_below(2) ? TLP_AMBER : TLP_GREEN;
+    const char *m = rng_below(2) ? TLP_AMBER : TLP_GREEN; /* drawn always: the stream stays the same */
+
+    return fixed_marking ? fixed_marking : m;
 }
 
 /* pattern: the STIX pattern; what: a short description for the name. Only
@@ -140,7 +151,9 @@ static void gen_pattern(char *pattern, size_t n, char *what, size_t wn)
 
 static void usage(void)
 {
-    fputs("usage: gen_bundle [--seed S] [--indicators N] [--incidents M] [--out FILE|-]\n", stderr);
+    fputs("usage: gen_bundle [--seed S] [--indicators N] [--incidents M] [--tlp mixed|clear|green|amber] "
+          "[--out FILE|-]\n",
+          stderr);
     exit(2);
 }
 
@@ -179,6 +192,21 @@ int main(int argc, char **argv)
             n_inc = num_arg(a, argv[++i]);
         else if (!strcmp(a, "--out"))
             out_path = argv[++i];
+        else if (!strcmp(a, "--tlp")) {
+            const char *t = argv[++i];
+            if (!strcmp(t, "mixed"))
+                fixed_marking = NULL;
+            else if (!strcmp(t, "clear"))
+                fixed_marking = TLP_CLEAR;
+            else if (!strcmp(t, "green"))
+                fixed_marking = TLP_GREEN;
+            else if (!strcmp(t, "amber"))
+                fixed_marking = TLP_AMBER;
+            else {
+                fprintf(stderr, "gen_bundle: --tlp takes mixed, clear, green or amber, got '%s'\n", t);
+                exit(2);
+            }
+        }
         else
             usage();
     }
