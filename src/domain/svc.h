@@ -648,6 +648,11 @@ struct svc_peer_new {
                                 as), default (AMBER+STRICT of the owner); NULL not given */
 };
 
+/* A taxii peer's push of the direct view (`--push-collection ID=mreza-direct`): its
+ * bookmark's key is ID followed by SVC_SYNC_DIRECT_KEY. */
+#define SVC_SYNC_DIRECT "mreza-direct"
+#define SVC_SYNC_DIRECT_KEY "|mreza-direct"
+
 /* A subscription's progress (its bookmark), as a view shows it. */
 struct svc_peer_sub {
     char collection[64];

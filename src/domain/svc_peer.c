@@ -221,7 +221,20 @@ static enum mz_err subs_apply_dir(struct store *st, const struct store_node *n, 
                                 "characters) and the local community its objects go to");
         }
         snprintf(coll, sizeof coll, "%.*s", (int)(eq - pair), pair);
-        rc = store_community_by_name(st, eq + 1, &c, err);
+        memset(&c, 0, sizeof c);
+        /* push: the direct view (what is addressed to the peer: CLEAR, AMBER to its
+         * organisations), keyed REMOTE_ID|mreza-direct beside the communities' */
+        if (!strcmp(dir, "push") && !strcmp(eq + 1, SVC_SYNC_DIRECT)) {
+            if (strlen(coll) + sizeof SVC_SYNC_DIRECT_KEY > sizeof coll) {
+                free(b);
+                return mz_error_set(err, MZ_EINVAL, "/push_collection",
+                                    "--push-collection ID=mreza-direct takes a collection id of at most 50 characters");
+            }
+            strcat(coll, SVC_SYNC_DIRECT_KEY);
+            rc = MZ_OK;
+        } else {
+            rc = store_community_by_name(st, eq + 1, &c, err);
+        }
         if (rc == MZ_ENOTFOUND)
             rc = mz_error_set(err, MZ_EINVAL, "/collection", "no community is called '%s' (mreza community list)",
                               eq + 1);

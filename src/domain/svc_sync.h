@@ -136,8 +136,10 @@ enum mz_err svc_sync_run_end(struct store *st, const struct principal *p, int64_
 /* One push subscription: a local collection read as the peer would read it, POSTed
  * to the peer's collection remote, from its push bookmark. */
 struct svc_sync_push_sub {
-    char remote[64]; /* the peer's collection (the push bookmark's key) */
-    char local[40];  /* the local collection read as the peer: a community's UUID */
+    char key[64];    /* the push bookmark's key: remote, or remote|mreza-direct */
+    char remote[64]; /* the peer's collection POSTed to */
+    char local[40];  /* the local collection read as the peer: a community's UUID, or
+                        mreza-direct (a taxii peer's --push-collection ID=mreza-direct) */
     char after[40];  /* the bookmark: date_added of the last row pushed ("" never) */
 };
 struct svc_sync_push_plan {
@@ -148,7 +150,8 @@ struct svc_sync_push_plan {
 
 /* The push subscriptions of peer id (read only; the console or a node admin). A peer
  * that is paused or whose direction is pull has none. A taxii peer: its
- * `--push-collection REMOTE_ID=COMMUNITY` pairs (push bookmark rows). A mreza peer:
+ * `--push-collection REMOTE_ID=COMMUNITY` pairs (push bookmark rows; COMMUNITY may be
+ * mreza-direct: what is addressed to the peer, CLEAR and AMBER). A mreza peer:
  * each community other than national where it hosts a read-member, by UUID on both
  * sides (the caller keeps those the peer lists as writable); mreza-direct is not
  * pushed (the view is read-only on every node: docs/federation.md 10.4). */
@@ -166,7 +169,7 @@ enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int6
                                size_t *n, char last[40], int *more, struct mz_error *err);
 
 /* After the peer answered a page with a 202 whose status is complete: the push
- * bookmark of (id, sub->remote) moves to last, pushed (successes) and refused
+ * bookmark of (id, sub->key) moves to last, pushed (successes) and refused
  * (failures) are added to its counts (peer show's pushed and push_refused). One
  * small transaction. */
 enum mz_err svc_sync_push_done(struct store *st, const struct principal *p, int64_t id,

@@ -20,6 +20,7 @@
 #include "domain/svc_sync.h"
 #include "domain/svc_taxii.h"
 #include "fmt/taxii.h"
+#include "util/timefmt.h"
 
 struct push_fill {
     struct svc_sync_push_plan *pl;
@@ -27,15 +28,22 @@ struct push_fill {
     int taxii;
 };
 
-static struct svc_sync_push_sub *push_add(struct svc_sync_push_plan *pl, const char *remote)
+static struct svc_sync_push_sub *push_add(struct svc_sync_push_plan *pl, const char *key)
 {
     struct svc_sync_push_sub *s;
+    size_t n = strlen(key), k = strlen(SVC_SYNC_DIRECT_KEY);
 
     if (pl->n >= SVC_SYNC_MAX_SUBS)
         return NULL;
     s = &pl->subs[pl->n++];
     memset(s, 0, sizeof *s);
-    snprintf(s->remote, sizeof s->remote, "%s", remote);
+    snprintf(s->key, sizeof s->key, "%s", key);
+    if (n > k && !strcmp(key + n - k, SVC_SYNC_DIRECT_KEY)) {
+        snprintf(s->remote, sizeof s->remote, "%.*s", (int)(n - k), key);
+        snprintf(s->local, sizeof s->local, "%s", SVC_SYNC_DIRECT);
+    } else {
+        snprintf(s->remote, sizeof s->remote, "%s", key);
+    }
     return s;
 }
 
@@ -69,6 +77,21 @@ struct uuid_of {
     uint64_t read;
     int taxii;
 };
+
+/* A taxii peer's push of its direct view (community 0 in the bookmark). */
+static void push_direct(struct uuid_of *u)
+{
+    struct svc_sync_push_sub *s;
+
+    for (size_t i = 0; i < u->rows->n; i++)
+        if (u->rows->r[i].community == 0 && (s = push_add(u->pl, u->rows->r[i].remote)) != NULL) {
+            if (strcmp(s->local, SVC_SYNC_DIRECT)) {
+                u->pl->n--; /* no community and not the direct view: nothing to push */
+                continue;
+            }
+            snprintf(s->after, sizeof s->after, "%s", u->rows->r[i].after);
+        }
+}
 
 static int push_community(void *ctx, const struct store_community *c)
 {
@@ -126,10 +149,12 @@ enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int6
             rc = store_node_comm(st, id, &u.read, &wr, err);
         if (!rc)
             rc = store_community_list(st, push_community, &u, err);
+        if (!rc && u.taxii)
+            push_direct(&u);
     }
     /* a mreza peer's bookmarks: where each community's push stands */
     for (size_t i = 0; !rc && out->mreza && i < out->n; i++) {
-        enum mz_err brc = store_bookmark_get(st, id, out->subs[i].remote, "push", b, err);
+        enum mz_err brc = store_bookmark_get(st, id, out->subs[i].key, "push", b, err);
         if (brc == MZ_OK)
             snprintf(out->subs[i].after, sizeof out->subs[i].after, "%s", b->added_after);
         else if (brc != MZ_ENOTFOUND)
@@ -237,11 +262,11 @@ enum mz_err svc_sync_push_done(struct store *st, const struct principal *p, int6
         free(b);
         return rc;
     }
-    rc = store_bookmark_get(st, id, sub->remote, "push", b, err);
+    rc = store_bookmark_get(st, id, sub->key, "push", b, err);
     if (rc == MZ_ENOTFOUND) {
         memset(b, 0, sizeof *b);
         b->node = id;
-        snprintf(b->collection, sizeof b->collection, "%s", sub->remote);
+        snprintf(b->collection, sizeof b->collection, "%s", sub->key);
         snprintf(b->direction, sizeof b->direction, "push");
         rc = MZ_OK;
     }
@@ -250,7 +275,11 @@ enum mz_err svc_sync_push_done(struct store *st, const struct principal *p, int6
             snprintf(b->added_after, sizeof b->added_after, "%s", last);
         b->objects += pushed;
         b->refused_invalid += refused;
-        snprintf(b->last_page_at, sizeof b->last_page_at, "%s", last && *last ? last : b->last_page_at);
+        struct mz_time now;
+        char stamp[MZ_TIME_STRLEN];
+        mz_time_now(&now);
+        mz_time_format_us(&now, stamp);
+        snprintf(b->last_page_at, sizeof b->last_page_at, "%.19sZ", stamp);
         rc = store_bookmark_put(st, b, err);
     }
     if (!rc)
