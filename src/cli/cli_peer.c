@@ -39,7 +39,7 @@
     {.name = "collection", .kind = CLI_OPT_TEXT, .value = "ID=COMMUNITY", .flags = CLI_OPT_REPEAT, \
      .max_times = 64, .help = "taxii peers: pull the peer's collection ID into the local COMMUNITY"}, \
     {.name = "push-collection", .kind = CLI_OPT_TEXT, .value = "ID=COMMUNITY", .flags = CLI_OPT_REPEAT, \
-     .max_times = 64, .help = "taxii peers (direction push|both): push the local COMMUNITY, as the peer may read it, to its collection ID"}, \
+     .max_times = 64, .help = "taxii peers: push the local COMMUNITY (or mreza-direct) as the peer may read it to its ID"}, \
     {.name = "identity", .kind = CLI_OPT_TEXT, .value = "IDENTITY",                                \
      .help = "mreza peers: the node's STIX identity; every sync checks the peer's API root names it"}, \
     {.name = "unmarked", .kind = CLI_OPT_TEXT, .value = "clear|green|default",                     \

@@ -230,7 +230,7 @@ static enum mz_err subs_apply_dir(struct store *st, const struct store_node *n, 
                 return mz_error_set(err, MZ_EINVAL, "/push_collection",
                                     "--push-collection ID=mreza-direct takes a collection id of at most 50 characters");
             }
-            strcat(coll, SVC_SYNC_DIRECT_KEY);
+            memcpy(coll + strlen(coll), SVC_SYNC_DIRECT_KEY, sizeof SVC_SYNC_DIRECT_KEY);
             rc = MZ_OK;
         } else {
             rc = store_community_by_name(st, eq + 1, &c, err);
@@ -945,7 +945,8 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
     else
         mz_buf_puts(b, ",\"lag_seconds\":null");
     mz_buf_printf(b,
-                  ",\"interval\":%ld,\"paused\":%s,\"received\":%lld,\"duplicates\":%lld,\"pushed\":%lld,\"push_refused\":%lld,"
+                  ",\"interval\":%ld,\"paused\":%s,\"received\":%lld,\"duplicates\":%lld,\"pushed\":%lld,"
+                  "\"push_refused\":%lld,"
                   "\"refused\":{\"owner\":%lld,\"community\":%lld,\"tlp\":%lld,\"invalid\":%lld,\"conflict\":%lld,"
                   "\"cap\":%lld},\"keys_active\":%lld",
                   n->interval, n->paused ? "true" : "false", (long long)v->received, (long long)v->duplicates,

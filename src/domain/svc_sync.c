@@ -279,7 +279,8 @@ static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct
 
     memset(&nv, 0, sizeof nv);
     nv.owner = org;
-    if (store_id_versions(a->st, info->id, find_ver, &f, err) || store_id_versions(a->st, info->id, newest_ver, &nv, err))
+    if (store_id_versions(a->st, info->id, find_ver, &f, err) ||
+        store_id_versions(a->st, info->id, newest_ver, &nv, err))
         return V_FAIL;
     if (nv.other)
         return V_OWNER; /* the id is another owner's here (R1) */

@@ -4,9 +4,9 @@
  *     POSTed): 20 CLEAR/GREEN objects, one AMBER addressed to the peer's organisation,
  *     and AMBER addressed to this node's organisation alone and RED beside them; at
  *     sync.page_size 7 the peer receives, in pages of at most 7, exactly the 21 its
- *     principal may read (and this node's organisation's identity), each once (`--push-collection ID=national`: its GREEN;
- *     `ID=mreza-direct`: CLEAR and the AMBER); `peer show` counts pushed 22; a
- *     second run POSTs nothing;
+ *     principal may read (and this node's organisation's identity), each once
+ *     (`--push-collection ID=national`: its GREEN; `ID=mreza-direct`: CLEAR and the
+ *     AMBER); `peer show` counts pushed 22; a second run POSTs nothing;
  *   - a peer that answers 500 to the second page: the run fails (http_5xx) with the
  *     first page's 7 pushed and its bookmark; the next run pushes the other 15, none
  *     twice, nothing lost;
