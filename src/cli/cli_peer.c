@@ -38,6 +38,8 @@
      .help = "sync this peer every SECONDS (0: sync.interval)"},                                   \
     {.name = "collection", .kind = CLI_OPT_TEXT, .value = "ID=COMMUNITY", .flags = CLI_OPT_REPEAT, \
      .max_times = 64, .help = "taxii peers: pull the peer's collection ID into the local COMMUNITY"}, \
+    {.name = "push-collection", .kind = CLI_OPT_TEXT, .value = "ID=COMMUNITY", .flags = CLI_OPT_REPEAT, \
+     .max_times = 64, .help = "taxii peers: push the local COMMUNITY (or mreza-direct) as the peer may read it to its ID"}, \
     {.name = "identity", .kind = CLI_OPT_TEXT, .value = "IDENTITY",                                \
      .help = "mreza peers: the node's STIX identity; every sync checks the peer's API root names it"}, \
     {.name = "unmarked", .kind = CLI_OPT_TEXT, .value = "clear|green|default",                     \
@@ -132,6 +134,11 @@ static void conf_of(const struct cli_args *a, struct svc_peer_new *in)
         if (!strcmp(a->opt[i].key, "collection") && in->n_collections < 64)
             colls[in->n_collections++] = a->opt[i].val;
     in->collections = colls;
+    static const char *pcolls[64];
+    for (int i = 0; i < a->n_opt; i++)
+        if (!strcmp(a->opt[i].key, "push-collection") && in->n_push_collections < 64)
+            pcolls[in->n_push_collections++] = a->opt[i].val;
+    in->push_collections = pcolls;
 }
 
 static const char *or_dash(const char *s)

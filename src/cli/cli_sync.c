@@ -93,9 +93,12 @@ int cli_sync(struct cli_args *a)
         code = fed_sync_peer(st, &console, ns->name[i], &so, &run, &err);
         if (tty && run.pages)
             fputc('\n', stderr);
-        printf("%-12s %-14s new=%ld duplicate=%ld refused=%ld pages=%ld seconds=%.2f\n", ns->name[i],
+        printf("%-12s %-14s new=%ld duplicate=%ld refused=%ld pages=%ld seconds=%.2f", ns->name[i],
                code == FED_OK ? "ok" : fed_code_name(code), run.stored, run.duplicates, run.refused, run.pages,
                (double)run.ms / 1000.0);
+        if (run.push_subs) /* push (docs/federation.md 10.4) */
+            printf(" pushed=%ld push_refused=%ld push_pages=%ld", run.pushed, run.push_refused, run.push_pages);
+        putchar('\n');
         fflush(stdout);
         if (code != FED_OK) {
             failed++;

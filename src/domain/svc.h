@@ -638,11 +638,20 @@ struct svc_peer_new {
     const char *const *collections; /* taxii peers: "REMOTE_ID=COMMUNITY" pull subscriptions
                                        (added, or their community changed; progress kept) */
     size_t n_collections;
+    const char *const *push_collections; /* taxii peers: "REMOTE_ID=COMMUNITY" push
+                                       subscriptions: the local COMMUNITY, as the peer
+                                       would read it, POSTed to the peer's REMOTE_ID */
+    size_t n_push_collections;
     const char *identity;    /* mreza peers: the node's STIX identity (its API root's
                                 x_mreza_node.identity, checked on every run); "" clears */
     const char *unmarked;    /* taxii peers: clear|green (what an unmarked object is stored
                                 as), default (AMBER+STRICT of the owner); NULL not given */
 };
+
+/* A taxii peer's push of the direct view (`--push-collection ID=mreza-direct`): its
+ * bookmark's key is ID followed by SVC_SYNC_DIRECT_KEY. */
+#define SVC_SYNC_DIRECT "mreza-direct"
+#define SVC_SYNC_DIRECT_KEY "|mreza-direct"
 
 /* A subscription's progress (its bookmark), as a view shows it. */
 struct svc_peer_sub {
@@ -661,7 +670,7 @@ struct svc_peer_view {
     struct store_node node;
     const char *state;       /* new, ok, failing, paused (static text) */
     int64_t lag_seconds;     /* pull: seconds since last_success; -1: never */
-    int64_t received, duplicates, pushed;
+    int64_t received, duplicates, pushed, push_refused;
     int64_t refused_owner, refused_community, refused_tlp, refused_invalid, refused_conflict, refused_cap;
     int64_t keys_active;     /* peer keys neither revoked nor expired */
     char default_org[STORE_NAME_LEN];

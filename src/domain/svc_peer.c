@@ -175,7 +175,7 @@ static enum mz_err apply_conf(const struct svc_peer_new *in, struct store_node *
     }
     if (n->identity[0] && strcmp(n->kind, "mreza"))
         return mz_error_set(err, MZ_EINVAL, "/identity", "--identity is for a mreza peer (a taxii peer names no node)");
-    if ((in->unmarked || in->n_collections) && strcmp(n->kind, "taxii"))
+    if ((in->unmarked || in->n_collections || in->n_push_collections) && strcmp(n->kind, "taxii"))
         return mz_error_set(err, MZ_EINVAL, in->unmarked ? "/unmarked" : "/collection",
                             "--collection and --unmarked are for a taxii peer: a mreza peer's collections are its "
                             "communities (mreza community join NAME --peer PEER) and it states each object's marking");
@@ -197,15 +197,16 @@ static enum mz_err apply_conf(const struct svc_peer_new *in, struct store_node *
     return MZ_OK;
 }
 
-/* A taxii peer's pull subscriptions: "REMOTE_ID=COMMUNITY" each, a bookmark row
- * (direction pull) naming the local community; one that exists keeps its progress. */
-static enum mz_err subs_apply(struct store *st, const struct store_node *n, const struct svc_peer_new *in,
-                              struct mz_error *err)
+/* A taxii peer's pull (and push) subscriptions: "REMOTE_ID=COMMUNITY" each, a
+ * bookmark row (direction pull, or push) naming the local community; one that exists
+ * keeps its progress. */
+static enum mz_err subs_apply_dir(struct store *st, const struct store_node *n, const char *const *pairs,
+                                  size_t n_pairs, const char *dir, struct mz_error *err)
 {
     enum mz_err rc = MZ_OK;
 
-    for (size_t i = 0; !rc && i < in->n_collections; i++) {
-        const char *pair = in->collections[i], *eq = strchr(pair, '=');
+    for (size_t i = 0; !rc && i < n_pairs; i++) {
+        const char *pair = pairs[i], *eq = strchr(pair, '=');
         struct store_bookmark *b = calloc(1, sizeof *b);
         struct store_community c;
         char coll[64];
@@ -220,17 +221,30 @@ static enum mz_err subs_apply(struct store *st, const struct store_node *n, cons
                                 "characters) and the local community its objects go to");
         }
         snprintf(coll, sizeof coll, "%.*s", (int)(eq - pair), pair);
-        rc = store_community_by_name(st, eq + 1, &c, err);
+        memset(&c, 0, sizeof c);
+        /* push: the direct view (what is addressed to the peer: CLEAR, AMBER to its
+         * organisations), keyed REMOTE_ID|mreza-direct beside the communities' */
+        if (!strcmp(dir, "push") && !strcmp(eq + 1, SVC_SYNC_DIRECT)) {
+            if (strlen(coll) + sizeof SVC_SYNC_DIRECT_KEY > sizeof coll) {
+                free(b);
+                return mz_error_set(err, MZ_EINVAL, "/push_collection",
+                                    "--push-collection ID=mreza-direct takes a collection id of at most 50 characters");
+            }
+            memcpy(coll + strlen(coll), SVC_SYNC_DIRECT_KEY, sizeof SVC_SYNC_DIRECT_KEY);
+            rc = MZ_OK;
+        } else {
+            rc = store_community_by_name(st, eq + 1, &c, err);
+        }
         if (rc == MZ_ENOTFOUND)
             rc = mz_error_set(err, MZ_EINVAL, "/collection", "no community is called '%s' (mreza community list)",
                               eq + 1);
         if (!rc) {
-            rc = store_bookmark_get(st, n->id, coll, "pull", b, err);
+            rc = store_bookmark_get(st, n->id, coll, dir, b, err);
             if (rc == MZ_ENOTFOUND) {
                 memset(b, 0, sizeof *b);
                 b->node = n->id;
                 snprintf(b->collection, sizeof b->collection, "%s", coll);
-                snprintf(b->direction, sizeof b->direction, "pull");
+                snprintf(b->direction, sizeof b->direction, "%s", dir);
                 rc = MZ_OK;
             }
         }
@@ -241,6 +255,14 @@ static enum mz_err subs_apply(struct store *st, const struct store_node *n, cons
         free(b);
     }
     return rc;
+}
+
+static enum mz_err subs_apply(struct store *st, const struct store_node *n, const struct svc_peer_new *in,
+                              struct mz_error *err)
+{
+    enum mz_err rc = subs_apply_dir(st, n, in->collections, in->n_collections, "pull", err);
+
+    return rc ? rc : subs_apply_dir(st, n, in->push_collections, in->n_push_collections, "push", err);
 }
 
 /* ---- bindings ---- */
@@ -369,15 +391,19 @@ static int note_sub(void *ctx, const struct store_bookmark *b)
     struct svc_peer_view *v = f->v;
 
     /* pull: `received` counts what was stored (one row per version first received) */
-    if (!strcmp(b->direction, "push"))
+    if (!strcmp(b->direction, "push")) {
+        /* push: versions the peer accepted, and those it refused (its status' failures) */
         v->pushed += b->objects;
-    v->duplicates += b->duplicates;
-    v->refused_owner += b->refused_owner;
-    v->refused_community += b->refused_community;
-    v->refused_tlp += b->refused_tlp;
-    v->refused_invalid += b->refused_invalid;
-    v->refused_conflict += b->refused_conflict;
-    v->refused_cap += b->refused_cap;
+        v->push_refused += b->refused_invalid;
+    } else {
+        v->duplicates += b->duplicates;
+        v->refused_owner += b->refused_owner;
+        v->refused_community += b->refused_community;
+        v->refused_tlp += b->refused_tlp;
+        v->refused_invalid += b->refused_invalid;
+        v->refused_conflict += b->refused_conflict;
+        v->refused_cap += b->refused_cap;
+    }
     if (v->n_subs < SVC_PEER_SHOW_SUBS) {
         struct svc_peer_sub *s = &v->subs[v->n_subs++];
         memset(s, 0, sizeof *s);
@@ -920,10 +946,12 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
         mz_buf_puts(b, ",\"lag_seconds\":null");
     mz_buf_printf(b,
                   ",\"interval\":%ld,\"paused\":%s,\"received\":%lld,\"duplicates\":%lld,\"pushed\":%lld,"
+                  "\"push_refused\":%lld,"
                   "\"refused\":{\"owner\":%lld,\"community\":%lld,\"tlp\":%lld,\"invalid\":%lld,\"conflict\":%lld,"
                   "\"cap\":%lld},\"keys_active\":%lld",
                   n->interval, n->paused ? "true" : "false", (long long)v->received, (long long)v->duplicates,
-                  (long long)v->pushed, (long long)v->refused_owner, (long long)v->refused_community,
+                  (long long)v->pushed, (long long)v->push_refused,
+                  (long long)v->refused_owner, (long long)v->refused_community,
                   (long long)v->refused_tlp, (long long)v->refused_invalid, (long long)v->refused_conflict,
                   (long long)v->refused_cap, (long long)v->keys_active);
     json_kv_str(b, "default_org", v->default_org, 1);

@@ -177,6 +177,148 @@ static void comm_names(const struct comm_map *m, uint64_t bits, char *out, size_
             used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s%s", used ? "," : "", m->name[k]);
 }
 
+/* ---- tombstones received (docs/federation.md 10.4, docs/model.md R7.4) ---- */
+
+#define TOMBSTONE_TYPE "x-mreza-withdrawal"
+
+struct newest_ver {
+    int64_t owner;
+    char vkey[STIX_VKEY_LEN];
+    int other; /* a version of another owner's is held */
+};
+
+static int newest_ver(void *ctx, const struct store_version *v)
+{
+    struct newest_ver *f = ctx;
+
+    if (v->owner_org == f->owner && v->owner_user == 0 && strcmp(v->vkey, f->vkey) > 0)
+        snprintf(f->vkey, sizeof f->vkey, "%s", v->vkey);
+    if (v->owner_org != f->owner || v->owner_user != 0)
+        f->other = 1;
+    return 0;
+}
+
+/* The tombstone's x_mreza_keep_refs that are known here (an organisation's or a
+ * user's identity), space-separated, into b: who keeps the version (R7.3). */
+static enum mz_err keep_known(struct store *st, json_t *refs, struct mz_buf *b)
+{
+    size_t i;
+    json_t *r;
+
+    json_array_foreach(refs, i, r) {
+        const char *id = json_string_value(r);
+        int64_t org = 0, user = 0;
+        if (!id || strchr(id, ' ') || store_identity_owner(st, id, &org, &user, NULL) != MZ_OK)
+            continue;
+        if (b->len)
+            mz_buf_putc(b, ' ');
+        mz_buf_puts(b, id);
+    }
+    return mz_buf_status(b);
+}
+
+/* Apply the tombstone (stored already, this version of it the newest of its owner's)
+ * to the withdrawn version it names, if that version of org's is held here: its
+ * withdrawal record (keep = the tombstone's x_mreza_keep_refs known here; a restore:
+ * none) and the id marked for the model's choice. A version never received: nothing. */
+static enum mz_err tombstone_apply(struct store *st, json_t *obj, const struct stix_info *info, int64_t org,
+                                   struct mz_error *err)
+{
+    const char *ref = json_string_value(json_object_get(obj, "object_ref"));
+    const char *ver = json_string_value(json_object_get(obj, "version"));
+    struct newest_ver nv;
+    struct find_ver f = {org, NULL, 0};
+    struct mz_buf keep;
+    char vkey[STIX_VKEY_LEN];
+    enum mz_err rc;
+
+    if (!ref || !ver || stix_version_key(ver, vkey) || !stix_id_valid(ref, NULL))
+        return MZ_OK;
+    memset(&nv, 0, sizeof nv);
+    nv.owner = org;
+    rc = store_id_versions(st, info->id, newest_ver, &nv, err);
+    if (rc || strcmp(nv.vkey, info->version_key))
+        return rc; /* a later version of this tombstone is here already: it decides */
+    f.vkey = vkey;
+    rc = store_id_versions(st, ref, find_ver, &f, err);
+    if (rc || !f.seq)
+        return rc; /* never received here: the tombstone applies to nothing */
+    mz_buf_init(&keep, 1 << 20);
+    mz_buf_puts(&keep, "");
+    if (json_is_true(json_object_get(obj, "x_mreza_restored"))) {
+        rc = store_withdraw(st, f.seq, NULL, 0, info->version, NULL, info->id, err);
+    } else {
+        rc = keep_known(st, json_object_get(obj, "x_mreza_keep_refs"), &keep);
+        if (rc)
+            mz_error_set(err, rc, "", "out of memory");
+        else
+            rc = store_withdraw(st, f.seq, keep.data ? keep.data : "", 0, info->version, NULL, info->id, err);
+    }
+    if (!rc)
+        rc = store_mark_cx(st, ref, err);
+    mz_buf_free(&keep);
+    return rc;
+}
+
+/* A tombstone from a mreza peer, admitted as any version is (its owner bound to the
+ * sender, so the sender is the owner's home node; tlp_can_read on its marking and
+ * audience, which are the withdrawn version's): stored as the owner's (the node's own
+ * x-mreza- type, which svc_ingest refuses to every poster: written here as
+ * svc_withdraw writes it), then applied to the version it names. m: its admitted
+ * marking, audience and communities. */
+static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct stix_info *info, int64_t org,
+                                      const struct tlp_meta *m, struct mz_error *err)
+{
+    struct find_ver f = {org, info->version_key, 0};
+    struct newest_ver nv;
+    struct store_write_ctx wctx;
+    struct store_object_in o;
+    enum store_put_result put;
+    char *text;
+    enum mz_err rc;
+
+    memset(&nv, 0, sizeof nv);
+    nv.owner = org;
+    if (store_id_versions(a->st, info->id, find_ver, &f, err) ||
+        store_id_versions(a->st, info->id, newest_ver, &nv, err))
+        return V_FAIL;
+    if (nv.other)
+        return V_OWNER; /* the id is another owner's here (R1) */
+    if (f.seq) {
+        int same = same_content(a->st, obj, info->id, org, info->version_key, err);
+        return same < 0 ? V_FAIL : same == 1 ? V_DUPLICATE : V_CONFLICT;
+    }
+    text = json_dumps(obj, JSON_COMPACT);
+    if (!text) {
+        mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        return V_FAIL;
+    }
+    memset(&wctx, 0, sizeof wctx);
+    wctx.owner_org = org;
+    memset(&o, 0, sizeof o);
+    o.stix_id = info->id;
+    o.type = TOMBSTONE_TYPE;
+    o.version = info->version;
+    o.version_key = info->version_key;
+    o.created_by = info->created_by_ref;
+    o.tlp = m->tlp;
+    o.audience = m->audience;
+    o.comm = m->comm;
+    o.body = text;
+    o.body_len = strlen(text);
+    o.match_plan = -1;
+    o.valid_from = INT64_MIN;
+    o.valid_until = INT64_MAX;
+    o.latest_hint = STORE_LATEST_READ;
+    rc = store_put_object(a->st, &wctx, &o, &put, err);
+    free(text);
+    if (!rc && put == STORE_PUT_DUPLICATE)
+        return V_DUPLICATE;
+    if (!rc)
+        rc = tombstone_apply(a->st, obj, info, org, err);
+    return rc ? V_FAIL : V_STORED;
+}
+
 /* Admit and store one object (obj, with its meta entry). */
 static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const char *remote_added,
                               struct mz_error *err)
@@ -268,6 +410,12 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
      * mreza node could have sent, but a taxii peer is none) */
     if (!(taxii && d.defaulted && !src.found) && !tlp_can_read(a->self, &m))
         goto done;
+    /* a withdrawal from the owner's home node (a mreza peer's; a taxii server's
+     * x-mreza- object is refused by ingest as any poster's) */
+    if (!taxii && !strcmp(info.type, TOMBSTONE_TYPE)) {
+        v = tombstone_receive(a, obj, &info, org_id, &m, err);
+        goto received;
+    }
     /* ingest as the owner, through the peer (no user: submitter 0) */
     memset(&owner, 0, sizeof owner);
     if (store_org_by_id(a->st, org_id, &owner.org, err) != MZ_OK) {
@@ -322,6 +470,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
          * re-attack's F3) */
         v = same < 0 ? V_FAIL : same == 2 ? V_OWNER : same ? V_DUPLICATE : V_CONFLICT;
     }
+received:
     if (v == V_STORED && store_received_add(a->st, info.id, org_id, info.version_key, a->sub->node,
                                             a->sub->collection, remote_added, err) != MZ_OK)
         v = V_FAIL;

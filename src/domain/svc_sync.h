@@ -6,9 +6,9 @@
  * Built: svc_sync_apply_page (a pulled page), svc_sync_receive (a page a peer
  * POSTs; the TAXII POST of a peer calls svc_sync_receive_items), svc_sync_plan (a
  * peer's pull subscriptions with their bookmarks), svc_sync_run_begin/end (the
- * status fields of a run). Not yet:
- * svc_sync_push_page/push_done, rosters and tombstones received, the directory's
- * identities. */
+ * status fields of a run), svc_sync_push_plan/push_page/push_done (push: 10.4,
+ * svc_sync_push.c), tombstones received (applied from the owner's home node). Not
+ * yet: rosters received, the directory's identities. */
 #ifndef MZ_SVC_SYNC_H
 #define MZ_SVC_SYNC_H
 
@@ -130,5 +130,50 @@ enum mz_err svc_sync_run_begin(struct store *st, const struct principal *p, int6
  * failures + 1). */
 enum mz_err svc_sync_run_end(struct store *st, const struct principal *p, int64_t id, const char *code,
                              const char *message, const char *collection, struct mz_error *err);
+
+/* ---- push (docs/federation.md 10.4; domain/svc_sync_push.c) ---- */
+
+/* One push subscription: a local collection read as the peer would read it, POSTed
+ * to the peer's collection remote, from its push bookmark. */
+struct svc_sync_push_sub {
+    char key[64];    /* the push bookmark's key: remote, or remote|mreza-direct */
+    char remote[64]; /* the peer's collection POSTed to */
+    char local[40];  /* the local collection read as the peer: a community's UUID, or
+                        mreza-direct (a taxii peer's --push-collection ID=mreza-direct) */
+    char after[40];  /* the bookmark: date_added of the last row pushed ("" never) */
+};
+struct svc_sync_push_plan {
+    int mreza;       /* a mreza peer: envelopes carry x_mreza_meta */
+    size_t n;
+    struct svc_sync_push_sub subs[SVC_SYNC_MAX_SUBS];
+};
+
+/* The push subscriptions of peer id (read only; the console or a node admin). A peer
+ * that is paused or whose direction is pull has none. A taxii peer: its
+ * `--push-collection REMOTE_ID=COMMUNITY` pairs (push bookmark rows; COMMUNITY may be
+ * mreza-direct: what is addressed to the peer, CLEAR and AMBER). A mreza peer:
+ * each community other than national where it hosts a read-member, by UUID on both
+ * sides (the caller keeps those the peer lists as writable); mreza-direct is not
+ * pushed (the view is read-only on every node: docs/federation.md 10.4). */
+enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int64_t id, struct svc_sync_push_plan *out,
+                               struct mz_error *err);
+
+/* Read only: the next page (at most limit objects) of exactly what peer id would
+ * pull from sub->local - svc_taxii_read as the peer's principal: the same svc_list
+ * query and TLP decision, locally-owned versions only (via = 0) - after sub->after,
+ * as a TAXII envelope in env ({"objects":[...]} and, with_meta, x_mreza_meta; no
+ * more/next). *n: objects in it; last: date_added of the last one (the bookmark
+ * after a complete push; unchanged when n is 0); *more: a further page exists. */
+enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int64_t id,
+                               const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
+                               size_t *n, char last[40], int *more, struct mz_error *err);
+
+/* After the peer answered a page with a 202 whose status is complete: the push
+ * bookmark of (id, sub->key) moves to last, pushed (successes) and refused
+ * (failures) are added to its counts (peer show's pushed and push_refused). One
+ * small transaction. */
+enum mz_err svc_sync_push_done(struct store *st, const struct principal *p, int64_t id,
+                               const struct svc_sync_push_sub *sub, const char *last, long pushed, long refused,
+                               struct mz_error *err);
 
 #endif

@@ -277,7 +277,7 @@ int fed_time_minus_1us(const char *norm, char out[FED_TIME_LEN]);
 struct fed_collection {
     char id[64];
     char alias[64];
-    int can_read;
+    int can_read, can_write;
 };
 
 struct fed_discovery {
@@ -309,6 +309,8 @@ struct fed_run {
     long subs, subs_done;            /* subscriptions run; those that reached more: false */
     long pages;
     long objects, stored, duplicates, refused;
+    long push_subs, push_pages;      /* push (fed_push.c): subscriptions and pages POSTed */
+    long pushed, push_refused;       /* versions the peer accepted (duplicates too), refused */
     long ms;
 };
 
@@ -325,6 +327,24 @@ struct fed_sync_opts {
     fed_stop_fn stop;
     void *hook_ctx;
 };
+
+/* ---- fed_push.c: the push of one peer (docs/federation.md 10.4) ---- */
+
+struct svc_sync_push_plan;
+
+/* Push every subscription of plan to the peer node (id) at api_root through h: each
+ * page from svc_sync_push_page (page_size objects; with x_mreza_meta for a mreza
+ * peer) is POSTed to collections/{remote}/objects/; a 202 whose status is complete
+ * (a pending one is asked again at status/{id}/, at most FED_PUSH_POLLS times) moves
+ * the push bookmark (svc_sync_push_done); any other answer ends the push with its
+ * code, the bookmark where it was (the page goes again next run: duplicates there).
+ * listed: a mreza peer's discovery (a subscription runs only if the peer lists its
+ * collection as writable), NULL for a taxii peer. Counts into run. */
+#define FED_PUSH_POLLS 5
+struct fed_discovery;
+enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t id, const char *api_root,
+                            struct fed_http *h, const struct fed_discovery *listed, long page_size,
+                            struct svc_sync_push_plan *plan, struct fed_run *run, struct mz_error *err);
 
 /* Run peer name once (docs/federation.md 10.3): take its lock (busy if held), mark
  * the run begun, make the handle (its TLS, its key), discover (a mreza peer: the API

@@ -90,6 +90,7 @@ enum fed_code fed_discover(struct fed_http *h, const char *api_root, struct fed_
         copy_str(k->id, sizeof k->id, json_object_get(c, "id"));
         copy_str(k->alias, sizeof k->alias, json_object_get(c, "alias"));
         k->can_read = json_is_true(json_object_get(c, "can_read"));
+        k->can_write = json_is_true(json_object_get(c, "can_write"));
     }
     fed_facts_clear(&f);
     return code;

@@ -5,8 +5,7 @@
  * stopped anywhere (a hostile page, a timeout, kill -9) leaves the store at the end
  * of the last page applied, and the next run goes on from its bookmark. fed holds no
  * store connection of its own: the caller's st is used, and only through svc_sync_*.
- * Push (fed_push.c) is not built: a peer whose direction is push has nothing to run
- * here. */
+ * After the pulls, a peer whose direction is push or both is pushed (fed_push.c). */
 #include "fed/fed.h"
 
 #include <stdio.h>
@@ -31,6 +30,7 @@ static long now_ms(void)
 /* What one run keeps while it goes through the subscriptions. */
 struct run_ctx {
     struct store *st;
+    const struct principal *p;
     const struct svc_sync_plan *pl;
     const struct fed_sync_opts *so;
     const struct fed_opts *o;
@@ -253,6 +253,7 @@ static enum fed_code run_subs(struct run_ctx *c, struct mz_error *err)
                      d->node_identity[0] ? d->node_identity : "no mreza node", d->node_name[0] ? " as " : "",
                      d->node_name, c->pl->node.identity, c->pl->node.name);
     }
+    /* a push-only mreza peer is discovered too: its collections say what it takes */
     for (size_t i = 0; code == FED_OK && i < c->pl->n_subs; i++) {
         const struct svc_sync_plan_sub *s = &c->pl->subs[i];
         if (!c->taxii && !listed(d, s->collection))
@@ -265,6 +266,20 @@ static enum fed_code run_subs(struct run_ctx *c, struct mz_error *err)
     }
     if (code == FED_OK)
         c->run->collection[0] = '\0';
+    /* then push (10.4), for a peer whose direction is push or both */
+    if (code == FED_OK && !c->pl->node.paused && strcmp(c->pl->node.direction, "pull")) {
+        struct svc_sync_push_plan *pp = calloc(1, sizeof *pp);
+        if (!pp) {
+            mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+            code = FED_NOMEM;
+        } else if (svc_sync_push_plan(c->st, c->p, c->pl->node.id, pp, err) != MZ_OK) {
+            code = FED_STORE;
+        } else {
+            code = fed_push_peer(c->st, c->p, c->pl->node.id, c->pl->node.url, c->h, c->taxii ? NULL : d,
+                                 c->o->page_size, pp, c->run, err);
+        }
+        free(pp);
+    }
     free(d);
     return code;
 }
@@ -313,6 +328,7 @@ enum fed_code fed_sync_peer(struct store *st, const struct principal *p, const c
     }
     peer_opts(pl, so, &o);
     c.st = st;
+    c.p = p;
     c.pl = pl;
     c.so = so;
     c.o = &o;

@@ -34,7 +34,9 @@ The mode (--mode, or `mode M` on stdin) decides how objects GETs are answered:
   ties          every object has one date_added; no next (paging by added_after)
 
 Control, one line each on stdin: `mode M`, `stall_after N` (the N+1-th objects GET
-from then on waits until `release`), `release`. EOF on stdin ends the server.
+from then on waits until `release`), `release`, `posted` (event `posted_total N`),
+`posted_ids` (event `posted_ids ID ID ...`: every object POSTed and kept, in order),
+`post_fail N` (the N-th POST from now is answered 500 and not kept; once). EOF on stdin ends the server.
 Events on stdout, one line each, flushed: `port=N` first, then `request METHOD PATH`
 for each request (with auth=SCHEME, enc=none|yes: Accept-Encoding sent, cert=none|
 verified: a client certificate that chains to --client-ca), `stalled N`, `posted N` (objects received by a POST), `mode M`.
@@ -83,6 +85,8 @@ class State:
         self.stall_seen = 0
         self.release = threading.Event()
         self.posted = []
+        self.post_count = 0  # POSTs seen (for post_fail)
+        self.post_fail = None  # the POST number that answers 500, once
         self.statuses = {}
         self.endless_n = 0
         self.cond = threading.Condition()
@@ -222,7 +226,15 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, AttributeError):
             return self.error(400, "not an envelope")
         with LOCK:
-            st.posted.extend(objs)
+            st.post_count += 1
+            fail = st.post_fail is not None and st.post_count == st.post_fail
+            if fail:
+                st.post_fail = None
+            else:
+                st.posted.extend(objs)
+        if fail:
+            emit("post_failed %d" % len(objs))
+            return self.error(500, "this POST fails (post_fail)")
         emit("posted %d" % len(objs))
         sid = str(uuid.uuid4())
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -416,6 +428,14 @@ def control(st, server):
             st.release.set()
         elif words[0] == "posted":
             emit("posted_total %d" % len(st.posted))
+        elif words[0] == "posted_ids":
+            with LOCK:
+                ids = [o.get("id", "?") if isinstance(o, dict) else "?" for o in st.posted]
+            emit("posted_ids %s" % " ".join(ids))
+        elif words[0] == "post_fail" and len(words) == 2:
+            with LOCK:
+                st.post_count = 0
+                st.post_fail = int(words[1])
     # EOF: the test is done
     st.release.set()
     os._exit(0)

@@ -1,0 +1,160 @@
+/* fed/fed_push.c - the push of one peer (docs/federation.md 10.4): each push
+ * subscription's pages, read by svc_sync_push_page (exactly what the peer would pull,
+ * read only), POSTed as TAXII envelopes to the peer's collection; the push bookmark
+ * moves (svc_sync_push_done) only after a 202 whose status is complete. A run stopped
+ * between the peer's commit and the bookmark's (kill -9, a lost answer) sends the page
+ * again on the next run, and the peer counts it as duplicates: nothing is lost, and
+ * nothing is stored twice there. fed_sync_peer (fed_pull.c) calls it after the pulls,
+ * with the run's handle. */
+#include "fed/fed.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "domain/svc.h"
+#include "domain/svc_sync.h"
+#include "util/buf.h"
+
+/* api_root + "collections/" + remote (percent-encoded) + "/objects/" into out. */
+static void post_url(const char *root, const char *remote, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t used;
+
+    snprintf(out, cap, "%s%scollections/", root, root[0] && root[strlen(root) - 1] == '/' ? "" : "/");
+    used = strlen(out);
+    for (const char *s = remote; *s && used + 4 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+            c == '_' || c == '~') {
+            out[used++] = (char)c;
+        } else {
+            out[used++] = '%';
+            out[used++] = hex[c >> 4];
+            out[used++] = hex[c & 15];
+        }
+    }
+    snprintf(out + used, cap - used, "/objects/");
+}
+
+/* The TAXII status of r's body into (status, id, successes, failures). */
+static enum fed_code read_status(const struct fed_resp *r, char *status, size_t scap, char *id, size_t icap,
+                                 long *ok, long *bad, struct mz_error *err)
+{
+    json_t *j = r->body ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+    const char *s = json_string_value(json_object_get(j, "status"));
+    const char *i = json_string_value(json_object_get(j, "id"));
+
+    if (!json_is_object(j) || !s || !i || strlen(i) >= icap) {
+        json_decref(j);
+        mz_error_set(err, MZ_EINVAL, "", "the peer answered a push with no TAXII status (status and id)");
+        return FED_BAD_JSON;
+    }
+    snprintf(status, scap, "%s", s);
+    snprintf(id, icap, "%s", i);
+    *ok = (long)json_integer_value(json_object_get(j, "success_count"));
+    *bad = (long)json_integer_value(json_object_get(j, "failure_count"));
+    json_decref(j);
+    return FED_OK;
+}
+
+/* POST one page (env) to url; complete: the peer's counts. */
+static enum fed_code post_page(struct fed_http *h, const char *root, const char *url, const struct mz_buf *env,
+                               long *ok, long *bad, struct mz_error *err)
+{
+    struct fed_req rq = {"POST", url, env->data, env->len};
+    struct fed_resp r;
+    char status[32], id[128], surl[512];
+    enum fed_code code;
+    int polls = 0;
+
+    memset(&r, 0, sizeof r);
+    code = fed_http_fetch(h, &rq, &r, err);
+    if (code == FED_OK)
+        code = fed_guard_status(r.status, 202, err);
+    if (code == FED_OK)
+        code = read_status(&r, status, sizeof status, id, sizeof id, ok, bad, err);
+    fed_resp_free(&r);
+    /* pending: asked again, a bounded number of times */
+    while (code == FED_OK && strcmp(status, "complete") && polls < FED_PUSH_POLLS) {
+        struct fed_req sq = {"GET", surl, NULL, 0};
+        polls++;
+        snprintf(surl, sizeof surl, "%s%sstatus/%s/", root, root[0] && root[strlen(root) - 1] == '/' ? "" : "/", id);
+        memset(&r, 0, sizeof r);
+        code = fed_http_fetch(h, &sq, &r, err);
+        if (code == FED_OK)
+            code = fed_guard_status(r.status, 200, err);
+        if (code == FED_OK)
+            code = read_status(&r, status, sizeof status, id, sizeof id, ok, bad, err);
+        fed_resp_free(&r);
+    }
+    if (code == FED_OK && strcmp(status, "complete")) {
+        mz_error_set(err, MZ_EIO, "",
+                     "the peer's status of a pushed page is still '%.20s' after %d polls: the page goes again next run",
+                     status, polls);
+        code = FED_HTTP_STATUS;
+    }
+    return code;
+}
+
+static int writable(const struct fed_discovery *d, const char *collection)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (!strcasecmp(d->c[i].id, collection))
+            return d->c[i].can_write;
+    return 0;
+}
+
+enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t id, const char *api_root,
+                            struct fed_http *h, const struct fed_discovery *listed, long page_size,
+                            struct svc_sync_push_plan *plan, struct fed_run *run, struct mz_error *err)
+{
+    size_t url_cap = strlen(api_root) + 3 * 64 + 64;
+    char *url = malloc(url_cap);
+    enum fed_code code = FED_OK;
+
+    if (!url) {
+        mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+        return FED_NOMEM;
+    }
+    for (size_t i = 0; code == FED_OK && i < plan->n; i++) {
+        struct svc_sync_push_sub *s = &plan->subs[i];
+        if (listed && !writable(listed, s->remote))
+            continue; /* a community the peer does not take from this node */
+        run->push_subs++;
+        snprintf(run->collection, sizeof run->collection, "%s", s->remote);
+        post_url(api_root, s->remote, url, url_cap);
+        for (;;) {
+            struct mz_buf env;
+            char last[40] = "";
+            size_t n = 0;
+            long ok = 0, bad = 0;
+            int more = 0;
+
+            mz_buf_init(&env, (size_t)256 << 20);
+            if (svc_sync_push_page(st, p, id, s, page_size, plan->mreza, &env, &n, last, &more, err) != MZ_OK)
+                code = FED_STORE;
+            if (code == FED_OK && n)
+                code = post_page(h, api_root, url, &env, &ok, &bad, err);
+            mz_buf_free(&env);
+            if (code != FED_OK || !n)
+                break;
+            if (svc_sync_push_done(st, p, id, s, last, ok, bad, err) != MZ_OK) {
+                code = FED_STORE;
+                break;
+            }
+            snprintf(s->after, sizeof s->after, "%s", last);
+            run->push_pages++;
+            run->pushed += ok;
+            run->push_refused += bad;
+            if (!more)
+                break;
+        }
+    }
+    if (code == FED_OK)
+        run->collection[0] = '\0';
+    free(url);
+    return code;
+}
