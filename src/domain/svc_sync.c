@@ -35,6 +35,7 @@ struct comm_map {
     char uuid[STORE_COMM_MAX][40];
     char name[STORE_COMM_MAX][STORE_COMM_NAME_LEN];
     int64_t id[STORE_COMM_MAX];
+    int64_t home[STORE_COMM_MAX]; /* its home node (0: here) */
     int bit[STORE_COMM_MAX];
     int n;
 };
@@ -47,6 +48,7 @@ static int map_one(void *ctx, const struct store_community *c)
         snprintf(m->uuid[m->n], sizeof m->uuid[0], "%s", c->uuid);
         snprintf(m->name[m->n], sizeof m->name[0], "%s", c->name);
         m->id[m->n] = c->id;
+        m->home[m->n] = c->home_node;
         m->bit[m->n++] = c->bit;
     }
     return 0;
@@ -65,6 +67,19 @@ static uint64_t stated_comm(const struct comm_map *m, json_t *list)
             if (!strcasecmp(s, m->uuid[k]))
                 bits |= (uint64_t)1 << m->bit[k];
     }
+    return bits;
+}
+
+/* The bits of the communities homed at node (joined from it): their home decides
+ * who writes there, so what it sends stated into them is the home's word
+ * (docs/federation.md decision 9; no roster is kept here yet). */
+static uint64_t homed_at(const struct comm_map *m, int64_t node)
+{
+    uint64_t bits = 0;
+
+    for (int k = 0; node > 0 && k < m->n; k++)
+        if (m->home[k] == node)
+            bits |= (uint64_t)1 << m->bit[k];
     return bits;
 }
 
@@ -256,7 +271,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     if (taxii) /* the community the operator named for the collection: the operator's word */
         admitted = a->taxii_comm;
     else
-        admitted = stated_comm(a->comms, json_object_get(meta, "communities")) & wr;
+        admitted = stated_comm(a->comms, json_object_get(meta, "communities")) & (wr | homed_at(a->comms, a->sub->node));
     v = V_COMMUNITY;
     if (m.tlp == TLP_GREEN && !admitted)
         goto done;
