@@ -744,3 +744,35 @@ enum mz_err svc_sync_run_end(struct store *st, const struct principal *p, int64_
 {
     return run_status(st, p, id, 0, code, message, collection, err);
 }
+
+enum mz_err svc_sync_next_run(struct store *st, const struct principal *p, int64_t id, long seconds,
+                              struct mz_error *err)
+{
+    struct store_node *n = calloc(1, sizeof *n);
+    struct mz_time t;
+    char stamp[MZ_TIME_STRLEN];
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+
+    if (!n)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (!rc)
+        rc = store_begin(st, err);
+    if (rc) {
+        free(n);
+        return rc;
+    }
+    rc = store_node_by_id(st, id, n, err);
+    if (!rc) {
+        mz_time_now(&t);
+        t.sec += seconds;
+        mz_time_format_us(&t, stamp);
+        snprintf(n->next_run, sizeof n->next_run, "%.19sZ", stamp);
+        rc = store_node_set_status(st, n, err);
+    }
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    free(n);
+    return rc;
+}

@@ -131,4 +131,9 @@ enum mz_err svc_sync_run_begin(struct store *st, const struct principal *p, int6
 enum mz_err svc_sync_run_end(struct store *st, const struct principal *p, int64_t id, const char *code,
                              const char *message, const char *collection, struct mz_error *err);
 
+/* The next scheduled run of peer id: next_run = now + seconds (serve's scheduler,
+ * node/node_sync.c; shown by peer list|show). */
+enum mz_err svc_sync_next_run(struct store *st, const struct principal *p, int64_t id, long seconds,
+                              struct mz_error *err);
+
 #endif
