@@ -5,7 +5,8 @@
  * paused or changed by the console is seen on the next turn), claims one that is due
  * and not being run by another worker, runs it with fed_sync_peer (its lock file is
  * the one `mreza sync` takes: a run by hand meanwhile is "busy", tried again next
- * time), then records when it runs next. With nothing due it waits on cond until the
+ * time), then records when it runs next (its interval; after a failed run the
+ * interval doubled per failure in a row, at most an hour). With nothing due it waits on cond until the
  * earliest due time (at most a second), or until node_sync_stop wakes it. The runs
  * ask stopping through fed's stop callback, so a stop ends a run within one wait
  * slice or one libcurl progress call. */
@@ -34,6 +35,7 @@ struct ns_peer {
     long interval;      /* seconds */
     long long due_ms;   /* monotonic */
     int running;
+    int failures;       /* failed runs in a row (busy is none) */
     int seen;           /* listed on the last read */
 };
 
@@ -129,8 +131,21 @@ static void merge(struct node_sync *s, const struct ns_list *l, long long now)
             i++;
 }
 
-static void run_one(struct node_sync *s, struct store *st, const struct principal *console, const char *name, int64_t id,
-                    long interval)
+/* Seconds until a peer's next run: its interval, after a failed run doubled per
+ * failure in a row (federation.md 10.6), at most NS_MAX_DELAY (never below the
+ * interval). */
+#define NS_MAX_DELAY 3600L
+
+static long delay_of(long interval, int failures)
+{
+    long d = interval;
+
+    for (int i = 1; i < failures && d < NS_MAX_DELAY; i++)
+        d *= 2;
+    return d > NS_MAX_DELAY && interval < NS_MAX_DELAY ? NS_MAX_DELAY : d;
+}
+
+static enum fed_code run_one(struct node_sync *s, struct store *st, const struct principal *console, const char *name)
 {
     struct fed_sync_opts so = {&s->conf, s->lock_dir, NULL, NULL, NULL, stop_asked, s};
     struct fed_run run;
@@ -147,8 +162,17 @@ static void run_one(struct node_sync *s, struct store *st, const struct principa
         MZ_LOG(MZ_LOG_WARN, "event=sync peer=%s code=%s new=%ld refused=%ld pages=%ld msg=\"%s\"",
                mz_log_esc(name, esc[0], sizeof esc[0]), fed_code_name(code), run.stored, run.refused, run.pages,
                mz_log_quote(run.message, esc[1], sizeof esc[1]));
+    return code;
+}
+
+/* Record when peer id runs next (peer list|show). */
+static void note_next(struct store *st, const struct principal *console, const char *name, int64_t id, long delay)
+{
+    struct mz_error err;
+    char esc[2][MZ_LOG_ESC_LEN(MZ_ERR_MSG_LEN)];
+
     mz_error_clear(&err);
-    if (code != FED_STOPPED && svc_sync_next_run(st, console, id, interval, &err) != MZ_OK)
+    if (svc_sync_next_run(st, console, id, delay, &err) != MZ_OK)
         MZ_LOG(MZ_LOG_WARN, "event=sync_next_run peer=%s msg=\"%s\"", mz_log_esc(name, esc[0], sizeof esc[0]),
                mz_log_quote(err.msg, esc[1], sizeof esc[1]));
 }
@@ -167,6 +191,8 @@ static void *worker(void *arg)
         char name[STORE_NODE_NAME_LEN] = "";
         int64_t id = 0;
         long interval = 0;
+        int failures = 0;
+        enum fed_code code;
         long long now, next = -1;
         size_t pick = NS_MAX_PEERS;
 
@@ -195,6 +221,7 @@ static void *worker(void *arg)
             snprintf(name, sizeof name, "%s", p->name);
             id = p->id;
             interval = p->interval;
+            failures = p->failures;
         } else if (!s->stopping) {
             long long wait = next < 0 || next - now > 1000 ? 1000 : next - now;
             struct timespec until;
@@ -210,12 +237,19 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&s->lock);
         if (!id)
             continue;
-        run_one(s, st, &console, name, id, interval);
+        code = run_one(s, st, &console, name);
+        if (code == FED_OK)
+            failures = 0;
+        else if (code != FED_BUSY && code != FED_STOPPED)
+            failures++;
+        if (code != FED_STOPPED)
+            note_next(st, &console, name, id, delay_of(interval, failures));
         pthread_mutex_lock(&s->lock);
         for (size_t i = 0; i < s->n_peers; i++)
             if (s->peers[i].id == id) {
                 s->peers[i].running = 0;
-                s->peers[i].due_ms = now_ms() + (long long)interval * 1000LL;
+                s->peers[i].failures = failures;
+                s->peers[i].due_ms = now_ms() + (long long)delay_of(interval, failures) * 1000LL;
             }
         pthread_mutex_unlock(&s->lock);
     }
