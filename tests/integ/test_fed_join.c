@@ -336,6 +336,14 @@ static void test_scheduler(void **state)
     assert_int_equal(h_stop(&n), 0);
     assert_int_equal(h_db_count(&n, "via=(SELECT id FROM nodes WHERE name='slow')"), 7);
     assert_true(h_db_integrity_ok(&n));
+    {
+        const char *show[] = {"peer", "show", "feed", NULL};
+        char *out = NULL, *err = NULL;
+        assert_int_equal(h_cli_err(&n, &out, &err, show), 0);
+        assert_non_null(strstr(out, "next run      20")); /* a time, recorded by serve */
+        free(out);
+        free(err);
+    }
     h_py_cmd(&slow, "release");
     h_py_stop(&slow);
     h_py_stop(&good);
