@@ -13,8 +13,10 @@
  * for this node as the sender's peer principal (its organisations' identities, the
  * communities where it hosts a read-member) - its owner an organisation bound to
  * the sender, and a GREEN version is admitted into the communities it states that
- * are hosted here and of which the owner is a write-member. One TLP function, no
- * second copy. */
+ * are hosted here and of which the owner is a write-member - or, for a community
+ * joined from the sender (its home: `community join`), on the home's word, as no
+ * roster travels yet (docs/federation.md section 2). One TLP function, no second
+ * copy. */
 #include "domain/svc_sync.h"
 
 #include <jansson.h>
