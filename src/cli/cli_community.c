@@ -1,4 +1,4 @@
-/* cli/cli_community.c - `mreza community add|list|members|member` (issue 11,
+/* cli/cli_community.c - `mreza community add|join|list|members|member` (issue 11,
  * docs/federation.md section 2): the communities this node hosts and their members,
  * decided by its operator at the console (principal_console); and `mreza share`,
  * re-sharing a version as a user (docs/model.md R11.3). Each is one svc_* call; the
@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "domain/svc.h"
+#include "fed/fed.h"
 #include "rules/tlp.h"
 
 static enum mz_err check_kind(const char *value, struct mz_error *err)
@@ -23,6 +24,12 @@ const struct cli_option cli_community_add_options[] = {
     {.name = "kind", .kind = CLI_OPT_TEXT, .value = "regional|other", .check = check_kind,
      .help = "regional: the federation's community of the national CSIRTs (one per node); default other"},
     {.name = "description", .kind = CLI_OPT_TEXT, .value = "TEXT", .help = "a longer description"},
+    {.name = NULL},
+};
+
+const struct cli_option cli_community_join_options[] = {
+    {.name = "peer", .kind = CLI_OPT_TEXT, .value = "PEER", .flags = CLI_OPT_REQUIRED,
+     .help = "the mreza peer that is the community's home (its operator made one of ours a member)"},
     {.name = NULL},
 };
 
@@ -93,6 +100,14 @@ int cli_community(struct cli_args *a)
         else
             printf("added community %s (%s, collection %s); add its members with `mreza community member add %s ORG`\n",
                    c.name, c.kind, c.uuid, c.name);
+    } else if (!strcmp(a->pos[0], "join")) {
+        struct store_community c;
+        if (fed_join(st, &console, a->pos[1], cli_opt(a, "peer"), &a->conf, &c, &err) != FED_OK)
+            rc = cli_fail(&err);
+        else
+            printf("joined %s (home: %s, collection %s); record which of this node's organisations are members "
+                   "with `mreza community member add %s ORG`\n",
+                   c.name, cli_opt(a, "peer"), c.uuid, c.name);
     } else if (!strcmp(a->pos[0], "members")) {
         if (svc_community_members(st, &console, a->pos[1], print_member, NULL, &err))
             rc = cli_fail(&err);

@@ -203,6 +203,7 @@ static void show(const struct svc_peer_view *v)
                or_dash(n->last_error_at));
     else
         printf("last error    -\n");
+    printf("next run      %s\n", n->next_run[0] ? n->next_run : "- (mreza serve schedules one; sync.interval)");
     printf("failures      %ld\nreceived      %lld\nduplicates    %lld\nrefused       owner %lld, community %lld, tlp "
            "%lld, invalid %lld, conflict %lld, cap %lld\nkeys          %lld active\n",
            n->failures, (long long)v->received, (long long)v->duplicates, (long long)v->refused_owner,

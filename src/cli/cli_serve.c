@@ -13,6 +13,7 @@
 #include "api/http.h"
 #include "cli/cli.h"
 #include "node/node.h"
+#include "node/node_sync.h"
 #include "util/log.h"
 
 const struct cli_option cli_serve_options[] = {
@@ -81,6 +82,7 @@ int cli_serve(struct cli_args *a)
 {
     struct node node;
     struct http_server *http = NULL;
+    struct node_sync *syncer = NULL;
     struct mz_error err;
     char esc[2][MZ_LOG_ESC_LEN(MZ_CONF_STR_LEN)];
     struct stat sb;
@@ -97,6 +99,11 @@ int cli_serve(struct cli_args *a)
         return cli_fail(&err);
     }
     if (http_start(&node, &http, &err)) {
+        node_close(&node);
+        return cli_fail(&err);
+    }
+    if (node_sync_start(&a->conf, &syncer, &err)) {
+        http_stop(http);
         node_close(&node);
         return cli_fail(&err);
     }
@@ -117,6 +124,7 @@ int cli_serve(struct cli_args *a)
     while ((sig = wait_for_signal()) == SIGHUP)
         reload_tls(http);
     MZ_LOG(MZ_LOG_INFO, "event=stop signal=%d", sig);
+    node_sync_stop(syncer); /* the runs under way end (fed's stop callback) */
     http_stop(http);
     node_close(&node);
     return 0;

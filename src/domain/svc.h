@@ -128,6 +128,12 @@ enum mz_err svc_community_add(struct store *st, const struct principal *p, const
                               struct store_community *out, struct mz_error *err);
 /* Make organisation org a member of community with these directions (at least one),
  * or change the directions of a member. */
+/* Join community name homed at mreza peer `peer`: it is made here with the peer's
+ * collection id uuid (so a sync's subscriptions match it) and the peer as its home.
+ * Its members here: this node's own organisations, by member add (no roster yet).
+ * MZ_ECONFLICT for a name or uuid taken, MZ_ENOTFOUND for no such peer (console). */
+enum mz_err svc_community_join(struct store *st, const struct principal *p, const char *name, const char *uuid,
+                               const char *peer, struct store_community *out, struct mz_error *err);
 enum mz_err svc_community_member_set(struct store *st, const struct principal *p, const char *community,
                                      const char *org, int can_read, int can_write, struct mz_error *err);
 enum mz_err svc_community_member_remove(struct store *st, const struct principal *p, const char *community,
@@ -725,5 +731,20 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v);
 /* The counts `mreza check` reports (node admins). */
 enum mz_err svc_peer_counts(struct store *st, const struct principal *p, struct store_fed_counts *out,
                             struct mz_error *err);
+
+/* ---- this node (svc_node.c; docs/federation.md section 1, step 0) ---- */
+
+struct svc_node_info {
+    char name[STORE_NODE_NAME_LEN]; /* meta node_name, "" when unset */
+    char country[8];                /* meta node_country, "" when unset */
+    char identity[STORE_IDENT_LEN]; /* the node's STIX identity (made on first use) */
+};
+/* The node's name, country and identity (node admins and the console). */
+enum mz_err svc_node_show(struct store *st, const struct principal *p, struct svc_node_info *out,
+                          struct mz_error *err);
+/* Set the node's name (a-z, 0-9, '.', '-', '_') and/or country (two capitals); NULL
+ * leaves one as it is (the console). out gets the result. */
+enum mz_err svc_node_set(struct store *st, const struct principal *p, const char *name, const char *country,
+                         struct svc_node_info *out, struct mz_error *err);
 
 #endif

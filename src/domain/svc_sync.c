@@ -13,8 +13,10 @@
  * for this node as the sender's peer principal (its organisations' identities, the
  * communities where it hosts a read-member) - its owner an organisation bound to
  * the sender, and a GREEN version is admitted into the communities it states that
- * are hosted here and of which the owner is a write-member. One TLP function, no
- * second copy. */
+ * are hosted here and of which the owner is a write-member - or, for a community
+ * joined from the sender (its home: `community join`), on the home's word, as no
+ * roster travels yet (docs/federation.md section 2). One TLP function, no second
+ * copy. */
 #include "domain/svc_sync.h"
 
 #include <jansson.h>
@@ -35,6 +37,7 @@ struct comm_map {
     char uuid[STORE_COMM_MAX][40];
     char name[STORE_COMM_MAX][STORE_COMM_NAME_LEN];
     int64_t id[STORE_COMM_MAX];
+    int64_t home[STORE_COMM_MAX]; /* its home node (0: here) */
     int bit[STORE_COMM_MAX];
     int n;
 };
@@ -47,6 +50,7 @@ static int map_one(void *ctx, const struct store_community *c)
         snprintf(m->uuid[m->n], sizeof m->uuid[0], "%s", c->uuid);
         snprintf(m->name[m->n], sizeof m->name[0], "%s", c->name);
         m->id[m->n] = c->id;
+        m->home[m->n] = c->home_node;
         m->bit[m->n++] = c->bit;
     }
     return 0;
@@ -65,6 +69,19 @@ static uint64_t stated_comm(const struct comm_map *m, json_t *list)
             if (!strcasecmp(s, m->uuid[k]))
                 bits |= (uint64_t)1 << m->bit[k];
     }
+    return bits;
+}
+
+/* The bits of the communities homed at node (joined from it): their home decides
+ * who writes there, so what it sends stated into them is the home's word
+ * (docs/federation.md decision 9; no roster is kept here yet). */
+static uint64_t homed_at(const struct comm_map *m, int64_t node)
+{
+    uint64_t bits = 0;
+
+    for (int k = 0; node > 0 && k < m->n; k++)
+        if (m->home[k] == node)
+            bits |= (uint64_t)1 << m->bit[k];
     return bits;
 }
 
@@ -398,7 +415,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     if (taxii) /* the community the operator named for the collection: the operator's word */
         admitted = a->taxii_comm;
     else
-        admitted = stated_comm(a->comms, json_object_get(meta, "communities")) & wr;
+        admitted = stated_comm(a->comms, json_object_get(meta, "communities")) & (wr | homed_at(a->comms, a->sub->node));
     v = V_COMMUNITY;
     if (m.tlp == TLP_GREEN && !admitted)
         goto done;
@@ -877,4 +894,36 @@ enum mz_err svc_sync_run_end(struct store *st, const struct principal *p, int64_
                              const char *message, const char *collection, struct mz_error *err)
 {
     return run_status(st, p, id, 0, code, message, collection, err);
+}
+
+enum mz_err svc_sync_next_run(struct store *st, const struct principal *p, int64_t id, long seconds,
+                              struct mz_error *err)
+{
+    struct store_node *n = calloc(1, sizeof *n);
+    struct mz_time t;
+    char stamp[MZ_TIME_STRLEN];
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+
+    if (!n)
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    if (!rc)
+        rc = store_begin(st, err);
+    if (rc) {
+        free(n);
+        return rc;
+    }
+    rc = store_node_by_id(st, id, n, err);
+    if (!rc) {
+        mz_time_now(&t);
+        t.sec += seconds;
+        mz_time_format_us(&t, stamp);
+        snprintf(n->next_run, sizeof n->next_run, "%.19sZ", stamp);
+        rc = store_node_set_status(st, n, err);
+    }
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    free(n);
+    return rc;
 }

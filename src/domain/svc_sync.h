@@ -176,4 +176,9 @@ enum mz_err svc_sync_push_done(struct store *st, const struct principal *p, int6
                                const struct svc_sync_push_sub *sub, const char *last, long pushed, long refused,
                                struct mz_error *err);
 
+/* The next scheduled run of peer id: next_run = now + seconds (serve's scheduler,
+ * node/node_sync.c; shown by peer list|show). */
+enum mz_err svc_sync_next_run(struct store *st, const struct principal *p, int64_t id, long seconds,
+                              struct mz_error *err);
+
 #endif

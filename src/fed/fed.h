@@ -360,4 +360,21 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
 enum fed_code fed_sync_peer(struct store *st, const struct principal *p, const char *name,
                             const struct fed_sync_opts *so, struct fed_run *run, struct mz_error *err);
 
+struct svc_sync_plan;
+/* The fed_opts of the plan's peer (its URL, TLS, the key this node presents), with
+ * so's limits and hooks (fed_pull.c). Borrows from pl. */
+void fed_peer_opts(const struct svc_sync_plan *pl, const struct fed_sync_opts *so, struct fed_opts *o);
+
+/* ---- fed_join.c: a community homed at a peer (docs/federation.md decision 9) ---- */
+
+/* Join community name from mreza peer `peer`: discover the peer's collections (with
+ * the key this node presents there), find the one whose alias is name, and make the
+ * community here with its id as UUID and the peer as home (svc_community_join). p:
+ * the console. FED_NOT_FOUND (err says so) when the peer lists no such collection
+ * (its operator has made none of this node's organisations a member); FED_CONFIG
+ * for a local refusal (err->code says which). */
+struct store_community;
+enum fed_code fed_join(struct store *st, const struct principal *p, const char *name, const char *peer,
+                       const struct mz_conf *conf, struct store_community *out, struct mz_error *err);
+
 #endif

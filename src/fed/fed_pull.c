@@ -204,8 +204,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
     return code;
 }
 
-/* The fed_opts of the plan's peer. */
-static void peer_opts(const struct svc_sync_plan *pl, const struct fed_sync_opts *so, struct fed_opts *o)
+void fed_peer_opts(const struct svc_sync_plan *pl, const struct fed_sync_opts *so, struct fed_opts *o)
 {
     const struct store_node *n = &pl->node;
 
@@ -326,7 +325,7 @@ enum fed_code fed_sync_peer(struct store *st, const struct principal *p, const c
         code = FED_STORE;
         goto out;
     }
-    peer_opts(pl, so, &o);
+    fed_peer_opts(pl, so, &o);
     c.st = st;
     c.p = p;
     c.pl = pl;

@@ -91,6 +91,8 @@ struct mz_conf {
     long sync_request_timeout;       /* seconds for one whole request */
     long sync_low_speed_bytes;       /* bytes per second below which ... */
     long sync_low_speed_seconds;     /* ... for this long a request is cut: timeout */
+    long sync_interval;              /* seconds between a peer's scheduled pulls in serve; 0: off */
+    long sync_max_parallel;          /* peers synced at once by serve's scheduler */
 };
 
 /* Fill c with the documented defaults. */

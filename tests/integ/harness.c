@@ -244,6 +244,8 @@ void h_start_logged(struct hnode *n, const char *const *sets, const char *log_pa
     args[k++] = "127.0.0.1:0";
     args[k++] = "--set";
     args[k++] = "log.level=warn";
+    args[k++] = "--set"; /* no scheduled syncs unless a test asks (sync.interval in sets) */
+    args[k++] = "sync.interval=0";
     for (int i = 0; sets && sets[i] && k < 60; i++) {
         args[k++] = "--set";
         args[k++] = sets[i];
