@@ -351,6 +351,10 @@ struct svc_query {
     const char *added_after;  /* RFC 3339; normalised here */
     const char *next;         /* cursor from a previous page, or NULL */
     long limit;               /* 0 = all */
+    long work;                /* svc_list: the most work one page does (api.page_work: rows
+                                 read plus versions model_load weighs); 0: SVC_PAGE_WORK_DEFAULT.
+                                 A page that spends it ends early (more, next), after one row
+                                 at least */
     int all_versions;
     int with_submitted_by;    /* svc_export: the bundle ends with x_mreza_submitted_by,
                                  {"<id>":"<owner's identity>"} for each object (R9) */
@@ -371,6 +375,7 @@ struct svc_query {
 };
 
 #define SVC_MAX_IDS 64
+#define SVC_PAGE_WORK_DEFAULT 200000 /* api.page_work's default */
 
 /* A type filter given as text ("indicator,incident"), as both front ends take it. */
 #define SVC_MAX_TYPES 64
