@@ -516,7 +516,9 @@ typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);
  * of this node's organisations (what every peer reads: docs/federation.md 3, 7)? */
 int svc_directory_row(struct store *st, const struct store_row *row);
 /* List what p may see. next_out (CURSOR_STRLEN bytes) receives the token of the next
- * page, or "" when there is none. A peer (ROLE_PEER) reads in a TAXII view alone
+ * page, or "" when there is none: there is one when a further row is served to p
+ * (rows p may not read never make one), when fn stopped the read, or when the page
+ * spent q->work (then the page may hold fewer than q->limit rows, none even). A peer (ROLE_PEER) reads in a TAXII view alone
  * (svc_query.view), only versions posted here, every version (no model choice) but
  * withdrawn ones: docs/federation.md 8.1. */
 enum mz_err svc_list(struct store *st, const struct principal *p, const struct svc_query *q,

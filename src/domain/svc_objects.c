@@ -8,7 +8,9 @@
  * the choice; filters were applied by the store to the rows, so they apply to the
  * version chosen, never dig out another. Under the id of a standard marking definition (rules/tlp.h)
  * only the standard's text is ever served, whatever a row holds (a copy stored
- * before copies were checked may say anything). */
+ * before copies were checked may say anything). A list's page (svc_list) is decided
+ * here, never by the store's row count: full when limit rows are served and one more
+ * is found for the reader, or cut short when its work (svc_query.work) is spent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
