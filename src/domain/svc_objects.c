@@ -514,19 +514,20 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     if (!rc && !q->nothing) {
         /* The store hands rows until list_row stops it: the page is full and one more
          * row is p's (more), or the work is spent (more), or the rows ran out (no
-         * more). The store's own limit counts rows before the TLP and the model
+         * more). The store's own limit counted rows before the TLP and the model
          * withheld some, and its more told of rows p may not read (issue 11, second
-         * attack, F1): it is not used. */
-        sq.limit = 0;
+         * attack, F1): its limit is now the work's (each row costs one, so list_row
+         * stops first), and its more says the work ran out. */
+        sq.limit = (long)c.budget + 1;
         tlp_visibility(p, &vis);
-        rc = store_list(st, &vis, &sq, list_row, &c, NULL, err);
+        rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
     }
     if (!rc && c.ch.rc) {
         rc = c.ch.rc;
         *err = c.ch.err;
     }
     chooser_free(&c.ch);
-    more = c.more || c.stopped;
+    more = more || c.more || c.stopped;
     next_out[0] = '\0';
     if (!rc && more && !key_read)
         rc = svc_cursor_key(st, key, err);
