@@ -52,6 +52,7 @@ static enum mz_err parse_query(struct api_req *r, struct query_args *a, struct m
     memset(a, 0, sizeof *a);
     a->q.tlp = -1;
     a->q.limit = r->node->conf.api_page_default;
+    a->q.work = r->node->conf.api_page_work;
     if ((v = api_arg(r, "type")))
         rc = svc_query_types(&a->q, &a->types, v, err);
     if (!rc && (v = api_arg(r, "tlp")) && (a->q.tlp = tlp_parse(v)) < 0)

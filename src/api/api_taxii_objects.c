@@ -30,6 +30,7 @@ static enum mz_err read_filters(struct api_req *r, struct svc_taxii_filters *f, 
     }
     f->page_default = r->node->conf.taxii_page_default;
     f->page_max = r->node->conf.taxii_page_max;
+    f->page_work = r->node->conf.api_page_work;
     if (f->page_default > f->page_max)
         f->page_default = f->page_max;
     return MZ_OK;

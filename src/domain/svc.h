@@ -357,6 +357,10 @@ struct svc_query {
     const char *added_after;  /* RFC 3339; normalised here */
     const char *next;         /* cursor from a previous page, or NULL */
     long limit;               /* 0 = all */
+    long work;                /* svc_list: the most work one page does (api.page_work: rows
+                                 read plus versions model_load weighs); 0: SVC_PAGE_WORK_DEFAULT.
+                                 A page that spends it ends early (more, next), after one row
+                                 at least */
     int all_versions;
     int with_submitted_by;    /* svc_export: the bundle ends with x_mreza_submitted_by,
                                  {"<id>":"<owner's identity>"} for each object (R9) */
@@ -377,6 +381,7 @@ struct svc_query {
 };
 
 #define SVC_MAX_IDS 64
+#define SVC_PAGE_WORK_DEFAULT 200000 /* api.page_work's default */
 
 /* A type filter given as text ("indicator,incident"), as both front ends take it. */
 #define SVC_MAX_TYPES 64
@@ -517,7 +522,9 @@ typedef int (*svc_row_fn)(void *ctx, const struct store_row *row);
  * of this node's organisations (what every peer reads: docs/federation.md 3, 7)? */
 int svc_directory_row(struct store *st, const struct store_row *row);
 /* List what p may see. next_out (CURSOR_STRLEN bytes) receives the token of the next
- * page, or "" when there is none. A peer (ROLE_PEER) reads in a TAXII view alone
+ * page, or "" when there is none: there is one when a further row is served to p
+ * (rows p may not read never make one), when fn stopped the read, or when the page
+ * spent q->work (then the page may hold fewer than q->limit rows, none even). A peer (ROLE_PEER) reads in a TAXII view alone
  * (svc_query.view), only versions posted here, every version (no model choice) but
  * withdrawn ones: docs/federation.md 8.1. */
 enum mz_err svc_list(struct store *st, const struct principal *p, const struct svc_query *q,

@@ -76,6 +76,10 @@ static void binding(const struct principal *p, const struct store_query *q, cons
     bind_int(&h, p->user.id);
     bind_int(&h, p->org.id);
     bind_int(&h, p->console);
+    if (p->role == ROLE_PEER)
+        /* every peer is user 0 of organisation 0: the peer node itself tells one
+         * peer's reader from another's (issue 11, second attack, F2) */
+        bind_int(&h, p->peer);
     /* the query, as the store runs it */
     bind_int(&h, (int64_t)q->n_types);
     for (size_t i = 0; i < q->n_types; i++)

@@ -9,8 +9,8 @@
  * random nonce each time) and unforgeable, and it is refused when it was altered,
  * issued by another node (another store), for another query (types, id,
  * created_by, tlp, added_after, version; the page size may change between pages)
- * or for another reader (user, organisation, role; the unauthenticated reader of
- * public TLP:CLEAR is one reader). fmt/cursor.h lays out its bytes.
+ * or for another reader (user, organisation, role, and for a peer the peer node;
+ * the unauthenticated reader of public TLP:CLEAR is one reader). fmt/cursor.h lays out its bytes.
  *
  * The page key is 32 random bytes, made once per store the first time a token is
  * needed and kept in the store's `meta` table (`page_key`, hex): the positions it

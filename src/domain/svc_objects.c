@@ -8,7 +8,9 @@
  * the choice; filters were applied by the store to the rows, so they apply to the
  * version chosen, never dig out another. Under the id of a standard marking definition (rules/tlp.h)
  * only the standard's text is ever served, whatever a row holds (a copy stored
- * before copies were checked may say anything). */
+ * before copies were checked may say anything). A list's page (svc_list) is decided
+ * here, never by the store's row count: full when limit rows are served and one more
+ * is found for the reader, or cut short when its work (svc_query.work) is spent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,10 +209,15 @@ static void owner_of(struct owners *o, struct store_row *row)
     row->submitted_by_name = o->slot[i].name;
 }
 
-/* The model's choice for the ids of one read, kept for the ids seen last: rows of
- * one id come one after another (get) or scattered (lists), and each id is decided
- * once per read. */
-#define CHOICE_SLOTS 8
+/* The model's choice for the ids of one read, kept by id for the read: rows of one id
+ * come one after another (get) or scattered (lists: versions of a few ids may be
+ * interleaved over a whole page), and each id is decided once per read, whatever the
+ * order of its rows (a cache of a few recent ids missed on every row of interleaved
+ * ids: issue 11, second attack, F3). At most CHOICE_MAX ids are kept; past that (an
+ * export's walk over the whole store) the table starts again empty. `loaded` counts
+ * the versions model_load read: a page's work (svc_list's budget) is counted in it. */
+#define CHOICE_MAX 4096
+#define CHOICE_TAB (2 * CHOICE_MAX) /* open addressing, at most half full */
 struct choice {
     char id[STORE_IDENT_LEN * 4];
     struct model_objs objs; /* the objects served (R2) */
@@ -223,45 +230,73 @@ struct choice {
 struct chooser {
     struct store *st;
     const struct principal *p;
-    struct choice slot[CHOICE_SLOTS];
-    int next;
+    struct choice **tab; /* CHOICE_TAB slots (heap, made at the first choice), NULL: empty */
+    size_t n;            /* choices kept */
+    int64_t loaded;      /* versions read by model_load in this read */
     struct model_id m;
     enum mz_err rc;
     struct mz_error err;
 };
 
+static void chooser_clear(struct chooser *c)
+{
+    if (!c->tab)
+        return;
+    for (size_t i = 0; i < CHOICE_TAB; i++)
+        if (c->tab[i]) {
+            free(c->tab[i]->readable);
+            free(c->tab[i]);
+            c->tab[i] = NULL;
+        }
+    c->n = 0;
+}
+
 static void chooser_free(struct chooser *c)
 {
-    for (int i = 0; i < CHOICE_SLOTS; i++)
-        free(c->slot[i].readable);
+    chooser_clear(c);
+    free(c->tab);
+    c->tab = NULL;
     model_free(&c->m);
+}
+
+/* FNV-1a of id: the slot where its search starts. */
+static size_t choice_hash(const char *id)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211ull;
+    return (size_t)(h % CHOICE_TAB);
 }
 
 static const struct choice *choose(struct chooser *c, const char *id)
 {
     struct choice *ch;
+    size_t at;
     long v;
 
-    for (int i = 0; i < CHOICE_SLOTS; i++)
-        if (c->slot[i].id[0] && !strcmp(c->slot[i].id, id))
-            return &c->slot[i];
-    ch = &c->slot[c->next];
-    c->next = (c->next + 1) % CHOICE_SLOTS;
-    free(ch->readable);
-    memset(ch, 0, sizeof *ch);
+    if (!c->tab && !(c->tab = calloc(CHOICE_TAB, sizeof *c->tab)))
+        goto oom;
+    for (at = choice_hash(id); c->tab[at]; at = (at + 1) % CHOICE_TAB)
+        if (!strcmp(c->tab[at]->id, id))
+            return c->tab[at];
+    if (c->n == CHOICE_MAX) {
+        chooser_clear(c);
+        for (at = choice_hash(id); c->tab[at]; at = (at + 1) % CHOICE_TAB)
+            ;
+    }
     c->rc = model_load(c->st, id, &c->m, &c->err);
     if (c->rc)
         return NULL;
+    c->loaded += (int64_t)c->m.n;
+    if (!(ch = calloc(1, sizeof *ch)) || !(ch->readable = calloc(c->m.n ? c->m.n : 1, sizeof *ch->readable))) {
+        free(ch);
+        goto oom;
+    }
     snprintf(ch->id, sizeof ch->id, "%s", id);
     model_served_st(c->st, c->p, &c->m, &ch->objs);
     v = model_pick(c->p, &c->m, &ch->objs);
     ch->pick = v < 0 ? -1 : c->m.v[v].seq;
-    ch->readable = calloc(c->m.n ? c->m.n : 1, sizeof *ch->readable);
-    if (!ch->readable) {
-        c->rc = mz_error_set(&c->err, MZ_ENOMEM, "", "out of memory");
-        ch->id[0] = '\0';
-        return NULL;
-    }
     ch->first = -1;
     for (size_t i = 0, f = 0; i < c->m.n; i++)
         if (model_objs_has(&ch->objs, c->m.v[i].obj) && model_may_read(c->p, &c->m.v[i])) {
@@ -271,7 +306,12 @@ static const struct choice *choose(struct chooser *c, const char *id)
             }
             ch->readable[ch->n_readable++] = c->m.v[i].seq;
         }
+    c->tab[at] = ch;
+    c->n++;
     return ch;
+oom:
+    c->rc = mz_error_set(&c->err, MZ_ENOMEM, "", "out of memory");
+    return NULL;
 }
 
 /* Does a version of row's object equal one of q's exact versions? */
@@ -325,17 +365,25 @@ static int is_served(struct chooser *c, const struct store_row *row, int all)
     return 0;
 }
 
+/* A page's work (svc_list): every row the store hands counts one, every version
+ * model_load reads for the choice counts one (chooser.loaded). Once budget is spent
+ * the page ends (after at least one row), whatever it holds: more is true and next
+ * stands on the last row examined (docs/security.md, issue 11 second attack, F3). */
 struct list_ctx {
     const struct principal *p;
     svc_row_fn fn;
     void *ctx;
-    int64_t last_seq;
-    int64_t last_us;    /* a collection's read: the last row's grant stamp */
+    int64_t last_seq;   /* the position next stands on: the last row examined and done */
+    int64_t last_us;    /* a collection's read: that row's grant stamp */
     const struct svc_query *sel; /* SVC_VERSION_LIST's query, or NULL */
     char added[MZ_TIME_STRLEN]; /* the row's grant stamp as text */
-    int stopped;
+    int stopped;        /* fn stopped the read */
     int all;
     int64_t n;          /* rows served (counts) */
+    long limit;         /* svc_list: rows a page serves (0: every row) */
+    int64_t budget;     /* svc_list: the page's work (-1: none counted) */
+    int64_t rows;       /* rows examined */
+    int more;           /* a further row is served to p, or the budget ran out */
     struct chooser ch;
     struct owners own;
 };
@@ -389,11 +437,15 @@ static int list_row(void *vctx, const struct store_row *row)
     struct store_row tmp, out;
     int s;
 
-    c->last_seq = row->seq;
-    c->last_us = row->added_us;
+    if (c->budget >= 0 && c->rows > 0 && c->rows + c->ch.loaded >= c->budget) {
+        /* the page's work is spent: next stands on the row before this one */
+        c->more = 1;
+        return 1;
+    }
+    c->rows++;
     if (!prefilter_confirmed(c->ch.st, c->p, row))
-        return 0;
-    if (c->p->role == ROLE_PEER && !c->sel)
+        s = 0;
+    else if (c->p->role == ROLE_PEER && !c->sel)
         /* no R2/R3 choice for a peer: every version it may read, but none withdrawn
          * (R7: its tombstone travels instead) */
         s = !row->wd_keep;
@@ -401,6 +453,14 @@ static int list_row(void *vctx, const struct store_row *row)
         s = c->sel ? is_selected(&c->ch, row, c->sel) : is_served(&c->ch, row, c->all);
     if (s < 0)
         return 1; /* c->ch.rc says why */
+    if (s && c->limit > 0 && c->n == c->limit) {
+        /* the page is full and this row is p's: there is more (and next stands on
+         * the row before, so that it is the next page's first) */
+        c->more = 1;
+        return 1;
+    }
+    c->last_seq = row->seq;
+    c->last_us = row->added_us;
     if (!s)
         return 0;
     c->n++;
@@ -429,6 +489,7 @@ static void list_init(struct list_ctx *c, struct store *st, const struct princip
     c->fn = fn;
     c->ctx = ctx;
     c->all = all;
+    c->budget = -1;
     c->ch.st = st;
     c->ch.p = p;
     mz_error_clear(&c->ch.err);
@@ -448,7 +509,16 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
 
     list_init(&c, st, p, fn, ctx, q->all_versions || q->version_sel == SVC_VERSION_ALL);
     c.sel = q->version_sel == SVC_VERSION_LIST ? q : NULL;
+    c.limit = q->limit;
+    c.budget = q->work > 0 ? q->work : SVC_PAGE_WORK_DEFAULT;
     if (!rc && !q->nothing) {
+        /* The store hands rows until list_row stops it: the page is full and one more
+         * row is p's (more), or the work is spent (more), or the rows ran out (no
+         * more). The store's own limit counted rows before the TLP and the model
+         * withheld some, and its more told of rows p may not read (issue 11, second
+         * attack, F1): its limit is now the work's (each row costs one, so list_row
+         * stops first), and its more says the work ran out. */
+        sq.limit = (long)c.budget + 1;
         tlp_visibility(p, &vis);
         rc = store_list(st, &vis, &sq, list_row, &c, &more, err);
     }
@@ -457,12 +527,13 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
         *err = c.ch.err;
     }
     chooser_free(&c.ch);
+    more = more || c.more || c.stopped;
     next_out[0] = '\0';
-    if (!rc && (more || c.stopped) && !key_read)
+    if (!rc && more && !key_read)
         rc = svc_cursor_key(st, key, err);
-    if (!rc && (more || c.stopped) && q->view == SVC_VIEW_REST)
+    if (!rc && more && q->view == SVC_VIEW_REST)
         svc_cursor_seal(key, p, &sq, c.last_seq, next_out);
-    else if (!rc && (more || c.stopped))
+    else if (!rc && more)
         svc_cursor_seal_taxii(key, p, &sq, q, by_stamp(&sq) ? c.last_us : c.last_seq, next_out);
     svc_cursor_forget(key);
     return rc;

@@ -271,6 +271,7 @@ static enum mz_err to_query(const struct svc_collection *c, const struct svc_tax
 {
     enum mz_err rc = parse_limit(f, &q->limit, err);
 
+    q->work = f->page_work;
     q->tlp = -1;
     q->view = c->view;
     q->community = c->view == SVC_VIEW_COMMUNITY ? c->alias : NULL;

@@ -61,6 +61,7 @@ struct svc_taxii_filters {
     const char *match_version;
     const char *match_spec_version;
     long page_default, page_max; /* taxii.page_default, taxii.page_max */
+    long page_work;              /* api.page_work (svc_query.work; 0: the default) */
 };
 
 enum svc_taxii_read_kind {

@@ -50,6 +50,7 @@ struct mz_conf {
     long api_public_read;            /* bool: unauthenticated TLP:CLEAR reads */
     long api_page_default;
     long api_page_max;
+    long api_page_work;              /* rows + versions weighed per page (svc_query.work) */
     long taxii_page_default;         /* TAXII page size without a limit */
     long taxii_page_max;             /* a larger TAXII limit is lowered to it */
     char taxii_public_url[MZ_CONF_STR_LEN]; /* "https://host[:port]" or "" */

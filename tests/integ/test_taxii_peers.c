@@ -405,6 +405,45 @@ static void test_peer_push(void **state)
     assert_true(h_healthy(&node));
 }
 
+/* i11-attack2 F1: a page's `more` is decided on the rows the store read, before the
+ * peer column (tlp_can_read) withheld them: a peer reading with limit=1 learns that
+ * a version it may not read (AMBER to al-bank alone, AMBER+STRICT to others too)
+ * sits after what it read, or is told "more" on an empty page. Fails on the code as
+ * merged: more is true in both. */
+static void test_attack_more_reveals_no_hidden_rows(void **state)
+{
+    (void)state;
+    /* 03 (CLEAR) is the peer's, 05 (AMBER to al-bank) is not: nothing more for it */
+    assert_int_equal(req("GET", "/taxii2/api/collections/mreza-direct/objects/?limit=1&match[id]=" ID(03) "," ID(05),
+                         key_me, NULL, NULL),
+                     200);
+    assert_true(holds(ID(03)));
+    assert_false(json_is_true(json_object_get(last_json, "more")));
+    /* neither 05 nor 07 (AMBER+STRICT to me-cirt and al-bank) is the peer's: an empty
+     * page that says more tells it both exist */
+    assert_int_equal(req("GET", "/taxii2/api/collections/mreza-direct/objects/?limit=1&match[id]=" ID(05) "," ID(07),
+                         key_me, NULL, NULL),
+                     200);
+    assert_int_equal(json_array_size(json_object_get(last_json, "objects")), 0);
+    assert_false(json_is_true(json_object_get(last_json, "more")));
+}
+
+/* i11-attack2 F2: a next token is sealed for "the reader", but every peer principal
+ * is role peer, user 0, organisation 0 (svc_node_principal): a token one peer's node
+ * was issued opens for another peer. Fails on the code as merged: rs's read is 200. */
+static void test_attack_next_token_is_the_peers_own(void **state)
+{
+    char next[300];
+
+    (void)state;
+    assert_int_equal(req("GET", "/taxii2/api/collections/mreza-direct/objects/?limit=1", key_me, NULL, NULL), 200);
+    assert_true(json_is_true(json_object_get(last_json, "more")));
+    snprintf(next, sizeof next, "/taxii2/api/collections/mreza-direct/objects/?limit=1&next=%s",
+             json_string_value(json_object_get(last_json, "next")));
+    assert_int_equal(req("GET", next, key_me, NULL, NULL), 200);
+    assert_int_equal(req("GET", next, key_rs, NULL, NULL), 400);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +452,8 @@ int main(void)
         cmocka_unit_test(test_members_see_no_direct_view_nor_meta),
         cmocka_unit_test(test_paging_by_next),
         cmocka_unit_test(test_peer_push),
+        cmocka_unit_test(test_attack_more_reveals_no_hidden_rows),
+        cmocka_unit_test(test_attack_next_token_is_the_peers_own),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 
