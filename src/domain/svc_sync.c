@@ -620,7 +620,7 @@ enum mz_err svc_sync_receive_items(struct store *st, const struct principal *p, 
                                    void *item_ctx, struct svc_sync_out *out, struct mz_error *err)
 {
     struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim, 0, 0, 0};
-    struct svc_sync_page page = {body, len, NULL, NULL};
+    struct svc_sync_page page = {body, len, NULL, NULL, NULL};
 
     memset(out, 0, sizeof *out);
     if (!p || p->role != ROLE_PEER || p->peer <= 0)
@@ -651,7 +651,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     memset(&self, 0, sizeof self);
     if (!sub || sub->node <= 0 || !sub->collection || !sub->direction || !sub->lim)
         return mz_error_set(err, MZ_EINVAL, "", "a sync page needs its subscription (peer, collection, limits)");
-    env = json_loadb(page->body, page->len, JSON_REJECT_DUPLICATES, &jerr);
+    env = page->env ? json_incref(page->env) : json_loadb(page->body, page->len, JSON_REJECT_DUPLICATES, &jerr);
     if (!env)
         return mz_error_set(err, MZ_EINVAL, "", "the page is not JSON: %s (line %d)", jerr.text, jerr.line);
     objs = json_object_get(env, "objects");

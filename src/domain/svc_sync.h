@@ -44,6 +44,9 @@ struct svc_sync_page {
     size_t len;
     const char *date_added_last; /* X-TAXII-Date-Added-Last, or NULL */
     const char *next;            /* the envelope's next, or NULL */
+    struct json_t *env;          /* body already parsed (JSON_REJECT_DUPLICATES), or
+                                    NULL: parsed here. Borrowed; the fetcher's guard
+                                    hands its tree on so a page is parsed once */
 };
 
 /* What a page did: versions stored, sent again (the same content), refused by

@@ -165,6 +165,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         page.len = r.len;
         page.date_added_last = f.date_last[0] ? f.date_last : NULL;
         page.next = f.more ? f.next : NULL;
+        page.env = f.env; /* the guard's parse, not a second one (borrowed: f owns it) */
         rc = svc_sync_apply_page(c->st, &sub, &page, &out, err);
         if (rc) {
             /* a page that cannot be read is the peer's; a store failure is ours */

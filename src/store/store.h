@@ -39,6 +39,10 @@ struct store_opts {
 enum mz_err store_open(const char *dir, const struct store_opts *opts, struct store **out,
                        struct mz_error *err);
 void store_close(struct store *st);
+/* Statements st has prepared since store_open, not counting those its statement
+ * cache handed out again (for tests and benchmarks: a hot path prepares nothing per
+ * call). */
+long store_prepare_count(const struct store *st);
 
 /* A hook for tests: called at the named points of a connection's work, so that a
  * test can hold one writer at a chosen step while another connection writes, instead

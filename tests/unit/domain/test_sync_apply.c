@@ -40,6 +40,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,7 +193,7 @@ static char *envelope(const char *objs, const char *metas)
 static enum mz_err apply(struct fx *f, int64_t node, const char *env, struct svc_sync_out *out, struct mz_error *err)
 {
     struct svc_sync_sub sub = {node, "mreza-direct", "pull", &f->lim, 0, 0, 0};
-    struct svc_sync_page page = {env, strlen(env), "2025-02-01T00:00:00.000009Z", NULL};
+    struct svc_sync_page page = {env, strlen(env), "2025-02-01T00:00:00.000009Z", NULL, NULL};
 
     return svc_sync_apply_page(f->st, &sub, &page, out, err);
 }
@@ -661,6 +662,35 @@ static void test_plan_and_status(void **state)
     free(pl);
 }
 
+/* A page the fetcher's guard has parsed already is applied from that tree, not
+ * parsed again: here the body is not JSON at all, and the tree is the page. */
+static void test_parsed_page_not_parsed_again(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_sub sub = {f->me, "mreza-direct", "pull", &f->lim, 0, 0, 0};
+    struct svc_sync_page page = {"not json", 8, "2025-02-01T00:00:00.000009Z", NULL, NULL};
+    struct svc_sync_out out;
+    struct mz_error err;
+    char objs[4096] = "", metas[2048] = "", *env;
+    json_t *tree;
+
+    add(objs, metas, sizeof objs, 1, IDENT_ME, TLP_GREEN, NULL, f->regional, "parsed");
+    env = envelope(objs, metas);
+    tree = json_loads(env, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(tree);
+    /* without the tree the body is read: not JSON, nothing written */
+    assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_EINVAL);
+    page.env = tree;
+    assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_OK);
+    assert_int_equal(out.objects, 1);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM received"), 1);
+    /* borrowed: still the caller's (one reference) */
+    assert_int_equal(tree->refcount, 1);
+    json_decref(tree);
+    free(env);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -677,6 +707,7 @@ int main(void)
         T(test_date_added_checked),
         T(test_peer_refusal_names_the_node),
         T(test_plan_and_status),
+        T(test_parsed_page_not_parsed_again),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);

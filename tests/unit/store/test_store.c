@@ -2212,6 +2212,69 @@ static void test_id_versions_after_comm(void **state)
     }
 }
 
+/* The statement cache: the per-object lookups of the ingest and sync paths prepare
+ * nothing after their first call, give the right row for each binding (a kept
+ * statement is reset and its bindings cleared), and keep working when another
+ * connection changes the schema. */
+static void cache_round(struct store *st, int64_t a, int64_t b)
+{
+    struct store_org o;
+    struct mz_error err;
+    int64_t node = -1;
+    char v[64];
+
+    assert_int_equal(store_org_by_id(st, a, &o, &err), MZ_OK);
+    assert_string_equal(o.name, "cache-a");
+    assert_int_equal(store_org_by_id(st, b, &o, &err), MZ_OK);
+    assert_string_equal(o.name, "cache-b");
+    assert_int_equal(store_org_by_id(st, b + 1000, &o, &err), MZ_ENOTFOUND);
+    assert_int_equal(store_org_by_name(st, "cache-a", &o, &err), MZ_OK);
+    assert_int_equal(o.id, a);
+    assert_int_equal(store_org_node(st, a, &node, &err), MZ_OK);
+    assert_int_equal(node, 0);
+    assert_int_equal(store_meta_get(st, "cache.key", v, sizeof v, &err), MZ_OK);
+    assert_string_equal(v, "one");
+    assert_int_equal(store_meta_get(st, "cache.none", v, sizeof v, &err), MZ_ENOTFOUND);
+    store_allow_nested(st, 1);
+    assert_int_equal(store_begin(st, &err), MZ_OK);
+    assert_int_equal(store_begin(st, &err), MZ_OK); /* a savepoint */
+    assert_int_equal(store_savepoint(st, &err), MZ_OK);
+    assert_int_equal(store_savepoint_release(st, &err), MZ_OK);
+    assert_int_equal(store_commit(st, &err), MZ_OK);
+    assert_int_equal(store_commit(st, &err), MZ_OK);
+    store_allow_nested(st, 0);
+}
+
+static void test_statement_cache(void **state)
+{
+    struct fx *f = *state;
+    struct store_org o;
+    struct mz_error err;
+    int64_t a = add_org(f->st, "cache-a", "identity--ca000000-0000-4000-8000-000000000001");
+    int64_t b = add_org(f->st, "cache-b", "identity--ca000000-0000-4000-8000-000000000002");
+    char path[160];
+    sqlite3 *db = NULL;
+    long n0;
+
+    assert_int_equal(store_meta_set(f->st, "cache.key", "one", &err), MZ_OK);
+    cache_round(f->st, a, b); /* the first round prepares */
+    n0 = store_prepare_count(f->st);
+    for (int i = 0; i < 20; i++)
+        cache_round(f->st, a, b);
+    assert_int_equal(store_prepare_count(f->st), n0);
+    /* another connection changes the schema: the kept statements still work */
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE cache_probe(x)", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE orgs SET full_name='changed' WHERE name='cache-a'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_org_by_id(f->st, a, &o, &err), MZ_OK);
+    assert_string_equal(o.full_name, "changed");
+    cache_round(f->st, a, b);
+    assert_int_equal(store_prepare_count(f->st), n0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -2259,6 +2322,7 @@ int main(void)
         T(test_memberships),
         T(test_grants_and_comm),
         T(test_shares),
+        T(test_statement_cache),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
