@@ -14,7 +14,7 @@
  *      reaches al and rs, one version and one share record on me;
  *   3. AMBER by me-cirt to al-cert: on al only (al-cert 200, al-bank 404);
  *   4. AMBER+STRICT to al-cert and rs-cert (no node hosts both) and RED by al-cert:
- *      no other store holds them;
+ *      no other store holds them; AMBER+STRICT to al-cert alone: on al only;
  *   5. CLEAR by rs-cert: on al and me (mreza-direct);
  *   6. the withdrawal of (1) travels: 404 on al and rs for its former readers;
  *   7. rs stopped, al and me post and sync, rs restarted (a new port: `peer set
@@ -346,7 +346,13 @@ static void test_strict_and_red_stay(void **state)
     snprintf(aud, sizeof aud, "\"%s\",\"%s\"", S[AL].ident_csirt, S[RS].ident_csirt);
     post(ME, S[ME].key_csirt, IND(04), STRICT_ID, aud, NULL);
     post(AL, S[AL].key_csirt, IND(05), RED_ID, NULL, NULL);
+    snprintf(aud, sizeof aud, "\"%s\"", S[AL].ident_csirt);
+    post(ME, S[ME].key_csirt, IND(11), STRICT_ID, aud, NULL); /* to al-cert alone: on al */
     round_all();
+    assert_int_equal(received_from(AL, IND(11), "me"), 1);
+    assert_int_equal(get_object(AL, S[AL].key_csirt, IND(11)), 200);
+    assert_int_equal(get_object(AL, S[AL].key_other, IND(11)), 404);
+    assert_int_equal(rows(RS, IND(11)), 0);
     assert_int_equal(rows(ME, IND(04)), 1);
     assert_int_equal(rows(AL, IND(04)), 0);
     assert_int_equal(rows(RS, IND(04)), 0);
@@ -437,7 +443,9 @@ static void test_agreement(void **state)
         assert_int_equal(db_int(i, ROUND_TRIP), 0);
         db_text(i, ALL_ROWS, before[i], sizeof before[i]);
     }
+    assert_non_null(strstr(set[ME], IND(02)));
     assert_non_null(strstr(set[ME], IND(07)));
+    assert_non_null(strstr(set[ME], "x-mreza-withdrawal--"));
     assert_string_equal(set[AL], set[ME]);
     assert_string_equal(set[RS], set[ME]);
     round_all();
