@@ -1016,9 +1016,81 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     return svc_ingest_flags(st, p, buf, len, lim, 0, res, err);
 }
 
+/* How deep v nests (v itself is level 1), counted up to max + 1 only: the recursion
+ * is bounded by max, whatever v is. */
+static long tree_depth(json_t *v, long max)
+{
+    long d = 0, k;
+    size_t i;
+    const char *key;
+    json_t *c;
+
+    if (max < 1)
+        return 1;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, c) {
+            k = tree_depth(c, max - 1);
+            d = k > d ? k : d;
+            if (d >= max)
+                break;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, c) {
+            k = tree_depth(c, max - 1);
+            d = k > d ? k : d;
+            if (d >= max)
+                break;
+        }
+    } else {
+        return 0;
+    }
+    return d + 1;
+}
+
+/* The pass of svc_ingest_validated: one object, already parsed and validated, with
+ * the refusals bundle_split and the pass make on a one-object body (nesting, then
+ * precheck and put_item). */
+static enum mz_err validated_pass(struct writer *w, const struct item *it, const struct bundle_limits *lim,
+                                  struct mz_error *err)
+{
+    enum mz_err rc;
+
+    if (tree_depth(it->obj, lim->max_depth) > lim->max_depth)
+        return mz_error_set(err, MZ_EINVAL, "", "JSON is nested deeper than %ld levels (http.max_depth)",
+                            lim->max_depth);
+    rc = precheck(w, it, err);
+    return rc ? rc : put_item(w, it, err);
+}
+
+static enum mz_err ingest_run(struct store *st, const struct principal *p, const char *buf, size_t len,
+                              const struct item *one, const struct bundle_limits *lim, unsigned flags,
+                              struct svc_ingest_result *res, struct mz_error *err);
+
 enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const char *buf, size_t len,
                              const struct bundle_limits *lim, unsigned flags, struct svc_ingest_result *res,
                              struct mz_error *err)
+{
+    return ingest_run(st, p, buf, len, NULL, lim, flags, res, err);
+}
+
+enum mz_err svc_ingest_validated(struct store *st, const struct principal *p, json_t *obj,
+                                 const struct stix_info *info, const char *raw, size_t raw_len,
+                                 const struct bundle_limits *lim, struct svc_ingest_result *res,
+                                 struct mz_error *err)
+{
+    struct item it;
+
+    it.obj = obj;
+    it.info = *info; /* a shallow copy: the caller's, never cleared here */
+    it.raw = raw;
+    it.raw_len = raw_len;
+    return ingest_run(st, p, NULL, 0, &it, lim, 0, res, err);
+}
+
+/* svc_ingest_flags (one == NULL: the body buf) or svc_ingest_validated (one). */
+static enum mz_err ingest_run(struct store *st, const struct principal *p, const char *buf, size_t len,
+                              const struct item *one, const struct bundle_limits *lim, unsigned flags,
+                              struct svc_ingest_result *res, struct mz_error *err)
 {
     struct writer w;
     enum mz_err rc;
@@ -1064,7 +1136,7 @@ enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const 
         return rc;
     rc = provenance_init(&w.pv, st, p, err);
     if (!rc)
-        rc = ingest_pass(&w, buf, len, lim, err);
+        rc = one ? validated_pass(&w, one, lim, err) : ingest_pass(&w, buf, len, lim, err);
     if (!rc)
         rc = check_org_quota(&w, err);
     if (!rc)

@@ -452,7 +452,9 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
         goto done;
     }
-    rc = svc_ingest(a->st, &owner, text, strlen(text), &lim, &res, err);
+    /* validated above: stored as svc_ingest stores a one-object body, without a
+     * second parse and validation (docs/performance.md, Sync) */
+    rc = svc_ingest_validated(a->st, &owner, obj, &info, text, strlen(text), &lim, &res, err);
     switch (rc) {
     case MZ_OK:
         if (res.n_items == 1 && res.items[0].skipped) /* R6.5's cap, or another owner's claimed id (R1.1) */
