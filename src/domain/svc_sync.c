@@ -4,9 +4,12 @@
  * A page is one transaction: its objects, their receipt records and the
  * subscription's bookmark commit together, so a kill -9 anywhere loses nothing and
  * duplicates nothing (the page is fetched again from the previous bookmark). Inside
- * it each object is ingested by svc_ingest, all or nothing (the store makes the
- * ingest's own transaction a savepoint of the page's: store.h), as its stated owner
- * through the peer.
+ * it each object, validated once for its admission, is stored by
+ * svc_ingest_validated as its stated owner through the peer, all or nothing: a
+ * refusal before its writes leaves nothing, one after them (a scan indicator's
+ * quota) rolls back the object's own savepoint, and any other failure after them
+ * fails the page (no second parse nor validation, no savepoint per object:
+ * docs/performance.md, Sync).
  *
  * Admission is the sender's filter asked again at the receiver (section 7): the
  * version must be one this node could have been sent - rules/tlp.c's tlp_can_read
