@@ -1028,8 +1028,10 @@ static long tree_depth(json_t *v, long max)
     const char *key;
     json_t *c;
 
+    if (!json_is_object(v) && !json_is_array(v))
+        return 0;
     if (max < 1)
-        return 1;
+        return 1; /* a container past the budget: deeper than asked, whatever it holds */
     if (json_is_object(v)) {
         json_object_foreach(v, key, c) {
             k = tree_depth(c, max - 1);
@@ -1037,15 +1039,13 @@ static long tree_depth(json_t *v, long max)
             if (d >= max)
                 break;
         }
-    } else if (json_is_array(v)) {
+    } else {
         json_array_foreach(v, i, c) {
             k = tree_depth(c, max - 1);
             d = k > d ? k : d;
             if (d >= max)
                 break;
         }
-    } else {
-        return 0;
     }
     return d + 1;
 }

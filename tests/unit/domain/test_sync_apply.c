@@ -742,6 +742,41 @@ static void test_scan_quota_refusal_undone(void **state)
     free(metas);
 }
 
+/* A pulled object is not split again (svc_ingest_validated), so its nesting is
+ * checked on its tree, as the splitter checks a body's: an object nested exactly
+ * max_depth deep is stored, one level more is refused as invalid. */
+static void test_nesting_checked_at_the_limit(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char objs[4096], metas[1024], *env;
+
+    for (int deeper = 0; deeper < 2; deeper++) {
+        objs[0] = metas[0] = '\0';
+        /* the object 1, x_deep 2, [ 3, [ 4 (and [ 5) */
+        snprintf(objs, sizeof objs,
+                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-"
+                 "00000000020%d\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\","
+                 "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value = 'deep.example']\",\"pattern_type\":"
+                 "\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"],"
+                 "\"x_deep\":{\"a\":[%s1%s]}}",
+                 deeper, IDENT_ME, tlp_marking_id(TLP_GREEN), deeper ? "[[" : "[", deeper ? "]]" : "]");
+        snprintf(metas, sizeof metas,
+                 "{\"id\":\"indicator--5e000000-0000-4000-8000-00000000020%d\",\"version\":"
+                 "\"2025-01-02T00:00:00.000Z\",\"owner\":\"%s\",\"communities\":[\"%s\"],\"date_added\":"
+                 "\"2025-02-01T00:00:00.000001Z\"}",
+                 deeper, IDENT_ME, f->regional);
+        env = envelope(objs, metas);
+        f->lim.max_depth = 4;
+        assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+        f->lim.max_depth = 64;
+        free(env);
+        assert_int_equal(out.stored, !deeper);
+        assert_int_equal(out.refused_invalid, deeper);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -760,6 +795,7 @@ int main(void)
         T(test_plan_and_status),
         T(test_parsed_page_not_parsed_again),
         T(test_scan_quota_refusal_undone),
+        T(test_nesting_checked_at_the_limit),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
