@@ -324,6 +324,21 @@ enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const 
                              const struct bundle_limits *lim, unsigned flags, struct svc_ingest_result *res,
                              struct mz_error *err);
 
+/* svc_ingest of one object the caller has already parsed and validated (obj, and
+ * info from stix_validate(obj): borrowed, neither changed nor freed), stored with
+ * raw (raw_len bytes) as its text unless info names a standard body: every rule of
+ * svc_ingest of a one-object body but the parse and the second validation (its
+ * nesting is checked against lim->max_depth as the splitter would). Called inside
+ * the caller's write transaction (store_begin, store_allow_nested): the object's
+ * writes are a savepoint of their own only where a refusal can come after them (a
+ * scan indicator's quota, ingest.max_objects_per_org), so a refusal leaves nothing
+ * of it; a failure after it began writing is MZ_EIO, and the caller must roll back.
+ * A peer's pulled object takes this way (svc_sync.c: validated for its admission). */
+enum mz_err svc_ingest_validated(struct store *st, const struct principal *p, json_t *obj,
+                                 const struct stix_info *info, const char *raw, size_t raw_len,
+                                 const struct bundle_limits *lim, struct svc_ingest_result *res,
+                                 struct mz_error *err);
+
 /* What a list reads (docs/federation.md 8.1, 8.3): REST's list (SVC_VIEW_REST), or a
  * TAXII collection - a community's (in its grants' order, each row with its grant's
  * date_added), the reader's all view or its indicators (its objects of type

@@ -56,6 +56,9 @@
 #define BATCH_OBJECTS 256
 #define QUEUE_BATCHES 16           /* at most 16 x 256 objects in flight */
 #define PIPELINE_MIN_BYTES (1 << 20) /* smaller bodies are done on one thread */
+/* svc_ingest_validated inside its caller's transaction (not an svc_ingest_flags flag):
+ * the object's writes get a savepoint only when a refusal can come after them */
+#define INGEST_IN_CALLER 0x100u
 
 struct item {
     json_t *obj;
@@ -612,7 +615,7 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
      * refuses after the write, so only a scan indicator pays for a savepoint (one
      * per object cost a TAXII POST of 100 000 SCOs twice REST's time: the fifth
      * re-attack's F8); any other failure from here fails the whole write */
-    if (w->flags & SVC_INGEST_PER_OBJECT) {
+    if (w->flags & (SVC_INGEST_PER_OBJECT | INGEST_IN_CALLER)) {
         if (info->match_plan == OBSERVE_SCAN) {
             rc = store_savepoint(w->st, err);
             if (rc)
@@ -1016,9 +1019,106 @@ enum mz_err svc_ingest(struct store *st, const struct principal *p, const char *
     return svc_ingest_flags(st, p, buf, len, lim, 0, res, err);
 }
 
+/* How deep v nests (v itself is level 1), counted up to max + 1 only: the recursion
+ * is bounded by max, whatever v is. */
+static long tree_depth(json_t *v, long max)
+{
+    long d = 0, k;
+    size_t i;
+    const char *key;
+    json_t *c;
+
+    if (!json_is_object(v) && !json_is_array(v))
+        return 0;
+    if (max < 1)
+        return 1; /* a container past the budget: deeper than asked, whatever it holds */
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, c) {
+            k = tree_depth(c, max - 1);
+            d = k > d ? k : d;
+            if (d >= max)
+                break;
+        }
+    } else {
+        json_array_foreach(v, i, c) {
+            k = tree_depth(c, max - 1);
+            d = k > d ? k : d;
+            if (d >= max)
+                break;
+        }
+    }
+    return d + 1;
+}
+
+/* The pass of svc_ingest_validated: one object, already parsed and validated, with
+ * the refusals bundle_split and the pass make on a one-object body (nesting, then
+ * precheck and put_item). Inside the caller's transaction (INGEST_IN_CALLER), as
+ * per_object_one: a refusal after the object's writes (the scan-pattern quota) rolls
+ * back its savepoint; any other failure after it began writing is made MZ_EIO, so
+ * that the caller rolls back its whole transaction rather than keep a part. */
+static enum mz_err validated_pass(struct writer *w, const struct item *it, const struct bundle_limits *lim,
+                                  struct mz_error *err)
+{
+    struct mz_error e;
+    enum mz_err rc;
+
+    w->writing = w->in_savepoint = 0;
+    if (tree_depth(it->obj, lim->max_depth) > lim->max_depth)
+        return mz_error_set(err, MZ_EINVAL, "", "JSON is nested deeper than %ld levels (http.max_depth)",
+                            lim->max_depth);
+    rc = precheck(w, it, err);
+    if (!rc)
+        rc = put_item(w, it, err);
+    if (w->in_savepoint) {
+        w->in_savepoint = 0;
+        if (!rc)
+            return store_savepoint_release(w->st, err);
+        mz_error_clear(&e);
+        if (store_savepoint_rollback(w->st, &e)) {
+            *err = e;
+            return e.code ? e.code : MZ_EIO;
+        }
+        return rc; /* refused, its writes undone */
+    }
+    if (rc && w->writing && !fatal(rc)) {
+        err->code = MZ_EIO;
+        return MZ_EIO;
+    }
+    return rc;
+}
+
+static enum mz_err ingest_run(struct store *st, const struct principal *p, const char *buf, size_t len,
+                              const struct item *one, const struct bundle_limits *lim, unsigned flags,
+                              struct svc_ingest_result *res, struct mz_error *err);
+
 enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const char *buf, size_t len,
                              const struct bundle_limits *lim, unsigned flags, struct svc_ingest_result *res,
                              struct mz_error *err)
+{
+    return ingest_run(st, p, buf, len, NULL, lim, flags, res, err);
+}
+
+enum mz_err svc_ingest_validated(struct store *st, const struct principal *p, json_t *obj,
+                                 const struct stix_info *info, const char *raw, size_t raw_len,
+                                 const struct bundle_limits *lim, struct svc_ingest_result *res,
+                                 struct mz_error *err)
+{
+    struct item it;
+    /* the quota (ingest.max_objects_per_org) refuses after the write: the object
+     * then goes in a savepoint of its own, as svc_ingest's */
+    unsigned flags = lim->max_objects_per_org > 0 && p->org.id != 0 ? 0 : INGEST_IN_CALLER;
+
+    it.obj = obj;
+    it.info = *info; /* a shallow copy: the caller's, never cleared here */
+    it.raw = raw;
+    it.raw_len = raw_len;
+    return ingest_run(st, p, NULL, 0, &it, lim, flags, res, err);
+}
+
+/* svc_ingest_flags (one == NULL: the body buf) or svc_ingest_validated (one). */
+static enum mz_err ingest_run(struct store *st, const struct principal *p, const char *buf, size_t len,
+                              const struct item *one, const struct bundle_limits *lim, unsigned flags,
+                              struct svc_ingest_result *res, struct mz_error *err)
 {
     struct writer w;
     enum mz_err rc;
@@ -1059,18 +1159,23 @@ enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const 
                           p->org.name);
     if (rc)
         return rc;
-    rc = store_begin(st, err);
+    if (!(flags & INGEST_IN_CALLER))
+        rc = store_begin(st, err);
     if (rc)
         return rc;
     rc = provenance_init(&w.pv, st, p, err);
     if (!rc)
-        rc = ingest_pass(&w, buf, len, lim, err);
+        rc = one ? validated_pass(&w, one, lim, err) : ingest_pass(&w, buf, len, lim, err);
     if (!rc)
         rc = check_org_quota(&w, err);
-    if (!rc)
-        rc = store_commit(st, err);
-    else
-        store_rollback(st);
+    /* (INGEST_IN_CALLER: the caller's transaction, which it commits, or rolls back
+     * on MZ_EIO: validated_pass) */
+    if (!(flags & INGEST_IN_CALLER)) {
+        if (!rc)
+            rc = store_commit(st, err);
+        else
+            store_rollback(st);
+    }
     writer_models_free(&w);
     if (rc)
         svc_ingest_result_free(res);

@@ -4,9 +4,12 @@
  * A page is one transaction: its objects, their receipt records and the
  * subscription's bookmark commit together, so a kill -9 anywhere loses nothing and
  * duplicates nothing (the page is fetched again from the previous bookmark). Inside
- * it each object is ingested by svc_ingest, all or nothing (the store makes the
- * ingest's own transaction a savepoint of the page's: store.h), as its stated owner
- * through the peer.
+ * it each object, validated once for its admission, is stored by
+ * svc_ingest_validated as its stated owner through the peer, all or nothing: a
+ * refusal before its writes leaves nothing, one after them (a scan indicator's
+ * quota) rolls back the object's own savepoint, and any other failure after them
+ * fails the page (no second parse nor validation, no savepoint per object:
+ * docs/performance.md, Sync).
  *
  * Admission is the sender's filter asked again at the receiver (section 7): the
  * version must be one this node could have been sent - rules/tlp.c's tlp_can_read
@@ -452,7 +455,9 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
         goto done;
     }
-    rc = svc_ingest(a->st, &owner, text, strlen(text), &lim, &res, err);
+    /* validated above: stored as svc_ingest stores a one-object body, without a
+     * second parse and validation (docs/performance.md, Sync) */
+    rc = svc_ingest_validated(a->st, &owner, obj, &info, text, strlen(text), &lim, &res, err);
     switch (rc) {
     case MZ_OK:
         if (res.n_items == 1 && res.items[0].skipped) /* R6.5's cap, or another owner's claimed id (R1.1) */

@@ -691,6 +691,92 @@ static void test_parsed_page_not_parsed_again(void **state)
     free(env);
 }
 
+/* The objects of a page are stored without a savepoint each (svc_ingest_validated):
+ * the one refusal that comes after an object's writes, the scan-pattern quota
+ * (SVC_SCAN_PER_SUBMITTER live indicators evaluated on every value), must still
+ * undo that object alone - no row, no receipt - and the page go on. */
+static void test_scan_quota_refusal_undone(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    size_t cap = (SVC_SCAN_PER_SUBMITTER + 2) * 1024;
+    char *objs = calloc(1, cap), *metas = calloc(1, cap), *env;
+    int n = SVC_SCAN_PER_SUBMITTER + 2;
+
+    assert_non_null(objs);
+    assert_non_null(metas);
+    for (int i = 0; i < n; i++) {
+        char o[1024], m[512];
+        /* the last one is no scan indicator: stored after the refused one */
+        snprintf(o, sizeof o,
+                 "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-"
+                 "0000000001%02d\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\","
+                 "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value %s 'n%d.example']\",\"pattern_type\":"
+                 "\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
+                 i ? "," : "", i, IDENT_ME, i == n - 1 ? "=" : "!=", i, tlp_marking_id(TLP_GREEN));
+        snprintf(m, sizeof m,
+                 "%s{\"id\":\"indicator--5e000000-0000-4000-8000-0000000001%02d\",\"version\":"
+                 "\"2025-01-02T00:00:00.000Z\",\"owner\":\"%s\",\"communities\":[\"%s\"],\"date_added\":"
+                 "\"2025-02-01T00:00:00.0000%02dZ\"}",
+                 i ? "," : "", i, IDENT_ME, f->regional, i);
+        strncat(objs, o, cap - strlen(objs) - 1);
+        strncat(metas, m, cap - strlen(metas) - 1);
+    }
+    env = envelope(objs, metas);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, SVC_SCAN_PER_SUBMITTER + 1);
+    assert_int_equal(out.refused_conflict, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'indicator--5e000000-0000-4000-8000-0000000001%'"),
+                     SVC_SCAN_PER_SUBMITTER + 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM received"), SVC_SCAN_PER_SUBMITTER + 1);
+    /* the refused one: the (SVC_SCAN_PER_SUBMITTER + 1)th scan indicator */
+    {
+        char sql[160];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM objects WHERE stix_id = 'indicator--5e000000-0000-4000-8000-0000000001%02d'",
+                 SVC_SCAN_PER_SUBMITTER);
+        assert_int_equal(q(f, sql), 0);
+    }
+    free(env);
+    free(objs);
+    free(metas);
+}
+
+/* A pulled object is not split again (svc_ingest_validated), so its nesting is
+ * checked on its tree, as the splitter checks a body's: an object nested exactly
+ * max_depth deep is stored, one level more is refused as invalid. */
+static void test_nesting_checked_at_the_limit(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char objs[4096], metas[1024], *env;
+
+    for (int deeper = 0; deeper < 2; deeper++) {
+        objs[0] = metas[0] = '\0';
+        /* the object 1, x_deep 2, [ 3, [ 4 (and [ 5) */
+        snprintf(objs, sizeof objs,
+                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--5e000000-0000-4000-8000-"
+                 "00000000020%d\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-02T00:00:00.000Z\","
+                 "\"created_by_ref\":\"%s\",\"pattern\":\"[domain-name:value = 'deep.example']\",\"pattern_type\":"
+                 "\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"],"
+                 "\"x_deep\":{\"a\":[%s1%s]}}",
+                 deeper, IDENT_ME, tlp_marking_id(TLP_GREEN), deeper ? "[[" : "[", deeper ? "]]" : "]");
+        snprintf(metas, sizeof metas,
+                 "{\"id\":\"indicator--5e000000-0000-4000-8000-00000000020%d\",\"version\":"
+                 "\"2025-01-02T00:00:00.000Z\",\"owner\":\"%s\",\"communities\":[\"%s\"],\"date_added\":"
+                 "\"2025-02-01T00:00:00.000001Z\"}",
+                 deeper, IDENT_ME, f->regional);
+        env = envelope(objs, metas);
+        f->lim.max_depth = 4;
+        assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+        f->lim.max_depth = 64;
+        free(env);
+        assert_int_equal(out.stored, !deeper);
+        assert_int_equal(out.refused_invalid, deeper);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -708,6 +794,8 @@ int main(void)
         T(test_peer_refusal_names_the_node),
         T(test_plan_and_status),
         T(test_parsed_page_not_parsed_again),
+        T(test_scan_quota_refusal_undone),
+        T(test_nesting_checked_at_the_limit),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
