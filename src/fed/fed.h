@@ -46,7 +46,6 @@ enum fed_code {
     FED_BAD_JSON,      /* unparsable, too deep, not an envelope */
     FED_BAD_HEADER,    /* X-TAXII-Date-Added-* missing or wrong; next too long */
     FED_OVER_LIMIT,    /* more objects than the limit asked */
-    FED_REPEATED_NEXT, /* a next token seen before in this run */
     FED_REPEATED_PAGE, /* the same page as one of the last FED_RECENT_PAGES */
     FED_NO_PROGRESS,   /* pages that bring nothing new */
     FED_EMPTY_PAGES,   /* too many empty pages with more: true */
@@ -235,8 +234,6 @@ struct fed_guard {
     long empty_run;                        /* consecutive empty pages with more: true */
     long stale_run;                        /* consecutive pages with nothing new */
     long last_n;                           /* objects of the last page passed */
-    uint64_t *nexts;                       /* hashes of every next received (heap) */
-    size_t n_nexts, cap_nexts;
     uint64_t recent[FED_RECENT_PAGES];     /* fingerprints of the last pages */
     size_t n_recent;
 };

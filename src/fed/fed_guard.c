@@ -321,9 +321,6 @@ void fed_guard_free(struct fed_guard *g)
 {
     if (!g)
         return;
-    free(g->nexts);
-    g->nexts = NULL;
-    g->n_nexts = g->cap_nexts = 0;
 }
 
 long fed_guard_limit(const struct fed_guard *g)
@@ -352,19 +349,10 @@ enum fed_code fed_guard_status(long status, long expected, struct mz_error *err)
     return fail(err, FED_HTTP_STATUS, "the peer answered %ld where %ld was expected", status, expected);
 }
 
-static int seen_next(const struct fed_guard *g, uint64_t h)
-{
-    for (size_t i = 0; i < g->n_nexts; i++)
-        if (g->nexts[i] == h)
-            return 1;
-    return 0;
-}
-
 enum fed_code fed_guard_check(struct fed_guard *g, const struct fed_ask *ask, const struct fed_facts *f,
                               struct mz_error *err)
 {
     enum fed_code code;
-    uint64_t hnext = 0;
     int fp_repeat = 0;
 
     /* the run's own bounds first: what was committed stays, the next run goes on */
@@ -413,11 +401,11 @@ enum fed_code fed_guard_check(struct fed_guard *g, const struct fed_ask *ask, co
             return fail(err, FED_EMPTY_PAGES, "the peer sent %ld empty pages in a row that still said more: true",
                         g->empty_run + 1);
     }
-    if (f->more && f->next) {
-        hnext = XXH3_64bits(f->next, f->next_len);
-        if (seen_next(g, hnext))
-            return fail(err, FED_REPEATED_NEXT, "the peer sent a next token it had sent before in this run");
-    }
+    /* A next token the peer sent before is no misbehaviour by itself: TAXII's next is
+     * opaque, and a server that keeps one cursor per query (medallion, the OASIS
+     * reference server) sends the same token on every page. What a loop looks like is
+     * caught below (the same page again), by the empty-page rule and by the run's caps
+     * (docs/federation.md 11.6, interoperability). */
     /* the same page again, reached by another next; pages asked again by added_after
      * are the progress rule's (a tie re-read is expected there) */
     if (ask->by_next && f->n_objects > 0) {
@@ -428,19 +416,7 @@ enum fed_code fed_guard_check(struct fed_guard *g, const struct fed_ask *ask, co
             return fail(err, FED_REPEATED_PAGE, "the peer sent again a page it had sent before (under another next token)");
     }
 
-    /* passed: count it and remember its next and fingerprint */
-    if (hnext) {
-        if (g->n_nexts == g->cap_nexts) {
-            size_t cap = g->cap_nexts ? g->cap_nexts * 2 : 64;
-            uint64_t *p = realloc(g->nexts, cap * sizeof *p);
-
-            if (!p)
-                return fail(err, FED_NOMEM, "out of memory");
-            g->nexts = p;
-            g->cap_nexts = cap;
-        }
-        g->nexts[g->n_nexts++] = hnext;
-    }
+    /* passed: count it and remember its fingerprint */
     if (f->n_objects > 0) {
         if (g->n_recent == FED_RECENT_PAGES) {
             memmove(g->recent, g->recent + 1, (FED_RECENT_PAGES - 1) * sizeof g->recent[0]);

@@ -66,7 +66,6 @@ const char *fed_code_name(enum fed_code code)
     case FED_BAD_JSON: return "bad_json";
     case FED_BAD_HEADER: return "bad_header";
     case FED_OVER_LIMIT: return "over_limit";
-    case FED_REPEATED_NEXT: return "repeated_next";
     case FED_REPEATED_PAGE: return "repeated_page";
     case FED_NO_PROGRESS: return "no_progress";
     case FED_EMPTY_PAGES: return "empty_pages";
@@ -127,7 +126,7 @@ static enum mz_err mz_of(enum fed_code code)
     case FED_NOT_FOUND: return MZ_ENOTFOUND;
     case FED_NOMEM: return MZ_ENOMEM;
     case FED_CONFIG: case FED_CONTENT_TYPE: case FED_BAD_JSON: case FED_BAD_HEADER:
-    case FED_REPEATED_NEXT: case FED_REPEATED_PAGE: case FED_NO_PROGRESS: case FED_EMPTY_PAGES:
+    case FED_REPEATED_PAGE: case FED_NO_PROGRESS: case FED_EMPTY_PAGES:
     case FED_REDIRECT: case FED_HTTP_4XX: case FED_HTTP_STATUS:
         return MZ_EINVAL;
     default: return MZ_EIO;

@@ -119,7 +119,11 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         sub.community = s->community;
         sub.unmarked = c->pl->unmarked;
     }
-    snprintf(next, sizeof s->next, "%s", s->next);
+    /* A run starts from the bookmark's added_after, never from a next kept from an
+     * earlier run: a server with one cursor per query (medallion) has moved it past a
+     * page the earlier run did not commit, which would then be skipped for good
+     * (docs/federation.md 11.6). */
+    next[0] = '\0';
     ask_from(c, s->added_after, after);
     /* a new subscription starts at the guard's first limit */
     c->g.limit = c->g.page_size;

@@ -246,7 +246,11 @@ static void test_resume_after_stall(void **state)
 
     h_py_cmd(&good2, "release");
     assert_int_equal(sync_run(peers, &out), 0);
-    assert_non_null(strstr(line_of(out, "feed2"), "new=16 duplicate=0 refused=0 "));
+    /* the new run goes on from the bookmark's added_after (less 1 µs: the ties rule),
+     * not from the cut run's next, which a server with one cursor per query has moved
+     * past the page never committed (docs/federation.md 11.6): the last object of page
+     * 2 is read again, a duplicate */
+    assert_non_null(strstr(line_of(out, "feed2"), "new=16 duplicate=1 refused=0 "));
     free(out);
     assert_int_equal(count_via("feed2"), 30);
     assert_int_equal(count_received("feed2"), 30);
@@ -287,7 +291,7 @@ static void test_hostile_peers(void **state)
     char *out = NULL;
 
     (void)state;
-    hostile("repeat_next", "repeated_next", 1);
+    hostile("repeat_page", "repeated_page", 1);
     hostile("html_error", "content_type", 2);
     hostile("hang", "timeout", 3);
     assert_int_equal(h_db_count(&node, "stix_id LIKE 'indicator--a0000000-%' AND via=(SELECT id FROM nodes WHERE "

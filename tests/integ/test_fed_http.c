@@ -564,8 +564,9 @@ static void test_hostile_pages(void **state)
     expect("compliant", 1, &o, FED_OK, 5000, w);
     assert_int_equal(w->uniq, 30);
 
-    expect("repeat_next", 1, &o, FED_REPEATED_NEXT, 5000, w);
-    assert_int_equal(w->pages, 1); /* the second page is refused: nothing of it applied */
+    /* one next token for every page (medallion's one cursor per query) is no loop */
+    expect("repeat_next", 1, &o, FED_OK, 5000, w);
+    assert_int_equal(w->uniq, 30);
     expect("repeat_page", 1, &o, FED_REPEATED_PAGE, 5000, w);
     assert_int_equal(w->pages, 1);
     expect("empty_more", 1, &o, FED_EMPTY_PAGES, 5000, w);
