@@ -1065,12 +1065,13 @@ enum mz_err store_user_set_disabled(struct store *st, int64_t user_id, int64_t w
     return change_row(st, s, USER_EXISTS, user_id, MZ_OK, err);
 }
 
-enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
-                          struct store_key *k, struct mz_error *err)
+/* Insert key k (its owner in k->user_id: a user, or for peer_keys a node) with sql, the
+ * INSERT of api_keys or peer_keys (the same columns); what names it in errors. */
+static enum mz_err key_insert(struct store *st, const char *sql, const char *what, const unsigned char *hash,
+                              size_t hash_len, struct store_key *k, struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "INSERT INTO api_keys(hash,user_id,prefix,comment,created,expires)"
-                                 " VALUES(?1,?2,?3,?4,?5,?6)", &s, err);
+    enum mz_err rc = prepare(st, sql, &s, err);
 
     if (rc)
         return rc;
@@ -1081,13 +1082,20 @@ enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t ha
     bind_time(s, 5, k->created);
     bind_time(s, 6, k->expires);
     if (sqlite3_step(s) != SQLITE_DONE) {
-        rc = db_error(st, err, "add key");
+        rc = db_error(st, err, what);
     } else {
         k->id = sqlite3_last_insert_rowid(st->db);
         k->last_used = k->revoked = k->replaced_by = 0;
     }
     sqlite3_finalize(s);
     return rc;
+}
+
+enum mz_err store_key_add(struct store *st, const unsigned char *hash, size_t hash_len,
+                          struct store_key *k, struct mz_error *err)
+{
+    return key_insert(st, "INSERT INTO api_keys(hash,user_id,prefix,comment,created,expires) VALUES(?1,?2,?3,?4,?5,?6)",
+                      "add key", hash, hash_len, k, err);
 }
 
 enum mz_err store_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
@@ -1165,16 +1173,18 @@ enum mz_err store_key_get(struct store *st, int64_t id, struct store_key *out, s
     return rc;
 }
 
-enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, void *ctx,
-                           struct mz_error *err)
+/* Each key that sql (a SELECT of KEY_COLS or PEER_KEY_COLS, ?1 its owner) gives, to
+ * fn, in its order; what names them in errors. */
+static enum mz_err key_rows(struct store *st, const char *sql, int64_t owner, const char *what, store_key_fn fn,
+                            void *ctx, struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "SELECT " KEY_COLS " FROM api_keys WHERE user_id=?1 ORDER BY id", &s, err);
+    enum mz_err rc = prepare(st, sql, &s, err);
     int step;
 
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 1, owner);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct store_key k;
         read_key(s, 0, &k);
@@ -1184,9 +1194,16 @@ enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, v
         }
     }
     if (step != SQLITE_DONE)
-        rc = db_error(st, err, "list keys");
+        rc = db_error(st, err, what);
     sqlite3_finalize(s);
     return rc;
+}
+
+enum mz_err store_key_list(struct store *st, int64_t user_id, store_key_fn fn, void *ctx,
+                           struct mz_error *err)
+{
+    return key_rows(st, "SELECT " KEY_COLS " FROM api_keys WHERE user_id=?1 ORDER BY id", user_id, "list keys", fn,
+                    ctx, err);
 }
 
 enum mz_err store_key_revoke(struct store *st, int64_t id, int64_t when, struct mz_error *err)
@@ -3168,26 +3185,8 @@ enum mz_err store_node_comm(struct store *st, int64_t node, uint64_t *read_out, 
 enum mz_err store_peer_key_add(struct store *st, const unsigned char *hash, size_t hash_len, struct store_key *k,
                                struct mz_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "INSERT INTO peer_keys(hash,node,prefix,comment,created,expires)"
-                                 " VALUES(?1,?2,?3,?4,?5,?6)", &s, err);
-
-    if (rc)
-        return rc;
-    sqlite3_bind_blob(s, 1, hash, (int)hash_len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, k->user_id);
-    sqlite3_bind_text(s, 3, k->prefix, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, k->comment, -1, SQLITE_STATIC);
-    bind_time(s, 5, k->created);
-    bind_time(s, 6, k->expires);
-    if (sqlite3_step(s) != SQLITE_DONE) {
-        rc = db_error(st, err, "add peer key");
-    } else {
-        k->id = sqlite3_last_insert_rowid(st->db);
-        k->last_used = k->revoked = k->replaced_by = 0;
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return key_insert(st, "INSERT INTO peer_keys(hash,node,prefix,comment,created,expires) VALUES(?1,?2,?3,?4,?5,?6)",
+                      "add peer key", hash, hash_len, k, err);
 }
 
 enum mz_err store_peer_key_lookup(struct store *st, const unsigned char *hash, size_t hash_len,
@@ -3225,25 +3224,8 @@ enum mz_err store_peer_key_lookup(struct store *st, const unsigned char *hash, s
 
 enum mz_err store_peer_key_list(struct store *st, int64_t node, store_key_fn fn, void *ctx, struct mz_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    enum mz_err rc = prepare(st, "SELECT " PEER_KEY_COLS " FROM peer_keys k WHERE k.node=?1 ORDER BY k.id", &s, err);
-    int step;
-
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(s, 1, node);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct store_key k;
-        read_key(s, 0, &k);
-        if (fn(ctx, &k)) {
-            step = SQLITE_DONE;
-            break;
-        }
-    }
-    if (step != SQLITE_DONE)
-        rc = db_error(st, err, "list peer keys");
-    sqlite3_finalize(s);
-    return rc;
+    return key_rows(st, "SELECT " PEER_KEY_COLS " FROM peer_keys k WHERE k.node=?1 ORDER BY k.id", node,
+                    "list peer keys", fn, ctx, err);
 }
 
 enum mz_err store_peer_key_revoke(struct store *st, int64_t node, int64_t id, int64_t when, struct mz_error *err)
