@@ -387,6 +387,12 @@ static void test_join_applies_roster(void **state)
         memset(&r, 0, sizeof r);
         assert_int_equal(h_http(&S[i].n, "POST", path, S[i].key_csirt, "{\"versions\":\"all\"}", 18, &r), 400);
         hresp_free(&r);
+        /* nor re-shares it: it goes where its home sends it */
+        snprintf(path, sizeof path, "/api/v1/objects/x-mreza-roster--%s/share", uuid);
+        memset(&r, 0, sizeof r);
+        assert_int_equal(
+            h_http(&S[i].n, "POST", path, S[i].key_csirt, "{\"community\":\"national\"}", 24, &r), 400);
+        hresp_free(&r);
     }
     snprintf(path, sizeof path, "x-mreza-roster--%s", uuid);
     assert_int_equal(db_int(ME, "SELECT count(*) FROM objects WHERE type='x-mreza-roster' AND version LIKE '2030%'"),
