@@ -364,6 +364,11 @@ static void test_join_applies_roster(void **state)
         snprintf(path, sizeof path, "x-mreza-roster--%s", uuid);
         assert_int_equal(get_object(i, S[i].key_csirt, path), 200);
         assert_int_equal(get_object(i, S[i].key_other, path), 404);
+        memset(&r, 0, sizeof r);
+        assert_int_equal(
+            h_http(&S[i].n, "GET", "/api/v1/objects?type=x-mreza-roster", S[i].key_csirt, NULL, 0, &r), 200);
+        assert_non_null(strstr(r.body, path));
+        hresp_free(&r);
     }
     /* a joined community's members are its home's */
     assert_int_not_equal(h_cli_err(&S[AL].n, &out, &err, add), 0);

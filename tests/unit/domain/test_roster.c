@@ -13,7 +13,8 @@
  *     `peer bind` of the identity then makes it a member; an older or equal roster
  *     is a duplicate and changes nothing; a newer one removes a dropped member; a
  *     roster from rs (not the home), one owned by another than me's node identity,
- *     and one of a community not hosted here are refused and counted; a local
+ *     one of a community homed here and one of a community not hosted here are
+ *     refused and counted; a local
  *     member add or remove on the joined community is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -391,6 +392,10 @@ static void test_joined_applies_and_binds(void **state)
     assert_int_equal(out.refused_owner, 1);
     out = page(f, f->me, UUID_NONE, NODE_ME, "2026-12-08T00:00:00.000000Z", NULL);
     assert_int_equal(out.refused_community, 1);
+    /* a community homed here is this node's to decide: no peer's roster of it */
+    assert_int_equal(store_community_by_name(f->st, "energy", &c, &err), MZ_OK);
+    out = page(f, f->me, c.uuid, NODE_ME, "2026-12-08T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_owner, 1);
     assert_string_equal(members_of(f, "regional"), "al-cert:11 me-cirt:10 rs-cert:11");
     /* newer, without me-cirt: it is no member any more */
     snprintf(members, sizeof members,
