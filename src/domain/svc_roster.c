@@ -450,9 +450,22 @@ static enum mz_err apply_roster(struct store *st, const struct by_uuid *b, const
     return rc ? rc : store_community_set_roster(st, b->c.id, kind, r->title, r->modified, err);
 }
 
+struct held {
+    int64_t owner;
+    long n;
+};
+
+static int count_held(void *ctx, const struct store_version *v)
+{
+    struct held *h = ctx;
+
+    h->n += v->owner_org == h->owner;
+    return 0;
+}
+
 enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, const char *collection, json_t *obj,
                                            const struct stix_info *info, const char *owner,
-                                           const char *remote_added, struct mz_error *err)
+                                           const char *remote_added, long max_versions, struct mz_error *err)
 {
     struct svc_roster r;
     struct by_uuid b;
@@ -501,6 +514,19 @@ enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, con
         v = SVC_ROSTER_NOT_HOME;
     if (rc)
         goto out;
+    /* R6.5's cap, as every object's: a home cannot grow its roster without bound here */
+    if (max_versions > 0) {
+        struct held h = {org, 0};
+        if (store_id_versions(st, info->id, count_held, &h, err))
+            goto out;
+        v = SVC_ROSTER_CAP;
+        if (h.n >= max_versions) {
+            mz_error_set(err, MZ_ECONFLICT, "", "%ld versions of %s are held here (ingest.max_versions)", h.n,
+                         info->id);
+            goto out;
+        }
+        v = SVC_ROSTER_FAIL;
+    }
     text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text) {
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
@@ -592,8 +618,8 @@ enum mz_err svc_roster_reapply(struct store *st, struct mz_error *err)
 /* ---- joining ---- */
 
 enum mz_err svc_roster_join(struct store *st, const struct principal *p, const char *name, const char *uuid,
-                            const char *peer, const char *identity, json_t *env, struct store_community *out,
-                            int *applied, struct mz_error *err)
+                            const char *peer, const char *identity, json_t *env, long max_versions,
+                            struct store_community *out, int *applied, struct mz_error *err)
 {
     struct store_community c;
     struct store_node n;
@@ -647,7 +673,7 @@ enum mz_err svc_roster_join(struct store *st, const struct principal *p, const c
         if (added && (strlen(added) > 40 || mz_time_parse(added, &t)))
             added = NULL; /* kept in the receipt record: an RFC 3339 time or nothing */
         v = svc_roster_receive(st, n.id, c.uuid, obj, &info, json_string_value(json_object_get(meta, "owner")),
-                               added, err);
+                               added, max_versions, err);
         stix_info_clear(&info);
         if (v == SVC_ROSTER_FAIL)
             rc = err->code ? err->code : MZ_EIO;

@@ -14,7 +14,7 @@
  *     is a duplicate and changes nothing; a newer one removes a dropped member; a
  *     roster from rs (not the home), one owned by another than me's node identity,
  *     one of a community homed here and one of a community not hosted here are
- *     refused and counted; a local
+ *     refused and counted, and one past ingest.max_versions (cap); a local
  *     member add or remove on the joined community is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -405,6 +405,12 @@ static void test_joined_applies_and_binds(void **state)
     out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-08T00:00:00.000000Z", members);
     assert_int_equal(out.stored, 1);
     assert_string_equal(members_of(f, "regional"), "al-cert:10 rs-cert:11");
+    /* ingest.max_versions caps a roster as every object: the third is refused */
+    f->lim.max_versions = 2;
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-09T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_cap, 1);
+    assert_string_equal(members_of(f, "regional"), "al-cert:10 rs-cert:11");
+    f->lim.max_versions = 0;
     /* the members are the home's: none added or removed here */
     mz_error_clear(&err);
     assert_int_equal(svc_community_member_set(f->st, &f->console, "regional", "al-cert", 1, 1, &err), MZ_EFORBIDDEN);
