@@ -106,9 +106,10 @@ int cli_community(struct cli_args *a)
         if (fed_join(st, &console, a->pos[1], cli_opt(a, "peer"), &a->conf, &c, &applied, &err) != FED_OK) {
             rc = cli_fail(&err);
         } else if (!applied) {
-            printf("joined %s (home: %s, collection %s); the home served no roster yet: its members come with the "
-                   "next `mreza sync`\n",
-                   c.name, cli_opt(a, "peer"), c.uuid);
+            printf("joined %s (home: %s, collection %s); no roster of its home was applied yet: its members come "
+                   "with the home's roster at a `mreza sync` (the roster must be the node identity `mreza peer show "
+                   "%s` names)\n",
+                   c.name, cli_opt(a, "peer"), c.uuid, cli_opt(a, "peer"));
         } else {
             printf("joined %s (%s, home: %s, collection %s); roster of %s applied, members here:\n", c.name, c.kind,
                    cli_opt(a, "peer"), c.uuid, c.roster_modified);
