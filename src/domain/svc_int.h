@@ -33,6 +33,12 @@ enum mz_err svc_principal_comm(struct store *st, struct principal *p, struct mz_
 enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name, struct principal *out,
                                struct mz_error *err);
 
+/* Make community name here, joined from mreza peer n (its home), with the peer's
+ * collection id uuid, inside the caller's transaction (svc_community_join,
+ * svc_roster_join): kind `other` until a roster says; out (may be NULL) gets it. */
+enum mz_err svc_community_join_in(struct store *st, const char *name, const char *uuid, const struct store_node *n,
+                                  struct store_community *out, struct mz_error *err);
+
 enum svc_account_event {
     SVC_EV_ORG_ADD,
     SVC_EV_USER_ADD,
