@@ -719,7 +719,10 @@ struct svc_peer_sub {
 struct svc_peer_view {
     struct store_node node;
     const char *state;       /* new, ok, failing, paused (static text) */
-    int64_t lag_seconds;     /* pull: seconds since last_success; -1: never */
+    int64_t lag_seconds;     /* pull or both: seconds since last_success (-1: never);
+                                push: push_lag_seconds */
+    int64_t push_lag_seconds; /* push or both: age of the oldest version the peer may
+                                 be pushed that is not yet (0: none); -1 for pull */
     int64_t received, duplicates, pushed, push_refused;
     int64_t refused_owner, refused_community, refused_tlp, refused_invalid, refused_conflict, refused_cap;
     int64_t keys_active;     /* peer keys neither revoked nor expired */

@@ -23,6 +23,7 @@
 #include "domain/authz.h"
 #include "domain/svc.h"
 #include "domain/svc_int.h"
+#include "domain/svc_sync.h"
 #include "obs/utf8.h"
 #include "rules/tlp.h"
 #include "util/log.h"
@@ -473,6 +474,26 @@ static int sub_comm(void *ctx, const struct store_community *c)
     return 0;
 }
 
+/* The push side of a view's lag (docs/federation.md 4): a push-only peer's lag is
+ * its push lag. */
+static enum mz_err fill_push_lag(struct store *st, const struct store_node *n, int64_t now, struct svc_peer_view *v,
+                                 struct mz_error *err)
+{
+    enum mz_err rc;
+
+    v->push_lag_seconds = -1;
+    if (!strcmp(n->direction, "pull"))
+        return MZ_OK;
+    /* every caller holds a transaction (a view is read in one): the push page's own
+     * reads are savepoints of it */
+    store_allow_nested(st, 1);
+    rc = svc_sync_push_lag(st, n->id, now, &v->push_lag_seconds, err);
+    store_allow_nested(st, 0);
+    if (!rc && !strcmp(n->direction, "push"))
+        v->lag_seconds = v->push_lag_seconds;
+    return rc;
+}
+
 static enum mz_err fill_view(struct store *st, const struct store_node *n, struct svc_peer_view *v,
                              struct mz_error *err)
 {
@@ -502,6 +523,8 @@ static enum mz_err fill_view(struct store *st, const struct store_node *n, struc
         rc = store_received_count(st, n->id, &v->received, err);
     if (!rc)
         rc = store_peer_key_list(st, n->id, note_key, &f, err);
+    if (!rc)
+        rc = fill_push_lag(st, n, f.now, v, err);
     if (!rc && n->default_org > 0) {
         struct store_org o;
         if (store_org_by_id(st, n->default_org, &o, NULL) == MZ_OK)
@@ -1019,6 +1042,10 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
         mz_buf_printf(b, ",\"lag_seconds\":%lld", (long long)v->lag_seconds);
     else
         mz_buf_puts(b, ",\"lag_seconds\":null");
+    if (v->push_lag_seconds >= 0)
+        mz_buf_printf(b, ",\"push_lag_seconds\":%lld", (long long)v->push_lag_seconds);
+    else
+        mz_buf_puts(b, ",\"push_lag_seconds\":null");
     mz_buf_printf(b,
                   ",\"interval\":%ld,\"paused\":%s,\"received\":%lld,\"duplicates\":%lld,\"pushed\":%lld,"
                   "\"push_refused\":%lld,"
