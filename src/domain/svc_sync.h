@@ -172,6 +172,15 @@ enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int6
                                const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
                                size_t *n, char last[40], int *more, struct mz_error *err);
 
+/* Push lag (docs/federation.md 4): the age in seconds, at unix time now, of the
+ * oldest version peer id would be pushed and has not been (the first after each push
+ * bookmark, read as svc_sync_push_page reads it: the same TLP decision), 0 when none
+ * or when the peer is pushed nothing; a paused peer's as if resumed. Runs inside the
+ * caller's read transaction, opened with store_allow_nested on (the read of a push
+ * page begins its own: a savepoint then); no authorisation of its own (the caller's view, e.g.
+ * svc_peer_get's AUTHZ_PEER_LIST, shows only this number). */
+enum mz_err svc_sync_push_lag(struct store *st, int64_t id, int64_t now, int64_t *lag_out, struct mz_error *err);
+
 /* After the peer answered a page with a 202 whose status is complete: the push
  * bookmark of (id, sub->key) moves to last, pushed (successes) and refused
  * (failures) are added to its counts (peer show's pushed and push_refused). One

@@ -62,7 +62,10 @@ static size_t put_enc(char *out, size_t used, size_t cap, const char *s)
     return used;
 }
 
-/* The objects URL of collection, asking limit, by next or else after. */
+/* The objects URL of collection, asking limit, from after, and by next when there is
+ * one. A next is sent with the query it was issued for, added_after included: a
+ * server may bind its token to the query (mreža does, docs/api.md), and a run resumed
+ * from a bookmark asks its first page with added_after. */
 static void objects_url(const char *root, const char *collection, long limit, const char *next, const char *after,
                         char *out, size_t cap)
 {
@@ -73,14 +76,15 @@ static void objects_url(const char *root, const char *collection, long limit, co
     used += (size_t)snprintf(out + used, cap - used, "/objects/?match%%5Bversion%%5D=all&limit=%ld", limit);
     if (used >= cap)
         return;
-    if (next && *next) {
+    if (after && *after) {
+        used += (size_t)snprintf(out + used, cap - used, "&added_after=");
+        if (used < cap)
+            used = put_enc(out, used, cap, after);
+    }
+    if (used < cap && next && *next) {
         used += (size_t)snprintf(out + used, cap - used, "&next=");
         if (used < cap)
             put_enc(out, used, cap, next);
-    } else if (after && *after) {
-        used += (size_t)snprintf(out + used, cap - used, "&added_after=");
-        if (used < cap)
-            put_enc(out, used, cap, after);
     }
 }
 

@@ -3266,6 +3266,30 @@ enum mz_err store_peer_key_revoke(struct store *st, int64_t node, int64_t id, in
     return change_row(st, s, "SELECT 1 FROM peer_keys WHERE id=?1", id, MZ_OK, err);
 }
 
+enum mz_err store_peer_key_replace_all(struct store *st, int64_t node, int64_t new_id, int64_t revoke_at, int64_t now,
+                                       long *n_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "UPDATE peer_keys SET replaced_by=?2, revoked=min(coalesce(revoked, ?3), ?3)"
+                             " WHERE node=?1 AND id<>?2 AND (revoked IS NULL OR revoked > ?4)"
+                             " AND (expires IS NULL OR expires > ?4)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, node);
+    sqlite3_bind_int64(s, 2, new_id);
+    sqlite3_bind_int64(s, 3, revoke_at);
+    sqlite3_bind_int64(s, 4, now);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "rotate a peer's keys");
+    else
+        *n_out = (long)sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 #define BOOKMARK_COLS                                                                              \
     "node,collection,direction,community,added_after,next,cursor,objects,duplicates,refused_owner," \
     "refused_community,refused_tlp,refused_invalid,refused_conflict,refused_cap,last_page_at"
