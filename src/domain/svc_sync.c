@@ -184,6 +184,7 @@ struct apply {
     const struct principal *self; /* this node as the sender's peer */
     const struct comm_map *comms;
     uint64_t taxii_comm; /* a taxii peer: the bit of its collection's community */
+    const char *text;    /* the object's compact text made beforehand (page->texts), or NULL */
 };
 
 /* The communities' names of bits, comma-separated, into out. */
@@ -360,6 +361,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     uint64_t rd = 0, wr = 0, admitted = 0;
     enum verdict v = V_INVALID;
     enum mz_err rc;
+    const char *made = a->text; /* obj's compact text made beforehand, or NULL */
 
     memset(&info, 0, sizeof info);
     memset(&src, 0, sizeof src);
@@ -367,8 +369,10 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
      * for, as a marking of the stored object (the same on every fetch: duplicates stay
      * duplicates) */
     if (taxii && a->sub->unmarked > 0 && json_is_object(obj) && !json_object_get(obj, "object_marking_refs") &&
-        !json_object_get(obj, "granular_markings"))
+        !json_object_get(obj, "granular_markings")) {
         json_object_set_new(obj, "object_marking_refs", json_pack("[s]", tlp_standard_id(a->sub->unmarked - 1)));
+        made = NULL; /* the text made beforehand lacks the marking */
+    }
     if (!json_is_object(obj) || stix_validate(obj, &info, err) != MZ_OK)
         goto done;
     /* its date_added, kept in the receipt record, is an RFC 3339 time (the fifth
@@ -449,15 +453,16 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     lim.communities = m.comm == STORE_COMM_NATIONAL ? NULL : names;
     lim.author_self = 0;
     lim.admitted_tlp = m.tlp + 1;
-    text = json_dumps(obj, JSON_COMPACT);
-    if (!text) {
+    if (!made)
+        made = text = json_dumps(obj, JSON_COMPACT);
+    if (!made) {
         v = V_FAIL;
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
         goto done;
     }
     /* validated above: stored as svc_ingest stores a one-object body, without a
      * second parse and validation (docs/performance.md, Sync) */
-    rc = svc_ingest_validated(a->st, &owner, obj, &info, text, strlen(text), &lim, &res, err);
+    rc = svc_ingest_validated(a->st, &owner, obj, &info, made, strlen(made), &lim, &res, err);
     switch (rc) {
     case MZ_OK:
         if (res.n_items == 1 && res.items[0].skipped) /* R6.5's cap, or another owner's claimed id (R1.1) */
@@ -625,7 +630,7 @@ enum mz_err svc_sync_receive_items(struct store *st, const struct principal *p, 
                                    void *item_ctx, struct svc_sync_out *out, struct mz_error *err)
 {
     struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim, 0, 0, 0};
-    struct svc_sync_page page = {body, len, NULL, NULL, NULL};
+    struct svc_sync_page page = {body, len, NULL, NULL, NULL, NULL, 0};
 
     memset(out, 0, sizeof *out);
     if (!p || p->role != ROLE_PEER || p->peer <= 0)
@@ -689,6 +694,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     a.self = &self;
     a.comms = comms;
     a.taxii_comm = STORE_COMM_NATIONAL;
+    a.text = NULL;
     for (int k = 0; comms && sub->community > 0 && k < comms->n; k++)
         if (comms->id[k] == sub->community)
             a.taxii_comm = (uint64_t)1 << comms->bit[k];
@@ -698,6 +704,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
         struct mz_error oerr;
         enum verdict v;
         mz_error_clear(&oerr);
+        a.text = page->env && page->texts && page->n_texts == n ? page->texts[i] : NULL;
         v = apply_one(&a, json_array_get(objs, i), meta,
                       sub->owner_org > 0 ? NULL : json_string_value(json_object_get(meta, "date_added")), &oerr);
         if (v == V_FAIL) {

@@ -47,6 +47,12 @@ struct svc_sync_page {
     struct json_t *env;          /* body already parsed (JSON_REJECT_DUPLICATES), or
                                     NULL: parsed here. Borrowed; the fetcher's guard
                                     hands its tree on so a page is parsed once */
+    /* With env: json_dumps(objects[i], JSON_COMPACT) of each of env's objects, made
+     * beforehand (fed_pull.c's fetch thread, while the page before was applied), the
+     * text a version is stored with; NULL (or an entry NULL, or n_texts not the
+     * number of objects): dumped here. Borrowed. */
+    char *const *texts;
+    size_t n_texts;
 };
 
 /* What a page did: versions stored, sent again (the same content), refused by
