@@ -178,6 +178,26 @@ static int find_src(void *ctx, const struct store_version *v)
 
 enum verdict { V_STORED, V_DUPLICATE, V_OWNER, V_COMMUNITY, V_TLP, V_INVALID, V_CONFLICT, V_CAP, V_FAIL };
 
+/* What the store said of the owner the objects of a page name, kept for the page:
+ * its objects are mostly one owner's, and asking the store four times for every
+ * object was a fifth of the apply (docs/performance.md, Sync). Inside the page's
+ * transaction nothing changes these rows but an object that speaks of
+ * organisations, bindings or memberships: owner_memo_drop() is called after an
+ * identity or an x-mreza- object, and must be called by any per-object step that
+ * writes such rows. Only answers the store gave are kept (a failed lookup is asked
+ * again). */
+struct owner_memo {
+    char identity[128];         /* a mreza peer's stated owner ("" none kept) */
+    int64_t identity_org;
+    int have_org;               /* the rows below, for org */
+    int64_t org;
+    int64_t home;
+    int have_comm;
+    uint64_t rd, wr;
+    int have_row;
+    struct store_org row;
+};
+
 struct apply {
     struct store *st;
     const struct svc_sync_sub *sub;
@@ -185,7 +205,103 @@ struct apply {
     const struct comm_map *comms;
     uint64_t taxii_comm; /* a taxii peer: the bit of its collection's community */
     const char *text;    /* the object's compact text made beforehand (page->texts), or NULL */
+    struct owner_memo memo;
 };
+
+static void owner_memo_drop(struct apply *a)
+{
+    memset(&a->memo, 0, sizeof a->memo);
+}
+
+/* store_identity_owner of a stated owner, through the memo (only an organisation's
+ * identity is kept: a user's is refused anyway). */
+static enum mz_err owner_identity(struct apply *a, const char *identity, int64_t *org, int64_t *user)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    if (m->identity[0] && !strcmp(m->identity, identity)) {
+        *org = m->identity_org;
+        *user = 0;
+        return MZ_OK;
+    }
+    rc = store_identity_owner(a->st, identity, org, user, NULL);
+    if (!rc && !*user && strlen(identity) < sizeof m->identity) {
+        snprintf(m->identity, sizeof m->identity, "%s", identity);
+        m->identity_org = *org;
+    }
+    return rc;
+}
+
+/* The memo's rows are org's from now (those of another organisation dropped). */
+static void owner_memo_for(struct apply *a, int64_t org)
+{
+    struct owner_memo *m = &a->memo;
+
+    if (m->org != org) {
+        m->have_org = m->have_comm = m->have_row = 0;
+        m->org = org;
+    }
+}
+
+/* store_org_node of org, through the memo. */
+static enum mz_err owner_node(struct apply *a, int64_t org, int64_t *home)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    owner_memo_for(a, org);
+    if (m->have_org) {
+        *home = m->home;
+        return MZ_OK;
+    }
+    rc = store_org_node(a->st, org, home, NULL);
+    if (!rc) {
+        m->home = *home;
+        m->have_org = 1;
+    }
+    return rc;
+}
+
+/* store_org_comm of org, through the memo. */
+static enum mz_err owner_comm(struct apply *a, int64_t org, uint64_t *rd, uint64_t *wr, struct mz_error *err)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    owner_memo_for(a, org);
+    if (m->have_comm) {
+        *rd = m->rd;
+        *wr = m->wr;
+        return MZ_OK;
+    }
+    rc = store_org_comm(a->st, org, rd, wr, err);
+    if (!rc) {
+        m->rd = *rd;
+        m->wr = *wr;
+        m->have_comm = 1;
+    }
+    return rc;
+}
+
+/* store_org_by_id of org, through the memo. */
+static enum mz_err owner_row(struct apply *a, int64_t org, struct store_org *out, struct mz_error *err)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    owner_memo_for(a, org);
+    if (m->have_row) {
+        *out = m->row;
+        return MZ_OK;
+    }
+    rc = store_org_by_id(a->st, org, out, err);
+    if (!rc) {
+        m->row = *out;
+        m->have_row = 1;
+    }
+    return rc;
+}
 
 /* The communities' names of bits, comma-separated, into out. */
 static void comm_names(const struct comm_map *m, uint64_t bits, char *out, size_t cap)
@@ -350,6 +466,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     struct principal owner;
     struct bundle_limits lim = *a->sub->lim;
     struct svc_ingest_result res;
+    struct svc_receipt rcpt;
+    int by_ingest = 0;
     const char *mid = json_string_value(json_object_get(meta, "id"));
     const char *mver = json_string_value(json_object_get(meta, "version"));
     const char *mowner = json_string_value(json_object_get(meta, "owner"));
@@ -389,8 +507,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     v = V_OWNER;
     if (taxii)
         org_id = a->sub->owner_org;
-    if ((!taxii && (store_identity_owner(a->st, mowner, &org_id, &user_id, NULL) != MZ_OK || user_id)) ||
-        store_org_node(a->st, org_id, &home, NULL) != MZ_OK || home != a->sub->node)
+    if ((!taxii && (owner_identity(a, mowner, &org_id, &user_id) != MZ_OK || user_id)) ||
+        owner_node(a, org_id, &home) != MZ_OK || home != a->sub->node)
         goto done;
     /* the communities: GREEN (and CLEAR) into those stated that are hosted here and
      * of which the owner writes (the roster's word); every other level: national */
@@ -415,7 +533,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
                 m.audience = src.audience;
         }
     }
-    if (store_org_comm(a->st, org_id, &rd, &wr, err) != MZ_OK) {
+    if (owner_comm(a, org_id, &rd, &wr, err) != MZ_OK) {
         v = V_FAIL;
         goto done;
     }
@@ -442,7 +560,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     }
     /* ingest as the owner, through the peer (no user: submitter 0) */
     memset(&owner, 0, sizeof owner);
-    if (store_org_by_id(a->st, org_id, &owner.org, err) != MZ_OK) {
+    if (owner_row(a, org_id, &owner.org, err) != MZ_OK) {
         v = V_FAIL;
         goto done;
     }
@@ -462,7 +580,11 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     }
     /* validated above: stored as svc_ingest stores a one-object body, without a
      * second parse and validation (docs/performance.md, Sync) */
-    rc = svc_ingest_validated(a->st, &owner, obj, &info, made, strlen(made), &lim, &res, err);
+    rcpt.node = a->sub->node;
+    rcpt.collection = a->sub->collection;
+    rcpt.remote_added = remote_added;
+    by_ingest = 1; /* a new version's receipt is written with it */
+    rc = svc_ingest_validated(a->st, &owner, obj, &info, made, strlen(made), &lim, &rcpt, &res, err);
     switch (rc) {
     case MZ_OK:
         if (res.n_items == 1 && res.items[0].skipped) /* R6.5's cap, or another owner's claimed id (R1.1) */
@@ -498,10 +620,17 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         v = same < 0 ? V_FAIL : same == 2 ? V_OWNER : same ? V_DUPLICATE : V_CONFLICT;
     }
 received:
-    if (v == V_STORED && store_received_add(a->st, info.id, org_id, info.version_key, a->sub->node,
-                                            a->sub->collection, remote_added, err) != MZ_OK)
+    /* a version stored by ingest has its receipt already (svc_receipt); a tombstone's
+     * is added here */
+    if (v == V_STORED && !by_ingest &&
+        store_received_add(a->st, info.id, org_id, info.version_key, a->sub->node, a->sub->collection, remote_added,
+                           err) != MZ_OK)
         v = V_FAIL;
 done:
+    /* an object that may speak of organisations, bindings or memberships: what the
+     * memo holds is asked again */
+    if (info.type && (!strcmp(info.type, "identity") || !strncmp(info.type, "x-mreza-", 8)))
+        owner_memo_drop(a);
     free(src.audience);
     free(text);
     stix_info_clear(&info);
@@ -695,6 +824,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     a.comms = comms;
     a.taxii_comm = STORE_COMM_NATIONAL;
     a.text = NULL;
+    owner_memo_drop(&a);
     for (int k = 0; comms && sub->community > 0 && k < comms->n; k++)
         if (comms->id[k] == sub->community)
             a.taxii_comm = (uint64_t)1 << comms->bit[k];
