@@ -176,6 +176,77 @@ static int find_src(void *ctx, const struct store_version *v)
     return 0;
 }
 
+/* ---- a page prepared beforehand (svc_sync_prepare) ---- */
+
+/* One object of a prepared page: its validation (rc, err when it failed, info when it
+ * passed) and its compact text. */
+struct prep_obj {
+    int done;               /* prepared (else the apply validates and dumps it) */
+    enum mz_err rc;         /* stix_validate's answer */
+    struct mz_error *err;   /* its refusal (heap), or NULL */
+    struct stix_info info;  /* rc MZ_OK: what it learnt (owned: stix_info_clear) */
+    char *text;             /* json_dumps(obj, JSON_COMPACT), or NULL */
+};
+
+struct svc_sync_prep {
+    json_t *objs; /* the envelope's objects it was made from (borrowed) */
+    size_t n;
+    struct prep_obj o[];
+};
+
+/* The object a taxii peer's --unmarked will mark in apply_one (prepared there). */
+static int will_mark(json_t *obj, int unmarked)
+{
+    return unmarked > 0 && !json_object_get(obj, "object_marking_refs") && !json_object_get(obj, "granular_markings");
+}
+
+struct svc_sync_prep *svc_sync_prepare(json_t *env, int unmarked)
+{
+    json_t *objs = json_object_get(env, "objects");
+    size_t n = json_array_size(objs);
+    struct svc_sync_prep *pp;
+
+    if (!json_is_array(objs) || !n || !(pp = calloc(1, sizeof *pp + n * sizeof pp->o[0])))
+        return NULL;
+    pp->objs = objs;
+    pp->n = n;
+    for (size_t i = 0; i < n; i++) {
+        json_t *obj = json_array_get(objs, i);
+        struct prep_obj *po = &pp->o[i];
+        struct mz_error e;
+
+        if (!json_is_object(obj) || will_mark(obj, unmarked))
+            continue;
+        mz_error_clear(&e);
+        po->rc = stix_validate(obj, &po->info, &e);
+        if (po->rc) {
+            stix_info_clear(&po->info);
+            memset(&po->info, 0, sizeof po->info);
+            po->err = malloc(sizeof *po->err);
+            if (!po->err)
+                continue; /* not prepared: validated again by the apply */
+            *po->err = e;
+        } else {
+            po->text = json_dumps(obj, JSON_COMPACT); /* NULL: dumped by the apply */
+        }
+        po->done = 1;
+    }
+    return pp;
+}
+
+void svc_sync_prep_free(struct svc_sync_prep *pp)
+{
+    if (!pp)
+        return;
+    for (size_t i = 0; i < pp->n; i++) {
+        if (pp->o[i].done && !pp->o[i].rc)
+            stix_info_clear(&pp->o[i].info);
+        free(pp->o[i].err);
+        free(pp->o[i].text);
+    }
+    free(pp);
+}
+
 enum verdict { V_STORED, V_DUPLICATE, V_OWNER, V_COMMUNITY, V_TLP, V_INVALID, V_CONFLICT, V_CAP, V_FAIL };
 
 /* What the store said of the owner the objects of a page name, kept for the page:
@@ -204,7 +275,7 @@ struct apply {
     const struct principal *self; /* this node as the sender's peer */
     const struct comm_map *comms;
     uint64_t taxii_comm; /* a taxii peer: the bit of its collection's community */
-    const char *text;    /* the object's compact text made beforehand (page->texts), or NULL */
+    const struct prep_obj *pre; /* the object's validation and text made beforehand, or NULL */
     struct owner_memo memo;
 };
 
@@ -479,20 +550,30 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     uint64_t rd = 0, wr = 0, admitted = 0;
     enum verdict v = V_INVALID;
     enum mz_err rc;
-    const char *made = a->text; /* obj's compact text made beforehand, or NULL */
+    const struct prep_obj *pre = a->pre && a->pre->done ? a->pre : NULL; /* made beforehand */
+    const char *made = pre ? pre->text : NULL;
 
     memset(&info, 0, sizeof info);
     memset(&src, 0, sizeof src);
     /* a taxii peer's unmarked object, with --unmarked: the level the operator vouches
      * for, as a marking of the stored object (the same on every fetch: duplicates stay
-     * duplicates) */
-    if (taxii && a->sub->unmarked > 0 && json_is_object(obj) && !json_object_get(obj, "object_marking_refs") &&
-        !json_object_get(obj, "granular_markings")) {
+     * duplicates); svc_sync_prepare leaves it to here */
+    if (taxii && json_is_object(obj) && will_mark(obj, a->sub->unmarked)) {
         json_object_set_new(obj, "object_marking_refs", json_pack("[s]", tlp_standard_id(a->sub->unmarked - 1)));
-        made = NULL; /* the text made beforehand lacks the marking */
+        pre = NULL;
+        made = NULL;
     }
-    if (!json_is_object(obj) || stix_validate(obj, &info, err) != MZ_OK)
+    if (!json_is_object(obj))
         goto done;
+    if (pre) { /* validated beforehand: its answer, its info borrowed (not cleared here) */
+        if (pre->rc) {
+            *err = *pre->err;
+            goto done;
+        }
+        info = pre->info;
+    } else if (stix_validate(obj, &info, err) != MZ_OK) {
+        goto done;
+    }
     /* its date_added, kept in the receipt record, is an RFC 3339 time (the fifth
      * re-attack's F7: a peer's text was stored as it came) */
     if (remote_added && (strlen(remote_added) > 40 || mz_time_parse(remote_added, &added))) {
@@ -633,7 +714,8 @@ done:
         owner_memo_drop(a);
     free(src.audience);
     free(text);
-    stix_info_clear(&info);
+    if (!pre)
+        stix_info_clear(&info);
     return v;
 }
 
@@ -759,7 +841,7 @@ enum mz_err svc_sync_receive_items(struct store *st, const struct principal *p, 
                                    void *item_ctx, struct svc_sync_out *out, struct mz_error *err)
 {
     struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim, 0, 0, 0};
-    struct svc_sync_page page = {body, len, NULL, NULL, NULL, NULL, 0};
+    struct svc_sync_page page = {body, len, NULL, NULL, NULL, NULL};
 
     memset(out, 0, sizeof *out);
     if (!p || p->role != ROLE_PEER || p->peer <= 0)
@@ -781,6 +863,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     struct comm_map *comms = NULL;
     struct principal self;
     struct apply a;
+    const struct svc_sync_prep *prep;
     json_error_t jerr;
     json_t *env, *objs, *metas;
     size_t n;
@@ -823,7 +906,9 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     a.self = &self;
     a.comms = comms;
     a.taxii_comm = STORE_COMM_NATIONAL;
-    a.text = NULL;
+    a.pre = NULL;
+    /* what was prepared beforehand is used only if it was made of these objects */
+    prep = page->prep && page->env && page->prep->objs == objs && page->prep->n == n ? page->prep : NULL;
     owner_memo_drop(&a);
     for (int k = 0; comms && sub->community > 0 && k < comms->n; k++)
         if (comms->id[k] == sub->community)
@@ -834,7 +919,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
         struct mz_error oerr;
         enum verdict v;
         mz_error_clear(&oerr);
-        a.text = page->env && page->texts && page->n_texts == n ? page->texts[i] : NULL;
+        a.pre = prep ? &prep->o[i] : NULL;
         v = apply_one(&a, json_array_get(objs, i), meta,
                       sub->owner_org > 0 ? NULL : json_string_value(json_object_get(meta, "date_added")), &oerr);
         if (v == V_FAIL) {

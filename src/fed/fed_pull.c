@@ -30,6 +30,17 @@ static long now_ms(void)
     return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* The CPU time of the calling thread, milliseconds (what a page cost it, whatever
+ * else the machine runs). */
+static long cpu_ms(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+        return 0;
+    return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 /* What one run keeps while it goes through the subscriptions. */
 struct run_ctx {
     struct store *st;
@@ -108,7 +119,8 @@ static void ask_from(const struct run_ctx *c, const char *last, char out[FED_TIM
  * passed page N, applies page N in its transaction, and then takes page N+1
  * (fetcher_take). The fetcher does only what touches no store and no guard state:
  * fed_http_fetch, fed_guard_facts (the page's parse, a pure function of the
- * response) and the compact text of each object (json_dumps, what svc_sync stores);
+ * response) and svc_sync_prepare (each object's validation and compact text: rules
+ * and jansson, no store);
  * it also frees the page the run hands back once applied (fetcher_give_back).
  * Everything of the run - the guard's judgement, the apply, the bookmark, the counts,
  * the log - stays on the run's thread and in page order, so decision 6 (a page, its
@@ -134,10 +146,10 @@ struct fetched {
     enum fed_code code;  /* of the request (then of fed_guard_facts) */
     struct fed_resp r;
     struct fed_facts f;
-    char **texts;        /* json_dumps of each object of f.env, or NULL */
-    size_t n_texts;
+    struct svc_sync_prep *prep; /* svc_sync_prepare of f.env, or NULL */
     struct mz_error err;
     long ms;             /* the fetch and the read, milliseconds */
+    long cpu_ms;         /* ... of which the CPU time of the thread that made them */
 };
 
 struct fetcher {
@@ -159,42 +171,29 @@ static void fetched_free(struct fetched *x)
 {
     if (!x)
         return;
-    for (size_t i = 0; i < x->n_texts; i++)
-        free(x->texts[i]);
-    free(x->texts);
+    svc_sync_prep_free(x->prep); /* before the tree it borrows from */
     fed_facts_clear(&x->f);
     fed_resp_free(&x->r);
     memset(x, 0, sizeof *x);
-}
-
-/* The compact text of each object of an envelope the guard read (NULL entries on
- * a failure: the apply then dumps that one itself). */
-static void dump_objects(struct fetched *x)
-{
-    json_t *objs = x->f.envelope_ok ? json_object_get(x->f.env, "objects") : NULL;
-    size_t n = json_array_size(objs);
-
-    if (!n || !(x->texts = calloc(n, sizeof *x->texts)))
-        return;
-    x->n_texts = n;
-    for (size_t i = 0; i < n; i++)
-        x->texts[i] = json_dumps(json_array_get(objs, i), JSON_COMPACT);
 }
 
 /* One request and its reading, on whichever thread runs it. */
 static void fetch_one(struct run_ctx *c, const char *url, struct fetched *x)
 {
     struct fed_req rq = {"GET", url, NULL, 0};
-    long t0 = now_ms();
+    long t0 = now_ms(), c0 = cpu_ms();
 
     memset(x, 0, sizeof *x);
     mz_error_clear(&x->err);
     x->code = fed_http_fetch(c->h, &rq, &x->r, &x->err);
     if (x->code == FED_OK)
         x->code = fed_guard_facts(&x->r, c->o, &x->f, &x->err);
-    if (x->code == FED_OK && x->r.status == 200)
-        dump_objects(x);
+    /* what the apply would do first that reads no store: each object validated and
+     * its text made (svc_sync_prepare), here, beside the apply of the page before */
+    if (x->code == FED_OK && x->r.status == 200 && x->f.envelope_ok)
+        x->prep = svc_sync_prepare(x->f.env, c->taxii ? c->pl->unmarked : 0);
     x->ms = now_ms() - t0;
+    x->cpu_ms = cpu_ms() - c0;
 }
 
 static void *fetcher_main(void *arg)
@@ -376,22 +375,24 @@ static void advance(const struct run_ctx *c, const struct fed_facts *f, char *ne
 }
 
 /* One page's line in the log (docs/federation.md 10.3): its counts, and where its
- * time went - fetch_ms the fetch thread's request and read, wait_ms what of it the
- * run waited for (the rest overlapped the apply of the page before), apply_ms its
- * transaction. */
+ * time went - fetch_ms the fetch thread's request, read and preparation
+ * (fetch_cpu_ms of it its CPU time), wait_ms what of it the run waited for (the rest
+ * overlapped the apply of the page before), apply_ms the page's transaction
+ * (apply_cpu_ms its CPU time: on a busy machine the wall times stretch, these do
+ * not). */
 static void log_page(const struct run_ctx *c, const char *collection, const struct svc_sync_out *o,
-                     const struct fetched *x, long wait_ms, long apply_ms)
+                     const struct fetched *x, long wait_ms, long apply_ms, long apply_cpu_ms)
 {
     char esc[2][MZ_LOG_ESC_LEN(64)];
 
     MZ_LOG(MZ_LOG_INFO,
            "event=sync_page peer=%s collection=%s objects=%ld new=%ld duplicate=%ld refused=%ld fetch_ms=%ld "
-           "wait_ms=%ld apply_ms=%ld",
+           "fetch_cpu_ms=%ld wait_ms=%ld apply_ms=%ld apply_cpu_ms=%ld",
            mz_log_esc(c->pl->node.name, esc[0], sizeof esc[0]), mz_log_esc(collection, esc[1], sizeof esc[1]),
            o->objects, o->stored, o->duplicates,
            o->refused_owner + o->refused_community + o->refused_tlp + o->refused_invalid + o->refused_conflict +
                o->refused_cap,
-           x->ms, wait_ms, apply_ms);
+           x->ms, x->cpu_ms, wait_ms, apply_ms, apply_cpu_ms);
 }
 
 /* Pull one subscription to its end (more: false) or to the code that stops it. Page
@@ -440,7 +441,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         struct fetched x;
         struct svc_sync_page page;
         struct svc_sync_out out;
-        long wait_ms, apply_ms;
+        long wait_ms, apply_ms, apply_cpu_ms;
         enum mz_err rc;
         int more;
 
@@ -485,11 +486,12 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         page.date_added_last = x.f.date_last[0] ? x.f.date_last : NULL;
         page.next = more ? x.f.next : NULL;
         page.env = x.f.env;     /* the guard's parse, not a second one (borrowed: x owns it) */
-        page.texts = x.texts;   /* the objects' texts, dumped by the fetch thread (borrowed) */
-        page.n_texts = x.n_texts;
+        page.prep = x.prep;     /* validated and dumped by the fetch thread (borrowed) */
         apply_ms = now_ms();
+        apply_cpu_ms = cpu_ms();
         rc = svc_sync_apply_page(c->st, &sub, &page, &out, err);
         apply_ms = now_ms() - apply_ms;
+        apply_cpu_ms = cpu_ms() - apply_cpu_ms;
         if (rc) {
             /* a page that cannot be read is the peer's; a store failure is ours */
             code = rc == MZ_EINVAL || rc == MZ_ETOOBIG ? FED_BAD_JSON : rc == MZ_ENOMEM ? FED_NOMEM : FED_STORE;
@@ -504,7 +506,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         c->run->refused += out.refused_owner + out.refused_community + out.refused_tlp + out.refused_invalid +
                            out.refused_conflict + out.refused_cap;
         c->run->ms = now_ms() - c->start_ms;
-        log_page(c, s->collection, &out, &x, wait_ms, apply_ms);
+        log_page(c, s->collection, &out, &x, wait_ms, apply_ms, apply_cpu_ms);
         if (c->so->progress)
             c->so->progress(c->so->progress_ctx, c->pl->node.name, s->collection, c->run);
         code = fed_guard_progress(&c->g, &ask, out.stored, err);

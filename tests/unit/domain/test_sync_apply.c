@@ -193,7 +193,7 @@ static char *envelope(const char *objs, const char *metas)
 static enum mz_err apply(struct fx *f, int64_t node, const char *env, struct svc_sync_out *out, struct mz_error *err)
 {
     struct svc_sync_sub sub = {node, "mreza-direct", "pull", &f->lim, 0, 0, 0};
-    struct svc_sync_page page = {env, strlen(env), "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL, 0};
+    struct svc_sync_page page = {env, strlen(env), "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL};
 
     return svc_sync_apply_page(f->st, &sub, &page, out, err);
 }
@@ -668,7 +668,7 @@ static void test_parsed_page_not_parsed_again(void **state)
 {
     struct fx *f = *state;
     struct svc_sync_sub sub = {f->me, "mreza-direct", "pull", &f->lim, 0, 0, 0};
-    struct svc_sync_page page = {"not json", 8, "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL, 0};
+    struct svc_sync_page page = {"not json", 8, "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL};
     struct svc_sync_out out;
     struct mz_error err;
     char objs[4096] = "", metas[2048] = "", *env;
