@@ -691,6 +691,90 @@ static void test_parsed_page_not_parsed_again(void **state)
     free(env);
 }
 
+/* A page prepared beforehand (svc_sync_prepare: each object's validation and text,
+ * as fed_pull.c's fetch thread makes them) is applied as the same page unprepared:
+ * the same admissions and refusals (an invalid object among them), each new version
+ * with its objects.via and received row written with it; a preparation made of
+ * another tree is not used. Failed before: there was no svc_sync_prepare. */
+static void test_prepared_page(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_sub sub = {f->me, "mreza-direct", "pull", &f->lim, 0, 0, 0};
+    struct svc_sync_page page = {"", 0, "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL};
+    struct svc_sync_out out;
+    struct mz_error err;
+    struct svc_sync_prep *prep, *other;
+    char *env = mixed_page(f), *bad;
+    json_t *tree, *copy;
+    char sql[256];
+
+    /* its first object made invalid (a pattern that is none): refused as such */
+    bad = strstr(env, "'n1.example']");
+    assert_non_null(bad);
+    memcpy(bad, "'n1.example'$", 13);
+    tree = json_loads(env, JSON_REJECT_DUPLICATES, NULL);
+    copy = json_deep_copy(tree);
+    assert_non_null(tree);
+    assert_non_null(copy);
+    prep = svc_sync_prepare(tree, 0);
+    other = svc_sync_prepare(copy, 0);
+    assert_non_null(prep);
+    assert_non_null(other);
+    page.body = env;
+    page.len = strlen(env);
+    page.env = tree;
+    page.prep = other; /* made of another tree: not used */
+    assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_OK);
+    assert_int_equal(out.objects, 7);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(out.refused_invalid, 1);
+    assert_int_equal(out.refused_owner, 1);
+    assert_int_equal(out.refused_tlp, 3);
+    assert_int_equal(out.refused_community, 1);
+    page.prep = prep;
+    assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.duplicates, 1);
+    assert_int_equal(out.refused_invalid, 1);
+    assert_int_equal(out.refused_tlp, 3);
+    svc_sync_prep_free(other);
+    svc_sync_prep_free(prep);
+    json_decref(copy);
+    json_decref(tree);
+
+    /* a fresh page of two new versions, prepared: stored with their receipts */
+    {
+        char objs[4096] = "", metas[2048] = "", *env2;
+        add(objs, metas, sizeof objs, 11, IDENT_ME, TLP_GREEN, NULL, f->regional, "prepared");
+        add(objs, metas, sizeof objs, 12, IDENT_ME, TLP_AMBER, f->al_ident, NULL, "prepared amber");
+        env2 = envelope(objs, metas);
+        tree = json_loads(env2, JSON_REJECT_DUPLICATES, NULL);
+        assert_non_null(tree);
+        prep = svc_sync_prepare(tree, 0);
+        assert_non_null(prep);
+        page.body = env2;
+        page.len = strlen(env2);
+        page.env = tree;
+        page.prep = prep;
+        assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_OK);
+        assert_int_equal(out.stored, 2);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM objects JOIN received USING(seq) WHERE objects.via = %lld AND received.node = %lld"
+                 " AND received.collection = 'mreza-direct' AND stix_id LIKE 'indicator--5e%%00000000001_'",
+                 (long long)f->me, (long long)f->me);
+        assert_int_equal(q(f, sql), 2);
+        assert_int_equal(q(f, "SELECT count(*) FROM received WHERE remote_added = '2025-02-01T00:00:00.000012Z'"), 1);
+        svc_sync_prep_free(prep);
+        json_decref(tree);
+        free(env2);
+    }
+    /* nothing to prepare: no objects */
+    tree = json_loads("{\"more\":false,\"objects\":[]}", 0, NULL);
+    assert_null(svc_sync_prepare(tree, 0));
+    json_decref(tree);
+    free(env);
+}
+
 /* The objects of a page are stored without a savepoint each (svc_ingest_validated):
  * the one refusal that comes after an object's writes, the scan-pattern quota
  * (SVC_SCAN_PER_SUBMITTER live indicators evaluated on every value), must still
@@ -796,6 +880,7 @@ int main(void)
         T(test_parsed_page_not_parsed_again),
         T(test_scan_quota_refusal_undone),
         T(test_nesting_checked_at_the_limit),
+        T(test_prepared_page),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
