@@ -185,7 +185,9 @@ struct prep_obj {
     enum mz_err rc;         /* stix_validate's answer */
     struct mz_error *err;   /* its refusal (heap), or NULL */
     struct stix_info info;  /* rc MZ_OK: what it learnt (owned: stix_info_clear) */
-    char *text;             /* json_dumps(obj, JSON_COMPACT), or NULL */
+    const char *raw;        /* the text it is stored with (in the body, or text), or NULL */
+    size_t raw_len;
+    char *text;             /* json_dumps(obj, JSON_COMPACT) when its bytes are not known */
 };
 
 struct svc_sync_prep {
@@ -200,16 +202,24 @@ static int will_mark(json_t *obj, int unmarked)
     return unmarked > 0 && !json_object_get(obj, "object_marking_refs") && !json_object_get(obj, "granular_markings");
 }
 
-struct svc_sync_prep *svc_sync_prepare(json_t *env, int unmarked)
+struct svc_sync_prep *svc_sync_prepare(const char *body, size_t len, json_t *env, int unmarked, long max_depth)
 {
     json_t *objs = json_object_get(env, "objects");
-    size_t n = json_array_size(objs);
+    size_t n = json_array_size(objs), n_spans = 0;
+    struct bundle_span *spans = NULL;
     struct svc_sync_prep *pp;
+    struct mz_error serr;
 
     if (!json_is_array(objs) || !n || !(pp = calloc(1, sizeof *pp + n * sizeof pp->o[0])))
         return NULL;
     pp->objs = objs;
     pp->n = n;
+    /* each object's bytes, when the scan finds as many objects as jansson did (else
+     * each is dumped: the same content) */
+    if (body && bundle_envelope_spans(body, len, max_depth, &spans, &n_spans, &serr) == MZ_OK && n_spans != n) {
+        free(spans);
+        spans = NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         json_t *obj = json_array_get(objs, i);
         struct prep_obj *po = &pp->o[i];
@@ -226,11 +236,16 @@ struct svc_sync_prep *svc_sync_prepare(json_t *env, int unmarked)
             if (!po->err)
                 continue; /* not prepared: validated again by the apply */
             *po->err = e;
-        } else {
-            po->text = json_dumps(obj, JSON_COMPACT); /* NULL: dumped by the apply */
-        }
+        } else if (spans) {
+            po->raw = body + spans[i].off;
+            po->raw_len = spans[i].len;
+        } else if ((po->text = json_dumps(obj, JSON_COMPACT)) != NULL) {
+            po->raw = po->text;
+            po->raw_len = strlen(po->text);
+        } /* else NULL: dumped by the apply */
         po->done = 1;
     }
+    free(spans);
     return pp;
 }
 
@@ -551,7 +566,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     enum verdict v = V_INVALID;
     enum mz_err rc;
     const struct prep_obj *pre = a->pre && a->pre->done ? a->pre : NULL; /* made beforehand */
-    const char *made = pre ? pre->text : NULL;
+    const char *made = pre ? pre->raw : NULL;
+    size_t made_len = pre ? pre->raw_len : 0;
 
     memset(&info, 0, sizeof info);
     memset(&src, 0, sizeof src);
@@ -652,8 +668,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     lim.communities = m.comm == STORE_COMM_NATIONAL ? NULL : names;
     lim.author_self = 0;
     lim.admitted_tlp = m.tlp + 1;
-    if (!made)
-        made = text = json_dumps(obj, JSON_COMPACT);
+    if (!made && (made = text = json_dumps(obj, JSON_COMPACT)) != NULL)
+        made_len = strlen(made);
     if (!made) {
         v = V_FAIL;
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
@@ -665,7 +681,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     rcpt.collection = a->sub->collection;
     rcpt.remote_added = remote_added;
     by_ingest = 1; /* a new version's receipt is written with it */
-    rc = svc_ingest_validated(a->st, &owner, obj, &info, made, strlen(made), &lim, &rcpt, &res, err);
+    rc = svc_ingest_validated(a->st, &owner, obj, &info, made, made_len, &lim, &rcpt, &res, err);
     switch (rc) {
     case MZ_OK:
         if (res.n_items == 1 && res.items[0].skipped) /* R6.5's cap, or another owner's claimed id (R1.1) */

@@ -53,14 +53,17 @@ struct svc_sync_page {
 };
 
 /* The work of a page that reads no store: each object's validation (stix_validate)
- * and compact text (json_dumps, the text a version is stored with), made from env -
- * the page's parsed envelope, whose objects nobody changes until the apply - on any
- * thread, before svc_sync_apply_page (docs/performance.md, Sync). unmarked: the
- * subscription's (struct svc_sync_sub): an object the apply will mark is left to
- * it. NULL when env has no objects or memory ran out (the apply then does it all).
- * Owned by the caller, valid while env is: svc_sync_prep_free. */
+ * and the text a version is stored with - its bytes in body, as an import stores a
+ * bundle's (bundle_envelope_spans, max_depth the nesting the page was checked
+ * against), or json_dumps of it when the spans cannot be told - made from env, the
+ * page's envelope jansson read from body (whose objects nobody changes until the
+ * apply), on any thread, before svc_sync_apply_page (docs/performance.md, Sync).
+ * unmarked: the subscription's (struct svc_sync_sub): an object the apply will mark
+ * is left to it. NULL when env has no objects or memory ran out (the apply then does
+ * it all). Owned by the caller, valid while body and env are: svc_sync_prep_free. */
 struct svc_sync_prep;
-struct svc_sync_prep *svc_sync_prepare(struct json_t *env, int unmarked);
+struct svc_sync_prep *svc_sync_prepare(const char *body, size_t len, struct json_t *env, int unmarked,
+                                       long max_depth);
 void svc_sync_prep_free(struct svc_sync_prep *prep);
 
 /* What a page did: versions stored, sent again (the same content), refused by

@@ -119,8 +119,8 @@ static void ask_from(const struct run_ctx *c, const char *last, char out[FED_TIM
  * passed page N, applies page N in its transaction, and then takes page N+1
  * (fetcher_take). The fetcher does only what touches no store and no guard state:
  * fed_http_fetch, fed_guard_facts (the page's parse, a pure function of the
- * response) and svc_sync_prepare (each object's validation and compact text: rules
- * and jansson, no store);
+ * response) and svc_sync_prepare (each object's validation and the bytes it is
+ * stored with: rules, fmt and jansson, no store);
  * it also frees the page the run hands back once applied (fetcher_give_back).
  * Everything of the run - the guard's judgement, the apply, the bookmark, the counts,
  * the log - stays on the run's thread and in page order, so decision 6 (a page, its
@@ -189,9 +189,9 @@ static void fetch_one(struct run_ctx *c, const char *url, struct fetched *x)
     if (x->code == FED_OK)
         x->code = fed_guard_facts(&x->r, c->o, &x->f, &x->err);
     /* what the apply would do first that reads no store: each object validated and
-     * its text made (svc_sync_prepare), here, beside the apply of the page before */
+     * its bytes found (svc_sync_prepare), here, beside the apply of the page before */
     if (x->code == FED_OK && x->r.status == 200 && x->f.envelope_ok)
-        x->prep = svc_sync_prepare(x->f.env, c->taxii ? c->pl->unmarked : 0);
+        x->prep = svc_sync_prepare(x->r.body, x->r.len, x->f.env, c->taxii ? c->pl->unmarked : 0, c->o->max_depth);
     x->ms = now_ms() - t0;
     x->cpu_ms = cpu_ms() - c0;
 }

@@ -691,11 +691,12 @@ static void test_parsed_page_not_parsed_again(void **state)
     free(env);
 }
 
-/* A page prepared beforehand (svc_sync_prepare: each object's validation and text,
+/* A page prepared beforehand (svc_sync_prepare: each object's validation and bytes,
  * as fed_pull.c's fetch thread makes them) is applied as the same page unprepared:
  * the same admissions and refusals (an invalid object among them), each new version
- * with its objects.via and received row written with it; a preparation made of
- * another tree is not used. Failed before: there was no svc_sync_prepare. */
+ * with its objects.via and received row written with it, and with its bytes from
+ * the page; a preparation made of another tree is not used. Failed before: there was
+ * no svc_sync_prepare. */
 static void test_prepared_page(void **state)
 {
     struct fx *f = *state;
@@ -716,8 +717,8 @@ static void test_prepared_page(void **state)
     copy = json_deep_copy(tree);
     assert_non_null(tree);
     assert_non_null(copy);
-    prep = svc_sync_prepare(tree, 0);
-    other = svc_sync_prepare(copy, 0);
+    prep = svc_sync_prepare(env, strlen(env), tree, 0, 64);
+    other = svc_sync_prepare(env, strlen(env), copy, 0, 64);
     assert_non_null(prep);
     assert_non_null(other);
     page.body = env;
@@ -742,15 +743,17 @@ static void test_prepared_page(void **state)
     json_decref(copy);
     json_decref(tree);
 
-    /* a fresh page of two new versions, prepared: stored with their receipts */
+    /* a fresh page of two new versions, prepared: stored with their receipts, and
+     * with their bytes as the page has them (a space jansson would not write) */
     {
-        char objs[4096] = "", metas[2048] = "", *env2;
+        char objs[4096] = "", objs2[4200], metas[2048] = "", *env2;
         add(objs, metas, sizeof objs, 11, IDENT_ME, TLP_GREEN, NULL, f->regional, "prepared");
         add(objs, metas, sizeof objs, 12, IDENT_ME, TLP_AMBER, f->al_ident, NULL, "prepared amber");
-        env2 = envelope(objs, metas);
+        snprintf(objs2, sizeof objs2, "{ %s", objs + 1);
+        env2 = envelope(objs2, metas);
         tree = json_loads(env2, JSON_REJECT_DUPLICATES, NULL);
         assert_non_null(tree);
-        prep = svc_sync_prepare(tree, 0);
+        prep = svc_sync_prepare(env2, strlen(env2), tree, 0, 64);
         assert_non_null(prep);
         page.body = env2;
         page.len = strlen(env2);
@@ -764,13 +767,16 @@ static void test_prepared_page(void **state)
                  (long long)f->me, (long long)f->me);
         assert_int_equal(q(f, sql), 2);
         assert_int_equal(q(f, "SELECT count(*) FROM received WHERE remote_added = '2025-02-01T00:00:00.000012Z'"), 1);
+        assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE body LIKE '{ \"type\":\"indicator\",%' AND stix_id = "
+                              "'indicator--5e000000-0000-4000-8000-000000000011'"),
+                         1);
         svc_sync_prep_free(prep);
         json_decref(tree);
         free(env2);
     }
     /* nothing to prepare: no objects */
     tree = json_loads("{\"more\":false,\"objects\":[]}", 0, NULL);
-    assert_null(svc_sync_prepare(tree, 0));
+    assert_null(svc_sync_prepare(NULL, 0, tree, 0, 64));
     json_decref(tree);
     free(env);
 }
