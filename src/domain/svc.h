@@ -353,10 +353,18 @@ enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const 
  * scan indicator's quota, ingest.max_objects_per_org), so a refusal leaves nothing
  * of it; a failure after it began writing is MZ_EIO, and the caller must roll back.
  * A peer's pulled object takes this way (svc_sync.c: validated for its admission). */
+/* rcpt (or NULL): the peer the version came from; a new version is then written with
+ * its objects.via and received row (store_write_ctx.via), as store_received_add
+ * records them. */
+struct svc_receipt {
+    int64_t node;             /* the peer node */
+    const char *collection;   /* the collection it came through */
+    const char *remote_added; /* the peer's date_added, or NULL */
+};
 enum mz_err svc_ingest_validated(struct store *st, const struct principal *p, json_t *obj,
                                  const struct stix_info *info, const char *raw, size_t raw_len,
-                                 const struct bundle_limits *lim, struct svc_ingest_result *res,
-                                 struct mz_error *err);
+                                 const struct bundle_limits *lim, const struct svc_receipt *rcpt,
+                                 struct svc_ingest_result *res, struct mz_error *err);
 
 /* What a list reads (docs/federation.md 8.1, 8.3): REST's list (SVC_VIEW_REST), or a
  * TAXII collection - a community's (in its grants' order, each row with its grant's

@@ -48,7 +48,24 @@ struct svc_sync_page {
     struct json_t *env;          /* body already parsed (JSON_REJECT_DUPLICATES), or
                                     NULL: parsed here. Borrowed; the fetcher's guard
                                     hands its tree on so a page is parsed once */
+    /* With env: what svc_sync_prepare made of env beforehand (fed_pull.c's fetch
+     * thread, while the page before was applied), or NULL: made here. Borrowed. */
+    const struct svc_sync_prep *prep;
 };
+
+/* The work of a page that reads no store: each object's validation (stix_validate)
+ * and the text a version is stored with - its bytes in body, as an import stores a
+ * bundle's (bundle_envelope_spans, max_depth the nesting the page was checked
+ * against), or json_dumps of it when the spans cannot be told - made from env, the
+ * page's envelope jansson read from body (whose objects nobody changes until the
+ * apply), on any thread, before svc_sync_apply_page (docs/performance.md, Sync).
+ * unmarked: the subscription's (struct svc_sync_sub): an object the apply will mark
+ * is left to it. NULL when env has no objects or memory ran out (the apply then does
+ * it all). Owned by the caller, valid while body and env are: svc_sync_prep_free. */
+struct svc_sync_prep;
+struct svc_sync_prep *svc_sync_prepare(const char *body, size_t len, struct json_t *env, int unmarked,
+                                       long max_depth);
+void svc_sync_prep_free(struct svc_sync_prep *prep);
 
 /* What a page did: versions stored, sent again (the same content), refused by
  * reason (docs/federation.md section 4, `refused`). */

@@ -558,6 +558,14 @@ struct store_object_in {
      * passed on to (a withdrawal's tombstone carries its version's; else NULL) */
     uint64_t comm;
     const char *shared_to;
+    /* A version received from a peer (issue 11): peer node via (0: none), through
+     * collection via_collection, remote_added the peer's date_added or NULL. A new
+     * version is then written with its objects.via and its received row, as
+     * store_received_add records them, in the same insert (one statement less and no
+     * second write of the row: docs/performance.md, Sync). */
+    int64_t via;
+    const char *via_collection;
+    const char *remote_added;
 };
 
 struct store_write_ctx {
