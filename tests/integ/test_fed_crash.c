@@ -354,14 +354,24 @@ static int teardown(void **state)
 }
 
 static const char *const SYNC_SETS[] = {"--set", "sync.page_size=400", "--set", "sync.request_timeout=120", "--set",
-                                        "sync.retries=0", NULL};
+                                        "sync.retries=0", "--set", "log.level=info", NULL};
+
+/* The relay says `stalled K` when the (K+1)-th page is asked; the client asks it while
+ * page K is still being applied (fed_pull.c's fetch thread works one page ahead), so
+ * the cut is taken once page K's `event=sync_page` line, written after its COMMIT,
+ * is in the log: the run then waits for the held page with pages 1..K committed. */
+static void wait_pages_committed(const char *log, int k)
+{
+    if (!h_wait_log(log, "event=sync_page", k, 120000))
+        fail_msg("page %d was not committed (log: %s)", k, log);
+}
 
 /* `mreza sync a` on b, kill -9'd while the relay holds page 3: pages 1-2 and their
  * bookmark are there, nothing of page 3; the rerun completes the set exactly once. */
 static void test_sync_killed_mid_run(void **state)
 {
     const char *bg[] = {"sync", SYNC_SETS[0], SYNC_SETS[1], SYNC_SETS[2], SYNC_SETS[3], SYNC_SETS[4], SYNC_SETS[5],
-                        "na", NULL};
+                        SYNC_SETS[6], SYNC_SETS[7], "na", NULL};
     char log[300], *out = NULL, *err = NULL;
     pid_t pid;
 
@@ -371,6 +381,7 @@ static void test_sync_killed_mid_run(void **state)
     pid = h_cli_bg(&b, bg, log);
     if (!h_py_wait(&relay, "stalled 2", 120000, NULL, 0))
         fail_msg("the relay did not stall (sync log: %s)", log);
+    wait_pages_committed(log, 2);
     assert_int_equal(h_bg_kill9(pid), 128 + 9);
     holds_pages(&b, 2);
 
@@ -397,6 +408,7 @@ static void test_serve_killed_mid_run(void **state)
     h_start_logged(&c, sets, log);
     if (!h_py_wait(&relay, "stalled 3", 120000, NULL, 0))
         fail_msg("the relay did not stall (serve log: %s)", log);
+    wait_pages_committed(log, 3);
     h_kill9(&c);
     holds_pages(&c, 3);
 
