@@ -15,12 +15,18 @@
  *      never moves (an empty page has no X-TAXII-Date-Added-Last, and a run resumes
  *      from added_after, never a kept next), so every later object b has for a (the
  *      CLEAR posted after them) never arrives: every run fails the same way, for good.
+ *   A5 test_attack_resumed_run_second_page_400: a run that resumes from a bookmark
+ *      follows next without added_after; b binds its token to the query: 400.
+ *   A6 test_attack_bookmark_goes_back: an empty page's date headers (the epoch) are
+ *      stored as the pull bookmark.
  *   A2 test_attack_push_only_peer_never_scheduled: `mreza serve`'s scheduler skips a
  *      peer whose direction is push (node_sync.c note_peer), so a push-only peer (the
  *      NAT case push exists for) is never pushed by serve.
  *   A3 test_attack_push_page_too_large_stalls: a push page larger than the peer takes
  *      (413) is sent again, the same size, on every run: nothing after it is ever
  *      pushed (no smaller page is tried).
+ *   A7 test_attack_push_stalls_silently (slow): 200 001 rows the peer may not read
+ *      fill the push read's budget: an empty page with more ends the push as ok.
  *   A4 test_attack_push_poison_object: one object the peer refuses as a whole
  *      envelope (422) blocks that collection's push, and every collection pushed
  *      after it, for good: a reporter's single post stops push for everyone.
@@ -432,6 +438,63 @@ static void test_attack_push_poison_object(void **state)
         fail_msg("after 4 runs the peer has not %s (nothing was pushed)", id);
 }
 
+/* A7: 200 001 rows the peer may not read (the node's own AMBER, addressed to the
+ * posting organisation: its ordinary traffic) fill the push read's budget (the
+ * default 200 000: svc_sync_push_page sets no page_work); the page is empty with
+ * more, fed_push stops the collection as a success, and the CLEAR after them is
+ * never pushed. Slow (one bundle of 200 001 SCOs). */
+static void test_attack_push_stalls_silently(void **state)
+{
+    struct hnode n;
+    struct h_py sink;
+    struct hresp r;
+    char key[64], id[64], *out = NULL;
+    const size_t N = 200001;
+    size_t cap = N * 420 + 1024, used = 0;
+    char *body = malloc(cap);
+    int rc[2];
+
+    (void)state;
+    assert_non_null(body);
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "reporter@al-cert", "al-cert", "reporter", key);
+    start_sink(&sink);
+    add_push_peer(&n, "sink", &sink);
+    h_start(&n, NULL);
+    used += (size_t)snprintf(body + used, cap - used, "{\"type\":\"bundle\",\"id\":\"bundle--a3000000-0000-4000-8000-000000000001\",\"objects\":[");
+    for (size_t i = 0; i < N; i++)
+        used += (size_t)snprintf(body + used, cap - used,
+                                 "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--a7000000-0000-"
+                                 "4000-8000-%012zu\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:"
+                                 "00:00.000Z\",\"pattern\":\"[domain-name:value = 'd%zu.example']\",\"pattern_type\":\"stix\","
+                                 "\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
+                                 i ? "," : "", i, i, AMBER_ID);
+    used += (size_t)snprintf(body + used, cap - used, "]}");
+    memset(&r, 0, sizeof r);
+    long st = h_http(&n, "POST", "/api/v1/objects", key, body, used, &r);
+    free(body);
+    if (st != 201 && st != 200)
+        fprintf(stderr, "bulk post: %ld %.300s\n", st, r.body ? r.body : "");
+    hresp_free(&r);
+    assert_true(st == 201 || st == 200);
+    aid(id, 80);
+    post_on(&n, key, id, CLEAR_ID, NULL, "after the internal feed", 0);
+    for (int run = 0; run < 2; run++) {
+        rc[run] = sync_one(&n, "sink", &out);
+        if (getenv("MREZA_TEST_VERBOSE"))
+            fprintf(stderr, "run %d: %s", run, out ? out : "");
+        free(out);
+        out = NULL;
+    }
+    int there = strstr(posted_ids(&sink), id) != NULL;
+    assert_int_equal(h_node_free(&n), 0);
+    h_py_stop(&sink);
+    /* the CLEAR is pushed (on 4c5b783: both runs say ok, and nothing was POSTed) */
+    if (!there)
+        fail_msg("two runs (exit %d, %d) and the CLEAR was not pushed", rc[0], rc[1]);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -455,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_attack_push_only_peer_never_scheduled),
         cmocka_unit_test(test_attack_push_page_too_large_stalls),
         cmocka_unit_test(test_attack_push_poison_object),
+        cmocka_unit_test(test_attack_push_stalls_silently),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
