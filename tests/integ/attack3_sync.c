@@ -301,6 +301,45 @@ static void test_attack_bookmark_goes_back(void **state)
         fail_msg("the bookmark went back to %s", after);
 }
 
+/* A9: a withdrawal where the owner gives up the version too (owner_keeps false,
+ * nobody named) writes a tombstone with "x_mreza_keep_refs": [], which STIX 2.1
+ * forbids: the peer refuses it (invalid), so the withdrawal never reaches a, and
+ * a's readers keep reading the version. */
+static void test_attack_full_withdrawal_never_travels(void **state)
+{
+    struct two t;
+    struct hresp r;
+    char id[64], path[200], *out = NULL;
+    const char *body = "{\"versions\":\"all\",\"owner_keeps\":false}";
+    long before, after, wd;
+
+    (void)state;
+    two_nodes(&t, NULL);
+    aid(id, 90);
+    post_on(&t.b, t.key_b, id, CLEAR_ID, NULL, "retract me", 0);
+    assert_int_equal(sync_one(&t.a, "nodeb", &out), 0);
+    free(out);
+    out = NULL;
+    before = get_object(&t.a, t.key_a, id);
+    memset(&r, 0, sizeof r);
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    wd = h_http(&t.b, "POST", path, t.key_b, body, strlen(body), &r);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "withdraw %ld: %.300s\n", wd, r.body ? r.body : "");
+    hresp_free(&r);
+    sync_one(&t.a, "nodeb", &out);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "%s", out ? out : "");
+    free(out);
+    after = get_object(&t.a, t.key_a, id);
+    two_free(&t);
+    assert_int_equal(before, 200);
+    assert_int_equal(wd, 200);
+    /* withdrawn on its home node: 404 on a too (on 4c5b783: still 200, the
+     * tombstone refused as invalid, `refused=1`) */
+    assert_int_equal(after, 404);
+}
+
 /* ---- push to a taxii peer: the node and its sink ---- */
 
 static void start_sink(struct h_py *p)
@@ -495,6 +534,98 @@ static void test_attack_push_stalls_silently(void **state)
         fail_msg("two runs (exit %d, %d) and the CLEAR was not pushed", rc[0], rc[1]);
 }
 
+/* ---- A8: tombstones from a peer bypass ingest's caps ---- */
+
+#define IDENT_ME "identity--3e000000-0000-4000-8000-000000000001"
+#define TOMB "x-mreza-withdrawal--a8000000-0000-4000-8000-000000000001"
+#define IND8 "indicator--a8000000-0000-4000-8000-000000000002"
+
+/* A peer's POST of one envelope (objects: a JSON list's inside; metas likewise). */
+static long peer_post(struct hnode *n, const char *key, const char *objs, const char *metas)
+{
+    struct hresp r;
+    size_t cap = strlen(objs) + strlen(metas) + 100;
+    char *body = malloc(cap);
+    long st;
+
+    assert_non_null(body);
+    snprintf(body, cap, "{\"objects\":[%s],\"x_mreza_meta\":[%s]}", objs, metas);
+    memset(&r, 0, sizeof r);
+    const char *const hdr[] = {"Content-Type: application/taxii+json;version=2.1",
+                               "Accept: application/taxii+json;version=2.1", NULL};
+    st = h_http_hdr(n, "POST", "/taxii2/api/collections/regional/objects/", key, hdr, body, strlen(body), &r);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "peer post %ld: %.400s\n", st, r.body ? r.body : "");
+    hresp_free(&r);
+    free(body);
+    return st;
+}
+
+/* 20 versions of one id, each its own POST: an indicator's are capped at
+ * ingest.max_versions (3); a tombstone's all stored (store_put_object, not
+ * svc_ingest: no max_versions, sync.max_objects_per_id, ingest.max_objects_per_org). */
+static void test_attack_tombstones_bypass_caps(void **state)
+{
+    struct hnode n;
+    char key[64], out_key[128], *out = NULL;
+    const char *regional[] = {"community", "add", "regional", "--title", "Regional", NULL};
+    const char *add_me[] = {"peer", "add", "me", "--url", "https://me.example:8470/taxii2/api/", NULL};
+    const char *bind_me[] = {"peer", "bind", "me", IDENT_ME, "--name", "me-cirt", NULL};
+    const char *mem_me[] = {"community", "member", "add", "regional", "me-cirt", "--read", "--write", NULL};
+    const char *const sets[] = {"ingest.max_versions=3", "ingest.max_objects_per_org=10", NULL};
+    char *k;
+    long long tombs, inds;
+
+    (void)state;
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "analyst@al-cert", "al-cert", "analyst", key);
+    cli_ok(&n, regional);
+    assert_int_equal(h_cli(&n, &out, add_me), 0);
+    k = strstr(out, "mz_");
+    assert_non_null(k);
+    snprintf(out_key, sizeof out_key, "%.*s", (int)strcspn(k, " \n"), k);
+    free(out);
+    cli_ok(&n, bind_me);
+    cli_ok(&n, mem_me);
+    h_start(&n, sets);
+    for (int i = 0; i < 20; i++) {
+        char obj[2400], meta[600], ver[40];
+        snprintf(ver, sizeof ver, "2025-01-01T00:00:%02d.000Z", i);
+        snprintf(obj, sizeof obj,
+                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"" IND8 "\",\"created\":\"2025-01-01T00:00:"
+                 "00.000Z\",\"modified\":\"%s\",\"pattern\":\"[domain-name:value = 'a8.example']\",\"pattern_type\":"
+                 "\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" CLEAR_ID "\"]}",
+                 ver);
+        snprintf(meta, sizeof meta,
+                 "{\"id\":\"" IND8 "\",\"version\":\"%s\",\"owner\":\"" IDENT_ME "\",\"communities\":[],"
+                 "\"date_added\":\"2025-02-01T00:00:00.000000Z\"}",
+                 ver);
+        assert_int_equal(peer_post(&n, out_key, obj, meta), 202);
+        snprintf(obj, sizeof obj,
+                 "{\"type\":\"x-mreza-withdrawal\",\"spec_version\":\"2.1\",\"id\":\"" TOMB "\",\"created\":\"2025-01-"
+                 "01T00:00:00.000Z\",\"modified\":\"%s\",\"created_by_ref\":\"" IDENT_ME "\",\"object_ref\":\"" IND8
+                 "\",\"version\":\"2025-01-01T00:00:00.000Z\",\"x_mreza_keep_refs\":[\"" IDENT_ME "\"],\"object_marking_refs\":[\""
+                 CLEAR_ID "\"],\"x_mreza_pad\":\"%0900d\"}",
+                 ver, 0);
+        snprintf(meta, sizeof meta,
+                 "{\"id\":\"" TOMB "\",\"version\":\"%s\",\"owner\":\"" IDENT_ME "\",\"communities\":[],"
+                 "\"date_added\":\"2025-02-01T00:00:00.000000Z\"}",
+                 ver);
+        assert_int_equal(peer_post(&n, out_key, obj, meta), 202);
+    }
+    inds = h_db_count(&n, "stix_id = '" IND8 "'");
+    tombs = h_db_count(&n, "stix_id = '" TOMB "'");
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "indicator versions %lld, tombstone versions %lld\n", inds, tombs);
+    assert_int_equal(h_node_free(&n), 0);
+    assert_true(inds <= 3);
+    /* the tombstone's versions are capped as any object's (on 4c5b783: 20) */
+    if (tombs > 3)
+        fail_msg("a peer stored %lld versions of one tombstone (ingest.max_versions=3, max_objects_per_org=10; "
+                 "the indicator: %lld)", tombs, inds);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -515,9 +646,11 @@ int main(void)
         cmocka_unit_test(test_attack_withheld_rows_stall_pull),
         cmocka_unit_test(test_attack_resumed_run_second_page_400),
         cmocka_unit_test(test_attack_bookmark_goes_back),
+        cmocka_unit_test(test_attack_full_withdrawal_never_travels),
         cmocka_unit_test(test_attack_push_only_peer_never_scheduled),
         cmocka_unit_test(test_attack_push_page_too_large_stalls),
         cmocka_unit_test(test_attack_push_poison_object),
+        cmocka_unit_test(test_attack_tombstones_bypass_caps),
         cmocka_unit_test(test_attack_push_stalls_silently),
     };
 
