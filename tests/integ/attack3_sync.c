@@ -27,6 +27,8 @@
  *      pushed (no smaller page is tried).
  *   A7 test_attack_push_stalls_silently (slow): 200 001 rows the peer may not read
  *      fill the push read's budget: an empty page with more ends the push as ok.
+ *   A8 test_attack_tombstones_bypass_caps: a peer's tombstone versions are not capped.
+ *   A9 test_attack_full_withdrawal_never_travels: "x_mreza_keep_refs": [] is refused.
  *   A4 test_attack_push_poison_object: one object the peer refuses as a whole
  *      envelope (422) blocks that collection's push, and every collection pushed
  *      after it, for good: a reporter's single post stops push for everyone.
