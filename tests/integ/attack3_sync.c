@@ -29,6 +29,8 @@
  *      fill the push read's budget: an empty page with more ends the push as ok.
  *   A8 test_attack_tombstones_bypass_caps: a peer's tombstone versions are not capped.
  *   A9 test_attack_full_withdrawal_never_travels: "x_mreza_keep_refs": [] is refused.
+ *   A10 test_attack_pass_on_never_travels: an AMBER passed on to a peer's organisation
+ *      after the push went past it is never pushed (mreza-direct: first grant).
  *   A4 test_attack_push_poison_object: one object the peer refuses as a whole
  *      envelope (422) blocks that collection's push, and every collection pushed
  *      after it, for good: a reporter's single post stops push for everyone.
@@ -401,6 +403,55 @@ static void test_attack_push_only_peer_never_scheduled(void **state)
         fail_msg("serve (sync.interval 1) never pushed to the push-only peer in 15 s");
 }
 
+/* A10: an AMBER version passed on (owner's share "to") to the organisation of a peer
+ * after the peer's bookmark went past it never travels: mreza-direct serves a
+ * version at its first grant ("no re-share moves it"), so neither the peer's pull
+ * nor this node's push ever reaches it again. */
+static void test_attack_pass_on_never_travels(void **state)
+{
+    struct hnode n;
+    struct h_py sink;
+    struct hresp r;
+    char key[64], id[64], cid[64], path[200], *out = NULL;
+    const char *member[] = {"community", "member", "add", "national", "sink-feed0000", "--read", NULL};
+    const char *body = "{\"to\":[\"" FEED1 "\"]}";
+    long st;
+
+    (void)state;
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "analyst@al-cert", "al-cert", "analyst", key);
+    start_sink(&sink);
+    add_push_peer(&n, "sink", &sink);
+    cli_ok(&n, member);
+    h_start(&n, NULL);
+    aid(id, 95);
+    post_on(&n, key, id, AMBER_ID, NULL, "al-cert's own for now", 0);
+    aid(cid, 96);
+    post_on(&n, key, cid, CLEAR_ID, NULL, "later, for all", 0);
+    assert_int_equal(sync_one(&n, "sink", &out), 0); /* the push bookmark is past the AMBER */
+    free(out);
+    out = NULL;
+    memset(&r, 0, sizeof r);
+    snprintf(path, sizeof path, "/api/v1/objects/%s/share", id);
+    st = h_http(&n, "POST", path, key, body, strlen(body), &r);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "share %ld: %.300s\n", st, r.body ? r.body : "");
+    hresp_free(&r);
+    assert_int_equal(sync_one(&n, "sink", &out), 0);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "%s", out ? out : "");
+    free(out);
+    const char *ids = posted_ids(&sink);
+    int clear_there = strstr(ids, cid) != NULL, amber_there = strstr(ids, id) != NULL;
+    assert_int_equal(h_node_free(&n), 0);
+    h_py_stop(&sink);
+    assert_int_equal(st, 200);
+    assert_true(clear_there);
+    /* the peer's organisation may read it now: it is pushed (on 4c5b783: never) */
+    assert_true(amber_there);
+}
+
 /* A3: a page larger than the peer takes is sent again, the same, on every run. */
 static void test_attack_push_page_too_large_stalls(void **state)
 {
@@ -650,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_attack_bookmark_goes_back),
         cmocka_unit_test(test_attack_full_withdrawal_never_travels),
         cmocka_unit_test(test_attack_push_only_peer_never_scheduled),
+        cmocka_unit_test(test_attack_pass_on_never_travels),
         cmocka_unit_test(test_attack_push_page_too_large_stalls),
         cmocka_unit_test(test_attack_push_poison_object),
         cmocka_unit_test(test_attack_tombstones_bypass_caps),
