@@ -139,7 +139,7 @@ static void aid(char *out, int n)
 
 struct two {
     struct hnode a, b;
-    char key_a[64], key_b[64], ident_a[80], ident_me[80];
+    char key_a[64], key_b[64], key_b_admin[64], ident_a[80], ident_me[80];
 };
 
 /* a pulls b's mreza-direct (b started with b_sets); b's reporter posts. */
@@ -160,6 +160,7 @@ static void two_nodes(struct two *t, const char *const *b_sets)
     h_node_init(&t->b);
     h_add_org(&t->b, "me-cirt", "ME", "national-csirt");
     h_add_user(&t->b, "reporter@me-cirt", "me-cirt", "reporter", t->key_b);
+    h_add_user(&t->b, "admin@me-cirt", "me-cirt", "admin", t->key_b_admin);
     h_identity(&t->b, "org", "me-cirt", t->ident_me);
     assert_int_equal(h_cli_err(&t->b, &out, &err, add_on_b), 0);
     k = strstr(out, "\nmz_");
@@ -342,6 +343,70 @@ static void test_attack_full_withdrawal_never_travels(void **state)
     /* withdrawn on its home node: 404 on a too (on 4c5b783: still 200, the
      * tombstone refused as invalid, `refused=1`) */
     assert_int_equal(after, 404);
+}
+
+/* Held (kept as a check): withdraw, restore, withdraw again on b, a pulling after
+ * each and after all three at once: every run ok, a follows b each time. */
+static long wd_on(struct hnode *n, const char *key, const char *id, const char *body)
+{
+    struct hresp r;
+    char path[200];
+    long st;
+
+    memset(&r, 0, sizeof r);
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    st = h_http(n, "POST", path, key, body, strlen(body), &r);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "withdraw %ld: %.200s\n", st, r.body ? r.body : "");
+    hresp_free(&r);
+    return st;
+}
+
+static void test_held_withdraw_restore_cycles(void **state)
+{
+    struct two t;
+    char id[64], id2[64], *out = NULL;
+    const char *wd = "{\"versions\":\"all\"}", *rs = "{\"versions\":\"all\",\"restore\":true}";
+    long got[6];
+    int rc[4];
+
+    (void)state;
+    two_nodes(&t, NULL);
+    aid(id, 97);
+    post_on(&t.b, t.key_b, id, CLEAR_ID, NULL, "cycled", 0);
+    aid(id2, 98);
+    post_on(&t.b, t.key_b, id2, CLEAR_ID, NULL, "cycled before a pulls", 0);
+    rc[0] = sync_one(&t.a, "nodeb", &out);
+    free(out);
+    got[0] = get_object(&t.a, t.key_a, id);
+    wd_on(&t.b, t.key_b, id, wd);
+    rc[1] = sync_one(&t.a, "nodeb", &out);
+    free(out);
+    got[1] = get_object(&t.a, t.key_a, id);
+    wd_on(&t.b, t.key_b_admin, id, rs);
+    rc[2] = sync_one(&t.a, "nodeb", &out);
+    free(out);
+    got[2] = get_object(&t.a, t.key_a, id);
+    wd_on(&t.b, t.key_b, id, wd);
+    /* id2: withdrawn, restored, withdrawn, restored before a's next pull */
+    wd_on(&t.b, t.key_b, id2, wd);
+    wd_on(&t.b, t.key_b_admin, id2, rs);
+    wd_on(&t.b, t.key_b, id2, wd);
+    wd_on(&t.b, t.key_b_admin, id2, rs);
+    rc[3] = sync_one(&t.a, "nodeb", &out);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "%s", out ? out : "");
+    free(out);
+    got[3] = get_object(&t.a, t.key_a, id);
+    got[4] = get_object(&t.a, t.key_a, id2);
+    two_free(&t);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rc[i], 0);
+    assert_int_equal(got[0], 200);
+    assert_int_equal(got[1], 404);
+    assert_int_equal(got[2], 200);
+    assert_int_equal(got[3], 404);
+    assert_int_equal(got[4], 200);
 }
 
 /* ---- push to a taxii peer: the node and its sink ---- */
@@ -700,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_attack_resumed_run_second_page_400),
         cmocka_unit_test(test_attack_bookmark_goes_back),
         cmocka_unit_test(test_attack_full_withdrawal_never_travels),
+        cmocka_unit_test(test_held_withdraw_restore_cycles),
         cmocka_unit_test(test_attack_push_only_peer_never_scheduled),
         cmocka_unit_test(test_attack_pass_on_never_travels),
         cmocka_unit_test(test_attack_push_page_too_large_stalls),
