@@ -31,6 +31,7 @@
  *   A9 test_attack_full_withdrawal_never_travels: "x_mreza_keep_refs": [] is refused.
  *   A10 test_attack_pass_on_never_travels: an AMBER passed on to a peer's organisation
  *      after the push went past it is never pushed (mreza-direct: first grant).
+ *   A11 test_attack_removed_home_id_reused: a removed home's id goes to the next peer.
  *   A4 test_attack_push_poison_object: one object the peer refuses as a whole
  *      envelope (422) blocks that collection's push, and every collection pushed
  *      after it, for good: a reporter's single post stops push for everyone.
@@ -409,6 +410,71 @@ static void test_held_withdraw_restore_cycles(void **state)
     assert_int_equal(got[4], 200);
 }
 
+/* A11: a peer's id is given again after `peer remove` when nothing but a joined
+ * community names it: store_node_add's new id is past nodes, orgs.node, received and
+ * peer_keys, not communities.home_node. a joins regional from h (no organisation of
+ * h bound here, nothing received yet), removes h, adds evil: evil gets h's id and is
+ * now regional's home here (homed_at: its organisations' GREEN stated into regional
+ * is admitted on its word, and regional is pulled from it). */
+static void test_attack_removed_home_id_reused(void **state)
+{
+    struct hnode a, h;
+    char key_h[64], ident_a[80], url[128], keyfile[320], *out = NULL, *err = NULL, *k, sql[300];
+    const char *comm_on_h[] = {"community", "add", "regional", "--kind", "regional", "--title", "WB", NULL};
+    const char *add_on_h[] = {"peer", "add", "nodea", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
+    const char *bind_on_h[] = {"peer", "bind", "nodea", ident_a, "--name", "a-cirt", NULL};
+    const char *mem_on_h[] = {"community", "member", "add", "regional", "a-cirt", "--read", "--write", NULL};
+    const char *add_on_a[] = {"peer", "add", "home", "--url", url, "--ca-file", tls_file("ca", "pem"), NULL};
+    const char *secret_on_a[] = {"peer", "secret", "home", keyfile, NULL};
+    const char *join[] = {"community", "join", "regional", "--peer", "home", NULL};
+    const char *remove[] = {"peer", "remove", "home", NULL};
+    const char *add_evil[] = {"peer", "add", "evil", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
+    const char *q_home[] = {"sqlite3", sql, "SELECT home_node FROM communities WHERE name='regional'", NULL};
+    const char *q_evil[] = {"sqlite3", sql, "SELECT id FROM nodes WHERE name='evil'", NULL};
+    char *home_id = NULL, *evil_id = NULL;
+    FILE *f;
+
+    (void)state;
+    h_node_init(&a);
+    h_node_init(&h);
+    h_add_org(&a, "a-cirt", "AL", "national-csirt");
+    h_identity(&a, "org", "a-cirt", ident_a);
+    h_add_org(&h, "h-cirt", "ME", "national-csirt");
+    h_add_user(&h, "analyst@h-cirt", "h-cirt", "analyst", key_h);
+    cli_ok(&h, comm_on_h);
+    assert_int_equal(h_cli_err(&h, &out, &err, add_on_h), 0);
+    k = strstr(out, "\nmz_");
+    assert_non_null(k);
+    snprintf(keyfile, sizeof keyfile, "%s/key-for-h", a.dir);
+    f = fopen(keyfile, "w");
+    assert_non_null(f);
+    fprintf(f, "%s", k + 1);
+    fclose(f);
+    free(out);
+    free(err);
+    cli_ok(&h, bind_on_h);
+    cli_ok(&h, mem_on_h);
+    h_start_tls(&h, &T, "node", NULL, NULL);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/taxii2/api/", h.port);
+    cli_ok(&a, add_on_a);
+    cli_ok(&a, secret_on_a);
+    cli_ok(&a, join);
+    cli_ok(&a, remove);
+    cli_ok(&a, add_evil);
+    snprintf(sql, sizeof sql, "%s/mreza.db", a.dir);
+    h_run(q_home, &home_id);
+    h_run(q_evil, &evil_id);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "regional's home_node %s, evil's id %s", home_id ? home_id : "?", evil_id ? evil_id : "?");
+    int same = home_id && evil_id && atoi(home_id) > 0 && atoi(home_id) == atoi(evil_id);
+    free(home_id);
+    free(evil_id);
+    assert_int_equal(h_node_free(&a), 0);
+    assert_int_equal(h_node_free(&h), 0);
+    /* evil is not regional's home (on 4c5b783: it is: h's id was given to it) */
+    assert_false(same);
+}
+
 /* ---- push to a taxii peer: the node and its sink ---- */
 
 static void start_sink(struct h_py *p)
@@ -766,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_attack_bookmark_goes_back),
         cmocka_unit_test(test_attack_full_withdrawal_never_travels),
         cmocka_unit_test(test_held_withdraw_restore_cycles),
+        cmocka_unit_test(test_attack_removed_home_id_reused),
         cmocka_unit_test(test_attack_push_only_peer_never_scheduled),
         cmocka_unit_test(test_attack_pass_on_never_travels),
         cmocka_unit_test(test_attack_push_page_too_large_stalls),
