@@ -32,6 +32,7 @@
  *   A10 test_attack_pass_on_never_travels: an AMBER passed on to a peer's organisation
  *      after the push went past it is never pushed (mreza-direct: first grant).
  *   A11 test_attack_removed_home_id_reused: a removed home's id goes to the next peer.
+ *   A12 test_attack_both_without_pull_never_pushes: direction both, no pull: no push.
  *   A4 test_attack_push_poison_object: one object the peer refuses as a whole
  *      envelope (422) blocks that collection's push, and every collection pushed
  *      after it, for good: a reporter's single post stops push for everyone.
@@ -583,6 +584,45 @@ static void test_attack_pass_on_never_travels(void **state)
     assert_true(amber_there);
 }
 
+/* A12: a taxii peer with direction both and push collections but no pull
+ * collection is accepted by `peer add`, and every run ends `config` ("no collection
+ * to pull") before its push: nothing is ever pushed. */
+static void test_attack_both_without_pull_never_pushes(void **state)
+{
+    struct hnode n;
+    struct h_py sink;
+    char key[64], id[64], url[128], direct[128], *out = NULL, *err = NULL;
+    const char *argv[] = {"peer", "add", "sink", "--url", url, "--kind", "taxii", "--ca-file", tls_file("ca", "pem"),
+                          "--org", FEED1, "--direction", "both", "--push-collection", direct, NULL};
+    int added, rc;
+
+    (void)state;
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "reporter@al-cert", "al-cert", "reporter", key);
+    start_sink(&sink);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/api1/", sink.port);
+    snprintf(direct, sizeof direct, "%s=mreza-direct", COLL);
+    added = h_cli_err(&n, &out, &err, argv);
+    free(out);
+    free(err);
+    out = NULL;
+    h_start(&n, NULL);
+    aid(id, 99);
+    post_on(&n, key, id, CLEAR_ID, NULL, "both", 0);
+    rc = sync_one(&n, "sink", &out);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "peer add: %d; sync %d: %s", added, rc, out ? out : "");
+    free(out);
+    int there = strstr(posted_ids(&sink), id) != NULL;
+    assert_int_equal(h_node_free(&n), 0);
+    h_py_stop(&sink);
+    /* either peer add refuses it, or the push happens */
+    if (added == 0 && !there)
+        fail_msg("peer add took direction both with no pull collection (exit 0), and the sync (exit %d) pushed "
+                 "nothing", rc);
+}
+
 /* A3: a page larger than the peer takes is sent again, the same, on every run. */
 static void test_attack_push_page_too_large_stalls(void **state)
 {
@@ -835,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_attack_removed_home_id_reused),
         cmocka_unit_test(test_attack_push_only_peer_never_scheduled),
         cmocka_unit_test(test_attack_pass_on_never_travels),
+        cmocka_unit_test(test_attack_both_without_pull_never_pushes),
         cmocka_unit_test(test_attack_push_page_too_large_stalls),
         cmocka_unit_test(test_attack_push_poison_object),
         cmocka_unit_test(test_attack_tombstones_bypass_caps),
