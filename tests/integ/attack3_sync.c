@@ -33,6 +33,7 @@
  *      after the push went past it is never pushed (mreza-direct: first grant).
  *   A11 test_attack_removed_home_id_reused: a removed home's id goes to the next peer.
  *   A12 test_attack_both_without_pull_never_pushes: direction both, no pull: no push.
+ *   A13 test_attack_post_skips_objects_per_id_cap: a POSTed copy is not capped (R6.5).
  *   A4 test_attack_push_poison_object: one object the peer refuses as a whole
  *      envelope (422) blocks that collection's push, and every collection pushed
  *      after it, for good: a reporter's single post stops push for everyone.
@@ -850,6 +851,54 @@ static void test_attack_tombstones_bypass_caps(void **state)
                  "the indicator: %lld)", tombs, inds);
 }
 
+/* A13: R6.5's cap on objects of one id (sync.max_objects_per_id, "for what peers
+ * send") is applied to pulled pages (fed_pull.c sets it) but not to pages a peer
+ * POSTs: api_taxii_write.c's bundle_limits leave max_objects_per_id 0, and
+ * svc_sync_receive_items takes them as they are. With the cap at 1, a local copy of
+ * an SCO and a peer's POSTed copy are both stored. */
+#define SCO13 "domain-name--eee95806-77e8-5b39-acb2-4b55a8330108"
+
+static void test_attack_post_skips_objects_per_id_cap(void **state)
+{
+    struct hnode n;
+    struct hresp r;
+    char key[64], out_key[128], *out = NULL, *k;
+    const char *regional[] = {"community", "add", "regional", "--title", "Regional", NULL};
+    const char *add_me[] = {"peer", "add", "me", "--url", "https://me.example:8470/taxii2/api/", NULL};
+    const char *bind_me[] = {"peer", "bind", "me", IDENT_ME, "--name", "me-cirt", NULL};
+    const char *mem_me[] = {"community", "member", "add", "regional", "me-cirt", "--read", "--write", NULL};
+    const char *const sets[] = {"sync.max_objects_per_id=1", NULL};
+    const char *sco = "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"" SCO13 "\",\"value\":\"a13.example\","
+                      "\"object_marking_refs\":[\"" CLEAR_ID "\"]}";
+    const char *meta = "{\"id\":\"" SCO13 "\",\"version\":\"\",\"owner\":\"" IDENT_ME "\",\"communities\":[],"
+                       "\"date_added\":\"2025-02-01T00:00:00.000000Z\"}";
+    long long copies;
+
+    (void)state;
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "analyst@al-cert", "al-cert", "analyst", key);
+    cli_ok(&n, regional);
+    assert_int_equal(h_cli(&n, &out, add_me), 0);
+    k = strstr(out, "mz_");
+    assert_non_null(k);
+    snprintf(out_key, sizeof out_key, "%.*s", (int)strcspn(k, " \n"), k);
+    free(out);
+    cli_ok(&n, bind_me);
+    cli_ok(&n, mem_me);
+    h_start(&n, sets);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(h_http(&n, "POST", "/api/v1/objects", key, sco, strlen(sco), &r), 201);
+    hresp_free(&r);
+    peer_post(&n, out_key, sco, meta);
+    copies = h_db_count(&n, "stix_id = '" SCO13 "'");
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "copies of the SCO: %lld\n", copies);
+    assert_int_equal(h_node_free(&n), 0);
+    /* the peer's copy is capped as a pulled one would be (on 4c5b783: 2) */
+    assert_int_equal(copies, 1);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -879,6 +928,7 @@ int main(void)
         cmocka_unit_test(test_attack_push_page_too_large_stalls),
         cmocka_unit_test(test_attack_push_poison_object),
         cmocka_unit_test(test_attack_tombstones_bypass_caps),
+        cmocka_unit_test(test_attack_post_skips_objects_per_id_cap),
         cmocka_unit_test(test_attack_push_stalls_silently),
     };
 
