@@ -51,7 +51,11 @@ from then on waits until `release`), `release`, `posted` (event `posted_total N`
 `post_fail N` (the N-th POST from now is answered 500 and not kept; once),
 `stall_post_after N` (the N+1-th POST from then on waits until `release`, then is
 answered 503 and dropped, never kept; in relay mode it is forwarded first, and its
-answer held). EOF on stdin ends the server.
+answer held),
+`post_max_bytes N` (a POST body over N bytes is answered 413, as a server's body
+limit; 0: none), `post_reject TEXT` (a POST whose body holds TEXT is answered 422 as a
+whole, as a server that refuses an envelope for one object it does not take; `-`:
+none). EOF on stdin ends the server.
 Events on stdout, one line each, flushed: `port=N` first, then `request METHOD PATH`
 for each request (with auth=SCHEME, enc=none|yes: Accept-Encoding sent, cert=none|
 verified: a client certificate that chains to --client-ca), `stalled N`, `stalled_post N`,
@@ -106,6 +110,8 @@ class State:
         self.posted = []
         self.post_count = 0  # POSTs seen (for post_fail)
         self.post_fail = None  # the POST number that answers 500, once
+        self.post_max_bytes = 0  # bodies over this answered 413 (0: no limit)
+        self.post_reject = None  # bodies holding this text answered 422
         self.statuses = {}
         self.endless_n = 0
         self.cond = threading.Condition()
@@ -243,6 +249,12 @@ class Handler(BaseHTTPRequestHandler):
         coll = "/api1/collections/%s/objects/" % COLLECTION
         if urllib.parse.urlsplit(self.path).path != coll:
             return self.error(404, "not found")
+        if st.post_max_bytes and len(body) > st.post_max_bytes:
+            emit("post_too_large %d" % len(body))
+            return self.error(413, "the body is larger than this server takes")
+        if st.post_reject and st.post_reject.encode() in body:
+            emit("post_rejected %d" % len(body))
+            return self.error(422, "this server does not take one of the objects")
         try:
             env = json.loads(body)
             objs = env.get("objects", [])
@@ -516,6 +528,12 @@ def control(st, server):
             with LOCK:
                 ids = [o.get("id", "?") if isinstance(o, dict) else "?" for o in st.posted]
             emit("posted_ids %s" % " ".join(ids))
+        elif words[0] == "post_max_bytes" and len(words) == 2:
+            st.post_max_bytes = int(words[1])
+            emit("post_max_bytes %d" % st.post_max_bytes)
+        elif words[0] == "post_reject" and len(words) == 2:
+            st.post_reject = None if words[1] == "-" else words[1]
+            emit("post_reject %s" % words[1])
         elif words[0] == "post_fail" and len(words) == 2:
             with LOCK:
                 st.post_count = 0
