@@ -617,7 +617,7 @@ enum mz_err svc_peer_add(struct store *st, const struct principal *p, const stru
                          struct svc_peer_view *out, char *key_out, struct mz_error *err)
 {
     struct store_node n;
-    struct store_org o;
+    struct store_org o = {0};
     enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
 
     if (rc)
