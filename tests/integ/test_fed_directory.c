@@ -1,0 +1,389 @@
+/* tests/integ/test_fed_directory.c - the node directory across borders (issue 11,
+ * docs/federation.md sections 1, 3, 6.4 and 7): two real mreža nodes over TLS, a (the
+ * peer, `mreza serve`) and b (the console that reads a's directory and syncs from it).
+ *   - `peer orgs nodea` lists a's organisations live (its mreza-direct identities) with
+ *     their name, country, kind, sector and binding here: not bound, bound to this
+ *     peer, bound to another peer (a conflict), an organisation of b (a conflict);
+ *   - `peer bind nodea ID` without --name takes the directory's name, country, kind
+ *     and sector (the home handle as handle); `--all-from-directory` binds nothing
+ *     while a conflict exists (and lists it), then every organisation not bound;
+ *   - a sync brings the bound organisations' identities (stored with via = nodea, read
+ *     by b's members as GREEN of its national community) and, after `org set
+ *     --full-name` at a, the new name: b's remote organisation takes it (its handle
+ *     stays);
+ *   - refused and counted (`refused.owner`): the identity of an organisation bound to
+ *     no peer here, and one that is an organisation of b (homed here); nothing of them
+ *     is stored; b's analyst still cannot post an identity object under a bound
+ *     remote organisation's id (ingest: the node maintains it).
+ * Every test failed before this work: `peer orgs` and `org set --full-name` were
+ * unknown (exit 2), `peer bind` wanted --name, and a peer's identity objects were
+ * refused as `community` and never stored. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+static struct h_tls T;
+
+static const char *tls_file(const char *name, const char *ext)
+{
+    static char buf[4][300];
+    static int k;
+
+    k = (k + 1) % 4;
+    return h_tls_file(&T, name, ext, buf[k]);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    h_tls_ca(&T);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_tls_free(&T);
+    return 0;
+}
+
+/* Run a CLI command on n: its exit status; stdout into *out and stderr into *err when
+ * given (free them), else freed. */
+static int cli(struct hnode *n, const char **argv, char **out, char **err)
+{
+    char *o = NULL, *e = NULL;
+    int rc = h_cli_err(n, &o, &e, argv);
+
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "%s %s: %d\n%s%s", argv[0], argv[1] ? argv[1] : "", rc, o ? o : "", e ? e : "");
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return rc;
+}
+
+/* Add organisation name on n (full name, sector, identity may be NULL). */
+static void org_add(struct hnode *n, const char *name, const char *full, const char *kind, const char *sector,
+                    const char *identity)
+{
+    const char *argv[16] = {"org", "add", name, "--country", "AL", "--kind", kind};
+    int k = 7;
+
+    if (full) {
+        argv[k++] = "--full-name";
+        argv[k++] = full;
+    }
+    if (sector) {
+        argv[k++] = "--sector";
+        argv[k++] = sector;
+    }
+    if (identity) {
+        argv[k++] = "--identity";
+        argv[k++] = identity;
+    }
+    argv[k] = NULL;
+    assert_int_equal(cli(n, argv, NULL, NULL), 0);
+}
+
+/* a issues b's peer key (peer add nodeb), which b stores for peer nodea at a's URL. */
+static void peer_up(struct hnode *a, struct hnode *b)
+{
+    const char *add_on_a[] = {"peer", "add", "nodeb", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
+    char url[128], keyfile[320], *out = NULL, *k;
+    const char *add_on_b[] = {"peer", "add", "nodea", "--url", url, "--ca-file", tls_file("ca", "pem"), NULL};
+    const char *secret[] = {"peer", "secret", "nodea", keyfile, NULL};
+    FILE *f;
+
+    assert_int_equal(cli(a, add_on_a, &out, NULL), 0);
+    k = strstr(out, "\nmz_");
+    assert_non_null(k);
+    snprintf(keyfile, sizeof keyfile, "%s/key-for-a", b->dir);
+    f = fopen(keyfile, "w");
+    assert_non_null(f);
+    fprintf(f, "%s", k + 1);
+    fclose(f);
+    free(out);
+    h_start_tls(a, &T, "node", NULL, NULL);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/taxii2/api/", a->port);
+    assert_int_equal(cli(b, add_on_b, NULL, NULL), 0);
+    assert_int_equal(cli(b, secret, NULL, NULL), 0);
+}
+
+/* `peer orgs nodea --json` on b, parsed: its "orgs" entry of identity id (borrowed
+ * from *doc, which the caller json_decrefs). */
+static json_t *orgs_json(struct hnode *b, json_t **doc)
+{
+    const char *argv[] = {"peer", "orgs", "nodea", "--json", NULL};
+    char *out = NULL;
+
+    assert_int_equal(cli(b, argv, &out, NULL), 0);
+    *doc = json_loads(out, 0, NULL);
+    free(out);
+    assert_non_null(*doc);
+    return json_object_get(*doc, "orgs");
+}
+
+static json_t *entry(json_t *orgs, const char *id)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(orgs, i, e) if (!strcmp(json_string_value(json_object_get(e, "identity")), id)) return e;
+    fail_msg("no entry %s", id);
+    return NULL;
+}
+
+static const char *str(json_t *e, const char *key)
+{
+    const char *s = json_string_value(json_object_get(e, key));
+    return s ? s : "(null)";
+}
+
+/* The line of `org list` on n naming org (static), "" if none. */
+static const char *org_line(struct hnode *n, const char *org)
+{
+    static char line[600];
+    const char *argv[] = {"org", "list", NULL};
+    char *out = NULL, *p;
+    size_t len = strlen(org);
+
+    line[0] = '\0';
+    assert_int_equal(cli(n, argv, &out, NULL), 0);
+    for (p = out; p && *p;) {
+        char *e = strchr(p, '\n');
+        if (!strncmp(p, org, len) && p[len] == ' ')
+            snprintf(line, sizeof line, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
+        p = e ? e + 1 : NULL;
+    }
+    free(out);
+    return line;
+}
+
+static int sync_a(struct hnode *b, char **out)
+{
+    const char *argv[] = {"sync", "nodea", "--set", "sync.retries=0", NULL};
+
+    return cli(b, argv, out, NULL);
+}
+
+static long long refused_owner(struct hnode *b)
+{
+    const char *argv[] = {"peer", "show", "nodea", "--json", NULL};
+    char *out = NULL;
+    json_t *j;
+    long long v;
+
+    assert_int_equal(cli(b, argv, &out, NULL), 0);
+    j = json_loads(out, 0, NULL);
+    free(out);
+    assert_non_null(j);
+    v = json_integer_value(json_object_get(json_object_get(j, "refused"), "owner"));
+    json_decref(j);
+    return v;
+}
+
+static void test_orgs_bind_and_updates(void **state)
+{
+    struct hnode a, b;
+    char id_cirt[80], id_police[80], id_bank[80], key_b[64], path[160], body[1024], *out = NULL, *err = NULL;
+    const char *add_c[] = {"peer", "add", "nodec", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
+    const char *bind_c[] = {"peer", "bind", "nodec", id_bank, "--name", "c-bank", NULL};
+    const char *unbind_c[] = {"peer", "unbind", "nodec", "c-bank", NULL};
+    const char *bind_all[] = {"peer", "bind", "nodea", "--all-from-directory", NULL};
+    const char *bind_one[] = {"peer", "bind", "nodea", id_cirt, NULL};
+    const char *rename[] = {"org", "set", "a-cirt", "--full-name", "AL-CIRT Renamed", NULL};
+    json_t *doc, *orgs, *e;
+    struct hresp r;
+
+    (void)state;
+    h_node_init(&a);
+    h_node_init(&b);
+    org_add(&a, "a-cirt", "AL-CIRT National", "national-csirt", NULL, NULL);
+    org_add(&a, "a-police", "AL Cyber Police", "police", NULL, NULL);
+    org_add(&a, "a-bank", "AL Bank", "operator", "banking", NULL);
+    h_identity(&a, "org", "a-cirt", id_cirt);
+    h_identity(&a, "org", "a-police", id_police);
+    h_identity(&a, "org", "a-bank", id_bank);
+    h_add_org(&b, "b-cirt", "ME", "national-csirt");
+    h_add_user(&b, "analyst@b-cirt", "b-cirt", "analyst", key_b);
+    peer_up(&a, &b);
+    /* a-bank is bound to another peer here */
+    assert_int_equal(cli(&b, add_c, NULL, NULL), 0);
+    assert_int_equal(cli(&b, bind_c, NULL, NULL), 0);
+
+    /* the directory, live, with each binding */
+    orgs = orgs_json(&b, &doc);
+    assert_int_equal(json_array_size(orgs), 3);
+    e = entry(orgs, id_cirt);
+    assert_string_equal(str(e, "name"), "AL-CIRT National");
+    assert_string_equal(str(e, "handle"), "a-cirt");
+    assert_string_equal(str(e, "country"), "AL");
+    assert_string_equal(str(e, "kind"), "national-csirt");
+    assert_string_equal(str(e, "binding"), "not_bound");
+    e = entry(orgs, id_bank);
+    assert_string_equal(str(e, "sector"), "banking");
+    assert_string_equal(str(e, "kind"), "operator");
+    assert_string_equal(str(e, "binding"), "bound_other");
+    assert_string_equal(str(e, "bound_peer"), "nodec");
+    assert_string_equal(str(entry(orgs, id_police), "binding"), "not_bound");
+    json_decref(doc);
+    {
+        const char *argv[] = {"peer", "orgs", "nodea", NULL};
+        assert_int_equal(cli(&b, argv, &out, NULL), 0);
+        assert_non_null(strstr(out, "bound to nodec (conflict)"));
+        assert_int_equal(h_count(out, "not bound"), 2);
+        free(out);
+    }
+
+    /* all from the directory: refused whole while a conflict exists */
+    assert_int_equal(cli(&b, bind_all, &out, &err), 1);
+    assert_non_null(strstr(err, "bound to peer nodec"));
+    assert_non_null(strstr(err, "nothing was bound"));
+    free(out);
+    free(err);
+    assert_string_equal(org_line(&b, "a-cirt"), "");
+    assert_string_equal(org_line(&b, "a-police"), "");
+
+    /* one from the directory: its name, country, kind; its home handle */
+    assert_int_equal(cli(&b, bind_one, &out, NULL), 0);
+    assert_non_null(strstr(out, "bound a-cirt"));
+    free(out);
+    assert_non_null(strstr(org_line(&b, "a-cirt"), "AL national-csirt"));
+    assert_non_null(strstr(org_line(&b, "a-cirt"), "AL-CIRT National"));
+
+    /* the conflict gone, every one not bound yet */
+    assert_int_equal(cli(&b, unbind_c, NULL, NULL), 0);
+    assert_int_equal(cli(&b, bind_all, &out, NULL), 0);
+    assert_non_null(strstr(out, "bound 2 organisations"));
+    free(out);
+    assert_non_null(strstr(org_line(&b, "a-police"), "AL police"));
+    assert_non_null(strstr(org_line(&b, "c-bank"), "AL operator         banking"));
+    orgs = orgs_json(&b, &doc);
+    for (size_t i = 0; i < json_array_size(orgs); i++)
+        assert_string_equal(str(json_array_get(orgs, i), "binding"), "bound");
+    json_decref(doc);
+
+    /* a sync brings the three identities, stored as received from nodea */
+    assert_int_equal(sync_a(&b, &out), 0);
+    free(out);
+    assert_int_equal(h_db_count(&b, "type='identity' AND via=(SELECT id FROM nodes WHERE name='nodea')"), 3);
+    assert_int_equal(h_db_count(&b, "type='identity' AND seq IN (SELECT seq FROM received)"), 3);
+    assert_int_equal(refused_owner(&b), 0);
+    /* read here as GREEN of the national community */
+    snprintf(path, sizeof path, "/api/v1/objects/%s", id_cirt);
+    h_start(&b, NULL);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(h_http(&b, "GET", path, key_b, NULL, 0, &r), 200);
+    assert_non_null(strstr(r.body, "AL-CIRT National"));
+    hresp_free(&r);
+    /* b's members still cannot post an identity under a bound organisation's id */
+    snprintf(body, sizeof body,
+             "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"forged\",\"identity_class\":\"organization\"}",
+             id_cirt);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(h_http(&b, "POST", "/api/v1/objects", key_b, body, strlen(body), &r), 400);
+    if (!strstr(r.body, "the node writes the identities of its members"))
+        fail_msg("%s", r.body);
+    hresp_free(&r);
+    assert_int_equal(h_stop(&b), 0);
+
+    /* renamed at its home: the new version arrives, the name follows, the handle stays */
+    assert_int_equal(cli(&a, rename, &out, NULL), 0);
+    assert_non_null(strstr(out, "AL-CIRT Renamed"));
+    free(out);
+    assert_int_equal(sync_a(&b, &out), 0);
+    assert_non_null(strstr(out, "new=1 "));
+    free(out);
+    assert_non_null(strstr(org_line(&b, "a-cirt"), "AL-CIRT Renamed"));
+    assert_int_equal(h_db_count(&b, "type='identity' AND via=(SELECT id FROM nodes WHERE name='nodea')"), 4);
+    /* again: nothing new */
+    assert_int_equal(sync_a(&b, &out), 0);
+    assert_non_null(strstr(out, "new=0 "));
+    free(out);
+    assert_true(h_db_integrity_ok(&b));
+    h_node_free(&b); /* not running: stopped, or never started */
+    assert_int_equal(h_node_free(&a), 0);
+}
+
+static void test_refusals(void **state)
+{
+    struct hnode a, b;
+    char id_cirt[80], id_free[80], id_local[80], *out = NULL, *err = NULL;
+    const char *bind_one[] = {"peer", "bind", "nodea", id_cirt, NULL};
+    const char *bind_local[] = {"peer", "bind", "nodea", id_local, NULL};
+    const char *bind_all[] = {"peer", "bind", "nodea", "--all-from-directory", NULL};
+    json_t *doc, *orgs;
+
+    (void)state;
+    h_node_init(&a);
+    h_node_init(&b);
+    h_add_org(&b, "b-cirt", "ME", "national-csirt");
+    h_identity(&b, "org", "b-cirt", id_local);
+    org_add(&a, "a-cirt", NULL, "national-csirt", NULL, NULL);
+    org_add(&a, "a-free", NULL, "operator", NULL, NULL);
+    org_add(&a, "a-dup", "claims b-cirt", "national-csirt", NULL, id_local); /* b's organisation's identity */
+    h_identity(&a, "org", "a-cirt", id_cirt);
+    h_identity(&a, "org", "a-free", id_free);
+    peer_up(&a, &b);
+
+    orgs = orgs_json(&b, &doc);
+    assert_int_equal(json_array_size(orgs), 3);
+    assert_string_equal(str(entry(orgs, id_local), "binding"), "local");
+    assert_string_equal(str(entry(orgs, id_local), "org"), "b-cirt");
+    assert_string_equal(str(entry(orgs, id_free), "binding"), "not_bound");
+    json_decref(doc);
+    /* a peer claiming an organisation of this node is refused, alone or with all */
+    assert_int_equal(cli(&b, bind_local, &out, &err), 1);
+    assert_non_null(strstr(err, "is organisation b-cirt of this node"));
+    free(out);
+    free(err);
+    assert_int_equal(cli(&b, bind_all, &out, &err), 1);
+    free(out);
+    free(err);
+    assert_non_null(strstr(org_line(&b, "b-cirt"), "ME national-csirt"));
+    assert_int_equal(cli(&b, bind_one, NULL, NULL), 0);
+
+    /* a sync: a-cirt's identity stored; a-free's (bound to no peer) and a-dup's (homed
+     * here) refused as owner and not stored */
+    assert_int_equal(sync_a(&b, &out), 0);
+    free(out);
+    assert_int_equal(refused_owner(&b), 2);
+    assert_int_equal(h_db_count(&b, "type='identity' AND via=(SELECT id FROM nodes WHERE name='nodea')"), 1);
+    {
+        char where[200];
+        snprintf(where, sizeof where, "stix_id='%s'", id_free);
+        assert_int_equal(h_db_count(&b, where), 0);
+        snprintf(where, sizeof where, "stix_id='%s' AND via != 0", id_local);
+        assert_int_equal(h_db_count(&b, where), 0);
+    }
+    assert_non_null(strstr(org_line(&b, "b-cirt"), "ME national-csirt"));
+    assert_true(h_db_integrity_ok(&b));
+    h_node_free(&b); /* not running: stopped, or never started */
+    assert_int_equal(h_node_free(&a), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_orgs_bind_and_updates),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
