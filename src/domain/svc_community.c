@@ -15,6 +15,7 @@
 
 #include "domain/authz.h"
 #include "domain/svc.h"
+#include "domain/svc_directory.h"
 #include "obs/utf8.h"
 #include "util/uuid.h"
 
@@ -110,6 +111,9 @@ enum mz_err svc_community_add(struct store *st, const struct principal *p, const
         rc = mz_error_set(err, MZ_ECONFLICT, "/kind", "this node hosts a regional community already");
     if (!rc)
         rc = store_community_add(st, &c, err);
+    /* the node's directory goes to its regional community (docs/federation.md 2) */
+    if (!rc && !strcmp(kind, "regional"))
+        rc = svc_directory_share(st, &c, err);
     if (!rc)
         rc = store_commit(st, err);
     else

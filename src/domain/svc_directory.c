@@ -442,3 +442,79 @@ enum mz_err svc_directory_comm(struct store *st, uint64_t *comm_out, struct mz_e
         *comm_out = comm;
     return rc;
 }
+
+struct local_orgs {
+    int64_t *id;
+    char (*ident)[STORE_IDENT_LEN];
+    size_t n, cap;
+    int oom;
+};
+
+static int note_local(void *ctx, const struct store_org *o)
+{
+    struct local_orgs *l = ctx;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        int64_t *id = realloc(l->id, cap * sizeof *id);
+        char(*ident)[STORE_IDENT_LEN];
+        if (id)
+            l->id = id;
+        ident = id ? realloc(l->ident, cap * sizeof *ident) : NULL;
+        if (!ident) {
+            l->oom = 1;
+            return 1;
+        }
+        l->ident = ident;
+        l->cap = cap;
+    }
+    l->id[l->n] = o->id;
+    snprintf(l->ident[l->n++], STORE_IDENT_LEN, "%s", o->identity);
+    return 0;
+}
+
+struct newest_own {
+    int64_t owner;
+    char vkey[STIX_VKEY_LEN];
+    int64_t seq;
+};
+
+static int newest_own(void *ctx, const struct store_version *v)
+{
+    struct newest_own *f = ctx;
+
+    if (v->owner_org == f->owner && v->owner_user == 0 && strcmp(v->vkey, f->vkey) > 0) {
+        snprintf(f->vkey, sizeof f->vkey, "%s", v->vkey);
+        f->seq = v->seq;
+    }
+    return 0;
+}
+
+enum mz_err svc_directory_share(struct store *st, const struct store_community *c, struct mz_error *err)
+{
+    struct local_orgs l;
+    enum mz_err rc;
+
+    memset(&l, 0, sizeof l);
+    rc = store_node_orgs(st, 0, note_local, &l, err);
+    if (!rc && l.oom)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    for (size_t i = 0; !rc && i < l.n; i++) {
+        struct newest_own f;
+        struct store_share sh;
+        memset(&f, 0, sizeof f);
+        f.owner = l.id[i];
+        rc = store_id_versions(st, l.ident[i], newest_own, &f, err);
+        if (rc || !f.seq)
+            continue; /* no directory identity (a store from before them) */
+        memset(&sh, 0, sizeof sh);
+        sh.seq = f.seq;
+        sh.bit = c->bit;
+        sh.by_user = 0;
+        sh.by_org = l.id[i];
+        rc = store_share_add(st, &sh, NULL, NULL, err);
+    }
+    free(l.id);
+    free(l.ident);
+    return rc;
+}

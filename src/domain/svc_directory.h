@@ -111,4 +111,10 @@ enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const
  * section 2). */
 enum mz_err svc_directory_comm(struct store *st, uint64_t *comm_out, struct mz_error *err);
 
+/* Share the newest version of each of this node's organisations' directory
+ * identities into community c (a regional community just made here), inside the
+ * caller's transaction: a share record each, by the node (user 0) for the
+ * organisation, and its grant (docs/model.md R11.3). */
+enum mz_err svc_directory_share(struct store *st, const struct store_community *c, struct mz_error *err);
+
 #endif

@@ -15,9 +15,15 @@
  *     no peer here, and one that is an organisation of b (homed here); nothing of them
  *     is stored; b's analyst still cannot post an identity object under a bound
  *     remote organisation's id (ingest: the node maintains it).
+ *   - the node's directory goes into its regional community: identities written before
+ *     `community add --kind regional` (shared into it by the node) and after, served
+ *     in the community's TAXII collection.
+ *   - `peer orgs` of a peer that is unreachable or misbehaves (tests/taxii/taxii_server.py
+ *     standing for a mreza node: an HTML page, endless empty pages, objects without
+ *     x_mreza_meta, no mreza-direct view) ends with exit 1 and the fed code named.
  * Every test failed before this work: `peer orgs` and `org set --full-name` were
  * unknown (exit 2), `peer bind` wanted --name, and a peer's identity objects were
- * refused as `community` and never stored. */
+ * refused as `community` and never stored; the directory was in national only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +36,9 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "harness_fed.h"
+
+#define SERVER "tests/taxii/taxii_server.py"
 
 static struct h_tls T;
 
@@ -377,11 +386,142 @@ static void test_refusals(void **state)
     assert_int_equal(h_node_free(&a), 0);
 }
 
+/* The identities of the node's directory in its regional community: those written
+ * before the community was made (shared into it by the node) and after (posted into
+ * it), served in its TAXII collection to a member. */
+static void test_regional_directory(void **state)
+{
+    struct hnode a;
+    char id_cirt[80], id_bank[80], key[64], uuid[40], path[200], where[300], *out = NULL, *p;
+    const char *add[] = {"community", "add", "regional", "--kind", "regional", "--title", "WB CSIRTs", NULL};
+    const char *mem[] = {"community", "member", "add", "regional", "a-cirt", NULL};
+    struct hresp r;
+
+    (void)state;
+    h_node_init(&a);
+    org_add(&a, "a-cirt", NULL, "national-csirt", NULL, NULL);
+    h_add_user(&a, "analyst@a-cirt", "a-cirt", "analyst", key);
+    h_identity(&a, "org", "a-cirt", id_cirt);
+    assert_int_equal(cli(&a, add, &out, NULL), 0);
+    p = strstr(out, "collection ");
+    assert_non_null(p);
+    snprintf(uuid, sizeof uuid, "%.36s", p + 11);
+    free(out);
+    assert_int_equal(cli(&a, mem, NULL, NULL), 0);
+    org_add(&a, "a-bank", NULL, "operator", "banking", NULL);
+    h_identity(&a, "org", "a-bank", id_bank);
+    snprintf(where, sizeof where,
+             "type='identity' AND stix_id IN ('%s','%s') AND (comm & (1 << (SELECT bit FROM communities WHERE "
+             "name='regional'))) != 0",
+             id_cirt, id_bank);
+    assert_int_equal(h_db_count(&a, where), 2);
+    h_start(&a, NULL);
+    snprintf(path, sizeof path, "/taxii2/api/collections/%s/objects/?match%%5Btype%%5D=identity", uuid);
+    memset(&r, 0, sizeof r);
+    {
+        const char *hdr[] = {"Accept: application/taxii+json;version=2.1", NULL};
+        assert_int_equal(h_http_hdr(&a, "GET", path, key, hdr, NULL, 0, &r), 200);
+    }
+    assert_non_null(strstr(r.body, id_cirt));
+    assert_non_null(strstr(r.body, id_bank));
+    hresp_free(&r);
+    assert_int_equal(h_node_free(&a), 0);
+}
+
+/* `peer orgs` of a peer that cannot be reached or misbehaves: exit 1, the fed code
+ * named, nothing bound. */
+static void test_hostile_peers(void **state)
+{
+    struct hnode b;
+    struct h_py direct, plain;
+    char url_d[128], url_p[128], cert[300], key[300], ca[300], *out = NULL, *err = NULL;
+    const char *args_d[] = {"--mode", "html_error", "--generate", "3", "--alias", "mreza-direct", "--cert",
+                            h_tls_file(&T, "node", "pem", cert), "--key", h_tls_file(&T, "node", "key", key), NULL};
+    const char *args_p[] = {"--mode", "compliant", "--generate", "3", "--cert", cert, "--key", key, NULL};
+    const char *add_gone[] = {"peer", "add", "gone", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
+    const char *add_d[] = {"peer", "add", "odd", "--url", url_d, "--ca-file", h_tls_file(&T, "ca", "pem", ca), NULL};
+    const char *add_p[] = {"peer", "add", "plain", "--url", url_p, "--ca-file", ca, NULL};
+    const char *add_t[] = {"peer", "add", "feed", "--kind", "taxii", "--url", url_p, "--ca-file",
+                           ca, "--org", "identity--feed0000-0000-4000-8000-000000000001", NULL};
+    const char *orgs_gone[] = {"peer", "orgs", "gone", "--set", "sync.retries=0", NULL};
+    const char *orgs_d[] = {"peer", "orgs", "odd", "--set", "sync.retries=0", NULL};
+    const char *bind_d[] = {"peer", "bind", "odd", "--all-from-directory", "--set", "sync.retries=0", NULL};
+    const char *orgs_p[] = {"peer", "orgs", "plain", "--set", "sync.retries=0", NULL};
+    const char *orgs_t[] = {"peer", "orgs", "feed", NULL};
+    const char *orgs_none[] = {"peer", "orgs", "nobody", NULL};
+    const char *bind_none[] = {"peer", "bind", "odd", NULL};
+
+    (void)state;
+    h_node_init(&b);
+    h_add_org(&b, "b-cirt", "ME", "national-csirt");
+    h_py_start(&direct, SERVER, args_d);
+    h_py_start(&plain, SERVER, args_p);
+    snprintf(url_d, sizeof url_d, "https://127.0.0.1:%u/api1/", direct.port);
+    snprintf(url_p, sizeof url_p, "https://127.0.0.1:%u/api1/", plain.port);
+    assert_int_equal(cli(&b, add_gone, NULL, NULL), 0);
+    assert_int_equal(cli(&b, add_d, NULL, NULL), 0);
+    assert_int_equal(cli(&b, add_p, NULL, NULL), 0);
+    assert_int_equal(cli(&b, add_t, NULL, NULL), 0);
+
+    assert_int_equal(cli(&b, orgs_gone, &out, &err), 1);
+    assert_non_null(strstr(err, "peer gone: network: "));
+    free(out);
+    free(err);
+    /* an HTML page where the identities should be */
+    assert_int_equal(cli(&b, orgs_d, &out, &err), 1);
+    assert_non_null(strstr(err, "peer odd: content_type: "));
+    free(out);
+    free(err);
+    assert_int_equal(cli(&b, bind_d, &out, &err), 1);
+    assert_non_null(strstr(err, "peer odd: content_type: "));
+    free(out);
+    free(err);
+    /* pages with no end and nothing in them */
+    h_py_cmd(&direct, "mode empty_more");
+    assert_true(h_py_wait(&direct, "mode", 5000, NULL, 0));
+    assert_int_equal(cli(&b, orgs_d, &out, &err), 1);
+    assert_non_null(strstr(err, "peer odd: empty_pages: "));
+    free(out);
+    free(err);
+    /* objects without their owners: no mreza node */
+    h_py_cmd(&direct, "mode compliant");
+    assert_true(h_py_wait(&direct, "mode", 5000, NULL, 0));
+    assert_int_equal(cli(&b, orgs_d, &out, &err), 1);
+    assert_non_null(strstr(err, "peer odd: bad_json: "));
+    free(out);
+    free(err);
+    /* no mreza-direct view: the key is no peer key there */
+    assert_int_equal(cli(&b, orgs_p, &out, &err), 1);
+    assert_non_null(strstr(err, "peer plain: not_found: "));
+    assert_non_null(strstr(err, "lists no mreza-direct view"));
+    free(out);
+    free(err);
+    /* a taxii peer publishes no directory; an unknown peer; bind without an organisation */
+    assert_int_equal(cli(&b, orgs_t, &out, &err), 1);
+    assert_non_null(strstr(err, "only a mreza node publishes a directory"));
+    free(out);
+    free(err);
+    assert_int_equal(cli(&b, orgs_none, &out, &err), 1);
+    assert_non_null(strstr(err, "nobody"));
+    free(out);
+    free(err);
+    assert_int_equal(cli(&b, bind_none, &out, &err), 2);
+    free(out);
+    free(err);
+    assert_int_equal(h_db_count(&b, NULL) >= 0, 1);
+    assert_string_equal(org_line(&b, "odd"), "");
+    h_py_stop(&direct);
+    h_py_stop(&plain);
+    h_node_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orgs_bind_and_updates),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_regional_directory),
+        cmocka_unit_test(test_hostile_peers),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
 

@@ -247,8 +247,11 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(202, status)
 
     def collection(self):
-        return {"id": COLLECTION, "title": "test collection", "can_read": True, "can_write": True,
-                "media_types": ["application/stix+json;version=2.1"]}
+        c = {"id": COLLECTION, "title": "test collection", "can_read": True, "can_write": True,
+             "media_types": ["application/stix+json;version=2.1"]}
+        if self.server.alias:
+            c["alias"] = self.server.alias
+        return c
 
     def manifest(self, st, q):
         items = [{"id": o.get("id"), "date_added": d, "version": o.get("modified", d),
@@ -450,6 +453,7 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--client-ca")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--alias", help="the collection's alias (mreza-direct: it stands for a mreza node's view)")
     args = ap.parse_args()
 
     ctx = None
@@ -464,6 +468,7 @@ def main():
     st.repeat_offset = 0
     server = Server(("127.0.0.1", args.port), Handler, ctx)
     server.state = st
+    server.alias = args.alias
     port = server.server_address[1]
     server.base_url = "%s://127.0.0.1:%d" % ("https" if ctx else "http", port)
     threading.Thread(target=control, args=(st, server), daemon=True).start()
