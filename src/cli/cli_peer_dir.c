@@ -151,7 +151,7 @@ int cli_peer_bind_dir(struct cli_args *a, struct store *st, const struct princip
     }
     for (size_t i = 0; !rc && i < l.n; i++) {
         const struct svc_dir_entry *e = &l.e[i];
-        if (e->state == SVC_DIR_BOUND_HERE && (!id || !strcasecmp(e->identity, id)))
+        if (e->bound_now)
             printf("bound %s (%s, %s %s%s%s) to peer %s\n", e->here, e->identity,
                    e->country[0] ? e->country : "-", e->kind, e->full_name[0] ? ": " : "", e->full_name, peer);
     }

@@ -264,7 +264,9 @@ enum mz_err svc_directory_bind(struct store *st, const struct principal *p, cons
     }
     if (!rc && n_conflicts)
         rc = mz_error_set(err, MZ_ECONFLICT, "/org",
-                          "%s%s; one node speaks for an organisation (mreza peer unbind first)%s", conflicts,
+                          "%s%s; one node speaks for an organisation (unbind it from the other peer first; an "
+                          "organisation of this node is no peer's)%s",
+                          conflicts,
                           strlen(conflicts) >= sizeof conflicts - 65 ? "…" : "", one ? "" : ": nothing was bound");
     for (size_t i = 0; !rc && i < l->n; i++) {
         struct svc_dir_entry *e = &l->e[i];
@@ -275,6 +277,7 @@ enum mz_err svc_directory_bind(struct store *st, const struct principal *p, cons
         rc = svc_peer_bind_in(st, &n, e->identity, one ? new_name : NULL, &prof, &o, err);
         if (!rc) {
             bound++;
+            e->bound_now = 1;
             e->state = SVC_DIR_BOUND_HERE;
             snprintf(e->here, sizeof e->here, "%s", o.name);
         }

@@ -50,6 +50,7 @@ struct svc_dir_entry {
     enum svc_dir_state state;
     char here[STORE_NAME_LEN];        /* the organisation's handle here, "" when unknown */
     char other_peer[STORE_NODE_NAME_LEN]; /* SVC_DIR_BOUND_OTHER: that peer */
+    int bound_now;                    /* svc_directory_bind bound it */
 };
 
 /* A peer's directory: entries by identity, the newest version of each. Heap; freed

@@ -12,8 +12,10 @@
  *     --full-name` at a, the new name: b's remote organisation takes it (its handle
  *     stays);
  *   - refused and counted (`refused.owner`): the identity of an organisation bound to
- *     no peer here, and one that is an organisation of b (homed here); nothing of them
- *     is stored; b's analyst still cannot post an identity object under a bound
+ *     no peer here, one that is an organisation of b (homed here), and the identity
+ *     and an indicator of one bound to another peer; nothing of them is stored;
+ *     binding from a's directory an organisation of b or one bound to another peer is
+ *     refused; b's analyst still cannot post an identity object under a bound
  *     remote organisation's id (ingest: the node maintains it).
  *   - the node's directory goes into its regional community: identities written before
  *     `community add --kind regional` (shared into it by the node) and after, served
@@ -39,6 +41,7 @@
 #include "harness_fed.h"
 
 #define SERVER "tests/taxii/taxii_server.py"
+#define OTHER_IND "indicator--7e000000-0000-4000-8000-0000000000d1"
 
 static struct h_tls T;
 
@@ -332,8 +335,12 @@ static void test_orgs_bind_and_updates(void **state)
 static void test_refusals(void **state)
 {
     struct hnode a, b;
-    char id_cirt[80], id_free[80], id_local[80], *out = NULL, *err = NULL;
+    char id_cirt[80], id_free[80], id_local[80], id_other[80], key_other[64], body[1024], *out = NULL, *err = NULL;
     const char *bind_one[] = {"peer", "bind", "nodea", id_cirt, NULL};
+    const char *add_c[] = {"peer", "add", "nodec", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
+    const char *bind_c[] = {"peer", "bind", "nodec", id_other, "--name", "c-other", NULL};
+    const char *bind_other[] = {"peer", "bind", "nodea", id_other, NULL};
+    struct hresp r;
     const char *bind_local[] = {"peer", "bind", "nodea", id_local, NULL};
     const char *bind_all[] = {"peer", "bind", "nodea", "--all-from-directory", NULL};
     json_t *doc, *orgs;
@@ -348,10 +355,25 @@ static void test_refusals(void **state)
     org_add(&a, "a-dup", "claims b-cirt", "national-csirt", NULL, id_local); /* b's organisation's identity */
     h_identity(&a, "org", "a-cirt", id_cirt);
     h_identity(&a, "org", "a-free", id_free);
+    org_add(&a, "a-other", NULL, "operator", NULL, NULL);
+    h_identity(&a, "org", "a-other", id_other);
+    h_add_user(&a, "analyst@a-other", "a-other", "analyst", key_other);
     peer_up(&a, &b);
+    /* a-other is bound to another peer here; it posts a CLEAR indicator at a */
+    assert_int_equal(cli(&b, add_c, NULL, NULL), 0);
+    assert_int_equal(cli(&b, bind_c, NULL, NULL), 0);
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":\"2025-01-01T00:00:00.000Z\","
+             "\"modified\":\"2025-01-01T00:00:00.000Z\",\"name\":\"other\",\"pattern\":\"[domain-name:value = "
+             "'other.example']\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\","
+             "\"object_marking_refs\":[\"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487\"]}",
+             OTHER_IND);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(h_http(&a, "POST", "/api/v1/objects", key_other, body, strlen(body), &r), 201);
+    hresp_free(&r);
 
     orgs = orgs_json(&b, &doc);
-    assert_int_equal(json_array_size(orgs), 3);
+    assert_int_equal(json_array_size(orgs), 4);
     assert_string_equal(str(entry(orgs, id_local), "binding"), "local");
     assert_string_equal(str(entry(orgs, id_local), "org"), "b-cirt");
     assert_string_equal(str(entry(orgs, id_free), "binding"), "not_bound");
@@ -365,13 +387,19 @@ static void test_refusals(void **state)
     free(out);
     free(err);
     assert_non_null(strstr(org_line(&b, "b-cirt"), "ME national-csirt"));
+    /* a peer claiming an organisation bound to another peer is refused */
+    assert_int_equal(cli(&b, bind_other, &out, &err), 1);
+    assert_non_null(strstr(err, "is bound to peer nodec"));
+    free(out);
+    free(err);
     assert_int_equal(cli(&b, bind_one, NULL, NULL), 0);
 
-    /* a sync: a-cirt's identity stored; a-free's (bound to no peer) and a-dup's (homed
-     * here) refused as owner and not stored */
+    /* a sync: a-cirt's identity stored; a-free's (bound to no peer), a-dup's (homed
+     * here), a-other's and its indicator (bound to nodec) refused as owner, not stored */
     assert_int_equal(sync_a(&b, &out), 0);
     free(out);
-    assert_int_equal(refused_owner(&b), 2);
+    assert_int_equal(refused_owner(&b), 4);
+    assert_int_equal(h_db_count(&b, "stix_id='" OTHER_IND "'"), 0);
     assert_int_equal(h_db_count(&b, "type='identity' AND via=(SELECT id FROM nodes WHERE name='nodea')"), 1);
     {
         char where[200];
