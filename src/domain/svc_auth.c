@@ -401,7 +401,16 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
         rc = store_begin(st, err);
     if (rc)
         return rc;
-    rc = store_org_add(st, &org, err);
+    /* a given identity: nobody's here yet (an organisation's or a user's) */
+    if (in->identity) {
+        int64_t owner_org = 0, owner_user = 0;
+        rc = store_identity_owner(st, org.identity, &owner_org, &owner_user, NULL) == MZ_OK
+                 ? mz_error_set(err, MZ_ECONFLICT, "/identity", "identity %s is %s here already", org.identity,
+                                owner_user ? "a user's" : "an organisation's")
+                 : MZ_OK;
+    }
+    if (!rc)
+        rc = store_org_add(st, &org, err);
     /* every organisation of the node is a read+write member of its national
      * community (docs/federation.md section 2) */
     if (!rc)

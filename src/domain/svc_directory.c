@@ -346,10 +346,38 @@ static int same_text(struct store *st, int64_t seq, const json_t *obj, struct mz
     return same;
 }
 
-enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const char *collection, json_t *obj,
-                                           const struct stix_info *info, const char *owner,
-                                           const char *remote_added, struct mz_error *err)
+/* The communities a received identity's meta entry states that are hosted here and
+ * admit it as a GREEN version is admitted (svc_sync.c): homed at the sender (its
+ * word: the home shares its directory into its regional community), or where the
+ * organisation writes. */
+struct stated {
+    json_t *list;
+    int64_t node;
+    uint64_t writes, bits;
+};
+
+static int stated_one(void *ctx, const struct store_community *c)
 {
+    struct stated *s = ctx;
+    size_t i;
+    json_t *u;
+
+    json_array_foreach(s->list, i, u) {
+        const char *v = json_string_value(u);
+        if (v && !strcasecmp(v, c->uuid) && c->bit >= 0 && c->bit < 64 &&
+            ((c->home_node > 0 && c->home_node == s->node) || (s->writes & ((uint64_t)1 << c->bit))))
+            s->bits |= (uint64_t)1 << c->bit;
+    }
+    return 0;
+}
+
+enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const char *collection, json_t *obj,
+                                           const struct stix_info *info, json_t *meta, const char *remote_added,
+                                           struct mz_error *err)
+{
+    const char *owner = json_string_value(json_object_get(meta, "owner"));
+    struct stated comm = {json_object_get(meta, "communities"), node, 0, 0};
+    uint64_t reads = 0;
     struct svc_dir_entry e;
     struct held h;
     struct store_org o;
@@ -370,6 +398,10 @@ enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const
     /* its directory record: TLP:GREEN, an organisation's */
     if (!svc_directory_entry(obj, NULL, &e) || tlp_decide(info->tlp, info->tlp_granular).level != TLP_GREEN)
         return SVC_DIR_REFUSED_TLP;
+    /* into national, and the communities stated that admit it */
+    if (json_array_size(comm.list) &&
+        (store_org_comm(st, org, &reads, &comm.writes, err) || store_community_list(st, stated_one, &comm, err)))
+        return SVC_DIR_FAIL;
     memset(&h, 0, sizeof h);
     h.owner = org;
     h.vkey = info->version_key;
@@ -385,7 +417,8 @@ enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const
         return SVC_DIR_FAIL;
     }
     /* the node's write (as svc_auth.c writes its own organisations' identities), GREEN
-     * in the national community: read here as the node's own directory is */
+     * in the national community (read here as the node's own directory is) and the
+     * stated communities that admit it */
     memset(&wctx, 0, sizeof wctx);
     wctx.owner_org = org;
     memset(&in, 0, sizeof in);
@@ -396,7 +429,7 @@ enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const
     in.created_by = info->created_by_ref;
     in.attested = info->created_by_ref && !strcasecmp(info->created_by_ref, info->id);
     in.tlp = TLP_GREEN;
-    in.comm = STORE_COMM_NATIONAL;
+    in.comm = STORE_COMM_NATIONAL | comm.bits;
     in.body = text;
     in.body_len = strlen(text);
     in.match_plan = -1;

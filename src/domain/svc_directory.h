@@ -98,14 +98,16 @@ enum svc_dir_verdict {
     SVC_DIR_FAIL            /* a store error (err set): the page fails */
 };
 
-/* Inside a pulled or pushed page's transaction (svc_sync.c): obj, an identity
- * object validated into info that mreza peer node states is owned by `owner` (its
- * x_mreza_meta), received through collection (remote_added: the peer's date_added,
- * or NULL). SVC_DIR_NOT_MINE unless owner is the object's own id (an organisation's
- * identity: its directory record). */
+/* Inside a pulled or pushed page's transaction (svc_sync.c): obj, an object
+ * validated into info that mreza peer node sent with meta (its x_mreza_meta entry:
+ * owner, communities), received through collection (remote_added: the peer's
+ * date_added, or NULL). SVC_DIR_NOT_MINE unless it is an identity whose owner is
+ * its own id (an organisation's identity: its directory record). Stored into the
+ * national community and those stated that are hosted here and admit it as a GREEN
+ * version is admitted (homed at the sender, or where the organisation writes). */
 enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const char *collection, json_t *obj,
-                                           const struct stix_info *info, const char *owner,
-                                           const char *remote_added, struct mz_error *err);
+                                           const struct stix_info *info, json_t *meta, const char *remote_added,
+                                           struct mz_error *err);
 
 /* The communities an identity of the node's directory is shared into: national, and
  * the community of kind regional homed here if there is one (docs/federation.md

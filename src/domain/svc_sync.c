@@ -386,7 +386,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
      * write, not an owner's ingest (domain/svc_directory.c) */
     if (!taxii) {
         enum svc_dir_verdict dv = svc_directory_receive(a->st, a->sub->node, a->sub->collection, obj, &info,
-                                                        mowner, remote_added, err);
+                                                        meta, remote_added, err);
         if (dv != SVC_DIR_NOT_MINE) {
             v = dv == SVC_DIR_STORED ? V_STORED : dv == SVC_DIR_DUPLICATE ? V_DUPLICATE
                 : dv == SVC_DIR_REFUSED_OWNER ? V_OWNER : dv == SVC_DIR_REFUSED_TLP ? V_TLP

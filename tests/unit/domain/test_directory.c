@@ -13,7 +13,8 @@
  *     owner: rs-cert's identity (bound to rs), an unknown organisation's, al-cert's
  *     (homed here); refused as tlp: an AMBER one of me-cirt's; again: a duplicate;
  *     the same version with other content: a conflict; an older version arriving
- *     late is stored and changes nothing.
+ *     late is stored and changes nothing; stated into a community joined from the
+ *     sender (its home), it is stored there too, else in national alone.
  * Each failed before this work: the page refused every identity as `community`. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +39,7 @@
 #define IDENT_ME "identity--1f0c0000-0000-4000-8000-0000000000aa"
 #define IDENT_RS "identity--2f0c0000-0000-4000-8000-0000000000bb"
 #define IDENT_ELSE "identity--3f0c0000-0000-4000-8000-0000000000cc"
+#define REGIONAL "0b6f0000-0000-4000-8000-0000000000ee"
 
 struct fx {
     char dir[64];
@@ -197,6 +199,38 @@ static int entry_of(const char *obj_text, const char *meta_text, struct svc_dir_
     ",\"object_marking_refs\":[\"" marking "\"]}"
 #define META_SELF "{\"owner\":\"" IDENT_ME "\"}"
 
+/* The home's identity stated into a community joined from it is stored there too
+ * (its word, as for a GREEN version); one stated by a peer that is not the
+ * community's home, of an organisation that does not write there: national only. */
+static void test_receive_into_joined_community(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct store_community c;
+    struct mz_error err;
+    char objs[4096] = "", metas[2048] = "", m[256];
+
+    assert_int_equal(svc_community_join(f->st, &f->console, "regional", REGIONAL, "me", &c, &err), MZ_OK);
+    ident(objs, metas, sizeof objs, IDENT_ME, IDENT_ME, "2025-01-02T00:00:00.000Z", "ME-CIRT", "national-csirt",
+          TLP_GREEN);
+    snprintf(m, sizeof m, "\"communities\":[\"%s\"]", REGIONAL);
+    memcpy(strstr(metas, "\"communities\":[]"), m, strlen(m) + 1);
+    strcat(metas, "}");
+    assert_int_equal(apply(f, f->me, objs, metas, &out), MZ_OK);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id='" IDENT_ME "' AND comm = 1 | (1 << (SELECT bit "
+                          "FROM communities WHERE name='regional'))"),
+                     1);
+    objs[0] = metas[0] = '\0';
+    ident(objs, metas, sizeof objs, IDENT_RS, IDENT_RS, "2025-01-02T00:00:00.000Z", "RS-CERT", "national-csirt",
+          TLP_GREEN);
+    memcpy(strstr(metas, "\"communities\":[]"), m, strlen(m) + 1);
+    strcat(metas, "}");
+    assert_int_equal(apply(f, f->rs, objs, metas, &out), MZ_OK);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id='" IDENT_RS "' AND comm = 1"), 1);
+}
+
 static void test_entry_hostile(void **state)
 {
     struct svc_dir_entry e;
@@ -315,6 +349,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entry_hostile),
         cmocka_unit_test_setup_teardown(test_receive, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_receive_into_joined_community, fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);
