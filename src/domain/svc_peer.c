@@ -371,7 +371,7 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
             *out = o;
         return MZ_OK; /* bound already */
     }
-    if (home > 0 && store_node_by_id(st, home, &other, NULL) == MZ_OK)
+    if (home > 0 && home != n->id && store_node_by_id(st, home, &other, NULL) == MZ_OK)
         return mz_error_set(err, MZ_ECONFLICT, "/org",
                             "organisation %s is bound to peer %s: one peer speaks for an organisation "
                             "(mreza peer unbind %s %s first)",

@@ -276,6 +276,9 @@ static void test_orgs_bind_and_updates(void **state)
     free(out);
     assert_non_null(strstr(org_line(&b, "a-cirt"), "AL national-csirt"));
     assert_non_null(strstr(org_line(&b, "a-cirt"), "AL-CIRT National"));
+    /* again: bound already, its profile taken again */
+    assert_int_equal(cli(&b, bind_one, &out, NULL), 0);
+    free(out);
 
     /* the conflict gone, every one not bound yet */
     assert_int_equal(cli(&b, unbind_c, NULL, NULL), 0);
