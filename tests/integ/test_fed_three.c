@@ -428,7 +428,12 @@ static void test_stopped_node_catches_up(void **state)
 #define ROUND_TRIP                                                                                                 \
     "SELECT count(*) FROM objects WHERE seq IN (SELECT seq FROM received) AND owner_org IN (SELECT id FROM orgs " \
     "WHERE node=0)"
-#define ALL_ROWS "SELECT (SELECT count(*) FROM objects) || ' ' || (SELECT count(*) FROM received)"
+/* every row but the node's own campaign groupings (docs/model.md R11.6), which its
+ * engine records in the background once reports of several countries meet (the
+ * directory gives remote organisations their countries): no sync writes them */
+#define ALL_ROWS                                                                                                   \
+    "SELECT (SELECT count(*) FROM objects WHERE NOT (owner_org = 0 AND type = 'grouping')) || ' ' || (SELECT "      \
+    "count(*) FROM received)"
 
 /* 8. Agreement, no round trip, no echo. */
 static void test_agreement(void **state)
