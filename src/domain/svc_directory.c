@@ -444,11 +444,16 @@ enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const
         rc = store_received_add(st, info->id, org, info->version_key, node, collection, remote_added, err);
     /* the newest version is the organisation's profile here (its handle stays) */
     if (!rc && strcmp(info->version_key, h.newest) > 0) {
+        struct store_node n;
         rc = store_org_by_id(st, org, &o, err);
+        if (!rc)
+            rc = store_node_by_id(st, node, &n, err);
         if (!rc) {
             if (e.full_name[0])
                 snprintf(o.full_name, sizeof o.full_name, "%s", e.full_name);
-            if (e.country[0])
+            /* the peer's country, when the operator set one, bounds its organisations'
+             * (docs/model.md R10: a remote organisation's country is the operator's) */
+            if (e.country[0] && (!n.country[0] || !strcmp(n.country, e.country)))
                 snprintf(o.country, sizeof o.country, "%s", e.country);
             snprintf(o.sector, sizeof o.sector, "%s", e.sector);
             snprintf(o.kind, sizeof o.kind, "%s", e.kind);

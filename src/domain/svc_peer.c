@@ -301,6 +301,19 @@ static int uuid_ok(const char *id)
     return 1;
 }
 
+/* The country a remote organisation of peer n takes from profile (its directory):
+ * profile's, unless the operator gave the peer a country and profile says another
+ * (docs/model.md R10: a remote organisation's country is the operator's word; a
+ * peer does not spread its organisations over countries it is not in); else
+ * fallback. */
+static const char *profile_country(const struct store_node *n, const struct store_org *profile,
+                                   const char *fallback)
+{
+    if (!profile || !profile->country[0])
+        return fallback;
+    return n->country[0] && strcmp(n->country, profile->country) ? n->country : profile->country;
+}
+
 /* A handle for a remote organisation seen first: profile's (its home's handle) when
  * it is free here, else PEER-HANDLE when that is, else PEER-<8 hex of the id>. */
 static void pick_handle(struct store *st, const struct store_node *n, const char *org, const struct store_org *profile,
@@ -349,7 +362,7 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
         snprintf(o.identity, sizeof o.identity, "%s", org);
         for (char *c = o.identity; *c; c++)
             *c = (char)tolower((unsigned char)*c);
-        snprintf(o.country, sizeof o.country, "%s", profile && profile->country[0] ? profile->country : n->country);
+        snprintf(o.country, sizeof o.country, "%s", profile_country(n, profile, n->country));
         snprintf(o.sector, sizeof o.sector, "%s", profile ? profile->sector : "");
         snprintf(o.kind, sizeof o.kind, "%s", profile && profile->kind[0] ? profile->kind : "other");
         rc = store_org_add(st, &o, err);
@@ -388,9 +401,11 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
     rc = store_org_set_node(st, o.id, n->id, err);
     if (!rc && profile) {
         /* its directory's word, over what was made by hand (the handle stays) */
-        snprintf(o.full_name, sizeof o.full_name, "%s", profile->full_name[0] ? profile->full_name : o.full_name);
-        if (profile->country[0])
-            snprintf(o.country, sizeof o.country, "%s", profile->country);
+        const char *cc = profile_country(n, profile, NULL);
+        if (profile->full_name[0])
+            snprintf(o.full_name, sizeof o.full_name, "%s", profile->full_name);
+        if (cc)
+            snprintf(o.country, sizeof o.country, "%s", cc);
         snprintf(o.sector, sizeof o.sector, "%s", profile->sector);
         if (profile->kind[0])
             snprintf(o.kind, sizeof o.kind, "%s", profile->kind);

@@ -13,7 +13,8 @@
  *     owner: rs-cert's identity (bound to rs), an unknown organisation's, al-cert's
  *     (homed here); refused as tlp: an AMBER one of me-cirt's; again: a duplicate;
  *     the same version with other content: a conflict; an older version arriving
- *     late is stored and changes nothing; stated into a community joined from the
+ *     late is stored and changes nothing; a country other than the peer's (its
+ *     --country, the operator's word: docs/model.md R10) is not taken; stated into a community joined from the
  *     sender (its home), it is stored there too, else in national alone.
  * Each failed before this work: the page refused every identity as `community`. */
 #include <setjmp.h>
@@ -342,6 +343,16 @@ static void test_receive(void **state)
     assert_string_equal(o.full_name, "ME-CIRT renamed");
     assert_string_equal(o.kind, "police");
     assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id='" IDENT_ME "' AND via=1"), 3);
+    /* a country other than the peer's (peer add --country ME): the operator's stays */
+    objs[0] = metas[0] = '\0';
+    ident(objs, metas, sizeof objs, IDENT_ME, IDENT_ME, "2025-01-06T00:00:00.000Z", "ME-CIRT abroad", "police",
+          TLP_GREEN);
+    memcpy(strstr(objs, "\"x_mreza_country\":\"ME\""), "\"x_mreza_country\":\"AL\"", 21);
+    assert_int_equal(apply(f, f->me, objs, metas, &out), MZ_OK);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(store_org_by_name(f->st, "me-cirt", &o, &err), MZ_OK);
+    assert_string_equal(o.full_name, "ME-CIRT abroad");
+    assert_string_equal(o.country, "ME");
 }
 
 int main(void)
