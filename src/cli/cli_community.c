@@ -102,12 +102,20 @@ int cli_community(struct cli_args *a)
                    c.name, c.kind, c.uuid, c.name);
     } else if (!strcmp(a->pos[0], "join")) {
         struct store_community c;
-        if (fed_join(st, &console, a->pos[1], cli_opt(a, "peer"), &a->conf, &c, &err) != FED_OK)
+        int applied = 0;
+        if (fed_join(st, &console, a->pos[1], cli_opt(a, "peer"), &a->conf, &c, &applied, &err) != FED_OK) {
             rc = cli_fail(&err);
-        else
-            printf("joined %s (home: %s, collection %s); record which of this node's organisations are members "
-                   "with `mreza community member add %s ORG`\n",
-                   c.name, cli_opt(a, "peer"), c.uuid, c.name);
+        } else if (!applied) {
+            printf("joined %s (home: %s, collection %s); no roster of its home was applied yet: its members come "
+                   "with the home's roster at a `mreza sync` (the roster must be the node identity `mreza peer show "
+                   "%s` names)\n",
+                   c.name, cli_opt(a, "peer"), c.uuid, cli_opt(a, "peer"));
+        } else {
+            printf("joined %s (%s, home: %s, collection %s); roster of %s applied, members here:\n", c.name, c.kind,
+                   cli_opt(a, "peer"), c.uuid, c.roster_modified);
+            if (svc_community_members(st, &console, c.name, print_member, NULL, &err))
+                rc = cli_fail(&err);
+        }
     } else if (!strcmp(a->pos[0], "members")) {
         if (svc_community_members(st, &console, a->pos[1], print_member, NULL, &err))
             rc = cli_fail(&err);

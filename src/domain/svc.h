@@ -130,17 +130,21 @@ struct svc_community_new {
     const char *kind;        /* "regional" (at most one per node) or "other" (NULL) */
 };
 
-/* Add a community (this node its home), with no members; out (may be NULL) gets it. */
+/* Add a community (this node its home), with no members, and its first roster
+ * (svc_roster.h); out (may be NULL) gets it. */
 enum mz_err svc_community_add(struct store *st, const struct principal *p, const struct svc_community_new *in,
                               struct store_community *out, struct mz_error *err);
-/* Make organisation org a member of community with these directions (at least one),
- * or change the directions of a member. */
 /* Join community name homed at mreza peer `peer`: it is made here with the peer's
- * collection id uuid (so a sync's subscriptions match it) and the peer as its home.
- * Its members here: this node's own organisations, by member add (no roster yet).
- * MZ_ECONFLICT for a name or uuid taken, MZ_ENOTFOUND for no such peer (console). */
+ * collection id uuid (so a sync's subscriptions match it) and the peer as its home,
+ * with no members until the home's roster comes (`community join` applies it at once:
+ * svc_roster_join). MZ_ECONFLICT for a name or uuid taken, MZ_ENOTFOUND for no such
+ * peer (console). */
 enum mz_err svc_community_join(struct store *st, const struct principal *p, const char *name, const char *uuid,
                                const char *peer, struct store_community *out, struct mz_error *err);
+/* Make organisation org (local, or remote: bound to a peer) a member of community
+ * with these directions (at least one), or change the directions of a member; remove
+ * a member. On the community's home only (MZ_EFORBIDDEN, field "community", for one
+ * joined from a peer: its home decides); each change writes a new roster. */
 enum mz_err svc_community_member_set(struct store *st, const struct principal *p, const char *community,
                                      const char *org, int can_read, int can_write, struct mz_error *err);
 enum mz_err svc_community_member_remove(struct store *st, const struct principal *p, const char *community,

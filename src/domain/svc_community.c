@@ -4,10 +4,10 @@
  * rules/tlp.c work on. A community is a group of organisations that share TLP:GREEN;
  * membership is per organisation and has a direction (read, write, or both). This
  * node is the home of every community it adds; its operator alone decides their
- * members (docs/model.md R11.1). A community joined from a peer (`community join`)
- * keeps the home's UUID and names the peer as its home: here its operator records
- * the memberships of this node's own organisations only (no roster from the home
- * yet: docs/federation.md section 2).
+ * members (docs/model.md R11.1), and every change writes a new version of its
+ * roster (svc_roster.c), the list its peers apply. A community joined from a peer
+ * (`community join`) keeps the home's UUID and names the peer as its home: its
+ * members are the home's roster's, and a member add or remove here is refused.
  * What membership means for readers is rules/tlp.c's; nothing here decides TLP. */
 #include <ctype.h>
 #include <stdio.h>
@@ -16,6 +16,8 @@
 #include "domain/authz.h"
 #include "domain/svc.h"
 #include "domain/svc_directory.h"
+#include "domain/svc_int.h"
+#include "domain/svc_roster.h"
 #include "obs/utf8.h"
 #include "util/uuid.h"
 
@@ -115,6 +117,8 @@ enum mz_err svc_community_add(struct store *st, const struct principal *p, const
     if (!rc && !strcmp(kind, "regional"))
         rc = svc_directory_share(st, &c, err);
     if (!rc)
+        rc = svc_roster_publish(st, &c, err); /* its first roster: no members */
+    if (!rc)
         rc = store_commit(st, err);
     else
         store_rollback(st);
@@ -140,23 +144,20 @@ static enum mz_err member_args(struct store *st, const char *community, const ch
     return rc;
 }
 
-/* A community homed at a peer: its home decides the members; here the operator
- * records those of this node's own organisations only. */
-static enum mz_err joined_member_ok(struct store *st, const struct store_community *c, const struct store_org *o,
-                                    struct mz_error *err)
+/* A community homed at a peer: its home decides the members, and its roster says
+ * who they are here (svc_roster.c). */
+static enum mz_err joined_member_ok(struct store *st, const struct store_community *c, struct mz_error *err)
 {
-    int64_t home = 0;
-    enum mz_err rc;
+    struct store_node n;
 
     if (c->home_node == 0)
         return MZ_OK;
-    rc = store_org_node(st, o->id, &home, err);
-    if (!rc && home != 0)
-        rc = mz_error_set(err, MZ_EFORBIDDEN, "org",
-                          "%s is homed at a peer, and %s's members are decided on its home node: only this node's "
-                          "own organisations are recorded here",
-                          o->name, c->name);
-    return rc;
+    if (store_node_by_id(st, c->home_node, &n, NULL) != MZ_OK)
+        snprintf(n.name, sizeof n.name, "%lld", (long long)c->home_node);
+    return mz_error_set(err, MZ_EFORBIDDEN, "community",
+                        "%s is homed at peer %s, which decides its members: they come here with its roster "
+                        "(on %s: mreza community member add|remove %s ORG)",
+                        c->name, n.name, n.name, c->name);
 }
 
 enum mz_err svc_community_member_set(struct store *st, const struct principal *p, const char *community,
@@ -175,9 +176,11 @@ enum mz_err svc_community_member_set(struct store *st, const struct principal *p
         return rc;
     rc = member_args(st, community, org, &c, &o, err);
     if (!rc)
-        rc = joined_member_ok(st, &c, &o, err);
+        rc = joined_member_ok(st, &c, err);
     if (!rc)
         rc = store_member_set(st, c.id, o.id, can_read, can_write, err);
+    if (!rc)
+        rc = svc_roster_publish(st, &c, err);
     if (!rc)
         rc = store_commit(st, err);
     else
@@ -198,12 +201,46 @@ enum mz_err svc_community_member_remove(struct store *st, const struct principal
     if (rc)
         return rc;
     rc = member_args(st, community, org, &c, &o, err);
+    if (!rc)
+        rc = joined_member_ok(st, &c, err);
     if (!rc && (rc = store_member_remove(st, c.id, o.id, err)) == MZ_ENOTFOUND)
         mz_error_set(err, MZ_ENOTFOUND, "org", "%s is no member of %s", o.name, c.name);
+    if (!rc)
+        rc = svc_roster_publish(st, &c, err);
     if (!rc)
         rc = store_commit(st, err);
     else
         store_rollback(st);
+    return rc;
+}
+
+enum mz_err svc_community_join_in(struct store *st, const char *name, const char *uuid, const struct store_node *n,
+                                  struct store_community *out, struct mz_error *err)
+{
+    struct store_community c;
+    enum mz_err rc;
+
+    if (!name || !name_ok(name))
+        return mz_error_set(err, MZ_EINVAL, "/name",
+                            "a community's name is 2-%d characters of a-z, 0-9, '.', '-', '_'", STORE_COMM_NAME_LEN - 1);
+    for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++)
+        if (!strcmp(name, reserved_names[i]))
+            return mz_error_set(err, MZ_EINVAL, "/name", "'%s' names a TAXII view of the node", name);
+    if (!uuid || !mz_uuid_valid(uuid, strlen(uuid)))
+        return mz_error_set(err, MZ_EINVAL, "/uuid", "the peer's collection id is no UUID");
+    if (n->id <= 0 || strcmp(n->kind, "mreza"))
+        return mz_error_set(err, MZ_EINVAL, "/peer", "a community is joined from a mreza peer ('%s' is %s)", n->name,
+                            n->kind);
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.title, sizeof c.title, "%s (home: peer %s)", name, n->name);
+    snprintf(c.kind, sizeof c.kind, "other"); /* until its roster says */
+    for (size_t i = 0; uuid[i] && i + 1 < sizeof c.uuid; i++)
+        c.uuid[i] = (char)tolower((unsigned char)uuid[i]);
+    c.home_node = n->id;
+    rc = store_community_add(st, &c, err);
+    if (!rc && out)
+        *out = c;
     return rc;
 }
 
@@ -216,33 +253,14 @@ enum mz_err svc_community_join(struct store *st, const struct principal *p, cons
 
     if (rc)
         return rc;
-    if (!name || !name_ok(name))
-        return mz_error_set(err, MZ_EINVAL, "/name",
-                            "a community's name is 2-%d characters of a-z, 0-9, '.', '-', '_'", STORE_COMM_NAME_LEN - 1);
-    for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++)
-        if (!strcmp(name, reserved_names[i]))
-            return mz_error_set(err, MZ_EINVAL, "/name", "'%s' names a TAXII view of the node", name);
-    if (!uuid || !mz_uuid_valid(uuid, strlen(uuid)))
-        return mz_error_set(err, MZ_EINVAL, "/uuid", "the peer's collection id is no UUID");
-    memset(&c, 0, sizeof c);
     rc = store_begin(st, err);
     if (rc)
         return rc;
     rc = store_node_by_name(st, peer ? peer : "", &n, err);
     if (rc == MZ_ENOTFOUND)
         mz_error_set(err, MZ_ENOTFOUND, "/peer", "no peer is called '%.64s' (mreza peer list)", peer ? peer : "");
-    else if (!rc && (n.id <= 0 || strcmp(n.kind, "mreza")))
-        rc = mz_error_set(err, MZ_EINVAL, "/peer", "a community is joined from a mreza peer ('%s' is %s)", n.name,
-                          n.kind);
-    if (!rc) {
-        snprintf(c.name, sizeof c.name, "%s", name);
-        snprintf(c.title, sizeof c.title, "%s (home: peer %s)", name, n.name);
-        snprintf(c.kind, sizeof c.kind, "other");
-        for (size_t i = 0; uuid[i] && i + 1 < sizeof c.uuid; i++)
-            c.uuid[i] = (char)tolower((unsigned char)uuid[i]);
-        c.home_node = n.id;
-        rc = store_community_add(st, &c, err);
-    }
+    if (!rc)
+        rc = svc_community_join_in(st, name, uuid, &n, &c, err);
     if (!rc)
         rc = store_commit(st, err);
     else

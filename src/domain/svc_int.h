@@ -47,6 +47,12 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
  * police, operator, other (domain/svc_auth.c). */
 int svc_org_kind_ok(const char *k);
 
+/* Make community name here, joined from mreza peer n (its home), with the peer's
+ * collection id uuid, inside the caller's transaction (svc_community_join,
+ * svc_roster_join): kind `other` until a roster says; out (may be NULL) gets it. */
+enum mz_err svc_community_join_in(struct store *st, const char *name, const char *uuid, const struct store_node *n,
+                                  struct store_community *out, struct mz_error *err);
+
 enum svc_account_event {
     SVC_EV_ORG_ADD,
     SVC_EV_USER_ADD,

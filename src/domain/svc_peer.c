@@ -21,6 +21,7 @@
 #include "domain/authz.h"
 #include "domain/svc.h"
 #include "domain/svc_int.h"
+#include "domain/svc_roster.h"
 #include "obs/utf8.h"
 #include "rules/tlp.h"
 #include "util/timefmt.h"
@@ -368,6 +369,8 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
         rc = store_org_add(st, &o, err);
         if (!rc)
             rc = store_org_set_node(st, o.id, n->id, err);
+        if (!rc) /* a roster may have named it before it was bound: its memberships now */
+            rc = svc_roster_reapply(st, err);
         if (!rc && out)
             *out = o;
         return rc;
@@ -411,6 +414,8 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
             snprintf(o.kind, sizeof o.kind, "%s", profile->kind);
         rc = store_org_set_profile(st, o.id, &o, err);
     }
+    if (!rc)
+        rc = svc_roster_reapply(st, err);
     if (!rc && out)
         *out = o;
     return rc;

@@ -72,6 +72,9 @@ static enum mz_err check_input(const struct svc_share_in *in, char *vkey, struct
     if (!in->id || !stix_id_valid(in->id, NULL))
         return mz_error_set(err, MZ_EINVAL, "id", "'%.80s' is not a STIX identifier (<type>--<RFC 4122 UUID>)",
                             in->id ? in->id : "");
+    if (!strncmp(in->id, "x-mreza-", 8)) /* a roster goes where its home sends it */
+        return mz_error_set(err, MZ_EINVAL, "id",
+                            "%.80s is the node's own record (a roster, a tombstone): it is not shared", in->id);
     if (!in->community == !in->n_to)
         return mz_error_set(err, MZ_EINVAL, in->community ? "to" : "community",
                             "share into one community (community) or pass on to named recipients (to), one of them");

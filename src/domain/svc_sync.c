@@ -16,10 +16,10 @@
  * for this node as the sender's peer principal (its organisations' identities, the
  * communities where it hosts a read-member) - its owner an organisation bound to
  * the sender, and a GREEN version is admitted into the communities it states that
- * are hosted here and of which the owner is a write-member - or, for a community
- * joined from the sender (its home: `community join`), on the home's word, as no
- * roster travels yet (docs/federation.md section 2). One TLP function, no second
- * copy. */
+ * are hosted here and of which the owner is a write-member (by the roster, for a
+ * community joined from a peer), or that are homed at the sender (re-shares there
+ * were made by a write-member). A community's roster is admitted and applied by
+ * svc_roster.c (only from the community's home). One TLP function, no second copy. */
 #include "domain/svc_sync.h"
 
 #include <jansson.h>
@@ -30,6 +30,7 @@
 #include "domain/authz.h"
 #include "domain/svc_directory.h"
 #include "domain/svc_int.h"
+#include "domain/svc_roster.h"
 #include "rules/jcs.h"
 #include "rules/stix.h"
 #include "rules/tlp.h"
@@ -76,9 +77,10 @@ static uint64_t stated_comm(const struct comm_map *m, json_t *list)
     return bits;
 }
 
-/* The bits of the communities homed at node (joined from it): their home decides
- * who writes there, so what it sends stated into them is the home's word
- * (docs/federation.md decision 9; no roster is kept here yet). */
+/* The bits of the communities homed at node (joined from it). What their home sends
+ * stated into them was written there by a write-member of its roster: posted by
+ * one, or re-shared by one (the version stays its owner's, who need not be a
+ * member: docs/federation.md section 7). */
 static uint64_t homed_at(const struct comm_map *m, int64_t node)
 {
     uint64_t bits = 0;
@@ -340,6 +342,27 @@ static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct
     return rc ? V_FAIL : V_STORED;
 }
 
+static enum verdict roster_verdict(enum svc_roster_verdict r)
+{
+    switch (r) {
+    case SVC_ROSTER_APPLIED:
+        return V_STORED;
+    case SVC_ROSTER_STALE:
+        return V_DUPLICATE; /* an older roster: the home serves every version */
+    case SVC_ROSTER_NOT_HOME:
+        return V_OWNER;
+    case SVC_ROSTER_COMMUNITY:
+        return V_COMMUNITY;
+    case SVC_ROSTER_INVALID:
+        return V_INVALID;
+    case SVC_ROSTER_CAP:
+        return V_CAP;
+    case SVC_ROSTER_FAIL:
+        break;
+    }
+    return V_FAIL;
+}
+
 /* Admit and store one object (obj, with its meta entry). */
 static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const char *remote_added,
                               struct mz_error *err)
@@ -382,6 +405,13 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
      * organisation owns everything it sends) */
     if (!taxii && (!mid || !mver || !mowner || strcmp(mid, info.id) || strcmp(mver, info.version)))
         goto done;
+    /* a community's roster: its home's word on the members (svc_roster.c) */
+    if (!taxii && !strcmp(info.type, SVC_ROSTER_TYPE)) {
+        v = roster_verdict(
+            svc_roster_receive(a->st, a->sub->node, a->sub->collection, obj, &info, mowner, remote_added,
+                               a->sub->lim->max_versions, err));
+        goto done;
+    }
     /* an organisation's own identity is its home's directory record: the node's
      * write, not an owner's ingest (domain/svc_directory.c) */
     if (!taxii) {
@@ -402,7 +432,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         store_org_node(a->st, org_id, &home, NULL) != MZ_OK || home != a->sub->node)
         goto done;
     /* the communities: GREEN (and CLEAR) into those stated that are hosted here and
-     * of which the owner writes (the roster's word); every other level: national */
+     * of which the owner writes (the roster's word) or homed at the sender (the
+     * home's word: a re-share there); every other level: national */
     d = tlp_decide(info.tlp, info.tlp_granular);
     memset(&m, 0, sizeof m);
     m.tlp = (int)d.level;

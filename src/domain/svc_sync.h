@@ -7,9 +7,10 @@
  * POSTs; the TAXII POST of a peer calls svc_sync_receive_items), svc_sync_plan (a
  * peer's pull subscriptions with their bookmarks), svc_sync_run_begin/end (the
  * status fields of a run), svc_sync_push_plan/push_page/push_done (push: 10.4,
- * svc_sync_push.c), tombstones received (applied from the owner's home node). Not
- * yet: rosters received. The directory's identities received take the node's own
- * path (domain/svc_directory.c, one call from the per-object apply). */
+ * svc_sync_push.c), tombstones received (applied from the owner's home node),
+ * rosters received (applied from the community's home: svc_roster.h), the
+ * directory's identities received (the node's own path: domain/svc_directory.c, one
+ * call from the per-object apply). */
 #ifndef MZ_SVC_SYNC_H
 #define MZ_SVC_SYNC_H
 

@@ -366,13 +366,15 @@ void fed_peer_opts(const struct svc_sync_plan *pl, const struct fed_sync_opts *s
 
 /* Join community name from mreza peer `peer`: discover the peer's collections (with
  * the key this node presents there), find the one whose alias is name, and make the
- * community here with its id as UUID and the peer as home (svc_community_join). p:
- * the console. FED_NOT_FOUND (err says so) when the peer lists no such collection
- * (its operator has made none of this node's organisations a member); FED_CONFIG
- * for a local refusal (err->code says which). */
+ * community here with its id as UUID and the peer as home, its roster fetched from
+ * that collection and applied at once (svc_roster_join; *applied, may be NULL: one
+ * was). p: the console. FED_NOT_FOUND (err says so) when the peer lists no such
+ * collection (its operator has made none of this node's organisations a member);
+ * FED_CONFIG for a local refusal (err->code says which). */
 struct store_community;
 enum fed_code fed_join(struct store *st, const struct principal *p, const char *name, const char *peer,
-                       const struct mz_conf *conf, struct store_community *out, struct mz_error *err);
+                       const struct mz_conf *conf, struct store_community *out, int *applied,
+                       struct mz_error *err);
 
 /* ---- fed_directory.c: a mreza peer's directory (docs/federation.md sections 1, 3) ---- */
 

@@ -270,6 +270,8 @@ struct store_community {
     char kind[16];                        /* national, regional, other */
     int64_t home_node;                    /* 0: this node */
     char created[24];                     /* "YYYY-MM-DDTHH:MM:SSZ" */
+    char roster_modified[40];             /* a joined community: the `modified` of the
+                                             newest roster applied ("" none) */
 };
 
 /* Add community c (its name, title, description, kind, uuid and home_node; in a
@@ -281,6 +283,10 @@ enum mz_err store_community_add(struct store *st, struct store_community *c, str
 enum mz_err store_community_by_name(struct store *st, const char *name, struct store_community *out,
                                     struct mz_error *err);
 enum mz_err store_community_by_bit(struct store *st, int bit, struct store_community *out, struct mz_error *err);
+/* A roster applied to community id (docs/federation.md decision 9): its kind, title
+ * and the roster's `modified` (in a transaction). MZ_ENOTFOUND for no such community. */
+enum mz_err store_community_set_roster(struct store *st, int64_t id, const char *kind, const char *title,
+                                       const char *roster_modified, struct mz_error *err);
 typedef int (*store_community_fn)(void *ctx, const struct store_community *c);
 /* Every community, by name. */
 enum mz_err store_community_list(struct store *st, store_community_fn fn, void *ctx, struct mz_error *err);

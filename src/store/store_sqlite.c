@@ -2266,7 +2266,7 @@ enum mz_err store_meta_add(struct store *st, const char *key, const char *value,
 
 /* ---- communities ---- */
 
-#define COMM_COLS "id,bit,uuid,name,title,description,kind,home_node,created"
+#define COMM_COLS "id,bit,uuid,name,title,description,kind,home_node,created,coalesce(roster_modified,'')"
 
 static void read_community(sqlite3_stmt *s, struct store_community *c)
 {
@@ -2279,6 +2279,22 @@ static void read_community(sqlite3_stmt *s, struct store_community *c)
     copy_col(c->kind, sizeof c->kind, s, 6);
     c->home_node = sqlite3_column_int64(s, 7);
     copy_col(c->created, sizeof c->created, s, 8);
+    copy_col(c->roster_modified, sizeof c->roster_modified, s, 9);
+}
+
+enum mz_err store_community_set_roster(struct store *st, int64_t id, const char *kind, const char *title,
+                                       const char *roster_modified, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE communities SET kind=?2, title=?3, roster_modified=?4 WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, roster_modified, -1, SQLITE_STATIC);
+    return change_row(st, s, "SELECT 1 FROM communities WHERE id=?1", id, MZ_OK, err);
 }
 
 enum mz_err store_community_add(struct store *st, struct store_community *c, struct mz_error *err)

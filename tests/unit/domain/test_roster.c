@@ -1,0 +1,512 @@
+/* tests/unit/domain/test_roster.c - community rosters (domain/svc_roster.c; issue 11,
+ * docs/federation.md decision 9) against a real SQLite store (no mocks):
+ *   - the object's form: written and read back (members sorted, no `members` when
+ *     there are none, valid STIX 2.1), and every malformed roster refused by
+ *     svc_roster_read (type, id not the community's, kind, members of no form, an
+ *     identity twice, no direction, control characters, too many);
+ *   - the home (this node): a community's first roster at `community add`, a new
+ *     version on each member add and remove, the node's own (owner 0), TLP:GREEN,
+ *     shared into the community alone, versions strictly newer; none for national;
+ *   - a joined community (regional, homed at peer me): a page from me holding its
+ *     roster is applied (local and bound members, the unknown identity left in the
+ *     roster, kind and title taken, the roster stored as me's node organisation's);
+ *     `peer bind` of the identity then makes it a member; an older or equal roster
+ *     is a duplicate and changes nothing; a newer one removes a dropped member; a
+ *     roster from rs (not the home), one owned by another than me's node identity,
+ *     one of a community homed here and one of a community not hosted here are
+ *     refused and counted, and one past ingest.max_versions (cap); a local
+ *     member add or remove on the joined community is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <unistd.h>
+
+#include "domain/authz.h"
+#include "domain/svc.h"
+#include "domain/svc_roster.h"
+#include "domain/svc_sync.h"
+#include "rules/stix.h"
+#include "rules/tlp.h"
+#include "store/store.h"
+
+#define NODE_ME "identity--00000000-0000-4000-8000-0000000000e0"
+#define NODE_RS "identity--00000000-0000-4000-8000-0000000000e1"
+#define IDENT_ME "identity--1f0c0000-0000-4000-8000-0000000000aa"
+#define IDENT_RS "identity--2f0c0000-0000-4000-8000-0000000000bb"
+#define UUID_REG "0b6f0000-0000-4000-8000-00000000000a"
+#define UUID_NONE "0b6f0000-0000-4000-8000-00000000000f"
+
+/* ---- the object's form ---- */
+
+static struct svc_roster_member two[] = {
+    {"identity--bbbb0000-0000-4000-8000-000000000002", 1, 0},
+    {"identity--aaaa0000-0000-4000-8000-000000000001", 1, 1},
+};
+
+static void sample(struct svc_roster *r, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, SVC_ROSTER_PREFIX UUID_REG);
+    snprintf(r->community, sizeof r->community, UUID_REG);
+    snprintf(r->name, sizeof r->name, "regional");
+    snprintf(r->title, sizeof r->title, "Western Balkans CSIRTs – ÇÖ");
+    snprintf(r->kind, sizeof r->kind, "regional");
+    snprintf(r->created_by, sizeof r->created_by, NODE_ME);
+    snprintf(r->created, sizeof r->created, "2026-12-01T00:00:00Z");
+    snprintf(r->modified, sizeof r->modified, "2026-12-07T10:00:00.000001Z");
+    r->n = n;
+    r->m = n ? two : NULL;
+}
+
+static json_t *written(const struct svc_roster *r)
+{
+    struct mz_error err;
+    char *text = NULL;
+    json_t *o;
+
+    assert_int_equal(svc_roster_write(r, &text, &err), MZ_OK);
+    o = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(o);
+    return o;
+}
+
+static void test_write_read(void **state)
+{
+    struct svc_roster r, back;
+    struct stix_info info;
+    struct mz_error err;
+    json_t *o;
+
+    (void)state;
+    sample(&r, 2);
+    o = written(&r);
+    assert_int_equal(stix_validate(o, &info, &err), MZ_OK);
+    assert_int_equal(info.tlp, TLP_GREEN);
+    stix_info_clear(&info);
+    assert_int_equal(svc_roster_read(o, &back, &err), MZ_OK);
+    assert_string_equal(back.id, r.id);
+    assert_string_equal(back.community, UUID_REG);
+    assert_string_equal(back.title, r.title);
+    assert_string_equal(back.kind, "regional");
+    assert_string_equal(back.created_by, NODE_ME);
+    assert_string_equal(back.modified, r.modified);
+    assert_int_equal(back.n, 2);
+    assert_string_equal(back.m[0].identity, two[1].identity); /* sorted */
+    assert_true(back.m[0].read && back.m[0].write);
+    assert_true(back.m[1].read && !back.m[1].write);
+    svc_roster_clear(&back);
+    json_decref(o);
+    /* no members: no empty list (STIX forbids them), read back as none */
+    sample(&r, 0);
+    o = written(&r);
+    assert_null(json_object_get(o, "members"));
+    assert_int_equal(stix_validate(o, &info, &err), MZ_OK);
+    stix_info_clear(&info);
+    assert_int_equal(svc_roster_read(o, &back, &err), MZ_OK);
+    assert_int_equal(back.n, 0);
+    assert_null(back.m);
+    json_decref(o);
+}
+
+/* A sample roster with key set to the JSON value (NULL: removed): what read says. */
+static enum mz_err read_with(const char *key, const char *value, struct mz_error *err)
+{
+    struct svc_roster r, back;
+    json_t *o;
+    enum mz_err rc;
+
+    sample(&r, 2);
+    o = written(&r);
+    if (value)
+        json_object_set_new(o, key, json_loads(value, JSON_DECODE_ANY, NULL));
+    else
+        json_object_del(o, key);
+    rc = svc_roster_read(o, &back, err);
+    if (!rc)
+        svc_roster_clear(&back);
+    json_decref(o);
+    return rc;
+}
+
+static void test_read_refusals(void **state)
+{
+    static const struct {
+        const char *key, *value;
+        enum mz_err rc;
+    } bad[] = {
+        {"type", "\"x-mreza-withdrawal\"", MZ_EINVAL},
+        {"id", "\"x-mreza-roster--0b6f0000-0000-4000-8000-00000000000b\"", MZ_EINVAL}, /* another community's */
+        {"id", NULL, MZ_EINVAL},
+        {"community", "\"regional\"", MZ_EINVAL},
+        {"kind", "\"national\"", MZ_EINVAL},
+        {"title", "\"a\\u0007bell\"", MZ_EINVAL},
+        {"title", "\"\"", MZ_EINVAL},
+        {"name", "42", MZ_EINVAL},
+        {"created_by_ref", NULL, MZ_EINVAL},
+        {"modified", NULL, MZ_EINVAL},
+        {"members", "{}", MZ_EINVAL},
+        {"members", "[\"identity--aaaa0000-0000-4000-8000-000000000001\"]", MZ_EINVAL},
+        {"members", "[{\"identity\":\"identity--aaaa0000-0000-4000-8000-000000000001\",\"read\":false,\"write\":false}]",
+         MZ_EINVAL},
+        {"members", "[{\"identity\":\"identity--aaaa0000-0000-4000-8000-000000000001\",\"read\":1,\"write\":true}]",
+         MZ_EINVAL},
+        {"members", "[{\"identity\":\"indicator--aaaa0000-0000-4000-8000-000000000001\",\"read\":true,\"write\":true}]",
+         MZ_EINVAL},
+        {"members",
+         "[{\"identity\":\"identity--aaaa0000-0000-4000-8000-000000000001\",\"read\":true,\"write\":true},"
+         "{\"identity\":\"identity--AAAA0000-0000-4000-8000-000000000001\",\"read\":true,\"write\":false}]",
+         MZ_EINVAL},
+    };
+    struct mz_error err;
+    json_t *many = json_array();
+    char *text;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mz_error_clear(&err);
+        if (read_with(bad[i].key, bad[i].value, &err) != bad[i].rc)
+            fail_msg("roster with %s = %s: not refused", bad[i].key, bad[i].value ? bad[i].value : "(none)");
+        assert_true(err.msg[0] != '\0');
+    }
+    /* an upper-case UUID is the same identity: read as lower case */
+    assert_int_equal(
+        read_with("members",
+                  "[{\"identity\":\"identity--AAAA0000-0000-4000-8000-000000000001\",\"read\":true,\"write\":true}]",
+                  &err),
+        MZ_OK);
+    for (int i = 0; i <= SVC_ROSTER_MAX_MEMBERS; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "identity--aaaa0000-0000-4000-8000-%012d", i);
+        json_array_append_new(many, json_pack("{s:s,s:b,s:b}", "identity", id, "read", 1, "write", 1));
+    }
+    text = json_dumps(many, JSON_COMPACT);
+    json_decref(many);
+    assert_int_equal(read_with("members", text, &err), MZ_ETOOBIG);
+    free(text);
+}
+
+/* ---- with a store ---- */
+
+struct fx {
+    char dir[64];
+    struct store *st;
+    struct principal console;
+    char al_ident[STORE_IDENT_LEN];
+    int64_t me, rs;
+    struct bundle_limits lim;
+};
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[512];
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int add_peer(struct fx *f, const char *name, const char *node_ident, int64_t *id)
+{
+    struct svc_peer_new in;
+    struct store_node n;
+    char url[128], key[SVC_KEY_LEN];
+    struct mz_error err;
+
+    memset(&in, 0, sizeof in);
+    snprintf(url, sizeof url, "https://%s.example/taxii2/api/", name);
+    in.name = name;
+    in.url = url;
+    in.allow_http = in.paused = -1;
+    in.interval = -1;
+    in.identity = node_ident;
+    if (svc_peer_add(f->st, &f->console, &in, NULL, key, &err) || store_node_by_name(f->st, name, &n, &err))
+        return -1;
+    *id = n.id;
+    return 0;
+}
+
+/* This node: al-cert; peer me (node NODE_ME) speaking for me-cirt, peer rs (node
+ * NODE_RS); regional joined from me, energy homed here. */
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct svc_org_new org = {"al-cert", NULL, "AL", NULL, "national-csirt", NULL};
+    struct svc_community_new en = {"energy", "Energy", NULL, NULL};
+    struct store_org o;
+    struct mz_error err;
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/mreza-roster-XXXXXX");
+    if (!mkdtemp(f->dir) || store_open(f->dir, NULL, &f->st, &err) != MZ_OK)
+        return -1;
+    principal_console(&f->console);
+    if (svc_org_add(f->st, &f->console, &org, &o, &err))
+        return -1;
+    snprintf(f->al_ident, sizeof f->al_ident, "%s", o.identity);
+    if (add_peer(f, "me", NODE_ME, &f->me) || add_peer(f, "rs", NODE_RS, &f->rs) ||
+        svc_peer_bind(f->st, &f->console, "me", IDENT_ME, "me-cirt", NULL, &err) ||
+        svc_community_join(f->st, &f->console, "regional", UUID_REG, "me", NULL, &err) ||
+        svc_community_add(f->st, &f->console, &en, NULL, &err))
+        return -1;
+    f->lim = (struct bundle_limits){64, 1000, -1, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+
+    store_close(f->st);
+    remove_dir(f->dir);
+    free(f);
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return svc_init() == MZ_OK ? 0 : -1;
+}
+
+/* A page from node holding one roster of community uuid at modified, owned by
+ * owner, with members (the inside of a JSON array, NULL: none); applied as a pull of
+ * that collection. */
+static struct svc_sync_out page(struct fx *f, int64_t node, const char *uuid, const char *owner,
+                                const char *modified, const char *members)
+{
+    struct svc_sync_out out;
+    struct mz_error err;
+    char env[4096];
+    struct svc_sync_sub sub = {node, uuid, "pull", &f->lim, 0, 0, 0};
+    struct svc_sync_page pg;
+
+    snprintf(env, sizeof env,
+             "{\"more\":false,\"objects\":[{\"type\":\"x-mreza-roster\",\"spec_version\":\"2.1\","
+             "\"id\":\"x-mreza-roster--%s\",\"created\":\"2026-12-01T00:00:00Z\",\"modified\":\"%s\","
+             "\"created_by_ref\":\"%s\",\"community\":\"%s\",\"name\":\"reg\",\"title\":\"WB CSIRTs\",\"kind\":\"regional\""
+             "%s%s%s,\"object_marking_refs\":[\"%s\"]}],"
+             "\"x_mreza_meta\":[{\"id\":\"x-mreza-roster--%s\",\"version\":\"%s\",\"owner\":\"%s\",\"communities\":[\"%s\"],"
+             "\"date_added\":\"2026-12-07T00:00:00.000001Z\"}]}",
+             uuid, modified, owner, uuid, members ? ",\"members\":[" : "", members ? members : "", members ? "]" : "",
+             tlp_marking_id(TLP_GREEN), uuid, modified, owner, uuid);
+    pg = (struct svc_sync_page){env, strlen(env), "2026-12-07T00:00:00.000001Z", NULL, NULL};
+    if (svc_sync_apply_page(f->st, &sub, &pg, &out, &err) != MZ_OK)
+        fail_msg("page: %s", err.msg);
+    return out;
+}
+
+struct names {
+    char text[512];
+};
+
+static int note_member(void *ctx, const struct store_membership *m)
+{
+    struct names *n = ctx;
+    size_t used = strlen(n->text);
+
+    snprintf(n->text + used, sizeof n->text - used, "%s%s:%d%d", used ? " " : "", m->org_name, m->can_read,
+             m->can_write);
+    return 0;
+}
+
+static const char *members_of(struct fx *f, const char *community)
+{
+    static struct names n;
+    struct mz_error err;
+
+    memset(&n, 0, sizeof n);
+    assert_int_equal(svc_community_members(f->st, &f->console, community, note_member, &n, &err), MZ_OK);
+    return n.text;
+}
+
+static void test_joined_applies_and_binds(void **state)
+{
+    struct fx *f = *state;
+    struct store_community c;
+    struct store_org o;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char members[600];
+
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    assert_string_equal(c.kind, "other");
+    assert_string_equal(c.roster_modified, "");
+    assert_string_equal(members_of(f, "regional"), "");
+    snprintf(members, sizeof members,
+             "{\"identity\":\"%s\",\"read\":true,\"write\":true},{\"identity\":\"" IDENT_ME "\",\"read\":true,"
+             "\"write\":false},{\"identity\":\"" IDENT_RS "\",\"read\":true,\"write\":true}",
+             f->al_ident);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", members);
+    assert_int_equal(out.stored, 1);
+    /* rs-cert is not known here yet: kept in the roster */
+    assert_string_equal(members_of(f, "regional"), "al-cert:11 me-cirt:10");
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    assert_string_equal(c.kind, "regional");
+    assert_string_equal(c.title, "WB CSIRTs");
+    assert_string_equal(c.roster_modified, "2026-12-07T10:00:00.000000Z");
+    /* stored as me's node organisation's, a remote organisation of kind node bound to me */
+    assert_int_equal(store_org_by_name(f->st, "me-node", &o, &err), MZ_OK);
+    assert_string_equal(o.kind, "node");
+    assert_string_equal(o.identity, NODE_ME);
+    {
+        int64_t home = 0;
+        assert_int_equal(store_org_node(f->st, o.id, &home, &err), MZ_OK);
+        assert_int_equal(home, f->me);
+    }
+    /* bound later: a member by the roster kept */
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "rs", IDENT_RS, "rs-cert", NULL, &err), MZ_OK);
+    assert_string_equal(members_of(f, "regional"), "al-cert:11 me-cirt:10 rs-cert:11");
+    /* older, and as old: ignored (duplicates), nothing changes */
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T09:00:00.000000Z", NULL);
+    assert_int_equal(out.stored + out.refused_owner + out.refused_invalid, 0);
+    assert_int_equal(out.duplicates, 1);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", NULL);
+    assert_int_equal(out.duplicates, 1);
+    assert_string_equal(members_of(f, "regional"), "al-cert:11 me-cirt:10 rs-cert:11");
+    /* not from the home, not the home's own, not a community hosted here: refused */
+    out = page(f, f->rs, UUID_REG, NODE_RS, "2026-12-08T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_owner, 1);
+    out = page(f, f->rs, UUID_REG, NODE_ME, "2026-12-08T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_owner, 1);
+    out = page(f, f->me, UUID_REG, NODE_RS, "2026-12-08T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_owner, 1);
+    out = page(f, f->me, UUID_NONE, NODE_ME, "2026-12-08T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_community, 1);
+    /* a community homed here is this node's to decide: no peer's roster of it */
+    assert_int_equal(store_community_by_name(f->st, "energy", &c, &err), MZ_OK);
+    out = page(f, f->me, c.uuid, NODE_ME, "2026-12-08T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_owner, 1);
+    assert_string_equal(members_of(f, "regional"), "al-cert:11 me-cirt:10 rs-cert:11");
+    /* newer, without me-cirt: it is no member any more */
+    snprintf(members, sizeof members,
+             "{\"identity\":\"%s\",\"read\":true,\"write\":false},{\"identity\":\"" IDENT_RS "\",\"read\":true,"
+             "\"write\":true}",
+             f->al_ident);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-08T00:00:00.000000Z", members);
+    assert_int_equal(out.stored, 1);
+    assert_string_equal(members_of(f, "regional"), "al-cert:10 rs-cert:11");
+    /* ingest.max_versions caps a roster as every object: the third is refused */
+    f->lim.max_versions = 2;
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-09T00:00:00.000000Z", NULL);
+    assert_int_equal(out.refused_cap, 1);
+    assert_string_equal(members_of(f, "regional"), "al-cert:10 rs-cert:11");
+    f->lim.max_versions = 0;
+    /* the members are the home's: none added or removed here */
+    mz_error_clear(&err);
+    assert_int_equal(svc_community_member_set(f->st, &f->console, "regional", "al-cert", 1, 1, &err), MZ_EFORBIDDEN);
+    assert_non_null(strstr(err.msg, "decides its members"));
+    assert_int_equal(svc_community_member_remove(f->st, &f->console, "regional", "rs-cert", &err), MZ_EFORBIDDEN);
+    assert_string_equal(members_of(f, "regional"), "al-cert:10 rs-cert:11");
+}
+
+struct versions {
+    int n;
+    char last[STIX_VKEY_LEN];
+    int increasing, node_owned;
+    uint64_t comm;
+    int64_t seq;
+};
+
+static int note_version(void *ctx, const struct store_version *v)
+{
+    struct versions *x = ctx;
+
+    x->increasing &= strcmp(v->vkey, x->last) > 0;
+    snprintf(x->last, sizeof x->last, "%s", v->vkey);
+    x->node_owned &= v->owner_org == 0 && v->tlp == TLP_GREEN;
+    x->comm |= v->comm;
+    x->seq = v->seq;
+    x->n++;
+    return 0;
+}
+
+static struct versions roster_versions(struct fx *f, const struct store_community *c)
+{
+    struct versions v = {0, "", 1, 1, 0, 0};
+    struct mz_error err;
+    char id[64];
+
+    snprintf(id, sizeof id, SVC_ROSTER_PREFIX "%s", c->uuid);
+    assert_int_equal(store_id_versions(f->st, id, note_version, &v, &err), MZ_OK);
+    return v;
+}
+
+static void test_home_publishes(void **state)
+{
+    struct fx *f = *state;
+    struct store_community c, nat;
+    struct versions v;
+    struct svc_roster r;
+    struct mz_error err;
+    char *body = NULL, node[STORE_IDENT_LEN];
+    size_t len = 0;
+    json_t *o;
+
+    assert_int_equal(store_community_by_name(f->st, "energy", &c, &err), MZ_OK);
+    v = roster_versions(f, &c);
+    assert_int_equal(v.n, 1); /* at `community add` */
+    assert_int_equal(svc_community_member_set(f->st, &f->console, "energy", "al-cert", 1, 1, &err), MZ_OK);
+    assert_int_equal(svc_community_member_set(f->st, &f->console, "energy", "me-cirt", 1, 0, &err), MZ_OK);
+    assert_int_equal(svc_community_member_set(f->st, &f->console, "energy", "me-cirt", 0, 1, &err), MZ_OK);
+    assert_int_equal(svc_community_member_remove(f->st, &f->console, "energy", "al-cert", &err), MZ_OK);
+    v = roster_versions(f, &c);
+    assert_int_equal(v.n, 5);
+    assert_true(v.increasing);
+    assert_true(v.node_owned);
+    assert_true(v.comm == (uint64_t)1 << c.bit);
+    /* the newest says me-cirt writes, and nothing more */
+    assert_int_equal(store_body(f->st, v.seq, &body, &len, &err), MZ_OK);
+    o = json_loadb(body, len, 0, NULL);
+    free(body);
+    assert_non_null(o);
+    assert_int_equal(svc_roster_read(o, &r, &err), MZ_OK);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.m[0].identity, IDENT_ME);
+    assert_true(!r.m[0].read && r.m[0].write);
+    assert_string_equal(r.community, c.uuid);
+    assert_string_equal(r.name, "energy");
+    assert_string_equal(r.kind, "other");
+    assert_int_equal(store_meta_get(f->st, "node_identity", node, sizeof node, &err), MZ_OK);
+    assert_string_equal(r.created_by, node);
+    svc_roster_clear(&r);
+    json_decref(o);
+    /* none for the national community, nor for one joined from a peer */
+    assert_int_equal(store_community_by_name(f->st, "national", &nat, &err), MZ_OK);
+    assert_int_equal(roster_versions(f, &nat).n, 0);
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    assert_int_equal(roster_versions(f, &c).n, 0);
+    assert_int_equal(svc_community_member_set(f->st, &f->console, "national", "me-cirt", 1, 0, &err), MZ_OK);
+    assert_int_equal(roster_versions(f, &nat).n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_write_read),
+        cmocka_unit_test(test_read_refusals),
+        cmocka_unit_test_setup_teardown(test_joined_applies_and_binds, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_home_publishes, fx_setup, fx_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
