@@ -88,8 +88,8 @@ static const struct cli_command commands[] = {
      .summary = "remove a peer: its keys and bookmarks go, what it sent stays"},
     {.name = "peer", .sub = "secret", .fn = cli_peer, .args = "NAME FILE|-", .min_args = 2, .max_args = 2,
      .summary = "store the key this node presents to the peer, read from FILE or stdin (never shown)"},
-    {.name = "peer", .sub = "key", .fn = cli_peer, .opts = cli_peer_key_options, .args = "issue|list|revoke NAME [ID]",
-     .min_args = 2, .max_args = 3, .summary = "issue (shown once), list or revoke the keys a peer presents here"},
+    {.name = "peer", .sub = "key", .fn = cli_peer, .opts = cli_peer_key_options, .args = "issue|list|revoke|rotate NAME [ID]",
+     .min_args = 2, .max_args = 3, .summary = "issue (shown once), list, revoke or rotate the keys a peer presents here"},
     {.name = "peer", .sub = "bind", .fn = cli_peer, .opts = cli_peer_bind_options, .args = "NAME [ORG|IDENTITY]",
      .min_args = 1, .max_args = 2,
      .summary = "bind an organisation to the peer (from its directory unless --name): the peer alone may send what "

@@ -152,7 +152,7 @@ static enum mz_err apply(struct fx *f, int64_t node, const char *objs, const cha
 {
     struct svc_sync_sub sub = {node, "mreza-direct", "pull", &f->lim, 0, 0, 0};
     char env[16384];
-    struct svc_sync_page page = {env, 0, NULL, NULL, NULL};
+    struct svc_sync_page page = {env, 0, NULL, NULL, NULL, NULL};
     struct mz_error err;
     enum mz_err rc;
 
