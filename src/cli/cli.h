@@ -194,6 +194,10 @@ int cli_community(struct cli_args *a);
 int cli_node(struct cli_args *a);
 int cli_share(struct cli_args *a);
 int cli_peer(struct cli_args *a);
+/* cli_peer_dir.c: `peer orgs` and `peer bind` from the peer's directory (store open,
+ * c the console); exit statuses as every command's. */
+int cli_peer_orgs(struct cli_args *a, struct store *st, const struct principal *c);
+int cli_peer_bind_dir(struct cli_args *a, struct store *st, const struct principal *c);
 int cli_sync(struct cli_args *a);
 int cli_tls(struct cli_args *a);
 

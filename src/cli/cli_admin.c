@@ -23,6 +23,8 @@ const struct cli_option cli_org_add_options[] = {
      .help = "national-csirt, sector-csirt, government-csirt, police, operator or other (the default)"},
     {.name = "sector", .kind = CLI_OPT_TEXT, .value = "SECTOR", .help = "the sector it belongs to or serves"},
     {.name = "full-name", .kind = CLI_OPT_TEXT, .value = "TEXT", .help = "its full name (default NAME)"},
+    {.name = "identity", .kind = CLI_OPT_TEXT, .value = "IDENTITY",
+     .help = "its STIX identity id (default: a new one; an organisation that moves here keeps its own)"},
     {.name = NULL},
 };
 
@@ -158,8 +160,12 @@ static enum mz_err check_rank(const char *value, struct mz_error *err)
 }
 
 const struct cli_option cli_org_set_options[] = {
-    {.name = "rank", .kind = CLI_OPT_TEXT, .value = "N|kind", .flags = CLI_OPT_REQUIRED, .check = check_rank,
+    {.name = "rank", .kind = CLI_OPT_TEXT, .value = "N|kind", .check = check_rank,
      .help = "its source rank: which copy of an open id readers are served first (1 first); kind: by its kind"},
+    {.name = "full-name", .kind = CLI_OPT_TEXT, .value = "TEXT",
+     .help = "its full name (a new version of its directory identity: peers receive it)"},
+    {.name = "sector", .kind = CLI_OPT_TEXT, .value = "SECTOR", .help = "its sector (as --full-name)"},
+    {.name = "kind", .kind = CLI_OPT_TEXT, .value = "KIND", .help = "its kind (as --full-name)"},
     {.name = NULL},
 };
 
@@ -176,7 +182,7 @@ int cli_org(struct cli_args *a)
     principal_console(&console);
     if (!strcmp(a->pos[0], "add")) {
         struct svc_org_new in = {a->pos[1], cli_opt(a, "full-name"), cli_opt(a, "country"),
-                                 cli_opt(a, "sector"), cli_opt(a, "kind"), NULL};
+                                 cli_opt(a, "sector"), cli_opt(a, "kind"), cli_opt(a, "identity")};
         struct store_org org;
         if (svc_org_add(st, &console, &in, &org, &err))
             rc = cli_fail(&err);
@@ -184,15 +190,27 @@ int cli_org(struct cli_args *a)
             printf("added organisation %s (%s)\n", org.name, org.identity);
     } else if (!strcmp(a->pos[0], "set")) {
         const char *v = cli_opt(a, "rank");
+        struct svc_org_new in = {NULL, cli_opt(a, "full-name"), NULL, cli_opt(a, "sector"), cli_opt(a, "kind"), NULL};
         long long n = -1;
         struct store_org org;
-        if (strcmp(v, "kind"))
-            mz_conf_parse_int(v, &n); /* checked by check_rank */
-        if (svc_org_set_rank(st, &console, a->pos[1], (int)n, &org, &err))
-            rc = cli_fail(&err);
-        else
-            printf("organisation %s: rank %d%s\n", org.name, model_rank_of(org.rank, org.kind),
-                   org.rank >= 0 ? "" : " (by its kind)");
+        if (!v && !in.full_name && !in.sector && !in.kind) {
+            rc = cli_usagef("org set NAME takes --rank, or --full-name, --sector, --kind (its directory identity)");
+        } else if (in.full_name || in.sector || in.kind) {
+            if (svc_org_set_profile(st, &console, a->pos[1], &in, &org, &err))
+                rc = cli_fail(&err);
+            else
+                printf("organisation %s: %s, %s, %s%s (a new version of its directory identity)\n", org.name,
+                       org.full_name, org.kind, org.sector[0] ? "sector " : "no sector", org.sector);
+        }
+        if (!rc && v) {
+            if (strcmp(v, "kind"))
+                mz_conf_parse_int(v, &n); /* checked by check_rank */
+            if (svc_org_set_rank(st, &console, a->pos[1], (int)n, &org, &err))
+                rc = cli_fail(&err);
+            else
+                printf("organisation %s: rank %d%s\n", org.name, model_rank_of(org.rank, org.kind),
+                       org.rank >= 0 ? "" : " (by its kind)");
+        }
     } else if (svc_org_list(st, &console, print_org, NULL, &err)) {
         rc = cli_fail(&err);
     }

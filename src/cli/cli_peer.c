@@ -1,4 +1,4 @@
-/* cli/cli_peer.c - `mreza peer add|set|list|show|remove|secret|key|bind|unbind`
+/* cli/cli_peer.c - `mreza peer add|set|list|show|remove|secret|key|bind|unbind|orgs`
  * (issue 11 work package 4, docs/federation.md section 1): the other nodes this one
  * syncs with, managed by the node's operator at the console (principal_console).
  * Each subcommand is one svc_peer_* call (domain/svc_peer.c decides what is valid);
@@ -86,7 +86,10 @@ const struct cli_option cli_peer_key_options[] = {
 
 const struct cli_option cli_peer_bind_options[] = {
     {.name = "name", .kind = CLI_OPT_TEXT, .value = "HANDLE",
-     .help = "an identity no organisation has yet: the handle of the remote organisation made for it"},
+     .help = "an identity no organisation has yet: the handle of the remote organisation made for it "
+             "(offline; without it an identity is looked up in the peer's directory)"},
+    {.name = "all-from-directory", .kind = CLI_OPT_FLAG,
+     .help = "bind every organisation of the peer's directory not bound yet (none if one is a conflict)"},
     {.name = NULL},
 };
 
@@ -419,6 +422,17 @@ int cli_peer(struct cli_args *a)
         memset(secret, 0, sizeof secret);
     } else if (!strcmp(sub, "key")) {
         rc = do_key(a, st, &console, &err);
+    } else if (!strcmp(sub, "orgs")) {
+        rc = cli_peer_orgs(a, st, &console);
+    } else if (!strcmp(sub, "bind") && cli_flag(a, "all-from-directory")) {
+        if (a->n_pos > 2 || cli_opt(a, "name"))
+            rc = cli_usagef("peer bind NAME --all-from-directory takes no organisation and no --name");
+        else
+            rc = cli_peer_bind_dir(a, st, &console);
+    } else if (!strcmp(sub, "bind") && a->n_pos < 3) {
+        rc = cli_usagef("peer bind NAME ORG|IDENTITY [--name HANDLE], or peer bind NAME --all-from-directory");
+    } else if (!strcmp(sub, "bind") && !cli_opt(a, "name") && !strncmp(a->pos[2], "identity--", 10)) {
+        rc = cli_peer_bind_dir(a, st, &console); /* from the peer's directory */
     } else if (!strcmp(sub, "bind")) {
         struct store_org o;
         if (svc_peer_bind(st, &console, a->pos[1], a->pos[2], cli_opt(a, "name"), &o, &err))

@@ -84,6 +84,13 @@ enum mz_err svc_user_claims(struct store *st, size_t *added_out, size_t *late_ou
  * The console's alone (R12). out (may be NULL) gets the organisation as it now is. */
 enum mz_err svc_org_set_rank(struct store *st, const struct principal *p, const char *name, int rank,
                              struct store_org *out, struct mz_error *err);
+/* Change a local organisation's full name, sector or kind (in's full_name, sector,
+ * kind; NULL: unchanged; its handle, country and identity stay) and write a new
+ * version of its directory identity, which peers receive (docs/federation.md
+ * section 3). The console (AUTHZ_ORG_ADD). MZ_EINVAL for an organisation homed at a
+ * peer (its home sets it). */
+enum mz_err svc_org_set_profile(struct store *st, const struct principal *p, const char *name,
+                                const struct svc_org_new *in, struct store_org *out, struct mz_error *err);
 /* The node's organisations (every member may see the directory). */
 enum mz_err svc_org_list(struct store *st, const struct principal *p, store_org_fn fn, void *ctx,
                          struct mz_error *err);

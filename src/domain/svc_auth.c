@@ -10,6 +10,7 @@
 #include "domain/authz.h"
 #include "rules/model.h"
 #include "domain/svc.h"
+#include "domain/svc_directory.h"
 #include "domain/svc_int.h"
 #include "rules/stix.h"
 #include "rules/tlp.h"
@@ -33,7 +34,7 @@ static int handle_ok(const char *s)
 static const char *const org_kinds[] = {"national-csirt", "sector-csirt", "government-csirt",
                                         "police", "operator", "other"};
 
-static int kind_ok(const char *k)
+int svc_org_kind_ok(const char *k)
 {
     for (size_t i = 0; i < sizeof org_kinds / sizeof org_kinds[0]; i++)
         if (strcmp(k, org_kinds[i]) == 0)
@@ -42,8 +43,10 @@ static int kind_ok(const char *k)
 }
 
 /* The organisation's STIX identity, stored as TLP:GREEN so the community sees who
- * its members are. */
-static enum mz_err put_identity(struct store *st, const struct store_org *org,
+ * its members are: the node's directory, shared into national and the regional
+ * community homed here if there is one (svc_directory_comm). created: the first
+ * version's `created` (a later version keeps it), or NULL for the first. */
+static enum mz_err put_identity(struct store *st, const struct store_org *org, const char *created,
                                 struct mz_error *err)
 {
     struct mz_time now;
@@ -62,7 +65,8 @@ static enum mz_err put_identity(struct store *st, const struct store_org *org,
     ts[24] = '\0';
     mz_buf_init(&b, 1 << 16);
     rc = mz_buf_printf(&b, "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                           "\"created\":\"%s\",\"modified\":\"%s\",\"name\":", org->identity, ts, ts);
+                           "\"created\":\"%s\",\"modified\":\"%s\",\"name\":", org->identity,
+                       created && strlen(created) < 40 ? created : ts, ts);
     if (!rc)
         rc = mz_buf_json_str(&b, org->full_name);
     if (!rc)
@@ -92,7 +96,9 @@ static enum mz_err put_identity(struct store *st, const struct store_org *org,
     in.match_plan = -1;
     in.body = b.data;
     in.body_len = b.len;
-    rc = store_put_object(st, &ctx, &in, &res, err);
+    rc = svc_directory_comm(st, &in.comm, err);
+    if (!rc)
+        rc = store_put_object(st, &ctx, &in, &res, err);
     mz_buf_free(&b);
     return rc;
 }
@@ -293,6 +299,77 @@ enum mz_err svc_org_set_rank(struct store *st, const struct principal *p, const 
     return MZ_OK;
 }
 
+/* The first version of owner's identity id: its `created` (put_identity writes
+ * created = modified in it). */
+struct first_ver {
+    int64_t owner;
+    char vkey[STIX_VKEY_LEN];
+    char version[40];
+};
+
+static int first_ver(void *ctx, const struct store_version *v)
+{
+    struct first_ver *f = ctx;
+
+    if (v->owner_org == f->owner && v->owner_user == 0 && (!f->vkey[0] || strcmp(v->vkey, f->vkey) < 0)) {
+        snprintf(f->vkey, sizeof f->vkey, "%s", v->vkey);
+        snprintf(f->version, sizeof f->version, "%s", v->version ? v->version : "");
+    }
+    return 0;
+}
+
+enum mz_err svc_org_set_profile(struct store *st, const struct principal *p, const char *name,
+                                const struct svc_org_new *in, struct store_org *out, struct mz_error *err)
+{
+    struct store_org org;
+    struct first_ver f;
+    int64_t home = 0;
+    enum mz_err rc = authz_check(p, AUTHZ_ORG_ADD, err);
+
+    if (rc)
+        return rc;
+    if (in->full_name && (!*in->full_name || strlen(in->full_name) >= sizeof org.full_name))
+        return mz_error_set(err, MZ_EINVAL, "/full_name", "a full name is 1 to %zu bytes", sizeof org.full_name - 1);
+    if (in->sector && strlen(in->sector) >= sizeof org.sector)
+        return mz_error_set(err, MZ_EINVAL, "/sector", "sector is longer than %zu bytes", sizeof org.sector - 1);
+    if (in->kind && !svc_org_kind_ok(in->kind))
+        return mz_error_set(err, MZ_EINVAL, "/kind", "kind must be one of national-csirt, sector-csirt, government-csirt, police, operator, other");
+    rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = store_org_by_name(st, name, &org, err);
+    if (!rc)
+        rc = store_org_node(st, org.id, &home, err);
+    if (!rc && home != 0)
+        rc = mz_error_set(err, MZ_EINVAL, "/name",
+                          "organisation %s is homed at a peer: its home node sets its profile (its directory "
+                          "identity arrives with the next sync)",
+                          org.name);
+    if (!rc) {
+        if (in->full_name)
+            snprintf(org.full_name, sizeof org.full_name, "%s", in->full_name);
+        if (in->sector)
+            snprintf(org.sector, sizeof org.sector, "%s", in->sector);
+        if (in->kind)
+            snprintf(org.kind, sizeof org.kind, "%s", in->kind);
+        rc = store_org_set_profile(st, org.id, &org, err);
+    }
+    /* a new version of its directory identity, created as the first */
+    memset(&f, 0, sizeof f);
+    f.owner = org.id;
+    if (!rc)
+        rc = store_id_versions(st, org.identity, first_ver, &f, err);
+    if (!rc)
+        rc = put_identity(st, &org, f.version[0] ? f.version : NULL, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (!rc && out)
+        *out = org;
+    return rc;
+}
+
 enum mz_err svc_org_add(struct store *st, const struct principal *p, const struct svc_org_new *in,
                         struct store_org *out, struct mz_error *err)
 {
@@ -308,7 +385,7 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
     if (!in->country || strlen(in->country) != 2 || !isupper((unsigned char)in->country[0]) ||
         !isupper((unsigned char)in->country[1]))
         return mz_error_set(err, MZ_EINVAL, "/country", "country must be an ISO 3166-1 alpha-2 code such as RS (XK for Kosovo*)");
-    if (in->kind && !kind_ok(in->kind))
+    if (in->kind && !svc_org_kind_ok(in->kind))
         return mz_error_set(err, MZ_EINVAL, "/kind", "kind must be one of national-csirt, sector-csirt, government-csirt, police, operator, other");
     if (in->full_name && strlen(in->full_name) >= sizeof org.full_name)
         return mz_error_set(err, MZ_EINVAL, "/full_name", "full name is longer than %zu bytes", sizeof org.full_name - 1);
@@ -324,7 +401,16 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
         rc = store_begin(st, err);
     if (rc)
         return rc;
-    rc = store_org_add(st, &org, err);
+    /* a given identity: nobody's here yet (an organisation's or a user's) */
+    if (in->identity) {
+        int64_t owner_org = 0, owner_user = 0;
+        rc = store_identity_owner(st, org.identity, &owner_org, &owner_user, NULL) == MZ_OK
+                 ? mz_error_set(err, MZ_ECONFLICT, "/identity", "identity %s is %s here already", org.identity,
+                                owner_user ? "a user's" : "an organisation's")
+                 : MZ_OK;
+    }
+    if (!rc)
+        rc = store_org_add(st, &org, err);
     /* every organisation of the node is a read+write member of its national
      * community (docs/federation.md section 2) */
     if (!rc)
@@ -332,7 +418,7 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
     if (!rc)
         rc = store_member_set(st, national.id, org.id, 1, 1, err);
     if (!rc)
-        rc = put_identity(st, &org, err);
+        rc = put_identity(st, &org, NULL, err);
     if (!rc)
         rc = store_commit(st, err);
     else

@@ -15,6 +15,7 @@
 
 #include "domain/authz.h"
 #include "domain/svc.h"
+#include "domain/svc_directory.h"
 #include "domain/svc_int.h"
 #include "domain/svc_roster.h"
 #include "obs/utf8.h"
@@ -112,6 +113,9 @@ enum mz_err svc_community_add(struct store *st, const struct principal *p, const
         rc = mz_error_set(err, MZ_ECONFLICT, "/kind", "this node hosts a regional community already");
     if (!rc)
         rc = store_community_add(st, &c, err);
+    /* the node's directory goes to its regional community (docs/federation.md 2) */
+    if (!rc && !strcmp(kind, "regional"))
+        rc = svc_directory_share(st, &c, err);
     if (!rc)
         rc = svc_roster_publish(st, &c, err); /* its first roster: no members */
     if (!rc)

@@ -33,6 +33,20 @@ enum mz_err svc_principal_comm(struct store *st, struct principal *p, struct mz_
 enum mz_err svc_node_principal(struct store *st, int64_t node, const char *name, struct principal *out,
                                struct mz_error *err);
 
+/* Bind organisation org (a handle, or an identity id: a remote organisation seen
+ * first is made, homed at n) to peer n, inside the caller's transaction
+ * (domain/svc_peer.c): refused when another peer holds it, or when it lives here (it
+ * has users). new_name: the handle of one made (NULL: profile's handle, free here,
+ * else PEER-HANDLE, else PEER-<8 hex>); profile (NULL: none): what the peer's
+ * directory says of it (full_name, country, sector, kind; name: its handle there),
+ * taken for it here (domain/svc_directory.c). */
+enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const char *org, const char *new_name,
+                             const struct store_org *profile, struct store_org *out, struct mz_error *err);
+
+/* 1 if k is an organisation's kind: national-csirt, sector-csirt, government-csirt,
+ * police, operator, other (domain/svc_auth.c). */
+int svc_org_kind_ok(const char *k);
+
 /* Make community name here, joined from mreza peer n (its home), with the peer's
  * collection id uuid, inside the caller's transaction (svc_community_join,
  * svc_roster_join): kind `other` until a roster says; out (may be NULL) gets it. */

@@ -337,9 +337,45 @@ static int uuid_ok(const char *id)
     return 1;
 }
 
-/* Bind org to peer n inside the caller's transaction. */
-static enum mz_err bind_one(struct store *st, const struct store_node *n, const char *org, const char *new_name,
-                            struct store_org *out, struct mz_error *err)
+/* The country a remote organisation of peer n takes from profile (its directory):
+ * profile's, unless the operator gave the peer a country and profile says another
+ * (docs/model.md R10: a remote organisation's country is the operator's word; a
+ * peer does not spread its organisations over countries it is not in); else
+ * fallback. */
+static const char *profile_country(const struct store_node *n, const struct store_org *profile,
+                                   const char *fallback)
+{
+    if (!profile || !profile->country[0])
+        return fallback;
+    return n->country[0] && strcmp(n->country, profile->country) ? n->country : profile->country;
+}
+
+/* A handle for a remote organisation seen first: profile's (its home's handle) when
+ * it is free here, else PEER-HANDLE when that is, else PEER-<8 hex of the id>. */
+static void pick_handle(struct store *st, const struct store_node *n, const char *org, const struct store_org *profile,
+                        char *out, size_t cap)
+{
+    struct store_org o;
+    char try[STORE_NAME_LEN + STORE_NODE_NAME_LEN + 2];
+
+    if (profile && profile->name[0]) {
+        snprintf(out, cap, "%s", profile->name);
+        if (store_org_by_name(st, out, &o, NULL) == MZ_ENOTFOUND)
+            return;
+        snprintf(try, sizeof try, "%s-%s", n->name, profile->name);
+        if (strlen(try) < cap && store_org_by_name(st, try, &o, NULL) == MZ_ENOTFOUND) {
+            snprintf(out, cap, "%s", try);
+            return;
+        }
+    }
+    snprintf(out, cap, "%s-%.8s", n->name, org + 10);
+}
+
+/* Bind org to peer n inside the caller's transaction. profile (may be NULL): what
+ * the peer's directory says of the organisation (full name, country, sector, kind;
+ * its handle there in name), taken for it here. */
+enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const char *org, const char *new_name,
+                             const struct store_org *profile, struct store_org *out, struct mz_error *err)
 {
     struct store_org o;
     struct store_node other;
@@ -355,15 +391,16 @@ static enum mz_err bind_one(struct store *st, const struct store_node *n, const 
         if (new_name)
             snprintf(o.name, sizeof o.name, "%s", new_name);
         else
-            snprintf(o.name, sizeof o.name, "%s-%.8s", n->name, org + 10);
+            pick_handle(st, n, org, profile, o.name, sizeof o.name);
         for (char *c = o.name; *c; c++)
             *c = (char)tolower((unsigned char)*c);
-        snprintf(o.full_name, sizeof o.full_name, "%s", o.name);
+        snprintf(o.full_name, sizeof o.full_name, "%s", profile && profile->full_name[0] ? profile->full_name : o.name);
         snprintf(o.identity, sizeof o.identity, "%s", org);
         for (char *c = o.identity; *c; c++)
             *c = (char)tolower((unsigned char)*c);
-        snprintf(o.country, sizeof o.country, "%s", n->country);
-        snprintf(o.kind, sizeof o.kind, "other");
+        snprintf(o.country, sizeof o.country, "%s", profile_country(n, profile, n->country));
+        snprintf(o.sector, sizeof o.sector, "%s", profile ? profile->sector : "");
+        snprintf(o.kind, sizeof o.kind, "%s", profile && profile->kind[0] ? profile->kind : "other");
         rc = store_org_add(st, &o, err);
         if (!rc)
             rc = store_org_set_node(st, o.id, n->id, err);
@@ -380,12 +417,12 @@ static enum mz_err bind_one(struct store *st, const struct store_node *n, const 
         rc = store_org_node(st, o.id, &home, err);
     if (rc)
         return rc;
-    if (home == n->id) {
+    if (home == n->id && !profile) {
         if (out)
             *out = o;
         return MZ_OK; /* bound already */
     }
-    if (home > 0 && store_node_by_id(st, home, &other, NULL) == MZ_OK)
+    if (home > 0 && home != n->id && store_node_by_id(st, home, &other, NULL) == MZ_OK)
         return mz_error_set(err, MZ_ECONFLICT, "/org",
                             "organisation %s is bound to peer %s: one peer speaks for an organisation "
                             "(mreza peer unbind %s %s first)",
@@ -400,6 +437,18 @@ static enum mz_err bind_one(struct store *st, const struct store_node *n, const 
                                 o.name);
     }
     rc = store_org_set_node(st, o.id, n->id, err);
+    if (!rc && profile) {
+        /* its directory's word, over what was made by hand (the handle stays) */
+        const char *cc = profile_country(n, profile, NULL);
+        if (profile->full_name[0])
+            snprintf(o.full_name, sizeof o.full_name, "%s", profile->full_name);
+        if (cc)
+            snprintf(o.country, sizeof o.country, "%s", cc);
+        snprintf(o.sector, sizeof o.sector, "%s", profile->sector);
+        if (profile->kind[0])
+            snprintf(o.kind, sizeof o.kind, "%s", profile->kind);
+        rc = store_org_set_profile(st, o.id, &o, err);
+    }
     if (!rc)
         rc = svc_roster_reapply(st, err);
     if (!rc && out)
@@ -641,7 +690,7 @@ enum mz_err svc_peer_add(struct store *st, const struct principal *p, const stru
         return rc;
     rc = store_node_add(st, &n, err);
     for (size_t i = 0; !rc && i < in->n_orgs; i++) {
-        rc = bind_one(st, &n, in->orgs[i], NULL, &o, err);
+        rc = svc_peer_bind_in(st, &n, in->orgs[i], NULL, NULL, &o, err);
         if (!rc && i == 0 && !strcmp(n.kind, "taxii")) {
             n.default_org = o.id;
             rc = store_node_update(st, &n, err);
@@ -951,7 +1000,7 @@ enum mz_err svc_peer_bind(struct store *st, const struct principal *p, const cha
         return rc;
     rc = peer_named(st, name, &n, err);
     if (!rc)
-        rc = bind_one(st, &n, org, new_name, out, err);
+        rc = svc_peer_bind_in(st, &n, org, new_name, NULL, out, err);
     if (!rc)
         rc = store_commit(st, err);
     else

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "domain/authz.h"
+#include "domain/svc_directory.h"
 #include "domain/svc_int.h"
 #include "domain/svc_roster.h"
 #include "rules/jcs.h"
@@ -629,6 +630,18 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
             svc_roster_receive(a->st, a->sub->node, a->sub->collection, obj, &info, mowner, remote_added,
                                a->sub->lim->max_versions, err));
         goto done;
+    }
+    /* an organisation's own identity is its home's directory record: the node's
+     * write, not an owner's ingest (domain/svc_directory.c) */
+    if (!taxii) {
+        enum svc_dir_verdict dv = svc_directory_receive(a->st, a->sub->node, a->sub->collection, obj, &info,
+                                                        meta, remote_added, err);
+        if (dv != SVC_DIR_NOT_MINE) {
+            v = dv == SVC_DIR_STORED ? V_STORED : dv == SVC_DIR_DUPLICATE ? V_DUPLICATE
+                : dv == SVC_DIR_REFUSED_OWNER ? V_OWNER : dv == SVC_DIR_REFUSED_TLP ? V_TLP
+                : dv == SVC_DIR_CONFLICT ? V_CONFLICT : V_FAIL;
+            goto done;
+        }
     }
     /* its owner is an organisation bound to the sender */
     v = V_OWNER;

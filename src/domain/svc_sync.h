@@ -8,8 +8,9 @@
  * peer's pull subscriptions with their bookmarks), svc_sync_run_begin/end (the
  * status fields of a run), svc_sync_push_plan/push_page/push_done (push: 10.4,
  * svc_sync_push.c), tombstones received (applied from the owner's home node),
- * rosters received (applied from the community's home: svc_roster.h). Not yet: the
- * directory's identities. */
+ * rosters received (applied from the community's home: svc_roster.h), the
+ * directory's identities received (the node's own path: domain/svc_directory.c, one
+ * call from the per-object apply). */
 #ifndef MZ_SVC_SYNC_H
 #define MZ_SVC_SYNC_H
 

@@ -376,4 +376,21 @@ enum fed_code fed_join(struct store *st, const struct principal *p, const char *
                        const struct mz_conf *conf, struct store_community *out, int *applied,
                        struct mz_error *err);
 
+/* ---- fed_directory.c: a mreza peer's directory (docs/federation.md sections 1, 3) ---- */
+
+#define FED_MAX_DIRECTORY 10000 /* organisations one peer's directory may list */
+
+/* The directory of mreza peer `peer`, live: its API root discovered (its
+ * x_mreza_node.identity checked against the bound one, FED_IDENTITY), then its
+ * mreza-direct view paged with match[type]=identity (the guard's checks, as a sync
+ * page), each directory identity (svc_directory_entry: an organisation's own, GREEN)
+ * into out, the newest version of each (out is reset first; svc_dir_list_free it; on
+ * failure it is empty). p: the console (it reads the key this node presents there).
+ * Codes: FED_CONFIG (no such peer, a taxii peer), FED_NOT_FOUND (no mreza-direct
+ * view listed), FED_RUN_LIMIT (over FED_MAX_DIRECTORY), and the guard's and
+ * transport's. */
+struct svc_dir_list;
+enum fed_code fed_directory(struct store *st, const struct principal *p, const char *peer,
+                            const struct mz_conf *conf, struct svc_dir_list *out, struct mz_error *err);
+
 #endif

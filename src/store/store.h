@@ -157,6 +157,10 @@ enum mz_err store_org_list(struct store *st, store_org_fn fn, void *ctx, struct 
 /* Set organisation org_id's source rank (rank -1: by its kind again). MZ_ENOTFOUND
  * if there is no such organisation. */
 enum mz_err store_org_set_rank(struct store *st, int64_t org_id, int rank, struct mz_error *err);
+/* Set organisation org_id's profile, what its directory identity says of it: full
+ * name, country, sector, kind (its handle stays). MZ_ENOTFOUND if there is none. */
+enum mz_err store_org_set_profile(struct store *st, int64_t org_id, const struct store_org *profile,
+                                  struct mz_error *err);
 
 enum mz_err store_user_add(struct store *st, struct store_user *user, struct mz_error *err);
 enum mz_err store_user_by_name(struct store *st, const char *name, struct store_user *out,

@@ -1714,6 +1714,27 @@ enum mz_err store_org_set_rank(struct store *st, int64_t org_id, int rank, struc
     return rc;
 }
 
+enum mz_err store_org_set_profile(struct store *st, int64_t org_id, const struct store_org *profile,
+                                  struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st, "UPDATE orgs SET full_name=?2, country=?3, sector=?4, kind=?5 WHERE id=?1", &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_text(s, 2, profile->full_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, profile->country, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, profile->sector, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, profile->kind, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "set an organisation's profile");
+    else if (sqlite3_changes(st->db) != 1)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no organisation %lld", (long long)org_id);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* The visibility grants of struct store_vis as one SQL condition over named
  * parameters bound by bind_vis(). */
 static const char vis_sql[] =

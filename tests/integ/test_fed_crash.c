@@ -242,7 +242,8 @@ static void holds_pages(struct hnode *n, int k)
     assert_int_equal(held(n, 0, k), ind_pages(k));
     assert_int_equal(held(n, k, k + 1), 0);
     assert_int_equal(h_db_count(n, "stix_id LIKE 'indicator--c0000000-%'"), ind_pages(k));
-    assert_int_equal(db_int(n, "SELECT count(*) FROM received WHERE node=(SELECT id FROM nodes WHERE name='na')"),
+    assert_int_equal(db_int(n, "SELECT count(*) FROM received WHERE node=(SELECT id FROM nodes WHERE name='na') AND "
+                               "seq IN (SELECT seq FROM objects WHERE stix_id LIKE 'indicator--c0000000-%')"),
                      ind_pages(k));
     db_text(n,
             "SELECT added_after FROM bookmarks WHERE node=(SELECT id FROM nodes WHERE name='na') AND direction='pull' "
@@ -264,7 +265,11 @@ static void holds_all_once(struct hnode *n)
     assert_int_equal(h_db_count(n, "stix_id LIKE 'indicator--c0000000-%'"), N_OBJ);
     assert_int_equal(db_int(n, "SELECT count(DISTINCT stix_id) FROM objects WHERE stix_id LIKE 'indicator--c0000000-%'"),
                      N_OBJ);
-    assert_int_equal(db_int(n, "SELECT count(*) FROM received WHERE node=(SELECT id FROM nodes WHERE name='na')"), N_OBJ);
+    /* the indicators, and a's organisation's directory identity (docs/federation.md 3) */
+    assert_int_equal(db_int(n, "SELECT count(*) FROM received WHERE node=(SELECT id FROM nodes WHERE name='na')"),
+                     N_OBJ + 1);
+    assert_int_equal(db_int(n, "SELECT count(*) FROM received r JOIN objects o ON o.seq=r.seq WHERE o.type='identity'"),
+                     1);
     assert_int_equal(db_int(n, "SELECT count(*) FROM objects o JOIN received r ON r.seq=o.seq WHERE o.stix_id LIKE "
                                "'indicator--c0000000-%'"),
                      N_OBJ);
@@ -273,7 +278,7 @@ static void holds_all_once(struct hnode *n)
     j = json_loads(out, 0, NULL);
     assert_non_null(j);
     assert_int_equal(json_integer_value(json_object_get(j, "duplicates")), 0);
-    assert_int_equal(json_integer_value(json_object_get(j, "received")), N_OBJ);
+    assert_int_equal(json_integer_value(json_object_get(j, "received")), N_OBJ + 1);
     json_decref(j);
     free(out);
     assert_true(h_db_integrity_ok(n));

@@ -640,13 +640,21 @@ static void test_roster_only_from_home_and_newer(void **state)
                      0);
 }
 
+/* Campaign groupings are left out of the comparisons: each node's engine records its
+ * own in the background (docs/model.md R11.6), under an id made with the community's
+ * bit here, re-versioned as reports arrive, once reports of several countries meet
+ * (the directory gives remote organisations their countries). This test posts no
+ * grouping; what sync carried is everything else. */
 #define REGIONAL_SET                                                                                               \
     "SELECT coalesce(group_concat(v, ' '), '') FROM (SELECT stix_id || '/' || version AS v FROM objects WHERE "     \
-    "comm & (1 << (SELECT bit FROM communities WHERE name='regional')) ORDER BY v)"
+    "comm & (1 << (SELECT bit FROM communities WHERE name='regional')) AND type != 'grouping' ORDER BY v)"
 #define ROUND_TRIP                                                                                                 \
     "SELECT count(*) FROM objects WHERE seq IN (SELECT seq FROM received) AND owner_org IN (SELECT id FROM orgs " \
     "WHERE node=0)"
-#define ALL_ROWS "SELECT (SELECT count(*) FROM objects) || ' ' || (SELECT count(*) FROM received)"
+/* every row but campaign groupings (above) and their receipts */
+#define ALL_ROWS                                                                                                   \
+    "SELECT (SELECT count(*) FROM objects WHERE type != 'grouping') || ' ' || (SELECT count(*) FROM received WHERE " \
+    "seq NOT IN (SELECT seq FROM objects WHERE type = 'grouping'))"
 
 /* 8. Agreement, no round trip, no echo. */
 static void test_agreement(void **state)

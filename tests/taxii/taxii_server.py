@@ -284,8 +284,11 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(202, status)
 
     def collection(self):
-        return {"id": COLLECTION, "title": "test collection", "can_read": True, "can_write": True,
-                "media_types": ["application/stix+json;version=2.1"]}
+        c = {"id": COLLECTION, "title": "test collection", "can_read": True, "can_write": True,
+             "media_types": ["application/stix+json;version=2.1"]}
+        if self.server.alias:
+            c["alias"] = self.server.alias
+        return c
 
     def manifest(self, st, q):
         items = [{"id": o.get("id"), "date_added": d, "version": o.get("modified", d),
@@ -552,6 +555,7 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--client-ca")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--alias", help="the collection's alias (mreza-direct: it stands for a mreza node's view)")
     ap.add_argument("--relay", help="forward every request to this node (https://127.0.0.1:PORT)")
     ap.add_argument("--upstream-ca", help="CA file the relay's upstream certificate must chain to")
     ap.add_argument("--upstream-key", help="API key sent upstream when the client sends no Authorization")
@@ -569,6 +573,7 @@ def main():
     st.repeat_offset = 0
     server = Server(("127.0.0.1", args.port), Handler, ctx)
     server.state = st
+    server.alias = args.alias
     server.relay = urllib.parse.urlsplit(args.relay) if args.relay else None
     server.upstream_key = args.upstream_key
     server.upstream_ctx = None
