@@ -225,6 +225,7 @@ enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int6
     f.added_after = sub->after[0] ? sub->after : NULL;
     f.limit = lim;
     f.page_default = f.page_max = limit;
+    f.page_work = sub->page_work; /* api.page_work, as the peer's own GET (A7) */
     pg.info = info;
     pg.with_meta = with_meta;
     mz_buf_init(&pg.meta, env->limit ? env->limit : (size_t)64 << 20);
@@ -237,7 +238,7 @@ enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int6
     if (!rc) {
         *n = info->n;
         *more = info->next[0] != '\0';
-        if (info->n)
+        if (info->n || *more) /* an empty page with more: where its work stopped (A7) */
             snprintf(last, 40, "%s", info->last);
     }
     mz_buf_free(&pg.meta);

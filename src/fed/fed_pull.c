@@ -128,6 +128,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
     /* a new subscription starts at the guard's first limit */
     c->g.limit = c->g.page_size;
     c->g.stale_run = c->g.empty_run = 0;
+    c->g.pos[0] = '\0'; /* third attack A1: positions are the subscription's */
     for (;;) {
         struct fed_ask ask;
         struct fed_req rq = {"GET", url, NULL, 0};
@@ -167,7 +168,9 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         }
         page.body = r.body;
         page.len = r.len;
-        page.date_added_last = f.date_last[0] ? f.date_last : NULL;
+        /* an empty page's date is a position only when it says more (the last row its
+         * work examined: 10.3); the bookmark never goes back (svc_sync.c, A6) */
+        page.date_added_last = f.date_last[0] && (f.n_objects > 0 || f.more) ? f.date_last : NULL;
         page.next = f.more ? f.next : NULL;
         page.env = f.env; /* the guard's parse, not a second one (borrowed: f owns it) */
         rc = svc_sync_apply_page(c->st, &sub, &page, &out, err);
@@ -280,7 +283,7 @@ static enum fed_code run_subs(struct run_ctx *c, struct mz_error *err)
             code = FED_STORE;
         } else {
             code = fed_push_peer(c->st, c->p, c->pl->node.id, c->pl->node.url, c->h, c->taxii ? NULL : d,
-                                 c->o->page_size, pp, c->run, err);
+                                 c->o, pp, c->run, err);
         }
         free(pp);
     }

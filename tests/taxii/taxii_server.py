@@ -36,7 +36,11 @@ The mode (--mode, or `mode M` on stdin) decides how objects GETs are answered:
 Control, one line each on stdin: `mode M`, `stall_after N` (the N+1-th objects GET
 from then on waits until `release`), `release`, `posted` (event `posted_total N`),
 `posted_ids` (event `posted_ids ID ID ...`: every object POSTed and kept, in order),
-`post_fail N` (the N-th POST from now is answered 500 and not kept; once). EOF on stdin ends the server.
+`post_fail N` (the N-th POST from now is answered 500 and not kept; once),
+`post_max_bytes N` (a POST body over N bytes is answered 413, as a server's body
+limit; 0: none), `post_reject TEXT` (a POST whose body holds TEXT is answered 422 as a
+whole, as a server that refuses an envelope for one object it does not take; `-`:
+none). EOF on stdin ends the server.
 Events on stdout, one line each, flushed: `port=N` first, then `request METHOD PATH`
 for each request (with auth=SCHEME, enc=none|yes: Accept-Encoding sent, cert=none|
 verified: a client certificate that chains to --client-ca), `stalled N`, `posted N` (objects received by a POST), `mode M`.
@@ -87,6 +91,8 @@ class State:
         self.posted = []
         self.post_count = 0  # POSTs seen (for post_fail)
         self.post_fail = None  # the POST number that answers 500, once
+        self.post_max_bytes = 0  # bodies over this answered 413 (0: no limit)
+        self.post_reject = None  # bodies holding this text answered 422
         self.statuses = {}
         self.endless_n = 0
         self.cond = threading.Condition()
@@ -218,6 +224,12 @@ class Handler(BaseHTTPRequestHandler):
         coll = "/api1/collections/%s/objects/" % COLLECTION
         if urllib.parse.urlsplit(self.path).path != coll:
             return self.error(404, "not found")
+        if st.post_max_bytes and len(body) > st.post_max_bytes:
+            emit("post_too_large %d" % len(body))
+            return self.error(413, "the body is larger than this server takes")
+        if st.post_reject and st.post_reject.encode() in body:
+            emit("post_rejected %d" % len(body))
+            return self.error(422, "this server does not take one of the objects")
         try:
             env = json.loads(body)
             objs = env.get("objects", [])
@@ -432,6 +444,12 @@ def control(st, server):
             with LOCK:
                 ids = [o.get("id", "?") if isinstance(o, dict) else "?" for o in st.posted]
             emit("posted_ids %s" % " ".join(ids))
+        elif words[0] == "post_max_bytes" and len(words) == 2:
+            st.post_max_bytes = int(words[1])
+            emit("post_max_bytes %d" % st.post_max_bytes)
+        elif words[0] == "post_reject" and len(words) == 2:
+            st.post_reject = None if words[1] == "-" else words[1]
+            emit("post_reject %s" % words[1])
         elif words[0] == "post_fail" and len(words) == 2:
             with LOCK:
                 st.post_count = 0
