@@ -416,6 +416,30 @@ static void basic_free(char *user, char *pass)
     MHD_free(pass);
 }
 
+/* A peer that must present a client certificate (svc_peer_client_cert decides) has
+ * presented one that will do on this connection: MZ_OK, or MZ_EAUTH (401). */
+static enum mz_err peer_cert(struct api_req *r, struct mz_error *err)
+{
+    struct tls_client_cert cc;
+    struct mz_error verr;
+    enum svc_client_cert cert = SVC_CERT_NOT_ASKED;
+
+    if (r->who.role != ROLE_PEER || !r->who.peer_require_cert)
+        return MZ_OK;
+    memset(&cc, 0, sizeof cc);
+    mz_error_clear(&verr);
+    if (r->srv->tls && tls_server_wants_client_cert(r->srv->tls)) {
+        cert = SVC_CERT_NONE;
+        if (http_tls_client(r, &cc, &verr) == MZ_OK || cc.state)
+            cert = cc.state == TLS_CLIENT_VERIFIED     ? SVC_CERT_VERIFIED
+                   : cc.state == TLS_CLIENT_UNVERIFIED ? SVC_CERT_UNVERIFIED
+                                                       : SVC_CERT_NONE;
+        else
+            cert = SVC_CERT_UNVERIFIED; /* it could not be read: not trusted */
+    }
+    return svc_peer_client_cert(&r->who, cert, cc.pin, cc.state == TLS_CLIENT_UNVERIFIED ? cc.why : verr.msg, err);
+}
+
 /* Bearer token (on /taxii2/ also Basic) -> r->who. Missing credentials leave ROLE_NONE (the route decides
  * whether that is allowed); present but unknown ones are an error. */
 static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
@@ -444,7 +468,7 @@ static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
         rc = svc_authenticate(st, pass, &r->who, err);
         node_store_release(r->node, st);
         basic_free(user, pass);
-        return rc;
+        return rc ? rc : peer_cert(r, err);
     }
     if (strncasecmp(h, "Bearer ", 7) != 0)
         return mz_error_set(err, MZ_EAUTH, "", api_is_taxii(r) ? "use 'Authorization: Bearer <API key>' or Basic with the key as password"
@@ -452,7 +476,7 @@ static enum mz_err authenticate(struct api_req *r, struct mz_error *err)
     st = node_store_acquire(r->node);
     rc = svc_authenticate(st, h + 7, &r->who, err);
     node_store_release(r->node, st);
-    return rc;
+    return rc ? rc : peer_cert(r, err);
 }
 
 /* Take n bytes of request body for r: from its client's share (its address's and its

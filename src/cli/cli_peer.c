@@ -43,7 +43,11 @@
     {.name = "identity", .kind = CLI_OPT_TEXT, .value = "IDENTITY",                                \
      .help = "mreza peers: the node's STIX identity; every sync checks the peer's API root names it"}, \
     {.name = "unmarked", .kind = CLI_OPT_TEXT, .value = "clear|green|default",                     \
-     .help = "taxii peers: store unmarked objects as CLEAR or GREEN (default: AMBER+STRICT of the owner)"}
+     .help = "taxii peers: store unmarked objects as CLEAR or GREEN (default: AMBER+STRICT of the owner)"}, \
+    {.name = "require-client-cert", .kind = CLI_OPT_FLAG, .group = 3,                              \
+     .help = "the peer's key works here only over mutual TLS: a client certificate verified by tls.client_ca"}, \
+    {.name = "client-pin", .kind = CLI_OPT_TEXT, .value = "sha256//…",                             \
+     .help = "... whose key has this pin (mreza tls pin FILE; several: ';'; none: clear); implies --require-client-cert"}
 
 const struct cli_option cli_peer_add_options[] = {
     {.name = "url", .kind = CLI_OPT_TEXT, .value = "URL", .flags = CLI_OPT_REQUIRED,
@@ -59,6 +63,8 @@ const struct cli_option cli_peer_add_options[] = {
 const struct cli_option cli_peer_set_options[] = {
     {.name = "url", .kind = CLI_OPT_TEXT, .value = "URL", .help = "the peer's TAXII API root"},
     ADD_OPTIONS_COMMON,
+    {.name = "no-require-client-cert", .kind = CLI_OPT_FLAG, .group = 3,
+     .help = "the peer's key works without a client certificate again (drops --client-pin)"},
     {.name = "pause", .kind = CLI_OPT_FLAG, .group = 2, .help = "stop syncing with the peer until --resume"},
     {.name = "resume", .kind = CLI_OPT_FLAG, .group = 2, .help = "sync with the peer again"},
     {.name = NULL},
@@ -72,7 +78,9 @@ const struct cli_option cli_peer_list_options[] = {
 const struct cli_option cli_peer_key_options[] = {
     {.name = "comment", .kind = CLI_OPT_TEXT, .value = "TEXT", .help = "issue: what the key is for"},
     {.name = "expires", .kind = CLI_OPT_TEXT, .value = "DATE|DURATION",
-     .help = "issue: when the key stops working (2026-12-31, 90d, never)"},
+     .help = "issue, rotate: when the key stops working (2026-12-31, 90d, never)"},
+    {.name = "grace", .kind = CLI_OPT_TEXT, .value = "DURATION",
+     .help = "rotate: how long the old keys keep working (0 to 7d; default 0: revoked at once)"},
     {.name = NULL},
 };
 
@@ -128,6 +136,10 @@ static void conf_of(const struct cli_args *a, struct svc_peer_new *in)
     in->paused = cli_flag(a, "pause") ? 1 : cli_flag(a, "resume") ? 0 : -1;
     in->unmarked = cli_opt(a, "unmarked");
     in->identity = cli_opt(a, "identity");
+    in->client_cert_required = cli_flag(a, "require-client-cert")      ? SVC_PEER_CERT_REQUIRED
+                               : cli_flag(a, "no-require-client-cert") ? SVC_PEER_CERT_OPTIONAL
+                                                                       : 0;
+    in->client_pin = cli_opt(a, "client-pin");
     /* the CLI runs one command: the pairs live until it ends */
     static const char *colls[64];
     for (int i = 0; i < a->n_opt; i++)
@@ -193,6 +205,8 @@ static void show(const struct svc_peer_view *v)
         printf("identity      %s\n", n->identity);
     printf("verify        %s%s%s\n", n->verify, n->pin[0] ? " " : n->ca_file[0] ? " " : "",
            n->pin[0] ? n->pin : n->ca_file);
+    printf("mutual tls    %s%s%s\n", n->require_client_cert ? "required" : "not required",
+           n->client_pin[0] ? ", pinned " : "", n->client_pin);
     printf("plain http    %s\nclient cert   %s\nauth          %s%s%s\nsecret        %s\n",
            !strncmp(n->url, "http://", 7) ? "yes (--allow-http)" : "no", n->client_cert[0] ? n->client_cert : "none",
            n->auth, n->out_user[0] ? " as " : "", n->out_user, n->has_secret ? "set (never shown)" : "not set");
@@ -268,11 +282,41 @@ static int do_add(struct cli_args *a, struct store *st, const struct principal *
     return rc;
 }
 
+/* `peer key rotate NAME [--grace D] [--comment T] [--expires E]`: a new key for the
+ * peer, printed once, in place of every key of it that still works. */
+static int key_rotate(struct cli_args *a, struct store *st, const struct principal *c, const char *name,
+                      struct mz_error *err)
+{
+    struct svc_key_opts o = {cli_opt(a, "comment"), cli_opt(a, "expires"), cli_opt(a, "grace")};
+    struct svc_key_view k;
+    char key[SVC_KEY_LEN];
+    long n_old = 0;
+
+    if (a->n_pos > 3)
+        return cli_usagef("peer key rotate NAME takes no key id: it replaces every working key of the peer");
+    if (svc_peer_key_rotate(st, c, name, &o, &k, key, &n_old, err))
+        return cli_fail(err);
+    printf("key %lld for peer %s (shown once, give it to %s's operator):\n%s\n", (long long)k.id, name, name, key);
+    memset(key, 0, sizeof key);
+    if (!n_old)
+        printf("peer %s had no other working key\n", name);
+    else if (!o.grace || !strcmp(o.grace, "0"))
+        printf("its %ld old key%s revoked now\n", n_old, n_old == 1 ? " is" : "s are");
+    else
+        printf("its %ld old key%s work%s for %s more, then %s revoked\n", n_old, n_old == 1 ? "" : "s",
+               n_old == 1 ? "s" : "", o.grace, n_old == 1 ? "is" : "are");
+    return CLI_EXIT_OK;
+}
+
 static int do_key(struct cli_args *a, struct store *st, const struct principal *c, struct mz_error *err)
 {
     const char *what = a->pos[1], *name = a->pos[2];
     struct svc_key_view k;
 
+    if (!strcmp(what, "rotate"))
+        return key_rotate(a, st, c, name, err);
+    if (cli_flag(a, "grace"))
+        return cli_usagef("--grace goes with `peer key rotate`");
     if (!strcmp(what, "issue")) {
         struct svc_key_opts o = {cli_opt(a, "comment"), cli_opt(a, "expires"), NULL};
         char key[SVC_KEY_LEN];
@@ -285,7 +329,7 @@ static int do_key(struct cli_args *a, struct store *st, const struct principal *
         return CLI_EXIT_OK;
     }
     if (cli_flag(a, "comment") || cli_flag(a, "expires"))
-        return cli_usagef("--comment and --expires go with `peer key issue`");
+        return cli_usagef("--comment and --expires go with `peer key issue` and `peer key rotate`");
     if (!strcmp(what, "list")) {
         if (a->n_pos > 3)
             return cli_usagef("peer key list NAME takes no key id");
@@ -301,7 +345,7 @@ static int do_key(struct cli_args *a, struct store *st, const struct principal *
         printf("key %lld of peer %s is revoked\n", id, name);
         return CLI_EXIT_OK;
     }
-    return cli_usagef("peer key issue|list|revoke NAME (not '%s')", what);
+    return cli_usagef("peer key issue|list|revoke|rotate NAME (not '%s')", what);
 }
 
 int cli_peer(struct cli_args *a)
@@ -313,8 +357,9 @@ int cli_peer(struct cli_args *a)
     int rc = CLI_EXIT_OK;
 
     mz_error_clear(&err);
-    if (!strcmp(sub, "key") && strcmp(a->pos[1], "issue") && strcmp(a->pos[1], "list") && strcmp(a->pos[1], "revoke"))
-        return cli_usagef("peer key issue|list|revoke NAME (not '%s')", a->pos[1]);
+    if (!strcmp(sub, "key") && strcmp(a->pos[1], "issue") && strcmp(a->pos[1], "list") && strcmp(a->pos[1], "revoke") &&
+        strcmp(a->pos[1], "rotate"))
+        return cli_usagef("peer key issue|list|revoke|rotate NAME (not '%s')", a->pos[1]);
     if (cli_open_store(a, &st, &err))
         return cli_fail(&err);
     principal_console(&console);

@@ -250,6 +250,21 @@ enum mz_err svc_user_set_disabled(struct store *st, const struct principal *p, c
  * whose it is. Records the key's use (to the minute, never waiting for the store). */
 enum mz_err svc_authenticate(struct store *st, const char *token, struct principal *out,
                              struct mz_error *err);
+/* What the connection of a request presented as its client certificate (the HTTP
+ * layer finds out; api/tls.c verifies it against tls.client_ca). */
+enum svc_client_cert {
+    SVC_CERT_NOT_ASKED,  /* the node asks for none (no TLS, or tls.client_ca empty) */
+    SVC_CERT_NONE,       /* asked, none presented */
+    SVC_CERT_UNVERIFIED, /* presented, not verified by tls.client_ca */
+    SVC_CERT_VERIFIED    /* presented and verified */
+};
+/* Whether p may go on with that certificate: MZ_OK for anyone but a peer that must
+ * present one (peer add|set --require-client-cert, --client-pin); for it MZ_EAUTH
+ * unless cert is SVC_CERT_VERIFIED and, when the peer has pins, pin (the leaf's
+ * "sha256//...") is one of them. why: the verification's reason (may be NULL). The
+ * message names the peer and what its operator must do. */
+enum mz_err svc_peer_client_cert(const struct principal *p, enum svc_client_cert cert, const char *pin,
+                                 const char *why, struct mz_error *err);
 /* Free what svc_authenticate allocated for p (a peer's identities); p may be any
  * principal, made any way, and is left without them. */
 void svc_principal_release(struct principal *p);
@@ -338,10 +353,18 @@ enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const 
  * scan indicator's quota, ingest.max_objects_per_org), so a refusal leaves nothing
  * of it; a failure after it began writing is MZ_EIO, and the caller must roll back.
  * A peer's pulled object takes this way (svc_sync.c: validated for its admission). */
+/* rcpt (or NULL): the peer the version came from; a new version is then written with
+ * its objects.via and received row (store_write_ctx.via), as store_received_add
+ * records them. */
+struct svc_receipt {
+    int64_t node;             /* the peer node */
+    const char *collection;   /* the collection it came through */
+    const char *remote_added; /* the peer's date_added, or NULL */
+};
 enum mz_err svc_ingest_validated(struct store *st, const struct principal *p, json_t *obj,
                                  const struct stix_info *info, const char *raw, size_t raw_len,
-                                 const struct bundle_limits *lim, struct svc_ingest_result *res,
-                                 struct mz_error *err);
+                                 const struct bundle_limits *lim, const struct svc_receipt *rcpt,
+                                 struct svc_ingest_result *res, struct mz_error *err);
 
 /* What a list reads (docs/federation.md 8.1, 8.3): REST's list (SVC_VIEW_REST), or a
  * TAXII collection - a community's (in its grants' order, each row with its grant's
@@ -684,7 +707,14 @@ struct svc_peer_new {
                                 x_mreza_node.identity, checked on every run); "" clears */
     const char *unmarked;    /* taxii peers: clear|green (what an unmarked object is stored
                                 as), default (AMBER+STRICT of the owner); NULL not given */
+    int client_cert_required; /* 0 not given; SVC_PEER_CERT_REQUIRED: the peer must present
+                                 a client certificate verified by tls.client_ca here;
+                                 SVC_PEER_CERT_OPTIONAL: no longer (clears the pins too) */
+    const char *client_pin;   /* "sha256//..." (';'-separated): the pins its certificate's
+                                 key must have (implies required); "" or "none" clears */
 };
+#define SVC_PEER_CERT_REQUIRED 1
+#define SVC_PEER_CERT_OPTIONAL 2
 
 /* A taxii peer's push of the direct view (`--push-collection ID=mreza-direct`): its
  * bookmark's key is ID followed by SVC_SYNC_DIRECT_KEY. */
@@ -707,7 +737,10 @@ struct svc_peer_sub {
 struct svc_peer_view {
     struct store_node node;
     const char *state;       /* new, ok, failing, paused (static text) */
-    int64_t lag_seconds;     /* pull: seconds since last_success; -1: never */
+    int64_t lag_seconds;     /* pull or both: seconds since last_success (-1: never);
+                                push: push_lag_seconds */
+    int64_t push_lag_seconds; /* push or both: age of the oldest version the peer may
+                                 be pushed that is not yet (0: none); -1 for pull */
     int64_t received, duplicates, pushed, push_refused;
     int64_t refused_owner, refused_community, refused_tlp, refused_invalid, refused_conflict, refused_cap;
     int64_t keys_active;     /* peer keys neither revoked nor expired */
@@ -746,6 +779,14 @@ enum mz_err svc_peer_key_list(struct store *st, const struct principal *p, const
                               void *ctx, struct mz_error *err);
 enum mz_err svc_peer_key_revoke(struct store *st, const struct principal *p, const char *name, int64_t key_id,
                                 struct svc_key_view *out, struct mz_error *err);
+/* Rotate peer name's keys: a new key (to key_out, once; out gets its view; opts'
+ * comment and expiry, grace) replaces every key of the peer that still works, each
+ * revoked at now + opts->grace (svc_key_grace: 0 to 7 days; default 0, at once).
+ * *n_old_out: how many were replaced (0 is no error: the new key is the peer's only
+ * one). Logged (event=peer_key action=rotate). */
+enum mz_err svc_peer_key_rotate(struct store *st, const struct principal *p, const char *name,
+                                const struct svc_key_opts *opts, struct svc_key_view *out, char *key_out,
+                                long *n_old_out, struct mz_error *err);
 /* Bind an organisation (handle or STIX identity id) to peer name: it becomes a
  * remote organisation homed at that peer. An identity no organisation has makes one
  * (handle new_name, or "<peer>-<8 hex digits of the identity>"; the peer's country),

@@ -233,6 +233,7 @@ struct writer {
     int writing, in_savepoint;
     uint64_t comm;         /* the communities the versions are shared into (issue 11) */
     unsigned flags;        /* enum svc_ingest_flags */
+    const struct svc_receipt *rcpt; /* a peer's version: written with its receipt, or NULL */
 };
 
 _Static_assert(STORE_PLAN_SCAN == OBSERVE_SCAN, "the store's index of scan indicators names the plan");
@@ -651,6 +652,11 @@ static enum mz_err put_item(struct writer *w, const struct item *it, struct mz_e
     in.valid_until = info->valid_until;
     in.cx = cx;
     in.comm = w->comm;
+    if (w->rcpt) { /* a peer's version: its objects.via and received row, with it */
+        in.via = w->rcpt->node;
+        in.via_collection = w->rcpt->collection;
+        in.remote_added = w->rcpt->remote_added;
+    }
     /* attested (Terms): a v4 id whose first version names its owner as creator, or
      * has no creator and was posted with author=self (R9) */
     in.attested = (cr.own || (w->lim->author_self && !info->created_by_ref)) && stix_id_uuid_version(info->id) == 4;
@@ -1088,20 +1094,21 @@ static enum mz_err validated_pass(struct writer *w, const struct item *it, const
 }
 
 static enum mz_err ingest_run(struct store *st, const struct principal *p, const char *buf, size_t len,
-                              const struct item *one, const struct bundle_limits *lim, unsigned flags,
-                              struct svc_ingest_result *res, struct mz_error *err);
+                              const struct item *one, const struct bundle_limits *lim,
+                              const struct svc_receipt *rcpt, unsigned flags, struct svc_ingest_result *res,
+                              struct mz_error *err);
 
 enum mz_err svc_ingest_flags(struct store *st, const struct principal *p, const char *buf, size_t len,
                              const struct bundle_limits *lim, unsigned flags, struct svc_ingest_result *res,
                              struct mz_error *err)
 {
-    return ingest_run(st, p, buf, len, NULL, lim, flags, res, err);
+    return ingest_run(st, p, buf, len, NULL, lim, NULL, flags, res, err);
 }
 
 enum mz_err svc_ingest_validated(struct store *st, const struct principal *p, json_t *obj,
                                  const struct stix_info *info, const char *raw, size_t raw_len,
-                                 const struct bundle_limits *lim, struct svc_ingest_result *res,
-                                 struct mz_error *err)
+                                 const struct bundle_limits *lim, const struct svc_receipt *rcpt,
+                                 struct svc_ingest_result *res, struct mz_error *err)
 {
     struct item it;
     /* the quota (ingest.max_objects_per_org) refuses after the write: the object
@@ -1112,13 +1119,14 @@ enum mz_err svc_ingest_validated(struct store *st, const struct principal *p, js
     it.info = *info; /* a shallow copy: the caller's, never cleared here */
     it.raw = raw;
     it.raw_len = raw_len;
-    return ingest_run(st, p, NULL, 0, &it, lim, flags, res, err);
+    return ingest_run(st, p, NULL, 0, &it, lim, rcpt, flags, res, err);
 }
 
-/* svc_ingest_flags (one == NULL: the body buf) or svc_ingest_validated (one). */
+/* svc_ingest_flags (one == NULL: the body buf) or svc_ingest_validated (one, rcpt). */
 static enum mz_err ingest_run(struct store *st, const struct principal *p, const char *buf, size_t len,
-                              const struct item *one, const struct bundle_limits *lim, unsigned flags,
-                              struct svc_ingest_result *res, struct mz_error *err)
+                              const struct item *one, const struct bundle_limits *lim,
+                              const struct svc_receipt *rcpt, unsigned flags, struct svc_ingest_result *res,
+                              struct mz_error *err)
 {
     struct writer w;
     enum mz_err rc;
@@ -1136,6 +1144,7 @@ static enum mz_err ingest_run(struct store *st, const struct principal *p, const
     w.wctx.owner_org = p->org.id;
     w.wctx.submitter = p->user.id;
     w.wctx.date_added = NULL; /* stamped by the store under the write lock, row by row */
+    w.rcpt = rcpt;
     w.res = res;
     w.skew = lim->max_future_skew;
     w.lim = lim;

@@ -665,6 +665,60 @@ static enum mz_err authenticate_peer(struct store *st, const unsigned char *hash
         return rc;
     }
     out->key_id = k.id;
+    out->peer_require_cert = n.require_client_cert || n.client_pin[0];
+    snprintf(out->peer_client_pin, sizeof out->peer_client_pin, "%s", n.client_pin);
+    return MZ_OK;
+}
+
+/* ---- a peer's client certificate (docs/federation.md 9.1, docs/security.md) ---- */
+
+/* Whether pin is one of list's ';'-separated pins. */
+static int pin_listed(const char *list, const char *pin)
+{
+    size_t n = strlen(pin);
+
+    while (*list) {
+        size_t len = strcspn(list, ";");
+        if (n && len == n && !memcmp(list, pin, n))
+            return 1;
+        list += len;
+        if (*list == ';')
+            list++;
+    }
+    return 0;
+}
+
+enum mz_err svc_peer_client_cert(const struct principal *p, enum svc_client_cert cert, const char *pin,
+                                 const char *why, struct mz_error *err)
+{
+    const char *name = p->user.name; /* "peer:NAME" (svc_node_principal) */
+
+    if (p->role != ROLE_PEER || !p->peer_require_cert)
+        return MZ_OK;
+    if (!strncmp(name, "peer:", 5))
+        name += 5;
+    switch (cert) {
+    case SVC_CERT_NOT_ASKED:
+        return mz_error_set(err, MZ_EAUTH, "",
+                            "peer %s must present a client certificate here, but this node asks for none "
+                            "(tls.client_ca is empty, or TLS is off): its operator sets tls.client_ca",
+                            name);
+    case SVC_CERT_NONE:
+        return mz_error_set(err, MZ_EAUTH, "",
+                            "peer %s must present its client certificate here (peer set --require-client-cert): "
+                            "give its sync client --client-cert and --client-key",
+                            name);
+    case SVC_CERT_UNVERIFIED:
+        return mz_error_set(err, MZ_EAUTH, "", "the client certificate of peer %s is not trusted here (tls.client_ca): %s",
+                            name, why && *why ? why : "it does not chain to a CA of tls.client_ca");
+    case SVC_CERT_VERIFIED:
+        break;
+    }
+    if (p->peer_client_pin[0] && !pin_listed(p->peer_client_pin, pin ? pin : ""))
+        return mz_error_set(err, MZ_EAUTH, "",
+                            "the client certificate of peer %s does not match the pin set for it here "
+                            "(peer set --client-pin; mreza tls pin FILE prints a certificate's)",
+                            name);
     return MZ_OK;
 }
 

@@ -18,12 +18,16 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "domain/authz.h"
 #include "domain/svc.h"
 #include "domain/svc_int.h"
 #include "domain/svc_roster.h"
+#include "domain/svc_sync.h"
 #include "obs/utf8.h"
 #include "rules/tlp.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 static int64_t now_sec(void)
@@ -84,6 +88,34 @@ static int pin_ok(const char *p)
             return 0;
     }
     return 1;
+}
+
+/* Mutual TLS asked of the peer when it calls this node (docs/security.md): in's
+ * --require-client-cert, --no-require-client-cert and --client-pin over n. A pin
+ * implies the requirement; dropping the requirement drops the pins. */
+static enum mz_err apply_client_cert_rule(const struct svc_peer_new *in, struct store_node *n, struct mz_error *err)
+{
+    if (in->client_cert_required == SVC_PEER_CERT_OPTIONAL && in->client_pin && *in->client_pin &&
+        strcmp(in->client_pin, "none"))
+        return mz_error_set(err, MZ_EINVAL, "/client_pin",
+                            "--client-pin requires a client certificate: it does not go with --no-require-client-cert");
+    if (in->client_cert_required == SVC_PEER_CERT_OPTIONAL) {
+        n->require_client_cert = 0;
+        n->client_pin[0] = '\0';
+    } else if (in->client_cert_required == SVC_PEER_CERT_REQUIRED) {
+        n->require_client_cert = 1;
+    }
+    if (in->client_pin && (!*in->client_pin || !strcmp(in->client_pin, "none"))) {
+        n->client_pin[0] = '\0';
+    } else if (in->client_pin) {
+        if (strlen(in->client_pin) >= sizeof n->client_pin || !pin_ok(in->client_pin))
+            return mz_error_set(err, MZ_EINVAL, "/client_pin",
+                                "a client pin is sha256// and the base64 of the SHA-256 of the peer's client "
+                                "certificate's key (mreza tls pin FILE), several separated by ';'");
+        snprintf(n->client_pin, sizeof n->client_pin, "%s", in->client_pin);
+        n->require_client_cert = 1;
+    }
+    return MZ_OK;
 }
 
 /* in's settings over n (what is given replaces), then the whole checked. */
@@ -182,6 +214,9 @@ static enum mz_err apply_conf(const struct svc_peer_new *in, struct store_node *
                             "communities (mreza community join NAME --peer PEER) and it states each object's marking");
     if (!n->client_cert[0] != !n->client_key[0])
         return mz_error_set(err, MZ_EINVAL, "/client_cert", "give --client-cert and --client-key together");
+    rc = apply_client_cert_rule(in, n, err);
+    if (rc)
+        return rc;
     if (n->interval < 0 || n->interval > 7 * 86400)
         return mz_error_set(err, MZ_EINVAL, "/interval", "a peer's interval is 0 to 604800 seconds");
     if (!strncmp(n->url, "https://", 8) && n->url[8]) {
@@ -444,6 +479,26 @@ static int sub_comm(void *ctx, const struct store_community *c)
     return 0;
 }
 
+/* The push side of a view's lag (docs/federation.md 4): a push-only peer's lag is
+ * its push lag. */
+static enum mz_err fill_push_lag(struct store *st, const struct store_node *n, int64_t now, struct svc_peer_view *v,
+                                 struct mz_error *err)
+{
+    enum mz_err rc;
+
+    v->push_lag_seconds = -1;
+    if (!strcmp(n->direction, "pull"))
+        return MZ_OK;
+    /* every caller holds a transaction (a view is read in one): the push page's own
+     * reads are savepoints of it */
+    store_allow_nested(st, 1);
+    rc = svc_sync_push_lag(st, n->id, now, &v->push_lag_seconds, err);
+    store_allow_nested(st, 0);
+    if (!rc && !strcmp(n->direction, "push"))
+        v->lag_seconds = v->push_lag_seconds;
+    return rc;
+}
+
 static enum mz_err fill_view(struct store *st, const struct store_node *n, struct svc_peer_view *v,
                              struct mz_error *err)
 {
@@ -473,6 +528,8 @@ static enum mz_err fill_view(struct store *st, const struct store_node *n, struc
         rc = store_received_count(st, n->id, &v->received, err);
     if (!rc)
         rc = store_peer_key_list(st, n->id, note_key, &f, err);
+    if (!rc)
+        rc = fill_push_lag(st, n, f.now, v, err);
     if (!rc && n->default_org > 0) {
         struct store_org o;
         if (store_org_by_id(st, n->default_org, &o, NULL) == MZ_OK)
@@ -836,6 +893,46 @@ enum mz_err svc_peer_key_revoke(struct store *st, const struct principal *p, con
     return rc;
 }
 
+enum mz_err svc_peer_key_rotate(struct store *st, const struct principal *p, const char *name,
+                                const struct svc_key_opts *opts, struct svc_key_view *out, char *key_out,
+                                long *n_old_out, struct mz_error *err)
+{
+    struct store_node n;
+    struct svc_key_view v;
+    int64_t now = now_sec(), grace = 0;
+    long n_old = 0;
+    char esc[MZ_LOG_ESC_LEN(STORE_NODE_NAME_LEN)];
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+
+    if (!rc)
+        rc = svc_key_grace(opts ? opts->grace : NULL, &grace, err);
+    if (!rc)
+        rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = peer_named(st, name, &n, err);
+    if (!rc)
+        rc = key_make(st, &n, opts, &v, key_out, err);
+    if (!rc)
+        rc = store_peer_key_replace_all(st, n.id, v.id, now + grace, now, &n_old, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (rc) {
+        sodium_memzero(key_out, SVC_KEY_LEN);
+        return rc;
+    }
+    /* the audit line: who acted is the console (peers are managed nowhere else) */
+    MZ_LOG(MZ_LOG_INFO, "event=peer_key action=rotate peer=%s key=%lld replaced=%ld grace=%lld",
+           mz_log_esc(n.name, esc, sizeof esc), (long long)v.id, n_old, (long long)grace);
+    if (out)
+        *out = v;
+    if (n_old_out)
+        *n_old_out = n_old;
+    return MZ_OK;
+}
+
 enum mz_err svc_peer_bind(struct store *st, const struct principal *p, const char *name, const char *org,
                           const char *new_name, struct store_org *out, struct mz_error *err)
 {
@@ -927,6 +1024,7 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
     mz_buf_printf(b, ",\"plain_http\":%s,\"client_cert\":%s,\"require_client_cert\":%s,\"secret_set\":%s",
                   !strncmp(n->url, "http://", 7) ? "true" : "false", n->client_cert[0] ? "true" : "false",
                   n->require_client_cert ? "true" : "false", n->has_secret ? "true" : "false");
+    json_kv_str(b, "client_pin", n->client_pin, 1);
     json_kv_str(b, "auth", n->auth, 0);
     json_kv_str(b, "state", v->state, 0);
     json_kv_str(b, "created", n->created, 0);
@@ -949,6 +1047,10 @@ void svc_peer_json(struct mz_buf *b, const struct svc_peer_view *v)
         mz_buf_printf(b, ",\"lag_seconds\":%lld", (long long)v->lag_seconds);
     else
         mz_buf_puts(b, ",\"lag_seconds\":null");
+    if (v->push_lag_seconds >= 0)
+        mz_buf_printf(b, ",\"push_lag_seconds\":%lld", (long long)v->push_lag_seconds);
+    else
+        mz_buf_puts(b, ",\"push_lag_seconds\":null");
     mz_buf_printf(b,
                   ",\"interval\":%ld,\"paused\":%s,\"received\":%lld,\"duplicates\":%lld,\"pushed\":%lld,"
                   "\"push_refused\":%lld,"

@@ -178,7 +178,113 @@ static int find_src(void *ctx, const struct store_version *v)
     return 0;
 }
 
+/* ---- a page prepared beforehand (svc_sync_prepare) ---- */
+
+/* One object of a prepared page: its validation (rc, err when it failed, info when it
+ * passed) and its compact text. */
+struct prep_obj {
+    int done;               /* prepared (else the apply validates and dumps it) */
+    enum mz_err rc;         /* stix_validate's answer */
+    struct mz_error *err;   /* its refusal (heap), or NULL */
+    struct stix_info info;  /* rc MZ_OK: what it learnt (owned: stix_info_clear) */
+    const char *raw;        /* the text it is stored with (in the body, or text), or NULL */
+    size_t raw_len;
+    char *text;             /* json_dumps(obj, JSON_COMPACT) when its bytes are not known */
+};
+
+struct svc_sync_prep {
+    json_t *objs; /* the envelope's objects it was made from (borrowed) */
+    size_t n;
+    struct prep_obj o[];
+};
+
+/* The object a taxii peer's --unmarked will mark in apply_one (prepared there). */
+static int will_mark(json_t *obj, int unmarked)
+{
+    return unmarked > 0 && !json_object_get(obj, "object_marking_refs") && !json_object_get(obj, "granular_markings");
+}
+
+struct svc_sync_prep *svc_sync_prepare(const char *body, size_t len, json_t *env, int unmarked, long max_depth)
+{
+    json_t *objs = json_object_get(env, "objects");
+    size_t n = json_array_size(objs), n_spans = 0;
+    struct bundle_span *spans = NULL;
+    struct svc_sync_prep *pp;
+    struct mz_error serr;
+
+    if (!json_is_array(objs) || !n || !(pp = calloc(1, sizeof *pp + n * sizeof pp->o[0])))
+        return NULL;
+    pp->objs = objs;
+    pp->n = n;
+    /* each object's bytes, when the scan finds as many objects as jansson did (else
+     * each is dumped: the same content) */
+    if (body && bundle_envelope_spans(body, len, max_depth, &spans, &n_spans, &serr) == MZ_OK && n_spans != n) {
+        free(spans);
+        spans = NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *obj = json_array_get(objs, i);
+        struct prep_obj *po = &pp->o[i];
+        struct mz_error e;
+
+        if (!json_is_object(obj) || will_mark(obj, unmarked))
+            continue;
+        mz_error_clear(&e);
+        po->rc = stix_validate(obj, &po->info, &e);
+        if (po->rc) {
+            stix_info_clear(&po->info);
+            memset(&po->info, 0, sizeof po->info);
+            po->err = malloc(sizeof *po->err);
+            if (!po->err)
+                continue; /* not prepared: validated again by the apply */
+            *po->err = e;
+        } else if (spans) {
+            po->raw = body + spans[i].off;
+            po->raw_len = spans[i].len;
+        } else if ((po->text = json_dumps(obj, JSON_COMPACT)) != NULL) {
+            po->raw = po->text;
+            po->raw_len = strlen(po->text);
+        } /* else NULL: dumped by the apply */
+        po->done = 1;
+    }
+    free(spans);
+    return pp;
+}
+
+void svc_sync_prep_free(struct svc_sync_prep *pp)
+{
+    if (!pp)
+        return;
+    for (size_t i = 0; i < pp->n; i++) {
+        if (pp->o[i].done && !pp->o[i].rc)
+            stix_info_clear(&pp->o[i].info);
+        free(pp->o[i].err);
+        free(pp->o[i].text);
+    }
+    free(pp);
+}
+
 enum verdict { V_STORED, V_DUPLICATE, V_OWNER, V_COMMUNITY, V_TLP, V_INVALID, V_CONFLICT, V_CAP, V_FAIL };
+
+/* What the store said of the owner the objects of a page name, kept for the page:
+ * its objects are mostly one owner's, and asking the store four times for every
+ * object was a fifth of the apply (docs/performance.md, Sync). Inside the page's
+ * transaction nothing changes these rows but an object that speaks of
+ * organisations, bindings or memberships: owner_memo_drop() is called after an
+ * identity or an x-mreza- object, and must be called by any per-object step that
+ * writes such rows. Only answers the store gave are kept (a failed lookup is asked
+ * again). */
+struct owner_memo {
+    char identity[128];         /* a mreza peer's stated owner ("" none kept) */
+    int64_t identity_org;
+    int have_org;               /* the rows below, for org */
+    int64_t org;
+    int64_t home;
+    int have_comm;
+    uint64_t rd, wr;
+    int have_row;
+    struct store_org row;
+};
 
 struct apply {
     struct store *st;
@@ -186,7 +292,104 @@ struct apply {
     const struct principal *self; /* this node as the sender's peer */
     const struct comm_map *comms;
     uint64_t taxii_comm; /* a taxii peer: the bit of its collection's community */
+    const struct prep_obj *pre; /* the object's validation and text made beforehand, or NULL */
+    struct owner_memo memo;
 };
+
+static void owner_memo_drop(struct apply *a)
+{
+    memset(&a->memo, 0, sizeof a->memo);
+}
+
+/* store_identity_owner of a stated owner, through the memo (only an organisation's
+ * identity is kept: a user's is refused anyway). */
+static enum mz_err owner_identity(struct apply *a, const char *identity, int64_t *org, int64_t *user)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    if (m->identity[0] && !strcmp(m->identity, identity)) {
+        *org = m->identity_org;
+        *user = 0;
+        return MZ_OK;
+    }
+    rc = store_identity_owner(a->st, identity, org, user, NULL);
+    if (!rc && !*user && strlen(identity) < sizeof m->identity) {
+        snprintf(m->identity, sizeof m->identity, "%s", identity);
+        m->identity_org = *org;
+    }
+    return rc;
+}
+
+/* The memo's rows are org's from now (those of another organisation dropped). */
+static void owner_memo_for(struct apply *a, int64_t org)
+{
+    struct owner_memo *m = &a->memo;
+
+    if (m->org != org) {
+        m->have_org = m->have_comm = m->have_row = 0;
+        m->org = org;
+    }
+}
+
+/* store_org_node of org, through the memo. */
+static enum mz_err owner_node(struct apply *a, int64_t org, int64_t *home)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    owner_memo_for(a, org);
+    if (m->have_org) {
+        *home = m->home;
+        return MZ_OK;
+    }
+    rc = store_org_node(a->st, org, home, NULL);
+    if (!rc) {
+        m->home = *home;
+        m->have_org = 1;
+    }
+    return rc;
+}
+
+/* store_org_comm of org, through the memo. */
+static enum mz_err owner_comm(struct apply *a, int64_t org, uint64_t *rd, uint64_t *wr, struct mz_error *err)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    owner_memo_for(a, org);
+    if (m->have_comm) {
+        *rd = m->rd;
+        *wr = m->wr;
+        return MZ_OK;
+    }
+    rc = store_org_comm(a->st, org, rd, wr, err);
+    if (!rc) {
+        m->rd = *rd;
+        m->wr = *wr;
+        m->have_comm = 1;
+    }
+    return rc;
+}
+
+/* store_org_by_id of org, through the memo. */
+static enum mz_err owner_row(struct apply *a, int64_t org, struct store_org *out, struct mz_error *err)
+{
+    struct owner_memo *m = &a->memo;
+    enum mz_err rc;
+
+    owner_memo_for(a, org);
+    if (m->have_row) {
+        *out = m->row;
+        return MZ_OK;
+    }
+    rc = store_org_by_id(a->st, org, out, err);
+    if (!rc) {
+        m->row = *out;
+        m->have_row = 1;
+    }
+    return rc;
+}
 
 /* The communities' names of bits, comma-separated, into out. */
 static void comm_names(const struct comm_map *m, uint64_t bits, char *out, size_t cap)
@@ -372,6 +575,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     struct principal owner;
     struct bundle_limits lim = *a->sub->lim;
     struct svc_ingest_result res;
+    struct svc_receipt rcpt;
+    int by_ingest = 0;
     const char *mid = json_string_value(json_object_get(meta, "id"));
     const char *mver = json_string_value(json_object_get(meta, "version"));
     const char *mowner = json_string_value(json_object_get(meta, "owner"));
@@ -383,17 +588,31 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     uint64_t rd = 0, wr = 0, admitted = 0;
     enum verdict v = V_INVALID;
     enum mz_err rc;
+    const struct prep_obj *pre = a->pre && a->pre->done ? a->pre : NULL; /* made beforehand */
+    const char *made = pre ? pre->raw : NULL;
+    size_t made_len = pre ? pre->raw_len : 0;
 
     memset(&info, 0, sizeof info);
     memset(&src, 0, sizeof src);
     /* a taxii peer's unmarked object, with --unmarked: the level the operator vouches
      * for, as a marking of the stored object (the same on every fetch: duplicates stay
-     * duplicates) */
-    if (taxii && a->sub->unmarked > 0 && json_is_object(obj) && !json_object_get(obj, "object_marking_refs") &&
-        !json_object_get(obj, "granular_markings"))
+     * duplicates); svc_sync_prepare leaves it to here */
+    if (taxii && json_is_object(obj) && will_mark(obj, a->sub->unmarked)) {
         json_object_set_new(obj, "object_marking_refs", json_pack("[s]", tlp_standard_id(a->sub->unmarked - 1)));
-    if (!json_is_object(obj) || stix_validate(obj, &info, err) != MZ_OK)
+        pre = NULL;
+        made = NULL;
+    }
+    if (!json_is_object(obj))
         goto done;
+    if (pre) { /* validated beforehand: its answer, its info borrowed (not cleared here) */
+        if (pre->rc) {
+            *err = *pre->err;
+            goto done;
+        }
+        info = pre->info;
+    } else if (stix_validate(obj, &info, err) != MZ_OK) {
+        goto done;
+    }
     /* its date_added, kept in the receipt record, is an RFC 3339 time (the fifth
      * re-attack's F7: a peer's text was stored as it came) */
     if (remote_added && (strlen(remote_added) > 40 || mz_time_parse(remote_added, &added))) {
@@ -415,8 +634,8 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     v = V_OWNER;
     if (taxii)
         org_id = a->sub->owner_org;
-    if ((!taxii && (store_identity_owner(a->st, mowner, &org_id, &user_id, NULL) != MZ_OK || user_id)) ||
-        store_org_node(a->st, org_id, &home, NULL) != MZ_OK || home != a->sub->node)
+    if ((!taxii && (owner_identity(a, mowner, &org_id, &user_id) != MZ_OK || user_id)) ||
+        owner_node(a, org_id, &home) != MZ_OK || home != a->sub->node)
         goto done;
     /* the communities: GREEN (and CLEAR) into those stated that are hosted here and
      * of which the owner writes (the roster's word) or homed at the sender (the
@@ -442,7 +661,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
                 m.audience = src.audience;
         }
     }
-    if (store_org_comm(a->st, org_id, &rd, &wr, err) != MZ_OK) {
+    if (owner_comm(a, org_id, &rd, &wr, err) != MZ_OK) {
         v = V_FAIL;
         goto done;
     }
@@ -469,7 +688,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     }
     /* ingest as the owner, through the peer (no user: submitter 0) */
     memset(&owner, 0, sizeof owner);
-    if (store_org_by_id(a->st, org_id, &owner.org, err) != MZ_OK) {
+    if (owner_row(a, org_id, &owner.org, err) != MZ_OK) {
         v = V_FAIL;
         goto done;
     }
@@ -480,15 +699,20 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     lim.communities = m.comm == STORE_COMM_NATIONAL ? NULL : names;
     lim.author_self = 0;
     lim.admitted_tlp = m.tlp + 1;
-    text = json_dumps(obj, JSON_COMPACT);
-    if (!text) {
+    if (!made && (made = text = json_dumps(obj, JSON_COMPACT)) != NULL)
+        made_len = strlen(made);
+    if (!made) {
         v = V_FAIL;
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
         goto done;
     }
     /* validated above: stored as svc_ingest stores a one-object body, without a
      * second parse and validation (docs/performance.md, Sync) */
-    rc = svc_ingest_validated(a->st, &owner, obj, &info, text, strlen(text), &lim, &res, err);
+    rcpt.node = a->sub->node;
+    rcpt.collection = a->sub->collection;
+    rcpt.remote_added = remote_added;
+    by_ingest = 1; /* a new version's receipt is written with it */
+    rc = svc_ingest_validated(a->st, &owner, obj, &info, made, made_len, &lim, &rcpt, &res, err);
     switch (rc) {
     case MZ_OK:
         if (res.n_items == 1 && res.items[0].skipped) /* R6.5's cap, or another owner's claimed id (R1.1) */
@@ -524,13 +748,21 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
         v = same < 0 ? V_FAIL : same == 2 ? V_OWNER : same ? V_DUPLICATE : V_CONFLICT;
     }
 received:
-    if (v == V_STORED && store_received_add(a->st, info.id, org_id, info.version_key, a->sub->node,
-                                            a->sub->collection, remote_added, err) != MZ_OK)
+    /* a version stored by ingest has its receipt already (svc_receipt); a tombstone's
+     * is added here */
+    if (v == V_STORED && !by_ingest &&
+        store_received_add(a->st, info.id, org_id, info.version_key, a->sub->node, a->sub->collection, remote_added,
+                           err) != MZ_OK)
         v = V_FAIL;
 done:
+    /* an object that may speak of organisations, bindings or memberships: what the
+     * memo holds is asked again */
+    if (info.type && (!strcmp(info.type, "identity") || !strncmp(info.type, "x-mreza-", 8)))
+        owner_memo_drop(a);
     free(src.audience);
     free(text);
-    stix_info_clear(&info);
+    if (!pre)
+        stix_info_clear(&info);
     return v;
 }
 
@@ -671,7 +903,7 @@ enum mz_err svc_sync_receive_items(struct store *st, const struct principal *p, 
                                    void *item_ctx, struct svc_sync_out *out, struct mz_error *err)
 {
     struct svc_sync_sub sub = {p ? p->peer : 0, collection, "recv", lim, 0, 0, 0};
-    struct svc_sync_page page = {body, len, NULL, NULL, NULL};
+    struct svc_sync_page page = {body, len, NULL, NULL, NULL, NULL};
 
     memset(out, 0, sizeof *out);
     if (!p || p->role != ROLE_PEER || p->peer <= 0)
@@ -693,6 +925,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     struct comm_map *comms = NULL;
     struct principal self;
     struct apply a;
+    const struct svc_sync_prep *prep;
     json_error_t jerr;
     json_t *env, *objs, *metas;
     size_t n;
@@ -735,6 +968,10 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     a.self = &self;
     a.comms = comms;
     a.taxii_comm = STORE_COMM_NATIONAL;
+    a.pre = NULL;
+    /* what was prepared beforehand is used only if it was made of these objects */
+    prep = page->prep && page->env && page->prep->objs == objs && page->prep->n == n ? page->prep : NULL;
+    owner_memo_drop(&a);
     for (int k = 0; comms && sub->community > 0 && k < comms->n; k++)
         if (comms->id[k] == sub->community)
             a.taxii_comm = (uint64_t)1 << comms->bit[k];
@@ -744,6 +981,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
         struct mz_error oerr;
         enum verdict v;
         mz_error_clear(&oerr);
+        a.pre = prep ? &prep->o[i] : NULL;
         v = apply_one(&a, json_array_get(objs, i), meta,
                       sub->owner_org > 0 ? NULL : json_string_value(json_object_get(meta, "date_added")), &oerr);
         if (v == V_FAIL) {

@@ -48,7 +48,24 @@ struct svc_sync_page {
     struct json_t *env;          /* body already parsed (JSON_REJECT_DUPLICATES), or
                                     NULL: parsed here. Borrowed; the fetcher's guard
                                     hands its tree on so a page is parsed once */
+    /* With env: what svc_sync_prepare made of env beforehand (fed_pull.c's fetch
+     * thread, while the page before was applied), or NULL: made here. Borrowed. */
+    const struct svc_sync_prep *prep;
 };
+
+/* The work of a page that reads no store: each object's validation (stix_validate)
+ * and the text a version is stored with - its bytes in body, as an import stores a
+ * bundle's (bundle_envelope_spans, max_depth the nesting the page was checked
+ * against), or json_dumps of it when the spans cannot be told - made from env, the
+ * page's envelope jansson read from body (whose objects nobody changes until the
+ * apply), on any thread, before svc_sync_apply_page (docs/performance.md, Sync).
+ * unmarked: the subscription's (struct svc_sync_sub): an object the apply will mark
+ * is left to it. NULL when env has no objects or memory ran out (the apply then does
+ * it all). Owned by the caller, valid while body and env are: svc_sync_prep_free. */
+struct svc_sync_prep;
+struct svc_sync_prep *svc_sync_prepare(const char *body, size_t len, struct json_t *env, int unmarked,
+                                       long max_depth);
+void svc_sync_prep_free(struct svc_sync_prep *prep);
 
 /* What a page did: versions stored, sent again (the same content), refused by
  * reason (docs/federation.md section 4, `refused`). */
@@ -176,6 +193,15 @@ enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int6
 enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int64_t id,
                                const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
                                size_t *n, char last[40], int *more, struct mz_error *err);
+
+/* Push lag (docs/federation.md 4): the age in seconds, at unix time now, of the
+ * oldest version peer id would be pushed and has not been (the first after each push
+ * bookmark, read as svc_sync_push_page reads it: the same TLP decision), 0 when none
+ * or when the peer is pushed nothing; a paused peer's as if resumed. Runs inside the
+ * caller's read transaction, opened with store_allow_nested on (the read of a push
+ * page begins its own: a savepoint then); no authorisation of its own (the caller's view, e.g.
+ * svc_peer_get's AUTHZ_PEER_LIST, shows only this number). */
+enum mz_err svc_sync_push_lag(struct store *st, int64_t id, int64_t now, int64_t *lag_out, struct mz_error *err);
 
 /* After the peer answered a page with a 202 whose status is complete: the push
  * bookmark of (id, sub->key) moves to last, pushed (successes) and refused

@@ -113,27 +113,25 @@ static int push_community(void *ctx, const struct store_community *c)
     return 0;
 }
 
-enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int64_t id, struct svc_sync_push_plan *out,
-                               struct mz_error *err)
+/* The push plan of peer id, inside the caller's read transaction (a paused peer's
+ * too when even_paused: what it would be pushed once resumed). */
+static enum mz_err plan_in(struct store *st, int64_t id, int even_paused, struct svc_sync_push_plan *out,
+                           struct mz_error *err)
 {
     struct store_node *n = calloc(1, sizeof *n);
     struct push_rows *rows = calloc(1, sizeof *rows);
     struct store_bookmark *b = calloc(1, sizeof *b);
     struct uuid_of u;
     uint64_t wr = 0;
-    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+    enum mz_err rc = MZ_OK;
 
     memset(out, 0, sizeof *out);
     memset(&u, 0, sizeof u);
-    if (!rc && (!n || !rows || !b))
-        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    if (!rc)
-        rc = store_begin_read(st, err);
-    if (rc) {
+    if (!n || !rows || !b) {
         free(n);
         free(rows);
         free(b);
-        return rc;
+        return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     }
     rc = store_node_by_id(st, id, n, err);
     if (!rc && id <= 0)
@@ -142,7 +140,7 @@ enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int6
     u.pl = out;
     u.taxii = !rc && !strcmp(n->kind, "taxii");
     out->mreza = !rc && !u.taxii;
-    if (!rc && !n->paused && strcmp(n->direction, "pull")) {
+    if (!rc && (!n->paused || even_paused) && strcmp(n->direction, "pull")) {
         if (u.taxii)
             rc = store_bookmarks(st, id, push_bookmark, rows, err);
         else
@@ -160,10 +158,24 @@ enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int6
         else if (brc != MZ_ENOTFOUND)
             rc = brc;
     }
-    store_rollback(st);
     free(n);
     free(rows);
     free(b);
+    return rc;
+}
+
+enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int64_t id, struct svc_sync_push_plan *out,
+                               struct mz_error *err)
+{
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+
+    memset(out, 0, sizeof *out);
+    if (!rc)
+        rc = store_begin_read(st, err);
+    if (rc)
+        return rc;
+    rc = plan_in(st, id, 0, out, err);
+    store_rollback(st);
     return rc;
 }
 
@@ -188,9 +200,10 @@ static int push_row(void *ctx, const struct store_row *row)
     return rc != MZ_OK;
 }
 
-enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int64_t id,
-                               const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
-                               size_t *n, char last[40], int *more, struct mz_error *err)
+/* svc_sync_push_page without its authorisation (the callers ask theirs). */
+static enum mz_err page_read(struct store *st, int64_t id, const struct svc_sync_push_sub *sub, long limit,
+                             int with_meta, struct mz_buf *env, size_t *n, char last[40], int *more,
+                             struct mz_error *err)
 {
     struct svc_taxii_filters f;
     struct svc_taxii_page *info = calloc(1, sizeof *info);
@@ -198,7 +211,7 @@ enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int6
     struct principal peer;
     struct push_page pg;
     char lim[24];
-    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+    enum mz_err rc = MZ_OK;
 
     *n = 0;
     *more = 0;
@@ -245,6 +258,48 @@ enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int6
     svc_principal_release(&peer);
     free(info);
     free(node);
+    return rc;
+}
+
+enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int64_t id,
+                               const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
+                               size_t *n, char last[40], int *more, struct mz_error *err)
+{
+    enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
+
+    *n = 0;
+    *more = 0;
+    return rc ? rc : page_read(st, id, sub, limit, with_meta, env, n, last, more, err);
+}
+
+enum mz_err svc_sync_push_lag(struct store *st, int64_t id, int64_t now, int64_t *lag_out, struct mz_error *err)
+{
+    struct svc_sync_push_plan *pl = calloc(1, sizeof *pl);
+    int64_t oldest = 0;
+    enum mz_err rc = pl ? plan_in(st, id, 1, pl, err) : mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+
+    for (size_t i = 0; !rc && i < pl->n; i++) {
+        struct mz_buf env;
+        struct mz_time t;
+        char last[40] = "";
+        size_t n = 0;
+        int more = 0;
+
+        /* the first version after the push bookmark is the oldest not yet pushed */
+        mz_buf_init(&env, (size_t)64 << 20);
+        rc = page_read(st, id, &pl->subs[i], 1, 0, &env, &n, last, &more, err);
+        mz_buf_free(&env);
+        if (rc == MZ_ENOTFOUND) { /* a collection the peer does not see: nothing for it there */
+            mz_error_clear(err);
+            rc = MZ_OK;
+            continue;
+        }
+        if (!rc && n && !mz_time_parse(last, &t) && (!oldest || t.sec < oldest))
+            oldest = t.sec;
+    }
+    free(pl);
+    if (!rc)
+        *lag_out = oldest && now > oldest ? now - oldest : 0;
     return rc;
 }
 

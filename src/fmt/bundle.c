@@ -1,6 +1,7 @@
 /* fmt/bundle.c - see bundle.h. */
 #include "fmt/bundle.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,7 @@ struct top {
  * (escapes decoded), and a name given twice is refused: a reader that kept the last
  * "objects" (or one spelt "obj\u0065cts") would see another bundle than the one
  * stored, whose first list was silently dropped while the reply said "complete". */
-static enum mz_err scan_members(struct scan *s, const char *buf, struct top *t, json_t *seen,
+static enum mz_err scan_members(struct scan *s, const char *buf, struct top *t, json_t *seen, int read_whole,
                                 struct mz_error *err)
 {
     enum mz_err rc;
@@ -163,7 +164,7 @@ static enum mz_err scan_members(struct scan *s, const char *buf, struct top *t, 
             t->objects_n = (size_t)(s->p - vp);
         }
         json_decref(key);
-        if (!is_objects) {
+        if (!is_objects && !read_whole) {
             /* Every other member is checked by jansson here; the objects array's
              * elements are, one by one, in split_objects(). */
             json_t *val;
@@ -185,7 +186,9 @@ static enum mz_err scan_members(struct scan *s, const char *buf, struct top *t, 
     }
 }
 
-static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, struct mz_error *err)
+/* read_whole: jansson has read the whole body already (bundle_envelope_spans): the
+ * members' values are stepped over, not read again. */
+static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, int read_whole, struct mz_error *err)
 {
     json_t *seen;
     enum mz_err rc;
@@ -202,7 +205,7 @@ static enum mz_err scan_top(struct scan *s, const char *buf, struct top *t, stru
     seen = json_object(); /* the member names met so far */
     if (!seen)
         return mz_error_set(err, MZ_ENOMEM, "", "out of memory");
-    rc = scan_members(s, buf, t, seen, err);
+    rc = scan_members(s, buf, t, seen, read_whole, err);
     json_decref(seen);
     return rc;
 }
@@ -304,7 +307,7 @@ static enum mz_err walk(const char *buf, size_t len, const struct bundle_limits 
 {
     struct scan s = {buf, buf + len, lim->max_depth};
     struct top t = {0};
-    enum mz_err rc = scan_top(&s, buf, &t, err);
+    enum mz_err rc = scan_top(&s, buf, &t, taxii == 2, err);
     json_t *v = NULL;
 
     if (rc == MZ_EINVAL && taxii && not_an_object(buf, len))
@@ -416,6 +419,26 @@ enum mz_err bundle_spans(const char *buf, size_t len, const struct bundle_limits
     struct spans_ctx c = {buf, NULL, 0, 0};
     enum mz_err rc = walk(buf, len, lim, 0, keep_span, &c, is_bundle_out, err);
 
+    if (rc) {
+        free(c.spans);
+        return rc;
+    }
+    *spans_out = c.spans;
+    *n_out = c.n;
+    return MZ_OK;
+}
+
+enum mz_err bundle_envelope_spans(const char *buf, size_t len, long max_depth, struct bundle_span **spans_out,
+                                  size_t *n_out, struct mz_error *err)
+{
+    struct bundle_limits lim;
+    struct spans_ctx c = {buf, NULL, 0, 0};
+    enum mz_err rc;
+
+    memset(&lim, 0, sizeof lim);
+    lim.max_depth = max_depth;
+    lim.max_objects = LONG_MAX;
+    rc = walk(buf, len, &lim, 2, keep_span, &c, NULL, err);
     if (rc) {
         free(c.spans);
         return rc;

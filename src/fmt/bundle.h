@@ -84,6 +84,15 @@ struct bundle_span {
 enum mz_err bundle_spans(const char *buf, size_t len, const struct bundle_limits *lim,
                          struct bundle_span **spans_out, size_t *n_out, int *is_bundle_out,
                          struct mz_error *err);
+/* The span of each element of a TAXII envelope's `objects` list, in a body that
+ * jansson has already read whole (with JSON_REJECT_DUPLICATES): the members are
+ * stepped over, not read again, but their names are read as JSON reads them (escapes
+ * decoded, a name given twice refused), so the spans are those of the `objects`
+ * list jansson read, in order. The caller checks that the counts agree. *spans_out
+ * is heap memory (free()), set only on success. A sync page's objects are stored
+ * with these bytes, as an import stores a bundle's (svc_sync_prepare). */
+enum mz_err bundle_envelope_spans(const char *buf, size_t len, long max_depth, struct bundle_span **spans_out,
+                                  size_t *n_out, struct mz_error *err);
 /* Parse one span (as bundle_split() would); error positions count from buf. */
 enum mz_err bundle_parse_object(const char *buf, const struct bundle_span *span, json_t **out,
                                 struct mz_error *err);

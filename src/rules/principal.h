@@ -60,6 +60,9 @@ struct principal {
     const struct tlp_idents *peer_idents;
     void *peer_mem;         /* the heap block peer_idents lives in when svc_authenticate
                                made it (domain: svc_principal_release frees it), or NULL */
+    int peer_require_cert;  /* the peer must present a client certificate verified by
+                               tls.client_ca (peer add|set --require-client-cert) */
+    char peer_client_pin[STORE_NODE_PIN_LEN]; /* ... whose key has this pin ("": any) */
 };
 
 /* The console: whoever runs `mreza` beside the store, i.e. the node's operator, who

@@ -455,6 +455,11 @@ enum mz_err store_peer_key_list(struct store *st, int64_t node, store_key_fn fn,
 /* Revoke key id of peer node at unix time when (unless revoked earlier already).
  * MZ_ENOTFOUND if the peer has no key id. */
 enum mz_err store_peer_key_revoke(struct store *st, int64_t node, int64_t id, int64_t when, struct mz_error *err);
+/* A rotation: every key of peer node but new_id that still works at now (neither
+ * revoked nor expired by then) is replaced by new_id and revoked at revoke_at (or
+ * earlier, if it was to be revoked earlier anyway). *n_out: how many. */
+enum mz_err store_peer_key_replace_all(struct store *st, int64_t node, int64_t new_id, int64_t revoke_at, int64_t now,
+                                       long *n_out, struct mz_error *err);
 
 /* How far a sync of (node, collection, direction) got (docs/federation.md 10.2). */
 struct store_bookmark {
@@ -553,6 +558,14 @@ struct store_object_in {
      * passed on to (a withdrawal's tombstone carries its version's; else NULL) */
     uint64_t comm;
     const char *shared_to;
+    /* A version received from a peer (issue 11): peer node via (0: none), through
+     * collection via_collection, remote_added the peer's date_added or NULL. A new
+     * version is then written with its objects.via and its received row, as
+     * store_received_add records them, in the same insert (one statement less and no
+     * second write of the row: docs/performance.md, Sync). */
+    int64_t via;
+    const char *via_collection;
+    const char *remote_added;
 };
 
 struct store_write_ctx {

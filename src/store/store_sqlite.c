@@ -596,8 +596,9 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
                      "INSERT OR IGNORE INTO objects(stix_id,type,version,vkey,date_added,created_by,"
                      "owner_org,submitter,tlp,tlp_defaulted,revoked,latest,audience,body,"
                      "observables,match_plan,valid_from,valid_until,owner_user,attested,cx,tlp_inherited,"
-                     "comm,shared_to)"
-                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
+                     "comm,shared_to,via)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,"
+                     "?25)",
                      &st->put_ins, err);
     if (!rc)
         rc = prepare(st, "INSERT INTO grants(community,added,seq,share) VALUES(?1,?2,?3,?4)", &st->put_grant,
@@ -1403,12 +1404,48 @@ static enum mz_err put_grants(struct store *st, int64_t seq, uint64_t comm, int6
     return rc;
 }
 
+/* The received row of version seq (from peer node, through collection), unless it
+ * has one: *added_out (may be NULL) says whether it was added. */
+static enum mz_err put_receipt_row(struct store *st, int64_t seq, int64_t node, const char *collection,
+                                   const char *remote_added, int *added_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    struct mz_time now;
+    char at[MZ_TIME_STRLEN];
+    enum mz_err rc = prepare_cached(st, "INSERT OR IGNORE INTO received(seq,node,collection,at,remote_added) VALUES(?1,?2,?3,?4,?5)",
+                                    &s, err);
+
+    if (rc)
+        return rc;
+    mz_time_now(&now);
+    mz_time_format_us(&now, at);
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_int64(s, 2, node);
+    sqlite3_bind_text(s, 3, collection, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, remote_added ? remote_added : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "record a receipt");
+    else if (added_out)
+        *added_out = sqlite3_changes(st->db) == 1;
+    release(st, s);
+    return rc;
+}
+
+/* A new version's received row (its objects.via written by the insert itself). */
+static enum mz_err put_receipt(struct store *st, int64_t seq, int64_t node, const char *collection,
+                               const char *remote_added, struct mz_error *err)
+{
+    return put_receipt_row(st, seq, node, collection, remote_added, NULL, err);
+}
+
 enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx,
                              const struct store_object_in *o,
                              enum store_put_result *result_out, struct mz_error *err)
 {
     uint64_t comm = o->comm ? o->comm : STORE_COMM_NATIONAL;
     sqlite3_stmt *s;
+    int64_t seq;
     char date_added[MZ_TIME_STRLEN];
     int latest = o->latest_hint != STORE_LATEST_OLDER, clear = o->latest_hint == STORE_LATEST_NEWER;
     enum mz_err rc;
@@ -1486,15 +1523,22 @@ enum mz_err store_put_object(struct store *st, const struct store_write_ctx *ctx
         sqlite3_bind_text(s, 24, o->shared_to, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 24);
+    sqlite3_bind_int64(s, 25, o->via > 0 ? o->via : 0);
     if (sqlite3_step(s) != SQLITE_DONE) {
         sqlite3_reset(s);
         return db_error(st, err, "insert object");
     }
     *result_out = sqlite3_changes(st->db) ? STORE_PUT_NEW : STORE_PUT_DUPLICATE;
     sqlite3_reset(s);
-    if (*result_out == STORE_PUT_NEW && (comm & ~STORE_COMM_NATIONAL))
-        return put_grants(st, sqlite3_last_insert_rowid(st->db), comm, st->last_added_us, err);
-    return MZ_OK;
+    if (*result_out != STORE_PUT_NEW)
+        return MZ_OK;
+    seq = sqlite3_last_insert_rowid(st->db);
+    rc = MZ_OK;
+    if (o->via > 0)
+        rc = put_receipt(st, seq, o->via, o->via_collection ? o->via_collection : "", o->remote_added, err);
+    if (!rc && (comm & ~STORE_COMM_NATIONAL))
+        rc = put_grants(st, seq, comm, st->last_added_us, err);
+    return rc;
 }
 
 enum mz_err store_id_versions(struct store *st, const char *stix_id, store_version_fn fn, void *ctx,
@@ -3266,6 +3310,30 @@ enum mz_err store_peer_key_revoke(struct store *st, int64_t node, int64_t id, in
     return change_row(st, s, "SELECT 1 FROM peer_keys WHERE id=?1", id, MZ_OK, err);
 }
 
+enum mz_err store_peer_key_replace_all(struct store *st, int64_t node, int64_t new_id, int64_t revoke_at, int64_t now,
+                                       long *n_out, struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    enum mz_err rc = prepare(st,
+                             "UPDATE peer_keys SET replaced_by=?2, revoked=min(coalesce(revoked, ?3), ?3)"
+                             " WHERE node=?1 AND id<>?2 AND (revoked IS NULL OR revoked > ?4)"
+                             " AND (expires IS NULL OR expires > ?4)",
+                             &s, err);
+
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, node);
+    sqlite3_bind_int64(s, 2, new_id);
+    sqlite3_bind_int64(s, 3, revoke_at);
+    sqlite3_bind_int64(s, 4, now);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_error(st, err, "rotate a peer's keys");
+    else
+        *n_out = (long)sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 #define BOOKMARK_COLS                                                                              \
     "node,collection,direction,community,added_after,next,cursor,objects,duplicates,refused_owner," \
     "refused_community,refused_tlp,refused_invalid,refused_conflict,refused_cap,last_page_at"
@@ -3375,9 +3443,8 @@ enum mz_err store_received_add(struct store *st, const char *stix_id, int64_t ow
                                struct mz_error *err)
 {
     sqlite3_stmt *s = NULL;
-    struct mz_time now;
-    char at[MZ_TIME_STRLEN];
     int64_t seq = 0;
+    int added = 0;
     enum mz_err rc = prepare_cached(st, "SELECT seq FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=0 AND vkey=?3",
                              &s, err);
 
@@ -3391,25 +3458,11 @@ enum mz_err store_received_add(struct store *st, const char *stix_id, int64_t ow
     else
         rc = mz_error_set(err, MZ_ENOTFOUND, "", "no version %.80s of that owner to record as received", stix_id);
     release(st, s);
-    s = NULL;
     if (!rc)
-        rc = prepare_cached(st, "INSERT OR IGNORE INTO received(seq,node,collection,at,remote_added) VALUES(?1,?2,?3,?4,?5)",
-                     &s, err);
-    if (rc)
-        return rc;
-    mz_time_now(&now);
-    mz_time_format_us(&now, at);
-    sqlite3_bind_int64(s, 1, seq);
-    sqlite3_bind_int64(s, 2, node);
-    sqlite3_bind_text(s, 3, collection, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, remote_added ? remote_added : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = db_error(st, err, "record a receipt");
-    else if (sqlite3_changes(st->db) == 1)
+        rc = put_receipt_row(st, seq, node, collection, remote_added, &added, err);
+    if (!rc && added)
         rc = exec_id(st, "UPDATE objects SET via=(SELECT node FROM received WHERE received.seq=objects.seq) WHERE seq=?1",
                      seq, err);
-    release(st, s);
     return rc;
 }
 

@@ -1,6 +1,8 @@
 /* tests/integ/harness_fed.c - see harness_fed.h. */
 #include "harness_fed.h"
 
+#include "harness.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -151,5 +153,49 @@ int h_py_stop(struct h_py *p)
     }
     close(p->out_fd);
     p->pid = 0;
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+pid_t h_cli_bg(const struct hnode *n, const char *const *argv, const char *log_path)
+{
+    const char *bin = getenv("MREZA_BIN");
+    const char *args[64];
+    int k = 0, fd;
+    pid_t pid;
+
+    if (!bin || !*bin)
+        bin = "build/mreza";
+    args[k++] = bin;
+    for (int i = 0; argv[i] && k < 60; i++)
+        args[k++] = argv[i];
+    args[k++] = "--data";
+    args[k++] = n->dir;
+    args[k] = NULL;
+    pid = fork();
+    if (pid < 0)
+        die("fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        fd = open("/dev/null", O_RDONLY);
+        if (fd >= 0)
+            dup2(fd, 0);
+        execv(args[0], (char *const *)args);
+        _exit(127);
+    }
+    return pid;
+}
+
+int h_bg_kill9(pid_t pid)
+{
+    int status = 0;
+
+    kill(pid, SIGKILL);
+    if (waitpid(pid, &status, 0) != pid)
+        die("waitpid %d: %s", (int)pid, strerror(errno));
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }

@@ -31,4 +31,13 @@ int h_py_wait(struct h_py *p, const char *prefix, int timeout_ms, char *out, siz
  * status (128 + signal when killed). */
 int h_py_stop(struct h_py *p);
 
+struct hnode;
+/* Start the CLI (`mreza ARGV --data DIR`, argv NULL-terminated, without the binary)
+ * in the background, its stdout and stderr appended to log_path (NULL: /dev/null),
+ * stdin /dev/null; returns its pid. Dies on failure. */
+pid_t h_cli_bg(const struct hnode *n, const char *const *argv, const char *log_path);
+/* SIGKILL pid (from h_cli_bg) and reap it; returns 128 + the signal that ended it,
+ * or its exit status if it had already exited. */
+int h_bg_kill9(pid_t pid);
+
 #endif

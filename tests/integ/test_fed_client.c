@@ -49,7 +49,7 @@
 
 static struct h_tls T;
 static struct hnode node;
-static struct h_py good, good2, bad;
+static struct h_py good, good2, bad, ties;
 
 static const char *tls_file(const char *name, const char *ext)
 {
@@ -80,7 +80,8 @@ static void add_peer(const char *name, const struct h_py *p, const char *ident)
 
     snprintf(url, sizeof url, "https://127.0.0.1:%u/api1/", p->port);
     snprintf(coll, sizeof coll, "%s=national", COLL);
-    assert_int_equal(h_cli_err(&node, &out, &err, argv), 0);
+    if (h_cli_err(&node, &out, &err, argv) != 0)
+        fail_msg("peer add %s: %s%s", name, out ? out : "", err ? err : "");
     free(out);
     free(err);
 }
@@ -259,6 +260,71 @@ static void test_resume_after_stall(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "consecutive_failures")), 0);
     assert_string_equal(json_string_value(json_object_get(j, "state")), "ok");
     json_decref(j);
+}
+
+/* `mreza sync peer` at page size page, no retry, a request timeout of 5 s; exit
+ * code, stdout into *out and stderr into *err (free both). */
+static int sync_page_size(const char *peer, int page, char **out, char **err)
+{
+    char ps[32];
+    const char *argv[] = {"sync", "--set", ps, "--set", "sync.request_timeout=5", "--set", "sync.retries=0", peer, NULL};
+    int rc;
+
+    snprintf(ps, sizeof ps, "sync.page_size=%d", page);
+    rc = h_cli_err(&node, out, err, argv);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "sync: %d\n%s%s", rc, *out ? *out : "", *err ? *err : "");
+    return rc;
+}
+
+/* The fetch thread (docs/performance.md, Sync): page N+1 is asked before page N is
+ * applied, as if page N brings something new. A server with every object at one
+ * date_added and no next token (mode ties) makes pages that bring nothing new, so
+ * the guard raises its limit and the page asked beforehand with the old one is
+ * dropped and asked again: at page size 7 (a limit of at most 28) its 30 objects
+ * cannot all be read, and the run ends with no_progress after 28, the page asked
+ * beforehand cancelled and freed (the sanitizers' build checks the leak); at page
+ * size 10 (up to 40) the next run reads the rest, each object once with its
+ * provenance. Each page applied is one event=sync_page line on stderr, with its
+ * counts and times. Failed before: there were no such lines. */
+static void test_ties_reasked_and_page_lines(void **state)
+{
+    char *out = NULL, *err = NULL;
+    const char *l;
+
+    (void)state;
+    start(&ties, "ties", 30);
+    add_peer("ties", &ties, "identity--feed0000-0000-4000-8000-000000000009");
+    assert_int_equal(sync_page_size("ties", 7, &out, &err), 1);
+    l = line_of(out, "ties");
+    assert_non_null(strstr(l, " no_progress "));
+    assert_non_null(strstr(l, "new=28 "));
+    assert_int_equal(count_via("ties"), 28);
+    assert_int_equal(count_received("ties"), 28);
+    /* the lines: peer, collection, counts, the fetch thread's and the apply's times */
+    assert_non_null(strstr(err, "event=sync_page peer=ties collection=" COLL " objects=7 new=7 duplicate=0 refused=0 fetch_ms="));
+    assert_non_null(strstr(err, " objects=7 new=0 duplicate=7 refused=0 "));
+    assert_non_null(strstr(err, " objects=28 new=14 duplicate=14 refused=0 "));
+    assert_non_null(strstr(err, " fetch_cpu_ms="));
+    assert_non_null(strstr(err, " wait_ms="));
+    assert_non_null(strstr(err, " apply_ms="));
+    assert_non_null(strstr(err, " apply_cpu_ms="));
+    free(out);
+    free(err);
+    out = err = NULL;
+
+    assert_int_equal(sync_page_size("ties", 10, &out, &err), 0);
+    l = line_of(out, "ties");
+    assert_non_null(strstr(l, " ok "));
+    assert_non_null(strstr(l, "new=2 "));
+    assert_int_equal(count_via("ties"), 30);
+    assert_int_equal(count_received("ties"), 30);
+    /* limits 10 and 20 bring nothing new, 40 the last 2 */
+    assert_int_equal(h_count(err, "event=sync_page peer=ties "), 3);
+    assert_non_null(strstr(err, " objects=30 new=2 duplicate=28 refused=0 "));
+    free(out);
+    free(err);
+    assert_int_equal(h_py_stop(&ties), 0);
 }
 
 /* One hostile peer ends its own run with its code; the compliant one in the same
@@ -521,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_unmarked_default_and_set_collection),
         cmocka_unit_test(test_mreza_peer_identity),
         cmocka_unit_test(test_two_mreza_nodes),
+        cmocka_unit_test(test_ties_reasked_and_page_lines),
         cmocka_unit_test(h_test_servers_exit_cleanly), /* last: the servers exit cleanly */
     };
 

@@ -33,17 +33,33 @@ The mode (--mode, or `mode M` on stdin) decides how objects GETs are answered:
   long_next     a next token of 100 KB
   ties          every object has one date_added; no next (paging by added_after)
 
+Relay (--relay URL, with --upstream-ca FILE for an https URL and optionally
+--upstream-key KEY): no collection of its own; every GET and POST is forwarded with its
+path, query and body to URL (a real mreza node: https://127.0.0.1:PORT), with the
+client's Authorization header (or `Bearer KEY` when the client sent none), its Accept
+and Content-Type, and the upstream's status, Content-Type, X-TAXII-* and Retry-After
+headers and body are sent back. Used to cut a sync at a known page
+(docs/federation.md 11.5 step 8): `stall_after N` holds the N+1-th objects GET before
+forwarding it (event `stalled N`: the client has pages 1..N, nothing of N+1), and
+`stall_post_after N` forwards the N+1-th objects POST, then holds its answer (event
+`stalled_post N`: the upstream has stored page N+1, the client does not know it);
+`release` forwards or answers what is held and passes everything through from then on.
+
 Control, one line each on stdin: `mode M`, `stall_after N` (the N+1-th objects GET
 from then on waits until `release`), `release`, `posted` (event `posted_total N`),
 `posted_ids` (event `posted_ids ID ID ...`: every object POSTed and kept, in order),
 `post_fail N` (the N-th POST from now is answered 500 and not kept; once),
+`stall_post_after N` (the N+1-th POST from then on waits until `release`, then is
+answered 503 and dropped, never kept; in relay mode it is forwarded first, and its
+answer held),
 `post_max_bytes N` (a POST body over N bytes is answered 413, as a server's body
 limit; 0: none), `post_reject TEXT` (a POST whose body holds TEXT is answered 422 as a
 whole, as a server that refuses an envelope for one object it does not take; `-`:
 none). EOF on stdin ends the server.
 Events on stdout, one line each, flushed: `port=N` first, then `request METHOD PATH`
 for each request (with auth=SCHEME, enc=none|yes: Accept-Encoding sent, cert=none|
-verified: a client certificate that chains to --client-ca), `stalled N`, `posted N` (objects received by a POST), `mode M`.
+verified: a client certificate that chains to --client-ca), `stalled N`, `stalled_post N`,
+`posted N` (objects received by a POST), `relayed METHOD PATH STATUS` (relay mode), `mode M`.
 
 Python 3 standard library only (Debian's /usr/bin/python3).
 """
@@ -51,6 +67,7 @@ Python 3 standard library only (Debian's /usr/bin/python3).
 import argparse
 import datetime
 import gzip
+import http.client
 import json
 import os
 import ssl
@@ -87,6 +104,8 @@ class State:
         self.flaky_left = 2
         self.stall_after = None
         self.stall_seen = 0
+        self.stall_post_after = None
+        self.stall_post_seen = 0
         self.release = threading.Event()
         self.posted = []
         self.post_count = 0  # POSTs seen (for post_fail)
@@ -195,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
         path = url.path
         q = urllib.parse.parse_qs(url.query)
         self.emit_request("GET")
+        if self.server.relay:
+            return self.relay("GET", st)
         coll = "/api1/collections/%s/" % COLLECTION
         if path == "/taxii2/":
             return self.send_json(200, {"title": "test server", "default": self.base() + "/api1/",
@@ -219,8 +240,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         st = self.server.state
         self.emit_request("POST")
+        if self.server.relay:
+            return self.relay("POST", st)
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
+        if self.stall_post_check(st):  # its sender is gone (killed): dropped, never kept
+            return self.error(503, "this POST was held (stall_post_after) and is dropped")
         coll = "/api1/collections/%s/objects/" % COLLECTION
         if urllib.parse.urlsplit(self.path).path != coll:
             return self.error(404, "not found")
@@ -276,6 +301,60 @@ class Handler(BaseHTTPRequestHandler):
         if stall:
             emit("stalled %d" % st.stall_after)
             st.release.wait()
+
+    def stall_post_check(self, st):
+        with LOCK:
+            stall = st.stall_post_after is not None and st.stall_post_seen >= st.stall_post_after
+            if st.stall_post_after is not None:
+                st.stall_post_seen += 1
+        if stall:
+            emit("stalled_post %d" % st.stall_post_after)
+            st.release.wait()
+        return stall
+
+    # -- relay mode: forward to a real node, stalling on command --
+    def relay(self, method, st):
+        path = urllib.parse.urlsplit(self.path).path
+        is_objects = path.endswith("/objects/")
+        body = None
+        if method == "POST":
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+        if method == "GET" and is_objects:
+            self.stall_check(st)
+        up = self.server.relay
+        headers = {}
+        for h in ("Authorization", "Accept", "Content-Type"):
+            if self.headers.get(h):
+                headers[h] = self.headers.get(h)
+        if "Authorization" not in headers and self.server.upstream_key:
+            headers["Authorization"] = "Bearer " + self.server.upstream_key
+        if up.scheme == "https":
+            conn = http.client.HTTPSConnection(up.hostname, up.port, context=self.server.upstream_ctx, timeout=120)
+        else:
+            conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
+        try:
+            conn.request(method, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            status = resp.status
+            keep = [(k, v) for k, v in resp.getheaders()
+                    if k.lower() in ("content-type", "retry-after", "www-authenticate") or k.lower().startswith("x-taxii-")]
+        except (OSError, http.client.HTTPException) as e:
+            emit("relay_error %s %s" % (path, type(e).__name__))
+            return self.error(502, "relay: the upstream did not answer")
+        finally:
+            conn.close()
+        emit("relayed %s %s %d" % (method, path, status))
+        if method == "POST" and is_objects:
+            self.stall_post_check(st)
+        self.send_response(status)
+        for k, v in keep:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        return None
 
     def objects(self, st, q):
         self.stall_check(st)
@@ -435,8 +514,13 @@ def control(st, server):
             st.release.clear()
             st.stall_after = int(words[1])
             st.stall_seen = 0
+        elif words[0] == "stall_post_after" and len(words) == 2:
+            st.release.clear()
+            st.stall_post_after = int(words[1])
+            st.stall_post_seen = 0
         elif words[0] == "release":
             st.stall_after = None
+            st.stall_post_after = None
             st.release.set()
         elif words[0] == "posted":
             emit("posted_total %d" % len(st.posted))
@@ -468,6 +552,9 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--client-ca")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--relay", help="forward every request to this node (https://127.0.0.1:PORT)")
+    ap.add_argument("--upstream-ca", help="CA file the relay's upstream certificate must chain to")
+    ap.add_argument("--upstream-key", help="API key sent upstream when the client sends no Authorization")
     args = ap.parse_args()
 
     ctx = None
@@ -482,6 +569,11 @@ def main():
     st.repeat_offset = 0
     server = Server(("127.0.0.1", args.port), Handler, ctx)
     server.state = st
+    server.relay = urllib.parse.urlsplit(args.relay) if args.relay else None
+    server.upstream_key = args.upstream_key
+    server.upstream_ctx = None
+    if server.relay is not None and server.relay.scheme == "https":
+        server.upstream_ctx = ssl.create_default_context(cafile=args.upstream_ca)
     port = server.server_address[1]
     server.base_url = "%s://127.0.0.1:%d" % ("https" if ctx else "http", port)
     threading.Thread(target=control, args=(st, server), daemon=True).start()

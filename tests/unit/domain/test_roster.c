@@ -309,7 +309,7 @@ static struct svc_sync_out page(struct fx *f, int64_t node, const char *uuid, co
              "\"date_added\":\"2026-12-07T00:00:00.000001Z\"}]}",
              uuid, modified, owner, uuid, members ? ",\"members\":[" : "", members ? members : "", members ? "]" : "",
              tlp_marking_id(TLP_GREEN), uuid, modified, owner, uuid);
-    pg = (struct svc_sync_page){env, strlen(env), "2026-12-07T00:00:00.000001Z", NULL, NULL};
+    pg = (struct svc_sync_page){env, strlen(env), "2026-12-07T00:00:00.000001Z", NULL, NULL, NULL};
     if (svc_sync_apply_page(f->st, &sub, &pg, &out, &err) != MZ_OK)
         fail_msg("page: %s", err.msg);
     return out;

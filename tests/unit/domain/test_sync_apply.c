@@ -193,7 +193,7 @@ static char *envelope(const char *objs, const char *metas)
 static enum mz_err apply(struct fx *f, int64_t node, const char *env, struct svc_sync_out *out, struct mz_error *err)
 {
     struct svc_sync_sub sub = {node, "mreza-direct", "pull", &f->lim, 0, 0, 0};
-    struct svc_sync_page page = {env, strlen(env), "2025-02-01T00:00:00.000009Z", NULL, NULL};
+    struct svc_sync_page page = {env, strlen(env), "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL};
 
     return svc_sync_apply_page(f->st, &sub, &page, out, err);
 }
@@ -668,7 +668,7 @@ static void test_parsed_page_not_parsed_again(void **state)
 {
     struct fx *f = *state;
     struct svc_sync_sub sub = {f->me, "mreza-direct", "pull", &f->lim, 0, 0, 0};
-    struct svc_sync_page page = {"not json", 8, "2025-02-01T00:00:00.000009Z", NULL, NULL};
+    struct svc_sync_page page = {"not json", 8, "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL};
     struct svc_sync_out out;
     struct mz_error err;
     char objs[4096] = "", metas[2048] = "", *env;
@@ -687,6 +687,96 @@ static void test_parsed_page_not_parsed_again(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM received"), 1);
     /* borrowed: still the caller's (one reference) */
     assert_int_equal(tree->refcount, 1);
+    json_decref(tree);
+    free(env);
+}
+
+/* A page prepared beforehand (svc_sync_prepare: each object's validation and bytes,
+ * as fed_pull.c's fetch thread makes them) is applied as the same page unprepared:
+ * the same admissions and refusals (an invalid object among them), each new version
+ * with its objects.via and received row written with it, and with its bytes from
+ * the page; a preparation made of another tree is not used. Failed before: there was
+ * no svc_sync_prepare. */
+static void test_prepared_page(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_sub sub = {f->me, "mreza-direct", "pull", &f->lim, 0, 0, 0};
+    struct svc_sync_page page = {"", 0, "2025-02-01T00:00:00.000009Z", NULL, NULL, NULL};
+    struct svc_sync_out out;
+    struct mz_error err;
+    struct svc_sync_prep *prep, *other;
+    char *env = mixed_page(f), *bad;
+    json_t *tree, *copy;
+    char sql[256];
+
+    /* its first object made invalid (a pattern that is none): refused as such */
+    bad = strstr(env, "'n1.example']");
+    assert_non_null(bad);
+    memcpy(bad, "'n1.example'$", 13);
+    tree = json_loads(env, JSON_REJECT_DUPLICATES, NULL);
+    copy = json_deep_copy(tree);
+    assert_non_null(tree);
+    assert_non_null(copy);
+    prep = svc_sync_prepare(env, strlen(env), tree, 0, 64);
+    other = svc_sync_prepare(env, strlen(env), copy, 0, 64);
+    assert_non_null(prep);
+    assert_non_null(other);
+    page.body = env;
+    page.len = strlen(env);
+    page.env = tree;
+    page.prep = other; /* made of another tree: not used */
+    assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_OK);
+    assert_int_equal(out.objects, 7);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(out.refused_invalid, 1);
+    assert_int_equal(out.refused_owner, 1);
+    assert_int_equal(out.refused_tlp, 3);
+    assert_int_equal(out.refused_community, 1);
+    page.prep = prep;
+    assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.duplicates, 1);
+    assert_int_equal(out.refused_invalid, 1);
+    assert_int_equal(out.refused_tlp, 3);
+    svc_sync_prep_free(other);
+    svc_sync_prep_free(prep);
+    json_decref(copy);
+    json_decref(tree);
+
+    /* a fresh page of two new versions, prepared: stored with their receipts, and
+     * with their bytes as the page has them (a space jansson would not write) */
+    {
+        char objs[4096] = "", objs2[4200], metas[2048] = "", *env2;
+        add(objs, metas, sizeof objs, 11, IDENT_ME, TLP_GREEN, NULL, f->regional, "prepared");
+        add(objs, metas, sizeof objs, 12, IDENT_ME, TLP_AMBER, f->al_ident, NULL, "prepared amber");
+        snprintf(objs2, sizeof objs2, "{ %s", objs + 1);
+        env2 = envelope(objs2, metas);
+        tree = json_loads(env2, JSON_REJECT_DUPLICATES, NULL);
+        assert_non_null(tree);
+        prep = svc_sync_prepare(env2, strlen(env2), tree, 0, 64);
+        assert_non_null(prep);
+        page.body = env2;
+        page.len = strlen(env2);
+        page.env = tree;
+        page.prep = prep;
+        assert_int_equal(svc_sync_apply_page(f->st, &sub, &page, &out, &err), MZ_OK);
+        assert_int_equal(out.stored, 2);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM objects JOIN received USING(seq) WHERE objects.via = %lld AND received.node = %lld"
+                 " AND received.collection = 'mreza-direct' AND stix_id LIKE 'indicator--5e%%00000000001_'",
+                 (long long)f->me, (long long)f->me);
+        assert_int_equal(q(f, sql), 2);
+        assert_int_equal(q(f, "SELECT count(*) FROM received WHERE remote_added = '2025-02-01T00:00:00.000012Z'"), 1);
+        assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE body LIKE '{ \"type\":\"indicator\",%' AND stix_id = "
+                              "'indicator--5e000000-0000-4000-8000-000000000011'"),
+                         1);
+        svc_sync_prep_free(prep);
+        json_decref(tree);
+        free(env2);
+    }
+    /* nothing to prepare: no objects */
+    tree = json_loads("{\"more\":false,\"objects\":[]}", 0, NULL);
+    assert_null(svc_sync_prepare(NULL, 0, tree, 0, 64));
     json_decref(tree);
     free(env);
 }
@@ -796,6 +886,7 @@ int main(void)
         T(test_parsed_page_not_parsed_again),
         T(test_scan_quota_refusal_undone),
         T(test_nesting_checked_at_the_limit),
+        T(test_prepared_page),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);

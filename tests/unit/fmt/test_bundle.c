@@ -594,6 +594,36 @@ static void test_envelope(void **state)
                      MZ_EINVAL);
 }
 
+/* bundle_envelope_spans: the spans of the `objects` jansson reads - its name read as
+ * JSON reads it (escapes), the other members stepped over (x_mreza_meta, more,
+ * next), spacing kept - and no spans for what is no envelope. */
+static void test_envelope_spans(void **state)
+{
+    static const char page[] = "{\"more\":true,\"next\":\"a]}\\\"\",\"x_mreza_meta\":[{\"id\":\"x\"},{\"objects\":[1]}],"
+                               "\"obj\\u0065cts\":[ {\"id\":\"a\",\"v\":[\"]\"]} , {\"id\":\"b\"}]}";
+    struct bundle_span *sp = NULL;
+    struct mz_error err;
+    size_t n = 0;
+    json_t *env = json_loads(page, JSON_REJECT_DUPLICATES, NULL);
+    const char *bundle = "{\"type\":\"bundle\",\"objects\":[]}", *twice = "{\"objects\":[{}],\"obj\\u0065cts\":[{}]}";
+
+    (void)state;
+    assert_non_null(env); /* jansson reads it: the spans are of its objects */
+    assert_int_equal(json_array_size(json_object_get(env, "objects")), 2);
+    json_decref(env);
+    assert_int_equal(bundle_envelope_spans(page, strlen(page), 64, &sp, &n, &err), MZ_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(sp[0].len, strlen("{\"id\":\"a\",\"v\":[\"]\"]}"));
+    assert_memory_equal(page + sp[0].off, "{\"id\":\"a\",\"v\":[\"]\"]}", sp[0].len);
+    assert_memory_equal(page + sp[1].off, "{\"id\":\"b\"}", sp[1].len);
+    free(sp);
+    sp = NULL;
+    /* a bundle, or objects given twice: none */
+    assert_int_not_equal(bundle_envelope_spans(bundle, strlen(bundle), 64, &sp, &n, &err), MZ_OK);
+    assert_int_not_equal(bundle_envelope_spans(twice, strlen(twice), 64, &sp, &n, &err), MZ_OK);
+    assert_null(sp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_callback_failure_first_object),
         cmocka_unit_test(test_callback_failure_single_object),
         cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_envelope_spans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1342,7 +1342,7 @@ static void test_row_fields_and_body(void **state)
     struct store_object_in in = {
         ID("42"), "indicator", "2016-01-01T00:00:00.5Z", "2016-01-01T00:00:00.500000000Z",
         ORG2_IDENT, 2, 1, 0, USER10_IDENT " " ORG1_IDENT, body, body_len,
-        "2 evil.example\n", 2, 1000, 2000, 0, 0, 0, STORE_LATEST_READ, 0, NULL,
+        "2 evil.example\n", 2, 1000, 2000, 0, 0, 0, STORE_LATEST_READ, 0, NULL, 0, NULL, NULL,
     };
     struct store_query q;
     struct row_copy c;
