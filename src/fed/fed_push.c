@@ -155,7 +155,7 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
         s->page_work = o->page_work;
         for (;;) {
             struct mz_buf env;
-            char last[40] = "", what[128];
+            char last[40] = "", what[128], esc[2][MZ_LOG_ESC_LEN(128)];
             size_t n = 0;
             long ok = 0, bad = 0, status = 0;
             int more = 0, refused_alone = 0;
@@ -200,7 +200,8 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
                  * with its id, and passed: it no longer holds back what follows */
                 only_id(&env, what, sizeof what);
                 MZ_LOG(MZ_LOG_WARN, "event=push_refused peer=%lld coll=%s id=%s status=%ld", (long long)id,
-                       s->remote, what, status);
+                       mz_log_esc(s->remote, esc[0], sizeof esc[0]), mz_log_esc(what, esc[1], sizeof esc[1]),
+                       status);
                 mz_error_clear(err);
                 code = FED_OK;
                 ok = 0;

@@ -183,8 +183,9 @@ static const char *bookmark_of(struct two *t)
 }
 
 
-/* mreza sync PEER at sync.page_size 7, no retries, with extra settings (NULL-ended). */
-static int sync_with(struct hnode *n, const char *peer, const char *const *sets, char **out)
+/* mreza sync PEER at sync.page_size 7, no retries, with extra settings (NULL-ended);
+ * its stderr into *err_out when err_out is not NULL (the caller frees it). */
+static int sync_err(struct hnode *n, const char *peer, const char *const *sets, char **out, char **err_out)
 {
     const char *argv[32] = {"sync", "--set", "sync.page_size=7", "--set", "sync.request_timeout=5", "--set",
                             "sync.retries=0"};
@@ -201,8 +202,16 @@ static int sync_with(struct hnode *n, const char *peer, const char *const *sets,
     rc = h_cli_err(n, out, &err, argv);
     if (getenv("MREZA_TEST_VERBOSE"))
         fprintf(stderr, "sync %s: %d\n%s%s", peer, rc, *out ? *out : "", err ? err : "");
-    free(err);
+    if (err_out)
+        *err_out = err;
+    else
+        free(err);
     return rc;
+}
+
+static int sync_with(struct hnode *n, const char *peer, const char *const *sets, char **out)
+{
+    return sync_err(n, peer, sets, out, NULL);
 }
 
 /* b's own AMBER (addressed to me-cirt alone: never a's) ids from..from+n-1. */
@@ -465,9 +474,14 @@ static void test_push_poison_object_passed(void **state)
         aid(id, 50 + i);
         post_on(&n, key, id, CLEAR_ID, NULL, "honest", 0);
     }
-    int rc = sync_with(&n, "sink", NULL, &out);
+    char *err = NULL, line[200];
+    int rc = sync_err(&n, "sink", NULL, &out, &err);
     long pushed = said(out, "pushed"), refused = said(out, "push_refused");
+    /* the refusal is logged with the object's id */
+    snprintf(line, sizeof line, "id=%s status=422", poison);
+    int logged = err && strstr(err, "event=push_refused") && strstr(err, line);
     free(out);
+    free(err);
     out = NULL;
     const char *ids = posted_ids(&sink);
     int honest = 0;
@@ -488,6 +502,7 @@ static void test_push_poison_object_passed(void **state)
     assert_false(bad);
     assert_int_equal(pushed, 10); /* the identity and the nine */
     assert_int_equal(refused, 1);
+    assert_true(logged);
     assert_int_equal(rc2, 0); /* the poison is not sent again */
     assert_int_equal(pushed2, 0);
     assert_int_equal(refused2, 0);
