@@ -410,6 +410,12 @@ struct svc_query {
                                  read plus versions model_load weighs); 0: SVC_PAGE_WORK_DEFAULT.
                                  A page that spends it ends early (more, next), after one row
                                  at least */
+    char *examined;           /* svc_list, when set (MZ_TIME_STRLEN bytes): on a page that
+                                 ends with more, the date_added (a collection's: its grant
+                                 stamp) of the last row it examined, where next stands,
+                                 served to the reader or not; else "". A reader that pages
+                                 by added_after resumes from it past rows it may not read
+                                 (docs/federation.md 10.3, third attack A1) */
     int all_versions;
     int with_submitted_by;    /* svc_export: the bundle ends with x_mreza_submitted_by,
                                  {"<id>":"<owner's identity>"} for each object (R9) */

@@ -375,6 +375,7 @@ struct list_ctx {
     void *ctx;
     int64_t last_seq;   /* the position next stands on: the last row examined and done */
     int64_t last_us;    /* a collection's read: that row's grant stamp */
+    char last_added[MZ_TIME_STRLEN]; /* a read by seq: that row's date_added */
     const struct svc_query *sel; /* SVC_VERSION_LIST's query, or NULL */
     char added[MZ_TIME_STRLEN]; /* the row's grant stamp as text */
     int stopped;        /* fn stopped the read */
@@ -384,6 +385,7 @@ struct list_ctx {
     int64_t budget;     /* svc_list: the page's work (-1: none counted) */
     int64_t rows;       /* rows examined */
     int more;           /* a further row is served to p, or the budget ran out */
+    int examined_wanted; /* svc_query.examined is set: keep last_added */
     struct chooser ch;
     struct owners own;
 };
@@ -461,6 +463,8 @@ static int list_row(void *vctx, const struct store_row *row)
     }
     c->last_seq = row->seq;
     c->last_us = row->added_us;
+    if (!row->added_us && c->examined_wanted)
+        snprintf(c->last_added, sizeof c->last_added, "%s", row->date_added ? row->date_added : "");
     if (!s)
         return 0;
     c->n++;
@@ -511,6 +515,9 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     c.sel = q->version_sel == SVC_VERSION_LIST ? q : NULL;
     c.limit = q->limit;
     c.budget = q->work > 0 ? q->work : SVC_PAGE_WORK_DEFAULT;
+    c.examined_wanted = q->examined != NULL;
+    if (q->examined)
+        q->examined[0] = '\0';
     if (!rc && !q->nothing) {
         /* The store hands rows until list_row stops it: the page is full and one more
          * row is p's (more), or the work is spent (more), or the rows ran out (no
@@ -536,6 +543,15 @@ enum mz_err svc_list(struct store *st, const struct principal *p, const struct s
     else if (!rc && more)
         svc_cursor_seal_taxii(key, p, &sq, q, by_stamp(&sq) ? c.last_us : c.last_seq, next_out);
     svc_cursor_forget(key);
+    if (!rc && more && q->examined && c.rows > 0) {
+        /* where next stands: the last row examined, as a date_added */
+        if (c.last_us) {
+            struct mz_time t = {c.last_us / 1000000, (int32_t)(c.last_us % 1000000) * 1000};
+            mz_time_format_us(&t, q->examined);
+        } else {
+            snprintf(q->examined, MZ_TIME_STRLEN, "%s", c.last_added);
+        }
+    }
     return rc;
 }
 

@@ -847,6 +847,21 @@ static void tell(item_fn item, void *item_ctx, json_t *obj, json_t *meta, enum v
     item(item_ctx, id, version, 0, msg);
 }
 
+/* Is date (a page's X-TAXII-Date-Added-Last) later than the bookmark's added_after?
+ * A bookmark never goes back (third attack A6: an empty page's headers, the epoch or
+ * the added_after asked, had moved it back to the start); one that does not parse is
+ * replaced. */
+static int later(const char *date, const char *bookmark)
+{
+    struct mz_time d, b;
+
+    if (!date || !*date || mz_time_parse(date, &d))
+        return 0;
+    if (!*bookmark || mz_time_parse(bookmark, &b))
+        return 1;
+    return d.sec > b.sec || (d.sec == b.sec && d.nsec > b.nsec);
+}
+
 /* The page's bookmark: the previous one plus this page's counts. */
 static enum mz_err bookmark(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
                             const struct svc_sync_out *o, struct mz_error *err)
@@ -867,7 +882,7 @@ static enum mz_err bookmark(struct store *st, const struct svc_sync_sub *sub, co
         snprintf(b->direction, sizeof b->direction, "%s", sub->direction);
     }
     if (!rc) {
-        if (page->date_added_last && *page->date_added_last)
+        if (later(page->date_added_last, b->added_after))
             snprintf(b->added_after, sizeof b->added_after, "%s", page->date_added_last);
         snprintf(b->next, sizeof b->next, "%s", page->next ? page->next : "");
         b->objects += o->stored;

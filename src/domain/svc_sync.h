@@ -163,6 +163,8 @@ struct svc_sync_push_sub {
     char local[40];  /* the local collection read as the peer: a community's UUID, or
                         mreza-direct (a taxii peer's --push-collection ID=mreza-direct) */
     char after[40];  /* the bookmark: date_added of the last row pushed ("" never) */
+    long page_work;  /* the read's work per page (api.page_work; 0: SVC_PAGE_WORK_DEFAULT),
+                        set by the caller */
 };
 struct svc_sync_push_plan {
     int mreza;       /* a mreza peer: envelopes carry x_mreza_meta */
@@ -185,7 +187,10 @@ enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int6
  * query and TLP decision, locally-owned versions only (via = 0) - after sub->after,
  * as a TAXII envelope in env ({"objects":[...]} and, with_meta, x_mreza_meta; no
  * more/next). *n: objects in it; last: date_added of the last one (the bookmark
- * after a complete push; unchanged when n is 0); *more: a further page exists. */
+ * after a complete push); *more: a further page exists. A page whose work
+ * (sub->page_work) ran out on rows the peer may not read is empty with *more, and
+ * last is the date_added of the last row it examined: the bookmark moves there with
+ * nothing sent (third attack A7); an empty page without more leaves last as it was. */
 enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int64_t id,
                                const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
                                size_t *n, char last[40], int *more, struct mz_error *err);

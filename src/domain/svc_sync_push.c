@@ -238,6 +238,7 @@ static enum mz_err page_read(struct store *st, int64_t id, const struct svc_sync
     f.added_after = sub->after[0] ? sub->after : NULL;
     f.limit = lim;
     f.page_default = f.page_max = limit;
+    f.page_work = sub->page_work; /* api.page_work, as the peer's own GET (A7) */
     pg.info = info;
     pg.with_meta = with_meta;
     mz_buf_init(&pg.meta, env->limit ? env->limit : (size_t)64 << 20);
@@ -250,7 +251,7 @@ static enum mz_err page_read(struct store *st, int64_t id, const struct svc_sync
     if (!rc) {
         *n = info->n;
         *more = info->next[0] != '\0';
-        if (info->n)
+        if (info->n || *more) /* an empty page with more: where its work stopped (A7) */
             snprintf(last, 40, "%s", info->last);
     }
     mz_buf_free(&pg.meta);

@@ -431,6 +431,7 @@ enum mz_err svc_taxii_read(struct store *st, const struct principal *p, const ch
     struct svc_query q;
     struct taxii_args *a = calloc(1, sizeof *a);
     struct read_ctx rc_ = {fn, ctx, page, NULL, 0, 0, 0};
+    char examined[MZ_TIME_STRLEN] = "";
     int visible = 1;
     enum mz_err rc = a ? MZ_OK : mz_error_set(err, MZ_ENOMEM, "", "out of memory");
 
@@ -460,6 +461,7 @@ enum mz_err svc_taxii_read(struct store *st, const struct principal *p, const ch
         if (!(rc_.v = malloc(rc_.cap_v * sizeof *rc_.v)))
             rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     }
+    q.examined = examined;
     if (!rc)
         rc = svc_list(st, p, &q, read_row, &rc_, page->next, err);
     if (!rc && rc_.oom)
@@ -477,7 +479,14 @@ enum mz_err svc_taxii_read(struct store *st, const struct principal *p, const ch
                 break;
         }
     }
-    if (!rc && !page->n) {
+    if (!rc && !page->n && page->next[0] && examined[0]) {
+        /* an empty page whose work ran out (more: rows this reader may not read filled
+         * it): both headers are the date_added of the last row examined, where next
+         * stands, so that a reader paging by added_after moves on past them
+         * (docs/federation.md 10.3, third attack A1) */
+        snprintf(page->first, sizeof page->first, "%s", examined);
+        memcpy(page->last, page->first, sizeof page->last);
+    } else if (!rc && !page->n) {
         /* an empty page: both headers are added_after, or the epoch */
         struct mz_time t = {0, 0};
         if (q.added_after && mz_time_parse(q.added_after, &t))

@@ -121,6 +121,7 @@ struct fed_opts {
     long max_pages_per_run;   /* sync.max_pages_per_run */
     long max_objects_per_run; /* sync.max_objects_per_run */
     long max_run_ms;          /* sync.max_run_seconds */
+    long page_work;           /* api.page_work: the work of a push page's read (fed_push.c) */
     /* hooks (may be NULL) */
     fed_wait_fn wait;
     fed_stop_fn stop;
@@ -231,7 +232,11 @@ struct fed_guard {
     long limit;                            /* what to ask next: page_size .. 4 x page_size */
     long pages;                            /* pages passed */
     long long objects;                     /* objects in pages passed */
-    long empty_run;                        /* consecutive empty pages with more: true */
+    long empty_run;                        /* consecutive empty pages with more: true
+                                              that stated no position further on */
+    char pos[FED_TIME_LEN];                /* the furthest X-TAXII-Date-Added-Last of the
+                                              subscription's pages passed ("" none yet;
+                                              the caller resets it per subscription) */
     long stale_run;                        /* consecutive pages with nothing new */
     long last_n;                           /* objects of the last page passed */
     uint64_t recent[FED_RECENT_PAGES];     /* fingerprints of the last pages */
@@ -330,17 +335,22 @@ struct fed_sync_opts {
 struct svc_sync_push_plan;
 
 /* Push every subscription of plan to the peer node (id) at api_root through h: each
- * page from svc_sync_push_page (page_size objects; with x_mreza_meta for a mreza
- * peer) is POSTed to collections/{remote}/objects/; a 202 whose status is complete
- * (a pending one is asked again at status/{id}/, at most FED_PUSH_POLLS times) moves
- * the push bookmark (svc_sync_push_done); any other answer ends the push with its
- * code, the bookmark where it was (the page goes again next run: duplicates there).
+ * page from svc_sync_push_page (o->page_size objects at most, read with
+ * o->page_work; with x_mreza_meta for a mreza peer) is POSTed to
+ * collections/{remote}/objects/; a 202 whose status is complete (a pending one is
+ * asked again at status/{id}/, at most FED_PUSH_POLLS times) moves the push bookmark
+ * (svc_sync_push_done). A page refused for what it holds (400, 413, 422) is sent
+ * again in halves within the run; one object refused alone is counted
+ * (push_refused), logged (event=push_refused) and passed. An empty page whose read's
+ * work ran out moves the bookmark with nothing sent (docs/federation.md 10.4, third
+ * attack A3, A4, A7). Any other answer ends the push with its code, the bookmark
+ * where it was (the page goes again next run: duplicates there).
  * listed: a mreza peer's discovery (a subscription runs only if the peer lists its
  * collection as writable), NULL for a taxii peer. Counts into run. */
 #define FED_PUSH_POLLS 5
 struct fed_discovery;
 enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t id, const char *api_root,
-                            struct fed_http *h, const struct fed_discovery *listed, long page_size,
+                            struct fed_http *h, const struct fed_discovery *listed, const struct fed_opts *o,
                             struct svc_sync_push_plan *plan, struct fed_run *run, struct mz_error *err);
 
 /* Run peer name once (docs/federation.md 10.3): take its lock (busy if held), mark

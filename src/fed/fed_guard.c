@@ -353,7 +353,7 @@ enum fed_code fed_guard_check(struct fed_guard *g, const struct fed_ask *ask, co
                               struct mz_error *err)
 {
     enum fed_code code;
-    int fp_repeat = 0;
+    int fp_repeat = 0, advanced = 0;
 
     /* the run's own bounds first: what was committed stays, the next run goes on */
     if (g->max_pages_per_run > 0 && g->pages >= g->max_pages_per_run)
@@ -396,7 +396,16 @@ enum fed_code fed_guard_check(struct fed_guard *g, const struct fed_ask *ask, co
             return fail(err, FED_BAD_HEADER, "the peer's X-TAXII-Date-Added-First (%s) is earlier than the added_after asked (%s)",
                         f->date_first, ask->added_after);
     }
-    if (f->more && f->n_objects == 0) {
+    /* An empty page with more whose X-TAXII-Date-Added-Last is further on than any
+     * position of the subscription so far (the added_after asked included) is
+     * progress: a mreza server states there the last row its page examined when rows
+     * this reader may not read spent the page's work (docs/federation.md 10.3, third
+     * attack A1). Such pages are bounded by the run's caps; one that moves nowhere is
+     * an empty page. */
+    if (f->more && f->n_objects == 0 && f->has_date_last && f->date_last[0] &&
+        strcmp(f->date_last, g->pos) > 0 && strcmp(f->date_last, ask->added_after) > 0)
+        advanced = 1;
+    if (f->more && f->n_objects == 0 && !advanced) {
         if (g->empty_run >= g->max_empty_pages)
             return fail(err, FED_EMPTY_PAGES, "the peer sent %ld empty pages in a row that still said more: true",
                         g->empty_run + 1);
@@ -424,7 +433,9 @@ enum fed_code fed_guard_check(struct fed_guard *g, const struct fed_ask *ask, co
         }
         g->recent[g->n_recent++] = f->fingerprint;
     }
-    g->empty_run = f->more && f->n_objects == 0 ? g->empty_run + 1 : 0;
+    g->empty_run = f->more && f->n_objects == 0 && !advanced ? g->empty_run + 1 : 0;
+    if (f->has_date_last && f->date_last[0] && strcmp(f->date_last, g->pos) > 0)
+        snprintf(g->pos, sizeof g->pos, "%s", f->date_last);
     g->last_n = f->n_objects;
     g->pages++;
     g->objects += f->n_objects;

@@ -113,6 +113,7 @@ void fed_opts_defaults(struct fed_opts *o, const struct mz_conf *c)
     o->max_pages_per_run = c->sync_max_pages_per_run;
     o->max_objects_per_run = c->sync_max_objects_per_run;
     o->max_run_ms = c->sync_max_run_seconds * 1000;
+    o->page_work = c->api_page_work;
 }
 
 /* The mz_err nearest to a fed code, for err->code. */

@@ -438,6 +438,7 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
     /* a new subscription starts at the guard's first limit */
     c->g.limit = c->g.page_size;
     c->g.stale_run = c->g.empty_run = 0;
+    c->g.pos[0] = '\0'; /* third attack A1: positions are the subscription's */
     fetcher_start(&q, c);
     next_ask(c, s, next, after, &ask, url, url_cap);
     code = fetcher_post(&q, url, err);
@@ -487,7 +488,9 @@ static enum fed_code pull_one(struct run_ctx *c, const struct svc_sync_plan_sub 
         memset(&page, 0, sizeof page);
         page.body = x.r.body;
         page.len = x.r.len;
-        page.date_added_last = x.f.date_last[0] ? x.f.date_last : NULL;
+        /* an empty page's date is a position only when it says more (the last row its
+         * work examined: 10.3); the bookmark never goes back (svc_sync.c, A6) */
+        page.date_added_last = x.f.date_last[0] && (x.f.n_objects > 0 || more) ? x.f.date_last : NULL;
         page.next = more ? x.f.next : NULL;
         page.env = x.f.env;     /* the guard's parse, not a second one (borrowed: x owns it) */
         page.prep = x.prep;     /* validated and dumped by the fetch thread (borrowed) */
@@ -612,7 +615,7 @@ static enum fed_code run_subs(struct run_ctx *c, struct mz_error *err)
             code = FED_STORE;
         } else {
             code = fed_push_peer(c->st, c->p, c->pl->node.id, c->pl->node.url, c->h, c->taxii ? NULL : d,
-                                 c->o->page_size, pp, c->run, err);
+                                 c->o, pp, c->run, err);
         }
         free(pp);
     }

@@ -16,6 +16,7 @@
 #include "domain/svc.h"
 #include "domain/svc_sync.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 /* api_root + "collections/" + remote (percent-encoded) + "/objects/" into out. */
 static void post_url(const char *root, const char *remote, char *out, size_t cap)
@@ -60,9 +61,10 @@ static enum fed_code read_status(const struct fed_resp *r, char *status, size_t 
     return FED_OK;
 }
 
-/* POST one page (env) to url; complete: the peer's counts. */
+/* POST one page (env) to url; complete: the peer's counts. *status: the HTTP status
+ * of the POST's answer (0 when none came). */
 static enum fed_code post_page(struct fed_http *h, const char *root, const char *url, const struct mz_buf *env,
-                               long *ok, long *bad, struct mz_error *err)
+                               long *ok, long *bad, long *status_out, struct mz_error *err)
 {
     struct fed_req rq = {"POST", url, env->data, env->len};
     struct fed_resp r;
@@ -71,9 +73,12 @@ static enum fed_code post_page(struct fed_http *h, const char *root, const char 
     int polls = 0;
 
     memset(&r, 0, sizeof r);
+    *status_out = 0;
     code = fed_http_fetch(h, &rq, &r, err);
-    if (code == FED_OK)
+    if (code == FED_OK) {
+        *status_out = r.status;
         code = fed_guard_status(r.status, 202, err);
+    }
     if (code == FED_OK)
         code = read_status(&r, status, sizeof status, id, sizeof id, ok, bad, err);
     fed_resp_free(&r);
@@ -107,12 +112,32 @@ static int writable(const struct fed_discovery *d, const char *collection)
     return 0;
 }
 
+/* Does the peer refuse this page for what it holds (third attack A3, A4)? 413 (the
+ * body is larger than it takes), 400 and 422 (it will not take the envelope: many
+ * servers refuse a whole envelope for one object). Other answers (401, 403, 404, 415,
+ * 5xx...) are about the peer or the request, never an object, and end the run. */
+static int refused_for_content(enum fed_code code, long status)
+{
+    return code == FED_HTTP_4XX && (status == 400 || status == 413 || status == 422);
+}
+
+/* The id of the one object of env (for the log), into out. */
+static void only_id(const struct mz_buf *env, char *out, size_t cap)
+{
+    json_t *j = json_loadb(env->data, env->len, 0, NULL);
+    const char *id = json_string_value(json_object_get(json_array_get(json_object_get(j, "objects"), 0), "id"));
+
+    snprintf(out, cap, "%s", id ? id : "?");
+    json_decref(j);
+}
+
 enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t id, const char *api_root,
-                            struct fed_http *h, const struct fed_discovery *listed, long page_size,
+                            struct fed_http *h, const struct fed_discovery *listed, const struct fed_opts *o,
                             struct svc_sync_push_plan *plan, struct fed_run *run, struct mz_error *err)
 {
     size_t url_cap = strlen(api_root) + 3 * 64 + 64;
     char *url = malloc(url_cap);
+    long page_size = o->page_size > 0 ? o->page_size : 1;
     enum fed_code code = FED_OK;
 
     if (!url) {
@@ -121,25 +146,70 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
     }
     for (size_t i = 0; code == FED_OK && i < plan->n; i++) {
         struct svc_sync_push_sub *s = &plan->subs[i];
+        long limit = page_size; /* halved while the peer refuses a page for its content */
         if (listed && !writable(listed, s->remote))
             continue; /* a community the peer does not take from this node */
         run->push_subs++;
         snprintf(run->collection, sizeof run->collection, "%s", s->remote);
         post_url(api_root, s->remote, url, url_cap);
+        s->page_work = o->page_work;
         for (;;) {
             struct mz_buf env;
-            char last[40] = "";
+            char last[40] = "", what[128], esc[2][MZ_LOG_ESC_LEN(128)];
             size_t n = 0;
-            long ok = 0, bad = 0;
-            int more = 0;
+            long ok = 0, bad = 0, status = 0;
+            int more = 0, refused_alone = 0;
+            enum mz_err rc;
 
             mz_buf_init(&env, (size_t)256 << 20);
-            if (svc_sync_push_page(st, p, id, s, page_size, plan->mreza, &env, &n, last, &more, err) != MZ_OK)
+            rc = svc_sync_push_page(st, p, id, s, limit, plan->mreza, &env, &n, last, &more, err);
+            if (rc == MZ_ETOOBIG && limit > 1) {
+                /* a page larger than our own buffer: smaller pages, as for a 413 */
+                mz_buf_free(&env);
+                mz_error_clear(err);
+                limit /= 2;
+                continue;
+            }
+            if (rc != MZ_OK)
                 code = FED_STORE;
-            if (code == FED_OK && n)
-                code = post_page(h, api_root, url, &env, &ok, &bad, err);
+            if (code == FED_OK && !n) {
+                /* nothing the peer may read before the page's work ran out (A7): the
+                 * bookmark moves to the last row examined, nothing is sent; no more: done */
+                mz_buf_free(&env);
+                if (!more || !last[0] || strcmp(last, s->after) <= 0)
+                    break;
+                if (svc_sync_push_done(st, p, id, s, last, 0, 0, err) != MZ_OK) {
+                    code = FED_STORE;
+                    break;
+                }
+                snprintf(s->after, sizeof s->after, "%s", last);
+                continue;
+            }
+            if (code == FED_OK)
+                code = post_page(h, api_root, url, &env, &ok, &bad, &status, err);
+            if (refused_for_content(code, status)) {
+                if (n > 1) {
+                    /* the page again in halves, down to one object (A3, A4) */
+                    mz_buf_free(&env);
+                    mz_error_clear(err);
+                    code = FED_OK;
+                    limit = (long)n / 2;
+                    continue;
+                }
+                /* one object the peer refuses alone: counted (push_refused), logged
+                 * with its id, and passed: it no longer holds back what follows */
+                only_id(&env, what, sizeof what);
+                MZ_LOG(MZ_LOG_WARN, "event=push_refused peer=%lld coll=%s id=%s status=%ld", (long long)id,
+                       mz_log_esc(s->remote, esc[0], sizeof esc[0]), mz_log_esc(what, esc[1], sizeof esc[1]),
+                       status);
+                mz_error_clear(err);
+                code = FED_OK;
+                ok = 0;
+                bad = 1;
+                refused_alone = 1;
+            }
             mz_buf_free(&env);
-            if (code != FED_OK || !n)
+            if (code != FED_OK)
                 break;
             if (svc_sync_push_done(st, p, id, s, last, ok, bad, err) != MZ_OK) {
                 code = FED_STORE;
@@ -149,6 +219,8 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
             run->push_pages++;
             run->pushed += ok;
             run->push_refused += bad;
+            if (!refused_alone && limit < page_size) /* a page went through: grow back */
+                limit = limit > page_size / 2 ? page_size : limit * 2;
             if (!more)
                 break;
         }

@@ -92,7 +92,9 @@ static int note_peer(void *ctx, const struct svc_peer_view *v)
 {
     struct ns_list *l = ctx;
 
-    if (v->node.paused || !strcmp(v->node.direction, "push") || l->n >= NS_MAX_PEERS)
+    /* a push-only peer runs too: its run is discovery and push (fed_sync_peer skips
+     * its pulls), the NAT case push exists for (third attack A2) */
+    if (v->node.paused || l->n >= NS_MAX_PEERS)
         return 0;
     snprintf(l->p[l->n].name, sizeof l->p[0].name, "%s", v->node.name);
     l->p[l->n].id = v->node.id;

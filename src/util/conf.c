@@ -100,8 +100,8 @@ static const struct conf_row conf_table[] = {
     {"api.page_max", CONF_INT, OFF(api_page_max), 1, 100000, "10000",
      "largest limit a client may ask for"},
     {"api.page_work", CONF_INT, OFF(api_page_work), 1, 100000000, "200000",
-     "work one page of a list (REST or TAXII) may do: rows read plus versions weighed for the "
-     "model's choice; a page that spends it ends early with more and next"},
+     "work one page of a list (REST or TAXII, and a push page's read) may do: rows read plus versions "
+     "weighed for the model's choice; a page that spends it ends early with more and next"},
     {"taxii.page_default", CONF_INT, OFF(taxii_page_default), 1, 100000, "100",
      "objects (manifest records, versions) per TAXII page when the client gives no limit"},
     {"taxii.page_max", CONF_INT, OFF(taxii_page_max), 1, 100000, "10000",

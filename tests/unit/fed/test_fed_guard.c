@@ -184,6 +184,57 @@ static void test_repeated_page(void **state)
     fed_guard_free(&g);
 }
 
+/* An empty page with more, stated at date (both headers), judged. */
+static enum fed_code empty_at(struct fed_guard *g, const struct fed_ask *ask, const char *next, const char *date)
+{
+    struct fed_resp r;
+
+    resp(&r, 200, TAXII, envelope(0, 0, 1, next), date, date);
+    return judge(g, ask, &r);
+}
+
+/* Third attack A1: empty pages whose X-TAXII-Date-Added-Last moves on (a mreza
+ * server's page whose work ran out on rows this reader may not read) are progress,
+ * bounded by the run's caps; empty pages that stay where they were, or go back, are
+ * empty pages. */
+static void test_empty_pages_that_move_on(void **state)
+{
+    struct fed_guard g;
+    struct fed_ask a = ask_next(10), by_date = {10, 0, "2026-01-01T00:00:05.000000Z", 0};
+    char date[FED_TIME_LEN], next[16];
+
+    (void)state;
+    fed_guard_init(&g, &opts);
+    for (int i = 1; i <= 10; i++) { /* far more than sync.max_empty_pages (3) */
+        snprintf(date, sizeof date, "2026-01-01T00:00:%02d.000000Z", i);
+        snprintf(next, sizeof next, "m%d", i);
+        assert_int_equal(empty_at(&g, &a, next, date), FED_OK);
+    }
+    /* the same position again, or an earlier one: no progress, counted */
+    assert_int_equal(empty_at(&g, &a, "s1", "2026-01-01T00:00:10.000000Z"), FED_OK);
+    assert_int_equal(empty_at(&g, &a, "s2", "2026-01-01T00:00:03.000000Z"), FED_OK);
+    assert_int_equal(empty_at(&g, &a, "s3", "1970-01-01T00:00:00.000000Z"), FED_OK);
+    assert_int_equal(empty_at(&g, &a, "s4", "2026-01-01T00:00:09.000000Z"), FED_EMPTY_PAGES);
+    fed_guard_free(&g);
+
+    /* the run's page cap still ends pages that move on for ever */
+    fed_guard_init(&g, &opts);
+    for (int i = 1; i <= 20; i++) {
+        snprintf(date, sizeof date, "2026-01-01T00:01:%02d.000000Z", i);
+        assert_int_equal(empty_at(&g, &a, "x", date), FED_OK);
+    }
+    assert_int_equal(empty_at(&g, &a, "x", "2026-01-01T00:02:00.000000Z"), FED_RUN_LIMIT);
+    fed_guard_free(&g);
+
+    /* the first page of a subscription: the added_after asked is where it stands (an
+     * empty page there, the echo of an old server, is no progress) */
+    fed_guard_init(&g, &opts);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(empty_at(&g, &by_date, NULL, by_date.added_after), FED_OK);
+    assert_int_equal(empty_at(&g, &by_date, NULL, by_date.added_after), FED_EMPTY_PAGES);
+    fed_guard_free(&g);
+}
+
 static void test_empty_pages(void **state)
 {
     struct fed_guard g;
@@ -584,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_same_next_every_page),
         cmocka_unit_test(test_repeated_page),
         cmocka_unit_test(test_empty_pages),
+        cmocka_unit_test(test_empty_pages_that_move_on),
         cmocka_unit_test(test_run_limits),
         cmocka_unit_test(test_over_limit),
         cmocka_unit_test(test_content_type),
