@@ -814,7 +814,8 @@ static void count(struct svc_sync_out *o, enum verdict v)
 typedef void (*item_fn)(void *ctx, const char *id, const char *version, int duplicate, const char *refusal);
 
 static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
-                              item_fn item, void *item_ctx, struct svc_sync_out *out, struct mz_error *err);
+                              int acked, item_fn item, void *item_ctx, struct svc_sync_out *out,
+                              struct mz_error *err);
 
 /* Tell item what became of obj (its meta entry beside it). */
 static void tell(item_fn item, void *item_ctx, json_t *obj, json_t *meta, enum verdict v,
@@ -923,17 +924,33 @@ enum mz_err svc_sync_receive_items(struct store *st, const struct principal *p, 
         return mz_error_set(err, MZ_EFORBIDDEN, "", "only a peer node pushes pages here (its peer key)");
     if (!collection || !*collection || strlen(collection) >= sizeof ((struct store_bookmark *)0)->collection)
         return mz_error_set(err, MZ_EINVAL, "collection", "a pushed page names the collection it is for");
-    return apply_page(st, &sub, &page, item, item_ctx, out, err);
+    return apply_page(st, &sub, &page, 1, item, item_ctx, out, err); /* the peer is told: 202 */
 }
 
 enum mz_err svc_sync_apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
                                 struct svc_sync_out *out, struct mz_error *err)
 {
-    return apply_page(st, sub, page, NULL, NULL, out, err);
+    return apply_page(st, sub, page, 0, NULL, NULL, out, err); /* a pulled page: nobody is told */
 }
 
+/* One page in one transaction with its bookmark. acked: whether its commit is
+ * acknowledged to anybody. A peer's POST (svc_sync_receive_items) is: the 202 tells
+ * the peer its page is held here, and its push bookmark moves past it, so the commit
+ * is made with synchronous=FULL (store_begin). A pulled page (svc_sync_apply_page)
+ * is not: the peer still holds it and was told nothing, and the page and the pull
+ * bookmark past it are one transaction, so a power loss that undoes the commit undoes
+ * both, and the next run asks for the page again (decision 6, docs/federation.md
+ * 10.3). Its commit does not wait for the disk (store_begin_unacked, NORMAL): WAL
+ * keeps it atomic, kill -9 loses nothing of it, and a later FULL commit (a POST, a
+ * user's write, a push bookmark after the peer's 202) makes it durable with itself -
+ * the log is written in order - so no acknowledged write is kept without the pages
+ * committed before it. What a power loss can undo was known here only: read by a
+ * user or served to another peer in the moments before, it comes back with the next
+ * pull, stamped anew (date_added after everything kept), so a peer paging by
+ * added_after gets it again as a duplicate, not a gap. */
 static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, const struct svc_sync_page *page,
-                              item_fn item, void *item_ctx, struct svc_sync_out *out, struct mz_error *err)
+                              int acked, item_fn item, void *item_ctx, struct svc_sync_out *out,
+                              struct mz_error *err)
 {
     struct comm_map *comms = NULL;
     struct principal self;
@@ -966,7 +983,7 @@ static enum mz_err apply_page(struct store *st, const struct svc_sync_sub *sub, 
     if (!rc && !comms)
         rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
     if (!rc)
-        rc = store_begin(st, err);
+        rc = acked ? store_begin(st, err) : store_begin_unacked(st, err);
     if (rc) {
         free(comms);
         json_decref(env);

@@ -80,6 +80,22 @@ enum mz_err store_explain(struct store *st, enum store_plan_of which, char *out,
 enum mz_err store_begin(struct store *st, struct mz_error *err);
 enum mz_err store_commit(struct store *st, struct mz_error *err);
 void store_rollback(struct store *st);
+/* A write transaction whose commit nobody is told of, so that it need not survive a
+ * power loss: as store_begin, but its commit does not wait for the disk
+ * (synchronous=NORMAL, set for it alone: every other transaction of the connection,
+ * and a write outside one, keeps FULL). It is still all or nothing, and kept across
+ * kill -9 (the page cache survives the process); a power loss (or an OS crash) may
+ * undo it, and only together with everything committed after it that had no FULL
+ * commit behind it - never a part of it, never an earlier commit. For a pulled sync
+ * page and its bookmark (domain/svc_sync.c): the peer still holds the page, and a
+ * page undone is fetched again. Never for a write that is acknowledged to anybody
+ * (a POST's 202, a user's answer): those take store_begin. Inside an open
+ * transaction with store_allow_nested, a savepoint of it, as store_begin. */
+enum mz_err store_begin_unacked(struct store *st, struct mz_error *err);
+/* For tests: the connection's synchronous level now (SQLite's PRAGMA synchronous: 1
+ * NORMAL, 2 FULL), -1 if it cannot be read. Asked from a STORE_HOOK_BEFORE_COMMIT
+ * hook, it is the level the commit is made with. */
+int store_synchronous(struct store *st);
 /* Inside a write transaction, a point that one object's writes can be rolled back
  * to without the rest (svc_ingest's per-object mode, TAXII POST): store_savepoint
  * sets it; store_savepoint_release keeps what was written since, and

@@ -1,7 +1,9 @@
 /* store/store_sqlite.c - the SQLite implementation of store.h (the embedded default).
  *
  * The file is <data dir>/mreza.db in WAL mode with synchronous=FULL, so a committed
- * transaction survives kill -9 and power loss; writers take the lock with BEGIN
+ * transaction survives kill -9 and power loss (but store_begin_unacked's, made with
+ * NORMAL for its commit: atomic and kept across kill -9, perhaps undone by a power
+ * loss - a pulled sync page, see store.h); writers take the lock with BEGIN
  * IMMEDIATE and bulk writes are one transaction per bundle. Objects keep the JSON
  * exactly as received (body) beside the columns that queries filter and sort on.
  * Rows are keyed by seq, which orders them by date_added and backs the page cursor:
@@ -47,6 +49,8 @@ struct store {
     int last_added_known;    /* last_added_us was read in the current transaction */
     int depth;               /* transactions open: 1 the outer one, more its savepoints */
     int nest;                /* store_allow_nested: a begin inside a transaction is a savepoint */
+    int relaxed;             /* the connection runs synchronous=NORMAL (store_begin_unacked's
+                                transaction); every other begin sets FULL back first */
     store_hook_fn hook;      /* tests (store_set_hook) */
     void *hook_ctx;
     struct stmt_slot {       /* prepare_cached: statements kept for the connection */
@@ -679,18 +683,76 @@ void store_allow_nested(struct store *st, int on)
     st->nest = on;
 }
 
-enum mz_err store_begin(struct store *st, struct mz_error *err)
+/* The connection's synchronous level: NORMAL (relaxed 1) for store_begin_unacked's
+ * transaction, FULL (0) for every other. SQLite refuses the change inside a
+ * transaction, so it is made before BEGIN; a failure to set FULL back is the begin's
+ * failure (nothing is written with less than FULL by mistake). */
+static enum mz_err set_relaxed(struct store *st, int relaxed, struct mz_error *err)
 {
     enum mz_err rc;
 
-    if (st->nest && st->depth > 0 && !sqlite3_get_autocommit(st->db))
-        return begin_nested(st, err);
+    if (st->relaxed == relaxed)
+        return MZ_OK;
+    rc = exec(st, relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", err);
+    if (!rc)
+        st->relaxed = relaxed;
+    return rc;
+}
+
+/* After the outer transaction of store_begin_unacked ends: FULL again at once, so
+ * that a write outside a transaction (autocommit) is never made with NORMAL either.
+ * Should it fail, st->relaxed stays 1 and the next store_begin sets it, or fails. */
+static void end_relaxed(struct store *st)
+{
+    struct mz_error ignored;
+
+    if (st->relaxed)
+        set_relaxed(st, 0, &ignored);
+}
+
+static enum mz_err begin_outer(struct store *st, int relaxed, struct mz_error *err)
+{
+    enum mz_err rc;
+
     if (st->hook)
         st->hook(st->hook_ctx, STORE_HOOK_BEFORE_BEGIN);
+    rc = set_relaxed(st, relaxed, err);
+    if (rc)
+        return rc;
     st->last_added_known = 0; /* read again under the lock: other connections write */
     rc = exec(st, "BEGIN IMMEDIATE", err);
     st->depth = rc ? 0 : 1;
+    if (rc)
+        end_relaxed(st);
     return rc;
+}
+
+enum mz_err store_begin(struct store *st, struct mz_error *err)
+{
+    if (st->nest && st->depth > 0 && !sqlite3_get_autocommit(st->db))
+        return begin_nested(st, err);
+    return begin_outer(st, 0, err);
+}
+
+enum mz_err store_begin_unacked(struct store *st, struct mz_error *err)
+{
+    if (st->nest && st->depth > 0 && !sqlite3_get_autocommit(st->db))
+        return begin_nested(st, err); /* a savepoint: the outer transaction's durability */
+    return begin_outer(st, 1, err);
+}
+
+int store_synchronous(struct store *st)
+{
+    sqlite3_stmt *s = NULL;
+    struct mz_error ignored;
+    int level = -1;
+
+    if (prepare(st, "PRAGMA synchronous", &s, &ignored))
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        level = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return level;
 }
 
 enum mz_err store_begin_read(struct store *st, struct mz_error *err)
@@ -728,6 +790,7 @@ enum mz_err store_commit(struct store *st, struct mz_error *err)
     if (rc)
         store_rollback(st);
     st->depth = 0;
+    end_relaxed(st);
     return rc;
 }
 
@@ -744,6 +807,7 @@ void store_rollback(struct store *st)
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->depth = 0;
+    end_relaxed(st);
 }
 
 enum mz_err store_savepoint(struct store *st, struct mz_error *err)

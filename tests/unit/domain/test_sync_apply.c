@@ -15,6 +15,8 @@
  *   - the page is one transaction: at STORE_HOOK_BEFORE_COMMIT another connection
  *     sees none of its objects, receipts or bookmark; after it, all of them;
  *   - svc_sync_receive: a pushed page, by the peer's key, the same; a member's refused;
+ *   - a pulled page's commit is made with synchronous=NORMAL (acknowledged to nobody),
+ *     a pushed page's (answered 202) with FULL, and FULL is back right after;
  *   - the store's nested transactions (savepoints) that make it so, and that they
  *     are off unless asked for;
  *   - the fifth re-attack (docs/security.md, issue 11; each failed before its fix):
@@ -412,6 +414,76 @@ static void test_nested_transactions(void **state)
     assert_int_equal(store_commit(f->st, &err), MZ_OK);
     assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key IN ('t.outer', 't.kept')"), 2);
     assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key = 't.undone'"), 0);
+}
+
+/* The synchronous level of each commit of the store's connection, as SQLite has it
+ * at STORE_HOOK_BEFORE_COMMIT (the level that commit is made with). */
+struct levels {
+    struct store *st;
+    int n;
+    int level[8];
+};
+
+static void level_at_commit(void *ctx, enum store_hook_point point)
+{
+    struct levels *l = ctx;
+
+    if (point == STORE_HOOK_BEFORE_COMMIT && l->n < 8)
+        l->level[l->n++] = store_synchronous(l->st);
+}
+
+/* A pulled page's commit is acknowledged to nobody, so it is made with
+ * synchronous=NORMAL (atomic, kept across kill -9; svc_sync.c apply_page says why);
+ * a page a peer POSTs is answered 202, so its commit keeps FULL, as every other
+ * write: the connection is FULL again right after the pulled page, a rolled-back
+ * unacknowledged transaction too. */
+static void test_durability_levels(void **state)
+{
+    struct fx *f = *state;
+    struct levels l = {f->st, 0, {0}};
+    struct svc_sync_out out;
+    struct principal p;
+    struct mz_error err;
+    char key[SVC_KEY_LEN];
+    struct svc_key_view k;
+    char *env = mixed_page(f);
+
+    assert_int_equal(store_synchronous(f->st), 2);
+    store_set_hook(f->st, level_at_commit, &l);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    assert_int_equal(out.stored, 2);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.level[0], 1); /* NORMAL: the pulled page */
+    assert_int_equal(store_synchronous(f->st), 2);
+    /* an ordinary write after it: FULL */
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    assert_int_equal(store_meta_set(f->st, "t.after", "1", &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.level[1], 2);
+    /* a page the peer pushes (POST, answered 202): FULL */
+    assert_int_equal(svc_peer_key_issue(f->st, &f->console, "me", NULL, &k, key, &err), MZ_OK);
+    assert_int_equal(svc_authenticate(f->st, key, &p, &err), MZ_OK);
+    l.n = 0;
+    assert_int_equal(svc_sync_receive(f->st, &p, f->regional, env, strlen(env), &f->lim, &out, &err), MZ_OK);
+    svc_principal_release(&p);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.level[0], 2);
+    store_set_hook(f->st, NULL, NULL);
+    /* an unacknowledged transaction rolled back leaves the connection FULL */
+    assert_int_equal(store_begin_unacked(f->st, &err), MZ_OK);
+    assert_int_equal(store_synchronous(f->st), 1);
+    store_rollback(f->st);
+    assert_int_equal(store_synchronous(f->st), 2);
+    /* nested, it is a savepoint of the outer transaction, whose level it keeps */
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    store_allow_nested(f->st, 1);
+    assert_int_equal(store_begin_unacked(f->st, &err), MZ_OK);
+    assert_int_equal(store_synchronous(f->st), 2);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    store_allow_nested(f->st, 0);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    free(env);
 }
 
 /* indicator 5e..99 of me-cirt at version mod; marking NULL: none */
@@ -887,6 +959,7 @@ int main(void)
         T(test_scan_quota_refusal_undone),
         T(test_nesting_checked_at_the_limit),
         T(test_prepared_page),
+        T(test_durability_levels),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
