@@ -32,6 +32,12 @@
 /* statements kept prepared per connection (prepare_cached): the per-object ones of
  * the ingest and sync paths, about a dozen; more distinct texts are prepared afresh */
 #define STMT_CACHE_SLOTS 32
+/* a connection that checkpoints on its own (not `serve`'s, which checkpoint on a
+ * thread of theirs: manual_checkpoint) does it when the log holds this many pages:
+ * 64 MB of 4 KB pages, journal_size_limit. At SQLite's 1000 (4 MB) a sync page of
+ * 5000 objects was checkpointed at every commit, two fsyncs and the index pages
+ * written again each time (docs/performance.md, "Sync", "After the page's fsync") */
+#define WAL_AUTOCHECKPOINT_PAGES 16384
 
 struct store {
     sqlite3 *db;
@@ -563,7 +569,7 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
               * then costs no read() per page. Writes still go through write(). */
              "PRAGMA mmap_size=17179869184;",
              (opts && opts->cache_mb > 0 ? opts->cache_mb : 64) * 1024, 64 << 20,
-             opts && opts->manual_checkpoint ? 0 : 1000);
+             opts && opts->manual_checkpoint ? 0 : WAL_AUTOCHECKPOINT_PAGES);
     rc = exec(st, pragmas, err);
     if (!rc)
         rc = migrate(st, err);
