@@ -290,12 +290,61 @@ static void test_attack_roster_kind_blocks_own_regional(void **state)
     assert_int_equal(svc_community_add(f->st, &f->console, &wb, NULL, &err), MZ_OK);
 }
 
+/* B5: a joined community's home chooses its node identity at `community join`
+ * (svc_roster_join takes the API root's x_mreza_node.identity when `peer add` gave
+ * none, svc_roster.c:655-664), and the first roster makes an organisation of kind
+ * node with that identity, bound to the home (node_org, svc_roster.c:336-371). A
+ * hostile home names as its node identity the identity of another node's
+ * organisation not bound here yet (rs-cert's, IDENT_RS): that identity is now bound
+ * to it, no operator ever saw it (`peer orgs` lists nothing of it), its directory
+ * identity under that id is admitted as the home's word (named RS-CERT here, on
+ * objects it sends owned by that id), and the operator's later `peer bind rs
+ * IDENT_RS` is refused as bound to another peer. */
+static void test_attack_join_node_identity_squats(void **state)
+{
+    struct fx *f = *state;
+    struct store_org o;
+    struct svc_sync_out out;
+    struct mz_error err;
+    int64_t ev = 0;
+    int applied = 0;
+    char env[4096];
+    json_t *j;
+
+    assert_int_equal(add_peer(f, "ev", NULL, &ev), 0);
+    snprintf(env, sizeof env,
+             "{\"objects\":[{\"type\":\"x-mreza-roster\",\"spec_version\":\"2.1\","
+             "\"id\":\"x-mreza-roster--" UUID_NONE "\",\"created\":\"2026-12-01T00:00:00Z\","
+             "\"modified\":\"2026-12-07T10:00:00.000000Z\",\"created_by_ref\":\"" IDENT_RS "\","
+             "\"community\":\"" UUID_NONE "\",\"name\":\"ev\",\"title\":\"Evil\",\"kind\":\"other\","
+             "\"object_marking_refs\":[\"%s\"]}],"
+             "\"x_mreza_meta\":[{\"id\":\"x-mreza-roster--" UUID_NONE "\","
+             "\"version\":\"2026-12-07T10:00:00.000000Z\",\"owner\":\"" IDENT_RS "\"}]}",
+             tlp_marking_id(TLP_GREEN));
+    j = json_loads(env, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev", IDENT_RS, j, 1000, NULL, &applied,
+                                     &err),
+                     MZ_OK);
+    json_decref(j);
+    assert_int_equal(applied, 1);
+    /* rs-cert's identity is bound to ev now, and ev names it */
+    out = dir_page(f, ev, IDENT_RS, "2026-12-07T11:00:00.000Z", "RS-CERT", "national-csirt");
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(store_org_by_name(f->st, "ev-node", &o, &err), MZ_OK);
+    print_message("ev-node: identity %s, full name %s, kind %s\n", o.identity, o.full_name, o.kind);
+    /* FAILS on 10a578c: 409, rs-cert's identity is bound to peer ev */
+    mz_error_clear(&err);
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "rs", IDENT_RS, "rs-cert", NULL, &err), MZ_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_attack_directory_kind_raises_rank, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_attack_directory_c1_controls, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_attack_roster_kind_blocks_own_regional, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_attack_join_node_identity_squats, fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);
