@@ -630,9 +630,26 @@ enum mz_err svc_peer_set(struct store *st, const struct principal *p, const char
     return rc;
 }
 
+/* The first community joined from node (its home_node), into name ("" if none). */
+struct homed {
+    int64_t node;
+    char name[STORE_COMM_NAME_LEN];
+};
+
+static int homed_row(void *ctx, const struct store_community *c)
+{
+    struct homed *h = ctx;
+
+    if (c->home_node != h->node || h->name[0])
+        return 0;
+    snprintf(h->name, sizeof h->name, "%s", c->name);
+    return 1;
+}
+
 enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const char *name, struct mz_error *err)
 {
     struct store_node n;
+    struct homed h;
     enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
 
     if (rc)
@@ -641,6 +658,20 @@ enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const c
     if (rc)
         return rc;
     rc = peer_named(st, name, &n, err);
+    /* the home of a community joined here stays (the third attack's A11): the
+     * community's admission, roster and pulls rest on its home's id, and no command
+     * leaves a joined community; a home that moved is changed in place (peer set
+     * --url), one that must not be heard any more paused and its keys revoked */
+    memset(&h, 0, sizeof h);
+    h.node = n.id;
+    if (!rc)
+        rc = store_community_list(st, homed_row, &h, err);
+    if (!rc && h.name[0])
+        rc = mz_error_set(err, MZ_ECONFLICT, "",
+                          "peer %s is the home of community %s, joined here: it is not removed while the community "
+                          "is (to move the home, mreza peer set %s --url URL; to stop hearing it, mreza peer set %s "
+                          "--pause and revoke its keys: mreza peer key revoke %s KEY_ID)",
+                          n.name, h.name, n.name, n.name, n.name);
     if (!rc)
         rc = store_node_remove(st, n.id, err);
     if (!rc)

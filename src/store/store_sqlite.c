@@ -2910,13 +2910,18 @@ enum mz_err store_node_add(struct store *st, struct store_node *n, struct mz_err
     enum mz_err rc = prepare(st,
                              /* an id no row names, nor ever named: past every peer, every
                               * organisation bound or once bound to one (orgs.node, -id
-                              * when unbound) and every receipt */
+                              * when unbound), every receipt, every joined community's
+                              * home (communities.home_node: a removed home's id given
+                              * to the next peer made it the community's home, the third
+                              * attack's A11) and every status of a peer's POST */
                              "INSERT INTO nodes(id,name,country,identity,url,kind,direction,verify,ca_file,pin,"
                              "client_cert,client_key,allow_http,auth,out_user,require_client_cert,client_pin,"
                              "unmarked_tlp,default_org,interval,paused,created)"
                              " VALUES(1 + max((SELECT coalesce(max(id),0) FROM nodes),"
                              " (SELECT coalesce(max(abs(node)),0) FROM orgs), (SELECT coalesce(max(node),0) FROM received),"
-                             " (SELECT coalesce(max(node),0) FROM peer_keys)),"
+                             " (SELECT coalesce(max(node),0) FROM peer_keys),"
+                             " (SELECT coalesce(max(home_node),0) FROM communities),"
+                             " (SELECT coalesce(max(node),0) FROM taxii_status)),"
                              "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
                              &s, err);
 
