@@ -24,6 +24,7 @@
 #include "domain/svc_roster.h"
 #include "obs/utf8.h"
 #include "rules/tlp.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 static int64_t now_sec(void)
@@ -303,6 +304,20 @@ static int uuid_ok(const char *id)
 }
 
 /* Bind org to peer n inside the caller's transaction. */
+/* A binding of identity made: the versions posted here at AMBER or AMBER+STRICT
+ * addressed (or passed on) to it, which the peer may read only from now, get a new
+ * position in the peers' direct view (store_peer_stamp; the third attack's A10: a
+ * peer past their first grant never read them). */
+static enum mz_err restamp(struct store *st, const char *identity, struct mz_error *err)
+{
+    long n = 0;
+    enum mz_err rc = store_peer_stamp_addressed(st, identity, (1u << TLP_AMBER) | (1u << TLP_AMBER_STRICT), &n, err);
+
+    if (!rc && n)
+        MZ_LOG(MZ_LOG_INFO, "event=peer_stamps identity=%s versions=%ld", identity, n);
+    return rc;
+}
+
 static enum mz_err bind_one(struct store *st, const struct store_node *n, const char *org, const char *new_name,
                             struct store_org *out, struct mz_error *err)
 {
@@ -334,6 +349,8 @@ static enum mz_err bind_one(struct store *st, const struct store_node *n, const 
             rc = store_org_set_node(st, o.id, n->id, err);
         if (!rc) /* a roster may have named it before it was bound: its memberships now */
             rc = svc_roster_reapply(st, err);
+        if (!rc)
+            rc = restamp(st, o.identity, err);
         if (!rc && out)
             *out = o;
         return rc;
@@ -367,6 +384,8 @@ static enum mz_err bind_one(struct store *st, const struct store_node *n, const 
     rc = store_org_set_node(st, o.id, n->id, err);
     if (!rc)
         rc = svc_roster_reapply(st, err);
+    if (!rc)
+        rc = restamp(st, o.identity, err);
     if (!rc && out)
         *out = o;
     return rc;
