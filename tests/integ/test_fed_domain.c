@@ -1,4 +1,4 @@
-/* tests/integ/test_fed_stamps.c - the third hostile review's domain findings, fixed
+/* tests/integ/test_fed_domain.c - the third hostile review's domain findings, fixed
  * (docs/security.md, "Issue 11: push, join and the scheduler, attacked"; each test
  * failed on main at 7f4e2de):
  *   - A10 test_pass_on_travels: an AMBER version passed on (the owner's share "to") to
@@ -11,7 +11,11 @@
  *   - A9 test_full_withdrawal_travels: b withdraws a CLEAR indicator a pulled, and
  *     keeps no version of it (owner_keeps false, nobody named): the tombstone names
  *     nobody (no "x_mreza_keep_refs": [], which STIX 2.1 forbids and a refused as
- *     invalid), a applies it: 404 there too.
+ *     invalid), a applies it: 404 there too;
+ *   - A8 test_peer_tombstones_capped: a peer POSTs 20 versions of one indicator and
+ *     20 of one tombstone (ingest.max_versions=3): at most 3 of each stored;
+ *   - A13 test_peer_post_objects_per_id_capped: a peer's POSTed copy of an SCO held
+ *     here already is capped by sync.max_objects_per_id (1) as a pulled one is.
  * The push tests run against tests/taxii/taxii_server.py (TLS), which records what is
  * POSTed; the last against two mreza nodes. No sleeps. */
 #include <setjmp.h>
@@ -328,6 +332,146 @@ static void test_full_withdrawal_travels(void **state)
     assert_int_equal(after, 404);
 }
 
+/* ---- A8: tombstones from a peer bypass ingest's caps ---- */
+
+#define IDENT_ME "identity--3e000000-0000-4000-8000-000000000001"
+#define TOMB "x-mreza-withdrawal--a8000000-0000-4000-8000-000000000001"
+#define IND8 "indicator--a8000000-0000-4000-8000-000000000002"
+
+/* A peer's POST of one envelope (objects: a JSON list's inside; metas likewise). */
+static long peer_post(struct hnode *n, const char *key, const char *objs, const char *metas)
+{
+    struct hresp r;
+    size_t cap = strlen(objs) + strlen(metas) + 100;
+    char *body = malloc(cap);
+    long st;
+
+    assert_non_null(body);
+    snprintf(body, cap, "{\"objects\":[%s],\"x_mreza_meta\":[%s]}", objs, metas);
+    memset(&r, 0, sizeof r);
+    const char *const hdr[] = {"Content-Type: application/taxii+json;version=2.1",
+                               "Accept: application/taxii+json;version=2.1", NULL};
+    st = h_http_hdr(n, "POST", "/taxii2/api/collections/regional/objects/", key, hdr, body, strlen(body), &r);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "peer post %ld: %.400s\n", st, r.body ? r.body : "");
+    hresp_free(&r);
+    free(body);
+    return st;
+}
+
+/* 20 versions of one id, each its own POST: an indicator's are capped at
+ * ingest.max_versions (3); a tombstone's all stored (store_put_object, not
+ * svc_ingest: no max_versions, sync.max_objects_per_id, ingest.max_objects_per_org). */
+static void test_peer_tombstones_capped(void **state)
+{
+    struct hnode n;
+    char key[64], out_key[128], *out = NULL;
+    const char *regional[] = {"community", "add", "regional", "--title", "Regional", NULL};
+    const char *add_me[] = {"peer", "add", "me", "--url", "https://me.example:8470/taxii2/api/", NULL};
+    const char *bind_me[] = {"peer", "bind", "me", IDENT_ME, "--name", "me-cirt", NULL};
+    const char *mem_me[] = {"community", "member", "add", "regional", "me-cirt", "--read", "--write", NULL};
+    const char *const sets[] = {"ingest.max_versions=3", "ingest.max_objects_per_org=10", NULL};
+    char *k;
+    long long tombs, inds;
+
+    (void)state;
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "analyst@al-cert", "al-cert", "analyst", key);
+    cli_ok(&n, regional);
+    assert_int_equal(h_cli(&n, &out, add_me), 0);
+    k = strstr(out, "mz_");
+    assert_non_null(k);
+    snprintf(out_key, sizeof out_key, "%.*s", (int)strcspn(k, " \n"), k);
+    free(out);
+    cli_ok(&n, bind_me);
+    cli_ok(&n, mem_me);
+    h_start(&n, sets);
+    for (int i = 0; i < 20; i++) {
+        char obj[2400], meta[600], ver[40];
+        snprintf(ver, sizeof ver, "2025-01-01T00:00:%02d.000Z", i);
+        snprintf(obj, sizeof obj,
+                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"" IND8 "\",\"created\":\"2025-01-01T00:00:"
+                 "00.000Z\",\"modified\":\"%s\",\"pattern\":\"[domain-name:value = 'a8.example']\",\"pattern_type\":"
+                 "\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\",\"object_marking_refs\":[\"" CLEAR_ID "\"]}",
+                 ver);
+        snprintf(meta, sizeof meta,
+                 "{\"id\":\"" IND8 "\",\"version\":\"%s\",\"owner\":\"" IDENT_ME "\",\"communities\":[],"
+                 "\"date_added\":\"2025-02-01T00:00:00.000000Z\"}",
+                 ver);
+        assert_int_equal(peer_post(&n, out_key, obj, meta), 202);
+        snprintf(obj, sizeof obj,
+                 "{\"type\":\"x-mreza-withdrawal\",\"spec_version\":\"2.1\",\"id\":\"" TOMB "\",\"created\":\"2025-01-"
+                 "01T00:00:00.000Z\",\"modified\":\"%s\",\"created_by_ref\":\"" IDENT_ME "\",\"object_ref\":\"" IND8
+                 "\",\"version\":\"2025-01-01T00:00:00.000Z\",\"x_mreza_keep_refs\":[\"" IDENT_ME "\"],\"object_marking_refs\":[\""
+                 CLEAR_ID "\"],\"x_mreza_pad\":\"%0900d\"}",
+                 ver, 0);
+        snprintf(meta, sizeof meta,
+                 "{\"id\":\"" TOMB "\",\"version\":\"%s\",\"owner\":\"" IDENT_ME "\",\"communities\":[],"
+                 "\"date_added\":\"2025-02-01T00:00:00.000000Z\"}",
+                 ver);
+        assert_int_equal(peer_post(&n, out_key, obj, meta), 202);
+    }
+    inds = h_db_count(&n, "stix_id = '" IND8 "'");
+    tombs = h_db_count(&n, "stix_id = '" TOMB "'");
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "indicator versions %lld, tombstone versions %lld\n", inds, tombs);
+    assert_int_equal(h_node_free(&n), 0);
+    assert_true(inds <= 3);
+    /* the tombstone's versions are capped as any object's (on 7f4e2de: 20) */
+    if (tombs > 3)
+        fail_msg("a peer stored %lld versions of one tombstone (ingest.max_versions=3, max_objects_per_org=10; "
+                 "the indicator: %lld)", tombs, inds);
+}
+
+/* A13: R6.5's cap on objects of one id (sync.max_objects_per_id, "for what peers
+ * send") is applied to pulled pages (fed_pull.c sets it) but not to pages a peer
+ * POSTs: api_taxii_write.c's bundle_limits leave max_objects_per_id 0, and
+ * svc_sync_receive_items takes them as they are. With the cap at 1, a local copy of
+ * an SCO and a peer's POSTed copy are both stored. */
+#define SCO13 "domain-name--eee95806-77e8-5b39-acb2-4b55a8330108"
+
+static void test_peer_post_objects_per_id_capped(void **state)
+{
+    struct hnode n;
+    struct hresp r;
+    char key[64], out_key[128], *out = NULL, *k;
+    const char *regional[] = {"community", "add", "regional", "--title", "Regional", NULL};
+    const char *add_me[] = {"peer", "add", "me", "--url", "https://me.example:8470/taxii2/api/", NULL};
+    const char *bind_me[] = {"peer", "bind", "me", IDENT_ME, "--name", "me-cirt", NULL};
+    const char *mem_me[] = {"community", "member", "add", "regional", "me-cirt", "--read", "--write", NULL};
+    const char *const sets[] = {"sync.max_objects_per_id=1", NULL};
+    const char *sco = "{\"type\":\"domain-name\",\"spec_version\":\"2.1\",\"id\":\"" SCO13 "\",\"value\":\"a13.example\","
+                      "\"object_marking_refs\":[\"" CLEAR_ID "\"]}";
+    const char *meta = "{\"id\":\"" SCO13 "\",\"version\":\"\",\"owner\":\"" IDENT_ME "\",\"communities\":[],"
+                       "\"date_added\":\"2025-02-01T00:00:00.000000Z\"}";
+    long long copies;
+
+    (void)state;
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "analyst@al-cert", "al-cert", "analyst", key);
+    cli_ok(&n, regional);
+    assert_int_equal(h_cli(&n, &out, add_me), 0);
+    k = strstr(out, "mz_");
+    assert_non_null(k);
+    snprintf(out_key, sizeof out_key, "%.*s", (int)strcspn(k, " \n"), k);
+    free(out);
+    cli_ok(&n, bind_me);
+    cli_ok(&n, mem_me);
+    h_start(&n, sets);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(h_http(&n, "POST", "/api/v1/objects", key, sco, strlen(sco), &r), 201);
+    hresp_free(&r);
+    peer_post(&n, out_key, sco, meta);
+    copies = h_db_count(&n, "stix_id = '" SCO13 "'");
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "copies of the SCO: %lld\n", copies);
+    assert_int_equal(h_node_free(&n), 0);
+    /* the peer's copy is capped as a pulled one would be (on 7f4e2de: 2) */
+    assert_int_equal(copies, 1);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -348,6 +492,8 @@ int main(void)
         cmocka_unit_test(test_pass_on_travels),
         cmocka_unit_test(test_binding_travels),
         cmocka_unit_test(test_full_withdrawal_travels),
+        cmocka_unit_test(test_peer_tombstones_capped),
+        cmocka_unit_test(test_peer_post_objects_per_id_capped),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
