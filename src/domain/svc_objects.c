@@ -59,9 +59,10 @@ static enum mz_err to_taxii_query(struct store *st, const struct principal *p, c
          * since a later act (an AMBER pass-on to an organisation homed at a peer, a
          * binding of an identity it is addressed to) also at that act's stamp
          * (store_peer_stamp; the third attack's A10), so that a peer past its first
-         * grant reads it there */
+         * grant reads it there; not when it asks for ids (an object, its versions):
+         * each version once */
         sq->order = STORE_ORDER_EFFECTIVE;
-        sq->peer_stamps = 1;
+        sq->peer_stamps = q->n_ids == 0;
     } else {
         /* a view: each version at its effective grant for p (8.1): its first grant,
          * or for GREEN shared into p's read communities only after it was posted, its
