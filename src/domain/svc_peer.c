@@ -682,9 +682,10 @@ enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const c
      * leaves a joined community; a home that moved is changed in place (peer set
      * --url), one that must not be heard any more paused and its keys revoked */
     memset(&h, 0, sizeof h);
-    h.node = n.id;
-    if (!rc)
+    if (!rc) {
+        h.node = n.id;
         rc = store_community_list(st, homed_row, &h, err);
+    }
     if (!rc && h.name[0])
         rc = mz_error_set(err, MZ_ECONFLICT, "",
                           "peer %s is the home of community %s, joined here: it is not removed while the community "
