@@ -4,7 +4,8 @@
  *   - A10 test_pass_on_travels: an AMBER version passed on (the owner's share "to") to
  *     the organisation of a taxii peer after this node's push went past it is pushed
  *     at the next run: the pass-on gives it a new position in mreza-direct (a peers'
- *     stamp, store_peer_stamp), where the peer's added_after finds it;
+ *     stamp, store_peer_stamp), where the peer's added_after finds it, once; the
+ *     peer's GET of mreza-direct lists it at both positions, and by id once;
  *   - A10 test_binding_travels: an AMBER version addressed to an identity that a peer
  *     is bound to (`peer bind`) only after the push went past it is pushed at the
  *     next run; the AMBER addressed to nobody of the peer's stays here;
@@ -192,6 +193,43 @@ static void add_push_peer(struct hnode *n, const char *name, const struct h_py *
     cli_ok(n, argv);
 }
 
+/* A key for peer NAME to present here (`peer key issue`), into key. */
+static void peer_key(struct hnode *n, const char *name, char *key, size_t cap)
+{
+    const char *argv[] = {"peer", "key", "issue", name, NULL};
+    char *out = NULL, *k;
+
+    assert_int_equal(h_cli(n, &out, argv), 0);
+    k = strstr(out, "mz_");
+    assert_non_null(k);
+    snprintf(key, cap, "%.*s", (int)strcspn(k, " \n"), k);
+    free(out);
+}
+
+/* How many objects of id peer key reads in mreza-direct (query: the filters). */
+static int direct_count(struct hnode *n, const char *key, const char *query, const char *id)
+{
+    const char *const hdr[] = {"Accept: application/taxii+json;version=2.1", NULL};
+    char path[400];
+    struct hresp r;
+    int c;
+
+    memset(&r, 0, sizeof r);
+    snprintf(path, sizeof path, "/taxii2/api/collections/mreza-direct/objects/?%s", query);
+    json_t *j, *o;
+    size_t i;
+
+    assert_int_equal(h_http_hdr(n, "GET", path, key, hdr, NULL, 0, &r), 200);
+    j = json_loads(r.body ? r.body : "", 0, NULL);
+    assert_non_null(j);
+    c = 0;
+    json_array_foreach(json_object_get(j, "objects"), i, o)
+        c += !strcmp(json_string_value(json_object_get(o, "id")) ?: "", id);
+    json_decref(j);
+    hresp_free(&r);
+    return c;
+}
+
 static const char *posted_ids(struct h_py *p)
 {
     static char line[16384];
@@ -249,6 +287,12 @@ static void test_pass_on_travels(void **state)
     /* once: the third run has nothing new */
     push_run(&n);
     int amber_twice = h_count(posted_ids(&sink), id) > 1;
+    /* the peer's own GET: asked by id, each version once; listed, at its first grant
+     * and at its peers' stamp */
+    char pkey[128], q[200];
+    peer_key(&n, "sink", pkey, sizeof pkey);
+    snprintf(q, sizeof q, "match[id]=%s", id);
+    int by_id = direct_count(&n, pkey, q, id), listed = direct_count(&n, pkey, "limit=1000", id);
     assert_int_equal(h_node_free(&n), 0);
     h_py_stop(&sink);
     assert_int_equal(st, 200);
@@ -256,6 +300,8 @@ static void test_pass_on_travels(void **state)
     assert_true(clear_there);
     assert_true(amber_there);
     assert_false(amber_twice);
+    assert_int_equal(by_id, 1);
+    assert_int_equal(listed, 2);
 }
 
 /* A10, a binding: an AMBER version addressed to FEED2, an identity no peer speaks for
