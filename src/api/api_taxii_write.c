@@ -41,6 +41,11 @@ enum MHD_Result api_taxii_objects_post(struct api_req *r)
     enum mz_err rc;
 
     mz_error_clear(&err);
+    /* a peer's page is admitted as a pulled one (fed_pull.c): its copies of an id are
+     * capped by sync.max_objects_per_id too (R6.5; the third attack's A13). Members'
+     * are not: nobody may keep another organisation from holding its own copy */
+    if (r->who.role == ROLE_PEER)
+        lim.max_objects_per_id = r->node->conf.sync_max_objects_per_id;
     if (api_seg(r, 0, coll, sizeof coll))
         return api_fail(r, MZ_ENOTFOUND, "", "no such collection (the id is too long)");
     memset(&in, 0, sizeof in);

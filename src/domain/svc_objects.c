@@ -55,8 +55,14 @@ static enum mz_err to_taxii_query(struct store *st, const struct principal *p, c
         sq->grants_of = k.id;
     } else if (q->view == SVC_VIEW_DIRECT) {
         /* every row at its date_added: a version that is not GREEN is served at its
-         * first grant, and no re-share moves it */
+         * first grant, and no re-share moves it; and a version a peer may read only
+         * since a later act (an AMBER pass-on to an organisation homed at a peer, a
+         * binding of an identity it is addressed to) also at that act's stamp
+         * (store_peer_stamp; the third attack's A10), so that a peer past its first
+         * grant reads it there; not when it asks for ids (an object, its versions):
+         * each version once */
         sq->order = STORE_ORDER_EFFECTIVE;
+        sq->peer_stamps = q->n_ids == 0;
     } else {
         /* a view: each version at its effective grant for p (8.1): its first grant,
          * or for GREEN shared into p's read communities only after it was posted, its

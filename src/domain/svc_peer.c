@@ -337,6 +337,20 @@ static int uuid_ok(const char *id)
     return 1;
 }
 
+/* A binding of identity made: the versions posted here at AMBER or AMBER+STRICT
+ * addressed (or passed on) to it, which the peer may read only from now, get a new
+ * position in the peers' direct view (store_peer_stamp; the third attack's A10: a
+ * peer past their first grant never read them). */
+static enum mz_err restamp(struct store *st, const char *identity, struct mz_error *err)
+{
+    long n = 0;
+    enum mz_err rc = store_peer_stamp_addressed(st, identity, (1u << TLP_AMBER) | (1u << TLP_AMBER_STRICT), &n, err);
+
+    if (!rc && n)
+        MZ_LOG(MZ_LOG_INFO, "event=peer_stamps identity=%s versions=%ld", identity, n);
+    return rc;
+}
+
 /* The country a remote organisation of peer n takes from profile (its directory):
  * profile's, unless the operator gave the peer a country and profile says another
  * (docs/model.md R10: a remote organisation's country is the operator's word; a
@@ -406,6 +420,8 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
             rc = store_org_set_node(st, o.id, n->id, err);
         if (!rc) /* a roster may have named it before it was bound: its memberships now */
             rc = svc_roster_reapply(st, err);
+        if (!rc)
+            rc = restamp(st, o.identity, err);
         if (!rc && out)
             *out = o;
         return rc;
@@ -451,6 +467,8 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
     }
     if (!rc)
         rc = svc_roster_reapply(st, err);
+    if (!rc)
+        rc = restamp(st, o.identity, err);
     if (!rc && out)
         *out = o;
     return rc;
@@ -736,9 +754,26 @@ enum mz_err svc_peer_set(struct store *st, const struct principal *p, const char
     return rc;
 }
 
+/* The first community joined from node (its home_node), into name ("" if none). */
+struct homed {
+    int64_t node;
+    char name[STORE_COMM_NAME_LEN];
+};
+
+static int homed_row(void *ctx, const struct store_community *c)
+{
+    struct homed *h = ctx;
+
+    if (c->home_node != h->node || h->name[0])
+        return 0;
+    snprintf(h->name, sizeof h->name, "%s", c->name);
+    return 1;
+}
+
 enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const char *name, struct mz_error *err)
 {
     struct store_node n;
+    struct homed h;
     enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
 
     if (rc)
@@ -747,6 +782,21 @@ enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const c
     if (rc)
         return rc;
     rc = peer_named(st, name, &n, err);
+    /* the home of a community joined here stays (the third attack's A11): the
+     * community's admission, roster and pulls rest on its home's id, and no command
+     * leaves a joined community; a home that moved is changed in place (peer set
+     * --url), one that must not be heard any more paused and its keys revoked */
+    memset(&h, 0, sizeof h);
+    if (!rc) {
+        h.node = n.id;
+        rc = store_community_list(st, homed_row, &h, err);
+    }
+    if (!rc && h.name[0])
+        rc = mz_error_set(err, MZ_ECONFLICT, "",
+                          "peer %s is the home of community %s, joined here: it is not removed while the community "
+                          "is (to move the home, mreza peer set %s --url URL; to stop hearing it, mreza peer set %s "
+                          "--pause and revoke its keys: mreza peer key revoke %s KEY_ID)",
+                          n.name, h.name, n.name, n.name, n.name);
     if (!rc)
         rc = store_node_remove(st, n.id, err);
     if (!rc)

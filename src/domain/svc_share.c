@@ -170,9 +170,10 @@ static enum mz_err is_client(struct store *st, int64_t org, int *yes, struct mz_
     return rc;
 }
 
-/* Pass version v on to in->to: who may, to whom; the new identities into added. */
+/* Pass version v on to in->to: who may, to whom; the new identities into added;
+ * *remote 1 when one of them is an organisation homed at a peer. */
 static enum mz_err pass_on(struct store *st, const struct principal *p, const struct svc_share_in *in,
-                           const struct model_ver *v, struct mz_buf *added, struct mz_error *err)
+                           const struct model_ver *v, struct mz_buf *added, int *remote, struct mz_error *err)
 {
     int owner = p->org.id > 0 && v->owner_org == p->org.id, users = v->tlp == TLP_RED;
     enum mz_err rc = MZ_OK;
@@ -201,8 +202,14 @@ static enum mz_err pass_on(struct store *st, const struct principal *p, const st
                               "on to organisations of the national community",
                               in->to[i]);
         if (!rc && !list_names(v->audience, ident) && !list_names(v->shared_to, ident) &&
-            !list_names(added->data, ident))
+            !list_names(added->data, ident)) {
+            int64_t home = 0;
             rc = mz_buf_printf(added, "%s%s", added->len ? " " : "", ident);
+            if (!rc && !users)
+                rc = store_org_node(st, org, &home, err);
+            if (home > 0)
+                *remote = 1;
+        }
     }
     if (!rc && list_count(v->shared_to) + list_count(added->data) > SVC_SHARE_MAX_SHARED)
         rc = mz_error_set(err, MZ_ECONFLICT, "to", "a version is passed on to at most %d recipients",
@@ -243,7 +250,7 @@ enum mz_err svc_share(struct store *st, const struct principal *p, const struct 
     struct mz_buf added, shared_to;
     char vkey[STIX_VKEY_LEN];
     const struct model_ver *v;
-    int bit = -1;
+    int bit = -1, remote = 0;
     long i;
     enum mz_err rc = authz_check(p, AUTHZ_OBJECT_SHARE, err);
 
@@ -283,7 +290,7 @@ enum mz_err svc_share(struct store *st, const struct principal *p, const struct 
     else if (p->role == ROLE_REPORTER && v->owner_org != p->org.id)
         rc = mz_error_set(err, MZ_EFORBIDDEN, "", "a reporter shares only its own organisation's objects");
     else
-        rc = pass_on(st, p, in, v, &added, err);
+        rc = pass_on(st, p, in, v, &added, &remote, err);
     if (rc)
         goto out;
     fill_result(v, in->community, added.data, res);
@@ -302,6 +309,11 @@ enum mz_err svc_share(struct store *st, const struct principal *p, const struct 
         if (!rc)
             rc = store_share_add(st, &sh, &res->record, res->at, err);
     }
+    /* passed on to an organisation homed at a peer: a new position in the peers'
+     * direct view, so that the peer reads it though its bookmark is past the
+     * version's first grant (the third attack's A10) */
+    if (!rc && remote)
+        rc = store_peer_stamp(st, v->seq, err);
     if (!rc)
         rc = store_mark_cx(st, in->id, err);
     if (!rc)

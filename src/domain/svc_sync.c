@@ -411,12 +411,14 @@ struct newest_ver {
     int64_t owner;
     char vkey[STIX_VKEY_LEN];
     int other; /* a version of another owner's is held */
+    long n;    /* the owner's versions held */
 };
 
 static int newest_ver(void *ctx, const struct store_version *v)
 {
     struct newest_ver *f = ctx;
 
+    f->n += v->owner_org == f->owner;
     if (v->owner_org == f->owner && v->owner_user == 0 && strcmp(v->vkey, f->vkey) > 0)
         snprintf(f->vkey, sizeof f->vkey, "%s", v->vkey);
     if (v->owner_org != f->owner || v->owner_user != 0)
@@ -486,12 +488,47 @@ static enum mz_err tombstone_apply(struct store *st, json_t *obj, const struct s
     return rc;
 }
 
+/* R6.5's caps and the quota, as svc_ingest counts them for any version a peer sends
+ * (the third attack's A8: tombstones went past them): ingest.max_versions and
+ * ingest.max_versions_per_org_id on the owner's versions of the tombstone's id held
+ * here (held: nv->n; svc_roster.c counts a roster's the same way), and
+ * ingest.max_objects_per_org on the rows the owner holds. sync.max_objects_per_id
+ * needs no count: a tombstone's id holds its owner's object alone (another owner's
+ * version is refused first: V_OWNER). V_STORED when there is room, V_CAP (err set)
+ * when not, V_FAIL on a store error. */
+static enum verdict tombstone_room(struct apply *a, const struct stix_info *info, int64_t org,
+                                   const struct newest_ver *nv, struct mz_error *err)
+{
+    const struct bundle_limits *lim = a->sub->lim;
+    int64_t owned = 0;
+
+    if ((lim->max_versions > 0 && nv->n >= lim->max_versions) ||
+        (lim->max_versions_per_org_id > 0 && nv->n >= lim->max_versions_per_org_id)) {
+        mz_error_set(err, MZ_ECONFLICT, "/modified",
+                     "%.100s already has %ld versions here (ingest.max_versions, ingest.max_versions_per_org_id)",
+                     info->id, nv->n);
+        return V_CAP;
+    }
+    if (lim->max_objects_per_org <= 0)
+        return V_STORED;
+    if (store_count_owned(a->st, org, &owned, err) != MZ_OK)
+        return V_FAIL;
+    if (owned >= lim->max_objects_per_org) {
+        mz_error_set(err, MZ_ETOOBIG, "",
+                     "the owner organisation holds as many stored versions as its quota here allows "
+                     "(ingest.max_objects_per_org)");
+        return V_CAP;
+    }
+    return V_STORED;
+}
+
 /* A tombstone from a mreza peer, admitted as any version is (its owner bound to the
  * sender, so the sender is the owner's home node; tlp_can_read on its marking and
- * audience, which are the withdrawn version's): stored as the owner's (the node's own
- * x-mreza- type, which svc_ingest refuses to every poster: written here as
- * svc_withdraw writes it), then applied to the version it names. m: its admitted
- * marking, audience and communities. */
+ * audience, which are the withdrawn version's): within ingest's caps
+ * (tombstone_room), stored as the owner's (the node's own x-mreza- type, which
+ * svc_ingest refuses to every poster: written here as svc_withdraw writes it), then
+ * applied to the version it names. m: its admitted marking, audience and
+ * communities. */
 static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct stix_info *info, int64_t org,
                                       const struct tlp_meta *m, struct mz_error *err)
 {
@@ -513,6 +550,11 @@ static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct
     if (f.seq) {
         int same = same_content(a->st, obj, info->id, org, info->version_key, err);
         return same < 0 ? V_FAIL : same == 1 ? V_DUPLICATE : V_CONFLICT;
+    }
+    {
+        enum verdict room = tombstone_room(a, info, org, &nv, err);
+        if (room != V_STORED)
+            return room;
     }
     text = json_dumps(obj, JSON_COMPACT);
     if (!text) {

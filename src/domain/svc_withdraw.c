@@ -292,9 +292,16 @@ static char *tombstone_body(const char *tomb, const char *created, const char *m
     if (v->version[0])
         json_object_set_new(o, "version", json_string(v->version));
     if (keep) {
+        /* nobody keeps it (the owner gave it up, nobody named): no list at all, as
+         * STIX 2.1 forbids an empty one (the third attack's A9: receivers refused the
+         * tombstone, strict clients its page); a receiver reads an absent list as
+         * nobody (svc_sync.c keep_known) */
         a = json_array();
         add_idents(a, keep);
-        json_object_set_new(o, "x_mreza_keep_refs", a);
+        if (json_array_size(a))
+            json_object_set_new(o, "x_mreza_keep_refs", a);
+        else
+            json_decref(a);
     } else {
         json_object_set_new(o, "x_mreza_restored", json_true());
     }

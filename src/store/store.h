@@ -345,6 +345,23 @@ struct store_share {
 };
 enum mz_err store_share_add(struct store *st, const struct store_share *s, int64_t *id_out, char *at_out,
                             struct mz_error *err);
+/* The peers' stamps (issue 11, the third attack's A10): a version posted here that a
+ * peer may read only since an act after it was posted - an AMBER version passed on
+ * to an organisation homed at a peer, or addressed to an identity a peer was bound to
+ * later - gets a new position in the peers' direct view (mreza-direct), so that a
+ * peer reading it by added_after (its pull, this node's push) past the version's
+ * first position reads it there. A stamp is a grants row of community
+ * STORE_PEER_STAMPS (no community has that id) at a fresh stamp on the write clock;
+ * STORE_ORDER_EFFECTIVE with store_query.peer_stamps serves the rows at their
+ * stamps as well as at their date_added. Call in a write transaction.
+ * store_peer_stamp: version seq. store_peer_stamp_addressed: every version posted
+ * here (via 0) of a level in lvl_mask (bit 1 << tlp) whose audience or shared_to
+ * names ident (case aside); *n_out how many. */
+#define STORE_PEER_STAMPS 0
+#define STORE_PEER_STAMPS_SQL "0"
+enum mz_err store_peer_stamp(struct store *st, int64_t seq, struct mz_error *err);
+enum mz_err store_peer_stamp_addressed(struct store *st, const char *ident, uint32_t lvl_mask, long *n_out,
+                                       struct mz_error *err);
 /* A share record, as read back (strings borrowed for the callback). */
 struct store_share_row {
     int64_t id, seq;
@@ -725,6 +742,10 @@ struct store_query {
      * after_us is the position, as in a collection. */
     uint64_t view_comm;
     uint32_t view_lvl;
+    /* ... and with no view_comm, peer_stamps 1 also serves each row given a peers'
+     * stamp (store_peer_stamp) at that stamp: mreza-direct's order (a duplicate of a
+     * row a reader read at its date_added, which it takes as one). */
+    int peer_stamps;
     /* What a peer reads (docs/federation.md 7, 8.1): local_only keeps the versions
      * posted here (objects.via = 0: never one received from a peer); lvl_mask (0: any)
      * keeps the rows of those levels (bit 1 << tlp); directory 1 also keeps, whatever

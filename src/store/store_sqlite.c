@@ -577,11 +577,16 @@ enum mz_err store_open(const char *dir, const struct store_opts *opts, struct st
         rc = prepare(st, "SELECT max(vkey) FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=?3",
                      &st->put_max, err);
     if (!rc)
-        /* the newest stamp: of the versions and of the share records (a grant is
-         * stamped with one or the other), the newest share being the last one */
+        /* the newest stamp: of the versions, of the share records (a grant is
+         * stamped with one or the other), the newest share being the last one, and
+         * of the peers' stamps (store_peer_stamp: grants of community 0, in the
+         * key's order, spelled as date_added is) */
         rc = prepare(st,
                      "SELECT max(m) FROM (SELECT max(date_added) AS m FROM objects"
-                     " UNION ALL SELECT at FROM shares WHERE id = (SELECT max(id) FROM shares))",
+                     " UNION ALL SELECT at FROM shares WHERE id = (SELECT max(id) FROM shares)"
+                     " UNION ALL SELECT strftime('%Y-%m-%dT%H:%M:%S', added / 1000000, 'unixepoch')"
+                     "  || printf('.%06dZ', added % 1000000) FROM grants WHERE community = 0"
+                     "  AND added = (SELECT max(added) FROM grants WHERE community = 0))",
                      &st->put_last, err);
     if (!rc)
         rc = prepare(st,
@@ -1996,6 +2001,24 @@ static enum mz_err build_grants_query(struct mz_buf *sql, const struct store_que
     "(cx = 1 AND ((1 << tlp) & :view_lvl) != 0 AND (comm & :view_comm) != 0"                             \
     " AND ((comm & :view_comm) & ~" SHARED_BITS ") = 0)"
 
+/* The peers' stamps of STORE_ORDER_EFFECTIVE with peer_stamps (store_list_merged's
+ * second side when no view_comm): the rows given a new position for peers
+ * (store_peer_stamp), at those stamps, in their order. */
+static enum mz_err build_stamps_query(struct mz_buf *sql, const struct store_query *q, struct mz_error *err)
+{
+    enum mz_err rc = build_query_from(sql, list_cols_grant,
+                                      " FROM (SELECT seq AS gseq, added AS gadded FROM grants"
+                                      " WHERE community = " STORE_PEER_STAMPS_SQL " AND added > :after_us) g"
+                                      " CROSS JOIN objects ON objects.seq = g.gseq WHERE 1",
+                                      q, 0, err);
+
+    if (!rc)
+        rc = mz_buf_puts(sql, " ORDER BY g.gadded");
+    if (rc)
+        return mz_error_set(err, rc, "", "store: query too large");
+    return MZ_OK;
+}
+
 /* The two sides of STORE_ORDER_EFFECTIVE (store_list_merged): the rows at their
  * date_added (reshared 0), or the rows moved to their first re-share into the reader's
  * communities (reshared 1), each in its stamps' order. */
@@ -2192,10 +2215,12 @@ static enum mz_err store_list_merged(struct store *st, const struct store_vis *v
 
     if (rc)
         return rc;
-    if (!effective || q->view_comm) {
+    if (!effective || q->view_comm || q->peer_stamps) {
         mz_buf_init(&sql, 1 << 16);
         rc = prepare_query_sql(st, &sql,
-                               effective ? build_effective_query(&sql, q, 1, err) : build_grants_query(&sql, q, 0, err),
+                               !effective     ? build_grants_query(&sql, q, 0, err)
+                               : q->view_comm ? build_effective_query(&sql, q, 1, err)
+                                              : build_stamps_query(&sql, q, err),
                                q, vis, &g, err);
     }
     if (!rc && (effective || q->grants_of == national)) {
@@ -2664,6 +2689,62 @@ enum mz_err store_share_add(struct store *st, const struct store_share *sh, int6
     return rc;
 }
 
+enum mz_err store_peer_stamp(struct store *st, int64_t seq, struct mz_error *err)
+{
+    struct store_write_ctx now = {0};
+    char at[MZ_TIME_STRLEN];
+    enum mz_err rc = next_date_added(st, &now, at, err);
+
+    return rc ? rc : put_grant(st, seq, STORE_PEER_STAMPS, st->last_added_us, 0, err);
+}
+
+enum mz_err store_peer_stamp_addressed(struct store *st, const char *ident, uint32_t lvl_mask, long *n_out,
+                                       struct mz_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t *seqs = NULL;
+    size_t n = 0, cap = 0;
+    int step;
+    enum mz_err rc = prepare(st,
+                             /* audience and shared_to are space-separated identities */
+                             "SELECT seq FROM objects WHERE via = 0 AND ((1 << tlp) & ?2) != 0"
+                             " AND (instr(' ' || lower(coalesce(audience,'')) || ' ', ' ' || lower(?1) || ' ') > 0"
+                             " OR instr(' ' || lower(coalesce(shared_to,'')) || ' ', ' ' || lower(?1) || ' ') > 0)"
+                             " ORDER BY seq",
+                             &s, err);
+
+    *n_out = 0;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, ident, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, lvl_mask);
+    /* read first, then written: no statement reads the table it writes */
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            int64_t *ns = realloc(seqs, ncap * sizeof *ns);
+            if (!ns) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            seqs = ns;
+            cap = ncap;
+        }
+        seqs[n++] = sqlite3_column_int64(s, 0);
+    }
+    if (step == SQLITE_NOMEM)
+        rc = mz_error_set(err, MZ_ENOMEM, "", "out of memory");
+    else if (step != SQLITE_DONE)
+        rc = db_error(st, err, "find the versions addressed to an identity");
+    sqlite3_finalize(s);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = store_peer_stamp(st, seqs[i], err);
+    free(seqs);
+    if (!rc)
+        *n_out = (long)n;
+    return rc;
+}
+
 enum mz_err store_shares(struct store *st, int64_t after_id, const char *stix_id, store_share_fn fn, void *ctx,
                          struct mz_error *err)
 {
@@ -3045,13 +3126,18 @@ enum mz_err store_node_add(struct store *st, struct store_node *n, struct mz_err
     enum mz_err rc = prepare(st,
                              /* an id no row names, nor ever named: past every peer, every
                               * organisation bound or once bound to one (orgs.node, -id
-                              * when unbound) and every receipt */
+                              * when unbound), every receipt, every joined community's
+                              * home (communities.home_node: a removed home's id given
+                              * to the next peer made it the community's home, the third
+                              * attack's A11) and every status of a peer's POST */
                              "INSERT INTO nodes(id,name,country,identity,url,kind,direction,verify,ca_file,pin,"
                              "client_cert,client_key,allow_http,auth,out_user,require_client_cert,client_pin,"
                              "unmarked_tlp,default_org,interval,paused,created)"
                              " VALUES(1 + max((SELECT coalesce(max(id),0) FROM nodes),"
                              " (SELECT coalesce(max(abs(node)),0) FROM orgs), (SELECT coalesce(max(node),0) FROM received),"
-                             " (SELECT coalesce(max(node),0) FROM peer_keys)),"
+                             " (SELECT coalesce(max(node),0) FROM peer_keys),"
+                             " (SELECT coalesce(max(home_node),0) FROM communities),"
+                             " (SELECT coalesce(max(node),0) FROM taxii_status)),"
                              "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
                              &s, err);
 

@@ -236,6 +236,14 @@ static void test_join_regional(void **state)
     assert_int_equal(h_cli_err(&b, &out, &err, mem_b_on_b), 1);
     free(out);
     free(err);
+    /* nor is its home removed here while it is joined (the third attack's A11) */
+    {
+        const char *remove[] = {"peer", "remove", "nodea", NULL};
+        assert_int_equal(h_cli_err(&b, &out, &err, remove), 1);
+        assert_non_null(strstr(err, "peer nodea is the home of community regional, joined here"));
+        free(out);
+        free(err);
+    }
 
     assert_int_equal(h_cli_err(&b, &out, &err, sync), 0);
     assert_non_null(strstr(out, " ok "));

@@ -17,7 +17,11 @@
  *   - added_after: a poller sees the tombstone;
  *   - the CLI: mreza withdraw, --show, --restore;
  *   - ids the node maintains (R8: an organisation's identity, a TLP marking
- *     definition) are refused 400, to the organisation's analyst and admin alike.
+ *     definition) are refused 400, to the organisation's analyst and admin alike;
+ *   - every tombstone the node wrote (kept, passed on, given up by everyone,
+ *     restored) passes the node's own STIX validation (the third attack's A9: a
+ *     full withdrawal wrote "x_mreza_keep_refs": [], which STIX 2.1 forbids, so
+ *     peers refused it and strict TAXII clients choked on its page).
  * Each failed on the code before withdrawal existed (no endpoint: 405; no command). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,12 +30,14 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <poll.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "harness.h"
+#include "rules/stix.h"
 
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
@@ -518,6 +524,52 @@ static void test_cli(void **state)
     assert_non_null(strstr(last.body, "2025-01-03T00:00:00.000Z"));
 }
 
+/* A9: every tombstone the node wrote - after the tests above (a withdrawal kept by
+ * the owner, one to another organisation, the reporter's withdrawal from everyone
+ * and its restore, the CLI's) and a full withdrawal of an AMBER version here - is a
+ * valid STIX object by the node's own rules (rules/stix.c: what a receiving peer
+ * asks of it); a withdrawal nobody keeps names nobody: no list at all. */
+static void test_every_tombstone_valid(void **state)
+{
+    char path[400];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int n = 0, bad = 0, nobody = 0;
+
+    (void)state;
+    assert_int_equal(post(K_AL, ID(70), 2, "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", me_org,
+                          "t70.example"),
+                     201);
+    assert_int_equal(withdraw(K_AL, ID(70), "{\"versions\":\"all\",\"owner_keeps\":false}"), 200);
+    assert_int_equal(get(K_ME, ID(70)), 404);
+    snprintf(path, sizeof path, "%s/mreza.db", node.dir);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM objects WHERE type = 'x-mreza-withdrawal'", -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *body = (const char *)sqlite3_column_text(s, 0);
+        json_t *o = body ? json_loads(body, 0, NULL) : NULL;
+        struct stix_info info;
+        struct mz_error err;
+        memset(&info, 0, sizeof info);
+        memset(&err, 0, sizeof err);
+        n++;
+        if (!o || stix_validate(o, &info, &err) != MZ_OK) {
+            bad++;
+            fprintf(stderr, "invalid tombstone (%s: %s): %.300s\n", err.field, err.msg, body ? body : "");
+        }
+        if (o && !json_object_get(o, "x_mreza_keep_refs") && !json_object_get(o, "x_mreza_restored"))
+            nobody++;
+        stix_info_clear(&info);
+        json_decref(o);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    assert_true(n >= 8);
+    assert_true(nobody >= 2); /* test_restore's, and ID(70)'s */
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_added_after),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_reserved_ids),
+        cmocka_unit_test(test_every_tombstone_valid),
         cmocka_unit_test(h_test_servers_exit_cleanly),
     };
 

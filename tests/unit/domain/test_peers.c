@@ -15,7 +15,11 @@
  *     never part of a view or its JSON;
  *   - svc_community_list shows a peer the communities where it hosts a member, with
  *     that member's directions (the TAXII collections a peer lists);
- *   - the view counts what the store recorded: received versions, bookmarks' counts. */
+ *   - the view counts what the store recorded: received versions, bookmarks' counts;
+ *   - the third attack's A11: the home of a community joined here is not removed
+ *     (MZ_ECONFLICT, naming the community), and the id of a home whose row is gone
+ *     is never given to the next peer (store_node_add steps past
+ *     communities.home_node), which would have made it the community's home. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -417,6 +421,40 @@ static void test_view_counts(void **state)
     free(v);
 }
 
+/* A11: on main at 7f4e2de, `peer remove` of a joined community's home went through and
+ * the next peer added got its id: the community's home (its GREEN admitted on that
+ * peer's word, its roster and pulls from it). */
+static void test_joined_home_kept(void **state)
+{
+    struct fx *f = *state;
+    struct store_community c;
+    struct store_node n;
+    char key[SVC_KEY_LEN];
+    int64_t home;
+    struct mz_error err;
+
+    add_peer(f, "home", key);
+    assert_int_equal(svc_community_join(f->st, &f->console, "regional", "0b6f0000-0000-4000-8000-0000000000a1", "home",
+                                        &c, &err),
+                     MZ_OK);
+    assert_int_equal(store_node_by_name(f->st, "home", &n, &err), MZ_OK);
+    home = n.id;
+    assert_int_equal(c.home_node, home);
+    /* refused, the community named, and nothing removed */
+    assert_int_equal(svc_peer_remove(f->st, &f->console, "home", &err), MZ_ECONFLICT);
+    assert_non_null(strstr(err.msg, "home of community regional"));
+    assert_int_equal(store_node_by_name(f->st, "home", &n, &err), MZ_OK);
+    assert_int_equal(n.id, home);
+    /* should the row go all the same (the store's call, below the refusal), its id is
+     * not given again: the community's home is nobody's */
+    assert_int_equal(store_node_remove(f->st, home, &err), MZ_OK);
+    add_peer(f, "evil", key);
+    assert_int_equal(store_node_by_name(f->st, "evil", &n, &err), MZ_OK);
+    assert_true(n.id > home);
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    assert_int_equal(c.home_node, home);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -426,6 +464,7 @@ int main(void)
         T(test_revoked_and_removed_keys),
         T(test_bindings),
         T(test_removed_id_not_reused),
+        T(test_joined_home_kept),
         T(test_secret_is_never_shown),
         T(test_peer_lists_its_communities),
         T(test_view_counts),

@@ -27,6 +27,10 @@
  *     message, forever); an object skipped by sync.max_objects_per_id counts as
  *     refused_cap, a malformed date_added is refused, a peer key's refusal names
  *     the peer node (F7);
+ *   - the third attack's A8: a peer's tombstones (x-mreza-withdrawal) count against
+ *     ingest's caps as every version it sends does: ingest.max_versions (and
+ *     max_versions_per_org_id) on the versions of one tombstone, and
+ *     ingest.max_objects_per_org on tombstones of fresh ids, refused as refused_cap;
  *   - svc_sync_plan: a mreza peer's subscriptions are its mreza-direct view and each
  *     community but national that an organisation here reads (regional, not energy),
  *     with their bookmarks; a paused peer has none; a taxii peer's are its
@@ -939,6 +943,75 @@ static void test_nesting_checked_at_the_limit(void **state)
     }
 }
 
+/* A8: version mod of tombstone n of me-cirt's (withdrawing indicator 99's version of
+ * 2025-01-02, kept by me-cirt), CLEAR, as a one-object page. */
+static char *tomb(int n, const char *mod)
+{
+    static char objs[2048], metas[1024];
+
+    snprintf(objs, sizeof objs,
+             "{\"type\":\"x-mreza-withdrawal\",\"spec_version\":\"2.1\",\"id\":\"x-mreza-withdrawal--a8000000-0000-"
+             "4000-8000-0000000000%02d\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"%s\",\"created_by_ref\":"
+             "\"%s\",\"object_ref\":\"indicator--5e000000-0000-4000-8000-000000000099\",\"version\":"
+             "\"2025-01-02T00:00:00.000Z\",\"x_mreza_keep_refs\":[\"%s\"],\"object_marking_refs\":[\"%s\"]}",
+             n, mod, IDENT_ME, IDENT_ME, tlp_marking_id(TLP_CLEAR));
+    snprintf(metas, sizeof metas,
+             "{\"id\":\"x-mreza-withdrawal--a8000000-0000-4000-8000-0000000000%02d\",\"version\":\"%s\",\"owner\":"
+             "\"%s\",\"communities\":[],\"date_added\":\"2025-02-01T00:00:00.000001Z\"}",
+             n, mod, IDENT_ME);
+    return envelope(objs, metas);
+}
+
+/* A8: a peer's tombstones are capped as its other versions are (on main at 7f4e2de
+ * every one was stored: store_put_object, past ingest's caps). */
+static void test_tombstones_capped(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    const char *mods[] = {"2025-03-01T00:00:00.000Z", "2025-03-02T00:00:00.000Z", "2025-03-03T00:00:00.000Z"};
+    long long owned;
+    char *env;
+
+    /* ingest.max_versions: two versions of one tombstone, the third refused */
+    f->lim.max_versions = 2;
+    for (int i = 0; i < 3; i++) {
+        env = tomb(1, mods[i]);
+        assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+        free(env);
+        assert_int_equal(out.stored, i < 2);
+        assert_int_equal(out.refused_cap, i == 2);
+    }
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'x-mreza-withdrawal--a8%'"), 2);
+    /* ingest.max_versions_per_org_id the same */
+    f->lim.max_versions = 0;
+    f->lim.max_versions_per_org_id = 2;
+    env = tomb(1, mods[2]);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.refused_cap, 1);
+    f->lim.max_versions_per_org_id = 0;
+    /* ingest.max_objects_per_org: room for one row more, then tombstones of fresh ids
+     * are refused */
+    owned = q(f, "SELECT count(*) FROM objects WHERE owner_org = (SELECT id FROM orgs WHERE name = 'me-cirt')");
+    assert_int_equal(owned, 2);
+    f->lim.max_objects_per_org = owned + 1;
+    for (int i = 0; i < 3; i++) {
+        env = tomb(10 + i, mods[0]);
+        assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+        free(env);
+        assert_int_equal(out.stored, i == 0);
+        assert_int_equal(out.refused_cap, i > 0);
+    }
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'x-mreza-withdrawal--a8%'"), 3);
+    /* the same page again: a duplicate, not a refusal */
+    env = tomb(10, mods[0]);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.duplicates, 1);
+    assert_int_equal(out.refused_cap, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -960,6 +1033,7 @@ int main(void)
         T(test_nesting_checked_at_the_limit),
         T(test_prepared_page),
         T(test_durability_levels),
+        T(test_tombstones_capped),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
