@@ -708,7 +708,9 @@ enum fed_code fed_sync_peer(struct store *st, const struct principal *p, const c
         code = FED_CONFIG;
         mz_error_set(err, MZ_EINVAL, "", "taxii peer %s has no organisation owning what it sends (mreza peer add --org)",
                      pl->node.name);
-    } else if (c.taxii && pl->n_subs == 0 && !pl->node.paused && strcmp(pl->node.direction, "push")) {
+    } else if (c.taxii && pl->n_subs == 0 && !pl->node.paused && !strcmp(pl->node.direction, "pull")) {
+        /* a pull peer with nothing to pull is a mistake; a `both` peer without pull
+         * collections still pushes (the third attack's A12) */
         code = FED_CONFIG;
         mz_error_set(err, MZ_EINVAL, "",
                      "taxii peer %s has no collection to pull (mreza peer set %s --collection ID=COMMUNITY)",

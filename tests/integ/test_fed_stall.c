@@ -537,6 +537,40 @@ static void test_serve_pushes_push_only_peer(void **state)
         fail_msg("serve (sync.interval 1) never pushed the CLEAR to the push-only peer");
 }
 
+/* The third attack's A12: a taxii peer `--direction both` with a push collection and
+ * no pull collection is pushed (its run used to end `config`, "no collection to
+ * pull", before the push). */
+static void test_both_without_pull_pushes(void **state)
+{
+    struct hnode n;
+    struct h_py sink;
+    char key[64], id[64], url[128], direct[128], *out = NULL, *err = NULL;
+    const char *add[] = {"peer", "add", "sink", "--url", url, "--kind", "taxii", "--ca-file", tls_file("ca", "pem"),
+                         "--org", FEED1, "--direction", "both", "--push-collection", direct, NULL};
+    const char *sync[] = {"sync", "--set", "sync.request_timeout=5", "--set", "sync.retries=0", "sink", NULL};
+    int rc;
+
+    (void)state;
+    h_node_init(&n);
+    h_add_org(&n, "al-cert", "AL", "national-csirt");
+    h_add_user(&n, "reporter@al-cert", "al-cert", "reporter", key);
+    start_sink(&sink);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/api1/", sink.port);
+    snprintf(direct, sizeof direct, "%s=mreza-direct", COLL);
+    cli_ok(&n, add);
+    h_start(&n, NULL);
+    aid(id, 99);
+    post_on(&n, key, id, CLEAR_ID, NULL, "both", 0);
+    rc = h_cli_err(&n, &out, &err, sync);
+    if (rc != 0)
+        fail_msg("sync of a both peer without pull collections: exit %d: %s%s", rc, out ? out : "", err ? err : "");
+    assert_non_null(strstr(posted_ids(&sink), id));
+    free(out);
+    free(err);
+    assert_int_equal(h_node_free(&n), 0);
+    h_py_stop(&sink);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -561,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_push_page_too_large_halved),
         cmocka_unit_test(test_push_poison_object_passed),
         cmocka_unit_test(test_serve_pushes_push_only_peer),
+        cmocka_unit_test(test_both_without_pull_pushes),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
