@@ -4,7 +4,9 @@
  *     node's identity;
  *   - two mreza nodes: node a hosts 'regional' with a-cirt and b-cirt (bound to peer
  *     nodeb there) as members; node b joins it from a (`community join regional
- *     --peer nodea`: the same UUID, home nodea); an analyst of a-cirt posts a GREEN
+ *     --peer nodea`: refused while b has no node identity set for nodea, naming
+ *     the one a's API root says - docs/security.md B5 -, then after `peer set nodea
+ *     --identity` the same UUID, home nodea); an analyst of a-cirt posts a GREEN
  *     indicator into regional and one into a's national; b's `mreza sync nodea`
  *     brings the regional one only; b-cirt's analyst reads it on b, b-bank's
  *     reporter (no member of regional) gets 404. On b, the members of the joined

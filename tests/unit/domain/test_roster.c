@@ -15,7 +15,13 @@
  *     roster from rs (not the home), one owned by another than me's node identity,
  *     one of a community homed here and one of a community not hosted here are
  *     refused and counted, and one past ingest.max_versions (cap); a local
- *     member add or remove on the joined community is refused. */
+ *     member add or remove on the joined community is refused;
+ *   - the fourth hostile review (docs/security.md, each failed before its fix): a
+ *     directory identity does not change a remote organisation's kind (its rank,
+ *     B1) nor touch a peer's node organisation (refused as owner); C1 and
+ *     bidirectional controls are refused in directory text (B2); a joined community
+ *     stated regional takes no place of the regional community this node homes
+ *     (B3); `community join` takes no node identity from the home's API root (B5). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
