@@ -37,8 +37,7 @@ static int name_ok(const char *s)
     return 1;
 }
 
-/* Text shown in terminals and JSON: UTF-8 without control characters (C0, DEL, C1),
- * shorter than cap bytes. */
+/* Text shown in terminals and JSON: utf8_text_ok's, shorter than cap bytes. */
 static enum mz_err text_ok(const char *t, size_t cap, const char *field, struct mz_error *err)
 {
     size_t n = strlen(t);
@@ -47,11 +46,9 @@ static enum mz_err text_ok(const char *t, size_t cap, const char *field, struct 
         return mz_error_set(err, MZ_EINVAL, field, "%s is at most %zu bytes", field + 1, cap - 1);
     if (utf8_span(t, n) != n)
         return mz_error_set(err, MZ_EINVAL, field, "%s must be UTF-8 text", field + 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b = (unsigned char)t[i];
-        if (b < 0x20 || b == 0x7f || (b == 0xc2 && (unsigned char)t[i + 1] < 0xa0))
-            return mz_error_set(err, MZ_EINVAL, field, "%s may not contain control characters", field + 1);
-    }
+    if (!utf8_text_ok(t, n))
+        return mz_error_set(err, MZ_EINVAL, field,
+                            "%s may not contain control characters (nor bidirectional controls)", field + 1);
     return MZ_OK;
 }
 
@@ -60,11 +57,13 @@ struct find_kind {
     int found;
 };
 
+/* A community homed here of kind f->kind (one joined from a peer is the peer's: its
+ * kind is its home's word and takes no place here, security.md B3). */
 static int has_kind(void *ctx, const struct store_community *c)
 {
     struct find_kind *f = ctx;
 
-    f->found |= !strcmp(c->kind, f->kind);
+    f->found |= c->home_node == 0 && !strcmp(c->kind, f->kind);
     return f->found;
 }
 
@@ -106,7 +105,7 @@ enum mz_err svc_community_add(struct store *st, const struct principal *p, const
     rc = store_begin(st, err);
     if (rc)
         return rc;
-    /* a node is in one regional community at most: the one its directory goes to */
+    /* a node homes one regional community at most: the one its directory goes to */
     if (!strcmp(kind, "regional"))
         rc = store_community_list(st, has_kind, &fk, err);
     if (!rc && fk.found)

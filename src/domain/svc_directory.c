@@ -47,19 +47,16 @@ int svc_dir_list_put(struct svc_dir_list *l, const struct svc_dir_entry *e, size
     return 1;
 }
 
-/* s copied into out when it is text a person may be shown: a string of well-formed
- * UTF-8 without control characters, shorter than cap; else out is "". */
+/* s copied into out when it is text a person may be shown (utf8_text_ok: no C0, DEL,
+ * C1 nor bidirectional controls), shorter than cap; else out is "". */
 static void take_text(json_t *v, char *out, size_t cap)
 {
     const char *s = json_string_value(v);
     size_t n = s ? json_string_length(v) : 0;
 
     out[0] = '\0';
-    if (!s || !n || n >= cap || utf8_span(s, n) != n)
+    if (!s || !n || n >= cap || !utf8_text_ok(s, n))
         return;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return;
     memcpy(out, s, n);
     out[n] = '\0';
 }
@@ -395,6 +392,12 @@ enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const
     if (store_identity_owner(st, info->id, &org, &user, NULL) != MZ_OK || user ||
         store_org_node(st, org, &home, NULL) != MZ_OK || home != node)
         return SVC_DIR_REFUSED_OWNER;
+    /* a node's identity (the organisation of kind node that stands for a peer, made
+     * by its first roster) is no organisation of its directory (security.md B1, B5) */
+    if (store_org_by_id(st, org, &o, err) != MZ_OK)
+        return SVC_DIR_FAIL;
+    if (!strcmp(o.kind, "node"))
+        return SVC_DIR_REFUSED_OWNER;
     /* its directory record: TLP:GREEN, an organisation's */
     if (!svc_directory_entry(obj, NULL, &e) || tlp_decide(info->tlp, info->tlp_granular).level != TLP_GREEN)
         return SVC_DIR_REFUSED_TLP;
@@ -456,7 +459,10 @@ enum svc_dir_verdict svc_directory_receive(struct store *st, int64_t node, const
             if (e.country[0] && (!n.country[0] || !strcmp(n.country, e.country)))
                 snprintf(o.country, sizeof o.country, "%s", e.country);
             snprintf(o.sector, sizeof o.sector, "%s", e.sector);
-            snprintf(o.kind, sizeof o.kind, "%s", e.kind);
+            /* its kind stays: taken at `peer bind` (what `peer orgs` showed the
+             * operator) or set by the console, as the source rank that follows it
+             * when none is set (model_rank_of; docs/model.md R10: a remote
+             * organisation's rank is the operator's, security.md B1) */
             rc = store_org_set_profile(st, org, &o, err);
         }
     }

@@ -176,11 +176,9 @@ static enum mz_err comment_ok(const char *c, struct mz_error *err)
         return mz_error_set(err, MZ_EINVAL, "/comment", "a key's comment is at most %d bytes", SVC_KEY_COMMENT_MAX);
     if (utf8_span(c, n) != n)
         return mz_error_set(err, MZ_EINVAL, "/comment", "a key's comment must be UTF-8 text");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b = (unsigned char)c[i];
-        if (b < 0x20 || b == 0x7f || (b == 0xc2 && (unsigned char)c[i + 1] < 0xa0))
-            return mz_error_set(err, MZ_EINVAL, "/comment", "a key's comment may not contain control characters");
-    }
+    if (!utf8_text_ok(c, n))
+        return mz_error_set(err, MZ_EINVAL, "/comment",
+                            "a key's comment may not contain control characters (nor bidirectional controls)");
     return MZ_OK;
 }
 

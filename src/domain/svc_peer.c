@@ -461,7 +461,7 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
         if (cc)
             snprintf(o.country, sizeof o.country, "%s", cc);
         snprintf(o.sector, sizeof o.sector, "%s", profile->sector);
-        if (profile->kind[0])
+        if (profile->kind[0] && strcmp(o.kind, "node")) /* a node's stays a node's (security.md B1) */
             snprintf(o.kind, sizeof o.kind, "%s", profile->kind);
         rc = store_org_set_profile(st, o.id, &o, err);
     }

@@ -93,11 +93,9 @@ static enum mz_err text_field(json_t *obj, const char *key, char *out, size_t ca
     if (!s || n >= cap || (!n && !empty_ok) || utf8_span(s, n) != n)
         return mz_error_set(err, MZ_EINVAL, "", "a roster's %s must be UTF-8 text of at most %zu bytes", key,
                             cap - 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b = (unsigned char)s[i];
-        if (b < 0x20 || b == 0x7f || (b == 0xc2 && (unsigned char)s[i + 1] < 0xa0))
-            return mz_error_set(err, MZ_EINVAL, "", "a roster's %s may not contain control characters", key);
-    }
+    if (!utf8_text_ok(s, n))
+        return mz_error_set(err, MZ_EINVAL, "",
+                            "a roster's %s may not contain control characters (nor bidirectional controls)", key);
     memcpy(out, s, n + 1);
     return MZ_OK;
 }
@@ -314,7 +312,6 @@ struct by_uuid {
     const char *uuid;
     struct store_community c;
     int found;
-    int64_t other_regional; /* a community of kind regional other than this one */
 };
 
 static int find_uuid(void *ctx, const struct store_community *c)
@@ -324,8 +321,6 @@ static int find_uuid(void *ctx, const struct store_community *c)
     if (!strcasecmp(c->uuid, b->uuid)) {
         b->c = *c;
         b->found = 1;
-    } else if (!strcmp(c->kind, "regional")) {
-        b->other_regional = c->id;
     }
     return 0;
 }
@@ -439,15 +434,17 @@ static enum mz_err apply_members(struct store *st, const struct store_community 
     return rc;
 }
 
-/* Apply roster r to community b->c: memberships, kind (a node is in one regional
- * community at most: another here keeps this one's kind), title, roster_modified. */
+/* Apply roster r to community b->c: memberships, kind, title, roster_modified. The
+ * kind is the home's word about its own community, shown here and nothing more: this
+ * node's regional community is the one it homes (svc_community_add counts those
+ * alone; its directory goes there, svc_directory_comm), so a joined community stated
+ * regional takes no place of it (docs/federation.md 2, security.md B3). */
 static enum mz_err apply_roster(struct store *st, const struct by_uuid *b, const struct svc_roster *r,
                                 struct mz_error *err)
 {
-    const char *kind = !strcmp(r->kind, "regional") && b->other_regional ? b->c.kind : r->kind;
     enum mz_err rc = apply_members(st, &b->c, r, err);
 
-    return rc ? rc : store_community_set_roster(st, b->c.id, kind, r->title, r->modified, err);
+    return rc ? rc : store_community_set_roster(st, b->c.id, r->kind, r->title, r->modified, err);
 }
 
 struct held {
@@ -567,15 +564,12 @@ out:
 struct joined {
     struct store_community c[STORE_COMM_MAX];
     int n;
-    int64_t regional; /* a community of kind regional, or 0 */
 };
 
 static int note_joined(void *ctx, const struct store_community *c)
 {
     struct joined *j = ctx;
 
-    if (!strcmp(c->kind, "regional"))
-        j->regional = c->id;
     if (c->home_node > 0 && c->roster_modified[0] && j->n < STORE_COMM_MAX)
         j->c[j->n++] = *c;
     return 0;
@@ -637,16 +631,20 @@ enum mz_err svc_roster_join(struct store *st, const struct principal *p, const c
     rc = store_node_by_name(st, peer ? peer : "", &n, err);
     if (rc == MZ_ENOTFOUND)
         mz_error_set(err, MZ_ENOTFOUND, "/peer", "no peer is called '%.64s' (mreza peer list)", peer ? peer : "");
-    /* the peer's node identity: the owner of its rosters here */
+    /* the peer's node identity, the owner of its rosters here, is the operator's word
+     * (`peer add|set --identity`): what the API root names is checked against it,
+     * never taken in its place - a home naming another node's organisation's
+     * identity as its own would have it bound to itself here (security.md B5) */
+    if (!rc && !n.identity[0]) {
+        int named = identity && identity[0] && stix_id_valid(identity, "identity");
+        rc = mz_error_set(err, MZ_EINVAL, "/identity",
+                          "peer %s has no node identity set here%s%s%s: check it with its operator, then mreza peer "
+                          "set %s --identity %s and join again",
+                          n.name, named ? " (its API root names " : "", named ? identity : "", named ? ")" : "",
+                          n.name, named ? identity : "IDENTITY");
+    }
     if (!rc && identity && identity[0]) {
-        if (!n.identity[0]) {
-            if (!stix_id_valid(identity, "identity") || strlen(identity) >= sizeof n.identity)
-                rc = mz_error_set(err, MZ_EINVAL, "/identity", "peer %s's API root names no identity id", n.name);
-            if (!rc) {
-                snprintf(n.identity, sizeof n.identity, "%s", identity);
-                rc = store_node_update(st, &n, err);
-            }
-        } else if (strcasecmp(n.identity, identity)) {
+        if (strcasecmp(n.identity, identity)) {
             rc = mz_error_set(err, MZ_ECONFLICT, "/identity",
                               "peer %s's API root names node %s, not %s, the identity set for it here (mreza peer "
                               "set %s --identity)",

@@ -94,8 +94,9 @@ enum mz_err svc_roster_reapply(struct store *st, struct mz_error *err);
 
 /* `community join NAME --peer PEER` (the console), one transaction: the community
  * made here with the peer's collection id uuid and the peer as home (as
- * svc_community_join), the peer's node identity recorded when none is set (identity:
- * what its API root says; a different one set already is refused), and the roster
+ * svc_community_join), the peer's node identity the operator set (`peer add|set
+ * --identity`; identity: what its API root says, refused when it differs; no
+ * identity set: refused, naming what the API root says - security.md B5), and the roster
  * the peer served in env (a TAXII envelope with x_mreza_meta, NULL: none) admitted
  * and applied at once (max_versions as svc_roster_receive's). *applied (may be
  * NULL): whether a roster was applied. */

@@ -87,3 +87,21 @@ size_t utf8_span(const char *s, size_t n)
     }
     return n;
 }
+
+int utf8_text_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (utf8_span(s, n) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f)
+            return 0; /* C0, DEL */
+        if (p[i] == 0xc2 && p[i + 1] < 0xa0)
+            return 0; /* C1: U+0080-U+009F is C2 80-9F (well-formed: i + 1 < n) */
+        if (p[i] == 0xe2 && ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+                             (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+            return 0; /* U+202A-U+202E (E2 80 AA-AE), U+2066-U+2069 (E2 81 A6-A9) */
+    }
+    return 1;
+}

@@ -19,4 +19,12 @@ size_t utf8_len(const unsigned char *s, size_t n);
  * the ill-formed sequence. Runs of ASCII go 16 (SSE2) or 8 bytes a step. */
 size_t utf8_span(const char *s, size_t n);
 
+/* 1 when s[0..n) is text a person may be shown as it is (in a terminal, a log, a
+ * page): well-formed UTF-8 (utf8_span) without control characters - C0 (NUL and
+ * tabs included), DEL, C1 (U+0080-U+009F) - nor the bidirectional embeddings,
+ * overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what is read;
+ * else 0. The one check for everything a person or a peer names that the node shows
+ * (organisations' and communities' names, rosters, directories, key comments). */
+int utf8_text_ok(const char *s, size_t n);
+
 #endif

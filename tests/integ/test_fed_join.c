@@ -4,7 +4,9 @@
  *     node's identity;
  *   - two mreza nodes: node a hosts 'regional' with a-cirt and b-cirt (bound to peer
  *     nodeb there) as members; node b joins it from a (`community join regional
- *     --peer nodea`: the same UUID, home nodea); an analyst of a-cirt posts a GREEN
+ *     --peer nodea`: refused while b has no node identity set for nodea, naming
+ *     the one a's API root says - docs/security.md B5 -, then after `peer set nodea
+ *     --identity` the same UUID, home nodea); an analyst of a-cirt posts a GREEN
  *     indicator into regional and one into a's national; b's `mreza sync nodea`
  *     brings the regional one only; b-cirt's analyst reads it on b, b-bank's
  *     reporter (no member of regional) gets 404. On b, the members of the joined
@@ -166,6 +168,9 @@ static void test_join_regional(void **state)
     const char *bind_on_b[] = {"peer", "bind", "nodea", ident_a, "--name", "a-cirt", NULL};
     const char *join_unknown[] = {"community", "join", "wb-banks", "--peer", "nodea", NULL};
     const char *join[] = {"community", "join", "regional", "--peer", "nodea", NULL};
+    char node_a[80];
+    const char *node_show[] = {"node", "show", NULL};
+    const char *ident_on_b[] = {"peer", "set", "nodea", "--identity", node_a, NULL};
     const char *mem_b_on_b[] = {"community", "member", "add", "regional", "b-cirt", "--read", NULL};
     const char *mem_a_on_b[] = {"community", "member", "add", "regional", "a-cirt", NULL};
     const char *sync[] = {"sync", "nodea", NULL};
@@ -204,6 +209,19 @@ static void test_join_regional(void **state)
     assert_non_null(strstr(err, "wb-banks"));
     free(out);
     free(err);
+    /* a's node identity is the operator's word (docs/security.md B5): without it the
+     * join is refused, naming what a's API root says */
+    assert_int_equal(h_cli_err(&a, &out, &err, node_show), 0);
+    assert_non_null(strstr(out, "identity  identity--"));
+    snprintf(node_a, sizeof node_a, "%.46s", strstr(out, "identity--"));
+    free(out);
+    free(err);
+    assert_int_equal(h_cli_err(&b, &out, &err, join), 1);
+    assert_non_null(strstr(err, "no node identity set here"));
+    assert_non_null(strstr(err, node_a));
+    free(out);
+    free(err);
+    assert_int_equal(cli(&b, ident_on_b), 0);
     assert_int_equal(h_cli_err(&b, &out, &err, join), 0);
     assert_non_null(strstr(out, "joined regional (regional, home: nodea"));
     assert_non_null(strstr(out, "a-cirt                       read+write"));

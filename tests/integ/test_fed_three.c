@@ -265,8 +265,15 @@ static int setup(void **state)
             const char *mem[] = {"community", "member", "add", "regional", S[i].csirt, NULL};
             cli_ok(&S[ME].n, mem);
         }
-        for (int i = 0; i < N_NODES; i += 2)
+        char node_me[80];
+        const char *ident[] = {"peer", "set", "me", "--identity", node_me, NULL};
+
+        /* the home's node identity is the operator's word (docs/security.md B5) */
+        db_text(ME, "SELECT value FROM meta WHERE key='node_identity'", node_me, sizeof node_me);
+        for (int i = 0; i < N_NODES; i += 2) {
+            cli_ok(&S[i].n, ident);
             cli_ok(&S[i].n, join);
+        }
     }
     return 0;
 }

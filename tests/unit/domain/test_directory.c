@@ -9,7 +9,8 @@
  *   - a page from peer me (svc_sync_apply_page, one call into svc_directory_receive
  *     per identity): me-cirt's identity (bound to me) is stored as the node writes
  *     it - owner me-cirt, via me, a received row, GREEN in national - and its name,
- *     country, sector and kind become me-cirt's here (its handle stays); refused as
+ *     country and sector become me-cirt's here (its handle stays; its kind, which
+ *     sets its source rank, is the one taken at `peer bind`: security.md B1); refused as
  *     owner: rs-cert's identity (bound to rs), an unknown organisation's, al-cert's
  *     (homed here); refused as tlp: an AMBER one of me-cirt's; again: a duplicate;
  *     the same version with other content: a conflict; an older version arriving
@@ -310,7 +311,7 @@ static void test_receive(void **state)
     assert_int_equal(q(f, al), 0);
     assert_int_equal(store_org_by_name(f->st, "me-cirt", &o, &err), MZ_OK);
     assert_string_equal(o.full_name, "ME-CIRT Podgorica");
-    assert_string_equal(o.kind, "national-csirt");
+    assert_string_equal(o.kind, "other"); /* the kind is taken at bind alone (security.md B1) */
     assert_string_equal(o.sector, "energy");
     assert_string_equal(o.country, "ME");
     assert_int_equal(store_org_by_name(f->st, "al-cert", &o, &err), MZ_OK);
@@ -341,7 +342,7 @@ static void test_receive(void **state)
     assert_int_equal(out.stored, 2);
     assert_int_equal(store_org_by_name(f->st, "me-cirt", &o, &err), MZ_OK);
     assert_string_equal(o.full_name, "ME-CIRT renamed");
-    assert_string_equal(o.kind, "police");
+    assert_string_equal(o.kind, "other");
     assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id='" IDENT_ME "' AND via=1"), 3);
     /* a country other than the peer's (peer add --country ME): the operator's stays */
     objs[0] = metas[0] = '\0';

@@ -15,7 +15,13 @@
  *     roster from rs (not the home), one owned by another than me's node identity,
  *     one of a community homed here and one of a community not hosted here are
  *     refused and counted, and one past ingest.max_versions (cap); a local
- *     member add or remove on the joined community is refused. */
+ *     member add or remove on the joined community is refused;
+ *   - the fourth hostile review (docs/security.md, each failed before its fix): a
+ *     directory identity does not change a remote organisation's kind (its rank,
+ *     B1) nor touch a peer's node organisation (refused as owner); C1 and
+ *     bidirectional controls are refused in directory text (B2); a joined community
+ *     stated regional takes no place of the regional community this node homes
+ *     (B3); `community join` takes no node identity from the home's API root (B5). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,8 +37,10 @@
 
 #include "domain/authz.h"
 #include "domain/svc.h"
+#include "domain/svc_directory.h"
 #include "domain/svc_roster.h"
 #include "domain/svc_sync.h"
+#include "rules/model.h"
 #include "rules/stix.h"
 #include "rules/tlp.h"
 #include "store/store.h"
@@ -499,6 +507,203 @@ static void test_home_publishes(void **state)
     assert_int_equal(roster_versions(f, &nat).n, 0);
 }
 
+/* ---- the fourth hostile review of issue 11 (docs/security.md B1, B2, B3, B5) ---- */
+
+/* A page from node holding one directory identity of id (owner: itself), name and
+ * kind as given (name is JSON string text: escapes allowed). */
+static struct svc_sync_out dir_page(struct fx *f, int64_t node, const char *id, const char *mod, const char *name,
+                                    const char *kind)
+{
+    struct svc_sync_out out;
+    struct mz_error err;
+    char env[4096];
+    struct svc_sync_sub sub = {node, "mreza-direct", "pull", &f->lim, 0, 0, 0};
+    struct svc_sync_page pg;
+
+    snprintf(env, sizeof env,
+             "{\"more\":false,\"objects\":[{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"%s\",\"name\":\"%s\","
+             "\"identity_class\":\"organization\",\"sectors\":[\"energy\"],\"x_mreza_handle\":\"home-handle\","
+             "\"x_mreza_kind\":\"%s\",\"object_marking_refs\":[\"%s\"]}],"
+             "\"x_mreza_meta\":[{\"id\":\"%s\",\"version\":\"%s\",\"owner\":\"%s\",\"communities\":[]}]}",
+             id, mod, name, kind, tlp_marking_id(TLP_GREEN), id, mod, id);
+    pg = (struct svc_sync_page){env, strlen(env), "2026-12-07T00:00:00.000001Z", NULL, NULL, NULL};
+    if (svc_sync_apply_page(f->st, &sub, &pg, &out, &err) != MZ_OK)
+        fail_msg("page: %s", err.msg);
+    return out;
+}
+
+/* B1: a remote organisation's source rank is console-only (docs/model.md R10); where
+ * the operator set none it follows the kind (model_rank_of), and the kind is taken
+ * at `peer bind` only: peer me re-publishing me-cirt's identity as national-csirt
+ * changes its name here, not its kind nor its rank (before the fix: rank 1). Nor
+ * does a directory identity under the peer's node identity touch the organisation
+ * of kind node that stands for it (refused: a node's identity is no organisation's). */
+static void test_directory_kind_is_not_the_peers(void **state)
+{
+    struct fx *f = *state;
+    struct store_org o;
+    struct svc_sync_out out;
+    struct mz_error err;
+
+    assert_int_equal(store_org_by_name(f->st, "me-cirt", &o, &err), MZ_OK);
+    assert_int_equal(model_rank_of(o.rank, o.kind), 3);
+    out = dir_page(f, f->me, IDENT_ME, "2026-12-07T10:00:00.000Z", "ME-CIRT", "national-csirt");
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(store_org_by_name(f->st, "me-cirt", &o, &err), MZ_OK);
+    assert_string_equal(o.full_name, "ME-CIRT");
+    assert_string_equal(o.kind, "other");
+    assert_int_equal(model_rank_of(o.rank, o.kind), 3);
+    /* me's node organisation (made by its first roster) */
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", NULL);
+    assert_int_equal(out.stored, 1);
+    out = dir_page(f, f->me, NODE_ME, "2026-12-07T11:00:00.000Z", "ME-NATIONAL", "national-csirt");
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.refused_owner, 1);
+    assert_int_equal(store_org_by_name(f->st, "me-node", &o, &err), MZ_OK);
+    assert_string_equal(o.kind, "node");
+    assert_string_equal(o.full_name, "mreza node me");
+}
+
+/* B2: a peer's directory text is shown to the operator (`peer orgs`, `org list`,
+ * `org show`, `peer bind`'s conflicts): C1 controls (U+009B is a terminal's CSI,
+ * U+009D its OSC) and bidirectional overrides are refused as C0 ones are, by the
+ * one check the roster's, the communities' and the keys' texts use (utf8_text_ok). */
+static void test_directory_text_controls(void **state)
+{
+    struct fx *f = *state;
+    struct store_org o;
+    struct svc_dir_entry e;
+    struct svc_sync_out out;
+    struct mz_error err;
+    const char *bad[] = {"ME\xc2\x9b" "2J", "ME\xc2\x80", "ME\xe2\x80\xae" "TRIC", "ME\xe2\x81\xa6x", NULL};
+
+    for (int i = 0; bad[i]; i++) {
+        json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[s]}", "type", "identity", "spec_version", "2.1",
+                                "id", IDENT_ME, "modified", "2026-12-07T10:00:00.000Z", "name", bad[i],
+                                "identity_class", "organization", "x_mreza_kind", "other", "object_marking_refs",
+                                tlp_marking_id(TLP_GREEN));
+        json_t *meta = json_pack("{s:s}", "owner", IDENT_ME);
+        assert_non_null(obj);
+        assert_int_equal(svc_directory_entry(obj, meta, &e), 1);
+        assert_string_equal(e.full_name, ""); /* refused: no name */
+        json_decref(obj);
+        json_decref(meta);
+    }
+    /* U+00A0 and beyond are text */
+    {
+        json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[s]}", "type", "identity", "spec_version", "2.1",
+                                "id", IDENT_ME, "modified", "2026-12-07T10:00:00.000Z", "name",
+                                "Crna Gora \xc2\xa0\xd0\xa6\xd0\x93", "identity_class", "organization",
+                                "x_mreza_kind", "other", "object_marking_refs", tlp_marking_id(TLP_GREEN));
+        assert_int_equal(svc_directory_entry(obj, NULL, &e), 1);
+        assert_string_equal(e.full_name, "Crna Gora \xc2\xa0\xd0\xa6\xd0\x93");
+        json_decref(obj);
+    }
+    /* through a pull: me-cirt's name here keeps no control */
+    out = dir_page(f, f->me, IDENT_ME, "2026-12-07T10:00:00.000Z", "ME\\u009b2J\\u009d0;owned", "other");
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(store_org_by_name(f->st, "me-cirt", &o, &err), MZ_OK);
+    assert_null(strstr(o.full_name, "\xc2\x9b"));
+    assert_null(strstr(o.full_name, "\xc2\x9d"));
+    out = dir_page(f, f->me, IDENT_ME, "2026-12-07T11:00:00.000Z", "ME\\u202etric", "other");
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(store_org_by_name(f->st, "me-cirt", &o, &err), MZ_OK);
+    assert_null(strstr(o.full_name, "\xe2\x80\xae"));
+}
+
+/* B3: a joined community's roster says regional (the home's word: taken and shown),
+ * but this node's regional community is the one it homes: the operator may still
+ * add one, and the directory goes there alone (before the fix: 409, "this node
+ * hosts a regional community already", though the regional one was the peer's). */
+static void test_joined_regional_takes_no_place(void **state)
+{
+    struct fx *f = *state;
+    struct store_community c, wb;
+    struct svc_community_new in = {"wb", "Western Balkans", NULL, "regional"};
+    struct svc_community_new again = {"wb2", "Western Balkans 2", NULL, "regional"};
+    struct svc_sync_out out;
+    struct mz_error err;
+    uint64_t comm = 0;
+
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", NULL);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    assert_int_equal(c.home_node, f->me);
+    assert_string_equal(c.kind, "regional");
+    mz_error_clear(&err);
+    assert_int_equal(svc_community_add(f->st, &f->console, &in, &wb, &err), MZ_OK);
+    /* one homed here at most */
+    assert_int_equal(svc_community_add(f->st, &f->console, &again, NULL, &err), MZ_ECONFLICT);
+    assert_non_null(strstr(err.msg, "regional community already"));
+    /* the directory: national and wb, not the peer's */
+    assert_int_equal(svc_directory_comm(f->st, &comm, &err), MZ_OK);
+    assert_true(comm & ((uint64_t)1 << wb.bit));
+    assert_false(comm & ((uint64_t)1 << c.bit));
+}
+
+/* B5: the home's node identity (the owner of its rosters here, bound to it as an
+ * organisation of kind node by the first roster) is the operator's word, never what
+ * the home's API root says: a home naming another node's organisation's identity
+ * (rs-cert's) would have it bound to itself. `community join` from a peer with no
+ * identity set is refused, naming what the API root says and the command to confirm
+ * it; nothing is bound; `peer bind rs IDENT_RS` then works (before the fix: 409,
+ * bound to peer ev). With the identity set, the join goes on. */
+static void test_join_node_identity_is_the_operators(void **state)
+{
+    struct fx *f = *state;
+    struct store_org o;
+    struct store_community c;
+    struct svc_peer_new set;
+    struct mz_error err;
+    int64_t ev = 0, org = 0, user = 0;
+    int applied = 0;
+    char env[4096];
+    json_t *j;
+
+    assert_int_equal(add_peer(f, "ev", NULL, &ev), 0);
+    snprintf(env, sizeof env,
+             "{\"objects\":[{\"type\":\"x-mreza-roster\",\"spec_version\":\"2.1\","
+             "\"id\":\"x-mreza-roster--" UUID_NONE "\",\"created\":\"2026-12-01T00:00:00Z\","
+             "\"modified\":\"2026-12-07T10:00:00.000000Z\",\"created_by_ref\":\"" IDENT_RS "\","
+             "\"community\":\"" UUID_NONE "\",\"name\":\"ev\",\"title\":\"Evil\",\"kind\":\"other\","
+             "\"object_marking_refs\":[\"%s\"]}],"
+             "\"x_mreza_meta\":[{\"id\":\"x-mreza-roster--" UUID_NONE "\","
+             "\"version\":\"2026-12-07T10:00:00.000000Z\",\"owner\":\"" IDENT_RS "\"}]}",
+             tlp_marking_id(TLP_GREEN));
+    j = json_loads(env, 0, NULL);
+    assert_non_null(j);
+    mz_error_clear(&err);
+    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev", IDENT_RS, j, 1000, NULL, &applied,
+                                     &err),
+                     MZ_EINVAL);
+    assert_int_equal(applied, 0);
+    assert_non_null(strstr(err.msg, "no node identity set here"));
+    assert_non_null(strstr(err.msg, IDENT_RS));
+    assert_non_null(strstr(err.msg, "peer set ev --identity"));
+    assert_int_equal(store_identity_owner(f->st, IDENT_RS, &org, &user, NULL), MZ_ENOTFOUND);
+    assert_int_equal(store_community_by_name(f->st, "evil", &c, &err), MZ_ENOTFOUND);
+    mz_error_clear(&err);
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "rs", IDENT_RS, "rs-cert", NULL, &err), MZ_OK);
+    /* the operator's word: with it, a different API root is refused, the same joins */
+    memset(&set, 0, sizeof set);
+    set.allow_http = set.paused = -1;
+    set.interval = -1;
+    set.identity = "identity--00000000-0000-4000-8000-0000000000e2";
+    assert_int_equal(svc_peer_set(f->st, &f->console, "ev", &set, NULL, &err), MZ_OK);
+    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev", IDENT_RS, j, 1000, NULL, &applied,
+                                     &err),
+                     MZ_ECONFLICT);
+    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev",
+                                     "identity--00000000-0000-4000-8000-0000000000e2", j, 1000, NULL, &applied, &err),
+                     MZ_OK);
+    assert_int_equal(applied, 0); /* the roster is owned by rs-cert's identity, not ev's node: refused */
+    assert_int_equal(store_org_by_name(f->st, "rs-cert", &o, &err), MZ_OK);
+    assert_int_equal(store_org_node(f->st, o.id, &org, &err), MZ_OK);
+    assert_int_equal(org, f->rs);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +711,10 @@ int main(void)
         cmocka_unit_test(test_read_refusals),
         cmocka_unit_test_setup_teardown(test_joined_applies_and_binds, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_home_publishes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_kind_is_not_the_peers, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_text_controls, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_joined_regional_takes_no_place, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_join_node_identity_is_the_operators, fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -190,12 +190,34 @@ static void test_span(void **state)
     }
 }
 
+/* utf8_text_ok: text a person may be shown (docs/security.md B2) - no C0, DEL, C1,
+ * bidirectional embeddings, overrides or isolates; everything else well-formed is. */
+static void test_text_ok(void **state)
+{
+    static const char *const ok[] = {"", "al-cert", "Crna Gora", "\xc2\xa0nbsp", "\xc3\xa9t\xc3\xa9",
+                                     "\xd0\xa6\xd0\x93", "\xe2\x80\xa9?",  "\xe2\x80\xaf", "\xe2\x81\xa5",
+                                     "\xe2\x81\xaa", "\xf0\x9f\x98\x80"};
+    static const char *const bad[] = {"a\tb", "a\nb", "\x1b[2J", "del\x7f", "\xc2\x80", "\xc2\x9b" "2J",
+                                      "\xc2\x9f", "\xe2\x80\xaa", "\xe2\x80\xae" "abc", "\xe2\x81\xa6",
+                                      "x\xe2\x81\xa9", "\xff", "\xc2"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!utf8_text_ok(ok[i], strlen(ok[i])))
+            fail_msg("refused: ok[%zu]", i);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (utf8_text_ok(bad[i], strlen(bad[i])))
+            fail_msg("taken: bad[%zu]", i);
+    assert_false(utf8_text_ok("a\0b", 3)); /* a NUL */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_len_edges),
         cmocka_unit_test(test_len_exhaustive),
         cmocka_unit_test(test_span),
+        cmocka_unit_test(test_text_ok),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
