@@ -161,13 +161,30 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
             int more = 0, refused_alone = 0;
             enum mz_err rc;
 
-            mz_buf_init(&env, (size_t)256 << 20);
-            rc = svc_sync_push_page(st, p, id, s, limit, plan->mreza, &env, &n, last, &more, err);
+            mz_buf_init(&env, o->max_push_bytes ? o->max_push_bytes : (size_t)256 << 20);
+            rc = svc_sync_push_page(st, p, id, s, limit, plan->mreza, &env, &n, last, &more, what, err);
             if (rc == MZ_ETOOBIG && limit > 1) {
                 /* a page larger than our own buffer: smaller pages, as for a 413 */
                 mz_buf_free(&env);
                 mz_error_clear(err);
                 limit /= 2;
+                continue;
+            }
+            if (rc == MZ_ETOOBIG && last[0] && strcmp(last, s->after) > 0) {
+                /* one object alone larger than a push page (http.max_body): no peer
+                 * could take it from here; counted (push_refused), logged with its id,
+                 * and passed, as one the peer refuses alone (fourth attack B7) */
+                mz_buf_free(&env);
+                MZ_LOG(MZ_LOG_WARN, "event=push_refused peer=%lld coll=%s id=%s status=too_large", (long long)id,
+                       mz_log_esc(s->remote, esc[0], sizeof esc[0]), mz_log_esc(what, esc[1], sizeof esc[1]));
+                mz_error_clear(err);
+                if (svc_sync_push_done(st, p, id, s, last, 0, 1, err) != MZ_OK) {
+                    code = FED_STORE;
+                    break;
+                }
+                snprintf(s->after, sizeof s->after, "%s", last);
+                run->push_pages++;
+                run->push_refused++;
                 continue;
             }
             if (rc != MZ_OK)
