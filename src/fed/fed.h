@@ -199,6 +199,11 @@ struct fed_ask {
     long run_ms;                      /* milliseconds since the run began (the caller's clock) */
 };
 
+/* The weight of JSON text s (the units sync.max_page_values counts: a string, ',' or
+ * ':' 1, '[' 2, '{' 4), counted no further than past max_units (0: all). Fourth
+ * attack B6: every body from a peer is weighed before jansson parses it. */
+long fed_json_weight(const char *s, size_t len, long max_units);
+
 /* The facts of one objects response, made by fed_guard_facts from a fed_resp. */
 struct fed_facts {
     long status;

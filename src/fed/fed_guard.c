@@ -10,6 +10,7 @@
 #include "fed/fed.h"
 
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,14 @@ static long json_depth(const char *s, size_t len, long max, long max_units, long
     }
     *units = u;
     return deepest;
+}
+
+long fed_json_weight(const char *s, size_t len, long max_units)
+{
+    long units = 0;
+
+    json_depth(s, len, LONG_MAX, max_units, &units);
+    return units;
 }
 
 /* id and version (modified, else created) of an object, "" when absent. */
