@@ -190,10 +190,14 @@ enum mz_err svc_sync_push_plan(struct store *st, const struct principal *p, int6
  * after a complete push); *more: a further page exists. A page whose work
  * (sub->page_work) ran out on rows the peer may not read is empty with *more, and
  * last is the date_added of the last row it examined: the bookmark moves there with
- * nothing sent (third attack A7); an empty page without more leaves last as it was. */
+ * nothing sent (third attack A7); an empty page without more leaves last as it was.
+ * MZ_ETOOBIG: the page outgrew env's limit; at limit 1, one object alone did, and
+ * last is its date_added, *more 1 and too_big_id (SVC_SYNC_ID_LEN bytes, may be NULL)
+ * its id, so that the caller passes it (fourth attack B7). */
+#define SVC_SYNC_ID_LEN 128
 enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int64_t id,
                                const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
-                               size_t *n, char last[40], int *more, struct mz_error *err);
+                               size_t *n, char last[40], int *more, char *too_big_id, struct mz_error *err);
 
 /* Push lag (docs/federation.md 4): the age in seconds, at unix time now, of the
  * oldest version peer id would be pushed and has not been (the first after each push

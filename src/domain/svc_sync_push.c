@@ -184,6 +184,7 @@ struct push_page {
     struct mz_buf meta;
     const struct svc_taxii_page *info;
     int with_meta;
+    char *too_big_id; /* the id of the last row, or NULL: at limit 1, one that did not fit (B7) */
 };
 
 static int push_row(void *ctx, const struct store_row *row)
@@ -197,13 +198,15 @@ static int push_row(void *ctx, const struct store_row *row)
         m.n_communities = (size_t)svc_taxii_meta_communities(pg->info, row->comm, comms, STORE_COMM_MAX);
         rc = taxii_list_meta(&pg->w, &pg->meta, &m);
     }
+    if (pg->too_big_id) /* the last row's: at limit 1, the one that did not fit */
+        snprintf(pg->too_big_id, SVC_SYNC_ID_LEN, "%s", row->stix_id ? row->stix_id : "?");
     return rc != MZ_OK;
 }
 
 /* svc_sync_push_page without its authorisation (the callers ask theirs). */
 static enum mz_err page_read(struct store *st, int64_t id, const struct svc_sync_push_sub *sub, long limit,
                              int with_meta, struct mz_buf *env, size_t *n, char last[40], int *more,
-                             struct mz_error *err)
+                             char *too_big_id, struct mz_error *err)
 {
     struct svc_taxii_filters f;
     struct svc_taxii_page *info = calloc(1, sizeof *info);
@@ -211,7 +214,7 @@ static enum mz_err page_read(struct store *st, int64_t id, const struct svc_sync
     struct principal peer;
     struct push_page pg;
     char lim[24];
-    enum mz_err rc = MZ_OK;
+    enum mz_err rc = MZ_OK, full = MZ_OK;
 
     *n = 0;
     *more = 0;
@@ -241,13 +244,26 @@ static enum mz_err page_read(struct store *st, int64_t id, const struct svc_sync
     f.page_work = sub->page_work; /* api.page_work, as the peer's own GET (A7) */
     pg.info = info;
     pg.with_meta = with_meta;
+    pg.too_big_id = too_big_id;
+    if (too_big_id)
+        too_big_id[0] = '\0';
     mz_buf_init(&pg.meta, env->limit ? env->limit : (size_t)64 << 20);
     taxii_list_begin(&pg.w, env, TAXII_ENVELOPE);
     rc = svc_taxii_read(st, &peer, sub->local, NULL, SVC_TAXII_OBJECTS, &f, push_row, &pg, info, err);
     if (!rc)
         rc = taxii_list_end(&pg.w, 0, NULL);
-    if (!rc && mz_buf_status(env))
-        rc = mz_error_set(err, mz_buf_status(env), "", "a push page does not fit in memory (sync.page_size)");
+    if (rc == MZ_ETOOBIG || (!rc && mz_buf_status(env)))
+        full = mz_buf_status(env) ? mz_buf_status(env) : MZ_ETOOBIG;
+    if (full == MZ_ETOOBIG && limit == 1 && info->n == 1) {
+        /* one object alone larger than a push page may be (http.max_body): where it
+         * stands, so that the caller passes it (fourth attack B7) */
+        snprintf(last, 40, "%s", info->last);
+        *more = 1;
+        rc = mz_error_set(err, MZ_ETOOBIG, "", "object %.100s alone is larger than a push page (http.max_body)",
+                          too_big_id && too_big_id[0] ? too_big_id : "?");
+    } else if (full) {
+        rc = mz_error_set(err, full, "", "a push page does not fit in memory (sync.page_size)");
+    }
     if (!rc) {
         *n = info->n;
         *more = info->next[0] != '\0';
@@ -263,13 +279,13 @@ static enum mz_err page_read(struct store *st, int64_t id, const struct svc_sync
 
 enum mz_err svc_sync_push_page(struct store *st, const struct principal *p, int64_t id,
                                const struct svc_sync_push_sub *sub, long limit, int with_meta, struct mz_buf *env,
-                               size_t *n, char last[40], int *more, struct mz_error *err)
+                               size_t *n, char last[40], int *more, char *too_big_id, struct mz_error *err)
 {
     enum mz_err rc = authz_check(p, AUTHZ_PEER_MANAGE, err);
 
     *n = 0;
     *more = 0;
-    return rc ? rc : page_read(st, id, sub, limit, with_meta, env, n, last, more, err);
+    return rc ? rc : page_read(st, id, sub, limit, with_meta, env, n, last, more, too_big_id, err);
 }
 
 enum mz_err svc_sync_push_lag(struct store *st, int64_t id, int64_t now, int64_t *lag_out, struct mz_error *err)
@@ -287,7 +303,7 @@ enum mz_err svc_sync_push_lag(struct store *st, int64_t id, int64_t now, int64_t
 
         /* the first version after the push bookmark is the oldest not yet pushed */
         mz_buf_init(&env, (size_t)64 << 20);
-        rc = page_read(st, id, &pl->subs[i], 1, 0, &env, &n, last, &more, err);
+        rc = page_read(st, id, &pl->subs[i], 1, 0, &env, &n, last, &more, NULL, err);
         mz_buf_free(&env);
         if (rc == MZ_ENOTFOUND) { /* a collection the peer does not see: nothing for it there */
             mz_error_clear(err);

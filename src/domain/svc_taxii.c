@@ -423,6 +423,44 @@ int svc_taxii_meta_communities(const struct svc_taxii_page *page, uint64_t comm,
     return (int)n;
 }
 
+/* Fourth attack, B4: is the query's added_after a position of this query (a row it
+ * examines is at that position exactly), or absent? An empty page whose work ran out
+ * states where it stopped only then: a reader that chose added_after to the
+ * microsecond (a binary search, moving it across rows it may not read) learns
+ * nothing, and a reader paging from the origin, from an object it was served or from
+ * a position this node stated (the sync client, by its bookmark) goes on as before
+ * (A1): the positions it learns are those of one row in api.page_work along the chain
+ * from there. One more read of at most two rows, as this query runs, from 1 us
+ * before. */
+static int from_position(struct store *st, const struct principal *p, const struct svc_query *q)
+{
+    struct svc_query e = *q;
+    struct mz_time t, at;
+    struct mz_error err;
+    char before[MZ_TIME_STRLEN], first[MZ_TIME_STRLEN] = "", next[CURSOR_STRLEN];
+
+    if (!q->added_after)
+        return 1;
+    if (mz_time_parse(q->added_after, &t))
+        return 0;
+    at = t;
+    t.nsec -= 1000;
+    if (t.nsec < 0) {
+        t.sec--;
+        t.nsec += 1000000000;
+    }
+    mz_time_format_us(&t, before);
+    e.added_after = before;
+    e.next = NULL;
+    e.limit = 1;
+    e.work = 1;
+    e.examined = first;
+    mz_error_clear(&err);
+    if (svc_list(st, p, &e, NULL, NULL, next, &err) || !first[0] || mz_time_parse(first, &t))
+        return 0;
+    return mz_time_cmp(&t, &at) == 0;
+}
+
 enum mz_err svc_taxii_read(struct store *st, const struct principal *p, const char *coll, const char *object_id,
                            enum svc_taxii_read_kind kind, const struct svc_taxii_filters *f, svc_row_fn fn,
                            void *ctx, struct svc_taxii_page *page, struct mz_error *err)
@@ -479,11 +517,12 @@ enum mz_err svc_taxii_read(struct store *st, const struct principal *p, const ch
                 break;
         }
     }
-    if (!rc && !page->n && page->next[0] && examined[0]) {
+    if (!rc && !page->n && page->next[0] && examined[0] && from_position(st, p, &q)) {
         /* an empty page whose work ran out (more: rows this reader may not read filled
          * it): both headers are the date_added of the last row examined, where next
          * stands, so that a reader paging by added_after moves on past them
-         * (docs/federation.md 10.3, third attack A1) */
+         * (docs/federation.md 10.3, third attack A1); only to a reader paging from
+         * a position (from_position: fourth attack B4) */
         snprintf(page->first, sizeof page->first, "%s", examined);
         memcpy(page->last, page->first, sizeof page->last);
     } else if (!rc && !page->n) {

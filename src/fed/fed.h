@@ -108,6 +108,7 @@ struct fed_opts {
     /* caps */
     size_t max_page_bytes;    /* sync.max_page_bytes: bytes of one response */
     long max_next_len;        /* sync.max_next_len */
+    long max_page_values;     /* sync.max_page_values: JSON values (weighed) of one page, 0: none */
     long max_depth;           /* http.max_depth: JSON nesting of a page */
     long max_objects;         /* http.max_objects: objects of one page, whatever limit */
     /* retries (10.6) */
@@ -122,6 +123,7 @@ struct fed_opts {
     long max_objects_per_run; /* sync.max_objects_per_run */
     long max_run_ms;          /* sync.max_run_seconds */
     long page_work;           /* api.page_work: the work of a push page's read (fed_push.c) */
+    size_t max_push_bytes;    /* http.max_body: the largest push page built (fed_push.c, B7) */
     /* hooks (may be NULL) */
     fed_wait_fn wait;
     fed_stop_fn stop;
@@ -197,6 +199,11 @@ struct fed_ask {
     long run_ms;                      /* milliseconds since the run began (the caller's clock) */
 };
 
+/* The weight of JSON text s (the units sync.max_page_values counts: a string, ',' or
+ * ':' 1, '[' 2, '{' 4), counted no further than past max_units (0: all). Fourth
+ * attack B6: every body from a peer is weighed before jansson parses it. */
+long fed_json_weight(const char *s, size_t len, long max_units);
+
 /* The facts of one objects response, made by fed_guard_facts from a fed_resp. */
 struct fed_facts {
     long status;
@@ -207,6 +214,7 @@ struct fed_facts {
                                          boolean, next a string, where present */
     long n_objects;
     int too_many;                     /* more objects than http.max_objects */
+    int too_dense;                    /* more values than sync.max_page_values: not parsed */
     int more;
     const char *next;                 /* borrowed from env, NULL when absent */
     size_t next_len;
@@ -226,7 +234,7 @@ void fed_facts_clear(struct fed_facts *f);
 
 /* The state of one run's checks. */
 struct fed_guard {
-    long page_size, max_stale_pages, max_empty_pages, max_pages_per_run, max_next_len;
+    long page_size, max_stale_pages, max_empty_pages, max_pages_per_run, max_next_len, max_page_values;
     long long max_objects_per_run;
     long max_run_ms;
     long limit;                            /* what to ask next: page_size .. 4 x page_size */

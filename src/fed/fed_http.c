@@ -102,6 +102,7 @@ void fed_opts_defaults(struct fed_opts *o, const struct mz_conf *c)
     o->low_speed_seconds = c->sync_low_speed_seconds;
     o->max_page_bytes = c->sync_max_page_bytes;
     o->max_next_len = c->sync_max_next_len;
+    o->max_page_values = c->sync_max_page_values;
     o->max_depth = c->http_max_depth;
     o->max_objects = c->http_max_objects;
     o->retries = c->sync_retries;
@@ -114,6 +115,7 @@ void fed_opts_defaults(struct fed_opts *o, const struct mz_conf *c)
     o->max_objects_per_run = c->sync_max_objects_per_run;
     o->max_run_ms = c->sync_max_run_seconds * 1000;
     o->page_work = c->api_page_work;
+    o->max_push_bytes = c->http_max_body;
 }
 
 /* The mz_err nearest to a fed code, for err->code. */

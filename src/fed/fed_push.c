@@ -41,16 +41,18 @@ static void post_url(const char *root, const char *remote, char *out, size_t cap
 }
 
 /* The TAXII status of r's body into (status, id, successes, failures). */
-static enum fed_code read_status(const struct fed_resp *r, char *status, size_t scap, char *id, size_t icap,
-                                 long *ok, long *bad, struct mz_error *err)
+static enum fed_code read_status(const struct fed_resp *r, long max_values, char *status, size_t scap, char *id,
+                                 size_t icap, long *ok, long *bad, struct mz_error *err)
 {
-    json_t *j = r->body ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+    /* weighed before it is parsed, as a pulled page is (fourth attack B6) */
+    int light = r->body && (max_values <= 0 || fed_json_weight(r->body, r->len, max_values) <= max_values);
+    json_t *j = light ? json_loadb(r->body, r->len, 0, NULL) : NULL;
     const char *s = json_string_value(json_object_get(j, "status"));
     const char *i = json_string_value(json_object_get(j, "id"));
 
     if (!json_is_object(j) || !s || !i || strlen(i) >= icap) {
         json_decref(j);
-        mz_error_set(err, MZ_EINVAL, "", "the peer answered a push with no TAXII status (status and id)");
+        mz_error_set(err, MZ_EINVAL, "", "the peer answered a push with no TAXII status (status and id), or one heavier than sync.max_page_values");
         return FED_BAD_JSON;
     }
     snprintf(status, scap, "%s", s);
@@ -64,7 +66,7 @@ static enum fed_code read_status(const struct fed_resp *r, char *status, size_t 
 /* POST one page (env) to url; complete: the peer's counts. *status: the HTTP status
  * of the POST's answer (0 when none came). */
 static enum fed_code post_page(struct fed_http *h, const char *root, const char *url, const struct mz_buf *env,
-                               long *ok, long *bad, long *status_out, struct mz_error *err)
+                               long max_values, long *ok, long *bad, long *status_out, struct mz_error *err)
 {
     struct fed_req rq = {"POST", url, env->data, env->len};
     struct fed_resp r;
@@ -80,7 +82,7 @@ static enum fed_code post_page(struct fed_http *h, const char *root, const char 
         code = fed_guard_status(r.status, 202, err);
     }
     if (code == FED_OK)
-        code = read_status(&r, status, sizeof status, id, sizeof id, ok, bad, err);
+        code = read_status(&r, max_values, status, sizeof status, id, sizeof id, ok, bad, err);
     fed_resp_free(&r);
     /* pending: asked again, a bounded number of times */
     while (code == FED_OK && strcmp(status, "complete") && polls < FED_PUSH_POLLS) {
@@ -92,7 +94,7 @@ static enum fed_code post_page(struct fed_http *h, const char *root, const char 
         if (code == FED_OK)
             code = fed_guard_status(r.status, 200, err);
         if (code == FED_OK)
-            code = read_status(&r, status, sizeof status, id, sizeof id, ok, bad, err);
+            code = read_status(&r, max_values, status, sizeof status, id, sizeof id, ok, bad, err);
         fed_resp_free(&r);
     }
     if (code == FED_OK && strcmp(status, "complete")) {
@@ -161,13 +163,30 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
             int more = 0, refused_alone = 0;
             enum mz_err rc;
 
-            mz_buf_init(&env, (size_t)256 << 20);
-            rc = svc_sync_push_page(st, p, id, s, limit, plan->mreza, &env, &n, last, &more, err);
+            mz_buf_init(&env, o->max_push_bytes ? o->max_push_bytes : (size_t)256 << 20);
+            rc = svc_sync_push_page(st, p, id, s, limit, plan->mreza, &env, &n, last, &more, what, err);
             if (rc == MZ_ETOOBIG && limit > 1) {
                 /* a page larger than our own buffer: smaller pages, as for a 413 */
                 mz_buf_free(&env);
                 mz_error_clear(err);
                 limit /= 2;
+                continue;
+            }
+            if (rc == MZ_ETOOBIG && last[0] && strcmp(last, s->after) > 0) {
+                /* one object alone larger than a push page (http.max_body): no peer
+                 * could take it from here; counted (push_refused), logged with its id,
+                 * and passed, as one the peer refuses alone (fourth attack B7) */
+                mz_buf_free(&env);
+                MZ_LOG(MZ_LOG_WARN, "event=push_refused peer=%lld coll=%s id=%s status=too_large", (long long)id,
+                       mz_log_esc(s->remote, esc[0], sizeof esc[0]), mz_log_esc(what, esc[1], sizeof esc[1]));
+                mz_error_clear(err);
+                if (svc_sync_push_done(st, p, id, s, last, 0, 1, err) != MZ_OK) {
+                    code = FED_STORE;
+                    break;
+                }
+                snprintf(s->after, sizeof s->after, "%s", last);
+                run->push_pages++;
+                run->push_refused++;
                 continue;
             }
             if (rc != MZ_OK)
@@ -186,7 +205,7 @@ enum fed_code fed_push_peer(struct store *st, const struct principal *p, int64_t
                 continue;
             }
             if (code == FED_OK)
-                code = post_page(h, api_root, url, &env, &ok, &bad, &status, err);
+                code = post_page(h, api_root, url, &env, o->max_page_values, &ok, &bad, &status, err);
             if (refused_for_content(code, status)) {
                 if (n > 1) {
                     /* the page again in halves, down to one object (A3, A4) */

@@ -169,6 +169,8 @@ static const struct conf_row conf_table[] = {
      "seconds one sync run with a peer may last (run_limit)"},
     {"sync.max_page_bytes", CONF_SIZE, OFF(sync_max_page_bytes), 1024, 4LL << 30, "64M",
      "largest response accepted from a peer; a larger one ends the run, without reading the rest (too_large)"},
+    {"sync.max_page_values", CONF_INT, OFF(sync_max_page_values), 1000, 1000000000, "2000000",
+     "JSON values (weighed: a string, ',' or ':' 1, '[' 2, '{' 4) a page from a peer may hold; a page with more is not parsed and ends the run (too_large). A page's parsed tree takes at most ~48 bytes a value plus the page's bytes"},
     {"sync.max_next_len", CONF_INT, OFF(sync_max_next_len), 16, 1048576, "4096",
      "longest TAXII next token accepted from a peer (bad_header)"},
     {"sync.retries", CONF_INT, OFF(sync_retries), 0, 100, "4",

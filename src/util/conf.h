@@ -84,6 +84,7 @@ struct mz_conf {
     long sync_max_objects_per_run;   /* run_limit */
     long sync_max_run_seconds;       /* run_limit */
     size_t sync_max_page_bytes;      /* bytes of one response: too_large */
+    long sync_max_page_values;       /* weighed JSON values of one response: too_large */
     long sync_max_next_len;          /* bytes of a next token: bad_header */
     long sync_retries;               /* transport errors, 5xx and 429 retried this often */
     long sync_backoff_ms;            /* first wait before a retry, doubled each time */

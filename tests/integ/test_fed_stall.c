@@ -508,6 +508,55 @@ static void test_push_poison_object_passed(void **state)
     assert_int_equal(refused2, 0);
 }
 
+/* Fourth attack B7: one object larger alone than a push page may be (the page's
+ * buffer follows http.max_body, here 8 KB; it was a fixed 256 MiB) is counted
+ * (push_refused), logged with its id and passed; what follows it is pushed in the same
+ * run, and the next run sends nothing again. On 09d0378 the buffer ignored the
+ * setting (the 9 KB object was POSTed); with a buffer this small and no pass, the run
+ * ended `store` with the bookmark where it was, on every run. */
+static void test_push_object_over_buffer_passed(void **state)
+{
+    struct hnode n;
+    struct h_py sink;
+    char key[64], id[64], big[64], *out = NULL, *err = NULL, line[200];
+    const char *const sets[] = {"http.max_body=8K", NULL};
+
+    (void)state;
+    push_setup(&n, &sink, key);
+    for (int i = 0; i < 3; i++) {
+        aid(id, 70 + i);
+        post_on(&n, key, id, CLEAR_ID, NULL, "small", 0);
+    }
+    aid(big, 73);
+    post_on(&n, key, big, CLEAR_ID, NULL, "too big for a push page", 9000);
+    aid(id, 74);
+    post_on(&n, key, id, CLEAR_ID, NULL, "late", 0);
+    int rc = sync_err(&n, "sink", sets, &out, &err);
+    long pushed = said(out, "pushed"), refused = said(out, "push_refused");
+    snprintf(line, sizeof line, "id=%s status=too_large", big);
+    int logged = err && strstr(err, "event=push_refused") && strstr(err, line);
+    free(out);
+    free(err);
+    out = NULL;
+    const char *ids = posted_ids(&sink);
+    int late = strstr(ids, id) != NULL, too_big = strstr(ids, big) != NULL;
+    int rc2 = sync_with(&n, "sink", sets, &out);
+    long pushed2 = said(out, "pushed"), refused2 = said(out, "push_refused");
+    free(out);
+    assert_int_equal(h_node_free(&n), 0);
+    h_py_stop(&sink);
+    if (rc)
+        fail_msg("the run failed (exit %d)", rc);
+    assert_false(too_big);
+    assert_true(late);
+    assert_int_equal(pushed, 5); /* the identity, the three small, the late one */
+    assert_int_equal(refused, 1);
+    assert_true(logged);
+    assert_int_equal(rc2, 0);
+    assert_int_equal(pushed2, 0);
+    assert_int_equal(refused2, 0);
+}
+
 /* A2: serve at sync.interval 1 runs a push-only peer. */
 static void test_serve_pushes_push_only_peer(void **state)
 {
@@ -594,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_push_passes_withheld_rows),
         cmocka_unit_test(test_push_page_too_large_halved),
         cmocka_unit_test(test_push_poison_object_passed),
+        cmocka_unit_test(test_push_object_over_buffer_passed),
         cmocka_unit_test(test_serve_pushes_push_only_peer),
         cmocka_unit_test(test_both_without_pull_pushes),
     };

@@ -167,7 +167,7 @@ static size_t kth(struct fx *f, struct svc_sync_push_sub *sub, long k, char last
     *sub = pl->subs[0];
     free(pl);
     mz_buf_init(&env, (size_t)1 << 20);
-    assert_int_equal(svc_sync_push_page(f->st, &f->console, f->feed, sub, k, 0, &env, &n, last, &more, &err), MZ_OK);
+    assert_int_equal(svc_sync_push_page(f->st, &f->console, f->feed, sub, k, 0, &env, &n, last, &more, NULL, &err), MZ_OK);
     mz_buf_free(&env);
     assert_true(n >= 1 && n <= (size_t)k);
     assert_int_equal(mz_time_parse(last, &t), 0);

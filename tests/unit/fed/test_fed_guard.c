@@ -412,6 +412,88 @@ static void test_bad_json(void **state)
     }
 }
 
+/* Fourth attack, B6: sync.max_page_bytes bounded a page's bytes, not the tree that
+ * parsing it takes (a value per two bytes: ~20x the bytes in jansson, more with the
+ * sanitizers). A page weighing more values than sync.max_page_values is never
+ * parsed, and ends the run too_large; an 8 MiB page of `0,` at the default is one, and
+ * the memory its facts hold stays within 4x its bytes (it failed on 10a578c: x35.6).
+ * A page of ordinary objects at the same setting passes, at the boundary exactly. */
+static long rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, res = 0;
+
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld %ld", &size, &res), 2);
+    fclose(f);
+    return res * 4096;
+}
+
+static void test_page_values_bound_the_tree(void **state)
+{
+    struct fed_opts def;
+    struct fed_resp r;
+    struct fed_facts f;
+    struct fed_guard g;
+    struct fed_ask a = ask_next(10);
+    struct mz_error err;
+    size_t cap = (size_t)8 << 20, len;
+    char *body = malloc(cap + 64);
+    long before, held;
+
+    (void)state;
+    assert_non_null(body);
+    fed_opts_defaults(&def, NULL);
+    assert_true(def.max_page_values > 0); /* the default bounds it */
+    len = (size_t)snprintf(body, cap, "{\"more\":false,\"objects\":[],\"x\":[");
+    while (len < cap - 4) {
+        body[len++] = '0';
+        body[len++] = ',';
+    }
+    body[len++] = '0';
+    body[len++] = ']';
+    body[len++] = '}';
+    body[len] = '\0';
+    memset(&r, 0, sizeof r);
+    r.status = 200;
+    r.retry_after_s = -1;
+    snprintf(r.content_type, sizeof r.content_type, "%s", TAXII);
+    r.body = body;
+    r.len = len;
+    assert_true(len <= def.max_page_bytes); /* within sync.max_page_bytes */
+    before = rss_bytes();
+    assert_int_equal(fed_guard_facts(&r, &def, &f, &err), FED_OK);
+    held = rss_bytes() - before;
+    print_message("a page of %zu bytes holds %ld bytes of tree\n", len, held);
+    assert_true(held <= 4 * (long)len);
+    assert_null(f.env);
+    fed_guard_init(&g, &def);
+    mz_error_clear(&err);
+    assert_int_equal(fed_guard_check(&g, &a, &f, &err), FED_TOO_LARGE);
+    assert_non_null(strstr(err.msg, "sync.max_page_values"));
+    fed_guard_free(&g);
+    fed_facts_clear(&f);
+    free(body);
+
+    /* ordinary objects: {"more":false,"objects":[ three indicators ]} weighs
+     * 4 ({) + 4 (more: key, colon, comma) + 4 (objects: key, colon, [) + 3 x 15 (each
+     * indicator: { 4, 3 keys, 3 colons, 3 strings, 2 commas) + 2 commas = 58 */
+    {
+        long saved = opts.max_page_values;
+        opts.max_page_values = 58;
+        fed_guard_init(&g, &opts);
+        resp(&r, 200, TAXII, envelope(0, 3, 0, NULL), T1, T2);
+        assert_int_equal(judge(&g, &a, &r), FED_OK);
+        fed_guard_free(&g);
+        opts.max_page_values = 57;
+        fed_guard_init(&g, &opts);
+        resp(&r, 200, TAXII, envelope(0, 3, 0, NULL), T1, T2);
+        assert_int_equal(judge(&g, &a, &r), FED_TOO_LARGE);
+        fed_guard_free(&g);
+        opts.max_page_values = saved;
+    }
+}
+
 static void test_bad_header(void **state)
 {
     struct fed_ask a = ask_next(10), after = {10, 0, "2026-01-01T00:00:01.500000Z", 0};
@@ -640,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_over_limit),
         cmocka_unit_test(test_content_type),
         cmocka_unit_test(test_bad_json),
+        cmocka_unit_test(test_page_values_bound_the_tree),
         cmocka_unit_test(test_bad_header),
         cmocka_unit_test(test_status),
         cmocka_unit_test(test_progress_ties),

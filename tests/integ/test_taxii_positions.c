@@ -1,26 +1,20 @@
-/* tests/integ/attack4_paging.c - the fourth hostile review of issue 11
- * (docs/security.md, "Issue 11: rosters, the directory, mutual TLS and the fetcher,
- * attacked"), finding B4: reproductions against a real `mreza serve`. Not part of
- * the suite (tests/run.sh and tests-build take test_*.c only); it FAILS on main at
- * 10a578c. Build and run:
- *   make -s -j2 SANITIZE=1 build/san/mreza build/san/tests/integ/attack4_paging
- *   BUILD=build/san sh tests/run.sh build/san/tests/integ/attack4_paging
+/* tests/integ/test_taxii_positions.c - what an empty TAXII page whose work ran out
+ * states of the rows it examined (docs/federation.md 10.3; docs/security.md, issue 11's
+ * fourth attack, B4), against a real `mreza serve`.
  *
- * B4: the dates of hidden rows, one by one. fixpaging (A1) made an empty TAXII page
- * whose work ran out state, in X-TAXII-Date-Added-First/Last, the date_added of the
- * last row it examined; docs/security.md accepts "the date_added of one row the
- * reader may not read, the last of a stretch of at least api.page_work rows". But
- * the reader chooses added_after to the microsecond, and the row stated is always
- * the api.page_work-th after it: moving added_after across the stretch (a binary
- * search, about 40 requests a row) states the date of every row of the stretch past
- * its first api.page_work, and where each begins (the added_after at which the
- * stated date changes is the date of a hidden row too). Here, at api.page_work=4,
- * peer me (a peer's key: its prefilter lets every level but RED through, so rows it
- * may not read spend the work; a member's prefilter keeps TLP-hidden rows out, but
- * withdrawn versions and versions the model does not serve it spend a member's work
- * the same way) learns from 12 AMBER+STRICT indicators of xk-cert (read by xk-cert
- * alone) the dates of at least three of them, by a search that knows nothing of the
- * store. */
+ * The third attack's fix (A1) made such a page state, in X-TAXII-Date-Added-First/Last,
+ * the date_added of the last row it examined, so that a reader paging by added_after
+ * moves on past rows it may not read. But the reader chose added_after to the
+ * microsecond, and the row stated is always the api.page_work-th after it: moving
+ * added_after across the stretch (a binary search, about 40 requests a row) gave the
+ * date of every row of the stretch past its first api.page_work, and where each
+ * begins. Now the position is stated only to a reader whose added_after is a position
+ * of the query (a row it examines is there: an object it was served, a position this
+ * node stated) or who gives none. Here, at api.page_work=4, peer me (a peer's key: its
+ * prefilter lets every level but RED through, so rows it may not read spend the work)
+ * pages from its own CLEAR past 12 AMBER+STRICT indicators of xk-cert: it is stated
+ * the 4th (the accepted one, the chain from its object), and its search learns no
+ * other date of theirs (on 09d0378 it learnt three, each checked against the store). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,6 +79,8 @@ static long long stated(long long after)
         char d[40];
         sscanf(h + strlen("X-TAXII-Date-Added-Last: "), "%39s", d);
         v = us_of(d);
+        if (v == after) /* the added_after asked, said back: nothing learnt */
+            v = 0;
     }
     hresp_free(&r);
     return v;
@@ -116,7 +112,7 @@ static void post(const char *key, const char *marking, int from, int n)
     free(b);
 }
 
-static void test_attack_hidden_row_dates_one_by_one(void **state)
+static void test_hidden_row_dates_not_searchable(void **state)
 {
     const char *const sets[] = {"api.page_work=4", NULL};
     const char *headers[] = {"Accept: " TAXII_TYPE, NULL};
@@ -178,24 +174,30 @@ static void test_attack_hidden_row_dates_one_by_one(void **state)
         learnt[n_learnt++] = second;
     if (hi != first && hi > start)
         learnt[n_learnt++] = hi; /* the first hidden row's own date */
-    for (int i = 0; i < n_learnt; i++) {
-        char t[40];
-        text_of(learnt[i], t, sizeof t);
-        char where[200];
-        print_message("learnt a hidden row's date_added: %s\n", t);
-        /* each is the date_added of one of xk-cert's hidden indicators */
-        snprintf(where, sizeof where, "date_added = '%s' AND stix_id >= 'indicator--4a4a0000-0000-4000-8000-000000000010'",
-                 t);
-        assert_int_equal(h_db_count(&node, where), 1);
+    {
+        int hidden = 0;
+        for (int i = 0; i < n_learnt; i++) {
+            char t[40], where[200];
+            text_of(learnt[i], t, sizeof t);
+            /* is it the date_added of one of xk-cert's hidden indicators? */
+            snprintf(where, sizeof where,
+                     "date_added = '%s' AND stix_id >= 'indicator--4a4a0000-0000-4000-8000-000000000010'", t);
+            if (h_db_count(&node, where) == 1) {
+                print_message("learnt a hidden row's date_added: %s\n", t);
+                hidden++;
+            }
+        }
+        /* the 4th, stated to a reader paging from its own object, is a hidden row's */
+        assert_true(hidden >= 1);
+        /* on 09d0378: three dates of xk-cert's hidden rows, where one is accepted */
+        assert_int_equal(hidden, 1);
     }
-    /* FAILS on 10a578c: three dates of xk-cert's hidden rows, where one is accepted */
-    assert_true(n_learnt <= 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_attack_hidden_row_dates_one_by_one),
+        cmocka_unit_test(test_hidden_row_dates_not_searchable),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
