@@ -116,6 +116,10 @@ $(BUILD)/tests/integ/attack4_%: tests/integ/attack4_%.c $(INTEG_HLP) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/integ $< -o $@ $(INTEG_HLP) $(LIB) $(ALL_LDLIBS) -lcmocka
 
+$(BUILD)/tests/integ/attack5_%: tests/integ/attack5_%.c $(INTEG_HLP) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/integ $< -o $@ $(INTEG_HLP) $(LIB) $(ALL_LDLIBS) -lcmocka
+
 # The runner's self-test: small cmocka binaries that must fail (they test nothing of
 # mreza), and a mreza whose /healthz leaks (api_admin.c alone built with
 # -DMZ_SELFTEST_LEAK; the archive's own api_admin.o is then not linked).
