@@ -340,7 +340,12 @@ static int uuid_ok(const char *id)
 /* A binding of identity made: the versions posted here at AMBER or AMBER+STRICT
  * addressed (or passed on) to it, which the peer may read only from now, get a new
  * position in the peers' direct view (store_peer_stamp; the third attack's A10: a
- * peer past their first grant never read them). */
+ * peer past their first grant never read them). Called only when the identity becomes
+ * readable to a peer: a new binding, or a re-bind after `peer unbind` (the peer may
+ * have read past every earlier position while it could not read them, and this node
+ * does not know a peer's read position); never at a refresh of a binding in place
+ * (`peer bind --from` the directory of an organisation bound to that peer already),
+ * which each directory refresh repeats (docs/security.md C6). */
 static enum mz_err restamp(struct store *st, const char *identity, struct mz_error *err)
 {
     long n = 0;
@@ -467,7 +472,7 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
     }
     if (!rc)
         rc = svc_roster_reapply(st, err);
-    if (!rc)
+    if (!rc && home != n->id) /* a refresh of a binding in place makes nothing readable */
         rc = restamp(st, o.identity, err);
     if (!rc && out)
         *out = o;
