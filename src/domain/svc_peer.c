@@ -788,9 +788,11 @@ enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const c
         return rc;
     rc = peer_named(st, name, &n, err);
     /* the home of a community joined here stays (the third attack's A11): the
-     * community's admission, roster and pulls rest on its home's id, and no command
-     * leaves a joined community; a home that moved is changed in place (peer set
-     * --url), one that must not be heard any more paused and its keys revoked */
+     * community's admission, roster and pulls rest on its home's id; a home that
+     * moved is changed in place (peer set --url); one that must not be heard any more
+     * is paused and its keys revoked, or its communities left (community leave,
+     * security.md C2: a left one's home_node is -id, no longer its home) and then
+     * removed */
     memset(&h, 0, sizeof h);
     if (!rc) {
         h.node = n.id;
@@ -798,10 +800,10 @@ enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const c
     }
     if (!rc && h.name[0])
         rc = mz_error_set(err, MZ_ECONFLICT, "",
-                          "peer %s is the home of community %s, joined here: it is not removed while the community "
-                          "is (to move the home, mreza peer set %s --url URL; to stop hearing it, mreza peer set %s "
-                          "--pause and revoke its keys: mreza peer key revoke %s KEY_ID)",
-                          n.name, h.name, n.name, n.name, n.name);
+                          "peer %s is the home of community %s, joined here: to remove it, first mreza community "
+                          "leave %s (to move the home: mreza peer set %s --url URL; to stop hearing it: peer set "
+                          "--pause, peer key revoke)",
+                          n.name, h.name, h.name, n.name);
     if (!rc)
         rc = store_node_remove(st, n.id, err);
     if (!rc)
