@@ -43,7 +43,7 @@ static int print_community(void *ctx, const struct store_community *c, const str
 {
     (void)ctx;
     (void)mine; /* the console is no member */
-    printf("%-20s %-9s %s  %s\n", c->name, c->kind, c->uuid, c->title);
+    printf("%-20s %-9s %s  %s%s\n", c->name, c->kind, c->uuid, c->title, c->home_node < 0 ? " [left]" : "");
     return 0;
 }
 
