@@ -47,7 +47,7 @@ static int community_row(void *ctx, const struct store_community *c, const struc
     mz_buf_puts(b, ",\"description\":");
     mz_buf_json_str(b, c->description);
     mz_buf_printf(b, ",\"home\":\"%s\",\"created\":\"%s\",\"can_read\":%s,\"can_write\":%s,\"since\":",
-                  c->home_node ? "peer" : "this node", c->created, mine->can_read ? "true" : "false",
+                  c->home_node > 0 ? "peer" : c->home_node < 0 ? "left" : "this node", c->created, mine->can_read ? "true" : "false",
                   mine->can_write ? "true" : "false");
     if (mine->since)
         mz_buf_printf(b, "\"%s\"", mine->since);

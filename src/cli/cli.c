@@ -61,6 +61,9 @@ static const struct cli_command commands[] = {
     {.name = "community", .sub = "join", .fn = cli_community, .opts = cli_community_join_options, .args = "NAME",
      .min_args = 1, .max_args = 1,
      .summary = "join a community homed at a mreza peer: made here with the peer's collection id, the peer its home"},
+    {.name = "community", .sub = "leave", .fn = cli_community, .args = "NAME", .min_args = 1, .max_args = 1,
+     .summary = "leave a community joined from a peer: its memberships here and its pulls end, its home's roster "
+                "is refused (its row and objects stay)"},
     {.name = "node", .sub = "show", .fn = cli_node, .summary = "show this node's name, country and STIX identity"},
     {.name = "node", .sub = "set", .fn = cli_node, .opts = cli_node_set_options,
      .summary = "set this node's name and country (what its TAXII API root tells peers)"},

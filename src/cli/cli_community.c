@@ -43,7 +43,7 @@ static int print_community(void *ctx, const struct store_community *c, const str
 {
     (void)ctx;
     (void)mine; /* the console is no member */
-    printf("%-20s %-9s %s  %s\n", c->name, c->kind, c->uuid, c->title);
+    printf("%-20s %-9s %s  %s%s\n", c->name, c->kind, c->uuid, c->title, c->home_node < 0 ? " [left]" : "");
     return 0;
 }
 
@@ -116,6 +116,16 @@ int cli_community(struct cli_args *a)
             if (svc_community_members(st, &console, c.name, print_member, NULL, &err))
                 rc = cli_fail(&err);
         }
+    } else if (!strcmp(a->pos[0], "leave")) {
+        struct store_community c;
+        char home[STORE_NODE_NAME_LEN];
+        if (svc_community_leave(st, &console, a->pos[1], &c, home, sizeof home, &err))
+            rc = cli_fail(&err);
+        else
+            printf("left %s (collection %s): it has no members here and is pulled from no peer; its home's roster "
+                   "is refused from now on; its objects stay. Its home, if no other joined community names it, may "
+                   "be removed: mreza peer remove %s\n",
+                   c.name, c.uuid, home);
     } else if (!strcmp(a->pos[0], "members")) {
         if (svc_community_members(st, &console, a->pos[1], print_member, NULL, &err))
             rc = cli_fail(&err);

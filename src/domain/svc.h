@@ -134,6 +134,18 @@ struct svc_community_new {
  * (svc_roster.h); out (may be NULL) gets it. */
 enum mz_err svc_community_add(struct store *st, const struct principal *p, const struct svc_community_new *in,
                               struct store_community *out, struct mz_error *err);
+/* Leave community name, joined from a peer (console; docs/security.md C2): its
+ * memberships here are removed (no organisation here reads or writes it any more;
+ * its objects stay, with their provenance), every bookmark of its collection goes
+ * (nothing pulls it), and its row stays, marked left (home_node -home), so that its
+ * bit stays taken and its home's roster is refused from then on; its home may then
+ * be removed (peer remove) unless another joined community names it. Joined again
+ * only from the same home with the same collection id (svc_community_join).
+ * MZ_EINVAL for a community homed here, MZ_ECONFLICT for one left already,
+ * MZ_ENOTFOUND for none. out (may be NULL) gets the row as left, home (may be NULL,
+ * home_cap bytes) the name of the peer it was joined from. */
+enum mz_err svc_community_leave(struct store *st, const struct principal *p, const char *name,
+                                struct store_community *out, char *home, size_t home_cap, struct mz_error *err);
 /* Join community name homed at mreza peer `peer`: it is made here with the peer's
  * collection id uuid (so a sync's subscriptions match it) and the peer as its home,
  * with no members until the home's roster comes (`community join` applies it at once:

@@ -12,6 +12,7 @@
 #include "domain/svc.h"
 #include "domain/svc_directory.h"
 #include "domain/svc_int.h"
+#include "obs/utf8.h"
 #include "rules/stix.h"
 #include "rules/tlp.h"
 #include "util/buf.h"
@@ -318,6 +319,21 @@ static int first_ver(void *ctx, const struct store_version *v)
     return 0;
 }
 
+/* The full name and sector of one of this node's organisations: text a person is
+ * shown (org list, GET /api/v1/orgs, every peer's directory), so utf8_text_ok's (no
+ * control characters, no bidirectional overrides, UTF-8 only) as a peer's profile is
+ * in svc_directory.c and svc_roster.c (docs/security.md C5). */
+static enum mz_err profile_text_ok(const struct svc_org_new *in, struct mz_error *err)
+{
+    if (in->full_name && !utf8_text_ok(in->full_name, strlen(in->full_name)))
+        return mz_error_set(err, MZ_EINVAL, "/full_name",
+                            "full name must be UTF-8 text without control characters or bidirectional overrides");
+    if (in->sector && !utf8_text_ok(in->sector, strlen(in->sector)))
+        return mz_error_set(err, MZ_EINVAL, "/sector",
+                            "sector must be UTF-8 text without control characters or bidirectional overrides");
+    return MZ_OK;
+}
+
 enum mz_err svc_org_set_profile(struct store *st, const struct principal *p, const char *name,
                                 const struct svc_org_new *in, struct store_org *out, struct mz_error *err)
 {
@@ -334,6 +350,9 @@ enum mz_err svc_org_set_profile(struct store *st, const struct principal *p, con
         return mz_error_set(err, MZ_EINVAL, "/sector", "sector is longer than %zu bytes", sizeof org.sector - 1);
     if (in->kind && !svc_org_kind_ok(in->kind))
         return mz_error_set(err, MZ_EINVAL, "/kind", "kind must be one of national-csirt, sector-csirt, government-csirt, police, operator, other");
+    rc = profile_text_ok(in, err);
+    if (rc)
+        return rc;
     rc = store_begin(st, err);
     if (rc)
         return rc;
@@ -391,6 +410,9 @@ enum mz_err svc_org_add(struct store *st, const struct principal *p, const struc
         return mz_error_set(err, MZ_EINVAL, "/full_name", "full name is longer than %zu bytes", sizeof org.full_name - 1);
     if (in->sector && strlen(in->sector) >= sizeof org.sector)
         return mz_error_set(err, MZ_EINVAL, "/sector", "sector is longer than %zu bytes", sizeof org.sector - 1);
+    rc = profile_text_ok(in, err);
+    if (rc)
+        return rc;
     snprintf(org.name, sizeof org.name, "%s", in->name);
     snprintf(org.full_name, sizeof org.full_name, "%s", in->full_name ? in->full_name : in->name);
     snprintf(org.country, sizeof org.country, "%s", in->country);

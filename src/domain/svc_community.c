@@ -7,7 +7,9 @@
  * members (docs/model.md R11.1), and every change writes a new version of its
  * roster (svc_roster.c), the list its peers apply. A community joined from a peer
  * (`community join`) keeps the home's UUID and names the peer as its home: its
- * members are the home's roster's, and a member add or remove here is refused.
+ * members are the home's roster's, and a member add or remove here is refused;
+ * `community leave` ends that (its memberships and bookmarks go, its row and bit
+ * stay, home_node -home: its home's roster is refused from then on).
  * What membership means for readers is rules/tlp.c's; nothing here decides TLP. */
 #include <ctype.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "domain/svc_int.h"
 #include "domain/svc_roster.h"
 #include "obs/utf8.h"
+#include "util/log.h"
 #include "util/uuid.h"
 
 /* TAXII names these views beside the communities (docs/federation.md section 8.1):
@@ -151,6 +154,11 @@ static enum mz_err joined_member_ok(struct store *st, const struct store_communi
 
     if (c->home_node == 0)
         return MZ_OK;
+    if (c->home_node < 0)
+        return mz_error_set(err, MZ_EFORBIDDEN, "community",
+                            "%s was left (mreza community leave): it has no members here, and is joined again "
+                            "only from its home (mreza community join %s --peer HOME)",
+                            c->name, c->name);
     if (store_node_by_id(st, c->home_node, &n, NULL) != MZ_OK)
         snprintf(n.name, sizeof n.name, "%lld", (long long)c->home_node);
     return mz_error_set(err, MZ_EFORBIDDEN, "community",
@@ -237,10 +245,85 @@ enum mz_err svc_community_join_in(struct store *st, const char *name, const char
     for (size_t i = 0; uuid[i] && i + 1 < sizeof c.uuid; i++)
         c.uuid[i] = (char)tolower((unsigned char)uuid[i]);
     c.home_node = n->id;
+    /* a community left (store_community_leave) is joined again only as it was: its
+     * name, its home's collection id, from the same home (docs/security.md C2) */
+    {
+        struct store_community left;
+        if (store_community_by_name(st, name, &left, NULL) == MZ_OK && left.home_node < 0) {
+            if (left.home_node != -n->id || strcmp(left.uuid, c.uuid))
+                return mz_error_set(err, MZ_ECONFLICT, "/name",
+                                    "community %s was left here: it is joined again only from the peer it was "
+                                    "joined from, with its collection id %s",
+                                    name, left.uuid);
+            rc = store_community_rejoin(st, left.id, err);
+            if (!rc)
+                rc = store_community_by_name(st, name, &c, err);
+            if (!rc)
+                MZ_LOG(MZ_LOG_INFO, "event=community_rejoin community=%s home=%s", c.name, n->name);
+            if (!rc && out)
+                *out = c;
+            return rc;
+        }
+    }
     rc = store_community_add(st, &c, err);
     if (!rc && out)
         *out = c;
     return rc;
+}
+
+/* Count the members of a community. */
+static int count_member(void *ctx, const struct store_membership *m)
+{
+    (void)m;
+    ++*(long *)ctx;
+    return 0;
+}
+
+enum mz_err svc_community_leave(struct store *st, const struct principal *p, const char *name,
+                                struct store_community *out, char *home, size_t home_cap, struct mz_error *err)
+{
+    struct store_community c;
+    struct store_node n;
+    long members = 0;
+    enum mz_err rc = authz_check(p, AUTHZ_COMMUNITY_MANAGE, err);
+
+    if (rc)
+        return rc;
+    rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    rc = store_community_by_name(st, name ? name : "", &c, err);
+    if (rc == MZ_ENOTFOUND)
+        mz_error_set(err, MZ_ENOTFOUND, "community", "no community named '%.64s' (mreza community list)",
+                     name ? name : "");
+    if (!rc && c.home_node == 0)
+        rc = mz_error_set(err, MZ_EINVAL, "community",
+                          "%s is homed here (this node decides its members): only a community joined from a peer "
+                          "is left",
+                          c.name);
+    if (!rc && c.home_node < 0)
+        rc = mz_error_set(err, MZ_ECONFLICT, "community", "%s was left already", c.name);
+    if (!rc && store_node_by_id(st, c.home_node, &n, NULL) != MZ_OK)
+        snprintf(n.name, sizeof n.name, "%lld", (long long)c.home_node);
+    if (!rc)
+        rc = store_members(st, c.id, 0, count_member, &members, err);
+    if (!rc)
+        rc = store_community_leave(st, c.id, err);
+    if (!rc)
+        rc = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (rc)
+        return rc;
+    /* the audit line: the console acts (communities are managed nowhere else) */
+    MZ_LOG(MZ_LOG_INFO, "event=community_leave community=%s uuid=%s home=%s members_removed=%ld", c.name, c.uuid,
+           n.name, members);
+    c.home_node = -c.home_node;
+    if (out)
+        *out = c;
+    if (home && home_cap)
+        snprintf(home, home_cap, "%s", n.name);
+    return MZ_OK;
 }
 
 enum mz_err svc_community_join(struct store *st, const struct principal *p, const char *name, const char *uuid,

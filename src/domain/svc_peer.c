@@ -340,7 +340,12 @@ static int uuid_ok(const char *id)
 /* A binding of identity made: the versions posted here at AMBER or AMBER+STRICT
  * addressed (or passed on) to it, which the peer may read only from now, get a new
  * position in the peers' direct view (store_peer_stamp; the third attack's A10: a
- * peer past their first grant never read them). */
+ * peer past their first grant never read them). Called only when the identity becomes
+ * readable to a peer: a new binding, or a re-bind after `peer unbind` (the peer may
+ * have read past every earlier position while it could not read them, and this node
+ * does not know a peer's read position); never at a refresh of a binding in place
+ * (`peer bind --from` the directory of an organisation bound to that peer already),
+ * which each directory refresh repeats (docs/security.md C6). */
 static enum mz_err restamp(struct store *st, const char *identity, struct mz_error *err)
 {
     long n = 0;
@@ -467,7 +472,7 @@ enum mz_err svc_peer_bind_in(struct store *st, const struct store_node *n, const
     }
     if (!rc)
         rc = svc_roster_reapply(st, err);
-    if (!rc)
+    if (!rc && home != n->id) /* a refresh of a binding in place makes nothing readable */
         rc = restamp(st, o.identity, err);
     if (!rc && out)
         *out = o;
@@ -783,9 +788,11 @@ enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const c
         return rc;
     rc = peer_named(st, name, &n, err);
     /* the home of a community joined here stays (the third attack's A11): the
-     * community's admission, roster and pulls rest on its home's id, and no command
-     * leaves a joined community; a home that moved is changed in place (peer set
-     * --url), one that must not be heard any more paused and its keys revoked */
+     * community's admission, roster and pulls rest on its home's id; a home that
+     * moved is changed in place (peer set --url); one that must not be heard any more
+     * is paused and its keys revoked, or its communities left (community leave,
+     * security.md C2: a left one's home_node is -id, no longer its home) and then
+     * removed */
     memset(&h, 0, sizeof h);
     if (!rc) {
         h.node = n.id;
@@ -793,10 +800,10 @@ enum mz_err svc_peer_remove(struct store *st, const struct principal *p, const c
     }
     if (!rc && h.name[0])
         rc = mz_error_set(err, MZ_ECONFLICT, "",
-                          "peer %s is the home of community %s, joined here: it is not removed while the community "
-                          "is (to move the home, mreza peer set %s --url URL; to stop hearing it, mreza peer set %s "
-                          "--pause and revoke its keys: mreza peer key revoke %s KEY_ID)",
-                          n.name, h.name, n.name, n.name, n.name);
+                          "peer %s is the home of community %s, joined here: to remove it, first mreza community "
+                          "leave %s (to move the home: mreza peer set %s --url URL; to stop hearing it: peer set "
+                          "--pause, peer key revoke)",
+                          n.name, h.name, h.name, n.name);
     if (!rc)
         rc = store_node_remove(st, n.id, err);
     if (!rc)

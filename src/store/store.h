@@ -284,7 +284,8 @@ struct store_community {
     char title[STORE_COMM_TITLE_LEN];
     char description[STORE_COMM_DESC_LEN];
     char kind[16];                        /* national, regional, other */
-    int64_t home_node;                    /* 0: this node */
+    int64_t home_node;                    /* 0: this node; -id: left, was joined
+                                             from peer id (store_community_leave) */
     char created[24];                     /* "YYYY-MM-DDTHH:MM:SSZ" */
     char roster_modified[40];             /* a joined community: the `modified` of the
                                              newest roster applied ("" none) */
@@ -303,6 +304,15 @@ enum mz_err store_community_by_bit(struct store *st, int bit, struct store_commu
  * and the roster's `modified` (in a transaction). MZ_ENOTFOUND for no such community. */
 enum mz_err store_community_set_roster(struct store *st, int64_t id, const char *kind, const char *title,
                                        const char *roster_modified, struct mz_error *err);
+/* Leave joined community id (home_node > 0; in a transaction): its memberships
+ * removed, every bookmark of its collection (its UUID) or feeding it removed, and its
+ * home_node made -home_node ("left; was joined from that peer"): its row and bit stay
+ * (objects' masks hold the bit). MZ_ENOTFOUND when id is no joined community. */
+enum mz_err store_community_leave(struct store *st, int64_t id, struct mz_error *err);
+/* Join again community id, left (home_node < 0), from the same home: home_node made
+ * positive, roster_modified cleared (the home's next roster applies). MZ_ENOTFOUND
+ * when id is no community left. */
+enum mz_err store_community_rejoin(struct store *st, int64_t id, struct mz_error *err);
 typedef int (*store_community_fn)(void *ctx, const struct store_community *c);
 /* Every community, by name. */
 enum mz_err store_community_list(struct store *st, store_community_fn fn, void *ctx, struct mz_error *err);

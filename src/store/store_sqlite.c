@@ -3127,16 +3127,16 @@ enum mz_err store_node_add(struct store *st, struct store_node *n, struct mz_err
                              /* an id no row names, nor ever named: past every peer, every
                               * organisation bound or once bound to one (orgs.node, -id
                               * when unbound), every receipt, every joined community's
-                              * home (communities.home_node: a removed home's id given
-                              * to the next peer made it the community's home, the third
-                              * attack's A11) and every status of a peer's POST */
+                              * home (communities.home_node, -id when left: a removed
+                              * home's id given to the next peer made it the community's
+                              * home, the third attack's A11) and every status of a peer's POST */
                              "INSERT INTO nodes(id,name,country,identity,url,kind,direction,verify,ca_file,pin,"
                              "client_cert,client_key,allow_http,auth,out_user,require_client_cert,client_pin,"
                              "unmarked_tlp,default_org,interval,paused,created)"
                              " VALUES(1 + max((SELECT coalesce(max(id),0) FROM nodes),"
                              " (SELECT coalesce(max(abs(node)),0) FROM orgs), (SELECT coalesce(max(node),0) FROM received),"
                              " (SELECT coalesce(max(node),0) FROM peer_keys),"
-                             " (SELECT coalesce(max(home_node),0) FROM communities),"
+                             " (SELECT coalesce(max(abs(home_node)),0) FROM communities),"
                              " (SELECT coalesce(max(node),0) FROM taxii_status)),"
                              "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
                              &s, err);
@@ -3263,6 +3263,34 @@ enum mz_err store_node_remove(struct store *st, int64_t id, struct mz_error *err
         rc = exec_id(st, "DELETE FROM nodes WHERE id=?1", id, err);
     if (!rc && sqlite3_changes(st->db) == 0)
         rc = mz_error_set(err, MZ_ENOTFOUND, "", "no peer %lld", (long long)id);
+    return rc;
+}
+
+enum mz_err store_community_leave(struct store *st, int64_t id, struct mz_error *err)
+{
+    enum mz_err rc = exec_id(st, "DELETE FROM memberships WHERE community=?1", id, err);
+
+    if (!rc)
+        rc = exec_id(st,
+                     "DELETE FROM bookmarks WHERE community=?1"
+                     " OR collection=(SELECT uuid FROM communities WHERE id=?1)",
+                     id, err);
+    if (!rc)
+        rc = exec_id(st, "UPDATE communities SET home_node=-home_node WHERE id=?1 AND home_node>0", id, err);
+    if (!rc && sqlite3_changes(st->db) == 0)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no joined community %lld", (long long)id);
+    return rc;
+}
+
+enum mz_err store_community_rejoin(struct store *st, int64_t id, struct mz_error *err)
+{
+    enum mz_err rc = exec_id(st,
+                             "UPDATE communities SET home_node=-home_node, roster_modified=NULL"
+                             " WHERE id=?1 AND home_node<0",
+                             id, err);
+
+    if (!rc && sqlite3_changes(st->db) == 0)
+        rc = mz_error_set(err, MZ_ENOTFOUND, "", "no community %lld left", (long long)id);
     return rc;
 }
 

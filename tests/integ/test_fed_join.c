@@ -11,7 +11,9 @@
  *     brings the regional one only; b-cirt's analyst reads it on b, b-bank's
  *     reporter (no member of regional) gets 404. On b, the members of the joined
  *     community are a's roster's, applied by the join (b-cirt and a-cirt, both
- *     read+write), and b's operator changes none of them;
+ *     read+write), and b's operator changes none of them; then `community leave
+ *     regional` on b (security.md C2): b-cirt's analyst gets 404, the object stays,
+ *     and `peer remove nodea`, refused while b was joined, succeeds;
  *   - the scheduler: `mreza serve` with sync.interval=1 runs a taxii peer by itself
  *     (GET /api/v1/peers shows last_success and next_run, polled with a bound), and a
  *     serve stopped while its run is stalled mid-sync exits at once and cleanly.
@@ -281,6 +283,22 @@ static void test_join_regional(void **state)
     hresp_free(&r);
     assert_int_equal(h_http(&b, "GET", path, key_b_bank, NULL, 0, &r), 404);
     hresp_free(&r);
+    /* b leaves regional (security.md C2): b-cirt reads it no more (the object stays),
+     * and its home may then be removed */
+    {
+        const char *leave[] = {"community", "leave", "regional", NULL};
+        const char *remove[] = {"peer", "remove", "nodea", NULL};
+        assert_int_equal(h_cli_err(&b, &out, &err, leave), 0);
+        assert_non_null(strstr(out, "left regional"));
+        free(out);
+        free(err);
+        assert_int_equal(h_http(&b, "GET", path, key_b_analyst, NULL, 0, &r), 404);
+        hresp_free(&r);
+        assert_int_equal(h_db_count(&b, "stix_id='" REGIONAL_IND "'"), 1);
+        assert_int_equal(h_cli_err(&b, &out, &err, remove), 0);
+        free(out);
+        free(err);
+    }
     assert_true(h_db_integrity_ok(&b));
     assert_int_equal(h_node_free(&b), 0);
     assert_int_equal(h_node_free(&a), 0);

@@ -4,14 +4,8 @@
  * test FAILS on 755a60f. Build and run:
  *   make -s -j2 SANITIZE=1 build/san/tests/unit/domain/attack5_roster
  *   BUILD=build/san sh tests/run.sh build/san/tests/unit/domain/attack5_roster
- *   - C2 test_attack_hostile_home_word_stands: regional joined from peer me; me's
- *     roster makes rs-cert (another peer's organisation) a read+write member of
- *     regional here. The operator distrusts me and does what the refusal of A11's fix
- *     says (`peer set me --pause`): its roster still stands, and nothing here undoes
- *     it: `community member remove regional rs-cert` is refused (the members are the
- *     home's), `peer remove me` is refused (A11: the home of a joined community), and
- *     no `community leave` exists. The last roster of a home that turned hostile
- *     decides regional's members on this node for good;
+ *   (C2 test_attack_hostile_home_word_stands moved into test_roster.c as
+ *   test_community_leave, fixed)
  *   - C3 test_attack_roster_frozen_by_cap: ingest.max_versions (2 here, standing for
  *     the default 1000) caps a roster's versions as every object's: the home's next
  *     roster, which evicts rs-cert, is refused as cap, and rs-cert stays a member on
@@ -191,37 +185,6 @@ static const char *members_of(struct fx *f, const char *community)
     return n.text;
 }
 
-static void test_attack_hostile_home_word_stands(void **state)
-{
-    struct fx *f = *state;
-    struct svc_sync_out out;
-    struct svc_peer_new set;
-    struct mz_error err;
-    char members[600];
-    enum mz_err removed_member, removed_peer;
-
-    assert_int_equal(svc_peer_bind(f->st, &f->console, "rs", IDENT_RS, "rs-cert", NULL, &err), MZ_OK);
-    snprintf(members, sizeof members,
-             "{\"identity\":\"%s\",\"read\":true,\"write\":true},{\"identity\":\"" IDENT_RS "\",\"read\":true,"
-             "\"write\":true}",
-             f->al_ident);
-    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", members);
-    assert_int_equal(out.stored, 1);
-    assert_string_equal(members_of(f, "regional"), "al-cert:11 rs-cert:11");
-    /* the operator distrusts me: paused, as A11's refusal says */
-    memset(&set, 0, sizeof set);
-    set.allow_http = set.paused = -1;
-    set.interval = -1;
-    set.paused = 1;
-    assert_int_equal(svc_peer_set(f->st, &f->console, "me", &set, NULL, &err), MZ_OK);
-    mz_error_clear(&err);
-    removed_member = svc_community_member_remove(f->st, &f->console, "regional", "rs-cert", &err);
-    mz_error_clear(&err);
-    removed_peer = svc_peer_remove(f->st, &f->console, "me", &err);
-    /* some way for the operator to undo a distrusted home's word must exist */
-    assert_true(removed_member == MZ_OK || removed_peer == MZ_OK);
-}
-
 static void test_attack_roster_frozen_by_cap(void **state)
 {
     struct fx *f = *state;
@@ -249,7 +212,6 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_attack_hostile_home_word_stands),
         T(test_attack_roster_frozen_by_cap),
     };
 #undef T

@@ -17,6 +17,8 @@
  *     late is stored and changes nothing; a country other than the peer's (its
  *     --country, the operator's word: docs/model.md R10) is not taken; stated into a community joined from the
  *     sender (its home), it is stored there too, else in national alone.
+ * svc_org_add/svc_org_set_profile: this node's own organisations' full name and sector
+ * pass the same text check (security.md C5).
  * Each failed before this work: the page refused every identity as `community`. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -356,10 +358,51 @@ static void test_receive(void **state)
     assert_string_equal(o.country, "ME");
 }
 
+/* This node's own organisations (svc_org_add: POST /api/v1/orgs, `org add`;
+ * svc_org_set_profile: `org set`): a full name or sector holding ESC sequences, BEL,
+ * bidirectional overrides or bytes that are no UTF-8 is refused, naming the field, as
+ * a peer's is (docs/security.md C5; was attack5_text.c test_attack_org_profile_text:
+ * both calls returned 0). */
+static void test_org_profile_text(void **state)
+{
+    char dir[64], cmd[128];
+    struct store *st = NULL;
+    struct principal console;
+    struct store_org o;
+    struct mz_error err;
+    struct svc_org_new esc = {"evil-org", "Evil\x1b[2J\x1b]0;pwn\x07", "AL", NULL, "other", NULL};
+    struct svc_org_new sect = {"evil-org", NULL, "AL", "gov\xc2\x9b", "other", NULL};
+    struct svc_org_new ok = {"good-org", "Good \xc3\xa7 CERT", "AL", NULL, "other", NULL};
+    struct svc_org_new bidi = {NULL, "abc\xe2\x80\xae" "fed", NULL, NULL, NULL, NULL};
+    struct svc_org_new bad = {NULL, NULL, NULL, "\xff\xfe", NULL, NULL};
+
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/mreza-orgtext-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(store_open(dir, NULL, &st, &err), MZ_OK);
+    principal_console(&console);
+    assert_int_equal(svc_org_add(st, &console, &esc, &o, &err), MZ_EINVAL);
+    assert_string_equal(err.field, "/full_name");
+    assert_int_equal(svc_org_add(st, &console, &sect, &o, &err), MZ_EINVAL);
+    assert_string_equal(err.field, "/sector");
+    assert_int_equal(store_org_by_name(st, "evil-org", &o, &err), MZ_ENOTFOUND);
+    assert_int_equal(svc_org_add(st, &console, &ok, &o, &err), MZ_OK);
+    assert_int_equal(svc_org_set_profile(st, &console, "good-org", &bidi, &o, &err), MZ_EINVAL);
+    assert_string_equal(err.field, "/full_name");
+    assert_int_equal(svc_org_set_profile(st, &console, "good-org", &bad, &o, &err), MZ_EINVAL);
+    assert_string_equal(err.field, "/sector");
+    assert_int_equal(store_org_by_name(st, "good-org", &o, &err), MZ_OK);
+    assert_string_equal(o.full_name, "Good \xc3\xa7 CERT");
+    store_close(st);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entry_hostile),
+        cmocka_unit_test(test_org_profile_text),
         cmocka_unit_test_setup_teardown(test_receive, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_receive_into_joined_community, fx_setup, fx_teardown),
     };

@@ -19,7 +19,9 @@
  *   - the third attack's A11: the home of a community joined here is not removed
  *     (MZ_ECONFLICT, naming the community), and the id of a home whose row is gone
  *     is never given to the next peer (store_node_add steps past
- *     communities.home_node), which would have made it the community's home. */
+ *     communities.home_node), which would have made it the community's home;
+ *   - security.md C6: a binding's refresh from the directory stamps nothing; a bind,
+ *     and a re-bind after unbind, stamp each addressed AMBER version once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,15 +32,18 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "domain/svc.h"
+#include "domain/svc_int.h"
 #include "rules/tlp.h"
 #include "store/store.h"
 
 #define IDENT_ME "identity--1f0c0000-0000-4000-8000-0000000000aa"
 #define IDENT_ME2 "identity--9a770000-0000-4000-8000-0000000000bb"
+#define STAMPED "indicator--5a3e0000-0000-4000-8000-000000000c06"
 #define PIN "sha256//kQ1D0mGr1y3v4yH8tqvB9bK4Zc0wE3pR7xY2uNfA5sE="
 
 struct fx {
@@ -455,6 +460,80 @@ static void test_joined_home_kept(void **state)
     assert_int_equal(c.home_node, home);
 }
 
+/* How many peers' stamps (grants of community 0) the versions of stix_id have. */
+static int stamps_of(struct fx *f, const char *stix_id)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    char path[128];
+    int n = -1;
+
+    snprintf(path, sizeof path, "%s/mreza.db", f->dir);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM grants g JOIN objects o ON o.seq = g.seq"
+                                        " WHERE g.community = 0 AND o.stix_id = ?1",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* docs/security.md C6 (was attack5_stamps.c test_attack_rebind_restamps): an AMBER
+ * version addressed to me's organisation gets a peers' stamp when the binding makes
+ * it readable to a peer (bind; bind again after unbind), never when a binding in
+ * place is refreshed from the directory (svc_peer_bind_in with a profile, as each
+ * `peer bind --from` does): each such refresh stamped every version again before. */
+static void test_rebind_stamps(void **state)
+{
+    struct fx *f = *state;
+    struct bundle_limits lim = {64, 1000, 900, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
+    struct svc_ingest_result res;
+    struct principal admin;
+    struct store_node n;
+    struct store_org prof, o;
+    char key[SVC_KEY_LEN], body[800];
+    struct mz_error err;
+
+    add_peer(f, "me", key);
+    assert_int_equal(svc_principal_of_user(f->st, "admin@al-cert", &admin, &err), MZ_OK);
+    snprintf(body, sizeof body,
+             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"" STAMPED "\","
+             "\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"2025-01-01T00:00:00.000Z\",\"pattern\":"
+             "\"[ipv4-addr:value = '10.0.0.9']\",\"pattern_type\":\"stix\",\"valid_from\":\"2025-01-01T00:00:00Z\","
+             "\"object_marking_refs\":[\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"],"
+             "\"x_mreza_recipient_refs\":[\"" IDENT_ME "\"]}");
+    if (svc_ingest(f->st, &admin, body, strlen(body), &lim, &res, &err) != MZ_OK)
+        fail_msg("ingest: %s (%s)", err.msg, err.field);
+    svc_ingest_result_free(&res);
+    svc_principal_release(&admin);
+    assert_int_equal(stamps_of(f, STAMPED), 0);
+    /* bound: readable to me from now, stamped once */
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "me", IDENT_ME, NULL, &o, &err), MZ_OK);
+    assert_int_equal(stamps_of(f, STAMPED), 1);
+    /* refreshed from the directory, twice: nothing new is readable, nothing stamped */
+    memset(&prof, 0, sizeof prof);
+    snprintf(prof.full_name, sizeof prof.full_name, "ME CIRT");
+    snprintf(prof.country, sizeof prof.country, "ME");
+    snprintf(prof.kind, sizeof prof.kind, "national-csirt");
+    assert_int_equal(store_node_by_name(f->st, "me", &n, &err), MZ_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_begin(f->st, &err), MZ_OK);
+        assert_int_equal(svc_peer_bind_in(f->st, &n, IDENT_ME, NULL, &prof, &o, &err), MZ_OK);
+        assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    }
+    assert_string_equal(o.full_name, "ME CIRT");
+    assert_int_equal(stamps_of(f, STAMPED), 1);
+    /* unbound, then bound again: me may have read past it meanwhile: stamped again */
+    assert_int_equal(svc_peer_unbind(f->st, &f->console, "me", o.name, &err), MZ_OK);
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "me", IDENT_ME, NULL, &o, &err), MZ_OK);
+    assert_int_equal(stamps_of(f, STAMPED), 2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -468,6 +547,7 @@ int main(void)
         T(test_secret_is_never_shown),
         T(test_peer_lists_its_communities),
         T(test_view_counts),
+        T(test_rebind_stamps),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);

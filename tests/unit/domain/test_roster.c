@@ -21,7 +21,10 @@
  *     B1) nor touch a peer's node organisation (refused as owner); C1 and
  *     bidirectional controls are refused in directory text (B2); a joined community
  *     stated regional takes no place of the regional community this node homes
- *     (B3); `community join` takes no node identity from the home's API root (B5). */
+ *     (B3); `community join` takes no node identity from the home's API root (B5);
+ *   - the fifth (C2): `community leave` of a joined community ends its home's word
+ *     here (memberships, bookmarks; its roster refused), joined again only as it was,
+ *     and its home may then be removed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -704,6 +707,79 @@ static void test_join_node_identity_is_the_operators(void **state)
     json_decref(j);
 }
 
+/* docs/security.md C2 (was attack5_roster.c test_attack_hostile_home_word_stands: a
+ * home that turned hostile kept its roster's word here for good, `member remove` and
+ * `peer remove` of the home refused, no way to leave): `community leave regional`
+ * removes its memberships here (al-cert reads and writes it no more), drops its pull
+ * bookmark, and keeps its row as left (-home); me's next roster is then refused and
+ * counted; member changes stay refused; leaving again, or a community homed here, is
+ * refused; it is joined again only from me with its collection id (then me's roster
+ * applies again); once no joined community names me, `peer remove me` is allowed. */
+static void test_community_leave(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct store_community c;
+    static struct store_bookmark bm;
+    struct store_bookmark *b = &bm;
+    struct store_org al;
+    char members[600], home[STORE_NODE_NAME_LEN];
+    uint64_t rd = 0, wr = 0;
+    struct mz_error err;
+
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "rs", IDENT_RS, "rs-cert", NULL, &err), MZ_OK);
+    snprintf(members, sizeof members,
+             "{\"identity\":\"%s\",\"read\":true,\"write\":true},{\"identity\":\"" IDENT_RS "\",\"read\":true,"
+             "\"write\":true}",
+             f->al_ident);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", members);
+    assert_int_equal(out.stored, 1);
+    assert_string_equal(members_of(f, "regional"), "al-cert:11 rs-cert:11");
+    assert_int_equal(store_bookmark_get(f->st, f->me, UUID_REG, "pull", b, &err), MZ_OK);
+    /* the home's word stands while joined */
+    assert_int_equal(svc_community_member_remove(f->st, &f->console, "regional", "rs-cert", &err), MZ_EFORBIDDEN);
+    assert_int_equal(svc_peer_remove(f->st, &f->console, "me", &err), MZ_ECONFLICT);
+    assert_non_null(strstr(err.msg, "community leave regional"));
+    /* left: no members, no bookmark, the row kept as left */
+    assert_int_equal(svc_community_leave(f->st, &f->console, "regional", &c, home, sizeof home, &err), MZ_OK);
+    assert_string_equal(home, "me");
+    assert_string_equal(members_of(f, "regional"), "");
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    assert_int_equal(c.home_node, -f->me);
+    assert_int_equal(store_org_by_name(f->st, "al-cert", &al, &err), MZ_OK);
+    assert_int_equal(store_org_comm(f->st, al.id, &rd, &wr, &err), MZ_OK);
+    assert_int_equal((rd | wr) & ((uint64_t)1 << c.bit), 0);
+    assert_int_equal(store_bookmark_get(f->st, f->me, UUID_REG, "pull", b, &err), MZ_ENOTFOUND);
+    /* me's next roster: refused, counted */
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T11:00:00.000000Z", members);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.refused_owner, 1);
+    assert_string_equal(members_of(f, "regional"), "");
+    assert_int_equal(svc_community_member_set(f->st, &f->console, "regional", "al-cert", 1, 1, &err), MZ_EFORBIDDEN);
+    assert_non_null(strstr(err.msg, "was left"));
+    assert_int_equal(svc_community_leave(f->st, &f->console, "regional", NULL, NULL, 0, &err), MZ_ECONFLICT);
+    assert_int_equal(svc_community_leave(f->st, &f->console, "energy", NULL, NULL, 0, &err), MZ_EINVAL);
+    assert_int_equal(svc_community_leave(f->st, &f->console, "nothing", NULL, NULL, 0, &err), MZ_ENOTFOUND);
+    /* joined again: not from another home, nor with another collection id */
+    assert_int_equal(svc_community_join(f->st, &f->console, "regional", UUID_REG, "rs", NULL, &err), MZ_ECONFLICT);
+    assert_int_equal(svc_community_join(f->st, &f->console, "regional", UUID_NONE, "me", NULL, &err), MZ_ECONFLICT);
+    assert_int_equal(svc_community_join(f->st, &f->console, "regional", UUID_REG, "me", &c, &err), MZ_OK);
+    assert_int_equal(c.home_node, f->me);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T11:00:00.000000Z", members);
+    assert_int_equal(out.stored, 1);
+    assert_string_equal(members_of(f, "regional"), "al-cert:11 rs-cert:11");
+    /* the home is removed once no joined community names it */
+    assert_int_equal(svc_community_join(f->st, &f->console, "second", UUID_NONE, "me", NULL, &err), MZ_OK);
+    assert_int_equal(svc_community_leave(f->st, &f->console, "regional", NULL, NULL, 0, &err), MZ_OK);
+    assert_int_equal(svc_peer_remove(f->st, &f->console, "me", &err), MZ_ECONFLICT);
+    assert_non_null(strstr(err.msg, "community second"));
+    assert_int_equal(svc_community_leave(f->st, &f->console, "second", NULL, NULL, 0, &err), MZ_OK);
+    assert_int_equal(svc_peer_remove(f->st, &f->console, "me", &err), MZ_OK);
+    /* its id is not given again (a left community's home_node is -id) */
+    assert_int_equal(add_peer(f, "me2", "identity--00000000-0000-4000-8000-0000000000e9", &f->rs), 0);
+    assert_true(f->rs > f->me);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +791,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_directory_text_controls, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_joined_regional_takes_no_place, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_join_node_identity_is_the_operators, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_community_leave, fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);
