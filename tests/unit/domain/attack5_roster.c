@@ -11,12 +11,9 @@
  *     it: `community member remove regional rs-cert` is refused (the members are the
  *     home's), `peer remove me` is refused (A11: the home of a joined community), and
  *     no `community leave` exists. The last roster of a home that turned hostile
- *     decides regional's members on this node for good;
- *   - C3 test_attack_roster_frozen_by_cap: ingest.max_versions (2 here, standing for
- *     the default 1000) caps a roster's versions as every object's: the home's next
- *     roster, which evicts rs-cert, is refused as cap, and rs-cert stays a member on
- *     every joined node that holds as many roster versions (each membership change is
- *     one version). */
+ *     decides regional's members on this node for good.
+ * (C3, a roster frozen at ingest.max_versions, is fixed: test_roster.c
+ * test_roster_newest_kept_never_capped.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,35 +219,11 @@ static void test_attack_hostile_home_word_stands(void **state)
     assert_true(removed_member == MZ_OK || removed_peer == MZ_OK);
 }
 
-static void test_attack_roster_frozen_by_cap(void **state)
-{
-    struct fx *f = *state;
-    struct svc_sync_out out;
-    struct mz_error err;
-    char members[600];
-
-    assert_int_equal(svc_peer_bind(f->st, &f->console, "rs", IDENT_RS, "rs-cert", NULL, &err), MZ_OK);
-    f->lim.max_versions = 2;
-    snprintf(members, sizeof members,
-             "{\"identity\":\"%s\",\"read\":true,\"write\":true},{\"identity\":\"" IDENT_RS "\",\"read\":true,"
-             "\"write\":true}",
-             f->al_ident);
-    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", members);
-    assert_int_equal(out.stored, 1);
-    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T11:00:00.000000Z", members);
-    assert_int_equal(out.stored, 1);
-    /* the home evicts rs-cert */
-    snprintf(members, sizeof members, "{\"identity\":\"%s\",\"read\":true,\"write\":true}", f->al_ident);
-    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T12:00:00.000000Z", members);
-    assert_int_equal(members_of(f, "regional")[0] ? strstr(members_of(f, "regional"), "rs-cert") == NULL : 1, 1);
-}
-
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_attack_hostile_home_word_stands),
-        T(test_attack_roster_frozen_by_cap),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
