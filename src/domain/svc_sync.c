@@ -496,13 +496,30 @@ static enum mz_err tombstone_apply(struct store *st, json_t *obj, const struct s
  * older, never refused (C4). ingest.max_objects_per_org on the rows the owner holds
  * applies to a tombstone that adds a row for a version never received here alone:
  * one that replaces a row of its id (nv->n), or names a version of its owner's held
- * here (one id per withdrawn version, so bounded by what is held; it adds no readable
- * data and only narrows who reads) is never refused by the quota: a withdrawal always
- * travels (C1). sync.max_objects_per_id needs no count: a tombstone's id holds its
+ * here that no other tombstone id has withdrawn (the owner's node writes one id per
+ * version, svc_withdraw.c tomb_of; so these rows are bounded by what is held; it adds
+ * no readable data and only narrows who reads) is never refused by the quota: a
+ * withdrawal always travels (C1). A second tombstone id for one version (no honest
+ * node sends one) is counted as growth. sync.max_objects_per_id needs no count: a tombstone's id holds its
  * owner's object alone (another owner's version is refused first: V_OWNER).
  * V_STORED when there is room, V_CAP (err set) when not, V_FAIL on a store error. */
-static enum verdict tombstone_room(struct apply *a, json_t *obj, int64_t org, const struct newest_ver *nv,
-                                   struct mz_error *err)
+struct other_tomb {
+    int64_t seq;     /* the version named */
+    const char *id;  /* the tombstone's id */
+    int other;       /* out: the version was withdrawn by another tombstone id */
+};
+
+static int other_tomb(void *ctx, const struct store_withdrawal *w)
+{
+    struct other_tomb *o = ctx;
+
+    if (w->seq == o->seq && w->tombstone && strcmp(w->tombstone, o->id))
+        o->other = 1;
+    return 0;
+}
+
+static enum verdict tombstone_room(struct apply *a, json_t *obj, const struct stix_info *info, int64_t org,
+                                   const struct newest_ver *nv, struct mz_error *err)
 {
     const struct bundle_limits *lim = a->sub->lim;
     const char *ref = json_string_value(json_object_get(obj, "object_ref"));
@@ -516,8 +533,13 @@ static enum verdict tombstone_room(struct apply *a, json_t *obj, int64_t org, co
         struct find_ver f = {org, vkey, 0};
         if (store_id_versions(a->st, ref, find_ver, &f, err))
             return V_FAIL;
-        if (f.seq)
-            return V_STORED; /* it names a version held here */
+        if (f.seq) {
+            struct other_tomb o = {f.seq, info->id, 0};
+            if (store_withdrawals(a->st, ref, other_tomb, &o, err))
+                return V_FAIL;
+            if (!o.other)
+                return V_STORED; /* it names a version held here, its tombstone */
+        }
     }
     if (store_count_owned(a->st, org, &owned, err) != MZ_OK)
         return V_FAIL;
@@ -562,7 +584,7 @@ static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct
     if (nv.vkey[0] && strcmp(info->version_key, nv.vkey) < 0)
         return V_DUPLICATE; /* older than the version held, which decides: dropped here */
     {
-        enum verdict room = tombstone_room(a, obj, org, &nv, err);
+        enum verdict room = tombstone_room(a, obj, info, org, &nv, err);
         if (room != V_STORED)
             return room;
     }

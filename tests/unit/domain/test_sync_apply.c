@@ -968,8 +968,9 @@ static char *tomb(int n, const char *mod)
  * refusing a withdrawal that must travel. A tombstone's id holds one row, its newest
  * version (no ingest.max_versions: a newer replaces the older, C4; on 223e945 the
  * third was refused cap); ingest.max_objects_per_org refuses tombstones of fresh ids
- * naming versions never received, not one that replaces its id's row or names a
- * version held here (C1: on 223e945 refused cap at the quota). */
+ * naming versions never received (or a version another tombstone id withdrew), not
+ * one that replaces its id's row or names a version held here (C1: on 223e945 refused
+ * cap at the quota). */
 static void test_tombstones_bounded(void **state)
 {
     struct fx *f = *state;
@@ -1046,6 +1047,12 @@ static void test_tombstones_bounded(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id = 'indicator--5e000000-0000-4000-8000-000000000099'"
                           " AND wd_tomb = 'x-mreza-withdrawal--a8000000-0000-4000-8000-000000000020'"),
                      1);
+    /* a second tombstone id for that version (no honest node writes one) is growth */
+    env = tomb(21, mods[2]);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.refused_cap, 1);
 }
 
 int main(void)
