@@ -447,19 +447,6 @@ static enum mz_err apply_roster(struct store *st, const struct by_uuid *b, const
     return rc ? rc : store_community_set_roster(st, b->c.id, r->kind, r->title, r->modified, err);
 }
 
-struct held {
-    int64_t owner;
-    long n;
-};
-
-static int count_held(void *ctx, const struct store_version *v)
-{
-    struct held *h = ctx;
-
-    h->n += v->owner_org == h->owner;
-    return 0;
-}
-
 enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, const char *collection, json_t *obj,
                                            const struct stix_info *info, const char *owner,
                                            const char *remote_added, long max_versions, struct mz_error *err)
@@ -511,19 +498,11 @@ enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, con
         v = SVC_ROSTER_NOT_HOME;
     if (rc)
         goto out;
-    /* R6.5's cap, as every object's: a home cannot grow its roster without bound here */
-    if (max_versions > 0) {
-        struct held h = {org, 0};
-        if (store_id_versions(st, info->id, count_held, &h, err))
-            goto out;
-        v = SVC_ROSTER_CAP;
-        if (h.n >= max_versions) {
-            mz_error_set(err, MZ_ECONFLICT, "", "%ld versions of %s are held here (ingest.max_versions)", h.n,
-                         info->id);
-            goto out;
-        }
-        v = SVC_ROSTER_FAIL;
-    }
+    /* no cap on its versions (security.md C3: a roster refused at ingest.max_versions
+     * froze the community's memberships for good): only the newest has any effect, so
+     * the older ones are dropped once it is stored (store_drop_older) and the id holds
+     * one row here whatever number of rosters the home sends */
+    (void)max_versions;
     text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text) {
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
@@ -549,6 +528,8 @@ enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, con
     rc = store_put_object(st, &w, &in, &put, err);
     if (!rc && put == STORE_PUT_NEW)
         rc = store_received_add(st, info->id, org, info->version_key, sender, collection, remote_added, err);
+    if (!rc)
+        rc = store_drop_older(st, info->id, org, info->version_key, NULL, err);
     if (!rc)
         rc = apply_roster(st, &b, &r, err);
     if (!rc)

@@ -68,7 +68,7 @@ enum svc_roster_verdict {
     SVC_ROSTER_NOT_HOME,  /* the sender is not the community's home, or it is not the
                              home's own (its owner is not the home node's identity) */
     SVC_ROSTER_COMMUNITY, /* no community of that UUID is hosted here */
-    SVC_ROSTER_CAP,       /* max_versions of it are held here already */
+    SVC_ROSTER_CAP,       /* no longer returned (security.md C3), kept for the callers */
     SVC_ROSTER_INVALID,   /* no roster of the form svc_roster_read reads, or not GREEN */
     SVC_ROSTER_FAIL       /* the store failed (err set) */
 };
@@ -77,10 +77,11 @@ enum svc_roster_verdict {
  * owner: the identity its x_mreza_meta entry names; remote_added: its date_added
  * there, or NULL), inside the caller's transaction (a sync page): admitted only from
  * the community's home node and owned by that node (the peer's node identity, which
- * `community join` records), only when newer than the roster applied and fewer than
- * max_versions (ingest.max_versions; 0: no cap) of it are held; then stored
+ * `community join` records), only when newer than the roster applied; then stored
  * as the home's node organisation's version (kind `node`, made here bound to the
- * peer when first needed), with its receipt record, and applied: the memberships of
+ * peer when first needed), with its receipt record, its older versions dropped (only
+ * the newest has any effect: no cap on how many are sent, security.md C3; max_versions
+ * is no longer read, kept for the callers), and applied: the memberships of
  * local organisations and of those bound to peers set to the roster's (the others
  * removed), the community's kind and title taken. */
 enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, const char *collection, json_t *obj,

@@ -488,29 +488,59 @@ static enum mz_err tombstone_apply(struct store *st, json_t *obj, const struct s
     return rc;
 }
 
-/* R6.5's caps and the quota, as svc_ingest counts them for any version a peer sends
- * (the third attack's A8: tombstones went past them): ingest.max_versions and
- * ingest.max_versions_per_org_id on the owner's versions of the tombstone's id held
- * here (held: nv->n; svc_roster.c counts a roster's the same way), and
- * ingest.max_objects_per_org on the rows the owner holds. sync.max_objects_per_id
- * needs no count: a tombstone's id holds its owner's object alone (another owner's
- * version is refused first: V_OWNER). V_STORED when there is room, V_CAP (err set)
- * when not, V_FAIL on a store error. */
-static enum verdict tombstone_room(struct apply *a, const struct stix_info *info, int64_t org,
+/* R6.5's quota for a tombstone a peer sends (the third attack's A8: tombstones went
+ * past it; the fifth's C1 and C4: counted as growth, it blocked withdrawals).
+ * A tombstone's id holds one row here, its newest version (tombstone_receive drops
+ * the older ones: only the newest has any effect), so ingest.max_versions and
+ * ingest.max_versions_per_org_id do not apply to it: a newer version replaces the
+ * older, never refused (C4). ingest.max_objects_per_org on the rows the owner holds
+ * applies to a tombstone that adds a row for a version never received here alone:
+ * one that replaces a row of its id (nv->n), or names a version of its owner's held
+ * here that no other tombstone id has withdrawn (the owner's node writes one id per
+ * version, svc_withdraw.c tomb_of; so these rows are bounded by what is held; it adds
+ * no readable data and only narrows who reads) is never refused by the quota: a
+ * withdrawal always travels (C1). A second tombstone id for one version (no honest
+ * node sends one) is counted as growth. sync.max_objects_per_id needs no count: a tombstone's id holds its
+ * owner's object alone (another owner's version is refused first: V_OWNER).
+ * V_STORED when there is room, V_CAP (err set) when not, V_FAIL on a store error. */
+struct other_tomb {
+    int64_t seq;     /* the version named */
+    const char *id;  /* the tombstone's id */
+    int other;       /* out: the version was withdrawn by another tombstone id */
+};
+
+static int other_tomb(void *ctx, const struct store_withdrawal *w)
+{
+    struct other_tomb *o = ctx;
+
+    if (w->seq == o->seq && w->tombstone && strcmp(w->tombstone, o->id))
+        o->other = 1;
+    return 0;
+}
+
+static enum verdict tombstone_room(struct apply *a, json_t *obj, const struct stix_info *info, int64_t org,
                                    const struct newest_ver *nv, struct mz_error *err)
 {
     const struct bundle_limits *lim = a->sub->lim;
+    const char *ref = json_string_value(json_object_get(obj, "object_ref"));
+    const char *ver = json_string_value(json_object_get(obj, "version"));
+    char vkey[STIX_VKEY_LEN];
     int64_t owned = 0;
 
-    if ((lim->max_versions > 0 && nv->n >= lim->max_versions) ||
-        (lim->max_versions_per_org_id > 0 && nv->n >= lim->max_versions_per_org_id)) {
-        mz_error_set(err, MZ_ECONFLICT, "/modified",
-                     "%.100s already has %ld versions here (ingest.max_versions, ingest.max_versions_per_org_id)",
-                     info->id, nv->n);
-        return V_CAP;
-    }
-    if (lim->max_objects_per_org <= 0)
+    if (lim->max_objects_per_org <= 0 || nv->n > 0)
         return V_STORED;
+    if (ref && ver && !stix_version_key(ver, vkey) && stix_id_valid(ref, NULL)) {
+        struct find_ver f = {org, vkey, 0};
+        if (store_id_versions(a->st, ref, find_ver, &f, err))
+            return V_FAIL;
+        if (f.seq) {
+            struct other_tomb o = {f.seq, info->id, 0};
+            if (store_withdrawals(a->st, ref, other_tomb, &o, err))
+                return V_FAIL;
+            if (!o.other)
+                return V_STORED; /* it names a version held here, its tombstone */
+        }
+    }
     if (store_count_owned(a->st, org, &owned, err) != MZ_OK)
         return V_FAIL;
     if (owned >= lim->max_objects_per_org) {
@@ -551,8 +581,10 @@ static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct
         int same = same_content(a->st, obj, info->id, org, info->version_key, err);
         return same < 0 ? V_FAIL : same == 1 ? V_DUPLICATE : V_CONFLICT;
     }
+    if (nv.vkey[0] && strcmp(info->version_key, nv.vkey) < 0)
+        return V_DUPLICATE; /* older than the version held, which decides: dropped here */
     {
-        enum verdict room = tombstone_room(a, info, org, &nv, err);
+        enum verdict room = tombstone_room(a, obj, info, org, &nv, err);
         if (room != V_STORED)
             return room;
     }
@@ -584,6 +616,8 @@ static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct
         return V_DUPLICATE;
     if (!rc)
         rc = tombstone_apply(a->st, obj, info, org, err);
+    if (!rc)
+        rc = store_drop_older(a->st, info->id, org, info->version_key, NULL, err);
     return rc ? V_FAIL : V_STORED;
 }
 

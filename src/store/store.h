@@ -683,6 +683,16 @@ enum mz_err store_id_versions_after(struct store *st, const char *stix_id, int64
                                     store_version_fn fn, void *ctx, struct mz_error *err);
 /* The body of version seq, NUL-terminated, in *body_out (heap: the caller frees). */
 enum mz_err store_body(struct store *st, int64_t seq, char **body_out, size_t *len_out, struct mz_error *err);
+/* Delete owner_org's (owner_user 0) versions of stix_id older than keep_vkey
+ * (its vkey below it), with what refers to their rows (received, grants, shares): for the
+ * node-maintained records of which only the newest version has any effect, a
+ * tombstone or a roster received from a peer (docs/federation.md 10.4), so that their
+ * rows stay one per id whatever number of versions is sent. Called once keep_vkey's
+ * row is stored (so no row deleted holds the highest seq: seq is never handed out
+ * again). *n_out (may be NULL): the rows deleted. Never called on an object a reader
+ * chooses among versions of. */
+enum mz_err store_drop_older(struct store *st, const char *stix_id, int64_t owner_org, const char *keep_vkey,
+                             long *n_out, struct mz_error *err);
 /* Mark every version of stix_id as needing the model's choice on reads. */
 enum mz_err store_mark_cx(struct store *st, const char *stix_id, struct mz_error *err);
 /* Record the withdrawal of version seq (docs/model.md R7): keep is the new audience

@@ -1704,6 +1704,36 @@ enum mz_err store_mark_cx(struct store *st, const char *stix_id, struct mz_error
     return rc;
 }
 
+enum mz_err store_drop_older(struct store *st, const char *stix_id, int64_t owner_org, const char *keep_vkey,
+                             long *n_out, struct mz_error *err)
+{
+    static const char *const sql[] = {
+        "DELETE FROM received WHERE seq IN (SELECT seq FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=0 AND vkey<?3)",
+        "DELETE FROM grants WHERE seq IN (SELECT seq FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=0 AND vkey<?3)",
+        "DELETE FROM shares WHERE seq IN (SELECT seq FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=0 AND vkey<?3)",
+        "DELETE FROM objects WHERE stix_id=?1 AND owner_org=?2 AND owner_user=0 AND vkey<?3",
+    };
+    enum mz_err rc = MZ_OK;
+
+    if (n_out)
+        *n_out = 0;
+    for (size_t i = 0; !rc && i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *s = NULL;
+        rc = prepare(st, sql[i], &s, err);
+        if (rc)
+            break;
+        sqlite3_bind_text(s, 1, stix_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, owner_org);
+        sqlite3_bind_text(s, 3, keep_vkey, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            rc = db_error(st, err, "drop older versions");
+        else if (n_out && i + 1 == sizeof sql / sizeof sql[0])
+            *n_out = (long)sqlite3_changes(st->db);
+        sqlite3_finalize(s);
+    }
+    return rc;
+}
+
 enum mz_err store_withdraw(struct store *st, int64_t seq, const char *keep, int64_t by, const char *at,
                            const char *reason, const char *tombstone, struct mz_error *err)
 {

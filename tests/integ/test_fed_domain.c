@@ -13,8 +13,14 @@
  *     keeps no version of it (owner_keeps false, nobody named): the tombstone names
  *     nobody (no "x_mreza_keep_refs": [], which STIX 2.1 forbids and a refused as
  *     invalid), a applies it: 404 there too;
+ *   - the fifth attack's C1 test_withdrawal_travels_at_quota: a withdrawal of a
+ *     version a holds is not refused by the owner's quota on a
+ *     (ingest.max_objects_per_org, full); C4 test_withdraw_cycles_travel: withdraw,
+ *     restore, withdraw at ingest.max_versions=2 all travel, a holding one row of the
+ *     tombstone id;
  *   - A8 test_peer_tombstones_capped: a peer POSTs 20 versions of one indicator and
- *     20 of one tombstone (ingest.max_versions=3): at most 3 of each stored;
+ *     20 of one tombstone (ingest.max_versions=3): at most 3 of the indicator stored,
+ *     the tombstone's newest alone;
  *   - A13 test_peer_post_objects_per_id_capped: a peer's POSTed copy of an SCO held
  *     here already is capped by sync.max_objects_per_id (1) as a pulled one is.
  * The push tests run against tests/taxii/taxii_server.py (TLS), which records what is
@@ -62,10 +68,13 @@ static void cli_ok(struct hnode *n, const char *const *argv)
     free(err);
 }
 
+/* one more setting for `mreza sync` (which reads its own, not serve's): a cap under test */
+static const char *sync_set = "sync.retries=0";
+
 static int sync_one(struct hnode *n, const char *peer, char **out)
 {
     const char *argv[] = {"sync", "--set", "sync.page_size=7", "--set", "sync.request_timeout=5", "--set",
-                          "sync.retries=0", peer, NULL};
+                          "sync.retries=0", "--set", sync_set, peer, NULL};
     char *err = NULL;
     int rc = h_cli_err(n, out, &err, argv);
 
@@ -127,8 +136,8 @@ struct two {
     char key_a[64], key_b[64], key_b_admin[64], ident_a[80], ident_me[80];
 };
 
-/* a pulls b's mreza-direct (b started with b_sets); b's reporter posts. */
-static void two_nodes(struct two *t, const char *const *b_sets)
+/* a pulls b's mreza-direct (b started with b_sets, a with a_sets); b's reporter posts. */
+static void two_nodes(struct two *t, const char *const *b_sets, const char *const *a_sets)
 {
     char url[128], keyfile[320], *out = NULL, *err = NULL, *k;
     const char *add_on_b[] = {"peer", "add", "nodea", "--url", "https://127.0.0.1:1/taxii2/api/", NULL};
@@ -162,7 +171,7 @@ static void two_nodes(struct two *t, const char *const *b_sets)
     snprintf(url, sizeof url, "https://127.0.0.1:%u/taxii2/api/", t->b.port);
     cli_ok(&t->a, add);
     cli_ok(&t->a, secret);
-    h_start(&t->a, NULL);
+    h_start(&t->a, a_sets);
 }
 
 static void two_free(struct two *t)
@@ -355,7 +364,7 @@ static void test_full_withdrawal_travels(void **state)
     int rc;
 
     (void)state;
-    two_nodes(&t, NULL);
+    two_nodes(&t, NULL, NULL);
     aid(id, 90);
     post_on(&t.b, t.key_b, id, CLEAR_ID, NULL, "retract me", 0);
     assert_int_equal(sync_one(&t.a, "nodeb", &out), 0);
@@ -376,6 +385,99 @@ static void test_full_withdrawal_travels(void **state)
     assert_int_equal(rc, 0);
     assert_false(refused);
     assert_int_equal(after, 404);
+}
+
+/* ---- the fifth attack's C1 and C4: withdrawals that did not travel ---- */
+
+static long withdraw(struct hnode *n, const char *key, const char *id, const char *body)
+{
+    struct hresp r;
+    char path[200];
+    long st;
+
+    memset(&r, 0, sizeof r);
+    snprintf(path, sizeof path, "/api/v1/objects/%s/withdraw", id);
+    st = h_http(n, "POST", path, key, body, strlen(body), &r);
+    if (getenv("MREZA_TEST_VERBOSE"))
+        fprintf(stderr, "withdraw %ld: %.300s\n", st, r.body ? r.body : "");
+    hresp_free(&r);
+    return st;
+}
+
+static void pull(struct two *t)
+{
+    char *out = NULL;
+
+    assert_int_equal(sync_one(&t->a, "nodeb", &out), 0);
+    free(out);
+}
+
+/* C1: a at ingest.max_objects_per_org=2 holds two of me-cirt's four; b withdraws the
+ * first (owner_keeps false): the tombstone names a version held on a, so the quota
+ * does not refuse it (on 223e945: refused cap, a kept serving it). */
+static void test_withdrawal_travels_at_quota(void **state)
+{
+    struct two t;
+    const char *const a_sets[] = {"ingest.max_objects_per_org=2", NULL};
+    char id[64], other[64];
+    long before, after;
+
+    (void)state;
+    sync_set = a_sets[0];
+    two_nodes(&t, NULL, a_sets);
+    aid(id, 10);
+    post_on(&t.b, t.key_b, id, CLEAR_ID, NULL, "to be retracted", 0);
+    for (int i = 11; i < 14; i++) {
+        aid(other, i);
+        post_on(&t.b, t.key_b, other, CLEAR_ID, NULL, "filler", 0);
+    }
+    pull(&t);
+    before = get_object(&t.a, t.key_a, id);
+    assert_int_equal(withdraw(&t.b, t.key_b, id, "{\"versions\":\"all\",\"owner_keeps\":false}"), 200);
+    pull(&t);
+    after = get_object(&t.a, t.key_a, id);
+    two_free(&t);
+    sync_set = "sync.retries=0";
+    assert_int_equal(before, 200);
+    /* the owner withdrew it: a's readers do not read it any more */
+    assert_int_equal(after, 404);
+}
+
+/* C4: a at ingest.max_versions=2 (standing for the default 1000); b withdraws,
+ * restores and withdraws the same CLEAR (a pulling after each): each a new version of
+ * one tombstone id, never refused, a holding the newest alone (on 223e945 the third
+ * was refused cap and a kept serving what b withdrew). */
+static void test_withdraw_cycles_travel(void **state)
+{
+    struct two t;
+    const char *const a_sets[] = {"ingest.max_versions=2", NULL};
+    const char *wd = "{\"versions\":\"all\"}", *rs = "{\"versions\":\"all\",\"restore\":true}";
+    char id[64];
+    long before, restored, after;
+    long long tombs;
+
+    (void)state;
+    sync_set = a_sets[0];
+    two_nodes(&t, NULL, a_sets);
+    aid(id, 20);
+    post_on(&t.b, t.key_b, id, CLEAR_ID, NULL, "cycled", 0);
+    pull(&t);
+    before = get_object(&t.a, t.key_a, id);
+    assert_int_equal(withdraw(&t.b, t.key_b_admin, id, wd), 200);
+    pull(&t);
+    assert_int_equal(withdraw(&t.b, t.key_b_admin, id, rs), 200);
+    pull(&t);
+    restored = get_object(&t.a, t.key_a, id);
+    assert_int_equal(withdraw(&t.b, t.key_b_admin, id, wd), 200);
+    pull(&t);
+    after = get_object(&t.a, t.key_a, id);
+    tombs = h_db_count(&t.a, "type = 'x-mreza-withdrawal'");
+    two_free(&t);
+    sync_set = "sync.retries=0";
+    assert_int_equal(before, 200);
+    assert_int_equal(restored, 200);
+    assert_int_equal(after, 404);
+    assert_int_equal(tombs, 1);
 }
 
 /* ---- A8: tombstones from a peer bypass ingest's caps ---- */
@@ -406,8 +508,9 @@ static long peer_post(struct hnode *n, const char *key, const char *objs, const 
 }
 
 /* 20 versions of one id, each its own POST: an indicator's are capped at
- * ingest.max_versions (3); a tombstone's all stored (store_put_object, not
- * svc_ingest: no max_versions, sync.max_objects_per_id, ingest.max_objects_per_org). */
+ * ingest.max_versions (3); a tombstone's were all stored on 7f4e2de (store_put_object,
+ * not svc_ingest); now its id holds one row, the newest (the fifth attack's C4: no
+ * cap refuses a newer version, the older are dropped). */
 static void test_peer_tombstones_capped(void **state)
 {
     struct hnode n;
@@ -464,9 +567,9 @@ static void test_peer_tombstones_capped(void **state)
         fprintf(stderr, "indicator versions %lld, tombstone versions %lld\n", inds, tombs);
     assert_int_equal(h_node_free(&n), 0);
     assert_true(inds <= 3);
-    /* the tombstone's versions are capped as any object's (on 7f4e2de: 20) */
-    if (tombs > 3)
-        fail_msg("a peer stored %lld versions of one tombstone (ingest.max_versions=3, max_objects_per_org=10; "
+    /* the tombstone's id holds its newest version alone (on 7f4e2de: 20) */
+    if (tombs != 1)
+        fail_msg("a peer's tombstone is held in %lld versions (ingest.max_versions=3, max_objects_per_org=10; "
                  "the indicator: %lld)", tombs, inds);
 }
 
@@ -538,6 +641,8 @@ int main(void)
         cmocka_unit_test(test_pass_on_travels),
         cmocka_unit_test(test_binding_travels),
         cmocka_unit_test(test_full_withdrawal_travels),
+        cmocka_unit_test(test_withdrawal_travels_at_quota),
+        cmocka_unit_test(test_withdraw_cycles_travel),
         cmocka_unit_test(test_peer_tombstones_capped),
         cmocka_unit_test(test_peer_post_objects_per_id_capped),
     };

@@ -416,12 +416,7 @@ static void test_joined_applies_and_binds(void **state)
     out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-08T00:00:00.000000Z", members);
     assert_int_equal(out.stored, 1);
     assert_string_equal(members_of(f, "regional"), "al-cert:10 rs-cert:11");
-    /* ingest.max_versions caps a roster as every object: the third is refused */
-    f->lim.max_versions = 2;
-    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-09T00:00:00.000000Z", NULL);
-    assert_int_equal(out.refused_cap, 1);
-    assert_string_equal(members_of(f, "regional"), "al-cert:10 rs-cert:11");
-    f->lim.max_versions = 0;
+    /* no cap on a roster's versions (security.md C3): test_roster_newest_kept_never_capped */
     /* the members are the home's: none added or removed here */
     mz_error_clear(&err);
     assert_int_equal(svc_community_member_set(f->st, &f->console, "regional", "al-cert", 1, 1, &err), MZ_EFORBIDDEN);
@@ -707,6 +702,51 @@ static void test_join_node_identity_is_the_operators(void **state)
     json_decref(j);
 }
 
+/* security.md C3 (the fifth attack): a roster is never refused at ingest.max_versions
+ * (which froze the memberships for good: an eviction sent after it never applied);
+ * the older versions are dropped once a newer is stored, so the roster's id holds one
+ * row here whatever number the home sends. Fails where the cap refused the third. */
+static void test_roster_newest_kept_never_capped(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct store_community c;
+    struct versions v;
+    struct mz_error err;
+    char members[600];
+
+    assert_int_equal(svc_peer_bind(f->st, &f->console, "rs", IDENT_RS, "rs-cert", NULL, &err), MZ_OK);
+    f->lim.max_versions = 2;
+    snprintf(members, sizeof members,
+             "{\"identity\":\"%s\",\"read\":true,\"write\":true},{\"identity\":\"" IDENT_RS "\",\"read\":true,"
+             "\"write\":true}",
+             f->al_ident);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T10:00:00.000000Z", members);
+    assert_int_equal(out.stored, 1);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T11:00:00.000000Z", members);
+    assert_int_equal(out.stored, 1);
+    assert_non_null(strstr(members_of(f, "regional"), "rs-cert"));
+    /* the home evicts rs-cert: applied, not refused at the cap */
+    snprintf(members, sizeof members, "{\"identity\":\"%s\",\"read\":true,\"write\":true}", f->al_ident);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T12:00:00.000000Z", members);
+    assert_int_equal(out.refused_cap, 0);
+    assert_int_equal(out.stored, 1);
+    assert_null(strstr(members_of(f, "regional"), "rs-cert"));
+    /* one row, the newest; an older one sent again is not stored and changes nothing */
+    assert_int_equal(store_community_by_name(f->st, "regional", &c, &err), MZ_OK);
+    v = roster_versions(f, &c);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(c.roster_modified, "2026-12-07T12:00:00.000000Z");
+    snprintf(members, sizeof members,
+             "{\"identity\":\"%s\",\"read\":true,\"write\":true},{\"identity\":\"" IDENT_RS "\",\"read\":true,"
+             "\"write\":true}",
+             f->al_ident);
+    out = page(f, f->me, UUID_REG, NODE_ME, "2026-12-07T11:00:00.000000Z", members);
+    assert_int_equal(out.stored, 0);
+    assert_null(strstr(members_of(f, "regional"), "rs-cert"));
+    assert_int_equal(roster_versions(f, &c).n, 1);
+}
+
 /* docs/security.md C2 (was attack5_roster.c test_attack_hostile_home_word_stands: a
  * home that turned hostile kept its roster's word here for good, `member remove` and
  * `peer remove` of the home refused, no way to leave): `community leave regional`
@@ -791,6 +831,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_directory_text_controls, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_joined_regional_takes_no_place, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_join_node_identity_is_the_operators, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_roster_newest_kept_never_capped, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_community_leave, fx_setup, fx_teardown),
     };
 

@@ -27,10 +27,11 @@
  *     message, forever); an object skipped by sync.max_objects_per_id counts as
  *     refused_cap, a malformed date_added is refused, a peer key's refusal names
  *     the peer node (F7);
- *   - the third attack's A8: a peer's tombstones (x-mreza-withdrawal) count against
- *     ingest's caps as every version it sends does: ingest.max_versions (and
- *     max_versions_per_org_id) on the versions of one tombstone, and
- *     ingest.max_objects_per_org on tombstones of fresh ids, refused as refused_cap;
+ *   - the third attack's A8 and the fifth's C1, C4: a peer's tombstones
+ *     (x-mreza-withdrawal) are bounded: one row per tombstone id, its newest version
+ *     (never refused at ingest.max_versions), and ingest.max_objects_per_org on
+ *     tombstones of fresh ids naming a version never received (refused_cap), never
+ *     on one that replaces its id's row or names a version held here;
  *   - svc_sync_plan: a mreza peer's subscriptions are its mreza-direct view and each
  *     community but national that an organisation here reads (regional, not energy),
  *     with their bookmarks; a paused peer has none; a taxii peer's are its
@@ -962,39 +963,53 @@ static char *tomb(int n, const char *mod)
     return envelope(objs, metas);
 }
 
-/* A8: a peer's tombstones are capped as its other versions are (on main at 7f4e2de
- * every one was stored: store_put_object, past ingest's caps). */
-static void test_tombstones_capped(void **state)
+/* A8: a peer's tombstones are bounded (on main at 7f4e2de every one was stored:
+ * store_put_object, past ingest's caps), and the fifth attack's C1 and C4: never by
+ * refusing a withdrawal that must travel. A tombstone's id holds one row, its newest
+ * version (no ingest.max_versions: a newer replaces the older, C4; on 223e945 the
+ * third was refused cap); ingest.max_objects_per_org refuses tombstones of fresh ids
+ * naming versions never received (or a version another tombstone id withdrew), not
+ * one that replaces its id's row or names a version held here (C1: on 223e945 refused
+ * cap at the quota). */
+static void test_tombstones_bounded(void **state)
 {
     struct fx *f = *state;
     struct svc_sync_out out;
     struct mz_error err;
     const char *mods[] = {"2025-03-01T00:00:00.000Z", "2025-03-02T00:00:00.000Z", "2025-03-03T00:00:00.000Z"};
+    const char *me_rows = "SELECT count(*) FROM objects WHERE owner_org = (SELECT id FROM orgs WHERE name = 'me-cirt')";
+    const char *tombs = "SELECT count(*) FROM objects WHERE stix_id LIKE 'x-mreza-withdrawal--a8%'";
     long long owned;
     char *env;
 
-    /* ingest.max_versions: two versions of one tombstone, the third refused */
+    /* ingest.max_versions and max_versions_per_org_id: every newer version stored, one row kept */
     f->lim.max_versions = 2;
+    f->lim.max_versions_per_org_id = 2;
     for (int i = 0; i < 3; i++) {
         env = tomb(1, mods[i]);
         assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
         free(env);
-        assert_int_equal(out.stored, i < 2);
-        assert_int_equal(out.refused_cap, i == 2);
+        assert_int_equal(out.stored, 1);
+        assert_int_equal(out.refused_cap, 0);
+        assert_int_equal(q(f, tombs), 1);
     }
-    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'x-mreza-withdrawal--a8%'"), 2);
-    /* ingest.max_versions_per_org_id the same */
-    f->lim.max_versions = 0;
-    f->lim.max_versions_per_org_id = 2;
-    env = tomb(1, mods[2]);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'x-mreza-withdrawal--a8%'"
+                          " AND version = '2025-03-03T00:00:00.000Z'"),
+                     1);
+    assert_int_equal(q(f, "SELECT count(*) FROM received"), 1); /* the older rows' receipts went with them */
+    /* an older version sent again: not stored, the newest stands */
+    env = tomb(1, mods[0]);
     assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
     free(env);
-    assert_int_equal(out.refused_cap, 1);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.duplicates, 1);
+    assert_int_equal(q(f, tombs), 1);
+    f->lim.max_versions = 0;
     f->lim.max_versions_per_org_id = 0;
     /* ingest.max_objects_per_org: room for one row more, then tombstones of fresh ids
-     * are refused */
-    owned = q(f, "SELECT count(*) FROM objects WHERE owner_org = (SELECT id FROM orgs WHERE name = 'me-cirt')");
-    assert_int_equal(owned, 2);
+     * naming a version never received are refused */
+    owned = q(f, me_rows);
+    assert_int_equal(owned, 1);
     f->lim.max_objects_per_org = owned + 1;
     for (int i = 0; i < 3; i++) {
         env = tomb(10 + i, mods[0]);
@@ -1003,13 +1018,41 @@ static void test_tombstones_capped(void **state)
         assert_int_equal(out.stored, i == 0);
         assert_int_equal(out.refused_cap, i > 0);
     }
-    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id LIKE 'x-mreza-withdrawal--a8%'"), 3);
+    assert_int_equal(q(f, tombs), 2);
     /* the same page again: a duplicate, not a refusal */
     env = tomb(10, mods[0]);
     assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
     free(env);
     assert_int_equal(out.duplicates, 1);
     assert_int_equal(out.refused_cap, 0);
+    /* at the quota, a newer version of a tombstone held replaces it: not refused */
+    env = tomb(10, mods[1]);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(out.refused_cap, 0);
+    assert_int_equal(q(f, tombs), 2);
+    /* at the quota, a tombstone naming a version held here is not refused (C1) */
+    f->lim.max_objects_per_org = 0;
+    env = one("2025-01-02T00:00:00.000Z", tlp_marking_id(TLP_CLEAR), NULL, NULL);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 1);
+    f->lim.max_objects_per_org = q(f, me_rows);
+    env = tomb(20, mods[2]);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.refused_cap, 0);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM objects WHERE stix_id = 'indicator--5e000000-0000-4000-8000-000000000099'"
+                          " AND wd_tomb = 'x-mreza-withdrawal--a8000000-0000-4000-8000-000000000020'"),
+                     1);
+    /* a second tombstone id for that version (no honest node writes one) is growth */
+    env = tomb(21, mods[2]);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.refused_cap, 1);
 }
 
 int main(void)
@@ -1033,7 +1076,7 @@ int main(void)
         T(test_nesting_checked_at_the_limit),
         T(test_prepared_page),
         T(test_durability_levels),
-        T(test_tombstones_capped),
+        T(test_tombstones_bounded),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);

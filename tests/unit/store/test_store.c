@@ -2158,6 +2158,39 @@ static void test_id_versions_after(void **state)
     }
 }
 
+/* store_drop_older (security.md C3, C4): one owner's versions of one id below a
+ * version go, with their received rows; the kept version, the other owner's and the
+ * other id's stay. */
+static void test_drop_older(void **state)
+{
+    struct fx *f = *state;
+    struct mz_error err;
+    int64_t all[8] = {0}, received = 0;
+    long n = -1;
+    const char *v[] = {"2024-01-01T00:00:00.000Z", "2024-02-01T00:00:00.000Z", "2024-03-01T00:00:00.000Z"};
+
+    for (int i = 0; i < 3; i++)
+        put_plan(f, 3, "indicator--1", v[i], -1, 0);
+    put_plan(f, 4, "indicator--1", v[0], -1, 0);
+    put_plan(f, 3, "indicator--2", v[0], -1, 0);
+    assert_int_equal(store_begin(f->st, &err), MZ_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(store_received_add(f->st, "indicator--1", 3, v[i], 7, "c", NULL, &err), MZ_OK);
+    assert_int_equal(store_received_add(f->st, "indicator--2", 3, v[0], 7, "c", NULL, &err), MZ_OK);
+    assert_int_equal(store_drop_older(f->st, "indicator--1", 3, v[2], &n, &err), MZ_OK);
+    assert_int_equal(store_commit(f->st, &err), MZ_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_id_versions(f->st, "indicator--1", collect_seq, all, &err), MZ_OK);
+    assert_int_equal(all[0], 2); /* owner 3's newest and owner 4's */
+    assert_int_equal(store_received_count(f->st, 7, &received, &err), MZ_OK);
+    assert_int_equal(received, 2);
+    assert_int_equal(store_count_owned(f->st, 3, &received, &err), MZ_OK);
+    assert_int_equal(received, 2);
+    /* nothing older left: nothing more goes */
+    assert_int_equal(store_drop_older(f->st, "indicator--1", 3, v[2], &n, &err), MZ_OK);
+    assert_int_equal(n, 0);
+}
+
 /* The rows store_id_versions_after reads carry their communities (comm) and the
  * identities they were passed on to (shared_to): the write path's cached versions
  * (svc_ingest, model_load_more) compare them with what a bundle writes (issue 11). */
@@ -2283,6 +2316,7 @@ int main(void)
         T(test_cx_rows_indexed),
         T(test_id_rows_indexed),
         T(test_id_versions_after),
+        T(test_drop_older),
         T(test_id_versions_after_comm),
         T(test_open_twice),
         T(test_open_refuses_a_file),
