@@ -496,7 +496,7 @@ static enum mz_err tombstone_apply(struct store *st, json_t *obj, const struct s
  * older, never refused (C4). ingest.max_objects_per_org on the rows the owner holds
  * applies to a tombstone that adds a row for a version never received here alone:
  * one that replaces a row of its id (nv->n), or names a version of its owner's held
- * here that no other tombstone id has withdrawn (the owner's node writes one id per
+ * here, not itself an x-mreza- record, that no other tombstone id has withdrawn (the owner's node writes one id per
  * version, svc_withdraw.c tomb_of; so these rows are bounded by what is held; it adds
  * no readable data and only narrows who reads) is never refused by the quota: a
  * withdrawal always travels (C1). A second tombstone id for one version (no honest
@@ -529,7 +529,10 @@ static enum verdict tombstone_room(struct apply *a, json_t *obj, const struct st
 
     if (lim->max_objects_per_org <= 0 || nv->n > 0)
         return V_STORED;
-    if (ref && ver && !stix_version_key(ver, vkey) && stix_id_valid(ref, NULL)) {
+    /* a tombstone naming a tombstone (or any x-mreza- record) is counted: such rows
+     * are themselves versions held here, so an exemption for them would chain
+     * without bound (the sixth look after C1) */
+    if (ref && ver && strncmp(ref, "x-mreza-", 8) && !stix_version_key(ver, vkey) && stix_id_valid(ref, NULL)) {
         struct find_ver f = {org, vkey, 0};
         if (store_id_versions(a->st, ref, find_ver, &f, err))
             return V_FAIL;

@@ -1055,6 +1055,53 @@ static void test_tombstones_bounded(void **state)
     assert_int_equal(out.refused_cap, 1);
 }
 
+/* The sixth look (docs/security.md, after C1): C1's exemption chained. A tombstone naming a version held here (not
+ * withdrawn by another tombstone id) passes the quota; a tombstone row is itself a
+ * version held here, so tombstone n+1 naming tombstone n's version passes too: rows
+ * past ingest.max_objects_per_org without bound. */
+static char *tomb_of_tomb(int n, int ref_n, const char *mod, const char *ref_ver)
+{
+    static char objs[2048], metas[1024];
+
+    snprintf(objs, sizeof objs,
+             "{\"type\":\"x-mreza-withdrawal\",\"spec_version\":\"2.1\",\"id\":\"x-mreza-withdrawal--a6000000-0000-"
+             "4000-8000-0000000000%02d\",\"created\":\"2025-01-01T00:00:00.000Z\",\"modified\":\"%s\",\"created_by_ref\":"
+             "\"%s\",\"object_ref\":\"x-mreza-withdrawal--a6000000-0000-4000-8000-0000000000%02d\",\"version\":"
+             "\"%s\",\"x_mreza_keep_refs\":[\"%s\"],\"object_marking_refs\":[\"%s\"]}",
+             n, mod, IDENT_ME, ref_n, ref_ver, IDENT_ME, tlp_marking_id(TLP_CLEAR));
+    snprintf(metas, sizeof metas,
+             "{\"id\":\"x-mreza-withdrawal--a6000000-0000-4000-8000-0000000000%02d\",\"version\":\"%s\",\"owner\":"
+             "\"%s\",\"communities\":[],\"date_added\":\"2025-02-01T00:00:00.000001Z\"}",
+             n, mod, IDENT_ME);
+    return envelope(objs, metas);
+}
+
+static void test_tombstone_chain_counted(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    const char *mod = "2025-03-01T00:00:00.000Z";
+    const char *me_rows = "SELECT count(*) FROM objects WHERE owner_org = (SELECT id FROM orgs WHERE name = 'me-cirt')";
+    char *env;
+    long long quota;
+
+    /* tombstone 0 names a version never received: stored while there is room */
+    env = tomb_of_tomb(0, 99, mod, mod);
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 1);
+    quota = q(f, me_rows);
+    f->lim.max_objects_per_org = quota; /* at the quota now */
+    for (int n = 1; n <= 20; n++) {
+        env = tomb_of_tomb(n, n - 1, mod, mod);
+        assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+        free(env);
+    }
+    /* the quota bounds me-cirt's rows (it stored 21 at a quota of 1) */
+    assert_true(q(f, me_rows) <= quota);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -1077,6 +1124,7 @@ int main(void)
         T(test_prepared_page),
         T(test_durability_levels),
         T(test_tombstones_bounded),
+        T(test_tombstone_chain_counted),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
