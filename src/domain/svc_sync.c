@@ -562,6 +562,26 @@ static enum verdict tombstone_room(struct apply *a, json_t *obj, const struct st
  * svc_ingest refuses to every poster: written here as svc_withdraw writes it), then
  * applied to the version it names. m: its admitted marking, audience and
  * communities. */
+/* R6.1 for the node's own records a peer sends (tombstones), which are stored
+ * without svc_ingest: a version dated more than ingest.max_future_skew after this
+ * node's clock would stay newest against every later honest version of its id (the
+ * sixth look's D2). 1 when info's version is so dated (err set). */
+static int future_dated(const struct bundle_limits *lim, const struct stix_info *info, struct mz_error *err)
+{
+    struct mz_time t, now;
+
+    if (!lim || lim->max_future_skew < 0 || !info->version[0] || mz_time_parse(info->version, &t))
+        return 0;
+    mz_time_now(&now);
+    if (t.sec < now.sec + lim->max_future_skew ||
+        (t.sec == now.sec + lim->max_future_skew && t.nsec == 0))
+        return 0;
+    mz_error_set(err, MZ_EINVAL, "/modified",
+                 "'%.40s' lies more than %ld seconds after this node's clock (ingest.max_future_skew)", info->version,
+                 lim->max_future_skew);
+    return 1;
+}
+
 static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct stix_info *info, int64_t org,
                                       const struct tlp_meta *m, struct mz_error *err)
 {
@@ -580,6 +600,8 @@ static enum verdict tombstone_receive(struct apply *a, json_t *obj, const struct
         return V_FAIL;
     if (nv.other)
         return V_OWNER; /* the id is another owner's here (R1) */
+    if (future_dated(a->sub->lim, info, err))
+        return V_INVALID;
     if (f.seq) {
         int same = same_content(a->st, obj, info->id, org, info->version_key, err);
         return same < 0 ? V_FAIL : same == 1 ? V_DUPLICATE : V_CONFLICT;

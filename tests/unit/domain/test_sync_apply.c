@@ -1102,6 +1102,29 @@ static void test_tombstone_chain_counted(void **state)
     assert_true(q(f, me_rows) <= quota);
 }
 
+/* The sixth look's D2: a tombstone a peer sends dated past ingest.max_future_skew is
+ * refused (invalid), so it cannot stand "newest" against the owner's later honest
+ * versions of its id (before: stored, and the later one dropped as older). */
+static void test_tombstone_future_refused(void **state)
+{
+    struct fx *f = *state;
+    struct svc_sync_out out;
+    struct mz_error err;
+    char *env;
+
+    f->lim.max_future_skew = 300;
+    env = tomb(2, "2099-01-01T00:00:00.000Z");
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 0);
+    assert_int_equal(out.refused_invalid, 1);
+    env = tomb(2, "2025-03-02T00:00:00.000Z");
+    assert_int_equal(apply(f, f->me, env, &out, &err), MZ_OK);
+    free(env);
+    assert_int_equal(out.stored, 1);
+    assert_int_equal(out.duplicates, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -1125,6 +1148,7 @@ int main(void)
         T(test_durability_levels),
         T(test_tombstones_bounded),
         T(test_tombstone_chain_counted),
+        T(test_tombstone_future_refused),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
