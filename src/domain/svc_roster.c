@@ -449,7 +449,7 @@ static enum mz_err apply_roster(struct store *st, const struct by_uuid *b, const
 
 enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, const char *collection, json_t *obj,
                                            const struct stix_info *info, const char *owner,
-                                           const char *remote_added, long max_versions, struct mz_error *err)
+                                           const char *remote_added, struct mz_error *err)
 {
     struct svc_roster r;
     struct by_uuid b;
@@ -502,7 +502,6 @@ enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, con
      * froze the community's memberships for good): only the newest has any effect, so
      * the older ones are dropped once it is stored (store_drop_older) and the id holds
      * one row here whatever number of rosters the home sends */
-    (void)max_versions;
     text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text) {
         mz_error_set(err, MZ_ENOMEM, "", "out of memory");
@@ -593,7 +592,7 @@ enum mz_err svc_roster_reapply(struct store *st, struct mz_error *err)
 /* ---- joining ---- */
 
 enum mz_err svc_roster_join(struct store *st, const struct principal *p, const char *name, const char *uuid,
-                            const char *peer, const char *identity, json_t *env, long max_versions,
+                            const char *peer, const char *identity, json_t *env,
                             struct store_community *out, int *applied, struct mz_error *err)
 {
     struct store_community c;
@@ -652,7 +651,7 @@ enum mz_err svc_roster_join(struct store *st, const struct principal *p, const c
         if (added && (strlen(added) > 40 || mz_time_parse(added, &t)))
             added = NULL; /* kept in the receipt record: an RFC 3339 time or nothing */
         v = svc_roster_receive(st, n.id, c.uuid, obj, &info, json_string_value(json_object_get(meta, "owner")),
-                               added, max_versions, err);
+                               added, err);
         stix_info_clear(&info);
         if (v == SVC_ROSTER_FAIL)
             rc = err->code ? err->code : MZ_EIO;

@@ -68,7 +68,6 @@ enum svc_roster_verdict {
     SVC_ROSTER_NOT_HOME,  /* the sender is not the community's home, or it is not the
                              home's own (its owner is not the home node's identity) */
     SVC_ROSTER_COMMUNITY, /* no community of that UUID is hosted here */
-    SVC_ROSTER_CAP,       /* no longer returned (security.md C3), kept for the callers */
     SVC_ROSTER_INVALID,   /* no roster of the form svc_roster_read reads, or not GREEN */
     SVC_ROSTER_FAIL       /* the store failed (err set) */
 };
@@ -80,13 +79,12 @@ enum svc_roster_verdict {
  * `community join` records), only when newer than the roster applied; then stored
  * as the home's node organisation's version (kind `node`, made here bound to the
  * peer when first needed), with its receipt record, its older versions dropped (only
- * the newest has any effect: no cap on how many are sent, security.md C3; max_versions
- * is no longer read, kept for the callers), and applied: the memberships of
+ * the newest has any effect: no cap on how many are sent, security.md C3), and applied: the memberships of
  * local organisations and of those bound to peers set to the roster's (the others
  * removed), the community's kind and title taken. */
 enum svc_roster_verdict svc_roster_receive(struct store *st, int64_t sender, const char *collection, json_t *obj,
                                            const struct stix_info *info, const char *owner,
-                                           const char *remote_added, long max_versions, struct mz_error *err);
+                                           const char *remote_added, struct mz_error *err);
 
 /* Apply again, inside the caller's transaction, the newest roster stored of every
  * community joined from a peer: after `peer bind` bound an organisation that a
@@ -99,10 +97,10 @@ enum mz_err svc_roster_reapply(struct store *st, struct mz_error *err);
  * --identity`; identity: what its API root says, refused when it differs; no
  * identity set: refused, naming what the API root says - security.md B5), and the roster
  * the peer served in env (a TAXII envelope with x_mreza_meta, NULL: none) admitted
- * and applied at once (max_versions as svc_roster_receive's). *applied (may be
+ * and applied at once. *applied (may be
  * NULL): whether a roster was applied. */
 enum mz_err svc_roster_join(struct store *st, const struct principal *p, const char *name, const char *uuid,
-                            const char *peer, const char *identity, json_t *env, long max_versions,
+                            const char *peer, const char *identity, json_t *env,
                             struct store_community *out, int *applied, struct mz_error *err);
 
 #endif

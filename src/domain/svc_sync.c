@@ -659,8 +659,6 @@ static enum verdict roster_verdict(enum svc_roster_verdict r)
         return V_COMMUNITY;
     case SVC_ROSTER_INVALID:
         return V_INVALID;
-    case SVC_ROSTER_CAP:
-        return V_CAP;
     case SVC_ROSTER_FAIL:
         break;
     }
@@ -728,8 +726,7 @@ static enum verdict apply_one(struct apply *a, json_t *obj, json_t *meta, const 
     /* a community's roster: its home's word on the members (svc_roster.c) */
     if (!taxii && !strcmp(info.type, SVC_ROSTER_TYPE)) {
         v = roster_verdict(
-            svc_roster_receive(a->st, a->sub->node, a->sub->collection, obj, &info, mowner, remote_added,
-                               a->sub->lim->max_versions, err));
+            svc_roster_receive(a->st, a->sub->node, a->sub->collection, obj, &info, mowner, remote_added, err));
         goto done;
     }
     /* an organisation's own identity is its home's directory record: the node's

@@ -95,8 +95,8 @@ enum fed_code fed_join(struct store *st, const struct principal *p, const char *
     }
     if (code == FED_OK)
         code = fetch_roster(h, &o, pl->node.url, uuid, &f, err);
-    if (code == FED_OK && svc_roster_join(st, p, name, uuid, pl->node.name, d->node_identity, f.env,
-                                          conf ? conf->ingest_max_versions : 0, out, applied, err) != MZ_OK)
+    if (code == FED_OK && svc_roster_join(st, p, name, uuid, pl->node.name, d->node_identity, f.env, out,
+                                          applied, err) != MZ_OK)
         code = FED_CONFIG;
     fed_facts_clear(&f);
     fed_http_free(h);

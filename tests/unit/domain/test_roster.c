@@ -672,7 +672,7 @@ static void test_join_node_identity_is_the_operators(void **state)
     j = json_loads(env, 0, NULL);
     assert_non_null(j);
     mz_error_clear(&err);
-    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev", IDENT_RS, j, 1000, NULL, &applied,
+    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev", IDENT_RS, j, NULL, &applied,
                                      &err),
                      MZ_EINVAL);
     assert_int_equal(applied, 0);
@@ -689,11 +689,11 @@ static void test_join_node_identity_is_the_operators(void **state)
     set.interval = -1;
     set.identity = "identity--00000000-0000-4000-8000-0000000000e2";
     assert_int_equal(svc_peer_set(f->st, &f->console, "ev", &set, NULL, &err), MZ_OK);
-    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev", IDENT_RS, j, 1000, NULL, &applied,
+    assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev", IDENT_RS, j, NULL, &applied,
                                      &err),
                      MZ_ECONFLICT);
     assert_int_equal(svc_roster_join(f->st, &f->console, "evil", UUID_NONE, "ev",
-                                     "identity--00000000-0000-4000-8000-0000000000e2", j, 1000, NULL, &applied, &err),
+                                     "identity--00000000-0000-4000-8000-0000000000e2", j, NULL, &applied, &err),
                      MZ_OK);
     assert_int_equal(applied, 0); /* the roster is owned by rs-cert's identity, not ev's node: refused */
     assert_int_equal(store_org_by_name(f->st, "rs-cert", &o, &err), MZ_OK);
